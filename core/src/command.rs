@@ -1,0 +1,166 @@
+//! What a client asks for ([`Command`], decoded by `api::decode`) and what the
+//! rules answer ([`Outcome`], encoded by `api::encode`). Neither knows HTTP.
+
+use crate::time::UnixMillis;
+use crate::token::{Token, TokenHash};
+use crate::view::{ChatSummary, CommentId, MessageId, StoredMessage};
+
+/// Which chat a request names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChatRef {
+    Public,
+    /// The private chat with this user (name as the client wrote it).
+    Private(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChatType {
+    Public,
+    Private,
+}
+
+/// One API call, validated for shape (types, names, text lengths) but not yet
+/// checked against stored state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// `POST /get-token`. `token` was drawn by the adapter from the OS CSPRNG.
+    GetToken { user_name: String, token: Token },
+    /// `POST /connect`.
+    Connect {
+        caller: TokenHash,
+        chat: ChatRef,
+        messages_number: u32,
+    },
+    /// `GET /status`.
+    Status { caller: TokenHash },
+    /// `POST /send`.
+    Send {
+        caller: TokenHash,
+        to: ChatRef,
+        text: String,
+    },
+    /// `POST /comment`.
+    Comment {
+        caller: TokenHash,
+        message_id: MessageId,
+        text: String,
+    },
+    /// `POST /report`.
+    Report {
+        caller: TokenHash,
+        target: String,
+        chat_type: ChatType,
+    },
+}
+
+impl Command {
+    /// Whether the command can change stored state (all but `Status`).
+    pub fn writes(&self) -> bool {
+        !matches!(self, Command::Status { .. })
+    }
+}
+
+/// `GET /status`'s answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusReport {
+    pub connected_as: String,
+    /// Public first, then private chats by latest activity.
+    pub chats: Vec<ChatSummary>,
+    pub cautions: u32,
+    pub banned_until: Option<UnixMillis>,
+    pub public_messages_left: u32,
+    pub quota_resets_at: Option<UnixMillis>,
+}
+
+/// Everything the rules can answer. Refusals by chat rules (`QuotaExceeded`,
+/// `Banned`) are ordinary outcomes, not errors.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    TokenIssued {
+        token: Token,
+        user_name: String,
+    },
+    Connected {
+        /// `public_chat` or the other user's name.
+        chat: String,
+        messages: Vec<StoredMessage>,
+        unread_messages: Vec<StoredMessage>,
+        unread_truncated: bool,
+    },
+    Status(StatusReport),
+    MessageSent {
+        message_id: MessageId,
+        pub_date: UnixMillis,
+    },
+    CommentAdded {
+        comment_id: CommentId,
+    },
+    ReportAccepted {
+        cautions: u32,
+        banned_until: Option<UnixMillis>,
+    },
+    AlreadyBanned {
+        banned_until: UnixMillis,
+    },
+    /// 429: the public quota is used up until `until`.
+    QuotaExceeded {
+        until: UnixMillis,
+        now: UnixMillis,
+    },
+    /// 403: the caller is banned until `until`.
+    Banned {
+        until: UnixMillis,
+        now: UnixMillis,
+    },
+    Failed(Failure),
+}
+
+/// Refusals that are the client's fault, each with its status and `code`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// 401: missing, malformed or unknown token.
+    Unauthorized,
+    /// 409: the user name is taken.
+    TokenAlreadyIssued,
+    /// 404: the named user does not exist.
+    UserNotFound,
+    /// 404: no such message, or one the caller cannot see.
+    MessageNotFound,
+    /// 400: a request field names the caller (`chat_with`, `send_to`, `report_on`).
+    SelfTarget { field: &'static str },
+    /// 409: the caller already reported this user since its last ban.
+    AlreadyReported,
+    /// 403: a `private` report without a private chat between the two.
+    NoSharedChat,
+    /// 503: the store could not be read or written.
+    StoreUnavailable,
+    /// 503: too many connections, or the store's queue is full.
+    Overloaded,
+}
+
+impl Failure {
+    pub fn status(self) -> u16 {
+        match self {
+            Failure::Unauthorized => 401,
+            Failure::TokenAlreadyIssued | Failure::AlreadyReported => 409,
+            Failure::UserNotFound | Failure::MessageNotFound => 404,
+            Failure::SelfTarget { .. } => 400,
+            Failure::NoSharedChat => 403,
+            Failure::StoreUnavailable | Failure::Overloaded => 503,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Failure::Unauthorized => "unauthorized",
+            Failure::TokenAlreadyIssued => "token_already_issued",
+            Failure::UserNotFound => "user_not_found",
+            Failure::MessageNotFound => "message_not_found",
+            Failure::SelfTarget { .. } => "self_target",
+            Failure::AlreadyReported => "already_reported",
+            Failure::NoSharedChat => "no_shared_chat",
+            Failure::StoreUnavailable => "store_unavailable",
+            Failure::Overloaded => "overloaded",
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! The HTTP/1.1 machine, sans IO: [`Conn`] (server role) and [`client::ClientConn`]
+//! (client role) turn bytes into messages and messages into bytes. It knows
+//! nothing of chat.
+
+pub mod client;
+mod conn;
+
+pub use conn::Conn;
+
+use crate::time::UnixMillis;
+use std::time::{Duration, Instant};
+
+/// Every bound of the machine in one place. `Default` gives API.md's defaults.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Request line plus header fields, in bytes (431 above it).
+    pub max_header_bytes: usize,
+    /// Request target, in bytes (414 above it).
+    pub max_uri_bytes: usize,
+    /// Decoded body, in bytes, inclusive (413 above it).
+    pub max_body_bytes: usize,
+    /// Header fields per request (431 above it).
+    pub max_headers: usize,
+    /// A chunk-size line with its extensions, in bytes (400 above it).
+    pub max_chunk_line_bytes: usize,
+    /// Trailer section of a chunked body, in bytes (431 above it).
+    pub max_trailer_bytes: usize,
+    /// From the first byte of a request to its complete head and body (408).
+    pub header_timeout: Duration,
+    /// An idle keep-alive connection is closed after this long.
+    pub idle_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_header_bytes: 16 * 1024,
+            max_uri_bytes: 8 * 1024,
+            max_body_bytes: 64 * 1024,
+            max_headers: 100,
+            max_chunk_line_bytes: 1024,
+            max_trailer_bytes: 16 * 1024,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The time an input happens at, both clocks, read by the adapter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Now {
+    /// For timeouts and deadlines.
+    pub mono: Instant,
+    /// For the `Date` header.
+    pub wall: UnixMillis,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Version {
+    Http10,
+    Http11,
+}
+
+/// Names a request handed out by [`Conn`], so its response can be matched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ReqId(pub u64);
+
+/// A complete, well-framed request. The body is decoded (chunked framing
+/// removed) and within `Limits::max_body_bytes`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    pub method: String,
+    /// The request target as sent (origin form: path and optional query).
+    pub target: String,
+    pub version: Version,
+    /// Header fields in the order sent; names as sent.
+    pub headers: Vec<(String, Vec<u8>)>,
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    /// The path part of the target (before any `?`).
+    pub fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or("")
+    }
+
+    /// Values of every field named `name` (case-insensitive), in order.
+    pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_slice())
+    }
+
+    /// The value of the only field named `name`; `None` if absent or repeated.
+    pub fn single_header<'a>(&'a self, name: &'a str) -> Option<&'a [u8]> {
+        let mut values = self.header_values(name);
+        let first = values.next()?;
+        values.next().is_none().then_some(first)
+    }
+}
+
+/// A response to write (server role) or one that was read (client role).
+/// Content-Type is always `application/json`; the writer adds `Date`,
+/// `Content-Length`, `Content-Type` and `Connection` itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    /// Extra fields (`Allow`, `Retry-After`, `WWW-Authenticate`, ...).
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn json(status: u16, body: Vec<u8>) -> Response {
+        Response {
+            status,
+            headers: Vec::new(),
+            body,
+        }
+    }
+
+    /// API.md's error object: `{"error": message, "code": code}`.
+    pub fn error(status: u16, code: &str, message: &str) -> Response {
+        let body = serde_json::json!({ "error": message, "code": code });
+        Response::json(status, body.to_string().into_bytes())
+    }
+
+    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Response {
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+
+    /// The value of the first field named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The standard reason phrase for the statuses agora sends.
+pub fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        100 => "Continue",
+        200 => "OK",
+        201 => "Created",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        413 => "Content Too Large",
+        414 => "URI Too Long",
+        417 => "Expectation Failed",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        503 => "Service Unavailable",
+        505 => "HTTP Version Not Supported",
+        _ => "",
+    }
+}
+
+/// What the adapter feeds a [`Conn`].
+#[derive(Debug)]
+pub enum Input<'a> {
+    /// Bytes read from the socket.
+    Bytes(&'a [u8]),
+    /// The peer closed its sending side.
+    Eof,
+    /// The deadline last reported by `Output::Timeout` may have passed.
+    Timeout,
+    /// The answer to a request handed out by `Output::Request`.
+    Response(ReqId, Response),
+}
+
+/// What a [`Conn`] asks the adapter to do, drained with `poll_output`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Write these bytes to the socket, in order.
+    Send(Vec<u8>),
+    /// Handle this request and feed its response back with its id.
+    Request(ReqId, Request),
+    /// Close the socket (after writing everything sent before).
+    Close,
+    /// Nothing more to do now: wait for input, or until this deadline and then
+    /// feed `Input::Timeout`. `None`: no deadline (a request is in flight).
+    Timeout(Option<Instant>),
+}

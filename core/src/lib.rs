@@ -1,0 +1,17 @@
+//! agora's sans-IO core.
+//!
+//! Bytes come in through [`http::Conn`], requests become [`command::Command`]s in
+//! [`api`], [`rules::apply`] decides over a [`view::View`], and the
+//! [`command::Outcome`] goes back out as response bytes. Nothing here reads the
+//! clock, the RNG, a socket or a file: time and token bytes are passed in.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod command;
+pub mod config;
+pub mod http;
+pub mod model;
+pub mod rules;
+pub mod time;
+pub mod token;
+pub mod view;

@@ -1,0 +1,154 @@
+//! The rules' window onto stored state. `model::Model` implements it in memory
+//! (the test oracle); `agora_store::SqlView` implements it over a SQLite
+//! transaction. Every method is small and synchronous; the rules decide, the
+//! view only reads and writes what it is told.
+
+use crate::time::UnixMillis;
+use crate::token::TokenHash;
+
+pub type UserId = i64;
+pub type ChatId = i64;
+/// Message ids are positive and increase in commit order across all chats.
+pub type MessageId = i64;
+pub type CommentId = i64;
+
+/// The public chat's id in every view. Private chats get other ids.
+pub const PUBLIC_CHAT: ChatId = 1;
+
+/// A read position: the id of the last message a member has read, 0 for none.
+pub type ReadPosition = MessageId;
+
+/// A store failure (I/O, SQLite). The rules pass it up unchanged; the writer
+/// rolls the command back and answers 503 `store_unavailable`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("store error: {0}")]
+pub struct StoreError(pub String);
+
+pub type ViewResult<T> = Result<T, StoreError>;
+
+/// A user as the rules see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    /// As registered (case kept).
+    pub name: String,
+    /// Banned from sending and commenting while `now < banned_until`.
+    pub banned_until: Option<UnixMillis>,
+    /// Start of the current public-quota window, if one was ever opened.
+    pub window_start: Option<UnixMillis>,
+    /// Public messages accepted in the window that starts at `window_start`.
+    pub window_count: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredComment {
+    pub id: CommentId,
+    pub author: String,
+    pub created: UnixMillis,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub id: MessageId,
+    pub author: String,
+    pub pub_date: UnixMillis,
+    pub text: String,
+    /// Oldest first.
+    pub comments: Vec<StoredComment>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChatKind {
+    Public,
+    /// A 1-to-1 chat, named by the other member's user name.
+    Private {
+        other: String,
+    },
+}
+
+/// One line of `GET /status`'s `chats`, as seen by one member.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChatSummary {
+    pub id: ChatId,
+    pub kind: ChatKind,
+    pub created: UnixMillis,
+    pub messages_number: u64,
+    pub users_number: u64,
+    /// Messages after the member's read position.
+    pub unread: u64,
+    /// Id of the newest message, 0 if none: the order of private chats.
+    pub last_message: MessageId,
+}
+
+pub trait View {
+    /// The user whose token hashes to `hash`.
+    fn user_by_token(&mut self, hash: &TokenHash) -> ViewResult<Option<User>>;
+    /// The user named `name`, compared without regard to ASCII case.
+    fn user_by_name(&mut self, name: &str) -> ViewResult<Option<User>>;
+    /// Creates a user with no ban, no quota window and no chats.
+    fn create_user(&mut self, name: &str, hash: &TokenHash, now: UnixMillis) -> ViewResult<UserId>;
+    /// Writes back `banned_until`, `window_start` and `window_count`.
+    fn save_user(&mut self, user: &User) -> ViewResult<()>;
+
+    /// The private chat between two users, whatever their order.
+    fn private_chat(&mut self, a: UserId, b: UserId) -> ViewResult<Option<ChatId>>;
+    /// Creates the private chat of `a` and `b`, both members at position 0.
+    fn create_private_chat(&mut self, a: UserId, b: UserId, now: UnixMillis) -> ViewResult<ChatId>;
+    /// Makes `user` a member of `chat` with read position `position`.
+    fn join(&mut self, chat: ChatId, user: UserId, position: ReadPosition) -> ViewResult<()>;
+    /// `user`'s read position in `chat`, `None` if not a member.
+    fn read_position(&mut self, chat: ChatId, user: UserId) -> ViewResult<Option<ReadPosition>>;
+    fn set_read_position(
+        &mut self,
+        chat: ChatId,
+        user: UserId,
+        position: ReadPosition,
+    ) -> ViewResult<()>;
+    /// The chats `user` is a member of, in no particular order.
+    fn chats_of(&mut self, user: UserId) -> ViewResult<Vec<ChatSummary>>;
+
+    /// Id of the newest message of `chat`, 0 if it has none.
+    fn latest_message(&mut self, chat: ChatId) -> ViewResult<MessageId>;
+    /// The last `limit` messages of `chat` with id `<= position`, oldest first,
+    /// each with its comments.
+    fn messages_up_to(
+        &mut self,
+        chat: ChatId,
+        position: ReadPosition,
+        limit: u32,
+    ) -> ViewResult<Vec<StoredMessage>>;
+    /// The first `limit` messages of `chat` with id `> position`, oldest first,
+    /// each with its comments.
+    fn messages_after(
+        &mut self,
+        chat: ChatId,
+        position: ReadPosition,
+        limit: u32,
+    ) -> ViewResult<Vec<StoredMessage>>;
+    /// Appends a message; its id is greater than every id before it.
+    fn append_message(
+        &mut self,
+        chat: ChatId,
+        author: UserId,
+        text: &str,
+        now: UnixMillis,
+    ) -> ViewResult<MessageId>;
+    /// The chat a message belongs to, `None` if there is no such message.
+    fn chat_of_message(&mut self, message: MessageId) -> ViewResult<Option<ChatId>>;
+    fn append_comment(
+        &mut self,
+        message: MessageId,
+        author: UserId,
+        text: &str,
+        now: UnixMillis,
+    ) -> ViewResult<CommentId>;
+
+    /// Whether `reporter` has a standing report on `target`.
+    fn has_reported(&mut self, target: UserId, reporter: UserId) -> ViewResult<bool>;
+    /// Standing reports on `target`: its cautions.
+    fn report_count(&mut self, target: UserId) -> ViewResult<u32>;
+    fn add_report(&mut self, target: UserId, reporter: UserId, now: UnixMillis) -> ViewResult<()>;
+    /// Drops every standing report on `target` (done when it is banned).
+    fn clear_reports(&mut self, target: UserId) -> ViewResult<()>;
+}
