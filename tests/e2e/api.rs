@@ -313,8 +313,9 @@ fn api_comment(rt: Runtime) {
         .expect(201);
     assert_eq!(added["info"], "comment added");
     assert!(added["comment_id"].as_u64().unwrap() > 0);
+    // carol joined before the post: it is unread for her.
     let chat = c.post("/connect", Some(&carol), json!({})).expect(200);
-    let comments = &chat["messages"][0]["comments"];
+    let comments = &chat["unread_messages"][0]["comments"];
     assert_eq!(comments[0]["id"], added["comment_id"]);
     assert_eq!(comments[0]["author"], "bob");
     assert_eq!(comments[0]["comment_text"], "+1");

@@ -59,9 +59,11 @@ fn python_http_client(rt: Runtime) {
     );
 }
 
-fn curl_call(args: &[&str]) -> (u16, serde_json::Value) {
+/// Runs curl; one `(status, JSON body)` per transfer (options after `--next`
+/// must repeat `-sS -w ...`).
+fn curl_calls(args: &[&str]) -> Vec<(u16, serde_json::Value)> {
     let out = Command::new("curl")
-        .args(["-sS", "--max-time", "10", "-w", "\n%{http_code}"])
+        .args(["-sS", "--max-time", "10", "-w", "\n%{http_code}\n"])
         .args(args)
         .output()
         .expect("run curl");
@@ -71,8 +73,17 @@ fn curl_call(args: &[&str]) -> (u16, serde_json::Value) {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8(out.stdout).unwrap();
-    let (body, code) = text.rsplit_once('\n').unwrap();
-    (code.parse().unwrap(), serde_json::from_str(body).unwrap())
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() % 2 == 0, "curl printed {text:?}");
+    lines
+        .chunks(2)
+        .map(|pair| {
+            (
+                pair[1].parse().unwrap(),
+                serde_json::from_str(pair[0]).unwrap(),
+            )
+        })
+        .collect()
 }
 
 fn curl(rt: Runtime) {
@@ -81,21 +92,28 @@ fn curl(rt: Runtime) {
     }
     let server = Server::start(rt, &[]);
     let base = format!("http://{}", server.addr);
-    let (status, body) = curl_call(&[
+    let token = curl_calls(&[
         "-X",
         "POST",
         "-d",
         r#"{"user_name":"curly"}"#,
         &format!("{base}/get-token"),
     ]);
-    assert_eq!(status, 200, "{body}");
-    let auth = format!("Authorization: Bearer {}", body["token"].as_str().unwrap());
-    // Two requests on one connection (curl reuses it), the second with a chunked body.
-    let (status, body) = curl_call(&[
+    assert_eq!(token[0].0, 200, "{}", token[0].1);
+    let auth = format!(
+        "Authorization: Bearer {}",
+        token[0].1["token"].as_str().unwrap()
+    );
+    // Two transfers on one connection (curl reuses it), the second with a
+    // chunked body.
+    let replies = curl_calls(&[
         "-H",
         &auth,
         &format!("{base}/status"),
         "--next",
+        "-sS",
+        "-w",
+        "\n%{http_code}\n",
         "-H",
         &auth,
         "-H",
@@ -104,6 +122,9 @@ fn curl(rt: Runtime) {
         r#"{"message":"from curl"}"#,
         &format!("{base}/send"),
     ]);
-    assert_eq!(status, 201, "{body}");
-    assert_eq!(body["info"], "message sent");
+    assert_eq!(replies.len(), 2);
+    assert_eq!(replies[0].0, 200, "{}", replies[0].1);
+    assert_eq!(replies[0].1["connected_as"], "curly");
+    assert_eq!(replies[1].0, 201, "{}", replies[1].1);
+    assert_eq!(replies[1].1["info"], "message sent");
 }
