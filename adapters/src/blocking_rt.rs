@@ -80,15 +80,15 @@ impl Transport for BlockingTransport {
 
 pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {
     let open = Arc::new(Mutex::new(OpenSockets::default()));
-    let listener_fd = listener.as_raw_fd();
+    // The hook owns its own descriptor of the listening socket, so it stays valid.
+    let listener_handle = listener.try_clone()?;
     let open_for_hook = open.clone();
     shared.shutdown.on_trigger(move || {
-        // Wakes the acceptor blocked in accept(2) (Linux returns EINVAL) and every
-        // connection blocked in a read (it sees EOF, then the flag).
-        // SAFETY: shutdown(2) on a descriptor only changes socket state; the
-        // listener outlives this hook's use (it is dropped after the loop ends,
-        // and a stale descriptor number only makes the call fail).
-        unsafe { libc::shutdown(listener_fd, libc::SHUT_RDWR) };
+        // Wakes the acceptor blocked in accept(2) (Linux then fails it with
+        // EINVAL) and every connection blocked in a read (it sees EOF, then the
+        // flag).
+        // SAFETY: shutdown(2) on a descriptor we own; it only changes socket state.
+        unsafe { libc::shutdown(listener_handle.as_raw_fd(), libc::SHUT_RDWR) };
         let open = open_for_hook.lock().unwrap_or_else(|e| e.into_inner());
         for socket in open.sockets.values() {
             let _ = socket.shutdown(SocketShutdown::Read);

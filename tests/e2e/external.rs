@@ -74,9 +74,9 @@ fn curl_calls(args: &[&str]) -> Vec<(u16, serde_json::Value)> {
     );
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert!(lines.len() % 2 == 0, "curl printed {text:?}");
-    lines
-        .chunks(2)
+    let pairs = lines.chunks_exact(2);
+    assert!(pairs.remainder().is_empty(), "curl printed {text:?}");
+    pairs
         .map(|pair| {
             (
                 pair[1].parse().unwrap(),

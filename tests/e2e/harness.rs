@@ -295,6 +295,18 @@ impl Client {
         }
     }
 
+    /// Writes without asserting: for tests where the server may be gone.
+    pub fn stream_write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.stream.write_all(bytes)
+    }
+
+    /// Reads one final response; `None` on EOF, reset, timeout or garbage.
+    pub fn try_read_reply(&mut self) -> Option<Reply> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.read_reply()))
+            .ok()
+            .flatten()
+    }
+
     pub fn send_raw(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).expect("write request");
     }

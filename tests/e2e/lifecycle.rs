@@ -1,11 +1,17 @@
 //! Start, stop and restart: state survives a restart; signals stop the server
 //! cleanly.
 
-use crate::harness::{Runtime, Server};
+use crate::harness::{request_bytes, Client, Runtime, Server};
 use serde_json::json;
-use std::time::Duration;
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
 
-per_runtime!(restart_keeps_state, sigterm_exits_zero, sigint_exits_zero);
+per_runtime!(
+    restart_keeps_state,
+    kill_9_under_load_keeps_acknowledged,
+    sigterm_exits_zero,
+    sigint_exits_zero,
+);
 
 fn restart_keeps_state(rt: Runtime) {
     let dir = tempfile::tempdir().unwrap();
@@ -95,6 +101,79 @@ fn restart_keeps_state(rt: Runtime) {
         .unwrap();
     assert!(m4 > public["unread_messages"][0]["id"].as_u64().unwrap());
     drop(c);
+    server.stop();
+}
+
+/// A 201 means durable: every message acknowledged before a SIGKILL is there
+/// after a restart.
+fn kill_9_under_load_keeps_acknowledged(rt: Runtime) {
+    const WRITERS: usize = 4;
+    const MAX_PER_WRITER: usize = 300;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("agora.db");
+    let flags = ["--quota", "100000", "--unread-max", "100000"];
+    let server = Server::start_on(rt, &db, &flags);
+    let mut c = server.client();
+    let reader = c.token("reader");
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|i| {
+            let token = c.token(&format!("writer{i}"));
+            let addr = server.addr;
+            std::thread::spawn(move || {
+                let mut acknowledged = Vec::new();
+                let mut client = Client::connect(addr);
+                let started = Instant::now();
+                while acknowledged.len() < MAX_PER_WRITER
+                    && started.elapsed() < Duration::from_secs(5)
+                {
+                    let text = format!("w{i}-{}", acknowledged.len());
+                    let body = json!({ "message": text });
+                    // The server may die mid-request: a write error or no answer ends the run.
+                    if client
+                        .stream_write(&request_bytes("POST", "/send", Some(&token), Some(&body)))
+                        .is_err()
+                    {
+                        break;
+                    }
+                    match client.try_read_reply() {
+                        Some(reply) if reply.status == 201 => acknowledged.push(text),
+                        _ => break,
+                    }
+                }
+                acknowledged
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(400));
+    let (status, _) = server.stop_with(libc::SIGKILL);
+    assert!(!status.success());
+    let acknowledged: Vec<String> = writers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    assert!(
+        !acknowledged.is_empty(),
+        "no message was acknowledged before the kill"
+    );
+
+    let server = Server::start_on(rt, &db, &flags);
+    let mut c = server.client();
+    let seen = c.post("/connect", Some(&reader), json!({})).expect(200);
+    let stored: HashSet<String> = seen["unread_messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["message_text"].as_str().unwrap().to_owned())
+        .collect();
+    let lost: Vec<_> = acknowledged
+        .iter()
+        .filter(|t| !stored.contains(*t))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} acknowledged messages lost: {lost:?}",
+        lost.len()
+    );
     server.stop();
 }
 
