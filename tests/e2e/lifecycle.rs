@@ -108,7 +108,7 @@ fn restart_keeps_state(rt: Runtime) {
 /// after a restart.
 fn kill_9_under_load_keeps_acknowledged(rt: Runtime) {
     const WRITERS: usize = 4;
-    const MAX_PER_WRITER: usize = 300;
+    const MAX_PER_WRITER: usize = 5000;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("agora.db");
     let flags = ["--quota", "100000", "--unread-max", "100000"];
@@ -155,6 +155,7 @@ fn kill_9_under_load_keeps_acknowledged(rt: Runtime) {
         !acknowledged.is_empty(),
         "no message was acknowledged before the kill"
     );
+    eprintln!("{} messages acknowledged before SIGKILL", acknowledged.len());
 
     let server = Server::start_on(rt, &db, &flags);
     let mut c = server.client();
