@@ -155,7 +155,10 @@ fn kill_9_under_load_keeps_acknowledged(rt: Runtime) {
         !acknowledged.is_empty(),
         "no message was acknowledged before the kill"
     );
-    eprintln!("{} messages acknowledged before SIGKILL", acknowledged.len());
+    eprintln!(
+        "{} messages acknowledged before SIGKILL",
+        acknowledged.len()
+    );
 
     let server = Server::start_on(rt, &db, &flags);
     let mut c = server.client();
