@@ -28,8 +28,19 @@ fn main() -> ExitCode {
     }
 }
 
+/// `--log` takes a level, which applies to agora's own crates (dependencies log
+/// warnings only), or a full tracing filter such as `debug,polling=trace`.
 fn init_logging(level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(level).unwrap_or_else(|e| {
+    const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+    let directives = if LEVELS.contains(&level.to_ascii_lowercase().as_str()) {
+        let level = level.to_ascii_lowercase();
+        format!(
+            "warn,agora_server={level},agora_adapters={level},agora_store={level},agora_core={level}"
+        )
+    } else {
+        level.to_owned()
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&directives).unwrap_or_else(|e| {
         eprintln!("bad --log value {level:?} ({e}); using info");
         tracing_subscriber::EnvFilter::new("info")
     });
