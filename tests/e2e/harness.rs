@@ -93,7 +93,18 @@ impl Server {
 
     /// A server on the given database file (kept by the caller).
     pub fn start_on(runtime: Runtime, db: &Path, extra: &[&str]) -> Server {
+        Server::start_with_env(runtime, db, extra, &[])
+    }
+
+    /// A server with extra `AGORA_*` environment variables.
+    pub fn start_with_env(
+        runtime: Runtime,
+        db: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
         let mut child = Command::new(server_binary())
+            .envs(env.iter().copied())
             .args([
                 "--host",
                 "127.0.0.1",

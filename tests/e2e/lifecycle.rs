@@ -9,9 +9,39 @@ use std::time::{Duration, Instant};
 per_runtime!(
     restart_keeps_state,
     kill_9_under_load_keeps_acknowledged,
+    sigterm_under_load_finishes_and_keeps_acknowledged,
     sigterm_exits_zero,
     sigint_exits_zero,
+    flags_from_the_environment,
 );
+
+#[test]
+fn a_database_that_cannot_be_opened_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("missing-folder").join("agora.db");
+    let out = std::process::Command::new(crate::harness::server_binary())
+        .args(["--port", "0", "--db"])
+        .arg(&db)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run agora-server");
+    assert!(!out.status.success());
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("missing-folder"),
+        "the error names the path: {log}"
+    );
+}
+
+#[test]
+fn a_bad_flag_is_refused() {
+    let out = std::process::Command::new(crate::harness::server_binary())
+        .args(["--runtime", "fibers"])
+        .output()
+        .expect("run agora-server");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fibers"));
+}
 
 fn restart_keeps_state(rt: Runtime) {
     let dir = tempfile::tempdir().unwrap();
@@ -107,6 +137,16 @@ fn restart_keeps_state(rt: Runtime) {
 /// A 201 means durable: every message acknowledged before a SIGKILL is there
 /// after a restart.
 fn kill_9_under_load_keeps_acknowledged(rt: Runtime) {
+    acknowledged_survive(rt, libc::SIGKILL);
+}
+
+/// SIGTERM under load: in-flight requests finish, the process exits 0, and
+/// every acknowledged message is kept.
+fn sigterm_under_load_finishes_and_keeps_acknowledged(rt: Runtime) {
+    acknowledged_survive(rt, libc::SIGTERM);
+}
+
+fn acknowledged_survive(rt: Runtime, signal: i32) {
     const WRITERS: usize = 4;
     const MAX_PER_WRITER: usize = 5000;
     let dir = tempfile::tempdir().unwrap();
@@ -145,8 +185,13 @@ fn kill_9_under_load_keeps_acknowledged(rt: Runtime) {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(400));
-    let (status, _) = server.stop_with(libc::SIGKILL);
-    assert!(!status.success());
+    let (status, took) = server.stop_with(signal);
+    if signal == libc::SIGKILL {
+        assert!(!status.success());
+    } else {
+        assert!(status.success(), "exit status {status}");
+        assert!(took < Duration::from_secs(3), "took {took:?} to stop");
+    }
     let acknowledged: Vec<String> = writers
         .into_iter()
         .flat_map(|w| w.join().unwrap())
@@ -156,7 +201,7 @@ fn kill_9_under_load_keeps_acknowledged(rt: Runtime) {
         "no message was acknowledged before the kill"
     );
     eprintln!(
-        "{} messages acknowledged before SIGKILL",
+        "{} messages acknowledged before signal {signal}",
         acknowledged.len()
     );
 
@@ -178,6 +223,36 @@ fn kill_9_under_load_keeps_acknowledged(rt: Runtime) {
         "{} acknowledged messages lost: {lost:?}",
         lost.len()
     );
+    server.stop();
+}
+
+/// Every flag can come from an `AGORA_*` variable.
+fn flags_from_the_environment(rt: Runtime) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("agora.db");
+    let server = Server::start_with_env(
+        rt,
+        &db,
+        &[],
+        &[
+            ("AGORA_QUOTA", "1"),
+            ("AGORA_QUOTA_WINDOW", "1h"),
+            ("AGORA_HISTORY", "1"),
+        ],
+    );
+    let mut c = server.client();
+    let token = c.token("env");
+    c.post("/send", Some(&token), json!({"message": "one"}))
+        .expect(201);
+    c.post("/send", Some(&token), json!({"message": "two"}))
+        .expect_error(429, "quota_exceeded");
+    c.token("env2");
+    let other = c.token("env3");
+    c.post("/send", Some(&other), json!({"message": "three"}))
+        .expect(201);
+    let fresh = c.token("env4");
+    let history = c.post("/connect", Some(&fresh), json!({})).expect(200);
+    assert_eq!(history["messages"].as_array().unwrap().len(), 1);
     server.stop();
 }
 
