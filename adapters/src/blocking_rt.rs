@@ -2,7 +2,8 @@
 //! deadlines. The shared drive loop runs on each thread with a trivial
 //! `block_on`: every await there is a blocking call.
 
-use crate::drive::{log_panic, reject_connection, serve_connection, Ready, Shared, Transport};
+use crate::drive::{log_panic, reject_connection, serve_connection, Ready, Transport};
+use crate::shared::Shared;
 use futures_lite::future::block_on;
 use std::collections::HashMap;
 use std::io::{self, Read, Write};

@@ -1,26 +1,18 @@
-//! The runtime-independent part of every adapter, written once.
-//!
-//! [`Session`] wraps one `http::Conn`: it takes bytes, EOF, timeouts and store
-//! outcomes, and tells the adapter what to do next ([`Step`]). [`serve_connection`]
-//! is the drive loop over a [`Transport`], the small trait each runtime implements
-//! for its socket: wait until readable (or a deadline, or shutdown), read what is
-//! there, write everything.
+//! The drive loop, written once for every runtime: [`serve_connection`] runs a
+//! [`Session`] over a [`Transport`], the small trait each runtime implements for
+//! its socket (wait until readable, a deadline or shutdown; read what is there;
+//! write everything).
 
-use crate::config::ServerConfig;
-use crate::limits::ConnLimit;
-use crate::shutdown::Shutdown;
+use crate::session::{wall_clock, Session, Step};
+use crate::shared::Shared;
 use agora_core::api;
 use agora_core::command::{Failure, Outcome};
-use agora_core::config::Config;
-use agora_core::http::{reason_phrase, Conn, Input, Limits, Now, Output, ReqId, Request, Response};
+use agora_core::http::reason_phrase;
 use agora_core::time::UnixMillis;
-use agora_core::token::Token;
-use agora_store::{Handle, Pending};
-use std::collections::VecDeque;
 use std::io;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tracing::{debug, warn};
+use std::time::{Duration, Instant};
+use tracing::debug;
 
 /// Bytes read per read call. It lives on the stack for the call only, so an idle
 /// connection holds no read buffer of its own.
@@ -31,195 +23,6 @@ pub const READ_CHUNK: usize = 8 * 1024;
 /// destroy our last response before the peer reads it.
 const LINGER: Duration = Duration::from_secs(1);
 const LINGER_MAX_BYTES: usize = 1 << 20;
-
-/// Everything the connections of one server share.
-pub struct Shared {
-    pub store: Handle,
-    pub rules: Config,
-    pub limits: Limits,
-    pub conns: Arc<ConnLimit>,
-    pub shutdown: Arc<Shutdown>,
-    pub config: ServerConfig,
-}
-
-impl Shared {
-    pub fn new(store: Handle, config: ServerConfig, shutdown: Arc<Shutdown>) -> Arc<Shared> {
-        Arc::new(Shared {
-            store,
-            rules: config.rules.clone(),
-            limits: config.limits.clone(),
-            conns: ConnLimit::new(config.max_connections),
-            shutdown,
-            config,
-        })
-    }
-}
-
-/// Both clocks, read now.
-pub fn now() -> Now {
-    Now {
-        mono: Instant::now(),
-        wall: wall_clock(),
-    }
-}
-
-pub fn wall_clock() -> UnixMillis {
-    let since_epoch = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO);
-    UnixMillis(i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX))
-}
-
-/// A fresh token from the operating system's CSPRNG.
-pub fn fresh_token() -> Token {
-    let mut bytes = [0u8; 16];
-    // Without an OS RNG no token can be issued safely; the panic stays in this
-    // connection's task (see the adapters' panic containment).
-    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
-    Token(bytes)
-}
-
-/// What the adapter must do next. Before acting on it, write
-/// [`Session::take_output`] to the socket.
-pub enum Step {
-    /// Wait for bytes, or until the deadline and then call [`Session::timeout`].
-    Wait(Option<Instant>),
-    /// Await the store's outcome and hand it to [`Session::complete`].
-    Submit(Pending),
-    /// Close the socket.
-    Close,
-}
-
-struct InFlight {
-    id: ReqId,
-    method: String,
-    target: String,
-    started: Instant,
-}
-
-/// One connection's state above the socket.
-pub struct Session {
-    conn: Conn,
-    shared: Arc<Shared>,
-    out: Vec<u8>,
-    queued: VecDeque<(ReqId, Request)>,
-    in_flight: Option<InFlight>,
-    closed: bool,
-}
-
-impl Session {
-    pub fn new(shared: Arc<Shared>) -> Session {
-        Session {
-            conn: Conn::new(shared.limits.clone(), now()),
-            shared,
-            out: Vec::new(),
-            queued: VecDeque::new(),
-            in_flight: None,
-            closed: false,
-        }
-    }
-
-    pub fn bytes(&mut self, bytes: &[u8]) {
-        self.conn.handle_input(Input::Bytes(bytes), now());
-    }
-
-    pub fn eof(&mut self) {
-        self.conn.handle_input(Input::Eof, now());
-    }
-
-    pub fn timeout(&mut self) {
-        self.conn.handle_input(Input::Timeout, now());
-    }
-
-    /// The bytes to write before acting on the last [`Step`].
-    pub fn take_output(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.out)
-    }
-
-    /// Drains the machine's outputs and handles the request they hand out, until
-    /// the adapter has to wait for something.
-    pub fn next_step(&mut self) -> Step {
-        loop {
-            if self.closed {
-                return Step::Close;
-            }
-            if self.in_flight.is_some() {
-                // Only reachable if the adapter asks again before completing.
-                return Step::Wait(None);
-            }
-            match self.conn.poll_output() {
-                Output::Send(bytes) if self.out.is_empty() => self.out = bytes,
-                Output::Send(bytes) => self.out.extend_from_slice(&bytes),
-                Output::Request(id, request) => self.queued.push_back((id, request)),
-                Output::Close => self.closed = true,
-                Output::Timeout(deadline) => match self.queued.pop_front() {
-                    None => return Step::Wait(deadline),
-                    Some((id, request)) => {
-                        if let Some(pending) = self.dispatch(id, request) {
-                            return Step::Submit(pending);
-                        }
-                    }
-                },
-            }
-        }
-    }
-
-    /// Feeds the store's answer to the request in flight.
-    pub fn complete(&mut self, result: Result<Outcome, oneshot::RecvError>) {
-        let Some(flight) = self.in_flight.take() else {
-            return;
-        };
-        let outcome = result.unwrap_or_else(|_| {
-            warn!(method = %flight.method, target = %flight.target, "the store dropped a command");
-            Outcome::Failed(Failure::StoreUnavailable)
-        });
-        self.respond(flight, api::encode(&outcome));
-    }
-
-    /// Decodes a request and answers it at once, or submits its command and
-    /// returns the pending outcome.
-    fn dispatch(&mut self, id: ReqId, request: Request) -> Option<Pending> {
-        let started = Instant::now();
-        let decoded = api::decode(&request, &self.shared.rules, &mut fresh_token);
-        let flight = InFlight {
-            id,
-            method: request.method,
-            target: request.target,
-            started,
-        };
-        let response = match decoded {
-            Err(response) => response,
-            Ok(command) => match self.shared.store.submit(command) {
-                Ok(pending) => {
-                    self.in_flight = Some(flight);
-                    return Some(pending);
-                }
-                Err(agora_store::Busy) => {
-                    warn!("the store's queue is full: answering 503");
-                    api::encode(&Outcome::Failed(Failure::Overloaded))
-                }
-            },
-        };
-        self.respond(flight, response);
-        None
-    }
-
-    fn respond(&mut self, flight: InFlight, response: Response) {
-        debug!(
-            method = %flight.method,
-            target = %flight.target,
-            status = response.status,
-            micros = flight.started.elapsed().as_micros() as u64,
-            "request"
-        );
-        if response.status >= 500 {
-            warn!(method = %flight.method, target = %flight.target, status = response.status,
-                body = %String::from_utf8_lossy(&response.body), "server-side failure");
-        }
-        self.conn
-            .handle_input(Input::Response(flight.id, response), now());
-    }
-}
 
 /// What [`Transport::ready`] waited for.
 #[derive(Debug, PartialEq, Eq)]

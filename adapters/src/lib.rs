@@ -1,15 +1,17 @@
 //! agora's runtime adapters: socket, timer and spawn glue around one drive loop.
 //!
-//! [`drive`] holds everything that does not depend on the runtime: the
-//! [`drive::Session`] that feeds a connection's bytes to `http::Conn`, decodes
-//! requests, forwards commands to the store and feeds the outcomes back, and the
-//! generic [`drive::serve_connection`] loop over a [`drive::Transport`]. Each runtime
-//! file (`tokio_rt`, `smol_rt`, `blocking_rt`) implements `Transport` for its socket
-//! type and runs an accept loop.
+//! Everything that does not depend on the runtime is written once: the
+//! [`session::Session`] feeds a connection's bytes to `http::Conn`, decodes
+//! requests, forwards commands to the store and feeds the outcomes back; the
+//! generic [`drive::serve_connection`] loop runs it over a [`drive::Transport`].
+//! Each runtime file (`tokio_rt`, `smol_rt`, `blocking_rt`) implements
+//! `Transport` for its socket type and runs an accept loop.
 
 pub mod config;
 pub mod drive;
 pub mod limits;
+pub mod session;
+pub mod shared;
 pub mod shutdown;
 
 #[cfg(feature = "blocking")]
@@ -20,7 +22,7 @@ pub mod smol_rt;
 pub mod tokio_rt;
 
 pub use config::{Runtime, ServerConfig};
-pub use drive::Shared;
+pub use shared::Shared;
 pub use shutdown::Shutdown;
 
 use std::net::TcpListener;

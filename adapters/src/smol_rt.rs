@@ -1,6 +1,7 @@
 //! smol glue: an `Executor` on worker threads, `async-io` sockets and timers.
 
-use crate::drive::{log_panic, reject_connection, serve_connection, Ready, Shared, Transport};
+use crate::drive::{log_panic, reject_connection, serve_connection, Ready, Transport};
+use crate::shared::Shared;
 use async_io::{Async, Timer};
 use futures_lite::{future, AsyncWriteExt, FutureExt};
 use smol::channel;

@@ -1,6 +1,7 @@
 //! tokio glue: a multi-thread runtime, an accept loop, one task per connection.
 
-use crate::drive::{reject_connection, serve_connection, Ready, Shared, Transport};
+use crate::drive::{reject_connection, serve_connection, Ready, Transport};
+use crate::shared::Shared;
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

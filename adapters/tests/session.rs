@@ -1,7 +1,8 @@
 //! The drive logic without sockets: a `Session` over the real `Conn` and a real
 //! store in a temporary directory, fed scripted bytes.
 
-use agora_adapters::drive::{overloaded_response, wall_clock, Session, Step};
+use agora_adapters::drive::overloaded_response;
+use agora_adapters::session::{wall_clock, Session, Step};
 use agora_adapters::{ServerConfig, Shared, Shutdown};
 use agora_store::{Handle, StoreConfig};
 use std::sync::Arc;

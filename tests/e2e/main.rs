@@ -6,8 +6,10 @@
 mod harness;
 
 mod api;
+mod client;
 mod connections;
 mod external;
 mod lifecycle;
 mod rules;
+mod transport;
 mod vectors;

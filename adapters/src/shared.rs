@@ -1,0 +1,32 @@
+//! The state every connection of one server shares.
+
+use crate::config::ServerConfig;
+use crate::limits::ConnLimit;
+use crate::shutdown::Shutdown;
+use agora_core::config::Config;
+use agora_core::http::Limits;
+use agora_store::Handle;
+use std::sync::Arc;
+
+/// Everything the connections of one server share.
+pub struct Shared {
+    pub store: Handle,
+    pub rules: Config,
+    pub limits: Limits,
+    pub conns: Arc<ConnLimit>,
+    pub shutdown: Arc<Shutdown>,
+    pub config: ServerConfig,
+}
+
+impl Shared {
+    pub fn new(store: Handle, config: ServerConfig, shutdown: Arc<Shutdown>) -> Arc<Shared> {
+        Arc::new(Shared {
+            store,
+            rules: config.rules.clone(),
+            limits: config.limits.clone(),
+            conns: ConnLimit::new(config.max_connections),
+            shutdown,
+            config,
+        })
+    }
+}
