@@ -234,8 +234,10 @@ impl View for Model {
         user: UserId,
         position: ReadPosition,
     ) -> ViewResult<()> {
-        if let Some(p) = self.chat_mut(chat)?.members.get_mut(&user) {
-            *p = position;
+        if let Ok(c) = self.chat_mut(chat) {
+            if let Some(p) = c.members.get_mut(&user) {
+                *p = position;
+            }
         }
         Ok(())
     }

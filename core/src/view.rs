@@ -101,11 +101,12 @@ pub trait View {
     /// `None` and `a != b`; a view may answer `StoreError` otherwise.
     fn create_private_chat(&mut self, a: UserId, b: UserId, now: UnixMillis) -> ViewResult<ChatId>;
     /// Makes `user` a member of `chat` with read position `position` (if it is
-    /// a member already, its position becomes `position`).
+    /// a member already, its position becomes `position`). `chat` exists.
     fn join(&mut self, chat: ChatId, user: UserId, position: ReadPosition) -> ViewResult<()>;
     /// `user`'s read position in `chat`, `None` if not a member.
     fn read_position(&mut self, chat: ChatId, user: UserId) -> ViewResult<Option<ReadPosition>>;
-    /// Sets a member's read position; no-op if `user` is not a member of `chat`.
+    /// Sets a member's read position; no-op if `user` is not a member of `chat`
+    /// (or there is no such chat).
     fn set_read_position(
         &mut self,
         chat: ChatId,
@@ -135,7 +136,7 @@ pub trait View {
         limit: u32,
     ) -> ViewResult<Vec<StoredMessage>>;
     /// Appends a message; its id is greater than every message id before it,
-    /// in any chat. Read positions are not touched.
+    /// in any chat. `chat` exists. Read positions are not touched.
     fn append_message(
         &mut self,
         chat: ChatId,

@@ -26,12 +26,22 @@ const USERS: usize = 5;
 
 #[derive(Clone, Debug)]
 enum Op {
-    Report { reporter: usize, target: usize },
-    Send { user: usize },
-    Status { user: usize },
+    Report {
+        reporter: usize,
+        target: usize,
+    },
+    Send {
+        user: usize,
+    },
+    Status {
+        user: usize,
+    },
     Advance(u64),
     /// Jump to `delta` ms (may be negative) around the end of `user`'s last ban.
-    NearBanEnd { user: usize, delta: i64 },
+    NearBanEnd {
+        user: usize,
+        delta: i64,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -91,7 +101,13 @@ fn run(threshold: u32, ban_ms: u64, ops: &[Op]) -> Result<(), TestCaseError> {
         rules::apply(&command, &mut model, now, &config).unwrap()
     };
     for user in 0..USERS {
-        apply(Command::GetToken { user_name: name(user), token: token(user) }, now);
+        apply(
+            Command::GetToken {
+                user_name: name(user),
+                token: token(user),
+            },
+            now,
+        );
     }
     let mut h = History {
         reports: vec![Vec::new(); USERS],
@@ -118,7 +134,9 @@ fn run(threshold: u32, ban_ms: u64, ops: &[Op]) -> Result<(), TestCaseError> {
                 let expected = if reporter == target {
                     Outcome::Failed(Failure::SelfTarget { field: "report_on" })
                 } else if let Some(end) = h.ban_at(target, t) {
-                    Outcome::AlreadyBanned { banned_until: UnixMillis(end) }
+                    Outcome::AlreadyBanned {
+                        banned_until: UnixMillis(end),
+                    }
                 } else {
                     let mut reporters = h.cautions(target);
                     if reporters.contains(&reporter) {
@@ -130,9 +148,15 @@ fn run(threshold: u32, ban_ms: u64, ops: &[Op]) -> Result<(), TestCaseError> {
                             let end = t + ban_ms as i64;
                             h.bans[target].push((t, end));
                             h.before_last_ban[target] = h.reports[target].len();
-                            Outcome::ReportAccepted { cautions: 0, banned_until: Some(UnixMillis(end)) }
+                            Outcome::ReportAccepted {
+                                cautions: 0,
+                                banned_until: Some(UnixMillis(end)),
+                            }
                         } else {
-                            Outcome::ReportAccepted { cautions: reporters.len() as u32, banned_until: None }
+                            Outcome::ReportAccepted {
+                                cautions: reporters.len() as u32,
+                                banned_until: None,
+                            }
                         }
                     }
                 };
@@ -157,8 +181,12 @@ fn run(threshold: u32, ban_ms: u64, ops: &[Op]) -> Result<(), TestCaseError> {
                 }
             }
             Op::Status { user } => {
-                let Outcome::Status(report) = apply(Command::Status { caller: token(user).hash() }, now)
-                else {
+                let Outcome::Status(report) = apply(
+                    Command::Status {
+                        caller: token(user).hash(),
+                    },
+                    now,
+                ) else {
                     return Err(TestCaseError::fail("status failed"));
                 };
                 prop_assert_eq!(report.banned_until, h.ban_at(user, t).map(UnixMillis));

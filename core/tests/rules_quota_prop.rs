@@ -36,7 +36,10 @@ fn run(quota: u32, window_ms: u64, sends: &[(u64, bool)]) -> Result<(), TestCase
     let mut now = UnixMillis(T0);
     let (alice, bob) = (Token([1; 16]), Token([2; 16]));
     for (name, token) in [("alice", alice), ("bob", bob)] {
-        let command = Command::GetToken { user_name: name.into(), token };
+        let command = Command::GetToken {
+            user_name: name.into(),
+            token,
+        };
         rules::apply(&command, &mut model, now, &config).unwrap();
     }
     let mut windows: Vec<SpecWindow> = Vec::new();
@@ -48,17 +51,31 @@ fn run(quota: u32, window_ms: u64, sends: &[(u64, bool)]) -> Result<(), TestCase
             .last()
             .filter(|w| t < w.start + window_ms as i64)
             .map(|w| (w.start, w.accepted));
-        let to = if public { ChatRef::Public } else { ChatRef::Private("bob".into()) };
-        let command = Command::Send { caller: alice.hash(), to, text: "x".into() };
+        let to = if public {
+            ChatRef::Public
+        } else {
+            ChatRef::Private("bob".into())
+        };
+        let command = Command::Send {
+            caller: alice.hash(),
+            to,
+            text: "x".into(),
+        };
         let outcome = rules::apply(&command, &mut model, now, &config).unwrap();
         match outcome {
             Outcome::MessageSent { .. } => {
                 if public {
                     match open {
                         Some(_) => windows.last_mut().unwrap().accepted += 1,
-                        None => windows.push(SpecWindow { start: t, accepted: 1 }),
+                        None => windows.push(SpecWindow {
+                            start: t,
+                            accepted: 1,
+                        }),
                     }
-                    prop_assert!(windows.last().unwrap().accepted <= quota, "window over quota");
+                    prop_assert!(
+                        windows.last().unwrap().accepted <= quota,
+                        "window over quota"
+                    );
                 }
             }
             Outcome::QuotaExceeded { until, now: at } => {
@@ -79,15 +96,25 @@ fn run(quota: u32, window_ms: u64, sends: &[(u64, bool)]) -> Result<(), TestCase
             other => return Err(TestCaseError::fail(format!("unexpected {other:?}"))),
         }
         // What /status says now.
-        let status = rules::apply(&Command::Status { caller: alice.hash() }, &mut model, now, &config)
-            .unwrap();
+        let status = rules::apply(
+            &Command::Status {
+                caller: alice.hash(),
+            },
+            &mut model,
+            now,
+            &config,
+        )
+        .unwrap();
         let Outcome::Status(report) = status else {
             return Err(TestCaseError::fail("status failed"));
         };
         match windows.last().filter(|w| t < w.start + window_ms as i64) {
             Some(w) => {
                 prop_assert_eq!(report.public_messages_left, quota - w.accepted);
-                prop_assert_eq!(report.quota_resets_at, Some(UnixMillis(w.start + window_ms as i64)));
+                prop_assert_eq!(
+                    report.quota_resets_at,
+                    Some(UnixMillis(w.start + window_ms as i64))
+                );
             }
             None => {
                 prop_assert_eq!(report.public_messages_left, quota);

@@ -30,9 +30,18 @@ const MAX_USERS: usize = 5;
 #[derive(Clone, Debug)]
 enum Op {
     Register,
-    Send { from: usize, to: Option<usize> },
-    Connect { user: usize, with: Option<usize>, n: u32 },
-    Status { user: usize },
+    Send {
+        from: usize,
+        to: Option<usize>,
+    },
+    Connect {
+        user: usize,
+        with: Option<usize>,
+        n: u32,
+    },
+    Status {
+        user: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -111,8 +120,17 @@ fn connect(
         None => ChatRef::Public,
         Some(other) => ChatRef::Private(name(other).to_lowercase()),
     };
-    let outcome = w.apply(Command::Connect { caller: token(user).hash(), chat, messages_number: n });
-    let Outcome::Connected { chat: chat_name, messages, unread_messages, unread_truncated } = outcome
+    let outcome = w.apply(Command::Connect {
+        caller: token(user).hash(),
+        chat,
+        messages_number: n,
+    });
+    let Outcome::Connected {
+        chat: chat_name,
+        messages,
+        unread_messages,
+        unread_truncated,
+    } = outcome
     else {
         return Err(TestCaseError::fail(format!("connect: {outcome:?}")));
     };
@@ -126,25 +144,53 @@ fn connect(
     let expected_history = upto[upto.len().saturating_sub(n as usize)..].to_vec();
     prop_assert_eq!(ids(&messages), expected_history);
     // Unread: what was never received, in order, capped.
-    let pending: Vec<i64> = all.iter().copied().filter(|id| !received.contains(id)).collect();
+    let pending: Vec<i64> = all
+        .iter()
+        .copied()
+        .filter(|id| !received.contains(id))
+        .collect();
     let max = w.config.unread_max as usize;
     let got = ids(&unread_messages);
     prop_assert_eq!(&got, &pending[..pending.len().min(max)]);
     prop_assert_eq!(unread_truncated, pending.len() > max);
     for id in got {
-        prop_assert!(spec.received(user, k).insert(id), "message {} received twice", id);
+        prop_assert!(
+            spec.received(user, k).insert(id),
+            "message {} received twice",
+            id
+        );
     }
     Ok(unread_truncated)
 }
 
 fn run(unread_max: u32, initial_users: usize, ops: &[Op]) -> Result<(), TestCaseError> {
-    let config = Config { unread_max, quota: 1_000_000, ..Config::default() };
-    let mut w = World { model: Model::new(UnixMillis(T0)), config, now: UnixMillis(T0) };
-    let mut spec = Spec { users: 0, chats: BTreeMap::new(), received: BTreeMap::new(), last_id: 0 };
+    let config = Config {
+        unread_max,
+        quota: 1_000_000,
+        ..Config::default()
+    };
+    let mut w = World {
+        model: Model::new(UnixMillis(T0)),
+        config,
+        now: UnixMillis(T0),
+    };
+    let mut spec = Spec {
+        users: 0,
+        chats: BTreeMap::new(),
+        received: BTreeMap::new(),
+        last_id: 0,
+    };
     let register = |w: &mut World, spec: &mut Spec| -> Result<(), TestCaseError> {
         let user = spec.users;
-        let outcome = w.apply(Command::GetToken { user_name: name(user), token: token(user) });
-        prop_assert!(matches!(outcome, Outcome::TokenIssued { .. }), "{:?}", outcome);
+        let outcome = w.apply(Command::GetToken {
+            user_name: name(user),
+            token: token(user),
+        });
+        prop_assert!(
+            matches!(outcome, Outcome::TokenIssued { .. }),
+            "{:?}",
+            outcome
+        );
         let public: BTreeSet<i64> = spec.messages(None).iter().copied().collect();
         spec.received.insert((user, None), public);
         spec.users += 1;
@@ -165,8 +211,11 @@ fn run(unread_max: u32, initial_users: usize, ops: &[Op]) -> Result<(), TestCase
                     continue;
                 }
                 let chat = to.map_or(ChatRef::Public, |t| ChatRef::Private(name(t)));
-                let outcome =
-                    w.apply(Command::Send { caller: token(from).hash(), to: chat, text: "m".into() });
+                let outcome = w.apply(Command::Send {
+                    caller: token(from).hash(),
+                    to: chat,
+                    text: "m".into(),
+                });
                 let Outcome::MessageSent { message_id, .. } = outcome else {
                     return Err(TestCaseError::fail(format!("send: {outcome:?}")));
                 };
@@ -189,8 +238,9 @@ fn run(unread_max: u32, initial_users: usize, ops: &[Op]) -> Result<(), TestCase
                 if user >= spec.users {
                     continue;
                 }
-                let Outcome::Status(report) = w.apply(Command::Status { caller: token(user).hash() })
-                else {
+                let Outcome::Status(report) = w.apply(Command::Status {
+                    caller: token(user).hash(),
+                }) else {
                     return Err(TestCaseError::fail("status failed"));
                 };
                 let mut listed = BTreeMap::new();

@@ -9,6 +9,8 @@
 
 mod comment;
 mod connect;
+#[doc(hidden)]
+pub mod fuzzing;
 mod quota;
 mod register;
 mod report;
