@@ -601,3 +601,22 @@ fn reports() {
         Some("chat_type"),
     );
 }
+
+#[test]
+fn extreme_limits_do_not_overflow() {
+    let config = Config {
+        max_text_chars: usize::MAX,
+        history_max: u32::MAX,
+        ..Config::default()
+    };
+    let r = authed("POST", "/send", r#"{"message":"hello"}"#);
+    assert!(decode_with(&r, &config).is_ok());
+    let r = authed("POST", "/connect", r#"{"messages_number":4294967295}"#);
+    assert!(matches!(
+        decode_with(&r, &config),
+        Ok(Command::Connect {
+            messages_number: u32::MAX,
+            ..
+        })
+    ));
+}

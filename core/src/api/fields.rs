@@ -27,7 +27,7 @@ pub fn is_valid_user_name(name: &str) -> bool {
 /// Whether `text` may be a message or comment: 1 to `max_chars` characters
 /// (Unicode scalar values), not only whitespace.
 pub fn is_valid_text(text: &str, max_chars: usize) -> bool {
-    !text.trim().is_empty() && text.chars().take(max_chars + 1).count() <= max_chars
+    !text.trim().is_empty() && text.chars().take(max_chars.saturating_add(1)).count() <= max_chars
 }
 
 fn missing(field: &str) -> Response {
