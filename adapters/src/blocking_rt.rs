@@ -121,7 +121,7 @@ pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {
             stream,
             shared: shared.clone(),
         };
-        let open = open.clone();
+        let open_for_thread = open.clone();
         let conn_shared = shared.clone();
         let spawned = std::thread::Builder::new()
             .name("agora-conn".into())
@@ -136,19 +136,16 @@ pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {
                         block_on(reject_connection(transport));
                     }
                 }));
-                if let Some(id) = registered {
-                    open.lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .sockets
-                        .remove(&id);
-                }
+                unregister(&open_for_thread, registered);
                 if let Err(payload) = result {
                     log_panic(&*payload);
                 }
                 drop(slot);
             });
         if let Err(e) = spawned {
+            // The closure, with the socket and the slot, was dropped.
             error!("cannot start a connection thread: {e}");
+            unregister(&open, registered);
         }
     }
     drop(listener);
@@ -165,4 +162,11 @@ fn register(open: &Mutex<OpenSockets>, socket: TcpStream) -> u64 {
     open.next_id += 1;
     open.sockets.insert(id, socket);
     id
+}
+
+fn unregister(open: &Mutex<OpenSockets>, id: Option<u64>) {
+    if let Some(id) = id {
+        let mut open = open.lock().unwrap_or_else(|e| e.into_inner());
+        open.sockets.remove(&id);
+    }
 }
