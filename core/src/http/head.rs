@@ -34,11 +34,25 @@ const STACK_HEADERS: usize = 128;
 
 /// Parses the head at the start of `buf`. Only the first
 /// `max_header_bytes` are looked at: a head not complete within them is too
-/// large.
-pub(crate) fn parse_head(buf: &[u8], limits: &Limits) -> Result<HeadParse, HttpError> {
+/// large. Until then (and unless the peer has closed, `at_end`), only
+/// complete lines are looked at, so that the decision depends on which lines
+/// arrived, never on how the bytes were split.
+pub(crate) fn parse_head(
+    buf: &[u8],
+    limits: &Limits,
+    at_end: bool,
+) -> Result<HeadParse, HttpError> {
     let window = &buf[..buf.len().min(limits.max_header_bytes)];
     let full = buf.len() >= limits.max_header_bytes;
-    match parse_window(window, limits, None)? {
+    let view = if full || at_end {
+        window
+    } else {
+        match window.iter().rposition(|&b| b == b'\n') {
+            Some(last) => &window[..=last],
+            None => return Ok(HeadParse::Partial),
+        }
+    };
+    match parse_window(view, limits, None)? {
         HeadParse::Partial if full => Err(too_large(window, limits)),
         parsed => Ok(parsed),
     }

@@ -83,8 +83,8 @@ impl Conn {
             }
             (Phase::Head { deadline }, Event::Bytes(bytes)) => {
                 self.buf.extend(bytes);
-                // httparse rescans the whole head each time; only bother when
-                // a line may have ended or the head hit its limit.
+                // The head parser only looks at complete lines (or a full
+                // window), so nothing can change without a new line end.
                 if bytes.contains(&b'\n') || self.buf.len() >= self.limits.max_header_bytes {
                     self.read_head(deadline, now)
                 } else {
@@ -153,7 +153,7 @@ impl Conn {
     }
 
     fn read_head(&mut self, deadline: Instant, now: Now) -> Phase {
-        match head::parse_head(self.buf.unread(), &self.limits) {
+        match head::parse_head(self.buf.unread(), &self.limits, self.peer_closed) {
             Err(e) => self.fail(e, now),
             // A head cut short by the peer is not answered.
             Ok(HeadParse::Partial) if self.peer_closed => self.close(),
