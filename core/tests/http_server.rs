@@ -971,3 +971,33 @@ fn head_response_has_length_but_no_body() {
     };
     assert!(bytes.ends_with(b"Content-Length: 2\r\n\r\n"));
 }
+
+#[test]
+fn more_hostile_heads() {
+    for (bytes, expected, close) in [
+        (&b"GET / HTTP/1.1 \r\nHost: h\r\n\r\n"[..], &[400][..], true),
+        (b"GET\t/ HTTP/1.1\r\nHost: h\r\n\r\n", &[400], true),
+        (b"GET / HTTP/1.1\r\r\nHost: h\r\n\r\n", &[400], true),
+        (b"GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1e3\r\n\r\n", &[400], true),
+        (b"GET / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n", &[400], true),
+        (b"GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 5 5\r\n\r\n", &[400], true),
+        (b"GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 0005\r\n\r\nhello", &[200], false),
+        (b"GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n b\r\n\r\n", &[400], true),
+        (b"GET / HTTP/1.1\r\nHost: h\r\n: empty\r\n\r\n", &[400], true),
+        (b"GET / HTTP/1.1\r\nHost: h\r\nX\x7f: 1\r\n\r\n", &[400], true),
+        (b"GET / HTTP/1.1\r\nHost: h\r\nX: a\x7fb\r\n\r\n", &[400], true),
+        (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: identity\r\n\r\n", &[501], true),
+        (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n", &[501], true),
+        (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5;\"q\r\nhello\r\n0\r\n\r\n", &[400], true),
+        (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n\r\n", &[200], false),
+    ] {
+        let t = drive(&[bytes], false);
+        assert_eq!(statuses(&t), expected, "{:?}", String::from_utf8_lossy(bytes));
+        assert_eq!(t.closed, close, "{:?}", String::from_utf8_lossy(bytes));
+    }
+    let zeros = format!(
+        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n{}1\r\na\r\n0\r\n\r\n",
+        "0".repeat(2000)
+    );
+    assert_eq!(statuses(&drive(&[zeros.as_bytes()], false)), [400]);
+}
