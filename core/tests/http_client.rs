@@ -88,6 +88,13 @@ fn tracks_reuse() {
     assert!(!conn.is_reusable());
 
     let mut conn = ClientConn::new();
+    conn.feed(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    );
+    assert!(conn.poll_response().unwrap().is_some());
+    assert!(!conn.is_reusable());
+
+    let mut conn = ClientConn::new();
     conn.feed(b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n");
     assert!(conn.poll_response().unwrap().is_some());
     assert!(conn.is_reusable());

@@ -286,7 +286,10 @@ fn interpret(
             Err(LengthError::Overflow) => return Err(ClientError::BodyTooLarge),
         }
     };
-    let reusable = keep_alive && framing != Framing::UntilClose;
+    // A response framed by both fields was read by the coding (RFC 9112
+    // §6.3 item 3), but the connection is not to be trusted after it.
+    let both = has_te && named("content-length").next().is_some();
+    let reusable = keep_alive && framing != Framing::UntilClose && !both;
     let headers = res
         .headers
         .iter()
