@@ -7,7 +7,7 @@ use crate::sql_view::SqlView;
 use agora_core::command::{Command, Failure, Outcome};
 use agora_core::time::UnixMillis;
 use agora_core::view::StoreError;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::Receiver;
 
@@ -88,7 +88,7 @@ pub(crate) fn run_batch<'c, A: ApplyFn>(
     apply: &mut A,
 ) -> Vec<Outcome> {
     let unavailable = || vec![UNAVAILABLE; count];
-    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(e) => {
             tracing::error!(error = %e, commands = count, "BEGIN failed; answering store_unavailable");
@@ -97,17 +97,18 @@ pub(crate) fn run_batch<'c, A: ApplyFn>(
     };
     let mut outcomes = Vec::with_capacity(count);
     for command in commands {
-        outcomes.push(apply_in_savepoint(&mut tx, command, now, apply));
+        let outcome = apply_in_savepoint(&tx, command, now, apply);
         // After some I/O errors (SQLITE_FULL, SQLITE_IOERR) SQLite rolls the
         // whole transaction back by itself. Later savepoints would then run in
         // autocommit mode and commit alone: stop here instead.
-        if tx.is_autocommit() {
+        if outcome.is_err() || tx.is_autocommit() {
             tracing::error!(
                 commands = count,
-                "SQLite rolled the transaction back; answering the batch store_unavailable"
+                "transaction lost; answering the batch store_unavailable"
             );
             return unavailable();
         }
+        outcomes.extend(outcome.ok());
     }
     match tx.commit() {
         Ok(()) => outcomes,
@@ -119,41 +120,50 @@ pub(crate) fn run_batch<'c, A: ApplyFn>(
     }
 }
 
+/// Runs one statement through the connection's statement cache: the savepoint
+/// statements run once per command, so parsing them each time would show.
+fn execute_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
+/// The command's writes could not be undone alone: the whole transaction must
+/// be rolled back.
+struct BatchLost;
+
+/// Applies one command in its own savepoint: its outcome, a rolled-back
+/// `StoreUnavailable`, or `BatchLost` when even the rollback failed.
 fn apply_in_savepoint<A: ApplyFn>(
-    tx: &mut Transaction<'_>,
+    conn: &Connection,
     command: &Command,
     now: UnixMillis,
     apply: &mut A,
-) -> Outcome {
-    let savepoint = match tx.savepoint() {
-        Ok(savepoint) => savepoint,
-        Err(e) => {
-            tracing::error!(error = %e, "SAVEPOINT failed; answering store_unavailable");
-            return UNAVAILABLE;
-        }
-    };
+) -> Result<Outcome, BatchLost> {
+    if let Err(e) = execute_cached(conn, "SAVEPOINT command") {
+        tracing::error!(error = %e, "SAVEPOINT failed; answering store_unavailable");
+        return Ok(UNAVAILABLE);
+    }
     // A bug in the rules must not take the writer (and every client) down:
     // roll the one command back and keep serving.
     let result = catch_unwind(AssertUnwindSafe(|| {
-        let mut view = SqlView::new(&savepoint);
-        apply(command, &mut view, now)
+        apply(command, &mut SqlView::new(conn), now)
     }));
-    match result {
-        Ok(Ok(outcome)) => match savepoint.commit() {
-            Ok(()) => outcome,
-            Err(e) => {
-                tracing::error!(error = %e, "RELEASE failed; answering store_unavailable");
-                UNAVAILABLE
-            }
+    let failure = match result {
+        Ok(Ok(outcome)) => match execute_cached(conn, "RELEASE command") {
+            Ok(()) => return Ok(outcome),
+            Err(e) => format!("RELEASE failed: {e}"),
         },
-        Ok(Err(e)) => {
-            // Dropping the savepoint rolls back this command alone.
-            tracing::warn!(error = %e, "command failed in the store; rolled back");
-            UNAVAILABLE
-        }
-        Err(_) => {
-            tracing::error!("applying a command panicked; rolled back");
-            UNAVAILABLE
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => "applying the command panicked".to_string(),
+    };
+    tracing::warn!(error = %failure, "command rolled back; answering store_unavailable");
+    let rolled_back = execute_cached(conn, "ROLLBACK TO command")
+        .and_then(|()| execute_cached(conn, "RELEASE command"));
+    match rolled_back {
+        Ok(()) => Ok(UNAVAILABLE),
+        Err(e) => {
+            tracing::error!(error = %e, "rolling back a command failed");
+            Err(BatchLost)
         }
     }
 }
