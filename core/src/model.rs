@@ -1,1 +1,381 @@
-//! `View` in memory: the oracle the SQLite store is checked against. (Being written: see issue 3.)
+//! [`View`] in memory: the oracle the SQLite store is checked against, and the
+//! state behind the fuzz targets.
+//!
+//! Every method does exactly what `view.rs` documents and nothing more; where a
+//! method is asked for something the rules never ask (a message in a chat that
+//! does not exist, say) it answers with a [`StoreError`] instead of panicking,
+//! so any sequence of calls is safe.
+
+use crate::time::UnixMillis;
+use crate::token::TokenHash;
+use crate::view::{
+    ChatId, ChatKind, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
+    StoredMessage, User, UserId, View, ViewResult,
+};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The whole server state as plain collections. Ids are dense: user `n` is
+/// `users[n - 1]`, chat `n` is `chats[n - 1]`, comment `n` is `comments[n - 1]`.
+#[derive(Clone, Debug)]
+pub struct Model {
+    users: Vec<UserRecord>,
+    by_hash: HashMap<TokenHash, UserId>,
+    /// ASCII-lowercased name -> id.
+    by_name: HashMap<String, UserId>,
+    chats: Vec<ChatRecord>,
+    /// (smaller user id, larger user id) -> chat.
+    private: HashMap<(UserId, UserId), ChatId>,
+    messages: BTreeMap<MessageId, MessageRecord>,
+    comments: Vec<CommentRecord>,
+    /// target -> reporters with a standing report.
+    reports: HashMap<UserId, BTreeSet<UserId>>,
+    last_message: MessageId,
+}
+
+#[derive(Clone, Debug)]
+struct UserRecord {
+    user: User,
+}
+
+#[derive(Clone, Debug)]
+struct ChatRecord {
+    created: UnixMillis,
+    /// Both members of a private chat; `None` for the public chat.
+    pair: Option<(UserId, UserId)>,
+    members: BTreeMap<UserId, ReadPosition>,
+    /// Ids of the chat's messages, ascending.
+    messages: Vec<MessageId>,
+}
+
+#[derive(Clone, Debug)]
+struct MessageRecord {
+    chat: ChatId,
+    author: UserId,
+    pub_date: UnixMillis,
+    text: String,
+    comments: Vec<CommentId>,
+}
+
+#[derive(Clone, Debug)]
+struct CommentRecord {
+    author: UserId,
+    created: UnixMillis,
+    text: String,
+}
+
+impl Model {
+    /// An empty server whose public chat (id [`crate::view::PUBLIC_CHAT`]) was created at
+    /// `created`.
+    pub fn new(created: UnixMillis) -> Model {
+        Model {
+            users: Vec::new(),
+            by_hash: HashMap::new(),
+            by_name: HashMap::new(),
+            chats: vec![ChatRecord {
+                created,
+                pair: None,
+                members: BTreeMap::new(),
+                messages: Vec::new(),
+            }],
+            private: HashMap::new(),
+            messages: BTreeMap::new(),
+            comments: Vec::new(),
+            reports: HashMap::new(),
+            last_message: 0,
+        }
+    }
+
+    fn user(&self, id: UserId) -> Option<&User> {
+        let index = usize::try_from(id).ok()?.checked_sub(1)?;
+        self.users.get(index).map(|r| &r.user)
+    }
+
+    fn name_of(&self, id: UserId) -> String {
+        self.user(id).map(|u| u.name.clone()).unwrap_or_default()
+    }
+
+    fn chat(&self, id: ChatId) -> Option<&ChatRecord> {
+        let index = usize::try_from(id).ok()?.checked_sub(1)?;
+        self.chats.get(index)
+    }
+
+    fn chat_mut(&mut self, id: ChatId) -> ViewResult<&mut ChatRecord> {
+        usize::try_from(id)
+            .ok()
+            .and_then(|i| i.checked_sub(1))
+            .and_then(|i| self.chats.get_mut(i))
+            .ok_or_else(|| StoreError(format!("no chat {id}")))
+    }
+
+    fn stored_message(&self, id: MessageId) -> Option<StoredMessage> {
+        let m = self.messages.get(&id)?;
+        let comments = m
+            .comments
+            .iter()
+            .filter_map(|&c| {
+                let record = self
+                    .comments
+                    .get(usize::try_from(c).ok()?.checked_sub(1)?)?;
+                Some(StoredComment {
+                    id: c,
+                    author: self.name_of(record.author),
+                    created: record.created,
+                    text: record.text.clone(),
+                })
+            })
+            .collect();
+        Some(StoredMessage {
+            id,
+            author: self.name_of(m.author),
+            pub_date: m.pub_date,
+            text: m.text.clone(),
+            comments,
+        })
+    }
+
+    fn stored_messages(&self, ids: &[MessageId]) -> Vec<StoredMessage> {
+        ids.iter()
+            .filter_map(|&id| self.stored_message(id))
+            .collect()
+    }
+}
+
+fn pair_key(a: UserId, b: UserId) -> (UserId, UserId) {
+    (a.min(b), a.max(b))
+}
+
+impl View for Model {
+    fn user_by_token(&mut self, hash: &TokenHash) -> ViewResult<Option<User>> {
+        Ok(self
+            .by_hash
+            .get(hash)
+            .and_then(|&id| self.user(id))
+            .cloned())
+    }
+
+    fn user_by_name(&mut self, name: &str) -> ViewResult<Option<User>> {
+        Ok(self
+            .by_name
+            .get(&name.to_ascii_lowercase())
+            .and_then(|&id| self.user(id))
+            .cloned())
+    }
+
+    fn create_user(
+        &mut self,
+        name: &str,
+        hash: &TokenHash,
+        _now: UnixMillis,
+    ) -> ViewResult<UserId> {
+        let key = name.to_ascii_lowercase();
+        if self.by_name.contains_key(&key) || self.by_hash.contains_key(hash) {
+            return Err(StoreError(format!("user {name} or its token exists")));
+        }
+        let id = self.users.len() as UserId + 1;
+        self.users.push(UserRecord {
+            user: User {
+                id,
+                name: name.to_owned(),
+                banned_until: None,
+                window_start: None,
+                window_count: 0,
+            },
+        });
+        self.by_hash.insert(*hash, id);
+        self.by_name.insert(key, id);
+        Ok(id)
+    }
+
+    fn save_user(&mut self, user: &User) -> ViewResult<()> {
+        let record = usize::try_from(user.id)
+            .ok()
+            .and_then(|i| i.checked_sub(1))
+            .and_then(|i| self.users.get_mut(i));
+        if let Some(record) = record {
+            record.user.banned_until = user.banned_until;
+            record.user.window_start = user.window_start;
+            record.user.window_count = user.window_count;
+        }
+        Ok(())
+    }
+
+    fn private_chat(&mut self, a: UserId, b: UserId) -> ViewResult<Option<ChatId>> {
+        Ok(self.private.get(&pair_key(a, b)).copied())
+    }
+
+    fn create_private_chat(&mut self, a: UserId, b: UserId, now: UnixMillis) -> ViewResult<ChatId> {
+        let key = pair_key(a, b);
+        if self.private.contains_key(&key) {
+            return Err(StoreError(format!("chat of {a} and {b} exists")));
+        }
+        let id = self.chats.len() as ChatId + 1;
+        self.chats.push(ChatRecord {
+            created: now,
+            pair: Some(key),
+            members: BTreeMap::from([(a, 0), (b, 0)]),
+            messages: Vec::new(),
+        });
+        self.private.insert(key, id);
+        Ok(id)
+    }
+
+    fn join(&mut self, chat: ChatId, user: UserId, position: ReadPosition) -> ViewResult<()> {
+        self.chat_mut(chat)?.members.insert(user, position);
+        Ok(())
+    }
+
+    fn read_position(&mut self, chat: ChatId, user: UserId) -> ViewResult<Option<ReadPosition>> {
+        Ok(self.chat(chat).and_then(|c| c.members.get(&user)).copied())
+    }
+
+    fn set_read_position(
+        &mut self,
+        chat: ChatId,
+        user: UserId,
+        position: ReadPosition,
+    ) -> ViewResult<()> {
+        if let Ok(c) = self.chat_mut(chat) {
+            if let Some(p) = c.members.get_mut(&user) {
+                *p = position;
+            }
+        }
+        Ok(())
+    }
+
+    fn chats_of(&mut self, user: UserId) -> ViewResult<Vec<ChatSummary>> {
+        let mut out = Vec::new();
+        for (index, chat) in self.chats.iter().enumerate() {
+            let Some(&position) = chat.members.get(&user) else {
+                continue;
+            };
+            let kind = match chat.pair {
+                None => ChatKind::Public,
+                Some((a, b)) => ChatKind::Private {
+                    other: self.name_of(if a == user { b } else { a }),
+                },
+            };
+            let read = chat.messages.partition_point(|&m| m <= position);
+            out.push(ChatSummary {
+                id: index as ChatId + 1,
+                kind,
+                created: chat.created,
+                messages_number: chat.messages.len() as u64,
+                users_number: chat.members.len() as u64,
+                unread: (chat.messages.len() - read) as u64,
+                last_message: chat.messages.last().copied().unwrap_or(0),
+            });
+        }
+        Ok(out)
+    }
+
+    fn latest_message(&mut self, chat: ChatId) -> ViewResult<MessageId> {
+        Ok(self
+            .chat(chat)
+            .and_then(|c| c.messages.last())
+            .copied()
+            .unwrap_or(0))
+    }
+
+    fn messages_up_to(
+        &mut self,
+        chat: ChatId,
+        position: ReadPosition,
+        limit: u32,
+    ) -> ViewResult<Vec<StoredMessage>> {
+        let Some(c) = self.chat(chat) else {
+            return Ok(Vec::new());
+        };
+        let end = c.messages.partition_point(|&m| m <= position);
+        let start = end.saturating_sub(limit as usize);
+        Ok(self.stored_messages(&c.messages[start..end]))
+    }
+
+    fn messages_after(
+        &mut self,
+        chat: ChatId,
+        position: ReadPosition,
+        limit: u32,
+    ) -> ViewResult<Vec<StoredMessage>> {
+        let Some(c) = self.chat(chat) else {
+            return Ok(Vec::new());
+        };
+        let start = c.messages.partition_point(|&m| m <= position);
+        let end = start.saturating_add(limit as usize).min(c.messages.len());
+        Ok(self.stored_messages(&c.messages[start..end]))
+    }
+
+    fn append_message(
+        &mut self,
+        chat: ChatId,
+        author: UserId,
+        text: &str,
+        now: UnixMillis,
+    ) -> ViewResult<MessageId> {
+        let id = self.last_message + 1;
+        self.chat_mut(chat)?.messages.push(id);
+        self.last_message = id;
+        self.messages.insert(
+            id,
+            MessageRecord {
+                chat,
+                author,
+                pub_date: now,
+                text: text.to_owned(),
+                comments: Vec::new(),
+            },
+        );
+        Ok(id)
+    }
+
+    fn chat_of_message(&mut self, message: MessageId) -> ViewResult<Option<ChatId>> {
+        Ok(self.messages.get(&message).map(|m| m.chat))
+    }
+
+    fn append_comment(
+        &mut self,
+        message: MessageId,
+        author: UserId,
+        text: &str,
+        now: UnixMillis,
+    ) -> ViewResult<CommentId> {
+        let id = self.comments.len() as CommentId + 1;
+        let record = self
+            .messages
+            .get_mut(&message)
+            .ok_or_else(|| StoreError(format!("no message {message}")))?;
+        record.comments.push(id);
+        self.comments.push(CommentRecord {
+            author,
+            created: now,
+            text: text.to_owned(),
+        });
+        Ok(id)
+    }
+
+    fn has_reported(&mut self, target: UserId, reporter: UserId) -> ViewResult<bool> {
+        Ok(self
+            .reports
+            .get(&target)
+            .is_some_and(|r| r.contains(&reporter)))
+    }
+
+    fn report_count(&mut self, target: UserId) -> ViewResult<u32> {
+        Ok(self.reports.get(&target).map_or(0, |r| r.len() as u32))
+    }
+
+    fn add_report(&mut self, target: UserId, reporter: UserId, _now: UnixMillis) -> ViewResult<()> {
+        self.reports.entry(target).or_default().insert(reporter);
+        Ok(())
+    }
+
+    fn clear_reports(&mut self, target: UserId) -> ViewResult<()> {
+        self.reports.remove(&target);
+        Ok(())
+    }
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Model::new(UnixMillis(0))
+    }
+}

@@ -86,26 +86,35 @@ pub trait View {
     fn user_by_token(&mut self, hash: &TokenHash) -> ViewResult<Option<User>>;
     /// The user named `name`, compared without regard to ASCII case.
     fn user_by_name(&mut self, name: &str) -> ViewResult<Option<User>>;
-    /// Creates a user with no ban, no quota window and no chats.
+    /// Creates a user with no ban, no quota window, no reports and no chats.
+    /// The rules call it only with a name (compared without ASCII case) and a
+    /// hash that no user has; a view may answer `StoreError` otherwise.
     fn create_user(&mut self, name: &str, hash: &TokenHash, now: UnixMillis) -> ViewResult<UserId>;
-    /// Writes back `banned_until`, `window_start` and `window_count`.
+    /// Writes back `banned_until`, `window_start` and `window_count` of the user
+    /// with `user.id` (its name is never changed). No-op for an unknown id.
     fn save_user(&mut self, user: &User) -> ViewResult<()>;
 
     /// The private chat between two users, whatever their order.
     fn private_chat(&mut self, a: UserId, b: UserId) -> ViewResult<Option<ChatId>>;
-    /// Creates the private chat of `a` and `b`, both members at position 0.
+    /// Creates the private chat of `a` and `b` (created at `now`, no messages),
+    /// both members at position 0. Called only when `private_chat(a, b)` is
+    /// `None` and `a != b`; a view may answer `StoreError` otherwise.
     fn create_private_chat(&mut self, a: UserId, b: UserId, now: UnixMillis) -> ViewResult<ChatId>;
-    /// Makes `user` a member of `chat` with read position `position`.
+    /// Makes `user` a member of `chat` with read position `position` (if it is
+    /// a member already, its position becomes `position`). `chat` exists.
     fn join(&mut self, chat: ChatId, user: UserId, position: ReadPosition) -> ViewResult<()>;
     /// `user`'s read position in `chat`, `None` if not a member.
     fn read_position(&mut self, chat: ChatId, user: UserId) -> ViewResult<Option<ReadPosition>>;
+    /// Sets a member's read position; no-op if `user` is not a member of `chat`
+    /// (or there is no such chat).
     fn set_read_position(
         &mut self,
         chat: ChatId,
         user: UserId,
         position: ReadPosition,
     ) -> ViewResult<()>;
-    /// The chats `user` is a member of, in no particular order.
+    /// The chats `user` is a member of, in no particular order (the rules
+    /// sort). For a private chat, `kind` names the other member as registered.
     fn chats_of(&mut self, user: UserId) -> ViewResult<Vec<ChatSummary>>;
 
     /// Id of the newest message of `chat`, 0 if it has none.
@@ -126,7 +135,8 @@ pub trait View {
         position: ReadPosition,
         limit: u32,
     ) -> ViewResult<Vec<StoredMessage>>;
-    /// Appends a message; its id is greater than every id before it.
+    /// Appends a message; its id is greater than every message id before it,
+    /// in any chat. `chat` exists. Read positions are not touched.
     fn append_message(
         &mut self,
         chat: ChatId,
@@ -136,6 +146,8 @@ pub trait View {
     ) -> ViewResult<MessageId>;
     /// The chat a message belongs to, `None` if there is no such message.
     fn chat_of_message(&mut self, message: MessageId) -> ViewResult<Option<ChatId>>;
+    /// Appends a comment to an existing message (its id is greater than every
+    /// comment id before it). Read positions are not touched.
     fn append_comment(
         &mut self,
         message: MessageId,
@@ -148,6 +160,7 @@ pub trait View {
     fn has_reported(&mut self, target: UserId, reporter: UserId) -> ViewResult<bool>;
     /// Standing reports on `target`: its cautions.
     fn report_count(&mut self, target: UserId) -> ViewResult<u32>;
+    /// Records a standing report by `reporter` on `target` (idempotent).
     fn add_report(&mut self, target: UserId, reporter: UserId, now: UnixMillis) -> ViewResult<()>;
     /// Drops every standing report on `target` (done when it is banned).
     fn clear_reports(&mut self, target: UserId) -> ViewResult<()>;

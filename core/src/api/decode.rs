@@ -1,0 +1,74 @@
+//! Request -> [`Command`].
+
+use super::auth::bearer;
+use super::body::Body;
+use super::fields;
+use super::routes::Route;
+use crate::command::Command;
+use crate::config::Config;
+use crate::http::{Request, Response};
+use crate::token::{Token, TokenHash};
+
+/// Routes and decodes a request. `fresh_token` is called only for a
+/// well-formed `POST /get-token`, to draw the new token's bytes. A request
+/// that is refused before it reaches the rules (501, 404, 405, 401, 400) gets
+/// its response here; the order of the checks is in the [module
+/// docs](crate::api).
+pub fn decode(
+    request: &Request,
+    config: &Config,
+    fresh_token: &mut dyn FnMut() -> Token,
+) -> Result<Command, Response> {
+    Ok(match Route::of(request)? {
+        Route::GetToken => {
+            let body = Body::parse(&request.body)?;
+            let user_name = fields::user_name(&body, "user_name")?;
+            Command::GetToken {
+                user_name,
+                token: fresh_token(),
+            }
+        }
+        // A GET body is read by the HTTP layer and ignored here.
+        Route::Status => Command::Status {
+            caller: bearer(request)?,
+        },
+        Route::Connect => {
+            let (caller, body) = authed_body(request)?;
+            Command::Connect {
+                caller,
+                chat: fields::chat_ref(&body, "chat_with")?,
+                messages_number: fields::messages_number(&body, config)?,
+            }
+        }
+        Route::Send => {
+            let (caller, body) = authed_body(request)?;
+            Command::Send {
+                caller,
+                text: fields::text(&body, "message", config)?,
+                to: fields::chat_ref(&body, "send_to")?,
+            }
+        }
+        Route::Comment => {
+            let (caller, body) = authed_body(request)?;
+            Command::Comment {
+                caller,
+                message_id: fields::message_id(&body)?,
+                text: fields::text(&body, "comment", config)?,
+            }
+        }
+        Route::Report => {
+            let (caller, body) = authed_body(request)?;
+            Command::Report {
+                caller,
+                target: fields::user_name(&body, "report_on")?,
+                chat_type: fields::chat_type(&body)?,
+            }
+        }
+    })
+}
+
+/// The caller's token, checked before the body is looked at.
+fn authed_body(request: &Request) -> Result<(TokenHash, Body<'_>), Response> {
+    let caller = bearer(request)?;
+    Ok((caller, Body::parse(&request.body)?))
+}

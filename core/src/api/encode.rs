@@ -1,0 +1,312 @@
+//! [`Outcome`] -> [`Response`], with API.md's bodies. Bodies are serialized
+//! from structs that borrow from the outcome; times are RFC 3339 UTC.
+
+use super::auth::unauthorized;
+use super::error::error_response;
+use crate::command::{Failure, Outcome, StatusReport};
+use crate::http::Response;
+use crate::time::UnixMillis;
+use crate::view::{ChatKind, ChatSummary, StoredComment, StoredMessage};
+use serde::{Serialize, Serializer};
+
+/// The response API.md gives for an outcome: 200 for `TokenIssued`,
+/// `Connected`, `Status` and `AlreadyBanned`; 201 for `MessageSent`,
+/// `CommentAdded` and `ReportAccepted`; 429 and 403 warnings with
+/// `Retry-After` for `QuotaExceeded` and `Banned`; a [`Failure`]'s own status
+/// and `code` otherwise (`WWW-Authenticate: Bearer` on 401, `Retry-After: 1`
+/// on 503, `field` on `self_target`).
+pub fn encode(outcome: &Outcome) -> Response {
+    match outcome {
+        Outcome::TokenIssued { token, user_name } => json(
+            200,
+            &TokenBody {
+                token: &token.to_hex(),
+                user_name,
+            },
+        ),
+        Outcome::Connected {
+            chat,
+            messages,
+            unread_messages,
+            unread_truncated,
+        } => json(
+            200,
+            &ConnectedBody {
+                chat,
+                messages: Messages(messages),
+                unread_messages: Messages(unread_messages),
+                unread_truncated: *unread_truncated,
+            },
+        ),
+        Outcome::Status(report) => json(200, &StatusBody::from(report)),
+        Outcome::MessageSent {
+            message_id,
+            pub_date,
+        } => json(
+            201,
+            &MessageSentBody {
+                info: "message sent",
+                message_id: *message_id,
+                pub_date: Time(*pub_date),
+            },
+        ),
+        Outcome::CommentAdded { comment_id } => json(
+            201,
+            &CommentAddedBody {
+                info: "comment added",
+                comment_id: *comment_id,
+            },
+        ),
+        Outcome::ReportAccepted {
+            cautions,
+            banned_until,
+        } => json(
+            201,
+            &ReportBody {
+                info: "report accepted",
+                cautions: *cautions,
+                banned_until: banned_until.map(Time),
+            },
+        ),
+        Outcome::AlreadyBanned { banned_until } => json(
+            200,
+            &AlreadyBannedBody {
+                info: "user is already banned",
+                banned_until: Time(*banned_until),
+            },
+        ),
+        Outcome::QuotaExceeded { until, now } => warning(
+            429,
+            "quota_exceeded",
+            "public message quota used up for this window",
+            now.seconds_until(*until),
+        ),
+        Outcome::Banned { until, now } => warning(
+            403,
+            "banned",
+            "you are banned from sending messages and comments",
+            now.seconds_until(*until),
+        ),
+        Outcome::Failed(failure) => failed(*failure),
+    }
+}
+
+fn failed(failure: Failure) -> Response {
+    let (status, code) = (failure.status(), failure.code());
+    match failure {
+        Failure::Unauthorized => unauthorized("unknown token"),
+        Failure::TokenAlreadyIssued => error_response(
+            status,
+            code,
+            "a token was already issued for this user name",
+            None,
+        ),
+        Failure::UserNotFound => error_response(status, code, "no user has this name", None),
+        Failure::MessageNotFound => error_response(status, code, "no such message", None),
+        Failure::SelfTarget { field } => error_response(
+            status,
+            code,
+            &format!("`{field}` names yourself"),
+            Some(field),
+        ),
+        Failure::AlreadyReported => error_response(
+            status,
+            code,
+            "you already reported this user since its last ban",
+            None,
+        ),
+        Failure::NoSharedChat => error_response(
+            status,
+            code,
+            "a private report needs a private chat with this user",
+            None,
+        ),
+        Failure::StoreUnavailable => {
+            error_response(status, code, "the database cannot be written", None)
+                .with_header("Retry-After", "1")
+        }
+        Failure::Overloaded => error_response(status, code, "the server is overloaded", None)
+            .with_header("Retry-After", "1"),
+    }
+}
+
+fn json(status: u16, body: &impl Serialize) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => Response::json(status, bytes),
+        // Only maps with non-string keys fail; none of these bodies has one.
+        Err(_) => error_response(500, "internal_error", "cannot encode the response", None),
+    }
+}
+
+fn warning(status: u16, code: &str, message: &str, retry_after: u64) -> Response {
+    json(
+        status,
+        &WarningBody {
+            warning: message,
+            code,
+            retry_after,
+        },
+    )
+    .with_header("Retry-After", retry_after.to_string())
+}
+
+/// An instant written as RFC 3339 UTC.
+#[derive(Clone, Copy)]
+struct Time(UnixMillis);
+
+impl Serialize for Time {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_rfc3339())
+    }
+}
+
+#[derive(Serialize)]
+struct TokenBody<'a> {
+    token: &'a str,
+    user_name: &'a str,
+}
+
+#[derive(Serialize)]
+struct ConnectedBody<'a> {
+    chat: &'a str,
+    messages: Messages<'a>,
+    unread_messages: Messages<'a>,
+    unread_truncated: bool,
+}
+
+struct Messages<'a>(&'a [StoredMessage]);
+
+impl Serialize for Messages<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(MessageBody::from))
+    }
+}
+
+#[derive(Serialize)]
+struct MessageBody<'a> {
+    id: i64,
+    author: &'a str,
+    pub_date: Time,
+    message_text: &'a str,
+    comments: Comments<'a>,
+}
+
+impl<'a> From<&'a StoredMessage> for MessageBody<'a> {
+    fn from(m: &'a StoredMessage) -> Self {
+        MessageBody {
+            id: m.id,
+            author: &m.author,
+            pub_date: Time(m.pub_date),
+            message_text: &m.text,
+            comments: Comments(&m.comments),
+        }
+    }
+}
+
+struct Comments<'a>(&'a [StoredComment]);
+
+impl Serialize for Comments<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|c| CommentBody {
+            id: c.id,
+            author: &c.author,
+            created: Time(c.created),
+            comment_text: &c.text,
+        }))
+    }
+}
+
+#[derive(Serialize)]
+struct CommentBody<'a> {
+    id: i64,
+    author: &'a str,
+    created: Time,
+    comment_text: &'a str,
+}
+
+#[derive(Serialize)]
+struct StatusBody<'a> {
+    connected_as: &'a str,
+    chats: Chats<'a>,
+    cautions: u32,
+    banned_until: Option<Time>,
+    public_messages_left: u32,
+    quota_resets_at: Option<Time>,
+}
+
+impl<'a> From<&'a StatusReport> for StatusBody<'a> {
+    fn from(r: &'a StatusReport) -> Self {
+        StatusBody {
+            connected_as: &r.connected_as,
+            chats: Chats(&r.chats),
+            cautions: r.cautions,
+            banned_until: r.banned_until.map(Time),
+            public_messages_left: r.public_messages_left,
+            quota_resets_at: r.quota_resets_at.map(Time),
+        }
+    }
+}
+
+struct Chats<'a>(&'a [ChatSummary]);
+
+impl Serialize for Chats<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|c| {
+            let (chat_type, name) = match &c.kind {
+                ChatKind::Public => ("public", "public_chat"),
+                ChatKind::Private { other } => ("private", other.as_str()),
+            };
+            ChatBody {
+                chat_type,
+                name,
+                created: Time(c.created),
+                messages_number: c.messages_number,
+                users_number: c.users_number,
+                unread: c.unread,
+            }
+        }))
+    }
+}
+
+#[derive(Serialize)]
+struct ChatBody<'a> {
+    chat_type: &'a str,
+    name: &'a str,
+    created: Time,
+    messages_number: u64,
+    users_number: u64,
+    unread: u64,
+}
+
+#[derive(Serialize)]
+struct MessageSentBody {
+    info: &'static str,
+    message_id: i64,
+    pub_date: Time,
+}
+
+#[derive(Serialize)]
+struct CommentAddedBody {
+    info: &'static str,
+    comment_id: i64,
+}
+
+#[derive(Serialize)]
+struct ReportBody {
+    info: &'static str,
+    cautions: u32,
+    banned_until: Option<Time>,
+}
+
+#[derive(Serialize)]
+struct AlreadyBannedBody {
+    info: &'static str,
+    banned_until: Time,
+}
+
+#[derive(Serialize)]
+struct WarningBody<'a> {
+    warning: &'a str,
+    code: &'a str,
+    retry_after: u64,
+}

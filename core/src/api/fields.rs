@@ -1,0 +1,165 @@
+//! Typing and validating one body field at a time; every refusal names its
+//! field. `null` counts as absent everywhere.
+
+use super::body::Body;
+use super::error::bad_field;
+use crate::command::{ChatRef, ChatType};
+use crate::config::Config;
+use crate::http::Response;
+use crate::view::MessageId;
+
+/// The longest user name, in characters.
+pub const MAX_USER_NAME: usize = 32;
+
+/// The reserved name of the public chat.
+pub const PUBLIC_CHAT_NAME: &str = "public_chat";
+
+/// Whether `name` may be a user's name: 1 to 32 of `[A-Za-z0-9_.-]`, and not
+/// `public_chat` in any case.
+pub fn is_valid_user_name(name: &str) -> bool {
+    (1..=MAX_USER_NAME).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        && !name.eq_ignore_ascii_case(PUBLIC_CHAT_NAME)
+}
+
+/// Whether `text` may be a message or comment: 1 to `max_chars` characters
+/// (Unicode scalar values), not only whitespace.
+pub fn is_valid_text(text: &str, max_chars: usize) -> bool {
+    !text.trim().is_empty() && text.chars().take(max_chars.saturating_add(1)).count() <= max_chars
+}
+
+fn missing(field: &str) -> Response {
+    bad_field(
+        "missing_field",
+        field,
+        &format!("the field `{field}` is required"),
+    )
+}
+
+fn wrong_type(field: &str, expected: &str) -> Response {
+    bad_field(
+        "invalid_field",
+        field,
+        &format!("the field `{field}` must be {expected}"),
+    )
+}
+
+fn invalid_user_name(field: &str) -> Response {
+    bad_field(
+        "invalid_user_name",
+        field,
+        &format!(
+            "`{field}` must be 1 to {MAX_USER_NAME} letters, digits, `_`, `-` or `.`, \
+             and not `{PUBLIC_CHAT_NAME}`"
+        ),
+    )
+}
+
+/// An optional string field.
+pub(super) fn string(body: &Body, field: &str) -> Result<Option<String>, Response> {
+    body.get(field)
+        .map(|raw| {
+            serde_json::from_str::<String>(raw.get()).map_err(|_| wrong_type(field, "a string"))
+        })
+        .transpose()
+}
+
+fn required_string(body: &Body, field: &str) -> Result<String, Response> {
+    string(body, field)?.ok_or_else(|| missing(field))
+}
+
+/// A required user name (`user_name`, `report_on`).
+pub(super) fn user_name(body: &Body, field: &str) -> Result<String, Response> {
+    let name = required_string(body, field)?;
+    if is_valid_user_name(&name) {
+        Ok(name)
+    } else {
+        Err(invalid_user_name(field))
+    }
+}
+
+/// `chat_with` / `send_to`: absent or `public_chat` (any case) is the public
+/// chat, a valid user name the private chat with that user.
+pub(super) fn chat_ref(body: &Body, field: &str) -> Result<ChatRef, Response> {
+    match string(body, field)? {
+        None => Ok(ChatRef::Public),
+        Some(name) if name.eq_ignore_ascii_case(PUBLIC_CHAT_NAME) => Ok(ChatRef::Public),
+        Some(name) if is_valid_user_name(&name) => Ok(ChatRef::Private(name)),
+        Some(_) => Err(invalid_user_name(field)),
+    }
+}
+
+/// A required message or comment text.
+pub(super) fn text(body: &Body, field: &str, config: &Config) -> Result<String, Response> {
+    let text = required_string(body, field)?;
+    if is_valid_text(&text, config.max_text_chars) {
+        Ok(text)
+    } else {
+        Err(bad_field(
+            "invalid_text",
+            field,
+            &format!(
+                "`{field}` must be 1 to {} characters and not only whitespace",
+                config.max_text_chars
+            ),
+        ))
+    }
+}
+
+/// An integer field as written: `Some(Some(n))` for an integer that fits an
+/// `i64`, `Some(None)` for an integer literal that does not, `Err` for any
+/// other JSON (floats included), `None` when absent.
+fn integer(body: &Body, field: &str) -> Result<Option<Option<i64>>, Response> {
+    let Some(raw) = body.get(field) else {
+        return Ok(None);
+    };
+    let text = raw.get();
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(wrong_type(field, "an integer"));
+    }
+    Ok(Some(text.parse::<i64>().ok()))
+}
+
+/// `messages_number`: 1 to `history_max`, `history_default` when absent. A
+/// non-integer is `invalid_field`; an integer out of range is
+/// `invalid_messages_number`.
+pub(super) fn messages_number(body: &Body, config: &Config) -> Result<u32, Response> {
+    const FIELD: &str = "messages_number";
+    match integer(body, FIELD)? {
+        None => Ok(config.history_default),
+        Some(Some(n)) if n >= 1 && n <= i64::from(config.history_max) => Ok(n as u32),
+        Some(_) => Err(bad_field(
+            "invalid_messages_number",
+            FIELD,
+            &format!("`{FIELD}` must be from 1 to {}", config.history_max),
+        )),
+    }
+}
+
+/// `message_id`: a required positive integer.
+pub(super) fn message_id(body: &Body) -> Result<MessageId, Response> {
+    const FIELD: &str = "message_id";
+    match integer(body, FIELD)? {
+        None => Err(missing(FIELD)),
+        Some(Some(id)) if id > 0 => Ok(id),
+        Some(_) => Err(wrong_type(FIELD, "a positive integer")),
+    }
+}
+
+/// `chat_type`: `"public"` or `"private"`; absent means `public`, for older
+/// clients that do not send it.
+pub(super) fn chat_type(body: &Body) -> Result<ChatType, Response> {
+    const FIELD: &str = "chat_type";
+    match string(body, FIELD)?.as_deref() {
+        None | Some("public") => Ok(ChatType::Public),
+        Some("private") => Ok(ChatType::Private),
+        Some(_) => Err(bad_field(
+            "invalid_chat_type",
+            FIELD,
+            "`chat_type` must be \"public\" or \"private\"",
+        )),
+    }
+}

@@ -1,0 +1,71 @@
+//! Which endpoint a request is for.
+
+use super::error::error_response;
+use crate::http::{Request, Response};
+
+/// The six endpoints of API.md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    GetToken,
+    Connect,
+    Status,
+    Send,
+    Comment,
+    Report,
+}
+
+const STANDARD_METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT",
+];
+
+impl Route {
+    /// The route of an exact path (no query), if any.
+    pub fn of_path(path: &str) -> Option<Route> {
+        Some(match path {
+            "/get-token" => Route::GetToken,
+            "/connect" => Route::Connect,
+            "/status" => Route::Status,
+            "/send" => Route::Send,
+            "/comment" => Route::Comment,
+            "/report" => Route::Report,
+            _ => return None,
+        })
+    }
+
+    /// The one method the route answers.
+    pub fn method(self) -> &'static str {
+        match self {
+            Route::Status => "GET",
+            _ => "POST",
+        }
+    }
+
+    /// Whether the caller must show a token.
+    pub fn needs_auth(self) -> bool {
+        self != Route::GetToken
+    }
+
+    /// Routes a request: 501 for a non-standard method, 404 for an unknown
+    /// path, 405 with `Allow` for a known path and another method. Methods are
+    /// case-sensitive (RFC 9110 §9.1).
+    pub fn of(request: &Request) -> Result<Route, Response> {
+        let method = request.method.as_str();
+        if !STANDARD_METHODS.contains(&method) {
+            return Err(error_response(
+                501,
+                "not_implemented",
+                "this method is not implemented",
+                None,
+            ));
+        }
+        let Some(route) = Route::of_path(request.path()) else {
+            return Err(error_response(404, "not_found", "no such endpoint", None));
+        };
+        if method != route.method() {
+            let message = format!("this endpoint accepts only {}", route.method());
+            return Err(error_response(405, "method_not_allowed", &message, None)
+                .with_header("Allow", route.method()));
+        }
+        Ok(route)
+    }
+}

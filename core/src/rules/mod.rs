@@ -1,0 +1,114 @@
+//! The chat rules as one pure function over a [`View`].
+//!
+//! Each command family has its own module; this one dispatches and holds the
+//! checks they share. The order of checks, for every command that names a
+//! caller: unknown token (401) first, then a field naming the caller (400
+//! `self_target`), then an unknown user (404), then the ban (403), then the
+//! public quota (429). Only the documented semantics of [`View`] are relied on,
+//! so the in-memory model and the SQLite view give the same outcomes.
+
+mod comment;
+mod connect;
+#[doc(hidden)]
+pub mod fuzzing;
+mod quota;
+mod register;
+mod report;
+mod send;
+mod status;
+
+pub use quota::QuotaState;
+
+use crate::command::{ChatRef, Command, Failure, Outcome};
+use crate::config::Config;
+use crate::time::UnixMillis;
+use crate::token::TokenHash;
+use crate::view::{StoreError, User, View};
+
+/// Applies one command at `now`. A store error aborts the command: the caller
+/// rolls back whatever it wrote.
+pub fn apply(
+    command: &Command,
+    view: &mut impl View,
+    now: UnixMillis,
+    config: &Config,
+) -> Result<Outcome, StoreError> {
+    match command {
+        Command::GetToken { user_name, token } => register::get_token(view, user_name, token, now),
+        Command::Connect {
+            caller,
+            chat,
+            messages_number,
+        } => connect::connect(view, caller, chat, *messages_number, config),
+        Command::Status { caller } => status::status(view, caller, now, config),
+        Command::Send { caller, to, text } => send::send(view, caller, to, text, now, config),
+        Command::Comment {
+            caller,
+            message_id,
+            text,
+        } => comment::comment(view, caller, *message_id, text, now),
+        Command::Report {
+            caller,
+            target,
+            chat_type,
+        } => report::report(view, caller, target, *chat_type, now, config),
+    }
+}
+
+/// Refusal or success of one step; `Err` ends the command with that outcome.
+type Step<T> = Result<T, Outcome>;
+
+/// The caller, or 401 for a token no user has.
+fn caller(view: &mut impl View, hash: &TokenHash) -> Result<Step<User>, StoreError> {
+    Ok(view
+        .user_by_token(hash)?
+        .ok_or(Outcome::Failed(Failure::Unauthorized)))
+}
+
+/// The other user a request names: 400 `self_target` when it is the caller
+/// (names compare without ASCII case), 404 when nobody has that name.
+fn other_user(
+    view: &mut impl View,
+    me: &User,
+    name: &str,
+    field: &'static str,
+) -> Result<Step<User>, StoreError> {
+    if name.eq_ignore_ascii_case(&me.name) {
+        return Ok(Err(Outcome::Failed(Failure::SelfTarget { field })));
+    }
+    Ok(view
+        .user_by_name(name)?
+        .ok_or(Outcome::Failed(Failure::UserNotFound)))
+}
+
+/// The other member of the chat a request names: `None` for the public chat.
+fn chat_partner(
+    view: &mut impl View,
+    me: &User,
+    chat: &ChatRef,
+    field: &'static str,
+) -> Result<Step<Option<User>>, StoreError> {
+    match chat {
+        ChatRef::Public => Ok(Ok(None)),
+        ChatRef::Private(name) => Ok(other_user(view, me, name, field)?.map(Some)),
+    }
+}
+
+/// 403 `banned` while `now < banned_until`.
+fn check_not_banned(user: &User, now: UnixMillis) -> Step<()> {
+    match user.banned_until {
+        Some(until) if now < until => Err(Outcome::Banned { until, now }),
+        _ => Ok(()),
+    }
+}
+
+/// Unwraps a [`Step`] inside a function returning `Result<Outcome, StoreError>`.
+macro_rules! step {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(outcome) => return Ok(outcome),
+        }
+    };
+}
+use step;

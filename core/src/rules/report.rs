@@ -1,0 +1,55 @@
+//! `POST /report`: cautions and bans.
+
+use super::{caller, other_user, step};
+use crate::command::{ChatType, Failure, Outcome};
+use crate::config::Config;
+use crate::time::UnixMillis;
+use crate::token::TokenHash;
+use crate::view::{StoreError, View};
+
+/// Records a report. Checks, in order: the caller (401), reporting oneself
+/// (400 `self_target`), the target (404), for `private` a chat between the two
+/// (403 `no_shared_chat`), a target banned now (200 `AlreadyBanned`, nothing
+/// recorded), a standing report by the same caller (409). Cautions are the
+/// distinct reporters since the target's last ban; when they reach
+/// `ban_threshold` the target is banned for `ban_ms` from `now`, its reports
+/// are dropped (cautions restart at zero) and the answer carries
+/// `banned_until`. A banned caller may still report.
+pub(super) fn report(
+    view: &mut impl View,
+    caller_hash: &TokenHash,
+    target: &str,
+    chat_type: ChatType,
+    now: UnixMillis,
+    config: &Config,
+) -> Result<Outcome, StoreError> {
+    let me = step!(caller(view, caller_hash)?);
+    let mut target = step!(other_user(view, &me, target, "report_on")?);
+    if chat_type == ChatType::Private && view.private_chat(me.id, target.id)?.is_none() {
+        return Ok(Outcome::Failed(Failure::NoSharedChat));
+    }
+    if let Some(until) = target.banned_until.filter(|&until| now < until) {
+        return Ok(Outcome::AlreadyBanned {
+            banned_until: until,
+        });
+    }
+    if view.has_reported(target.id, me.id)? {
+        return Ok(Outcome::Failed(Failure::AlreadyReported));
+    }
+    view.add_report(target.id, me.id, now)?;
+    let cautions = view.report_count(target.id)?;
+    if cautions < config.ban_threshold {
+        return Ok(Outcome::ReportAccepted {
+            cautions,
+            banned_until: None,
+        });
+    }
+    let until = now.plus_ms(config.ban_ms);
+    target.banned_until = Some(until);
+    view.save_user(&target)?;
+    view.clear_reports(target.id)?;
+    Ok(Outcome::ReportAccepted {
+        cautions: 0,
+        banned_until: Some(until),
+    })
+}

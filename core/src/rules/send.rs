@@ -1,0 +1,47 @@
+//! `POST /send`.
+
+use super::{caller, chat_partner, check_not_banned, quota, step};
+use crate::command::{ChatRef, Outcome};
+use crate::config::Config;
+use crate::time::UnixMillis;
+use crate::token::TokenHash;
+use crate::view::{StoreError, View, PUBLIC_CHAT};
+
+/// Appends a message. A ban blocks every send; the quota counts public
+/// messages only; a private chat is created by its first message (both
+/// members at position 0). A sender who had read everything in the chat
+/// stays caught up (its position moves to its own message); otherwise its
+/// position stays, and its message comes in order among its unread.
+pub(super) fn send(
+    view: &mut impl View,
+    caller_hash: &TokenHash,
+    to: &ChatRef,
+    text: &str,
+    now: UnixMillis,
+    config: &Config,
+) -> Result<Outcome, StoreError> {
+    let mut me = step!(caller(view, caller_hash)?);
+    let partner = step!(chat_partner(view, &me, to, "send_to")?);
+    step!(check_not_banned(&me, now));
+    let chat = match partner {
+        None => {
+            step!(quota::take(&mut me, now, config));
+            view.save_user(&me)?;
+            PUBLIC_CHAT
+        }
+        Some(other) => match view.private_chat(me.id, other.id)? {
+            Some(chat) => chat,
+            None => view.create_private_chat(me.id, other.id, now)?,
+        },
+    };
+    let position = view.read_position(chat, me.id)?;
+    let latest = view.latest_message(chat)?;
+    let message_id = view.append_message(chat, me.id, text, now)?;
+    if position == Some(latest) {
+        view.set_read_position(chat, me.id, message_id)?;
+    }
+    Ok(Outcome::MessageSent {
+        message_id,
+        pub_date: now,
+    })
+}

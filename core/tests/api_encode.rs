@@ -1,0 +1,249 @@
+//! `api::encode`: the exact status, headers and JSON body of every outcome.
+
+use agora_core::api;
+use agora_core::command::{Failure, Outcome, StatusReport};
+use agora_core::http::Response;
+use agora_core::time::UnixMillis;
+use agora_core::token::Token;
+use agora_core::view::{ChatKind, ChatSummary, StoredComment, StoredMessage};
+use serde_json::{json, Value};
+
+/// 2026-11-29T08:06:05.123Z
+const T: UnixMillis = UnixMillis(1_795_939_565_123);
+const T_TEXT: &str = "2026-11-29T08:06:05.123Z";
+
+fn parsed(r: &Response) -> Value {
+    serde_json::from_slice(&r.body).unwrap()
+}
+
+#[track_caller]
+fn check(outcome: Outcome, status: u16, expected: Value) -> Response {
+    let r = api::encode(&outcome);
+    assert_eq!(r.status, status);
+    assert_eq!(parsed(&r), expected);
+    r
+}
+
+#[test]
+fn token_issued() {
+    let r = check(
+        Outcome::TokenIssued {
+            token: Token([0xa5; 16]),
+            user_name: "Alice".into(),
+        },
+        200,
+        json!({"token": "a5".repeat(16), "user_name": "Alice"}),
+    );
+    assert!(r.headers.is_empty());
+}
+
+#[test]
+fn connected_with_messages_and_comments() {
+    let message = StoredMessage {
+        id: 17,
+        author: "alice".into(),
+        pub_date: T,
+        text: "hi \"there\"\n".into(),
+        comments: vec![StoredComment {
+            id: 3,
+            author: "bob".into(),
+            created: UnixMillis(T.0 + 1),
+            text: "+1".into(),
+        }],
+    };
+    let bare = StoredMessage {
+        id: 18,
+        comments: vec![],
+        ..message.clone()
+    };
+    check(
+        Outcome::Connected {
+            chat: "public_chat".into(),
+            messages: vec![message],
+            unread_messages: vec![bare],
+            unread_truncated: true,
+        },
+        200,
+        json!({
+            "chat": "public_chat",
+            "messages": [{
+                "id": 17, "author": "alice", "pub_date": T_TEXT, "message_text": "hi \"there\"\n",
+                "comments": [{"id": 3, "author": "bob", "created": "2026-11-29T08:06:05.124Z",
+                              "comment_text": "+1"}]
+            }],
+            "unread_messages": [{
+                "id": 18, "author": "alice", "pub_date": T_TEXT, "message_text": "hi \"there\"\n",
+                "comments": []
+            }],
+            "unread_truncated": true
+        }),
+    );
+    check(
+        Outcome::Connected {
+            chat: "bob".into(),
+            messages: vec![],
+            unread_messages: vec![],
+            unread_truncated: false,
+        },
+        200,
+        json!({"chat": "bob", "messages": [], "unread_messages": [], "unread_truncated": false}),
+    );
+}
+
+#[test]
+fn status() {
+    let chat = |id, kind, unread| ChatSummary {
+        id,
+        kind,
+        created: T,
+        messages_number: 42,
+        users_number: 2,
+        unread,
+        last_message: 9,
+    };
+    check(
+        Outcome::Status(StatusReport {
+            connected_as: "alice".into(),
+            chats: vec![
+                chat(1, ChatKind::Public, 5),
+                chat(
+                    2,
+                    ChatKind::Private {
+                        other: "Bob".into(),
+                    },
+                    0,
+                ),
+            ],
+            cautions: 2,
+            banned_until: Some(T),
+            public_messages_left: 7,
+            quota_resets_at: Some(T),
+        }),
+        200,
+        json!({
+            "connected_as": "alice",
+            "chats": [
+                {"chat_type": "public", "name": "public_chat", "created": T_TEXT,
+                 "messages_number": 42, "users_number": 2, "unread": 5},
+                {"chat_type": "private", "name": "Bob", "created": T_TEXT,
+                 "messages_number": 42, "users_number": 2, "unread": 0}
+            ],
+            "cautions": 2,
+            "banned_until": T_TEXT,
+            "public_messages_left": 7,
+            "quota_resets_at": T_TEXT
+        }),
+    );
+    check(
+        Outcome::Status(StatusReport {
+            connected_as: "alice".into(),
+            chats: vec![],
+            cautions: 0,
+            banned_until: None,
+            public_messages_left: 20,
+            quota_resets_at: None,
+        }),
+        200,
+        json!({"connected_as": "alice", "chats": [], "cautions": 0, "banned_until": null,
+               "public_messages_left": 20, "quota_resets_at": null}),
+    );
+}
+
+#[test]
+fn created_outcomes() {
+    check(
+        Outcome::MessageSent {
+            message_id: 18,
+            pub_date: T,
+        },
+        201,
+        json!({"info": "message sent", "message_id": 18, "pub_date": T_TEXT}),
+    );
+    check(
+        Outcome::CommentAdded { comment_id: 3 },
+        201,
+        json!({"info": "comment added", "comment_id": 3}),
+    );
+    check(
+        Outcome::ReportAccepted {
+            cautions: 2,
+            banned_until: None,
+        },
+        201,
+        json!({"info": "report accepted", "cautions": 2, "banned_until": null}),
+    );
+    check(
+        Outcome::ReportAccepted {
+            cautions: 0,
+            banned_until: Some(T),
+        },
+        201,
+        json!({"info": "report accepted", "cautions": 0, "banned_until": T_TEXT}),
+    );
+    check(
+        Outcome::AlreadyBanned { banned_until: T },
+        200,
+        json!({"info": "user is already banned", "banned_until": T_TEXT}),
+    );
+}
+
+#[test]
+fn warnings_carry_retry_after_rounded_up() {
+    for (left_ms, seconds) in [
+        (1u64, 1u64),
+        (999, 1),
+        (1000, 1),
+        (1001, 2),
+        (3_600_000, 3600),
+    ] {
+        let until = T.plus_ms(left_ms);
+        for (outcome, status, code) in [
+            (
+                Outcome::QuotaExceeded { until, now: T },
+                429,
+                "quota_exceeded",
+            ),
+            (Outcome::Banned { until, now: T }, 403, "banned"),
+        ] {
+            let r = api::encode(&outcome);
+            let b = parsed(&r);
+            assert_eq!(r.status, status);
+            assert_eq!(b["code"], code);
+            assert_eq!(b["retry_after"], seconds);
+            assert!(b["warning"].as_str().is_some_and(|w| !w.is_empty()));
+            assert_eq!(b.as_object().unwrap().len(), 3);
+            assert_eq!(r.header("Retry-After"), Some(seconds.to_string().as_str()));
+        }
+    }
+}
+
+#[test]
+fn failures() {
+    for (failure, status, code) in [
+        (Failure::Unauthorized, 401, "unauthorized"),
+        (Failure::TokenAlreadyIssued, 409, "token_already_issued"),
+        (Failure::UserNotFound, 404, "user_not_found"),
+        (Failure::MessageNotFound, 404, "message_not_found"),
+        (Failure::SelfTarget { field: "send_to" }, 400, "self_target"),
+        (Failure::AlreadyReported, 409, "already_reported"),
+        (Failure::NoSharedChat, 403, "no_shared_chat"),
+        (Failure::StoreUnavailable, 503, "store_unavailable"),
+        (Failure::Overloaded, 503, "overloaded"),
+    ] {
+        let r = api::encode(&Outcome::Failed(failure));
+        let b = parsed(&r);
+        assert_eq!(r.status, status, "{failure:?}");
+        assert_eq!(b["code"], code);
+        assert!(b["error"].as_str().is_some_and(|e| !e.is_empty()));
+        let expected_field = matches!(failure, Failure::SelfTarget { .. }).then_some("send_to");
+        assert_eq!(b.get("field").and_then(Value::as_str), expected_field);
+        assert_eq!(
+            b.as_object().unwrap().len(),
+            2 + usize::from(expected_field.is_some())
+        );
+        let www = (status == 401).then_some("Bearer");
+        assert_eq!(r.header("WWW-Authenticate"), www);
+        let retry = (status == 503).then_some("1");
+        assert_eq!(r.header("Retry-After"), retry);
+    }
+}

@@ -1,0 +1,201 @@
+//! The model's `View` semantics, method by method, as `view.rs` documents
+//! them: what the SQLite view must do too.
+
+use agora_core::model::Model;
+use agora_core::time::UnixMillis;
+use agora_core::token::Token;
+use agora_core::view::{ChatKind, View, PUBLIC_CHAT};
+
+fn hash(i: u8) -> agora_core::token::TokenHash {
+    Token([i; 16]).hash()
+}
+
+#[test]
+fn users_by_token_and_by_name_without_case() {
+    let mut m = Model::new(UnixMillis(5));
+    let id = m.create_user("Alice", &hash(1), UnixMillis(6)).unwrap();
+    assert_eq!(id, 1);
+    let u = m.user_by_name("aLICE").unwrap().unwrap();
+    assert_eq!(
+        (
+            u.id,
+            u.name.as_str(),
+            u.banned_until,
+            u.window_start,
+            u.window_count
+        ),
+        (1, "Alice", None, None, 0)
+    );
+    assert_eq!(m.user_by_token(&hash(1)).unwrap().unwrap().id, 1);
+    assert!(m.user_by_token(&hash(2)).unwrap().is_none());
+    assert!(m.user_by_name("Alic").unwrap().is_none());
+    // Duplicates are refused, not silently merged.
+    assert!(m.create_user("ALICE", &hash(2), UnixMillis(7)).is_err());
+    assert!(m.create_user("bob", &hash(1), UnixMillis(7)).is_err());
+    assert_eq!(m.create_user("bob", &hash(2), UnixMillis(7)).unwrap(), 2);
+    // No chats until joined.
+    assert!(m.chats_of(2).unwrap().is_empty());
+    assert_eq!(m.read_position(PUBLIC_CHAT, 2).unwrap(), None);
+}
+
+#[test]
+fn save_user_writes_back_the_mutable_fields_only() {
+    let mut m = Model::new(UnixMillis(0));
+    m.create_user("a", &hash(1), UnixMillis(0)).unwrap();
+    let mut u = m.user_by_name("a").unwrap().unwrap();
+    u.name = "zzz".into();
+    u.banned_until = Some(UnixMillis(10));
+    u.window_start = Some(UnixMillis(3));
+    u.window_count = 2;
+    m.save_user(&u).unwrap();
+    let back = m.user_by_token(&hash(1)).unwrap().unwrap();
+    assert_eq!(back.name, "a");
+    assert_eq!(
+        (back.banned_until, back.window_start, back.window_count),
+        (u.banned_until, u.window_start, 2)
+    );
+    u.id = 99;
+    m.save_user(&u).unwrap();
+}
+
+#[test]
+fn messages_positions_and_summaries() {
+    let mut m = Model::new(UnixMillis(100));
+    let a = m.create_user("a", &hash(1), UnixMillis(0)).unwrap();
+    let b = m.create_user("b", &hash(2), UnixMillis(0)).unwrap();
+    m.join(PUBLIC_CHAT, a, 0).unwrap();
+    assert_eq!(m.latest_message(PUBLIC_CHAT).unwrap(), 0);
+    let p1 = m
+        .append_message(PUBLIC_CHAT, a, "one", UnixMillis(101))
+        .unwrap();
+    assert_eq!(m.private_chat(a, b).unwrap(), None);
+    let chat = m.create_private_chat(a, b, UnixMillis(102)).unwrap();
+    assert_ne!(chat, PUBLIC_CHAT);
+    assert_eq!(m.private_chat(b, a).unwrap(), Some(chat));
+    assert!(m.create_private_chat(b, a, UnixMillis(102)).is_err());
+    assert_eq!(m.read_position(chat, b).unwrap(), Some(0));
+    let q1 = m.append_message(chat, b, "psst", UnixMillis(103)).unwrap();
+    let p2 = m
+        .append_message(PUBLIC_CHAT, a, "two", UnixMillis(104))
+        .unwrap();
+    let p3 = m
+        .append_message(PUBLIC_CHAT, a, "three", UnixMillis(105))
+        .unwrap();
+    assert!(p1 < q1 && q1 < p2 && p2 < p3);
+    assert_eq!(m.latest_message(PUBLIC_CHAT).unwrap(), p3);
+    assert_eq!(m.chat_of_message(q1).unwrap(), Some(chat));
+    assert_eq!(m.chat_of_message(p3 + 1).unwrap(), None);
+
+    let ids = |v: Vec<agora_core::view::StoredMessage>| v.iter().map(|m| m.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(m.messages_up_to(PUBLIC_CHAT, p2, 10).unwrap()),
+        [p1, p2]
+    );
+    assert_eq!(ids(m.messages_up_to(PUBLIC_CHAT, p2, 1).unwrap()), [p2]);
+    assert_eq!(ids(m.messages_up_to(PUBLIC_CHAT, q1, 10).unwrap()), [p1]);
+    assert_eq!(
+        ids(m.messages_up_to(PUBLIC_CHAT, p3, 0).unwrap()),
+        Vec::<i64>::new()
+    );
+    assert_eq!(ids(m.messages_after(PUBLIC_CHAT, 0, 2).unwrap()), [p1, p2]);
+    assert_eq!(
+        ids(m.messages_after(PUBLIC_CHAT, q1, 10).unwrap()),
+        [p2, p3]
+    );
+    assert_eq!(
+        ids(m.messages_after(PUBLIC_CHAT, p3, 10).unwrap()),
+        Vec::<i64>::new()
+    );
+
+    let c1 = m.append_comment(p2, b, "+1", UnixMillis(106)).unwrap();
+    let c2 = m.append_comment(p2, a, "ok", UnixMillis(107)).unwrap();
+    assert!(c1 < c2);
+    assert!(m.append_comment(p3 + 5, a, "x", UnixMillis(0)).is_err());
+    let full = m.messages_after(PUBLIC_CHAT, p1, 1).unwrap().remove(0);
+    assert_eq!(
+        (full.author.as_str(), full.text.as_str(), full.pub_date),
+        ("a", "two", UnixMillis(104))
+    );
+    let comments: Vec<_> = full
+        .comments
+        .iter()
+        .map(|c| (c.id, c.author.as_str(), c.text.as_str(), c.created))
+        .collect();
+    assert_eq!(
+        comments,
+        [
+            (c1, "b", "+1", UnixMillis(106)),
+            (c2, "a", "ok", UnixMillis(107))
+        ]
+    );
+
+    m.set_read_position(PUBLIC_CHAT, a, p2).unwrap();
+    m.set_read_position(PUBLIC_CHAT, b, p2).unwrap(); // not a member: no-op
+    assert_eq!(m.read_position(PUBLIC_CHAT, b).unwrap(), None);
+    m.join(PUBLIC_CHAT, b, p3).unwrap();
+    m.join(PUBLIC_CHAT, b, p1).unwrap(); // already a member: position set
+    assert_eq!(m.read_position(PUBLIC_CHAT, b).unwrap(), Some(p1));
+
+    let mut chats = m.chats_of(a).unwrap();
+    chats.sort_by_key(|c| c.id);
+    assert_eq!(chats.len(), 2);
+    let (public, private) = (&chats[0], &chats[1]);
+    assert_eq!(public.kind, ChatKind::Public);
+    assert_eq!(
+        (
+            public.created,
+            public.messages_number,
+            public.users_number,
+            public.unread,
+            public.last_message
+        ),
+        (UnixMillis(100), 3, 2, 1, p3)
+    );
+    assert_eq!(private.kind, ChatKind::Private { other: "b".into() });
+    assert_eq!(
+        (
+            private.created,
+            private.messages_number,
+            private.users_number,
+            private.unread,
+            private.last_message
+        ),
+        (UnixMillis(102), 1, 2, 1, q1)
+    );
+}
+
+#[test]
+fn reports() {
+    let mut m = Model::new(UnixMillis(0));
+    assert_eq!(m.report_count(1).unwrap(), 0);
+    m.add_report(1, 2, UnixMillis(0)).unwrap();
+    m.add_report(1, 2, UnixMillis(1)).unwrap();
+    m.add_report(1, 3, UnixMillis(1)).unwrap();
+    m.add_report(2, 1, UnixMillis(1)).unwrap();
+    assert!(m.has_reported(1, 2).unwrap());
+    assert!(!m.has_reported(2, 3).unwrap());
+    assert_eq!(m.report_count(1).unwrap(), 2);
+    m.clear_reports(1).unwrap();
+    assert_eq!(m.report_count(1).unwrap(), 0);
+    assert!(!m.has_reported(1, 2).unwrap());
+    assert_eq!(m.report_count(2).unwrap(), 1);
+}
+
+#[test]
+fn odd_calls_answer_errors_not_panics() {
+    let mut m = Model::new(UnixMillis(0));
+    assert!(m.append_message(0, 1, "x", UnixMillis(0)).is_err());
+    assert!(m.append_message(-5, 1, "x", UnixMillis(0)).is_err());
+    assert!(m.join(77, 1, 0).is_err());
+    m.set_read_position(77, 1, 0).unwrap();
+    assert_eq!(m.read_position(-1, 1).unwrap(), None);
+    assert!(m.messages_up_to(77, 10, 10).unwrap().is_empty());
+    assert!(m.messages_after(i64::MIN, 0, u32::MAX).unwrap().is_empty());
+    assert_eq!(m.latest_message(i64::MAX).unwrap(), 0);
+    // After a failed append, ids stay dense.
+    assert_eq!(
+        m.append_message(PUBLIC_CHAT, 1, "x", UnixMillis(0))
+            .unwrap(),
+        1
+    );
+}

@@ -1,0 +1,304 @@
+//! Specification of unread messages, checked against the rules over random
+//! interleavings of registrations, sends and connects by several users. The
+//! specification keeps, per chat, its message ids, and per member and chat
+//! the set of ids it has *received*: returned as unread by `/connect`, or
+//! known from the start (the public history before it registered, its own
+//! message sent while it had received everything). It checks that
+//!
+//! - `unread_messages` is exactly the chat's messages not yet received, in id
+//!   order, at most `unread_max` of them, `unread_truncated` saying whether
+//!   more remain, and never a message received before (exactly once);
+//! - never a message of another chat shows up;
+//! - `messages` is the last N messages up to the last one received;
+//! - `/status` lists exactly the member's chats with the right `unread`;
+//! - at the end, after draining, every member has received every message of
+//!   each of its chats.
+
+use agora_core::command::{ChatRef, Command, Outcome};
+use agora_core::config::Config;
+use agora_core::model::Model;
+use agora_core::rules;
+use agora_core::time::UnixMillis;
+use agora_core::token::Token;
+use agora_core::view::{ChatKind, StoredMessage};
+use proptest::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+const T0: i64 = 1_795_939_200_000;
+const MAX_USERS: usize = 5;
+
+#[derive(Clone, Debug)]
+enum Op {
+    Register,
+    Send {
+        from: usize,
+        to: Option<usize>,
+    },
+    Connect {
+        user: usize,
+        with: Option<usize>,
+        n: u32,
+    },
+    Status {
+        user: usize,
+    },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let user = 0..MAX_USERS;
+    let other = proptest::option::weighted(0.5, 0..MAX_USERS);
+    prop_oneof![
+        1 => Just(Op::Register),
+        5 => (user.clone(), other.clone()).prop_map(|(from, to)| Op::Send { from, to }),
+        5 => (user.clone(), other, 1u32..6).prop_map(|(user, with, n)| Op::Connect { user, with, n }),
+        1 => user.prop_map(|user| Op::Status { user }),
+    ]
+}
+
+/// A chat: `None` is the public chat, `Some((a, b))` with `a < b` the private
+/// chat of users `a` and `b`.
+type ChatKey = Option<(usize, usize)>;
+
+fn key(a: usize, with: Option<usize>) -> ChatKey {
+    with.map(|b| (a.min(b), a.max(b)))
+}
+
+struct Spec {
+    users: usize,
+    chats: BTreeMap<ChatKey, Vec<i64>>,
+    received: BTreeMap<(usize, ChatKey), BTreeSet<i64>>,
+    last_id: i64,
+}
+
+impl Spec {
+    fn messages(&self, chat: ChatKey) -> &[i64] {
+        self.chats.get(&chat).map_or(&[], Vec::as_slice)
+    }
+
+    fn received_count(&self, user: usize, chat: ChatKey) -> usize {
+        self.received.get(&(user, chat)).map_or(0, BTreeSet::len)
+    }
+
+    fn received(&mut self, user: usize, chat: ChatKey) -> &mut BTreeSet<i64> {
+        self.received.entry((user, chat)).or_default()
+    }
+}
+
+fn token(user: usize) -> Token {
+    Token([user as u8 + 1; 16])
+}
+
+fn name(user: usize) -> String {
+    format!("U{user}")
+}
+
+fn ids(list: &[StoredMessage]) -> Vec<i64> {
+    list.iter().map(|m| m.id).collect()
+}
+
+struct World {
+    model: Model,
+    config: Config,
+    now: UnixMillis,
+}
+
+impl World {
+    fn apply(&mut self, command: Command) -> Outcome {
+        self.now = self.now.plus_ms(7);
+        rules::apply(&command, &mut self.model, self.now, &self.config).unwrap()
+    }
+}
+
+fn connect(
+    w: &mut World,
+    spec: &mut Spec,
+    user: usize,
+    with: Option<usize>,
+    n: u32,
+) -> Result<bool, TestCaseError> {
+    let chat = match with {
+        None => ChatRef::Public,
+        Some(other) => ChatRef::Private(name(other).to_lowercase()),
+    };
+    let outcome = w.apply(Command::Connect {
+        caller: token(user).hash(),
+        chat,
+        messages_number: n,
+    });
+    let Outcome::Connected {
+        chat: chat_name,
+        messages,
+        unread_messages,
+        unread_truncated,
+    } = outcome
+    else {
+        return Err(TestCaseError::fail(format!("connect: {outcome:?}")));
+    };
+    prop_assert_eq!(chat_name, with.map_or("public_chat".to_owned(), name));
+    let k = key(user, with);
+    let all = spec.messages(k).to_vec();
+    let received = spec.received(user, k).clone();
+    let position = received.iter().next_back().copied().unwrap_or(0);
+    // History: the last n up to the last message received.
+    let upto: Vec<i64> = all.iter().copied().filter(|&id| id <= position).collect();
+    let expected_history = upto[upto.len().saturating_sub(n as usize)..].to_vec();
+    prop_assert_eq!(ids(&messages), expected_history);
+    // Unread: what was never received, in order, capped.
+    let pending: Vec<i64> = all
+        .iter()
+        .copied()
+        .filter(|id| !received.contains(id))
+        .collect();
+    let max = w.config.unread_max as usize;
+    let got = ids(&unread_messages);
+    prop_assert_eq!(&got, &pending[..pending.len().min(max)]);
+    prop_assert_eq!(unread_truncated, pending.len() > max);
+    for id in got {
+        prop_assert!(
+            spec.received(user, k).insert(id),
+            "message {} received twice",
+            id
+        );
+    }
+    Ok(unread_truncated)
+}
+
+fn run(unread_max: u32, initial_users: usize, ops: &[Op]) -> Result<(), TestCaseError> {
+    let config = Config {
+        unread_max,
+        quota: 1_000_000,
+        ..Config::default()
+    };
+    let mut w = World {
+        model: Model::new(UnixMillis(T0)),
+        config,
+        now: UnixMillis(T0),
+    };
+    let mut spec = Spec {
+        users: 0,
+        chats: BTreeMap::new(),
+        received: BTreeMap::new(),
+        last_id: 0,
+    };
+    let register = |w: &mut World, spec: &mut Spec| -> Result<(), TestCaseError> {
+        let user = spec.users;
+        let outcome = w.apply(Command::GetToken {
+            user_name: name(user),
+            token: token(user),
+        });
+        prop_assert!(
+            matches!(outcome, Outcome::TokenIssued { .. }),
+            "{:?}",
+            outcome
+        );
+        let public: BTreeSet<i64> = spec.messages(None).iter().copied().collect();
+        spec.received.insert((user, None), public);
+        spec.users += 1;
+        Ok(())
+    };
+    for _ in 0..initial_users {
+        register(&mut w, &mut spec)?;
+    }
+    for op in ops {
+        match *op {
+            Op::Register => {
+                if spec.users < MAX_USERS {
+                    register(&mut w, &mut spec)?;
+                }
+            }
+            Op::Send { from, to } => {
+                if from >= spec.users || to.is_some_and(|t| t >= spec.users || t == from) {
+                    continue;
+                }
+                let chat = to.map_or(ChatRef::Public, |t| ChatRef::Private(name(t)));
+                let outcome = w.apply(Command::Send {
+                    caller: token(from).hash(),
+                    to: chat,
+                    text: "m".into(),
+                });
+                let Outcome::MessageSent { message_id, .. } = outcome else {
+                    return Err(TestCaseError::fail(format!("send: {outcome:?}")));
+                };
+                prop_assert!(message_id > spec.last_id, "ids must increase");
+                spec.last_id = message_id;
+                let k = key(from, to);
+                let caught_up = spec.received(from, k).len() == spec.messages(k).len();
+                if caught_up {
+                    spec.received(from, k).insert(message_id);
+                }
+                spec.chats.entry(k).or_default().push(message_id);
+            }
+            Op::Connect { user, with, n } => {
+                if user >= spec.users || with.is_some_and(|t| t >= spec.users || t == user) {
+                    continue;
+                }
+                connect(&mut w, &mut spec, user, with, n)?;
+            }
+            Op::Status { user } => {
+                if user >= spec.users {
+                    continue;
+                }
+                let Outcome::Status(report) = w.apply(Command::Status {
+                    caller: token(user).hash(),
+                }) else {
+                    return Err(TestCaseError::fail("status failed"));
+                };
+                let mut listed = BTreeMap::new();
+                for c in &report.chats {
+                    let k = match &c.kind {
+                        ChatKind::Public => None,
+                        ChatKind::Private { other } => {
+                            let other: usize = other[1..].parse().unwrap();
+                            key(user, Some(other))
+                        }
+                    };
+                    listed.insert(k, c.unread);
+                    prop_assert_eq!(c.messages_number, spec.messages(k).len() as u64);
+                }
+                let expected: BTreeMap<ChatKey, u64> = spec
+                    .chats
+                    .keys()
+                    .copied()
+                    .chain([None])
+                    .filter(|k| match k {
+                        None => true,
+                        Some((a, b)) => *a == user || *b == user,
+                    })
+                    .map(|k| {
+                        let unread = spec.messages(k).len() - spec.received_count(user, k);
+                        (k, unread as u64)
+                    })
+                    .collect();
+                prop_assert_eq!(listed, expected);
+                prop_assert!(matches!(report.chats[0].kind, ChatKind::Public));
+            }
+        }
+    }
+    // Drain: every member ends up with every message of its chats.
+    let chats: Vec<ChatKey> = spec.chats.keys().copied().collect();
+    for k in chats {
+        let members: Vec<(usize, Option<usize>)> = match k {
+            None => (0..spec.users).map(|u| (u, None)).collect(),
+            Some((a, b)) => vec![(a, Some(b)), (b, Some(a))],
+        };
+        for (user, with) in members {
+            while connect(&mut w, &mut spec, user, with, 1)? {}
+            let all: BTreeSet<i64> = spec.messages(k).iter().copied().collect();
+            prop_assert_eq!(spec.received(user, k).clone(), all);
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn every_member_receives_every_message_once_in_order(
+        unread_max in 1u32..5,
+        initial_users in 1usize..4,
+        ops in proptest::collection::vec(op(), 0..120),
+    ) {
+        run(unread_max, initial_users, &ops)?;
+    }
+}
