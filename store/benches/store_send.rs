@@ -1,37 +1,46 @@
-//! Durable sends per second through `Handle`: 1, 8 and 64 submitters, each
-//! submitting one send and waiting for its acknowledgement before the next
-//! (as HTTP clients do), with group commit and with one commit per send.
-//! `synchronous=FULL`, database on disk under the target directory.
+//! Durable sends per second through `Handle` and the real chat rules: 1, 8
+//! and 64 submitters, each sending a public message and waiting for its
+//! acknowledgement before the next (as HTTP clients do), with group commit and
+//! with one commit per send. `synchronous=FULL`, database on disk under the
+//! target directory.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
 
 use agora_core::command::Outcome;
-use agora_store::{Handle, StoreConfig, SyncMode};
+use agora_core::token::TokenHash;
+use agora_store::{Handle, SyncMode};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::time::{Duration, Instant};
 
-fn open(dir: &tempfile::TempDir, batch_max: usize) -> Handle {
-    let config = StoreConfig {
-        sync: SyncMode::Full,
-        batch_max,
-        ..support::config(&dir.path().join("bench.db"))
-    };
-    Handle::open_with(config, support::append).unwrap()
+const MAX_SUBMITTERS: usize = 64;
+
+/// A store with one registered user per possible submitter.
+fn open(dir: &tempfile::TempDir, batch_max: usize) -> (Handle, Vec<TokenHash>) {
+    let mut config = support::unlimited_config(&dir.path().join("bench.db"));
+    config.sync = SyncMode::Full;
+    config.batch_max = batch_max;
+    let handle = Handle::open(config).unwrap();
+    let users = (0..MAX_SUBMITTERS)
+        .map(|k| support::register(&handle, &format!("user{k}")))
+        .collect();
+    (handle, users)
 }
 
-/// `iters` sends split over `submitters` threads; the time until the last
+/// `iters` sends split over `users.len()` threads; the time until the last
 /// acknowledgement.
-fn sends(handle: &Handle, submitters: u64, iters: u64) -> Duration {
+fn sends(handle: &Handle, users: &[TokenHash], iters: u64) -> Duration {
+    let submitters = users.len() as u64;
     let start = Instant::now();
     std::thread::scope(|s| {
-        for k in 0..submitters {
-            let count = iters / submitters + u64::from(k < iters % submitters);
+        for (k, &caller) in users.iter().enumerate() {
+            let count = iters / submitters + u64::from((k as u64) < iters % submitters);
             let handle = handle.clone();
             s.spawn(move || {
                 for i in 0..count {
+                    let command = support::public_send(caller, &format!("message {i} from {k}"));
                     let pending = loop {
-                        match handle.submit(support::send(&format!("bench {k} {i}"))) {
+                        match handle.submit(command.clone()) {
                             Ok(pending) => break pending,
                             Err(_) => std::thread::yield_now(),
                         }
@@ -56,13 +65,13 @@ fn store_send(c: &mut Criterion) {
             .warm_up_time(Duration::from_secs(1))
             .measurement_time(Duration::from_secs(4))
             .throughput(Throughput::Elements(1));
-        for submitters in [1u64, 8, 64] {
+        for submitters in [1usize, 8, 64] {
             let dir = tempfile::tempdir_in(tmp).unwrap();
-            let handle = open(&dir, batch_max);
+            let (handle, users) = open(&dir, batch_max);
             group.bench_with_input(
                 BenchmarkId::new("submitters", submitters),
-                &submitters,
-                |b, &n| b.iter_custom(|iters| sends(&handle, n, iters)),
+                &users[..submitters],
+                |b, users| b.iter_custom(|iters| sends(&handle, users, iters)),
             );
             handle.shutdown();
         }

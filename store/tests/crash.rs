@@ -10,29 +10,31 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
-use support::{append, config, integrity, send};
+use support::{config, integrity, public_send, register, unlimited_config};
 
 const CHILD_ENV: &str = "AGORA_STORE_CRASH_CHILD_DB";
 const CHILD_TEST: &str = "crash_child_writes_until_killed";
 const ROUNDS: usize = 6;
 
-/// The child: four threads send through `Handle` as fast as they can and print
-/// `ack <id> <text>` for every send acknowledged, until killed.
+/// The child: four users, one thread each, send public messages through
+/// `Handle` and the real rules as fast as they can and print `ack <id> <text>`
+/// for every send acknowledged, until killed.
 #[test]
 #[ignore = "run by a_killed_writer_loses_no_acknowledged_send as its child"]
 fn crash_child_writes_until_killed() {
     let Some(path) = std::env::var_os(CHILD_ENV) else {
         return;
     };
-    let handle = Handle::open_with(config(Path::new(&path)), append).unwrap();
+    let handle = Handle::open(unlimited_config(Path::new(&path))).unwrap();
     let round: u64 = std::process::id().into();
     std::thread::scope(|s| {
         for t in 0..4 {
             let handle = handle.clone();
             s.spawn(move || {
+                let caller = register(&handle, &format!("p{round}-t{t}"));
                 for i in 0.. {
                     let text = format!("p{round}-t{t}-{i}");
-                    let Ok(pending) = handle.submit(send(&text)) else {
+                    let Ok(pending) = handle.submit(public_send(caller, &text)) else {
                         continue;
                     };
                     if let Ok(Outcome::MessageSent { message_id, .. }) = pending.recv() {

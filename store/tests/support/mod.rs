@@ -5,9 +5,10 @@
 
 use agora_core::command::{ChatRef, Command, Failure, Outcome};
 use agora_core::time::UnixMillis;
+use agora_core::token::Token;
 use agora_core::token::TokenHash;
 use agora_core::view::{StoreError, View, PUBLIC_CHAT};
-use agora_store::{SqlView, StoreConfig};
+use agora_store::{Handle, SqlView, StoreConfig};
 use std::path::Path;
 
 pub fn send(text: &str) -> Command {
@@ -22,6 +23,38 @@ pub fn config(path: &Path) -> StoreConfig {
     StoreConfig {
         path: path.to_path_buf(),
         ..StoreConfig::default()
+    }
+}
+
+/// The chat rules' defaults with a public quota that never runs out, for
+/// tests and benchmarks that send as fast as they can.
+pub fn unlimited_config(path: &Path) -> StoreConfig {
+    let mut store = config(path);
+    store.rules.quota = u32::MAX;
+    store
+}
+
+/// Registers `name` through the real rules and returns its caller hash.
+pub fn register(handle: &Handle, name: &str) -> TokenHash {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).unwrap();
+    let token = Token(bytes);
+    let command = Command::GetToken {
+        user_name: name.to_string(),
+        token,
+    };
+    match handle.submit(command).unwrap().recv() {
+        Ok(Outcome::TokenIssued { .. }) => token.hash(),
+        other => panic!("registering {name}: {other:?}"),
+    }
+}
+
+/// A public message from `caller`.
+pub fn public_send(caller: TokenHash, text: &str) -> Command {
+    Command::Send {
+        caller,
+        to: ChatRef::Public,
+        text: text.to_string(),
     }
 }
 
