@@ -9,7 +9,7 @@ use agora_core::time::UnixMillis;
 use agora_core::view::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{self, Receiver};
 
 /// What the writer runs for each command, inside that command's savepoint.
 /// Production passes `rules::apply` with the chat configuration; tests can pass
@@ -47,6 +47,39 @@ impl<A: ApplyFn> Writer<A> {
     /// then closes the connection. Never stops on an SQL error: the affected
     /// commands are answered `StoreUnavailable` and the next batch tries again.
     pub(crate) fn run(mut self) {
+        // Waking up to a few hundred waiting clients costs a system call each;
+        // a second thread does it while the writer goes on with the next batch.
+        let (to_replier, replies) = mpsc::channel::<Vec<(Request, Outcome)>>();
+        std::thread::scope(|scope| {
+            let replier = std::thread::Builder::new()
+                .name("agora-store-reply".into())
+                .spawn_scoped(scope, move || {
+                    for batch in replies {
+                        send_replies(batch);
+                    }
+                });
+            let threaded = replier.is_ok();
+            // Owns the only sender: when `serve` returns and drops it, the
+            // replier's loop ends and the scope can join it.
+            let deliver = move |batch: Vec<(Request, Outcome)>| {
+                if !threaded {
+                    return send_replies(batch);
+                }
+                if let Err(mpsc::SendError(batch)) = to_replier.send(batch) {
+                    send_replies(batch);
+                }
+            };
+            self.serve(deliver);
+        });
+        if let Err((_, e)) = self.conn.close() {
+            tracing::error!(error = %e, "closing the database failed");
+        } else {
+            tracing::info!("store closed");
+        }
+    }
+
+    /// The batch loop. `deliver` gets each batch's outcomes once committed.
+    fn serve(&mut self, deliver: impl Fn(Vec<(Request, Outcome)>)) {
         let mut batch: Vec<Request> = Vec::with_capacity(self.batch_max);
         while let Ok(first) = self.queue.recv() {
             batch.push(first);
@@ -64,16 +97,15 @@ impl<A: ApplyFn> Writer<A> {
                 now,
                 &mut self.apply,
             );
-            for (request, outcome) in batch.drain(..).zip(outcomes) {
-                // A client that went away dropped its receiver; nothing to do.
-                let _ = request.reply.send(outcome);
-            }
+            deliver(batch.drain(..).zip(outcomes).collect());
         }
-        if let Err((_, e)) = self.conn.close() {
-            tracing::error!(error = %e, "closing the database failed");
-        } else {
-            tracing::info!("store closed");
-        }
+    }
+}
+
+fn send_replies(batch: Vec<(Request, Outcome)>) {
+    for (request, outcome) in batch {
+        // A client that went away dropped its receiver; nothing to do.
+        let _ = request.reply.send(outcome);
     }
 }
 
