@@ -9,22 +9,27 @@ mod support;
 
 use agora_core::command::Outcome;
 use agora_core::token::TokenHash;
-use agora_store::{Handle, SyncMode};
+use agora_store::{Handle, StoreConfig, SyncMode};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::time::{Duration, Instant};
 
 const MAX_SUBMITTERS: usize = 64;
 
-/// A store with one registered user per possible submitter.
+/// A store with `count` registered users.
+fn open_with_users(config: StoreConfig, count: usize) -> (Handle, Vec<TokenHash>) {
+    let handle = Handle::open(config).unwrap();
+    let users = (0..count)
+        .map(|k| support::register(&handle, &format!("user{k}")))
+        .collect();
+    (handle, users)
+}
+
+/// A durable store with one registered user per possible submitter.
 fn open(dir: &tempfile::TempDir, batch_max: usize) -> (Handle, Vec<TokenHash>) {
     let mut config = support::unlimited_config(&dir.path().join("bench.db"));
     config.sync = SyncMode::Full;
     config.batch_max = batch_max;
-    let handle = Handle::open(config).unwrap();
-    let users = (0..MAX_SUBMITTERS)
-        .map(|k| support::register(&handle, &format!("user{k}")))
-        .collect();
-    (handle, users)
+    open_with_users(config, MAX_SUBMITTERS)
 }
 
 /// `iters` sends split over `users.len()` threads; the time until the last
@@ -79,5 +84,40 @@ fn store_send(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, store_send);
+/// Opening (and closing) a database holding a million messages: start-up
+/// must not grow with the data.
+fn store_open(c: &mut Criterion) {
+    const MESSAGES: i64 = 1_000_000;
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let config = support::config(&dir.path().join("large.db"));
+    let (handle, users) = open_with_users(config.clone(), 2);
+    let pending = handle
+        .submit(support::public_send(users[0], "the first of many"))
+        .unwrap();
+    assert!(matches!(pending.recv(), Ok(Outcome::MessageSent { .. })));
+    handle.shutdown();
+    // Fill it directly: a million sends through the rules would take minutes.
+    let conn = rusqlite::Connection::open(&config.path).unwrap();
+    conn.execute(
+        "WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < ?1)
+         INSERT INTO messages (chat_id, author, pub_date, text)
+         SELECT 1, 1, 1795939565000 + value, 'filler ' || value FROM n",
+        [MESSAGES],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE chats SET message_count = message_count + ?1,
+                          last_message = (SELECT max(id) FROM messages) WHERE id = 1",
+        [MESSAGES],
+    )
+    .unwrap();
+    drop(conn);
+    c.benchmark_group("open")
+        .sample_size(10)
+        .bench_function("million_messages", |b| {
+            b.iter(|| Handle::open(config.clone()).unwrap().shutdown())
+        });
+}
+
+criterion_group!(benches, store_send, store_open);
 criterion_main!(benches);
