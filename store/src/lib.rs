@@ -32,14 +32,17 @@ pub enum SyncMode {
     Normal,
 }
 
+/// Where the database lives and how the writer runs.
 #[derive(Clone, Debug)]
 pub struct StoreConfig {
+    /// The database file; it and its schema are created on first start.
     pub path: PathBuf,
     pub sync: SyncMode,
     /// Commands waiting for the writer before `submit` answers `Busy`.
     pub queue_capacity: usize,
-    /// Most commands in one transaction.
+    /// Most commands in one transaction (1: one commit per command).
     pub batch_max: usize,
+    /// The chat rules' settings, passed to `rules::apply`.
     pub rules: Config,
 }
 
