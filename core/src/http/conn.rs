@@ -1,23 +1,144 @@
-//! The server-role connection machine. (Being written: see issue 2.)
+//! The server-role connection: the public face of the machine in `state`.
 
+use super::buf::ReadBuf;
+use super::error::HttpError;
+use super::state::{Event, Phase};
 use super::{Input, Limits, Now, Output};
+use crate::time::UnixMillis;
+use std::collections::VecDeque;
 
+/// One server-side HTTP/1.1 connection, sans IO.
+///
+/// # Call contract
+///
+/// The adapter owns the socket and the clock; `Conn` owns the protocol.
+///
+/// 1. Create it with [`Conn::new`] when the connection is accepted.
+/// 2. Feed every event with [`Conn::handle_input`], each with the current
+///    time ([`Now`], both clocks): [`Input::Bytes`] for bytes read,
+///    [`Input::Eof`] when the peer closed its sending side, [`Input::Timeout`]
+///    when the last reported deadline passed, and [`Input::Response`] with the
+///    application's answer to a request. Unlike DESIGN.md's sketch, `now` comes
+///    with *every* input, not only timeouts: the header timeout starts when the
+///    first byte of a request arrives, and the `Date` of a response is the
+///    wall time it is written at. `Conn` never reads a clock.
+/// 3. After every input, call [`Conn::poll_output`] until it returns
+///    [`Output::Timeout`], and do what each output says, in order:
+///    [`Output::Send`] (write all the bytes), [`Output::Request`] (give the
+///    request to the application, then later feed its response back with
+///    the same [`ReqId`](super::ReqId)), [`Output::Close`] (close the socket
+///    after writing what was sent before). `poll_output` never blocks or
+///    loops: once its queue is empty it returns `Timeout`.
+/// 4. `Timeout(Some(t))`: feed `Input::Timeout` once `t` has passed (early or
+///    spurious timeouts are ignored). `Timeout(None)`: no deadline, because a
+///    request is in flight (waiting for the application) or the connection is
+///    closed. After `Close`, `poll_output` returns `Timeout(None)` forever and
+///    every input is ignored.
+///
+/// At most one request is in flight: bytes of later (pipelined) requests stay
+/// buffered until its response is fed back, so responses go out in request
+/// order. A response whose id is not the one in flight is ignored. While a
+/// request is in flight the adapter may stop reading when [`Conn::wants_input`]
+/// is false, which keeps the buffer bounded.
+///
+/// Protocol errors ([`HttpError`]) are answered with API.md's JSON error and
+/// `Connection: close`, then `Close`; they are sticky ([`Conn::error`]).
+/// Timeouts: a request must be complete within `header_timeout` of its first
+/// byte (or of the previous response, when it was already buffered), else
+/// 408 and close; a keep-alive connection with nothing buffered is closed
+/// quietly after `idle_timeout`. A newly accepted connection that sends
+/// nothing is closed quietly after `header_timeout`.
+#[derive(Debug)]
 pub struct Conn {
-    _limits: Limits,
+    pub(crate) limits: Limits,
+    pub(crate) buf: ReadBuf,
+    pub(crate) phase: Phase,
+    /// The peer sent EOF: answer what is complete, then close.
+    pub(crate) peer_closed: bool,
+    pub(crate) out: VecDeque<Output>,
+    pub(crate) next_id: u64,
+    pub(crate) error: Option<HttpError>,
+    pub(crate) date: DateCache,
 }
 
 impl Conn {
     pub fn new(limits: Limits, now: Now) -> Conn {
-        let _ = now;
-        Conn { _limits: limits }
+        let deadline = now.mono + limits.header_timeout;
+        Conn {
+            limits,
+            buf: ReadBuf::default(),
+            phase: Phase::Idle { deadline },
+            peer_closed: false,
+            out: VecDeque::new(),
+            next_id: 0,
+            error: None,
+            date: DateCache::default(),
+        }
     }
 
+    /// Feeds one event that happened at `now`. See the call contract above.
     pub fn handle_input(&mut self, input: Input<'_>, now: Now) {
-        let _ = (input, now);
-        todo!("issue 2")
+        let event = match input {
+            Input::Bytes(bytes) => Event::Bytes(bytes),
+            Input::Eof => Event::Eof,
+            Input::Timeout => Event::Timeout,
+            Input::Response(id, response) => Event::Response(id, response),
+        };
+        self.step(event, now);
     }
 
+    /// The next thing to do; `Output::Timeout` when there is nothing more.
     pub fn poll_output(&mut self) -> Output {
-        todo!("issue 2")
+        match self.out.pop_front() {
+            Some(output) => output,
+            None => Output::Timeout(self.phase.deadline()),
+        }
+    }
+
+    /// The protocol error the connection was closed for, if any.
+    pub fn error(&self) -> Option<&HttpError> {
+        self.error.as_ref()
+    }
+
+    /// Whether the connection has closed (or will, once the queued outputs
+    /// are done).
+    pub fn is_closed(&self) -> bool {
+        matches!(self.phase, Phase::Closed)
+    }
+
+    /// Whether reading more from the socket is useful now. False once closed,
+    /// and while a request is in flight with a full request's worth of later
+    /// bytes buffered (the adapter should stop reading until the response).
+    pub fn wants_input(&self) -> bool {
+        match self.phase {
+            Phase::Closed => false,
+            Phase::InFlight(_) => {
+                self.buf.len() < self.limits.max_header_bytes + self.limits.max_body_bytes
+            }
+            _ => true,
+        }
+    }
+
+    /// Bytes of read buffer held (for memory accounting; 0 when idle).
+    pub fn buffered_capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+}
+
+/// The `Date` value, formatted once per second.
+#[derive(Debug, Default)]
+pub(crate) struct DateCache {
+    second: Option<i64>,
+    text: String,
+}
+
+impl DateCache {
+    pub(crate) fn format(&mut self, wall: UnixMillis) -> &str {
+        let second = wall.0.div_euclid(1000);
+        if self.second != Some(second) {
+            self.second = Some(second);
+            self.text = wall.to_http_date();
+        }
+        &self.text
     }
 }

@@ -2,10 +2,20 @@
 //! (client role) turn bytes into messages and messages into bytes. It knows
 //! nothing of chat.
 
+mod buf;
 pub mod client;
 mod conn;
+mod error;
+mod framing;
+#[doc(hidden)]
+pub mod fuzzing;
+mod head;
+mod state;
+mod writer;
 
+pub use client::{ClientConn, ClientError};
 pub use conn::Conn;
+pub use error::HttpError;
 
 use crate::time::UnixMillis;
 use std::time::{Duration, Instant};

@@ -1,0 +1,100 @@
+//! Serialization of messages: responses (server role) and requests (client
+//! role). Both always frame the body with `Content-Length`.
+
+use super::framing::is_tchar;
+use super::{reason_phrase, Response};
+use std::io::Write;
+
+/// Fields the writers set themselves; callers' copies are dropped so that a
+/// message never carries two framings or two dates.
+const RESERVED: [&str; 5] = [
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "date",
+    "content-type",
+];
+
+fn is_reserved(name: &str) -> bool {
+    RESERVED.iter().any(|r| name.eq_ignore_ascii_case(r))
+}
+
+/// Whether a field can be written as is: a token name and a value without
+/// control characters (no CR/LF, so no header injection).
+pub(crate) fn is_writable_field(name: &str, value: &[u8]) -> bool {
+    !name.is_empty()
+        && name.bytes().all(is_tchar)
+        && value
+            .iter()
+            .all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+}
+
+/// How the response relates to its connection.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ResponseMode {
+    /// Send `Connection: close`.
+    pub close: bool,
+    /// Send `Connection: keep-alive` (an HTTP/1.0 client that asked for it).
+    pub keep_alive_10: bool,
+    /// The request was HEAD: send the length but not the body.
+    pub head: bool,
+}
+
+/// Appends `response` to `out`. `date` is an IMF-fixdate.
+pub(crate) fn write_response(
+    out: &mut Vec<u8>,
+    response: &Response,
+    date: &str,
+    mode: ResponseMode,
+) {
+    let status = response.status;
+    let _ = write!(out, "HTTP/1.1 {status} {}\r\n", reason_phrase(status));
+    let _ = write!(out, "Date: {date}\r\n");
+    let no_body = status == 204 || status == 304 || (100..200).contains(&status);
+    if !no_body {
+        out.extend_from_slice(b"Content-Type: application/json\r\n");
+        let _ = write!(out, "Content-Length: {}\r\n", response.body.len());
+    }
+    if mode.close {
+        out.extend_from_slice(b"Connection: close\r\n");
+    } else if mode.keep_alive_10 {
+        out.extend_from_slice(b"Connection: keep-alive\r\n");
+    }
+    for (name, value) in &response.headers {
+        if !is_reserved(name) && is_writable_field(name, value.as_bytes()) {
+            let _ = write!(out, "{name}: {value}\r\n");
+        }
+    }
+    out.extend_from_slice(b"\r\n");
+    if !no_body && !mode.head {
+        out.extend_from_slice(&response.body);
+    }
+}
+
+/// The interim response to `Expect: 100-continue`.
+pub(crate) const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+
+/// Appends an HTTP/1.1 request to `out`: `Host`, the caller's fields (except
+/// `Host` and the reserved ones, and any that are not writable), and
+/// `Content-Length`.
+pub(crate) fn write_request(
+    out: &mut Vec<u8>,
+    method: &str,
+    target: &str,
+    host: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) {
+    let _ = write!(out, "{method} {target} HTTP/1.1\r\nHost: {host}\r\n");
+    for (name, value) in headers {
+        let skip = is_reserved(name)
+            && !name.eq_ignore_ascii_case("connection")
+            && !name.eq_ignore_ascii_case("content-type");
+        if !skip && !name.eq_ignore_ascii_case("host") && is_writable_field(name, value.as_bytes())
+        {
+            let _ = write!(out, "{name}: {value}\r\n");
+        }
+    }
+    let _ = write!(out, "Content-Length: {}\r\n\r\n", body.len());
+    out.extend_from_slice(body);
+}
