@@ -1,7 +1,25 @@
 //! agora's durable store: SQLite through rusqlite, one writer thread with group
-//! commit, and the [`Handle`] the adapters call. (Being written: see issue 4.)
+//! commit, and the [`Handle`] the adapters call.
+//!
+//! - [`schema`]: the tables and their versioned migrations.
+//! - [`SqlView`]: the rules' `View` over an open transaction.
+//! - the writer (private): batches of commands, one transaction each, one
+//!   savepoint per command, replies only after `COMMIT`.
+//! - [`Handle`]: `open`, `submit`, `shutdown`.
 
-use agora_core::command::{Command, Outcome};
+mod clock;
+mod handle;
+mod open;
+pub mod schema;
+mod sql_view;
+mod writer;
+
+pub use handle::Handle;
+pub use open::open_connection as open_database;
+pub use sql_view::SqlView;
+pub use writer::ApplyFn;
+
+use agora_core::command::Outcome;
 use agora_core::config::Config;
 use std::path::PathBuf;
 
@@ -57,28 +75,3 @@ pub struct Busy;
 /// adapters, `recv()` for blocking ones. An error means the writer is gone
 /// (shut down): answer 503 `store_unavailable`.
 pub type Pending = oneshot::Receiver<Outcome>;
-
-/// The cloneable front of the writer thread.
-#[derive(Clone)]
-pub struct Handle {}
-
-impl Handle {
-    /// Opens (creating and migrating if needed) the database and starts the
-    /// writer thread.
-    pub fn open(config: StoreConfig) -> Result<Handle, OpenError> {
-        let _ = config;
-        todo!("issue 4")
-    }
-
-    /// Queues a command; never blocks.
-    pub fn submit(&self, command: Command) -> Result<Pending, Busy> {
-        let _ = command;
-        todo!("issue 4")
-    }
-
-    /// Stops taking commands, commits what is queued, closes the database and
-    /// waits for the writer thread to end.
-    pub fn shutdown(&self) {
-        todo!("issue 4")
-    }
-}

@@ -1,0 +1,83 @@
+//! Durable sends per second through `Handle` and the real chat rules: 1, 8
+//! and 64 submitters, each sending a public message and waiting for its
+//! acknowledgement before the next (as HTTP clients do), with group commit and
+//! with one commit per send. `synchronous=FULL`, database on disk under the
+//! target directory.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use agora_core::command::Outcome;
+use agora_core::token::TokenHash;
+use agora_store::{Handle, SyncMode};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use std::time::{Duration, Instant};
+
+const MAX_SUBMITTERS: usize = 64;
+
+/// A store with one registered user per possible submitter.
+fn open(dir: &tempfile::TempDir, batch_max: usize) -> (Handle, Vec<TokenHash>) {
+    let mut config = support::unlimited_config(&dir.path().join("bench.db"));
+    config.sync = SyncMode::Full;
+    config.batch_max = batch_max;
+    let handle = Handle::open(config).unwrap();
+    let users = (0..MAX_SUBMITTERS)
+        .map(|k| support::register(&handle, &format!("user{k}")))
+        .collect();
+    (handle, users)
+}
+
+/// `iters` sends split over `users.len()` threads; the time until the last
+/// acknowledgement.
+fn sends(handle: &Handle, users: &[TokenHash], iters: u64) -> Duration {
+    let submitters = users.len() as u64;
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for (k, &caller) in users.iter().enumerate() {
+            let count = iters / submitters + u64::from((k as u64) < iters % submitters);
+            let handle = handle.clone();
+            s.spawn(move || {
+                for i in 0..count {
+                    let command = support::public_send(caller, &format!("message {i} from {k}"));
+                    let pending = loop {
+                        match handle.submit(command.clone()) {
+                            Ok(pending) => break pending,
+                            Err(_) => std::thread::yield_now(),
+                        }
+                    };
+                    match pending.recv() {
+                        Ok(Outcome::MessageSent { .. }) => {}
+                        other => panic!("send failed: {other:?}"),
+                    }
+                }
+            });
+        }
+    });
+    start.elapsed()
+}
+
+fn store_send(c: &mut Criterion) {
+    let tmp = env!("CARGO_TARGET_TMPDIR");
+    for (group_name, batch_max) in [("group_commit", 256), ("commit_per_send", 1)] {
+        let mut group = c.benchmark_group(group_name);
+        group
+            .sample_size(10)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(4))
+            .throughput(Throughput::Elements(1));
+        for submitters in [1usize, 8, 64] {
+            let dir = tempfile::tempdir_in(tmp).unwrap();
+            let (handle, users) = open(&dir, batch_max);
+            group.bench_with_input(
+                BenchmarkId::new("submitters", submitters),
+                &users[..submitters],
+                |b, users| b.iter_custom(|iters| sends(&handle, users, iters)),
+            );
+            handle.shutdown();
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, store_send);
+criterion_main!(benches);

@@ -1,0 +1,130 @@
+//! [`Handle`]: the cloneable, runtime-agnostic front of the writer thread.
+
+use crate::clock::WallClock;
+use crate::open::{newest_instant, open_connection};
+use crate::writer::{ApplyFn, Request, Writer};
+use crate::{Busy, OpenError, Pending, StoreConfig};
+use agora_core::command::Command;
+use agora_core::rules;
+use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::thread::JoinHandle;
+
+/// The cloneable front of the writer thread, shared by every connection task.
+///
+/// The contract for adapters:
+/// - [`submit`](Handle::submit) never blocks. `Err(Busy)` means the writer's
+///   queue is full: answer 503 `overloaded` with `Retry-After`.
+/// - The [`Pending`] it returns resolves (as a `Future`, or with a blocking
+///   `recv()`) only after the batch holding the command is committed: a
+///   success outcome (e.g. 201 for a send) means the data is durable (with
+///   [`SyncMode::Full`](crate::SyncMode::Full)).
+/// - A store failure resolves to `Outcome::Failed(Failure::StoreUnavailable)`;
+///   a `Pending` that resolves to an error (`RecvError`) means the writer is
+///   gone (shut down). Both are 503 `store_unavailable`.
+/// - [`shutdown`](Handle::shutdown) (idempotent) stops taking commands, lets
+///   the writer commit what is queued, closes the database and joins the
+///   thread. Dropping the last clone does the same.
+#[derive(Clone)]
+pub struct Handle {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    /// `None` once shut down. Dropping the last sender is what tells the writer
+    /// to drain its queue and stop.
+    queue: RwLock<Option<SyncSender<Request>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Handle {
+    /// Opens (creating and migrating if needed) the database and starts the
+    /// writer thread, which applies `agora_core::rules::apply` with
+    /// `config.rules`.
+    pub fn open(config: StoreConfig) -> Result<Handle, OpenError> {
+        let rules_config = config.rules.clone();
+        Handle::open_with(config, move |command, view, now| {
+            rules::apply(command, view, now, &rules_config)
+        })
+    }
+
+    /// Like [`open`](Handle::open), but the writer runs `apply` for each command
+    /// (inside the command's savepoint) instead of the chat rules. For tests,
+    /// benchmarks and tools; `config.rules` is not used.
+    pub fn open_with(config: StoreConfig, apply: impl ApplyFn) -> Result<Handle, OpenError> {
+        let conn = open_connection(&config)?;
+        let floor = newest_instant(&conn)?;
+        let (sender, queue) = sync_channel(config.queue_capacity.max(1));
+        let writer = Writer {
+            conn,
+            queue,
+            batch_max: config.batch_max.max(1),
+            clock: WallClock::starting_at(floor),
+            apply,
+        };
+        let thread = std::thread::Builder::new()
+            .name("agora-store".into())
+            .spawn(move || writer.run())
+            .map_err(|e| OpenError(format!("starting the writer thread: {e}")))?;
+        tracing::info!(path = %config.path.display(), sync = ?config.sync, "store open");
+        Ok(Handle {
+            shared: Arc::new(Shared {
+                queue: RwLock::new(Some(sender)),
+                thread: Mutex::new(Some(thread)),
+            }),
+        })
+    }
+
+    /// Queues a command; never blocks. `Err(Busy)` when the queue is full.
+    pub fn submit(&self, command: Command) -> Result<Pending, Busy> {
+        let (reply, pending) = oneshot::channel();
+        let queue = self
+            .shared
+            .queue
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let Some(sender) = queue.as_ref() else {
+            // Shut down: `reply` is dropped, so `pending` resolves to an error.
+            return Ok(pending);
+        };
+        match sender.try_send(Request { command, reply }) {
+            Ok(()) => Ok(pending),
+            Err(TrySendError::Full(_)) => Err(Busy),
+            // The writer is gone; the dropped reply makes `pending` an error.
+            Err(TrySendError::Disconnected(_)) => Ok(pending),
+        }
+    }
+
+    /// Stops taking commands, commits what is queued, closes the database and
+    /// waits for the writer thread to end. Idempotent.
+    pub fn shutdown(&self) {
+        self.shared.shutdown();
+    }
+}
+
+impl Shared {
+    fn shutdown(&self) {
+        let sender = self
+            .queue
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        drop(sender);
+        let thread = self
+            .thread
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(thread) = thread {
+            if thread.join().is_err() {
+                tracing::error!("the store writer thread panicked");
+            }
+        }
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

@@ -1,0 +1,114 @@
+//! The database layout and its versioned migrations.
+//!
+//! `PRAGMA user_version` holds the number of migrations applied. Each migration
+//! runs in its own transaction together with the version bump, so a crash
+//! mid-migration leaves the previous version intact.
+//!
+//! Ids: `messages.id` and `comments.id` are plain `INTEGER PRIMARY KEY` rowids.
+//! SQLite hands out `max(id) + 1`, and since rows are never deleted an id that
+//! was ever acknowledged is never handed out again (a rolled-back insert frees
+//! its id, but nobody saw it). Message ids therefore increase in commit order
+//! across all chats, as API.md promises.
+//!
+//! Counters kept in `chats` (`message_count`, `member_count`, `last_message`)
+//! make `/status` O(chats of the caller) instead of O(messages).
+
+use agora_core::time::UnixMillis;
+use rusqlite::Connection;
+
+/// One migration: the SQL that takes the schema from version `i` to `i + 1`.
+/// `{now}` is replaced by the creation time of the database.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE users (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL,
+    -- ASCII-lowercased name: names are unique without regard to case.
+    name_key      TEXT NOT NULL UNIQUE,
+    -- SHA-256 of the bearer token; the token itself is never stored.
+    token_hash    BLOB NOT NULL UNIQUE,
+    created       INTEGER NOT NULL,
+    banned_until  INTEGER,
+    window_start  INTEGER,
+    window_count  INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE chats (
+    id            INTEGER PRIMARY KEY,
+    -- Both NULL for the public chat; for a private chat user_a < user_b.
+    user_a        INTEGER REFERENCES users(id),
+    user_b        INTEGER REFERENCES users(id),
+    created       INTEGER NOT NULL,
+    message_count INTEGER NOT NULL DEFAULT 0,
+    member_count  INTEGER NOT NULL DEFAULT 0,
+    last_message  INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX chats_by_pair ON chats(user_a, user_b) WHERE user_a IS NOT NULL;
+
+CREATE TABLE members (
+    user_id       INTEGER NOT NULL REFERENCES users(id),
+    chat_id       INTEGER NOT NULL REFERENCES chats(id),
+    position      INTEGER NOT NULL,
+    PRIMARY KEY (user_id, chat_id)
+) WITHOUT ROWID;
+
+CREATE TABLE messages (
+    id            INTEGER PRIMARY KEY,
+    chat_id       INTEGER NOT NULL REFERENCES chats(id),
+    author        INTEGER NOT NULL REFERENCES users(id),
+    pub_date      INTEGER NOT NULL,
+    text          TEXT NOT NULL
+);
+-- History, unread ranges and unread counts are range scans of one chat.
+CREATE INDEX messages_by_chat ON messages(chat_id, id);
+
+CREATE TABLE comments (
+    id            INTEGER PRIMARY KEY,
+    message_id    INTEGER NOT NULL REFERENCES messages(id),
+    -- Copied from the message so that the comments of a page of messages are
+    -- one range scan (chat_id, message_id between first and last).
+    chat_id       INTEGER NOT NULL,
+    author        INTEGER NOT NULL REFERENCES users(id),
+    created       INTEGER NOT NULL,
+    text          TEXT NOT NULL
+);
+CREATE INDEX comments_by_chat_message ON comments(chat_id, message_id, id);
+
+-- Standing reports ("cautions"), by target.
+CREATE TABLE reports (
+    target        INTEGER NOT NULL REFERENCES users(id),
+    reporter      INTEGER NOT NULL REFERENCES users(id),
+    created       INTEGER NOT NULL,
+    PRIMARY KEY (target, reporter)
+) WITHOUT ROWID;
+
+INSERT INTO chats (id, user_a, user_b, created) VALUES (1, NULL, NULL, {now});
+"#];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the schema up to [`SCHEMA_VERSION`], creating it on a new database.
+/// Refuses a database written by a newer build.
+pub fn migrate(conn: &mut Connection, now: UnixMillis) -> Result<(), String> {
+    let current: i64 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(|e| format!("reading the schema version: {e}"))?;
+    if current > SCHEMA_VERSION {
+        return Err(format!(
+            "the database has schema version {current}, newer than this build's {SCHEMA_VERSION}"
+        ));
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let version = index as i64 + 1;
+        let sql = sql.replace("{now}", &now.0.to_string());
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| format!("starting migration {version}: {e}"))?;
+        tx.execute_batch(&sql)
+            .and_then(|()| tx.pragma_update(None, "user_version", version))
+            .and_then(|()| tx.commit())
+            .map_err(|e| format!("migration {version}: {e}"))?;
+        tracing::info!(version, "applied schema migration");
+    }
+    Ok(())
+}

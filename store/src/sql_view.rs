@@ -1,0 +1,406 @@
+//! [`SqlView`]: the rules' [`View`] over an open SQLite transaction.
+
+use agora_core::time::UnixMillis;
+use agora_core::token::TokenHash;
+use agora_core::view::{
+    ChatId, ChatKind, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
+    StoredMessage, User, UserId, View, ViewResult, PUBLIC_CHAT,
+};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+/// The rules' window onto the database. Build it over a `Transaction` or a
+/// `Savepoint` (both deref to `Connection`): every method runs inside whatever
+/// transaction is open on `conn`, and commits nothing itself. Statements go
+/// through the connection's prepared-statement cache.
+pub struct SqlView<'a> {
+    conn: &'a Connection,
+}
+
+impl<'a> SqlView<'a> {
+    pub fn new(conn: &'a Connection) -> SqlView<'a> {
+        SqlView { conn }
+    }
+
+    /// The connection underneath, for callers that need more than `View`.
+    pub fn connection(&self) -> &'a Connection {
+        self.conn
+    }
+}
+
+fn store_error(e: rusqlite::Error) -> StoreError {
+    StoreError(e.to_string())
+}
+
+fn name_key(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+fn millis(value: Option<i64>) -> Option<UnixMillis> {
+    value.map(UnixMillis)
+}
+
+fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        banned_until: millis(row.get(2)?),
+        window_start: millis(row.get(3)?),
+        window_count: row.get(4)?,
+    })
+}
+
+impl SqlView<'_> {
+    /// Runs a `SELECT id, name, banned_until, window_start, window_count`
+    /// query with one parameter.
+    fn user_where(&self, sql: &str, key: &dyn rusqlite::ToSql) -> ViewResult<Option<User>> {
+        self.conn
+            .prepare_cached(sql)
+            .and_then(|mut stmt| stmt.query_row([key], user_from_row).optional())
+            .map_err(store_error)
+    }
+
+    /// Reads messages (the SQL selects id, author name, pub_date, text in
+    /// ascending id order), then their comments with one range query.
+    fn messages_with_comments(
+        &self,
+        chat: ChatId,
+        sql: &str,
+        position: ReadPosition,
+        limit: u32,
+    ) -> ViewResult<Vec<StoredMessage>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut messages = self
+            .conn
+            .prepare_cached(sql)
+            .and_then(|mut stmt| {
+                stmt.query_map(params![chat, position, limit], |row| {
+                    Ok(StoredMessage {
+                        id: row.get(0)?,
+                        author: row.get(1)?,
+                        pub_date: UnixMillis(row.get(2)?),
+                        text: row.get(3)?,
+                        comments: Vec::new(),
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(store_error)?;
+        messages.sort_by_key(|m| m.id);
+        let (Some(first), Some(last)) = (messages.first(), messages.last()) else {
+            return Ok(messages);
+        };
+        let (first, last) = (first.id, last.id);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT c.message_id, c.id, u.name, c.created, c.text
+                 FROM comments c JOIN users u ON u.id = c.author
+                 WHERE c.chat_id = ?1 AND c.message_id BETWEEN ?2 AND ?3
+                 ORDER BY c.message_id, c.id",
+            )
+            .map_err(store_error)?;
+        let rows = stmt
+            .query_map(params![chat, first, last], |row| {
+                let message: MessageId = row.get(0)?;
+                let comment = StoredComment {
+                    id: row.get(1)?,
+                    author: row.get(2)?,
+                    created: UnixMillis(row.get(3)?),
+                    text: row.get(4)?,
+                };
+                Ok((message, comment))
+            })
+            .map_err(store_error)?;
+        // Both lists are sorted by message id: walk them together.
+        let mut index = 0;
+        for row in rows {
+            let (message, comment) = row.map_err(store_error)?;
+            while messages[index].id < message {
+                index += 1;
+            }
+            messages[index].comments.push(comment);
+        }
+        Ok(messages)
+    }
+}
+
+impl View for SqlView<'_> {
+    fn user_by_token(&mut self, hash: &TokenHash) -> ViewResult<Option<User>> {
+        self.user_where(
+            "SELECT id, name, banned_until, window_start, window_count
+             FROM users WHERE token_hash = ?1",
+            &&hash.0[..],
+        )
+    }
+
+    fn user_by_name(&mut self, name: &str) -> ViewResult<Option<User>> {
+        self.user_where(
+            "SELECT id, name, banned_until, window_start, window_count
+             FROM users WHERE name_key = ?1",
+            &name_key(name),
+        )
+    }
+
+    fn create_user(&mut self, name: &str, hash: &TokenHash, now: UnixMillis) -> ViewResult<UserId> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO users (name, name_key, token_hash, created) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut stmt| stmt.insert(params![name, name_key(name), &hash.0[..], now.0]))
+            .map_err(store_error)
+    }
+
+    fn save_user(&mut self, user: &User) -> ViewResult<()> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE users SET banned_until = ?2, window_start = ?3, window_count = ?4
+                 WHERE id = ?1",
+            )
+            .and_then(|mut stmt| {
+                stmt.execute(params![
+                    user.id,
+                    user.banned_until.map(|t| t.0),
+                    user.window_start.map(|t| t.0),
+                    user.window_count
+                ])
+            })
+            .map_err(store_error)?;
+        if changed != 1 {
+            return Err(StoreError(format!("save_user: no user {}", user.id)));
+        }
+        Ok(())
+    }
+
+    fn private_chat(&mut self, a: UserId, b: UserId) -> ViewResult<Option<ChatId>> {
+        self.conn
+            .prepare_cached("SELECT id FROM chats WHERE user_a = ?1 AND user_b = ?2")
+            .and_then(|mut stmt| {
+                stmt.query_row([a.min(b), a.max(b)], |row| row.get(0))
+                    .optional()
+            })
+            .map_err(store_error)
+    }
+
+    fn create_private_chat(&mut self, a: UserId, b: UserId, now: UnixMillis) -> ViewResult<ChatId> {
+        let chat = self
+            .conn
+            .prepare_cached("INSERT INTO chats (user_a, user_b, created) VALUES (?1, ?2, ?3)")
+            .and_then(|mut stmt| stmt.insert(params![a.min(b), a.max(b), now.0]))
+            .map_err(store_error)?;
+        self.join(chat, a, 0)?;
+        self.join(chat, b, 0)?;
+        Ok(chat)
+    }
+
+    fn join(&mut self, chat: ChatId, user: UserId, position: ReadPosition) -> ViewResult<()> {
+        let inserted = self
+            .conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO members (user_id, chat_id, position) VALUES (?1, ?2, ?3)",
+            )
+            .and_then(|mut stmt| stmt.execute(params![user, chat, position]))
+            .map_err(store_error)?;
+        if inserted == 1 {
+            self.conn
+                .prepare_cached("UPDATE chats SET member_count = member_count + 1 WHERE id = ?1")
+                .and_then(|mut stmt| stmt.execute([chat]))
+                .map_err(store_error)?;
+            Ok(())
+        } else {
+            // Already a member: joining again only moves the read position.
+            self.set_read_position(chat, user, position)
+        }
+    }
+
+    fn read_position(&mut self, chat: ChatId, user: UserId) -> ViewResult<Option<ReadPosition>> {
+        self.conn
+            .prepare_cached("SELECT position FROM members WHERE user_id = ?1 AND chat_id = ?2")
+            .and_then(|mut stmt| stmt.query_row([user, chat], |row| row.get(0)).optional())
+            .map_err(store_error)
+    }
+
+    fn set_read_position(
+        &mut self,
+        chat: ChatId,
+        user: UserId,
+        position: ReadPosition,
+    ) -> ViewResult<()> {
+        self.conn
+            .prepare_cached("UPDATE members SET position = ?3 WHERE user_id = ?1 AND chat_id = ?2")
+            .and_then(|mut stmt| stmt.execute([user, chat, position]))
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    fn chats_of(&mut self, user: UserId) -> ViewResult<Vec<ChatSummary>> {
+        // Counters come from `chats`; unread is a range count on
+        // messages_by_chat; the other member's name is a primary-key lookup.
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT c.id, c.created, c.message_count, c.member_count, c.last_message,
+                        (SELECT count(*) FROM messages x
+                          WHERE x.chat_id = c.id AND x.id > m.position),
+                        (SELECT u.name FROM users u
+                          WHERE u.id = CASE WHEN c.user_a = ?1 THEN c.user_b ELSE c.user_a END)
+                 FROM members m JOIN chats c ON c.id = m.chat_id
+                 WHERE m.user_id = ?1",
+            )
+            .map_err(store_error)?;
+        let rows = stmt
+            .query_map([user], |row| {
+                let id: ChatId = row.get(0)?;
+                let other: Option<String> = row.get(6)?;
+                let kind = match other {
+                    Some(other) if id != PUBLIC_CHAT => ChatKind::Private { other },
+                    _ => ChatKind::Public,
+                };
+                Ok(ChatSummary {
+                    id,
+                    kind,
+                    created: UnixMillis(row.get(1)?),
+                    messages_number: row.get(2)?,
+                    users_number: row.get(3)?,
+                    unread: row.get(5)?,
+                    last_message: row.get(4)?,
+                })
+            })
+            .map_err(store_error)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(store_error)
+    }
+
+    fn latest_message(&mut self, chat: ChatId) -> ViewResult<MessageId> {
+        self.conn
+            .prepare_cached("SELECT last_message FROM chats WHERE id = ?1")
+            .and_then(|mut stmt| stmt.query_row([chat], |row| row.get(0)).optional())
+            .map(Option::unwrap_or_default)
+            .map_err(store_error)
+    }
+
+    fn messages_up_to(
+        &mut self,
+        chat: ChatId,
+        position: ReadPosition,
+        limit: u32,
+    ) -> ViewResult<Vec<StoredMessage>> {
+        self.messages_with_comments(
+            chat,
+            "SELECT m.id, u.name, m.pub_date, m.text
+             FROM messages m JOIN users u ON u.id = m.author
+             WHERE m.chat_id = ?1 AND m.id <= ?2
+             ORDER BY m.id DESC LIMIT ?3",
+            position,
+            limit,
+        )
+    }
+
+    fn messages_after(
+        &mut self,
+        chat: ChatId,
+        position: ReadPosition,
+        limit: u32,
+    ) -> ViewResult<Vec<StoredMessage>> {
+        self.messages_with_comments(
+            chat,
+            "SELECT m.id, u.name, m.pub_date, m.text
+             FROM messages m JOIN users u ON u.id = m.author
+             WHERE m.chat_id = ?1 AND m.id > ?2
+             ORDER BY m.id ASC LIMIT ?3",
+            position,
+            limit,
+        )
+    }
+
+    fn append_message(
+        &mut self,
+        chat: ChatId,
+        author: UserId,
+        text: &str,
+        now: UnixMillis,
+    ) -> ViewResult<MessageId> {
+        let id = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO messages (chat_id, author, pub_date, text) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut stmt| stmt.insert(params![chat, author, now.0, text]))
+            .map_err(store_error)?;
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE chats SET message_count = message_count + 1, last_message = ?2
+                 WHERE id = ?1",
+            )
+            .and_then(|mut stmt| stmt.execute([chat, id]))
+            .map_err(store_error)?;
+        if changed != 1 {
+            return Err(StoreError(format!("append_message: no chat {chat}")));
+        }
+        Ok(id)
+    }
+
+    fn chat_of_message(&mut self, message: MessageId) -> ViewResult<Option<ChatId>> {
+        self.conn
+            .prepare_cached("SELECT chat_id FROM messages WHERE id = ?1")
+            .and_then(|mut stmt| stmt.query_row([message], |row| row.get(0)).optional())
+            .map_err(store_error)
+    }
+
+    fn append_comment(
+        &mut self,
+        message: MessageId,
+        author: UserId,
+        text: &str,
+        now: UnixMillis,
+    ) -> ViewResult<CommentId> {
+        let inserted = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO comments (message_id, chat_id, author, created, text)
+                 SELECT id, chat_id, ?2, ?3, ?4 FROM messages WHERE id = ?1",
+            )
+            .and_then(|mut stmt| stmt.execute(params![message, author, now.0, text]))
+            .map_err(store_error)?;
+        if inserted != 1 {
+            return Err(StoreError(format!("append_comment: no message {message}")));
+        }
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn has_reported(&mut self, target: UserId, reporter: UserId) -> ViewResult<bool> {
+        self.conn
+            .prepare_cached("SELECT 1 FROM reports WHERE target = ?1 AND reporter = ?2")
+            .and_then(|mut stmt| stmt.exists([target, reporter]))
+            .map_err(store_error)
+    }
+
+    fn report_count(&mut self, target: UserId) -> ViewResult<u32> {
+        self.conn
+            .prepare_cached("SELECT count(*) FROM reports WHERE target = ?1")
+            .and_then(|mut stmt| stmt.query_row([target], |row| row.get(0)))
+            .map_err(store_error)
+    }
+
+    fn add_report(&mut self, target: UserId, reporter: UserId, now: UnixMillis) -> ViewResult<()> {
+        // Reports are a set: a second report by the same reporter is no change.
+        self.conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO reports (target, reporter, created) VALUES (?1, ?2, ?3)",
+            )
+            .and_then(|mut stmt| stmt.execute([target, reporter, now.0]))
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    fn clear_reports(&mut self, target: UserId) -> ViewResult<()> {
+        self.conn
+            .prepare_cached("DELETE FROM reports WHERE target = ?1")
+            .and_then(|mut stmt| stmt.execute([target]))
+            .map_err(store_error)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,281 @@
+//! Random command sequences give the same outcomes on the in-memory model and
+//! on `SqlView` over a database file, including across close-and-reopen.
+//! Both sides run the real `rules::apply`; the SQLite side runs each command
+//! in a savepoint as the writer does, the model side restores a copy when a
+//! command fails with a store error.
+
+use agora_core::command::{ChatRef, ChatType, Command, Outcome};
+use agora_core::config::Config;
+use agora_core::model::Model;
+use agora_core::rules;
+use agora_core::time::UnixMillis;
+use agora_core::token::{Token, TokenHash};
+use agora_store::{open_database, SqlView, StoreConfig, SyncMode};
+use proptest::prelude::*;
+use proptest::sample::select;
+use proptest_state_machine::{prop_state_machine, ReferenceStateMachine, StateMachineTest};
+use rusqlite::Connection;
+
+/// Names with case variants, so that uniqueness without case is exercised.
+const NAMES: &[&str] = &["alice", "Alice", "bob", "BOB", "carol", "dave"];
+const TEXTS: &[&str] = &["hi", "hello there", "é ☃", "x"];
+const T0: i64 = 1_795_939_565_000;
+
+/// Small limits so that quotas, bans and truncated unread lists all happen.
+fn chat_config() -> Config {
+    Config {
+        history_default: 3,
+        history_max: 100,
+        quota: 3,
+        quota_window_ms: 60_000,
+        ban_threshold: 2,
+        ban_ms: 600_000,
+        max_text_chars: 4096,
+        unread_max: 4,
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Step {
+    Run(Command),
+    AdvanceMs(u64),
+    Reopen,
+}
+
+#[derive(Clone, Debug)]
+struct Reference {
+    model: Model,
+    now: UnixMillis,
+    /// Token bytes handed out so far (one per `GetToken`, whatever its fate).
+    tokens_drawn: u8,
+    /// Hashes of tokens whose `GetToken` succeeded.
+    callers: Vec<TokenHash>,
+    /// Newest message id answered, to aim comments at real and unreal ids.
+    last_message: i64,
+    /// What the last step answered: `None` for steps that are not commands,
+    /// `Some(Err(()))` for a store error.
+    last: Option<Result<Outcome, ()>>,
+}
+
+fn token(n: u8) -> Token {
+    Token([n; 16])
+}
+
+fn caller_strategy(state: &Reference) -> BoxedStrategy<TokenHash> {
+    // Mostly registered callers, sometimes a token nobody holds.
+    let unknown = Just(token(255).hash());
+    if state.callers.is_empty() {
+        unknown.boxed()
+    } else {
+        prop_oneof![19 => select(state.callers.clone()), 1 => unknown].boxed()
+    }
+}
+
+fn chat_strategy() -> impl Strategy<Value = ChatRef> {
+    prop_oneof![
+        2 => Just(ChatRef::Public),
+        3 => select(NAMES).prop_map(|n| ChatRef::Private(n.to_string())),
+        1 => Just(ChatRef::Private("nobody".to_string())),
+    ]
+}
+
+impl ReferenceStateMachine for Reference {
+    type State = Reference;
+    type Transition = Step;
+
+    fn init_state() -> BoxedStrategy<Reference> {
+        Just(Reference {
+            model: Model::new(UnixMillis(T0)),
+            now: UnixMillis(T0 + 1),
+            tokens_drawn: 0,
+            callers: Vec::new(),
+            last_message: 0,
+            last: None,
+        })
+        .boxed()
+    }
+
+    fn transitions(state: &Reference) -> BoxedStrategy<Step> {
+        let next_token = token(state.tokens_drawn);
+        let register = select(NAMES).prop_map(move |name| {
+            Step::Run(Command::GetToken {
+                user_name: name.to_string(),
+                token: next_token,
+            })
+        });
+        let connect = (caller_strategy(state), chat_strategy(), 1u32..6).prop_map(
+            |(caller, chat, messages_number)| {
+                Step::Run(Command::Connect {
+                    caller,
+                    chat,
+                    messages_number,
+                })
+            },
+        );
+        let status =
+            caller_strategy(state).prop_map(|caller| Step::Run(Command::Status { caller }));
+        let send = (caller_strategy(state), chat_strategy(), select(TEXTS)).prop_map(
+            |(caller, to, text)| {
+                Step::Run(Command::Send {
+                    caller,
+                    to,
+                    text: text.to_string(),
+                })
+            },
+        );
+        let comment = (
+            caller_strategy(state),
+            -1..state.last_message + 3,
+            select(TEXTS),
+        )
+            .prop_map(|(caller, message_id, text)| {
+                Step::Run(Command::Comment {
+                    caller,
+                    message_id,
+                    text: text.to_string(),
+                })
+            });
+        let report = (
+            caller_strategy(state),
+            select(NAMES),
+            prop_oneof![Just(ChatType::Public), Just(ChatType::Private)],
+        )
+            .prop_map(|(caller, target, chat_type)| {
+                Step::Run(Command::Report {
+                    caller,
+                    target: target.to_string(),
+                    chat_type,
+                })
+            });
+        let advance = prop_oneof![
+            1u64..2_000,
+            Just(30_000u64),
+            Just(60_000u64),
+            Just(600_001u64),
+            Just(3 * 3_600_000u64),
+        ]
+        .prop_map(Step::AdvanceMs);
+        // Register eagerly until a few users exist, then rarely.
+        let register_weight = if state.callers.len() < 3 { 12 } else { 2 };
+        prop_oneof![
+            register_weight => register,
+            3 => connect,
+            2 => status,
+            6 => send,
+            3 => comment,
+            3 => report,
+            2 => advance,
+            1 => Just(Step::Reopen),
+        ]
+        .boxed()
+    }
+
+    fn preconditions(state: &Reference, step: &Step) -> bool {
+        // Token bytes are never reused (shrinking can reorder registrations).
+        match step {
+            Step::Run(Command::GetToken { token, .. }) => token.0[0] >= state.tokens_drawn,
+            _ => true,
+        }
+    }
+
+    fn apply(mut state: Reference, step: &Step) -> Reference {
+        state.last = None;
+        match step {
+            Step::AdvanceMs(ms) => state.now = state.now.plus_ms(*ms),
+            Step::Reopen => {}
+            Step::Run(command) => {
+                let before = state.model.clone();
+                let result = rules::apply(command, &mut state.model, state.now, &chat_config());
+                if result.is_err() {
+                    state.model = before;
+                }
+                if let Command::GetToken { token, .. } = command {
+                    state.tokens_drawn = token.0[0] + 1;
+                    if matches!(result, Ok(Outcome::TokenIssued { .. })) {
+                        state.callers.push(token.hash());
+                    }
+                }
+                if let Ok(Outcome::MessageSent { message_id, .. }) = &result {
+                    state.last_message = *message_id;
+                }
+                state.last = Some(result.map_err(|_| ()));
+            }
+        }
+        state
+    }
+}
+
+struct Sqlite {
+    _dir: tempfile::TempDir,
+    config: StoreConfig,
+    conn: Connection,
+}
+
+struct ModelVsSqlite;
+
+impl StateMachineTest for ModelVsSqlite {
+    type SystemUnderTest = Sqlite;
+    type Reference = Reference;
+
+    fn init_test(_: &Reference) -> Sqlite {
+        let dir = tempfile::tempdir().unwrap();
+        let config = StoreConfig {
+            path: dir.path().join("agora.db"),
+            sync: SyncMode::Normal,
+            ..StoreConfig::default()
+        };
+        let conn = open_database(&config).unwrap();
+        // The public chat's creation time is the first start's clock reading;
+        // align it with the model's.
+        conn.execute("UPDATE chats SET created = ?1 WHERE id = 1", [T0])
+            .unwrap();
+        Sqlite {
+            _dir: dir,
+            config,
+            conn,
+        }
+    }
+
+    fn apply(mut sut: Sqlite, reference: &Reference, step: Step) -> Sqlite {
+        match step {
+            Step::AdvanceMs(_) => {}
+            Step::Reopen => {
+                drop(sut.conn);
+                sut.conn = open_database(&sut.config).unwrap();
+            }
+            Step::Run(command) => {
+                let tx = sut.conn.transaction().unwrap();
+                let result = rules::apply(
+                    &command,
+                    &mut SqlView::new(&tx),
+                    reference.now,
+                    &chat_config(),
+                )
+                .map_err(|_| ());
+                if result.is_ok() {
+                    tx.commit().unwrap();
+                } else {
+                    tx.rollback().unwrap();
+                }
+                assert_eq!(
+                    Some(&result),
+                    reference.last.as_ref(),
+                    "outcome of {command:?}"
+                );
+            }
+        }
+        sut
+    }
+}
+
+prop_state_machine! {
+    #![proptest_config(ProptestConfig {
+        cases: 96,
+        max_shrink_iters: 2_000,
+        failure_persistence: None,
+        .. ProptestConfig::default()
+    })]
+
+    #[test]
+    fn model_and_sqlite_agree(sequential 1..150 => ModelVsSqlite);
+}
