@@ -1,1 +1,45 @@
+//! agora's runtime adapters: socket, timer and spawn glue around one drive loop.
+//!
+//! [`drive`] holds everything that does not depend on the runtime: the
+//! [`drive::Session`] that feeds a connection's bytes to `http::Conn`, decodes
+//! requests, forwards commands to the store and feeds the outcomes back, and the
+//! generic [`drive::serve_connection`] loop over a [`drive::Transport`]. Each runtime
+//! file (`tokio_rt`, `smol_rt`, `blocking_rt`) implements `Transport` for its socket
+//! type and runs an accept loop.
 
+pub mod config;
+pub mod drive;
+pub mod limits;
+pub mod shutdown;
+
+#[cfg(feature = "blocking")]
+pub mod blocking_rt;
+#[cfg(feature = "smol")]
+pub mod smol_rt;
+#[cfg(feature = "tokio")]
+pub mod tokio_rt;
+
+pub use config::{Runtime, ServerConfig};
+pub use drive::Shared;
+pub use shutdown::Shutdown;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+/// Serves `listener` on the chosen runtime until `shared.shutdown` is triggered
+/// and the open connections have finished (or the grace period ran out).
+pub fn serve(runtime: Runtime, listener: TcpListener, shared: Arc<Shared>) -> std::io::Result<()> {
+    match runtime {
+        #[cfg(feature = "tokio")]
+        Runtime::Tokio => tokio_rt::serve(listener, shared),
+        #[cfg(feature = "smol")]
+        Runtime::Smol => smol_rt::serve(listener, shared),
+        #[cfg(feature = "blocking")]
+        Runtime::Blocking => blocking_rt::serve(listener, shared),
+        #[allow(unreachable_patterns)]
+        other => Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            format!("runtime {other} is not compiled in"),
+        )),
+    }
+}

@@ -1,0 +1,167 @@
+//! std::net glue: a thread per connection, socket timeouts from the core's
+//! deadlines. The shared drive loop runs on each thread with a trivial
+//! `block_on`: every await there is a blocking call.
+
+use crate::drive::{log_panic, reject_connection, serve_connection, Ready, Shared, Transport};
+use futures_lite::future::block_on;
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown as SocketShutdown, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tracing::{error, warn};
+
+/// Connection threads need little stack: the read buffer is 8 KiB.
+const STACK_SIZE: usize = 256 * 1024;
+
+/// The open sockets, so that shutdown can wake threads blocked in a read.
+#[derive(Default)]
+struct OpenSockets {
+    next_id: u64,
+    sockets: HashMap<u64, TcpStream>,
+}
+
+struct BlockingTransport {
+    stream: TcpStream,
+    shared: Arc<Shared>,
+}
+
+impl Transport for BlockingTransport {
+    async fn ready(&mut self, deadline: Option<Instant>) -> Ready {
+        if self.shared.shutdown.is_triggered() {
+            return Ready::Shutdown;
+        }
+        let timeout = match deadline {
+            None => None,
+            Some(at) => match at.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => Some(left),
+                _ => return Ready::Deadline,
+            },
+        };
+        if self.stream.set_read_timeout(timeout).is_err() {
+            return Ready::Readable;
+        }
+        let waited = self.stream.peek(&mut [0u8; 1]);
+        // Shutdown wakes this thread by shutting the socket's read side.
+        if self.shared.shutdown.is_triggered() {
+            return Ready::Shutdown;
+        }
+        match waited {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                Ready::Deadline
+            }
+            // Bytes, EOF, or an error that `try_read` reports.
+            _ => Ready::Readable,
+        }
+    }
+
+    fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.read(buf)
+    }
+
+    async fn write_all(&mut self, bytes: &[u8], deadline: Instant) -> io::Result<()> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        self.stream
+            .set_write_timeout(Some(left.max(Duration::from_millis(1))))?;
+        self.stream.write_all(bytes)
+    }
+
+    async fn shutdown_write(&mut self) {
+        let _ = self.stream.shutdown(SocketShutdown::Write);
+    }
+}
+
+pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {
+    let open = Arc::new(Mutex::new(OpenSockets::default()));
+    // The hook owns its own descriptor of the listening socket, so it stays valid.
+    let listener_handle = listener.try_clone()?;
+    let open_for_hook = open.clone();
+    shared.shutdown.on_trigger(move || {
+        // Wakes the acceptor blocked in accept(2) (Linux then fails it with
+        // EINVAL) and every connection blocked in a read (it sees EOF, then the
+        // flag).
+        // SAFETY: shutdown(2) on a descriptor we own; it only changes socket state.
+        unsafe { libc::shutdown(listener_handle.as_raw_fd(), libc::SHUT_RDWR) };
+        let open = open_for_hook.lock().unwrap_or_else(|e| e.into_inner());
+        for socket in open.sockets.values() {
+            let _ = socket.shutdown(SocketShutdown::Read);
+        }
+    });
+    for accepted in listener.incoming() {
+        if shared.shutdown.is_triggered() {
+            break;
+        }
+        let stream = match accepted {
+            Ok(stream) => stream,
+            Err(e) => {
+                error!("accept failed: {e}");
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let slot = shared.conns.try_acquire();
+        let registered: Option<u64> = match (&slot, stream.try_clone()) {
+            (Some(_), Ok(clone)) => Some(register(&open, clone)),
+            _ => None,
+        };
+        // Registered after the flag could have been swept: check again.
+        if shared.shutdown.is_triggered() {
+            let _ = stream.shutdown(SocketShutdown::Read);
+        }
+        let transport = BlockingTransport {
+            stream,
+            shared: shared.clone(),
+        };
+        let open = open.clone();
+        let conn_shared = shared.clone();
+        let spawned = std::thread::Builder::new()
+            .name("agora-conn".into())
+            .stack_size(STACK_SIZE)
+            .spawn(move || {
+                let admitted = slot.is_some();
+                let result = catch_unwind(AssertUnwindSafe(|| {
+                    if admitted {
+                        block_on(serve_connection(transport, conn_shared));
+                    } else {
+                        warn!("over --max-connections: answering 503");
+                        block_on(reject_connection(transport));
+                    }
+                }));
+                if let Some(id) = registered {
+                    open.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .sockets
+                        .remove(&id);
+                }
+                if let Err(payload) = result {
+                    log_panic(&*payload);
+                }
+                drop(slot);
+            });
+        if let Err(e) = spawned {
+            error!("cannot start a connection thread: {e}");
+        }
+    }
+    drop(listener);
+    let left = shared.conns.wait_until_idle(shared.config.shutdown_grace);
+    if left > 0 {
+        warn!("{left} connections still open after the shutdown grace period");
+    }
+    Ok(())
+}
+
+fn register(open: &Mutex<OpenSockets>, socket: TcpStream) -> u64 {
+    let mut open = open.lock().unwrap_or_else(|e| e.into_inner());
+    let id = open.next_id;
+    open.next_id += 1;
+    open.sockets.insert(id, socket);
+    id
+}

@@ -1,0 +1,78 @@
+//! What an adapter needs to know besides the store: HTTP limits, chat rules,
+//! connection bounds and thread counts. The binary fills it from its flags.
+
+use agora_core::config::Config;
+use agora_core::http::Limits;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Which runtime serves the sockets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Runtime {
+    Tokio,
+    Smol,
+    Blocking,
+}
+
+impl Runtime {
+    pub const ALL: [Runtime; 3] = [Runtime::Tokio, Runtime::Smol, Runtime::Blocking];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Runtime::Tokio => "tokio",
+            Runtime::Smol => "smol",
+            Runtime::Blocking => "blocking",
+        }
+    }
+}
+
+impl fmt::Display for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Runtime {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Runtime, String> {
+        Runtime::ALL
+            .into_iter()
+            .find(|r| r.name() == s)
+            .ok_or_else(|| format!("unknown runtime {s:?} (expected tokio, smol or blocking)"))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    pub limits: Limits,
+    pub rules: Config,
+    /// Open connections beyond this get a 503 and are closed.
+    pub max_connections: usize,
+    /// Worker threads for tokio and smol; 0 = one per CPU.
+    pub threads: usize,
+    /// How long shutdown waits for open connections before giving up on them.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            limits: Limits::default(),
+            rules: Config::default(),
+            max_connections: 10_000,
+            threads: 0,
+            shutdown_grace: Duration::from_millis(1500),
+        }
+    }
+}
+
+impl ServerConfig {
+    pub fn worker_threads(&self) -> usize {
+        if self.threads > 0 {
+            return self.threads;
+        }
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    }
+}

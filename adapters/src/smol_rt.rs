@@ -1,0 +1,141 @@
+//! smol glue: an `Executor` on worker threads, `async-io` sockets and timers.
+
+use crate::drive::{log_panic, reject_connection, serve_connection, Ready, Shared, Transport};
+use async_io::{Async, Timer};
+use futures_lite::{future, AsyncWriteExt, FutureExt};
+use smol::channel;
+use smol::Executor;
+use std::io::{self, Read};
+use std::net::{Shutdown as SocketShutdown, TcpListener, TcpStream};
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tracing::{error, warn};
+
+struct SmolTransport {
+    stream: Async<TcpStream>,
+    /// Closed (never sent on) when the server shuts down.
+    shutdown: channel::Receiver<()>,
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => Timer::at(at).await,
+        None => Timer::never().await,
+    };
+}
+
+impl Transport for SmolTransport {
+    async fn ready(&mut self, deadline: Option<Instant>) -> Ready {
+        if self.shutdown.is_closed() {
+            return Ready::Shutdown;
+        }
+        let readable = async {
+            // An error shows up again, with its cause, in `try_read`.
+            let _ = self.stream.readable().await;
+            Ready::Readable
+        };
+        let timer = async {
+            sleep_until(deadline).await;
+            Ready::Deadline
+        };
+        let stop = async {
+            let _ = self.shutdown.recv().await;
+            Ready::Shutdown
+        };
+        readable.or(timer).or(stop).await
+    }
+
+    fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // `Async` put the socket in non-blocking mode.
+        (&mut self.stream.get_ref()).read(buf)
+    }
+
+    async fn write_all(&mut self, bytes: &[u8], deadline: Instant) -> io::Result<()> {
+        let write = self.stream.write_all(bytes);
+        let timeout = async {
+            Timer::at(deadline).await;
+            Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out"))
+        };
+        write.or(timeout).await
+    }
+
+    async fn shutdown_write(&mut self) {
+        let _ = self.stream.get_ref().shutdown(SocketShutdown::Write);
+    }
+}
+
+pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {
+    let executor = Arc::new(Executor::new());
+    let (stop_tx, stop_rx) = channel::bounded::<()>(1);
+    shared.shutdown.on_trigger(move || {
+        stop_tx.close();
+    });
+    // Workers run until the process exits: after the grace period nothing they
+    // still hold matters.
+    for i in 0..shared.config.worker_threads() {
+        let executor = executor.clone();
+        std::thread::Builder::new()
+            .name(format!("agora-smol-{i}"))
+            .spawn(move || future::block_on(executor.run(future::pending::<()>())))?;
+    }
+    let listener = Async::new(listener)?;
+    let accepted =
+        future::block_on(executor.run(accept_loop(&executor, listener, shared.clone(), stop_rx)));
+    let left = shared.conns.wait_until_idle(shared.config.shutdown_grace);
+    if left > 0 {
+        warn!("{left} connections still open after the shutdown grace period");
+    }
+    accepted
+}
+
+async fn accept_loop(
+    executor: &Arc<Executor<'static>>,
+    listener: Async<TcpListener>,
+    shared: Arc<Shared>,
+    stop: channel::Receiver<()>,
+) -> io::Result<()> {
+    loop {
+        let accept = async { Some(listener.accept().await) };
+        let stopped = async {
+            let _ = stop.recv().await;
+            None
+        };
+        let stream = match accept.or(stopped).await {
+            None => return Ok(()),
+            Some(Ok((stream, _peer))) => stream,
+            Some(Err(e)) => {
+                // Out of file descriptors and the like: back off instead of spinning.
+                error!("accept failed: {e}");
+                Timer::after(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.get_ref().set_nodelay(true);
+        let transport = SmolTransport {
+            stream,
+            shutdown: stop.clone(),
+        };
+        match shared.conns.try_acquire() {
+            Some(slot) => {
+                let shared = shared.clone();
+                let task = async move {
+                    let _slot = slot;
+                    serve_connection(transport, shared).await;
+                };
+                // Keep a panic inside this connection's task.
+                executor
+                    .spawn(async move {
+                        if let Err(payload) = AssertUnwindSafe(task).catch_unwind().await {
+                            log_panic(&*payload);
+                        }
+                    })
+                    .detach();
+            }
+            None => {
+                warn!("over --max-connections: answering 503");
+                executor.spawn(reject_connection(transport)).detach();
+            }
+        }
+    }
+}

@@ -1,0 +1,634 @@
+//! Every row of API.md, endpoint by endpoint.
+
+use crate::harness::{Client, Runtime, Server};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+per_runtime!(
+    api_get_token,
+    api_connect,
+    api_status,
+    api_send,
+    api_comment,
+    api_report,
+    api_auth,
+    api_transport,
+);
+
+fn is_rfc3339_utc(v: &Value) -> bool {
+    let s = v.as_str().unwrap_or("");
+    s.len() == 24 && s.ends_with('Z') && s.as_bytes()[10] == b'T'
+}
+
+fn texts(messages: &Value) -> Vec<String> {
+    messages
+        .as_array()
+        .expect("a list of messages")
+        .iter()
+        .map(|m| m["message_text"].as_str().expect("message_text").to_owned())
+        .collect()
+}
+
+fn api_get_token(rt: Runtime) {
+    let server = Server::start(rt, &[]);
+    let mut c = server.client();
+
+    let body = c
+        .post("/get-token", None, json!({"user_name": "alice"}))
+        .expect(200);
+    let token = body["token"].as_str().unwrap();
+    assert_eq!(token.len(), 32);
+    assert!(token
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+    assert_eq!(body["user_name"], "alice");
+
+    // Unique without regard to case.
+    c.post("/get-token", None, json!({"user_name": "alice"}))
+        .expect_error(409, "token_already_issued");
+    c.post("/get-token", None, json!({"user_name": "ALICE"}))
+        .expect_error(409, "token_already_issued");
+
+    for bad in ["", "a b", "bad/name", "a*b", "public_chat", &"x".repeat(33)] {
+        c.post("/get-token", None, json!({ "user_name": bad }))
+            .expect_error(400, "invalid_user_name");
+    }
+    assert_eq!(c.post("/get-token", None, json!({})).status, 400);
+    let wrong_type = c
+        .post("/get-token", None, json!({"user_name": 5}))
+        .expect(400);
+    assert_eq!(wrong_type["field"], "user_name");
+
+    let longest = "y".repeat(32);
+    c.post("/get-token", None, json!({ "user_name": longest }))
+        .expect(200);
+    let other = c
+        .post(
+            "/get-token",
+            None,
+            json!({"user_name": "a.b-c_9", "unknown": [1, 2]}),
+        )
+        .expect(200);
+    assert_ne!(other["token"], body["token"]);
+}
+
+fn api_connect(rt: Runtime) {
+    let server = Server::start(rt, &[]);
+    let mut c = server.client();
+    let alice = c.token("alice");
+    for i in 1..=3 {
+        c.post("/send", Some(&alice), json!({ "message": format!("m{i}") }))
+            .expect(201);
+    }
+    let bob = c.token("bob");
+
+    // A new user's read position is at the latest message: history, nothing unread.
+    let first = c.post("/connect", Some(&bob), json!({})).expect(200);
+    assert_eq!(first["chat"], "public_chat");
+    assert_eq!(texts(&first["messages"]), ["m1", "m2", "m3"]);
+    assert_eq!(texts(&first["unread_messages"]), Vec::<String>::new());
+    assert_eq!(first["unread_truncated"], false);
+    let message = &first["messages"][0];
+    assert!(message["id"].as_u64().unwrap() > 0);
+    assert_eq!(message["author"], "alice");
+    assert!(is_rfc3339_utc(&message["pub_date"]), "{message}");
+    assert_eq!(message["comments"], json!([]));
+    let ids: Vec<u64> = first["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_u64().unwrap())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids increase: {ids:?}");
+
+    // An empty body counts as {}.
+    let mut raw = c.request("POST", "/connect", Some(&bob), None);
+    assert_eq!(raw.expect(200)["chat"], "public_chat");
+    raw = c.post(
+        "/connect",
+        Some(&bob),
+        json!({"chat_with": "public_chat", "messages_number": 2}),
+    );
+    assert_eq!(texts(&raw.expect(200)["messages"]), ["m2", "m3"]);
+    for bad in [0, 101] {
+        assert_eq!(
+            c.post("/connect", Some(&bob), json!({ "messages_number": bad }))
+                .status,
+            400
+        );
+    }
+    c.post("/connect", Some(&bob), json!({"messages_number": 100}))
+        .expect(200);
+    let wrong_type = c
+        .post("/connect", Some(&bob), json!({"messages_number": "five"}))
+        .expect(400);
+    assert_eq!(wrong_type["field"], "messages_number");
+
+    // Unread: everything after the read position, which then moves.
+    c.post("/send", Some(&alice), json!({"message": "m4"}))
+        .expect(201);
+    c.post("/send", Some(&alice), json!({"message": "m5"}))
+        .expect(201);
+    let second = c.post("/connect", Some(&bob), json!({})).expect(200);
+    assert_eq!(texts(&second["messages"]), ["m1", "m2", "m3"]);
+    assert_eq!(texts(&second["unread_messages"]), ["m4", "m5"]);
+    let third = c.post("/connect", Some(&bob), json!({})).expect(200);
+    assert_eq!(texts(&third["messages"]), ["m1", "m2", "m3", "m4", "m5"]);
+    assert_eq!(texts(&third["unread_messages"]), Vec::<String>::new());
+
+    // Private chats.
+    let private = c
+        .post("/connect", Some(&bob), json!({"chat_with": "alice"}))
+        .expect(200);
+    assert_eq!(private["chat"], "alice");
+    assert_eq!(private["messages"], json!([]));
+    assert_eq!(private["unread_messages"], json!([]));
+    c.post("/connect", Some(&bob), json!({"chat_with": "nobody"}))
+        .expect_error(404, "user_not_found");
+    let own = c
+        .post("/connect", Some(&bob), json!({"chat_with": "bob"}))
+        .expect(400);
+    assert!(own["error"].is_string());
+    assert_eq!(c.post("/connect", None, json!({})).status, 401);
+}
+
+fn api_status(rt: Runtime) {
+    let server = Server::start(rt, &[]);
+    let mut c = server.client();
+    let alice = c.token("alice");
+    let bob = c.token("bob");
+    let carol = c.token("carol");
+
+    let fresh = c.get("/status", Some(&alice)).expect(200);
+    assert_eq!(fresh["connected_as"], "alice");
+    assert_eq!(fresh["cautions"], 0);
+    assert_eq!(fresh["banned_until"], Value::Null);
+    assert_eq!(fresh["public_messages_left"], 20);
+    assert_eq!(fresh["quota_resets_at"], Value::Null);
+    let public = &fresh["chats"][0];
+    assert_eq!(public["chat_type"], "public");
+    assert_eq!(public["name"], "public_chat");
+    assert!(is_rfc3339_utc(&public["created"]), "{public}");
+    assert_eq!(public["users_number"], 3);
+    assert_eq!(public["messages_number"], 0);
+    assert_eq!(public["unread"], 0);
+
+    c.post("/send", Some(&alice), json!({"message": "one"}))
+        .expect(201);
+    c.post(
+        "/send",
+        Some(&alice),
+        json!({"message": "two", "send_to": "public_chat"}),
+    )
+    .expect(201);
+    let after = c.get("/status", Some(&alice)).expect(200);
+    assert_eq!(after["public_messages_left"], 18);
+    assert!(is_rfc3339_utc(&after["quota_resets_at"]), "{after}");
+
+    c.post(
+        "/send",
+        Some(&alice),
+        json!({"message": "psst", "send_to": "bob"}),
+    )
+    .expect(201);
+    std::thread::sleep(Duration::from_millis(5));
+    c.post(
+        "/send",
+        Some(&carol),
+        json!({"message": "hey", "send_to": "bob"}),
+    )
+    .expect(201);
+    let bobs = c.get("/status", Some(&bob)).expect(200);
+    let chats = bobs["chats"].as_array().unwrap();
+    assert_eq!(chats.len(), 3, "{bobs}");
+    assert_eq!(chats[0]["name"], "public_chat");
+    assert_eq!(chats[0]["messages_number"], 2);
+    assert_eq!(chats[0]["unread"], 2);
+    // Private chats by latest activity: carol wrote last.
+    assert_eq!(chats[1]["name"], "carol");
+    assert_eq!(chats[2]["name"], "alice");
+    for private in &chats[1..] {
+        assert_eq!(private["chat_type"], "private");
+        assert_eq!(private["users_number"], 2);
+        assert_eq!(private["messages_number"], 1);
+        assert_eq!(private["unread"], 1);
+    }
+    c.post("/connect", Some(&bob), json!({"chat_with": "alice"}))
+        .expect(200);
+    let read = c.get("/status", Some(&bob)).expect(200);
+    let alice_chat = read["chats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|ch| ch["name"] == "alice")
+        .unwrap()
+        .clone();
+    assert_eq!(alice_chat["unread"], 0);
+    assert_eq!(c.get("/status", None).status, 401);
+}
+
+fn api_send(rt: Runtime) {
+    let server = Server::start(rt, &[]);
+    let mut c = server.client();
+    let alice = c.token("alice");
+    let bob = c.token("bob");
+
+    let sent = c
+        .post("/send", Some(&alice), json!({"message": "hi"}))
+        .expect(201);
+    assert_eq!(sent["info"], "message sent");
+    assert!(is_rfc3339_utc(&sent["pub_date"]), "{sent}");
+    let first_id = sent["message_id"].as_u64().unwrap();
+    let next = c
+        .post(
+            "/send",
+            Some(&alice),
+            json!({"message": "hi", "send_to": "public_chat"}),
+        )
+        .expect(201);
+    assert!(next["message_id"].as_u64().unwrap() > first_id);
+
+    let private = c
+        .post(
+            "/send",
+            Some(&alice),
+            json!({"message": "secret", "send_to": "bob"}),
+        )
+        .expect(201);
+    let chat = c
+        .post("/connect", Some(&bob), json!({"chat_with": "alice"}))
+        .expect(200);
+    let mut seen = texts(&chat["messages"]);
+    seen.extend(texts(&chat["unread_messages"]));
+    assert_eq!(seen, ["secret"]);
+    assert!(private["message_id"].as_u64().unwrap() > next["message_id"].as_u64().unwrap());
+
+    c.post(
+        "/send",
+        Some(&alice),
+        json!({"message": "x", "send_to": "nobody"}),
+    )
+    .expect_error(404, "user_not_found");
+    assert_eq!(
+        c.post(
+            "/send",
+            Some(&alice),
+            json!({"message": "x", "send_to": "alice"})
+        )
+        .status,
+        400
+    );
+    for bad in [json!(""), json!("   \n\t"), json!("z".repeat(4097))] {
+        c.post("/send", Some(&alice), json!({ "message": bad }))
+            .expect_error(400, "invalid_text");
+    }
+    // Characters, not bytes: 4096 two-byte characters fit.
+    c.post("/send", Some(&alice), json!({"message": "é".repeat(4096)}))
+        .expect(201);
+    let wrong = c
+        .post("/send", Some(&alice), json!({"message": 5}))
+        .expect(400);
+    assert_eq!(wrong["field"], "message");
+    assert_eq!(c.post("/send", Some(&alice), json!({})).status, 400);
+    assert_eq!(c.post("/send", None, json!({"message": "x"})).status, 401);
+}
+
+fn api_comment(rt: Runtime) {
+    let server = Server::start(rt, &[]);
+    let mut c = server.client();
+    let alice = c.token("alice");
+    let bob = c.token("bob");
+    let carol = c.token("carol");
+
+    let public = c
+        .post("/send", Some(&alice), json!({"message": "post"}))
+        .expect(201)["message_id"]
+        .clone();
+    let added = c
+        .post(
+            "/comment",
+            Some(&bob),
+            json!({"message_id": public, "comment": "+1"}),
+        )
+        .expect(201);
+    assert_eq!(added["info"], "comment added");
+    assert!(added["comment_id"].as_u64().unwrap() > 0);
+    // carol joined before the post: it is unread for her.
+    let chat = c.post("/connect", Some(&carol), json!({})).expect(200);
+    let comments = &chat["unread_messages"][0]["comments"];
+    assert_eq!(comments[0]["id"], added["comment_id"]);
+    assert_eq!(comments[0]["author"], "bob");
+    assert_eq!(comments[0]["comment_text"], "+1");
+    assert!(is_rfc3339_utc(&comments[0]["created"]), "{comments}");
+
+    c.post(
+        "/comment",
+        Some(&bob),
+        json!({"message_id": 999_999, "comment": "?"}),
+    )
+    .expect_error(404, "message_not_found");
+    let private = c
+        .post(
+            "/send",
+            Some(&alice),
+            json!({"message": "dm", "send_to": "bob"}),
+        )
+        .expect(201)["message_id"]
+        .clone();
+    c.post(
+        "/comment",
+        Some(&carol),
+        json!({"message_id": private, "comment": "peek"}),
+    )
+    .expect_error(404, "message_not_found");
+    c.post(
+        "/comment",
+        Some(&bob),
+        json!({"message_id": private, "comment": "ok"}),
+    )
+    .expect(201);
+    c.post(
+        "/comment",
+        Some(&bob),
+        json!({"message_id": public, "comment": " "}),
+    )
+    .expect_error(400, "invalid_text");
+    let wrong = c
+        .post(
+            "/comment",
+            Some(&bob),
+            json!({"message_id": "x", "comment": "y"}),
+        )
+        .expect(400);
+    assert_eq!(wrong["field"], "message_id");
+    assert_eq!(
+        c.post(
+            "/comment",
+            None,
+            json!({"message_id": public, "comment": "y"})
+        )
+        .status,
+        401
+    );
+}
+
+fn api_report(rt: Runtime) {
+    let server = Server::start(rt, &[]);
+    let mut c = server.client();
+    let [a, b, d, e, t] = ["a", "b", "d", "e", "t"].map(|n| c.token(n));
+    let post = c
+        .post("/send", Some(&t), json!({"message": "spam"}))
+        .expect(201)["message_id"]
+        .clone();
+
+    let first = c
+        .post(
+            "/report",
+            Some(&a),
+            json!({"report_on": "t", "chat_type": "public"}),
+        )
+        .expect(201);
+    assert_eq!(first["info"], "report accepted");
+    assert_eq!(first["cautions"], 1);
+    assert_eq!(first["banned_until"], Value::Null);
+    c.post(
+        "/report",
+        Some(&a),
+        json!({"report_on": "t", "chat_type": "public"}),
+    )
+    .expect_error(409, "already_reported");
+    assert_eq!(
+        c.post(
+            "/report",
+            Some(&a),
+            json!({"report_on": "a", "chat_type": "public"})
+        )
+        .status,
+        400
+    );
+    assert_eq!(
+        c.post(
+            "/report",
+            Some(&b),
+            json!({"report_on": "t", "chat_type": "bogus"})
+        )
+        .status,
+        400
+    );
+    c.post(
+        "/report",
+        Some(&b),
+        json!({"report_on": "ghost", "chat_type": "public"}),
+    )
+    .expect_error(404, "user_not_found");
+    c.post(
+        "/report",
+        Some(&b),
+        json!({"report_on": "t", "chat_type": "private"}),
+    )
+    .expect_error(403, "no_shared_chat");
+    c.post(
+        "/send",
+        Some(&t),
+        json!({"message": "buy now", "send_to": "b"}),
+    )
+    .expect(201);
+    let second = c
+        .post(
+            "/report",
+            Some(&b),
+            json!({"report_on": "t", "chat_type": "private"}),
+        )
+        .expect(201);
+    assert_eq!(second["cautions"], 2);
+    assert_eq!(c.get("/status", Some(&t)).expect(200)["cautions"], 2);
+
+    // The third distinct reporter bans t for the configured 4 h.
+    let third = c
+        .post(
+            "/report",
+            Some(&d),
+            json!({"report_on": "t", "chat_type": "public"}),
+        )
+        .expect(201);
+    assert!(is_rfc3339_utc(&third["banned_until"]), "{third}");
+    let again = c
+        .post(
+            "/report",
+            Some(&e),
+            json!({"report_on": "t", "chat_type": "public"}),
+        )
+        .expect(200);
+    assert_eq!(again["info"], "user is already banned");
+    assert_eq!(again["banned_until"], third["banned_until"]);
+
+    let refused = c.post("/send", Some(&t), json!({"message": "let me"}));
+    let body = refused.expect_error(403, "banned");
+    assert!(body["warning"].is_string());
+    let retry = body["retry_after"].as_u64().unwrap();
+    assert!(retry > 3 * 3600 && retry <= 4 * 3600, "retry_after {retry}");
+    assert_eq!(
+        refused.header("retry-after"),
+        Some(retry.to_string().as_str())
+    );
+    c.post(
+        "/comment",
+        Some(&t),
+        json!({"message_id": post, "comment": "me too"}),
+    )
+    .expect_error(403, "banned");
+    assert!(is_rfc3339_utc(
+        &c.get("/status", Some(&t)).expect(200)["banned_until"]
+    ));
+}
+
+fn api_auth(rt: Runtime) {
+    let server = Server::start(rt, &[]);
+    let mut c = server.client();
+    let token = c.token("alice");
+    let unauthorized = |c: &mut Client, header: Option<String>| {
+        let mut raw = String::from("GET /status HTTP/1.1\r\nHost: x\r\n");
+        if let Some(h) = header {
+            raw.push_str(&format!("Authorization: {h}\r\n"));
+        }
+        raw.push_str("\r\n");
+        c.send_raw(raw.as_bytes());
+        c.read_reply().unwrap()
+    };
+    for header in [
+        None,
+        Some("Bearer".to_owned()),
+        Some("Bearer not-a-token".to_owned()),
+        Some(format!("Bearer {}", "0".repeat(32))),
+        Some(format!("Bearer {}", token.to_uppercase())),
+        Some(format!("Basic {token}")),
+    ] {
+        let reply = unauthorized(&mut c, header.clone());
+        reply.expect_error(401, "unauthorized");
+        let challenge = reply.header("www-authenticate").unwrap_or_default();
+        assert!(
+            challenge.starts_with("Bearer"),
+            "WWW-Authenticate {challenge:?} for {header:?}"
+        );
+    }
+    for scheme in ["bearer", "BEARER", "Bearer"] {
+        unauthorized(&mut c, Some(format!("{scheme} {token}"))).expect(200);
+    }
+}
+
+fn api_transport(rt: Runtime) {
+    let server = Server::start(rt, &[]);
+    let mut c = server.client();
+    let token = c.token("alice");
+
+    // Headers every response carries, success and error alike; app errors keep
+    // the connection.
+    for reply in [
+        c.get("/status", Some(&token)),
+        c.get("/nowhere", None),
+        c.post("/get-token", None, json!({"user_name": ""})),
+    ] {
+        assert!(reply.header("content-length").is_some());
+        assert_eq!(reply.header("content-type"), Some("application/json"));
+        assert!(reply.header("date").is_some_and(|d| d.ends_with(" GMT")));
+    }
+    c.get("/nowhere", None).expect(404);
+    let wrong_method = c.get("/send", Some(&token));
+    wrong_method.expect(405);
+    assert!(wrong_method
+        .header("allow")
+        .is_some_and(|a| a.contains("POST")));
+    let wrong_method = c.post("/status", Some(&token), json!({}));
+    wrong_method.expect(405);
+    assert!(wrong_method
+        .header("allow")
+        .is_some_and(|a| a.contains("GET")));
+    // GET with a body: read and ignored.
+    let mut get_with_body = format!("GET /status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: 2\r\n\r\n{{}}").into_bytes();
+    c.send_raw(&get_with_body);
+    c.read_reply().unwrap().expect(200);
+
+    // Chunked body.
+    let body = r#"{"user_name":"chunky"}"#;
+    let (head, tail) = body.split_at(7);
+    let chunked = format!(
+        "POST /get-token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{head}\r\n{:x};ext=1\r\n{tail}\r\n0\r\n\r\n",
+        head.len(),
+        tail.len()
+    );
+    c.send_raw(chunked.as_bytes());
+    assert_eq!(c.read_reply().unwrap().expect(200)["user_name"], "chunky");
+
+    // Expect: 100-continue gets the interim response before the body is sent.
+    let body = r#"{"user_name":"patient"}"#;
+    c.send_raw(format!("POST /get-token HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: {}\r\n\r\n", body.len()).as_bytes());
+    assert_eq!(c.read_any().unwrap().status, 100);
+    c.send_raw(body.as_bytes());
+    c.read_reply().unwrap().expect(200);
+
+    // Connection: close.
+    get_with_body = format!("GET /status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n").into_bytes();
+    c.send_raw(&get_with_body);
+    c.read_reply().unwrap().expect(200);
+    assert!(c.closed_within(Duration::from_secs(3)));
+
+    // HTTP/1.0: closed after the response unless it asks for keep-alive.
+    let mut old = server.client();
+    old.send_raw(
+        format!("GET /status HTTP/1.0\r\nAuthorization: Bearer {token}\r\n\r\n").as_bytes(),
+    );
+    let reply = old.read_any().unwrap();
+    assert_eq!(reply.status, 200);
+    assert!(old.closed_within(Duration::from_secs(3)));
+    let mut old = server.client();
+    for _ in 0..2 {
+        old.send_raw(format!("GET /status HTTP/1.0\r\nConnection: keep-alive\r\nAuthorization: Bearer {token}\r\n\r\n").as_bytes());
+        assert_eq!(old.read_any().unwrap().status, 200);
+    }
+
+    // Protocol errors: status, then close.
+    let long_header = format!(
+        "GET /status HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(20 * 1024)
+    );
+    let long_uri = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(9000));
+    let cases: [(&[u8], u16); 6] = [
+        (b"GARBAGE\r\n\r\n", 400),
+        (
+            b"POST /get-token HTTP/1.1\r\nHost: x\r\nContent-Length: 65537\r\n\r\n",
+            413,
+        ),
+        (long_header.as_bytes(), 431),
+        (long_uri.as_bytes(), 414),
+        (b"GET /status HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+        (
+            b"POST /get-token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
+            501,
+        ),
+    ];
+    for (bytes, status) in cases {
+        let mut bad = server.client();
+        bad.send_raw(bytes);
+        let reply = bad
+            .read_reply()
+            .unwrap_or_else(|| panic!("no answer, expected {status}"));
+        assert_eq!(
+            reply.status,
+            status,
+            "for {:?}",
+            String::from_utf8_lossy(&bytes[..bytes.len().min(60)])
+        );
+        assert!(reply.json()["error"].is_string());
+        assert!(
+            bad.closed_within(Duration::from_secs(3)),
+            "closed after {status}"
+        );
+    }
+    // A body of exactly the limit is fine (it is just not a valid JSON object).
+    let mut big = server.client();
+    let mut exact =
+        b"POST /get-token HTTP/1.1\r\nHost: x\r\nContent-Length: 65536\r\n\r\n".to_vec();
+    exact.extend(vec![b' '; 65536]);
+    big.send_raw(&exact);
+    assert_eq!(big.read_reply().unwrap().status, 400);
+}

@@ -1,0 +1,13 @@
+//! End-to-end tests: the real `agora-server` binary on 127.0.0.1, one fresh
+//! temporary database per server, every scenario run on every runtime
+//! (`<scenario>::{tokio,smol,blocking}`).
+
+#[macro_use]
+mod harness;
+
+mod api;
+mod connections;
+mod external;
+mod lifecycle;
+mod rules;
+mod vectors;
