@@ -69,7 +69,9 @@ pub enum Command {
     /// Report a user for their messages in the public chat (or with --private,
     /// in your private chat with them).
     Report {
-        user: String,
+        /// The user to report. (Not named `user`: that id is the global --user.)
+        #[arg(value_name = "USER")]
+        target: String,
         #[arg(long)]
         private: bool,
     },
@@ -93,6 +95,16 @@ mod tests {
         let cli = parse(&["--user", "bob", "status"]).unwrap();
         assert_eq!(cli.user.as_deref(), Some("bob"));
         assert_eq!(cli.command, Command::Status);
+        // The global --user and report's USER are different arguments.
+        let cli = parse(&["--user", "bob", "report", "alice"]).unwrap();
+        assert_eq!(cli.user.as_deref(), Some("bob"));
+        assert_eq!(
+            cli.command,
+            Command::Report {
+                target: "alice".into(),
+                private: false
+            }
+        );
     }
 
     #[test]
@@ -132,7 +144,7 @@ mod tests {
         assert_eq!(
             parse(&["report", "bob", "--private"]).unwrap().command,
             Command::Report {
-                user: "bob".into(),
+                target: "bob".into(),
                 private: true
             }
         );

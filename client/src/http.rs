@@ -167,3 +167,149 @@ fn open(server: &ServerUrl, timeout: Duration) -> Result<TcpStream, HttpError> {
         None => "the host name has no address".to_owned(),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+    use std::thread;
+    use std::time::Instant;
+
+    const OK: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+
+    fn listener() -> (TcpListener, ServerUrl) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let url = ServerUrl::parse(&format!("http://127.0.0.1:{port}")).unwrap();
+        (listener, url)
+    }
+
+    /// Reads one request, head and `Content-Length` body (unread bytes at
+    /// close would make the kernel reset the connection instead).
+    fn read_request(stream: &mut TcpStream) {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            assert_eq!(stream.read(&mut byte).unwrap(), 1, "request cut short");
+            head.push(byte[0]);
+        }
+        let head = String::from_utf8(head).unwrap().to_ascii_lowercase();
+        let length: usize = head
+            .split("content-length: ")
+            .nth(1)
+            .and_then(|rest| rest.split("\r\n").next())
+            .map(|n| n.parse().unwrap())
+            .unwrap_or(0);
+        let mut body = vec![0u8; length];
+        stream.read_exact(&mut body).unwrap();
+    }
+
+    /// Connections accepted within `wait`, without blocking longer.
+    fn accepted_within(listener: &TcpListener, wait: Duration) -> usize {
+        listener.set_nonblocking(true).unwrap();
+        let deadline = Instant::now() + wait;
+        let mut n = 0;
+        while Instant::now() < deadline {
+            if listener.accept().is_ok() {
+                n += 1;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        n
+    }
+
+    fn get(conn: &mut Connection) -> Result<Response, HttpError> {
+        conn.request("GET", "/status", &[], b"")
+    }
+
+    #[test]
+    fn reconnects_once_when_the_server_closed_an_idle_socket() {
+        let (listener, url) = listener();
+        let server = thread::spawn(move || {
+            for _ in 0..2 {
+                let (mut s, _) = listener.accept().unwrap();
+                read_request(&mut s);
+                s.write_all(OK).unwrap();
+                // Then close, as an idle timeout would.
+            }
+            accepted_within(&listener, Duration::from_millis(300))
+        });
+        let mut conn = Connection::new(url, Duration::from_secs(5));
+        assert_eq!(get(&mut conn).unwrap().status, 200);
+        thread::sleep(Duration::from_millis(100)); // the close reaches us
+        assert_eq!(get(&mut conn).unwrap().status, 200);
+        assert_eq!(server.join().unwrap(), 0, "exactly one reconnect");
+    }
+
+    #[test]
+    fn keeps_one_socket_while_the_server_keeps_it_open() {
+        let (listener, url) = listener();
+        let server = thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            for _ in 0..3 {
+                read_request(&mut s);
+                s.write_all(OK).unwrap();
+            }
+            accepted_within(&listener, Duration::from_millis(200))
+        });
+        let mut conn = Connection::new(url, Duration::from_secs(5));
+        for _ in 0..3 {
+            assert_eq!(get(&mut conn).unwrap().status, 200);
+        }
+        assert_eq!(server.join().unwrap(), 0, "no second connection");
+    }
+
+    #[test]
+    fn a_response_cut_short_is_not_retried() {
+        let (listener, url) = listener();
+        let server = thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            read_request(&mut s);
+            s.write_all(OK).unwrap();
+            read_request(&mut s);
+            s.write_all(b"HTTP/1.1 201 Created\r\nContent-Length: 10\r\n\r\n{}")
+                .unwrap();
+            drop(s);
+            accepted_within(&listener, Duration::from_millis(300))
+        });
+        let mut conn = Connection::new(url, Duration::from_secs(5));
+        assert_eq!(get(&mut conn).unwrap().status, 200);
+        let err = conn.request("POST", "/send", &[], b"{}").unwrap_err();
+        assert!(
+            matches!(err, HttpError::Protocol(ClientError::UnexpectedEof)),
+            "{err:?}"
+        );
+        assert_eq!(
+            server.join().unwrap(),
+            0,
+            "a POST that may have run is not resent"
+        );
+    }
+
+    #[test]
+    fn a_silent_server_times_out() {
+        let (listener, url) = listener();
+        let server = thread::spawn(move || {
+            let (s, _) = listener.accept().unwrap();
+            thread::sleep(Duration::from_millis(500));
+            drop(s);
+        });
+        let mut conn = Connection::new(url, Duration::from_millis(100));
+        assert!(matches!(get(&mut conn), Err(HttpError::TimedOut)));
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn a_closed_port_is_a_connect_error() {
+        let (listener, url) = listener();
+        drop(listener);
+        let err = get(&mut Connection::new(url, Duration::from_secs(5))).unwrap_err();
+        assert!(matches!(err, HttpError::Connect(_)), "{err:?}");
+        assert!(err
+            .to_string()
+            .starts_with("cannot reach http://127.0.0.1:"));
+    }
+}

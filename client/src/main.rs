@@ -95,9 +95,9 @@ fn run(cli: Cli, printer: Printer) -> Result<(), Failure> {
             let reply = api.comment(message_id, &text.join(" "))?;
             printer.answer(&reply.raw, || render::commented(&reply.value, message_id));
         }
-        Command::Report { user, private } => {
-            let reply = api.report(&user, private)?;
-            printer.answer(&reply.raw, || render::reported(&reply.value, &user, zone));
+        Command::Report { target, private } => {
+            let reply = api.report(&target, private)?;
+            printer.answer(&reply.raw, || render::reported(&reply.value, &target, zone));
         }
         Command::Chat => chat::run(&mut api, &user, &key, printer)?,
     }
