@@ -148,13 +148,24 @@ pub fn run(api: &mut Api, me: &str, server: &str, printer: Printer) -> Result<()
 }
 
 /// Lines of stdin on a channel; the channel closes at end of input (or on a
-/// read error, which ends the session the same way).
+/// read error, which ends the session the same way). Bytes that are not
+/// UTF-8 become U+FFFD rather than ending the session.
 fn read_stdin() -> Receiver<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        for line in std::io::stdin().lock().lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
+        let mut stdin = std::io::stdin().lock();
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match stdin.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let text = String::from_utf8_lossy(&line);
+            if tx
+                .send(text.trim_end_matches(['\r', '\n']).to_owned())
+                .is_err()
+            {
                 break;
             }
         }
