@@ -81,3 +81,32 @@ fn chat_ends_with_exit_3_when_the_server_goes_away() {
     assert_eq!(code, 3, "{stderr}");
     assert!(stderr.contains("cannot reach"), "{stderr}");
 }
+
+#[test]
+fn chat_comments_and_reports() {
+    let server = Server::start(&[]);
+    let client = Client::new(&server);
+    client.register("alice");
+    client.register("bob");
+    let mut alice = Chat::start(&client, "alice");
+    alice.type_line("something to discuss");
+    let line = alice.expect_line("sent message #", Duration::from_secs(10));
+    let id: u64 = line
+        .split("sent message #")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    alice.type_line(&format!("/comment {id} first comment"));
+    alice.expect_line(&format!("to message #{id}"), Duration::from_secs(10));
+    alice.type_line("/report bob");
+    alice.expect_line("reported bob: 1 caution", Duration::from_secs(10));
+    alice.type_line("/report bob private");
+    let (code, stderr) = alice.finish();
+    assert_eq!(code, 0, "{stderr}");
+    // No private chat with bob yet (and already reported): refused, shown, not fatal.
+    assert!(stderr.starts_with("error: "), "{stderr}");
+
+    let read = client.run(&["--user", "bob", "read"]);
+    assert!(read.stdout.contains("alice: first comment"), "{read:?}");
+}
