@@ -1,0 +1,119 @@
+//! The typed calls of API.md over one [`Connection`].
+
+use crate::failure::Failure;
+use crate::http::Connection;
+use crate::wire::{
+    CommentReply, ConnectReply, Refusal, ReportReply, SendReply, Status, TokenReply,
+};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+/// A successful answer: typed, and the body as the server sent it (`--json`).
+#[derive(Debug)]
+pub struct Reply<T> {
+    pub value: T,
+    pub raw: Vec<u8>,
+}
+
+pub struct Api {
+    http: Connection,
+    token: Option<String>,
+}
+
+impl Api {
+    pub fn new(http: Connection, token: Option<String>) -> Api {
+        Api { http, token }
+    }
+
+    pub fn get_token(&mut self, user_name: &str) -> Result<Reply<TokenReply>, Failure> {
+        self.call(
+            "POST",
+            "/get-token",
+            Some(json!({ "user_name": user_name })),
+        )
+    }
+
+    /// `chat_with`: `None` for the public chat.
+    pub fn connect(
+        &mut self,
+        chat_with: Option<&str>,
+        messages_number: Option<u32>,
+    ) -> Result<Reply<ConnectReply>, Failure> {
+        let mut body = json!({});
+        if let Some(user) = chat_with {
+            body["chat_with"] = json!(user);
+        }
+        if let Some(n) = messages_number {
+            body["messages_number"] = json!(n);
+        }
+        self.call("POST", "/connect", Some(body))
+    }
+
+    pub fn status(&mut self) -> Result<Reply<Status>, Failure> {
+        self.call("GET", "/status", None)
+    }
+
+    /// `send_to`: `None` for the public chat.
+    pub fn send(&mut self, send_to: Option<&str>, text: &str) -> Result<Reply<SendReply>, Failure> {
+        let mut body = json!({ "message": text });
+        if let Some(user) = send_to {
+            body["send_to"] = json!(user);
+        }
+        self.call("POST", "/send", Some(body))
+    }
+
+    pub fn comment(&mut self, message_id: u64, text: &str) -> Result<Reply<CommentReply>, Failure> {
+        let body = json!({ "message_id": message_id, "comment": text });
+        self.call("POST", "/comment", Some(body))
+    }
+
+    pub fn report(&mut self, user: &str, private: bool) -> Result<Reply<ReportReply>, Failure> {
+        let chat_type = if private { "private" } else { "public" };
+        let body = json!({ "report_on": user, "chat_type": chat_type });
+        self.call("POST", "/report", Some(body))
+    }
+
+    fn call<T: DeserializeOwned>(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Reply<T>, Failure> {
+        let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        let authorization = self.token.as_ref().map(|t| format!("Bearer {t}"));
+        let mut headers = vec![
+            ("Content-Type", "application/json"),
+            ("Accept", "application/json"),
+            (
+                "User-Agent",
+                concat!("agora-cli/", env!("CARGO_PKG_VERSION")),
+            ),
+        ];
+        if let Some(value) = &authorization {
+            headers.push(("Authorization", value));
+        }
+        let response = self
+            .http
+            .request(method, path, &headers, &body)
+            .map_err(|e| Failure::Unreachable(e.to_string()))?;
+        if response.status >= 400 {
+            let retry_after = response.header("Retry-After").map(str::to_owned);
+            return Err(Failure::Refused(Box::new(Refusal::new(
+                response.status,
+                response.body,
+                retry_after.as_deref(),
+            ))));
+        }
+        let value = serde_json::from_slice(&response.body).map_err(|e| {
+            Failure::Unreachable(format!(
+                "{} answered {method} {path} with {} and a body agora cannot read ({e})",
+                self.http.server(),
+                response.status
+            ))
+        })?;
+        Ok(Reply {
+            value,
+            raw: response.body,
+        })
+    }
+}

@@ -1,0 +1,169 @@
+//! The command line (clap derive).
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "agora",
+    version,
+    about = "Command-line client for an agora chat server",
+    after_help = "Exit codes: 0 success, 1 refused by the server, 2 usage error or no \
+                  saved token, 3 server unreachable."
+)]
+pub struct Cli {
+    /// The server, as http://host:port.
+    #[arg(
+        long,
+        global = true,
+        env = "AGORA_SERVER",
+        default_value = "http://127.0.0.1:8000"
+    )]
+    pub server: String,
+
+    /// Act as this user (default: the only user with a saved token for the server).
+    #[arg(long, global = true, env = "AGORA_USER")]
+    pub user: Option<String>,
+
+    /// Print the server's JSON answers as they are.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// Create a user on the server and save its token.
+    Register {
+        /// 1 to 32 letters, digits, '_', '-', '.'.
+        name: String,
+    },
+    /// Send a message to the public chat, or privately with --to.
+    Send {
+        /// The user to send a private message to.
+        #[arg(long)]
+        to: Option<String>,
+        /// The message; several words are joined with spaces.
+        #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+        text: Vec<String>,
+    },
+    /// Show a chat's history, then its unread messages (marked), and mark them read.
+    Read {
+        /// The user of the private chat to read (default: the public chat).
+        #[arg(long = "with")]
+        with: Option<String>,
+        /// How many messages of history to show (server default: 20).
+        #[arg(short = 'n', long = "number")]
+        number: Option<u32>,
+    },
+    /// Show your chats, unread counts, cautions, ban and quota.
+    Status,
+    /// Comment on a message.
+    Comment {
+        message_id: u64,
+        /// The comment; several words are joined with spaces.
+        #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+        text: Vec<String>,
+    },
+    /// Report a user for their messages in the public chat (or with --private,
+    /// in your private chat with them).
+    Report {
+        /// The user to report. (Not named `user`: that id is the global --user.)
+        #[arg(value_name = "USER")]
+        target: String,
+        #[arg(long)]
+        private: bool,
+    },
+    /// Interactive mode: type lines to chat, /help for commands.
+    Chat,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("agora").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn global_flags_anywhere() {
+        let cli = parse(&["send", "--json", "--server", "http://h:1", "hi"]).unwrap();
+        assert!(cli.json);
+        assert_eq!(cli.server, "http://h:1");
+        let cli = parse(&["--user", "bob", "status"]).unwrap();
+        assert_eq!(cli.user.as_deref(), Some("bob"));
+        assert_eq!(cli.command, Command::Status);
+        // The global --user and report's USER are different arguments.
+        let cli = parse(&["--user", "bob", "report", "alice"]).unwrap();
+        assert_eq!(cli.user.as_deref(), Some("bob"));
+        assert_eq!(
+            cli.command,
+            Command::Report {
+                target: "alice".into(),
+                private: false
+            }
+        );
+    }
+
+    #[test]
+    fn subcommands_and_their_arguments() {
+        assert_eq!(
+            parse(&["send", "--to", "bob", "hello", "there"])
+                .unwrap()
+                .command,
+            Command::Send {
+                to: Some("bob".into()),
+                text: vec!["hello".into(), "there".into()]
+            }
+        );
+        assert_eq!(
+            parse(&["send", "-5", "degrees"]).unwrap().command,
+            Command::Send {
+                to: None,
+                text: vec!["-5".into(), "degrees".into()]
+            }
+        );
+        assert_eq!(
+            parse(&["read", "--with", "bob", "-n", "5"])
+                .unwrap()
+                .command,
+            Command::Read {
+                with: Some("bob".into()),
+                number: Some(5)
+            }
+        );
+        assert_eq!(
+            parse(&["comment", "18", "+1"]).unwrap().command,
+            Command::Comment {
+                message_id: 18,
+                text: vec!["+1".into()]
+            }
+        );
+        assert_eq!(
+            parse(&["report", "bob", "--private"]).unwrap().command,
+            Command::Report {
+                target: "bob".into(),
+                private: true
+            }
+        );
+        assert_eq!(parse(&["chat"]).unwrap().command, Command::Chat);
+    }
+
+    #[test]
+    fn usage_errors() {
+        for bad in [
+            &[][..],
+            &["send"],
+            &["comment", "x", "hi"],
+            &["comment", "18"],
+            &["read", "-n", "many"],
+            &["register"],
+            &["frobnicate"],
+        ] {
+            let err = parse(bad).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad:?}");
+        }
+    }
+}

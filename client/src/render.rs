@@ -1,0 +1,350 @@
+//! Human output: local times, authors, message ids, texts, comments indented
+//! under their message. Every function returns the text, so tests can read it.
+
+use crate::localtime::Zone;
+use crate::wire::{
+    CommentReply, ConnectReply, Message, Refusal, ReportReply, SendReply, Status, TokenReply,
+};
+use std::fmt::Write;
+
+/// The line between a chat's history and its unread messages.
+pub const UNREAD_MARK: &str = "--- unread ---";
+
+/// One message and its comments, each line ending in a newline:
+/// `2026-11-29 09:06:05  #17  alice: hi`, then `    ↳ <time>  bob: +1`.
+pub fn message(m: &Message, zone: Zone) -> String {
+    let mut out = String::new();
+    let head = format!(
+        "{}  #{}  {}: ",
+        zone.format_rfc3339(&m.pub_date),
+        m.id,
+        clean(&m.author)
+    );
+    push_text(&mut out, &head, &m.message_text);
+    for c in &m.comments {
+        let head = format!(
+            "    ↳ {}  {}: ",
+            zone.format_rfc3339(&c.created),
+            clean(&c.author)
+        );
+        push_text(&mut out, &head, &c.comment_text);
+    }
+    out
+}
+
+/// `agora read`: the history, then the unread messages after a mark.
+pub fn connect(reply: &ConnectReply, zone: Zone) -> String {
+    let mut out = String::new();
+    for m in &reply.messages {
+        out += &message(m, zone);
+    }
+    if !reply.unread_messages.is_empty() {
+        out += UNREAD_MARK;
+        out.push('\n');
+        out += &unread(reply, zone);
+    }
+    if out.is_empty() {
+        out += &format!("(no messages in {})\n", chat_title(&reply.chat));
+    }
+    out
+}
+
+/// Only the unread messages (what `agora chat` prints as they arrive).
+pub fn unread(reply: &ConnectReply, zone: Zone) -> String {
+    let mut out = String::new();
+    for m in &reply.unread_messages {
+        out += &message(m, zone);
+    }
+    if reply.unread_truncated {
+        out += "--- more unread messages remain: read again ---\n";
+    }
+    out
+}
+
+pub fn chat_title(chat: &str) -> String {
+    if chat == agora_core::api::PUBLIC_CHAT_NAME {
+        "the public chat".to_owned()
+    } else {
+        format!("the private chat with {}", clean(chat))
+    }
+}
+
+pub fn status(s: &Status, zone: Zone) -> String {
+    let mut out = format!("connected as {}\n", clean(&s.connected_as));
+    let _ = writeln!(out, "cautions: {}", s.cautions);
+    if let Some(until) = &s.banned_until {
+        let _ = writeln!(out, "banned until {}", zone.format_rfc3339(until));
+    }
+    let _ = write!(out, "public messages left: {}", s.public_messages_left);
+    match &s.quota_resets_at {
+        Some(at) => {
+            let _ = writeln!(out, " (quota resets at {})", zone.format_rfc3339(at));
+        }
+        None => out.push('\n'),
+    }
+    out += "chats:\n";
+    let width = s
+        .chats
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for c in &s.chats {
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:<7}  {} messages, {} users, {} unread",
+            clean(&c.name),
+            c.chat_type,
+            c.messages_number,
+            c.users_number,
+            c.unread
+        );
+    }
+    out
+}
+
+pub fn registered(reply: &TokenReply, server: &str, file: &str) -> String {
+    format!(
+        "registered {} on {server}; token saved in {file}\n",
+        clean(&reply.user_name)
+    )
+}
+
+pub fn sent(reply: &SendReply, to: Option<&str>, zone: Zone) -> String {
+    let target = match to {
+        Some(user) => format!("to {}", clean(user)),
+        None => "to the public chat".to_owned(),
+    };
+    format!(
+        "sent message #{} {target} at {}\n",
+        reply.message_id,
+        zone.format_rfc3339(&reply.pub_date)
+    )
+}
+
+pub fn commented(reply: &CommentReply, message_id: u64) -> String {
+    format!(
+        "added comment #{} to message #{message_id}\n",
+        reply.comment_id
+    )
+}
+
+pub fn reported(reply: &ReportReply, user: &str, zone: Zone) -> String {
+    let user = clean(user);
+    match (reply.cautions, &reply.banned_until) {
+        (None, Some(until)) => format!(
+            "{user} is already banned until {}\n",
+            zone.format_rfc3339(until)
+        ),
+        (_, Some(until)) => format!(
+            "reported {user}: now banned until {}\n",
+            zone.format_rfc3339(until)
+        ),
+        (Some(n), None) => format!("reported {user}: {n} caution(s)\n"),
+        (None, None) => format!("reported {user}: {}\n", clean(&reply.info)),
+    }
+}
+
+/// The line printed to stderr for a 4xx/5xx; quota and ban refusals say
+/// when to retry, on the local clock.
+pub fn refusal(r: &Refusal, now_secs: i64, zone: Zone) -> String {
+    let code = r.code.as_deref().map(clean);
+    let mut out = match (&r.warning, &r.error) {
+        (Some(warning), _) => format!("refused: {}", clean(warning)),
+        (None, Some(error)) => format!("error: {}", clean(error)),
+        (None, None) => format!("error: the server answered HTTP {}", r.status),
+    };
+    match (&code, &r.field) {
+        (Some(code), Some(field)) => {
+            let _ = write!(out, " ({code}, field {})", clean(field));
+        }
+        (Some(code), None) => {
+            let _ = write!(out, " ({code})");
+        }
+        _ => {}
+    }
+    if let Some(secs) = r.retry_after {
+        let at = zone.format(now_secs.saturating_add(secs as i64));
+        let _ = write!(out, "; retry in {secs} s (at {at})");
+    }
+    if r.status == 401 {
+        out += "; the saved token is not known to this server (register again?)";
+    }
+    out.push('\n');
+    out
+}
+
+/// Adds `head` + `text`, continuation lines indented under the text.
+fn push_text(out: &mut String, head: &str, text: &str) {
+    let indent = " ".repeat(head.chars().count());
+    out.push_str(head);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            out.push_str(&indent);
+        }
+        out.push_str(&clean(line));
+    }
+    out.push('\n');
+}
+
+/// Text from other users reaches a terminal: control characters (escape
+/// sequences could rewrite the screen) become U+FFFD; tabs stay.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connect_sample() -> ConnectReply {
+        serde_json::from_str(
+            r#"{"chat":"public_chat","messages":[
+                {"id":17,"author":"alice","pub_date":"2026-11-29T08:06:05.123Z","message_text":"hi",
+                 "comments":[{"id":3,"author":"bob","created":"2026-11-29T08:07:00.000Z","comment_text":"+1"}]}],
+               "unread_messages":[
+                {"id":18,"author":"bob","pub_date":"2026-11-29T08:08:00.000Z","message_text":"two\nlines","comments":[]}],
+               "unread_truncated":false}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn read_shows_history_then_marked_unread_with_comments_indented() {
+        let text = connect(&connect_sample(), Zone::Utc);
+        assert_eq!(
+            text,
+            "2026-11-29 08:06:05  #17  alice: hi\n\
+             \x20   ↳ 2026-11-29 08:07:00  bob: +1\n\
+             --- unread ---\n\
+             2026-11-29 08:08:00  #18  bob: two\n\
+             \x20                              lines\n"
+        );
+    }
+
+    #[test]
+    fn empty_chats_and_truncation_are_said() {
+        let mut reply = connect_sample();
+        reply.messages.clear();
+        reply.unread_messages.clear();
+        assert_eq!(
+            connect(&reply, Zone::Utc),
+            "(no messages in the public chat)\n"
+        );
+        reply.chat = "bob".into();
+        assert_eq!(
+            connect(&reply, Zone::Utc),
+            "(no messages in the private chat with bob)\n"
+        );
+        let mut reply = connect_sample();
+        reply.unread_truncated = true;
+        assert!(unread(&reply, Zone::Utc).ends_with("read again ---\n"));
+        assert!(!unread(&reply, Zone::Utc).contains("#17"));
+    }
+
+    #[test]
+    fn control_characters_do_not_reach_the_terminal() {
+        let mut reply = connect_sample();
+        reply.messages[0].message_text = "a\x1b[2Jb\rc\td".into();
+        let text = connect(&reply, Zone::Utc);
+        assert!(
+            text.contains("alice: a\u{FFFD}[2Jb\u{FFFD}c\td\n"),
+            "{text}"
+        );
+        assert!(!text.contains('\x1b'));
+    }
+
+    #[test]
+    fn status_lists_chats_and_quota() {
+        let s: Status = serde_json::from_str(
+            r#"{"connected_as":"alice","cautions":1,"banned_until":null,
+                "public_messages_left":19,"quota_resets_at":"2026-11-29T09:06:05.000Z",
+                "chats":[{"chat_type":"public","name":"public_chat","created":"2026-11-29T08:00:00Z",
+                          "messages_number":42,"users_number":3,"unread":5},
+                         {"chat_type":"private","name":"bob","created":"2026-11-29T08:00:00Z",
+                          "messages_number":2,"users_number":2,"unread":0}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            status(&s, Zone::Utc),
+            "connected as alice\n\
+             cautions: 1\n\
+             public messages left: 19 (quota resets at 2026-11-29 09:06:05)\n\
+             chats:\n\
+             \x20 public_chat  public   42 messages, 3 users, 5 unread\n\
+             \x20 bob          private  2 messages, 2 users, 0 unread\n"
+        );
+    }
+
+    #[test]
+    fn refusals_say_when_to_retry() {
+        let quota = Refusal::new(
+            429,
+            br#"{"warning":"public message quota exceeded","code":"quota_exceeded","retry_after":90}"#
+                .to_vec(),
+            None,
+        );
+        assert_eq!(
+            refusal(&quota, 1_795_939_565, Zone::Utc),
+            "refused: public message quota exceeded (quota_exceeded); \
+             retry in 90 s (at 2026-11-29 08:07:35)\n"
+        );
+        let bad = Refusal::new(
+            400,
+            br#"{"error":"bad name","code":"invalid_user_name","field":"user_name"}"#.to_vec(),
+            None,
+        );
+        assert_eq!(
+            refusal(&bad, 0, Zone::Utc),
+            "error: bad name (invalid_user_name, field user_name)\n"
+        );
+        let bare = Refusal::new(502, Vec::new(), None);
+        assert_eq!(
+            refusal(&bare, 0, Zone::Utc),
+            "error: the server answered HTTP 502\n"
+        );
+    }
+
+    #[test]
+    fn confirmations() {
+        let sent_reply = SendReply {
+            message_id: 18,
+            pub_date: "2026-11-29T08:06:05.123Z".into(),
+        };
+        assert_eq!(
+            sent(&sent_reply, Some("bob"), Zone::Utc),
+            "sent message #18 to bob at 2026-11-29 08:06:05\n"
+        );
+        assert_eq!(
+            commented(&CommentReply { comment_id: 3 }, 18),
+            "added comment #3 to message #18\n"
+        );
+        let banned = ReportReply {
+            info: "user is already banned".into(),
+            cautions: None,
+            banned_until: Some("2026-11-29T12:06:05.000Z".into()),
+        };
+        assert_eq!(
+            reported(&banned, "bob", Zone::Utc),
+            "bob is already banned until 2026-11-29 12:06:05\n"
+        );
+        let counted = ReportReply {
+            info: "report accepted".into(),
+            cautions: Some(2),
+            banned_until: None,
+        };
+        assert_eq!(
+            reported(&counted, "bob", Zone::Utc),
+            "reported bob: 2 caution(s)\n"
+        );
+    }
+}

@@ -1,0 +1,112 @@
+//! End-to-end: `agora chat` driven through stdin, the other side checking.
+
+mod support;
+
+use std::time::Duration;
+use support::{Chat, Client, Server};
+
+#[test]
+fn chat_lines_reach_the_other_side() {
+    let server = Server::start(&[]);
+    let client = Client::new(&server);
+    client.register("alice");
+    client.register("bob");
+
+    let input = "hello from chat\n/to bob a private word\n/quit\nnot sent after quit\n";
+    let run = client.run_with_input(&["--user", "alice", "chat"], input);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("to the public chat"), "{run:?}");
+    assert!(run.stdout.contains("to bob"), "{run:?}");
+
+    let public = client.run(&["--user", "bob", "read"]);
+    assert!(
+        public.stdout.contains("alice: hello from chat"),
+        "{public:?}"
+    );
+    assert!(!public.stdout.contains("not sent after quit"), "{public:?}");
+    let private = client.run(&["--user", "bob", "read", "--with", "alice"]);
+    assert!(
+        private.stdout.contains("alice: a private word"),
+        "{private:?}"
+    );
+}
+
+#[test]
+fn chat_shows_new_messages_while_idle_and_quits_at_end_of_input() {
+    let server = Server::start(&[]);
+    let client = Client::new(&server);
+    client.register("alice");
+    client.register("bob");
+    client.run(&["--user", "alice", "send", "before"]);
+
+    let mut bob = Chat::start(&client, "bob");
+    bob.expect_line("alice: before", Duration::from_secs(10));
+    let sent = client.run(&["--user", "alice", "send", "while you wait"]);
+    assert_eq!(sent.code, 0, "{sent:?}");
+    bob.expect_line("alice: while you wait", Duration::from_secs(10));
+
+    // Following a private chat: its new messages appear too.
+    bob.type_line("/read alice");
+    bob.expect_line(
+        "--- the private chat with alice ---",
+        Duration::from_secs(10),
+    );
+    client.run(&["--user", "alice", "send", "--to", "bob", "just us"]);
+    bob.expect_line("alice: just us", Duration::from_secs(10));
+
+    // Commands answer in place; slips and refusals do not end the session.
+    bob.type_line("/status");
+    bob.expect_line("connected as bob", Duration::from_secs(10));
+    bob.type_line("/comment 999999 hi");
+    bob.type_line("/nonsense");
+    bob.type_line("/help");
+    bob.expect_line("/report USER [private]", Duration::from_secs(10));
+
+    let (code, stderr) = bob.finish();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("message_not_found"), "{stderr}");
+    assert!(stderr.contains("unknown command /nonsense"), "{stderr}");
+}
+
+#[test]
+fn chat_ends_with_exit_3_when_the_server_goes_away() {
+    let mut server = Server::start(&[]);
+    let client = Client::new(&server);
+    client.register("alice");
+    let mut alice = Chat::start(&client, "alice");
+    alice.expect_line("--- the public chat ---", Duration::from_secs(10));
+    server.stop();
+    // The next poll (within a second) finds no server.
+    let (code, stderr) = alice.finish_after_exit();
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("cannot reach"), "{stderr}");
+}
+
+#[test]
+fn chat_comments_and_reports() {
+    let server = Server::start(&[]);
+    let client = Client::new(&server);
+    client.register("alice");
+    client.register("bob");
+    let mut alice = Chat::start(&client, "alice");
+    alice.type_line("something to discuss");
+    let line = alice.expect_line("sent message #", Duration::from_secs(10));
+    let id: u64 = line
+        .split("sent message #")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    alice.type_line(&format!("/comment {id} first comment"));
+    alice.expect_line(&format!("to message #{id}"), Duration::from_secs(10));
+    alice.type_line("/report bob");
+    alice.expect_line("reported bob: 1 caution", Duration::from_secs(10));
+    alice.type_line("/report bob private");
+    let (code, stderr) = alice.finish();
+    assert_eq!(code, 0, "{stderr}");
+    // No private chat with bob yet (and already reported): refused, shown, not fatal.
+    assert!(stderr.starts_with("error: "), "{stderr}");
+
+    let read = client.run(&["--user", "bob", "read"]);
+    assert!(read.stdout.contains("alice: first comment"), "{read:?}");
+}
