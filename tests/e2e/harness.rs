@@ -5,10 +5,10 @@
 pub use crate::client::{request_bytes, Client, Reply};
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Every socket read and every wait in the suite is bounded by this.
@@ -31,46 +31,7 @@ impl Runtime {
     }
 }
 
-/// The workspace root (this package lives in `<root>/tests`).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
-}
-
-/// The server binary: `$AGORA_SERVER_BIN` if set, else built once with cargo into
-/// the same target directory and profile as this test binary. (Cargo only gives
-/// `CARGO_BIN_EXE_*` to tests of the binary's own package.)
-pub fn server_binary() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        if let Some(path) = std::env::var_os("AGORA_SERVER_BIN") {
-            return PathBuf::from(path);
-        }
-        let exe = std::env::current_exe().expect("current test executable");
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("test binary lives in <target>/<profile>/deps");
-        let target_dir = profile_dir.parent().expect("profile dir has a parent");
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut build = Command::new(cargo);
-        build
-            .current_dir(workspace_root())
-            .args(["build", "-p", "agora-server", "--bin", "agora-server"])
-            .arg("--target-dir")
-            .arg(target_dir);
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            build.arg("--release");
-        }
-        let status = build.status().expect("run cargo build for agora-server");
-        assert!(status.success(), "cargo build -p agora-server failed");
-        let binary = profile_dir.join("agora-server");
-        assert!(binary.exists(), "no binary at {}", binary.display());
-        binary
-    })
-}
+pub use agora_tests::{server_binary, workspace_root};
 
 /// A running `agora-server`, killed on drop.
 pub struct Server {

@@ -7,7 +7,6 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
-use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -18,22 +17,9 @@ pub fn agora_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_agora"))
 }
 
-/// `agora-server` next to our binary; built once if this run did not.
+/// A freshly built `agora-server` (built once per test run by the shared harness).
 fn server_bin() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let path = agora_bin().with_file_name("agora-server");
-        if !path.exists() {
-            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-            let status = Command::new(cargo)
-                .args(["build", "-p", "agora-server"])
-                .status()
-                .expect("run cargo build -p agora-server");
-            assert!(status.success(), "cargo build -p agora-server failed");
-        }
-        assert!(path.exists(), "no agora-server at {}", path.display());
-        path
-    })
+    agora_tests::server_binary()
 }
 
 pub struct Server {
