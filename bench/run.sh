@@ -1,57 +1,151 @@
 #!/usr/bin/env bash
-# Load benchmark: builds agora-server in release, starts it on a fresh database
-# for each runtime, registers two users, drives it with wrk and prints a
-# markdown table of req/s, p50/p99 latency and server RSS.
+# Load benchmark: builds agora-server (and the bare hyper yardstick) in release,
+# starts a fresh server on a fresh database for every cell, registers two users,
+# drives it with wrk and prints a markdown table of req/s, p50/p99 latency,
+# server RSS and the load average; then measures memory per idle connection.
 #
-#   bench/run.sh                       # all runtimes, 16/64/256 connections, 10 s
-#   RUNTIMES="tokio" CONNS="64" DURATION=5s bench/run.sh
+#   bench/run.sh                                  # everything, 10 s per cell
+#   RUNTIMES=tokio CONNS=64 SCENARIOS=status DURATION=5s IDLE= bench/run.sh
 #
-# Only loopback is used. Output: a markdown table on stdout (bench/results.md too).
+# Knobs (environment):
+#   RUNTIMES        agora runtimes                 "tokio smol blocking"
+#   SCENARIOS       bench/lua/<name>.lua            "status connect send_private send_public"
+#   CONNS           wrk connections                "16 64 256"
+#   DURATION        per cell                       10s
+#   SERVER_THREADS  worker threads (agora, hyper)  1 (wrk takes the other core)
+#   WRK_THREADS     wrk threads                    1
+#   BASELINE        run the hyper yardstick        1 ("" to skip)
+#   IDLE            idle connections to open       10000 ("" to skip)
+#   SYNC            agora --sync                   full
+#
+# Only loopback is used. Output: markdown on stdout and in bench/results.md.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-RUNTIMES=${RUNTIMES:-"tokio smol blocking"}
+RUNTIMES=${RUNTIMES-"tokio smol blocking"}
 CONNS=${CONNS:-"16 64 256"}
 DURATION=${DURATION:-10s}
 SCENARIOS=${SCENARIOS:-"status connect send_private send_public"}
 PORT=${PORT:-18080}
 WRK_THREADS=${WRK_THREADS:-1}
+SERVER_THREADS=${SERVER_THREADS:-1}
+BASELINE=${BASELINE-1}
+IDLE=${IDLE-10000}
+SYNC=${SYNC:-full}
 
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
-(cd "$root" && cargo build --release -q -p agora-server)
-server="$root/target/release/agora-server"
+need() { # command, Debian package
+  command -v "$1" >/dev/null && return
+  apt-get update -qq && apt-get install -y -qq "$2" >/dev/null
+}
+need wrk wrk
+need curl curl
+need python3 python3
 
+# 10,000 idle sockets need as many descriptors in the server and in the probe.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+[[ -n "${SERVER_BIN:-}" ]] || (cd "$root" && cargo build --release -q -p agora-server)
+server=${SERVER_BIN:-"$root/target/release/agora-server"}
+baseline="$here/hyper-baseline/target/release/hyper-baseline"
+if [[ -n "$BASELINE" ]]; then
+  (cd "$here/hyper-baseline" && cargo build --release -q)
+fi
+
+base_url="http://127.0.0.1:$PORT"
 register() { # name -> token
-  curl -s -X POST "http://127.0.0.1:$PORT/get-token" -d "{\"user_name\": \"$1\"}" |
+  curl -s -X POST "$base_url/get-token" -d "{\"user_name\": \"$1\"}" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
 }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+load() { cut -d' ' -f1 /proc/loadavg; }
+wait_up() {
+  for _ in $(seq 100); do curl -s -o /dev/null "$base_url/" && return 0; sleep 0.05; done
+  echo "server did not start" >&2
+  return 1
+}
+
+dir=$(mktemp -d)
+pid=
+cleanup() {
+  if [[ -n "$pid" ]]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+# start_server KIND: agora runtime name, or "hyper". Sets pid, AGORA_TOKEN, AGORA_PEER.
+start_server() {
+  rm -f "$dir"/bench.db*
+  if [[ "$1" == hyper ]]; then
+    "$baseline" "$PORT" "$SERVER_THREADS" &
+    pid=$!
+    wait_up
+    AGORA_TOKEN=00000000000000000000000000000000
+  else
+    "$server" --runtime "$1" --threads "$SERVER_THREADS" --port "$PORT" --db "$dir/bench.db" \
+      --sync "$SYNC" --quota 1000000000 --max-connections 20000 --queue 8192 --log warn &
+    pid=$!
+    wait_up
+    AGORA_TOKEN=$(register alice)
+    register bob >/dev/null
+  fi
+  export AGORA_TOKEN AGORA_PEER=bob
+}
+stop_server() {
+  kill -TERM "$pid"
+  wait "$pid" || true
+  pid=
+}
 
 out="$here/results.md"
 {
-  echo "| runtime | scenario | conns | req/s | p50 | p99 | server RSS after (KiB) |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "Run $(date -u +%FT%TZ): DURATION=$DURATION, server threads $SERVER_THREADS, wrk threads $WRK_THREADS, --sync $SYNC, $(nproc) CPUs"
+  echo
+  echo "| server | scenario | conns | req/s | p50 | p99 | errors | server RSS (KiB) | load |"
+  echo "|---|---|---|---|---|---|---|---|---|"
 } | tee "$out"
-for rt in $RUNTIMES; do
-  for scenario in $SCENARIOS; do
-    for c in $CONNS; do
-      dir=$(mktemp -d)
-      "$server" --runtime "$rt" --port "$PORT" --db "$dir/bench.db" --quota 100000000 --log warn &
-      pid=$!
-      for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
-      AGORA_TOKEN=$(register alice)
-      register bob >/dev/null
-      export AGORA_TOKEN AGORA_PEER=bob
-      result=$(wrk -t"$WRK_THREADS" -c"$c" -d"$DURATION" --latency -s "$here/lua/$scenario.lua" "http://127.0.0.1:$PORT")
-      rps=$(awk '/Requests\/sec/ {print $2}' <<<"$result")
-      p50=$(awk '$1 == "50%" {print $2}' <<<"$result")
-      p99=$(awk '$1 == "99%" {print $2}' <<<"$result")
-      errors=$(awk '/Non-2xx|Socket errors/' <<<"$result" | tr '\n' ' ')
-      rss=$(rss_kb "$pid")
-      kill -TERM "$pid"; wait "$pid" || true
-      rm -rf "$dir"
-      echo "| $rt | $scenario | $c | $rps | $p50 | $p99 | $rss ${errors:+($errors)}|" | tee -a "$out"
+
+cell() { # kind scenario conns
+  start_server "$1"
+  local before result rps p50 p99 errors rss
+  before=$(load)
+  result=$(wrk -t"$WRK_THREADS" -c"$3" -d"$DURATION" --latency -s "$here/lua/$2.lua" "$base_url")
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$result")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$result")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$result")
+  errors=$(awk '/Non-2xx|Socket errors/' <<<"$result" | tr -s ' \n' ' ')
+  rss=$(rss_kb "$pid")
+  stop_server
+  echo "| $1 | $2 | $3 | $rps | $p50 | $p99 | ${errors:--} | $rss | $before |" | tee -a "$out"
+}
+
+for c in $CONNS; do
+  # The yardstick runs right before agora at the same connection count, so
+  # their ratio is measured under the same machine load.
+  [[ -n "$BASELINE" ]] && cell hyper status "$c"
+  for rt in $RUNTIMES; do
+    for scenario in $SCENARIOS; do
+      cell "$rt" "$scenario" "$c"
     done
   done
 done
+
+if [[ -n "$IDLE" ]]; then
+  {
+    echo
+    echo "Idle keep-alive connections ($IDLE, one GET /status each, then idle):"
+    echo
+    echo "| server | RSS before (KiB) | RSS after (KiB) | bytes per idle connection | load |"
+    echo "|---|---|---|---|---|"
+  } | tee -a "$out"
+  kinds="$RUNTIMES"
+  [[ -n "$BASELINE" ]] && kinds="hyper $kinds"
+  for kind in $kinds; do
+    start_server "$kind"
+    line=$(python3 "$here/idle_conns.py" --pid "$pid" --port "$PORT" --token "$AGORA_TOKEN" -n "$IDLE")
+    stop_server
+    before=$(sed -n 's/.*rss_before_kib=\([0-9]*\).*/\1/p' <<<"$line")
+    after=$(sed -n 's/.*rss_after_kib=\([0-9]*\).*/\1/p' <<<"$line")
+    per=$(sed -n 's/.*bytes_per_idle_conn=\([0-9-]*\).*/\1/p' <<<"$line")
+    echo "| $kind | $before | $after | $per | $(load) |" | tee -a "$out"
+  done
+fi

@@ -1,7 +1,9 @@
 //! [`Handle`]: the cloneable, runtime-agnostic front of the writer thread.
 
-use crate::clock::WallClock;
+use crate::clock::SharedClock;
 use crate::open::{newest_instant, open_connection};
+use crate::readers::Readers;
+use crate::status_cache::DataVersion;
 use crate::writer::{ApplyFn, Request, Writer};
 use crate::{Busy, OpenError, Pending, StoreConfig};
 use agora_core::command::Command;
@@ -35,15 +37,22 @@ struct Shared {
     /// to drain its queue and stop.
     queue: RwLock<Option<SyncSender<Request>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    /// The read path, when the writer runs the chat rules.
+    readers: Option<Readers>,
 }
 
 impl Handle {
     /// Opens (creating and migrating if needed) the database and starts the
     /// writer thread, which applies `agora_core::rules::apply` with
     /// `config.rules`.
+    ///
+    /// `Status`, which writes nothing, does not wait for the writer: `submit`
+    /// runs it at once on the calling thread, over a read-only connection
+    /// (a few tens of microseconds of SQLite), and returns a `Pending` that is
+    /// already resolved.
     pub fn open(config: StoreConfig) -> Result<Handle, OpenError> {
         let rules_config = config.rules.clone();
-        Handle::open_with(config, move |command, view, now| {
+        Handle::start(config, true, move |command, view, now| {
             rules::apply(command, view, now, &rules_config)
         })
     }
@@ -51,15 +60,27 @@ impl Handle {
     /// Like [`open`](Handle::open), but the writer runs `apply` for each command
     /// (inside the command's savepoint) instead of the chat rules. For tests,
     /// benchmarks and tools; `config.rules` is not used.
+    /// Every command, `Status` included, goes through the writer.
     pub fn open_with(config: StoreConfig, apply: impl ApplyFn) -> Result<Handle, OpenError> {
+        Handle::start(config, false, apply)
+    }
+
+    fn start(
+        config: StoreConfig,
+        read_path: bool,
+        apply: impl ApplyFn,
+    ) -> Result<Handle, OpenError> {
         let conn = open_connection(&config)?;
-        let floor = newest_instant(&conn)?;
+        let clock = Arc::new(SharedClock::starting_at(newest_instant(&conn)?));
+        let version = Arc::new(DataVersion::default());
+        let readers = read_path.then(|| Readers::new(&config, clock.clone(), version.clone()));
         let (sender, queue) = sync_channel(config.queue_capacity.max(1));
         let writer = Writer {
             conn,
             queue,
             batch_max: config.batch_max.max(1),
-            clock: WallClock::starting_at(floor),
+            clock,
+            version,
             apply,
         };
         let thread = std::thread::Builder::new()
@@ -71,6 +92,7 @@ impl Handle {
             shared: Arc::new(Shared {
                 queue: RwLock::new(Some(sender)),
                 thread: Mutex::new(Some(thread)),
+                readers,
             }),
         })
     }
@@ -87,6 +109,14 @@ impl Handle {
             // Shut down: `reply` is dropped, so `pending` resolves to an error.
             return Ok(pending);
         };
+        if let Some(readers) = &self.shared.readers {
+            if Readers::serves(&command) {
+                if let Some(outcome) = readers.run(&command) {
+                    let _ = reply.send(outcome);
+                    return Ok(pending);
+                }
+            }
+        }
         match sender.try_send(Request { command, reply }) {
             Ok(()) => Ok(pending),
             Err(TrySendError::Full(_)) => Err(Busy),
@@ -110,6 +140,9 @@ impl Shared {
             .unwrap_or_else(PoisonError::into_inner)
             .take();
         drop(sender);
+        if let Some(readers) = &self.readers {
+            readers.close();
+        }
         let thread = self
             .thread
             .lock()

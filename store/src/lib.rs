@@ -5,13 +5,17 @@
 //! - [`SqlView`]: the rules' `View` over an open transaction.
 //! - the writer (private): batches of commands, one transaction each, one
 //!   savepoint per command, replies only after `COMMIT`.
+//! - the read path (private): `Status` runs on the caller's thread over a
+//!   pool of read-only connections, without waiting for the writer.
 //! - [`Handle`]: `open`, `submit`, `shutdown`.
 
 mod clock;
 mod handle;
 mod open;
+mod readers;
 pub mod schema;
 mod sql_view;
+mod status_cache;
 mod writer;
 
 pub use handle::Handle;

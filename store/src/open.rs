@@ -5,6 +5,7 @@ use crate::schema::migrate;
 use crate::{OpenError, StoreConfig, SyncMode};
 use agora_core::time::UnixMillis;
 use rusqlite::{Connection, OpenFlags};
+use std::path::Path;
 
 /// Enough for every statement `SqlView` prepares, with room to spare.
 const STATEMENT_CACHE: usize = 64;
@@ -38,6 +39,18 @@ pub fn open_connection(config: &StoreConfig) -> Result<Connection, OpenError> {
     .map_err(|e| fail("pragmas", &e))?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     migrate(&mut conn, system_now()).map_err(|e| fail("schema", &e))?;
+    Ok(conn)
+}
+
+/// Opens a read-only connection to the database the writer created, for the
+/// read path. WAL mode is a property of the file, so it needs no pragma.
+pub(crate) fn open_reader(path: &Path) -> Result<Connection, OpenError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| OpenError(format!("{}: open read-only: {e}", path.display())))?;
+    conn.execute_batch("PRAGMA busy_timeout = 5000;")
+        .map_err(|e| OpenError(format!("{}: pragmas: {e}", path.display())))?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
 }
 

@@ -2,14 +2,16 @@
 //! queued commands in batches, one transaction per batch and one savepoint per
 //! command, and answers only after the batch is committed (group commit).
 
-use crate::clock::WallClock;
+use crate::clock::SharedClock;
 use crate::sql_view::SqlView;
+use crate::status_cache::DataVersion;
 use agora_core::command::{Command, Failure, Outcome};
 use agora_core::time::UnixMillis;
 use agora_core::view::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver};
+use std::sync::Arc;
 
 /// What the writer runs for each command, inside that command's savepoint.
 /// Production passes `rules::apply` with the chat configuration; tests can pass
@@ -36,7 +38,9 @@ pub(crate) struct Writer<A> {
     pub(crate) conn: Connection,
     pub(crate) queue: Receiver<Request>,
     pub(crate) batch_max: usize,
-    pub(crate) clock: WallClock,
+    pub(crate) clock: Arc<SharedClock>,
+    /// Bumped after every batch, before its outcomes go out (see `status_cache`).
+    pub(crate) version: Arc<DataVersion>,
     pub(crate) apply: A,
 }
 
@@ -97,6 +101,7 @@ impl<A: ApplyFn> Writer<A> {
                 now,
                 &mut self.apply,
             );
+            self.version.bump();
             deliver(batch.drain(..).zip(outcomes).collect());
         }
     }

@@ -1,0 +1,224 @@
+//! A memo of what `Status` reads, valid until the next commit.
+//!
+//! `GET /status` is what idle clients poll. Its answer depends on three reads
+//! (the caller, its chats with their counters, its report count) and on the
+//! time. The reads change only when the writer commits, so they are kept per
+//! token with the data version they were read at, and replayed through the
+//! unchanged chat rules (which apply the time) while no commit has happened
+//! since. The writer bumps the version after every batch, before anyone hears
+//! of the batch's outcome, so a client never gets an answer older than a
+//! write it was told about.
+
+use crate::sql_view::SqlView;
+use agora_core::time::UnixMillis;
+use agora_core::token::TokenHash;
+use agora_core::view::{
+    ChatId, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredMessage, User,
+    UserId, View, ViewResult,
+};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Entries kept at most; past it the memo starts over (a burst of distinct
+/// tokens cannot grow it without bound).
+const MAX_ENTRIES: usize = 4096;
+
+/// Counts the writer's batches: any memo from an older version is stale.
+#[derive(Default)]
+pub(crate) struct DataVersion(AtomicU64);
+
+impl DataVersion {
+    pub(crate) fn current(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
+
+    /// Called by the writer after a batch ends (committed or not), before its
+    /// outcomes are delivered.
+    pub(crate) fn bump(&self) {
+        self.0.fetch_add(1, Ordering::Release);
+    }
+}
+
+/// What one `Status` read.
+#[derive(Clone, Default)]
+pub(crate) struct StatusReads {
+    user: Option<Option<User>>,
+    chats: Option<Vec<ChatSummary>>,
+    cautions: Option<u32>,
+}
+
+pub(crate) struct StatusCache {
+    version: Arc<DataVersion>,
+    entries: Mutex<HashMap<TokenHash, (u64, StatusReads)>>,
+}
+
+impl StatusCache {
+    pub(crate) fn new(version: Arc<DataVersion>) -> StatusCache {
+        StatusCache {
+            version,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Read before the reads it will tag, so a commit in between makes the
+    /// new entry stale at once rather than wrongly fresh.
+    pub(crate) fn version(&self) -> u64 {
+        self.version.current()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TokenHash, (u64, StatusReads)>> {
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The reads memoized for `caller`, if no batch has ended since.
+    pub(crate) fn get(&self, caller: &TokenHash) -> Option<StatusReads> {
+        let current = self.version();
+        match self.lock().get(caller) {
+            Some((version, reads)) if *version == current => Some(reads.clone()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn put(&self, caller: TokenHash, version: u64, reads: StatusReads) {
+        let mut entries = self.lock();
+        if entries.len() >= MAX_ENTRIES && !entries.contains_key(&caller) {
+            entries.clear();
+        }
+        entries.insert(caller, (version, reads));
+    }
+}
+
+/// The rules' view for `Status`: with a database underneath it reads through
+/// and records; without one it replays the recorded reads, and any other read
+/// is an error (the caller then falls back to the database).
+pub(crate) struct MemoView<'a> {
+    inner: Option<SqlView<'a>>,
+    reads: StatusReads,
+}
+
+impl<'a> MemoView<'a> {
+    pub(crate) fn recording(inner: SqlView<'a>) -> MemoView<'a> {
+        MemoView {
+            inner: Some(inner),
+            reads: StatusReads::default(),
+        }
+    }
+
+    pub(crate) fn replaying(reads: StatusReads) -> MemoView<'a> {
+        MemoView { inner: None, reads }
+    }
+
+    pub(crate) fn into_reads(self) -> StatusReads {
+        self.reads
+    }
+
+    fn inner(&mut self) -> ViewResult<&mut SqlView<'a>> {
+        self.inner
+            .as_mut()
+            .ok_or_else(|| StoreError("not a read the status memo holds".into()))
+    }
+}
+
+/// Replays `slot` when it holds a value, else reads through and records.
+macro_rules! memo {
+    ($self:ident, $slot:ident, $read:expr) => {{
+        if let Some(value) = &$self.reads.$slot {
+            return Ok(value.clone());
+        }
+        let value = $read?;
+        $self.reads.$slot = Some(value.clone());
+        Ok(value)
+    }};
+}
+
+impl View for MemoView<'_> {
+    fn user_by_token(&mut self, hash: &TokenHash) -> ViewResult<Option<User>> {
+        memo!(self, user, self.inner()?.user_by_token(hash))
+    }
+    fn chats_of(&mut self, user: UserId) -> ViewResult<Vec<ChatSummary>> {
+        memo!(self, chats, self.inner()?.chats_of(user))
+    }
+    fn report_count(&mut self, target: UserId) -> ViewResult<u32> {
+        memo!(self, cautions, self.inner()?.report_count(target))
+    }
+
+    fn user_by_name(&mut self, name: &str) -> ViewResult<Option<User>> {
+        self.inner()?.user_by_name(name)
+    }
+    fn create_user(&mut self, name: &str, hash: &TokenHash, now: UnixMillis) -> ViewResult<UserId> {
+        self.inner()?.create_user(name, hash, now)
+    }
+    fn save_user(&mut self, user: &User) -> ViewResult<()> {
+        self.inner()?.save_user(user)
+    }
+    fn private_chat(&mut self, a: UserId, b: UserId) -> ViewResult<Option<ChatId>> {
+        self.inner()?.private_chat(a, b)
+    }
+    fn create_private_chat(&mut self, a: UserId, b: UserId, now: UnixMillis) -> ViewResult<ChatId> {
+        self.inner()?.create_private_chat(a, b, now)
+    }
+    fn join(&mut self, chat: ChatId, user: UserId, position: ReadPosition) -> ViewResult<()> {
+        self.inner()?.join(chat, user, position)
+    }
+    fn read_position(&mut self, chat: ChatId, user: UserId) -> ViewResult<Option<ReadPosition>> {
+        self.inner()?.read_position(chat, user)
+    }
+    fn set_read_position(
+        &mut self,
+        chat: ChatId,
+        user: UserId,
+        position: ReadPosition,
+    ) -> ViewResult<()> {
+        self.inner()?.set_read_position(chat, user, position)
+    }
+    fn latest_message(&mut self, chat: ChatId) -> ViewResult<MessageId> {
+        self.inner()?.latest_message(chat)
+    }
+    fn messages_up_to(
+        &mut self,
+        chat: ChatId,
+        position: ReadPosition,
+        limit: u32,
+    ) -> ViewResult<Vec<StoredMessage>> {
+        self.inner()?.messages_up_to(chat, position, limit)
+    }
+    fn messages_after(
+        &mut self,
+        chat: ChatId,
+        position: ReadPosition,
+        limit: u32,
+    ) -> ViewResult<Vec<StoredMessage>> {
+        self.inner()?.messages_after(chat, position, limit)
+    }
+    fn append_message(
+        &mut self,
+        chat: ChatId,
+        author: UserId,
+        text: &str,
+        now: UnixMillis,
+    ) -> ViewResult<MessageId> {
+        self.inner()?.append_message(chat, author, text, now)
+    }
+    fn chat_of_message(&mut self, message: MessageId) -> ViewResult<Option<ChatId>> {
+        self.inner()?.chat_of_message(message)
+    }
+    fn append_comment(
+        &mut self,
+        message: MessageId,
+        author: UserId,
+        text: &str,
+        now: UnixMillis,
+    ) -> ViewResult<CommentId> {
+        self.inner()?.append_comment(message, author, text, now)
+    }
+    fn has_reported(&mut self, target: UserId, reporter: UserId) -> ViewResult<bool> {
+        self.inner()?.has_reported(target, reporter)
+    }
+    fn add_report(&mut self, target: UserId, reporter: UserId, now: UnixMillis) -> ViewResult<()> {
+        self.inner()?.add_report(target, reporter, now)
+    }
+    fn clear_reports(&mut self, target: UserId) -> ViewResult<()> {
+        self.inner()?.clear_reports(target)
+    }
+}
