@@ -94,10 +94,12 @@ impl<A: ApplyFn> Writer<A> {
                 }
             }
             let now = self.clock.now();
+            let queue = &self.queue;
             let outcomes = run_batch(
                 &mut self.conn,
-                batch.iter().map(|r| &r.command),
-                batch.len(),
+                &mut batch,
+                self.batch_max,
+                || queue.try_recv().ok(),
                 now,
                 &mut self.apply,
             );
@@ -114,45 +116,60 @@ fn send_replies(batch: Vec<(Request, Outcome)>) {
     }
 }
 
-/// Applies `commands` in one `BEGIN IMMEDIATE` .. `COMMIT`, each in its own
-/// savepoint. Returns one outcome per command; if the transaction cannot be
-/// begun or committed, every outcome is `StoreUnavailable`.
-pub(crate) fn run_batch<'c, A: ApplyFn>(
+/// Applies the commands of `batch` in one `BEGIN IMMEDIATE` .. `COMMIT`, each
+/// in its own savepoint. Commands that arrive meanwhile (`more`) join the
+/// batch, up to `batch_max`, until the queue is empty: they share this commit
+/// instead of each waiting for the next one's fsync. Returns one outcome per
+/// command of `batch`; if the transaction cannot be begun or committed, every
+/// outcome is `StoreUnavailable`.
+pub(crate) fn run_batch<A: ApplyFn>(
     conn: &mut Connection,
-    commands: impl Iterator<Item = &'c Command>,
-    count: usize,
+    batch: &mut Vec<Request>,
+    batch_max: usize,
+    mut more: impl FnMut() -> Option<Request>,
     now: UnixMillis,
     apply: &mut A,
 ) -> Vec<Outcome> {
-    let unavailable = || vec![UNAVAILABLE; count];
     let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(e) => {
-            tracing::error!(error = %e, commands = count, "BEGIN failed; answering store_unavailable");
-            return unavailable();
+            tracing::error!(error = %e, commands = batch.len(), "BEGIN failed; answering store_unavailable");
+            return vec![UNAVAILABLE; batch.len()];
         }
     };
-    let mut outcomes = Vec::with_capacity(count);
-    for command in commands {
-        let outcome = apply_in_savepoint(&tx, command, now, apply);
-        // After some I/O errors (SQLITE_FULL, SQLITE_IOERR) SQLite rolls the
-        // whole transaction back by itself. Later savepoints would then run in
-        // autocommit mode and commit alone: stop here instead.
-        if outcome.is_err() || tx.is_autocommit() {
-            tracing::error!(
-                commands = count,
-                "transaction lost; answering the batch store_unavailable"
-            );
-            return unavailable();
+    let mut outcomes = Vec::with_capacity(batch.len());
+    loop {
+        while let Some(request) = batch.get(outcomes.len()) {
+            let outcome = apply_in_savepoint(&tx, &request.command, now, apply);
+            // After some I/O errors (SQLITE_FULL, SQLITE_IOERR) SQLite rolls the
+            // whole transaction back by itself. Later savepoints would then run in
+            // autocommit mode and commit alone: stop here instead.
+            if outcome.is_err() || tx.is_autocommit() {
+                tracing::error!(
+                    commands = batch.len(),
+                    "transaction lost; answering the batch store_unavailable"
+                );
+                return vec![UNAVAILABLE; batch.len()];
+            }
+            outcomes.extend(outcome.ok());
         }
-        outcomes.extend(outcome.ok());
+        let before = batch.len();
+        while batch.len() < batch_max {
+            match more() {
+                Some(request) => batch.push(request),
+                None => break,
+            }
+        }
+        if batch.len() == before {
+            break;
+        }
     }
     match tx.commit() {
         Ok(()) => outcomes,
         Err(e) => {
             // Dropping the transaction rolled it back.
-            tracing::error!(error = %e, commands = count, "COMMIT failed; answering store_unavailable");
-            unavailable()
+            tracing::error!(error = %e, commands = batch.len(), "COMMIT failed; answering store_unavailable");
+            vec![UNAVAILABLE; batch.len()]
         }
     }
 }
