@@ -72,14 +72,14 @@ pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {
     shared.shutdown.on_trigger(move || {
         stop_tx.close();
     });
-    // The calling thread runs the executor too (with the accept loop), so
-    // `--threads N` means N threads serving connections. Workers run until the
-    // process exits: after the grace period nothing they still hold matters.
+    // Workers run until the process exits: after the grace period nothing they
+    // still hold matters (the calling thread stops running tasks when the
+    // accept loop ends, so it does not count as one).
     // `async_io::block_on` lets an idle executor thread wait in the reactor
     // itself; with `future::block_on` every readiness event would be a hop from
     // async-io's own thread to a worker (a profile showed a fifth of the CPU
     // time spent there).
-    for i in 1..shared.config.worker_threads() {
+    for i in 0..shared.config.worker_threads() {
         let executor = executor.clone();
         std::thread::Builder::new()
             .name(format!("agora-smol-{i}"))
