@@ -86,8 +86,9 @@ pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {
             .spawn(move || async_io::block_on(executor.run(future::pending::<()>())))?;
     }
     let listener = Async::new(listener)?;
-    let accepted =
-        async_io::block_on(executor.run(accept_loop(&executor, listener, shared.clone(), stop_rx)));
+    // The calling thread only accepts: connections run on the workers alone,
+    // so `--threads N` is the number of threads serving them.
+    let accepted = async_io::block_on(accept_loop(&executor, listener, shared.clone(), stop_rx));
     let left = shared.conns.wait_until_idle(shared.config.shutdown_grace);
     if left > 0 {
         warn!("{left} connections still open after the shutdown grace period");
