@@ -82,6 +82,8 @@ impl Handle {
             clock,
             version,
             apply,
+            batches: 0,
+            commands: 0,
         };
         let thread = std::thread::Builder::new()
             .name("agora-store".into())

@@ -42,6 +42,10 @@ pub(crate) struct Writer<A> {
     /// Bumped after every batch, before its outcomes go out (see `status_cache`).
     pub(crate) version: Arc<DataVersion>,
     pub(crate) apply: A,
+    /// Transactions and commands so far, logged at close: their ratio is the
+    /// mean group-commit batch.
+    pub(crate) batches: u64,
+    pub(crate) commands: u64,
 }
 
 const UNAVAILABLE: Outcome = Outcome::Failed(Failure::StoreUnavailable);
@@ -78,7 +82,11 @@ impl<A: ApplyFn> Writer<A> {
         if let Err((_, e)) = self.conn.close() {
             tracing::error!(error = %e, "closing the database failed");
         } else {
-            tracing::info!("store closed");
+            tracing::info!(
+                batches = self.batches,
+                commands = self.commands,
+                "store closed"
+            );
         }
     }
 
@@ -104,6 +112,8 @@ impl<A: ApplyFn> Writer<A> {
                 &mut self.apply,
             );
             self.version.bump();
+            self.batches += 1;
+            self.commands += batch.len() as u64;
             deliver(batch.drain(..).zip(outcomes).collect());
         }
     }
