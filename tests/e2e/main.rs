@@ -11,5 +11,6 @@ mod connections;
 mod external;
 mod lifecycle;
 mod rules;
+mod slow_clients;
 mod transport;
 mod vectors;
