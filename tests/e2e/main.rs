@@ -12,5 +12,6 @@ mod external;
 mod lifecycle;
 mod rules;
 mod slow_clients;
+mod store_faults;
 mod transport;
 mod vectors;
