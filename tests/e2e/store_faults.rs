@@ -8,6 +8,7 @@
 //! root, which ignores permissions.) The server ignores SIGXFSZ for this.
 
 use crate::harness::{Client, Runtime, Server};
+use crate::log_file::FileLoggedServer;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -119,49 +120,26 @@ fn unwritable_database_answers_503_then_recovers(rt: Runtime) {
 #[test]
 fn unwritable_log_file_does_not_stop_the_server() {
     let dir = tempfile::tempdir().unwrap();
-    let log_path = dir.path().join("server.log");
-    let child = std::process::Command::new(crate::harness::server_binary())
-        .args(["--host", "127.0.0.1", "--port", "0", "--runtime", "tokio"])
-        .arg("--db")
-        .arg(dir.path().join("agora.db"))
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log_path).unwrap())
-        .spawn()
-        .expect("spawn agora-server");
-    let mut child = KillOnDrop(child);
-    let started = Instant::now();
-    let addr = loop {
-        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-        if let Some(rest) = log.split("listening on http://").nth(1) {
-            break rest.split_whitespace().next().unwrap().parse().unwrap();
-        }
-        assert!(
-            started.elapsed() < crate::harness::IO_TIMEOUT,
-            "no start-up line: {log}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let mut c = Client::connect(addr);
+    let mut server = FileLoggedServer::start(
+        Runtime::Tokio,
+        &dir.path().join("agora.db"),
+        &dir.path().join("server.log"),
+        &[],
+    );
+    let mut c = Client::connect(server.addr);
     let token = c.token("writer");
     c.token("reader");
-    let pid = child.0.id() as i32;
-    let old = set_file_size_limit(pid, 0);
+    let old = set_file_size_limit(server.pid(), 0);
     for i in 0..3 {
         send(&mut c, &token, &format!("during {i}")).expect_error(503, "store_unavailable");
     }
-    set_file_size_limit(pid, old.rlim_cur);
-    assert!(child.0.try_wait().unwrap().is_none(), "the server died");
+    set_file_size_limit(server.pid(), old.rlim_cur);
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "the server died"
+    );
     send(&mut c, &token, "after").expect(201);
     let messages = c.post("/connect", Some(&token), json!({"chat_with": "reader"}));
     assert_eq!(messages.expect(200)["messages"][0]["message_text"], "after");
-}
-
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    server.stop();
 }
