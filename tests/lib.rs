@@ -5,11 +5,18 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-/// The workspace root (this package lives in `<root>/tests`).
+/// The workspace root: the nearest folder with a `Cargo.lock` above the package
+/// under test. Found from the test's run-time `CARGO_MANIFEST_DIR` (set by
+/// `cargo test`): the compile-time path of this library is wrong when a target
+/// directory was copied from another checkout, and would build that one.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
+    let start = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    start
+        .ancestors()
+        .find(|dir| dir.join("Cargo.lock").is_file())
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap())
         .to_path_buf()
 }
 

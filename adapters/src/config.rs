@@ -2,7 +2,7 @@
 //! connection bounds and thread counts. The binary fills it from its flags.
 
 use agora_core::config::Config;
-use agora_core::http::Limits;
+use agora_core::http::{Limits, Request};
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
@@ -54,6 +54,9 @@ pub struct ServerConfig {
     pub threads: usize,
     /// How long shutdown waits for open connections before giving up on them.
     pub shutdown_grace: Duration,
+    /// Called with each request before it is decoded. Always `None` in the
+    /// binary; tests set it to inject faults (a panic) into the request path.
+    pub request_hook: Option<fn(&Request)>,
 }
 
 impl Default for ServerConfig {
@@ -64,6 +67,7 @@ impl Default for ServerConfig {
             max_connections: 10_000,
             threads: 0,
             shutdown_grace: Duration::from_millis(1500),
+            request_hook: None,
         }
     }
 }

@@ -139,6 +139,9 @@ impl Session {
     /// returns the pending outcome.
     fn dispatch(&mut self, id: ReqId, request: Request) -> Option<Pending> {
         let started = Instant::now();
+        if let Some(hook) = self.shared.config.request_hook {
+            hook(&request);
+        }
         let decoded = api::decode(&request, &self.shared.rules, &mut fresh_token);
         let flight = InFlight {
             id,

@@ -1,8 +1,10 @@
 //! tokio glue: a multi-thread runtime, an accept loop, one task per connection.
 
-use crate::drive::{reject_connection, serve_connection, Ready, Transport};
+use crate::drive::{log_panic, reject_connection, serve_connection, Ready, Transport};
 use crate::shared::Shared;
+use futures_lite::FutureExt;
 use std::io;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
@@ -100,11 +102,16 @@ async fn accept_loop(
         match shared.conns.try_acquire() {
             Some(slot) => {
                 let shared = shared.clone();
-                // A panic ends this task only; tokio catches it and the slot is
-                // given back while unwinding.
-                tokio::spawn(async move {
+                let task = async move {
                     let _slot = slot;
                     serve_connection(transport, shared).await;
+                };
+                // A panic ends this connection only (the slot is given back
+                // while unwinding) and is logged like on the other runtimes.
+                tokio::spawn(async move {
+                    if let Err(payload) = AssertUnwindSafe(task).catch_unwind().await {
+                        log_panic(&*payload);
+                    }
                 });
             }
             None => {

@@ -17,6 +17,7 @@ use tracing::{error, info};
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    ignore_file_size_signal();
     init_logging(&args.log);
     std::panic::set_hook(Box::new(|info| error!("panic: {info}")));
     match run(args) {
@@ -26,6 +27,16 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A write past `RLIMIT_FSIZE` raises SIGXFSZ, whose default action kills the
+/// process: the whole server would die for what is only a store fault. Ignored,
+/// the write fails with EFBIG instead, SQLite reports an I/O error, and the
+/// affected requests get 503 `store_unavailable` until the limit is lifted.
+fn ignore_file_size_signal() {
+    // SAFETY: setting a signal's disposition to SIG_IGN at start-up, before any
+    // thread exists; no handler code runs.
+    unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
 }
 
 /// `--log` takes a level, which applies to agora's own crates (dependencies log
@@ -48,6 +59,11 @@ fn init_logging(level: &str) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
+        // A log that cannot be written (stderr sent to a file on a full disk)
+        // must not take the server down: by default a failed write is reported
+        // with `eprintln!`, which panics when stderr fails, in whichever thread
+        // logged, the store's writer included.
+        .log_internal_errors(false)
         .init();
 }
 

@@ -177,6 +177,9 @@ enum SizeLine {
     Digits,
     /// Whitespace after the size: only `;` may follow (BWS before an extension).
     Space,
+    /// After `;`: optional whitespace, then the extension's name.
+    ExtName,
+    /// In an extension, after the first byte of its name.
     Ext,
     Quoted,
     QuotedEscape,
@@ -315,7 +318,12 @@ fn chunk_byte(
                     return Err(Malformed("invalid chunk size"))
                 }
                 (SizeLine::Digits | SizeLine::Space, b' ' | b'\t') => next(SizeLine::Space),
-                (SizeLine::Digits | SizeLine::Space, b';') => next(SizeLine::Ext),
+                (SizeLine::Digits | SizeLine::Space | SizeLine::Ext, b';') => {
+                    next(SizeLine::ExtName)
+                }
+                // Each extension starts with a name (a token) after optional BWS.
+                (SizeLine::ExtName, b' ' | b'\t') => next(SizeLine::ExtName),
+                (SizeLine::ExtName, _) if is_tchar(b) => next(SizeLine::Ext),
                 (SizeLine::Digits | SizeLine::Ext, b'\r') => next(SizeLine::Cr),
                 (SizeLine::Ext, b'"') => next(SizeLine::Quoted),
                 (SizeLine::Ext, _) if !is_ctl(b) => next(SizeLine::Ext),

@@ -7,6 +7,7 @@
 
 use super::error::HttpError;
 use super::framing::{self, CodingError, Framing, LengthError};
+use super::target::{self, TargetError};
 use super::{Limits, Request, Version};
 
 /// A complete, valid request head.
@@ -192,6 +193,14 @@ fn interpret(
     if hosts > 1 || (hosts == 0 && version == Version::Http11) {
         return Err(bad("exactly one Host field is required"));
     }
+    if named("host").any(|value| !target::valid_host(value)) {
+        return Err(bad("invalid Host"));
+    }
+    let target = match target::normalize(method, target) {
+        Ok(target) => target,
+        Err(TargetError::Invalid) => return Err(bad("invalid request target")),
+        Err(TargetError::Unsupported) => return Err(HttpError::NotImplemented),
+    };
 
     let has_te = named("transfer-encoding").next().is_some();
     let length = match framing::content_length(named("content-length")) {
@@ -226,7 +235,7 @@ fn interpret(
 
     let request = Request {
         method: method.to_owned(),
-        target: target.to_owned(),
+        target: target.into_owned(),
         version,
         headers: req
             .headers

@@ -11,6 +11,7 @@ mod framing;
 pub mod fuzzing;
 mod head;
 mod state;
+mod target;
 mod writer;
 
 pub use client::{ClientConn, ClientError};

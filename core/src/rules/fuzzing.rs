@@ -1,22 +1,26 @@
-//! Entry points for the fuzz targets (`fuzz/`), kept here so that they are
-//! one-liners there. Each panics only when an invariant breaks.
+//! Checking harnesses for the fuzz targets (`fuzz/`), kept here so that they
+//! are one-liners there and so that `core/tests/rules_fuzz_replay.rs` replays
+//! their corpora on stable. Each panics only when a promise of API.md breaks.
+//!
+//! Inputs are plain bytes read by tiny decoders written here rather than
+//! through the `arbitrary` crate: the formats fit in a few lines, core keeps
+//! its dependencies, and a corpus file stays meaningful if a type changes.
+
+mod spec;
 
 use crate::api;
 use crate::command::{ChatRef, ChatType, Command, Outcome};
 use crate::config::Config;
-use crate::http::{Request, Version};
+use crate::http::{Request, Response, Version};
 use crate::model::Model;
 use crate::time::UnixMillis;
 use crate::token::Token;
+use spec::{token, Spec, NAMES, TOKENS};
 
-const NAMES: [&str; 4] = ["ann", "Bob", "cy", "Dee"];
-
-/// Reads `data` as a sequence of commands among four users and applies them
-/// to a fresh [`Model`] with small limits, encoding every outcome. Checks that
-/// nothing panics, the model never fails, message ids increase and no
-/// response is a 500.
-pub fn command_sequence(data: &[u8]) {
-    let config = Config {
+/// Small limits, so that short inputs reach every bound.
+fn small_config() -> Config {
+    Config {
+        history_default: 2,
         history_max: 5,
         quota: 3,
         quota_window_ms: 5_000,
@@ -24,104 +28,357 @@ pub fn command_sequence(data: &[u8]) {
         ban_ms: 10_000,
         max_text_chars: 8,
         unread_max: 3,
-        ..Config::default()
-    };
+    }
+}
+
+/// Reads `data` as 3-byte operations `[kind, a, b]` among four users and six
+/// tokens, applies them to a fresh [`Model`] and checks every outcome against
+/// independent bookkeeping of API.md's rules (registration, quota windows,
+/// cautions and bans, read positions, comment visibility); every response
+/// must be a 2xx/4xx JSON object of the documented shape. At the end every
+/// member drains its chats and must have been handed each message of others
+/// as unread exactly once, in id order.
+///
+/// Operations (`kind % 8`): 0 `GetToken` of `NAMES[a % 4]` (upper case if
+/// `a & 4`) with token `b % 6`; 1 `Connect`, 2 `Status`, 3 `Send`, 4
+/// `Comment`, 5 `Report` by token `a % 6`, naming user `b % 4` (upper case if
+/// `b & 16`), a private chat if `b & 8`, `messages_number` `(b >> 5) % 5 + 1`,
+/// `chat_type` private if `b & 32`, `message_id` `b % 32 + 1`; 6 and 7 move
+/// the clock `a * b * 10` ms on.
+pub fn command_sequence(data: &[u8]) {
+    let config = small_config();
     let mut model = Model::new(UnixMillis(0));
+    let mut spec = Spec::new(config.clone());
     let mut now = UnixMillis(0);
-    let mut last_message = 0;
-    let token = |i: u8| Token([i % 4 + 1; 16]);
-    let name = |i: u8| NAMES[usize::from(i % 4)].to_owned();
     for op in data.chunks_exact(3) {
         let (kind, a, b) = (op[0], op[1], op[2]);
-        let caller = token(a).hash();
-        let command = match kind % 8 {
-            0 => Command::GetToken {
-                user_name: name(a).to_uppercase(),
-                token: token(a),
-            },
-            1 => Command::Connect {
-                caller,
-                chat: chat(b, name(b)),
-                messages_number: u32::from(b % 5) + 1,
-            },
-            2 => Command::Status { caller },
-            3 => Command::Send {
-                caller,
-                to: chat(b, name(b)),
-                text: "m".into(),
-            },
-            4 => Command::Comment {
-                caller,
-                message_id: i64::from(b % 16),
-                text: "c".into(),
-            },
-            5 => Command::Report {
-                caller,
-                target: name(b),
-                chat_type: if b & 4 == 0 {
+        let t = usize::from(a) % TOKENS;
+        let caller = token(t).hash();
+        let target = cased(NAMES[usize::from(b % 4)], b & 16 != 0);
+        let chat = if b & 8 == 0 {
+            ChatRef::Public
+        } else {
+            ChatRef::Private(target.clone())
+        };
+        let (t, command) = match kind % 8 {
+            0 => {
+                let t = usize::from(b) % TOKENS;
+                let user_name = cased(NAMES[usize::from(a % 4)], a & 4 != 0);
+                let token = token(t);
+                (t, Command::GetToken { user_name, token })
+            }
+            1 => {
+                let messages_number = u32::from(b >> 5) % 5 + 1;
+                (
+                    t,
+                    Command::Connect {
+                        caller,
+                        chat,
+                        messages_number,
+                    },
+                )
+            }
+            2 => (t, Command::Status { caller }),
+            3 => (
+                t,
+                Command::Send {
+                    caller,
+                    to: chat,
+                    text: "m".into(),
+                },
+            ),
+            4 => {
+                let message_id = i64::from(b % 32) + 1;
+                (
+                    t,
+                    Command::Comment {
+                        caller,
+                        message_id,
+                        text: "c".into(),
+                    },
+                )
+            }
+            5 => {
+                let chat_type = if b & 32 == 0 {
                     ChatType::Public
                 } else {
                     ChatType::Private
-                },
-            },
+                };
+                (
+                    t,
+                    Command::Report {
+                        caller,
+                        target,
+                        chat_type,
+                    },
+                )
+            }
             _ => {
                 now = now.plus_ms(u64::from(a) * u64::from(b) * 10);
                 continue;
             }
         };
-        let outcome =
-            crate::rules::apply(&command, &mut model, now, &config).expect("the model never fails");
-        if let Outcome::MessageSent { message_id, .. } = outcome {
-            assert!(message_id > last_message, "message ids must increase");
-            last_message = message_id;
+        let outcome = run(&command, &mut model, now, &config);
+        spec.check(t, &command, &outcome, now);
+    }
+    // Drain every chat of every user: whatever is left unread comes now.
+    for (_, t, chats) in spec.members() {
+        for chat in chats {
+            let command = Command::Connect {
+                caller: token(t).hash(),
+                chat,
+                messages_number: 1,
+            };
+            // Each round hands out `unread_max` messages, so this many rounds
+            // are always enough.
+            for _ in 0..=data.len() / 3 / config.unread_max as usize + 1 {
+                let outcome = run(&command, &mut model, now, &config);
+                spec.check(t, &command, &outcome, now);
+                if let Outcome::Connected {
+                    unread_truncated: false,
+                    ..
+                } = outcome
+                {
+                    break;
+                }
+            }
         }
-        let response = api::encode(&outcome);
-        assert!(response.status != 500, "{outcome:?}");
-        assert!(serde_json::from_slice::<serde_json::Value>(&response.body).is_ok());
     }
+    spec.check_exactly_once();
 }
 
-fn chat(b: u8, name: String) -> ChatRef {
-    if b & 8 == 0 {
-        ChatRef::Public
+fn cased(name: &str, upper: bool) -> String {
+    if upper {
+        name.to_uppercase()
     } else {
-        ChatRef::Private(name)
+        name.to_owned()
     }
 }
 
-/// Reads `data` as a request (first byte picks the method and path, the rest
-/// is split into an `Authorization` value and a body at the first `\n`) and
-/// decodes it. Checks that nothing panics and that every refusal is an error
-/// object with a 4xx/5xx status.
-pub fn decode_request(data: &[u8]) {
-    const ROUTES: [(&str, &str); 8] = [
-        ("POST", "/get-token"),
-        ("POST", "/connect"),
-        ("GET", "/status"),
-        ("POST", "/send"),
-        ("POST", "/comment"),
-        ("POST", "/report"),
-        ("PUT", "/send"),
-        ("POST", "/nope"),
+/// Applies and encodes one command; the model never fails and every response
+/// is well formed.
+fn run(command: &Command, model: &mut Model, now: UnixMillis, config: &Config) -> Outcome {
+    let outcome = crate::rules::apply(command, model, now, config).expect("the model never fails");
+    let response = api::encode(&outcome);
+    check_response(&response, true);
+    if let Outcome::QuotaExceeded { until, now } | Outcome::Banned { until, now } = outcome {
+        let retry_after: i64 = response
+            .header("Retry-After")
+            .and_then(|v| v.parse().ok())
+            .expect("a Retry-After in seconds");
+        assert!(
+            now.0 + retry_after * 1000 >= until.0,
+            "retrying after it is refused again"
+        );
+        assert!(
+            now.0 + (retry_after - 1) * 1000 < until.0,
+            "Retry-After is rounded up, not more"
+        );
+    }
+    outcome
+}
+
+/// API.md's shape of every response: 2xx or 4xx (501 only for a method that
+/// is not standard), a JSON object, errors with string `error` and `code` (and
+/// `field` a string when present), rule refusals as warnings with a matching
+/// `Retry-After`, 401 with `WWW-Authenticate: Bearer`, 405 with `Allow`.
+fn check_response(response: &Response, standard_method: bool) {
+    let status = response.status;
+    let value: serde_json::Value =
+        serde_json::from_slice(&response.body).expect("every body is JSON");
+    let body = value.as_object().expect("every body is a JSON object");
+    let code = body.get("code").and_then(|c| c.as_str());
+    match status {
+        200..=299 => assert!(!body.contains_key("error") && code.is_none(), "{value}"),
+        400..=499 => {}
+        501 if !standard_method => assert_eq!(code, Some("not_implemented")),
+        _ => panic!("status {status}: {value}"),
+    }
+    if status < 400 {
+        return;
+    }
+    assert!(code.is_some_and(|c| !c.is_empty()), "{value}");
+    if let Some(warning) = body.get("warning") {
+        assert!(
+            warning.is_string() && matches!(status, 403 | 429),
+            "{value}"
+        );
+        let retry_after = body["retry_after"].as_u64().expect("retry_after seconds");
+        assert_eq!(
+            response.header("Retry-After"),
+            Some(retry_after.to_string().as_str())
+        );
+    } else {
+        assert!(body.get("error").is_some_and(|e| e.is_string()), "{value}");
+        assert!(body.get("field").is_none_or(|f| f.is_string()), "{value}");
+    }
+    if status == 401 {
+        assert_eq!(response.header("WWW-Authenticate"), Some("Bearer"));
+    }
+    if status == 405 {
+        assert!(response.header("Allow").is_some(), "405 without Allow");
+    }
+}
+
+const METHODS: [&str; 8] = [
+    "POST", "GET", "PUT", "HEAD", "DELETE", "OPTIONS", "post", "BREW",
+];
+const TARGETS: [&str; 16] = [
+    "/get-token",
+    "/connect",
+    "/status",
+    "/send",
+    "/comment",
+    "/report",
+    "/send?send_to=Bob",
+    "/status?",
+    "/nope",
+    "/",
+    "*",
+    "/connect/",
+    "/Send",
+    "//send",
+    "/report#x",
+    "",
+];
+/// Tokens of the seeded users: ann (quota used up), Bob, cy (banned).
+const ANN: Token = Token([1; 16]);
+const BOB: Token = Token([2; 16]);
+const CY: Token = Token([3; 16]);
+
+/// A model where ann has used up its public quota and has a private chat
+/// with Bob, and cy is banned.
+fn seeded_model(config: &Config) -> Model {
+    let mut model = Model::new(UnixMillis(0));
+    let (ann, bob) = (ANN.hash(), BOB.hash());
+    let public = |caller| Command::Send {
+        caller,
+        to: ChatRef::Public,
+        text: "hi".into(),
+    };
+    let report = |caller| Command::Report {
+        caller,
+        target: "cy".into(),
+        chat_type: ChatType::Public,
+    };
+    let commands = [
+        Command::GetToken {
+            user_name: "ann".into(),
+            token: ANN,
+        },
+        Command::GetToken {
+            user_name: "Bob".into(),
+            token: BOB,
+        },
+        Command::GetToken {
+            user_name: "cy".into(),
+            token: CY,
+        },
+        public(ann),
+        public(ann),
+        public(ann),
+        Command::Send {
+            caller: ann,
+            to: ChatRef::Private("bob".into()),
+            text: "psst".into(),
+        },
+        Command::Comment {
+            caller: bob,
+            message_id: 1,
+            text: "+1".into(),
+        },
+        report(ann),
+        report(bob),
     ];
-    let Some((&pick, rest)) = data.split_first() else {
+    for command in &commands {
+        let outcome = crate::rules::apply(command, &mut model, UnixMillis(0), config);
+        assert!(
+            !matches!(outcome, Ok(Outcome::Failed(_)) | Err(_)),
+            "{outcome:?}"
+        );
+    }
+    model
+}
+
+/// Reads `data` as a request and decodes it; a decoded command is applied to
+/// a [seeded model](seeded_model) and its outcome encoded. Every response,
+/// from the codec or the rules, must be a 2xx/4xx of API.md's shape (a 500 is
+/// a bug), decoding must be deterministic, and a command only comes from its
+/// own method and path.
+///
+/// Layout: byte 0 picks the method, byte 1 the target, byte 2 the
+/// `Authorization` fields (`& 7`: 0 none, 1 ann's token, 2 Bob's with odd
+/// spacing and scheme case, 3 cy's, 4 an unknown token, 5 the raw bytes up to
+/// the first `\n` of the rest, 6 ann's and that raw value as two fields, 7 an
+/// upper-case token; `& 8` writes the field name in lower case). The rest (after
+/// that first line for 5 and 6) is the body.
+pub fn decode_request(data: &[u8]) {
+    let [m, t, h, rest @ ..] = data else {
         return;
     };
-    let (method, path) = ROUTES[usize::from(pick % 8)];
-    let (auth, body) = match rest.iter().position(|&c| c == b'\n') {
+    let method = METHODS[usize::from(*m) % METHODS.len()];
+    let target = TARGETS[usize::from(*t) % TARGETS.len()];
+    let bearer = |token: Token| format!("Bearer {}", token.to_hex()).into_bytes();
+    let (line, after_line) = match rest.iter().position(|&c| c == b'\n') {
         Some(i) => (&rest[..i], &rest[i + 1..]),
-        None => (&b"Bearer 0123456789abcdef0123456789abcdef"[..], rest),
+        None => (rest, &[][..]),
+    };
+    let (auth, body): (Vec<Vec<u8>>, &[u8]) = match h & 7 {
+        0 => (vec![], rest),
+        1 => (vec![bearer(ANN)], rest),
+        2 => (
+            vec![format!("  bEaReR   {} ", BOB.to_hex()).into_bytes()],
+            rest,
+        ),
+        3 => (vec![bearer(CY)], rest),
+        4 => (vec![bearer(Token([7; 16]))], rest),
+        5 => (vec![line.to_vec()], after_line),
+        6 => (vec![bearer(ANN), line.to_vec()], after_line),
+        _ => (vec![bearer(Token([0xab; 16])).to_ascii_uppercase()], rest),
+    };
+    let name = if h & 8 == 0 {
+        "Authorization"
+    } else {
+        "authorization"
     };
     let request = Request {
         method: method.into(),
-        target: path.into(),
+        target: target.into(),
         version: Version::Http11,
-        headers: vec![("Authorization".into(), auth.to_vec())],
+        headers: auth.into_iter().map(|v| (name.to_owned(), v)).collect(),
         body: body.to_vec(),
     };
-    if let Err(response) = api::decode(&request, &Config::default(), &mut || Token([9; 16])) {
-        assert!((400..600).contains(&response.status));
-        let value: serde_json::Value = serde_json::from_slice(&response.body).expect("JSON error");
-        assert!(value["code"].is_string() && value["error"].is_string());
+    let config = small_config();
+    let fresh = || Token([9; 16]);
+    let decoded = api::decode(&request, &config, &mut fresh.clone());
+    assert_eq!(decoded, api::decode(&request, &config, &mut fresh.clone()));
+    let standard = !matches!(method, "post" | "BREW");
+    let response = match decoded {
+        Err(response) => response,
+        Ok(command) => {
+            let route = match &command {
+                Command::GetToken { .. } => ("POST", "/get-token"),
+                Command::Connect { .. } => ("POST", "/connect"),
+                Command::Status { .. } => ("GET", "/status"),
+                Command::Send { .. } => ("POST", "/send"),
+                Command::Comment { .. } => ("POST", "/comment"),
+                Command::Report { .. } => ("POST", "/report"),
+            };
+            assert_eq!(route, (method, request.path()), "{command:?}");
+            let mut model = seeded_model(&config);
+            let outcome = crate::rules::apply(&command, &mut model, UnixMillis(1_000), &config)
+                .expect("the model never fails");
+            api::encode(&outcome)
+        }
+    };
+    check_response(&response, standard);
+    // No token or one not in lower-case hex: 401 wherever a token is needed,
+    // whatever the body. (An unknown token is the rules' to find, after the
+    // body was decoded: a bad body then gets its 400 first.)
+    let route = api::Route::of_path(request.path());
+    if let Some(route) = route.filter(|r| r.needs_auth() && r.method() == method) {
+        if matches!(h & 7, 0 | 7) {
+            assert_eq!(response.status, 401, "{route:?}");
+        }
     }
 }

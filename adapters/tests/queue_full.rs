@@ -1,0 +1,104 @@
+//! A full store queue answers 503 `overloaded` with `Retry-After` at once: real
+//! `Session`s over a real store whose writer is held inside a command, so the
+//! queue (capacity 1) fills deterministically.
+
+use agora_adapters::session::{Session, Step};
+use agora_adapters::{ServerConfig, Shared, Shutdown};
+use agora_core::config::Config;
+use agora_core::rules;
+use agora_store::{Handle, Pending, StoreConfig};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+fn get_token(name: &str) -> Vec<u8> {
+    let body = format!(r#"{{"user_name":"{name}"}}"#);
+    format!(
+        "POST /get-token HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Feeds one request; returns the pending outcome if it went to the store, or
+/// the bytes written at once.
+fn submit(session: &mut Session, name: &str) -> Result<Pending, String> {
+    session.bytes(&get_token(name));
+    let step = session.next_step();
+    let out = String::from_utf8(session.take_output()).unwrap();
+    match step {
+        Step::Submit(pending) => {
+            assert!(out.is_empty(), "{out}");
+            Ok(pending)
+        }
+        Step::Wait(_) => Err(out),
+        Step::Close => panic!("closed; wrote {out}"),
+    }
+}
+
+fn finish(session: &mut Session, pending: Pending) -> String {
+    session.complete(
+        pending
+            .recv_timeout(Duration::from_secs(10))
+            .map_err(|_| oneshot::RecvError),
+    );
+    assert!(matches!(session.next_step(), Step::Wait(_)));
+    String::from_utf8(session.take_output()).unwrap()
+}
+
+#[test]
+fn a_full_queue_answers_503_with_retry_after_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (entered_tx, entered) = mpsc::channel();
+    let (release, release_rx) = mpsc::channel::<()>();
+    let rules_config = Config::default();
+    // The writer stops inside every command until the test releases it.
+    let store = Handle::open_with(
+        StoreConfig {
+            path: dir.path().join("agora.db"),
+            queue_capacity: 1,
+            ..StoreConfig::default()
+        },
+        move |command, view, now| {
+            entered_tx.send(()).unwrap();
+            release_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+            rules::apply(command, view, now, &rules_config)
+        },
+    )
+    .unwrap();
+    let shared = Shared::new(store, ServerConfig::default(), Arc::new(Shutdown::new()));
+    let mut held = Session::new(shared.clone());
+    let mut queued = Session::new(shared.clone());
+    let mut refused = Session::new(shared.clone());
+
+    // The writer takes the first command and blocks in it; the second fills
+    // the queue; the third finds it full.
+    let held_pending = submit(&mut held, "held").expect("the first goes to the store");
+    entered
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the writer is inside the first command");
+    let queued_pending = submit(&mut queued, "queued").expect("the second waits in the queue");
+    let started = Instant::now();
+    let answer = submit(&mut refused, "refused").expect_err("the third is answered at once");
+    // Answered while the writer is still blocked: nothing waited for it.
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 503 "), "{head}");
+    assert!(
+        head.to_ascii_lowercase().contains("\r\nretry-after: 1"),
+        "{head}"
+    );
+    assert!(body.contains(r#""code":"overloaded""#), "{body}");
+    assert!(body.contains(r#""error":"#), "{body}");
+
+    // The refused connection stays usable, and the queued work completes.
+    release.send(()).unwrap();
+    assert!(finish(&mut held, held_pending).starts_with("HTTP/1.1 200 "));
+    entered.recv_timeout(Duration::from_secs(10)).unwrap();
+    release.send(()).unwrap();
+    assert!(finish(&mut queued, queued_pending).starts_with("HTTP/1.1 200 "));
+    let retried = submit(&mut refused, "refused").expect("room again");
+    entered.recv_timeout(Duration::from_secs(10)).unwrap();
+    release.send(()).unwrap();
+    assert!(finish(&mut refused, retried).starts_with("HTTP/1.1 200 "));
+    shared.store.shutdown();
+}
