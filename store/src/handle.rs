@@ -25,8 +25,8 @@ use std::thread::JoinHandle;
 ///   a `Pending` that resolves to an error (`RecvError`) means the writer is
 ///   gone (shut down). Both are 503 `store_unavailable`.
 /// - [`shutdown`](Handle::shutdown) (idempotent) stops taking commands, lets
-///   the writer commit what is queued, closes the database and joins the
-///   thread. Dropping the last clone does the same.
+///   the readers answer and the writer commit what is queued, closes the
+///   database and joins the threads. Dropping the last clone does the same.
 #[derive(Clone)]
 pub struct Handle {
     shared: Arc<Shared>,
@@ -37,7 +37,8 @@ struct Shared {
     /// to drain its queue and stop.
     queue: RwLock<Option<SyncSender<Request>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
-    /// The read path, when the writer runs the chat rules.
+    /// The read path, when the writer runs the chat rules and
+    /// `StoreConfig::readers` is not 0.
     readers: Option<Readers>,
 }
 
@@ -46,10 +47,12 @@ impl Handle {
     /// writer thread, which applies `agora_core::rules::apply` with
     /// `config.rules`.
     ///
-    /// `Status`, which writes nothing, does not wait for the writer: `submit`
-    /// runs it at once on the calling thread, over a read-only connection
-    /// (a few tens of microseconds of SQLite), and returns a `Pending` that is
-    /// already resolved.
+    /// `Status`, which writes nothing, does not wait for the writer (unless
+    /// `config.readers` is 0): `submit` replays it from a memo of its last
+    /// reads when no batch has been committed since, and returns a `Pending`
+    /// that is already resolved; otherwise one of `config.readers` reader
+    /// threads reads it over a read-only connection. SQLite never runs on the
+    /// thread that calls `submit`.
     pub fn open(config: StoreConfig) -> Result<Handle, OpenError> {
         let rules_config = config.rules.clone();
         Handle::start(config, true, move |command, view, now| {
@@ -73,7 +76,11 @@ impl Handle {
         let conn = open_connection(&config)?;
         let clock = Arc::new(SharedClock::starting_at(newest_instant(&conn)?));
         let version = Arc::new(DataVersion::default());
-        let readers = read_path.then(|| Readers::new(&config, clock.clone(), version.clone()));
+        let readers = if read_path && config.readers > 0 {
+            Some(Readers::start(&config, clock.clone(), version.clone())?)
+        } else {
+            None
+        };
         let (sender, queue) = sync_channel(config.queue_capacity.max(1));
         let writer = Writer {
             conn,
@@ -100,8 +107,13 @@ impl Handle {
     }
 
     /// Queues a command; never blocks. `Err(Busy)` when the queue is full.
+    ///
+    /// With the read path (see [`open`](Handle::open)), a `Status` whose memo
+    /// is current is answered before `submit` returns; one whose memo is not
+    /// goes to the reader threads, or to the writer's queue when theirs is
+    /// full (`Busy` only if that one is full too).
     pub fn submit(&self, command: Command) -> Result<Pending, Busy> {
-        let (reply, pending) = oneshot::channel();
+        let (mut reply, pending) = oneshot::channel();
         let queue = self
             .shared
             .queue
@@ -111,12 +123,14 @@ impl Handle {
             // Shut down: `reply` is dropped, so `pending` resolves to an error.
             return Ok(pending);
         };
-        if let Some(readers) = &self.shared.readers {
-            if Readers::serves(&command) {
-                if let Some(outcome) = readers.run(&command) {
-                    let _ = reply.send(outcome);
-                    return Ok(pending);
-                }
+        if let (Some(readers), Command::Status { caller }) = (&self.shared.readers, &command) {
+            if let Some(outcome) = readers.replay(caller) {
+                let _ = reply.send(outcome);
+                return Ok(pending);
+            }
+            match readers.dispatch(*caller, reply) {
+                Ok(()) => return Ok(pending),
+                Err(returned) => reply = returned,
             }
         }
         match sender.try_send(Request { command, reply }) {
@@ -127,8 +141,9 @@ impl Handle {
         }
     }
 
-    /// Stops taking commands, commits what is queued, closes the database and
-    /// waits for the writer thread to end. Idempotent.
+    /// Stops taking commands, answers the reads and commits the writes that
+    /// are queued, closes the database and waits for the reader and writer
+    /// threads to end. Idempotent.
     pub fn shutdown(&self) {
         self.shared.shutdown();
     }

@@ -5,8 +5,9 @@
 //! - [`SqlView`]: the rules' `View` over an open transaction.
 //! - the writer (private): batches of commands, one transaction each, one
 //!   savepoint per command, replies only after `COMMIT`.
-//! - the read path (private): `Status` runs on the caller's thread over a
-//!   pool of read-only connections, without waiting for the writer.
+//! - the read path (private): `Status` is replayed from a memo on the
+//!   caller's thread, or read by reader threads over read-only connections,
+//!   without waiting for the writer.
 //! - [`Handle`]: `open`, `submit`, `shutdown`.
 
 mod clock;
@@ -48,6 +49,9 @@ pub struct StoreConfig {
     pub batch_max: usize,
     /// The chat rules' settings, passed to `rules::apply`.
     pub rules: Config,
+    /// Reader threads for `Status` (each with a read-only connection); 0
+    /// sends every command, `Status` included, through the writer.
+    pub readers: usize,
 }
 
 impl Default for StoreConfig {
@@ -58,6 +62,7 @@ impl Default for StoreConfig {
             queue_capacity: 4096,
             batch_max: 256,
             rules: Config::default(),
+            readers: 2,
         }
     }
 }

@@ -1,102 +1,198 @@
 //! The read path: `Status` writes nothing, so it does not need the writer's
-//! queue. It runs on the caller's thread, in a read transaction of a read-only
-//! connection taken from a small pool. WAL lets readers run beside the writer;
-//! a reader sees the last committed state, which is exactly what has been
-//! acknowledged, so a client never reads older data than a 201 it received.
-//! What `Status` read is memoized until the next commit ([`StatusCache`]).
+//! queue. What it read is memoized until the next commit ([`StatusCache`]);
+//! a memo hit is replayed through the rules on the caller's thread (a map
+//! lookup and some arithmetic: it cannot block). A miss needs SQLite, which
+//! can wait on the disk or on file locks, so it never runs on the caller's
+//! thread (an async runtime's event loop): it goes over a bounded channel to
+//! a few reader threads, each with its own read-only connection, which run it
+//! in a read transaction and answer on the command's oneshot. WAL lets them
+//! read beside the writer; a reader sees the last committed state, which is
+//! exactly what has been acknowledged, so a client never reads older data than
+//! a 201 it received.
 
 use crate::clock::SharedClock;
 use crate::open::open_reader;
 use crate::sql_view::SqlView;
 use crate::status_cache::{DataVersion, MemoView, StatusCache, StatusReads};
-use crate::StoreConfig;
+use crate::{OpenError, StoreConfig};
 use agora_core::command::{Command, Failure, Outcome};
 use agora_core::config::Config;
 use agora_core::rules;
+use agora_core::token::TokenHash;
 use rusqlite::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::thread::JoinHandle;
 
-/// Most read-only connections open at once. Beyond it (the blocking runtime can
-/// have thousands of threads), a read goes through the writer's queue instead.
-const MAX_READERS: usize = 8;
+/// Reads waiting per reader thread; past it a `Status` queues for the writer.
+const QUEUED_PER_READER: usize = 64;
+
+/// A memo miss for a reader thread: whose status, and where to answer.
+struct Job {
+    caller: TokenHash,
+    reply: oneshot::Sender<Outcome>,
+}
 
 fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([])?;
     Ok(())
 }
 
-pub(crate) struct Readers {
+/// What the caller's thread and the reader threads share.
+struct Reading {
     path: PathBuf,
     rules: Config,
     clock: Arc<SharedClock>,
-    state: Mutex<Pool>,
     memo: StatusCache,
 }
 
-struct Pool {
-    idle: Vec<Connection>,
-    /// Connections open, idle or in use.
-    open: usize,
-    /// After shutdown connections are closed, not kept.
-    closed: bool,
+pub(crate) struct Readers {
+    reading: Arc<Reading>,
+    /// `None` once closed. Dropping it tells the threads to finish what is
+    /// queued and stop.
+    jobs: RwLock<Option<SyncSender<Job>>>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl Readers {
-    pub(crate) fn new(
+    /// Starts `config.readers` (at least one) reader threads.
+    pub(crate) fn start(
         config: &StoreConfig,
         clock: Arc<SharedClock>,
         version: Arc<DataVersion>,
-    ) -> Readers {
-        Readers {
-            memo: StatusCache::new(version),
-            path: config.path.clone(),
-            rules: config.rules.clone(),
-            clock,
-            state: Mutex::new(Pool {
-                idle: Vec::new(),
-                open: 0,
-                closed: false,
+    ) -> Result<Readers, OpenError> {
+        let count = config.readers.max(1);
+        let (sender, receiver) = sync_channel(count * QUEUED_PER_READER);
+        let receiver = Arc::new(Mutex::new(receiver));
+        let readers = Readers {
+            reading: Arc::new(Reading {
+                memo: StatusCache::new(version),
+                path: config.path.clone(),
+                rules: config.rules.clone(),
+                clock,
             }),
+            jobs: RwLock::new(Some(sender)),
+            threads: Mutex::new(Vec::with_capacity(count)),
+        };
+        for i in 0..count {
+            let reading = readers.reading.clone();
+            let receiver = receiver.clone();
+            let thread = std::thread::Builder::new()
+                .name(format!("agora-reader-{i}"))
+                .spawn(move || reading.serve(&receiver))
+                // Dropping `readers` stops and joins the threads already started.
+                .map_err(|e| OpenError(format!("starting a reader thread: {e}")))?;
+            readers.lock_threads().push(thread);
+        }
+        Ok(readers)
+    }
+
+    /// `caller`'s status replayed from the memo, on this thread; `None` when
+    /// the memo has nothing current for it.
+    pub(crate) fn replay(&self, caller: &TokenHash) -> Option<Outcome> {
+        let reads = self.reading.memo.get(caller)?;
+        let command = Command::Status { caller: *caller };
+        let mut view = MemoView::replaying(reads);
+        let reading = &self.reading;
+        let replayed = catch_unwind(AssertUnwindSafe(|| {
+            rules::apply(&command, &mut view, reading.clock.now(), &reading.rules)
+        }));
+        // Anything unexpected: read the database instead.
+        match replayed {
+            Ok(Ok(outcome)) => Some(outcome),
+            _ => None,
         }
     }
 
-    /// Whether `command` can take the read path.
-    pub(crate) fn serves(command: &Command) -> bool {
-        matches!(command, Command::Status { .. })
+    /// Hands `caller`'s status to a reader thread, which answers on `reply`;
+    /// never blocks. Gives `reply` back when the readers' queue is full or
+    /// they are stopped: the caller queues the command for the writer.
+    pub(crate) fn dispatch(
+        &self,
+        caller: TokenHash,
+        reply: oneshot::Sender<Outcome>,
+    ) -> Result<(), oneshot::Sender<Outcome>> {
+        let jobs = self.jobs.read().unwrap_or_else(PoisonError::into_inner);
+        let Some(sender) = jobs.as_ref() else {
+            return Err(reply);
+        };
+        match sender.try_send(Job { caller, reply }) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) => Err(job.reply),
+        }
     }
 
-    /// Runs a read-only command now, on this thread. `None` when every reader
-    /// is busy (or the store is shut down): the caller queues it for the writer.
-    pub(crate) fn run(&self, command: &Command) -> Option<Outcome> {
-        let Command::Status { caller } = command else {
-            return None;
-        };
-        if let Some(reads) = self.memo.get(caller) {
-            let mut view = MemoView::replaying(reads);
-            let replayed = catch_unwind(AssertUnwindSafe(|| {
-                rules::apply(command, &mut view, self.clock.now(), &self.rules)
-            }));
-            // Anything unexpected: read the database instead.
-            if let Ok(Ok(outcome)) = replayed {
-                return Some(outcome);
+    fn lock_threads(&self) -> std::sync::MutexGuard<'_, Vec<JoinHandle<()>>> {
+        self.threads.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Stops taking reads, lets the threads answer what is queued, and joins
+    /// them. Idempotent.
+    pub(crate) fn close(&self) {
+        let sender = self
+            .jobs
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        drop(sender);
+        let threads = std::mem::take(&mut *self.lock_threads());
+        for thread in threads {
+            if thread.join().is_err() {
+                tracing::error!("a store reader thread panicked");
             }
         }
+    }
+}
+
+impl Drop for Readers {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl Reading {
+    /// A reader thread: answers jobs until the channel is closed and empty.
+    /// Its connection is opened on first use and again after a failure.
+    fn serve(&self, jobs: &Mutex<Receiver<Job>>) {
+        let mut conn = None;
+        loop {
+            let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
+            let Ok(Job { caller, reply }) = job else {
+                return;
+            };
+            let outcome = self.read(&mut conn, caller);
+            // The client may have gone; nobody else wants the answer.
+            let _ = reply.send(outcome);
+        }
+    }
+
+    fn read(&self, conn: &mut Option<Connection>, caller: TokenHash) -> Outcome {
+        // Read before the transaction starts: a commit in between makes the
+        // memo entry stale at once rather than wrongly fresh.
         let version = self.memo.version();
-        let conn = self.take()?;
-        match self.apply(&conn, command) {
+        let conn_ref = match conn {
+            Some(conn) => conn,
+            None => match open_reader(&self.path) {
+                Ok(opened) => conn.insert(opened),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot open a read-only connection");
+                    return Outcome::Failed(Failure::StoreUnavailable);
+                }
+            },
+        };
+        let command = Command::Status { caller };
+        match self.apply(conn_ref, &command) {
             Ok((outcome, reads)) => {
-                self.give_back(conn);
-                self.memo.put(*caller, version, reads);
-                Some(outcome)
+                self.memo.put(caller, version, reads);
+                outcome
             }
             Err(failure) => {
                 tracing::error!(error = %failure, "read failed; answering store_unavailable");
                 // Its state is unknown (maybe still in a transaction): close it.
-                drop(conn);
-                self.lock().open -= 1;
-                Some(Outcome::Failed(Failure::StoreUnavailable))
+                *conn = None;
+                Outcome::Failed(Failure::StoreUnavailable)
             }
         }
     }
@@ -112,7 +208,7 @@ impl Readers {
         run_cached(conn, "BEGIN").map_err(|e| format!("BEGIN: {e}"))?;
         let now = self.clock.now();
         let mut view = MemoView::recording(SqlView::new(conn));
-        // A bug in the rules must not take the caller's thread down.
+        // A bug in the rules must not take the reader thread down.
         let result = catch_unwind(AssertUnwindSafe(|| {
             rules::apply(command, &mut view, now, &self.rules)
         }));
@@ -125,57 +221,5 @@ impl Readers {
         };
         ended.map_err(|e| format!("ROLLBACK: {e}"))?;
         Ok((outcome, view.into_reads()))
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Pool> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// An idle connection, or a new one while fewer than `MAX_READERS` are open.
-    fn take(&self) -> Option<Connection> {
-        {
-            let mut pool = self.lock();
-            if pool.closed {
-                return None;
-            }
-            if let Some(conn) = pool.idle.pop() {
-                return Some(conn);
-            }
-            if pool.open >= MAX_READERS {
-                return None;
-            }
-            pool.open += 1;
-        }
-        // Opened outside the lock: other readers need not wait for it.
-        match open_reader(&self.path) {
-            Ok(conn) => Some(conn),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot open a read-only connection");
-                self.lock().open -= 1;
-                None
-            }
-        }
-    }
-
-    fn give_back(&self, conn: Connection) {
-        let mut pool = self.lock();
-        if pool.closed {
-            pool.open -= 1;
-            drop(pool);
-            drop(conn);
-        } else {
-            pool.idle.push(conn);
-        }
-    }
-
-    /// Closes the idle connections; those in use are closed when given back.
-    pub(crate) fn close(&self) {
-        let idle = {
-            let mut pool = self.lock();
-            pool.closed = true;
-            pool.open -= pool.idle.len();
-            std::mem::take(&mut pool.idle)
-        };
-        drop(idle);
     }
 }

@@ -5,10 +5,12 @@
 
 mod support;
 
-use agora_core::command::{ChatRef, ChatType, Command, Outcome};
+use agora_core::command::{ChatRef, ChatType, Command, Failure, Outcome};
 use agora_core::rules;
 use agora_store::{Handle, SqlView, StoreConfig};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use support::{config, public_send, register};
 
@@ -139,4 +141,104 @@ fn status_never_lags_an_acknowledged_send() {
         );
     }
     noise.join().unwrap();
+}
+
+/// Counts the error events logged on the thread it is installed on.
+struct ErrorsHere(Arc<AtomicUsize>);
+
+impl tracing::Subscriber for ErrorsHere {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        if *event.metadata().level() == tracing::Level::ERROR {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// SQLite can wait (on the disk, on a lock); the thread that submits a
+/// `Status` is an event loop, so it must not be the one reading. Seen here by
+/// a read that fails (the database file is gone): it is answered, but its
+/// error is not logged on the submitting thread, which it would be if the
+/// read ran there. The reader reopens its connection for the next read.
+#[test]
+fn a_memo_miss_is_read_off_the_callers_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("agora.db");
+    let store = config(&path);
+    let handle = Handle::open(store.clone()).unwrap();
+    let alice = register(&handle, "alice");
+    let status = Command::Status { caller: alice };
+    let moved = dir.path().join("moved.db");
+    std::fs::rename(&path, &moved).unwrap();
+    let errors = Arc::new(AtomicUsize::new(0));
+    // Nothing was read since alice registered: a miss, which needs the file.
+    let pending = tracing::subscriber::with_default(ErrorsHere(errors.clone()), || {
+        handle.submit(status.clone()).unwrap()
+    });
+    assert_eq!(
+        pending.recv_timeout(Duration::from_secs(10)).unwrap(),
+        Outcome::Failed(Failure::StoreUnavailable)
+    );
+    assert_eq!(
+        errors.load(Ordering::SeqCst),
+        0,
+        "the read failed on the submitting thread"
+    );
+    std::fs::rename(&moved, &path).unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            run(&handle, status.clone()),
+            direct_status(&path, &store, &status)
+        );
+    }
+}
+
+/// With no reader threads every `Status` goes through the writer, and
+/// answers what the read path answers.
+#[test]
+fn status_without_reader_threads_answers_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("agora.db");
+    let mut store = config(&path);
+    store.readers = 0;
+    let handle = Handle::open(store.clone()).unwrap();
+    let alice = register(&handle, "alice");
+    let bob = register(&handle, "bob");
+    let writes = [
+        public_send(alice, "one"),
+        Command::Send {
+            caller: bob,
+            to: ChatRef::Private("alice".into()),
+            text: "hi".into(),
+        },
+        Command::Report {
+            caller: alice,
+            target: "bob".into(),
+            chat_type: ChatType::Private,
+        },
+    ];
+    for write in writes {
+        assert!(
+            !matches!(run(&handle, write.clone()), Outcome::Failed(_)),
+            "{write:?}"
+        );
+        for caller in [alice, bob] {
+            let status = Command::Status { caller };
+            for _ in 0..2 {
+                assert_eq!(
+                    run(&handle, status.clone()),
+                    direct_status(&path, &store, &status)
+                );
+            }
+        }
+    }
 }
