@@ -33,6 +33,20 @@ impl Runtime {
 
 pub use agora_tests::{server_binary, workspace_root};
 
+/// `agora-server` on an ephemeral 127.0.0.1 port with `runtime` and `db`, no
+/// stdin or stdout; the caller adds flags and decides where stderr goes.
+pub fn server_command(runtime: Runtime, db: &Path) -> Command {
+    let mut command = Command::new(server_binary());
+    command
+        .args(["--host", "127.0.0.1", "--port", "0", "--runtime"])
+        .arg(runtime.name())
+        .arg("--db")
+        .arg(db)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    command
+}
+
 /// A running `agora-server`, killed on drop.
 pub struct Server {
     child: Option<Child>,
@@ -64,22 +78,10 @@ impl Server {
         extra: &[&str],
         env: &[(&str, &str)],
     ) -> Server {
-        let mut child = Command::new(server_binary())
+        let mut child = server_command(runtime, db)
             .envs(env.iter().copied())
-            .args([
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--runtime",
-                runtime.name(),
-            ])
-            .arg("--db")
-            .arg(db)
             .args(["--log", "info"])
             .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn agora-server");

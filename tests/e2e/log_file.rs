@@ -1,10 +1,10 @@
 //! A server whose log goes to a regular file rather than the harness's pipe,
 //! for tests that need its exact stderr (or a file that can fail).
 
-use crate::harness::{server_binary, Runtime, IO_TIMEOUT};
+use crate::harness::{server_command, Runtime, IO_TIMEOUT};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 /// A running server, killed on drop.
@@ -15,20 +15,8 @@ pub struct FileLoggedServer {
 
 impl FileLoggedServer {
     pub fn start(runtime: Runtime, db: &Path, log: &Path, extra: &[&str]) -> FileLoggedServer {
-        let child = Command::new(server_binary())
-            .args([
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--runtime",
-                runtime.name(),
-            ])
-            .arg("--db")
-            .arg(db)
+        let child = server_command(runtime, db)
             .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
             .stderr(std::fs::File::create(log).unwrap())
             .spawn()
             .expect("spawn agora-server");
