@@ -2,14 +2,13 @@
 //! deadlines. The shared drive loop runs on each thread with a trivial
 //! `block_on`: every await there is a blocking call.
 
-use crate::drive::{log_panic, reject_connection, serve_connection, Ready, Transport};
+use crate::drive::{run_connection, Ready, Transport};
 use crate::shared::Shared;
 use futures_lite::future::block_on;
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown as SocketShutdown, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tracing::{error, warn};
@@ -127,20 +126,8 @@ pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {
             .name("agora-conn".into())
             .stack_size(STACK_SIZE)
             .spawn(move || {
-                let admitted = slot.is_some();
-                let result = catch_unwind(AssertUnwindSafe(|| {
-                    if admitted {
-                        block_on(serve_connection(transport, conn_shared));
-                    } else {
-                        warn!("over --max-connections: answering 503");
-                        block_on(reject_connection(transport));
-                    }
-                }));
+                block_on(run_connection(transport, conn_shared, slot));
                 unregister(&open_for_thread, registered);
-                if let Err(payload) = result {
-                    log_panic(&*payload);
-                }
-                drop(slot);
             });
         if let Err(e) = spawned {
             // The closure, with the socket and the slot, was dropped.

@@ -3,13 +3,16 @@
 //! its socket (wait until readable, a deadline or shutdown; read what is there;
 //! write everything).
 
+use crate::limits::ConnSlot;
 use crate::session::{wall_clock, Session, Step};
 use crate::shared::Shared;
 use agora_core::api;
 use agora_core::command::{Failure, Outcome};
 use agora_core::http::reason_phrase;
 use agora_core::time::UnixMillis;
+use futures_lite::FutureExt;
 use std::io;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::debug;
@@ -170,6 +173,29 @@ pub fn overloaded_response(wall: UnixMillis) -> Vec<u8> {
     let mut bytes = head.into_bytes();
     bytes.extend_from_slice(&response.body);
     bytes
+}
+
+/// A new connection's whole life, the same on every runtime: served while it
+/// holds a connection slot, else answered 503 and closed. A panic ends this
+/// connection only and is logged; the slot is given back after it.
+pub async fn run_connection<T: Transport>(
+    transport: T,
+    shared: Arc<Shared>,
+    slot: Option<ConnSlot>,
+) {
+    let admitted = slot.is_some();
+    let life = async move {
+        if admitted {
+            serve_connection(transport, shared).await;
+        } else {
+            tracing::warn!("over --max-connections: answering 503");
+            reject_connection(transport).await;
+        }
+    };
+    if let Err(payload) = AssertUnwindSafe(life).catch_unwind().await {
+        log_panic(&*payload);
+    }
+    drop(slot);
 }
 
 /// Logs a panic that ended one connection; the server goes on.

@@ -1,6 +1,6 @@
 //! smol glue: an `Executor` on worker threads, `async-io` sockets and timers.
 
-use crate::drive::{log_panic, reject_connection, serve_connection, Ready, Transport};
+use crate::drive::{run_connection, Ready, Transport};
 use crate::shared::Shared;
 use async_io::{Async, Timer};
 use futures_lite::{future, AsyncWriteExt, FutureExt};
@@ -8,7 +8,6 @@ use smol::channel;
 use smol::Executor;
 use std::io::{self, Read};
 use std::net::{Shutdown as SocketShutdown, TcpListener, TcpStream};
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::{error, warn};
@@ -123,26 +122,9 @@ async fn accept_loop(
             stream,
             shutdown: stop.clone(),
         };
-        match shared.conns.try_acquire() {
-            Some(slot) => {
-                let shared = shared.clone();
-                let task = async move {
-                    let _slot = slot;
-                    serve_connection(transport, shared).await;
-                };
-                // Keep a panic inside this connection's task.
-                executor
-                    .spawn(async move {
-                        if let Err(payload) = AssertUnwindSafe(task).catch_unwind().await {
-                            log_panic(&*payload);
-                        }
-                    })
-                    .detach();
-            }
-            None => {
-                warn!("over --max-connections: answering 503");
-                executor.spawn(reject_connection(transport)).detach();
-            }
-        }
+        let slot = shared.conns.try_acquire();
+        executor
+            .spawn(run_connection(transport, shared.clone(), slot))
+            .detach();
     }
 }

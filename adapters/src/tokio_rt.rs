@@ -1,10 +1,8 @@
 //! tokio glue: a multi-thread runtime, an accept loop, one task per connection.
 
-use crate::drive::{log_panic, reject_connection, serve_connection, Ready, Transport};
+use crate::drive::{run_connection, Ready, Transport};
 use crate::shared::Shared;
-use futures_lite::FutureExt;
 use std::io;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
@@ -99,25 +97,7 @@ async fn accept_loop(
             stream,
             shutdown: stop.clone(),
         };
-        match shared.conns.try_acquire() {
-            Some(slot) => {
-                let shared = shared.clone();
-                let task = async move {
-                    let _slot = slot;
-                    serve_connection(transport, shared).await;
-                };
-                // A panic ends this connection only (the slot is given back
-                // while unwinding) and is logged like on the other runtimes.
-                tokio::spawn(async move {
-                    if let Err(payload) = AssertUnwindSafe(task).catch_unwind().await {
-                        log_panic(&*payload);
-                    }
-                });
-            }
-            None => {
-                warn!("over --max-connections: answering 503");
-                tokio::spawn(reject_connection(transport));
-            }
-        }
+        let slot = shared.conns.try_acquire();
+        tokio::spawn(run_connection(transport, shared.clone(), slot));
     }
 }
