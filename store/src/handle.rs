@@ -3,6 +3,7 @@
 use crate::clock::SharedClock;
 use crate::open::{newest_instant, open_connection};
 use crate::readers::Readers;
+use crate::row_cache::RowCache;
 use crate::status_cache::DataVersion;
 use crate::writer::{ApplyFn, Request, Writer};
 use crate::{Busy, OpenError, Pending, StoreConfig};
@@ -61,7 +62,8 @@ impl Handle {
     }
 
     /// Like [`open`](Handle::open), but the writer runs `apply` for each command
-    /// (inside the command's savepoint) instead of the chat rules. For tests,
+    /// (inside the batch's transaction) instead of the chat rules; it may run
+    /// more than once for a command (see [`ApplyFn`]). For tests,
     /// benchmarks and tools; `config.rules` is not used.
     /// Every command, `Status` included, goes through the writer.
     pub fn open_with(config: StoreConfig, apply: impl ApplyFn) -> Result<Handle, OpenError> {
@@ -89,6 +91,7 @@ impl Handle {
             clock,
             version,
             apply,
+            rows: RowCache::new(),
             batches: 0,
             commands: 0,
         };

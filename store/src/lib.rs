@@ -2,9 +2,10 @@
 //! commit, and the [`Handle`] the adapters call.
 //!
 //! - [`schema`]: the tables and their versioned migrations.
-//! - [`SqlView`]: the rules' `View` over an open transaction.
-//! - the writer (private): batches of commands, one transaction each, one
-//!   savepoint per command, replies only after `COMMIT`.
+//! - [`SqlView`]: the rules' `View` over an open transaction, with the
+//!   writer's [`RowCache`] of the rows every command looks up first.
+//! - the writer (private): batches of commands, one transaction each (a
+//!   failing command rolls back alone), replies only after `COMMIT`.
 //! - the read path (private): `Status` is replayed from a memo on the
 //!   caller's thread, or read by reader threads over read-only connections,
 //!   without waiting for the writer.
@@ -14,6 +15,7 @@ mod clock;
 mod handle;
 mod open;
 mod readers;
+mod row_cache;
 pub mod schema;
 mod sql_view;
 mod status_cache;
@@ -21,6 +23,7 @@ mod writer;
 
 pub use handle::Handle;
 pub use open::open_connection as open_database;
+pub use row_cache::RowCache;
 pub use sql_view::SqlView;
 pub use writer::ApplyFn;
 

@@ -1,5 +1,6 @@
 //! [`SqlView`]: the rules' [`View`] over an open SQLite transaction.
 
+use crate::row_cache::RowCache;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
@@ -14,11 +15,22 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 /// through the connection's prepared-statement cache.
 pub struct SqlView<'a> {
     conn: &'a Connection,
+    rows: Option<&'a mut RowCache>,
 }
 
 impl<'a> SqlView<'a> {
     pub fn new(conn: &'a Connection) -> SqlView<'a> {
-        SqlView { conn }
+        SqlView { conn, rows: None }
+    }
+
+    /// A view that answers user and private-chat lookups from `rows` when it
+    /// can, and keeps what it reads and writes there. Only for the connection
+    /// that alone changes the database; see [`RowCache`].
+    pub fn with_cache(conn: &'a Connection, rows: &'a mut RowCache) -> SqlView<'a> {
+        SqlView {
+            conn,
+            rows: Some(rows),
+        }
     }
 
     /// The connection underneath, for callers that need more than `View`.
@@ -128,19 +140,34 @@ impl SqlView<'_> {
 
 impl View for SqlView<'_> {
     fn user_by_token(&mut self, hash: &TokenHash) -> ViewResult<Option<User>> {
-        self.user_where(
+        if let Some(user) = self.rows.as_ref().and_then(|rows| rows.user_by_token(hash)) {
+            return Ok(Some(user));
+        }
+        let user = self.user_where(
             "SELECT id, name, banned_until, window_start, window_count
              FROM users WHERE token_hash = ?1",
             &&hash.0[..],
-        )
+        )?;
+        if let (Some(rows), Some(user)) = (self.rows.as_mut(), &user) {
+            rows.keep_user(user, name_key(&user.name), Some(hash));
+        }
+        Ok(user)
     }
 
     fn user_by_name(&mut self, name: &str) -> ViewResult<Option<User>> {
-        self.user_where(
+        let key = name_key(name);
+        if let Some(user) = self.rows.as_ref().and_then(|rows| rows.user_by_name(&key)) {
+            return Ok(Some(user));
+        }
+        let user = self.user_where(
             "SELECT id, name, banned_until, window_start, window_count
              FROM users WHERE name_key = ?1",
-            &name_key(name),
-        )
+            &key,
+        )?;
+        if let (Some(rows), Some(user)) = (self.rows.as_mut(), &user) {
+            rows.keep_user(user, key, None);
+        }
+        Ok(user)
     }
 
     fn create_user(&mut self, name: &str, hash: &TokenHash, now: UnixMillis) -> ViewResult<UserId> {
@@ -168,17 +195,33 @@ impl View for SqlView<'_> {
                 ])
             })
             .map_err(store_error)?;
+        if let Some(rows) = self.rows.as_mut() {
+            rows.saved_user(user);
+        }
         Ok(())
     }
 
     fn private_chat(&mut self, a: UserId, b: UserId) -> ViewResult<Option<ChatId>> {
-        self.conn
+        let members = (a.min(b), a.max(b));
+        if let Some(chat) = self
+            .rows
+            .as_ref()
+            .and_then(|rows| rows.private_chat(members))
+        {
+            return Ok(Some(chat));
+        }
+        let chat = self
+            .conn
             .prepare_cached("SELECT id FROM chats WHERE user_a = ?1 AND user_b = ?2")
             .and_then(|mut stmt| {
-                stmt.query_row([a.min(b), a.max(b)], |row| row.get(0))
+                stmt.query_row([members.0, members.1], |row| row.get(0))
                     .optional()
             })
-            .map_err(store_error)
+            .map_err(store_error)?;
+        if let (Some(rows), Some(chat)) = (self.rows.as_mut(), chat) {
+            rows.keep_private_chat(members, chat);
+        }
+        Ok(chat)
     }
 
     fn create_private_chat(&mut self, a: UserId, b: UserId, now: UnixMillis) -> ViewResult<ChatId> {

@@ -1,8 +1,10 @@
 //! The writer thread: the only user of the read-write connection. It applies
-//! queued commands in batches, one transaction per batch and one savepoint per
-//! command, and answers only after the batch is committed (group commit).
+//! queued commands in batches, one transaction per batch (a failing command
+//! rolls back alone: see `run_batch`), and answers only after the batch is
+//! committed (group commit).
 
 use crate::clock::SharedClock;
+use crate::row_cache::RowCache;
 use crate::sql_view::SqlView;
 use crate::status_cache::DataVersion;
 use agora_core::command::{Command, Failure, Outcome};
@@ -13,9 +15,11 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::Arc;
 
-/// What the writer runs for each command, inside that command's savepoint.
+/// What the writer runs for each command, inside the batch's transaction.
 /// Production passes `rules::apply` with the chat configuration; tests can pass
-/// anything that reads and writes through the view.
+/// anything that reads and writes through the view. It must be deterministic:
+/// when a command of a batch fails, the batch is rolled back and every command
+/// of it applied again (see `run_batch`).
 pub trait ApplyFn:
     FnMut(&Command, &mut SqlView<'_>, UnixMillis) -> Result<Outcome, StoreError> + Send + 'static
 {
@@ -42,6 +46,8 @@ pub(crate) struct Writer<A> {
     /// Bumped after every batch, before its outcomes go out (see `status_cache`).
     pub(crate) version: Arc<DataVersion>,
     pub(crate) apply: A,
+    /// Users and private chats as the last commit left them.
+    pub(crate) rows: RowCache,
     /// Transactions and commands so far, logged at close: their ratio is the
     /// mean group-commit batch.
     pub(crate) batches: u64,
@@ -109,7 +115,10 @@ impl<A: ApplyFn> Writer<A> {
                 self.batch_max,
                 || queue.try_recv().ok(),
                 now,
-                &mut self.apply,
+                &mut Applier {
+                    apply: &mut self.apply,
+                    rows: &mut self.rows,
+                },
             );
             self.version.bump();
             self.batches += 1;
@@ -126,31 +135,103 @@ fn send_replies(batch: Vec<(Request, Outcome)>) {
     }
 }
 
-/// Applies the commands of `batch` in one `BEGIN IMMEDIATE` .. `COMMIT`, each
-/// in its own savepoint. Commands that arrive meanwhile (`more`) join the
-/// batch, up to `batch_max`, until the queue is empty: they share this commit
-/// instead of each waiting for the next one's fsync. Returns one outcome per
-/// command of `batch`; if the transaction cannot be begun or committed, every
-/// outcome is `StoreUnavailable`.
+/// Applies the commands of `batch` in one `BEGIN IMMEDIATE` .. `COMMIT`.
+/// Commands that arrive meanwhile (`more`) join the batch, up to `batch_max`,
+/// until the queue is empty: they share this commit instead of each waiting
+/// for the next one's fsync. Returns one outcome per command of `batch`; if
+/// the transaction cannot be begun or committed, every outcome is
+/// `StoreUnavailable`.
+///
+/// A command whose apply fails must roll back alone. Savepoints do that, but
+/// one per command costs two statements and a copy of every page it touches,
+/// for a failure that almost never happens. So the batch first runs without
+/// them; if a command fails, the whole transaction is rolled back and the
+/// batch runs again with one savepoint per command. Its commands are then
+/// applied twice, to the same database state at the same `now`, so they come
+/// to the same outcomes (the rules are deterministic; `ApplyFn` must be too).
 pub(crate) fn run_batch<A: ApplyFn>(
+    conn: &mut Connection,
+    batch: &mut Vec<Request>,
+    batch_max: usize,
+    more: impl FnMut() -> Option<Request>,
+    now: UnixMillis,
+    applier: &mut Applier<'_, A>,
+) -> Vec<Outcome> {
+    match run_transaction(conn, batch, batch_max, more, now, applier, Isolation::Batch) {
+        Attempt::Done(outcomes) => outcomes,
+        Attempt::CommandFailed => {
+            tracing::warn!(
+                commands = batch.len(),
+                "a command failed; running its batch again with a savepoint per command"
+            );
+            let careful = run_transaction(
+                conn,
+                batch,
+                batch.len(),
+                || None,
+                now,
+                applier,
+                Isolation::PerCommand,
+            );
+            match careful {
+                Attempt::Done(outcomes) => outcomes,
+                Attempt::CommandFailed => vec![UNAVAILABLE; batch.len()],
+            }
+        }
+    }
+}
+
+/// What rolls back when a command fails.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Isolation {
+    /// The whole transaction: the batch must be run again.
+    Batch,
+    /// The command alone, in its own savepoint.
+    PerCommand,
+}
+
+enum Attempt {
+    Done(Vec<Outcome>),
+    /// With `Isolation::Batch`: a command failed and everything was rolled back.
+    CommandFailed,
+}
+
+fn run_transaction<A: ApplyFn>(
     conn: &mut Connection,
     batch: &mut Vec<Request>,
     batch_max: usize,
     mut more: impl FnMut() -> Option<Request>,
     now: UnixMillis,
-    apply: &mut A,
-) -> Vec<Outcome> {
+    applier: &mut Applier<'_, A>,
+    isolation: Isolation,
+) -> Attempt {
     let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(e) => {
             tracing::error!(error = %e, commands = batch.len(), "BEGIN failed; answering store_unavailable");
-            return vec![UNAVAILABLE; batch.len()];
+            return unavailable(batch, applier);
         }
     };
     let mut outcomes = Vec::with_capacity(batch.len());
     loop {
         while let Some(request) = batch.get(outcomes.len()) {
-            let outcome = apply_in_savepoint(&tx, &request.command, now, apply);
+            let outcome = match isolation {
+                Isolation::PerCommand => apply_in_savepoint(&tx, &request.command, now, applier),
+                Isolation::Batch => match applier.apply(&tx, &request.command, now) {
+                    Ok(outcome) => Ok(outcome),
+                    Err(failure) => {
+                        tracing::warn!(error = %failure, "command failed");
+                        applier.rolled_back();
+                        return match tx.rollback() {
+                            Ok(()) => Attempt::CommandFailed,
+                            Err(e) => {
+                                tracing::error!(error = %e, "ROLLBACK failed; answering store_unavailable");
+                                unavailable(batch, applier)
+                            }
+                        };
+                    }
+                },
+            };
             // After some I/O errors (SQLITE_FULL, SQLITE_IOERR) SQLite rolls the
             // whole transaction back by itself. Later savepoints would then run in
             // autocommit mode and commit alone: stop here instead.
@@ -159,7 +240,7 @@ pub(crate) fn run_batch<A: ApplyFn>(
                     commands = batch.len(),
                     "transaction lost; answering the batch store_unavailable"
                 );
-                return vec![UNAVAILABLE; batch.len()];
+                return unavailable(batch, applier);
             }
             outcomes.extend(outcome.ok());
         }
@@ -175,12 +256,51 @@ pub(crate) fn run_batch<A: ApplyFn>(
         }
     }
     match tx.commit() {
-        Ok(()) => outcomes,
+        Ok(()) => Attempt::Done(outcomes),
         Err(e) => {
             // Dropping the transaction rolled it back.
             tracing::error!(error = %e, commands = batch.len(), "COMMIT failed; answering store_unavailable");
-            vec![UNAVAILABLE; batch.len()]
+            unavailable(batch, applier)
         }
+    }
+}
+
+/// Every command of `batch` fails: nothing of it was kept, so the kept rows
+/// go too (some may come from its rolled-back writes).
+fn unavailable<A>(batch: &[Request], applier: &mut Applier<'_, A>) -> Attempt {
+    applier.rows.clear();
+    Attempt::Done(vec![UNAVAILABLE; batch.len()])
+}
+
+/// The apply function with the rows it keeps between commands.
+pub(crate) struct Applier<'w, A> {
+    pub(crate) apply: &'w mut A,
+    pub(crate) rows: &'w mut RowCache,
+}
+
+impl<A: ApplyFn> Applier<'_, A> {
+    /// Applies one command; a store error or a panic (a bug in the rules must
+    /// not take the writer, and every client, down) comes back as its
+    /// description.
+    fn apply(
+        &mut self,
+        conn: &Connection,
+        command: &Command,
+        now: UnixMillis,
+    ) -> Result<Outcome, String> {
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            (self.apply)(command, &mut SqlView::with_cache(conn, self.rows), now)
+        }));
+        match result {
+            Ok(Ok(outcome)) => Ok(outcome),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("applying the command panicked".to_string()),
+        }
+    }
+
+    /// Something was rolled back: the kept rows may be ahead of the database.
+    fn rolled_back(&mut self) {
+        self.rows.clear();
     }
 }
 
@@ -201,26 +321,21 @@ fn apply_in_savepoint<A: ApplyFn>(
     conn: &Connection,
     command: &Command,
     now: UnixMillis,
-    apply: &mut A,
+    applier: &mut Applier<'_, A>,
 ) -> Result<Outcome, BatchLost> {
     if let Err(e) = execute_cached(conn, "SAVEPOINT command") {
         tracing::error!(error = %e, "SAVEPOINT failed; answering store_unavailable");
         return Ok(UNAVAILABLE);
     }
-    // A bug in the rules must not take the writer (and every client) down:
-    // roll the one command back and keep serving.
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        apply(command, &mut SqlView::new(conn), now)
-    }));
-    let failure = match result {
-        Ok(Ok(outcome)) => match execute_cached(conn, "RELEASE command") {
+    let failure = match applier.apply(conn, command, now) {
+        Ok(outcome) => match execute_cached(conn, "RELEASE command") {
             Ok(()) => return Ok(outcome),
             Err(e) => format!("RELEASE failed: {e}"),
         },
-        Ok(Err(e)) => e.to_string(),
-        Err(_) => "applying the command panicked".to_string(),
+        Err(failure) => failure,
     };
     tracing::warn!(error = %failure, "command rolled back; answering store_unavailable");
+    applier.rolled_back();
     let rolled_back = execute_cached(conn, "ROLLBACK TO command")
         .and_then(|()| execute_cached(conn, "RELEASE command"));
     match rolled_back {

@@ -1,8 +1,9 @@
 //! Random command sequences give the same outcomes on the in-memory model and
 //! on `SqlView` over a database file, including across close-and-reopen.
 //! Both sides run the real `rules::apply`; the SQLite side runs each command
-//! in a savepoint as the writer does, the model side restores a copy when a
-//! command fails with a store error.
+//! in a transaction with the writer's `RowCache` kept across commands (and
+//! cleared on rollback, as the writer does), the model side restores a copy
+//! when a command fails with a store error.
 
 use agora_core::command::{ChatRef, ChatType, Command, Outcome};
 use agora_core::config::Config;
@@ -10,7 +11,7 @@ use agora_core::model::Model;
 use agora_core::rules;
 use agora_core::time::UnixMillis;
 use agora_core::token::{Token, TokenHash};
-use agora_store::{open_database, SqlView, StoreConfig, SyncMode};
+use agora_store::{open_database, RowCache, SqlView, StoreConfig, SyncMode};
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest_state_machine::{prop_state_machine, ReferenceStateMachine, StateMachineTest};
@@ -209,6 +210,7 @@ struct Sqlite {
     _dir: tempfile::TempDir,
     config: StoreConfig,
     conn: Connection,
+    rows: RowCache,
 }
 
 struct ModelVsSqlite;
@@ -233,6 +235,7 @@ impl StateMachineTest for ModelVsSqlite {
             _dir: dir,
             config,
             conn,
+            rows: RowCache::new(),
         }
     }
 
@@ -242,12 +245,13 @@ impl StateMachineTest for ModelVsSqlite {
             Step::Reopen => {
                 drop(sut.conn);
                 sut.conn = open_database(&sut.config).unwrap();
+                sut.rows.clear();
             }
             Step::Run(command) => {
                 let tx = sut.conn.transaction().unwrap();
                 let result = rules::apply(
                     &command,
-                    &mut SqlView::new(&tx),
+                    &mut SqlView::with_cache(&tx, &mut sut.rows),
                     reference.now,
                     &chat_config(),
                 )
@@ -256,6 +260,7 @@ impl StateMachineTest for ModelVsSqlite {
                     tx.commit().unwrap();
                 } else {
                     tx.rollback().unwrap();
+                    sut.rows.clear();
                 }
                 assert_eq!(
                     Some(&result),

@@ -7,6 +7,7 @@ use agora_core::command::{Command, Failure, Outcome};
 use agora_core::time::UnixMillis;
 use agora_core::view::{StoreError, View, PUBLIC_CHAT};
 use agora_store::{open_database, Busy, Handle, Pending, SqlView, StoreConfig};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,7 +17,8 @@ const UNAVAILABLE: Outcome = Outcome::Failed(Failure::StoreUnavailable);
 
 /// Opens a store whose apply function understands a few special texts:
 /// `gate` (appends, then blocks until the test releases it, so that later
-/// submissions queue up into one batch), `fail` (appends, then returns a store
+/// submissions queue up into one batch; a gate applied again, when a command
+/// of its batch failed, does not block again), `fail` (appends, then returns a store
 /// error), `panic`, `poison` (a deferred foreign-key violation: the batch's
 /// COMMIT fails), `fill` / `unfill` (cap the database at its current size, or
 /// lift the cap: a full disk), and anything else is appended.
@@ -24,6 +26,10 @@ struct Fixture {
     handle: Handle,
     entered: mpsc::Receiver<()>,
     release: mpsc::Sender<()>,
+    /// How many times a command was applied.
+    applied: Arc<AtomicUsize>,
+    /// Gates submitted by `hold`: a gate applied again does not block again.
+    holds: Arc<AtomicUsize>,
     _dir: tempfile::TempDir,
     path: std::path::PathBuf,
 }
@@ -35,7 +41,12 @@ fn fixture(adjust: impl FnOnce(&mut StoreConfig)) -> Fixture {
     adjust(&mut store_config);
     let (entered_tx, entered) = mpsc::channel();
     let (release, release_rx) = mpsc::channel::<()>();
+    let holds = Arc::new(AtomicUsize::new(0));
+    let (held, mut blocked) = (holds.clone(), 0);
+    let applied = Arc::new(AtomicUsize::new(0));
+    let counter = applied.clone();
     let handle = Handle::open_with(store_config, move |command, view, now| {
+        counter.fetch_add(1, Ordering::SeqCst);
         let text = match command {
             Command::Send { text, .. } => text.as_str(),
             _ => "",
@@ -45,8 +56,11 @@ fn fixture(adjust: impl FnOnce(&mut StoreConfig)) -> Fixture {
         match text {
             "gate" => {
                 let outcome = append(command, view, now)?;
-                entered_tx.send(()).unwrap();
-                release_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+                if blocked < held.load(Ordering::SeqCst) {
+                    blocked += 1;
+                    entered_tx.send(()).unwrap();
+                    release_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+                }
                 Ok(outcome)
             }
             "fail" => {
@@ -84,6 +98,8 @@ fn fixture(adjust: impl FnOnce(&mut StoreConfig)) -> Fixture {
         handle,
         entered,
         release,
+        applied,
+        holds,
         _dir: dir,
         path,
     }
@@ -103,6 +119,7 @@ impl Fixture {
     /// Submits `gate` and waits until the writer is blocked inside it: what
     /// is submitted next queues up and becomes the next batch.
     fn hold(&self) -> Pending {
+        self.holds.fetch_add(1, Ordering::SeqCst);
         let gate = self.handle.submit(support::send("gate")).unwrap();
         self.entered
             .recv_timeout(Duration::from_secs(10))
@@ -247,6 +264,26 @@ fn dropping_every_handle_closes_the_store() {
     assert!(is_sent(&outcome(pending)));
     assert!(!path.with_extension("db-wal").exists(), "closed");
     assert_eq!(stored_texts(&path), ["bye"]);
+}
+
+/// A batch is applied once; only a batch with a failing command is applied a
+/// second time (rolled back, then with a savepoint per command).
+#[test]
+fn only_a_batch_with_a_failure_is_applied_twice() {
+    let f = fixture(|_| {});
+    let (gate, outcomes) = f.batch(&["a", "b", "c"]);
+    assert!(is_sent(&gate) && outcomes.iter().all(is_sent));
+    assert_eq!(f.applied.load(Ordering::SeqCst), 4);
+    let (gate, outcomes) = f.batch(&["d", "fail", "e"]);
+    assert!(is_sent(&gate) && is_sent(&outcomes[0]) && is_sent(&outcomes[2]));
+    assert_eq!(outcomes[1], UNAVAILABLE);
+    // First pass: gate, d, fail (then rolled back); second pass: all four.
+    assert_eq!(f.applied.load(Ordering::SeqCst), 4 + 3 + 4);
+    f.handle.shutdown();
+    assert_eq!(
+        stored_texts(&f.path),
+        ["gate", "a", "b", "c", "gate", "d", "e"]
+    );
 }
 
 #[test]
