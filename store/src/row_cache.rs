@@ -1,23 +1,25 @@
 //! [`RowCache`]: the writer's copy of the rows every command looks up first.
 //!
 //! Each command starts by finding its caller by token, and a private send or
-//! a report also finds a user by name and a private chat by its members: two
-//! or three indexed queries before any real work. Only the writer changes
+//! a report also finds a user by name and a private chat by its members; a
+//! send then reads the sender's read position and the chat's latest message:
+//! up to five indexed queries before the one insert that is the real work. Only the writer changes
 //! these rows, and only through `SqlView`, so it can keep what it read and
 //! wrote, provided it forgets everything whenever a transaction or savepoint
 //! is rolled back (the cache cannot tell which of its entries the rollback
 //! undid).
 
 use agora_core::token::TokenHash;
-use agora_core::view::{ChatId, User, UserId};
+use agora_core::view::{ChatId, MessageId, ReadPosition, User, UserId};
 use std::collections::HashMap;
 
 /// Entries kept at most per map; past it the map starts over, so memory stays
 /// bounded however many users there are.
 const MAX_ENTRIES: usize = 100_000;
 
-/// Users by token, users by name, private chats by their members, as the
-/// writer's open transaction sees them. Give it to
+/// Users by token, users by name, private chats by their members, read
+/// positions and each chat's latest message, as the writer's open transaction
+/// sees them. Give it to
 /// [`SqlView::with_cache`](crate::SqlView::with_cache) over the one connection
 /// that changes the database, and [`clear`](RowCache::clear) it after any
 /// rollback.
@@ -28,6 +30,9 @@ pub struct RowCache {
     by_name: HashMap<String, UserId>,
     /// Keyed by (smaller id, larger id). A private chat is never deleted.
     private_chats: HashMap<(UserId, UserId), ChatId>,
+    /// Members' read positions, by (chat, user).
+    positions: HashMap<(ChatId, UserId), ReadPosition>,
+    latest: HashMap<ChatId, MessageId>,
 }
 
 impl RowCache {
@@ -75,9 +80,40 @@ impl RowCache {
     }
 
     pub(crate) fn keep_private_chat(&mut self, members: (UserId, UserId), chat: ChatId) {
-        if self.private_chats.len() >= MAX_ENTRIES {
-            self.private_chats.clear();
-        }
-        self.private_chats.insert(members, chat);
+        keep(&mut self.private_chats, members, chat);
     }
+
+    pub(crate) fn read_position(&self, chat: ChatId, user: UserId) -> Option<ReadPosition> {
+        self.positions.get(&(chat, user)).copied()
+    }
+
+    /// `user` is a member of `chat` at `position`; `None`: not known.
+    pub(crate) fn keep_read_position(
+        &mut self,
+        chat: ChatId,
+        user: UserId,
+        position: Option<ReadPosition>,
+    ) {
+        match position {
+            Some(position) => keep(&mut self.positions, (chat, user), position),
+            None => {
+                self.positions.remove(&(chat, user));
+            }
+        }
+    }
+
+    pub(crate) fn latest_message(&self, chat: ChatId) -> Option<MessageId> {
+        self.latest.get(&chat).copied()
+    }
+
+    pub(crate) fn keep_latest_message(&mut self, chat: ChatId, message: MessageId) {
+        keep(&mut self.latest, chat, message);
+    }
+}
+
+fn keep<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>, key: K, value: V) {
+    if map.len() >= MAX_ENTRIES && !map.contains_key(&key) {
+        map.clear();
+    }
+    map.insert(key, value);
 }

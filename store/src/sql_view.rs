@@ -248,6 +248,9 @@ impl View for SqlView<'_> {
                 .prepare_cached("UPDATE chats SET member_count = member_count + 1 WHERE id = ?1")
                 .and_then(|mut stmt| stmt.execute([chat]))
                 .map_err(store_error)?;
+            if let Some(rows) = self.rows.as_mut() {
+                rows.keep_read_position(chat, user, Some(position));
+            }
             Ok(())
         } else {
             // Already a member: joining again only moves the read position.
@@ -256,10 +259,22 @@ impl View for SqlView<'_> {
     }
 
     fn read_position(&mut self, chat: ChatId, user: UserId) -> ViewResult<Option<ReadPosition>> {
-        self.conn
+        if let Some(position) = self
+            .rows
+            .as_ref()
+            .and_then(|rows| rows.read_position(chat, user))
+        {
+            return Ok(Some(position));
+        }
+        let position = self
+            .conn
             .prepare_cached("SELECT position FROM members WHERE user_id = ?1 AND chat_id = ?2")
             .and_then(|mut stmt| stmt.query_row([user, chat], |row| row.get(0)).optional())
-            .map_err(store_error)
+            .map_err(store_error)?;
+        if let (Some(rows), Some(_)) = (self.rows.as_mut(), position) {
+            rows.keep_read_position(chat, user, position);
+        }
+        Ok(position)
     }
 
     fn set_read_position(
@@ -268,10 +283,15 @@ impl View for SqlView<'_> {
         user: UserId,
         position: ReadPosition,
     ) -> ViewResult<()> {
-        self.conn
+        let changed = self
+            .conn
             .prepare_cached("UPDATE members SET position = ?3 WHERE user_id = ?1 AND chat_id = ?2")
             .and_then(|mut stmt| stmt.execute([user, chat, position]))
             .map_err(store_error)?;
+        if let Some(rows) = self.rows.as_mut() {
+            // No row, no member: nothing to keep.
+            rows.keep_read_position(chat, user, (changed == 1).then_some(position));
+        }
         Ok(())
     }
 
@@ -314,11 +334,22 @@ impl View for SqlView<'_> {
     }
 
     fn latest_message(&mut self, chat: ChatId) -> ViewResult<MessageId> {
-        self.conn
+        if let Some(latest) = self
+            .rows
+            .as_ref()
+            .and_then(|rows| rows.latest_message(chat))
+        {
+            return Ok(latest);
+        }
+        let latest = self
+            .conn
             .prepare_cached("SELECT last_message FROM chats WHERE id = ?1")
             .and_then(|mut stmt| stmt.query_row([chat], |row| row.get(0)).optional())
-            .map(Option::unwrap_or_default)
-            .map_err(store_error)
+            .map_err(store_error)?;
+        if let (Some(rows), Some(latest)) = (self.rows.as_mut(), latest) {
+            rows.keep_latest_message(chat, latest);
+        }
+        Ok(latest.unwrap_or_default())
     }
 
     fn messages_up_to(
@@ -379,6 +410,9 @@ impl View for SqlView<'_> {
             .map_err(store_error)?;
         if changed != 1 {
             return Err(StoreError(format!("append_message: no chat {chat}")));
+        }
+        if let Some(rows) = self.rows.as_mut() {
+            rows.keep_latest_message(chat, id);
         }
         Ok(id)
     }
