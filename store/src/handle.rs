@@ -86,6 +86,7 @@ impl Handle {
         let (sender, queue) = sync_channel(config.queue_capacity.max(1));
         let writer = Writer {
             conn,
+            path: config.path.clone(),
             queue,
             batch_max: config.batch_max.max(1),
             clock,

@@ -11,6 +11,7 @@
 //!   without waiting for the writer.
 //! - [`Handle`]: `open`, `submit`, `shutdown`.
 
+mod checkpoints;
 mod clock;
 mod handle;
 mod open;

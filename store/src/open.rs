@@ -42,6 +42,18 @@ pub fn open_connection(config: &StoreConfig) -> Result<Connection, OpenError> {
     Ok(conn)
 }
 
+/// Opens a read-write connection for the checkpointer: no schema work, and
+/// `synchronous=FULL` so that each checkpoint syncs the WAL before copying it
+/// and the database file after.
+pub(crate) fn open_checkpoint_connection(path: &Path) -> Result<Connection, OpenError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let fail = |e: rusqlite::Error| OpenError(format!("{}: checkpointer: {e}", path.display()));
+    let conn = Connection::open_with_flags(path, flags).map_err(fail)?;
+    conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL;")
+        .map_err(fail)?;
+    Ok(conn)
+}
+
 /// Opens a read-only connection to the database the writer created, for the
 /// read path. WAL mode is a property of the file, so it needs no pragma.
 pub(crate) fn open_reader(path: &Path) -> Result<Connection, OpenError> {

@@ -3,6 +3,7 @@
 //! rolls back alone: see `run_batch`), and answers only after the batch is
 //! committed (group commit).
 
+use crate::checkpoints::{run_checkpointer, Checkpoints};
 use crate::clock::SharedClock;
 use crate::row_cache::RowCache;
 use crate::sql_view::SqlView;
@@ -12,6 +13,7 @@ use agora_core::time::UnixMillis;
 use agora_core::view::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver};
 use std::sync::Arc;
 
@@ -40,6 +42,8 @@ pub(crate) struct Request {
 
 pub(crate) struct Writer<A> {
     pub(crate) conn: Connection,
+    /// The database file, for the checkpointer's connection.
+    pub(crate) path: PathBuf,
     pub(crate) queue: Receiver<Request>,
     pub(crate) batch_max: usize,
     pub(crate) clock: Arc<SharedClock>,
@@ -64,7 +68,15 @@ impl<A: ApplyFn> Writer<A> {
         // Waking up to a few hundred waiting clients costs a system call each;
         // a second thread does it while the writer goes on with the next batch.
         let (to_replier, replies) = mpsc::channel::<Vec<(Request, Outcome)>>();
+        let (checkpoints, nudges) = Checkpoints::install(&self.conn);
         std::thread::scope(|scope| {
+            let path = self.path.clone();
+            let checkpointer = std::thread::Builder::new()
+                .name("agora-checkpoint".into())
+                .spawn_scoped(scope, move || run_checkpointer(path, nudges));
+            if let Err(e) = checkpointer {
+                tracing::warn!(error = %e, "no checkpointer thread; the writer checkpoints alone");
+            }
             let replier = std::thread::Builder::new()
                 .name("agora-store-reply".into())
                 .spawn_scoped(scope, move || {
@@ -83,7 +95,9 @@ impl<A: ApplyFn> Writer<A> {
                     send_replies(batch);
                 }
             };
-            self.serve(deliver);
+            self.serve(deliver, &checkpoints);
+            // Ends the checkpointer, whose connection must close before ours.
+            drop(checkpoints);
         });
         if let Err((_, e)) = self.conn.close() {
             tracing::error!(error = %e, "closing the database failed");
@@ -97,7 +111,7 @@ impl<A: ApplyFn> Writer<A> {
     }
 
     /// The batch loop. `deliver` gets each batch's outcomes once committed.
-    fn serve(&mut self, deliver: impl Fn(Vec<(Request, Outcome)>)) {
+    fn serve(&mut self, deliver: impl Fn(Vec<(Request, Outcome)>), checkpoints: &Checkpoints) {
         let mut batch: Vec<Request> = Vec::with_capacity(self.batch_max);
         while let Ok(first) = self.queue.recv() {
             batch.push(first);
@@ -124,6 +138,7 @@ impl<A: ApplyFn> Writer<A> {
             self.batches += 1;
             self.commands += batch.len() as u64;
             deliver(batch.drain(..).zip(outcomes).collect());
+            checkpoints.after_commit(&self.conn);
         }
     }
 }
