@@ -14,7 +14,7 @@ use agora_core::view::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 
 /// What the writer runs for each command, inside the batch's transaction.
@@ -65,9 +65,6 @@ impl<A: ApplyFn> Writer<A> {
     /// then closes the connection. Never stops on an SQL error: the affected
     /// commands are answered `StoreUnavailable` and the next batch tries again.
     pub(crate) fn run(mut self) {
-        // Waking up to a few hundred waiting clients costs a system call each;
-        // a second thread does it while the writer goes on with the next batch.
-        let (to_replier, replies) = mpsc::channel::<Vec<(Request, Outcome)>>();
         let (checkpoints, nudges) = Checkpoints::install(&self.conn);
         std::thread::scope(|scope| {
             let path = self.path.clone();
@@ -77,25 +74,7 @@ impl<A: ApplyFn> Writer<A> {
             if let Err(e) = checkpointer {
                 tracing::warn!(error = %e, "no checkpointer thread; the writer checkpoints alone");
             }
-            let replier = std::thread::Builder::new()
-                .name("agora-store-reply".into())
-                .spawn_scoped(scope, move || {
-                    for batch in replies {
-                        send_replies(batch);
-                    }
-                });
-            let threaded = replier.is_ok();
-            // Owns the only sender: when `serve` returns and drops it, the
-            // replier's loop ends and the scope can join it.
-            let deliver = move |batch: Vec<(Request, Outcome)>| {
-                if !threaded {
-                    return send_replies(batch);
-                }
-                if let Err(mpsc::SendError(batch)) = to_replier.send(batch) {
-                    send_replies(batch);
-                }
-            };
-            self.serve(deliver, &checkpoints);
+            self.serve(&checkpoints);
             // Ends the checkpointer, whose connection must close before ours.
             drop(checkpoints);
         });
@@ -110,8 +89,11 @@ impl<A: ApplyFn> Writer<A> {
         }
     }
 
-    /// The batch loop. `deliver` gets each batch's outcomes once committed.
-    fn serve(&mut self, deliver: impl Fn(Vec<(Request, Outcome)>), checkpoints: &Checkpoints) {
+    /// The batch loop. Each batch's outcomes go out once it is committed, from
+    /// this thread: handing them to a thread of their own (so that the writer
+    /// could go on at once) cost more in thread wake-ups than it saved, on
+    /// every runtime (send throughput +7 % to +13 % without it).
+    fn serve(&mut self, checkpoints: &Checkpoints) {
         let mut batch: Vec<Request> = Vec::with_capacity(self.batch_max);
         while let Ok(first) = self.queue.recv() {
             batch.push(first);
@@ -137,13 +119,13 @@ impl<A: ApplyFn> Writer<A> {
             self.version.bump();
             self.batches += 1;
             self.commands += batch.len() as u64;
-            deliver(batch.drain(..).zip(outcomes).collect());
+            send_replies(batch.drain(..).zip(outcomes));
             checkpoints.after_commit(&self.conn);
         }
     }
 }
 
-fn send_replies(batch: Vec<(Request, Outcome)>) {
+fn send_replies(batch: impl Iterator<Item = (Request, Outcome)>) {
     for (request, outcome) in batch {
         // A client that went away dropped its receiver; nothing to do.
         let _ = request.reply.send(outcome);
