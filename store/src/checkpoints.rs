@@ -4,9 +4,11 @@
 //! past 1,000 pages: it copies them all into the database file and syncs both
 //! files, and the writer (with every client waiting on it) stalls for that,
 //! 20 to 130 ms under load. Here the writer only notes the WAL's size after
-//! each commit (a WAL hook) and, past `NUDGE_FRAMES`, wakes a checkpointer
-//! thread that does the copying over its own connection (a `PASSIVE`
-//! checkpoint never blocks the writer).
+//! each commit (a WAL hook) and, every `NUDGE_FRAMES` new pages, wakes a
+//! checkpointer thread that does the copying over its own connection (a
+//! `PASSIVE` checkpoint never blocks the writer). Every page more, not past
+//! a size: a checkpoint syncs both files, and one after every commit (the WAL
+//! stays past any size until it is rewound) was a thousand syncs a second.
 //!
 //! A WAL is only rewound to its start when a checkpoint has copied all of it
 //! and the writer then begins a transaction; a writer that never pauses never
@@ -24,7 +26,7 @@ use std::ffi::c_int;
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
-/// SQLite's own automatic-checkpoint threshold.
+/// SQLite's own automatic-checkpoint interval.
 const NUDGE_FRAMES: i32 = 1_000;
 /// 4,000 pages: 16 MiB of WAL at the default page size.
 const REWIND_FRAMES: i32 = 4_000;
@@ -43,6 +45,8 @@ fn record_wal_frames(_: &Wal, frames: c_int) -> rusqlite::Result<()> {
 /// into a thread-local).
 pub(crate) struct Checkpoints {
     nudge: SyncSender<()>,
+    /// The WAL's size at the last nudge.
+    nudged_at: Cell<i32>,
 }
 
 impl Checkpoints {
@@ -54,18 +58,27 @@ impl Checkpoints {
         // One pending nudge is enough: the checkpointer copies everything
         // committed when it starts.
         let (nudge, nudges) = sync_channel(1);
-        (Checkpoints { nudge }, nudges)
+        let checkpoints = Checkpoints {
+            nudge,
+            nudged_at: Cell::new(0),
+        };
+        (checkpoints, nudges)
     }
 
     /// Call after each commit on `conn`, on the thread that installed.
     pub(crate) fn after_commit(&self, conn: &Connection) {
         let frames = WAL_FRAMES.with(Cell::get);
+        if frames < self.nudged_at.get() {
+            // Rewound.
+            self.nudged_at.set(0);
+        }
         if frames >= REWIND_FRAMES {
             WAL_FRAMES.with(|cell| cell.set(0));
             if let Err(e) = checkpoint(conn) {
                 tracing::warn!(error = %e, frames, "checkpoint on the writer failed");
             }
-        } else if frames >= NUDGE_FRAMES {
+        } else if frames - self.nudged_at.get() >= NUDGE_FRAMES {
+            self.nudged_at.set(frames);
             // Full: a nudge is already waiting. Disconnected: no checkpointer
             // (it could not open its connection); the writer's own checkpoints
             // above still bound the WAL.
