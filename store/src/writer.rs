@@ -50,7 +50,7 @@ pub(crate) struct Writer<A> {
     /// Bumped after every batch, before its outcomes go out (see `status_cache`).
     pub(crate) version: Arc<DataVersion>,
     pub(crate) apply: A,
-    /// Users and private chats as the last commit left them.
+    /// The rows every command looks up first, as the last commit left them.
     pub(crate) rows: RowCache,
     /// Transactions and commands so far, logged at close: their ratio is the
     /// mean group-commit batch.
@@ -264,8 +264,8 @@ fn run_transaction<A: ApplyFn>(
 
 /// Every command of `batch` fails: nothing of it was kept, so the kept rows
 /// go too (some may come from its rolled-back writes).
-fn unavailable<A>(batch: &[Request], applier: &mut Applier<'_, A>) -> Attempt {
-    applier.rows.clear();
+fn unavailable<A: ApplyFn>(batch: &[Request], applier: &mut Applier<'_, A>) -> Attempt {
+    applier.rolled_back();
     Attempt::Done(vec![UNAVAILABLE; batch.len()])
 }
 
