@@ -8,24 +8,12 @@ use proptest::prelude::*;
 use std::time::Instant;
 use support::{drive, now0, statuses};
 
-const MANAGED: [&str; 7] = [
-    "host",
-    "content-length",
-    "transfer-encoding",
-    "date",
-    "connection",
-    "content-type",
-    "expect",
-];
-
 fn header() -> impl Strategy<Value = (String, String)> {
     (
         "[A-Za-z0-9!#$%&'*+.^_`|~-]{1,20}",
         "([!-~\u{80}-\u{ff}]([ \t!-~]{0,30}[!-~])?)?",
     )
-        .prop_filter("managed by the writer", |(n, _)| {
-            !MANAGED.iter().any(|m| n.eq_ignore_ascii_case(m))
-        })
+        .prop_filter("managed by the writer", |(n, _)| !fuzzing::is_managed(n))
 }
 
 /// One well-formed request as the wire sees it, and what the server must

@@ -188,8 +188,9 @@ const PATH: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789-._~/?=&%+:@!$'()*,;";
 const VALUE: &[u8] =
     b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 \t!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
 
-/// Field names the client writer manages or that change the exchange.
-fn is_managed(name: &str) -> bool {
+/// Field names the client writer manages or that change the exchange: a
+/// generated request must not set them itself.
+pub fn is_managed(name: &str) -> bool {
     [
         "host",
         "content-length",
