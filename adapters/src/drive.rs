@@ -11,15 +11,23 @@ use agora_core::command::{Failure, Outcome};
 use agora_core::http::reason_phrase;
 use agora_core::time::UnixMillis;
 use futures_lite::FutureExt;
+use std::cell::RefCell;
 use std::io;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::debug;
 
-/// Bytes read per read call. It lives on the stack for the call only, so an idle
-/// connection holds no read buffer of its own.
+/// Bytes read per read call, into the thread's [`READ_BUFFER`].
 pub const READ_CHUNK: usize = 8 * 1024;
+
+thread_local! {
+    /// One read buffer per thread, shared by the connections it serves: an idle
+    /// connection holds no read buffer of its own, and a buffer on the stack
+    /// would be zeroed again on every read.
+    static READ_BUFFER: RefCell<Box<[u8; READ_CHUNK]>> =
+        RefCell::new(Box::new([0u8; READ_CHUNK]));
+}
 
 /// How long a closing connection keeps reading (and discarding) what the peer
 /// still sends, so that the kernel does not answer it with a reset that could
@@ -93,8 +101,15 @@ pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared
 
 /// One read into a stack buffer, fed to the session. `Ok(true)` on EOF.
 fn read_into<T: Transport>(transport: &mut T, session: &mut Session) -> io::Result<bool> {
-    let mut buf = [0u8; READ_CHUNK];
-    match transport.try_read(&mut buf) {
+    READ_BUFFER.with_borrow_mut(|buf| read_with(transport, session, &mut buf[..]))
+}
+
+fn read_with<T: Transport>(
+    transport: &mut T,
+    session: &mut Session,
+    buf: &mut [u8],
+) -> io::Result<bool> {
+    match transport.try_read(buf) {
         Ok(0) => {
             session.eof();
             Ok(true)

@@ -9,6 +9,8 @@
 
 pub mod config;
 pub mod drive;
+#[cfg(any(feature = "tokio", feature = "smol"))]
+pub mod lazy_timer;
 pub mod limits;
 pub mod session;
 pub mod shared;

@@ -1,49 +1,82 @@
 //! smol glue: an `Executor` on worker threads, `async-io` sockets and timers.
 
 use crate::drive::{run_connection, Ready, Transport};
+use crate::lazy_timer::{LazyTimer, Rearm};
 use crate::shared::Shared;
 use async_io::{Async, Timer};
 use futures_lite::{future, AsyncWriteExt, FutureExt};
 use smol::channel;
 use smol::Executor;
+use std::future::Future;
 use std::io::{self, Read};
 use std::net::{Shutdown as SocketShutdown, TcpListener, TcpStream};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::{error, warn};
 
 struct SmolTransport {
     stream: Async<TcpStream>,
-    /// Closed (never sent on) when the server shuts down.
-    shutdown: channel::Receiver<()>,
+    /// Resolves when the server shuts down (the channel is closed, never sent
+    /// on). One future for the connection's life: a new `recv()` per wait would
+    /// register a new listener on every request.
+    shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
+    /// The same channel, for a quick look before each wait: `or` below polls
+    /// readability first, so a busy connection would not see `shutdown` there.
+    stop: channel::Receiver<()>,
+    stopping: bool,
+    timer: LazyTimer<Timer>,
 }
 
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(at) => Timer::at(at).await,
-        None => Timer::never().await,
-    };
+impl Rearm for Timer {
+    fn rearm(&mut self, at: Instant) {
+        self.set_at(at);
+    }
+}
+
+impl SmolTransport {
+    fn new(stream: Async<TcpStream>, stop: channel::Receiver<()>) -> SmolTransport {
+        let closed = stop.clone();
+        let shutdown = Box::pin(async move {
+            let _ = closed.recv().await;
+        });
+        SmolTransport {
+            stream,
+            shutdown,
+            stop,
+            stopping: false,
+            timer: LazyTimer::new(Timer::never()),
+        }
+    }
 }
 
 impl Transport for SmolTransport {
     async fn ready(&mut self, deadline: Option<Instant>) -> Ready {
-        if self.shutdown.is_closed() {
+        if self.stopping || self.stop.is_closed() {
             return Ready::Shutdown;
         }
+        let SmolTransport {
+            stream,
+            shutdown,
+            stopping,
+            timer,
+            ..
+        } = self;
         let readable = async {
             // An error shows up again, with its cause, in `try_read`.
-            let _ = self.stream.readable().await;
+            let _ = stream.readable().await;
             Ready::Readable
         };
-        let timer = async {
-            sleep_until(deadline).await;
+        let deadline = async {
+            timer.wait(deadline).await;
             Ready::Deadline
         };
         let stop = async {
-            let _ = self.shutdown.recv().await;
+            shutdown.as_mut().await;
+            *stopping = true;
             Ready::Shutdown
         };
-        readable.or(timer).or(stop).await
+        readable.or(deadline).or(stop).await
     }
 
     fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -118,10 +151,7 @@ async fn accept_loop(
             }
         };
         let _ = stream.get_ref().set_nodelay(true);
-        let transport = SmolTransport {
-            stream,
-            shutdown: stop.clone(),
-        };
+        let transport = SmolTransport::new(stream, stop.clone());
         let slot = shared.conns.try_acquire();
         executor
             .spawn(run_connection(transport, shared.clone(), slot))

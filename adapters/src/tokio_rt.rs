@@ -1,36 +1,77 @@
 //! tokio glue: a multi-thread runtime, an accept loop, one task per connection.
 
 use crate::drive::{run_connection, Ready, Transport};
+use crate::lazy_timer::{LazyTimer, Rearm};
 use crate::shared::Shared;
+use std::future::Future;
 use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
+use tokio::time::Sleep;
 use tracing::{error, warn};
 
 struct TokioTransport {
     stream: TcpStream,
-    shutdown: watch::Receiver<bool>,
+    /// Resolves when the server shuts down. One future for the connection's
+    /// life: a new `changed()` per wait would register a waiter on every request.
+    shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
+    /// The same channel, for a quick look before each wait, so that a busy
+    /// connection stops at once whichever branch `select!` would pick.
+    stop: watch::Receiver<bool>,
+    stopping: bool,
+    timer: LazyTimer<Pin<Box<Sleep>>>,
+}
+
+impl Rearm for Pin<Box<Sleep>> {
+    fn rearm(&mut self, at: Instant) {
+        self.as_mut().reset(at.into());
+    }
+}
+
+impl TokioTransport {
+    fn new(stream: TcpStream, stop: watch::Receiver<bool>) -> TokioTransport {
+        let mut changes = stop.clone();
+        let shutdown = Box::pin(async move {
+            // A dropped sender also means shutdown.
+            let _ = changes.wait_for(|stopping| *stopping).await;
+        });
+        TokioTransport {
+            stream,
+            shutdown,
+            stop,
+            stopping: false,
+            // Set by the first wait with a deadline (a `Sleep` needs one to exist).
+            timer: LazyTimer::new(Box::pin(tokio::time::sleep_until(
+                tokio::time::Instant::now(),
+            ))),
+        }
+    }
 }
 
 impl Transport for TokioTransport {
     async fn ready(&mut self, deadline: Option<Instant>) -> Ready {
-        if *self.shutdown.borrow() {
+        if self.stopping || *self.stop.borrow() {
             return Ready::Shutdown;
         }
-        let timer = async {
-            match deadline {
-                Some(at) => tokio::time::sleep_until(at.into()).await,
-                None => std::future::pending().await,
-            }
-        };
+        let TokioTransport {
+            stream,
+            shutdown,
+            stopping,
+            timer,
+            ..
+        } = self;
         tokio::select! {
             // An error shows up again, with its cause, in `try_read`.
-            _ = self.stream.readable() => Ready::Readable,
-            _ = timer => Ready::Deadline,
-            _ = self.shutdown.changed() => Ready::Shutdown,
+            _ = stream.readable() => Ready::Readable,
+            _ = timer.wait(deadline) => Ready::Deadline,
+            _ = shutdown.as_mut() => {
+                *stopping = true;
+                Ready::Shutdown
+            }
         }
     }
 
@@ -93,10 +134,7 @@ async fn accept_loop(
             }
         };
         let _ = stream.set_nodelay(true);
-        let transport = TokioTransport {
-            stream,
-            shutdown: stop.clone(),
-        };
+        let transport = TokioTransport::new(stream, stop.clone());
         let slot = shared.conns.try_acquire();
         tokio::spawn(run_connection(transport, shared.clone(), slot));
     }

@@ -13,6 +13,7 @@ per_runtime!(
     concurrent_clients,
     max_connections,
     idle_and_header_timeouts,
+    header_timeout_shorter_than_idle_timeout,
 );
 
 fn keep_alive_100_requests(rt: Runtime) {
@@ -223,4 +224,28 @@ fn idle_and_header_timeouts(rt: Runtime) {
         .expect("a 408")
         .expect_error(408, "request_timeout");
     assert!(slow.closed_within(Duration::from_secs(3)));
+}
+
+/// The adapters keep a connection's timer armed while its deadline only moves
+/// later; a request that starts on an idle connection moves it earlier, from
+/// the idle timeout to the header timeout, and that must take effect.
+fn header_timeout_shorter_than_idle_timeout(rt: Runtime) {
+    let server = Server::start(rt, &["--idle-timeout", "60s", "--header-timeout", "1s"]);
+    let mut c = server.client();
+    let token = c.token("dawdler");
+    c.get("/status", Some(&token)).expect(200);
+    assert!(
+        !c.closed_within(Duration::from_millis(300)),
+        "open while idle"
+    );
+    let started = Instant::now();
+    c.send_raw(b"GET /status HTTP/1.1\r\nHost: x\r\n");
+    c.read_reply()
+        .expect("a 408")
+        .expect_error(408, "request_timeout");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(500) && waited < Duration::from_secs(10),
+        "408 after the 1 s header timeout, not the 60 s idle one: {waited:?}"
+    );
 }
