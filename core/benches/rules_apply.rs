@@ -56,14 +56,13 @@ fn request(method: &str, target: &str, body: &str) -> Request {
         method: method.into(),
         target: target.into(),
         version: Version::Http11,
-        headers: vec![
-            ("Host".into(), b"localhost:8000".to_vec()),
-            (
-                "Authorization".into(),
-                format!("Bearer {}", token(0).to_hex()).into_bytes(),
-            ),
-            ("Content-Type".into(), b"application/json".to_vec()),
-        ],
+        headers: [
+            ("Host", "localhost:8000".to_owned()),
+            ("Authorization", format!("Bearer {}", token(0).to_hex())),
+            ("Content-Type", "application/json".to_owned()),
+        ]
+        .into_iter()
+        .collect(),
         body: body.as_bytes().to_vec(),
     }
 }

@@ -21,10 +21,7 @@ fn req(method: &str, target: &str, headers: &[(&str, &[u8])], body: &[u8]) -> Re
         method: method.to_owned(),
         target: target.to_owned(),
         version: Version::Http11,
-        headers: headers
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_vec()))
-            .collect(),
+        headers: headers.iter().copied().collect(),
         body: body.to_vec(),
     }
 }

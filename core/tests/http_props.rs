@@ -104,7 +104,7 @@ proptest! {
         let mut expected_headers = vec![("Host".to_owned(), host.into_bytes())];
         expected_headers.extend(headers.into_iter().map(|(n, v)| (n, v.into_bytes())));
         expected_headers.push(("Content-Length".to_owned(), body.len().to_string().into_bytes()));
-        let expected = Request { method, target, version: Version::Http11, headers: expected_headers, body };
+        let expected = Request { method, target, version: Version::Http11, headers: expected_headers.into_iter().collect(), body };
 
         let now = now0();
         let mut conn = Conn::new(Limits::default(), now);

@@ -253,7 +253,7 @@ pub fn roundtrip(data: &[u8], start: Instant) {
         method: method.to_owned(),
         target,
         version: Version::Http11,
-        headers: expected_headers,
+        headers: expected_headers.into_iter().collect(),
         body,
     };
 

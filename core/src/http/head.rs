@@ -8,7 +8,7 @@
 use super::error::HttpError;
 use super::framing::{self, CodingError, Framing, LengthError};
 use super::target::{self, TargetError};
-use super::{Limits, Request, Version};
+use super::{Headers, Limits, Request, Version};
 
 /// A complete, valid request head.
 #[derive(Debug)]
@@ -237,11 +237,18 @@ fn interpret(
         method: method.to_owned(),
         target: target.into_owned(),
         version,
-        headers: req
-            .headers
-            .iter()
-            .map(|h| (h.name.to_owned(), h.value.to_vec()))
-            .collect(),
+        headers: {
+            let bytes = req
+                .headers
+                .iter()
+                .map(|h| h.name.len() + h.value.len())
+                .sum();
+            let mut headers = Headers::with_capacity(req.headers.len(), bytes);
+            for h in req.headers.iter() {
+                headers.push(h.name, h.value);
+            }
+            headers
+        },
         body: Vec::new(),
     };
     Ok(Head {

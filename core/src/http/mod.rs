@@ -10,6 +10,7 @@ mod framing;
 #[doc(hidden)]
 pub mod fuzzing;
 mod head;
+mod headers;
 mod state;
 mod target;
 mod writer;
@@ -17,6 +18,7 @@ mod writer;
 pub use client::{ClientConn, ClientError};
 pub use conn::Conn;
 pub use error::HttpError;
+pub use headers::Headers;
 
 use crate::time::UnixMillis;
 use std::time::{Duration, Instant};
@@ -85,7 +87,7 @@ pub struct Request {
     pub target: String,
     pub version: Version,
     /// Header fields in the order sent; names as sent.
-    pub headers: Vec<(String, Vec<u8>)>,
+    pub headers: Headers,
     pub body: Vec<u8>,
 }
 
@@ -100,7 +102,7 @@ impl Request {
         self.headers
             .iter()
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
+            .map(|(_, v)| v)
     }
 
     /// The value of the only field named `name`; `None` if absent or repeated.

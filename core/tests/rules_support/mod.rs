@@ -33,7 +33,7 @@ pub fn request(method: &str, target: &str, auth: Option<&str>, body: &str) -> Re
         method: method.to_owned(),
         target: target.to_owned(),
         version: Version::Http11,
-        headers,
+        headers: headers.into_iter().collect(),
         body: body.as_bytes().to_vec(),
     }
 }
