@@ -156,7 +156,7 @@ struct Time(UnixMillis);
 
 impl Serialize for Time {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0.to_rfc3339())
+        s.collect_str(&self.0.rfc3339())
     }
 }
 
