@@ -61,6 +61,20 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
     })
 }
 
+// History pages. `LIMIT ?3` would be a plain parameter, which SQLite's planner
+// reads the value of: every new binding of it then marks the statement
+// expired, and the next step compiles it again (half of the writer's time in a
+// `connect` run went to `sqlite3Reprepare`). Behind a CAST it is an expression,
+// evaluated when the statement runs, and the prepared plan is kept.
+const MESSAGES_UP_TO: &str = "SELECT m.id, u.name, m.pub_date, m.text
+     FROM messages m JOIN users u ON u.id = m.author
+     WHERE m.chat_id = ?1 AND m.id <= ?2
+     ORDER BY m.id DESC LIMIT CAST(?3 AS INTEGER)";
+const MESSAGES_AFTER: &str = "SELECT m.id, u.name, m.pub_date, m.text
+     FROM messages m JOIN users u ON u.id = m.author
+     WHERE m.chat_id = ?1 AND m.id > ?2
+     ORDER BY m.id ASC LIMIT CAST(?3 AS INTEGER)";
+
 impl SqlView<'_> {
     /// Runs a `SELECT id, name, banned_until, window_start, window_count`
     /// query with one parameter.
@@ -358,15 +372,7 @@ impl View for SqlView<'_> {
         position: ReadPosition,
         limit: u32,
     ) -> ViewResult<Vec<StoredMessage>> {
-        self.messages_with_comments(
-            chat,
-            "SELECT m.id, u.name, m.pub_date, m.text
-             FROM messages m JOIN users u ON u.id = m.author
-             WHERE m.chat_id = ?1 AND m.id <= ?2
-             ORDER BY m.id DESC LIMIT ?3",
-            position,
-            limit,
-        )
+        self.messages_with_comments(chat, MESSAGES_UP_TO, position, limit)
     }
 
     fn messages_after(
@@ -375,15 +381,7 @@ impl View for SqlView<'_> {
         position: ReadPosition,
         limit: u32,
     ) -> ViewResult<Vec<StoredMessage>> {
-        self.messages_with_comments(
-            chat,
-            "SELECT m.id, u.name, m.pub_date, m.text
-             FROM messages m JOIN users u ON u.id = m.author
-             WHERE m.chat_id = ?1 AND m.id > ?2
-             ORDER BY m.id ASC LIMIT ?3",
-            position,
-            limit,
-        )
+        self.messages_with_comments(chat, MESSAGES_AFTER, position, limit)
     }
 
     fn append_message(
@@ -476,5 +474,43 @@ impl View for SqlView<'_> {
             .and_then(|mut stmt| stmt.execute([target]))
             .map_err(store_error)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{open_database, StoreConfig};
+    use rusqlite::StatementStatus;
+
+    #[test]
+    fn history_statements_stay_prepared_across_bindings() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = StoreConfig {
+            path: dir.path().join("agora.db"),
+            ..StoreConfig::default()
+        };
+        let mut conn = open_database(&config).unwrap();
+        let tx = conn.transaction().unwrap();
+        let mut view = SqlView::new(&tx);
+        let now = UnixMillis(1_795_939_565_000);
+        let author = view.create_user("ann", &TokenHash([1; 32]), now).unwrap();
+        let mut last = 0;
+        for n in 0..30 {
+            last = view
+                .append_message(PUBLIC_CHAT, author, &format!("m{n}"), now)
+                .unwrap();
+        }
+        for limit in [20, 20, 5, 1, 30] {
+            let page = view.messages_up_to(PUBLIC_CHAT, last, limit).unwrap();
+            assert_eq!(page.len(), limit as usize);
+            assert_eq!(page.last().map(|m| m.id), Some(last));
+            let unread = view.messages_after(PUBLIC_CHAT, 0, limit);
+            assert_eq!(unread.unwrap().len(), limit as usize);
+        }
+        for sql in [MESSAGES_UP_TO, MESSAGES_AFTER] {
+            let stmt = tx.prepare_cached(sql).unwrap();
+            assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0, "{sql}");
+        }
     }
 }
