@@ -23,8 +23,8 @@ struct SmolTransport {
     shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
     /// The same channel, for a quick look before each wait: `or` below polls
     /// readability first, so a busy connection would not see `shutdown` there.
+    /// Once it is closed `shutdown` has resolved, and is not polled again.
     stop: channel::Receiver<()>,
-    stopping: bool,
     timer: LazyTimer<Timer>,
 }
 
@@ -44,7 +44,6 @@ impl SmolTransport {
             stream,
             shutdown,
             stop,
-            stopping: false,
             timer: LazyTimer::new(Timer::never()),
         }
     }
@@ -52,13 +51,12 @@ impl SmolTransport {
 
 impl Transport for SmolTransport {
     async fn ready(&mut self, deadline: Option<Instant>) -> Ready {
-        if self.stopping || self.stop.is_closed() {
+        if self.stop.is_closed() {
             return Ready::Shutdown;
         }
         let SmolTransport {
             stream,
             shutdown,
-            stopping,
             timer,
             ..
         } = self;
@@ -73,7 +71,6 @@ impl Transport for SmolTransport {
         };
         let stop = async {
             shutdown.as_mut().await;
-            *stopping = true;
             Ready::Shutdown
         };
         readable.or(deadline).or(stop).await
