@@ -4,16 +4,7 @@ mod support;
 
 use agora_core::command::{ChatRef, Command, Outcome};
 use agora_store::Handle;
-use std::time::Duration;
-use support::{config, public_send, register};
-
-fn run(handle: &Handle, command: Command) -> Outcome {
-    handle
-        .submit(command)
-        .unwrap()
-        .recv_timeout(Duration::from_secs(10))
-        .unwrap()
-}
+use support::{config, public_send, register, run};
 
 #[test]
 fn sends_survive_a_restart_and_ids_keep_increasing() {

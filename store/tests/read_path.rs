@@ -12,15 +12,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use support::{config, public_send, register};
-
-fn run(handle: &Handle, command: Command) -> Outcome {
-    handle
-        .submit(command)
-        .unwrap()
-        .recv_timeout(Duration::from_secs(10))
-        .unwrap()
-}
+use support::{config, public_send, register, run};
 
 /// `Status` computed by the rules over a fresh connection to the database.
 fn direct_status(path: &Path, store: &StoreConfig, command: &Command) -> Outcome {

@@ -7,20 +7,10 @@ mod support;
 use agora_core::command::{ChatRef, Command, Failure, Outcome};
 use agora_core::rules;
 use agora_core::view::StoreError;
-use agora_store::{Handle, Pending};
+use agora_store::Handle;
 use std::sync::mpsc;
 use std::time::Duration;
-use support::{config, public_send, register};
-
-fn outcome(pending: Pending) -> Outcome {
-    pending
-        .recv_timeout(Duration::from_secs(10))
-        .expect("an outcome")
-}
-
-fn is_sent(outcome: &Outcome) -> bool {
-    matches!(outcome, Outcome::MessageSent { .. })
-}
+use support::{config, is_sent, outcome, public_send, register};
 
 /// A store running the real rules, with two texts that do more after the
 /// rules ran: `gate` blocks the writer (once) until released, so that what is

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use support::{append, config, integrity, send, stored_texts};
+use support::{append, config, integrity, is_sent, outcome, send, stored_texts};
 
 const UNAVAILABLE: Outcome = Outcome::Failed(Failure::StoreUnavailable);
 
@@ -103,16 +103,6 @@ fn fixture(adjust: impl FnOnce(&mut StoreConfig)) -> Fixture {
         _dir: dir,
         path,
     }
-}
-
-fn outcome(pending: Pending) -> Outcome {
-    pending
-        .recv_timeout(Duration::from_secs(10))
-        .expect("an outcome")
-}
-
-fn is_sent(outcome: &Outcome) -> bool {
-    matches!(outcome, Outcome::MessageSent { .. })
 }
 
 impl Fixture {

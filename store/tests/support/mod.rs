@@ -8,8 +8,9 @@ use agora_core::time::UnixMillis;
 use agora_core::token::Token;
 use agora_core::token::TokenHash;
 use agora_core::view::{StoreError, View, PUBLIC_CHAT};
-use agora_store::{Handle, SqlView, StoreConfig};
+use agora_store::{Handle, Pending, SqlView, StoreConfig};
 use std::path::Path;
+use std::time::Duration;
 
 pub fn send(text: &str) -> Command {
     Command::Send {
@@ -47,6 +48,22 @@ pub fn register(handle: &Handle, name: &str) -> TokenHash {
         Ok(Outcome::TokenIssued { .. }) => token.hash(),
         other => panic!("registering {name}: {other:?}"),
     }
+}
+
+/// The outcome of a submitted command, waited for at most 10 s.
+pub fn outcome(pending: Pending) -> Outcome {
+    pending
+        .recv_timeout(Duration::from_secs(10))
+        .expect("an outcome")
+}
+
+/// Submits `command` and waits for its outcome.
+pub fn run(handle: &Handle, command: Command) -> Outcome {
+    outcome(handle.submit(command).expect("the queue has room"))
+}
+
+pub fn is_sent(outcome: &Outcome) -> bool {
+    matches!(outcome, Outcome::MessageSent { .. })
 }
 
 /// A public message from `caller`.
