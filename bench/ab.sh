@@ -19,21 +19,9 @@ DURATION=${DURATION:-10s}
 SYNC=${SYNC:-full}
 PORT=${PORT:-18081}
 base_url="http://127.0.0.1:$PORT"
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 ulimit -n 65536 2>/dev/null || true
-
-dir=$(mktemp -d)
-pid=
-cleanup() {
-  if [[ -n "$pid" ]]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-
-register() { # name -> token
-  curl -s -X POST "$base_url/get-token" -d "{\"user_name\": \"$1\"}" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
-}
 
 # one_run BINARY -> "req/s p99_ms"
 one_run() {
@@ -41,7 +29,7 @@ one_run() {
   "$1" --runtime "$runtime" --threads 1 --port "$PORT" --db "$dir/ab.db" --sync "$SYNC" \
     --quota 1000000000 --max-connections 20000 --queue 8192 --log warn &
   pid=$!
-  for _ in $(seq 100); do curl -s -o /dev/null "$base_url/" && break; sleep 0.05; done
+  wait_up
   AGORA_TOKEN=$(register alice) AGORA_PEER=bob
   register bob >/dev/null
   export AGORA_TOKEN AGORA_PEER

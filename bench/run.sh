@@ -33,13 +33,9 @@ BASELINE=${BASELINE-1}
 IDLE=${IDLE-10000}
 SYNC=${SYNC:-full}
 
-need() { # command, Debian package
-  command -v "$1" >/dev/null && return
-  apt-get update -qq && apt-get install -y -qq "$2" >/dev/null
-}
-need wrk wrk
-need curl curl
-need python3 python3
+base_url="http://127.0.0.1:$PORT"
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 
 # 10,000 idle sockets need as many descriptors in the server and in the probe.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -51,26 +47,8 @@ if [[ -n "$BASELINE" ]]; then
   (cd "$here/hyper-baseline" && cargo build --release -q)
 fi
 
-base_url="http://127.0.0.1:$PORT"
-register() { # name -> token
-  curl -s -X POST "$base_url/get-token" -d "{\"user_name\": \"$1\"}" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
-}
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 load() { cut -d' ' -f1 /proc/loadavg; }
-wait_up() {
-  for _ in $(seq 100); do curl -s -o /dev/null "$base_url/" && return 0; sleep 0.05; done
-  echo "server did not start" >&2
-  return 1
-}
-
-dir=$(mktemp -d)
-pid=
-cleanup() {
-  if [[ -n "$pid" ]]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$dir"
-}
-trap cleanup EXIT
 
 # start_server KIND: agora runtime name, or "hyper". Sets pid, AGORA_TOKEN, AGORA_PEER.
 start_server() {
