@@ -76,6 +76,10 @@ impl Transport for BlockingTransport {
     async fn shutdown_write(&mut self) {
         let _ = self.stream.shutdown(SocketShutdown::Write);
     }
+
+    fn quick_ack(&mut self) {
+        crate::tcp::quick_ack(&self.stream);
+    }
 }
 
 pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {

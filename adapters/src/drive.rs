@@ -57,6 +57,10 @@ pub trait Transport {
     async fn write_all(&mut self, bytes: &[u8], deadline: Instant) -> io::Result<()>;
     /// Sends FIN: nothing more will be written.
     async fn shutdown_write(&mut self);
+    /// Acknowledges what was read at once instead of after the kernel's
+    /// delayed-ACK timer; called after each read that left a request
+    /// incomplete (see [`crate::tcp::quick_ack`]).
+    fn quick_ack(&mut self);
 }
 
 /// The drive loop: serves one accepted connection until it closes.
@@ -86,7 +90,12 @@ pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared
             Step::Wait(_) if eof => return,
             Step::Wait(deadline) => match transport.ready(deadline).await {
                 Ready::Readable => match read_into(&mut transport, &mut session) {
-                    Ok(got_eof) => eof = got_eof,
+                    Ok(got_eof) => {
+                        eof = got_eof;
+                        if !eof && session.has_partial_request() {
+                            transport.quick_ack();
+                        }
+                    }
                     Err(e) => {
                         debug!("closing: read failed: {e}");
                         return;

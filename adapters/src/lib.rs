@@ -15,6 +15,7 @@ pub mod limits;
 pub mod session;
 pub mod shared;
 pub mod shutdown;
+pub mod tcp;
 
 #[cfg(feature = "blocking")]
 pub mod blocking_rt;

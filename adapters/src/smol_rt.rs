@@ -93,6 +93,10 @@ impl Transport for SmolTransport {
     async fn shutdown_write(&mut self) {
         let _ = self.stream.get_ref().shutdown(SocketShutdown::Write);
     }
+
+    fn quick_ack(&mut self) {
+        crate::tcp::quick_ack(&self.stream.get_ref());
+    }
 }
 
 pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {

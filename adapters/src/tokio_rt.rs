@@ -88,6 +88,10 @@ impl Transport for TokioTransport {
     async fn shutdown_write(&mut self) {
         let _ = self.stream.shutdown().await;
     }
+
+    fn quick_ack(&mut self) {
+        crate::tcp::quick_ack(&self.stream);
+    }
 }
 
 pub fn serve(listener: std::net::TcpListener, shared: Arc<Shared>) -> io::Result<()> {

@@ -14,6 +14,7 @@ mod log_file;
 mod rules;
 mod secrets;
 mod slow_clients;
+mod split_writes;
 mod store_faults;
 mod transport;
 mod vectors;
