@@ -12,6 +12,7 @@ pub mod drive;
 #[cfg(any(feature = "tokio", feature = "smol"))]
 pub mod lazy_timer;
 pub mod limits;
+pub mod listen;
 pub mod session;
 pub mod shared;
 pub mod shutdown;

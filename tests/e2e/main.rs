@@ -15,6 +15,7 @@ mod rules;
 mod secrets;
 mod slow_clients;
 mod split_writes;
+mod startup;
 mod store_faults;
 mod transport;
 mod vectors;
