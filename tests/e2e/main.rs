@@ -11,6 +11,7 @@ mod connections;
 mod external;
 mod lifecycle;
 mod log_file;
+mod open_files;
 mod rules;
 mod secrets;
 mod slow_clients;

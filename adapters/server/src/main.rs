@@ -4,7 +4,7 @@
 mod cli;
 mod logging;
 
-use agora_adapters::{listen, serve, Shared, Shutdown};
+use agora_adapters::{listen, open_files, serve, Shared, Shutdown};
 use agora_store::Handle;
 use clap::Parser;
 use cli::Args;
@@ -43,7 +43,12 @@ fn run(args: Args) -> Result<(), String> {
     let shutdown = Arc::new(Shutdown::new());
     watch_signals(shutdown.clone())?;
 
-    let config = args.server_config();
+    let mut config = args.server_config();
+    let store_config = args.store_config();
+    // The writer's SQLite connection and each reader's.
+    let store_connections = 1 + store_config.readers;
+    config.max_connections =
+        open_files::fit_max_connections(config.max_connections, args.runtime, store_connections);
     // Listening first: a server that cannot have its port must not create
     // (and leave behind) a database it will never serve.
     let listener = listen::bind((args.host.as_str(), args.port), config.backlog)
