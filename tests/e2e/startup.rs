@@ -11,8 +11,9 @@ use std::time::Instant;
 
 per_runtime!(backlog_is_in_effect);
 
-/// Runs `agora-server` on 127.0.0.1 with `db` and `args` until it exits (bounded: a server that
-/// starts serving instead is killed and the test fails); exit status, stderr.
+/// Runs `agora-server` on 127.0.0.1 with `db` and `args` until it exits
+/// (bounded: a server that starts serving instead is killed and the test
+/// fails); returns the exit status and stderr.
 fn run_to_exit(args: &[&str], db: &Path) -> (ExitStatus, String) {
     let mut child = Command::new(server_binary())
         .args(["--host", "127.0.0.1", "--db"])
