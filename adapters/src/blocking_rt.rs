@@ -2,7 +2,9 @@
 //! deadlines. The shared drive loop runs on each thread with a trivial
 //! `block_on`: every await there is a blocking call.
 
+use crate::accept_errors::AcceptErrors;
 use crate::drive::{run_connection, Ready, Transport};
+use crate::limits::Admission;
 use crate::shared::Shared;
 use futures_lite::future::block_on;
 use std::collections::HashMap;
@@ -76,6 +78,10 @@ impl Transport for BlockingTransport {
     async fn shutdown_write(&mut self) {
         let _ = self.stream.shutdown(SocketShutdown::Write);
     }
+
+    fn quick_ack(&mut self) {
+        crate::tcp::quick_ack(&self.stream);
+    }
 }
 
 pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {
@@ -94,6 +100,7 @@ pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {
             let _ = socket.shutdown(SocketShutdown::Read);
         }
     });
+    let mut errors = AcceptErrors::new();
     for accepted in listener.incoming() {
         if shared.shutdown.is_triggered() {
             break;
@@ -101,15 +108,16 @@ pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {
         let stream = match accepted {
             Ok(stream) => stream,
             Err(e) => {
-                error!("accept failed: {e}");
-                std::thread::sleep(Duration::from_millis(50));
+                std::thread::sleep(errors.failed(&e));
                 continue;
             }
         };
+        errors.accepted();
         let _ = stream.set_nodelay(true);
-        let slot = shared.conns.try_acquire();
-        let registered: Option<u64> = match (&slot, stream.try_clone()) {
-            (Some(_), Ok(clone)) => Some(register(&open, clone)),
+        let admission = shared.conns.admit();
+        // Refused connections are not registered: they end within a second.
+        let registered: Option<u64> = match (&admission, stream.try_clone()) {
+            (Admission::Serve(_), Ok(clone)) => Some(register(&open, clone)),
             _ => None,
         };
         // Registered after the flag could have been swept: check again.
@@ -126,7 +134,7 @@ pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {
             .name("agora-conn".into())
             .stack_size(STACK_SIZE)
             .spawn(move || {
-                block_on(run_connection(transport, conn_shared, slot));
+                block_on(run_connection(transport, conn_shared, admission));
                 unregister(&open_for_thread, registered);
             });
         if let Err(e) = spawned {

@@ -8,8 +8,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// Which runtime serves the sockets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Runtime {
+    #[default]
     Tokio,
     Smol,
     Blocking,
@@ -50,6 +51,8 @@ pub struct ServerConfig {
     pub rules: Config,
     /// Open connections beyond this get a 503 and are closed.
     pub max_connections: usize,
+    /// Connections the kernel may hold ready for `accept` (the listen backlog).
+    pub backlog: u32,
     /// Worker threads for tokio and smol; 0 = one per CPU.
     pub threads: usize,
     /// How long shutdown waits for open connections before giving up on them.
@@ -65,6 +68,7 @@ impl Default for ServerConfig {
             limits: Limits::default(),
             rules: Config::default(),
             max_connections: 10_000,
+            backlog: 1024,
             threads: 0,
             shutdown_grace: Duration::from_millis(1500),
             request_hook: None,

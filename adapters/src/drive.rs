@@ -3,7 +3,7 @@
 //! its socket (wait until readable, a deadline or shutdown; read what is there;
 //! write everything).
 
-use crate::limits::ConnSlot;
+use crate::limits::Admission;
 use crate::session::{wall_clock, Session, Step};
 use crate::shared::Shared;
 use agora_core::api;
@@ -34,6 +34,8 @@ thread_local! {
 /// destroy our last response before the peer reads it.
 const LINGER: Duration = Duration::from_secs(1);
 const LINGER_MAX_BYTES: usize = 1 << 20;
+/// The linger of a connection refused while many others are being refused.
+const SHORT_LINGER: Duration = Duration::from_millis(50);
 
 /// What [`Transport::ready`] waited for.
 #[derive(Debug, PartialEq, Eq)]
@@ -57,6 +59,10 @@ pub trait Transport {
     async fn write_all(&mut self, bytes: &[u8], deadline: Instant) -> io::Result<()>;
     /// Sends FIN: nothing more will be written.
     async fn shutdown_write(&mut self);
+    /// Acknowledges what was read at once instead of after the kernel's
+    /// delayed-ACK timer; called after each read that left a request
+    /// incomplete (see [`crate::tcp::quick_ack`]).
+    fn quick_ack(&mut self);
 }
 
 /// The drive loop: serves one accepted connection until it closes.
@@ -77,7 +83,7 @@ pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared
             }
         }
         match step {
-            Step::Close => return linger_close(&mut transport, eof).await,
+            Step::Close => return linger_close(&mut transport, eof, LINGER).await,
             Step::Submit(pending) => {
                 let result = pending.await;
                 session.complete(result);
@@ -86,7 +92,12 @@ pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared
             Step::Wait(_) if eof => return,
             Step::Wait(deadline) => match transport.ready(deadline).await {
                 Ready::Readable => match read_into(&mut transport, &mut session) {
-                    Ok(got_eof) => eof = got_eof,
+                    Ok(got_eof) => {
+                        eof = got_eof;
+                        if !eof && session.has_partial_request() {
+                            transport.quick_ack();
+                        }
+                    }
                     Err(e) => {
                         debug!("closing: read failed: {e}");
                         return;
@@ -130,13 +141,13 @@ fn read_with<T: Transport>(
     }
 }
 
-/// Sends FIN, then reads and drops what the peer still sends for a moment.
-async fn linger_close<T: Transport>(transport: &mut T, eof: bool) {
+/// Sends FIN, then reads and drops what the peer still sends for `linger`.
+async fn linger_close<T: Transport>(transport: &mut T, eof: bool, linger: Duration) {
     transport.shutdown_write().await;
     if eof {
         return;
     }
-    let deadline = Instant::now() + LINGER;
+    let deadline = Instant::now() + linger;
     let mut drained = 0;
     while drained < LINGER_MAX_BYTES {
         if transport.ready(Some(deadline)).await != Ready::Readable {
@@ -153,15 +164,15 @@ async fn linger_close<T: Transport>(transport: &mut T, eof: bool) {
 }
 
 /// Answers a connection over `--max-connections`: a complete 503 `overloaded`,
-/// then close.
-pub async fn reject_connection<T: Transport>(mut transport: T) {
+/// then close after lingering for `linger`.
+pub async fn reject_connection<T: Transport>(mut transport: T, linger: Duration) {
     let bytes = overloaded_response(wall_clock());
     if transport
         .write_all(&bytes, Instant::now() + LINGER)
         .await
         .is_ok()
     {
-        linger_close(&mut transport, false).await;
+        linger_close(&mut transport, false, linger).await;
     }
 }
 
@@ -193,24 +204,25 @@ pub fn overloaded_response(wall: UnixMillis) -> Vec<u8> {
 /// A new connection's whole life, the same on every runtime: served while it
 /// holds a connection slot, else answered 503 and closed. A panic ends this
 /// connection only and is logged; the slot is given back after it.
-pub async fn run_connection<T: Transport>(
-    transport: T,
-    shared: Arc<Shared>,
-    slot: Option<ConnSlot>,
-) {
-    let admitted = slot.is_some();
-    let life = async move {
-        if admitted {
-            serve_connection(transport, shared).await;
-        } else {
-            tracing::warn!("over --max-connections: answering 503");
-            reject_connection(transport).await;
+pub async fn run_connection<T: Transport>(transport: T, shared: Arc<Shared>, admission: Admission) {
+    let life = async {
+        match &admission {
+            Admission::Serve(_) => serve_connection(transport, shared).await,
+            Admission::Refuse(refusal) => {
+                tracing::warn!("over --max-connections: answering 503");
+                let linger = if refusal.is_some() {
+                    LINGER
+                } else {
+                    SHORT_LINGER
+                };
+                reject_connection(transport, linger).await;
+            }
         }
     };
     if let Err(payload) = AssertUnwindSafe(life).catch_unwind().await {
         log_panic(&*payload);
     }
-    drop(slot);
+    drop(admission);
 }
 
 /// Logs a panic that ended one connection; the server goes on.

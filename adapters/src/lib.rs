@@ -7,14 +7,18 @@
 //! Each runtime file (`tokio_rt`, `smol_rt`, `blocking_rt`) implements
 //! `Transport` for its socket type and runs an accept loop.
 
+pub mod accept_errors;
 pub mod config;
 pub mod drive;
 #[cfg(any(feature = "tokio", feature = "smol"))]
 pub mod lazy_timer;
 pub mod limits;
+pub mod listen;
+pub mod open_files;
 pub mod session;
 pub mod shared;
 pub mod shutdown;
+pub mod tcp;
 
 #[cfg(feature = "blocking")]
 pub mod blocking_rt;

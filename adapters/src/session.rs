@@ -90,6 +90,11 @@ impl Session {
         self.conn.handle_input(Input::Timeout, now());
     }
 
+    /// Whether a request is partly read (see `Conn::has_partial_request`).
+    pub fn has_partial_request(&self) -> bool {
+        self.conn.has_partial_request()
+    }
+
     /// The bytes to write before acting on the last [`Step`].
     pub fn take_output(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.out)

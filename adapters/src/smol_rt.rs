@@ -1,5 +1,6 @@
 //! smol glue: an `Executor` on worker threads, `async-io` sockets and timers.
 
+use crate::accept_errors::AcceptErrors;
 use crate::drive::{run_connection, Ready, Transport};
 use crate::lazy_timer::{LazyTimer, Rearm};
 use crate::shared::Shared;
@@ -12,8 +13,8 @@ use std::io::{self, Read};
 use std::net::{Shutdown as SocketShutdown, TcpListener, TcpStream};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tracing::{error, warn};
+use std::time::Instant;
+use tracing::warn;
 
 struct SmolTransport {
     stream: Async<TcpStream>,
@@ -93,6 +94,10 @@ impl Transport for SmolTransport {
     async fn shutdown_write(&mut self) {
         let _ = self.stream.get_ref().shutdown(SocketShutdown::Write);
     }
+
+    fn quick_ack(&mut self) {
+        crate::tcp::quick_ack(&self.stream.get_ref());
+    }
 }
 
 pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {
@@ -131,6 +136,7 @@ async fn accept_loop(
     shared: Arc<Shared>,
     stop: channel::Receiver<()>,
 ) -> io::Result<()> {
+    let mut errors = AcceptErrors::new();
     loop {
         let accept = async { Some(listener.accept().await) };
         let stopped = async {
@@ -141,17 +147,17 @@ async fn accept_loop(
             None => return Ok(()),
             Some(Ok((stream, _peer))) => stream,
             Some(Err(e)) => {
-                // Out of file descriptors and the like: back off instead of spinning.
-                error!("accept failed: {e}");
-                Timer::after(Duration::from_millis(50)).await;
+                let pause = errors.failed(&e);
+                Timer::after(pause).await;
                 continue;
             }
         };
+        errors.accepted();
         let _ = stream.get_ref().set_nodelay(true);
         let transport = SmolTransport::new(stream, stop.clone());
-        let slot = shared.conns.try_acquire();
+        let admission = shared.conns.admit();
         executor
-            .spawn(run_connection(transport, shared.clone(), slot))
+            .spawn(run_connection(transport, shared.clone(), admission))
             .detach();
     }
 }

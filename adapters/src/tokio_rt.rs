@@ -1,5 +1,6 @@
 //! tokio glue: a multi-thread runtime, an accept loop, one task per connection.
 
+use crate::accept_errors::AcceptErrors;
 use crate::drive::{run_connection, Ready, Transport};
 use crate::lazy_timer::{LazyTimer, Rearm};
 use crate::shared::Shared;
@@ -12,7 +13,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::time::Sleep;
-use tracing::{error, warn};
+use tracing::warn;
 
 struct TokioTransport {
     stream: TcpStream,
@@ -88,6 +89,10 @@ impl Transport for TokioTransport {
     async fn shutdown_write(&mut self) {
         let _ = self.stream.shutdown().await;
     }
+
+    fn quick_ack(&mut self) {
+        crate::tcp::quick_ack(&self.stream);
+    }
 }
 
 pub fn serve(listener: std::net::TcpListener, shared: Arc<Shared>) -> io::Result<()> {
@@ -116,6 +121,7 @@ async fn accept_loop(
     mut stop: watch::Receiver<bool>,
 ) -> io::Result<()> {
     let listener = TcpListener::from_std(listener)?;
+    let mut errors = AcceptErrors::new();
     loop {
         if *stop.borrow() {
             return Ok(());
@@ -127,15 +133,18 @@ async fn accept_loop(
         let stream = match accepted {
             Ok((stream, _peer)) => stream,
             Err(e) => {
-                // Out of file descriptors and the like: back off instead of spinning.
-                error!("accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                let pause = errors.failed(&e);
+                tokio::select! {
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = stop.changed() => return Ok(()),
+                }
                 continue;
             }
         };
+        errors.accepted();
         let _ = stream.set_nodelay(true);
         let transport = TokioTransport::new(stream, stop.clone());
-        let slot = shared.conns.try_acquire();
-        tokio::spawn(run_connection(transport, shared.clone(), slot));
+        let admission = shared.conns.admit();
+        tokio::spawn(run_connection(transport, shared.clone(), admission));
     }
 }

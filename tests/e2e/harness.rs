@@ -14,22 +14,8 @@ use std::time::{Duration, Instant};
 /// Every socket read and every wait in the suite is bounded by this.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(10);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Runtime {
-    Tokio,
-    Smol,
-    Blocking,
-}
-
-impl Runtime {
-    pub fn name(self) -> &'static str {
-        match self {
-            Runtime::Tokio => "tokio",
-            Runtime::Smol => "smol",
-            Runtime::Blocking => "blocking",
-        }
-    }
-}
+/// The runtimes every scenario runs on: the server's own type and names.
+pub use agora_adapters::Runtime;
 
 pub use agora_tests::{server_binary, workspace_root};
 

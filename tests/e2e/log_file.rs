@@ -4,7 +4,7 @@
 use crate::harness::{server_command, Runtime, IO_TIMEOUT};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::Child;
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 /// A running server, killed on drop.
@@ -15,8 +15,15 @@ pub struct FileLoggedServer {
 
 impl FileLoggedServer {
     pub fn start(runtime: Runtime, db: &Path, log: &Path, extra: &[&str]) -> FileLoggedServer {
-        let child = server_command(runtime, db)
-            .args(extra)
+        let mut command = server_command(runtime, db);
+        command.args(extra);
+        FileLoggedServer::spawn(command, log)
+    }
+
+    /// Runs `command` (from [`server_command`], with whatever the test adds)
+    /// with its log going to `log`, until its start-up line.
+    pub fn spawn(mut command: Command, log: &Path) -> FileLoggedServer {
+        let child = command
             .stderr(std::fs::File::create(log).unwrap())
             .spawn()
             .expect("spawn agora-server");

@@ -1,30 +1,81 @@
 //! The command line. Every flag can also come from an `AGORA_*` environment
-//! variable; the defaults are API.md's.
+//! variable. The defaults are not written here: each is read from the default
+//! of the setting it fills (`ServerConfig`, `StoreConfig`, the rules' `Config`,
+//! the HTTP `Limits`), so the two cannot drift apart.
 
+use crate::logging::{parse_log_filter, LogFilter};
 use agora_adapters::{Runtime, ServerConfig};
 use agora_core::config::Config;
 use agora_core::http::Limits;
 use agora_store::{StoreConfig, SyncMode};
-use clap::{Parser, ValueEnum};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::Parser;
+use std::fmt;
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum RuntimeArg {
-    Tokio,
-    Smol,
-    Blocking,
+/// A duration flag: humantime text (`3s`, `1h`, `4h 30m`), never zero (a
+/// zero window, ban or timeout would make its rule meaningless).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span(pub Duration);
+
+impl FromStr for Span {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Span, String> {
+        let duration = humantime::parse_duration(s).map_err(|e| e.to_string())?;
+        if duration.is_zero() {
+            return Err("must be longer than zero".into());
+        }
+        Ok(Span(duration))
+    }
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum SyncArg {
-    Full,
-    Normal,
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", humantime::format_duration(self.0))
+    }
 }
 
-/// agora chat server: HTTP/1.1 JSON API over SQLite.
+impl Span {
+    fn from_millis(ms: u64) -> Span {
+        Span(Duration::from_millis(ms))
+    }
+
+    fn millis(self) -> u64 {
+        u64::try_from(self.0.as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+/// `--runtime`: the adapters' own names, listed in `--help`.
+fn runtime_parser() -> impl TypedValueParser<Value = Runtime> {
+    PossibleValuesParser::new(Runtime::ALL.map(Runtime::name)).try_map(|s| s.parse::<Runtime>())
+}
+
+/// `--sync`'s names for the store's modes (the store has no names of its own).
+const SYNC_MODES: [(&str, SyncMode); 2] = [("full", SyncMode::Full), ("normal", SyncMode::Normal)];
+
+fn sync_name(mode: SyncMode) -> &'static str {
+    SYNC_MODES
+        .iter()
+        .find(|(_, m)| *m == mode)
+        .map_or("full", |(name, _)| name)
+}
+
+fn sync_parser() -> impl TypedValueParser<Value = SyncMode> {
+    PossibleValuesParser::new(SYNC_MODES.map(|(name, _)| name)).map(|s| {
+        SYNC_MODES
+            .iter()
+            .find(|(name, _)| *name == s)
+            .map_or(SyncMode::Full, |(_, mode)| *mode)
+    })
+}
+
+/// Runs the agora chat server: an HTTP/1.1 JSON API for users, public and
+/// private messages, comments and reports, kept in one SQLite database file.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 pub struct Args {
     /// Address to listen on.
     #[arg(long, env = "AGORA_HOST", default_value = "127.0.0.1")]
@@ -33,78 +84,84 @@ pub struct Args {
     #[arg(long, env = "AGORA_PORT", default_value_t = 8000)]
     pub port: u16,
     /// SQLite database file, created with its schema on first start.
-    #[arg(long, env = "AGORA_DB", default_value = "./agora.db")]
+    #[arg(long, env = "AGORA_DB", default_value_os_t = StoreConfig::default().path)]
     pub db: PathBuf,
-    /// Which runtime serves the sockets.
-    #[arg(long, env = "AGORA_RUNTIME", value_enum, default_value = "tokio")]
-    pub runtime: RuntimeArg,
+    /// Which runtime serves the sockets (blocking: a thread per connection).
+    #[arg(long, env = "AGORA_RUNTIME", value_parser = runtime_parser(),
+          default_value_t = Runtime::default())]
+    pub runtime: Runtime,
     /// Worker threads for tokio and smol (0: one per CPU).
-    #[arg(long, env = "AGORA_THREADS", default_value_t = 0)]
+    #[arg(long, env = "AGORA_THREADS", default_value_t = ServerConfig::default().threads)]
     pub threads: usize,
     /// Messages of history returned by /connect by default.
-    #[arg(long, env = "AGORA_HISTORY", default_value_t = 20)]
+    #[arg(long, env = "AGORA_HISTORY", default_value_t = Config::default().history_default)]
     pub history: u32,
     /// Largest messages_number a client may ask for.
-    #[arg(long, env = "AGORA_HISTORY_MAX", default_value_t = 100)]
+    #[arg(long, env = "AGORA_HISTORY_MAX", default_value_t = Config::default().history_max)]
     pub history_max: u32,
     /// Public messages per quota window.
-    #[arg(long, env = "AGORA_QUOTA", default_value_t = 20)]
+    #[arg(long, env = "AGORA_QUOTA", default_value_t = Config::default().quota)]
     pub quota: u32,
-    /// Length of the public quota window (humantime: 2s, 1h).
-    #[arg(long, env = "AGORA_QUOTA_WINDOW", default_value = "1h", value_parser = humantime::parse_duration)]
-    pub quota_window: Duration,
+    /// Length of the public quota window (2s, 1h, 4h 30m).
+    #[arg(long, env = "AGORA_QUOTA_WINDOW",
+          default_value_t = Span::from_millis(Config::default().quota_window_ms))]
+    pub quota_window: Span,
     /// Distinct reporters that trigger a ban.
-    #[arg(long, env = "AGORA_BAN_THRESHOLD", default_value_t = 3)]
+    #[arg(long, env = "AGORA_BAN_THRESHOLD", default_value_t = Config::default().ban_threshold)]
     pub ban_threshold: u32,
-    /// How long a ban lasts (humantime: 2s, 4h).
-    #[arg(long, env = "AGORA_BAN_DURATION", default_value = "4h", value_parser = humantime::parse_duration)]
-    pub ban_duration: Duration,
+    /// How long a ban lasts (2s, 4h).
+    #[arg(long, env = "AGORA_BAN_DURATION",
+          default_value_t = Span::from_millis(Config::default().ban_ms))]
+    pub ban_duration: Span,
     /// Longest message or comment, in characters.
-    #[arg(long, env = "AGORA_TEXT_LIMIT", default_value_t = 4096)]
+    #[arg(long, env = "AGORA_TEXT_LIMIT", default_value_t = Config::default().max_text_chars)]
     pub text_limit: usize,
     /// Most unread messages returned by one /connect.
-    #[arg(long, env = "AGORA_UNREAD_MAX", default_value_t = 1000)]
+    #[arg(long, env = "AGORA_UNREAD_MAX", default_value_t = Config::default().unread_max)]
     pub unread_max: u32,
-    /// Open connections beyond this get 503 and are closed.
-    #[arg(long, env = "AGORA_MAX_CONNECTIONS", default_value_t = 10_000)]
+    /// Open connections beyond this get 503 and are closed (lowered at start if
+    /// the open-file limit cannot hold them).
+    #[arg(long, env = "AGORA_MAX_CONNECTIONS",
+          default_value_t = ServerConfig::default().max_connections)]
     pub max_connections: usize,
+    /// Connections the kernel holds ready before they are accepted (the listen
+    /// backlog; capped by net.core.somaxconn).
+    #[arg(long, env = "AGORA_BACKLOG", default_value_t = ServerConfig::default().backlog,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub backlog: u32,
     /// An idle keep-alive connection is closed after this long.
-    #[arg(long, env = "AGORA_IDLE_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
-    pub idle_timeout: Duration,
+    #[arg(long, env = "AGORA_IDLE_TIMEOUT", default_value_t = Span(Limits::default().idle_timeout))]
+    pub idle_timeout: Span,
     /// A request must be complete this long after its first byte (else 408).
-    #[arg(long, env = "AGORA_HEADER_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
-    pub header_timeout: Duration,
+    #[arg(long, env = "AGORA_HEADER_TIMEOUT",
+          default_value_t = Span(Limits::default().header_timeout))]
+    pub header_timeout: Span,
     /// Largest request body, in bytes.
-    #[arg(long, env = "AGORA_MAX_BODY", default_value_t = 64 * 1024)]
+    #[arg(long, env = "AGORA_MAX_BODY", default_value_t = Limits::default().max_body_bytes)]
     pub max_body: usize,
     /// SQLite synchronous mode: full (a 201 survives power loss) or normal.
-    #[arg(long, env = "AGORA_SYNC", value_enum, default_value = "full")]
-    pub sync: SyncArg,
+    #[arg(long, env = "AGORA_SYNC", value_parser = sync_parser(),
+          default_value = sync_name(StoreConfig::default().sync))]
+    pub sync: SyncMode,
     /// Commands waiting for the store before new ones get 503.
-    #[arg(long, env = "AGORA_QUEUE", default_value_t = 4096)]
+    #[arg(long, env = "AGORA_QUEUE", default_value_t = StoreConfig::default().queue_capacity)]
     pub queue: usize,
-    /// Log filter: a level (error, warn, info, debug, trace) or a tracing filter.
-    #[arg(long, env = "AGORA_LOG", default_value = "info")]
-    pub log: String,
+    /// Log level (off, error, warn, info, debug: one line per request, trace)
+    /// or a tracing filter in which every directive names a level
+    /// (info,agora_store=debug).
+    #[arg(long, env = "AGORA_LOG", default_value = "info", value_parser = parse_log_filter)]
+    pub log: LogFilter,
 }
 
 impl Args {
-    pub fn runtime_kind(&self) -> Runtime {
-        match self.runtime {
-            RuntimeArg::Tokio => Runtime::Tokio,
-            RuntimeArg::Smol => Runtime::Smol,
-            RuntimeArg::Blocking => Runtime::Blocking,
-        }
-    }
-
     pub fn rules(&self) -> Config {
         Config {
             history_default: self.history,
             history_max: self.history_max,
             quota: self.quota,
-            quota_window_ms: millis(self.quota_window),
+            quota_window_ms: self.quota_window.millis(),
             ban_threshold: self.ban_threshold,
-            ban_ms: millis(self.ban_duration),
+            ban_ms: self.ban_duration.millis(),
             max_text_chars: self.text_limit,
             unread_max: self.unread_max,
         }
@@ -113,8 +170,8 @@ impl Args {
     pub fn limits(&self) -> Limits {
         Limits {
             max_body_bytes: self.max_body,
-            header_timeout: self.header_timeout,
-            idle_timeout: self.idle_timeout,
+            header_timeout: self.header_timeout.0,
+            idle_timeout: self.idle_timeout.0,
             ..Limits::default()
         }
     }
@@ -124,6 +181,7 @@ impl Args {
             limits: self.limits(),
             rules: self.rules(),
             max_connections: self.max_connections,
+            backlog: self.backlog,
             threads: self.threads,
             ..ServerConfig::default()
         }
@@ -132,10 +190,7 @@ impl Args {
     pub fn store_config(&self) -> StoreConfig {
         StoreConfig {
             path: self.db.clone(),
-            sync: match self.sync {
-                SyncArg::Full => SyncMode::Full,
-                SyncArg::Normal => SyncMode::Normal,
-            },
+            sync: self.sync,
             queue_capacity: self.queue,
             rules: self.rules(),
             ..StoreConfig::default()
@@ -143,6 +198,45 @@ impl Args {
     }
 }
 
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_refuse_zero_and_show_as_written() {
+        assert!("0s".parse::<Span>().is_err());
+        assert!("0".parse::<Span>().is_err());
+        assert_eq!("4h 30m".parse::<Span>().unwrap().to_string(), "4h 30m");
+        assert_eq!(
+            Span::from_millis(3_600_000).to_string().parse::<Span>(),
+            Ok(Span::from_millis(3_600_000))
+        );
+    }
+
+    #[test]
+    fn every_default_parses_back_to_the_config_default() {
+        let args = Args::try_parse_from(["agora-server"]).unwrap();
+        assert_eq!(args.rules(), Config::default());
+        assert_eq!(args.limits(), Limits::default());
+        let store = args.store_config();
+        let default_store = StoreConfig::default();
+        assert_eq!(store.path, default_store.path);
+        assert_eq!(store.sync, default_store.sync);
+        assert_eq!(store.queue_capacity, default_store.queue_capacity);
+        let server = args.server_config();
+        let default_server = ServerConfig::default();
+        assert_eq!(server.max_connections, default_server.max_connections);
+        assert_eq!(server.backlog, default_server.backlog);
+        assert_eq!(server.threads, default_server.threads);
+        assert_eq!(args.runtime, Runtime::default());
+    }
+
+    #[test]
+    fn sync_names_round_trip() {
+        for (name, mode) in SYNC_MODES {
+            assert_eq!(sync_name(mode), name);
+            let args = Args::try_parse_from(["agora-server", "--sync", name]).unwrap();
+            assert_eq!(args.sync, mode);
+        }
+    }
 }

@@ -1,16 +1,16 @@
-//! `agora-server`: reads its flags (each also from an `AGORA_*` variable), opens
-//! the store, binds, and serves on the chosen runtime until SIGINT or SIGTERM.
+//! `agora-server`: reads its flags (each also from an `AGORA_*` variable), binds,
+//! opens the store, and serves on the chosen runtime until SIGINT or SIGTERM.
 
 mod cli;
+mod logging;
 
-use agora_adapters::{serve, Shared, Shutdown};
+use agora_adapters::{listen, open_files, serve, Shared, Shutdown};
 use agora_store::Handle;
 use clap::Parser;
 use cli::Args;
+use logging::init_logging;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
-use std::io::IsTerminal;
-use std::net::TcpListener;
 use std::process::ExitCode;
 use std::sync::Arc;
 use tracing::{error, info};
@@ -39,54 +39,33 @@ fn ignore_file_size_signal() {
     unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
 }
 
-/// `--log` takes a level, which applies to agora's own crates (dependencies log
-/// warnings only), or a full tracing filter such as `debug,polling=trace`.
-fn init_logging(level: &str) {
-    const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
-    let directives = if LEVELS.contains(&level.to_ascii_lowercase().as_str()) {
-        let level = level.to_ascii_lowercase();
-        format!(
-            "warn,agora_server={level},agora_adapters={level},agora_store={level},agora_core={level}"
-        )
-    } else {
-        level.to_owned()
-    };
-    let filter = tracing_subscriber::EnvFilter::try_new(&directives).unwrap_or_else(|e| {
-        eprintln!("bad --log value {level:?} ({e}); using info");
-        tracing_subscriber::EnvFilter::new("info")
-    });
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        // A log that cannot be written (stderr sent to a file on a full disk)
-        // must not take the server down: by default a failed write is reported
-        // with `eprintln!`, which panics when stderr fails, in whichever thread
-        // logged, the store's writer included.
-        .log_internal_errors(false)
-        .init();
-}
-
 fn run(args: Args) -> Result<(), String> {
     let shutdown = Arc::new(Shutdown::new());
     watch_signals(shutdown.clone())?;
 
+    let mut config = args.server_config();
     let store_config = args.store_config();
-    let store = Handle::open(store_config).map_err(|e| format!("{} ({})", e, args.db.display()))?;
-    let address = (args.host.as_str(), args.port);
-    let listener = TcpListener::bind(address)
+    // The writer's SQLite connection and each reader's.
+    let store_connections = 1 + store_config.readers;
+    config.max_connections =
+        open_files::fit_max_connections(config.max_connections, args.runtime, store_connections);
+    // Listening first: a server that cannot have its port must not create
+    // (and leave behind) a database it will never serve.
+    let listener = listen::bind((args.host.as_str(), args.port), config.backlog)
         .map_err(|e| format!("cannot listen on {}:{}: {e}", args.host, args.port))?;
+    let store =
+        Handle::open(args.store_config()).map_err(|e| format!("{} ({})", e, args.db.display()))?;
     let local = listener
         .local_addr()
         .map_err(|e| format!("cannot read the bound address: {e}"))?;
     info!(
         "agora listening on http://{local} (runtime {}, database {})",
-        args.runtime_kind(),
+        args.runtime,
         args.db.display()
     );
 
-    let shared = Shared::new(store.clone(), args.server_config(), shutdown);
-    let served = serve(args.runtime_kind(), listener, shared);
+    let shared = Shared::new(store.clone(), config, shutdown);
+    let served = serve(args.runtime, listener, shared);
     info!("flushing the store");
     store.shutdown();
     served.map_err(|e| format!("serving failed: {e}"))?;

@@ -119,6 +119,14 @@ impl Conn {
         }
     }
 
+    /// Whether part of a request (its head, or its head and part of its body)
+    /// is buffered and the rest is awaited. An adapter uses it to acknowledge
+    /// such reads at once: a client with Nagle's algorithm on holds the rest
+    /// of the request until the part already sent is acknowledged.
+    pub fn has_partial_request(&self) -> bool {
+        matches!(self.phase, Phase::Head { .. } | Phase::Body { .. })
+    }
+
     /// Bytes of read buffer held (for memory accounting; 0 when idle).
     pub fn buffered_capacity(&self) -> usize {
         self.buf.capacity()
