@@ -1,7 +1,6 @@
 //! [`Handle`]: the cloneable, runtime-agnostic front of the writer thread.
 
-use crate::clock::SharedClock;
-use crate::open::{newest_instant, open_connection};
+use crate::open::open_connection;
 use crate::readers::Readers;
 use crate::row_cache::RowCache;
 use crate::status_cache::DataVersion;
@@ -76,10 +75,9 @@ impl Handle {
         apply: impl ApplyFn,
     ) -> Result<Handle, OpenError> {
         let conn = open_connection(&config)?;
-        let clock = Arc::new(SharedClock::starting_at(newest_instant(&conn)?));
         let version = Arc::new(DataVersion::default());
         let readers = if read_path && config.readers > 0 {
-            Some(Readers::start(&config, clock.clone(), version.clone())?)
+            Some(Readers::start(&config, version.clone())?)
         } else {
             None
         };
@@ -89,7 +87,7 @@ impl Handle {
             path: config.path.clone(),
             queue,
             batch_max: config.batch_max.max(1),
-            clock,
+            clock: config.clock.clone(),
             version,
             apply,
             rows: RowCache::new(),

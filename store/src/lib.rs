@@ -22,6 +22,7 @@ mod sql_view;
 mod status_cache;
 mod writer;
 
+pub use clock::Clock;
 pub use handle::Handle;
 pub use open::open_connection as open_database;
 pub use row_cache::RowCache;
@@ -56,6 +57,9 @@ pub struct StoreConfig {
     /// Reader threads for `Status` (each with a read-only connection); 0
     /// sends every command, `Status` included, through the writer.
     pub readers: usize,
+    /// The wall clock for stored times, quota windows and bans: the system's
+    /// unless a test gives one it controls.
+    pub clock: Clock,
 }
 
 impl Default for StoreConfig {
@@ -67,6 +71,7 @@ impl Default for StoreConfig {
             batch_max: 256,
             rules: Config::default(),
             readers: 2,
+            clock: Clock::system(),
         }
     }
 }

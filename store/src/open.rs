@@ -1,9 +1,7 @@
-//! Opening the read-write connection: pragmas, migrations, and the clock floor.
+//! Opening the read-write connection (pragmas, migrations) and the others.
 
-use crate::clock::system_now;
 use crate::schema::migrate;
 use crate::{OpenError, StoreConfig, SyncMode};
-use agora_core::time::UnixMillis;
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 
@@ -12,8 +10,8 @@ const STATEMENT_CACHE: usize = 64;
 
 /// Opens (creating it if needed) and migrates the database at `config.path`,
 /// with the writer's pragmas (WAL, `config.sync`, `busy_timeout`, foreign
-/// keys). The writer uses it; tests and tools may too (only `path` and `sync`
-/// are read).
+/// keys). The writer uses it; tests and tools may too (only `path`, `sync`
+/// and `clock` are read).
 pub fn open_connection(config: &StoreConfig) -> Result<Connection, OpenError> {
     let fail = |what: &str, e: &dyn std::fmt::Display| {
         OpenError(format!("{}: {what}: {e}", config.path.display()))
@@ -38,7 +36,7 @@ pub fn open_connection(config: &StoreConfig) -> Result<Connection, OpenError> {
     ))
     .map_err(|e| fail("pragmas", &e))?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-    migrate(&mut conn, system_now()).map_err(|e| fail("schema", &e))?;
+    migrate(&mut conn, config.clock.now()).map_err(|e| fail("schema", &e))?;
     Ok(conn)
 }
 
@@ -64,55 +62,4 @@ pub(crate) fn open_reader(path: &Path) -> Result<Connection, OpenError> {
         .map_err(|e| OpenError(format!("{}: pragmas: {e}", path.display())))?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
-}
-
-/// The newest instant already written, from the newest row of each table.
-/// Ids follow commit order and the writer's clock is monotonic, so the newest
-/// rows by id carry the newest times; `max(id)` is a step down a b-tree, so
-/// this stays instant on a large database.
-const NEWEST_INSTANT: &str = "SELECT max(
-    coalesce((SELECT pub_date FROM messages WHERE id = (SELECT max(id) FROM messages)), 0),
-    coalesce((SELECT created FROM comments WHERE id = (SELECT max(id) FROM comments)), 0),
-    coalesce((SELECT created FROM chats WHERE id = (SELECT max(id) FROM chats)), 0),
-    coalesce((SELECT created FROM users WHERE id = (SELECT max(id) FROM users)), 0))";
-
-/// The writer's clock never goes below this, even if the system clock stepped
-/// back while the server was down.
-pub(crate) fn newest_instant(conn: &Connection) -> Result<UnixMillis, OpenError> {
-    conn.query_row(NEWEST_INSTANT, [], |row| row.get(0))
-        .map(UnixMillis)
-        .map_err(|e| OpenError(format!("reading the newest instant: {e}")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Start-up reads no table in full, however large the database.
-    #[test]
-    fn newest_instant_searches_and_never_scans() {
-        let dir = tempfile::tempdir().unwrap();
-        let config = StoreConfig {
-            path: dir.path().join("agora.db"),
-            ..StoreConfig::default()
-        };
-        let conn = open_connection(&config).unwrap();
-        let plan: Vec<String> = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {NEWEST_INSTANT}"))
-            .unwrap()
-            .query_map([], |row| row.get(3))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert!(
-            plan.iter().any(|step| step.starts_with("SEARCH")),
-            "{plan:?}"
-        );
-        let scans_a_table = |step: &String| step.starts_with("SCAN") && step != "SCAN CONSTANT ROW";
-        assert!(!plan.iter().any(scans_a_table), "{plan:?}");
-        let created: i64 = conn
-            .query_row("SELECT created FROM chats WHERE id = 1", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(newest_instant(&conn).unwrap(), UnixMillis(created));
-    }
 }

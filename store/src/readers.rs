@@ -10,7 +10,7 @@
 //! exactly what has been acknowledged, so a client never reads older data than
 //! a 201 it received.
 
-use crate::clock::SharedClock;
+use crate::clock::Clock;
 use crate::open::open_reader;
 use crate::sql_view::SqlView;
 use crate::status_cache::{DataVersion, MemoView, StatusCache, StatusReads};
@@ -44,7 +44,7 @@ fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
 struct Reading {
     path: PathBuf,
     rules: Config,
-    clock: Arc<SharedClock>,
+    clock: Clock,
     memo: StatusCache,
 }
 
@@ -60,7 +60,6 @@ impl Readers {
     /// Starts `config.readers` (at least one) reader threads.
     pub(crate) fn start(
         config: &StoreConfig,
-        clock: Arc<SharedClock>,
         version: Arc<DataVersion>,
     ) -> Result<Readers, OpenError> {
         let count = config.readers.max(1);
@@ -71,7 +70,7 @@ impl Readers {
                 memo: StatusCache::new(version),
                 path: config.path.clone(),
                 rules: config.rules.clone(),
-                clock,
+                clock: config.clock.clone(),
             }),
             jobs: RwLock::new(Some(sender)),
             threads: Mutex::new(Vec::with_capacity(count)),

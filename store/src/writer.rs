@@ -4,7 +4,7 @@
 //! committed (group commit).
 
 use crate::checkpoints::{run_checkpointer, Checkpoints};
-use crate::clock::SharedClock;
+use crate::clock::Clock;
 use crate::row_cache::RowCache;
 use crate::sql_view::SqlView;
 use crate::status_cache::DataVersion;
@@ -46,7 +46,7 @@ pub(crate) struct Writer<A> {
     pub(crate) path: PathBuf,
     pub(crate) queue: Receiver<Request>,
     pub(crate) batch_max: usize,
-    pub(crate) clock: Arc<SharedClock>,
+    pub(crate) clock: Clock,
     /// Bumped after every batch, before its outcomes go out (see `status_cache`).
     pub(crate) version: Arc<DataVersion>,
     pub(crate) apply: A,
