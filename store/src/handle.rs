@@ -1,11 +1,12 @@
 //! [`Handle`]: the cloneable, runtime-agnostic front of the writer thread.
 
 use crate::open::open_connection;
+use crate::pending::Pending;
 use crate::readers::Readers;
 use crate::row_cache::RowCache;
 use crate::status_cache::DataVersion;
 use crate::writer::{ApplyFn, Request, Writer};
-use crate::{Busy, OpenError, Pending, StoreConfig};
+use crate::{Busy, OpenError, StoreConfig};
 use agora_core::command::Command;
 use agora_core::rules;
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
@@ -18,12 +19,12 @@ use std::thread::JoinHandle;
 /// - [`submit`](Handle::submit) never blocks. `Err(Busy)` means the writer's
 ///   queue is full: answer 503 `overloaded` with `Retry-After`.
 /// - The [`Pending`] it returns resolves (as a `Future`, or with a blocking
-///   `recv()`) only after the batch holding the command is committed: a
-///   success outcome (e.g. 201 for a send) means the data is durable (with
-///   [`SyncMode::Full`](crate::SyncMode::Full)).
+///   [`wait`](Pending::wait)) only after the batch holding the command is
+///   committed: a success outcome (e.g. 201 for a send) means the data is
+///   durable (with [`SyncMode::Full`](crate::SyncMode::Full)).
 /// - A store failure resolves to `Outcome::Failed(Failure::StoreUnavailable)`;
-///   a `Pending` that resolves to an error (`RecvError`) means the writer is
-///   gone (shut down). Both are 503 `store_unavailable`.
+///   a `Pending` that resolves to [`StoreGone`](crate::StoreGone) means the
+///   writer is gone (shut down). Both are 503 `store_unavailable`.
 /// - [`shutdown`](Handle::shutdown) (idempotent) stops taking commands, lets
 ///   the readers answer and the writer commit what is queued, closes the
 ///   database and joins the threads. Dropping the last clone does the same.
@@ -115,7 +116,7 @@ impl Handle {
     /// goes to the reader threads, or to the writer's queue when theirs is
     /// full (`Busy` only if that one is full too).
     pub fn submit(&self, command: Command) -> Result<Pending, Busy> {
-        let (mut reply, pending) = oneshot::channel();
+        let (mut reply, pending) = Pending::channel();
         let queue = self
             .shared
             .queue

@@ -9,12 +9,14 @@
 //! - the read path (private): `Status` is replayed from a memo on the
 //!   caller's thread, or read by reader threads over read-only connections,
 //!   without waiting for the writer.
-//! - [`Handle`]: `open`, `submit`, `shutdown`.
+//! - [`Handle`]: `open`, `submit`, `shutdown`; [`Pending`], a submitted
+//!   command's outcome to come.
 
 mod checkpoints;
 mod clock;
 mod handle;
 mod open;
+mod pending;
 mod readers;
 mod row_cache;
 pub mod schema;
@@ -25,11 +27,11 @@ mod writer;
 pub use clock::Clock;
 pub use handle::Handle;
 pub use open::open_connection as open_database;
+pub use pending::{Pending, StoreGone, WaitError};
 pub use row_cache::RowCache;
 pub use sql_view::SqlView;
 pub use writer::ApplyFn;
 
-use agora_core::command::Outcome;
 use agora_core::config::Config;
 use std::path::PathBuf;
 
@@ -91,8 +93,3 @@ impl std::error::Error for OpenError {}
 /// The writer's queue is full: answer 503 `overloaded` with `Retry-After`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Busy;
-
-/// The outcome of a submitted command, once committed. A `Future` for async
-/// adapters, `recv()` for blocking ones. An error means the writer is gone
-/// (shut down): answer 503 `store_unavailable`.
-pub type Pending = oneshot::Receiver<Outcome>;

@@ -5,13 +5,14 @@
 //! can wait on the disk or on file locks, so it never runs on the caller's
 //! thread (an async runtime's event loop): it goes over a bounded channel to
 //! a few reader threads, each with its own read-only connection, which run it
-//! in a read transaction and answer on the command's oneshot. WAL lets them
+//! in a read transaction and answer the command's `Pending`. WAL lets them
 //! read beside the writer; a reader sees the last committed state, which is
 //! exactly what has been acknowledged, so a client never reads older data than
 //! a 201 it received.
 
 use crate::clock::Clock;
 use crate::open::open_reader;
+use crate::pending::Reply;
 use crate::sql_view::SqlView;
 use crate::status_cache::{DataVersion, MemoView, StatusCache, StatusReads};
 use crate::{OpenError, StoreConfig};
@@ -32,7 +33,7 @@ const QUEUED_PER_READER: usize = 64;
 /// A memo miss for a reader thread: whose status, and where to answer.
 struct Job {
     caller: TokenHash,
-    reply: oneshot::Sender<Outcome>,
+    reply: Reply,
 }
 
 fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
@@ -108,11 +109,7 @@ impl Readers {
     /// Hands `caller`'s status to a reader thread, which answers on `reply`;
     /// never blocks. Gives `reply` back when the readers' queue is full or
     /// they are stopped: the caller queues the command for the writer.
-    pub(crate) fn dispatch(
-        &self,
-        caller: TokenHash,
-        reply: oneshot::Sender<Outcome>,
-    ) -> Result<(), oneshot::Sender<Outcome>> {
+    pub(crate) fn dispatch(&self, caller: TokenHash, reply: Reply) -> Result<(), Reply> {
         let jobs = self.jobs.read().unwrap_or_else(PoisonError::into_inner);
         let Some(sender) = jobs.as_ref() else {
             return Err(reply);

@@ -5,6 +5,7 @@
 
 use crate::checkpoints::{run_checkpointer, Checkpoints};
 use crate::clock::Clock;
+use crate::pending::Reply;
 use crate::row_cache::RowCache;
 use crate::sql_view::SqlView;
 use crate::status_cache::DataVersion;
@@ -37,7 +38,7 @@ impl<F> ApplyFn for F where
 /// One queued command and where its outcome goes.
 pub(crate) struct Request {
     pub(crate) command: Command,
-    pub(crate) reply: oneshot::Sender<Outcome>,
+    pub(crate) reply: Reply,
 }
 
 pub(crate) struct Writer<A> {

@@ -177,7 +177,7 @@ fn a_memo_miss_is_read_off_the_callers_thread() {
         handle.submit(status.clone()).unwrap()
     });
     assert_eq!(
-        pending.recv_timeout(Duration::from_secs(10)).unwrap(),
+        pending.wait_timeout(Duration::from_secs(10)).unwrap(),
         Outcome::Failed(Failure::StoreUnavailable)
     );
     assert_eq!(

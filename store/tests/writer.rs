@@ -6,7 +6,7 @@ mod support;
 use agora_core::command::{Command, Failure, Outcome};
 use agora_core::time::UnixMillis;
 use agora_core::view::StoreError;
-use agora_store::{Busy, Handle, Pending, StoreConfig};
+use agora_store::{Busy, Handle, Pending, StoreConfig, WaitError};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -234,7 +234,10 @@ fn shutdown_commits_what_is_queued_then_refuses() {
     }
     clone.shutdown();
     let late = clone.submit(send("late")).unwrap();
-    assert!(late.recv_timeout(Duration::from_secs(5)).is_err());
+    assert!(matches!(
+        late.wait_timeout(Duration::from_secs(5)),
+        Err(WaitError::Gone(_))
+    ));
     let texts = stored_texts(&f.path);
     assert_eq!(texts.len(), 300);
     assert_eq!(texts[299], "m299");
