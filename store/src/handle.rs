@@ -1,12 +1,13 @@
 //! [`Handle`]: the cloneable, runtime-agnostic front of the writer thread.
 
+use crate::error::OpenError;
 use crate::open::open_connection;
 use crate::pending::Pending;
 use crate::readers::Readers;
 use crate::row_cache::RowCache;
 use crate::status_cache::DataVersion;
 use crate::writer::{ApplyFn, Request, Writer};
-use crate::{Busy, OpenError, StoreConfig};
+use crate::{Busy, StoreConfig};
 use agora_core::command::Command;
 use agora_core::rules;
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
@@ -98,7 +99,10 @@ impl Handle {
         let thread = std::thread::Builder::new()
             .name("agora-store".into())
             .spawn(move || writer.run())
-            .map_err(|e| OpenError(format!("starting the writer thread: {e}")))?;
+            .map_err(|source| OpenError::Thread {
+                name: "writer",
+                source,
+            })?;
         tracing::info!(path = %config.path.display(), sync = ?config.sync, "store open");
         Ok(Handle {
             shared: Arc::new(Shared {

@@ -14,6 +14,7 @@
 
 mod checkpoints;
 mod clock;
+mod error;
 mod handle;
 mod open;
 mod pending;
@@ -25,6 +26,7 @@ mod status_cache;
 mod writer;
 
 pub use clock::Clock;
+pub use error::{MigrationError, OpenError};
 pub use handle::Handle;
 pub use open::open_connection as open_database;
 pub use pending::{Pending, StoreGone, WaitError};
@@ -77,18 +79,6 @@ impl Default for StoreConfig {
         }
     }
 }
-
-/// Why the store could not be opened.
-#[derive(Debug)]
-pub struct OpenError(pub String);
-
-impl std::fmt::Display for OpenError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "cannot open the database: {}", self.0)
-    }
-}
-
-impl std::error::Error for OpenError {}
 
 /// The writer's queue is full: answer 503 `overloaded` with `Retry-After`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

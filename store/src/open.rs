@@ -1,8 +1,11 @@
-//! Opening the read-write connection (pragmas, migrations) and the others.
+//! Opening the connections: the writer's (creating the file, private to its
+//! owner, with pragmas and migrations), the checkpointer's and the readers'.
 
+use crate::error::OpenError;
 use crate::schema::migrate;
-use crate::{OpenError, StoreConfig, SyncMode};
+use crate::{StoreConfig, SyncMode};
 use rusqlite::{Connection, OpenFlags};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 /// Enough for every statement `SqlView` prepares, with room to spare.
@@ -13,19 +16,24 @@ const STATEMENT_CACHE: usize = 64;
 /// keys). The writer uses it; tests and tools may too (only `path`, `sync`
 /// and `clock` are read).
 pub fn open_connection(config: &StoreConfig) -> Result<Connection, OpenError> {
-    let fail = |what: &str, e: &dyn std::fmt::Display| {
-        OpenError(format!("{}: {what}: {e}", config.path.display()))
+    let path = &config.path;
+    create_private(path)?;
+    let fail = |source| OpenError::Sqlite {
+        path: path.clone(),
+        source,
     };
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let mut conn =
-        Connection::open_with_flags(&config.path, flags).map_err(|e| fail("open", &e))?;
+    let mut conn = Connection::open_with_flags(path, flags).map_err(fail)?;
     let mode: String = conn
         .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
-        .map_err(|e| fail("journal_mode", &e))?;
+        .map_err(fail)?;
     if !mode.eq_ignore_ascii_case("wal") {
-        return Err(fail("journal_mode", &format!("WAL refused (got {mode})")));
+        return Err(OpenError::NoWal {
+            path: path.clone(),
+            mode,
+        });
     }
     let sync = match config.sync {
         SyncMode::Full => "FULL",
@@ -34,10 +42,31 @@ pub fn open_connection(config: &StoreConfig) -> Result<Connection, OpenError> {
     conn.execute_batch(&format!(
         "PRAGMA synchronous = {sync}; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;"
     ))
-    .map_err(|e| fail("pragmas", &e))?;
+    .map_err(fail)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-    migrate(&mut conn, config.clock.now()).map_err(|e| fail("schema", &e))?;
+    migrate(&mut conn, config.clock.now()).map_err(|source| OpenError::Schema {
+        path: path.clone(),
+        source,
+    })?;
     Ok(conn)
+}
+
+/// Creates the database file, if there is none, readable and writable by its
+/// owner only: it holds private messages. SQLite gives the `-wal` and `-shm`
+/// files it creates the database file's permissions, so they are private too.
+/// An existing file keeps the permissions it has.
+fn create_private(path: &Path) -> Result<(), OpenError> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
+        .map_err(|source| OpenError::Create {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 /// Opens a read-write connection for the checkpointer: no schema work, and
@@ -45,21 +74,33 @@ pub fn open_connection(config: &StoreConfig) -> Result<Connection, OpenError> {
 /// and the database file after.
 pub(crate) fn open_checkpoint_connection(path: &Path) -> Result<Connection, OpenError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let fail = |e: rusqlite::Error| OpenError(format!("{}: checkpointer: {e}", path.display()));
-    let conn = Connection::open_with_flags(path, flags).map_err(fail)?;
-    conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL;")
-        .map_err(fail)?;
-    Ok(conn)
+    open_second("checkpointer", path, flags, "PRAGMA synchronous = FULL;")
 }
 
 /// Opens a read-only connection to the database the writer created, for the
 /// read path. WAL mode is a property of the file, so it needs no pragma.
 pub(crate) fn open_reader(path: &Path) -> Result<Connection, OpenError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags)
-        .map_err(|e| OpenError(format!("{}: open read-only: {e}", path.display())))?;
-    conn.execute_batch("PRAGMA busy_timeout = 5000;")
-        .map_err(|e| OpenError(format!("{}: pragmas: {e}", path.display())))?;
+    let conn = open_second("reader", path, flags, "")?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
+}
+
+/// Opens another connection to the writer's database.
+fn open_second(
+    role: &'static str,
+    path: &Path,
+    flags: OpenFlags,
+    pragmas: &str,
+) -> Result<Connection, OpenError> {
+    Connection::open_with_flags(path, flags)
+        .and_then(|conn| {
+            conn.execute_batch(&format!("PRAGMA busy_timeout = 5000; {pragmas}"))?;
+            Ok(conn)
+        })
+        .map_err(|source| OpenError::Connection {
+            role,
+            path: path.to_path_buf(),
+            source,
+        })
 }

@@ -11,11 +11,13 @@
 //! a 201 it received.
 
 use crate::clock::Clock;
+use crate::error::{ApplyError, OpenError};
 use crate::open::open_reader;
 use crate::pending::Reply;
 use crate::sql_view::SqlView;
 use crate::status_cache::{DataVersion, MemoView, StatusCache, StatusReads};
-use crate::{OpenError, StoreConfig};
+use crate::writer::execute_cached;
+use crate::StoreConfig;
 use agora_core::command::{Command, Failure, Outcome};
 use agora_core::config::Config;
 use agora_core::rules;
@@ -34,11 +36,6 @@ const QUEUED_PER_READER: usize = 64;
 struct Job {
     caller: TokenHash,
     reply: Reply,
-}
-
-fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached(sql)?.execute([])?;
-    Ok(())
 }
 
 /// What the caller's thread and the reader threads share.
@@ -83,7 +80,10 @@ impl Readers {
                 .name(format!("agora-reader-{i}"))
                 .spawn(move || reading.serve(&receiver))
                 // Dropping `readers` stops and joins the threads already started.
-                .map_err(|e| OpenError(format!("starting a reader thread: {e}")))?;
+                .map_err(|source| OpenError::Thread {
+                    name: "reader",
+                    source,
+                })?;
             readers.lock_threads().push(thread);
         }
         Ok(readers)
@@ -200,8 +200,8 @@ impl Reading {
         &self,
         conn: &Connection,
         command: &Command,
-    ) -> Result<(Outcome, StatusReads), String> {
-        run_cached(conn, "BEGIN").map_err(|e| format!("BEGIN: {e}"))?;
+    ) -> Result<(Outcome, StatusReads), ApplyError> {
+        execute_cached(conn, "BEGIN")?;
         let now = self.clock.now();
         let mut view = MemoView::recording(SqlView::new(conn));
         // A bug in the rules must not take the reader thread down.
@@ -209,13 +209,13 @@ impl Reading {
             rules::apply(command, &mut view, now, &self.rules)
         }));
         // Nothing was written: ending the snapshot is a rollback.
-        let ended = run_cached(conn, "ROLLBACK");
+        let ended = execute_cached(conn, "ROLLBACK");
         let outcome = match result {
             Ok(Ok(outcome)) => outcome,
-            Ok(Err(e)) => return Err(e.to_string()),
-            Err(_) => return Err("applying the command panicked".into()),
+            Ok(Err(e)) => return Err(ApplyError::View(e)),
+            Err(_) => return Err(ApplyError::Panicked),
         };
-        ended.map_err(|e| format!("ROLLBACK: {e}"))?;
+        ended?;
         Ok((outcome, view.into_reads()))
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::checkpoints::{run_checkpointer, Checkpoints};
 use crate::clock::Clock;
+use crate::error::ApplyError;
 use crate::pending::Reply;
 use crate::row_cache::RowCache;
 use crate::sql_view::SqlView;
@@ -278,21 +279,20 @@ pub(crate) struct Applier<'w, A> {
 
 impl<A: ApplyFn> Applier<'_, A> {
     /// Applies one command; a store error or a panic (a bug in the rules must
-    /// not take the writer, and every client, down) comes back as its
-    /// description.
+    /// not take the writer, and every client, down) comes back as an error.
     fn apply(
         &mut self,
         conn: &Connection,
         command: &Command,
         now: UnixMillis,
-    ) -> Result<Outcome, String> {
+    ) -> Result<Outcome, ApplyError> {
         let result = catch_unwind(AssertUnwindSafe(|| {
             (self.apply)(command, &mut SqlView::with_cache(conn, self.rows), now)
         }));
         match result {
             Ok(Ok(outcome)) => Ok(outcome),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err("applying the command panicked".to_string()),
+            Ok(Err(e)) => Err(ApplyError::View(e)),
+            Err(_) => Err(ApplyError::Panicked),
         }
     }
 
@@ -303,10 +303,13 @@ impl<A: ApplyFn> Applier<'_, A> {
 }
 
 /// Runs one statement through the connection's statement cache: the savepoint
-/// statements run once per command, so parsing them each time would show.
-fn execute_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached(sql)?.execute([])?;
-    Ok(())
+/// statements run once per command (and a reader's `BEGIN` and `ROLLBACK`
+/// once per read), so parsing them each time would show.
+pub(crate) fn execute_cached(conn: &Connection, statement: &'static str) -> Result<(), ApplyError> {
+    conn.prepare_cached(statement)
+        .and_then(|mut prepared| prepared.execute([]))
+        .map(drop)
+        .map_err(|source| ApplyError::Statement { statement, source })
 }
 
 /// The command's writes could not be undone alone: the whole transaction must
@@ -325,11 +328,11 @@ fn apply_in_savepoint<A: ApplyFn>(
         tracing::error!(error = %e, "SAVEPOINT failed; answering store_unavailable");
         return Ok(UNAVAILABLE);
     }
-    let failure = match applier.apply(conn, command, now) {
-        Ok(outcome) => match execute_cached(conn, "RELEASE command") {
-            Ok(()) => return Ok(outcome),
-            Err(e) => format!("RELEASE failed: {e}"),
-        },
+    let failure = match applier
+        .apply(conn, command, now)
+        .and_then(|outcome| execute_cached(conn, "RELEASE command").map(|()| outcome))
+    {
+        Ok(outcome) => return Ok(outcome),
         Err(failure) => failure,
     };
     tracing::warn!(error = %failure, "command rolled back; answering store_unavailable");

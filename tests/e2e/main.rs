@@ -8,6 +8,7 @@ mod harness;
 mod api;
 mod client;
 mod connections;
+mod database_files;
 mod external;
 mod lifecycle;
 mod log_file;

@@ -72,7 +72,7 @@ fn run(args: Args) -> Result<(), String> {
     watch_signals(shutdown.clone())?;
 
     let store_config = args.store_config();
-    let store = Handle::open(store_config).map_err(|e| format!("{} ({})", e, args.db.display()))?;
+    let store = Handle::open(store_config).map_err(|e| e.to_string())?;
     let address = (args.host.as_str(), args.port);
     let listener = TcpListener::bind(address)
         .map_err(|e| format!("cannot listen on {}:{}: {e}", args.host, args.port))?;
