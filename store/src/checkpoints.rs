@@ -18,12 +18,10 @@
 //! next transaction rewinds the WAL. The WAL stays under about
 //! `REWIND_FRAMES` pages.
 
-use crate::open::open_checkpoint_connection;
 use rusqlite::hooks::Wal;
 use rusqlite::Connection;
 use std::cell::Cell;
 use std::ffi::c_int;
-use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 /// SQLite's own automatic-checkpoint interval.
@@ -93,17 +91,11 @@ fn checkpoint(conn: &Connection) -> rusqlite::Result<(i64, i64, i64)> {
     })
 }
 
-/// The checkpointer thread: a `PASSIVE` checkpoint per nudge, until the
-/// writer drops its `Checkpoints`; then it closes its connection (before the
-/// writer closes its own, which is the last and removes the WAL).
-pub(crate) fn run_checkpointer(path: PathBuf, nudges: Receiver<()>) {
-    let conn = match open_checkpoint_connection(&path) {
-        Ok(conn) => conn,
-        Err(e) => {
-            tracing::warn!(error = %e, "no checkpointer; the writer checkpoints alone");
-            return;
-        }
-    };
+/// The checkpointer thread, over its own connection: a `PASSIVE` checkpoint
+/// per nudge, until the writer drops its `Checkpoints`; then it closes its
+/// connection (before the writer closes its own, which is the last and
+/// removes the WAL).
+pub(crate) fn run_checkpointer(conn: Connection, nudges: Receiver<()>) {
     for () in nudges {
         match checkpoint(&conn) {
             Ok((_, frames, copied)) => tracing::debug!(frames, copied, "checkpoint"),

@@ -1,7 +1,7 @@
 //! [`Handle`]: the cloneable, runtime-agnostic front of the writer thread.
 
 use crate::error::OpenError;
-use crate::open::open_connection;
+use crate::open::{open_checkpoint_connection, open_connection};
 use crate::pending::Pending;
 use crate::readers::Readers;
 use crate::row_cache::RowCache;
@@ -45,9 +45,9 @@ struct Shared {
 }
 
 impl Handle {
-    /// Opens (creating and migrating if needed) the database and starts the
-    /// writer thread, which applies `agora_core::rules::apply` with
-    /// `config.rules`.
+    /// Opens (creating and migrating if needed) the database and every
+    /// connection the store will use, and starts the writer thread, which
+    /// applies `agora_core::rules::apply` with `config.rules`.
     ///
     /// `Status`, which writes nothing, does not wait for the writer (unless
     /// `config.readers` is 0): `submit` replays it from a memo of its last
@@ -77,6 +77,7 @@ impl Handle {
         apply: impl ApplyFn,
     ) -> Result<Handle, OpenError> {
         let conn = open_connection(&config)?;
+        let checkpointer = open_checkpoint_connection(&config.path)?;
         let version = Arc::new(DataVersion::default());
         let readers = if read_path && config.readers > 0 {
             Some(Readers::start(&config, version.clone())?)
@@ -86,7 +87,6 @@ impl Handle {
         let (sender, queue) = sync_channel(config.queue_capacity.max(1));
         let writer = Writer {
             conn,
-            path: config.path.clone(),
             queue,
             batch_max: config.batch_max.max(1),
             clock: config.clock.clone(),
@@ -98,7 +98,7 @@ impl Handle {
         };
         let thread = std::thread::Builder::new()
             .name("agora-store".into())
-            .spawn(move || writer.run())
+            .spawn(move || writer.run(checkpointer))
             .map_err(|source| OpenError::Thread {
                 name: "writer",
                 source,

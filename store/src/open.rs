@@ -74,30 +74,33 @@ fn create_private(path: &Path) -> Result<(), OpenError> {
 /// and the database file after.
 pub(crate) fn open_checkpoint_connection(path: &Path) -> Result<Connection, OpenError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    open_second("checkpointer", path, flags, "PRAGMA synchronous = FULL;")
+    open_ready("checkpointer", path, flags, "PRAGMA synchronous = FULL;")
 }
 
 /// Opens a read-only connection to the database the writer created, for the
 /// read path. WAL mode is a property of the file, so it needs no pragma.
 pub(crate) fn open_reader(path: &Path) -> Result<Connection, OpenError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = open_second("reader", path, flags, "")?;
+    let conn = open_ready("reader", path, flags, "")?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
 }
 
-/// Opens another connection to the writer's database.
-fn open_second(
+/// Opens a second connection to the writer's database and reads from it once:
+/// SQLite opens the WAL (another file descriptor) on a connection's first
+/// read, and that must fail here, at start, rather than on a client's request.
+fn open_ready(
     role: &'static str,
     path: &Path,
     flags: OpenFlags,
     pragmas: &str,
 ) -> Result<Connection, OpenError> {
+    let ready = |conn: &Connection| {
+        conn.execute_batch(&format!("PRAGMA busy_timeout = 5000; {pragmas}"))?;
+        conn.pragma_query_value(None, "schema_version", |row| row.get::<_, i64>(0))
+    };
     Connection::open_with_flags(path, flags)
-        .and_then(|conn| {
-            conn.execute_batch(&format!("PRAGMA busy_timeout = 5000; {pragmas}"))?;
-            Ok(conn)
-        })
+        .and_then(|conn| ready(&conn).map(|_| conn))
         .map_err(|source| OpenError::Connection {
             role,
             path: path.to_path_buf(),

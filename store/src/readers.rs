@@ -4,11 +4,12 @@
 //! lookup and some arithmetic: it cannot block). A miss needs SQLite, which
 //! can wait on the disk or on file locks, so it never runs on the caller's
 //! thread (an async runtime's event loop): it goes over a bounded channel to
-//! a few reader threads, each with its own read-only connection, which run it
-//! in a read transaction and answer the command's `Pending`. WAL lets them
-//! read beside the writer; a reader sees the last committed state, which is
-//! exactly what has been acknowledged, so a client never reads older data than
-//! a 201 it received.
+//! a few reader threads, each with its own read-only connection (opened at
+//! start, so that a lack of file descriptors stops the start rather than
+//! failing reads later), which run it in a read transaction and answer the
+//! command's `Pending`. WAL lets them read beside the writer; a reader sees
+//! the last committed state, which is exactly what has been acknowledged, so
+//! a client never reads older data than a 201 it received.
 
 use crate::clock::Clock;
 use crate::error::{ApplyError, OpenError};
@@ -55,12 +56,16 @@ pub(crate) struct Readers {
 }
 
 impl Readers {
-    /// Starts `config.readers` (at least one) reader threads.
+    /// Opens `config.readers` (at least one) read-only connections and starts
+    /// a reader thread over each.
     pub(crate) fn start(
         config: &StoreConfig,
         version: Arc<DataVersion>,
     ) -> Result<Readers, OpenError> {
         let count = config.readers.max(1);
+        let connections = (0..count)
+            .map(|_| open_reader(&config.path))
+            .collect::<Result<Vec<_>, _>>()?;
         let (sender, receiver) = sync_channel(count * QUEUED_PER_READER);
         let receiver = Arc::new(Mutex::new(receiver));
         let readers = Readers {
@@ -73,12 +78,12 @@ impl Readers {
             jobs: RwLock::new(Some(sender)),
             threads: Mutex::new(Vec::with_capacity(count)),
         };
-        for i in 0..count {
+        for (i, conn) in connections.into_iter().enumerate() {
             let reading = readers.reading.clone();
             let receiver = receiver.clone();
             let thread = std::thread::Builder::new()
                 .name(format!("agora-reader-{i}"))
-                .spawn(move || reading.serve(&receiver))
+                .spawn(move || reading.serve(&receiver, conn))
                 // Dropping `readers` stops and joins the threads already started.
                 .map_err(|source| OpenError::Thread {
                     name: "reader",
@@ -149,10 +154,11 @@ impl Drop for Readers {
 }
 
 impl Reading {
-    /// A reader thread: answers jobs until the channel is closed and empty.
-    /// Its connection is opened on first use and again after a failure.
-    fn serve(&self, jobs: &Mutex<Receiver<Job>>) {
-        let mut conn = None;
+    /// A reader thread: answers jobs over `conn` until the channel is closed
+    /// and empty, then closes it (before the writer closes the database).
+    /// After a failure the connection is opened again on the next job.
+    fn serve(&self, jobs: &Mutex<Receiver<Job>>, conn: Connection) {
+        let mut conn = Some(conn);
         loop {
             let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
             let Ok(Job { caller, reply }) = job else {

@@ -15,7 +15,6 @@ use agora_core::time::UnixMillis;
 use agora_core::view::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
 use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 
@@ -44,8 +43,6 @@ pub(crate) struct Request {
 
 pub(crate) struct Writer<A> {
     pub(crate) conn: Connection,
-    /// The database file, for the checkpointer's connection.
-    pub(crate) path: PathBuf,
     pub(crate) queue: Receiver<Request>,
     pub(crate) batch_max: usize,
     pub(crate) clock: Clock,
@@ -64,16 +61,17 @@ const UNAVAILABLE: Outcome = Outcome::Failed(Failure::StoreUnavailable);
 
 impl<A: ApplyFn> Writer<A> {
     /// Runs until every sender of the queue is gone and the queue is drained,
-    /// then closes the connection. Never stops on an SQL error: the affected
-    /// commands are answered `StoreUnavailable` and the next batch tries again.
-    pub(crate) fn run(mut self) {
+    /// with a checkpointer thread over `checkpointer` (a connection of its
+    /// own), then closes the connection. Never stops on an SQL error: the
+    /// affected commands are answered `StoreUnavailable` and the next batch
+    /// tries again.
+    pub(crate) fn run(mut self, checkpointer: Connection) {
         let (checkpoints, nudges) = Checkpoints::install(&self.conn);
         std::thread::scope(|scope| {
-            let path = self.path.clone();
-            let checkpointer = std::thread::Builder::new()
+            let thread = std::thread::Builder::new()
                 .name("agora-checkpoint".into())
-                .spawn_scoped(scope, move || run_checkpointer(path, nudges));
-            if let Err(e) = checkpointer {
+                .spawn_scoped(scope, move || run_checkpointer(checkpointer, nudges));
+            if let Err(e) = thread {
                 tracing::warn!(error = %e, "no checkpointer thread; the writer checkpoints alone");
             }
             self.serve(&checkpoints);
