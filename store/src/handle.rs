@@ -28,7 +28,8 @@ use std::thread::JoinHandle;
 ///   writer is gone (shut down). Both are 503 `store_unavailable`.
 /// - [`shutdown`](Handle::shutdown) (idempotent) stops taking commands, lets
 ///   the readers answer and the writer commit what is queued, closes the
-///   database and joins the threads. Dropping the last clone does the same.
+///   database (leaving the database file alone, with no `-wal` or `-shm`)
+///   and joins the threads. Dropping the last clone does the same.
 #[derive(Clone)]
 pub struct Handle {
     shared: Arc<Shared>,
@@ -149,8 +150,9 @@ impl Handle {
     }
 
     /// Stops taking commands, answers the reads and commits the writes that
-    /// are queued, closes the database and waits for the reader and writer
-    /// threads to end. Idempotent.
+    /// are queued, closes the database (the database file then holds every
+    /// acknowledged write, with no `-wal` or `-shm` beside it) and waits for
+    /// the reader and writer threads to end. Idempotent.
     pub fn shutdown(&self) {
         self.shared.shutdown();
     }
@@ -158,15 +160,19 @@ impl Handle {
 
 impl Shared {
     fn shutdown(&self) {
+        // The readers first: their connections must be closed before the
+        // writer closes its own, the last, whose close empties and removes the
+        // WAL (with a reader still open, the WAL would stay). Meanwhile the
+        // writer still takes commands, reads included.
+        if let Some(readers) = &self.readers {
+            readers.close();
+        }
         let sender = self
             .queue
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
         drop(sender);
-        if let Some(readers) = &self.readers {
-            readers.close();
-        }
         let thread = self
             .thread
             .lock()

@@ -3,7 +3,7 @@
 //! rolls back alone: see `run_batch`), and answers only after the batch is
 //! committed (group commit).
 
-use crate::checkpoints::{run_checkpointer, Checkpoints};
+use crate::checkpoints::{checkpoint_all, run_checkpointer, Checkpoints};
 use crate::clock::Clock;
 use crate::error::ApplyError;
 use crate::pending::Reply;
@@ -78,8 +78,18 @@ impl<A: ApplyFn> Writer<A> {
             // Ends the checkpointer, whose connection must close before ours.
             drop(checkpoints);
         });
+        self.close();
+    }
+
+    /// Closes the last connection to the database (the readers and the
+    /// checkpointer have closed theirs): the whole WAL is copied into the
+    /// database file, and closing removes the `-wal` and `-shm` files, so
+    /// that the database file alone holds every acknowledged write, as a
+    /// backup or a copy of it expects.
+    fn close(self) {
+        checkpoint_all(&self.conn);
         if let Err((_, e)) = self.conn.close() {
-            tracing::error!(error = %e, "closing the database failed");
+            tracing::error!(error = %e, "closing the database failed; its WAL stays beside it");
         } else {
             tracing::info!(
                 batches = self.batches,

@@ -1,18 +1,80 @@
-//! The database's files: they are private to their owner; an error opening
+//! The database's files: after `shutdown` the database file alone holds every
+//! acknowledged write; the files are private to their owner; an error opening
 //! them names the path once and says what to do.
 
 mod support;
 
+use agora_core::command::{Command, Outcome};
 use agora_store::{open_database, Handle};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use support::{config, is_sent, public_send, register, run};
+use support::{
+    config, is_sent, outcome, public_send, register, run, stored_texts, unlimited_config,
+};
 
 /// `db` with `suffix` appended (`-wal`, `-shm`).
 fn sibling(db: &Path, suffix: &str) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
     name.push(suffix);
     name.into()
+}
+
+/// Reads and writes from several threads, then `shutdown` while the reader
+/// threads are still busy: no `-wal` or `-shm` is left, and a copy of the
+/// database file alone has every acknowledged message. (The readers must close
+/// their connections before the writer closes the last one, which removes the
+/// WAL: that was a race, so the test runs a few rounds.)
+#[test]
+fn after_shutdown_the_database_file_alone_holds_every_write() {
+    for round in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("agora.db");
+        let handle = Handle::open(unlimited_config(&path)).unwrap();
+        let acknowledged: Vec<String> = std::thread::scope(|scope| {
+            let writers: Vec<_> = (0..4)
+                .map(|w| {
+                    let handle = &handle;
+                    scope.spawn(move || {
+                        let caller = register(handle, &format!("writer{w}"));
+                        let mut texts = Vec::new();
+                        for i in 0..25 {
+                            let text = format!("{w}-{i}");
+                            assert!(is_sent(&run(handle, public_send(caller, &text))));
+                            texts.push(text);
+                            let status = run(handle, Command::Status { caller });
+                            assert!(matches!(status, Outcome::Status(_)), "{status:?}");
+                        }
+                        texts
+                    })
+                })
+                .collect();
+            writers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap())
+                .collect()
+        });
+        // A commit makes every memo stale: each of these is a read.
+        let caller = register(&handle, "last");
+        let reads: Vec<_> = (0..100)
+            .map(|_| handle.submit(Command::Status { caller }).unwrap())
+            .collect();
+        handle.shutdown();
+        for read in reads {
+            assert!(matches!(outcome(read), Outcome::Status(_)));
+        }
+        for suffix in ["-wal", "-shm"] {
+            let left = sibling(&path, suffix);
+            assert!(!left.exists(), "round {round}: {} left", left.display());
+        }
+        let copy = tempfile::tempdir().unwrap();
+        let backup = copy.path().join("backup.db");
+        std::fs::copy(&path, &backup).unwrap();
+        let mut stored = stored_texts(&backup);
+        let mut expected = acknowledged;
+        stored.sort();
+        expected.sort();
+        assert_eq!(stored, expected, "round {round}");
+    }
 }
 
 /// The database holds private messages: it, its WAL and its shared-memory

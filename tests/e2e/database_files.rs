@@ -1,18 +1,108 @@
-//! The database's files on disk: they are private to the server's user, and
-//! an error opening them names the path once and says what to do.
+//! The database's files on disk: after a clean stop `agora.db` alone holds
+//! every acknowledged write; the files are private to the server's user; an
+//! error opening them names the path once and says what to do.
 
-use crate::harness::{server_binary, Runtime, Server};
+use crate::harness::{request_bytes, server_binary, Client, Runtime, Server};
 use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
-per_runtime!(the_database_files_are_private,);
+per_runtime!(
+    a_clean_stop_leaves_everything_in_the_database_file,
+    the_database_files_are_private,
+);
 
 /// `db` with `suffix` appended (`-wal`, `-shm`).
 fn sibling(db: &Path, suffix: &str) -> std::path::PathBuf {
     let mut name = db.as_os_str().to_owned();
     name.push(suffix);
     name.into()
+}
+
+/// Starts `writers` threads that send public messages (each followed by a
+/// `/status`, which keeps the reader threads busy too) for at most `run`; each
+/// returns the texts acknowledged with 201. A thread stops at its first
+/// failure (the server may be stopping).
+fn send_under_load(
+    server: &Server,
+    writers: usize,
+    run: Duration,
+) -> Vec<std::thread::JoinHandle<Vec<String>>> {
+    let mut c = server.client();
+    (0..writers)
+        .map(|i| {
+            let token = c.token(&format!("writer{i}"));
+            let addr = server.addr;
+            std::thread::spawn(move || {
+                let mut acknowledged = Vec::new();
+                let mut client = Client::connect(addr);
+                let started = Instant::now();
+                while started.elapsed() < run {
+                    let text = format!("w{i}-{}", acknowledged.len());
+                    let send = request_bytes(
+                        "POST",
+                        "/send",
+                        Some(&token),
+                        Some(&json!({ "message": text })),
+                    );
+                    let status = request_bytes("GET", "/status", Some(&token), None);
+                    if client.stream_write(&send).is_err() {
+                        break;
+                    }
+                    match client.try_read_reply() {
+                        Some(reply) if reply.status == 201 => acknowledged.push(text),
+                        _ => break,
+                    }
+                    if client.stream_write(&status).is_err() || client.try_read_reply().is_none() {
+                        break;
+                    }
+                }
+                acknowledged
+            })
+        })
+        .collect()
+}
+
+/// SIGTERM under load, exit 0: no `-wal` or `-shm` is left, and a copy of the
+/// `.db` file alone (as a backup would take it) holds every acknowledged
+/// message.
+fn a_clean_stop_leaves_everything_in_the_database_file(rt: Runtime) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("agora.db");
+    let server = Server::start_on(rt, &db, &["--quota", "100000"]);
+    let writers = send_under_load(&server, 4, Duration::from_secs(5));
+    std::thread::sleep(Duration::from_millis(500));
+    let (status, _) = server.stop_with(libc::SIGTERM);
+    assert!(status.success(), "exit status {status}");
+    let load: Vec<String> = writers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    assert!(!load.is_empty(), "nothing was acknowledged before the stop");
+    for suffix in ["-wal", "-shm"] {
+        let left = sibling(&db, suffix);
+        assert!(!left.exists(), "{} left after a clean stop", left.display());
+    }
+
+    let copy = tempfile::tempdir().unwrap();
+    let backup = copy.path().join("backup.db");
+    std::fs::copy(&db, &backup).unwrap();
+    let conn = rusqlite::Connection::open(&backup).unwrap();
+    let stored: std::collections::HashSet<String> = conn
+        .prepare("SELECT text FROM messages")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let missing: Vec<_> = load.iter().filter(|t| !stored.contains(*t)).collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {} acknowledged messages are not in the .db file: {missing:?}",
+        missing.len(),
+        load.len()
+    );
 }
 
 /// The database, its WAL and its shared-memory file are the server user's
