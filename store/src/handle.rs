@@ -1,6 +1,7 @@
 //! [`Handle`]: the cloneable, runtime-agnostic front of the writer thread.
 
 use crate::error::OpenError;
+use crate::file_watch::DatabaseFiles;
 use crate::open::{open_checkpoint_connection, open_connection};
 use crate::pending::Pending;
 use crate::readers::Readers;
@@ -23,9 +24,11 @@ use std::thread::JoinHandle;
 ///   [`wait`](Pending::wait)) only after the batch holding the command is
 ///   committed: a success outcome (e.g. 201 for a send) means the data is
 ///   durable (with [`SyncMode::Full`](crate::SyncMode::Full)).
-/// - A store failure resolves to `Outcome::Failed(Failure::StoreUnavailable)`;
-///   a `Pending` that resolves to [`StoreGone`](crate::StoreGone) means the
-///   writer is gone (shut down). Both are 503 `store_unavailable`.
+/// - A store failure resolves to `Outcome::Failed(Failure::StoreUnavailable)`
+///   (so does every write once the database file was removed or replaced
+///   under the server); a `Pending` that resolves to
+///   [`StoreGone`](crate::StoreGone) means the writer is gone (shut down).
+///   Both are 503 `store_unavailable`.
 /// - [`shutdown`](Handle::shutdown) (idempotent) stops taking commands, lets
 ///   the readers answer and the writer commit what is queued, closes the
 ///   database (leaving the database file alone, with no `-wal` or `-shm`)
@@ -78,6 +81,7 @@ impl Handle {
         apply: impl ApplyFn,
     ) -> Result<Handle, OpenError> {
         let conn = open_connection(&config)?;
+        let files = DatabaseFiles::as_opened(&config.path);
         let checkpointer = open_checkpoint_connection(&config.path)?;
         let version = Arc::new(DataVersion::default());
         let readers = if read_path && config.readers > 0 {
@@ -88,6 +92,7 @@ impl Handle {
         let (sender, queue) = sync_channel(config.queue_capacity.max(1));
         let writer = Writer {
             conn,
+            files,
             queue,
             batch_max: config.batch_max.max(1),
             clock: config.clock.clone(),

@@ -15,6 +15,7 @@
 mod checkpoints;
 mod clock;
 mod error;
+mod file_watch;
 mod handle;
 mod open;
 mod pending;

@@ -6,6 +6,7 @@
 use crate::checkpoints::{checkpoint_all, run_checkpointer, Checkpoints};
 use crate::clock::Clock;
 use crate::error::ApplyError;
+use crate::file_watch::DatabaseFiles;
 use crate::pending::Reply;
 use crate::row_cache::RowCache;
 use crate::sql_view::SqlView;
@@ -43,6 +44,8 @@ pub(crate) struct Request {
 
 pub(crate) struct Writer<A> {
     pub(crate) conn: Connection,
+    /// The files `conn` opened, checked before each commit.
+    pub(crate) files: DatabaseFiles,
     pub(crate) queue: Receiver<Request>,
     pub(crate) batch_max: usize,
     pub(crate) clock: Clock,
@@ -124,6 +127,7 @@ impl<A: ApplyFn> Writer<A> {
                 &mut Applier {
                     apply: &mut self.apply,
                     rows: &mut self.rows,
+                    files: &mut self.files,
                 },
             );
             self.version.bump();
@@ -146,8 +150,9 @@ fn send_replies(batch: impl Iterator<Item = (Request, Outcome)>) {
 /// Commands that arrive meanwhile (`more`) join the batch, up to `batch_max`,
 /// until the queue is empty: they share this commit instead of each waiting
 /// for the next one's fsync. Returns one outcome per command of `batch`; if
-/// the transaction cannot be begun or committed, every outcome is
-/// `StoreUnavailable`.
+/// the transaction cannot be begun or committed, or the database's paths no
+/// longer name the files it would commit to (see `file_watch`), every outcome
+/// is `StoreUnavailable`.
 ///
 /// A command whose apply fails must roll back alone. Savepoints do that, but
 /// one per command costs two statements and a copy of every page it touches,
@@ -262,6 +267,10 @@ fn run_transaction<A: ApplyFn>(
             break;
         }
     }
+    if !applier.files.in_place() {
+        // Dropping the transaction rolls it back.
+        return unavailable(batch, applier);
+    }
     match tx.commit() {
         Ok(()) => Attempt::Done(outcomes),
         Err(e) => {
@@ -279,10 +288,12 @@ fn unavailable<A: ApplyFn>(batch: &[Request], applier: &mut Applier<'_, A>) -> A
     Attempt::Done(vec![UNAVAILABLE; batch.len()])
 }
 
-/// The apply function with the rows it keeps between commands.
+/// What the writer brings to each transaction: the apply function, the rows
+/// it keeps between commands, and the files it checks before committing.
 pub(crate) struct Applier<'w, A> {
     pub(crate) apply: &'w mut A,
     pub(crate) rows: &'w mut RowCache,
+    pub(crate) files: &'w mut DatabaseFiles,
 }
 
 impl<A: ApplyFn> Applier<'_, A> {

@@ -1,16 +1,19 @@
 //! The database's files: after `shutdown` the database file alone holds every
-//! acknowledged write; the files are private to their owner; an error opening
-//! them names the path once and says what to do.
+//! acknowledged write; writes into a database whose files were removed or
+//! replaced under the store are refused; the files are private to their
+//! owner; an error opening them names the path once and says what to do.
 
 mod support;
 
-use agora_core::command::{Command, Outcome};
+use agora_core::command::{Command, Failure, Outcome};
 use agora_store::{open_database, Handle};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use support::{
     config, is_sent, outcome, public_send, register, run, stored_texts, unlimited_config,
 };
+
+const UNAVAILABLE: Outcome = Outcome::Failed(Failure::StoreUnavailable);
 
 /// `db` with `suffix` appended (`-wal`, `-shm`).
 fn sibling(db: &Path, suffix: &str) -> PathBuf {
@@ -75,6 +78,62 @@ fn after_shutdown_the_database_file_alone_holds_every_write() {
         expected.sort();
         assert_eq!(stored, expected, "round {round}");
     }
+}
+
+/// The database, its WAL and its shared-memory file are removed while the
+/// store runs: writes are refused with `store_unavailable` (SQLite would go on
+/// committing into the unlinked files, lost at the next start), reads go on.
+/// Put back (the same files), writes resume.
+#[test]
+fn writes_into_removed_database_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("agora.db");
+    let handle = Handle::open(config(&path)).unwrap();
+    let alice = register(&handle, "alice");
+    assert!(is_sent(&run(&handle, public_send(alice, "before"))));
+
+    // Moved aside rather than deleted, so that they can come back.
+    let aside = tempfile::tempdir_in(dir.path()).unwrap();
+    for suffix in ["", "-wal", "-shm"] {
+        let name = format!("agora.db{suffix}");
+        std::fs::rename(dir.path().join(&name), aside.path().join(&name)).unwrap();
+    }
+    assert_eq!(
+        run(&handle, public_send(alice, "into nothing")),
+        UNAVAILABLE
+    );
+    let newcomer = Command::GetToken {
+        user_name: "newcomer".into(),
+        token: agora_core::token::Token([9; 16]),
+    };
+    assert_eq!(run(&handle, newcomer.clone()), UNAVAILABLE);
+    let status = run(&handle, Command::Status { caller: alice });
+    assert!(matches!(status, Outcome::Status(_)), "{status:?}");
+    assert!(!path.exists(), "nothing was created at the path meanwhile");
+
+    for suffix in ["", "-wal", "-shm"] {
+        let name = format!("agora.db{suffix}");
+        std::fs::rename(aside.path().join(&name), dir.path().join(&name)).unwrap();
+    }
+    assert!(is_sent(&run(&handle, public_send(alice, "after"))));
+    handle.shutdown();
+    assert_eq!(stored_texts(&path), ["before", "after"]);
+}
+
+/// Another database put in place of the open one (a restore from a backup
+/// while the server runs, say): the open one is not the one at the path any
+/// more, so writes are refused rather than lost with it.
+#[test]
+fn writes_into_a_replaced_database_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("agora.db");
+    let other = dir.path().join("other.db");
+    drop(open_database(&config(&other)).unwrap());
+    let handle = Handle::open(config(&path)).unwrap();
+    let alice = register(&handle, "alice");
+    std::fs::rename(&other, &path).unwrap();
+    assert_eq!(run(&handle, public_send(alice, "lost?")), UNAVAILABLE);
+    assert_eq!(run(&handle, public_send(alice, "again")), UNAVAILABLE);
 }
 
 /// The database holds private messages: it, its WAL and its shared-memory

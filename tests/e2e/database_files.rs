@@ -1,6 +1,7 @@
 //! The database's files on disk: after a clean stop `agora.db` alone holds
-//! every acknowledged write; the files are private to the server's user; an
-//! error opening them names the path once and says what to do.
+//! every acknowledged write; while the server runs, a database whose files
+//! were removed is refused rather than written; the files are private to the
+//! server's user.
 
 use crate::harness::{request_bytes, server_binary, Client, Runtime, Server};
 use serde_json::json;
@@ -10,6 +11,7 @@ use std::time::{Duration, Instant};
 
 per_runtime!(
     a_clean_stop_leaves_everything_in_the_database_file,
+    writes_into_removed_database_files_are_refused,
     the_database_files_are_private,
 );
 
@@ -103,6 +105,45 @@ fn a_clean_stop_leaves_everything_in_the_database_file(rt: Runtime) {
         missing.len(),
         load.len()
     );
+}
+
+/// The database files are removed under the running server: writes get 503
+/// `store_unavailable` with `Retry-After` (never a 201 that a restart would
+/// lose), logged once as an error naming the path; reads go on.
+fn writes_into_removed_database_files_are_refused(rt: Runtime) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("agora.db");
+    let server = Server::start_on(rt, &db, &[]);
+    let mut c = server.client();
+    let alice = c.token("alice");
+    c.post("/send", Some(&alice), json!({"message": "kept"}))
+        .expect(201);
+    for suffix in ["", "-wal", "-shm"] {
+        std::fs::remove_file(sibling(&db, suffix)).unwrap();
+    }
+    for i in 0..3 {
+        let reply = c.post(
+            "/send",
+            Some(&alice),
+            json!({ "message": format!("lost {i}") }),
+        );
+        reply.expect_error(503, "store_unavailable");
+        assert!(reply.header("retry-after").is_some(), "{reply:?}");
+    }
+    c.post("/get-token", None, json!({"user_name": "bob"}))
+        .expect_error(503, "store_unavailable");
+    let status = c.get("/status", Some(&alice)).expect(200);
+    assert_eq!(status["connected_as"], "alice");
+    let log = server.log_text();
+    let alarms: Vec<_> = log
+        .lines()
+        .filter(|line| line.contains("removed or replaced"))
+        .collect();
+    assert_eq!(alarms.len(), 1, "logged once per episode:\n{log}");
+    assert!(alarms[0].contains("ERROR"), "{}", alarms[0]);
+    assert!(alarms[0].contains(db.to_str().unwrap()), "{}", alarms[0]);
+    drop(c);
+    server.stop();
 }
 
 /// The database, its WAL and its shared-memory file are the server user's
