@@ -3,11 +3,12 @@
 //! were removed is refused rather than written; the files are private to the
 //! server's user.
 
-use crate::harness::{request_bytes, server_binary, Client, Runtime, Server};
+use crate::harness::{Runtime, Server};
+use crate::load::send_under_load;
 use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 per_runtime!(
     a_clean_stop_leaves_everything_in_the_database_file,
@@ -20,50 +21,6 @@ fn sibling(db: &Path, suffix: &str) -> std::path::PathBuf {
     let mut name = db.as_os_str().to_owned();
     name.push(suffix);
     name.into()
-}
-
-/// Starts `writers` threads that send public messages (each followed by a
-/// `/status`, which keeps the reader threads busy too) for at most `run`; each
-/// returns the texts acknowledged with 201. A thread stops at its first
-/// failure (the server may be stopping).
-fn send_under_load(
-    server: &Server,
-    writers: usize,
-    run: Duration,
-) -> Vec<std::thread::JoinHandle<Vec<String>>> {
-    let mut c = server.client();
-    (0..writers)
-        .map(|i| {
-            let token = c.token(&format!("writer{i}"));
-            let addr = server.addr;
-            std::thread::spawn(move || {
-                let mut acknowledged = Vec::new();
-                let mut client = Client::connect(addr);
-                let started = Instant::now();
-                while started.elapsed() < run {
-                    let text = format!("w{i}-{}", acknowledged.len());
-                    let send = request_bytes(
-                        "POST",
-                        "/send",
-                        Some(&token),
-                        Some(&json!({ "message": text })),
-                    );
-                    let status = request_bytes("GET", "/status", Some(&token), None);
-                    if client.stream_write(&send).is_err() {
-                        break;
-                    }
-                    match client.try_read_reply() {
-                        Some(reply) if reply.status == 201 => acknowledged.push(text),
-                        _ => break,
-                    }
-                    if client.stream_write(&status).is_err() || client.try_read_reply().is_none() {
-                        break;
-                    }
-                }
-                acknowledged
-            })
-        })
-        .collect()
 }
 
 /// SIGTERM under load, exit 0: no `-wal` or `-shm` is left, and a copy of the
@@ -166,22 +123,4 @@ fn the_database_files_are_private(rt: Runtime) {
     }
     drop(c);
     server.stop();
-}
-
-/// A database that cannot be opened: the error names the path once and says
-/// what to do.
-#[test]
-fn an_unopenable_database_is_named_once_with_what_to_do() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("missing-folder").join("agora.db");
-    let out = std::process::Command::new(server_binary())
-        .args(["--port", "0", "--db"])
-        .arg(&db)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run agora-server");
-    assert!(!out.status.success());
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(log.matches(db.to_str().unwrap()).count(), 1, "{log}");
-    assert!(log.contains("check that its folder exists"), "{log}");
 }

@@ -11,6 +11,7 @@ mod connections;
 mod database_files;
 mod external;
 mod lifecycle;
+mod load;
 mod log_file;
 mod rules;
 mod secrets;
