@@ -8,7 +8,7 @@ use agora_core::command::{Failure, Outcome};
 use agora_core::http::{Conn, Input, Now, Output, ReqId, Request, Response};
 use agora_core::time::UnixMillis;
 use agora_core::token::Token;
-use agora_store::Pending;
+use agora_store::{Pending, StoreGone};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -129,7 +129,7 @@ impl Session {
     }
 
     /// Feeds the store's answer to the request in flight.
-    pub fn complete(&mut self, result: Result<Outcome, oneshot::RecvError>) {
+    pub fn complete(&mut self, result: Result<Outcome, StoreGone>) {
         let Some(flight) = self.in_flight.take() else {
             return;
         };

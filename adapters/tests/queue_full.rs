@@ -36,11 +36,10 @@ fn submit(session: &mut Session, name: &str) -> Result<Pending, String> {
 }
 
 fn finish(session: &mut Session, pending: Pending) -> String {
-    session.complete(
-        pending
-            .recv_timeout(Duration::from_secs(10))
-            .map_err(|_| oneshot::RecvError),
-    );
+    let outcome = pending
+        .wait_timeout(Duration::from_secs(10))
+        .expect("an outcome");
+    session.complete(Ok(outcome));
     assert!(matches!(session.next_step(), Step::Wait(_)));
     String::from_utf8(session.take_output()).unwrap()
 }

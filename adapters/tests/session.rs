@@ -33,7 +33,7 @@ fn run_until_wait(session: &mut Session) -> (Vec<u8>, usize, Step) {
         match step {
             Step::Submit(pending) => {
                 submitted += 1;
-                session.complete(pending.recv());
+                session.complete(pending.wait());
             }
             other => return (written, submitted, other),
         }

@@ -50,7 +50,7 @@ fn sends(handle: &Handle, users: &[TokenHash], iters: u64) -> Duration {
                             Err(_) => std::thread::yield_now(),
                         }
                     };
-                    match pending.recv() {
+                    match pending.wait() {
                         Ok(Outcome::MessageSent { .. }) => {}
                         other => panic!("send failed: {other:?}"),
                     }
@@ -94,7 +94,7 @@ fn store_open(c: &mut Criterion) {
     let pending = handle
         .submit(support::public_send(users[0], "the first of many"))
         .unwrap();
-    assert!(matches!(pending.recv(), Ok(Outcome::MessageSent { .. })));
+    assert!(matches!(pending.wait(), Ok(Outcome::MessageSent { .. })));
     handle.shutdown();
     // Fill it directly: a million sends through the rules would take minutes.
     let conn = rusqlite::Connection::open(&config.path).unwrap();

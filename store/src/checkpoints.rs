@@ -17,13 +17,14 @@
 //! copied nearly everything, so it copies only the last few pages, and the
 //! next transaction rewinds the WAL. The WAL stays under about
 //! `REWIND_FRAMES` pages.
+//!
+//! At close, the writer's connection, the last one open, copies the whole WAL
+//! into the database file ([`checkpoint_all`]).
 
-use crate::open::open_checkpoint_connection;
 use rusqlite::hooks::Wal;
 use rusqlite::Connection;
 use std::cell::Cell;
 use std::ffi::c_int;
-use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 /// SQLite's own automatic-checkpoint interval.
@@ -74,7 +75,7 @@ impl Checkpoints {
         }
         if frames >= REWIND_FRAMES {
             WAL_FRAMES.with(|cell| cell.set(0));
-            if let Err(e) = checkpoint(conn) {
+            if let Err(e) = checkpoint(conn, "PASSIVE") {
                 tracing::warn!(error = %e, frames, "checkpoint on the writer failed");
             }
         } else if frames - self.nudged_at.get() >= NUDGE_FRAMES {
@@ -87,25 +88,42 @@ impl Checkpoints {
     }
 }
 
-fn checkpoint(conn: &Connection) -> rusqlite::Result<(i64, i64, i64)> {
-    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
-        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+/// Runs `PRAGMA wal_checkpoint(mode)`: whether some other connection kept it
+/// from finishing (busy), the WAL's pages, and how many are in the database.
+fn checkpoint(conn: &Connection, mode: &str) -> rusqlite::Result<(bool, i64, i64)> {
+    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| {
+        Ok((row.get::<_, i64>(0)? != 0, row.get(1)?, row.get(2)?))
     })
 }
 
-/// The checkpointer thread: a `PASSIVE` checkpoint per nudge, until the
-/// writer drops its `Checkpoints`; then it closes its connection (before the
-/// writer closes its own, which is the last and removes the WAL).
-pub(crate) fn run_checkpointer(path: PathBuf, nudges: Receiver<()>) {
-    let conn = match open_checkpoint_connection(&path) {
-        Ok(conn) => conn,
-        Err(e) => {
-            tracing::warn!(error = %e, "no checkpointer; the writer checkpoints alone");
-            return;
-        }
-    };
+/// Copies the whole WAL into the database file and empties it (`TRUNCATE`).
+/// Call on the last connection before closing it: closing it then removes the
+/// WAL. With another connection still reading, the checkpoint cannot finish
+/// and the WAL stays (the data is safe in it, but not in the database file
+/// alone): that is a bug, logged.
+pub(crate) fn checkpoint_all(conn: &Connection) {
+    match checkpoint(conn, "TRUNCATE") {
+        Ok((false, _, _)) => {}
+        Ok((true, frames, copied)) => tracing::error!(
+            frames,
+            copied,
+            "the last checkpoint could not finish (another connection is reading): \
+             the WAL stays beside the database"
+        ),
+        Err(e) => tracing::error!(
+            error = %e,
+            "the last checkpoint failed: the WAL stays beside the database"
+        ),
+    }
+}
+
+/// The checkpointer thread, over its own connection: a `PASSIVE` checkpoint
+/// per nudge, until the writer drops its `Checkpoints`; then it closes its
+/// connection (before the writer closes its own, which is the last and
+/// removes the WAL).
+pub(crate) fn run_checkpointer(conn: Connection, nudges: Receiver<()>) {
     for () in nudges {
-        match checkpoint(&conn) {
+        match checkpoint(&conn, "PASSIVE") {
             Ok((_, frames, copied)) => tracing::debug!(frames, copied, "checkpoint"),
             Err(e) => tracing::warn!(error = %e, "checkpoint failed"),
         }

@@ -1,40 +1,54 @@
 //! The store's wall clock: read once per batch by the writer and once per read
-//! by the read path, never going backwards.
+//! by the read path.
+//!
+//! It is the real clock, with no floor: after the system clock steps back, new
+//! rows carry the real (earlier) time, and quota windows and bans are measured
+//! against the real time, so the `Retry-After` a client was given holds (a
+//! clock held at the newest stamp written would stand still until the system
+//! clock caught up, and every wait would be refused again). Nothing orders by
+//! time: order is by id, which follows commit order (see `schema`).
 
 use agora_core::time::UnixMillis;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Wall-clock time that never steps back, even when the system clock does, so
-/// that message `pub_date`s follow message ids. Shared by the writer and the
-/// readers, so a read never sees a time before one already written.
-pub(crate) struct SharedClock {
-    last: AtomicI64,
-}
+/// Where the store reads the time: the system clock unless a test or tool
+/// gives another (see [`StoreConfig::clock`](crate::StoreConfig::clock)).
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> UnixMillis + Send + Sync>);
 
-impl SharedClock {
-    /// A clock that never answers less than `floor` (the newest instant already
-    /// stored, so that a restart after the system clock stepped back is safe).
-    pub(crate) fn starting_at(floor: UnixMillis) -> SharedClock {
-        SharedClock {
-            last: AtomicI64::new(floor.0),
-        }
+impl Clock {
+    /// The system's wall clock.
+    pub fn system() -> Clock {
+        Clock::new(system_now)
     }
 
-    pub(crate) fn now(&self) -> UnixMillis {
-        self.advance(system_now())
+    /// A clock that answers `read()`, for tests that control the time.
+    pub fn new(read: impl Fn() -> UnixMillis + Send + Sync + 'static) -> Clock {
+        Clock(Arc::new(read))
     }
 
-    fn advance(&self, reading: UnixMillis) -> UnixMillis {
-        let before = self.last.fetch_max(reading.0, Ordering::Relaxed);
-        UnixMillis(before.max(reading.0))
+    pub fn now(&self) -> UnixMillis {
+        (self.0)()
     }
 }
 
-pub(crate) fn system_now() -> UnixMillis {
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::system()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+fn system_now() -> UnixMillis {
     let millis = match SystemTime::now().duration_since(UNIX_EPOCH) {
         Ok(since) => i64::try_from(since.as_millis()).unwrap_or(i64::MAX),
-        // A clock before 1970 is broken; the floor keeps time moving forward.
+        // A clock before 1970 is broken; the stamps say so rather than guess.
         Err(_) => 0,
     };
     UnixMillis(millis)
@@ -43,23 +57,26 @@ pub(crate) fn system_now() -> UnixMillis {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicI64, Ordering};
 
     #[test]
-    fn never_goes_back() {
-        let clock = SharedClock::starting_at(UnixMillis(1_000));
-        assert_eq!(clock.advance(UnixMillis(500)), UnixMillis(1_000));
-        assert_eq!(clock.advance(UnixMillis(2_000)), UnixMillis(2_000));
-        assert_eq!(clock.advance(UnixMillis(1_500)), UnixMillis(2_000));
-        assert_eq!(clock.advance(UnixMillis(2_001)), UnixMillis(2_001));
+    fn the_system_clock_is_real_milliseconds() {
+        let before = system_now();
+        let now = Clock::system().now();
+        assert!(now >= before);
+        // Well after 2020-01-01.
+        assert!(now.0 > 1_577_836_800_000);
     }
 
     #[test]
-    fn follows_the_system_clock() {
-        let clock = SharedClock::starting_at(UnixMillis(0));
-        let before = system_now();
-        let now = clock.now();
-        assert!(now >= before);
-        // Well after 2020-01-01: the reading is real milliseconds.
-        assert!(now.0 > 1_577_836_800_000);
+    fn a_given_clock_is_followed_even_backwards() {
+        let time = Arc::new(AtomicI64::new(2_000));
+        let clock = {
+            let time = time.clone();
+            Clock::new(move || UnixMillis(time.load(Ordering::Relaxed)))
+        };
+        assert_eq!(clock.now(), UnixMillis(2_000));
+        time.store(1_000, Ordering::Relaxed);
+        assert_eq!(clock.clone().now(), UnixMillis(1_000));
     }
 }

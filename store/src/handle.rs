@@ -1,12 +1,14 @@
 //! [`Handle`]: the cloneable, runtime-agnostic front of the writer thread.
 
-use crate::clock::SharedClock;
-use crate::open::{newest_instant, open_connection};
+use crate::error::OpenError;
+use crate::file_watch::DatabaseFiles;
+use crate::open::{open_checkpoint_connection, open_connection};
+use crate::pending::Pending;
 use crate::readers::Readers;
 use crate::row_cache::RowCache;
 use crate::status_cache::DataVersion;
 use crate::writer::{ApplyFn, Request, Writer};
-use crate::{Busy, OpenError, Pending, StoreConfig};
+use crate::{Busy, StoreConfig};
 use agora_core::command::Command;
 use agora_core::rules;
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
@@ -19,15 +21,18 @@ use std::thread::JoinHandle;
 /// - [`submit`](Handle::submit) never blocks. `Err(Busy)` means the writer's
 ///   queue is full: answer 503 `overloaded` with `Retry-After`.
 /// - The [`Pending`] it returns resolves (as a `Future`, or with a blocking
-///   `recv()`) only after the batch holding the command is committed: a
-///   success outcome (e.g. 201 for a send) means the data is durable (with
-///   [`SyncMode::Full`](crate::SyncMode::Full)).
-/// - A store failure resolves to `Outcome::Failed(Failure::StoreUnavailable)`;
-///   a `Pending` that resolves to an error (`RecvError`) means the writer is
-///   gone (shut down). Both are 503 `store_unavailable`.
+///   [`wait`](Pending::wait)) only after the batch holding the command is
+///   committed: a success outcome (e.g. 201 for a send) means the data is
+///   durable (with [`SyncMode::Full`](crate::SyncMode::Full)).
+/// - A store failure resolves to `Outcome::Failed(Failure::StoreUnavailable)`
+///   (so does every write once the database file was removed or replaced
+///   under the server); a `Pending` that resolves to
+///   [`StoreGone`](crate::StoreGone) means the writer is gone (shut down).
+///   Both are 503 `store_unavailable`.
 /// - [`shutdown`](Handle::shutdown) (idempotent) stops taking commands, lets
 ///   the readers answer and the writer commit what is queued, closes the
-///   database and joins the threads. Dropping the last clone does the same.
+///   database (leaving the database file alone, with no `-wal` or `-shm`)
+///   and joins the threads. Dropping the last clone does the same.
 #[derive(Clone)]
 pub struct Handle {
     shared: Arc<Shared>,
@@ -44,9 +49,9 @@ struct Shared {
 }
 
 impl Handle {
-    /// Opens (creating and migrating if needed) the database and starts the
-    /// writer thread, which applies `agora_core::rules::apply` with
-    /// `config.rules`.
+    /// Opens (creating and migrating if needed) the database and every
+    /// connection the store will use, and starts the writer thread, which
+    /// applies `agora_core::rules::apply` with `config.rules`.
     ///
     /// `Status`, which writes nothing, does not wait for the writer (unless
     /// `config.readers` is 0): `submit` replays it from a memo of its last
@@ -76,20 +81,21 @@ impl Handle {
         apply: impl ApplyFn,
     ) -> Result<Handle, OpenError> {
         let conn = open_connection(&config)?;
-        let clock = Arc::new(SharedClock::starting_at(newest_instant(&conn)?));
+        let files = DatabaseFiles::as_opened(&config.path);
+        let checkpointer = open_checkpoint_connection(&config.path)?;
         let version = Arc::new(DataVersion::default());
         let readers = if read_path && config.readers > 0 {
-            Some(Readers::start(&config, clock.clone(), version.clone())?)
+            Some(Readers::start(&config, version.clone())?)
         } else {
             None
         };
         let (sender, queue) = sync_channel(config.queue_capacity.max(1));
         let writer = Writer {
             conn,
-            path: config.path.clone(),
+            files,
             queue,
             batch_max: config.batch_max.max(1),
-            clock,
+            clock: config.clock.clone(),
             version,
             apply,
             rows: RowCache::new(),
@@ -98,8 +104,11 @@ impl Handle {
         };
         let thread = std::thread::Builder::new()
             .name("agora-store".into())
-            .spawn(move || writer.run())
-            .map_err(|e| OpenError(format!("starting the writer thread: {e}")))?;
+            .spawn(move || writer.run(checkpointer))
+            .map_err(|source| OpenError::Thread {
+                name: "writer",
+                source,
+            })?;
         tracing::info!(path = %config.path.display(), sync = ?config.sync, "store open");
         Ok(Handle {
             shared: Arc::new(Shared {
@@ -117,7 +126,7 @@ impl Handle {
     /// goes to the reader threads, or to the writer's queue when theirs is
     /// full (`Busy` only if that one is full too).
     pub fn submit(&self, command: Command) -> Result<Pending, Busy> {
-        let (mut reply, pending) = oneshot::channel();
+        let (mut reply, pending) = Pending::channel();
         let queue = self
             .shared
             .queue
@@ -146,8 +155,9 @@ impl Handle {
     }
 
     /// Stops taking commands, answers the reads and commits the writes that
-    /// are queued, closes the database and waits for the reader and writer
-    /// threads to end. Idempotent.
+    /// are queued, closes the database (the database file then holds every
+    /// acknowledged write, with no `-wal` or `-shm` beside it) and waits for
+    /// the reader and writer threads to end. Idempotent.
     pub fn shutdown(&self) {
         self.shared.shutdown();
     }
@@ -155,15 +165,19 @@ impl Handle {
 
 impl Shared {
     fn shutdown(&self) {
+        // The readers first: their connections must be closed before the
+        // writer closes its own, the last, whose close empties and removes the
+        // WAL (with a reader still open, the WAL would stay). Meanwhile the
+        // writer still takes commands, reads included.
+        if let Some(readers) = &self.readers {
+            readers.close();
+        }
         let sender = self
             .queue
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
         drop(sender);
-        if let Some(readers) = &self.readers {
-            readers.close();
-        }
         let thread = self
             .thread
             .lock()

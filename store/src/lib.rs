@@ -9,12 +9,16 @@
 //! - the read path (private): `Status` is replayed from a memo on the
 //!   caller's thread, or read by reader threads over read-only connections,
 //!   without waiting for the writer.
-//! - [`Handle`]: `open`, `submit`, `shutdown`.
+//! - [`Handle`]: `open`, `submit`, `shutdown`; [`Pending`], a submitted
+//!   command's outcome to come.
 
 mod checkpoints;
 mod clock;
+mod error;
+mod file_watch;
 mod handle;
 mod open;
+mod pending;
 mod readers;
 mod row_cache;
 pub mod schema;
@@ -22,13 +26,15 @@ mod sql_view;
 mod status_cache;
 mod writer;
 
+pub use clock::Clock;
+pub use error::{MigrationError, OpenError};
 pub use handle::Handle;
 pub use open::open_connection as open_database;
+pub use pending::{Pending, StoreGone, WaitError};
 pub use row_cache::RowCache;
 pub use sql_view::SqlView;
 pub use writer::ApplyFn;
 
-use agora_core::command::Outcome;
 use agora_core::config::Config;
 use std::path::PathBuf;
 
@@ -56,6 +62,9 @@ pub struct StoreConfig {
     /// Reader threads for `Status` (each with a read-only connection); 0
     /// sends every command, `Status` included, through the writer.
     pub readers: usize,
+    /// The wall clock for stored times, quota windows and bans: the system's
+    /// unless a test gives one it controls.
+    pub clock: Clock,
 }
 
 impl Default for StoreConfig {
@@ -67,27 +76,11 @@ impl Default for StoreConfig {
             batch_max: 256,
             rules: Config::default(),
             readers: 2,
+            clock: Clock::system(),
         }
     }
 }
 
-/// Why the store could not be opened.
-#[derive(Debug)]
-pub struct OpenError(pub String);
-
-impl std::fmt::Display for OpenError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "cannot open the database: {}", self.0)
-    }
-}
-
-impl std::error::Error for OpenError {}
-
 /// The writer's queue is full: answer 503 `overloaded` with `Retry-After`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Busy;
-
-/// The outcome of a submitted command, once committed. A `Future` for async
-/// adapters, `recv()` for blocking ones. An error means the writer is gone
-/// (shut down): answer 503 `store_unavailable`.
-pub type Pending = oneshot::Receiver<Outcome>;

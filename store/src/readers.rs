@@ -4,17 +4,21 @@
 //! lookup and some arithmetic: it cannot block). A miss needs SQLite, which
 //! can wait on the disk or on file locks, so it never runs on the caller's
 //! thread (an async runtime's event loop): it goes over a bounded channel to
-//! a few reader threads, each with its own read-only connection, which run it
-//! in a read transaction and answer on the command's oneshot. WAL lets them
-//! read beside the writer; a reader sees the last committed state, which is
-//! exactly what has been acknowledged, so a client never reads older data than
-//! a 201 it received.
+//! a few reader threads, each with its own read-only connection (opened at
+//! start, so that a lack of file descriptors stops the start rather than
+//! failing reads later), which run it in a read transaction and answer the
+//! command's `Pending`. WAL lets them read beside the writer; a reader sees
+//! the last committed state, which is exactly what has been acknowledged, so
+//! a client never reads older data than a 201 it received.
 
-use crate::clock::SharedClock;
+use crate::clock::Clock;
+use crate::error::{ApplyError, OpenError};
 use crate::open::open_reader;
+use crate::pending::Reply;
 use crate::sql_view::SqlView;
 use crate::status_cache::{DataVersion, MemoView, StatusCache, StatusReads};
-use crate::{OpenError, StoreConfig};
+use crate::writer::execute_cached;
+use crate::StoreConfig;
 use agora_core::command::{Command, Failure, Outcome};
 use agora_core::config::Config;
 use agora_core::rules;
@@ -32,19 +36,14 @@ const QUEUED_PER_READER: usize = 64;
 /// A memo miss for a reader thread: whose status, and where to answer.
 struct Job {
     caller: TokenHash,
-    reply: oneshot::Sender<Outcome>,
-}
-
-fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached(sql)?.execute([])?;
-    Ok(())
+    reply: Reply,
 }
 
 /// What the caller's thread and the reader threads share.
 struct Reading {
     path: PathBuf,
     rules: Config,
-    clock: Arc<SharedClock>,
+    clock: Clock,
     memo: StatusCache,
 }
 
@@ -57,13 +56,16 @@ pub(crate) struct Readers {
 }
 
 impl Readers {
-    /// Starts `config.readers` (at least one) reader threads.
+    /// Opens `config.readers` (at least one) read-only connections and starts
+    /// a reader thread over each.
     pub(crate) fn start(
         config: &StoreConfig,
-        clock: Arc<SharedClock>,
         version: Arc<DataVersion>,
     ) -> Result<Readers, OpenError> {
         let count = config.readers.max(1);
+        let connections = (0..count)
+            .map(|_| open_reader(&config.path))
+            .collect::<Result<Vec<_>, _>>()?;
         let (sender, receiver) = sync_channel(count * QUEUED_PER_READER);
         let receiver = Arc::new(Mutex::new(receiver));
         let readers = Readers {
@@ -71,19 +73,22 @@ impl Readers {
                 memo: StatusCache::new(version),
                 path: config.path.clone(),
                 rules: config.rules.clone(),
-                clock,
+                clock: config.clock.clone(),
             }),
             jobs: RwLock::new(Some(sender)),
             threads: Mutex::new(Vec::with_capacity(count)),
         };
-        for i in 0..count {
+        for (i, conn) in connections.into_iter().enumerate() {
             let reading = readers.reading.clone();
             let receiver = receiver.clone();
             let thread = std::thread::Builder::new()
                 .name(format!("agora-reader-{i}"))
-                .spawn(move || reading.serve(&receiver))
+                .spawn(move || reading.serve(&receiver, conn))
                 // Dropping `readers` stops and joins the threads already started.
-                .map_err(|e| OpenError(format!("starting a reader thread: {e}")))?;
+                .map_err(|source| OpenError::Thread {
+                    name: "reader",
+                    source,
+                })?;
             readers.lock_threads().push(thread);
         }
         Ok(readers)
@@ -109,11 +114,7 @@ impl Readers {
     /// Hands `caller`'s status to a reader thread, which answers on `reply`;
     /// never blocks. Gives `reply` back when the readers' queue is full or
     /// they are stopped: the caller queues the command for the writer.
-    pub(crate) fn dispatch(
-        &self,
-        caller: TokenHash,
-        reply: oneshot::Sender<Outcome>,
-    ) -> Result<(), oneshot::Sender<Outcome>> {
+    pub(crate) fn dispatch(&self, caller: TokenHash, reply: Reply) -> Result<(), Reply> {
         let jobs = self.jobs.read().unwrap_or_else(PoisonError::into_inner);
         let Some(sender) = jobs.as_ref() else {
             return Err(reply);
@@ -153,10 +154,11 @@ impl Drop for Readers {
 }
 
 impl Reading {
-    /// A reader thread: answers jobs until the channel is closed and empty.
-    /// Its connection is opened on first use and again after a failure.
-    fn serve(&self, jobs: &Mutex<Receiver<Job>>) {
-        let mut conn = None;
+    /// A reader thread: answers jobs over `conn` until the channel is closed
+    /// and empty, then closes it (before the writer closes the database).
+    /// After a failure the connection is opened again on the next job.
+    fn serve(&self, jobs: &Mutex<Receiver<Job>>, conn: Connection) {
+        let mut conn = Some(conn);
         loop {
             let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
             let Ok(Job { caller, reply }) = job else {
@@ -204,8 +206,8 @@ impl Reading {
         &self,
         conn: &Connection,
         command: &Command,
-    ) -> Result<(Outcome, StatusReads), String> {
-        run_cached(conn, "BEGIN").map_err(|e| format!("BEGIN: {e}"))?;
+    ) -> Result<(Outcome, StatusReads), ApplyError> {
+        execute_cached(conn, "BEGIN")?;
         let now = self.clock.now();
         let mut view = MemoView::recording(SqlView::new(conn));
         // A bug in the rules must not take the reader thread down.
@@ -213,13 +215,13 @@ impl Reading {
             rules::apply(command, &mut view, now, &self.rules)
         }));
         // Nothing was written: ending the snapshot is a rollback.
-        let ended = run_cached(conn, "ROLLBACK");
+        let ended = execute_cached(conn, "ROLLBACK");
         let outcome = match result {
             Ok(Ok(outcome)) => outcome,
-            Ok(Err(e)) => return Err(e.to_string()),
-            Err(_) => return Err("applying the command panicked".into()),
+            Ok(Err(e)) => return Err(ApplyError::View(e)),
+            Err(_) => return Err(ApplyError::Panicked),
         };
-        ended.map_err(|e| format!("ROLLBACK: {e}"))?;
+        ended?;
         Ok((outcome, view.into_reads()))
     }
 }

@@ -13,6 +13,7 @@
 //! Counters kept in `chats` (`message_count`, `member_count`, `last_message`)
 //! make `/status` O(chats of the caller) instead of O(messages).
 
+use crate::error::MigrationError;
 use agora_core::time::UnixMillis;
 use rusqlite::Connection;
 
@@ -89,25 +90,26 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Brings the schema up to [`SCHEMA_VERSION`], creating it on a new database.
 /// Refuses a database written by a newer build.
-pub fn migrate(conn: &mut Connection, now: UnixMillis) -> Result<(), String> {
+pub fn migrate(conn: &mut Connection, now: UnixMillis) -> Result<(), MigrationError> {
     let current: i64 = conn
         .pragma_query_value(None, "user_version", |row| row.get(0))
-        .map_err(|e| format!("reading the schema version: {e}"))?;
+        .map_err(MigrationError::ReadVersion)?;
     if current > SCHEMA_VERSION {
-        return Err(format!(
-            "the database has schema version {current}, newer than this build's {SCHEMA_VERSION}"
-        ));
+        return Err(MigrationError::Newer {
+            found: current,
+            supported: SCHEMA_VERSION,
+        });
     }
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let version = index as i64 + 1;
         let sql = sql.replace("{now}", &now.0.to_string());
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| format!("starting migration {version}: {e}"))?;
-        tx.execute_batch(&sql)
-            .and_then(|()| tx.pragma_update(None, "user_version", version))
-            .and_then(|()| tx.commit())
-            .map_err(|e| format!("migration {version}: {e}"))?;
+        conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .and_then(|tx| {
+                tx.execute_batch(&sql)?;
+                tx.pragma_update(None, "user_version", version)?;
+                tx.commit()
+            })
+            .map_err(|source| MigrationError::Failed { version, source })?;
         tracing::info!(version, "applied schema migration");
     }
     Ok(())

@@ -3,8 +3,11 @@
 //! rolls back alone: see `run_batch`), and answers only after the batch is
 //! committed (group commit).
 
-use crate::checkpoints::{run_checkpointer, Checkpoints};
-use crate::clock::SharedClock;
+use crate::checkpoints::{checkpoint_all, run_checkpointer, Checkpoints};
+use crate::clock::Clock;
+use crate::error::ApplyError;
+use crate::file_watch::DatabaseFiles;
+use crate::pending::Reply;
 use crate::row_cache::RowCache;
 use crate::sql_view::SqlView;
 use crate::status_cache::DataVersion;
@@ -13,7 +16,6 @@ use agora_core::time::UnixMillis;
 use agora_core::view::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
 use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 
@@ -37,16 +39,16 @@ impl<F> ApplyFn for F where
 /// One queued command and where its outcome goes.
 pub(crate) struct Request {
     pub(crate) command: Command,
-    pub(crate) reply: oneshot::Sender<Outcome>,
+    pub(crate) reply: Reply,
 }
 
 pub(crate) struct Writer<A> {
     pub(crate) conn: Connection,
-    /// The database file, for the checkpointer's connection.
-    pub(crate) path: PathBuf,
+    /// The files `conn` opened, checked before each commit.
+    pub(crate) files: DatabaseFiles,
     pub(crate) queue: Receiver<Request>,
     pub(crate) batch_max: usize,
-    pub(crate) clock: Arc<SharedClock>,
+    pub(crate) clock: Clock,
     /// Bumped after every batch, before its outcomes go out (see `status_cache`).
     pub(crate) version: Arc<DataVersion>,
     pub(crate) apply: A,
@@ -62,24 +64,35 @@ const UNAVAILABLE: Outcome = Outcome::Failed(Failure::StoreUnavailable);
 
 impl<A: ApplyFn> Writer<A> {
     /// Runs until every sender of the queue is gone and the queue is drained,
-    /// then closes the connection. Never stops on an SQL error: the affected
-    /// commands are answered `StoreUnavailable` and the next batch tries again.
-    pub(crate) fn run(mut self) {
+    /// with a checkpointer thread over `checkpointer` (a connection of its
+    /// own), then closes the connection. Never stops on an SQL error: the
+    /// affected commands are answered `StoreUnavailable` and the next batch
+    /// tries again.
+    pub(crate) fn run(mut self, checkpointer: Connection) {
         let (checkpoints, nudges) = Checkpoints::install(&self.conn);
         std::thread::scope(|scope| {
-            let path = self.path.clone();
-            let checkpointer = std::thread::Builder::new()
+            let thread = std::thread::Builder::new()
                 .name("agora-checkpoint".into())
-                .spawn_scoped(scope, move || run_checkpointer(path, nudges));
-            if let Err(e) = checkpointer {
+                .spawn_scoped(scope, move || run_checkpointer(checkpointer, nudges));
+            if let Err(e) = thread {
                 tracing::warn!(error = %e, "no checkpointer thread; the writer checkpoints alone");
             }
             self.serve(&checkpoints);
             // Ends the checkpointer, whose connection must close before ours.
             drop(checkpoints);
         });
+        self.close();
+    }
+
+    /// Closes the last connection to the database (the readers and the
+    /// checkpointer have closed theirs): the whole WAL is copied into the
+    /// database file, and closing removes the `-wal` and `-shm` files, so
+    /// that the database file alone holds every acknowledged write, as a
+    /// backup or a copy of it expects.
+    fn close(self) {
+        checkpoint_all(&self.conn);
         if let Err((_, e)) = self.conn.close() {
-            tracing::error!(error = %e, "closing the database failed");
+            tracing::error!(error = %e, "closing the database failed; its WAL stays beside it");
         } else {
             tracing::info!(
                 batches = self.batches,
@@ -114,6 +127,7 @@ impl<A: ApplyFn> Writer<A> {
                 &mut Applier {
                     apply: &mut self.apply,
                     rows: &mut self.rows,
+                    files: &mut self.files,
                 },
             );
             self.version.bump();
@@ -136,8 +150,9 @@ fn send_replies(batch: impl Iterator<Item = (Request, Outcome)>) {
 /// Commands that arrive meanwhile (`more`) join the batch, up to `batch_max`,
 /// until the queue is empty: they share this commit instead of each waiting
 /// for the next one's fsync. Returns one outcome per command of `batch`; if
-/// the transaction cannot be begun or committed, every outcome is
-/// `StoreUnavailable`.
+/// the transaction cannot be begun or committed, or the database's paths no
+/// longer name the files it would commit to (see `file_watch`), every outcome
+/// is `StoreUnavailable`.
 ///
 /// A command whose apply fails must roll back alone. Savepoints do that, but
 /// one per command costs two statements and a copy of every page it touches,
@@ -252,6 +267,10 @@ fn run_transaction<A: ApplyFn>(
             break;
         }
     }
+    if !applier.files.in_place() {
+        // Dropping the transaction rolls it back.
+        return unavailable(batch, applier);
+    }
     match tx.commit() {
         Ok(()) => Attempt::Done(outcomes),
         Err(e) => {
@@ -269,29 +288,30 @@ fn unavailable<A: ApplyFn>(batch: &[Request], applier: &mut Applier<'_, A>) -> A
     Attempt::Done(vec![UNAVAILABLE; batch.len()])
 }
 
-/// The apply function with the rows it keeps between commands.
+/// What the writer brings to each transaction: the apply function, the rows
+/// it keeps between commands, and the files it checks before committing.
 pub(crate) struct Applier<'w, A> {
     pub(crate) apply: &'w mut A,
     pub(crate) rows: &'w mut RowCache,
+    pub(crate) files: &'w mut DatabaseFiles,
 }
 
 impl<A: ApplyFn> Applier<'_, A> {
     /// Applies one command; a store error or a panic (a bug in the rules must
-    /// not take the writer, and every client, down) comes back as its
-    /// description.
+    /// not take the writer, and every client, down) comes back as an error.
     fn apply(
         &mut self,
         conn: &Connection,
         command: &Command,
         now: UnixMillis,
-    ) -> Result<Outcome, String> {
+    ) -> Result<Outcome, ApplyError> {
         let result = catch_unwind(AssertUnwindSafe(|| {
             (self.apply)(command, &mut SqlView::with_cache(conn, self.rows), now)
         }));
         match result {
             Ok(Ok(outcome)) => Ok(outcome),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err("applying the command panicked".to_string()),
+            Ok(Err(e)) => Err(ApplyError::View(e)),
+            Err(_) => Err(ApplyError::Panicked),
         }
     }
 
@@ -302,10 +322,13 @@ impl<A: ApplyFn> Applier<'_, A> {
 }
 
 /// Runs one statement through the connection's statement cache: the savepoint
-/// statements run once per command, so parsing them each time would show.
-fn execute_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached(sql)?.execute([])?;
-    Ok(())
+/// statements run once per command (and a reader's `BEGIN` and `ROLLBACK`
+/// once per read), so parsing them each time would show.
+pub(crate) fn execute_cached(conn: &Connection, statement: &'static str) -> Result<(), ApplyError> {
+    conn.prepare_cached(statement)
+        .and_then(|mut prepared| prepared.execute([]))
+        .map(drop)
+        .map_err(|source| ApplyError::Statement { statement, source })
 }
 
 /// The command's writes could not be undone alone: the whole transaction must
@@ -324,11 +347,11 @@ fn apply_in_savepoint<A: ApplyFn>(
         tracing::error!(error = %e, "SAVEPOINT failed; answering store_unavailable");
         return Ok(UNAVAILABLE);
     }
-    let failure = match applier.apply(conn, command, now) {
-        Ok(outcome) => match execute_cached(conn, "RELEASE command") {
-            Ok(()) => return Ok(outcome),
-            Err(e) => format!("RELEASE failed: {e}"),
-        },
+    let failure = match applier
+        .apply(conn, command, now)
+        .and_then(|outcome| execute_cached(conn, "RELEASE command").map(|()| outcome))
+    {
+        Ok(outcome) => return Ok(outcome),
         Err(failure) => failure,
     };
     tracing::warn!(error = %failure, "command rolled back; answering store_unavailable");

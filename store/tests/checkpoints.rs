@@ -24,7 +24,7 @@ fn the_wal_stays_bounded_under_sustained_writes() {
     let mut largest_wal = 0;
     for i in 0..3000 {
         let pending = handle.submit(send(&format!("{i} {text}"))).unwrap();
-        let outcome = pending.recv_timeout(Duration::from_secs(10)).unwrap();
+        let outcome = pending.wait_timeout(Duration::from_secs(10)).unwrap();
         assert!(
             matches!(outcome, Outcome::MessageSent { .. }),
             "{outcome:?}"

@@ -37,7 +37,7 @@ fn crash_child_writes_until_killed() {
                     let Ok(pending) = handle.submit(public_send(caller, &text)) else {
                         continue;
                     };
-                    if let Ok(Outcome::MessageSent { message_id, .. }) = pending.recv() {
+                    if let Ok(Outcome::MessageSent { message_id, .. }) = pending.wait() {
                         let mut out = std::io::stdout().lock();
                         writeln!(out, "ack {message_id} {text}").unwrap();
                         out.flush().unwrap();

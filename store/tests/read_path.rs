@@ -158,9 +158,10 @@ impl tracing::Subscriber for ErrorsHere {
 
 /// SQLite can wait (on the disk, on a lock); the thread that submits a
 /// `Status` is an event loop, so it must not be the one reading. Seen here by
-/// a read that fails (the database file is gone): it is answered, but its
-/// error is not logged on the submitting thread, which it would be if the
-/// read ran there. The reader reopens its connection for the next read.
+/// a read that fails (the table it reads is gone, renamed by another
+/// connection): it is answered, but its error is not logged on the submitting
+/// thread, which it would be if the read ran there. The reader reopens its
+/// connection for the next read.
 #[test]
 fn a_memo_miss_is_read_off_the_callers_thread() {
     let dir = tempfile::tempdir().unwrap();
@@ -169,15 +170,17 @@ fn a_memo_miss_is_read_off_the_callers_thread() {
     let handle = Handle::open(store.clone()).unwrap();
     let alice = register(&handle, "alice");
     let status = Command::Status { caller: alice };
-    let moved = dir.path().join("moved.db");
-    std::fs::rename(&path, &moved).unwrap();
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other
+        .execute_batch("ALTER TABLE users RENAME TO users_away")
+        .unwrap();
     let errors = Arc::new(AtomicUsize::new(0));
     // Nothing was read since alice registered: a miss, which needs the file.
     let pending = tracing::subscriber::with_default(ErrorsHere(errors.clone()), || {
         handle.submit(status.clone()).unwrap()
     });
     assert_eq!(
-        pending.recv_timeout(Duration::from_secs(10)).unwrap(),
+        pending.wait_timeout(Duration::from_secs(10)).unwrap(),
         Outcome::Failed(Failure::StoreUnavailable)
     );
     assert_eq!(
@@ -185,7 +188,10 @@ fn a_memo_miss_is_read_off_the_callers_thread() {
         0,
         "the read failed on the submitting thread"
     );
-    std::fs::rename(&moved, &path).unwrap();
+    other
+        .execute_batch("ALTER TABLE users_away RENAME TO users")
+        .unwrap();
+    drop(other);
     for _ in 0..2 {
         assert_eq!(
             run(&handle, status.clone()),

@@ -5,7 +5,7 @@
 mod support;
 
 use agora_core::command::{Command, Outcome};
-use agora_store::{Handle, SyncMode};
+use agora_store::{Handle, SyncMode, WaitError};
 use std::time::Duration;
 use support::{config, register};
 
@@ -51,12 +51,15 @@ fn reader_threads_answer_what_is_queued_then_end() {
     // Joined; the kernel may list an exited thread for a moment after the join.
     wait_for_reader_threads(0);
     for answer in pending {
-        let outcome = answer.recv_timeout(Duration::from_secs(10)).unwrap();
+        let outcome = answer.wait_timeout(Duration::from_secs(10)).unwrap();
         assert!(matches!(outcome, Outcome::Status(_)), "{outcome:?}");
     }
     // Shut down: nothing is read any more, and shutting down again is a no-op.
     let late = handle.submit(Command::Status { caller: users[0] }).unwrap();
-    assert!(late.recv_timeout(Duration::from_secs(10)).is_err());
+    assert!(matches!(
+        late.wait_timeout(Duration::from_secs(10)),
+        Err(WaitError::Gone(_))
+    ));
     handle.shutdown();
 
     // Dropping every handle ends them too.
@@ -69,7 +72,7 @@ fn reader_threads_answer_what_is_queued_then_end() {
     drop(other);
     wait_for_reader_threads(0);
     assert!(matches!(
-        answer.recv_timeout(Duration::from_secs(10)).unwrap(),
+        answer.wait_timeout(Duration::from_secs(10)).unwrap(),
         Outcome::Status(_)
     ));
 }

@@ -1,10 +1,11 @@
 //! Start, stop and restart: state survives a restart; signals stop the server
 //! cleanly.
 
-use crate::harness::{request_bytes, Client, Runtime, Server};
+use crate::harness::{Runtime, Server};
+use crate::load::send_under_load;
 use serde_json::json;
 use std::collections::HashSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 per_runtime!(
     restart_keeps_state,
@@ -27,9 +28,14 @@ fn a_database_that_cannot_be_opened_is_reported() {
         .expect("run agora-server");
     assert!(!out.status.success());
     let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        log.matches(db.to_str().unwrap()).count(),
+        1,
+        "the error names the path, once: {log}"
+    );
     assert!(
-        log.contains("missing-folder"),
-        "the error names the path: {log}"
+        log.contains("check that its folder exists"),
+        "and says what to do: {log}"
     );
 }
 
@@ -147,43 +153,13 @@ fn sigterm_under_load_finishes_and_keeps_acknowledged(rt: Runtime) {
 }
 
 fn acknowledged_survive(rt: Runtime, signal: i32) {
-    const WRITERS: usize = 4;
-    const MAX_PER_WRITER: usize = 5000;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("agora.db");
     let flags = ["--quota", "100000", "--unread-max", "100000"];
     let server = Server::start_on(rt, &db, &flags);
     let mut c = server.client();
     let reader = c.token("reader");
-    let writers: Vec<_> = (0..WRITERS)
-        .map(|i| {
-            let token = c.token(&format!("writer{i}"));
-            let addr = server.addr;
-            std::thread::spawn(move || {
-                let mut acknowledged = Vec::new();
-                let mut client = Client::connect(addr);
-                let started = Instant::now();
-                while acknowledged.len() < MAX_PER_WRITER
-                    && started.elapsed() < Duration::from_secs(5)
-                {
-                    let text = format!("w{i}-{}", acknowledged.len());
-                    let body = json!({ "message": text });
-                    // The server may die mid-request: a write error or no answer ends the run.
-                    if client
-                        .stream_write(&request_bytes("POST", "/send", Some(&token), Some(&body)))
-                        .is_err()
-                    {
-                        break;
-                    }
-                    match client.try_read_reply() {
-                        Some(reply) if reply.status == 201 => acknowledged.push(text),
-                        _ => break,
-                    }
-                }
-                acknowledged
-            })
-        })
-        .collect();
+    let writers = send_under_load(&server, 4, Duration::from_secs(5));
     std::thread::sleep(Duration::from_millis(400));
     let (status, took) = server.stop_with(signal);
     if signal == libc::SIGKILL {

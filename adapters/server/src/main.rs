@@ -53,8 +53,7 @@ fn run(args: Args) -> Result<(), String> {
     // (and leave behind) a database it will never serve.
     let listener = listen::bind((args.host.as_str(), args.port), config.backlog)
         .map_err(|e| format!("cannot listen on {}:{}: {e}", args.host, args.port))?;
-    let store =
-        Handle::open(args.store_config()).map_err(|e| format!("{} ({})", e, args.db.display()))?;
+    let store = Handle::open(store_config).map_err(|e| e.to_string())?;
     let local = listener
         .local_addr()
         .map_err(|e| format!("cannot read the bound address: {e}"))?;

@@ -44,7 +44,7 @@ pub fn register(handle: &Handle, name: &str) -> TokenHash {
         user_name: name.to_string(),
         token,
     };
-    match handle.submit(command).unwrap().recv() {
+    match handle.submit(command).unwrap().wait() {
         Ok(Outcome::TokenIssued { .. }) => token.hash(),
         other => panic!("registering {name}: {other:?}"),
     }
@@ -53,7 +53,7 @@ pub fn register(handle: &Handle, name: &str) -> TokenHash {
 /// The outcome of a submitted command, waited for at most 10 s.
 pub fn outcome(pending: Pending) -> Outcome {
     pending
-        .recv_timeout(Duration::from_secs(10))
+        .wait_timeout(Duration::from_secs(10))
         .expect("an outcome")
 }
 
