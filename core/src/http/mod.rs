@@ -7,6 +7,7 @@ pub mod client;
 mod conn;
 mod error;
 mod framing;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod head;
