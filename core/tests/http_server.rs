@@ -100,11 +100,34 @@ fn cases() -> Vec<Case> {
             &[400],
             true,
         ),
+        // API.md: a framing header given twice, even with equal values, is a
+        // duplicate (a proxy in front may read it differently).
         case(
             "cl duplicate same",
-            post("Content-Length: 5\r\nContent-Length: 5, 5\r\n", "hello"),
-            &[200],
-            false,
+            post("Content-Length: 5\r\nContent-Length: 5\r\n", "hello"),
+            &[400],
+            true,
+        ),
+        case(
+            "cl list same",
+            post("Content-Length: 5, 5\r\n", "hello"),
+            &[400],
+            true,
+        ),
+        case(
+            "cl duplicate same then a request",
+            post("Content-Length: 3\r\ncontent-length: 3\r\n", "abc") + GET,
+            &[400],
+            true,
+        ),
+        case(
+            "te duplicate fields",
+            post(
+                "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n",
+                "0\r\n\r\n",
+            ),
+            &[400],
+            true,
         ),
         case(
             "cl plus sign",
@@ -987,7 +1010,8 @@ fn more_hostile_heads() {
         (b"GET / HTTP/1.1\r\nHost: h\r\nX\x7f: 1\r\n\r\n", &[400], true),
         (b"GET / HTTP/1.1\r\nHost: h\r\nX: a\x7fb\r\n\r\n", &[400], true),
         (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: identity\r\n\r\n", &[501], true),
-        (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n", &[501], true),
+        // Two fields are a duplicate framing header (400) before any coding is looked at.
+        (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n", &[400], true),
         (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5;\"q\r\nhello\r\n0\r\n\r\n", &[400], true),
         (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n\r\n", &[200], false),
     ] {
