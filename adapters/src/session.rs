@@ -69,7 +69,7 @@ pub struct Session {
 impl Session {
     pub fn new(shared: Arc<Shared>) -> Session {
         Session {
-            conn: Conn::new(shared.limits.clone(), now()),
+            conn: Conn::new(shared.limits.clone(), now()).with_precheck(api::precheck),
             shared,
             out: Vec::new(),
             queued: VecDeque::new(),

@@ -18,6 +18,11 @@
 //! 4. the fields (`fields`): 400 `missing_field`, `invalid_field`,
 //!    `invalid_user_name`, `invalid_text`, `invalid_messages_number` or
 //!    `invalid_chat_type`, each naming its `field`.
+//!
+//! Steps 1 and 2 need only the head: [`precheck`] gives their refusal alone,
+//! for the HTTP machine to answer a head with `Expect: 100-continue` before
+//! its body is sent (RFC 9110 §10.1.1). It and `decode` refuse a head the
+//! same way.
 
 mod auth;
 mod body;
@@ -25,10 +30,12 @@ mod decode;
 mod encode;
 mod error;
 mod fields;
+mod precheck;
 mod routes;
 
 pub use decode::decode;
 pub use encode::encode;
 pub use error::error_response;
 pub use fields::{is_valid_text, is_valid_user_name, PUBLIC_CHAT_NAME};
+pub use precheck::precheck;
 pub use routes::Route;

@@ -114,6 +114,12 @@ impl Request {
     }
 }
 
+/// The application's opinion of a request head, asked by [`Conn`] before it
+/// answers `Expect: 100-continue` (see [`Conn::with_precheck`]). `Some`
+/// refuses the request with that response without reading its body; the
+/// request it is given has an empty body.
+pub type Precheck = fn(&Request) -> Option<Response>;
+
 /// A response to write (server role) or one that was read (client role).
 /// Content-Type is always `application/json`; the writer adds `Date`,
 /// `Content-Length`, `Content-Type` and `Connection` itself.
