@@ -955,7 +955,7 @@ fn app_headers_are_written_and_unsafe_ones_dropped() {
     let Output::Request(id, _) = conn.poll_output() else {
         panic!()
     };
-    let response = Response::error(405, "method_not_allowed", "No.")
+    let response = Response::error(405, "method_not_allowed", "No.", None)
         .with_header("Allow", "POST")
         .with_header("Retry-After", "3")
         .with_header("WWW-Authenticate", "Bearer")
@@ -1024,4 +1024,28 @@ fn more_hostile_heads() {
         "0".repeat(2000)
     );
     assert_eq!(statuses(&drive(&[zeros.as_bytes()], false)), [400]);
+}
+
+#[test]
+fn a_standalone_response_is_what_a_closing_connection_writes() {
+    let response =
+        Response::error(503, "overloaded", "Busy.", None).with_header("Retry-After", "1");
+    let now = now0();
+    let bytes = agora_core::http::standalone_response(&response, now.wall);
+    let mut conn = Conn::new(Limits::default(), now);
+    conn.handle_input(
+        Input::Bytes(b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"),
+        now,
+    );
+    let Output::Request(id, _) = conn.poll_output() else {
+        panic!("no request")
+    };
+    conn.handle_input(Input::Response(id, response), now);
+    assert_eq!(conn.poll_output(), Output::Send(bytes.clone()));
+    let text = String::from_utf8(bytes).expect("ASCII");
+    assert!(
+        text.starts_with("HTTP/1.1 503 Service Unavailable\r\n"),
+        "{text}"
+    );
+    assert!(text.contains("\r\nConnection: close\r\n") && text.contains("\r\nRetry-After: 1\r\n"));
 }

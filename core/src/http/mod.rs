@@ -20,6 +20,7 @@ pub use client::{ClientConn, ClientError};
 pub use conn::Conn;
 pub use error::HttpError;
 pub use headers::Headers;
+pub use writer::standalone_response;
 
 use crate::time::UnixMillis;
 use std::time::{Duration, Instant};
@@ -140,10 +141,18 @@ impl Response {
         }
     }
 
-    /// API.md's error object: `{"error": message, "code": code}`.
-    pub fn error(status: u16, code: &str, message: &str) -> Response {
-        let body = serde_json::json!({ "error": message, "code": code });
-        Response::json(status, body.to_string().into_bytes())
+    /// API.md's error object, `{"error": message, "code": code}`, plus
+    /// `"field": field` when one request field is at fault. The one place it
+    /// is built: the machine's protocol errors and `api`'s refusals both come
+    /// here.
+    pub fn error(status: u16, code: &str, message: &str, field: Option<&str>) -> Response {
+        let body = ErrorBody {
+            error: message,
+            code,
+            field,
+        };
+        // Serializing a struct of strings cannot fail.
+        Response::json(status, serde_json::to_vec(&body).unwrap_or_default())
     }
 
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Response {
@@ -158,6 +167,14 @@ impl Response {
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+}
+
+#[derive(serde::Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
 }
 
 /// The standard reason phrase for the statuses agora sends.
