@@ -40,6 +40,7 @@ pub fn fresh_token() -> Token {
 
 /// What the adapter must do next. Before acting on it, write
 /// [`Session::take_output`] to the socket.
+#[must_use = "the adapter must do what the step says"]
 pub enum Step {
     /// Wait for bytes, or until the deadline and then call [`Session::timeout`].
     Wait(Option<Instant>),

@@ -111,6 +111,7 @@ impl Conn {
     }
 
     /// The next thing to do; `Output::Timeout` when there is nothing more.
+    #[must_use = "outputs must be drained and acted on, in order"]
     pub fn poll_output(&mut self) -> Output {
         match self.out.pop_front() {
             Some(output) => output,

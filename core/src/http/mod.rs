@@ -217,6 +217,7 @@ pub enum Input<'a> {
 }
 
 /// What a [`Conn`] asks the adapter to do, drained with `poll_output`.
+#[must_use = "each output is something the adapter must do"]
 #[derive(Debug, PartialEq, Eq)]
 pub enum Output {
     /// Write these bytes to the socket, in order.
