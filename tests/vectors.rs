@@ -51,6 +51,8 @@ pub struct Expect {
     pub headers: Vec<String>,
     #[serde(default)]
     pub not_status: Vec<i32>,
+    /// Why the vector expects what it does, for a person reading a failure.
+    pub note: Option<String>,
 }
 
 /// How the bytes are sent; by default in one write.
