@@ -151,15 +151,8 @@ fn precheck_refuses_a_head_exactly_as_decode_does() {
     let bearer = format!("Bearer {TOKEN}");
     let auths: [Option<&str>; 4] = [None, Some(&bearer), Some("Bearer zz"), Some("Basic x")];
     for method in ["GET", "POST", "PUT", "HEAD", "QUERY", "post"] {
-        for path in [
-            "/get-token",
-            "/connect",
-            "/status",
-            "/send",
-            "/comment",
-            "/report",
-            "/x",
-        ] {
+        // A route without auth, the GET one, a POST one with auth, none.
+        for path in ["/get-token", "/status", "/send", "/x"] {
             for auth in auths {
                 for body in [&b""[..], b"{}", b"[not json"] {
                     let request = Request {

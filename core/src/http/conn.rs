@@ -46,8 +46,8 @@ use std::collections::VecDeque;
 /// `100 Continue` before the body is read, unless the head alone is refused
 /// (RFC 9110 §10.1.1): by the machine (413 for a declared length over the
 /// limit, as any protocol error) or by the precheck, which is called with the
-/// head (and only then, never for a request without that expectation). Its
-/// response is sent at once with `Connection: close`, then `Close`, without
+/// head (and only then, never for a request without that expectation). A
+/// refusal is sent at once with `Connection: close`, then `Close`, without
 /// reading the body: the adapter should keep reading and dropping what the
 /// peer still sends for a moment before closing the socket, so that the
 /// refusal is not lost to a reset. Without a precheck, every such head that

@@ -351,6 +351,10 @@ pub fn decode_request(data: &[u8]) {
     let fresh = || Token([9; 16]);
     let decoded = api::decode(&request, &config, &mut fresh.clone());
     assert_eq!(decoded, api::decode(&request, &config, &mut fresh.clone()));
+    // What the head alone refuses (before a 100 Continue), decoding refuses alike.
+    if let Some(refusal) = api::precheck(&request) {
+        assert_eq!(decoded, Err(refusal));
+    }
     let response = match decoded {
         Err(response) => response,
         Ok(command) => {
