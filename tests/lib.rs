@@ -1,9 +1,12 @@
 //! Shared test support for agora's workspace tests and the client's tests:
-//! where the workspace is and how to get a freshly built `agora-server`.
+//! where the workspace is and how to get a freshly built `agora-server`, and
+//! the HTTP vectors ([`vectors`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
+
+pub mod vectors;
 
 /// The workspace root: the nearest folder with a `Cargo.lock` above the package
 /// under test. Found from the test's run-time `CARGO_MANIFEST_DIR` (set by

@@ -8,7 +8,7 @@ use crate::session::{wall_clock, Session, Step};
 use crate::shared::Shared;
 use agora_core::api;
 use agora_core::command::{Failure, Outcome};
-use agora_core::http::reason_phrase;
+use agora_core::http;
 use agora_core::time::UnixMillis;
 use futures_lite::FutureExt;
 use std::cell::RefCell;
@@ -176,29 +176,10 @@ pub async fn reject_connection<T: Transport>(mut transport: T, linger: Duration)
     }
 }
 
-/// The full bytes of the 503 sent to a connection refused before it has a `Conn`.
+/// The full bytes of the 503 `overloaded` (with `Retry-After`) sent to a
+/// connection refused before it has a `Conn`, written by core.
 pub fn overloaded_response(wall: UnixMillis) -> Vec<u8> {
-    let mut response = api::encode(&Outcome::Failed(Failure::Overloaded));
-    if response.header("retry-after").is_none() {
-        response = response.with_header("Retry-After", "1");
-    }
-    let mut head = format!(
-        "HTTP/1.1 {} {}\r\nDate: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
-        response.status,
-        reason_phrase(response.status),
-        wall.to_http_date(),
-        response.body.len()
-    );
-    for (name, value) in &response.headers {
-        head.push_str(name);
-        head.push_str(": ");
-        head.push_str(value);
-        head.push_str("\r\n");
-    }
-    head.push_str("\r\n");
-    let mut bytes = head.into_bytes();
-    bytes.extend_from_slice(&response.body);
-    bytes
+    http::standalone_response(&api::encode(&Outcome::Failed(Failure::Overloaded)), wall)
 }
 
 /// A new connection's whole life, the same on every runtime: served while it

@@ -40,6 +40,7 @@ pub fn fresh_token() -> Token {
 
 /// What the adapter must do next. Before acting on it, write
 /// [`Session::take_output`] to the socket.
+#[must_use = "the adapter must do what the step says"]
 pub enum Step {
     /// Wait for bytes, or until the deadline and then call [`Session::timeout`].
     Wait(Option<Instant>),
@@ -69,7 +70,7 @@ pub struct Session {
 impl Session {
     pub fn new(shared: Arc<Shared>) -> Session {
         Session {
-            conn: Conn::new(shared.limits.clone(), now()),
+            conn: Conn::new(shared.limits.clone(), now()).with_precheck(api::precheck),
             shared,
             out: Vec::new(),
             queued: VecDeque::new(),

@@ -152,11 +152,20 @@ fn other_method_is_405_with_allow_before_auth_and_body() {
     }
 }
 
+/// API.md v2: any method, standard or not, is 405 on a known path and 404 on
+/// an unknown one; never a 5xx, which tools count as a server fault.
 #[test]
-fn non_standard_method_is_501() {
-    for method in ["BREW", "get", "Post", "PROPFIND"] {
-        let r = refused(&req(method, "/send", &[], b""));
-        assert_error(&r, 501, "not_implemented", None);
+fn any_other_method_is_405_on_a_known_path_and_404_elsewhere() {
+    for method in [
+        "BREW", "QUERY", "get", "Post", "PROPFIND", "CONNECT", "TRACE",
+    ] {
+        for (path, allow) in [("/send", "POST"), ("/status", "GET")] {
+            let r = refused(&authed(method, path, ""));
+            assert_error(&r, 405, "method_not_allowed", None);
+            assert_eq!(r.header("Allow"), Some(allow), "{method} {path}");
+        }
+        let r = refused(&authed(method, "/no-such-path", ""));
+        assert_error(&r, 404, "not_found", None);
     }
 }
 

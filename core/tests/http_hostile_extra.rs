@@ -67,10 +67,10 @@ const CASES: &[Case] = &[
         b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n\r\n",
         501,
     ),
-    app(
-        "Content-Length 1,1 is one length",
+    case(
+        "Content-Length 1,1 is a duplicate (API.md), not one length",
         b"POST /cl HTTP/1.1\r\nHost: x\r\nContent-Length: 1,1\r\n\r\nA",
-        "/cl",
+        400,
     ),
     app(
         "Content-Length with OWS around it",

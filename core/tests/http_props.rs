@@ -2,11 +2,12 @@
 
 mod support;
 
+use agora_core::api;
 use agora_core::http::fuzzing::{self, small_limits};
 use agora_core::http::{ClientConn, Conn, Input, Limits, Output, Request, Version};
 use proptest::prelude::*;
 use std::time::Instant;
-use support::{drive, now0, statuses};
+use support::{drive, now0, sent_continue, statuses};
 
 fn header() -> impl Strategy<Value = (String, String)> {
     (
@@ -157,6 +158,57 @@ proptest! {
         let split = fuzzing::run(&limits, &split_at_points(&bytes, &points), true, Instant::now());
         prop_assert_eq!(&whole, &split);
         fuzzing::check_sent(&whole);
+    }
+
+    /// A head with `Expect: 100-continue`, refused by `api::precheck` or not,
+    /// split anywhere: the same answer, and a refusal never follows a 100.
+    #[test]
+    fn expecting_heads_split_anywhere_agree(
+        method in prop_oneof![Just("POST"), Just("PUT"), Just("QUERY")],
+        path in prop_oneof![Just("/send"), Just("/get-token"), Just("/x")],
+        auth in prop_oneof![Just(""), Just("Authorization: Bearer 0123456789abcdef0123456789abcdef\r\n"), Just("Authorization: Bearer 12\r\n")],
+        chunked in any::<bool>(),
+        points in prop::collection::vec(any::<usize>(), 0..8),
+    ) {
+        let framing = if chunked {
+            "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+        } else {
+            "Content-Length: 2\r\n\r\n{}"
+        };
+        let bytes = format!(
+            "{method} {path} HTTP/1.1\r\nHost: h\r\n{auth}Expect: 100-continue\r\n{framing}GET /x HTTP/1.1\r\nHost: h\r\n\r\n"
+        );
+        let bytes = bytes.as_bytes();
+        let limits = Limits::default();
+        let run = |chunks: &[&[u8]]| {
+            fuzzing::run_with(&limits, Some(api::precheck), chunks, false, Instant::now())
+        };
+        let whole = run(&[bytes]);
+        prop_assert_eq!(&whole, &run(&split_at_points(bytes, &points)));
+        let bytewise: Vec<&[u8]> = bytes.chunks(1).collect();
+        prop_assert_eq!(&whole, &run(&bytewise));
+        let head = agora_core::http::Request {
+            method: method.into(),
+            target: path.into(),
+            version: Version::Http11,
+            headers: [("Authorization", auth.trim_end().trim_start_matches("Authorization: "))]
+                .into_iter()
+                .filter(|_| !auth.is_empty())
+                .collect(),
+            body: Vec::new(),
+        };
+        match api::precheck(&head) {
+            Some(refusal) => {
+                prop_assert!(!sent_continue(&whole));
+                prop_assert_eq!(statuses(&whole), vec![refusal.status]);
+                prop_assert!(whole.closed && whole.requests.is_empty());
+            }
+            None => {
+                prop_assert!(sent_continue(&whole));
+                prop_assert_eq!(statuses(&whole), vec![200, 200]);
+                prop_assert!(!whole.closed);
+            }
+        }
     }
 
     #[test]

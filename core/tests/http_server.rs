@@ -100,11 +100,34 @@ fn cases() -> Vec<Case> {
             &[400],
             true,
         ),
+        // API.md: a framing header given twice, even with equal values, is a
+        // duplicate (a proxy in front may read it differently).
         case(
             "cl duplicate same",
-            post("Content-Length: 5\r\nContent-Length: 5, 5\r\n", "hello"),
-            &[200],
-            false,
+            post("Content-Length: 5\r\nContent-Length: 5\r\n", "hello"),
+            &[400],
+            true,
+        ),
+        case(
+            "cl list same",
+            post("Content-Length: 5, 5\r\n", "hello"),
+            &[400],
+            true,
+        ),
+        case(
+            "cl duplicate same then a request",
+            post("Content-Length: 3\r\ncontent-length: 3\r\n", "abc") + GET,
+            &[400],
+            true,
+        ),
+        case(
+            "te duplicate fields",
+            post(
+                "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n",
+                "0\r\n\r\n",
+            ),
+            &[400],
+            true,
         ),
         case(
             "cl plus sign",
@@ -932,7 +955,7 @@ fn app_headers_are_written_and_unsafe_ones_dropped() {
     let Output::Request(id, _) = conn.poll_output() else {
         panic!()
     };
-    let response = Response::error(405, "method_not_allowed", "No.")
+    let response = Response::error(405, "method_not_allowed", "No.", None)
         .with_header("Allow", "POST")
         .with_header("Retry-After", "3")
         .with_header("WWW-Authenticate", "Bearer")
@@ -987,7 +1010,8 @@ fn more_hostile_heads() {
         (b"GET / HTTP/1.1\r\nHost: h\r\nX\x7f: 1\r\n\r\n", &[400], true),
         (b"GET / HTTP/1.1\r\nHost: h\r\nX: a\x7fb\r\n\r\n", &[400], true),
         (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: identity\r\n\r\n", &[501], true),
-        (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n", &[501], true),
+        // Two fields are a duplicate framing header (400) before any coding is looked at.
+        (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n", &[400], true),
         (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5;\"q\r\nhello\r\n0\r\n\r\n", &[400], true),
         (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n\r\n", &[200], false),
     ] {
@@ -1000,4 +1024,28 @@ fn more_hostile_heads() {
         "0".repeat(2000)
     );
     assert_eq!(statuses(&drive(&[zeros.as_bytes()], false)), [400]);
+}
+
+#[test]
+fn a_standalone_response_is_what_a_closing_connection_writes() {
+    let response =
+        Response::error(503, "overloaded", "Busy.", None).with_header("Retry-After", "1");
+    let now = now0();
+    let bytes = agora_core::http::standalone_response(&response, now.wall);
+    let mut conn = Conn::new(Limits::default(), now);
+    conn.handle_input(
+        Input::Bytes(b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"),
+        now,
+    );
+    let Output::Request(id, _) = conn.poll_output() else {
+        panic!("no request")
+    };
+    conn.handle_input(Input::Response(id, response), now);
+    assert_eq!(conn.poll_output(), Output::Send(bytes.clone()));
+    let text = String::from_utf8(bytes).expect("ASCII");
+    assert!(
+        text.starts_with("HTTP/1.1 503 Service Unavailable\r\n"),
+        "{text}"
+    );
+    assert!(text.contains("\r\nConnection: close\r\n") && text.contains("\r\nRetry-After: 1\r\n"));
 }

@@ -11,7 +11,7 @@ use crate::token::{Token, TokenHash};
 
 /// Routes and decodes a request. `fresh_token` is called only for a
 /// well-formed `POST /get-token`, to draw the new token's bytes. A request
-/// that is refused before it reaches the rules (501, 404, 405, 401, 400) gets
+/// that is refused before it reaches the rules (404, 405, 401, 400) gets
 /// its response here; the order of the checks is in the [module
 /// docs](crate::api).
 pub fn decode(

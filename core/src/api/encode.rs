@@ -15,6 +15,7 @@ use serde::{Serialize, Serializer};
 /// `Retry-After` for `QuotaExceeded` and `Banned`; a [`Failure`]'s own status
 /// and `code` otherwise (`WWW-Authenticate: Bearer` on 401, `Retry-After: 1`
 /// on 503, `field` on `self_target`).
+#[must_use]
 pub fn encode(outcome: &Outcome) -> Response {
     match outcome {
         Outcome::TokenIssued { token, user_name } => json(

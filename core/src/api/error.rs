@@ -1,26 +1,11 @@
-//! API.md's error object.
+//! API.md's error object, as `api` builds it.
 
 use crate::http::Response;
-use serde::Serialize;
-
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: &'a str,
-    code: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'a str>,
-}
 
 /// `{"error": message, "code": code}`, plus `"field": field` when one request
-/// field is at fault.
+/// field is at fault: [`Response::error`], the one builder of that object.
 pub fn error_response(status: u16, code: &str, message: &str, field: Option<&str>) -> Response {
-    let body = ErrorBody {
-        error: message,
-        code,
-        field,
-    };
-    // Serializing a struct of strings cannot fail.
-    Response::json(status, serde_json::to_vec(&body).unwrap_or_default())
+    Response::error(status, code, message, field)
 }
 
 /// A 400 that names the faulty field.

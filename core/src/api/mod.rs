@@ -5,18 +5,24 @@
 //!
 //! Decoding goes in a fixed order, each step able to refuse the request:
 //!
-//! 1. the method: one that is not standard (GET, HEAD, POST, PUT, DELETE,
-//!    PATCH, OPTIONS, TRACE, CONNECT) is 501 `not_implemented`, whatever the path;
-//! 2. the route (`routes`): exact match on the path, the query ignored;
-//!    unknown path 404 `not_found`, known path with another method 405
-//!    `method_not_allowed` with `Allow`;
-//! 3. authentication (`auth`), except for `/get-token`: 401 `unauthorized`
+//! 1. the route (`routes`): exact match on the path, the query ignored;
+//!    unknown path 404 `not_found` whatever the method, known path with any
+//!    other method (standard or not) 405 `method_not_allowed` with `Allow`.
+//!    No method gets a 5xx: the HTTP machine keeps 501 for what it can name as
+//!    unimplemented (a transfer coding other than `chunked`, CONNECT's
+//!    authority-form target);
+//! 2. authentication (`auth`), except for `/get-token`: 401 `unauthorized`
 //!    with `WWW-Authenticate: Bearer`;
-//! 4. the body (`body`): 400 `invalid_json` unless a JSON object (empty =
+//! 3. the body (`body`): 400 `invalid_json` unless a JSON object (empty =
 //!    `{}`); ignored for `GET /status`;
-//! 5. the fields (`fields`): 400 `missing_field`, `invalid_field`,
+//! 4. the fields (`fields`): 400 `missing_field`, `invalid_field`,
 //!    `invalid_user_name`, `invalid_text`, `invalid_messages_number` or
 //!    `invalid_chat_type`, each naming its `field`.
+//!
+//! Steps 1 and 2 need only the head: [`precheck`] gives their refusal alone,
+//! for the HTTP machine to answer a head with `Expect: 100-continue` before
+//! its body is sent (RFC 9110 §10.1.1). It and `decode` refuse a head the
+//! same way.
 
 mod auth;
 mod body;
@@ -24,10 +30,12 @@ mod decode;
 mod encode;
 mod error;
 mod fields;
+mod precheck;
 mod routes;
 
 pub use decode::decode;
 pub use encode::encode;
 pub use error::error_response;
 pub use fields::{is_valid_text, is_valid_user_name, PUBLIC_CHAT_NAME};
+pub use precheck::precheck;
 pub use routes::Route;

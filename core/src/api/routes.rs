@@ -14,10 +14,6 @@ pub enum Route {
     Report,
 }
 
-const STANDARD_METHODS: [&str; 9] = [
-    "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT",
-];
-
 impl Route {
     /// The route of an exact path (no query), if any.
     pub fn of_path(path: &str) -> Option<Route> {
@@ -45,23 +41,15 @@ impl Route {
         self != Route::GetToken
     }
 
-    /// Routes a request: 501 for a non-standard method, 404 for an unknown
-    /// path, 405 with `Allow` for a known path and another method. Methods are
+    /// Routes a request: 404 for an unknown path whatever the method, 405
+    /// with `Allow` for a known path and any other method, standard or not
+    /// (API.md: a 5xx is never the answer to a client's mistake). Methods are
     /// case-sensitive (RFC 9110 §9.1).
     pub fn of(request: &Request) -> Result<Route, Response> {
-        let method = request.method.as_str();
-        if !STANDARD_METHODS.contains(&method) {
-            return Err(error_response(
-                501,
-                "not_implemented",
-                "this method is not implemented",
-                None,
-            ));
-        }
         let Some(route) = Route::of_path(request.path()) else {
             return Err(error_response(404, "not_found", "no such endpoint", None));
         };
-        if method != route.method() {
+        if request.method != route.method() {
             let message = format!("this endpoint accepts only {}", route.method());
             return Err(error_response(405, "method_not_allowed", &message, None)
                 .with_header("Allow", route.method()));

@@ -123,6 +123,7 @@ impl ClientConn {
     /// with bytes that cannot be written), `Content-Length` (always), body.
     /// The response to it is then expected from [`ClientConn::poll_response`].
     /// `method` must be a token and `target` free of spaces and controls.
+    #[must_use = "the request bytes are to be written"]
     pub fn encode_request(
         &mut self,
         method: &str,

@@ -3,7 +3,7 @@
 use super::buf::ReadBuf;
 use super::error::HttpError;
 use super::state::{Event, Phase};
-use super::{Input, Limits, Now, Output};
+use super::{Input, Limits, Now, Output, Precheck};
 use crate::time::UnixMillis;
 use std::collections::VecDeque;
 
@@ -13,7 +13,8 @@ use std::collections::VecDeque;
 ///
 /// The adapter owns the socket and the clock; `Conn` owns the protocol.
 ///
-/// 1. Create it with [`Conn::new`] when the connection is accepted.
+/// 1. Create it with [`Conn::new`] when the connection is accepted, and give
+///    it the application's [`Precheck`] with [`Conn::with_precheck`].
 /// 2. Feed every event with [`Conn::handle_input`], each with the current
 ///    time ([`Now`], both clocks): [`Input::Bytes`] for bytes read,
 ///    [`Input::Eof`] when the peer closed its sending side, [`Input::Timeout`]
@@ -41,6 +42,17 @@ use std::collections::VecDeque;
 /// request is in flight the adapter may stop reading when [`Conn::wants_input`]
 /// is false, which keeps the buffer bounded.
 ///
+/// `Expect: 100-continue` (on an HTTP/1.1 request with a body) is answered
+/// `100 Continue` before the body is read, unless the head alone is refused
+/// (RFC 9110 §10.1.1): by the machine (413 for a declared length over the
+/// limit, as any protocol error) or by the precheck, which is called with the
+/// head (and only then, never for a request without that expectation). A
+/// refusal is sent at once with `Connection: close`, then `Close`, without
+/// reading the body: the adapter should keep reading and dropping what the
+/// peer still sends for a moment before closing the socket, so that the
+/// refusal is not lost to a reset. Without a precheck, every such head that
+/// the machine accepts gets `100 Continue`.
+///
 /// Protocol errors ([`HttpError`]) are answered with API.md's JSON error and
 /// `Connection: close`, then `Close`; they are sticky ([`Conn::error`]).
 /// Timeouts: a request must be complete within `header_timeout` of its first
@@ -59,6 +71,8 @@ pub struct Conn {
     pub(crate) next_id: u64,
     pub(crate) error: Option<HttpError>,
     pub(crate) date: DateCache,
+    /// Asked before `100 Continue`; see the call contract.
+    pub(crate) precheck: Option<Precheck>,
 }
 
 impl Conn {
@@ -73,7 +87,16 @@ impl Conn {
             next_id: 0,
             error: None,
             date: DateCache::default(),
+            precheck: None,
         }
+    }
+
+    /// Sets the application's check of a head that carries `Expect:
+    /// 100-continue` (see the call contract).
+    #[must_use]
+    pub fn with_precheck(mut self, precheck: Precheck) -> Conn {
+        self.precheck = Some(precheck);
+        self
     }
 
     /// Feeds one event that happened at `now`. See the call contract above.
@@ -88,6 +111,7 @@ impl Conn {
     }
 
     /// The next thing to do; `Output::Timeout` when there is nothing more.
+    #[must_use = "outputs must be drained and acted on, in order"]
     pub fn poll_output(&mut self) -> Output {
         match self.out.pop_front() {
             Some(output) => output,

@@ -65,7 +65,7 @@ impl HttpError {
             first.make_ascii_uppercase();
         }
         message.push('.');
-        Response::error(self.status(), self.code(), &message)
+        Response::error(self.status(), self.code(), &message, None)
     }
 }
 

@@ -56,7 +56,7 @@ pub(crate) fn has_token<'a>(values: impl IntoIterator<Item = &'a [u8]>, token: &
 /// Why a `Content-Length` was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum LengthError {
-    /// Not `1*DIGIT`, or differing values.
+    /// Not `1*DIGIT`, differing values, or (for the server) any repeat.
     Invalid,
     /// All digits, but more than fits in a u64.
     Overflow,
@@ -83,6 +83,22 @@ pub(crate) fn content_length<'a>(
         }
     }
     Ok(found)
+}
+
+/// The server's reading of `Content-Length`: at most one field with one
+/// value. API.md counts a length given twice, as two fields or as a list,
+/// even with equal values, as a duplicate framing header, where RFC 9112
+/// §6.3 would let identical repeats through: a proxy in front may read the
+/// repeat differently. `Ok(None)` if there is no such field.
+pub(crate) fn sole_content_length<'a>(
+    values: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<Option<u64>, LengthError> {
+    let mut elements = values.into_iter().flat_map(list_elements);
+    match (elements.next(), elements.next()) {
+        (None, _) => Ok(None),
+        (Some(only), None) => content_length([only]),
+        (Some(_), Some(_)) => Err(LengthError::Invalid),
+    }
 }
 
 /// Why a `Transfer-Encoding` was refused.

@@ -2,8 +2,8 @@
 //! replay their corpora on stable. Not part of the API: each function panics
 //! when the machine breaks a property.
 
-use super::{ClientConn, ClientError, Conn, HttpError, Input, Limits, Now, Output, Request};
-use super::{Response, Version};
+use super::{ClientConn, ClientError, Conn, HttpError, Input, Limits, Now, Output, Precheck};
+use super::{Request, Response, Version};
 use crate::time::UnixMillis;
 use std::time::Instant;
 
@@ -36,15 +36,38 @@ pub fn stub_response(n: usize) -> Response {
     Response::json(200, format!("{{\"n\":{n}}}").into_bytes())
 }
 
+/// The status [`refuse_put`] answers with.
+pub const REFUSED: u16 = 405;
+
+/// A precheck for these harnesses: refuses every `PUT` head, so that the
+/// fuzzer reaches `Expect: 100-continue` refused and accepted alike.
+pub fn refuse_put(request: &Request) -> Option<Response> {
+    (request.method == "PUT").then(|| Response::json(REFUSED, b"{}".to_vec()))
+}
+
 /// Feeds `chunks` (then EOF if `eof`) to a new connection at a fixed time,
 /// answering each request with [`stub_response`], and records what happened.
 /// Panics if an output breaks the call contract.
 pub fn run(limits: &Limits, chunks: &[&[u8]], eof: bool, start: Instant) -> Transcript {
+    run_with(limits, None, chunks, eof, start)
+}
+
+/// [`run`] on a connection with `precheck`, if any.
+pub fn run_with(
+    limits: &Limits,
+    precheck: Option<Precheck>,
+    chunks: &[&[u8]],
+    eof: bool,
+    start: Instant,
+) -> Transcript {
     let now = Now {
         mono: start,
         wall: UnixMillis(1_795_939_565_123),
     };
     let mut conn = Conn::new(limits.clone(), now);
+    if let Some(precheck) = precheck {
+        conn = conn.with_precheck(precheck);
+    }
     let mut t = Transcript {
         sent: Vec::new(),
         requests: Vec::new(),
@@ -99,7 +122,8 @@ fn drain(conn: &mut Conn, t: &mut Transcript, limits: &Limits, now: Now) {
 }
 
 /// Checks that the bytes a connection sent parse back as one response per
-/// request (plus the error response, if any), with the expected statuses.
+/// request (plus the error response, if any, or [`refuse_put`]'s refusal),
+/// with the expected statuses.
 pub fn check_sent(t: &Transcript) {
     if t.requests.iter().any(|r| r.method == "HEAD") {
         return;
@@ -116,7 +140,15 @@ pub fn check_sent(t: &Transcript) {
         }
     }
     let mut expected = vec![200; t.requests.len()];
-    expected.extend(t.error.as_ref().map(HttpError::status));
+    match &t.error {
+        Some(error) => expected.push(error.status()),
+        // A refused head is the last thing answered, and then the connection closes.
+        None if statuses.len() > expected.len() => {
+            assert!(t.closed, "answered more than was asked and stayed open");
+            expected.push(REFUSED);
+        }
+        None => {}
+    }
     assert_eq!(statuses, expected);
 }
 
@@ -134,7 +166,7 @@ pub fn split_stream(data: &[u8], start: Instant) {
     let eof = flags & 0x80 != 0;
     let limits = small_limits();
 
-    let whole = run(&limits, &[stream], eof, start);
+    let whole = run_with(&limits, Some(refuse_put), &[stream], eof, start);
     check_sent(&whole);
 
     let mut chunks = Vec::new();
@@ -152,11 +184,19 @@ pub fn split_stream(data: &[u8], start: Instant) {
         at += len;
     }
     chunks.push(&stream[at..]);
-    assert_eq!(whole, run(&limits, &chunks, eof, start), "split differs");
+    assert_eq!(
+        whole,
+        run_with(&limits, Some(refuse_put), &chunks, eof, start),
+        "split differs"
+    );
 
     if stream.len() <= 4096 {
         let bytes: Vec<&[u8]> = stream.chunks(1).collect();
-        assert_eq!(whole, run(&limits, &bytes, eof, start), "bytewise differs");
+        assert_eq!(
+            whole,
+            run_with(&limits, Some(refuse_put), &bytes, eof, start),
+            "bytewise differs"
+        );
     }
 }
 

@@ -202,10 +202,15 @@ fn interpret(
         Err(TargetError::Unsupported) => return Err(HttpError::NotImplemented),
     };
 
-    let has_te = named("transfer-encoding").next().is_some();
-    let length = match framing::content_length(named("content-length")) {
+    let te_fields = named("transfer-encoding").count();
+    if te_fields > 1 {
+        // API.md: a framing header given twice is a duplicate, whatever the values.
+        return Err(bad("duplicate Transfer-Encoding"));
+    }
+    let has_te = te_fields == 1;
+    let length = match framing::sole_content_length(named("content-length")) {
         Ok(n) => n,
-        Err(LengthError::Invalid) => return Err(bad("invalid Content-Length")),
+        Err(LengthError::Invalid) => return Err(bad("invalid or repeated Content-Length")),
         Err(LengthError::Overflow) => return Err(HttpError::BodyTooLarge),
     };
     let framing = match (has_te, length) {

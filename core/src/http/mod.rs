@@ -7,6 +7,7 @@ pub mod client;
 mod conn;
 mod error;
 mod framing;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod head;
@@ -19,6 +20,7 @@ pub use client::{ClientConn, ClientError};
 pub use conn::Conn;
 pub use error::HttpError;
 pub use headers::Headers;
+pub use writer::standalone_response;
 
 use crate::time::UnixMillis;
 use std::time::{Duration, Instant};
@@ -113,6 +115,12 @@ impl Request {
     }
 }
 
+/// The application's opinion of a request head, asked by [`Conn`] before it
+/// answers `Expect: 100-continue` (see [`Conn::with_precheck`]). `Some`
+/// refuses the request with that response without reading its body; the
+/// request it is given has an empty body.
+pub type Precheck = fn(&Request) -> Option<Response>;
+
 /// A response to write (server role) or one that was read (client role).
 /// Content-Type is always `application/json`; the writer adds `Date`,
 /// `Content-Length`, `Content-Type` and `Connection` itself.
@@ -133,10 +141,18 @@ impl Response {
         }
     }
 
-    /// API.md's error object: `{"error": message, "code": code}`.
-    pub fn error(status: u16, code: &str, message: &str) -> Response {
-        let body = serde_json::json!({ "error": message, "code": code });
-        Response::json(status, body.to_string().into_bytes())
+    /// API.md's error object, `{"error": message, "code": code}`, plus
+    /// `"field": field` when one request field is at fault. The one place it
+    /// is built: the machine's protocol errors and `api`'s refusals both come
+    /// here.
+    pub fn error(status: u16, code: &str, message: &str, field: Option<&str>) -> Response {
+        let body = ErrorBody {
+            error: message,
+            code,
+            field,
+        };
+        // Serializing a struct of strings cannot fail.
+        Response::json(status, serde_json::to_vec(&body).unwrap_or_default())
     }
 
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Response {
@@ -151,6 +167,14 @@ impl Response {
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+}
+
+#[derive(serde::Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
 }
 
 /// The standard reason phrase for the statuses agora sends.
@@ -193,6 +217,7 @@ pub enum Input<'a> {
 }
 
 /// What a [`Conn`] asks the adapter to do, drained with `poll_output`.
+#[must_use = "each output is something the adapter must do"]
 #[derive(Debug, PartialEq, Eq)]
 pub enum Output {
     /// Write these bytes to the socket, in order.

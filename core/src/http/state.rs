@@ -161,6 +161,11 @@ impl Conn {
             Ok(HeadParse::Complete { head, len }) => {
                 self.buf.consume(len);
                 if head.expect_continue {
+                    // RFC 9110 §10.1.1: a head refused on its own gets its
+                    // final status instead of a 100, and its body is not read.
+                    if let Some(refusal) = self.precheck.and_then(|check| check(&head.request)) {
+                        return self.refuse(&refusal, head.request.method == "HEAD", now);
+                    }
                     self.out.push_back(Output::Send(writer::CONTINUE.to_vec()));
                 }
                 let limits = BodyLimits {
@@ -223,6 +228,18 @@ impl Conn {
         };
         self.send_response(&error.response(), mode, now);
         self.error = Some(error);
+        self.close()
+    }
+
+    /// Answers a head the precheck refused, and closes: the body it announced
+    /// is not read, so nothing after it can be framed.
+    fn refuse(&mut self, response: &Response, head: bool, now: Now) -> Phase {
+        let mode = ResponseMode {
+            close: true,
+            keep_alive_10: false,
+            head,
+        };
+        self.send_response(response, mode, now);
         self.close()
     }
 

@@ -3,6 +3,7 @@
 
 use super::framing::is_tchar;
 use super::{reason_phrase, Response};
+use crate::time::UnixMillis;
 use std::io::Write;
 
 /// Fields the writers set themselves; callers' copies are dropped so that a
@@ -69,6 +70,22 @@ pub(crate) fn write_response(
     if !no_body && !mode.head {
         out.extend_from_slice(&response.body);
     }
+}
+
+/// One whole response written outside any [`Conn`](super::Conn), with
+/// `Connection: close` and the `Date` of `wall`: for an adapter that refuses a
+/// connection before it has a machine (503 at accept time), so that only core
+/// writes HTTP. The same writer as the connection's.
+#[must_use]
+pub fn standalone_response(response: &Response, wall: UnixMillis) -> Vec<u8> {
+    let mode = ResponseMode {
+        close: true,
+        keep_alive_10: false,
+        head: false,
+    };
+    let mut out = Vec::with_capacity(160 + response.body.len());
+    write_response(&mut out, response, &wall.to_http_date(), mode);
+    out
 }
 
 /// The interim response to `Expect: 100-continue`.

@@ -9,6 +9,7 @@
 
 mod comment;
 mod connect;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod quota;

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use agora_core::http::fuzzing::{self, Transcript};
-use agora_core::http::{ClientConn, ClientError, Limits, Now};
+use agora_core::http::{ClientConn, ClientError, Limits, Now, Precheck};
 use agora_core::time::UnixMillis;
 use std::time::Instant;
 
@@ -16,6 +16,17 @@ pub fn now0() -> Now {
 /// Feeds `chunks` (then EOF) with default limits, answering each request 200.
 pub fn drive(chunks: &[&[u8]], eof: bool) -> Transcript {
     fuzzing::run(&Limits::default(), chunks, eof, Instant::now())
+}
+
+/// [`drive`] on a connection with the application's `precheck`.
+pub fn drive_with(precheck: Precheck, chunks: &[&[u8]], eof: bool) -> Transcript {
+    fuzzing::run_with(
+        &Limits::default(),
+        Some(precheck),
+        chunks,
+        eof,
+        Instant::now(),
+    )
 }
 
 /// The final statuses in the bytes sent, in order (1xx skipped).
