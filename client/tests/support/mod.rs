@@ -17,7 +17,7 @@ pub fn agora_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_agora"))
 }
 
-/// A freshly built `agora-server` (built once per test run by the shared harness).
+/// The `agora-server` the shared harness finds (built by `cargo test --workspace`).
 fn server_bin() -> &'static Path {
     agora_tests::server_binary()
 }
