@@ -5,6 +5,7 @@ use crate::localtime::Zone;
 use crate::wire::{
     CommentReply, ConnectReply, Message, Refusal, ReportReply, SendReply, Status, TokenReply,
 };
+use jiff::{SignedDuration, Timestamp};
 use std::fmt::Write;
 
 /// The line between a chat's history and its unread messages.
@@ -147,7 +148,7 @@ pub fn reported(reply: &ReportReply, user: &str, zone: Zone) -> String {
 
 /// The line printed to stderr for a 4xx/5xx; quota and ban refusals say
 /// when to retry, on the local clock.
-pub fn refusal(r: &Refusal, now_secs: i64, zone: Zone) -> String {
+pub fn refusal(r: &Refusal, now: Timestamp, zone: Zone) -> String {
     let code = r.code.as_deref().map(clean);
     let mut out = match (&r.warning, &r.error) {
         (Some(warning), _) => format!("refused: {}", clean(warning)),
@@ -164,8 +165,11 @@ pub fn refusal(r: &Refusal, now_secs: i64, zone: Zone) -> String {
         _ => {}
     }
     if let Some(secs) = r.retry_after {
-        let at = zone.format(now_secs.saturating_add(secs as i64));
-        let _ = write!(out, "; retry in {secs} s (at {at})");
+        let _ = write!(out, "; retry in {secs} s");
+        let wait = SignedDuration::from_secs(i64::try_from(secs).unwrap_or(i64::MAX));
+        if let Ok(at) = now.saturating_add(wait) {
+            let _ = write!(out, " (at {})", zone.format(at));
+        }
     }
     if r.status == 401 {
         out += "; the saved token is not known to this server (register again?)";
@@ -294,7 +298,11 @@ mod tests {
             None,
         );
         assert_eq!(
-            refusal(&quota, 1_795_939_565, Zone::Utc),
+            refusal(
+                &quota,
+                Timestamp::from_second(1_795_939_565).unwrap(),
+                Zone::Utc
+            ),
             "refused: public message quota exceeded (quota_exceeded); \
              retry in 90 s (at 2026-11-29 08:07:35)\n"
         );
@@ -304,12 +312,12 @@ mod tests {
             None,
         );
         assert_eq!(
-            refusal(&bad, 0, Zone::Utc),
+            refusal(&bad, Timestamp::UNIX_EPOCH, Zone::Utc),
             "error: bad name (invalid_user_name, field user_name)\n"
         );
         let bare = Refusal::new(502, Vec::new(), None);
         assert_eq!(
-            refusal(&bare, 0, Zone::Utc),
+            refusal(&bare, Timestamp::UNIX_EPOCH, Zone::Utc),
             "error: the server answered HTTP 502\n"
         );
     }
