@@ -75,9 +75,10 @@ fn newer_source(dep_info: &Path, built: SystemTime) -> Option<PathBuf> {
     let text = fs::read_to_string(dep_info).ok()?;
     let (_, sources) = text.lines().next()?.split_once(": ")?;
     sources_of(sources).into_iter().find(|source| {
-        fs::metadata(source)
-            .and_then(|m| m.modified())
-            .map_or(true, |modified| modified > built)
+        match fs::metadata(source).and_then(|m| m.modified()) {
+            Ok(modified) => modified > built,
+            Err(_) => true,
+        }
     })
 }
 
