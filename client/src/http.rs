@@ -307,20 +307,31 @@ mod tests {
         conn.request("GET", "/status", &[], b"")
     }
 
+    /// Accepts a connection and answers its first request with 200.
+    fn accept_and_answer(listener: &TcpListener) -> TcpStream {
+        let (mut s, _) = listener.accept().unwrap();
+        read_request(&mut s);
+        s.write_all(OK).unwrap();
+        s
+    }
+
+    /// A connection to `url` that has had one GET answered, its socket kept.
+    fn answered_once(url: ServerUrl) -> Connection {
+        let mut conn = Connection::new(url, Duration::from_secs(5));
+        assert_eq!(get(&mut conn).unwrap().status, 200);
+        conn
+    }
+
     #[test]
     fn reconnects_once_when_the_server_closed_an_idle_socket() {
         let (listener, url) = listener();
         let server = thread::spawn(move || {
             for _ in 0..2 {
-                let (mut s, _) = listener.accept().unwrap();
-                read_request(&mut s);
-                s.write_all(OK).unwrap();
-                // Then close, as an idle timeout would.
+                accept_and_answer(&listener); // then closed, as by an idle timeout
             }
             accepted_within(&listener, Duration::from_millis(300))
         });
-        let mut conn = Connection::new(url, Duration::from_secs(5));
-        assert_eq!(get(&mut conn).unwrap().status, 200);
+        let mut conn = answered_once(url);
         thread::sleep(Duration::from_millis(100)); // the close reaches us
         assert_eq!(get(&mut conn).unwrap().status, 200);
         assert_eq!(server.join().unwrap(), 0, "exactly one reconnect");
@@ -348,17 +359,14 @@ mod tests {
     fn a_response_cut_short_is_not_retried() {
         let (listener, url) = listener();
         let server = thread::spawn(move || {
-            let (mut s, _) = listener.accept().unwrap();
-            read_request(&mut s);
-            s.write_all(OK).unwrap();
+            let mut s = accept_and_answer(&listener);
             read_request(&mut s);
             s.write_all(b"HTTP/1.1 201 Created\r\nContent-Length: 10\r\n\r\n{}")
                 .unwrap();
             drop(s);
             accepted_within(&listener, Duration::from_millis(300))
         });
-        let mut conn = Connection::new(url, Duration::from_secs(5));
-        assert_eq!(get(&mut conn).unwrap().status, 200);
+        let mut conn = answered_once(url);
         let err = conn.request("POST", "/send", &[], b"{}").unwrap_err();
         assert!(
             matches!(&err, HttpError::Unanswered(e)
@@ -376,15 +384,12 @@ mod tests {
     fn a_post_the_server_read_and_left_unanswered_is_not_resent() {
         let (listener, url) = listener();
         let server = thread::spawn(move || {
-            let (mut s, _) = listener.accept().unwrap();
-            read_request(&mut s);
-            s.write_all(OK).unwrap();
+            let mut s = accept_and_answer(&listener);
             let post = read_request(&mut s);
             drop(s); // as a server that committed it and then died would
             (post, accepted_within(&listener, Duration::from_millis(300)))
         });
-        let mut conn = Connection::new(url, Duration::from_secs(5));
-        assert_eq!(get(&mut conn).unwrap().status, 200);
+        let mut conn = answered_once(url);
         let err = conn.request("POST", "/send", &[], b"{}").unwrap_err();
         assert!(matches!(err, HttpError::Unanswered(_)), "{err:?}");
         assert!(err.to_string().contains("may have carried it out"), "{err}");
@@ -397,9 +402,7 @@ mod tests {
     fn a_socket_closed_while_idle_is_replaced_before_writing() {
         let (listener, url) = listener();
         let server = thread::spawn(move || {
-            let (mut first, _) = listener.accept().unwrap();
-            read_request(&mut first);
-            first.write_all(OK).unwrap();
+            let mut first = accept_and_answer(&listener);
             // The idle timeout: the server closes its side, and would read
             // (then drop) whatever still came on this socket.
             first.shutdown(std::net::Shutdown::Write).unwrap();
@@ -408,8 +411,7 @@ mod tests {
             second.write_all(OK).unwrap();
             (rest_of(&mut first), post)
         });
-        let mut conn = Connection::new(url, Duration::from_secs(5));
-        assert_eq!(get(&mut conn).unwrap().status, 200);
+        let mut conn = answered_once(url);
         thread::sleep(Duration::from_millis(100)); // the close reaches us
         let sent = conn.request("POST", "/send", &[], b"{}").unwrap();
         assert_eq!(sent.status, 200);
@@ -427,9 +429,7 @@ mod tests {
     fn a_get_left_unanswered_on_a_kept_socket_is_repeated_once() {
         let (listener, url) = listener();
         let server = thread::spawn(move || {
-            let (mut s, _) = listener.accept().unwrap();
-            read_request(&mut s);
-            s.write_all(OK).unwrap();
+            let mut s = accept_and_answer(&listener);
             read_request(&mut s);
             drop(s);
             let (mut s, _) = listener.accept().unwrap();
@@ -440,8 +440,7 @@ mod tests {
                 accepted_within(&listener, Duration::from_millis(300)),
             )
         });
-        let mut conn = Connection::new(url, Duration::from_secs(5));
-        assert_eq!(get(&mut conn).unwrap().status, 200);
+        let mut conn = answered_once(url);
         assert_eq!(get(&mut conn).unwrap().status, 200);
         let (again, more) = server.join().unwrap();
         assert!(again.starts_with("GET /status "), "{again}");
