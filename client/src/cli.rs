@@ -98,13 +98,11 @@ pub enum Command {
 
 /// `-n`: a number of messages, from 1. The largest is the server's to say.
 fn message_count(text: &str) -> Result<u32, String> {
+    const WANTED: &str = "give a number of messages from 1 up (the server allows up to \
+                          100 unless configured otherwise)";
     match text.parse() {
         Ok(n) if n >= 1 => Ok(n),
-        _ => Err(
-            "give a number of messages from 1 up (the server allows up to 100 \
-                  unless configured otherwise)"
-                .to_owned(),
-        ),
+        _ => Err(WANTED.to_owned()),
     }
 }
 
