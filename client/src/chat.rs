@@ -2,10 +2,11 @@
 //! its own thread and handed over a channel, so the main loop can poll
 //! `/connect` for the current chat every second while the user is idle.
 
-use crate::api::Api;
+use crate::api::{Api, Reply};
 use crate::failure::Failure;
 use crate::output::Printer;
 use crate::render;
+use crate::wire::ConnectReply;
 use std::io::BufRead;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -125,10 +126,13 @@ pub fn run(api: &mut Api, me: &str, server: &str, printer: Printer) -> Result<()
         printer,
         chat: None,
     };
+    // Nothing is said to be connected before the server has answered; a
+    // refusal here (an unknown token) ends the session too.
+    let first = session.api.connect(None, None)?;
     printer.note(&format!(
         "connected to {server} as {me}; /help lists the commands"
     ));
-    session.open(None)?;
+    session.show_chat(&first);
     let mut next_poll = Instant::now() + POLL_EVERY;
     loop {
         let wait = next_poll.saturating_duration_since(Instant::now());
@@ -226,17 +230,23 @@ impl Session<'_> {
     /// Shows a chat's history and unread messages and follows it from now on
     /// (if the server accepted it).
     fn open(&mut self, chat: Option<String>) -> Result<(), Failure> {
-        let printer = self.printer;
         let reply = self.api.connect(chat.as_deref(), None);
         let opened = reply.is_ok();
-        self.show(reply.map(|r| {
-            printer.note(&format!("--- {} ---", render::chat_title(&r.value.chat)));
-            printer.answer(&r.raw, || render::connect(&r.value, printer.zone));
-        }))?;
+        self.show(reply.map(|r| self.show_chat(&r)))?;
         if opened {
             self.chat = chat;
         }
         Ok(())
+    }
+
+    /// A chat's title, history and unread messages.
+    fn show_chat(&self, reply: &Reply<ConnectReply>) {
+        let printer = self.printer;
+        printer.note(&format!(
+            "--- {} ---",
+            render::chat_title(&reply.value.chat)
+        ));
+        printer.answer(&reply.raw, || render::connect(&reply.value, printer.zone));
     }
 
     /// New messages of the followed chat. History is asked for as one message

@@ -7,7 +7,10 @@ use clap::{Parser, Subcommand};
     name = "agora",
     version,
     about = "Command-line client for an agora chat server",
-    after_help = "Exit codes: 0 success, 1 refused by the server, 2 usage error or no \
+    after_help = "Tokens are saved per server and user in tokens.json (mode 0600) in \
+                  $AGORA_CONFIG_DIR if set, else in $XDG_CONFIG_HOME/agora, else in \
+                  ~/.config/agora.\n\n\
+                  Exit codes: 0 success, 1 refused by the server, 2 usage error or no \
                   saved token, 3 server unreachable."
 )]
 pub struct Cli {
@@ -39,6 +42,15 @@ pub enum Command {
         /// 1 to 32 letters, digits, '_', '-', '.'.
         name: String,
     },
+    /// Save the token of an existing user (registered with curl, or on
+    /// another machine), once the server confirms it is that user's.
+    Login {
+        /// The user the token belongs to.
+        name: String,
+        /// The token the server gave that user (32 hex characters).
+        #[arg(long)]
+        token: String,
+    },
     /// Send a message to the public chat, or privately with --to.
     Send {
         /// The user to send a private message to.
@@ -53,14 +65,16 @@ pub enum Command {
         /// The user of the private chat to read (default: the public chat).
         #[arg(long = "with")]
         with: Option<String>,
-        /// How many messages of history to show (server default: 20).
-        #[arg(short = 'n', long = "number")]
+        /// How many messages of history to show (server default: 20, at most
+        /// 100 unless the server allows more).
+        #[arg(short = 'n', long = "number", value_parser = message_count)]
         number: Option<u32>,
     },
     /// Show your chats, unread counts, cautions, ban and quota.
     Status,
     /// Comment on a message.
     Comment {
+        /// The message's number, shown as #N by `read`.
         message_id: u64,
         /// The comment; several words are joined with spaces.
         #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
@@ -69,14 +83,27 @@ pub enum Command {
     /// Report a user for their messages in the public chat (or with --private,
     /// in your private chat with them).
     Report {
-        /// The user to report. (Not named `user`: that id is the global --user.)
+        /// The user to report.
+        // Not named `user`: that id is the global --user.
         #[arg(value_name = "USER")]
         target: String,
+        /// Report them for their messages in your private chat with them
+        /// instead.
         #[arg(long)]
         private: bool,
     },
     /// Interactive mode: type lines to chat, /help for commands.
     Chat,
+}
+
+/// `-n`: a number of messages, from 1. The largest is the server's to say.
+fn message_count(text: &str) -> Result<u32, String> {
+    const WANTED: &str = "give a number of messages from 1 up (the server allows up to \
+                          100 unless configured otherwise)";
+    match text.parse() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(WANTED.to_owned()),
+    }
 }
 
 #[cfg(test)]
@@ -149,6 +176,15 @@ mod tests {
             }
         );
         assert_eq!(parse(&["chat"]).unwrap().command, Command::Chat);
+        assert_eq!(
+            parse(&["login", "alice", "--token", "00ff"])
+                .unwrap()
+                .command,
+            Command::Login {
+                name: "alice".into(),
+                token: "00ff".into()
+            }
+        );
     }
 
     #[test]
@@ -159,6 +195,8 @@ mod tests {
             &["comment", "x", "hi"],
             &["comment", "18"],
             &["read", "-n", "many"],
+            &["read", "-n", "0"],
+            &["login", "alice"],
             &["register"],
             &["frobnicate"],
         ] {

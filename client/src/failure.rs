@@ -24,4 +24,15 @@ impl Failure {
             Failure::Unreachable(_) => 3,
         })
     }
+
+    /// Adds what to do next to a refusal with this `code`; anything else is
+    /// returned as it is.
+    pub fn with_hint(mut self, code: &str, hint: impl FnOnce() -> String) -> Failure {
+        if let Failure::Refused(refusal) = &mut self {
+            if refusal.code.as_deref() == Some(code) {
+                refusal.hint = Some(hint());
+            }
+        }
+        self
+    }
 }

@@ -1,6 +1,9 @@
 //! One keep-alive HTTP connection to the server: core's client-role machine
 //! over a blocking `std::net::TcpStream`, with a timeout on every read and
-//! write, and one reconnect when the server closed a socket we reused.
+//! write. A request is never written twice where the server may have acted on
+//! it: a kept socket the server has closed (its idle timeout) is found before
+//! writing, and a failed request is repeated only when none of it went out, or
+//! when it is a GET that got no answer.
 
 use crate::server_url::ServerUrl;
 use agora_core::http::{ClientConn, ClientError, Response};
@@ -15,6 +18,9 @@ pub enum HttpError {
     Io(io::Error),
     TimedOut,
     Protocol(ClientError),
+    /// A request that changes something was sent and no full answer came
+    /// back: the server may have carried it out.
+    Unanswered(Box<HttpError>),
 }
 
 impl std::fmt::Display for HttpError {
@@ -24,15 +30,32 @@ impl std::fmt::Display for HttpError {
             HttpError::Io(e) => write!(f, "connection failed: {e}"),
             HttpError::TimedOut => write!(f, "the server did not answer in time"),
             HttpError::Protocol(e) => write!(f, "unreadable answer from the server: {e}"),
+            HttpError::Unanswered(e) => write!(
+                f,
+                "{e}, after the request was sent: the server may have carried it out, \
+                 so check before repeating it"
+            ),
         }
     }
 }
 
-/// A request failure, and whether any response byte had arrived: only a
-/// failure before the first byte on a reused socket is retried.
+/// How far a failed request got, which decides whether repeating it is safe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Progress {
+    /// No byte of it went out: the server cannot have seen it.
+    NothingSent,
+    /// Some or all of it went out: the server may have acted on it.
+    Sent,
+}
+
 struct AttemptError {
     error: HttpError,
-    got_bytes: bool,
+    progress: Progress,
+}
+
+/// GET and HEAD change nothing on the server, so repeating one is harmless.
+fn is_idempotent(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD")
 }
 
 pub struct Connection {
@@ -65,24 +88,35 @@ impl Connection {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Result<Response, HttpError> {
-        if !self.conn.is_reusable() {
-            self.stream = None;
-        }
+        self.drop_unusable_socket();
         let reused = self.stream.is_some();
-        let result = match self.attempt(method, target, headers, body) {
-            // The server may close an idle keep-alive socket just as we
-            // write on it; it then never saw the request, so one retry on a
-            // fresh socket is safe.
-            Err(e) if reused && !e.got_bytes => {
+        let mut result = self.attempt(method, target, headers, body);
+        // A kept socket can still die between the check above and the write.
+        // Repeat on a fresh one only what cannot be done twice by it.
+        if let Err(e) = &result {
+            if reused && (e.progress == Progress::NothingSent || is_idempotent(method)) {
                 self.stream = None;
-                self.attempt(method, target, headers, body)
+                result = self.attempt(method, target, headers, body);
             }
-            other => other,
-        };
+        }
         result.map_err(|e| {
             self.stream = None;
-            e.error
+            match e.progress {
+                Progress::Sent if !is_idempotent(method) => {
+                    HttpError::Unanswered(Box::new(e.error))
+                }
+                _ => e.error,
+            }
         })
+    }
+
+    /// Forgets the kept socket if it cannot carry the next request: the
+    /// machine says so, or the server closed it while it was idle.
+    fn drop_unusable_socket(&mut self) {
+        let usable = self.conn.is_reusable() && self.stream.as_ref().is_some_and(is_idle_and_open);
+        if !usable {
+            self.stream = None;
+        }
     }
 
     fn attempt(
@@ -92,9 +126,10 @@ impl Connection {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Result<Response, AttemptError> {
-        let fail = |error, got_bytes| AttemptError { error, got_bytes };
+        let fail = |error, progress| AttemptError { error, progress };
         if self.stream.is_none() {
-            let stream = open(&self.server, self.timeout).map_err(|e| fail(e, false))?;
+            let stream =
+                open(&self.server, self.timeout).map_err(|e| fail(e, Progress::NothingSent))?;
             self.stream = Some(stream);
             self.conn = ClientConn::new();
         }
@@ -103,11 +138,8 @@ impl Connection {
         let bytes = self
             .conn
             .encode_request(method, target, &authority, headers, body);
-        stream
-            .write_all(&bytes)
-            .and_then(|()| stream.flush())
-            .map_err(|e| fail(io_error(e), false))?;
-        let mut got_bytes = false;
+        write_all(stream, &bytes).map_err(|(e, progress)| fail(io_error(e), progress))?;
+        let sent = |error| fail(error, Progress::Sent);
         let mut buf = [0u8; 16 * 1024];
         loop {
             match self.conn.poll_response() {
@@ -118,20 +150,57 @@ impl Connection {
                         io::ErrorKind::UnexpectedEof,
                         "the server closed the connection",
                     );
-                    return Err(fail(HttpError::Io(closed), got_bytes));
+                    return Err(sent(HttpError::Io(closed)));
                 }
-                Err(e) => return Err(fail(HttpError::Protocol(e), got_bytes)),
+                Err(e) => return Err(sent(HttpError::Protocol(e))),
             }
             match stream.read(&mut buf) {
                 Ok(0) => self.conn.feed_eof(),
-                Ok(n) => {
-                    got_bytes = true;
-                    self.conn.feed(&buf[..n]);
-                }
+                Ok(n) => self.conn.feed(&buf[..n]),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(fail(io_error(e), got_bytes)),
+                Err(e) => return Err(sent(io_error(e))),
             }
         }
+    }
+}
+
+/// Whether a kept socket is still open with nothing to read, as an idle
+/// keep-alive socket is. A read of 0 (the server's close), bytes it sent
+/// unasked (a 408 before closing) or an error all mean it is done with it.
+/// A non-blocking peek, so it takes no time and consumes nothing.
+fn is_idle_and_open(stream: &TcpStream) -> bool {
+    if stream.set_nonblocking(true).is_err() {
+        return false;
+    }
+    let idle = matches!(
+        stream.peek(&mut [0u8; 1]),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock
+    );
+    stream.set_nonblocking(false).is_ok() && idle
+}
+
+/// `Write::write_all`, also saying whether any byte went out before an error.
+fn write_all(stream: &mut TcpStream, bytes: &[u8]) -> Result<(), (io::Error, Progress)> {
+    let mut written = 0;
+    while written < bytes.len() {
+        match stream.write(&bytes[written..]) {
+            Ok(0) => {
+                let e = io::Error::new(io::ErrorKind::WriteZero, "the socket took no bytes");
+                return Err((e, progress_after(written)));
+            }
+            Ok(n) => written += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err((e, progress_after(written))),
+        }
+    }
+    Ok(())
+}
+
+fn progress_after(written: usize) -> Progress {
+    if written == 0 {
+        Progress::NothingSent
+    } else {
+        Progress::Sent
     }
 }
 
@@ -185,8 +254,9 @@ mod tests {
     }
 
     /// Reads one request, head and `Content-Length` body (unread bytes at
-    /// close would make the kernel reset the connection instead).
-    fn read_request(stream: &mut TcpStream) {
+    /// close would make the kernel reset the connection instead), and
+    /// returns its head.
+    fn read_request(stream: &mut TcpStream) -> String {
         stream
             .set_read_timeout(Some(Duration::from_secs(5)))
             .unwrap();
@@ -196,8 +266,9 @@ mod tests {
             assert_eq!(stream.read(&mut byte).unwrap(), 1, "request cut short");
             head.push(byte[0]);
         }
-        let head = String::from_utf8(head).unwrap().to_ascii_lowercase();
+        let head = String::from_utf8(head).unwrap();
         let length: usize = head
+            .to_ascii_lowercase()
             .split("content-length: ")
             .nth(1)
             .and_then(|rest| rest.split("\r\n").next())
@@ -205,6 +276,17 @@ mod tests {
             .unwrap_or(0);
         let mut body = vec![0u8; length];
         stream.read_exact(&mut body).unwrap();
+        head
+    }
+
+    /// Everything the client still sends on `stream` until it closes it.
+    fn rest_of(stream: &mut TcpStream) -> Vec<u8> {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut rest = Vec::new();
+        stream.read_to_end(&mut rest).unwrap();
+        rest
     }
 
     /// Connections accepted within `wait`, without blocking longer.
@@ -225,20 +307,31 @@ mod tests {
         conn.request("GET", "/status", &[], b"")
     }
 
+    /// Accepts a connection and answers its first request with 200.
+    fn accept_and_answer(listener: &TcpListener) -> TcpStream {
+        let (mut s, _) = listener.accept().unwrap();
+        read_request(&mut s);
+        s.write_all(OK).unwrap();
+        s
+    }
+
+    /// A connection to `url` that has had one GET answered, its socket kept.
+    fn answered_once(url: ServerUrl) -> Connection {
+        let mut conn = Connection::new(url, Duration::from_secs(5));
+        assert_eq!(get(&mut conn).unwrap().status, 200);
+        conn
+    }
+
     #[test]
     fn reconnects_once_when_the_server_closed_an_idle_socket() {
         let (listener, url) = listener();
         let server = thread::spawn(move || {
             for _ in 0..2 {
-                let (mut s, _) = listener.accept().unwrap();
-                read_request(&mut s);
-                s.write_all(OK).unwrap();
-                // Then close, as an idle timeout would.
+                accept_and_answer(&listener); // then closed, as by an idle timeout
             }
             accepted_within(&listener, Duration::from_millis(300))
         });
-        let mut conn = Connection::new(url, Duration::from_secs(5));
-        assert_eq!(get(&mut conn).unwrap().status, 200);
+        let mut conn = answered_once(url);
         thread::sleep(Duration::from_millis(100)); // the close reaches us
         assert_eq!(get(&mut conn).unwrap().status, 200);
         assert_eq!(server.join().unwrap(), 0, "exactly one reconnect");
@@ -266,20 +359,18 @@ mod tests {
     fn a_response_cut_short_is_not_retried() {
         let (listener, url) = listener();
         let server = thread::spawn(move || {
-            let (mut s, _) = listener.accept().unwrap();
-            read_request(&mut s);
-            s.write_all(OK).unwrap();
+            let mut s = accept_and_answer(&listener);
             read_request(&mut s);
             s.write_all(b"HTTP/1.1 201 Created\r\nContent-Length: 10\r\n\r\n{}")
                 .unwrap();
             drop(s);
             accepted_within(&listener, Duration::from_millis(300))
         });
-        let mut conn = Connection::new(url, Duration::from_secs(5));
-        assert_eq!(get(&mut conn).unwrap().status, 200);
+        let mut conn = answered_once(url);
         let err = conn.request("POST", "/send", &[], b"{}").unwrap_err();
         assert!(
-            matches!(err, HttpError::Protocol(ClientError::UnexpectedEof)),
+            matches!(&err, HttpError::Unanswered(e)
+                if matches!(**e, HttpError::Protocol(ClientError::UnexpectedEof))),
             "{err:?}"
         );
         assert_eq!(
@@ -287,6 +378,73 @@ mod tests {
             0,
             "a POST that may have run is not resent"
         );
+    }
+
+    #[test]
+    fn a_post_the_server_read_and_left_unanswered_is_not_resent() {
+        let (listener, url) = listener();
+        let server = thread::spawn(move || {
+            let mut s = accept_and_answer(&listener);
+            let post = read_request(&mut s);
+            drop(s); // as a server that committed it and then died would
+            (post, accepted_within(&listener, Duration::from_millis(300)))
+        });
+        let mut conn = answered_once(url);
+        let err = conn.request("POST", "/send", &[], b"{}").unwrap_err();
+        assert!(matches!(err, HttpError::Unanswered(_)), "{err:?}");
+        assert!(err.to_string().contains("may have carried it out"), "{err}");
+        let (post, reconnects) = server.join().unwrap();
+        assert!(post.starts_with("POST /send "), "{post}");
+        assert_eq!(reconnects, 0, "the POST was sent again");
+    }
+
+    #[test]
+    fn a_socket_closed_while_idle_is_replaced_before_writing() {
+        let (listener, url) = listener();
+        let server = thread::spawn(move || {
+            let mut first = accept_and_answer(&listener);
+            // The idle timeout: the server closes its side, and would read
+            // (then drop) whatever still came on this socket.
+            first.shutdown(std::net::Shutdown::Write).unwrap();
+            let (mut second, _) = listener.accept().unwrap();
+            let post = read_request(&mut second);
+            second.write_all(OK).unwrap();
+            (rest_of(&mut first), post)
+        });
+        let mut conn = answered_once(url);
+        thread::sleep(Duration::from_millis(100)); // the close reaches us
+        let sent = conn.request("POST", "/send", &[], b"{}").unwrap();
+        assert_eq!(sent.status, 200);
+        drop(conn);
+        let (on_closed_socket, post) = server.join().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&on_closed_socket),
+            "",
+            "written into the socket the server had closed"
+        );
+        assert!(post.starts_with("POST /send "), "{post}");
+    }
+
+    #[test]
+    fn a_get_left_unanswered_on_a_kept_socket_is_repeated_once() {
+        let (listener, url) = listener();
+        let server = thread::spawn(move || {
+            let mut s = accept_and_answer(&listener);
+            read_request(&mut s);
+            drop(s);
+            let (mut s, _) = listener.accept().unwrap();
+            let again = read_request(&mut s);
+            s.write_all(OK).unwrap();
+            (
+                again,
+                accepted_within(&listener, Duration::from_millis(300)),
+            )
+        });
+        let mut conn = answered_once(url);
+        assert_eq!(get(&mut conn).unwrap().status, 200);
+        let (again, more) = server.join().unwrap();
+        assert!(again.starts_with("GET /status "), "{again}");
+        assert_eq!(more, 0, "only one repeat");
     }
 
     #[test]

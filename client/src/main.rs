@@ -2,6 +2,7 @@
 //! token, runs one command over one keep-alive connection, and maps the
 //! result to an exit code (0 ok, 1 refused, 2 usage/no token, 3 unreachable).
 
+mod account;
 mod api;
 mod chat;
 mod cli;
@@ -30,7 +31,10 @@ use tokens::TokenFile;
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn main() -> ExitCode {
-    let cli = Cli::parse(); // usage errors exit with 2 here
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return command_line_error(&e),
+    };
     let printer = Printer {
         json: cli.json,
         zone: Zone::Local,
@@ -44,39 +48,60 @@ fn main() -> ExitCode {
     }
 }
 
+/// Help and version go out as clap writes them; a usage error gets the
+/// `agora:` prefix every other error has, and exit code 2.
+fn command_line_error(e: &clap::Error) -> ExitCode {
+    let text = e.render().to_string();
+    match text.strip_prefix("error: ") {
+        Some(why) => eprint!("agora: {why}"),
+        None => {
+            let _ = e.print();
+        }
+    }
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
+}
+
 fn run(cli: Cli, printer: Printer) -> Result<(), Failure> {
     let server = ServerUrl::parse(&cli.server).map_err(Failure::Usage)?;
-    let key = server.to_string();
     let dir = tokens::config_dir(|name| std::env::var_os(name)).ok_or_else(|| {
         Failure::Usage("no config directory: set AGORA_CONFIG_DIR or HOME".to_owned())
     })?;
     let mut file = TokenFile::load(&dir).map_err(Failure::Usage)?;
-    let http = Connection::new(server, IO_TIMEOUT);
-
-    if let Command::Register { name } = &cli.command {
-        let reply = Api::new(http, None).get_token(name)?;
-        let user = &reply.value.user_name;
-        file.insert(&key, user, &reply.value.token);
-        file.save().map_err(|e| {
-            Failure::Usage(format!(
-                "{user} is registered, but its token could not be saved in {} ({e}); \
-                 keep it: {}",
-                file.path().display(),
-                reply.value.token
-            ))
-        })?;
-        let path = file.path().display().to_string();
-        printer.answer(&reply.raw, || render::registered(&reply.value, &key, &path));
-        return Ok(());
-    }
-
-    let (user, token) = file
-        .get(&key, cli.user.as_deref())
-        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let http = Connection::new(server.clone(), IO_TIMEOUT);
+    let (user, token) = match &cli.command {
+        Command::Register { name } => return account::register(http, &mut file, name, printer),
+        Command::Login { name, token } => {
+            return account::login(http, &mut file, name, token, printer)
+        }
+        _ => file
+            .get(&server, cli.user.as_deref())
+            .map_err(|e| Failure::Usage(e.to_string()))?,
+    };
+    let key = server.to_string();
     let mut api = Api::new(http, Some(token));
+    with_saved_token(cli.command, &mut api, &user, &key, printer).map_err(|f| {
+        f.with_hint("unauthorized", || {
+            format!(
+                "{key} does not know the token saved for {user}; save the right one with \
+                 `agora login {user} --token TOKEN`"
+            )
+        })
+    })
+}
+
+/// The commands that act as a user with a saved token.
+fn with_saved_token(
+    command: Command,
+    api: &mut Api,
+    user: &str,
+    server: &str,
+    printer: Printer,
+) -> Result<(), Failure> {
     let zone = printer.zone;
-    match cli.command {
-        Command::Register { .. } => unreachable!("handled above"),
+    match command {
+        Command::Register { .. } | Command::Login { .. } => {
+            unreachable!("these save a token rather than use one")
+        }
         Command::Send { to, text } => {
             let reply = api.send(to.as_deref(), &text.join(" "))?;
             printer.answer(&reply.raw, || {
@@ -99,7 +124,7 @@ fn run(cli: Cli, printer: Printer) -> Result<(), Failure> {
             let reply = api.report(&target, private)?;
             printer.answer(&reply.raw, || render::reported(&reply.value, &target, zone));
         }
-        Command::Chat => chat::run(&mut api, &user, &key, printer)?,
+        Command::Chat => chat::run(api, user, server, printer)?,
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! (`agora read | head -1`) is not worth a panic, so write errors are ignored.
 
 use crate::failure::Failure;
-use crate::localtime::{self, Zone};
+use crate::localtime::Zone;
 use crate::render;
 use std::io::Write;
 
@@ -44,7 +44,7 @@ impl Printer {
                 if self.json {
                     self.answer(&refusal.raw, String::new);
                 }
-                render::refusal(refusal, localtime::now_secs(), self.zone)
+                render::refusal(refusal, jiff::Timestamp::now(), self.zone)
             }
             Failure::Usage(why) | Failure::Unreachable(why) => format!("agora: {why}\n"),
         };

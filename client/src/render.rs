@@ -2,9 +2,8 @@
 //! under their message. Every function returns the text, so tests can read it.
 
 use crate::localtime::Zone;
-use crate::wire::{
-    CommentReply, ConnectReply, Message, Refusal, ReportReply, SendReply, Status, TokenReply,
-};
+use crate::wire::{CommentReply, ConnectReply, Message, Refusal, ReportReply, SendReply, Status};
+use jiff::{SignedDuration, Timestamp};
 use std::fmt::Write;
 
 /// The line between a chat's history and its unread messages.
@@ -92,22 +91,20 @@ pub fn status(s: &Status, zone: Zone) -> String {
     for c in &s.chats {
         let _ = writeln!(
             out,
-            "  {:<width$}  {:<7}  {} messages, {} users, {} unread",
+            "  {:<width$}  {:<7}  {}, {}, {} unread",
             clean(&c.name),
             c.chat_type,
-            c.messages_number,
-            c.users_number,
+            counted(c.messages_number, "message"),
+            counted(c.users_number, "user"),
             c.unread
         );
     }
     out
 }
 
-pub fn registered(reply: &TokenReply, server: &str, file: &str) -> String {
-    format!(
-        "registered {} on {server}; token saved in {file}\n",
-        clean(&reply.user_name)
-    )
+/// `agora register` (`how` "registered") and `agora login` ("logged in as").
+pub fn token_saved(how: &str, user: &str, server: &str, file: &str) -> String {
+    format!("{how} {} on {server}; token saved in {file}\n", clean(user))
 }
 
 pub fn sent(reply: &SendReply, to: Option<&str>, zone: Zone) -> String {
@@ -140,38 +137,72 @@ pub fn reported(reply: &ReportReply, user: &str, zone: Zone) -> String {
             "reported {user}: now banned until {}\n",
             zone.format_rfc3339(until)
         ),
-        (Some(n), None) => format!("reported {user}: {n} caution(s)\n"),
+        (Some(n), None) => format!("reported {user}: {}\n", counted(n.into(), "caution")),
         (None, None) => format!("reported {user}: {}\n", clean(&reply.info)),
     }
 }
 
-/// The line printed to stderr for a 4xx/5xx; quota and ban refusals say
-/// when to retry, on the local clock.
-pub fn refusal(r: &Refusal, now_secs: i64, zone: Zone) -> String {
-    let code = r.code.as_deref().map(clean);
-    let mut out = match (&r.warning, &r.error) {
-        (Some(warning), _) => format!("refused: {}", clean(warning)),
-        (None, Some(error)) => format!("error: {}", clean(error)),
-        (None, None) => format!("error: the server answered HTTP {}", r.status),
+/// The line printed to stderr for a 4xx/5xx: the server's sentence, with
+/// the request field it names spelled as on the command line, its code, when
+/// to retry (on the local clock) for quota and ban refusals, and the client's
+/// hint of what to do.
+pub fn refusal(r: &Refusal, now: Timestamp, zone: Zone) -> String {
+    let sentence = match (&r.warning, &r.error) {
+        (Some(text), _) | (None, Some(text)) => clean(text),
+        (None, None) => format!("the server answered HTTP {}", r.status),
     };
-    match (&code, &r.field) {
-        (Some(code), Some(field)) => {
-            let _ = write!(out, " ({code}, field {})", clean(field));
+    let field = r.field.as_deref().map(clean);
+    let argument = field.as_deref().and_then(argument_for);
+    let mut out = match (&field, argument) {
+        (Some(field), Some(argument)) if sentence.contains(&format!("`{field}`")) => {
+            sentence.replace(&format!("`{field}`"), argument)
         }
-        (Some(code), None) => {
+        (Some(_), Some(argument)) => format!("{argument}: {sentence}"),
+        _ => sentence,
+    };
+    match (r.code.as_deref().map(clean), &field, argument) {
+        (Some(code), Some(field), None) => {
+            let _ = write!(out, " ({code}, field {field})");
+        }
+        (Some(code), _, _) => {
             let _ = write!(out, " ({code})");
         }
-        _ => {}
+        (None, _, _) => {}
     }
     if let Some(secs) = r.retry_after {
-        let at = zone.format(now_secs.saturating_add(secs as i64));
-        let _ = write!(out, "; retry in {secs} s (at {at})");
+        let _ = write!(out, "; retry in {secs} s");
+        let wait = SignedDuration::from_secs(i64::try_from(secs).unwrap_or(i64::MAX));
+        if let Ok(at) = now.saturating_add(wait) {
+            let _ = write!(out, " (at {})", zone.format(at));
+        }
     }
-    if r.status == 401 {
-        out += "; the saved token is not known to this server (register again?)";
+    if let Some(hint) = &r.hint {
+        let _ = write!(out, "; {hint}");
     }
-    out.push('\n');
-    out
+    format!("agora: {out}\n")
+}
+
+/// How the command line spells what the API calls `field`.
+fn argument_for(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "messages_number" => "-n/--number",
+        "send_to" => "--to",
+        "chat_with" => "--with",
+        "chat_type" => "--private",
+        "user_name" => "NAME",
+        "report_on" => "USER",
+        "message" | "comment" => "TEXT",
+        "message_id" => "MESSAGE_ID",
+        _ => return None,
+    })
+}
+
+/// `1 message`, `2 messages`.
+fn counted(n: u64, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
 }
 
 /// Adds `head` + `text`, continuation lines indented under the text.
@@ -271,7 +302,7 @@ mod tests {
                 "chats":[{"chat_type":"public","name":"public_chat","created":"2026-11-29T08:00:00Z",
                           "messages_number":42,"users_number":3,"unread":5},
                          {"chat_type":"private","name":"bob","created":"2026-11-29T08:00:00Z",
-                          "messages_number":2,"users_number":2,"unread":0}]}"#,
+                          "messages_number":1,"users_number":2,"unread":0}]}"#,
         )
         .unwrap();
         assert_eq!(
@@ -281,7 +312,7 @@ mod tests {
              public messages left: 19 (quota resets at 2026-11-29 09:06:05)\n\
              chats:\n\
              \x20 public_chat  public   42 messages, 3 users, 5 unread\n\
-             \x20 bob          private  2 messages, 2 users, 0 unread\n"
+             \x20 bob          private  1 message, 2 users, 0 unread\n"
         );
     }
 
@@ -293,24 +324,51 @@ mod tests {
                 .to_vec(),
             None,
         );
+        let now = Timestamp::from_second(1_795_939_565).unwrap();
         assert_eq!(
-            refusal(&quota, 1_795_939_565, Zone::Utc),
-            "refused: public message quota exceeded (quota_exceeded); \
+            refusal(&quota, now, Zone::Utc),
+            "agora: public message quota exceeded (quota_exceeded); \
              retry in 90 s (at 2026-11-29 08:07:35)\n"
-        );
-        let bad = Refusal::new(
-            400,
-            br#"{"error":"bad name","code":"invalid_user_name","field":"user_name"}"#.to_vec(),
-            None,
-        );
-        assert_eq!(
-            refusal(&bad, 0, Zone::Utc),
-            "error: bad name (invalid_user_name, field user_name)\n"
         );
         let bare = Refusal::new(502, Vec::new(), None);
         assert_eq!(
-            refusal(&bare, 0, Zone::Utc),
-            "error: the server answered HTTP 502\n"
+            refusal(&bare, now, Zone::Utc),
+            "agora: the server answered HTTP 502\n"
+        );
+        let mut hinted = Refusal::new(
+            401,
+            br#"{"error":"unknown token","code":"unauthorized"}"#.to_vec(),
+            None,
+        );
+        hinted.hint = Some("log in again".into());
+        assert_eq!(
+            refusal(&hinted, now, Zone::Utc),
+            "agora: unknown token (unauthorized); log in again\n"
+        );
+    }
+
+    #[test]
+    fn refusals_name_the_argument_not_the_api_field() {
+        let refused = |body: &str| {
+            refusal(
+                &Refusal::new(400, body.as_bytes().to_vec(), None),
+                Timestamp::UNIX_EPOCH,
+                Zone::Utc,
+            )
+        };
+        assert_eq!(
+            refused(
+                r#"{"error":"`messages_number` must be from 1 to 100","code":"invalid_messages_number","field":"messages_number"}"#
+            ),
+            "agora: -n/--number must be from 1 to 100 (invalid_messages_number)\n"
+        );
+        assert_eq!(
+            refused(r#"{"error":"bad name","code":"invalid_user_name","field":"user_name"}"#),
+            "agora: NAME: bad name (invalid_user_name)\n"
+        );
+        assert_eq!(
+            refused(r#"{"error":"`x` is odd","code":"invalid_field","field":"x"}"#),
+            "agora: `x` is odd (invalid_field, field x)\n"
         );
     }
 
@@ -344,7 +402,15 @@ mod tests {
         };
         assert_eq!(
             reported(&counted, "bob", Zone::Utc),
-            "reported bob: 2 caution(s)\n"
+            "reported bob: 2 cautions\n"
+        );
+        let first = ReportReply {
+            cautions: Some(1),
+            ..counted
+        };
+        assert_eq!(
+            reported(&first, "bob", Zone::Utc),
+            "reported bob: 1 caution\n"
         );
     }
 }

@@ -1,8 +1,11 @@
 //! Saved tokens: `tokens.json` in the config directory, one token per server
-//! and user (`{"http://host:port": {"alice": "<token>"}}`). Written whole to
-//! a temporary file (mode 0600) and renamed over the old one, so a crash never
-//! leaves half a file, and no other local user can read a token.
+//! and user (`{"http://host:port": {"alice": "<token>"}}`). Servers are keyed
+//! by their canonical URL, so `http://h/`, `http://h` and `http://h:80` are
+//! one server. Written whole to a temporary file (mode 0600) and renamed over
+//! the old one, so a crash never leaves half a file, and no other local user
+//! can read a token.
 
+use crate::server_url::ServerUrl;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs::{self, DirBuilder, OpenOptions};
@@ -34,12 +37,13 @@ impl std::fmt::Display for Lookup {
         match self {
             Lookup::NoUser { server } => write!(
                 f,
-                "no saved token for {server}; run `agora register NAME` first"
+                "no saved token for {server}; run `agora register NAME` first, or \
+                 `agora login NAME --token TOKEN` for a user whose token you have"
             ),
             Lookup::Unknown { server, user } => write!(
                 f,
                 "no saved token for {user} on {server}; run `agora register {user}` \
-                 or choose another --user"
+                 (or `agora login {user} --token TOKEN`), or choose another --user"
             ),
             Lookup::Ambiguous { server, users } => write!(
                 f,
@@ -57,15 +61,22 @@ pub struct TokenFile {
 }
 
 impl TokenFile {
-    /// Reads `tokens.json` in `dir`; a missing file is an empty one.
+    /// Reads `tokens.json` in `dir`; a missing file is an empty one. Keys
+    /// written another way (by hand, by an older agora) are read as their
+    /// canonical URL; one that is no URL is kept as it is.
     pub fn load(dir: &Path) -> Result<TokenFile, String> {
         let path = dir.join(FILE_NAME);
-        let servers = match fs::read(&path) {
+        let saved: BTreeMap<String, BTreeMap<String, String>> = match fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
             Err(e) if e.kind() == io::ErrorKind::NotFound => BTreeMap::new(),
             Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
         };
+        let mut servers = BTreeMap::<String, BTreeMap<String, String>>::new();
+        for (key, users) in saved {
+            let key = ServerUrl::parse(&key).map_or(key, |url| url.to_string());
+            servers.entry(key).or_default().extend(users);
+        }
         Ok(TokenFile { path, servers })
     }
 
@@ -75,24 +86,23 @@ impl TokenFile {
 
     /// The user and token for `server`: `user` if given (names compare
     /// without regard to case, as the server's do), else the only one saved.
-    pub fn get(&self, server: &str, user: Option<&str>) -> Result<(String, String), Lookup> {
-        let users = self.servers.get(server);
+    pub fn get(&self, server: &ServerUrl, user: Option<&str>) -> Result<(String, String), Lookup> {
+        let server = server.to_string();
+        let users = self.servers.get(&server);
         let mut saved = users.into_iter().flatten();
         match user {
             Some(wanted) => saved
                 .find(|(name, _)| name.eq_ignore_ascii_case(wanted))
                 .map(|(name, token)| (name.clone(), token.clone()))
                 .ok_or_else(|| Lookup::Unknown {
-                    server: server.to_owned(),
+                    server,
                     user: wanted.to_owned(),
                 }),
             None => match (saved.next(), saved.next()) {
                 (Some((name, token)), None) => Ok((name.clone(), token.clone())),
-                (None, _) => Err(Lookup::NoUser {
-                    server: server.to_owned(),
-                }),
+                (None, _) => Err(Lookup::NoUser { server }),
                 (Some(_), Some(_)) => Err(Lookup::Ambiguous {
-                    server: server.to_owned(),
+                    server,
                     users: users
                         .into_iter()
                         .flatten()
@@ -104,8 +114,8 @@ impl TokenFile {
     }
 
     /// Records a token (replacing one saved for the same name in any case).
-    pub fn insert(&mut self, server: &str, user: &str, token: &str) {
-        let users = self.servers.entry(server.to_owned()).or_default();
+    pub fn insert(&mut self, server: &ServerUrl, user: &str, token: &str) {
+        let users = self.servers.entry(server.to_string()).or_default();
         users.retain(|name, _| !name.eq_ignore_ascii_case(user));
         users.insert(user.to_owned(), token.to_owned());
     }
@@ -142,6 +152,10 @@ mod tests {
 
     const SERVER: &str = "http://127.0.0.1:8000";
 
+    fn url(text: &str) -> ServerUrl {
+        ServerUrl::parse(text).unwrap()
+    }
+
     fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<OsString> + 'a {
         move |name| {
             pairs
@@ -173,12 +187,12 @@ mod tests {
         let dir = root.path().join("cfg").join("agora");
         let mut file = TokenFile::load(&dir).unwrap();
         assert_eq!(
-            file.get(SERVER, None),
+            file.get(&url(SERVER), None),
             Err(Lookup::NoUser {
                 server: SERVER.into()
             })
         );
-        file.insert(SERVER, "alice", "00112233445566778899aabbccddeeff");
+        file.insert(&url(SERVER), "alice", "00112233445566778899aabbccddeeff");
         file.save().unwrap();
 
         let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
@@ -192,12 +206,12 @@ mod tests {
 
         let again = TokenFile::load(&dir).unwrap();
         assert_eq!(
-            again.get(SERVER, None).unwrap(),
+            again.get(&url(SERVER), None).unwrap(),
             ("alice".into(), "00112233445566778899aabbccddeeff".into())
         );
-        assert_eq!(again.get(SERVER, Some("ALICE")).unwrap().0, "alice");
+        assert_eq!(again.get(&url(SERVER), Some("ALICE")).unwrap().0, "alice");
         assert!(matches!(
-            again.get("http://other:1", None),
+            again.get(&url("http://other:1"), None),
             Err(Lookup::NoUser { .. })
         ));
     }
@@ -209,7 +223,7 @@ mod tests {
         fs::write(&path, "{}").unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
         let mut file = TokenFile::load(dir.path()).unwrap();
-        file.insert(SERVER, "bob", "t");
+        file.insert(&url(SERVER), "bob", "t");
         file.save().unwrap();
         assert_eq!(
             fs::metadata(&path).unwrap().permissions().mode() & 0o777,
@@ -221,24 +235,24 @@ mod tests {
     fn chooses_among_several_users() {
         let dir = tempfile::tempdir().unwrap();
         let mut file = TokenFile::load(dir.path()).unwrap();
-        file.insert(SERVER, "alice", "ta");
-        file.insert(SERVER, "bob", "tb");
-        file.insert("http://elsewhere:80", "carol", "tc");
+        file.insert(&url(SERVER), "alice", "ta");
+        file.insert(&url(SERVER), "bob", "tb");
+        file.insert(&url("http://elsewhere"), "carol", "tc");
         assert_eq!(
-            file.get(SERVER, None),
+            file.get(&url(SERVER), None),
             Err(Lookup::Ambiguous {
                 server: SERVER.into(),
                 users: vec!["alice".into(), "bob".into()]
             })
         );
-        assert_eq!(file.get(SERVER, Some("bob")).unwrap().1, "tb");
+        assert_eq!(file.get(&url(SERVER), Some("bob")).unwrap().1, "tb");
         assert!(matches!(
-            file.get(SERVER, Some("carol")),
+            file.get(&url(SERVER), Some("carol")),
             Err(Lookup::Unknown { .. })
         ));
-        file.insert(SERVER, "Bob", "tb2");
+        file.insert(&url(SERVER), "Bob", "tb2");
         assert_eq!(
-            file.get(SERVER, Some("bob")).unwrap(),
+            file.get(&url(SERVER), Some("bob")).unwrap(),
             ("Bob".into(), "tb2".into())
         );
     }
@@ -249,5 +263,31 @@ mod tests {
         fs::write(dir.path().join(FILE_NAME), "{not json").unwrap();
         let err = TokenFile::load(dir.path()).unwrap_err();
         assert!(err.contains("tokens.json"), "{err}");
+    }
+
+    #[test]
+    fn one_server_however_its_url_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let written_by_hand = r#"{"HTTP://Example.ORG/": {"alice": "ta"},
+                                  "http://127.0.0.1:8000/": {"bob": "tb"},
+                                  "not a url": {"carol": "tc"}}"#;
+        fs::write(dir.path().join(FILE_NAME), written_by_hand).unwrap();
+        let mut file = TokenFile::load(dir.path()).unwrap();
+        for server in ["http://example.org", "http://example.org:80/"] {
+            assert_eq!(file.get(&url(server), None).unwrap().1, "ta", "{server}");
+        }
+        assert_eq!(file.get(&url(SERVER), None).unwrap().1, "tb");
+        file.insert(&url("http://127.0.0.1:8000/"), "dave", "td");
+        file.save().unwrap();
+        let saved: serde_json::Value =
+            serde_json::from_slice(&fs::read(dir.path().join(FILE_NAME)).unwrap()).unwrap();
+        assert_eq!(
+            saved,
+            serde_json::json!({
+                "http://example.org:80": {"alice": "ta"},
+                SERVER: {"bob": "tb", "dave": "td"},
+                "not a url": {"carol": "tc"},
+            })
+        );
     }
 }

@@ -76,6 +76,7 @@ pub struct ReportReply {
 
 /// A 4xx/5xx answer: an error or a warning (quota, ban) body, kept raw too
 /// for `--json`. `retry_after` falls back on the `Retry-After` header.
+/// `hint` is the client's own: what to do next, where it knows.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Refusal {
     pub status: u16,
@@ -85,6 +86,7 @@ pub struct Refusal {
     pub code: Option<String>,
     pub field: Option<String>,
     pub retry_after: Option<u64>,
+    pub hint: Option<String>,
 }
 
 impl Refusal {
@@ -107,6 +109,7 @@ impl Refusal {
             code: body.code,
             field: body.field,
             retry_after: body.retry_after.or(header),
+            hint: None,
         }
     }
 }

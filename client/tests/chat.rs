@@ -3,6 +3,7 @@
 mod support;
 
 use std::time::Duration;
+use support::cutting_proxy::CuttingProxy;
 use support::{Chat, Client, Server};
 
 #[test]
@@ -105,8 +106,73 @@ fn chat_comments_and_reports() {
     let (code, stderr) = alice.finish();
     assert_eq!(code, 0, "{stderr}");
     // No private chat with bob yet (and already reported): refused, shown, not fatal.
-    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(stderr.starts_with("agora: "), "{stderr}");
 
     let read = client.run(&["--user", "bob", "read"]);
     assert!(read.stdout.contains("alice: first comment"), "{read:?}");
+}
+
+#[test]
+fn a_message_whose_answer_was_lost_is_not_sent_again() {
+    let server = Server::start(&[]);
+    let proxy = CuttingProxy::start(&server, "POST /send ");
+    let via_proxy = Client::at(&proxy.url);
+    via_proxy.register("alice");
+    let direct = Client::new(&server);
+    direct.register("bob");
+
+    let mut alice = Chat::start(&via_proxy, "alice");
+    alice.expect_line("--- the public chat ---", Duration::from_secs(10));
+    // Sent on the kept socket; the server commits it, its answer is lost.
+    alice.type_line("only once");
+    let (code, stderr) = alice.finish_after_exit();
+    assert_eq!(proxy.cuts(), 1);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.starts_with("agora: "), "{stderr}");
+    assert!(stderr.contains("may have carried it out"), "{stderr}");
+
+    let read = direct.run(&["--user", "bob", "read"]);
+    assert_eq!(
+        read.stdout.matches("alice: only once").count(),
+        1,
+        "{read:?}"
+    );
+}
+
+#[test]
+fn chat_goes_on_across_the_servers_idle_timeout_without_duplicates() {
+    // The server closes a kept socket 700 ms after its last answer; the chat
+    // polls every second, so each request finds its socket closed.
+    let server = Server::start(&["--idle-timeout", "700ms"]);
+    let client = Client::new(&server);
+    client.register("alice");
+    client.register("bob");
+    let mut alice = Chat::start(&client, "alice");
+    alice.expect_line("--- the public chat ---", Duration::from_secs(10));
+    for n in 1..=3 {
+        std::thread::sleep(Duration::from_millis(900));
+        alice.type_line(&format!("line {n}"));
+        let sent = format!("sent message #{n} to the public chat");
+        alice.expect_line(&sent, Duration::from_secs(10));
+    }
+    let (code, stderr) = alice.finish();
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "");
+    let read = client.run(&["--user", "bob", "read"]);
+    for n in 1..=3 {
+        let line = format!("alice: line {n}\n");
+        assert_eq!(read.stdout.matches(&line).count(), 1, "{read:?}");
+    }
+}
+
+#[test]
+fn chat_says_connected_only_once_it_has_reached_the_server() {
+    let mut server = Server::start(&[]);
+    let client = Client::new(&server);
+    client.register("alice");
+    server.stop();
+    let run = client.run(&["chat"]);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(!run.stdout.contains("connected"), "{run:?}");
+    assert!(run.stderr.starts_with("agora: cannot reach"), "{run:?}");
 }

@@ -101,7 +101,7 @@ fn send_read_comment_status_report() {
         .find(|l| l.trim_start().starts_with("alice "))
         .expect("private chat listed");
     assert!(
-        alice_line.contains("private") && alice_line.contains("1 unread"),
+        alice_line.contains("private") && alice_line.ends_with("  1 message, 2 users, 1 unread"),
         "{status:?}"
     );
     let read = client.run(&["--user", "bob", "read", "--with", "alice"]);
@@ -174,7 +174,7 @@ fn exit_codes() {
     assert_eq!(client.run(&["--user", "alice", "status"]).code, 0);
     let refused = client.run(&["--user", "alice", "report", "alice"]);
     assert_eq!(refused.code, 1, "{refused:?}");
-    assert!(refused.stderr.starts_with("error: "), "{refused:?}");
+    assert!(refused.stderr.starts_with("agora: "), "{refused:?}");
     let missing = client.run(&["--user", "alice", "comment", "999", "hi"]);
     assert_eq!(missing.code, 1, "{missing:?}");
     assert!(missing.stderr.contains("message_not_found"), "{missing:?}");
@@ -194,7 +194,7 @@ fn quota_refusal_says_when_to_retry() {
     assert_eq!(client.run(&["send", "one"]).code, 0);
     let refused = client.run(&["send", "two"]);
     assert_eq!(refused.code, 1, "{refused:?}");
-    assert!(refused.stderr.starts_with("refused: "), "{refused:?}");
+    assert!(refused.stderr.starts_with("agora: "), "{refused:?}");
     assert!(refused.stderr.contains("quota_exceeded"), "{refused:?}");
     // The window is an hour: the retry is most of it away, with a clock time.
     let secs: u64 = refused
@@ -234,4 +234,88 @@ fn ban_refusal_says_when_to_retry() {
     assert!(refused.stderr.contains("retry in "), "{refused:?}");
     let status = client.run(&["--user", "alice", "status"]);
     assert!(status.stdout.contains("banned until"), "{status:?}");
+}
+
+#[test]
+fn errors_have_one_prefix_and_name_the_arguments() {
+    let server = Server::start(&[]);
+    let client = Client::new(&server);
+    client.register("alice");
+    let refused = |args: &[&str]| {
+        let run = client.run(args);
+        assert_eq!(run.code, 1, "{run:?}");
+        run.stderr
+    };
+    assert_eq!(
+        refused(&["read", "-n", "500"]),
+        "agora: -n/--number must be from 1 to 100 (invalid_messages_number)\n"
+    );
+    assert_eq!(
+        refused(&["send", "--to", "alice", "hi"]),
+        "agora: --to names yourself (self_target)\n"
+    );
+    assert_eq!(
+        refused(&["send", " "]),
+        "agora: TEXT must be 1 to 4096 characters and not only whitespace (invalid_text)\n"
+    );
+    // Usage errors, the command line's and clap's, have the same prefix.
+    for args in [
+        &["read", "-n", "0"][..],
+        &["status", "--frobnicate"],
+        &["login", "x"],
+    ] {
+        let run = client.run(args);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(run.stderr.starts_with("agora: "), "{run:?}");
+    }
+    let zero = client.run(&["read", "-n", "0"]);
+    assert!(zero.stderr.contains("--number"), "{zero:?}");
+}
+
+#[test]
+fn help_says_where_tokens_are_and_what_each_argument_is() {
+    let client = Client::at("http://127.0.0.1:1");
+    let help = client.run(&["--help"]);
+    assert_eq!(help.code, 0, "{help:?}");
+    for text in ["tokens.json", "AGORA_CONFIG_DIR", "login"] {
+        assert!(help.stdout.contains(text), "{text}: {help:?}");
+    }
+    /// The help line of `name` has words after the name.
+    fn explained(help: &str, name: &str) -> bool {
+        help.lines()
+            .map(str::trim_start)
+            .find(|line| line.starts_with(name))
+            .is_some_and(|line| line[name.len()..].trim().len() > 10)
+    }
+    let report = client.run(&["report", "--help"]).stdout;
+    assert!(!report.contains("Not named"), "{report}");
+    assert!(explained(&report, "<USER>"), "{report}");
+    assert!(explained(&report, "--private"), "{report}");
+    let comment = client.run(&["comment", "--help"]).stdout;
+    assert!(explained(&comment, "<MESSAGE_ID>"), "{comment}");
+    let login = client.run(&["login", "--help"]).stdout;
+    assert!(explained(&login, "--token"), "{login}");
+}
+
+#[test]
+fn times_show_on_the_local_clock() {
+    let server = Server::start(&[]);
+    let client = Client::new(&server);
+    client.register("alice");
+    assert_eq!(client.run(&["send", "hi"]).code, 0);
+    // The time at the start of the message line, in each zone.
+    let shown_in = |tz: &str| -> jiff::civil::DateTime {
+        let read = client.run_in_zone(tz, &["read"]);
+        assert_eq!(read.code, 0, "{read:?}");
+        read.stdout[..19]
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}: {read:?}"))
+    };
+    let utc = shown_in("UTC");
+    // A POSIX TZ rule: 5 h 30 min east of UTC, no daylight saving.
+    let east = shown_in("XST-5:30");
+    assert_eq!(
+        east.duration_since(utc),
+        jiff::SignedDuration::from_mins(5 * 60 + 30)
+    );
 }

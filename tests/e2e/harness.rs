@@ -1,4 +1,4 @@
-//! The e2e harness: finds (builds) the `agora-server` binary, runs it on a free
+//! The e2e harness: finds the `agora-server` binary, runs it on a free
 //! port with a fresh temporary database, and talks to it with a small HTTP client
 //! written here, independent of the server's own HTTP code.
 

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses its own part of the harness
 
+pub mod cutting_proxy;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
@@ -17,7 +19,7 @@ pub fn agora_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_agora"))
 }
 
-/// A freshly built `agora-server` (built once per test run by the shared harness).
+/// The `agora-server` the shared harness finds (built by `cargo test --workspace`).
 fn server_bin() -> &'static Path {
     agora_tests::server_binary()
 }
@@ -104,8 +106,13 @@ pub struct Client {
 
 impl Client {
     pub fn new(server: &Server) -> Client {
+        Client::at(&server.url)
+    }
+
+    /// A client of whatever listens at `url` (a proxy, a fake peer).
+    pub fn at(url: &str) -> Client {
         Client {
-            server: server.url.clone(),
+            server: url.to_owned(),
             config: tempfile::tempdir().unwrap(),
         }
     }
@@ -128,30 +135,41 @@ impl Client {
 
     /// Runs `agora args...` with `input` on stdin, then end of input.
     pub fn run_with_input(&self, args: &[&str], input: &str) -> Run {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start agora");
-        let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(input.as_bytes()).unwrap();
-        drop(stdin);
-        let stdout = collect(child.stdout.take().unwrap());
-        let stderr = collect(child.stderr.take().unwrap());
-        let status = wait_bounded(&mut child, RUN_LIMIT);
-        Run {
-            code: status.code().expect("agora ended by a signal"),
-            stdout: stdout.recv().unwrap(),
-            stderr: stderr.recv().unwrap(),
-        }
+        finish(self.command(args), input)
+    }
+
+    /// Runs `agora args...` with stdin closed, in the time zone `tz` (`TZ`).
+    pub fn run_in_zone(&self, tz: &str, args: &[&str]) -> Run {
+        let mut command = self.command(args);
+        command.env("TZ", tz);
+        finish(command, "")
     }
 
     /// `agora register name`, which must succeed.
     pub fn register(&self, name: &str) {
         let run = self.run(&["register", name]);
         assert_eq!(run.code, 0, "register {name}: {run:?}");
+    }
+}
+
+/// Runs `command` with `input` on stdin, then end of input, bounded in time.
+fn finish(mut command: Command, input: &str) -> Run {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start agora");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).unwrap();
+    drop(stdin);
+    let stdout = collect(child.stdout.take().unwrap());
+    let stderr = collect(child.stderr.take().unwrap());
+    let status = wait_bounded(&mut child, RUN_LIMIT);
+    Run {
+        code: status.code().expect("agora ended by a signal"),
+        stdout: stdout.recv().unwrap(),
+        stderr: stderr.recv().unwrap(),
     }
 }
 
