@@ -10,7 +10,8 @@ use std::fmt::{self, Write};
 
 /// `{"id":..,"author":..,"pub_date":..,"message_text":..,"comments":[..],"comments_total":..}`
 pub fn message_len(message: &StoredMessage) -> usize {
-    const KEYS: usize = r#"{"id":,"author":,"pub_date":,"message_text":,"comments":[],"comments_total":}"#.len();
+    const KEYS: usize =
+        r#"{"id":,"author":,"pub_date":,"message_text":,"comments":[],"comments_total":}"#.len();
     KEYS + int_len(message.id)
         + str_len(&message.author)
         + time_len(message.pub_date)
@@ -79,7 +80,13 @@ mod tests {
 
     #[test]
     fn strings_and_numbers_count_as_serde_json_writes_them() {
-        for text in ["", "hi", "a\"b\\c", "\u{1}\n\t\u{7f}é😀", "\u{1f}\u{8}\u{c}\r"] {
+        for text in [
+            "",
+            "hi",
+            "a\"b\\c",
+            "\u{1}\n\t\u{7f}é😀",
+            "\u{1f}\u{8}\u{c}\r",
+        ] {
             let written = serde_json::to_string(text).unwrap();
             assert_eq!(str_len(text), written.len(), "{text:?}");
         }

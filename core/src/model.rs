@@ -108,7 +108,9 @@ impl Model {
     }
 
     fn stored_comment(&self, id: CommentId) -> Option<StoredComment> {
-        let record = self.comments.get(usize::try_from(id).ok()?.checked_sub(1)?)?;
+        let record = self
+            .comments
+            .get(usize::try_from(id).ok()?.checked_sub(1)?)?;
         Some(StoredComment {
             id,
             author: self.name_of(record.author),

@@ -2,8 +2,8 @@
 
 use agora_core::api;
 use agora_core::command::{Failure, Outcome, StatusReport};
-use agora_core::json_size;
 use agora_core::http::Response;
+use agora_core::json_size;
 use agora_core::time::UnixMillis;
 use agora_core::token::Token;
 use agora_core::view::{ChatKind, ChatSummary, StoredComment, StoredMessage};

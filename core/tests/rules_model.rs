@@ -92,12 +92,18 @@ fn messages_positions_and_summaries() {
         [p1, p2]
     );
     assert_eq!(ids(m.messages_up_to(PUBLIC_CHAT, p2, 1, 20).unwrap()), [p2]);
-    assert_eq!(ids(m.messages_up_to(PUBLIC_CHAT, q1, 10, 20).unwrap()), [p1]);
+    assert_eq!(
+        ids(m.messages_up_to(PUBLIC_CHAT, q1, 10, 20).unwrap()),
+        [p1]
+    );
     assert_eq!(
         ids(m.messages_up_to(PUBLIC_CHAT, p3, 0, 20).unwrap()),
         Vec::<i64>::new()
     );
-    assert_eq!(ids(m.messages_after(PUBLIC_CHAT, 0, 2, 20).unwrap()), [p1, p2]);
+    assert_eq!(
+        ids(m.messages_after(PUBLIC_CHAT, 0, 2, 20).unwrap()),
+        [p1, p2]
+    );
     assert_eq!(
         ids(m.messages_after(PUBLIC_CHAT, q1, 10, 20).unwrap()),
         [p2, p3]
@@ -131,7 +137,10 @@ fn messages_positions_and_summaries() {
     assert_eq!(full.comments_total, 2);
     // Only the newest comments are carried; the rest are paged.
     let newest = m.messages_after(PUBLIC_CHAT, p1, 1, 1).unwrap().remove(0);
-    assert_eq!(newest.comments.iter().map(|c| c.id).collect::<Vec<_>>(), [c2]);
+    assert_eq!(
+        newest.comments.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [c2]
+    );
     assert_eq!(newest.comments_total, 2);
     let page = |before, limit| {
         m.clone()
@@ -208,7 +217,10 @@ fn odd_calls_answer_errors_not_panics() {
     m.set_read_position(77, 1, 0).unwrap();
     assert_eq!(m.read_position(-1, 1).unwrap(), None);
     assert!(m.messages_up_to(77, 10, 10, 20).unwrap().is_empty());
-    assert!(m.messages_after(i64::MIN, 0, u32::MAX, 20).unwrap().is_empty());
+    assert!(m
+        .messages_after(i64::MIN, 0, u32::MAX, 20)
+        .unwrap()
+        .is_empty());
     assert_eq!(m.latest_message(i64::MAX).unwrap(), 0);
     // After a failed append, ids stay dense.
     assert_eq!(

@@ -21,7 +21,8 @@ use rusqlite::Connection;
 
 /// One migration: the SQL that takes the schema from version `i` to `i + 1`.
 /// `{now}` is replaced by the creation time of the database.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE users (
     id            INTEGER PRIMARY KEY,
     name          TEXT NOT NULL,
@@ -86,17 +87,18 @@ CREATE TABLE reports (
 
 INSERT INTO chats (id, user_a, user_b, created) VALUES (1, NULL, NULL, {now});
 "#,
-// 2: the comment quota's window; each message counts its comments, so that a
-// page carries `comments_total` and reads only the newest comments of the
-// messages that have any.
-r#"
+    // 2: the comment quota's window; each message counts its comments, so that a
+    // page carries `comments_total` and reads only the newest comments of the
+    // messages that have any.
+    r#"
 ALTER TABLE users ADD COLUMN comment_window_start INTEGER;
 ALTER TABLE users ADD COLUMN comment_window_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE messages ADD COLUMN comment_count INTEGER NOT NULL DEFAULT 0;
 UPDATE messages SET comment_count =
     (SELECT count(*) FROM comments c WHERE c.message_id = messages.id)
     WHERE id IN (SELECT message_id FROM comments);
-"#];
+"#,
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -181,10 +181,7 @@ impl View for SqlView<'_> {
         if let Some(user) = self.rows.as_ref().and_then(|rows| rows.user_by_token(hash)) {
             return Ok(Some(user));
         }
-        let user = self.user_where(
-            user_where!("token_hash"),
-            &&hash.0[..],
-        )?;
+        let user = self.user_where(user_where!("token_hash"), &&hash.0[..])?;
         if let (Some(rows), Some(user)) = (self.rows.as_mut(), &user) {
             rows.keep_user(user, name_key(&user.name), Some(hash));
         }
@@ -196,10 +193,7 @@ impl View for SqlView<'_> {
         if let Some(user) = self.rows.as_ref().and_then(|rows| rows.user_by_name(&key)) {
             return Ok(Some(user));
         }
-        let user = self.user_where(
-            user_where!("name_key"),
-            &key,
-        )?;
+        let user = self.user_where(user_where!("name_key"), &key)?;
         if let (Some(rows), Some(user)) = (self.rows.as_mut(), &user) {
             rows.keep_user(user, key, None);
         }

@@ -14,8 +14,7 @@ use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
     ChatId, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
-    StoredMessage, User,
-    UserId, View, ViewResult,
+    StoredMessage, User, UserId, View, ViewResult,
 };
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -183,7 +182,8 @@ impl View for MemoView<'_> {
         limit: u32,
         comments: u32,
     ) -> ViewResult<Vec<StoredMessage>> {
-        self.inner()?.messages_up_to(chat, position, limit, comments)
+        self.inner()?
+            .messages_up_to(chat, position, limit, comments)
     }
     fn messages_after(
         &mut self,
@@ -192,7 +192,8 @@ impl View for MemoView<'_> {
         limit: u32,
         comments: u32,
     ) -> ViewResult<Vec<StoredMessage>> {
-        self.inner()?.messages_after(chat, position, limit, comments)
+        self.inner()?
+            .messages_after(chat, position, limit, comments)
     }
     fn comments_before(
         &mut self,

@@ -330,7 +330,12 @@ pub(crate) struct Applier<'w, A> {
 impl<A: ApplyFn> Applier<'_, A> {
     /// Applies one job; a store error or a panic (a bug in the rules must
     /// not take the writer, and every client, down) comes back as an error.
-    fn apply(&mut self, conn: &Connection, job: &Job, now: UnixMillis) -> Result<Outcome, ApplyError> {
+    fn apply(
+        &mut self,
+        conn: &Connection,
+        job: &Job,
+        now: UnixMillis,
+    ) -> Result<Outcome, ApplyError> {
         let result = catch_unwind(AssertUnwindSafe(|| {
             let mut view = SqlView::with_cache(conn, self.rows);
             match job {

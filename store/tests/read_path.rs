@@ -259,10 +259,12 @@ fn connect_pages_skip_nothing_sent_meanwhile() {
         let handle = handle.clone();
         std::thread::spawn(move || {
             (0..SENT)
-                .map(|i| match run(&handle, public_send(sender, &format!("m{i}"))) {
-                    Outcome::MessageSent { message_id, .. } => message_id,
-                    other => panic!("send {i}: {other:?}"),
-                })
+                .map(
+                    |i| match run(&handle, public_send(sender, &format!("m{i}"))) {
+                        Outcome::MessageSent { message_id, .. } => message_id,
+                        other => panic!("send {i}: {other:?}"),
+                    },
+                )
                 .collect::<Vec<_>>()
         })
     };
@@ -274,7 +276,11 @@ fn connect_pages_skip_nothing_sent_meanwhile() {
     let mut received = Vec::new();
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while received.len() < SENT {
-        assert!(std::time::Instant::now() < deadline, "only {} received", received.len());
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {} received",
+            received.len()
+        );
         let Outcome::Connected {
             unread_messages, ..
         } = run(&handle, connect.clone())

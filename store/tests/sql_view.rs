@@ -222,7 +222,10 @@ fn history_and_unread_pages_with_their_comments() {
 
         // Only the newest comments are carried; every one is counted.
         let page = v.messages_up_to(PUBLIC_CHAT, public[3], 1, 1).unwrap();
-        assert_eq!(page[0].comments.iter().map(|c| c.id).collect::<Vec<_>>(), [c2]);
+        assert_eq!(
+            page[0].comments.iter().map(|c| c.id).collect::<Vec<_>>(),
+            [c2]
+        );
         assert_eq!(page[0].comments_total, 2);
         assert!(v.messages_up_to(PUBLIC_CHAT, public[3], 1, 0).unwrap()[0]
             .comments

@@ -193,7 +193,12 @@ pub(super) fn query_limit(query: &Query, config: &Config) -> Result<u32, Respons
         return Ok(config.comments_per_message.clamp(1, COMMENTS_LIMIT_MAX));
     };
     match text.parse::<u32>() {
-        Ok(n) if (1..=COMMENTS_LIMIT_MAX).contains(&n) && text.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
+        Ok(n)
+            if (1..=COMMENTS_LIMIT_MAX).contains(&n)
+                && text.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Ok(n)
+        }
         _ => Err(bad_field(
             "invalid_limit",
             FIELD,

@@ -28,7 +28,10 @@ impl<'a> Query<'a> {
             if !known.contains(&name.as_ref()) {
                 let message = match known {
                     [] => "this endpoint takes no query parameters".to_owned(),
-                    _ => format!("unknown query parameter; this endpoint takes {}", known.join(", ")),
+                    _ => format!(
+                        "unknown query parameter; this endpoint takes {}",
+                        known.join(", ")
+                    ),
                 };
                 return Err(bad_field("invalid_query", &name, &message));
             }
@@ -121,7 +124,10 @@ mod tests {
     fn refuses_unknown_repeated_and_malformed() {
         let unknown = Query::parse("/x?a=1&z=2", &["a"]).unwrap_err();
         assert_eq!(unknown.status, 400);
-        assert_eq!(code_and_field(unknown), ("invalid_query".into(), "z".into()));
+        assert_eq!(
+            code_and_field(unknown),
+            ("invalid_query".into(), "z".into())
+        );
         let twice = Query::parse("/x?a=1&a=1", &["a"]).unwrap_err();
         assert_eq!(code_and_field(twice), ("invalid_query".into(), "a".into()));
         // The same name spelled two ways is still the same name.

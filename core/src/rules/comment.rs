@@ -57,11 +57,7 @@ pub(super) fn comments(
 }
 
 /// 404 `message_not_found` unless the message exists in a chat `me` is in.
-fn visible(
-    view: &mut impl View,
-    me: &User,
-    message_id: MessageId,
-) -> Result<Step<()>, StoreError> {
+fn visible(view: &mut impl View, me: &User, message_id: MessageId) -> Result<Step<()>, StoreError> {
     let visible = match view.chat_of_message(message_id)? {
         Some(chat) => view.read_position(chat, me.id)?.is_some(),
         None => false,

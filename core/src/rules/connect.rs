@@ -118,9 +118,7 @@ pub fn page(
 /// nothing for a chat the user is not in.
 pub fn advance(view: &mut impl View, to: &Advance) -> Result<(), StoreError> {
     match view.read_position(to.chat, to.user)? {
-        Some(position) if position < to.up_to => {
-            view.set_read_position(to.chat, to.user, to.up_to)
-        }
+        Some(position) if position < to.up_to => view.set_read_position(to.chat, to.user, to.up_to),
         _ => Ok(()),
     }
 }
@@ -136,4 +134,3 @@ fn trim_comments(messages: &mut [StoredMessage], config: &Config) {
         );
     }
 }
-

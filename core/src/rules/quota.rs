@@ -35,7 +35,11 @@ impl QuotaState {
 }
 
 /// The end of the window that started at `start`, if it is open at `now`.
-fn open_window_end(start: Option<UnixMillis>, now: UnixMillis, config: &Config) -> Option<UnixMillis> {
+fn open_window_end(
+    start: Option<UnixMillis>,
+    now: UnixMillis,
+    config: &Config,
+) -> Option<UnixMillis> {
     let end = start?.plus_ms(config.quota_window_ms);
     (now < end).then_some(end)
 }
