@@ -3,7 +3,7 @@
 
 use crate::time::UnixMillis;
 use crate::token::{Token, TokenHash};
-use crate::view::{ChatSummary, CommentId, MessageId, StoredMessage};
+use crate::view::{ChatSummary, CommentId, MessageId, StoredComment, StoredMessage};
 
 /// Which chat a request names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,12 +51,21 @@ pub enum Command {
         target: String,
         chat_type: ChatType,
     },
+    /// `GET /comments`: a page of a message's comments, older than `before`
+    /// (the newest when `None`).
+    Comments {
+        caller: TokenHash,
+        message_id: MessageId,
+        before: Option<CommentId>,
+        limit: u32,
+    },
 }
 
 impl Command {
-    /// Whether the command can change stored state (all but `Status`).
+    /// Whether the command can change stored state (all but `Status` and
+    /// `Comments`; `Connect` moves the caller's read position).
     pub fn writes(&self) -> bool {
-        !matches!(self, Command::Status { .. })
+        !matches!(self, Command::Status { .. } | Command::Comments { .. })
     }
 }
 
@@ -84,8 +93,20 @@ pub enum Outcome {
         /// `public_chat` or the other user's name.
         chat: String,
         messages: Vec<StoredMessage>,
+        /// The history page stopped at its byte budget: older messages up
+        /// to `messages_number` were left out.
+        history_truncated: bool,
         unread_messages: Vec<StoredMessage>,
+        /// More unread messages remain (the count or the byte budget).
         unread_truncated: bool,
+    },
+    /// `GET /comments`' page.
+    Comments {
+        message_id: MessageId,
+        /// Oldest first.
+        comments: Vec<StoredComment>,
+        /// Older comments remain.
+        more: bool,
     },
     Status(StatusReport),
     MessageSent {
@@ -104,6 +125,11 @@ pub enum Outcome {
     },
     /// 429: the public quota is used up until `until`.
     QuotaExceeded {
+        until: UnixMillis,
+        now: UnixMillis,
+    },
+    /// 429: the comment quota is used up until `until`.
+    CommentQuotaExceeded {
         until: UnixMillis,
         now: UnixMillis,
     },

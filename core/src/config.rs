@@ -20,6 +20,29 @@ pub struct Config {
     pub max_text_chars: usize,
     /// Most unread messages returned by one `/connect`.
     pub unread_max: u32,
+    /// Comments allowed per user per quota window (`quota_window_ms`).
+    pub comment_quota: u32,
+    /// Newest comments carried by a message object (`GET /comments` pages
+    /// the older ones).
+    pub comments_per_message: u32,
+    /// Byte budgets of the JSON a page may hold, so that no response body
+    /// reaches 2 MiB whatever the data: the history page of `/connect`, its
+    /// unread page, the comments a message object carries, and a page of
+    /// `GET /comments`. Each page stops before the message (or comment) that
+    /// would pass its budget, but always holds at least one, so a reader
+    /// always moves on; [`Config::MAX_TEXT_CHARS`] keeps a single message
+    /// within the smaller budget.
+    pub history_budget: usize,
+    pub unread_budget: usize,
+    pub embedded_comments_budget: usize,
+    pub comments_page_budget: usize,
+}
+
+impl Config {
+    /// The largest `max_text_chars` a server accepts: a text of it, escaped
+    /// at 6 bytes a character at worst, plus a message's embedded comments
+    /// (`embedded_comments_budget`) stays below the default history budget.
+    pub const MAX_TEXT_CHARS: usize = 65_536;
 }
 
 impl Default for Config {
@@ -33,6 +56,12 @@ impl Default for Config {
             ban_ms: 4 * 3_600_000,
             max_text_chars: 4096,
             unread_max: 1000,
+            comment_quota: 60,
+            comments_per_message: 20,
+            history_budget: 768 * 1024,
+            unread_budget: 1024 * 1024,
+            embedded_comments_budget: 256 * 1024,
+            comments_page_budget: 1024 * 1024,
         }
     }
 }

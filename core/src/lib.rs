@@ -10,6 +10,7 @@ pub mod api;
 pub mod command;
 pub mod config;
 pub mod http;
+pub mod json_size;
 pub mod model;
 pub mod rules;
 pub mod time;

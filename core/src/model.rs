@@ -107,35 +107,38 @@ impl Model {
             .ok_or_else(|| StoreError(format!("no chat {id}")))
     }
 
-    fn stored_message(&self, id: MessageId) -> Option<StoredMessage> {
-        let m = self.messages.get(&id)?;
-        let comments = m
+    fn stored_comment(&self, id: CommentId) -> Option<StoredComment> {
+        let record = self
             .comments
-            .iter()
-            .filter_map(|&c| {
-                let record = self
-                    .comments
-                    .get(usize::try_from(c).ok()?.checked_sub(1)?)?;
-                Some(StoredComment {
-                    id: c,
-                    author: self.name_of(record.author),
-                    created: record.created,
-                    text: record.text.clone(),
-                })
-            })
-            .collect();
+            .get(usize::try_from(id).ok()?.checked_sub(1)?)?;
+        Some(StoredComment {
+            id,
+            author: self.name_of(record.author),
+            created: record.created,
+            text: record.text.clone(),
+        })
+    }
+
+    /// The message with its newest `comments` comments.
+    fn stored_message(&self, id: MessageId, comments: u32) -> Option<StoredMessage> {
+        let m = self.messages.get(&id)?;
+        let newest = m.comments.len().saturating_sub(comments as usize);
         Some(StoredMessage {
             id,
             author: self.name_of(m.author),
             pub_date: m.pub_date,
             text: m.text.clone(),
-            comments,
+            comments: m.comments[newest..]
+                .iter()
+                .filter_map(|&c| self.stored_comment(c))
+                .collect(),
+            comments_total: m.comments.len() as u64,
         })
     }
 
-    fn stored_messages(&self, ids: &[MessageId]) -> Vec<StoredMessage> {
+    fn stored_messages(&self, ids: &[MessageId], comments: u32) -> Vec<StoredMessage> {
         ids.iter()
-            .filter_map(|&id| self.stored_message(id))
+            .filter_map(|&id| self.stored_message(id, comments))
             .collect()
     }
 }
@@ -179,6 +182,8 @@ impl View for Model {
                 banned_until: None,
                 window_start: None,
                 window_count: 0,
+                comment_window_start: None,
+                comment_window_count: 0,
             },
         });
         self.by_hash.insert(*hash, id);
@@ -195,6 +200,8 @@ impl View for Model {
             record.user.banned_until = user.banned_until;
             record.user.window_start = user.window_start;
             record.user.window_count = user.window_count;
+            record.user.comment_window_start = user.comment_window_start;
+            record.user.comment_window_count = user.comment_window_count;
         }
         Ok(())
     }
@@ -281,13 +288,14 @@ impl View for Model {
         chat: ChatId,
         position: ReadPosition,
         limit: u32,
+        comments: u32,
     ) -> ViewResult<Vec<StoredMessage>> {
         let Some(c) = self.chat(chat) else {
             return Ok(Vec::new());
         };
         let end = c.messages.partition_point(|&m| m <= position);
         let start = end.saturating_sub(limit as usize);
-        Ok(self.stored_messages(&c.messages[start..end]))
+        Ok(self.stored_messages(&c.messages[start..end], comments))
     }
 
     fn messages_after(
@@ -295,13 +303,14 @@ impl View for Model {
         chat: ChatId,
         position: ReadPosition,
         limit: u32,
+        comments: u32,
     ) -> ViewResult<Vec<StoredMessage>> {
         let Some(c) = self.chat(chat) else {
             return Ok(Vec::new());
         };
         let start = c.messages.partition_point(|&m| m <= position);
         let end = start.saturating_add(limit as usize).min(c.messages.len());
-        Ok(self.stored_messages(&c.messages[start..end]))
+        Ok(self.stored_messages(&c.messages[start..end], comments))
     }
 
     fn append_message(
@@ -329,6 +338,23 @@ impl View for Model {
 
     fn chat_of_message(&mut self, message: MessageId) -> ViewResult<Option<ChatId>> {
         Ok(self.messages.get(&message).map(|m| m.chat))
+    }
+
+    fn comments_before(
+        &mut self,
+        message: MessageId,
+        before: Option<CommentId>,
+        limit: u32,
+    ) -> ViewResult<Vec<StoredComment>> {
+        let Some(m) = self.messages.get(&message) else {
+            return Ok(Vec::new());
+        };
+        let end = before.map_or(m.comments.len(), |b| m.comments.partition_point(|&c| c < b));
+        let start = end.saturating_sub(limit as usize);
+        Ok(m.comments[start..end]
+            .iter()
+            .filter_map(|&c| self.stored_comment(c))
+            .collect())
     }
 
     fn append_comment(

@@ -38,6 +38,9 @@ pub struct User {
     pub window_start: Option<UnixMillis>,
     /// Public messages accepted in the window that starts at `window_start`.
     pub window_count: u32,
+    /// The same for comments: the comment quota has a window of its own.
+    pub comment_window_start: Option<UnixMillis>,
+    pub comment_window_count: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,8 +57,10 @@ pub struct StoredMessage {
     pub author: String,
     pub pub_date: UnixMillis,
     pub text: String,
-    /// Oldest first.
+    /// The newest comments the view was asked for, oldest first.
     pub comments: Vec<StoredComment>,
+    /// Every comment the message has (`comments` may hold fewer).
+    pub comments_total: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,8 +95,9 @@ pub trait View {
     /// The rules call it only with a name (compared without ASCII case) and a
     /// hash that no user has; a view may answer `StoreError` otherwise.
     fn create_user(&mut self, name: &str, hash: &TokenHash, now: UnixMillis) -> ViewResult<UserId>;
-    /// Writes back `banned_until`, `window_start` and `window_count` of the user
-    /// with `user.id` (its name is never changed). No-op for an unknown id.
+    /// Writes back `banned_until` and both quota windows (`window_start`,
+    /// `window_count`, `comment_window_start`, `comment_window_count`) of the
+    /// user with `user.id` (its name is never changed). No-op for an unknown id.
     fn save_user(&mut self, user: &User) -> ViewResult<()>;
 
     /// The private chat between two users, whatever their order.
@@ -120,20 +126,24 @@ pub trait View {
     /// Id of the newest message of `chat`, 0 if it has none.
     fn latest_message(&mut self, chat: ChatId) -> ViewResult<MessageId>;
     /// The last `limit` messages of `chat` with id `<= position`, oldest first,
-    /// each with its comments.
+    /// each with its newest `comments` comments (oldest first) and its
+    /// `comments_total`.
     fn messages_up_to(
         &mut self,
         chat: ChatId,
         position: ReadPosition,
         limit: u32,
+        comments: u32,
     ) -> ViewResult<Vec<StoredMessage>>;
     /// The first `limit` messages of `chat` with id `> position`, oldest first,
-    /// each with its comments.
+    /// each with its newest `comments` comments (oldest first) and its
+    /// `comments_total`.
     fn messages_after(
         &mut self,
         chat: ChatId,
         position: ReadPosition,
         limit: u32,
+        comments: u32,
     ) -> ViewResult<Vec<StoredMessage>>;
     /// Appends a message; its id is greater than every message id before it,
     /// in any chat. `chat` exists. Read positions are not touched.
@@ -146,6 +156,15 @@ pub trait View {
     ) -> ViewResult<MessageId>;
     /// The chat a message belongs to, `None` if there is no such message.
     fn chat_of_message(&mut self, message: MessageId) -> ViewResult<Option<ChatId>>;
+    /// The newest `limit` comments of `message` with id `< before` (every
+    /// comment when `before` is `None`), oldest first; empty for a message
+    /// that does not exist.
+    fn comments_before(
+        &mut self,
+        message: MessageId,
+        before: Option<CommentId>,
+        limit: u32,
+    ) -> ViewResult<Vec<StoredComment>>;
     /// Appends a comment to an existing message (its id is greater than every
     /// comment id before it). Read positions are not touched.
     fn append_comment(

@@ -626,3 +626,70 @@ fn extreme_limits_do_not_overflow() {
         })
     ));
 }
+
+#[test]
+fn comments_take_their_parameters_from_the_query() {
+    let get = |target: &str| decode(&authed("GET", target, "ignored body"));
+    assert_eq!(
+        get("/comments?message_id=17").unwrap(),
+        Command::Comments {
+            caller: caller(),
+            message_id: 17,
+            before: None,
+            limit: 20,
+        }
+    );
+    assert_eq!(
+        get("/comments?limit=100&before=9&message_id=17&").unwrap(),
+        Command::Comments {
+            caller: caller(),
+            message_id: 17,
+            before: Some(9),
+            limit: 100,
+        }
+    );
+    let config = Config {
+        comments_per_message: 5,
+        ..Config::default()
+    };
+    let with_config = decode_with(&authed("GET", "/comments?message_id=1", ""), &config);
+    assert!(matches!(
+        with_config,
+        Ok(Command::Comments { limit: 5, .. })
+    ));
+    for (target, code, field) in [
+        ("/comments", "missing_field", "message_id"),
+        ("/comments?message_id=", "invalid_field", "message_id"),
+        ("/comments?message_id=+1", "invalid_field", "message_id"),
+        ("/comments?message_id=1.0", "invalid_field", "message_id"),
+        (
+            "/comments?message_id=99999999999999999999",
+            "invalid_field",
+            "message_id",
+        ),
+        ("/comments?message_id=1&before=0", "invalid_field", "before"),
+        ("/comments?message_id=1&limit=", "invalid_limit", "limit"),
+        ("/comments?message_id=1&limit=101", "invalid_limit", "limit"),
+        ("/comments?message_id=1&limit=-1", "invalid_limit", "limit"),
+        ("/comments?message_id=1&x=1", "invalid_query", "x"),
+        (
+            "/comments?message_id=1&limit=2&limit=2",
+            "invalid_query",
+            "limit",
+        ),
+        ("/comments?message_id=%C3%28", "invalid_query", "message_id"),
+    ] {
+        assert_error(&refused(&authed("GET", target, "")), 400, code, Some(field));
+    }
+    // The token is checked before the query.
+    let anonymous = refused(&req("GET", "/comments?bad=1", &[], b""));
+    assert_eq!(anonymous.status, 401);
+}
+
+#[test]
+fn routes_without_parameters_ignore_the_query() {
+    assert_eq!(
+        decode(&authed("GET", "/status?pad=aaaa&pad=b", "")).unwrap(),
+        Command::Status { caller: caller() }
+    );
+}

@@ -3,6 +3,7 @@
 use agora_core::api;
 use agora_core::command::{Failure, Outcome, StatusReport};
 use agora_core::http::Response;
+use agora_core::json_size;
 use agora_core::time::UnixMillis;
 use agora_core::token::Token;
 use agora_core::view::{ChatKind, ChatSummary, StoredComment, StoredMessage};
@@ -50,16 +51,19 @@ fn connected_with_messages_and_comments() {
             created: UnixMillis(T.0 + 1),
             text: "+1".into(),
         }],
+        comments_total: 25,
     };
     let bare = StoredMessage {
         id: 18,
         comments: vec![],
+        comments_total: 0,
         ..message.clone()
     };
     check(
         Outcome::Connected {
             chat: "public_chat".into(),
             messages: vec![message],
+            history_truncated: false,
             unread_messages: vec![bare],
             unread_truncated: true,
         },
@@ -69,11 +73,13 @@ fn connected_with_messages_and_comments() {
             "messages": [{
                 "id": 17, "author": "alice", "pub_date": T_TEXT, "message_text": "hi \"there\"\n",
                 "comments": [{"id": 3, "author": "bob", "created": "2026-11-29T08:06:05.124Z",
-                              "comment_text": "+1"}]
+                              "comment_text": "+1"}],
+                "comments_total": 25
             }],
+            "history_truncated": false,
             "unread_messages": [{
                 "id": 18, "author": "alice", "pub_date": T_TEXT, "message_text": "hi \"there\"\n",
-                "comments": []
+                "comments": [], "comments_total": 0
             }],
             "unread_truncated": true
         }),
@@ -82,12 +88,91 @@ fn connected_with_messages_and_comments() {
         Outcome::Connected {
             chat: "bob".into(),
             messages: vec![],
+            history_truncated: true,
             unread_messages: vec![],
             unread_truncated: false,
         },
         200,
-        json!({"chat": "bob", "messages": [], "unread_messages": [], "unread_truncated": false}),
+        json!({"chat": "bob", "messages": [], "history_truncated": true,
+               "unread_messages": [], "unread_truncated": false}),
     );
+}
+
+#[test]
+fn a_page_of_comments() {
+    let comment = |id| StoredComment {
+        id,
+        author: "bob".into(),
+        created: T,
+        text: format!("c{id}"),
+    };
+    check(
+        Outcome::Comments {
+            message_id: 17,
+            comments: vec![comment(3), comment(4)],
+            more: true,
+        },
+        200,
+        json!({"message_id": 17, "more": true, "comments": [
+            {"id": 3, "author": "bob", "created": T_TEXT, "comment_text": "c3"},
+            {"id": 4, "author": "bob", "created": T_TEXT, "comment_text": "c4"}
+        ]}),
+    );
+}
+
+proptest::proptest! {
+    /// The rules stop pages at byte budgets with `json_size`'s counts: they
+    /// must be exactly what the encoder writes, whatever the text.
+    #[test]
+    fn json_size_is_what_the_encoder_writes(
+        id in 1i64..i64::MAX,
+        author in "[a-zA-Z0-9_.-]{1,32}",
+        text in "(?s).{0,40}",
+        comment_texts in proptest::collection::vec("(?s).{0,20}", 0..4),
+        total in 0u64..100_000,
+        at in -62_000_000_000_000i64..300_000_000_000_000,
+    ) {
+        let comments: Vec<StoredComment> = comment_texts
+            .into_iter()
+            .enumerate()
+            .map(|(i, text)| StoredComment {
+                id: i as i64 + 1,
+                author: author.clone(),
+                created: UnixMillis(at),
+                text,
+            })
+            .collect();
+        let message = StoredMessage {
+            id,
+            author,
+            pub_date: UnixMillis(at),
+            text,
+            comments: comments.clone(),
+            comments_total: total,
+        };
+        let page = |messages: Vec<StoredMessage>| {
+            api::encode(&Outcome::Connected {
+                chat: "public_chat".into(),
+                messages,
+                history_truncated: false,
+                unread_messages: vec![],
+                unread_truncated: false,
+            })
+            .body
+            .len()
+        };
+        let one = page(vec![message.clone()]) - page(vec![]);
+        proptest::prop_assert_eq!(one, json_size::message_len(&message));
+        let two = page(vec![message.clone(), message.clone()]) - page(vec![]);
+        let both = json_size::list_len([one, one].into_iter());
+        proptest::prop_assert_eq!(two, both);
+        let listed = |comments: Vec<StoredComment>| {
+            api::encode(&Outcome::Comments { message_id: 1, comments, more: false }).body.len()
+        };
+        let in_page = listed(comments.clone()) - listed(vec![]);
+        let counted = json_size::list_len(comments.iter().map(json_size::comment_len));
+        proptest::prop_assert_eq!(in_page, counted);
+    }
 }
 
 #[test]
@@ -202,6 +287,11 @@ fn warnings_carry_retry_after_rounded_up() {
                 Outcome::QuotaExceeded { until, now: T },
                 429,
                 "quota_exceeded",
+            ),
+            (
+                Outcome::CommentQuotaExceeded { until, now: T },
+                429,
+                "comment_quota_exceeded",
             ),
             (Outcome::Banned { until, now: T }, 403, "banned"),
         ] {

@@ -425,6 +425,79 @@ fn comments_are_201_and_show_up_on_connect() {
             {"id": 2, "author": "a", "created": "2026-11-29T08:00:01.000Z", "comment_text": "thanks"}
         ])
     );
+    assert_eq!(c["unread_messages"][0]["comments_total"], 2);
+}
+
+#[test]
+fn the_comment_quota_is_a_window_of_its_own() {
+    let mut s = Server::with_config(Config {
+        comment_quota: 2,
+        quota: 1,
+        quota_window_ms: 10_000,
+        ..Config::default()
+    });
+    let a = s.register("a");
+    s.send(&a, None, "post");
+    // The public quota is used up; comments still have theirs.
+    assert_eq!(s.send(&a, None, "more").status, 429);
+    assert_eq!(s.comment(&a, 1, "one").status, 201);
+    s.advance(4_000);
+    assert_eq!(s.comment(&a, 1, "two").status, 201);
+    s.advance(1_500);
+    let refused = s.comment(&a, 1, "three");
+    let b = body(&refused);
+    assert_eq!(refused.status, 429);
+    assert_eq!(b["code"], "comment_quota_exceeded");
+    // The window opened with the first comment, 5.5 s ago: 4.5 s are left,
+    // rounded up.
+    assert_eq!(b["retry_after"], 5);
+    assert_eq!(refused.header("Retry-After"), Some("5"));
+    // Refused comments take nothing; after the window, two more.
+    s.advance(4_499);
+    assert_eq!(s.comment(&a, 1, "early").status, 429);
+    s.advance(1);
+    assert_eq!(s.comment(&a, 1, "four").status, 201);
+    assert_eq!(s.comment(&a, 1, "five").status, 201);
+    assert_eq!(s.comment(&a, 1, "six").status, 429);
+    // A ban comes first, a missing message before the quota.
+    assert_error(&s.comment(&a, 99, "x"), 404, "message_not_found", None);
+}
+
+#[test]
+fn comment_pages_go_back_from_the_newest() {
+    let mut s = Server::with_config(Config {
+        comments_per_message: 2,
+        ..Config::default()
+    });
+    let a = s.register("a");
+    let b = s.register("b");
+    s.send(&a, None, "post");
+    for i in 1..=5 {
+        assert_eq!(s.comment(&b, 1, &format!("c{i}")).status, 201);
+    }
+    let page = |s: &mut Server, query: &str| {
+        body(&s.call(
+            "GET",
+            &format!("/comments?message_id=1{query}"),
+            Some(&a),
+            "",
+        ))
+    };
+    let ids_of = |v: &serde_json::Value| ids(&v["comments"]);
+    let newest = page(&mut s, "");
+    assert_eq!(ids_of(&newest), [4, 5]);
+    assert_eq!(newest["more"], true);
+    assert_eq!(newest["message_id"], 1);
+    assert_eq!(ids_of(&page(&mut s, "&before=4&limit=2")), [2, 3]);
+    let last = page(&mut s, "&before=2");
+    assert_eq!(ids_of(&last), [1]);
+    assert_eq!(last["more"], false);
+    assert_eq!(ids_of(&page(&mut s, "&limit=100")), [1, 2, 3, 4, 5]);
+    // The message carries the newest two and counts all five.
+    let c = body(&s.connect(&a, None, None));
+    assert_eq!(ids(&c["messages"][0]["comments"]), [4, 5]);
+    assert_eq!(c["messages"][0]["comments_total"], 5);
+    assert_eq!(c["history_truncated"], false);
 }
 
 #[test]

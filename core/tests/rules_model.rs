@@ -88,22 +88,28 @@ fn messages_positions_and_summaries() {
 
     let ids = |v: Vec<agora_core::view::StoredMessage>| v.iter().map(|m| m.id).collect::<Vec<_>>();
     assert_eq!(
-        ids(m.messages_up_to(PUBLIC_CHAT, p2, 10).unwrap()),
+        ids(m.messages_up_to(PUBLIC_CHAT, p2, 10, 20).unwrap()),
         [p1, p2]
     );
-    assert_eq!(ids(m.messages_up_to(PUBLIC_CHAT, p2, 1).unwrap()), [p2]);
-    assert_eq!(ids(m.messages_up_to(PUBLIC_CHAT, q1, 10).unwrap()), [p1]);
+    assert_eq!(ids(m.messages_up_to(PUBLIC_CHAT, p2, 1, 20).unwrap()), [p2]);
     assert_eq!(
-        ids(m.messages_up_to(PUBLIC_CHAT, p3, 0).unwrap()),
+        ids(m.messages_up_to(PUBLIC_CHAT, q1, 10, 20).unwrap()),
+        [p1]
+    );
+    assert_eq!(
+        ids(m.messages_up_to(PUBLIC_CHAT, p3, 0, 20).unwrap()),
         Vec::<i64>::new()
     );
-    assert_eq!(ids(m.messages_after(PUBLIC_CHAT, 0, 2).unwrap()), [p1, p2]);
     assert_eq!(
-        ids(m.messages_after(PUBLIC_CHAT, q1, 10).unwrap()),
+        ids(m.messages_after(PUBLIC_CHAT, 0, 2, 20).unwrap()),
+        [p1, p2]
+    );
+    assert_eq!(
+        ids(m.messages_after(PUBLIC_CHAT, q1, 10, 20).unwrap()),
         [p2, p3]
     );
     assert_eq!(
-        ids(m.messages_after(PUBLIC_CHAT, p3, 10).unwrap()),
+        ids(m.messages_after(PUBLIC_CHAT, p3, 10, 20).unwrap()),
         Vec::<i64>::new()
     );
 
@@ -111,7 +117,7 @@ fn messages_positions_and_summaries() {
     let c2 = m.append_comment(p2, a, "ok", UnixMillis(107)).unwrap();
     assert!(c1 < c2);
     assert!(m.append_comment(p3 + 5, a, "x", UnixMillis(0)).is_err());
-    let full = m.messages_after(PUBLIC_CHAT, p1, 1).unwrap().remove(0);
+    let full = m.messages_after(PUBLIC_CHAT, p1, 1, 20).unwrap().remove(0);
     assert_eq!(
         (full.author.as_str(), full.text.as_str(), full.pub_date),
         ("a", "two", UnixMillis(104))
@@ -128,6 +134,27 @@ fn messages_positions_and_summaries() {
             (c2, "a", "ok", UnixMillis(107))
         ]
     );
+    assert_eq!(full.comments_total, 2);
+    // Only the newest comments are carried; the rest are paged.
+    let newest = m.messages_after(PUBLIC_CHAT, p1, 1, 1).unwrap().remove(0);
+    assert_eq!(
+        newest.comments.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [c2]
+    );
+    assert_eq!(newest.comments_total, 2);
+    let page = |before, limit| {
+        m.clone()
+            .comments_before(p2, before, limit)
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(page(None, 10), [c1, c2]);
+    assert_eq!(page(None, 1), [c2]);
+    assert_eq!(page(Some(c2), 10), [c1]);
+    assert_eq!(page(Some(c1), 10), Vec::<i64>::new());
+    assert!(m.comments_before(p3 + 5, None, 10).unwrap().is_empty());
 
     m.set_read_position(PUBLIC_CHAT, a, p2).unwrap();
     m.set_read_position(PUBLIC_CHAT, b, p2).unwrap(); // not a member: no-op
@@ -189,8 +216,11 @@ fn odd_calls_answer_errors_not_panics() {
     assert!(m.join(77, 1, 0).is_err());
     m.set_read_position(77, 1, 0).unwrap();
     assert_eq!(m.read_position(-1, 1).unwrap(), None);
-    assert!(m.messages_up_to(77, 10, 10).unwrap().is_empty());
-    assert!(m.messages_after(i64::MIN, 0, u32::MAX).unwrap().is_empty());
+    assert!(m.messages_up_to(77, 10, 10, 20).unwrap().is_empty());
+    assert!(m
+        .messages_after(i64::MIN, 0, u32::MAX, 20)
+        .unwrap()
+        .is_empty());
     assert_eq!(m.latest_message(i64::MAX).unwrap(), 0);
     // After a failed append, ids stay dense.
     assert_eq!(

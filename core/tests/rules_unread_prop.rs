@@ -6,16 +6,20 @@
 //! message sent while it had received everything). It checks that
 //!
 //! - `unread_messages` is exactly the chat's messages not yet received, in id
-//!   order, at most `unread_max` of them, `unread_truncated` saying whether
-//!   more remain, and never a message received before (exactly once);
+//!   order, at most `unread_max` of them and as many as fit the unread byte
+//!   budget (at least one), `unread_truncated` saying whether more remain,
+//!   and never a message received before (exactly once);
 //! - never a message of another chat shows up;
-//! - `messages` is the last N messages up to the last one received;
+//! - `messages` is the last N messages up to the last one received, as many
+//!   of the newest as fit the history byte budget (at least one),
+//!   `history_truncated` saying whether some were left out;
 //! - `/status` lists exactly the member's chats with the right `unread`;
 //! - at the end, after draining, every member has received every message of
 //!   each of its chats.
 
 use agora_core::command::{ChatRef, Command, Outcome};
 use agora_core::config::Config;
+use agora_core::json_size;
 use agora_core::model::Model;
 use agora_core::rules;
 use agora_core::time::UnixMillis;
@@ -33,6 +37,7 @@ enum Op {
     Send {
         from: usize,
         to: Option<usize>,
+        len: usize,
     },
     Connect {
         user: usize,
@@ -49,7 +54,8 @@ fn op() -> impl Strategy<Value = Op> {
     let other = proptest::option::weighted(0.5, 0..MAX_USERS);
     prop_oneof![
         1 => Just(Op::Register),
-        5 => (user.clone(), other.clone()).prop_map(|(from, to)| Op::Send { from, to }),
+        5 => (user.clone(), other.clone(), 1usize..300)
+            .prop_map(|(from, to, len)| Op::Send { from, to, len }),
         5 => (user.clone(), other, 1u32..6).prop_map(|(user, with, n)| Op::Connect { user, with, n }),
         1 => user.prop_map(|user| Op::Status { user }),
     ]
@@ -68,6 +74,22 @@ struct Spec {
     chats: BTreeMap<ChatKey, Vec<i64>>,
     received: BTreeMap<(usize, ChatKey), BTreeSet<i64>>,
     last_id: i64,
+    /// Every message as `/connect` must show it, by id.
+    sent: BTreeMap<i64, StoredMessage>,
+}
+
+/// How many of `lens`, in order, fit `budget` bytes with a comma between
+/// each two; at least one.
+fn fitting(lens: impl Iterator<Item = usize>, budget: usize) -> usize {
+    let (mut used, mut count) = (0, 0);
+    for len in lens {
+        used += len + usize::from(count > 0);
+        if used > budget {
+            break;
+        }
+        count += 1;
+    }
+    count.max(1)
 }
 
 impl Spec {
@@ -128,6 +150,7 @@ fn connect(
     let Outcome::Connected {
         chat: chat_name,
         messages,
+        history_truncated,
         unread_messages,
         unread_truncated,
     } = outcome
@@ -138,11 +161,18 @@ fn connect(
     let k = key(user, with);
     let all = spec.messages(k).to_vec();
     let received = spec.received(user, k).clone();
+    let len = |id: &i64| json_size::message_len(&spec.sent[id]);
     let position = received.iter().next_back().copied().unwrap_or(0);
     // History: the last n up to the last message received.
     let upto: Vec<i64> = all.iter().copied().filter(|&id| id <= position).collect();
-    let expected_history = upto[upto.len().saturating_sub(n as usize)..].to_vec();
-    prop_assert_eq!(ids(&messages), expected_history);
+    let last_n = &upto[upto.len().saturating_sub(n as usize)..];
+    let fit = fitting(last_n.iter().rev().map(len), w.config.history_budget);
+    let expected_history = &last_n[last_n.len().saturating_sub(fit)..];
+    prop_assert_eq!(&ids(&messages), expected_history);
+    prop_assert_eq!(history_truncated, expected_history.len() < last_n.len());
+    for m in messages.iter().chain(&unread_messages) {
+        prop_assert_eq!(m, &spec.sent[&m.id]);
+    }
     // Unread: what was never received, in order, capped.
     let pending: Vec<i64> = all
         .iter()
@@ -150,9 +180,11 @@ fn connect(
         .filter(|id| !received.contains(id))
         .collect();
     let max = w.config.unread_max as usize;
+    let capped = &pending[..pending.len().min(max)];
+    let fit = fitting(capped.iter().map(len), w.config.unread_budget);
     let got = ids(&unread_messages);
-    prop_assert_eq!(&got, &pending[..pending.len().min(max)]);
-    prop_assert_eq!(unread_truncated, pending.len() > max);
+    prop_assert_eq!(&got, &capped[..capped.len().min(fit)]);
+    prop_assert_eq!(unread_truncated, got.len() < pending.len());
     for id in got {
         prop_assert!(
             spec.received(user, k).insert(id),
@@ -163,11 +195,19 @@ fn connect(
     Ok(unread_truncated)
 }
 
-fn run(unread_max: u32, initial_users: usize, ops: &[Op]) -> Result<(), TestCaseError> {
+fn run(
+    unread_max: u32,
+    budget: Option<usize>,
+    initial_users: usize,
+    ops: &[Op],
+) -> Result<(), TestCaseError> {
+    let defaults = Config::default();
     let config = Config {
         unread_max,
         quota: 1_000_000,
-        ..Config::default()
+        history_budget: budget.unwrap_or(defaults.history_budget),
+        unread_budget: budget.map_or(defaults.unread_budget, |b| b * 2),
+        ..defaults
     };
     let mut w = World {
         model: Model::new(UnixMillis(T0)),
@@ -179,6 +219,7 @@ fn run(unread_max: u32, initial_users: usize, ops: &[Op]) -> Result<(), TestCase
         chats: BTreeMap::new(),
         received: BTreeMap::new(),
         last_id: 0,
+        sent: BTreeMap::new(),
     };
     let register = |w: &mut World, spec: &mut Spec| -> Result<(), TestCaseError> {
         let user = spec.users;
@@ -206,19 +247,33 @@ fn run(unread_max: u32, initial_users: usize, ops: &[Op]) -> Result<(), TestCase
                     register(&mut w, &mut spec)?;
                 }
             }
-            Op::Send { from, to } => {
+            Op::Send { from, to, len } => {
                 if from >= spec.users || to.is_some_and(|t| t >= spec.users || t == from) {
                     continue;
                 }
                 let chat = to.map_or(ChatRef::Public, |t| ChatRef::Private(name(t)));
+                let text = "\"m\u{1}é".repeat(len);
                 let outcome = w.apply(Command::Send {
                     caller: token(from).hash(),
                     to: chat,
-                    text: "m".into(),
+                    text: text.clone(),
                 });
-                let Outcome::MessageSent { message_id, .. } = outcome else {
+                let Outcome::MessageSent {
+                    message_id,
+                    pub_date,
+                } = outcome
+                else {
                     return Err(TestCaseError::fail(format!("send: {outcome:?}")));
                 };
+                let message = StoredMessage {
+                    id: message_id,
+                    author: name(from),
+                    pub_date,
+                    text,
+                    comments: vec![],
+                    comments_total: 0,
+                };
+                spec.sent.insert(message_id, message);
                 prop_assert!(message_id > spec.last_id, "ids must increase");
                 spec.last_id = message_id;
                 let k = key(from, to);
@@ -296,9 +351,10 @@ proptest! {
     #[test]
     fn every_member_receives_every_message_once_in_order(
         unread_max in 1u32..5,
+        budget in proptest::option::of(100usize..4000),
         initial_users in 1usize..4,
         ops in proptest::collection::vec(op(), 0..120),
     ) {
-        run(unread_max, initial_users, &ops)?;
+        run(unread_max, budget, initial_users, &ops)?;
     }
 }

@@ -4,10 +4,10 @@ use crate::error::OpenError;
 use crate::file_watch::DatabaseFiles;
 use crate::open::{open_checkpoint_connection, open_connection};
 use crate::pending::Pending;
-use crate::readers::Readers;
+use crate::readers::{reads, Readers};
 use crate::row_cache::RowCache;
 use crate::status_cache::DataVersion;
-use crate::writer::{ApplyFn, Request, Writer};
+use crate::writer::{ApplyFn, Job, Request, Writer};
 use crate::{Busy, StoreConfig};
 use agora_core::command::Command;
 use agora_core::rules;
@@ -53,12 +53,12 @@ impl Handle {
     /// connection the store will use, and starts the writer thread, which
     /// applies `agora_core::rules::apply` with `config.rules`.
     ///
-    /// `Status`, which writes nothing, does not wait for the writer (unless
-    /// `config.readers` is 0): `submit` replays it from a memo of its last
-    /// reads when no batch has been committed since, and returns a `Pending`
-    /// that is already resolved; otherwise one of `config.readers` reader
-    /// threads reads it over a read-only connection. SQLite never runs on the
-    /// thread that calls `submit`.
+    /// Reads do not wait for the writer (unless `config.readers` is 0):
+    /// `submit` replays a `Status` from a memo of its last reads when no batch
+    /// has been committed since, and returns a `Pending` that is already
+    /// resolved; otherwise one of `config.readers` reader threads reads it (or
+    /// a `Connect` or `Comments` page) over a read-only connection. SQLite
+    /// never runs on the thread that calls `submit`.
     pub fn open(config: StoreConfig) -> Result<Handle, OpenError> {
         let rules_config = config.rules.clone();
         Handle::start(config, true, move |command, view, now| {
@@ -84,12 +84,13 @@ impl Handle {
         let files = DatabaseFiles::as_opened(&config.path);
         let checkpointer = open_checkpoint_connection(&config.path)?;
         let version = Arc::new(DataVersion::default());
+        let (sender, queue) = sync_channel(config.queue_capacity.max(1));
         let readers = if read_path && config.readers > 0 {
-            Some(Readers::start(&config, version.clone())?)
+            let writer = sender.clone();
+            Some(Readers::start(&config, version.clone(), writer)?)
         } else {
             None
         };
-        let (sender, queue) = sync_channel(config.queue_capacity.max(1));
         let writer = Writer {
             conn,
             files,
@@ -122,10 +123,12 @@ impl Handle {
     /// Queues a command; never blocks. `Err(Busy)` when the queue is full.
     ///
     /// With the read path (see [`open`](Handle::open)), a `Status` whose memo
-    /// is current is answered before `submit` returns; one whose memo is not
-    /// goes to the reader threads, or to the writer's queue when theirs is
-    /// full (`Busy` only if that one is full too).
-    pub fn submit(&self, command: Command) -> Result<Pending, Busy> {
+    /// is current is answered before `submit` returns; one whose memo is not,
+    /// a `Connect` and a `Comments` go to the reader threads, or to the
+    /// writer's queue when theirs is full (`Busy` only if that one is full
+    /// too). A `Connect`'s reader hands the writer only the move of the read
+    /// position, and its `Pending` resolves once that is committed.
+    pub fn submit(&self, mut command: Command) -> Result<Pending, Busy> {
         let (mut reply, pending) = Pending::channel();
         let queue = self
             .shared
@@ -136,17 +139,20 @@ impl Handle {
             // Shut down: `reply` is dropped, so `pending` resolves to an error.
             return Ok(pending);
         };
-        if let (Some(readers), Command::Status { caller }) = (&self.shared.readers, &command) {
-            if let Some(outcome) = readers.replay(caller) {
-                let _ = reply.send(outcome);
-                return Ok(pending);
+        if let Some(readers) = self.shared.readers.as_ref().filter(|_| reads(&command)) {
+            if let Command::Status { caller } = &command {
+                if let Some(outcome) = readers.replay(caller) {
+                    let _ = reply.send(outcome);
+                    return Ok(pending);
+                }
             }
-            match readers.dispatch(*caller, reply) {
+            match readers.dispatch(command, reply) {
                 Ok(()) => return Ok(pending),
-                Err(returned) => reply = returned,
+                Err(returned) => (command, reply) = returned,
             }
         }
-        match sender.try_send(Request { command, reply }) {
+        let job = Job::Command(command);
+        match sender.try_send(Request { job, reply }) {
             Ok(()) => Ok(pending),
             Err(TrySendError::Full(_)) => Err(Busy),
             // The writer is gone; the dropped reply makes `pending` an error.

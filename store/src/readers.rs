@@ -1,10 +1,15 @@
-//! The read path: `Status` writes nothing, so it does not need the writer's
-//! queue. What it read is memoized until the next commit ([`StatusCache`]);
+//! The read path: reads do not need the writer's queue. `Status` and
+//! `Comments` write nothing; `Connect` reads a page and only then hands the
+//! move of the caller's read position to the writer (see
+//! `agora_core::rules::connect`), so a large page is never built on the
+//! writer's thread, where it would hold up every write.
+//!
+//! What `Status` read is memoized until the next commit ([`StatusCache`]);
 //! a memo hit is replayed through the rules on the caller's thread (a map
-//! lookup and some arithmetic: it cannot block). A miss needs SQLite, which
-//! can wait on the disk or on file locks, so it never runs on the caller's
-//! thread (an async runtime's event loop): it goes over a bounded channel to
-//! a few reader threads, each with its own read-only connection (opened at
+//! lookup and some arithmetic: it cannot block). Everything else needs
+//! SQLite, which can wait on the disk or on file locks, so it never runs on
+//! the caller's thread (an async runtime's event loop): it goes over a
+//! bounded channel to a few reader threads, each with its own read-only connection (opened at
 //! start, so that a lack of file descriptors stops the start rather than
 //! failing reads later), which run it in a read transaction and answer the
 //! command's `Pending`. WAL lets them read beside the writer; a reader sees
@@ -17,11 +22,11 @@ use crate::open::open_reader;
 use crate::pending::Reply;
 use crate::sql_view::SqlView;
 use crate::status_cache::{DataVersion, MemoView, StatusCache, StatusReads};
-use crate::writer::execute_cached;
+use crate::writer::{execute_cached, Job, Request};
 use crate::StoreConfig;
 use agora_core::command::{Command, Failure, Outcome};
 use agora_core::config::Config;
-use agora_core::rules;
+use agora_core::rules::{self, Advance};
 use agora_core::token::TokenHash;
 use rusqlite::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -30,13 +35,22 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::thread::JoinHandle;
 
-/// Reads waiting per reader thread; past it a `Status` queues for the writer.
+/// Reads waiting per reader thread; past it a read queues for the writer.
 const QUEUED_PER_READER: usize = 64;
 
-/// A memo miss for a reader thread: whose status, and where to answer.
-struct Job {
-    caller: TokenHash,
+/// A read for a reader thread (a `Status` memo miss, a `Connect` page, a
+/// `Comments` page), and where to answer.
+struct ReadJob {
+    command: Command,
     reply: Reply,
+}
+
+/// Whether a command is answered by the read path.
+pub(crate) fn reads(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Status { .. } | Command::Connect { .. } | Command::Comments { .. }
+    )
 }
 
 /// What the caller's thread and the reader threads share.
@@ -45,13 +59,16 @@ struct Reading {
     rules: Config,
     clock: Clock,
     memo: StatusCache,
+    /// The writer's queue, for the read position a `Connect` page moves.
+    /// Dropped by `close`: the writer stops once every sender is gone.
+    writer: RwLock<Option<SyncSender<Request>>>,
 }
 
 pub(crate) struct Readers {
     reading: Arc<Reading>,
     /// `None` once closed. Dropping it tells the threads to finish what is
     /// queued and stop.
-    jobs: RwLock<Option<SyncSender<Job>>>,
+    jobs: RwLock<Option<SyncSender<ReadJob>>>,
     threads: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -61,6 +78,7 @@ impl Readers {
     pub(crate) fn start(
         config: &StoreConfig,
         version: Arc<DataVersion>,
+        writer: SyncSender<Request>,
     ) -> Result<Readers, OpenError> {
         let count = config.readers.max(1);
         let connections = (0..count)
@@ -74,6 +92,7 @@ impl Readers {
                 path: config.path.clone(),
                 rules: config.rules.clone(),
                 clock: config.clock.clone(),
+                writer: RwLock::new(Some(writer)),
             }),
             jobs: RwLock::new(Some(sender)),
             threads: Mutex::new(Vec::with_capacity(count)),
@@ -111,17 +130,19 @@ impl Readers {
         }
     }
 
-    /// Hands `caller`'s status to a reader thread, which answers on `reply`;
-    /// never blocks. Gives `reply` back when the readers' queue is full or
-    /// they are stopped: the caller queues the command for the writer.
-    pub(crate) fn dispatch(&self, caller: TokenHash, reply: Reply) -> Result<(), Reply> {
+    /// Hands a read (see [`reads`]) to a reader thread, which answers on
+    /// `reply`; never blocks. Gives both back when the readers' queue is full
+    /// or they are stopped: the caller queues the command for the writer.
+    pub(crate) fn dispatch(&self, command: Command, reply: Reply) -> Result<(), (Command, Reply)> {
         let jobs = self.jobs.read().unwrap_or_else(PoisonError::into_inner);
         let Some(sender) = jobs.as_ref() else {
-            return Err(reply);
+            return Err((command, reply));
         };
-        match sender.try_send(Job { caller, reply }) {
+        match sender.try_send(ReadJob { command, reply }) {
             Ok(()) => Ok(()),
-            Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) => Err(job.reply),
+            Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) => {
+                Err((job.command, job.reply))
+            }
         }
     }
 
@@ -129,8 +150,9 @@ impl Readers {
         self.threads.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Stops taking reads, lets the threads answer what is queued, and joins
-    /// them. Idempotent.
+    /// Stops taking reads, lets the threads answer what is queued (handing
+    /// the writer the read positions they move), joins them, and lets go of
+    /// the writer's queue. Idempotent.
     pub(crate) fn close(&self) {
         let sender = self
             .jobs
@@ -144,6 +166,8 @@ impl Readers {
                 tracing::error!("a store reader thread panicked");
             }
         }
+        let writer = self.reading.writer.write();
+        drop(writer.unwrap_or_else(PoisonError::into_inner).take());
     }
 }
 
@@ -157,20 +181,24 @@ impl Reading {
     /// A reader thread: answers jobs over `conn` until the channel is closed
     /// and empty, then closes it (before the writer closes the database).
     /// After a failure the connection is opened again on the next job.
-    fn serve(&self, jobs: &Mutex<Receiver<Job>>, conn: Connection) {
+    fn serve(&self, jobs: &Mutex<Receiver<ReadJob>>, conn: Connection) {
         let mut conn = Some(conn);
         loop {
             let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
-            let Ok(Job { caller, reply }) = job else {
+            let Ok(ReadJob { command, reply }) = job else {
                 return;
             };
-            let outcome = self.read(&mut conn, caller);
-            // The client may have gone; nobody else wants the answer.
-            let _ = reply.send(outcome);
+            match self.read(&mut conn, &command) {
+                // The client may have gone; nobody else wants the answer.
+                Read::Answer(outcome) => {
+                    let _ = reply.send(outcome);
+                }
+                Read::Advance(to, page) => self.hand_to_writer(to, page, reply),
+            }
         }
     }
 
-    fn read(&self, conn: &mut Option<Connection>, caller: TokenHash) -> Outcome {
+    fn read(&self, conn: &mut Option<Connection>, command: &Command) -> Read {
         // Read before the transaction starts: a commit in between makes the
         // memo entry stale at once rather than wrongly fresh.
         let version = self.memo.version();
@@ -180,21 +208,24 @@ impl Reading {
                 Ok(opened) => conn.insert(opened),
                 Err(e) => {
                     tracing::error!(error = %e, "cannot open a read-only connection");
-                    return Outcome::Failed(Failure::StoreUnavailable);
+                    return Read::Answer(Outcome::Failed(Failure::StoreUnavailable));
                 }
             },
         };
-        let command = Command::Status { caller };
-        match self.apply(conn_ref, &command) {
-            Ok((outcome, reads)) => {
-                self.memo.put(caller, version, reads);
-                outcome
+        match self.apply(conn_ref, command) {
+            Ok(Applied::Status(outcome, reads)) => {
+                if let Command::Status { caller } = command {
+                    self.memo.put(*caller, version, reads);
+                }
+                Read::Answer(outcome)
             }
+            Ok(Applied::Page(page, None)) => Read::Answer(page),
+            Ok(Applied::Page(page, Some(to))) => Read::Advance(to, page),
             Err(failure) => {
                 tracing::error!(error = %failure, "read failed; answering store_unavailable");
                 // Its state is unknown (maybe still in a transaction): close it.
                 *conn = None;
-                Outcome::Failed(Failure::StoreUnavailable)
+                Read::Answer(Outcome::Failed(Failure::StoreUnavailable))
             }
         }
     }
@@ -202,26 +233,77 @@ impl Reading {
     /// One read transaction: a consistent snapshot for the command's queries.
     /// `BEGIN` and `ROLLBACK` go through the statement cache: parsing them for
     /// every read showed in profiles.
-    fn apply(
-        &self,
-        conn: &Connection,
-        command: &Command,
-    ) -> Result<(Outcome, StatusReads), ApplyError> {
+    fn apply(&self, conn: &Connection, command: &Command) -> Result<Applied, ApplyError> {
         execute_cached(conn, "BEGIN")?;
         let now = self.clock.now();
-        let mut view = MemoView::recording(SqlView::new(conn));
         // A bug in the rules must not take the reader thread down.
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            rules::apply(command, &mut view, now, &self.rules)
+        let result = catch_unwind(AssertUnwindSafe(|| match command {
+            Command::Status { .. } => {
+                let mut view = MemoView::recording(SqlView::new(conn));
+                let outcome = rules::apply(command, &mut view, now, &self.rules)?;
+                Ok(Applied::Status(outcome, view.into_reads()))
+            }
+            Command::Connect {
+                caller,
+                chat,
+                messages_number,
+            } => {
+                let mut view = SqlView::new(conn);
+                let (page, to) =
+                    rules::connect::page(&mut view, caller, chat, *messages_number, &self.rules)?;
+                Ok(Applied::Page(page, to))
+            }
+            _ => {
+                let outcome = rules::apply(command, &mut SqlView::new(conn), now, &self.rules)?;
+                Ok(Applied::Page(outcome, None))
+            }
         }));
         // Nothing was written: ending the snapshot is a rollback.
         let ended = execute_cached(conn, "ROLLBACK");
-        let outcome = match result {
-            Ok(Ok(outcome)) => outcome,
+        let applied = match result {
+            Ok(Ok(applied)) => applied,
             Ok(Err(e)) => return Err(ApplyError::View(e)),
             Err(_) => return Err(ApplyError::Panicked),
         };
         ended?;
-        Ok((outcome, view.into_reads()))
+        Ok(applied)
     }
+
+    /// A `Connect` page is answered once the writer has moved the read
+    /// position to its last unread message (a move that never goes back, so
+    /// it skips nothing committed since the page was read).
+    fn hand_to_writer(&self, to: Advance, page: Outcome, reply: Reply) {
+        let request = Request {
+            job: Job::Advance { to, page },
+            reply,
+        };
+        let writer = self.writer.read().unwrap_or_else(PoisonError::into_inner);
+        let Some(writer) = writer.as_ref() else {
+            // Closed: the dropped reply tells the client the store is gone.
+            return;
+        };
+        match writer.try_send(request) {
+            Ok(()) => {}
+            Err(TrySendError::Full(request)) => {
+                let _ = request.reply.send(Outcome::Failed(Failure::Overloaded));
+            }
+            // The writer is gone: the dropped reply tells the client.
+            Err(TrySendError::Disconnected(_)) => {}
+        }
+    }
+}
+
+/// What a reader thread does with a read.
+enum Read {
+    Answer(Outcome),
+    /// Move a read position, then answer with the page.
+    Advance(Advance, Outcome),
+}
+
+/// A read transaction's result.
+enum Applied {
+    /// `Status`, with what it read for the memo.
+    Status(Outcome, StatusReads),
+    /// A page, with the read position it moves.
+    Page(Outcome, Option<Advance>),
 }

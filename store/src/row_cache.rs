@@ -72,6 +72,8 @@ impl RowCache {
             kept.banned_until = user.banned_until;
             kept.window_start = user.window_start;
             kept.window_count = user.window_count;
+            kept.comment_window_start = user.comment_window_start;
+            kept.comment_window_count = user.comment_window_count;
         }
     }
 

@@ -11,7 +11,9 @@
 //! across all chats, as API.md promises.
 //!
 //! Counters kept in `chats` (`message_count`, `member_count`, `last_message`)
-//! make `/status` O(chats of the caller) instead of O(messages).
+//! make `/status` O(chats of the caller) instead of O(messages);
+//! `messages.comment_count` lets a page of messages read comments only for
+//! the messages that have some, and only the newest of them.
 
 use crate::error::MigrationError;
 use agora_core::time::UnixMillis;
@@ -19,7 +21,8 @@ use rusqlite::Connection;
 
 /// One migration: the SQL that takes the schema from version `i` to `i + 1`.
 /// `{now}` is replaced by the creation time of the database.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE users (
     id            INTEGER PRIMARY KEY,
     name          TEXT NOT NULL,
@@ -83,7 +86,19 @@ CREATE TABLE reports (
 ) WITHOUT ROWID;
 
 INSERT INTO chats (id, user_a, user_b, created) VALUES (1, NULL, NULL, {now});
-"#];
+"#,
+    // 2: the comment quota's window; each message counts its comments, so that a
+    // page carries `comments_total` and reads only the newest comments of the
+    // messages that have any.
+    r#"
+ALTER TABLE users ADD COLUMN comment_window_start INTEGER;
+ALTER TABLE users ADD COLUMN comment_window_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN comment_count INTEGER NOT NULL DEFAULT 0;
+UPDATE messages SET comment_count =
+    (SELECT count(*) FROM comments c WHERE c.message_id = messages.id)
+    WHERE id IN (SELECT message_id FROM comments);
+"#,
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

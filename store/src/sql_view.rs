@@ -51,6 +51,19 @@ fn millis(value: Option<i64>) -> Option<UnixMillis> {
     value.map(UnixMillis)
 }
 
+/// A user by one key, with the columns `user_from_row` reads in its order.
+macro_rules! user_where {
+    ($key:literal) => {
+        concat!(
+            "SELECT id, name, banned_until, window_start, window_count,
+                    comment_window_start, comment_window_count
+             FROM users WHERE ",
+            $key,
+            " = ?1"
+        )
+    };
+}
+
 fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
         id: row.get(0)?,
@@ -58,6 +71,8 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
         banned_until: millis(row.get(2)?),
         window_start: millis(row.get(3)?),
         window_count: row.get(4)?,
+        comment_window_start: millis(row.get(5)?),
+        comment_window_count: row.get(6)?,
     })
 }
 
@@ -66,14 +81,21 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
 // expired, and the next step compiles it again (half of the writer's time in a
 // `connect` run went to `sqlite3Reprepare`). Behind a CAST it is an expression,
 // evaluated when the statement runs, and the prepared plan is kept.
-const MESSAGES_UP_TO: &str = "SELECT m.id, u.name, m.pub_date, m.text
+const MESSAGES_UP_TO: &str = "SELECT m.id, u.name, m.pub_date, m.text, m.comment_count
      FROM messages m JOIN users u ON u.id = m.author
      WHERE m.chat_id = ?1 AND m.id <= ?2
      ORDER BY m.id DESC LIMIT CAST(?3 AS INTEGER)";
-const MESSAGES_AFTER: &str = "SELECT m.id, u.name, m.pub_date, m.text
+const MESSAGES_AFTER: &str = "SELECT m.id, u.name, m.pub_date, m.text, m.comment_count
      FROM messages m JOIN users u ON u.id = m.author
      WHERE m.chat_id = ?1 AND m.id > ?2
      ORDER BY m.id ASC LIMIT CAST(?3 AS INTEGER)";
+/// The newest comments of one message before a comment id (all when the
+/// bound is `i64::MAX`), newest first: a backward range on
+/// `comments_by_chat_message`.
+const COMMENTS_BEFORE: &str = "SELECT c.id, u.name, c.created, c.text
+     FROM comments c JOIN users u ON u.id = c.author
+     WHERE c.chat_id = ?1 AND c.message_id = ?2 AND c.id < ?3
+     ORDER BY c.id DESC LIMIT CAST(?4 AS INTEGER)";
 
 impl SqlView<'_> {
     /// Runs a `SELECT id, name, banned_until, window_start, window_count`
@@ -85,14 +107,16 @@ impl SqlView<'_> {
             .map_err(store_error)
     }
 
-    /// Reads messages (the SQL selects id, author name, pub_date, text in
-    /// ascending id order), then their comments with one range query.
+    /// Reads messages (the SQL selects id, author name, pub_date, text and
+    /// comment count, with chat, position and limit as parameters), then the
+    /// newest `comments` comments of each message that has any.
     fn messages_with_comments(
         &self,
         chat: ChatId,
         sql: &str,
         position: ReadPosition,
         limit: u32,
+        comments: u32,
     ) -> ViewResult<Vec<StoredMessage>> {
         if limit == 0 {
             return Ok(Vec::new());
@@ -108,47 +132,47 @@ impl SqlView<'_> {
                         pub_date: UnixMillis(row.get(2)?),
                         text: row.get(3)?,
                         comments: Vec::new(),
+                        comments_total: row.get(4)?,
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()
             })
             .map_err(store_error)?;
         messages.sort_by_key(|m| m.id);
-        let (Some(first), Some(last)) = (messages.first(), messages.last()) else {
-            return Ok(messages);
-        };
-        let (first, last) = (first.id, last.id);
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT c.message_id, c.id, u.name, c.created, c.text
-                 FROM comments c JOIN users u ON u.id = c.author
-                 WHERE c.chat_id = ?1 AND c.message_id BETWEEN ?2 AND ?3
-                 ORDER BY c.message_id, c.id",
-            )
-            .map_err(store_error)?;
-        let rows = stmt
-            .query_map(params![chat, first, last], |row| {
-                let message: MessageId = row.get(0)?;
-                let comment = StoredComment {
-                    id: row.get(1)?,
-                    author: row.get(2)?,
-                    created: UnixMillis(row.get(3)?),
-                    text: row.get(4)?,
-                };
-                Ok((message, comment))
-            })
-            .map_err(store_error)?;
-        // Both lists are sorted by message id: walk them together.
-        let mut index = 0;
-        for row in rows {
-            let (message, comment) = row.map_err(store_error)?;
-            while messages[index].id < message {
-                index += 1;
+        if comments > 0 {
+            for message in messages.iter_mut().filter(|m| m.comments_total > 0) {
+                message.comments = self.newest_comments(chat, message.id, i64::MAX, comments)?;
             }
-            messages[index].comments.push(comment);
         }
         Ok(messages)
+    }
+
+    /// The newest `limit` comments of `message` (in `chat`) with id `< before`,
+    /// oldest first.
+    fn newest_comments(
+        &self,
+        chat: ChatId,
+        message: MessageId,
+        before: CommentId,
+        limit: u32,
+    ) -> ViewResult<Vec<StoredComment>> {
+        let mut comments = self
+            .conn
+            .prepare_cached(COMMENTS_BEFORE)
+            .and_then(|mut stmt| {
+                stmt.query_map(params![chat, message, before, limit], |row| {
+                    Ok(StoredComment {
+                        id: row.get(0)?,
+                        author: row.get(1)?,
+                        created: UnixMillis(row.get(2)?),
+                        text: row.get(3)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(store_error)?;
+        comments.reverse();
+        Ok(comments)
     }
 }
 
@@ -157,11 +181,7 @@ impl View for SqlView<'_> {
         if let Some(user) = self.rows.as_ref().and_then(|rows| rows.user_by_token(hash)) {
             return Ok(Some(user));
         }
-        let user = self.user_where(
-            "SELECT id, name, banned_until, window_start, window_count
-             FROM users WHERE token_hash = ?1",
-            &&hash.0[..],
-        )?;
+        let user = self.user_where(user_where!("token_hash"), &&hash.0[..])?;
         if let (Some(rows), Some(user)) = (self.rows.as_mut(), &user) {
             rows.keep_user(user, name_key(&user.name), Some(hash));
         }
@@ -173,11 +193,7 @@ impl View for SqlView<'_> {
         if let Some(user) = self.rows.as_ref().and_then(|rows| rows.user_by_name(&key)) {
             return Ok(Some(user));
         }
-        let user = self.user_where(
-            "SELECT id, name, banned_until, window_start, window_count
-             FROM users WHERE name_key = ?1",
-            &key,
-        )?;
+        let user = self.user_where(user_where!("name_key"), &key)?;
         if let (Some(rows), Some(user)) = (self.rows.as_mut(), &user) {
             rows.keep_user(user, key, None);
         }
@@ -197,7 +213,8 @@ impl View for SqlView<'_> {
         // An unknown id changes nothing, as in the model.
         self.conn
             .prepare_cached(
-                "UPDATE users SET banned_until = ?2, window_start = ?3, window_count = ?4
+                "UPDATE users SET banned_until = ?2, window_start = ?3, window_count = ?4,
+                        comment_window_start = ?5, comment_window_count = ?6
                  WHERE id = ?1",
             )
             .and_then(|mut stmt| {
@@ -205,7 +222,9 @@ impl View for SqlView<'_> {
                     user.id,
                     user.banned_until.map(|t| t.0),
                     user.window_start.map(|t| t.0),
-                    user.window_count
+                    user.window_count,
+                    user.comment_window_start.map(|t| t.0),
+                    user.comment_window_count,
                 ])
             })
             .map_err(store_error)?;
@@ -371,8 +390,9 @@ impl View for SqlView<'_> {
         chat: ChatId,
         position: ReadPosition,
         limit: u32,
+        comments: u32,
     ) -> ViewResult<Vec<StoredMessage>> {
-        self.messages_with_comments(chat, MESSAGES_UP_TO, position, limit)
+        self.messages_with_comments(chat, MESSAGES_UP_TO, position, limit, comments)
     }
 
     fn messages_after(
@@ -380,8 +400,9 @@ impl View for SqlView<'_> {
         chat: ChatId,
         position: ReadPosition,
         limit: u32,
+        comments: u32,
     ) -> ViewResult<Vec<StoredMessage>> {
-        self.messages_with_comments(chat, MESSAGES_AFTER, position, limit)
+        self.messages_with_comments(chat, MESSAGES_AFTER, position, limit, comments)
     }
 
     fn append_message(
@@ -440,7 +461,24 @@ impl View for SqlView<'_> {
         if inserted != 1 {
             return Err(StoreError(format!("append_comment: no message {message}")));
         }
-        Ok(self.conn.last_insert_rowid())
+        let id = self.conn.last_insert_rowid();
+        self.conn
+            .prepare_cached("UPDATE messages SET comment_count = comment_count + 1 WHERE id = ?1")
+            .and_then(|mut stmt| stmt.execute([message]))
+            .map_err(store_error)?;
+        Ok(id)
+    }
+
+    fn comments_before(
+        &mut self,
+        message: MessageId,
+        before: Option<CommentId>,
+        limit: u32,
+    ) -> ViewResult<Vec<StoredComment>> {
+        let Some(chat) = self.chat_of_message(message)? else {
+            return Ok(Vec::new());
+        };
+        self.newest_comments(chat, message, before.unwrap_or(i64::MAX), limit)
     }
 
     fn has_reported(&mut self, target: UserId, reporter: UserId) -> ViewResult<bool> {
@@ -502,13 +540,18 @@ mod tests {
                 .unwrap();
         }
         for limit in [20, 20, 5, 1, 30] {
-            let page = view.messages_up_to(PUBLIC_CHAT, last, limit).unwrap();
+            let page = view.messages_up_to(PUBLIC_CHAT, last, limit, 20).unwrap();
             assert_eq!(page.len(), limit as usize);
             assert_eq!(page.last().map(|m| m.id), Some(last));
-            let unread = view.messages_after(PUBLIC_CHAT, 0, limit);
+            let unread = view.messages_after(PUBLIC_CHAT, 0, limit, 20);
             assert_eq!(unread.unwrap().len(), limit as usize);
         }
-        for sql in [MESSAGES_UP_TO, MESSAGES_AFTER] {
+        view.append_comment(last, author, "c", now).unwrap();
+        for before in [None, Some(5), None] {
+            view.comments_before(last, before, 3).unwrap();
+        }
+        view.messages_up_to(PUBLIC_CHAT, last, 2, 20).unwrap();
+        for sql in [MESSAGES_UP_TO, MESSAGES_AFTER, COMMENTS_BEFORE] {
             let stmt = tx.prepare_cached(sql).unwrap();
             assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0, "{sql}");
         }

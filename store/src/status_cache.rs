@@ -13,8 +13,8 @@ use crate::sql_view::SqlView;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredMessage, User,
-    UserId, View, ViewResult,
+    ChatId, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
+    StoredMessage, User, UserId, View, ViewResult,
 };
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -180,16 +180,28 @@ impl View for MemoView<'_> {
         chat: ChatId,
         position: ReadPosition,
         limit: u32,
+        comments: u32,
     ) -> ViewResult<Vec<StoredMessage>> {
-        self.inner()?.messages_up_to(chat, position, limit)
+        self.inner()?
+            .messages_up_to(chat, position, limit, comments)
     }
     fn messages_after(
         &mut self,
         chat: ChatId,
         position: ReadPosition,
         limit: u32,
+        comments: u32,
     ) -> ViewResult<Vec<StoredMessage>> {
-        self.inner()?.messages_after(chat, position, limit)
+        self.inner()?
+            .messages_after(chat, position, limit, comments)
+    }
+    fn comments_before(
+        &mut self,
+        message: MessageId,
+        before: Option<CommentId>,
+        limit: u32,
+    ) -> ViewResult<Vec<StoredComment>> {
+        self.inner()?.comments_before(message, before, limit)
     }
     fn append_message(
         &mut self,

@@ -12,6 +12,7 @@ use crate::row_cache::RowCache;
 use crate::sql_view::SqlView;
 use crate::status_cache::DataVersion;
 use agora_core::command::{Command, Failure, Outcome};
+use agora_core::rules::{self, Advance};
 use agora_core::time::UnixMillis;
 use agora_core::view::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
@@ -36,11 +37,40 @@ impl<F> ApplyFn for F where
 {
 }
 
-/// One queued command and where its outcome goes.
+/// One queued job and where its outcome goes.
 pub(crate) struct Request {
-    pub(crate) command: Command,
+    pub(crate) job: Job,
     pub(crate) reply: Reply,
 }
+
+/// What the writer does for a request.
+pub(crate) enum Job {
+    /// Apply a command.
+    Command(Command),
+    /// Move a read position forward (`agora_core::rules::advance`), then
+    /// answer with `page`, the `Connect` page a reader read.
+    Advance { to: Advance, page: Outcome },
+}
+
+impl Request {
+    /// The outcome to send once the batch is over: `page` for an `Advance`
+    /// that was applied.
+    fn answer(self, outcome: Outcome) -> (Reply, Outcome) {
+        match self.job {
+            Job::Advance { page, .. } if outcome == ADVANCED => (self.reply, page),
+            _ => (self.reply, outcome),
+        }
+    }
+}
+
+/// What applying an `Advance` gives, before its page goes out in its place.
+const ADVANCED: Outcome = Outcome::Connected {
+    chat: String::new(),
+    messages: Vec::new(),
+    history_truncated: false,
+    unread_messages: Vec::new(),
+    unread_truncated: false,
+};
 
 pub(crate) struct Writer<A> {
     pub(crate) conn: Connection,
@@ -141,8 +171,9 @@ impl<A: ApplyFn> Writer<A> {
 
 fn send_replies(batch: impl Iterator<Item = (Request, Outcome)>) {
     for (request, outcome) in batch {
+        let (reply, outcome) = request.answer(outcome);
         // A client that went away dropped its receiver; nothing to do.
-        let _ = request.reply.send(outcome);
+        let _ = reply.send(outcome);
     }
 }
 
@@ -228,8 +259,8 @@ fn run_transaction<A: ApplyFn>(
     loop {
         while let Some(request) = batch.get(outcomes.len()) {
             let outcome = match isolation {
-                Isolation::PerCommand => apply_in_savepoint(&tx, &request.command, now, applier),
-                Isolation::Batch => match applier.apply(&tx, &request.command, now) {
+                Isolation::PerCommand => apply_in_savepoint(&tx, &request.job, now, applier),
+                Isolation::Batch => match applier.apply(&tx, &request.job, now) {
                     Ok(outcome) => Ok(outcome),
                     Err(failure) => {
                         tracing::warn!(error = %failure, "command failed");
@@ -297,16 +328,20 @@ pub(crate) struct Applier<'w, A> {
 }
 
 impl<A: ApplyFn> Applier<'_, A> {
-    /// Applies one command; a store error or a panic (a bug in the rules must
+    /// Applies one job; a store error or a panic (a bug in the rules must
     /// not take the writer, and every client, down) comes back as an error.
     fn apply(
         &mut self,
         conn: &Connection,
-        command: &Command,
+        job: &Job,
         now: UnixMillis,
     ) -> Result<Outcome, ApplyError> {
         let result = catch_unwind(AssertUnwindSafe(|| {
-            (self.apply)(command, &mut SqlView::with_cache(conn, self.rows), now)
+            let mut view = SqlView::with_cache(conn, self.rows);
+            match job {
+                Job::Command(command) => (self.apply)(command, &mut view, now),
+                Job::Advance { to, .. } => rules::advance(&mut view, to).map(|()| ADVANCED),
+            }
         }));
         match result {
             Ok(Ok(outcome)) => Ok(outcome),
@@ -339,7 +374,7 @@ struct BatchLost;
 /// `StoreUnavailable`, or `BatchLost` when even the rollback failed.
 fn apply_in_savepoint<A: ApplyFn>(
     conn: &Connection,
-    command: &Command,
+    job: &Job,
     now: UnixMillis,
     applier: &mut Applier<'_, A>,
 ) -> Result<Outcome, BatchLost> {
@@ -348,7 +383,7 @@ fn apply_in_savepoint<A: ApplyFn>(
         return Ok(UNAVAILABLE);
     }
     let failure = match applier
-        .apply(conn, command, now)
+        .apply(conn, job, now)
         .and_then(|outcome| execute_cached(conn, "RELEASE command").map(|()| outcome))
     {
         Ok(outcome) => return Ok(outcome),

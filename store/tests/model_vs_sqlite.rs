@@ -22,7 +22,8 @@ const NAMES: &[&str] = &["alice", "Alice", "bob", "BOB", "carol", "dave"];
 const TEXTS: &[&str] = &["hi", "hello there", "é ☃", "x"];
 const T0: i64 = 1_795_939_565_000;
 
-/// Small limits so that quotas, bans and truncated unread lists all happen.
+/// Small limits so that quotas, bans, truncated unread lists and pages cut
+/// at their byte budgets all happen.
 fn chat_config() -> Config {
     Config {
         history_default: 3,
@@ -33,6 +34,12 @@ fn chat_config() -> Config {
         ban_ms: 600_000,
         max_text_chars: 4096,
         unread_max: 4,
+        comment_quota: 3,
+        comments_per_message: 2,
+        history_budget: 300,
+        unread_budget: 400,
+        embedded_comments_budget: 150,
+        comments_page_budget: 200,
     }
 }
 
@@ -136,6 +143,20 @@ impl ReferenceStateMachine for Reference {
                     text: text.to_string(),
                 })
             });
+        let comments = (
+            caller_strategy(state),
+            -1..state.last_message + 3,
+            proptest::option::of(1i64..20),
+            1u32..5,
+        )
+            .prop_map(|(caller, message_id, before, limit)| {
+                Step::Run(Command::Comments {
+                    caller,
+                    message_id,
+                    before,
+                    limit,
+                })
+            });
         let report = (
             caller_strategy(state),
             select(NAMES),
@@ -163,7 +184,8 @@ impl ReferenceStateMachine for Reference {
             3 => connect,
             2 => status,
             6 => send,
-            3 => comment,
+            4 => comment,
+            2 => comments,
             3 => report,
             2 => advance,
             1 => Just(Step::Reopen),

@@ -240,3 +240,60 @@ fn status_without_reader_threads_answers_the_same() {
         }
     }
 }
+
+/// `Connect` reads its page on the read path and hands only the move of the
+/// read position to the writer. While another user keeps sending, a reader
+/// that connects again and again is handed every message exactly once, in
+/// order: a page read from an older snapshot never moves the position past
+/// what it returned.
+#[test]
+fn connect_pages_skip_nothing_sent_meanwhile() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = support::unlimited_config(&dir.path().join("agora.db"));
+    store.rules.unread_max = 7;
+    let handle = Handle::open(store).unwrap();
+    let sender = register(&handle, "sender");
+    let reader = register(&handle, "reader");
+    const SENT: usize = 300;
+    let sending = {
+        let handle = handle.clone();
+        std::thread::spawn(move || {
+            (0..SENT)
+                .map(
+                    |i| match run(&handle, public_send(sender, &format!("m{i}"))) {
+                        Outcome::MessageSent { message_id, .. } => message_id,
+                        other => panic!("send {i}: {other:?}"),
+                    },
+                )
+                .collect::<Vec<_>>()
+        })
+    };
+    let connect = Command::Connect {
+        caller: reader,
+        chat: ChatRef::Public,
+        messages_number: 1,
+    };
+    let mut received = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while received.len() < SENT {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {} received",
+            received.len()
+        );
+        let Outcome::Connected {
+            unread_messages, ..
+        } = run(&handle, connect.clone())
+        else {
+            panic!("connect failed");
+        };
+        received.extend(unread_messages.iter().map(|m| m.id));
+    }
+    let sent = sending.join().unwrap();
+    assert_eq!(received, sent, "every message once, in order");
+    let Outcome::Status(status) = run(&handle, Command::Status { caller: reader }) else {
+        panic!("status failed");
+    };
+    assert_eq!(status.chats[0].unread, 0);
+    handle.shutdown();
+}

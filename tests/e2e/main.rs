@@ -7,6 +7,7 @@ mod harness;
 
 mod api;
 mod client;
+mod comments;
 mod connections;
 mod database_files;
 mod external;

@@ -48,6 +48,15 @@ impl Span {
     }
 }
 
+/// `--text-limit`: 1 to `Config::MAX_TEXT_CHARS`.
+fn text_limit(s: &str) -> Result<usize, String> {
+    let max = Config::MAX_TEXT_CHARS;
+    match s.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("must be a number of characters from 1 to {max}")),
+    }
+}
+
 /// `--runtime`: the adapters' own names, listed in `--help`.
 fn runtime_parser() -> impl TypedValueParser<Value = Runtime> {
     PossibleValuesParser::new(Runtime::ALL.map(Runtime::name)).try_map(|s| s.parse::<Runtime>())
@@ -113,8 +122,19 @@ pub struct Args {
     #[arg(long, env = "AGORA_BAN_DURATION",
           default_value_t = Span::from_millis(Config::default().ban_ms))]
     pub ban_duration: Span,
-    /// Longest message or comment, in characters.
-    #[arg(long, env = "AGORA_TEXT_LIMIT", default_value_t = Config::default().max_text_chars)]
+    /// Comments per user per quota window (--quota-window).
+    #[arg(long, env = "AGORA_COMMENT_QUOTA", default_value_t = Config::default().comment_quota)]
+    pub comment_quota: u32,
+    /// Newest comments a message carries in /connect (GET /comments pages the
+    /// rest).
+    #[arg(long, env = "AGORA_COMMENTS_PER_MESSAGE",
+          default_value_t = Config::default().comments_per_message,
+          value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub comments_per_message: u32,
+    /// Longest message or comment, in characters (at most 65536, so that every
+    /// response stays under 2 MiB).
+    #[arg(long, env = "AGORA_TEXT_LIMIT", default_value_t = Config::default().max_text_chars,
+          value_parser = text_limit)]
     pub text_limit: usize,
     /// Most unread messages returned by one /connect.
     #[arg(long, env = "AGORA_UNREAD_MAX", default_value_t = Config::default().unread_max)]
@@ -164,6 +184,9 @@ impl Args {
             ban_ms: self.ban_duration.millis(),
             max_text_chars: self.text_limit,
             unread_max: self.unread_max,
+            comment_quota: self.comment_quota,
+            comments_per_message: self.comments_per_message,
+            ..Config::default()
         }
     }
 

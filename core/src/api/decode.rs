@@ -3,6 +3,7 @@
 use super::auth::bearer;
 use super::body::Body;
 use super::fields;
+use super::query::Query;
 use super::routes::Route;
 use crate::command::Command;
 use crate::config::Config;
@@ -54,6 +55,16 @@ pub fn decode(
                 caller,
                 message_id: fields::message_id(&body)?,
                 text: fields::text(&body, "comment", config)?,
+            }
+        }
+        Route::Comments => {
+            let caller = bearer(request)?;
+            let query = Query::parse(&request.target, &["message_id", "before", "limit"])?;
+            Command::Comments {
+                caller,
+                message_id: fields::query_message_id(&query)?,
+                before: fields::query_id(&query, "before")?,
+                limit: fields::query_limit(&query, config)?,
             }
         }
         Route::Report => {

@@ -10,7 +10,7 @@ use crate::view::{ChatKind, ChatSummary, StoredComment, StoredMessage};
 use serde::{Serialize, Serializer};
 
 /// The response API.md gives for an outcome: 200 for `TokenIssued`,
-/// `Connected`, `Status` and `AlreadyBanned`; 201 for `MessageSent`,
+/// `Connected`, `Comments`, `Status` and `AlreadyBanned`; 201 for `MessageSent`,
 /// `CommentAdded` and `ReportAccepted`; 429 and 403 warnings with
 /// `Retry-After` for `QuotaExceeded` and `Banned`; a [`Failure`]'s own status
 /// and `code` otherwise (`WWW-Authenticate: Bearer` on 401, `Retry-After: 1`
@@ -28,6 +28,7 @@ pub fn encode(outcome: &Outcome) -> Response {
         Outcome::Connected {
             chat,
             messages,
+            history_truncated,
             unread_messages,
             unread_truncated,
         } => json(
@@ -35,8 +36,21 @@ pub fn encode(outcome: &Outcome) -> Response {
             &ConnectedBody {
                 chat,
                 messages: Messages(messages),
+                history_truncated: *history_truncated,
                 unread_messages: Messages(unread_messages),
                 unread_truncated: *unread_truncated,
+            },
+        ),
+        Outcome::Comments {
+            message_id,
+            comments,
+            more,
+        } => json(
+            200,
+            &CommentsBody {
+                message_id: *message_id,
+                comments: Comments(comments),
+                more: *more,
             },
         ),
         Outcome::Status(report) => json(200, &StatusBody::from(report)),
@@ -80,6 +94,12 @@ pub fn encode(outcome: &Outcome) -> Response {
             429,
             "quota_exceeded",
             "public message quota used up for this window",
+            now.seconds_until(*until),
+        ),
+        Outcome::CommentQuotaExceeded { until, now } => warning(
+            429,
+            "comment_quota_exceeded",
+            "comment quota used up for this window",
             now.seconds_until(*until),
         ),
         Outcome::Banned { until, now } => warning(
@@ -171,8 +191,16 @@ struct TokenBody<'a> {
 struct ConnectedBody<'a> {
     chat: &'a str,
     messages: Messages<'a>,
+    history_truncated: bool,
     unread_messages: Messages<'a>,
     unread_truncated: bool,
+}
+
+#[derive(Serialize)]
+struct CommentsBody<'a> {
+    message_id: i64,
+    comments: Comments<'a>,
+    more: bool,
 }
 
 struct Messages<'a>(&'a [StoredMessage]);
@@ -190,6 +218,7 @@ struct MessageBody<'a> {
     pub_date: Time,
     message_text: &'a str,
     comments: Comments<'a>,
+    comments_total: u64,
 }
 
 impl<'a> From<&'a StoredMessage> for MessageBody<'a> {
@@ -200,6 +229,7 @@ impl<'a> From<&'a StoredMessage> for MessageBody<'a> {
             pub_date: Time(m.pub_date),
             message_text: &m.text,
             comments: Comments(&m.comments),
+            comments_total: m.comments_total,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use super::body::Body;
 use super::error::bad_field;
+use super::query::Query;
 use crate::command::{ChatRef, ChatType};
 use crate::config::Config;
 use crate::http::Response;
@@ -160,6 +161,48 @@ pub(super) fn chat_type(body: &Body) -> Result<ChatType, Response> {
             "invalid_chat_type",
             FIELD,
             "`chat_type` must be \"public\" or \"private\"",
+        )),
+    }
+}
+
+/// A query parameter that must be a positive integer (an id): `None` when
+/// absent, 400 `invalid_field` for anything else.
+pub(super) fn query_id(query: &Query, field: &str) -> Result<Option<i64>, Response> {
+    match query.get(field) {
+        None => Ok(None),
+        Some(text) => match text.parse::<i64>() {
+            Ok(id) if id > 0 && text.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(id)),
+            _ => Err(wrong_type(field, "a positive integer")),
+        },
+    }
+}
+
+/// `message_id` of `GET /comments`: a required positive integer.
+pub(super) fn query_message_id(query: &Query) -> Result<MessageId, Response> {
+    query_id(query, "message_id")?.ok_or_else(|| missing("message_id"))
+}
+
+/// The most comments one `GET /comments` page holds.
+pub const COMMENTS_LIMIT_MAX: u32 = 100;
+
+/// `limit` of `GET /comments`: 1 to 100, `comments_per_message` when absent;
+/// anything else is 400 `invalid_limit`.
+pub(super) fn query_limit(query: &Query, config: &Config) -> Result<u32, Response> {
+    const FIELD: &str = "limit";
+    let Some(text) = query.get(FIELD) else {
+        return Ok(config.comments_per_message.clamp(1, COMMENTS_LIMIT_MAX));
+    };
+    match text.parse::<u32>() {
+        Ok(n)
+            if (1..=COMMENTS_LIMIT_MAX).contains(&n)
+                && text.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Ok(n)
+        }
+        _ => Err(bad_field(
+            "invalid_limit",
+            FIELD,
+            &format!("`{FIELD}` must be an integer from 1 to {COMMENTS_LIMIT_MAX}"),
         )),
     }
 }

@@ -5,7 +5,7 @@
 //!
 //! Decoding goes in a fixed order, each step able to refuse the request:
 //!
-//! 1. the route (`routes`): exact match on the path, the query ignored;
+//! 1. the route (`routes`): exact match on the path;
 //!    unknown path 404 `not_found` whatever the method, known path with any
 //!    other method (standard or not) 405 `method_not_allowed` with `Allow`.
 //!    No method gets a 5xx: the HTTP machine keeps 501 for what it can name as
@@ -14,10 +14,12 @@
 //! 2. authentication (`auth`), except for `/get-token`: 401 `unauthorized`
 //!    with `WWW-Authenticate: Bearer`;
 //! 3. the body (`body`): 400 `invalid_json` unless a JSON object (empty =
-//!    `{}`); ignored for `GET /status`;
+//!    `{}`); ignored for the GET routes. The query string (`query`): routes
+//!    that take parameters (`GET /comments`) refuse an unknown or repeated
+//!    one with 400 `invalid_query`; the others ignore the query;
 //! 4. the fields (`fields`): 400 `missing_field`, `invalid_field`,
-//!    `invalid_user_name`, `invalid_text`, `invalid_messages_number` or
-//!    `invalid_chat_type`, each naming its `field`.
+//!    `invalid_user_name`, `invalid_text`, `invalid_messages_number`,
+//!    `invalid_chat_type` or `invalid_limit`, each naming its `field`.
 //!
 //! Steps 1 and 2 need only the head: [`precheck`] gives their refusal alone,
 //! for the HTTP machine to answer a head with `Expect: 100-continue` before
@@ -31,11 +33,12 @@ mod encode;
 mod error;
 mod fields;
 mod precheck;
+mod query;
 mod routes;
 
 pub use decode::decode;
 pub use encode::encode;
 pub use error::error_response;
-pub use fields::{is_valid_text, is_valid_user_name, PUBLIC_CHAT_NAME};
+pub use fields::{is_valid_text, is_valid_user_name, COMMENTS_LIMIT_MAX, PUBLIC_CHAT_NAME};
 pub use precheck::precheck;
 pub use routes::Route;

@@ -3,7 +3,7 @@
 use super::error::error_response;
 use crate::http::{Request, Response};
 
-/// The six endpoints of API.md.
+/// The endpoints of API.md.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Route {
     GetToken,
@@ -12,6 +12,7 @@ pub enum Route {
     Send,
     Comment,
     Report,
+    Comments,
 }
 
 impl Route {
@@ -24,6 +25,7 @@ impl Route {
             "/send" => Route::Send,
             "/comment" => Route::Comment,
             "/report" => Route::Report,
+            "/comments" => Route::Comments,
             _ => return None,
         })
     }
@@ -31,7 +33,7 @@ impl Route {
     /// The one method the route answers.
     pub fn method(self) -> &'static str {
         match self {
-            Route::Status => "GET",
+            Route::Status | Route::Comments => "GET",
             _ => "POST",
         }
     }

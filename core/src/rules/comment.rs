@@ -1,30 +1,70 @@
-//! `POST /comment`.
+//! `POST /comment` and `GET /comments`.
 
-use super::{caller, check_not_banned, step};
+use super::budget::keep_newest_within;
+use super::{caller, check_not_banned, quota, step, Step};
 use crate::command::{Failure, Outcome};
+use crate::config::Config;
+use crate::json_size::comment_len;
 use crate::time::UnixMillis;
 use crate::token::TokenHash;
-use crate::view::{MessageId, StoreError, View};
+use crate::view::{CommentId, MessageId, StoreError, User, View};
 
 /// Adds a comment to a message of a chat the caller is a member of. The ban
 /// is checked first, so a banned user learns nothing about which messages
 /// exist; a message of a chat the caller is not in is 404 like a missing one.
+/// Then the comment quota (429).
 pub(super) fn comment(
     view: &mut impl View,
     caller_hash: &TokenHash,
     message_id: MessageId,
     text: &str,
     now: UnixMillis,
+    config: &Config,
+) -> Result<Outcome, StoreError> {
+    let mut me = step!(caller(view, caller_hash)?);
+    step!(check_not_banned(&me, now));
+    step!(visible(view, &me, message_id)?);
+    step!(quota::take_comment(&mut me, now, config));
+    view.save_user(&me)?;
+    let comment_id = view.append_comment(message_id, me.id, text, now)?;
+    Ok(Outcome::CommentAdded { comment_id })
+}
+
+/// A page of a message's comments: the newest `limit` older than `before`,
+/// oldest first, within `comments_page_budget` bytes (at least one);
+/// `more` says whether older ones remain. 404 exactly as for `comment`.
+pub(super) fn comments(
+    view: &mut impl View,
+    caller_hash: &TokenHash,
+    message_id: MessageId,
+    before: Option<CommentId>,
+    limit: u32,
+    config: &Config,
 ) -> Result<Outcome, StoreError> {
     let me = step!(caller(view, caller_hash)?);
-    step!(check_not_banned(&me, now));
+    step!(visible(view, &me, message_id)?);
+    let mut comments = view.comments_before(message_id, before, limit.saturating_add(1))?;
+    let mut more = comments.len() > limit as usize;
+    if more {
+        comments.remove(0);
+    }
+    more |= keep_newest_within(&mut comments, config.comments_page_budget, comment_len);
+    Ok(Outcome::Comments {
+        message_id,
+        comments,
+        more,
+    })
+}
+
+/// 404 `message_not_found` unless the message exists in a chat `me` is in.
+fn visible(view: &mut impl View, me: &User, message_id: MessageId) -> Result<Step<()>, StoreError> {
     let visible = match view.chat_of_message(message_id)? {
         Some(chat) => view.read_position(chat, me.id)?.is_some(),
         None => false,
     };
-    if !visible {
-        return Ok(Outcome::Failed(Failure::MessageNotFound));
-    }
-    let comment_id = view.append_comment(message_id, me.id, text, now)?;
-    Ok(Outcome::CommentAdded { comment_id })
+    Ok(if visible {
+        Ok(())
+    } else {
+        Err(Outcome::Failed(Failure::MessageNotFound))
+    })
 }

@@ -28,6 +28,9 @@ fn small_config() -> Config {
         ban_ms: 10_000,
         max_text_chars: 8,
         unread_max: 3,
+        comment_quota: 2,
+        comments_per_message: 2,
+        ..Config::default()
     }
 }
 
@@ -39,12 +42,13 @@ fn small_config() -> Config {
 /// member drains its chats and must have been handed each message of others
 /// as unread exactly once, in id order.
 ///
-/// Operations (`kind % 8`): 0 `GetToken` of `NAMES[a % 4]` (upper case if
+/// Operations (`kind % 9`): 0 `GetToken` of `NAMES[a % 4]` (upper case if
 /// `a & 4`) with token `b % 6`; 1 `Connect`, 2 `Status`, 3 `Send`, 4
-/// `Comment`, 5 `Report` by token `a % 6`, naming user `b % 4` (upper case if
-/// `b & 16`), a private chat if `b & 8`, `messages_number` `(b >> 5) % 5 + 1`,
-/// `chat_type` private if `b & 32`, `message_id` `b % 32 + 1`; 6 and 7 move
-/// the clock `a * b * 10` ms on.
+/// `Comment`, 5 `Report`, 8 `Comments` by token `a % 6`, naming user `b % 4`
+/// (upper case if `b & 16`), a private chat if `b & 8`, `messages_number`
+/// `(b >> 5) % 5 + 1`, `chat_type` private if `b & 32`, `message_id`
+/// `b % 32 + 1`, `before` `a / 8 % 8` (none if 0), `limit` `a / 64 + 1`; 6
+/// and 7 move the clock `a * b * 10` ms on.
 pub fn command_sequence(data: &[u8]) {
     let config = small_config();
     let mut model = Model::new(UnixMillis(0));
@@ -60,7 +64,7 @@ pub fn command_sequence(data: &[u8]) {
         } else {
             ChatRef::Private(target.clone())
         };
-        let (t, command) = match kind % 8 {
+        let (t, command) = match kind % 9 {
             0 => {
                 let t = usize::from(b) % TOKENS;
                 let user_name = cased(NAMES[usize::from(a % 4)], a & 4 != 0);
@@ -113,6 +117,18 @@ pub fn command_sequence(data: &[u8]) {
                     },
                 )
             }
+            8 => {
+                let before = i64::from(a / 8 % 8);
+                (
+                    t,
+                    Command::Comments {
+                        caller,
+                        message_id: i64::from(b % 32) + 1,
+                        before: (before > 0).then_some(before),
+                        limit: u32::from(a / 64) + 1,
+                    },
+                )
+            }
             _ => {
                 now = now.plus_ms(u64::from(a) * u64::from(b) * 10);
                 continue;
@@ -161,7 +177,10 @@ fn run(command: &Command, model: &mut Model, now: UnixMillis, config: &Config) -
     let outcome = crate::rules::apply(command, model, now, config).expect("the model never fails");
     let response = api::encode(&outcome);
     check_response(&response);
-    if let Outcome::QuotaExceeded { until, now } | Outcome::Banned { until, now } = outcome {
+    if let Outcome::QuotaExceeded { until, now }
+    | Outcome::CommentQuotaExceeded { until, now }
+    | Outcome::Banned { until, now } = outcome
+    {
         let retry_after: i64 = response
             .header("Retry-After")
             .and_then(|v| v.parse().ok())
@@ -222,7 +241,7 @@ fn check_response(response: &Response) {
 const METHODS: [&str; 8] = [
     "POST", "GET", "PUT", "HEAD", "DELETE", "OPTIONS", "post", "BREW",
 ];
-const TARGETS: [&str; 16] = [
+const TARGETS: [&str; 20] = [
     "/get-token",
     "/connect",
     "/status",
@@ -239,6 +258,10 @@ const TARGETS: [&str; 16] = [
     "//send",
     "/report#x",
     "",
+    "/comments?message_id=1",
+    "/comments?message_id=1&before=2&limit=1",
+    "/comments?message_id=x&limit=0",
+    "/comments?message_id=1&message_id=1",
 ];
 /// Tokens of the seeded users: ann (quota used up), Bob, cy (banned).
 const ANN: Token = Token([1; 16]);
@@ -365,6 +388,7 @@ pub fn decode_request(data: &[u8]) {
                 Command::Send { .. } => ("POST", "/send"),
                 Command::Comment { .. } => ("POST", "/comment"),
                 Command::Report { .. } => ("POST", "/report"),
+                Command::Comments { .. } => ("GET", "/comments"),
             };
             assert_eq!(route, (method, request.path()), "{command:?}");
             let mut model = seeded_model(&config);

@@ -4,11 +4,12 @@
 //! checks they share. The order of checks, for every command that names a
 //! caller: unknown token (401) first, then a field naming the caller (400
 //! `self_target`), then an unknown user (404), then the ban (403), then the
-//! public quota (429). Only the documented semantics of [`View`] are relied on,
+//! public quota or the comment quota (429). Only the documented semantics of [`View`] are relied on,
 //! so the in-memory model and the SQLite view give the same outcomes.
 
+mod budget;
 mod comment;
-mod connect;
+pub mod connect;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -18,6 +19,7 @@ mod report;
 mod send;
 mod status;
 
+pub use connect::{advance, Advance};
 pub use quota::QuotaState;
 
 use crate::command::{ChatRef, Command, Failure, Outcome};
@@ -47,12 +49,18 @@ pub fn apply(
             caller,
             message_id,
             text,
-        } => comment::comment(view, caller, *message_id, text, now),
+        } => comment::comment(view, caller, *message_id, text, now, config),
         Command::Report {
             caller,
             target,
             chat_type,
         } => report::report(view, caller, target, *chat_type, now, config),
+        Command::Comments {
+            caller,
+            message_id,
+            before,
+            limit,
+        } => comment::comments(view, caller, *message_id, *before, *limit, config),
     }
 }
 

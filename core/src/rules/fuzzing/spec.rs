@@ -37,6 +37,8 @@ struct UserSpec {
     name: String,
     /// Public sends accepted, in order.
     public_sends: Vec<UnixMillis>,
+    /// Comments accepted, in order.
+    comment_sends: Vec<UnixMillis>,
     banned_until: Option<UnixMillis>,
     /// Distinct reporters since the last ban.
     reporters: BTreeSet<usize>,
@@ -46,6 +48,8 @@ struct MessageSpec {
     id: MessageId,
     chat: Chat,
     author: usize,
+    /// Ids of its comments, ascending.
+    comments: Vec<i64>,
 }
 
 pub struct Spec {
@@ -107,6 +111,12 @@ impl Spec {
             Command::Report {
                 target, chat_type, ..
             } => self.report(me, target, *chat_type, outcome, now),
+            Command::Comments {
+                message_id,
+                before,
+                limit,
+                ..
+            } => self.comments(me, *message_id, *before, *limit, outcome),
         }
     }
 
@@ -189,23 +199,41 @@ impl Spec {
             .filter(|&until| now < until)
     }
 
-    /// The quota window open at `now`: its end and the sends accepted in it.
+    /// The public quota window open at `now`: its end and the sends accepted
+    /// in it.
+    fn window(&self, u: usize, now: UnixMillis) -> Option<(UnixMillis, u32)> {
+        let user = self.users[u].as_ref().expect("registered");
+        self.window_of(&user.public_sends, self.config.quota, now)
+    }
+
+    /// The window open at `now` over `sends`, of at most `quota` sends.
     /// Windows are rebuilt from the accepted sends alone: each opens at the
     /// first accepted send after the previous one closed.
-    fn window(&self, u: usize, now: UnixMillis) -> Option<(UnixMillis, u32)> {
+    fn window_of(
+        &self,
+        sends: &[UnixMillis],
+        quota: u32,
+        now: UnixMillis,
+    ) -> Option<(UnixMillis, u32)> {
         let mut window: Option<(UnixMillis, u32)> = None;
-        for &t in &self.users[u].as_ref().expect("registered").public_sends {
+        for &t in sends {
             window = match window {
                 Some((end, n)) if t < end => Some((end, n + 1)),
                 _ => Some((t.plus_ms(self.config.quota_window_ms), 1)),
             };
             let n = window.map_or(0, |w| w.1);
-            assert!(
-                n <= self.config.quota,
-                "user {u}: {n} public sends in one window"
-            );
+            assert!(n <= quota, "{n} sends of one kind in one window");
         }
         window.filter(|&(end, _)| now < end)
+    }
+
+    /// When a window of `quota` over `sends` refuses one more at `now`.
+    fn full_until(&self, sends: &[UnixMillis], quota: u32, now: UnixMillis) -> Option<UnixMillis> {
+        match self.window_of(sends, quota, now) {
+            Some((end, n)) if n >= quota => Some(end),
+            None if quota == 0 => Some(now.plus_ms(self.config.quota_window_ms)),
+            _ => None,
+        }
     }
 
     fn chat_messages(&self, chat: Chat) -> impl Iterator<Item = &MessageSpec> {
@@ -240,6 +268,7 @@ impl Spec {
         self.users[u] = Some(UserSpec {
             name: user_name.to_owned(),
             public_sends: Vec::new(),
+            comment_sends: Vec::new(),
             banned_until: None,
             reporters: BTreeSet::new(),
         });
@@ -259,6 +288,7 @@ impl Spec {
         let Outcome::Connected {
             chat,
             messages,
+            history_truncated,
             unread_messages,
             unread_truncated,
         } = outcome
@@ -266,6 +296,8 @@ impl Spec {
             panic!("connect answered {outcome:?}");
         };
         assert_eq!(*chat, name);
+        // The budgets of the sequences' configuration are never reached.
+        assert!(!history_truncated);
         let Some(&position) = self.position.get(&(me, key)) else {
             assert!(messages.is_empty() && unread_messages.is_empty() && !unread_truncated);
             return;
@@ -285,9 +317,14 @@ impl Spec {
         assert_eq!(ids(messages), history, "history of {key:?} for user {me}");
         assert_eq!(ids(unread_messages), &unread[..unread.len().min(max)]);
         assert_eq!(*unread_truncated, unread.len() > max);
+        let embedded = self.config.comments_per_message as usize;
         for m in messages.iter().chain(unread_messages) {
-            let author = self.messages.iter().find(|s| s.id == m.id).expect("known");
-            assert_eq!(m.author, self.name(author.author));
+            let spec = self.messages.iter().find(|s| s.id == m.id).expect("known");
+            assert_eq!(m.author, self.name(spec.author));
+            assert_eq!(m.comments_total, spec.comments.len() as u64);
+            let newest = &spec.comments[spec.comments.len().saturating_sub(embedded)..];
+            let carried: Vec<i64> = m.comments.iter().map(|c| c.id).collect();
+            assert_eq!(carried, newest, "the newest comments of message {}", m.id);
         }
         let got = self.received.entry((me, key)).or_default();
         if let (Some(last), Some(first)) = (got.last(), unread_messages.first()) {
@@ -365,12 +402,8 @@ impl Spec {
             return assert_eq!(*outcome, Outcome::Banned { until, now });
         }
         if chat == Chat::Public {
-            let full = match self.window(me, now) {
-                Some((end, n)) if n >= self.config.quota => Some(end),
-                None if self.config.quota == 0 => Some(now.plus_ms(self.config.quota_window_ms)),
-                _ => None,
-            };
-            if let Some(until) = full {
+            let sends = &self.users[me].as_ref().expect("registered").public_sends;
+            if let Some(until) = self.full_until(sends, self.config.quota, now) {
                 return assert_eq!(*outcome, Outcome::QuotaExceeded { until, now });
             }
         }
@@ -398,6 +431,7 @@ impl Spec {
             id: message_id,
             chat,
             author: me,
+            comments: Vec::new(),
         });
         if caught_up {
             self.position.insert((me, chat), message_id);
@@ -416,11 +450,57 @@ impl Spec {
         if !visible {
             return assert_eq!(*outcome, Outcome::Failed(Failure::MessageNotFound));
         }
+        let sends = &self.users[me].as_ref().expect("registered").comment_sends;
+        if let Some(until) = self.full_until(sends, self.config.comment_quota, now) {
+            return assert_eq!(*outcome, Outcome::CommentQuotaExceeded { until, now });
+        }
         let Outcome::CommentAdded { comment_id } = *outcome else {
             panic!("comment answered {outcome:?}");
         };
         assert!(comment_id > self.last_comment, "comment ids must increase");
         self.last_comment = comment_id;
+        self.user(me).comment_sends.push(now);
+        let message = self.messages.iter_mut().find(|m| m.id == message_id);
+        message.expect("visible").comments.push(comment_id);
+    }
+
+    /// `GET /comments`: 404 as for a comment (but a ban does not matter),
+    /// else the newest `limit` comments before `before`, oldest first.
+    fn comments(
+        &self,
+        me: usize,
+        message_id: MessageId,
+        before: Option<i64>,
+        limit: u32,
+        outcome: &Outcome,
+    ) {
+        let message = self
+            .messages
+            .iter()
+            .find(|m| m.id == message_id)
+            .filter(|m| self.position.contains_key(&(me, m.chat)));
+        let Some(message) = message else {
+            return assert_eq!(*outcome, Outcome::Failed(Failure::MessageNotFound));
+        };
+        let Outcome::Comments {
+            message_id: answered,
+            comments,
+            more,
+        } = outcome
+        else {
+            panic!("comments answered {outcome:?}");
+        };
+        assert_eq!(*answered, message_id);
+        let older: Vec<i64> = message
+            .comments
+            .iter()
+            .copied()
+            .filter(|&c| before.is_none_or(|b| c < b))
+            .collect();
+        let page = &older[older.len().saturating_sub(limit as usize)..];
+        let got: Vec<i64> = comments.iter().map(|c| c.id).collect();
+        assert_eq!(got, page);
+        assert_eq!(*more, older.len() > page.len());
     }
 
     fn report(

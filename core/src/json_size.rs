@@ -1,0 +1,99 @@
+//! How many bytes `api::encode` writes for a message or a comment object,
+//! computed without writing them, so that the rules can stop a page at its
+//! byte budget (API.md: no response body reaches 2 MiB) before anything is
+//! encoded. The counts follow serde_json's compact output exactly; a test in
+//! `core/tests/api_encode.rs` holds them to the encoder.
+
+use crate::time::UnixMillis;
+use crate::view::{StoredComment, StoredMessage};
+use std::fmt::{self, Write};
+
+/// `{"id":..,"author":..,"pub_date":..,"message_text":..,"comments":[..],"comments_total":..}`
+pub fn message_len(message: &StoredMessage) -> usize {
+    const KEYS: usize =
+        r#"{"id":,"author":,"pub_date":,"message_text":,"comments":[],"comments_total":}"#.len();
+    KEYS + int_len(message.id)
+        + str_len(&message.author)
+        + time_len(message.pub_date)
+        + str_len(&message.text)
+        + list_len(message.comments.iter().map(comment_len))
+        + int_len(i64::try_from(message.comments_total).unwrap_or(i64::MAX))
+}
+
+/// `{"id":..,"author":..,"created":..,"comment_text":..}`
+pub fn comment_len(comment: &StoredComment) -> usize {
+    const KEYS: usize = r#"{"id":,"author":,"created":,"comment_text":}"#.len();
+    KEYS + int_len(comment.id)
+        + str_len(&comment.author)
+        + time_len(comment.created)
+        + str_len(&comment.text)
+}
+
+/// Items of a JSON array, with the commas between them (not the brackets).
+pub fn list_len(items: impl Iterator<Item = usize>) -> usize {
+    let (count, sum) = items.fold((0usize, 0usize), |(n, sum), len| (n + 1, sum + len));
+    sum + count.saturating_sub(1)
+}
+
+/// A JSON string with its quotes: serde_json writes `"` and `\` as two bytes,
+/// `\b \t \n \f \r` as two, every other control byte as `\u00XX` (six), and
+/// everything else (non-ASCII included) as is.
+pub fn str_len(text: &str) -> usize {
+    2 + text
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | 0x08 | b'\t' | b'\n' | 0x0c | b'\r' => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
+}
+
+fn int_len(n: i64) -> usize {
+    let sign = usize::from(n < 0);
+    let mut digits = 1;
+    let mut rest = n.unsigned_abs() / 10;
+    while rest > 0 {
+        digits += 1;
+        rest /= 10;
+    }
+    sign + digits
+}
+
+/// An RFC 3339 time in quotes (24 characters for the years 0 to 9999).
+fn time_len(at: UnixMillis) -> usize {
+    struct Count(usize);
+    impl Write for Count {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let _ = write!(count, "{}", at.rfc3339());
+    2 + count.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_and_numbers_count_as_serde_json_writes_them() {
+        for text in [
+            "",
+            "hi",
+            "a\"b\\c",
+            "\u{1}\n\t\u{7f}é😀",
+            "\u{1f}\u{8}\u{c}\r",
+        ] {
+            let written = serde_json::to_string(text).unwrap();
+            assert_eq!(str_len(text), written.len(), "{text:?}");
+        }
+        for n in [0, 7, 10, 99, 100, -1, -10, i64::MAX, i64::MIN] {
+            assert_eq!(int_len(n), n.to_string().len(), "{n}");
+        }
+        assert_eq!(list_len([].into_iter()), 0);
+        assert_eq!(list_len([3, 4].into_iter()), 8);
+    }
+}
