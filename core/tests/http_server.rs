@@ -1049,3 +1049,30 @@ fn a_standalone_response_is_what_a_closing_connection_writes() {
     );
     assert!(text.contains("\r\nConnection: close\r\n") && text.contains("\r\nRetry-After: 1\r\n"));
 }
+
+#[test]
+fn a_response_may_name_its_own_content_type() {
+    use agora_core::http::{standalone_response, Response};
+    use agora_core::time::UnixMillis;
+    let text = |r: &Response| String::from_utf8(standalone_response(r, UnixMillis(0))).unwrap();
+    let json = text(&Response::json(200, b"{}".to_vec()));
+    assert!(
+        json.contains("\r\nContent-Type: application/json\r\n"),
+        "{json}"
+    );
+    let page = Response::json(200, b"<p>".to_vec())
+        .with_header("Content-Type", "text/html; charset=utf-8");
+    let written = text(&page);
+    assert!(
+        written.contains("\r\nContent-Type: text/html; charset=utf-8\r\n"),
+        "{written}"
+    );
+    assert_eq!(written.matches("Content-Type").count(), 1, "{written}");
+    let injected = Response::json(200, vec![]).with_header("content-type", "a\r\nX-Evil: 1");
+    let written = text(&injected);
+    assert!(
+        written.contains("\r\nContent-Type: application/json\r\n"),
+        "{written}"
+    );
+    assert!(!written.contains("X-Evil"), "{written}");
+}

@@ -122,8 +122,8 @@ impl Request {
 pub type Precheck = fn(&Request) -> Option<Response>;
 
 /// A response to write (server role) or one that was read (client role).
-/// Content-Type is always `application/json`; the writer adds `Date`,
-/// `Content-Length`, `Content-Type` and `Connection` itself.
+/// The writer adds `Date`, `Content-Length`, `Content-Type` and `Connection`
+/// itself; Content-Type is `application/json` unless `headers` names another.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Response {
     pub status: u16,

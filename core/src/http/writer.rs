@@ -41,6 +41,16 @@ pub(crate) struct ResponseMode {
     pub head: bool,
 }
 
+/// The response's own `Content-Type` when it has a writable one, else
+/// `application/json` (every API body is JSON; pages and scripts say what
+/// they are).
+fn content_type(response: &Response) -> &str {
+    match response.header("content-type") {
+        Some(value) if is_writable_field("Content-Type", value.as_bytes()) => value,
+        _ => "application/json",
+    }
+}
+
 /// Appends `response` to `out`. `date` is an IMF-fixdate.
 pub(crate) fn write_response(
     out: &mut Vec<u8>,
@@ -53,7 +63,7 @@ pub(crate) fn write_response(
     let _ = write!(out, "Date: {date}\r\n");
     let no_body = status == 204 || status == 304 || (100..200).contains(&status);
     if !no_body {
-        out.extend_from_slice(b"Content-Type: application/json\r\n");
+        let _ = write!(out, "Content-Type: {}\r\n", content_type(response));
         let _ = write!(out, "Content-Length: {}\r\n", response.body.len());
     }
     if mode.close {
