@@ -23,3 +23,4 @@ mod startup;
 mod store_faults;
 mod transport;
 mod vectors;
+mod web;
