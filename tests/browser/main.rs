@@ -16,4 +16,5 @@ mod account;
 mod chrome;
 mod page;
 mod scenario;
+mod stream;
 mod threads;

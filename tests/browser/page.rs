@@ -249,3 +249,14 @@ impl Page {
             .collect()
     }
 }
+
+impl Page {
+    /// Runs an asynchronous `script`: its last argument is the callback
+    /// that ends it with a value.
+    pub async fn js_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute_async(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("async script in {}'s page failed: {e}", self.who))
+    }
+}
