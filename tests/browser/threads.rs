@@ -9,7 +9,9 @@ use serde_json::json;
 #[test]
 fn older_comments_are_paged_in() {
     scenario::run("threads", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
+        // A server that keeps fewer messages per page than the page asks
+        // for: the page falls back to its default.
+        let server = Server::start(Runtime::Tokio, &["--history", "5", "--history-max", "10"]);
         let mut api = server.client();
         let alice = api.token("alice");
         let carol = api.token("carol");

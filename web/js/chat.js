@@ -63,7 +63,11 @@ export class Chat {
   async open(name) {
     this.loading = name;
     this.waiting = [];
-    const result = await call('POST', '/connect', { ...about(name, 'chat_with'), messages_number: HISTORY });
+    let result = await call('POST', '/connect', { ...about(name, 'chat_with'), messages_number: HISTORY });
+    if (result.data?.code === 'invalid_messages_number') {
+      // A server that keeps fewer: its own default, then.
+      result = await call('POST', '/connect', about(name, 'chat_with'));
+    }
     if (this.loading !== name) return false;
     this.loading = null;
     if (!result.ok) {

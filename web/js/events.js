@@ -144,7 +144,8 @@ export class EventFeed {
       const body = await response.json().catch(() => null);
       return body?.code === 'invalid_since' ? 'reset' : 'failed';
     }
-    if (!response.ok || !response.body) return 'failed';
+    const type = response.headers.get('Content-Type') ?? '';
+    if (!response.ok || !response.body || !type.startsWith('text/event-stream')) return 'failed';
     this.onState('live');
     const parser = new SseParser((frame) => this.deliver(frame));
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
