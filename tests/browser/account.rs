@@ -176,8 +176,16 @@ fn phone_width_shows_the_composer() {
         )
         .await;
         assert_eq!(
-            page.in_view(&["compose", "send", "chats"]).await,
-            [true, true, true]
+            page.in_view(&[
+                "compose",
+                "send",
+                "chats",
+                "new-chat",
+                "open-chat",
+                "sign-out"
+            ])
+            .await,
+            [true; 6]
         );
         let overflow = page
             .js(
@@ -188,6 +196,13 @@ fn phone_width_shows_the_composer() {
         assert_eq!(overflow, json!(0), "the page scrolls sideways");
         page.send("typed on a phone").await;
         page.wait_for_message("typed on a phone", STEP).await;
+        page.wait_until(
+            "the quota line to count it",
+            STEP,
+            "return document.getElementById('quota').textContent.includes('in this window: 19');",
+            vec![],
+        )
+        .await;
         assert_eq!(page.in_view(&["compose", "send"]).await, [true, true]);
         page.screenshot("chat").await;
         page.close().await;
