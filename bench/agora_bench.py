@@ -5,6 +5,7 @@ whether a response is read at all, stay under the benchmark's control).
 
 Python 3 standard library only.
 """
+import argparse
 import json
 import os
 import shutil
@@ -13,6 +14,15 @@ import socket
 import subprocess
 import tempfile
 import time
+
+
+def server_arguments(doc):
+    """A command line that starts with the server binary and its runtime; the
+    description is the first paragraph of the script's `doc`."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("binary", help="the agora-server binary to start")
+    ap.add_argument("--runtime", default="tokio", help="tokio, smol or blocking")
+    return ap
 
 
 def rss_kib(pid):

@@ -20,7 +20,6 @@ Flags after `--` go to the server: a server with a comment quota needs
 does not know the flag). Loopback only; the server and its database are
 removed at the end. The last line is the figures as JSON.
 """
-import argparse
 import json
 import multiprocessing
 import statistics
@@ -28,7 +27,8 @@ import sys
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ left in bench/
-from agora_bench import Client, Server, percentile, request_bytes, rss_kib  # noqa: E402
+from agora_bench import (  # noqa: E402
+    Client, Server, percentile, request_bytes, rss_kib, server_arguments)
 
 CONNECT_ONE = {"messages_number": 1}
 
@@ -117,9 +117,7 @@ def summary(took):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("binary")
-    ap.add_argument("--runtime", default="tokio")
+    ap = server_arguments(__doc__)
     ap.add_argument("--comments", type=int, default=2000)
     ap.add_argument("--chars", type=int, default=4096)
     ap.add_argument("--stalled", type=int, default=20)

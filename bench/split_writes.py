@@ -10,14 +10,13 @@ the median (and min, max) time per request of each, as the e2e test
 
     bench/split_writes.py BINARY [--runtime tokio] [--requests 20] [--pause-ms 1]
 """
-import argparse
 import json
 import statistics
 import sys
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ left in bench/
-from agora_bench import Server, request_bytes  # noqa: E402
+from agora_bench import Server, request_bytes, server_arguments  # noqa: E402
 
 
 def timed(client, head, payload, pause):
@@ -40,9 +39,7 @@ def stats(took):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("binary")
-    ap.add_argument("--runtime", default="tokio")
+    ap = server_arguments(__doc__)
     ap.add_argument("--requests", type=int, default=20)
     ap.add_argument("--pause-ms", type=float, default=1.0)
     args = ap.parse_args()
