@@ -254,6 +254,14 @@ fn refusals_are_said_in_words() {
         );
         page.screenshot("quota").await;
 
+        // A private chat with nobody.
+        page.type_into("#new-chat", "nobody").await;
+        page.click("#open-chat").await;
+        page.wait_until("the refusal", STEP,
+            "return document.getElementById('notice').textContent === 'There is no user named nobody.';", vec![])
+            .await;
+        assert_eq!(page.text("#chat-title").await, "Public chat");
+
         // The comment quota: one comment, then a refusal in words.
         let first = page.messages().await[0].id;
         let comment = format!("[data-message-id=\"{first}\"] [data-action=comment]");
