@@ -40,6 +40,7 @@ pub enum EventChat {
     /// Every user sees it.
     Public,
     /// Only the two members see it; each sees the chat named after the other.
+    /// Members in the order of their ids.
     Private {
         id: ChatId,
         members: [(UserId, String); 2],
@@ -47,6 +48,13 @@ pub enum EventChat {
 }
 
 impl EventChat {
+    /// A private chat of two members, in the order of their ids (as a view
+    /// lists them).
+    pub fn private(id: ChatId, a: (UserId, String), b: (UserId, String)) -> EventChat {
+        let members = if a.0 <= b.0 { [a, b] } else { [b, a] };
+        EventChat::Private { id, members }
+    }
+
     pub fn id(&self) -> ChatId {
         match self {
             EventChat::Public => PUBLIC_CHAT,

@@ -121,7 +121,8 @@ pub trait View {
         position: ReadPosition,
     ) -> ViewResult<()>;
     /// The two members of private chat `chat`, with their names as
-    /// registered; `None` for the public chat or no such chat.
+    /// registered, in the order of their ids; `None` for the public chat or
+    /// no such chat.
     fn private_members(&mut self, chat: ChatId) -> ViewResult<Option<[(UserId, String); 2]>>;
     /// The chats `user` is a member of, in no particular order (the rules
     /// sort). For a private chat, `kind` names the other member as registered.

@@ -1108,6 +1108,9 @@ fn a_stream_to_http_1_0_ends_with_the_connection() {
     assert!(closed);
     assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
     assert!(text.contains("\r\nConnection: close\r\n"), "{text}");
-    assert!(!text.contains("Transfer-Encoding") && !text.contains("Content-Length"), "{text}");
+    assert!(
+        !text.contains("Transfer-Encoding") && !text.contains("Content-Length"),
+        "{text}"
+    );
     assert!(text.ends_with("\r\n\r\ndata: 1\n\n"), "{text}");
 }

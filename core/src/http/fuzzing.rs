@@ -369,7 +369,7 @@ pub fn stream_roundtrip(data: &[u8], start: Instant) {
         panic!("no request parsed");
     };
     let mut sent = Vec::new();
-    let mut drain = |conn: &mut Conn, sent: &mut Vec<u8>| loop {
+    let drain = |conn: &mut Conn, sent: &mut Vec<u8>| loop {
         match conn.poll_output() {
             Output::Send(bytes) => sent.extend_from_slice(&bytes),
             Output::Timeout(_) => return,

@@ -6,17 +6,12 @@ use super::connect::{advance, Advance};
 use super::{caller, chat_partner, step};
 use crate::command::{ChatRef, Failure, Outcome};
 use crate::config::Config;
-use crate::events::EventId;
+use crate::events::{Event, EventId};
 use crate::json_size::event_len;
 use crate::token::TokenHash;
-use crate::view::{MessageId, StoreError, View, PUBLIC_CHAT};
+use crate::view::{MessageId, StoreError, UserId, View, PUBLIC_CHAT};
 
-/// The events after `since` the caller may see, oldest first: at most
-/// `events_page_max` and within `events_page_budget` bytes (at least one),
-/// `more` when further ones were there; `next` is the last one's id, or
-/// `since` when there are none. Without `since`: no events and the newest
-/// event's id, the starting point. A `since` beyond the newest event is 400
-/// `invalid_since`.
+/// The events after `since` the caller may see: see [`events_page`].
 pub(super) fn events(
     view: &mut impl View,
     caller_hash: &TokenHash,
@@ -25,9 +20,29 @@ pub(super) fn events(
 ) -> Result<Outcome, StoreError> {
     let me = step!(caller(view, caller_hash)?);
     let head = view.event_head()?;
+    events_page(me.id, since, head, config, |since, limit| {
+        view.events_after(me.id, since, limit)
+    })
+}
+
+/// A page of `GET /events` for `viewer`, given the newest event (`head`) and
+/// a way to fetch the first `limit` events after a cursor that `viewer` may
+/// see (the view's `events_after`, or a store's memory of recent ones). The
+/// events after `since`, oldest first: at most `events_page_max` and within
+/// `events_page_budget` bytes (at least one), `more` when further ones were
+/// there; `next` is the last one's id, or `since` when there are none.
+/// Without `since`: no events and `head`, the starting point. A `since`
+/// beyond `head` is 400 `invalid_since`.
+pub fn events_page(
+    viewer: UserId,
+    since: Option<EventId>,
+    head: EventId,
+    config: &Config,
+    fetch: impl FnOnce(EventId, u32) -> Result<Vec<Event>, StoreError>,
+) -> Result<Outcome, StoreError> {
     let Some(since) = since else {
         return Ok(Outcome::Events {
-            viewer: me.id,
+            viewer,
             events: Vec::new(),
             next: head,
             more: false,
@@ -37,15 +52,15 @@ pub(super) fn events(
         return Ok(Outcome::Failed(Failure::InvalidSince));
     }
     let max = config.events_page_max as usize;
-    let mut events = view.events_after(me.id, since, config.events_page_max.saturating_add(1))?;
+    let mut events = fetch(since, config.events_page_max.saturating_add(1))?;
     let mut more = events.len() > max;
     events.truncate(max);
     more |= keep_oldest_within(&mut events, config.events_page_budget, |e| {
-        event_len(e, me.id)
+        event_len(e, viewer)
     });
     let next = events.last().map_or(since, |e| e.id);
     Ok(Outcome::Events {
-        viewer: me.id,
+        viewer,
         events,
         next,
         more,

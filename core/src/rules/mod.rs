@@ -11,6 +11,7 @@ mod budget;
 mod comment;
 pub mod connect;
 mod events;
+pub use events::events_page;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;

@@ -35,8 +35,11 @@ pub(super) fn send(
                 Some(chat) => chat,
                 None => view.create_private_chat(me.id, other.id, now)?,
             };
-            let members = [(me.id, me.name.clone()), (other.id, other.name)];
-            (chat, EventChat::Private { id: chat, members })
+            let me_too = (me.id, me.name.clone());
+            (
+                chat,
+                EventChat::private(chat, me_too, (other.id, other.name)),
+            )
         }
     };
     let position = view.read_position(chat, me.id)?;
