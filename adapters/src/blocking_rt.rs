@@ -3,15 +3,18 @@
 //! `block_on`: every await there is a blocking call.
 
 use crate::accept_errors::AcceptErrors;
-use crate::drive::{run_connection, Ready, Transport};
+use crate::drive::{run_connection, Interest, Ready, Transport};
 use crate::limits::Admission;
 use crate::shared::Shared;
+use crate::wake_fd::WakeFd;
+use agora_store::Subscription;
 use futures_lite::future::block_on;
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown as SocketShutdown, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex};
+use std::task::Context;
 use std::time::{Duration, Instant};
 use tracing::{error, warn};
 
@@ -28,12 +31,59 @@ struct OpenSockets {
 struct BlockingTransport {
     stream: TcpStream,
     shared: Arc<Shared>,
+    /// Made by the first held request (a long-poll, a stream), kept after.
+    wake: Option<Arc<WakeFd>>,
+}
+
+impl BlockingTransport {
+    /// A held request's wait: poll(2) on the socket (if watched) and on the
+    /// eventfd that the subscription's waker writes.
+    fn hold(&mut self, deadline: Option<Instant>, socket: bool, events: &Subscription) -> Ready {
+        let wake = match &self.wake {
+            Some(wake) => wake.clone(),
+            None => match WakeFd::new() {
+                Ok(wake) => self.wake.insert(wake).clone(),
+                // Without an eventfd, look again soon.
+                Err(_) => return Ready::Events,
+            },
+        };
+        let waker = wake.waker();
+        if events
+            .poll_ready(&mut Context::from_waker(&waker))
+            .is_ready()
+        {
+            return Ready::Events;
+        }
+        let timeout = match deadline {
+            None => None,
+            Some(at) => match at.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => Some(left),
+                _ => return Ready::Deadline,
+            },
+        };
+        let polled = wake.poll(self.stream.as_raw_fd(), socket, timeout);
+        if self.shared.shutdown.is_triggered() {
+            return Ready::Shutdown;
+        }
+        match polled {
+            Ok((_, true)) => {
+                wake.clear();
+                Ready::Events
+            }
+            // Bytes, EOF, or an error that `try_read` reports.
+            Ok((true, false)) | Err(_) => Ready::Readable,
+            Ok((false, false)) => Ready::Deadline,
+        }
+    }
 }
 
 impl Transport for BlockingTransport {
-    async fn ready(&mut self, deadline: Option<Instant>) -> Ready {
+    async fn ready(&mut self, deadline: Option<Instant>, interest: Interest<'_>) -> Ready {
         if self.shared.shutdown.is_triggered() {
             return Ready::Shutdown;
+        }
+        if let Some(events) = interest.events {
+            return self.hold(deadline, interest.socket, events);
         }
         let timeout = match deadline {
             None => None,
@@ -125,6 +175,7 @@ pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {
             let _ = stream.shutdown(SocketShutdown::Read);
         }
         let transport = BlockingTransport {
+            wake: None,
             stream,
             shared: shared.clone(),
         };

@@ -57,6 +57,9 @@ pub struct ServerConfig {
     pub threads: usize,
     /// How long shutdown waits for open connections before giving up on them.
     pub shutdown_grace: Duration,
+    /// An event stream sends a `: ping` comment when nothing else went out
+    /// for this long.
+    pub heartbeat: Duration,
     /// Called with each request before it is decoded. Always `None` in the
     /// binary; tests set it to inject faults (a panic) into the request path.
     pub request_hook: Option<fn(&Request)>,
@@ -71,6 +74,7 @@ impl Default for ServerConfig {
             backlog: 1024,
             threads: 0,
             shutdown_grace: Duration::from_millis(1500),
+            heartbeat: Duration::from_secs(15),
             request_hook: None,
         }
     }

@@ -10,6 +10,7 @@ use agora_core::api;
 use agora_core::command::{Failure, Outcome};
 use agora_core::http;
 use agora_core::time::UnixMillis;
+use agora_store::Subscription;
 use futures_lite::FutureExt;
 use std::cell::RefCell;
 use std::io;
@@ -46,13 +47,44 @@ pub enum Ready {
     Deadline,
     /// The server is shutting down.
     Shutdown,
+    /// Events (or the end of a subscription) are waiting for a held request.
+    Events,
+}
+
+/// What a wait watches besides its deadline and shutdown.
+#[derive(Clone, Copy)]
+pub struct Interest<'a> {
+    /// The socket: bytes, EOF or an error. Off while a held request has a
+    /// full buffer of pipelined bytes behind it (reading more would only grow
+    /// it, and a readable socket would wake the wait at once, again and again).
+    pub socket: bool,
+    /// A held long-poll's or stream's subscription.
+    pub events: Option<&'a Subscription>,
+}
+
+impl Interest<'_> {
+    /// The socket alone.
+    pub const SOCKET: Interest<'static> = Interest {
+        socket: true,
+        events: None,
+    };
+}
+
+/// Resolves when `subscription` has something (events, a cut, the hub
+/// closing); never without one.
+pub async fn events_ready(subscription: Option<&Subscription>) {
+    match subscription {
+        Some(subscription) => subscription.ready().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// A connected socket as one runtime sees it.
 #[allow(async_fn_in_trait)]
 pub trait Transport {
-    /// Waits until the socket is readable, the deadline passes, or shutdown.
-    async fn ready(&mut self, deadline: Option<Instant>) -> Ready;
+    /// Waits until what `interest` names is ready, the deadline passes, or
+    /// shutdown.
+    async fn ready(&mut self, deadline: Option<Instant>, interest: Interest<'_>) -> Ready;
     /// Reads what is there; `WouldBlock` after a spurious wake-up is fine.
     fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize>;
     /// Writes all of `bytes`, failing with `TimedOut` at `deadline`.
@@ -88,26 +120,58 @@ pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared
                 let result = pending.await;
                 session.complete(result);
             }
+            Step::Watch(pending) => {
+                let result = pending.await;
+                session.watched(result);
+            }
             // Every complete request was handled and no more bytes can come.
             Step::Wait(_) if eof => return,
-            Step::Wait(deadline) => match transport.ready(deadline).await {
-                Ready::Readable => match read_into(&mut transport, &mut session) {
-                    Ok(got_eof) => {
-                        eof = got_eof;
-                        if !eof && session.has_partial_request() {
-                            transport.quick_ack();
-                        }
-                    }
-                    Err(e) => {
+            Step::Wait(deadline) => match transport.ready(deadline, Interest::SOCKET).await {
+                Ready::Readable => {
+                    if let Err(e) = read_step(&mut transport, &mut session, &mut eof) {
                         debug!("closing: read failed: {e}");
                         return;
                     }
-                },
+                }
                 Ready::Deadline => session.timeout(),
                 Ready::Shutdown => return transport.shutdown_write().await,
+                Ready::Events => {}
             },
+            Step::Hold { deadline, read } => {
+                let interest = Interest {
+                    socket: read && !eof,
+                    events: session.subscription(),
+                };
+                match transport.ready(Some(deadline), interest).await {
+                    Ready::Readable => {
+                        if let Err(e) = read_step(&mut transport, &mut session, &mut eof) {
+                            debug!("closing: read failed: {e}");
+                            return;
+                        }
+                    }
+                    Ready::Deadline => session.timeout(),
+                    // Ends what is held; the loop writes it, then closes.
+                    Ready::Shutdown => session.stop(),
+                    // The session takes them on its next step.
+                    Ready::Events => {}
+                }
+            }
         }
     }
+}
+
+/// Reads once into the session; acknowledges a request left incomplete at
+/// once (see [`Transport::quick_ack`]).
+fn read_step<T: Transport>(
+    transport: &mut T,
+    session: &mut Session,
+    eof: &mut bool,
+) -> io::Result<()> {
+    *eof = read_into(transport, session)?;
+    if !*eof && session.has_partial_request() {
+        transport.quick_ack();
+    }
+    Ok(())
 }
 
 /// One read into a stack buffer, fed to the session. `Ok(true)` on EOF.
@@ -150,7 +214,7 @@ async fn linger_close<T: Transport>(transport: &mut T, eof: bool, linger: Durati
     let deadline = Instant::now() + linger;
     let mut drained = 0;
     while drained < LINGER_MAX_BYTES {
-        if transport.ready(Some(deadline)).await != Ready::Readable {
+        if transport.ready(Some(deadline), Interest::SOCKET).await != Ready::Readable {
             return;
         }
         let mut buf = [0u8; READ_CHUNK];

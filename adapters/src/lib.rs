@@ -14,11 +14,14 @@ pub mod drive;
 pub mod lazy_timer;
 pub mod limits;
 pub mod listen;
+mod live;
 pub mod open_files;
 pub mod session;
 pub mod shared;
 pub mod shutdown;
 pub mod tcp;
+#[cfg(feature = "blocking")]
+mod wake_fd;
 
 #[cfg(feature = "blocking")]
 pub mod blocking_rt;

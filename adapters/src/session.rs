@@ -1,14 +1,17 @@
 //! One connection's state above the socket: [`Session`] wraps `http::Conn`,
 //! takes bytes, EOF, timeouts and store outcomes, decodes requests, submits
-//! their commands, and tells the adapter what to do next ([`Step`]).
+//! their commands, and tells the adapter what to do next ([`Step`]). A
+//! `GET /events` that waits (a long-poll, a stream) is held by the session
+//! itself: see `live`.
 
+use crate::live::{Asked, Held};
 use crate::shared::Shared;
 use agora_core::api;
-use agora_core::command::{Failure, Outcome};
+use agora_core::command::{Command, Failure, Outcome};
 use agora_core::http::{Conn, Input, Now, Output, ReqId, Request, Response};
 use agora_core::time::UnixMillis;
 use agora_core::token::Token;
-use agora_store::{Pending, StoreGone};
+use agora_store::{Pending, StoreGone, Subscription, Watch};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -46,24 +49,38 @@ pub enum Step {
     Wait(Option<Instant>),
     /// Await the store's outcome and hand it to [`Session::complete`].
     Submit(Pending),
+    /// Await the store's answer to `GET /events` and hand it to
+    /// [`Session::watched`].
+    Watch(Pending<Watch>),
+    /// A long-poll or an event stream is held: wait for events on
+    /// [`Session::subscription`] (then call [`Session::events`]), for the
+    /// deadline ([`Session::timeout`]), for shutdown ([`Session::stop`]),
+    /// and, if `read`, for bytes (a hang-up shows up as EOF).
+    Hold { deadline: Instant, read: bool },
     /// Close the socket.
     Close,
 }
 
-struct InFlight {
-    id: ReqId,
-    method: String,
-    target: String,
-    started: Instant,
+pub(crate) struct InFlight {
+    pub(crate) id: ReqId,
+    pub(crate) method: String,
+    pub(crate) target: String,
+    pub(crate) started: Instant,
 }
 
 /// One connection's state above the socket.
 pub struct Session {
-    conn: Conn,
-    shared: Arc<Shared>,
+    pub(crate) conn: Conn,
+    pub(crate) shared: Arc<Shared>,
     out: Vec<u8>,
     queued: VecDeque<(ReqId, Request)>,
-    in_flight: Option<InFlight>,
+    pub(crate) in_flight: Option<InFlight>,
+    /// What the `GET /events` in flight asked, while the store answers it.
+    pub(crate) asked: Option<Asked>,
+    /// The `GET /events` in flight, once the store answered and it waits.
+    pub(crate) held: Option<Held>,
+    /// The server is stopping: held requests end.
+    pub(crate) stopping: bool,
     closed: bool,
 }
 
@@ -75,6 +92,9 @@ impl Session {
             out: Vec::new(),
             queued: VecDeque::new(),
             in_flight: None,
+            asked: None,
+            held: None,
+            stopping: false,
             closed: false,
         }
     }
@@ -85,6 +105,8 @@ impl Session {
 
     pub fn eof(&mut self) {
         self.conn.handle_input(Input::Eof, now());
+        // A client that hangs up on a long-poll or a stream frees it at once.
+        self.end_held();
     }
 
     pub fn timeout(&mut self) {
@@ -104,27 +126,39 @@ impl Session {
     /// Drains the machine's outputs and handles the request they hand out, until
     /// the adapter has to wait for something.
     pub fn next_step(&mut self) -> Step {
+        // A held request's step, returned once the output it made is taken.
+        let mut held_step = None;
         loop {
             if self.closed {
                 return Step::Close;
-            }
-            if self.in_flight.is_some() {
-                // Only reachable if the adapter asks again before completing.
-                return Step::Wait(None);
             }
             match self.conn.poll_output() {
                 Output::Send(bytes) if self.out.is_empty() => self.out = bytes,
                 Output::Send(bytes) => self.out.extend_from_slice(&bytes),
                 Output::Request(id, request) => self.queued.push_back((id, request)),
                 Output::Close => self.closed = true,
-                Output::Timeout(deadline) => match self.queued.pop_front() {
-                    None => return Step::Wait(deadline),
-                    Some((id, request)) => {
-                        if let Some(pending) = self.dispatch(id, request) {
-                            return Step::Submit(pending);
+                // The machine has nothing more to say.
+                Output::Timeout(deadline) => {
+                    if let Some(step) = held_step.take() {
+                        return step;
+                    }
+                    if self.held.is_some() {
+                        held_step = self.step_held();
+                        continue;
+                    }
+                    if self.in_flight.is_some() {
+                        // Only reachable if the adapter asks again before completing.
+                        return Step::Wait(None);
+                    }
+                    match self.queued.pop_front() {
+                        None => return Step::Wait(deadline),
+                        Some((id, request)) => {
+                            if let Some(step) = self.dispatch(id, request) {
+                                return step;
+                            }
                         }
                     }
-                },
+                }
             }
         }
     }
@@ -141,9 +175,24 @@ impl Session {
         self.respond(flight, api::encode(&outcome));
     }
 
+    /// Takes what the machine has to send, then closes the connection (the
+    /// machine has said all it will).
+    pub(crate) fn close_after_output(&mut self) {
+        while let Output::Send(bytes) = self.conn.poll_output() {
+            self.out.extend_from_slice(&bytes);
+        }
+        self.closed = true;
+    }
+
+    /// The subscription of the long-poll or stream held, for the adapter to
+    /// wait on.
+    pub fn subscription(&self) -> Option<&Subscription> {
+        self.held.as_ref().map(Held::subscription)
+    }
+
     /// Decodes a request and answers it at once, or submits its command and
-    /// returns the pending outcome.
-    fn dispatch(&mut self, id: ReqId, request: Request) -> Option<Pending> {
+    /// returns the step that awaits the store.
+    fn dispatch(&mut self, id: ReqId, request: Request) -> Option<Step> {
         let started = Instant::now();
         if let Some(hook) = self.shared.config.request_hook {
             hook(&request);
@@ -157,10 +206,20 @@ impl Session {
         };
         let response = match decoded {
             Err(response) => response,
+            Ok(command @ Command::Events { .. }) => match self.watch(command) {
+                Ok(pending) => {
+                    self.in_flight = Some(flight);
+                    return Some(Step::Watch(pending));
+                }
+                Err(agora_store::Busy) => {
+                    warn!("the readers' queue is full: answering 503");
+                    api::encode(&Outcome::Failed(Failure::Overloaded))
+                }
+            },
             Ok(command) => match self.shared.store.submit(command) {
                 Ok(pending) => {
                     self.in_flight = Some(flight);
-                    return Some(pending);
+                    return Some(Step::Submit(pending));
                 }
                 Err(agora_store::Busy) => {
                     warn!("the store's queue is full: answering 503");
@@ -172,7 +231,7 @@ impl Session {
         None
     }
 
-    fn respond(&mut self, flight: InFlight, response: Response) {
+    pub(crate) fn respond(&mut self, flight: InFlight, response: Response) {
         debug!(
             method = %flight.method,
             target = %flight.target,

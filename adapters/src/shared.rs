@@ -20,6 +20,9 @@ pub struct Shared {
 
 impl Shared {
     pub fn new(store: Handle, config: ServerConfig, shutdown: Arc<Shutdown>) -> Arc<Shared> {
+        // Stopping ends every held long-poll and event stream at once.
+        let hub = store.hub().clone();
+        shutdown.on_trigger(move || hub.close());
         Arc::new(Shared {
             store,
             rules: config.rules.clone(),

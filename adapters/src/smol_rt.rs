@@ -1,7 +1,7 @@
 //! smol glue: an `Executor` on worker threads, `async-io` sockets and timers.
 
 use crate::accept_errors::AcceptErrors;
-use crate::drive::{run_connection, Ready, Transport};
+use crate::drive::{events_ready, run_connection, Interest, Ready, Transport};
 use crate::lazy_timer::{LazyTimer, Rearm};
 use crate::shared::Shared;
 use async_io::{Async, Timer};
@@ -51,7 +51,7 @@ impl SmolTransport {
 }
 
 impl Transport for SmolTransport {
-    async fn ready(&mut self, deadline: Option<Instant>) -> Ready {
+    async fn ready(&mut self, deadline: Option<Instant>, interest: Interest<'_>) -> Ready {
         if self.stop.is_closed() {
             return Ready::Shutdown;
         }
@@ -62,6 +62,9 @@ impl Transport for SmolTransport {
             ..
         } = self;
         let readable = async {
+            if !interest.socket {
+                return future::pending().await;
+            }
             // An error shows up again, with its cause, in `try_read`.
             let _ = stream.readable().await;
             Ready::Readable
@@ -74,7 +77,11 @@ impl Transport for SmolTransport {
             shutdown.as_mut().await;
             Ready::Shutdown
         };
-        readable.or(deadline).or(stop).await
+        let events = async {
+            events_ready(interest.events).await;
+            Ready::Events
+        };
+        readable.or(deadline).or(stop).or(events).await
     }
 
     fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize> {

@@ -1,7 +1,7 @@
 //! tokio glue: a multi-thread runtime, an accept loop, one task per connection.
 
 use crate::accept_errors::AcceptErrors;
-use crate::drive::{run_connection, Ready, Transport};
+use crate::drive::{events_ready, run_connection, Interest, Ready, Transport};
 use crate::lazy_timer::{LazyTimer, Rearm};
 use crate::shared::Shared;
 use std::future::Future;
@@ -54,7 +54,7 @@ impl TokioTransport {
 }
 
 impl Transport for TokioTransport {
-    async fn ready(&mut self, deadline: Option<Instant>) -> Ready {
+    async fn ready(&mut self, deadline: Option<Instant>, interest: Interest<'_>) -> Ready {
         if self.stopping || *self.stop.borrow() {
             return Ready::Shutdown;
         }
@@ -67,12 +67,13 @@ impl Transport for TokioTransport {
         } = self;
         tokio::select! {
             // An error shows up again, with its cause, in `try_read`.
-            _ = stream.readable() => Ready::Readable,
+            _ = stream.readable(), if interest.socket => Ready::Readable,
             _ = timer.wait(deadline) => Ready::Deadline,
             _ = shutdown.as_mut() => {
                 *stopping = true;
                 Ready::Shutdown
             }
+            _ = events_ready(interest.events) => Ready::Events,
         }
     }
 

@@ -32,6 +32,7 @@ fn submit(session: &mut Session, name: &str) -> Result<Pending, String> {
         }
         Step::Wait(_) => Err(out),
         Step::Close => panic!("closed; wrote {out}"),
+        Step::Watch(_) | Step::Hold { .. } => panic!("a get-token is not held"),
     }
 }
 

@@ -1,6 +1,7 @@
 //! What a client asks for ([`Command`], decoded by `api::decode`) and what the
 //! rules answer ([`Outcome`], encoded by `api::encode`). Neither knows HTTP.
 
+use crate::events::{Event, EventId};
 use crate::time::UnixMillis;
 use crate::token::{Token, TokenHash};
 use crate::view::{ChatSummary, CommentId, MessageId, StoredComment, StoredMessage};
@@ -51,6 +52,20 @@ pub enum Command {
         target: String,
         chat_type: ChatType,
     },
+    /// `GET /events`: the events after `since` the caller may see (none, and
+    /// the head as `next`, when `since` is `None`). `wait` says what the
+    /// adapter does when there are none yet; the rules only read the page.
+    Events {
+        caller: TokenHash,
+        since: Option<EventId>,
+        wait: EventsWait,
+    },
+    /// `POST /read`: moves the caller's read position in a chat forward.
+    Read {
+        caller: TokenHash,
+        chat: ChatRef,
+        up_to: MessageId,
+    },
     /// `GET /comments`: a page of a message's comments, older than `before`
     /// (the newest when `None`).
     Comments {
@@ -62,11 +77,27 @@ pub enum Command {
 }
 
 impl Command {
-    /// Whether the command can change stored state (all but `Status` and
-    /// `Comments`; `Connect` moves the caller's read position).
+    /// Whether the command can change stored state (all but `Status`,
+    /// `Comments` and `Events`; `Connect` moves the caller's read position).
     pub fn writes(&self) -> bool {
-        !matches!(self, Command::Status { .. } | Command::Comments { .. })
+        !matches!(
+            self,
+            Command::Status { .. } | Command::Comments { .. } | Command::Events { .. }
+        )
     }
+}
+
+/// How a `GET /events` waits for events that are not there yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventsWait {
+    /// A long-poll: hold the request up to this many seconds.
+    Poll { timeout_secs: u32 },
+    /// `Accept: text/event-stream`: a stream of events until the client or
+    /// the server ends it.
+    Stream,
+    /// Answer at once: a page of catch-up (the adapters' own follow-up
+    /// reads; never decoded from a request).
+    Page,
 }
 
 /// `GET /status`'s answer.
@@ -99,6 +130,19 @@ pub enum Outcome {
         unread_messages: Vec<StoredMessage>,
         /// More unread messages remain (the count or the byte budget).
         unread_truncated: bool,
+    },
+    /// `GET /events`' page: events `viewer` may see, oldest first; `next`
+    /// is the cursor to ask from next time; `more` says whether further
+    /// events were already there.
+    Events {
+        viewer: crate::view::UserId,
+        events: Vec<Event>,
+        next: EventId,
+        more: bool,
+    },
+    /// `POST /read`: messages still unread in that chat.
+    ReadMoved {
+        unread: u64,
     },
     /// `GET /comments`' page.
     Comments {
@@ -162,6 +206,8 @@ pub enum Failure {
     StoreUnavailable,
     /// 503: too many connections, or the store's queue is full.
     Overloaded,
+    /// 400: a `GET /events` cursor beyond the newest event.
+    InvalidSince,
 }
 
 impl Failure {
@@ -170,7 +216,7 @@ impl Failure {
             Failure::Unauthorized => 401,
             Failure::TokenAlreadyIssued | Failure::AlreadyReported => 409,
             Failure::UserNotFound | Failure::MessageNotFound => 404,
-            Failure::SelfTarget { .. } => 400,
+            Failure::SelfTarget { .. } | Failure::InvalidSince => 400,
             Failure::NoSharedChat => 403,
             Failure::StoreUnavailable | Failure::Overloaded => 503,
         }
@@ -187,6 +233,7 @@ impl Failure {
             Failure::NoSharedChat => "no_shared_chat",
             Failure::StoreUnavailable => "store_unavailable",
             Failure::Overloaded => "overloaded",
+            Failure::InvalidSince => "invalid_since",
         }
     }
 }

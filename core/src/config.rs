@@ -36,6 +36,12 @@ pub struct Config {
     pub unread_budget: usize,
     pub embedded_comments_budget: usize,
     pub comments_page_budget: usize,
+    /// Most events one `GET /events` answer (or one catch-up page) holds;
+    /// it also stops at `events_page_budget` bytes.
+    pub events_page_max: u32,
+    pub events_page_budget: usize,
+    /// How long a long-poll waits when the request names no `timeout`.
+    pub events_timeout_default_secs: u32,
 }
 
 impl Config {
@@ -62,6 +68,9 @@ impl Default for Config {
             unread_budget: 1024 * 1024,
             embedded_comments_budget: 256 * 1024,
             comments_page_budget: 1024 * 1024,
+            events_page_max: 500,
+            events_page_budget: 1024 * 1024,
+            events_timeout_default_secs: 30,
         }
     }
 }

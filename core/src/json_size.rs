@@ -4,8 +4,9 @@
 //! encoded. The counts follow serde_json's compact output exactly; a test in
 //! `core/tests/api_encode.rs` holds them to the encoder.
 
+use crate::events::{Event, EventBody, EventChat};
 use crate::time::UnixMillis;
-use crate::view::{StoredComment, StoredMessage};
+use crate::view::{StoredComment, StoredMessage, UserId};
 use std::fmt::{self, Write};
 
 /// `{"id":..,"author":..,"pub_date":..,"message_text":..,"comments":[..],"comments_total":..}`
@@ -27,6 +28,37 @@ pub fn comment_len(comment: &StoredComment) -> usize {
         + str_len(&comment.author)
         + time_len(comment.created)
         + str_len(&comment.text)
+}
+
+/// An event as `viewer` gets it:
+/// `{"id":..,"type":"message","chat_type":..,"chat":..,"message":{..}}`,
+/// `{"id":..,"type":"comment","chat_type":..,"chat":..,"message_id":..,"comment":{..}}`
+/// or `{"id":..,"type":"banned","banned_until":..}`.
+pub fn event_len(event: &Event, viewer: UserId) -> usize {
+    let head = r#"{"id":,"type":}"#.len() + int_len(event.id) + str_len(event.body.kind());
+    let chat = |chat: &EventChat| {
+        let chat_type = match chat {
+            EventChat::Public => "public",
+            EventChat::Private { .. } => "private",
+        };
+        r#","chat_type":,"chat":"#.len() + str_len(chat_type) + str_len(chat.name_for(viewer))
+    };
+    head + match &event.body {
+        EventBody::Message { chat: c, message } => {
+            chat(c) + r#","message":"#.len() + message_len(message)
+        }
+        EventBody::Comment {
+            chat: c,
+            message_id,
+            comment,
+        } => {
+            chat(c)
+                + r#","message_id":,"comment":"#.len()
+                + int_len(*message_id)
+                + comment_len(comment)
+        }
+        EventBody::Banned { until, .. } => r#","banned_until":"#.len() + time_len(*until),
+    }
 }
 
 /// Items of a JSON array, with the commas between them (not the brackets).

@@ -6,6 +6,7 @@
 //! does not exist, say) it answers with a [`StoreError`] instead of panicking,
 //! so any sequence of calls is safe.
 
+use crate::events::{Event, EventBody, EventId};
 use crate::time::UnixMillis;
 use crate::token::TokenHash;
 use crate::view::{
@@ -30,6 +31,8 @@ pub struct Model {
     /// target -> reporters with a standing report.
     reports: HashMap<UserId, BTreeSet<UserId>>,
     last_message: MessageId,
+    /// Every event, ids ascending from 1.
+    events: Vec<Event>,
 }
 
 #[derive(Clone, Debug)]
@@ -82,6 +85,7 @@ impl Model {
             comments: Vec::new(),
             reports: HashMap::new(),
             last_message: 0,
+            events: Vec::new(),
         }
     }
 
@@ -249,6 +253,13 @@ impl View for Model {
         Ok(())
     }
 
+    fn private_members(&mut self, chat: ChatId) -> ViewResult<Option<[(UserId, String); 2]>> {
+        Ok(self
+            .chat(chat)
+            .and_then(|c| c.pair)
+            .map(|(a, b)| [(a, self.name_of(a)), (b, self.name_of(b))]))
+    }
+
     fn chats_of(&mut self, user: UserId) -> ViewResult<Vec<ChatSummary>> {
         let mut out = Vec::new();
         for (index, chat) in self.chats.iter().enumerate() {
@@ -281,6 +292,12 @@ impl View for Model {
             .and_then(|c| c.messages.last())
             .copied()
             .unwrap_or(0))
+    }
+
+    fn count_after(&mut self, chat: ChatId, position: ReadPosition) -> ViewResult<u64> {
+        Ok(self.chat(chat).map_or(0, |c| {
+            (c.messages.len() - c.messages.partition_point(|&m| m <= position)) as u64
+        }))
     }
 
     fn messages_up_to(
@@ -376,6 +393,26 @@ impl View for Model {
             text: text.to_owned(),
         });
         Ok(id)
+    }
+
+    fn append_event(&mut self, body: EventBody) -> ViewResult<EventId> {
+        let id = self.events.len() as EventId + 1;
+        self.events.push(Event { id, body });
+        Ok(id)
+    }
+
+    fn event_head(&mut self) -> ViewResult<EventId> {
+        Ok(self.events.len() as EventId)
+    }
+
+    fn events_after(&mut self, user: UserId, since: EventId, limit: u32) -> ViewResult<Vec<Event>> {
+        let start = usize::try_from(since).unwrap_or(0).min(self.events.len());
+        Ok(self.events[start..]
+            .iter()
+            .filter(|e| e.visible_to(user))
+            .take(limit as usize)
+            .cloned()
+            .collect())
     }
 
     fn has_reported(&mut self, target: UserId, reporter: UserId) -> ViewResult<bool> {

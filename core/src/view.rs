@@ -3,6 +3,7 @@
 //! transaction. Every method is small and synchronous; the rules decide, the
 //! view only reads and writes what it is told.
 
+use crate::events::{Event, EventBody, EventId};
 use crate::time::UnixMillis;
 use crate::token::TokenHash;
 
@@ -119,12 +120,18 @@ pub trait View {
         user: UserId,
         position: ReadPosition,
     ) -> ViewResult<()>;
+    /// The two members of private chat `chat`, with their names as
+    /// registered, in the order of their ids; `None` for the public chat or
+    /// no such chat.
+    fn private_members(&mut self, chat: ChatId) -> ViewResult<Option<[(UserId, String); 2]>>;
     /// The chats `user` is a member of, in no particular order (the rules
     /// sort). For a private chat, `kind` names the other member as registered.
     fn chats_of(&mut self, user: UserId) -> ViewResult<Vec<ChatSummary>>;
 
     /// Id of the newest message of `chat`, 0 if it has none.
     fn latest_message(&mut self, chat: ChatId) -> ViewResult<MessageId>;
+    /// How many messages of `chat` have an id `> position`.
+    fn count_after(&mut self, chat: ChatId, position: ReadPosition) -> ViewResult<u64>;
     /// The last `limit` messages of `chat` with id `<= position`, oldest first,
     /// each with its newest `comments` comments (oldest first) and its
     /// `comments_total`.
@@ -174,6 +181,14 @@ pub trait View {
         text: &str,
         now: UnixMillis,
     ) -> ViewResult<CommentId>;
+
+    /// Records an event; its id is greater than every event id before it.
+    fn append_event(&mut self, body: EventBody) -> ViewResult<EventId>;
+    /// The newest event's id, 0 if there is none.
+    fn event_head(&mut self) -> ViewResult<EventId>;
+    /// The first `limit` events with id `> since` that `user` may see
+    /// ([`Event::visible_to`]), in id order.
+    fn events_after(&mut self, user: UserId, since: EventId, limit: u32) -> ViewResult<Vec<Event>>;
 
     /// Whether `reporter` has a standing report on `target`.
     fn has_reported(&mut self, target: UserId, reporter: UserId) -> ViewResult<bool>;

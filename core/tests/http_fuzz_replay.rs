@@ -25,3 +25,8 @@ fn split_stream_corpus() {
 fn roundtrip_corpus() {
     replay("roundtrip", fuzzing::roundtrip);
 }
+
+#[test]
+fn stream_roundtrip_corpus() {
+    replay("stream_roundtrip", fuzzing::stream_roundtrip);
+}

@@ -215,4 +215,9 @@ proptest! {
     fn write_then_parse_round_trips(data in prop::collection::vec(any::<u8>(), 0..400)) {
         fuzzing::roundtrip(&data, Instant::now());
     }
+
+    #[test]
+    fn streamed_answers_read_back_as_their_chunks(data in prop::collection::vec(any::<u8>(), 0..600)) {
+        fuzzing::stream_roundtrip(&data, Instant::now());
+    }
 }

@@ -1076,3 +1076,41 @@ fn a_response_may_name_its_own_content_type() {
     );
     assert!(!written.contains("X-Evil"), "{written}");
 }
+
+#[test]
+fn a_stream_to_http_1_0_ends_with_the_connection() {
+    use agora_core::http::{Conn, Input, Limits, Now, Output, Response};
+    use agora_core::time::UnixMillis;
+    let now = Now {
+        mono: std::time::Instant::now(),
+        wall: UnixMillis(0),
+    };
+    let mut conn = Conn::new(Limits::default(), now);
+    conn.handle_input(Input::Bytes(b"GET /events HTTP/1.0\r\n\r\n"), now);
+    let Output::Request(id, _) = conn.poll_output() else {
+        panic!("no request");
+    };
+    let head = Response::json(200, vec![]).with_header("Content-Type", "text/event-stream");
+    conn.handle_input(Input::StreamStart(id, head), now);
+    conn.handle_input(Input::StreamChunk(id, b"data: 1\n\n"), now);
+    conn.handle_input(Input::StreamEnd(id), now);
+    let mut sent = Vec::new();
+    let mut closed = false;
+    loop {
+        match conn.poll_output() {
+            Output::Send(bytes) => sent.extend_from_slice(&bytes),
+            Output::Close => closed = true,
+            Output::Timeout(_) => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    let text = String::from_utf8(sent).unwrap();
+    assert!(closed);
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+    assert!(text.contains("\r\nConnection: close\r\n"), "{text}");
+    assert!(
+        !text.contains("Transfer-Encoding") && !text.contains("Content-Length"),
+        "{text}"
+    );
+    assert!(text.ends_with("\r\n\r\ndata: 1\n\n"), "{text}");
+}

@@ -48,6 +48,13 @@ pub enum OpenError {
         #[source]
         source: rusqlite::Error,
     },
+    /// The newest event could not be read (the live-delivery hub starts
+    /// from it).
+    #[error("cannot read the newest event: {source}")]
+    Events {
+        #[source]
+        source: rusqlite::Error,
+    },
     #[error("cannot start the store's {name} thread: {source}")]
     Thread {
         name: &'static str,

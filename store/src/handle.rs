@@ -2,14 +2,15 @@
 
 use crate::error::OpenError;
 use crate::file_watch::DatabaseFiles;
-use crate::open::{open_checkpoint_connection, open_connection};
+use crate::hub::{Hub, Watch};
+use crate::open::{newest_event, open_checkpoint_connection, open_connection};
 use crate::pending::Pending;
 use crate::readers::{reads, Readers};
 use crate::row_cache::RowCache;
 use crate::status_cache::DataVersion;
 use crate::writer::{ApplyFn, Job, Request, Writer};
 use crate::{Busy, StoreConfig};
-use agora_core::command::Command;
+use agora_core::command::{Command, Failure, Outcome};
 use agora_core::rules;
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -46,6 +47,7 @@ struct Shared {
     /// The read path, when the writer runs the chat rules and
     /// `StoreConfig::readers` is not 0.
     readers: Option<Readers>,
+    hub: Arc<Hub>,
 }
 
 impl Handle {
@@ -84,10 +86,16 @@ impl Handle {
         let files = DatabaseFiles::as_opened(&config.path);
         let checkpointer = open_checkpoint_connection(&config.path)?;
         let version = Arc::new(DataVersion::default());
+        let hub = Hub::new(newest_event(&conn)?, config.event_inbox_bytes);
         let (sender, queue) = sync_channel(config.queue_capacity.max(1));
         let readers = if read_path && config.readers > 0 {
             let writer = sender.clone();
-            Some(Readers::start(&config, version.clone(), writer)?)
+            Some(Readers::start(
+                &config,
+                version.clone(),
+                writer,
+                hub.clone(),
+            )?)
         } else {
             None
         };
@@ -100,6 +108,8 @@ impl Handle {
             version,
             apply,
             rows: RowCache::new(),
+            events: Vec::new(),
+            hub: hub.clone(),
             batches: 0,
             commands: 0,
         };
@@ -116,6 +126,7 @@ impl Handle {
                 queue: RwLock::new(Some(sender)),
                 thread: Mutex::new(Some(thread)),
                 readers,
+                hub,
             }),
         })
     }
@@ -158,6 +169,32 @@ impl Handle {
             // The writer is gone; the dropped reply makes `pending` an error.
             Err(TrySendError::Disconnected(_)) => Ok(pending),
         }
+    }
+
+    /// Queues a `GET /events` ([`Command::Events`]); never blocks. Its
+    /// [`Watch`] holds the page and, when the request waits for more, the
+    /// subscription. `Err(Busy)` when the readers' queue is full. Without
+    /// the read path the `Watch` is 503 `store_unavailable`.
+    pub fn watch(&self, command: Command) -> Result<Pending<Watch>, Busy> {
+        let (reply, pending) = Pending::channel();
+        let Some(readers) = &self.shared.readers else {
+            let _ = reply.send(Watch {
+                outcome: Outcome::Failed(Failure::StoreUnavailable),
+                subscription: None,
+            });
+            return Ok(pending);
+        };
+        if readers.watch(command, reply) {
+            Ok(pending)
+        } else {
+            Err(Busy)
+        }
+    }
+
+    /// The fan-out hub: its subscriptions, its head; close it when the
+    /// server stops so that every waiting request ends.
+    pub fn hub(&self) -> &Arc<Hub> {
+        &self.shared.hub
     }
 
     /// Stops taking commands, answers the reads and commits the writes that

@@ -17,6 +17,7 @@ mod clock;
 mod error;
 mod file_watch;
 mod handle;
+mod hub;
 mod open;
 mod pending;
 mod readers;
@@ -29,6 +30,7 @@ mod writer;
 pub use clock::Clock;
 pub use error::{MigrationError, OpenError};
 pub use handle::Handle;
+pub use hub::{Encoded, Hub, Published, Subscription, Taken, Watch};
 pub use open::open_connection as open_database;
 pub use pending::{Pending, StoreGone, WaitError};
 pub use row_cache::RowCache;
@@ -59,9 +61,13 @@ pub struct StoreConfig {
     pub batch_max: usize,
     /// The chat rules' settings, passed to `rules::apply`.
     pub rules: Config,
-    /// Reader threads for `Status` (each with a read-only connection); 0
-    /// sends every command, `Status` included, through the writer.
+    /// Reader threads for reads (each with a read-only connection): `Status`,
+    /// the pages of `Connect` and `Comments`, and `Events`. 0 sends every
+    /// command through the writer, and then `Events` is not served.
     pub readers: usize,
+    /// An event subscriber whose unread events pass this many bytes is cut
+    /// (its stream ends; the client resumes from its last event id).
+    pub event_inbox_bytes: usize,
     /// The wall clock for stored times, quota windows and bans: the system's
     /// unless a test gives one it controls.
     pub clock: Clock,
@@ -76,6 +82,7 @@ impl Default for StoreConfig {
             batch_max: 256,
             rules: Config::default(),
             readers: 2,
+            event_inbox_bytes: 1024 * 1024,
             clock: Clock::system(),
         }
     }

@@ -107,3 +107,11 @@ fn open_ready(
             source,
         })
 }
+
+/// The newest event's id, the hub's starting point (0 for none).
+pub(crate) fn newest_event(conn: &Connection) -> Result<agora_core::events::EventId, OpenError> {
+    conn.query_row("SELECT coalesce(max(id), 0) FROM events", [], |row| {
+        row.get(0)
+    })
+    .map_err(|source| OpenError::Events { source })
+}

@@ -10,12 +10,15 @@ use std::time::Duration;
 /// adapters) or [`wait`](Pending::wait) for it (blocking ones). It is
 /// `Err(StoreGone)` when the store shut down before answering: answer 503
 /// `store_unavailable`.
+///
+/// `T` is `Outcome` for every command but `GET /events`, whose answer is a
+/// [`Watch`](crate::Watch).
 #[derive(Debug)]
 #[must_use = "the command's outcome arrives through it"]
-pub struct Pending(oneshot::Receiver<Outcome>);
+pub struct Pending<T = Outcome>(oneshot::Receiver<T>);
 
 /// Where the store sends a [`Pending`]'s outcome.
-pub(crate) type Reply = oneshot::Sender<Outcome>;
+pub(crate) type Reply<T = Outcome> = oneshot::Sender<T>;
 
 /// The store shut down before answering a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -31,20 +34,20 @@ pub enum WaitError {
     TimedOut(Duration),
 }
 
-impl Pending {
+impl<T> Pending<T> {
     /// A pending outcome and the sender that resolves it.
-    pub(crate) fn channel() -> (Reply, Pending) {
+    pub(crate) fn channel() -> (Reply<T>, Pending<T>) {
         let (reply, receiver) = oneshot::channel();
         (reply, Pending(receiver))
     }
 
     /// Blocks the thread until the outcome arrives.
-    pub fn wait(self) -> Result<Outcome, StoreGone> {
+    pub fn wait(self) -> Result<T, StoreGone> {
         self.0.recv().map_err(|_| StoreGone)
     }
 
     /// Blocks the thread until the outcome arrives or `timeout` passes.
-    pub fn wait_timeout(&self, timeout: Duration) -> Result<Outcome, WaitError> {
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<T, WaitError> {
         self.0.recv_timeout(timeout).map_err(|e| match e {
             oneshot::RecvTimeoutError::Timeout => WaitError::TimedOut(timeout),
             oneshot::RecvTimeoutError::Disconnected => WaitError::Gone(StoreGone),
@@ -52,8 +55,8 @@ impl Pending {
     }
 }
 
-impl Future for Pending {
-    type Output = Result<Outcome, StoreGone>;
+impl<T> Future for Pending<T> {
+    type Output = Result<T, StoreGone>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         Pin::new(&mut self.0)

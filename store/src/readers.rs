@@ -18,16 +18,18 @@
 
 use crate::clock::Clock;
 use crate::error::{ApplyError, OpenError};
+use crate::hub::{Hub, Watch};
 use crate::open::open_reader;
 use crate::pending::Reply;
 use crate::sql_view::SqlView;
 use crate::status_cache::{DataVersion, MemoView, StatusCache, StatusReads};
 use crate::writer::{execute_cached, Job, Request};
 use crate::StoreConfig;
-use agora_core::command::{Command, Failure, Outcome};
+use agora_core::command::{Command, EventsWait, Failure, Outcome};
 use agora_core::config::Config;
 use agora_core::rules::{self, Advance};
 use agora_core::token::TokenHash;
+use agora_core::view::{StoreError, View};
 use rusqlite::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -38,11 +40,15 @@ use std::thread::JoinHandle;
 /// Reads waiting per reader thread; past it a read queues for the writer.
 const QUEUED_PER_READER: usize = 64;
 
-/// A read for a reader thread (a `Status` memo miss, a `Connect` page, a
-/// `Comments` page), and where to answer.
-struct ReadJob {
-    command: Command,
-    reply: Reply,
+/// A read for a reader thread, and where to answer.
+enum ReadJob {
+    /// A `Status` memo miss, a `Connect` page, a `Comments` page.
+    Read { command: Command, reply: Reply },
+    /// `Events`: a page, and the subscription of a request that waits.
+    Watch {
+        command: Command,
+        reply: Reply<Watch>,
+    },
 }
 
 /// Whether a command is answered by the read path.
@@ -62,6 +68,8 @@ struct Reading {
     /// The writer's queue, for the read position a `Connect` page moves.
     /// Dropped by `close`: the writer stops once every sender is gone.
     writer: RwLock<Option<SyncSender<Request>>>,
+    /// Where `Events` subscribes, and its recent events.
+    hub: Arc<Hub>,
 }
 
 pub(crate) struct Readers {
@@ -79,12 +87,16 @@ impl Readers {
         config: &StoreConfig,
         version: Arc<DataVersion>,
         writer: SyncSender<Request>,
+        hub: Arc<Hub>,
     ) -> Result<Readers, OpenError> {
         let count = config.readers.max(1);
         let connections = (0..count)
             .map(|_| open_reader(&config.path))
             .collect::<Result<Vec<_>, _>>()?;
-        let (sender, receiver) = sync_channel(count * QUEUED_PER_READER);
+        // Room for a burst of `Events` (clients resubscribing after a
+        // restart), which have nowhere else to go.
+        let capacity = (count * QUEUED_PER_READER).max(config.queue_capacity);
+        let (sender, receiver) = sync_channel(capacity);
         let receiver = Arc::new(Mutex::new(receiver));
         let readers = Readers {
             reading: Arc::new(Reading {
@@ -93,6 +105,7 @@ impl Readers {
                 rules: config.rules.clone(),
                 clock: config.clock.clone(),
                 writer: RwLock::new(Some(writer)),
+                hub,
             }),
             jobs: RwLock::new(Some(sender)),
             threads: Mutex::new(Vec::with_capacity(count)),
@@ -138,11 +151,26 @@ impl Readers {
         let Some(sender) = jobs.as_ref() else {
             return Err((command, reply));
         };
-        match sender.try_send(ReadJob { command, reply }) {
+        match sender.try_send(ReadJob::Read { command, reply }) {
             Ok(()) => Ok(()),
-            Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) => {
-                Err((job.command, job.reply))
-            }
+            Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) => match job {
+                ReadJob::Read { command, reply } => Err((command, reply)),
+                ReadJob::Watch { .. } => unreachable!("a read was sent"),
+            },
+        }
+    }
+
+    /// Hands an `Events` command to a reader thread; never blocks. `false`
+    /// when the readers' queue is full (answer 503) or they are stopped (the
+    /// dropped reply says the store is gone).
+    pub(crate) fn watch(&self, command: Command, reply: Reply<Watch>) -> bool {
+        let jobs = self.jobs.read().unwrap_or_else(PoisonError::into_inner);
+        let Some(sender) = jobs.as_ref() else {
+            return true;
+        };
+        match sender.try_send(ReadJob::Watch { command, reply }) {
+            Ok(()) | Err(TrySendError::Disconnected(_)) => true,
+            Err(TrySendError::Full(_)) => false,
         }
     }
 
@@ -185,15 +213,20 @@ impl Reading {
         let mut conn = Some(conn);
         loop {
             let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
-            let Ok(ReadJob { command, reply }) = job else {
+            let Ok(job) = job else {
                 return;
             };
-            match self.read(&mut conn, &command) {
-                // The client may have gone; nobody else wants the answer.
-                Read::Answer(outcome) => {
-                    let _ = reply.send(outcome);
+            // The client may have gone; nobody else wants the answer.
+            match job {
+                ReadJob::Read { command, reply } => match self.read(&mut conn, &command) {
+                    Read::Answer(outcome) => {
+                        let _ = reply.send(outcome);
+                    }
+                    Read::Advance(to, page) => self.hand_to_writer(to, page, reply),
+                },
+                ReadJob::Watch { command, reply } => {
+                    let _ = reply.send(self.watch(&mut conn, &command));
                 }
-                Read::Advance(to, page) => self.hand_to_writer(to, page, reply),
             }
         }
     }
@@ -269,6 +302,100 @@ impl Reading {
         Ok(applied)
     }
 
+    /// `Events`: the caller, then (for a request that waits) its
+    /// subscription, then the page. The page is read after subscribing, from
+    /// the hub's recent events or from a database snapshot begun after it, so
+    /// that every event is in the page or reaches the subscription.
+    fn watch(&self, conn: &mut Option<Connection>, command: &Command) -> Watch {
+        let Command::Events {
+            caller,
+            since,
+            wait,
+        } = command
+        else {
+            return refused(Failure::StoreUnavailable);
+        };
+        let Some(conn_ref) = self.connection(conn) else {
+            return refused(Failure::StoreUnavailable);
+        };
+        let viewer = match self.in_snapshot(conn_ref, |view| view.user_by_token(caller)) {
+            Ok(Some(user)) => user.id,
+            Ok(None) => return refused(Failure::Unauthorized),
+            Err(e) => return self.read_failed(conn, e),
+        };
+        let waits = match wait {
+            EventsWait::Stream => true,
+            EventsWait::Poll { .. } => since.is_some(),
+            EventsWait::Page => false,
+        };
+        let (subscription, head) = if waits {
+            let (subscription, head) = self.hub.subscribe(viewer);
+            (Some(subscription), head)
+        } else {
+            (None, self.hub.head())
+        };
+        let limit = self.rules.events_page_max.saturating_add(1) as usize;
+        let page = self.in_snapshot(conn_ref, |view| {
+            rules::events_page(
+                viewer,
+                *since,
+                head,
+                &self.rules,
+                |since, limit_db| match self.hub.recent(viewer, since, limit) {
+                    Some(recent) => Ok(recent),
+                    None => view.events_after(viewer, since, limit_db),
+                },
+            )
+        });
+        match page {
+            Ok(outcome) => Watch {
+                outcome,
+                subscription,
+            },
+            Err(e) => self.read_failed(conn, e),
+        }
+    }
+
+    /// The reader's connection, opened again after a failure.
+    fn connection<'c>(&self, conn: &'c mut Option<Connection>) -> Option<&'c Connection> {
+        if conn.is_none() {
+            match open_reader(&self.path) {
+                Ok(opened) => *conn = Some(opened),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot open a read-only connection");
+                    return None;
+                }
+            }
+        }
+        conn.as_ref()
+    }
+
+    /// Runs `read` in a read transaction of its own (a snapshot begun at its
+    /// first query).
+    fn in_snapshot<T>(
+        &self,
+        conn: &Connection,
+        read: impl FnOnce(&mut SqlView<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, ApplyError> {
+        execute_cached(conn, "BEGIN")?;
+        let result = catch_unwind(AssertUnwindSafe(|| read(&mut SqlView::new(conn))));
+        let ended = execute_cached(conn, "ROLLBACK");
+        let value = match result {
+            Ok(Ok(value)) => value,
+            Ok(Err(e)) => return Err(ApplyError::View(e)),
+            Err(_) => return Err(ApplyError::Panicked),
+        };
+        ended?;
+        Ok(value)
+    }
+
+    fn read_failed(&self, conn: &mut Option<Connection>, error: ApplyError) -> Watch {
+        tracing::error!(error = %error, "read failed; answering store_unavailable");
+        // Its state is unknown (maybe still in a transaction): close it.
+        *conn = None;
+        refused(Failure::StoreUnavailable)
+    }
+
     /// A `Connect` page is answered once the writer has moved the read
     /// position to its last unread message (a move that never goes back, so
     /// it skips nothing committed since the page was read).
@@ -306,4 +433,11 @@ enum Applied {
     Status(Outcome, StatusReads),
     /// A page, with the read position it moves.
     Page(Outcome, Option<Advance>),
+}
+
+fn refused(failure: Failure) -> Watch {
+    Watch {
+        outcome: Outcome::Failed(failure),
+        subscription: None,
+    }
 }

@@ -98,6 +98,23 @@ UPDATE messages SET comment_count =
     (SELECT count(*) FROM comments c WHERE c.message_id = messages.id)
     WHERE id IN (SELECT message_id FROM comments);
 "#,
+    // 3: live delivery. Every change a user may see is an event; its id is
+    // the cursor clients follow (`GET /events?since=`). Rows hold references,
+    // not copies: a message or comment event is rebuilt from its row. Who may
+    // see an event follows from its chat (public: everyone; private: the two
+    // members) or, for a ban, from `user_id`.
+    r#"
+CREATE TABLE events (
+    id            INTEGER PRIMARY KEY,
+    -- 1 message, 2 comment, 3 banned
+    kind          INTEGER NOT NULL,
+    chat_id       INTEGER REFERENCES chats(id),
+    message_id    INTEGER REFERENCES messages(id),
+    comment_id    INTEGER REFERENCES comments(id),
+    user_id       INTEGER REFERENCES users(id),
+    until         INTEGER
+);
+"#,
 ];
 
 /// The schema version this build writes.

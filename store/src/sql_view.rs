@@ -1,6 +1,7 @@
 //! [`SqlView`]: the rules' [`View`] over an open SQLite transaction.
 
 use crate::row_cache::RowCache;
+use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
@@ -16,11 +17,18 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 pub struct SqlView<'a> {
     conn: &'a Connection,
     rows: Option<&'a mut RowCache>,
+    /// Where the events this view records go too, for the writer to publish
+    /// once they are committed.
+    recorded: Option<&'a mut Vec<Event>>,
 }
 
 impl<'a> SqlView<'a> {
     pub fn new(conn: &'a Connection) -> SqlView<'a> {
-        SqlView { conn, rows: None }
+        SqlView {
+            conn,
+            rows: None,
+            recorded: None,
+        }
     }
 
     /// A view that answers user and private-chat lookups from `rows` when it
@@ -30,7 +38,16 @@ impl<'a> SqlView<'a> {
         SqlView {
             conn,
             rows: Some(rows),
+            recorded: None,
         }
+    }
+
+    /// Also appends every event this view records to `events` (whoever
+    /// commits the transaction publishes them; whoever rolls it back drops
+    /// them).
+    pub fn recording_events(mut self, events: &'a mut Vec<Event>) -> SqlView<'a> {
+        self.recorded = Some(events);
+        self
     }
 
     /// The connection underneath, for callers that need more than `View`.
@@ -89,6 +106,31 @@ const MESSAGES_AFTER: &str = "SELECT m.id, u.name, m.pub_date, m.text, m.comment
      FROM messages m JOIN users u ON u.id = m.author
      WHERE m.chat_id = ?1 AND m.id > ?2
      ORDER BY m.id ASC LIMIT CAST(?3 AS INTEGER)";
+/// `events.kind`.
+const EVENT_MESSAGE: i64 = 1;
+const EVENT_COMMENT: i64 = 2;
+const EVENT_BANNED: i64 = 3;
+
+/// An `events` row.
+struct EventRow {
+    id: EventId,
+    kind: i64,
+    chat_id: Option<ChatId>,
+    message_id: Option<MessageId>,
+    comment_id: Option<CommentId>,
+    user_id: Option<UserId>,
+    until: Option<i64>,
+}
+
+/// The events after a cursor that a user may see: the public chat's, its
+/// private chats', and its own bans. A forward range on the primary key.
+const EVENTS_AFTER: &str = "SELECT e.id, e.kind, e.chat_id, e.message_id, e.comment_id,
+            e.user_id, e.until
+     FROM events e LEFT JOIN chats c ON c.id = e.chat_id
+     WHERE e.id > ?1
+       AND (e.chat_id = 1 OR c.user_a = ?2 OR c.user_b = ?2 OR (e.kind = 3 AND e.user_id = ?2))
+     ORDER BY e.id LIMIT CAST(?3 AS INTEGER)";
+
 /// The newest comments of one message before a comment id (all when the
 /// bound is `i64::MAX`), newest first: a backward range on
 /// `comments_by_chat_message`.
@@ -145,6 +187,80 @@ impl SqlView<'_> {
             }
         }
         Ok(messages)
+    }
+
+    /// A stored event's body, rebuilt from the rows it refers to.
+    fn event_body(&mut self, row: &EventRow) -> ViewResult<EventBody> {
+        let missing = || StoreError(format!("event {}: a row it refers to is gone", row.id));
+        let chat = match row.chat_id {
+            None => None,
+            Some(PUBLIC_CHAT) => Some(EventChat::Public),
+            Some(id) => {
+                let members = self.private_members(id)?.ok_or_else(missing)?;
+                Some(EventChat::Private { id, members })
+            }
+        };
+        match row.kind {
+            EVENT_MESSAGE => {
+                let message = self
+                    .conn
+                    .prepare_cached(
+                        "SELECT m.id, u.name, m.pub_date, m.text
+                         FROM messages m JOIN users u ON u.id = m.author WHERE m.id = ?1",
+                    )
+                    .and_then(|mut stmt| {
+                        stmt.query_row([row.message_id], |r| {
+                            Ok(StoredMessage {
+                                id: r.get(0)?,
+                                author: r.get(1)?,
+                                pub_date: UnixMillis(r.get(2)?),
+                                text: r.get(3)?,
+                                comments: Vec::new(),
+                                comments_total: 0,
+                            })
+                        })
+                        .optional()
+                    })
+                    .map_err(store_error)?
+                    .ok_or_else(missing)?;
+                Ok(EventBody::Message {
+                    chat: chat.ok_or_else(missing)?,
+                    message,
+                })
+            }
+            EVENT_COMMENT => {
+                let (message_id, comment) = self
+                    .conn
+                    .prepare_cached(
+                        "SELECT c.message_id, c.id, u.name, c.created, c.text
+                         FROM comments c JOIN users u ON u.id = c.author WHERE c.id = ?1",
+                    )
+                    .and_then(|mut stmt| {
+                        stmt.query_row([row.comment_id], |r| {
+                            let comment = StoredComment {
+                                id: r.get(1)?,
+                                author: r.get(2)?,
+                                created: UnixMillis(r.get(3)?),
+                                text: r.get(4)?,
+                            };
+                            Ok((r.get::<_, MessageId>(0)?, comment))
+                        })
+                        .optional()
+                    })
+                    .map_err(store_error)?
+                    .ok_or_else(missing)?;
+                Ok(EventBody::Comment {
+                    chat: chat.ok_or_else(missing)?,
+                    message_id,
+                    comment,
+                })
+            }
+            EVENT_BANNED => Ok(EventBody::Banned {
+                user: row.user_id.ok_or_else(missing)?,
+                until: UnixMillis(row.until.ok_or_else(missing)?),
+            }),
+            kind => Err(StoreError(format!("event {}: unknown kind {kind}", row.id))),
+        }
     }
 
     /// The newest `limit` comments of `message` (in `chat`) with id `< before`,
@@ -328,6 +444,22 @@ impl View for SqlView<'_> {
         Ok(())
     }
 
+    fn private_members(&mut self, chat: ChatId) -> ViewResult<Option<[(UserId, String); 2]>> {
+        self.conn
+            .prepare_cached(
+                "SELECT c.user_a, a.name, c.user_b, b.name
+                 FROM chats c JOIN users a ON a.id = c.user_a JOIN users b ON b.id = c.user_b
+                 WHERE c.id = ?1",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row([chat], |r| {
+                    Ok([(r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?)])
+                })
+                .optional()
+            })
+            .map_err(store_error)
+    }
+
     fn chats_of(&mut self, user: UserId) -> ViewResult<Vec<ChatSummary>> {
         // Counters come from `chats`; unread is a range count on
         // messages_by_chat; the other member's name is a primary-key lookup.
@@ -383,6 +515,13 @@ impl View for SqlView<'_> {
             rows.keep_latest_message(chat, latest);
         }
         Ok(latest.unwrap_or_default())
+    }
+
+    fn count_after(&mut self, chat: ChatId, position: ReadPosition) -> ViewResult<u64> {
+        self.conn
+            .prepare_cached("SELECT count(*) FROM messages WHERE chat_id = ?1 AND id > ?2")
+            .and_then(|mut stmt| stmt.query_row([chat, position], |row| row.get(0)))
+            .map_err(store_error)
     }
 
     fn messages_up_to(
@@ -479,6 +618,82 @@ impl View for SqlView<'_> {
             return Ok(Vec::new());
         };
         self.newest_comments(chat, message, before.unwrap_or(i64::MAX), limit)
+    }
+
+    fn append_event(&mut self, body: EventBody) -> ViewResult<EventId> {
+        let (kind, chat, message, comment, user, until) = match &body {
+            EventBody::Message { chat, message } => (
+                EVENT_MESSAGE,
+                Some(chat.id()),
+                Some(message.id),
+                None,
+                None,
+                None,
+            ),
+            EventBody::Comment {
+                chat,
+                message_id,
+                comment,
+            } => (
+                EVENT_COMMENT,
+                Some(chat.id()),
+                Some(*message_id),
+                Some(comment.id),
+                None,
+                None,
+            ),
+            EventBody::Banned { user, until } => {
+                (EVENT_BANNED, None, None, None, Some(*user), Some(until.0))
+            }
+        };
+        let id = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO events (kind, chat_id, message_id, comment_id, user_id, until)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .and_then(|mut stmt| stmt.insert(params![kind, chat, message, comment, user, until]))
+            .map_err(store_error)?;
+        if let Some(recorded) = self.recorded.as_mut() {
+            recorded.push(Event { id, body });
+        }
+        Ok(id)
+    }
+
+    fn event_head(&mut self) -> ViewResult<EventId> {
+        self.conn
+            .prepare_cached("SELECT coalesce(max(id), 0) FROM events")
+            .and_then(|mut stmt| stmt.query_row([], |row| row.get(0)))
+            .map_err(store_error)
+    }
+
+    fn events_after(&mut self, user: UserId, since: EventId, limit: u32) -> ViewResult<Vec<Event>> {
+        let rows = self
+            .conn
+            .prepare_cached(EVENTS_AFTER)
+            .and_then(|mut stmt| {
+                stmt.query_map(params![since, user, limit], |r| {
+                    Ok(EventRow {
+                        id: r.get(0)?,
+                        kind: r.get(1)?,
+                        chat_id: r.get(2)?,
+                        message_id: r.get(3)?,
+                        comment_id: r.get(4)?,
+                        user_id: r.get(5)?,
+                        until: r.get(6)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(store_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok(Event {
+                    id: row.id,
+                    body: self.event_body(row)?,
+                })
+            })
+            .collect()
     }
 
     fn has_reported(&mut self, target: UserId, reporter: UserId) -> ViewResult<bool> {

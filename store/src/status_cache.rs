@@ -10,6 +10,7 @@
 //! write it was told about.
 
 use crate::sql_view::SqlView;
+use agora_core::events::{Event, EventBody, EventId};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
@@ -154,6 +155,21 @@ impl View for MemoView<'_> {
     }
     fn private_chat(&mut self, a: UserId, b: UserId) -> ViewResult<Option<ChatId>> {
         self.inner()?.private_chat(a, b)
+    }
+    fn private_members(&mut self, chat: ChatId) -> ViewResult<Option<[(UserId, String); 2]>> {
+        self.inner()?.private_members(chat)
+    }
+    fn count_after(&mut self, chat: ChatId, position: ReadPosition) -> ViewResult<u64> {
+        self.inner()?.count_after(chat, position)
+    }
+    fn append_event(&mut self, body: EventBody) -> ViewResult<EventId> {
+        self.inner()?.append_event(body)
+    }
+    fn event_head(&mut self) -> ViewResult<EventId> {
+        self.inner()?.event_head()
+    }
+    fn events_after(&mut self, user: UserId, since: EventId, limit: u32) -> ViewResult<Vec<Event>> {
+        self.inner()?.events_after(user, since, limit)
     }
     fn create_private_chat(&mut self, a: UserId, b: UserId, now: UnixMillis) -> ViewResult<ChatId> {
         self.inner()?.create_private_chat(a, b, now)

@@ -7,11 +7,13 @@ use crate::checkpoints::{checkpoint_all, run_checkpointer, Checkpoints};
 use crate::clock::Clock;
 use crate::error::ApplyError;
 use crate::file_watch::DatabaseFiles;
+use crate::hub::Hub;
 use crate::pending::Reply;
 use crate::row_cache::RowCache;
 use crate::sql_view::SqlView;
 use crate::status_cache::DataVersion;
 use agora_core::command::{Command, Failure, Outcome};
+use agora_core::events::Event;
 use agora_core::rules::{self, Advance};
 use agora_core::time::UnixMillis;
 use agora_core::view::StoreError;
@@ -84,6 +86,9 @@ pub(crate) struct Writer<A> {
     pub(crate) apply: A,
     /// The rows every command looks up first, as the last commit left them.
     pub(crate) rows: RowCache,
+    /// The events the batch in progress recorded, published once committed.
+    pub(crate) events: Vec<Event>,
+    pub(crate) hub: Arc<Hub>,
     /// Transactions and commands so far, logged at close: their ratio is the
     /// mean group-commit batch.
     pub(crate) batches: u64,
@@ -158,12 +163,19 @@ impl<A: ApplyFn> Writer<A> {
                     apply: &mut self.apply,
                     rows: &mut self.rows,
                     files: &mut self.files,
+                    events: &mut self.events,
                 },
             );
             self.version.bump();
             self.batches += 1;
             self.commands += batch.len() as u64;
+            // Before the replies, so that a client's next page holds the
+            // events of what it was told is done...
+            let events = self.hub.record(std::mem::take(&mut self.events));
             send_replies(batch.drain(..).zip(outcomes));
+            // ...after them, waking every subscriber of a public event, which
+            // must not hold up the 201s of the batch.
+            self.hub.fan_out(&events);
             checkpoints.after_commit(&self.conn);
         }
     }
@@ -325,6 +337,8 @@ pub(crate) struct Applier<'w, A> {
     pub(crate) apply: &'w mut A,
     pub(crate) rows: &'w mut RowCache,
     pub(crate) files: &'w mut DatabaseFiles,
+    /// The events of the commands applied so far in this transaction.
+    pub(crate) events: &'w mut Vec<Event>,
 }
 
 impl<A: ApplyFn> Applier<'_, A> {
@@ -337,7 +351,7 @@ impl<A: ApplyFn> Applier<'_, A> {
         now: UnixMillis,
     ) -> Result<Outcome, ApplyError> {
         let result = catch_unwind(AssertUnwindSafe(|| {
-            let mut view = SqlView::with_cache(conn, self.rows);
+            let mut view = SqlView::with_cache(conn, self.rows).recording_events(self.events);
             match job {
                 Job::Command(command) => (self.apply)(command, &mut view, now),
                 Job::Advance { to, .. } => rules::advance(&mut view, to).map(|()| ADVANCED),
@@ -350,9 +364,11 @@ impl<A: ApplyFn> Applier<'_, A> {
         }
     }
 
-    /// Something was rolled back: the kept rows may be ahead of the database.
+    /// The transaction was rolled back: the kept rows may be ahead of the
+    /// database, and none of its events happened.
     fn rolled_back(&mut self) {
         self.rows.clear();
+        self.events.clear();
     }
 }
 
@@ -382,6 +398,7 @@ fn apply_in_savepoint<A: ApplyFn>(
         tracing::error!(error = %e, "SAVEPOINT failed; answering store_unavailable");
         return Ok(UNAVAILABLE);
     }
+    let events_before = applier.events.len();
     let failure = match applier
         .apply(conn, job, now)
         .and_then(|outcome| execute_cached(conn, "RELEASE command").map(|()| outcome))
@@ -390,7 +407,9 @@ fn apply_in_savepoint<A: ApplyFn>(
         Err(failure) => failure,
     };
     tracing::warn!(error = %failure, "command rolled back; answering store_unavailable");
-    applier.rolled_back();
+    // Only this command is undone: the events of the others stand.
+    applier.rows.clear();
+    applier.events.truncate(events_before);
     let rolled_back = execute_cached(conn, "ROLLBACK TO command")
         .and_then(|()| execute_cached(conn, "RELEASE command"));
     match rolled_back {

@@ -5,7 +5,7 @@
 //! cleared on rollback, as the writer does), the model side restores a copy
 //! when a command fails with a store error.
 
-use agora_core::command::{ChatRef, ChatType, Command, Outcome};
+use agora_core::command::{ChatRef, ChatType, Command, EventsWait, Outcome};
 use agora_core::config::Config;
 use agora_core::model::Model;
 use agora_core::rules;
@@ -40,6 +40,9 @@ fn chat_config() -> Config {
         unread_budget: 400,
         embedded_comments_budget: 150,
         comments_page_budget: 200,
+        events_page_max: 3,
+        events_page_budget: 400,
+        events_timeout_default_secs: 30,
     }
 }
 
@@ -157,6 +160,26 @@ impl ReferenceStateMachine for Reference {
                     limit,
                 })
             });
+        let events =
+            (caller_strategy(state), proptest::option::of(0i64..40)).prop_map(|(caller, since)| {
+                Step::Run(Command::Events {
+                    caller,
+                    since,
+                    wait: EventsWait::Page,
+                })
+            });
+        let read = (
+            caller_strategy(state),
+            chat_strategy(),
+            0..state.last_message + 3,
+        )
+            .prop_map(|(caller, chat, up_to)| {
+                Step::Run(Command::Read {
+                    caller,
+                    chat,
+                    up_to,
+                })
+            });
         let report = (
             caller_strategy(state),
             select(NAMES),
@@ -186,6 +209,8 @@ impl ReferenceStateMachine for Reference {
             6 => send,
             4 => comment,
             2 => comments,
+            2 => events,
+            2 => read,
             3 => report,
             2 => advance,
             1 => Just(Step::Reopen),

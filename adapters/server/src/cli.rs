@@ -57,6 +57,16 @@ fn text_limit(s: &str) -> Result<usize, String> {
     }
 }
 
+/// `--poll-timeout`: whole seconds, 1 to 120.
+fn poll_timeout(s: &str) -> Result<Span, String> {
+    let span: Span = s.parse()?;
+    let max = u64::from(agora_core::api::EVENTS_TIMEOUT_MAX);
+    if span.0.as_secs() > max || span.0.subsec_nanos() != 0 {
+        return Err(format!("must be whole seconds, at most {max}s"));
+    }
+    Ok(span)
+}
+
 /// `--runtime`: the adapters' own names, listed in `--help`.
 fn runtime_parser() -> impl TypedValueParser<Value = Runtime> {
     PossibleValuesParser::new(Runtime::ALL.map(Runtime::name)).try_map(|s| s.parse::<Runtime>())
@@ -149,6 +159,15 @@ pub struct Args {
     #[arg(long, env = "AGORA_BACKLOG", default_value_t = ServerConfig::default().backlog,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub backlog: u32,
+    /// How long a long-poll (GET /events?since=) waits when it names no
+    /// timeout (at most 120s).
+    #[arg(long, env = "AGORA_POLL_TIMEOUT", value_parser = poll_timeout,
+          default_value_t = Span::from_millis(u64::from(Config::default().events_timeout_default_secs) * 1000))]
+    pub poll_timeout: Span,
+    /// An event stream sends a `: ping` comment after this long without
+    /// anything else, so that clients and proxies see it alive.
+    #[arg(long, env = "AGORA_HEARTBEAT", default_value_t = Span(ServerConfig::default().heartbeat))]
+    pub heartbeat: Span,
     /// An idle keep-alive connection is closed after this long.
     #[arg(long, env = "AGORA_IDLE_TIMEOUT", default_value_t = Span(Limits::default().idle_timeout))]
     pub idle_timeout: Span,
@@ -186,6 +205,8 @@ impl Args {
             unread_max: self.unread_max,
             comment_quota: self.comment_quota,
             comments_per_message: self.comments_per_message,
+            events_timeout_default_secs: u32::try_from(self.poll_timeout.0.as_secs())
+                .unwrap_or(u32::MAX),
             ..Config::default()
         }
     }
@@ -206,6 +227,7 @@ impl Args {
             max_connections: self.max_connections,
             backlog: self.backlog,
             threads: self.threads,
+            heartbeat: self.heartbeat.0,
             ..ServerConfig::default()
         }
     }

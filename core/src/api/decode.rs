@@ -6,7 +6,7 @@ use super::body::Body;
 use super::fields;
 use super::query::Query;
 use super::routes::Route;
-use crate::command::Command;
+use crate::command::{Command, EventsWait};
 use crate::config::Config;
 use crate::http::{Request, Response};
 use crate::token::{Token, TokenHash};
@@ -72,6 +72,37 @@ pub fn decode(
                 limit: fields::query_limit(&query, config)?,
             }
         }
+        Route::Events => {
+            let caller = bearer(request)?;
+            let query = Query::parse(&request.target, &["since", "timeout"])?;
+            let since = fields::event_cursor(query.get("since"), "since")?;
+            let timeout_secs = fields::events_timeout(&query, config)?;
+            if wants_event_stream(request) {
+                // A reconnecting EventSource says where it stopped.
+                let resumed = request.single_header("last-event-id");
+                let resumed = resumed.map(|v| std::str::from_utf8(v).unwrap_or("-").trim());
+                let last = fields::event_cursor(resumed, "Last-Event-ID")?;
+                Command::Events {
+                    caller,
+                    since: last.or(since),
+                    wait: EventsWait::Stream,
+                }
+            } else {
+                Command::Events {
+                    caller,
+                    since,
+                    wait: EventsWait::Poll { timeout_secs },
+                }
+            }
+        }
+        Route::Read => {
+            let (caller, body) = authed_body(request)?;
+            Command::Read {
+                caller,
+                chat: fields::chat_ref(&body, "chat_with")?,
+                up_to: fields::up_to(&body)?,
+            }
+        }
         Route::Report => {
             let (caller, body) = authed_body(request)?;
             Command::Report {
@@ -87,4 +118,17 @@ pub fn decode(
 fn authed_body(request: &Request) -> Result<(TokenHash, Body<'_>), Response> {
     let caller = bearer(request)?;
     Ok((caller, Body::parse(&request.body)?))
+}
+
+/// Whether the request asks for `text/event-stream` (an `Accept` field
+/// naming it, in any case, among other media ranges or not).
+fn wants_event_stream(request: &Request) -> bool {
+    request.header_values("accept").any(|value| {
+        value.split(|&b| b == b',').any(|range| {
+            let media = range.split(|&b| b == b';').next().unwrap_or_default();
+            media
+                .trim_ascii()
+                .eq_ignore_ascii_case(b"text/event-stream")
+        })
+    })
 }

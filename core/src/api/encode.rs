@@ -4,10 +4,12 @@
 use super::auth::unauthorized;
 use super::error::error_response;
 use crate::command::{Failure, Outcome, StatusReport};
+use crate::events::{Event, EventBody, EventChat, EventId};
 use crate::http::Response;
 use crate::time::UnixMillis;
-use crate::view::{ChatKind, ChatSummary, StoredComment, StoredMessage};
+use crate::view::{ChatKind, ChatSummary, StoredComment, StoredMessage, UserId};
 use serde::{Serialize, Serializer};
+use std::io::Write;
 
 /// The response API.md gives for an outcome: 200 for `TokenIssued`,
 /// `Connected`, `Comments`, `Status` and `AlreadyBanned`; 201 for `MessageSent`,
@@ -41,6 +43,16 @@ pub fn encode(outcome: &Outcome) -> Response {
                 unread_truncated: *unread_truncated,
             },
         ),
+        Outcome::Events {
+            viewer,
+            events,
+            next,
+            more,
+        } => {
+            let encoded: Vec<Vec<u8>> = events.iter().map(|e| event_json(e, *viewer)).collect();
+            events_page(encoded.iter().map(Vec::as_slice), *next, *more)
+        }
+        Outcome::ReadMoved { unread } => json(200, &ReadBody { unread: *unread }),
         Outcome::Comments {
             message_id,
             comments,
@@ -148,6 +160,12 @@ fn failed(failure: Failure) -> Response {
         }
         Failure::Overloaded => error_response(status, code, "the server is overloaded", None)
             .with_header("Retry-After", "1"),
+        Failure::InvalidSince => error_response(
+            status,
+            code,
+            "`since` is beyond the newest event",
+            Some("since"),
+        ),
     }
 }
 
@@ -238,12 +256,18 @@ struct Comments<'a>(&'a [StoredComment]);
 
 impl Serialize for Comments<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|c| CommentBody {
+        s.collect_seq(self.0.iter().map(CommentBody::from))
+    }
+}
+
+impl<'a> From<&'a StoredComment> for CommentBody<'a> {
+    fn from(c: &'a StoredComment) -> Self {
+        CommentBody {
             id: c.id,
             author: &c.author,
             created: Time(c.created),
             comment_text: &c.text,
-        }))
+        }
     }
 }
 
@@ -340,4 +364,131 @@ struct WarningBody<'a> {
     warning: &'a str,
     code: &'a str,
     retry_after: u64,
+}
+
+#[derive(Serialize)]
+struct ReadBody {
+    unread: u64,
+}
+
+/// One event's JSON object as `viewer` gets it (a private chat is named
+/// after the member that is not `viewer`).
+#[must_use]
+pub fn event_json(event: &Event, viewer: UserId) -> Vec<u8> {
+    let written = match &event.body {
+        EventBody::Message { chat: c, message } => {
+            let (chat_type, chat) = chat_fields(c, viewer);
+            serde_json::to_vec(&MessageEventBody {
+                id: event.id,
+                kind: "message",
+                chat_type,
+                chat,
+                message: MessageBody::from(message),
+            })
+        }
+        EventBody::Comment {
+            chat: c,
+            message_id,
+            comment,
+        } => {
+            let (chat_type, chat) = chat_fields(c, viewer);
+            serde_json::to_vec(&CommentEventBody {
+                id: event.id,
+                kind: "comment",
+                chat_type,
+                chat,
+                message_id: *message_id,
+                comment: CommentBody::from(comment),
+            })
+        }
+        EventBody::Banned { until, .. } => serde_json::to_vec(&BannedEventBody {
+            id: event.id,
+            kind: "banned",
+            banned_until: Time(*until),
+        }),
+    };
+    // Structs of strings and numbers always serialize.
+    written.unwrap_or_default()
+}
+
+/// An event's `chat_type` and `chat` as `viewer` sees them.
+fn chat_fields(chat: &EventChat, viewer: UserId) -> (&'static str, &str) {
+    match chat {
+        EventChat::Public => ("public", "public_chat"),
+        EventChat::Private { .. } => ("private", chat.name_for(viewer)),
+    }
+}
+
+/// `GET /events`' answer, `{"events": [..], "next": N, "more": bool}`, from
+/// events already encoded with [`event_json`] (each is encoded once and
+/// shared by every receiver).
+#[must_use]
+pub fn events_page<'a>(
+    events: impl IntoIterator<Item = &'a [u8]>,
+    next: EventId,
+    more: bool,
+) -> Response {
+    let mut body = Vec::with_capacity(64);
+    body.extend_from_slice(b"{\"events\":[");
+    for (i, event) in events.into_iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(event);
+    }
+    let _ = write!(body, "],\"next\":{next},\"more\":{more}}}");
+    Response::json(200, body)
+}
+
+/// The head of a `text/event-stream` answer to `GET /events`; its body is
+/// [`sse_frame`]s and [`SSE_PING`]s, sent as they come.
+#[must_use]
+pub fn event_stream_head() -> Response {
+    Response::json(200, Vec::new())
+        .with_header("Content-Type", "text/event-stream")
+        .with_header("Cache-Control", "no-store")
+}
+
+/// One server-sent event: `id: N`, `event: TYPE`, `data: JSON` (one line:
+/// JSON text never holds a raw line break) and a blank line.
+#[must_use]
+pub fn sse_frame(id: EventId, kind: &str, json: &[u8]) -> Vec<u8> {
+    let mut frame = Vec::with_capacity(json.len() + 40);
+    let _ = write!(frame, "id: {id}\nevent: {kind}\ndata: ");
+    frame.extend_from_slice(json);
+    frame.extend_from_slice(b"\n\n");
+    frame
+}
+
+/// A comment line that keeps an event stream (and the proxies on its way)
+/// from going idle.
+pub const SSE_PING: &[u8] = b": ping\n\n";
+
+#[derive(Serialize)]
+struct MessageEventBody<'a> {
+    id: i64,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    chat_type: &'a str,
+    chat: &'a str,
+    message: MessageBody<'a>,
+}
+
+#[derive(Serialize)]
+struct CommentEventBody<'a> {
+    id: i64,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    chat_type: &'a str,
+    chat: &'a str,
+    message_id: i64,
+    comment: CommentBody<'a>,
+}
+
+#[derive(Serialize)]
+struct BannedEventBody<'a> {
+    id: i64,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    banned_until: Time,
 }

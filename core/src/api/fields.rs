@@ -6,6 +6,7 @@ use super::error::bad_field;
 use super::query::Query;
 use crate::command::{ChatRef, ChatType};
 use crate::config::Config;
+use crate::events::EventId;
 use crate::http::Response;
 use crate::view::MessageId;
 
@@ -147,6 +148,54 @@ pub(super) fn message_id(body: &Body) -> Result<MessageId, Response> {
         None => Err(missing(FIELD)),
         Some(Some(id)) if id > 0 => Ok(id),
         Some(_) => Err(wrong_type(FIELD, "a positive integer")),
+    }
+}
+
+/// `up_to` of `POST /read`: a required message id (0: nothing read).
+pub(super) fn up_to(body: &Body) -> Result<MessageId, Response> {
+    const FIELD: &str = "up_to";
+    match integer(body, FIELD)? {
+        None => Err(missing(FIELD)),
+        Some(Some(id)) if id >= 0 => Ok(id),
+        Some(_) => Err(wrong_type(FIELD, "a message id (an integer, 0 or more)")),
+    }
+}
+
+/// An event cursor (`since`, `Last-Event-ID`): an integer, 0 or more;
+/// anything else is 400 `invalid_since` naming `field`.
+pub(super) fn event_cursor(text: Option<&str>, field: &str) -> Result<Option<EventId>, Response> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    match text.parse::<EventId>() {
+        Ok(id) if id >= 0 && !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok(Some(id))
+        }
+        _ => Err(bad_field(
+            "invalid_since",
+            field,
+            &format!("`{field}` must be an event id: an integer, 0 or more"),
+        )),
+    }
+}
+
+/// The longest a long-poll may wait, in seconds.
+pub const EVENTS_TIMEOUT_MAX: u32 = 120;
+
+/// `timeout` of `GET /events`: whole seconds, 0 to 120; the configured
+/// default when absent; anything else is 400 `invalid_timeout`.
+pub(super) fn events_timeout(query: &Query, config: &Config) -> Result<u32, Response> {
+    const FIELD: &str = "timeout";
+    let Some(text) = query.get(FIELD) else {
+        return Ok(config.events_timeout_default_secs.min(EVENTS_TIMEOUT_MAX));
+    };
+    match text.parse::<u32>() {
+        Ok(n) if n <= EVENTS_TIMEOUT_MAX && text.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
+        _ => Err(bad_field(
+            "invalid_timeout",
+            FIELD,
+            &format!("`{FIELD}` must be whole seconds from 0 to {EVENTS_TIMEOUT_MAX}"),
+        )),
     }
 }
 

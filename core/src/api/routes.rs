@@ -13,6 +13,8 @@ pub enum Route {
     Comment,
     Report,
     Comments,
+    Events,
+    Read,
 }
 
 impl Route {
@@ -26,6 +28,8 @@ impl Route {
             "/comment" => Route::Comment,
             "/report" => Route::Report,
             "/comments" => Route::Comments,
+            "/events" => Route::Events,
+            "/read" => Route::Read,
             _ => return None,
         })
     }
@@ -33,7 +37,7 @@ impl Route {
     /// The one method the route answers.
     pub fn method(self) -> &'static str {
         match self {
-            Route::Status | Route::Comments => "GET",
+            Route::Status | Route::Comments | Route::Events => "GET",
             _ => "POST",
         }
     }

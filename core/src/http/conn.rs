@@ -36,6 +36,13 @@ use std::collections::VecDeque;
 ///    closed. After `Close`, `poll_output` returns `Timeout(None)` forever and
 ///    every input is ignored.
 ///
+/// A request may also be answered with a stream (`text/event-stream`):
+/// [`Input::StreamStart`] with the head, any number of [`Input::StreamChunk`]s
+/// as the body comes, then [`Input::StreamEnd`]. The machine frames it
+/// chunked (an HTTP/1.0 client gets the raw bytes and the connection closes
+/// at the end). The request stays in flight the whole time: no deadline, and
+/// later requests wait in the buffer until the stream ends.
+///
 /// At most one request is in flight: bytes of later (pipelined) requests stay
 /// buffered until its response is fed back, so responses go out in request
 /// order. A response whose id is not the one in flight is ignored. While a
@@ -106,6 +113,9 @@ impl Conn {
             Input::Eof => Event::Eof,
             Input::Timeout => Event::Timeout,
             Input::Response(id, response) => Event::Response(id, response),
+            Input::StreamStart(id, response) => Event::StreamStart(id, response),
+            Input::StreamChunk(id, bytes) => Event::StreamChunk(id, bytes),
+            Input::StreamEnd(id) => Event::StreamEnd(id),
         };
         self.step(event, now);
     }

@@ -339,3 +339,82 @@ pub fn roundtrip(data: &[u8], start: Instant) {
     assert_eq!(back.header("date"), Some("Sun, 29 Nov 2026 08:06:05 GMT"));
     assert!(client.is_reusable());
 }
+
+/// A streamed answer (`Input::StreamStart`, chunks, `Input::StreamEnd`) to an
+/// HTTP/1.1 request reads back, through the client role, as one response
+/// whose body is the chunks in order, and the connection goes on with the
+/// request pipelined behind it, which is handed out only once the stream has
+/// ended. Bytes of `data`: the chunk sizes (a size byte, then that many body
+/// bytes; zero-length chunks are sent too and must vanish), and where the
+/// pipelined request arrives (before the stream, or after chunk N).
+pub fn stream_roundtrip(data: &[u8], start: Instant) {
+    let mut c = Choices(data);
+    let arrive_after = c.byte();
+    let mut chunks: Vec<Vec<u8>> = Vec::new();
+    while !c.0.is_empty() {
+        let len = usize::from(c.byte() % 64);
+        let take = len.min(c.0.len());
+        chunks.push(c.0[..take].to_vec());
+        c.0 = &c.0[take..];
+    }
+    let now = Now {
+        mono: start,
+        wall: UnixMillis(1_795_939_565_123),
+    };
+    let mut conn = Conn::new(Limits::default(), now);
+    let first = b"GET /events HTTP/1.1\r\nHost: h\r\nAccept: text/event-stream\r\n\r\n";
+    let second = b"GET /status HTTP/1.1\r\nHost: h\r\n\r\n";
+    conn.handle_input(Input::Bytes(first), now);
+    let Output::Request(id, _) = conn.poll_output() else {
+        panic!("no request parsed");
+    };
+    let mut sent = Vec::new();
+    let drain = |conn: &mut Conn, sent: &mut Vec<u8>| loop {
+        match conn.poll_output() {
+            Output::Send(bytes) => sent.extend_from_slice(&bytes),
+            Output::Timeout(_) => return,
+            other => panic!("unexpected {other:?} while streaming"),
+        }
+    };
+    let head =
+        Response::json(200, b"ignored".to_vec()).with_header("Content-Type", "text/event-stream");
+    conn.handle_input(Input::StreamStart(id, head), now);
+    drain(&mut conn, &mut sent);
+    for (i, chunk) in chunks.iter().enumerate() {
+        if usize::from(arrive_after) == i {
+            conn.handle_input(Input::Bytes(second), now);
+        }
+        conn.handle_input(Input::StreamChunk(id, chunk), now);
+        // A whole response to a stream is not an answer to anything.
+        conn.handle_input(Input::Response(id, Response::json(500, vec![])), now);
+        drain(&mut conn, &mut sent);
+    }
+    if usize::from(arrive_after) >= chunks.len() {
+        conn.handle_input(Input::Bytes(second), now);
+        drain(&mut conn, &mut sent);
+    }
+    conn.handle_input(Input::StreamEnd(id), now);
+    let mut next = None;
+    loop {
+        match conn.poll_output() {
+            Output::Send(bytes) => sent.extend_from_slice(&bytes),
+            Output::Request(id, request) => next = Some((id, request)),
+            Output::Timeout(_) => break,
+            Output::Close => panic!("the stream's connection closed"),
+        }
+    }
+    let (_, request) = next.expect("the pipelined request, after the stream");
+    assert_eq!(request.target, "/status");
+
+    let mut client = ClientConn::new();
+    let _ = client.encode_request("GET", "/events", "h", &[], b"");
+    client.feed(&sent);
+    let back = client
+        .poll_response()
+        .expect("the stream parses")
+        .expect("the stream is complete");
+    assert_eq!(back.status, 200);
+    assert_eq!(back.header("content-type"), Some("text/event-stream"));
+    assert_eq!(back.body, chunks.concat());
+    assert!(client.is_reusable());
+}

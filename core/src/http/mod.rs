@@ -215,6 +215,17 @@ pub enum Input<'a> {
     Timeout,
     /// The answer to a request handed out by `Output::Request`.
     Response(ReqId, Response),
+    /// Starts a streamed answer to a request handed out by
+    /// `Output::Request`: the status and fields of `Response` (its body is
+    /// ignored), framed chunked (an HTTP/1.0 client gets the body until the
+    /// connection closes). The body follows with `StreamChunk`s and ends
+    /// with `StreamEnd`.
+    StreamStart(ReqId, Response),
+    /// The next piece of a streamed body (an empty one is ignored).
+    StreamChunk(ReqId, &'a [u8]),
+    /// The end of a streamed body; the connection then goes on with the
+    /// next request, or closes.
+    StreamEnd(ReqId),
 }
 
 /// What a [`Conn`] asks the adapter to do, drained with `poll_output`.

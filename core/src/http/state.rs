@@ -4,7 +4,7 @@ use super::conn::Conn;
 use super::error::HttpError;
 use super::framing::{BodyLimits, BodyReader, Framing};
 use super::head::{self, HeadParse};
-use super::writer::{self, ResponseMode};
+use super::writer::{self, BodyFraming, ResponseMode};
 use super::{Now, Output, ReqId, Request, Response, Version};
 use std::time::Instant;
 
@@ -45,6 +45,8 @@ pub(crate) struct InFlight {
     keep_alive: bool,
     version: Version,
     head: bool,
+    /// Its answer is being streamed: the head is out, chunks follow.
+    streaming: bool,
 }
 
 /// What happened to the connection.
@@ -54,6 +56,9 @@ pub(crate) enum Event<'a> {
     Eof,
     Timeout,
     Response(ReqId, Response),
+    StreamStart(ReqId, Response),
+    StreamChunk(ReqId, &'a [u8]),
+    StreamEnd(ReqId),
 }
 
 impl Phase {
@@ -122,23 +127,98 @@ impl Conn {
             }
             (phase, Event::Timeout) => phase,
 
-            (Phase::InFlight(flight), Event::Response(id, response)) if id == flight.id => {
-                let close = !flight.keep_alive || (self.peer_closed && self.buf.is_empty());
-                let mode = ResponseMode {
-                    close,
-                    keep_alive_10: flight.version == Version::Http10 && !close,
-                    head: flight.head,
-                };
+            (Phase::InFlight(flight), Event::Response(id, response))
+                if id == flight.id && !flight.streaming =>
+            {
+                let mode = self.response_mode(flight);
                 self.send_response(&response, mode, now);
-                if close {
-                    self.close()
-                } else {
-                    self.next_request(now)
+                self.after_response(mode, now)
+            }
+            (Phase::InFlight(flight), Event::StreamStart(id, response))
+                if id == flight.id && !flight.streaming =>
+            {
+                // HTTP/1.0 knows no chunks: its stream ends with the connection.
+                let (framing, mode) = match flight.version {
+                    Version::Http11 => (BodyFraming::Chunked, self.response_mode(flight)),
+                    Version::Http10 => (
+                        BodyFraming::UntilClose,
+                        ResponseMode {
+                            close: true,
+                            keep_alive_10: false,
+                            head: flight.head,
+                        },
+                    ),
+                };
+                let mut bytes = Vec::with_capacity(200);
+                let date = self.date.format(now.wall);
+                writer::write_head(&mut bytes, &response, date, mode, framing);
+                self.out.push_back(Output::Send(bytes));
+                Phase::InFlight(InFlight {
+                    streaming: true,
+                    ..flight
+                })
+            }
+            (Phase::InFlight(flight), Event::StreamChunk(id, bytes))
+                if id == flight.id && flight.streaming =>
+            {
+                if !bytes.is_empty() && !flight.head {
+                    let framed = match flight.version {
+                        Version::Http11 => {
+                            let mut framed = Vec::with_capacity(bytes.len() + 12);
+                            writer::write_chunk(&mut framed, bytes);
+                            framed
+                        }
+                        Version::Http10 => bytes.to_vec(),
+                    };
+                    self.out.push_back(Output::Send(framed));
+                }
+                Phase::InFlight(flight)
+            }
+            (Phase::InFlight(flight), Event::StreamEnd(id))
+                if id == flight.id && flight.streaming =>
+            {
+                match flight.version {
+                    Version::Http11 if !flight.head => {
+                        self.out
+                            .push_back(Output::Send(writer::LAST_CHUNK.to_vec()));
+                        let mode = self.response_mode(flight);
+                        self.after_response(mode, now)
+                    }
+                    Version::Http11 => {
+                        let mode = self.response_mode(flight);
+                        self.after_response(mode, now)
+                    }
+                    Version::Http10 => self.close(),
                 }
             }
-            // A response to no request in flight is ignored.
-            (phase, Event::Response(..)) => phase,
+            // An answer to no request in flight, or of the wrong kind
+            // (a whole response to a stream, a chunk to no stream), is
+            // ignored.
+            (phase, Event::Response(..) | Event::StreamStart(..))
+            | (phase, Event::StreamChunk(..) | Event::StreamEnd(..)) => phase,
         };
+    }
+
+    /// How the answer to `flight` relates to the connection: it closes
+    /// after it unless the request allowed keep-alive and the peer has not
+    /// closed with nothing more buffered.
+    fn response_mode(&self, flight: InFlight) -> ResponseMode {
+        let close = !flight.keep_alive || (self.peer_closed && self.buf.is_empty());
+        ResponseMode {
+            close,
+            keep_alive_10: flight.version == Version::Http10 && !close,
+            head: flight.head,
+        }
+    }
+
+    /// After the whole answer went out: the next request, or the close the
+    /// answer announced.
+    fn after_response(&mut self, mode: ResponseMode, now: Now) -> Phase {
+        if mode.close {
+            self.close()
+        } else {
+            self.next_request(now)
+        }
     }
 
     /// After a response, on a connection that stays open.
@@ -214,6 +294,7 @@ impl Conn {
             keep_alive: pending.keep_alive,
             version: pending.request.version,
             head: pending.request.method == "HEAD",
+            streaming: false,
         };
         self.out.push_back(Output::Request(id, pending.request));
         Phase::InFlight(flight)

@@ -51,6 +51,19 @@ fn content_type(response: &Response) -> &str {
     }
 }
 
+/// How a response's body is framed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BodyFraming {
+    /// `Content-Length`: the body is all there.
+    Length,
+    /// A stream (RFC 9112 §7.1): `Transfer-Encoding: chunked`, chunks
+    /// written as they come ([`write_chunk`]), then [`LAST_CHUNK`].
+    Chunked,
+    /// A stream to an HTTP/1.0 client, which knows no chunks: the body ends
+    /// when the connection closes (the mode must say `close`).
+    UntilClose,
+}
+
 /// Appends `response` to `out`. `date` is an IMF-fixdate.
 pub(crate) fn write_response(
     out: &mut Vec<u8>,
@@ -58,13 +71,36 @@ pub(crate) fn write_response(
     date: &str,
     mode: ResponseMode,
 ) {
+    write_head(out, response, date, mode, BodyFraming::Length);
+    let status = response.status;
+    let no_body = status == 204 || status == 304 || (100..200).contains(&status);
+    if !no_body && !mode.head {
+        out.extend_from_slice(&response.body);
+    }
+}
+
+/// Appends the status line and header section of `response` to `out`, with
+/// the framing fields `framing` calls for.
+pub(crate) fn write_head(
+    out: &mut Vec<u8>,
+    response: &Response,
+    date: &str,
+    mode: ResponseMode,
+    framing: BodyFraming,
+) {
     let status = response.status;
     let _ = write!(out, "HTTP/1.1 {status} {}\r\n", reason_phrase(status));
     let _ = write!(out, "Date: {date}\r\n");
     let no_body = status == 204 || status == 304 || (100..200).contains(&status);
     if !no_body {
         let _ = write!(out, "Content-Type: {}\r\n", content_type(response));
-        let _ = write!(out, "Content-Length: {}\r\n", response.body.len());
+        match framing {
+            BodyFraming::Length => {
+                let _ = write!(out, "Content-Length: {}\r\n", response.body.len());
+            }
+            BodyFraming::Chunked => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
+            BodyFraming::UntilClose => {}
+        }
     }
     if mode.close {
         out.extend_from_slice(b"Connection: close\r\n");
@@ -77,10 +113,18 @@ pub(crate) fn write_response(
         }
     }
     out.extend_from_slice(b"\r\n");
-    if !no_body && !mode.head {
-        out.extend_from_slice(&response.body);
-    }
 }
+
+/// Appends one chunk of a chunked body: its size in hex, CRLF, the bytes,
+/// CRLF. `bytes` must not be empty (an empty chunk ends the body).
+pub(crate) fn write_chunk(out: &mut Vec<u8>, bytes: &[u8]) {
+    let _ = write!(out, "{:x}\r\n", bytes.len());
+    out.extend_from_slice(bytes);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// The end of a chunked body: the last chunk, no trailers.
+pub(crate) const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
 
 /// One whole response written outside any [`Conn`](super::Conn), with
 /// `Connection: close` and the `Date` of `wall`: for an adapter that refuses a

@@ -4,10 +4,13 @@ use super::budget::keep_newest_within;
 use super::{caller, check_not_banned, quota, step, Step};
 use crate::command::{Failure, Outcome};
 use crate::config::Config;
+use crate::events::{EventBody, EventChat};
 use crate::json_size::comment_len;
 use crate::time::UnixMillis;
 use crate::token::TokenHash;
-use crate::view::{CommentId, MessageId, StoreError, User, View};
+use crate::view::{
+    ChatId, CommentId, MessageId, StoreError, StoredComment, User, View, PUBLIC_CHAT,
+};
 
 /// Adds a comment to a message of a chat the caller is a member of. The ban
 /// is checked first, so a banned user learns nothing about which messages
@@ -23,10 +26,27 @@ pub(super) fn comment(
 ) -> Result<Outcome, StoreError> {
     let mut me = step!(caller(view, caller_hash)?);
     step!(check_not_banned(&me, now));
-    step!(visible(view, &me, message_id)?);
+    let chat = step!(visible(view, &me, message_id)?);
     step!(quota::take_comment(&mut me, now, config));
     view.save_user(&me)?;
     let comment_id = view.append_comment(message_id, me.id, text, now)?;
+    let chat = match chat {
+        PUBLIC_CHAT => EventChat::Public,
+        id => match view.private_members(id)? {
+            Some(members) => EventChat::Private { id, members },
+            None => return Err(StoreError(format!("comment: no members of chat {id}"))),
+        },
+    };
+    view.append_event(EventBody::Comment {
+        chat,
+        message_id,
+        comment: StoredComment {
+            id: comment_id,
+            author: me.name,
+            created: now,
+            text: text.to_owned(),
+        },
+    })?;
     Ok(Outcome::CommentAdded { comment_id })
 }
 
@@ -56,15 +76,16 @@ pub(super) fn comments(
     })
 }
 
-/// 404 `message_not_found` unless the message exists in a chat `me` is in.
-fn visible(view: &mut impl View, me: &User, message_id: MessageId) -> Result<Step<()>, StoreError> {
-    let visible = match view.chat_of_message(message_id)? {
-        Some(chat) => view.read_position(chat, me.id)?.is_some(),
-        None => false,
+/// The message's chat, or 404 `message_not_found` unless the message exists
+/// in a chat `me` is in.
+fn visible(
+    view: &mut impl View,
+    me: &User,
+    message_id: MessageId,
+) -> Result<Step<ChatId>, StoreError> {
+    let chat = match view.chat_of_message(message_id)? {
+        Some(chat) if view.read_position(chat, me.id)?.is_some() => Some(chat),
+        _ => None,
     };
-    Ok(if visible {
-        Ok(())
-    } else {
-        Err(Outcome::Failed(Failure::MessageNotFound))
-    })
+    Ok(chat.ok_or(Outcome::Failed(Failure::MessageNotFound)))
 }

@@ -241,7 +241,7 @@ fn check_response(response: &Response) {
 const METHODS: [&str; 8] = [
     "POST", "GET", "PUT", "HEAD", "DELETE", "OPTIONS", "post", "BREW",
 ];
-const TARGETS: [&str; 20] = [
+const TARGETS: [&str; 24] = [
     "/get-token",
     "/connect",
     "/status",
@@ -262,6 +262,10 @@ const TARGETS: [&str; 20] = [
     "/comments?message_id=1&before=2&limit=1",
     "/comments?message_id=x&limit=0",
     "/comments?message_id=1&message_id=1",
+    "/events",
+    "/events?since=0&timeout=0",
+    "/events?since=99&timeout=121",
+    "/read",
 ];
 /// Tokens of the seeded users: ann (quota used up), Bob, cy (banned).
 const ANN: Token = Token([1; 16]);
@@ -389,6 +393,8 @@ pub fn decode_request(data: &[u8]) {
                 Command::Comment { .. } => ("POST", "/comment"),
                 Command::Report { .. } => ("POST", "/report"),
                 Command::Comments { .. } => ("GET", "/comments"),
+                Command::Events { .. } => ("GET", "/events"),
+                Command::Read { .. } => ("POST", "/read"),
             };
             assert_eq!(route, (method, request.path()), "{command:?}");
             let mut model = seeded_model(&config);

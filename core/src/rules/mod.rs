@@ -10,6 +10,8 @@
 mod budget;
 mod comment;
 pub mod connect;
+mod events;
+pub use events::events_page;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -61,6 +63,12 @@ pub fn apply(
             before,
             limit,
         } => comment::comments(view, caller, *message_id, *before, *limit, config),
+        Command::Events { caller, since, .. } => events::events(view, caller, *since, config),
+        Command::Read {
+            caller,
+            chat,
+            up_to,
+        } => events::read(view, caller, chat, *up_to),
     }
 }
 

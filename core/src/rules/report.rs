@@ -3,6 +3,7 @@
 use super::{caller, other_user, step};
 use crate::command::{ChatType, Failure, Outcome};
 use crate::config::Config;
+use crate::events::EventBody;
 use crate::time::UnixMillis;
 use crate::token::TokenHash;
 use crate::view::{StoreError, View};
@@ -48,6 +49,10 @@ pub(super) fn report(
     target.banned_until = Some(until);
     view.save_user(&target)?;
     view.clear_reports(target.id)?;
+    view.append_event(EventBody::Banned {
+        user: target.id,
+        until,
+    })?;
     Ok(Outcome::ReportAccepted {
         cautions: 0,
         banned_until: Some(until),

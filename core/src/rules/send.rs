@@ -3,9 +3,10 @@
 use super::{caller, chat_partner, check_not_banned, quota, step};
 use crate::command::{ChatRef, Outcome};
 use crate::config::Config;
+use crate::events::{EventBody, EventChat};
 use crate::time::UnixMillis;
 use crate::token::TokenHash;
-use crate::view::{StoreError, View, PUBLIC_CHAT};
+use crate::view::{StoreError, StoredMessage, View, PUBLIC_CHAT};
 
 /// Appends a message. A ban blocks every send; the quota counts public
 /// messages only; a private chat is created by its first message (both
@@ -23,16 +24,23 @@ pub(super) fn send(
     let mut me = step!(caller(view, caller_hash)?);
     let partner = step!(chat_partner(view, &me, to, "send_to")?);
     step!(check_not_banned(&me, now));
-    let chat = match partner {
+    let (chat, event_chat) = match partner {
         None => {
             step!(quota::take(&mut me, now, config));
             view.save_user(&me)?;
-            PUBLIC_CHAT
+            (PUBLIC_CHAT, EventChat::Public)
         }
-        Some(other) => match view.private_chat(me.id, other.id)? {
-            Some(chat) => chat,
-            None => view.create_private_chat(me.id, other.id, now)?,
-        },
+        Some(other) => {
+            let chat = match view.private_chat(me.id, other.id)? {
+                Some(chat) => chat,
+                None => view.create_private_chat(me.id, other.id, now)?,
+            };
+            let me_too = (me.id, me.name.clone());
+            (
+                chat,
+                EventChat::private(chat, me_too, (other.id, other.name)),
+            )
+        }
     };
     let position = view.read_position(chat, me.id)?;
     let latest = view.latest_message(chat)?;
@@ -40,6 +48,17 @@ pub(super) fn send(
     if position == Some(latest) {
         view.set_read_position(chat, me.id, message_id)?;
     }
+    view.append_event(EventBody::Message {
+        chat: event_chat,
+        message: StoredMessage {
+            id: message_id,
+            author: me.name,
+            pub_date: now,
+            text: text.to_owned(),
+            comments: Vec::new(),
+            comments_total: 0,
+        },
+    })?;
     Ok(Outcome::MessageSent {
         message_id,
         pub_date: now,
