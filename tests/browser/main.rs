@@ -14,6 +14,7 @@ mod client;
 
 mod account;
 mod chrome;
+mod live;
 mod page;
 mod scenario;
 mod stream;

@@ -260,3 +260,25 @@ impl Page {
             .unwrap_or_else(|e| panic!("async script in {}'s page failed: {e}", self.who))
     }
 }
+
+impl Page {
+    /// Waits until the page's event stream is connected.
+    pub async fn wait_live(&self) {
+        let script = "return document.getElementById('live').dataset.state === 'live';";
+        self.wait_until(
+            "the live connection",
+            Duration::from_secs(20),
+            script,
+            vec![],
+        )
+        .await;
+    }
+
+    /// The token the page keeps.
+    pub async fn token(&self) -> String {
+        let token = self
+            .js("return localStorage.getItem('agora.token');", vec![])
+            .await;
+        token.as_str().expect("a kept token").to_owned()
+    }
+}
