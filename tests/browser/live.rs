@@ -208,6 +208,24 @@ fn three_reports_ban_a_fourth_who_sees_the_banner() {
                 .await,
             json!(true)
         );
+        // A comment while banned: 403, said in words with when to try again.
+        let spam = dave.messages().await[0].id;
+        dave.click(&format!(
+            "[data-message-id=\"{spam}\"] [data-action=comment]"
+        ))
+        .await;
+        dave.type_into(".comment-form input", "let me explain\u{e007}")
+            .await;
+        let said = dave
+            .wait_until(
+                "the refusal",
+                STEP,
+                "const t = document.getElementById('notice').textContent; \
+                 return t.includes('banned') && t;",
+                vec![],
+            )
+            .await;
+        assert!(said.as_str().unwrap().contains("try again at"), "{said}");
         dave.screenshot("banned").await;
         reporters[0].screenshot("reported").await;
         dave.close().await;
