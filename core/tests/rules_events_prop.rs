@@ -171,9 +171,9 @@ fn run(ops: &[Op], page_max: u32, budget: usize) -> Result<(), TestCaseError> {
                 if let Outcome::MessageSent { message_id, .. } = outcome {
                     let pair = to.map(|t| (from.min(t), from.max(t)));
                     messages.push((message_id, pair));
-                    for viewer in 0..USERS {
+                    for (viewer, sees) in expected.iter_mut().enumerate() {
                         if pair.is_none_or(|(a, b)| viewer == a || viewer == b) {
-                            expected[viewer].push(Seen::Message {
+                            sees.push(Seen::Message {
                                 id: message_id,
                                 chat: chat_name(viewer, pair),
                                 author: name(from),
@@ -192,9 +192,9 @@ fn run(ops: &[Op], page_max: u32, budget: usize) -> Result<(), TestCaseError> {
                     text: "c".into(),
                 });
                 if let Outcome::CommentAdded { comment_id } = outcome {
-                    for viewer in 0..USERS {
+                    for (viewer, sees) in expected.iter_mut().enumerate() {
                         if pair.is_none_or(|(a, b)| viewer == a || viewer == b) {
-                            expected[viewer].push(Seen::Comment {
+                            sees.push(Seen::Comment {
                                 id: comment_id,
                                 message,
                                 chat: chat_name(viewer, pair),
