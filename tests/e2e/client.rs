@@ -159,6 +159,16 @@ impl Client {
 
     /// Reads one response, interim ones included.
     pub fn read_any(&mut self) -> Option<Reply> {
+        self.read_response(true)
+    }
+
+    /// Reads the response to a HEAD request: its head only, whatever its
+    /// Content-Length says.
+    pub fn read_head_reply(&mut self) -> Option<Reply> {
+        self.read_response(false)
+    }
+
+    fn read_response(&mut self, with_body: bool) -> Option<Reply> {
         let head_end = loop {
             if let Some(i) = find(&self.buf, b"\r\n\r\n") {
                 break i;
@@ -198,7 +208,8 @@ impl Client {
             headers,
             body: Vec::new(),
         };
-        if status < 200 {
+        // 1xx, 204 and 304 never have a body (RFC 9112 §6.3).
+        if !with_body || status < 200 || status == 204 || status == 304 {
             return Some(reply);
         }
         let length: usize = reply

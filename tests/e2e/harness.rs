@@ -22,9 +22,20 @@ pub use agora_tests::{server_binary, workspace_root};
 /// `agora-server` on an ephemeral 127.0.0.1 port with `runtime` and `db`, no
 /// stdin or stdout; the caller adds flags and decides where stderr goes.
 pub fn server_command(runtime: Runtime, db: &Path) -> Command {
+    server_command_at(runtime, db, 0)
+}
+
+/// [`server_command`] on a given port (0: an ephemeral one).
+pub fn server_command_at(runtime: Runtime, db: &Path, port: u16) -> Command {
     let mut command = Command::new(server_binary());
     command
-        .args(["--host", "127.0.0.1", "--port", "0", "--runtime"])
+        .args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--runtime",
+        ])
         .arg(runtime.name())
         .arg("--db")
         .arg(db)
@@ -64,7 +75,24 @@ impl Server {
         extra: &[&str],
         env: &[(&str, &str)],
     ) -> Server {
-        let mut child = server_command(runtime, db)
+        Server::spawn(runtime, db, 0, extra, env)
+    }
+
+    /// A server on the given port and database file, e.g. the same port again
+    /// after a stop, for a client that must find it where it was.
+    #[allow(dead_code)] // used by the browser suite, which shares this harness
+    pub fn start_at(runtime: Runtime, db: &Path, port: u16, extra: &[&str]) -> Server {
+        Server::spawn(runtime, db, port, extra, &[])
+    }
+
+    fn spawn(
+        runtime: Runtime,
+        db: &Path,
+        port: u16,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
+        let mut child = server_command_at(runtime, db, port)
             .envs(env.iter().copied())
             .args(["--log", "info"])
             .args(extra)

@@ -25,3 +25,4 @@ mod startup;
 mod store_faults;
 mod transport;
 mod vectors;
+mod web;

@@ -1,5 +1,6 @@
 //! Request -> [`Command`].
 
+use super::assets;
 use super::auth::bearer;
 use super::body::Body;
 use super::fields;
@@ -13,13 +14,17 @@ use crate::token::{Token, TokenHash};
 /// Routes and decodes a request. `fresh_token` is called only for a
 /// well-formed `POST /get-token`, to draw the new token's bytes. A request
 /// that is refused before it reaches the rules (404, 405, 401, 400) gets
-/// its response here; the order of the checks is in the [module
-/// docs](crate::api).
+/// its response here, and so does a request for a file of the web client
+/// (`assets`), which needs no store; the order of the checks is in the
+/// [module docs](crate::api).
 pub fn decode(
     request: &Request,
     config: &Config,
     fresh_token: &mut dyn FnMut() -> Token,
 ) -> Result<Command, Response> {
+    if let Some(response) = assets::answer(request) {
+        return Err(response);
+    }
     Ok(match Route::of(request)? {
         Route::GetToken => {
             let body = Body::parse(&request.body)?;

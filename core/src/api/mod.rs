@@ -5,6 +5,9 @@
 //!
 //! Decoding goes in a fixed order, each step able to refuse the request:
 //!
+//! 0. the web client's files ([`assets`]): `GET /` and `/assets/...` are
+//!    answered from memory (200, 304 for a matching `If-None-Match`, 405
+//!    with `Allow: GET, HEAD` for another method), without the store;
 //! 1. the route (`routes`): exact match on the path;
 //!    unknown path 404 `not_found` whatever the method, known path with any
 //!    other method (standard or not) 405 `method_not_allowed` with `Allow`.
@@ -26,6 +29,7 @@
 //! its body is sent (RFC 9110 §10.1.1). It and `decode` refuse a head the
 //! same way.
 
+pub mod assets;
 mod auth;
 mod body;
 mod decode;

@@ -183,6 +183,7 @@ pub fn reason_phrase(status: u16) -> &'static str {
         100 => "Continue",
         200 => "OK",
         201 => "Created",
+        304 => "Not Modified",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",

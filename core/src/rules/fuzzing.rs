@@ -403,6 +403,11 @@ pub fn decode_request(data: &[u8]) {
             api::encode(&outcome)
         }
     };
+    // The web client's files are a page, scripts and a style sheet, not JSON.
+    if let Some(Ok(file)) = api::assets::route(&request) {
+        assert_eq!((response.status, &response.body[..]), (200, file.bytes));
+        return;
+    }
     check_response(&response);
     // No token or one not in lower-case hex: 401 wherever a token is needed,
     // whatever the body. (An unknown token is the rules' to find, after the

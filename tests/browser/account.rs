@@ -1,0 +1,288 @@
+//! Signing in, the token, a phone-sized window, text that looks like markup,
+//! and refusals said in words.
+
+use crate::harness::{Runtime, Server};
+use crate::page::{Page, DESKTOP, PHONE, STEP};
+use crate::scenario;
+use serde_json::json;
+
+const INJECTION: &str = "<img src=x onerror=alert(1)>";
+
+#[test]
+fn token_is_shown_and_signs_in_elsewhere() {
+    scenario::run("token", |driver| async move {
+        let server = Server::start(Runtime::Tokio, &[]);
+        let mut first = Page::open(&driver, &server, DESKTOP, "token").await;
+        first.screenshot("welcome").await;
+        first.register("alice").await;
+        first.click("#show-token").await;
+        let token = first
+            .js(
+                "return document.getElementById('token-value').value;",
+                vec![],
+            )
+            .await;
+        let token = token.as_str().unwrap().to_owned();
+        assert!(
+            token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{token}"
+        );
+        first.click("#copy-token").await;
+        first
+            .wait_until(
+                "the copy note",
+                STEP,
+                "return document.getElementById('token-note').textContent;",
+                vec![],
+            )
+            .await;
+        first.screenshot("token-shown").await;
+        // The token stays across a reload: still alice.
+        first.reload().await;
+        first.signed_in_as("alice").await;
+
+        // Another browser signs in with it.
+        let mut second = Page::open(&driver, &server, DESKTOP, "token").await;
+        second
+            .type_into("#token-input", &token.to_uppercase())
+            .await;
+        second.click("#signin").await;
+        second.signed_in_as("alice").await;
+
+        // Signing out asks once, with the token shown; then the welcome screen.
+        second.click("#sign-out").await;
+        assert!(second.text("#token-note").await.contains("Copy it first"));
+        second.click("#sign-out").await;
+        second
+            .wait_until(
+                "the welcome screen",
+                STEP,
+                "return !document.getElementById('welcome').hidden;",
+                vec![],
+            )
+            .await;
+
+        // A user made elsewhere (the CLI) signs in with its token.
+        let bob = server.client().token("bob");
+        second.type_into("#token-input", &bob).await;
+        second.click("#signin").await;
+        second.signed_in_as("bob").await;
+        second.click("#sign-out").await;
+        second.click("#sign-out").await;
+
+        // A token the server does not know, and one that is not a token.
+        second.type_into("#token-input", &"0".repeat(32)).await;
+        second.click("#signin").await;
+        let said = second
+            .wait_until(
+                "the refusal",
+                STEP,
+                "return document.getElementById('welcome-error').textContent;",
+                vec![],
+            )
+            .await;
+        assert!(
+            said.as_str().unwrap().contains("does not know this token"),
+            "{said}"
+        );
+        second
+            .js("document.getElementById('token-input').value = '';", vec![])
+            .await;
+        second.type_into("#token-input", "not a token").await;
+        second.click("#signin").await;
+        assert!(second
+            .text("#welcome-error")
+            .await
+            .contains("32 characters"));
+        // A taken name is said so.
+        second.type_into("#name", "alice").await;
+        second.click("#register").await;
+        let said = second
+            .wait_until("the refusal", STEP,
+                "const t = document.getElementById('welcome-error').textContent; return t.includes('taken') && t;", vec![])
+            .await;
+        assert!(said.as_str().unwrap().contains("alice is taken"), "{said}");
+        second.screenshot("refused").await;
+        first.close().await;
+        second.close().await;
+    });
+}
+
+#[test]
+fn markup_in_a_message_shows_as_text() {
+    scenario::run("injection", |driver| async move {
+        let server = Server::start(Runtime::Tokio, &[]);
+        let mut api = server.client();
+        let mallory = api.token("mallory");
+        api.post("/send", Some(&mallory), json!({ "message": INJECTION }))
+            .expect(201);
+        let mut page = Page::open(&driver, &server, DESKTOP, "injection").await;
+        page.register("alice").await;
+        let shown = page.wait_for_message(INJECTION, STEP).await;
+        assert_eq!(shown.author, "mallory");
+        let own = "<b>bold?</b> <script>window.pwned = 1</script> & &amp;";
+        page.send(own).await;
+        page.wait_for_message(own, STEP).await;
+        // A comment that looks like markup too.
+        page.click(&format!(
+            "[data-message-id=\"{}\"] [data-action=comment]",
+            shown.id
+        ))
+        .await;
+        page.type_into(
+            ".comment-form input",
+            "<i onmouseover=alert(2)>hi</i>\u{e007}",
+        )
+        .await;
+        page.wait_until("the comment", STEP,
+            "return [...document.querySelectorAll('.comment-text')].some((c) => c.textContent.startsWith('<i '));", vec![])
+            .await;
+        let markup = page
+            .js("return document.querySelectorAll('#messages img, #messages script, #messages b, #messages i').length;", vec![])
+            .await;
+        assert_eq!(markup, json!(0), "user text became elements");
+        assert_eq!(
+            page.js("return window.pwned ?? null;", vec![]).await,
+            json!(null)
+        );
+        assert_eq!(page.alert_text().await, None, "a script ran");
+        page.screenshot("as-text").await;
+        page.close().await;
+    });
+}
+
+#[test]
+fn phone_width_shows_the_composer() {
+    scenario::run("narrow", |driver| async move {
+        let server = Server::start(Runtime::Tokio, &[]);
+        let mut api = server.client();
+        let bob = api.token("bob");
+        for i in 1..=15 {
+            let text = format!(
+                "message {i}: a line long enough to wrap on a narrow phone screen, twice or more"
+            );
+            api.post("/send", Some(&bob), json!({ "message": text }))
+                .expect(201);
+        }
+        let mut page = Page::open(&driver, &server, PHONE, "narrow").await;
+        let width = page.js("return window.innerWidth;", vec![]).await;
+        assert_eq!(width, json!(PHONE.0), "the viewport is a phone's");
+        page.screenshot("welcome").await;
+        assert_eq!(page.in_view(&["name", "register"]).await, [true, true]);
+        page.register("alice").await;
+        page.wait_for_message(
+            "message 15: a line long enough to wrap on a narrow phone screen, twice or more",
+            STEP,
+        )
+        .await;
+        assert_eq!(
+            page.in_view(&[
+                "compose",
+                "send",
+                "chats",
+                "new-chat",
+                "open-chat",
+                "sign-out"
+            ])
+            .await,
+            [true; 6]
+        );
+        let overflow = page
+            .js(
+                "return document.documentElement.scrollWidth - window.innerWidth;",
+                vec![],
+            )
+            .await;
+        assert_eq!(overflow, json!(0), "the page scrolls sideways");
+        page.send("typed on a phone").await;
+        page.wait_for_message("typed on a phone", STEP).await;
+        page.wait_until(
+            "the quota line to count it",
+            STEP,
+            "return document.getElementById('quota').textContent.includes('in this window: 19');",
+            vec![],
+        )
+        .await;
+        assert_eq!(page.in_view(&["compose", "send"]).await, [true, true]);
+        page.screenshot("chat").await;
+        page.close().await;
+    });
+}
+
+#[test]
+fn refusals_are_said_in_words() {
+    scenario::run("refusals", |driver| async move {
+        let server = Server::start(Runtime::Tokio, &["--quota", "2", "--comment-quota", "1"]);
+        let mut page = Page::open(&driver, &server, DESKTOP, "refusals").await;
+        page.register("alice").await;
+        page.wait_until("the quota line", STEP,
+            "return document.getElementById('quota').textContent.includes('left in this window: 2');", vec![])
+            .await;
+        page.send("one").await;
+        // Enter sends; Shift+Enter is a new line.
+        page.type_into(
+            "#compose",
+            "two,\u{e008}\u{e007}\u{e008}second line\u{e007}",
+        )
+        .await;
+        page.wait_for_message("two,\nsecond line", STEP).await;
+        page.wait_until("the quota line to say none are left", STEP,
+            "const t = document.getElementById('quota').textContent; return t.startsWith('No public messages left') && t;", vec![])
+            .await;
+        page.type_into("#compose", "three").await;
+        page.click("#send").await;
+        let said = page
+            .wait_until(
+                "the refusal",
+                STEP,
+                "return document.getElementById('notice').textContent;",
+                vec![],
+            )
+            .await;
+        let said = said.as_str().unwrap();
+        assert!(
+            said.contains("all the public messages") && said.contains("try again at"),
+            "{said}"
+        );
+        let kept = page
+            .js("return document.getElementById('compose').value;", vec![])
+            .await;
+        assert_eq!(
+            kept,
+            json!("three"),
+            "a refused message stays in the composer"
+        );
+        page.screenshot("quota").await;
+
+        // A private chat with nobody.
+        page.type_into("#new-chat", "nobody").await;
+        page.click("#open-chat").await;
+        page.wait_until("the refusal", STEP,
+            "return document.getElementById('notice').textContent === 'There is no user named nobody.';", vec![])
+            .await;
+        assert_eq!(page.text("#chat-title").await, "Public chat");
+
+        // The comment quota: one comment, then a refusal in words.
+        let first = page.messages().await[0].id;
+        let comment = format!("[data-message-id=\"{first}\"] [data-action=comment]");
+        page.click(&comment).await;
+        page.type_into(".comment-form input", "first comment\u{e007}")
+            .await;
+        page.wait_until(
+            "the comment",
+            STEP,
+            "return document.querySelectorAll('.comment').length === 1;",
+            vec![],
+        )
+        .await;
+        page.click(&comment).await;
+        page.type_into(".comment-form input", "second comment\u{e007}")
+            .await;
+        let said = page
+            .wait_until("the refusal", STEP,
+                "const t = document.getElementById('notice').textContent; return t.includes('comments') && t;", vec![])
+            .await;
+        assert!(said.as_str().unwrap().contains("try again at"), "{said}");
+        page.close().await;
+    });
+}

@@ -1,0 +1,294 @@
+//! Live delivery in the page (GET /events read as a stream, POST /read):
+//! two browsers chat, a private chat starts from the list, a comment and a
+//! ban arrive without a reload, and the page reconnects after a restart.
+
+use crate::harness::{Runtime, Server};
+use crate::page::{Page, DESKTOP, STEP};
+use crate::scenario;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// The issue's bound: what one browser sends shows in another within 2 s.
+const LIVE: Duration = Duration::from_secs(2);
+
+/// The unread count of `chat` in `token`'s /status, as the server has it.
+fn unread(server: &Server, token: &str, chat: &str) -> u64 {
+    let status = server.client().get("/status", Some(token)).expect(200);
+    status["chats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == chat)
+        .map_or(0, |c| c["unread"].as_u64().unwrap())
+}
+
+/// Waits (bounded) until the server counts nothing unread in `chat`.
+async fn read_on_the_server(server: &Server, token: &str, chat: &str) {
+    let deadline = std::time::Instant::now() + STEP;
+    while unread(server, token, chat) != 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{chat} stays unread on the server"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn user(
+    driver: &crate::chrome::Driver,
+    server: &Server,
+    scenario: &'static str,
+    name: &str,
+) -> Page {
+    let mut page = Page::open(driver, server, DESKTOP, scenario).await;
+    page.register(name).await;
+    page.wait_live().await;
+    page
+}
+
+#[test]
+fn two_browsers_chat_live() {
+    scenario::run("live", |driver| async move {
+        let server = Server::start(Runtime::Tokio, &[]);
+        let alice = user(&driver, &server, "live", "alice").await;
+        let bob = user(&driver, &server, "live", "bob").await;
+        // Enter sends.
+        alice.type_into("#compose", "hello bob\u{e007}").await;
+        let shown = bob.wait_for_message("hello bob", LIVE).await;
+        assert_eq!(shown.author, "alice");
+        bob.send("hi alice, live").await;
+        alice.wait_for_message("hi alice, live", LIVE).await;
+        // Shown is read: the server counts nothing unread for bob.
+        read_on_the_server(&server, &bob.token().await, "public_chat").await;
+        assert_eq!(alice.messages().await, bob.messages().await);
+        // The token travels in a header, never in a URL (URLs end up in logs).
+        let urls = bob
+            .js("return [location.href, ...performance.getEntriesByType('resource').map((e) => e.name)];", vec![])
+            .await;
+        let urls: Vec<&str> = urls
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u.as_str().unwrap())
+            .collect();
+        assert!(urls.iter().any(|u| u.contains("/events")), "{urls:?}");
+        let token = bob.token().await;
+        assert!(urls.iter().all(|u| !u.contains(&token)), "{urls:?}");
+        alice.screenshot("chat").await;
+        bob.screenshot("chat").await;
+        alice.close().await;
+        bob.close().await;
+    });
+}
+
+#[test]
+fn private_chat_started_from_the_list() {
+    scenario::run("private", |driver| async move {
+        let server = Server::start(Runtime::Tokio, &[]);
+        let alice = user(&driver, &server, "private", "alice").await;
+        let bob = user(&driver, &server, "private", "bob").await;
+        alice.type_into("#new-chat", "bob").await;
+        alice.click("#open-chat").await;
+        alice
+            .wait_until("the private chat", STEP,
+                "return document.getElementById('chat-title').textContent === 'Private chat with bob' \
+                 && !!document.querySelector('#chats [data-chat=\"bob\"]');", vec![])
+            .await;
+        alice.send("psst, bob").await;
+        // bob's list shows the new chat, one unread, without a reload.
+        bob.wait_until(
+            "alice's chat with 1 unread",
+            LIVE,
+            "const c = document.querySelector('#chats [data-chat=\"alice\"] .unread'); \
+                 return !!c && c.textContent === '1';",
+            vec![],
+        )
+        .await;
+        bob.screenshot("unread").await;
+        bob.click("#chats [data-chat=\"alice\"]").await;
+        bob.wait_for_message("psst, bob", STEP).await;
+        assert_eq!(bob.text("#chat-title").await, "Private chat with alice");
+        assert_eq!(bob.text("#chats [data-chat=\"alice\"] .unread").await, "");
+        read_on_the_server(&server, &bob.token().await, "alice").await;
+        bob.send("what is it?").await;
+        alice.wait_for_message("what is it?", LIVE).await;
+        // The public chat did not get the private messages.
+        bob.click("#chats [data-chat=\"public_chat\"]").await;
+        bob.wait_until(
+            "the public chat",
+            STEP,
+            "return document.getElementById('chat-title').textContent === 'Public chat';",
+            vec![],
+        )
+        .await;
+        assert!(bob.messages().await.is_empty());
+        alice.screenshot("chat").await;
+        alice.close().await;
+        bob.close().await;
+    });
+}
+
+#[test]
+fn a_comment_shows_in_the_other_browser() {
+    scenario::run("comment", |driver| async move {
+        let server = Server::start(Runtime::Tokio, &[]);
+        let alice = user(&driver, &server, "comment", "alice").await;
+        let bob = user(&driver, &server, "comment", "bob").await;
+        alice.send("what do you think?").await;
+        let message = bob.wait_for_message("what do you think?", LIVE).await;
+        let thread = format!("[data-message-id=\"{}\"]", message.id);
+        bob.click(&format!("{thread} [data-action=comment]")).await;
+        bob.type_into(".comment-form input", "looks good\u{e007}")
+            .await;
+        alice
+            .wait_until(
+                "bob's comment under the message",
+                LIVE,
+                &format!(
+                    "return [...document.querySelectorAll('{thread} .comment')].some((c) => \
+                          c.querySelector('.author').textContent === 'bob' \
+                          && c.querySelector('.comment-text').textContent === 'looks good');"
+                ),
+                vec![],
+            )
+            .await;
+        alice.screenshot("comment").await;
+        alice.close().await;
+        bob.close().await;
+    });
+}
+
+#[test]
+fn three_reports_ban_a_fourth_who_sees_the_banner() {
+    scenario::run("ban", |driver| async move {
+        let server = Server::start(Runtime::Tokio, &[]);
+        let dave = user(&driver, &server, "ban", "dave").await;
+        dave.send("buy my stuff").await;
+        let mut reporters = Vec::new();
+        for name in ["alice", "bob", "carol"] {
+            let page = user(&driver, &server, "ban", name).await;
+            let spam = page.wait_for_message("buy my stuff", STEP).await;
+            let report = format!("[data-message-id=\"{}\"] [data-action=report]", spam.id);
+            page.click(&report).await;
+            assert_eq!(page.text(&report).await, "Confirm: report dave");
+            page.click(&report).await;
+            page.wait_until("the report's answer", STEP,
+                "const t = document.getElementById('notice').textContent; \
+                 return (t.startsWith('You reported dave') || t.startsWith('dave is banned')) && t;", vec![])
+                .await;
+            reporters.push(page);
+        }
+        assert!(reporters[2]
+            .text("#notice")
+            .await
+            .starts_with("dave is banned until"));
+        let banner = dave
+            .wait_until("the ban banner", LIVE,
+                "const b = document.getElementById('ban-banner'); return !b.hidden && b.textContent;", vec![])
+            .await;
+        assert!(
+            banner.as_str().unwrap().contains("You are banned"),
+            "{banner}"
+        );
+        let countdown = "return document.querySelector('#ban-banner .countdown').textContent;";
+        let first: Value = dave.js(countdown, vec![]).await;
+        assert!(
+            first.as_str().unwrap().starts_with("3:59:") || first == json!("4:00:00"),
+            "{first}"
+        );
+        dave.wait_until(
+            "the countdown to tick",
+            Duration::from_secs(3),
+            "return document.querySelector('#ban-banner .countdown').textContent !== arguments[0];",
+            vec![first],
+        )
+        .await;
+        assert_eq!(
+            dave.js("return document.getElementById('send').disabled;", vec![])
+                .await,
+            json!(true)
+        );
+        // A comment while banned: 403, said in words with when to try again.
+        let spam = dave.messages().await[0].id;
+        dave.click(&format!(
+            "[data-message-id=\"{spam}\"] [data-action=comment]"
+        ))
+        .await;
+        dave.type_into(".comment-form input", "let me explain\u{e007}")
+            .await;
+        let said = dave
+            .wait_until(
+                "the refusal",
+                STEP,
+                "const t = document.getElementById('notice').textContent; \
+                 return t.includes('banned') && t;",
+                vec![],
+            )
+            .await;
+        assert!(said.as_str().unwrap().contains("try again at"), "{said}");
+        dave.screenshot("banned").await;
+        reporters[0].screenshot("reported").await;
+        dave.close().await;
+        for page in reporters {
+            page.close().await;
+        }
+    });
+}
+
+#[test]
+fn the_page_reconnects_after_a_server_restart() {
+    scenario::run("restart", |driver| async move {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("agora.db");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let server = Server::start_at(Runtime::Tokio, &db, port, &[]);
+        let alice = user(&driver, &server, "restart", "alice").await;
+        let bob = user(&driver, &server, "restart", "bob").await;
+        alice.send("before the restart").await;
+        bob.wait_for_message("before the restart", LIVE).await;
+        let alice_token = alice.token().await;
+
+        server.stop();
+        bob.wait_until(
+            "the page to notice",
+            STEP,
+            "return document.getElementById('live').dataset.state !== 'live';",
+            vec![],
+        )
+        .await;
+        bob.screenshot("reconnecting").await;
+        let server = Server::start_at(Runtime::Tokio, &db, port, &[]);
+        // Sent at once, maybe before bob's page is back: it resumes from its
+        // last event and gets it anyway.
+        server
+            .client()
+            .post(
+                "/send",
+                Some(&alice_token),
+                json!({ "message": "while you were away" }),
+            )
+            .expect(201);
+        bob.wait_live().await;
+        alice.wait_live().await;
+        alice.send("after the restart").await;
+        bob.wait_for_message("while you were away", STEP).await;
+        bob.wait_for_message("after the restart", LIVE).await;
+        let texts: Vec<String> = bob.messages().await.into_iter().map(|m| m.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "before the restart",
+                "while you were away",
+                "after the restart"
+            ],
+            "nothing lost, nothing twice"
+        );
+        bob.screenshot("after").await;
+        alice.close().await;
+        bob.close().await;
+    });
+}

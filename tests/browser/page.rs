@@ -1,0 +1,284 @@
+//! One person at the web client: a Chromium window on the server's page, with
+//! the steps a person takes (through the page's stable hooks: `#name`,
+//! `#register`, `#compose`, `#send`, `#messages`, `#chats`) and what they see.
+
+use crate::chrome::Driver;
+use crate::harness::Server;
+use fantoccini::{Client, Locator};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// How long any step may take before the scenario fails.
+pub const STEP: Duration = Duration::from_secs(10);
+
+/// A phone's width and height, in CSS pixels.
+pub const PHONE: (u32, u32) = (390, 844);
+pub const DESKTOP: (u32, u32) = (1100, 720);
+
+/// A message as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    pub id: u64,
+    pub author: String,
+    pub text: String,
+}
+
+pub struct Page {
+    client: Client,
+    scenario: &'static str,
+    /// Who is signed in (for file names and messages).
+    pub who: String,
+}
+
+/// Where screenshots go: `target/screenshots/`.
+pub fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| agora_tests::workspace_root().join("target"));
+    target.join("screenshots")
+}
+
+impl Page {
+    /// A new browser at the server's page, `size` its window.
+    pub async fn open(
+        driver: &Driver,
+        server: &Server,
+        size: (u32, u32),
+        scenario: &'static str,
+    ) -> Page {
+        let client = driver.session(size.0, size.1).await;
+        let base = format!("http://{}/", server.addr);
+        client.goto(&base).await.expect("load the page");
+        Page {
+            client,
+            scenario,
+            who: "nobody".to_owned(),
+        }
+    }
+
+    /// Runs `script` (a function body; `arguments[i]` are `args`) in the page.
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("script in {}'s page failed: {e}", self.who))
+    }
+
+    /// Waits until `script` returns something truthy, and returns it; fails
+    /// (with a screenshot) after `within`.
+    pub async fn wait_until(
+        &self,
+        what: &str,
+        within: Duration,
+        script: &str,
+        args: Vec<Value>,
+    ) -> Value {
+        let started = Instant::now();
+        loop {
+            let value = self.js(script, args.clone()).await;
+            let truthy = !matches!(&value, Value::Null | Value::Bool(false))
+                && value != json!("")
+                && value != json!(0);
+            if truthy {
+                return value;
+            }
+            if started.elapsed() > within {
+                self.screenshot("failure").await;
+                panic!(
+                    "{}'s page: {what} did not happen within {within:?}",
+                    self.who
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let field = self.find(css).await;
+        field
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        let shown = format!("{css} is shown");
+        let script = "const e = document.querySelector(arguments[0]); return !!e && e.offsetParent !== null;";
+        self.wait_until(&shown, STEP, script, vec![json!(css)])
+            .await;
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("find {css}: {e}"))
+    }
+
+    /// The text of the first element matching `css` ("" when there is none).
+    pub async fn text(&self, css: &str) -> String {
+        let script =
+            "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';";
+        self.js(script, vec![json!(css)])
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    /// Creates a user from the welcome screen and waits for the public chat.
+    pub async fn register(&mut self, name: &str) {
+        self.type_into("#name", name).await;
+        self.click("#register").await;
+        self.signed_in_as(name).await;
+    }
+
+    /// Waits for the page to show the chat as `name`.
+    pub async fn signed_in_as(&mut self, name: &str) {
+        let script = "return document.getElementById('me').textContent === arguments[0] \
+                      && !document.getElementById('app').hidden \
+                      && document.getElementById('chat-title').textContent !== '';";
+        self.wait_until(
+            &format!("signing in as {name}"),
+            STEP,
+            script,
+            vec![json!(name)],
+        )
+        .await;
+        self.who = name.to_owned();
+    }
+
+    /// Types a message and presses Send.
+    pub async fn send(&self, text: &str) {
+        self.type_into("#compose", text).await;
+        self.click("#send").await;
+        self.wait_until(
+            "the composer to empty",
+            STEP,
+            "return document.getElementById('compose').value === '';",
+            vec![],
+        )
+        .await;
+    }
+
+    /// The messages of the open chat, in order.
+    pub async fn messages(&self) -> Vec<Shown> {
+        let script =
+            "return [...document.querySelectorAll('#messages [data-message-id]')].map((m) => \
+                      [Number(m.dataset.messageId), m.querySelector('.author').textContent, \
+                       m.querySelector('.text').textContent]);";
+        let rows = self.js(script, vec![]).await;
+        rows.as_array()
+            .expect("a list")
+            .iter()
+            .map(|row| Shown {
+                id: row[0].as_u64().expect("an id"),
+                author: row[1].as_str().unwrap().to_owned(),
+                text: row[2].as_str().unwrap().to_owned(),
+            })
+            .collect()
+    }
+
+    /// Waits until the open chat shows a message with exactly this text.
+    pub async fn wait_for_message(&self, text: &str, within: Duration) -> Shown {
+        let script = "return [...document.querySelectorAll('#messages [data-message-id]')] \
+                      .some((m) => m.querySelector('.text').textContent === arguments[0]);";
+        self.wait_until(
+            &format!("message {text:?} shown"),
+            within,
+            script,
+            vec![json!(text)],
+        )
+        .await;
+        self.messages()
+            .await
+            .into_iter()
+            .find(|m| m.text == text)
+            .expect("shown")
+    }
+
+    /// Saves what the window shows as `target/screenshots/<scenario>-<who>-<label>.png`.
+    pub async fn screenshot(&self, label: &str) {
+        let png = match self.client.screenshot().await {
+            Ok(png) => png,
+            Err(e) => {
+                eprintln!("no screenshot of {}'s page: {e}", self.who);
+                return;
+            }
+        };
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).expect("create target/screenshots");
+        let path = dir.join(format!("{}-{}-{label}.png", self.scenario, self.who));
+        std::fs::write(&path, png).expect("write a screenshot");
+    }
+
+    /// Reloads the page (as a person pressing F5).
+    pub async fn reload(&self) {
+        self.client.refresh().await.expect("reload");
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}
+
+impl Page {
+    /// The text of an open alert, if a script opened one.
+    pub async fn alert_text(&self) -> Option<String> {
+        self.client.get_alert_text().await.ok()
+    }
+
+    /// Whether each element is wholly inside the viewport.
+    pub async fn in_view(&self, ids: &[&str]) -> Vec<bool> {
+        let script = "return arguments[0].map((id) => { \
+                      const r = document.getElementById(id).getBoundingClientRect(); \
+                      return r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0 \
+                      && r.right <= window.innerWidth && r.bottom <= window.innerHeight; });";
+        let value = self.js(script, vec![json!(ids)]).await;
+        value
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v == &json!(true))
+            .collect()
+    }
+}
+
+impl Page {
+    /// Runs an asynchronous `script`: its last argument is the callback
+    /// that ends it with a value.
+    pub async fn js_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute_async(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("async script in {}'s page failed: {e}", self.who))
+    }
+}
+
+impl Page {
+    /// Waits until the page's event stream is connected.
+    pub async fn wait_live(&self) {
+        let script = "return document.getElementById('live').dataset.state === 'live';";
+        self.wait_until(
+            "the live connection",
+            Duration::from_secs(20),
+            script,
+            vec![],
+        )
+        .await;
+    }
+
+    /// The token the page keeps.
+    pub async fn token(&self) -> String {
+        let token = self
+            .js("return localStorage.getItem('agora.token');", vec![])
+            .await;
+        token.as_str().expect("a kept token").to_owned()
+    }
+}

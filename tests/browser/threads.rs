@@ -1,0 +1,79 @@
+//! Comment threads: the newest comments under their message, older ones paged
+//! in with GET /comments.
+
+use crate::harness::{Runtime, Server};
+use crate::page::{Page, DESKTOP, STEP};
+use crate::scenario;
+use serde_json::json;
+
+#[test]
+fn older_comments_are_paged_in() {
+    scenario::run("threads", |driver| async move {
+        // A server that keeps fewer messages per page than the page asks
+        // for: the page falls back to its default.
+        let server = Server::start(Runtime::Tokio, &["--history", "5", "--history-max", "10"]);
+        let mut api = server.client();
+        let alice = api.token("alice");
+        let carol = api.token("carol");
+        let sent = api
+            .post(
+                "/send",
+                Some(&alice),
+                json!({ "message": "a busy message" }),
+            )
+            .expect(201);
+        let id = sent["message_id"].as_u64().unwrap();
+        for i in 1..=25 {
+            api.post(
+                "/comment",
+                Some(&carol),
+                json!({ "message_id": id, "comment": format!("comment {i}") }),
+            )
+            .expect(201);
+        }
+        let mut page = Page::open(&driver, &server, DESKTOP, "threads").await;
+        page.register("bob").await;
+        page.wait_for_message("a busy message", STEP).await;
+        let thread = format!("[data-message-id=\"{id}\"]");
+        let comments = format!(
+            "return [...document.querySelectorAll('{thread} .comment-text')].map((c) => c.textContent);"
+        );
+        let shown = page.js(&comments, vec![]).await;
+        let expected: Vec<String> = (6..=25).map(|i| format!("comment {i}")).collect();
+        assert_eq!(shown, json!(expected), "the 20 newest, oldest first");
+        assert_eq!(
+            page.text(&format!("{thread} .older")).await,
+            "Show 5 older comments"
+        );
+        page.screenshot("newest").await;
+
+        page.click(&format!("{thread} .older")).await;
+        page.wait_until(
+            "the older comments",
+            STEP,
+            &format!("return document.querySelectorAll('{thread} .comment').length === 25;"),
+            vec![],
+        )
+        .await;
+        let all: Vec<String> = (1..=25).map(|i| format!("comment {i}")).collect();
+        assert_eq!(page.js(&comments, vec![]).await, json!(all));
+        let hidden = page
+            .js(
+                &format!("return document.querySelector('{thread} .older').hidden;"),
+                vec![],
+            )
+            .await;
+        assert_eq!(hidden, json!(true));
+
+        // A comment from this page goes under the message, last.
+        page.click(&format!("{thread} [data-action=comment]")).await;
+        page.type_into(".comment-form input", "bob was here\u{e007}")
+            .await;
+        page.wait_until("bob's comment", STEP,
+            &format!("const c = [...document.querySelectorAll('{thread} .comment-text')]; return c.length === 26 && c[25].textContent === 'bob was here';"),
+            vec![])
+            .await;
+        page.screenshot("all").await;
+        page.close().await;
+    });
+}

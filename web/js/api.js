@@ -1,0 +1,89 @@
+// The JSON API of the same server (API.md), through fetch. Every answer
+// comes back as a plain result, never a thrown error, and every refusal
+// carries words a person can read.
+
+import { whenInWords } from './time.js';
+
+let token = null;
+let onUnauthorized = () => {};
+
+/** The bearer token sent with every call (null: none). */
+export function useToken(value) {
+  token = value;
+}
+
+/** Called when the server no longer knows the token (401). */
+export function whenUnauthorized(handler) {
+  onUnauthorized = handler;
+}
+
+/** The headers that authenticate a request. */
+export function authHeaders() {
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+/**
+ * One API call. Resolves to `{ok, status, data, retryAfter, words}`:
+ * `data` the JSON body (or null), `retryAfter` in seconds (or null),
+ * `words` a sentence for a refusal (status 0: the server was not reached).
+ */
+export async function call(method, path, body) {
+  const headers = authHeaders();
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+    });
+  } catch {
+    return refusal(0, null, null);
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (response.ok) return { ok: true, status: response.status, data, retryAfter: null, words: '' };
+  const header = Number.parseInt(response.headers.get('Retry-After') ?? '', 10);
+  const retryAfter = Number.isFinite(header) ? header : (data?.retry_after ?? null);
+  if (response.status === 401 && token) onUnauthorized();
+  return refusal(response.status, data, retryAfter);
+}
+
+function refusal(status, data, retryAfter) {
+  return { ok: false, status, data, retryAfter, words: describe(status, data, retryAfter) };
+}
+
+/** A refusal in words: what happened and, when it says, when to try again. */
+export function describe(status, data, retryAfter) {
+  if (status === 0) return 'Cannot reach the server: check the connection and try again.';
+  const again = retryAfter ? ` You can try again ${whenInWords(retryAfter)}.` : '';
+  switch (data?.code) {
+    case 'quota_exceeded':
+      return `You have sent all the public messages allowed in this window.${again}`;
+    case 'comment_quota_exceeded':
+      return `You have written all the comments allowed in this window.${again}`;
+    case 'banned':
+      return `You are banned from sending messages and comments.${again}`;
+    case 'overloaded':
+      return `The server is busy.${again || ' Try again in a moment.'}`;
+    case 'store_unavailable':
+      return `The server cannot save anything right now.${again}`;
+    case 'unauthorized':
+      return 'The server does not know this token.';
+    default: {
+      const said = data?.error ?? data?.warning;
+      const sentence = said ? `${said[0].toUpperCase()}${said.slice(1)}` : `The server answered ${status}.`;
+      return `${sentence.replace(/\.?$/, '.')}${again}`;
+    }
+  }
+}
+
+/** Tells the page that the token was refused outside `call` (the event stream). */
+export function reportUnauthorized() {
+  if (token) onUnauthorized();
+}

@@ -1,0 +1,275 @@
+// The open chat: its messages (history and unread from /connect, then live
+// events), marking them read (/read) as they are shown, sending, comment
+// threads (older comments paged with /comments) and reports.
+
+import { call } from './api.js';
+import { atEnd, byId, setText } from './dom.js';
+import {
+  addComment, commentForm, markFirstUnread, messageElement, oldestCommentId, showOlderButton,
+} from './messages.js';
+import { PUBLIC } from './status.js';
+import { shortTime } from './time.js';
+
+const HISTORY = 50;
+const COMMENT_PAGE = 20;
+
+/** The target of a request about `chat`: nothing for the public chat. */
+function about(chat, field) {
+  return chat === PUBLIC ? {} : { [field]: chat };
+}
+
+export class Chat {
+  /**
+   * `page` is what the chat tells the rest of the page: `me`, `chats` (the
+   * ChatList), `refreshStatus()`, `banned(untilDate)`.
+   */
+  constructor(page) {
+    this.page = page;
+    this.name = null;
+    this.loading = null;
+    this.waiting = [];
+    this.readUpTo = 0;
+    this.shownUpTo = 0;
+    this.readTimer = null;
+    this.list = byId('messages');
+    this.list.addEventListener('click', (event) => this.clicked(event));
+    this.list.addEventListener('submit', (event) => this.commented(event));
+    this.list.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape' && event.target.closest('.comment-form')) {
+        const item = event.target.closest('.message');
+        event.target.closest('.comment-form').remove();
+        item.querySelector('[data-action="comment"]').focus();
+      }
+    });
+    byId('composer').addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.send();
+    });
+    byId('compose').addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.send();
+      }
+    });
+    byId('report-peer').addEventListener('click', () => this.report(this.name, 'private', byId('report-peer')));
+    document.addEventListener('visibilitychange', () => this.markRead());
+  }
+
+  notice(text) {
+    setText(byId('notice'), text);
+  }
+
+  /** Opens a chat: its history and unread messages from /connect. */
+  async open(name) {
+    this.loading = name;
+    this.waiting = [];
+    let result = await call('POST', '/connect', { ...about(name, 'chat_with'), messages_number: HISTORY });
+    if (result.data?.code === 'invalid_messages_number') {
+      // A server that keeps fewer: its own default, then.
+      result = await call('POST', '/connect', about(name, 'chat_with'));
+    }
+    if (this.loading !== name) return false;
+    this.loading = null;
+    if (!result.ok) {
+      this.notice(result.data?.code === 'user_not_found' ? `There is no user named ${name}.` : result.words);
+      return false;
+    }
+    this.name = name;
+    this.notice('');
+    setText(byId('chat-title'), name === PUBLIC ? 'Public chat' : `Private chat with ${name}`);
+    const peer = byId('report-peer');
+    peer.hidden = name === PUBLIC;
+    peer.textContent = `Report ${name}`;
+    this.list.replaceChildren();
+    this.shownUpTo = 0;
+    for (const message of result.data.messages) this.show(message);
+    result.data.unread_messages.forEach((message, index) => {
+      const item = this.show(message);
+      if (index === 0 && item) markFirstUnread(item);
+    });
+    if (result.data.unread_truncated) {
+      this.notice('Not every unread message fits on one page: open the chat again to see the rest.');
+    }
+    // /connect moved the read position to the last message it returned.
+    this.readUpTo = this.shownUpTo;
+    this.page.chats.setOpen(name);
+    this.page.chats.setUnread(name, 0);
+    for (const message of this.waiting) this.show(message);
+    this.waiting = [];
+    this.markRead();
+    this.list.lastElementChild?.scrollIntoView({ block: 'end' });
+    return true;
+  }
+
+  /** A live message for `chat`: shown if it is open, else counted as unread. */
+  received(chat, message) {
+    if (chat === this.loading) {
+      this.waiting.push(message);
+    } else if (chat === this.name) {
+      this.show(message);
+      this.markRead();
+    } else if (message.author !== this.page.me) {
+      this.page.chats.addUnread(chat);
+    } else {
+      this.page.chats.touch(chat);
+      this.page.chats.render();
+    }
+  }
+
+  /** A live comment: into its thread if the message is shown. */
+  commentReceived(messageId, comment) {
+    const item = this.item(messageId);
+    if (item) addComment(item, comment, true);
+  }
+
+  item(messageId) {
+    return this.list.querySelector(`[data-message-id="${Number(messageId)}"]`);
+  }
+
+  /** Appends a message once (by id), keeping the view at the end if it was there. */
+  show(message) {
+    if (this.item(message.id)) return null;
+    const follow = atEnd(this.list) || message.author === this.page.me;
+    const item = messageElement(message, {
+      mine: message.author === this.page.me,
+      reportable: this.name === PUBLIC && message.author !== this.page.me,
+    });
+    const after = [...this.list.children].find((child) => Number(child.dataset.messageId) > message.id);
+    this.list.insertBefore(item, after ?? null);
+    this.shownUpTo = Math.max(this.shownUpTo, message.id);
+    if (follow) item.scrollIntoView({ block: 'end' });
+    return item;
+  }
+
+  /** Moves the read position to what is shown, while the page is visible. */
+  markRead() {
+    if (document.visibilityState !== 'visible' || this.shownUpTo <= this.readUpTo) return;
+    clearTimeout(this.readTimer);
+    this.readTimer = setTimeout(async () => {
+      const chat = this.name;
+      const upTo = this.shownUpTo;
+      if (upTo <= this.readUpTo) return;
+      const result = await call('POST', '/read', { ...about(chat, 'chat_with'), up_to: upTo });
+      if (result.ok) {
+        this.readUpTo = Math.max(this.readUpTo, upTo);
+        this.page.chats.setUnread(chat, result.data.unread);
+      }
+    }, 150);
+  }
+
+  async send() {
+    const compose = byId('compose');
+    const text = compose.value;
+    if (!text.trim() || !this.name) return;
+    const chat = this.name;
+    const button = byId('send');
+    button.disabled = true;
+    const result = await call('POST', '/send', { message: text, ...about(chat, 'send_to') });
+    button.disabled = false;
+    if (result.ok) {
+      compose.value = '';
+      this.notice('');
+      if (chat === this.name) {
+        this.show({
+          id: result.data.message_id, author: this.page.me, pub_date: result.data.pub_date,
+          message_text: text, comments: [], comments_total: 0,
+        });
+        this.markRead();
+      }
+    } else {
+      this.refused(result);
+    }
+    this.page.refreshStatus();
+    compose.focus();
+  }
+
+  /** Says a refusal in words; a ban also shows the banner. */
+  refused(result) {
+    this.notice(result.words);
+    if (result.data?.code === 'banned' && result.retryAfter) {
+      this.page.banned(new Date(Date.now() + result.retryAfter * 1000));
+    }
+  }
+
+  async clicked(event) {
+    const button = event.target.closest('button[data-action]');
+    if (!button) return;
+    const item = button.closest('.message');
+    const action = button.dataset.action;
+    if (action === 'comment') {
+      commentForm(item).querySelector('input').focus();
+    } else if (action === 'report') {
+      await this.report(item.dataset.author, 'public', button);
+    } else if (action === 'older') {
+      await this.older(item, button);
+    }
+  }
+
+  /** Pages older comments of a message in with /comments. */
+  async older(item, button) {
+    button.disabled = true;
+    const before = oldestCommentId(item);
+    const query = `message_id=${Number(item.dataset.messageId)}&limit=${COMMENT_PAGE}${before ? `&before=${before}` : ''}`;
+    const result = await call('GET', `/comments?${query}`);
+    button.disabled = false;
+    if (!result.ok) {
+      this.notice(result.words);
+      return;
+    }
+    for (const comment of result.data.comments) addComment(item, comment, false);
+    if (!result.data.more) item.commentsTotal = item.querySelector('.comments').children.length;
+    showOlderButton(item);
+  }
+
+  async commented(event) {
+    const form = event.target.closest('.comment-form');
+    if (!form) return;
+    event.preventDefault();
+    const item = form.closest('.message');
+    const input = form.querySelector('input');
+    const text = input.value;
+    if (!text.trim()) return;
+    const messageId = Number(item.dataset.messageId);
+    const result = await call('POST', '/comment', { message_id: messageId, comment: text });
+    if (!result.ok) {
+      this.refused(result);
+      return;
+    }
+    this.notice('');
+    addComment(item, {
+      id: result.data.comment_id, author: this.page.me, created: new Date().toISOString(), comment_text: text,
+    }, true);
+    form.remove();
+    item.querySelector('[data-action="comment"]').focus();
+  }
+
+  /** Reports a user, after a second press on the same button. */
+  async report(user, chatType, button) {
+    if (button.dataset.confirm !== 'yes') {
+      button.dataset.confirm = 'yes';
+      const label = button.textContent;
+      const restore = () => {
+        button.dataset.confirm = '';
+        button.textContent = label;
+        button.removeAttribute('aria-label');
+      };
+      button.textContent = `Confirm: report ${user}`;
+      button.setAttribute('aria-label', button.textContent);
+      button.restore = restore;
+      setTimeout(() => {
+        if (button.dataset.confirm === 'yes') restore();
+      }, 6000);
+      return;
+    }
+    button.restore();
+    const result = await call('POST', '/report', { report_on: user, chat_type: chatType });
+    if (!result.ok) {
+      this.notice(result.words);
+    } else if (result.data.banned_until) {
+      this.notice(`${user} is banned until ${shortTime(new Date(result.data.banned_until))}.`);
+    } else {
+      const n = result.data.cautions;
+      this.notice(`You reported ${user}. ${user} now has ${n} ${n === 1 ? 'caution' : 'cautions'}.`);
+    }
+  }
+}

@@ -1,0 +1,141 @@
+// What /status says, shown: the chat list with unread counts, the public
+// quota, and the ban banner with its countdown.
+
+import { byId, el, setText } from './dom.js';
+import { countdown, shortTime, whenInWords } from './time.js';
+
+export const PUBLIC = 'public_chat';
+
+/** The chats of the list, in order: public first, then private ones by latest activity. */
+export class ChatList {
+  constructor(onOpen) {
+    this.chats = new Map();
+    this.open = null;
+    this.list = byId('chats');
+    this.list.addEventListener('click', (event) => {
+      const item = event.target.closest('[data-chat]');
+      if (item) onOpen(item.dataset.chat);
+    });
+  }
+
+  /** Takes /status's chats (their unread counts are the server's). */
+  replace(chats) {
+    this.chats = new Map(chats.map((chat) => [chat.name, { name: chat.name, unread: chat.unread }]));
+    if (this.open && !this.chats.has(this.open)) this.chats.set(this.open, { name: this.open, unread: 0 });
+    this.render();
+  }
+
+  /** Makes sure a chat is listed; a private one with new activity moves up. */
+  touch(name) {
+    const chat = this.chats.get(name) ?? { name, unread: 0 };
+    this.chats.delete(name);
+    this.chats = new Map([[name, chat], ...this.chats]);
+    return chat;
+  }
+
+  /** A new unread count (after /read or /connect); the order stays. */
+  setUnread(name, unread) {
+    const chat = this.chats.get(name);
+    if (!chat || chat.unread === unread) return;
+    chat.unread = unread;
+    this.render();
+  }
+
+  /** A message from someone else in a chat that is not open. */
+  addUnread(name) {
+    this.touch(name).unread += 1;
+    this.render();
+  }
+
+  setOpen(name) {
+    this.open = name;
+    this.render();
+  }
+
+  totalUnread() {
+    let total = 0;
+    for (const chat of this.chats.values()) total += chat.unread;
+    return total;
+  }
+
+  render() {
+    if (this.open && !this.chats.has(this.open)) this.touch(this.open);
+    const chats = [...this.chats.values()];
+    const ordered = [...chats.filter((c) => c.name === PUBLIC), ...chats.filter((c) => c.name !== PUBLIC)];
+    const items = ordered.map((chat) => {
+      const label = chat.name === PUBLIC ? 'Public chat' : chat.name;
+      const unread = chat.unread > 0
+        ? el('span', { class: 'unread', 'aria-label': `${chat.unread} unread` }, String(chat.unread))
+        : null;
+      return el(
+        'li',
+        { dataset: { chat: chat.name } },
+        el('button', { type: 'button', 'aria-current': chat.name === this.open ? 'true' : null },
+          el('span', { class: 'name' }, label), unread),
+      );
+    });
+    this.list.replaceChildren(...items);
+    const total = this.totalUnread();
+    document.title = total ? `(${total}) agora` : 'agora';
+  }
+}
+
+/** The public quota line, from /status. */
+export function showQuota(status, inPublicChat) {
+  const line = byId('quota');
+  if (!status || !inPublicChat) {
+    setText(line, inPublicChat ? '' : 'Private messages do not count against the public quota.');
+    return;
+  }
+  const left = status.public_messages_left;
+  const resets = status.quota_resets_at ? new Date(status.quota_resets_at) : null;
+  let text;
+  if (left === 0 && resets) {
+    text = `No public messages left: the quota resets ${whenInWords((resets - Date.now()) / 1000)}.`;
+  } else {
+    text = `Public messages left in this window: ${left}`;
+    if (resets) text += ` (resets at ${shortTime(resets)})`;
+    text += '.';
+  }
+  if (status.cautions > 0) text += ` Reports against you: ${status.cautions}.`;
+  setText(line, text);
+}
+
+/** The ban banner: until when, and a countdown ticking every second. */
+export class BanBanner {
+  constructor(onOver) {
+    this.banner = byId('ban-banner');
+    this.until = null;
+    this.timer = null;
+    this.onOver = onOver;
+  }
+
+  /** Shows a ban until `until` (a Date), or hides the banner (null). */
+  show(until) {
+    clearInterval(this.timer);
+    this.until = until && until > Date.now() ? until : null;
+    this.banner.hidden = !this.until;
+    byId('send').disabled = Boolean(this.until);
+    if (!this.until) return;
+    // Built once: only the countdown changes, and it is not read out every second.
+    this.left = el('span', { class: 'countdown', 'aria-hidden': 'true' });
+    this.banner.replaceChildren(
+      el('strong', {}, 'You are banned'),
+      ` from sending messages and comments until ${shortTime(this.until)}, after reports from other users. Time left: `,
+      this.left,
+      '.',
+    );
+    this.tick();
+    this.timer = setInterval(() => this.tick(), 1000);
+  }
+
+  tick() {
+    const left = this.until - Date.now();
+    if (left <= 0) {
+      this.show(null);
+      this.onOver();
+      return;
+    }
+    setText(this.left, countdown(left));
+  }
+}
