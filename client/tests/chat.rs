@@ -4,7 +4,7 @@ mod support;
 
 use std::time::Duration;
 use support::cutting_proxy::CuttingProxy;
-use support::{Chat, Client, Server};
+use support::{Client, Running, Server};
 
 #[test]
 fn chat_lines_reach_the_other_side() {
@@ -40,7 +40,7 @@ fn chat_shows_new_messages_while_idle_and_quits_at_end_of_input() {
     client.register("bob");
     client.run(&["--user", "alice", "send", "before"]);
 
-    let mut bob = Chat::start(&client, "bob");
+    let mut bob = Running::chat(&client, "bob");
     bob.expect_line("alice: before", Duration::from_secs(10));
     let sent = client.run(&["--user", "alice", "send", "while you wait"]);
     assert_eq!(sent.code, 0, "{sent:?}");
@@ -74,7 +74,7 @@ fn chat_ends_with_exit_3_when_the_server_goes_away() {
     let mut server = Server::start(&[]);
     let client = Client::new(&server);
     client.register("alice");
-    let mut alice = Chat::start(&client, "alice");
+    let mut alice = Running::chat(&client, "alice");
     alice.expect_line("--- the public chat ---", Duration::from_secs(10));
     server.stop();
     // The next poll (within a second) finds no server.
@@ -89,7 +89,7 @@ fn chat_comments_and_reports() {
     let client = Client::new(&server);
     client.register("alice");
     client.register("bob");
-    let mut alice = Chat::start(&client, "alice");
+    let mut alice = Running::chat(&client, "alice");
     alice.type_line("something to discuss");
     let line = alice.expect_line("sent message #", Duration::from_secs(10));
     let id: u64 = line
@@ -121,7 +121,7 @@ fn a_message_whose_answer_was_lost_is_not_sent_again() {
     let direct = Client::new(&server);
     direct.register("bob");
 
-    let mut alice = Chat::start(&via_proxy, "alice");
+    let mut alice = Running::chat(&via_proxy, "alice");
     alice.expect_line("--- the public chat ---", Duration::from_secs(10));
     // Sent on the kept socket; the server commits it, its answer is lost.
     alice.type_line("only once");
@@ -147,7 +147,7 @@ fn chat_goes_on_across_the_servers_idle_timeout_without_duplicates() {
     let client = Client::new(&server);
     client.register("alice");
     client.register("bob");
-    let mut alice = Chat::start(&client, "alice");
+    let mut alice = Running::chat(&client, "alice");
     alice.expect_line("--- the public chat ---", Duration::from_secs(10));
     for n in 1..=3 {
         std::thread::sleep(Duration::from_millis(900));
