@@ -3,7 +3,8 @@
 use crate::failure::Failure;
 use crate::http::Connection;
 use crate::wire::{
-    CommentReply, ConnectReply, EventPage, Refusal, ReportReply, SendReply, Status, TokenReply,
+    CommentReply, ConnectReply, EventPage, ReadReply, Refusal, ReportReply, SendReply, Status,
+    TokenReply,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -92,6 +93,20 @@ impl Api {
             Some(cursor) => format!("/events?since={cursor}&timeout={}", wait.as_secs()),
         };
         self.call("GET", &target, None)
+    }
+
+    /// Moves the read position in a chat (`None`: the public chat) up to
+    /// `up_to`.
+    pub fn read(
+        &mut self,
+        chat_with: Option<&str>,
+        up_to: u64,
+    ) -> Result<Reply<ReadReply>, Failure> {
+        let mut body = json!({ "up_to": up_to });
+        if let Some(user) = chat_with {
+            body["chat_with"] = json!(user);
+        }
+        self.call("POST", "/read", Some(body))
     }
 
     fn call<T: DeserializeOwned>(

@@ -75,6 +75,11 @@ pub struct ReportReply {
     pub banned_until: Option<String>,
 }
 
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct ReadReply {
+    pub unread: u64,
+}
+
 /// `GET /events`: events after the cursor asked for, each as the server wrote
 /// it (`agora watch --json` prints them as they are), and the cursor after them.
 #[derive(Debug, Deserialize)]

@@ -1,8 +1,9 @@
-//! Events of `GET /events` for people: one line each for `agora watch`.
+//! Events of `GET /events` for people: one line each for `agora watch`, and
+//! what `agora chat` shows of them.
 
-use super::clean;
+use super::{chat_title, clean};
 use crate::localtime::Zone;
-use crate::wire::{Event, EventKind};
+use crate::wire::{Comment, Event, EventKind, Message};
 
 /// `agora watch`: one line per event, saying when, which chat, who and what:
 /// `2026-11-29 09:06:05  public  #17  alice: hi`,
@@ -41,6 +42,28 @@ pub fn line(event: &Event, zone: Zone) -> String {
             event.id
         ),
     }
+}
+
+/// `agora chat`: a comment on a message of the chat being followed, as
+/// comments are shown under their message, with the message's number.
+pub fn comment_on(message_id: u64, comment: &Comment, zone: Zone) -> String {
+    format!(
+        "    ↳ {}  {} on #{message_id}: {}\n",
+        zone.format_rfc3339(&comment.created),
+        clean(&comment.author),
+        one_line(&comment.comment_text)
+    )
+}
+
+/// `agora chat`: a private message in a chat other than the one followed.
+pub fn elsewhere(chat: &str, message: &Message) -> String {
+    format!(
+        "(new message #{} from {} in {}; /read {} follows it)",
+        message.id,
+        clean(&message.author),
+        chat_title(chat),
+        clean(chat)
+    )
 }
 
 pub fn banned(until: &str, zone: Zone) -> String {
@@ -106,6 +129,31 @@ mod tests {
         assert_eq!(
             line(&newer, Zone::Utc),
             "event #11 of a kind agora does not know (--json shows it)\n"
+        );
+    }
+
+    #[test]
+    fn chat_shows_comments_and_other_chats_briefly() {
+        let comment = Comment {
+            id: 3,
+            author: "bob".into(),
+            created: "2026-11-29T08:07:00Z".into(),
+            comment_text: "+1".into(),
+        };
+        assert_eq!(
+            comment_on(17, &comment, Zone::Utc),
+            "    ↳ 2026-11-29 08:07:00  bob on #17: +1\n"
+        );
+        let message = Message {
+            id: 18,
+            author: "bob".into(),
+            pub_date: "2026-11-29T08:06:09Z".into(),
+            message_text: "psst".into(),
+            comments: Vec::new(),
+        };
+        assert_eq!(
+            elsewhere("bob", &message),
+            "(new message #18 from bob in the private chat with bob; /read bob follows it)"
         );
     }
 }
