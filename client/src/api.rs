@@ -3,10 +3,12 @@
 use crate::failure::Failure;
 use crate::http::Connection;
 use crate::wire::{
-    CommentReply, ConnectReply, Refusal, ReportReply, SendReply, Status, TokenReply,
+    CommentReply, ConnectReply, EventPage, ReadReply, Refusal, ReportReply, SendReply, Status,
+    TokenReply,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 /// A successful answer: typed, and the body as the server sent it (`--json`).
 #[derive(Debug)]
@@ -23,6 +25,12 @@ pub struct Api {
 impl Api {
     pub fn new(http: Connection, token: Option<String>) -> Api {
         Api { http, token }
+    }
+
+    /// The same user on a connection of its own whose reads wait `hold`
+    /// longer, for long-polls the server holds up to that long.
+    pub fn holding(&self, hold: Duration) -> Api {
+        Api::new(self.http.holding(hold), self.token.clone())
     }
 
     pub fn get_token(&mut self, user_name: &str) -> Result<Reply<TokenReply>, Failure> {
@@ -71,6 +79,34 @@ impl Api {
         let chat_type = if private { "private" } else { "public" };
         let body = json!({ "report_on": user, "chat_type": chat_type });
         self.call("POST", "/report", Some(body))
+    }
+
+    /// `since`: `None` asks for the head (the cursor of "from now on").
+    /// `wait`: how long the server may hold the request for an event to come.
+    pub fn events(
+        &mut self,
+        since: Option<u64>,
+        wait: Duration,
+    ) -> Result<Reply<EventPage>, Failure> {
+        let target = match since {
+            None => "/events".to_owned(),
+            Some(cursor) => format!("/events?since={cursor}&timeout={}", wait.as_secs()),
+        };
+        self.call("GET", &target, None)
+    }
+
+    /// Moves the read position in a chat (`None`: the public chat) up to
+    /// `up_to`.
+    pub fn read(
+        &mut self,
+        chat_with: Option<&str>,
+        up_to: u64,
+    ) -> Result<Reply<ReadReply>, Failure> {
+        let mut body = json!({ "up_to": up_to });
+        if let Some(user) = chat_with {
+            body["chat_with"] = json!(user);
+        }
+        self.call("POST", "/read", Some(body))
     }
 
     fn call<T: DeserializeOwned>(

@@ -1,17 +1,24 @@
-//! `agora chat`: interactive mode on one keep-alive socket. Stdin is read on
-//! its own thread and handed over a channel, so the main loop can poll
-//! `/connect` for the current chat every second while the user is idle.
+//! `agora chat`: interactive mode. Commands go on one keep-alive socket; the
+//! user's events come on a second one, where the feed long-polls. Stdin and
+//! the feed are read on threads of their own and handed over one channel, so
+//! the main loop shows a new message the moment it arrives, then marks it read.
 
 use crate::api::{Api, Reply};
 use crate::failure::Failure;
+use crate::feed::{Delivered, Feed};
 use crate::output::Printer;
 use crate::render;
-use crate::wire::ConnectReply;
+use crate::resume::Resuming;
+use crate::wire::{ConnectReply, EventKind};
+use agora_core::api::PUBLIC_CHAT_NAME;
+use std::collections::HashSet;
 use std::io::BufRead;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::sync::mpsc::{self, Sender};
 
-const POLL_EVERY: Duration = Duration::from_secs(1);
+/// Attempts to resume the feed after its connection broke (a few seconds of
+/// growing waits, enough for a server restart) before the session ends as one
+/// whose server cannot be reached.
+const RECONNECTS: u32 = 5;
 
 pub const HELP: &str = "\
 commands:
@@ -72,7 +79,7 @@ pub fn parse(line: &str) -> Result<Line, String> {
         },
         "read" => match split_word(rest) {
             ("", _) => Ok(Line::Read(None)),
-            (user, "") if user == agora_core::api::PUBLIC_CHAT_NAME => Ok(Line::Read(None)),
+            (user, "") if user == PUBLIC_CHAT_NAME => Ok(Line::Read(None)),
             (user, "") => Ok(Line::Read(Some(user.to_owned()))),
             _ => usage("/read [USER]"),
         },
@@ -117,45 +124,60 @@ fn split_word(text: &str) -> (&str, &str) {
     }
 }
 
+/// What the main loop waits for: a typed line, events, or the end of either.
+enum Arrival {
+    Line(String),
+    EndOfInput,
+    Events(Vec<Delivered>),
+    /// The feed broke off and could not be resumed soon.
+    FeedLost(Failure),
+}
+
 /// Runs until `/quit` or the end of input. Refusals are shown and the
 /// session goes on; a server that cannot be reached ends it (exit code 3).
 pub fn run(api: &mut Api, me: &str, server: &str, printer: Printer) -> Result<(), Failure> {
-    let lines = read_stdin();
-    let mut session = Session {
-        api,
-        printer,
-        chat: None,
-    };
+    // The feed starts at the head before the chat is read, so that what comes
+    // between the two is in one or the other (shown once: see `deliver`).
+    let mut feed = Feed::new(api, None);
+    feed.start()?;
     // Nothing is said to be connected before the server has answered; a
     // refusal here (an unknown token) ends the session too.
-    let first = session.api.connect(None, None)?;
+    let first = api.connect(None, None)?;
     printer.note(&format!(
         "connected to {server} as {me}; /help lists the commands"
     ));
+    let (tx, arrivals) = mpsc::channel();
+    read_stdin(tx.clone());
+    follow(Resuming::new(feed, Some(RECONNECTS), printer.zone), tx);
+    let mut session = Session {
+        api,
+        printer,
+        me,
+        followed: Followed::default(),
+        sent: HashSet::new(),
+        commented: HashSet::new(),
+    };
     session.show_chat(&first);
-    let mut next_poll = Instant::now() + POLL_EVERY;
-    loop {
-        let wait = next_poll.saturating_duration_since(Instant::now());
-        match lines.recv_timeout(wait) {
-            Ok(line) => match parse(&line) {
+    // Each thread says why it stops (end of input, a lost feed) before it does.
+    while let Ok(arrival) = arrivals.recv() {
+        match arrival {
+            Arrival::Line(line) => match parse(&line) {
                 Ok(Line::Quit) => return Ok(()),
                 Ok(line) => session.handle(line)?,
                 Err(usage) => session.show(Err(Failure::Usage(usage)))?,
             },
-            Err(RecvTimeoutError::Timeout) => {
-                session.poll()?;
-                next_poll = Instant::now() + POLL_EVERY;
-            }
-            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            Arrival::EndOfInput => return Ok(()),
+            Arrival::Events(events) => session.deliver(&events)?,
+            Arrival::FeedLost(failure) => return Err(failure),
         }
     }
+    Ok(())
 }
 
-/// Lines of stdin on a channel; the channel closes at end of input (or on a
-/// read error, which ends the session the same way). Bytes that are not
-/// UTF-8 become U+FFFD rather than ending the session.
-fn read_stdin() -> Receiver<String> {
-    let (tx, rx) = mpsc::channel();
+/// Lines of stdin on the channel, then `EndOfInput` at its end (or at a read
+/// error, which ends the session the same way). Bytes that are not UTF-8
+/// become U+FFFD rather than ending the session.
+fn read_stdin(tx: Sender<Arrival>) {
     std::thread::spawn(move || {
         let mut stdin = std::io::stdin().lock();
         let mut line = Vec::new();
@@ -166,22 +188,54 @@ fn read_stdin() -> Receiver<String> {
                 Ok(_) => {}
             }
             let text = String::from_utf8_lossy(&line);
-            if tx
-                .send(text.trim_end_matches(['\r', '\n']).to_owned())
-                .is_err()
-            {
-                break;
+            let text = text.trim_end_matches(['\r', '\n']).to_owned();
+            if tx.send(Arrival::Line(text)).is_err() {
+                return;
             }
         }
+        let _ = tx.send(Arrival::EndOfInput);
     });
-    rx
+}
+
+/// The feed's events on the channel as they come, on a thread of its own
+/// (a long-poll holds its connection while the user types on the other).
+fn follow(mut feed: Resuming, tx: Sender<Arrival>) {
+    std::thread::spawn(move || loop {
+        let arrival = match feed.next() {
+            Ok(events) if events.is_empty() => continue,
+            Ok(events) => Arrival::Events(events),
+            Err(failure) => {
+                let _ = tx.send(Arrival::FeedLost(failure));
+                return;
+            }
+        };
+        if tx.send(arrival).is_err() {
+            return;
+        }
+    });
+}
+
+/// The chat being followed and how far it has been shown.
+#[derive(Debug, Default)]
+struct Followed {
+    /// As events name it: `public_chat`, or the other member of a private chat.
+    chat: String,
+    /// The newest message shown: events up to it were shown by `/connect`.
+    shown_up_to: u64,
+    /// Whether everything unread up to `shown_up_to` was shown, so that
+    /// marking read up to a newer message hides nothing unseen.
+    caught_up: bool,
 }
 
 struct Session<'a> {
     api: &'a mut Api,
     printer: Printer,
-    /// The chat being followed; `None`: the public chat.
-    chat: Option<String>,
+    me: &'a str,
+    followed: Followed,
+    /// Messages and comments sent in this session: their confirmation was
+    /// shown, so their events are not.
+    sent: HashSet<u64>,
+    commented: HashSet<u64>,
 }
 
 impl Session<'_> {
@@ -193,21 +247,14 @@ impl Session<'_> {
                 printer.note(HELP);
                 Ok(())
             }
-            Line::Public(text) => {
-                let reply = self.api.send(None, &text);
-                self.show(reply.map(|r| {
-                    printer.answer(&r.raw, || render::sent(&r.value, None, zone));
-                }))
-            }
-            Line::To { user, text } => {
-                let reply = self.api.send(Some(&user), &text);
-                self.show(reply.map(|r| {
-                    printer.answer(&r.raw, || render::sent(&r.value, Some(&user), zone));
-                }))
-            }
+            Line::Public(text) => self.send(None, &text),
+            Line::To { user, text } => self.send(Some(&user), &text),
             Line::Read(chat) => self.open(chat),
             Line::Comment { message_id, text } => {
                 let reply = self.api.comment(message_id, &text);
+                if let Ok(r) = &reply {
+                    self.commented.insert(r.value.comment_id);
+                }
                 self.show(reply.map(|r| {
                     printer.answer(&r.raw, || render::commented(&r.value, message_id));
                 }))
@@ -227,38 +274,113 @@ impl Session<'_> {
         }
     }
 
+    /// Sends a message (`to`: `None` for the public chat) and confirms it;
+    /// its event, when it comes, is not shown again.
+    fn send(&mut self, to: Option<&str>, text: &str) -> Result<(), Failure> {
+        let (printer, zone) = (self.printer, self.printer.zone);
+        let reply = self.api.send(to, text);
+        if let Ok(r) = &reply {
+            self.sent.insert(r.value.message_id);
+        }
+        self.show(reply.map(|r| {
+            printer.answer(&r.raw, || render::sent(&r.value, to, zone));
+        }))
+    }
+
     /// Shows a chat's history and unread messages and follows it from now on
     /// (if the server accepted it).
     fn open(&mut self, chat: Option<String>) -> Result<(), Failure> {
-        let reply = self.api.connect(chat.as_deref(), None);
-        let opened = reply.is_ok();
-        self.show(reply.map(|r| self.show_chat(&r)))?;
-        if opened {
-            self.chat = chat;
+        match self.api.connect(chat.as_deref(), None) {
+            Ok(reply) => {
+                self.show_chat(&reply);
+                Ok(())
+            }
+            Err(failure) => self.show(Err(failure)),
         }
-        Ok(())
     }
 
-    /// A chat's title, history and unread messages.
-    fn show_chat(&self, reply: &Reply<ConnectReply>) {
+    /// A chat's title, history and unread messages; it is followed from now on.
+    fn show_chat(&mut self, reply: &Reply<ConnectReply>) {
         let printer = self.printer;
         printer.note(&format!(
             "--- {} ---",
             render::chat_title(&reply.value.chat)
         ));
         printer.answer(&reply.raw, || render::connect(&reply.value, printer.zone));
+        let shown = reply
+            .value
+            .messages
+            .iter()
+            .chain(&reply.value.unread_messages);
+        self.followed = Followed {
+            chat: reply.value.chat.clone(),
+            shown_up_to: shown.map(|m| m.id).max().unwrap_or(0),
+            caught_up: !reply.value.unread_truncated,
+        };
     }
 
-    /// New messages of the followed chat. History is asked for as one message
-    /// (the least the API allows) and not shown.
-    fn poll(&mut self) -> Result<(), Failure> {
-        let printer = self.printer;
-        let reply = self.api.connect(self.chat.as_deref(), Some(1));
-        self.show(reply.map(|r| {
-            if !r.value.unread_messages.is_empty() {
-                printer.answer(&r.raw, || render::unread(&r.value, printer.zone));
+    /// Shows what the events bring to the followed chat (messages not shown
+    /// yet, comments, a ban), says briefly that a private message came in
+    /// elsewhere, and marks what it showed as read.
+    fn deliver(&mut self, events: &[Delivered]) -> Result<(), Failure> {
+        let (printer, zone) = (self.printer, self.printer.zone);
+        let mut newest_shown = None;
+        for Delivered { event, raw } in events {
+            let raw = raw.get().as_bytes();
+            match &event.kind {
+                EventKind::Message {
+                    chat_type,
+                    chat,
+                    message,
+                } if self.follows(chat_type, chat) => {
+                    if self.sent.remove(&message.id) || message.id <= self.followed.shown_up_to {
+                        continue;
+                    }
+                    self.followed.shown_up_to = message.id;
+                    newest_shown = Some(message.id);
+                    printer.answer(raw, || render::message(message, zone));
+                }
+                EventKind::Message {
+                    chat_type,
+                    chat,
+                    message,
+                } => {
+                    let mine = message.author.eq_ignore_ascii_case(self.me);
+                    if chat_type == "private" && !mine {
+                        printer.note(&render::events::elsewhere(chat, message));
+                    }
+                }
+                EventKind::Comment {
+                    chat_type,
+                    chat,
+                    message_id,
+                    comment,
+                } if self.follows(chat_type, chat) && !self.commented.remove(&comment.id) => {
+                    printer.answer(raw, || {
+                        render::events::comment_on(*message_id, comment, zone)
+                    });
+                }
+                EventKind::Banned { banned_until } => {
+                    printer.answer(raw, || render::events::banned(banned_until, zone));
+                }
+                EventKind::Comment { .. } | EventKind::Other => {}
             }
-        }))
+        }
+        match newest_shown {
+            Some(up_to) if self.followed.caught_up => {
+                let chat = &self.followed.chat;
+                let chat_with = (chat != PUBLIC_CHAT_NAME).then_some(chat.as_str());
+                let read = self.api.read(chat_with, up_to);
+                self.show(read.map(|_| ()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether an event's chat is the one followed.
+    fn follows(&self, chat_type: &str, chat: &str) -> bool {
+        let public = self.followed.chat == PUBLIC_CHAT_NAME;
+        chat == self.followed.chat && (chat_type == "public") == public
     }
 
     /// A refusal or a usage slip is shown and the session goes on; a broken

@@ -94,6 +94,14 @@ pub enum Command {
     },
     /// Interactive mode: type lines to chat, /help for commands.
     Chat,
+    /// Print your messages, comments and bans as they arrive, one line each
+    /// (with --json the server's event objects, one per line), from now on,
+    /// until Ctrl-C. A lost connection is resumed where it broke off.
+    Watch {
+        /// Start after this event id instead of now (0: from the first).
+        #[arg(long, value_name = "ID")]
+        since: Option<u64>,
+    },
 }
 
 /// `-n`: a number of messages, from 1. The largest is the server's to say.
@@ -177,6 +185,13 @@ mod tests {
         );
         assert_eq!(parse(&["chat"]).unwrap().command, Command::Chat);
         assert_eq!(
+            parse(&["watch"]).unwrap().command,
+            Command::Watch { since: None }
+        );
+        let cli = parse(&["watch", "--json", "--since", "42"]).unwrap();
+        assert!(cli.json);
+        assert_eq!(cli.command, Command::Watch { since: Some(42) });
+        assert_eq!(
             parse(&["login", "alice", "--token", "00ff"])
                 .unwrap()
                 .command,
@@ -198,6 +213,8 @@ mod tests {
             &["read", "-n", "0"],
             &["login", "alice"],
             &["register"],
+            &["watch", "--since", "-1"],
+            &["watch", "--since", "x"],
             &["frobnicate"],
         ] {
             let err = parse(bad).unwrap_err();

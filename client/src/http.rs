@@ -61,6 +61,9 @@ fn is_idempotent(method: &str) -> bool {
 pub struct Connection {
     server: ServerUrl,
     timeout: Duration,
+    /// How much longer than `timeout` a read may wait: how long the server
+    /// may hold a request (a long-poll) before it answers.
+    hold: Duration,
     stream: Option<TcpStream>,
     conn: ClientConn,
 }
@@ -71,8 +74,19 @@ impl Connection {
         Connection {
             server,
             timeout,
+            hold: Duration::ZERO,
             stream: None,
             conn: ClientConn::new(),
+        }
+    }
+
+    /// A connection of its own to the same server, with the same timeouts,
+    /// except that its reads wait `hold` longer: the server may hold each of
+    /// its requests that long before it answers.
+    pub fn holding(&self, hold: Duration) -> Connection {
+        Connection {
+            hold,
+            ..Connection::new(self.server.clone(), self.timeout)
         }
     }
 
@@ -128,8 +142,8 @@ impl Connection {
     ) -> Result<Response, AttemptError> {
         let fail = |error, progress| AttemptError { error, progress };
         if self.stream.is_none() {
-            let stream =
-                open(&self.server, self.timeout).map_err(|e| fail(e, Progress::NothingSent))?;
+            let stream = open(&self.server, self.timeout, self.timeout + self.hold)
+                .map_err(|e| fail(e, Progress::NothingSent))?;
             self.stream = Some(stream);
             self.conn = ClientConn::new();
         }
@@ -211,8 +225,13 @@ fn io_error(e: io::Error) -> HttpError {
     }
 }
 
-/// Connects to the first address of `server` that accepts, with timeouts set.
-fn open(server: &ServerUrl, timeout: Duration) -> Result<TcpStream, HttpError> {
+/// Connects to the first address of `server` that accepts, with timeouts set:
+/// `timeout` for connecting and writing, `read_timeout` for reading.
+fn open(
+    server: &ServerUrl,
+    timeout: Duration,
+    read_timeout: Duration,
+) -> Result<TcpStream, HttpError> {
     let cannot = |why: String| HttpError::Connect(format!("cannot reach {server}: {why}"));
     let addresses = (server.host.as_str(), server.port)
         .to_socket_addrs()
@@ -222,7 +241,7 @@ fn open(server: &ServerUrl, timeout: Duration) -> Result<TcpStream, HttpError> {
         match TcpStream::connect_timeout(&address, timeout) {
             Ok(stream) => {
                 let configured = stream
-                    .set_read_timeout(Some(timeout))
+                    .set_read_timeout(Some(read_timeout))
                     .and_then(|()| stream.set_write_timeout(Some(timeout)))
                     .and_then(|()| stream.set_nodelay(true));
                 configured.map_err(|e| cannot(e.to_string()))?;
@@ -457,6 +476,21 @@ mod tests {
         });
         let mut conn = Connection::new(url, Duration::from_millis(100));
         assert!(matches!(get(&mut conn), Err(HttpError::TimedOut)));
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn a_held_connection_waits_its_hold_longer_for_an_answer() {
+        let (listener, url) = listener();
+        let server = thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            read_request(&mut s);
+            thread::sleep(Duration::from_millis(400)); // a long-poll, held
+            s.write_all(OK).unwrap();
+        });
+        let quick = Connection::new(url, Duration::from_millis(100));
+        let mut held = quick.holding(Duration::from_secs(5));
+        assert_eq!(get(&mut held).unwrap().status, 200);
         server.join().unwrap();
     }
 

@@ -1,18 +1,22 @@
 //! `agora`: the command-line client. Parses the command line, finds the
-//! token, runs one command over one keep-alive connection, and maps the
-//! result to an exit code (0 ok, 1 refused, 2 usage/no token, 3 unreachable).
+//! token, runs one command over one keep-alive connection (`chat` and `watch`
+//! wait for events on a second one), and maps the result to an exit code (0
+//! ok, 1 refused, 2 usage/no token, 3 unreachable).
 
 mod account;
 mod api;
 mod chat;
 mod cli;
 mod failure;
+mod feed;
 mod http;
 mod localtime;
 mod output;
 mod render;
+mod resume;
 mod server_url;
 mod tokens;
+mod watch;
 mod wire;
 
 use api::Api;
@@ -125,6 +129,7 @@ fn with_saved_token(
             printer.answer(&reply.raw, || render::reported(&reply.value, &target, zone));
         }
         Command::Chat => chat::run(api, user, server, printer)?,
+        Command::Watch { since } => watch::run(api, user, server, since, printer)?,
     }
     Ok(())
 }

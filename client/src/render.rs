@@ -1,6 +1,8 @@
 //! Human output: local times, authors, message ids, texts, comments indented
 //! under their message. Every function returns the text, so tests can read it.
 
+pub mod events;
+
 use crate::localtime::Zone;
 use crate::wire::{CommentReply, ConnectReply, Message, Refusal, ReportReply, SendReply, Status};
 use jiff::{SignedDuration, Timestamp};

@@ -2,6 +2,7 @@
 //! are ignored, so a newer server stays readable.
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 pub struct TokenReply {
@@ -74,6 +75,62 @@ pub struct ReportReply {
     pub banned_until: Option<String>,
 }
 
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct ReadReply {
+    pub unread: u64,
+}
+
+/// `GET /events`: events after the cursor asked for, each as the server wrote
+/// it (`agora watch --json` prints them as they are), and the cursor after them.
+#[derive(Debug, Deserialize)]
+pub struct EventPage {
+    pub events: Vec<Box<RawValue>>,
+    pub next: u64,
+}
+
+/// One event of `GET /events`, as far as the client reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub id: u64,
+    pub kind: EventKind,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum EventKind {
+    Message {
+        chat_type: String,
+        chat: String,
+        message: Message,
+    },
+    Comment {
+        chat_type: String,
+        chat: String,
+        message_id: u64,
+        comment: Comment,
+    },
+    Banned {
+        banned_until: String,
+    },
+    /// A type this client does not know (from a newer server), or one it
+    /// cannot read: its id still moves the cursor on.
+    #[serde(other)]
+    Other,
+}
+
+impl Event {
+    /// Reads one event; only its `id` is required.
+    pub fn read(raw: &RawValue) -> Result<Event, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Id {
+            id: u64,
+        }
+        let Id { id } = serde_json::from_str(raw.get())?;
+        let kind = serde_json::from_str(raw.get()).unwrap_or(EventKind::Other);
+        Ok(Event { id, kind })
+    }
+}
+
 /// A 4xx/5xx answer: an error or a warning (quota, ban) body, kept raw too
 /// for `--json`. `retry_after` falls back on the `Retry-After` header.
 /// `hint` is the client's own: what to do next, where it knows.
@@ -136,6 +193,42 @@ mod tests {
         assert_eq!(r.field.as_deref(), Some("user_name"));
         let r = Refusal::new(502, b"<html>".to_vec(), Some("7"));
         assert_eq!((r.error, r.retry_after), (None, Some(7)));
+    }
+
+    fn event(json: &str) -> Result<Event, serde_json::Error> {
+        Event::read(&RawValue::from_string(json.to_owned()).unwrap())
+    }
+
+    #[test]
+    fn reads_each_type_of_event() {
+        let message = event(
+            r#"{"id":7,"type":"message","chat_type":"private","chat":"bob","message":
+                {"id":3,"author":"bob","pub_date":"2026-11-29T08:06:05.123Z","message_text":"hi",
+                 "comments":[],"comments_total":0}}"#,
+        )
+        .unwrap();
+        assert_eq!(message.id, 7);
+        assert!(matches!(&message.kind,
+            EventKind::Message { chat_type, chat, message }
+                if chat_type == "private" && chat == "bob" && message.id == 3));
+        let comment = event(
+            r#"{"id":8,"type":"comment","chat_type":"public","chat":"public_chat","message_id":3,
+                "comment":{"id":1,"author":"eve","created":"2026-11-29T08:07:00Z","comment_text":"+1"}}"#,
+        )
+        .unwrap();
+        assert!(matches!(&comment.kind,
+            EventKind::Comment { message_id: 3, comment, .. } if comment.author == "eve"));
+        let ban = event(r#"{"id":9,"type":"banned","banned_until":"2026-11-29T12:00:00Z"}"#);
+        assert!(matches!(ban.unwrap().kind, EventKind::Banned { .. }));
+    }
+
+    #[test]
+    fn unknown_or_unreadable_events_keep_their_id() {
+        let newer = event(r#"{"id":10,"type":"typing","user":"bob"}"#).unwrap();
+        assert_eq!((newer.id, newer.kind), (10, EventKind::Other));
+        let odd = event(r#"{"id":11,"type":"message","chat":"x"}"#).unwrap();
+        assert_eq!((odd.id, odd.kind), (11, EventKind::Other));
+        assert!(event(r#"{"type":"message"}"#).is_err(), "no id, no cursor");
     }
 
     #[test]

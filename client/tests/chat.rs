@@ -4,7 +4,7 @@ mod support;
 
 use std::time::Duration;
 use support::cutting_proxy::CuttingProxy;
-use support::{Chat, Client, Server};
+use support::{Client, Running, Server};
 
 #[test]
 fn chat_lines_reach_the_other_side() {
@@ -40,7 +40,7 @@ fn chat_shows_new_messages_while_idle_and_quits_at_end_of_input() {
     client.register("bob");
     client.run(&["--user", "alice", "send", "before"]);
 
-    let mut bob = Chat::start(&client, "bob");
+    let mut bob = Running::chat(&client, "bob");
     bob.expect_line("alice: before", Duration::from_secs(10));
     let sent = client.run(&["--user", "alice", "send", "while you wait"]);
     assert_eq!(sent.code, 0, "{sent:?}");
@@ -74,13 +74,31 @@ fn chat_ends_with_exit_3_when_the_server_goes_away() {
     let mut server = Server::start(&[]);
     let client = Client::new(&server);
     client.register("alice");
-    let mut alice = Chat::start(&client, "alice");
+    let mut alice = Running::chat(&client, "alice");
     alice.expect_line("--- the public chat ---", Duration::from_secs(10));
     server.stop();
-    // The next poll (within a second) finds no server.
+    // The feed finds no server, tries again for a few seconds, and gives up.
     let (code, stderr) = alice.finish_after_exit();
     assert_eq!(code, 3, "{stderr}");
     assert!(stderr.contains("cannot reach"), "{stderr}");
+}
+
+#[test]
+fn chat_goes_on_across_a_server_restart() {
+    let mut server = Server::start(&[]);
+    let client = Client::new(&server);
+    client.register("alice");
+    client.register("bob");
+    let mut bob = Running::chat(&client, "bob");
+    bob.expect_line("--- the public chat ---", Duration::from_secs(10));
+    server.restart(); // same address, same database
+    bob.stderr.expect("reconnecting", Duration::from_secs(10));
+    client.run(&["--user", "alice", "send", "welcome back"]);
+    bob.expect_line("alice: welcome back", Duration::from_secs(20));
+    bob.type_line("/status");
+    bob.expect_line("connected as bob", Duration::from_secs(10));
+    let (code, stderr) = bob.finish();
+    assert_eq!(code, 0, "{stderr}");
 }
 
 #[test]
@@ -89,7 +107,7 @@ fn chat_comments_and_reports() {
     let client = Client::new(&server);
     client.register("alice");
     client.register("bob");
-    let mut alice = Chat::start(&client, "alice");
+    let mut alice = Running::chat(&client, "alice");
     alice.type_line("something to discuss");
     let line = alice.expect_line("sent message #", Duration::from_secs(10));
     let id: u64 = line
@@ -121,7 +139,7 @@ fn a_message_whose_answer_was_lost_is_not_sent_again() {
     let direct = Client::new(&server);
     direct.register("bob");
 
-    let mut alice = Chat::start(&via_proxy, "alice");
+    let mut alice = Running::chat(&via_proxy, "alice");
     alice.expect_line("--- the public chat ---", Duration::from_secs(10));
     // Sent on the kept socket; the server commits it, its answer is lost.
     alice.type_line("only once");
@@ -147,7 +165,7 @@ fn chat_goes_on_across_the_servers_idle_timeout_without_duplicates() {
     let client = Client::new(&server);
     client.register("alice");
     client.register("bob");
-    let mut alice = Chat::start(&client, "alice");
+    let mut alice = Running::chat(&client, "alice");
     alice.expect_line("--- the public chat ---", Duration::from_secs(10));
     for n in 1..=3 {
         std::thread::sleep(Duration::from_millis(900));
@@ -175,4 +193,76 @@ fn chat_says_connected_only_once_it_has_reached_the_server() {
     assert_eq!(run.code, 3, "{run:?}");
     assert!(!run.stdout.contains("connected"), "{run:?}");
     assert!(run.stderr.starts_with("agora: cannot reach"), "{run:?}");
+}
+
+#[test]
+fn chat_shows_incoming_messages_without_polling_and_marks_them_read() {
+    let server = Server::start(&["--log", "debug"]); // a log line per request
+    let client = Client::new(&server);
+    client.register("alice");
+    client.register("bob");
+    let requests_to = |target: &str| {
+        let needle = format!(" target={target} ");
+        let log = server.log_lines();
+        log.iter().filter(|line| line.contains(&needle)).count()
+    };
+    let mut bob = Running::chat(&client, "bob");
+    bob.expect_line("--- the public chat ---", Duration::from_secs(10));
+    // Idle for 3 s: no request asks for news (a 1 s timer would ask 3 times).
+    std::thread::sleep(Duration::from_millis(300));
+    let connects = requests_to("/connect");
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(requests_to("/connect"), connects, "polled /connect");
+
+    // bob's own line is confirmed, not shown again when its event comes.
+    bob.type_line("mine");
+    bob.expect_line("sent message #", Duration::from_secs(10));
+    client.run(&["--user", "alice", "send", "are you there"]);
+    bob.expect_line("alice: are you there", Duration::from_secs(10));
+    // A private message elsewhere is announced, not shown.
+    client.run(&["--user", "alice", "send", "--to", "bob", "psst"]);
+    bob.expect_line(
+        "from alice in the private chat with alice",
+        Duration::from_secs(10),
+    );
+    assert!(
+        !bob.stdout.seen.iter().any(|l| l.contains("bob: mine")),
+        "{:?}",
+        bob.stdout.seen
+    );
+    assert!(
+        !bob.stdout.seen.iter().any(|l| l.contains("psst")),
+        "{:?}",
+        bob.stdout.seen
+    );
+
+    // What the chat showed is read: `POST /read`, seen from another device.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let status = client.run(&["--user", "bob", "--json", "status"]);
+        let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+        let public = &status["chats"][0];
+        assert_eq!(public["name"], "public_chat");
+        let private = status["chats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "alice");
+        assert_eq!(
+            private.unwrap()["unread"],
+            1,
+            "only shown messages are marked"
+        );
+        if public["unread"] == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still unread: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(requests_to("/read"), 1);
+    let (code, stderr) = bob.finish();
+    assert_eq!(code, 0, "{stderr}");
 }

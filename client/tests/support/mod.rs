@@ -9,6 +9,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -27,7 +28,10 @@ fn server_bin() -> &'static Path {
 pub struct Server {
     child: Child,
     pub url: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
+    db: PathBuf,
+    extra: Vec<String>,
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -35,45 +39,16 @@ impl Server {
     pub fn start(extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("agora.db");
-        let mut child = Command::new(server_bin())
-            .args(["--host", "127.0.0.1", "--port", "0", "--db"])
-            .arg(&db)
-            .args(extra)
-            .env_remove("AGORA_PORT")
-            .env_remove("AGORA_HOST")
-            .env_remove("AGORA_DB")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start agora-server");
-        let (tx, rx) = mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        // Reads the log to the end, so the server never blocks on a full pipe.
-        thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if let Some(at) = line.find("listening on http://") {
-                    let url = line[at + "listening on ".len()..]
-                        .split_whitespace()
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned();
-                    let _ = tx.send(url);
-                }
-            }
-        });
-        let url = match rx.recv_timeout(Duration::from_secs(20)) {
-            Ok(url) => url,
-            Err(_) => {
-                let _ = child.kill();
-                panic!("agora-server did not report its address");
-            }
-        };
+        let extra: Vec<String> = extra.iter().map(|&flag| flag.to_owned()).collect();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (child, url) = spawn_server(&db, 0, &extra, &log);
         Server {
             child,
             url,
-            _dir: dir,
+            dir,
+            db,
+            extra,
+            log,
         }
     }
 
@@ -82,11 +57,84 @@ impl Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+
+    /// Starts the server again, stopped or not, on the same address and
+    /// database: what its clients see of a restart.
+    pub fn restart(&mut self) {
+        self.stop();
+        let (child, url) = spawn_server(&self.db, self.port(), &self.extra, &self.log);
+        assert_eq!(url, self.url);
+        self.child = child;
+    }
+
+    /// Starts the server again on the same address with a new, empty database:
+    /// a server that knows none of the tokens its clients saved.
+    pub fn restart_with_a_new_database(&mut self) {
+        self.db = self.dir.path().join("another.db");
+        self.restart();
+    }
+
+    /// The server's log lines so far (`--log debug` has one per request).
+    pub fn log_lines(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    fn port(&self) -> u16 {
+        let (_, port) = self.url.rsplit_once(':').expect("url with a port");
+        port.parse().expect("a port number")
+    }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Starts `agora-server` on 127.0.0.1:`port` (0: any free one) and returns
+/// it with the URL it reports; its log lines are added to `log`.
+fn spawn_server(
+    db: &Path,
+    port: u16,
+    extra: &[String],
+    log: &Arc<Mutex<Vec<String>>>,
+) -> (Child, String) {
+    let mut child = Command::new(server_bin())
+        .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--db"])
+        .arg(db)
+        .args(extra)
+        .env_remove("AGORA_PORT")
+        .env_remove("AGORA_HOST")
+        .env_remove("AGORA_DB")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start agora-server");
+    let (tx, rx) = mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    let log = log.clone();
+    // Reads the log to the end, so the server never blocks on a full pipe.
+    thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Some(at) = line.find("listening on http://") {
+                let url = line[at + "listening on ".len()..]
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                let _ = tx.send(url);
+            }
+            log.lock().unwrap().push(line);
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(20)) {
+        Ok(url) => (child, url),
+        Err(_) => {
+            let _ = child.kill();
+            panic!("agora-server did not report its address");
+        }
     }
 }
 
@@ -199,43 +247,40 @@ pub fn wait_bounded(child: &mut Child, limit: Duration) -> ExitStatus {
     }
 }
 
-/// An `agora chat` kept running: lines typed on its stdin, lines of its
-/// stdout read as they come.
-pub struct Chat {
+/// An `agora` kept running (`chat`, `watch`): lines typed on its stdin, lines
+/// of its stdout and stderr read as they come.
+pub struct Running {
     child: Child,
     stdin: Option<ChildStdin>,
-    lines: Receiver<String>,
-    pub seen: Vec<String>,
-    stderr: Receiver<String>,
+    pub stdout: Lines,
+    pub stderr: Lines,
 }
 
-impl Chat {
-    pub fn start(client: &Client, user: &str) -> Chat {
-        let mut child = client
-            .command(&["--user", user, "chat"])
+impl Running {
+    /// `agora args...` of `client`.
+    pub fn start(client: &Client, args: &[&str]) -> Running {
+        Running::of(client.command(args))
+    }
+
+    /// `command`, an `agora` command line of [`Client::command`].
+    pub fn of(mut command: Command) -> Running {
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("start agora chat");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let stderr = collect(child.stderr.take().unwrap());
-        Chat {
+            .expect("start agora");
+        Running {
             stdin: child.stdin.take(),
+            stdout: Lines::of(child.stdout.take().unwrap()),
+            stderr: Lines::of(child.stderr.take().unwrap()),
             child,
-            lines,
-            seen: Vec::new(),
-            stderr,
         }
+    }
+
+    /// `agora --user USER chat`.
+    pub fn chat(client: &Client, user: &str) -> Running {
+        Running::start(client, &["--user", user, "chat"])
     }
 
     pub fn type_line(&mut self, line: &str) {
@@ -246,13 +291,79 @@ impl Chat {
 
     /// Waits (at most `limit`) for a stdout line containing `text`.
     pub fn expect_line(&mut self, text: &str, limit: Duration) -> String {
+        self.stdout.expect(text, limit)
+    }
+
+    /// Closes stdin (end of input) and returns the exit code and stderr.
+    pub fn finish(mut self) -> (i32, String) {
+        drop(self.stdin.take());
+        self.wait_for_exit()
+    }
+
+    /// Waits for the run to end by itself (stdin left open).
+    pub fn finish_after_exit(mut self) -> (i32, String) {
+        self.wait_for_exit()
+    }
+
+    /// Ctrl-C: sends SIGINT, then waits for the exit; the exit code and
+    /// stderr. Every line printed is in `stdout.seen` afterwards.
+    pub fn interrupt(&mut self) -> (i32, String) {
+        let pid = libc::pid_t::try_from(self.child.id()).unwrap();
+        // SAFETY: kill(2) on our own child, which has not been waited for.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+        self.wait_for_exit()
+    }
+
+    /// Waits for the exit (bounded); the exit code and stderr. Every line
+    /// printed is in `stdout.seen` and `stderr.seen` afterwards.
+    pub fn wait_for_exit(&mut self) -> (i32, String) {
+        let status = wait_bounded(&mut self.child, RUN_LIMIT);
+        self.stdout.drain();
+        self.stderr.drain();
+        let code = status.code().expect("agora ended by a signal");
+        (code, self.stderr.seen.join("\n"))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The lines of a pipe, as they come.
+pub struct Lines {
+    rx: Receiver<String>,
+    pub seen: Vec<String>,
+}
+
+impl Lines {
+    fn of(pipe: impl Read + Send + 'static) -> Lines {
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(pipe).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Lines {
+            rx,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits (at most `limit`) for a line containing `text`.
+    pub fn expect(&mut self, text: &str, limit: Duration) -> String {
         let deadline = Instant::now() + limit;
         loop {
             if let Some(line) = self.seen.iter().find(|l| l.contains(text)) {
                 return line.clone();
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
+            match self.rx.recv_timeout(left) {
                 Ok(line) => self.seen.push(line),
                 Err(_) => panic!(
                     "no line with {text:?} within {limit:?}; saw {:?}",
@@ -262,26 +373,10 @@ impl Chat {
         }
     }
 
-    /// Closes stdin (end of input) and returns the exit code and stderr.
-    pub fn finish(mut self) -> (i32, String) {
-        drop(self.stdin.take());
-        self.finish_after_exit()
-    }
-
-    /// Waits for the chat to end by itself (stdin left open).
-    pub fn finish_after_exit(mut self) -> (i32, String) {
-        let status = wait_bounded(&mut self.child, RUN_LIMIT);
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
+    /// Every line until the pipe closes (its writer has exited).
+    fn drain(&mut self) {
+        while let Ok(line) = self.rx.recv_timeout(Duration::from_secs(5)) {
             self.seen.push(line);
         }
-        let stderr = self.stderr.recv().unwrap_or_default();
-        (status.code().expect("agora chat ended by a signal"), stderr)
-    }
-}
-
-impl Drop for Chat {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
