@@ -9,6 +9,7 @@
 pub mod api;
 pub mod command;
 pub mod config;
+pub mod error_code;
 pub mod http;
 pub mod json_size;
 pub mod model;

@@ -693,3 +693,18 @@ fn routes_without_parameters_ignore_the_query() {
         Command::Status { caller: caller() }
     );
 }
+
+#[test]
+fn health_needs_no_token_and_ignores_query_and_body() {
+    for r in [
+        req("GET", "/health", &[], b""),
+        req("GET", "/health?probe=1", &[], b"not json"),
+        authed("GET", "/health", ""),
+    ] {
+        assert_eq!(decode(&r), Ok(Command::Health));
+        assert_eq!(api::precheck(&r), None);
+    }
+    let post = refused(&req("POST", "/health", &[], b""));
+    assert_eq!(post.status, 405);
+    assert_eq!(post.header("Allow"), Some("GET"));
+}

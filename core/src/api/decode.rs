@@ -67,6 +67,8 @@ pub fn decode(
                 limit: fields::query_limit(&query, config)?,
             }
         }
+        // Answered by the store (a read), not the rules; no auth, body ignored.
+        Route::Health => Command::Health,
         Route::Report => {
             let (caller, body) = authed_body(request)?;
             Command::Report {

@@ -6,6 +6,7 @@ use super::error::bad_field;
 use super::query::Query;
 use crate::command::{ChatRef, ChatType};
 use crate::config::Config;
+use crate::error_code::ErrorCode;
 use crate::http::Response;
 use crate::view::MessageId;
 
@@ -33,7 +34,7 @@ pub fn is_valid_text(text: &str, max_chars: usize) -> bool {
 
 fn missing(field: &str) -> Response {
     bad_field(
-        "missing_field",
+        ErrorCode::MissingField,
         field,
         &format!("the field `{field}` is required"),
     )
@@ -41,7 +42,7 @@ fn missing(field: &str) -> Response {
 
 fn wrong_type(field: &str, expected: &str) -> Response {
     bad_field(
-        "invalid_field",
+        ErrorCode::InvalidField,
         field,
         &format!("the field `{field}` must be {expected}"),
     )
@@ -49,7 +50,7 @@ fn wrong_type(field: &str, expected: &str) -> Response {
 
 fn invalid_user_name(field: &str) -> Response {
     bad_field(
-        "invalid_user_name",
+        ErrorCode::InvalidUserName,
         field,
         &format!(
             "`{field}` must be 1 to {MAX_USER_NAME} letters, digits, `_`, `-` or `.`, \
@@ -99,7 +100,7 @@ pub(super) fn text(body: &Body, field: &str, config: &Config) -> Result<String, 
         Ok(text)
     } else {
         Err(bad_field(
-            "invalid_text",
+            ErrorCode::InvalidText,
             field,
             &format!(
                 "`{field}` must be 1 to {} characters and not only whitespace",
@@ -133,7 +134,7 @@ pub(super) fn messages_number(body: &Body, config: &Config) -> Result<u32, Respo
         None => Ok(config.history_default),
         Some(Some(n)) if n >= 1 && n <= i64::from(config.history_max) => Ok(n as u32),
         Some(_) => Err(bad_field(
-            "invalid_messages_number",
+            ErrorCode::InvalidMessagesNumber,
             FIELD,
             &format!("`{FIELD}` must be from 1 to {}", config.history_max),
         )),
@@ -158,7 +159,7 @@ pub(super) fn chat_type(body: &Body) -> Result<ChatType, Response> {
         None | Some("public") => Ok(ChatType::Public),
         Some("private") => Ok(ChatType::Private),
         Some(_) => Err(bad_field(
-            "invalid_chat_type",
+            ErrorCode::InvalidChatType,
             FIELD,
             "`chat_type` must be \"public\" or \"private\"",
         )),
@@ -200,7 +201,7 @@ pub(super) fn query_limit(query: &Query, config: &Config) -> Result<u32, Respons
             Ok(n)
         }
         _ => Err(bad_field(
-            "invalid_limit",
+            ErrorCode::InvalidLimit,
             FIELD,
             &format!("`{FIELD}` must be an integer from 1 to {COMMENTS_LIMIT_MAX}"),
         )),

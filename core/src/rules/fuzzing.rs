@@ -389,6 +389,7 @@ pub fn decode_request(data: &[u8]) {
                 Command::Comment { .. } => ("POST", "/comment"),
                 Command::Report { .. } => ("POST", "/report"),
                 Command::Comments { .. } => ("GET", "/comments"),
+                Command::Health => ("GET", "/health"),
             };
             assert_eq!(route, (method, request.path()), "{command:?}");
             let mut model = seeded_model(&config);

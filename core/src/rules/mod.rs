@@ -13,6 +13,7 @@ pub mod connect;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod health;
 mod quota;
 mod register;
 mod report;
@@ -61,6 +62,7 @@ pub fn apply(
             before,
             limit,
         } => comment::comments(view, caller, *message_id, *before, *limit, config),
+        Command::Health => health::health(view),
     }
 }
 
