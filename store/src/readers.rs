@@ -18,6 +18,8 @@
 
 use crate::clock::Clock;
 use crate::error::{ApplyError, OpenError};
+use crate::health::Health;
+use crate::observe::Observer;
 use crate::open::open_reader;
 use crate::pending::Reply;
 use crate::sql_view::SqlView;
@@ -49,7 +51,10 @@ struct ReadJob {
 pub(crate) fn reads(command: &Command) -> bool {
     matches!(
         command,
-        Command::Status { .. } | Command::Connect { .. } | Command::Comments { .. }
+        Command::Status { .. }
+            | Command::Connect { .. }
+            | Command::Comments { .. }
+            | Command::Health
     )
 }
 
@@ -62,6 +67,9 @@ struct Reading {
     /// The writer's queue, for the read position a `Connect` page moves.
     /// Dropped by `close`: the writer stops once every sender is gone.
     writer: RwLock<Option<SyncSender<Request>>>,
+    /// Told of every read answered, and answers the `Health` probe.
+    health: Arc<Health>,
+    observer: Observer,
 }
 
 pub(crate) struct Readers {
@@ -79,6 +87,7 @@ impl Readers {
         config: &StoreConfig,
         version: Arc<DataVersion>,
         writer: SyncSender<Request>,
+        health: Arc<Health>,
     ) -> Result<Readers, OpenError> {
         let count = config.readers.max(1);
         let connections = (0..count)
@@ -93,6 +102,8 @@ impl Readers {
                 rules: config.rules.clone(),
                 clock: config.clock.clone(),
                 writer: RwLock::new(Some(writer)),
+                health,
+                observer: config.observer.clone(),
             }),
             jobs: RwLock::new(Some(sender)),
             threads: Mutex::new(Vec::with_capacity(count)),
@@ -191,9 +202,12 @@ impl Reading {
             match self.read(&mut conn, &command) {
                 // The client may have gone; nobody else wants the answer.
                 Read::Answer(outcome) => {
-                    let _ = reply.send(outcome);
+                    let _ = reply.send(self.health.after_read(&command, outcome));
                 }
-                Read::Advance(to, page) => self.hand_to_writer(to, page, reply),
+                Read::Advance(to, page) => {
+                    self.health.read_answered();
+                    self.hand_to_writer(to, page, reply);
+                }
             }
         }
     }
@@ -283,7 +297,7 @@ impl Reading {
             return;
         };
         match writer.try_send(request) {
-            Ok(()) => {}
+            Ok(()) => self.observer.queued(),
             Err(TrySendError::Full(request)) => {
                 let _ = request.reply.send(Outcome::Failed(Failure::Overloaded));
             }
