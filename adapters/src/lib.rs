@@ -8,12 +8,14 @@
 //! `Transport` for its socket type and runs an accept loop.
 
 pub mod accept_errors;
+pub mod answered;
 pub mod config;
 pub mod drive;
 #[cfg(any(feature = "tokio", feature = "smol"))]
 pub mod lazy_timer;
 pub mod limits;
 pub mod listen;
+pub mod metrics;
 pub mod open_files;
 pub mod session;
 pub mod shared;

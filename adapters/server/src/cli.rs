@@ -3,7 +3,7 @@
 //! of the setting it fills (`ServerConfig`, `StoreConfig`, the rules' `Config`,
 //! the HTTP `Limits`), so the two cannot drift apart.
 
-use crate::logging::{parse_log_filter, LogFilter};
+use crate::logging::{parse_log_filter, LogFilter, LogFormat};
 use agora_adapters::{Runtime, ServerConfig};
 use agora_core::config::Config;
 use agora_core::http::Limits;
@@ -11,6 +11,7 @@ use agora_store::{StoreConfig, SyncMode};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Parser;
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
@@ -171,6 +172,15 @@ pub struct Args {
     /// (info,agora_store=debug).
     #[arg(long, env = "AGORA_LOG", default_value = "info", value_parser = parse_log_filter)]
     pub log: LogFilter,
+    /// Log lines as text, or as JSON objects, one per line (time, level,
+    /// target, message and the line's fields; request lines carry conn,
+    /// method, route, status and duration_us).
+    #[arg(long, env = "AGORA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9100
+    /// (a port of their own, never the public one). Off when not given.
+    #[arg(long, env = "AGORA_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl Args {
