@@ -484,7 +484,22 @@ fn messages_number_range() {
     let c = Config::default();
     assert_eq!(n(r#"{"messages_number":1}"#, &c).unwrap(), 1);
     assert_eq!(n(r#"{"messages_number":100}"#, &c).unwrap(), 100);
-    for v in ["0", "101", "-1", "99999999999999999999999"] {
+    // JSON has one kind of number: an integral value is an integer however
+    // it is written (JSON Schema's `integer` too, so OpenAPI clients send
+    // `2.0`; schemathesis did).
+    for (v, expected) in [("2.0", 2), ("1e1", 10), ("1.00e2", 100), ("0.5e1", 5)] {
+        let json = format!(r#"{{"messages_number":{v}}}"#);
+        assert_eq!(n(&json, &c).unwrap(), expected, "{v}");
+    }
+    for v in [
+        "0",
+        "101",
+        "-1",
+        "99999999999999999999999",
+        "1e3",
+        "1e400",
+        "0.0",
+    ] {
         let json = format!(r#"{{"messages_number":{v}}}"#);
         assert_error(
             &n(&json, &c).unwrap_err(),
@@ -493,7 +508,7 @@ fn messages_number_range() {
             Some("messages_number"),
         );
     }
-    for v in ["1.5", "2.0", "1e1", "\"5\"", "[5]", "true"] {
+    for v in ["1.5", "1e-1", "10.01e1", "\"5\"", "[5]", "true"] {
         let json = format!(r#"{{"messages_number":{v}}}"#);
         assert_error(
             &n(&json, &c).unwrap_err(),
@@ -566,7 +581,7 @@ fn message_ids() {
         "missing_field",
         Some("message_id"),
     );
-    for v in ["0", "-3", "1.0", "\"1\"", "99999999999999999999"] {
+    for v in ["0", "-3", "1.5", "\"1\"", "99999999999999999999"] {
         let json = format!(r#"{{"message_id":{v},"comment":"x"}}"#);
         bad("/comment", &json, "invalid_field", Some("message_id"));
     }
@@ -707,4 +722,41 @@ fn health_needs_no_token_and_ignores_query_and_body() {
     let post = refused(&req("POST", "/health", &[], b""));
     assert_eq!(post.status, 405);
     assert_eq!(post.header("Allow"), Some("GET"));
+}
+
+#[test]
+fn a_message_id_written_with_a_fraction_or_exponent_is_still_an_integer() {
+    let id = |v: &str| match decode(&authed(
+        "POST",
+        "/comment",
+        &format!(r#"{{"message_id":{v},"comment":"+1"}}"#),
+    )) {
+        Ok(Command::Comment { message_id, .. }) => Ok(message_id),
+        Ok(other) => panic!("{other:?}"),
+        Err(r) => Err(r),
+    };
+    for (v, expected) in [
+        ("9019.0", 9019),
+        ("9.019e3", 9019),
+        ("9019E0", 9019),
+        ("90190e-1", 9019),
+        ("9223372036854775807.000", i64::MAX),
+    ] {
+        assert_eq!(id(v).unwrap(), expected, "{v}");
+    }
+    for v in [
+        "9019.5",
+        "1e-3",
+        "9223372036854775808",
+        "1e19",
+        "0e5",
+        "-1.0",
+    ] {
+        assert_error(
+            &id(v).unwrap_err(),
+            400,
+            "invalid_field",
+            Some("message_id"),
+        );
+    }
 }

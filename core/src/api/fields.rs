@@ -3,6 +3,7 @@
 
 use super::body::Body;
 use super::error::bad_field;
+use super::number::integral;
 use super::query::Query;
 use crate::command::{ChatRef, ChatType};
 use crate::config::Config;
@@ -110,19 +111,19 @@ pub(super) fn text(body: &Body, field: &str, config: &Config) -> Result<String, 
     }
 }
 
-/// An integer field as written: `Some(Some(n))` for an integer that fits an
-/// `i64`, `Some(None)` for an integer literal that does not, `Err` for any
-/// other JSON (floats included), `None` when absent.
+/// An integer field: `Some(Some(n))` for an integral number that fits an
+/// `i64`, however written (`18`, `18.0`, `1.8e1`: JSON has one kind of
+/// number, and JSON Schema's `integer` is any number without a fractional
+/// part), `Some(None)` for one that does not fit, `Err` for any other JSON
+/// (a fractional number included), `None` when absent.
 fn integer(body: &Body, field: &str) -> Result<Option<Option<i64>>, Response> {
     let Some(raw) = body.get(field) else {
         return Ok(None);
     };
-    let text = raw.get();
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(wrong_type(field, "an integer"));
+    match integral(raw.get()) {
+        Some(value) => Ok(Some(value)),
+        None => Err(wrong_type(field, "an integer")),
     }
-    Ok(Some(text.parse::<i64>().ok()))
 }
 
 /// `messages_number`: 1 to `history_max`, `history_default` when absent. A

@@ -32,6 +32,7 @@ mod decode;
 mod encode;
 mod error;
 mod fields;
+mod number;
 mod precheck;
 mod query;
 mod routes;
