@@ -654,6 +654,17 @@ fn comments_take_their_parameters_from_the_query() {
             limit: 20,
         }
     );
+    // An integral number is an integer however written, as in bodies (an
+    // OpenAPI client sent `message_id=1.0`).
+    assert_eq!(
+        get("/comments?message_id=17.0&limit=2e1&before=9.00").unwrap(),
+        Command::Comments {
+            caller: caller(),
+            message_id: 17,
+            before: Some(9),
+            limit: 20,
+        }
+    );
     assert_eq!(
         get("/comments?limit=100&before=9&message_id=17&").unwrap(),
         Command::Comments {
@@ -676,7 +687,9 @@ fn comments_take_their_parameters_from_the_query() {
         ("/comments", "missing_field", "message_id"),
         ("/comments?message_id=", "invalid_field", "message_id"),
         ("/comments?message_id=+1", "invalid_field", "message_id"),
-        ("/comments?message_id=1.0", "invalid_field", "message_id"),
+        ("/comments?message_id=1.5", "invalid_field", "message_id"),
+        ("/comments?message_id=1e-1", "invalid_field", "message_id"),
+        ("/comments?message_id=1&limit=2.5", "invalid_limit", "limit"),
         (
             "/comments?message_id=99999999999999999999",
             "invalid_field",

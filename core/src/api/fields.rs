@@ -167,13 +167,14 @@ pub(super) fn chat_type(body: &Body) -> Result<ChatType, Response> {
     }
 }
 
-/// A query parameter that must be a positive integer (an id): `None` when
-/// absent, 400 `invalid_field` for anything else.
+/// A query parameter that must be a positive integer (an id), written as a
+/// JSON number (`17`, `17.0`): `None` when absent, 400 `invalid_field` for
+/// anything else.
 pub(super) fn query_id(query: &Query, field: &str) -> Result<Option<i64>, Response> {
     match query.get(field) {
         None => Ok(None),
-        Some(text) => match text.parse::<i64>() {
-            Ok(id) if id > 0 && text.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(id)),
+        Some(text) => match integral(text) {
+            Some(Some(id)) if id > 0 => Ok(Some(id)),
             _ => Err(wrong_type(field, "a positive integer")),
         },
     }
@@ -194,13 +195,8 @@ pub(super) fn query_limit(query: &Query, config: &Config) -> Result<u32, Respons
     let Some(text) = query.get(FIELD) else {
         return Ok(config.comments_per_message.clamp(1, COMMENTS_LIMIT_MAX));
     };
-    match text.parse::<u32>() {
-        Ok(n)
-            if (1..=COMMENTS_LIMIT_MAX).contains(&n)
-                && text.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            Ok(n)
-        }
+    match integral(text) {
+        Some(Some(n)) if (1..=i64::from(COMMENTS_LIMIT_MAX)).contains(&n) => Ok(n as u32),
         _ => Err(bad_field(
             ErrorCode::InvalidLimit,
             FIELD,
