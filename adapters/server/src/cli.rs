@@ -265,6 +265,31 @@ mod tests {
     }
 
     #[test]
+    fn metrics_are_off_and_logs_text_unless_asked() {
+        let args = Args::try_parse_from(["agora-server"]).unwrap();
+        assert_eq!(args.metrics_addr, None);
+        assert_eq!(args.log_format, LogFormat::Text);
+        let args = Args::try_parse_from([
+            "agora-server",
+            "--metrics-addr",
+            "127.0.0.1:9100",
+            "--log-format",
+            "json",
+        ])
+        .unwrap();
+        assert_eq!(args.metrics_addr, Some("127.0.0.1:9100".parse().unwrap()));
+        assert_eq!(args.log_format, LogFormat::Json);
+        for bad in [
+            ["--metrics-addr", "9100"],
+            ["--metrics-addr", "localhost"],
+            ["--log-format", "xml"],
+        ] {
+            let parsed = Args::try_parse_from(["agora-server", bad[0], bad[1]]);
+            assert!(parsed.is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn sync_names_round_trip() {
         for (name, mode) in SYNC_MODES {
             assert_eq!(sync_name(mode), name);
