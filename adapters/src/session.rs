@@ -182,8 +182,9 @@ impl Session {
     }
 
     fn respond(&mut self, flight: InFlight, response: Response) {
+        let now = now();
         // ops hook: the request's log line and metrics (`answered`).
-        let elapsed = flight.started.elapsed();
+        let elapsed = now.mono.saturating_duration_since(flight.started);
         answered(
             &self.shared,
             self.id,
@@ -193,6 +194,6 @@ impl Session {
             elapsed,
         );
         self.conn
-            .handle_input(Input::Response(flight.id, response), now());
+            .handle_input(Input::Response(flight.id, response), now);
     }
 }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 per_runtime!(
     health_is_ok_without_a_token_and_unavailable_once_the_database_is_gone,
     metrics_move_with_the_traffic_on_their_own_port,
+    metrics_count_connections_refused_over_the_limit,
     json_log_lines_carry_the_request_fields,
 );
 
@@ -157,6 +158,33 @@ fn metrics_move_with_the_traffic_on_their_own_port(rt: Runtime) {
     other
         .post("/metrics", None, json!({}))
         .expect_error(405, "method_not_allowed");
+}
+
+/// Over `--max-connections` a connection gets 503 at once: counted as
+/// `too_many_connections`, and not as an open connection.
+fn metrics_count_connections_refused_over_the_limit(rt: Runtime) {
+    let server = Server::start(
+        rt,
+        &["--max-connections", "1", "--metrics-addr", "127.0.0.1:0"],
+    );
+    let addr = metrics_addr(&server);
+    let mut served = server.client();
+    served.get("/health", None).expect(200);
+    let mut refused = server.client();
+    refused
+        .read_reply()
+        .expect("a 503 without asking")
+        .expect_error(503, "overloaded");
+    let text = scrape(addr);
+    assert_eq!(
+        sample(
+            &text,
+            r#"agora_unavailable_responses_total{reason="too_many_connections"}"#
+        ),
+        1.0
+    );
+    assert_eq!(sample(&text, "agora_open_connections"), 1.0);
+    served.get("/health", None).expect(200);
 }
 
 fn json_log_lines_carry_the_request_fields(rt: Runtime) {

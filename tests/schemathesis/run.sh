@@ -18,7 +18,14 @@ EXAMPLES=${EXAMPLES:-100}
 server=${AGORA_SERVER_BIN:-"$root/target/debug/agora-server"}
 schema="$root/docs/openapi.json"
 
-if ! command -v schemathesis >/dev/null 2>&1; then
+# On PATH, or beside the python3 that has it (a fresh pip install may not be
+# on PATH yet, e.g. before pyenv rehashes its shims).
+schemathesis=$(command -v schemathesis || true)
+if [[ -z "$schemathesis" ]]; then
+  scripts=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null || true)
+  [[ -x "$scripts/schemathesis" ]] && schemathesis="$scripts/schemathesis"
+fi
+if [[ -z "$schemathesis" ]]; then
   echo "schemathesis is not installed (pip install schemathesis)" >&2
   exit 1
 fi
@@ -80,10 +87,12 @@ for rt in $RUNTIMES; do
   start "$rt"
   token=$(register "st-runner.0")
   started=$SECONDS
-  schemathesis run "$schema" --url "$url" \
+  # From the scratch folder: schemathesis keeps a cache (.schemathesis/) in
+  # the current one.
+  (cd "$dir" && "$schemathesis" run "$schema" --url "$url" \
     --header "Authorization: Bearer $token" \
     --checks all --max-examples "$EXAMPLES" --seed 1 \
-    --request-timeout 10 --no-color
+    --request-timeout 10 --no-color)
   echo "== $rt: $((SECONDS - started)) s"
   stop
 done

@@ -2,9 +2,10 @@
 //! crate and served by [`listener`] on a port of their own.
 //!
 //! Off by default: `Shared::metrics` is then `None` and nothing is counted.
-//! When on, the request path pays a label lookup, a counter and a histogram
-//! per request; gauges that other parts already keep (open connections, the
-//! store's queue depth, the memo's hit ratio) are read only when scraped.
+//! When on, a request pays a counter and a histogram kept at hand for its
+//! route (about 360 instructions, 1 % of a `GET /status`: BENCHMARKS.md);
+//! gauges that other parts already keep (open connections, the store's queue
+//! depth, the memo's hit ratio) are read only when scraped.
 //!
 //! Live delivery (`GET /events`) reports through the public gauges and the
 //! counter below (`long_polls_waiting`, `event_streams_open`,
@@ -22,6 +23,7 @@ use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::{Registry, Unit};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// The `Content-Type` of what [`Metrics::render`] writes: Prometheus' text
@@ -77,13 +79,29 @@ struct MemoLabels {
 
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
+/// The statuses the API answers with, whose request counters each route
+/// keeps at hand: a family lookup hashes its labels under a lock, several
+/// hundred instructions a request. Other statuses are looked up.
+const STATUSES: [u16; 17] = [
+    200, 201, 400, 401, 403, 404, 405, 408, 409, 413, 414, 429, 431, 500, 501, 503, 505,
+];
+
+/// One route's (or the other paths') series, at hand.
+struct RouteSeries {
+    label: &'static str,
+    /// The family's counter of each of `STATUSES`, fetched on first use (a
+    /// series appears once a request has it).
+    requests: [OnceLock<Counter>; STATUSES.len()],
+    latency: Histogram,
+}
+
 /// Every metric of one server.
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
-    /// One per route, then one for other paths; clones of the family's
-    /// members, so a request needs no label lookup for its latency.
-    latency: Vec<Histogram>,
+    /// One per route, then one for other paths (clones of the families'
+    /// members, so a request needs no label lookup).
+    routes: Vec<RouteSeries>,
     open_connections: Gauge,
     /// `GET /events` long-polls waiting for an event (live delivery).
     pub long_polls_waiting: Gauge,
@@ -126,11 +144,17 @@ impl Metrics {
             Unit::Seconds,
             latency_family.clone(),
         );
-        let latency = Route::ALL
+        let routes = Route::ALL
             .iter()
             .map(|route| route.path())
             .chain([OTHER_ROUTE])
-            .map(|route| latency_family.get_or_create(&RouteLabels { route }).clone())
+            .map(|label| RouteSeries {
+                label,
+                requests: std::array::from_fn(|_| OnceLock::new()),
+                latency: latency_family
+                    .get_or_create(&RouteLabels { route: label })
+                    .clone(),
+            })
             .collect();
         let open_connections = Gauge::default();
         registry.register(
@@ -200,7 +224,7 @@ impl Metrics {
         Metrics {
             registry,
             requests,
-            latency,
+            routes,
             open_connections,
             long_polls_waiting,
             event_streams_open,
@@ -221,16 +245,19 @@ impl Metrics {
     /// answered with `status` after `elapsed`; `body` is the response's, to
     /// tell a 503's reason by its `code`.
     pub fn request(&self, route: Option<Route>, status: u16, body: &[u8], elapsed: Duration) {
-        let label = route_label(route);
-        let route = route.and_then(|route| Route::ALL.iter().position(|r| *r == route));
-        self.requests
-            .get_or_create(&RequestLabels {
-                route: label,
-                status,
-            })
-            .inc();
-        let histogram = &self.latency[route.unwrap_or(Route::ALL.len())];
-        histogram.observe(elapsed.as_secs_f64());
+        let index = route.and_then(|route| Route::ALL.iter().position(|r| *r == route));
+        let series = &self.routes[index.unwrap_or(Route::ALL.len())];
+        let labels = || RequestLabels {
+            route: series.label,
+            status,
+        };
+        match STATUSES.iter().position(|&s| s == status) {
+            Some(slot) => series.requests[slot]
+                .get_or_init(|| self.requests.get_or_create(&labels()).clone())
+                .inc(),
+            None => self.requests.get_or_create(&labels()).inc(),
+        };
+        series.latency.observe(elapsed.as_secs_f64());
         if status == 503 {
             self.unavailable(reason_of(body));
         }
@@ -341,6 +368,7 @@ mod tests {
         metrics.request(status, 200, b"{}", ms);
         metrics.request(status, 200, b"{}", ms);
         metrics.request(None, 404, b"{}", ms);
+        metrics.request(Some(Route::Status), 418, b"{}", ms);
         let overloaded = br#"{"error":"x","code":"overloaded"}"#;
         metrics.request(Some(Route::Send), 503, overloaded, ms);
         let unavailable = br#"{"status":"unavailable","code":"store_unavailable"}"#;
@@ -351,12 +379,13 @@ mod tests {
             |labels: &str| sample(&text, &format!("agora_http_requests_total{{{labels}}} "));
         assert_eq!(requests(r#"route="/status",status="200""#), 2.0);
         assert_eq!(requests(r#"route="other",status="404""#), 1.0);
+        assert_eq!(requests(r#"route="/status",status="418""#), 1.0);
         assert_eq!(
             sample(
                 &text,
                 r#"agora_http_request_duration_seconds_count{route="/status"} "#
             ),
-            2.0
+            3.0
         );
         let reason = |r: &str| {
             sample(
