@@ -26,17 +26,19 @@ pub fn answered(
     let path = target.split('?').next().unwrap_or("");
     let route = Route::of_path(path);
     let status = response.status;
+    // Strings as Display: unquoted in text lines, strings in JSON ones. The
+    // request target is `uri`: `target` is the JSON line's logging target.
     debug!(
         conn,
-        method,
-        route = route_label(route),
-        uri = target,
+        method = %method,
+        route = %route_label(route),
+        uri = %target,
         status,
         duration_us = elapsed.as_micros() as u64,
         "request"
     );
     if !status_is_quiet(status) {
-        warn!(conn, method, route = route_label(route), uri = target, status,
+        warn!(conn, method = %method, route = %route_label(route), uri = %target, status,
             body = %String::from_utf8_lossy(&response.body), "server-side failure");
     }
     if let Some(metrics) = metrics {
