@@ -2,6 +2,7 @@
 //! Prometheus metrics on `--metrics-addr`, JSON log lines with
 //! `--log-format json`.
 
+use crate::database_files::sibling;
 use crate::harness::{Client, Runtime, Server, IO_TIMEOUT};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -13,13 +14,6 @@ per_runtime!(
     metrics_count_connections_refused_over_the_limit,
     json_log_lines_carry_the_request_fields,
 );
-
-/// `db` with `suffix` appended.
-fn sibling(db: &std::path::Path, suffix: &str) -> std::path::PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push(suffix);
-    name.into()
-}
 
 fn health_is_ok_without_a_token_and_unavailable_once_the_database_is_gone(rt: Runtime) {
     let dir = tempfile::tempdir().unwrap();

@@ -34,13 +34,8 @@ if [[ ! -x "$server" ]]; then
   exit 1
 fi
 
-dir=$(mktemp -d)
-pid=
-cleanup() {
-  if [[ -n "$pid" ]]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+# shellcheck source=bench/scratch.sh
+source "$root/bench/scratch.sh"
 
 # start RUNTIME: starts the server, sets pid and url.
 start() {
