@@ -39,7 +39,10 @@ source "$root/bench/scratch.sh"
 
 # start RUNTIME: starts the server, sets pid and url.
 start() {
-  rm -f "$dir"/agora.db* "$dir/server.log"
+  rm -f "$dir"/agora.db*
+  # Made here, not by the background job's redirection, which may come after
+  # the first look below.
+  : >"$dir/server.log"
   # Quotas out of the way, so that sends and comments keep reaching the store.
   "$server" --runtime "$1" --host 127.0.0.1 --port 0 --db "$dir/agora.db" \
     --quota 1000000000 --comment-quota 1000000000 --log warn,agora_server=info \
