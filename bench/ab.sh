@@ -6,12 +6,14 @@
 #
 #   bench/ab.sh RUNS RUNTIME SCENARIO BINARY...
 #   bench/ab.sh 5 tokio send_private /tmp/agora-before target/release/agora-server
+#   bench/ab.sh 5 tokio status target/release/agora-server \
+#     "target/release/agora-server --metrics-addr 127.0.0.1:9100"   # one binary, two flag sets
 #
 # Knobs (environment): CONNS (64), DURATION (10s), SYNC (full), PORT (18081).
 # Prints one markdown row per binary: req/s of each run, median req/s, median p99.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-(($# >= 4)) || { sed -n 2,11p "$0"; exit 2; }
+(($# >= 4)) || { sed -n 2,13p "$0"; exit 2; }
 runs=$1 runtime=$2 scenario=$3
 shift 3
 CONNS=${CONNS:-64}
@@ -23,10 +25,12 @@ base_url="http://127.0.0.1:$PORT"
 source "$here/lib.sh"
 ulimit -n 65536 2>/dev/null || true
 
-# one_run BINARY -> "req/s p99_ms"
+# one_run "BINARY [FLAGS...]" -> "req/s p99_ms"
 one_run() {
   rm -f "$dir"/ab.db*
-  "$1" --runtime "$runtime" --threads 1 --port "$PORT" --db "$dir/ab.db" --sync "$SYNC" \
+  local command
+  read -ra command <<<"$1"
+  "${command[@]}" --runtime "$runtime" --threads 1 --port "$PORT" --db "$dir/ab.db" --sync "$SYNC" \
     --quota 1000000000 --max-connections 20000 --queue 8192 --log warn &
   pid=$!
   wait_up

@@ -10,13 +10,8 @@ need wrk wrk
 need curl curl
 need python3 python3
 
-dir=$(mktemp -d)
-pid=
-cleanup() {
-  if [[ -n "$pid" ]]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+# shellcheck source=bench/scratch.sh
+source "$(dirname "${BASH_SOURCE[0]}")/scratch.sh"
 
 wait_up() {
   for _ in $(seq 100); do curl -s -o /dev/null "$base_url/" && return 0; sleep 0.05; done

@@ -17,6 +17,8 @@
 #   BASELINE        run the hyper yardstick        1 ("" to skip)
 #   IDLE            idle connections to open       10000 ("" to skip)
 #   SYNC            agora --sync                   full
+#   METRICS_ADDR    agora --metrics-addr           "" (metrics off); e.g. 127.0.0.1:9100,
+#                   then `curl 127.0.0.1:9100/metrics` while it runs
 #
 # Only loopback is used. Output: markdown on stdout and in bench/results.md.
 set -euo pipefail
@@ -32,6 +34,9 @@ SERVER_THREADS=${SERVER_THREADS:-1}
 BASELINE=${BASELINE-1}
 IDLE=${IDLE-10000}
 SYNC=${SYNC:-full}
+METRICS_ADDR=${METRICS_ADDR:-}
+metrics_flags=()
+[[ -n "$METRICS_ADDR" ]] && metrics_flags=(--metrics-addr "$METRICS_ADDR")
 
 base_url="http://127.0.0.1:$PORT"
 # shellcheck source=bench/lib.sh
@@ -60,7 +65,8 @@ start_server() {
     AGORA_TOKEN=00000000000000000000000000000000
   else
     "$server" --runtime "$1" --threads "$SERVER_THREADS" --port "$PORT" --db "$dir/bench.db" \
-      --sync "$SYNC" --quota 1000000000 --max-connections 20000 --queue 8192 --log warn &
+      --sync "$SYNC" --quota 1000000000 --max-connections 20000 --queue 8192 --log warn \
+      "${metrics_flags[@]}" &
     pid=$!
     wait_up
     AGORA_TOKEN=$(register alice)
@@ -76,7 +82,7 @@ stop_server() {
 
 out="$here/results.md"
 {
-  echo "Run $(date -u +%FT%TZ): DURATION=$DURATION, server threads $SERVER_THREADS, wrk threads $WRK_THREADS, --sync $SYNC, $(nproc) CPUs"
+  echo "Run $(date -u +%FT%TZ): DURATION=$DURATION, server threads $SERVER_THREADS, wrk threads $WRK_THREADS, --sync $SYNC, metrics ${METRICS_ADDR:-off}, $(nproc) CPUs"
   echo
   echo "| server | scenario | conns | req/s | p50 | p99 | errors | server RSS (KiB) | load |"
   echo "|---|---|---|---|---|---|---|---|---|"

@@ -1,10 +1,12 @@
 //! What an adapter needs to know besides the store: HTTP limits, chat rules,
 //! connection bounds and thread counts. The binary fills it from its flags.
 
+use crate::metrics::Metrics;
 use agora_core::config::Config;
 use agora_core::http::{Limits, Request};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which runtime serves the sockets.
@@ -63,6 +65,8 @@ pub struct ServerConfig {
     /// Called with each request before it is decoded. Always `None` in the
     /// binary; tests set it to inject faults (a panic) into the request path.
     pub request_hook: Option<fn(&Request)>,
+    /// Counted into when set (`--metrics-addr`).
+    pub metrics: Option<Arc<Metrics>>,
 }
 
 impl Default for ServerConfig {
@@ -76,6 +80,7 @@ impl Default for ServerConfig {
             shutdown_grace: Duration::from_millis(1500),
             heartbeat: Duration::from_secs(15),
             request_hook: None,
+            metrics: None,
         }
     }
 }

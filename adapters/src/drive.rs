@@ -4,6 +4,7 @@
 //! write everything).
 
 use crate::limits::Admission;
+use crate::metrics::Unavailable;
 use crate::session::{wall_clock, Session, Step};
 use crate::shared::Shared;
 use agora_core::api;
@@ -255,6 +256,10 @@ pub async fn run_connection<T: Transport>(transport: T, shared: Arc<Shared>, adm
             Admission::Serve(_) => serve_connection(transport, shared).await,
             Admission::Refuse(refusal) => {
                 tracing::warn!("over --max-connections: answering 503");
+                // ops hook: 503s by reason.
+                if let Some(metrics) = &shared.metrics {
+                    metrics.unavailable(Unavailable::TooManyConnections);
+                }
                 let linger = if refusal.is_some() {
                     LINGER
                 } else {

@@ -8,6 +8,7 @@
 //! `Transport` for its socket type and runs an accept loop.
 
 pub mod accept_errors;
+pub mod answered;
 pub mod config;
 pub mod drive;
 #[cfg(any(feature = "tokio", feature = "smol"))]
@@ -15,6 +16,7 @@ pub mod lazy_timer;
 pub mod limits;
 pub mod listen;
 mod live;
+pub mod metrics;
 pub mod open_files;
 pub mod session;
 pub mod shared;

@@ -16,6 +16,7 @@ use agora_core::http::Input;
 use agora_core::token::TokenHash;
 use agora_core::view::UserId;
 use agora_store::{Busy, Pending, StoreGone, Subscription, Watch};
+use prometheus_client::metrics::gauge::Gauge;
 use std::time::Instant;
 use tracing::{debug, warn};
 
@@ -25,6 +26,8 @@ const STREAM_BATCH: usize = 256;
 
 /// A `GET /events` the store answered, while it waits.
 pub(crate) struct Held {
+    /// Counts it among the waiting long-polls or the open streams.
+    _counted: Counted,
     flight: InFlight,
     subscription: Subscription,
     viewer: UserId,
@@ -46,6 +49,27 @@ enum Mode {
         catching_up: bool,
         page_in_flight: bool,
     },
+}
+
+/// A held request in the metrics' gauge for its kind, while it lives (so a
+/// connection that fails mid-wait is counted out too).
+struct Counted(Option<Gauge>);
+
+impl Counted {
+    fn new(gauge: Option<&Gauge>) -> Counted {
+        if let Some(gauge) = gauge {
+            gauge.inc();
+        }
+        Counted(gauge.cloned())
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        if let Some(gauge) = &self.0 {
+            gauge.dec();
+        }
+    }
 }
 
 impl Held {
@@ -110,6 +134,7 @@ impl Session {
         let mode = match asked.wait {
             EventsWait::Poll { timeout_secs } => {
                 if !events.is_empty() || more || timeout_secs == 0 {
+                    self.delivered(events.len());
                     let page = Outcome::Events {
                         viewer,
                         events,
@@ -133,7 +158,13 @@ impl Session {
                 }
             }
         };
+        let metrics = self.shared.metrics.as_deref();
+        let gauge = metrics.map(|m| match mode {
+            Mode::Poll { .. } => &m.long_polls_waiting,
+            Mode::Stream { .. } => &m.event_streams_open,
+        });
         let mut held = Held {
+            _counted: Counted::new(gauge),
             flight,
             subscription,
             viewer,
@@ -174,6 +205,7 @@ impl Session {
                 let viewer = held.viewer;
                 let json = fresh.iter().map(|e| e.encoded_for(viewer).json.as_slice());
                 let page = api::events_page(json, next, taken.more);
+                self.delivered(fresh.len());
                 self.respond(held.flight, page);
                 None
             }
@@ -308,6 +340,7 @@ impl Session {
             let json = api::event_json(event, viewer);
             chunk.extend_from_slice(&api::sse_frame(event.id, event.body.kind(), &json));
             held.last = event.id;
+            self.delivered(1);
         }
         if !chunk.is_empty() {
             self.conn
@@ -326,10 +359,18 @@ impl Session {
             }
             chunk.extend_from_slice(&event.encoded_for(viewer).sse);
             held.last = event.id();
+            self.delivered(1);
         }
         if !chunk.is_empty() {
             self.conn
                 .handle_input(Input::StreamChunk(held.flight.id, &chunk), now());
+        }
+    }
+
+    /// Counts events written out, in the metrics.
+    fn delivered(&self, count: usize) {
+        if let Some(metrics) = &self.shared.metrics {
+            metrics.events_delivered.inc_by(count as u64);
         }
     }
 

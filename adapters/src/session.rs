@@ -4,6 +4,7 @@
 //! `GET /events` that waits (a long-poll, a stream) is held by the session
 //! itself: see `live`.
 
+use crate::answered::answered;
 use crate::live::{Asked, Held};
 use crate::shared::Shared;
 use agora_core::api;
@@ -13,9 +14,10 @@ use agora_core::time::UnixMillis;
 use agora_core::token::Token;
 use agora_store::{Pending, StoreGone, Subscription, Watch};
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tracing::{debug, warn};
+use tracing::warn;
 
 /// Both clocks, read now.
 pub fn now() -> Now {
@@ -68,8 +70,13 @@ pub(crate) struct InFlight {
     pub(crate) started: Instant,
 }
 
+/// The id of the next connection, for log lines.
+static NEXT_CONN_ID: AtomicU64 = AtomicU64::new(1);
+
 /// One connection's state above the socket.
 pub struct Session {
+    /// This connection's id in log lines (`conn`).
+    id: u64,
     pub(crate) conn: Conn,
     pub(crate) shared: Arc<Shared>,
     out: Vec<u8>,
@@ -87,6 +94,7 @@ pub struct Session {
 impl Session {
     pub fn new(shared: Arc<Shared>) -> Session {
         Session {
+            id: NEXT_CONN_ID.fetch_add(1, Ordering::Relaxed),
             conn: Conn::new(shared.limits.clone(), now()).with_precheck(api::precheck),
             shared,
             out: Vec::new(),
@@ -169,7 +177,8 @@ impl Session {
             return;
         };
         let outcome = result.unwrap_or_else(|_| {
-            warn!(method = %flight.method, target = %flight.target, "the store dropped a command");
+            warn!(conn = self.id, method = %flight.method, uri = %flight.target,
+                "the store dropped a command");
             Outcome::Failed(Failure::StoreUnavailable)
         });
         self.respond(flight, api::encode(&outcome));
@@ -232,18 +241,18 @@ impl Session {
     }
 
     pub(crate) fn respond(&mut self, flight: InFlight, response: Response) {
-        debug!(
-            method = %flight.method,
-            target = %flight.target,
-            status = response.status,
-            micros = flight.started.elapsed().as_micros() as u64,
-            "request"
+        let now = now();
+        // ops hook: the request's log line and metrics (`answered`).
+        let elapsed = now.mono.saturating_duration_since(flight.started);
+        answered(
+            &self.shared,
+            self.id,
+            &flight.method,
+            &flight.target,
+            &response,
+            elapsed,
         );
-        if response.status >= 500 {
-            warn!(method = %flight.method, target = %flight.target, status = response.status,
-                body = %String::from_utf8_lossy(&response.body), "server-side failure");
-        }
         self.conn
-            .handle_input(Input::Response(flight.id, response), now());
+            .handle_input(Input::Response(flight.id, response), now);
     }
 }

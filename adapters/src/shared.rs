@@ -2,6 +2,7 @@
 
 use crate::config::ServerConfig;
 use crate::limits::ConnLimit;
+use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
 use agora_core::config::Config;
 use agora_core::http::Limits;
@@ -16,6 +17,10 @@ pub struct Shared {
     pub conns: Arc<ConnLimit>,
     pub shutdown: Arc<Shutdown>,
     pub config: ServerConfig,
+    /// The Prometheus metrics, with `--metrics-addr` (else nothing is
+    /// counted). Live delivery reports through its `long_polls_waiting`,
+    /// `event_streams_open` and `events_delivered`.
+    pub metrics: Option<Arc<Metrics>>,
 }
 
 impl Shared {
@@ -29,6 +34,7 @@ impl Shared {
             limits: config.limits.clone(),
             conns: ConnLimit::new(config.max_connections),
             shutdown,
+            metrics: config.metrics.clone(),
             config,
         })
     }

@@ -1,6 +1,7 @@
 //! What a client asks for ([`Command`], decoded by `api::decode`) and what the
 //! rules answer ([`Outcome`], encoded by `api::encode`). Neither knows HTTP.
 
+use crate::error_code::ErrorCode;
 use crate::events::{Event, EventId};
 use crate::time::UnixMillis;
 use crate::token::{Token, TokenHash};
@@ -74,15 +75,21 @@ pub enum Command {
         before: Option<CommentId>,
         limit: u32,
     },
+    /// `GET /health`: whether the store answers a read.
+    Health,
 }
 
 impl Command {
     /// Whether the command can change stored state (all but `Status`,
-    /// `Comments` and `Events`; `Connect` moves the caller's read position).
+    /// `Comments`, `Events` and `Health`; `Connect` moves the caller's read
+    /// position).
     pub fn writes(&self) -> bool {
         !matches!(
             self,
-            Command::Status { .. } | Command::Comments { .. } | Command::Events { .. }
+            Command::Status { .. }
+                | Command::Comments { .. }
+                | Command::Events { .. }
+                | Command::Health
         )
     }
 }
@@ -182,6 +189,11 @@ pub enum Outcome {
         until: UnixMillis,
         now: UnixMillis,
     },
+    /// `GET /health`: 200 when the store answered a read, else 503
+    /// `store_unavailable`.
+    Health {
+        available: bool,
+    },
     Failed(Failure),
 }
 
@@ -222,18 +234,18 @@ impl Failure {
         }
     }
 
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> ErrorCode {
         match self {
-            Failure::Unauthorized => "unauthorized",
-            Failure::TokenAlreadyIssued => "token_already_issued",
-            Failure::UserNotFound => "user_not_found",
-            Failure::MessageNotFound => "message_not_found",
-            Failure::SelfTarget { .. } => "self_target",
-            Failure::AlreadyReported => "already_reported",
-            Failure::NoSharedChat => "no_shared_chat",
-            Failure::StoreUnavailable => "store_unavailable",
-            Failure::Overloaded => "overloaded",
-            Failure::InvalidSince => "invalid_since",
+            Failure::Unauthorized => ErrorCode::Unauthorized,
+            Failure::TokenAlreadyIssued => ErrorCode::TokenAlreadyIssued,
+            Failure::UserNotFound => ErrorCode::UserNotFound,
+            Failure::MessageNotFound => ErrorCode::MessageNotFound,
+            Failure::SelfTarget { .. } => ErrorCode::SelfTarget,
+            Failure::AlreadyReported => ErrorCode::AlreadyReported,
+            Failure::NoSharedChat => ErrorCode::NoSharedChat,
+            Failure::StoreUnavailable => ErrorCode::StoreUnavailable,
+            Failure::Overloaded => ErrorCode::Overloaded,
+            Failure::InvalidSince => ErrorCode::InvalidSince,
         }
     }
 }

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod command;
 pub mod config;
+pub mod error_code;
 pub mod events;
 pub mod http;
 pub mod json_size;

@@ -492,7 +492,22 @@ fn messages_number_range() {
     let c = Config::default();
     assert_eq!(n(r#"{"messages_number":1}"#, &c).unwrap(), 1);
     assert_eq!(n(r#"{"messages_number":100}"#, &c).unwrap(), 100);
-    for v in ["0", "101", "-1", "99999999999999999999999"] {
+    // JSON has one kind of number: an integral value is an integer however
+    // it is written (JSON Schema's `integer` too, so OpenAPI clients send
+    // `2.0`; schemathesis did).
+    for (v, expected) in [("2.0", 2), ("1e1", 10), ("1.00e2", 100), ("0.5e1", 5)] {
+        let json = format!(r#"{{"messages_number":{v}}}"#);
+        assert_eq!(n(&json, &c).unwrap(), expected, "{v}");
+    }
+    for v in [
+        "0",
+        "101",
+        "-1",
+        "99999999999999999999999",
+        "1e3",
+        "1e400",
+        "0.0",
+    ] {
         let json = format!(r#"{{"messages_number":{v}}}"#);
         assert_error(
             &n(&json, &c).unwrap_err(),
@@ -501,7 +516,7 @@ fn messages_number_range() {
             Some("messages_number"),
         );
     }
-    for v in ["1.5", "2.0", "1e1", "\"5\"", "[5]", "true"] {
+    for v in ["1.5", "1e-1", "10.01e1", "\"5\"", "[5]", "true"] {
         let json = format!(r#"{{"messages_number":{v}}}"#);
         assert_error(
             &n(&json, &c).unwrap_err(),
@@ -574,7 +589,7 @@ fn message_ids() {
         "missing_field",
         Some("message_id"),
     );
-    for v in ["0", "-3", "1.0", "\"1\"", "99999999999999999999"] {
+    for v in ["0", "-3", "1.5", "\"1\"", "99999999999999999999"] {
         let json = format!(r#"{{"message_id":{v},"comment":"x"}}"#);
         bad("/comment", &json, "invalid_field", Some("message_id"));
     }
@@ -647,6 +662,17 @@ fn comments_take_their_parameters_from_the_query() {
             limit: 20,
         }
     );
+    // An integral number is an integer however written, as in bodies (an
+    // OpenAPI client sent `message_id=1.0`).
+    assert_eq!(
+        get("/comments?message_id=17.0&limit=2e1&before=9.00").unwrap(),
+        Command::Comments {
+            caller: caller(),
+            message_id: 17,
+            before: Some(9),
+            limit: 20,
+        }
+    );
     assert_eq!(
         get("/comments?limit=100&before=9&message_id=17&").unwrap(),
         Command::Comments {
@@ -669,7 +695,9 @@ fn comments_take_their_parameters_from_the_query() {
         ("/comments", "missing_field", "message_id"),
         ("/comments?message_id=", "invalid_field", "message_id"),
         ("/comments?message_id=+1", "invalid_field", "message_id"),
-        ("/comments?message_id=1.0", "invalid_field", "message_id"),
+        ("/comments?message_id=1.5", "invalid_field", "message_id"),
+        ("/comments?message_id=1e-1", "invalid_field", "message_id"),
+        ("/comments?message_id=1&limit=2.5", "invalid_limit", "limit"),
         (
             "/comments?message_id=99999999999999999999",
             "invalid_field",
@@ -700,4 +728,56 @@ fn routes_without_parameters_ignore_the_query() {
         decode(&authed("GET", "/status?pad=aaaa&pad=b", "")).unwrap(),
         Command::Status { caller: caller() }
     );
+}
+
+#[test]
+fn health_needs_no_token_and_ignores_query_and_body() {
+    for r in [
+        req("GET", "/health", &[], b""),
+        req("GET", "/health?probe=1", &[], b"not json"),
+        authed("GET", "/health", ""),
+    ] {
+        assert_eq!(decode(&r), Ok(Command::Health));
+        assert_eq!(api::precheck(&r), None);
+    }
+    let post = refused(&req("POST", "/health", &[], b""));
+    assert_eq!(post.status, 405);
+    assert_eq!(post.header("Allow"), Some("GET"));
+}
+
+#[test]
+fn a_message_id_written_with_a_fraction_or_exponent_is_still_an_integer() {
+    let id = |v: &str| match decode(&authed(
+        "POST",
+        "/comment",
+        &format!(r#"{{"message_id":{v},"comment":"+1"}}"#),
+    )) {
+        Ok(Command::Comment { message_id, .. }) => Ok(message_id),
+        Ok(other) => panic!("{other:?}"),
+        Err(r) => Err(r),
+    };
+    for (v, expected) in [
+        ("9019.0", 9019),
+        ("9.019e3", 9019),
+        ("9019E0", 9019),
+        ("90190e-1", 9019),
+        ("9223372036854775807.000", i64::MAX),
+    ] {
+        assert_eq!(id(v).unwrap(), expected, "{v}");
+    }
+    for v in [
+        "9019.5",
+        "1e-3",
+        "9223372036854775808",
+        "1e19",
+        "0e5",
+        "-1.0",
+    ] {
+        assert_error(
+            &id(v).unwrap_err(),
+            400,
+            "invalid_field",
+            Some("message_id"),
+        );
+    }
 }

@@ -337,3 +337,20 @@ fn failures() {
         assert_eq!(r.header("Retry-After"), retry);
     }
 }
+
+#[test]
+fn health() {
+    let ok = check(
+        Outcome::Health { available: true },
+        200,
+        json!({"status": "ok"}),
+    );
+    assert!(ok.headers.is_empty());
+    let unavailable = check(
+        Outcome::Health { available: false },
+        503,
+        json!({"status": "unavailable", "code": "store_unavailable",
+               "error": "the database does not answer"}),
+    );
+    assert_eq!(unavailable.header("Retry-After"), Some("1"));
+}

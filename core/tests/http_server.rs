@@ -4,6 +4,7 @@
 
 mod support;
 
+use agora_core::error_code::ErrorCode;
 use agora_core::http::{Conn, HttpError, Input, Limits, Now, Output, ReqId, Response, Version};
 use std::time::Duration;
 use support::{drive, now0, sent_continue, statuses};
@@ -955,7 +956,7 @@ fn app_headers_are_written_and_unsafe_ones_dropped() {
     let Output::Request(id, _) = conn.poll_output() else {
         panic!()
     };
-    let response = Response::error(405, "method_not_allowed", "No.", None)
+    let response = Response::error(405, ErrorCode::MethodNotAllowed, "No.", None)
         .with_header("Allow", "POST")
         .with_header("Retry-After", "3")
         .with_header("WWW-Authenticate", "Bearer")
@@ -1029,7 +1030,7 @@ fn more_hostile_heads() {
 #[test]
 fn a_standalone_response_is_what_a_closing_connection_writes() {
     let response =
-        Response::error(503, "overloaded", "Busy.", None).with_header("Retry-After", "1");
+        Response::error(503, ErrorCode::Overloaded, "Busy.", None).with_header("Retry-After", "1");
     let now = now0();
     let bytes = agora_core::http::standalone_response(&response, now.wall);
     let mut conn = Conn::new(Limits::default(), now);

@@ -8,10 +8,14 @@
 //! of the database and its WAL, as found at the paths now, with what they were
 //! at open, and refuses the batch (503 `store_unavailable`) if they differ.
 //! Two `stat` calls per batch, not per command: a few microseconds beside a
-//! commit.
+//! commit. Each check's result is also told to `health` (`GET /health` is
+//! unavailable while the files are gone), which checks the same files itself
+//! when no batch has done so within the last second.
 
+use crate::health::Health;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Device and inode: what a path names.
 type Identity = (u64, u64);
@@ -38,18 +42,15 @@ impl Watched {
     }
 }
 
-/// The writer's database file and WAL, as they were when it opened them.
-pub(crate) struct DatabaseFiles {
-    watched: Vec<Watched>,
-    /// Set while the files are gone: logged once when that starts and once
-    /// when it ends.
-    lost: bool,
-}
+/// The database file and its WAL as they were when the writer opened them;
+/// shared by the writer and the health check.
+#[derive(Clone)]
+pub(crate) struct Opened(Arc<[Watched]>);
 
-impl DatabaseFiles {
+impl Opened {
     /// Call right after opening the writer's connection (which creates the
     /// WAL). A file that cannot be found now is not watched.
-    pub(crate) fn as_opened(database: &Path) -> DatabaseFiles {
+    pub(crate) fn now(database: &Path) -> Opened {
         let mut wal = database.as_os_str().to_owned();
         wal.push("-wal");
         let watched: Vec<Watched> = [database.to_path_buf(), PathBuf::from(wal)]
@@ -60,16 +61,45 @@ impl DatabaseFiles {
             tracing::warn!(path = %database.display(),
                 "cannot stat the database or its WAL; their removal will not be detected");
         }
+        Opened(watched.into())
+    }
+
+    /// The first file whose path no longer names it.
+    fn missing(&self) -> Option<&Watched> {
+        self.0.iter().find(|file| !file.in_place())
+    }
+
+    /// Whether the paths still name the files opened (no logging).
+    pub(crate) fn in_place(&self) -> bool {
+        self.missing().is_none()
+    }
+}
+
+/// The writer's view of its files: checked before each commit.
+pub(crate) struct DatabaseFiles {
+    opened: Opened,
+    /// Set while the files are gone: logged once when that starts and once
+    /// when it ends.
+    lost: bool,
+    /// Told the result of every check (`/health` says unavailable while the
+    /// files are gone).
+    health: Arc<Health>,
+}
+
+impl DatabaseFiles {
+    pub(crate) fn new(opened: Opened, health: Arc<Health>) -> DatabaseFiles {
         DatabaseFiles {
-            watched,
+            opened,
             lost: false,
+            health,
         }
     }
 
     /// Whether the paths still name the files opened; says so, loudly, when
     /// that changes.
     pub(crate) fn in_place(&mut self) -> bool {
-        let missing = self.watched.iter().find(|file| !file.in_place());
+        let missing = self.opened.missing();
+        self.health.files_checked(missing.is_none());
         match (missing, self.lost) {
             (Some(file), false) => {
                 self.lost = true;

@@ -1,8 +1,10 @@
 //! [`Handle`]: the cloneable, runtime-agnostic front of the writer thread.
 
 use crate::error::OpenError;
-use crate::file_watch::DatabaseFiles;
+use crate::file_watch::{DatabaseFiles, Opened};
+use crate::health::Health;
 use crate::hub::{Hub, Watch};
+use crate::observe::Observer;
 use crate::open::{newest_event, open_checkpoint_connection, open_connection};
 use crate::pending::Pending;
 use crate::readers::{reads, Readers};
@@ -48,6 +50,8 @@ struct Shared {
     /// `StoreConfig::readers` is not 0.
     readers: Option<Readers>,
     hub: Arc<Hub>,
+    health: Arc<Health>,
+    observer: Observer,
 }
 
 impl Handle {
@@ -83,7 +87,9 @@ impl Handle {
         apply: impl ApplyFn,
     ) -> Result<Handle, OpenError> {
         let conn = open_connection(&config)?;
-        let files = DatabaseFiles::as_opened(&config.path);
+        let opened = Opened::now(&config.path);
+        let health = Arc::new(Health::new(opened.clone()));
+        let files = DatabaseFiles::new(opened, health.clone());
         let checkpointer = open_checkpoint_connection(&config.path)?;
         let version = Arc::new(DataVersion::default());
         let hub = Hub::new(newest_event(&conn)?, config.event_inbox_bytes);
@@ -95,6 +101,7 @@ impl Handle {
                 version.clone(),
                 writer,
                 hub.clone(),
+                health.clone(),
             )?)
         } else {
             None
@@ -110,6 +117,7 @@ impl Handle {
             rows: RowCache::new(),
             events: Vec::new(),
             hub: hub.clone(),
+            observer: config.observer.clone(),
             batches: 0,
             commands: 0,
         };
@@ -127,6 +135,8 @@ impl Handle {
                 thread: Mutex::new(Some(thread)),
                 readers,
                 hub,
+                health,
+                observer: config.observer,
             }),
         })
     }
@@ -139,8 +149,16 @@ impl Handle {
     /// writer's queue when theirs is full (`Busy` only if that one is full
     /// too). A `Connect`'s reader hands the writer only the move of the read
     /// position, and its `Pending` resolves once that is committed.
+    ///
+    /// A `Health` is answered at once when a reader answered a read and the
+    /// database files were found in place within the last
+    /// [`HEALTH_FRESH`](crate::HEALTH_FRESH), else by a probe on a reader
+    /// thread; it is never `Busy` (full readers answer it unavailable).
     pub fn submit(&self, mut command: Command) -> Result<Pending, Busy> {
         let (mut reply, pending) = Pending::channel();
+        if let (Command::Health, Some(readers)) = (&command, &self.shared.readers) {
+            return Ok(self.shared.health.check(readers, reply, pending));
+        }
         let queue = self
             .shared
             .queue
@@ -152,7 +170,9 @@ impl Handle {
         };
         if let Some(readers) = self.shared.readers.as_ref().filter(|_| reads(&command)) {
             if let Command::Status { caller } = &command {
-                if let Some(outcome) = readers.replay(caller) {
+                let replayed = readers.replay(caller);
+                self.shared.observer.status_memo(replayed.is_some());
+                if let Some(outcome) = replayed {
                     let _ = reply.send(outcome);
                     return Ok(pending);
                 }
@@ -164,7 +184,10 @@ impl Handle {
         }
         let job = Job::Command(command);
         match sender.try_send(Request { job, reply }) {
-            Ok(()) => Ok(pending),
+            Ok(()) => {
+                self.shared.observer.queued();
+                Ok(pending)
+            }
             Err(TrySendError::Full(_)) => Err(Busy),
             // The writer is gone; the dropped reply makes `pending` an error.
             Err(TrySendError::Disconnected(_)) => Ok(pending),

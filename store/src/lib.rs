@@ -11,13 +11,17 @@
 //!   without waiting for the writer.
 //! - [`Handle`]: `open`, `submit`, `shutdown`; [`Pending`], a submitted
 //!   command's outcome to come.
+//! - health (private): `GET /health`'s answer from the last reads, or a
+//!   probe on a reader thread; [`StoreObserver`]: what metrics are told.
 
 mod checkpoints;
 mod clock;
 mod error;
 mod file_watch;
 mod handle;
+mod health;
 mod hub;
+mod observe;
 mod open;
 mod pending;
 mod readers;
@@ -30,7 +34,9 @@ mod writer;
 pub use clock::Clock;
 pub use error::{MigrationError, OpenError};
 pub use handle::Handle;
+pub use health::FRESH as HEALTH_FRESH;
 pub use hub::{Encoded, Hub, Published, Subscription, Taken, Watch};
+pub use observe::{Observer, StoreObserver};
 pub use open::open_connection as open_database;
 pub use pending::{Pending, StoreGone, WaitError};
 pub use row_cache::RowCache;
@@ -71,6 +77,9 @@ pub struct StoreConfig {
     /// The wall clock for stored times, quota windows and bans: the system's
     /// unless a test gives one it controls.
     pub clock: Clock,
+    /// Told of queued jobs, batches, commits and status memo hits (the
+    /// server's metrics); none by default.
+    pub observer: Observer,
 }
 
 impl Default for StoreConfig {
@@ -84,6 +93,7 @@ impl Default for StoreConfig {
             readers: 2,
             event_inbox_bytes: 1024 * 1024,
             clock: Clock::system(),
+            observer: Observer::default(),
         }
     }
 }

@@ -18,7 +18,9 @@
 
 use crate::clock::Clock;
 use crate::error::{ApplyError, OpenError};
+use crate::health::Health;
 use crate::hub::{Hub, Watch};
+use crate::observe::Observer;
 use crate::open::open_reader;
 use crate::pending::Reply;
 use crate::sql_view::SqlView;
@@ -55,7 +57,10 @@ enum ReadJob {
 pub(crate) fn reads(command: &Command) -> bool {
     matches!(
         command,
-        Command::Status { .. } | Command::Connect { .. } | Command::Comments { .. }
+        Command::Status { .. }
+            | Command::Connect { .. }
+            | Command::Comments { .. }
+            | Command::Health
     )
 }
 
@@ -70,6 +75,9 @@ struct Reading {
     writer: RwLock<Option<SyncSender<Request>>>,
     /// Where `Events` subscribes, and its recent events.
     hub: Arc<Hub>,
+    /// Told of every read answered, and answers the `Health` probe.
+    health: Arc<Health>,
+    observer: Observer,
 }
 
 pub(crate) struct Readers {
@@ -88,6 +96,7 @@ impl Readers {
         version: Arc<DataVersion>,
         writer: SyncSender<Request>,
         hub: Arc<Hub>,
+        health: Arc<Health>,
     ) -> Result<Readers, OpenError> {
         let count = config.readers.max(1);
         let connections = (0..count)
@@ -106,6 +115,8 @@ impl Readers {
                 clock: config.clock.clone(),
                 writer: RwLock::new(Some(writer)),
                 hub,
+                health,
+                observer: config.observer.clone(),
             }),
             jobs: RwLock::new(Some(sender)),
             threads: Mutex::new(Vec::with_capacity(count)),
@@ -220,9 +231,12 @@ impl Reading {
             match job {
                 ReadJob::Read { command, reply } => match self.read(&mut conn, &command) {
                     Read::Answer(outcome) => {
-                        let _ = reply.send(outcome);
+                        let _ = reply.send(self.health.after_read(&command, outcome));
                     }
-                    Read::Advance(to, page) => self.hand_to_writer(to, page, reply),
+                    Read::Advance(to, page) => {
+                        self.health.read_answered();
+                        self.hand_to_writer(to, page, reply);
+                    }
                 },
                 ReadJob::Watch { command, reply } => {
                     let _ = reply.send(self.watch(&mut conn, &command));
@@ -410,7 +424,7 @@ impl Reading {
             return;
         };
         match writer.try_send(request) {
-            Ok(()) => {}
+            Ok(()) => self.observer.queued(),
             Err(TrySendError::Full(request)) => {
                 let _ = request.reply.send(Outcome::Failed(Failure::Overloaded));
             }

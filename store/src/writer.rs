@@ -8,6 +8,7 @@ use crate::clock::Clock;
 use crate::error::ApplyError;
 use crate::file_watch::DatabaseFiles;
 use crate::hub::Hub;
+use crate::observe::Observer;
 use crate::pending::Reply;
 use crate::row_cache::RowCache;
 use crate::sql_view::SqlView;
@@ -21,6 +22,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::Receiver;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// What the writer runs for each command, inside the batch's transaction.
 /// Production passes `rules::apply` with the chat configuration; tests can pass
@@ -89,6 +91,8 @@ pub(crate) struct Writer<A> {
     /// The events the batch in progress recorded, published once committed.
     pub(crate) events: Vec<Event>,
     pub(crate) hub: Arc<Hub>,
+    /// Told of each batch and how long its commit took.
+    pub(crate) observer: Observer,
     /// Transactions and commands so far, logged at close: their ratio is the
     /// mean group-commit batch.
     pub(crate) batches: u64,
@@ -153,20 +157,24 @@ impl<A: ApplyFn> Writer<A> {
             }
             let now = self.clock.now();
             let queue = &self.queue;
+            let mut applier = Applier {
+                apply: &mut self.apply,
+                rows: &mut self.rows,
+                files: &mut self.files,
+                events: &mut self.events,
+                commit: None,
+            };
             let outcomes = run_batch(
                 &mut self.conn,
                 &mut batch,
                 self.batch_max,
                 || queue.try_recv().ok(),
                 now,
-                &mut Applier {
-                    apply: &mut self.apply,
-                    rows: &mut self.rows,
-                    files: &mut self.files,
-                    events: &mut self.events,
-                },
+                &mut applier,
             );
+            let commit = applier.commit;
             self.version.bump();
+            self.observer.batch(batch.len(), commit);
             self.batches += 1;
             self.commands += batch.len() as u64;
             // Before the replies, so that a client's next page holds the
@@ -314,7 +322,10 @@ fn run_transaction<A: ApplyFn>(
         // Dropping the transaction rolls it back.
         return unavailable(batch, applier);
     }
-    match tx.commit() {
+    let started = Instant::now();
+    let committed = tx.commit();
+    applier.commit = Some(started.elapsed());
+    match committed {
         Ok(()) => Attempt::Done(outcomes),
         Err(e) => {
             // Dropping the transaction rolled it back.
@@ -339,6 +350,8 @@ pub(crate) struct Applier<'w, A> {
     pub(crate) files: &'w mut DatabaseFiles,
     /// The events of the commands applied so far in this transaction.
     pub(crate) events: &'w mut Vec<Event>,
+    /// How long the last `COMMIT` took (the WAL's fsync included).
+    pub(crate) commit: Option<Duration>,
 }
 
 impl<A: ApplyFn> Applier<'_, A> {

@@ -17,7 +17,7 @@ per_runtime!(
 );
 
 /// `db` with `suffix` appended (`-wal`, `-shm`).
-fn sibling(db: &Path, suffix: &str) -> std::path::PathBuf {
+pub fn sibling(db: &Path, suffix: &str) -> std::path::PathBuf {
     let mut name = db.as_os_str().to_owned();
     name.push(suffix);
     name.into()

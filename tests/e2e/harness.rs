@@ -92,9 +92,13 @@ impl Server {
         extra: &[&str],
         env: &[(&str, &str)],
     ) -> Server {
-        let mut child = server_command_at(runtime, db, port)
+        let mut command = server_command_at(runtime, db, port);
+        // `info` unless the test sets its own level.
+        if !extra.contains(&"--log") {
+            command.args(["--log", "info"]);
+        }
+        let mut child = command
             .envs(env.iter().copied())
-            .args(["--log", "info"])
             .args(extra)
             .stderr(Stdio::piped())
             .spawn()

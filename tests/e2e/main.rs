@@ -16,6 +16,7 @@ mod lifecycle;
 mod load;
 mod log_file;
 mod open_files;
+mod operations;
 mod rules;
 mod secrets;
 mod slow_clients;

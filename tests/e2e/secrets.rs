@@ -38,8 +38,8 @@ fn tokens_are_never_logged(rt: Runtime) {
 
     let text = std::fs::read_to_string(&log).unwrap();
     // The per-request debug lines are there: the check below means something.
-    assert!(text.contains("target=/status"), "{text}");
-    assert!(text.contains("target=/get-token"), "{text}");
+    assert!(text.contains("uri=/status"), "{text}");
+    assert!(text.contains("uri=/get-token"), "{text}");
     for secret in [&token, wrong] {
         let parsed = Token::from_hex(secret.as_bytes()).expect("32 hex digits");
         let hash = hex(&parsed.hash().0);

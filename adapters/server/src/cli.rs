@@ -3,7 +3,7 @@
 //! of the setting it fills (`ServerConfig`, `StoreConfig`, the rules' `Config`,
 //! the HTTP `Limits`), so the two cannot drift apart.
 
-use crate::logging::{parse_log_filter, LogFilter};
+use crate::logging::{parse_log_filter, LogFilter, LogFormat};
 use agora_adapters::{Runtime, ServerConfig};
 use agora_core::config::Config;
 use agora_core::http::Limits;
@@ -11,6 +11,7 @@ use agora_store::{StoreConfig, SyncMode};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Parser;
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
@@ -190,6 +191,15 @@ pub struct Args {
     /// (info,agora_store=debug).
     #[arg(long, env = "AGORA_LOG", default_value = "info", value_parser = parse_log_filter)]
     pub log: LogFilter,
+    /// Log lines as text, or as JSON objects, one per line (time, level,
+    /// target, message and the line's fields; request lines carry conn,
+    /// method, route, status and duration_us).
+    #[arg(long, env = "AGORA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9100
+    /// (a port of their own, never the public one). Off when not given.
+    #[arg(long, env = "AGORA_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl Args {
@@ -274,6 +284,31 @@ mod tests {
         assert_eq!(server.backlog, default_server.backlog);
         assert_eq!(server.threads, default_server.threads);
         assert_eq!(args.runtime, Runtime::default());
+    }
+
+    #[test]
+    fn metrics_are_off_and_logs_text_unless_asked() {
+        let args = Args::try_parse_from(["agora-server"]).unwrap();
+        assert_eq!(args.metrics_addr, None);
+        assert_eq!(args.log_format, LogFormat::Text);
+        let args = Args::try_parse_from([
+            "agora-server",
+            "--metrics-addr",
+            "127.0.0.1:9100",
+            "--log-format",
+            "json",
+        ])
+        .unwrap();
+        assert_eq!(args.metrics_addr, Some("127.0.0.1:9100".parse().unwrap()));
+        assert_eq!(args.log_format, LogFormat::Json);
+        for bad in [
+            ["--metrics-addr", "9100"],
+            ["--metrics-addr", "localhost"],
+            ["--log-format", "xml"],
+        ] {
+            let parsed = Args::try_parse_from(["agora-server", bad[0], bad[1]]);
+            assert!(parsed.is_err(), "{bad:?}");
+        }
     }
 
     #[test]

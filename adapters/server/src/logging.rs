@@ -1,5 +1,6 @@
 //! `--log`: checked while the command line is parsed (a misspelt level is a
-//! usage error, not a filter that silently matches nothing), then installed.
+//! usage error, not a filter that silently matches nothing), then installed
+//! with `--log-format`: text, or JSON lines for a log pipeline.
 
 use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
@@ -35,18 +36,35 @@ pub fn parse_log_filter(value: &str) -> Result<LogFilter, String> {
     Ok(LogFilter(value.to_owned()))
 }
 
-/// Logs to stderr through `filter`.
-pub fn init_logging(filter: &LogFilter) {
-    tracing_subscriber::fmt()
+/// `--log-format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    Text,
+    /// One JSON object per line: `timestamp`, `level`, `target`, `message`
+    /// and the event's fields at the top level.
+    Json,
+}
+
+/// Logs to stderr through `filter`, in `format`.
+pub fn init_logging(filter: &LogFilter, format: LogFormat) {
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::new(&filter.0))
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
         // A log that cannot be written (stderr sent to a file on a full disk)
         // must not take the server down: by default a failed write is reported
         // with `eprintln!`, which panics when stderr fails, in whichever thread
         // logged, the store's writer included.
-        .log_internal_errors(false)
-        .init();
+        .log_internal_errors(false);
+    match format {
+        LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .init(),
+    }
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@
 mod cli;
 mod logging;
 
+use agora_adapters::metrics::{listener as metrics_listener, Metrics};
 use agora_adapters::{listen, open_files, serve, Shared, Shutdown};
-use agora_store::Handle;
+use agora_store::{Handle, Observer};
 use clap::Parser;
 use cli::Args;
 use logging::init_logging;
@@ -18,7 +19,7 @@ use tracing::{error, info};
 fn main() -> ExitCode {
     let args = Args::parse();
     ignore_file_size_signal();
-    init_logging(&args.log);
+    init_logging(&args.log, args.log_format);
     std::panic::set_hook(Box::new(|info| error!("panic: {info}")));
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
@@ -44,7 +45,7 @@ fn run(args: Args) -> Result<(), String> {
     watch_signals(shutdown.clone())?;
 
     let mut config = args.server_config();
-    let store_config = args.store_config();
+    let mut store_config = args.store_config();
     // The writer's SQLite connection and each reader's.
     let store_connections = 1 + store_config.readers;
     config.max_connections =
@@ -53,6 +54,18 @@ fn run(args: Args) -> Result<(), String> {
     // (and leave behind) a database it will never serve.
     let listener = listen::bind((args.host.as_str(), args.port), config.backlog)
         .map_err(|e| format!("cannot listen on {}:{}: {e}", args.host, args.port))?;
+    // The metrics port too, before the database is created.
+    let metrics = match args.metrics_addr {
+        None => None,
+        Some(addr) => {
+            let listener = std::net::TcpListener::bind(addr)
+                .map_err(|e| format!("cannot listen on --metrics-addr {addr}: {e}"))?;
+            let metrics = Arc::new(Metrics::new());
+            config.metrics = Some(metrics.clone());
+            store_config.observer = Observer::new(metrics.clone());
+            Some((listener, metrics))
+        }
+    };
     let store = Handle::open(store_config).map_err(|e| e.to_string())?;
     let local = listener
         .local_addr()
@@ -64,6 +77,14 @@ fn run(args: Args) -> Result<(), String> {
     );
 
     let shared = Shared::new(store.clone(), config, shutdown);
+    if let Some((listener, metrics)) = metrics {
+        let addr = listener
+            .local_addr()
+            .map_err(|e| format!("cannot read the metrics address: {e}"))?;
+        metrics_listener::spawn(listener, metrics, shared.conns.clone())
+            .map_err(|e| format!("cannot start the metrics thread: {e}"))?;
+        info!("metrics on http://{addr}{}", metrics_listener::PATH);
+    }
     let served = serve(args.runtime, listener, shared);
     info!("flushing the store");
     store.shutdown();

@@ -11,6 +11,7 @@
 //! no framing.
 
 use super::error::error_response;
+use crate::error_code::ErrorCode;
 use crate::http::{Request, Response};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
@@ -100,7 +101,7 @@ pub fn route(request: &Request) -> Option<Result<&'static Asset, Response>> {
     }
     let refusal = error_response(
         405,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         "this page accepts only GET and HEAD",
         None,
     );

@@ -1,6 +1,7 @@
 //! `Authorization: Bearer <token>`.
 
 use super::error::error_response;
+use crate::error_code::ErrorCode;
 use crate::http::{Request, Response};
 use crate::token::{Token, TokenHash};
 
@@ -34,5 +35,6 @@ fn parse(value: &[u8]) -> Option<Token> {
 
 /// 401 with the challenge RFC 6750 asks for.
 pub(crate) fn unauthorized(message: &str) -> Response {
-    error_response(401, "unauthorized", message, None).with_header("WWW-Authenticate", "Bearer")
+    error_response(401, ErrorCode::Unauthorized, message, None)
+        .with_header("WWW-Authenticate", "Bearer")
 }

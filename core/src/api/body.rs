@@ -1,6 +1,7 @@
 //! The request body as a JSON object of raw, not yet typed, values.
 
 use super::error::error_response;
+use crate::error_code::ErrorCode;
 use crate::http::Response;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
@@ -54,7 +55,7 @@ impl<'a> Body<'a> {
 }
 
 fn invalid_json(message: String) -> Response {
-    error_response(400, "invalid_json", &message, None)
+    error_response(400, ErrorCode::InvalidJson, &message, None)
 }
 
 struct MembersVisitor;

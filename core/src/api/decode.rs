@@ -103,6 +103,8 @@ pub fn decode(
                 up_to: fields::up_to(&body)?,
             }
         }
+        // Answered by the store (a read), not the rules; no auth, body ignored.
+        Route::Health => Command::Health,
         Route::Report => {
             let (caller, body) = authed_body(request)?;
             Command::Report {

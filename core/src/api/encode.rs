@@ -4,6 +4,7 @@
 use super::auth::unauthorized;
 use super::error::error_response;
 use crate::command::{Failure, Outcome, StatusReport};
+use crate::error_code::ErrorCode;
 use crate::events::{Event, EventBody, EventChat, EventId};
 use crate::http::Response;
 use crate::time::UnixMillis;
@@ -104,22 +105,26 @@ pub fn encode(outcome: &Outcome) -> Response {
         ),
         Outcome::QuotaExceeded { until, now } => warning(
             429,
-            "quota_exceeded",
+            ErrorCode::QuotaExceeded,
             "public message quota used up for this window",
             now.seconds_until(*until),
         ),
         Outcome::CommentQuotaExceeded { until, now } => warning(
             429,
-            "comment_quota_exceeded",
+            ErrorCode::CommentQuotaExceeded,
             "comment quota used up for this window",
             now.seconds_until(*until),
         ),
         Outcome::Banned { until, now } => warning(
             403,
-            "banned",
+            ErrorCode::Banned,
             "you are banned from sending messages and comments",
             now.seconds_until(*until),
         ),
+        Outcome::Health { available: true } => json(200, &HealthBody::OK),
+        Outcome::Health { available: false } => {
+            json(503, &HealthBody::UNAVAILABLE).with_header("Retry-After", "1")
+        }
         Outcome::Failed(failure) => failed(*failure),
     }
 }
@@ -173,16 +178,21 @@ fn json(status: u16, body: &impl Serialize) -> Response {
     match serde_json::to_vec(body) {
         Ok(bytes) => Response::json(status, bytes),
         // Only maps with non-string keys fail; none of these bodies has one.
-        Err(_) => error_response(500, "internal_error", "cannot encode the response", None),
+        Err(_) => error_response(
+            500,
+            ErrorCode::InternalError,
+            "cannot encode the response",
+            None,
+        ),
     }
 }
 
-fn warning(status: u16, code: &str, message: &str, retry_after: u64) -> Response {
+fn warning(status: u16, code: ErrorCode, message: &str, retry_after: u64) -> Response {
     json(
         status,
         &WarningBody {
             warning: message,
-            code,
+            code: code.as_str(),
             retry_after,
         },
     )
@@ -491,4 +501,29 @@ struct BannedEventBody<'a> {
     #[serde(rename = "type")]
     kind: &'a str,
     banned_until: Time,
+}
+
+/// `/health`'s body: `{"status": "ok"}`, or API.md's
+/// `{"status": "unavailable", "code": "store_unavailable"}` with the
+/// sentence every error carries.
+#[derive(Serialize)]
+struct HealthBody {
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'static str>,
+}
+
+impl HealthBody {
+    const OK: HealthBody = HealthBody {
+        status: "ok",
+        code: None,
+        error: None,
+    };
+    const UNAVAILABLE: HealthBody = HealthBody {
+        status: "unavailable",
+        code: Some(ErrorCode::StoreUnavailable.as_str()),
+        error: Some("the database does not answer"),
+    };
 }

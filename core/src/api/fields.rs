@@ -3,9 +3,11 @@
 
 use super::body::Body;
 use super::error::bad_field;
+use super::number::integral;
 use super::query::Query;
 use crate::command::{ChatRef, ChatType};
 use crate::config::Config;
+use crate::error_code::ErrorCode;
 use crate::events::EventId;
 use crate::http::Response;
 use crate::view::MessageId;
@@ -34,7 +36,7 @@ pub fn is_valid_text(text: &str, max_chars: usize) -> bool {
 
 fn missing(field: &str) -> Response {
     bad_field(
-        "missing_field",
+        ErrorCode::MissingField,
         field,
         &format!("the field `{field}` is required"),
     )
@@ -42,7 +44,7 @@ fn missing(field: &str) -> Response {
 
 fn wrong_type(field: &str, expected: &str) -> Response {
     bad_field(
-        "invalid_field",
+        ErrorCode::InvalidField,
         field,
         &format!("the field `{field}` must be {expected}"),
     )
@@ -50,7 +52,7 @@ fn wrong_type(field: &str, expected: &str) -> Response {
 
 fn invalid_user_name(field: &str) -> Response {
     bad_field(
-        "invalid_user_name",
+        ErrorCode::InvalidUserName,
         field,
         &format!(
             "`{field}` must be 1 to {MAX_USER_NAME} letters, digits, `_`, `-` or `.`, \
@@ -100,7 +102,7 @@ pub(super) fn text(body: &Body, field: &str, config: &Config) -> Result<String, 
         Ok(text)
     } else {
         Err(bad_field(
-            "invalid_text",
+            ErrorCode::InvalidText,
             field,
             &format!(
                 "`{field}` must be 1 to {} characters and not only whitespace",
@@ -110,19 +112,19 @@ pub(super) fn text(body: &Body, field: &str, config: &Config) -> Result<String, 
     }
 }
 
-/// An integer field as written: `Some(Some(n))` for an integer that fits an
-/// `i64`, `Some(None)` for an integer literal that does not, `Err` for any
-/// other JSON (floats included), `None` when absent.
+/// An integer field: `Some(Some(n))` for an integral number that fits an
+/// `i64`, however written (`18`, `18.0`, `1.8e1`: JSON has one kind of
+/// number, and JSON Schema's `integer` is any number without a fractional
+/// part), `Some(None)` for one that does not fit, `Err` for any other JSON
+/// (a fractional number included), `None` when absent.
 fn integer(body: &Body, field: &str) -> Result<Option<Option<i64>>, Response> {
     let Some(raw) = body.get(field) else {
         return Ok(None);
     };
-    let text = raw.get();
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(wrong_type(field, "an integer"));
+    match integral(raw.get()) {
+        Some(value) => Ok(Some(value)),
+        None => Err(wrong_type(field, "an integer")),
     }
-    Ok(Some(text.parse::<i64>().ok()))
 }
 
 /// `messages_number`: 1 to `history_max`, `history_default` when absent. A
@@ -134,7 +136,7 @@ pub(super) fn messages_number(body: &Body, config: &Config) -> Result<u32, Respo
         None => Ok(config.history_default),
         Some(Some(n)) if n >= 1 && n <= i64::from(config.history_max) => Ok(n as u32),
         Some(_) => Err(bad_field(
-            "invalid_messages_number",
+            ErrorCode::InvalidMessagesNumber,
             FIELD,
             &format!("`{FIELD}` must be from 1 to {}", config.history_max),
         )),
@@ -172,7 +174,7 @@ pub(super) fn event_cursor(text: Option<&str>, field: &str) -> Result<Option<Eve
             Ok(Some(id))
         }
         _ => Err(bad_field(
-            "invalid_since",
+            ErrorCode::InvalidSince,
             field,
             &format!("`{field}` must be an event id: an integer, 0 or more"),
         )),
@@ -192,7 +194,7 @@ pub(super) fn events_timeout(query: &Query, config: &Config) -> Result<u32, Resp
     match text.parse::<u32>() {
         Ok(n) if n <= EVENTS_TIMEOUT_MAX && text.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
         _ => Err(bad_field(
-            "invalid_timeout",
+            ErrorCode::InvalidTimeout,
             FIELD,
             &format!("`{FIELD}` must be whole seconds from 0 to {EVENTS_TIMEOUT_MAX}"),
         )),
@@ -207,20 +209,21 @@ pub(super) fn chat_type(body: &Body) -> Result<ChatType, Response> {
         None | Some("public") => Ok(ChatType::Public),
         Some("private") => Ok(ChatType::Private),
         Some(_) => Err(bad_field(
-            "invalid_chat_type",
+            ErrorCode::InvalidChatType,
             FIELD,
             "`chat_type` must be \"public\" or \"private\"",
         )),
     }
 }
 
-/// A query parameter that must be a positive integer (an id): `None` when
-/// absent, 400 `invalid_field` for anything else.
+/// A query parameter that must be a positive integer (an id), written as a
+/// JSON number (`17`, `17.0`): `None` when absent, 400 `invalid_field` for
+/// anything else.
 pub(super) fn query_id(query: &Query, field: &str) -> Result<Option<i64>, Response> {
     match query.get(field) {
         None => Ok(None),
-        Some(text) => match text.parse::<i64>() {
-            Ok(id) if id > 0 && text.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(id)),
+        Some(text) => match integral(text) {
+            Some(Some(id)) if id > 0 => Ok(Some(id)),
             _ => Err(wrong_type(field, "a positive integer")),
         },
     }
@@ -241,15 +244,10 @@ pub(super) fn query_limit(query: &Query, config: &Config) -> Result<u32, Respons
     let Some(text) = query.get(FIELD) else {
         return Ok(config.comments_per_message.clamp(1, COMMENTS_LIMIT_MAX));
     };
-    match text.parse::<u32>() {
-        Ok(n)
-            if (1..=COMMENTS_LIMIT_MAX).contains(&n)
-                && text.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            Ok(n)
-        }
+    match integral(text) {
+        Some(Some(n)) if (1..=i64::from(COMMENTS_LIMIT_MAX)).contains(&n) => Ok(n as u32),
         _ => Err(bad_field(
-            "invalid_limit",
+            ErrorCode::InvalidLimit,
             FIELD,
             &format!("`{FIELD}` must be an integer from 1 to {COMMENTS_LIMIT_MAX}"),
         )),

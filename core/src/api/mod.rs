@@ -14,7 +14,7 @@
 //!    No method gets a 5xx: the HTTP machine keeps 501 for what it can name as
 //!    unimplemented (a transfer coding other than `chunked`, CONNECT's
 //!    authority-form target);
-//! 2. authentication (`auth`), except for `/get-token`: 401 `unauthorized`
+//! 2. authentication (`auth`), except for `/get-token` and `/health`: 401 `unauthorized`
 //!    with `WWW-Authenticate: Bearer`;
 //! 3. the body (`body`): 400 `invalid_json` unless a JSON object (empty =
 //!    `{}`); ignored for the GET routes. The query string (`query`): routes
@@ -36,10 +36,12 @@ mod decode;
 mod encode;
 mod error;
 mod fields;
+mod number;
 mod precheck;
 mod query;
 mod routes;
 
+pub use crate::error_code::ErrorCode;
 pub use decode::decode;
 pub use encode::{encode, event_json, event_stream_head, events_page, sse_frame, SSE_PING};
 pub use error::error_response;

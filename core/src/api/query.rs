@@ -4,6 +4,7 @@
 //! `%` not followed by two hex digits, or a value that is not UTF-8.
 
 use super::error::bad_field;
+use crate::error_code::ErrorCode;
 use crate::http::Response;
 use std::borrow::Cow;
 
@@ -33,11 +34,11 @@ impl<'a> Query<'a> {
                         known.join(", ")
                     ),
                 };
-                return Err(bad_field("invalid_query", &name, &message));
+                return Err(bad_field(ErrorCode::InvalidQuery, &name, &message));
             }
             if params.iter().any(|(seen, _)| *seen == name) {
                 let message = "a query parameter may be given only once";
-                return Err(bad_field("invalid_query", &name, message));
+                return Err(bad_field(ErrorCode::InvalidQuery, &name, message));
             }
             params.push((name, value));
         }
@@ -55,7 +56,7 @@ impl<'a> Query<'a> {
 
 fn malformed(name: &str) -> Response {
     bad_field(
-        "invalid_query",
+        ErrorCode::InvalidQuery,
         name,
         "the query string is not valid percent-encoded UTF-8",
     )

@@ -1,6 +1,7 @@
 //! Which endpoint a request is for.
 
 use super::error::error_response;
+use crate::error_code::ErrorCode;
 use crate::http::{Request, Response};
 
 /// The endpoints of API.md.
@@ -15,36 +16,57 @@ pub enum Route {
     Comments,
     Events,
     Read,
+    /// `GET /health`, for load balancers (no auth).
+    Health,
 }
 
 impl Route {
+    /// Every route, for lists of endpoints (metrics labels, the OpenAPI test).
+    pub const ALL: [Route; 10] = [
+        Route::GetToken,
+        Route::Connect,
+        Route::Status,
+        Route::Send,
+        Route::Comment,
+        Route::Report,
+        Route::Comments,
+        Route::Events,
+        Route::Read,
+        Route::Health,
+    ];
+
+    /// The route's path.
+    pub const fn path(self) -> &'static str {
+        match self {
+            Route::GetToken => "/get-token",
+            Route::Connect => "/connect",
+            Route::Status => "/status",
+            Route::Send => "/send",
+            Route::Comment => "/comment",
+            Route::Report => "/report",
+            Route::Comments => "/comments",
+            Route::Events => "/events",
+            Route::Read => "/read",
+            Route::Health => "/health",
+        }
+    }
+
     /// The route of an exact path (no query), if any.
     pub fn of_path(path: &str) -> Option<Route> {
-        Some(match path {
-            "/get-token" => Route::GetToken,
-            "/connect" => Route::Connect,
-            "/status" => Route::Status,
-            "/send" => Route::Send,
-            "/comment" => Route::Comment,
-            "/report" => Route::Report,
-            "/comments" => Route::Comments,
-            "/events" => Route::Events,
-            "/read" => Route::Read,
-            _ => return None,
-        })
+        Route::ALL.into_iter().find(|route| route.path() == path)
     }
 
     /// The one method the route answers.
     pub fn method(self) -> &'static str {
         match self {
-            Route::Status | Route::Comments | Route::Events => "GET",
+            Route::Status | Route::Comments | Route::Events | Route::Health => "GET",
             _ => "POST",
         }
     }
 
     /// Whether the caller must show a token.
     pub fn needs_auth(self) -> bool {
-        self != Route::GetToken
+        !matches!(self, Route::GetToken | Route::Health)
     }
 
     /// Routes a request: 404 for an unknown path whatever the method, 405
@@ -53,12 +75,19 @@ impl Route {
     /// case-sensitive (RFC 9110 §9.1).
     pub fn of(request: &Request) -> Result<Route, Response> {
         let Some(route) = Route::of_path(request.path()) else {
-            return Err(error_response(404, "not_found", "no such endpoint", None));
+            return Err(error_response(
+                404,
+                ErrorCode::NotFound,
+                "no such endpoint",
+                None,
+            ));
         };
         if request.method != route.method() {
             let message = format!("this endpoint accepts only {}", route.method());
-            return Err(error_response(405, "method_not_allowed", &message, None)
-                .with_header("Allow", route.method()));
+            return Err(
+                error_response(405, ErrorCode::MethodNotAllowed, &message, None)
+                    .with_header("Allow", route.method()),
+            );
         }
         Ok(route)
     }

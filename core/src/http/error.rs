@@ -2,6 +2,7 @@
 //! error code it is answered with. The server role always closes after one.
 
 use super::Response;
+use crate::error_code::ErrorCode;
 
 /// A protocol error of the server role. Sticky: after one, the connection
 /// answers it, closes, and ignores further input.
@@ -46,15 +47,15 @@ impl HttpError {
     }
 
     /// API.md's snake_case error code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            HttpError::BadRequest(_) => "bad_request",
-            HttpError::UriTooLong => "uri_too_long",
-            HttpError::HeadersTooLarge => "headers_too_large",
-            HttpError::BodyTooLarge => "body_too_large",
-            HttpError::NotImplemented => "not_implemented",
-            HttpError::VersionNotSupported => "version_not_supported",
-            HttpError::Timeout => "request_timeout",
+            HttpError::BadRequest(_) => ErrorCode::BadRequest,
+            HttpError::UriTooLong => ErrorCode::UriTooLong,
+            HttpError::HeadersTooLarge => ErrorCode::HeadersTooLarge,
+            HttpError::BodyTooLarge => ErrorCode::BodyTooLarge,
+            HttpError::NotImplemented => ErrorCode::NotImplemented,
+            HttpError::VersionNotSupported => ErrorCode::VersionNotSupported,
+            HttpError::Timeout => ErrorCode::RequestTimeout,
         }
     }
 

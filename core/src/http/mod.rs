@@ -22,6 +22,7 @@ pub use error::HttpError;
 pub use headers::Headers;
 pub use writer::standalone_response;
 
+use crate::error_code::ErrorCode;
 use crate::time::UnixMillis;
 use std::time::{Duration, Instant};
 
@@ -145,10 +146,10 @@ impl Response {
     /// `"field": field` when one request field is at fault. The one place it
     /// is built: the machine's protocol errors and `api`'s refusals both come
     /// here.
-    pub fn error(status: u16, code: &str, message: &str, field: Option<&str>) -> Response {
+    pub fn error(status: u16, code: ErrorCode, message: &str, field: Option<&str>) -> Response {
         let body = ErrorBody {
             error: message,
-            code,
+            code: code.as_str(),
             field,
         };
         // Serializing a struct of strings cannot fail.

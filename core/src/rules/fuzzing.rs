@@ -395,6 +395,7 @@ pub fn decode_request(data: &[u8]) {
                 Command::Comments { .. } => ("GET", "/comments"),
                 Command::Events { .. } => ("GET", "/events"),
                 Command::Read { .. } => ("POST", "/read"),
+                Command::Health => ("GET", "/health"),
             };
             assert_eq!(route, (method, request.path()), "{command:?}");
             let mut model = seeded_model(&config);

@@ -15,6 +15,7 @@ pub use events::events_page;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod health;
 mod quota;
 mod register;
 mod report;
@@ -69,6 +70,7 @@ pub fn apply(
             chat,
             up_to,
         } => events::read(view, caller, chat, *up_to),
+        Command::Health => health::health(view),
     }
 }
 

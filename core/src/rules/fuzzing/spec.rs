@@ -90,6 +90,9 @@ impl Spec {
         if let Command::GetToken { user_name, token } = command {
             return self.get_token(t, user_name, token, outcome);
         }
+        if *command == Command::Health {
+            return assert_eq!(*outcome, Outcome::Health { available: true });
+        }
         let Some(me) = self.owner[t] else {
             assert_eq!(
                 *outcome,
@@ -99,7 +102,7 @@ impl Spec {
             return;
         };
         match command {
-            Command::GetToken { .. } => unreachable!("handled above"),
+            Command::GetToken { .. } | Command::Health => unreachable!("handled above"),
             Command::Connect {
                 chat,
                 messages_number,

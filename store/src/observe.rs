@@ -1,0 +1,58 @@
+//! What the store tells a metrics collector (the server's Prometheus
+//! metrics), without depending on one.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Events the store reports. Calls come from the callers of
+/// [`Handle::submit`](crate::Handle::submit), the reader threads and the
+/// writer thread: each must be cheap and must never block.
+pub trait StoreObserver: Send + Sync + 'static {
+    /// A job was queued for the writer.
+    fn queued(&self);
+    /// The writer finished a batch of `jobs` jobs (each one leaves the queue
+    /// then); `commit` is how long its `COMMIT` took, the WAL's fsync
+    /// included (`None` when the batch failed before it).
+    fn batch(&self, jobs: usize, commit: Option<Duration>);
+    /// A `Status` was answered from the memo (`true`) or had to be read.
+    fn status_memo(&self, hit: bool);
+}
+
+/// The store's observer, if any (none by default: nothing is counted).
+#[derive(Clone, Default)]
+pub struct Observer(Option<Arc<dyn StoreObserver>>);
+
+impl Observer {
+    pub fn new(observer: Arc<dyn StoreObserver>) -> Observer {
+        Observer(Some(observer))
+    }
+
+    pub(crate) fn queued(&self) {
+        if let Some(observer) = &self.0 {
+            observer.queued();
+        }
+    }
+
+    pub(crate) fn batch(&self, jobs: usize, commit: Option<Duration>) {
+        if let Some(observer) = &self.0 {
+            observer.batch(jobs, commit);
+        }
+    }
+
+    pub(crate) fn status_memo(&self, hit: bool) {
+        if let Some(observer) = &self.0 {
+            observer.status_memo(hit);
+        }
+    }
+}
+
+impl fmt::Debug for Observer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Observer(Some)"
+        } else {
+            "Observer(None)"
+        })
+    }
+}
