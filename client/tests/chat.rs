@@ -202,7 +202,7 @@ fn chat_shows_incoming_messages_without_polling_and_marks_them_read() {
     client.register("alice");
     client.register("bob");
     let requests_to = |target: &str| {
-        let needle = format!(" target={target} ");
+        let needle = format!(" uri={target} ");
         let log = server.log_lines();
         log.iter().filter(|line| line.contains(&needle)).count()
     };
