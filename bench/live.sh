@@ -16,11 +16,15 @@
 #   bench/live.sh                                 # tokio and smol, 3 runs: ~8 min
 #   RUNTIMES=tokio RUNS=1 DURATION=10 SCENARIOS=sse bench/live.sh
 #   RUNTIMES=blocking SUBSCRIBERS=6000 bench/live.sh   # see BENCHMARKS.md
+#   SERVER_BIN="/tmp/agora-before target/release/agora-server" bench/live.sh
+#
+# With several SERVER_BIN binaries, each run starts each binary in turn
+# (interleaved, as bench/ab.sh does: this machine's speed drifts over minutes).
 #
 # Knobs (environment): RUNTIMES ("tokio smol"), RUNS (3), SCENARIOS ("sse poll"),
 # SUBSCRIBERS (10000), RATE (20), DURATION (30), WAITERS (1000), ROUNDS (5),
 # GEN_THREADS (generator runtime threads, 1), SERVER_THREADS (0: one per CPU),
-# SERVER_BIN (skip the server build), PORT (18090).
+# SERVER_BIN (binaries to compare; skips the server build), PORT (18090).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -41,7 +45,7 @@ source "$here/lib.sh"
 
 (cd "$root" && cargo build --release -q -p agora-live-load)
 [[ -n "${SERVER_BIN:-}" ]] || (cd "$root" && cargo build --release -q -p agora-server)
-server=${SERVER_BIN:-"$root/target/release/agora-server"}
+servers=${SERVER_BIN:-"$root/target/release/agora-server"}
 generator="$root/target/release/agora-live-load"
 log="$here/live-results.txt"
 : >"$log"
@@ -49,8 +53,10 @@ log="$here/live-results.txt"
 # field NAME LINE: the value of NAME=... in a generator's summary line.
 field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
 
-# one_run RUNTIME SCENARIO -> the generator's summary line
+# one_run SERVER RUNTIME SCENARIO -> the generator's summary line
 one_run() {
+  local server=$1
+  shift
   rm -f "$dir"/live.db*
   "$server" --runtime "$1" --threads "$SERVER_THREADS" --port "$PORT" --db "$dir/live.db" \
     --quota 1000000000 --max-connections 19000 --queue 8192 --log error &
@@ -63,7 +69,7 @@ one_run() {
     args=(poll --waiters "$WAITERS" --rounds "$ROUNDS")
   fi
   {
-    echo "== $1 $2, $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "== $server $1 $2, $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
     "$generator" --addr "127.0.0.1:$PORT" --pid "$pid" --threads "$GEN_THREADS" "${args[@]}"
   } >>"$log" 2>&1 || echo "summary failed=1" >>"$log"
   kill -TERM "$pid"
@@ -78,23 +84,25 @@ for scenario in $SCENARIOS; do
   if [[ "$scenario" == sse ]]; then
     echo "SSE: $SUBSCRIBERS subscribers, $RATE public messages/s for $DURATION s (latency from the 201, kernel stamps)"
     echo
-    echo "| runtime | run | load | deliveries/s | missing | p50 | p99 | a message's last receipt, p99 | sends/s | server µs/delivery | bytes per idle subscriber |"
-    echo "|---|---|---|---|---|---|---|---|---|---|---|"
+    echo "| server | runtime | run | load | deliveries/s | missing | p50 | p99 | a message's last receipt, p99 | sends/s | server µs/delivery | bytes per idle subscriber |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   else
     echo "Long-poll: $WAITERS waiters, one message, $ROUNDS rounds (latency from the 201, kernel stamps)"
     echo
-    echo "| runtime | run | load | wake p50 | wake p99 | wake max | answers without the message | bytes per held wait |"
-    echo "|---|---|---|---|---|---|---|---|"
+    echo "| server | runtime | run | load | wake p50 | wake p99 | wake max | answers without the message | bytes per held wait |"
+    echo "|---|---|---|---|---|---|---|---|---|"
   fi
   for rt in $RUNTIMES; do
     for run in $(seq "$RUNS"); do
-      load=$(cut -d' ' -f1 /proc/loadavg)
-      s=$(one_run "$rt" "$scenario")
-      if [[ "$scenario" == sse ]]; then
-        echo "| $rt | $run | $load | $(field deliveries_per_s "$s") | $(field missing "$s") | $(field kernel_p50_ms "$s") ms | $(field kernel_p99_ms "$s") ms | $(field complete_p99_ms "$s") ms | $(field send_rate "$s") | $(field server_cpu_us_per_delivery "$s") | $(field bytes_per_idle_subscriber "$s") |"
-      else
-        echo "| $rt | $run | $load | $(field kernel_p50_ms "$s") ms | $(field kernel_p99_ms "$s") ms | $(field kernel_max_ms "$s") ms | $(field wrong "$s") | $(field bytes_per_held_wait "$s") |"
-      fi
+      for server in $servers; do
+        load=$(cut -d' ' -f1 /proc/loadavg)
+        s=$(one_run "$server" "$rt" "$scenario")
+        if [[ "$scenario" == sse ]]; then
+          echo "| $server | $rt | $run | $load | $(field deliveries_per_s "$s") | $(field missing "$s") | $(field kernel_p50_ms "$s") ms | $(field kernel_p99_ms "$s") ms | $(field complete_p99_ms "$s") ms | $(field send_rate "$s") | $(field server_cpu_us_per_delivery "$s") | $(field bytes_per_idle_subscriber "$s") |"
+        else
+          echo "| $server | $rt | $run | $load | $(field kernel_p50_ms "$s") ms | $(field kernel_p99_ms "$s") ms | $(field kernel_max_ms "$s") ms | $(field wrong "$s") | $(field bytes_per_held_wait "$s") |"
+        fi
+      done
     done
   done
 done
