@@ -66,7 +66,12 @@ impl Transport for SmolTransport {
                 return future::pending().await;
             }
             // An error shows up again, with its cause, in `try_read`.
-            let _ = stream.readable().await;
+            // `poll_readable` keeps this task's waker registered from one
+            // wait to the next until the socket is readable; `readable()`
+            // would register anew on every wait, and re-arm the socket in
+            // epoll (an `epoll_ctl` call) each time, which is every event a
+            // held stream delivers.
+            let _ = future::poll_fn(|cx| stream.poll_readable(cx)).await;
             Ready::Readable
         };
         let deadline = async {
