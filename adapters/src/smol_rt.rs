@@ -79,6 +79,14 @@ impl Transport for SmolTransport {
             Ready::Deadline
         };
         let stop = async {
+            // A held request's subscription is closed at shutdown (see
+            // `Shared::new`), which ends its wait through `events`; the
+            // shutdown channel that every connection shares is then left
+            // alone: polling it takes its lock, on every event of every
+            // stream.
+            if interest.events.is_some() {
+                return future::pending().await;
+            }
             shutdown.as_mut().await;
             Ready::Shutdown
         };
