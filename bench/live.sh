@@ -9,7 +9,9 @@
 #   poll  WAITERS long-polls (GET /events?since=HEAD&timeout=60), one message,
 #         ROUNDS rounds: wake latency from the 201 to each answer.
 # Latencies are measured with the kernel's receive timestamps of the 201 and
-# of each receipt (see bench/live-load/src/stamp.rs); the full output of each
+# of each receipt (see bench/live-load/src/stamp.rs). "Other processes" is the
+# CPU the rest of the machine used meanwhile (/proc/stat less the server and
+# the generator), in cores: this machine is shared. The full output of each
 # run, with the generator's own view and the latency from the POST, goes to
 # bench/live-results.txt. Prints a markdown table per scenario, one row per run.
 #
@@ -84,13 +86,13 @@ for scenario in $SCENARIOS; do
   if [[ "$scenario" == sse ]]; then
     echo "SSE: $SUBSCRIBERS subscribers, $RATE public messages/s for $DURATION s (latency from the 201, kernel stamps)"
     echo
-    echo "| server | runtime | run | load | deliveries/s | missing | p50 | p99 | a message's last receipt, p99 | sends/s | server µs/delivery | bytes per idle subscriber |"
-    echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+    echo "| server | runtime | run | load | deliveries/s | missing | p50 | p99 | a message's last receipt, p99 | sends/s | server µs/delivery | bytes per idle subscriber | other processes, cores |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   else
     echo "Long-poll: $WAITERS waiters, one message, $ROUNDS rounds (latency from the 201, kernel stamps)"
     echo
-    echo "| server | runtime | run | load | wake p50 | wake p99 | wake max | answers without the message | bytes per held wait |"
-    echo "|---|---|---|---|---|---|---|---|---|"
+    echo "| server | runtime | run | load | wake p50 | wake p99 | wake max | answers without the message | bytes per held wait | server µs per wait | other processes, cores |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|"
   fi
   for rt in $RUNTIMES; do
     for run in $(seq "$RUNS"); do
@@ -98,9 +100,9 @@ for scenario in $SCENARIOS; do
         load=$(cut -d' ' -f1 /proc/loadavg)
         s=$(one_run "$server" "$rt" "$scenario")
         if [[ "$scenario" == sse ]]; then
-          echo "| $server | $rt | $run | $load | $(field deliveries_per_s "$s") | $(field missing "$s") | $(field kernel_p50_ms "$s") ms | $(field kernel_p99_ms "$s") ms | $(field complete_p99_ms "$s") ms | $(field send_rate "$s") | $(field server_cpu_us_per_delivery "$s") | $(field bytes_per_idle_subscriber "$s") |"
+          echo "| $server | $rt | $run | $load | $(field deliveries_per_s "$s") | $(field missing "$s") | $(field kernel_p50_ms "$s") ms | $(field kernel_p99_ms "$s") ms | $(field complete_p99_ms "$s") ms | $(field send_rate "$s") | $(field server_cpu_us_per_delivery "$s") | $(field bytes_per_idle_subscriber "$s") | $(field other_cores "$s") |"
         else
-          echo "| $server | $rt | $run | $load | $(field kernel_p50_ms "$s") ms | $(field kernel_p99_ms "$s") ms | $(field kernel_max_ms "$s") ms | $(field wrong "$s") | $(field bytes_per_held_wait "$s") |"
+          echo "| $server | $rt | $run | $load | $(field kernel_p50_ms "$s") ms | $(field kernel_p99_ms "$s") ms | $(field kernel_max_ms "$s") ms | $(field wrong "$s") | $(field bytes_per_held_wait "$s") | $(field server_cpu_us_per_wait "$s") | $(field other_cores "$s") |"
         fi
       done
     done

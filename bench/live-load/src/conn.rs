@@ -154,7 +154,16 @@ pub fn post(path: &str, token: Option<&str>, body: &str) -> Vec<u8> {
 }
 
 pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    let (&first, rest) = needle.split_first()?;
+    let mut from = 0;
+    while let Some(at) = haystack[from..].iter().position(|&b| b == first) {
+        let start = from + at;
+        if haystack[start + 1..].starts_with(rest) {
+            return Some(start);
+        }
+        from = start + 1;
+    }
+    None
 }
 
 /// The unsigned integer right after `key` (e.g. `"next":`) in a JSON body.
@@ -192,5 +201,16 @@ mod tests {
         assert_eq!(number_after(body, b"\"next\":"), None);
         let body = br#"{"token":"00ff","user_name":"a"}"#;
         assert_eq!(string_after(body, b"\"token\":\"").as_deref(), Some("00ff"));
+    }
+
+    #[test]
+    fn find_restarts_after_a_partial_match() {
+        assert_eq!(find(b"aab", b"ab"), Some(1));
+        assert_eq!(
+            find(b"xx\"message\":{\"id\":9", b"\"message\":{\"id\":"),
+            Some(2)
+        );
+        assert_eq!(find(b"a", b"ab"), None);
+        assert_eq!(find(b"", b"a"), None);
     }
 }

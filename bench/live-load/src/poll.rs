@@ -4,7 +4,7 @@
 
 use crate::api;
 use crate::conn::{self, Arrival, Conn};
-use crate::stats::{self, rss_kib};
+use crate::stats::{self, rss_kib, CpuSnapshot};
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -64,6 +64,7 @@ pub async fn run(addr: SocketAddr, pid: Option<u32>, args: Args) -> io::Result<(
     drop(answer_tx);
 
     let mut headline = stats::Headline::default();
+    let cpu_before = pid.map(CpuSnapshot::take).transpose()?;
     let mut all_kernel = Vec::new();
     let mut all_app = Vec::new();
     let mut all_posted = Vec::new();
@@ -117,6 +118,15 @@ pub async fn run(addr: SocketAddr, pid: Option<u32>, args: Args) -> io::Result<(
         all_app.extend(app);
         all_posted.extend(posted);
         since = next.ok_or_else(|| io::Error::other("no answer named its next"))?;
+    }
+    if let (Some(pid), Some(before)) = (pid, cpu_before) {
+        let used = CpuSnapshot::take(pid)?.since(&before);
+        // Each wait: its request (a store read, a subscription) and its answer.
+        let per = used.server_seconds * 1e6 / (w * args.rounds) as f64;
+        println!("{used}");
+        println!("server_cpu_us_per_wait={per:.2}");
+        headline.add("server_cpu_us_per_wait", format!("{per:.2}"));
+        headline.add("other_cores", format!("{:.2}", used.others));
     }
     println!("all {} rounds:", args.rounds);
     let kernel = stats::print("  wake_kernel", all_kernel);

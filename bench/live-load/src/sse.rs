@@ -5,14 +5,14 @@
 use crate::api::{self, Sent};
 use crate::conn::{self, Arrival, Conn};
 use crate::sender;
-use crate::stats::{self, cpu_seconds, own_cpu_seconds, rss_kib};
+use crate::stats::{self, rss_kib, CpuSnapshot};
 use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::Semaphore;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -80,15 +80,17 @@ pub async fn run(addr: SocketAddr, pid: Option<u32>, args: Args) -> io::Result<(
 
     let mut headline = stats::Headline::default();
     let progress = Arc::new(Progress::default());
-    let (stop_tx, stop_rx) = watch::channel(false);
     let gate = Arc::new(Semaphore::new(args.open_parallel));
     let opening = Instant::now();
     let mut tasks = Vec::with_capacity(n);
+    let mut seen = Vec::with_capacity(n);
     for i in 0..n {
         let tokens = tokens.clone();
-        let (progress, gate, stop) = (progress.clone(), gate.clone(), stop_rx.clone());
+        let (progress, gate) = (progress.clone(), gate.clone());
+        let record = Arc::new(Mutex::new(Seen::default()));
+        seen.push(record.clone());
         tasks.push(tokio::spawn(async move {
-            subscribe(addr, &tokens[i % tokens.len()], &gate, &progress, stop).await
+            subscribe(addr, &tokens[i % tokens.len()], &gate, &progress, &record).await
         }));
     }
     while progress.opened.load(Ordering::Relaxed) + progress.failed.load(Ordering::Relaxed) < n {
@@ -111,8 +113,7 @@ pub async fn run(addr: SocketAddr, pid: Option<u32>, args: Args) -> io::Result<(
         headline.add("bytes_per_idle_subscriber", format!("{per:.0}"));
     }
 
-    let cpu_before = pid.map(cpu_seconds).transpose()?;
-    let own_before = own_cpu_seconds();
+    let cpu_before = pid.map(CpuSnapshot::take).transpose()?;
     let sending = sender::start(addr, sender_token, args.rate, args.seconds);
     let sent = sender::join(sending).await?;
     let expected = sent.len() as u64 * opened as u64;
@@ -120,38 +121,53 @@ pub async fn run(addr: SocketAddr, pid: Option<u32>, args: Args) -> io::Result<(
     while progress.received.load(Ordering::Relaxed) < expected && Instant::now() < drain_until {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let cpu_after = pid.map(cpu_seconds).transpose()?;
-    let own_after = own_cpu_seconds();
+    let cpu_after = pid.map(CpuSnapshot::take).transpose()?;
     let rss_end = pid.map(rss_kib).transpose()?;
-    let _ = stop_tx.send(true);
-    let mut seen = Vec::with_capacity(n);
-    for task in tasks {
-        seen.push(task.await.map_err(io::Error::other)?);
+    // The subscribers are stopped from here rather than told to stop: a
+    // stop signal every one of them looked at on each read would be a lock
+    // shared by all (it showed in the generator's profile).
+    for task in &tasks {
+        task.abort();
     }
+    for task in tasks {
+        if let Err(e) = task.await {
+            if !e.is_cancelled() {
+                return Err(io::Error::other(e));
+            }
+        }
+    }
+    let seen: Vec<Seen> = seen
+        .iter()
+        .map(|s| std::mem::take(&mut *s.lock().unwrap_or_else(PoisonError::into_inner)))
+        .collect();
     report(&sent, &seen, opened, &mut headline);
     if let (Some(before), Some(after)) = (cpu_before, cpu_after) {
         let deliveries: usize = seen.iter().map(|s| s.receipts.len()).sum();
-        let per = (after - before) * 1e6 / deliveries.max(1) as f64;
+        let used = after.since(&before);
+        let per = used.server_seconds * 1e6 / deliveries.max(1) as f64;
+        println!("{used}");
         println!(
-            "server_cpu_s={:.2} server_cpu_us_per_delivery={per:.2} generator_cpu_s={:.2} rss_end_kib={}",
-            after - before,
-            own_after - own_before,
+            "server_cpu_us_per_delivery={per:.2} rss_end_kib={}",
             rss_end.unwrap_or(0)
         );
         headline.add("server_cpu_us_per_delivery", format!("{per:.2}"));
+        headline.add("other_cores", format!("{:.2}", used.others));
     }
     headline.print();
     Ok(())
 }
 
-/// Opens one stream, then records every message it delivers until `stop`.
+/// Opens one stream, then records in `seen` every message it delivers, until
+/// the stream ends or the task is aborted.
 async fn subscribe(
     addr: SocketAddr,
     token: &str,
     gate: &Semaphore,
     progress: &Progress,
-    mut stop: watch::Receiver<bool>,
-) -> Seen {
+    seen: &Mutex<Seen>,
+) {
+    let end =
+        |reason: String| seen.lock().unwrap_or_else(PoisonError::into_inner).ended = Some(reason);
     let permit = gate.acquire().await;
     let opened = async {
         let mut conn = Conn::connect(addr).await?;
@@ -164,33 +180,22 @@ async fn subscribe(
     }
     .await;
     drop(permit);
-    let mut seen = Seen::default();
     let mut conn = match opened {
         Ok(conn) => conn,
         Err(e) => {
             progress.failed.fetch_add(1, Ordering::Relaxed);
-            seen.ended = Some(format!("open: {e}"));
-            return seen;
+            return end(format!("open: {e}"));
         }
     };
     progress.opened.fetch_add(1, Ordering::Relaxed);
     let mut last = 0;
     loop {
-        let filled = tokio::select! {
-            filled = conn.fill() => filled,
-            _ = stop.changed() => return seen,
-        };
-        let arrival = match filled {
-            Ok((0, _)) => {
-                seen.ended = Some("end of stream".into());
-                return seen;
-            }
+        let arrival = match conn.fill().await {
+            Ok((0, _)) => return end("end of stream".into()),
             Ok((_, arrival)) => arrival,
-            Err(e) => {
-                seen.ended = Some(format!("read: {e}"));
-                return seen;
-            }
+            Err(e) => return end(format!("read: {e}")),
         };
+        let mut seen = seen.lock().unwrap_or_else(PoisonError::into_inner);
         let before = seen.receipts.len();
         scan(&mut conn.buf, arrival, &mut seen, &mut last);
         let got = (seen.receipts.len() - before) as u64;
@@ -202,7 +207,7 @@ async fn subscribe(
 /// records the message of each `message` event. The chunked framing's size
 /// lines sit between frames and hold no message.
 fn scan(buf: &mut Vec<u8>, arrival: Arrival, seen: &mut Seen, last: &mut u64) {
-    let Some(end) = buf.windows(2).rposition(|w| w == b"\n\n") else {
+    let Some(end) = last_blank_line(buf) else {
         return;
     };
     let mut rest = &buf[..end];
@@ -223,6 +228,18 @@ fn scan(buf: &mut Vec<u8>, arrival: Arrival, seen: &mut Seen, last: &mut u64) {
         rest = &rest[KEY.len()..];
     }
     buf.drain(..end + 2);
+}
+
+/// Where the last `\n\n` in `buf` starts.
+fn last_blank_line(buf: &[u8]) -> Option<usize> {
+    let mut upto = buf.len();
+    while let Some(at) = buf[..upto].iter().rposition(|&b| b == b'\n') {
+        if at > 0 && buf[at - 1] == b'\n' {
+            return Some(at - 1);
+        }
+        upto = at;
+    }
+    None
 }
 
 fn report(sent: &[Sent], seen: &[Seen], opened: usize, headline: &mut stats::Headline) {

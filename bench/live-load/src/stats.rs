@@ -109,3 +109,75 @@ pub fn cpu_seconds(pid: u32) -> io::Result<f64> {
 pub fn own_cpu_seconds() -> f64 {
     cpu_seconds(std::process::id()).unwrap_or(0.0)
 }
+
+/// CPU time so far: the machine's (busy and stolen by the hypervisor, from
+/// /proc/stat), the server's and the generator's, to tell how much of the
+/// machine other processes took during a measurement.
+pub struct CpuSnapshot {
+    at: std::time::Instant,
+    busy: f64,
+    steal: f64,
+    server: f64,
+    own: f64,
+}
+
+/// CPU used between two snapshots, in cores (CPU seconds per second).
+pub struct CpuUse {
+    pub server: f64,
+    pub generator: f64,
+    /// Everything else that ran on the machine.
+    pub others: f64,
+    pub steal: f64,
+    /// The server's CPU seconds.
+    pub server_seconds: f64,
+}
+
+impl CpuSnapshot {
+    pub fn take(pid: u32) -> io::Result<CpuSnapshot> {
+        let stat = std::fs::read_to_string("/proc/stat")?;
+        let ticks: Vec<f64> = stat
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("cpu "))
+            .ok_or_else(|| io::Error::other("no cpu line in /proc/stat"))?
+            .split_whitespace()
+            .map(|v| v.parse().unwrap_or(0.0))
+            .collect();
+        let at = |i: usize| ticks.get(i).copied().unwrap_or(0.0);
+        // SAFETY: sysconf(3) takes no pointers.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+        // user nice system idle iowait irq softirq steal
+        let busy = (at(0) + at(1) + at(2) + at(5) + at(6)) / hz;
+        Ok(CpuSnapshot {
+            at: std::time::Instant::now(),
+            busy,
+            steal: at(7) / hz,
+            server: cpu_seconds(pid)?,
+            own: own_cpu_seconds(),
+        })
+    }
+
+    pub fn since(&self, earlier: &CpuSnapshot) -> CpuUse {
+        let secs = (self.at - earlier.at).as_secs_f64().max(1e-9);
+        let server = self.server - earlier.server;
+        let generator = self.own - earlier.own;
+        let busy = self.busy - earlier.busy;
+        CpuUse {
+            server: server / secs,
+            generator: generator / secs,
+            others: (busy - server - generator).max(0.0) / secs,
+            steal: (self.steal - earlier.steal) / secs,
+            server_seconds: server,
+        }
+    }
+}
+
+impl std::fmt::Display for CpuUse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cores: server {:.2}, generator {:.2}, other processes {:.2}, stolen {:.2}",
+            self.server, self.generator, self.others, self.steal
+        )
+    }
+}
