@@ -12,11 +12,12 @@ use crate::session::{now, InFlight, Session, Step};
 use agora_core::api;
 use agora_core::command::{Command, EventsWait, Failure, Outcome};
 use agora_core::events::{Event, EventId};
-use agora_core::http::Input;
+use agora_core::http::{Input, Now};
 use agora_core::token::TokenHash;
 use agora_core::view::UserId;
-use agora_store::{Busy, Pending, StoreGone, Subscription, Watch};
+use agora_store::{Busy, Pending, Published, StoreGone, Subscription, Watch};
 use prometheus_client::metrics::gauge::Gauge;
+use std::sync::Arc;
 use std::time::Instant;
 use tracing::{debug, warn};
 
@@ -185,14 +186,20 @@ impl Session {
     /// wait with.
     pub(crate) fn step_held(&mut self) -> Option<Step> {
         let mut held = self.held.take()?;
-        let now = Instant::now();
+        // Both clocks, once for the whole step: its deadlines and what it
+        // hands the machine.
+        let at = now();
         match held.mode {
             Mode::Poll { until } => {
                 let taken = held
                     .subscription
                     .take(self.shared.rules.events_page_max as usize);
-                let fresh: Vec<_> = taken.events.iter().filter(|e| e.id() > held.last).collect();
-                if fresh.is_empty() && !taken.cut && !taken.closed && !self.stopping && now < until
+                let fresh = after(&taken.events, held.last);
+                if fresh.is_empty()
+                    && !taken.cut
+                    && !taken.closed
+                    && !self.stopping
+                    && at.mono < until
                 {
                     let read = self.conn.wants_input();
                     self.held = Some(held);
@@ -219,7 +226,7 @@ impl Session {
                 }
                 let taken = held.subscription.take(STREAM_BATCH);
                 let before = held.last;
-                self.send_live(&mut held, &taken.events);
+                self.send_live(&mut held, &taken.events, at);
                 if taken.cut {
                     // A client that does not read is not kept: its place and
                     // buffers go back, and it resumes from its last event id.
@@ -234,12 +241,12 @@ impl Session {
                 }
                 let heartbeat = self.shared.config.heartbeat;
                 let ping_at = if held.last > before {
-                    now + heartbeat
-                } else if now >= ping_at {
+                    at.mono + heartbeat
+                } else if at.mono >= ping_at {
                     let id = held.flight.id;
                     self.conn
-                        .handle_input(Input::StreamChunk(id, api::SSE_PING), self::now());
-                    now + heartbeat
+                        .handle_input(Input::StreamChunk(id, api::SSE_PING), at);
+                    at.mono + heartbeat
                 } else {
                     ping_at
                 };
@@ -350,21 +357,25 @@ impl Session {
 
     /// Writes the hub's events after `held.last`, each encoded once for every
     /// receiver, as one chunk of frames.
-    fn send_live(&mut self, held: &mut Held, events: &[std::sync::Arc<agora_store::Published>]) {
+    fn send_live(&mut self, held: &mut Held, events: &[Arc<Published>], at: Now) {
         let viewer = held.viewer;
-        let mut chunk = Vec::new();
-        for event in events {
-            if event.id() <= held.last {
-                continue;
-            }
-            chunk.extend_from_slice(&event.encoded_for(viewer).sse);
-            held.last = event.id();
-            self.delivered(1);
+        let fresh = after(events, held.last);
+        let Some(newest) = fresh.last() else {
+            return;
+        };
+        held.last = newest.id();
+        self.delivered(fresh.len());
+        let id = held.flight.id;
+        if let [one] = fresh {
+            // What a stream that keeps up gets: the shared frame goes to the
+            // machine as it is, without a copy.
+            let frame = &one.encoded_for(viewer).sse;
+            return self.conn.handle_input(Input::StreamChunk(id, frame), at);
         }
-        if !chunk.is_empty() {
-            self.conn
-                .handle_input(Input::StreamChunk(held.flight.id, &chunk), now());
-        }
+        let frames = fresh.iter().map(|e| e.encoded_for(viewer).sse.as_slice());
+        let mut chunk = Vec::with_capacity(frames.clone().map(<[u8]>::len).sum());
+        frames.for_each(|frame| chunk.extend_from_slice(frame));
+        self.conn.handle_input(Input::StreamChunk(id, &chunk), at);
     }
 
     /// Counts events written out, in the metrics.
@@ -384,4 +395,10 @@ impl Session {
         self.conn
             .handle_input(Input::StreamEnd(held.flight.id), now());
     }
+}
+
+/// The events of `events` (in id order, as the hub hands them out) after
+/// `last`.
+fn after(events: &[Arc<Published>], last: EventId) -> &[Arc<Published>] {
+    &events[events.partition_point(|e| e.id() <= last)..]
 }

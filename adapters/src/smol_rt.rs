@@ -66,7 +66,12 @@ impl Transport for SmolTransport {
                 return future::pending().await;
             }
             // An error shows up again, with its cause, in `try_read`.
-            let _ = stream.readable().await;
+            // `poll_readable` keeps this task's waker registered from one
+            // wait to the next until the socket is readable; `readable()`
+            // would register anew on every wait, and re-arm the socket in
+            // epoll (an `epoll_ctl` call) each time, which is every event a
+            // held stream delivers.
+            let _ = future::poll_fn(|cx| stream.poll_readable(cx)).await;
             Ready::Readable
         };
         let deadline = async {
@@ -74,6 +79,14 @@ impl Transport for SmolTransport {
             Ready::Deadline
         };
         let stop = async {
+            // A held request's subscription is closed at shutdown (see
+            // `Shared::new`), which ends its wait through `events`; the
+            // shutdown channel that every connection shares is then left
+            // alone: polling it takes its lock, on every event of every
+            // stream.
+            if interest.events.is_some() {
+                return future::pending().await;
+            }
             shutdown.as_mut().await;
             Ready::Shutdown
         };

@@ -69,7 +69,12 @@ impl Transport for TokioTransport {
             // An error shows up again, with its cause, in `try_read`.
             _ = stream.readable(), if interest.socket => Ready::Readable,
             _ = timer.wait(deadline) => Ready::Deadline,
-            _ = shutdown.as_mut() => {
+            // A held request's subscription is closed at shutdown (see
+            // `Shared::new`), which ends its wait through `events`; the
+            // shutdown channel that every connection shares is then left
+            // alone: polling it takes its lock, on every event of every
+            // stream.
+            _ = shutdown.as_mut(), if interest.events.is_none() => {
                 *stopping = true;
                 Ready::Shutdown
             }
