@@ -161,13 +161,19 @@ fn no_node_commits_past_an_open_transaction() {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&0x0061_676f_7261_i64])
         .unwrap();
     let held: i64 = tx
-        .query_one("SELECT nextval(pg_get_serial_sequence('events', 'id'))", &[])
+        .query_one(
+            "SELECT nextval(pg_get_serial_sequence('events', 'id'))",
+            &[],
+        )
         .unwrap()
         .get(0);
     let pending = nodes[1].submit(public_send(ann, "after")).unwrap();
     std::thread::sleep(Duration::from_millis(300));
     let (ids, next) = page(&nodes[2], ann, 0);
-    assert!(ids.is_empty() && next < held, "nothing past the open transaction: {ids:?} next {next}");
+    assert!(
+        ids.is_empty() && next < held,
+        "nothing past the open transaction: {ids:?} next {next}"
+    );
     tx.rollback().unwrap();
     let sent = support::outcome(pending);
     assert!(support::is_sent(&sent), "{sent:?}");
