@@ -11,7 +11,7 @@ use agora_tests::pg::{skipped, PgDatabase};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::{public_send, register, run};
+use support::{public_send, register};
 
 const NODES: usize = 3;
 
