@@ -21,6 +21,7 @@ mod log_file;
 mod nodes;
 mod open_files;
 mod operations;
+mod pg_tls;
 mod rules;
 mod secrets;
 mod slow_clients;
