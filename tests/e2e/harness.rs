@@ -146,6 +146,12 @@ impl Server {
         Server::start_with_env(runtime, db, extra, &[])
     }
 
+    /// A server on the database `--db` names as is (e.g. a `postgres://` URL
+    /// that several servers share), whatever store this thread's tests use.
+    pub fn start_on_url(runtime: Runtime, url: &str, extra: &[&str]) -> Server {
+        Server::spawn(runtime, OsStr::new(url), 0, extra, &[])
+    }
+
     /// A server with extra `AGORA_*` environment variables.
     pub fn start_with_env(
         runtime: Runtime,

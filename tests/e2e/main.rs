@@ -2,7 +2,8 @@
 //! temporary database per server, every scenario run on every runtime and
 //! both stores (`<scenario>::{tokio,smol,blocking}` on SQLite,
 //! `<scenario>::{tokio_pg,smol_pg,blocking_pg}` on PostgreSQL, which needs
-//! `$AGORA_TEST_PG`: see `tests/pg/cluster.sh`).
+//! `$AGORA_TEST_PG`: see `tests/pg/cluster.sh`). The multi-node scenarios
+//! (`nodes::`) run three nodes, one per runtime, on one PostgreSQL database.
 
 #[macro_use]
 mod harness;
@@ -17,6 +18,7 @@ mod external;
 mod lifecycle;
 mod load;
 mod log_file;
+mod nodes;
 mod open_files;
 mod operations;
 mod pg_tls;

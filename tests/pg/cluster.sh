@@ -5,6 +5,8 @@
 #                                   its superuser URL (the one line on stdout):
 #                                   postgres://postgres@127.0.0.1:PORT/postgres
 #   tests/pg/cluster.sh stop DIR    stops it (fast mode) and removes DIR
+#   tests/pg/cluster.sh halt DIR    stops it (fast mode), keeping DIR: an outage
+#   tests/pg/cluster.sh resume DIR  starts a halted cluster again, same port
 #
 # Then `export AGORA_TEST_PG=<that URL>` and run the tests. Trust
 # authentication: anyone on this machine may connect, so it is for tests only.
@@ -17,7 +19,7 @@
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 start DIR | stop DIR" >&2
+  echo "usage: $0 start DIR | stop DIR | halt DIR | resume DIR" >&2
   exit 2
 }
 [ $# -eq 2 ] || usage
@@ -141,10 +143,15 @@ start() {
       exit 1
     fi
   done
-  # pg_ctl -w waits for the postmaster; also wait for TCP connections.
+  wait_ready "$bin" "$port"
+  echo "postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+# pg_ctl -w waits for the postmaster; this waits for TCP connections too.
+wait_ready() {
+  local bin=$1 port=$2
   for _ in $(seq 100); do
     if "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres; then
-      echo "postgres://postgres@127.0.0.1:$port/postgres"
       return
     fi
     sleep 0.1
@@ -153,12 +160,17 @@ start() {
   exit 1
 }
 
-stop() {
+# Refuses a DIR this script did not make.
+ours() {
   if [ ! -e "$dir/$marker" ]; then
-    echo "$0: $dir is not a cluster made by this script; not removing it" >&2
+    echo "$0: $dir is not a cluster made by this script" >&2
     exit 1
   fi
   dir=$(cd "$dir" && pwd)
+}
+
+stop() {
+  ours
   if [ -f "$dir/data/postmaster.pid" ] &&
     ! as_owner "$(pg_bin)/pg_ctl" stop -D "$dir/data" -m fast -w -t 60 >/dev/null; then
     echo "$0: pg_ctl stop failed; removing $dir anyway" >&2
@@ -166,8 +178,25 @@ stop() {
   rm -rf "$dir"
 }
 
+halt() {
+  ours
+  as_owner "$(pg_bin)/pg_ctl" stop -D "$dir/data" -m fast -w -t 60 >/dev/null
+}
+
+resume() {
+  local bin port
+  ours
+  bin=$(pg_bin)
+  as_owner "$bin/pg_ctl" start -D "$dir/data" -l "$dir/server.log" -w -t 60 >/dev/null
+  # The last `port` line is the one the cluster listens on.
+  port=$(sed -n 's/^port = //p' "$dir/data/postgresql.conf" | tail -n 1)
+  wait_ready "$bin" "$port"
+}
+
 case $action in
   start) start ;;
   stop) stop ;;
+  halt) halt ;;
+  resume) resume ;;
   *) usage ;;
 esac
