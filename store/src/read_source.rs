@@ -24,11 +24,11 @@ pub(crate) trait ReadSource: Send + Sync + 'static {
 
     /// Runs `read` in a read-only transaction of its own. After a failure
     /// the connection is closed (its state is unknown) and opened again on
-    /// the next read.
+    /// the next read; a backend may run `read` again on a new connection.
     fn snapshot<T>(
         &self,
         conn: &mut Self::Conn,
-        read: impl FnOnce(&mut Self::View<'_>) -> Result<T, StoreError>,
+        read: impl FnMut(&mut Self::View<'_>) -> Result<T, StoreError>,
     ) -> Result<T, ApplyError>;
 
     /// Before a page of events is read: bring the hub up to date with the
@@ -63,7 +63,7 @@ impl ReadSource for SqliteSource {
     fn snapshot<T>(
         &self,
         conn: &mut Option<Connection>,
-        read: impl FnOnce(&mut SqlView<'_>) -> Result<T, StoreError>,
+        mut read: impl FnMut(&mut SqlView<'_>) -> Result<T, StoreError>,
     ) -> Result<T, ApplyError> {
         if conn.is_none() {
             *conn = Some(open_reader(&self.path).map_err(reopen_failed)?);

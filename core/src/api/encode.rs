@@ -160,7 +160,7 @@ fn failed(failure: Failure) -> Response {
             None,
         ),
         Failure::StoreUnavailable => {
-            error_response(status, code, "the database cannot be written", None)
+            error_response(status, code, "the database is unavailable", None)
                 .with_header("Retry-After", "1")
         }
         Failure::Overloaded => error_response(status, code, "the server is overloaded", None)

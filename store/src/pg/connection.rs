@@ -188,7 +188,14 @@ impl Slot {
         self.conn.as_mut()
     }
 
+    /// Whether a connection is open (it may still turn out broken at its
+    /// next use: a database that restarted is noticed only then).
+    pub(crate) fn is_open(&self) -> bool {
+        self.conn.is_some()
+    }
+
     /// The connection failed in a way that leaves its state unknown: close it.
+    /// The next [`get`](Self::get) connects again at once.
     pub(crate) fn failed(&mut self) {
         self.conn = None;
     }

@@ -23,30 +23,33 @@ impl ReadSource for PgSource {
     /// Other nodes write too: a memo could not know when it is stale.
     const MEMO: bool = false;
 
+    /// A connection that was open before this read may have been broken by
+    /// a database restart since its last use, which shows only now: then
+    /// the read runs again, once, on a new connection (reads change
+    /// nothing, so running one twice is harmless).
     fn snapshot<T>(
         &self,
         slot: &mut Slot,
-        read: impl FnOnce(&mut PgView<'_>) -> Result<T, StoreError>,
+        mut read: impl FnMut(&mut PgView<'_>) -> Result<T, StoreError>,
     ) -> Result<T, ApplyError> {
-        let conn = slot.get().ok_or_else(unreachable_database)?;
-        let begun = conn.batch("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-        let result = begun
-            .map_err(|e| ApplyError::View(StoreError(describe(&e))))
-            .and_then(|()| {
-                let value = guarded(|| read(&mut PgView::new(conn)));
-                let ended = conn.batch("ROLLBACK");
-                let value = value?;
-                ended
-                    .map(|()| value)
-                    .map_err(|e| ApplyError::View(StoreError(describe(&e))))
-            });
-        if result.is_err() {
-            slot.failed();
+        let reused = slot.is_open();
+        match snapshot_once(slot, &mut read) {
+            Err(_) if reused => snapshot_once(slot, &mut read),
+            result => result,
         }
-        result
     }
 
     fn before_events(&self, slot: &mut Slot) -> Result<(), ApplyError> {
+        let reused = slot.is_open();
+        match self.catch_up_once(slot) {
+            Err(_) if reused => self.catch_up_once(slot),
+            result => result,
+        }
+    }
+}
+
+impl PgSource {
+    fn catch_up_once(&self, slot: &mut Slot) -> Result<(), ApplyError> {
         let conn = slot.get().ok_or_else(unreachable_database)?;
         let caught_up = self.feed.catch_up(conn).map(drop).map_err(ApplyError::View);
         if caught_up.is_err() {
@@ -54,4 +57,27 @@ impl ReadSource for PgSource {
         }
         caught_up
     }
+}
+
+/// One read transaction; closes the connection when it fails.
+fn snapshot_once<T>(
+    slot: &mut Slot,
+    read: &mut impl FnMut(&mut PgView<'_>) -> Result<T, StoreError>,
+) -> Result<T, ApplyError> {
+    let conn = slot.get().ok_or_else(unreachable_database)?;
+    let begun = conn.batch("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    let result = begun
+        .map_err(|e| ApplyError::View(StoreError(describe(&e))))
+        .and_then(|()| {
+            let value = guarded(|| read(&mut PgView::new(conn)));
+            let ended = conn.batch("ROLLBACK");
+            let value = value?;
+            ended
+                .map(|()| value)
+                .map_err(|e| ApplyError::View(StoreError(describe(&e))))
+        });
+    if result.is_err() {
+        slot.failed();
+    }
+    result
 }

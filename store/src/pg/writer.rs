@@ -42,8 +42,12 @@ enum Attempt {
     /// With `Isolation::Batch`: a command failed, the transaction was
     /// rolled back; run the batch again with a savepoint per command.
     CommandFailed,
-    /// The connection failed: nothing of the batch is known to be committed.
+    /// The connection failed before `COMMIT` was sent: nothing of the batch
+    /// was committed, it may run again.
     Lost(postgres::Error),
+    /// The connection failed during `COMMIT`: whether the batch was
+    /// committed is unknown, so it must not run again.
+    LostInCommit(postgres::Error),
 }
 
 impl PgWriter {
@@ -76,9 +80,37 @@ impl PgWriter {
         );
     }
 
+    /// Runs the batch; when the connection turns out broken before the
+    /// commit (a database restart since its last use shows only then), runs
+    /// it again, once, on a new connection: nothing of it was committed.
     fn run_batch(&mut self, batch: &mut Vec<Request>, now: UnixMillis) -> Vec<Outcome> {
+        let reused = self.slot.is_open();
+        let outcomes = match self.attempt(batch, now) {
+            Err(e) if reused => {
+                tracing::warn!(error = %describe(&e), "PostgreSQL connection lost; running the batch again on a new one");
+                self.slot.failed();
+                self.attempt(batch, now)
+            }
+            other => other,
+        };
+        outcomes.unwrap_or_else(|e| {
+            tracing::error!(error = %describe(&e), commands = batch.len(),
+                "PostgreSQL transaction failed; answering the batch store_unavailable");
+            self.slot.failed();
+            vec![UNAVAILABLE; batch.len()]
+        })
+    }
+
+    /// One run of the batch: its outcomes (`StoreUnavailable` for all when
+    /// the database cannot be reached or the commit failed), or the error
+    /// of a connection lost before the commit.
+    fn attempt(
+        &mut self,
+        batch: &mut Vec<Request>,
+        now: UnixMillis,
+    ) -> Result<Vec<Outcome>, postgres::Error> {
         let Some(conn) = self.slot.get() else {
-            return vec![UNAVAILABLE; batch.len()];
+            return Ok(vec![UNAVAILABLE; batch.len()]);
         };
         let queue = &self.queue;
         let more = || queue.try_recv().ok();
@@ -111,13 +143,14 @@ impl PgWriter {
             other => other,
         };
         match attempt {
-            Attempt::Done(outcomes) => outcomes,
-            Attempt::CommandFailed => vec![UNAVAILABLE; batch.len()],
-            Attempt::Lost(e) => {
+            Attempt::Done(outcomes) => Ok(outcomes),
+            Attempt::CommandFailed => Ok(vec![UNAVAILABLE; batch.len()]),
+            Attempt::Lost(e) => Err(e),
+            Attempt::LostInCommit(e) => {
                 tracing::error!(error = %describe(&e), commands = batch.len(),
-                    "PostgreSQL transaction failed; answering the batch store_unavailable");
+                    "PostgreSQL COMMIT failed; answering the batch store_unavailable");
                 self.slot.failed();
-                vec![UNAVAILABLE; batch.len()]
+                Ok(vec![UNAVAILABLE; batch.len()])
             }
         }
     }
@@ -186,7 +219,7 @@ fn transaction(
     match conn.batch(&notify) {
         Ok(()) => Attempt::Done(outcomes),
         // Committed or not: unknown. Nothing was acknowledged.
-        Err(e) => Attempt::Lost(e),
+        Err(e) => Attempt::LostInCommit(e),
     }
 }
 
