@@ -18,6 +18,7 @@
 mod checkpoints;
 mod clock;
 mod error;
+mod event_columns;
 mod file_watch;
 mod handle;
 mod health;

@@ -1,5 +1,6 @@
 //! [`SqlView`]: the rules' [`View`] over an open SQLite transaction.
 
+use crate::event_columns::{EventColumns, EVENT_BANNED, EVENT_COMMENT, EVENT_MESSAGE};
 use crate::row_cache::RowCache;
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::time::UnixMillis;
@@ -106,15 +107,11 @@ const MESSAGES_AFTER: &str = "SELECT m.id, u.name, m.pub_date, m.text, m.comment
      FROM messages m JOIN users u ON u.id = m.author
      WHERE m.chat_id = ?1 AND m.id > ?2
      ORDER BY m.id ASC LIMIT CAST(?3 AS INTEGER)";
-/// `events.kind`.
-const EVENT_MESSAGE: i64 = 1;
-const EVENT_COMMENT: i64 = 2;
-const EVENT_BANNED: i64 = 3;
 
 /// An `events` row.
 struct EventRow {
     id: EventId,
-    kind: i64,
+    kind: i16,
     chat_id: Option<ChatId>,
     message_id: Option<MessageId>,
     comment_id: Option<CommentId>,
@@ -621,38 +618,23 @@ impl View for SqlView<'_> {
     }
 
     fn append_event(&mut self, body: EventBody) -> ViewResult<EventId> {
-        let (kind, chat, message, comment, user, until) = match &body {
-            EventBody::Message { chat, message } => (
-                EVENT_MESSAGE,
-                Some(chat.id()),
-                Some(message.id),
-                None,
-                None,
-                None,
-            ),
-            EventBody::Comment {
-                chat,
-                message_id,
-                comment,
-            } => (
-                EVENT_COMMENT,
-                Some(chat.id()),
-                Some(*message_id),
-                Some(comment.id),
-                None,
-                None,
-            ),
-            EventBody::Banned { user, until } => {
-                (EVENT_BANNED, None, None, None, Some(*user), Some(until.0))
-            }
-        };
+        let row = EventColumns::of(&body);
         let id = self
             .conn
             .prepare_cached(
                 "INSERT INTO events (kind, chat_id, message_id, comment_id, user_id, until)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )
-            .and_then(|mut stmt| stmt.insert(params![kind, chat, message, comment, user, until]))
+            .and_then(|mut stmt| {
+                stmt.insert(params![
+                    row.kind,
+                    row.chat,
+                    row.message,
+                    row.comment,
+                    row.user,
+                    row.until
+                ])
+            })
             .map_err(store_error)?;
         if let Some(recorded) = self.recorded.as_mut() {
             recorded.push(Event { id, body });

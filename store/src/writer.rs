@@ -246,7 +246,7 @@ pub(crate) fn run_batch<A: ApplyFn>(
 
 /// What rolls back when a command fails.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Isolation {
+pub(crate) enum Isolation {
     /// The whole transaction: the batch must be run again.
     Batch,
     /// The command alone, in its own savepoint.

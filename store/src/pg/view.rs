@@ -1,5 +1,6 @@
 //! [`PgView`]: the rules' [`View`] over an open PostgreSQL transaction.
 
+use crate::event_columns::{EventColumns, EVENT_BANNED, EVENT_COMMENT, EVENT_MESSAGE};
 use crate::pg::connection::{describe, PgConn};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::time::UnixMillis;
@@ -90,11 +91,6 @@ const COMMENTS_BEFORE: &str = "SELECT c.id, u.name, c.created, c.text
      FROM comments c JOIN users u ON u.id = c.author
      WHERE c.chat_id = $1 AND c.message_id = $2 AND c.id < $3
      ORDER BY c.id DESC LIMIT $4";
-
-/// `events.kind`.
-const EVENT_MESSAGE: i16 = 1;
-const EVENT_COMMENT: i16 = 2;
-const EVENT_BANNED: i16 = 3;
 
 /// Events after a cursor with everything their bodies need, in one query
 /// (the columns `event_from_row` reads). Completed by a `WHERE`.
@@ -554,37 +550,20 @@ impl View for PgView<'_> {
     }
 
     fn append_event(&mut self, body: EventBody) -> ViewResult<EventId> {
-        let (kind, chat, message, comment, user, until) = match &body {
-            EventBody::Message { chat, message } => (
-                EVENT_MESSAGE,
-                Some(chat.id()),
-                Some(message.id),
-                None,
-                None,
-                None,
-            ),
-            EventBody::Comment {
-                chat,
-                message_id,
-                comment,
-            } => (
-                EVENT_COMMENT,
-                Some(chat.id()),
-                Some(*message_id),
-                Some(comment.id),
-                None,
-                None,
-            ),
-            EventBody::Banned { user, until } => {
-                (EVENT_BANNED, None, None, None, Some(*user), Some(until.0))
-            }
-        };
+        let row = EventColumns::of(&body);
         let id: EventId = self
             .conn
             .query_one(
                 "INSERT INTO events (kind, chat_id, message_id, comment_id, user_id, until)
                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                &[&kind, &chat, &message, &comment, &user, &until],
+                &[
+                    &row.kind,
+                    &row.chat,
+                    &row.message,
+                    &row.comment,
+                    &row.user,
+                    &row.until,
+                ],
             )
             .map(|row| row.get(0))
             .map_err(store_error)?;

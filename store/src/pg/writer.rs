@@ -9,7 +9,7 @@ use crate::observe::Observer;
 use crate::pg::connection::{describe, PgConn, PgResult, Slot};
 use crate::pg::view::PgView;
 use crate::pg::{CHANNEL, WRITE_LOCK};
-use crate::writer::{send_replies, Job, Request, ADVANCED, UNAVAILABLE};
+use crate::writer::{send_replies, Isolation, Job, Request, ADVANCED, UNAVAILABLE};
 use agora_core::command::Outcome;
 use agora_core::config::Config;
 use agora_core::events::Event;
@@ -28,13 +28,6 @@ pub(crate) struct PgWriter {
     pub(crate) observer: Observer,
     pub(crate) batches: u64,
     pub(crate) commands: u64,
-}
-
-/// What rolls back when a command fails (see `crate::writer::run_batch`).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Isolation {
-    Batch,
-    PerCommand,
 }
 
 enum Attempt {
