@@ -1,12 +1,14 @@
 //! Shared test support for agora's workspace tests and the client's tests:
 //! where the workspace is, which `agora-server` binary to start, and the
-//! HTTP vectors ([`vectors`]).
+//! HTTP vectors ([`vectors`]) and PostgreSQL databases to run the server on
+//! ([`pg`]).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
+pub mod pg;
 pub mod vectors;
 
 /// The workspace root: the nearest folder with a `Cargo.lock` above the package

@@ -55,6 +55,32 @@ pub enum OpenError {
         #[source]
         source: rusqlite::Error,
     },
+    /// PostgreSQL could not be reached or refused the connection.
+    #[error(
+        "cannot connect to the database {url} ({role}): {source}; check that PostgreSQL \
+        runs there, that the database exists and that this user may connect to it"
+    )]
+    Postgres {
+        url: String,
+        role: &'static str,
+        #[source]
+        source: postgres::Error,
+    },
+    #[error("cannot open the database {url}: {source}")]
+    PostgresSchema {
+        url: String,
+        #[source]
+        source: MigrationError,
+    },
+    /// The newest event could not be read from PostgreSQL.
+    #[error("cannot read the newest event from {url}: {source}")]
+    PostgresEvents {
+        url: String,
+        #[source]
+        source: postgres::Error,
+    },
+    #[error("not supported by this backend: {0}")]
+    Unsupported(&'static str),
     #[error("cannot start the store's {name} thread: {source}")]
     Thread {
         name: &'static str,
@@ -70,6 +96,12 @@ pub enum MigrationError {
     ReadVersion(#[source] rusqlite::Error),
     #[error("the database has schema version {found}, newer than this build's {supported}")]
     Newer { found: i64, supported: i64 },
+    #[error("PostgreSQL schema migration {version} failed: {source}")]
+    Postgres {
+        version: i64,
+        #[source]
+        source: postgres::Error,
+    },
     #[error("schema migration {version} failed: {source}")]
     Failed {
         version: i64,

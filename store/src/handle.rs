@@ -5,8 +5,9 @@ use crate::file_watch::{DatabaseFiles, Opened};
 use crate::health::Health;
 use crate::hub::{Hub, Watch};
 use crate::observe::Observer;
-use crate::open::{newest_event, open_checkpoint_connection, open_connection};
+use crate::open::{newest_event, open_checkpoint_connection, open_connection, open_reader};
 use crate::pending::Pending;
+use crate::read_source::SqliteSource;
 use crate::readers::{reads, Readers};
 use crate::row_cache::RowCache;
 use crate::status_cache::DataVersion;
@@ -14,6 +15,7 @@ use crate::writer::{ApplyFn, Job, Request, Writer};
 use crate::{Busy, StoreConfig};
 use agora_core::command::{Command, Failure, Outcome};
 use agora_core::rules;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::thread::JoinHandle;
@@ -41,17 +43,19 @@ pub struct Handle {
     shared: Arc<Shared>,
 }
 
-struct Shared {
+pub(crate) struct Shared {
     /// `None` once shut down. Dropping the last sender is what tells the writer
     /// to drain its queue and stop.
-    queue: RwLock<Option<SyncSender<Request>>>,
-    thread: Mutex<Option<JoinHandle<()>>>,
+    pub(crate) queue: RwLock<Option<SyncSender<Request>>>,
+    pub(crate) thread: Mutex<Option<JoinHandle<()>>>,
     /// The read path, when the writer runs the chat rules and
     /// `StoreConfig::readers` is not 0.
-    readers: Option<Readers>,
-    hub: Arc<Hub>,
-    health: Arc<Health>,
-    observer: Observer,
+    pub(crate) readers: Option<Readers>,
+    pub(crate) hub: Arc<Hub>,
+    pub(crate) health: Arc<Health>,
+    pub(crate) observer: Observer,
+    /// PostgreSQL's listener thread (see `pg::feed`) and its stop flag.
+    pub(crate) listener: Mutex<Option<(Arc<AtomicBool>, JoinHandle<()>)>>,
 }
 
 impl Handle {
@@ -86,9 +90,20 @@ impl Handle {
         read_path: bool,
         apply: impl ApplyFn,
     ) -> Result<Handle, OpenError> {
+        if let Some(url) = config.postgres.clone() {
+            if !read_path {
+                return Err(OpenError::Unsupported(
+                    "a custom apply function on PostgreSQL",
+                ));
+            }
+            let started = crate::pg::open::start(config, url)?;
+            return Ok(Handle {
+                shared: Arc::new(started),
+            });
+        }
         let conn = open_connection(&config)?;
         let opened = Opened::now(&config.path);
-        let health = Arc::new(Health::new(opened.clone()));
+        let health = Arc::new(Health::new(Some(opened.clone())));
         let files = DatabaseFiles::new(opened, health.clone());
         let checkpointer = open_checkpoint_connection(&config.path)?;
         let version = Arc::new(DataVersion::default());
@@ -96,8 +111,16 @@ impl Handle {
         let (sender, queue) = sync_channel(config.queue_capacity.max(1));
         let readers = if read_path && config.readers > 0 {
             let writer = sender.clone();
+            let connections = (0..config.readers)
+                .map(|_| open_reader(&config.path).map(Some))
+                .collect::<Result<Vec<_>, _>>()?;
+            let source = Arc::new(SqliteSource {
+                path: config.path.clone(),
+            });
             Some(Readers::start(
                 &config,
+                source,
+                connections,
                 version.clone(),
                 writer,
                 hub.clone(),
@@ -137,6 +160,7 @@ impl Handle {
                 hub,
                 health,
                 observer: config.observer,
+                listener: Mutex::new(None),
             }),
         })
     }
@@ -252,6 +276,17 @@ impl Shared {
         if let Some(thread) = thread {
             if thread.join().is_err() {
                 tracing::error!("the store writer thread panicked");
+            }
+        }
+        let listener = self
+            .listener
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some((stop, thread)) = listener {
+            stop.store(true, Ordering::Relaxed);
+            if thread.join().is_err() {
+                tracing::error!("the PostgreSQL listener thread panicked");
             }
         }
     }

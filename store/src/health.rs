@@ -22,7 +22,8 @@ use std::time::{Duration, Instant};
 pub const FRESH: Duration = Duration::from_secs(1);
 
 pub(crate) struct Health {
-    files: Opened,
+    /// The SQLite files; `None` on PostgreSQL, which has none to watch.
+    files: Option<Opened>,
     started: Instant,
     /// Milliseconds after `started`, plus one, of the last read a reader
     /// answered (0: none yet).
@@ -33,12 +34,13 @@ pub(crate) struct Health {
 }
 
 impl Health {
-    pub(crate) fn new(files: Opened) -> Health {
+    pub(crate) fn new(files: Option<Opened>) -> Health {
+        let files_at = if files.is_none() { u64::MAX } else { 0 };
         Health {
             files,
             started: Instant::now(),
             read_at: AtomicU64::new(0),
-            files_at: AtomicU64::new(0),
+            files_at: AtomicU64::new(files_at),
         }
     }
 
@@ -48,7 +50,8 @@ impl Health {
 
     fn recent(&self, at: &AtomicU64) -> bool {
         let at = at.load(Ordering::Relaxed);
-        at != 0 && self.stamp().saturating_sub(at) <= FRESH.as_millis() as u64
+        // u64::MAX: nothing to check (no files), always recent.
+        at == u64::MAX || (at != 0 && self.stamp().saturating_sub(at) <= FRESH.as_millis() as u64)
     }
 
     /// Whether the last read and files check are both recent and good.
@@ -64,6 +67,9 @@ impl Health {
     /// The database files were checked (by the writer before a commit, or by
     /// a probe).
     pub(crate) fn files_checked(&self, in_place: bool) {
+        if self.files.is_none() {
+            return;
+        }
         let at = if in_place { self.stamp() } else { 0 };
         self.files_at.store(at, Ordering::Relaxed);
     }
@@ -79,7 +85,7 @@ impl Health {
         if *command != Command::Health {
             return outcome;
         }
-        let in_place = self.files.in_place();
+        let in_place = self.files.as_ref().is_none_or(Opened::in_place);
         self.files_checked(in_place);
         Outcome::Health {
             available: answered && in_place,
@@ -111,7 +117,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("x.db");
         std::fs::write(&db, b"").unwrap();
-        let health = Health::new(Opened::now(&db));
+        let health = Health::new(Some(Opened::now(&db)));
         assert!(!health.fresh(), "nothing read yet");
         health.read_answered();
         assert!(!health.fresh(), "files never checked");
@@ -132,7 +138,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("x.db");
         std::fs::write(&db, b"").unwrap();
-        let health = Health::new(Opened::now(&db));
+        let health = Health::new(Some(Opened::now(&db)));
         let ok = Outcome::Health { available: true };
         let failed = Outcome::Failed(Failure::StoreUnavailable);
         assert_eq!(health.after_read(&Command::Health, ok.clone()), ok);

@@ -1,4 +1,5 @@
-//! agora's durable store: SQLite through rusqlite, one writer thread with group
+//! agora's durable store: SQLite through rusqlite (or PostgreSQL, for
+//! several nodes on one database: see `pg`), one writer thread with group
 //! commit, and the [`Handle`] the adapters call.
 //!
 //! - [`schema`]: the tables and their versioned migrations.
@@ -24,6 +25,8 @@ mod hub;
 mod observe;
 mod open;
 mod pending;
+mod pg;
+mod read_source;
 mod readers;
 mod row_cache;
 pub mod schema;
@@ -39,6 +42,7 @@ pub use hub::{Encoded, Hub, Published, Subscription, Taken, Watch};
 pub use observe::{Observer, StoreObserver};
 pub use open::open_connection as open_database;
 pub use pending::{Pending, StoreGone, WaitError};
+pub use pg::url::{InvalidUrl, PostgresUrl};
 pub use row_cache::RowCache;
 pub use sql_view::SqlView;
 pub use writer::ApplyFn;
@@ -59,7 +63,12 @@ pub enum SyncMode {
 #[derive(Clone, Debug)]
 pub struct StoreConfig {
     /// The database file; it and its schema are created on first start.
+    /// Not used when `postgres` is set.
     pub path: PathBuf,
+    /// PostgreSQL instead of SQLite: the database (which must exist; its
+    /// tables are created and migrated at start). Several processes may
+    /// share it (see the `pg` module).
+    pub postgres: Option<PostgresUrl>,
     pub sync: SyncMode,
     /// Commands waiting for the writer before `submit` answers `Busy`.
     pub queue_capacity: usize,
@@ -86,6 +95,7 @@ impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig {
             path: PathBuf::from("agora.db"),
+            postgres: None,
             sync: SyncMode::Full,
             queue_capacity: 4096,
             batch_max: 256,

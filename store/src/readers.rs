@@ -21,20 +21,18 @@ use crate::error::{ApplyError, OpenError};
 use crate::health::Health;
 use crate::hub::{Hub, Watch};
 use crate::observe::Observer;
-use crate::open::open_reader;
 use crate::pending::Reply;
+use crate::read_source::ReadSource;
 use crate::sql_view::SqlView;
 use crate::status_cache::{DataVersion, MemoView, StatusCache, StatusReads};
-use crate::writer::{execute_cached, Job, Request};
+use crate::writer::{Job, Request};
 use crate::StoreConfig;
 use agora_core::command::{Command, EventsWait, Failure, Outcome};
 use agora_core::config::Config;
 use agora_core::rules::{self, Advance};
 use agora_core::token::TokenHash;
-use agora_core::view::{StoreError, View};
-use rusqlite::Connection;
+use agora_core::view::View;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::thread::JoinHandle;
@@ -66,10 +64,10 @@ pub(crate) fn reads(command: &Command) -> bool {
 
 /// What the caller's thread and the reader threads share.
 struct Reading {
-    path: PathBuf,
     rules: Config,
     clock: Clock,
-    memo: StatusCache,
+    /// `None` when another process may write too (see `ReadSource::MEMO`).
+    memo: Option<StatusCache>,
     /// The writer's queue, for the read position a `Connect` page moves.
     /// Dropped by `close`: the writer stops once every sender is gone.
     writer: RwLock<Option<SyncSender<Request>>>,
@@ -89,19 +87,18 @@ pub(crate) struct Readers {
 }
 
 impl Readers {
-    /// Opens `config.readers` (at least one) read-only connections and starts
-    /// a reader thread over each.
-    pub(crate) fn start(
+    /// Starts a reader thread over each of `connections` (opened at start,
+    /// one per `config.readers`, at least one), reading through `source`.
+    pub(crate) fn start<S: ReadSource>(
         config: &StoreConfig,
+        source: Arc<S>,
+        connections: Vec<S::Conn>,
         version: Arc<DataVersion>,
         writer: SyncSender<Request>,
         hub: Arc<Hub>,
         health: Arc<Health>,
     ) -> Result<Readers, OpenError> {
-        let count = config.readers.max(1);
-        let connections = (0..count)
-            .map(|_| open_reader(&config.path))
-            .collect::<Result<Vec<_>, _>>()?;
+        let count = connections.len();
         // Room for a burst of `Events` (clients resubscribing after a
         // restart), which have nowhere else to go.
         let capacity = (count * QUEUED_PER_READER).max(config.queue_capacity);
@@ -109,8 +106,7 @@ impl Readers {
         let receiver = Arc::new(Mutex::new(receiver));
         let readers = Readers {
             reading: Arc::new(Reading {
-                memo: StatusCache::new(version),
-                path: config.path.clone(),
+                memo: S::MEMO.then(|| StatusCache::new(version)),
                 rules: config.rules.clone(),
                 clock: config.clock.clone(),
                 writer: RwLock::new(Some(writer)),
@@ -124,9 +120,10 @@ impl Readers {
         for (i, conn) in connections.into_iter().enumerate() {
             let reading = readers.reading.clone();
             let receiver = receiver.clone();
+            let source = source.clone();
             let thread = std::thread::Builder::new()
                 .name(format!("agora-reader-{i}"))
-                .spawn(move || reading.serve(&receiver, conn))
+                .spawn(move || reading.serve(&*source, &receiver, conn))
                 // Dropping `readers` stops and joins the threads already started.
                 .map_err(|source| OpenError::Thread {
                     name: "reader",
@@ -140,9 +137,9 @@ impl Readers {
     /// `caller`'s status replayed from the memo, on this thread; `None` when
     /// the memo has nothing current for it.
     pub(crate) fn replay(&self, caller: &TokenHash) -> Option<Outcome> {
-        let reads = self.reading.memo.get(caller)?;
+        let reads = self.reading.memo.as_ref()?.get(caller)?;
         let command = Command::Status { caller: *caller };
-        let mut view = MemoView::replaying(reads);
+        let mut view = MemoView::<SqlView<'_>>::replaying(reads);
         let reading = &self.reading;
         let replayed = catch_unwind(AssertUnwindSafe(|| {
             rules::apply(&command, &mut view, reading.clock.now(), &reading.rules)
@@ -219,9 +216,7 @@ impl Drop for Readers {
 impl Reading {
     /// A reader thread: answers jobs over `conn` until the channel is closed
     /// and empty, then closes it (before the writer closes the database).
-    /// After a failure the connection is opened again on the next job.
-    fn serve(&self, jobs: &Mutex<Receiver<ReadJob>>, conn: Connection) {
-        let mut conn = Some(conn);
+    fn serve<S: ReadSource>(&self, source: &S, jobs: &Mutex<Receiver<ReadJob>>, mut conn: S::Conn) {
         loop {
             let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
             let Ok(job) = job else {
@@ -229,7 +224,7 @@ impl Reading {
             };
             // The client may have gone; nobody else wants the answer.
             match job {
-                ReadJob::Read { command, reply } => match self.read(&mut conn, &command) {
+                ReadJob::Read { command, reply } => match self.read(source, &mut conn, &command) {
                     Read::Answer(outcome) => {
                         let _ = reply.send(self.health.after_read(&command, outcome));
                     }
@@ -239,30 +234,22 @@ impl Reading {
                     }
                 },
                 ReadJob::Watch { command, reply } => {
-                    let _ = reply.send(self.watch(&mut conn, &command));
+                    let _ = reply.send(self.watch(source, &mut conn, &command));
                 }
             }
         }
     }
 
-    fn read(&self, conn: &mut Option<Connection>, command: &Command) -> Read {
+    fn read<S: ReadSource>(&self, source: &S, conn: &mut S::Conn, command: &Command) -> Read {
         // Read before the transaction starts: a commit in between makes the
         // memo entry stale at once rather than wrongly fresh.
-        let version = self.memo.version();
-        let conn_ref = match conn {
-            Some(conn) => conn,
-            None => match open_reader(&self.path) {
-                Ok(opened) => conn.insert(opened),
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot open a read-only connection");
-                    return Read::Answer(Outcome::Failed(Failure::StoreUnavailable));
-                }
-            },
-        };
-        match self.apply(conn_ref, command) {
+        let version = self.memo.as_ref().map(StatusCache::version);
+        match self.apply(source, conn, command) {
             Ok(Applied::Status(outcome, reads)) => {
-                if let Command::Status { caller } = command {
-                    self.memo.put(*caller, version, reads);
+                if let (Command::Status { caller }, Some(memo), Some(version)) =
+                    (command, &self.memo, version)
+                {
+                    memo.put(*caller, version, reads);
                 }
                 Read::Answer(outcome)
             }
@@ -270,57 +257,46 @@ impl Reading {
             Ok(Applied::Page(page, Some(to))) => Read::Advance(to, page),
             Err(failure) => {
                 tracing::error!(error = %failure, "read failed; answering store_unavailable");
-                // Its state is unknown (maybe still in a transaction): close it.
-                *conn = None;
                 Read::Answer(Outcome::Failed(Failure::StoreUnavailable))
             }
         }
     }
 
     /// One read transaction: a consistent snapshot for the command's queries.
-    /// `BEGIN` and `ROLLBACK` go through the statement cache: parsing them for
-    /// every read showed in profiles.
-    fn apply(&self, conn: &Connection, command: &Command) -> Result<Applied, ApplyError> {
-        execute_cached(conn, "BEGIN")?;
+    fn apply<S: ReadSource>(
+        &self,
+        source: &S,
+        conn: &mut S::Conn,
+        command: &Command,
+    ) -> Result<Applied, ApplyError> {
         let now = self.clock.now();
-        // A bug in the rules must not take the reader thread down.
-        let result = catch_unwind(AssertUnwindSafe(|| match command {
-            Command::Status { .. } => {
-                let mut view = MemoView::recording(SqlView::new(conn));
-                let outcome = rules::apply(command, &mut view, now, &self.rules)?;
-                Ok(Applied::Status(outcome, view.into_reads()))
+        source.snapshot(conn, |view| match command {
+            Command::Status { .. } if self.memo.is_some() => {
+                let mut memo = MemoView::recording(view);
+                let outcome = rules::apply(command, &mut memo, now, &self.rules)?;
+                Ok(Applied::Status(outcome, memo.into_reads()))
             }
             Command::Connect {
                 caller,
                 chat,
                 messages_number,
             } => {
-                let mut view = SqlView::new(conn);
                 let (page, to) =
-                    rules::connect::page(&mut view, caller, chat, *messages_number, &self.rules)?;
+                    rules::connect::page(view, caller, chat, *messages_number, &self.rules)?;
                 Ok(Applied::Page(page, to))
             }
             _ => {
-                let outcome = rules::apply(command, &mut SqlView::new(conn), now, &self.rules)?;
+                let outcome = rules::apply(command, view, now, &self.rules)?;
                 Ok(Applied::Page(outcome, None))
             }
-        }));
-        // Nothing was written: ending the snapshot is a rollback.
-        let ended = execute_cached(conn, "ROLLBACK");
-        let applied = match result {
-            Ok(Ok(applied)) => applied,
-            Ok(Err(e)) => return Err(ApplyError::View(e)),
-            Err(_) => return Err(ApplyError::Panicked),
-        };
-        ended?;
-        Ok(applied)
+        })
     }
 
     /// `Events`: the caller, then (for a request that waits) its
     /// subscription, then the page. The page is read after subscribing, from
     /// the hub's recent events or from a database snapshot begun after it, so
     /// that every event is in the page or reaches the subscription.
-    fn watch(&self, conn: &mut Option<Connection>, command: &Command) -> Watch {
+    fn watch<S: ReadSource>(&self, source: &S, conn: &mut S::Conn, command: &Command) -> Watch {
         let Command::Events {
             caller,
             since,
@@ -329,14 +305,14 @@ impl Reading {
         else {
             return refused(Failure::StoreUnavailable);
         };
-        let Some(conn_ref) = self.connection(conn) else {
-            return refused(Failure::StoreUnavailable);
-        };
-        let viewer = match self.in_snapshot(conn_ref, |view| view.user_by_token(caller)) {
+        let viewer = match source.snapshot(conn, |view| view.user_by_token(caller)) {
             Ok(Some(user)) => user.id,
             Ok(None) => return refused(Failure::Unauthorized),
-            Err(e) => return self.read_failed(conn, e),
+            Err(e) => return read_failed(e),
         };
+        if let Err(e) = source.before_events(conn) {
+            return read_failed(e);
+        }
         let waits = match wait {
             EventsWait::Stream => true,
             EventsWait::Poll { .. } => since.is_some(),
@@ -349,7 +325,7 @@ impl Reading {
             (None, self.hub.head())
         };
         let limit = self.rules.events_page_max.saturating_add(1) as usize;
-        let page = self.in_snapshot(conn_ref, |view| {
+        let page = source.snapshot(conn, |view| {
             rules::events_page(
                 viewer,
                 *since,
@@ -366,48 +342,8 @@ impl Reading {
                 outcome,
                 subscription,
             },
-            Err(e) => self.read_failed(conn, e),
+            Err(e) => read_failed(e),
         }
-    }
-
-    /// The reader's connection, opened again after a failure.
-    fn connection<'c>(&self, conn: &'c mut Option<Connection>) -> Option<&'c Connection> {
-        if conn.is_none() {
-            match open_reader(&self.path) {
-                Ok(opened) => *conn = Some(opened),
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot open a read-only connection");
-                    return None;
-                }
-            }
-        }
-        conn.as_ref()
-    }
-
-    /// Runs `read` in a read transaction of its own (a snapshot begun at its
-    /// first query).
-    fn in_snapshot<T>(
-        &self,
-        conn: &Connection,
-        read: impl FnOnce(&mut SqlView<'_>) -> Result<T, StoreError>,
-    ) -> Result<T, ApplyError> {
-        execute_cached(conn, "BEGIN")?;
-        let result = catch_unwind(AssertUnwindSafe(|| read(&mut SqlView::new(conn))));
-        let ended = execute_cached(conn, "ROLLBACK");
-        let value = match result {
-            Ok(Ok(value)) => value,
-            Ok(Err(e)) => return Err(ApplyError::View(e)),
-            Err(_) => return Err(ApplyError::Panicked),
-        };
-        ended?;
-        Ok(value)
-    }
-
-    fn read_failed(&self, conn: &mut Option<Connection>, error: ApplyError) -> Watch {
-        tracing::error!(error = %error, "read failed; answering store_unavailable");
-        // Its state is unknown (maybe still in a transaction): close it.
-        *conn = None;
-        refused(Failure::StoreUnavailable)
     }
 
     /// A `Connect` page is answered once the writer has moved the read
@@ -447,6 +383,11 @@ enum Applied {
     Status(Outcome, StatusReads),
     /// A page, with the read position it moves.
     Page(Outcome, Option<Advance>),
+}
+
+fn read_failed(error: ApplyError) -> Watch {
+    tracing::error!(error = %error, "read failed; answering store_unavailable");
+    refused(Failure::StoreUnavailable)
 }
 
 fn refused(failure: Failure) -> Watch {

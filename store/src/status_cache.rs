@@ -9,7 +9,6 @@
 //! of the batch's outcome, so a client never gets an answer older than a
 //! write it was told about.
 
-use crate::sql_view::SqlView;
 use agora_core::events::{Event, EventBody, EventId};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
@@ -93,20 +92,20 @@ impl StatusCache {
 /// The rules' view for `Status`: with a database underneath it reads through
 /// and records; without one it replays the recorded reads, and any other read
 /// is an error (the caller then falls back to the database).
-pub(crate) struct MemoView<'a> {
-    inner: Option<SqlView<'a>>,
+pub(crate) struct MemoView<'a, V> {
+    inner: Option<&'a mut V>,
     reads: StatusReads,
 }
 
-impl<'a> MemoView<'a> {
-    pub(crate) fn recording(inner: SqlView<'a>) -> MemoView<'a> {
+impl<'a, V: View> MemoView<'a, V> {
+    pub(crate) fn recording(inner: &'a mut V) -> MemoView<'a, V> {
         MemoView {
             inner: Some(inner),
             reads: StatusReads::default(),
         }
     }
 
-    pub(crate) fn replaying(reads: StatusReads) -> MemoView<'a> {
+    pub(crate) fn replaying(reads: StatusReads) -> MemoView<'a, V> {
         MemoView { inner: None, reads }
     }
 
@@ -114,9 +113,9 @@ impl<'a> MemoView<'a> {
         self.reads
     }
 
-    fn inner(&mut self) -> ViewResult<&mut SqlView<'a>> {
+    fn inner(&mut self) -> ViewResult<&mut V> {
         self.inner
-            .as_mut()
+            .as_deref_mut()
             .ok_or_else(|| StoreError("not a read the status memo holds".into()))
     }
 }
@@ -133,7 +132,7 @@ macro_rules! memo {
     }};
 }
 
-impl View for MemoView<'_> {
+impl<V: View> View for MemoView<'_, V> {
     fn user_by_token(&mut self, hash: &TokenHash) -> ViewResult<Option<User>> {
         memo!(self, user, self.inner()?.user_by_token(hash))
     }

@@ -59,7 +59,7 @@ pub(crate) enum Job {
 impl Request {
     /// The outcome to send once the batch is over: `page` for an `Advance`
     /// that was applied.
-    fn answer(self, outcome: Outcome) -> (Reply, Outcome) {
+    pub(crate) fn answer(self, outcome: Outcome) -> (Reply, Outcome) {
         match self.job {
             Job::Advance { page, .. } if outcome == ADVANCED => (self.reply, page),
             _ => (self.reply, outcome),
@@ -68,7 +68,7 @@ impl Request {
 }
 
 /// What applying an `Advance` gives, before its page goes out in its place.
-const ADVANCED: Outcome = Outcome::Connected {
+pub(crate) const ADVANCED: Outcome = Outcome::Connected {
     chat: String::new(),
     messages: Vec::new(),
     history_truncated: false,
@@ -99,7 +99,7 @@ pub(crate) struct Writer<A> {
     pub(crate) commands: u64,
 }
 
-const UNAVAILABLE: Outcome = Outcome::Failed(Failure::StoreUnavailable);
+pub(crate) const UNAVAILABLE: Outcome = Outcome::Failed(Failure::StoreUnavailable);
 
 impl<A: ApplyFn> Writer<A> {
     /// Runs until every sender of the queue is gone and the queue is drained,
@@ -189,7 +189,7 @@ impl<A: ApplyFn> Writer<A> {
     }
 }
 
-fn send_replies(batch: impl Iterator<Item = (Request, Outcome)>) {
+pub(crate) fn send_replies(batch: impl Iterator<Item = (Request, Outcome)>) {
     for (request, outcome) in batch {
         let (reply, outcome) = request.answer(outcome);
         // A client that went away dropped its receiver; nothing to do.

@@ -10,7 +10,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
 
-per_runtime!(
+// All about SQLite's files: they have no PostgreSQL counterpart.
+per_runtime_sqlite!(
     a_clean_stop_leaves_everything_in_the_database_file,
     writes_into_removed_database_files_are_refused,
     the_database_files_are_private,

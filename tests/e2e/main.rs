@@ -1,6 +1,8 @@
 //! End-to-end tests: the real `agora-server` binary on 127.0.0.1, one fresh
-//! temporary database per server, every scenario run on every runtime
-//! (`<scenario>::{tokio,smol,blocking}`).
+//! temporary database per server, every scenario run on every runtime and
+//! both stores (`<scenario>::{tokio,smol,blocking}` on SQLite,
+//! `<scenario>::{tokio_pg,smol_pg,blocking_pg}` on PostgreSQL, which needs
+//! `$AGORA_TEST_PG`: see `tests/pg/cluster.sh`).
 
 #[macro_use]
 mod harness;

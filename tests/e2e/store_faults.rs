@@ -12,7 +12,9 @@ use crate::log_file::FileLoggedServer;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-per_runtime!(unwritable_database_answers_503_then_recovers);
+// The fault is in the server's own file writes, which PostgreSQL does not
+// make; PostgreSQL going away is the multi-node scenarios' part.
+per_runtime_sqlite!(unwritable_database_answers_503_then_recovers);
 
 /// Sets the soft file-size limit of process `pid`; returns the previous limits.
 fn set_file_size_limit(pid: i32, soft: libc::rlim_t) -> libc::rlimit {

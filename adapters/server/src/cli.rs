@@ -7,7 +7,7 @@ use crate::logging::{parse_log_filter, LogFilter, LogFormat};
 use agora_adapters::{Runtime, ServerConfig};
 use agora_core::config::Config;
 use agora_core::http::Limits;
-use agora_store::{StoreConfig, SyncMode};
+use agora_store::{PostgresUrl, StoreConfig, SyncMode};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Parser;
 use std::fmt;
@@ -93,7 +93,8 @@ fn sync_parser() -> impl TypedValueParser<Value = SyncMode> {
 }
 
 /// Runs the agora chat server: an HTTP/1.1 JSON API for users, public and
-/// private messages, comments and reports, kept in one SQLite database file.
+/// private messages, comments and reports, kept in one SQLite database file
+/// (or in PostgreSQL, shared by several agora nodes).
 #[derive(Parser, Debug)]
 #[command(version)]
 pub struct Args {
@@ -103,7 +104,10 @@ pub struct Args {
     /// Port to listen on (0: any free port; the start-up line shows it).
     #[arg(long, env = "AGORA_PORT", default_value_t = 8000)]
     pub port: u16,
-    /// SQLite database file, created with its schema on first start.
+    /// SQLite database file, created with its schema on first start; or a
+    /// PostgreSQL database, postgres://USER[:PASS]@HOST[:PORT]/DBNAME
+    /// [?sslmode=disable|prefer|require], which must exist (its tables are
+    /// created at start) and may be shared by several agora nodes.
     #[arg(long, env = "AGORA_DB", default_value_os_t = StoreConfig::default().path)]
     pub db: PathBuf,
     /// Which runtime serves the sockets (blocking: a thread per connection).
@@ -242,14 +246,23 @@ impl Args {
         }
     }
 
-    pub fn store_config(&self) -> StoreConfig {
-        StoreConfig {
+    /// The store's settings; an invalid `postgres://` URL is an error
+    /// (which, like every log line, never shows the password).
+    pub fn store_config(&self) -> Result<StoreConfig, String> {
+        let postgres = match self.db.to_str() {
+            Some(db) if PostgresUrl::is_postgres(db) => {
+                Some(db.parse::<PostgresUrl>().map_err(|e| e.to_string())?)
+            }
+            _ => None,
+        };
+        Ok(StoreConfig {
             path: self.db.clone(),
+            postgres,
             sync: self.sync,
             queue_capacity: self.queue,
             rules: self.rules(),
             ..StoreConfig::default()
-        }
+        })
     }
 }
 
@@ -273,7 +286,7 @@ mod tests {
         let args = Args::try_parse_from(["agora-server"]).unwrap();
         assert_eq!(args.rules(), Config::default());
         assert_eq!(args.limits(), Limits::default());
-        let store = args.store_config();
+        let store = args.store_config().unwrap();
         let default_store = StoreConfig::default();
         assert_eq!(store.path, default_store.path);
         assert_eq!(store.sync, default_store.sync);

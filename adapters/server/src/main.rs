@@ -45,9 +45,15 @@ fn run(args: Args) -> Result<(), String> {
     watch_signals(shutdown.clone())?;
 
     let mut config = args.server_config();
-    let mut store_config = args.store_config();
-    // The writer's SQLite connection and each reader's.
-    let store_connections = 1 + store_config.readers;
+    let mut store_config = args.store_config()?;
+    // Never the URL as given: it may hold a password.
+    let database = match &store_config.postgres {
+        Some(url) => url.to_string(),
+        None => args.db.display().to_string(),
+    };
+    // The writer's connection and each reader's (and on PostgreSQL the
+    // listener's).
+    let store_connections = 1 + store_config.readers + usize::from(store_config.postgres.is_some());
     config.max_connections =
         open_files::fit_max_connections(config.max_connections, args.runtime, store_connections);
     // Listening first: a server that cannot have its port must not create
@@ -72,8 +78,7 @@ fn run(args: Args) -> Result<(), String> {
         .map_err(|e| format!("cannot read the bound address: {e}"))?;
     info!(
         "agora listening on http://{local} (runtime {}, database {})",
-        args.runtime,
-        args.db.display()
+        args.runtime, database
     );
 
     let shared = Shared::new(store.clone(), config, shutdown);

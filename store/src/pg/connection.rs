@@ -1,0 +1,191 @@
+//! [`PgConn`]: one connection with its prepared statements, opened with the
+//! time limits a node needs to notice a database that went away.
+
+use crate::pg::url::PostgresUrl;
+use postgres::types::ToSql;
+use postgres::{Client, Row, Statement};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// How long a connection attempt may take before the request it serves is
+/// answered `store_unavailable`.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// A connection whose peer stops answering (a cut network) fails after about
+/// this long instead of hanging its thread: unacknowledged data times out
+/// (`TCP_USER_TIMEOUT`), and idle connections are probed by keepalives.
+const DEAD_PEER: Duration = Duration::from_secs(10);
+/// Longest a statement may run on the server.
+const STATEMENT_TIMEOUT_MS: u32 = 10_000;
+/// After a failed connection attempt, the next one waits this long: while
+/// the database is down, requests are refused at once instead of each
+/// waiting for a connection attempt of its own.
+const RETRY_AFTER_FAILURE: Duration = Duration::from_millis(250);
+
+/// A connection and the statements prepared on it (prepared once, by their
+/// SQL text, then run by name: one round trip per query, not two).
+pub(crate) struct PgConn {
+    client: Client,
+    statements: HashMap<&'static str, Statement>,
+}
+
+pub(crate) type PgResult<T> = Result<T, postgres::Error>;
+
+impl PgConn {
+    /// Connects as `role` (the application name the server shows in
+    /// `pg_stat_activity`: `agora writer`, `agora reader`, ...).
+    pub(crate) fn connect(url: &PostgresUrl, role: &str) -> PgResult<PgConn> {
+        let mut config = url.config().clone();
+        config
+            .application_name(role)
+            .connect_timeout(
+                url.config()
+                    .get_connect_timeout()
+                    .copied()
+                    .unwrap_or(CONNECT_TIMEOUT),
+            )
+            .keepalives(true)
+            .keepalives_idle(DEAD_PEER / 2)
+            .keepalives_interval(Duration::from_secs(1))
+            .keepalives_retries(3)
+            .tcp_user_timeout(DEAD_PEER)
+            .options(&format!(
+                "-c statement_timeout={STATEMENT_TIMEOUT_MS} -c synchronous_commit=on"
+            ));
+        let client = crate::pg::tls::connect(&config)?;
+        Ok(PgConn {
+            client,
+            statements: HashMap::new(),
+        })
+    }
+
+    /// The prepared statement for `sql`, prepared on first use.
+    fn statement(&mut self, sql: &'static str) -> PgResult<Statement> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql)?;
+        self.statements.insert(sql, statement.clone());
+        Ok(statement)
+    }
+
+    pub(crate) fn query(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> PgResult<Vec<Row>> {
+        let statement = self.statement(sql)?;
+        self.client.query(&statement, params)
+    }
+
+    pub(crate) fn query_opt(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> PgResult<Option<Row>> {
+        let statement = self.statement(sql)?;
+        self.client.query_opt(&statement, params)
+    }
+
+    pub(crate) fn query_one(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> PgResult<Row> {
+        let statement = self.statement(sql)?;
+        self.client.query_one(&statement, params)
+    }
+
+    pub(crate) fn execute(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> PgResult<u64> {
+        let statement = self.statement(sql)?;
+        self.client.execute(&statement, params)
+    }
+
+    /// Statements without parameters or results (`BEGIN`, `COMMIT`, ...),
+    /// in the simple protocol: one round trip.
+    pub(crate) fn batch(&mut self, sql: &str) -> PgResult<()> {
+        self.client.batch_execute(sql)
+    }
+
+    pub(crate) fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+
+    /// Whether the connection is known to be broken.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+}
+
+/// A thread's connection: opened on demand, dropped after a failure, opened
+/// again (not more often than every [`RETRY_AFTER_FAILURE`]).
+pub(crate) struct Slot {
+    url: PostgresUrl,
+    role: &'static str,
+    conn: Option<PgConn>,
+    failed_at: Option<Instant>,
+    /// Set while the database cannot be reached: logged once when that
+    /// starts and once when it ends.
+    down: bool,
+}
+
+impl Slot {
+    pub(crate) fn new(url: PostgresUrl, role: &'static str, conn: Option<PgConn>) -> Slot {
+        Slot {
+            url,
+            role,
+            conn,
+            failed_at: None,
+            down: false,
+        }
+    }
+
+    /// The connection, opened again if needed; `None` while the database
+    /// cannot be reached.
+    pub(crate) fn get(&mut self) -> Option<&mut PgConn> {
+        if self.conn.as_ref().is_some_and(PgConn::is_closed) {
+            self.conn = None;
+        }
+        if self.conn.is_none() {
+            if self
+                .failed_at
+                .is_some_and(|at| at.elapsed() < RETRY_AFTER_FAILURE)
+            {
+                return None;
+            }
+            match PgConn::connect(&self.url, self.role) {
+                Ok(conn) => {
+                    if self.down {
+                        self.down = false;
+                        tracing::warn!(role = self.role, "PostgreSQL is reachable again");
+                    }
+                    self.failed_at = None;
+                    self.conn = Some(conn);
+                }
+                Err(e) => {
+                    if !self.down {
+                        self.down = true;
+                        tracing::error!(role = self.role, url = %self.url, error = %e,
+                            "cannot connect to PostgreSQL; answering store_unavailable until it is back");
+                    }
+                    self.failed_at = Some(Instant::now());
+                    return None;
+                }
+            }
+        }
+        self.conn.as_mut()
+    }
+
+    /// The connection failed in a way that leaves its state unknown: close it.
+    pub(crate) fn failed(&mut self) {
+        self.conn = None;
+    }
+
+    /// Closes the connection (at shutdown).
+    pub(crate) fn close(&mut self) {
+        self.conn = None;
+    }
+}

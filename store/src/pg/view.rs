@@ -1,0 +1,649 @@
+//! [`PgView`]: the rules' [`View`] over an open PostgreSQL transaction.
+
+use crate::pg::connection::PgConn;
+use agora_core::events::{Event, EventBody, EventChat, EventId};
+use agora_core::time::UnixMillis;
+use agora_core::token::TokenHash;
+use agora_core::view::{
+    ChatId, ChatKind, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
+    StoredMessage, User, UserId, View, ViewResult, PUBLIC_CHAT,
+};
+use postgres::Row;
+
+/// The rules' window onto the database: every method runs inside whatever
+/// transaction is open on the connection, and commits nothing itself.
+pub(crate) struct PgView<'a> {
+    conn: &'a mut PgConn,
+    /// Where the events this view records go too (see `SqlView`).
+    recorded: Option<&'a mut Vec<Event>>,
+}
+
+impl<'a> PgView<'a> {
+    pub(crate) fn new(conn: &'a mut PgConn) -> PgView<'a> {
+        PgView {
+            conn,
+            recorded: None,
+        }
+    }
+
+    pub(crate) fn recording_events(mut self, events: &'a mut Vec<Event>) -> PgView<'a> {
+        self.recorded = Some(events);
+        self
+    }
+}
+
+fn store_error(e: postgres::Error) -> StoreError {
+    StoreError(e.to_string())
+}
+
+fn name_key(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+fn millis(value: Option<i64>) -> Option<UnixMillis> {
+    value.map(UnixMillis)
+}
+
+/// A stored count (a `bigint`) as the narrower type the rules use.
+fn count<T: TryFrom<i64>>(value: i64) -> ViewResult<T> {
+    T::try_from(value).map_err(|_| StoreError(format!("stored count {value} out of range")))
+}
+
+/// A message or comment text: UTF-8 in a `bytea` (see `pg::schema`).
+fn text(bytes: Vec<u8>) -> ViewResult<String> {
+    String::from_utf8(bytes).map_err(|_| StoreError("a stored text is not UTF-8".into()))
+}
+
+macro_rules! user_where {
+    ($key:literal) => {
+        concat!(
+            "SELECT id, name, banned_until, window_start, window_count,
+                    comment_window_start, comment_window_count
+             FROM users WHERE ",
+            $key,
+            " = $1"
+        )
+    };
+}
+
+fn user_from_row(row: &Row) -> ViewResult<User> {
+    Ok(User {
+        id: row.get(0),
+        name: row.get(1),
+        banned_until: millis(row.get(2)),
+        window_start: millis(row.get(3)),
+        window_count: count(row.get(4))?,
+        comment_window_start: millis(row.get(5)),
+        comment_window_count: count(row.get(6))?,
+    })
+}
+
+const MESSAGES_UP_TO: &str = "SELECT m.id, u.name, m.pub_date, m.text, m.comment_count
+     FROM messages m JOIN users u ON u.id = m.author
+     WHERE m.chat_id = $1 AND m.id <= $2
+     ORDER BY m.id DESC LIMIT $3";
+const MESSAGES_AFTER: &str = "SELECT m.id, u.name, m.pub_date, m.text, m.comment_count
+     FROM messages m JOIN users u ON u.id = m.author
+     WHERE m.chat_id = $1 AND m.id > $2
+     ORDER BY m.id ASC LIMIT $3";
+const COMMENTS_BEFORE: &str = "SELECT c.id, u.name, c.created, c.text
+     FROM comments c JOIN users u ON u.id = c.author
+     WHERE c.chat_id = $1 AND c.message_id = $2 AND c.id < $3
+     ORDER BY c.id DESC LIMIT $4";
+
+/// `events.kind`.
+const EVENT_MESSAGE: i16 = 1;
+const EVENT_COMMENT: i16 = 2;
+const EVENT_BANNED: i16 = 3;
+
+/// Events after a cursor with everything their bodies need, in one query
+/// (the columns `event_from_row` reads). Completed by a `WHERE`.
+macro_rules! events_joined {
+    ($where:literal) => {
+        concat!(
+            "SELECT e.id, e.kind, e.chat_id, e.user_id, e.until,
+                    m.id, mu.name, m.pub_date, m.text,
+                    c.message_id, c.id, cu.name, c.created, c.text,
+                    ch.user_a, ua.name, ch.user_b, ub.name
+             FROM events e
+             LEFT JOIN messages m ON e.kind = 1 AND m.id = e.message_id
+             LEFT JOIN users mu ON mu.id = m.author
+             LEFT JOIN comments c ON e.kind = 2 AND c.id = e.comment_id
+             LEFT JOIN users cu ON cu.id = c.author
+             LEFT JOIN chats ch ON ch.id = e.chat_id AND ch.id <> 1
+             LEFT JOIN users ua ON ua.id = ch.user_a
+             LEFT JOIN users ub ON ub.id = ch.user_b
+             WHERE ",
+            $where
+        )
+    };
+}
+
+/// The events after `$1` that user `$2` may see: the public chat's, its
+/// private chats', its own bans.
+const EVENTS_VISIBLE_AFTER: &str = events_joined!(
+    "e.id > $1
+       AND (e.chat_id = 1 OR ch.user_a = $2 OR ch.user_b = $2 OR (e.kind = 3 AND e.user_id = $2))
+     ORDER BY e.id LIMIT $3"
+);
+/// Every event after `$1` (what the hub is fed).
+const EVENTS_AFTER: &str = events_joined!("e.id > $1 ORDER BY e.id LIMIT $2");
+
+fn event_from_row(row: &Row) -> ViewResult<Event> {
+    let id: EventId = row.get(0);
+    let missing = || StoreError(format!("event {id}: a row it refers to is gone"));
+    let kind: i16 = row.get(1);
+    let chat = match row.get::<_, Option<ChatId>>(2) {
+        None => None,
+        Some(PUBLIC_CHAT) => Some(EventChat::Public),
+        Some(chat) => {
+            let a: Option<UserId> = row.get(14);
+            let a_name: Option<String> = row.get(15);
+            let b: Option<UserId> = row.get(16);
+            let b_name: Option<String> = row.get(17);
+            match (a, a_name, b, b_name) {
+                (Some(a), Some(a_name), Some(b), Some(b_name)) => Some(EventChat::Private {
+                    id: chat,
+                    members: [(a, a_name), (b, b_name)],
+                }),
+                _ => return Err(missing()),
+            }
+        }
+    };
+    let body = match kind {
+        EVENT_MESSAGE => {
+            let message_id: Option<MessageId> = row.get(5);
+            let message = StoredMessage {
+                id: message_id.ok_or_else(missing)?,
+                author: row.get::<_, Option<String>>(6).ok_or_else(missing)?,
+                pub_date: UnixMillis(row.get::<_, Option<i64>>(7).ok_or_else(missing)?),
+                text: text(row.get::<_, Option<Vec<u8>>>(8).ok_or_else(missing)?)?,
+                comments: Vec::new(),
+                comments_total: 0,
+            };
+            EventBody::Message {
+                chat: chat.ok_or_else(missing)?,
+                message,
+            }
+        }
+        EVENT_COMMENT => {
+            let comment = StoredComment {
+                id: row.get::<_, Option<CommentId>>(10).ok_or_else(missing)?,
+                author: row.get::<_, Option<String>>(11).ok_or_else(missing)?,
+                created: UnixMillis(row.get::<_, Option<i64>>(12).ok_or_else(missing)?),
+                text: text(row.get::<_, Option<Vec<u8>>>(13).ok_or_else(missing)?)?,
+            };
+            EventBody::Comment {
+                chat: chat.ok_or_else(missing)?,
+                message_id: row.get::<_, Option<MessageId>>(9).ok_or_else(missing)?,
+                comment,
+            }
+        }
+        EVENT_BANNED => EventBody::Banned {
+            user: row.get::<_, Option<UserId>>(3).ok_or_else(missing)?,
+            until: UnixMillis(row.get::<_, Option<i64>>(4).ok_or_else(missing)?),
+        },
+        kind => return Err(StoreError(format!("event {id}: unknown kind {kind}"))),
+    };
+    Ok(Event { id, body })
+}
+
+/// Up to `limit` committed events after `since`, every one, in id order:
+/// what a node feeds its hub (see `pg::feed`).
+pub(crate) fn events_after(
+    conn: &mut PgConn,
+    since: EventId,
+    limit: i64,
+) -> Result<Vec<Event>, StoreError> {
+    let rows = conn
+        .query(EVENTS_AFTER, &[&since, &limit])
+        .map_err(store_error)?;
+    rows.iter().map(event_from_row).collect()
+}
+
+impl PgView<'_> {
+    fn user_where(
+        &mut self,
+        sql: &'static str,
+        key: &(dyn postgres::types::ToSql + Sync),
+    ) -> ViewResult<Option<User>> {
+        let row = self.conn.query_opt(sql, &[key]).map_err(store_error)?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    fn messages_with_comments(
+        &mut self,
+        chat: ChatId,
+        sql: &'static str,
+        position: ReadPosition,
+        limit: u32,
+        comments: u32,
+    ) -> ViewResult<Vec<StoredMessage>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let rows = self
+            .conn
+            .query(sql, &[&chat, &position, &i64::from(limit)])
+            .map_err(store_error)?;
+        let mut messages = rows
+            .into_iter()
+            .map(|row| {
+                Ok(StoredMessage {
+                    id: row.get(0),
+                    author: row.get(1),
+                    pub_date: UnixMillis(row.get(2)),
+                    text: text(row.get(3))?,
+                    comments: Vec::new(),
+                    comments_total: count(row.get(4))?,
+                })
+            })
+            .collect::<ViewResult<Vec<_>>>()?;
+        messages.sort_by_key(|m| m.id);
+        if comments > 0 {
+            for message in messages.iter_mut().filter(|m| m.comments_total > 0) {
+                message.comments = self.newest_comments(chat, message.id, i64::MAX, comments)?;
+            }
+        }
+        Ok(messages)
+    }
+
+    fn newest_comments(
+        &mut self,
+        chat: ChatId,
+        message: MessageId,
+        before: CommentId,
+        limit: u32,
+    ) -> ViewResult<Vec<StoredComment>> {
+        let rows = self
+            .conn
+            .query(
+                COMMENTS_BEFORE,
+                &[&chat, &message, &before, &i64::from(limit)],
+            )
+            .map_err(store_error)?;
+        let mut comments = rows
+            .into_iter()
+            .map(|row| {
+                Ok(StoredComment {
+                    id: row.get(0),
+                    author: row.get(1),
+                    created: UnixMillis(row.get(2)),
+                    text: text(row.get(3))?,
+                })
+            })
+            .collect::<ViewResult<Vec<_>>>()?;
+        comments.reverse();
+        Ok(comments)
+    }
+}
+
+impl View for PgView<'_> {
+    fn user_by_token(&mut self, hash: &TokenHash) -> ViewResult<Option<User>> {
+        self.user_where(user_where!("token_hash"), &&hash.0[..])
+    }
+
+    fn user_by_name(&mut self, name: &str) -> ViewResult<Option<User>> {
+        self.user_where(user_where!("name_key"), &name_key(name))
+    }
+
+    fn create_user(&mut self, name: &str, hash: &TokenHash, now: UnixMillis) -> ViewResult<UserId> {
+        self.conn
+            .query_one(
+                "INSERT INTO users (name, name_key, token_hash, created) VALUES ($1, $2, $3, $4)
+                 RETURNING id",
+                &[&name, &name_key(name), &&hash.0[..], &now.0],
+            )
+            .map(|row| row.get(0))
+            .map_err(store_error)
+    }
+
+    fn save_user(&mut self, user: &User) -> ViewResult<()> {
+        self.conn
+            .execute(
+                "UPDATE users SET banned_until = $2, window_start = $3, window_count = $4,
+                        comment_window_start = $5, comment_window_count = $6
+                 WHERE id = $1",
+                &[
+                    &user.id,
+                    &user.banned_until.map(|t| t.0),
+                    &user.window_start.map(|t| t.0),
+                    &i64::from(user.window_count),
+                    &user.comment_window_start.map(|t| t.0),
+                    &i64::from(user.comment_window_count),
+                ],
+            )
+            .map(drop)
+            .map_err(store_error)
+    }
+
+    fn private_chat(&mut self, a: UserId, b: UserId) -> ViewResult<Option<ChatId>> {
+        let (low, high) = (a.min(b), a.max(b));
+        self.conn
+            .query_opt(
+                "SELECT id FROM chats WHERE user_a = $1 AND user_b = $2",
+                &[&low, &high],
+            )
+            .map(|row| row.map(|row| row.get(0)))
+            .map_err(store_error)
+    }
+
+    fn create_private_chat(&mut self, a: UserId, b: UserId, now: UnixMillis) -> ViewResult<ChatId> {
+        let chat: ChatId = self
+            .conn
+            .query_one(
+                "INSERT INTO chats (user_a, user_b, created) VALUES ($1, $2, $3) RETURNING id",
+                &[&a.min(b), &a.max(b), &now.0],
+            )
+            .map(|row| row.get(0))
+            .map_err(store_error)?;
+        self.join(chat, a, 0)?;
+        self.join(chat, b, 0)?;
+        Ok(chat)
+    }
+
+    fn join(&mut self, chat: ChatId, user: UserId, position: ReadPosition) -> ViewResult<()> {
+        let inserted = self
+            .conn
+            .execute(
+                "INSERT INTO members (user_id, chat_id, position) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+                &[&user, &chat, &position],
+            )
+            .map_err(store_error)?;
+        if inserted == 1 {
+            self.conn
+                .execute(
+                    "UPDATE chats SET member_count = member_count + 1 WHERE id = $1",
+                    &[&chat],
+                )
+                .map(drop)
+                .map_err(store_error)
+        } else {
+            // Already a member: joining again only moves the read position.
+            self.set_read_position(chat, user, position)
+        }
+    }
+
+    fn read_position(&mut self, chat: ChatId, user: UserId) -> ViewResult<Option<ReadPosition>> {
+        self.conn
+            .query_opt(
+                "SELECT position FROM members WHERE user_id = $1 AND chat_id = $2",
+                &[&user, &chat],
+            )
+            .map(|row| row.map(|row| row.get(0)))
+            .map_err(store_error)
+    }
+
+    fn set_read_position(
+        &mut self,
+        chat: ChatId,
+        user: UserId,
+        position: ReadPosition,
+    ) -> ViewResult<()> {
+        self.conn
+            .execute(
+                "UPDATE members SET position = $3 WHERE user_id = $1 AND chat_id = $2",
+                &[&user, &chat, &position],
+            )
+            .map(drop)
+            .map_err(store_error)
+    }
+
+    fn private_members(&mut self, chat: ChatId) -> ViewResult<Option<[(UserId, String); 2]>> {
+        self.conn
+            .query_opt(
+                "SELECT c.user_a, a.name, c.user_b, b.name
+                 FROM chats c JOIN users a ON a.id = c.user_a JOIN users b ON b.id = c.user_b
+                 WHERE c.id = $1",
+                &[&chat],
+            )
+            .map(|row| row.map(|r| [(r.get(0), r.get(1)), (r.get(2), r.get(3))]))
+            .map_err(store_error)
+    }
+
+    fn chats_of(&mut self, user: UserId) -> ViewResult<Vec<ChatSummary>> {
+        let rows = self
+            .conn
+            .query(
+                "SELECT c.id, c.created, c.message_count, c.member_count, c.last_message,
+                        (SELECT count(*) FROM messages x
+                          WHERE x.chat_id = c.id AND x.id > m.position),
+                        (SELECT u.name FROM users u
+                          WHERE u.id = CASE WHEN c.user_a = $1 THEN c.user_b ELSE c.user_a END)
+                 FROM members m JOIN chats c ON c.id = m.chat_id
+                 WHERE m.user_id = $1
+                 ORDER BY c.id",
+                &[&user],
+            )
+            .map_err(store_error)?;
+        rows.into_iter()
+            .map(|row| {
+                let id: ChatId = row.get(0);
+                let other: Option<String> = row.get(6);
+                let kind = match other {
+                    Some(other) if id != PUBLIC_CHAT => ChatKind::Private { other },
+                    _ => ChatKind::Public,
+                };
+                Ok(ChatSummary {
+                    id,
+                    kind,
+                    created: UnixMillis(row.get(1)),
+                    messages_number: count(row.get(2))?,
+                    users_number: count(row.get(3))?,
+                    unread: count(row.get(5))?,
+                    last_message: row.get(4),
+                })
+            })
+            .collect()
+    }
+
+    fn latest_message(&mut self, chat: ChatId) -> ViewResult<MessageId> {
+        self.conn
+            .query_opt("SELECT last_message FROM chats WHERE id = $1", &[&chat])
+            .map(|row| row.map_or(0, |row| row.get(0)))
+            .map_err(store_error)
+    }
+
+    fn count_after(&mut self, chat: ChatId, position: ReadPosition) -> ViewResult<u64> {
+        let counted: i64 = self
+            .conn
+            .query_one(
+                "SELECT count(*) FROM messages WHERE chat_id = $1 AND id > $2",
+                &[&chat, &position],
+            )
+            .map(|row| row.get(0))
+            .map_err(store_error)?;
+        count(counted)
+    }
+
+    fn messages_up_to(
+        &mut self,
+        chat: ChatId,
+        position: ReadPosition,
+        limit: u32,
+        comments: u32,
+    ) -> ViewResult<Vec<StoredMessage>> {
+        self.messages_with_comments(chat, MESSAGES_UP_TO, position, limit, comments)
+    }
+
+    fn messages_after(
+        &mut self,
+        chat: ChatId,
+        position: ReadPosition,
+        limit: u32,
+        comments: u32,
+    ) -> ViewResult<Vec<StoredMessage>> {
+        self.messages_with_comments(chat, MESSAGES_AFTER, position, limit, comments)
+    }
+
+    fn append_message(
+        &mut self,
+        chat: ChatId,
+        author: UserId,
+        text: &str,
+        now: UnixMillis,
+    ) -> ViewResult<MessageId> {
+        let id: MessageId = self
+            .conn
+            .query_one(
+                "INSERT INTO messages (chat_id, author, pub_date, text) VALUES ($1, $2, $3, $4)
+                 RETURNING id",
+                &[&chat, &author, &now.0, &text.as_bytes()],
+            )
+            .map(|row| row.get(0))
+            .map_err(store_error)?;
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE chats SET message_count = message_count + 1, last_message = $2
+                 WHERE id = $1",
+                &[&chat, &id],
+            )
+            .map_err(store_error)?;
+        if changed != 1 {
+            return Err(StoreError(format!("append_message: no chat {chat}")));
+        }
+        Ok(id)
+    }
+
+    fn chat_of_message(&mut self, message: MessageId) -> ViewResult<Option<ChatId>> {
+        self.conn
+            .query_opt("SELECT chat_id FROM messages WHERE id = $1", &[&message])
+            .map(|row| row.map(|row| row.get(0)))
+            .map_err(store_error)
+    }
+
+    fn append_comment(
+        &mut self,
+        message: MessageId,
+        author: UserId,
+        text: &str,
+        now: UnixMillis,
+    ) -> ViewResult<CommentId> {
+        let id: CommentId = self
+            .conn
+            .query_opt(
+                "INSERT INTO comments (message_id, chat_id, author, created, text)
+                 SELECT id, chat_id, $2, $3, $4 FROM messages WHERE id = $1
+                 RETURNING id",
+                &[&message, &author, &now.0, &text.as_bytes()],
+            )
+            .map_err(store_error)?
+            .map(|row| row.get(0))
+            .ok_or_else(|| StoreError(format!("append_comment: no message {message}")))?;
+        self.conn
+            .execute(
+                "UPDATE messages SET comment_count = comment_count + 1 WHERE id = $1",
+                &[&message],
+            )
+            .map_err(store_error)?;
+        Ok(id)
+    }
+
+    fn comments_before(
+        &mut self,
+        message: MessageId,
+        before: Option<CommentId>,
+        limit: u32,
+    ) -> ViewResult<Vec<StoredComment>> {
+        let Some(chat) = self.chat_of_message(message)? else {
+            return Ok(Vec::new());
+        };
+        self.newest_comments(chat, message, before.unwrap_or(i64::MAX), limit)
+    }
+
+    fn append_event(&mut self, body: EventBody) -> ViewResult<EventId> {
+        let (kind, chat, message, comment, user, until) = match &body {
+            EventBody::Message { chat, message } => (
+                EVENT_MESSAGE,
+                Some(chat.id()),
+                Some(message.id),
+                None,
+                None,
+                None,
+            ),
+            EventBody::Comment {
+                chat,
+                message_id,
+                comment,
+            } => (
+                EVENT_COMMENT,
+                Some(chat.id()),
+                Some(*message_id),
+                Some(comment.id),
+                None,
+                None,
+            ),
+            EventBody::Banned { user, until } => {
+                (EVENT_BANNED, None, None, None, Some(*user), Some(until.0))
+            }
+        };
+        let id: EventId = self
+            .conn
+            .query_one(
+                "INSERT INTO events (kind, chat_id, message_id, comment_id, user_id, until)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                &[&kind, &chat, &message, &comment, &user, &until],
+            )
+            .map(|row| row.get(0))
+            .map_err(store_error)?;
+        if let Some(recorded) = self.recorded.as_mut() {
+            recorded.push(Event { id, body });
+        }
+        Ok(id)
+    }
+
+    fn event_head(&mut self) -> ViewResult<EventId> {
+        self.conn
+            .query_one("SELECT coalesce(max(id), 0) FROM events", &[])
+            .map(|row| row.get(0))
+            .map_err(store_error)
+    }
+
+    fn events_after(&mut self, user: UserId, since: EventId, limit: u32) -> ViewResult<Vec<Event>> {
+        let rows = self
+            .conn
+            .query(EVENTS_VISIBLE_AFTER, &[&since, &user, &i64::from(limit)])
+            .map_err(store_error)?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    fn has_reported(&mut self, target: UserId, reporter: UserId) -> ViewResult<bool> {
+        self.conn
+            .query_opt(
+                "SELECT 1 FROM reports WHERE target = $1 AND reporter = $2",
+                &[&target, &reporter],
+            )
+            .map(|row| row.is_some())
+            .map_err(store_error)
+    }
+
+    fn report_count(&mut self, target: UserId) -> ViewResult<u32> {
+        let counted: i64 = self
+            .conn
+            .query_one("SELECT count(*) FROM reports WHERE target = $1", &[&target])
+            .map(|row| row.get(0))
+            .map_err(store_error)?;
+        count(counted)
+    }
+
+    fn add_report(&mut self, target: UserId, reporter: UserId, now: UnixMillis) -> ViewResult<()> {
+        // Reports are a set: a second report by the same reporter is no change.
+        self.conn
+            .execute(
+                "INSERT INTO reports (target, reporter, created) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+                &[&target, &reporter, &now.0],
+            )
+            .map(drop)
+            .map_err(store_error)
+    }
+
+    fn clear_reports(&mut self, target: UserId) -> ViewResult<()> {
+        self.conn
+            .execute("DELETE FROM reports WHERE target = $1", &[&target])
+            .map(drop)
+            .map_err(store_error)
+    }
+}

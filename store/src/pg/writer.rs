@@ -1,0 +1,244 @@
+//! The PostgreSQL writer thread: the SQLite writer's group commit (see
+//! `crate::writer`), with each batch's transaction taking the write lock
+//! first (see `crate::pg`) and notifying the other nodes when it recorded
+//! events.
+
+use crate::clock::Clock;
+use crate::error::ApplyError;
+use crate::observe::Observer;
+use crate::pg::connection::{PgConn, PgResult, Slot};
+use crate::pg::view::PgView;
+use crate::pg::{CHANNEL, WRITE_LOCK};
+use crate::writer::{send_replies, Job, Request, ADVANCED, UNAVAILABLE};
+use agora_core::command::Outcome;
+use agora_core::config::Config;
+use agora_core::events::Event;
+use agora_core::rules;
+use agora_core::time::UnixMillis;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc::Receiver;
+use std::time::Instant;
+
+pub(crate) struct PgWriter {
+    pub(crate) slot: Slot,
+    pub(crate) queue: Receiver<Request>,
+    pub(crate) batch_max: usize,
+    pub(crate) clock: Clock,
+    pub(crate) rules: Config,
+    pub(crate) observer: Observer,
+    pub(crate) batches: u64,
+    pub(crate) commands: u64,
+}
+
+/// What rolls back when a command fails (see `crate::writer::run_batch`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Isolation {
+    Batch,
+    PerCommand,
+}
+
+enum Attempt {
+    Done(Vec<Outcome>),
+    /// With `Isolation::Batch`: a command failed, the transaction was
+    /// rolled back; run the batch again with a savepoint per command.
+    CommandFailed,
+    /// The connection failed: nothing of the batch is known to be committed.
+    Lost(postgres::Error),
+}
+
+impl PgWriter {
+    /// Runs until every sender of the queue is gone and the queue is drained.
+    pub(crate) fn run(mut self) {
+        let mut batch: Vec<Request> = Vec::with_capacity(self.batch_max);
+        while let Ok(first) = self.queue.recv() {
+            batch.push(first);
+            while batch.len() < self.batch_max {
+                match self.queue.try_recv() {
+                    Ok(request) => batch.push(request),
+                    Err(_) => break,
+                }
+            }
+            let now = self.clock.now();
+            let started = Instant::now();
+            let outcomes = self.run_batch(&mut batch, now);
+            self.observer.batch(batch.len(), Some(started.elapsed()));
+            self.batches += 1;
+            self.commands += batch.len() as u64;
+            // The events reach this node's hub through the listener (this
+            // transaction's NOTIFY), and a reader catches up before it pages.
+            send_replies(batch.drain(..).zip(outcomes));
+        }
+        self.slot.close();
+        tracing::info!(
+            batches = self.batches,
+            commands = self.commands,
+            "store closed"
+        );
+    }
+
+    fn run_batch(&mut self, batch: &mut Vec<Request>, now: UnixMillis) -> Vec<Outcome> {
+        let Some(conn) = self.slot.get() else {
+            return vec![UNAVAILABLE; batch.len()];
+        };
+        let queue = &self.queue;
+        let more = || queue.try_recv().ok();
+        let first = transaction(
+            conn,
+            batch,
+            self.batch_max,
+            more,
+            now,
+            &self.rules,
+            Isolation::Batch,
+        );
+        let attempt = match first {
+            Attempt::CommandFailed => {
+                tracing::warn!(
+                    commands = batch.len(),
+                    "a command failed; running its batch again with a savepoint per command"
+                );
+                let len = batch.len();
+                transaction(
+                    conn,
+                    batch,
+                    len,
+                    || None,
+                    now,
+                    &self.rules,
+                    Isolation::PerCommand,
+                )
+            }
+            other => other,
+        };
+        match attempt {
+            Attempt::Done(outcomes) => outcomes,
+            Attempt::CommandFailed => vec![UNAVAILABLE; batch.len()],
+            Attempt::Lost(e) => {
+                tracing::error!(error = %e, commands = batch.len(),
+                    "PostgreSQL transaction failed; answering the batch store_unavailable");
+                self.slot.failed();
+                vec![UNAVAILABLE; batch.len()]
+            }
+        }
+    }
+}
+
+/// One transaction for `batch` (joined by what `more` gives, up to
+/// `batch_max`): `BEGIN`, the write lock, the commands, a `NOTIFY` if any
+/// recorded events, `COMMIT`.
+fn transaction(
+    conn: &mut PgConn,
+    batch: &mut Vec<Request>,
+    batch_max: usize,
+    mut more: impl FnMut() -> Option<Request>,
+    now: UnixMillis,
+    rules_config: &Config,
+    isolation: Isolation,
+) -> Attempt {
+    if let Err(e) = begin(conn) {
+        let _ = conn.batch("ROLLBACK");
+        return Attempt::Lost(e);
+    }
+    let mut events: Vec<Event> = Vec::new();
+    let mut outcomes = Vec::with_capacity(batch.len());
+    loop {
+        while let Some(request) = batch.get(outcomes.len()) {
+            let outcome = match isolation {
+                Isolation::Batch => match apply(conn, &request.job, now, rules_config, &mut events)
+                {
+                    Ok(outcome) => outcome,
+                    Err(failure) => {
+                        tracing::warn!(error = %failure, "command failed");
+                        return match conn.batch("ROLLBACK") {
+                            Ok(()) => Attempt::CommandFailed,
+                            Err(e) => Attempt::Lost(e),
+                        };
+                    }
+                },
+                Isolation::PerCommand => {
+                    match in_savepoint(conn, &request.job, now, rules_config, &mut events) {
+                        Ok(outcome) => outcome,
+                        Err(e) => {
+                            let _ = conn.batch("ROLLBACK");
+                            return Attempt::Lost(e);
+                        }
+                    }
+                }
+            };
+            outcomes.push(outcome);
+        }
+        let before = batch.len();
+        while batch.len() < batch_max {
+            match more() {
+                Some(request) => batch.push(request),
+                None => break,
+            }
+        }
+        if batch.len() == before {
+            break;
+        }
+    }
+    let notify = if events.is_empty() {
+        "COMMIT".to_owned()
+    } else {
+        format!("NOTIFY {CHANNEL}; COMMIT")
+    };
+    match conn.batch(&notify) {
+        Ok(()) => Attempt::Done(outcomes),
+        // Committed or not: unknown. Nothing was acknowledged.
+        Err(e) => Attempt::Lost(e),
+    }
+}
+
+fn begin(conn: &mut PgConn) -> PgResult<()> {
+    conn.batch("BEGIN")?;
+    conn.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+        .map(drop)
+}
+
+/// Applies one job; a store error or a panic comes back as an error.
+fn apply(
+    conn: &mut PgConn,
+    job: &Job,
+    now: UnixMillis,
+    rules_config: &Config,
+    events: &mut Vec<Event>,
+) -> Result<Outcome, ApplyError> {
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let mut view = PgView::new(conn).recording_events(events);
+        match job {
+            Job::Command(command) => rules::apply(command, &mut view, now, rules_config),
+            Job::Advance { to, .. } => rules::advance(&mut view, to).map(|()| ADVANCED),
+        }
+    }));
+    match result {
+        Ok(Ok(outcome)) => Ok(outcome),
+        Ok(Err(e)) => Err(ApplyError::View(e)),
+        Err(_) => Err(ApplyError::Panicked),
+    }
+}
+
+/// Applies one job in its own savepoint: its outcome, or `StoreUnavailable`
+/// with its writes and events undone. `Err` when the connection failed.
+fn in_savepoint(
+    conn: &mut PgConn,
+    job: &Job,
+    now: UnixMillis,
+    rules_config: &Config,
+    events: &mut Vec<Event>,
+) -> PgResult<Outcome> {
+    conn.batch("SAVEPOINT command")?;
+    let events_before = events.len();
+    match apply(conn, job, now, rules_config, events) {
+        Ok(outcome) => {
+            conn.batch("RELEASE SAVEPOINT command")?;
+            Ok(outcome)
+        }
+        Err(failure) => {
+            tracing::warn!(error = %failure, "command rolled back; answering store_unavailable");
+            events.truncate(events_before);
+            conn.batch("ROLLBACK TO SAVEPOINT command; RELEASE SAVEPOINT command")?;
+            Ok(UNAVAILABLE)
+        }
+    }
+}
