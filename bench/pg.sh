@@ -15,14 +15,16 @@
 # Each cell reports req/s (every wrk summed), p99 (the worse wrk's), non-2xx
 # and socket errors, for send_private a check that the store holds what wrk
 # counted (between the 201s and the 201s plus the requests in flight at the
-# end), the writer's mean batch size and commit time per node (from
-# --metrics-addr), and CPU per request by component: the agora node(s) and the
-# postgres processes (utime+stime from /proc/PID/stat, postgres' children
-# included), the load generator (the wrk processes), each divided by the
-# requests wrk counted, and the cores every other process used meanwhile
-# (/proc/stat less those). Generator, nodes and PostgreSQL share this
-# machine's cores (2 here): the figures compare the three set-ups on one
-# machine; they are not what each part does on a machine of its own.
+# end) and the writer's mean batch size and time per batch on each node (from
+# --metrics-addr: the batch's whole transaction, on PostgreSQL from BEGIN and
+# the wait for the write lock to COMMIT), and CPU per request by component:
+# the agora node(s) and the postgres processes (utime+stime from
+# /proc/PID/stat, postgres' children included) and the load generator (the
+# wrk processes), each divided by the requests wrk counted, and the cores
+# every other process used meanwhile (/proc/stat less those). Generator,
+# nodes and PostgreSQL share this machine's cores (2 here): the figures
+# compare the three set-ups on one machine; they are not what each part
+# does on a machine of its own.
 #
 #   bench/pg.sh                                     # 3 runs: ~6 min
 #   RUNS=1 DURATION=5s CONFIGS="pg1 pg2" bench/pg.sh
@@ -94,7 +96,7 @@ start_nodes() {
   for i in $(seq 0 $((count - 1))); do
     "$server" --runtime "$RUNTIME" --threads "$SERVER_THREADS" --port $((PORT + i)) --db "$db" \
       --metrics-addr "127.0.0.1:$((PORT + 10 + i))" --quota 1000000000 \
-      --max-connections 20000 --queue 8192 --log warn &
+      --max-connections 19000 --queue 8192 --log warn &
     nodes+=($!)
     ports+=($((PORT + i)))
   done
@@ -161,8 +163,11 @@ cell() {
       python3 -c 'import json, sys; print(sum(c["messages_number"] for c in json.load(sys.stdin)["chats"] if c["name"] == "bob"))')
     if ((stored >= requests && stored <= requests + CONNS)); then check="ok ($stored)"; else check="**WRONG: $stored stored, $requests answered**"; fi
   fi
-  batches="" commit=""
+  # The writer's figures, for the sends (in `status` it only registered two users).
+  batches=- commit=-
+  [[ "$2" == send_private ]] && batches="" commit=""
   for i in "${!ports[@]}"; do
+    [[ "$2" == send_private ]] || break
     local mp=$((PORT + 10 + i)) bs bc cs cc
     bs=$(metric agora_store_batch_size_sum "$mp") bc=$(metric agora_store_batch_size_count "$mp")
     cs=$(metric agora_store_commit_duration_seconds_sum "$mp") cc=$(metric agora_store_commit_duration_seconds_count "$mp")
@@ -185,7 +190,7 @@ echo "Run $(date -u +%FT%TZ): $(nproc) CPUs shared by wrk, the agora nodes and P
   "(fsync $(pg_setting fsync), synchronous_commit $(pg_setting synchronous_commit)); SQLite --sync full;" \
   "$CONNS connections in all, $DURATION per cell, runtime $RUNTIME, $SERVER_THREADS worker thread(s) per node"
 echo
-echo "| config | scenario | run | req/s | p99 | errors | stored | batch size per node | commit ms per node | agora µs/req | postgres µs/req | wrk µs/req | total µs/req | other processes, cores |"
+echo "| config | scenario | run | req/s | p99 | errors | stored | batch size per node | ms per batch per node | agora µs/req | postgres µs/req | wrk µs/req | total µs/req | other processes, cores |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for run in $(seq "$RUNS"); do
   for scenario in $SCENARIOS; do
