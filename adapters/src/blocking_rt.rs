@@ -20,6 +20,9 @@ use tracing::{error, warn};
 
 /// Connection threads need little stack: the read buffer is 8 KiB.
 const STACK_SIZE: usize = 256 * 1024;
+/// How long a held request whose eventfd could not be made waits before it
+/// looks at its subscription again.
+const NO_WAKE_FD_PAUSE: Duration = Duration::from_millis(50);
 
 /// The open sockets, so that shutdown can wake threads blocked in a read.
 #[derive(Default)]
@@ -43,8 +46,12 @@ impl BlockingTransport {
             Some(wake) => wake.clone(),
             None => match WakeFd::new() {
                 Ok(wake) => self.wake.insert(wake).clone(),
-                // Without an eventfd, look again soon.
-                Err(_) => return Ready::Events,
+                // Without an eventfd (no descriptor left), look again after
+                // a pause rather than at once: returning at once would spin.
+                Err(_) => {
+                    std::thread::sleep(NO_WAKE_FD_PAUSE);
+                    return Ready::Events;
+                }
             },
         };
         let waker = wake.waker();

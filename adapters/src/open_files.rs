@@ -24,8 +24,10 @@ impl Runtime {
     /// Descriptors one open connection holds.
     pub fn descriptors_per_connection(self) -> u64 {
         match self {
-            // The socket, and the copy that shutdown uses to wake its read.
-            Runtime::Blocking => 2,
+            // The socket, the copy that shutdown uses to wake its read, and
+            // the eventfd a held long-poll or stream waits on (kept for the
+            // connection's life once it held one).
+            Runtime::Blocking => 3,
             Runtime::Tokio | Runtime::Smol => 1,
         }
     }
@@ -99,7 +101,7 @@ mod tests {
         // 32 + 3 * 3 + 32 = 73 descriptors reserved.
         assert_eq!(connections_that_fit(1024, Runtime::Tokio, 3), 951);
         assert_eq!(connections_that_fit(1024, Runtime::Smol, 3), 951);
-        assert_eq!(connections_that_fit(1024, Runtime::Blocking, 3), 475);
+        assert_eq!(connections_that_fit(1024, Runtime::Blocking, 3), 317);
         assert_eq!(connections_that_fit(10, Runtime::Tokio, 3), 1);
         assert_eq!(
             connections_that_fit(1 << 40, Runtime::Tokio, 3),

@@ -1,6 +1,7 @@
 //! The store's errors. Each message names the database once and, where the
 //! operator can do something about it, says what.
 
+use crate::pg::connection::describe;
 use std::path::{Path, PathBuf};
 
 /// What an operator can check when the database file cannot be created.
@@ -57,8 +58,9 @@ pub enum OpenError {
     },
     /// PostgreSQL could not be reached or refused the connection.
     #[error(
-        "cannot connect to the database {url} ({role}): {source}; check that PostgreSQL \
-        runs there, that the database exists and that this user may connect to it"
+        "cannot connect to the database {url} ({role}): {}; check that PostgreSQL \
+        runs there, that the database exists and that this user may connect to it",
+        describe(source)
     )]
     Postgres {
         url: String,
@@ -73,7 +75,7 @@ pub enum OpenError {
         source: MigrationError,
     },
     /// The newest event could not be read from PostgreSQL.
-    #[error("cannot read the newest event from {url}: {source}")]
+    #[error("cannot read the newest event from {url}: {}", describe(source))]
     PostgresEvents {
         url: String,
         #[source]
@@ -96,7 +98,7 @@ pub enum MigrationError {
     ReadVersion(#[source] rusqlite::Error),
     #[error("the database has schema version {found}, newer than this build's {supported}")]
     Newer { found: i64, supported: i64 },
-    #[error("PostgreSQL schema migration {version} failed: {source}")]
+    #[error("PostgreSQL schema migration {version} failed: {}", describe(source))]
     Postgres {
         version: i64,
         #[source]

@@ -11,7 +11,7 @@ use agora_tests::pg::{skipped, PgDatabase};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::{public_send, register, run};
+use support::{public_send, register};
 
 const NODES: usize = 3;
 
@@ -161,17 +161,64 @@ fn no_node_commits_past_an_open_transaction() {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&0x0061_676f_7261_i64])
         .unwrap();
     let held: i64 = tx
-        .query_one("SELECT nextval(pg_get_serial_sequence('events', 'id'))", &[])
+        .query_one(
+            "SELECT nextval(pg_get_serial_sequence('events', 'id'))",
+            &[],
+        )
         .unwrap()
         .get(0);
     let pending = nodes[1].submit(public_send(ann, "after")).unwrap();
     std::thread::sleep(Duration::from_millis(300));
     let (ids, next) = page(&nodes[2], ann, 0);
-    assert!(ids.is_empty() && next < held, "nothing past the open transaction: {ids:?} next {next}");
+    assert!(
+        ids.is_empty() && next < held,
+        "nothing past the open transaction: {ids:?} next {next}"
+    );
     tx.rollback().unwrap();
     let sent = support::outcome(pending);
     assert!(support::is_sent(&sent), "{sent:?}");
     let (ids, _) = page(&nodes[2], ann, 0);
     assert_eq!(ids.len(), 1);
     assert!(ids[0] > held, "the next event comes after the held id");
+}
+
+/// Nodes that start at the same moment on an empty database create the
+/// schema once: the others wait for the migration lock, then find it done.
+#[test]
+fn nodes_started_together_migrate_once() {
+    let Some(database) = PgDatabase::fresh() else {
+        return skipped("nodes_started_together_migrate_once");
+    };
+    let url = database.url().to_owned();
+    let starting: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let config = StoreConfig {
+                    postgres: Some(url.parse::<PostgresUrl>().unwrap()),
+                    ..StoreConfig::default()
+                };
+                Handle::open(config).expect("every node opens")
+            })
+        })
+        .collect();
+    let nodes: Vec<Handle> = starting.into_iter().map(|t| t.join().unwrap()).collect();
+    let ann = register(&nodes[3], "ann");
+    assert!(support::is_sent(&support::run(
+        &nodes[0],
+        public_send(ann, "hi")
+    )));
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let versions: Vec<i64> = admin
+        .query("SELECT version FROM agora_schema", &[])
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(versions, vec![1], "one version row");
+    let public: i64 = admin
+        .query_one("SELECT count(*) FROM chats WHERE user_a IS NULL", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(public, 1, "one public chat");
 }

@@ -19,6 +19,7 @@ mod load;
 mod log_file;
 mod open_files;
 mod operations;
+mod pg_tls;
 mod rules;
 mod secrets;
 mod slow_clients;

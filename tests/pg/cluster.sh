@@ -9,7 +9,9 @@
 # Then `export AGORA_TEST_PG=<that URL>` and run the tests. Trust
 # authentication: anyone on this machine may connect, so it is for tests only.
 # Durability is off for speed (fsync, full_page_writes) unless
-# AGORA_PG_DURABLE=1 (the benchmark sets it). The PostgreSQL server refuses to
+# AGORA_PG_DURABLE=1 (the benchmark sets it). With AGORA_PG_TLS=1 the server
+# also takes TLS, with a certificate for 127.0.0.1 and localhost signed by a
+# throwaway CA, DIR/tls/ca.crt (clients trust it through SSL_CERT_FILE). The PostgreSQL server refuses to
 # run as root: run as root, the script runs the cluster as the `postgres` user
 # (created when missing), so DIR must be reachable by that user (/tmp is).
 set -euo pipefail
@@ -68,6 +70,23 @@ free_port() {
   done
 }
 
+# A throwaway CA and a server certificate it signs, for 127.0.0.1 and
+# localhost, in $1 (the key readable by the cluster's owner only).
+make_certificates() {
+  local tls=$1
+  mkdir -p "$tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=agora test CA" \
+    -keyout "$tls/ca.key" -out "$tls/ca.crt" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+    -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n' >"$tls/ext.cnf"
+  openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" \
+    -CAcreateserial -days 2 -extfile "$tls/ext.cnf" -out "$tls/server.crt" 2>/dev/null
+  chmod 600 "$tls/server.key"
+  [ "$(id -u)" -ne 0 ] || chown -R postgres: "$tls"
+  chmod 644 "$tls/ca.crt"
+}
+
 start() {
   local bin data port attempt
   bin=$(pg_bin)
@@ -100,6 +119,14 @@ start() {
       echo "full_page_writes = off"
     fi
   } | as_owner tee -a "$data/postgresql.conf" >/dev/null
+  if [ "${AGORA_PG_TLS:-}" = 1 ]; then
+    make_certificates "$dir/tls"
+    {
+      echo "ssl = on"
+      echo "ssl_cert_file = '$dir/tls/server.crt'"
+      echo "ssl_key_file = '$dir/tls/server.key'"
+    } | as_owner tee -a "$data/postgresql.conf" >/dev/null
+  fi
   # Another process may take the port between the check and the start: then
   # the start fails and another port is tried. The last `port` line wins.
   for attempt in 1 2 3 4 5; do

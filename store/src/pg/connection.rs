@@ -30,6 +30,15 @@ pub(crate) struct PgConn {
 
 pub(crate) type PgResult<T> = Result<T, postgres::Error>;
 
+/// `error` with its cause: `postgres::Error` alone says only "db error" or
+/// "error connecting to server"; the reason is its source.
+pub(crate) fn describe(error: &postgres::Error) -> String {
+    match std::error::Error::source(error) {
+        Some(source) => format!("{error}: {source}"),
+        None => error.to_string(),
+    }
+}
+
 impl PgConn {
     /// Connects as `role` (the application name the server shows in
     /// `pg_stat_activity`: `agora writer`, `agora reader`, ...).
@@ -168,7 +177,7 @@ impl Slot {
                 Err(e) => {
                     if !self.down {
                         self.down = true;
-                        tracing::error!(role = self.role, url = %self.url, error = %e,
+                        tracing::error!(role = self.role, url = %self.url, error = %describe(&e),
                             "cannot connect to PostgreSQL; answering store_unavailable until it is back");
                     }
                     self.failed_at = Some(Instant::now());

@@ -15,7 +15,7 @@
 //! told its write is done finds its event on any node.
 
 use crate::hub::{Hub, Published};
-use crate::pg::connection::{PgConn, Slot};
+use crate::pg::connection::{describe, PgConn, Slot};
 use crate::pg::view::events_after;
 use crate::pg::CHANNEL;
 use agora_core::view::StoreError;
@@ -103,7 +103,7 @@ fn listen_once(
     let mut notified = false;
     if !*listening {
         conn.batch(&format!("LISTEN {CHANNEL}"))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| describe(&e))?;
         *listening = true;
         // Whatever was committed while not listening.
         notified = true;
@@ -111,12 +111,12 @@ fn listen_once(
     {
         let mut notifications = conn.client().notifications();
         let arrived = notifications.timeout_iter(STOP_CHECK).next();
-        if arrived.map_err(|e| e.to_string())?.is_some() {
+        if arrived.map_err(|e| describe(&e))?.is_some() {
             notified = true;
         }
         // Any others already here are covered by the same catch-up.
         let mut queued = notifications.iter();
-        while queued.next().map_err(|e| e.to_string())?.is_some() {}
+        while queued.next().map_err(|e| describe(&e))?.is_some() {}
     }
     if notified || fed_at.elapsed() >= POLL {
         feed.catch_up(conn).map_err(|e| e.0)?;

@@ -2,7 +2,7 @@
 //! snapshots, and the hub caught up before a page of events.
 
 use crate::error::ApplyError;
-use crate::pg::connection::Slot;
+use crate::pg::connection::{describe, Slot};
 use crate::pg::feed::Feed;
 use crate::pg::view::PgView;
 use crate::read_source::{guarded, ReadSource};
@@ -31,14 +31,14 @@ impl ReadSource for PgSource {
         let conn = slot.get().ok_or_else(unreachable_database)?;
         let begun = conn.batch("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
         let result = begun
-            .map_err(|e| ApplyError::View(StoreError(e.to_string())))
+            .map_err(|e| ApplyError::View(StoreError(describe(&e))))
             .and_then(|()| {
                 let value = guarded(|| read(&mut PgView::new(conn)));
                 let ended = conn.batch("ROLLBACK");
                 let value = value?;
                 ended
                     .map(|()| value)
-                    .map_err(|e| ApplyError::View(StoreError(e.to_string())))
+                    .map_err(|e| ApplyError::View(StoreError(describe(&e))))
             });
         if result.is_err() {
             slot.failed();

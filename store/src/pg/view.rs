@@ -1,6 +1,6 @@
 //! [`PgView`]: the rules' [`View`] over an open PostgreSQL transaction.
 
-use crate::pg::connection::PgConn;
+use crate::pg::connection::{describe, PgConn};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
@@ -33,7 +33,7 @@ impl<'a> PgView<'a> {
 }
 
 fn store_error(e: postgres::Error) -> StoreError {
-    StoreError(e.to_string())
+    StoreError(describe(&e))
 }
 
 fn name_key(name: &str) -> String {

@@ -6,7 +6,7 @@
 use crate::clock::Clock;
 use crate::error::ApplyError;
 use crate::observe::Observer;
-use crate::pg::connection::{PgConn, PgResult, Slot};
+use crate::pg::connection::{describe, PgConn, PgResult, Slot};
 use crate::pg::view::PgView;
 use crate::pg::{CHANNEL, WRITE_LOCK};
 use crate::writer::{send_replies, Job, Request, ADVANCED, UNAVAILABLE};
@@ -114,7 +114,7 @@ impl PgWriter {
             Attempt::Done(outcomes) => outcomes,
             Attempt::CommandFailed => vec![UNAVAILABLE; batch.len()],
             Attempt::Lost(e) => {
-                tracing::error!(error = %e, commands = batch.len(),
+                tracing::error!(error = %describe(&e), commands = batch.len(),
                     "PostgreSQL transaction failed; answering the batch store_unavailable");
                 self.slot.failed();
                 vec![UNAVAILABLE; batch.len()]

@@ -12,6 +12,8 @@ use agora_store::{Handle, Pending, SqlView, StoreConfig};
 use std::path::Path;
 use std::time::Duration;
 
+pub mod reference;
+
 pub fn send(text: &str) -> Command {
     Command::Send {
         caller: TokenHash([7; 32]),

@@ -1,0 +1,249 @@
+//! The reference side of the model-vs-store property tests: random command
+//! sequences (with clock steps and reopens) applied to the in-memory model.
+//! `model_vs_sqlite` and `model_vs_postgres` replay them on a store.
+
+use agora_core::command::{ChatRef, ChatType, Command, EventsWait, Outcome};
+use agora_core::config::Config;
+use agora_core::model::Model;
+use agora_core::rules;
+use agora_core::time::UnixMillis;
+use agora_core::token::{Token, TokenHash};
+use proptest::prelude::*;
+use proptest::sample::select;
+use proptest_state_machine::ReferenceStateMachine;
+
+/// Names with case variants, so that uniqueness without case is exercised.
+const NAMES: &[&str] = &["alice", "Alice", "bob", "BOB", "carol", "dave"];
+const TEXTS: &[&str] = &["hi", "hello there", "é ☃", "x"];
+pub const T0: i64 = 1_795_939_565_000;
+
+/// Small limits so that quotas, bans, truncated unread lists and pages cut
+/// at their byte budgets all happen.
+pub fn chat_config() -> Config {
+    Config {
+        history_default: 3,
+        history_max: 100,
+        quota: 3,
+        quota_window_ms: 60_000,
+        ban_threshold: 2,
+        ban_ms: 600_000,
+        max_text_chars: 4096,
+        unread_max: 4,
+        comment_quota: 3,
+        comments_per_message: 2,
+        history_budget: 300,
+        unread_budget: 400,
+        embedded_comments_budget: 150,
+        comments_page_budget: 200,
+        events_page_max: 3,
+        events_page_budget: 400,
+        events_timeout_default_secs: 30,
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Step {
+    Run(Command),
+    AdvanceMs(u64),
+    Reopen,
+}
+
+#[derive(Clone, Debug)]
+pub struct Reference {
+    pub model: Model,
+    pub now: UnixMillis,
+    /// Token bytes handed out so far (one per `GetToken`, whatever its fate).
+    pub tokens_drawn: u8,
+    /// Hashes of tokens whose `GetToken` succeeded.
+    pub callers: Vec<TokenHash>,
+    /// Newest message id answered, to aim comments at real and unreal ids.
+    pub last_message: i64,
+    /// What the last step answered: `None` for steps that are not commands,
+    /// `Some(Err(()))` for a store error.
+    pub last: Option<Result<Outcome, ()>>,
+}
+
+fn token(n: u8) -> Token {
+    Token([n; 16])
+}
+
+fn caller_strategy(state: &Reference) -> BoxedStrategy<TokenHash> {
+    // Mostly registered callers, sometimes a token nobody holds.
+    let unknown = Just(token(255).hash());
+    if state.callers.is_empty() {
+        unknown.boxed()
+    } else {
+        prop_oneof![19 => select(state.callers.clone()), 1 => unknown].boxed()
+    }
+}
+
+fn chat_strategy() -> impl Strategy<Value = ChatRef> {
+    prop_oneof![
+        2 => Just(ChatRef::Public),
+        3 => select(NAMES).prop_map(|n| ChatRef::Private(n.to_string())),
+        1 => Just(ChatRef::Private("nobody".to_string())),
+    ]
+}
+
+impl ReferenceStateMachine for Reference {
+    type State = Reference;
+    type Transition = Step;
+
+    fn init_state() -> BoxedStrategy<Reference> {
+        Just(Reference {
+            model: Model::new(UnixMillis(T0)),
+            now: UnixMillis(T0 + 1),
+            tokens_drawn: 0,
+            callers: Vec::new(),
+            last_message: 0,
+            last: None,
+        })
+        .boxed()
+    }
+
+    fn transitions(state: &Reference) -> BoxedStrategy<Step> {
+        let next_token = token(state.tokens_drawn);
+        let register = select(NAMES).prop_map(move |name| {
+            Step::Run(Command::GetToken {
+                user_name: name.to_string(),
+                token: next_token,
+            })
+        });
+        let connect = (caller_strategy(state), chat_strategy(), 1u32..6).prop_map(
+            |(caller, chat, messages_number)| {
+                Step::Run(Command::Connect {
+                    caller,
+                    chat,
+                    messages_number,
+                })
+            },
+        );
+        let status =
+            caller_strategy(state).prop_map(|caller| Step::Run(Command::Status { caller }));
+        let send = (caller_strategy(state), chat_strategy(), select(TEXTS)).prop_map(
+            |(caller, to, text)| {
+                Step::Run(Command::Send {
+                    caller,
+                    to,
+                    text: text.to_string(),
+                })
+            },
+        );
+        let comment = (
+            caller_strategy(state),
+            -1..state.last_message + 3,
+            select(TEXTS),
+        )
+            .prop_map(|(caller, message_id, text)| {
+                Step::Run(Command::Comment {
+                    caller,
+                    message_id,
+                    text: text.to_string(),
+                })
+            });
+        let comments = (
+            caller_strategy(state),
+            -1..state.last_message + 3,
+            proptest::option::of(1i64..20),
+            1u32..5,
+        )
+            .prop_map(|(caller, message_id, before, limit)| {
+                Step::Run(Command::Comments {
+                    caller,
+                    message_id,
+                    before,
+                    limit,
+                })
+            });
+        let events =
+            (caller_strategy(state), proptest::option::of(0i64..40)).prop_map(|(caller, since)| {
+                Step::Run(Command::Events {
+                    caller,
+                    since,
+                    wait: EventsWait::Page,
+                })
+            });
+        let read = (
+            caller_strategy(state),
+            chat_strategy(),
+            0..state.last_message + 3,
+        )
+            .prop_map(|(caller, chat, up_to)| {
+                Step::Run(Command::Read {
+                    caller,
+                    chat,
+                    up_to,
+                })
+            });
+        let report = (
+            caller_strategy(state),
+            select(NAMES),
+            prop_oneof![Just(ChatType::Public), Just(ChatType::Private)],
+        )
+            .prop_map(|(caller, target, chat_type)| {
+                Step::Run(Command::Report {
+                    caller,
+                    target: target.to_string(),
+                    chat_type,
+                })
+            });
+        let advance = prop_oneof![
+            1u64..2_000,
+            Just(30_000u64),
+            Just(60_000u64),
+            Just(600_001u64),
+            Just(3 * 3_600_000u64),
+        ]
+        .prop_map(Step::AdvanceMs);
+        // Register eagerly until a few users exist, then rarely.
+        let register_weight = if state.callers.len() < 3 { 12 } else { 2 };
+        prop_oneof![
+            register_weight => register,
+            3 => connect,
+            2 => status,
+            6 => send,
+            4 => comment,
+            2 => comments,
+            2 => events,
+            2 => read,
+            3 => report,
+            2 => advance,
+            1 => Just(Step::Reopen),
+        ]
+        .boxed()
+    }
+
+    fn preconditions(state: &Reference, step: &Step) -> bool {
+        // Token bytes are never reused (shrinking can reorder registrations).
+        match step {
+            Step::Run(Command::GetToken { token, .. }) => token.0[0] >= state.tokens_drawn,
+            _ => true,
+        }
+    }
+
+    fn apply(mut state: Reference, step: &Step) -> Reference {
+        state.last = None;
+        match step {
+            Step::AdvanceMs(ms) => state.now = state.now.plus_ms(*ms),
+            Step::Reopen => {}
+            Step::Run(command) => {
+                let before = state.model.clone();
+                let result = rules::apply(command, &mut state.model, state.now, &chat_config());
+                if result.is_err() {
+                    state.model = before;
+                }
+                if let Command::GetToken { token, .. } = command {
+                    state.tokens_drawn = token.0[0] + 1;
+                    if matches!(result, Ok(Outcome::TokenIssued { .. })) {
+                        state.callers.push(token.hash());
+                    }
+                }
+                if let Ok(Outcome::MessageSent { message_id, .. }) = &result {
+                    state.last_message = *message_id;
+                }
+                state.last = Some(result.map_err(|_| ()));
+            }
+        }
+        state
+    }
+}
