@@ -132,6 +132,7 @@ cell() {
   register bob >/dev/null
   export AGORA_TOKEN AGORA_PEER
   each=$((CONNS / ${#ports[@]}))
+  ((each > 0)) || { echo "CONNS=$CONNS: fewer connections than the nodes of $1" >&2; return 1; }
   out="$dir/wrk"
   rm -f "$out".*
   a0=$(agora_ticks) p0=0 m0=$(machine_ticks)
