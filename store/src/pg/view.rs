@@ -480,27 +480,20 @@ impl View for PgView<'_> {
         text: &str,
         now: UnixMillis,
     ) -> ViewResult<MessageId> {
-        let id: MessageId = self
-            .conn
-            .query_one(
-                "INSERT INTO messages (chat_id, author, pub_date, text) VALUES ($1, $2, $3, $4)
-                 RETURNING id",
+        // One round trip for both: the message and its chat's counters.
+        self.conn
+            .query_opt(
+                "WITH m AS (
+                     INSERT INTO messages (chat_id, author, pub_date, text)
+                     VALUES ($1, $2, $3, $4) RETURNING id)
+                 UPDATE chats SET message_count = message_count + 1, last_message = m.id
+                 FROM m WHERE chats.id = $1
+                 RETURNING m.id",
                 &[&chat, &author, &now.0, &text.as_bytes()],
             )
+            .map_err(store_error)?
             .map(|row| row.get(0))
-            .map_err(store_error)?;
-        let changed = self
-            .conn
-            .execute(
-                "UPDATE chats SET message_count = message_count + 1, last_message = $2
-                 WHERE id = $1",
-                &[&chat, &id],
-            )
-            .map_err(store_error)?;
-        if changed != 1 {
-            return Err(StoreError(format!("append_message: no chat {chat}")));
-        }
-        Ok(id)
+            .ok_or_else(|| StoreError(format!("append_message: no chat {chat}")))
     }
 
     fn chat_of_message(&mut self, message: MessageId) -> ViewResult<Option<ChatId>> {
@@ -517,24 +510,21 @@ impl View for PgView<'_> {
         text: &str,
         now: UnixMillis,
     ) -> ViewResult<CommentId> {
-        let id: CommentId = self
-            .conn
+        // One round trip for both: the comment and its message's count.
+        self.conn
             .query_opt(
-                "INSERT INTO comments (message_id, chat_id, author, created, text)
-                 SELECT id, chat_id, $2, $3, $4 FROM messages WHERE id = $1
-                 RETURNING id",
+                "WITH c AS (
+                     INSERT INTO comments (message_id, chat_id, author, created, text)
+                     SELECT id, chat_id, $2, $3, $4 FROM messages WHERE id = $1
+                     RETURNING id, message_id)
+                 UPDATE messages SET comment_count = comment_count + 1
+                 FROM c WHERE messages.id = c.message_id
+                 RETURNING c.id",
                 &[&message, &author, &now.0, &text.as_bytes()],
             )
             .map_err(store_error)?
             .map(|row| row.get(0))
-            .ok_or_else(|| StoreError(format!("append_comment: no message {message}")))?;
-        self.conn
-            .execute(
-                "UPDATE messages SET comment_count = comment_count + 1 WHERE id = $1",
-                &[&message],
-            )
-            .map_err(store_error)?;
-        Ok(id)
+            .ok_or_else(|| StoreError(format!("append_comment: no message {message}")))
     }
 
     fn comments_before(
