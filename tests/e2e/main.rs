@@ -22,6 +22,7 @@ mod nodes;
 mod open_files;
 mod operations;
 mod pg_tls;
+mod pg_url;
 mod rules;
 mod secrets;
 mod slow_clients;

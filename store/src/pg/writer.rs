@@ -218,7 +218,9 @@ fn transaction(
 
 /// `BEGIN` and the write lock, in one round trip.
 fn begin(conn: &mut PgConn) -> PgResult<()> {
-    conn.batch(&format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
+    conn.batch(&format!(
+        "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+    ))
 }
 
 /// Applies one job; a store error or a panic comes back as an error.
