@@ -7,7 +7,8 @@
 //! - [`rules`]: the public quota and the ban threshold hold across nodes.
 //! - [`delivery`]: events reach a client on another node, and a client
 //!   moving its stream to another node loses nothing.
-//! - [`failures`]: a node killed under load, PostgreSQL restarted under load.
+//! - [`failures`]: a node killed under load, a node frozen holding the write
+//!   lock, PostgreSQL restarted under load.
 
 mod delivery;
 mod failures;
@@ -57,6 +58,11 @@ impl Nodes {
             .map(|&runtime| Some(Server::start_on_url(runtime, url, extra)))
             .collect();
         Nodes { servers, _db: None }
+    }
+
+    /// The database of [`start`](Nodes::start).
+    fn db_url(&self) -> &str {
+        self._db.as_ref().expect("a database of its own").url()
     }
 
     fn server(&self, node: usize) -> &Server {

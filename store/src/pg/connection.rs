@@ -14,8 +14,15 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// this long instead of hanging its thread: unacknowledged data times out
 /// (`TCP_USER_TIMEOUT`), and idle connections are probed by keepalives.
 const DEAD_PEER: Duration = Duration::from_secs(10);
-/// Longest a statement may run on the server.
-const STATEMENT_TIMEOUT_MS: u32 = 10_000;
+/// Longest a statement may run on the server (waiting for the write lock
+/// included: a node whose batch cannot begin answers 503 rather than hang).
+const STATEMENT_TIMEOUT_MS: u64 = 10_000;
+/// Longest the server keeps a transaction whose client went quiet. A node
+/// frozen or cut off in the middle of a batch holds the write lock that
+/// every node's batches need: after this, the server ends its session and
+/// the other nodes go on. (The writer sends its next statement within
+/// microseconds; only a node that stopped is ever this late.)
+const IDLE_IN_TRANSACTION_MS: u64 = 5_000;
 /// After a failed connection attempt, the next one waits this long: while
 /// the database is down, requests are refused at once instead of each
 /// waiting for a connection attempt of its own.
@@ -58,7 +65,10 @@ impl PgConn {
             .keepalives_retries(3)
             .tcp_user_timeout(DEAD_PEER)
             .options(&format!(
-                "-c statement_timeout={STATEMENT_TIMEOUT_MS} -c synchronous_commit=on"
+                "-c statement_timeout={STATEMENT_TIMEOUT_MS} \
+                 -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS} \
+                 -c tcp_user_timeout={} -c synchronous_commit=on",
+                DEAD_PEER.as_millis()
             ));
         let client = crate::pg::tls::connect(&config)?;
         Ok(PgConn {

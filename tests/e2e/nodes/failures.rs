@@ -308,3 +308,90 @@ fn postgres_restarted_under_load_answers_503_then_recovers() {
         "a send refused during the outage is in the chat"
     );
 }
+
+/// A node frozen (SIGSTOP: a paused VM, a stalled host) in the middle of a
+/// batch holds the write lock that every node's batches need. PostgreSQL
+/// ends a transaction whose client went quiet after a few seconds, so the
+/// other nodes write again without waiting for it; once thawed, the frozen
+/// node runs its batch again on a new connection, and no 201 is lost.
+#[test]
+fn a_frozen_node_does_not_stall_the_others() {
+    let Some(nodes) = Nodes::start(
+        "nodes::failures::a_frozen_node_does_not_stall_the_others",
+        &NO_QUOTA,
+    ) else {
+        return;
+    };
+    let url = nodes.db_url().to_owned();
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut c = nodes.client(1);
+    let reader = c.token("reader");
+    let sender = c.token("sender");
+    let frozen = 0;
+    let writers: Vec<Writer> = (0..4)
+        .map(|i| {
+            let name = format!("f{i}");
+            let token = c.token(&name);
+            Writer::start(nodes.addr(frozen), token, name, Duration::ZERO)
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    // Freeze the node until it is caught holding the write lock.
+    let mut caught = false;
+    for _ in 0..50 {
+        nodes.server(frozen).signal(libc::SIGSTOP);
+        std::thread::sleep(Duration::from_millis(30));
+        let holders: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        if holders > 0 {
+            caught = true;
+            break;
+        }
+        nodes.server(frozen).signal(libc::SIGCONT);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        caught,
+        "the frozen node was never caught holding the write lock"
+    );
+    let frozen_at = Instant::now();
+    let mut other = nodes.client(2);
+    let sent = try_send(&mut other, &sender, "while a node is frozen").expect("an answer");
+    let waited = frozen_at.elapsed();
+    eprintln!(
+        "a send on another node answered {} after {waited:?}",
+        sent.status
+    );
+    assert_eq!(
+        sent.status,
+        201,
+        "{:?}",
+        String::from_utf8_lossy(&sent.body)
+    );
+    assert!(waited < IO_TIMEOUT, "the other nodes went on ({waited:?})");
+    nodes.server(frozen).signal(libc::SIGCONT);
+    std::thread::sleep(Duration::from_millis(500));
+    let mut attempts: Vec<Attempt> = Vec::new();
+    for writer in writers {
+        let mine = writer.finish();
+        assert!(
+            mine.iter().all(|a| a.reply.is_some()),
+            "the thawed node answers"
+        );
+        attempts.extend(mine);
+    }
+    let after = try_send(&mut nodes.client(frozen), &sender, "after the thaw").expect("an answer");
+    assert_eq!(
+        after.status,
+        201,
+        "{:?}",
+        String::from_utf8_lossy(&after.body)
+    );
+    let chat = public_messages(nodes.addr(1), &reader);
+    assert_all_accepted_are_in(&attempts, &chat);
+}
