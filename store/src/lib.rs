@@ -2,7 +2,13 @@
 //! several nodes on one database: see `pg`), one writer thread with group
 //! commit, and the [`Handle`] the adapters call.
 //!
-//! - [`schema`]: the tables and their versioned migrations.
+//! - [`schema`]: the SQLite tables and their versioned migrations.
+//! - `pg` (private): the PostgreSQL backend (its schema, `PgView`, its
+//!   writer whose batches take one advisory lock, its readers, and the
+//!   feed of the hub from the `events` table); selected by
+//!   [`StoreConfig::postgres`]. [`Handle`] is the same for both.
+//! - `read_source` (private): what the reader threads read through, per
+//!   backend.
 //! - [`SqlView`]: the rules' `View` over an open transaction, with the
 //!   writer's [`RowCache`] of the rows every command looks up first.
 //! - the writer (private): batches of commands, one transaction each (a
