@@ -20,6 +20,7 @@ use crate::pg::view::events_after;
 use crate::pg::CHANNEL;
 use agora_core::view::StoreError;
 use postgres::fallible_iterator::FallibleIterator;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -81,7 +82,13 @@ pub(crate) fn spawn_listener(
                     std::thread::sleep(STOP_CHECK);
                     continue;
                 };
-                let step = listen_once(conn, &feed, &mut listening, &mut fed_at);
+                // A bug must not end the thread: without it no other node's
+                // event would reach this node's waiting clients until they
+                // ask again.
+                let step = catch_unwind(AssertUnwindSafe(|| {
+                    listen_once(conn, &feed, &mut listening, &mut fed_at)
+                }))
+                .unwrap_or_else(|_| Err("the listener panicked".into()));
                 if let Err(e) = step {
                     tracing::warn!(error = %e, "the PostgreSQL listener lost its connection; reconnecting");
                     listening = false;
