@@ -49,6 +49,7 @@ pub use hub::{Encoded, Hub, Published, Subscription, Taken, Watch};
 pub use observe::{Observer, StoreObserver};
 pub use open::open_connection as open_database;
 pub use pending::{Pending, StoreGone, WaitError};
+pub use pg::commit_mark::CommitFaults;
 pub use pg::url::{InvalidUrl, PostgresUrl};
 pub use row_cache::RowCache;
 pub use sql_view::SqlView;
@@ -96,6 +97,10 @@ pub struct StoreConfig {
     /// Told of queued jobs, batches, commits and status memo hits (the
     /// server's metrics); none by default.
     pub observer: Observer,
+    /// Failures the PostgreSQL writer plays at its next commits: for tests
+    /// of what a lost `COMMIT` answer does. None by default.
+    #[doc(hidden)]
+    pub commit_faults: std::sync::Arc<CommitFaults>,
 }
 
 impl Default for StoreConfig {
@@ -111,6 +116,7 @@ impl Default for StoreConfig {
             event_inbox_bytes: 1024 * 1024,
             clock: Clock::system(),
             observer: Observer::default(),
+            commit_faults: Default::default(),
         }
     }
 }

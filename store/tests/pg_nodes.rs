@@ -215,10 +215,50 @@ fn nodes_started_together_migrate_once() {
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert_eq!(versions, vec![1], "one version row");
+    assert_eq!(versions, vec![2], "one version row, the latest");
     let public: i64 = admin
         .query_one("SELECT count(*) FROM chats WHERE user_a IS NULL", &[])
         .unwrap()
         .get(0);
     assert_eq!(public, 1, "one public chat");
+}
+
+/// A `COMMIT` whose answer is lost (the connection breaks on its way) is
+/// answered by what happened: 201 when the batch was committed (a 503 would
+/// have the client post it again), and when it was not, the batch runs
+/// again on a new connection. Each message is stored once.
+#[test]
+fn a_commit_whose_answer_is_lost_is_answered_by_what_happened() {
+    let Some(database) = PgDatabase::fresh() else {
+        return skipped("a_commit_whose_answer_is_lost_is_answered_by_what_happened");
+    };
+    let config = StoreConfig {
+        postgres: Some(database.url().parse::<PostgresUrl>().unwrap()),
+        ..StoreConfig::default()
+    };
+    let faults = config.commit_faults.clone();
+    let node = Handle::open(config).unwrap();
+    let ann = register(&node, "ann");
+    faults.lost_after_commit.store(1, Ordering::SeqCst);
+    let sent = support::run(&node, public_send(ann, "committed, answer lost"));
+    assert!(support::is_sent(&sent), "{sent:?}");
+    faults.lost_before_commit.store(1, Ordering::SeqCst);
+    let sent = support::run(&node, public_send(ann, "not committed, run again"));
+    assert!(support::is_sent(&sent), "{sent:?}");
+    assert_eq!(faults.lost_after_commit.load(Ordering::SeqCst), 0);
+    assert_eq!(faults.lost_before_commit.load(Ordering::SeqCst), 0);
+    let mut admin = postgres::Client::connect(database.url(), postgres::NoTls).unwrap();
+    let texts: Vec<String> = admin
+        .query(
+            "SELECT convert_from(text, 'UTF8') FROM messages ORDER BY id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(
+        texts,
+        ["committed, answer lost", "not committed, run again"]
+    );
 }

@@ -23,6 +23,7 @@
 //! threads of its own (a writer, readers, a listener), each owning one
 //! connection, so an async client would only add a runtime to drive it.
 
+pub(crate) mod commit_mark;
 pub(crate) mod connection;
 pub(crate) mod feed;
 pub(crate) mod open;

@@ -1,11 +1,13 @@
 //! The PostgreSQL writer thread: the SQLite writer's group commit (see
 //! `crate::writer`), with each batch's transaction taking the write lock
-//! first (see `crate::pg`) and notifying the other nodes when it recorded
-//! events.
+//! first (see `crate::pg`), notifying the other nodes when it recorded
+//! events, and leaving its mark for a `COMMIT` whose answer is lost (see
+//! `commit_mark`).
 
 use crate::clock::Clock;
 use crate::error::ApplyError;
 use crate::observe::Observer;
+use crate::pg::commit_mark::{CommitFault, CommitFaults, CommitMark};
 use crate::pg::connection::{describe, PgConn, PgResult, Slot};
 use crate::pg::view::PgView;
 use crate::pg::{CHANNEL, WRITE_LOCK};
@@ -17,10 +19,15 @@ use agora_core::rules;
 use agora_core::time::UnixMillis;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::Receiver;
+use std::sync::Arc;
 use std::time::Instant;
 
 pub(crate) struct PgWriter {
     pub(crate) slot: Slot,
+    /// Random: names this writer's batches in `agora_commits`.
+    pub(crate) nonce: u64,
+    /// Failures to play at commits (tests).
+    pub(crate) faults: Arc<CommitFaults>,
     pub(crate) queue: Receiver<Request>,
     pub(crate) batch_max: usize,
     pub(crate) clock: Clock,
@@ -37,10 +44,10 @@ enum Attempt {
     CommandFailed,
     /// The connection failed before `COMMIT` was sent: nothing of the batch
     /// was committed, it may run again.
-    Lost(postgres::Error),
-    /// The connection failed during `COMMIT`: whether the batch was
-    /// committed is unknown, so it must not run again.
-    LostInCommit(postgres::Error),
+    Lost(String),
+    /// The connection failed during `COMMIT`: whether the batch, whose
+    /// outcomes these are, was committed is for [`CommitMark`] to find out.
+    LostInCommit(String, Vec<Outcome>),
 }
 
 impl PgWriter {
@@ -74,20 +81,22 @@ impl PgWriter {
     }
 
     /// Runs the batch; when the connection turns out broken before the
-    /// commit (a database restart since its last use shows only then), runs
-    /// it again, once, on a new connection: nothing of it was committed.
+    /// commit (a database restart since its last use shows only then), or
+    /// the batch is found not committed after its `COMMIT` lost its
+    /// connection, runs it again, once, on a new connection: nothing of it
+    /// was committed.
     fn run_batch(&mut self, batch: &mut Vec<Request>, now: UnixMillis) -> Vec<Outcome> {
+        let mark = CommitMark::new(self.nonce, self.batches, now);
         let reused = self.slot.is_open();
-        let outcomes = match self.attempt(batch, now) {
-            Err(e) if reused => {
-                tracing::warn!(error = %describe(&e), "PostgreSQL connection lost; running the batch again on a new one");
-                self.slot.failed();
-                self.attempt(batch, now)
+        let outcomes = match self.attempt(batch, now, &mark) {
+            Err(e) if reused || self.slot.is_open() => {
+                tracing::warn!(error = %e, "PostgreSQL connection lost; running the batch again on a new one");
+                self.attempt(batch, now, &mark)
             }
             other => other,
         };
         outcomes.unwrap_or_else(|e| {
-            tracing::error!(error = %describe(&e), commands = batch.len(),
+            tracing::error!(error = %e, commands = batch.len(),
                 "PostgreSQL transaction failed; answering the batch store_unavailable");
             self.slot.failed();
             vec![UNAVAILABLE; batch.len()]
@@ -95,27 +104,27 @@ impl PgWriter {
     }
 
     /// One run of the batch: its outcomes (`StoreUnavailable` for all when
-    /// the database cannot be reached or the commit failed), or the error
-    /// of a connection lost before the commit.
+    /// the database cannot be reached, or when a `COMMIT` that lost its
+    /// connection cannot be checked), or why it was not committed and may
+    /// run again (the connection is then closed, or new and working).
     fn attempt(
         &mut self,
         batch: &mut Vec<Request>,
         now: UnixMillis,
-    ) -> Result<Vec<Outcome>, postgres::Error> {
+        mark: &CommitMark,
+    ) -> Result<Vec<Outcome>, String> {
         let Some(conn) = self.slot.get() else {
             return Ok(vec![UNAVAILABLE; batch.len()]);
         };
         let queue = &self.queue;
         let more = || queue.try_recv().ok();
-        let first = transaction(
-            conn,
-            batch,
-            self.batch_max,
-            more,
+        let run = BatchRun {
             now,
-            &self.rules,
-            Isolation::Batch,
-        );
+            rules: &self.rules,
+            mark,
+            faults: &self.faults,
+        };
+        let first = transaction(conn, batch, self.batch_max, more, Isolation::Batch, &run);
         let attempt = match first {
             Attempt::CommandFailed => {
                 tracing::warn!(
@@ -123,27 +132,67 @@ impl PgWriter {
                     "a command failed; running its batch again with a savepoint per command"
                 );
                 let len = batch.len();
-                transaction(
-                    conn,
-                    batch,
-                    len,
-                    || None,
-                    now,
-                    &self.rules,
-                    Isolation::PerCommand,
-                )
+                transaction(conn, batch, len, || None, Isolation::PerCommand, &run)
             }
             other => other,
         };
         match attempt {
             Attempt::Done(outcomes) => Ok(outcomes),
             Attempt::CommandFailed => Ok(vec![UNAVAILABLE; batch.len()]),
-            Attempt::Lost(e) => Err(e),
-            Attempt::LostInCommit(e) => {
-                tracing::error!(error = %describe(&e), commands = batch.len(),
-                    "PostgreSQL COMMIT failed; answering the batch store_unavailable");
+            Attempt::Lost(e) => {
                 self.slot.failed();
-                Ok(vec![UNAVAILABLE; batch.len()])
+                Err(e)
+            }
+            Attempt::LostInCommit(e, outcomes) => {
+                self.slot.failed();
+                let checked = self.slot.get().map(|conn| mark.was_committed(conn));
+                match checked {
+                    Some(Ok(true)) => {
+                        tracing::warn!(error = %e, commands = batch.len(),
+                            "PostgreSQL COMMIT lost its answer; the batch was committed");
+                        Ok(outcomes)
+                    }
+                    Some(Ok(false)) => Err(format!("{e}; the batch was not committed")),
+                    Some(Err(check)) => {
+                        tracing::error!(error = %e, check = %describe(&check), commands = batch.len(),
+                            "PostgreSQL COMMIT lost its answer and cannot be checked; answering the batch store_unavailable");
+                        self.slot.failed();
+                        Ok(vec![UNAVAILABLE; batch.len()])
+                    }
+                    None => {
+                        tracing::error!(error = %e, commands = batch.len(),
+                            "PostgreSQL COMMIT lost its answer and the database is gone; answering the batch store_unavailable");
+                        Ok(vec![UNAVAILABLE; batch.len()])
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What every transaction of one batch shares: its time, the rules, its
+/// mark, and the faults a test asked for.
+struct BatchRun<'a> {
+    now: UnixMillis,
+    rules: &'a Config,
+    mark: &'a CommitMark,
+    faults: &'a CommitFaults,
+}
+
+impl BatchRun<'_> {
+    /// `COMMIT` (with the mark and, when `notify`, the `NOTIFY`); `Err` with
+    /// why when its answer did not come.
+    fn commit(&self, conn: &mut PgConn, notify: bool) -> Result<(), String> {
+        let sql = self.mark.commit_sql(notify.then_some(CHANNEL));
+        match self.faults.take() {
+            None => conn.batch(&sql).map_err(|e| describe(&e)),
+            Some(CommitFault::LostBeforeCommit) => {
+                let _ = conn.batch("ROLLBACK");
+                Err("injected: lost before COMMIT".into())
+            }
+            Some(CommitFault::LostAfterCommit) => {
+                let _ = conn.batch(&sql);
+                Err("injected: lost after COMMIT".into())
             }
         }
     }
@@ -157,13 +206,13 @@ fn transaction(
     batch: &mut Vec<Request>,
     batch_max: usize,
     mut more: impl FnMut() -> Option<Request>,
-    now: UnixMillis,
-    rules_config: &Config,
     isolation: Isolation,
+    run: &BatchRun<'_>,
 ) -> Attempt {
+    let (now, rules_config) = (run.now, run.rules);
     if let Err(e) = begin(conn) {
         let _ = conn.batch("ROLLBACK");
-        return Attempt::Lost(e);
+        return Attempt::Lost(describe(&e));
     }
     let mut events: Vec<Event> = Vec::new();
     let mut outcomes = Vec::with_capacity(batch.len());
@@ -177,7 +226,7 @@ fn transaction(
                         tracing::warn!(error = %failure, "command failed");
                         return match conn.batch("ROLLBACK") {
                             Ok(()) => Attempt::CommandFailed,
-                            Err(e) => Attempt::Lost(e),
+                            Err(e) => Attempt::Lost(describe(&e)),
                         };
                     }
                 },
@@ -186,7 +235,7 @@ fn transaction(
                         Ok(outcome) => outcome,
                         Err(e) => {
                             let _ = conn.batch("ROLLBACK");
-                            return Attempt::Lost(e);
+                            return Attempt::Lost(describe(&e));
                         }
                     }
                 }
@@ -204,20 +253,15 @@ fn transaction(
             break;
         }
     }
-    let notify = if events.is_empty() {
-        "COMMIT".to_owned()
-    } else {
-        format!("NOTIFY {CHANNEL}; COMMIT")
-    };
-    match conn.batch(&notify) {
+    match run.commit(conn, !events.is_empty()) {
         Ok(()) => Attempt::Done(outcomes),
-        // Committed or not: unknown. Nothing was acknowledged.
-        Err(e) => Attempt::LostInCommit(e),
+        // Committed or not: unknown yet. Nothing was acknowledged.
+        Err(e) => Attempt::LostInCommit(e, outcomes),
     }
 }
 
 /// `BEGIN` and the write lock, in one round trip.
-fn begin(conn: &mut PgConn) -> PgResult<()> {
+pub(crate) fn begin(conn: &mut PgConn) -> PgResult<()> {
     conn.batch(&format!(
         "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
     ))
