@@ -3,7 +3,9 @@
 # must conform to docs/openapi.json (status, headers, body), and none may be a
 # 5xx. For each runtime: a fresh server on a free 127.0.0.1 port with a
 # temporary database, a registered user whose token goes in the Authorization
-# header, a bounded schemathesis run, then SIGTERM.
+# header, a bounded schemathesis run, then SIGTERM. With AGORA_TEST_PG set
+# (a PostgreSQL cluster's superuser URL, as tests/pg/cluster.sh prints it),
+# every runtime runs again on a fresh PostgreSQL database of that cluster.
 #
 #   tests/schemathesis/run.sh                 # after `cargo build -p agora-server`
 #   RUNTIMES=tokio EXAMPLES=50 tests/schemathesis/run.sh
@@ -37,14 +39,30 @@ fi
 # shellcheck source=bench/scratch.sh
 source "$root/bench/scratch.sh"
 
-# start RUNTIME: starts the server, sets pid and url.
+# fresh_pg_database NAME -> the URL of a new, empty database NAME on the
+# AGORA_TEST_PG cluster (dropped first if a previous run left it).
+fresh_pg_database() {
+  python3 - "$AGORA_TEST_PG" "$1" <<'PY'
+import sys
+import urllib.parse
+admin, name = sys.argv[1], sys.argv[2]
+parts = urllib.parse.urlsplit(admin)
+print(urllib.parse.urlunsplit(parts._replace(path="/" + name)))
+PY
+  psql -q -v ON_ERROR_STOP=1 "$AGORA_TEST_PG" \
+    -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" -c "CREATE DATABASE \"$1\"" >&2
+}
+
+# start RUNTIME [DB]: starts the server on DB (default: a fresh SQLite file),
+# sets pid and url.
 start() {
   rm -f "$dir"/agora.db*
+  local db=${2:-"$dir/agora.db"}
   # Made here, not by the background job's redirection, which may come after
   # the first look below.
   : >"$dir/server.log"
   # Quotas out of the way, so that sends and comments keep reaching the store.
-  "$server" --runtime "$1" --host 127.0.0.1 --port 0 --db "$dir/agora.db" \
+  "$server" --runtime "$1" --host 127.0.0.1 --port 0 --db "$db" \
     --quota 1000000000 --comment-quota 1000000000 --log warn,agora_server=info \
     2>"$dir/server.log" &
   pid=$!
@@ -80,9 +98,19 @@ print(json.load(urllib.request.urlopen(request, timeout=10))["token"])
 PY
 }
 
-for rt in $RUNTIMES; do
-  echo "== schemathesis on the $rt runtime"
-  start "$rt"
+runs=()
+for rt in $RUNTIMES; do runs+=("$rt sqlite"); done
+if [[ -n "${AGORA_TEST_PG:-}" ]]; then
+  for rt in $RUNTIMES; do runs+=("$rt postgres"); done
+fi
+for run in "${runs[@]}"; do
+  read -r rt backend <<<"$run"
+  echo "== schemathesis on the $rt runtime, $backend"
+  if [[ $backend == postgres ]]; then
+    start "$rt" "$(fresh_pg_database "agora_schemathesis_$rt")"
+  else
+    start "$rt"
+  fi
   token=$(register "st-runner.0")
   started=$SECONDS
   # From the scratch folder: schemathesis keeps a cache (.schemathesis/) in
@@ -92,6 +120,6 @@ for rt in $RUNTIMES; do
     --header "Authorization: Bearer $token" \
     --checks all --max-examples "$EXAMPLES" --seed 1 \
     --request-timeout 10 --no-color)
-  echo "== $rt: $((SECONDS - started)) s"
+  echo "== $rt, $backend: $((SECONDS - started)) s"
   stop
 done
