@@ -15,9 +15,14 @@
 //! - Nothing is cached across transactions: no row cache, no status memo
 //!   (another node may have changed any row).
 //! - Each node feeds its hub from the `events` table only, in id order
-//!   ([`feed`]): after its own commits, when another node's `NOTIFY` arrives
-//!   (or every [`feed::POLL`] without one), and before a reader pages
-//!   events, so a cursor handed out by any node is valid on every node.
+//!   ([`feed`]): when a `NOTIFY` arrives (every node's commits, its own
+//!   included, or every [`feed::POLL`] without one), and before a reader
+//!   pages events, so a cursor handed out by any node is valid on every
+//!   node.
+//! - A `COMMIT` whose answer is lost is looked up, not guessed
+//!   ([`commit_mark`]).
+//! - A transaction whose client goes quiet (a node frozen or cut off while
+//!   it holds the lock) is ended by the server after 5 s (`connection`).
 //!
 //! The client is the synchronous `postgres` crate: the store already runs on
 //! threads of its own (a writer, readers, a listener), each owning one
