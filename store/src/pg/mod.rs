@@ -20,7 +20,7 @@
 //!   pages events, so a cursor handed out by any node is valid on every
 //!   node.
 //! - A `COMMIT` whose answer is lost is looked up, not guessed
-//!   ([`commit_mark`]).
+//!   ([`lost_commit`]).
 //! - A transaction whose client goes quiet (a node frozen or cut off while
 //!   it holds the lock) is ended by the server after 5 s (`connection`).
 //!
@@ -28,9 +28,9 @@
 //! threads of its own (a writer, readers, a listener), each owning one
 //! connection, so an async client would only add a runtime to drive it.
 
-pub(crate) mod commit_mark;
 pub(crate) mod connection;
 pub(crate) mod feed;
+pub(crate) mod lost_commit;
 pub(crate) mod open;
 pub(crate) mod reading;
 pub(crate) mod schema;

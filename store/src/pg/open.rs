@@ -75,7 +75,6 @@ pub(crate) fn start(config: StoreConfig, url: PostgresUrl) -> Result<Shared, Ope
         })?;
     let writer = PgWriter {
         slot: Slot::new(url.clone(), "agora writer", Some(conn)),
-        nonce: getrandom::u64().map_err(|e| OpenError::Unsupported(random_failed(e)))?,
         faults: config.commit_faults.clone(),
         queue,
         batch_max: config.batch_max.max(1),
@@ -102,10 +101,4 @@ pub(crate) fn start(config: StoreConfig, url: PostgresUrl) -> Result<Shared, Ope
         observer: config.observer,
         listener: Mutex::new(Some((stop, listener))),
     })
-}
-
-/// No randomness for the writer's batch ids: said once, at start.
-fn random_failed(error: getrandom::Error) -> &'static str {
-    tracing::error!(%error, "the system gives no random numbers");
-    "a system without random numbers"
 }

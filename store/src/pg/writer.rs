@@ -1,14 +1,14 @@
 //! The PostgreSQL writer thread: the SQLite writer's group commit (see
 //! `crate::writer`), with each batch's transaction taking the write lock
 //! first (see `crate::pg`), notifying the other nodes when it recorded
-//! events, and leaving its mark for a `COMMIT` whose answer is lost (see
-//! `commit_mark`).
+//! events, and learning its transaction's id for a `COMMIT` whose answer is
+//! lost (see `lost_commit`).
 
 use crate::clock::Clock;
 use crate::error::ApplyError;
 use crate::observe::Observer;
-use crate::pg::commit_mark::{CommitFault, CommitFaults, CommitMark};
 use crate::pg::connection::{describe, PgConn, PgResult, Slot};
+use crate::pg::lost_commit::{was_committed, CommitFault, CommitFaults};
 use crate::pg::view::PgView;
 use crate::pg::{CHANNEL, WRITE_LOCK};
 use crate::writer::{send_replies, Isolation, Job, Request, ADVANCED, UNAVAILABLE};
@@ -17,6 +17,7 @@ use agora_core::config::Config;
 use agora_core::events::Event;
 use agora_core::rules;
 use agora_core::time::UnixMillis;
+use postgres::SimpleQueryMessage;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::Receiver;
 use std::sync::Arc;
@@ -24,8 +25,6 @@ use std::time::Instant;
 
 pub(crate) struct PgWriter {
     pub(crate) slot: Slot,
-    /// Random: names this writer's batches in `agora_commits`.
-    pub(crate) nonce: u64,
     /// Failures to play at commits (tests).
     pub(crate) faults: Arc<CommitFaults>,
     pub(crate) queue: Receiver<Request>,
@@ -45,9 +44,13 @@ enum Attempt {
     /// The connection failed before `COMMIT` was sent: nothing of the batch
     /// was committed, it may run again.
     Lost(String),
-    /// The connection failed during `COMMIT`: whether the batch, whose
-    /// outcomes these are, was committed is for [`CommitMark`] to find out.
-    LostInCommit(String, Vec<Outcome>),
+    /// The connection failed during `COMMIT`: whether transaction `xid`,
+    /// with these outcomes, was committed is for [`was_committed`] to say.
+    LostInCommit {
+        error: String,
+        outcomes: Vec<Outcome>,
+        xid: i64,
+    },
 }
 
 impl PgWriter {
@@ -86,12 +89,11 @@ impl PgWriter {
     /// connection, runs it again, once, on a new connection: nothing of it
     /// was committed.
     fn run_batch(&mut self, batch: &mut Vec<Request>, now: UnixMillis) -> Vec<Outcome> {
-        let mark = CommitMark::new(self.nonce, self.batches, now);
         let reused = self.slot.is_open();
-        let outcomes = match self.attempt(batch, now, &mark) {
+        let outcomes = match self.attempt(batch, now) {
             Err(e) if reused || self.slot.is_open() => {
                 tracing::warn!(error = %e, "PostgreSQL connection lost; running the batch again on a new one");
-                self.attempt(batch, now, &mark)
+                self.attempt(batch, now)
             }
             other => other,
         };
@@ -111,7 +113,6 @@ impl PgWriter {
         &mut self,
         batch: &mut Vec<Request>,
         now: UnixMillis,
-        mark: &CommitMark,
     ) -> Result<Vec<Outcome>, String> {
         let Some(conn) = self.slot.get() else {
             return Ok(vec![UNAVAILABLE; batch.len()]);
@@ -121,7 +122,6 @@ impl PgWriter {
         let run = BatchRun {
             now,
             rules: &self.rules,
-            mark,
             faults: &self.faults,
         };
         let first = transaction(conn, batch, self.batch_max, more, Isolation::Batch, &run);
@@ -143,16 +143,25 @@ impl PgWriter {
                 self.slot.failed();
                 Err(e)
             }
-            Attempt::LostInCommit(e, outcomes) => {
+            Attempt::LostInCommit {
+                error: e,
+                outcomes,
+                xid,
+            } => {
                 self.slot.failed();
-                let checked = self.slot.get().map(|conn| mark.was_committed(conn));
+                let checked = self.slot.get().map(|conn| was_committed(conn, xid));
                 match checked {
-                    Some(Ok(true)) => {
+                    Some(Ok(Some(true))) => {
                         tracing::warn!(error = %e, commands = batch.len(),
                             "PostgreSQL COMMIT lost its answer; the batch was committed");
                         Ok(outcomes)
                     }
-                    Some(Ok(false)) => Err(format!("{e}; the batch was not committed")),
+                    Some(Ok(Some(false))) => Err(format!("{e}; the batch was not committed")),
+                    Some(Ok(None)) => {
+                        tracing::error!(error = %e, xid, commands = batch.len(),
+                            "PostgreSQL COMMIT lost its answer and no longer knows the transaction; answering the batch store_unavailable");
+                        Ok(vec![UNAVAILABLE; batch.len()])
+                    }
                     Some(Err(check)) => {
                         tracing::error!(error = %e, check = %describe(&check), commands = batch.len(),
                             "PostgreSQL COMMIT lost its answer and cannot be checked; answering the batch store_unavailable");
@@ -170,20 +179,23 @@ impl PgWriter {
     }
 }
 
-/// What every transaction of one batch shares: its time, the rules, its
-/// mark, and the faults a test asked for.
+/// What every transaction of one batch shares: its time, the rules, and
+/// the faults a test asked for.
 struct BatchRun<'a> {
     now: UnixMillis,
     rules: &'a Config,
-    mark: &'a CommitMark,
     faults: &'a CommitFaults,
 }
 
 impl BatchRun<'_> {
-    /// `COMMIT` (with the mark and, when `notify`, the `NOTIFY`); `Err` with
-    /// why when its answer did not come.
+    /// `COMMIT` (after the `NOTIFY`, when `notify`, in the same round trip);
+    /// `Err` with why when its answer did not come.
     fn commit(&self, conn: &mut PgConn, notify: bool) -> Result<(), String> {
-        let sql = self.mark.commit_sql(notify.then_some(CHANNEL));
+        let sql = if notify {
+            format!("NOTIFY {CHANNEL}; COMMIT")
+        } else {
+            "COMMIT".to_owned()
+        };
         match self.faults.take() {
             None => conn.batch(&sql).map_err(|e| describe(&e)),
             Some(CommitFault::LostBeforeCommit) => {
@@ -210,10 +222,13 @@ fn transaction(
     run: &BatchRun<'_>,
 ) -> Attempt {
     let (now, rules_config) = (run.now, run.rules);
-    if let Err(e) = begin(conn) {
-        let _ = conn.batch("ROLLBACK");
-        return Attempt::Lost(describe(&e));
-    }
+    let xid = match begin_batch(conn) {
+        Ok(xid) => xid,
+        Err(e) => {
+            let _ = conn.batch("ROLLBACK");
+            return Attempt::Lost(e);
+        }
+    };
     let mut events: Vec<Event> = Vec::new();
     let mut outcomes = Vec::with_capacity(batch.len());
     loop {
@@ -256,8 +271,25 @@ fn transaction(
     match run.commit(conn, !events.is_empty()) {
         Ok(()) => Attempt::Done(outcomes),
         // Committed or not: unknown yet. Nothing was acknowledged.
-        Err(e) => Attempt::LostInCommit(e, outcomes),
+        Err(error) => Attempt::LostInCommit {
+            error,
+            outcomes,
+            xid,
+        },
     }
+}
+
+/// A batch's `BEGIN`, the write lock and its transaction's id (kept for a
+/// `COMMIT` whose answer is lost), in one round trip.
+fn begin_batch(conn: &mut PgConn) -> Result<i64, String> {
+    let sql = format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK}); SELECT txid_current()");
+    let replies = conn.client().simple_query(&sql).map_err(|e| describe(&e))?;
+    let xid = replies.iter().rev().find_map(|reply| match reply {
+        SimpleQueryMessage::Row(row) => row.get(0),
+        _ => None,
+    });
+    xid.and_then(|xid| xid.parse().ok())
+        .ok_or_else(|| "BEGIN gave no transaction id".to_owned())
 }
 
 /// `BEGIN` and the write lock, in one round trip.
