@@ -145,10 +145,9 @@ pub(crate) struct Slot {
     url: PostgresUrl,
     role: &'static str,
     conn: Option<PgConn>,
+    /// The last failed connection attempt, while the database cannot be
+    /// reached (that is logged once when it starts and once when it ends).
     failed_at: Option<Instant>,
-    /// Set while the database cannot be reached: logged once when that
-    /// starts and once when it ends.
-    down: bool,
 }
 
 impl Slot {
@@ -158,7 +157,6 @@ impl Slot {
             role,
             conn,
             failed_at: None,
-            down: false,
         }
     }
 
@@ -177,16 +175,13 @@ impl Slot {
             }
             match PgConn::connect(&self.url, self.role) {
                 Ok(conn) => {
-                    if self.down {
-                        self.down = false;
+                    if self.failed_at.take().is_some() {
                         tracing::warn!(role = self.role, "PostgreSQL is reachable again");
                     }
-                    self.failed_at = None;
                     self.conn = Some(conn);
                 }
                 Err(e) => {
-                    if !self.down {
-                        self.down = true;
+                    if self.failed_at.is_none() {
                         tracing::error!(role = self.role, url = %self.url, error = %describe(&e),
                             "cannot connect to PostgreSQL; answering store_unavailable until it is back");
                     }
