@@ -10,7 +10,7 @@ use crate::pending::Pending;
 use crate::read_source::SqliteSource;
 use crate::readers::{reads, Readers};
 use crate::row_cache::RowCache;
-use crate::status_cache::DataVersion;
+use crate::status_cache::{DataVersion, StatusCache};
 use crate::writer::{ApplyFn, Job, Request, Writer};
 use crate::{Busy, StoreConfig};
 use agora_core::command::{Command, Failure, Outcome};
@@ -121,7 +121,7 @@ impl Handle {
                 &config,
                 source,
                 connections,
-                version.clone(),
+                Some(StatusCache::new(version.clone())),
                 writer,
                 hub.clone(),
                 health.clone(),

@@ -18,10 +18,6 @@ pub(crate) trait ReadSource: Send + Sync + 'static {
     where
         Self: 'c;
 
-    /// Whether `Status` answers may be memoized until the next commit of
-    /// this process's writer: only when no other process writes.
-    const MEMO: bool;
-
     /// Runs `read` in a read-only transaction of its own. After a failure
     /// the connection is closed (its state is unknown) and opened again on
     /// the next read; a backend may run `read` again on a new connection.
@@ -56,7 +52,6 @@ pub(crate) struct SqliteSource {
 impl ReadSource for SqliteSource {
     type Conn = Option<Connection>;
     type View<'c> = SqlView<'c>;
-    const MEMO: bool = true;
 
     /// `BEGIN` and `ROLLBACK` go through the statement cache: parsing them
     /// for every read showed in profiles.

@@ -24,7 +24,7 @@ use crate::observe::Observer;
 use crate::pending::Reply;
 use crate::read_source::ReadSource;
 use crate::sql_view::SqlView;
-use crate::status_cache::{DataVersion, MemoView, StatusCache, StatusReads};
+use crate::status_cache::{MemoView, StatusCache, StatusReads};
 use crate::writer::{Job, Request};
 use crate::StoreConfig;
 use agora_core::command::{Command, EventsWait, Failure, Outcome};
@@ -89,11 +89,14 @@ pub(crate) struct Readers {
 impl Readers {
     /// Starts a reader thread over each of `connections` (opened at start,
     /// one per `config.readers`, at least one), reading through `source`.
+    /// `memo` keeps `Status` reads until the next commit: only when this
+    /// process's writer is the only one (not on PostgreSQL, where another
+    /// node may change any row).
     pub(crate) fn start<S: ReadSource>(
         config: &StoreConfig,
         source: Arc<S>,
         connections: Vec<S::Conn>,
-        version: Arc<DataVersion>,
+        memo: Option<StatusCache>,
         writer: SyncSender<Request>,
         hub: Arc<Hub>,
         health: Arc<Health>,
@@ -106,7 +109,7 @@ impl Readers {
         let receiver = Arc::new(Mutex::new(receiver));
         let readers = Readers {
             reading: Arc::new(Reading {
-                memo: S::MEMO.then(|| StatusCache::new(version)),
+                memo,
                 rules: config.rules.clone(),
                 clock: config.clock.clone(),
                 writer: RwLock::new(Some(writer)),

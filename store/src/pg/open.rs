@@ -13,7 +13,6 @@ use crate::pg::schema::migrate;
 use crate::pg::url::PostgresUrl;
 use crate::pg::writer::PgWriter;
 use crate::readers::Readers;
-use crate::status_cache::DataVersion;
 use crate::StoreConfig;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::sync_channel;
@@ -54,7 +53,8 @@ pub(crate) fn start(config: StoreConfig, url: PostgresUrl) -> Result<Shared, Ope
             &config,
             source,
             connections,
-            Arc::new(DataVersion::default()),
+            // No status memo: another node may change what it holds.
+            None,
             sender.clone(),
             hub.clone(),
             health.clone(),

@@ -20,8 +20,6 @@ fn unreachable_database() -> ApplyError {
 impl ReadSource for PgSource {
     type Conn = Slot;
     type View<'c> = PgView<'c>;
-    /// Other nodes write too: a memo could not know when it is stale.
-    const MEMO: bool = false;
 
     /// A connection that was open before this read may have been broken by
     /// a database restart since its last use, which shows only now: then
