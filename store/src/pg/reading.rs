@@ -2,7 +2,7 @@
 //! snapshots, and the hub caught up before a page of events.
 
 use crate::error::ApplyError;
-use crate::pg::connection::{describe, Slot};
+use crate::pg::connection::{describe, PgConn, Slot};
 use crate::pg::feed::Feed;
 use crate::pg::view::PgView;
 use crate::read_source::{guarded, ReadSource};
@@ -21,61 +21,55 @@ impl ReadSource for PgSource {
     type Conn = Slot;
     type View<'c> = PgView<'c>;
 
-    /// A connection that was open before this read may have been broken by
-    /// a database restart since its last use, which shows only now: then
-    /// the read runs again, once, on a new connection (reads change
-    /// nothing, so running one twice is harmless).
     fn snapshot<T>(
         &self,
         slot: &mut Slot,
         mut read: impl FnMut(&mut PgView<'_>) -> Result<T, StoreError>,
     ) -> Result<T, ApplyError> {
-        let reused = slot.is_open();
-        match snapshot_once(slot, &mut read) {
-            Err(_) if reused => snapshot_once(slot, &mut read),
-            result => result,
-        }
+        on_connection(slot, |conn| snapshot_on(conn, &mut read))
     }
 
     fn before_events(&self, slot: &mut Slot) -> Result<(), ApplyError> {
-        let reused = slot.is_open();
-        match self.catch_up_once(slot) {
-            Err(_) if reused => self.catch_up_once(slot),
-            result => result,
-        }
+        on_connection(slot, |conn| {
+            self.feed.catch_up(conn).map(drop).map_err(ApplyError::View)
+        })
     }
 }
 
-impl PgSource {
-    fn catch_up_once(&self, slot: &mut Slot) -> Result<(), ApplyError> {
+/// Runs `read` on the slot's connection, closing it when it fails. A
+/// connection that was open before may have been broken by a database
+/// restart since its last use, which shows only now: then `read` runs
+/// again, once, on a new connection (reads change nothing, so running one
+/// twice is harmless).
+fn on_connection<T>(
+    slot: &mut Slot,
+    mut read: impl FnMut(&mut PgConn) -> Result<T, ApplyError>,
+) -> Result<T, ApplyError> {
+    let reused = slot.is_open();
+    let mut once = |slot: &mut Slot| {
         let conn = slot.get().ok_or_else(unreachable_database)?;
-        let caught_up = self.feed.catch_up(conn).map(drop).map_err(ApplyError::View);
-        if caught_up.is_err() {
+        let result = read(conn);
+        if result.is_err() {
             slot.failed();
         }
-        caught_up
+        result
+    };
+    match once(slot) {
+        Err(_) if reused => once(slot),
+        result => result,
     }
 }
 
-/// One read transaction; closes the connection when it fails.
-fn snapshot_once<T>(
-    slot: &mut Slot,
+/// One read transaction: a repeatable-read snapshot, rolled back.
+fn snapshot_on<T>(
+    conn: &mut PgConn,
     read: &mut impl FnMut(&mut PgView<'_>) -> Result<T, StoreError>,
 ) -> Result<T, ApplyError> {
-    let conn = slot.get().ok_or_else(unreachable_database)?;
-    let begun = conn.batch("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-    let result = begun
-        .map_err(|e| ApplyError::View(StoreError(describe(&e))))
-        .and_then(|()| {
-            let value = guarded(|| read(&mut PgView::new(conn)));
-            let ended = conn.batch("ROLLBACK");
-            let value = value?;
-            ended
-                .map(|()| value)
-                .map_err(|e| ApplyError::View(StoreError(describe(&e))))
-        });
-    if result.is_err() {
-        slot.failed();
-    }
-    result
+    let failed = |e: postgres::Error| ApplyError::View(StoreError(describe(&e)));
+    conn.batch("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .map_err(failed)?;
+    let value = guarded(|| read(&mut PgView::new(conn)));
+    let ended = conn.batch("ROLLBACK").map_err(failed);
+    let value = value?;
+    ended.map(|()| value)
 }
