@@ -13,7 +13,9 @@ pub trait StoreObserver: Send + Sync + 'static {
     fn queued(&self);
     /// The writer finished a batch of `jobs` jobs (each one leaves the queue
     /// then); `commit` is how long its `COMMIT` took, the WAL's fsync
-    /// included (`None` when the batch failed before it).
+    /// included (`None` when the batch failed before it). On PostgreSQL it
+    /// is the whole transaction, from `BEGIN` and the wait for the write
+    /// lock every node shares to `COMMIT`: what bounds its writes.
     fn batch(&self, jobs: usize, commit: Option<Duration>);
     /// A `Status` was answered from the memo (`true`) or had to be read.
     fn status_memo(&self, hit: bool);

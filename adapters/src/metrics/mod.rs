@@ -197,7 +197,7 @@ impl Metrics {
         let commit_seconds = Histogram::new(exponential_buckets(50e-6, 2.0, 15));
         registry.register_with_unit(
             "store_commit_duration",
-            "Time of each COMMIT, the WAL's fsync included",
+            "Time of each COMMIT, the WAL's fsync included (PostgreSQL: the whole batch transaction, the write lock's wait included)",
             Unit::Seconds,
             commit_seconds.clone(),
         );
