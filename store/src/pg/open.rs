@@ -26,6 +26,9 @@ pub(crate) fn start(config: StoreConfig, url: PostgresUrl) -> Result<Shared, Ope
             source,
         })
     };
+    // A thread's connection, opened now.
+    let slot =
+        |role: &'static str| connect(role).map(|conn| Slot::new(url.clone(), role, Some(conn)));
     let mut conn = connect("agora writer")?;
     migrate(&mut conn, config.clock.now()).map_err(|source| OpenError::PostgresSchema {
         url: url.redacted(),
@@ -44,9 +47,7 @@ pub(crate) fn start(config: StoreConfig, url: PostgresUrl) -> Result<Shared, Ope
     let (sender, queue) = sync_channel(config.queue_capacity.max(1));
     let readers = if config.readers > 0 {
         let connections = (0..config.readers)
-            .map(|_| {
-                connect("agora reader").map(|c| Slot::new(url.clone(), "agora reader", Some(c)))
-            })
+            .map(|_| slot("agora reader"))
             .collect::<Result<Vec<_>, _>>()?;
         let source = Arc::new(PgSource { feed: feed.clone() });
         Some(Readers::start(
@@ -62,11 +63,7 @@ pub(crate) fn start(config: StoreConfig, url: PostgresUrl) -> Result<Shared, Ope
     } else {
         None
     };
-    let listening = Slot::new(
-        url.clone(),
-        "agora listener",
-        Some(connect("agora listener")?),
-    );
+    let listening = slot("agora listener")?;
     let stop = Arc::new(AtomicBool::new(false));
     let listener =
         spawn_listener(listening, feed, stop.clone()).map_err(|source| OpenError::Thread {
