@@ -21,6 +21,7 @@ mod log_file;
 mod nodes;
 mod open_files;
 mod operations;
+mod own_cluster;
 mod pg_tls;
 mod pg_url;
 mod rules;

@@ -3,59 +3,19 @@
 //! the start (a node must not hand private messages to whoever answers).
 //! A cluster of its own, with TLS, from `tests/pg/cluster.sh`.
 
-use crate::harness::{workspace_root, Runtime, Server, IO_TIMEOUT};
+use crate::harness::{Runtime, Server, IO_TIMEOUT};
+use crate::own_cluster::OwnCluster;
 use serde_json::json;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 use std::time::Instant;
-
-/// A throwaway cluster taking TLS, stopped and removed on drop.
-struct TlsCluster {
-    dir: PathBuf,
-    url: String,
-}
-
-impl TlsCluster {
-    fn start() -> TlsCluster {
-        let parent = tempfile::Builder::new()
-            .prefix("agora-tls-cluster")
-            .tempdir_in("/tmp")
-            .unwrap()
-            .keep();
-        let dir = parent.join("cluster");
-        let output = Command::new(workspace_root().join("tests/pg/cluster.sh"))
-            .args(["start".as_ref(), dir.as_os_str()])
-            .env("AGORA_PG_TLS", "1")
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("run tests/pg/cluster.sh");
-        assert!(output.status.success(), "cluster.sh start failed");
-        let url = String::from_utf8(output.stdout).unwrap().trim().to_owned();
-        TlsCluster { dir, url }
-    }
-
-    fn ca(&self) -> PathBuf {
-        self.dir.join("tls/ca.crt")
-    }
-}
-
-impl Drop for TlsCluster {
-    fn drop(&mut self) {
-        let _ = Command::new(workspace_root().join("tests/pg/cluster.sh"))
-            .args(["stop".as_ref(), self.dir.as_os_str()])
-            .status();
-        if let Some(parent) = self.dir.parent() {
-            let _ = std::fs::remove_dir_all(parent);
-        }
-    }
-}
 
 #[test]
 fn every_connection_is_encrypted_with_sslmode_require() {
     if agora_tests::pg::cluster_url().is_none() {
         return agora_tests::pg::skipped("every_connection_is_encrypted_with_sslmode_require");
     }
-    let cluster = TlsCluster::start();
+    let cluster = OwnCluster::start_with_tls();
     let db = format!("{}?sslmode=require", cluster.url);
     let ca = cluster.ca();
     let env = [("SSL_CERT_FILE", ca.to_str().unwrap())];
@@ -91,7 +51,7 @@ fn an_untrusted_certificate_stops_the_start() {
     if agora_tests::pg::cluster_url().is_none() {
         return agora_tests::pg::skipped("an_untrusted_certificate_stops_the_start");
     }
-    let cluster = TlsCluster::start();
+    let cluster = OwnCluster::start_with_tls();
     let db = format!("{}?sslmode=require", cluster.url);
     // Roots that do not include the cluster's CA.
     let elsewhere = tempfile::NamedTempFile::new().unwrap();

@@ -6,11 +6,10 @@ use super::{
     assert_all_accepted_are_in, head, public_messages, send, try_send, Attempt, Nodes, Writer,
     NO_QUOTA, RUNTIMES,
 };
-use crate::harness::{workspace_root, Reply, IO_TIMEOUT};
+use crate::harness::{Reply, IO_TIMEOUT};
+use crate::own_cluster::OwnCluster;
 use agora_tests::pg;
-use std::path::PathBuf;
-use std::process::Command;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 /// Writer threads per node.
 const WRITERS_PER_NODE: usize = 2;
@@ -65,66 +64,6 @@ fn a_node_killed_under_load_loses_no_acknowledged_write() {
     let chat = public_messages(nodes.addr(1), &reader);
     assert_all_accepted_are_in(&attempts, &chat);
     assert_eq!(public_messages(nodes.addr(2), &reader), chat);
-}
-
-/// A PostgreSQL cluster of this test's own (`tests/pg/cluster.sh`), which it
-/// may stop and start without disturbing the tests on `$AGORA_TEST_PG`;
-/// removed on drop, also when the test fails.
-struct OwnCluster {
-    dir: PathBuf,
-    url: String,
-}
-
-impl OwnCluster {
-    fn start() -> OwnCluster {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .subsec_nanos();
-        let dir =
-            std::env::temp_dir().join(format!("agora-nodes-pg-{}-{nanos}", std::process::id()));
-        let url = cluster_script("start", &dir);
-        OwnCluster { dir, url }
-    }
-
-    /// Stops PostgreSQL (fast mode: its sessions are cut), keeping its data.
-    fn halt(&self) {
-        cluster_script("halt", &self.dir);
-    }
-
-    /// Starts PostgreSQL again, on the same port and data.
-    fn resume(&self) {
-        cluster_script("resume", &self.dir);
-    }
-}
-
-impl Drop for OwnCluster {
-    fn drop(&mut self) {
-        let _ = cluster_command("stop", &self.dir).output();
-    }
-}
-
-fn cluster_command(action: &str, dir: &std::path::Path) -> Command {
-    let mut command = Command::new(workspace_root().join("tests/pg/cluster.sh"));
-    command.arg(action).arg(dir);
-    command
-}
-
-/// Runs `tests/pg/cluster.sh ACTION DIR`, asserting success; its stdout.
-fn cluster_script(action: &str, dir: &std::path::Path) -> String {
-    let output = cluster_command(action, dir)
-        .output()
-        .expect("run tests/pg/cluster.sh");
-    assert!(
-        output.status.success(),
-        "tests/pg/cluster.sh {action} {}: {}",
-        dir.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout)
-        .expect("UTF-8")
-        .trim()
-        .to_owned()
 }
 
 /// Asserts a 503 `store_unavailable` with `Retry-After`.
