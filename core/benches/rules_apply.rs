@@ -69,7 +69,12 @@ fn request(method: &str, target: &str, body: &str) -> Request {
 
 fn round_trip(request: &Request, model: &mut Model, config: &Config) -> usize {
     let mut fresh = || Token([0; 16]);
-    let response = match api::decode(request, config, &mut fresh) {
+    let response = match api::decode(
+        request,
+        config,
+        std::net::Ipv4Addr::LOCALHOST.into(),
+        &mut fresh,
+    ) {
         Ok(command) => {
             let outcome = rules::apply(&command, model, UnixMillis(T0), config).unwrap();
             api::encode(&outcome)

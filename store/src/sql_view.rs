@@ -729,7 +729,9 @@ mod tests {
         let tx = conn.transaction().unwrap();
         let mut view = SqlView::new(&tx);
         let now = UnixMillis(1_795_939_565_000);
-        let author = view.create_user("ann", &TokenHash([1; 32]), now).unwrap();
+        let author = view
+            .create_user("ann", &TokenHash([1; 32]), "127.0.0.1", now)
+            .unwrap();
         let mut last = 0;
         for n in 0..30 {
             last = view

@@ -135,11 +135,13 @@ fn unknown_paths_are_left_to_the_api_routes() {
     ] {
         let req = request("GET", path, &[]);
         assert!(answer(&req).is_none(), "{path}");
-        let refusal =
-            super::super::decode(&req, &Default::default(), &mut || -> crate::token::Token {
-                unreachable!()
-            })
-            .expect_err("not a command");
+        let refusal = super::super::decode(
+            &req,
+            &Default::default(),
+            std::net::Ipv4Addr::LOCALHOST.into(),
+            &mut || -> crate::token::Token { unreachable!() },
+        )
+        .expect_err("not a command");
         assert_eq!(refusal.status, 404, "{path}");
     }
 }

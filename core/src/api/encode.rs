@@ -121,6 +121,29 @@ pub fn encode(outcome: &Outcome) -> Response {
             "you are banned from sending messages and comments",
             now.seconds_until(*until),
         ),
+        Outcome::RegisterRateExceeded { until, now } => warning(
+            429,
+            ErrorCode::RegisterRateExceeded,
+            "too many new users from this address in the last hour",
+            now.seconds_until(*until),
+        ),
+        Outcome::TooManyStreams { retry_after_secs } => warning(
+            429,
+            ErrorCode::TooManyStreams,
+            "too many event streams and long-polls open for this user",
+            *retry_after_secs,
+        ),
+        Outcome::Unbanned {
+            user_name,
+            was_banned,
+        } => json(
+            200,
+            &UnbannedBody {
+                info: "user unbanned",
+                user_name,
+                was_banned: *was_banned,
+            },
+        ),
         Outcome::Health { available: true } => json(200, &HealthBody::OK),
         Outcome::Health { available: false } => {
             json(503, &HealthBody::UNAVAILABLE).with_header("Retry-After", "1")
@@ -141,6 +164,13 @@ fn failed(failure: Failure) -> Response {
         ),
         Failure::UserNotFound => error_response(status, code, "no user has this name", None),
         Failure::MessageNotFound => error_response(status, code, "no such message", None),
+        Failure::ReporterNotTrusted => error_response(
+            status,
+            code,
+            "reports count only from accounts old enough that have sent a message",
+            None,
+        ),
+        Failure::NotAModerator => error_response(status, code, "only moderators may do this", None),
         Failure::SelfTarget { field } => error_response(
             status,
             code,
@@ -361,6 +391,13 @@ struct ReportBody {
     info: &'static str,
     cautions: u32,
     banned_until: Option<Time>,
+}
+
+#[derive(Serialize)]
+struct UnbannedBody<'a> {
+    info: &'static str,
+    user_name: &'a str,
+    was_banned: bool,
 }
 
 #[derive(Serialize)]

@@ -45,6 +45,7 @@ pub fn register(handle: &Handle, name: &str) -> TokenHash {
     let command = Command::GetToken {
         user_name: name.to_string(),
         token,
+        client: std::net::Ipv4Addr::LOCALHOST.into(),
     };
     match handle.submit(command).unwrap().wait() {
         Ok(Outcome::TokenIssued { .. }) => token.hash(),
@@ -90,7 +91,7 @@ pub fn append(
     let author = match view.user_by_name("writer")? {
         Some(user) => user.id,
         None => {
-            let id = view.create_user("writer", &TokenHash([7; 32]), now)?;
+            let id = view.create_user("writer", &TokenHash([7; 32]), "127.0.0.1", now)?;
             view.join(PUBLIC_CHAT, id, 0)?;
             id
         }

@@ -107,6 +107,7 @@ impl ReferenceStateMachine for Reference {
             Step::Run(Command::GetToken {
                 user_name: name.to_string(),
                 token: next_token,
+                client: std::net::Ipv4Addr::LOCALHOST.into(),
             })
         });
         let connect = (caller_strategy(state), chat_strategy(), 1u32..6).prop_map(
