@@ -22,11 +22,17 @@ pub fn send(text: &str) -> Command {
     }
 }
 
+/// The store's defaults with the seed's rules on new accounts
+/// (`--register-rate 0 --reporter-min-age 0s`): these tests register many
+/// users from one address and report at once.
 pub fn config(path: &Path) -> StoreConfig {
-    StoreConfig {
+    let mut store = StoreConfig {
         path: path.to_path_buf(),
         ..StoreConfig::default()
-    }
+    };
+    store.rules.register_rate = 0;
+    store.rules.reporter_min_age_ms = 0;
+    store
 }
 
 /// The chat rules' defaults with a public quota that never runs out, for
