@@ -8,12 +8,14 @@ use crate::answered::answered;
 use crate::live::{Asked, Held};
 use crate::shared::Shared;
 use agora_core::api;
+use agora_core::client_addr::client_address;
 use agora_core::command::{Command, Failure, Outcome};
 use agora_core::http::{Conn, Input, Now, Output, ReqId, Request, Response};
 use agora_core::time::UnixMillis;
 use agora_core::token::Token;
 use agora_store::{Pending, StoreGone, Subscription, Watch};
 use std::collections::VecDeque;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -79,6 +81,8 @@ pub struct Session {
     id: u64,
     pub(crate) conn: Conn,
     pub(crate) shared: Arc<Shared>,
+    /// The socket's TCP peer; see [`Session::client_address`].
+    peer: IpAddr,
     out: Vec<u8>,
     queued: VecDeque<(ReqId, Request)>,
     pub(crate) in_flight: Option<InFlight>,
@@ -92,11 +96,13 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(shared: Arc<Shared>) -> Session {
+    /// A session for a connection from `peer`.
+    pub fn new(shared: Arc<Shared>, peer: IpAddr) -> Session {
         Session {
             id: NEXT_CONN_ID.fetch_add(1, Ordering::Relaxed),
             conn: Conn::new(shared.limits.clone(), now()).with_precheck(api::precheck),
             shared,
+            peer,
             out: Vec::new(),
             queued: VecDeque::new(),
             in_flight: None,
@@ -129,6 +135,13 @@ impl Session {
     /// The bytes to write before acting on the last [`Step`].
     pub fn take_output(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.out)
+    }
+
+    /// Who is asking: the TCP peer, or behind a `--trusted-proxy` the
+    /// address its `X-Forwarded-For` names (`client_addr`).
+    pub fn client_address(&self, request: &Request) -> IpAddr {
+        let forwarded = request.header_values("X-Forwarded-For");
+        client_address(self.peer, forwarded, &self.shared.config.trusted_proxies)
     }
 
     /// Drains the machine's outputs and handles the request they hand out, until
@@ -206,7 +219,8 @@ impl Session {
         if let Some(hook) = self.shared.config.request_hook {
             hook(&request);
         }
-        let decoded = api::decode(&request, &self.shared.rules, &mut fresh_token);
+        let client = self.client_address(&request);
+        let decoded = api::decode(&request, &self.shared.rules, client, &mut fresh_token);
         let flight = InFlight {
             id,
             method: request.method,
