@@ -105,10 +105,19 @@ fn command_on(runtime: Runtime, db: &OsStr, port: u16) -> Command {
         .arg(runtime.name())
         .arg("--db")
         .arg(db)
+        .envs(SEED_RULES)
         .stdin(Stdio::null())
         .stdout(Stdio::null());
     command
 }
+
+/// The seed's rules on new accounts (`--register-rate 0 --reporter-min-age
+/// 0s`), as environment variables so that a scenario's own flag overrides
+/// them: the suite registers many users from 127.0.0.1 and reports at once.
+pub const SEED_RULES: [(&str, &str); 2] = [
+    ("AGORA_REGISTER_RATE", "0"),
+    ("AGORA_REPORTER_MIN_AGE", "0s"),
+];
 
 /// A running `agora-server`, killed on drop.
 pub struct Server {

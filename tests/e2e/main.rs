@@ -8,6 +8,7 @@
 #[macro_use]
 mod harness;
 
+mod abuse;
 mod api;
 mod client;
 mod comments;
