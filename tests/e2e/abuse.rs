@@ -60,7 +60,10 @@ fn register_rate_per_address(rt: Runtime) {
     let refused = get_token(&mut c, "user10", None);
     refused.expect_error(429, "register_rate_exceeded");
     let wait = retry_after(&refused);
-    assert!((3590..=3600).contains(&wait), "a slot frees in an hour: {wait}");
+    assert!(
+        (3590..=3600).contains(&wait),
+        "a slot frees in an hour: {wait}"
+    );
     // Counted in the database: a restart does not reset it.
     server.stop();
     let server = Server::start_on(rt, &db, &["--register-rate", "10"]);

@@ -26,7 +26,7 @@ pub const IO_TIMEOUT: Duration = Duration::from_secs(10);
 /// The runtimes every scenario runs on: the server's own type and names.
 pub use agora_adapters::Runtime;
 
-pub use agora_tests::{server_binary, workspace_root};
+pub use agora_tests::{server_binary, workspace_root, SEED_RULES};
 
 thread_local! {
     /// While a `_pg` test runs on this thread: the PostgreSQL databases that
@@ -110,14 +110,6 @@ fn command_on(runtime: Runtime, db: &OsStr, port: u16) -> Command {
         .stdout(Stdio::null());
     command
 }
-
-/// The seed's rules on new accounts (`--register-rate 0 --reporter-min-age
-/// 0s`), as environment variables so that a scenario's own flag overrides
-/// them: the suite registers many users from 127.0.0.1 and reports at once.
-pub const SEED_RULES: [(&str, &str); 2] = [
-    ("AGORA_REGISTER_RATE", "0"),
-    ("AGORA_REPORTER_MIN_AGE", "0s"),
-];
 
 /// A running `agora-server`, killed on drop.
 pub struct Server {
