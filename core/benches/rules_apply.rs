@@ -29,6 +29,7 @@ fn populated(config: &Config) -> Model {
         let c = Command::GetToken {
             user_name: format!("user{i}"),
             token: token(i),
+            client: std::net::Ipv4Addr::LOCALHOST.into(),
         };
         rules::apply(&c, &mut model, now, config).unwrap();
     }
@@ -88,6 +89,8 @@ fn round_trip(request: &Request, model: &mut Model, config: &Config) -> usize {
 fn bench(c: &mut Criterion) {
     let config = Config {
         quota: u32::MAX,
+        // A hundred users from one address.
+        register_rate: 0,
         ..Config::default()
     };
     let mut model = populated(&config);
