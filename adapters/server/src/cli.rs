@@ -205,7 +205,7 @@ pub struct Args {
           default_value = "1h")]
     pub reporter_min_age: Duration,
     /// A user who may POST /unban (repeat for more; give every node the same).
-    #[arg(long = "moderator", env = "AGORA_MODERATORS", value_delimiter = ',')]
+    #[arg(long = "moderator", env = "AGORA_MODERATOR", value_delimiter = ',')]
     pub moderators: Vec<String>,
     /// Connections the kernel holds ready before they are accepted (the listen
     /// backlog; capped by net.core.somaxconn).
