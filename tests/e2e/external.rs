@@ -7,7 +7,7 @@ use std::process::Command;
 
 per_runtime!(python_http_client, curl);
 
-fn available(tool: &str) -> bool {
+pub(crate) fn available(tool: &str) -> bool {
     let found = Command::new(tool)
         .arg("--version")
         .output()

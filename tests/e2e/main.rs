@@ -11,6 +11,7 @@ mod harness;
 mod api;
 mod client;
 mod comments;
+mod compression;
 mod connections;
 mod database_files;
 mod events;
