@@ -69,10 +69,12 @@ fn python_http_client(rt: Runtime) {
 }
 
 /// Runs curl; one `(status, JSON body)` per transfer (options after `--next`
-/// must repeat `-sS -w ...`).
+/// must repeat `-sS -w ...`). The status is written right after the body, so
+/// each body must end with its own newline (as a terminal wants) for the two
+/// to come out on lines of their own.
 fn curl_calls(args: &[&str]) -> Vec<(u16, serde_json::Value)> {
     let out = Command::new("curl")
-        .args(["-sS", "--max-time", "10", "-w", "\n%{http_code}\n"])
+        .args(["-sS", "--max-time", "10", "-w", "%{http_code}\n"])
         .args(args)
         .output()
         .expect("run curl");
@@ -122,7 +124,7 @@ fn curl(rt: Runtime) {
         "--next",
         "-sS",
         "-w",
-        "\n%{http_code}\n",
+        "%{http_code}\n",
         "-H",
         &auth,
         "-H",
