@@ -17,10 +17,18 @@ pub(crate) fn available(tool: &str) -> bool {
             std::env::var_os("AGORA_SKIP_EXTERNAL").is_some_and(|v| v == "1"),
             "{tool} is not installed: install it, or set AGORA_SKIP_EXTERNAL=1 to skip this test"
         );
-        // Past the test harness's capture, so that a skip is never silent.
+        // A skip is not a pass: never in CI, where the tools are installed.
+        assert!(
+            std::env::var_os("CI").is_none_or(|v| v.is_empty()),
+            "{tool} is not installed, and AGORA_SKIP_EXTERNAL=1 is not honoured in CI (CI is set)"
+        );
+        // Past the test harness's capture, so that a skip is never silent;
+        // the thread is named after the test (`..::tokio_pg` included).
+        let test = std::thread::current().name().unwrap_or("?").to_owned();
         let _ = std::io::Write::write_all(
             &mut std::io::stderr(),
-            format!("SKIPPED (AGORA_SKIP_EXTERNAL=1): {tool} is not installed\n").as_bytes(),
+            format!("SKIPPED (AGORA_SKIP_EXTERNAL=1): {test}: {tool} is not installed\n")
+                .as_bytes(),
         );
     }
     found
