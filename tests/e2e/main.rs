@@ -25,6 +25,7 @@ mod operations;
 mod own_cluster;
 mod pg_tls;
 mod pg_url;
+mod readme;
 mod rules;
 mod secrets;
 mod slow_clients;
