@@ -245,7 +245,7 @@ pub struct Args {
     pub log: LogFilter,
     /// Log lines as text, or as JSON objects, one per line (time, level,
     /// target, message and the line's fields; request lines carry conn,
-    /// method, route, status and duration_us).
+    /// method, route, uri, status and duration_us).
     #[arg(long, env = "AGORA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
     /// Serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9100

@@ -9,7 +9,15 @@
 //! headers go with every file: a `Content-Security-Policy` that allows no
 //! inline script or style and nothing from elsewhere, `nosniff`, no referrer,
 //! no framing.
+//!
+//! A request whose `Accept-Encoding` takes gzip gets the file gzip-coded
+//! (`Content-Encoding: gzip`): compressed once, at build time
+//! (`core/build.rs`), and embedded beside the plain file. The coded form has
+//! a tag of its own (the plain one with `-gzip`), as two representations
+//! must (RFC 9110 §8.8.3), and every answer says `Vary: Accept-Encoding`, so
+//! that a shared cache keeps the two apart.
 
+use super::accept_encoding::accepts_gzip;
 use super::error::error_response;
 use crate::error_code::ErrorCode;
 use crate::http::{Request, Response};
@@ -26,6 +34,9 @@ pub struct Asset {
     pub content_type: &'static str,
     pub bytes: &'static [u8],
     etag: OnceLock<String>,
+    /// Its gzip-coded form, made by `core/build.rs`.
+    gzip: &'static [u8],
+    gzip_etag: OnceLock<String>,
 }
 
 const HTML: &str = "text/html; charset=utf-8";
@@ -41,6 +52,8 @@ macro_rules! web_file {
             content_type: $content_type,
             bytes: include_bytes!(concat!("../../../web/", $file)),
             etag: OnceLock::new(),
+            gzip: include_bytes!(concat!(env!("OUT_DIR"), "/web/", $file, ".gz")),
+            gzip_etag: OnceLock::new(),
         }
     };
 }
@@ -71,7 +84,8 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// The headers every file is sent with, besides its type and `ETag`.
-const HEADERS: [(&str, &str); 5] = [
+const HEADERS: [(&str, &str); 6] = [
+    ("Vary", "Accept-Encoding"),
     ("Cache-Control", "no-cache"),
     ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
     ("X-Content-Type-Options", "nosniff"),
@@ -88,6 +102,19 @@ impl Asset {
             let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
             format!("\"{hex}\"")
         })
+    }
+
+    /// The file gzip-coded and its tag (the plain tag with `-gzip` inside
+    /// the quotes), or `None` when gzip does not make it smaller.
+    pub fn gzipped(&self) -> Option<(&'static [u8], &str)> {
+        if self.gzip.len() >= self.bytes.len() {
+            return None;
+        }
+        let etag = self.gzip_etag.get_or_init(|| {
+            let plain = self.etag().trim_matches('"');
+            format!("\"{plain}-gzip\"")
+        });
+        Some((self.gzip, etag))
     }
 }
 
@@ -119,18 +146,24 @@ pub fn answer(request: &Request) -> Option<Response> {
 }
 
 fn respond(asset: &Asset, request: &Request) -> Response {
-    let etag = asset.etag();
+    let gzipped = accepts_gzip(request.header_values("accept-encoding"))
+        .then(|| asset.gzipped())
+        .flatten();
+    let (bytes, etag) = gzipped.unwrap_or((asset.bytes, asset.etag()));
     let unchanged = request
         .header_values("if-none-match")
         .any(|value| names_tag(value, etag));
     let mut response = if unchanged {
         Response::json(304, Vec::new())
     } else {
-        Response::json(200, asset.bytes.to_vec())
+        Response::json(200, bytes.to_vec())
     };
     response = response
         .with_header("Content-Type", asset.content_type)
         .with_header("ETag", etag);
+    if gzipped.is_some() {
+        response = response.with_header("Content-Encoding", "gzip");
+    }
     for (name, value) in HEADERS {
         response = response.with_header(name, value);
     }

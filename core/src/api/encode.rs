@@ -206,7 +206,7 @@ fn failed(failure: Failure) -> Response {
 
 fn json(status: u16, body: &impl Serialize) -> Response {
     match serde_json::to_vec(body) {
-        Ok(bytes) => Response::json(status, bytes),
+        Ok(bytes) => Response::json_document(status, bytes),
         // Only maps with non-string keys fail; none of these bodies has one.
         Err(_) => error_response(
             500,
@@ -484,7 +484,7 @@ pub fn events_page<'a>(
         body.extend_from_slice(event);
     }
     let _ = write!(body, "],\"next\":{next},\"more\":{more}}}");
-    Response::json(200, body)
+    Response::json_document(200, body)
 }
 
 /// The head of a `text/event-stream` answer to `GET /events`; its body is
