@@ -105,12 +105,16 @@ impl Page {
         }
     }
 
+    /// Clicks the element; found again when the page replaced it between
+    /// finding and clicking (the chat list is rebuilt on every /status).
     pub async fn click(&self, css: &str) {
-        self.find(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        for attempt in 1.. {
+            match self.find(css).await.click().await {
+                Ok(_) => return,
+                Err(e) if attempt < 5 && e.to_string().contains("stale element") => continue,
+                Err(e) => panic!("click {css}: {e}"),
+            }
+        }
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {

@@ -16,7 +16,7 @@ const VISIBILITY: &str = "Object.defineProperty(document, 'visibilityState', \
 #[test]
 fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
     scenario::run("unread", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
+        let server = Server::start(Runtime::Tokio, &["--quota", "200"]);
         let mut api = server.client();
         let alice = api.token("alice");
         let bob = api.token("bob");
