@@ -29,15 +29,24 @@ fn axe_script() -> String {
         let dir = npm_dir();
         std::fs::create_dir_all(&dir).expect("create the npm folder");
         let status = Command::new("npm")
-            .args(["install", "--no-save", "--no-audit", "--no-fund", "--silent", "--prefix"])
+            .args([
+                "install",
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                "--silent",
+                "--prefix",
+            ])
             .arg(&dir)
             .arg(format!("axe-core@{AXE_VERSION}"))
             .status()
             .unwrap_or_else(|e| panic!("npm (Debian's `npm`) is needed to install axe-core: {e}"));
-        assert!(status.success(), "npm install axe-core@{AXE_VERSION} failed");
+        assert!(
+            status.success(),
+            "npm install axe-core@{AXE_VERSION} failed"
+        );
     }
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("axe-core at {}: {e}", path.display()))
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("axe-core at {}: {e}", path.display()))
 }
 
 /// The serious and critical violations axe finds in the page as it is now.
@@ -74,8 +83,12 @@ fn axe_finds_nothing_serious_in_any_view() {
         let server = Server::start(Runtime::Tokio, &[]);
         let mut api = server.client();
         let bob = api.token("bob");
-        api.post("/send", Some(&bob), json!({ "message": "hello, see https://example.com and `code`" }))
-            .expect(201);
+        api.post(
+            "/send",
+            Some(&bob),
+            json!({ "message": "hello, see https://example.com and `code`" }),
+        )
+        .expect(201);
         let mut found = Vec::new();
         let mut n = 0;
         for (size, device) in [(DESKTOP, "desktop"), (PHONE, "phone")] {
@@ -84,7 +97,10 @@ fn axe_finds_nothing_serious_in_any_view() {
                 let theme = if dark { "dark" } else { "light" };
                 let mut page = Page::open_themed(&driver, &server, size, dark, "axe").await;
                 let scheme = page
-                    .js("return matchMedia('(prefers-color-scheme: dark)').matches;", vec![])
+                    .js(
+                        "return matchMedia('(prefers-color-scheme: dark)').matches;",
+                        vec![],
+                    )
                     .await;
                 assert_eq!(scheme, json!(dark), "the {theme} scheme is not in effect");
                 let mut check = |view: &str, list: Vec<Value>, main: bool| {
@@ -96,20 +112,36 @@ fn axe_finds_nothing_serious_in_any_view() {
                         found.push(format!("{at}: {v}"));
                     }
                 };
-                page.wait_until("the welcome view", STEP,
-                    "return !document.getElementById('welcome').hidden;", vec![])
-                    .await;
-                check("welcome", violations(&page, &axe).await, has_main(&page).await);
+                page.wait_until(
+                    "the welcome view",
+                    STEP,
+                    "return !document.getElementById('welcome').hidden;",
+                    vec![],
+                )
+                .await;
+                check(
+                    "welcome",
+                    violations(&page, &axe).await,
+                    has_main(&page).await,
+                );
                 page.screenshot(&format!("{device}-{theme}-welcome")).await;
                 page.register(&format!("user{n}")).await;
                 page.wait_live().await;
-                page.wait_until("a message", STEP,
-                    "return !!document.querySelector('#messages [data-message-id]');", vec![])
-                    .await;
+                page.wait_until(
+                    "a message",
+                    STEP,
+                    "return !!document.querySelector('#messages [data-message-id]');",
+                    vec![],
+                )
+                .await;
                 check("chat", violations(&page, &axe).await, has_main(&page).await);
                 page.screenshot(&format!("{device}-{theme}-chat")).await;
                 page.click("#show-token").await;
-                check("settings", violations(&page, &axe).await, has_main(&page).await);
+                check(
+                    "settings",
+                    violations(&page, &axe).await,
+                    has_main(&page).await,
+                );
                 page.screenshot(&format!("{device}-{theme}-settings")).await;
                 page.close().await;
             }

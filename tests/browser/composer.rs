@@ -160,6 +160,24 @@ fn length_is_counted_as_the_server_counts_it() {
         assert_eq!(kept, json!(5000), "the text was cut without a word");
         let count = page.text("#count").await;
         assert!(count.contains("904") && count.contains("over"), "{count}");
+        // A paste that goes over the limit is said at once.
+        page.js(
+            "document.getElementById('compose').dispatchEvent(new ClipboardEvent('paste', { bubbles: true }));",
+            vec![],
+        )
+        .await;
+        page.wait_until(
+            "the paste to be said",
+            STEP,
+            "return document.getElementById('notice').textContent.includes('904 characters too long');",
+            vec![],
+        )
+        .await;
+        page.js(
+            "document.getElementById('notice').textContent = '';",
+            vec![],
+        )
+        .await;
         page.type_into("#compose", "\u{e007}").await;
         let said = page
             .wait_until(

@@ -312,8 +312,10 @@ impl Page {
         if open != json!(true) {
             self.click(&menu).await;
         }
-        self.click(&format!("[data-message-id=\"{id}\"] [data-action={action}]"))
-            .await;
+        self.click(&format!(
+            "[data-message-id=\"{id}\"] [data-action={action}]"
+        ))
+        .await;
     }
 
     /// The composer's text.

@@ -24,8 +24,12 @@ fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
             .expect(201);
         api.post("/connect", Some(&alice), json!({})).expect(200);
         for i in 1..=120 {
-            api.post("/send", Some(&bob), json!({ "message": format!("unread {i}") }))
-                .expect(201);
+            api.post(
+                "/send",
+                Some(&bob),
+                json!({ "message": format!("unread {i}") }),
+            )
+            .expect(201);
         }
         let mut page = Page::open(&driver, &server, DESKTOP, "unread").await;
         page.type_into("#token-input", &alice).await;
@@ -51,8 +55,12 @@ fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
         page.js("document.getElementById('messages').scrollTop = 0;", vec![])
             .await;
         for i in 1..=2 {
-            api.post("/send", Some(&bob), json!({ "message": format!("later {i}") }))
-                .expect(201);
+            api.post(
+                "/send",
+                Some(&bob),
+                json!({ "message": format!("later {i}") }),
+            )
+            .expect(201);
         }
         page.wait_until(
             "the pill",
@@ -76,8 +84,12 @@ fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
         // While the tab is hidden, its title counts what arrives.
         page.js(VISIBILITY, vec![json!(true)]).await;
         for i in 1..=3 {
-            api.post("/send", Some(&bob), json!({ "message": format!("away {i}") }))
-                .expect(201);
+            api.post(
+                "/send",
+                Some(&bob),
+                json!({ "message": format!("away {i}") }),
+            )
+            .expect(201);
         }
         page.wait_until(
             "the title to count",
@@ -105,8 +117,12 @@ fn keyboard_and_screen_reader_basics() {
         let mut api = server.client();
         let bob = api.token("bob");
         for i in 1..=4 {
-            api.post("/send", Some(&bob), json!({ "message": format!("hello {i}") }))
-                .expect(201);
+            api.post(
+                "/send",
+                Some(&bob),
+                json!({ "message": format!("hello {i}") }),
+            )
+            .expect(201);
         }
         let mut page = Page::open(&driver, &server, DESKTOP, "keyboard").await;
         page.register("alice").await;

@@ -55,7 +55,10 @@ fn a_bad_name_gets_a_sentence_and_sign_out_clears_the_title() {
             vec![],
         )
         .await;
-        assert_eq!(page.js("return document.title;", vec![]).await, json!("agora"));
+        assert_eq!(
+            page.js("return document.title;", vec![]).await,
+            json!("agora")
+        );
         page.close().await;
     });
 }

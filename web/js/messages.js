@@ -117,7 +117,7 @@ export function arrange(list, emptyWords) {
       item.before(el('li', { class: 'day' }, el('span', {}, dayLabel(day))));
     }
     const time = Date.parse(item.querySelector('time').dateTime);
-    const grouped = previous && previous.dataset.day === day
+    const grouped = previous && previous.dataset.day === day && !item.classList.contains('new-mark')
       && previous.dataset.author === item.dataset.author
       && time - Date.parse(previous.querySelector('time').dateTime) < GROUP_MS;
     item.classList.toggle('grouped', Boolean(grouped));
