@@ -74,9 +74,18 @@ export class Chat {
       this.list.lastElementChild?.scrollIntoView({ block: 'end' });
       this.seenBelow();
     };
+    this.pinned = true;
     this.list.onscroll = () => {
-      if (atEnd(this.list)) this.seenBelow();
+      this.pinned = atEnd(this.list);
+      if (this.pinned) this.seenBelow();
     };
+    // A view at the end stays there when the list gets shorter (a status
+    // line under the composer growing, a phone's keyboard opening).
+    Chat.resizes?.disconnect();
+    Chat.resizes = new ResizeObserver(() => {
+      if (this.pinned) this.list.scrollTop = this.list.scrollHeight;
+    });
+    Chat.resizes.observe(this.list);
     document.onvisibilitychange = () => this.markRead();
   }
 
@@ -155,6 +164,7 @@ export class Chat {
     this.arrange();
     this.markRead();
     // Open where the unread begin (the "new" line at the top), else at the end.
+    this.pinned = !firstUnread;
     if (firstUnread) this.list.scrollTop = firstUnread.offsetTop - this.list.offsetTop - 32;
     else this.list.lastElementChild?.scrollIntoView({ block: 'end' });
     return true;
