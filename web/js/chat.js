@@ -43,6 +43,11 @@ export class Chat {
     this.list.onclick = (event) => this.clicked(event);
     this.list.onsubmit = (event) => this.commented(event);
     this.list.onkeydown = (event) => {
+      if (event.key === 'Escape' && event.target.closest('.actions')) {
+        const menu = event.target.closest('.message').querySelector('[data-action="menu"]');
+        menu.click();
+        menu.focus();
+      }
       if (event.key === 'Escape' && event.target.closest('.comment-form')) {
         const item = event.target.closest('.message');
         event.target.closest('.comment-form').remove();
@@ -124,7 +129,8 @@ export class Chat {
     if (this.loading !== name) return false;
     this.loading = null;
     if (!result.ok) {
-      this.notice(result.data?.code === 'user_not_found' ? `There is no user named ${name}.` : result.words);
+      if (result.data?.code === 'user_not_found') this.notice(`There is no user named ${name}.`);
+      else this.refused(result);
       return false;
     }
     // The server's spelling of the name: "KIM" typed opens kim's one chat.
@@ -331,7 +337,7 @@ export class Chat {
     const result = await call('GET', `/comments?${query}`);
     button.disabled = false;
     if (!result.ok) {
-      this.notice(result.words);
+      this.refused(result);
       return;
     }
     for (const comment of result.data.comments) addComment(item, comment, false);
