@@ -1,11 +1,11 @@
 // The open chat: its messages (history and unread from /connect, then live
-// events), marking them read (/read) as they are shown, sending, comment
-// threads (older comments paged with /comments) and reports.
+// events), marking them read (/read) as they are shown, what the composer
+// (composer.js) sent, the "N new" pill, comment threads (older comments
+// paged with /comments) and reports.
 
 import { call } from './api.js';
 import { atEnd, byId, el, setText } from './dom.js';
-import { Drafts } from './drafts.js';
-import { countInto, over, tooLongWords } from './length.js';
+import { Composer } from './composer.js';
 import {
   addComment, arrange, commentForm, markFirstUnread, messageElement, oldestCommentId, showOlderButton,
 } from './messages.js';
@@ -28,8 +28,6 @@ export class Chat {
   constructor(page) {
     this.page = page;
     this.name = null;
-    this.drafts = new Drafts(page.me);
-    this.sending = false;
     this.below = 0;
     this.noticeTimer = null;
     this.loading = null;
@@ -54,25 +52,7 @@ export class Chat {
         item.querySelector('[data-action="menu"]').focus();
       }
     };
-    byId('composer').onsubmit = (event) => {
-      event.preventDefault();
-      this.send();
-    };
-    const compose = byId('compose');
-    compose.onkeydown = (event) => {
-      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-        event.preventDefault();
-        this.send();
-      }
-    };
-    this.count = countInto(compose, byId('count'));
-    compose.oninput = () => {
-      this.count();
-      if (this.name) this.drafts.set(this.name, compose.value);
-    };
-    compose.onpaste = () => setTimeout(() => {
-      if (over(compose.value)) this.notice(tooLongWords(compose.value));
-    });
+    this.composer = new Composer(this, (chat) => about(chat, 'send_to'));
     byId('report-peer').onclick = () => this.report(this.name, 'private', byId('report-peer'));
     const pill = byId('new-pill');
     pill.onclick = () => {
@@ -143,9 +123,7 @@ export class Chat {
     const peer = byId('report-peer');
     peer.hidden = name === PUBLIC;
     peer.textContent = `Report ${name}`;
-    const compose = byId('compose');
-    compose.value = this.drafts.get(name);
-    this.count();
+    this.composer.opened(name);
     this.list.replaceChildren();
     this.seenBelow();
     this.shownUpTo = 0;
@@ -256,43 +234,15 @@ export class Chat {
     }, 150);
   }
 
-  async send() {
-    const compose = byId('compose');
-    const text = compose.value;
-    // One send at a time (a second Enter while the first is on its way sends
-    // nothing), none while banned, none over the limit.
-    if (this.sending || !text.trim() || !this.name || this.page.isBanned()) return;
-    if (over(text)) {
-      this.notice(tooLongWords(text));
-      return;
-    }
-    const chat = this.name;
-    const button = byId('send');
-    this.sending = true;
-    button.disabled = true;
-    const result = await call('POST', '/send', { message: text, ...about(chat, 'send_to') });
-    this.sending = false;
-    button.disabled = this.page.isBanned();
-    if (result.ok) {
-      if (this.drafts.get(chat) === text) this.drafts.set(chat, '');
-      if (chat === this.name && compose.value === text) {
-        compose.value = '';
-        this.count();
-      }
-      this.notice('');
-      if (chat === this.name) {
-        this.show({
-          id: result.data.message_id, author: this.page.me, pub_date: result.data.pub_date,
-          message_text: text, comments: [], comments_total: 0,
-        });
-        this.markRead();
-      }
-    } else {
-      // The text stays, in its own chat's draft.
-      this.refused(result);
-    }
-    this.page.refreshStatus();
-    compose.focus();
+  /** A message of ours the server took (a 201). */
+  sent(chat, text, answer) {
+    this.notice('');
+    if (chat !== this.name) return;
+    this.show({
+      id: answer.message_id, author: this.page.me, pub_date: answer.pub_date,
+      message_text: text, comments: [], comments_total: 0,
+    });
+    this.markRead();
   }
 
   /** Says a refusal in words; a ban also shows the banner. */

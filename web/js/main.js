@@ -151,7 +151,7 @@ class Session {
 let session = null;
 
 function signOut(message, byChoice = false) {
-  if (byChoice) session?.chat.drafts.forgetAll();
+  if (byChoice) session?.chat.composer.drafts.forgetAll();
   session?.stop();
   session = null;
   useToken(null);

@@ -46,7 +46,7 @@ macro_rules! web_file {
 }
 
 /// Every file of the web client.
-pub static ASSETS: [Asset; 15] = [
+pub static ASSETS: [Asset; 16] = [
     web_file!("/", "index.html", HTML),
     web_file!("/assets/style.css", "style.css", CSS),
     web_file!("/assets/favicon.svg", "favicon.svg", SVG),
@@ -54,6 +54,7 @@ pub static ASSETS: [Asset; 15] = [
     web_file!("/assets/js/account.js", "js/account.js", JS),
     web_file!("/assets/js/api.js", "js/api.js", JS),
     web_file!("/assets/js/chat.js", "js/chat.js", JS),
+    web_file!("/assets/js/composer.js", "js/composer.js", JS),
     web_file!("/assets/js/dom.js", "js/dom.js", JS),
     web_file!("/assets/js/drafts.js", "js/drafts.js", JS),
     web_file!("/assets/js/events.js", "js/events.js", JS),
