@@ -168,7 +168,8 @@ export class Chat {
       const item = this.show(message);
       if (item && message.author !== this.page.me) {
         // Only what is new is read out, not the whole list.
-        setText(byId('announce'), `${message.author}: ${message.message_text}`);
+        const text = message.message_text;
+        setText(byId('announce'), `${message.author}: ${text.length > 300 ? `${text.slice(0, 300)}…` : text}`);
         if (document.visibilityState !== 'visible') this.page.chats.addUnread(chat);
       }
       this.markRead();
