@@ -46,6 +46,7 @@ fn a_bad_name_gets_a_sentence_and_sign_out_clears_the_title() {
             vec![],
         )
         .await;
+        page.type_into("#compose", "an unsent draft").await;
         page.click("#sign-out").await;
         page.click("#sign-out").await;
         page.wait_until(
@@ -59,6 +60,14 @@ fn a_bad_name_gets_a_sentence_and_sign_out_clears_the_title() {
             page.js("return document.title;", vec![]).await,
             json!("agora")
         );
+        // Signing out leaves no draft behind in this browser.
+        let kept = page
+            .js(
+                "return Object.keys(localStorage).filter((k) => k.startsWith('agora.draft.'));",
+                vec![],
+            )
+            .await;
+        assert_eq!(kept, json!([]), "drafts stayed after signing out");
         page.close().await;
     });
 }

@@ -142,7 +142,9 @@ class Session {
   showStatus(status) {
     this.status = status;
     this.chats.replace(status.chats);
-    if (this.chat.name) this.chats.setUnread(this.chat.name, 0);
+    // The open chat is read while it is seen; while the tab is hidden the
+    // server's count stands (the title counts what arrived).
+    if (this.chat.name && document.visibilityState === 'visible') this.chats.setUnread(this.chat.name, 0);
     this.ban.show(status.banned_until ? new Date(status.banned_until) : null);
     this.showQuota();
   }
