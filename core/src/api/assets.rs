@@ -59,7 +59,7 @@ macro_rules! web_file {
 }
 
 /// Every file of the web client.
-pub static ASSETS: [Asset; 12] = [
+pub static ASSETS: [Asset; 16] = [
     web_file!("/", "index.html", HTML),
     web_file!("/assets/style.css", "style.css", CSS),
     web_file!("/assets/favicon.svg", "favicon.svg", SVG),
@@ -67,8 +67,12 @@ pub static ASSETS: [Asset; 12] = [
     web_file!("/assets/js/account.js", "js/account.js", JS),
     web_file!("/assets/js/api.js", "js/api.js", JS),
     web_file!("/assets/js/chat.js", "js/chat.js", JS),
+    web_file!("/assets/js/composer.js", "js/composer.js", JS),
     web_file!("/assets/js/dom.js", "js/dom.js", JS),
+    web_file!("/assets/js/drafts.js", "js/drafts.js", JS),
     web_file!("/assets/js/events.js", "js/events.js", JS),
+    web_file!("/assets/js/format.js", "js/format.js", JS),
+    web_file!("/assets/js/length.js", "js/length.js", JS),
     web_file!("/assets/js/messages.js", "js/messages.js", JS),
     web_file!("/assets/js/status.js", "js/status.js", JS),
     web_file!("/assets/js/time.js", "js/time.js", JS),
