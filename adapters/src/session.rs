@@ -4,7 +4,7 @@
 //! `GET /events` that waits (a long-poll, a stream) is held by the session
 //! itself: see `live`.
 
-use crate::answered::answered;
+use crate::answered::{answered, loggable_uri};
 use crate::live::{Asked, Held};
 use crate::shared::Shared;
 use agora_core::api;
@@ -109,7 +109,7 @@ static NEXT_CONN_ID: AtomicU64 = AtomicU64::new(1);
 /// One connection's state above the socket.
 pub struct Session {
     /// This connection's id in log lines (`conn`).
-    id: u64,
+    pub(crate) id: u64,
     pub(crate) conn: Conn,
     pub(crate) shared: Arc<Shared>,
     out: Vec<u8>,
@@ -228,7 +228,7 @@ impl Session {
             return;
         };
         let outcome = result.unwrap_or_else(|_| {
-            warn!(conn = self.id, method = %flight.method, uri = %flight.target,
+            warn!(conn = self.id, method = %flight.method, uri = %loggable_uri(&flight.target),
                 "the store dropped a command");
             Outcome::Failed(Failure::StoreUnavailable)
         });

@@ -25,6 +25,7 @@ mod own_cluster;
 mod pg_tls;
 mod pg_url;
 mod pipelining;
+mod request_logs;
 mod rules;
 mod secrets;
 mod slow_clients;

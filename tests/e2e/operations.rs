@@ -231,7 +231,7 @@ fn json_log_lines_carry_the_request_fields(rt: Runtime) {
     assert_eq!(status["level"], "DEBUG");
     assert_eq!(status["method"], "GET");
     assert_eq!(status["status"], 200);
-    assert_eq!(status["uri"], "/status?x=1");
+    assert_eq!(status["uri"], "/status?x=…", "query values are not logged");
     assert!(status["duration_us"].is_u64(), "{status}");
     // Both requests came over one connection: one id.
     let conn = status["conn"].as_u64().expect("conn");
