@@ -12,7 +12,7 @@ use agora_core::command::{Failure, Outcome};
 use agora_core::http;
 use agora_core::time::UnixMillis;
 use agora_store::Subscription;
-use futures_lite::FutureExt;
+use futures_lite::{future, FutureExt};
 use std::cell::RefCell;
 use std::io;
 use std::panic::AssertUnwindSafe;
@@ -104,7 +104,16 @@ pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared
     let mut session = Session::new(shared);
     let mut eof = false;
     loop {
-        let step = session.next_step();
+        let mut step = session.next_step();
+        if let Step::Submit(pending) = &mut step {
+            // An outcome already there is taken at once, and its answer
+            // waits in the session's output: the answers of pipelined
+            // requests committed together then go out in one write.
+            if let Some(result) = future::poll_once(pending).await {
+                session.complete(result);
+                continue;
+            }
+        }
         let out = session.take_output();
         if !out.is_empty() {
             if let Err(e) = transport
