@@ -221,6 +221,21 @@ impl Session {
         }
     }
 
+    /// Gives back the outcome the last [`Step::Submit`] handed out, not
+    /// awaited yet (the adapter read more first); the next step hands it out
+    /// again.
+    pub fn resubmit(&mut self, pending: Pending) {
+        if let Some(front) = self.submitted.front_mut() {
+            front.pending = Some(pending);
+        }
+    }
+
+    /// Whether reading more from the socket is useful now (see
+    /// `Conn::wants_input`).
+    pub fn wants_input(&self) -> bool {
+        self.conn.wants_input()
+    }
+
     /// Feeds the store's answer to the oldest command submitted (the one
     /// the last [`Step::Submit`] awaited).
     pub fn complete(&mut self, result: Result<Outcome, StoreGone>) {
