@@ -67,7 +67,7 @@ pub enum Step {
 /// (`Conn::with_max_in_flight`): enough for the writer's batch to gather a
 /// pipelining client's sends into one commit, few enough that one
 /// connection's answers held for order stay small.
-pub const PIPELINE_DEPTH: usize = 32;
+pub const PIPELINE_DEPTH: usize = 64;
 
 /// A command submitted to the store, awaiting its outcome; answered in
 /// request order.
