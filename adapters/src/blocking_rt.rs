@@ -125,6 +125,24 @@ impl Transport for BlockingTransport {
         self.stream.read(buf)
     }
 
+    fn read_now(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // The socket is in blocking mode: this one read must not wait.
+        // SAFETY: recv(2) into `buf`, at most its length, on a descriptor we own.
+        let n = unsafe {
+            libc::recv(
+                self.stream.as_raw_fd(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                libc::MSG_DONTWAIT,
+            )
+        };
+        if n < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(n as usize)
+        }
+    }
+
     async fn write_all(&mut self, bytes: &[u8], deadline: Instant) -> io::Result<()> {
         let left = deadline.saturating_duration_since(Instant::now());
         self.stream

@@ -12,7 +12,7 @@ use agora_core::command::{Failure, Outcome};
 use agora_core::http;
 use agora_core::time::UnixMillis;
 use agora_store::Subscription;
-use futures_lite::FutureExt;
+use futures_lite::{future, FutureExt};
 use std::cell::RefCell;
 use std::io;
 use std::net::IpAddr;
@@ -89,6 +89,11 @@ pub trait Transport {
     async fn ready(&mut self, deadline: Option<Instant>, interest: Interest<'_>) -> Ready;
     /// Reads what is there; `WouldBlock` after a spurious wake-up is fine.
     fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+    /// Reads what is there without ever waiting: `WouldBlock` when nothing
+    /// is. The default is `try_read`, for sockets in non-blocking mode.
+    fn read_now(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.try_read(buf)
+    }
     /// Writes all of `bytes`, failing with `TimedOut` at `deadline`.
     async fn write_all(&mut self, bytes: &[u8], deadline: Instant) -> io::Result<()>;
     /// Sends FIN: nothing more will be written.
@@ -106,7 +111,35 @@ pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared
     let mut session = Session::new(shared, peer);
     let mut eof = false;
     loop {
-        let step = session.next_step();
+        let mut step = session.next_step();
+        if let Step::Submit(pending) = &mut step {
+            // An outcome already there is taken at once, and its answer
+            // waits in the session's output: the answers of pipelined
+            // requests committed together then go out in one write.
+            if let Some(result) = future::poll_once(&mut *pending).await {
+                session.complete(result);
+                continue;
+            }
+            // Before waiting for the store, requests pipelined behind this
+            // one that are already here are read, so that they can join the
+            // writer's next batch instead of waiting for this one's answer.
+            if !eof && session.wants_input() {
+                match read_now(&mut transport, &mut session) {
+                    Ok(Some(got_eof)) => {
+                        eof = got_eof;
+                        if let Step::Submit(pending) = step {
+                            session.resubmit(pending);
+                        }
+                        continue;
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        debug!("closing: read failed: {e}");
+                        return;
+                    }
+                }
+            }
+        }
         let out = session.take_output();
         if !out.is_empty() {
             if let Err(e) = transport
@@ -175,6 +208,30 @@ fn read_step<T: Transport>(
         transport.quick_ack();
     }
     Ok(())
+}
+
+/// A read that never waits, fed to the session: `Ok(None)` when nothing was
+/// there, else whether it was EOF.
+fn read_now<T: Transport>(transport: &mut T, session: &mut Session) -> io::Result<Option<bool>> {
+    READ_BUFFER.with_borrow_mut(|buf| match transport.read_now(&mut buf[..]) {
+        Ok(0) => {
+            session.eof();
+            Ok(Some(true))
+        }
+        Ok(n) => {
+            session.bytes(&buf[..n]);
+            Ok(Some(false))
+        }
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    })
 }
 
 /// One read into a stack buffer, fed to the session. `Ok(true)` on EOF.

@@ -8,6 +8,7 @@
 //! subscription both hold are sent once: nothing at or before the last event
 //! delivered goes out again.
 
+use crate::answered::{answered, loggable_uri};
 use crate::keyed_limit::KeyedSlot;
 use crate::session::{now, InFlight, Session, Step};
 use agora_core::api;
@@ -116,7 +117,7 @@ impl Session {
         let watch = match result {
             Ok(watch) => watch,
             Err(StoreGone) => {
-                warn!(target = %flight.target, "the store dropped a command");
+                warn!(uri = %loggable_uri(&flight.target), "the store dropped a command");
                 let refusal = Outcome::Failed(Failure::StoreUnavailable);
                 return self.respond(flight, api::encode(&refusal));
             }
@@ -167,8 +168,13 @@ impl Session {
             return self.respond(flight, api::encode(&refusal));
         };
         if let Mode::Stream { .. } = mode {
-            debug!(target = %flight.target, "event stream opened");
+            debug!(uri = %loggable_uri(&flight.target), "event stream opened");
             let head = api::event_stream_head();
+            // ops hook: counted among the requests, with its status, as it
+            // starts (its latency: until its head).
+            let elapsed = flight.started.elapsed();
+            let (method, target) = (&flight.method, &flight.target);
+            answered(&self.shared, self.id, method, target, &head, elapsed);
             self.conn
                 .handle_input(Input::StreamStart(flight.id, head), self::now());
         }
@@ -401,7 +407,7 @@ impl Session {
 
     fn end_stream(&mut self, held: Held) {
         debug!(
-            target = %held.flight.target,
+            uri = %loggable_uri(&held.flight.target),
             last_event = held.last,
             seconds = held.flight.started.elapsed().as_secs(),
             "event stream ended"

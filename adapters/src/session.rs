@@ -4,7 +4,7 @@
 //! `GET /events` that waits (a long-poll, a stream) is held by the session
 //! itself: see `live`.
 
-use crate::answered::answered;
+use crate::answered::{answered, loggable_uri};
 use crate::live::{Asked, Held};
 use crate::shared::Shared;
 use agora_core::api;
@@ -65,11 +65,44 @@ pub enum Step {
     Close,
 }
 
+/// How many pipelined requests of one connection may be in flight at once
+/// (`Conn::with_max_in_flight`): enough for the writer's batch to gather a
+/// pipelining client's sends into one commit, few enough that one
+/// connection's answers held for order stay small.
+pub const PIPELINE_DEPTH: usize = 64;
+
+/// A command submitted to the store, awaiting its outcome; answered in
+/// request order.
+struct Submitted {
+    flight: InFlight,
+    /// Taken by the [`Step::Submit`] that awaits it.
+    pending: Option<Pending>,
+    /// It went to the writer's queue, which applies commands in the order
+    /// they came: a later write may be submitted before it is answered.
+    ordered: bool,
+}
+
+/// What `dispatch_next` did.
+enum Dispatch {
+    /// No request may start now.
+    Nothing,
+    /// A request was answered or submitted; look again.
+    Again,
+    /// The adapter must do this.
+    Step(Step),
+}
+
 pub(crate) struct InFlight {
     pub(crate) id: ReqId,
     pub(crate) method: String,
     pub(crate) target: String,
     pub(crate) started: Instant,
+}
+
+/// Whether the store applies `command` in the writer's queue, in the order
+/// submitted (every write but `Connect`, whose page a reader reads first).
+fn joins_in_order(command: &Command) -> bool {
+    command.writes() && !matches!(command, Command::Connect { .. })
 }
 
 /// The id of the next connection, for log lines.
@@ -78,13 +111,19 @@ static NEXT_CONN_ID: AtomicU64 = AtomicU64::new(1);
 /// One connection's state above the socket.
 pub struct Session {
     /// This connection's id in log lines (`conn`).
-    id: u64,
+    pub(crate) id: u64,
     pub(crate) conn: Conn,
     pub(crate) shared: Arc<Shared>,
     /// The socket's TCP peer; see [`Session::client_address`].
     peer: IpAddr,
     out: Vec<u8>,
     queued: VecDeque<(ReqId, Request)>,
+    /// A decoded command that must wait for the commands submitted before
+    /// it (see `may_start`); nothing after it starts meanwhile.
+    parked: Option<(InFlight, Command)>,
+    /// Commands submitted, in request order.
+    submitted: VecDeque<Submitted>,
+    /// The `GET /events` in flight, while the store answers it or it is held.
     pub(crate) in_flight: Option<InFlight>,
     /// What the `GET /events` in flight asked, while the store answers it.
     pub(crate) asked: Option<Asked>,
@@ -100,11 +139,15 @@ impl Session {
     pub fn new(shared: Arc<Shared>, peer: IpAddr) -> Session {
         Session {
             id: NEXT_CONN_ID.fetch_add(1, Ordering::Relaxed),
-            conn: Conn::new(shared.limits.clone(), now()).with_precheck(api::precheck),
+            conn: Conn::new(shared.limits.clone(), now())
+                .with_precheck(api::precheck)
+                .with_max_in_flight(PIPELINE_DEPTH),
             shared,
             peer,
             out: Vec::new(),
             queued: VecDeque::new(),
+            parked: None,
+            submitted: VecDeque::new(),
             in_flight: None,
             asked: None,
             held: None,
@@ -171,26 +214,49 @@ impl Session {
                         // Only reachable if the adapter asks again before completing.
                         return Step::Wait(None);
                     }
-                    match self.queued.pop_front() {
-                        None => return Step::Wait(deadline),
-                        Some((id, request)) => {
-                            if let Some(step) = self.dispatch(id, request) {
-                                return step;
-                            }
-                        }
+                    match self.dispatch_next() {
+                        Dispatch::Step(step) => return step,
+                        Dispatch::Again => continue,
+                        Dispatch::Nothing => {}
                     }
+                    // Await the oldest submitted command; the later ones
+                    // are at the store meanwhile.
+                    return match self.submitted.front_mut() {
+                        Some(submitted) => match submitted.pending.take() {
+                            Some(pending) => Step::Submit(pending),
+                            // Only reachable if the adapter asks again before completing.
+                            None => Step::Wait(None),
+                        },
+                        None => Step::Wait(deadline),
+                    };
                 }
             }
         }
     }
 
-    /// Feeds the store's answer to the request in flight.
+    /// Gives back the outcome the last [`Step::Submit`] handed out, not
+    /// awaited yet (the adapter read more first); the next step hands it out
+    /// again.
+    pub fn resubmit(&mut self, pending: Pending) {
+        if let Some(front) = self.submitted.front_mut() {
+            front.pending = Some(pending);
+        }
+    }
+
+    /// Whether reading more from the socket is useful now (see
+    /// `Conn::wants_input`).
+    pub fn wants_input(&self) -> bool {
+        self.conn.wants_input()
+    }
+
+    /// Feeds the store's answer to the oldest command submitted (the one
+    /// the last [`Step::Submit`] awaited).
     pub fn complete(&mut self, result: Result<Outcome, StoreGone>) {
-        let Some(flight) = self.in_flight.take() else {
+        let Some(Submitted { flight, .. }) = self.submitted.pop_front() else {
             return;
         };
         let outcome = result.unwrap_or_else(|_| {
-            warn!(conn = self.id, method = %flight.method, uri = %flight.target,
+            warn!(conn = self.id, method = %flight.method, uri = %loggable_uri(&flight.target),
                 "the store dropped a command");
             Outcome::Failed(Failure::StoreUnavailable)
         });
@@ -212,46 +278,84 @@ impl Session {
         self.held.as_ref().map(Held::subscription)
     }
 
-    /// Decodes a request and answers it at once, or submits its command and
-    /// returns the step that awaits the store.
-    fn dispatch(&mut self, id: ReqId, request: Request) -> Option<Step> {
-        let started = Instant::now();
-        if let Some(hook) = self.shared.config.request_hook {
-            hook(&request);
-        }
-        let client = self.client_address(&request);
-        let decoded = api::decode(&request, &self.shared.rules, client, &mut fresh_token);
-        let flight = InFlight {
-            id,
-            method: request.method,
-            target: request.target,
-            started,
+    /// Starts the next request handed out, if it may start now: decoded and
+    /// answered at once, or its command submitted to the store (the machine
+    /// writes every answer in request order).
+    fn dispatch_next(&mut self) -> Dispatch {
+        let (flight, command) = match self.parked.take() {
+            Some(parked) => parked,
+            None => {
+                let Some((id, request)) = self.queued.pop_front() else {
+                    return Dispatch::Nothing;
+                };
+                let started = Instant::now();
+                if let Some(hook) = self.shared.config.request_hook {
+                    hook(&request);
+                }
+                let client = self.client_address(&request);
+                let decoded = api::decode(&request, &self.shared.rules, client, &mut fresh_token);
+                let flight = InFlight {
+                    id,
+                    method: request.method,
+                    target: request.target,
+                    started,
+                };
+                match decoded {
+                    Ok(command) => (flight, command),
+                    Err(response) => {
+                        self.respond(flight, response);
+                        return Dispatch::Again;
+                    }
+                }
+            }
         };
-        let response = match decoded {
-            Err(response) => response,
-            Ok(command @ Command::Events { .. }) => match self.watch(command) {
+        if !self.may_start(&command) {
+            self.parked = Some((flight, command));
+            return Dispatch::Nothing;
+        }
+        let refusal = match command {
+            command @ Command::Events { .. } => match self.watch(command) {
                 Ok(pending) => {
                     self.in_flight = Some(flight);
-                    return Some(Step::Watch(pending));
+                    return Dispatch::Step(Step::Watch(pending));
                 }
                 Err(agora_store::Busy) => {
                     warn!("the readers' queue is full: answering 503");
                     api::encode(&Outcome::Failed(Failure::Overloaded))
                 }
             },
-            Ok(command) => match self.shared.store.submit(command) {
-                Ok(pending) => {
-                    self.in_flight = Some(flight);
-                    return Some(Step::Submit(pending));
+            command => {
+                let ordered = joins_in_order(&command);
+                match self.shared.store.submit(command) {
+                    Ok(pending) => {
+                        self.submitted.push_back(Submitted {
+                            flight,
+                            pending: Some(pending),
+                            ordered,
+                        });
+                        return Dispatch::Again;
+                    }
+                    Err(agora_store::Busy) => {
+                        warn!("the store's queue is full: answering 503");
+                        api::encode(&Outcome::Failed(Failure::Overloaded))
+                    }
                 }
-                Err(agora_store::Busy) => {
-                    warn!("the store's queue is full: answering 503");
-                    api::encode(&Outcome::Failed(Failure::Overloaded))
-                }
-            },
+            }
         };
-        self.respond(flight, response);
-        None
+        self.respond(flight, refusal);
+        Dispatch::Again
+    }
+
+    /// Whether `command` may be submitted while the earlier ones are not
+    /// answered yet. Writes may follow writes: the writer applies them in
+    /// the order they came, so pipelined sends join one group commit. A
+    /// read waits for every earlier command (it must see what was answered
+    /// before it, and must not see a later write), and so does `GET /events`
+    /// (which may become a stream, and a stream goes out only as the oldest
+    /// answer).
+    fn may_start(&self, command: &Command) -> bool {
+        self.submitted.is_empty()
+            || (joins_in_order(command) && self.submitted.iter().all(|s| s.ordered))
     }
 
     pub(crate) fn respond(&mut self, flight: InFlight, response: Response) {

@@ -795,3 +795,96 @@ fn a_message_id_written_with_a_fraction_or_exponent_is_still_an_integer() {
         );
     }
 }
+
+// ---- GET /events: one rule for integral numbers; Accept negotiated ----
+
+fn events(target: &str, headers: &[(&str, &[u8])]) -> Result<Command, Response> {
+    let auth = format!("Bearer {TOKEN}");
+    let mut all = vec![("Authorization", auth.as_bytes())];
+    all.extend_from_slice(headers);
+    decode(&req("GET", target, &all, b""))
+}
+
+#[test]
+fn event_numbers_are_integral_numbers_however_written() {
+    use agora_core::command::EventsWait;
+    for (target, since, timeout) in [
+        ("/events?since=1000&timeout=5", 1000, 5),
+        ("/events?since=1e3&timeout=5.0", 1000, 5),
+        ("/events?since=1000.000&timeout=0.5e1", 1000, 5),
+        ("/events?since=1.0E3&timeout=5e0", 1000, 5),
+        ("/events?since=0.0&timeout=0", 0, 0),
+    ] {
+        assert_eq!(
+            events(target, &[]).unwrap(),
+            Command::Events {
+                caller: caller(),
+                since: Some(since),
+                wait: EventsWait::Poll {
+                    timeout_secs: timeout
+                },
+            },
+            "{target}"
+        );
+    }
+    let stream = events(
+        "/events",
+        &[
+            ("Accept", b"text/event-stream"),
+            ("Last-Event-ID", b"4.2e1"),
+        ],
+    );
+    assert!(
+        matches!(
+            stream,
+            Ok(Command::Events {
+                since: Some(42),
+                ..
+            })
+        ),
+        "{stream:?}"
+    );
+    for (target, code, field) in [
+        ("/events?since=1.5", "invalid_since", "since"),
+        ("/events?since=1e-1", "invalid_since", "since"),
+        ("/events?since=-1e0", "invalid_since", "since"),
+        ("/events?since=1e99", "invalid_since", "since"),
+        ("/events?since=0&timeout=1.5", "invalid_timeout", "timeout"),
+        (
+            "/events?since=0&timeout=1.21e2",
+            "invalid_timeout",
+            "timeout",
+        ),
+        ("/events?since=0&timeout=x", "invalid_timeout", "timeout"),
+    ] {
+        let refused = events(target, &[]).unwrap_err();
+        assert_error(&refused, 400, code, Some(field));
+    }
+}
+
+#[test]
+fn accept_with_quality_zero_is_not_a_stream_request() {
+    use agora_core::command::EventsWait;
+    let wait = |accept: &[u8]| match events("/events?since=0", &[("Accept", accept)]) {
+        Ok(Command::Events { wait, .. }) => wait,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(wait(b"text/event-stream"), EventsWait::Stream);
+    assert_eq!(
+        wait(b"text/event-stream;q=0.2, */*;q=0.1"),
+        EventsWait::Stream
+    );
+    for not_a_stream in [
+        &b"text/event-stream;q=0"[..],
+        b"text/event-stream; q=0.0, application/json",
+        b"*/*",
+        b"text/*",
+        b"application/json, text/event-stream;q=0.5",
+    ] {
+        assert!(
+            matches!(wait(not_a_stream), EventsWait::Poll { .. }),
+            "{}",
+            String::from_utf8_lossy(not_a_stream)
+        );
+    }
+}

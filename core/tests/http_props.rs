@@ -121,11 +121,16 @@ proptest! {
         requests in prop::collection::vec(wire_request(), 1..6),
         points in prop::collection::vec(any::<usize>(), 0..12),
         eof in any::<bool>(),
+        depth in 2usize..8,
     ) {
         let stream: Vec<u8> = requests.iter().flat_map(|r| r.bytes.clone()).collect();
         let whole = drive(&[&stream], eof);
         let split = drive(&split_at_points(&stream, &points), eof);
         prop_assert_eq!(&whole, &split);
+        // Several in flight, answered newest first: the same bytes, in order.
+        let chunks = split_at_points(&stream, &points);
+        let pipelined = fuzzing::run_pipelined(&Limits::default(), None, &chunks, eof, Instant::now(), depth);
+        prop_assert_eq!(&whole, &pipelined);
         prop_assert_eq!(statuses(&whole), vec![200; requests.len()]);
         prop_assert_eq!(whole.closed, eof);
         for (got, sent) in whole.requests.iter().zip(&requests) {

@@ -1,5 +1,6 @@
 //! Request -> [`Command`].
 
+use super::accept::wants_event_stream;
 use super::assets;
 use super::auth::bearer;
 use super::body::Body;
@@ -131,17 +132,4 @@ pub fn decode(
 fn authed_body(request: &Request) -> Result<(TokenHash, Body<'_>), Response> {
     let caller = bearer(request)?;
     Ok((caller, Body::parse(&request.body)?))
-}
-
-/// Whether the request asks for `text/event-stream` (an `Accept` field
-/// naming it, in any case, among other media ranges or not).
-fn wants_event_stream(request: &Request) -> bool {
-    request.header_values("accept").any(|value| {
-        value.split(|&b| b == b',').any(|range| {
-            let media = range.split(|&b| b == b';').next().unwrap_or_default();
-            media
-                .trim_ascii()
-                .eq_ignore_ascii_case(b"text/event-stream")
-        })
-    })
 }

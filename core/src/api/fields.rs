@@ -163,16 +163,15 @@ pub(super) fn up_to(body: &Body) -> Result<MessageId, Response> {
     }
 }
 
-/// An event cursor (`since`, `Last-Event-ID`): an integer, 0 or more;
-/// anything else is 400 `invalid_since` naming `field`.
+/// An event cursor (`since`, `Last-Event-ID`): an integer, 0 or more, written
+/// as any integral number is (`18`, `18.0`, `1.8e1`: one rule for bodies and
+/// queries); anything else is 400 `invalid_since` naming `field`.
 pub(super) fn event_cursor(text: Option<&str>, field: &str) -> Result<Option<EventId>, Response> {
     let Some(text) = text else {
         return Ok(None);
     };
-    match text.parse::<EventId>() {
-        Ok(id) if id >= 0 && !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
-            Ok(Some(id))
-        }
+    match integral(text) {
+        Some(Some(id)) if id >= 0 => Ok(Some(id)),
         _ => Err(bad_field(
             ErrorCode::InvalidSince,
             field,
@@ -184,15 +183,16 @@ pub(super) fn event_cursor(text: Option<&str>, field: &str) -> Result<Option<Eve
 /// The longest a long-poll may wait, in seconds.
 pub const EVENTS_TIMEOUT_MAX: u32 = 120;
 
-/// `timeout` of `GET /events`: whole seconds, 0 to 120; the configured
-/// default when absent; anything else is 400 `invalid_timeout`.
+/// `timeout` of `GET /events`: whole seconds, 0 to 120 (written as any
+/// integral number is); the configured default when absent; anything else is
+/// 400 `invalid_timeout`.
 pub(super) fn events_timeout(query: &Query, config: &Config) -> Result<u32, Response> {
     const FIELD: &str = "timeout";
     let Some(text) = query.get(FIELD) else {
         return Ok(config.events_timeout_default_secs.min(EVENTS_TIMEOUT_MAX));
     };
-    match text.parse::<u32>() {
-        Ok(n) if n <= EVENTS_TIMEOUT_MAX && text.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
+    match integral(text) {
+        Some(Some(n)) if (0..=i64::from(EVENTS_TIMEOUT_MAX)).contains(&n) => Ok(n as u32),
         _ => Err(bad_field(
             ErrorCode::InvalidTimeout,
             FIELD,

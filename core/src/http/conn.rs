@@ -2,7 +2,7 @@
 
 use super::buf::ReadBuf;
 use super::error::HttpError;
-use super::state::{Event, Phase};
+use super::state::{Event, Flight, Phase};
 use super::{Input, Limits, Now, Output, Precheck};
 use crate::time::UnixMillis;
 use std::collections::VecDeque;
@@ -36,18 +36,41 @@ use std::collections::VecDeque;
 ///    closed. After `Close`, `poll_output` returns `Timeout(None)` forever and
 ///    every input is ignored.
 ///
+/// ## Pipelining: several requests in flight, answers in order
+///
+/// With [`Conn::with_max_in_flight`]`(k)`, up to `k` requests (and, beyond the
+/// first, no more than one full request's worth of their bytes:
+/// `max_header_bytes + max_body_bytes`) may be in flight at once: the machine
+/// hands out pipelined requests while earlier ones wait for the application,
+/// so that it can handle them together. The default, `k = 1`, hands out the
+/// next request only once the previous one is answered.
+///
+/// Answers may be fed in any order; each goes out once every earlier request
+/// is answered, so responses always leave in request order. An answer whose
+/// id is not of a request in flight (or that was already answered) is
+/// ignored. When reading is paused for room, later bytes stay buffered and
+/// the adapter may stop reading while [`Conn::wants_input`] is false, which
+/// keeps the buffer bounded.
+///
+/// What ends or holds the pipeline: a request that does not keep the
+/// connection alive (`Connection: close`, HTTP/1.0 without keep-alive) is the
+/// last one handed out, and the connection closes after its answer; a
+/// protocol error in a later request is answered (and the connection closed)
+/// after the answers of the requests before it; a head with `Expect:
+/// 100-continue` is read only once every earlier request is answered (the
+/// `100` is an answer too). While a request is in flight there is no
+/// deadline: the header timeout of a request already buffered, and the idle
+/// timeout, count from the last answer.
+///
 /// A request may also be answered with a stream (`text/event-stream`):
 /// [`Input::StreamStart`] with the head, any number of [`Input::StreamChunk`]s
-/// as the body comes, then [`Input::StreamEnd`]. The machine frames it
-/// chunked (an HTTP/1.0 client gets the raw bytes and the connection closes
-/// at the end). The request stays in flight the whole time: no deadline, and
-/// later requests wait in the buffer until the stream ends.
-///
-/// At most one request is in flight: bytes of later (pipelined) requests stay
-/// buffered until its response is fed back, so responses go out in request
-/// order. A response whose id is not the one in flight is ignored. While a
-/// request is in flight the adapter may stop reading when [`Conn::wants_input`]
-/// is false, which keeps the buffer bounded.
+/// as the body comes, then [`Input::StreamEnd`]. Only the oldest request in
+/// flight may start a stream (a `StreamStart` for a later one is ignored), so
+/// an application that may stream an answer hands it the request only once
+/// the earlier ones are answered. The machine frames it chunked (an HTTP/1.0
+/// client gets the raw bytes and the connection closes at the end). The
+/// request stays in flight the whole time: no deadline, and the answers of
+/// later requests wait until the stream ends.
 ///
 /// `Expect: 100-continue` (on an HTTP/1.1 request with a body) is answered
 /// `100 Continue` before the body is read, unless the head alone is refused
@@ -75,6 +98,15 @@ pub struct Conn {
     /// The peer sent EOF: answer what is complete, then close.
     pub(crate) peer_closed: bool,
     pub(crate) out: VecDeque<Output>,
+    /// Requests handed out and not yet answered (and a protocol error queued
+    /// behind them), in request order.
+    pub(crate) flights: VecDeque<Flight>,
+    /// Their bytes in the buffer, counted against the room for more.
+    pub(crate) flight_bytes: usize,
+    /// How many requests may be in flight at once (see the call contract).
+    pub(crate) max_in_flight: usize,
+    /// `Output::Close` was queued.
+    pub(crate) close_sent: bool,
     pub(crate) next_id: u64,
     pub(crate) error: Option<HttpError>,
     pub(crate) date: DateCache,
@@ -91,6 +123,10 @@ impl Conn {
             phase: Phase::Idle { deadline },
             peer_closed: false,
             out: VecDeque::new(),
+            flights: VecDeque::new(),
+            flight_bytes: 0,
+            max_in_flight: 1,
+            close_sent: false,
             next_id: 0,
             error: None,
             date: DateCache::default(),
@@ -103,6 +139,15 @@ impl Conn {
     #[must_use]
     pub fn with_precheck(mut self, precheck: Precheck) -> Conn {
         self.precheck = Some(precheck);
+        self
+    }
+
+    /// Lets up to `depth` (at least 1) requests be in flight at once, so that
+    /// the application can handle pipelined requests together (see the call
+    /// contract). The default is 1.
+    #[must_use]
+    pub fn with_max_in_flight(mut self, depth: usize) -> Conn {
+        self.max_in_flight = depth.max(1);
         self
     }
 
@@ -125,7 +170,7 @@ impl Conn {
     pub fn poll_output(&mut self) -> Output {
         match self.out.pop_front() {
             Some(output) => output,
-            None => Output::Timeout(self.phase.deadline()),
+            None => Output::Timeout(self.deadline()),
         }
     }
 
@@ -141,12 +186,13 @@ impl Conn {
     }
 
     /// Whether reading more from the socket is useful now. False once closed,
-    /// and while a request is in flight with a full request's worth of later
-    /// bytes buffered (the adapter should stop reading until the response).
+    /// and while reading is paused (requests in flight use up the room) with
+    /// a full request's worth of later bytes buffered (the adapter should
+    /// stop reading until a response goes out).
     pub fn wants_input(&self) -> bool {
         match self.phase {
             Phase::Closed => false,
-            Phase::InFlight(_) => {
+            Phase::Paused => {
                 self.buf.len() < self.limits.max_header_bytes + self.limits.max_body_bytes
             }
             _ => true,

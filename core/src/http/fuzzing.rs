@@ -60,11 +60,26 @@ pub fn run_with(
     eof: bool,
     start: Instant,
 ) -> Transcript {
+    run_pipelined(limits, precheck, chunks, eof, start, 1)
+}
+
+/// [`run_with`] on a connection that may have `depth` requests in flight
+/// (`Conn::with_max_in_flight`). The requests are answered only once the
+/// machine waits, all of them at once, newest first: whatever the depth,
+/// the transcript must be the one a depth of 1 gives.
+pub fn run_pipelined(
+    limits: &Limits,
+    precheck: Option<Precheck>,
+    chunks: &[&[u8]],
+    eof: bool,
+    start: Instant,
+    depth: usize,
+) -> Transcript {
     let now = Now {
         mono: start,
         wall: UnixMillis(1_795_939_565_123),
     };
-    let mut conn = Conn::new(limits.clone(), now);
+    let mut conn = Conn::new(limits.clone(), now).with_max_in_flight(depth);
     if let Some(precheck) = precheck {
         conn = conn.with_precheck(precheck);
     }
@@ -74,23 +89,23 @@ pub fn run_with(
         closed: false,
         error: None,
     };
-    drain(&mut conn, &mut t, limits, now);
+    drain(&mut conn, &mut t, limits, now, depth);
     for chunk in chunks {
         conn.handle_input(Input::Bytes(chunk), now);
-        drain(&mut conn, &mut t, limits, now);
+        drain(&mut conn, &mut t, limits, now, depth);
     }
     if eof {
         conn.handle_input(Input::Eof, now);
-        drain(&mut conn, &mut t, limits, now);
+        drain(&mut conn, &mut t, limits, now, depth);
     }
     t.error = conn.error().cloned();
     t
 }
 
-fn drain(conn: &mut Conn, t: &mut Transcript, limits: &Limits, now: Now) {
+fn drain(conn: &mut Conn, t: &mut Transcript, limits: &Limits, now: Now, depth: usize) {
     loop {
-        let mut answer = None;
-        for _ in 0..16 {
+        let mut answers = Vec::new();
+        for _ in 0..16 + 2 * depth {
             match conn.poll_output() {
                 Output::Send(bytes) => {
                     assert!(!t.closed, "sent after Close");
@@ -98,25 +113,30 @@ fn drain(conn: &mut Conn, t: &mut Transcript, limits: &Limits, now: Now) {
                 }
                 Output::Request(id, request) => {
                     assert!(!t.closed, "request after Close");
-                    assert!(answer.is_none(), "two requests in flight");
+                    assert!(
+                        answers.len() < depth,
+                        "more than {depth} requests in flight"
+                    );
                     assert!(request.body.len() <= limits.max_body_bytes);
                     assert!(request.target.len() <= limits.max_uri_bytes);
                     t.requests.push(request);
-                    answer = Some((id, stub_response(t.requests.len())));
+                    answers.push((id, stub_response(t.requests.len())));
                 }
                 Output::Close => {
                     assert!(!t.closed, "Close twice");
                     t.closed = true;
                 }
                 Output::Timeout(deadline) => {
-                    assert_eq!(deadline.is_none(), answer.is_some() || t.closed);
+                    assert_eq!(deadline.is_none(), !answers.is_empty() || t.closed);
                     break;
                 }
             }
         }
-        match answer {
-            Some((id, response)) => conn.handle_input(Input::Response(id, response), now),
-            None => return,
+        if answers.is_empty() {
+            return;
+        }
+        for (id, response) in answers.into_iter().rev() {
+            conn.handle_input(Input::Response(id, response), now);
         }
     }
 }
@@ -188,6 +208,13 @@ pub fn split_stream(data: &[u8], start: Instant) {
         whole,
         run_with(&limits, Some(refuse_put), &chunks, eof, start),
         "split differs"
+    );
+
+    // Several requests in flight, answered newest first: the same bytes.
+    assert_eq!(
+        whole,
+        run_pipelined(&limits, Some(refuse_put), &chunks, eof, start, 4),
+        "pipelined differs"
     );
 
     if stream.len() <= 4096 {

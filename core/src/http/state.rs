@@ -1,4 +1,12 @@
 //! Every state transition of the server-role connection, in one place.
+//!
+//! Two sides move here. The read side (`Phase`) parses requests out of the
+//! buffer and hands them out; the answer side (`Conn::flights`) holds the
+//! requests handed out and not yet answered, in request order, and writes
+//! each answer once every earlier one is out. Reading goes on while fewer
+//! than `max_in_flight` requests (and fewer than one full request's worth of
+//! their bytes) are unanswered, so that pipelined requests can be handled
+//! together; it pauses otherwise.
 
 use super::conn::Conn;
 use super::error::HttpError;
@@ -8,7 +16,7 @@ use super::writer::{self, BodyFraming, ResponseMode};
 use super::{Now, Output, ReqId, Request, Response, Version};
 use std::time::Instant;
 
-/// Where the connection is.
+/// Where the read side of the connection is.
 #[derive(Debug)]
 pub(crate) enum Phase {
     /// No byte of a request buffered. At the deadline: close quietly.
@@ -24,9 +32,14 @@ pub(crate) enum Phase {
         deadline: Instant,
         pending: Box<Pending>,
     },
-    /// A request was handed out; later bytes stay buffered until its
-    /// response comes back. No deadline.
-    InFlight(InFlight),
+    /// Reading stopped until an answer goes out: the requests in flight use
+    /// up the room, or the buffered head expects `100 Continue` (which may
+    /// only be sent once every earlier answer is out).
+    Paused,
+    /// No more requests are read (the last one handed out closes the
+    /// connection, a protocol error is queued, or the peer closed): close
+    /// once every request in flight is answered.
+    Draining,
     Closed,
 }
 
@@ -36,17 +49,24 @@ pub(crate) struct Pending {
     request: Request,
     reader: BodyReader,
     keep_alive: bool,
+    /// Bytes of the buffer it used so far (head and body).
+    bytes: usize,
 }
 
-/// What the response to the request in flight needs to know.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct InFlight {
+/// A request handed out (or a protocol error queued behind them), awaiting
+/// its turn to be answered.
+#[derive(Debug)]
+pub(crate) struct Flight {
     id: ReqId,
     keep_alive: bool,
     version: Version,
     head: bool,
+    /// Bytes the request took in the buffer, counted against the room.
+    pub(crate) bytes: usize,
     /// Its answer is being streamed: the head is out, chunks follow.
     streaming: bool,
+    /// Its answer, fed before an earlier request's went out.
+    answer: Option<Response>,
 }
 
 /// What happened to the connection.
@@ -62,17 +82,40 @@ pub(crate) enum Event<'a> {
 }
 
 impl Phase {
-    pub(crate) fn deadline(&self) -> Option<Instant> {
+    fn deadline(&self) -> Option<Instant> {
         match self {
             Phase::Idle { deadline } | Phase::Head { deadline } | Phase::Body { deadline, .. } => {
                 Some(*deadline)
             }
-            Phase::InFlight(_) | Phase::Closed => None,
+            Phase::Paused | Phase::Draining | Phase::Closed => None,
+        }
+    }
+
+    /// The same phase with its deadline counted from `now` again.
+    fn restarted(self, idle: Instant, header: Instant) -> Phase {
+        match self {
+            Phase::Idle { .. } => Phase::Idle { deadline: idle },
+            Phase::Head { .. } => Phase::Head { deadline: header },
+            Phase::Body { pending, .. } => Phase::Body {
+                deadline: header,
+                pending,
+            },
+            other => other,
         }
     }
 }
 
 impl Conn {
+    /// The deadline to report: none while a request is in flight (the
+    /// application, not the peer, is awaited).
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        if self.flights.is_empty() {
+            self.phase.deadline()
+        } else {
+            None
+        }
+    }
+
     /// The transition function: the current phase and an event give the next
     /// phase (and outputs queued on the way).
     pub(crate) fn step(&mut self, event: Event<'_>, now: Now) {
@@ -100,12 +143,21 @@ impl Conn {
                 self.buf.extend(bytes);
                 self.read_body(deadline, pending, now)
             }
-            (phase @ Phase::InFlight(_), Event::Bytes(bytes)) => {
+            (Phase::Paused, Event::Bytes(bytes)) => {
                 self.buf.extend(bytes);
-                phase
+                Phase::Paused
             }
+            // Nothing more will be read: what comes is dropped.
+            (Phase::Draining, Event::Bytes(_)) => Phase::Draining,
 
-            (Phase::Idle { .. }, Event::Eof) => self.close(),
+            (Phase::Idle { deadline }, Event::Eof) => {
+                self.peer_closed = true;
+                if self.flights.is_empty() {
+                    self.close()
+                } else {
+                    Phase::Idle { deadline }
+                }
+            }
             (Phase::Head { deadline }, Event::Eof) => {
                 self.peer_closed = true;
                 self.read_head(deadline, now)
@@ -114,96 +166,169 @@ impl Conn {
                 self.peer_closed = true;
                 self.read_body(deadline, pending, now)
             }
-            (phase @ Phase::InFlight(_), Event::Eof) => {
+            (phase @ (Phase::Paused | Phase::Draining), Event::Eof) => {
                 self.peer_closed = true;
                 phase
             }
 
+            // Deadlines run only while no request is in flight.
+            (phase, Event::Timeout) if !self.flights.is_empty() => phase,
             (Phase::Idle { deadline }, Event::Timeout) if now.mono >= deadline => self.close(),
             (Phase::Head { deadline } | Phase::Body { deadline, .. }, Event::Timeout)
                 if now.mono >= deadline =>
             {
-                self.fail(HttpError::Timeout, now)
+                self.fail(HttpError::Timeout)
             }
             (phase, Event::Timeout) => phase,
 
-            (Phase::InFlight(flight), Event::Response(id, response))
-                if id == flight.id && !flight.streaming =>
-            {
-                let mode = self.response_mode(flight);
-                self.send_response(&response, mode, now);
-                self.after_response(mode, now)
+            (phase, Event::Response(id, response)) => {
+                // Kept until every earlier answer is out (see `settle`).
+                let waiting = self
+                    .flights
+                    .iter_mut()
+                    .find(|f| f.id == id && !f.streaming && f.answer.is_none());
+                if let Some(flight) = waiting {
+                    flight.answer = Some(response);
+                }
+                phase
             }
-            (Phase::InFlight(flight), Event::StreamStart(id, response))
-                if id == flight.id && !flight.streaming =>
-            {
-                // HTTP/1.0 knows no chunks: its stream ends with the connection.
-                let (framing, mode) = match flight.version {
-                    Version::Http11 => (BodyFraming::Chunked, self.response_mode(flight)),
-                    Version::Http10 => (
-                        BodyFraming::UntilClose,
-                        ResponseMode {
-                            close: true,
-                            keep_alive_10: false,
-                            head: flight.head,
-                        },
-                    ),
-                };
-                let mut bytes = Vec::with_capacity(200);
-                let date = self.date.format(now.wall);
-                writer::write_head(&mut bytes, &response, date, mode, framing);
-                self.out.push_back(Output::Send(bytes));
-                Phase::InFlight(InFlight {
-                    streaming: true,
-                    ..flight
-                })
-            }
-            (Phase::InFlight(flight), Event::StreamChunk(id, bytes))
-                if id == flight.id && flight.streaming =>
-            {
-                if !bytes.is_empty() && !flight.head {
-                    let framed = match flight.version {
-                        Version::Http11 => {
-                            let mut framed = Vec::with_capacity(bytes.len() + 12);
-                            writer::write_chunk(&mut framed, bytes);
-                            framed
-                        }
-                        Version::Http10 => bytes.to_vec(),
+            (phase, Event::StreamStart(id, response)) => {
+                // Only the oldest request in flight may stream: its bytes go
+                // out at once.
+                if let Some(flight) = self
+                    .flights
+                    .front_mut()
+                    .filter(|f| f.id == id && !f.streaming && f.answer.is_none())
+                {
+                    flight.streaming = true;
+                    let flight = &self.flights[0];
+                    // HTTP/1.0 knows no chunks: its stream ends with the
+                    // connection.
+                    let (framing, mode) = match flight.version {
+                        Version::Http11 => (BodyFraming::Chunked, self.response_mode(flight, 1)),
+                        Version::Http10 => (
+                            BodyFraming::UntilClose,
+                            ResponseMode {
+                                close: true,
+                                keep_alive_10: false,
+                                head: flight.head,
+                            },
+                        ),
                     };
-                    self.out.push_back(Output::Send(framed));
+                    let mut bytes = Vec::with_capacity(200);
+                    let date = self.date.format(now.wall);
+                    writer::write_head(&mut bytes, &response, date, mode, framing);
+                    self.out.push_back(Output::Send(bytes));
                 }
-                Phase::InFlight(flight)
+                phase
             }
-            (Phase::InFlight(flight), Event::StreamEnd(id))
-                if id == flight.id && flight.streaming =>
-            {
-                match flight.version {
-                    Version::Http11 if !flight.head => {
-                        self.out
-                            .push_back(Output::Send(writer::LAST_CHUNK.to_vec()));
-                        let mode = self.response_mode(flight);
-                        self.after_response(mode, now)
+            (phase, Event::StreamChunk(id, bytes)) => {
+                if let Some(flight) = self.streaming(id) {
+                    if !bytes.is_empty() && !flight.head {
+                        let framed = match flight.version {
+                            Version::Http11 => {
+                                let mut framed = Vec::with_capacity(bytes.len() + 12);
+                                writer::write_chunk(&mut framed, bytes);
+                                framed
+                            }
+                            Version::Http10 => bytes.to_vec(),
+                        };
+                        self.out.push_back(Output::Send(framed));
                     }
-                    Version::Http11 => {
-                        let mode = self.response_mode(flight);
-                        self.after_response(mode, now)
-                    }
-                    Version::Http10 => self.close(),
                 }
+                phase
             }
-            // An answer to no request in flight, or of the wrong kind
-            // (a whole response to a stream, a chunk to no stream), is
-            // ignored.
-            (phase, Event::Response(..) | Event::StreamStart(..))
-            | (phase, Event::StreamChunk(..) | Event::StreamEnd(..)) => phase,
+            (phase, Event::StreamEnd(id)) => match self.streaming(id) {
+                None => phase,
+                Some(flight) => {
+                    let flight_is_10 = flight.version == Version::Http10;
+                    let head = flight.head;
+                    if flight_is_10 {
+                        self.close()
+                    } else {
+                        if !head {
+                            self.out
+                                .push_back(Output::Send(writer::LAST_CHUNK.to_vec()));
+                        }
+                        let mode = self.response_mode(&self.flights[0], 1);
+                        self.pop_flight();
+                        if mode.close {
+                            self.close()
+                        } else {
+                            phase
+                        }
+                    }
+                }
+            },
         };
+        self.settle(now);
     }
 
-    /// How the answer to `flight` relates to the connection: it closes
-    /// after it unless the request allowed keep-alive and the peer has not
-    /// closed with nothing more buffered.
-    fn response_mode(&self, flight: InFlight) -> ResponseMode {
-        let close = !flight.keep_alive || (self.peer_closed && self.buf.is_empty());
+    /// The oldest request in flight, if it is `id` and its answer streams.
+    fn streaming(&self, id: ReqId) -> Option<&Flight> {
+        self.flights.front().filter(|f| f.id == id && f.streaming)
+    }
+
+    fn pop_flight(&mut self) {
+        if let Some(flight) = self.flights.pop_front() {
+            self.flight_bytes -= flight.bytes;
+        }
+    }
+
+    /// After every event: writes the answers whose turn came, in request
+    /// order, then lets the read side go on if that made room.
+    fn settle(&mut self, now: Now) {
+        while let Some(flight) = self.flights.front() {
+            let Some(response) = &flight.answer else {
+                break;
+            };
+            let mode = self.response_mode(flight, 1);
+            let mut bytes = Vec::with_capacity(160 + response.body.len());
+            writer::write_response(&mut bytes, response, self.date.format(now.wall), mode);
+            self.out.push_back(Output::Send(bytes));
+            self.pop_flight();
+            if mode.close {
+                self.phase = self.close();
+                return;
+            }
+            if self.flights.is_empty() {
+                // The peer's deadlines count from the last answer again.
+                let phase = std::mem::replace(&mut self.phase, Phase::Closed);
+                self.phase = phase.restarted(
+                    now.mono + self.limits.idle_timeout,
+                    now.mono + self.limits.header_timeout,
+                );
+                self.buf.release_if_empty();
+            }
+        }
+        match self.phase {
+            Phase::Draining if self.flights.is_empty() => self.phase = self.close(),
+            Phase::Paused if self.has_room() => {
+                self.phase = self.read_head(now.mono + self.limits.header_timeout, now);
+                // Reading may have queued an answer (a protocol error) that
+                // is due at once.
+                if self.flights.front().is_some_and(|f| f.answer.is_some()) {
+                    self.settle(now);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether another request may be handed out now.
+    fn has_room(&self) -> bool {
+        self.flights.is_empty()
+            || (self.flights.len() < self.max_in_flight
+                && self.flight_bytes < self.limits.max_header_bytes + self.limits.max_body_bytes)
+    }
+
+    /// How the answer to `flight` relates to the connection: it closes after
+    /// it unless the request allowed keep-alive and the peer has not closed
+    /// with nothing more buffered. `left`: the flights still unanswered,
+    /// this one included.
+    fn response_mode(&self, flight: &Flight, left: usize) -> ResponseMode {
+        let last = self.flights.len() <= left;
+        let close = !flight.keep_alive || (self.peer_closed && self.buf.is_empty() && last);
         ResponseMode {
             close,
             keep_alive_10: flight.version == Version::Http10 && !close,
@@ -211,33 +336,24 @@ impl Conn {
         }
     }
 
-    /// After the whole answer went out: the next request, or the close the
-    /// answer announced.
-    fn after_response(&mut self, mode: ResponseMode, now: Now) -> Phase {
-        if mode.close {
-            self.close()
-        } else {
-            self.next_request(now)
-        }
-    }
-
-    /// After a response, on a connection that stays open.
-    fn next_request(&mut self, now: Now) -> Phase {
-        if !self.buf.is_empty() {
-            return self.read_head(now.mono + self.limits.header_timeout, now);
-        }
-        self.buf.release_if_empty();
-        Phase::Idle {
-            deadline: now.mono + self.limits.idle_timeout,
-        }
-    }
-
     fn read_head(&mut self, deadline: Instant, now: Now) -> Phase {
+        if self.buf.is_empty() {
+            // Nothing buffered: wait for the next request.
+            return Phase::Idle {
+                deadline: now.mono + self.limits.idle_timeout,
+            };
+        }
         match head::parse_head(self.buf.unread(), &self.limits, self.peer_closed) {
-            Err(e) => self.fail(e, now),
+            Err(e) => self.fail(e),
             // A head cut short by the peer is not answered.
-            Ok(HeadParse::Partial) if self.peer_closed => self.close(),
+            Ok(HeadParse::Partial) if self.peer_closed => self.stop_reading(),
             Ok(HeadParse::Partial) => Phase::Head { deadline },
+            // `100 Continue` is an answer too: it waits for the earlier ones.
+            Ok(HeadParse::Complete { head, .. })
+                if head.expect_continue && !self.flights.is_empty() =>
+            {
+                Phase::Paused
+            }
             Ok(HeadParse::Complete { head, len }) => {
                 self.buf.consume(len);
                 if head.expect_continue {
@@ -261,6 +377,7 @@ impl Conn {
                     request,
                     reader: BodyReader::new(head.framing, limits),
                     keep_alive: head.keep_alive,
+                    bytes: len,
                 });
                 self.read_body(deadline, pending, now)
             }
@@ -272,13 +389,14 @@ impl Conn {
             request, reader, ..
         } = &mut *pending;
         match reader.read(self.buf.unread(), &mut request.body) {
-            Err(e) => self.fail(e.into(), now),
+            Err(e) => self.fail(e.into()),
             Ok(used) => {
                 self.buf.consume(used);
-                if reader.is_done() {
-                    self.hand_out(*pending)
+                pending.bytes += used;
+                if pending.reader.is_done() {
+                    self.hand_out(*pending, now)
                 } else if self.peer_closed {
-                    self.fail(HttpError::BadRequest("body cut short by the peer"), now)
+                    self.fail(HttpError::BadRequest("body cut short by the peer"))
                 } else {
                     Phase::Body { deadline, pending }
                 }
@@ -286,53 +404,89 @@ impl Conn {
         }
     }
 
-    fn hand_out(&mut self, pending: Pending) -> Phase {
-        let id = ReqId(self.next_id);
-        self.next_id += 1;
-        let flight = InFlight {
+    /// Hands a complete request to the application, then reads on while
+    /// there is room.
+    fn hand_out(&mut self, pending: Pending, now: Now) -> Phase {
+        let id = self.fresh_id();
+        let keep_alive = pending.keep_alive;
+        self.flights.push_back(Flight {
             id,
-            keep_alive: pending.keep_alive,
+            keep_alive,
             version: pending.request.version,
             head: pending.request.method == "HEAD",
+            bytes: pending.bytes,
             streaming: false,
-        };
+            answer: None,
+        });
+        self.flight_bytes += pending.bytes;
         self.out.push_back(Output::Request(id, pending.request));
-        Phase::InFlight(flight)
+        if !keep_alive {
+            // Nothing after it will be answered.
+            self.stop_reading()
+        } else if !self.has_room() {
+            Phase::Paused
+        } else {
+            self.read_head(now.mono + self.limits.header_timeout, now)
+        }
     }
 
-    /// Answers a protocol error and closes.
-    fn fail(&mut self, error: HttpError, now: Now) -> Phase {
-        let mode = ResponseMode {
-            close: true,
-            keep_alive_10: false,
+    fn fresh_id(&mut self) -> ReqId {
+        let id = ReqId(self.next_id);
+        self.next_id += 1;
+        id
+    }
+
+    /// Queues a protocol error's answer behind the requests in flight; the
+    /// connection closes after it.
+    fn fail(&mut self, error: HttpError) -> Phase {
+        let id = self.fresh_id();
+        self.flights.push_back(Flight {
+            id,
+            keep_alive: false,
+            version: Version::Http11,
             head: false,
-        };
-        self.send_response(&error.response(), mode, now);
+            bytes: 0,
+            streaming: false,
+            answer: Some(error.response()),
+        });
         self.error = Some(error);
-        self.close()
+        self.stop_reading()
     }
 
     /// Answers a head the precheck refused, and closes: the body it announced
-    /// is not read, so nothing after it can be framed.
+    /// is not read, so nothing after it can be framed. (Only reached with no
+    /// request in flight: see `read_head`.)
     fn refuse(&mut self, response: &Response, head: bool, now: Now) -> Phase {
         let mode = ResponseMode {
             close: true,
             keep_alive_10: false,
             head,
         };
-        self.send_response(response, mode, now);
-        self.close()
-    }
-
-    fn close(&mut self) -> Phase {
-        self.out.push_back(Output::Close);
-        self.buf = Default::default();
-        Phase::Closed
-    }
-
-    fn send_response(&mut self, response: &Response, mode: ResponseMode, now: Now) {
         let mut bytes = Vec::with_capacity(160 + response.body.len());
         writer::write_response(&mut bytes, response, self.date.format(now.wall), mode);
         self.out.push_back(Output::Send(bytes));
+        self.close()
+    }
+
+    /// No more requests will be read: what is buffered goes, and the
+    /// connection closes once the requests in flight are answered.
+    fn stop_reading(&mut self) -> Phase {
+        self.buf = Default::default();
+        if self.flights.is_empty() {
+            self.close()
+        } else {
+            Phase::Draining
+        }
+    }
+
+    fn close(&mut self) -> Phase {
+        if !self.close_sent {
+            self.out.push_back(Output::Close);
+            self.close_sent = true;
+        }
+        self.buf = Default::default();
+        self.flights.clear();
+        self.flight_bytes = 0;
+        Phase::Closed
     }
 }
