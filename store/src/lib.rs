@@ -49,7 +49,7 @@ pub use hub::{Encoded, Hub, Published, Subscription, Taken, Watch};
 pub use observe::{Observer, StoreObserver};
 pub use open::open_connection as open_database;
 pub use pending::{Pending, StoreGone, WaitError};
-pub use pg::import::{copy_sqlite_to_postgres, CopyError, Copied, TableCopied};
+pub use pg::import::{copy_sqlite_to_postgres, Copied, CopyError, TableCopied};
 pub use pg::lost_commit::CommitFaults;
 pub use pg::url::{InvalidUrl, PostgresUrl};
 pub use row_cache::RowCache;

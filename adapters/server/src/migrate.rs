@@ -51,7 +51,10 @@ pub fn run(args: &MigrateArgs) -> ExitCode {
             );
             for table in &copied.tables {
                 match table.max_id {
-                    Some(max) => println!("  {:<10} {:>10} rows, largest id {max}", table.name, table.rows),
+                    Some(max) => println!(
+                        "  {:<10} {:>10} rows, largest id {max}",
+                        table.name, table.rows
+                    ),
                     None => println!("  {:<10} {:>10} rows", table.name, table.rows),
                 }
             }

@@ -80,7 +80,10 @@ pub enum CopyError {
          (CREATE DATABASE ...)"
     )]
     TargetNotEmpty { url: String, table: &'static str },
-    #[error("copying into {url} failed ({step}): {}; nothing was copied", describe(source))]
+    #[error(
+        "copying into {url} failed ({step}): {}; nothing was copied",
+        describe(source)
+    )]
     Postgres {
         url: String,
         step: String,
@@ -344,7 +347,10 @@ fn sqlite_counts(source: &Connection, table: &Table) -> rusqlite::Result<(i64, O
     source.query_row(&counts_sql(table), [], |row| Ok((row.get(0)?, row.get(1)?)))
 }
 
-fn pg_counts(tx: &mut Transaction<'_>, table: &Table) -> Result<(i64, Option<i64>), postgres::Error> {
+fn pg_counts(
+    tx: &mut Transaction<'_>,
+    table: &Table,
+) -> Result<(i64, Option<i64>), postgres::Error> {
     tx.query_one(&counts_sql(table), &[])
         .map(|row| (row.get(0), row.get(1)))
 }
