@@ -33,6 +33,6 @@ python3 "$root/bench/migrate_gen.py" "$work/agora.db" "$messages"
 echo "source: $(du -h "$work/agora.db" | cut -f1), $messages messages"
 "$psql_bin" -q "$AGORA_TEST_PG" -c "CREATE DATABASE $name"
 start=$(date +%s.%N)
-"$bin" --log "${LOG:-warn}" migrate --from "$work/agora.db" --to "$target"
+/usr/bin/time -f "agora-server migrate: %U s user, %S s system, %M KiB max RSS" "$bin" --log "${LOG:-warn}" migrate --from "$work/agora.db" --to "$target"
 end=$(date +%s.%N)
 python3 -c "s=$end-$start; print(f'wall {s:.2f} s, {$messages/s:,.0f} messages/s')"

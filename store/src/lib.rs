@@ -7,6 +7,8 @@
 //!   writer whose batches take one advisory lock, its readers, and the
 //!   feed of the hub from the `events` table); selected by
 //!   [`StoreConfig::postgres`]. [`Handle`] is the same for both.
+//!   [`copy_sqlite_to_postgres`] (`agora-server migrate`) moves a SQLite
+//!   database into an empty PostgreSQL one.
 //! - `read_source` (private): what the reader threads read through, per
 //!   backend.
 //! - [`SqlView`]: the rules' `View` over an open transaction, with the

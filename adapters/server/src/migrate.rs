@@ -31,8 +31,9 @@ pub struct MigrateArgs {
     pub from: PathBuf,
     /// The PostgreSQL database to copy into,
     /// postgres://USER[:PASS]@HOST[:PORT]/DBNAME: it must exist and hold no
-    /// rows (its tables are created if missing).
-    #[arg(long, env = "AGORA_MIGRATE_TO")]
+    /// rows (its tables are created if missing). From AGORA_DB, as the
+    /// nodes that will serve it take it, so that the password is not in `ps`.
+    #[arg(long, env = "AGORA_DB")]
     pub to: PostgresUrl,
 }
 
