@@ -13,7 +13,7 @@
 
 use crate::error::MigrationError;
 use crate::pg::connection::{describe, PgConn};
-use crate::pg::import_tables::{Kind, Table, TABLES};
+use crate::pg::import_tables::{Table, TABLES};
 use crate::pg::schema::migrate;
 use crate::pg::url::PostgresUrl;
 use crate::pg::WRITE_LOCK;
@@ -145,14 +145,16 @@ pub fn copy_sqlite_to_postgres(from: &Path, to: &PostgresUrl) -> Result<Copied, 
         .map_err(failed("clearing the schema's public chat"))?;
     let mut copied = Vec::with_capacity(TABLES.len());
     for table in TABLES {
-        copy_table(&reading, &mut tx, table, from).map_err(|e| match e {
-            Step::Sqlite(source) => sqlite_failed(source),
-            Step::Value(reason) => CopyError::BadValue {
-                path: from.to_path_buf(),
-                reason,
-            },
-            Step::Postgres(source) => failed(&format!("COPY {}", table.name))(source),
-        })?;
+        if !table.derived {
+            copy_table(&reading, &mut tx, table, from).map_err(|e| match e {
+                Step::Sqlite(source) => sqlite_failed(source),
+                Step::Value(reason) => CopyError::BadValue {
+                    path: from.to_path_buf(),
+                    reason,
+                },
+                Step::Postgres(source) => failed(&format!("COPY {}", table.name))(source),
+            })?;
+        }
         if table.identity {
             let sql = format!(
                 "SELECT setval(pg_get_serial_sequence('{0}', 'id'), \
@@ -249,20 +251,22 @@ enum Step {
     Postgres(postgres::Error),
 }
 
-/// Streams every row of `table` from the source into one binary `COPY`.
+/// Streams every row of `table` from the source into one binary `COPY`,
+/// each value converted to the type of its column in the target.
 fn copy_table(
     source: &Connection,
     tx: &mut Transaction<'_>,
     table: &Table,
     path: &Path,
 ) -> Result<(), Step> {
-    let names = table
-        .columns
+    let names = table.columns.join(", ");
+    let types: Vec<Type> = tx
+        .prepare(&format!("SELECT {names} FROM {} LIMIT 0", table.name))
+        .map_err(Step::Postgres)?
+        .columns()
         .iter()
-        .map(|(name, _)| *name)
-        .collect::<Vec<_>>()
-        .join(", ");
-    let types: Vec<Type> = table.columns.iter().map(|(_, k)| k.pg_type()).collect();
+        .map(|column| column.type_().clone())
+        .collect();
     let order = if table.identity { " ORDER BY id" } else { "" };
     let mut select = source
         .prepare(&format!("SELECT {names} FROM {}{order}", table.name))
@@ -275,12 +279,12 @@ fn copy_table(
         .map_err(Step::Postgres)?;
     let mut writer = BinaryCopyInWriter::new(sink, &types);
     let mut rows = select.query([]).map_err(Step::Sqlite)?;
-    let mut values: Vec<Value> = Vec::with_capacity(table.columns.len());
+    let mut values: Vec<Value> = Vec::with_capacity(types.len());
     while let Some(row) = rows.next().map_err(Step::Sqlite)? {
         values.clear();
-        for (index, (column, kind)) in table.columns.iter().enumerate() {
+        for (index, (column, ty)) in table.columns.iter().zip(&types).enumerate() {
             let value = row.get_ref(index).map_err(Step::Sqlite)?;
-            values.push(convert(*kind, value).map_err(|reason| {
+            values.push(convert(value, ty).map_err(|reason| {
                 Step::Value(format!(
                     "{}.{column} in {}: {reason}",
                     table.name,
@@ -295,10 +299,12 @@ fn copy_table(
     Ok(())
 }
 
-/// One converted value, ready for the `COPY`.
+/// One converted value, ready for the `COPY`: typed even when NULL, since a
+/// binary `COPY` checks every value's type against its column's.
 enum Value {
-    Int(Option<i64>),
-    Small(Option<i16>),
+    Int8(Option<i64>),
+    Int4(Option<i32>),
+    Int2(Option<i16>),
     Bool(Option<bool>),
     Text(Option<String>),
     Bytes(Option<Vec<u8>>),
@@ -307,8 +313,9 @@ enum Value {
 impl Value {
     fn as_sql(&self) -> &(dyn ToSql + Sync) {
         match self {
-            Value::Int(v) => v,
-            Value::Small(v) => v,
+            Value::Int8(v) => v,
+            Value::Int4(v) => v,
+            Value::Int2(v) => v,
             Value::Bool(v) => v,
             Value::Text(v) => v,
             Value::Bytes(v) => v,
@@ -316,30 +323,41 @@ impl Value {
     }
 }
 
-fn convert(kind: Kind, value: ValueRef<'_>) -> Result<Value, String> {
-    let wrong = || format!("{:?} where {kind:?} was expected", value.data_type());
-    let null = matches!(value, ValueRef::Null);
-    Ok(match (kind, value) {
-        (Kind::Int, _) if null => Value::Int(None),
-        (Kind::Small, _) if null => Value::Small(None),
-        (Kind::Bool, _) if null => Value::Bool(None),
-        (Kind::Text, _) if null => Value::Text(None),
-        (Kind::Blob | Kind::TextAsBytes, _) if null => Value::Bytes(None),
-        (Kind::Int, ValueRef::Integer(i)) => Value::Int(Some(i)),
-        (Kind::Small, ValueRef::Integer(i)) => {
-            Value::Small(Some(i16::try_from(i).map_err(|_| wrong())?))
-        }
-        (Kind::Bool, ValueRef::Integer(i)) => Value::Bool(Some(i != 0)),
-        (Kind::Text, ValueRef::Text(bytes)) => Value::Text(Some(
+/// A SQLite value as a value of the PostgreSQL type `ty`; `Err` says why it
+/// does not fit.
+fn convert(value: ValueRef<'_>, ty: &Type) -> Result<Value, String> {
+    let wrong = || {
+        let found = value.data_type();
+        format!("a SQLite {found:?} does not fit PostgreSQL {ty}")
+    };
+    let int = || match value {
+        ValueRef::Null => Ok(None),
+        ValueRef::Integer(i) => Ok(Some(i)),
+        _ => Err(wrong()),
+    };
+    Ok(match (ty.clone(), value) {
+        (Type::INT8, _) => Value::Int8(int()?),
+        (Type::INT4, _) => Value::Int4(int()?.map(|i| narrow(i, ty)).transpose()?),
+        (Type::INT2, _) => Value::Int2(int()?.map(|i| narrow(i, ty)).transpose()?),
+        (Type::BOOL, _) => Value::Bool(int()?.map(|i| i != 0)),
+        (Type::TEXT, ValueRef::Null) => Value::Text(None),
+        (Type::TEXT, ValueRef::Text(bytes)) => Value::Text(Some(
             String::from_utf8(bytes.to_vec()).map_err(|e| e.to_string())?,
         )),
-        (Kind::Blob, ValueRef::Blob(bytes)) => Value::Bytes(Some(bytes.to_vec())),
-        (Kind::TextAsBytes, ValueRef::Text(bytes)) => {
+        (Type::BYTEA, ValueRef::Null) => Value::Bytes(None),
+        (Type::BYTEA, ValueRef::Blob(bytes)) => Value::Bytes(Some(bytes.to_vec())),
+        // A text the PostgreSQL side reads back as UTF-8.
+        (Type::BYTEA, ValueRef::Text(bytes)) => {
             std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
             Value::Bytes(Some(bytes.to_vec()))
         }
         _ => return Err(wrong()),
     })
+}
+
+/// `i` as a narrower integer, if it fits.
+fn narrow<T: TryFrom<i64>>(i: i64, ty: &Type) -> Result<T, String> {
+    T::try_from(i).map_err(|_| format!("{i} does not fit PostgreSQL {ty}"))
 }
 
 /// `count(*)` and, for a table with ids, `max(id)` in the source.

@@ -1,133 +1,100 @@
 //! What `agora-server migrate` copies from SQLite to PostgreSQL: every table,
 //! in an order where each row's references are already copied, with its
-//! columns (the same names on both sides) and how each value is converted.
+//! columns (the same names on both sides).
 //!
-//! A new table (or column) in both schemas is one more entry here. A table
-//! PostgreSQL fills by itself (from a trigger, say) is left out: its rows
-//! are made as the rows it derives from are copied.
-
-use postgres::types::Type;
-
-/// How a SQLite value becomes a PostgreSQL one. Every kind takes NULL.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Kind {
-    /// INTEGER -> bigint.
-    Int,
-    /// INTEGER -> smallint (`events.kind`).
-    Small,
-    /// INTEGER 0/1 -> boolean.
-    Bool,
-    /// TEXT -> text.
-    Text,
-    /// BLOB -> bytea.
-    Blob,
-    /// TEXT -> bytea holding its UTF-8: message and comment texts, which may
-    /// carry U+0000, which a PostgreSQL `text` cannot hold.
-    TextAsBytes,
-}
-
-impl Kind {
-    pub(crate) fn pg_type(self) -> Type {
-        match self {
-            Kind::Int => Type::INT8,
-            Kind::Small => Type::INT2,
-            Kind::Bool => Type::BOOL,
-            Kind::Text => Type::TEXT,
-            Kind::Blob | Kind::TextAsBytes => Type::BYTEA,
-        }
-    }
-}
+//! A new table or column in both schemas is one more entry or name here.
+//! Each value is converted by the type of its PostgreSQL column (see
+//! `import::convert`): INTEGER into bigint, integer, smallint or boolean;
+//! TEXT into text, or into bytea as its UTF-8 (message and comment texts,
+//! which may carry U+0000); BLOB into bytea. A table that PostgreSQL fills by
+//! itself (a trigger's) is [`Table::derived`]: not copied, but its rows are
+//! counted on both sides after the rows it derives from are copied.
 
 /// One table to copy.
 pub(crate) struct Table {
     pub(crate) name: &'static str,
-    pub(crate) columns: &'static [(&'static str, Kind)],
+    pub(crate) columns: &'static [&'static str],
     /// Whether `id` is an identity whose sequence must be set past the
     /// largest id copied (and whose largest id is compared after the copy).
     pub(crate) identity: bool,
+    /// Filled on the target by its own triggers as the tables before it are
+    /// copied: only its row counts are compared.
+    pub(crate) derived: bool,
 }
 
-use Kind::*;
+const fn copied(name: &'static str, columns: &'static [&'static str], identity: bool) -> Table {
+    Table {
+        name,
+        columns,
+        identity,
+        derived: false,
+    }
+}
 
 /// Parents before children: users, chats (which name users), members,
 /// messages, comments, reports, events (which name all of them).
 pub(crate) const TABLES: &[Table] = &[
-    Table {
-        name: "users",
-        columns: &[
-            ("id", Int),
-            ("name", Text),
-            ("name_key", Text),
-            ("token_hash", Blob),
-            ("created", Int),
-            ("banned_until", Int),
-            ("window_start", Int),
-            ("window_count", Int),
-            ("comment_window_start", Int),
-            ("comment_window_count", Int),
-            ("created_from", Text),
-            ("sent_message", Bool),
+    copied(
+        "users",
+        &[
+            "id",
+            "name",
+            "name_key",
+            "token_hash",
+            "created",
+            "banned_until",
+            "window_start",
+            "window_count",
+            "comment_window_start",
+            "comment_window_count",
+            "created_from",
+            "sent_message",
         ],
-        identity: true,
-    },
-    Table {
-        name: "chats",
-        columns: &[
-            ("id", Int),
-            ("user_a", Int),
-            ("user_b", Int),
-            ("created", Int),
-            ("message_count", Int),
-            ("member_count", Int),
-            ("last_message", Int),
+        true,
+    ),
+    copied(
+        "chats",
+        &[
+            "id",
+            "user_a",
+            "user_b",
+            "created",
+            "message_count",
+            "member_count",
+            "last_message",
         ],
-        identity: true,
-    },
-    Table {
-        name: "members",
-        columns: &[("user_id", Int), ("chat_id", Int), ("position", Int)],
-        identity: false,
-    },
-    Table {
-        name: "messages",
-        columns: &[
-            ("id", Int),
-            ("chat_id", Int),
-            ("author", Int),
-            ("pub_date", Int),
-            ("text", TextAsBytes),
-            ("comment_count", Int),
+        true,
+    ),
+    copied("members", &["user_id", "chat_id", "position"], false),
+    copied(
+        "messages",
+        &[
+            "id",
+            "chat_id",
+            "author",
+            "pub_date",
+            "text",
+            "comment_count",
         ],
-        identity: true,
-    },
-    Table {
-        name: "comments",
-        columns: &[
-            ("id", Int),
-            ("message_id", Int),
-            ("chat_id", Int),
-            ("author", Int),
-            ("created", Int),
-            ("text", TextAsBytes),
+        true,
+    ),
+    copied(
+        "comments",
+        &["id", "message_id", "chat_id", "author", "created", "text"],
+        true,
+    ),
+    copied("reports", &["target", "reporter", "created"], false),
+    copied(
+        "events",
+        &[
+            "id",
+            "kind",
+            "chat_id",
+            "message_id",
+            "comment_id",
+            "user_id",
+            "until",
         ],
-        identity: true,
-    },
-    Table {
-        name: "reports",
-        columns: &[("target", Int), ("reporter", Int), ("created", Int)],
-        identity: false,
-    },
-    Table {
-        name: "events",
-        columns: &[
-            ("id", Int),
-            ("kind", Small),
-            ("chat_id", Int),
-            ("message_id", Int),
-            ("comment_id", Int),
-            ("user_id", Int),
-            ("until", Int),
-        ],
-        identity: true,
-    },
+        true,
+    ),
 ];
