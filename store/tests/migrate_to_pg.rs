@@ -87,6 +87,11 @@ fn report(handle: &Handle, caller: TokenHash, target: &str) {
     }
 }
 
+/// The tables [`fill`] puts rows in.
+const FILLED: [&str; 7] = [
+    "users", "chats", "members", "messages", "comments", "reports", "events",
+];
+
 const NAMES: [&str; 4] = ["ann", "Bob", "cat", "dan"];
 
 /// A history with every kind of row: users, public and private messages
@@ -211,7 +216,8 @@ fn a_migrated_database_answers_every_read_as_sqlite_did() {
         let sql = format!("SELECT count(*) FROM {}", table.name);
         let rows: i64 = source.query_row(&sql, [], |row| row.get(0)).unwrap();
         assert_eq!(table.rows, rows, "{}", table.name);
-        assert!(rows > 0, "the history has {} rows", table.name);
+        let filled = FILLED.contains(&table.name);
+        assert!(rows > 0 || !filled, "the history has {} rows", table.name);
     }
     drop(source);
     let rows = |name: &str| copied.tables.iter().find(|t| t.name == name).unwrap().rows;

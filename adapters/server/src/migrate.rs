@@ -53,10 +53,10 @@ pub fn run(args: &MigrateArgs) -> ExitCode {
             for table in &copied.tables {
                 match table.max_id {
                     Some(max) => println!(
-                        "  {:<10} {:>10} rows, largest id {max}",
+                        "  {:<16} {:>10} rows, largest id {max}",
                         table.name, table.rows
                     ),
-                    None => println!("  {:<10} {:>10} rows", table.name, table.rows),
+                    None => println!("  {:<16} {:>10} rows", table.name, table.rows),
                 }
             }
             ExitCode::SUCCESS
@@ -69,6 +69,41 @@ pub fn run(args: &MigrateArgs) -> ExitCode {
                 | CopyError::TargetNotEmpty { .. } => ExitCode::from(REFUSED),
                 _ => ExitCode::FAILURE,
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Args;
+    use clap::Parser;
+
+    #[test]
+    fn migrate_takes_a_file_and_a_postgres_url() {
+        let args = Args::try_parse_from([
+            "agora-server",
+            "migrate",
+            "--from",
+            "old.db",
+            "--to",
+            "postgres://agora:secret@db/agora",
+        ])
+        .unwrap();
+        let Some(Command::Migrate(migrate)) = args.command else {
+            panic!("{args:?}")
+        };
+        assert_eq!(migrate.from, PathBuf::from("old.db"));
+        assert_eq!(migrate.to.to_string(), "postgres://agora:***@db/agora");
+        // Without a subcommand, the server serves.
+        assert!(Args::try_parse_from(["agora-server"])
+            .unwrap()
+            .command
+            .is_none());
+        for to in ["agora.db", "postgres://db"] {
+            let parsed =
+                Args::try_parse_from(["agora-server", "migrate", "--from", "a.db", "--to", to]);
+            assert!(parsed.is_err(), "{to}");
         }
     }
 }

@@ -381,3 +381,53 @@ fn counts_sql(table: &Table) -> String {
     };
     format!("SELECT count(*), {max} FROM {}", table.name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn converted(value: ValueRef<'_>, ty: Type) -> Result<String, String> {
+        convert(value, &ty).map(|v| format!("{:?}", v.as_sql()))
+    }
+
+    #[test]
+    fn values_take_the_type_of_their_column() {
+        let ok = |value, ty| converted(value, ty).expect("fits");
+        assert_eq!(ok(ValueRef::Integer(7), Type::INT8), "Some(7)");
+        assert_eq!(ok(ValueRef::Integer(7), Type::INT4), "Some(7)");
+        assert_eq!(ok(ValueRef::Integer(3), Type::INT2), "Some(3)");
+        assert_eq!(ok(ValueRef::Integer(1), Type::BOOL), "Some(true)");
+        assert_eq!(ok(ValueRef::Integer(0), Type::BOOL), "Some(false)");
+        assert_eq!(
+            ok(ValueRef::Text(b"a\0b"), Type::BYTEA),
+            "Some([97, 0, 98])"
+        );
+        assert_eq!(ok(ValueRef::Blob(&[255]), Type::BYTEA), "Some([255])");
+        assert_eq!(
+            ok(ValueRef::Text("é".as_bytes()), Type::TEXT),
+            "Some(\"é\")"
+        );
+        for ty in [
+            Type::INT8,
+            Type::INT4,
+            Type::INT2,
+            Type::BOOL,
+            Type::TEXT,
+            Type::BYTEA,
+        ] {
+            assert_eq!(ok(ValueRef::Null, ty), "None");
+        }
+    }
+
+    #[test]
+    fn a_value_that_does_not_fit_is_refused() {
+        let refused = |value, ty| converted(value, ty).expect_err("does not fit");
+        assert!(refused(ValueRef::Integer(1 << 40), Type::INT4).contains("does not fit"));
+        assert!(refused(ValueRef::Integer(70_000), Type::INT2).contains("does not fit"));
+        refused(ValueRef::Text(b"\xff"), Type::BYTEA);
+        refused(ValueRef::Text(b"\xff"), Type::TEXT);
+        refused(ValueRef::Text(b"12"), Type::INT8);
+        refused(ValueRef::Blob(b"x"), Type::TEXT);
+        refused(ValueRef::Real(1.5), Type::INT8);
+    }
+}
