@@ -362,9 +362,9 @@ fn a_target_with_rows_is_refused_and_left_alone() {
 }
 
 #[test]
-fn a_missing_or_outdated_source_is_refused() {
+fn a_missing_running_or_outdated_source_is_refused() {
     let Some(database) = PgDatabase::fresh() else {
-        return skipped("a_missing_or_outdated_source_is_refused");
+        return skipped("a_missing_running_or_outdated_source_is_refused");
     };
     let dir = tempfile::tempdir().unwrap();
     let missing = copy_sqlite_to_postgres(&dir.path().join("none.db"), &url(&database));
@@ -374,6 +374,16 @@ fn a_missing_or_outdated_source_is_refused() {
     );
     assert!(!dir.path().join("none.db").exists(), "no file is created");
     let source = small_source(dir.path());
+    // A server still runs on it.
+    let running = Handle::open(config(&source, None)).unwrap();
+    register(&running, "bob");
+    let in_use = copy_sqlite_to_postgres(&source, &url(&database));
+    assert!(
+        matches!(in_use, Err(CopyError::SourceInUse { .. })),
+        "{in_use:?}"
+    );
+    running.shutdown();
+    drop(running);
     let conn = rusqlite::Connection::open(&source).unwrap();
     conn.pragma_update(None, "user_version", 1).unwrap();
     drop(conn);
@@ -406,8 +416,18 @@ fn a_failed_copy_leaves_the_target_empty() {
     );
     assert_eq!(users_in(&database), 0);
     // The target is still a good empty one: a later copy goes in.
+    // (From a folder whose name a `file:` URI would misread.)
     let other = tempfile::tempdir().unwrap();
-    let copied = copy_sqlite_to_postgres(&small_source(other.path()), &url(&database));
+    let odd = other.path().join("a ?b#c %41 é");
+    std::fs::create_dir(&odd).unwrap();
+    let source = small_source(&odd);
+    let copied = copy_sqlite_to_postgres(&source, &url(&database));
     assert!(copied.is_ok(), "{copied:?}");
     assert_eq!(users_in(&database), 1);
+    // The source is left as it was: no `-wal` or `-shm` beside it.
+    let beside: Vec<_> = std::fs::read_dir(&odd)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(beside, ["small.db"]);
 }

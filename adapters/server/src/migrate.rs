@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-/// The exit code when the copy is refused (no source, a source of another
-/// schema version, a target that is not empty): nothing was done, and
+/// The exit code when the copy is refused (no source, a source a server
+/// still runs on, a source of another schema version, a target that is not
+/// empty): nothing was done, and
 /// running it again as it is will not help.
 pub const REFUSED: u8 = 3;
 
@@ -65,6 +66,7 @@ pub fn run(args: &MigrateArgs) -> ExitCode {
             tracing::error!("{e}");
             match e {
                 CopyError::NoSource { .. }
+                | CopyError::SourceInUse { .. }
                 | CopyError::SourceVersion { .. }
                 | CopyError::TargetNotEmpty { .. } => ExitCode::from(REFUSED),
                 _ => ExitCode::FAILURE,

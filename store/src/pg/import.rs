@@ -48,6 +48,14 @@ pub enum CopyError {
     #[error("there is no SQLite database {}", path.display())]
     NoSource { path: PathBuf },
     #[error(
+        "{} exists beside the SQLite database: a server still runs on it, or \
+         did not stop cleanly; stop it (Ctrl-C or SIGTERM: a clean stop leaves \
+         the database file alone), or after a crash start it once and stop it, \
+         then migrate",
+        wal.display()
+    )]
+    SourceInUse { wal: PathBuf },
+    #[error(
         "the SQLite database {} has schema version {found}, not this build's \
          {SCHEMA_VERSION}; start this build's agora-server on it once (then stop it) \
          to bring it up to date, then migrate",
@@ -194,12 +202,26 @@ fn open_source(path: &Path) -> Result<Connection, CopyError> {
             path: path.to_path_buf(),
         });
     }
+    // What a server writes after the snapshot would be lost, and a crash's
+    // last writes are only in the WAL until a server opens the file again.
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let wal = PathBuf::from(wal);
+    if wal.exists() {
+        return Err(CopyError::SourceInUse { wal });
+    }
     let fail = |source| CopyError::Sqlite {
         path: path.to_path_buf(),
         source,
     };
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(fail)?;
+    // Immutable: no lock, no `-wal` or `-shm` made beside the file (a
+    // read-only connection in WAL mode would leave them behind), which is
+    // right for a file no server writes any more.
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let uri = format!("file:{}?immutable=1", uri_path(path));
+    let conn = Connection::open_with_flags(uri, flags).map_err(fail)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(fail)?;
     let found: i64 = conn
@@ -212,6 +234,20 @@ fn open_source(path: &Path) -> Result<Connection, CopyError> {
         });
     }
     Ok(conn)
+}
+
+/// `path` for a `file:` URI: the characters a URI gives a meaning to are
+/// %-escaped, the rest of its bytes kept.
+fn uri_path(path: &Path) -> String {
+    let mut escaped = String::new();
+    for &byte in path.as_os_str().as_encoded_bytes() {
+        match byte {
+            b'%' | b'?' | b'#' => escaped.push_str(&format!("%{byte:02X}")),
+            _ if byte.is_ascii() && !byte.is_ascii_control() => escaped.push(byte as char),
+            _ => escaped.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    escaped
 }
 
 /// Refuses a target with any row but the public chat its schema makes.
