@@ -222,8 +222,6 @@ fn open_source(path: &Path) -> Result<Connection, CopyError> {
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let uri = format!("file:{}?immutable=1", uri_path(path));
     let conn = Connection::open_with_flags(uri, flags).map_err(fail)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))
-        .map_err(fail)?;
     let found: i64 = conn
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .map_err(fail)?;
