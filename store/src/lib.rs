@@ -7,6 +7,8 @@
 //!   writer whose batches take one advisory lock, its readers, and the
 //!   feed of the hub from the `events` table); selected by
 //!   [`StoreConfig::postgres`]. [`Handle`] is the same for both.
+//!   [`copy_sqlite_to_postgres`] (`agora-server migrate`) moves a SQLite
+//!   database into an empty PostgreSQL one.
 //! - `read_source` (private): what the reader threads read through, per
 //!   backend.
 //! - [`SqlView`]: the rules' `View` over an open transaction, with the
@@ -49,6 +51,7 @@ pub use hub::{Encoded, Hub, Published, Subscription, Taken, Watch};
 pub use observe::{Observer, StoreObserver};
 pub use open::open_connection as open_database;
 pub use pending::{Pending, StoreGone, WaitError};
+pub use pg::import::{copy_sqlite_to_postgres, Copied, CopyError, TableCopied};
 pub use pg::lost_commit::CommitFaults;
 pub use pg::url::{InvalidUrl, PostgresUrl};
 pub use row_cache::RowCache;

@@ -20,6 +20,7 @@ mod external;
 mod lifecycle;
 mod load;
 mod log_file;
+mod migrate;
 mod nodes;
 mod open_files;
 mod operations;

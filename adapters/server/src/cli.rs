@@ -116,6 +116,9 @@ fn sync_parser() -> impl TypedValueParser<Value = SyncMode> {
 #[derive(Parser, Debug)]
 #[command(version)]
 pub struct Args {
+    /// `migrate`: copy a SQLite database into PostgreSQL instead of serving.
+    #[command(subcommand)]
+    pub command: Option<crate::migrate::Command>,
     /// Address to listen on.
     #[arg(long, env = "AGORA_HOST", default_value = "127.0.0.1")]
     pub host: String,

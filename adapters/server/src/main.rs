@@ -3,6 +3,7 @@
 
 mod cli;
 mod logging;
+mod migrate;
 
 use agora_adapters::metrics::{listener as metrics_listener, Metrics};
 use agora_adapters::{listen, open_files, serve, Shared, Shutdown};
@@ -21,6 +22,9 @@ fn main() -> ExitCode {
     ignore_file_size_signal();
     init_logging(&args.log, args.log_format);
     std::panic::set_hook(Box::new(|info| error!("panic: {info}")));
+    if let Some(migrate::Command::Migrate(migrate)) = &args.command {
+        return migrate::run(migrate);
+    }
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

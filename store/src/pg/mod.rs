@@ -30,6 +30,8 @@
 
 pub(crate) mod connection;
 pub(crate) mod feed;
+pub mod import;
+mod import_tables;
 pub(crate) mod lost_commit;
 pub(crate) mod open;
 pub(crate) mod reading;
