@@ -9,11 +9,13 @@ use crate::live::{Asked, Held};
 use crate::shared::Shared;
 use agora_core::api;
 use agora_core::command::{Command, Failure, Outcome};
+use agora_core::idempotency::{self, Keyed};
 use agora_core::http::{Conn, Input, Now, Output, ReqId, Request, Response};
 use agora_core::time::UnixMillis;
 use agora_core::token::Token;
 use agora_store::{Pending, StoreGone, Subscription, Watch};
 use std::collections::VecDeque;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -89,6 +91,9 @@ pub struct Session {
     /// The server is stopping: held requests end.
     pub(crate) stopping: bool,
     closed: bool,
+    /// The client's address, the scope of `/get-token`'s idempotency keys
+    /// (see [`Session::set_client_address`]).
+    client_address: Option<IpAddr>,
 }
 
 impl Session {
@@ -104,7 +109,14 @@ impl Session {
             held: None,
             stopping: false,
             closed: false,
+            client_address: None,
         }
+    }
+
+    /// Names the client's address. Until a runtime sets it, every client
+    /// shares one scope for `/get-token`'s idempotency keys.
+    pub fn set_client_address(&mut self, address: IpAddr) {
+        self.client_address = Some(address);
     }
 
     pub fn bytes(&mut self, bytes: &[u8]) {
@@ -206,7 +218,8 @@ impl Session {
         if let Some(hook) = self.shared.config.request_hook {
             hook(&request);
         }
-        let decoded = api::decode(&request, &self.shared.rules, &mut fresh_token);
+        let decoded = api::decode(&request, &self.shared.rules, &mut fresh_token)
+            .and_then(|command| Ok((command, self.idempotency_key(&request)?)));
         let flight = InFlight {
             id,
             method: request.method,
@@ -215,7 +228,7 @@ impl Session {
         };
         let response = match decoded {
             Err(response) => response,
-            Ok(command @ Command::Events { .. }) => match self.watch(command) {
+            Ok((command @ Command::Events { .. }, _)) => match self.watch(command) {
                 Ok(pending) => {
                     self.in_flight = Some(flight);
                     return Some(Step::Watch(pending));
@@ -225,7 +238,7 @@ impl Session {
                     api::encode(&Outcome::Failed(Failure::Overloaded))
                 }
             },
-            Ok(command) => match self.shared.store.submit(command) {
+            Ok((command, keyed)) => match self.submit(command, keyed) {
                 Ok(pending) => {
                     self.in_flight = Some(flight);
                     return Some(Step::Submit(pending));
@@ -238,6 +251,25 @@ impl Session {
         };
         self.respond(flight, response);
         None
+    }
+
+    /// A POST's `Idempotency-Key` (a 400 when malformed); `None` for
+    /// other methods.
+    fn idempotency_key(&self, request: &Request) -> Result<Option<Keyed>, Response> {
+        if request.method != "POST" {
+            return Ok(None);
+        }
+        let address = self
+            .client_address
+            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+        idempotency::keyed(request, &address)
+    }
+
+    fn submit(&self, command: Command, keyed: Option<Keyed>) -> Result<Pending, agora_store::Busy> {
+        match keyed {
+            Some(keyed) => self.shared.store.submit_keyed(command, keyed),
+            None => self.shared.store.submit(command),
+        }
     }
 
     pub(crate) fn respond(&mut self, flight: InFlight, response: Response) {

@@ -195,6 +195,9 @@ pub enum Outcome {
         available: bool,
     },
     Failed(Failure),
+    /// The answer first given to a request with the same `Idempotency-Key`
+    /// (see `crate::idempotency`), sent again as it was.
+    Replayed(crate::idempotency::StoredAnswer),
 }
 
 /// Refusals that are the client's fault, each with its status and `code`.
@@ -220,6 +223,8 @@ pub enum Failure {
     Overloaded,
     /// 400: a `GET /events` cursor beyond the newest event.
     InvalidSince,
+    /// 422: an `Idempotency-Key` already used with another path or body.
+    IdempotencyKeyReused,
 }
 
 impl Failure {
@@ -230,6 +235,7 @@ impl Failure {
             Failure::UserNotFound | Failure::MessageNotFound => 404,
             Failure::SelfTarget { .. } | Failure::InvalidSince => 400,
             Failure::NoSharedChat => 403,
+            Failure::IdempotencyKeyReused => 422,
             Failure::StoreUnavailable | Failure::Overloaded => 503,
         }
     }
@@ -246,6 +252,7 @@ impl Failure {
             Failure::StoreUnavailable => ErrorCode::StoreUnavailable,
             Failure::Overloaded => ErrorCode::Overloaded,
             Failure::InvalidSince => ErrorCode::InvalidSince,
+            Failure::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
         }
     }
 }

@@ -115,6 +115,22 @@ CREATE TABLE events (
     until         INTEGER
 );
 "#,
+    // 4: idempotency keys (see `agora_core::idempotency`): each POST's key,
+    // per scope (`user:<id>` or `address:<addr>`), with the fingerprint of
+    // its request and the answer it got, for 24 h.
+    r#"
+CREATE TABLE idempotency_keys (
+    scope       TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    fingerprint BLOB NOT NULL,
+    status      INTEGER NOT NULL,
+    headers     TEXT NOT NULL,
+    body        BLOB NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+"#,
 ];
 
 /// The schema version this build writes.

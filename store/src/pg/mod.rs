@@ -30,6 +30,7 @@
 
 pub(crate) mod connection;
 pub(crate) mod feed;
+mod idempotency_keys;
 pub(crate) mod lost_commit;
 pub(crate) mod open;
 pub(crate) mod reading;

@@ -90,7 +90,24 @@ CREATE TABLE events (
 
 INSERT INTO chats (id, user_a, user_b, created) VALUES (1, NULL, NULL, {now});
 SELECT setval(pg_get_serial_sequence('chats', 'id'), 1);
-"#];
+"#,
+    // 2: idempotency keys (see `agora_core::idempotency`): each POST's key,
+    // per scope (`user:<id>` or `address:<addr>`), with the fingerprint of
+    // its request and the answer it got, for 24 h.
+    r#"
+CREATE TABLE idempotency_keys (
+    scope       text NOT NULL,
+    key         text NOT NULL,
+    fingerprint bytea NOT NULL,
+    status      integer NOT NULL,
+    headers     text NOT NULL,
+    body        bytea NOT NULL,
+    created_at  bigint NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+"#,
+];
 
 /// The schema version this build writes.
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -15,6 +15,7 @@ use crate::writer::{send_replies, Isolation, Job, Request, ADVANCED, UNAVAILABLE
 use agora_core::command::Outcome;
 use agora_core::config::Config;
 use agora_core::events::Event;
+use agora_core::idempotency;
 use agora_core::rules;
 use agora_core::time::UnixMillis;
 use postgres::SimpleQueryMessage;
@@ -311,6 +312,11 @@ fn apply(
         let mut view = PgView::new(conn).recording_events(events);
         match job {
             Job::Command(command) => rules::apply(command, &mut view, now, rules_config),
+            Job::Keyed { command, keyed } => {
+                idempotency::apply_once(&mut view, command, keyed, now, |view| {
+                    rules::apply(command, view, now, rules_config)
+                })
+            }
             Job::Advance { to, .. } => rules::advance(&mut view, to).map(|()| ADVANCED),
         }
     }));
