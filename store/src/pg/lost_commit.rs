@@ -36,12 +36,17 @@ pub struct CommitFaults {
     /// Batches whose connection "breaks" after the server committed, before
     /// the answer (the writer commits and reports a broken connection).
     pub lost_after_commit: AtomicU32,
+    /// Batches whose connection "breaks" after the server committed, and
+    /// whose fate cannot be learnt afterwards (as when PostgreSQL no longer
+    /// knows the transaction): the writer answers 503, its commit hidden.
+    pub lost_after_commit_unknown: AtomicU32,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum CommitFault {
     LostBeforeCommit,
     LostAfterCommit,
+    LostAfterCommitUnknown,
 }
 
 impl CommitFaults {
@@ -55,6 +60,8 @@ impl CommitFaults {
             Some(CommitFault::LostBeforeCommit)
         } else if take(&self.lost_after_commit) {
             Some(CommitFault::LostAfterCommit)
+        } else if take(&self.lost_after_commit_unknown) {
+            Some(CommitFault::LostAfterCommitUnknown)
         } else {
             None
         }

@@ -46,11 +46,12 @@ enum Attempt {
     /// was committed, it may run again.
     Lost(String),
     /// The connection failed during `COMMIT`: whether transaction `xid`,
-    /// with these outcomes, was committed is for [`was_committed`] to say.
+    /// with these outcomes, was committed is for [`was_committed`] to say
+    /// (`None`: it cannot be asked, a test's fault).
     LostInCommit {
         error: String,
         outcomes: Vec<Outcome>,
-        xid: i64,
+        xid: Option<i64>,
     },
 }
 
@@ -150,7 +151,10 @@ impl PgWriter {
                 xid,
             } => {
                 self.slot.failed();
-                let checked = self.slot.get().map(|conn| was_committed(conn, xid));
+                let checked = match xid {
+                    Some(xid) => self.slot.get().map(|conn| was_committed(conn, xid)),
+                    None => Some(Ok(None)),
+                };
                 match checked {
                     Some(Ok(Some(true))) => {
                         tracing::warn!(error = %e, commands = batch.len(),
@@ -190,22 +194,27 @@ struct BatchRun<'a> {
 
 impl BatchRun<'_> {
     /// `COMMIT` (after the `NOTIFY`, when `notify`, in the same round trip);
-    /// `Err` with why when its answer did not come.
-    fn commit(&self, conn: &mut PgConn, notify: bool) -> Result<(), String> {
+    /// `Err` with why when its answer did not come, and whether its fate
+    /// may be asked.
+    fn commit(&self, conn: &mut PgConn, notify: bool) -> Result<(), (String, bool)> {
         let sql = if notify {
             format!("NOTIFY {CHANNEL}; COMMIT")
         } else {
             "COMMIT".to_owned()
         };
         match self.faults.take() {
-            None => conn.batch(&sql).map_err(|e| describe(&e)),
+            None => conn.batch(&sql).map_err(|e| (describe(&e), true)),
             Some(CommitFault::LostBeforeCommit) => {
                 let _ = conn.batch("ROLLBACK");
-                Err("injected: lost before COMMIT".into())
+                Err(("injected: lost before COMMIT".into(), true))
             }
             Some(CommitFault::LostAfterCommit) => {
                 let _ = conn.batch(&sql);
-                Err("injected: lost after COMMIT".into())
+                Err(("injected: lost after COMMIT".into(), true))
+            }
+            Some(CommitFault::LostAfterCommitUnknown) => {
+                let _ = conn.batch(&sql);
+                Err(("injected: lost after COMMIT, fate unknown".into(), false))
             }
         }
     }
@@ -272,10 +281,10 @@ fn transaction(
     match run.commit(conn, !events.is_empty()) {
         Ok(()) => Attempt::Done(outcomes),
         // Committed or not: unknown yet. Nothing was acknowledged.
-        Err(error) => Attempt::LostInCommit {
+        Err((error, askable)) => Attempt::LostInCommit {
             error,
             outcomes,
-            xid,
+            xid: askable.then_some(xid),
         },
     }
 }
