@@ -23,7 +23,11 @@ fn keyed(key: &str, fingerprint: u8) -> Keyed {
 }
 
 fn run_keyed(handle: &Handle, command: Command, keyed: Keyed) -> Outcome {
-    support::outcome(handle.submit_keyed(command, keyed).expect("the queue has room"))
+    support::outcome(
+        handle
+            .submit_keyed(command, keyed)
+            .expect("the queue has room"),
+    )
 }
 
 /// The status and body a client would read.
@@ -116,7 +120,11 @@ fn postgres_retry_after_a_503_that_hid_a_commit_is_applied_once() {
     let hidden = run_keyed(&handle, public_send(ann, "hidden"), keyed("retry", 1));
     assert_eq!(hidden, Outcome::Failed(Failure::StoreUnavailable));
     assert_eq!(faults.lost_after_commit_unknown.load(Ordering::SeqCst), 0);
-    assert_eq!(public_texts_pg(&database), ["hidden"], "the 503 hid a commit");
+    assert_eq!(
+        public_texts_pg(&database),
+        ["hidden"],
+        "the 503 hid a commit"
+    );
 
     let retried = run_keyed(&handle, public_send(ann, "hidden"), keyed("retry", 1));
     assert!(matches!(retried, Outcome::Replayed(_)), "{retried:?}");

@@ -15,6 +15,7 @@ mod connections;
 mod database_files;
 mod events;
 mod external;
+mod idempotency;
 mod lifecycle;
 mod load;
 mod log_file;
