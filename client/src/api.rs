@@ -1,7 +1,9 @@
-//! The typed calls of API.md over one [`Connection`].
+//! The typed calls of API.md over one [`Connection`]. A POST carries an
+//! `Idempotency-Key` and is retried safely (see `retries`).
 
 use crate::failure::Failure;
 use crate::http::Connection;
+use crate::retries;
 use crate::wire::{
     CommentReply, ConnectReply, EventPage, ReadReply, Refusal, ReportReply, SendReply, Status,
     TokenReply,
@@ -128,10 +130,28 @@ impl Api {
         if let Some(value) = &authorization {
             headers.push(("Authorization", value));
         }
-        let response = self
-            .http
-            .request(method, path, &headers, &body)
-            .map_err(|e| Failure::Unreachable(e.to_string()))?;
+        // Every POST has a key of its own, kept across its retries.
+        let key = (method == "POST").then(retries::fresh_key);
+        if let Some(key) = &key {
+            headers.push(("Idempotency-Key", key));
+        }
+        let mut retry = 0;
+        let response = loop {
+            let result = self.http.request(method, path, &headers, &body);
+            let retry_after = match &result {
+                Ok(response) if response.status == 503 => response
+                    .header("Retry-After")
+                    .and_then(|v| v.trim().parse().ok()),
+                Ok(_) => break result,
+                Err(_) => None,
+            };
+            if key.is_none() || retry == retries::RETRIES {
+                break result;
+            }
+            std::thread::sleep(retries::wait_before(retry, retry_after));
+            retry += 1;
+        }
+        .map_err(|e| Failure::Unreachable(e.to_string()))?;
         if response.status >= 400 {
             let retry_after = response.header("Retry-After").map(str::to_owned);
             return Err(Failure::Refused(Box::new(Refusal::new(
