@@ -169,3 +169,53 @@ fn postgres_a_key_used_on_one_node_is_replayed_on_another() {
     assert_eq!(answer(&again), answer(&first));
     assert_eq!(public_texts_pg(&database), ["across"]);
 }
+
+/// A key older than 24 hours is not answered: the request is applied
+/// again, and the expired row is pruned.
+#[test]
+fn sqlite_a_key_older_than_a_day_is_forgotten() {
+    use agora_core::idempotency::KEEP_MS;
+    use agora_core::time::UnixMillis;
+    use agora_store::Clock;
+    use std::sync::atomic::AtomicI64;
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("agora.db");
+    let now = Arc::new(AtomicI64::new(1_800_000_000_000));
+    let read = now.clone();
+    let mut config = support::unlimited_config(&path);
+    config.clock = Clock::new(move || UnixMillis(read.load(Ordering::SeqCst)));
+    let handle = Handle::open(config).unwrap();
+    let ann = register(&handle, "ann");
+    let first = run_keyed(&handle, public_send(ann, "day one"), keyed("daily", 1));
+    assert!(support::is_sent(&first), "{first:?}");
+    now.fetch_add(KEEP_MS - 1, Ordering::SeqCst);
+    let within = run_keyed(&handle, public_send(ann, "day one"), keyed("daily", 1));
+    assert!(matches!(within, Outcome::Replayed(_)), "{within:?}");
+    now.fetch_add(2, Ordering::SeqCst);
+    // Another key's request prunes the expired one.
+    let other = run_keyed(&handle, public_send(ann, "day two"), keyed("other", 2));
+    assert!(support::is_sent(&other), "{other:?}");
+    let kept = || {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let mut keys = conn.prepare("SELECT key FROM idempotency_keys").unwrap();
+        let keys: Vec<String> = keys
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        keys
+    };
+    assert_eq!(kept(), ["other"]);
+    // And the expired key applies its request again.
+    let after = run_keyed(&handle, public_send(ann, "day one"), keyed("daily", 1));
+    assert!(support::is_sent(&after), "{after:?}");
+    assert_ne!(answer(&after), answer(&first));
+    handle.shutdown();
+    drop(handle);
+    assert_eq!(
+        support::stored_texts(&path),
+        ["day one", "day two", "day one"]
+    );
+}
