@@ -42,11 +42,12 @@ pub struct CommitFaults {
     pub lost_after_commit_unknown: AtomicU32,
 }
 
+/// Where a faulty commit's connection is lost.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum CommitFault {
-    LostBeforeCommit,
-    LostAfterCommit,
-    LostAfterCommitUnknown,
+    BeforeCommit,
+    AfterCommit,
+    AfterCommitUnknown,
 }
 
 impl CommitFaults {
@@ -57,11 +58,11 @@ impl CommitFaults {
                 .is_ok()
         };
         if take(&self.lost_before_commit) {
-            Some(CommitFault::LostBeforeCommit)
+            Some(CommitFault::BeforeCommit)
         } else if take(&self.lost_after_commit) {
-            Some(CommitFault::LostAfterCommit)
+            Some(CommitFault::AfterCommit)
         } else if take(&self.lost_after_commit_unknown) {
-            Some(CommitFault::LostAfterCommitUnknown)
+            Some(CommitFault::AfterCommitUnknown)
         } else {
             None
         }

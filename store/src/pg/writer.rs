@@ -204,15 +204,15 @@ impl BatchRun<'_> {
         };
         match self.faults.take() {
             None => conn.batch(&sql).map_err(|e| (describe(&e), true)),
-            Some(CommitFault::LostBeforeCommit) => {
+            Some(CommitFault::BeforeCommit) => {
                 let _ = conn.batch("ROLLBACK");
                 Err(("injected: lost before COMMIT".into(), true))
             }
-            Some(CommitFault::LostAfterCommit) => {
+            Some(CommitFault::AfterCommit) => {
                 let _ = conn.batch(&sql);
                 Err(("injected: lost after COMMIT".into(), true))
             }
-            Some(CommitFault::LostAfterCommitUnknown) => {
+            Some(CommitFault::AfterCommitUnknown) => {
                 let _ = conn.batch(&sql);
                 Err(("injected: lost after COMMIT, fate unknown".into(), false))
             }
