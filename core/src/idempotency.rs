@@ -206,3 +206,91 @@ fn scope(view: &mut impl View, command: &Command, keyed: &Keyed) -> ViewResult<O
         .user_by_token(caller)?
         .map(|user| format!("user:{}", user.id)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::Version;
+
+    fn post(target: &str, headers: &[(&str, &str)], body: &str) -> Request {
+        Request {
+            method: "POST".into(),
+            target: target.into(),
+            version: Version::Http11,
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
+                .collect(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    fn code(response: Response) -> String {
+        let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+        format!("{} {}", response.status, body["code"].as_str().unwrap())
+    }
+
+    #[test]
+    fn a_key_is_read_with_the_requests_fingerprint() {
+        let key = |target, value, body| {
+            keyed(
+                &post(target, &[("idempotency-key", value)], body),
+                "10.0.0.1",
+            )
+            .unwrap()
+            .unwrap()
+        };
+        let a = key("/send", "Ab-9_z", "{}");
+        assert_eq!((a.key.as_str(), a.address.as_str()), ("Ab-9_z", "10.0.0.1"));
+        assert_eq!(a.fingerprint, key("/send", "other", "{}").fingerprint);
+        assert_ne!(a.fingerprint, key("/send", "Ab-9_z", "{ }").fingerprint);
+        assert_ne!(a.fingerprint, key("/connect", "Ab-9_z", "{}").fingerprint);
+        // Length prefixes: moving bytes from target to body changes it.
+        assert_ne!(
+            key("/sen", "k", "d{}").fingerprint,
+            key("/send", "k", "{}").fingerprint
+        );
+        assert_eq!(keyed(&post("/send", &[], "{}"), "x"), Ok(None));
+    }
+
+    #[test]
+    fn a_malformed_or_repeated_key_is_400() {
+        let long = "k".repeat(65);
+        for value in ["", "a b", "ü", "a.b", long.as_str()] {
+            let refused = keyed(&post("/send", &[("Idempotency-Key", value)], ""), "x");
+            assert_eq!(code(refused.unwrap_err()), "400 invalid_idempotency_key");
+        }
+        let twice = post(
+            "/send",
+            &[("Idempotency-Key", "a"), ("idempotency-key", "a")],
+            "",
+        );
+        assert_eq!(
+            code(keyed(&twice, "x").unwrap_err()),
+            "400 invalid_idempotency_key"
+        );
+        let longest = "k".repeat(64);
+        assert!(keyed(&post("/send", &[("Idempotency-Key", &longest)], ""), "x").is_ok());
+    }
+
+    #[test]
+    fn a_kept_answer_is_replayed_as_it_was_with_its_headers() {
+        let first = crate::api::encode(&Outcome::QuotaExceeded {
+            until: UnixMillis(61_000),
+            now: UnixMillis(0),
+        });
+        let answer = StoredAnswer::from_response(first.clone());
+        let stored = StoredAnswer {
+            headers: StoredAnswer::parse_headers(&answer.headers_text()),
+            ..answer
+        };
+        let replayed = crate::api::encode(&Outcome::Replayed(stored));
+        assert_eq!(
+            (replayed.status, &replayed.body),
+            (first.status, &first.body)
+        );
+        let mut expected = first.headers;
+        expected.push(("Idempotency-Replayed".into(), "true".into()));
+        assert_eq!(replayed.headers, expected);
+    }
+}
