@@ -84,9 +84,13 @@ impl KeyLog for SqlView<'_> {
     fn prune_keys(&mut self, before: UnixMillis, at_most: u32) -> ViewResult<()> {
         self.connection()
             .prepare_cached(
+                // The first rowids are the oldest rows (an expired key
+                // replaced gets a new rowid): a look at the table's first
+                // leaf, no index.
                 "DELETE FROM idempotency_keys WHERE rowid IN
-                 (SELECT rowid FROM idempotency_keys WHERE created_at < ?1
-                  ORDER BY created_at LIMIT CAST(?2 AS INTEGER))",
+                 (SELECT rowid FROM idempotency_keys
+                  ORDER BY rowid LIMIT CAST(?2 AS INTEGER))
+                 AND created_at < ?1",
             )
             .and_then(|mut statement| statement.execute(params![before.0, at_most]))
             .map(drop)
