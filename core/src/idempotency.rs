@@ -26,6 +26,10 @@ pub const KEEP_MS: i64 = 24 * 60 * 60 * 1000;
 /// the table never holds much more than a day of keys.
 pub const PRUNE_PER_COMMAND: u32 = 2;
 const MAX_KEY_LEN: usize = 64;
+/// The largest answer body kept. Only a `/connect` page can be larger (up
+/// to 2 MiB): keeping those would let one client write megabytes a request
+/// into the database. Its key is kept without it (see [`StoredAnswer::NOT_KEPT`]).
+pub const KEEP_MAX_BODY: usize = 64 * 1024;
 
 /// A keyed request: its key, and the fingerprint of what it asked (method,
 /// target and body), so that the key reused for another request is told.
@@ -47,6 +51,18 @@ pub struct StoredAnswer {
 }
 
 impl StoredAnswer {
+    /// The status kept for an answer too large to keep: the key still
+    /// refuses another request, and a repeat is applied again.
+    pub const NOT_KEPT: u16 = 0;
+
+    fn not_kept() -> StoredAnswer {
+        StoredAnswer {
+            status: StoredAnswer::NOT_KEPT,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
     pub fn from_response(response: Response) -> StoredAnswer {
         StoredAnswer {
             status: response.status,
@@ -155,6 +171,8 @@ pub trait KeyLog {
 /// Applies `command` once per key: the kept answer when its key was seen
 /// (422 `idempotency_key_reused` when for another request), else `apply`'s
 /// outcome, kept with the key unless it is a 503 (which may be retried).
+/// An answer over [`KEEP_MAX_BODY`] (a long `/connect` page) is not kept:
+/// a repeat gets a fresh page.
 ///
 /// Keys are per user for a command with a token (the user it names; an
 /// unknown token is refused 401 by the rules and nothing is kept), per
@@ -172,16 +190,23 @@ pub fn apply_once<V: View + KeyLog>(
     let since = UnixMillis(now.0.saturating_sub(KEEP_MS));
     view.prune_keys(since, PRUNE_PER_COMMAND)?;
     if let Some((fingerprint, answer)) = view.find_key(&scope, &keyed.key, since)? {
-        return Ok(if fingerprint == keyed.fingerprint {
-            Outcome::Replayed(answer)
-        } else {
-            Outcome::Failed(Failure::IdempotencyKeyReused)
-        });
+        if fingerprint != keyed.fingerprint {
+            return Ok(Outcome::Failed(Failure::IdempotencyKeyReused));
+        }
+        if answer.status != StoredAnswer::NOT_KEPT {
+            return Ok(Outcome::Replayed(answer));
+        }
+        // A `/connect` whose page was too large to keep: a fresh page.
+        return apply(view);
     }
     let outcome = apply(view)?;
     let response = crate::api::encode(&outcome);
     if response.status != 503 {
-        let answer = StoredAnswer::from_response(response);
+        let answer = if response.body.len() > KEEP_MAX_BODY {
+            StoredAnswer::not_kept()
+        } else {
+            StoredAnswer::from_response(response)
+        };
         view.keep_key(&scope, &keyed.key, &keyed.fingerprint, &answer, now)?;
     }
     Ok(outcome)

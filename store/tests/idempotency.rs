@@ -219,3 +219,39 @@ fn sqlite_a_key_older_than_a_day_is_forgotten() {
         ["day one", "day two", "day one"]
     );
 }
+
+/// A `/connect` page over the kept size is not kept: a repeat of its key
+/// gets a fresh page, and the key still refuses another request.
+#[test]
+fn sqlite_a_connect_page_too_large_to_keep_is_read_again() {
+    use agora_core::command::ChatRef;
+    use agora_core::idempotency::KEEP_MAX_BODY;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("agora.db");
+    let handle = Handle::open(support::unlimited_config(&path)).unwrap();
+    let ann = register(&handle, "ann");
+    let long = "x".repeat(4000);
+    for _ in 0..20 {
+        assert!(support::is_sent(&support::run(
+            &handle,
+            public_send(ann, &long)
+        )));
+    }
+    let connect = || Command::Connect {
+        caller: ann,
+        chat: ChatRef::Public,
+        messages_number: 20,
+    };
+    let first = run_keyed(&handle, connect(), keyed("page", 1));
+    assert!(
+        answer(&first).1.len() > KEEP_MAX_BODY,
+        "{}",
+        answer(&first).0
+    );
+    let again = run_keyed(&handle, connect(), keyed("page", 1));
+    assert!(matches!(again, Outcome::Connected { .. }), "{again:?}");
+    let reused = run_keyed(&handle, public_send(ann, "other"), keyed("page", 2));
+    assert_eq!(reused, Outcome::Failed(Failure::IdempotencyKeyReused));
+    handle.shutdown();
+}
