@@ -173,3 +173,71 @@ impl Api {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server_url::ServerUrl;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::{TcpListener, TcpStream};
+
+    /// Reads one request's head (and its `Content-Length` body); returns
+    /// its `Idempotency-Key`.
+    fn read_key(reader: &mut BufReader<TcpStream>) -> Option<String> {
+        let (mut key, mut length) = (None, 0);
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(": ") {
+                match name.to_ascii_lowercase().as_str() {
+                    "idempotency-key" => key = Some(value.to_owned()),
+                    "content-length" => length = value.parse().unwrap(),
+                    _ => {}
+                }
+            }
+        }
+        reader.read_exact(&mut vec![0u8; length]).unwrap();
+        key
+    }
+
+    #[test]
+    fn a_post_answered_503_is_sent_again_with_the_same_key() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut writer = stream.try_clone().unwrap();
+            let mut reader = BufReader::new(stream);
+            let first = read_key(&mut reader);
+            let busy = r#"{"error":"busy","code":"store_unavailable"}"#;
+            write!(
+                writer,
+                "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nContent-Length: {}\r\n\r\n{busy}",
+                busy.len()
+            )
+            .unwrap();
+            let again = read_key(&mut reader);
+            let sent =
+                r#"{"info":"message sent","message_id":7,"pub_date":"2026-12-01T07:51:18.268Z"}"#;
+            write!(
+                writer,
+                "HTTP/1.1 201 Created\r\nContent-Length: {}\r\n\r\n{sent}",
+                sent.len()
+            )
+            .unwrap();
+            (first, again)
+        });
+        let url = ServerUrl::parse(&format!("http://127.0.0.1:{port}")).unwrap();
+        let http = Connection::new(url, Duration::from_secs(5));
+        let mut api = Api::new(http, Some("0".repeat(32)));
+        let sent = api.send(None, "hi").unwrap();
+        assert_eq!(sent.value.message_id, 7);
+        let (first, again) = server.join().unwrap();
+        assert!(first.is_some(), "the POST carries a key");
+        assert_eq!(first, again, "the retry carries the same key");
+    }
+}
