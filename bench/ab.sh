@@ -12,6 +12,7 @@
 # Knobs (environment): CONNS (64), DURATION (10s), SYNC (full), PORT (18081).
 # Prints one markdown row per binary: req/s of each run, median req/s, median p99.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/load_env.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 (($# >= 4)) || { sed -n 2,13p "$0"; exit 2; }
 runs=$1 runtime=$2 scenario=$3

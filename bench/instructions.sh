@@ -16,6 +16,7 @@
 # Prints the total and the instructions per request, then the callgrind
 # output file (kept, for callgrind_annotate).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/load_env.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 (($# >= 1)) || { sed -n 2,18p "$0"; exit 2; }

@@ -28,6 +28,7 @@
 # GEN_THREADS (generator runtime threads, 1), SERVER_THREADS (0: one per CPU),
 # SERVER_BIN (binaries to compare; skips the server build), PORT (18090).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/load_env.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 RUNTIMES=${RUNTIMES:-"tokio smol"}

@@ -11,6 +11,7 @@
 # psql -c 'CREATE DATABASE ...' a database). Needs perf, wrk, psql, python3
 # and target/release/agora-server (cargo build --release -p agora-server).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/load_env.sh"
 db=${1:?usage: $0 postgres://.../DB [send_private|status]}
 scenario=${2:-send_private}
 root=$(cd "$(dirname "$0")/.." && pwd)

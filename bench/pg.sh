@@ -37,6 +37,7 @@
 # Only loopback is used. Prints a markdown table, one row per cell, then the
 # medians over the runs.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/load_env.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 RUNS=${RUNS:-3}

@@ -22,6 +22,7 @@
 #
 # Only loopback is used. Output: markdown on stdout and in bench/results.md.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/load_env.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 RUNTIMES=${RUNTIMES-"tokio smol blocking"}

@@ -103,6 +103,14 @@ fn sources_of(list: &str) -> Vec<PathBuf> {
     paths
 }
 
+/// The seed's rules on new accounts (`--register-rate 0 --reporter-min-age
+/// 0s`), as environment variables so that a test's own flag overrides them:
+/// the suites register many users from 127.0.0.1 and report at once.
+pub const SEED_RULES: [(&str, &str); 2] = [
+    ("AGORA_REGISTER_RATE", "0"),
+    ("AGORA_REPORTER_MIN_AGE", "0s"),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ use agora_store::Subscription;
 use futures_lite::future::block_on;
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
-use std::net::{Shutdown as SocketShutdown, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, Shutdown as SocketShutdown, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex};
 use std::task::Context;
@@ -171,7 +171,10 @@ pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {
         };
         errors.accepted();
         let _ = stream.set_nodelay(true);
-        let admission = shared.conns.admit();
+        let peer = stream.peer_addr().map(|peer| peer.ip());
+        let admission = shared
+            .conns
+            .admit(peer.unwrap_or(Ipv4Addr::UNSPECIFIED.into()));
         // Refused connections are not registered: they end within a second.
         let registered: Option<u64> = match (&admission, stream.try_clone()) {
             (Admission::Serve(_), Ok(clone)) => Some(register(&open, clone)),

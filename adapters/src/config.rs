@@ -2,6 +2,7 @@
 //! connection bounds and thread counts. The binary fills it from its flags.
 
 use crate::metrics::Metrics;
+use agora_core::client_addr::Cidr;
 use agora_core::config::Config;
 use agora_core::http::{Limits, Request};
 use std::fmt;
@@ -53,6 +54,14 @@ pub struct ServerConfig {
     pub rules: Config,
     /// Open connections beyond this get a 503 and are closed.
     pub max_connections: usize,
+    /// Open connections per client address (TCP peer) beyond this get a
+    /// 503 and are closed; peers in `trusted_proxies` are not counted.
+    pub max_connections_per_ip: usize,
+    /// Event streams and long-polls one user may hold at once on this node;
+    /// beyond it, 429 `too_many_streams`.
+    pub max_streams_per_user: usize,
+    /// Proxies whose `X-Forwarded-For` is believed (`client_addr`).
+    pub trusted_proxies: Vec<Cidr>,
     /// Connections the kernel may hold ready for `accept` (the listen backlog).
     pub backlog: u32,
     /// Worker threads for tokio and smol; 0 = one per CPU.
@@ -75,6 +84,9 @@ impl Default for ServerConfig {
             limits: Limits::default(),
             rules: Config::default(),
             max_connections: 10_000,
+            max_connections_per_ip: 256,
+            max_streams_per_user: 16,
+            trusted_proxies: Vec::new(),
             backlog: 1024,
             threads: 0,
             shutdown_grace: Duration::from_millis(1500),

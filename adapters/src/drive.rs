@@ -15,6 +15,7 @@ use agora_store::Subscription;
 use futures_lite::FutureExt;
 use std::cell::RefCell;
 use std::io;
+use std::net::IpAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -99,9 +100,10 @@ pub trait Transport {
 }
 
 /// The drive loop: serves one accepted connection until it closes.
-pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared>) {
+/// `peer` is the socket's TCP peer.
+pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared>, peer: IpAddr) {
     let write_timeout = shared.limits.idle_timeout;
-    let mut session = Session::new(shared);
+    let mut session = Session::new(shared, peer);
     let mut eof = false;
     loop {
         let step = session.next_step();
@@ -253,9 +255,9 @@ pub fn overloaded_response(wall: UnixMillis) -> Vec<u8> {
 pub async fn run_connection<T: Transport>(transport: T, shared: Arc<Shared>, admission: Admission) {
     let life = async {
         match &admission {
-            Admission::Serve(_) => serve_connection(transport, shared).await,
+            Admission::Serve(slot) => serve_connection(transport, shared, slot.peer()).await,
             Admission::Refuse(refusal) => {
-                tracing::warn!("over --max-connections: answering 503");
+                tracing::warn!("over --max-connections or --max-connections-per-ip: answering 503");
                 // ops hook: 503s by reason.
                 if let Some(metrics) = &shared.metrics {
                     metrics.unavailable(Unavailable::TooManyConnections);

@@ -8,10 +8,12 @@
 //! `Transport` for its socket type and runs an accept loop.
 
 pub mod accept_errors;
+pub mod address_limit;
 pub mod answered;
 pub mod config;
 pub mod drive;
 #[cfg(any(feature = "tokio", feature = "smol"))]
+pub mod keyed_limit;
 pub mod lazy_timer;
 pub mod limits;
 pub mod listen;

@@ -1,6 +1,9 @@
-//! Counting open connections against `--max-connections`, and the connections
-//! being refused beyond it.
+//! Counting open connections against `--max-connections` (and, through
+//! `address_limit`, `--max-connections-per-ip`), and the connections being
+//! refused beyond them.
 
+use crate::address_limit::{AddressLimit, AddressSlot};
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,6 +19,9 @@ pub struct ConnLimit {
     active: AtomicUsize,
     max: usize,
     refusing: AtomicUsize,
+    /// The bound per client address, for the served sockets (not for the
+    /// metrics listener's scrapers).
+    per_address: Option<Arc<AddressLimit>>,
 }
 
 /// What a new connection gets.
@@ -32,6 +38,16 @@ pub enum Admission {
 pub struct ConnSlot {
     limit: Arc<ConnLimit>,
     refusal: bool,
+    /// The TCP peer's address (unspecified where it is not known).
+    peer: IpAddr,
+    _address: Option<AddressSlot>,
+}
+
+impl ConnSlot {
+    /// The connection's TCP peer.
+    pub fn peer(&self) -> IpAddr {
+        self.peer
+    }
 }
 
 impl ConnLimit {
@@ -40,25 +56,52 @@ impl ConnLimit {
             active: AtomicUsize::new(0),
             max,
             refusing: AtomicUsize::new(0),
+            per_address: None,
+        })
+    }
+
+    /// `max` connections in all, and at most `per_address`'s bound from one
+    /// client address.
+    pub fn with_per_address(max: usize, per_address: Arc<AddressLimit>) -> Arc<ConnLimit> {
+        Arc::new(ConnLimit {
+            active: AtomicUsize::new(0),
+            max,
+            refusing: AtomicUsize::new(0),
+            per_address: Some(per_address),
         })
     }
 
     /// A place for a new connection, or `None` when `max` are open.
     pub fn try_acquire(self: &Arc<Self>) -> Option<ConnSlot> {
+        self.slot(Ipv4Addr::UNSPECIFIED.into(), None)
+    }
+
+    fn slot(self: &Arc<Self>, peer: IpAddr, address: Option<AddressSlot>) -> Option<ConnSlot> {
         take(&self.active, self.max).then(|| ConnSlot {
             limit: self.clone(),
             refusal: false,
+            peer,
+            _address: address,
         })
     }
 
-    /// Serve a new connection, or refuse it.
-    pub fn admit(self: &Arc<Self>) -> Admission {
-        if let Some(slot) = self.try_acquire() {
-            return Admission::Serve(slot);
+    /// Serve a new connection from `peer`, or refuse it (too many open in
+    /// all, or from its address).
+    pub fn admit(self: &Arc<Self>, peer: IpAddr) -> Admission {
+        let address = match &self.per_address {
+            Some(per_address) => per_address.try_acquire(peer).map_err(drop),
+            None => Ok(None),
+        };
+        if let Ok(address) = address {
+            if let Some(slot) = self.slot(peer, address) {
+                return Admission::Serve(slot);
+            }
         }
         let refusal = take(&self.refusing, REFUSING_MAX).then(|| ConnSlot {
             limit: self.clone(),
             refusal: true,
+            peer,
+            _address: None,
         });
         Admission::Refuse(refusal)
     }
@@ -128,17 +171,37 @@ mod tests {
     #[test]
     fn refusals_beyond_their_bound_get_no_place() {
         let limit = ConnLimit::new(1);
-        let served = limit.admit();
+        let peer = IpAddr::from([127, 0, 0, 1]);
+        let served = limit.admit(peer);
         assert!(matches!(served, Admission::Serve(_)));
-        let refused: Vec<Admission> = (0..REFUSING_MAX).map(|_| limit.admit()).collect();
+        let refused: Vec<Admission> = (0..REFUSING_MAX).map(|_| limit.admit(peer)).collect();
         assert!(refused
             .iter()
             .all(|a| matches!(a, Admission::Refuse(Some(_)))));
-        assert!(matches!(limit.admit(), Admission::Refuse(None)));
+        assert!(matches!(limit.admit(peer), Admission::Refuse(None)));
         assert_eq!(limit.active(), 1, "refusals are not open connections");
         drop(refused);
-        assert!(matches!(limit.admit(), Admission::Refuse(Some(_))));
+        assert!(matches!(limit.admit(peer), Admission::Refuse(Some(_))));
         drop(served);
-        assert!(matches!(limit.admit(), Admission::Serve(_)));
+        assert!(matches!(limit.admit(peer), Admission::Serve(_)));
+    }
+
+    #[test]
+    fn one_address_over_its_bound_is_refused_while_others_are_served() {
+        let per_address = AddressLimit::new(1, Vec::new());
+        let limit = ConnLimit::with_per_address(10, per_address.clone());
+        let a = IpAddr::from([127, 0, 0, 1]);
+        let b = IpAddr::from([127, 0, 0, 2]);
+        let first = limit.admit(a);
+        let Admission::Serve(slot) = &first else {
+            panic!("the first connection is served");
+        };
+        assert_eq!(slot.peer(), a);
+        assert!(matches!(limit.admit(a), Admission::Refuse(_)));
+        assert!(matches!(limit.admit(b), Admission::Serve(_)));
+        assert_eq!(limit.active(), 1, "the refused and the dropped are gone");
+        drop(first);
+        assert_eq!(per_address.open_from(a), 0);
+        assert!(matches!(limit.admit(a), Admission::Serve(_)));
     }
 }

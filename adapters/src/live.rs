@@ -8,6 +8,7 @@
 //! subscription both hold are sent once: nothing at or before the last event
 //! delivered goes out again.
 
+use crate::keyed_limit::KeyedSlot;
 use crate::session::{now, InFlight, Session, Step};
 use agora_core::api;
 use agora_core::command::{Command, EventsWait, Failure, Outcome};
@@ -25,10 +26,16 @@ use tracing::{debug, warn};
 /// written in pieces rather than built whole.
 const STREAM_BATCH: usize = 256;
 
+/// The `Retry-After` of a 429 `too_many_streams`: a place frees when one of
+/// the caller's streams or long-polls ends, which no one can foretell.
+const STREAMS_RETRY_AFTER_SECS: u64 = 5;
+
 /// A `GET /events` the store answered, while it waits.
 pub(crate) struct Held {
     /// Counts it among the waiting long-polls or the open streams.
     _counted: Counted,
+    /// Its place among the caller's (`--max-streams-per-user`).
+    _place: KeyedSlot<UserId>,
     flight: InFlight,
     subscription: Subscription,
     viewer: UserId,
@@ -147,18 +154,24 @@ impl Session {
                 let wait = std::time::Duration::from_secs(u64::from(timeout_secs));
                 Mode::Poll { until: now + wait }
             }
-            EventsWait::Stream | EventsWait::Page => {
-                debug!(target = %flight.target, "event stream opened");
-                let head = api::event_stream_head();
-                self.conn
-                    .handle_input(Input::StreamStart(flight.id, head), self::now());
-                Mode::Stream {
-                    ping_at: now + self.shared.config.heartbeat,
-                    catching_up: more,
-                    page_in_flight: false,
-                }
-            }
+            EventsWait::Stream | EventsWait::Page => Mode::Stream {
+                ping_at: now + self.shared.config.heartbeat,
+                catching_up: more,
+                page_in_flight: false,
+            },
         };
+        let Some(place) = self.shared.streams.try_acquire(viewer) else {
+            let refusal = Outcome::TooManyStreams {
+                retry_after_secs: STREAMS_RETRY_AFTER_SECS,
+            };
+            return self.respond(flight, api::encode(&refusal));
+        };
+        if let Mode::Stream { .. } = mode {
+            debug!(target = %flight.target, "event stream opened");
+            let head = api::event_stream_head();
+            self.conn
+                .handle_input(Input::StreamStart(flight.id, head), self::now());
+        }
         let metrics = self.shared.metrics.as_deref();
         let gauge = metrics.map(|m| match mode {
             Mode::Poll { .. } => &m.long_polls_waiting,
@@ -166,6 +179,7 @@ impl Session {
         });
         let mut held = Held {
             _counted: Counted::new(gauge),
+            _place: place,
             flight,
             subscription,
             viewer,

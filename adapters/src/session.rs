@@ -8,6 +8,7 @@ use crate::answered::answered;
 use crate::live::{Asked, Held};
 use crate::shared::Shared;
 use agora_core::api;
+use agora_core::client_addr::client_address;
 use agora_core::command::{Command, Failure, Outcome};
 use agora_core::http::{Conn, Input, Now, Output, ReqId, Request, Response};
 use agora_core::idempotency::{self, Keyed};
@@ -81,6 +82,8 @@ pub struct Session {
     id: u64,
     pub(crate) conn: Conn,
     pub(crate) shared: Arc<Shared>,
+    /// The socket's TCP peer; see [`Session::client_address`].
+    peer: IpAddr,
     out: Vec<u8>,
     queued: VecDeque<(ReqId, Request)>,
     pub(crate) in_flight: Option<InFlight>,
@@ -91,17 +94,16 @@ pub struct Session {
     /// The server is stopping: held requests end.
     pub(crate) stopping: bool,
     closed: bool,
-    /// The client's address, the scope of `/get-token`'s idempotency keys
-    /// (see [`Session::set_client_address`]).
-    client_address: Option<IpAddr>,
 }
 
 impl Session {
-    pub fn new(shared: Arc<Shared>) -> Session {
+    /// A session for a connection from `peer`.
+    pub fn new(shared: Arc<Shared>, peer: IpAddr) -> Session {
         Session {
             id: NEXT_CONN_ID.fetch_add(1, Ordering::Relaxed),
             conn: Conn::new(shared.limits.clone(), now()).with_precheck(api::precheck),
             shared,
+            peer,
             out: Vec::new(),
             queued: VecDeque::new(),
             in_flight: None,
@@ -109,14 +111,7 @@ impl Session {
             held: None,
             stopping: false,
             closed: false,
-            client_address: None,
         }
-    }
-
-    /// Names the client's address. Until a runtime sets it, every client
-    /// shares one scope for `/get-token`'s idempotency keys.
-    pub fn set_client_address(&mut self, address: IpAddr) {
-        self.client_address = Some(address);
     }
 
     pub fn bytes(&mut self, bytes: &[u8]) {
@@ -141,6 +136,13 @@ impl Session {
     /// The bytes to write before acting on the last [`Step`].
     pub fn take_output(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.out)
+    }
+
+    /// Who is asking: the TCP peer, or behind a `--trusted-proxy` the
+    /// address its `X-Forwarded-For` names (`client_addr`).
+    pub fn client_address(&self, request: &Request) -> IpAddr {
+        let forwarded = request.header_values("X-Forwarded-For");
+        client_address(self.peer, forwarded, &self.shared.config.trusted_proxies)
     }
 
     /// Drains the machine's outputs and handles the request they hand out, until
@@ -218,8 +220,9 @@ impl Session {
         if let Some(hook) = self.shared.config.request_hook {
             hook(&request);
         }
-        let decoded = api::decode(&request, &self.shared.rules, &mut fresh_token)
-            .and_then(|command| Ok((command, self.idempotency_key(&request)?)));
+        let client = self.client_address(&request);
+        let decoded = api::decode(&request, &self.shared.rules, client, &mut fresh_token)
+            .and_then(|command| Ok((command, idempotency_key(&request)?)));
         let flight = InFlight {
             id,
             method: request.method,
@@ -253,18 +256,6 @@ impl Session {
         None
     }
 
-    /// A POST's `Idempotency-Key` (a 400 when malformed); `None` for
-    /// other methods.
-    fn idempotency_key(&self, request: &Request) -> Result<Option<Keyed>, Response> {
-        if request.method != "POST" {
-            return Ok(None);
-        }
-        let address = self
-            .client_address
-            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-        idempotency::keyed(request, &address)
-    }
-
     fn submit(&self, command: Command, keyed: Option<Keyed>) -> Result<Pending, agora_store::Busy> {
         match keyed {
             Some(keyed) => self.shared.store.submit_keyed(command, keyed),
@@ -287,4 +278,13 @@ impl Session {
         self.conn
             .handle_input(Input::Response(flight.id, response), now);
     }
+}
+
+/// A POST's `Idempotency-Key` (a 400 when malformed); `None` for other
+/// methods.
+fn idempotency_key(request: &Request) -> Result<Option<Keyed>, Response> {
+    if request.method != "POST" {
+        return Ok(None);
+    }
+    idempotency::keyed(request)
 }

@@ -1,11 +1,14 @@
 //! The state every connection of one server shares.
 
+use crate::address_limit::AddressLimit;
 use crate::config::ServerConfig;
+use crate::keyed_limit::KeyedLimit;
 use crate::limits::ConnLimit;
 use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
 use agora_core::config::Config;
 use agora_core::http::Limits;
+use agora_core::view::UserId;
 use agora_store::Handle;
 use std::sync::Arc;
 
@@ -15,6 +18,8 @@ pub struct Shared {
     pub rules: Config,
     pub limits: Limits,
     pub conns: Arc<ConnLimit>,
+    /// Event streams and long-polls held per user (`--max-streams-per-user`).
+    pub streams: Arc<KeyedLimit<UserId>>,
     pub shutdown: Arc<Shutdown>,
     pub config: ServerConfig,
     /// The Prometheus metrics, with `--metrics-addr` (else nothing is
@@ -32,7 +37,14 @@ impl Shared {
             store,
             rules: config.rules.clone(),
             limits: config.limits.clone(),
-            conns: ConnLimit::new(config.max_connections),
+            conns: ConnLimit::with_per_address(
+                config.max_connections,
+                AddressLimit::new(
+                    config.max_connections_per_ip,
+                    config.trusted_proxies.clone(),
+                ),
+            ),
+            streams: KeyedLimit::new(config.max_streams_per_user),
             shutdown,
             metrics: config.metrics.clone(),
             config,

@@ -163,9 +163,9 @@ async fn accept_loop(
             let _ = stop.recv().await;
             None
         };
-        let stream = match accept.or(stopped).await {
+        let (stream, peer) = match accept.or(stopped).await {
             None => return Ok(()),
-            Some(Ok((stream, _peer))) => stream,
+            Some(Ok(accepted)) => accepted,
             Some(Err(e)) => {
                 let pause = errors.failed(&e);
                 Timer::after(pause).await;
@@ -175,7 +175,7 @@ async fn accept_loop(
         errors.accepted();
         let _ = stream.get_ref().set_nodelay(true);
         let transport = SmolTransport::new(stream, stop.clone());
-        let admission = shared.conns.admit();
+        let admission = shared.conns.admit(peer.ip());
         executor
             .spawn(run_connection(transport, shared.clone(), admission))
             .detach();

@@ -136,8 +136,8 @@ async fn accept_loop(
             accepted = listener.accept() => accepted,
             _ = stop.changed() => return Ok(()),
         };
-        let stream = match accepted {
-            Ok((stream, _peer)) => stream,
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
             Err(e) => {
                 let pause = errors.failed(&e);
                 tokio::select! {
@@ -150,7 +150,7 @@ async fn accept_loop(
         errors.accepted();
         let _ = stream.set_nodelay(true);
         let transport = TokioTransport::new(stream, stop.clone());
-        let admission = shared.conns.admit();
+        let admission = shared.conns.admit(peer.ip());
         tokio::spawn(run_connection(transport, shared.clone(), admission));
     }
 }

@@ -66,9 +66,9 @@ fn a_full_queue_answers_503_with_retry_after_at_once() {
     )
     .unwrap();
     let shared = Shared::new(store, ServerConfig::default(), Arc::new(Shutdown::new()));
-    let mut held = Session::new(shared.clone());
-    let mut queued = Session::new(shared.clone());
-    let mut refused = Session::new(shared.clone());
+    let mut held = Session::new(shared.clone(), std::net::Ipv4Addr::LOCALHOST.into());
+    let mut queued = Session::new(shared.clone(), std::net::Ipv4Addr::LOCALHOST.into());
+    let mut refused = Session::new(shared.clone(), std::net::Ipv4Addr::LOCALHOST.into());
 
     // The writer takes the first command and blocks in it; the second fills
     // the queue; the third finds it full.

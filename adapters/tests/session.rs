@@ -44,7 +44,7 @@ fn run_until_wait(session: &mut Session) -> (Vec<u8>, usize, Step) {
 fn pipelined_requests_go_through_the_store_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let shared = shared(&dir);
-    let mut session = Session::new(shared.clone());
+    let mut session = Session::new(shared.clone(), std::net::Ipv4Addr::LOCALHOST.into());
     let body = r#"{"user_name":"pipe"}"#;
     let script = format!(
         "POST /get-token HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{body}GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\nPOST /get-token HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{body}",
@@ -70,7 +70,7 @@ fn a_store_that_is_gone_gives_503_store_unavailable() {
     let dir = tempfile::tempdir().unwrap();
     let shared = shared(&dir);
     shared.store.shutdown();
-    let mut session = Session::new(shared);
+    let mut session = Session::new(shared, std::net::Ipv4Addr::LOCALHOST.into());
     let body = r#"{"user_name":"late"}"#;
     session.bytes(
         format!(
@@ -88,13 +88,13 @@ fn a_store_that_is_gone_gives_503_store_unavailable() {
 fn eof_and_protocol_errors_close() {
     let dir = tempfile::tempdir().unwrap();
     let shared = shared(&dir);
-    let mut session = Session::new(shared.clone());
+    let mut session = Session::new(shared.clone(), std::net::Ipv4Addr::LOCALHOST.into());
     session.bytes(b"GARBAGE\r\n\r\n");
     let (written, submitted, step) = run_until_wait(&mut session);
     assert_eq!((status_of(&written), submitted), (400, 0));
     assert!(matches!(step, Step::Close));
 
-    let mut idle = Session::new(shared);
+    let mut idle = Session::new(shared, std::net::Ipv4Addr::LOCALHOST.into());
     idle.eof();
     let (written, _, step) = run_until_wait(&mut idle);
     assert!(written.is_empty());

@@ -18,7 +18,9 @@ impl Printer {
     pub fn answer(&self, raw: &[u8], human: impl FnOnce() -> String) {
         let mut stdout = std::io::stdout().lock();
         if self.json {
-            let _ = stdout.write_all(raw);
+            // One line per value, whether or not the server ended its body
+            // with a newline (it does since JSON bodies end with one).
+            let _ = stdout.write_all(raw.strip_suffix(b"\n").unwrap_or(raw));
             let _ = stdout.write_all(b"\n");
         } else {
             let _ = stdout.write_all(human().as_bytes());

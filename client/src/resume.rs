@@ -38,7 +38,8 @@ impl Resuming {
             let failure = match self.feed.next() {
                 Ok(events) => {
                     if self.backoff.failures > 0 {
-                        eprintln!("agora: reconnected");
+                        // Not an error: no `agora:` in front.
+                        eprintln!("reconnected");
                         self.backoff = Backoff::default();
                     }
                     return Ok(events);

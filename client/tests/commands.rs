@@ -124,6 +124,9 @@ fn json_prints_the_servers_bodies() {
     let server = Server::start(&[]);
     let client = Client::new(&server);
     let json = |run: &support::Run| -> serde_json::Value {
+        // One value on one line: the server's final newline is not doubled.
+        let lines = run.stdout.split_inclusive('\n').count();
+        assert!(lines == 1 && run.stdout.ends_with('\n'), "{run:?}");
         serde_json::from_str(run.stdout.trim_end())
             .unwrap_or_else(|e| panic!("not one JSON value ({e}): {run:?}"))
     };

@@ -23,8 +23,22 @@ fn watch_in_zone(client: &Client, user: &str, args: &[&str], tz: &str) -> Runnin
     let mut command = client.command(&[&["--user", user, "watch"], args].concat());
     command.env("TZ", tz);
     let mut watching = Running::of(command);
-    watching.stderr.expect("agora: watching", LINE);
+    let banner = watching.stderr.expect("watching ", LINE);
+    // `agora:` starts errors only; the event cursor is named as such.
+    assert!(banner.starts_with("watching http://"), "{banner:?}");
+    assert!(banner.contains(" from event cursor "), "{banner:?}");
     watching
+}
+
+/// The event cursor a watch's first stderr line starts from.
+fn start_cursor(watching: &Running) -> u64 {
+    let banner = &watching.stderr.seen[0];
+    banner
+        .split("from event cursor ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{banner:?}"))
 }
 
 /// `agora --user USER send ARGS...`, which must succeed; the message's id.
@@ -130,12 +144,7 @@ fn watch_json_prints_the_servers_event_objects_as_they_are() {
     client.register("alice");
     client.register("bob");
     let mut bob = watch(&client, "bob", &["--json"]);
-    let start: u64 = bob.stderr.seen[0]
-        .split("after event ")
-        .nth(1)
-        .and_then(|rest| rest.split(';').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("{:?}", bob.stderr.seen));
+    let start = start_cursor(&bob);
     let public = send(&client, "alice", &["hello"]);
     send(&client, "alice", &["--to", "bob", "psst"]);
     run_ok(
@@ -211,8 +220,7 @@ fn watch_resumes_after_a_server_restart_printing_everything_once() {
         expected.push(format!("#{id}  alice: {text}"));
     }
     // Its waits between attempts are at most 8 s.
-    bob.stderr
-        .expect("agora: reconnected", Duration::from_secs(20));
+    bob.stderr.expect("reconnected", Duration::from_secs(20));
     let id = send(&client, "alice", &["after"]);
     expected.push(format!("#{id}  alice: after"));
     bob.expect_line("alice: after", LINE);
@@ -272,4 +280,53 @@ fn watch_ends_when_the_server_refuses_or_cannot_be_reached_at_first() {
     let run = client.run(&["--user", "bob", "watch"]);
     assert_eq!(run.code, 3, "{run:?}");
     assert!(run.stderr.starts_with("agora: cannot reach"), "{run:?}");
+}
+
+#[test]
+fn event_cursors_are_named_apart_from_message_ids_and_resume_a_watch() {
+    let server = Server::start(&[]);
+    let client = Client::new(&server);
+    client.register("alice");
+    client.register("bob");
+    // Two messages bob does not see (a private chat of alice and carol)
+    // and a comment: event cursors and message ids part ways.
+    client.register("carol");
+    let first = send(&client, "alice", &["first"]);
+    send(&client, "alice", &["--to", "carol", "not for bob"]);
+    run_ok(
+        &client,
+        &["--user", "alice", "comment", &first.to_string(), "+1"],
+    );
+    let mut bob = watch(&client, "bob", &[]);
+    let start = start_cursor(&bob);
+    let second = send(&client, "alice", &["second"]);
+    let shown = bob.expect_line("alice: second", LINE);
+    // The message is shown by its id, as `agora read` shows it; the event
+    // cursor appears nowhere on stdout.
+    assert!(shown.contains(&format!("  #{second}  ")), "{shown:?}");
+    let (code, stderr) = bob.interrupt();
+    assert_eq!(code, 0, "{stderr}");
+    let last = bob.stderr.seen.last().unwrap().clone();
+    assert!(!last.starts_with("agora:"), "{last:?}");
+    let cursor: u64 = last
+        .split("stopped at event cursor ")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{last:?}"));
+    assert!(cursor > start, "{start} then {cursor}");
+    assert!(
+        last.contains(&format!("agora watch --since {cursor}")),
+        "{last:?}"
+    );
+
+    // Starting again from it: what came after, nothing twice.
+    let third = send(&client, "alice", &["third"]);
+    let mut again = watch(&client, "bob", &["--since", &cursor.to_string()]);
+    again.expect_line("alice: third", LINE);
+    again.interrupt();
+    assert_lines_end_with(
+        &again.stdout.seen,
+        &[format!("  public  #{third}  alice: third")],
+    );
 }

@@ -29,6 +29,7 @@ fn populated(config: &Config) -> Model {
         let c = Command::GetToken {
             user_name: format!("user{i}"),
             token: token(i),
+            client: std::net::Ipv4Addr::LOCALHOST.into(),
         };
         rules::apply(&c, &mut model, now, config).unwrap();
     }
@@ -69,7 +70,12 @@ fn request(method: &str, target: &str, body: &str) -> Request {
 
 fn round_trip(request: &Request, model: &mut Model, config: &Config) -> usize {
     let mut fresh = || Token([0; 16]);
-    let response = match api::decode(request, config, &mut fresh) {
+    let response = match api::decode(
+        request,
+        config,
+        std::net::Ipv4Addr::LOCALHOST.into(),
+        &mut fresh,
+    ) {
         Ok(command) => {
             let outcome = rules::apply(&command, model, UnixMillis(T0), config).unwrap();
             api::encode(&outcome)
@@ -83,6 +89,8 @@ fn round_trip(request: &Request, model: &mut Model, config: &Config) -> usize {
 fn bench(c: &mut Criterion) {
     let config = Config {
         quota: u32::MAX,
+        // A hundred users from one address.
+        register_rate: 0,
         ..Config::default()
     };
     let mut model = populated(&config);

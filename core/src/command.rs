@@ -6,6 +6,7 @@ use crate::events::{Event, EventId};
 use crate::time::UnixMillis;
 use crate::token::{Token, TokenHash};
 use crate::view::{ChatSummary, CommentId, MessageId, StoredComment, StoredMessage};
+use std::net::IpAddr;
 
 /// Which chat a request names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,8 +26,14 @@ pub enum ChatType {
 /// checked against stored state.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    /// `POST /get-token`. `token` was drawn by the adapter from the OS CSPRNG.
-    GetToken { user_name: String, token: Token },
+    /// `POST /get-token`. `token` was drawn by the adapter from the OS CSPRNG;
+    /// `client` is the request's client address (`client_addr`), which
+    /// `--register-rate` counts by.
+    GetToken {
+        user_name: String,
+        token: Token,
+        client: IpAddr,
+    },
     /// `POST /connect`.
     Connect {
         caller: TokenHash,
@@ -74,6 +81,11 @@ pub enum Command {
         message_id: MessageId,
         before: Option<CommentId>,
         limit: u32,
+    },
+    /// `POST /unban`: a moderator lifts a user's ban.
+    Unban {
+        caller: TokenHash,
+        user_name: String,
     },
     /// `GET /health`: whether the store answers a read.
     Health,
@@ -189,6 +201,23 @@ pub enum Outcome {
         until: UnixMillis,
         now: UnixMillis,
     },
+    /// 429: `--register-rate` new users from this client address in the
+    /// last hour; a slot frees at `until`.
+    RegisterRateExceeded {
+        until: UnixMillis,
+        now: UnixMillis,
+    },
+    /// 429: the caller holds `--max-streams-per-user` event streams and
+    /// long-polls already (answered by the adapter, which counts them).
+    TooManyStreams {
+        retry_after_secs: u64,
+    },
+    /// `POST /unban`: the user (name as registered) is not banned now, and
+    /// has no standing reports; `was_banned` says whether a ban was lifted.
+    Unbanned {
+        user_name: String,
+        was_banned: bool,
+    },
     /// `GET /health`: 200 when the store answered a read, else 503
     /// `store_unavailable`.
     Health {
@@ -223,6 +252,11 @@ pub enum Failure {
     Overloaded,
     /// 400: a `GET /events` cursor beyond the newest event.
     InvalidSince,
+    /// 403: a report from an account younger than `--reporter-min-age` or
+    /// that never sent a message.
+    ReporterNotTrusted,
+    /// 403: a moderator's request from someone else.
+    NotAModerator,
     /// 422: an `Idempotency-Key` already used with another path or body.
     IdempotencyKeyReused,
 }
@@ -234,7 +268,7 @@ impl Failure {
             Failure::TokenAlreadyIssued | Failure::AlreadyReported => 409,
             Failure::UserNotFound | Failure::MessageNotFound => 404,
             Failure::SelfTarget { .. } | Failure::InvalidSince => 400,
-            Failure::NoSharedChat => 403,
+            Failure::NoSharedChat | Failure::ReporterNotTrusted | Failure::NotAModerator => 403,
             Failure::IdempotencyKeyReused => 422,
             Failure::StoreUnavailable | Failure::Overloaded => 503,
         }
@@ -252,6 +286,8 @@ impl Failure {
             Failure::StoreUnavailable => ErrorCode::StoreUnavailable,
             Failure::Overloaded => ErrorCode::Overloaded,
             Failure::InvalidSince => ErrorCode::InvalidSince,
+            Failure::ReporterNotTrusted => ErrorCode::ReporterNotTrusted,
+            Failure::NotAModerator => ErrorCode::NotAModerator,
             Failure::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
         }
     }

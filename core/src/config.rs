@@ -42,6 +42,14 @@ pub struct Config {
     pub events_page_budget: usize,
     /// How long a long-poll waits when the request names no `timeout`.
     pub events_timeout_default_secs: u32,
+    /// New users per client address per [`Config::REGISTER_WINDOW_MS`]; 0:
+    /// no limit.
+    pub register_rate: u32,
+    /// A report counts only from a reporter whose account is at least this
+    /// old and who has sent a message; 0: every reporter counts.
+    pub reporter_min_age_ms: u64,
+    /// Users who may unban (names compare without ASCII case).
+    pub moderators: Vec<String>,
 }
 
 impl Config {
@@ -49,6 +57,14 @@ impl Config {
     /// at 6 bytes a character at worst, plus a message's embedded comments
     /// (`embedded_comments_budget`) stays below the default history budget.
     pub const MAX_TEXT_CHARS: usize = 65_536;
+
+    /// The window `register_rate` counts in: one hour.
+    pub const REGISTER_WINDOW_MS: u64 = 3_600_000;
+
+    /// Whether `name` is one of the moderators.
+    pub fn is_moderator(&self, name: &str) -> bool {
+        self.moderators.iter().any(|m| m.eq_ignore_ascii_case(name))
+    }
 }
 
 impl Default for Config {
@@ -71,6 +87,9 @@ impl Default for Config {
             events_page_max: 500,
             events_page_budget: 1024 * 1024,
             events_timeout_default_secs: 30,
+            register_rate: 10,
+            reporter_min_age_ms: 3_600_000,
+            moderators: Vec::new(),
         }
     }
 }

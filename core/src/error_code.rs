@@ -101,6 +101,14 @@ error_codes! {
     CommentQuotaExceeded => "comment_quota_exceeded",
     /// 403 warning.
     Banned => "banned",
+    /// 429 warning: `--register-rate` new users from one client address.
+    RegisterRateExceeded => "register_rate_exceeded",
+    /// 429 warning: `--max-streams-per-user` streams and long-polls held.
+    TooManyStreams => "too_many_streams",
+    /// 403: the reporter is too new, or never sent a message.
+    ReporterNotTrusted => "reporter_not_trusted",
+    /// 403: `POST /unban` by someone not named by `--moderator`.
+    NotAModerator => "not_a_moderator",
     // Server-side trouble.
     /// 503: the database cannot be read or written.
     StoreUnavailable => "store_unavailable",

@@ -37,9 +37,6 @@ pub const KEEP_MAX_BODY: usize = 64 * 1024;
 pub struct Keyed {
     pub key: String,
     pub fingerprint: [u8; 32],
-    /// The client's address: the scope of keys on `/get-token`, which has no
-    /// user yet.
-    pub address: String,
 }
 
 /// A kept answer: status, extra header fields and body, as first sent.
@@ -101,8 +98,8 @@ impl StoredAnswer {
 }
 
 /// The request's key, if it has one; a 400 `invalid_idempotency_key` when
-/// the header is malformed or repeated. `address` is the client's address.
-pub fn keyed(request: &Request, address: &str) -> Result<Option<Keyed>, Response> {
+/// the header is malformed or repeated.
+pub fn keyed(request: &Request) -> Result<Option<Keyed>, Response> {
     let mut values = request.header_values(HEADER);
     let Some(value) = values.next() else {
         return Ok(None);
@@ -122,7 +119,6 @@ pub fn keyed(request: &Request, address: &str) -> Result<Option<Keyed>, Response
     Ok(Some(Keyed {
         key: String::from_utf8_lossy(value).into_owned(),
         fingerprint: fingerprint(request),
-        address: address.to_owned(),
     }))
 }
 
@@ -184,7 +180,7 @@ pub fn apply_once<V: View + KeyLog>(
     now: UnixMillis,
     apply: impl FnOnce(&mut V) -> ViewResult<Outcome>,
 ) -> ViewResult<Outcome> {
-    let Some(scope) = scope(view, command, keyed)? else {
+    let Some(scope) = scope(view, command)? else {
         return apply(view);
     };
     let since = UnixMillis(now.0.saturating_sub(KEEP_MS));
@@ -214,9 +210,9 @@ pub fn apply_once<V: View + KeyLog>(
 
 /// Whose keys the command's key is among: `user:<id>` or `address:<addr>`;
 /// `None` when its token names no user.
-fn scope(view: &mut impl View, command: &Command, keyed: &Keyed) -> ViewResult<Option<String>> {
+fn scope(view: &mut impl View, command: &Command) -> ViewResult<Option<String>> {
     let caller = match command {
-        Command::GetToken { .. } => return Ok(Some(format!("address:{}", keyed.address))),
+        Command::GetToken { client, .. } => return Ok(Some(format!("address:{client}"))),
         Command::Connect { caller, .. }
         | Command::Status { caller }
         | Command::Send { caller, .. }
@@ -224,7 +220,8 @@ fn scope(view: &mut impl View, command: &Command, keyed: &Keyed) -> ViewResult<O
         | Command::Report { caller, .. }
         | Command::Events { caller, .. }
         | Command::Read { caller, .. }
-        | Command::Comments { caller, .. } => caller,
+        | Command::Comments { caller, .. }
+        | Command::Unban { caller, .. } => caller,
         Command::Health => return Ok(None),
     };
     Ok(view
@@ -258,15 +255,12 @@ mod tests {
     #[test]
     fn a_key_is_read_with_the_requests_fingerprint() {
         let key = |target, value, body| {
-            keyed(
-                &post(target, &[("idempotency-key", value)], body),
-                "10.0.0.1",
-            )
-            .unwrap()
-            .unwrap()
+            keyed(&post(target, &[("idempotency-key", value)], body))
+                .unwrap()
+                .unwrap()
         };
         let a = key("/send", "Ab-9_z", "{}");
-        assert_eq!((a.key.as_str(), a.address.as_str()), ("Ab-9_z", "10.0.0.1"));
+        assert_eq!(a.key, "Ab-9_z");
         assert_eq!(a.fingerprint, key("/send", "other", "{}").fingerprint);
         assert_ne!(a.fingerprint, key("/send", "Ab-9_z", "{ }").fingerprint);
         assert_ne!(a.fingerprint, key("/connect", "Ab-9_z", "{}").fingerprint);
@@ -275,14 +269,14 @@ mod tests {
             key("/sen", "k", "d{}").fingerprint,
             key("/send", "k", "{}").fingerprint
         );
-        assert_eq!(keyed(&post("/send", &[], "{}"), "x"), Ok(None));
+        assert_eq!(keyed(&post("/send", &[], "{}")), Ok(None));
     }
 
     #[test]
     fn a_malformed_or_repeated_key_is_400() {
         let long = "k".repeat(65);
         for value in ["", "a b", "ü", "a.b", long.as_str()] {
-            let refused = keyed(&post("/send", &[("Idempotency-Key", value)], ""), "x");
+            let refused = keyed(&post("/send", &[("Idempotency-Key", value)], ""));
             assert_eq!(code(refused.unwrap_err()), "400 invalid_idempotency_key");
         }
         let twice = post(
@@ -291,11 +285,11 @@ mod tests {
             "",
         );
         assert_eq!(
-            code(keyed(&twice, "x").unwrap_err()),
+            code(keyed(&twice).unwrap_err()),
             "400 invalid_idempotency_key"
         );
         let longest = "k".repeat(64);
-        assert!(keyed(&post("/send", &[("Idempotency-Key", &longest)], ""), "x").is_ok());
+        assert!(keyed(&post("/send", &[("Idempotency-Key", &longest)], "")).is_ok());
     }
 
     #[test]

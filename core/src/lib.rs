@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod client_addr;
 pub mod command;
 pub mod config;
 pub mod error_code;

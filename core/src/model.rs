@@ -38,6 +38,8 @@ pub struct Model {
 #[derive(Clone, Debug)]
 struct UserRecord {
     user: User,
+    /// The client address key it registered from.
+    origin: String,
 }
 
 #[derive(Clone, Debug)]
@@ -172,7 +174,8 @@ impl View for Model {
         &mut self,
         name: &str,
         hash: &TokenHash,
-        _now: UnixMillis,
+        origin: &str,
+        now: UnixMillis,
     ) -> ViewResult<UserId> {
         let key = name.to_ascii_lowercase();
         if self.by_name.contains_key(&key) || self.by_hash.contains_key(hash) {
@@ -188,7 +191,10 @@ impl View for Model {
                 window_count: 0,
                 comment_window_start: None,
                 comment_window_count: 0,
+                created: now,
+                sent_message: false,
             },
+            origin: origin.to_owned(),
         });
         self.by_hash.insert(*hash, id);
         self.by_name.insert(key, id);
@@ -206,8 +212,26 @@ impl View for Model {
             record.user.window_count = user.window_count;
             record.user.comment_window_start = user.comment_window_start;
             record.user.comment_window_count = user.comment_window_count;
+            record.user.sent_message = user.sent_message;
         }
         Ok(())
+    }
+
+    fn registrations_from(
+        &mut self,
+        origin: &str,
+        since: UnixMillis,
+        limit: u32,
+    ) -> ViewResult<Vec<UnixMillis>> {
+        let mut times: Vec<UnixMillis> = self
+            .users
+            .iter()
+            .filter(|r| r.origin == origin && r.user.created >= since)
+            .map(|r| r.user.created)
+            .collect();
+        times.sort_unstable_by(|a, b| b.cmp(a));
+        times.truncate(limit as usize);
+        Ok(times)
     }
 
     fn private_chat(&mut self, a: UserId, b: UserId) -> ViewResult<Option<ChatId>> {

@@ -42,6 +42,11 @@ pub struct User {
     /// The same for comments: the comment quota has a window of its own.
     pub comment_window_start: Option<UnixMillis>,
     pub comment_window_count: u32,
+    /// When the user was registered.
+    pub created: UnixMillis,
+    /// Whether the user ever sent a message (any chat): with its age, what
+    /// makes its reports count (`--reporter-min-age`).
+    pub sent_message: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,13 +97,30 @@ pub trait View {
     fn user_by_token(&mut self, hash: &TokenHash) -> ViewResult<Option<User>>;
     /// The user named `name`, compared without regard to ASCII case.
     fn user_by_name(&mut self, name: &str) -> ViewResult<Option<User>>;
-    /// Creates a user with no ban, no quota window, no reports and no chats.
+    /// Creates a user with no ban, no quota window, no reports, no chats and
+    /// no message sent, registered at `now` from `origin` (the client
+    /// address's key, see `client_addr::limit_key`).
     /// The rules call it only with a name (compared without ASCII case) and a
     /// hash that no user has; a view may answer `StoreError` otherwise.
-    fn create_user(&mut self, name: &str, hash: &TokenHash, now: UnixMillis) -> ViewResult<UserId>;
-    /// Writes back `banned_until` and both quota windows (`window_start`,
-    /// `window_count`, `comment_window_start`, `comment_window_count`) of the
-    /// user with `user.id` (its name is never changed). No-op for an unknown id.
+    fn create_user(
+        &mut self,
+        name: &str,
+        hash: &TokenHash,
+        origin: &str,
+        now: UnixMillis,
+    ) -> ViewResult<UserId>;
+    /// The registration times of the newest `limit` users created from
+    /// `origin` at or after `since`, newest first.
+    fn registrations_from(
+        &mut self,
+        origin: &str,
+        since: UnixMillis,
+        limit: u32,
+    ) -> ViewResult<Vec<UnixMillis>>;
+    /// Writes back `banned_until`, both quota windows (`window_start`,
+    /// `window_count`, `comment_window_start`, `comment_window_count`) and
+    /// `sent_message` of the user with `user.id` (its name and `created` are
+    /// never changed). No-op for an unknown id.
     fn save_user(&mut self, user: &User) -> ViewResult<()>;
 
     /// The private chat between two users, whatever their order.

@@ -41,7 +41,9 @@ fn decode(r: &Request) -> Result<Command, Response> {
 }
 
 fn decode_with(r: &Request, config: &Config) -> Result<Command, Response> {
-    api::decode(r, config, &mut || Token([7; 16]))
+    api::decode(r, config, std::net::Ipv4Addr::LOCALHOST.into(), &mut || {
+        Token([7; 16])
+    })
 }
 
 #[track_caller]
@@ -67,7 +69,8 @@ fn routes_every_endpoint() {
         decode(&req("POST", "/get-token", &[], br#"{"user_name":"alice"}"#)).unwrap(),
         Command::GetToken {
             user_name: "alice".into(),
-            token: t
+            token: t,
+            client: std::net::Ipv4Addr::LOCALHOST.into(),
         }
     );
     assert_eq!(
@@ -416,11 +419,22 @@ fn get_token_draws_a_token_only_when_valid() {
         drawn += 1;
         Token([1; 16])
     };
-    let _ = api::decode(&req("POST", "/get-token", &[], b"{}"), &config, &mut fresh);
-    let _ = api::decode(&req("GET", "/get-token", &[], b"{}"), &config, &mut fresh);
+    let _ = api::decode(
+        &req("POST", "/get-token", &[], b"{}"),
+        &config,
+        std::net::Ipv4Addr::LOCALHOST.into(),
+        &mut fresh,
+    );
+    let _ = api::decode(
+        &req("GET", "/get-token", &[], b"{}"),
+        &config,
+        std::net::Ipv4Addr::LOCALHOST.into(),
+        &mut fresh,
+    );
     let _ = api::decode(
         &req("POST", "/get-token", &[], br#"{"user_name":"a"}"#),
         &config,
+        std::net::Ipv4Addr::LOCALHOST.into(),
         &mut fresh,
     );
     assert_eq!(drawn, 1);

@@ -13,8 +13,13 @@ use serde_json::{json, Value};
 const T: UnixMillis = UnixMillis(1_795_939_565_123);
 const T_TEXT: &str = "2026-11-29T08:06:05.123Z";
 
+/// The body as JSON, after checking that it is one compact document and a
+/// final newline (so that a terminal's prompt starts on a line of its own).
+#[track_caller]
 fn parsed(r: &Response) -> Value {
-    serde_json::from_slice(&r.body).unwrap()
+    let document = r.body.strip_suffix(b"\n").expect("the body ends with \\n");
+    assert!(!document.contains(&b'\n'), "one line of JSON");
+    serde_json::from_slice(document).unwrap()
 }
 
 #[track_caller]
@@ -353,4 +358,25 @@ fn health() {
                "error": "the database does not answer"}),
     );
     assert_eq!(unavailable.header("Retry-After"), Some("1"));
+}
+
+#[test]
+fn events_pages_and_the_machines_own_errors_end_with_a_newline_too() {
+    let event = br#"{"id":1,"type":"banned","banned_until":null}"#;
+    let page = api::events_page([&event[..]], 1, false);
+    assert_eq!(
+        parsed(&page),
+        json!({"events": [{"id": 1, "type": "banned", "banned_until": null}],
+               "next": 1, "more": false})
+    );
+    let empty = api::events_page(std::iter::empty(), 7, true);
+    assert_eq!(empty.body, b"{\"events\":[],\"next\":7,\"more\":true}\n");
+    let refusal = api::error_response(400, api::ErrorCode::BadRequest, "bad", None);
+    assert_eq!(parsed(&refusal)["error"], "bad");
+    // A stream's events are not bodies of their own: no newline inside a frame.
+    let banned = agora_core::events::Event {
+        id: 3,
+        body: agora_core::events::EventBody::Banned { user: 1, until: T },
+    };
+    assert!(!api::event_json(&banned, 1).ends_with(b"\n"));
 }

@@ -162,7 +162,12 @@ fn precheck_refuses_a_head_exactly_as_decode_does() {
                         headers: auth.map(|a| ("Authorization", a)).into_iter().collect(),
                         body: body.to_vec(),
                     };
-                    let decoded = api::decode(&request, &Config::default(), &mut || Token([1; 16]));
+                    let decoded = api::decode(
+                        &request,
+                        &Config::default(),
+                        std::net::Ipv4Addr::LOCALHOST.into(),
+                        &mut || Token([1; 16]),
+                    );
                     let what = format!("{method} {path} {auth:?} {body:?}");
                     match api::precheck(&request) {
                         Some(refusal) => assert_eq!(decoded, Err(refusal), "{what}"),

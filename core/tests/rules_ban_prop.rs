@@ -93,6 +93,9 @@ fn run(threshold: u32, ban_ms: u64, ops: &[Op]) -> Result<(), TestCaseError> {
         ban_threshold: threshold,
         ban_ms,
         quota: 1_000_000,
+        // This spec is the seed's: every reporter counts (the reporter
+        // rules have their own tests in rules_abuse.rs).
+        reporter_min_age_ms: 0,
         ..Config::default()
     };
     let mut model = Model::new(UnixMillis(T0));
@@ -105,6 +108,7 @@ fn run(threshold: u32, ban_ms: u64, ops: &[Op]) -> Result<(), TestCaseError> {
             Command::GetToken {
                 user_name: name(user),
                 token: token(user),
+                client: std::net::Ipv4Addr::LOCALHOST.into(),
             },
             now,
         );

@@ -6,7 +6,7 @@ mod rules_support;
 use agora_core::config::Config;
 use agora_core::token::Token;
 use agora_core::view::{View, PUBLIC_CHAT};
-use rules_support::{assert_error, body, ids, Server, T0};
+use rules_support::{assert_error, body, ids, seed_config, Server, T0};
 
 // ---- /get-token ----
 
@@ -100,7 +100,7 @@ fn unknown_token_is_401_everywhere() {
 fn connect_returns_history_then_unread_and_moves_the_position() {
     let mut s = Server::with_config(Config {
         quota: 100,
-        ..Config::default()
+        ..seed_config()
     });
     let a = s.register("a");
     let b = s.register("b");
@@ -132,7 +132,7 @@ fn connect_returns_history_then_unread_and_moves_the_position() {
 fn connect_truncates_unread_at_the_limit() {
     let config = Config {
         unread_max: 3,
-        ..Config::default()
+        ..seed_config()
     };
     let mut s = Server::with_config(config);
     let a = s.register("a");
@@ -293,7 +293,7 @@ fn quota_refuses_with_429_and_retry_after() {
     let config = Config {
         quota: 2,
         quota_window_ms: 10_000,
-        ..Config::default()
+        ..seed_config()
     };
     let mut s = Server::with_config(config);
     let a = s.register("a");
@@ -434,7 +434,7 @@ fn the_comment_quota_is_a_window_of_its_own() {
         comment_quota: 2,
         quota: 1,
         quota_window_ms: 10_000,
-        ..Config::default()
+        ..seed_config()
     });
     let a = s.register("a");
     s.send(&a, None, "post");
@@ -467,7 +467,7 @@ fn the_comment_quota_is_a_window_of_its_own() {
 fn comment_pages_go_back_from_the_newest() {
     let mut s = Server::with_config(Config {
         comments_per_message: 2,
-        ..Config::default()
+        ..seed_config()
     });
     let a = s.register("a");
     let b = s.register("b");

@@ -132,6 +132,7 @@ fn run(ops: &[Op], page_max: u32, budget: usize) -> Result<(), TestCaseError> {
         let outcome = w.apply(Command::GetToken {
             user_name: name(user),
             token: token(user),
+            client: std::net::Ipv4Addr::LOCALHOST.into(),
         });
         let issued = matches!(outcome, Outcome::TokenIssued { .. });
         prop_assert!(issued, "{:?}", outcome);

@@ -13,7 +13,9 @@ fn hash(i: u8) -> agora_core::token::TokenHash {
 #[test]
 fn users_by_token_and_by_name_without_case() {
     let mut m = Model::new(UnixMillis(5));
-    let id = m.create_user("Alice", &hash(1), UnixMillis(6)).unwrap();
+    let id = m
+        .create_user("Alice", &hash(1), "127.0.0.1", UnixMillis(6))
+        .unwrap();
     assert_eq!(id, 1);
     let u = m.user_by_name("aLICE").unwrap().unwrap();
     assert_eq!(
@@ -30,9 +32,17 @@ fn users_by_token_and_by_name_without_case() {
     assert!(m.user_by_token(&hash(2)).unwrap().is_none());
     assert!(m.user_by_name("Alic").unwrap().is_none());
     // Duplicates are refused, not silently merged.
-    assert!(m.create_user("ALICE", &hash(2), UnixMillis(7)).is_err());
-    assert!(m.create_user("bob", &hash(1), UnixMillis(7)).is_err());
-    assert_eq!(m.create_user("bob", &hash(2), UnixMillis(7)).unwrap(), 2);
+    assert!(m
+        .create_user("ALICE", &hash(2), "127.0.0.1", UnixMillis(7))
+        .is_err());
+    assert!(m
+        .create_user("bob", &hash(1), "127.0.0.1", UnixMillis(7))
+        .is_err());
+    assert_eq!(
+        m.create_user("bob", &hash(2), "127.0.0.1", UnixMillis(7))
+            .unwrap(),
+        2
+    );
     // No chats until joined.
     assert!(m.chats_of(2).unwrap().is_empty());
     assert_eq!(m.read_position(PUBLIC_CHAT, 2).unwrap(), None);
@@ -41,7 +51,8 @@ fn users_by_token_and_by_name_without_case() {
 #[test]
 fn save_user_writes_back_the_mutable_fields_only() {
     let mut m = Model::new(UnixMillis(0));
-    m.create_user("a", &hash(1), UnixMillis(0)).unwrap();
+    m.create_user("a", &hash(1), "127.0.0.1", UnixMillis(0))
+        .unwrap();
     let mut u = m.user_by_name("a").unwrap().unwrap();
     u.name = "zzz".into();
     u.banned_until = Some(UnixMillis(10));
@@ -61,8 +72,12 @@ fn save_user_writes_back_the_mutable_fields_only() {
 #[test]
 fn messages_positions_and_summaries() {
     let mut m = Model::new(UnixMillis(100));
-    let a = m.create_user("a", &hash(1), UnixMillis(0)).unwrap();
-    let b = m.create_user("b", &hash(2), UnixMillis(0)).unwrap();
+    let a = m
+        .create_user("a", &hash(1), "127.0.0.1", UnixMillis(0))
+        .unwrap();
+    let b = m
+        .create_user("b", &hash(2), "127.0.0.1", UnixMillis(0))
+        .unwrap();
     m.join(PUBLIC_CHAT, a, 0).unwrap();
     assert_eq!(m.latest_message(PUBLIC_CHAT).unwrap(), 0);
     let p1 = m

@@ -39,6 +39,7 @@ fn run(quota: u32, window_ms: u64, sends: &[(u64, bool)]) -> Result<(), TestCase
         let command = Command::GetToken {
             user_name: name.into(),
             token,
+            client: std::net::Ipv4Addr::LOCALHOST.into(),
         };
         rules::apply(&command, &mut model, now, &config).unwrap();
     }

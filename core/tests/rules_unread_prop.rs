@@ -226,6 +226,7 @@ fn run(
         let outcome = w.apply(Command::GetToken {
             user_name: name(user),
             token: token(user),
+            client: std::net::Ipv4Addr::LOCALHOST.into(),
         });
         prop_assert!(
             matches!(outcome, Outcome::TokenIssued { .. }),

@@ -54,7 +54,6 @@ fn sends(handle: &Handle, users: &[TokenHash], iters: u64, keyed: bool) -> Durat
                     let key = Keyed {
                         key: NEXT_KEY.fetch_add(1, Ordering::Relaxed).to_string(),
                         fingerprint: [0; 32],
-                        address: String::new(),
                     };
                     let pending = loop {
                         let submitted = if keyed {

@@ -74,6 +74,7 @@ impl RowCache {
             kept.window_count = user.window_count;
             kept.comment_window_start = user.comment_window_start;
             kept.comment_window_count = user.comment_window_count;
+            kept.sent_message = user.sent_message;
         }
     }
 

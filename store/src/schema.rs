@@ -115,7 +115,18 @@ CREATE TABLE events (
     until         INTEGER
 );
 "#,
-    // 4: idempotency keys (see `agora_core::idempotency`): each POST's key,
+    // 4: who is asking (issue 21). `created_from` is the client address a
+    // user registered from (its `client_addr::limit_key`; NULL for users
+    // from before), which `--register-rate` counts by in the last hour;
+    // `sent_message` says whether the user ever sent a message, which
+    // `--reporter-min-age` asks of a reporter.
+    r#"
+ALTER TABLE users ADD COLUMN created_from TEXT;
+ALTER TABLE users ADD COLUMN sent_message INTEGER NOT NULL DEFAULT 0;
+UPDATE users SET sent_message = 1 WHERE id IN (SELECT DISTINCT author FROM messages);
+CREATE INDEX users_by_origin ON users(created_from, created) WHERE created_from IS NOT NULL;
+"#,
+    // 5: idempotency keys (see `agora_core::idempotency`): each POST's key,
     // per scope (`user:<id>` or `address:<addr>`), with the fingerprint of
     // its request and the answer it got, for 24 h. Rows are added in time
     // order, so the oldest are the first rowids: pruning needs no index of

@@ -74,7 +74,7 @@ macro_rules! user_where {
     ($key:literal) => {
         concat!(
             "SELECT id, name, banned_until, window_start, window_count,
-                    comment_window_start, comment_window_count
+                    comment_window_start, comment_window_count, created, sent_message
              FROM users WHERE ",
             $key,
             " = ?1"
@@ -91,6 +91,8 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
         window_count: row.get(4)?,
         comment_window_start: millis(row.get(5)?),
         comment_window_count: row.get(6)?,
+        created: UnixMillis(row.get(7)?),
+        sent_message: row.get(8)?,
     })
 }
 
@@ -313,12 +315,42 @@ impl View for SqlView<'_> {
         Ok(user)
     }
 
-    fn create_user(&mut self, name: &str, hash: &TokenHash, now: UnixMillis) -> ViewResult<UserId> {
+    fn create_user(
+        &mut self,
+        name: &str,
+        hash: &TokenHash,
+        origin: &str,
+        now: UnixMillis,
+    ) -> ViewResult<UserId> {
         self.conn
             .prepare_cached(
-                "INSERT INTO users (name, name_key, token_hash, created) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO users (name, name_key, token_hash, created, created_from)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )
-            .and_then(|mut stmt| stmt.insert(params![name, name_key(name), &hash.0[..], now.0]))
+            .and_then(|mut stmt| {
+                stmt.insert(params![name, name_key(name), &hash.0[..], now.0, origin])
+            })
+            .map_err(store_error)
+    }
+
+    fn registrations_from(
+        &mut self,
+        origin: &str,
+        since: UnixMillis,
+        limit: u32,
+    ) -> ViewResult<Vec<UnixMillis>> {
+        // A backward range on `users_by_origin`.
+        self.conn
+            .prepare_cached(
+                "SELECT created FROM users WHERE created_from = ?1 AND created >= ?2
+                 ORDER BY created DESC LIMIT CAST(?3 AS INTEGER)",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map(params![origin, since.0, limit], |row| {
+                    row.get(0).map(UnixMillis)
+                })?
+                .collect()
+            })
             .map_err(store_error)
     }
 
@@ -327,7 +359,8 @@ impl View for SqlView<'_> {
         self.conn
             .prepare_cached(
                 "UPDATE users SET banned_until = ?2, window_start = ?3, window_count = ?4,
-                        comment_window_start = ?5, comment_window_count = ?6
+                        comment_window_start = ?5, comment_window_count = ?6,
+                        sent_message = ?7
                  WHERE id = ?1",
             )
             .and_then(|mut stmt| {
@@ -338,6 +371,7 @@ impl View for SqlView<'_> {
                     user.window_count,
                     user.comment_window_start.map(|t| t.0),
                     user.comment_window_count,
+                    user.sent_message,
                 ])
             })
             .map_err(store_error)?;
@@ -729,7 +763,9 @@ mod tests {
         let tx = conn.transaction().unwrap();
         let mut view = SqlView::new(&tx);
         let now = UnixMillis(1_795_939_565_000);
-        let author = view.create_user("ann", &TokenHash([1; 32]), now).unwrap();
+        let author = view
+            .create_user("ann", &TokenHash([1; 32]), "127.0.0.1", now)
+            .unwrap();
         let mut last = 0;
         for n in 0..30 {
             last = view

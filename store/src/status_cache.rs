@@ -146,8 +146,22 @@ impl<V: View> View for MemoView<'_, V> {
     fn user_by_name(&mut self, name: &str) -> ViewResult<Option<User>> {
         self.inner()?.user_by_name(name)
     }
-    fn create_user(&mut self, name: &str, hash: &TokenHash, now: UnixMillis) -> ViewResult<UserId> {
-        self.inner()?.create_user(name, hash, now)
+    fn create_user(
+        &mut self,
+        name: &str,
+        hash: &TokenHash,
+        origin: &str,
+        now: UnixMillis,
+    ) -> ViewResult<UserId> {
+        self.inner()?.create_user(name, hash, origin, now)
+    }
+    fn registrations_from(
+        &mut self,
+        origin: &str,
+        since: UnixMillis,
+        limit: u32,
+    ) -> ViewResult<Vec<UnixMillis>> {
+        self.inner()?.registrations_from(origin, since, limit)
     }
     fn save_user(&mut self, user: &User) -> ViewResult<()> {
         self.inner()?.save_user(user)

@@ -105,6 +105,7 @@ fn writes_into_removed_database_files_are_refused() {
     let newcomer = Command::GetToken {
         user_name: "newcomer".into(),
         token: agora_core::token::Token([9; 16]),
+        client: std::net::Ipv4Addr::LOCALHOST.into(),
     };
     assert_eq!(run(&handle, newcomer.clone()), UNAVAILABLE);
     let status = run(&handle, Command::Status { caller: alice });

@@ -69,6 +69,7 @@ fn sends_survive_a_restart_and_ids_keep_increasing() {
     let again = Command::GetToken {
         user_name: "Alice".into(),
         token: agora_core::token::Token([9; 16]),
+        client: std::net::Ipv4Addr::LOCALHOST.into(),
     };
     assert!(matches!(run(&handle, again), Outcome::Failed(_)));
 }

@@ -18,7 +18,6 @@ fn keyed(key: &str, fingerprint: u8) -> Keyed {
     Keyed {
         key: key.to_owned(),
         fingerprint: [fingerprint; 32],
-        address: "127.0.0.1".to_owned(),
     }
 }
 

@@ -37,8 +37,8 @@ fn users_by_token_and_by_name_without_case() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = open(&dir);
     with_view(&mut conn, |v| {
-        let alice = v.create_user("Alice", &hash(1), T0).unwrap();
-        let bob = v.create_user("bob", &hash(2), T0).unwrap();
+        let alice = v.create_user("Alice", &hash(1), "127.0.0.1", T0).unwrap();
+        let bob = v.create_user("bob", &hash(2), "127.0.0.1", T0).unwrap();
         assert_ne!(alice, bob);
 
         let by_token = v.user_by_token(&hash(1)).unwrap().unwrap();
@@ -56,8 +56,8 @@ fn users_by_token_and_by_name_without_case() {
         assert_eq!(v.user_by_name("carol").unwrap(), None);
 
         // Names are unique without regard to case; token hashes are unique.
-        assert!(v.create_user("ALICE", &hash(9), T0).is_err());
-        assert!(v.create_user("carol", &hash(2), T0).is_err());
+        assert!(v.create_user("ALICE", &hash(9), "127.0.0.1", T0).is_err());
+        assert!(v.create_user("carol", &hash(2), "127.0.0.1", T0).is_err());
 
         let mut user = by_token;
         user.banned_until = Some(T0.plus_ms(5));
@@ -76,9 +76,9 @@ fn private_chats_members_and_summaries() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = open(&dir);
     with_view(&mut conn, |v| {
-        let a = v.create_user("a", &hash(1), T0).unwrap();
-        let b = v.create_user("b", &hash(2), T0).unwrap();
-        let c = v.create_user("c", &hash(3), T0).unwrap();
+        let a = v.create_user("a", &hash(1), "127.0.0.1", T0).unwrap();
+        let b = v.create_user("b", &hash(2), "127.0.0.1", T0).unwrap();
+        let c = v.create_user("c", &hash(3), "127.0.0.1", T0).unwrap();
         assert!(v.chats_of(a).unwrap().is_empty());
         v.join(PUBLIC_CHAT, a, 0).unwrap();
         v.join(PUBLIC_CHAT, b, 0).unwrap();
@@ -146,8 +146,8 @@ fn history_and_unread_pages_with_their_comments() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = open(&dir);
     with_view(&mut conn, |v| {
-        let a = v.create_user("a", &hash(1), T0).unwrap();
-        let b = v.create_user("b", &hash(2), T0).unwrap();
+        let a = v.create_user("a", &hash(1), "127.0.0.1", T0).unwrap();
+        let b = v.create_user("b", &hash(2), "127.0.0.1", T0).unwrap();
         let ab = v.create_private_chat(a, b, T0).unwrap();
         let mut public = Vec::new();
         for i in 0..10 {
@@ -250,9 +250,9 @@ fn reports_are_a_set_per_target() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = open(&dir);
     with_view(&mut conn, |v| {
-        let t = v.create_user("t", &hash(1), T0).unwrap();
-        let r1 = v.create_user("r1", &hash(2), T0).unwrap();
-        let r2 = v.create_user("r2", &hash(3), T0).unwrap();
+        let t = v.create_user("t", &hash(1), "127.0.0.1", T0).unwrap();
+        let r1 = v.create_user("r1", &hash(2), "127.0.0.1", T0).unwrap();
+        let r2 = v.create_user("r2", &hash(3), "127.0.0.1", T0).unwrap();
         assert_eq!(v.report_count(t).unwrap(), 0);
         assert!(!v.has_reported(t, r1).unwrap());
         v.add_report(t, r1, T0).unwrap();
@@ -291,7 +291,7 @@ fn first_open_creates_the_schema_and_the_public_chat_and_reopen_keeps_data() {
         "created is a real time: {created}"
     );
     let id = with_view(&mut conn, |v| {
-        let u = v.create_user("keep", &hash(4), T0).unwrap();
+        let u = v.create_user("keep", &hash(4), "127.0.0.1", T0).unwrap();
         v.join(PUBLIC_CHAT, u, 0).unwrap();
         v.append_message(PUBLIC_CHAT, u, "still here", T0).unwrap()
     });

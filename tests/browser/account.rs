@@ -124,11 +124,7 @@ fn markup_in_a_message_shows_as_text() {
         page.send(own).await;
         page.wait_for_message(own, STEP).await;
         // A comment that looks like markup too.
-        page.click(&format!(
-            "[data-message-id=\"{}\"] [data-action=comment]",
-            shown.id
-        ))
-        .await;
+        page.message_action(shown.id, "comment").await;
         page.type_into(
             ".comment-form input",
             "<i onmouseover=alert(2)>hi</i>\u{e007}",
@@ -264,8 +260,7 @@ fn refusals_are_said_in_words() {
 
         // The comment quota: one comment, then a refusal in words.
         let first = page.messages().await[0].id;
-        let comment = format!("[data-message-id=\"{first}\"] [data-action=comment]");
-        page.click(&comment).await;
+        page.message_action(first, "comment").await;
         page.type_into(".comment-form input", "first comment\u{e007}")
             .await;
         page.wait_until(
@@ -275,7 +270,7 @@ fn refusals_are_said_in_words() {
             vec![],
         )
         .await;
-        page.click(&comment).await;
+        page.message_action(first, "comment").await;
         page.type_into(".comment-form input", "second comment\u{e007}")
             .await;
         let said = page

@@ -108,14 +108,18 @@ impl Driver {
     }
 
     /// A new headless Chromium with a fresh profile, its window `width` x
-    /// `height` CSS pixels.
-    pub async fn session(&self, width: u32, height: u32) -> Client {
+    /// `height` CSS pixels, in the dark colour scheme when `dark`.
+    pub async fn session(&self, width: u32, height: u32, dark: bool) -> Client {
         let n = self.sessions.get() + 1;
         self.sessions.set(n);
         let profile = self.profiles.path().join(format!("profile-{n}"));
         let mut args: Vec<String> = FLAGS.iter().map(|f| f.to_string()).collect();
         args.push(format!("--user-data-dir={}", profile.display()));
         args.push(format!("--window-size={width},{height}"));
+        if dark {
+            // prefers-color-scheme: dark, as a system in dark mode gives it.
+            args.push("--force-dark-mode".to_owned());
+        }
         let mut options = json!({ "binary": path_text(&self.chromium), "args": args });
         if width < MIN_WINDOW_WIDTH {
             // A window is never narrower than this: a phone's screen is emulated.

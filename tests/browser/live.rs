@@ -137,7 +137,7 @@ fn a_comment_shows_in_the_other_browser() {
         alice.send("what do you think?").await;
         let message = bob.wait_for_message("what do you think?", LIVE).await;
         let thread = format!("[data-message-id=\"{}\"]", message.id);
-        bob.click(&format!("{thread} [data-action=comment]")).await;
+        bob.message_action(message.id, "comment").await;
         bob.type_into(".comment-form input", "looks good\u{e007}")
             .await;
         alice
@@ -169,7 +169,7 @@ fn three_reports_ban_a_fourth_who_sees_the_banner() {
             let page = user(&driver, &server, "ban", name).await;
             let spam = page.wait_for_message("buy my stuff", STEP).await;
             let report = format!("[data-message-id=\"{}\"] [data-action=report]", spam.id);
-            page.click(&report).await;
+            page.message_action(spam.id, "report").await;
             assert_eq!(page.text(&report).await, "Confirm: report dave");
             page.click(&report).await;
             page.wait_until("the report's answer", STEP,
@@ -210,10 +210,7 @@ fn three_reports_ban_a_fourth_who_sees_the_banner() {
         );
         // A comment while banned: 403, said in words with when to try again.
         let spam = dave.messages().await[0].id;
-        dave.click(&format!(
-            "[data-message-id=\"{spam}\"] [data-action=comment]"
-        ))
-        .await;
+        dave.message_action(spam, "comment").await;
         dave.type_into(".comment-form input", "let me explain\u{e007}")
             .await;
         let said = dave

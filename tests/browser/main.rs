@@ -13,9 +13,15 @@ mod harness;
 mod client;
 
 mod account;
+mod axe;
 mod chrome;
+mod composer;
 mod live;
+mod look;
 mod page;
+mod reading;
 mod scenario;
+mod small;
+mod status_lines;
 mod stream;
 mod threads;

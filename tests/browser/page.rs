@@ -47,7 +47,18 @@ impl Page {
         size: (u32, u32),
         scenario: &'static str,
     ) -> Page {
-        let client = driver.session(size.0, size.1).await;
+        Page::open_themed(driver, server, size, false, scenario).await
+    }
+
+    /// As [`Page::open`], in the dark colour scheme when `dark`.
+    pub async fn open_themed(
+        driver: &Driver,
+        server: &Server,
+        size: (u32, u32),
+        dark: bool,
+        scenario: &'static str,
+    ) -> Page {
+        let client = driver.session(size.0, size.1, dark).await;
         let base = format!("http://{}/", server.addr);
         client.goto(&base).await.expect("load the page");
         Page {
@@ -94,12 +105,16 @@ impl Page {
         }
     }
 
+    /// Clicks the element; found again when the page replaced it between
+    /// finding and clicking (the chat list is rebuilt on every /status).
     pub async fn click(&self, css: &str) {
-        self.find(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        for attempt in 1.. {
+            match self.find(css).await.click().await {
+                Ok(_) => return,
+                Err(e) if attempt < 5 && e.to_string().contains("stale element") => continue,
+                Err(e) => panic!("click {css}: {e}"),
+            }
+        }
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
@@ -280,5 +295,84 @@ impl Page {
             .js("return localStorage.getItem('agora.token');", vec![])
             .await;
         token.as_str().expect("a kept token").to_owned()
+    }
+}
+
+impl Page {
+    /// Clicks a message's action (`comment`, `report`), opening the message's
+    /// "…" menu first when it is closed.
+    pub async fn message_action(&self, id: u64, action: &str) {
+        let menu = format!("[data-message-id=\"{id}\"] [data-action=menu]");
+        let open = self
+            .js(
+                "const b = document.querySelector(arguments[0]); return !!b && b.getAttribute('aria-expanded') === 'true';",
+                vec![json!(menu)],
+            )
+            .await;
+        if open != json!(true) {
+            self.click(&menu).await;
+        }
+        self.click(&format!(
+            "[data-message-id=\"{id}\"] [data-action={action}]"
+        ))
+        .await;
+    }
+
+    /// The composer's text.
+    pub async fn draft(&self) -> String {
+        let value = self
+            .js("return document.getElementById('compose').value;", vec![])
+            .await;
+        value.as_str().expect("a text").to_owned()
+    }
+
+    /// Waits until the open chat's title is `title`.
+    pub async fn wait_title(&self, title: &str) {
+        self.wait_until(
+            &format!("the chat {title:?}"),
+            STEP,
+            "return document.getElementById('chat-title').textContent === arguments[0];",
+            vec![json!(title)],
+        )
+        .await;
+    }
+
+    /// Records every POST the page makes in `window.posts` (`url`, the
+    /// `Idempotency-Key` it carried, when), and lets a test plan what the
+    /// next `/send` requests meet: `window.plan` = ["fail" (a network
+    /// error), "503" (with Retry-After: 1), "slow" (400 ms more), ...].
+    pub async fn record_posts(&self) {
+        let script = r#"
+            window.posts = [];
+            window.plan = [];
+            const real = window.fetch;
+            window.fetch = async (url, init = {}) => {
+              if (init.method === 'POST') {
+                window.posts.push({ url: String(url), key: (init.headers || {})['Idempotency-Key'] ?? null,
+                                    at: performance.now() });
+              }
+              if (init.method === 'POST' && String(url).endsWith('/send')) {
+                const next = window.plan.shift();
+                if (next === 'fail') throw new TypeError('Failed to fetch');
+                if (next === '503') {
+                  return new Response('{"error":"busy","code":"overloaded"}',
+                    { status: 503, headers: { 'Retry-After': '1', 'Content-Type': 'application/json' } });
+                }
+                if (next === 'slow') await new Promise((resolve) => { setTimeout(resolve, 400); });
+              }
+              return real(url, init);
+            };"#;
+        self.js(script, vec![]).await;
+    }
+
+    /// The POSTs recorded since `record_posts` to paths ending in `path`.
+    pub async fn posts_to(&self, path: &str) -> Vec<Value> {
+        let posts = self
+            .js(
+                "return window.posts.filter((p) => p.url.endsWith(arguments[0]));",
+                vec![json!(path)],
+            )
+            .await;
+        posts.as_array().expect("a list").clone()
     }
 }

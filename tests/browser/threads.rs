@@ -66,7 +66,7 @@ fn older_comments_are_paged_in() {
         assert_eq!(hidden, json!(true));
 
         // A comment from this page goes under the message, last.
-        page.click(&format!("{thread} [data-action=comment]")).await;
+        page.message_action(id, "comment").await;
         page.type_into(".comment-form input", "bob was here\u{e007}")
             .await;
         page.wait_until("bob's comment", STEP,

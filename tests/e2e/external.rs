@@ -7,7 +7,7 @@ use std::process::Command;
 
 per_runtime!(python_http_client, curl);
 
-fn available(tool: &str) -> bool {
+pub(crate) fn available(tool: &str) -> bool {
     let found = Command::new(tool)
         .arg("--version")
         .output()
@@ -17,10 +17,18 @@ fn available(tool: &str) -> bool {
             std::env::var_os("AGORA_SKIP_EXTERNAL").is_some_and(|v| v == "1"),
             "{tool} is not installed: install it, or set AGORA_SKIP_EXTERNAL=1 to skip this test"
         );
-        // Past the test harness's capture, so that a skip is never silent.
+        // A skip is not a pass: never in CI, where the tools are installed.
+        assert!(
+            std::env::var_os("CI").is_none_or(|v| v.is_empty()),
+            "{tool} is not installed, and AGORA_SKIP_EXTERNAL=1 is not honoured in CI (CI is set)"
+        );
+        // Past the test harness's capture, so that a skip is never silent;
+        // the thread is named after the test (`..::tokio_pg` included).
+        let test = std::thread::current().name().unwrap_or("?").to_owned();
         let _ = std::io::Write::write_all(
             &mut std::io::stderr(),
-            format!("SKIPPED (AGORA_SKIP_EXTERNAL=1): {tool} is not installed\n").as_bytes(),
+            format!("SKIPPED (AGORA_SKIP_EXTERNAL=1): {test}: {tool} is not installed\n")
+                .as_bytes(),
         );
     }
     found
@@ -69,10 +77,12 @@ fn python_http_client(rt: Runtime) {
 }
 
 /// Runs curl; one `(status, JSON body)` per transfer (options after `--next`
-/// must repeat `-sS -w ...`).
+/// must repeat `-sS -w ...`). The status is written right after the body, so
+/// each body must end with its own newline (as a terminal wants) for the two
+/// to come out on lines of their own.
 fn curl_calls(args: &[&str]) -> Vec<(u16, serde_json::Value)> {
     let out = Command::new("curl")
-        .args(["-sS", "--max-time", "10", "-w", "\n%{http_code}\n"])
+        .args(["-sS", "--max-time", "10", "-w", "%{http_code}\n"])
         .args(args)
         .output()
         .expect("run curl");
@@ -122,7 +132,7 @@ fn curl(rt: Runtime) {
         "--next",
         "-sS",
         "-w",
-        "\n%{http_code}\n",
+        "%{http_code}\n",
         "-H",
         &auth,
         "-H",

@@ -26,7 +26,7 @@ pub const IO_TIMEOUT: Duration = Duration::from_secs(10);
 /// The runtimes every scenario runs on: the server's own type and names.
 pub use agora_adapters::Runtime;
 
-pub use agora_tests::{server_binary, workspace_root};
+pub use agora_tests::{server_binary, workspace_root, SEED_RULES};
 
 thread_local! {
     /// While a `_pg` test runs on this thread: the PostgreSQL databases that
@@ -105,6 +105,7 @@ fn command_on(runtime: Runtime, db: &OsStr, port: u16) -> Command {
         .arg(runtime.name())
         .arg("--db")
         .arg(db)
+        .envs(SEED_RULES)
         .stdin(Stdio::null())
         .stdout(Stdio::null());
     command

@@ -8,9 +8,11 @@
 #[macro_use]
 mod harness;
 
+mod abuse;
 mod api;
 mod client;
 mod comments;
+mod compression;
 mod connections;
 mod database_files;
 mod events;
@@ -25,6 +27,7 @@ mod operations;
 mod own_cluster;
 mod pg_tls;
 mod pg_url;
+mod readme;
 mod rules;
 mod secrets;
 mod slow_clients;

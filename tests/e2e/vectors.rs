@@ -1,14 +1,15 @@
 //! The HTTP robustness vectors against the real server, on every runtime:
-//! the repository's own (`tests/data/http-vectors.jsonl`) with the runner
-//! written here (`vectors/runner.rs`), so that a fresh clone tests itself;
-//! and the shared set beside the repository with its own Python runner.
+//! the repository's own (`tests/data/http-vectors.jsonl`: the shared set
+//! and the project's own) with the runner written here (`vectors/runner.rs`),
+//! and again with the shared set's Python runner, kept verbatim in
+//! `tests/data/run_vectors.py`: a fresh clone tests itself, and neither ever
+//! skips.
 
 mod runner;
 mod wire;
 
 use crate::harness::{workspace_root, Runtime, Server};
 use agora_tests::vectors::{self, Vector};
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -62,8 +63,11 @@ fn failure(v: &Vector, reasons: &[String], got: &str) -> String {
     )
 }
 
-/// Set to skip the shared vectors when they are not beside the repository.
-const SKIP_SHARED: &str = "AGORA_SKIP_SHARED";
+/// The shared runner, kept verbatim beside the vectors (as they are), so
+/// that a fresh clone runs it without the shared folder.
+fn shared_runner() -> PathBuf {
+    workspace_root().join("tests/data/run_vectors.py")
+}
 
 /// The shared folder: `$AGORA_SHARED_DIR`, else `../shared` beside the
 /// workspace (where CI lays it out).
@@ -73,27 +77,38 @@ fn shared_dir() -> PathBuf {
         .unwrap_or_else(|| workspace_root().join("../shared"))
 }
 
-fn shared_vectors(rt: Runtime) {
-    let runner = shared_dir().join("http-vectors/run_vectors.py");
-    if !runner.exists() {
-        let why = format!("no shared HTTP vectors at {}", runner.display());
-        if std::env::var_os(SKIP_SHARED).is_some_and(|v| v == "1") {
-            // Past the test harness's capture, so that the skip is seen.
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n*** SKIPPED shared_vectors::{}: {why} ({SKIP_SHARED}=1) ***\n",
-                rt.name()
-            );
-            return;
-        }
-        panic!(
-            "{why}: lay the shared folder beside the repository, point \
-             AGORA_SHARED_DIR at it, or set {SKIP_SHARED}=1 to skip this test"
+/// When the shared folder is there: the repository's copies of its runner
+/// and vectors must still be what it holds, so that a clone without it tests
+/// the same thing.
+fn check_copies_match_the_shared_folder() {
+    let shared = shared_dir().join("http-vectors");
+    let Ok(runner) = std::fs::read(shared.join("run_vectors.py")) else {
+        return;
+    };
+    assert!(
+        std::fs::read(shared_runner()).unwrap() == runner,
+        "tests/data/run_vectors.py differs from {}: copy it again",
+        shared.join("run_vectors.py").display()
+    );
+    let shared_vectors = std::fs::read_to_string(shared.join("vectors.jsonl")).unwrap();
+    let ours = std::fs::read_to_string(vectors::vector_file()).unwrap();
+    for line in shared_vectors.lines() {
+        assert!(
+            ours.lines().any(|l| l == line),
+            "a shared vector is missing from (or differs in) tests/data/http-vectors.jsonl: {line}"
         );
     }
+}
+
+/// The repository's vectors (the shared set and its own) through the shared
+/// Python runner. It never skips: python3 is required (CI installs it).
+fn shared_vectors(rt: Runtime) {
+    check_copies_match_the_shared_folder();
     let server = Server::start(rt, &[]);
     let out = Command::new("python3")
-        .arg(&runner)
+        .arg(shared_runner())
+        .arg("--file")
+        .arg(vectors::vector_file())
         .args([
             "--port",
             &server.addr.port().to_string(),
@@ -102,13 +117,20 @@ fn shared_vectors(rt: Runtime) {
             "-v",
         ])
         .output()
-        .expect("run python3 run_vectors.py (is python3 installed?)");
+        .expect("run python3 tests/data/run_vectors.py (is python3 installed?)");
     let stdout = String::from_utf8_lossy(&out.stdout);
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("shared_vectors")
+        .to_owned();
     assert!(
         out.status.success(),
-        "shared vectors failed on {}:\n{stdout}\n{}",
-        rt.name(),
+        "shared vectors failed ({test}):\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+    let all = vectors::load(&vectors::vector_file()).len();
+    assert!(
+        stdout.contains(&format!("\n{all} passed, 0 failed")),
+        "({test}) not all {all} vectors ran: {stdout}"
+    );
 }

@@ -61,9 +61,11 @@ start() {
   # Made here, not by the background job's redirection, which may come after
   # the first look below.
   : >"$dir/server.log"
-  # Quotas out of the way, so that sends and comments keep reaching the store.
+  # Quotas and the limits on new accounts out of the way, so that sends,
+  # comments and reports keep reaching the store.
   "$server" --runtime "$1" --host 127.0.0.1 --port 0 --db "$db" \
-    --quota 1000000000 --comment-quota 1000000000 --log warn,agora_server=info \
+    --quota 1000000000 --comment-quota 1000000000 --register-rate 0 --reporter-min-age 0s \
+    --log warn,agora_server=info \
     2>"$dir/server.log" &
   pid=$!
   local addr=

@@ -43,8 +43,14 @@ export function showWelcome(message, onToken) {
   byId('register-form').onsubmit = async (event) => {
     event.preventDefault();
     const userName = name.value.trim();
+    // The form has `novalidate`: a person reads this sentence, not the
+    // browser's "Please match the requested format".
+    name.setAttribute('aria-invalid', String(!name.checkValidity()));
     if (!name.checkValidity()) {
-      setText(byId('welcome-error'), 'A user name is 1 to 32 letters, digits, _, - or . characters.');
+      setText(byId('welcome-error'), userName
+        ? `"${userName}" cannot be a user name: use 1 to 32 letters (A-Z, a-z), digits, _, - or ., without spaces.`
+        : 'Type a user name first: 1 to 32 letters, digits, _, - or .');
+      name.focus();
       return;
     }
     byId('register').disabled = true;

@@ -3,6 +3,12 @@
 // carries words a person can read.
 
 import { whenInWords } from './time.js';
+import { learnLimit, tooLongWords } from './length.js';
+
+/** A POST whose request failed or got 503 is sent again, this many times at most. */
+const RETRIES = 3;
+/** A Retry-After longer than this is said to the person instead of waited for. */
+const LONGEST_WAIT_S = 10;
 
 let token = null;
 let onUnauthorized = () => {};
@@ -30,6 +36,24 @@ export function authHeaders() {
 export async function call(method, path, body) {
   const headers = authHeaders();
   if (body !== undefined) headers['Content-Type'] = 'application/json';
+  // One key per message: a retry repeats it, so the server applies it once.
+  if (method === 'POST') headers['Idempotency-Key'] = idempotencyKey();
+  for (let attempt = 0; ; attempt += 1) {
+    const result = await once(method, path, headers, body);
+    const retryable = method === 'POST' && (result.status === 0 || result.status === 503);
+    const wait = result.retryAfter ?? 0.5 * 2 ** attempt;
+    if (!retryable || attempt >= RETRIES || wait > LONGEST_WAIT_S) return result;
+    await new Promise((resolve) => { setTimeout(resolve, wait * 1000); });
+  }
+}
+
+/** 32 random hexadecimal characters (crypto.randomUUID needs a secure context). */
+export function idempotencyKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+async function once(method, path, headers, body) {
   let response;
   try {
     response = await fetch(path, {
@@ -75,6 +99,11 @@ export function describe(status, data, retryAfter) {
       return `The server cannot save anything right now.${again}`;
     case 'unauthorized':
       return 'The server does not know this token.';
+    case 'invalid_text':
+      learnLimit(data.error);
+      return tooLongWords();
+    case 'invalid_user_name':
+      return 'A user name is 1 to 32 letters, digits, _, - or . (no spaces or other signs).';
     default: {
       const said = data?.error ?? data?.warning;
       const sentence = said ? `${said[0].toUpperCase()}${said.slice(1)}` : `The server answered ${status}.`;

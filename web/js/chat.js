@@ -1,11 +1,13 @@
 // The open chat: its messages (history and unread from /connect, then live
-// events), marking them read (/read) as they are shown, sending, comment
-// threads (older comments paged with /comments) and reports.
+// events), marking them read (/read) as they are shown, what the composer
+// (composer.js) sent, the "N new" pill, comment threads (older comments
+// paged with /comments) and reports.
 
 import { call } from './api.js';
-import { atEnd, byId, setText } from './dom.js';
+import { atEnd, byId, el, setText } from './dom.js';
+import { Composer } from './composer.js';
 import {
-  addComment, commentForm, markFirstUnread, messageElement, oldestCommentId, showOlderButton,
+  addComment, arrange, commentForm, markFirstUnread, messageElement, oldestCommentId, showOlderButton,
 } from './messages.js';
 import { PUBLIC } from './status.js';
 import { shortTime } from './time.js';
@@ -21,42 +23,78 @@ function about(chat, field) {
 export class Chat {
   /**
    * `page` is what the chat tells the rest of the page: `me`, `chats` (the
-   * ChatList), `refreshStatus()`, `banned(untilDate)`.
+   * ChatList), `refreshStatus()`, `banned(untilDate)`, `isBanned()`.
    */
   constructor(page) {
     this.page = page;
     this.name = null;
+    this.below = 0;
+    this.noticeTimer = null;
     this.loading = null;
     this.waiting = [];
     this.readUpTo = 0;
     this.shownUpTo = 0;
     this.readTimer = null;
     this.list = byId('messages');
-    this.list.addEventListener('click', (event) => this.clicked(event));
-    this.list.addEventListener('submit', (event) => this.commented(event));
-    this.list.addEventListener('keydown', (event) => {
+    // Handlers are properties (not listeners) so that a new session replaces
+    // the last one's instead of adding to it.
+    this.list.onclick = (event) => this.clicked(event);
+    this.list.onsubmit = (event) => this.commented(event);
+    this.list.onkeydown = (event) => {
+      if (event.key === 'Escape' && event.target.closest('.actions')) {
+        const menu = event.target.closest('.message').querySelector('[data-action="menu"]');
+        menu.click();
+        menu.focus();
+      }
       if (event.key === 'Escape' && event.target.closest('.comment-form')) {
         const item = event.target.closest('.message');
         event.target.closest('.comment-form').remove();
-        item.querySelector('[data-action="comment"]').focus();
+        item.querySelector('[data-action="menu"]').focus();
       }
+    };
+    this.composer = new Composer(this, (chat) => about(chat, 'send_to'));
+    byId('report-peer').onclick = () => this.report(this.name, 'private', byId('report-peer'));
+    const pill = byId('new-pill');
+    pill.onclick = () => {
+      this.list.lastElementChild?.scrollIntoView({ block: 'end' });
+      this.seenBelow();
+    };
+    this.pinned = true;
+    this.list.onscroll = () => {
+      this.pinned = atEnd(this.list);
+      if (this.pinned) this.seenBelow();
+    };
+    // A view at the end stays there when the list gets shorter (a status
+    // line under the composer growing, a phone's keyboard opening).
+    Chat.resizes?.disconnect();
+    Chat.resizes = new ResizeObserver(() => {
+      if (this.pinned) this.list.scrollTop = this.list.scrollHeight;
     });
-    byId('composer').addEventListener('submit', (event) => {
-      event.preventDefault();
-      this.send();
-    });
-    byId('compose').addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-        event.preventDefault();
-        this.send();
-      }
-    });
-    byId('report-peer').addEventListener('click', () => this.report(this.name, 'private', byId('report-peer')));
-    document.addEventListener('visibilitychange', () => this.markRead());
+    Chat.resizes.observe(this.list);
+    document.onvisibilitychange = () => this.markRead();
   }
 
-  notice(text) {
-    setText(byId('notice'), text);
+  /**
+   * Says `text` under the messages. `until` (a Date): the sentence stops
+   * being true then and goes away; `kind` names it for `clearNotice`.
+   */
+  notice(text, { until = null, kind = '' } = {}) {
+    const line = byId('notice');
+    setText(line, text);
+    line.dataset.kind = kind;
+    clearTimeout(this.noticeTimer);
+    if (until) this.noticeTimer = setTimeout(() => this.clearNotice(kind), Math.max(0, until - Date.now()));
+  }
+
+  /** Takes the notice away if it is of `kind`. */
+  clearNotice(kind) {
+    if (byId('notice').dataset.kind === kind) this.notice('');
+  }
+
+  /** The view reached the end: nothing new below any more. */
+  seenBelow() {
+    this.below = 0;
+    byId('new-pill').hidden = true;
   }
 
   /** Opens a chat: its history and unread messages from /connect. */
@@ -71,21 +109,32 @@ export class Chat {
     if (this.loading !== name) return false;
     this.loading = null;
     if (!result.ok) {
-      this.notice(result.data?.code === 'user_not_found' ? `There is no user named ${name}.` : result.words);
+      if (result.data?.code === 'user_not_found') this.notice(`There is no user named ${name}.`);
+      else this.refused(result);
       return false;
     }
+    // The server's spelling of the name: "KIM" typed opens kim's one chat.
+    name = result.data.chat ?? name;
     this.name = name;
     this.notice('');
-    setText(byId('chat-title'), name === PUBLIC ? 'Public chat' : `Private chat with ${name}`);
+    const title = byId('chat-title');
+    if (name === PUBLIC) setText(title, 'Public chat');
+    else title.replaceChildren('Private chat with ', el('bdi', {}, name));
     const peer = byId('report-peer');
     peer.hidden = name === PUBLIC;
     peer.textContent = `Report ${name}`;
+    this.composer.opened(name);
     this.list.replaceChildren();
+    this.seenBelow();
     this.shownUpTo = 0;
-    for (const message of result.data.messages) this.show(message);
+    for (const message of result.data.messages) this.show(message, false);
+    let firstUnread = null;
     result.data.unread_messages.forEach((message, index) => {
-      const item = this.show(message);
-      if (index === 0 && item) markFirstUnread(item);
+      const item = this.show(message, false);
+      if (index === 0 && item) {
+        markFirstUnread(item);
+        firstUnread = item;
+      }
     });
     if (result.data.unread_truncated) {
       this.notice('Not every unread message fits on one page: open the chat again to see the rest.');
@@ -94,19 +143,35 @@ export class Chat {
     this.readUpTo = this.shownUpTo;
     this.page.chats.setOpen(name);
     this.page.chats.setUnread(name, 0);
-    for (const message of this.waiting) this.show(message);
+    for (const message of this.waiting) this.show(message, false);
     this.waiting = [];
+    this.arrange();
     this.markRead();
-    this.list.lastElementChild?.scrollIntoView({ block: 'end' });
+    // Open where the unread begin (the "new" line at the top), else at the end.
+    this.pinned = !firstUnread;
+    if (firstUnread) this.list.scrollTop = firstUnread.offsetTop - this.list.offsetTop - 32;
+    else this.list.lastElementChild?.scrollIntoView({ block: 'end' });
     return true;
+  }
+
+  arrange() {
+    arrange(this.list, this.name === PUBLIC
+      ? 'No messages yet. Write the first one below: Enter sends it to everyone.'
+      : `No messages with ${this.name} yet. Write below: only the two of you see this chat.`);
   }
 
   /** A live message for `chat`: shown if it is open, else counted as unread. */
   received(chat, message) {
-    if (chat === this.loading) {
+    if (chat.toLowerCase() === this.loading?.toLowerCase()) {
       this.waiting.push(message);
     } else if (chat === this.name) {
-      this.show(message);
+      const item = this.show(message);
+      if (item && message.author !== this.page.me) {
+        // Only what is new is read out, not the whole list.
+        const text = message.message_text;
+        setText(byId('announce'), `${message.author}: ${text.length > 300 ? `${text.slice(0, 300)}…` : text}`);
+        if (document.visibilityState !== 'visible') this.page.chats.addUnread(chat);
+      }
       this.markRead();
     } else if (message.author !== this.page.me) {
       this.page.chats.addUnread(chat);
@@ -126,10 +191,14 @@ export class Chat {
     return this.list.querySelector(`[data-message-id="${Number(messageId)}"]`);
   }
 
-  /** Appends a message once (by id), keeping the view at the end if it was there. */
-  show(message) {
+  /**
+   * Puts a message in its place once (by id), keeping the view at the end if
+   * it was there; else counts it on the "N new" pill. `live`: lay the list
+   * out again now (not while a whole chat is loading).
+   */
+  show(message, live = true) {
     if (this.item(message.id)) return null;
-    const follow = atEnd(this.list) || message.author === this.page.me;
+    const follow = !live || atEnd(this.list) || message.author === this.page.me;
     const item = messageElement(message, {
       mine: message.author === this.page.me,
       reportable: this.name === PUBLIC && message.author !== this.page.me,
@@ -137,7 +206,16 @@ export class Chat {
     const after = [...this.list.children].find((child) => Number(child.dataset.messageId) > message.id);
     this.list.insertBefore(item, after ?? null);
     this.shownUpTo = Math.max(this.shownUpTo, message.id);
-    if (follow) item.scrollIntoView({ block: 'end' });
+    if (!live) return item;
+    this.arrange();
+    if (follow) {
+      item.scrollIntoView({ block: 'end' });
+    } else {
+      this.below += 1;
+      const pill = byId('new-pill');
+      pill.textContent = `${this.below} new ↓`;
+      pill.hidden = false;
+    }
     return item;
   }
 
@@ -157,35 +235,21 @@ export class Chat {
     }, 150);
   }
 
-  async send() {
-    const compose = byId('compose');
-    const text = compose.value;
-    if (!text.trim() || !this.name) return;
-    const chat = this.name;
-    const button = byId('send');
-    button.disabled = true;
-    const result = await call('POST', '/send', { message: text, ...about(chat, 'send_to') });
-    button.disabled = false;
-    if (result.ok) {
-      compose.value = '';
-      this.notice('');
-      if (chat === this.name) {
-        this.show({
-          id: result.data.message_id, author: this.page.me, pub_date: result.data.pub_date,
-          message_text: text, comments: [], comments_total: 0,
-        });
-        this.markRead();
-      }
-    } else {
-      this.refused(result);
-    }
-    this.page.refreshStatus();
-    compose.focus();
+  /** A message of ours the server took (a 201). */
+  sent(chat, text, answer) {
+    this.notice('');
+    if (chat !== this.name) return;
+    this.show({
+      id: answer.message_id, author: this.page.me, pub_date: answer.pub_date,
+      message_text: text, comments: [], comments_total: 0,
+    });
+    this.markRead();
   }
 
   /** Says a refusal in words; a ban also shows the banner. */
   refused(result) {
-    this.notice(result.words);
+    const until = result.retryAfter ? new Date(Date.now() + result.retryAfter * 1000) : null;
+    this.notice(result.words, { until, kind: result.status === 0 ? 'unreachable' : 'refusal' });
     if (result.data?.code === 'banned' && result.retryAfter) {
       this.page.banned(new Date(Date.now() + result.retryAfter * 1000));
     }
@@ -196,7 +260,18 @@ export class Chat {
     if (!button) return;
     const item = button.closest('.message');
     const action = button.dataset.action;
-    if (action === 'comment') {
+    if (action === 'menu') {
+      const open = button.getAttribute('aria-expanded') !== 'true';
+      button.setAttribute('aria-expanded', String(open));
+      const menu = item.querySelector('.actions');
+      menu.hidden = !open;
+      if (open) menu.querySelector('button').focus();
+    } else if (action === 'expand') {
+      const open = button.getAttribute('aria-expanded') !== 'true';
+      button.setAttribute('aria-expanded', String(open));
+      button.textContent = open ? 'Show less' : 'Show more';
+      item.querySelector('.text').classList.toggle('open', open);
+    } else if (action === 'comment') {
       commentForm(item).querySelector('input').focus();
     } else if (action === 'report') {
       await this.report(item.dataset.author, 'public', button);
@@ -213,7 +288,7 @@ export class Chat {
     const result = await call('GET', `/comments?${query}`);
     button.disabled = false;
     if (!result.ok) {
-      this.notice(result.words);
+      this.refused(result);
       return;
     }
     for (const comment of result.data.comments) addComment(item, comment, false);
@@ -240,7 +315,7 @@ export class Chat {
       id: result.data.comment_id, author: this.page.me, created: new Date().toISOString(), comment_text: text,
     }, true);
     form.remove();
-    item.querySelector('[data-action="comment"]').focus();
+    item.querySelector('[data-action="menu"]').focus();
   }
 
   /** Reports a user, after a second press on the same button. */

@@ -58,8 +58,8 @@ const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 
 /**
  * The event feed of one signed-in page. `onEvent(event)` gets each event
- * once, in order; `onState(state, seconds)` hears 'connecting', 'live' and
- * 'reconnecting' (in `seconds`); `onReset()` is called when the server no
+ * once, in order; `onState(state, ms)` hears 'connecting', 'live' and
+ * 'reconnecting' (in `ms`); `onReset()` is called when the server no
  * longer knows the cursor (a new database) and the page must reload what it
  * shows.
  */
@@ -107,7 +107,7 @@ export class EventFeed {
       failures += 1;
       const wait = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** (failures - 1));
       const jittered = wait / 2 + Math.random() * (wait / 2);
-      this.onState('reconnecting', Math.ceil(jittered / 1000));
+      this.onState('reconnecting', jittered);
       await sleep(jittered);
     }
   }

@@ -4,21 +4,33 @@
 import { call, useToken, whenUnauthorized } from './api.js';
 import { forgetToken, saveToken, savedToken, showAccount, showWelcome } from './account.js';
 import { Chat } from './chat.js';
-import { byId, setText } from './dom.js';
+import { byId, el, setText } from './dom.js';
 import { EventFeed } from './events.js';
-import { BanBanner, ChatList, PUBLIC, showQuota } from './status.js';
+import { BanBanner, ChatList, PUBLIC, QuotaLine } from './status.js';
 
 const live = byId('live');
+let liveTimer = null;
 
-function showLive(state, seconds) {
+/** The connection line; "reconnecting in N s…" counts down to the next try. */
+function showLive(state, ms = 0) {
+  clearInterval(liveTimer);
   live.dataset.state = state;
-  const words = {
-    connecting: 'connecting…',
-    live: 'live',
-    reconnecting: `reconnecting in ${seconds} s…`,
-    offline: '',
+  const words = { connecting: 'connecting…', live: 'live', offline: '' };
+  if (state !== 'reconnecting') {
+    setText(live, words[state]);
+    return;
+  }
+  // Only "reconnecting" is read out; the seconds tick in a part that is not.
+  const wait = el('span', { 'aria-hidden': 'true' });
+  live.replaceChildren('reconnecting', wait);
+  const at = Date.now() + ms;
+  const tick = () => {
+    const left = Math.ceil((at - Date.now()) / 1000);
+    setText(wait, left > 0 ? ` in ${left} s…` : '…');
+    if (left <= 0) clearInterval(liveTimer);
   };
-  setText(live, words[state]);
+  tick();
+  liveTimer = setInterval(tick, 250);
 }
 
 /** Everything that lives while a user is signed in. */
@@ -27,12 +39,17 @@ class Session {
     this.me = status.connected_as;
     this.status = status;
     this.statusTimer = null;
-    this.chats = new ChatList((name) => this.openChat(name));
-    this.ban = new BanBanner(() => this.refreshStatus());
+    this.chats = new ChatList((name) => this.pick(name));
+    this.quota = new QuotaLine(() => this.refreshStatus(0));
+    this.ban = new BanBanner(() => this.refreshStatus(), () => this.showQuota());
     this.chat = new Chat(this);
     this.feed = new EventFeed({
       onEvent: (event) => this.event(event),
-      onState: showLive,
+      onState: (state, ms) => {
+        showLive(state, ms);
+        // Live again: "cannot reach the server" is no longer true.
+        if (state === 'live') this.chat.clearNotice('unreachable');
+      },
       onReset: () => this.reload(),
     });
     byId('new-chat-form').onsubmit = async (event) => {
@@ -44,9 +61,9 @@ class Session {
         this.chat.notice('That is you: pick another user.');
         return;
       }
-      if (await this.openChat(name)) input.value = '';
+      if (await this.pick(name)) input.value = '';
     };
-    showAccount(this.me, token, () => signOut());
+    showAccount(this.me, token, () => signOut(undefined, true));
   }
 
   async start() {
@@ -64,13 +81,29 @@ class Session {
   stop() {
     this.feed.stop();
     this.ban.show(null);
+    this.quota.stop();
     clearTimeout(this.statusTimer);
+  }
+
+  /** Opens a chat the person picked, and puts them in its composer. */
+  async pick(name) {
+    const opened = await this.openChat(name);
+    if (opened) byId('compose').focus();
+    return opened;
   }
 
   async openChat(name) {
     const opened = await this.chat.open(name);
-    if (opened) showQuota(this.status, name === PUBLIC);
+    if (opened) this.showQuota();
     return opened;
+  }
+
+  isBanned() {
+    return Boolean(this.ban.until);
+  }
+
+  showQuota() {
+    this.quota.show(this.status, (this.chat?.name ?? PUBLIC) === PUBLIC, this.isBanned());
   }
 
   /** After the server lost the feed's cursor (a new database): load everything again. */
@@ -109,19 +142,24 @@ class Session {
   showStatus(status) {
     this.status = status;
     this.chats.replace(status.chats);
-    if (this.chat.name) this.chats.setUnread(this.chat.name, 0);
-    showQuota(status, (this.chat.name ?? PUBLIC) === PUBLIC);
+    // The open chat is read while it is seen; while the tab is hidden the
+    // server's count stands (the title counts what arrived).
+    if (this.chat.name && document.visibilityState === 'visible') this.chats.setUnread(this.chat.name, 0);
     this.ban.show(status.banned_until ? new Date(status.banned_until) : null);
+    this.showQuota();
   }
 }
 
 let session = null;
 
-function signOut(message) {
+function signOut(message, byChoice = false) {
+  if (byChoice) session?.chat.composer.drafts.forgetAll();
   session?.stop();
   session = null;
   useToken(null);
   showLive('offline');
+  // Nothing unread is counted for nobody.
+  document.title = 'agora';
   showWelcome(message, signIn);
 }
 

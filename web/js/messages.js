@@ -1,8 +1,20 @@
 // How a message and its comment thread look. Buttons carry a `data-action`
-// that the chat handles by delegation; every piece of user data is text.
+// that the chat handles by delegation; every piece of user data is text
+// (formatted only as DOM nodes, format.js). Names are `<bdi>` and texts
+// `dir="auto"`: each has its own direction, and a bidi override inside one
+// cannot reorder anything around it.
 
 import { el } from './dom.js';
+import { formatted } from './format.js';
 import { stamp } from './time.js';
+
+/** A text longer than this (characters or lines) is shown collapsed, with "Show more". */
+const LONG_CHARS = 700;
+const LONG_LINES = 12;
+
+function name(author) {
+  return el('bdi', { class: 'author' }, author);
+}
 
 function timeElement(iso) {
   const { datetime, title, text } = stamp(iso);
@@ -13,8 +25,9 @@ export function commentElement(comment) {
   return el(
     'li',
     { class: 'comment', dataset: { commentId: comment.id } },
-    el('span', { class: 'author' }, comment.author),
-    el('span', { class: 'comment-text' }, comment.comment_text),
+    name(comment.author),
+    ' ',
+    el('span', { class: 'comment-text', dir: 'auto' }, comment.comment_text),
     timeElement(comment.created),
   );
 }
@@ -24,23 +37,38 @@ export function commentElement(comment) {
  * (another user, in the public chat).
  */
 export function messageElement(message, { mine, reportable }) {
+  // One tab stop per message: its actions sit behind one "…" button.
+  const menuId = `actions-${message.id}`;
   const actions = el(
     'span',
-    { class: 'actions' },
-    el('button', {
-      type: 'button', class: 'quiet', dataset: { action: 'comment' },
-      'aria-label': `Comment on the message of ${message.author}`,
-    }, 'Comment'),
+    { class: 'actions', id: menuId, hidden: true },
+    el('button', { type: 'button', class: 'quiet', dataset: { action: 'comment' } }, 'Comment'),
     reportable && el('button', { type: 'button', class: 'quiet', dataset: { action: 'report' } }, `Report ${message.author}`),
   );
+  const text = message.message_text;
+  const long = text.length > LONG_CHARS || text.split('\n').length > LONG_LINES;
   const item = el(
     'li',
     {
       class: mine ? 'message mine' : 'message',
-      dataset: { messageId: message.id, author: message.author },
+      dataset: { messageId: message.id, author: message.author, day: dayOf(message.pub_date) },
     },
-    el('div', { class: 'meta' }, el('span', { class: 'author' }, message.author), timeElement(message.pub_date), actions),
-    el('p', { class: 'text' }, message.message_text),
+    el(
+      'div',
+      { class: 'meta' },
+      name(message.author),
+      timeElement(message.pub_date),
+      el('button', {
+        type: 'button', class: 'quiet more', dataset: { action: 'menu' },
+        'aria-expanded': 'false', 'aria-controls': menuId,
+        'aria-label': `Actions on the message of ${message.author}`,
+      }, '…'),
+      actions,
+    ),
+    el('div', { class: long ? 'text long' : 'text', dir: 'auto' }, ...formatted(text)),
+    long && el('button', {
+      type: 'button', class: 'quiet', dataset: { action: 'expand' }, 'aria-expanded': 'false',
+    }, 'Show more'),
     el(
       'div',
       { class: 'thread' },
@@ -52,6 +80,50 @@ export function messageElement(message, { mine, reportable }) {
   for (const comment of message.comments ?? []) addComment(item, comment, false);
   showOlderButton(item);
   return item;
+}
+
+/** The local calendar day of an RFC 3339 stamp, as "2026-12-07". */
+function dayOf(iso) {
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+const dayWords = new Intl.DateTimeFormat(undefined, { weekday: 'long', month: 'long', day: 'numeric' });
+
+function dayLabel(day) {
+  const [y, m, d] = day.split('-').map(Number);
+  const date = new Date(y, m - 1, d);
+  const today = new Date();
+  if (dayOf(today.toISOString()) === day) return 'Today';
+  today.setDate(today.getDate() - 1);
+  if (dayOf(today.toISOString()) === day) return 'Yesterday';
+  return dayWords.format(date);
+}
+
+/** Two messages of one author this close together are one group. */
+const GROUP_MS = 5 * 60 * 1000;
+
+/**
+ * Lays the list out again after a change: a date line before each new day,
+ * consecutive messages of one author grouped (the name shown once, still
+ * read out), and a sentence saying what to do in an empty chat.
+ */
+export function arrange(list, emptyWords) {
+  for (const extra of list.querySelectorAll(':scope > .day, :scope > .empty')) extra.remove();
+  let previous = null;
+  for (const item of list.querySelectorAll(':scope > .message')) {
+    const { day } = item.dataset;
+    if (previous?.dataset.day !== day) {
+      item.before(el('li', { class: 'day' }, el('span', {}, dayLabel(day))));
+    }
+    const time = Date.parse(item.querySelector('time').dateTime);
+    const grouped = previous && previous.dataset.day === day && !item.classList.contains('new-mark')
+      && previous.dataset.author === item.dataset.author
+      && time - Date.parse(previous.querySelector('time').dateTime) < GROUP_MS;
+    item.classList.toggle('grouped', Boolean(grouped));
+    previous = item;
+  }
+  if (!previous) list.append(el('li', { class: 'empty' }, emptyWords));
 }
 
 function commentList(item) {
@@ -99,7 +171,7 @@ export function commentForm(item) {
     'form',
     { class: 'comment-form row' },
     el('label', { for: id, class: 'sr-only' }, `Comment on the message of ${item.dataset.author}`),
-    el('input', { id, name: 'comment', autocomplete: 'off', maxlength: 4096, placeholder: 'Your comment' }),
+    el('input', { id, name: 'comment', autocomplete: 'off', placeholder: 'Your comment', dir: 'auto' }),
     el('button', { type: 'submit' }, 'Post'),
   );
   item.querySelector('.thread').append(form);
@@ -109,5 +181,6 @@ export function commentForm(item) {
 /** A line that marks where the unread messages begin. */
 export function markFirstUnread(item) {
   item.classList.add('new-mark');
+  item.dataset.firstUnread = '';
   item.setAttribute('aria-description', 'first unread message');
 }

@@ -12,10 +12,10 @@ export class ChatList {
     this.chats = new Map();
     this.open = null;
     this.list = byId('chats');
-    this.list.addEventListener('click', (event) => {
+    this.list.onclick = (event) => {
       const item = event.target.closest('[data-chat]');
       if (item) onOpen(item.dataset.chat);
-    });
+    };
   }
 
   /** Takes /status's chats (their unread counts are the server's). */
@@ -71,7 +71,7 @@ export class ChatList {
         'li',
         { dataset: { chat: chat.name } },
         el('button', { type: 'button', 'aria-current': chat.name === this.open ? 'true' : null },
-          el('span', { class: 'name' }, label), unread),
+          el('bdi', { class: 'name' }, label), unread),
       );
     });
     this.list.replaceChildren(...items);
@@ -80,30 +80,71 @@ export class ChatList {
   }
 }
 
-/** The public quota line, from /status. */
-export function showQuota(status, inPublicChat) {
-  const line = byId('quota');
-  if (!status || !inPublicChat) {
-    setText(line, inPublicChat ? '' : 'Private messages do not count against the public quota.');
-    return;
+/**
+ * The public quota line, from /status. It keeps itself true: the wait counts
+ * down, the window's end asks /status again (`onReset`), and under a ban it
+ * says nothing (the banner says more).
+ */
+export class QuotaLine {
+  constructor(onReset) {
+    this.line = byId('quota');
+    this.onReset = onReset;
+    this.timer = null;
   }
-  const left = status.public_messages_left;
-  const resets = status.quota_resets_at ? new Date(status.quota_resets_at) : null;
-  let text;
-  if (left === 0 && resets) {
-    text = `No public messages left: the quota resets ${whenInWords((resets - Date.now()) / 1000)}.`;
-  } else {
-    text = `Public messages left in this window: ${left}`;
-    if (resets) text += ` (resets at ${shortTime(resets)})`;
-    text += '.';
+
+  show(status, inPublicChat, banned) {
+    clearInterval(this.timer);
+    this.timer = null;
+    this.status = status;
+    this.inPublicChat = inPublicChat;
+    this.banned = banned;
+    this.render();
+    const resets = status?.quota_resets_at ? Date.parse(status.quota_resets_at) : null;
+    if (resets && status.public_messages_left === 0) {
+      this.timer = setInterval(() => {
+        if (Date.now() < resets) {
+          this.render();
+          return;
+        }
+        clearInterval(this.timer);
+        this.onReset();
+      }, 1000);
+    }
   }
-  if (status.cautions > 0) text += ` Reports against you: ${status.cautions}.`;
-  setText(line, text);
+
+  stop() {
+    clearInterval(this.timer);
+  }
+
+  render() {
+    const { status, inPublicChat } = this;
+    if (this.banned || !status) {
+      setText(this.line, '');
+      return;
+    }
+    if (!inPublicChat) {
+      setText(this.line, 'Private messages do not count against the public quota.');
+      return;
+    }
+    const left = status.public_messages_left;
+    const resets = status.quota_resets_at ? new Date(status.quota_resets_at) : null;
+    let text;
+    if (left === 0 && resets) {
+      text = `No public messages left: the quota resets ${whenInWords((resets - Date.now()) / 1000)}.`;
+    } else {
+      text = `Public messages left in this window: ${left}`;
+      if (resets) text += ` (resets at ${shortTime(resets)})`;
+      text += '.';
+    }
+    if (status.cautions > 0) text += ` Reports against you: ${status.cautions}.`;
+    setText(this.line, text);
+  }
 }
 
 /** The ban banner: until when, and a countdown ticking every second. */
 export class BanBanner {
-  constructor(onOver) {
+  constructor(onOver, onChange) {
+    this.onChange = onChange;
     this.banner = byId('ban-banner');
     this.until = null;
     this.timer = null;
@@ -114,8 +155,10 @@ export class BanBanner {
   show(until) {
     clearInterval(this.timer);
     this.until = until && until > Date.now() ? until : null;
+    const changed = this.banner.hidden === Boolean(this.until);
     this.banner.hidden = !this.until;
     byId('send').disabled = Boolean(this.until);
+    if (changed) this.onChange?.();
     if (!this.until) return;
     // Built once: only the countdown changes, and it is not read out every second.
     this.left = el('span', { class: 'countdown', 'aria-hidden': 'true' });

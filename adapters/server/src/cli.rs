@@ -5,6 +5,7 @@
 
 use crate::logging::{parse_log_filter, LogFilter, LogFormat};
 use agora_adapters::{Runtime, ServerConfig};
+use agora_core::client_addr::Cidr;
 use agora_core::config::Config;
 use agora_core::http::Limits;
 use agora_store::{PostgresUrl, StoreConfig, SyncMode};
@@ -47,6 +48,23 @@ impl Span {
     fn millis(self) -> u64 {
         u64::try_from(self.0.as_millis()).unwrap_or(u64::MAX)
     }
+}
+
+/// `--reporter-min-age`: a humantime duration where `0s` (off) is allowed.
+fn duration_or_zero(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| e.to_string())
+}
+
+/// A count of at least one.
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("must be a whole number, at least 1".into()),
+    }
+}
+
+fn millis_of(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// `--text-limit`: 1 to `Config::MAX_TEXT_CHARS`.
@@ -159,6 +177,36 @@ pub struct Args {
     #[arg(long, env = "AGORA_MAX_CONNECTIONS",
           default_value_t = ServerConfig::default().max_connections)]
     pub max_connections: usize,
+    /// Open connections from one client address (TCP peer; an IPv6 one by
+    /// its /64) beyond this get 503 and are closed. Peers in --trusted-proxy
+    /// are not counted.
+    #[arg(long, env = "AGORA_MAX_CONNECTIONS_PER_IP",
+          default_value_t = ServerConfig::default().max_connections_per_ip,
+          value_parser = at_least_one)]
+    pub max_connections_per_ip: usize,
+    /// Event streams and long-polls one user may hold at once, per node;
+    /// beyond it 429 too_many_streams.
+    #[arg(long, env = "AGORA_MAX_STREAMS_PER_USER",
+          default_value_t = ServerConfig::default().max_streams_per_user,
+          value_parser = at_least_one)]
+    pub max_streams_per_user: usize,
+    /// Proxies (addresses or CIDR blocks, comma-separated or repeated) whose
+    /// X-Forwarded-For names the client address. Default: none, the TCP
+    /// peer is the client.
+    #[arg(long, env = "AGORA_TRUSTED_PROXY", value_delimiter = ',')]
+    pub trusted_proxy: Vec<Cidr>,
+    /// New users per client address per hour (/get-token beyond it: 429
+    /// register_rate_exceeded); 0: no limit.
+    #[arg(long, env = "AGORA_REGISTER_RATE", default_value_t = Config::default().register_rate)]
+    pub register_rate: u32,
+    /// A report counts only from an account at least this old that has sent
+    /// a message (else 403 reporter_not_trusted); 0s: every report counts.
+    #[arg(long, env = "AGORA_REPORTER_MIN_AGE", value_parser = duration_or_zero,
+          default_value = "1h")]
+    pub reporter_min_age: Duration,
+    /// A user who may POST /unban (repeat for more; give every node the same).
+    #[arg(long = "moderator", env = "AGORA_MODERATOR", value_delimiter = ',')]
+    pub moderators: Vec<String>,
     /// Connections the kernel holds ready before they are accepted (the listen
     /// backlog; capped by net.core.somaxconn).
     #[arg(long, env = "AGORA_BACKLOG", default_value_t = ServerConfig::default().backlog,
@@ -197,7 +245,7 @@ pub struct Args {
     pub log: LogFilter,
     /// Log lines as text, or as JSON objects, one per line (time, level,
     /// target, message and the line's fields; request lines carry conn,
-    /// method, route, status and duration_us).
+    /// method, route, uri, status and duration_us).
     #[arg(long, env = "AGORA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
     /// Serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9100
@@ -221,6 +269,9 @@ impl Args {
             comments_per_message: self.comments_per_message,
             events_timeout_default_secs: u32::try_from(self.poll_timeout.0.as_secs())
                 .unwrap_or(u32::MAX),
+            register_rate: self.register_rate,
+            reporter_min_age_ms: millis_of(self.reporter_min_age),
+            moderators: self.moderators.clone(),
             ..Config::default()
         }
     }
@@ -239,6 +290,9 @@ impl Args {
             limits: self.limits(),
             rules: self.rules(),
             max_connections: self.max_connections,
+            max_connections_per_ip: self.max_connections_per_ip,
+            max_streams_per_user: self.max_streams_per_user,
+            trusted_proxies: self.trusted_proxy.clone(),
             backlog: self.backlog,
             threads: self.threads,
             heartbeat: self.heartbeat.0,
@@ -294,6 +348,15 @@ mod tests {
         let server = args.server_config();
         let default_server = ServerConfig::default();
         assert_eq!(server.max_connections, default_server.max_connections);
+        assert_eq!(
+            server.max_connections_per_ip,
+            default_server.max_connections_per_ip
+        );
+        assert_eq!(
+            server.max_streams_per_user,
+            default_server.max_streams_per_user
+        );
+        assert!(server.trusted_proxies.is_empty());
         assert_eq!(server.backlog, default_server.backlog);
         assert_eq!(server.threads, default_server.threads);
         assert_eq!(args.runtime, Runtime::default());
@@ -318,6 +381,41 @@ mod tests {
             ["--metrics-addr", "9100"],
             ["--metrics-addr", "localhost"],
             ["--log-format", "xml"],
+        ] {
+            let parsed = Args::try_parse_from(["agora-server", bad[0], bad[1]]);
+            assert!(parsed.is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn abuse_flags_parse() {
+        let args = Args::try_parse_from([
+            "agora-server",
+            "--trusted-proxy",
+            "10.0.0.0/8,::1",
+            "--trusted-proxy",
+            "192.168.1.7",
+            "--moderator",
+            "ann",
+            "--moderator",
+            "Bob",
+            "--register-rate",
+            "0",
+            "--reporter-min-age",
+            "0s",
+        ])
+        .unwrap();
+        let proxies: Vec<String> = args.trusted_proxy.iter().map(|c| c.to_string()).collect();
+        assert_eq!(proxies, ["10.0.0.0/8", "::1/128", "192.168.1.7/32"]);
+        let rules = args.rules();
+        assert_eq!(rules.moderators, ["ann", "Bob"]);
+        assert_eq!((rules.register_rate, rules.reporter_min_age_ms), (0, 0));
+        for bad in [
+            ["--trusted-proxy", "10.0.0.0/99"],
+            ["--trusted-proxy", "proxy.local"],
+            ["--reporter-min-age", "soon"],
+            ["--max-connections-per-ip", "0"],
+            ["--max-streams-per-user", "0"],
         ] {
             let parsed = Args::try_parse_from(["agora-server", bad[0], bad[1]]);
             assert!(parsed.is_err(), "{bad:?}");

@@ -38,7 +38,7 @@ pub fn line(event: &Event, zone: Zone) -> String {
         ),
         EventKind::Banned { banned_until } => banned(banned_until, zone),
         EventKind::Other => format!(
-            "event #{} of a kind agora does not know (--json shows it)\n",
+            "an event of a kind agora does not know (event cursor {}; --json shows it)\n",
             event.id
         ),
     }
@@ -128,7 +128,7 @@ mod tests {
         let newer = event(r#"{"id":11,"type":"typing"}"#);
         assert_eq!(
             line(&newer, Zone::Utc),
-            "event #11 of a kind agora does not know (--json shows it)\n"
+            "an event of a kind agora does not know (event cursor 11; --json shows it)\n"
         );
     }
 

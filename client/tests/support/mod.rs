@@ -106,6 +106,7 @@ fn spawn_server(
         .env_remove("AGORA_PORT")
         .env_remove("AGORA_HOST")
         .env_remove("AGORA_DB")
+        .envs(agora_tests::SEED_RULES)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -9,7 +9,15 @@
 //! headers go with every file: a `Content-Security-Policy` that allows no
 //! inline script or style and nothing from elsewhere, `nosniff`, no referrer,
 //! no framing.
+//!
+//! A request whose `Accept-Encoding` takes gzip gets the file gzip-coded
+//! (`Content-Encoding: gzip`): compressed once, at build time
+//! (`core/build.rs`), and embedded beside the plain file. The coded form has
+//! a tag of its own (the plain one with `-gzip`), as two representations
+//! must (RFC 9110 §8.8.3), and every answer says `Vary: Accept-Encoding`, so
+//! that a shared cache keeps the two apart.
 
+use super::accept_encoding::accepts_gzip;
 use super::error::error_response;
 use crate::error_code::ErrorCode;
 use crate::http::{Request, Response};
@@ -26,6 +34,9 @@ pub struct Asset {
     pub content_type: &'static str,
     pub bytes: &'static [u8],
     etag: OnceLock<String>,
+    /// Its gzip-coded form, made by `core/build.rs`.
+    gzip: &'static [u8],
+    gzip_etag: OnceLock<String>,
 }
 
 const HTML: &str = "text/html; charset=utf-8";
@@ -41,12 +52,14 @@ macro_rules! web_file {
             content_type: $content_type,
             bytes: include_bytes!(concat!("../../../web/", $file)),
             etag: OnceLock::new(),
+            gzip: include_bytes!(concat!(env!("OUT_DIR"), "/web/", $file, ".gz")),
+            gzip_etag: OnceLock::new(),
         }
     };
 }
 
 /// Every file of the web client.
-pub static ASSETS: [Asset; 12] = [
+pub static ASSETS: [Asset; 16] = [
     web_file!("/", "index.html", HTML),
     web_file!("/assets/style.css", "style.css", CSS),
     web_file!("/assets/favicon.svg", "favicon.svg", SVG),
@@ -54,8 +67,12 @@ pub static ASSETS: [Asset; 12] = [
     web_file!("/assets/js/account.js", "js/account.js", JS),
     web_file!("/assets/js/api.js", "js/api.js", JS),
     web_file!("/assets/js/chat.js", "js/chat.js", JS),
+    web_file!("/assets/js/composer.js", "js/composer.js", JS),
     web_file!("/assets/js/dom.js", "js/dom.js", JS),
+    web_file!("/assets/js/drafts.js", "js/drafts.js", JS),
     web_file!("/assets/js/events.js", "js/events.js", JS),
+    web_file!("/assets/js/format.js", "js/format.js", JS),
+    web_file!("/assets/js/length.js", "js/length.js", JS),
     web_file!("/assets/js/messages.js", "js/messages.js", JS),
     web_file!("/assets/js/status.js", "js/status.js", JS),
     web_file!("/assets/js/time.js", "js/time.js", JS),
@@ -71,7 +88,8 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// The headers every file is sent with, besides its type and `ETag`.
-const HEADERS: [(&str, &str); 5] = [
+const HEADERS: [(&str, &str); 6] = [
+    ("Vary", "Accept-Encoding"),
     ("Cache-Control", "no-cache"),
     ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
     ("X-Content-Type-Options", "nosniff"),
@@ -88,6 +106,19 @@ impl Asset {
             let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
             format!("\"{hex}\"")
         })
+    }
+
+    /// The file gzip-coded and its tag (the plain tag with `-gzip` inside
+    /// the quotes), or `None` when gzip does not make it smaller.
+    pub fn gzipped(&self) -> Option<(&'static [u8], &str)> {
+        if self.gzip.len() >= self.bytes.len() {
+            return None;
+        }
+        let etag = self.gzip_etag.get_or_init(|| {
+            let plain = self.etag().trim_matches('"');
+            format!("\"{plain}-gzip\"")
+        });
+        Some((self.gzip, etag))
     }
 }
 
@@ -119,18 +150,24 @@ pub fn answer(request: &Request) -> Option<Response> {
 }
 
 fn respond(asset: &Asset, request: &Request) -> Response {
-    let etag = asset.etag();
+    let gzipped = accepts_gzip(request.header_values("accept-encoding"))
+        .then(|| asset.gzipped())
+        .flatten();
+    let (bytes, etag) = gzipped.unwrap_or((asset.bytes, asset.etag()));
     let unchanged = request
         .header_values("if-none-match")
         .any(|value| names_tag(value, etag));
     let mut response = if unchanged {
         Response::json(304, Vec::new())
     } else {
-        Response::json(200, asset.bytes.to_vec())
+        Response::json(200, bytes.to_vec())
     };
     response = response
         .with_header("Content-Type", asset.content_type)
         .with_header("ETag", etag);
+    if gzipped.is_some() {
+        response = response.with_header("Content-Encoding", "gzip");
+    }
     for (name, value) in HEADERS {
         response = response.with_header(name, value);
     }

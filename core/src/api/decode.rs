@@ -10,8 +10,10 @@ use crate::command::{Command, EventsWait};
 use crate::config::Config;
 use crate::http::{Request, Response};
 use crate::token::{Token, TokenHash};
+use std::net::IpAddr;
 
-/// Routes and decodes a request. `fresh_token` is called only for a
+/// Routes and decodes a request from `client` (its client address, see
+/// `client_addr`). `fresh_token` is called only for a
 /// well-formed `POST /get-token`, to draw the new token's bytes. A request
 /// that is refused before it reaches the rules (404, 405, 401, 400) gets
 /// its response here, and so does a request for a file of the web client
@@ -20,6 +22,7 @@ use crate::token::{Token, TokenHash};
 pub fn decode(
     request: &Request,
     config: &Config,
+    client: IpAddr,
     fresh_token: &mut dyn FnMut() -> Token,
 ) -> Result<Command, Response> {
     if let Some(response) = assets::answer(request) {
@@ -32,6 +35,7 @@ pub fn decode(
             Command::GetToken {
                 user_name,
                 token: fresh_token(),
+                client,
             }
         }
         // A GET body is read by the HTTP layer and ignored here.
@@ -52,6 +56,13 @@ pub fn decode(
                 caller,
                 text: fields::text(&body, "message", config)?,
                 to: fields::chat_ref(&body, "send_to")?,
+            }
+        }
+        Route::Unban => {
+            let (caller, body) = authed_body(request)?;
+            Command::Unban {
+                caller,
+                user_name: fields::user_name(&body, "user_name")?,
             }
         }
         Route::Comment => {

@@ -121,6 +121,29 @@ pub fn encode(outcome: &Outcome) -> Response {
             "you are banned from sending messages and comments",
             now.seconds_until(*until),
         ),
+        Outcome::RegisterRateExceeded { until, now } => warning(
+            429,
+            ErrorCode::RegisterRateExceeded,
+            "too many new users from this address in the last hour",
+            now.seconds_until(*until),
+        ),
+        Outcome::TooManyStreams { retry_after_secs } => warning(
+            429,
+            ErrorCode::TooManyStreams,
+            "too many event streams and long-polls open for this user",
+            *retry_after_secs,
+        ),
+        Outcome::Unbanned {
+            user_name,
+            was_banned,
+        } => json(
+            200,
+            &UnbannedBody {
+                info: "user unbanned",
+                user_name,
+                was_banned: *was_banned,
+            },
+        ),
         Outcome::Health { available: true } => json(200, &HealthBody::OK),
         Outcome::Health { available: false } => {
             json(503, &HealthBody::UNAVAILABLE).with_header("Retry-After", "1")
@@ -142,6 +165,13 @@ fn failed(failure: Failure) -> Response {
         ),
         Failure::UserNotFound => error_response(status, code, "no user has this name", None),
         Failure::MessageNotFound => error_response(status, code, "no such message", None),
+        Failure::ReporterNotTrusted => error_response(
+            status,
+            code,
+            "reports count only from accounts old enough that have sent a message",
+            None,
+        ),
+        Failure::NotAModerator => error_response(status, code, "only moderators may do this", None),
         Failure::SelfTarget { field } => error_response(
             status,
             code,
@@ -183,7 +213,7 @@ fn failed(failure: Failure) -> Response {
 
 fn json(status: u16, body: &impl Serialize) -> Response {
     match serde_json::to_vec(body) {
-        Ok(bytes) => Response::json(status, bytes),
+        Ok(bytes) => Response::json_document(status, bytes),
         // Only maps with non-string keys fail; none of these bodies has one.
         Err(_) => error_response(
             500,
@@ -371,6 +401,13 @@ struct ReportBody {
 }
 
 #[derive(Serialize)]
+struct UnbannedBody<'a> {
+    info: &'static str,
+    user_name: &'a str,
+    was_banned: bool,
+}
+
+#[derive(Serialize)]
 struct AlreadyBannedBody {
     info: &'static str,
     banned_until: Time,
@@ -454,7 +491,7 @@ pub fn events_page<'a>(
         body.extend_from_slice(event);
     }
     let _ = write!(body, "],\"next\":{next},\"more\":{more}}}");
-    Response::json(200, body)
+    Response::json_document(200, body)
 }
 
 /// The head of a `text/event-stream` answer to `GET /events`; its body is

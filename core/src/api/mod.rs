@@ -29,6 +29,7 @@
 //! its body is sent (RFC 9110 §10.1.1). It and `decode` refuse a head the
 //! same way.
 
+mod accept_encoding;
 pub mod assets;
 mod auth;
 mod body;

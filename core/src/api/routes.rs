@@ -16,13 +16,15 @@ pub enum Route {
     Comments,
     Events,
     Read,
+    /// `POST /unban`, for moderators.
+    Unban,
     /// `GET /health`, for load balancers (no auth).
     Health,
 }
 
 impl Route {
     /// Every route, for lists of endpoints (metrics labels, the OpenAPI test).
-    pub const ALL: [Route; 10] = [
+    pub const ALL: [Route; 11] = [
         Route::GetToken,
         Route::Connect,
         Route::Status,
@@ -32,6 +34,7 @@ impl Route {
         Route::Comments,
         Route::Events,
         Route::Read,
+        Route::Unban,
         Route::Health,
     ];
 
@@ -47,6 +50,7 @@ impl Route {
             Route::Comments => "/comments",
             Route::Events => "/events",
             Route::Read => "/read",
+            Route::Unban => "/unban",
             Route::Health => "/health",
         }
     }

@@ -142,6 +142,15 @@ impl Response {
         }
     }
 
+    /// A JSON document as the body: the document and a final `\n`, so that
+    /// a terminal (curl) does not print the next prompt on the reply's last
+    /// line. JSON allows whitespace after the value (RFC 8259 §2): every
+    /// parser reads it. Every JSON body the server sends is made here.
+    pub fn json_document(status: u16, mut document: Vec<u8>) -> Response {
+        document.push(b'\n');
+        Response::json(status, document)
+    }
+
     /// API.md's error object, `{"error": message, "code": code}`, plus
     /// `"field": field` when one request field is at fault. The one place it
     /// is built: the machine's protocol errors and `api`'s refusals both come
@@ -153,7 +162,7 @@ impl Response {
             field,
         };
         // Serializing a struct of strings cannot fail.
-        Response::json(status, serde_json::to_vec(&body).unwrap_or_default())
+        Response::json_document(status, serde_json::to_vec(&body).unwrap_or_default())
     }
 
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Response {

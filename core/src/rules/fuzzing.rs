@@ -17,6 +17,9 @@ use crate::time::UnixMillis;
 use crate::token::Token;
 use spec::{token, Spec, NAMES, TOKENS};
 
+/// The client address of every request here.
+const LOOPBACK: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
 /// Small limits, so that short inputs reach every bound.
 fn small_config() -> Config {
     Config {
@@ -30,6 +33,9 @@ fn small_config() -> Config {
         unread_max: 3,
         comment_quota: 2,
         comments_per_message: 2,
+        // The seed's rules: the spec models neither (rules tests cover them).
+        register_rate: 0,
+        reporter_min_age_ms: 0,
         ..Config::default()
     }
 }
@@ -69,7 +75,14 @@ pub fn command_sequence(data: &[u8]) {
                 let t = usize::from(b) % TOKENS;
                 let user_name = cased(NAMES[usize::from(a % 4)], a & 4 != 0);
                 let token = token(t);
-                (t, Command::GetToken { user_name, token })
+                (
+                    t,
+                    Command::GetToken {
+                        user_name,
+                        token,
+                        client: LOOPBACK,
+                    },
+                )
             }
             1 => {
                 let messages_number = u32::from(b >> 5) % 5 + 1;
@@ -291,14 +304,17 @@ fn seeded_model(config: &Config) -> Model {
         Command::GetToken {
             user_name: "ann".into(),
             token: ANN,
+            client: LOOPBACK,
         },
         Command::GetToken {
             user_name: "Bob".into(),
             token: BOB,
+            client: LOOPBACK,
         },
         Command::GetToken {
             user_name: "cy".into(),
             token: CY,
+            client: LOOPBACK,
         },
         public(ann),
         public(ann),
@@ -376,8 +392,11 @@ pub fn decode_request(data: &[u8]) {
     };
     let config = small_config();
     let fresh = || Token([9; 16]);
-    let decoded = api::decode(&request, &config, &mut fresh.clone());
-    assert_eq!(decoded, api::decode(&request, &config, &mut fresh.clone()));
+    let decoded = api::decode(&request, &config, LOOPBACK, &mut fresh.clone());
+    assert_eq!(
+        decoded,
+        api::decode(&request, &config, LOOPBACK, &mut fresh.clone())
+    );
     // What the head alone refuses (before a 100 Continue), decoding refuses alike.
     if let Some(refusal) = api::precheck(&request) {
         assert_eq!(decoded, Err(refusal));
@@ -395,6 +414,7 @@ pub fn decode_request(data: &[u8]) {
                 Command::Comments { .. } => ("GET", "/comments"),
                 Command::Events { .. } => ("GET", "/events"),
                 Command::Read { .. } => ("POST", "/read"),
+                Command::Unban { .. } => ("POST", "/unban"),
                 Command::Health => ("GET", "/health"),
             };
             assert_eq!(route, (method, request.path()), "{command:?}");

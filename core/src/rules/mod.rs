@@ -3,8 +3,12 @@
 //! Each command family has its own module; this one dispatches and holds the
 //! checks they share. The order of checks, for every command that names a
 //! caller: unknown token (401) first, then a field naming the caller (400
-//! `self_target`), then an unknown user (404), then the ban (403), then the
-//! public quota or the comment quota (429). Only the documented semantics of [`View`] are relied on,
+//! `self_target`), then an unknown user (404), then what the caller may do:
+//! the ban (403 `banned`), a reporter not yet trusted (403
+//! `reporter_not_trusted`, `/report` only), then the public quota or the
+//! comment quota (429). `/unban` checks the caller a moderator (403
+//! `not_a_moderator`) before it looks the user up (404); `/get-token` checks
+//! `--register-rate` (429) before the name (409). Only the documented semantics of [`View`] are relied on,
 //! so the in-memory model and the SQLite view give the same outcomes.
 
 mod budget;
@@ -21,6 +25,7 @@ mod register;
 mod report;
 mod send;
 mod status;
+mod unban;
 
 pub use connect::{advance, Advance};
 pub use quota::QuotaState;
@@ -40,7 +45,12 @@ pub fn apply(
     config: &Config,
 ) -> Result<Outcome, StoreError> {
     match command {
-        Command::GetToken { user_name, token } => register::get_token(view, user_name, token, now),
+        Command::GetToken {
+            user_name,
+            token,
+            client,
+        } => register::get_token(view, user_name, token, *client, now, config),
+        Command::Unban { caller, user_name } => unban::unban(view, caller, user_name, now, config),
         Command::Connect {
             caller,
             chat,

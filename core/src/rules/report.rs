@@ -6,10 +6,12 @@ use crate::config::Config;
 use crate::events::EventBody;
 use crate::time::UnixMillis;
 use crate::token::TokenHash;
-use crate::view::{StoreError, View};
+use crate::view::{StoreError, User, View};
 
 /// Records a report. Checks, in order: the caller (401), reporting oneself
-/// (400 `self_target`), the target (404), for `private` a chat between the two
+/// (400 `self_target`), the target (404), the caller trusted as a reporter
+/// (403 `reporter_not_trusted`: see [`trusted`]; nothing is recorded), for
+/// `private` a chat between the two
 /// (403 `no_shared_chat`), a target banned now (200 `AlreadyBanned`, nothing
 /// recorded), a standing report by the same caller (409). Cautions are the
 /// distinct reporters since the target's last ban; when they reach
@@ -26,6 +28,9 @@ pub(super) fn report(
 ) -> Result<Outcome, StoreError> {
     let me = step!(caller(view, caller_hash)?);
     let mut target = step!(other_user(view, &me, target, "report_on")?);
+    if !trusted(&me, now, config) {
+        return Ok(Outcome::Failed(Failure::ReporterNotTrusted));
+    }
     if chat_type == ChatType::Private && view.private_chat(me.id, target.id)?.is_none() {
         return Ok(Outcome::Failed(Failure::NoSharedChat));
     }
@@ -57,4 +62,12 @@ pub(super) fn report(
         cautions: 0,
         banned_until: Some(until),
     })
+}
+
+/// Whether `reporter`'s reports count: with `reporter_min_age_ms` 0 every
+/// one does; else an account at least that old that has sent a message
+/// (so that fresh accounts made in a burst cannot ban anyone).
+fn trusted(reporter: &User, now: UnixMillis, config: &Config) -> bool {
+    let min_age = config.reporter_min_age_ms;
+    min_age == 0 || (reporter.sent_message && now >= reporter.created.plus_ms(min_age))
 }

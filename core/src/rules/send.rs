@@ -24,6 +24,9 @@ pub(super) fn send(
     let mut me = step!(caller(view, caller_hash)?);
     let partner = step!(chat_partner(view, &me, to, "send_to")?);
     step!(check_not_banned(&me, now));
+    // Remembered once, for `--reporter-min-age`.
+    let first_message = !me.sent_message;
+    me.sent_message = true;
     let (chat, event_chat) = match partner {
         None => {
             step!(quota::take(&mut me, now, config));
@@ -31,6 +34,9 @@ pub(super) fn send(
             (PUBLIC_CHAT, EventChat::Public)
         }
         Some(other) => {
+            if first_message {
+                view.save_user(&me)?;
+            }
             let chat = match view.private_chat(me.id, other.id)? {
                 Some(chat) => chat,
                 None => view.create_private_chat(me.id, other.id, now)?,

@@ -18,6 +18,8 @@ pub struct Server {
     pub model: Model,
     pub config: Config,
     pub now: UnixMillis,
+    /// The client address requests come from.
+    pub client: std::net::IpAddr,
     tokens_drawn: u64,
 }
 
@@ -42,9 +44,21 @@ pub fn body(response: &Response) -> Value {
     serde_json::from_slice(&response.body).expect("response body is JSON")
 }
 
+/// The default rules without the limits on new accounts
+/// (`--register-rate 0 --reporter-min-age 0s`): what most rules tests
+/// need, as they register many users from one address and report at once.
+pub fn seed_config() -> Config {
+    Config {
+        register_rate: 0,
+        reporter_min_age_ms: 0,
+        ..Config::default()
+    }
+}
+
 impl Server {
+    /// A server with [`seed_config`].
     pub fn new() -> Server {
-        Server::with_config(Config::default())
+        Server::with_config(seed_config())
     }
 
     pub fn with_config(config: Config) -> Server {
@@ -52,6 +66,7 @@ impl Server {
             model: Model::new(UnixMillis(T0)),
             config,
             now: UnixMillis(T0),
+            client: std::net::Ipv4Addr::LOCALHOST.into(),
             tokens_drawn: 0,
         }
     }
@@ -69,7 +84,7 @@ impl Server {
             bytes[8] = 0x5a;
             Token(bytes)
         };
-        match api::decode(request, &self.config, &mut fresh) {
+        match api::decode(request, &self.config, self.client, &mut fresh) {
             Err(response) => response,
             Ok(command) => {
                 let outcome = rules::apply(&command, &mut self.model, self.now, &self.config)

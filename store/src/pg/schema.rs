@@ -92,7 +92,14 @@ CREATE TABLE events (
 INSERT INTO chats (id, user_a, user_b, created) VALUES (1, NULL, NULL, {now});
 SELECT setval(pg_get_serial_sequence('chats', 'id'), 1);
 "#,
-    // 2: idempotency keys (see `agora_core::idempotency`): each POST's key,
+    // 2: who is asking; see crate::schema's migration 4.
+    r#"
+ALTER TABLE users ADD COLUMN created_from text;
+ALTER TABLE users ADD COLUMN sent_message boolean NOT NULL DEFAULT false;
+UPDATE users SET sent_message = true WHERE id IN (SELECT DISTINCT author FROM messages);
+CREATE INDEX users_by_origin ON users(created_from, created) WHERE created_from IS NOT NULL;
+"#,
+    // 3: idempotency keys (see `agora_core::idempotency`): each POST's key,
     // per scope (`user:<id>` or `address:<addr>`), with the fingerprint of
     // its request and the answer it got, for 24 h.
     r#"

@@ -64,7 +64,7 @@ macro_rules! user_where {
     ($key:literal) => {
         concat!(
             "SELECT id, name, banned_until, window_start, window_count,
-                    comment_window_start, comment_window_count
+                    comment_window_start, comment_window_count, created, sent_message
              FROM users WHERE ",
             $key,
             " = $1"
@@ -81,6 +81,8 @@ fn user_from_row(row: &Row) -> ViewResult<User> {
         window_count: count(row.get(4))?,
         comment_window_start: millis(row.get(5)),
         comment_window_count: count(row.get(6))?,
+        created: UnixMillis(row.get(7)),
+        sent_message: row.get(8),
     })
 }
 
@@ -288,14 +290,38 @@ impl View for PgView<'_> {
         self.user_where(user_where!("name_key"), &name_key(name))
     }
 
-    fn create_user(&mut self, name: &str, hash: &TokenHash, now: UnixMillis) -> ViewResult<UserId> {
+    fn create_user(
+        &mut self,
+        name: &str,
+        hash: &TokenHash,
+        origin: &str,
+        now: UnixMillis,
+    ) -> ViewResult<UserId> {
         self.conn
             .query_one(
-                "INSERT INTO users (name, name_key, token_hash, created) VALUES ($1, $2, $3, $4)
-                 RETURNING id",
-                &[&name, &name_key(name), &&hash.0[..], &now.0],
+                "INSERT INTO users (name, name_key, token_hash, created, created_from)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                &[&name, &name_key(name), &&hash.0[..], &now.0, &origin],
             )
             .map(|row| row.get(0))
+            .map_err(store_error)
+    }
+
+    fn registrations_from(
+        &mut self,
+        origin: &str,
+        since: UnixMillis,
+        limit: u32,
+    ) -> ViewResult<Vec<UnixMillis>> {
+        // Every write transaction holds the write lock (see `crate::pg`), so
+        // two nodes cannot both read nine and both insert the tenth.
+        self.conn
+            .query(
+                "SELECT created FROM users WHERE created_from = $1 AND created >= $2
+                 ORDER BY created DESC LIMIT $3",
+                &[&origin, &since.0, &i64::from(limit)],
+            )
+            .map(|rows| rows.iter().map(|row| UnixMillis(row.get(0))).collect())
             .map_err(store_error)
     }
 
@@ -303,7 +329,8 @@ impl View for PgView<'_> {
         self.conn
             .execute(
                 "UPDATE users SET banned_until = $2, window_start = $3, window_count = $4,
-                        comment_window_start = $5, comment_window_count = $6
+                        comment_window_start = $5, comment_window_count = $6,
+                        sent_message = $7
                  WHERE id = $1",
                 &[
                     &user.id,
@@ -312,6 +339,7 @@ impl View for PgView<'_> {
                     &i64::from(user.window_count),
                     &user.comment_window_start.map(|t| t.0),
                     &i64::from(user.comment_window_count),
+                    &user.sent_message,
                 ],
             )
             .map(drop)

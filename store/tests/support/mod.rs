@@ -22,11 +22,17 @@ pub fn send(text: &str) -> Command {
     }
 }
 
+/// The store's defaults with the seed's rules on new accounts
+/// (`--register-rate 0 --reporter-min-age 0s`): these tests register many
+/// users from one address and report at once.
 pub fn config(path: &Path) -> StoreConfig {
-    StoreConfig {
+    let mut store = StoreConfig {
         path: path.to_path_buf(),
         ..StoreConfig::default()
-    }
+    };
+    store.rules.register_rate = 0;
+    store.rules.reporter_min_age_ms = 0;
+    store
 }
 
 /// The chat rules' defaults with a public quota that never runs out, for
@@ -45,6 +51,7 @@ pub fn register(handle: &Handle, name: &str) -> TokenHash {
     let command = Command::GetToken {
         user_name: name.to_string(),
         token,
+        client: std::net::Ipv4Addr::LOCALHOST.into(),
     };
     match handle.submit(command).unwrap().wait() {
         Ok(Outcome::TokenIssued { .. }) => token.hash(),
@@ -90,7 +97,7 @@ pub fn append(
     let author = match view.user_by_name("writer")? {
         Some(user) => user.id,
         None => {
-            let id = view.create_user("writer", &TokenHash([7; 32]), now)?;
+            let id = view.create_user("writer", &TokenHash([7; 32]), "127.0.0.1", now)?;
             view.join(PUBLIC_CHAT, id, 0)?;
             id
         }

@@ -38,8 +38,16 @@ pub fn chat_config() -> Config {
         events_page_max: 3,
         events_page_budget: 400,
         events_timeout_default_secs: 30,
+        // Two users per address per hour, reporters trusted after 2 minutes
+        // and a message, one moderator: each limit is hit and passed.
+        register_rate: 2,
+        reporter_min_age_ms: 120_000,
+        moderators: vec!["carol".to_string()],
     }
 }
+
+/// The client addresses registrations come from (the second an IPv6 one).
+const CLIENTS: &[&str] = &["127.0.0.1", "2001:db8::5"];
 
 #[derive(Clone, Debug)]
 pub enum Step {
@@ -103,10 +111,17 @@ impl ReferenceStateMachine for Reference {
 
     fn transitions(state: &Reference) -> BoxedStrategy<Step> {
         let next_token = token(state.tokens_drawn);
-        let register = select(NAMES).prop_map(move |name| {
+        let register = (select(NAMES), select(CLIENTS)).prop_map(move |(name, client)| {
             Step::Run(Command::GetToken {
                 user_name: name.to_string(),
                 token: next_token,
+                client: client.parse().expect("an address"),
+            })
+        });
+        let unban = (caller_strategy(state), select(NAMES)).prop_map(|(caller, name)| {
+            Step::Run(Command::Unban {
+                caller,
+                user_name: name.to_string(),
             })
         });
         let connect = (caller_strategy(state), chat_strategy(), 1u32..6).prop_map(
@@ -207,6 +222,7 @@ impl ReferenceStateMachine for Reference {
             2 => events,
             2 => read,
             3 => report,
+            1 => unban,
             2 => advance,
             1 => Just(Step::Reopen),
         ]

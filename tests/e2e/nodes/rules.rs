@@ -175,3 +175,43 @@ fn distinct_reporters_on_three_nodes_ban_once() {
         }
     }
 }
+
+#[test]
+fn new_users_per_address_hold_across_nodes() {
+    const RATE: usize = 10;
+    let rate = RATE.to_string();
+    let Some(nodes) = Nodes::start(
+        "nodes::rules::new_users_per_address_hold_across_nodes",
+        &["--register-rate", &rate],
+    ) else {
+        return;
+    };
+    // At once: each node is asked for RATE users from the same address;
+    // RATE are created in all, whichever nodes they reached.
+    let start = Arc::new(Barrier::new(RUNTIMES.len()));
+    let threads: Vec<_> = (0..RUNTIMES.len())
+        .map(|node| {
+            let (addr, start) = (nodes.addr(node), start.clone());
+            std::thread::spawn(move || {
+                let mut c = Client::connect(addr);
+                start.wait();
+                (0..RATE)
+                    .map(|i| {
+                        let name = format!("n{node}u{i}");
+                        c.post("/get-token", None, json!({ "user_name": name }))
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let replies: Vec<_> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    let created = replies.iter().filter(|r| r.status == 200).count();
+    assert_eq!(created, RATE, "created across nodes");
+    for reply in replies.iter().filter(|r| r.status != 200) {
+        reply.expect_error(429, "register_rate_exceeded");
+        assert!(reply.header("retry-after").is_some());
+    }
+}

@@ -87,7 +87,10 @@ impl Spec {
     /// Checks `outcome` of `command` (issued by token `t`, or registering
     /// token `t`) at `now`, then records its effects.
     pub fn check(&mut self, t: usize, command: &Command, outcome: &Outcome, now: UnixMillis) {
-        if let Command::GetToken { user_name, token } = command {
+        if let Command::GetToken {
+            user_name, token, ..
+        } = command
+        {
             return self.get_token(t, user_name, token, outcome);
         }
         if *command == Command::Health {
@@ -121,7 +124,7 @@ impl Spec {
                 ..
             } => self.comments(me, *message_id, *before, *limit, outcome),
             // Live delivery has its own property test (core/tests/rules_events_prop.rs).
-            Command::Events { .. } | Command::Read { .. } => {
+            Command::Events { .. } | Command::Read { .. } | Command::Unban { .. } => {
                 unreachable!("command_sequence does not generate {command:?}")
             }
         }

@@ -1,0 +1,171 @@
+//! Status lines that stay true: the quota line counts down and comes back
+//! when the window resets, a refusal's "try again at" goes away then,
+//! "cannot reach the server" goes away when the page is live again,
+//! "reconnecting in N s" counts down, and a ban hides the quota line (and
+//! Enter sends nothing while it lasts).
+
+use crate::harness::{Runtime, Server};
+use crate::page::{Page, DESKTOP, STEP};
+use crate::scenario;
+use serde_json::json;
+use std::time::Duration;
+
+#[test]
+fn quota_line_and_refusal_follow_the_window() {
+    scenario::run("quota-window", |driver| async move {
+        let server = Server::start(Runtime::Tokio, &["--quota", "1", "--quota-window", "6s"]);
+        let mut page = Page::open(&driver, &server, DESKTOP, "quota-window").await;
+        page.register("alice").await;
+        page.send("one").await;
+        let first = page
+            .wait_until("no messages left", STEP,
+                "const t = document.getElementById('quota').textContent; return t.startsWith('No public messages left') && t;", vec![])
+            .await;
+        page.type_into("#compose", "two\u{e007}").await;
+        page.wait_until(
+            "the refusal",
+            STEP,
+            "return document.getElementById('notice').textContent.includes('try again at');",
+            vec![],
+        )
+        .await;
+        // The wait counts down...
+        page.wait_until(
+            "the quota line to count down",
+            Duration::from_secs(3),
+            "const t = document.getElementById('quota').textContent; \
+             return t.startsWith('No public messages left') && t !== arguments[0];",
+            vec![first],
+        )
+        .await;
+        page.screenshot("spent").await;
+        // ... and when the window resets, both lines say what is true now.
+        page.wait_until(
+            "the quota line to come back",
+            Duration::from_secs(12),
+            "return document.getElementById('quota').textContent.includes('left in this window: 1');",
+            vec![],
+        )
+        .await;
+        page.wait_until(
+            "the refusal to go away",
+            STEP,
+            "return document.getElementById('notice').textContent === '';",
+            vec![],
+        )
+        .await;
+        assert_eq!(page.draft().await, "two", "the refused text stays");
+        page.close().await;
+    });
+}
+
+#[test]
+fn connection_lines_count_down_and_go_away() {
+    scenario::run("reconnect-lines", |driver| async move {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("agora.db");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let server = Server::start_at(Runtime::Tokio, &db, port, &[]);
+        let mut page = Page::open(&driver, &server, DESKTOP, "reconnect-lines").await;
+        page.register("alice").await;
+        page.wait_live().await;
+        server.stop();
+        // "reconnecting in N s…" counts down to the next try (N of 2 or more
+        // comes within a few failed tries; a new try only ever waits longer).
+        let read = "const m = /reconnecting in (\\d+) s/.exec(document.getElementById('live').textContent); \
+                    return m ? Number(m[1]) : 0;";
+        let n = page
+            .wait_until(
+                "a wait of 2 s or more",
+                Duration::from_secs(20),
+                &format!("const n = (() => {{ {read} }})(); return n >= 2 && n;"),
+                vec![],
+            )
+            .await;
+        let n = n.as_u64().unwrap();
+        page.wait_until(
+            "the countdown",
+            Duration::from_millis(1500),
+            &format!("const n = (() => {{ {read} }})(); return n > 0 && n < arguments[0];"),
+            vec![json!(n)],
+        )
+        .await;
+        page.screenshot("counting-down").await;
+        // A send while the server is away: said so, and kept.
+        page.type_into("#compose", "while away\u{e007}").await;
+        page.wait_until(
+            "cannot reach",
+            Duration::from_secs(15),
+            "return document.getElementById('notice').textContent.startsWith('Cannot reach the server');",
+            vec![],
+        )
+        .await;
+        let _server = Server::start_at(Runtime::Tokio, &db, port, &[]);
+        page.wait_live().await;
+        page.wait_until(
+            "the stale line to go",
+            STEP,
+            "return document.getElementById('notice').textContent === '';",
+            vec![],
+        )
+        .await;
+        assert_eq!(page.draft().await, "while away");
+        page.close().await;
+    });
+}
+
+#[test]
+fn a_ban_hides_the_quota_line_and_enter_sends_nothing() {
+    scenario::run("banned", |driver| async move {
+        let server = Server::start(Runtime::Tokio, &[]);
+        let mut page = Page::open(&driver, &server, DESKTOP, "banned").await;
+        page.register("alice").await;
+        page.send("something to report").await;
+        page.wait_until(
+            "the quota line",
+            STEP,
+            "return document.getElementById('quota').textContent.includes('left');",
+            vec![],
+        )
+        .await;
+        let mut api = server.client();
+        for reporter in ["carol", "dave", "erin"] {
+            let token = api.token(reporter);
+            api.post(
+                "/report",
+                Some(&token),
+                json!({ "report_on": "alice", "chat_type": "public" }),
+            )
+            .expect(201);
+        }
+        page.wait_until(
+            "the ban banner",
+            STEP,
+            "return !document.getElementById('ban-banner').hidden;",
+            vec![],
+        )
+        .await;
+        page.wait_until(
+            "the quota line to go",
+            STEP,
+            "return document.getElementById('quota').textContent === '';",
+            vec![],
+        )
+        .await;
+        page.record_posts().await;
+        page.type_into("#compose", "while banned\u{e007}").await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(
+            page.posts_to("/send").await.len(),
+            0,
+            "Enter tried to send while banned"
+        );
+        assert_eq!(page.draft().await, "while banned");
+        page.screenshot("banned").await;
+        page.close().await;
+    });
+}
