@@ -166,7 +166,8 @@ pub trait KeyLog {
 
 /// Applies `command` once per key: the kept answer when its key was seen
 /// (422 `idempotency_key_reused` when for another request), else `apply`'s
-/// outcome, kept with the key unless it is a 503 (which may be retried).
+/// outcome, kept with the key unless it asks for a retry (a 503, or a
+/// refusal with `Retry-After`).
 /// An answer over [`KEEP_MAX_BODY`] (a long `/connect` page) is not kept:
 /// a repeat gets a fresh page.
 ///
@@ -197,7 +198,7 @@ pub fn apply_once<V: View + KeyLog>(
     }
     let outcome = apply(view)?;
     let response = crate::api::encode(&outcome);
-    if response.status != 503 {
+    if !asks_for_a_retry(&response) {
         let answer = if response.body.len() > KEEP_MAX_BODY {
             StoredAnswer::not_kept()
         } else {
@@ -206,6 +207,17 @@ pub fn apply_once<V: View + KeyLog>(
         view.keep_key(&scope, &keyed.key, &keyed.fingerprint, &answer, now)?;
     }
     Ok(outcome)
+}
+
+/// A 503, or a refusal with `Retry-After` (a 429 quota or register-rate
+/// warning, a 403 ban): it changed nothing and tells the client to send the
+/// request again later, so its key must not keep it.
+fn asks_for_a_retry(response: &Response) -> bool {
+    response.status == 503
+        || response
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("Retry-After"))
 }
 
 /// Whose keys the command's key is among: `user:<id>` or `address:<addr>`;

@@ -254,3 +254,37 @@ fn sqlite_a_connect_page_too_large_to_keep_is_read_again() {
     assert_eq!(reused, Outcome::Failed(Failure::IdempotencyKeyReused));
     handle.shutdown();
 }
+
+/// A refusal that asks for a retry (a 429 with `Retry-After`) is not kept:
+/// the same key after the wait applies the request.
+#[test]
+fn sqlite_a_quota_refusal_is_not_kept() {
+    use agora_core::time::UnixMillis;
+    use agora_store::Clock;
+    use std::sync::atomic::AtomicI64;
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("agora.db");
+    let now = Arc::new(AtomicI64::new(1_800_000_000_000));
+    let read = now.clone();
+    let mut config = support::config(&path);
+    config.rules.quota = 1;
+    config.clock = Clock::new(move || UnixMillis(read.load(Ordering::SeqCst)));
+    let window = config.rules.quota_window_ms as i64;
+    let handle = Handle::open(config).unwrap();
+    let ann = register(&handle, "ann");
+    let first = run_keyed(&handle, public_send(ann, "first"), keyed("q-1", 1));
+    assert!(support::is_sent(&first), "{first:?}");
+    let refused = run_keyed(&handle, public_send(ann, "second"), keyed("q-2", 2));
+    assert!(
+        matches!(refused, Outcome::QuotaExceeded { .. }),
+        "{refused:?}"
+    );
+    now.fetch_add(window, Ordering::SeqCst);
+    let later = run_keyed(&handle, public_send(ann, "second"), keyed("q-2", 2));
+    assert!(support::is_sent(&later), "{later:?}");
+    handle.shutdown();
+    drop(handle);
+    assert_eq!(support::stored_texts(&path), ["first", "second"]);
+}
