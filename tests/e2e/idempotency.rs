@@ -14,6 +14,7 @@ per_runtime!(
     idempotent_key_survives_a_restart,
     idempotent_keys_are_per_user,
     idempotent_get_token_issues_one_token,
+    idempotent_get_token_keys_are_per_client_address,
     idempotent_malformed_key_is_400,
 );
 per_runtime_sqlite!(idempotent_503_is_not_kept);
@@ -166,6 +167,27 @@ fn idempotent_get_token_issues_one_token(rt: Runtime) {
     // Without the key it is a second registration of the name.
     c.post("/get-token", None, body)
         .expect_error(409, "token_already_issued");
+}
+
+/// Behind a trusted proxy, two client addresses may use the same key on
+/// `/get-token`; one address reusing its key for another name is refused.
+fn idempotent_get_token_keys_are_per_client_address(rt: Runtime) {
+    let server = Server::start(rt, &["--trusted-proxy", "127.0.0.1/32"]);
+    let mut c = server.client();
+    let register = |c: &mut Client, from: &str, name: &str| {
+        let body = json!({ "user_name": name });
+        let request = with_headers(
+            request_bytes("POST", "/get-token", None, Some(&body)),
+            &[("Idempotency-Key", "signup"), ("X-Forwarded-For", from)],
+        );
+        c.send_raw(&request);
+        c.read_reply().expect("a response")
+    };
+    register(&mut c, "10.0.0.1", "erin").expect(200);
+    register(&mut c, "10.0.0.2", "frank").expect(200);
+    register(&mut c, "10.0.0.1", "grace").expect_error(422, "idempotency_key_reused");
+    let again = register(&mut c, "10.0.0.2", "frank");
+    assert_eq!(again.header("idempotency-replayed"), Some("true"));
 }
 
 fn idempotent_malformed_key_is_400(rt: Runtime) {
