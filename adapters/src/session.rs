@@ -11,6 +11,7 @@ use agora_core::api;
 use agora_core::client_addr::client_address;
 use agora_core::command::{Command, Failure, Outcome};
 use agora_core::http::{Conn, Input, Now, Output, ReqId, Request, Response};
+use agora_core::idempotency::{self, Keyed};
 use agora_core::time::UnixMillis;
 use agora_core::token::Token;
 use agora_store::{Pending, StoreGone, Subscription, Watch};
@@ -120,7 +121,7 @@ pub struct Session {
     queued: VecDeque<(ReqId, Request)>,
     /// A decoded command that must wait for the commands submitted before
     /// it (see `may_start`); nothing after it starts meanwhile.
-    parked: Option<(InFlight, Command)>,
+    parked: Option<(InFlight, (Command, Option<Keyed>))>,
     /// Commands submitted, in request order.
     submitted: VecDeque<Submitted>,
     /// The `GET /events` in flight, while the store answers it or it is held.
@@ -282,7 +283,7 @@ impl Session {
     /// answered at once, or its command submitted to the store (the machine
     /// writes every answer in request order).
     fn dispatch_next(&mut self) -> Dispatch {
-        let (flight, command) = match self.parked.take() {
+        let (flight, (command, keyed)) = match self.parked.take() {
             Some(parked) => parked,
             None => {
                 let Some((id, request)) = self.queued.pop_front() else {
@@ -293,7 +294,8 @@ impl Session {
                     hook(&request);
                 }
                 let client = self.client_address(&request);
-                let decoded = api::decode(&request, &self.shared.rules, client, &mut fresh_token);
+                let decoded = api::decode(&request, &self.shared.rules, client, &mut fresh_token)
+                    .and_then(|command| Ok((command, idempotency_key(&request)?)));
                 let flight = InFlight {
                     id,
                     method: request.method,
@@ -310,7 +312,7 @@ impl Session {
             }
         };
         if !self.may_start(&command) {
-            self.parked = Some((flight, command));
+            self.parked = Some((flight, (command, keyed)));
             return Dispatch::Nothing;
         }
         let refusal = match command {
@@ -326,7 +328,7 @@ impl Session {
             },
             command => {
                 let ordered = joins_in_order(&command);
-                match self.shared.store.submit(command) {
+                match self.submit(command, keyed) {
                     Ok(pending) => {
                         self.submitted.push_back(Submitted {
                             flight,
@@ -358,6 +360,13 @@ impl Session {
             || (joins_in_order(command) && self.submitted.iter().all(|s| s.ordered))
     }
 
+    fn submit(&self, command: Command, keyed: Option<Keyed>) -> Result<Pending, agora_store::Busy> {
+        match keyed {
+            Some(keyed) => self.shared.store.submit_keyed(command, keyed),
+            None => self.shared.store.submit(command),
+        }
+    }
+
     pub(crate) fn respond(&mut self, flight: InFlight, response: Response) {
         let now = now();
         // ops hook: the request's log line and metrics (`answered`).
@@ -373,4 +382,13 @@ impl Session {
         self.conn
             .handle_input(Input::Response(flight.id, response), now);
     }
+}
+
+/// A POST's `Idempotency-Key` (a 400 when malformed); `None` for other
+/// methods.
+fn idempotency_key(request: &Request) -> Result<Option<Keyed>, Response> {
+    if request.method != "POST" {
+        return Ok(None);
+    }
+    idempotency::keyed(request)
 }

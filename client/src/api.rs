@@ -1,7 +1,9 @@
-//! The typed calls of API.md over one [`Connection`].
+//! The typed calls of API.md over one [`Connection`]. A POST carries an
+//! `Idempotency-Key` and is retried safely (see `retries`).
 
 use crate::failure::Failure;
 use crate::http::Connection;
+use crate::retries;
 use crate::wire::{
     CommentReply, ConnectReply, EventPage, ReadReply, Refusal, ReportReply, SendReply, Status,
     TokenReply,
@@ -128,10 +130,28 @@ impl Api {
         if let Some(value) = &authorization {
             headers.push(("Authorization", value));
         }
-        let response = self
-            .http
-            .request(method, path, &headers, &body)
-            .map_err(|e| Failure::Unreachable(e.to_string()))?;
+        // Every POST has a key of its own, kept across its retries.
+        let key = (method == "POST").then(retries::fresh_key);
+        if let Some(key) = &key {
+            headers.push(("Idempotency-Key", key));
+        }
+        let mut retry = 0;
+        let response = loop {
+            let result = self.http.request(method, path, &headers, &body);
+            let retry_after = match &result {
+                Ok(response) if response.status == 503 => response
+                    .header("Retry-After")
+                    .and_then(|v| v.trim().parse().ok()),
+                Ok(_) => break result,
+                Err(_) => None,
+            };
+            if key.is_none() || retry == retries::RETRIES {
+                break result;
+            }
+            std::thread::sleep(retries::wait_before(retry, retry_after));
+            retry += 1;
+        }
+        .map_err(|e| Failure::Unreachable(e.to_string()))?;
         if response.status >= 400 {
             let retry_after = response.header("Retry-After").map(str::to_owned);
             return Err(Failure::Refused(Box::new(Refusal::new(
@@ -151,5 +171,73 @@ impl Api {
             value,
             raw: response.body,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server_url::ServerUrl;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::{TcpListener, TcpStream};
+
+    /// Reads one request's head (and its `Content-Length` body); returns
+    /// its `Idempotency-Key`.
+    fn read_key(reader: &mut BufReader<TcpStream>) -> Option<String> {
+        let (mut key, mut length) = (None, 0);
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(": ") {
+                match name.to_ascii_lowercase().as_str() {
+                    "idempotency-key" => key = Some(value.to_owned()),
+                    "content-length" => length = value.parse().unwrap(),
+                    _ => {}
+                }
+            }
+        }
+        reader.read_exact(&mut vec![0u8; length]).unwrap();
+        key
+    }
+
+    #[test]
+    fn a_post_answered_503_is_sent_again_with_the_same_key() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut writer = stream.try_clone().unwrap();
+            let mut reader = BufReader::new(stream);
+            let first = read_key(&mut reader);
+            let busy = r#"{"error":"busy","code":"store_unavailable"}"#;
+            write!(
+                writer,
+                "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nContent-Length: {}\r\n\r\n{busy}",
+                busy.len()
+            )
+            .unwrap();
+            let again = read_key(&mut reader);
+            let sent =
+                r#"{"info":"message sent","message_id":7,"pub_date":"2026-12-01T07:51:18.268Z"}"#;
+            write!(
+                writer,
+                "HTTP/1.1 201 Created\r\nContent-Length: {}\r\n\r\n{sent}",
+                sent.len()
+            )
+            .unwrap();
+            (first, again)
+        });
+        let url = ServerUrl::parse(&format!("http://127.0.0.1:{port}")).unwrap();
+        let http = Connection::new(url, Duration::from_secs(5));
+        let mut api = Api::new(http, Some("0".repeat(32)));
+        let sent = api.send(None, "hi").unwrap();
+        assert_eq!(sent.value.message_id, 7);
+        let (first, again) = server.join().unwrap();
+        assert!(first.is_some(), "the POST carries a key");
+        assert_eq!(first, again, "the retry carries the same key");
     }
 }

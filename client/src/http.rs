@@ -1,9 +1,10 @@
 //! One keep-alive HTTP connection to the server: core's client-role machine
 //! over a blocking `std::net::TcpStream`, with a timeout on every read and
 //! write. A request is never written twice where the server may have acted on
-//! it: a kept socket the server has closed (its idle timeout) is found before
-//! writing, and a failed request is repeated only when none of it went out, or
-//! when it is a GET that got no answer.
+//! it twice: a kept socket the server has closed (its idle timeout) is found
+//! before writing, and a failed request is repeated only when none of it went
+//! out, or when it is a GET, or a POST with an `Idempotency-Key` (which the
+//! server applies once), that got no answer.
 
 use crate::server_url::ServerUrl;
 use agora_core::http::{ClientConn, ClientError, Response};
@@ -53,9 +54,14 @@ struct AttemptError {
     progress: Progress,
 }
 
-/// GET and HEAD change nothing on the server, so repeating one is harmless.
-fn is_idempotent(method: &str) -> bool {
+/// GET and HEAD change nothing on the server, and a request with an
+/// `Idempotency-Key` is applied once whatever its copies: repeating one is
+/// harmless.
+fn is_idempotent(method: &str, headers: &[(&str, &str)]) -> bool {
     matches!(method, "GET" | "HEAD")
+        || headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("Idempotency-Key"))
 }
 
 pub struct Connection {
@@ -108,7 +114,7 @@ impl Connection {
         // A kept socket can still die between the check above and the write.
         // Repeat on a fresh one only what cannot be done twice by it.
         if let Err(e) = &result {
-            if reused && (e.progress == Progress::NothingSent || is_idempotent(method)) {
+            if reused && (e.progress == Progress::NothingSent || is_idempotent(method, headers)) {
                 self.stream = None;
                 result = self.attempt(method, target, headers, body);
             }
@@ -116,7 +122,7 @@ impl Connection {
         result.map_err(|e| {
             self.stream = None;
             match e.progress {
-                Progress::Sent if !is_idempotent(method) => {
+                Progress::Sent if !is_idempotent(method, headers) => {
                     HttpError::Unanswered(Box::new(e.error))
                 }
                 _ => e.error,
@@ -415,6 +421,28 @@ mod tests {
         let (post, reconnects) = server.join().unwrap();
         assert!(post.starts_with("POST /send "), "{post}");
         assert_eq!(reconnects, 0, "the POST was sent again");
+    }
+
+    #[test]
+    fn a_keyed_post_left_unanswered_is_sent_again_with_its_key() {
+        let (listener, url) = listener();
+        let server = thread::spawn(move || {
+            let mut s = accept_and_answer(&listener);
+            let first = read_request(&mut s);
+            drop(s); // as a server that committed it and then died would
+            let (mut s, _) = listener.accept().unwrap();
+            let again = read_request(&mut s);
+            s.write_all(OK).unwrap();
+            (first, again)
+        });
+        let mut conn = answered_once(url);
+        let keyed = [("Idempotency-Key", "k-1")];
+        let sent = conn.request("POST", "/send", &keyed, b"{}").unwrap();
+        assert_eq!(sent.status, 200);
+        let (first, again) = server.join().unwrap();
+        assert!(first.contains("Idempotency-Key: k-1\r\n"), "{first}");
+        assert!(again.starts_with("POST /send "), "{again}");
+        assert!(again.contains("Idempotency-Key: k-1\r\n"), "{again}");
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod localtime;
 mod output;
 mod render;
 mod resume;
+mod retries;
 mod server_url;
 mod tokens;
 mod watch;

@@ -224,6 +224,9 @@ pub enum Outcome {
         available: bool,
     },
     Failed(Failure),
+    /// The answer first given to a request with the same `Idempotency-Key`
+    /// (see `crate::idempotency`), sent again as it was.
+    Replayed(crate::idempotency::StoredAnswer),
 }
 
 /// Refusals that are the client's fault, each with its status and `code`.
@@ -254,6 +257,8 @@ pub enum Failure {
     ReporterNotTrusted,
     /// 403: a moderator's request from someone else.
     NotAModerator,
+    /// 422: an `Idempotency-Key` already used with another path or body.
+    IdempotencyKeyReused,
 }
 
 impl Failure {
@@ -264,6 +269,7 @@ impl Failure {
             Failure::UserNotFound | Failure::MessageNotFound => 404,
             Failure::SelfTarget { .. } | Failure::InvalidSince => 400,
             Failure::NoSharedChat | Failure::ReporterNotTrusted | Failure::NotAModerator => 403,
+            Failure::IdempotencyKeyReused => 422,
             Failure::StoreUnavailable | Failure::Overloaded => 503,
         }
     }
@@ -282,6 +288,7 @@ impl Failure {
             Failure::InvalidSince => ErrorCode::InvalidSince,
             Failure::ReporterNotTrusted => ErrorCode::ReporterNotTrusted,
             Failure::NotAModerator => ErrorCode::NotAModerator,
+            Failure::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
         }
     }
 }

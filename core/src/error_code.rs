@@ -77,6 +77,11 @@ error_codes! {
     InvalidSince => "invalid_since",
     /// 400: `timeout` of `GET /events`.
     InvalidTimeout => "invalid_timeout",
+    /// 400: an `Idempotency-Key` that is not 1 to 64 of `A-Z a-z 0-9 - _`,
+    /// or given twice.
+    InvalidIdempotencyKey => "invalid_idempotency_key",
+    /// 422: an `Idempotency-Key` already used with another path or body.
+    IdempotencyKeyReused => "idempotency_key_reused",
     // The rules' refusals (`command::Failure`) and warnings.
     /// 409.
     TokenAlreadyIssued => "token_already_issued",

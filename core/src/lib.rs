@@ -13,6 +13,7 @@ pub mod config;
 pub mod error_code;
 pub mod events;
 pub mod http;
+pub mod idempotency;
 pub mod json_size;
 pub mod model;
 pub mod rules;

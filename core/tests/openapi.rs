@@ -124,3 +124,30 @@ fn every_endpoint_is_described_with_its_method_and_auth() {
         }
     }
 }
+
+/// Every POST takes `Idempotency-Key` and names its 422
+/// (`idempotency_key_reused`); GETs take neither.
+#[test]
+fn every_post_takes_an_idempotency_key() {
+    let doc = description();
+    let key = "#/components/parameters/IdempotencyKey";
+    assert_eq!(
+        doc["components"]["parameters"]["IdempotencyKey"]["name"],
+        "Idempotency-Key"
+    );
+    let reused = &doc["components"]["responses"]["IdempotencyKeyReused"];
+    let mut codes = BTreeSet::new();
+    code_constraints(reused, &mut codes);
+    assert_eq!(codes, BTreeSet::from(["idempotency_key_reused".to_owned()]));
+    for route in Route::ALL {
+        let method = route.method().to_ascii_lowercase();
+        let operation = &doc["paths"][route.path()][method.as_str()];
+        let takes_key = operation["parameters"]
+            .as_array()
+            .is_some_and(|params| params.iter().any(|p| p["$ref"] == key));
+        let names_422 = !operation["responses"]["422"].is_null();
+        let post = route.method() == "POST";
+        assert_eq!(takes_key, post, "{}: Idempotency-Key", route.path());
+        assert_eq!(names_422, post, "{}: 422", route.path());
+    }
+}

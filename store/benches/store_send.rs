@@ -1,19 +1,26 @@
 //! Durable sends per second through `Handle` and the real chat rules: 1, 8
 //! and 64 submitters, each sending a public message and waiting for its
 //! acknowledgement before the next (as HTTP clients do), with group commit and
-//! with one commit per send. `synchronous=FULL`, database on disk under the
-//! target directory.
+//! with one commit per send, and with group commit and an `Idempotency-Key`
+//! on every send (`group_commit_keyed`: what the key's lookup, pruning and
+//! kept answer cost). `synchronous=FULL`, database on disk under the target
+//! directory.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
 
 use agora_core::command::Outcome;
+use agora_core::idempotency::Keyed;
 use agora_core::token::TokenHash;
 use agora_store::{Handle, StoreConfig, SyncMode};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 const MAX_SUBMITTERS: usize = 64;
+
+/// Every keyed send's key is new: none is replayed.
+static NEXT_KEY: AtomicU64 = AtomicU64::new(0);
 
 /// A store with `count` registered users.
 fn open_with_users(config: StoreConfig, count: usize) -> (Handle, Vec<TokenHash>) {
@@ -32,9 +39,9 @@ fn open(dir: &tempfile::TempDir, batch_max: usize) -> (Handle, Vec<TokenHash>) {
     open_with_users(config, MAX_SUBMITTERS)
 }
 
-/// `iters` sends split over `users.len()` threads; the time until the last
-/// acknowledgement.
-fn sends(handle: &Handle, users: &[TokenHash], iters: u64) -> Duration {
+/// `iters` sends split over `users.len()` threads, each with a fresh
+/// idempotency key when `keyed`; the time until the last acknowledgement.
+fn sends(handle: &Handle, users: &[TokenHash], iters: u64, keyed: bool) -> Duration {
     let submitters = users.len() as u64;
     let start = Instant::now();
     std::thread::scope(|s| {
@@ -44,8 +51,17 @@ fn sends(handle: &Handle, users: &[TokenHash], iters: u64) -> Duration {
             s.spawn(move || {
                 for i in 0..count {
                     let command = support::public_send(caller, &format!("message {i} from {k}"));
+                    let key = Keyed {
+                        key: NEXT_KEY.fetch_add(1, Ordering::Relaxed).to_string(),
+                        fingerprint: [0; 32],
+                    };
                     let pending = loop {
-                        match handle.submit(command.clone()) {
+                        let submitted = if keyed {
+                            handle.submit_keyed(command.clone(), key.clone())
+                        } else {
+                            handle.submit(command.clone())
+                        };
+                        match submitted {
                             Ok(pending) => break pending,
                             Err(_) => std::thread::yield_now(),
                         }
@@ -63,7 +79,11 @@ fn sends(handle: &Handle, users: &[TokenHash], iters: u64) -> Duration {
 
 fn store_send(c: &mut Criterion) {
     let tmp = env!("CARGO_TARGET_TMPDIR");
-    for (group_name, batch_max) in [("group_commit", 256), ("commit_per_send", 1)] {
+    for (group_name, batch_max, keyed) in [
+        ("group_commit", 256, false),
+        ("commit_per_send", 1, false),
+        ("group_commit_keyed", 256, true),
+    ] {
         let mut group = c.benchmark_group(group_name);
         group
             .sample_size(10)
@@ -76,7 +96,7 @@ fn store_send(c: &mut Criterion) {
             group.bench_with_input(
                 BenchmarkId::new("submitters", submitters),
                 &users[..submitters],
-                |b, users| b.iter_custom(|iters| sends(&handle, users, iters)),
+                |b, users| b.iter_custom(|iters| sends(&handle, users, iters, keyed)),
             );
             handle.shutdown();
         }

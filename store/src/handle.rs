@@ -14,6 +14,7 @@ use crate::status_cache::{DataVersion, StatusCache};
 use crate::writer::{ApplyFn, Job, Request, Writer};
 use crate::{Busy, StoreConfig};
 use agora_core::command::{Command, Failure, Outcome};
+use agora_core::idempotency::Keyed;
 use agora_core::rules;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
@@ -214,6 +215,31 @@ impl Handle {
             }
             Err(TrySendError::Full(_)) => Err(Busy),
             // The writer is gone; the dropped reply makes `pending` an error.
+            Err(TrySendError::Disconnected(_)) => Ok(pending),
+        }
+    }
+
+    /// Queues a POST's command with its `Idempotency-Key`; never blocks. It
+    /// goes to the writer, whatever it is (a `Connect` too): the key and
+    /// the answer are kept in the transaction that applies it (see
+    /// `agora_core::idempotency`). `Err(Busy)` when the queue is full.
+    pub fn submit_keyed(&self, command: Command, keyed: Keyed) -> Result<Pending, Busy> {
+        let (reply, pending) = Pending::channel();
+        let queue = self
+            .shared
+            .queue
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let Some(sender) = queue.as_ref() else {
+            return Ok(pending);
+        };
+        let job = Job::Keyed { command, keyed };
+        match sender.try_send(Request { job, reply }) {
+            Ok(()) => {
+                self.shared.observer.queued();
+                Ok(pending)
+            }
+            Err(TrySendError::Full(_)) => Err(Busy),
             Err(TrySendError::Disconnected(_)) => Ok(pending),
         }
     }

@@ -31,6 +31,7 @@ mod file_watch;
 mod handle;
 mod health;
 mod hub;
+mod idempotency_keys;
 mod observe;
 mod open;
 mod pending;

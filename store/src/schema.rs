@@ -126,6 +126,23 @@ ALTER TABLE users ADD COLUMN sent_message INTEGER NOT NULL DEFAULT 0;
 UPDATE users SET sent_message = 1 WHERE id IN (SELECT DISTINCT author FROM messages);
 CREATE INDEX users_by_origin ON users(created_from, created) WHERE created_from IS NOT NULL;
 "#,
+    // 5: idempotency keys (see `agora_core::idempotency`): each POST's key,
+    // per scope (`user:<id>` or `address:<addr>`), with the fingerprint of
+    // its request and the answer it got, for 24 h. Rows are added in time
+    // order, so the oldest are the first rowids: pruning needs no index of
+    // its own (one b-tree less to write with every keyed request).
+    r#"
+CREATE TABLE idempotency_keys (
+    scope       TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    fingerprint BLOB NOT NULL,
+    status      INTEGER NOT NULL,
+    headers     TEXT NOT NULL,
+    body        BLOB NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+"#,
 ];
 
 /// The schema version this build writes.

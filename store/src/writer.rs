@@ -15,6 +15,7 @@ use crate::sql_view::SqlView;
 use crate::status_cache::DataVersion;
 use agora_core::command::{Command, Failure, Outcome};
 use agora_core::events::Event;
+use agora_core::idempotency::{self, Keyed};
 use agora_core::rules::{self, Advance};
 use agora_core::time::UnixMillis;
 use agora_core::view::StoreError;
@@ -51,6 +52,8 @@ pub(crate) struct Request {
 pub(crate) enum Job {
     /// Apply a command.
     Command(Command),
+    /// Apply a command once per idempotency key (`idempotency::apply_once`).
+    Keyed { command: Command, keyed: Keyed },
     /// Move a read position forward (`agora_core::rules::advance`), then
     /// answer with `page`, the `Connect` page a reader read.
     Advance { to: Advance, page: Outcome },
@@ -367,6 +370,11 @@ impl<A: ApplyFn> Applier<'_, A> {
             let mut view = SqlView::with_cache(conn, self.rows).recording_events(self.events);
             match job {
                 Job::Command(command) => (self.apply)(command, &mut view, now),
+                Job::Keyed { command, keyed } => {
+                    idempotency::apply_once(&mut view, command, keyed, now, |view| {
+                        (self.apply)(command, view, now)
+                    })
+                }
                 Job::Advance { to, .. } => rules::advance(&mut view, to).map(|()| ADVANCED),
             }
         }));

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 per_runtime_sqlite!(unwritable_database_answers_503_then_recovers);
 
 /// Sets the soft file-size limit of process `pid`; returns the previous limits.
-fn set_file_size_limit(pid: i32, soft: libc::rlim_t) -> libc::rlimit {
+pub(crate) fn set_file_size_limit(pid: i32, soft: libc::rlim_t) -> libc::rlimit {
     let mut old = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,

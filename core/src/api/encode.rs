@@ -149,6 +149,7 @@ pub fn encode(outcome: &Outcome) -> Response {
             json(503, &HealthBody::UNAVAILABLE).with_header("Retry-After", "1")
         }
         Outcome::Failed(failure) => failed(*failure),
+        Outcome::Replayed(answer) => answer.replay(),
     }
 }
 
@@ -200,6 +201,12 @@ fn failed(failure: Failure) -> Response {
             code,
             "`since` is beyond the newest event",
             Some("since"),
+        ),
+        Failure::IdempotencyKeyReused => error_response(
+            status,
+            code,
+            "this Idempotency-Key was already used with another path or body",
+            None,
         ),
     }
 }

@@ -97,4 +97,18 @@ pub(crate) const TABLES: &[Table] = &[
         ],
         true,
     ),
+    // Kept 24 h; copied so that a retry across the move is still answered once.
+    copied(
+        "idempotency_keys",
+        &[
+            "scope",
+            "key",
+            "fingerprint",
+            "status",
+            "headers",
+            "body",
+            "created_at",
+        ],
+        false,
+    ),
 ];

@@ -36,12 +36,18 @@ pub struct CommitFaults {
     /// Batches whose connection "breaks" after the server committed, before
     /// the answer (the writer commits and reports a broken connection).
     pub lost_after_commit: AtomicU32,
+    /// Batches whose connection "breaks" after the server committed, and
+    /// whose fate cannot be learnt afterwards (as when PostgreSQL no longer
+    /// knows the transaction): the writer answers 503, its commit hidden.
+    pub lost_after_commit_unknown: AtomicU32,
 }
 
+/// Where a faulty commit's connection is lost.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum CommitFault {
-    LostBeforeCommit,
-    LostAfterCommit,
+    BeforeCommit,
+    AfterCommit,
+    AfterCommitUnknown,
 }
 
 impl CommitFaults {
@@ -52,9 +58,11 @@ impl CommitFaults {
                 .is_ok()
         };
         if take(&self.lost_before_commit) {
-            Some(CommitFault::LostBeforeCommit)
+            Some(CommitFault::BeforeCommit)
         } else if take(&self.lost_after_commit) {
-            Some(CommitFault::LostAfterCommit)
+            Some(CommitFault::AfterCommit)
+        } else if take(&self.lost_after_commit_unknown) {
+            Some(CommitFault::AfterCommitUnknown)
         } else {
             None
         }

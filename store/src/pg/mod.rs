@@ -30,6 +30,7 @@
 
 pub(crate) mod connection;
 pub(crate) mod feed;
+mod idempotency_keys;
 pub mod import;
 mod import_tables;
 pub(crate) mod lost_commit;

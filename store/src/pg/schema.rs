@@ -99,6 +99,22 @@ ALTER TABLE users ADD COLUMN sent_message boolean NOT NULL DEFAULT false;
 UPDATE users SET sent_message = true WHERE id IN (SELECT DISTINCT author FROM messages);
 CREATE INDEX users_by_origin ON users(created_from, created) WHERE created_from IS NOT NULL;
 "#,
+    // 3: idempotency keys (see `agora_core::idempotency`): each POST's key,
+    // per scope (`user:<id>` or `address:<addr>`), with the fingerprint of
+    // its request and the answer it got, for 24 h.
+    r#"
+CREATE TABLE idempotency_keys (
+    scope       text NOT NULL,
+    key         text NOT NULL,
+    fingerprint bytea NOT NULL,
+    status      integer NOT NULL,
+    headers     text NOT NULL,
+    body        bytea NOT NULL,
+    created_at  bigint NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+"#,
 ];
 
 /// The schema version this build writes.

@@ -31,6 +31,11 @@ impl<'a> PgView<'a> {
         self.recorded = Some(events);
         self
     }
+
+    /// The connection underneath (see `pg::idempotency_keys`).
+    pub(crate) fn connection(&mut self) -> &mut PgConn {
+        self.conn
+    }
 }
 
 fn store_error(e: postgres::Error) -> StoreError {

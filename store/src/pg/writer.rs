@@ -15,6 +15,7 @@ use crate::writer::{send_replies, Isolation, Job, Request, ADVANCED, UNAVAILABLE
 use agora_core::command::Outcome;
 use agora_core::config::Config;
 use agora_core::events::Event;
+use agora_core::idempotency;
 use agora_core::rules;
 use agora_core::time::UnixMillis;
 use postgres::SimpleQueryMessage;
@@ -45,11 +46,12 @@ enum Attempt {
     /// was committed, it may run again.
     Lost(String),
     /// The connection failed during `COMMIT`: whether transaction `xid`,
-    /// with these outcomes, was committed is for [`was_committed`] to say.
+    /// with these outcomes, was committed is for [`was_committed`] to say
+    /// (`None`: it cannot be asked, a test's fault).
     LostInCommit {
         error: String,
         outcomes: Vec<Outcome>,
-        xid: i64,
+        xid: Option<i64>,
     },
 }
 
@@ -149,7 +151,10 @@ impl PgWriter {
                 xid,
             } => {
                 self.slot.failed();
-                let checked = self.slot.get().map(|conn| was_committed(conn, xid));
+                let checked = match xid {
+                    Some(xid) => self.slot.get().map(|conn| was_committed(conn, xid)),
+                    None => Some(Ok(None)),
+                };
                 match checked {
                     Some(Ok(Some(true))) => {
                         tracing::warn!(error = %e, commands = batch.len(),
@@ -189,22 +194,27 @@ struct BatchRun<'a> {
 
 impl BatchRun<'_> {
     /// `COMMIT` (after the `NOTIFY`, when `notify`, in the same round trip);
-    /// `Err` with why when its answer did not come.
-    fn commit(&self, conn: &mut PgConn, notify: bool) -> Result<(), String> {
+    /// `Err` with why when its answer did not come, and whether its fate
+    /// may be asked.
+    fn commit(&self, conn: &mut PgConn, notify: bool) -> Result<(), (String, bool)> {
         let sql = if notify {
             format!("NOTIFY {CHANNEL}; COMMIT")
         } else {
             "COMMIT".to_owned()
         };
         match self.faults.take() {
-            None => conn.batch(&sql).map_err(|e| describe(&e)),
-            Some(CommitFault::LostBeforeCommit) => {
+            None => conn.batch(&sql).map_err(|e| (describe(&e), true)),
+            Some(CommitFault::BeforeCommit) => {
                 let _ = conn.batch("ROLLBACK");
-                Err("injected: lost before COMMIT".into())
+                Err(("injected: lost before COMMIT".into(), true))
             }
-            Some(CommitFault::LostAfterCommit) => {
+            Some(CommitFault::AfterCommit) => {
                 let _ = conn.batch(&sql);
-                Err("injected: lost after COMMIT".into())
+                Err(("injected: lost after COMMIT".into(), true))
+            }
+            Some(CommitFault::AfterCommitUnknown) => {
+                let _ = conn.batch(&sql);
+                Err(("injected: lost after COMMIT, fate unknown".into(), false))
             }
         }
     }
@@ -271,10 +281,10 @@ fn transaction(
     match run.commit(conn, !events.is_empty()) {
         Ok(()) => Attempt::Done(outcomes),
         // Committed or not: unknown yet. Nothing was acknowledged.
-        Err(error) => Attempt::LostInCommit {
+        Err((error, askable)) => Attempt::LostInCommit {
             error,
             outcomes,
-            xid,
+            xid: askable.then_some(xid),
         },
     }
 }
@@ -311,6 +321,11 @@ fn apply(
         let mut view = PgView::new(conn).recording_events(events);
         match job {
             Job::Command(command) => rules::apply(command, &mut view, now, rules_config),
+            Job::Keyed { command, keyed } => {
+                idempotency::apply_once(&mut view, command, keyed, now, |view| {
+                    rules::apply(command, view, now, rules_config)
+                })
+            }
             Job::Advance { to, .. } => rules::advance(&mut view, to).map(|()| ADVANCED),
         }
     }));

@@ -1,0 +1,327 @@
+//! `Idempotency-Key` (API.md, "Retries and abuse"): a POST that carries a
+//! key is applied at most once per key and scope; a request repeating the
+//! key gets the first answer again.
+//!
+//! The rule is written once here, over [`KeyLog`] (the store's table of kept
+//! answers) and [`View`]: the store calls [`apply_once`] inside the
+//! command's own transaction (and savepoint), so the key and its answer are
+//! committed with the change or not at all. That is what makes a retry safe
+//! after an answer that was lost, or a 503 that hid a commit.
+
+use crate::api::error_response;
+use crate::command::{Command, Failure, Outcome};
+use crate::error_code::ErrorCode;
+use crate::http::{Request, Response};
+use crate::time::UnixMillis;
+use crate::view::{View, ViewResult};
+use sha2::{Digest, Sha256};
+
+/// The request header.
+pub const HEADER: &str = "Idempotency-Key";
+/// The response header on an answer given again.
+pub const REPLAYED_HEADER: &str = "Idempotency-Replayed";
+/// How long a key and its answer are kept (and answered).
+pub const KEEP_MS: i64 = 24 * 60 * 60 * 1000;
+/// Expired keys deleted per keyed command: more than the one it may add, so
+/// the table never holds much more than a day of keys.
+pub const PRUNE_PER_COMMAND: u32 = 2;
+const MAX_KEY_LEN: usize = 64;
+/// The largest answer body kept. Only a `/connect` page can be larger (up
+/// to 2 MiB): keeping those would let one client write megabytes a request
+/// into the database. Its key is kept without it (see [`StoredAnswer::NOT_KEPT`]).
+pub const KEEP_MAX_BODY: usize = 64 * 1024;
+
+/// A keyed request: its key, and the fingerprint of what it asked (method,
+/// target and body), so that the key reused for another request is told.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keyed {
+    pub key: String,
+    pub fingerprint: [u8; 32],
+}
+
+/// A kept answer: status, extra header fields and body, as first sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredAnswer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl StoredAnswer {
+    /// The status kept for an answer too large to keep: the key still
+    /// refuses another request, and a repeat is applied again.
+    pub const NOT_KEPT: u16 = 0;
+
+    fn not_kept() -> StoredAnswer {
+        StoredAnswer {
+            status: StoredAnswer::NOT_KEPT,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    pub fn from_response(response: Response) -> StoredAnswer {
+        StoredAnswer {
+            status: response.status,
+            headers: response.headers,
+            body: response.body,
+        }
+    }
+
+    /// The answer again, marked as such.
+    pub fn replay(&self) -> Response {
+        let mut headers = self.headers.clone();
+        headers.push((REPLAYED_HEADER.to_owned(), "true".to_owned()));
+        Response {
+            status: self.status,
+            headers,
+            body: self.body.clone(),
+        }
+    }
+
+    /// The header fields as stored: one `name: value` a line (neither holds
+    /// a line break: the encoder writes them).
+    pub fn headers_text(&self) -> String {
+        self.headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}\n"))
+            .collect()
+    }
+
+    /// The inverse of [`headers_text`](StoredAnswer::headers_text).
+    pub fn parse_headers(text: &str) -> Vec<(String, String)> {
+        text.lines()
+            .filter_map(|line| line.split_once(": "))
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect()
+    }
+}
+
+/// The request's key, if it has one; a 400 `invalid_idempotency_key` when
+/// the header is malformed or repeated.
+pub fn keyed(request: &Request) -> Result<Option<Keyed>, Response> {
+    let mut values = request.header_values(HEADER);
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(invalid("Idempotency-Key is given more than once"));
+    }
+    let valid = (1..=MAX_KEY_LEN).contains(&value.len())
+        && value
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_');
+    if !valid {
+        return Err(invalid(
+            "Idempotency-Key must be 1 to 64 of A-Z a-z 0-9 - _",
+        ));
+    }
+    Ok(Some(Keyed {
+        key: String::from_utf8_lossy(value).into_owned(),
+        fingerprint: fingerprint(request),
+    }))
+}
+
+fn invalid(message: &str) -> Response {
+    error_response(400, ErrorCode::InvalidIdempotencyKey, message, None)
+}
+
+/// SHA-256 over method, target and body, each length-prefixed so that no
+/// two requests give the same bytes.
+fn fingerprint(request: &Request) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    for part in [
+        request.method.as_bytes(),
+        request.target.as_bytes(),
+        &request.body,
+    ] {
+        hash.update((part.len() as u64).to_be_bytes());
+        hash.update(part);
+    }
+    hash.finalize().into()
+}
+
+/// The store's table of kept answers, inside the command's transaction.
+pub trait KeyLog {
+    /// The fingerprint and answer kept for `key` in `scope` at or after
+    /// `since`.
+    fn find_key(
+        &mut self,
+        scope: &str,
+        key: &str,
+        since: UnixMillis,
+    ) -> ViewResult<Option<([u8; 32], StoredAnswer)>>;
+    /// Keeps (or replaces an expired) `key` in `scope` with its answer.
+    fn keep_key(
+        &mut self,
+        scope: &str,
+        key: &str,
+        fingerprint: &[u8; 32],
+        answer: &StoredAnswer,
+        now: UnixMillis,
+    ) -> ViewResult<()>;
+    /// Deletes up to `at_most` of the keys kept before `before`, oldest first.
+    fn prune_keys(&mut self, before: UnixMillis, at_most: u32) -> ViewResult<()>;
+}
+
+/// Applies `command` once per key: the kept answer when its key was seen
+/// (422 `idempotency_key_reused` when for another request), else `apply`'s
+/// outcome, kept with the key unless it asks for a retry (a 503, or a
+/// refusal with `Retry-After`).
+/// An answer over [`KEEP_MAX_BODY`] (a long `/connect` page) is not kept:
+/// a repeat gets a fresh page.
+///
+/// Keys are per user for a command with a token (the user it names; an
+/// unknown token is refused 401 by the rules and nothing is kept), per
+/// client address for `/get-token`.
+pub fn apply_once<V: View + KeyLog>(
+    view: &mut V,
+    command: &Command,
+    keyed: &Keyed,
+    now: UnixMillis,
+    apply: impl FnOnce(&mut V) -> ViewResult<Outcome>,
+) -> ViewResult<Outcome> {
+    let Some(scope) = scope(view, command)? else {
+        return apply(view);
+    };
+    let since = UnixMillis(now.0.saturating_sub(KEEP_MS));
+    view.prune_keys(since, PRUNE_PER_COMMAND)?;
+    if let Some((fingerprint, answer)) = view.find_key(&scope, &keyed.key, since)? {
+        if fingerprint != keyed.fingerprint {
+            return Ok(Outcome::Failed(Failure::IdempotencyKeyReused));
+        }
+        if answer.status != StoredAnswer::NOT_KEPT {
+            return Ok(Outcome::Replayed(answer));
+        }
+        // A `/connect` whose page was too large to keep: a fresh page.
+        return apply(view);
+    }
+    let outcome = apply(view)?;
+    let response = crate::api::encode(&outcome);
+    if !asks_for_a_retry(&response) {
+        let answer = if response.body.len() > KEEP_MAX_BODY {
+            StoredAnswer::not_kept()
+        } else {
+            StoredAnswer::from_response(response)
+        };
+        view.keep_key(&scope, &keyed.key, &keyed.fingerprint, &answer, now)?;
+    }
+    Ok(outcome)
+}
+
+/// A 503, or a refusal with `Retry-After` (a 429 quota or register-rate
+/// warning, a 403 ban): it changed nothing and tells the client to send the
+/// request again later, so its key must not keep it.
+fn asks_for_a_retry(response: &Response) -> bool {
+    response.status == 503
+        || response
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("Retry-After"))
+}
+
+/// Whose keys the command's key is among: `user:<id>` or `address:<addr>`;
+/// `None` when its token names no user.
+fn scope(view: &mut impl View, command: &Command) -> ViewResult<Option<String>> {
+    let caller = match command {
+        Command::GetToken { client, .. } => return Ok(Some(format!("address:{client}"))),
+        Command::Connect { caller, .. }
+        | Command::Status { caller }
+        | Command::Send { caller, .. }
+        | Command::Comment { caller, .. }
+        | Command::Report { caller, .. }
+        | Command::Events { caller, .. }
+        | Command::Read { caller, .. }
+        | Command::Comments { caller, .. }
+        | Command::Unban { caller, .. } => caller,
+        Command::Health => return Ok(None),
+    };
+    Ok(view
+        .user_by_token(caller)?
+        .map(|user| format!("user:{}", user.id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::Version;
+
+    fn post(target: &str, headers: &[(&str, &str)], body: &str) -> Request {
+        Request {
+            method: "POST".into(),
+            target: target.into(),
+            version: Version::Http11,
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
+                .collect(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    fn code(response: Response) -> String {
+        let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+        format!("{} {}", response.status, body["code"].as_str().unwrap())
+    }
+
+    #[test]
+    fn a_key_is_read_with_the_requests_fingerprint() {
+        let key = |target, value, body| {
+            keyed(&post(target, &[("idempotency-key", value)], body))
+                .unwrap()
+                .unwrap()
+        };
+        let a = key("/send", "Ab-9_z", "{}");
+        assert_eq!(a.key, "Ab-9_z");
+        assert_eq!(a.fingerprint, key("/send", "other", "{}").fingerprint);
+        assert_ne!(a.fingerprint, key("/send", "Ab-9_z", "{ }").fingerprint);
+        assert_ne!(a.fingerprint, key("/connect", "Ab-9_z", "{}").fingerprint);
+        // Length prefixes: moving bytes from target to body changes it.
+        assert_ne!(
+            key("/sen", "k", "d{}").fingerprint,
+            key("/send", "k", "{}").fingerprint
+        );
+        assert_eq!(keyed(&post("/send", &[], "{}")), Ok(None));
+    }
+
+    #[test]
+    fn a_malformed_or_repeated_key_is_400() {
+        let long = "k".repeat(65);
+        for value in ["", "a b", "ü", "a.b", long.as_str()] {
+            let refused = keyed(&post("/send", &[("Idempotency-Key", value)], ""));
+            assert_eq!(code(refused.unwrap_err()), "400 invalid_idempotency_key");
+        }
+        let twice = post(
+            "/send",
+            &[("Idempotency-Key", "a"), ("idempotency-key", "a")],
+            "",
+        );
+        assert_eq!(
+            code(keyed(&twice).unwrap_err()),
+            "400 invalid_idempotency_key"
+        );
+        let longest = "k".repeat(64);
+        assert!(keyed(&post("/send", &[("Idempotency-Key", &longest)], "")).is_ok());
+    }
+
+    #[test]
+    fn a_kept_answer_is_replayed_as_it_was_with_its_headers() {
+        let first = crate::api::encode(&Outcome::QuotaExceeded {
+            until: UnixMillis(61_000),
+            now: UnixMillis(0),
+        });
+        let answer = StoredAnswer::from_response(first.clone());
+        let stored = StoredAnswer {
+            headers: StoredAnswer::parse_headers(&answer.headers_text()),
+            ..answer
+        };
+        let replayed = crate::api::encode(&Outcome::Replayed(stored));
+        assert_eq!(
+            (replayed.status, &replayed.body),
+            (first.status, &first.body)
+        );
+        let mut expected = first.headers;
+        expected.push(("Idempotency-Replayed".into(), "true".into()));
+        assert_eq!(replayed.headers, expected);
+    }
+}
