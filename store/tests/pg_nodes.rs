@@ -215,7 +215,8 @@ fn nodes_started_together_migrate_once() {
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert_eq!(versions, vec![1], "one version row");
+    // One row, whatever the number of migrations.
+    assert_eq!(versions.len(), 1, "one version row: {versions:?}");
     let public: i64 = admin
         .query_one("SELECT count(*) FROM chats WHERE user_a IS NULL", &[])
         .unwrap()
