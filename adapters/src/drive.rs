@@ -5,6 +5,7 @@
 
 use crate::limits::Admission;
 use crate::metrics::Unavailable;
+use crate::outbound::write_out;
 use crate::session::{wall_clock, Session, Step};
 use crate::shared::Shared;
 use agora_core::api;
@@ -101,16 +102,16 @@ pub trait Transport {
 /// The drive loop: serves one accepted connection until it closes.
 pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared>) {
     let write_timeout = shared.limits.idle_timeout;
+    let progress = shared.config.write_progress_timeout;
+    let unsent = shared.unsent.clone();
     let mut session = Session::new(shared);
     let mut eof = false;
     loop {
         let step = session.next_step();
         let out = session.take_output();
         if !out.is_empty() {
-            if let Err(e) = transport
-                .write_all(&out, Instant::now() + write_timeout)
-                .await
-            {
+            let deadline = Instant::now() + write_timeout;
+            if let Err(e) = write_out(&mut transport, &out, &unsent, progress, deadline).await {
                 debug!("closing: write failed: {e}");
                 return;
             }
@@ -124,6 +125,7 @@ pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared
             Step::Watch(pending) => {
                 let result = pending.await;
                 session.watched(result);
+                session.store_answered();
             }
             // Every complete request was handled and no more bytes can come.
             Step::Wait(_) if eof => return,

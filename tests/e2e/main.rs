@@ -32,5 +32,6 @@ mod sse;
 mod startup;
 mod store_faults;
 mod transport;
+mod unread_pages;
 mod vectors;
 mod web;

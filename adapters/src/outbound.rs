@@ -1,0 +1,117 @@
+//! Bytes of responses that clients have not taken yet, bounded: per
+//! connection and across all of them, and timed by progress.
+//!
+//! A client that asks for big pages and never reads would otherwise make the
+//! server hold every page it asked for (its own memory and the kernel's) until
+//! the write timeout. Three bounds, written once for every runtime:
+//!
+//! - **Per connection**: the drive loop reads no further request while a
+//!   response is being written, so a connection holds at most one batch of
+//!   output in memory; the kernel holds at most its send buffer, set small
+//!   (see `crate::tcp::limit_send_buffer`).
+//! - **In total** ([`Unsent`]): the output being written is charged against
+//!   `--max-unsent-bytes`; while the charges are over it, a request whose
+//!   answer can be big (a page of events, messages or comments) is answered
+//!   503 `overloaded` before anything is read for it. The check reserves a
+//!   page's worth at once, so that many such requests arriving together
+//!   cannot all pass it before their pages are charged.
+//! - **In time** ([`write_out`]): a response is written in chunks, each of
+//!   which must be taken by the client within `--write-progress-timeout`;
+//!   a client that takes nothing for that long is closed, freeing its share.
+
+use crate::drive::Transport;
+use agora_core::command::Command;
+use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Bytes handed to the transport per write: the unit of progress. A client
+/// must take this much per `--write-progress-timeout` (1.6 KB/s at 10 s).
+pub const WRITE_CHUNK: usize = 16 * 1024;
+
+/// What a request whose answer can be big reserves until its answer is
+/// charged: about the largest page the rules make (1 MiB of events, of
+/// unread messages or of comments, under the 2 MiB body bound).
+pub const BIG_ANSWER: usize = 1024 * 1024;
+
+/// Output not yet taken by the clients, across connections, against a budget.
+#[derive(Debug)]
+pub struct Unsent {
+    bytes: AtomicUsize,
+    max: usize,
+}
+
+/// Bytes charged to [`Unsent`]; dropping it gives them back.
+#[derive(Debug)]
+pub struct Charge {
+    unsent: Arc<Unsent>,
+    bytes: usize,
+}
+
+impl Unsent {
+    pub fn new(max: usize) -> Arc<Unsent> {
+        Arc::new(Unsent {
+            bytes: AtomicUsize::new(0),
+            max,
+        })
+    }
+
+    /// Bytes charged now.
+    pub fn bytes(&self) -> usize {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// Charges `bytes` whatever the total (output already made must go out).
+    pub fn charge(self: &Arc<Self>, bytes: usize) -> Charge {
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+        Charge {
+            unsent: self.clone(),
+            bytes,
+        }
+    }
+
+    /// Charges `bytes` if the total stays within the budget.
+    pub fn reserve(self: &Arc<Self>, bytes: usize) -> Option<Charge> {
+        self.bytes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |now| {
+                (now.saturating_add(bytes) <= self.max).then_some(now + bytes)
+            })
+            .ok()
+            .map(|_| Charge {
+                unsent: self.clone(),
+                bytes,
+            })
+    }
+}
+
+impl Drop for Charge {
+    fn drop(&mut self) {
+        self.unsent.bytes.fetch_sub(self.bytes, Ordering::Relaxed);
+    }
+}
+
+/// Whether `command`'s answer can be big enough to need a reservation.
+pub fn answers_big(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Connect { .. } | Command::Events { .. } | Command::Comments { .. }
+    )
+}
+
+/// Writes `out` charged against `unsent`, a chunk at a time: each chunk
+/// must be taken within `progress`, and the whole by `deadline`.
+pub async fn write_out<T: Transport>(
+    transport: &mut T,
+    out: &[u8],
+    unsent: &Arc<Unsent>,
+    progress: Duration,
+    deadline: Instant,
+) -> io::Result<()> {
+    let _charge = unsent.charge(out.len());
+    for chunk in out.chunks(WRITE_CHUNK) {
+        let by = deadline.min(Instant::now() + progress);
+        transport.write_all(chunk, by).await?;
+    }
+    Ok(())
+}
