@@ -5,7 +5,7 @@
 
 use crate::limits::Admission;
 use crate::metrics::Unavailable;
-use crate::outbound::write_out;
+use crate::outbound::{self, write_out};
 use crate::session::{wall_clock, Session, Step};
 use crate::shared::Shared;
 use agora_core::api;
@@ -123,9 +123,12 @@ pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared
                 session.complete(result);
             }
             Step::Watch(pending) => {
-                let result = pending.await;
+                let mut result = pending.await;
+                // A first page (not a held stream's catch-up) may be refused.
+                if let (Ok(watch), None) = (&mut result, session.subscription()) {
+                    outbound::screen(watch, &unsent);
+                }
                 session.watched(result);
-                session.store_answered();
             }
             // Every complete request was handled and no more bytes can come.
             Step::Wait(_) if eof => return,

@@ -10,17 +10,20 @@
 //!   output in memory; the kernel holds at most its send buffer, set small
 //!   (see `crate::tcp::limit_send_buffer`).
 //! - **In total** ([`Unsent`]): the output being written is charged against
-//!   `--max-unsent-bytes`; while the charges are over it, a request whose
+//!   `--max-unsent-bytes`. While the charges are over it, a request whose
 //!   answer can be big (a page of events, messages or comments) is answered
-//!   503 `overloaded` before anything is read for it. The check reserves a
-//!   page's worth at once, so that many such requests arriving together
-//!   cannot all pass it before their pages are charged.
+//!   503 `overloaded` before anything is read for it; and a page of events
+//!   that the store read meanwhile (many requests can pass the first check
+//!   together, before any of their pages is charged) is dropped and answered
+//!   503 in its place, before it is encoded. (`/connect` is checked only
+//!   before: its answer comes with a move of the read position.)
 //! - **In time** ([`write_out`]): a response is written in chunks, each of
 //!   which must be taken by the client within `--write-progress-timeout`;
 //!   a client that takes nothing for that long is closed, freeing its share.
 
 use crate::drive::Transport;
-use agora_core::command::Command;
+use agora_core::command::{Command, Failure, Outcome};
+use agora_store::Watch;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -29,11 +32,6 @@ use std::time::{Duration, Instant};
 /// Bytes handed to the transport per write: the unit of progress. A client
 /// must take this much per `--write-progress-timeout` (1.6 KB/s at 10 s).
 pub const WRITE_CHUNK: usize = 16 * 1024;
-
-/// What a request whose answer can be big reserves until its answer is
-/// charged: about the largest page the rules make (1 MiB of events, of
-/// unread messages or of comments, under the 2 MiB body bound).
-pub const BIG_ANSWER: usize = 1024 * 1024;
 
 /// Output not yet taken by the clients, across connections, against a budget.
 #[derive(Debug)]
@@ -71,17 +69,9 @@ impl Unsent {
         }
     }
 
-    /// Charges `bytes` if the total stays within the budget.
-    pub fn reserve(self: &Arc<Self>, bytes: usize) -> Option<Charge> {
-        self.bytes
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |now| {
-                (now.saturating_add(bytes) <= self.max).then_some(now + bytes)
-            })
-            .ok()
-            .map(|_| Charge {
-                unsent: self.clone(),
-                bytes,
-            })
+    /// Whether the charges reached the budget.
+    pub fn spent(&self) -> bool {
+        self.bytes() >= self.max
     }
 }
 
@@ -97,6 +87,16 @@ pub fn answers_big(command: &Command) -> bool {
         command,
         Command::Connect { .. } | Command::Events { .. } | Command::Comments { .. }
     )
+}
+
+/// Replaces a page of events read while the budget is spent by 503
+/// `overloaded` (see the module docs), ending its subscription.
+pub fn screen(watch: &mut Watch, unsent: &Unsent) {
+    let big = matches!(&watch.outcome, Outcome::Events { events, .. } if !events.is_empty());
+    if big && unsent.spent() {
+        watch.outcome = Outcome::Failed(Failure::Overloaded);
+        watch.subscription = None;
+    }
 }
 
 /// Writes `out` charged against `unsent`, a chunk at a time: each chunk

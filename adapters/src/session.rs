@@ -6,7 +6,7 @@
 
 use crate::answered::answered;
 use crate::live::{Asked, Held};
-use crate::outbound::{self, Charge};
+use crate::outbound;
 use crate::shared::Shared;
 use agora_core::api;
 use agora_core::command::{Command, Failure, Outcome};
@@ -90,9 +90,6 @@ pub struct Session {
     /// The server is stopping: held requests end.
     pub(crate) stopping: bool,
     closed: bool,
-    /// A big answer's place in the output budget, from its request's
-    /// dispatch until the store answered (see `outbound`).
-    reserved: Option<Charge>,
 }
 
 impl Session {
@@ -108,7 +105,6 @@ impl Session {
             held: None,
             stopping: false,
             closed: false,
-            reserved: None,
         }
     }
 
@@ -220,7 +216,7 @@ impl Session {
         };
         let response = match decoded {
             Err(response) => response,
-            Ok(command) if !self.reserve_for(&command) => {
+            Ok(command) if outbound::answers_big(&command) && self.shared.unsent.spent() => {
                 warn!("clients are not taking their answers: answering 503");
                 api::encode(&Outcome::Failed(Failure::Overloaded))
             }
@@ -249,24 +245,7 @@ impl Session {
         None
     }
 
-    /// Reserves a big answer's place in the output budget; `false` when
-    /// the budget is spent (see `outbound`).
-    fn reserve_for(&mut self, command: &Command) -> bool {
-        if !outbound::answers_big(command) {
-            return true;
-        }
-        self.reserved = self.shared.unsent.reserve(outbound::BIG_ANSWER);
-        self.reserved.is_some()
-    }
-
-    /// The store answered: the output it leads to is charged as it is
-    /// written, so the reservation ends.
-    pub fn store_answered(&mut self) {
-        self.reserved = None;
-    }
-
     pub(crate) fn respond(&mut self, flight: InFlight, response: Response) {
-        self.store_answered();
         let now = now();
         // ops hook: the request's log line and metrics (`answered`).
         let elapsed = now.mono.saturating_duration_since(flight.started);
