@@ -124,6 +124,7 @@ pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared
             }
             Step::Watch(pending) => {
                 let mut result = pending.await;
+                session.store_answered();
                 // A first page (not a held stream's catch-up) may be refused.
                 if let (Ok(watch), None) = (&mut result, session.subscription()) {
                     outbound::screen(watch, &unsent);

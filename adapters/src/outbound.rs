@@ -12,9 +12,12 @@
 //! - **In total** ([`Unsent`]): the output being written is charged against
 //!   `--max-unsent-bytes`. While the charges are over it, a request whose
 //!   answer can be big (a page of events, messages or comments) is answered
-//!   503 `overloaded` before anything is read for it; and a page of events
-//!   that the store read meanwhile (many requests can pass the first check
-//!   together, before any of their pages is charged) is dropped and answered
+//!   503 `overloaded` before anything is read for it. A catch-up (events
+//!   behind the newest) also reserves a full page from its dispatch until
+//!   the store answered, so that a thousand of them arriving together do not
+//!   all pass before any page is charged (and keep the readers busy for
+//!   everyone else); a long-poll at the head reserves nothing. A page of
+//!   events read while the budget is spent anyway is dropped and answered
 //!   503 in its place, before it is encoded. (`/connect` is checked only
 //!   before: its answer comes with a move of the read position.)
 //! - **In time** ([`write_out`]): a response is written in chunks, each of
@@ -23,6 +26,7 @@
 
 use crate::drive::Transport;
 use agora_core::command::{Command, Failure, Outcome};
+use agora_core::events::EventId;
 use agora_store::Watch;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -69,6 +73,19 @@ impl Unsent {
         }
     }
 
+    /// Charges `bytes` if the total stays within the budget.
+    pub fn reserve(self: &Arc<Self>, bytes: usize) -> Option<Charge> {
+        self.bytes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |now| {
+                (now.saturating_add(bytes) <= self.max).then_some(now + bytes)
+            })
+            .ok()
+            .map(|_| Charge {
+                unsent: self.clone(),
+                bytes,
+            })
+    }
+
     /// Whether the charges reached the budget.
     pub fn spent(&self) -> bool {
         self.bytes() >= self.max
@@ -81,12 +98,35 @@ impl Drop for Charge {
     }
 }
 
-/// Whether `command`'s answer can be big enough to need a reservation.
+/// What a catch-up (`GET /events` with a `since` behind the newest event)
+/// reserves from its dispatch until the store answered: the largest page
+/// the rules make (1 MiB of events).
+pub const CATCH_UP: usize = 1024 * 1024;
+
+/// Whether `command`'s answer can be big (a page).
 pub fn answers_big(command: &Command) -> bool {
     matches!(
         command,
         Command::Connect { .. } | Command::Events { .. } | Command::Comments { .. }
     )
+}
+
+/// Admits a request against the budget: `Err(())` when it is to be
+/// answered 503; else the reservation it holds until the store answered
+/// (see the module docs). `head` is the newest event.
+pub fn admit(command: &Command, unsent: &Arc<Unsent>, head: EventId) -> Result<Option<Charge>, ()> {
+    if !answers_big(command) {
+        return Ok(None);
+    }
+    if unsent.spent() {
+        return Err(());
+    }
+    match command {
+        Command::Events {
+            since: Some(since), ..
+        } if *since < head => unsent.reserve(CATCH_UP).map(Some).ok_or(()),
+        _ => Ok(None),
+    }
 }
 
 /// Replaces a page of events read while the budget is spent by 503

@@ -90,6 +90,9 @@ pub struct Session {
     /// The server is stopping: held requests end.
     pub(crate) stopping: bool,
     closed: bool,
+    /// A catch-up's place in the output budget, from its dispatch until the
+    /// store answered (see `outbound`).
+    reserved: Option<outbound::Charge>,
 }
 
 impl Session {
@@ -105,6 +108,7 @@ impl Session {
             held: None,
             stopping: false,
             closed: false,
+            reserved: None,
         }
     }
 
@@ -216,7 +220,7 @@ impl Session {
         };
         let response = match decoded {
             Err(response) => response,
-            Ok(command) if outbound::answers_big(&command) && self.shared.unsent.spent() => {
+            Ok(command) if !self.admit(&command) => {
                 warn!("clients are not taking their answers: answering 503");
                 api::encode(&Outcome::Failed(Failure::Overloaded))
             }
@@ -245,7 +249,27 @@ impl Session {
         None
     }
 
+    /// Admits `command` against the output budget (see `outbound`),
+    /// keeping its reservation; `false`: answer 503.
+    fn admit(&mut self, command: &Command) -> bool {
+        let head = self.shared.store.hub().head();
+        match outbound::admit(command, &self.shared.unsent, head) {
+            Ok(reserved) => {
+                self.reserved = reserved;
+                true
+            }
+            Err(()) => false,
+        }
+    }
+
+    /// The store answered: what it leads to is charged as it is written, so
+    /// a reservation ends.
+    pub fn store_answered(&mut self) {
+        self.reserved = None;
+    }
+
     pub(crate) fn respond(&mut self, flight: InFlight, response: Response) {
+        self.store_answered();
         let now = now();
         // ops hook: the request's log line and metrics (`answered`).
         let elapsed = now.mono.saturating_duration_since(flight.started);
