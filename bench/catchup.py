@@ -14,6 +14,11 @@ keep-alive connection (medians and p90 in ms):
   bob:   GET /events?since=0&timeout=0   (a member: a full page of 500)
 
     bench/catchup.py BINARY [--runtime tokio] [--events 100000 1000000]
+    bench/catchup.py BINARY --pg postgres://postgres@127.0.0.1:PORT/postgres
+
+With --pg (a cluster's superuser URL, e.g. from tests/pg/cluster.sh), the
+same on PostgreSQL: a fresh database per count, seeded with psql, dropped
+at the end.
 
 Loopback only; the server and its database are removed at the end. The last
 line is the figures as JSON.
@@ -56,6 +61,27 @@ class Node:
         self.proc.wait(timeout=30)
 
 
+def psql(url, sql):
+    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def in_database(url, name):
+    """`url` with its database replaced by `name`."""
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+SEED = """
+WITH private AS (SELECT max(id) AS id FROM events)
+INSERT INTO events (kind, chat_id, message_id)
+SELECT e.kind, e.chat_id, e.message_id FROM events e, private, generate_series(1, {count})
+WHERE e.id = private.id;
+WITH m AS (INSERT INTO messages (chat_id, author, pub_date, text)
+           SELECT 1, id, 0, 'hello'::bytea FROM users WHERE name = 'alice' RETURNING id)
+INSERT INTO events (kind, chat_id, message_id) SELECT 1, 1, id FROM m;
+"""
+
+
 def token(client, name):
     status, body = client.request("POST", "/get-token", body={"user_name": name})
     assert status == 200, body
@@ -75,15 +101,38 @@ def timed(client, token, repeat):
             "events": len(json.loads(body)["events"])}
 
 
+def seed_sqlite(db, count):
+    conn = sqlite3.connect(db)
+    (private,) = conn.execute("SELECT max(id) FROM events").fetchone()
+    conn.execute(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)"
+        " INSERT INTO events (kind, chat_id, message_id)"
+        " SELECT kind, chat_id, message_id FROM n, events WHERE id = ?",
+        (count, private))
+    # One public message and its event, after them.
+    conn.execute("INSERT INTO messages (chat_id, author, pub_date, text)"
+                 " SELECT 1, id, 0, 'hello' FROM users WHERE name = 'alice'")
+    conn.execute("INSERT INTO events (kind, chat_id, message_id)"
+                 " VALUES (1, 1, last_insert_rowid())")
+    conn.commit()
+    conn.close()
+
+
 def main():
     ap = server_arguments(__doc__)
     ap.add_argument("--events", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--repeat", type=int, default=200)
+    ap.add_argument("--pg", help="a PostgreSQL superuser URL: run on PostgreSQL")
     args = ap.parse_args()
     results = []
     for count in args.events:
         folder = tempfile.mkdtemp(prefix="agora-bench-")
-        db = os.path.join(folder, "bench.db")
+        if args.pg:
+            name = f"agora_bench_catchup_{os.getpid()}_{count}"
+            psql(args.pg, f"CREATE DATABASE {name}")
+            db = in_database(args.pg, name)
+        else:
+            db = os.path.join(folder, "bench.db")
         try:
             node = Node(args.binary, args.runtime, db)
             with Client(node.port) as c:
@@ -93,33 +142,25 @@ def main():
                 assert status == 201, body
             node.stop()
             started = time.monotonic()
-            conn = sqlite3.connect(db)
-            (private,) = conn.execute("SELECT max(id) FROM events").fetchone()
-            conn.execute(
-                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)"
-                " INSERT INTO events (kind, chat_id, message_id)"
-                " SELECT kind, chat_id, message_id FROM n, events WHERE id = ?",
-                (count, private))
-            # One public message and its event, after them.
-            conn.execute("INSERT INTO messages (chat_id, author, pub_date, text)"
-                         " SELECT 1, id, 0, 'hello' FROM users WHERE name = 'alice'")
-            conn.execute("INSERT INTO events (kind, chat_id, message_id)"
-                         " VALUES (1, 1, last_insert_rowid())")
-            conn.commit()
-            conn.close()
+            if args.pg:
+                psql(db, SEED.format(count=count) + "ANALYZE;")
+            else:
+                seed_sqlite(db, count)
             seeded = time.monotonic() - started
             node = Node(args.binary, args.runtime, db)
             with Client(node.port) as c:
                 outsider = timed(c, carol, args.repeat)
                 member = timed(c, bob, args.repeat)
             node.stop()
-            figures = {"runtime": args.runtime, "private_events": count,
-                       "seed_seconds": round(seeded, 1),
+            figures = {"runtime": args.runtime, "store": "postgres" if args.pg else "sqlite",
+                       "private_events": count, "seed_seconds": round(seeded, 1),
                        "outsider": outsider, "member": member}
             print(json.dumps(figures), file=sys.stderr)
             results.append(figures)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+            if args.pg:
+                psql(args.pg, f"DROP DATABASE IF EXISTS {name}")
     print(json.dumps(results))
 
 
