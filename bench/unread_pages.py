@@ -13,7 +13,7 @@ asked, and the p50/p99 of carol's loop;
 also how the stalled clients' requests were answered (status line seen
 within 2 s: 200, 503, or nothing).
 
-    bench/unread_pages.py BINARY [--runtime tokio] [--clients 1000]
+    bench/unread_pages.py BINARY [--runtime tokio] [--clients 1000] [-- SERVER_FLAG...]
 
 Loopback only; the server and its database are removed at the end. The last
 line is the figures as JSON.
@@ -45,10 +45,12 @@ def main():
     ap.add_argument("--clients", type=int, default=1000)
     ap.add_argument("--messages", type=int, default=60)
     ap.add_argument("--seconds", type=float, default=8)
-    args = ap.parse_args()
+    argv = sys.argv[1:]
+    server_args = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = ap.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, args.clients * 2 + 1000), hard))
-    with Server(args.binary, args.runtime) as server:
+    with Server(args.binary, args.runtime, server_args) as server:
         alice = server.register("alice")
         bob = server.register("bob")
         carol = server.register("carol")

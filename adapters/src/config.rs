@@ -88,7 +88,7 @@ impl Default for ServerConfig {
             request_hook: None,
             metrics: None,
             write_progress_timeout: Duration::from_secs(10),
-            max_unsent_bytes: 32 * 1024 * 1024,
+            max_unsent_bytes: 16 * 1024 * 1024,
         }
     }
 }
