@@ -155,3 +155,66 @@ pub async fn write_out<T: Transport>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agora_core::command::EventsWait;
+    use agora_core::token::TokenHash;
+
+    fn events(since: Option<EventId>, wait: EventsWait) -> Command {
+        Command::Events {
+            caller: TokenHash([1; 32]),
+            since,
+            wait,
+        }
+    }
+
+    #[test]
+    fn charges_come_back_when_dropped_and_reservations_stop_at_the_budget() {
+        let unsent = Unsent::new(3 * CATCH_UP);
+        let written = unsent.charge(CATCH_UP + 1);
+        let first = unsent.reserve(CATCH_UP).expect("room for one page");
+        assert!(
+            unsent.reserve(CATCH_UP).is_none(),
+            "{} charged",
+            unsent.bytes()
+        );
+        assert!(!unsent.spent());
+        drop(written);
+        assert_eq!(unsent.bytes(), CATCH_UP);
+        let second = unsent.reserve(CATCH_UP).expect("room again");
+        drop((first, second));
+        assert_eq!(unsent.bytes(), 0);
+    }
+
+    #[test]
+    fn only_pages_are_refused_and_only_catch_ups_reserve() {
+        let unsent = Unsent::new(2 * CATCH_UP);
+        let poll = EventsWait::Poll { timeout_secs: 30 };
+        let status = Command::Status {
+            caller: TokenHash([1; 32]),
+        };
+        // At the head: nothing to read, nothing reserved.
+        assert!(matches!(
+            admit(&events(Some(9), poll), &unsent, 9),
+            Ok(None)
+        ));
+        assert!(matches!(admit(&events(None, poll), &unsent, 9), Ok(None)));
+        let one = admit(&events(Some(0), poll), &unsent, 9).unwrap();
+        let two = admit(&events(Some(3), EventsWait::Stream), &unsent, 9).unwrap();
+        assert!(one.is_some() && two.is_some());
+        assert!(unsent.spent());
+        assert!(admit(&events(Some(0), poll), &unsent, 9).is_err());
+        assert!(
+            admit(&events(Some(9), poll), &unsent, 9).is_err(),
+            "spent: every page waits"
+        );
+        assert!(
+            matches!(admit(&status, &unsent, 9), Ok(None)),
+            "small answers are served"
+        );
+        drop(one);
+        assert!(admit(&events(Some(0), poll), &unsent, 9).unwrap().is_some());
+    }
+}
