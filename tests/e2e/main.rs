@@ -24,6 +24,7 @@ mod operations;
 mod own_cluster;
 mod pg_tls;
 mod pg_url;
+mod ring_memory;
 mod rules;
 mod secrets;
 mod slow_clients;
