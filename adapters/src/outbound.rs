@@ -111,21 +111,32 @@ pub fn answers_big(command: &Command) -> bool {
     )
 }
 
-/// Admits a request against the budget: `Err(())` when it is to be
-/// answered 503; else the reservation it holds until the store answered
-/// (see the module docs). `head` is the newest event.
-pub fn admit(command: &Command, unsent: &Arc<Unsent>, head: EventId) -> Result<Option<Charge>, ()> {
+/// What [`admit`] decided.
+#[derive(Debug)]
+pub enum Admission {
+    /// Served, holding this reservation (if any) until the store answered.
+    Serve(Option<Charge>),
+    /// Answered 503 `overloaded`.
+    Refuse,
+}
+
+/// Admits a request against the budget (see the module docs). `head` is
+/// the newest event.
+pub fn admit(command: &Command, unsent: &Arc<Unsent>, head: EventId) -> Admission {
     if !answers_big(command) {
-        return Ok(None);
+        return Admission::Serve(None);
     }
     if unsent.spent() {
-        return Err(());
+        return Admission::Refuse;
     }
     match command {
         Command::Events {
             since: Some(since), ..
-        } if *since < head => unsent.reserve(CATCH_UP).map(Some).ok_or(()),
-        _ => Ok(None),
+        } if *since < head => match unsent.reserve(CATCH_UP) {
+            Some(charge) => Admission::Serve(Some(charge)),
+            None => Admission::Refuse,
+        },
+        _ => Admission::Serve(None),
     }
 }
 
@@ -170,6 +181,18 @@ mod tests {
         }
     }
 
+    fn reserves(admission: Admission) -> bool {
+        matches!(admission, Admission::Serve(Some(_)))
+    }
+
+    fn served(admission: Admission) -> bool {
+        matches!(admission, Admission::Serve(None))
+    }
+
+    fn refused(admission: Admission) -> bool {
+        matches!(admission, Admission::Refuse)
+    }
+
     #[test]
     fn charges_come_back_when_dropped_and_reservations_stop_at_the_budget() {
         let unsent = Unsent::new(3 * CATCH_UP);
@@ -195,26 +218,23 @@ mod tests {
         let status = Command::Status {
             caller: TokenHash([1; 32]),
         };
-        // At the head: nothing to read, nothing reserved.
-        assert!(matches!(
-            admit(&events(Some(9), poll), &unsent, 9),
-            Ok(None)
-        ));
-        assert!(matches!(admit(&events(None, poll), &unsent, 9), Ok(None)));
-        let one = admit(&events(Some(0), poll), &unsent, 9).unwrap();
-        let two = admit(&events(Some(3), EventsWait::Stream), &unsent, 9).unwrap();
-        assert!(one.is_some() && two.is_some());
-        assert!(unsent.spent());
-        assert!(admit(&events(Some(0), poll), &unsent, 9).is_err());
+        // At the head, or without `since`: nothing to read, nothing reserved.
+        assert!(served(admit(&events(Some(9), poll), &unsent, 9)));
+        assert!(served(admit(&events(None, poll), &unsent, 9)));
+        let one = admit(&events(Some(0), poll), &unsent, 9);
+        let two = admit(&events(Some(3), EventsWait::Stream), &unsent, 9);
+        assert!(unsent.spent(), "{one:?} {two:?}");
+        assert!(refused(admit(&events(Some(0), poll), &unsent, 9)));
         assert!(
-            admit(&events(Some(9), poll), &unsent, 9).is_err(),
+            refused(admit(&events(Some(9), poll), &unsent, 9)),
             "spent: every page waits"
         );
         assert!(
-            matches!(admit(&status, &unsent, 9), Ok(None)),
+            served(admit(&status, &unsent, 9)),
             "small answers are served"
         );
         drop(one);
-        assert!(admit(&events(Some(0), poll), &unsent, 9).unwrap().is_some());
+        assert!(reserves(admit(&events(Some(0), poll), &unsent, 9)));
+        drop(two);
     }
 }

@@ -254,11 +254,11 @@ impl Session {
     fn admit(&mut self, command: &Command) -> bool {
         let head = self.shared.store.hub().head();
         match outbound::admit(command, &self.shared.unsent, head) {
-            Ok(reserved) => {
+            outbound::Admission::Serve(reserved) => {
                 self.reserved = reserved;
                 true
             }
-            Err(()) => false,
+            outbound::Admission::Refuse => false,
         }
     }
 
