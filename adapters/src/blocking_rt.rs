@@ -144,10 +144,28 @@ impl Transport for BlockingTransport {
     }
 
     async fn write_all(&mut self, bytes: &[u8], deadline: Instant) -> io::Result<()> {
-        let left = deadline.saturating_duration_since(Instant::now());
-        self.stream
-            .set_write_timeout(Some(left.max(Duration::from_millis(1))))?;
-        self.stream.write_all(bytes)
+        // A write timeout bounds each send(2), and one that took a few bytes
+        // starts the next afresh: the deadline is checked between them, so
+        // that a client taking a trickle still ends at the deadline.
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out"));
+            }
+            self.stream
+                .set_write_timeout(Some(left.max(Duration::from_millis(1))))?;
+            match self.stream.write(rest) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => rest = &rest[n..],
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    return Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out"));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     async fn shutdown_write(&mut self) {
@@ -189,6 +207,7 @@ pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {
         };
         errors.accepted();
         let _ = stream.set_nodelay(true);
+        crate::tcp::limit_send_buffer(&stream);
         let peer = stream.peer_addr().map(|peer| peer.ip());
         let admission = shared
             .conns

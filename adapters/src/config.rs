@@ -76,6 +76,12 @@ pub struct ServerConfig {
     pub request_hook: Option<fn(&Request)>,
     /// Counted into when set (`--metrics-addr`).
     pub metrics: Option<Arc<Metrics>>,
+    /// A response whose client takes none of it for this long is cut (see
+    /// `outbound`).
+    pub write_progress_timeout: Duration,
+    /// Output not yet taken by clients beyond which big answers get 503
+    /// (see `outbound`).
+    pub max_unsent_bytes: usize,
 }
 
 impl Default for ServerConfig {
@@ -93,6 +99,8 @@ impl Default for ServerConfig {
             heartbeat: Duration::from_secs(15),
             request_hook: None,
             metrics: None,
+            write_progress_timeout: Duration::from_secs(10),
+            max_unsent_bytes: 16 * 1024 * 1024,
         }
     }
 }

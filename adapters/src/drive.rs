@@ -5,6 +5,7 @@
 
 use crate::limits::Admission;
 use crate::metrics::Unavailable;
+use crate::outbound::{self, write_out};
 use crate::session::{wall_clock, Session, Step};
 use crate::shared::Shared;
 use agora_core::api;
@@ -108,6 +109,8 @@ pub trait Transport {
 /// `peer` is the socket's TCP peer.
 pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared>, peer: IpAddr) {
     let write_timeout = shared.limits.idle_timeout;
+    let progress = shared.config.write_progress_timeout;
+    let unsent = shared.unsent.clone();
     let mut session = Session::new(shared, peer);
     let mut eof = false;
     loop {
@@ -142,10 +145,8 @@ pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared
         }
         let out = session.take_output();
         if !out.is_empty() {
-            if let Err(e) = transport
-                .write_all(&out, Instant::now() + write_timeout)
-                .await
-            {
+            let deadline = Instant::now() + write_timeout;
+            if let Err(e) = write_out(&mut transport, &out, &unsent, progress, deadline).await {
                 debug!("closing: write failed: {e}");
                 return;
             }
@@ -157,7 +158,12 @@ pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared
                 session.complete(result);
             }
             Step::Watch(pending) => {
-                let result = pending.await;
+                let mut result = pending.await;
+                session.store_answered();
+                // A first page (not a held stream's catch-up) may be refused.
+                if let (Ok(watch), None) = (&mut result, session.subscription()) {
+                    outbound::screen(watch, &unsent);
+                }
                 session.watched(result);
             }
             // Every complete request was handled and no more bytes can come.

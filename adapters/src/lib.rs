@@ -20,6 +20,7 @@ pub mod listen;
 mod live;
 pub mod metrics;
 pub mod open_files;
+pub mod outbound;
 pub mod session;
 pub mod shared;
 pub mod shutdown;

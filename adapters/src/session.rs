@@ -6,6 +6,7 @@
 
 use crate::answered::{answered, loggable_uri};
 use crate::live::{Asked, Held};
+use crate::outbound;
 use crate::shared::Shared;
 use agora_core::api;
 use agora_core::client_addr::client_address;
@@ -133,6 +134,9 @@ pub struct Session {
     /// The server is stopping: held requests end.
     pub(crate) stopping: bool,
     closed: bool,
+    /// A catch-up's place in the output budget, from its dispatch until the
+    /// store answered (see `outbound`).
+    reserved: Option<outbound::Charge>,
 }
 
 impl Session {
@@ -154,6 +158,7 @@ impl Session {
             held: None,
             stopping: false,
             closed: false,
+            reserved: None,
         }
     }
 
@@ -316,6 +321,10 @@ impl Session {
             return Dispatch::Nothing;
         }
         let refusal = match command {
+            command if !self.admit(&command) => {
+                warn!("clients are not taking their answers: answering 503");
+                api::encode(&Outcome::Failed(Failure::Overloaded))
+            }
             command @ Command::Events { .. } => match self.watch(command) {
                 Ok(pending) => {
                     self.in_flight = Some(flight);
@@ -367,7 +376,27 @@ impl Session {
         }
     }
 
+    /// Admits `command` against the output budget (see `outbound`),
+    /// keeping its reservation; `false`: answer 503.
+    fn admit(&mut self, command: &Command) -> bool {
+        let head = self.shared.store.hub().head();
+        match outbound::admit(command, &self.shared.unsent, head) {
+            outbound::Admission::Serve(reserved) => {
+                self.reserved = reserved;
+                true
+            }
+            outbound::Admission::Refuse => false,
+        }
+    }
+
+    /// The store answered: what it leads to is charged as it is written, so
+    /// a reservation ends.
+    pub fn store_answered(&mut self) {
+        self.reserved = None;
+    }
+
     pub(crate) fn respond(&mut self, flight: InFlight, response: Response) {
+        self.store_answered();
         let now = now();
         // ops hook: the request's log line and metrics (`answered`).
         let elapsed = now.mono.saturating_duration_since(flight.started);

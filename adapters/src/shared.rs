@@ -5,6 +5,7 @@ use crate::config::ServerConfig;
 use crate::keyed_limit::KeyedLimit;
 use crate::limits::ConnLimit;
 use crate::metrics::Metrics;
+use crate::outbound::Unsent;
 use crate::shutdown::Shutdown;
 use agora_core::config::Config;
 use agora_core::http::Limits;
@@ -26,6 +27,8 @@ pub struct Shared {
     /// counted). Live delivery reports through its `long_polls_waiting`,
     /// `event_streams_open` and `events_delivered`.
     pub metrics: Option<Arc<Metrics>>,
+    /// Output not yet taken by the clients (see `outbound`).
+    pub unsent: Arc<Unsent>,
 }
 
 impl Shared {
@@ -47,6 +50,7 @@ impl Shared {
             streams: KeyedLimit::new(config.max_streams_per_user),
             shutdown,
             metrics: config.metrics.clone(),
+            unsent: Unsent::new(config.max_unsent_bytes),
             config,
         })
     }

@@ -174,6 +174,7 @@ async fn accept_loop(
         };
         errors.accepted();
         let _ = stream.get_ref().set_nodelay(true);
+        crate::tcp::limit_send_buffer(stream.get_ref());
         let transport = SmolTransport::new(stream, stop.clone());
         let admission = shared.conns.admit(peer.ip());
         executor

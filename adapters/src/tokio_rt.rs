@@ -149,6 +149,7 @@ async fn accept_loop(
         };
         errors.accepted();
         let _ = stream.set_nodelay(true);
+        crate::tcp::limit_send_buffer(&stream);
         let transport = TokioTransport::new(stream, stop.clone());
         let admission = shared.conns.admit(peer.ip());
         tokio::spawn(run_connection(transport, shared.clone(), admission));

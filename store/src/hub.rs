@@ -7,22 +7,27 @@
 //!
 //! It also keeps a ring of recent events, so that a client catching up from
 //! a recent cursor needs no database read. Every event with an id above
-//! `floor` is in the ring; older ones come from the database.
+//! `floor` is in the ring; older ones come from the database. The ring is
+//! bounded by bytes as well as by count (see `ring_charge`): 4,096 events of
+//! 24 KiB of JSON each, encoded for two viewers, would otherwise hold 400 MB.
 //!
 //! A subscriber that does not read is cut when its inbox passes a byte
 //! bound: its stream ends and the client resumes from its last event id, so
 //! memory stays bounded whatever a client does.
 
 use agora_core::api;
-use agora_core::events::{Audience, Event, EventId};
+use agora_core::events::{Audience, Event, EventBody, EventChat, EventId};
+use agora_core::json_size;
 use agora_core::view::UserId;
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-/// Recent events kept in memory for catch-up.
+/// Recent events kept in memory for catch-up, at most.
 const RING: usize = 4096;
+/// The bytes those events may hold, at most (see `ring_charge`).
+pub const RING_BYTES: usize = 16 * 1024 * 1024;
 
 /// One committed event, as the hub hands it out.
 #[derive(Debug)]
@@ -51,6 +56,13 @@ impl Published {
         }
     }
 
+    /// The most memory this event can hold once encoded for every viewer:
+    /// what the ring charges for keeping it. Counted from the event without
+    /// encoding it (`json_size` follows the encoder byte for byte).
+    pub fn ring_charge(&self) -> usize {
+        ring_charge(&self.event)
+    }
+
     pub fn id(&self) -> EventId {
         self.event.id
     }
@@ -75,6 +87,39 @@ impl Published {
             Encoded { json, sse }
         })
     }
+}
+
+/// See [`Published::ring_charge`]: the event's own heap bytes, plus its
+/// JSON and its SSE frame (the JSON and a short header) for each viewer
+/// slot it can be encoded in (one, or a private chat's two members).
+fn ring_charge(event: &Event) -> usize {
+    /// `id: N\nevent: kind\ndata: ` and the blank line, generously.
+    const SSE_FRAMING: usize = 64;
+    let names = |chat: &EventChat| match chat {
+        EventChat::Public => 0,
+        EventChat::Private { members, .. } => members.iter().map(|(_, name)| name.len()).sum(),
+    };
+    let own = match &event.body {
+        EventBody::Message { chat, message } => {
+            message.text.len() + message.author.len() + names(chat)
+        }
+        EventBody::Comment { chat, comment, .. } => {
+            comment.text.len() + comment.author.len() + names(chat)
+        }
+        EventBody::Banned { .. } => 0,
+    };
+    let viewers = match event.body.audience() {
+        // Everyone shares one encoding (a public chat is named alike for all).
+        Audience::Everyone => [Some(0), None],
+        Audience::Two(a, b) => [Some(a), Some(b)],
+        Audience::One(user) => [Some(user), None],
+    };
+    let encoded: usize = viewers
+        .into_iter()
+        .flatten()
+        .map(|viewer| 2 * json_size::event_len(event, viewer) + SSE_FRAMING)
+        .sum();
+    std::mem::size_of::<Published>() + own + encoded
 }
 
 /// What a subscriber's inbox holds.
@@ -192,7 +237,11 @@ struct HubState {
     head: EventId,
     /// Every event with an id above this is in `ring`.
     floor: EventId,
-    ring: VecDeque<Arc<Published>>,
+    /// Each with its `ring_charge`.
+    ring: VecDeque<(Arc<Published>, usize)>,
+    /// The sum of the ring's charges, at most `RING_BYTES` (but for one
+    /// event larger than that alone).
+    ring_bytes: usize,
     /// Subscribers by slot; `None` for a free slot (listed in `free`).
     slots: Vec<Option<Arc<Subscriber>>>,
     free: Vec<usize>,
@@ -209,6 +258,7 @@ impl Hub {
                 head,
                 floor: head,
                 ring: VecDeque::new(),
+                ring_bytes: 0,
                 slots: Vec::new(),
                 free: Vec::new(),
                 by_user: HashMap::new(),
@@ -287,11 +337,12 @@ impl Hub {
         if since < state.floor {
             return None;
         }
-        let start = state.ring.partition_point(|p| p.id() <= since);
+        let start = state.ring.partition_point(|(p, _)| p.id() <= since);
         Some(
             state
                 .ring
                 .range(start..)
+                .map(|(p, _)| p)
                 .filter(|p| p.visible_to(user))
                 .take(limit)
                 .map(|p| p.event.clone())
@@ -312,17 +363,31 @@ impl Hub {
             .into_iter()
             .map(|e| Arc::new(Published::new(e)))
             .collect();
+        // Counted before taking the lock: it reads every text.
+        let charges: Vec<usize> = published.iter().map(|e| e.ring_charge()).collect();
         let mut state = self.lock();
-        for event in &published {
+        for (event, charge) in published.iter().zip(charges) {
             state.head = state.head.max(event.id());
-            state.ring.push_back(event.clone());
-            if state.ring.len() > RING {
-                if let Some(oldest) = state.ring.pop_front() {
-                    state.floor = oldest.id();
-                }
+            state.ring.push_back((event.clone(), charge));
+            state.ring_bytes += charge;
+            // Oldest first, keeping at least the newest event.
+            while state.ring.len() > RING || (state.ring_bytes > RING_BYTES && state.ring.len() > 1)
+            {
+                let Some((oldest, charge)) = state.ring.pop_front() else {
+                    break;
+                };
+                state.ring_bytes -= charge;
+                state.floor = oldest.id();
             }
         }
         published
+    }
+
+    /// What the ring of recent events holds: how many, and their charges'
+    /// sum in bytes (at most [`RING_BYTES`], but for one event larger alone).
+    pub fn ring_size(&self) -> (usize, usize) {
+        let state = self.lock();
+        (state.ring.len(), state.ring_bytes)
     }
 
     /// Hands recorded events (in id order) to every subscriber that may see

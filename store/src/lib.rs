@@ -48,7 +48,9 @@ pub use clock::Clock;
 pub use error::{MigrationError, OpenError};
 pub use handle::Handle;
 pub use health::FRESH as HEALTH_FRESH;
-pub use hub::{Encoded, Hub, Published, Subscription, Taken, Watch};
+pub use hub::{
+    Encoded, Hub, Published, Subscription, Taken, Watch, RING_BYTES as EVENT_RING_BYTES,
+};
 pub use observe::{Observer, StoreObserver};
 pub use open::open_connection as open_database;
 pub use pending::{Pending, StoreGone, WaitError};

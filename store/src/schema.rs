@@ -143,6 +143,39 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (scope, key)
 );
 "#,
+    // 6 (issue 21): who may read each event, so that catching up costs what
+    // the reader may see, not the whole log. `reader` 0 is everyone (a public
+    // chat's events); a private chat's events have a row per member, a ban
+    // one for the banned user. A trigger writes the rows in the transaction
+    // that inserts the event, whatever inserts it; existing events are
+    // backfilled from the same columns.
+    r#"
+CREATE TABLE event_readers (
+    reader        INTEGER NOT NULL,
+    event_id      INTEGER NOT NULL,
+    PRIMARY KEY (reader, event_id)
+) WITHOUT ROWID;
+
+CREATE TRIGGER events_readers AFTER INSERT ON events BEGIN
+    INSERT OR IGNORE INTO event_readers (reader, event_id)
+        SELECT 0, NEW.id WHERE NEW.chat_id = 1
+        UNION ALL
+        SELECT c.user_a, NEW.id FROM chats c WHERE c.id = NEW.chat_id AND NEW.chat_id <> 1
+        UNION ALL
+        SELECT c.user_b, NEW.id FROM chats c WHERE c.id = NEW.chat_id AND NEW.chat_id <> 1
+        UNION ALL
+        SELECT NEW.user_id, NEW.id WHERE NEW.kind = 3;
+END;
+
+INSERT OR IGNORE INTO event_readers (reader, event_id)
+    SELECT 0, id FROM events WHERE chat_id = 1
+    UNION ALL
+    SELECT c.user_a, e.id FROM events e JOIN chats c ON c.id = e.chat_id WHERE e.chat_id <> 1
+    UNION ALL
+    SELECT c.user_b, e.id FROM events e JOIN chats c ON c.id = e.chat_id WHERE e.chat_id <> 1
+    UNION ALL
+    SELECT user_id, id FROM events WHERE kind = 3;
+"#,
 ];
 
 /// The schema version this build writes.

@@ -122,13 +122,21 @@ struct EventRow {
 }
 
 /// The events after a cursor that a user may see: the public chat's, its
-/// private chats', and its own bans. A forward range on the primary key.
+/// private chats', and its own bans. Two forward ranges of `event_readers`
+/// (everyone's and the user's), each stopped at the limit, merged: the cost
+/// follows the page, not the events others exchanged in between.
 const EVENTS_AFTER: &str = "SELECT e.id, e.kind, e.chat_id, e.message_id, e.comment_id,
             e.user_id, e.until
-     FROM events e LEFT JOIN chats c ON c.id = e.chat_id
-     WHERE e.id > ?1
-       AND (e.chat_id = 1 OR c.user_a = ?2 OR c.user_b = ?2 OR (e.kind = 3 AND e.user_id = ?2))
-     ORDER BY e.id LIMIT CAST(?3 AS INTEGER)";
+     FROM (SELECT event_id FROM
+             (SELECT event_id FROM event_readers WHERE reader = 0 AND event_id > ?1
+              ORDER BY event_id LIMIT CAST(?3 AS INTEGER))
+           UNION ALL
+           SELECT event_id FROM
+             (SELECT event_id FROM event_readers WHERE reader = ?2 AND event_id > ?1
+              ORDER BY event_id LIMIT CAST(?3 AS INTEGER))
+           ORDER BY event_id LIMIT CAST(?3 AS INTEGER)) r
+     JOIN events e ON e.id = r.event_id
+     ORDER BY e.id";
 
 /// The newest comments of one message before a comment id (all when the
 /// bound is `i64::MAX`), newest first: a backward range on

@@ -231,6 +231,18 @@ pub struct Args {
     #[arg(long, env = "AGORA_HEADER_TIMEOUT",
           default_value_t = Span(Limits::default().header_timeout))]
     pub header_timeout: Span,
+    /// A response whose client takes none of it for this long is cut and its
+    /// connection closed (a page or a stream; see docs/API.md).
+    #[arg(long, env = "AGORA_WRITE_PROGRESS_TIMEOUT",
+          default_value_t = Span(ServerConfig::default().write_progress_timeout))]
+    pub write_progress_timeout: Span,
+    /// Bytes of responses not yet taken by clients, across connections,
+    /// beyond which requests for pages (events, connect, comments) get 503
+    /// overloaded until clients read or are cut.
+    #[arg(long, env = "AGORA_MAX_UNSENT_BYTES",
+          default_value_t = ServerConfig::default().max_unsent_bytes,
+          value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
+    pub max_unsent_bytes: usize,
     /// Largest request body, in bytes.
     #[arg(long, env = "AGORA_MAX_BODY", default_value_t = Limits::default().max_body_bytes)]
     pub max_body: usize,
@@ -299,6 +311,8 @@ impl Args {
             backlog: self.backlog,
             threads: self.threads,
             heartbeat: self.heartbeat.0,
+            write_progress_timeout: self.write_progress_timeout.0,
+            max_unsent_bytes: self.max_unsent_bytes,
             ..ServerConfig::default()
         }
     }
@@ -362,6 +376,11 @@ mod tests {
         assert!(server.trusted_proxies.is_empty());
         assert_eq!(server.backlog, default_server.backlog);
         assert_eq!(server.threads, default_server.threads);
+        assert_eq!(
+            server.write_progress_timeout,
+            default_server.write_progress_timeout
+        );
+        assert_eq!(server.max_unsent_bytes, default_server.max_unsent_bytes);
         assert_eq!(args.runtime, Runtime::default());
     }
 

@@ -97,6 +97,14 @@ pub(crate) const TABLES: &[Table] = &[
         ],
         true,
     ),
+    // Who may read each event: filled by the events trigger as the events
+    // are copied, so only compared.
+    Table {
+        name: "event_readers",
+        columns: &[],
+        identity: false,
+        derived: true,
+    },
     // Kept 24 h; copied so that a retry across the move is still answered once.
     copied(
         "idempotency_keys",

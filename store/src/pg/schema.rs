@@ -115,6 +115,45 @@ CREATE TABLE idempotency_keys (
 );
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
 "#,
+    // 4 (issue 21): who may read each event, as in SQLite's migration 6
+    // (see `crate::schema`): `reader` 0 is everyone, a private chat's events
+    // have a row per member, a ban one for the banned user; written by a
+    // trigger in the event's transaction, backfilled here.
+    r#"
+CREATE TABLE event_readers (
+    reader   bigint NOT NULL,
+    event_id bigint NOT NULL,
+    PRIMARY KEY (reader, event_id)
+);
+
+CREATE FUNCTION agora_event_readers() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    INSERT INTO event_readers (reader, event_id)
+        SELECT 0, NEW.id WHERE NEW.chat_id = 1
+        UNION ALL
+        SELECT c.user_a, NEW.id FROM chats c WHERE c.id = NEW.chat_id AND NEW.chat_id <> 1
+        UNION ALL
+        SELECT c.user_b, NEW.id FROM chats c WHERE c.id = NEW.chat_id AND NEW.chat_id <> 1
+        UNION ALL
+        SELECT NEW.user_id, NEW.id WHERE NEW.kind = 3
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END
+$fn$;
+
+CREATE TRIGGER events_readers AFTER INSERT ON events
+    FOR EACH ROW EXECUTE FUNCTION agora_event_readers();
+
+INSERT INTO event_readers (reader, event_id)
+    SELECT 0, id FROM events WHERE chat_id = 1
+    UNION ALL
+    SELECT c.user_a, e.id FROM events e JOIN chats c ON c.id = e.chat_id WHERE e.chat_id <> 1
+    UNION ALL
+    SELECT c.user_b, e.id FROM events e JOIN chats c ON c.id = e.chat_id WHERE e.chat_id <> 1
+    UNION ALL
+    SELECT user_id, id FROM events WHERE kind = 3
+ON CONFLICT DO NOTHING;
+"#,
 ];
 
 /// The schema version this build writes.

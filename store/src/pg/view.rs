@@ -123,11 +123,20 @@ macro_rules! events_joined {
 }
 
 /// The events after `$1` that user `$2` may see: the public chat's, its
-/// private chats', its own bans.
+/// private chats', its own bans. Their ids come from two forward ranges of
+/// `event_readers` (everyone's and the user's), each stopped at the limit
+/// and merged, then the events by primary key: the cost follows the page,
+/// not the events others exchanged in between.
 const EVENTS_VISIBLE_AFTER: &str = events_joined!(
-    "e.id > $1
-       AND (e.chat_id = 1 OR ch.user_a = $2 OR ch.user_b = $2 OR (e.kind = 3 AND e.user_id = $2))
-     ORDER BY e.id LIMIT $3"
+    "e.id = ANY(ARRAY(
+        SELECT event_id FROM (
+            (SELECT event_id FROM event_readers WHERE reader = 0 AND event_id > $1
+             ORDER BY event_id LIMIT $3)
+            UNION ALL
+            (SELECT event_id FROM event_readers WHERE reader = $2 AND event_id > $1
+             ORDER BY event_id LIMIT $3)
+        ) r ORDER BY event_id LIMIT $3))
+     ORDER BY e.id"
 );
 /// Every event after `$1` (what the hub is fed).
 const EVENTS_AFTER: &str = events_joined!("e.id > $1 ORDER BY e.id LIMIT $2");

@@ -1,0 +1,233 @@
+//! Catch-up through the `event_readers` index (SQLite): a reader's page costs
+//! what it may see, not the events others exchanged in between; the contract
+//! of `events_after` (id order, limit, who sees what) holds; a database made
+//! before the index gets it backfilled.
+
+use agora_core::events::{Event, EventBody, EventChat, EventId};
+use agora_core::time::UnixMillis;
+use agora_core::token::TokenHash;
+use agora_core::view::{StoredMessage, UserId, View, PUBLIC_CHAT};
+use agora_store::{open_database, schema, SqlView, StoreConfig};
+use rusqlite::Connection;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+const T0: UnixMillis = UnixMillis(1_795_939_565_000);
+
+fn open(dir: &tempfile::TempDir) -> Connection {
+    let config = StoreConfig {
+        path: dir.path().join("agora.db"),
+        ..StoreConfig::default()
+    };
+    open_database(&config).expect("open")
+}
+
+fn with_view<R>(conn: &mut Connection, f: impl FnOnce(&mut SqlView<'_>) -> R) -> R {
+    let tx = conn.transaction().unwrap();
+    let result = f(&mut SqlView::new(&tx));
+    tx.commit().unwrap();
+    result
+}
+
+struct Seeded {
+    alice: UserId,
+    bob: UserId,
+    carol: UserId,
+    /// The private alice-bob message every bulk event refers to.
+    private_event: EventId,
+}
+
+/// alice and bob in a private chat, carol outside it; one public message,
+/// one private message, and a ban of carol, each with its event.
+fn seed(conn: &mut Connection) -> Seeded {
+    with_view(conn, |v| {
+        let alice = v.create_user("alice", &TokenHash([1; 32]), T0).unwrap();
+        let bob = v.create_user("bob", &TokenHash([2; 32]), T0).unwrap();
+        let carol = v.create_user("carol", &TokenHash([3; 32]), T0).unwrap();
+        let chat = v.create_private_chat(alice, bob, T0).unwrap();
+        let message = |v: &mut SqlView<'_>, chat, author, text: &str| {
+            let id = v.append_message(chat, author, text, T0).unwrap();
+            StoredMessage {
+                id,
+                author: "x".into(),
+                pub_date: T0,
+                text: text.into(),
+                comments: Vec::new(),
+                comments_total: 0,
+            }
+        };
+        let public = message(v, PUBLIC_CHAT, alice, "hello all");
+        v.append_event(EventBody::Message {
+            chat: EventChat::Public,
+            message: public,
+        })
+        .unwrap();
+        let private = message(v, chat, alice, "psst");
+        let private_event = v
+            .append_event(EventBody::Message {
+                chat: EventChat::private(chat, (alice, "alice".into()), (bob, "bob".into())),
+                message: private,
+            })
+            .unwrap();
+        v.append_event(EventBody::Banned {
+            user: carol,
+            until: T0.plus_ms(1000),
+        })
+        .unwrap();
+        Seeded {
+            alice,
+            bob,
+            carol,
+            private_event,
+        }
+    })
+}
+
+/// `count` more events of the private chat, as fast as SQL makes them
+/// (through the same insert path: the trigger indexes them).
+fn bulk_private_events(conn: &Connection, seeded: &Seeded, count: u32) {
+    conn.execute(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+         INSERT INTO events (kind, chat_id, message_id)
+         SELECT e.kind, e.chat_id, e.message_id FROM n, events e WHERE e.id = ?2",
+        rusqlite::params![count, seeded.private_event],
+    )
+    .unwrap();
+}
+
+fn ids(events: &[Event]) -> Vec<EventId> {
+    events.iter().map(|e| e.id).collect()
+}
+
+/// SQLite virtual-machine steps (in hundreds) `f` runs on `conn`.
+fn vm_steps<R>(conn: &mut Connection, f: impl FnOnce(&mut Connection) -> R) -> (u64, R) {
+    let steps = Arc::new(AtomicU64::new(0));
+    let counter = steps.clone();
+    conn.progress_handler(
+        100,
+        Some(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+            false
+        }),
+    );
+    let result = f(conn);
+    conn.progress_handler(100, None::<fn() -> bool>);
+    (steps.load(Ordering::Relaxed), result)
+}
+
+#[test]
+fn an_outsiders_catch_up_does_not_read_other_peoples_private_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = open(&dir);
+    let seeded = seed(&mut conn);
+    let outsider = |conn: &mut Connection| {
+        vm_steps(conn, |conn| {
+            with_view(conn, |v| v.events_after(seeded.carol, 0, 500).unwrap())
+        })
+    };
+    bulk_private_events(&conn, &seeded, 1_000);
+    let (few, page) = outsider(&mut conn);
+    assert_eq!(ids(&page), vec![1, 3], "the public event and carol's ban");
+    bulk_private_events(&conn, &seeded, 50_000);
+    let (many, page) = outsider(&mut conn);
+    assert_eq!(ids(&page), vec![1, 3]);
+    // Flat: 50 times the private events, the same work (a scan of them
+    // would take several steps each: hundreds of thousands).
+    assert!(
+        many <= few + 20,
+        "{few}00 VM steps at 1,000 private events, {many}00 at 51,000"
+    );
+    assert!(many < 200, "{many}00 VM steps for an empty catch-up");
+}
+
+#[test]
+fn pages_keep_id_order_limits_and_visibility() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = open(&dir);
+    let seeded = seed(&mut conn);
+    bulk_private_events(&conn, &seeded, 10);
+    // Another public event after the bulk: ids 1..=3, 4..=13 private, 14 public.
+    with_view(&mut conn, |v| {
+        let public = v
+            .append_message(PUBLIC_CHAT, seeded.bob, "later", T0)
+            .unwrap();
+        let message = StoredMessage {
+            id: public,
+            author: "bob".into(),
+            pub_date: T0,
+            text: "later".into(),
+            comments: Vec::new(),
+            comments_total: 0,
+        };
+        let id = v
+            .append_event(EventBody::Message {
+                chat: EventChat::Public,
+                message,
+            })
+            .unwrap();
+        assert_eq!(id, 14);
+    });
+    with_view(&mut conn, |v| {
+        let alice = v.events_after(seeded.alice, 0, 500).unwrap();
+        let mut expected = vec![1, 2];
+        expected.extend(4..=14);
+        assert_eq!(ids(&alice), expected);
+        assert_eq!(
+            ids(&v.events_after(seeded.bob, 0, 3).unwrap()),
+            vec![1, 2, 4]
+        );
+        assert_eq!(
+            ids(&v.events_after(seeded.bob, 12, 500).unwrap()),
+            vec![13, 14]
+        );
+        assert_eq!(
+            ids(&v.events_after(seeded.carol, 1, 500).unwrap()),
+            vec![3, 14]
+        );
+        assert_eq!(
+            ids(&v.events_after(seeded.carol, 14, 500).unwrap()),
+            Vec::<i64>::new()
+        );
+        // The events are rebuilt in full, each member naming the other.
+        let Some(EventBody::Message { chat, message }) = alice.get(1).map(|e| &e.body) else {
+            panic!("{alice:?}");
+        };
+        assert_eq!(chat.name_for(seeded.alice), "bob");
+        assert_eq!(message.text, "psst");
+    });
+}
+
+#[test]
+fn a_database_made_before_the_index_is_backfilled() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = open(&dir);
+    let seeded = seed(&mut conn);
+    bulk_private_events(&conn, &seeded, 5);
+    let before: Vec<Vec<EventId>> = [seeded.alice, seeded.bob, seeded.carol]
+        .iter()
+        .map(|&user| with_view(&mut conn, |v| ids(&v.events_after(user, 0, 500).unwrap())))
+        .collect();
+    // Back to the schema before the index, as an older build left it.
+    conn.execute_batch("DROP TRIGGER events_readers; DROP TABLE event_readers;")
+        .unwrap();
+    conn.pragma_update(None, "user_version", schema::SCHEMA_VERSION - 1)
+        .unwrap();
+    drop(conn);
+    let mut conn = open(&dir);
+    let after: Vec<Vec<EventId>> = [seeded.alice, seeded.bob, seeded.carol]
+        .iter()
+        .map(|&user| with_view(&mut conn, |v| ids(&v.events_after(user, 0, 500).unwrap())))
+        .collect();
+    assert_eq!(after, before);
+    assert_eq!(before[2], vec![1, 3]);
+    assert_eq!(before[0].len(), 2 + 5);
+    // New events are indexed again.
+    bulk_private_events(&conn, &seeded, 1);
+    let head = with_view(&mut conn, |v| v.event_head().unwrap());
+    assert_eq!(
+        with_view(&mut conn, |v| ids(&v
+            .events_after(seeded.bob, head - 1, 500)
+            .unwrap())),
+        vec![head]
+    );
+}
