@@ -3,8 +3,7 @@
 
 use agora_core::rules::fuzzing;
 
-#[path = "support/corpus.rs"]
-mod corpus;
+use crate::support::corpus;
 
 fn replay(target: &str, harness: fn(&[u8])) {
     let inputs = corpus::inputs(target);

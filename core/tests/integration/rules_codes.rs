@@ -1,7 +1,7 @@
 //! Every status and `code` row of API.md, through decode -> rules over the
 //! model -> encode, plus the rules behind each endpoint.
 
-mod rules_support;
+use crate::rules_support;
 
 use agora_core::config::Config;
 use agora_core::token::Token;

@@ -2,7 +2,7 @@
 //! final status instead of `100 Continue` (RFC 9110 §10.1.1), through the
 //! machine's precheck hook and `api::precheck`, however the bytes are split.
 
-mod support;
+use crate::support;
 
 use agora_core::api;
 use agora_core::config::Config;

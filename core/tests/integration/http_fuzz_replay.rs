@@ -3,8 +3,7 @@
 
 use agora_core::http::fuzzing;
 
-#[path = "support/corpus.rs"]
-mod corpus;
+use crate::support::corpus;
 use std::time::Instant;
 
 fn replay(target: &str, harness: fn(&[u8], Instant)) {

@@ -4,7 +4,7 @@
 //! (`Connection: close`, a protocol error, EOF) or holds it (`Expect:
 //! 100-continue`, a stream) does so in order. Virtual time throughout.
 
-mod support;
+use crate::support;
 
 use agora_core::http::fuzzing::small_limits;
 use agora_core::http::{

@@ -1,6 +1,6 @@
 //! Properties of the HTTP machine over generated inputs.
 
-mod support;
+use crate::support;
 
 use agora_core::api;
 use agora_core::http::fuzzing::{self, small_limits};

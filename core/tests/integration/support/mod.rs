@@ -1,6 +1,9 @@
 //! Helpers shared by the HTTP tests: drive a `Conn` with virtual time.
 #![allow(dead_code)]
 
+/// The committed fuzz corpora, for the replay tests.
+pub mod corpus;
+
 use agora_core::http::fuzzing::{self, Transcript};
 use agora_core::http::{ClientConn, ClientError, Limits, Now, Precheck};
 use agora_core::time::UnixMillis;

@@ -1,7 +1,7 @@
 //! The limits on new accounts and the moderators' `/unban`, with the
 //! default rules (`--register-rate 10`, `--reporter-min-age 1h`).
 
-mod rules_support;
+use crate::rules_support;
 
 use agora_core::config::Config;
 use agora_core::http::Response;

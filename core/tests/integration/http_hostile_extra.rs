@@ -2,7 +2,7 @@
 //! a `Conn` whole and byte by byte, and must give the same answer both ways.
 //! `APP` means the request reached the (stub) app, with the target shown.
 
-mod support;
+use crate::support;
 
 use support::{drive, statuses};
 

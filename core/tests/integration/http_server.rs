@@ -2,7 +2,7 @@
 //! byte, and followed by the start of another request, and must give the
 //! same statuses, requests and close every way.
 
-mod support;
+use crate::support;
 
 use agora_core::error_code::ErrorCode;
 use agora_core::http::{Conn, HttpError, Input, Limits, Now, Output, ReqId, Response, Version};

@@ -1,7 +1,7 @@
 //! `api::decode` on hand-built requests: routing, authentication, JSON and
 //! field validation, each refusal with its exact status, `code` and `field`.
 
-mod rules_support;
+use crate::rules_support;
 
 use agora_core::api;
 use agora_core::command::{ChatRef, ChatType, Command};

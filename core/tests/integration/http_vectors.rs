@@ -6,7 +6,7 @@
 //! that the request reached the app, well framed, or was refused from its
 //! head before `100 Continue`.
 
-mod support;
+use crate::support;
 
 use agora_core::api;
 use agora_core::http::fuzzing::Transcript;
