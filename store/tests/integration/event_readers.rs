@@ -41,9 +41,15 @@ struct Seeded {
 /// one private message, and a ban of carol, each with its event.
 fn seed(conn: &mut Connection) -> Seeded {
     with_view(conn, |v| {
-        let alice = v.create_user("alice", &TokenHash([1; 32]), T0).unwrap();
-        let bob = v.create_user("bob", &TokenHash([2; 32]), T0).unwrap();
-        let carol = v.create_user("carol", &TokenHash([3; 32]), T0).unwrap();
+        let alice = v
+            .create_user("alice", &TokenHash([1; 32]), "127.0.0.1", T0)
+            .unwrap();
+        let bob = v
+            .create_user("bob", &TokenHash([2; 32]), "127.0.0.1", T0)
+            .unwrap();
+        let carol = v
+            .create_user("carol", &TokenHash([3; 32]), "127.0.0.1", T0)
+            .unwrap();
         let chat = v.create_private_chat(alice, bob, T0).unwrap();
         let message = |v: &mut SqlView<'_>, chat, author, text: &str| {
             let id = v.append_message(chat, author, text, T0).unwrap();
