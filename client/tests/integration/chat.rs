@@ -1,6 +1,6 @@
 //! End-to-end: `agora chat` driven through stdin, the other side checking.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 use support::cutting_proxy::CuttingProxy;

@@ -1,6 +1,6 @@
 //! End-to-end: each subcommand against a real server on 127.0.0.1.
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::PermissionsExt;
 use support::{Client, Server};

@@ -1,7 +1,7 @@
 //! End-to-end: saving a token with `agora login` for a user registered
 //! elsewhere, and one saved token per server however its URL is written.
 
-mod support;
+use crate::support;
 
 use support::{Client, Server};
 

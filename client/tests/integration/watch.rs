@@ -1,7 +1,7 @@
 //! End-to-end: `agora watch` against a real server, stopped and started again
 //! under it.
 
-mod support;
+use crate::support;
 
 use serde_json::value::RawValue;
 use serde_json::Value;

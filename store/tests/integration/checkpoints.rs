@@ -1,7 +1,7 @@
 //! The WAL is checkpointed beside the writer, and rewound often enough to stay
 //! bounded under a stream of writes that never pauses.
 
-mod support;
+use crate::support;
 
 use agora_core::command::Outcome;
 use agora_store::Handle;

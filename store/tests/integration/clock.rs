@@ -4,7 +4,7 @@
 //! the real clock. Driven through the real chat rules with a clock the test
 //! controls.
 
-mod support;
+use crate::support;
 
 use agora_core::api;
 use agora_core::command::{ChatRef, ChatType, Command, Outcome};

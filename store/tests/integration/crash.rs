@@ -1,7 +1,9 @@
 //! Kill -9 while writing: every acknowledged send survives, and the database
-//! is intact. The test re-runs its own binary as the child that writes.
+//! is intact. The test re-runs its own binary as the child that writes,
+//! filtered to the child test alone by its full name (module path included:
+//! the store's tests share one binary).
 
-mod support;
+use crate::support;
 
 use agora_core::command::Outcome;
 use agora_store::{open_database, Handle};
@@ -13,7 +15,7 @@ use std::time::Duration;
 use support::{config, integrity, public_send, register, unlimited_config};
 
 const CHILD_ENV: &str = "AGORA_STORE_CRASH_CHILD_DB";
-const CHILD_TEST: &str = "crash_child_writes_until_killed";
+const CHILD_TEST: &str = "crash::crash_child_writes_until_killed";
 const ROUNDS: usize = 6;
 
 /// The child: four users, one thread each, send public messages through

@@ -3,7 +3,7 @@
 //! replaced under the store are refused; the files are private to their
 //! owner; an error opening them names the path once and says what to do.
 
-mod support;
+use crate::support;
 
 use agora_core::command::{Command, Failure, Outcome};
 use agora_store::{open_database, Handle};

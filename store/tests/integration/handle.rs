@@ -1,6 +1,6 @@
 //! `Handle` with the real chat rules: what a client sees survives a restart.
 
-mod support;
+use crate::support;
 
 use agora_core::command::{ChatRef, Command, Outcome};
 use agora_store::Handle;

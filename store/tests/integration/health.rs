@@ -3,7 +3,7 @@
 //! the last good check is older than `HEALTH_FRESH`); queued jobs, batches,
 //! commit times and status memo hits are reported.
 
-mod support;
+use crate::support;
 
 use agora_core::command::{Command, Outcome};
 use agora_store::{Handle, Observer, StoreObserver, HEALTH_FRESH};

@@ -3,7 +3,7 @@
 //! PostgreSQL also when the 503 of a lost `COMMIT` hid the commit, and
 //! across nodes.
 
-mod support;
+use crate::support;
 
 use agora_core::api::encode;
 use agora_core::command::{Command, Failure, Outcome};

@@ -5,7 +5,7 @@
 //! schema version and a value that cannot be copied are refused, the last
 //! leaving the target as empty as it was.
 
-mod support;
+use crate::support;
 
 use agora_core::command::{ChatRef, ChatType, Command, EventsWait, Outcome};
 use agora_core::time::UnixMillis;

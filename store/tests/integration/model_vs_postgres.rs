@@ -4,7 +4,7 @@
 //! node's restart). The clock is the reference's, read through the store's
 //! injectable clock.
 
-mod support;
+use crate::support;
 
 use agora_core::command::{Command, Outcome};
 use agora_core::time::UnixMillis;

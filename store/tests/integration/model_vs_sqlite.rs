@@ -5,7 +5,7 @@
 //! cleared on rollback, as the writer does), the model side restores a copy
 //! when a command fails with a store error.
 
-mod support;
+use crate::support;
 
 use agora_core::rules;
 use agora_store::{open_database, RowCache, SqlView, StoreConfig, SyncMode};

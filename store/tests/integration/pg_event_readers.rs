@@ -3,7 +3,7 @@
 //! other people's private events in between, and a database migrated from
 //! before the index is backfilled.
 
-mod support;
+use crate::support;
 
 use agora_core::command::{ChatRef, Command, EventsWait, Outcome};
 use agora_core::events::EventId;

@@ -1,7 +1,7 @@
 //! Several stores ("nodes") on one PostgreSQL database: the rules stay exact
 //! and event cursors stay valid on every node while all of them write.
 
-mod support;
+use crate::support;
 
 use agora_core::command::{Command, EventsWait, Outcome};
 use agora_core::events::EventId;

@@ -3,7 +3,7 @@
 //! must answer exactly what the rules answer over the committed database, and
 //! never less than a write already acknowledged.
 
-mod support;
+use crate::support;
 
 use agora_core::command::{ChatRef, ChatType, Command, Failure, Outcome};
 use agora_core::rules;

@@ -2,7 +2,7 @@
 //! was queued for them, and when the last handle is dropped. Alone in its
 //! binary, so the threads it counts are its own.
 
-mod support;
+use crate::support;
 
 use agora_core::command::{Command, Outcome};
 use agora_store::{Handle, SyncMode, WaitError};

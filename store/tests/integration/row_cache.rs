@@ -2,7 +2,7 @@
 //! What a rolled-back command wrote must not survive there: a later command
 //! of the same batch, and later batches, see the database as committed.
 
-mod support;
+use crate::support;
 
 use agora_core::command::{ChatRef, Command, Failure, Outcome};
 use agora_core::rules;

@@ -1,7 +1,7 @@
 //! The writer thread through `Handle`, with a stand-in for the rules that can
 //! be told to block, fail, panic or break the commit.
 
-mod support;
+use crate::support;
 
 use agora_core::command::{Command, Failure, Outcome};
 use agora_core::time::UnixMillis;
