@@ -1,6 +1,6 @@
-//! The adapters' integration tests, one binary (linking one test binary per
-//! file cost more than compiling them on a small machine): one module per
-//! file, run one with `cargo test -p agora-adapters --test integration -- session::`.
+//! The adapters' integration tests: one test binary, one module per file, so
+//! the test build links once rather than once per file. Run one file's tests
+//! with `cargo test -p agora-adapters --test integration -- session::`.
 //! `panic_containment` installs the binary's one tracing subscriber; the
 //! other modules' servers log into its buffer too, which it allows.
 

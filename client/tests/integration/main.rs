@@ -1,6 +1,6 @@
-//! The `agora` client's integration tests against a real server, one binary
-//! (linking one test binary per file cost more than compiling them on a small
-//! machine): one module per file, run one with
+//! The `agora` client's integration tests against a real server: one test
+//! binary, one module per file, so the test build links once rather than once
+//! per file. Run one file's tests with
 //! `cargo test -p agora --test integration -- chat::`.
 
 mod support;

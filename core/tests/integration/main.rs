@@ -1,6 +1,6 @@
-//! core's integration tests, one binary (linking one test binary per file
-//! cost more than compiling them on a small machine): one module per file,
-//! run one with `cargo test -p agora-core --test integration -- http_server::`.
+//! core's integration tests: one test binary, one module per file, so the
+//! test build links once rather than once per file. Run one file's tests with
+//! `cargo test -p agora-core --test integration -- http_server::`.
 //! Property tests keep their failures in `../proptest-regressions/<module>.txt`
 //! (proptest's place for a binary whose folder holds a `main.rs`).
 

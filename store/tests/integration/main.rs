@@ -1,6 +1,6 @@
-//! store's integration tests, one binary (linking one test binary per file
-//! cost more than compiling them on a small machine): one module per file,
-//! run one with `cargo test -p agora-store --test integration -- writer::`.
+//! store's integration tests: one test binary, one module per file, so the
+//! test build links once rather than once per file. Run one file's tests with
+//! `cargo test -p agora-store --test integration -- writer::`.
 //! `fd_limit` is not here: it lowers the process's open-file limit, so it
 //! has its own binary (`tests/fd_limit.rs`).
 
