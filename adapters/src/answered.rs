@@ -50,14 +50,23 @@ pub fn answered(
 
 /// The request target as a log line shows it: every query value replaced by
 /// `…`, and every name too unless it looks like a parameter's (a few
-/// lowercase letters and `_`). A token put in a query string (API.md: tokens
-/// never appear in logs) is then never written, wherever it is put.
+/// lowercase letters and `_`); in the path, every segment that does not look
+/// like a route's or a file's (see `plain_segment`). A token put in a query
+/// string or in the path (API.md: tokens never appear in logs) is then never
+/// written, wherever it is put.
 pub(crate) fn loggable_uri(target: &str) -> Cow<'_, str> {
-    let Some((path, query)) = target.split_once('?') else {
-        return Cow::Borrowed(target);
+    let (path, query) = match target.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (target, None),
+    };
+    let Some(query) = query else {
+        if path.split('/').all(plain_segment) {
+            return Cow::Borrowed(target);
+        }
+        return Cow::Owned(loggable_path(path));
     };
     let mut uri = String::with_capacity(target.len());
-    uri.push_str(path);
+    uri.push_str(&loggable_path(path));
     uri.push('?');
     for (i, piece) in query.split('&').enumerate() {
         if i > 0 {
@@ -71,6 +80,31 @@ pub(crate) fn loggable_uri(target: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(uri)
+}
+
+/// The path with every segment that is not plain replaced by `…`.
+fn loggable_path(path: &str) -> String {
+    let segments: Vec<&str> = path
+        .split('/')
+        .map(|segment| {
+            if plain_segment(segment) {
+                segment
+            } else {
+                "…"
+            }
+        })
+        .collect();
+    segments.join("/")
+}
+
+/// A path segment as routes, asset files and the scanners' usual probes
+/// spell them: up to 16 lowercase letters, digits, `_ - . :`. A token (32
+/// hex digits, in any case or percent-encoded) never is.
+fn plain_segment(segment: &str) -> bool {
+    segment.len() <= 16
+        && segment
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-.:".contains(&b))
 }
 
 /// Below 500: nothing to log above `debug`.
@@ -99,6 +133,29 @@ mod tests {
             (&format!("/x?{token}=1")[..], "/x?…=…".to_owned()),
             (&format!("/x?a=&b={token}&&c")[..], "/x?a&b=…&&c".to_owned()),
             (&format!("/x?a={token}=b")[..], "/x?a=…".to_owned()),
+        ] {
+            assert_eq!(loggable_uri(target), logged, "{target}");
+        }
+    }
+
+    #[test]
+    fn a_token_in_the_path_never_reaches_a_log() {
+        let token = "0123456789abcdef0123456789abcdef";
+        let upper = token.to_ascii_uppercase();
+        let encoded: String = token.bytes().map(|b| format!("%{b:02x}")).collect();
+        for (target, logged) in [
+            ("/assets/js/main.js", "/assets/js/main.js".to_owned()),
+            (
+                "/wp-admin/setup-config.php",
+                "/wp-admin/setup-config.php".to_owned(),
+            ),
+            (&format!("/{token}")[..], "/…".to_owned()),
+            (&format!("/status/{upper}")[..], "/status/…".to_owned()),
+            (&format!("/{encoded}?since=1")[..], "/…?since=…".to_owned()),
+            (
+                &format!("http://host/t/{token}/x")[..],
+                "http://host/t/…/x".to_owned(),
+            ),
         ] {
             assert_eq!(loggable_uri(target), logged, "{target}");
         }

@@ -167,7 +167,8 @@ pub trait KeyLog {
 /// Applies `command` once per key: the kept answer when its key was seen
 /// (422 `idempotency_key_reused` when for another request), else `apply`'s
 /// outcome, kept with the key unless it asks for a retry (a 503, or a
-/// refusal with `Retry-After`).
+/// refusal with `Retry-After`) or is one that time lifts
+/// (`reporter_not_trusted`).
 /// An answer over [`KEEP_MAX_BODY`] (a long `/connect` page) is not kept:
 /// a repeat gets a fresh page.
 ///
@@ -198,7 +199,7 @@ pub fn apply_once<V: View + KeyLog>(
     }
     let outcome = apply(view)?;
     let response = crate::api::encode(&outcome);
-    if !asks_for_a_retry(&response) {
+    if !asks_for_a_retry(&response) && !passes_with_time(&outcome) {
         let answer = if response.body.len() > KEEP_MAX_BODY {
             StoredAnswer::not_kept()
         } else {
@@ -218,6 +219,14 @@ fn asks_for_a_retry(response: &Response) -> bool {
             .headers
             .iter()
             .any(|(name, _)| name.eq_ignore_ascii_case("Retry-After"))
+}
+
+/// A refusal that the same request outgrows without the client doing
+/// anything: a reporter becomes trusted as its account ages
+/// (`--reporter-min-age`), so keeping `reporter_not_trusted` for 24 h would
+/// refuse a retry that is by then allowed.
+fn passes_with_time(outcome: &Outcome) -> bool {
+    matches!(outcome, Outcome::Failed(Failure::ReporterNotTrusted))
 }
 
 /// Whose keys the command's key is among: `user:<id>` or `address:<addr>`;

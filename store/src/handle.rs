@@ -6,7 +6,7 @@ use crate::health::Health;
 use crate::hub::{Hub, Watch};
 use crate::observe::Observer;
 use crate::open::{newest_event, open_checkpoint_connection, open_connection, open_reader};
-use crate::pending::Pending;
+use crate::pending::{Pending, Reply};
 use crate::read_source::SqliteSource;
 use crate::readers::{reads, Readers};
 use crate::row_cache::RowCache;
@@ -207,16 +207,7 @@ impl Handle {
                 Err(returned) => (command, reply) = returned,
             }
         }
-        let job = Job::Command(command);
-        match sender.try_send(Request { job, reply }) {
-            Ok(()) => {
-                self.shared.observer.queued();
-                Ok(pending)
-            }
-            Err(TrySendError::Full(_)) => Err(Busy),
-            // The writer is gone; the dropped reply makes `pending` an error.
-            Err(TrySendError::Disconnected(_)) => Ok(pending),
-        }
+        self.send_to_writer(sender, Job::Command(command), reply, pending)
     }
 
     /// Queues a POST's command with its `Idempotency-Key`; never blocks. It
@@ -233,13 +224,25 @@ impl Handle {
         let Some(sender) = queue.as_ref() else {
             return Ok(pending);
         };
-        let job = Job::Keyed { command, keyed };
+        self.send_to_writer(sender, Job::Keyed { command, keyed }, reply, pending)
+    }
+
+    /// Queues `job` for the writer without blocking; `Err(Busy)` when the
+    /// queue is full.
+    fn send_to_writer(
+        &self,
+        sender: &SyncSender<Request>,
+        job: Job,
+        reply: Reply,
+        pending: Pending,
+    ) -> Result<Pending, Busy> {
         match sender.try_send(Request { job, reply }) {
             Ok(()) => {
                 self.shared.observer.queued();
                 Ok(pending)
             }
             Err(TrySendError::Full(_)) => Err(Busy),
+            // The writer is gone; the dropped reply makes `pending` an error.
             Err(TrySendError::Disconnected(_)) => Ok(pending),
         }
     }

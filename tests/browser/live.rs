@@ -235,14 +235,8 @@ fn three_reports_ban_a_fourth_who_sees_the_banner() {
 #[test]
 fn the_page_reconnects_after_a_server_restart() {
     scenario::run("restart", |driver| async move {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("agora.db");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let server = Server::start_at(Runtime::Tokio, &db, port, &[]);
+        let place = scenario::SamePlace::new();
+        let server = place.start();
         let alice = user(&driver, &server, "restart", "alice").await;
         let bob = user(&driver, &server, "restart", "bob").await;
         alice.send("before the restart").await;
@@ -258,7 +252,7 @@ fn the_page_reconnects_after_a_server_restart() {
         )
         .await;
         bob.screenshot("reconnecting").await;
-        let server = Server::start_at(Runtime::Tokio, &db, port, &[]);
+        let server = place.start();
         // Sent at once, maybe before bob's page is back: it resumes from its
         // last event and gets it anyway.
         server

@@ -27,3 +27,34 @@ where
         .expect("a tokio runtime");
     runtime.block_on(body(Driver::start()));
 }
+
+/// A database file in a folder of its own and a free port on 127.0.0.1: for
+/// a scenario that stops its server and starts it again where the page
+/// expects it.
+pub struct SamePlace {
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    port: u16,
+}
+
+impl SamePlace {
+    pub fn new() -> SamePlace {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("agora.db");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        SamePlace {
+            _dir: dir,
+            db,
+            port,
+        }
+    }
+
+    /// A server (tokio) on this place's database and port.
+    pub fn start(&self) -> crate::harness::Server {
+        crate::harness::Server::start_at(crate::harness::Runtime::Tokio, &self.db, self.port, &[])
+    }
+}

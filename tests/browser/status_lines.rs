@@ -62,14 +62,8 @@ fn quota_line_and_refusal_follow_the_window() {
 #[test]
 fn connection_lines_count_down_and_go_away() {
     scenario::run("reconnect-lines", |driver| async move {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("agora.db");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let server = Server::start_at(Runtime::Tokio, &db, port, &[]);
+        let place = scenario::SamePlace::new();
+        let server = place.start();
         let mut page = Page::open(&driver, &server, DESKTOP, "reconnect-lines").await;
         page.register("alice").await;
         page.wait_live().await;
@@ -104,7 +98,7 @@ fn connection_lines_count_down_and_go_away() {
             vec![],
         )
         .await;
-        let _server = Server::start_at(Runtime::Tokio, &db, port, &[]);
+        let _server = place.start();
         page.wait_live().await;
         page.wait_until(
             "the stale line to go",

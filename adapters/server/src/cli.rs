@@ -63,6 +63,17 @@ fn at_least_one(s: &str) -> Result<usize, String> {
     }
 }
 
+/// `--moderator`: a user name as `/get-token` accepts it (blanks around it,
+/// as in `ann, bob`, are dropped). Any other would name nobody, silently.
+fn moderator_name(s: &str) -> Result<String, String> {
+    let name = s.trim();
+    if agora_core::api::is_valid_user_name(name) {
+        Ok(name.to_owned())
+    } else {
+        Err("must be a user name: 1 to 32 of A-Z a-z 0-9 _ - ., not public_chat".into())
+    }
+}
+
 fn millis_of(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
@@ -208,7 +219,8 @@ pub struct Args {
           default_value = "1h")]
     pub reporter_min_age: Duration,
     /// A user who may POST /unban (repeat for more; give every node the same).
-    #[arg(long = "moderator", env = "AGORA_MODERATOR", value_delimiter = ',')]
+    #[arg(long = "moderator", env = "AGORA_MODERATOR", value_delimiter = ',',
+          value_parser = moderator_name)]
     pub moderators: Vec<String>,
     /// Connections the kernel holds ready before they are accepted (the listen
     /// backlog; capped by net.core.somaxconn).
@@ -440,6 +452,17 @@ mod tests {
             ["--max-streams-per-user", "0"],
         ] {
             let parsed = Args::try_parse_from(["agora-server", bad[0], bad[1]]);
+            assert!(parsed.is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn moderator_names_are_trimmed_and_checked() {
+        let args = Args::try_parse_from(["agora-server", "--moderator", "ann, bob ,Cy"]).unwrap();
+        assert_eq!(args.rules().moderators, ["ann", "bob", "Cy"]);
+        // A name no user can have would name nobody, silently.
+        for bad in ["bad name!", "public_chat", "@ann", "ann,,bob"] {
+            let parsed = Args::try_parse_from(["agora-server", "--moderator", bad]);
             assert!(parsed.is_err(), "{bad:?}");
         }
     }

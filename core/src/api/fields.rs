@@ -165,14 +165,16 @@ pub(super) fn up_to(body: &Body) -> Result<MessageId, Response> {
 
 /// An event cursor (`since`, `Last-Event-ID`): an integer, 0 or more, written
 /// as any integral number is (`18`, `18.0`, `1.8e1`: one rule for bodies and
-/// queries); anything else is 400 `invalid_since` naming `field`.
+/// queries). A non-integer is 400 `invalid_field`, as everywhere; an integer
+/// out of range is `invalid_since`, naming `field` either way.
 pub(super) fn event_cursor(text: Option<&str>, field: &str) -> Result<Option<EventId>, Response> {
     let Some(text) = text else {
         return Ok(None);
     };
     match integral(text) {
+        None => Err(wrong_type(field, "an event id: an integer, 0 or more")),
         Some(Some(id)) if id >= 0 => Ok(Some(id)),
-        _ => Err(bad_field(
+        Some(_) => Err(bad_field(
             ErrorCode::InvalidSince,
             field,
             &format!("`{field}` must be an event id: an integer, 0 or more"),
@@ -184,16 +186,17 @@ pub(super) fn event_cursor(text: Option<&str>, field: &str) -> Result<Option<Eve
 pub const EVENTS_TIMEOUT_MAX: u32 = 120;
 
 /// `timeout` of `GET /events`: whole seconds, 0 to 120 (written as any
-/// integral number is); the configured default when absent; anything else is
-/// 400 `invalid_timeout`.
+/// integral number is); the configured default when absent; a non-integer is
+/// 400 `invalid_field`, an integer out of range `invalid_timeout`.
 pub(super) fn events_timeout(query: &Query, config: &Config) -> Result<u32, Response> {
     const FIELD: &str = "timeout";
     let Some(text) = query.get(FIELD) else {
         return Ok(config.events_timeout_default_secs.min(EVENTS_TIMEOUT_MAX));
     };
     match integral(text) {
+        None => Err(wrong_type(FIELD, "whole seconds (an integer)")),
         Some(Some(n)) if (0..=i64::from(EVENTS_TIMEOUT_MAX)).contains(&n) => Ok(n as u32),
-        _ => Err(bad_field(
+        Some(_) => Err(bad_field(
             ErrorCode::InvalidTimeout,
             FIELD,
             &format!("`{FIELD}` must be whole seconds from 0 to {EVENTS_TIMEOUT_MAX}"),
@@ -238,15 +241,17 @@ pub(super) fn query_message_id(query: &Query) -> Result<MessageId, Response> {
 pub const COMMENTS_LIMIT_MAX: u32 = 100;
 
 /// `limit` of `GET /comments`: 1 to 100, `comments_per_message` when absent;
-/// anything else is 400 `invalid_limit`.
+/// a non-integer is 400 `invalid_field`, an integer out of range
+/// `invalid_limit`.
 pub(super) fn query_limit(query: &Query, config: &Config) -> Result<u32, Response> {
     const FIELD: &str = "limit";
     let Some(text) = query.get(FIELD) else {
         return Ok(config.comments_per_message.clamp(1, COMMENTS_LIMIT_MAX));
     };
     match integral(text) {
+        None => Err(wrong_type(FIELD, "an integer")),
         Some(Some(n)) if (1..=i64::from(COMMENTS_LIMIT_MAX)).contains(&n) => Ok(n as u32),
-        _ => Err(bad_field(
+        Some(_) => Err(bad_field(
             ErrorCode::InvalidLimit,
             FIELD,
             &format!("`{FIELD}` must be an integer from 1 to {COMMENTS_LIMIT_MAX}"),

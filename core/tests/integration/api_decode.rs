@@ -711,14 +711,14 @@ fn comments_take_their_parameters_from_the_query() {
         ("/comments?message_id=+1", "invalid_field", "message_id"),
         ("/comments?message_id=1.5", "invalid_field", "message_id"),
         ("/comments?message_id=1e-1", "invalid_field", "message_id"),
-        ("/comments?message_id=1&limit=2.5", "invalid_limit", "limit"),
+        ("/comments?message_id=1&limit=2.5", "invalid_field", "limit"),
         (
             "/comments?message_id=99999999999999999999",
             "invalid_field",
             "message_id",
         ),
         ("/comments?message_id=1&before=0", "invalid_field", "before"),
-        ("/comments?message_id=1&limit=", "invalid_limit", "limit"),
+        ("/comments?message_id=1&limit=", "invalid_field", "limit"),
         ("/comments?message_id=1&limit=101", "invalid_limit", "limit"),
         ("/comments?message_id=1&limit=-1", "invalid_limit", "limit"),
         ("/comments?message_id=1&x=1", "invalid_query", "x"),
@@ -845,17 +845,17 @@ fn event_numbers_are_integral_numbers_however_written() {
         "{stream:?}"
     );
     for (target, code, field) in [
-        ("/events?since=1.5", "invalid_since", "since"),
-        ("/events?since=1e-1", "invalid_since", "since"),
+        ("/events?since=1.5", "invalid_field", "since"),
+        ("/events?since=1e-1", "invalid_field", "since"),
         ("/events?since=-1e0", "invalid_since", "since"),
         ("/events?since=1e99", "invalid_since", "since"),
-        ("/events?since=0&timeout=1.5", "invalid_timeout", "timeout"),
+        ("/events?since=0&timeout=1.5", "invalid_field", "timeout"),
         (
             "/events?since=0&timeout=1.21e2",
             "invalid_timeout",
             "timeout",
         ),
-        ("/events?since=0&timeout=x", "invalid_timeout", "timeout"),
+        ("/events?since=0&timeout=x", "invalid_field", "timeout"),
     ] {
         let refused = events(target, &[]).unwrap_err();
         assert_error(&refused, 400, code, Some(field));

@@ -288,3 +288,44 @@ fn sqlite_a_quota_refusal_is_not_kept() {
     drop(handle);
     assert_eq!(support::stored_texts(&path), ["first", "second"]);
 }
+
+#[test]
+fn sqlite_a_refusal_that_time_lifts_is_not_kept() {
+    use agora_core::command::ChatType;
+    use agora_core::time::UnixMillis;
+    use agora_store::Clock;
+    use std::sync::atomic::AtomicI64;
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("agora.db");
+    let now = Arc::new(AtomicI64::new(1_800_000_000_000));
+    let read = now.clone();
+    let mut config = support::config(&path);
+    config.rules.reporter_min_age_ms = 3_600_000;
+    config.clock = Clock::new(move || UnixMillis(read.load(Ordering::SeqCst)));
+    let handle = Handle::open(config).unwrap();
+    let ann = register(&handle, "ann");
+    register(&handle, "bob");
+    let sent = support::outcome(handle.submit(public_send(ann, "hello")).unwrap());
+    assert!(support::is_sent(&sent), "{sent:?}");
+    let report = Command::Report {
+        caller: ann,
+        target: "bob".to_owned(),
+        chat_type: ChatType::Public,
+    };
+    let young = run_keyed(&handle, report.clone(), keyed("r-1", 1));
+    assert_eq!(
+        young,
+        Outcome::Failed(Failure::ReporterNotTrusted),
+        "a reporter of a minute is not trusted yet"
+    );
+    // An hour later the same request, retried with its key, is a report.
+    now.fetch_add(3_600_001, Ordering::SeqCst);
+    let older = run_keyed(&handle, report, keyed("r-1", 1));
+    assert!(
+        matches!(older, Outcome::ReportAccepted { cautions: 1, .. }),
+        "{older:?}"
+    );
+    handle.shutdown();
+}
