@@ -3,9 +3,9 @@
 //!
 //! Each emitter takes an [`ErrorCode`], never a string, so this enum is the
 //! complete list: [`ErrorCode::ALL`] is what the OpenAPI description's
-//! `ErrorCode` schema is checked against (`core/tests/openapi.rs`). A new
-//! code is a new variant here, and that test then asks for it in
-//! `docs/openapi.json`.
+//! `ErrorCode` schema is checked against
+//! (`core/tests/integration/openapi.rs`). A new code is a new variant here,
+//! and that test then asks for it in `docs/openapi.json`.
 
 /// Declares the enum, its strings and `ALL` from one list, so that none of
 /// the three can miss a code.

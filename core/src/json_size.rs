@@ -2,7 +2,7 @@
 //! computed without writing them, so that the rules can stop a page at its
 //! byte budget (API.md: no response body reaches 2 MiB) before anything is
 //! encoded. The counts follow serde_json's compact output exactly; a test in
-//! `core/tests/api_encode.rs` holds them to the encoder.
+//! `core/tests/integration/api_encode.rs` holds them to the encoder.
 
 use crate::events::{Event, EventBody, EventChat};
 use crate::time::UnixMillis;

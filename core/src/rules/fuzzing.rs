@@ -1,6 +1,7 @@
 //! Checking harnesses for the fuzz targets (`fuzz/`), kept here so that they
-//! are one-liners there and so that `core/tests/rules_fuzz_replay.rs` replays
-//! their corpora on stable. Each panics only when a promise of API.md breaks.
+//! are one-liners there and so that
+//! `core/tests/integration/rules_fuzz_replay.rs` replays their corpora on
+//! stable. Each panics only when a promise of API.md breaks.
 //!
 //! Inputs are plain bytes read by tiny decoders written here rather than
 //! through the `arbitrary` crate: the formats fit in a few lines, core keeps

@@ -123,7 +123,8 @@ impl Spec {
                 limit,
                 ..
             } => self.comments(me, *message_id, *before, *limit, outcome),
-            // Live delivery has its own property test (core/tests/rules_events_prop.rs).
+            // Live delivery has its own property test
+            // (core/tests/integration/rules_events_prop.rs).
             Command::Events { .. } | Command::Read { .. } | Command::Unban { .. } => {
                 unreachable!("command_sequence does not generate {command:?}")
             }

@@ -1,0 +1,53 @@
+//! Helpers shared by the HTTP tests: drive a `Conn` with virtual time.
+#![allow(dead_code)]
+
+/// The committed fuzz corpora, for the replay tests.
+pub mod corpus;
+
+use agora_core::http::fuzzing::{self, Transcript};
+use agora_core::http::{ClientConn, ClientError, Limits, Now, Precheck};
+use agora_core::time::UnixMillis;
+use std::time::Instant;
+
+pub fn now0() -> Now {
+    Now {
+        mono: Instant::now(),
+        wall: UnixMillis(1_795_939_565_123),
+    }
+}
+
+/// Feeds `chunks` (then EOF) with default limits, answering each request 200.
+pub fn drive(chunks: &[&[u8]], eof: bool) -> Transcript {
+    fuzzing::run(&Limits::default(), chunks, eof, Instant::now())
+}
+
+/// [`drive`] on a connection with the application's `precheck`.
+pub fn drive_with(precheck: Precheck, chunks: &[&[u8]], eof: bool) -> Transcript {
+    fuzzing::run_with(
+        &Limits::default(),
+        Some(precheck),
+        chunks,
+        eof,
+        Instant::now(),
+    )
+}
+
+/// The final statuses in the bytes sent, in order (1xx skipped).
+pub fn statuses(t: &Transcript) -> Vec<u16> {
+    let mut client = ClientConn::new();
+    client.feed(&t.sent);
+    client.feed_eof();
+    let mut out = Vec::new();
+    loop {
+        match client.poll_response() {
+            Ok(Some(r)) => out.push(r.status),
+            Err(ClientError::Closed) => return out,
+            other => panic!("unparsable response bytes: {other:?}"),
+        }
+    }
+}
+
+/// Whether a 100 Continue was sent first.
+pub fn sent_continue(t: &Transcript) -> bool {
+    t.sent.starts_with(b"HTTP/1.1 100 Continue\r\n\r\n")
+}

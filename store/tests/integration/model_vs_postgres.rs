@@ -1,0 +1,106 @@
+//! The random command sequences of `model_vs_sqlite`, replayed on the whole
+//! PostgreSQL store (writer, readers, hub) through a `Handle`, give the same
+//! outcomes as the in-memory model, including across close-and-reopen (a
+//! node's restart). The clock is the reference's, read through the store's
+//! injectable clock.
+
+use crate::support;
+
+use agora_core::command::{Command, Outcome};
+use agora_core::time::UnixMillis;
+use agora_store::{Clock, Handle, PostgresUrl, StoreConfig};
+use agora_tests::pg::{skipped, PgDatabase};
+use proptest::prelude::*;
+use proptest_state_machine::{prop_state_machine, StateMachineTest};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use support::reference::{chat_config, Reference, Step, T0};
+
+struct Postgres {
+    /// `None` when the PostgreSQL tests are skipped (AGORA_SKIP_PG=1).
+    node: Option<(PgDatabase, Handle)>,
+    now: Arc<AtomicI64>,
+}
+
+fn open(database: &PgDatabase, now: &Arc<AtomicI64>) -> Handle {
+    let read = now.clone();
+    let mut config = StoreConfig {
+        postgres: Some(database.url().parse::<PostgresUrl>().unwrap()),
+        clock: Clock::new(move || UnixMillis(read.load(Ordering::Relaxed))),
+        ..StoreConfig::default()
+    };
+    config.rules = chat_config();
+    Handle::open(config).expect("the store opens on PostgreSQL")
+}
+
+fn outcome(handle: &Handle, command: Command) -> Outcome {
+    let wait = Duration::from_secs(10);
+    if let Command::Events { .. } = command {
+        let watch = handle.watch(command).unwrap().wait_timeout(wait);
+        return watch.expect("an events page").outcome;
+    }
+    handle
+        .submit(command)
+        .unwrap()
+        .wait_timeout(wait)
+        .expect("an outcome")
+}
+
+struct ModelVsPostgres;
+
+impl StateMachineTest for ModelVsPostgres {
+    type SystemUnderTest = Postgres;
+    type Reference = Reference;
+
+    fn init_test(_: &Reference) -> Postgres {
+        // The public chat is created at the first start's clock reading: the
+        // model's creation time.
+        let now = Arc::new(AtomicI64::new(T0));
+        let node = PgDatabase::fresh().map(|database| {
+            let handle = open(&database, &now);
+            (database, handle)
+        });
+        if node.is_none() {
+            skipped("model_and_postgres_agree");
+        }
+        Postgres { node, now }
+    }
+
+    fn apply(mut sut: Postgres, reference: &Reference, step: Step) -> Postgres {
+        let Some((database, handle)) = sut.node.as_mut() else {
+            return sut;
+        };
+        match step {
+            Step::AdvanceMs(_) => {}
+            Step::Reopen => {
+                handle.shutdown();
+                *handle = open(database, &sut.now);
+            }
+            Step::Run(command) => {
+                sut.now.store(reference.now.0, Ordering::Relaxed);
+                let result = Ok(outcome(handle, command.clone()));
+                assert_eq!(
+                    Some(&result),
+                    reference.last.as_ref(),
+                    "outcome of {command:?}"
+                );
+            }
+        }
+        sut
+    }
+}
+
+prop_state_machine! {
+    #![proptest_config(ProptestConfig {
+        // Fewer than on SQLite: each case is a database of its own, and each
+        // command a round trip through the store's threads.
+        cases: 24,
+        max_shrink_iters: 500,
+        failure_persistence: None,
+        .. ProptestConfig::default()
+    })]
+
+    #[test]
+    fn model_and_postgres_agree(sequential 1..150 => ModelVsPostgres);
+}

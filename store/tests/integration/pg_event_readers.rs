@@ -1,0 +1,116 @@
+//! Catch-up through the `event_readers` index on PostgreSQL: pages keep
+//! their contract (id order, limit, `more`, who sees what) with thousands of
+//! other people's private events in between, and a database migrated from
+//! before the index is backfilled.
+
+use crate::support;
+
+use agora_core::command::{ChatRef, Command, EventsWait, Outcome};
+use agora_core::events::EventId;
+use agora_core::token::TokenHash;
+use agora_store::{Handle, PostgresUrl, StoreConfig};
+use agora_tests::pg::{skipped, PgDatabase};
+use std::time::Duration;
+use support::register;
+
+fn open(database: &PgDatabase) -> Handle {
+    let config = StoreConfig {
+        postgres: Some(database.url().parse::<PostgresUrl>().unwrap()),
+        ..StoreConfig::default()
+    };
+    Handle::open(config).expect("the store opens on PostgreSQL")
+}
+
+fn send(handle: &Handle, caller: TokenHash, to: ChatRef, text: &str) {
+    let command = Command::Send {
+        caller,
+        to,
+        text: text.into(),
+    };
+    let outcome = handle
+        .submit(command)
+        .unwrap()
+        .wait_timeout(Duration::from_secs(10))
+        .unwrap();
+    assert!(
+        matches!(outcome, Outcome::MessageSent { .. }),
+        "{outcome:?}"
+    );
+}
+
+/// The ids of `caller`'s page after `since`, and its `more`.
+fn page(handle: &Handle, caller: TokenHash, since: EventId) -> (Vec<EventId>, bool) {
+    let command = Command::Events {
+        caller,
+        since: Some(since),
+        wait: EventsWait::Page,
+    };
+    let watch = handle
+        .watch(command)
+        .unwrap()
+        .wait_timeout(Duration::from_secs(10))
+        .unwrap();
+    match watch.outcome {
+        Outcome::Events { events, more, .. } => (events.iter().map(|e| e.id).collect(), more),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn pages_follow_the_readers_index_and_an_old_database_is_backfilled() {
+    let Some(database) = PgDatabase::fresh() else {
+        return skipped("pages_follow_the_readers_index_and_an_old_database_is_backfilled");
+    };
+    let handle = open(&database);
+    let alice = register(&handle, "alice");
+    let bob = register(&handle, "bob");
+    let carol = register(&handle, "carol");
+    send(&handle, alice, ChatRef::Public, "hello all"); // event 1
+    send(&handle, alice, ChatRef::Private("bob".into()), "psst"); // event 2
+    handle.shutdown();
+
+    // 3,000 more events of the private chat (ids 3..=3002), through the
+    // same insert as the writer's (the trigger indexes them), then one
+    // public event (3003).
+    let mut admin = postgres::Client::connect(database.url(), postgres::NoTls).unwrap();
+    admin
+        .batch_execute(
+            "INSERT INTO events (kind, chat_id, message_id)
+             SELECT kind, chat_id, message_id FROM events, generate_series(1, 3000)
+             WHERE id = 2",
+        )
+        .unwrap();
+    let handle = open(&database);
+    send(&handle, bob, ChatRef::Public, "later");
+
+    let pages = |handle: &Handle| {
+        [
+            page(handle, alice, 0),
+            page(handle, bob, 2990),
+            page(handle, carol, 0),
+            page(handle, carol, 1),
+            page(handle, carol, 3003),
+        ]
+    };
+    let before = pages(&handle);
+    let first: Vec<EventId> = (1..=500).collect();
+    assert_eq!(before[0], (first, true), "a member's first page");
+    assert_eq!(before[1], ((2991..=3003).collect(), false));
+    assert_eq!(before[2], (vec![1, 3003], false), "an outsider's catch-up");
+    assert_eq!(before[3], (vec![3003], false));
+    assert_eq!(before[4], (vec![], false));
+    handle.shutdown();
+
+    // Back to the schema before the index, as an older build left it.
+    admin
+        .batch_execute(
+            "DROP TRIGGER events_readers ON events;
+             DROP FUNCTION agora_event_readers();
+             DROP TABLE event_readers;
+             UPDATE agora_schema SET version = version - 1;",
+        )
+        .unwrap();
+    let handle = open(&database);
+    assert_eq!(pages(&handle), before, "the same pages after the backfill");
+    handle.shutdown();
+}
