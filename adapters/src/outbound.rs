@@ -120,9 +120,9 @@ pub enum Admission {
     Refuse,
 }
 
-/// Admits a request against the budget (see the module docs). `head` is
-/// the newest event.
-pub fn admit(command: &Command, unsent: &Arc<Unsent>, head: EventId) -> Admission {
+/// Admits a request against the budget (see the module docs). `head` gives
+/// the newest event; it is asked only for a catch-up (`since` given).
+pub fn admit(command: &Command, unsent: &Arc<Unsent>, head: impl FnOnce() -> EventId) -> Admission {
     if !answers_big(command) {
         return Admission::Serve(None);
     }
@@ -132,7 +132,7 @@ pub fn admit(command: &Command, unsent: &Arc<Unsent>, head: EventId) -> Admissio
     match command {
         Command::Events {
             since: Some(since), ..
-        } if *since < head => match unsent.reserve(CATCH_UP) {
+        } if *since < head() => match unsent.reserve(CATCH_UP) {
             Some(charge) => Admission::Serve(Some(charge)),
             None => Admission::Refuse,
         },
@@ -219,22 +219,22 @@ mod tests {
             caller: TokenHash([1; 32]),
         };
         // At the head, or without `since`: nothing to read, nothing reserved.
-        assert!(served(admit(&events(Some(9), poll), &unsent, 9)));
-        assert!(served(admit(&events(None, poll), &unsent, 9)));
-        let one = admit(&events(Some(0), poll), &unsent, 9);
-        let two = admit(&events(Some(3), EventsWait::Stream), &unsent, 9);
+        assert!(served(admit(&events(Some(9), poll), &unsent, || 9)));
+        assert!(served(admit(&events(None, poll), &unsent, || 9)));
+        let one = admit(&events(Some(0), poll), &unsent, || 9);
+        let two = admit(&events(Some(3), EventsWait::Stream), &unsent, || 9);
         assert!(unsent.spent(), "{one:?} {two:?}");
-        assert!(refused(admit(&events(Some(0), poll), &unsent, 9)));
+        assert!(refused(admit(&events(Some(0), poll), &unsent, || 9)));
         assert!(
-            refused(admit(&events(Some(9), poll), &unsent, 9)),
+            refused(admit(&events(Some(9), poll), &unsent, || 9)),
             "spent: every page waits"
         );
         assert!(
-            served(admit(&status, &unsent, 9)),
+            served(admit(&status, &unsent, || 9)),
             "small answers are served"
         );
         drop(one);
-        assert!(reserves(admit(&events(Some(0), poll), &unsent, 9)));
+        assert!(reserves(admit(&events(Some(0), poll), &unsent, || 9)));
         drop(two);
     }
 }

@@ -379,8 +379,9 @@ impl Session {
     /// Admits `command` against the output budget (see `outbound`),
     /// keeping its reservation; `false`: answer 503.
     fn admit(&mut self, command: &Command) -> bool {
-        let head = self.shared.store.hub().head();
-        match outbound::admit(command, &self.shared.unsent, head) {
+        // The hub's head (a lock the writer takes too) only for a catch-up.
+        let hub = self.shared.store.hub();
+        match outbound::admit(command, &self.shared.unsent, || hub.head()) {
             outbound::Admission::Serve(reserved) => {
                 self.reserved = reserved;
                 true
