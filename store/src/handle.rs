@@ -1,23 +1,17 @@
 //! [`Handle`]: the cloneable, runtime-agnostic front of the writer thread.
 
+use crate::engine::job::{Job, Request};
+use crate::engine::readers::{reads, Readers};
 use crate::error::OpenError;
-use crate::file_watch::{DatabaseFiles, Opened};
 use crate::health::Health;
 use crate::hub::{Hub, Watch};
 use crate::observe::Observer;
-use crate::open::{newest_event, open_checkpoint_connection, open_connection, open_reader};
 use crate::pending::{Pending, Reply};
-use crate::read_source::SqliteSource;
-use crate::readers::{reads, Readers};
-use crate::row_cache::RowCache;
-use crate::status_cache::{DataVersion, StatusCache};
-use crate::writer::{ApplyFn, Job, Request, Writer};
-use crate::{Busy, StoreConfig};
+use crate::{pg, sqlite, Backend, Busy, StoreConfig};
 use agora_core::command::{Command, Failure, Outcome};
 use agora_core::idempotency::Keyed;
 use agora_core::rules;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
+use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::thread::JoinHandle;
 
@@ -55,8 +49,9 @@ pub(crate) struct Shared {
     pub(crate) hub: Arc<Hub>,
     pub(crate) health: Arc<Health>,
     pub(crate) observer: Observer,
-    /// PostgreSQL's listener thread (see `pg::feed`) and its stop flag.
-    pub(crate) listener: Mutex<Option<(Arc<AtomicBool>, JoinHandle<()>)>>,
+    /// What the wing stops once the writer is done (PostgreSQL's listener,
+    /// see `pg::feed`).
+    pub(crate) after_writer: Mutex<Option<Box<dyn FnOnce() + Send>>>,
 }
 
 impl Handle {
@@ -66,103 +61,43 @@ impl Handle {
     ///
     /// Reads do not wait for the writer (unless `config.readers` is 0):
     /// `submit` replays a `Status` from a memo of its last reads when no batch
-    /// has been committed since, and returns a `Pending` that is already
-    /// resolved; otherwise one of `config.readers` reader threads reads it (or
-    /// a `Connect` or `Comments` page) over a read-only connection. SQLite
-    /// never runs on the thread that calls `submit`.
+    /// has been committed since (SQLite only), and returns a `Pending` that
+    /// is already resolved; otherwise one of `config.readers` reader threads
+    /// reads it (or a `Connect` or `Comments` page) over a connection of its
+    /// own. The database is never used on the thread that calls `submit`.
     pub fn open(config: StoreConfig) -> Result<Handle, OpenError> {
-        let rules_config = config.rules.clone();
-        Handle::start(config, true, move |command, view, now| {
-            rules::apply(command, view, now, &rules_config)
+        let shared = match &config.backend {
+            Backend::Sqlite { path, sync } => {
+                let rules_config = config.rules.clone();
+                sqlite::start(&config, path, *sync, true, move |command, view, now| {
+                    rules::apply(command, view, now, &rules_config)
+                })?
+            }
+            Backend::Postgres { url } => pg::start(&config, url)?,
+        };
+        Ok(Handle {
+            shared: Arc::new(shared),
         })
     }
 
     /// Like [`open`](Handle::open), but the writer runs `apply` for each command
     /// (inside the batch's transaction) instead of the chat rules; it may run
-    /// more than once for a command (see [`ApplyFn`]). For tests,
-    /// benchmarks and tools; `config.rules` is not used.
-    /// Every command, `Status` included, goes through the writer.
-    pub fn open_with(config: StoreConfig, apply: impl ApplyFn) -> Result<Handle, OpenError> {
-        Handle::start(config, false, apply)
-    }
-
-    fn start(
+    /// more than once for a command (see [`ApplyFn`](crate::ApplyFn)). For
+    /// tests; `config.rules` is not used. Every command, `Status` included,
+    /// goes through the writer. SQLite only.
+    #[cfg(feature = "test-hooks")]
+    pub fn open_with(
         config: StoreConfig,
-        read_path: bool,
-        apply: impl ApplyFn,
+        apply: impl crate::ApplyFn,
     ) -> Result<Handle, OpenError> {
-        if let Some(url) = config.postgres.clone() {
-            if !read_path {
-                return Err(OpenError::Unsupported(
-                    "a custom apply function on PostgreSQL",
-                ));
-            }
-            let started = crate::pg::open::start(config, url)?;
-            return Ok(Handle {
-                shared: Arc::new(started),
-            });
-        }
-        let conn = open_connection(&config)?;
-        let opened = Opened::now(&config.path);
-        let health = Arc::new(Health::new(Some(opened.clone())));
-        let files = DatabaseFiles::new(opened, health.clone());
-        let checkpointer = open_checkpoint_connection(&config.path)?;
-        let version = Arc::new(DataVersion::default());
-        let hub = Hub::new(newest_event(&conn)?, config.event_inbox_bytes);
-        let (sender, queue) = sync_channel(config.queue_capacity.max(1));
-        let readers = if read_path && config.readers > 0 {
-            let writer = sender.clone();
-            let connections = (0..config.readers)
-                .map(|_| open_reader(&config.path).map(Some))
-                .collect::<Result<Vec<_>, _>>()?;
-            let source = Arc::new(SqliteSource {
-                path: config.path.clone(),
-            });
-            Some(Readers::start(
-                &config,
-                source,
-                connections,
-                Some(StatusCache::new(version.clone())),
-                writer,
-                hub.clone(),
-                health.clone(),
-            )?)
-        } else {
-            None
+        let Backend::Sqlite { path, sync } = &config.backend else {
+            return Err(OpenError::Unsupported(
+                "a custom apply function on PostgreSQL",
+            ));
         };
-        let writer = Writer {
-            conn,
-            files,
-            queue,
-            batch_max: config.batch_max.max(1),
-            clock: config.clock.clone(),
-            version,
-            apply,
-            rows: RowCache::new(),
-            events: Vec::new(),
-            hub: hub.clone(),
-            observer: config.observer.clone(),
-            batches: 0,
-            commands: 0,
-        };
-        let thread = std::thread::Builder::new()
-            .name("agora-store".into())
-            .spawn(move || writer.run(checkpointer))
-            .map_err(|source| OpenError::Thread {
-                name: "writer",
-                source,
-            })?;
-        tracing::info!(path = %config.path.display(), sync = ?config.sync, "store open");
+        let shared = sqlite::start(&config, path, *sync, false, apply)?;
         Ok(Handle {
-            shared: Arc::new(Shared {
-                queue: RwLock::new(Some(sender)),
-                thread: Mutex::new(Some(thread)),
-                readers,
-                hub,
-                health,
-                observer: config.observer,
-                listener: Mutex::new(None),
-            }),
+            shared: Arc::new(shared),
         })
     }
 
@@ -307,16 +242,13 @@ impl Shared {
                 tracing::error!("the store writer thread panicked");
             }
         }
-        let listener = self
-            .listener
+        let after_writer = self
+            .after_writer
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        if let Some((stop, thread)) = listener {
-            stop.store(true, Ordering::Relaxed);
-            if thread.join().is_err() {
-                tracing::error!("the PostgreSQL listener thread panicked");
-            }
+        if let Some(stop) = after_writer {
+            stop();
         }
     }
 }

@@ -11,9 +11,8 @@
 //! files and reads (never on the caller's thread, an async runtime's event
 //! loop), and its answer is the check's.
 
-use crate::file_watch::Opened;
 use crate::pending::{Pending, Reply};
-use crate::readers::Readers;
+use crate::engine::readers::Readers;
 use agora_core::command::{Command, Failure, Outcome};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -21,9 +20,14 @@ use std::time::{Duration, Instant};
 /// How recent a read and a files check must be to answer without a probe.
 pub const FRESH: Duration = Duration::from_secs(1);
 
+/// Whether the database files are in place (the wing's check: SQLite's
+/// `file_watch`).
+pub(crate) type FilesCheck = Box<dyn Fn() -> bool + Send + Sync>;
+
 pub(crate) struct Health {
-    /// The SQLite files; `None` on PostgreSQL, which has none to watch.
-    files: Option<Opened>,
+    /// The wing's files check; `None` on PostgreSQL, which has no files to
+    /// watch.
+    files: Option<FilesCheck>,
     started: Instant,
     /// Milliseconds after `started`, plus one, of the last read a reader
     /// answered (0: none yet).
@@ -34,7 +38,7 @@ pub(crate) struct Health {
 }
 
 impl Health {
-    pub(crate) fn new(files: Option<Opened>) -> Health {
+    pub(crate) fn new(files: Option<FilesCheck>) -> Health {
         let files_at = if files.is_none() { u64::MAX } else { 0 };
         Health {
             files,
@@ -85,7 +89,7 @@ impl Health {
         if *command != Command::Health {
             return outcome;
         }
-        let in_place = self.files.as_ref().is_none_or(Opened::in_place);
+        let in_place = self.files.as_ref().is_none_or(|in_place| in_place());
         self.files_checked(in_place);
         Outcome::Health {
             available: answered && in_place,
@@ -111,13 +115,20 @@ impl Health {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::{Path, PathBuf};
+
+    /// A files check that the file at `path` is there.
+    fn exists(path: &Path) -> FilesCheck {
+        let path = PathBuf::from(path);
+        Box::new(move || path.exists())
+    }
 
     #[test]
     fn fresh_needs_a_recent_read_and_files_in_place() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("x.db");
         std::fs::write(&db, b"").unwrap();
-        let health = Health::new(Some(Opened::now(&db)));
+        let health = Health::new(Some(exists(&db)));
         assert!(!health.fresh(), "nothing read yet");
         health.read_answered();
         assert!(!health.fresh(), "files never checked");
@@ -138,7 +149,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("x.db");
         std::fs::write(&db, b"").unwrap();
-        let health = Health::new(Some(Opened::now(&db)));
+        let health = Health::new(Some(exists(&db)));
         let ok = Outcome::Health { available: true };
         let failed = Outcome::Failed(Failure::StoreUnavailable);
         assert_eq!(health.after_read(&Command::Health, ok.clone()), ok);

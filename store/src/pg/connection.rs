@@ -193,6 +193,12 @@ impl Slot {
         self.conn.as_mut()
     }
 
+    /// The connection already open, never a new one: inside a transaction,
+    /// a new connection would not hold it.
+    pub(crate) fn current(&mut self) -> Option<&mut PgConn> {
+        self.conn.as_mut().filter(|conn| !conn.is_closed())
+    }
+
     /// Whether a connection is open (it may still turn out broken at its
     /// next use: a database that restarted is noticed only then).
     pub(crate) fn is_open(&self) -> bool {

@@ -11,7 +11,7 @@
 //! back (the batch runs again).
 
 use crate::pg::connection::{PgConn, PgResult};
-use crate::pg::writer::begin;
+use crate::pg::wing::begin;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Whether transaction `xid` committed (`None`: PostgreSQL no longer knows),

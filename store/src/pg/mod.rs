@@ -1,8 +1,11 @@
-//! The PostgreSQL backend: several agora nodes on one database.
+//! The PostgreSQL wing: several agora nodes on one database.
 //!
-//! The shape is the SQLite backend's (one writer thread per node with group
-//! commit, reader threads for reads, the live-delivery hub), with what
-//! several writers need on top:
+//! The engine is the SQLite wing's (`crate::engine`: one writer thread per
+//! node with group commit, a reader pool, the live-delivery hub); this wing
+//! gives it the connections (`start`, `connection`), the writer's steps
+//! (`wing`), the rules' view (`view`, `idempotency_keys`), the readers'
+//! source (`reading`) and the hub's feed (`feed`), with what several writers
+//! need on top:
 //!
 //! - Each batch is one transaction that first takes the transaction-level
 //!   advisory lock [`WRITE_LOCK`]: the batches of every node commit one at
@@ -24,23 +27,45 @@
 //! - A transaction whose client goes quiet (a node frozen or cut off while
 //!   it holds the lock) is ended by the server after 5 s (`connection`).
 //!
+//! ## The write lock, and what holding it for less would take
+//!
+//! Today a batch holds [`WRITE_LOCK`] from `BEGIN` to `COMMIT`: every read
+//! the rules make and every write they do happen under it, so a batch's
+//! round trips are all paid with the lock held, and the nodes' batches run
+//! one after another. Holding it only while ids are numbered (the events,
+//! messages and comments a batch inserts, just before `COMMIT`) would need:
+//!
+//! - the rules' checks that read what another node may be writing (unique
+//!   names, quotas and bans, read positions, private chats, reports) to
+//!   hold without it: row locks (`SELECT .. FOR UPDATE` on the users and
+//!   chats a batch names) or `SERIALIZABLE` with the batch run again on a
+//!   serialization failure, which the engine's retry already allows;
+//! - ids taken under the lock at the end (the inserts deferred until then,
+//!   as the batch overlay's flush does), so that a snapshot still holds a
+//!   prefix of the event ids and the feed's catch-up stays gapless;
+//! - the lost-`COMMIT` lookup unchanged (it waits on the lock only to know
+//!   the broken transaction has ended).
+//!
+//! With the overlay (a batch loaded in one round trip, flushed in one), the
+//! hold is a few round trips, which is why it has not been split yet.
+//!
 //! The client is the synchronous `postgres` crate: the store already runs on
 //! threads of its own (a writer, readers, a listener), each owning one
 //! connection, so an async client would only add a runtime to drive it.
 
 pub(crate) mod connection;
-pub(crate) mod feed;
+mod feed;
 mod idempotency_keys;
-pub mod import;
-mod import_tables;
 pub(crate) mod lost_commit;
-pub(crate) mod open;
-pub(crate) mod reading;
+mod reading;
 pub(crate) mod schema;
+mod start;
 mod tls;
 pub mod url;
-pub(crate) mod view;
-pub(crate) mod writer;
+mod view;
+mod wing;
+
+pub(crate) use start::start;
 
 /// The transaction-level advisory lock every write batch takes first
 /// ("agora" in ASCII).

@@ -5,7 +5,7 @@ use crate::error::ApplyError;
 use crate::pg::connection::{describe, PgConn, Slot};
 use crate::pg::feed::Feed;
 use crate::pg::view::PgView;
-use crate::read_source::{guarded, ReadSource};
+use crate::engine::read_source::{guarded, ReadSource};
 use agora_core::view::StoreError;
 use std::sync::Arc;
 

@@ -92,12 +92,12 @@ impl StatusCache {
 /// The rules' view for `Status`: with a database underneath it reads through
 /// and records; without one it replays the recorded reads, and any other read
 /// is an error (the caller then falls back to the database).
-pub(crate) struct MemoView<'a, V> {
+pub(crate) struct MemoView<'a, V: ?Sized> {
     inner: Option<&'a mut V>,
     reads: StatusReads,
 }
 
-impl<'a, V: View> MemoView<'a, V> {
+impl<'a, V: View + ?Sized> MemoView<'a, V> {
     pub(crate) fn recording(inner: &'a mut V) -> MemoView<'a, V> {
         MemoView {
             inner: Some(inner),
@@ -132,7 +132,7 @@ macro_rules! memo {
     }};
 }
 
-impl<V: View> View for MemoView<'_, V> {
+impl<V: View + ?Sized> View for MemoView<'_, V> {
     fn user_by_token(&mut self, hash: &TokenHash) -> ViewResult<Option<User>> {
         memo!(self, user, self.inner()?.user_by_token(hash))
     }

@@ -1,20 +1,22 @@
-//! The read path: reads do not need the writer's queue. `Status` and
-//! `Comments` write nothing; `Connect` reads a page and only then hands the
-//! move of the caller's read position to the writer (see
-//! `agora_core::rules::connect`), so a large page is never built on the
-//! writer's thread, where it would hold up every write.
+//! The read path, one reader pool over any wing's [`ReadSource`]: reads do
+//! not need the writer's queue. `Status` and `Comments` write nothing;
+//! `Connect` reads a page and only then hands the move of the caller's read
+//! position to the writer (see `agora_core::rules::connect`), so a large
+//! page is never built on the writer's thread, where it would hold up every
+//! write.
 //!
-//! What `Status` read is memoized until the next commit ([`StatusCache`]);
-//! a memo hit is replayed through the rules on the caller's thread (a map
-//! lookup and some arithmetic: it cannot block). Everything else needs
-//! SQLite, which can wait on the disk or on file locks, so it never runs on
-//! the caller's thread (an async runtime's event loop): it goes over a
-//! bounded channel to a few reader threads, each with its own read-only connection (opened at
-//! start, so that a lack of file descriptors stops the start rather than
-//! failing reads later), which run it in a read transaction and answer the
-//! command's `Pending`. WAL lets them read beside the writer; a reader sees
-//! the last committed state, which is exactly what has been acknowledged, so
-//! a client never reads older data than a 201 it received.
+//! What `Status` read is memoized until the next commit ([`StatusCache`]),
+//! when this process's writer is the only one; a memo hit is replayed
+//! through the rules on the caller's thread (a map lookup and some
+//! arithmetic: it cannot block). Everything else needs the database, which
+//! can wait on the disk, on file locks or on the network, so it never runs
+//! on the caller's thread (an async runtime's event loop): it goes over a
+//! bounded channel to a few reader threads, each with its own connection
+//! (opened at start, so that a lack of file descriptors or an unreachable
+//! database stops the start rather than failing reads later), which run it
+//! in a read transaction and answer the command's `Pending`. A reader sees
+//! the last committed state, which is exactly what has been acknowledged,
+//! so a client never reads older data than a 201 it received.
 
 use crate::clock::Clock;
 use crate::error::{ApplyError, OpenError};
@@ -22,10 +24,9 @@ use crate::health::Health;
 use crate::hub::{Hub, Watch};
 use crate::observe::Observer;
 use crate::pending::Reply;
-use crate::read_source::ReadSource;
-use crate::sql_view::SqlView;
-use crate::status_cache::{MemoView, StatusCache, StatusReads};
-use crate::writer::{Job, Request};
+use super::job::{Job, Request};
+use super::read_source::ReadSource;
+use super::status_memo::{MemoView, StatusCache, StatusReads};
 use crate::StoreConfig;
 use agora_core::command::{Command, EventsWait, Failure, Outcome};
 use agora_core::config::Config;
@@ -66,7 +67,7 @@ pub(crate) fn reads(command: &Command) -> bool {
 struct Reading {
     rules: Config,
     clock: Clock,
-    /// `None` when another process may write too (see `ReadSource::MEMO`).
+    /// `None` when another process may write too (see `Readers::start`).
     memo: Option<StatusCache>,
     /// The writer's queue, for the read position a `Connect` page moves.
     /// Dropped by `close`: the writer stops once every sender is gone.
@@ -142,7 +143,7 @@ impl Readers {
     pub(crate) fn replay(&self, caller: &TokenHash) -> Option<Outcome> {
         let reads = self.reading.memo.as_ref()?.get(caller)?;
         let command = Command::Status { caller: *caller };
-        let mut view = MemoView::<SqlView<'_>>::replaying(reads);
+        let mut view = MemoView::<dyn View>::replaying(reads);
         let reading = &self.reading;
         let replayed = catch_unwind(AssertUnwindSafe(|| {
             rules::apply(&command, &mut view, reading.clock.now(), &reading.rules)

@@ -10,14 +10,20 @@
 //!
 //! Ids are kept, so tokens, message and comment ids, and event cursors that
 //! clients hold stay valid on the new database.
+//!
+//! This is the one module that knows both wings (it reads SQLite's file and
+//! writes through PostgreSQL's schema); neither wing imports it, nor each
+//! other.
+
+mod tables;
 
 use crate::error::MigrationError;
 use crate::pg::connection::{describe, PgConn};
-use crate::pg::import_tables::{Table, TABLES};
+use tables::{Table, TABLES};
 use crate::pg::schema::migrate;
 use crate::pg::url::PostgresUrl;
 use crate::pg::WRITE_LOCK;
-use crate::schema::SCHEMA_VERSION;
+use crate::sqlite::schema::SCHEMA_VERSION;
 use crate::Clock;
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{ToSql, Type};

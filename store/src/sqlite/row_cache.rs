@@ -20,7 +20,7 @@ const MAX_ENTRIES: usize = 100_000;
 /// Users by token, users by name, private chats by their members, read
 /// positions and each chat's latest message, as the writer's open transaction
 /// sees them. Give it to
-/// [`SqlView::with_cache`](crate::SqlView::with_cache) over the one connection
+/// [`SqlView::with_cache`](super::view::SqlView::with_cache) over the one connection
 /// that changes the database, and [`clear`](RowCache::clear) it after any
 /// rollback.
 #[derive(Default)]

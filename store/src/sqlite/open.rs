@@ -1,9 +1,10 @@
 //! Opening the connections: the writer's (creating the file, private to its
 //! owner, with pragmas and migrations), the checkpointer's and the readers'.
 
+use super::schema::migrate;
 use crate::error::OpenError;
-use crate::schema::migrate;
-use crate::{StoreConfig, SyncMode};
+use crate::SyncMode;
+use agora_core::time::UnixMillis;
 use rusqlite::{Connection, OpenFlags};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
@@ -11,15 +12,17 @@ use std::path::Path;
 /// Enough for every statement `SqlView` prepares, with room to spare.
 const STATEMENT_CACHE: usize = 64;
 
-/// Opens (creating it if needed) and migrates the database at `config.path`,
-/// with the writer's pragmas (WAL, `config.sync`, `busy_timeout`, foreign
-/// keys). The writer uses it; tests and tools may too (only `path`, `sync`
-/// and `clock` are read).
-pub fn open_connection(config: &StoreConfig) -> Result<Connection, OpenError> {
-    let path = &config.path;
+/// Opens (creating it if needed) and migrates the database at `path`, with
+/// the writer's pragmas (WAL, `sync`, `busy_timeout`, foreign keys); `now`
+/// dates the migrations. The writer uses it.
+pub(crate) fn open_connection(
+    path: &Path,
+    sync: SyncMode,
+    now: UnixMillis,
+) -> Result<Connection, OpenError> {
     create_private(path)?;
     let fail = |source| OpenError::Sqlite {
-        path: path.clone(),
+        path: path.to_path_buf(),
         source,
     };
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -31,11 +34,11 @@ pub fn open_connection(config: &StoreConfig) -> Result<Connection, OpenError> {
         .map_err(fail)?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(OpenError::NoWal {
-            path: path.clone(),
+            path: path.to_path_buf(),
             mode,
         });
     }
-    let sync = match config.sync {
+    let sync = match sync {
         SyncMode::Full => "FULL",
         SyncMode::Normal => "NORMAL",
     };
@@ -44,11 +47,21 @@ pub fn open_connection(config: &StoreConfig) -> Result<Connection, OpenError> {
     ))
     .map_err(fail)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-    migrate(&mut conn, config.clock.now()).map_err(|source| OpenError::Schema {
-        path: path.clone(),
+    migrate(&mut conn, now).map_err(|source| OpenError::Schema {
+        path: path.to_path_buf(),
         source,
     })?;
     Ok(conn)
+}
+
+/// The writer's connection to the SQLite database `config` names (see
+/// [`open_connection`]), for tests.
+#[cfg(feature = "test-hooks")]
+pub fn open_database(config: &crate::StoreConfig) -> Result<Connection, OpenError> {
+    match &config.backend {
+        crate::Backend::Sqlite { path, sync } => open_connection(path, *sync, config.clock.now()),
+        crate::Backend::Postgres { .. } => Err(OpenError::Unsupported("open_database on PostgreSQL")),
+    }
 }
 
 /// Creates the database file, if there is none, readable and writable by its

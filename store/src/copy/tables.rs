@@ -4,7 +4,7 @@
 //!
 //! A new table or column in both schemas is one more entry or name here.
 //! Each value is converted by the type of its PostgreSQL column (see
-//! `import::convert`): INTEGER into bigint, integer, smallint or boolean;
+//! `copy::convert`): INTEGER into bigint, integer, smallint or boolean;
 //! TEXT into text, or into bytea as its UTF-8 (message and comment texts,
 //! which may carry U+0000); BLOB into bytea. A table that PostgreSQL fills by
 //! itself (a trigger's) is [`Table::derived`]: not copied, but its rows are

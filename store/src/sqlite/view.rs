@@ -1,7 +1,7 @@
 //! [`SqlView`]: the rules' [`View`] over an open SQLite transaction.
 
 use crate::event_columns::{EventColumns, EVENT_BANNED, EVENT_COMMENT, EVENT_MESSAGE};
-use crate::row_cache::RowCache;
+use super::row_cache::RowCache;
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
@@ -757,17 +757,15 @@ impl View for SqlView<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{open_database, StoreConfig};
+    use crate::sqlite::open::open_connection;
+    use crate::SyncMode;
     use rusqlite::StatementStatus;
 
     #[test]
     fn history_statements_stay_prepared_across_bindings() {
         let dir = tempfile::tempdir().unwrap();
-        let config = StoreConfig {
-            path: dir.path().join("agora.db"),
-            ..StoreConfig::default()
-        };
-        let mut conn = open_database(&config).unwrap();
+        let path = dir.path().join("agora.db");
+        let mut conn = open_connection(&path, SyncMode::Full, UnixMillis(0)).unwrap();
         let tx = conn.transaction().unwrap();
         let mut view = SqlView::new(&tx);
         let now = UnixMillis(1_795_939_565_000);

@@ -1,7 +1,7 @@
 //! The SQLite table of idempotency keys (`agora_core::idempotency::KeyLog`),
 //! read and written inside the writer's transaction like every other row.
 
-use crate::sql_view::SqlView;
+use super::view::SqlView;
 use agora_core::idempotency::{KeyLog, StoredAnswer};
 use agora_core::time::UnixMillis;
 use agora_core::view::{StoreError, ViewResult};

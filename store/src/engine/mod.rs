@@ -1,0 +1,30 @@
+//! The store engine: one group-commit writer and one reader pool, generic
+//! over a backend (`Wing`); `crate::sqlite` and `crate::pg` implement it
+//! and never import each other.
+//!
+//! - `wing`: the backend trait, step by step (begin, apply the batch,
+//!   savepoints, rollback, commit with an outcome of committed / not
+//!   committed / unknown).
+//! - `writer`: gathering a batch from the queue, its transaction (without
+//!   savepoints first, then one per command if a command failed), a retry
+//!   on a new connection, replies only after `COMMIT`.
+//! - `batch`: the apply step as today's wings run it (a savepoint per
+//!   command); `apply`: one job over a view, a panic caught.
+//! - `job`: what the queue carries and how outcomes are sent.
+//! - `publish`: how a committed batch's events reach the hub (directly, or
+//!   through the wing's feed).
+//! - `readers`, `read_source`, `status_memo`: the read path over a wing's
+//!   `ReadSource`, with the `Status` memo when the writer is the only one.
+//! - `start`: the threads, from what a wing opened.
+
+pub(crate) mod apply;
+pub(crate) mod batch;
+pub(crate) mod job;
+pub(crate) mod publish;
+pub(crate) mod read_source;
+pub(crate) mod readers;
+pub(crate) mod start;
+pub(crate) mod status_memo;
+pub(crate) mod wing;
+pub(crate) mod writer;
+

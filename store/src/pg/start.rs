@@ -1,0 +1,88 @@
+//! Starting the store on PostgreSQL: the schema, the hub from the newest
+//! event, the reader, listener and writer connections, each opened now (a
+//! database that cannot be reached stops the start), and the engine's
+//! threads over them.
+
+use super::connection::{PgConn, Slot};
+use super::feed::{spawn_listener, Feed};
+use super::reading::PgSource;
+use super::schema::migrate;
+use super::url::PostgresUrl;
+use super::wing::PgWing;
+use crate::engine::publish::Publication;
+use crate::engine::start::{start as start_engine, Parts};
+use crate::error::OpenError;
+use crate::handle::Shared;
+use crate::health::Health;
+use crate::hub::Hub;
+use crate::StoreConfig;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+pub(crate) fn start(config: &StoreConfig, url: &PostgresUrl) -> Result<Shared, OpenError> {
+    let connect = |role: &'static str| {
+        PgConn::connect(url, role).map_err(|source| OpenError::Postgres {
+            url: url.redacted(),
+            role,
+            source,
+        })
+    };
+    // A thread's connection, opened now.
+    let slot =
+        |role: &'static str| connect(role).map(|conn| Slot::new(url.clone(), role, Some(conn)));
+    let mut conn = connect("agora writer")?;
+    migrate(&mut conn, config.clock.now()).map_err(|source| OpenError::PostgresSchema {
+        url: url.redacted(),
+        source,
+    })?;
+    let head = conn
+        .query_one("SELECT coalesce(max(id), 0) FROM events", &[])
+        .map(|row| row.get(0))
+        .map_err(|source| OpenError::PostgresEvents {
+            url: url.redacted(),
+            source,
+        })?;
+    let hub = Hub::new(head, config.event_inbox_bytes);
+    let feed = Feed::new(hub.clone());
+    let readers = if config.readers > 0 {
+        let connections = (0..config.readers)
+            .map(|_| slot("agora reader"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let source = Arc::new(PgSource { feed: feed.clone() });
+        Some((source, connections))
+    } else {
+        None
+    };
+    let listening = slot("agora listener")?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let listener = spawn_listener(listening, feed, stop.clone()).map_err(|source| {
+        OpenError::Thread {
+            name: "listener",
+            source,
+        }
+    })?;
+    let stop_listener = move || {
+        stop.store(true, Ordering::Relaxed);
+        if listener.join().is_err() {
+            tracing::error!("the PostgreSQL listener thread panicked");
+        }
+    };
+    let parts = Parts {
+        readers,
+        // Another node may change any row.
+        sole_writer: false,
+        hub,
+        health: Arc::new(Health::new(None)),
+        publication: Publication::Feed,
+        after_writer: Some(Box::new(stop_listener)),
+    };
+    let wing = PgWing {
+        slot: Slot::new(url.clone(), "agora writer", Some(conn)),
+        faults: config.commit_faults(),
+        rules: config.rules.clone(),
+        xid: 0,
+    };
+    let shared = start_engine(config, parts, move || wing)?;
+    tracing::info!(url = %url, "store open on PostgreSQL");
+    Ok(shared)
+}

@@ -1,0 +1,197 @@
+//! The PostgreSQL wing of the engine: the writer's connection, whose batches
+//! each take the write lock first (see `crate::pg`), notify the other nodes
+//! when they recorded events, and learn their transaction's id for a
+//! `COMMIT` whose answer is lost (see `lost_commit`).
+
+use super::connection::{describe, PgConn, PgResult, Slot};
+use super::lost_commit::{was_committed, CommitFault, CommitFaults};
+use super::view::PgView;
+use super::{CHANNEL, WRITE_LOCK};
+use crate::engine::apply::apply_job;
+use crate::engine::job::Job;
+use crate::engine::wing::{Commit, Wing};
+use crate::error::ApplyError;
+use agora_core::command::Outcome;
+use agora_core::config::Config;
+use agora_core::events::Event;
+use agora_core::rules;
+use agora_core::time::UnixMillis;
+use agora_core::view::StoreError;
+use postgres::SimpleQueryMessage;
+use std::sync::Arc;
+
+pub(crate) struct PgWing {
+    pub(crate) slot: Slot,
+    /// Failures to play at commits (tests).
+    pub(crate) faults: Arc<CommitFaults>,
+    pub(crate) rules: Config,
+    /// The open transaction's id, learnt in the round trip that began it.
+    pub(crate) xid: i64,
+}
+
+impl PgWing {
+    /// The connection of the open transaction.
+    fn conn(&mut self) -> Result<&mut PgConn, String> {
+        self.slot
+            .current()
+            .ok_or_else(|| "the connection was lost".to_owned())
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<(), String> {
+        self.conn()?.batch(sql).map_err(|e| describe(&e))
+    }
+
+    /// `COMMIT` (after the `NOTIFY`, when `notify`, in the same round
+    /// trip); `Err` with why when its answer did not come, and whether its
+    /// fate may be asked.
+    fn send_commit(&mut self, notify: bool) -> Result<(), (String, bool)> {
+        let sql = if notify {
+            format!("NOTIFY {CHANNEL}; COMMIT")
+        } else {
+            "COMMIT".to_owned()
+        };
+        let fault = self.faults.take();
+        let conn = self.conn().map_err(|e| (e, true))?;
+        match fault {
+            None => conn.batch(&sql).map_err(|e| (describe(&e), true)),
+            Some(CommitFault::BeforeCommit) => {
+                let _ = conn.batch("ROLLBACK");
+                Err(("injected: lost before COMMIT".into(), true))
+            }
+            Some(CommitFault::AfterCommit) => {
+                let _ = conn.batch(&sql);
+                Err(("injected: lost after COMMIT".into(), true))
+            }
+            Some(CommitFault::AfterCommitUnknown) => {
+                let _ = conn.batch(&sql);
+                Err(("injected: lost after COMMIT, fate unknown".into(), false))
+            }
+        }
+    }
+
+    /// The `COMMIT` lost its answer: whether transaction `xid` committed,
+    /// asked on a new connection (`None`: it cannot be asked, a test's
+    /// fault).
+    fn look_up(&mut self, error: String, xid: Option<i64>) -> Commit {
+        self.slot.failed();
+        let checked = match xid {
+            Some(xid) => self.slot.get().map(|conn| was_committed(conn, xid)),
+            None => Some(Ok(None)),
+        };
+        match checked {
+            Some(Ok(Some(true))) => {
+                tracing::warn!(error = %error, "PostgreSQL COMMIT lost its answer; the batch was committed");
+                Commit::Committed
+            }
+            Some(Ok(Some(false))) => {
+                Commit::NotCommitted(format!("{error}; the batch was not committed"))
+            }
+            Some(Ok(None)) => Commit::Unknown(format!(
+                "{error}; PostgreSQL COMMIT lost its answer and no longer knows the transaction"
+            )),
+            Some(Err(check)) => {
+                self.slot.failed();
+                Commit::Unknown(format!(
+                    "{error}; PostgreSQL COMMIT lost its answer and cannot be checked: {}",
+                    describe(&check)
+                ))
+            }
+            None => Commit::Unknown(format!(
+                "{error}; PostgreSQL COMMIT lost its answer and the database is gone"
+            )),
+        }
+    }
+}
+
+impl Wing for PgWing {
+    const TIMES_WHOLE_TRANSACTION: bool = true;
+
+    /// `BEGIN`, the write lock and the transaction's id (kept for a
+    /// `COMMIT` whose answer is lost), in one round trip.
+    fn begin(&mut self) -> Result<(), String> {
+        let sql = format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK}); SELECT txid_current()");
+        let conn = self
+            .slot
+            .get()
+            .ok_or_else(|| "PostgreSQL cannot be reached".to_owned())?;
+        let replies = conn
+            .client()
+            .simple_query(&sql)
+            .map_err(|e| describe(&e))?;
+        let xid = replies.iter().rev().find_map(|reply| match reply {
+            SimpleQueryMessage::Row(row) => row.get(0),
+            _ => None,
+        });
+        self.xid = xid
+            .and_then(|xid| xid.parse().ok())
+            .ok_or_else(|| "BEGIN gave no transaction id".to_owned())?;
+        Ok(())
+    }
+
+    fn apply(
+        &mut self,
+        job: &Job,
+        now: UnixMillis,
+        events: &mut Vec<Event>,
+    ) -> Result<Outcome, ApplyError> {
+        let rules_config = &self.rules;
+        let conn = self
+            .slot
+            .current()
+            .ok_or_else(|| ApplyError::View(StoreError("the connection was lost".into())))?;
+        let mut view = PgView::new(conn).recording_events(events);
+        apply_job(&mut view, job, now, |command, view, now| {
+            rules::apply(command, view, now, rules_config)
+        })
+    }
+
+    fn savepoint(&mut self) -> Result<(), String> {
+        self.batch("SAVEPOINT command")
+    }
+
+    fn release_savepoint(&mut self) -> Result<(), String> {
+        self.batch("RELEASE SAVEPOINT command")
+    }
+
+    fn rollback_to_savepoint(&mut self) -> Result<(), String> {
+        self.batch("ROLLBACK TO SAVEPOINT command; RELEASE SAVEPOINT command")
+    }
+
+    fn rollback(&mut self) -> Result<(), String> {
+        self.batch("ROLLBACK")
+    }
+
+    /// A connection whose state is unknown is closed; the next batch opens
+    /// another.
+    fn abandon(&mut self) {
+        let _ = self.batch("ROLLBACK");
+        self.slot.failed();
+    }
+
+    fn commit(&mut self, notify: bool) -> Commit {
+        match self.send_commit(notify) {
+            Ok(()) => Commit::Committed,
+            // Committed or not: unknown yet. Nothing was acknowledged.
+            Err((error, askable)) => {
+                let xid = askable.then_some(self.xid);
+                self.look_up(error, xid)
+            }
+        }
+    }
+
+    fn retryable(&self) -> bool {
+        self.slot.is_open()
+    }
+
+    fn close(mut self) -> bool {
+        self.slot.close();
+        true
+    }
+}
+
+/// `BEGIN` and the write lock, in one round trip.
+pub(crate) fn begin(conn: &mut PgConn) -> PgResult<()> {
+    conn.batch(&format!(
+        "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+    ))
+}
