@@ -12,7 +12,7 @@ mod support;
 use agora_core::command::Outcome;
 use agora_core::idempotency::Keyed;
 use agora_core::token::TokenHash;
-use agora_store::{Handle, StoreConfig, SyncMode};
+use agora_store::{Backend, Handle, StoreConfig, SyncMode};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -34,7 +34,10 @@ fn open_with_users(config: StoreConfig, count: usize) -> (Handle, Vec<TokenHash>
 /// A durable store with one registered user per possible submitter.
 fn open(dir: &tempfile::TempDir, batch_max: usize) -> (Handle, Vec<TokenHash>) {
     let mut config = support::unlimited_config(&dir.path().join("bench.db"));
-    config.sync = SyncMode::Full;
+    config.backend = Backend::Sqlite {
+        path: dir.path().join("bench.db"),
+        sync: SyncMode::Full,
+    };
     config.batch_max = batch_max;
     open_with_users(config, MAX_SUBMITTERS)
 }
@@ -109,7 +112,8 @@ fn store_send(c: &mut Criterion) {
 fn store_open(c: &mut Criterion) {
     const MESSAGES: i64 = 1_000_000;
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    let config = support::config(&dir.path().join("large.db"));
+    let path = dir.path().join("large.db");
+    let config = support::config(&path);
     let (handle, users) = open_with_users(config.clone(), 2);
     let pending = handle
         .submit(support::public_send(users[0], "the first of many"))
@@ -117,7 +121,7 @@ fn store_open(c: &mut Criterion) {
     assert!(matches!(pending.wait(), Ok(Outcome::MessageSent { .. })));
     handle.shutdown();
     // Fill it directly: a million sends through the rules would take minutes.
-    let conn = rusqlite::Connection::open(&config.path).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute(
         "WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < ?1)
          INSERT INTO messages (chat_id, author, pub_date, text)

@@ -8,7 +8,7 @@ use agora_adapters::{Runtime, ServerConfig};
 use agora_core::client_addr::Cidr;
 use agora_core::config::Config;
 use agora_core::http::Limits;
-use agora_store::{PostgresUrl, StoreConfig, SyncMode};
+use agora_store::{Backend, PostgresUrl, StoreConfig, SyncMode, DEFAULT_DATABASE};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Parser;
 use std::fmt;
@@ -140,7 +140,7 @@ pub struct Args {
     /// PostgreSQL database, postgres://USER[:PASS]@HOST[:PORT]/DBNAME
     /// [?sslmode=disable|prefer|require], which must exist (its tables are
     /// created at start) and may be shared by several agora nodes.
-    #[arg(long, env = "AGORA_DB", default_value_os_t = StoreConfig::default().path)]
+    #[arg(long, env = "AGORA_DB", default_value_os_t = PathBuf::from(DEFAULT_DATABASE))]
     pub db: PathBuf,
     /// Which runtime serves the sockets (blocking: a thread per connection).
     #[arg(long, env = "AGORA_RUNTIME", value_parser = runtime_parser(),
@@ -260,7 +260,7 @@ pub struct Args {
     pub max_body: usize,
     /// SQLite synchronous mode: full (a 201 survives power loss) or normal.
     #[arg(long, env = "AGORA_SYNC", value_parser = sync_parser(),
-          default_value = sync_name(StoreConfig::default().sync))]
+          default_value = sync_name(SyncMode::default()))]
     pub sync: SyncMode,
     /// Commands waiting for the store before new ones get 503.
     #[arg(long, env = "AGORA_QUEUE", default_value_t = StoreConfig::default().queue_capacity)]
@@ -332,16 +332,17 @@ impl Args {
     /// The store's settings; an invalid `postgres://` URL is an error
     /// (which, like every log line, never shows the password).
     pub fn store_config(&self) -> Result<StoreConfig, String> {
-        let postgres = match self.db.to_str() {
-            Some(db) if PostgresUrl::is_postgres(db) => {
-                Some(db.parse::<PostgresUrl>().map_err(|e| e.to_string())?)
-            }
-            _ => None,
+        let backend = match self.db.to_str() {
+            Some(db) if PostgresUrl::is_postgres(db) => Backend::Postgres {
+                url: db.parse::<PostgresUrl>().map_err(|e| e.to_string())?,
+            },
+            _ => Backend::Sqlite {
+                path: self.db.clone(),
+                sync: self.sync,
+            },
         };
         Ok(StoreConfig {
-            path: self.db.clone(),
-            postgres,
-            sync: self.sync,
+            backend,
             queue_capacity: self.queue,
             rules: self.rules(),
             ..StoreConfig::default()
@@ -371,8 +372,16 @@ mod tests {
         assert_eq!(args.limits(), Limits::default());
         let store = args.store_config().unwrap();
         let default_store = StoreConfig::default();
-        assert_eq!(store.path, default_store.path);
-        assert_eq!(store.sync, default_store.sync);
+        match (&store.backend, &default_store.backend) {
+            (
+                Backend::Sqlite { path, sync },
+                Backend::Sqlite {
+                    path: default_path,
+                    sync: default_sync,
+                },
+            ) => assert_eq!((path, sync), (default_path, default_sync)),
+            other => panic!("not SQLite by default: {other:?}"),
+        }
         assert_eq!(store.queue_capacity, default_store.queue_capacity);
         let server = args.server_config();
         let default_server = ServerConfig::default();

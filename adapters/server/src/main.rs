@@ -51,15 +51,12 @@ fn run(args: Args) -> Result<(), String> {
     let mut config = args.server_config();
     let mut store_config = args.store_config()?;
     // Never the URL as given: it may hold a password.
-    let database = match &store_config.postgres {
-        Some(url) => url.to_string(),
-        None => args.db.display().to_string(),
-    };
-    // The writer's connection and each reader's (and on PostgreSQL the
-    // listener's).
-    let store_connections = 1 + store_config.readers + usize::from(store_config.postgres.is_some());
-    config.max_connections =
-        open_files::fit_max_connections(config.max_connections, args.runtime, store_connections);
+    let database = store_config.backend.to_string();
+    config.max_connections = open_files::fit_max_connections(
+        config.max_connections,
+        args.runtime,
+        store_config.connections(),
+    );
     // Listening first: a server that cannot have its port must not create
     // (and leave behind) a database it will never serve.
     let listener = listen::bind((args.host.as_str(), args.port), config.backlog)

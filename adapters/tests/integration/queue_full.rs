@@ -54,9 +54,8 @@ fn a_full_queue_answers_503_with_retry_after_at_once() {
     // The writer stops inside every command until the test releases it.
     let store = Handle::open_with(
         StoreConfig {
-            path: dir.path().join("agora.db"),
             queue_capacity: 1,
-            ..StoreConfig::default()
+            ..StoreConfig::sqlite(dir.path().join("agora.db"))
         },
         move |command, view, now| {
             entered_tx.send(()).unwrap();

@@ -15,10 +15,7 @@ use std::sync::Arc;
 const T0: UnixMillis = UnixMillis(1_795_939_565_000);
 
 fn open(dir: &tempfile::TempDir) -> Connection {
-    let config = StoreConfig {
-        path: dir.path().join("agora.db"),
-        ..StoreConfig::default()
-    };
+    let config = StoreConfig::sqlite(dir.path().join("agora.db"));
     open_database(&config).expect("open")
 }
 

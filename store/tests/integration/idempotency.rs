@@ -9,7 +9,7 @@ use agora_core::api::encode;
 use agora_core::command::{Command, Failure, Outcome};
 use agora_core::idempotency::Keyed;
 use agora_core::token::TokenHash;
-use agora_store::{Handle, PostgresUrl, StoreConfig};
+use agora_store::{Backend, Handle, PostgresUrl, StoreConfig};
 use agora_tests::pg::{skipped, PgDatabase};
 use std::sync::atomic::Ordering;
 use support::{public_send, register};
@@ -53,7 +53,9 @@ fn public_texts_pg(database: &PgDatabase) -> Vec<String> {
 
 fn pg_config(database: &PgDatabase) -> StoreConfig {
     StoreConfig {
-        postgres: Some(database.url().parse::<PostgresUrl>().unwrap()),
+        backend: Backend::Postgres {
+            url: database.url().parse::<PostgresUrl>().unwrap(),
+        },
         ..StoreConfig::default()
     }
 }

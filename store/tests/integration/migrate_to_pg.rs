@@ -10,7 +10,9 @@ use crate::support;
 use agora_core::command::{ChatRef, ChatType, Command, EventsWait, Outcome};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
-use agora_store::{copy_sqlite_to_postgres, Clock, CopyError, Handle, PostgresUrl, StoreConfig};
+use agora_store::{
+    copy_sqlite_to_postgres, Backend, Clock, CopyError, Handle, PostgresUrl, StoreConfig,
+};
 use agora_tests::pg::{skipped, PgDatabase};
 use std::path::Path;
 use std::time::Duration;
@@ -22,7 +24,11 @@ const NOW: i64 = 1_700_000_000_000;
 
 fn config(path: &Path, postgres: Option<&PgDatabase>) -> StoreConfig {
     let mut config = support::config(path);
-    config.postgres = postgres.map(|db| db.url().parse::<PostgresUrl>().unwrap());
+    if let Some(db) = postgres {
+        config.backend = Backend::Postgres {
+            url: db.url().parse::<PostgresUrl>().unwrap(),
+        };
+    }
     config.clock = Clock::new(|| UnixMillis(NOW));
     config.rules.ban_threshold = 2;
     config

@@ -8,7 +8,7 @@ use crate::support;
 
 use agora_core::command::{Command, Outcome};
 use agora_core::time::UnixMillis;
-use agora_store::{Clock, Handle, PostgresUrl, StoreConfig};
+use agora_store::{Backend, Clock, Handle, PostgresUrl, StoreConfig};
 use agora_tests::pg::{skipped, PgDatabase};
 use proptest::prelude::*;
 use proptest_state_machine::{prop_state_machine, StateMachineTest};
@@ -26,7 +26,9 @@ struct Postgres {
 fn open(database: &PgDatabase, now: &Arc<AtomicI64>) -> Handle {
     let read = now.clone();
     let mut config = StoreConfig {
-        postgres: Some(database.url().parse::<PostgresUrl>().unwrap()),
+        backend: Backend::Postgres {
+            url: database.url().parse::<PostgresUrl>().unwrap(),
+        },
         clock: Clock::new(move || UnixMillis(read.load(Ordering::Relaxed))),
         ..StoreConfig::default()
     };

@@ -8,7 +8,7 @@
 use crate::support;
 
 use agora_core::rules;
-use agora_store::{open_database, RowCache, SqlView, StoreConfig, SyncMode};
+use agora_store::{open_database, Backend, RowCache, SqlView, StoreConfig, SyncMode};
 use proptest::prelude::*;
 use proptest_state_machine::{prop_state_machine, StateMachineTest};
 use rusqlite::Connection;
@@ -30,8 +30,10 @@ impl StateMachineTest for ModelVsSqlite {
     fn init_test(_: &Reference) -> Sqlite {
         let dir = tempfile::tempdir().unwrap();
         let config = StoreConfig {
-            path: dir.path().join("agora.db"),
-            sync: SyncMode::Normal,
+            backend: Backend::Sqlite {
+                path: dir.path().join("agora.db"),
+                sync: SyncMode::Normal,
+            },
             ..StoreConfig::default()
         };
         let conn = open_database(&config).unwrap();

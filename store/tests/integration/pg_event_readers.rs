@@ -8,14 +8,16 @@ use crate::support;
 use agora_core::command::{ChatRef, Command, EventsWait, Outcome};
 use agora_core::events::EventId;
 use agora_core::token::TokenHash;
-use agora_store::{Handle, PostgresUrl, StoreConfig};
+use agora_store::{Backend, Handle, PostgresUrl, StoreConfig};
 use agora_tests::pg::{skipped, PgDatabase};
 use std::time::Duration;
 use support::register;
 
 fn open(database: &PgDatabase) -> Handle {
     let config = StoreConfig {
-        postgres: Some(database.url().parse::<PostgresUrl>().unwrap()),
+        backend: Backend::Postgres {
+            url: database.url().parse::<PostgresUrl>().unwrap(),
+        },
         ..StoreConfig::default()
     };
     Handle::open(config).expect("the store opens on PostgreSQL")

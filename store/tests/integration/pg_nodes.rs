@@ -18,10 +18,8 @@ const NODES: usize = 3;
 fn nodes(database: &PgDatabase, quota: u32) -> Vec<Handle> {
     (0..NODES)
         .map(|_| {
-            let mut config = StoreConfig {
-                postgres: Some(database.url().parse::<PostgresUrl>().unwrap()),
-                ..StoreConfig::default()
-            };
+            let mut config =
+                StoreConfig::postgres(database.url().parse::<PostgresUrl>().unwrap());
             config.rules.quota = quota;
             Handle::open(config).expect("a node opens")
         })
@@ -194,10 +192,7 @@ fn nodes_started_together_migrate_once() {
         .map(|_| {
             let url = url.clone();
             std::thread::spawn(move || {
-                let config = StoreConfig {
-                    postgres: Some(url.parse::<PostgresUrl>().unwrap()),
-                    ..StoreConfig::default()
-                };
+                let config = StoreConfig::postgres(url.parse::<PostgresUrl>().unwrap());
                 Handle::open(config).expect("every node opens")
             })
         })
@@ -233,10 +228,7 @@ fn a_commit_whose_answer_is_lost_is_answered_by_what_happened() {
     let Some(database) = PgDatabase::fresh() else {
         return skipped("a_commit_whose_answer_is_lost_is_answered_by_what_happened");
     };
-    let config = StoreConfig {
-        postgres: Some(database.url().parse::<PostgresUrl>().unwrap()),
-        ..StoreConfig::default()
-    };
+    let config = StoreConfig::postgres(database.url().parse::<PostgresUrl>().unwrap());
     let faults = config.commit_faults.clone();
     let node = Handle::open(config).unwrap();
     let ann = register(&node, "ann");

@@ -5,7 +5,7 @@
 use crate::support;
 
 use agora_core::command::{Command, Outcome};
-use agora_store::{Handle, SyncMode, WaitError};
+use agora_store::{Backend, Handle, SyncMode, WaitError};
 use std::time::Duration;
 use support::{config, register};
 
@@ -34,7 +34,10 @@ fn wait_for_reader_threads(count: usize) {
 fn reader_threads_answer_what_is_queued_then_end() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = config(&dir.path().join("agora.db"));
-    store.sync = SyncMode::Normal;
+    store.backend = Backend::Sqlite {
+        path: dir.path().join("agora.db"),
+        sync: SyncMode::Normal,
+    };
     store.readers = 2;
     let handle = Handle::open(store.clone()).unwrap();
     wait_for_reader_threads(2);

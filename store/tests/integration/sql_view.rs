@@ -8,10 +8,7 @@ use rusqlite::Connection;
 use std::path::Path;
 
 fn config(path: &Path) -> StoreConfig {
-    StoreConfig {
-        path: path.to_path_buf(),
-        ..StoreConfig::default()
-    }
+    StoreConfig::sqlite(path)
 }
 
 fn open(dir: &tempfile::TempDir) -> Connection {

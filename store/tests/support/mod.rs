@@ -26,10 +26,7 @@ pub fn send(text: &str) -> Command {
 /// (`--register-rate 0 --reporter-min-age 0s`): these tests register many
 /// users from one address and report at once.
 pub fn config(path: &Path) -> StoreConfig {
-    let mut store = StoreConfig {
-        path: path.to_path_buf(),
-        ..StoreConfig::default()
-    };
+    let mut store = StoreConfig::sqlite(path);
     store.rules.register_rate = 0;
     store.rules.reporter_min_age_ms = 0;
     store
