@@ -86,10 +86,7 @@ impl Handle {
     /// tests; `config.rules` is not used. Every command, `Status` included,
     /// goes through the writer. SQLite only.
     #[cfg(feature = "test-hooks")]
-    pub fn open_with(
-        config: StoreConfig,
-        apply: impl crate::ApplyFn,
-    ) -> Result<Handle, OpenError> {
+    pub fn open_with(config: StoreConfig, apply: impl crate::ApplyFn) -> Result<Handle, OpenError> {
         let Backend::Sqlite { path, sync } = &config.backend else {
             return Err(OpenError::Unsupported(
                 "a custom apply function on PostgreSQL",

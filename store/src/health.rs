@@ -11,8 +11,8 @@
 //! files and reads (never on the caller's thread, an async runtime's event
 //! loop), and its answer is the check's.
 
-use crate::pending::{Pending, Reply};
 use crate::engine::readers::Readers;
+use crate::pending::{Pending, Reply};
 use agora_core::command::{Command, Failure, Outcome};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};

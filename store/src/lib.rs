@@ -53,9 +53,7 @@ pub use pg::url::{InvalidUrl, PostgresUrl};
 #[cfg(feature = "test-hooks")]
 pub use pg::lost_commit::CommitFaults;
 #[cfg(feature = "test-hooks")]
-pub use sqlite::{
-    open::open_database, row_cache::RowCache, schema, view::SqlView, wing::ApplyFn,
-};
+pub use sqlite::{open::open_database, row_cache::RowCache, schema, view::SqlView, wing::ApplyFn};
 
 /// The writer's queue is full: answer 503 `overloaded` with `Retry-After`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -97,8 +97,7 @@ fn exchange(stream: &mut TcpStream, method: &str, target: &str, body: &str) -> (
 fn panics_close_one_connection_only(runtime: Runtime) {
     log();
     let dir = tempfile::tempdir().unwrap();
-    let store = Handle::open(StoreConfig::sqlite(dir.path().join("agora.db")))
-    .unwrap();
+    let store = Handle::open(StoreConfig::sqlite(dir.path().join("agora.db"))).unwrap();
     let config = ServerConfig {
         threads: 2,
         request_hook: Some(panic_on_request),

@@ -8,8 +8,7 @@ use agora_store::{Handle, StoreConfig};
 use std::sync::Arc;
 
 fn shared(dir: &tempfile::TempDir) -> Arc<Shared> {
-    let store = Handle::open(StoreConfig::sqlite(dir.path().join("agora.db")))
-    .expect("open store");
+    let store = Handle::open(StoreConfig::sqlite(dir.path().join("agora.db"))).expect("open store");
     Shared::new(store, ServerConfig::default(), Arc::new(Shutdown::new()))
 }
 

@@ -19,7 +19,6 @@ mod tables;
 
 use crate::error::MigrationError;
 use crate::pg::connection::{describe, PgConn};
-use tables::{Table, TABLES};
 use crate::pg::schema::migrate;
 use crate::pg::url::PostgresUrl;
 use crate::pg::WRITE_LOCK;
@@ -31,6 +30,7 @@ use postgres::Transaction;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
+use tables::{Table, TABLES};
 
 /// What was copied: per table, in copy order.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -27,4 +27,3 @@ pub(crate) mod start;
 pub(crate) mod status_memo;
 pub(crate) mod wing;
 pub(crate) mod writer;
-

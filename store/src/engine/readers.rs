@@ -18,15 +18,15 @@
 //! the last committed state, which is exactly what has been acknowledged,
 //! so a client never reads older data than a 201 it received.
 
+use super::job::{Job, Request};
+use super::read_source::ReadSource;
+use super::status_memo::{MemoView, StatusCache, StatusReads};
 use crate::clock::Clock;
 use crate::error::{ApplyError, OpenError};
 use crate::health::Health;
 use crate::hub::{Hub, Watch};
 use crate::observe::Observer;
 use crate::pending::Reply;
-use super::job::{Job, Request};
-use super::read_source::ReadSource;
-use super::status_memo::{MemoView, StatusCache, StatusReads};
 use crate::StoreConfig;
 use agora_core::command::{Command, EventsWait, Failure, Outcome};
 use agora_core::config::Config;

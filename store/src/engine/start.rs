@@ -47,9 +47,7 @@ pub(crate) fn start<S: ReadSource, W: Wing + 'static>(
             config,
             source,
             connections,
-            parts
-                .sole_writer
-                .then(|| StatusCache::new(version.clone())),
+            parts.sole_writer.then(|| StatusCache::new(version.clone())),
             sender.clone(),
             parts.hub.clone(),
             parts.health.clone(),

@@ -21,6 +21,9 @@ use agora_core::command::Outcome;
 use agora_core::events::Event;
 use agora_core::time::UnixMillis;
 
+/// One job's outcome, or why it failed (its writes must then be undone).
+pub(crate) type Applied = Result<Outcome, ApplyError>;
+
 /// How a `COMMIT` ended.
 pub(crate) enum Commit {
     /// Durable: the batch's outcomes stand.
@@ -84,12 +87,7 @@ pub(crate) trait Wing {
     /// Applies one job over the wing's view of the open transaction (see
     /// `engine::apply::apply_job`), appending its events to `events`. A
     /// panic must come back as `ApplyError::Panicked`.
-    fn apply(
-        &mut self,
-        job: &Job,
-        now: UnixMillis,
-        events: &mut Vec<Event>,
-    ) -> Result<Outcome, ApplyError>;
+    fn apply(&mut self, job: &Job, now: UnixMillis, events: &mut Vec<Event>) -> Applied;
 
     /// A savepoint before one command (`Isolation::PerCommand`).
     fn savepoint(&mut self) -> Result<(), String>;

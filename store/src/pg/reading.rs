@@ -1,11 +1,11 @@
 //! The PostgreSQL read side: each reader thread's connection, repeatable-read
 //! snapshots, and the hub caught up before a page of events.
 
+use crate::engine::read_source::{guarded, ReadSource};
 use crate::error::ApplyError;
 use crate::pg::connection::{describe, PgConn, Slot};
 use crate::pg::feed::Feed;
 use crate::pg::view::PgView;
-use crate::engine::read_source::{guarded, ReadSource};
 use agora_core::view::StoreError;
 use std::sync::Arc;
 

@@ -55,12 +55,11 @@ pub(crate) fn start(config: &StoreConfig, url: &PostgresUrl) -> Result<Shared, O
     };
     let listening = slot("agora listener")?;
     let stop = Arc::new(AtomicBool::new(false));
-    let listener = spawn_listener(listening, feed, stop.clone()).map_err(|source| {
-        OpenError::Thread {
+    let listener =
+        spawn_listener(listening, feed, stop.clone()).map_err(|source| OpenError::Thread {
             name: "listener",
             source,
-        }
-    })?;
+        })?;
     let stop_listener = move || {
         stop.store(true, Ordering::Relaxed);
         if listener.join().is_err() {

@@ -9,9 +9,9 @@ use super::view::PgView;
 use super::{CHANNEL, WRITE_LOCK};
 use crate::engine::apply::apply_job;
 use crate::engine::job::Job;
-use crate::engine::wing::{Commit, Wing};
+use crate::engine::wing::{Applied, Commit, Wing};
 use crate::error::ApplyError;
-use agora_core::command::Outcome;
+
 use agora_core::config::Config;
 use agora_core::events::Event;
 use agora_core::rules;
@@ -109,15 +109,13 @@ impl Wing for PgWing {
     /// `BEGIN`, the write lock and the transaction's id (kept for a
     /// `COMMIT` whose answer is lost), in one round trip.
     fn begin(&mut self) -> Result<(), String> {
-        let sql = format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK}); SELECT txid_current()");
+        let sql =
+            format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK}); SELECT txid_current()");
         let conn = self
             .slot
             .get()
             .ok_or_else(|| "PostgreSQL cannot be reached".to_owned())?;
-        let replies = conn
-            .client()
-            .simple_query(&sql)
-            .map_err(|e| describe(&e))?;
+        let replies = conn.client().simple_query(&sql).map_err(|e| describe(&e))?;
         let xid = replies.iter().rev().find_map(|reply| match reply {
             SimpleQueryMessage::Row(row) => row.get(0),
             _ => None,
@@ -128,12 +126,7 @@ impl Wing for PgWing {
         Ok(())
     }
 
-    fn apply(
-        &mut self,
-        job: &Job,
-        now: UnixMillis,
-        events: &mut Vec<Event>,
-    ) -> Result<Outcome, ApplyError> {
+    fn apply(&mut self, job: &Job, now: UnixMillis, events: &mut Vec<Event>) -> Applied {
         let rules_config = &self.rules;
         let conn = self
             .slot

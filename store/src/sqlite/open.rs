@@ -60,7 +60,9 @@ pub(crate) fn open_connection(
 pub fn open_database(config: &crate::StoreConfig) -> Result<Connection, OpenError> {
     match &config.backend {
         crate::Backend::Sqlite { path, sync } => open_connection(path, *sync, config.clock.now()),
-        crate::Backend::Postgres { .. } => Err(OpenError::Unsupported("open_database on PostgreSQL")),
+        crate::Backend::Postgres { .. } => {
+            Err(OpenError::Unsupported("open_database on PostgreSQL"))
+        }
     }
 }
 

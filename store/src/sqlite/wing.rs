@@ -4,14 +4,13 @@
 //! (`checkpoints`).
 
 use super::checkpoints::{checkpoint_all, run_checkpointer, Checkpoints};
+use super::execute_cached;
 use super::file_watch::DatabaseFiles;
 use super::row_cache::RowCache;
 use super::view::SqlView;
-use super::execute_cached;
 use crate::engine::apply::apply_job;
 use crate::engine::job::Job;
-use crate::engine::wing::{Commit, Wing};
-use crate::error::ApplyError;
+use crate::engine::wing::{Applied, Commit, Wing};
 use agora_core::command::{Command, Outcome};
 use agora_core::events::Event;
 use agora_core::time::UnixMillis;
@@ -91,12 +90,7 @@ impl<A: ApplyFn> Wing for SqliteWing<A> {
         self.execute("BEGIN IMMEDIATE")
     }
 
-    fn apply(
-        &mut self,
-        job: &Job,
-        now: UnixMillis,
-        events: &mut Vec<Event>,
-    ) -> Result<Outcome, ApplyError> {
+    fn apply(&mut self, job: &Job, now: UnixMillis, events: &mut Vec<Event>) -> Applied {
         let mut view = SqlView::with_cache(&self.conn, &mut self.rows).recording_events(events);
         let apply = &mut self.apply;
         apply_job(&mut view, job, now, |command, view, now| {

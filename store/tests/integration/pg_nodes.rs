@@ -18,8 +18,7 @@ const NODES: usize = 3;
 fn nodes(database: &PgDatabase, quota: u32) -> Vec<Handle> {
     (0..NODES)
         .map(|_| {
-            let mut config =
-                StoreConfig::postgres(database.url().parse::<PostgresUrl>().unwrap());
+            let mut config = StoreConfig::postgres(database.url().parse::<PostgresUrl>().unwrap());
             config.rules.quota = quota;
             Handle::open(config).expect("a node opens")
         })
