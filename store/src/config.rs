@@ -133,3 +133,32 @@ impl StoreConfig {
         return Default::default();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_store_counts_its_connections_per_backend() {
+        let mut sqlite = StoreConfig::sqlite("x.db");
+        sqlite.readers = 3;
+        assert_eq!(sqlite.connections(), 1 + 3, "the writer and each reader");
+        let url: PostgresUrl = "postgres://agora:secret@db/agora".parse().unwrap();
+        let mut postgres = StoreConfig::postgres(url);
+        postgres.readers = 3;
+        assert_eq!(postgres.connections(), 1 + 3 + 1, "and the listener");
+    }
+
+    #[test]
+    fn a_backend_shows_without_its_password() {
+        let url: PostgresUrl = "postgres://agora:secret@db/agora".parse().unwrap();
+        assert_eq!(
+            Backend::Postgres { url }.to_string(),
+            "postgres://agora:***@db/agora"
+        );
+        assert_eq!(
+            StoreConfig::sqlite("/srv/agora.db").backend.to_string(),
+            "/srv/agora.db"
+        );
+    }
+}

@@ -27,3 +27,6 @@ pub(crate) mod start;
 pub(crate) mod status_memo;
 pub(crate) mod wing;
 pub(crate) mod writer;
+
+#[cfg(test)]
+mod writer_tests;
