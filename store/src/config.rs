@@ -22,6 +22,9 @@ pub enum SyncMode {
 }
 
 /// Which database, and what only that backend needs.
+// Made once at start and read once: the size of the URL's variant costs
+// nothing, and a box would only make every caller write one.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Backend {
     /// One SQLite file; it and its schema are created on first start.
