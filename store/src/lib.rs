@@ -20,7 +20,7 @@
 //!
 //! With the `test-hooks` feature (the store's own tests, and tests
 //! elsewhere that need it), the SQLite wing's insides are exported too:
-//! [`SqlView`], [`RowCache`], `schema`, `open_database`, `Handle::open_with`
+//! `SqlView`, `RowCache`, `schema`, `open_database`, `Handle::open_with`
 //! and `StoreConfig::commit_faults`. Production builds carry none of them.
 
 mod clock;
