@@ -1,19 +1,17 @@
 //! [`Handle`]: the cloneable, runtime-agnostic front of the writer thread.
 
 use crate::engine::job::{Job, Request};
-use crate::engine::readers::{reads, Readers};
+use crate::engine::readers::reads;
+use crate::engine::running::Running;
 use crate::error::OpenError;
-use crate::health::Health;
 use crate::hub::{Hub, Watch};
-use crate::observe::Observer;
 use crate::pending::{Pending, Reply};
 use crate::{pg, sqlite, Backend, Busy, StoreConfig};
 use agora_core::command::{Command, Failure, Outcome};
 use agora_core::idempotency::Keyed;
 use agora_core::rules;
 use std::sync::mpsc::{SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
-use std::thread::JoinHandle;
+use std::sync::{Arc, PoisonError};
 
 /// The cloneable front of the writer thread, shared by every connection task.
 ///
@@ -35,23 +33,7 @@ use std::thread::JoinHandle;
 ///   and joins the threads. Dropping the last clone does the same.
 #[derive(Clone)]
 pub struct Handle {
-    shared: Arc<Shared>,
-}
-
-pub(crate) struct Shared {
-    /// `None` once shut down. Dropping the last sender is what tells the writer
-    /// to drain its queue and stop.
-    pub(crate) queue: RwLock<Option<SyncSender<Request>>>,
-    pub(crate) thread: Mutex<Option<JoinHandle<()>>>,
-    /// The read path, when the writer runs the chat rules and
-    /// `StoreConfig::readers` is not 0.
-    pub(crate) readers: Option<Readers>,
-    pub(crate) hub: Arc<Hub>,
-    pub(crate) health: Arc<Health>,
-    pub(crate) observer: Observer,
-    /// What the wing stops once the writer is done (PostgreSQL's listener,
-    /// see `pg::feed`).
-    pub(crate) after_writer: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+    running: Arc<Running>,
 }
 
 impl Handle {
@@ -66,7 +48,7 @@ impl Handle {
     /// reads it (or a `Connect` or `Comments` page) over a connection of its
     /// own. The database is never used on the thread that calls `submit`.
     pub fn open(config: StoreConfig) -> Result<Handle, OpenError> {
-        let shared = match &config.backend {
+        let running = match &config.backend {
             Backend::Sqlite { path, sync } => {
                 let rules_config = config.rules.clone();
                 sqlite::start(&config, path, *sync, true, move |command, view, now| {
@@ -76,7 +58,7 @@ impl Handle {
             Backend::Postgres { url } => pg::start(&config, url)?,
         };
         Ok(Handle {
-            shared: Arc::new(shared),
+            running: Arc::new(running),
         })
     }
 
@@ -92,9 +74,9 @@ impl Handle {
                 "a custom apply function on PostgreSQL",
             ));
         };
-        let shared = sqlite::start(&config, path, *sync, false, apply)?;
+        let running = sqlite::start(&config, path, *sync, false, apply)?;
         Ok(Handle {
-            shared: Arc::new(shared),
+            running: Arc::new(running),
         })
     }
 
@@ -113,11 +95,11 @@ impl Handle {
     /// thread; it is never `Busy` (full readers answer it unavailable).
     pub fn submit(&self, mut command: Command) -> Result<Pending, Busy> {
         let (mut reply, pending) = Pending::channel();
-        if let (Command::Health, Some(readers)) = (&command, &self.shared.readers) {
-            return Ok(self.shared.health.check(readers, reply, pending));
+        if let (Command::Health, Some(readers)) = (&command, &self.running.readers) {
+            return Ok(self.running.health.check(readers, reply, pending));
         }
         let queue = self
-            .shared
+            .running
             .queue
             .read()
             .unwrap_or_else(PoisonError::into_inner);
@@ -125,10 +107,10 @@ impl Handle {
             // Shut down: `reply` is dropped, so `pending` resolves to an error.
             return Ok(pending);
         };
-        if let Some(readers) = self.shared.readers.as_ref().filter(|_| reads(&command)) {
+        if let Some(readers) = self.running.readers.as_ref().filter(|_| reads(&command)) {
             if let Command::Status { caller } = &command {
                 let replayed = readers.replay(caller);
-                self.shared.observer.status_memo(replayed.is_some());
+                self.running.observer.status_memo(replayed.is_some());
                 if let Some(outcome) = replayed {
                     let _ = reply.send(outcome);
                     return Ok(pending);
@@ -149,7 +131,7 @@ impl Handle {
     pub fn submit_keyed(&self, command: Command, keyed: Keyed) -> Result<Pending, Busy> {
         let (reply, pending) = Pending::channel();
         let queue = self
-            .shared
+            .running
             .queue
             .read()
             .unwrap_or_else(PoisonError::into_inner);
@@ -170,7 +152,7 @@ impl Handle {
     ) -> Result<Pending, Busy> {
         match sender.try_send(Request { job, reply }) {
             Ok(()) => {
-                self.shared.observer.queued();
+                self.running.observer.queued();
                 Ok(pending)
             }
             Err(TrySendError::Full(_)) => Err(Busy),
@@ -185,7 +167,7 @@ impl Handle {
     /// the read path the `Watch` is 503 `store_unavailable`.
     pub fn watch(&self, command: Command) -> Result<Pending<Watch>, Busy> {
         let (reply, pending) = Pending::channel();
-        let Some(readers) = &self.shared.readers else {
+        let Some(readers) = &self.running.readers else {
             let _ = reply.send(Watch {
                 outcome: Outcome::Failed(Failure::StoreUnavailable),
                 subscription: None,
@@ -202,7 +184,7 @@ impl Handle {
     /// The fan-out hub: its subscriptions, its head; close it when the
     /// server stops so that every waiting request ends.
     pub fn hub(&self) -> &Arc<Hub> {
-        &self.shared.hub
+        &self.running.hub
     }
 
     /// Stops taking commands, answers the reads and commits the writes that
@@ -210,48 +192,6 @@ impl Handle {
     /// acknowledged write, with no `-wal` or `-shm` beside it) and waits for
     /// the reader and writer threads to end. Idempotent.
     pub fn shutdown(&self) {
-        self.shared.shutdown();
-    }
-}
-
-impl Shared {
-    fn shutdown(&self) {
-        // The readers first: their connections must be closed before the
-        // writer closes its own, the last, whose close empties and removes the
-        // WAL (with a reader still open, the WAL would stay). Meanwhile the
-        // writer still takes commands, reads included.
-        if let Some(readers) = &self.readers {
-            readers.close();
-        }
-        let sender = self
-            .queue
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        drop(sender);
-        let thread = self
-            .thread
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(thread) = thread {
-            if thread.join().is_err() {
-                tracing::error!("the store writer thread panicked");
-            }
-        }
-        let after_writer = self
-            .after_writer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(stop) = after_writer {
-            stop();
-        }
-    }
-}
-
-impl Drop for Shared {
-    fn drop(&mut self) {
-        self.shutdown();
+        self.running.shutdown();
     }
 }

@@ -15,7 +15,8 @@
 //!   through the wing's feed).
 //! - `readers`, `read_source`, `status_memo`: the read path over a wing's
 //!   `ReadSource`, with the `Status` memo when the writer is the only one.
-//! - `start`: the threads, from what a wing opened.
+//! - `start`: the threads, from what a wing opened; `running`: the started
+//!   store the `Handle` fronts, and its shutdown in order.
 
 pub(crate) mod apply;
 pub(crate) mod batch;
@@ -23,6 +24,7 @@ pub(crate) mod job;
 pub(crate) mod publish;
 pub(crate) mod read_source;
 pub(crate) mod readers;
+pub(crate) mod running;
 pub(crate) mod start;
 pub(crate) mod status_memo;
 pub(crate) mod wing;

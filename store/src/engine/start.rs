@@ -5,11 +5,11 @@
 use super::publish::Publication;
 use super::read_source::ReadSource;
 use super::readers::Readers;
+use super::running::Running;
 use super::status_memo::{DataVersion, StatusCache};
 use super::wing::Wing;
 use super::writer::Writer;
 use crate::error::OpenError;
-use crate::handle::Shared;
 use crate::health::Health;
 use crate::hub::Hub;
 use crate::StoreConfig;
@@ -39,7 +39,7 @@ pub(crate) fn start<S: ReadSource, W: Wing + 'static>(
     config: &StoreConfig,
     parts: Parts<S>,
     make_wing: impl FnOnce() -> W + Send + 'static,
-) -> Result<Shared, OpenError> {
+) -> Result<Running, OpenError> {
     let version = Arc::new(DataVersion::default());
     let (sender, queue) = sync_channel(config.queue_capacity.max(1));
     let readers = match parts.readers {
@@ -78,7 +78,7 @@ pub(crate) fn start<S: ReadSource, W: Wing + 'static>(
             name: "writer",
             source,
         })?;
-    Ok(Shared {
+    Ok(Running {
         queue: RwLock::new(Some(sender)),
         thread: Mutex::new(Some(thread)),
         readers,

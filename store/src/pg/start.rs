@@ -10,16 +10,16 @@ use super::schema::migrate;
 use super::url::PostgresUrl;
 use super::wing::PgWing;
 use crate::engine::publish::Publication;
+use crate::engine::running::Running;
 use crate::engine::start::{start as start_engine, Parts};
 use crate::error::OpenError;
-use crate::handle::Shared;
 use crate::health::Health;
 use crate::hub::Hub;
 use crate::StoreConfig;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-pub(crate) fn start(config: &StoreConfig, url: &PostgresUrl) -> Result<Shared, OpenError> {
+pub(crate) fn start(config: &StoreConfig, url: &PostgresUrl) -> Result<Running, OpenError> {
     let connect = |role: &'static str| {
         PgConn::connect(url, role).map_err(|source| OpenError::Postgres {
             url: url.redacted(),
@@ -81,7 +81,7 @@ pub(crate) fn start(config: &StoreConfig, url: &PostgresUrl) -> Result<Shared, O
         rules: config.rules.clone(),
         xid: 0,
     };
-    let shared = start_engine(config, parts, move || wing)?;
+    let running = start_engine(config, parts, move || wing)?;
     tracing::info!(url = %url, "store open on PostgreSQL");
-    Ok(shared)
+    Ok(running)
 }

@@ -8,9 +8,9 @@ use super::open::{newest_event, open_checkpoint_connection, open_connection, ope
 use super::reading::SqliteSource;
 use super::wing::{ApplyFn, SqliteWing};
 use crate::engine::publish::Publication;
+use crate::engine::running::Running;
 use crate::engine::start::{start as start_engine, Parts};
 use crate::error::OpenError;
-use crate::handle::Shared;
 use crate::health::Health;
 use crate::hub::Hub;
 use crate::{StoreConfig, SyncMode};
@@ -26,7 +26,7 @@ pub(crate) fn start(
     sync: SyncMode,
     read_path: bool,
     apply: impl ApplyFn,
-) -> Result<Shared, OpenError> {
+) -> Result<Running, OpenError> {
     let conn = open_connection(path, sync, config.clock.now())?;
     let opened = Opened::now(path);
     let in_place = opened.clone();
@@ -53,9 +53,9 @@ pub(crate) fn start(
         publication: Publication::Direct(hub),
         after_writer: None,
     };
-    let shared = start_engine(config, parts, move || {
+    let running = start_engine(config, parts, move || {
         SqliteWing::new(conn, files, apply, checkpointer)
     })?;
     tracing::info!(path = %path.display(), sync = ?sync, "store open");
-    Ok(shared)
+    Ok(running)
 }

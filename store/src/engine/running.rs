@@ -1,0 +1,70 @@
+//! [`Running`]: a started store, whatever its wing: the writer's queue and
+//! thread, the reader pool, the hub, and what stops them in order. The
+//! `Handle` is its cloneable front.
+
+use super::job::Request;
+use super::readers::Readers;
+use crate::health::Health;
+use crate::hub::Hub;
+use crate::observe::Observer;
+use std::sync::mpsc::SyncSender;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::thread::JoinHandle;
+
+pub(crate) struct Running {
+    /// `None` once shut down. Dropping the last sender is what tells the writer
+    /// to drain its queue and stop.
+    pub(crate) queue: RwLock<Option<SyncSender<Request>>>,
+    pub(crate) thread: Mutex<Option<JoinHandle<()>>>,
+    /// The read path, when the writer runs the chat rules and
+    /// `StoreConfig::readers` is not 0.
+    pub(crate) readers: Option<Readers>,
+    pub(crate) hub: Arc<Hub>,
+    pub(crate) health: Arc<Health>,
+    pub(crate) observer: Observer,
+    /// What the wing stops once the writer is done (PostgreSQL's listener,
+    /// see `pg::feed`).
+    pub(crate) after_writer: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+impl Running {
+    pub(crate) fn shutdown(&self) {
+        // The readers first: their connections must be closed before the
+        // writer closes its own, the last, whose close empties and removes the
+        // WAL (with a reader still open, the WAL would stay). Meanwhile the
+        // writer still takes commands, reads included.
+        if let Some(readers) = &self.readers {
+            readers.close();
+        }
+        let sender = self
+            .queue
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        drop(sender);
+        let thread = self
+            .thread
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(thread) = thread {
+            if thread.join().is_err() {
+                tracing::error!("the store writer thread panicked");
+            }
+        }
+        let after_writer = self
+            .after_writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(stop) = after_writer {
+            stop();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
