@@ -1,9 +1,9 @@
 //! [`StoreConfig`]: where the database lives ([`Backend`]) and how the
 //! writer runs; and how many connections the store opens for it.
 
+use crate::clock::Clock;
 use crate::observe::Observer;
 use crate::pg::url::PostgresUrl;
-use crate::Clock;
 use agora_core::config::Config;
 use std::fmt;
 use std::path::PathBuf;
@@ -73,7 +73,7 @@ pub struct StoreConfig {
     /// Failures the PostgreSQL writer plays at its next commits: for tests
     /// of what a lost `COMMIT` answer does. None by default.
     #[cfg(feature = "test-hooks")]
-    pub commit_faults: std::sync::Arc<crate::CommitFaults>,
+    pub commit_faults: std::sync::Arc<crate::pg::lost_commit::CommitFaults>,
 }
 
 impl Default for StoreConfig {

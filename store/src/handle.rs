@@ -1,12 +1,13 @@
 //! [`Handle`]: the cloneable, runtime-agnostic front of the writer thread.
 
+use crate::config::{Backend, StoreConfig};
 use crate::engine::job::{Job, Request};
 use crate::engine::readers::reads;
 use crate::engine::running::Running;
 use crate::error::OpenError;
 use crate::hub::{Hub, Watch};
 use crate::pending::{Pending, Reply};
-use crate::{pg, sqlite, Backend, Busy, StoreConfig};
+use crate::{pg, sqlite, Busy};
 use agora_core::command::{Command, Failure, Outcome};
 use agora_core::idempotency::Keyed;
 use agora_core::rules;
@@ -68,7 +69,10 @@ impl Handle {
     /// tests; `config.rules` is not used. Every command, `Status` included,
     /// goes through the writer. SQLite only.
     #[cfg(feature = "test-hooks")]
-    pub fn open_with(config: StoreConfig, apply: impl crate::ApplyFn) -> Result<Handle, OpenError> {
+    pub fn open_with(
+        config: StoreConfig,
+        apply: impl crate::sqlite::wing::ApplyFn,
+    ) -> Result<Handle, OpenError> {
         let Backend::Sqlite { path, sync } = &config.backend else {
             return Err(OpenError::Unsupported(
                 "a custom apply function on PostgreSQL",
@@ -96,7 +100,7 @@ impl Handle {
     pub fn submit(&self, mut command: Command) -> Result<Pending, Busy> {
         let (mut reply, pending) = Pending::channel();
         if let (Command::Health, Some(readers)) = (&command, &self.running.readers) {
-            return Ok(self.running.health.check(readers, reply, pending));
+            return Ok(readers.check_health(reply, pending));
         }
         let queue = self
             .running

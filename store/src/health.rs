@@ -11,8 +11,6 @@
 //! files and reads (never on the caller's thread, an async runtime's event
 //! loop), and its answer is the check's.
 
-use crate::engine::readers::Readers;
-use crate::pending::{Pending, Reply};
 use agora_core::command::{Command, Failure, Outcome};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -94,21 +92,6 @@ impl Health {
         Outcome::Health {
             available: answered && in_place,
         }
-    }
-
-    /// Answers a `Health` command: at once when fresh, else through a probe
-    /// on a reader thread. Readers that cannot take the probe (their queue is
-    /// full, or they are stopped) cannot answer a read now: unavailable.
-    pub(crate) fn check(&self, readers: &Readers, mut reply: Reply, pending: Pending) -> Pending {
-        if self.fresh() {
-            let _ = reply.send(Outcome::Health { available: true });
-            return pending;
-        }
-        if let Err((_, returned)) = readers.dispatch(Command::Health, reply) {
-            reply = returned;
-            let _ = reply.send(Outcome::Health { available: false });
-        }
-        pending
     }
 }
 

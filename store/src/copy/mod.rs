@@ -17,13 +17,13 @@
 
 mod tables;
 
+use crate::clock::Clock;
 use crate::error::MigrationError;
 use crate::pg::connection::{describe, PgConn};
 use crate::pg::schema::migrate;
 use crate::pg::url::PostgresUrl;
 use crate::pg::WRITE_LOCK;
 use crate::sqlite::schema::SCHEMA_VERSION;
-use crate::Clock;
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{ToSql, Type};
 use postgres::Transaction;

@@ -1,9 +1,10 @@
 //! The apply step of a batch, as today's wings run it: each job over the
 //! wing's view of the open transaction, in a savepoint of its own when one
-//! failure must not undo the others (see `Wing::apply_batch`).
+//! failure must not undo the others (see `Wing::apply_batch`), through the
+//! per-command steps a wing gives ([`CommandSteps`]).
 
 use super::job::{Job, Request, UNAVAILABLE};
-use super::wing::Wing;
+use crate::error::ApplyError;
 use agora_core::command::Outcome;
 use agora_core::events::Event;
 use agora_core::time::UnixMillis;
@@ -27,10 +28,37 @@ pub(crate) enum Abort {
     Lost(String),
 }
 
+/// One job's outcome, or why it failed (its writes must then be undone).
+pub(crate) type Applied = Result<Outcome, ApplyError>;
+
+/// What the default apply step ([`apply_each`]) asks of a wing, per
+/// command, inside the open transaction.
+pub(crate) trait CommandSteps {
+    /// Applies one job over the wing's view of the open transaction (see
+    /// `engine::apply::apply_job`), appending its events to `events`. A
+    /// panic must come back as `ApplyError::Panicked`.
+    fn apply(&mut self, job: &Job, now: UnixMillis, events: &mut Vec<Event>) -> Applied;
+
+    /// A savepoint before one command (`Isolation::PerCommand`).
+    fn savepoint(&mut self) -> Result<(), String>;
+    /// The command succeeded: its savepoint goes, its writes stay.
+    fn release_savepoint(&mut self) -> Result<(), String>;
+    /// The command failed: its writes are undone (and anything the wing
+    /// cached from them forgotten), its savepoint goes.
+    fn rollback_to_savepoint(&mut self) -> Result<(), String>;
+
+    /// Whether the transaction is still open after a command (SQLite rolls
+    /// the whole transaction back by itself after some I/O errors; later
+    /// savepoints would then commit alone).
+    fn in_transaction(&self) -> bool {
+        true
+    }
+}
+
 /// Applies `jobs` one by one: with `Isolation::Batch` the first failure
 /// stops the step; with `Isolation::PerCommand` each runs in a savepoint
 /// and a failure is undone alone and answered `store_unavailable`.
-pub(crate) fn apply_each<W: Wing + ?Sized>(
+pub(crate) fn apply_each<W: CommandSteps + ?Sized>(
     wing: &mut W,
     jobs: &[Request],
     now: UnixMillis,
@@ -61,7 +89,7 @@ pub(crate) fn apply_each<W: Wing + ?Sized>(
 
 /// Applies one job in its own savepoint: its outcome, or `StoreUnavailable`
 /// with its writes and events undone.
-fn in_savepoint<W: Wing + ?Sized>(
+fn in_savepoint<W: CommandSteps + ?Sized>(
     wing: &mut W,
     job: &Job,
     now: UnixMillis,

@@ -22,12 +22,12 @@ use super::job::{Job, Request};
 use super::read_source::ReadSource;
 use super::status_memo::{MemoView, StatusCache, StatusReads};
 use crate::clock::Clock;
+use crate::config::StoreConfig;
 use crate::error::{ApplyError, OpenError};
 use crate::health::Health;
 use crate::hub::{Hub, Watch};
 use crate::observe::Observer;
-use crate::pending::Reply;
-use crate::StoreConfig;
+use crate::pending::{Pending, Reply};
 use agora_core::command::{Command, EventsWait, Failure, Outcome};
 use agora_core::config::Config;
 use agora_core::rules::{self, Advance};
@@ -170,6 +170,22 @@ impl Readers {
                 ReadJob::Watch { .. } => unreachable!("a read was sent"),
             },
         }
+    }
+
+    /// Answers a `Health` command: at once when the last read and files
+    /// check are fresh (see `health`), else through a probe on a reader
+    /// thread. Readers that cannot take the probe (their queue is full, or
+    /// they are stopped) cannot answer a read now: unavailable.
+    pub(crate) fn check_health(&self, mut reply: Reply, pending: Pending) -> Pending {
+        if self.reading.health.fresh() {
+            let _ = reply.send(Outcome::Health { available: true });
+            return pending;
+        }
+        if let Err((_, returned)) = self.dispatch(Command::Health, reply) {
+            reply = returned;
+            let _ = reply.send(Outcome::Health { available: false });
+        }
+        pending
     }
 
     /// Hands an `Events` command to a reader thread; never blocks. `false`

@@ -4,7 +4,6 @@
 
 use super::job::Request;
 use super::readers::Readers;
-use crate::health::Health;
 use crate::hub::Hub;
 use crate::observe::Observer;
 use std::sync::mpsc::SyncSender;
@@ -20,7 +19,6 @@ pub(crate) struct Running {
     /// `StoreConfig::readers` is not 0.
     pub(crate) readers: Option<Readers>,
     pub(crate) hub: Arc<Hub>,
-    pub(crate) health: Arc<Health>,
     pub(crate) observer: Observer,
     /// What the wing stops once the writer is done (PostgreSQL's listener,
     /// see `pg::feed`).

@@ -9,10 +9,10 @@ use super::running::Running;
 use super::status_memo::{DataVersion, StatusCache};
 use super::wing::Wing;
 use super::writer::Writer;
+use crate::config::StoreConfig;
 use crate::error::OpenError;
 use crate::health::Health;
 use crate::hub::Hub;
-use crate::StoreConfig;
 use std::sync::mpsc::sync_channel;
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -83,7 +83,6 @@ pub(crate) fn start<S: ReadSource, W: Wing + 'static>(
         thread: Mutex::new(Some(thread)),
         readers,
         hub: parts.hub,
-        health: parts.health,
         observer: config.observer.clone(),
         after_writer: Mutex::new(parts.after_writer),
     })

@@ -14,15 +14,11 @@
 //! closed and drained. Every method runs on the writer's thread, in that
 //! order: a wing never sees two transactions at once.
 
-use super::batch::{apply_each, Abort, Isolation};
-use super::job::{Job, Request};
-use crate::error::ApplyError;
+use super::batch::{apply_each, Abort, CommandSteps, Isolation};
+use super::job::Request;
 use agora_core::command::Outcome;
 use agora_core::events::Event;
 use agora_core::time::UnixMillis;
-
-/// One job's outcome, or why it failed (its writes must then be undone).
-pub(crate) type Applied = Result<Outcome, ApplyError>;
 
 /// How a `COMMIT` ended.
 pub(crate) enum Commit {
@@ -37,10 +33,11 @@ pub(crate) enum Commit {
 }
 
 /// A backend: one connection that changes the database, owned by the writer
-/// thread. The engine keeps the queue, the gathering of a batch, the replies
+/// thread. Its per-command steps (apply one job, savepoints) are the
+/// [`CommandSteps`] the default apply step runs. The engine keeps the queue, the gathering of a batch, the replies
 /// and the publication of its events; the wing keeps the connection, the
 /// SQL and whatever it caches between batches.
-pub(crate) trait Wing {
+pub(crate) trait Wing: CommandSteps {
     /// Whether `StoreObserver::batch` is told the whole transaction's time
     /// (`BEGIN` to `COMMIT`: on PostgreSQL the wait for the lock every node
     /// shares is what bounds writes) rather than the `COMMIT`'s alone (on
@@ -56,8 +53,9 @@ pub(crate) trait Wing {
     /// Applies `jobs`, in order, inside the open transaction, pushing one
     /// outcome per job onto `outcomes` and each recorded event onto
     /// `events` (the engine publishes them once committed). This is the
-    /// batch's one apply step; a wing may replace the default (a savepoint
-    /// per command, see [`apply_each`]) with any that keeps its contract:
+    /// batch's one apply step; a wing may replace the default (each job
+    /// through its [`CommandSteps`], a savepoint per command: see
+    /// [`apply_each`]) with any that keeps this contract:
     ///
     /// - It may be called more than once per transaction (jobs that arrived
     ///   meanwhile join it); each call sees what the earlier ones wrote.
@@ -82,26 +80,6 @@ pub(crate) trait Wing {
         outcomes: &mut Vec<Outcome>,
     ) -> Result<(), Abort> {
         apply_each(self, jobs, now, isolation, events, outcomes)
-    }
-
-    /// Applies one job over the wing's view of the open transaction (see
-    /// `engine::apply::apply_job`), appending its events to `events`. A
-    /// panic must come back as `ApplyError::Panicked`.
-    fn apply(&mut self, job: &Job, now: UnixMillis, events: &mut Vec<Event>) -> Applied;
-
-    /// A savepoint before one command (`Isolation::PerCommand`).
-    fn savepoint(&mut self) -> Result<(), String>;
-    /// The command succeeded: its savepoint goes, its writes stay.
-    fn release_savepoint(&mut self) -> Result<(), String>;
-    /// The command failed: its writes are undone (and anything the wing
-    /// cached from them forgotten), its savepoint goes.
-    fn rollback_to_savepoint(&mut self) -> Result<(), String>;
-
-    /// Whether the transaction is still open after a command (SQLite rolls
-    /// the whole transaction back by itself after some I/O errors; later
-    /// savepoints would then commit alone).
-    fn in_transaction(&self) -> bool {
-        true
     }
 
     /// Rolls the open transaction back (a command failed with

@@ -2,10 +2,11 @@
 //! which order, and what it answers, whatever the backend. The wings
 //! themselves are tested on real databases (`store/tests`).
 
+use super::batch::{Applied, CommandSteps};
 use super::job::{Job, Request, UNAVAILABLE};
 use super::publish::Publication;
 use super::status_memo::DataVersion;
-use super::wing::{Applied, Commit, Wing};
+use super::wing::{Commit, Wing};
 use super::writer::Writer;
 use crate::clock::Clock;
 use crate::error::ApplyError;
@@ -46,14 +47,7 @@ fn text(job: &Job) -> &str {
 
 const DONE: Outcome = Outcome::Health { available: true };
 
-impl Wing for Scripted {
-    const TIMES_WHOLE_TRANSACTION: bool = false;
-
-    fn begin(&mut self) -> Result<(), String> {
-        self.note("begin");
-        Ok(())
-    }
-
+impl CommandSteps for Scripted {
     fn apply(&mut self, job: &Job, _now: UnixMillis, events: &mut Vec<Event>) -> Applied {
         self.note(format!("apply {}", text(job)));
         if text(job) == "fail" {
@@ -82,6 +76,15 @@ impl Wing for Scripted {
 
     fn rollback_to_savepoint(&mut self) -> Result<(), String> {
         self.note("rollback to savepoint");
+        Ok(())
+    }
+}
+
+impl Wing for Scripted {
+    const TIMES_WHOLE_TRANSACTION: bool = false;
+
+    fn begin(&mut self) -> Result<(), String> {
+        self.note("begin");
         Ok(())
     }
 

@@ -11,13 +11,15 @@
 //! back (the batch runs again).
 
 use crate::pg::connection::{PgConn, PgResult};
-use crate::pg::wing::begin;
+use crate::pg::WRITE_LOCK;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Whether transaction `xid` committed (`None`: PostgreSQL no longer knows),
 /// read on `conn` inside a transaction that holds the write lock.
 pub(crate) fn was_committed(conn: &mut PgConn, xid: i64) -> PgResult<Option<bool>> {
-    begin(conn)?;
+    conn.batch(&format!(
+        "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+    ))?;
     let status: Option<String> = conn.query_one("SELECT txid_status($1)", &[&xid])?.get(0);
     conn.batch("ROLLBACK")?;
     Ok(match status.as_deref() {

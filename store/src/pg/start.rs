@@ -9,13 +9,13 @@ use super::reading::PgSource;
 use super::schema::migrate;
 use super::url::PostgresUrl;
 use super::wing::PgWing;
+use crate::config::StoreConfig;
 use crate::engine::publish::Publication;
 use crate::engine::running::Running;
 use crate::engine::start::{start as start_engine, Parts};
 use crate::error::OpenError;
 use crate::health::Health;
 use crate::hub::Hub;
-use crate::StoreConfig;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 

@@ -3,13 +3,14 @@
 //! when they recorded events, and learn their transaction's id for a
 //! `COMMIT` whose answer is lost (see `lost_commit`).
 
-use super::connection::{describe, PgConn, PgResult, Slot};
+use super::connection::{describe, PgConn, Slot};
 use super::lost_commit::{was_committed, CommitFault, CommitFaults};
 use super::view::PgView;
 use super::{CHANNEL, WRITE_LOCK};
 use crate::engine::apply::apply_job;
+use crate::engine::batch::{Applied, CommandSteps};
 use crate::engine::job::Job;
-use crate::engine::wing::{Applied, Commit, Wing};
+use crate::engine::wing::{Commit, Wing};
 use crate::error::ApplyError;
 
 use agora_core::config::Config;
@@ -103,29 +104,7 @@ impl PgWing {
     }
 }
 
-impl Wing for PgWing {
-    const TIMES_WHOLE_TRANSACTION: bool = true;
-
-    /// `BEGIN`, the write lock and the transaction's id (kept for a
-    /// `COMMIT` whose answer is lost), in one round trip.
-    fn begin(&mut self) -> Result<(), String> {
-        let sql =
-            format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK}); SELECT txid_current()");
-        let conn = self
-            .slot
-            .get()
-            .ok_or_else(|| "PostgreSQL cannot be reached".to_owned())?;
-        let replies = conn.client().simple_query(&sql).map_err(|e| describe(&e))?;
-        let xid = replies.iter().rev().find_map(|reply| match reply {
-            SimpleQueryMessage::Row(row) => row.get(0),
-            _ => None,
-        });
-        self.xid = xid
-            .and_then(|xid| xid.parse().ok())
-            .ok_or_else(|| "BEGIN gave no transaction id".to_owned())?;
-        Ok(())
-    }
-
+impl CommandSteps for PgWing {
     fn apply(&mut self, job: &Job, now: UnixMillis, events: &mut Vec<Event>) -> Applied {
         let rules_config = &self.rules;
         let conn = self
@@ -148,6 +127,30 @@ impl Wing for PgWing {
 
     fn rollback_to_savepoint(&mut self) -> Result<(), String> {
         self.batch("ROLLBACK TO SAVEPOINT command; RELEASE SAVEPOINT command")
+    }
+}
+
+impl Wing for PgWing {
+    const TIMES_WHOLE_TRANSACTION: bool = true;
+
+    /// `BEGIN`, the write lock and the transaction's id (kept for a
+    /// `COMMIT` whose answer is lost), in one round trip.
+    fn begin(&mut self) -> Result<(), String> {
+        let sql =
+            format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK}); SELECT txid_current()");
+        let conn = self
+            .slot
+            .get()
+            .ok_or_else(|| "PostgreSQL cannot be reached".to_owned())?;
+        let replies = conn.client().simple_query(&sql).map_err(|e| describe(&e))?;
+        let xid = replies.iter().rev().find_map(|reply| match reply {
+            SimpleQueryMessage::Row(row) => row.get(0),
+            _ => None,
+        });
+        self.xid = xid
+            .and_then(|xid| xid.parse().ok())
+            .ok_or_else(|| "BEGIN gave no transaction id".to_owned())?;
+        Ok(())
     }
 
     fn rollback(&mut self) -> Result<(), String> {
@@ -180,11 +183,4 @@ impl Wing for PgWing {
         self.slot.close();
         true
     }
-}
-
-/// `BEGIN` and the write lock, in one round trip.
-pub(crate) fn begin(conn: &mut PgConn) -> PgResult<()> {
-    conn.batch(&format!(
-        "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
-    ))
 }

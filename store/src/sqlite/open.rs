@@ -2,8 +2,8 @@
 //! owner, with pragmas and migrations), the checkpointer's and the readers'.
 
 use super::schema::migrate;
+use crate::config::SyncMode;
 use crate::error::OpenError;
-use crate::SyncMode;
 use agora_core::time::UnixMillis;
 use rusqlite::{Connection, OpenFlags};
 use std::os::unix::fs::OpenOptionsExt;
@@ -57,10 +57,12 @@ pub(crate) fn open_connection(
 /// The writer's connection to the SQLite database `config` names (see
 /// [`open_connection`]), for tests.
 #[cfg(feature = "test-hooks")]
-pub fn open_database(config: &crate::StoreConfig) -> Result<Connection, OpenError> {
+pub fn open_database(config: &crate::config::StoreConfig) -> Result<Connection, OpenError> {
     match &config.backend {
-        crate::Backend::Sqlite { path, sync } => open_connection(path, *sync, config.clock.now()),
-        crate::Backend::Postgres { .. } => {
+        crate::config::Backend::Sqlite { path, sync } => {
+            open_connection(path, *sync, config.clock.now())
+        }
+        crate::config::Backend::Postgres { .. } => {
             Err(OpenError::Unsupported("open_database on PostgreSQL"))
         }
     }

@@ -7,13 +7,13 @@ use super::file_watch::{DatabaseFiles, Opened};
 use super::open::{newest_event, open_checkpoint_connection, open_connection, open_reader};
 use super::reading::SqliteSource;
 use super::wing::{ApplyFn, SqliteWing};
+use crate::config::{StoreConfig, SyncMode};
 use crate::engine::publish::Publication;
 use crate::engine::running::Running;
 use crate::engine::start::{start as start_engine, Parts};
 use crate::error::OpenError;
 use crate::health::Health;
 use crate::hub::Hub;
-use crate::{StoreConfig, SyncMode};
 use std::path::Path;
 use std::sync::Arc;
 

@@ -9,8 +9,9 @@ use super::file_watch::DatabaseFiles;
 use super::row_cache::RowCache;
 use super::view::SqlView;
 use crate::engine::apply::apply_job;
+use crate::engine::batch::{Applied, CommandSteps};
 use crate::engine::job::Job;
-use crate::engine::wing::{Applied, Commit, Wing};
+use crate::engine::wing::{Commit, Wing};
 use agora_core::command::{Command, Outcome};
 use agora_core::events::Event;
 use agora_core::time::UnixMillis;
@@ -83,13 +84,7 @@ impl<A: ApplyFn> SqliteWing<A> {
     }
 }
 
-impl<A: ApplyFn> Wing for SqliteWing<A> {
-    const TIMES_WHOLE_TRANSACTION: bool = false;
-
-    fn begin(&mut self) -> Result<(), String> {
-        self.execute("BEGIN IMMEDIATE")
-    }
-
+impl<A: ApplyFn> CommandSteps for SqliteWing<A> {
     fn apply(&mut self, job: &Job, now: UnixMillis, events: &mut Vec<Event>) -> Applied {
         let mut view = SqlView::with_cache(&self.conn, &mut self.rows).recording_events(events);
         let apply = &mut self.apply;
@@ -118,6 +113,14 @@ impl<A: ApplyFn> Wing for SqliteWing<A> {
     /// whole transaction back by itself.
     fn in_transaction(&self) -> bool {
         !self.conn.is_autocommit()
+    }
+}
+
+impl<A: ApplyFn> Wing for SqliteWing<A> {
+    const TIMES_WHOLE_TRANSACTION: bool = false;
+
+    fn begin(&mut self) -> Result<(), String> {
+        self.execute("BEGIN IMMEDIATE")
     }
 
     fn rollback(&mut self) -> Result<(), String> {
