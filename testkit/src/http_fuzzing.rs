@@ -3,7 +3,9 @@
 //! (`core/tests/integration/http_fuzz_replay.rs`). Each function panics when
 //! the machine ([`Conn`], [`ClientConn`]) breaks a property.
 
-use agora_core::http::{ClientConn, ClientError, Conn, HttpError, Input, Limits, Now, Output, Precheck};
+use agora_core::http::{
+    ClientConn, ClientError, Conn, HttpError, Input, Limits, Now, Output, Precheck,
+};
 use agora_core::http::{Request, Response, Version};
 use agora_core::time::UnixMillis;
 use std::time::Instant;

@@ -9,11 +9,11 @@
 
 mod spec;
 
+use crate::model::Model;
 use agora_core::api;
 use agora_core::command::{ChatRef, ChatType, Command, Outcome};
 use agora_core::config::Config;
 use agora_core::http::{Request, Response, Version};
-use crate::model::Model;
 use agora_core::time::UnixMillis;
 use agora_core::token::Token;
 use spec::{token, Spec, NAMES, TOKENS};
@@ -188,7 +188,8 @@ fn cased(name: &str, upper: bool) -> String {
 /// Applies and encodes one command; the model never fails and every response
 /// is well formed.
 fn run(command: &Command, model: &mut Model, now: UnixMillis, config: &Config) -> Outcome {
-    let outcome = agora_core::rules::apply(command, model, now, config).expect("the model never fails");
+    let outcome =
+        agora_core::rules::apply(command, model, now, config).expect("the model never fails");
     let response = api::encode(&outcome);
     check_response(&response);
     if let Outcome::QuotaExceeded { until, now }
@@ -420,8 +421,9 @@ pub fn decode_request(data: &[u8]) {
             };
             assert_eq!(route, (method, request.path()), "{command:?}");
             let mut model = seeded_model(&config);
-            let outcome = agora_core::rules::apply(&command, &mut model, UnixMillis(1_000), &config)
-                .expect("the model never fails");
+            let outcome =
+                agora_core::rules::apply(&command, &mut model, UnixMillis(1_000), &config)
+                    .expect("the model never fails");
             api::encode(&outcome)
         }
     };
