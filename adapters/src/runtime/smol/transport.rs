@@ -1,22 +1,18 @@
-//! smol glue: an `Executor` on worker threads, `async-io` sockets and timers.
+//! An `async-io` socket as the drive loop sees it: readiness raced against
+//! the deadline, shutdown and a held request's events with `or`.
 
-use crate::accept_errors::AcceptErrors;
-use crate::drive::{events_ready, run_connection, Interest, Ready, Transport};
-use crate::lazy_timer::{LazyTimer, Rearm};
-use crate::shared::Shared;
+use crate::drive::{events_ready, Interest, Ready, Transport};
+use crate::runtime::lazy_timer::{LazyTimer, Rearm};
 use async_io::{Async, Timer};
 use futures_lite::{future, AsyncWriteExt, FutureExt};
 use smol::channel;
-use smol::Executor;
 use std::future::Future;
 use std::io::{self, Read};
-use std::net::{Shutdown as SocketShutdown, TcpListener, TcpStream};
+use std::net::{Shutdown as SocketShutdown, TcpStream};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::time::Instant;
-use tracing::warn;
 
-struct SmolTransport {
+pub(super) struct SmolTransport {
     stream: Async<TcpStream>,
     /// Resolves when the server shuts down (the channel is closed, never sent
     /// on). One future for the connection's life: a new `recv()` per wait would
@@ -36,7 +32,7 @@ impl Rearm for Timer {
 }
 
 impl SmolTransport {
-    fn new(stream: Async<TcpStream>, stop: channel::Receiver<()>) -> SmolTransport {
+    pub(super) fn new(stream: Async<TcpStream>, stop: channel::Receiver<()>) -> SmolTransport {
         let closed = stop.clone();
         let shutdown = Box::pin(async move {
             let _ = closed.recv().await;
@@ -117,68 +113,5 @@ impl Transport for SmolTransport {
 
     fn quick_ack(&mut self) {
         crate::tcp::quick_ack(&self.stream.get_ref());
-    }
-}
-
-pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {
-    let executor = Arc::new(Executor::new());
-    let (stop_tx, stop_rx) = channel::bounded::<()>(1);
-    shared.shutdown.on_trigger(move || {
-        stop_tx.close();
-    });
-    // Workers run until the process exits: after the grace period nothing they
-    // still hold matters (the calling thread stops running tasks when the
-    // accept loop ends, so it does not count as one).
-    // `async_io::block_on` lets an idle executor thread wait in the reactor
-    // itself; with `future::block_on` every readiness event would be a hop from
-    // async-io's own thread to a worker (a profile showed a fifth of the CPU
-    // time spent there).
-    for i in 0..shared.config.worker_threads() {
-        let executor = executor.clone();
-        std::thread::Builder::new()
-            .name(format!("agora-smol-{i}"))
-            .spawn(move || async_io::block_on(executor.run(future::pending::<()>())))?;
-    }
-    let listener = Async::new(listener)?;
-    // The calling thread only accepts: connections run on the workers alone,
-    // so `--threads N` is the number of threads serving them.
-    let accepted = async_io::block_on(accept_loop(&executor, listener, shared.clone(), stop_rx));
-    let left = shared.conns.wait_until_idle(shared.config.shutdown_grace);
-    if left > 0 {
-        warn!("{left} connections still open after the shutdown grace period");
-    }
-    accepted
-}
-
-async fn accept_loop(
-    executor: &Arc<Executor<'static>>,
-    listener: Async<TcpListener>,
-    shared: Arc<Shared>,
-    stop: channel::Receiver<()>,
-) -> io::Result<()> {
-    let mut errors = AcceptErrors::new();
-    loop {
-        let accept = async { Some(listener.accept().await) };
-        let stopped = async {
-            let _ = stop.recv().await;
-            None
-        };
-        let (stream, peer) = match accept.or(stopped).await {
-            None => return Ok(()),
-            Some(Ok(accepted)) => accepted,
-            Some(Err(e)) => {
-                let pause = errors.failed(&e);
-                Timer::after(pause).await;
-                continue;
-            }
-        };
-        errors.accepted();
-        let _ = stream.get_ref().set_nodelay(true);
-        crate::tcp::limit_send_buffer(stream.get_ref());
-        let transport = SmolTransport::new(stream, stop.clone());
-        let admission = shared.conns.admit(peer.ip());
-        executor
-            .spawn(run_connection(transport, shared.clone(), admission))
-            .detach();
     }
 }

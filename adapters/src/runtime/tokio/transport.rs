@@ -1,21 +1,18 @@
-//! tokio glue: a multi-thread runtime, an accept loop, one task per connection.
+//! A tokio socket as the drive loop sees it: readiness raced against the
+//! deadline, shutdown and a held request's events with `select!`.
 
-use crate::accept_errors::AcceptErrors;
-use crate::drive::{events_ready, run_connection, Interest, Ready, Transport};
-use crate::lazy_timer::{LazyTimer, Rearm};
-use crate::shared::Shared;
+use crate::drive::{events_ready, Interest, Ready, Transport};
+use crate::runtime::lazy_timer::{LazyTimer, Rearm};
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::Sleep;
-use tracing::warn;
 
-struct TokioTransport {
+pub(super) struct TokioTransport {
     stream: TcpStream,
     /// Resolves when the server shuts down. One future for the connection's
     /// life: a new `changed()` per wait would register a waiter on every request.
@@ -34,7 +31,7 @@ impl Rearm for Pin<Box<Sleep>> {
 }
 
 impl TokioTransport {
-    fn new(stream: TcpStream, stop: watch::Receiver<bool>) -> TokioTransport {
+    pub(super) fn new(stream: TcpStream, stop: watch::Receiver<bool>) -> TokioTransport {
         let mut changes = stop.clone();
         let shutdown = Box::pin(async move {
             // A dropped sender also means shutdown.
@@ -98,60 +95,5 @@ impl Transport for TokioTransport {
 
     fn quick_ack(&mut self) {
         crate::tcp::quick_ack(&self.stream);
-    }
-}
-
-pub fn serve(listener: std::net::TcpListener, shared: Arc<Shared>) -> io::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(shared.config.worker_threads())
-        .thread_name("agora-tokio")
-        .enable_all()
-        .build()?;
-    let (stop_tx, stop_rx) = watch::channel(false);
-    shared.shutdown.on_trigger(move || {
-        let _ = stop_tx.send(true);
-    });
-    listener.set_nonblocking(true)?;
-    let accepted = runtime.block_on(accept_loop(listener, shared.clone(), stop_rx));
-    let left = shared.conns.wait_until_idle(shared.config.shutdown_grace);
-    if left > 0 {
-        warn!("{left} connections still open after the shutdown grace period");
-    }
-    runtime.shutdown_timeout(Duration::from_millis(100));
-    accepted
-}
-
-async fn accept_loop(
-    listener: std::net::TcpListener,
-    shared: Arc<Shared>,
-    mut stop: watch::Receiver<bool>,
-) -> io::Result<()> {
-    let listener = TcpListener::from_std(listener)?;
-    let mut errors = AcceptErrors::new();
-    loop {
-        if *stop.borrow() {
-            return Ok(());
-        }
-        let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
-            _ = stop.changed() => return Ok(()),
-        };
-        let (stream, peer) = match accepted {
-            Ok(accepted) => accepted,
-            Err(e) => {
-                let pause = errors.failed(&e);
-                tokio::select! {
-                    _ = tokio::time::sleep(pause) => {}
-                    _ = stop.changed() => return Ok(()),
-                }
-                continue;
-            }
-        };
-        errors.accepted();
-        let _ = stream.set_nodelay(true);
-        crate::tcp::limit_send_buffer(&stream);
-        let transport = TokioTransport::new(stream, stop.clone());
-        let admission = shared.conns.admit(peer.ip());
-        tokio::spawn(run_connection(transport, shared.clone(), admission));
     }
 }

@@ -1,0 +1,14 @@
+//! The runtimes: what differs between tokio, smol and blocking `std::net`, and
+//! nothing else. Each gives the accept loop (`accept::ServerRuntime`: accept,
+//! sleep, shutdown, spawn, `block_on`) and the drive loop (`drive::Transport`:
+//! a connection's socket, timer and shutdown) what it needs; both loops are
+//! written once, outside this folder.
+
+#[cfg(feature = "blocking")]
+pub(crate) mod blocking;
+#[cfg(any(feature = "tokio", feature = "smol"))]
+mod lazy_timer;
+#[cfg(feature = "smol")]
+pub(crate) mod smol;
+#[cfg(feature = "tokio")]
+pub(crate) mod tokio;
