@@ -2,8 +2,12 @@
 //! nothing else. Each gives the accept loop (`accept::ServerRuntime`: accept,
 //! sleep, shutdown, spawn, `block_on`) and the drive loop (`drive::Transport`:
 //! a connection's socket, timer and shutdown) what it needs; both loops are
-//! written once, outside this folder.
+//! written once, outside this folder, and so is the transport of the two
+//! async runtimes (`async_transport`), over the few socket calls they differ
+//! in.
 
+#[cfg(any(feature = "tokio", feature = "smol"))]
+mod async_transport;
 #[cfg(feature = "blocking")]
 pub(crate) mod blocking;
 #[cfg(any(feature = "tokio", feature = "smol"))]

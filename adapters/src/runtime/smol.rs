@@ -2,22 +2,22 @@
 //! task per connection. The calling thread only accepts; shutdown closes a
 //! channel that every wait watches.
 
-mod transport;
-
 use crate::accept::{self, ServerRuntime};
 use crate::drive::run_connection;
 use crate::limits::Admission;
+use crate::runtime::async_transport::{AsyncSocket, AsyncTransport};
+use crate::runtime::lazy_timer::Rearm;
 use crate::shared::Shared;
 use async_io::{Async, Timer};
-use futures_lite::future;
+use futures_lite::{future, AsyncWriteExt};
 use smol::channel;
 use smol::Executor;
 use std::future::Future;
-use std::io;
+use std::io::{self, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::time::Duration;
-use transport::SmolTransport;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 struct Smol {
     executor: Arc<Executor<'static>>,
@@ -77,8 +77,43 @@ impl ServerRuntime for Smol {
     }
 
     fn spawn(&self, stream: Async<TcpStream>, shared: &Arc<Shared>, admission: Admission) {
-        let transport = SmolTransport::new(stream, self.stop.clone());
+        let closed = self.stop.clone();
+        let stopped = Box::pin(async move {
+            let _ = closed.recv().await;
+        });
+        let transport = AsyncTransport::new(stream, stopped, shared.shutdown.clone());
         let life = run_connection(transport, shared.clone(), admission);
         self.executor.spawn(life).detach();
+    }
+}
+
+impl AsyncSocket for Async<TcpStream> {
+    type Timer = Timer;
+
+    fn timer() -> Timer {
+        Timer::never()
+    }
+
+    fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Async::poll_readable(self, cx)
+    }
+
+    fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        // `Async` put the socket in non-blocking mode.
+        (&mut self.get_ref()).read(buf)
+    }
+
+    async fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        AsyncWriteExt::write_all(self, bytes).await
+    }
+
+    async fn sleep_until(at: Instant) {
+        Timer::at(at).await;
+    }
+}
+
+impl Rearm for Timer {
+    fn rearm(&mut self, at: Instant) {
+        self.set_at(at);
     }
 }

@@ -2,20 +2,23 @@
 //! runs on the calling thread (`block_on`); shutdown reaches the waits through
 //! a `watch` channel.
 
-mod transport;
-
 use crate::accept::{self, ServerRuntime};
 use crate::drive::run_connection;
 use crate::limits::Admission;
+use crate::runtime::async_transport::{AsyncSocket, AsyncTransport};
+use crate::runtime::lazy_timer::Rearm;
 use crate::shared::Shared;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
-use transport::TokioTransport;
+use tokio::time::Sleep;
 
 struct Tokio {
     runtime: tokio::runtime::Runtime,
@@ -66,7 +69,43 @@ impl ServerRuntime for Tokio {
     }
 
     fn spawn(&self, stream: TcpStream, shared: &Arc<Shared>, admission: Admission) {
-        let transport = TokioTransport::new(stream, self.stop.clone());
+        let mut stop = self.stop.clone();
+        let stopped = Box::pin(async move {
+            let _ = stop.wait_for(|stopping| *stopping).await;
+        });
+        let transport = AsyncTransport::new(stream, stopped, shared.shutdown.clone());
         tokio::spawn(run_connection(transport, shared.clone(), admission));
+    }
+}
+
+impl AsyncSocket for TcpStream {
+    type Timer = Pin<Box<Sleep>>;
+
+    fn timer() -> Pin<Box<Sleep>> {
+        // A `Sleep` needs an instant to exist; the first wait moves it.
+        Box::pin(tokio::time::sleep_until(tokio::time::Instant::now()))
+    }
+
+    fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_read_ready(cx)
+    }
+
+    fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        // Clears the readiness tokio saw when nothing is there.
+        TcpStream::try_read(self, buf)
+    }
+
+    async fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        AsyncWriteExt::write_all(self, bytes).await
+    }
+
+    async fn sleep_until(at: Instant) {
+        tokio::time::sleep_until(at.into()).await;
+    }
+}
+
+impl Rearm for Pin<Box<Sleep>> {
+    fn rearm(&mut self, at: Instant) {
+        self.as_mut().reset(at.into());
     }
 }
