@@ -5,9 +5,10 @@
 //! requests, forwards commands to the store and feeds the outcomes back; the
 //! generic [`drive::serve_connection`] loop runs it over a [`drive::Transport`];
 //! one accept loop (`accept`) admits connections and starts their drive. Each
-//! runtime (`runtime/{tokio,smol,blocking}.rs`) holds only what differs: its
-//! socket's `Transport`, and accept, sleep, spawn and `block_on` for the accept
-//! loop.
+//! runtime (`runtime/{tokio,smol,blocking}.rs`) holds only what differs:
+//! accept, sleep, spawn and `block_on` for the accept loop, and the socket
+//! calls under its `Transport` (tokio and smol share one,
+//! `runtime/async_transport.rs`).
 //!
 //! Public is only what other crates use: [`serve`] and its [`Shared`] state,
 //! [`ServerConfig`], [`Runtime`], [`Shutdown`], `listen`, `open_files` and
