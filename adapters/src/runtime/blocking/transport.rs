@@ -2,10 +2,10 @@
 //! from the core's deadlines, and poll(2) on the socket and an eventfd while
 //! a request is held. Every await here is a blocking call.
 
-use crate::drive::{Interest, Ready, Transport};
-use crate::shared::Shared;
 use super::open_sockets::Registered;
 use super::wake_fd::WakeFd;
+use crate::drive::{Interest, Ready, Transport};
+use crate::shared::Shared;
 use agora_store::Subscription;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown as SocketShutdown, TcpStream};
