@@ -4,7 +4,7 @@
 use crate::metrics::Metrics;
 use agora_core::client_addr::Cidr;
 use agora_core::config::Config;
-use agora_core::http::{Limits, Request};
+use agora_core::http::Limits;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -71,9 +71,11 @@ pub struct ServerConfig {
     /// An event stream sends a `: ping` comment when nothing else went out
     /// for this long.
     pub heartbeat: Duration,
-    /// Called with each request before it is decoded. Always `None` in the
-    /// binary; tests set it to inject faults (a panic) into the request path.
-    pub request_hook: Option<fn(&Request)>,
+    /// Called with each request before it is decoded: tests set it to inject
+    /// faults (a panic) into the request path. Only with the `test-hooks`
+    /// feature, which the binary never turns on.
+    #[cfg(feature = "test-hooks")]
+    pub request_hook: Option<fn(&agora_core::http::Request)>,
     /// Counted into when set (`--metrics-addr`).
     pub metrics: Option<Arc<Metrics>>,
     /// A response whose client takes none of it for this long is cut (see
@@ -97,6 +99,7 @@ impl Default for ServerConfig {
             threads: 0,
             shutdown_grace: Duration::from_millis(1500),
             heartbeat: Duration::from_secs(15),
+            #[cfg(feature = "test-hooks")]
             request_hook: None,
             metrics: None,
             write_progress_timeout: Duration::from_secs(10),

@@ -295,6 +295,7 @@ impl Session {
                     return Dispatch::Nothing;
                 };
                 let started = Instant::now();
+                #[cfg(feature = "test-hooks")]
                 if let Some(hook) = self.shared.config.request_hook {
                     hook(&request);
                 }

@@ -6,10 +6,10 @@ use agora_core::api;
 use agora_core::command::{ChatRef, Command};
 use agora_core::config::Config;
 use agora_core::http::{Request, Version};
-use agora_core::model::Model;
 use agora_core::rules;
 use agora_core::time::UnixMillis;
 use agora_core::token::Token;
+use agora_testkit::model::Model;
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 

@@ -4,8 +4,8 @@
 //! every change they make (`View::append_event`); `GET /events` hands a user
 //! the events after a cursor that it may see, in id order.
 
+use crate::records::{ChatId, MessageId, StoredComment, StoredMessage, UserId, PUBLIC_CHAT};
 use crate::time::UnixMillis;
-use crate::view::{ChatId, MessageId, StoredComment, StoredMessage, UserId, PUBLIC_CHAT};
 
 /// An event's cursor. 0 is "before every event".
 pub type EventId = i64;

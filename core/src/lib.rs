@@ -4,6 +4,11 @@
 //! [`api`], [`rules::apply`] decides over a [`view::View`], and the
 //! [`command::Outcome`] goes back out as response bytes. Nothing here reads the
 //! clock, the RNG, a socket or a file: time and token bytes are passed in.
+//!
+//! Test code lives elsewhere: the in-memory [`view::View`] (the oracle the
+//! stores are checked against) and the fuzz targets' checking harnesses are
+//! in the `agora-testkit` crate, built only for tests and `fuzz/`; everything
+//! they use here is public API.
 #![forbid(unsafe_code)]
 
 pub mod api;
@@ -15,7 +20,7 @@ pub mod events;
 pub mod http;
 pub mod idempotency;
 pub mod json_size;
-pub mod model;
+pub mod records;
 pub mod rules;
 pub mod time;
 pub mod token;

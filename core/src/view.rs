@@ -1,23 +1,19 @@
-//! The rules' window onto stored state. `model::Model` implements it in memory
-//! (the test oracle); `agora_store::SqlView` implements it over a SQLite
-//! transaction. Every method is small and synchronous; the rules decide, the
-//! view only reads and writes what it is told.
+//! The rules' window onto stored state. `agora_testkit::model::Model`
+//! implements it in memory (the test oracle, outside the production crates);
+//! the store implements it over a SQLite or PostgreSQL transaction. Every
+//! method is small and synchronous; the rules decide, the view only reads and
+//! writes what it is told.
 
 use crate::events::{Event, EventBody, EventId};
 use crate::time::UnixMillis;
 use crate::token::TokenHash;
 
-pub type UserId = i64;
-pub type ChatId = i64;
-/// Message ids are positive and increase in commit order across all chats.
-pub type MessageId = i64;
-pub type CommentId = i64;
-
-/// The public chat's id in every view. Private chats get other ids.
-pub const PUBLIC_CHAT: ChatId = 1;
-
-/// A read position: the id of the last message a member has read, 0 for none.
-pub type ReadPosition = MessageId;
+// The ids and records the events speak of too live in `records`, so that
+// `events` and this module do not import each other; they are re-exported
+// here, where the rules and the stores have always found them.
+pub use crate::records::{
+    ChatId, CommentId, MessageId, ReadPosition, StoredComment, StoredMessage, UserId, PUBLIC_CHAT,
+};
 
 /// A store failure (I/O, SQLite). The rules pass it up unchanged; the writer
 /// rolls the command back and answers 503 `store_unavailable`.
@@ -47,26 +43,6 @@ pub struct User {
     /// Whether the user ever sent a message (any chat): with its age, what
     /// makes its reports count (`--reporter-min-age`).
     pub sent_message: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredComment {
-    pub id: CommentId,
-    pub author: String,
-    pub created: UnixMillis,
-    pub text: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredMessage {
-    pub id: MessageId,
-    pub author: String,
-    pub pub_date: UnixMillis,
-    pub text: String,
-    /// The newest comments the view was asked for, oldest first.
-    pub comments: Vec<StoredComment>,
-    /// Every comment the message has (`comments` may hold fewer).
-    pub comments_total: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,3 +1,3 @@
 //! Any command sequence: quota, bans and unread-exactly-once hold on the model.
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| agora_core::rules::fuzzing::command_sequence(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| agora_testkit::rules_fuzzing::command_sequence(data));

@@ -1,7 +1,8 @@
 //! A panic while handling a request closes that connection only, is logged, and
 //! the server keeps serving: each runtime's real accept loop on 127.0.0.1, with
-//! a test-only request hook (`ServerConfig::request_hook`, always `None` in the
-//! binary) that panics on `/panic/...`.
+//! a test-only request hook (`ServerConfig::request_hook`, behind adapters'
+//! `test-hooks` feature, which the binary never turns on) that panics on
+//! `/panic/...`.
 
 use agora_adapters::{serve, Runtime, ServerConfig, Shared, Shutdown};
 use agora_core::http::Request;

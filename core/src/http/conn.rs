@@ -1,11 +1,10 @@
-//! The server-role connection: the public face of the machine in `state`.
+//! The server-role connection's public face and its call contract. The state
+//! and every transition of it live in `state.rs` (`Machine`); this file only
+//! says how an adapter drives it.
 
-use super::buf::ReadBuf;
 use super::error::HttpError;
-use super::state::{Event, Flight, Phase};
+use super::state::Machine;
 use super::{Input, Limits, Now, Output, Precheck};
-use crate::time::UnixMillis;
-use std::collections::VecDeque;
 
 /// One server-side HTTP/1.1 connection, sans IO.
 ///
@@ -19,10 +18,10 @@ use std::collections::VecDeque;
 ///    time ([`Now`], both clocks): [`Input::Bytes`] for bytes read,
 ///    [`Input::Eof`] when the peer closed its sending side, [`Input::Timeout`]
 ///    when the last reported deadline passed, and [`Input::Response`] with the
-///    application's answer to a request. Unlike DESIGN.md's sketch, `now` comes
-///    with *every* input, not only timeouts: the header timeout starts when the
-///    first byte of a request arrives, and the `Date` of a response is the
-///    wall time it is written at. `Conn` never reads a clock.
+///    application's answer to a request. `now` comes with *every* input, not
+///    only timeouts: the header timeout starts when the first byte of a
+///    request arrives, and the `Date` of a response is the wall time it is
+///    written at. `Conn` never reads a clock.
 /// 3. After every input, call [`Conn::poll_output`] until it returns
 ///    [`Output::Timeout`], and do what each output says, in order:
 ///    [`Output::Send`] (write all the bytes), [`Output::Request`] (give the
@@ -92,45 +91,13 @@ use std::collections::VecDeque;
 /// nothing is closed quietly after `header_timeout`.
 #[derive(Debug)]
 pub struct Conn {
-    pub(crate) limits: Limits,
-    pub(crate) buf: ReadBuf,
-    pub(crate) phase: Phase,
-    /// The peer sent EOF: answer what is complete, then close.
-    pub(crate) peer_closed: bool,
-    pub(crate) out: VecDeque<Output>,
-    /// Requests handed out and not yet answered (and a protocol error queued
-    /// behind them), in request order.
-    pub(crate) flights: VecDeque<Flight>,
-    /// Their bytes in the buffer, counted against the room for more.
-    pub(crate) flight_bytes: usize,
-    /// How many requests may be in flight at once (see the call contract).
-    pub(crate) max_in_flight: usize,
-    /// `Output::Close` was queued.
-    pub(crate) close_sent: bool,
-    pub(crate) next_id: u64,
-    pub(crate) error: Option<HttpError>,
-    pub(crate) date: DateCache,
-    /// Asked before `100 Continue`; see the call contract.
-    pub(crate) precheck: Option<Precheck>,
+    machine: Machine,
 }
 
 impl Conn {
     pub fn new(limits: Limits, now: Now) -> Conn {
-        let deadline = now.mono + limits.header_timeout;
         Conn {
-            limits,
-            buf: ReadBuf::default(),
-            phase: Phase::Idle { deadline },
-            peer_closed: false,
-            out: VecDeque::new(),
-            flights: VecDeque::new(),
-            flight_bytes: 0,
-            max_in_flight: 1,
-            close_sent: false,
-            next_id: 0,
-            error: None,
-            date: DateCache::default(),
-            precheck: None,
+            machine: Machine::new(limits, now),
         }
     }
 
@@ -138,7 +105,7 @@ impl Conn {
     /// 100-continue` (see the call contract).
     #[must_use]
     pub fn with_precheck(mut self, precheck: Precheck) -> Conn {
-        self.precheck = Some(precheck);
+        self.machine.set_precheck(precheck);
         self
     }
 
@@ -147,42 +114,30 @@ impl Conn {
     /// contract). The default is 1.
     #[must_use]
     pub fn with_max_in_flight(mut self, depth: usize) -> Conn {
-        self.max_in_flight = depth.max(1);
+        self.machine.set_max_in_flight(depth);
         self
     }
 
-    /// Feeds one event that happened at `now`. See the call contract above.
+    /// Feeds one input that happened at `now`. See the call contract above.
     pub fn handle_input(&mut self, input: Input<'_>, now: Now) {
-        let event = match input {
-            Input::Bytes(bytes) => Event::Bytes(bytes),
-            Input::Eof => Event::Eof,
-            Input::Timeout => Event::Timeout,
-            Input::Response(id, response) => Event::Response(id, response),
-            Input::StreamStart(id, response) => Event::StreamStart(id, response),
-            Input::StreamChunk(id, bytes) => Event::StreamChunk(id, bytes),
-            Input::StreamEnd(id) => Event::StreamEnd(id),
-        };
-        self.step(event, now);
+        self.machine.handle(input, now);
     }
 
     /// The next thing to do; `Output::Timeout` when there is nothing more.
     #[must_use = "outputs must be drained and acted on, in order"]
     pub fn poll_output(&mut self) -> Output {
-        match self.out.pop_front() {
-            Some(output) => output,
-            None => Output::Timeout(self.deadline()),
-        }
+        self.machine.poll_output()
     }
 
     /// The protocol error the connection was closed for, if any.
     pub fn error(&self) -> Option<&HttpError> {
-        self.error.as_ref()
+        self.machine.error()
     }
 
     /// Whether the connection has closed (or will, once the queued outputs
     /// are done).
     pub fn is_closed(&self) -> bool {
-        matches!(self.phase, Phase::Closed)
+        self.machine.is_closed()
     }
 
     /// Whether reading more from the socket is useful now. False once closed,
@@ -190,13 +145,7 @@ impl Conn {
     /// a full request's worth of later bytes buffered (the adapter should
     /// stop reading until a response goes out).
     pub fn wants_input(&self) -> bool {
-        match self.phase {
-            Phase::Closed => false,
-            Phase::Paused => {
-                self.buf.len() < self.limits.max_header_bytes + self.limits.max_body_bytes
-            }
-            _ => true,
-        }
+        self.machine.wants_input()
     }
 
     /// Whether part of a request (its head, or its head and part of its body)
@@ -204,29 +153,11 @@ impl Conn {
     /// such reads at once: a client with Nagle's algorithm on holds the rest
     /// of the request until the part already sent is acknowledged.
     pub fn has_partial_request(&self) -> bool {
-        matches!(self.phase, Phase::Head { .. } | Phase::Body { .. })
+        self.machine.has_partial_request()
     }
 
     /// Bytes of read buffer held (for memory accounting; 0 when idle).
     pub fn buffered_capacity(&self) -> usize {
-        self.buf.capacity()
-    }
-}
-
-/// The `Date` value, formatted once per second.
-#[derive(Debug, Default)]
-pub(crate) struct DateCache {
-    second: Option<i64>,
-    text: String,
-}
-
-impl DateCache {
-    pub(crate) fn format(&mut self, wall: UnixMillis) -> &str {
-        let second = wall.0.div_euclid(1000);
-        if self.second != Some(second) {
-            self.second = Some(second);
-            self.text = wall.to_http_date();
-        }
-        &self.text
+        self.machine.buffered_capacity()
     }
 }

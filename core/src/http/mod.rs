@@ -7,9 +7,6 @@ pub mod client;
 mod conn;
 mod error;
 mod framing;
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub mod fuzzing;
 mod head;
 mod headers;
 mod state;

@@ -1,24 +1,54 @@
-//! Every state transition of the server-role connection, in one place.
+//! The server-role connection's state and every transition of it, in one
+//! place: [`Machine`] holds the state, and [`Machine::handle`] is the
+//! transition function, one explicit `match` on the phase and the input.
+//! `conn.rs` wraps it in the public [`Conn`](super::Conn) and writes down the
+//! call contract; nothing outside this file touches the state.
 //!
 //! Two sides move here. The read side (`Phase`) parses requests out of the
-//! buffer and hands them out; the answer side (`Conn::flights`) holds the
+//! buffer and hands them out; the answer side (`Machine::flights`) holds the
 //! requests handed out and not yet answered, in request order, and writes
 //! each answer once every earlier one is out. Reading goes on while fewer
 //! than `max_in_flight` requests (and fewer than one full request's worth of
 //! their bytes) are unanswered, so that pipelined requests can be handled
 //! together; it pauses otherwise.
 
-use super::conn::Conn;
+use super::buf::ReadBuf;
 use super::error::HttpError;
 use super::framing::{BodyLimits, BodyReader, Framing};
 use super::head::{self, HeadParse};
-use super::writer::{self, BodyFraming, ResponseMode};
-use super::{Now, Output, ReqId, Request, Response, Version};
+use super::writer::{self, BodyFraming, DateCache, ResponseMode};
+use super::{Input, Limits, Now, Output, Precheck, ReqId, Request, Response, Version};
+use std::collections::VecDeque;
 use std::time::Instant;
+
+/// The state of one server-side connection (see [`Conn`](super::Conn)).
+#[derive(Debug)]
+pub(super) struct Machine {
+    limits: Limits,
+    buf: ReadBuf,
+    phase: Phase,
+    /// The peer sent EOF: answer what is complete, then close.
+    peer_closed: bool,
+    out: VecDeque<Output>,
+    /// Requests handed out and not yet answered (and a protocol error queued
+    /// behind them), in request order.
+    flights: VecDeque<Flight>,
+    /// Their bytes in the buffer, counted against the room for more.
+    flight_bytes: usize,
+    /// How many requests may be in flight at once (see the call contract).
+    max_in_flight: usize,
+    /// `Output::Close` was queued.
+    close_sent: bool,
+    next_id: u64,
+    error: Option<HttpError>,
+    date: DateCache,
+    /// Asked before `100 Continue`; see the call contract.
+    precheck: Option<Precheck>,
+}
 
 /// Where the read side of the connection is.
 #[derive(Debug)]
-pub(crate) enum Phase {
+enum Phase {
     /// No byte of a request buffered. At the deadline: close quietly.
     Idle {
         deadline: Instant,
@@ -30,7 +60,7 @@ pub(crate) enum Phase {
     /// The head is in, the body is being read. At the deadline: 408.
     Body {
         deadline: Instant,
-        pending: Box<Pending>,
+        partial: Box<PartialRequest>,
     },
     /// Reading stopped until an answer goes out: the requests in flight use
     /// up the room, or the buffered head expects `100 Continue` (which may
@@ -43,9 +73,9 @@ pub(crate) enum Phase {
     Closed,
 }
 
-/// A request whose body is still arriving.
+/// A request whose head is in and whose body is still arriving.
 #[derive(Debug)]
-pub(crate) struct Pending {
+struct PartialRequest {
     request: Request,
     reader: BodyReader,
     keep_alive: bool,
@@ -56,29 +86,17 @@ pub(crate) struct Pending {
 /// A request handed out (or a protocol error queued behind them), awaiting
 /// its turn to be answered.
 #[derive(Debug)]
-pub(crate) struct Flight {
+struct Flight {
     id: ReqId,
     keep_alive: bool,
     version: Version,
     head: bool,
     /// Bytes the request took in the buffer, counted against the room.
-    pub(crate) bytes: usize,
+    bytes: usize,
     /// Its answer is being streamed: the head is out, chunks follow.
     streaming: bool,
     /// Its answer, fed before an earlier request's went out.
     answer: Option<Response>,
-}
-
-/// What happened to the connection.
-#[derive(Debug)]
-pub(crate) enum Event<'a> {
-    Bytes(&'a [u8]),
-    Eof,
-    Timeout,
-    Response(ReqId, Response),
-    StreamStart(ReqId, Response),
-    StreamChunk(ReqId, &'a [u8]),
-    StreamEnd(ReqId),
 }
 
 impl Phase {
@@ -96,19 +114,83 @@ impl Phase {
         match self {
             Phase::Idle { .. } => Phase::Idle { deadline: idle },
             Phase::Head { .. } => Phase::Head { deadline: header },
-            Phase::Body { pending, .. } => Phase::Body {
+            Phase::Body { partial, .. } => Phase::Body {
                 deadline: header,
-                pending,
+                partial,
             },
             other => other,
         }
     }
 }
 
-impl Conn {
+impl Machine {
+    pub(super) fn new(limits: Limits, now: Now) -> Machine {
+        let deadline = now.mono + limits.header_timeout;
+        Machine {
+            limits,
+            buf: ReadBuf::default(),
+            phase: Phase::Idle { deadline },
+            peer_closed: false,
+            out: VecDeque::new(),
+            flights: VecDeque::new(),
+            flight_bytes: 0,
+            max_in_flight: 1,
+            close_sent: false,
+            next_id: 0,
+            error: None,
+            date: DateCache::default(),
+            precheck: None,
+        }
+    }
+
+    pub(super) fn set_precheck(&mut self, precheck: Precheck) {
+        self.precheck = Some(precheck);
+    }
+
+    pub(super) fn set_max_in_flight(&mut self, depth: usize) {
+        self.max_in_flight = depth.max(1);
+    }
+
+    /// The next output queued; `Output::Timeout` with the deadline when
+    /// there is none.
+    pub(super) fn poll_output(&mut self) -> Output {
+        match self.out.pop_front() {
+            Some(output) => output,
+            None => Output::Timeout(self.deadline()),
+        }
+    }
+
+    pub(super) fn error(&self) -> Option<&HttpError> {
+        self.error.as_ref()
+    }
+
+    pub(super) fn is_closed(&self) -> bool {
+        matches!(self.phase, Phase::Closed)
+    }
+
+    /// See `Conn::wants_input`.
+    pub(super) fn wants_input(&self) -> bool {
+        match self.phase {
+            Phase::Closed => false,
+            Phase::Paused => {
+                self.buf.len() < self.limits.max_header_bytes + self.limits.max_body_bytes
+            }
+            _ => true,
+        }
+    }
+
+    /// Part of a request is buffered and the rest is awaited.
+    pub(super) fn has_partial_request(&self) -> bool {
+        matches!(self.phase, Phase::Head { .. } | Phase::Body { .. })
+    }
+
+    pub(super) fn buffered_capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// The deadline to report: none while a request is in flight (the
     /// application, not the peer, is awaited).
-    pub(crate) fn deadline(&self) -> Option<Instant> {
+    fn deadline(&self) -> Option<Instant> {
         if self.flights.is_empty() {
             self.phase.deadline()
         } else {
@@ -116,20 +198,20 @@ impl Conn {
         }
     }
 
-    /// The transition function: the current phase and an event give the next
+    /// The transition function: the current phase and an input give the next
     /// phase (and outputs queued on the way).
-    pub(crate) fn step(&mut self, event: Event<'_>, now: Now) {
+    pub(super) fn handle(&mut self, input: Input<'_>, now: Now) {
         let phase = std::mem::replace(&mut self.phase, Phase::Closed);
-        self.phase = match (phase, event) {
+        self.phase = match (phase, input) {
             // Sticky: after closing, nothing more happens.
             (Phase::Closed, _) => Phase::Closed,
-            (phase, Event::Bytes([])) => phase,
+            (phase, Input::Bytes([])) => phase,
 
-            (Phase::Idle { .. }, Event::Bytes(bytes)) => {
+            (Phase::Idle { .. }, Input::Bytes(bytes)) => {
                 self.buf.extend(bytes);
                 self.read_head(now.mono + self.limits.header_timeout, now)
             }
-            (Phase::Head { deadline }, Event::Bytes(bytes)) => {
+            (Phase::Head { deadline }, Input::Bytes(bytes)) => {
                 self.buf.extend(bytes);
                 // The head parser only looks at complete lines (or a full
                 // window), so nothing can change without a new line end.
@@ -139,18 +221,18 @@ impl Conn {
                     Phase::Head { deadline }
                 }
             }
-            (Phase::Body { deadline, pending }, Event::Bytes(bytes)) => {
+            (Phase::Body { deadline, partial }, Input::Bytes(bytes)) => {
                 self.buf.extend(bytes);
-                self.read_body(deadline, pending, now)
+                self.read_body(deadline, partial, now)
             }
-            (Phase::Paused, Event::Bytes(bytes)) => {
+            (Phase::Paused, Input::Bytes(bytes)) => {
                 self.buf.extend(bytes);
                 Phase::Paused
             }
             // Nothing more will be read: what comes is dropped.
-            (Phase::Draining, Event::Bytes(_)) => Phase::Draining,
+            (Phase::Draining, Input::Bytes(_)) => Phase::Draining,
 
-            (Phase::Idle { deadline }, Event::Eof) => {
+            (Phase::Idle { deadline }, Input::Eof) => {
                 self.peer_closed = true;
                 if self.flights.is_empty() {
                     self.close()
@@ -158,30 +240,30 @@ impl Conn {
                     Phase::Idle { deadline }
                 }
             }
-            (Phase::Head { deadline }, Event::Eof) => {
+            (Phase::Head { deadline }, Input::Eof) => {
                 self.peer_closed = true;
                 self.read_head(deadline, now)
             }
-            (Phase::Body { deadline, pending }, Event::Eof) => {
+            (Phase::Body { deadline, partial }, Input::Eof) => {
                 self.peer_closed = true;
-                self.read_body(deadline, pending, now)
+                self.read_body(deadline, partial, now)
             }
-            (phase @ (Phase::Paused | Phase::Draining), Event::Eof) => {
+            (phase @ (Phase::Paused | Phase::Draining), Input::Eof) => {
                 self.peer_closed = true;
                 phase
             }
 
             // Deadlines run only while no request is in flight.
-            (phase, Event::Timeout) if !self.flights.is_empty() => phase,
-            (Phase::Idle { deadline }, Event::Timeout) if now.mono >= deadline => self.close(),
-            (Phase::Head { deadline } | Phase::Body { deadline, .. }, Event::Timeout)
+            (phase, Input::Timeout) if !self.flights.is_empty() => phase,
+            (Phase::Idle { deadline }, Input::Timeout) if now.mono >= deadline => self.close(),
+            (Phase::Head { deadline } | Phase::Body { deadline, .. }, Input::Timeout)
                 if now.mono >= deadline =>
             {
                 self.fail(HttpError::Timeout)
             }
-            (phase, Event::Timeout) => phase,
+            (phase, Input::Timeout) => phase,
 
-            (phase, Event::Response(id, response)) => {
+            (phase, Input::Response(id, response)) => {
                 // Kept until every earlier answer is out (see `settle`).
                 let waiting = self
                     .flights
@@ -192,7 +274,7 @@ impl Conn {
                 }
                 phase
             }
-            (phase, Event::StreamStart(id, response)) => {
+            (phase, Input::StreamStart(id, response)) => {
                 // Only the oldest request in flight may stream: its bytes go
                 // out at once.
                 if let Some(flight) = self
@@ -222,7 +304,7 @@ impl Conn {
                 }
                 phase
             }
-            (phase, Event::StreamChunk(id, bytes)) => {
+            (phase, Input::StreamChunk(id, bytes)) => {
                 if let Some(flight) = self.streaming(id) {
                     if !bytes.is_empty() && !flight.head {
                         let framed = match flight.version {
@@ -238,7 +320,7 @@ impl Conn {
                 }
                 phase
             }
-            (phase, Event::StreamEnd(id)) => match self.streaming(id) {
+            (phase, Input::StreamEnd(id)) => match self.streaming(id) {
                 None => phase,
                 Some(flight) => {
                     let flight_is_10 = flight.version == Version::Http10;
@@ -275,7 +357,7 @@ impl Conn {
         }
     }
 
-    /// After every event: writes the answers whose turn came, in request
+    /// After every input: writes the answers whose turn came, in request
     /// order, then lets the read side go on if that made room.
     fn settle(&mut self, now: Now) {
         while let Some(flight) = self.flights.front() {
@@ -373,32 +455,37 @@ impl Conn {
                 if let Framing::Length(n) = head.framing {
                     request.body.reserve_exact(n as usize);
                 }
-                let pending = Box::new(Pending {
+                let partial = Box::new(PartialRequest {
                     request,
                     reader: BodyReader::new(head.framing, limits),
                     keep_alive: head.keep_alive,
                     bytes: len,
                 });
-                self.read_body(deadline, pending, now)
+                self.read_body(deadline, partial, now)
             }
         }
     }
 
-    fn read_body(&mut self, deadline: Instant, mut pending: Box<Pending>, now: Now) -> Phase {
-        let Pending {
+    fn read_body(
+        &mut self,
+        deadline: Instant,
+        mut partial: Box<PartialRequest>,
+        now: Now,
+    ) -> Phase {
+        let PartialRequest {
             request, reader, ..
-        } = &mut *pending;
+        } = &mut *partial;
         match reader.read(self.buf.unread(), &mut request.body) {
             Err(e) => self.fail(e.into()),
             Ok(used) => {
                 self.buf.consume(used);
-                pending.bytes += used;
-                if pending.reader.is_done() {
-                    self.hand_out(*pending, now)
+                partial.bytes += used;
+                if partial.reader.is_done() {
+                    self.hand_out(*partial, now)
                 } else if self.peer_closed {
                     self.fail(HttpError::BadRequest("body cut short by the peer"))
                 } else {
-                    Phase::Body { deadline, pending }
+                    Phase::Body { deadline, partial }
                 }
             }
         }
@@ -406,20 +493,20 @@ impl Conn {
 
     /// Hands a complete request to the application, then reads on while
     /// there is room.
-    fn hand_out(&mut self, pending: Pending, now: Now) -> Phase {
+    fn hand_out(&mut self, partial: PartialRequest, now: Now) -> Phase {
         let id = self.fresh_id();
-        let keep_alive = pending.keep_alive;
+        let keep_alive = partial.keep_alive;
         self.flights.push_back(Flight {
             id,
             keep_alive,
-            version: pending.request.version,
-            head: pending.request.method == "HEAD",
-            bytes: pending.bytes,
+            version: partial.request.version,
+            head: partial.request.method == "HEAD",
+            bytes: partial.bytes,
             streaming: false,
             answer: None,
         });
-        self.flight_bytes += pending.bytes;
-        self.out.push_back(Output::Request(id, pending.request));
+        self.flight_bytes += partial.bytes;
+        self.out.push_back(Output::Request(id, partial.request));
         if !keep_alive {
             // Nothing after it will be answered.
             self.stop_reading()

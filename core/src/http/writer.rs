@@ -30,6 +30,24 @@ pub(crate) fn is_writable_field(name: &str, value: &[u8]) -> bool {
             .all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
 }
 
+/// The `Date` value, formatted once per second.
+#[derive(Debug, Default)]
+pub(crate) struct DateCache {
+    second: Option<i64>,
+    text: String,
+}
+
+impl DateCache {
+    pub(crate) fn format(&mut self, wall: UnixMillis) -> &str {
+        let second = wall.0.div_euclid(1000);
+        if self.second != Some(second) {
+            self.second = Some(second);
+            self.text = wall.to_http_date();
+        }
+        &self.text
+    }
+}
+
 /// How the response relates to its connection.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ResponseMode {

@@ -1,7 +1,7 @@
 //! `POST /comment` and `GET /comments`.
 
 use super::budget::keep_newest_within;
-use super::{caller, check_not_banned, quota, step, Step};
+use super::{caller, check_not_banned, checked, quota, Checked};
 use crate::command::{Failure, Outcome};
 use crate::config::Config;
 use crate::events::{EventBody, EventChat};
@@ -24,10 +24,10 @@ pub(super) fn comment(
     now: UnixMillis,
     config: &Config,
 ) -> Result<Outcome, StoreError> {
-    let mut me = step!(caller(view, caller_hash)?);
-    step!(check_not_banned(&me, now));
-    let chat = step!(visible(view, &me, message_id)?);
-    step!(quota::take_comment(&mut me, now, config));
+    let mut me = checked!(caller(view, caller_hash)?);
+    checked!(check_not_banned(&me, now));
+    let chat = checked!(visible(view, &me, message_id)?);
+    checked!(quota::take_comment(&mut me, now, config));
     view.save_user(&me)?;
     let comment_id = view.append_comment(message_id, me.id, text, now)?;
     let chat = match chat {
@@ -61,8 +61,8 @@ pub(super) fn comments(
     limit: u32,
     config: &Config,
 ) -> Result<Outcome, StoreError> {
-    let me = step!(caller(view, caller_hash)?);
-    step!(visible(view, &me, message_id)?);
+    let me = checked!(caller(view, caller_hash)?);
+    checked!(visible(view, &me, message_id)?);
     let mut comments = view.comments_before(message_id, before, limit.saturating_add(1))?;
     let mut more = comments.len() > limit as usize;
     if more {
@@ -82,7 +82,7 @@ fn visible(
     view: &mut impl View,
     me: &User,
     message_id: MessageId,
-) -> Result<Step<ChatId>, StoreError> {
+) -> Result<Checked<ChatId>, StoreError> {
     let chat = match view.chat_of_message(message_id)? {
         Some(chat) if view.read_position(chat, me.id)?.is_some() => Some(chat),
         _ => None,

@@ -3,7 +3,7 @@
 
 use super::budget::keep_oldest_within;
 use super::connect::{advance, Advance};
-use super::{caller, chat_partner, step};
+use super::{caller, chat_partner, checked};
 use crate::command::{ChatRef, Failure, Outcome};
 use crate::config::Config;
 use crate::events::{Event, EventId};
@@ -18,7 +18,7 @@ pub(super) fn events(
     since: Option<EventId>,
     config: &Config,
 ) -> Result<Outcome, StoreError> {
-    let me = step!(caller(view, caller_hash)?);
+    let me = checked!(caller(view, caller_hash)?);
     let head = view.event_head()?;
     events_page(me.id, since, head, config, |since, limit| {
         view.events_after(me.id, since, limit)
@@ -77,8 +77,8 @@ pub(super) fn read(
     chat: &ChatRef,
     up_to: MessageId,
 ) -> Result<Outcome, StoreError> {
-    let me = step!(caller(view, caller_hash)?);
-    let partner = step!(chat_partner(view, &me, chat, "chat_with")?);
+    let me = checked!(caller(view, caller_hash)?);
+    let partner = checked!(chat_partner(view, &me, chat, "chat_with")?);
     let chat_id = match partner {
         None => Some(PUBLIC_CHAT),
         Some(other) => view.private_chat(me.id, other.id)?,

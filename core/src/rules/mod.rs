@@ -16,9 +16,6 @@ mod comment;
 pub mod connect;
 mod events;
 pub use events::events_page;
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub mod fuzzing;
 mod health;
 mod quota;
 mod register;
@@ -84,11 +81,12 @@ pub fn apply(
     }
 }
 
-/// Refusal or success of one step; `Err` ends the command with that outcome.
-type Step<T> = Result<T, Outcome>;
+/// A check passed (`Ok`) or the outcome that ends the command (`Err`, a
+/// refusal such as 401 or 403 `banned`).
+type Checked<T> = Result<T, Outcome>;
 
 /// The caller, or 401 for a token no user has.
-fn caller(view: &mut impl View, hash: &TokenHash) -> Result<Step<User>, StoreError> {
+fn caller(view: &mut impl View, hash: &TokenHash) -> Result<Checked<User>, StoreError> {
     Ok(view
         .user_by_token(hash)?
         .ok_or(Outcome::Failed(Failure::Unauthorized)))
@@ -101,7 +99,7 @@ fn other_user(
     me: &User,
     name: &str,
     field: &'static str,
-) -> Result<Step<User>, StoreError> {
+) -> Result<Checked<User>, StoreError> {
     if name.eq_ignore_ascii_case(&me.name) {
         return Ok(Err(Outcome::Failed(Failure::SelfTarget { field })));
     }
@@ -116,7 +114,7 @@ fn chat_partner(
     me: &User,
     chat: &ChatRef,
     field: &'static str,
-) -> Result<Step<Option<User>>, StoreError> {
+) -> Result<Checked<Option<User>>, StoreError> {
     match chat {
         ChatRef::Public => Ok(Ok(None)),
         ChatRef::Private(name) => Ok(other_user(view, me, name, field)?.map(Some)),
@@ -124,15 +122,15 @@ fn chat_partner(
 }
 
 /// 403 `banned` while `now < banned_until`.
-fn check_not_banned(user: &User, now: UnixMillis) -> Step<()> {
+fn check_not_banned(user: &User, now: UnixMillis) -> Checked<()> {
     match user.banned_until {
         Some(until) if now < until => Err(Outcome::Banned { until, now }),
         _ => Ok(()),
     }
 }
 
-/// Unwraps a [`Step`] inside a function returning `Result<Outcome, StoreError>`.
-macro_rules! step {
+/// Unwraps a [`Checked`] inside a function returning `Result<Outcome, StoreError>`.
+macro_rules! checked {
     ($e:expr) => {
         match $e {
             Ok(v) => v,
@@ -140,4 +138,4 @@ macro_rules! step {
         }
     };
 }
-use step;
+use checked;

@@ -1,6 +1,6 @@
 //! `POST /report`: cautions and bans.
 
-use super::{caller, other_user, step};
+use super::{caller, checked, other_user};
 use crate::command::{ChatType, Failure, Outcome};
 use crate::config::Config;
 use crate::events::EventBody;
@@ -26,8 +26,8 @@ pub(super) fn report(
     now: UnixMillis,
     config: &Config,
 ) -> Result<Outcome, StoreError> {
-    let me = step!(caller(view, caller_hash)?);
-    let mut target = step!(other_user(view, &me, target, "report_on")?);
+    let me = checked!(caller(view, caller_hash)?);
+    let mut target = checked!(other_user(view, &me, target, "report_on")?);
     if !trusted(&me, now, config) {
         return Ok(Outcome::Failed(Failure::ReporterNotTrusted));
     }

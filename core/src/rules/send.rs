@@ -1,6 +1,6 @@
 //! `POST /send`.
 
-use super::{caller, chat_partner, check_not_banned, quota, step};
+use super::{caller, chat_partner, check_not_banned, checked, quota};
 use crate::command::{ChatRef, Outcome};
 use crate::config::Config;
 use crate::events::{EventBody, EventChat};
@@ -21,15 +21,15 @@ pub(super) fn send(
     now: UnixMillis,
     config: &Config,
 ) -> Result<Outcome, StoreError> {
-    let mut me = step!(caller(view, caller_hash)?);
-    let partner = step!(chat_partner(view, &me, to, "send_to")?);
-    step!(check_not_banned(&me, now));
+    let mut me = checked!(caller(view, caller_hash)?);
+    let partner = checked!(chat_partner(view, &me, to, "send_to")?);
+    checked!(check_not_banned(&me, now));
     // Remembered once, for `--reporter-min-age`.
     let first_message = !me.sent_message;
     me.sent_message = true;
     let (chat, event_chat) = match partner {
         None => {
-            step!(quota::take(&mut me, now, config));
+            checked!(quota::take(&mut me, now, config));
             view.save_user(&me)?;
             (PUBLIC_CHAT, EventChat::Public)
         }

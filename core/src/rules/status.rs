@@ -1,6 +1,6 @@
 //! `GET /status`.
 
-use super::{caller, step, QuotaState};
+use super::{caller, checked, QuotaState};
 use crate::command::{Outcome, StatusReport};
 use crate::config::Config;
 use crate::time::UnixMillis;
@@ -19,7 +19,7 @@ pub(super) fn status(
     now: UnixMillis,
     config: &Config,
 ) -> Result<Outcome, StoreError> {
-    let me = step!(caller(view, caller_hash)?);
+    let me = checked!(caller(view, caller_hash)?);
     let mut chats = view.chats_of(me.id)?;
     chats.sort_by_key(|c| {
         (

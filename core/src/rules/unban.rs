@@ -1,6 +1,6 @@
 //! `POST /unban`: a moderator lifts a ban.
 
-use super::{caller, step};
+use super::{caller, checked};
 use crate::command::{Failure, Outcome};
 use crate::config::Config;
 use crate::token::TokenHash;
@@ -19,7 +19,7 @@ pub(super) fn unban(
     now: crate::time::UnixMillis,
     config: &Config,
 ) -> Result<Outcome, StoreError> {
-    let me = step!(caller(view, caller_hash)?);
+    let me = checked!(caller(view, caller_hash)?);
     if !config.is_moderator(&me.name) {
         return Ok(Outcome::Failed(Failure::NotAModerator));
     }

@@ -1,7 +1,7 @@
 //! Replays the committed fuzz corpora through the same harnesses the fuzz
 //! targets call, on stable.
 
-use agora_core::http::fuzzing;
+use agora_testkit::http_fuzzing;
 
 use crate::support::corpus;
 use std::time::Instant;
@@ -17,15 +17,15 @@ fn replay(target: &str, harness: fn(&[u8], Instant)) {
 
 #[test]
 fn split_stream_corpus() {
-    replay("split_stream", fuzzing::split_stream);
+    replay("split_stream", http_fuzzing::split_stream);
 }
 
 #[test]
 fn roundtrip_corpus() {
-    replay("roundtrip", fuzzing::roundtrip);
+    replay("roundtrip", http_fuzzing::roundtrip);
 }
 
 #[test]
 fn stream_roundtrip_corpus() {
-    replay("stream_roundtrip", fuzzing::stream_roundtrip);
+    replay("stream_roundtrip", http_fuzzing::stream_roundtrip);
 }

@@ -6,10 +6,10 @@
 
 use crate::support;
 
-use agora_core::http::fuzzing::small_limits;
 use agora_core::http::{
     ClientConn, ClientError, Conn, Input, Limits, Now, Output, ReqId, Response,
 };
+use agora_testkit::http_fuzzing::small_limits;
 use std::time::Duration;
 use support::now0;
 

@@ -6,9 +6,9 @@ use crate::support;
 
 use agora_core::api;
 use agora_core::config::Config;
-use agora_core::http::fuzzing::Transcript;
 use agora_core::http::{ClientConn, Conn, Input, Limits, Output, Request, Response};
 use agora_core::token::Token;
+use agora_testkit::http_fuzzing::Transcript;
 use support::{drive_with, now0, sent_continue, statuses};
 
 const TOKEN: &str = "0123456789abcdef0123456789abcdef";

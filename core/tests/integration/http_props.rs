@@ -3,8 +3,8 @@
 use crate::support;
 
 use agora_core::api;
-use agora_core::http::fuzzing::{self, small_limits};
 use agora_core::http::{ClientConn, Conn, Input, Limits, Output, Request, Version};
+use agora_testkit::http_fuzzing::{self, small_limits};
 use proptest::prelude::*;
 use std::time::Instant;
 use support::{drive, now0, sent_continue, statuses};
@@ -14,7 +14,9 @@ fn header() -> impl Strategy<Value = (String, String)> {
         "[A-Za-z0-9!#$%&'*+.^_`|~-]{1,20}",
         "([!-~\u{80}-\u{ff}]([ \t!-~]{0,30}[!-~])?)?",
     )
-        .prop_filter("managed by the writer", |(n, _)| !fuzzing::is_managed(n))
+        .prop_filter("managed by the writer", |(n, _)| {
+            !http_fuzzing::is_managed(n)
+        })
 }
 
 /// One well-formed request as the wire sees it, and what the server must
@@ -129,7 +131,7 @@ proptest! {
         prop_assert_eq!(&whole, &split);
         // Several in flight, answered newest first: the same bytes, in order.
         let chunks = split_at_points(&stream, &points);
-        let pipelined = fuzzing::run_pipelined(&Limits::default(), None, &chunks, eof, Instant::now(), depth);
+        let pipelined = http_fuzzing::run_pipelined(&Limits::default(), None, &chunks, eof, Instant::now(), depth);
         prop_assert_eq!(&whole, &pipelined);
         prop_assert_eq!(statuses(&whole), vec![200; requests.len()]);
         prop_assert_eq!(whole.closed, eof);
@@ -144,7 +146,7 @@ proptest! {
     fn arbitrary_bytes_split_anywhere_agree_and_never_panic(
         data in prop::collection::vec(any::<u8>(), 0..600),
     ) {
-        fuzzing::split_stream(&data, Instant::now());
+        http_fuzzing::split_stream(&data, Instant::now());
     }
 
     #[test]
@@ -159,10 +161,10 @@ proptest! {
             bytes[at] = b;
         }
         let limits = small_limits();
-        let whole = fuzzing::run(&limits, &[&bytes], true, Instant::now());
-        let split = fuzzing::run(&limits, &split_at_points(&bytes, &points), true, Instant::now());
+        let whole = http_fuzzing::run(&limits, &[&bytes], true, Instant::now());
+        let split = http_fuzzing::run(&limits, &split_at_points(&bytes, &points), true, Instant::now());
         prop_assert_eq!(&whole, &split);
-        fuzzing::check_sent(&whole);
+        http_fuzzing::check_sent(&whole);
     }
 
     /// A head with `Expect: 100-continue`, refused by `api::precheck` or not,
@@ -186,7 +188,7 @@ proptest! {
         let bytes = bytes.as_bytes();
         let limits = Limits::default();
         let run = |chunks: &[&[u8]]| {
-            fuzzing::run_with(&limits, Some(api::precheck), chunks, false, Instant::now())
+            http_fuzzing::run_with(&limits, Some(api::precheck), chunks, false, Instant::now())
         };
         let whole = run(&[bytes]);
         prop_assert_eq!(&whole, &run(&split_at_points(bytes, &points)));
@@ -218,11 +220,11 @@ proptest! {
 
     #[test]
     fn write_then_parse_round_trips(data in prop::collection::vec(any::<u8>(), 0..400)) {
-        fuzzing::roundtrip(&data, Instant::now());
+        http_fuzzing::roundtrip(&data, Instant::now());
     }
 
     #[test]
     fn streamed_answers_read_back_as_their_chunks(data in prop::collection::vec(any::<u8>(), 0..600)) {
-        fuzzing::stream_roundtrip(&data, Instant::now());
+        http_fuzzing::stream_roundtrip(&data, Instant::now());
     }
 }

@@ -660,7 +660,7 @@ fn decoded_requests_carry_what_was_sent() {
     assert_eq!(t.requests[1].target, "/status");
 }
 
-fn text(t: &agora_core::http::fuzzing::Transcript) -> String {
+fn text(t: &agora_testkit::http_fuzzing::Transcript) -> String {
     String::from_utf8_lossy(&t.sent).into_owned()
 }
 

@@ -9,7 +9,7 @@
 use crate::support;
 
 use agora_core::api;
-use agora_core::http::fuzzing::Transcript;
+use agora_testkit::http_fuzzing::Transcript;
 use agora_tests::vectors::{self, Expect, Mode, Vector};
 use support::{drive_with, sent_continue, statuses};
 

@@ -14,10 +14,10 @@
 
 use agora_core::command::{ChatRef, ChatType, Command, Failure, Outcome};
 use agora_core::config::Config;
-use agora_core::model::Model;
 use agora_core::rules;
 use agora_core::time::UnixMillis;
 use agora_core::token::Token;
+use agora_testkit::model::Model;
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 

@@ -1,7 +1,7 @@
 //! Replays the committed corpora of the `decode_request` and
 //! `command_sequence` fuzz targets through the same harnesses, on stable.
 
-use agora_core::rules::fuzzing;
+use agora_testkit::rules_fuzzing;
 
 use crate::support::corpus;
 
@@ -17,10 +17,10 @@ fn replay(target: &str, harness: fn(&[u8])) {
 
 #[test]
 fn decode_request_corpus() {
-    replay("decode_request", fuzzing::decode_request);
+    replay("decode_request", rules_fuzzing::decode_request);
 }
 
 #[test]
 fn command_sequence_corpus() {
-    replay("command_sequence", fuzzing::command_sequence);
+    replay("command_sequence", rules_fuzzing::command_sequence);
 }

@@ -1,7 +1,7 @@
 //! The fuzz entry points under proptest's random bytes, so that they run with
 //! every `cargo test` and not only under cargo-fuzz.
 
-use agora_core::rules::fuzzing;
+use agora_testkit::rules_fuzzing;
 use proptest::prelude::*;
 
 proptest! {
@@ -9,12 +9,12 @@ proptest! {
 
     #[test]
     fn command_sequences_keep_the_invariants(data in proptest::collection::vec(any::<u8>(), 0..600)) {
-        fuzzing::command_sequence(&data);
+        rules_fuzzing::command_sequence(&data);
     }
 
     #[test]
     fn decoding_never_panics(data in proptest::collection::vec(any::<u8>(), 0..200)) {
-        fuzzing::decode_request(&data);
+        rules_fuzzing::decode_request(&data);
     }
 
     #[test]
@@ -25,6 +25,6 @@ proptest! {
         let mut data = vec![pick];
         data.extend_from_slice(b"Bearer 0123456789abcdef0123456789abcdef\n");
         data.extend_from_slice(body.as_bytes());
-        fuzzing::decode_request(&data);
+        rules_fuzzing::decode_request(&data);
     }
 }

@@ -1,10 +1,10 @@
 //! The model's `View` semantics, method by method, as `view.rs` documents
 //! them: what the SQLite view must do too.
 
-use agora_core::model::Model;
 use agora_core::time::UnixMillis;
 use agora_core::token::Token;
 use agora_core::view::{ChatKind, View, PUBLIC_CHAT};
+use agora_testkit::model::Model;
 
 fn hash(i: u8) -> agora_core::token::TokenHash {
     Token([i; 16]).hash()

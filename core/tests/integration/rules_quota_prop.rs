@@ -11,10 +11,10 @@
 
 use agora_core::command::{ChatRef, Command, Outcome};
 use agora_core::config::Config;
-use agora_core::model::Model;
 use agora_core::rules;
 use agora_core::time::UnixMillis;
 use agora_core::token::Token;
+use agora_testkit::model::Model;
 use proptest::prelude::*;
 
 const T0: i64 = 1_795_939_200_000;

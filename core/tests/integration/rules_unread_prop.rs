@@ -20,11 +20,11 @@
 use agora_core::command::{ChatRef, Command, Outcome};
 use agora_core::config::Config;
 use agora_core::json_size;
-use agora_core::model::Model;
 use agora_core::rules;
 use agora_core::time::UnixMillis;
 use agora_core::token::Token;
 use agora_core::view::{ChatKind, StoredMessage};
+use agora_testkit::model::Model;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 

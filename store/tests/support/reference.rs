@@ -4,10 +4,10 @@
 
 use agora_core::command::{ChatRef, ChatType, Command, EventsWait, Outcome};
 use agora_core::config::Config;
-use agora_core::model::Model;
 use agora_core::rules;
 use agora_core::time::UnixMillis;
 use agora_core::token::{Token, TokenHash};
+use agora_testkit::model::Model;
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest_state_machine::ReferenceStateMachine;

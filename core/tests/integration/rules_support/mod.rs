@@ -5,10 +5,10 @@
 use agora_core::api;
 use agora_core::config::Config;
 use agora_core::http::{Request, Response, Version};
-use agora_core::model::Model;
 use agora_core::rules;
 use agora_core::time::UnixMillis;
 use agora_core::token::Token;
+use agora_testkit::model::Model;
 use serde_json::Value;
 
 /// 2026-11-29T08:00:00.000Z

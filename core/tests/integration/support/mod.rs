@@ -4,9 +4,9 @@
 /// The committed fuzz corpora, for the replay tests.
 pub mod corpus;
 
-use agora_core::http::fuzzing::{self, Transcript};
 use agora_core::http::{ClientConn, ClientError, Limits, Now, Precheck};
 use agora_core::time::UnixMillis;
+use agora_testkit::http_fuzzing::{self, Transcript};
 use std::time::Instant;
 
 pub fn now0() -> Now {
@@ -18,12 +18,12 @@ pub fn now0() -> Now {
 
 /// Feeds `chunks` (then EOF) with default limits, answering each request 200.
 pub fn drive(chunks: &[&[u8]], eof: bool) -> Transcript {
-    fuzzing::run(&Limits::default(), chunks, eof, Instant::now())
+    http_fuzzing::run(&Limits::default(), chunks, eof, Instant::now())
 }
 
 /// [`drive`] on a connection with the application's `precheck`.
 pub fn drive_with(precheck: Precheck, chunks: &[&[u8]], eof: bool) -> Transcript {
-    fuzzing::run_with(
+    http_fuzzing::run_with(
         &Limits::default(),
         Some(precheck),
         chunks,

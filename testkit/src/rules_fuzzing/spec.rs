@@ -3,11 +3,11 @@
 //! each outcome from the commands and outcomes before it, and panics when the
 //! rules answer something else.
 
-use crate::command::{ChatRef, ChatType, Command, Failure, Outcome, StatusReport};
-use crate::config::Config;
-use crate::time::UnixMillis;
-use crate::token::Token;
-use crate::view::{ChatKind, MessageId, StoredMessage};
+use agora_core::command::{ChatRef, ChatType, Command, Failure, Outcome, StatusReport};
+use agora_core::config::Config;
+use agora_core::time::UnixMillis;
+use agora_core::token::Token;
+use agora_core::view::{ChatKind, MessageId, StoredMessage};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The user names the sequences play with; user `i` is `NAMES[i]` in some case.

@@ -1,10 +1,13 @@
-//! Checking harnesses shared by the fuzz targets (`fuzz/`) and the tests that
-//! replay their corpora on stable. Not part of the API: each function panics
-//! when the machine breaks a property.
+//! The HTTP machine's checking harnesses, shared by the fuzz targets (`fuzz/`)
+//! and the core tests that replay their corpora on stable
+//! (`core/tests/integration/http_fuzz_replay.rs`). Each function panics when
+//! the machine ([`Conn`], [`ClientConn`]) breaks a property.
 
-use super::{ClientConn, ClientError, Conn, HttpError, Input, Limits, Now, Output, Precheck};
-use super::{Request, Response, Version};
-use crate::time::UnixMillis;
+use agora_core::http::{
+    ClientConn, ClientError, Conn, HttpError, Input, Limits, Now, Output, Precheck,
+};
+use agora_core::http::{Request, Response, Version};
+use agora_core::time::UnixMillis;
 use std::time::Instant;
 
 /// What a connection did with a stream, as the peer and the app see it.

@@ -1,21 +1,21 @@
-//! Checking harnesses for the fuzz targets (`fuzz/`), kept here so that they
-//! are one-liners there and so that
+//! The rules' checking harnesses for the fuzz targets (`fuzz/`), kept here so
+//! that they are one-liners there and so that
 //! `core/tests/integration/rules_fuzz_replay.rs` replays their corpora on
 //! stable. Each panics only when a promise of API.md breaks.
 //!
 //! Inputs are plain bytes read by tiny decoders written here rather than
-//! through the `arbitrary` crate: the formats fit in a few lines, core keeps
-//! its dependencies, and a corpus file stays meaningful if a type changes.
+//! through the `arbitrary` crate: the formats fit in a few lines, no
+//! dependency is added, and a corpus file stays meaningful if a type changes.
 
 mod spec;
 
-use crate::api;
-use crate::command::{ChatRef, ChatType, Command, Outcome};
-use crate::config::Config;
-use crate::http::{Request, Response, Version};
 use crate::model::Model;
-use crate::time::UnixMillis;
-use crate::token::Token;
+use agora_core::api;
+use agora_core::command::{ChatRef, ChatType, Command, Outcome};
+use agora_core::config::Config;
+use agora_core::http::{Request, Response, Version};
+use agora_core::time::UnixMillis;
+use agora_core::token::Token;
 use spec::{token, Spec, NAMES, TOKENS};
 
 /// The client address of every request here.
@@ -188,7 +188,8 @@ fn cased(name: &str, upper: bool) -> String {
 /// Applies and encodes one command; the model never fails and every response
 /// is well formed.
 fn run(command: &Command, model: &mut Model, now: UnixMillis, config: &Config) -> Outcome {
-    let outcome = crate::rules::apply(command, model, now, config).expect("the model never fails");
+    let outcome =
+        agora_core::rules::apply(command, model, now, config).expect("the model never fails");
     let response = api::encode(&outcome);
     check_response(&response);
     if let Outcome::QuotaExceeded { until, now }
@@ -334,7 +335,7 @@ fn seeded_model(config: &Config) -> Model {
         report(bob),
     ];
     for command in &commands {
-        let outcome = crate::rules::apply(command, &mut model, UnixMillis(0), config);
+        let outcome = agora_core::rules::apply(command, &mut model, UnixMillis(0), config);
         assert!(
             !matches!(outcome, Ok(Outcome::Failed(_)) | Err(_)),
             "{outcome:?}"
@@ -420,8 +421,9 @@ pub fn decode_request(data: &[u8]) {
             };
             assert_eq!(route, (method, request.path()), "{command:?}");
             let mut model = seeded_model(&config);
-            let outcome = crate::rules::apply(&command, &mut model, UnixMillis(1_000), &config)
-                .expect("the model never fails");
+            let outcome =
+                agora_core::rules::apply(&command, &mut model, UnixMillis(1_000), &config)
+                    .expect("the model never fails");
             api::encode(&outcome)
         }
     };

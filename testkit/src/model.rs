@@ -1,15 +1,15 @@
-//! [`View`] in memory: the oracle the SQLite store is checked against, and the
+//! [`View`] in memory: the oracle the SQL stores are checked against, and the
 //! state behind the fuzz targets.
 //!
-//! Every method does exactly what `view.rs` documents and nothing more; where a
+//! Every method does exactly what core's `view.rs` documents and nothing more; where a
 //! method is asked for something the rules never ask (a message in a chat that
 //! does not exist, say) it answers with a [`StoreError`] instead of panicking,
 //! so any sequence of calls is safe.
 
-use crate::events::{Event, EventBody, EventId};
-use crate::time::UnixMillis;
-use crate::token::TokenHash;
-use crate::view::{
+use agora_core::events::{Event, EventBody, EventId};
+use agora_core::time::UnixMillis;
+use agora_core::token::TokenHash;
+use agora_core::view::{
     ChatId, ChatKind, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
     StoredMessage, User, UserId, View, ViewResult,
 };
@@ -69,7 +69,7 @@ struct CommentRecord {
 }
 
 impl Model {
-    /// An empty server whose public chat (id [`crate::view::PUBLIC_CHAT`]) was created at
+    /// An empty server whose public chat (id [`agora_core::view::PUBLIC_CHAT`]) was created at
     /// `created`.
     pub fn new(created: UnixMillis) -> Model {
         Model {

@@ -1,0 +1,38 @@
+//! The ids and stored records that both the rules' view ([`crate::view`]) and
+//! live delivery's events ([`crate::events`]) speak of. They live apart from
+//! both so that neither module imports the other for them: `view` uses
+//! `events` (a view records and lists events), `events` uses only this.
+
+use crate::time::UnixMillis;
+
+pub type UserId = i64;
+pub type ChatId = i64;
+/// Message ids are positive and increase in commit order across all chats.
+pub type MessageId = i64;
+pub type CommentId = i64;
+
+/// The public chat's id in every view. Private chats get other ids.
+pub const PUBLIC_CHAT: ChatId = 1;
+
+/// A read position: the id of the last message a member has read, 0 for none.
+pub type ReadPosition = MessageId;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredComment {
+    pub id: CommentId,
+    pub author: String,
+    pub created: UnixMillis,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub id: MessageId,
+    pub author: String,
+    pub pub_date: UnixMillis,
+    pub text: String,
+    /// The newest comments the view was asked for, oldest first.
+    pub comments: Vec<StoredComment>,
+    /// Every comment the message has (`comments` may hold fewer).
+    pub comments_total: u64,
+}
