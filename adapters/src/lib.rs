@@ -3,37 +3,35 @@
 //! Everything that does not depend on the runtime is written once: the
 //! [`session::Session`] feeds a connection's bytes to `http::Conn`, decodes
 //! requests, forwards commands to the store and feeds the outcomes back; the
-//! generic [`drive::serve_connection`] loop runs it over a [`drive::Transport`].
-//! Each runtime file (`tokio_rt`, `smol_rt`, `blocking_rt`) implements
-//! `Transport` for its socket type and runs an accept loop.
+//! generic [`drive::serve_connection`] loop runs it over a [`drive::Transport`];
+//! one accept loop (`accept`) admits connections and starts their drive. Each
+//! runtime (`runtime/{tokio,smol,blocking}.rs`) holds only what differs:
+//! accept, sleep, spawn and `block_on` for the accept loop, and the socket
+//! calls under its `Transport` (tokio and smol share one,
+//! `runtime/async_transport.rs`).
+//!
+//! Public is only what other crates use: [`serve`] and its [`Shared`] state,
+//! [`ServerConfig`], [`Runtime`], [`Shutdown`], `listen`, `open_files` and
+//! `metrics` for the server binary, `session` and `drive` for the tests.
 
-pub mod accept_errors;
-pub mod address_limit;
-pub mod answered;
-pub mod config;
+mod accept;
+mod accept_errors;
+mod address_limit;
+mod answered;
+mod config;
 pub mod drive;
-#[cfg(any(feature = "tokio", feature = "smol"))]
-pub mod keyed_limit;
-pub mod lazy_timer;
-pub mod limits;
+mod keyed_limit;
+mod limits;
 pub mod listen;
 mod live;
 pub mod metrics;
 pub mod open_files;
-pub mod outbound;
+mod outbound;
+mod runtime;
 pub mod session;
-pub mod shared;
-pub mod shutdown;
-pub mod tcp;
-#[cfg(feature = "blocking")]
-mod wake_fd;
-
-#[cfg(feature = "blocking")]
-pub mod blocking_rt;
-#[cfg(feature = "smol")]
-pub mod smol_rt;
-#[cfg(feature = "tokio")]
-pub mod tokio_rt;
+mod shared;
+mod shutdown;
+mod tcp;
 
 pub use config::{Runtime, ServerConfig};
 pub use shared::Shared;
@@ -47,11 +45,11 @@ use std::sync::Arc;
 pub fn serve(runtime: Runtime, listener: TcpListener, shared: Arc<Shared>) -> std::io::Result<()> {
     match runtime {
         #[cfg(feature = "tokio")]
-        Runtime::Tokio => tokio_rt::serve(listener, shared),
+        Runtime::Tokio => runtime::tokio::serve(listener, shared),
         #[cfg(feature = "smol")]
-        Runtime::Smol => smol_rt::serve(listener, shared),
+        Runtime::Smol => runtime::smol::serve(listener, shared),
         #[cfg(feature = "blocking")]
-        Runtime::Blocking => blocking_rt::serve(listener, shared),
+        Runtime::Blocking => runtime::blocking::serve(listener, shared),
         #[allow(unreachable_patterns)]
         other => Err(std::io::Error::new(
             std::io::ErrorKind::Unsupported,

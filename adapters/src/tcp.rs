@@ -21,6 +21,13 @@ pub fn quick_ack(socket: &impl AsFd) {
     let _ = socket;
 }
 
+/// Sends small writes at once (no Nagle): an answer goes out whole as soon
+/// as it is written.
+pub fn set_nodelay(socket: &impl AsFd) {
+    // A failure leaves Nagle's algorithm on, as the kernel chose.
+    let _ = socket2::SockRef::from(socket).set_tcp_nodelay(true);
+}
+
 /// What the kernel may hold of a connection's unsent output: twice this
 /// (Linux doubles it for its own bookkeeping). The default grows to 4 MiB per
 /// connection, so a thousand clients that ask for a page and never read held

@@ -1,44 +1,46 @@
-//! std::net glue: a thread per connection, socket timeouts from the core's
-//! deadlines. The shared drive loop runs on each thread with a trivial
-//! `block_on`: every await there is a blocking call.
+//! A blocking `std::net` socket as the drive loop sees it: socket timeouts
+//! from the core's deadlines, and poll(2) on the socket and an eventfd while
+//! a request is held. Every await here is a blocking call.
 
-use crate::accept_errors::AcceptErrors;
-use crate::drive::{run_connection, Interest, Ready, Transport};
-use crate::limits::Admission;
+use super::open_sockets::Registered;
+use super::wake_fd::WakeFd;
+use crate::drive::{Interest, Ready, Transport};
 use crate::shared::Shared;
-use crate::wake_fd::WakeFd;
 use agora_store::Subscription;
-use futures_lite::future::block_on;
-use std::collections::HashMap;
 use std::io::{self, Read, Write};
-use std::net::{Ipv4Addr, Shutdown as SocketShutdown, TcpListener, TcpStream};
+use std::net::{Shutdown as SocketShutdown, TcpStream};
 use std::os::fd::AsRawFd;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::Context;
 use std::time::{Duration, Instant};
-use tracing::{error, warn};
 
-/// Connection threads need little stack: the read buffer is 8 KiB.
-const STACK_SIZE: usize = 256 * 1024;
 /// How long a held request whose eventfd could not be made waits before it
 /// looks at its subscription again.
 const NO_WAKE_FD_PAUSE: Duration = Duration::from_millis(50);
 
-/// The open sockets, so that shutdown can wake threads blocked in a read.
-#[derive(Default)]
-struct OpenSockets {
-    next_id: u64,
-    sockets: HashMap<u64, TcpStream>,
-}
-
-struct BlockingTransport {
+pub(super) struct BlockingTransport {
     stream: TcpStream,
     shared: Arc<Shared>,
     /// Made by the first held request (a long-poll, a stream), kept after.
     wake: Option<Arc<WakeFd>>,
+    /// The socket's place among those shutdown wakes, given up with it.
+    _registered: Option<Registered>,
 }
 
 impl BlockingTransport {
+    pub(super) fn new(
+        stream: TcpStream,
+        shared: Arc<Shared>,
+        registered: Option<Registered>,
+    ) -> BlockingTransport {
+        BlockingTransport {
+            stream,
+            shared,
+            wake: None,
+            _registered: registered,
+        }
+    }
+
     /// A held request's wait: poll(2) on the socket (if watched) and on the
     /// eventfd that the subscription's waker writes.
     fn hold(&mut self, deadline: Option<Instant>, socket: bool, events: &Subscription) -> Ready {
@@ -61,12 +63,8 @@ impl BlockingTransport {
         {
             return Ready::Events;
         }
-        let timeout = match deadline {
-            None => None,
-            Some(at) => match at.checked_duration_since(Instant::now()) {
-                Some(left) if !left.is_zero() => Some(left),
-                _ => return Ready::Deadline,
-            },
+        let Some(timeout) = time_left(deadline) else {
+            return Ready::Deadline;
         };
         let polled = wake.poll(self.stream.as_raw_fd(), socket, timeout);
         if self.shared.shutdown.is_triggered() {
@@ -92,12 +90,8 @@ impl Transport for BlockingTransport {
         if let Some(events) = interest.events {
             return self.hold(deadline, interest.socket, events);
         }
-        let timeout = match deadline {
-            None => None,
-            Some(at) => match at.checked_duration_since(Instant::now()) {
-                Some(left) if !left.is_zero() => Some(left),
-                _ => return Ready::Deadline,
-            },
+        let Some(timeout) = time_left(deadline) else {
+            return Ready::Deadline;
         };
         if self.stream.set_read_timeout(timeout).is_err() {
             return Ready::Readable;
@@ -177,89 +171,14 @@ impl Transport for BlockingTransport {
     }
 }
 
-pub fn serve(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {
-    let open = Arc::new(Mutex::new(OpenSockets::default()));
-    // The hook owns its own descriptor of the listening socket, so it stays valid.
-    let listener_handle = listener.try_clone()?;
-    let open_for_hook = open.clone();
-    shared.shutdown.on_trigger(move || {
-        // Wakes the acceptor blocked in accept(2) (Linux then fails it with
-        // EINVAL) and every connection blocked in a read (it sees EOF, then the
-        // flag).
-        // SAFETY: shutdown(2) on a descriptor we own; it only changes socket state.
-        unsafe { libc::shutdown(listener_handle.as_raw_fd(), libc::SHUT_RDWR) };
-        let open = open_for_hook.lock().unwrap_or_else(|e| e.into_inner());
-        for socket in open.sockets.values() {
-            let _ = socket.shutdown(SocketShutdown::Read);
-        }
-    });
-    let mut errors = AcceptErrors::new();
-    for accepted in listener.incoming() {
-        if shared.shutdown.is_triggered() {
-            break;
-        }
-        let stream = match accepted {
-            Ok(stream) => stream,
-            Err(e) => {
-                std::thread::sleep(errors.failed(&e));
-                continue;
-            }
-        };
-        errors.accepted();
-        let _ = stream.set_nodelay(true);
-        crate::tcp::limit_send_buffer(&stream);
-        let peer = stream.peer_addr().map(|peer| peer.ip());
-        let admission = shared
-            .conns
-            .admit(peer.unwrap_or(Ipv4Addr::UNSPECIFIED.into()));
-        // Refused connections are not registered: they end within a second.
-        let registered: Option<u64> = match (&admission, stream.try_clone()) {
-            (Admission::Serve(_), Ok(clone)) => Some(register(&open, clone)),
-            _ => None,
-        };
-        // Registered after the flag could have been swept: check again.
-        if shared.shutdown.is_triggered() {
-            let _ = stream.shutdown(SocketShutdown::Read);
-        }
-        let transport = BlockingTransport {
-            wake: None,
-            stream,
-            shared: shared.clone(),
-        };
-        let open_for_thread = open.clone();
-        let conn_shared = shared.clone();
-        let spawned = std::thread::Builder::new()
-            .name("agora-conn".into())
-            .stack_size(STACK_SIZE)
-            .spawn(move || {
-                block_on(run_connection(transport, conn_shared, admission));
-                unregister(&open_for_thread, registered);
-            });
-        if let Err(e) = spawned {
-            // The closure, with the socket and the slot, was dropped.
-            error!("cannot start a connection thread: {e}");
-            unregister(&open, registered);
-        }
-    }
-    drop(listener);
-    let left = shared.conns.wait_until_idle(shared.config.shutdown_grace);
-    if left > 0 {
-        warn!("{left} connections still open after the shutdown grace period");
-    }
-    Ok(())
-}
-
-fn register(open: &Mutex<OpenSockets>, socket: TcpStream) -> u64 {
-    let mut open = open.lock().unwrap_or_else(|e| e.into_inner());
-    let id = open.next_id;
-    open.next_id += 1;
-    open.sockets.insert(id, socket);
-    id
-}
-
-fn unregister(open: &Mutex<OpenSockets>, id: Option<u64>) {
-    if let Some(id) = id {
-        let mut open = open.lock().unwrap_or_else(|e| e.into_inner());
-        open.sockets.remove(&id);
+/// How long a wait for `deadline` may block (`Some(None)`: without end), or
+/// `None` once it has passed.
+fn time_left(deadline: Option<Instant>) -> Option<Option<Duration>> {
+    let Some(at) = deadline else {
+        return Some(None);
+    };
+    match at.checked_duration_since(Instant::now()) {
+        Some(left) if !left.is_zero() => Some(Some(left)),
+        _ => None,
     }
 }
