@@ -1,27 +1,27 @@
 //! agora's runtime adapters: socket, timer and spawn glue around one drive loop.
 //!
 //! Everything that does not depend on the runtime is written once: the
-//! [`session::Session`] feeds a connection's bytes to `http::Conn`, decodes
-//! requests, forwards commands to the store and feeds the outcomes back; the
-//! generic [`drive::serve_connection`] loop runs it over a [`drive::Transport`].
+//! sans-IO `agora_core::session::Session` decides what a connection does;
+//! [`session_io::SessionIo`] hands it the clock, the RNG and the store's
+//! answers, and does what it asks; the generic [`drive::serve_connection`]
+//! loop runs it over a [`drive::Transport`], the socket.
 //! Each runtime file (`tokio_rt`, `smol_rt`, `blocking_rt`) implements
 //! `Transport` for its socket type and runs an accept loop.
 
 pub mod accept_errors;
 pub mod address_limit;
 pub mod answered;
+pub mod clock;
 pub mod config;
 pub mod drive;
-#[cfg(any(feature = "tokio", feature = "smol"))]
 pub mod keyed_limit;
 pub mod lazy_timer;
 pub mod limits;
 pub mod listen;
-mod live;
 pub mod metrics;
 pub mod open_files;
 pub mod outbound;
-pub mod session;
+pub mod session_io;
 pub mod shared;
 pub mod shutdown;
 pub mod tcp;

@@ -1,12 +1,13 @@
 //! A full store queue answers 503 `overloaded` with `Retry-After` at once: real
-//! `Session`s over a real store whose writer is held inside a command, so the
+//! `SessionIo`s over a real store whose writer is held inside a command, so the
 //! queue (capacity 1) fills deterministically.
 
-use agora_adapters::session::{Session, Step};
+use agora_adapters::session_io::{SessionIo as Session, Step};
 use agora_adapters::{ServerConfig, Shared, Shutdown};
 use agora_core::config::Config;
 use agora_core::rules;
-use agora_store::{Handle, Pending, StoreConfig};
+use agora_store::{Handle, StoreConfig};
+use futures_lite::future::block_on;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
@@ -19,28 +20,25 @@ fn get_token(name: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// Feeds one request; returns the pending outcome if it went to the store, or
-/// the bytes written at once.
-fn submit(session: &mut Session, name: &str) -> Result<Pending, String> {
+/// Feeds one request; `Ok` if it went to the store, else the bytes written
+/// at once.
+fn submit(session: &mut Session, name: &str) -> Result<(), String> {
     session.bytes(&get_token(name));
     let step = session.next_step();
     let out = String::from_utf8(session.take_output()).unwrap();
     match step {
-        Step::Submit(pending) => {
+        Step::Submit => {
             assert!(out.is_empty(), "{out}");
-            Ok(pending)
+            Ok(())
         }
         Step::Wait(_) => Err(out),
         Step::Close => panic!("closed; wrote {out}"),
-        Step::Watch(_) | Step::Hold { .. } => panic!("a get-token is not held"),
+        Step::Watch | Step::Hold { .. } => panic!("a get-token is not held"),
     }
 }
 
-fn finish(session: &mut Session, pending: Pending) -> String {
-    let outcome = pending
-        .wait_timeout(Duration::from_secs(10))
-        .expect("an outcome");
-    session.complete(Ok(outcome));
+fn finish(session: &mut Session, _submitted: ()) -> String {
+    block_on(session.complete());
     assert!(matches!(session.next_step(), Step::Wait(_)));
     String::from_utf8(session.take_output()).unwrap()
 }
