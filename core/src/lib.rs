@@ -17,6 +17,7 @@ pub mod idempotency;
 pub mod json_size;
 pub mod model;
 pub mod rules;
+pub mod session;
 pub mod time;
 pub mod token;
 pub mod view;
