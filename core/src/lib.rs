@@ -2,8 +2,11 @@
 //!
 //! Bytes come in through [`http::Conn`], requests become [`command::Command`]s in
 //! [`api`], [`rules::apply`] decides over a [`view::View`], and the
-//! [`command::Outcome`] goes back out as response bytes. Nothing here reads the
-//! clock, the RNG, a socket or a file: time and token bytes are passed in.
+//! [`command::Outcome`] goes back out as response bytes. [`session::Session`]
+//! is one connection's application state over them: it pipelines requests,
+//! asks the adapter to submit commands, and holds long-polls and event
+//! streams. Nothing here reads the clock, the RNG, a socket or a file: time
+//! and token bytes are passed in.
 #![forbid(unsafe_code)]
 
 pub mod api;
