@@ -212,7 +212,7 @@ impl<E: LiveEvent> Session<E> {
 
     /// Who is asking: the TCP peer, or behind a trusted proxy the address its
     /// `X-Forwarded-For` names.
-    pub fn client_address(&self, request: &Request) -> IpAddr {
+    fn client_address(&self, request: &Request) -> IpAddr {
         let forwarded = request.header_values("X-Forwarded-For");
         client_address(self.peer, forwarded, &self.config.trusted_proxies)
     }
