@@ -94,4 +94,3 @@ fn a_store_that_went_away_is_a_503_and_a_log_line() {
         .iter()
         .any(|o| matches!(o, Output::Note(Note::StoreDropped { .. }))));
 }
-
