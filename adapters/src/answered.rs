@@ -5,28 +5,28 @@
 use crate::metrics::route_label;
 use crate::shared::Shared;
 use agora_core::api::Route;
-use agora_core::http::Response;
 use std::borrow::Cow;
 use std::time::Duration;
 use tracing::{debug, warn, Level};
 
 /// A request `method target` on connection `conn` was answered with
-/// `response`, `elapsed` after it was decoded.
+/// `status` (and, for a server-side failure, `body`), `elapsed` after it was
+/// decoded.
 pub fn answered(
     shared: &Shared,
     conn: u64,
     method: &str,
     target: &str,
-    response: &Response,
+    status: u16,
+    body: &[u8],
     elapsed: Duration,
 ) {
     let metrics = shared.metrics.as_deref();
-    if metrics.is_none() && status_is_quiet(response.status) && !tracing::enabled!(Level::DEBUG) {
+    if metrics.is_none() && status_is_quiet(status) && !tracing::enabled!(Level::DEBUG) {
         return;
     }
     let path = target.split('?').next().unwrap_or("");
     let route = Route::of_path(path);
-    let status = response.status;
     // Strings as Display: unquoted in text lines, strings in JSON ones. The
     // request target is `uri`: `target` is the JSON line's logging target.
     let uri = loggable_uri(target);
@@ -41,10 +41,10 @@ pub fn answered(
     );
     if !status_is_quiet(status) {
         warn!(conn, method = %method, route = %route_label(route), uri = %uri, status,
-            body = %String::from_utf8_lossy(&response.body), "server-side failure");
+            body = %String::from_utf8_lossy(body), "server-side failure");
     }
     if let Some(metrics) = metrics {
-        metrics.request(route, status, &response.body, elapsed);
+        metrics.request(route, status, body, elapsed);
     }
 }
 

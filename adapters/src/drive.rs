@@ -1,19 +1,20 @@
 //! The drive loop, written once for every runtime: [`serve_connection`] runs a
-//! [`Session`] over a [`Transport`], the small trait each runtime implements for
+//! [`SessionIo`] over a [`Transport`], the small trait each runtime implements for
 //! its socket (wait until readable, a deadline or shutdown; read what is there;
 //! write everything).
 
+use crate::clock::wall_clock;
 use crate::limits::Admission;
 use crate::metrics::Unavailable;
-use crate::outbound::{self, write_out};
-use crate::session::{wall_clock, Session, Step};
+use crate::outbound::write_out;
+use crate::session_io::{SessionIo, Step};
 use crate::shared::Shared;
 use agora_core::api;
 use agora_core::command::{Failure, Outcome};
 use agora_core::http;
 use agora_core::time::UnixMillis;
 use agora_store::Subscription;
-use futures_lite::{future, FutureExt};
+use futures_lite::FutureExt;
 use std::cell::RefCell;
 use std::io;
 use std::net::IpAddr;
@@ -111,16 +112,15 @@ pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared
     let write_timeout = shared.limits.idle_timeout;
     let progress = shared.config.write_progress_timeout;
     let unsent = shared.unsent.clone();
-    let mut session = Session::new(shared, peer);
+    let mut session = SessionIo::new(shared, peer);
     let mut eof = false;
     loop {
-        let mut step = session.next_step();
-        if let Step::Submit(pending) = &mut step {
+        let step = session.next_step();
+        if let Step::Submit = step {
             // An outcome already there is taken at once, and its answer
             // waits in the session's output: the answers of pipelined
             // requests committed together then go out in one write.
-            if let Some(result) = future::poll_once(&mut *pending).await {
-                session.complete(result);
+            if session.complete_now().await {
                 continue;
             }
             // Before waiting for the store, requests pipelined behind this
@@ -130,9 +130,6 @@ pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared
                 match read_now(&mut transport, &mut session) {
                     Ok(Some(got_eof)) => {
                         eof = got_eof;
-                        if let Step::Submit(pending) = step {
-                            session.resubmit(pending);
-                        }
                         continue;
                     }
                     Ok(None) => {}
@@ -153,19 +150,8 @@ pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared
         }
         match step {
             Step::Close => return linger_close(&mut transport, eof, LINGER).await,
-            Step::Submit(pending) => {
-                let result = pending.await;
-                session.complete(result);
-            }
-            Step::Watch(pending) => {
-                let mut result = pending.await;
-                session.store_answered();
-                // A first page (not a held stream's catch-up) may be refused.
-                if let (Ok(watch), None) = (&mut result, session.subscription()) {
-                    outbound::screen(watch, &unsent);
-                }
-                session.watched(result);
-            }
+            Step::Submit => session.complete().await,
+            Step::Watch => session.watched().await,
             // Every complete request was handled and no more bytes can come.
             Step::Wait(_) if eof => return,
             Step::Wait(deadline) => match transport.ready(deadline, Interest::SOCKET).await {
@@ -184,7 +170,7 @@ pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared
                     socket: read && !eof,
                     events: session.subscription(),
                 };
-                match transport.ready(Some(deadline), interest).await {
+                match transport.ready(deadline, interest).await {
                     Ready::Readable => {
                         if let Err(e) = read_step(&mut transport, &mut session, &mut eof) {
                             debug!("closing: read failed: {e}");
@@ -194,8 +180,7 @@ pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared
                     Ready::Deadline => session.timeout(),
                     // Ends what is held; the loop writes it, then closes.
                     Ready::Shutdown => session.stop(),
-                    // The session takes them on its next step.
-                    Ready::Events => {}
+                    Ready::Events => session.take_events(),
                 }
             }
         }
@@ -206,7 +191,7 @@ pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared
 /// once (see [`Transport::quick_ack`]).
 fn read_step<T: Transport>(
     transport: &mut T,
-    session: &mut Session,
+    session: &mut SessionIo,
     eof: &mut bool,
 ) -> io::Result<()> {
     *eof = read_into(transport, session)?;
@@ -218,7 +203,7 @@ fn read_step<T: Transport>(
 
 /// A read that never waits, fed to the session: `Ok(None)` when nothing was
 /// there, else whether it was EOF.
-fn read_now<T: Transport>(transport: &mut T, session: &mut Session) -> io::Result<Option<bool>> {
+fn read_now<T: Transport>(transport: &mut T, session: &mut SessionIo) -> io::Result<Option<bool>> {
     READ_BUFFER.with_borrow_mut(|buf| match transport.read_now(&mut buf[..]) {
         Ok(0) => {
             session.eof();
@@ -241,13 +226,13 @@ fn read_now<T: Transport>(transport: &mut T, session: &mut Session) -> io::Resul
 }
 
 /// One read into a stack buffer, fed to the session. `Ok(true)` on EOF.
-fn read_into<T: Transport>(transport: &mut T, session: &mut Session) -> io::Result<bool> {
+fn read_into<T: Transport>(transport: &mut T, session: &mut SessionIo) -> io::Result<bool> {
     READ_BUFFER.with_borrow_mut(|buf| read_with(transport, session, &mut buf[..]))
 }
 
 fn read_with<T: Transport>(
     transport: &mut T,
-    session: &mut Session,
+    session: &mut SessionIo,
     buf: &mut [u8],
 ) -> io::Result<bool> {
     match transport.try_read(buf) {

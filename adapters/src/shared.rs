@@ -9,6 +9,7 @@ use crate::outbound::Unsent;
 use crate::shutdown::Shutdown;
 use agora_core::config::Config;
 use agora_core::http::Limits;
+use agora_core::session::SessionConfig;
 use agora_core::view::UserId;
 use agora_store::Handle;
 use std::sync::Arc;
@@ -29,6 +30,8 @@ pub struct Shared {
     pub metrics: Option<Arc<Metrics>>,
     /// Output not yet taken by the clients (see `outbound`).
     pub unsent: Arc<Unsent>,
+    /// What every connection's session is configured with.
+    pub session: Arc<SessionConfig>,
 }
 
 impl Shared {
@@ -51,6 +54,14 @@ impl Shared {
             shutdown,
             metrics: config.metrics.clone(),
             unsent: Unsent::new(config.max_unsent_bytes),
+            session: Arc::new(SessionConfig {
+                limits: config.limits.clone(),
+                rules: config.rules.clone(),
+                trusted_proxies: config.trusted_proxies.clone(),
+                heartbeat: config.heartbeat,
+                #[cfg(feature = "test-hooks")]
+                request_hook: config.request_hook,
+            }),
             config,
         })
     }

@@ -2,8 +2,11 @@
 //!
 //! Bytes come in through [`http::Conn`], requests become [`command::Command`]s in
 //! [`api`], [`rules::apply`] decides over a [`view::View`], and the
-//! [`command::Outcome`] goes back out as response bytes. Nothing here reads the
-//! clock, the RNG, a socket or a file: time and token bytes are passed in.
+//! [`command::Outcome`] goes back out as response bytes. [`session::Session`]
+//! is one connection's application state over them: it pipelines requests,
+//! asks the adapter to submit commands, and holds long-polls and event
+//! streams. Nothing here reads the clock, the RNG, a socket or a file: time
+//! and token bytes are passed in.
 //!
 //! Test code lives elsewhere: the in-memory [`view::View`] (the oracle the
 //! stores are checked against) and the fuzz targets' checking harnesses are
@@ -22,6 +25,7 @@ pub mod idempotency;
 pub mod json_size;
 pub mod records;
 pub mod rules;
+pub mod session;
 pub mod time;
 pub mod token;
 pub mod view;

@@ -4,8 +4,8 @@
 //! `http::Conn`, which parses the requests and writes the responses.
 
 use super::{Metrics, CONTENT_TYPE};
+use crate::clock::now;
 use crate::limits::ConnLimit;
-use crate::session::now;
 use agora_core::api::{error_response, ErrorCode};
 use agora_core::http::{Conn, Input, Limits, Output, Request, Response};
 use std::io::{self, Read, Write};

@@ -1,12 +1,13 @@
 //! A full store queue answers 503 `overloaded` with `Retry-After` at once: real
-//! `Session`s over a real store whose writer is held inside a command, so the
+//! `SessionIo`s over a real store whose writer is held inside a command, so the
 //! queue (capacity 1) fills deterministically.
 
-use agora_adapters::session::{Session, Step};
+use agora_adapters::session_io::{SessionIo as Session, Step};
 use agora_adapters::{ServerConfig, Shared, Shutdown};
 use agora_core::config::Config;
 use agora_core::rules;
-use agora_store::{Handle, Pending, StoreConfig};
+use agora_store::{Handle, StoreConfig};
+use futures_lite::future::block_on;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
@@ -19,28 +20,26 @@ fn get_token(name: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// Feeds one request; returns the pending outcome if it went to the store, or
-/// the bytes written at once.
-fn submit(session: &mut Session, name: &str) -> Result<Pending, String> {
+/// Feeds one request; `Ok` if it went to the store, else the bytes written
+/// at once.
+fn submit(session: &mut Session, name: &str) -> Result<(), String> {
     session.bytes(&get_token(name));
     let step = session.next_step();
     let out = String::from_utf8(session.take_output()).unwrap();
     match step {
-        Step::Submit(pending) => {
+        Step::Submit => {
             assert!(out.is_empty(), "{out}");
-            Ok(pending)
+            Ok(())
         }
         Step::Wait(_) => Err(out),
         Step::Close => panic!("closed; wrote {out}"),
-        Step::Watch(_) | Step::Hold { .. } => panic!("a get-token is not held"),
+        Step::Watch | Step::Hold { .. } => panic!("a get-token is not held"),
     }
 }
 
-fn finish(session: &mut Session, pending: Pending) -> String {
-    let outcome = pending
-        .wait_timeout(Duration::from_secs(10))
-        .expect("an outcome");
-    session.complete(Ok(outcome));
+/// Awaits the command at the store and returns its answer.
+fn finish(session: &mut Session) -> String {
+    block_on(session.complete());
     assert!(matches!(session.next_step(), Step::Wait(_)));
     String::from_utf8(session.take_output()).unwrap()
 }
@@ -71,11 +70,11 @@ fn a_full_queue_answers_503_with_retry_after_at_once() {
 
     // The writer takes the first command and blocks in it; the second fills
     // the queue; the third finds it full.
-    let held_pending = submit(&mut held, "held").expect("the first goes to the store");
+    submit(&mut held, "held").expect("the first goes to the store");
     entered
         .recv_timeout(Duration::from_secs(10))
         .expect("the writer is inside the first command");
-    let queued_pending = submit(&mut queued, "queued").expect("the second waits in the queue");
+    submit(&mut queued, "queued").expect("the second waits in the queue");
     let started = Instant::now();
     let answer = submit(&mut refused, "refused").expect_err("the third is answered at once");
     // Answered while the writer is still blocked: nothing waited for it.
@@ -95,11 +94,11 @@ fn a_full_queue_answers_503_with_retry_after_at_once() {
     release.send(()).unwrap();
     entered.recv_timeout(Duration::from_secs(10)).unwrap();
     release.send(()).unwrap();
-    assert!(finish(&mut held, held_pending).starts_with("HTTP/1.1 200 "));
-    assert!(finish(&mut queued, queued_pending).starts_with("HTTP/1.1 200 "));
-    let retried = submit(&mut refused, "refused").expect("room again");
+    assert!(finish(&mut held).starts_with("HTTP/1.1 200 "));
+    assert!(finish(&mut queued).starts_with("HTTP/1.1 200 "));
+    submit(&mut refused, "refused").expect("room again");
     entered.recv_timeout(Duration::from_secs(10)).unwrap();
     release.send(()).unwrap();
-    assert!(finish(&mut refused, retried).starts_with("HTTP/1.1 200 "));
+    assert!(finish(&mut refused).starts_with("HTTP/1.1 200 "));
     shared.store.shutdown();
 }

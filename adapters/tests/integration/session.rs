@@ -1,8 +1,9 @@
-//! The drive logic without sockets: a `Session` over the real `Conn` and a real
+//! The drive logic without sockets: a `SessionIo` over the real `Conn` and a real
 //! store in a temporary directory, fed scripted bytes.
 
+use agora_adapters::clock::wall_clock;
 use agora_adapters::drive::overloaded_response;
-use agora_adapters::session::{wall_clock, Session, Step};
+use agora_adapters::session_io::{SessionIo as Session, Step};
 use agora_adapters::{ServerConfig, Shared, Shutdown};
 use agora_store::{Handle, StoreConfig};
 use std::sync::Arc;
@@ -27,9 +28,9 @@ fn run_until_wait(session: &mut Session) -> (Vec<u8>, usize, Step) {
         let step = session.next_step();
         written.extend(session.take_output());
         match step {
-            Step::Submit(pending) => {
+            Step::Submit => {
                 submitted += 1;
-                session.complete(pending.wait());
+                futures_lite::future::block_on(session.complete());
             }
             other => return (written, submitted, other),
         }

@@ -5,6 +5,7 @@
 //! (proptest's place for a binary whose folder holds a `main.rs`).
 
 mod rules_support;
+mod session_support;
 mod support;
 
 mod api_decode;
@@ -28,3 +29,5 @@ mod rules_fuzz_smoke;
 mod rules_model;
 mod rules_quota_prop;
 mod rules_unread_prop;
+mod session_live;
+mod session_pipeline;
