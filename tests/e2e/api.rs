@@ -2,6 +2,7 @@
 //! authentication rows: `transport.rs`.)
 
 use crate::harness::{Runtime, Server};
+use crate::steps::{chat_texts, report, send_public, texts, tokens};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -17,15 +18,6 @@ per_runtime!(
 fn is_rfc3339_utc(v: &Value) -> bool {
     let s = v.as_str().unwrap_or("");
     s.len() == 24 && s.ends_with('Z') && s.as_bytes()[10] == b'T'
-}
-
-fn texts(messages: &Value) -> Vec<String> {
-    messages
-        .as_array()
-        .expect("a list of messages")
-        .iter()
-        .map(|m| m["message_text"].as_str().expect("message_text").to_owned())
-        .collect()
 }
 
 fn api_get_token(rt: Runtime) {
@@ -124,10 +116,8 @@ fn api_connect(rt: Runtime) {
     assert_eq!(wrong_type["field"], "messages_number");
 
     // Unread: everything after the read position, which then moves.
-    c.post("/send", Some(&alice), json!({"message": "m4"}))
-        .expect(201);
-    c.post("/send", Some(&alice), json!({"message": "m5"}))
-        .expect(201);
+    send_public(&mut c, &alice, "m4");
+    send_public(&mut c, &alice, "m5");
     let second = c.post("/connect", Some(&bob), json!({})).expect(200);
     assert_eq!(texts(&second["messages"]), ["m1", "m2", "m3"]);
     assert_eq!(texts(&second["unread_messages"]), ["m4", "m5"]);
@@ -154,9 +144,7 @@ fn api_connect(rt: Runtime) {
 fn api_status(rt: Runtime) {
     let server = Server::start(rt, &[]);
     let mut c = server.client();
-    let alice = c.token("alice");
-    let bob = c.token("bob");
-    let carol = c.token("carol");
+    let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
 
     let fresh = c.get("/status", Some(&alice)).expect(200);
     assert_eq!(fresh["connected_as"], "alice");
@@ -172,8 +160,7 @@ fn api_status(rt: Runtime) {
     assert_eq!(public["messages_number"], 0);
     assert_eq!(public["unread"], 0);
 
-    c.post("/send", Some(&alice), json!({"message": "one"}))
-        .expect(201);
+    send_public(&mut c, &alice, "one");
     c.post(
         "/send",
         Some(&alice),
@@ -229,8 +216,7 @@ fn api_status(rt: Runtime) {
 fn api_send(rt: Runtime) {
     let server = Server::start(rt, &[]);
     let mut c = server.client();
-    let alice = c.token("alice");
-    let bob = c.token("bob");
+    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
 
     let sent = c
         .post("/send", Some(&alice), json!({"message": "hi"}))
@@ -257,9 +243,7 @@ fn api_send(rt: Runtime) {
     let chat = c
         .post("/connect", Some(&bob), json!({"chat_with": "alice"}))
         .expect(200);
-    let mut seen = texts(&chat["messages"]);
-    seen.extend(texts(&chat["unread_messages"]));
-    assert_eq!(seen, ["secret"]);
+    assert_eq!(chat_texts(&chat), ["secret"]);
     assert!(private["message_id"].as_u64().unwrap() > next["message_id"].as_u64().unwrap());
 
     c.post(
@@ -295,14 +279,9 @@ fn api_send(rt: Runtime) {
 fn api_comment(rt: Runtime) {
     let server = Server::start(rt, &[]);
     let mut c = server.client();
-    let alice = c.token("alice");
-    let bob = c.token("bob");
-    let carol = c.token("carol");
+    let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
 
-    let public = c
-        .post("/send", Some(&alice), json!({"message": "post"}))
-        .expect(201)["message_id"]
-        .clone();
+    let public = send_public(&mut c, &alice, "post");
     let added = c
         .post(
             "/comment",
@@ -375,89 +354,31 @@ fn api_report(rt: Runtime) {
     let server = Server::start(rt, &[]);
     let mut c = server.client();
     let [a, b, d, e, t] = ["a", "b", "d", "e", "t"].map(|n| c.token(n));
-    let post = c
-        .post("/send", Some(&t), json!({"message": "spam"}))
-        .expect(201)["message_id"]
-        .clone();
+    let post = send_public(&mut c, &t, "spam");
 
-    let first = c
-        .post(
-            "/report",
-            Some(&a),
-            json!({"report_on": "t", "chat_type": "public"}),
-        )
-        .expect(201);
+    let first = report(&mut c, &a, "t", "public").expect(201);
     assert_eq!(first["info"], "report accepted");
     assert_eq!(first["cautions"], 1);
     assert_eq!(first["banned_until"], Value::Null);
-    c.post(
-        "/report",
-        Some(&a),
-        json!({"report_on": "t", "chat_type": "public"}),
-    )
-    .expect_error(409, "already_reported");
-    assert_eq!(
-        c.post(
-            "/report",
-            Some(&a),
-            json!({"report_on": "a", "chat_type": "public"})
-        )
-        .status,
-        400
-    );
-    assert_eq!(
-        c.post(
-            "/report",
-            Some(&b),
-            json!({"report_on": "t", "chat_type": "bogus"})
-        )
-        .status,
-        400
-    );
-    c.post(
-        "/report",
-        Some(&b),
-        json!({"report_on": "ghost", "chat_type": "public"}),
-    )
-    .expect_error(404, "user_not_found");
-    c.post(
-        "/report",
-        Some(&b),
-        json!({"report_on": "t", "chat_type": "private"}),
-    )
-    .expect_error(403, "no_shared_chat");
+    report(&mut c, &a, "t", "public").expect_error(409, "already_reported");
+    assert_eq!(report(&mut c, &a, "a", "public").status, 400);
+    assert_eq!(report(&mut c, &b, "t", "bogus").status, 400);
+    report(&mut c, &b, "ghost", "public").expect_error(404, "user_not_found");
+    report(&mut c, &b, "t", "private").expect_error(403, "no_shared_chat");
     c.post(
         "/send",
         Some(&t),
         json!({"message": "buy now", "send_to": "b"}),
     )
     .expect(201);
-    let second = c
-        .post(
-            "/report",
-            Some(&b),
-            json!({"report_on": "t", "chat_type": "private"}),
-        )
-        .expect(201);
+    let second = report(&mut c, &b, "t", "private").expect(201);
     assert_eq!(second["cautions"], 2);
     assert_eq!(c.get("/status", Some(&t)).expect(200)["cautions"], 2);
 
     // The third distinct reporter bans t for the configured 4 h.
-    let third = c
-        .post(
-            "/report",
-            Some(&d),
-            json!({"report_on": "t", "chat_type": "public"}),
-        )
-        .expect(201);
+    let third = report(&mut c, &d, "t", "public").expect(201);
     assert!(is_rfc3339_utc(&third["banned_until"]), "{third}");
-    let again = c
-        .post(
-            "/report",
-            Some(&e),
-            json!({"report_on": "t", "chat_type": "public"}),
-        )
-        .expect(200);
+    let again = report(&mut c, &e, "t", "public").expect(200);
     assert_eq!(again["info"], "user is already banned");
     assert_eq!(again["banned_until"], third["banned_until"]);
 

@@ -6,6 +6,7 @@
 //! old ones. A second migrate into the now non-empty database is refused.
 
 use crate::harness::{server_binary, Client, Runtime, Server, IO_TIMEOUT};
+use crate::steps::temp_db;
 use agora_tests::pg::{skipped, PgDatabase};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -113,8 +114,7 @@ fn a_sqlite_history_moves_to_postgres() {
     let Some(database) = PgDatabase::fresh() else {
         return skipped("migrate::a_sqlite_history_moves_to_postgres");
     };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("agora.db");
+    let (_dir, db) = temp_db();
     let server = Server::start_on(Runtime::Tokio, &db, &[]);
     let (tokens, m1) = fill(&mut server.client());
     server.stop();

@@ -1,6 +1,7 @@
 //! The chat rules over the wire, with short windows so that they end in the test.
 
 use crate::harness::{Reply, Runtime, Server};
+use crate::steps::{report, send_public};
 use serde_json::json;
 use std::time::Duration;
 
@@ -45,8 +46,7 @@ fn quota_window(rt: Runtime) {
 
     // Waiting what the server said is always enough.
     std::thread::sleep(Duration::from_secs(wait));
-    c.post("/send", Some(&token), json!({"message": "again"}))
-        .expect(201);
+    send_public(&mut c, &token, "again");
     assert_eq!(
         c.get("/status", Some(&token)).expect(200)["public_messages_left"],
         2
@@ -57,23 +57,9 @@ fn ban_and_expiry(rt: Runtime) {
     let server = Server::start(rt, &["--ban-threshold", "2", "--ban-duration", "2s"]);
     let mut c = server.client();
     let [a, b, t] = ["a", "b", "t"].map(|n| c.token(n));
-    let post = c
-        .post("/send", Some(&a), json!({"message": "hello"}))
-        .expect(201)["message_id"]
-        .clone();
-    c.post(
-        "/report",
-        Some(&a),
-        json!({"report_on": "t", "chat_type": "public"}),
-    )
-    .expect(201);
-    let banned = c
-        .post(
-            "/report",
-            Some(&b),
-            json!({"report_on": "t", "chat_type": "public"}),
-        )
-        .expect(201);
+    let post = send_public(&mut c, &a, "hello");
+    report(&mut c, &a, "t", "public").expect(201);
+    let banned = report(&mut c, &b, "t", "public").expect(201);
     assert!(banned["banned_until"].is_string(), "{banned}");
 
     let refused = c.post("/send", Some(&t), json!({"message": "hi"}));
@@ -89,8 +75,7 @@ fn ban_and_expiry(rt: Runtime) {
         .expect_error(403, "banned");
 
     std::thread::sleep(Duration::from_secs(wait));
-    c.post("/send", Some(&t), json!({"message": "I'm back"}))
-        .expect(201);
+    send_public(&mut c, &t, "I'm back");
     c.post(
         "/comment",
         Some(&t),
@@ -100,10 +85,5 @@ fn ban_and_expiry(rt: Runtime) {
     let status = c.get("/status", Some(&t)).expect(200);
     assert_eq!(status["banned_until"], serde_json::Value::Null);
     // After a ban, earlier reporters may report again.
-    c.post(
-        "/report",
-        Some(&a),
-        json!({"report_on": "t", "chat_type": "public"}),
-    )
-    .expect(201);
+    report(&mut c, &a, "t", "public").expect(201);
 }

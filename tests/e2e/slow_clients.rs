@@ -3,6 +3,7 @@
 //! a normal client from being served.
 
 use crate::harness::{Client, Runtime, Server};
+use crate::steps::tokens;
 use serde_json::json;
 use std::io::{ErrorKind, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -85,8 +86,7 @@ fn slow_clients_do_not_starve_others(rt: Runtime) {
     let normal = std::thread::spawn(move || {
         let began = Instant::now();
         let mut c = Client::connect(addr);
-        let token = c.token("normal");
-        let friend = c.token("friend");
+        let [token, friend] = tokens(&mut c, ["normal", "friend"]);
         for i in 0..100 {
             if i % 2 == 0 {
                 let sent = c

@@ -3,6 +3,7 @@
 
 use super::{all_events, send, try_send, Nodes, RUNTIMES};
 use crate::harness::Client;
+use crate::steps::tokens;
 use serde_json::{json, Value};
 use std::sync::{Arc, Barrier};
 
@@ -18,8 +19,7 @@ fn the_public_quota_holds_across_nodes() {
         return;
     };
     let mut c = nodes.client(0);
-    let alice = c.token("alice");
-    let reader = c.token("reader");
+    let [alice, reader] = tokens(&mut c, ["alice", "reader"]);
 
     // One after another, round-robin: the first QUOTA are accepted, every
     // later one is refused, whichever node it reaches.
