@@ -4,6 +4,7 @@
 use crate::harness::{Runtime, Server};
 use crate::page::{Page, DESKTOP, PHONE, STEP};
 use crate::scenario;
+use crate::steps::send_public;
 use serde_json::json;
 
 const INJECTION: &str = "<img src=x onerror=alert(1)>";
@@ -114,8 +115,7 @@ fn markup_in_a_message_shows_as_text() {
         let server = Server::start(Runtime::Tokio, &[]);
         let mut api = server.client();
         let mallory = api.token("mallory");
-        api.post("/send", Some(&mallory), json!({ "message": INJECTION }))
-            .expect(201);
+        send_public(&mut api, &mallory, INJECTION);
         let mut page = Page::open(&driver, &server, DESKTOP, "injection").await;
         page.register("alice").await;
         let shown = page.wait_for_message(INJECTION, STEP).await;
@@ -157,8 +157,7 @@ fn phone_width_shows_the_composer() {
             let text = format!(
                 "message {i}: a line long enough to wrap on a narrow phone screen, twice or more"
             );
-            api.post("/send", Some(&bob), json!({ "message": text }))
-                .expect(201);
+            send_public(&mut api, &bob, &text);
         }
         let mut page = Page::open(&driver, &server, PHONE, "narrow").await;
         let width = page.js("return window.innerWidth;", vec![]).await;

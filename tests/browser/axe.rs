@@ -6,6 +6,7 @@
 use crate::harness::{Runtime, Server};
 use crate::page::{Page, DESKTOP, PHONE, STEP};
 use crate::scenario;
+use crate::steps::send_public;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::Command;
@@ -83,12 +84,7 @@ fn axe_finds_nothing_serious_in_any_view() {
         let server = Server::start(Runtime::Tokio, &[]);
         let mut api = server.client();
         let bob = api.token("bob");
-        api.post(
-            "/send",
-            Some(&bob),
-            json!({ "message": "hello, see https://example.com and `code`" }),
-        )
-        .expect(201);
+        send_public(&mut api, &bob, "hello, see https://example.com and `code`");
         let mut found = Vec::new();
         let mut n = 0;
         for (size, device) in [(DESKTOP, "desktop"), (PHONE, "phone")] {

@@ -7,6 +7,7 @@
 use crate::harness::{Runtime, Server};
 use crate::page::{Page, DESKTOP, STEP};
 use crate::scenario;
+use crate::steps::send_public;
 use serde_json::json;
 
 const FORMATTED: &str =
@@ -33,14 +34,10 @@ fn messages_have_a_hierarchy_and_their_own_direction() {
         api.token("carol");
         let mut ids = Vec::new();
         for text in ["first", "second, right after", "third"] {
-            let sent = api
-                .post("/send", Some(&bob), json!({ "message": text }))
-                .expect(201);
-            ids.push(sent["message_id"].as_u64().unwrap());
+            ids.push(u64::try_from(send_public(&mut api, &bob, text)).unwrap());
         }
         let long = "a long line of words that goes on ".repeat(120);
-        api.post("/send", Some(&bob), json!({ "message": long.trim() }))
-            .expect(201);
+        send_public(&mut api, &bob, long.trim());
         let bidi = "\u{202e}gnp.exe";
         api.post(
             "/comment",
@@ -126,15 +123,12 @@ fn links_and_formatting_are_nodes_and_nothing_runs() {
         let server = Server::start(Runtime::Tokio, &[]);
         let mut api = server.client();
         let bob = api.token("bob");
-        api.post("/send", Some(&bob), json!({ "message": FORMATTED }))
-            .expect(201);
+        send_public(&mut api, &bob, FORMATTED);
         for text in INJECTIONS {
-            api.post("/send", Some(&bob), json!({ "message": text }))
-                .expect(201);
+            send_public(&mut api, &bob, &text);
         }
         let reversed = "\u{202e} https://example.com/abc";
-        api.post("/send", Some(&bob), json!({ "message": reversed }))
-            .expect(201);
+        send_public(&mut api, &bob, &reversed);
         let mut page = Page::open(&driver, &server, DESKTOP, "format").await;
         page.register("alice").await;
         page.wait_until(

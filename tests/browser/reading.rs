@@ -6,6 +6,7 @@
 use crate::harness::{Runtime, Server};
 use crate::page::{Page, DESKTOP, STEP};
 use crate::scenario;
+use crate::steps::send_public;
 use serde_json::json;
 
 /// Pretends the tab is hidden (`true`) or shown again, as switching tabs does.
@@ -20,16 +21,10 @@ fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
         let mut api = server.client();
         let alice = api.token("alice");
         let bob = api.token("bob");
-        api.post("/send", Some(&alice), json!({ "message": "read already" }))
-            .expect(201);
+        send_public(&mut api, &alice, "read already");
         api.post("/connect", Some(&alice), json!({})).expect(200);
         for i in 1..=120 {
-            api.post(
-                "/send",
-                Some(&bob),
-                json!({ "message": format!("unread {i}") }),
-            )
-            .expect(201);
+            send_public(&mut api, &bob, &format!("unread {i}"));
         }
         let mut page = Page::open(&driver, &server, DESKTOP, "unread").await;
         page.type_into("#token-input", &alice).await;
@@ -55,12 +50,7 @@ fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
         page.js("document.getElementById('messages').scrollTop = 0;", vec![])
             .await;
         for i in 1..=2 {
-            api.post(
-                "/send",
-                Some(&bob),
-                json!({ "message": format!("later {i}") }),
-            )
-            .expect(201);
+            send_public(&mut api, &bob, &format!("later {i}"));
         }
         page.wait_until(
             "the pill",
@@ -84,12 +74,7 @@ fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
         // While the tab is hidden, its title counts what arrives.
         page.js(VISIBILITY, vec![json!(true)]).await;
         for i in 1..=3 {
-            api.post(
-                "/send",
-                Some(&bob),
-                json!({ "message": format!("away {i}") }),
-            )
-            .expect(201);
+            send_public(&mut api, &bob, &format!("away {i}"));
         }
         page.wait_until(
             "the title to count",
@@ -117,12 +102,7 @@ fn keyboard_and_screen_reader_basics() {
         let mut api = server.client();
         let bob = api.token("bob");
         for i in 1..=4 {
-            api.post(
-                "/send",
-                Some(&bob),
-                json!({ "message": format!("hello {i}") }),
-            )
-            .expect(201);
+            send_public(&mut api, &bob, &format!("hello {i}"));
         }
         let mut page = Page::open(&driver, &server, DESKTOP, "keyboard").await;
         page.register("alice").await;
@@ -176,8 +156,7 @@ fn keyboard_and_screen_reader_basics() {
             )
             .await;
         assert_eq!(live, json!(null), "the whole list is a live region");
-        api.post("/send", Some(&bob), json!({ "message": "just now" }))
-            .expect(201);
+        send_public(&mut api, &bob, "just now");
         page.wait_until(
             "the announcement",
             STEP,

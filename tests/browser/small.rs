@@ -5,6 +5,7 @@
 use crate::harness::{Runtime, Server};
 use crate::page::{Page, DESKTOP, PHONE, STEP};
 use crate::scenario;
+use crate::steps::send_private;
 use serde_json::json;
 
 #[test]
@@ -33,12 +34,7 @@ fn a_bad_name_gets_a_sentence_and_sign_out_clears_the_title() {
             .await;
         page.register("alice").await;
         page.wait_live().await;
-        api.post(
-            "/send",
-            Some(&bob),
-            json!({ "message": "psst", "send_to": "alice" }),
-        )
-        .expect(201);
+        send_private(&mut api, &bob, "alice", "psst");
         page.wait_until(
             "the title to count",
             STEP,
@@ -98,12 +94,7 @@ fn a_name_in_another_case_opens_the_one_chat() {
         page.type_into("#new-chat", "KIM").await;
         page.click("#open-chat").await;
         page.wait_title("Private chat with Kim").await;
-        api.post(
-            "/send",
-            Some(&kim),
-            json!({ "message": "hi alice", "send_to": "alice" }),
-        )
-        .expect(201);
+        send_private(&mut api, &kim, "alice", "hi alice");
         page.wait_for_message("hi alice", STEP).await;
         page.type_into("#new-chat", "kim").await;
         page.click("#open-chat").await;

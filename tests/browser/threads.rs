@@ -4,6 +4,7 @@
 use crate::harness::{Runtime, Server};
 use crate::page::{Page, DESKTOP, STEP};
 use crate::scenario;
+use crate::steps::send_public;
 use serde_json::json;
 
 #[test]
@@ -15,14 +16,7 @@ fn older_comments_are_paged_in() {
         let mut api = server.client();
         let alice = api.token("alice");
         let carol = api.token("carol");
-        let sent = api
-            .post(
-                "/send",
-                Some(&alice),
-                json!({ "message": "a busy message" }),
-            )
-            .expect(201);
-        let id = sent["message_id"].as_u64().unwrap();
+        let id = u64::try_from(send_public(&mut api, &alice, "a busy message")).unwrap();
         for i in 1..=25 {
             api.post(
                 "/comment",

@@ -2,7 +2,7 @@
 //! authentication rows: `transport.rs`.)
 
 use crate::harness::{Runtime, Server};
-use crate::steps::{chat_texts, report, send_public, texts, tokens};
+use crate::steps::{chat_texts, report, send_private, send_public, texts, tokens};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -68,8 +68,7 @@ fn api_connect(rt: Runtime) {
     let mut c = server.client();
     let alice = c.token("alice");
     for i in 1..=3 {
-        c.post("/send", Some(&alice), json!({ "message": format!("m{i}") }))
-            .expect(201);
+        send_public(&mut c, &alice, &format!("m{i}"));
     }
     let bob = c.token("bob");
 
@@ -171,19 +170,9 @@ fn api_status(rt: Runtime) {
     assert_eq!(after["public_messages_left"], 18);
     assert!(is_rfc3339_utc(&after["quota_resets_at"]), "{after}");
 
-    c.post(
-        "/send",
-        Some(&alice),
-        json!({"message": "psst", "send_to": "bob"}),
-    )
-    .expect(201);
+    send_private(&mut c, &alice, "bob", "psst");
     std::thread::sleep(Duration::from_millis(5));
-    c.post(
-        "/send",
-        Some(&carol),
-        json!({"message": "hey", "send_to": "bob"}),
-    )
-    .expect(201);
+    send_private(&mut c, &carol, "bob", "hey");
     let bobs = c.get("/status", Some(&bob)).expect(200);
     let chats = bobs["chats"].as_array().unwrap();
     assert_eq!(chats.len(), 3, "{bobs}");
@@ -233,18 +222,12 @@ fn api_send(rt: Runtime) {
         .expect(201);
     assert!(next["message_id"].as_u64().unwrap() > first_id);
 
-    let private = c
-        .post(
-            "/send",
-            Some(&alice),
-            json!({"message": "secret", "send_to": "bob"}),
-        )
-        .expect(201);
+    let private = send_private(&mut c, &alice, "bob", "secret");
     let chat = c
         .post("/connect", Some(&bob), json!({"chat_with": "alice"}))
         .expect(200);
     assert_eq!(chat_texts(&chat), ["secret"]);
-    assert!(private["message_id"].as_u64().unwrap() > next["message_id"].as_u64().unwrap());
+    assert!(private > next["message_id"].as_i64().unwrap());
 
     c.post(
         "/send",
@@ -365,12 +348,7 @@ fn api_report(rt: Runtime) {
     assert_eq!(report(&mut c, &b, "t", "bogus").status, 400);
     report(&mut c, &b, "ghost", "public").expect_error(404, "user_not_found");
     report(&mut c, &b, "t", "private").expect_error(403, "no_shared_chat");
-    c.post(
-        "/send",
-        Some(&t),
-        json!({"message": "buy now", "send_to": "b"}),
-    )
-    .expect(201);
+    send_private(&mut c, &t, "b", "buy now");
     let second = report(&mut c, &b, "t", "private").expect(201);
     assert_eq!(second["cautions"], 2);
     assert_eq!(c.get("/status", Some(&t)).expect(200)["cautions"], 2);

@@ -4,7 +4,7 @@
 //! message with 2,000 long comments made every `/connect` a 33 MB body.
 
 use crate::harness::{Runtime, Server};
-use crate::steps::{send_public, tokens};
+use crate::steps::{send_private, send_public, tokens};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -158,15 +158,7 @@ fn comments_pages_refuse_bad_queries(rt: Runtime) {
     let mut c = server.client();
     let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
     let public = send_public(&mut c, &alice, "hi");
-    let private = c
-        .post(
-            "/send",
-            Some(&alice),
-            json!({"message": "psst", "send_to": "bob"}),
-        )
-        .expect(201)["message_id"]
-        .as_i64()
-        .unwrap();
+    let private = send_private(&mut c, &alice, "bob", "psst");
 
     let get =
         |c: &mut crate::harness::Client, target: &str, token: &str| c.get(target, Some(token));

@@ -2,7 +2,7 @@
 //! the connection limit and the timeouts.
 
 use crate::harness::{request_bytes, Runtime, Server};
-use crate::steps::{chat_texts, tokens};
+use crate::steps::{chat_texts, send_private, send_public, tokens};
 use serde_json::json;
 use std::collections::HashSet;
 use std::sync::{Arc, Barrier};
@@ -24,12 +24,7 @@ fn keep_alive_100_requests(rt: Runtime) {
     let mut sent = 0;
     for i in 1..=98 {
         if i % 2 == 0 {
-            c.post(
-                "/send",
-                Some(&token),
-                json!({"message": format!("n{i}"), "send_to": "friend"}),
-            )
-            .expect(201);
+            send_private(&mut c, &token, "friend", &format!("n{i}"));
             sent += 1;
         } else {
             c.get("/status", Some(&token)).expect(200);
@@ -98,20 +93,8 @@ fn concurrent_clients(rt: Runtime) {
                 let token = c.token(&me);
                 barrier.wait();
                 let next = format!("user{}", (i + 1) % CLIENTS);
-                let public = c
-                    .post(
-                        "/send",
-                        Some(&token),
-                        json!({"message": format!("hello from {i}")}),
-                    )
-                    .expect(201);
-                let private = c
-                    .post(
-                        "/send",
-                        Some(&token),
-                        json!({"message": format!("psst {i}"), "send_to": next}),
-                    )
-                    .expect(201);
+                let public = send_public(&mut c, &token, &format!("hello from {i}"));
+                let private = send_private(&mut c, &token, &next, &format!("psst {i}"));
                 barrier.wait();
                 let prev = format!("user{}", (i + CLIENTS - 1) % CLIENTS);
                 let chat = c
@@ -132,10 +115,7 @@ fn concurrent_clients(rt: Runtime) {
                     3,
                     "public + two private chats"
                 );
-                [
-                    public["message_id"].as_u64().unwrap(),
-                    private["message_id"].as_u64().unwrap(),
-                ]
+                [public, private]
             })
         })
         .collect();

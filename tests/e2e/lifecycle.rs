@@ -3,7 +3,7 @@
 
 use crate::harness::{Runtime, Server};
 use crate::load::send_under_load;
-use crate::steps::{chat_texts, report, send_public, temp_db, tokens};
+use crate::steps::{chat_texts, report, send_private, send_public, temp_db, tokens};
 use serde_json::json;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -64,12 +64,7 @@ fn restart_keeps_state(rt: Runtime) {
             json!({"message_id": m1, "comment": "first!"}),
         )
         .expect(201);
-    c.post(
-        "/send",
-        Some(&alice),
-        json!({"message": "p1", "send_to": "bob"}),
-    )
-    .expect(201);
+    send_private(&mut c, &alice, "bob", "p1");
     report(&mut c, &carol, "bob", "public").expect(201);
     c.post("/connect", Some(&bob), json!({})).expect(200); // bob has read m1, m2
     send_public(&mut c, &alice, "m3");

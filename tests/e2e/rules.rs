@@ -28,8 +28,7 @@ fn quota_window(rt: Runtime) {
     let token = c.token("chatty");
     c.token("friend");
     for i in 0..3 {
-        c.post("/send", Some(&token), json!({ "message": format!("q{i}") }))
-            .expect(201);
+        send_public(&mut c, &token, &format!("q{i}"));
     }
     let refused = c.post("/send", Some(&token), json!({"message": "one more"}));
     refused.expect_error(429, "quota_exceeded");

@@ -75,3 +75,8 @@ pub fn curl(write_out: &str, args: &[&str]) -> Output {
     );
     out
 }
+
+/// A private message `text` from `token` to user `to` (`201`): its id.
+pub fn send_private(c: &mut Client, token: &str, to: &str, text: &str) -> i64 {
+    sent_id(c, token, json!({ "message": text, "send_to": to }))
+}

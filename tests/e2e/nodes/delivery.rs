@@ -2,10 +2,10 @@
 //! another at once, and a client whose node dies resumes its stream on
 //! another node with nothing lost or twice.
 
-use super::{head, send, Nodes, Writer, NO_QUOTA};
+use super::{head, Nodes, Writer, NO_QUOTA};
 use crate::harness::IO_TIMEOUT;
 use crate::sse::SseStream;
-use crate::steps::tokens;
+use crate::steps::{send_public, tokens};
 use std::time::{Duration, Instant};
 
 /// The bound from a 201 on one node to the wake-up on another.
@@ -39,7 +39,7 @@ fn a_long_poll_wakes_within_100ms_of_a_send_on_another_node() {
         });
         // Let the long-poll reach its node and wait there.
         std::thread::sleep(Duration::from_millis(250));
-        let id = send(&mut nodes.client(sending), &alice, &format!("wake {round}"));
+        let id = send_public(&mut nodes.client(sending), &alice, &format!("wake {round}"));
         let acknowledged = Instant::now();
         let (answer, woke) = poll.join().expect("long-poll thread");
         let events = answer["events"].as_array().expect("events");

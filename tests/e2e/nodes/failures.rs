@@ -3,12 +3,12 @@
 //! nodes answer 503 `store_unavailable` and they recover by themselves.
 
 use super::{
-    assert_all_accepted_are_in, head, public_messages, send, try_send, Attempt, Nodes, Writer,
-    NO_QUOTA, RUNTIMES,
+    assert_all_accepted_are_in, head, public_messages, try_send, Attempt, Nodes, Writer, NO_QUOTA,
+    RUNTIMES,
 };
 use crate::harness::{Reply, IO_TIMEOUT};
 use crate::own_cluster::OwnCluster;
-use crate::steps::tokens;
+use crate::steps::{send_public, tokens};
 use agora_tests::pg;
 use std::time::{Duration, Instant};
 
@@ -104,7 +104,7 @@ fn poll_until(
 fn assert_live_delivery_works(nodes: &Nodes, reader: &str, sender: &str) {
     let mut waiter = nodes.client(2);
     let mut since = head(&mut waiter, reader);
-    let id = send(&mut nodes.client(0), sender, "live again");
+    let id = send_public(&mut nodes.client(0), sender, "live again");
     let deadline = Instant::now() + IO_TIMEOUT;
     loop {
         let page = waiter
