@@ -3,8 +3,7 @@
 //! chat and settings (token) views on a desktop and a phone, light and dark,
 //! have no serious or critical violation and a visible `main` landmark.
 
-use crate::harness::{Runtime, Server};
-use crate::page::{Page, DESKTOP, PHONE, STEP};
+use crate::page::{Page, DESKTOP, PHONE};
 use crate::scenario;
 use crate::steps::send_public;
 use serde_json::{json, Value};
@@ -80,8 +79,7 @@ async fn has_main(page: &Page) -> bool {
 #[test]
 fn axe_finds_nothing_serious_in_any_view() {
     let axe = axe_script();
-    scenario::run("axe", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
+    scenario::with_server("axe", &[], |driver, server| async move {
         let mut api = server.client();
         let bob = api.token("bob");
         send_public(&mut api, &bob, "hello, see https://example.com and `code`");
@@ -108,11 +106,9 @@ fn axe_finds_nothing_serious_in_any_view() {
                         found.push(format!("{at}: {v}"));
                     }
                 };
-                page.wait_until(
+                page.wait_for(
                     "the welcome view",
-                    STEP,
                     "return !document.getElementById('welcome').hidden;",
-                    vec![],
                 )
                 .await;
                 check(
@@ -123,11 +119,9 @@ fn axe_finds_nothing_serious_in_any_view() {
                 page.screenshot(&format!("{device}-{theme}-welcome")).await;
                 page.register(&format!("user{n}")).await;
                 page.wait_live().await;
-                page.wait_until(
+                page.wait_for(
                     "a message",
-                    STEP,
                     "return !!document.querySelector('#messages [data-message-id]');",
-                    vec![],
                 )
                 .await;
                 check("chat", violations(&page, &axe).await, has_main(&page).await);

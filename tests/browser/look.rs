@@ -4,7 +4,6 @@
 //! reorders nothing outside it), and links and a little formatting built as
 //! DOM nodes, where no injection runs.
 
-use crate::harness::{Runtime, Server};
 use crate::page::{Page, DESKTOP, STEP};
 use crate::scenario;
 use crate::steps::send_public;
@@ -27,8 +26,7 @@ const INJECTIONS: [&str; 9] = [
 
 #[test]
 fn messages_have_a_hierarchy_and_their_own_direction() {
-    scenario::run("look", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
+    scenario::with_server("look", &[], |driver, server| async move {
         let mut api = server.client();
         let bob = api.token("bob");
         api.token("carol");
@@ -45,8 +43,7 @@ fn messages_have_a_hierarchy_and_their_own_direction() {
             json!({ "message_id": ids[0], "comment": bidi }),
         )
         .expect(201);
-        let mut page = Page::open(&driver, &server, DESKTOP, "look").await;
-        page.register("alice").await;
+        let page = Page::signed_up(&driver, &server, DESKTOP, "look", "alice").await;
         page.wait_for_message("third", STEP).await;
 
         // Sign out is not filled like Send.
@@ -119,8 +116,7 @@ fn messages_have_a_hierarchy_and_their_own_direction() {
 
 #[test]
 fn links_and_formatting_are_nodes_and_nothing_runs() {
-    scenario::run("format", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
+    scenario::with_server("format", &[], |driver, server| async move {
         let mut api = server.client();
         let bob = api.token("bob");
         send_public(&mut api, &bob, FORMATTED);
@@ -129,13 +125,10 @@ fn links_and_formatting_are_nodes_and_nothing_runs() {
         }
         let reversed = "\u{202e} https://example.com/abc";
         send_public(&mut api, &bob, &reversed);
-        let mut page = Page::open(&driver, &server, DESKTOP, "format").await;
-        page.register("alice").await;
-        page.wait_until(
+        let page = Page::signed_up(&driver, &server, DESKTOP, "format", "alice").await;
+        page.wait_for(
             "the messages",
-            STEP,
             "return document.querySelectorAll('#messages [data-message-id]').length === 11;",
-            vec![],
         )
         .await;
         let first = page

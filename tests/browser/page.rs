@@ -50,6 +50,20 @@ impl Page {
         Page::open_themed(driver, server, size, false, scenario).await
     }
 
+    /// A new browser at the server's page with user `name` registered from
+    /// its welcome screen ([`Page::open`], then [`Page::register`]).
+    pub async fn signed_up(
+        driver: &Driver,
+        server: &Server,
+        size: (u32, u32),
+        scenario: &'static str,
+        name: &str,
+    ) -> Page {
+        let mut page = Page::open(driver, server, size, scenario).await;
+        page.register(name).await;
+        page
+    }
+
     /// As [`Page::open`], in the dark colour scheme when `dark`.
     pub async fn open_themed(
         driver: &Driver,
@@ -103,6 +117,12 @@ impl Page {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// [`Page::wait_until`] with the usual bound ([`STEP`]) and no arguments:
+    /// the common case, said in one line.
+    pub async fn wait_for(&self, what: &str, script: &str) -> Value {
+        self.wait_until(what, STEP, script, vec![]).await
     }
 
     /// Clicks the element; found again when the page replaced it between
@@ -173,11 +193,9 @@ impl Page {
     pub async fn send(&self, text: &str) {
         self.type_into("#compose", text).await;
         self.click("#send").await;
-        self.wait_until(
+        self.wait_for(
             "the composer to empty",
-            STEP,
             "return document.getElementById('compose').value === '';",
-            vec![],
         )
         .await;
     }

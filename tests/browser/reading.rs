@@ -3,7 +3,6 @@
 //! keyboard and screen readers: focus in the composer after picking a chat,
 //! one tab stop per message, a `main` landmark, only new messages announced.
 
-use crate::harness::{Runtime, Server};
 use crate::page::{Page, DESKTOP, STEP};
 use crate::scenario;
 use crate::steps::send_public;
@@ -16,8 +15,7 @@ const VISIBILITY: &str = "Object.defineProperty(document, 'visibilityState', \
 
 #[test]
 fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
-    scenario::run("unread", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &["--quota", "200"]);
+    scenario::with_server("unread", &["--quota", "200"], |driver, server| async move {
         let mut api = server.client();
         let alice = api.token("alice");
         let bob = api.token("bob");
@@ -33,15 +31,10 @@ fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
         page.wait_live().await;
         // The first unread is on screen, not 10,000 px above.
         let seen = page
-            .wait_until(
-                "the first unread on screen",
-                STEP,
-                "const m = document.querySelector('#messages [data-first-unread]'); \
+            .wait_for("the first unread on screen", "const m = document.querySelector('#messages [data-first-unread]'); \
                  const box = document.getElementById('messages').getBoundingClientRect(); \
                  if (!m) return false; const r = m.getBoundingClientRect(); \
-                 return r.top >= box.top && r.top < box.bottom && m.querySelector('.text').textContent;",
-                vec![],
-            )
+                 return r.top >= box.top && r.top < box.bottom && m.querySelector('.text').textContent;")
             .await;
         assert_eq!(seen, json!("unread 1"));
         page.screenshot("first-unread").await;
@@ -52,22 +45,15 @@ fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
         for i in 1..=2 {
             send_public(&mut api, &bob, &format!("later {i}"));
         }
-        page.wait_until(
-            "the pill",
-            STEP,
-            "const p = document.getElementById('new-pill'); return !p.hidden && p.textContent.startsWith('2 new');",
-            vec![],
-        )
+        page.wait_for("the pill", "const p = document.getElementById('new-pill'); return !p.hidden && p.textContent.startsWith('2 new');")
         .await;
         page.screenshot("pill").await;
         page.click("#new-pill").await;
-        page.wait_until(
+        page.wait_for(
             "the end, the pill gone",
-            STEP,
             "const l = document.getElementById('messages'); \
              return document.getElementById('new-pill').hidden \
              && l.scrollHeight - l.scrollTop - l.clientHeight < 40;",
-            vec![],
         )
         .await;
 
@@ -76,36 +62,27 @@ fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
         for i in 1..=3 {
             send_public(&mut api, &bob, &format!("away {i}"));
         }
-        page.wait_until(
+        page.wait_for(
             "the title to count",
-            STEP,
             "return document.title === '(3) agora';",
-            vec![],
         )
         .await;
         page.js(VISIBILITY, vec![json!(false)]).await;
-        page.wait_until(
-            "the title to be read",
-            STEP,
-            "return document.title === 'agora';",
-            vec![],
-        )
-        .await;
+        page.wait_for("the title to be read", "return document.title === 'agora';")
+            .await;
         page.close().await;
     });
 }
 
 #[test]
 fn keyboard_and_screen_reader_basics() {
-    scenario::run("keyboard", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
+    scenario::with_server("keyboard", &[], |driver, server| async move {
         let mut api = server.client();
         let bob = api.token("bob");
         for i in 1..=4 {
             send_public(&mut api, &bob, &format!("hello {i}"));
         }
-        let mut page = Page::open(&driver, &server, DESKTOP, "keyboard").await;
-        page.register("alice").await;
+        let page = Page::signed_up(&driver, &server, DESKTOP, "keyboard", "alice").await;
         page.wait_live().await;
         page.wait_for_message("hello 4", STEP).await;
 
@@ -139,11 +116,9 @@ fn keyboard_and_screen_reader_basics() {
         page.wait_title("Private chat with bob").await;
         page.click("#chats [data-chat=\"public_chat\"]").await;
         page.wait_title("Public chat").await;
-        page.wait_until(
+        page.wait_for(
             "the focus in the composer",
-            STEP,
             "return document.activeElement && document.activeElement.id === 'compose';",
-            vec![],
         )
         .await;
 
@@ -157,13 +132,8 @@ fn keyboard_and_screen_reader_basics() {
             .await;
         assert_eq!(live, json!(null), "the whole list is a live region");
         send_public(&mut api, &bob, "just now");
-        page.wait_until(
-            "the announcement",
-            STEP,
-            "const a = document.querySelector('[aria-live]:not(#messages):not(#live):not(#notice)'); \
-             return !!a && a.textContent === 'bob: just now';",
-            vec![],
-        )
+        page.wait_for("the announcement", "const a = document.querySelector('[aria-live]:not(#messages):not(#live):not(#notice)'); \
+             return !!a && a.textContent === 'bob: just now';")
         .await;
         page.close().await;
     });

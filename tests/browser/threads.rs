@@ -25,8 +25,7 @@ fn older_comments_are_paged_in() {
             )
             .expect(201);
         }
-        let mut page = Page::open(&driver, &server, DESKTOP, "threads").await;
-        page.register("bob").await;
+        let page = Page::signed_up(&driver, &server, DESKTOP, "threads", "bob").await;
         page.wait_for_message("a busy message", STEP).await;
         let thread = format!("[data-message-id=\"{id}\"]");
         let comments = format!(
