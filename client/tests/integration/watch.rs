@@ -140,9 +140,7 @@ fn token(client: &Client, user: &str) -> String {
 #[test]
 fn watch_json_prints_the_servers_event_objects_as_they_are() {
     let server = Server::start(&[]);
-    let client = Client::new(&server);
-    client.register("alice");
-    client.register("bob");
+    let client = Client::with_users(&server, &["alice", "bob"]);
     let mut bob = watch(&client, "bob", &["--json"]);
     let start = start_cursor(&bob);
     let public = send(&client, "alice", &["hello"]);
@@ -183,9 +181,7 @@ fn watch_json_prints_the_servers_event_objects_as_they_are() {
 #[test]
 fn watch_since_starts_after_a_given_event() {
     let server = Server::start(&[]);
-    let client = Client::new(&server);
-    client.register("alice");
-    client.register("bob");
+    let client = Client::with_users(&server, &["alice", "bob"]);
     let first = send(&client, "alice", &["earlier"]);
     let mut bob = watch(&client, "bob", &["--since", "0"]);
     bob.expect_line(&format!("#{first}  alice: earlier"), LINE);
@@ -199,9 +195,7 @@ fn watch_since_starts_after_a_given_event() {
 #[test]
 fn watch_resumes_after_a_server_restart_printing_everything_once() {
     let mut server = Server::start(&[]);
-    let client = Client::new(&server);
-    client.register("alice");
-    client.register("bob");
+    let client = Client::with_users(&server, &["alice", "bob"]);
     let mut bob = watch(&client, "bob", &[]);
     let mut expected = Vec::new();
     for text in ["before 1", "before 2"] {
@@ -265,9 +259,7 @@ fn a_private_message_to_someone_else_never_shows() {
 #[test]
 fn watch_ends_when_the_server_refuses_or_cannot_be_reached_at_first() {
     let mut server = Server::start(&[]);
-    let client = Client::new(&server);
-    client.register("alice");
-    client.register("bob");
+    let client = Client::with_users(&server, &["alice", "bob"]);
     send(&client, "alice", &["so the cursor is past 0"]);
     let mut bob = watch(&client, "bob", &[]);
     // A server that no longer knows bob's token: refused, not retried.
@@ -285,9 +277,7 @@ fn watch_ends_when_the_server_refuses_or_cannot_be_reached_at_first() {
 #[test]
 fn event_cursors_are_named_apart_from_message_ids_and_resume_a_watch() {
     let server = Server::start(&[]);
-    let client = Client::new(&server);
-    client.register("alice");
-    client.register("bob");
+    let client = Client::with_users(&server, &["alice", "bob"]);
     // Two messages bob does not see (a private chat of alice and carol)
     // and a comment: event cursors and message ids part ways.
     client.register("carol");
