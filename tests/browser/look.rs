@@ -6,7 +6,7 @@
 
 use crate::page::{Page, DESKTOP, STEP};
 use crate::scenario;
-use crate::steps::send_public;
+use crate::steps::{comment, send_public};
 use serde_json::json;
 
 const FORMATTED: &str =
@@ -37,12 +37,7 @@ fn messages_have_a_hierarchy_and_their_own_direction() {
         let long = "a long line of words that goes on ".repeat(120);
         send_public(&mut api, &bob, long.trim());
         let bidi = "\u{202e}gnp.exe";
-        api.post(
-            "/comment",
-            Some(&bob),
-            json!({ "message_id": ids[0], "comment": bidi }),
-        )
-        .expect(201);
+        comment(&mut api, &bob, ids[0], &bidi).expect(201);
         let page = Page::signed_up(&driver, &server, DESKTOP, "look", "alice").await;
         page.wait_for_message("third", STEP).await;
 

@@ -4,7 +4,7 @@
 
 use crate::page::{Page, DESKTOP, PHONE, STEP};
 use crate::scenario;
-use crate::steps::send_private;
+use crate::steps::send_to;
 use serde_json::json;
 
 #[test]
@@ -30,7 +30,7 @@ fn a_bad_name_gets_a_sentence_and_sign_out_clears_the_title() {
             .await;
         page.register("alice").await;
         page.wait_live().await;
-        send_private(&mut api, &bob, "alice", "psst");
+        send_to(&mut api, &bob, "alice", "psst");
         page.wait_for(
             "the title to count",
             "return document.title === '(1) agora';",
@@ -82,7 +82,7 @@ fn a_name_in_another_case_opens_the_one_chat() {
         page.type_into("#new-chat", "KIM").await;
         page.click("#open-chat").await;
         page.wait_title("Private chat with Kim").await;
-        send_private(&mut api, &kim, "alice", "hi alice");
+        send_to(&mut api, &kim, "alice", "hi alice");
         page.wait_for_message("hi alice", STEP).await;
         page.type_into("#new-chat", "kim").await;
         page.click("#open-chat").await;

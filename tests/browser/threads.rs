@@ -4,7 +4,7 @@
 use crate::harness::{Runtime, Server};
 use crate::page::{Page, DESKTOP, STEP};
 use crate::scenario;
-use crate::steps::send_public;
+use crate::steps::{comment, send_public};
 use serde_json::json;
 
 #[test]
@@ -18,12 +18,7 @@ fn older_comments_are_paged_in() {
         let carol = api.token("carol");
         let id = u64::try_from(send_public(&mut api, &alice, "a busy message")).unwrap();
         for i in 1..=25 {
-            api.post(
-                "/comment",
-                Some(&carol),
-                json!({ "message_id": id, "comment": format!("comment {i}") }),
-            )
-            .expect(201);
+            comment(&mut api, &carol, id, &format!("comment {i}")).expect(201);
         }
         let page = Page::signed_up(&driver, &server, DESKTOP, "threads", "bob").await;
         page.wait_for_message("a busy message", STEP).await;

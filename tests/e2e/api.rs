@@ -2,7 +2,7 @@
 //! authentication rows: `transport.rs`.)
 
 use crate::harness::{Runtime, Server};
-use crate::steps::{chat_texts, report, send_private, send_public, texts, tokens};
+use crate::steps::{chat_texts, comment, report, send_public, send_to, texts, tokens};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -160,19 +160,14 @@ fn api_status(rt: Runtime) {
     assert_eq!(public["unread"], 0);
 
     send_public(&mut c, &alice, "one");
-    c.post(
-        "/send",
-        Some(&alice),
-        json!({"message": "two", "send_to": "public_chat"}),
-    )
-    .expect(201);
+    send_to(&mut c, &alice, "public_chat", "two");
     let after = c.get("/status", Some(&alice)).expect(200);
     assert_eq!(after["public_messages_left"], 18);
     assert!(is_rfc3339_utc(&after["quota_resets_at"]), "{after}");
 
-    send_private(&mut c, &alice, "bob", "psst");
+    send_to(&mut c, &alice, "bob", "psst");
     std::thread::sleep(Duration::from_millis(5));
-    send_private(&mut c, &carol, "bob", "hey");
+    send_to(&mut c, &carol, "bob", "hey");
     let bobs = c.get("/status", Some(&bob)).expect(200);
     let chats = bobs["chats"].as_array().unwrap();
     assert_eq!(chats.len(), 3, "{bobs}");
@@ -212,22 +207,16 @@ fn api_send(rt: Runtime) {
         .expect(201);
     assert_eq!(sent["info"], "message sent");
     assert!(is_rfc3339_utc(&sent["pub_date"]), "{sent}");
-    let first_id = sent["message_id"].as_u64().unwrap();
-    let next = c
-        .post(
-            "/send",
-            Some(&alice),
-            json!({"message": "hi", "send_to": "public_chat"}),
-        )
-        .expect(201);
-    assert!(next["message_id"].as_u64().unwrap() > first_id);
+    let first_id = sent["message_id"].as_i64().unwrap();
+    let next = send_to(&mut c, &alice, "public_chat", "hi");
+    assert!(next > first_id);
 
-    let private = send_private(&mut c, &alice, "bob", "secret");
+    let private = send_to(&mut c, &alice, "bob", "secret");
     let chat = c
         .post("/connect", Some(&bob), json!({"chat_with": "alice"}))
         .expect(200);
     assert_eq!(chat_texts(&chat), ["secret"]);
-    assert!(private > next["message_id"].as_i64().unwrap());
+    assert!(private > next);
 
     c.post(
         "/send",
@@ -249,8 +238,7 @@ fn api_send(rt: Runtime) {
             .expect_error(400, "invalid_text");
     }
     // Characters, not bytes: 4096 two-byte characters fit.
-    c.post("/send", Some(&alice), json!({"message": "é".repeat(4096)}))
-        .expect(201);
+    send_public(&mut c, &alice, &"é".repeat(4096));
     let wrong = c
         .post("/send", Some(&alice), json!({"message": 5}))
         .expect(400);
@@ -265,13 +253,7 @@ fn api_comment(rt: Runtime) {
     let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
 
     let public = send_public(&mut c, &alice, "post");
-    let added = c
-        .post(
-            "/comment",
-            Some(&bob),
-            json!({"message_id": public, "comment": "+1"}),
-        )
-        .expect(201);
+    let added = comment(&mut c, &bob, public, "+1").expect(201);
     assert_eq!(added["info"], "comment added");
     assert!(added["comment_id"].as_u64().unwrap() > 0);
     // carol joined before the post: it is unread for her.
@@ -282,45 +264,12 @@ fn api_comment(rt: Runtime) {
     assert_eq!(comments[0]["comment_text"], "+1");
     assert!(is_rfc3339_utc(&comments[0]["created"]), "{comments}");
 
-    c.post(
-        "/comment",
-        Some(&bob),
-        json!({"message_id": 999_999, "comment": "?"}),
-    )
-    .expect_error(404, "message_not_found");
-    let private = c
-        .post(
-            "/send",
-            Some(&alice),
-            json!({"message": "dm", "send_to": "bob"}),
-        )
-        .expect(201)["message_id"]
-        .clone();
-    c.post(
-        "/comment",
-        Some(&carol),
-        json!({"message_id": private, "comment": "peek"}),
-    )
-    .expect_error(404, "message_not_found");
-    c.post(
-        "/comment",
-        Some(&bob),
-        json!({"message_id": private, "comment": "ok"}),
-    )
-    .expect(201);
-    c.post(
-        "/comment",
-        Some(&bob),
-        json!({"message_id": public, "comment": " "}),
-    )
-    .expect_error(400, "invalid_text");
-    let wrong = c
-        .post(
-            "/comment",
-            Some(&bob),
-            json!({"message_id": "x", "comment": "y"}),
-        )
-        .expect(400);
+    comment(&mut c, &bob, 999_999, "?").expect_error(404, "message_not_found");
+    let private = send_to(&mut c, &alice, "bob", "dm");
+    comment(&mut c, &carol, private, "peek").expect_error(404, "message_not_found");
+    comment(&mut c, &bob, private, "ok").expect(201);
+    comment(&mut c, &bob, public, " ").expect_error(400, "invalid_text");
+    let wrong = comment(&mut c, &bob, "x", "y").expect(400);
     assert_eq!(wrong["field"], "message_id");
     assert_eq!(
         c.post(
@@ -348,7 +297,7 @@ fn api_report(rt: Runtime) {
     assert_eq!(report(&mut c, &b, "t", "bogus").status, 400);
     report(&mut c, &b, "ghost", "public").expect_error(404, "user_not_found");
     report(&mut c, &b, "t", "private").expect_error(403, "no_shared_chat");
-    send_private(&mut c, &t, "b", "buy now");
+    send_to(&mut c, &t, "b", "buy now");
     let second = report(&mut c, &b, "t", "private").expect(201);
     assert_eq!(second["cautions"], 2);
     assert_eq!(c.get("/status", Some(&t)).expect(200)["cautions"], 2);
@@ -369,12 +318,7 @@ fn api_report(rt: Runtime) {
         refused.header("retry-after"),
         Some(retry.to_string().as_str())
     );
-    c.post(
-        "/comment",
-        Some(&t),
-        json!({"message_id": post, "comment": "me too"}),
-    )
-    .expect_error(403, "banned");
+    comment(&mut c, &t, post, "me too").expect_error(403, "banned");
     assert!(is_rfc3339_utc(
         &c.get("/status", Some(&t)).expect(200)["banned_until"]
     ));

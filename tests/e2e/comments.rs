@@ -4,7 +4,7 @@
 //! message with 2,000 long comments made every `/connect` a 33 MB body.
 
 use crate::harness::{Runtime, Server};
-use crate::steps::{send_private, send_public, tokens};
+use crate::steps::{comment, send_public, send_to, tokens};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -158,7 +158,7 @@ fn comments_pages_refuse_bad_queries(rt: Runtime) {
     let mut c = server.client();
     let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
     let public = send_public(&mut c, &alice, "hi");
-    let private = send_private(&mut c, &alice, "bob", "psst");
+    let private = send_to(&mut c, &alice, "bob", "psst");
 
     let get =
         |c: &mut crate::harness::Client, target: &str, token: &str| c.get(target, Some(token));
@@ -169,12 +169,7 @@ fn comments_pages_refuse_bad_queries(rt: Runtime) {
     // A private message of others is not found, exactly as for /comment.
     get(&mut c, &format!("/comments?message_id={private}"), &carol)
         .expect_error(404, "message_not_found");
-    c.post(
-        "/comment",
-        Some(&carol),
-        json!({"message_id": private, "comment": "x"}),
-    )
-    .expect_error(404, "message_not_found");
+    comment(&mut c, &carol, private, "x").expect_error(404, "message_not_found");
     get(&mut c, "/comments?message_id=999999", &carol).expect_error(404, "message_not_found");
 
     for (query, status, code, field) in [

@@ -2,7 +2,7 @@
 //! the connection limit and the timeouts.
 
 use crate::harness::{request_bytes, Runtime, Server};
-use crate::steps::{chat_texts, send_private, send_public, tokens};
+use crate::steps::{chat_texts, send_public, send_to, tokens};
 use serde_json::json;
 use std::collections::HashSet;
 use std::sync::{Arc, Barrier};
@@ -24,7 +24,7 @@ fn keep_alive_100_requests(rt: Runtime) {
     let mut sent = 0;
     for i in 1..=98 {
         if i % 2 == 0 {
-            send_private(&mut c, &token, "friend", &format!("n{i}"));
+            send_to(&mut c, &token, "friend", &format!("n{i}"));
             sent += 1;
         } else {
             c.get("/status", Some(&token)).expect(200);
@@ -94,7 +94,7 @@ fn concurrent_clients(rt: Runtime) {
                 barrier.wait();
                 let next = format!("user{}", (i + 1) % CLIENTS);
                 let public = send_public(&mut c, &token, &format!("hello from {i}"));
-                let private = send_private(&mut c, &token, &next, &format!("psst {i}"));
+                let private = send_to(&mut c, &token, &next, &format!("psst {i}"));
                 barrier.wait();
                 let prev = format!("user{}", (i + CLIENTS - 1) % CLIENTS);
                 let chat = c

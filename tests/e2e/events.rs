@@ -3,7 +3,7 @@
 
 use crate::harness::{Client, Runtime, Server};
 use crate::sse::SseStream;
-use crate::steps::{sent_id, temp_db, tokens};
+use crate::steps::{comment, send_public, sent_id, temp_db, tokens};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -50,7 +50,7 @@ fn a_long_poll_wakes_when_another_user_sends(rt: Runtime) {
     });
     // Let the long-poll reach the server and wait there.
     std::thread::sleep(Duration::from_millis(300));
-    let id = sent_id(&mut c, &alice, json!({"message": "wake up"}));
+    let id = send_public(&mut c, &alice, "wake up");
     let sent_at = Instant::now();
     let (answer, woke_at) = waiter.join().unwrap();
     let latency = woke_at.saturating_duration_since(sent_at);
@@ -93,11 +93,7 @@ fn cursors_resume_across_a_restart_with_nothing_lost_or_twice(rt: Runtime) {
     let mut cursor = head(&mut c, &bob);
     let mut sent = Vec::new();
     for i in 0..5 {
-        sent.push(sent_id(
-            &mut c,
-            &alice,
-            json!({ "message": format!("before {i}") }),
-        ));
+        sent.push(send_public(&mut c, &alice, &format!("before {i}")));
     }
     // Take the first two, then restart.
     let mut seen = Vec::new();
@@ -114,11 +110,7 @@ fn cursors_resume_across_a_restart_with_nothing_lost_or_twice(rt: Runtime) {
     let server = Server::start_on(rt, &db, &[]);
     let mut c = server.client();
     for i in 0..3 {
-        sent.push(sent_id(
-            &mut c,
-            &alice,
-            json!({ "message": format!("after {i}") }),
-        ));
+        sent.push(send_public(&mut c, &alice, &format!("after {i}")));
     }
     loop {
         let page = long_poll(&mut c, &bob, cursor, 0);
@@ -143,13 +135,8 @@ fn private_events_reach_the_two_members_only(rt: Runtime) {
     let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
     let since = head(&mut c, &carol);
     let private = sent_id(&mut c, &alice, json!({"message": "psst", "send_to": "bob"}));
-    c.post(
-        "/comment",
-        Some(&bob),
-        json!({"message_id": private, "comment": "ok"}),
-    )
-    .expect(201);
-    let public = sent_id(&mut c, &alice, json!({"message": "hello all"}));
+    comment(&mut c, &bob, private, "ok").expect(201);
+    let public = send_public(&mut c, &alice, "hello all");
 
     let carols = long_poll(&mut c, &carol, since, 0);
     let ids: Vec<_> = carols["events"]
@@ -181,13 +168,8 @@ fn events_carry_messages_comments_and_bans(rt: Runtime) {
     let mut c = server.client();
     let [target, r1, r2] = tokens(&mut c, ["target", "r1", "r2"]);
     let since = head(&mut c, &target);
-    let id = sent_id(&mut c, &r1, json!({"message": "post"}));
-    c.post(
-        "/comment",
-        Some(&r2),
-        json!({"message_id": id, "comment": "+1"}),
-    )
-    .expect(201);
+    let id = send_public(&mut c, &r1, "post");
+    comment(&mut c, &r2, id, "+1").expect(201);
     for reporter in [&r1, &r2] {
         c.post("/report", Some(reporter), json!({"report_on": "target"}))
             .expect(201);
@@ -249,7 +231,7 @@ fn event_queries_are_checked(rt: Runtime) {
     // POST /read: forward only, never past the newest, per user.
     let alice = c.token("alice");
     let ids: Vec<i64> = (0..3)
-        .map(|i| sent_id(&mut c, &alice, json!({ "message": format!("m{i}") })))
+        .map(|i| send_public(&mut c, &alice, &format!("m{i}")))
         .collect();
     let read = |c: &mut Client, up_to: i64| {
         c.post("/read", Some(&bob), json!({"up_to": up_to}))
@@ -295,11 +277,7 @@ fn a_stream_resumes_exactly_after_last_event_id(rt: Runtime) {
     assert_eq!(stream.header("transfer-encoding"), Some("chunked"));
     let mut sent = Vec::new();
     for i in 0..3 {
-        sent.push(sent_id(
-            &mut c,
-            &alice,
-            json!({ "message": format!("live {i}") }),
-        ));
+        sent.push(send_public(&mut c, &alice, &format!("live {i}")));
     }
     let mut last = start;
     let mut got = Vec::new();
@@ -314,19 +292,11 @@ fn a_stream_resumes_exactly_after_last_event_id(rt: Runtime) {
     drop(stream);
     // Missed while away.
     for i in 3..6 {
-        sent.push(sent_id(
-            &mut c,
-            &alice,
-            json!({ "message": format!("away {i}") }),
-        ));
+        sent.push(send_public(&mut c, &alice, &format!("away {i}")));
     }
     let mut resumed = SseStream::open(server.addr, &bob, Some(last), None);
     for i in 6..8 {
-        sent.push(sent_id(
-            &mut c,
-            &alice,
-            json!({ "message": format!("back {i}") }),
-        ));
+        sent.push(send_public(&mut c, &alice, &format!("back {i}")));
     }
     for _ in 3..8 {
         let (id, _, data) = resumed
@@ -503,7 +473,7 @@ fn a_subscriber_that_never_reads_is_cut_and_others_go_on(rt: Runtime) {
     // ~4 KiB a message: 1,500 messages are ~6 MiB, far past what the stuck
     // stream's socket buffers and inbox hold.
     for _ in 0..SENT {
-        sent_id(&mut c, &alice, json!({ "message": text }));
+        send_public(&mut c, &alice, &text);
     }
     let sent = SENT;
     assert_eq!(reading.join().unwrap(), SENT);

@@ -3,7 +3,7 @@
 
 use crate::harness::{Runtime, Server};
 use crate::load::send_under_load;
-use crate::steps::{chat_texts, report, send_private, send_public, temp_db, tokens};
+use crate::steps::{chat_texts, comment, report, send_public, send_to, temp_db, tokens};
 use serde_json::json;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -57,14 +57,8 @@ fn restart_keeps_state(rt: Runtime) {
     let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
     let m1 = send_public(&mut c, &alice, "m1");
     send_public(&mut c, &alice, "m2");
-    let comment = c
-        .post(
-            "/comment",
-            Some(&bob),
-            json!({"message_id": m1, "comment": "first!"}),
-        )
-        .expect(201);
-    send_private(&mut c, &alice, "bob", "p1");
+    let first = comment(&mut c, &bob, m1, "first!").expect(201);
+    send_to(&mut c, &alice, "bob", "p1");
     report(&mut c, &carol, "bob", "public").expect(201);
     c.post("/connect", Some(&bob), json!({})).expect(200); // bob has read m1, m2
     send_public(&mut c, &alice, "m3");
@@ -91,7 +85,7 @@ fn restart_keeps_state(rt: Runtime) {
     let messages = public["messages"].as_array().unwrap();
     assert_eq!(messages.len(), 2);
     assert_eq!(messages[0]["id"], m1);
-    assert_eq!(messages[0]["comments"][0]["id"], comment["comment_id"]);
+    assert_eq!(messages[0]["comments"][0]["id"], first["comment_id"]);
     assert_eq!(messages[0]["comments"][0]["comment_text"], "first!");
     assert_eq!(public["unread_messages"].as_array().unwrap().len(), 1);
     assert_eq!(public["unread_messages"][0]["message_text"], "m3");

@@ -1,7 +1,7 @@
 //! The chat rules over the wire, with short windows so that they end in the test.
 
 use crate::harness::{Reply, Runtime, Server};
-use crate::steps::{report, send_public};
+use crate::steps::{comment, report, send_public, send_to};
 use serde_json::json;
 use std::time::Duration;
 
@@ -34,12 +34,7 @@ fn quota_window(rt: Runtime) {
     refused.expect_error(429, "quota_exceeded");
     let wait = retry_after(&refused, 2);
     // Private messages do not count.
-    c.post(
-        "/send",
-        Some(&token),
-        json!({"message": "dm", "send_to": "friend"}),
-    )
-    .expect(201);
+    send_to(&mut c, &token, "friend", "dm");
     let status = c.get("/status", Some(&token)).expect(200);
     assert_eq!(status["public_messages_left"], 0);
 
@@ -64,23 +59,13 @@ fn ban_and_expiry(rt: Runtime) {
     let refused = c.post("/send", Some(&t), json!({"message": "hi"}));
     refused.expect_error(403, "banned");
     let wait = retry_after(&refused, 2);
-    c.post(
-        "/comment",
-        Some(&t),
-        json!({"message_id": post, "comment": "hi"}),
-    )
-    .expect_error(403, "banned");
+    comment(&mut c, &t, post, "hi").expect_error(403, "banned");
     c.post("/send", Some(&t), json!({"message": "dm", "send_to": "a"}))
         .expect_error(403, "banned");
 
     std::thread::sleep(Duration::from_secs(wait));
     send_public(&mut c, &t, "I'm back");
-    c.post(
-        "/comment",
-        Some(&t),
-        json!({"message_id": post, "comment": "hi"}),
-    )
-    .expect(201);
+    comment(&mut c, &t, post, "hi").expect(201);
     let status = c.get("/status", Some(&t)).expect(200);
     assert_eq!(status["banned_until"], serde_json::Value::Null);
     // After a ban, earlier reporters may report again.

@@ -3,7 +3,7 @@
 //! a normal client from being served.
 
 use crate::harness::{Client, Runtime, Server};
-use crate::steps::{send_private, tokens};
+use crate::steps::{send_to, tokens};
 use std::io::{ErrorKind, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -88,7 +88,7 @@ fn slow_clients_do_not_starve_others(rt: Runtime) {
         let [token, friend] = tokens(&mut c, ["normal", "friend"]);
         for i in 0..100 {
             if i % 2 == 0 {
-                send_private(&mut c, &token, "friend", &format!("m{i}"));
+                send_to(&mut c, &token, "friend", &format!("m{i}"));
             } else {
                 let status = c.get("/status", Some(&token)).expect(200);
                 assert_eq!(status["chats"][1]["messages_number"], (i + 1) / 2);

@@ -76,7 +76,17 @@ pub fn curl(write_out: &str, args: &[&str]) -> Output {
     out
 }
 
-/// A private message `text` from `token` to user `to` (`201`): its id.
-pub fn send_private(c: &mut Client, token: &str, to: &str, text: &str) -> i64 {
+/// A message `text` from `token` sent to `to`: a user (a private message), or
+/// the public chat by its name (`201`): its id.
+pub fn send_to(c: &mut Client, token: &str, to: &str, text: &str) -> i64 {
     sent_id(c, token, json!({ "message": text, "send_to": to }))
+}
+
+/// `POST /comment` by `token` on message `message_id`.
+pub fn comment(c: &mut Client, token: &str, message_id: impl Into<Value>, text: &str) -> Reply {
+    c.post(
+        "/comment",
+        Some(token),
+        json!({"message_id": message_id.into(), "comment": text}),
+    )
 }
