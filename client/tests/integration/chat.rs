@@ -101,12 +101,7 @@ fn chat_comments_and_reports() {
     let mut alice = Running::chat(&client, "alice");
     alice.type_line("something to discuss");
     let line = alice.expect_line("sent message #", Duration::from_secs(10));
-    let id: u64 = line
-        .split("sent message #")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("{line}"));
+    let id = support::number_after(&line, "sent message #", ' ');
     alice.type_line(&format!("/comment {id} first comment"));
     alice.expect_line(&format!("to message #{id}"), Duration::from_secs(10));
     alice.type_line("/report bob");

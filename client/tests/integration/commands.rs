@@ -197,13 +197,7 @@ fn quota_refusal_says_when_to_retry() {
     assert!(refused.stderr.starts_with("agora: "), "{refused:?}");
     assert!(refused.stderr.contains("quota_exceeded"), "{refused:?}");
     // The window is an hour: the retry is most of it away, with a clock time.
-    let secs: u64 = refused
-        .stderr
-        .split("retry in ")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no retry time: {refused:?}"));
+    let secs = support::number_after(&refused.stderr, "retry in ", ' ');
     assert!((3500..=3600).contains(&secs), "{refused:?}");
     assert!(refused.stderr.contains(" s (at "), "{refused:?}");
     // Private messages do not count.

@@ -33,12 +33,7 @@ fn watch_in_zone(client: &Client, user: &str, args: &[&str], tz: &str) -> Runnin
 /// The event cursor a watch's first stderr line starts from.
 fn start_cursor(watching: &Running) -> u64 {
     let banner = &watching.stderr.seen[0];
-    banner
-        .split("from event cursor ")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("{banner:?}"))
+    support::number_after(banner, "from event cursor ", ' ')
 }
 
 /// `agora --user USER send ARGS...`, which must succeed; the message's id.
@@ -298,12 +293,7 @@ fn event_cursors_are_named_apart_from_message_ids_and_resume_a_watch() {
     assert_eq!(code, 0, "{stderr}");
     let last = bob.stderr.seen.last().unwrap().clone();
     assert!(!last.starts_with("agora:"), "{last:?}");
-    let cursor: u64 = last
-        .split("stopped at event cursor ")
-        .nth(1)
-        .and_then(|rest| rest.split(':').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("{last:?}"));
+    let cursor = support::number_after(&last, "stopped at event cursor ", ':');
     assert!(cursor > start, "{start} then {cursor}");
     assert!(
         last.contains(&format!("agora watch --since {cursor}")),

@@ -16,6 +16,17 @@ use std::time::{Duration, Instant};
 /// No `agora` run in these tests may take longer than this.
 pub const RUN_LIMIT: Duration = Duration::from_secs(30);
 
+/// The number in `text` right after `marker`, up to `end`: an id, a cursor
+/// or a count in a line of `agora`'s output. Fails the test, showing `text`,
+/// when there is none.
+pub fn number_after(text: &str, marker: &str, end: char) -> u64 {
+    text.split(marker)
+        .nth(1)
+        .and_then(|rest| rest.split(end).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no number after {marker:?} in {text:?}"))
+}
+
 pub fn agora_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_agora"))
 }
