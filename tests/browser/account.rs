@@ -16,10 +16,7 @@ fn token_is_shown_and_signs_in_elsewhere() {
         first.register("alice").await;
         first.click("#show-token").await;
         let token = first
-            .js(
-                "return document.getElementById('token-value').value;",
-                vec![],
-            )
+            .eval("return document.getElementById('token-value').value;")
             .await;
         let token = token.as_str().unwrap().to_owned();
         assert!(
@@ -79,7 +76,7 @@ fn token_is_shown_and_signs_in_elsewhere() {
             "{said}"
         );
         second
-            .js("document.getElementById('token-input').value = '';", vec![])
+            .eval("document.getElementById('token-input').value = '';")
             .await;
         second.type_into("#token-input", "not a token").await;
         second.click("#signin").await;
@@ -122,13 +119,10 @@ fn markup_in_a_message_shows_as_text() {
         page.wait_for("the comment", "return [...document.querySelectorAll('.comment-text')].some((c) => c.textContent.startsWith('<i '));")
             .await;
         let markup = page
-            .js("return document.querySelectorAll('#messages img, #messages script, #messages b, #messages i').length;", vec![])
+            .eval("return document.querySelectorAll('#messages img, #messages script, #messages b, #messages i').length;")
             .await;
         assert_eq!(markup, json!(0), "user text became elements");
-        assert_eq!(
-            page.js("return window.pwned ?? null;", vec![]).await,
-            json!(null)
-        );
+        assert_eq!(page.eval("return window.pwned ?? null;").await, json!(null));
         assert_eq!(page.alert_text().await, None, "a script ran");
         page.screenshot("as-text").await;
         page.close().await;
@@ -147,7 +141,7 @@ fn phone_width_shows_the_composer() {
             send_public(&mut api, &bob, &text);
         }
         let mut page = Page::open(&driver, &server, PHONE, "narrow").await;
-        let width = page.js("return window.innerWidth;", vec![]).await;
+        let width = page.eval("return window.innerWidth;").await;
         assert_eq!(width, json!(PHONE.0), "the viewport is a phone's");
         page.screenshot("welcome").await;
         assert_eq!(page.in_view(&["name", "register"]).await, [true, true]);
@@ -170,10 +164,7 @@ fn phone_width_shows_the_composer() {
             [true; 6]
         );
         let overflow = page
-            .js(
-                "return document.documentElement.scrollWidth - window.innerWidth;",
-                vec![],
-            )
+            .eval("return document.documentElement.scrollWidth - window.innerWidth;")
             .await;
         assert_eq!(overflow, json!(0), "the page scrolls sideways");
         page.send("typed on a phone").await;
@@ -222,7 +213,7 @@ fn refusals_are_said_in_words() {
                 "{said}"
             );
             let kept = page
-                .js("return document.getElementById('compose').value;", vec![])
+                .eval("return document.getElementById('compose').value;")
                 .await;
             assert_eq!(
                 kept,

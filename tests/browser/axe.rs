@@ -67,11 +67,8 @@ async fn violations(page: &Page, axe: &str) -> Vec<Value> {
 }
 
 async fn has_main(page: &Page) -> bool {
-    page.js(
-        "const m = [...document.querySelectorAll('main, [role=main]')].filter((e) => e.offsetParent !== null); \
-         return m.length === 1;",
-        vec![],
-    )
+    page.eval("const m = [...document.querySelectorAll('main, [role=main]')].filter((e) => e.offsetParent !== null); \
+         return m.length === 1;")
     .await
         == json!(true)
 }
@@ -91,10 +88,7 @@ fn axe_finds_nothing_serious_in_any_view() {
                 let theme = if dark { "dark" } else { "light" };
                 let mut page = Page::open_themed(&driver, &server, size, dark, "axe").await;
                 let scheme = page
-                    .js(
-                        "return matchMedia('(prefers-color-scheme: dark)').matches;",
-                        vec![],
-                    )
+                    .eval("return matchMedia('(prefers-color-scheme: dark)').matches;")
                     .await;
                 assert_eq!(scheme, json!(dark), "the {theme} scheme is not in effect");
                 let mut check = |view: &str, list: Vec<Value>, main: bool| {

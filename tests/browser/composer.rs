@@ -75,8 +75,7 @@ fn quick_enters_send_once_with_a_key_and_a_failed_send_is_retried() {
         let page = Page::signed_up(&driver, &server, DESKTOP, "send-once", "alice").await;
         page.record_posts().await;
         // Three Enters while the first send is still on its way (a slow network).
-        page.js("window.plan = ['slow', 'slow', 'slow'];", vec![])
-            .await;
+        page.eval("window.plan = ['slow', 'slow', 'slow'];").await;
         page.type_into("#compose", "only once\u{e007}\u{e007}\u{e007}")
             .await;
         page.wait_for_message("only once", STEP).await;
@@ -103,7 +102,7 @@ fn quick_enters_send_once_with_a_key_and_a_failed_send_is_retried() {
 
         // A network failure, then a 503 with Retry-After: 1, then through:
         // sent once, the same key every time, the 503's wait honoured.
-        page.js("window.posts = []; window.plan = ['fail', '503'];", vec![])
+        page.eval("window.posts = []; window.plan = ['fail', '503'];")
             .await;
         page.type_into("#compose", "retried\u{e007}").await;
         page.wait_for_message("retried", STEP).await;
@@ -117,7 +116,7 @@ fn quick_enters_send_once_with_a_key_and_a_failed_send_is_retried() {
         assert!(waited >= 900.0, "Retry-After: 1 waited {waited} ms");
         assert_eq!(on_the_server(&server, &bob, "retried"), 1);
         // Every other POST the page made carried a key too.
-        let all = page.js("return window.posts;", vec![]).await;
+        let all = page.eval("return window.posts;").await;
         assert!(
             all.as_array().unwrap().iter().all(|p| p["key"].is_string()),
             "{all}"
@@ -150,18 +149,12 @@ fn length_is_counted_as_the_server_counts_it() {
         let count = page.text("#count").await;
         assert!(count.contains("904") && count.contains("over"), "{count}");
         // A paste that goes over the limit is said at once.
-        page.js(
-            "document.getElementById('compose').dispatchEvent(new ClipboardEvent('paste', { bubbles: true }));",
-            vec![],
-        )
+        page.eval("document.getElementById('compose').dispatchEvent(new ClipboardEvent('paste', { bubbles: true }));")
         .await;
         page.wait_for("the paste to be said", "return document.getElementById('notice').textContent.includes('904 characters too long');")
         .await;
-        page.js(
-            "document.getElementById('notice').textContent = '';",
-            vec![],
-        )
-        .await;
+        page.eval("document.getElementById('notice').textContent = '';")
+            .await;
         page.type_into("#compose", "\u{e007}").await;
         let said = page
             .wait_for(

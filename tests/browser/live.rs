@@ -61,7 +61,7 @@ fn two_browsers_chat_live() {
         assert_eq!(alice.messages().await, bob.messages().await);
         // The token travels in a header, never in a URL (URLs end up in logs).
         let urls = bob
-            .js("return [location.href, ...performance.getEntriesByType('resource').map((e) => e.name)];", vec![])
+            .eval("return [location.href, ...performance.getEntriesByType('resource').map((e) => e.name)];")
             .await;
         let urls: Vec<&str> = urls
             .as_array()
@@ -110,11 +110,7 @@ fn private_chat_started_from_the_list() {
         alice.wait_for_message("what is it?", LIVE).await;
         // The public chat did not get the private messages.
         bob.click("#chats [data-chat=\"public_chat\"]").await;
-        bob.wait_for(
-            "the public chat",
-            "return document.getElementById('chat-title').textContent === 'Public chat';",
-        )
-        .await;
+        bob.wait_title("Public chat").await;
         assert!(bob.messages().await.is_empty());
         alice.screenshot("chat").await;
         alice.close().await;
@@ -195,7 +191,7 @@ fn three_reports_ban_a_fourth_who_sees_the_banner() {
         )
         .await;
         assert_eq!(
-            dave.js("return document.getElementById('send').disabled;", vec![])
+            dave.eval("return document.getElementById('send').disabled;")
                 .await,
             json!(true)
         );

@@ -43,10 +43,9 @@ fn messages_have_a_hierarchy_and_their_own_direction() {
 
         // Sign out is not filled like Send.
         let fills = page
-            .js(
+            .eval(
                 "return ['send', 'sign-out', 'show-token'].map((id) => \
                  getComputedStyle(document.getElementById(id)).backgroundColor);",
-                vec![],
             )
             .await;
         assert_ne!(fills[0], fills[1], "Sign out looks like Send");
@@ -76,19 +75,15 @@ fn messages_have_a_hierarchy_and_their_own_direction() {
 
         // Each text has its own direction; an override reorders nothing outside it.
         let attrs = page
-            .js(
-                "const m = document.querySelector('#messages .message'); \
-                 return [m.querySelector('.text').getAttribute('dir'), m.querySelector('.author').tagName];",
-                vec![],
-            )
+            .eval("const m = document.querySelector('#messages .message'); \
+                 return [m.querySelector('.text').getAttribute('dir'), m.querySelector('.author').tagName];")
             .await;
         assert_eq!(attrs, json!(["auto", "BDI"]));
         let order = page
-            .js(
+            .eval(
                 "const c = document.querySelector('.comment'); \
                  return c.querySelector('time').getBoundingClientRect().left \
                  >= c.querySelector('.comment-text').getBoundingClientRect().right - 1;",
-                vec![],
             )
             .await;
         assert_eq!(
@@ -127,13 +122,10 @@ fn links_and_formatting_are_nodes_and_nothing_runs() {
         )
         .await;
         let first = page
-            .js(
-                "const t = document.querySelector('#messages .text'); const a = t.querySelector('a'); \
+            .eval("const t = document.querySelector('#messages .text'); const a = t.querySelector('a'); \
                  return [a && a.getAttribute('href'), a && a.textContent, a && a.rel, \
                  t.querySelector(':scope > code')?.textContent, t.querySelector('strong')?.textContent, \
-                 t.querySelector('em')?.textContent, t.querySelector('pre > code')?.textContent];",
-                vec![],
-            )
+                 t.querySelector('em')?.textContent, t.querySelector('pre > code')?.textContent];")
             .await;
         assert_eq!(
             first,
@@ -150,12 +142,9 @@ fn links_and_formatting_are_nodes_and_nothing_runs() {
         // Every link shows exactly its target, an http(s) one, isolated from
         // an override around it.
         let links = page
-            .js(
-                "return [...document.querySelectorAll('#messages a')].map((a) => \
+            .eval("return [...document.querySelectorAll('#messages a')].map((a) => \
                  [a.getAttribute('href') === a.textContent, /^https?:\\/\\//.test(a.getAttribute('href')), \
-                  getComputedStyle(a).unicodeBidi, getComputedStyle(a).direction]);",
-                vec![],
-            )
+                  getComputedStyle(a).unicodeBidi, getComputedStyle(a).direction]);")
             .await;
         let links = links.as_array().unwrap();
         assert!(links.len() >= 3, "{links:?}");
@@ -163,18 +152,14 @@ fn links_and_formatting_are_nodes_and_nothing_runs() {
             assert_eq!(link, &json!([true, true, "isolate", "ltr"]), "{links:?}");
         }
         let made = page
-            .js(
+            .eval(
                 "return [...document.querySelectorAll('#messages *')].filter((e) => \
                  ['IMG', 'SCRIPT', 'SVG', 'IFRAME'].includes(e.tagName.toUpperCase()) \
                  || [...e.attributes].some((a) => a.name.startsWith('on'))).length;",
-                vec![],
             )
             .await;
         assert_eq!(made, json!(0), "message text became elements");
-        assert_eq!(
-            page.js("return window.pwned ?? null;", vec![]).await,
-            json!(null)
-        );
+        assert_eq!(page.eval("return window.pwned ?? null;").await, json!(null));
         assert_eq!(page.alert_text().await, None, "a script ran");
         page.screenshot("formatted").await;
         page.close().await;

@@ -90,6 +90,11 @@ impl Page {
             .unwrap_or_else(|e| panic!("script in {}'s page failed: {e}", self.who))
     }
 
+    /// [`Page::js`] without arguments: the common case, said in one call.
+    pub async fn eval(&self, script: &str) -> Value {
+        self.js(script, vec![]).await
+    }
+
     /// Waits until `script` returns something truthy, and returns it; fails
     /// (with a screenshot) after `within`.
     pub async fn wait_until(
@@ -309,10 +314,18 @@ impl Page {
 
     /// The token the page keeps.
     pub async fn token(&self) -> String {
-        let token = self
-            .js("return localStorage.getItem('agora.token');", vec![])
-            .await;
-        token.as_str().expect("a kept token").to_owned()
+        self.js_string(
+            "return localStorage.getItem('agora.token');",
+            "a kept token",
+        )
+        .await
+    }
+
+    /// The string `script` returns; fails, saying `what` was expected,
+    /// when it returns anything else.
+    pub async fn js_string(&self, script: &str, what: &str) -> String {
+        let value = self.eval(script).await;
+        value.as_str().expect(what).to_owned()
     }
 }
 
@@ -338,10 +351,8 @@ impl Page {
 
     /// The composer's text.
     pub async fn draft(&self) -> String {
-        let value = self
-            .js("return document.getElementById('compose').value;", vec![])
-            .await;
-        value.as_str().expect("a text").to_owned()
+        self.js_string("return document.getElementById('compose').value;", "a text")
+            .await
     }
 
     /// Waits until the open chat's title is `title`.

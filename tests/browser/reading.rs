@@ -40,7 +40,7 @@ fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
         page.screenshot("first-unread").await;
 
         // Scrolled up, new messages wait on a pill.
-        page.js("document.getElementById('messages').scrollTop = 0;", vec![])
+        page.eval("document.getElementById('messages').scrollTop = 0;")
             .await;
         for i in 1..=2 {
             send_public(&mut api, &bob, &format!("later {i}"));
@@ -88,21 +88,15 @@ fn keyboard_and_screen_reader_basics() {
 
         // A main landmark holds the chat.
         let main = page
-            .js(
-                "const m = document.querySelector('main:not([hidden])'); \
-                 return !!m && m.offsetParent !== null && m.contains(document.getElementById('messages'));",
-                vec![],
-            )
+            .eval("const m = document.querySelector('main:not([hidden])'); \
+                 return !!m && m.offsetParent !== null && m.contains(document.getElementById('messages'));")
             .await;
         assert_eq!(main, json!(true), "no main landmark when signed in");
 
         // One tab stop per message at most.
         let stops = page
-            .js(
-                "return [...document.querySelectorAll('#messages button, #messages a, #messages input, #messages [tabindex]')] \
-                 .filter((e) => !e.disabled && e.tabIndex >= 0 && e.offsetParent !== null).length;",
-                vec![],
-            )
+            .eval("return [...document.querySelectorAll('#messages button, #messages a, #messages input, #messages [tabindex]')] \
+                 .filter((e) => !e.disabled && e.tabIndex >= 0 && e.offsetParent !== null).length;")
             .await;
         let shown = page.messages().await.len() as u64;
         assert!(
@@ -125,10 +119,7 @@ fn keyboard_and_screen_reader_basics() {
         // The list is not a live region (switching chats would read it all
         // out); a new message is announced by itself.
         let live = page
-            .js(
-                "return document.getElementById('messages').getAttribute('aria-live');",
-                vec![],
-            )
+            .eval("return document.getElementById('messages').getAttribute('aria-live');")
             .await;
         assert_eq!(live, json!(null), "the whole list is a live region");
         send_public(&mut api, &bob, "just now");

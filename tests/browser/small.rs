@@ -26,7 +26,7 @@ fn a_bad_name_gets_a_sentence_and_sign_out_clears_the_title() {
             "{said}"
         );
         page.screenshot("bad-name").await;
-        page.js("document.getElementById('name').value = '';", vec![])
+        page.eval("document.getElementById('name').value = '';")
             .await;
         page.register("alice").await;
         page.wait_live().await;
@@ -44,16 +44,10 @@ fn a_bad_name_gets_a_sentence_and_sign_out_clears_the_title() {
             "return !document.getElementById('welcome').hidden;",
         )
         .await;
-        assert_eq!(
-            page.js("return document.title;", vec![]).await,
-            json!("agora")
-        );
+        assert_eq!(page.eval("return document.title;").await, json!("agora"));
         // Signing out leaves no draft behind in this browser.
         let kept = page
-            .js(
-                "return Object.keys(localStorage).filter((k) => k.startsWith('agora.draft.'));",
-                vec![],
-            )
+            .eval("return Object.keys(localStorage).filter((k) => k.startsWith('agora.draft.'));")
             .await;
         assert_eq!(kept, json!([]), "drafts stayed after signing out");
         page.close().await;
@@ -88,10 +82,7 @@ fn a_name_in_another_case_opens_the_one_chat() {
         page.click("#open-chat").await;
         page.wait_title("Private chat with Kim").await;
         let chats = page
-            .js(
-                "return [...document.querySelectorAll('#chats [data-chat]')].map((c) => c.dataset.chat);",
-                vec![],
-            )
+            .eval("return [...document.querySelectorAll('#chats [data-chat]')].map((c) => c.dataset.chat);")
             .await;
         assert_eq!(chats, json!(["public_chat", "Kim"]));
         page.close().await;
