@@ -201,13 +201,7 @@ fn refusals_are_said_in_words() {
             .await;
             page.type_into("#compose", "three").await;
             page.click("#send").await;
-            let said = page
-                .wait_for(
-                    "the refusal",
-                    "return document.getElementById('notice').textContent;",
-                )
-                .await;
-            let said = said.as_str().unwrap();
+            let said = page.notice("the refusal").await;
             assert!(
                 said.contains("all the public messages") && said.contains("try again at"),
                 "{said}"

@@ -156,13 +156,7 @@ fn length_is_counted_as_the_server_counts_it() {
         page.eval("document.getElementById('notice').textContent = '';")
             .await;
         page.type_into("#compose", "\u{e007}").await;
-        let said = page
-            .wait_for(
-                "the sentence",
-                "return document.getElementById('notice').textContent;",
-            )
-            .await;
-        let said = said.as_str().unwrap();
+        let said = page.notice("the sentence").await;
         assert!(said.contains("904 characters too long"), "{said}");
         assert_eq!(page.posts_to("/send").await.len(), 1, "sent over the limit");
         page.screenshot("over").await;

@@ -194,6 +194,18 @@ impl Page {
         self.who = name.to_owned();
     }
 
+    /// Waits until the page's notice line says something (`what`, in a
+    /// failure), and returns what it says.
+    pub async fn notice(&self, what: &str) -> String {
+        let said = self
+            .wait_for(
+                what,
+                "return document.getElementById('notice').textContent;",
+            )
+            .await;
+        said.as_str().expect("the notice's text").to_owned()
+    }
+
     /// Types a message and presses Send.
     pub async fn send(&self, text: &str) {
         self.type_into("#compose", text).await;
