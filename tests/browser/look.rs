@@ -37,7 +37,7 @@ fn messages_have_a_hierarchy_and_their_own_direction() {
         let long = "a long line of words that goes on ".repeat(120);
         send_public(&mut api, &bob, long.trim());
         let bidi = "\u{202e}gnp.exe";
-        comment(&mut api, &bob, ids[0], &bidi).expect(201);
+        comment(&mut api, &bob, ids[0], bidi).expect(201);
         let page = Page::signed_up(&driver, &server, DESKTOP, "look", "alice").await;
         page.wait_for_message("third", STEP).await;
 
@@ -111,10 +111,10 @@ fn links_and_formatting_are_nodes_and_nothing_runs() {
         let bob = api.token("bob");
         send_public(&mut api, &bob, FORMATTED);
         for text in INJECTIONS {
-            send_public(&mut api, &bob, &text);
+            send_public(&mut api, &bob, text);
         }
         let reversed = "\u{202e} https://example.com/abc";
-        send_public(&mut api, &bob, &reversed);
+        send_public(&mut api, &bob, reversed);
         let page = Page::signed_up(&driver, &server, DESKTOP, "format", "alice").await;
         page.wait_for(
             "the messages",
