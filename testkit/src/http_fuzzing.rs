@@ -144,20 +144,25 @@ fn drain(conn: &mut Conn, t: &mut Transcript, limits: &Limits, now: Now, depth: 
     }
 }
 
-/// The final statuses of the responses in `sent` (what a connection sent), in
-/// order, 1xx skipped; panics when the bytes do not parse as responses.
-pub fn sent_statuses(sent: &[u8]) -> Vec<u16> {
+/// The final responses in `sent` (what a connection sent), in order, 1xx
+/// skipped; panics when the bytes do not parse as responses.
+pub fn sent_responses(sent: &[u8]) -> Vec<Response> {
     let mut client = ClientConn::new();
     client.feed(sent);
     client.feed_eof();
-    let mut statuses = Vec::new();
+    let mut responses = Vec::new();
     loop {
         match client.poll_response() {
-            Ok(Some(r)) => statuses.push(r.status),
-            Err(ClientError::Closed) => return statuses,
+            Ok(Some(r)) => responses.push(r),
+            Err(ClientError::Closed) => return responses,
             other => panic!("server sent unparsable bytes: {other:?}"),
         }
     }
+}
+
+/// The statuses of [`sent_responses`].
+pub fn sent_statuses(sent: &[u8]) -> Vec<u16> {
+    sent_responses(sent).iter().map(|r| r.status).collect()
 }
 
 /// Checks that the bytes a connection sent parse back as one response per

@@ -6,10 +6,8 @@
 
 use crate::support;
 
-use agora_core::http::{
-    ClientConn, ClientError, Conn, Input, Limits, Now, Output, ReqId, Response,
-};
-use agora_testkit::http_fuzzing::small_limits;
+use agora_core::http::{Conn, Input, Limits, Now, Output, ReqId, Response};
+use agora_testkit::http_fuzzing::{self, small_limits};
 use std::time::Duration;
 use support::now0;
 
@@ -45,17 +43,10 @@ fn drain(conn: &mut Conn) -> Said {
 
 /// The statuses and bodies of the responses in `bytes`, in order.
 fn responses(bytes: &[u8]) -> Vec<(u16, String)> {
-    let mut client = ClientConn::new();
-    client.feed(bytes);
-    client.feed_eof();
-    let mut out = Vec::new();
-    loop {
-        match client.poll_response() {
-            Ok(Some(r)) => out.push((r.status, String::from_utf8(r.body).unwrap())),
-            Err(ClientError::Closed) => return out,
-            other => panic!("unparsable response bytes: {other:?}"),
-        }
-    }
+    http_fuzzing::sent_responses(bytes)
+        .into_iter()
+        .map(|r| (r.status, String::from_utf8(r.body).unwrap()))
+        .collect()
 }
 
 fn answer(n: usize) -> Response {
