@@ -144,6 +144,27 @@ fn drain(conn: &mut Conn, t: &mut Transcript, limits: &Limits, now: Now, depth: 
     }
 }
 
+/// The final responses in `sent` (what a connection sent), in order, 1xx
+/// skipped; panics when the bytes do not parse as responses.
+pub fn sent_responses(sent: &[u8]) -> Vec<Response> {
+    let mut client = ClientConn::new();
+    client.feed(sent);
+    client.feed_eof();
+    let mut responses = Vec::new();
+    loop {
+        match client.poll_response() {
+            Ok(Some(r)) => responses.push(r),
+            Err(ClientError::Closed) => return responses,
+            other => panic!("server sent unparsable bytes: {other:?}"),
+        }
+    }
+}
+
+/// The statuses of [`sent_responses`].
+pub fn sent_statuses(sent: &[u8]) -> Vec<u16> {
+    sent_responses(sent).iter().map(|r| r.status).collect()
+}
+
 /// Checks that the bytes a connection sent parse back as one response per
 /// request (plus the error response, if any, or [`refuse_put`]'s refusal),
 /// with the expected statuses.
@@ -151,17 +172,7 @@ pub fn check_sent(t: &Transcript) {
     if t.requests.iter().any(|r| r.method == "HEAD") {
         return;
     }
-    let mut client = ClientConn::new();
-    client.feed(&t.sent);
-    client.feed_eof();
-    let mut statuses = Vec::new();
-    loop {
-        match client.poll_response() {
-            Ok(Some(r)) => statuses.push(r.status),
-            Err(ClientError::Closed) => break,
-            other => panic!("server sent unparsable bytes: {other:?}"),
-        }
-    }
+    let statuses = sent_statuses(&t.sent);
     let mut expected = vec![200; t.requests.len()];
     match &t.error {
         Some(error) => expected.push(error.status()),

@@ -1,26 +1,22 @@
 //! Signing in, the token, a phone-sized window, text that looks like markup,
 //! and refusals said in words.
 
-use crate::harness::{Runtime, Server};
 use crate::page::{Page, DESKTOP, PHONE, STEP};
 use crate::scenario;
+use crate::steps::send_public;
 use serde_json::json;
 
 const INJECTION: &str = "<img src=x onerror=alert(1)>";
 
 #[test]
 fn token_is_shown_and_signs_in_elsewhere() {
-    scenario::run("token", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
+    scenario::with_server("token", &[], |driver, server| async move {
         let mut first = Page::open(&driver, &server, DESKTOP, "token").await;
         first.screenshot("welcome").await;
         first.register("alice").await;
         first.click("#show-token").await;
         let token = first
-            .js(
-                "return document.getElementById('token-value').value;",
-                vec![],
-            )
+            .eval("return document.getElementById('token-value').value;")
             .await;
         let token = token.as_str().unwrap().to_owned();
         assert!(
@@ -29,11 +25,9 @@ fn token_is_shown_and_signs_in_elsewhere() {
         );
         first.click("#copy-token").await;
         first
-            .wait_until(
+            .wait_for(
                 "the copy note",
-                STEP,
                 "return document.getElementById('token-note').textContent;",
-                vec![],
             )
             .await;
         first.screenshot("token-shown").await;
@@ -54,11 +48,9 @@ fn token_is_shown_and_signs_in_elsewhere() {
         assert!(second.text("#token-note").await.contains("Copy it first"));
         second.click("#sign-out").await;
         second
-            .wait_until(
+            .wait_for(
                 "the welcome screen",
-                STEP,
                 "return !document.getElementById('welcome').hidden;",
-                vec![],
             )
             .await;
 
@@ -74,11 +66,9 @@ fn token_is_shown_and_signs_in_elsewhere() {
         second.type_into("#token-input", &"0".repeat(32)).await;
         second.click("#signin").await;
         let said = second
-            .wait_until(
+            .wait_for(
                 "the refusal",
-                STEP,
                 "return document.getElementById('welcome-error').textContent;",
-                vec![],
             )
             .await;
         assert!(
@@ -86,7 +76,7 @@ fn token_is_shown_and_signs_in_elsewhere() {
             "{said}"
         );
         second
-            .js("document.getElementById('token-input').value = '';", vec![])
+            .eval("document.getElementById('token-input').value = '';")
             .await;
         second.type_into("#token-input", "not a token").await;
         second.click("#signin").await;
@@ -98,8 +88,7 @@ fn token_is_shown_and_signs_in_elsewhere() {
         second.type_into("#name", "alice").await;
         second.click("#register").await;
         let said = second
-            .wait_until("the refusal", STEP,
-                "const t = document.getElementById('welcome-error').textContent; return t.includes('taken') && t;", vec![])
+            .wait_for("the refusal", "const t = document.getElementById('welcome-error').textContent; return t.includes('taken') && t;")
             .await;
         assert!(said.as_str().unwrap().contains("alice is taken"), "{said}");
         second.screenshot("refused").await;
@@ -110,14 +99,11 @@ fn token_is_shown_and_signs_in_elsewhere() {
 
 #[test]
 fn markup_in_a_message_shows_as_text() {
-    scenario::run("injection", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
+    scenario::with_server("injection", &[], |driver, server| async move {
         let mut api = server.client();
         let mallory = api.token("mallory");
-        api.post("/send", Some(&mallory), json!({ "message": INJECTION }))
-            .expect(201);
-        let mut page = Page::open(&driver, &server, DESKTOP, "injection").await;
-        page.register("alice").await;
+        send_public(&mut api, &mallory, INJECTION);
+        let page = Page::signed_up(&driver, &server, DESKTOP, "injection", "alice").await;
         let shown = page.wait_for_message(INJECTION, STEP).await;
         assert_eq!(shown.author, "mallory");
         let own = "<b>bold?</b> <script>window.pwned = 1</script> & &amp;";
@@ -130,17 +116,13 @@ fn markup_in_a_message_shows_as_text() {
             "<i onmouseover=alert(2)>hi</i>\u{e007}",
         )
         .await;
-        page.wait_until("the comment", STEP,
-            "return [...document.querySelectorAll('.comment-text')].some((c) => c.textContent.startsWith('<i '));", vec![])
+        page.wait_for("the comment", "return [...document.querySelectorAll('.comment-text')].some((c) => c.textContent.startsWith('<i '));")
             .await;
         let markup = page
-            .js("return document.querySelectorAll('#messages img, #messages script, #messages b, #messages i').length;", vec![])
+            .eval("return document.querySelectorAll('#messages img, #messages script, #messages b, #messages i').length;")
             .await;
         assert_eq!(markup, json!(0), "user text became elements");
-        assert_eq!(
-            page.js("return window.pwned ?? null;", vec![]).await,
-            json!(null)
-        );
+        assert_eq!(page.eval("return window.pwned ?? null;").await, json!(null));
         assert_eq!(page.alert_text().await, None, "a script ran");
         page.screenshot("as-text").await;
         page.close().await;
@@ -149,19 +131,17 @@ fn markup_in_a_message_shows_as_text() {
 
 #[test]
 fn phone_width_shows_the_composer() {
-    scenario::run("narrow", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
+    scenario::with_server("narrow", &[], |driver, server| async move {
         let mut api = server.client();
         let bob = api.token("bob");
         for i in 1..=15 {
             let text = format!(
                 "message {i}: a line long enough to wrap on a narrow phone screen, twice or more"
             );
-            api.post("/send", Some(&bob), json!({ "message": text }))
-                .expect(201);
+            send_public(&mut api, &bob, &text);
         }
         let mut page = Page::open(&driver, &server, PHONE, "narrow").await;
-        let width = page.js("return window.innerWidth;", vec![]).await;
+        let width = page.eval("return window.innerWidth;").await;
         assert_eq!(width, json!(PHONE.0), "the viewport is a phone's");
         page.screenshot("welcome").await;
         assert_eq!(page.in_view(&["name", "register"]).await, [true, true]);
@@ -184,19 +164,14 @@ fn phone_width_shows_the_composer() {
             [true; 6]
         );
         let overflow = page
-            .js(
-                "return document.documentElement.scrollWidth - window.innerWidth;",
-                vec![],
-            )
+            .eval("return document.documentElement.scrollWidth - window.innerWidth;")
             .await;
         assert_eq!(overflow, json!(0), "the page scrolls sideways");
         page.send("typed on a phone").await;
         page.wait_for_message("typed on a phone", STEP).await;
-        page.wait_until(
+        page.wait_for(
             "the quota line to count it",
-            STEP,
             "return document.getElementById('quota').textContent.includes('in this window: 19');",
-            vec![],
         )
         .await;
         assert_eq!(page.in_view(&["compose", "send"]).await, [true, true]);
@@ -207,77 +182,65 @@ fn phone_width_shows_the_composer() {
 
 #[test]
 fn refusals_are_said_in_words() {
-    scenario::run("refusals", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &["--quota", "2", "--comment-quota", "1"]);
-        let mut page = Page::open(&driver, &server, DESKTOP, "refusals").await;
-        page.register("alice").await;
-        page.wait_until("the quota line", STEP,
-            "return document.getElementById('quota').textContent.includes('left in this window: 2');", vec![])
+    scenario::with_server(
+        "refusals",
+        &["--quota", "2", "--comment-quota", "1"],
+        |driver, server| async move {
+            let page = Page::signed_up(&driver, &server, DESKTOP, "refusals", "alice").await;
+            page.wait_for("the quota line", "return document.getElementById('quota').textContent.includes('left in this window: 2');")
             .await;
-        page.send("one").await;
-        // Enter sends; Shift+Enter is a new line.
-        page.type_into(
-            "#compose",
-            "two,\u{e008}\u{e007}\u{e008}second line\u{e007}",
-        )
-        .await;
-        page.wait_for_message("two,\nsecond line", STEP).await;
-        page.wait_until("the quota line to say none are left", STEP,
-            "const t = document.getElementById('quota').textContent; return t.startsWith('No public messages left') && t;", vec![])
-            .await;
-        page.type_into("#compose", "three").await;
-        page.click("#send").await;
-        let said = page
-            .wait_until(
-                "the refusal",
-                STEP,
-                "return document.getElementById('notice').textContent;",
-                vec![],
+            page.send("one").await;
+            // Enter sends; Shift+Enter is a new line.
+            page.type_into(
+                "#compose",
+                "two,\u{e008}\u{e007}\u{e008}second line\u{e007}",
             )
             .await;
-        let said = said.as_str().unwrap();
-        assert!(
-            said.contains("all the public messages") && said.contains("try again at"),
-            "{said}"
-        );
-        let kept = page
-            .js("return document.getElementById('compose').value;", vec![])
+            page.wait_for_message("two,\nsecond line", STEP).await;
+            page.wait_for("the quota line to say none are left", "const t = document.getElementById('quota').textContent; return t.startsWith('No public messages left') && t;")
             .await;
-        assert_eq!(
-            kept,
-            json!("three"),
-            "a refused message stays in the composer"
-        );
-        page.screenshot("quota").await;
+            page.type_into("#compose", "three").await;
+            page.click("#send").await;
+            let said = page.notice("the refusal").await;
+            assert!(
+                said.contains("all the public messages") && said.contains("try again at"),
+                "{said}"
+            );
+            let kept = page
+                .eval("return document.getElementById('compose').value;")
+                .await;
+            assert_eq!(
+                kept,
+                json!("three"),
+                "a refused message stays in the composer"
+            );
+            page.screenshot("quota").await;
 
-        // A private chat with nobody.
-        page.type_into("#new-chat", "nobody").await;
-        page.click("#open-chat").await;
-        page.wait_until("the refusal", STEP,
-            "return document.getElementById('notice').textContent === 'There is no user named nobody.';", vec![])
+            // A private chat with nobody.
+            page.type_into("#new-chat", "nobody").await;
+            page.click("#open-chat").await;
+            page.wait_for("the refusal", "return document.getElementById('notice').textContent === 'There is no user named nobody.';")
             .await;
-        assert_eq!(page.text("#chat-title").await, "Public chat");
+            assert_eq!(page.text("#chat-title").await, "Public chat");
 
-        // The comment quota: one comment, then a refusal in words.
-        let first = page.messages().await[0].id;
-        page.message_action(first, "comment").await;
-        page.type_into(".comment-form input", "first comment\u{e007}")
+            // The comment quota: one comment, then a refusal in words.
+            let first = page.messages().await[0].id;
+            page.message_action(first, "comment").await;
+            page.type_into(".comment-form input", "first comment\u{e007}")
+                .await;
+            page.wait_for(
+                "the comment",
+                "return document.querySelectorAll('.comment').length === 1;",
+            )
             .await;
-        page.wait_until(
-            "the comment",
-            STEP,
-            "return document.querySelectorAll('.comment').length === 1;",
-            vec![],
-        )
-        .await;
-        page.message_action(first, "comment").await;
-        page.type_into(".comment-form input", "second comment\u{e007}")
+            page.message_action(first, "comment").await;
+            page.type_into(".comment-form input", "second comment\u{e007}")
+                .await;
+            let said = page
+            .wait_for("the refusal", "const t = document.getElementById('notice').textContent; return t.includes('comments') && t;")
             .await;
-        let said = page
-            .wait_until("the refusal", STEP,
-                "const t = document.getElementById('notice').textContent; return t.includes('comments') && t;", vec![])
-            .await;
-        assert!(said.as_str().unwrap().contains("try again at"), "{said}");
-        page.close().await;
-    });
+            assert!(said.as_str().unwrap().contains("try again at"), "{said}");
+            page.close().await;
+        },
+    );
 }

@@ -3,9 +3,9 @@
 //! chat and settings (token) views on a desktop and a phone, light and dark,
 //! have no serious or critical violation and a visible `main` landmark.
 
-use crate::harness::{Runtime, Server};
-use crate::page::{Page, DESKTOP, PHONE, STEP};
+use crate::page::{Page, DESKTOP, PHONE};
 use crate::scenario;
+use crate::steps::send_public;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::Command;
@@ -67,11 +67,8 @@ async fn violations(page: &Page, axe: &str) -> Vec<Value> {
 }
 
 async fn has_main(page: &Page) -> bool {
-    page.js(
-        "const m = [...document.querySelectorAll('main, [role=main]')].filter((e) => e.offsetParent !== null); \
-         return m.length === 1;",
-        vec![],
-    )
+    page.eval("const m = [...document.querySelectorAll('main, [role=main]')].filter((e) => e.offsetParent !== null); \
+         return m.length === 1;")
     .await
         == json!(true)
 }
@@ -79,16 +76,10 @@ async fn has_main(page: &Page) -> bool {
 #[test]
 fn axe_finds_nothing_serious_in_any_view() {
     let axe = axe_script();
-    scenario::run("axe", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
+    scenario::with_server("axe", &[], |driver, server| async move {
         let mut api = server.client();
         let bob = api.token("bob");
-        api.post(
-            "/send",
-            Some(&bob),
-            json!({ "message": "hello, see https://example.com and `code`" }),
-        )
-        .expect(201);
+        send_public(&mut api, &bob, "hello, see https://example.com and `code`");
         let mut found = Vec::new();
         let mut n = 0;
         for (size, device) in [(DESKTOP, "desktop"), (PHONE, "phone")] {
@@ -97,10 +88,7 @@ fn axe_finds_nothing_serious_in_any_view() {
                 let theme = if dark { "dark" } else { "light" };
                 let mut page = Page::open_themed(&driver, &server, size, dark, "axe").await;
                 let scheme = page
-                    .js(
-                        "return matchMedia('(prefers-color-scheme: dark)').matches;",
-                        vec![],
-                    )
+                    .eval("return matchMedia('(prefers-color-scheme: dark)').matches;")
                     .await;
                 assert_eq!(scheme, json!(dark), "the {theme} scheme is not in effect");
                 let mut check = |view: &str, list: Vec<Value>, main: bool| {
@@ -112,11 +100,9 @@ fn axe_finds_nothing_serious_in_any_view() {
                         found.push(format!("{at}: {v}"));
                     }
                 };
-                page.wait_until(
+                page.wait_for(
                     "the welcome view",
-                    STEP,
                     "return !document.getElementById('welcome').hidden;",
-                    vec![],
                 )
                 .await;
                 check(
@@ -127,11 +113,9 @@ fn axe_finds_nothing_serious_in_any_view() {
                 page.screenshot(&format!("{device}-{theme}-welcome")).await;
                 page.register(&format!("user{n}")).await;
                 page.wait_live().await;
-                page.wait_until(
+                page.wait_for(
                     "a message",
-                    STEP,
                     "return !!document.querySelector('#messages [data-message-id]');",
-                    vec![],
                 )
                 .await;
                 check("chat", violations(&page, &axe).await, has_main(&page).await);

@@ -3,7 +3,7 @@
 //! retried after a network failure or a 503), and texts counted as the
 //! server counts them.
 
-use crate::harness::{Runtime, Server};
+use crate::harness::Server;
 use crate::page::{Page, DESKTOP, STEP};
 use crate::scenario;
 use serde_json::{json, Value};
@@ -24,20 +24,13 @@ fn on_the_server(server: &Server, token: &str, text: &str) -> usize {
 
 #[test]
 fn each_chat_keeps_its_own_draft() {
-    scenario::run("drafts", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &["--quota", "1"]);
+    scenario::with_server("drafts", &["--quota", "1"], |driver, server| async move {
         server.client().token("bob");
-        let mut page = Page::open(&driver, &server, DESKTOP, "drafts").await;
-        page.register("alice").await;
+        let mut page = Page::signed_up(&driver, &server, DESKTOP, "drafts", "alice").await;
         page.send("one").await;
         // The quota is spent: this one is refused and stays, in the public chat's draft.
         page.type_into("#compose", "two\u{e007}").await;
-        page.wait_until(
-            "the refusal",
-            STEP,
-            "return document.getElementById('notice').textContent.includes('all the public messages');",
-            vec![],
-        )
+        page.wait_for("the refusal", "return document.getElementById('notice').textContent.includes('all the public messages');")
         .await;
         page.type_into("#new-chat", "bob").await;
         page.click("#open-chat").await;
@@ -77,15 +70,12 @@ fn each_chat_keeps_its_own_draft() {
 
 #[test]
 fn quick_enters_send_once_with_a_key_and_a_failed_send_is_retried() {
-    scenario::run("send-once", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
+    scenario::with_server("send-once", &[], |driver, server| async move {
         let bob = server.client().token("bob");
-        let mut page = Page::open(&driver, &server, DESKTOP, "send-once").await;
-        page.register("alice").await;
+        let page = Page::signed_up(&driver, &server, DESKTOP, "send-once", "alice").await;
         page.record_posts().await;
         // Three Enters while the first send is still on its way (a slow network).
-        page.js("window.plan = ['slow', 'slow', 'slow'];", vec![])
-            .await;
+        page.eval("window.plan = ['slow', 'slow', 'slow'];").await;
         page.type_into("#compose", "only once\u{e007}\u{e007}\u{e007}")
             .await;
         page.wait_for_message("only once", STEP).await;
@@ -112,7 +102,7 @@ fn quick_enters_send_once_with_a_key_and_a_failed_send_is_retried() {
 
         // A network failure, then a 503 with Retry-After: 1, then through:
         // sent once, the same key every time, the 503's wait honoured.
-        page.js("window.posts = []; window.plan = ['fail', '503'];", vec![])
+        page.eval("window.posts = []; window.plan = ['fail', '503'];")
             .await;
         page.type_into("#compose", "retried\u{e007}").await;
         page.wait_for_message("retried", STEP).await;
@@ -126,7 +116,7 @@ fn quick_enters_send_once_with_a_key_and_a_failed_send_is_retried() {
         assert!(waited >= 900.0, "Retry-After: 1 waited {waited} ms");
         assert_eq!(on_the_server(&server, &bob, "retried"), 1);
         // Every other POST the page made carried a key too.
-        let all = page.js("return window.posts;", vec![]).await;
+        let all = page.eval("return window.posts;").await;
         assert!(
             all.as_array().unwrap().iter().all(|p| p["key"].is_string()),
             "{all}"
@@ -137,11 +127,9 @@ fn quick_enters_send_once_with_a_key_and_a_failed_send_is_retried() {
 
 #[test]
 fn length_is_counted_as_the_server_counts_it() {
-    scenario::run("length", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
+    scenario::with_server("length", &[], |driver, server| async move {
         let bob = server.client().token("bob");
-        let mut page = Page::open(&driver, &server, DESKTOP, "length").await;
-        page.register("alice").await;
+        let page = Page::signed_up(&driver, &server, DESKTOP, "length", "alice").await;
         page.record_posts().await;
         let insert = "const c = document.getElementById('compose'); c.focus(); \
                       document.execCommand('insertText', false, arguments[0]); \
@@ -161,33 +149,14 @@ fn length_is_counted_as_the_server_counts_it() {
         let count = page.text("#count").await;
         assert!(count.contains("904") && count.contains("over"), "{count}");
         // A paste that goes over the limit is said at once.
-        page.js(
-            "document.getElementById('compose').dispatchEvent(new ClipboardEvent('paste', { bubbles: true }));",
-            vec![],
-        )
+        page.eval("document.getElementById('compose').dispatchEvent(new ClipboardEvent('paste', { bubbles: true }));")
         .await;
-        page.wait_until(
-            "the paste to be said",
-            STEP,
-            "return document.getElementById('notice').textContent.includes('904 characters too long');",
-            vec![],
-        )
+        page.wait_for("the paste to be said", "return document.getElementById('notice').textContent.includes('904 characters too long');")
         .await;
-        page.js(
-            "document.getElementById('notice').textContent = '';",
-            vec![],
-        )
-        .await;
-        page.type_into("#compose", "\u{e007}").await;
-        let said = page
-            .wait_until(
-                "the sentence",
-                STEP,
-                "return document.getElementById('notice').textContent;",
-                vec![],
-            )
+        page.eval("document.getElementById('notice').textContent = '';")
             .await;
-        let said = said.as_str().unwrap();
+        page.type_into("#compose", "\u{e007}").await;
+        let said = page.notice("the sentence").await;
         assert!(said.contains("904 characters too long"), "{said}");
         assert_eq!(page.posts_to("/send").await.len(), 1, "sent over the limit");
         page.screenshot("over").await;
@@ -202,12 +171,7 @@ fn length_is_counted_as_the_server_counts_it() {
         )
         .await;
         let said: Value = page
-            .wait_until(
-                "the refusal",
-                STEP,
-                "const t = document.getElementById('notice').textContent; return t.includes('characters') && t;",
-                vec![],
-            )
+            .wait_for("the refusal", "const t = document.getElementById('notice').textContent; return t.includes('characters') && t;")
             .await;
         let said = said.as_str().unwrap();
         assert!(

@@ -2,7 +2,7 @@
 //! two browsers chat, a private chat starts from the list, a comment and a
 //! ban arrive without a reload, and the page reconnects after a restart.
 
-use crate::harness::{Runtime, Server};
+use crate::harness::Server;
 use crate::page::{Page, DESKTOP, STEP};
 use crate::scenario;
 use serde_json::{json, Value};
@@ -40,16 +40,14 @@ async fn user(
     scenario: &'static str,
     name: &str,
 ) -> Page {
-    let mut page = Page::open(driver, server, DESKTOP, scenario).await;
-    page.register(name).await;
+    let page = Page::signed_up(driver, server, DESKTOP, scenario, name).await;
     page.wait_live().await;
     page
 }
 
 #[test]
 fn two_browsers_chat_live() {
-    scenario::run("live", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
+    scenario::with_server("live", &[], |driver, server| async move {
         let alice = user(&driver, &server, "live", "alice").await;
         let bob = user(&driver, &server, "live", "bob").await;
         // Enter sends.
@@ -63,7 +61,7 @@ fn two_browsers_chat_live() {
         assert_eq!(alice.messages().await, bob.messages().await);
         // The token travels in a header, never in a URL (URLs end up in logs).
         let urls = bob
-            .js("return [location.href, ...performance.getEntriesByType('resource').map((e) => e.name)];", vec![])
+            .eval("return [location.href, ...performance.getEntriesByType('resource').map((e) => e.name)];")
             .await;
         let urls: Vec<&str> = urls
             .as_array()
@@ -83,16 +81,14 @@ fn two_browsers_chat_live() {
 
 #[test]
 fn private_chat_started_from_the_list() {
-    scenario::run("private", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
+    scenario::with_server("private", &[], |driver, server| async move {
         let alice = user(&driver, &server, "private", "alice").await;
         let bob = user(&driver, &server, "private", "bob").await;
         alice.type_into("#new-chat", "bob").await;
         alice.click("#open-chat").await;
         alice
-            .wait_until("the private chat", STEP,
-                "return document.getElementById('chat-title').textContent === 'Private chat with bob' \
-                 && !!document.querySelector('#chats [data-chat=\"bob\"]');", vec![])
+            .wait_for("the private chat", "return document.getElementById('chat-title').textContent === 'Private chat with bob' \
+                 && !!document.querySelector('#chats [data-chat=\"bob\"]');")
             .await;
         alice.send("psst, bob").await;
         // bob's list shows the new chat, one unread, without a reload.
@@ -114,13 +110,7 @@ fn private_chat_started_from_the_list() {
         alice.wait_for_message("what is it?", LIVE).await;
         // The public chat did not get the private messages.
         bob.click("#chats [data-chat=\"public_chat\"]").await;
-        bob.wait_until(
-            "the public chat",
-            STEP,
-            "return document.getElementById('chat-title').textContent === 'Public chat';",
-            vec![],
-        )
-        .await;
+        bob.wait_title("Public chat").await;
         assert!(bob.messages().await.is_empty());
         alice.screenshot("chat").await;
         alice.close().await;
@@ -130,8 +120,7 @@ fn private_chat_started_from_the_list() {
 
 #[test]
 fn a_comment_shows_in_the_other_browser() {
-    scenario::run("comment", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
+    scenario::with_server("comment", &[], |driver, server| async move {
         let alice = user(&driver, &server, "comment", "alice").await;
         let bob = user(&driver, &server, "comment", "bob").await;
         alice.send("what do you think?").await;
@@ -160,8 +149,7 @@ fn a_comment_shows_in_the_other_browser() {
 
 #[test]
 fn three_reports_ban_a_fourth_who_sees_the_banner() {
-    scenario::run("ban", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
+    scenario::with_server("ban", &[], |driver, server| async move {
         let dave = user(&driver, &server, "ban", "dave").await;
         dave.send("buy my stuff").await;
         let mut reporters = Vec::new();
@@ -172,9 +160,8 @@ fn three_reports_ban_a_fourth_who_sees_the_banner() {
             page.message_action(spam.id, "report").await;
             assert_eq!(page.text(&report).await, "Confirm: report dave");
             page.click(&report).await;
-            page.wait_until("the report's answer", STEP,
-                "const t = document.getElementById('notice').textContent; \
-                 return (t.startsWith('You reported dave') || t.startsWith('dave is banned')) && t;", vec![])
+            page.wait_for("the report's answer", "const t = document.getElementById('notice').textContent; \
+                 return (t.startsWith('You reported dave') || t.startsWith('dave is banned')) && t;")
                 .await;
             reporters.push(page);
         }
@@ -204,7 +191,7 @@ fn three_reports_ban_a_fourth_who_sees_the_banner() {
         )
         .await;
         assert_eq!(
-            dave.js("return document.getElementById('send').disabled;", vec![])
+            dave.eval("return document.getElementById('send').disabled;")
                 .await,
             json!(true)
         );
@@ -214,12 +201,10 @@ fn three_reports_ban_a_fourth_who_sees_the_banner() {
         dave.type_into(".comment-form input", "let me explain\u{e007}")
             .await;
         let said = dave
-            .wait_until(
+            .wait_for(
                 "the refusal",
-                STEP,
                 "const t = document.getElementById('notice').textContent; \
                  return t.includes('banned') && t;",
-                vec![],
             )
             .await;
         assert!(said.as_str().unwrap().contains("try again at"), "{said}");
@@ -244,11 +229,9 @@ fn the_page_reconnects_after_a_server_restart() {
         let alice_token = alice.token().await;
 
         server.stop();
-        bob.wait_until(
+        bob.wait_for(
             "the page to notice",
-            STEP,
             "return document.getElementById('live').dataset.state !== 'live';",
-            vec![],
         )
         .await;
         bob.screenshot("reconnecting").await;

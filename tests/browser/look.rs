@@ -4,9 +4,9 @@
 //! reorders nothing outside it), and links and a little formatting built as
 //! DOM nodes, where no injection runs.
 
-use crate::harness::{Runtime, Server};
 use crate::page::{Page, DESKTOP, STEP};
 use crate::scenario;
+use crate::steps::{comment, send_public};
 use serde_json::json;
 
 const FORMATTED: &str =
@@ -26,38 +26,26 @@ const INJECTIONS: [&str; 9] = [
 
 #[test]
 fn messages_have_a_hierarchy_and_their_own_direction() {
-    scenario::run("look", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
+    scenario::with_server("look", &[], |driver, server| async move {
         let mut api = server.client();
         let bob = api.token("bob");
         api.token("carol");
         let mut ids = Vec::new();
         for text in ["first", "second, right after", "third"] {
-            let sent = api
-                .post("/send", Some(&bob), json!({ "message": text }))
-                .expect(201);
-            ids.push(sent["message_id"].as_u64().unwrap());
+            ids.push(u64::try_from(send_public(&mut api, &bob, text)).unwrap());
         }
         let long = "a long line of words that goes on ".repeat(120);
-        api.post("/send", Some(&bob), json!({ "message": long.trim() }))
-            .expect(201);
+        send_public(&mut api, &bob, long.trim());
         let bidi = "\u{202e}gnp.exe";
-        api.post(
-            "/comment",
-            Some(&bob),
-            json!({ "message_id": ids[0], "comment": bidi }),
-        )
-        .expect(201);
-        let mut page = Page::open(&driver, &server, DESKTOP, "look").await;
-        page.register("alice").await;
+        comment(&mut api, &bob, ids[0], bidi).expect(201);
+        let page = Page::signed_up(&driver, &server, DESKTOP, "look", "alice").await;
         page.wait_for_message("third", STEP).await;
 
         // Sign out is not filled like Send.
         let fills = page
-            .js(
+            .eval(
                 "return ['send', 'sign-out', 'show-token'].map((id) => \
                  getComputedStyle(document.getElementById(id)).backgroundColor);",
-                vec![],
             )
             .await;
         assert_ne!(fills[0], fills[1], "Sign out looks like Send");
@@ -87,19 +75,15 @@ fn messages_have_a_hierarchy_and_their_own_direction() {
 
         // Each text has its own direction; an override reorders nothing outside it.
         let attrs = page
-            .js(
-                "const m = document.querySelector('#messages .message'); \
-                 return [m.querySelector('.text').getAttribute('dir'), m.querySelector('.author').tagName];",
-                vec![],
-            )
+            .eval("const m = document.querySelector('#messages .message'); \
+                 return [m.querySelector('.text').getAttribute('dir'), m.querySelector('.author').tagName];")
             .await;
         assert_eq!(attrs, json!(["auto", "BDI"]));
         let order = page
-            .js(
+            .eval(
                 "const c = document.querySelector('.comment'); \
                  return c.querySelector('time').getBoundingClientRect().left \
                  >= c.querySelector('.comment-text').getBoundingClientRect().right - 1;",
-                vec![],
             )
             .await;
         assert_eq!(
@@ -122,36 +106,26 @@ fn messages_have_a_hierarchy_and_their_own_direction() {
 
 #[test]
 fn links_and_formatting_are_nodes_and_nothing_runs() {
-    scenario::run("format", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
+    scenario::with_server("format", &[], |driver, server| async move {
         let mut api = server.client();
         let bob = api.token("bob");
-        api.post("/send", Some(&bob), json!({ "message": FORMATTED }))
-            .expect(201);
+        send_public(&mut api, &bob, FORMATTED);
         for text in INJECTIONS {
-            api.post("/send", Some(&bob), json!({ "message": text }))
-                .expect(201);
+            send_public(&mut api, &bob, text);
         }
         let reversed = "\u{202e} https://example.com/abc";
-        api.post("/send", Some(&bob), json!({ "message": reversed }))
-            .expect(201);
-        let mut page = Page::open(&driver, &server, DESKTOP, "format").await;
-        page.register("alice").await;
-        page.wait_until(
+        send_public(&mut api, &bob, reversed);
+        let page = Page::signed_up(&driver, &server, DESKTOP, "format", "alice").await;
+        page.wait_for(
             "the messages",
-            STEP,
             "return document.querySelectorAll('#messages [data-message-id]').length === 11;",
-            vec![],
         )
         .await;
         let first = page
-            .js(
-                "const t = document.querySelector('#messages .text'); const a = t.querySelector('a'); \
+            .eval("const t = document.querySelector('#messages .text'); const a = t.querySelector('a'); \
                  return [a && a.getAttribute('href'), a && a.textContent, a && a.rel, \
                  t.querySelector(':scope > code')?.textContent, t.querySelector('strong')?.textContent, \
-                 t.querySelector('em')?.textContent, t.querySelector('pre > code')?.textContent];",
-                vec![],
-            )
+                 t.querySelector('em')?.textContent, t.querySelector('pre > code')?.textContent];")
             .await;
         assert_eq!(
             first,
@@ -168,12 +142,9 @@ fn links_and_formatting_are_nodes_and_nothing_runs() {
         // Every link shows exactly its target, an http(s) one, isolated from
         // an override around it.
         let links = page
-            .js(
-                "return [...document.querySelectorAll('#messages a')].map((a) => \
+            .eval("return [...document.querySelectorAll('#messages a')].map((a) => \
                  [a.getAttribute('href') === a.textContent, /^https?:\\/\\//.test(a.getAttribute('href')), \
-                  getComputedStyle(a).unicodeBidi, getComputedStyle(a).direction]);",
-                vec![],
-            )
+                  getComputedStyle(a).unicodeBidi, getComputedStyle(a).direction]);")
             .await;
         let links = links.as_array().unwrap();
         assert!(links.len() >= 3, "{links:?}");
@@ -181,18 +152,14 @@ fn links_and_formatting_are_nodes_and_nothing_runs() {
             assert_eq!(link, &json!([true, true, "isolate", "ltr"]), "{links:?}");
         }
         let made = page
-            .js(
+            .eval(
                 "return [...document.querySelectorAll('#messages *')].filter((e) => \
                  ['IMG', 'SCRIPT', 'SVG', 'IFRAME'].includes(e.tagName.toUpperCase()) \
                  || [...e.attributes].some((a) => a.name.startsWith('on'))).length;",
-                vec![],
             )
             .await;
         assert_eq!(made, json!(0), "message text became elements");
-        assert_eq!(
-            page.js("return window.pwned ?? null;", vec![]).await,
-            json!(null)
-        );
+        assert_eq!(page.eval("return window.pwned ?? null;").await, json!(null));
         assert_eq!(page.alert_text().await, None, "a script ran");
         page.screenshot("formatted").await;
         page.close().await;

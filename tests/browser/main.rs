@@ -11,6 +11,9 @@ mod harness;
 #[allow(dead_code)]
 #[path = "../e2e/client.rs"]
 mod client;
+#[allow(dead_code)]
+#[path = "../e2e/steps.rs"]
+mod steps;
 
 mod account;
 mod axe;

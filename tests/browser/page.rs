@@ -50,6 +50,20 @@ impl Page {
         Page::open_themed(driver, server, size, false, scenario).await
     }
 
+    /// A new browser at the server's page with user `name` registered from
+    /// its welcome screen ([`Page::open`], then [`Page::register`]).
+    pub async fn signed_up(
+        driver: &Driver,
+        server: &Server,
+        size: (u32, u32),
+        scenario: &'static str,
+        name: &str,
+    ) -> Page {
+        let mut page = Page::open(driver, server, size, scenario).await;
+        page.register(name).await;
+        page
+    }
+
     /// As [`Page::open`], in the dark colour scheme when `dark`.
     pub async fn open_themed(
         driver: &Driver,
@@ -74,6 +88,11 @@ impl Page {
             .execute(script, args)
             .await
             .unwrap_or_else(|e| panic!("script in {}'s page failed: {e}", self.who))
+    }
+
+    /// [`Page::js`] without arguments: the common case, said in one call.
+    pub async fn eval(&self, script: &str) -> Value {
+        self.js(script, vec![]).await
     }
 
     /// Waits until `script` returns something truthy, and returns it; fails
@@ -103,6 +122,12 @@ impl Page {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// [`Page::wait_until`] with the usual bound ([`STEP`]) and no arguments:
+    /// the common case, said in one line.
+    pub async fn wait_for(&self, what: &str, script: &str) -> Value {
+        self.wait_until(what, STEP, script, vec![]).await
     }
 
     /// Clicks the element; found again when the page replaced it between
@@ -169,15 +194,25 @@ impl Page {
         self.who = name.to_owned();
     }
 
+    /// Waits until the page's notice line says something (`what`, in a
+    /// failure), and returns what it says.
+    pub async fn notice(&self, what: &str) -> String {
+        let said = self
+            .wait_for(
+                what,
+                "return document.getElementById('notice').textContent;",
+            )
+            .await;
+        said.as_str().expect("the notice's text").to_owned()
+    }
+
     /// Types a message and presses Send.
     pub async fn send(&self, text: &str) {
         self.type_into("#compose", text).await;
         self.click("#send").await;
-        self.wait_until(
+        self.wait_for(
             "the composer to empty",
-            STEP,
             "return document.getElementById('compose').value === '';",
-            vec![],
         )
         .await;
     }
@@ -291,10 +326,18 @@ impl Page {
 
     /// The token the page keeps.
     pub async fn token(&self) -> String {
-        let token = self
-            .js("return localStorage.getItem('agora.token');", vec![])
-            .await;
-        token.as_str().expect("a kept token").to_owned()
+        self.js_string(
+            "return localStorage.getItem('agora.token');",
+            "a kept token",
+        )
+        .await
+    }
+
+    /// The string `script` returns; fails, saying `what` was expected,
+    /// when it returns anything else.
+    pub async fn js_string(&self, script: &str, what: &str) -> String {
+        let value = self.eval(script).await;
+        value.as_str().expect(what).to_owned()
     }
 }
 
@@ -320,10 +363,8 @@ impl Page {
 
     /// The composer's text.
     pub async fn draft(&self) -> String {
-        let value = self
-            .js("return document.getElementById('compose').value;", vec![])
-            .await;
-        value.as_str().expect("a text").to_owned()
+        self.js_string("return document.getElementById('compose').value;", "a text")
+            .await
     }
 
     /// Waits until the open chat's title is `title`.

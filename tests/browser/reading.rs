@@ -3,9 +3,9 @@
 //! keyboard and screen readers: focus in the composer after picking a chat,
 //! one tab stop per message, a `main` landmark, only new messages announced.
 
-use crate::harness::{Runtime, Server};
 use crate::page::{Page, DESKTOP, STEP};
 use crate::scenario;
+use crate::steps::send_public;
 use serde_json::json;
 
 /// Pretends the tab is hidden (`true`) or shown again, as switching tabs does.
@@ -15,21 +15,14 @@ const VISIBILITY: &str = "Object.defineProperty(document, 'visibilityState', \
 
 #[test]
 fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
-    scenario::run("unread", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &["--quota", "200"]);
+    scenario::with_server("unread", &["--quota", "200"], |driver, server| async move {
         let mut api = server.client();
         let alice = api.token("alice");
         let bob = api.token("bob");
-        api.post("/send", Some(&alice), json!({ "message": "read already" }))
-            .expect(201);
+        send_public(&mut api, &alice, "read already");
         api.post("/connect", Some(&alice), json!({})).expect(200);
         for i in 1..=120 {
-            api.post(
-                "/send",
-                Some(&bob),
-                json!({ "message": format!("unread {i}") }),
-            )
-            .expect(201);
+            send_public(&mut api, &bob, &format!("unread {i}"));
         }
         let mut page = Page::open(&driver, &server, DESKTOP, "unread").await;
         page.type_into("#token-input", &alice).await;
@@ -38,114 +31,72 @@ fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
         page.wait_live().await;
         // The first unread is on screen, not 10,000 px above.
         let seen = page
-            .wait_until(
-                "the first unread on screen",
-                STEP,
-                "const m = document.querySelector('#messages [data-first-unread]'); \
+            .wait_for("the first unread on screen", "const m = document.querySelector('#messages [data-first-unread]'); \
                  const box = document.getElementById('messages').getBoundingClientRect(); \
                  if (!m) return false; const r = m.getBoundingClientRect(); \
-                 return r.top >= box.top && r.top < box.bottom && m.querySelector('.text').textContent;",
-                vec![],
-            )
+                 return r.top >= box.top && r.top < box.bottom && m.querySelector('.text').textContent;")
             .await;
         assert_eq!(seen, json!("unread 1"));
         page.screenshot("first-unread").await;
 
         // Scrolled up, new messages wait on a pill.
-        page.js("document.getElementById('messages').scrollTop = 0;", vec![])
+        page.eval("document.getElementById('messages').scrollTop = 0;")
             .await;
         for i in 1..=2 {
-            api.post(
-                "/send",
-                Some(&bob),
-                json!({ "message": format!("later {i}") }),
-            )
-            .expect(201);
+            send_public(&mut api, &bob, &format!("later {i}"));
         }
-        page.wait_until(
-            "the pill",
-            STEP,
-            "const p = document.getElementById('new-pill'); return !p.hidden && p.textContent.startsWith('2 new');",
-            vec![],
-        )
+        page.wait_for("the pill", "const p = document.getElementById('new-pill'); return !p.hidden && p.textContent.startsWith('2 new');")
         .await;
         page.screenshot("pill").await;
         page.click("#new-pill").await;
-        page.wait_until(
+        page.wait_for(
             "the end, the pill gone",
-            STEP,
             "const l = document.getElementById('messages'); \
              return document.getElementById('new-pill').hidden \
              && l.scrollHeight - l.scrollTop - l.clientHeight < 40;",
-            vec![],
         )
         .await;
 
         // While the tab is hidden, its title counts what arrives.
         page.js(VISIBILITY, vec![json!(true)]).await;
         for i in 1..=3 {
-            api.post(
-                "/send",
-                Some(&bob),
-                json!({ "message": format!("away {i}") }),
-            )
-            .expect(201);
+            send_public(&mut api, &bob, &format!("away {i}"));
         }
-        page.wait_until(
+        page.wait_for(
             "the title to count",
-            STEP,
             "return document.title === '(3) agora';",
-            vec![],
         )
         .await;
         page.js(VISIBILITY, vec![json!(false)]).await;
-        page.wait_until(
-            "the title to be read",
-            STEP,
-            "return document.title === 'agora';",
-            vec![],
-        )
-        .await;
+        page.wait_for("the title to be read", "return document.title === 'agora';")
+            .await;
         page.close().await;
     });
 }
 
 #[test]
 fn keyboard_and_screen_reader_basics() {
-    scenario::run("keyboard", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
+    scenario::with_server("keyboard", &[], |driver, server| async move {
         let mut api = server.client();
         let bob = api.token("bob");
         for i in 1..=4 {
-            api.post(
-                "/send",
-                Some(&bob),
-                json!({ "message": format!("hello {i}") }),
-            )
-            .expect(201);
+            send_public(&mut api, &bob, &format!("hello {i}"));
         }
-        let mut page = Page::open(&driver, &server, DESKTOP, "keyboard").await;
-        page.register("alice").await;
+        let page = Page::signed_up(&driver, &server, DESKTOP, "keyboard", "alice").await;
         page.wait_live().await;
         page.wait_for_message("hello 4", STEP).await;
 
         // A main landmark holds the chat.
         let main = page
-            .js(
-                "const m = document.querySelector('main:not([hidden])'); \
-                 return !!m && m.offsetParent !== null && m.contains(document.getElementById('messages'));",
-                vec![],
-            )
+            .eval("const m = document.querySelector('main:not([hidden])'); \
+                 return !!m && m.offsetParent !== null && m.contains(document.getElementById('messages'));")
             .await;
         assert_eq!(main, json!(true), "no main landmark when signed in");
 
         // One tab stop per message at most.
         let stops = page
-            .js(
-                "return [...document.querySelectorAll('#messages button, #messages a, #messages input, #messages [tabindex]')] \
-                 .filter((e) => !e.disabled && e.tabIndex >= 0 && e.offsetParent !== null).length;",
-                vec![],
-            )
+            .eval("return [...document.querySelectorAll('#messages button, #messages a, #messages input, #messages [tabindex]')] \
+                 .filter((e) => !e.disabled && e.tabIndex >= 0 && e.offsetParent !== null).length;")
             .await;
         let shown = page.messages().await.len() as u64;
         assert!(
@@ -159,32 +110,21 @@ fn keyboard_and_screen_reader_basics() {
         page.wait_title("Private chat with bob").await;
         page.click("#chats [data-chat=\"public_chat\"]").await;
         page.wait_title("Public chat").await;
-        page.wait_until(
+        page.wait_for(
             "the focus in the composer",
-            STEP,
             "return document.activeElement && document.activeElement.id === 'compose';",
-            vec![],
         )
         .await;
 
         // The list is not a live region (switching chats would read it all
         // out); a new message is announced by itself.
         let live = page
-            .js(
-                "return document.getElementById('messages').getAttribute('aria-live');",
-                vec![],
-            )
+            .eval("return document.getElementById('messages').getAttribute('aria-live');")
             .await;
         assert_eq!(live, json!(null), "the whole list is a live region");
-        api.post("/send", Some(&bob), json!({ "message": "just now" }))
-            .expect(201);
-        page.wait_until(
-            "the announcement",
-            STEP,
-            "const a = document.querySelector('[aria-live]:not(#messages):not(#live):not(#notice)'); \
-             return !!a && a.textContent === 'bob: just now';",
-            vec![],
-        )
+        send_public(&mut api, &bob, "just now");
+        page.wait_for("the announcement", "const a = document.querySelector('[aria-live]:not(#messages):not(#live):not(#notice)'); \
+             return !!a && a.textContent === 'bob: just now';")
         .await;
         page.close().await;
     });

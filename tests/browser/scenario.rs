@@ -2,6 +2,7 @@
 //! with its own chromedriver, torn down whatever happens.
 
 use crate::chrome::{self, Driver};
+use crate::harness::{Runtime, Server};
 use std::future::Future;
 use std::sync::Mutex;
 
@@ -26,6 +27,17 @@ where
         .build()
         .expect("a tokio runtime");
     runtime.block_on(body(Driver::start()));
+}
+
+/// [`run`] with a fresh server (tokio, started with `flags`) for the body.
+pub fn with_server<F, Fut>(name: &str, flags: &[&str], body: F)
+where
+    F: FnOnce(Driver, Server) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    run(name, |driver| {
+        body(driver, Server::start(Runtime::Tokio, flags))
+    })
 }
 
 /// A database file in a folder of its own and a free port on 127.0.0.1: for
@@ -54,7 +66,7 @@ impl SamePlace {
     }
 
     /// A server (tokio) on this place's database and port.
-    pub fn start(&self) -> crate::harness::Server {
-        crate::harness::Server::start_at(crate::harness::Runtime::Tokio, &self.db, self.port, &[])
+    pub fn start(&self) -> Server {
+        Server::start_at(Runtime::Tokio, &self.db, self.port, &[])
     }
 }

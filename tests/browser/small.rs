@@ -2,26 +2,23 @@
 //! unread count gone after signing out, and who is signed in shown on a
 //! phone; a name typed in another case opens the one chat with that user.
 
-use crate::harness::{Runtime, Server};
 use crate::page::{Page, DESKTOP, PHONE, STEP};
 use crate::scenario;
+use crate::steps::send_to;
 use serde_json::json;
 
 #[test]
 fn a_bad_name_gets_a_sentence_and_sign_out_clears_the_title() {
-    scenario::run("small", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
+    scenario::with_server("small", &[], |driver, server| async move {
         let mut api = server.client();
         let bob = api.token("bob");
         let mut page = Page::open(&driver, &server, DESKTOP, "small").await;
         page.type_into("#name", "bad name!").await;
         page.click("#register").await;
         let said = page
-            .wait_until(
+            .wait_for(
                 "the sentence",
-                STEP,
                 "return document.getElementById('welcome-error').textContent;",
-                vec![],
             )
             .await;
         assert!(
@@ -29,43 +26,28 @@ fn a_bad_name_gets_a_sentence_and_sign_out_clears_the_title() {
             "{said}"
         );
         page.screenshot("bad-name").await;
-        page.js("document.getElementById('name').value = '';", vec![])
+        page.eval("document.getElementById('name').value = '';")
             .await;
         page.register("alice").await;
         page.wait_live().await;
-        api.post(
-            "/send",
-            Some(&bob),
-            json!({ "message": "psst", "send_to": "alice" }),
-        )
-        .expect(201);
-        page.wait_until(
+        send_to(&mut api, &bob, "alice", "psst");
+        page.wait_for(
             "the title to count",
-            STEP,
             "return document.title === '(1) agora';",
-            vec![],
         )
         .await;
         page.type_into("#compose", "an unsent draft").await;
         page.click("#sign-out").await;
         page.click("#sign-out").await;
-        page.wait_until(
+        page.wait_for(
             "the welcome screen",
-            STEP,
             "return !document.getElementById('welcome').hidden;",
-            vec![],
         )
         .await;
-        assert_eq!(
-            page.js("return document.title;", vec![]).await,
-            json!("agora")
-        );
+        assert_eq!(page.eval("return document.title;").await, json!("agora"));
         // Signing out leaves no draft behind in this browser.
         let kept = page
-            .js(
-                "return Object.keys(localStorage).filter((k) => k.startsWith('agora.draft.'));",
-                vec![],
-            )
+            .eval("return Object.keys(localStorage).filter((k) => k.startsWith('agora.draft.'));")
             .await;
         assert_eq!(kept, json!([]), "drafts stayed after signing out");
         page.close().await;
@@ -74,10 +56,8 @@ fn a_bad_name_gets_a_sentence_and_sign_out_clears_the_title() {
 
 #[test]
 fn a_phone_shows_who_is_signed_in() {
-    scenario::run("phone-me", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
-        let mut page = Page::open(&driver, &server, PHONE, "phone-me").await;
-        page.register("alice").await;
+    scenario::with_server("phone-me", &[], |driver, server| async move {
+        let page = Page::signed_up(&driver, &server, PHONE, "phone-me", "alice").await;
         assert_eq!(
             page.in_view(&["me", "compose", "send"]).await,
             [true, true, true]
@@ -88,31 +68,21 @@ fn a_phone_shows_who_is_signed_in() {
 
 #[test]
 fn a_name_in_another_case_opens_the_one_chat() {
-    scenario::run("case", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
+    scenario::with_server("case", &[], |driver, server| async move {
         let mut api = server.client();
         let kim = api.token("Kim");
-        let mut page = Page::open(&driver, &server, DESKTOP, "case").await;
-        page.register("alice").await;
+        let page = Page::signed_up(&driver, &server, DESKTOP, "case", "alice").await;
         page.wait_live().await;
         page.type_into("#new-chat", "KIM").await;
         page.click("#open-chat").await;
         page.wait_title("Private chat with Kim").await;
-        api.post(
-            "/send",
-            Some(&kim),
-            json!({ "message": "hi alice", "send_to": "alice" }),
-        )
-        .expect(201);
+        send_to(&mut api, &kim, "alice", "hi alice");
         page.wait_for_message("hi alice", STEP).await;
         page.type_into("#new-chat", "kim").await;
         page.click("#open-chat").await;
         page.wait_title("Private chat with Kim").await;
         let chats = page
-            .js(
-                "return [...document.querySelectorAll('#chats [data-chat]')].map((c) => c.dataset.chat);",
-                vec![],
-            )
+            .eval("return [...document.querySelectorAll('#chats [data-chat]')].map((c) => c.dataset.chat);")
             .await;
         assert_eq!(chats, json!(["public_chat", "Kim"]));
         page.close().await;

@@ -4,59 +4,55 @@
 //! "reconnecting in N s" counts down, and a ban hides the quota line (and
 //! Enter sends nothing while it lasts).
 
-use crate::harness::{Runtime, Server};
-use crate::page::{Page, DESKTOP, STEP};
+use crate::page::{Page, DESKTOP};
 use crate::scenario;
 use serde_json::json;
 use std::time::Duration;
 
 #[test]
 fn quota_line_and_refusal_follow_the_window() {
-    scenario::run("quota-window", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &["--quota", "1", "--quota-window", "6s"]);
-        let mut page = Page::open(&driver, &server, DESKTOP, "quota-window").await;
-        page.register("alice").await;
-        page.send("one").await;
-        let first = page
-            .wait_until("no messages left", STEP,
-                "const t = document.getElementById('quota').textContent; return t.startsWith('No public messages left') && t;", vec![])
+    scenario::with_server(
+        "quota-window",
+        &["--quota", "1", "--quota-window", "6s"],
+        |driver, server| async move {
+            let page = Page::signed_up(&driver, &server, DESKTOP, "quota-window", "alice").await;
+            page.send("one").await;
+            let first = page
+            .wait_for("no messages left", "const t = document.getElementById('quota').textContent; return t.startsWith('No public messages left') && t;")
             .await;
-        page.type_into("#compose", "two\u{e007}").await;
-        page.wait_until(
-            "the refusal",
-            STEP,
-            "return document.getElementById('notice').textContent.includes('try again at');",
-            vec![],
-        )
-        .await;
-        // The wait counts down...
-        page.wait_until(
-            "the quota line to count down",
-            Duration::from_secs(3),
-            "const t = document.getElementById('quota').textContent; \
+            page.type_into("#compose", "two\u{e007}").await;
+            page.wait_for(
+                "the refusal",
+                "return document.getElementById('notice').textContent.includes('try again at');",
+            )
+            .await;
+            // The wait counts down...
+            page.wait_until(
+                "the quota line to count down",
+                Duration::from_secs(3),
+                "const t = document.getElementById('quota').textContent; \
              return t.startsWith('No public messages left') && t !== arguments[0];",
-            vec![first],
-        )
-        .await;
-        page.screenshot("spent").await;
-        // ... and when the window resets, both lines say what is true now.
-        page.wait_until(
+                vec![first],
+            )
+            .await;
+            page.screenshot("spent").await;
+            // ... and when the window resets, both lines say what is true now.
+            page.wait_until(
             "the quota line to come back",
             Duration::from_secs(12),
             "return document.getElementById('quota').textContent.includes('left in this window: 1');",
             vec![],
         )
         .await;
-        page.wait_until(
-            "the refusal to go away",
-            STEP,
-            "return document.getElementById('notice').textContent === '';",
-            vec![],
-        )
-        .await;
-        assert_eq!(page.draft().await, "two", "the refused text stays");
-        page.close().await;
-    });
+            page.wait_for(
+                "the refusal to go away",
+                "return document.getElementById('notice').textContent === '';",
+            )
+            .await;
+            assert_eq!(page.draft().await, "two", "the refused text stays");
+            page.close().await;
+        },
+    );
 }
 
 #[test]
@@ -64,8 +60,7 @@ fn connection_lines_count_down_and_go_away() {
     scenario::run("reconnect-lines", |driver| async move {
         let place = scenario::SamePlace::new();
         let server = place.start();
-        let mut page = Page::open(&driver, &server, DESKTOP, "reconnect-lines").await;
-        page.register("alice").await;
+        let page = Page::signed_up(&driver, &server, DESKTOP, "reconnect-lines", "alice").await;
         page.wait_live().await;
         server.stop();
         // "reconnecting in N s…" counts down to the next try (N of 2 or more
@@ -100,11 +95,9 @@ fn connection_lines_count_down_and_go_away() {
         .await;
         let _server = place.start();
         page.wait_live().await;
-        page.wait_until(
+        page.wait_for(
             "the stale line to go",
-            STEP,
             "return document.getElementById('notice').textContent === '';",
-            vec![],
         )
         .await;
         assert_eq!(page.draft().await, "while away");
@@ -114,16 +107,12 @@ fn connection_lines_count_down_and_go_away() {
 
 #[test]
 fn a_ban_hides_the_quota_line_and_enter_sends_nothing() {
-    scenario::run("banned", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
-        let mut page = Page::open(&driver, &server, DESKTOP, "banned").await;
-        page.register("alice").await;
+    scenario::with_server("banned", &[], |driver, server| async move {
+        let page = Page::signed_up(&driver, &server, DESKTOP, "banned", "alice").await;
         page.send("something to report").await;
-        page.wait_until(
+        page.wait_for(
             "the quota line",
-            STEP,
             "return document.getElementById('quota').textContent.includes('left');",
-            vec![],
         )
         .await;
         let mut api = server.client();
@@ -136,18 +125,14 @@ fn a_ban_hides_the_quota_line_and_enter_sends_nothing() {
             )
             .expect(201);
         }
-        page.wait_until(
+        page.wait_for(
             "the ban banner",
-            STEP,
             "return !document.getElementById('ban-banner').hidden;",
-            vec![],
         )
         .await;
-        page.wait_until(
+        page.wait_for(
             "the quota line to go",
-            STEP,
             "return document.getElementById('quota').textContent === '';",
-            vec![],
         )
         .await;
         page.record_posts().await;

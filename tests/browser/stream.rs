@@ -3,15 +3,13 @@
 //! chunks, CRLF split between two, pings, multi-line data; and the feed's
 //! rule that an event at or before the cursor is never handled twice.
 
-use crate::harness::{Runtime, Server};
 use crate::page::{Page, DESKTOP};
 use crate::scenario;
 use serde_json::json;
 
 #[test]
 fn stream_frames_are_parsed_across_chunks_and_never_handled_twice() {
-    scenario::run("stream", |driver| async move {
-        let server = Server::start(Runtime::Tokio, &[]);
+    scenario::with_server("stream", &[], |driver, server| async move {
         let page = Page::open(&driver, &server, DESKTOP, "stream").await;
         let chunks = json!([
             "id: 1\nevent: message\ndata: {\"id\":1}\n\n",

@@ -4,6 +4,7 @@
 use crate::harness::{Runtime, Server};
 use crate::page::{Page, DESKTOP, STEP};
 use crate::scenario;
+use crate::steps::{comment, send_public};
 use serde_json::json;
 
 #[test]
@@ -15,24 +16,11 @@ fn older_comments_are_paged_in() {
         let mut api = server.client();
         let alice = api.token("alice");
         let carol = api.token("carol");
-        let sent = api
-            .post(
-                "/send",
-                Some(&alice),
-                json!({ "message": "a busy message" }),
-            )
-            .expect(201);
-        let id = sent["message_id"].as_u64().unwrap();
+        let id = u64::try_from(send_public(&mut api, &alice, "a busy message")).unwrap();
         for i in 1..=25 {
-            api.post(
-                "/comment",
-                Some(&carol),
-                json!({ "message_id": id, "comment": format!("comment {i}") }),
-            )
-            .expect(201);
+            comment(&mut api, &carol, id, &format!("comment {i}")).expect(201);
         }
-        let mut page = Page::open(&driver, &server, DESKTOP, "threads").await;
-        page.register("bob").await;
+        let page = Page::signed_up(&driver, &server, DESKTOP, "threads", "bob").await;
         page.wait_for_message("a busy message", STEP).await;
         let thread = format!("[data-message-id=\"{id}\"]");
         let comments = format!(

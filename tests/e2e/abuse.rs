@@ -5,6 +5,7 @@
 
 use crate::harness::{request_bytes, Client, Reply, Runtime, Server, IO_TIMEOUT};
 use crate::sse::SseStream;
+use crate::steps::{report, send_public, temp_db, tokens};
 use serde_json::json;
 use socket2::{Domain, Socket, Type};
 use std::io::{Read, Write};
@@ -50,8 +51,7 @@ fn get_token(client: &mut Client, name: &str, forwarded_for: Option<&str>) -> Re
 }
 
 fn register_rate_per_address(rt: Runtime) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("agora.db");
+    let (_dir, db) = temp_db();
     let server = Server::start_on(rt, &db, &["--register-rate", "10"]);
     let mut c = server.client();
     for i in 0..10 {
@@ -106,22 +106,15 @@ fn fresh_accounts_cannot_ban(rt: Runtime) {
     let target = c.token("target");
     let registered = Instant::now();
     let reporters: Vec<String> = (0..3).map(|i| c.token(&format!("fresh{i}"))).collect();
-    let report = |c: &mut Client, token: &str| {
-        c.post(
-            "/report",
-            Some(token),
-            json!({"report_on": "target", "chat_type": "public"}),
-        )
-    };
+    let report_target = |c: &mut Client, token: &str| report(c, token, "target", "public");
     // Never sent a message (and young): not trusted.
     for token in &reporters {
-        report(&mut c, token).expect_error(403, "reporter_not_trusted");
+        report_target(&mut c, token).expect_error(403, "reporter_not_trusted");
     }
     for token in &reporters {
-        c.post("/send", Some(token), json!({"message": "hello"}))
-            .expect(201);
+        send_public(&mut c, token, "hello");
     }
-    let young = report(&mut c, &reporters[0]);
+    let young = report_target(&mut c, &reporters[0]);
     if registered.elapsed() < min_age {
         young.expect_error(403, "reporter_not_trusted");
     }
@@ -131,17 +124,16 @@ fn fresh_accounts_cannot_ban(rt: Runtime) {
     assert_eq!(status["banned_until"], json!(null));
     // Old enough and have sent a message: three reports ban.
     std::thread::sleep(min_age.saturating_sub(registered.elapsed()) + Duration::from_millis(100));
-    report(&mut c, &reporters[0]).expect(201);
-    report(&mut c, &reporters[1]).expect(201);
-    let ban = report(&mut c, &reporters[2]).expect(201);
+    report_target(&mut c, &reporters[0]).expect(201);
+    report_target(&mut c, &reporters[1]).expect(201);
+    let ban = report_target(&mut c, &reporters[2]).expect(201);
     assert!(ban["banned_until"].is_string(), "{ban}");
 }
 
 fn streams_per_user(rt: Runtime) {
     let server = Server::start(rt, &[]);
     let mut c = server.client();
-    let ann = c.token("ann");
-    let bob = c.token("bob");
+    let [ann, bob] = tokens(&mut c, ["ann", "bob"]);
     let streams: Vec<SseStream> = (0..16)
         .map(|_| {
             let stream = SseStream::open(server.addr, &ann, None, None);
@@ -225,16 +217,8 @@ fn connections_per_address(rt: Runtime) {
 fn moderators_unban(rt: Runtime) {
     let server = Server::start(rt, &["--ban-threshold", "1", "--moderator", "Mod"]);
     let mut c = server.client();
-    let moderator = c.token("mod");
-    let bob = c.token("bob");
-    let eve = c.token("eve");
-    let banned = c
-        .post(
-            "/report",
-            Some(&eve),
-            json!({"report_on": "bob", "chat_type": "public"}),
-        )
-        .expect(201);
+    let [moderator, bob, eve] = tokens(&mut c, ["mod", "bob", "eve"]);
+    let banned = report(&mut c, &eve, "bob", "public").expect(201);
     assert!(banned["banned_until"].is_string());
     c.post("/send", Some(&bob), json!({"message": "hi"}))
         .expect_error(403, "banned");
@@ -249,8 +233,7 @@ fn moderators_unban(rt: Runtime) {
         lifted,
         json!({"info": "user unbanned", "user_name": "bob", "was_banned": true})
     );
-    c.post("/send", Some(&bob), json!({"message": "back"}))
-        .expect(201);
+    send_public(&mut c, &bob, "back");
     let status = c.get("/status", Some(&bob)).expect(200);
     assert_eq!(status["banned_until"], json!(null));
 }

@@ -2,6 +2,7 @@
 //! authentication rows: `transport.rs`.)
 
 use crate::harness::{Runtime, Server};
+use crate::steps::{chat_texts, comment, report, send_public, send_to, texts, tokens};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -17,15 +18,6 @@ per_runtime!(
 fn is_rfc3339_utc(v: &Value) -> bool {
     let s = v.as_str().unwrap_or("");
     s.len() == 24 && s.ends_with('Z') && s.as_bytes()[10] == b'T'
-}
-
-fn texts(messages: &Value) -> Vec<String> {
-    messages
-        .as_array()
-        .expect("a list of messages")
-        .iter()
-        .map(|m| m["message_text"].as_str().expect("message_text").to_owned())
-        .collect()
 }
 
 fn api_get_token(rt: Runtime) {
@@ -76,8 +68,7 @@ fn api_connect(rt: Runtime) {
     let mut c = server.client();
     let alice = c.token("alice");
     for i in 1..=3 {
-        c.post("/send", Some(&alice), json!({ "message": format!("m{i}") }))
-            .expect(201);
+        send_public(&mut c, &alice, &format!("m{i}"));
     }
     let bob = c.token("bob");
 
@@ -124,10 +115,8 @@ fn api_connect(rt: Runtime) {
     assert_eq!(wrong_type["field"], "messages_number");
 
     // Unread: everything after the read position, which then moves.
-    c.post("/send", Some(&alice), json!({"message": "m4"}))
-        .expect(201);
-    c.post("/send", Some(&alice), json!({"message": "m5"}))
-        .expect(201);
+    send_public(&mut c, &alice, "m4");
+    send_public(&mut c, &alice, "m5");
     let second = c.post("/connect", Some(&bob), json!({})).expect(200);
     assert_eq!(texts(&second["messages"]), ["m1", "m2", "m3"]);
     assert_eq!(texts(&second["unread_messages"]), ["m4", "m5"]);
@@ -154,9 +143,7 @@ fn api_connect(rt: Runtime) {
 fn api_status(rt: Runtime) {
     let server = Server::start(rt, &[]);
     let mut c = server.client();
-    let alice = c.token("alice");
-    let bob = c.token("bob");
-    let carol = c.token("carol");
+    let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
 
     let fresh = c.get("/status", Some(&alice)).expect(200);
     assert_eq!(fresh["connected_as"], "alice");
@@ -172,31 +159,15 @@ fn api_status(rt: Runtime) {
     assert_eq!(public["messages_number"], 0);
     assert_eq!(public["unread"], 0);
 
-    c.post("/send", Some(&alice), json!({"message": "one"}))
-        .expect(201);
-    c.post(
-        "/send",
-        Some(&alice),
-        json!({"message": "two", "send_to": "public_chat"}),
-    )
-    .expect(201);
+    send_public(&mut c, &alice, "one");
+    send_to(&mut c, &alice, "public_chat", "two");
     let after = c.get("/status", Some(&alice)).expect(200);
     assert_eq!(after["public_messages_left"], 18);
     assert!(is_rfc3339_utc(&after["quota_resets_at"]), "{after}");
 
-    c.post(
-        "/send",
-        Some(&alice),
-        json!({"message": "psst", "send_to": "bob"}),
-    )
-    .expect(201);
+    send_to(&mut c, &alice, "bob", "psst");
     std::thread::sleep(Duration::from_millis(5));
-    c.post(
-        "/send",
-        Some(&carol),
-        json!({"message": "hey", "send_to": "bob"}),
-    )
-    .expect(201);
+    send_to(&mut c, &carol, "bob", "hey");
     let bobs = c.get("/status", Some(&bob)).expect(200);
     let chats = bobs["chats"].as_array().unwrap();
     assert_eq!(chats.len(), 3, "{bobs}");
@@ -229,38 +200,23 @@ fn api_status(rt: Runtime) {
 fn api_send(rt: Runtime) {
     let server = Server::start(rt, &[]);
     let mut c = server.client();
-    let alice = c.token("alice");
-    let bob = c.token("bob");
+    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
 
     let sent = c
         .post("/send", Some(&alice), json!({"message": "hi"}))
         .expect(201);
     assert_eq!(sent["info"], "message sent");
     assert!(is_rfc3339_utc(&sent["pub_date"]), "{sent}");
-    let first_id = sent["message_id"].as_u64().unwrap();
-    let next = c
-        .post(
-            "/send",
-            Some(&alice),
-            json!({"message": "hi", "send_to": "public_chat"}),
-        )
-        .expect(201);
-    assert!(next["message_id"].as_u64().unwrap() > first_id);
+    let first_id = sent["message_id"].as_i64().unwrap();
+    let next = send_to(&mut c, &alice, "public_chat", "hi");
+    assert!(next > first_id);
 
-    let private = c
-        .post(
-            "/send",
-            Some(&alice),
-            json!({"message": "secret", "send_to": "bob"}),
-        )
-        .expect(201);
+    let private = send_to(&mut c, &alice, "bob", "secret");
     let chat = c
         .post("/connect", Some(&bob), json!({"chat_with": "alice"}))
         .expect(200);
-    let mut seen = texts(&chat["messages"]);
-    seen.extend(texts(&chat["unread_messages"]));
-    assert_eq!(seen, ["secret"]);
-    assert!(private["message_id"].as_u64().unwrap() > next["message_id"].as_u64().unwrap());
+    assert_eq!(chat_texts(&chat), ["secret"]);
+    assert!(private > next);
 
     c.post(
         "/send",
@@ -282,8 +238,7 @@ fn api_send(rt: Runtime) {
             .expect_error(400, "invalid_text");
     }
     // Characters, not bytes: 4096 two-byte characters fit.
-    c.post("/send", Some(&alice), json!({"message": "é".repeat(4096)}))
-        .expect(201);
+    send_public(&mut c, &alice, &"é".repeat(4096));
     let wrong = c
         .post("/send", Some(&alice), json!({"message": 5}))
         .expect(400);
@@ -295,21 +250,10 @@ fn api_send(rt: Runtime) {
 fn api_comment(rt: Runtime) {
     let server = Server::start(rt, &[]);
     let mut c = server.client();
-    let alice = c.token("alice");
-    let bob = c.token("bob");
-    let carol = c.token("carol");
+    let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
 
-    let public = c
-        .post("/send", Some(&alice), json!({"message": "post"}))
-        .expect(201)["message_id"]
-        .clone();
-    let added = c
-        .post(
-            "/comment",
-            Some(&bob),
-            json!({"message_id": public, "comment": "+1"}),
-        )
-        .expect(201);
+    let public = send_public(&mut c, &alice, "post");
+    let added = comment(&mut c, &bob, public, "+1").expect(201);
     assert_eq!(added["info"], "comment added");
     assert!(added["comment_id"].as_u64().unwrap() > 0);
     // carol joined before the post: it is unread for her.
@@ -320,45 +264,12 @@ fn api_comment(rt: Runtime) {
     assert_eq!(comments[0]["comment_text"], "+1");
     assert!(is_rfc3339_utc(&comments[0]["created"]), "{comments}");
 
-    c.post(
-        "/comment",
-        Some(&bob),
-        json!({"message_id": 999_999, "comment": "?"}),
-    )
-    .expect_error(404, "message_not_found");
-    let private = c
-        .post(
-            "/send",
-            Some(&alice),
-            json!({"message": "dm", "send_to": "bob"}),
-        )
-        .expect(201)["message_id"]
-        .clone();
-    c.post(
-        "/comment",
-        Some(&carol),
-        json!({"message_id": private, "comment": "peek"}),
-    )
-    .expect_error(404, "message_not_found");
-    c.post(
-        "/comment",
-        Some(&bob),
-        json!({"message_id": private, "comment": "ok"}),
-    )
-    .expect(201);
-    c.post(
-        "/comment",
-        Some(&bob),
-        json!({"message_id": public, "comment": " "}),
-    )
-    .expect_error(400, "invalid_text");
-    let wrong = c
-        .post(
-            "/comment",
-            Some(&bob),
-            json!({"message_id": "x", "comment": "y"}),
-        )
-        .expect(400);
+    comment(&mut c, &bob, 999_999, "?").expect_error(404, "message_not_found");
+    let private = send_to(&mut c, &alice, "bob", "dm");
+    comment(&mut c, &carol, private, "peek").expect_error(404, "message_not_found");
+    comment(&mut c, &bob, private, "ok").expect(201);
+    comment(&mut c, &bob, public, " ").expect_error(400, "invalid_text");
+    let wrong = comment(&mut c, &bob, "x", "y").expect(400);
     assert_eq!(wrong["field"], "message_id");
     assert_eq!(
         c.post(
@@ -375,89 +286,26 @@ fn api_report(rt: Runtime) {
     let server = Server::start(rt, &[]);
     let mut c = server.client();
     let [a, b, d, e, t] = ["a", "b", "d", "e", "t"].map(|n| c.token(n));
-    let post = c
-        .post("/send", Some(&t), json!({"message": "spam"}))
-        .expect(201)["message_id"]
-        .clone();
+    let post = send_public(&mut c, &t, "spam");
 
-    let first = c
-        .post(
-            "/report",
-            Some(&a),
-            json!({"report_on": "t", "chat_type": "public"}),
-        )
-        .expect(201);
+    let first = report(&mut c, &a, "t", "public").expect(201);
     assert_eq!(first["info"], "report accepted");
     assert_eq!(first["cautions"], 1);
     assert_eq!(first["banned_until"], Value::Null);
-    c.post(
-        "/report",
-        Some(&a),
-        json!({"report_on": "t", "chat_type": "public"}),
-    )
-    .expect_error(409, "already_reported");
-    assert_eq!(
-        c.post(
-            "/report",
-            Some(&a),
-            json!({"report_on": "a", "chat_type": "public"})
-        )
-        .status,
-        400
-    );
-    assert_eq!(
-        c.post(
-            "/report",
-            Some(&b),
-            json!({"report_on": "t", "chat_type": "bogus"})
-        )
-        .status,
-        400
-    );
-    c.post(
-        "/report",
-        Some(&b),
-        json!({"report_on": "ghost", "chat_type": "public"}),
-    )
-    .expect_error(404, "user_not_found");
-    c.post(
-        "/report",
-        Some(&b),
-        json!({"report_on": "t", "chat_type": "private"}),
-    )
-    .expect_error(403, "no_shared_chat");
-    c.post(
-        "/send",
-        Some(&t),
-        json!({"message": "buy now", "send_to": "b"}),
-    )
-    .expect(201);
-    let second = c
-        .post(
-            "/report",
-            Some(&b),
-            json!({"report_on": "t", "chat_type": "private"}),
-        )
-        .expect(201);
+    report(&mut c, &a, "t", "public").expect_error(409, "already_reported");
+    assert_eq!(report(&mut c, &a, "a", "public").status, 400);
+    assert_eq!(report(&mut c, &b, "t", "bogus").status, 400);
+    report(&mut c, &b, "ghost", "public").expect_error(404, "user_not_found");
+    report(&mut c, &b, "t", "private").expect_error(403, "no_shared_chat");
+    send_to(&mut c, &t, "b", "buy now");
+    let second = report(&mut c, &b, "t", "private").expect(201);
     assert_eq!(second["cautions"], 2);
     assert_eq!(c.get("/status", Some(&t)).expect(200)["cautions"], 2);
 
     // The third distinct reporter bans t for the configured 4 h.
-    let third = c
-        .post(
-            "/report",
-            Some(&d),
-            json!({"report_on": "t", "chat_type": "public"}),
-        )
-        .expect(201);
+    let third = report(&mut c, &d, "t", "public").expect(201);
     assert!(is_rfc3339_utc(&third["banned_until"]), "{third}");
-    let again = c
-        .post(
-            "/report",
-            Some(&e),
-            json!({"report_on": "t", "chat_type": "public"}),
-        )
-        .expect(200);
+    let again = report(&mut c, &e, "t", "public").expect(200);
     assert_eq!(again["info"], "user is already banned");
     assert_eq!(again["banned_until"], third["banned_until"]);
 
@@ -470,12 +318,7 @@ fn api_report(rt: Runtime) {
         refused.header("retry-after"),
         Some(retry.to_string().as_str())
     );
-    c.post(
-        "/comment",
-        Some(&t),
-        json!({"message_id": post, "comment": "me too"}),
-    )
-    .expect_error(403, "banned");
+    comment(&mut c, &t, post, "me too").expect_error(403, "banned");
     assert!(is_rfc3339_utc(
         &c.get("/status", Some(&t)).expect(200)["banned_until"]
     ));

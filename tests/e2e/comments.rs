@@ -4,6 +4,7 @@
 //! message with 2,000 long comments made every `/connect` a 33 MB body.
 
 use crate::harness::{Runtime, Server};
+use crate::steps::{comment, send_public, send_to, tokens};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -35,12 +36,8 @@ fn ids(list: &Value) -> Vec<i64> {
 fn comments_are_paged_and_pages_stay_small(rt: Runtime) {
     let server = Server::start(rt, &["--comment-quota", "1000"]);
     let mut c = server.client();
-    let alice = c.token("alice");
-    let bob = c.token("bob");
-    let sent = c
-        .post("/send", Some(&alice), json!({"message": "hi"}))
-        .expect(201);
-    let message_id = sent["message_id"].as_i64().unwrap();
+    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
+    let message_id = send_public(&mut c, &alice, "hi");
     let mut all = Vec::new();
     for i in 0..LONG_COMMENTS {
         let body = json!({"message_id": message_id, "comment": long_text(&i.to_string())});
@@ -97,8 +94,7 @@ fn comments_are_paged_and_pages_stay_small(rt: Runtime) {
 fn long_histories_stop_at_their_byte_budgets(rt: Runtime) {
     let server = Server::start(rt, &["--quota", "1000"]);
     let mut c = server.client();
-    let alice = c.token("alice");
-    let bob = c.token("bob");
+    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
     // 70 messages of 16 KiB: more than a history page (768 KiB) or an
     // unread page (1 MiB) may hold.
     let mut sent = Vec::new();
@@ -138,10 +134,8 @@ fn the_comment_quota_refuses_and_its_retry_after_holds(rt: Runtime) {
     let server = Server::start(rt, &["--comment-quota", "2", "--quota-window", "2s"]);
     let mut c = server.client();
     let alice = c.token("alice");
-    let sent = c
-        .post("/send", Some(&alice), json!({"message": "hi"}))
-        .expect(201);
-    let comment = json!({"message_id": sent["message_id"], "comment": "+1"});
+    let message_id = send_public(&mut c, &alice, "hi");
+    let comment = json!({"message_id": message_id, "comment": "+1"});
     c.post("/comment", Some(&alice), comment.clone())
         .expect(201);
     c.post("/comment", Some(&alice), comment.clone())
@@ -154,8 +148,7 @@ fn the_comment_quota_refuses_and_its_retry_after_holds(rt: Runtime) {
     assert_eq!(retry, Some(seconds.to_string()));
     assert!(body["warning"].is_string());
     // Public messages have a quota of their own.
-    c.post("/send", Some(&alice), json!({"message": "still fine"}))
-        .expect(201);
+    send_public(&mut c, &alice, "still fine");
     std::thread::sleep(Duration::from_secs(seconds));
     c.post("/comment", Some(&alice), comment).expect(201);
 }
@@ -163,23 +156,9 @@ fn the_comment_quota_refuses_and_its_retry_after_holds(rt: Runtime) {
 fn comments_pages_refuse_bad_queries(rt: Runtime) {
     let server = Server::start(rt, &[]);
     let mut c = server.client();
-    let alice = c.token("alice");
-    let bob = c.token("bob");
-    let carol = c.token("carol");
-    let public = c
-        .post("/send", Some(&alice), json!({"message": "hi"}))
-        .expect(201)["message_id"]
-        .as_i64()
-        .unwrap();
-    let private = c
-        .post(
-            "/send",
-            Some(&alice),
-            json!({"message": "psst", "send_to": "bob"}),
-        )
-        .expect(201)["message_id"]
-        .as_i64()
-        .unwrap();
+    let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
+    let public = send_public(&mut c, &alice, "hi");
+    let private = send_to(&mut c, &alice, "bob", "psst");
 
     let get =
         |c: &mut crate::harness::Client, target: &str, token: &str| c.get(target, Some(token));
@@ -190,12 +169,7 @@ fn comments_pages_refuse_bad_queries(rt: Runtime) {
     // A private message of others is not found, exactly as for /comment.
     get(&mut c, &format!("/comments?message_id={private}"), &carol)
         .expect_error(404, "message_not_found");
-    c.post(
-        "/comment",
-        Some(&carol),
-        json!({"message_id": private, "comment": "x"}),
-    )
-    .expect_error(404, "message_not_found");
+    comment(&mut c, &carol, private, "x").expect_error(404, "message_not_found");
     get(&mut c, "/comments?message_id=999999", &carol).expect_error(404, "message_not_found");
 
     for (query, status, code, field) in [

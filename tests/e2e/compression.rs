@@ -4,8 +4,8 @@
 
 use crate::external::available;
 use crate::harness::{workspace_root, Runtime, Server};
+use crate::steps::curl;
 use std::path::Path;
-use std::process::Command;
 
 per_runtime!(gzip_assets);
 
@@ -36,21 +36,15 @@ fn web_files() -> Vec<(String, String)> {
 fn curl_get(url: &str, extra: &[&str]) -> (String, Vec<u8>, usize) {
     let dir = tempfile::tempdir().unwrap();
     let (head, body) = (dir.path().join("head"), dir.path().join("body"));
-    let out = Command::new("curl")
-        .args(["-sS", "--max-time", "10", "-w", "%{size_download}"])
-        .args(extra)
-        .arg("-D")
-        .arg(&head)
-        .arg("-o")
-        .arg(&body)
-        .arg(url)
-        .output()
-        .expect("run curl");
-    assert!(
-        out.status.success(),
-        "curl failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut args = extra.to_vec();
+    args.extend([
+        "-D",
+        head.to_str().unwrap(),
+        "-o",
+        body.to_str().unwrap(),
+        url,
+    ]);
+    let out = curl("%{size_download}", &args);
     let size = String::from_utf8(out.stdout)
         .unwrap()
         .trim()

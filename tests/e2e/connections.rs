@@ -2,6 +2,7 @@
 //! the connection limit and the timeouts.
 
 use crate::harness::{request_bytes, Runtime, Server};
+use crate::steps::{chat_texts, send_public, send_to, tokens};
 use serde_json::json;
 use std::collections::HashSet;
 use std::sync::{Arc, Barrier};
@@ -19,17 +20,11 @@ per_runtime!(
 fn keep_alive_100_requests(rt: Runtime) {
     let server = Server::start(rt, &[]);
     let mut c = server.client();
-    let token = c.token("keeper");
-    let other = c.token("friend");
+    let [token, other] = tokens(&mut c, ["keeper", "friend"]);
     let mut sent = 0;
     for i in 1..=98 {
         if i % 2 == 0 {
-            c.post(
-                "/send",
-                Some(&token),
-                json!({"message": format!("n{i}"), "send_to": "friend"}),
-            )
-            .expect(201);
+            send_to(&mut c, &token, "friend", &format!("n{i}"));
             sent += 1;
         } else {
             c.get("/status", Some(&token)).expect(200);
@@ -98,43 +93,19 @@ fn concurrent_clients(rt: Runtime) {
                 let token = c.token(&me);
                 barrier.wait();
                 let next = format!("user{}", (i + 1) % CLIENTS);
-                let public = c
-                    .post(
-                        "/send",
-                        Some(&token),
-                        json!({"message": format!("hello from {i}")}),
-                    )
-                    .expect(201);
-                let private = c
-                    .post(
-                        "/send",
-                        Some(&token),
-                        json!({"message": format!("psst {i}"), "send_to": next}),
-                    )
-                    .expect(201);
+                let public = send_public(&mut c, &token, &format!("hello from {i}"));
+                let private = send_to(&mut c, &token, &next, &format!("psst {i}"));
                 barrier.wait();
                 let prev = format!("user{}", (i + CLIENTS - 1) % CLIENTS);
                 let chat = c
                     .post("/connect", Some(&token), json!({"chat_with": prev}))
                     .expect(200);
-                let mut texts: Vec<_> = chat["messages"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .chain(chat["unread_messages"].as_array().unwrap())
-                    .map(|m| m["message_text"].as_str().unwrap().to_owned())
-                    .collect();
+                let mut texts = chat_texts(&chat);
                 assert_eq!(texts, [format!("psst {}", (i + CLIENTS - 1) % CLIENTS)]);
                 let all = c
                     .post("/connect", Some(&token), json!({"messages_number": 100}))
                     .expect(200);
-                texts = all["messages"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .chain(all["unread_messages"].as_array().unwrap())
-                    .map(|m| m["message_text"].as_str().unwrap().to_owned())
-                    .collect();
+                texts = chat_texts(&all);
                 let expected: HashSet<String> =
                     (0..CLIENTS).map(|j| format!("hello from {j}")).collect();
                 assert_eq!(texts.iter().cloned().collect::<HashSet<_>>(), expected);
@@ -144,10 +115,7 @@ fn concurrent_clients(rt: Runtime) {
                     3,
                     "public + two private chats"
                 );
-                [
-                    public["message_id"].as_u64().unwrap(),
-                    private["message_id"].as_u64().unwrap(),
-                ]
+                [public, private]
             })
         })
         .collect();

@@ -5,6 +5,7 @@
 
 use crate::harness::{Runtime, Server};
 use crate::load::send_under_load;
+use crate::steps::{send_public, temp_db};
 use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -28,8 +29,7 @@ pub fn sibling(db: &Path, suffix: &str) -> std::path::PathBuf {
 /// `.db` file alone (as a backup would take it) holds every acknowledged
 /// message.
 fn a_clean_stop_leaves_everything_in_the_database_file(rt: Runtime) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("agora.db");
+    let (_dir, db) = temp_db();
     let server = Server::start_on(rt, &db, &["--quota", "100000"]);
     let writers = send_under_load(&server, 4, Duration::from_secs(5));
     std::thread::sleep(Duration::from_millis(500));
@@ -69,13 +69,11 @@ fn a_clean_stop_leaves_everything_in_the_database_file(rt: Runtime) {
 /// `store_unavailable` with `Retry-After` (never a 201 that a restart would
 /// lose), logged once as an error naming the path; reads go on.
 fn writes_into_removed_database_files_are_refused(rt: Runtime) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("agora.db");
+    let (_dir, db) = temp_db();
     let server = Server::start_on(rt, &db, &[]);
     let mut c = server.client();
     let alice = c.token("alice");
-    c.post("/send", Some(&alice), json!({"message": "kept"}))
-        .expect(201);
+    send_public(&mut c, &alice, "kept");
     for suffix in ["", "-wal", "-shm"] {
         std::fs::remove_file(sibling(&db, suffix)).unwrap();
     }
@@ -110,13 +108,11 @@ fn the_database_files_are_private(rt: Runtime) {
     // SAFETY: umask(2) only sets the file-creation mask, which the server
     // inherits; 022 is the usual one (group and others may read new files).
     unsafe { libc::umask(0o022) };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("agora.db");
+    let (_dir, db) = temp_db();
     let server = Server::start_on(rt, &db, &[]);
     let mut c = server.client();
     let alice = c.token("alice");
-    c.post("/send", Some(&alice), json!({"message": "private"}))
-        .expect(201);
+    send_public(&mut c, &alice, "private");
     for suffix in ["", "-wal", "-shm"] {
         let file = sibling(&db, suffix);
         let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;

@@ -3,6 +3,7 @@
 
 use crate::harness::{Client, Runtime, Server};
 use crate::sse::SseStream;
+use crate::steps::{comment, send_public, sent_id, temp_db, tokens};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -35,17 +36,10 @@ fn head(c: &mut Client, token: &str) -> i64 {
     start["next"].as_i64().expect("a cursor")
 }
 
-fn send(c: &mut Client, token: &str, body: Value) -> i64 {
-    c.post("/send", Some(token), body).expect(201)["message_id"]
-        .as_i64()
-        .unwrap()
-}
-
 fn a_long_poll_wakes_when_another_user_sends(rt: Runtime) {
     let server = Server::start(rt, &[]);
     let mut c = server.client();
-    let alice = c.token("alice");
-    let bob = c.token("bob");
+    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
     let since = head(&mut c, &bob);
     let addr = server.addr;
     let bob_token = bob.clone();
@@ -56,7 +50,7 @@ fn a_long_poll_wakes_when_another_user_sends(rt: Runtime) {
     });
     // Let the long-poll reach the server and wait there.
     std::thread::sleep(Duration::from_millis(300));
-    let id = send(&mut c, &alice, json!({"message": "wake up"}));
+    let id = send_public(&mut c, &alice, "wake up");
     let sent_at = Instant::now();
     let (answer, woke_at) = waiter.join().unwrap();
     let latency = woke_at.saturating_duration_since(sent_at);
@@ -92,20 +86,14 @@ fn a_long_poll_times_out_empty(rt: Runtime) {
 }
 
 fn cursors_resume_across_a_restart_with_nothing_lost_or_twice(rt: Runtime) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("agora.db");
+    let (_dir, db) = temp_db();
     let server = Server::start_on(rt, &db, &[]);
     let mut c = server.client();
-    let alice = c.token("alice");
-    let bob = c.token("bob");
+    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
     let mut cursor = head(&mut c, &bob);
     let mut sent = Vec::new();
     for i in 0..5 {
-        sent.push(send(
-            &mut c,
-            &alice,
-            json!({ "message": format!("before {i}") }),
-        ));
+        sent.push(send_public(&mut c, &alice, &format!("before {i}")));
     }
     // Take the first two, then restart.
     let mut seen = Vec::new();
@@ -122,11 +110,7 @@ fn cursors_resume_across_a_restart_with_nothing_lost_or_twice(rt: Runtime) {
     let server = Server::start_on(rt, &db, &[]);
     let mut c = server.client();
     for i in 0..3 {
-        sent.push(send(
-            &mut c,
-            &alice,
-            json!({ "message": format!("after {i}") }),
-        ));
+        sent.push(send_public(&mut c, &alice, &format!("after {i}")));
     }
     loop {
         let page = long_poll(&mut c, &bob, cursor, 0);
@@ -148,18 +132,11 @@ fn cursors_resume_across_a_restart_with_nothing_lost_or_twice(rt: Runtime) {
 fn private_events_reach_the_two_members_only(rt: Runtime) {
     let server = Server::start(rt, &[]);
     let mut c = server.client();
-    let alice = c.token("alice");
-    let bob = c.token("bob");
-    let carol = c.token("carol");
+    let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
     let since = head(&mut c, &carol);
-    let private = send(&mut c, &alice, json!({"message": "psst", "send_to": "bob"}));
-    c.post(
-        "/comment",
-        Some(&bob),
-        json!({"message_id": private, "comment": "ok"}),
-    )
-    .expect(201);
-    let public = send(&mut c, &alice, json!({"message": "hello all"}));
+    let private = sent_id(&mut c, &alice, json!({"message": "psst", "send_to": "bob"}));
+    comment(&mut c, &bob, private, "ok").expect(201);
+    let public = send_public(&mut c, &alice, "hello all");
 
     let carols = long_poll(&mut c, &carol, since, 0);
     let ids: Vec<_> = carols["events"]
@@ -189,17 +166,10 @@ fn private_events_reach_the_two_members_only(rt: Runtime) {
 fn events_carry_messages_comments_and_bans(rt: Runtime) {
     let server = Server::start(rt, &["--ban-threshold", "2"]);
     let mut c = server.client();
-    let target = c.token("target");
-    let r1 = c.token("r1");
-    let r2 = c.token("r2");
+    let [target, r1, r2] = tokens(&mut c, ["target", "r1", "r2"]);
     let since = head(&mut c, &target);
-    let id = send(&mut c, &r1, json!({"message": "post"}));
-    c.post(
-        "/comment",
-        Some(&r2),
-        json!({"message_id": id, "comment": "+1"}),
-    )
-    .expect(201);
+    let id = send_public(&mut c, &r1, "post");
+    comment(&mut c, &r2, id, "+1").expect(201);
     for reporter in [&r1, &r2] {
         c.post("/report", Some(reporter), json!({"report_on": "target"}))
             .expect(201);
@@ -261,7 +231,7 @@ fn event_queries_are_checked(rt: Runtime) {
     // POST /read: forward only, never past the newest, per user.
     let alice = c.token("alice");
     let ids: Vec<i64> = (0..3)
-        .map(|i| send(&mut c, &alice, json!({ "message": format!("m{i}") })))
+        .map(|i| send_public(&mut c, &alice, &format!("m{i}")))
         .collect();
     let read = |c: &mut Client, up_to: i64| {
         c.post("/read", Some(&bob), json!({"up_to": up_to}))
@@ -298,8 +268,7 @@ fn event_queries_are_checked(rt: Runtime) {
 fn a_stream_resumes_exactly_after_last_event_id(rt: Runtime) {
     let server = Server::start(rt, &[]);
     let mut c = server.client();
-    let alice = c.token("alice");
-    let bob = c.token("bob");
+    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
     let start = head(&mut c, &bob);
     let mut stream = SseStream::open(server.addr, &bob, None, None);
     assert_eq!(stream.status, 200);
@@ -308,11 +277,7 @@ fn a_stream_resumes_exactly_after_last_event_id(rt: Runtime) {
     assert_eq!(stream.header("transfer-encoding"), Some("chunked"));
     let mut sent = Vec::new();
     for i in 0..3 {
-        sent.push(send(
-            &mut c,
-            &alice,
-            json!({ "message": format!("live {i}") }),
-        ));
+        sent.push(send_public(&mut c, &alice, &format!("live {i}")));
     }
     let mut last = start;
     let mut got = Vec::new();
@@ -327,19 +292,11 @@ fn a_stream_resumes_exactly_after_last_event_id(rt: Runtime) {
     drop(stream);
     // Missed while away.
     for i in 3..6 {
-        sent.push(send(
-            &mut c,
-            &alice,
-            json!({ "message": format!("away {i}") }),
-        ));
+        sent.push(send_public(&mut c, &alice, &format!("away {i}")));
     }
     let mut resumed = SseStream::open(server.addr, &bob, Some(last), None);
     for i in 6..8 {
-        sent.push(send(
-            &mut c,
-            &alice,
-            json!({ "message": format!("back {i}") }),
-        ));
+        sent.push(send_public(&mut c, &alice, &format!("back {i}")));
     }
     for _ in 3..8 {
         let (id, _, data) = resumed
@@ -473,8 +430,7 @@ fn sigterm_with_a_thousand_waits_exits_at_once(rt: Runtime) {
 fn a_subscriber_that_never_reads_is_cut_and_others_go_on(rt: Runtime) {
     let server = Server::start(rt, &["--quota", "10000"]);
     let mut c = server.client();
-    let alice = c.token("alice");
-    let bob = c.token("bob");
+    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
     // A stream that is opened and never read again: the kernel's buffers
     // fill, then its inbox passes 1 MiB and the hub cuts it.
     let mut stuck = std::net::TcpStream::connect(server.addr).unwrap();
@@ -517,7 +473,7 @@ fn a_subscriber_that_never_reads_is_cut_and_others_go_on(rt: Runtime) {
     // ~4 KiB a message: 1,500 messages are ~6 MiB, far past what the stuck
     // stream's socket buffers and inbox hold.
     for _ in 0..SENT {
-        send(&mut c, &alice, json!({ "message": text }));
+        send_public(&mut c, &alice, &text);
     }
     let sent = SENT;
     assert_eq!(reading.join().unwrap(), SENT);
@@ -548,12 +504,11 @@ fn a_subscriber_that_never_reads_is_cut_and_others_go_on(rt: Runtime) {
 fn two_devices_share_read_positions(rt: Runtime) {
     let server = Server::start(rt, &[]);
     let mut c = server.client();
-    let alice = c.token("alice");
-    let bob = c.token("bob");
+    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
     // Two devices of bob, each with its own stream.
     let mut phone = SseStream::open(server.addr, &bob, None, None);
     let mut laptop = SseStream::open(server.addr, &bob, None, None);
-    let id = send(
+    let id = sent_id(
         &mut c,
         &alice,
         json!({"message": "hi bob", "send_to": "bob"}),

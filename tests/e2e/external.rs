@@ -3,6 +3,7 @@
 //! skip it, which is then said loudly.
 
 use crate::harness::{Runtime, Server};
+use crate::steps;
 use std::process::Command;
 
 per_runtime!(python_http_client, curl);
@@ -81,16 +82,7 @@ fn python_http_client(rt: Runtime) {
 /// each body must end with its own newline (as a terminal wants) for the two
 /// to come out on lines of their own.
 fn curl_calls(args: &[&str]) -> Vec<(u16, serde_json::Value)> {
-    let out = Command::new("curl")
-        .args(["-sS", "--max-time", "10", "-w", "%{http_code}\n"])
-        .args(args)
-        .output()
-        .expect("run curl");
-    assert!(
-        out.status.success(),
-        "curl failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = steps::curl("%{http_code}\n", args);
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     let pairs = lines.chunks_exact(2);

@@ -4,6 +4,7 @@
 //! per user; a 503 is not kept.
 
 use crate::harness::{request_bytes, Client, Reply, Runtime, Server};
+use crate::steps::{send_public, temp_db, tokens};
 use crate::store_faults::set_file_size_limit;
 use agora_tests::pg::{self, PgDatabase};
 use serde_json::{json, Value};
@@ -102,8 +103,7 @@ fn idempotent_send_is_answered_once(rt: Runtime) {
     let connect = json!({"messages_number": 5});
     let page = post_keyed(&mut c, "/connect", Some(&ann), "connect-1", &connect);
     page.expect(200);
-    c.post("/send", Some(&ann), json!({"message": "later"}))
-        .expect(201);
+    send_public(&mut c, &ann, "later");
     let replayed = post_keyed(&mut c, "/connect", Some(&ann), "connect-1", &connect);
     assert_replayed(&page, &replayed);
 }
@@ -121,8 +121,7 @@ fn idempotent_key_reused_for_another_request_is_422(rt: Runtime) {
 }
 
 fn idempotent_key_survives_a_restart(rt: Runtime) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("agora.db");
+    let (_dir, db) = temp_db();
     let server = Server::start_on(rt, &db, &[]);
     let mut c = server.client();
     let ann = c.token("ann");
@@ -142,8 +141,7 @@ fn idempotent_key_survives_a_restart(rt: Runtime) {
 fn idempotent_keys_are_per_user(rt: Runtime) {
     let server = Server::start(rt, &[]);
     let mut c = server.client();
-    let ann = c.token("ann");
-    let bob = c.token("bob");
+    let [ann, bob] = tokens(&mut c, ["ann", "bob"]);
     let body = json!({"message": "same words"});
     let anns = post_keyed(&mut c, "/send", Some(&ann), "shared", &body);
     anns.expect(201);

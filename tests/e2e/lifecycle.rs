@@ -3,6 +3,7 @@
 
 use crate::harness::{Runtime, Server};
 use crate::load::send_under_load;
+use crate::steps::{chat_texts, comment, report, send_public, send_to, temp_db, tokens};
 use serde_json::json;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -50,42 +51,17 @@ fn a_bad_flag_is_refused() {
 }
 
 fn restart_keeps_state(rt: Runtime) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("agora.db");
-
+    let (_dir, db) = temp_db();
     let server = Server::start_on(rt, &db, &[]);
     let mut c = server.client();
-    let alice = c.token("alice");
-    let bob = c.token("bob");
-    let carol = c.token("carol");
-    let m1 = c
-        .post("/send", Some(&alice), json!({"message": "m1"}))
-        .expect(201)["message_id"]
-        .clone();
-    c.post("/send", Some(&alice), json!({"message": "m2"}))
-        .expect(201);
-    let comment = c
-        .post(
-            "/comment",
-            Some(&bob),
-            json!({"message_id": m1, "comment": "first!"}),
-        )
-        .expect(201);
-    c.post(
-        "/send",
-        Some(&alice),
-        json!({"message": "p1", "send_to": "bob"}),
-    )
-    .expect(201);
-    c.post(
-        "/report",
-        Some(&carol),
-        json!({"report_on": "bob", "chat_type": "public"}),
-    )
-    .expect(201);
+    let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
+    let m1 = send_public(&mut c, &alice, "m1");
+    send_public(&mut c, &alice, "m2");
+    let first = comment(&mut c, &bob, m1, "first!").expect(201);
+    send_to(&mut c, &alice, "bob", "p1");
+    report(&mut c, &carol, "bob", "public").expect(201);
     c.post("/connect", Some(&bob), json!({})).expect(200); // bob has read m1, m2
-    c.post("/send", Some(&alice), json!({"message": "m3"}))
-        .expect(201);
+    send_public(&mut c, &alice, "m3");
     let before = c.get("/status", Some(&bob)).expect(200);
     drop(c);
     server.stop();
@@ -103,39 +79,24 @@ fn restart_keeps_state(rt: Runtime) {
     let after = c.get("/status", Some(&bob)).expect(200);
     assert_eq!(after, before);
     assert_eq!(after["cautions"], 1);
-    c.post(
-        "/report",
-        Some(&carol),
-        json!({"report_on": "bob", "chat_type": "public"}),
-    )
-    .expect_error(409, "already_reported");
+    report(&mut c, &carol, "bob", "public").expect_error(409, "already_reported");
     // Messages, comments and the read position.
     let public = c.post("/connect", Some(&bob), json!({})).expect(200);
     let messages = public["messages"].as_array().unwrap();
     assert_eq!(messages.len(), 2);
     assert_eq!(messages[0]["id"], m1);
-    assert_eq!(messages[0]["comments"][0]["id"], comment["comment_id"]);
+    assert_eq!(messages[0]["comments"][0]["id"], first["comment_id"]);
     assert_eq!(messages[0]["comments"][0]["comment_text"], "first!");
     assert_eq!(public["unread_messages"].as_array().unwrap().len(), 1);
     assert_eq!(public["unread_messages"][0]["message_text"], "m3");
     let private = c
         .post("/connect", Some(&bob), json!({"chat_with": "alice"}))
         .expect(200);
-    let mut texts: Vec<_> = private["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .chain(private["unread_messages"].as_array().unwrap())
-        .map(|m| m["message_text"].clone())
-        .collect();
-    assert_eq!(texts.pop(), Some(json!("p1")));
+    let mut texts = chat_texts(&private);
+    assert_eq!(texts.pop().as_deref(), Some("p1"));
     // New ids continue after the old ones.
-    let m4 = c
-        .post("/send", Some(&alice), json!({"message": "m4"}))
-        .expect(201)["message_id"]
-        .as_u64()
-        .unwrap();
-    assert!(m4 > public["unread_messages"][0]["id"].as_u64().unwrap());
+    let m4 = send_public(&mut c, &alice, "m4");
+    assert!(m4 > public["unread_messages"][0]["id"].as_i64().unwrap());
     drop(c);
     server.stop();
 }
@@ -153,8 +114,7 @@ fn sigterm_under_load_finishes_and_keeps_acknowledged(rt: Runtime) {
 }
 
 fn acknowledged_survive(rt: Runtime, signal: i32) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("agora.db");
+    let (_dir, db) = temp_db();
     let flags = ["--quota", "100000", "--unread-max", "100000"];
     let server = Server::start_on(rt, &db, &flags);
     let mut c = server.client();
@@ -204,8 +164,7 @@ fn acknowledged_survive(rt: Runtime, signal: i32) {
 
 /// Every flag can come from an `AGORA_*` variable.
 fn flags_from_the_environment(rt: Runtime) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("agora.db");
+    let (_dir, db) = temp_db();
     let server = Server::start_with_env(
         rt,
         &db,
@@ -218,14 +177,12 @@ fn flags_from_the_environment(rt: Runtime) {
     );
     let mut c = server.client();
     let token = c.token("env");
-    c.post("/send", Some(&token), json!({"message": "one"}))
-        .expect(201);
+    send_public(&mut c, &token, "one");
     c.post("/send", Some(&token), json!({"message": "two"}))
         .expect_error(429, "quota_exceeded");
     c.token("env2");
     let other = c.token("env3");
-    c.post("/send", Some(&other), json!({"message": "three"}))
-        .expect(201);
+    send_public(&mut c, &other, "three");
     let fresh = c.token("env4");
     let history = c.post("/connect", Some(&fresh), json!({})).expect(200);
     assert_eq!(history["messages"].as_array().unwrap().len(), 1);

@@ -38,6 +38,7 @@ mod slow_clients;
 mod split_writes;
 mod sse;
 mod startup;
+mod steps;
 mod store_faults;
 mod transport;
 mod unread_pages;

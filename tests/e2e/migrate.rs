@@ -6,6 +6,7 @@
 //! old ones. A second migrate into the now non-empty database is refused.
 
 use crate::harness::{server_binary, Client, Runtime, Server, IO_TIMEOUT};
+use crate::steps::{comment, temp_db};
 use agora_tests::pg::{skipped, PgDatabase};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -29,19 +30,9 @@ fn fill(c: &mut Client) -> (Vec<String>, Value) {
     send(c, carol, json!({"message": "p2", "send_to": "alice"}));
     send(c, dan, json!({"message": "spam"}));
     for (token, text) in [(bob, "first!"), (carol, "second"), (alice, "third")] {
-        c.post(
-            "/comment",
-            Some(token),
-            json!({"message_id": m1, "comment": text}),
-        )
-        .expect(201);
+        comment(c, token, m1.clone(), text).expect(201);
     }
-    c.post(
-        "/comment",
-        Some(bob),
-        json!({"message_id": p1, "comment": "psst"}),
-    )
-    .expect(201);
+    comment(c, bob, p1.clone(), "psst").expect(201);
     for (reporter, target) in [(alice, "dan"), (bob, "dan"), (carol, "dan"), (dan, "bob")] {
         c.post(
             "/report",
@@ -113,8 +104,7 @@ fn a_sqlite_history_moves_to_postgres() {
     let Some(database) = PgDatabase::fresh() else {
         return skipped("migrate::a_sqlite_history_moves_to_postgres");
     };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("agora.db");
+    let (_dir, db) = temp_db();
     let server = Server::start_on(Runtime::Tokio, &db, &[]);
     let (tokens, m1) = fill(&mut server.client());
     server.stop();

@@ -104,14 +104,6 @@ fn try_send(c: &mut Client, token: &str, text: &str) -> Option<Reply> {
     c.try_read_reply()
 }
 
-/// A public `/send` that must be accepted; its message id.
-fn send(c: &mut Client, token: &str, text: &str) -> i64 {
-    c.post("/send", Some(token), json!({ "message": text }))
-        .expect(201)["message_id"]
-        .as_i64()
-        .expect("a message id")
-}
-
 /// The event cursor's head on the node `c` talks to.
 fn head(c: &mut Client, token: &str) -> i64 {
     let start = c.get("/events", Some(token)).expect(200);

@@ -4,6 +4,7 @@
 
 use crate::database_files::sibling;
 use crate::harness::{on_postgres_now, Client, Runtime, Server, IO_TIMEOUT};
+use crate::steps::{send_public, temp_db};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -30,8 +31,7 @@ fn health_is_ok_without_a_token(rt: Runtime) {
 }
 
 fn health_is_unavailable_once_the_database_files_are_gone(rt: Runtime) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("agora.db");
+    let (_dir, db) = temp_db();
     let server = Server::start_on(rt, &db, &[]);
     let mut c = server.client();
     assert_eq!(c.get("/health", None).expect(200), json!({"status": "ok"}));
@@ -99,8 +99,7 @@ fn metrics_move_with_the_traffic_on_their_own_port(rt: Runtime) {
     let mut c = server.client();
     let alice = c.token("alice");
     for i in 0..5 {
-        c.post("/send", Some(&alice), json!({ "message": format!("m{i}") }))
-            .expect(201);
+        send_public(&mut c, &alice, &format!("m{i}"));
     }
     for _ in 0..3 {
         c.get("/status", Some(&alice)).expect(200);

@@ -10,13 +10,25 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Instant;
 
-#[test]
-fn every_connection_is_encrypted_with_sslmode_require() {
+/// A cluster of the test's own, with TLS, and the server's `sslmode=require`
+/// URL of it; `None`, after saying loudly that `test` is skipped, without a
+/// test cluster (`AGORA_SKIP_PG=1`).
+fn tls_cluster(test: &str) -> Option<(OwnCluster, String)> {
     if agora_tests::pg::cluster_url().is_none() {
-        return agora_tests::pg::skipped("every_connection_is_encrypted_with_sslmode_require");
+        agora_tests::pg::skipped(test);
+        return None;
     }
     let cluster = OwnCluster::start_with_tls();
     let db = format!("{}?sslmode=require", cluster.url);
+    Some((cluster, db))
+}
+
+#[test]
+fn every_connection_is_encrypted_with_sslmode_require() {
+    let Some((cluster, db)) = tls_cluster("every_connection_is_encrypted_with_sslmode_require")
+    else {
+        return;
+    };
     let ca = cluster.ca();
     let env = [("SSL_CERT_FILE", ca.to_str().unwrap())];
     let server = Server::start_with_env(Runtime::Tokio, Path::new(&db), &[], &env);
@@ -48,11 +60,9 @@ fn every_connection_is_encrypted_with_sslmode_require() {
 
 #[test]
 fn an_untrusted_certificate_stops_the_start() {
-    if agora_tests::pg::cluster_url().is_none() {
-        return agora_tests::pg::skipped("an_untrusted_certificate_stops_the_start");
-    }
-    let cluster = OwnCluster::start_with_tls();
-    let db = format!("{}?sslmode=require", cluster.url);
+    let Some((_cluster, db)) = tls_cluster("an_untrusted_certificate_stops_the_start") else {
+        return;
+    };
     // Roots that do not include the cluster's CA.
     let elsewhere = tempfile::NamedTempFile::new().unwrap();
     let started = Instant::now();

@@ -2,8 +2,8 @@
 //! server starts or its database refuses it.
 
 use crate::harness::{server_command, Runtime, Server};
+use crate::steps::send_public;
 use agora_tests::pg::{skipped, PgDatabase};
-use serde_json::json;
 use std::path::Path;
 use std::process::Stdio;
 
@@ -22,8 +22,7 @@ fn the_database_password_is_never_logged() {
     let server = Server::start_on_url(Runtime::Tokio, &url, &["--log", "debug"]);
     let mut c = server.client();
     let token = c.token("ann");
-    c.post("/send", Some(&token), json!({"message": "hi"}))
-        .expect(201);
+    send_public(&mut c, &token, "hi");
     let log = server.log_text();
     server.stop();
     assert!(!log.contains(SECRET), "{log}");

@@ -4,6 +4,7 @@
 
 use crate::harness::{request_bytes, Runtime, Server, IO_TIMEOUT};
 use crate::operations::{metrics_addr, sample, scrape};
+use crate::steps::tokens;
 use serde_json::json;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -19,8 +20,7 @@ fn pipelined_sends_share_group_commits_and_answer_in_order(rt: Runtime) {
     let server = Server::start(rt, &["--metrics-addr", "127.0.0.1:0"]);
     let metrics = metrics_addr(&server);
     let mut c = server.client();
-    let token = c.token("piper");
-    let friend = c.token("friend");
+    let [token, friend] = tokens(&mut c, ["piper", "friend"]);
     let batches_before = sample(&scrape(metrics), "agora_store_batch_size_count");
 
     let mut bytes = Vec::new();

@@ -5,6 +5,7 @@
 
 use crate::client::request_bytes;
 use crate::harness::{Runtime, Server};
+use crate::steps::tokens;
 use serde_json::json;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -51,8 +52,7 @@ fn big_streamed_events_keep_memory_bounded(rt: Runtime) {
     const EACH: usize = 500;
     let server = Server::start(rt, &[]);
     let mut c = server.client();
-    let alice = c.token("alice");
-    let bob = c.token("bob");
+    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
     let stop = Arc::new(AtomicBool::new(false));
     let readers = [
         stream(&server, &alice, stop.clone()),

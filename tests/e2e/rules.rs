@@ -1,6 +1,7 @@
 //! The chat rules over the wire, with short windows so that they end in the test.
 
 use crate::harness::{Reply, Runtime, Server};
+use crate::steps::{comment, report, send_public, send_to};
 use serde_json::json;
 use std::time::Duration;
 
@@ -27,26 +28,19 @@ fn quota_window(rt: Runtime) {
     let token = c.token("chatty");
     c.token("friend");
     for i in 0..3 {
-        c.post("/send", Some(&token), json!({ "message": format!("q{i}") }))
-            .expect(201);
+        send_public(&mut c, &token, &format!("q{i}"));
     }
     let refused = c.post("/send", Some(&token), json!({"message": "one more"}));
     refused.expect_error(429, "quota_exceeded");
     let wait = retry_after(&refused, 2);
     // Private messages do not count.
-    c.post(
-        "/send",
-        Some(&token),
-        json!({"message": "dm", "send_to": "friend"}),
-    )
-    .expect(201);
+    send_to(&mut c, &token, "friend", "dm");
     let status = c.get("/status", Some(&token)).expect(200);
     assert_eq!(status["public_messages_left"], 0);
 
     // Waiting what the server said is always enough.
     std::thread::sleep(Duration::from_secs(wait));
-    c.post("/send", Some(&token), json!({"message": "again"}))
-        .expect(201);
+    send_public(&mut c, &token, "again");
     assert_eq!(
         c.get("/status", Some(&token)).expect(200)["public_messages_left"],
         2
@@ -57,53 +51,23 @@ fn ban_and_expiry(rt: Runtime) {
     let server = Server::start(rt, &["--ban-threshold", "2", "--ban-duration", "2s"]);
     let mut c = server.client();
     let [a, b, t] = ["a", "b", "t"].map(|n| c.token(n));
-    let post = c
-        .post("/send", Some(&a), json!({"message": "hello"}))
-        .expect(201)["message_id"]
-        .clone();
-    c.post(
-        "/report",
-        Some(&a),
-        json!({"report_on": "t", "chat_type": "public"}),
-    )
-    .expect(201);
-    let banned = c
-        .post(
-            "/report",
-            Some(&b),
-            json!({"report_on": "t", "chat_type": "public"}),
-        )
-        .expect(201);
+    let post = send_public(&mut c, &a, "hello");
+    report(&mut c, &a, "t", "public").expect(201);
+    let banned = report(&mut c, &b, "t", "public").expect(201);
     assert!(banned["banned_until"].is_string(), "{banned}");
 
     let refused = c.post("/send", Some(&t), json!({"message": "hi"}));
     refused.expect_error(403, "banned");
     let wait = retry_after(&refused, 2);
-    c.post(
-        "/comment",
-        Some(&t),
-        json!({"message_id": post, "comment": "hi"}),
-    )
-    .expect_error(403, "banned");
+    comment(&mut c, &t, post, "hi").expect_error(403, "banned");
     c.post("/send", Some(&t), json!({"message": "dm", "send_to": "a"}))
         .expect_error(403, "banned");
 
     std::thread::sleep(Duration::from_secs(wait));
-    c.post("/send", Some(&t), json!({"message": "I'm back"}))
-        .expect(201);
-    c.post(
-        "/comment",
-        Some(&t),
-        json!({"message_id": post, "comment": "hi"}),
-    )
-    .expect(201);
+    send_public(&mut c, &t, "I'm back");
+    comment(&mut c, &t, post, "hi").expect(201);
     let status = c.get("/status", Some(&t)).expect(200);
     assert_eq!(status["banned_until"], serde_json::Value::Null);
     // After a ban, earlier reporters may report again.
-    c.post(
-        "/report",
-        Some(&a),
-        json!({"report_on": "t", "chat_type": "public"}),
-    )
-    .expect(201);
+    report(&mut c, &a, "t", "public").expect(201);
 }

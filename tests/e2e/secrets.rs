@@ -3,6 +3,7 @@
 
 use crate::harness::{Client, Runtime};
 use crate::log_file::FileLoggedServer;
+use crate::steps::send_to;
 use agora_core::token::Token;
 use serde_json::json;
 
@@ -21,12 +22,7 @@ fn tokens_are_never_logged(rt: Runtime) {
     let token = c.token("alice");
     c.token("bob");
     c.get("/status", Some(&token)).expect(200);
-    c.post(
-        "/send",
-        Some(&token),
-        json!({"message": "hi", "send_to": "bob"}),
-    )
-    .expect(201);
+    send_to(&mut c, &token, "bob", "hi");
     c.post("/get-token", None, json!({"user_name": "alice"}))
         .expect(409);
     let wrong = "0123456789abcdef0123456789abcdef";

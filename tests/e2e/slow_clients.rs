@@ -3,7 +3,7 @@
 //! a normal client from being served.
 
 use crate::harness::{Client, Runtime, Server};
-use serde_json::json;
+use crate::steps::{send_to, tokens};
 use std::io::{ErrorKind, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -85,18 +85,10 @@ fn slow_clients_do_not_starve_others(rt: Runtime) {
     let normal = std::thread::spawn(move || {
         let began = Instant::now();
         let mut c = Client::connect(addr);
-        let token = c.token("normal");
-        let friend = c.token("friend");
+        let [token, friend] = tokens(&mut c, ["normal", "friend"]);
         for i in 0..100 {
             if i % 2 == 0 {
-                let sent = c
-                    .post(
-                        "/send",
-                        Some(&token),
-                        json!({"message": format!("m{i}"), "send_to": "friend"}),
-                    )
-                    .expect(201);
-                assert!(sent["message_id"].as_u64().is_some());
+                send_to(&mut c, &token, "friend", &format!("m{i}"));
             } else {
                 let status = c.get("/status", Some(&token)).expect(200);
                 assert_eq!(status["chats"][1]["messages_number"], (i + 1) / 2);

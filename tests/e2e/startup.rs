@@ -3,6 +3,7 @@
 //! help says what the program is, and the listen backlog is the one asked for.
 
 use crate::harness::{server_binary, Runtime, Server, IO_TIMEOUT};
+use crate::steps::temp_db;
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::Path;
@@ -55,8 +56,7 @@ fn assert_no_database(db: &Path) {
 
 #[test]
 fn an_unknown_log_level_is_a_usage_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("agora.db");
+    let (_dir, db) = temp_db();
     for bad in ["verbose", "info,agora_store"] {
         let (status, stderr) = run_to_exit(&["--port", "0", "--log", bad], &db);
         assert_eq!(status.code(), Some(2), "--log {bad}: {stderr}");
@@ -70,8 +70,7 @@ fn an_unknown_log_level_is_a_usage_error() {
 
 #[test]
 fn zero_durations_are_usage_errors() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("agora.db");
+    let (_dir, db) = temp_db();
     for flag in [
         "--quota-window",
         "--ban-duration",
@@ -93,8 +92,7 @@ fn zero_durations_are_usage_errors() {
 fn a_taken_port_leaves_no_database_behind() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("agora.db");
+    let (_dir, db) = temp_db();
     let (status, stderr) = run_to_exit(&["--port", &port], &db);
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("cannot listen on"), "{stderr}");

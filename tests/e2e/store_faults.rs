@@ -9,6 +9,7 @@
 
 use crate::harness::{Client, Runtime, Server};
 use crate::log_file::FileLoggedServer;
+use crate::steps::{chat_texts, temp_db, tokens};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -44,12 +45,10 @@ fn send(c: &mut Client, token: &str, text: &str) -> crate::harness::Reply {
 }
 
 fn unwritable_database_answers_503_then_recovers(rt: Runtime) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("agora.db");
+    let (_dir, db) = temp_db();
     let server = Server::start_on(rt, &db, &[]);
     let mut c = server.client();
-    let token = c.token("writer");
-    let reader = c.token("reader");
+    let [token, reader] = tokens(&mut c, ["writer", "reader"]);
     let mut acknowledged = Vec::new();
     let mut refused = Vec::new();
     for i in 0..3 {
@@ -105,13 +104,7 @@ fn unwritable_database_answers_503_then_recovers(rt: Runtime) {
             json!({"chat_with": "writer", "messages_number": 100}),
         )
         .expect(200);
-    let stored: Vec<String> = chat["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .chain(chat["unread_messages"].as_array().unwrap())
-        .map(|m| m["message_text"].as_str().unwrap().to_owned())
-        .collect();
+    let stored = chat_texts(&chat);
     assert_eq!(stored, acknowledged, "refused: {refused:?}");
 }
 

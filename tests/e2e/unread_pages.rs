@@ -6,6 +6,7 @@
 
 use crate::client::{request_bytes, Client};
 use crate::harness::{Runtime, Server};
+use crate::steps::tokens;
 use serde_json::json;
 use socket2::{Domain, Socket, Type};
 use std::io::{ErrorKind, Read, Write};
@@ -21,8 +22,7 @@ per_runtime!(
 /// catch-up from 0 is a page of about 1 MiB (the page budget).
 fn one_mib_page(server: &Server) -> String {
     let mut c = server.client();
-    let alice = c.token("alice");
-    let bob = c.token("bob");
+    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
     let text = "\u{1}".repeat(4096);
     for _ in 0..60 {
         c.post(

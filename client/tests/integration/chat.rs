@@ -9,9 +9,7 @@ use support::{Client, Running, Server};
 #[test]
 fn chat_lines_reach_the_other_side() {
     let server = Server::start(&[]);
-    let client = Client::new(&server);
-    client.register("alice");
-    client.register("bob");
+    let client = Client::with_users(&server, &["alice", "bob"]);
 
     let input = "hello from chat\n/to bob a private word\n/quit\nnot sent after quit\n";
     let run = client.run_with_input(&["--user", "alice", "chat"], input);
@@ -35,9 +33,7 @@ fn chat_lines_reach_the_other_side() {
 #[test]
 fn chat_shows_new_messages_while_idle_and_quits_at_end_of_input() {
     let server = Server::start(&[]);
-    let client = Client::new(&server);
-    client.register("alice");
-    client.register("bob");
+    let client = Client::with_users(&server, &["alice", "bob"]);
     client.run(&["--user", "alice", "send", "before"]);
 
     let mut bob = Running::chat(&client, "bob");
@@ -72,8 +68,7 @@ fn chat_shows_new_messages_while_idle_and_quits_at_end_of_input() {
 #[test]
 fn chat_ends_with_exit_3_when_the_server_goes_away() {
     let mut server = Server::start(&[]);
-    let client = Client::new(&server);
-    client.register("alice");
+    let client = Client::with_users(&server, &["alice"]);
     let mut alice = Running::chat(&client, "alice");
     alice.expect_line("--- the public chat ---", Duration::from_secs(10));
     server.stop();
@@ -86,9 +81,7 @@ fn chat_ends_with_exit_3_when_the_server_goes_away() {
 #[test]
 fn chat_goes_on_across_a_server_restart() {
     let mut server = Server::start(&[]);
-    let client = Client::new(&server);
-    client.register("alice");
-    client.register("bob");
+    let client = Client::with_users(&server, &["alice", "bob"]);
     let mut bob = Running::chat(&client, "bob");
     bob.expect_line("--- the public chat ---", Duration::from_secs(10));
     server.restart(); // same address, same database
@@ -104,18 +97,11 @@ fn chat_goes_on_across_a_server_restart() {
 #[test]
 fn chat_comments_and_reports() {
     let server = Server::start(&[]);
-    let client = Client::new(&server);
-    client.register("alice");
-    client.register("bob");
+    let client = Client::with_users(&server, &["alice", "bob"]);
     let mut alice = Running::chat(&client, "alice");
     alice.type_line("something to discuss");
     let line = alice.expect_line("sent message #", Duration::from_secs(10));
-    let id: u64 = line
-        .split("sent message #")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("{line}"));
+    let id = support::number_after(&line, "sent message #", ' ');
     alice.type_line(&format!("/comment {id} first comment"));
     alice.expect_line(&format!("to message #{id}"), Duration::from_secs(10));
     alice.type_line("/report bob");
@@ -139,8 +125,7 @@ fn a_message_whose_answer_was_lost_is_retried_and_lands_once() {
     let proxy = CuttingProxy::start(&server, "POST /send ");
     let via_proxy = Client::at(&proxy.url);
     via_proxy.register("alice");
-    let direct = Client::new(&server);
-    direct.register("bob");
+    let direct = Client::with_users(&server, &["bob"]);
 
     let mut alice = Running::chat(&via_proxy, "alice");
     alice.expect_line("--- the public chat ---", Duration::from_secs(10));
@@ -167,9 +152,7 @@ fn chat_goes_on_across_the_servers_idle_timeout_without_duplicates() {
     // The server closes a kept socket 700 ms after its last answer; the chat
     // polls every second, so each request finds its socket closed.
     let server = Server::start(&["--idle-timeout", "700ms"]);
-    let client = Client::new(&server);
-    client.register("alice");
-    client.register("bob");
+    let client = Client::with_users(&server, &["alice", "bob"]);
     let mut alice = Running::chat(&client, "alice");
     alice.expect_line("--- the public chat ---", Duration::from_secs(10));
     for n in 1..=3 {
@@ -191,8 +174,7 @@ fn chat_goes_on_across_the_servers_idle_timeout_without_duplicates() {
 #[test]
 fn chat_says_connected_only_once_it_has_reached_the_server() {
     let mut server = Server::start(&[]);
-    let client = Client::new(&server);
-    client.register("alice");
+    let client = Client::with_users(&server, &["alice"]);
     server.stop();
     let run = client.run(&["chat"]);
     assert_eq!(run.code, 3, "{run:?}");
@@ -203,9 +185,7 @@ fn chat_says_connected_only_once_it_has_reached_the_server() {
 #[test]
 fn chat_shows_incoming_messages_without_polling_and_marks_them_read() {
     let server = Server::start(&["--log", "debug"]); // a log line per request
-    let client = Client::new(&server);
-    client.register("alice");
-    client.register("bob");
+    let client = Client::with_users(&server, &["alice", "bob"]);
     let requests_to = |target: &str| {
         let needle = format!(" uri={target} ");
         let log = server.log_lines();

@@ -46,9 +46,7 @@ fn register_saves_a_private_token_file() {
 #[test]
 fn send_read_comment_status_report() {
     let server = Server::start(&[]);
-    let client = Client::new(&server);
-    client.register("alice");
-    client.register("bob");
+    let client = Client::with_users(&server, &["alice", "bob"]);
 
     let sent = client.run(&["--user", "alice", "send", "hello", "world"]);
     assert_eq!(sent.code, 0, "{sent:?}");
@@ -192,21 +190,14 @@ fn exit_codes() {
 #[test]
 fn quota_refusal_says_when_to_retry() {
     let server = Server::start(&["--quota", "1", "--quota-window", "1h"]);
-    let client = Client::new(&server);
-    client.register("alice");
+    let client = Client::with_users(&server, &["alice"]);
     assert_eq!(client.run(&["send", "one"]).code, 0);
     let refused = client.run(&["send", "two"]);
     assert_eq!(refused.code, 1, "{refused:?}");
     assert!(refused.stderr.starts_with("agora: "), "{refused:?}");
     assert!(refused.stderr.contains("quota_exceeded"), "{refused:?}");
     // The window is an hour: the retry is most of it away, with a clock time.
-    let secs: u64 = refused
-        .stderr
-        .split("retry in ")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no retry time: {refused:?}"));
+    let secs = support::number_after(&refused.stderr, "retry in ", ' ');
     assert!((3500..=3600).contains(&secs), "{refused:?}");
     assert!(refused.stderr.contains(" s (at "), "{refused:?}");
     // Private messages do not count.
@@ -218,9 +209,7 @@ fn quota_refusal_says_when_to_retry() {
 #[test]
 fn ban_refusal_says_when_to_retry() {
     let server = Server::start(&["--ban-threshold", "1", "--ban-duration", "2h"]);
-    let client = Client::new(&server);
-    client.register("alice");
-    client.register("bob");
+    let client = Client::with_users(&server, &["alice", "bob"]);
     let report = client.run(&["--user", "bob", "report", "alice"]);
     assert_eq!(report.code, 0, "{report:?}");
     assert!(report.stdout.contains("now banned until"), "{report:?}");
@@ -242,8 +231,7 @@ fn ban_refusal_says_when_to_retry() {
 #[test]
 fn errors_have_one_prefix_and_name_the_arguments() {
     let server = Server::start(&[]);
-    let client = Client::new(&server);
-    client.register("alice");
+    let client = Client::with_users(&server, &["alice"]);
     let refused = |args: &[&str]| {
         let run = client.run(args);
         assert_eq!(run.code, 1, "{run:?}");
@@ -303,8 +291,7 @@ fn help_says_where_tokens_are_and_what_each_argument_is() {
 #[test]
 fn times_show_on_the_local_clock() {
     let server = Server::start(&[]);
-    let client = Client::new(&server);
-    client.register("alice");
+    let client = Client::with_users(&server, &["alice"]);
     assert_eq!(client.run(&["send", "hi"]).code, 0);
     // The time at the start of the message line, in each zone.
     let shown_in = |tz: &str| -> jiff::civil::DateTime {

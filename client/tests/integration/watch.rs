@@ -33,12 +33,7 @@ fn watch_in_zone(client: &Client, user: &str, args: &[&str], tz: &str) -> Runnin
 /// The event cursor a watch's first stderr line starts from.
 fn start_cursor(watching: &Running) -> u64 {
     let banner = &watching.stderr.seen[0];
-    banner
-        .split("from event cursor ")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("{banner:?}"))
+    support::number_after(banner, "from event cursor ", ' ')
 }
 
 /// `agora --user USER send ARGS...`, which must succeed; the message's id.
@@ -140,9 +135,7 @@ fn token(client: &Client, user: &str) -> String {
 #[test]
 fn watch_json_prints_the_servers_event_objects_as_they_are() {
     let server = Server::start(&[]);
-    let client = Client::new(&server);
-    client.register("alice");
-    client.register("bob");
+    let client = Client::with_users(&server, &["alice", "bob"]);
     let mut bob = watch(&client, "bob", &["--json"]);
     let start = start_cursor(&bob);
     let public = send(&client, "alice", &["hello"]);
@@ -183,9 +176,7 @@ fn watch_json_prints_the_servers_event_objects_as_they_are() {
 #[test]
 fn watch_since_starts_after_a_given_event() {
     let server = Server::start(&[]);
-    let client = Client::new(&server);
-    client.register("alice");
-    client.register("bob");
+    let client = Client::with_users(&server, &["alice", "bob"]);
     let first = send(&client, "alice", &["earlier"]);
     let mut bob = watch(&client, "bob", &["--since", "0"]);
     bob.expect_line(&format!("#{first}  alice: earlier"), LINE);
@@ -199,9 +190,7 @@ fn watch_since_starts_after_a_given_event() {
 #[test]
 fn watch_resumes_after_a_server_restart_printing_everything_once() {
     let mut server = Server::start(&[]);
-    let client = Client::new(&server);
-    client.register("alice");
-    client.register("bob");
+    let client = Client::with_users(&server, &["alice", "bob"]);
     let mut bob = watch(&client, "bob", &[]);
     let mut expected = Vec::new();
     for text in ["before 1", "before 2"] {
@@ -265,9 +254,7 @@ fn a_private_message_to_someone_else_never_shows() {
 #[test]
 fn watch_ends_when_the_server_refuses_or_cannot_be_reached_at_first() {
     let mut server = Server::start(&[]);
-    let client = Client::new(&server);
-    client.register("alice");
-    client.register("bob");
+    let client = Client::with_users(&server, &["alice", "bob"]);
     send(&client, "alice", &["so the cursor is past 0"]);
     let mut bob = watch(&client, "bob", &[]);
     // A server that no longer knows bob's token: refused, not retried.
@@ -285,9 +272,7 @@ fn watch_ends_when_the_server_refuses_or_cannot_be_reached_at_first() {
 #[test]
 fn event_cursors_are_named_apart_from_message_ids_and_resume_a_watch() {
     let server = Server::start(&[]);
-    let client = Client::new(&server);
-    client.register("alice");
-    client.register("bob");
+    let client = Client::with_users(&server, &["alice", "bob"]);
     // Two messages bob does not see (a private chat of alice and carol)
     // and a comment: event cursors and message ids part ways.
     client.register("carol");
@@ -308,12 +293,7 @@ fn event_cursors_are_named_apart_from_message_ids_and_resume_a_watch() {
     assert_eq!(code, 0, "{stderr}");
     let last = bob.stderr.seen.last().unwrap().clone();
     assert!(!last.starts_with("agora:"), "{last:?}");
-    let cursor: u64 = last
-        .split("stopped at event cursor ")
-        .nth(1)
-        .and_then(|rest| rest.split(':').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("{last:?}"));
+    let cursor = support::number_after(&last, "stopped at event cursor ", ':');
     assert!(cursor > start, "{start} then {cursor}");
     assert!(
         last.contains(&format!("agora watch --since {cursor}")),

@@ -6,13 +6,10 @@ use agora_testkit::http_fuzzing;
 use crate::support::corpus;
 use std::time::Instant;
 
+/// The harnesses take the connection's start time: one for the whole replay.
 fn replay(target: &str, harness: fn(&[u8], Instant)) {
-    let inputs = corpus::inputs(target);
     let start = Instant::now();
-    for (_, data) in &inputs {
-        harness(data, start);
-    }
-    eprintln!("{target}: {} inputs replayed", inputs.len());
+    corpus::replay(target, |data| harness(data, start));
 }
 
 #[test]

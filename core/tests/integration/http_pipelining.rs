@@ -6,10 +6,8 @@
 
 use crate::support;
 
-use agora_core::http::{
-    ClientConn, ClientError, Conn, Input, Limits, Now, Output, ReqId, Response,
-};
-use agora_testkit::http_fuzzing::small_limits;
+use agora_core::http::{Conn, Input, Limits, Now, Output, ReqId, Response};
+use agora_testkit::http_fuzzing::{self, small_limits};
 use std::time::Duration;
 use support::now0;
 
@@ -45,17 +43,10 @@ fn drain(conn: &mut Conn) -> Said {
 
 /// The statuses and bodies of the responses in `bytes`, in order.
 fn responses(bytes: &[u8]) -> Vec<(u16, String)> {
-    let mut client = ClientConn::new();
-    client.feed(bytes);
-    client.feed_eof();
-    let mut out = Vec::new();
-    loop {
-        match client.poll_response() {
-            Ok(Some(r)) => out.push((r.status, String::from_utf8(r.body).unwrap())),
-            Err(ClientError::Closed) => return out,
-            other => panic!("unparsable response bytes: {other:?}"),
-        }
-    }
+    http_fuzzing::sent_responses(bytes)
+        .into_iter()
+        .map(|r| (r.status, String::from_utf8(r.body).unwrap()))
+        .collect()
 }
 
 fn answer(n: usize) -> Response {
@@ -73,12 +64,19 @@ fn later(now: Now, secs: u64) -> Now {
     }
 }
 
-#[test]
-fn pipelined_requests_are_handed_out_together_and_answered_in_order() {
+/// A connection four requests deep, at `now0()`, fed `bytes`: the
+/// connection, its clock and what it said.
+fn fed(bytes: &str) -> (Conn, Now, Said) {
     let t0 = now0();
     let mut conn = Conn::new(Limits::default(), t0).with_max_in_flight(4);
-    conn.handle_input(Input::Bytes(GET.repeat(6).as_bytes()), t0);
+    conn.handle_input(Input::Bytes(bytes.as_bytes()), t0);
     let said = drain(&mut conn);
+    (conn, t0, said)
+}
+
+#[test]
+fn pipelined_requests_are_handed_out_together_and_answered_in_order() {
+    let (mut conn, t0, said) = fed(&GET.repeat(6));
     assert_eq!(said.requests.len(), 4, "up to the depth at once");
     assert_eq!(
         said.deadline, None,
@@ -108,10 +106,7 @@ fn pipelined_requests_are_handed_out_together_and_answered_in_order() {
 
 #[test]
 fn an_answer_to_no_request_in_flight_or_given_twice_is_ignored() {
-    let t0 = now0();
-    let mut conn = Conn::new(Limits::default(), t0).with_max_in_flight(4);
-    conn.handle_input(Input::Bytes(GET.repeat(2).as_bytes()), t0);
-    let said = drain(&mut conn);
+    let (mut conn, t0, said) = fed(&GET.repeat(2));
     let (a, b) = (said.requests[0].0, said.requests[1].0);
     conn.handle_input(Input::Response(ReqId(b.0 + 7), answer(9)), t0);
     conn.handle_input(Input::Response(b, answer(1)), t0);
@@ -295,10 +290,7 @@ fn room_is_bounded_by_the_bytes_of_the_requests_in_flight() {
 
 #[test]
 fn deadlines_count_from_the_last_answer() {
-    let t0 = now0();
-    let mut conn = Conn::new(Limits::default(), t0).with_max_in_flight(4);
-    conn.handle_input(Input::Bytes(format!("{GET}{GET}GET / HT").as_bytes()), t0);
-    let said = drain(&mut conn);
+    let (mut conn, t0, said) = fed(&format!("{GET}{GET}GET / HT"));
     assert_eq!(said.requests.len(), 2);
     assert_eq!(said.deadline, None);
     // Long past the header timeout, but requests are in flight.

@@ -150,8 +150,7 @@ fn moderators_unban_and_clear_reports() {
         moderators: vec!["Mod".into()],
         ..Config::default()
     });
-    let moderator = s.register("mod");
-    let bob = s.register("bob");
+    let [moderator, bob] = s.register_all(["mod", "bob"]);
     let r: Vec<String> = (0..3).map(|i| s.register(&format!("r{i}"))).collect();
     s.report(&r[0], "bob", "public");
     s.report(&r[1], "bob", "public");

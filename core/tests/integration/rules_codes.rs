@@ -102,8 +102,7 @@ fn connect_returns_history_then_unread_and_moves_the_position() {
         quota: 100,
         ..seed_config()
     });
-    let a = s.register("a");
-    let b = s.register("b");
+    let [a, b] = s.register_all(["a", "b"]);
     for i in 0..5 {
         s.send(&a, None, &format!("m{i}"));
     }
@@ -135,8 +134,7 @@ fn connect_truncates_unread_at_the_limit() {
         ..seed_config()
     };
     let mut s = Server::with_config(config);
-    let a = s.register("a");
-    let b = s.register("b");
+    let [a, b] = s.register_all(["a", "b"]);
     for i in 0..7 {
         s.send(&a, None, &format!("m{i}"));
     }
@@ -155,8 +153,7 @@ fn connect_truncates_unread_at_the_limit() {
 #[test]
 fn connect_private_chats() {
     let mut s = Server::new();
-    let a = s.register("Alice");
-    let b = s.register("bob");
+    let [a, b] = s.register_all(["Alice", "bob"]);
     // No chat yet: empty lists, the registered name, nothing created.
     let r = body(&s.connect(&b, Some("ALICE"), None));
     assert_eq!(r["chat"], "Alice");
@@ -196,9 +193,7 @@ fn connect_refusals() {
 #[test]
 fn status_lists_public_first_then_private_by_latest_activity() {
     let mut s = Server::new();
-    let a = s.register("a");
-    let b = s.register("b");
-    let c = s.register("c");
+    let [a, b, c] = s.register_all(["a", "b", "c"]);
     s.send(&b, Some("a"), "1"); // chat a-b, message 1
     s.send(&c, Some("a"), "2"); // chat a-c, message 2
     s.advance(5);
@@ -242,8 +237,7 @@ fn status_lists_public_first_then_private_by_latest_activity() {
 #[test]
 fn send_is_201_with_increasing_ids() {
     let mut s = Server::new();
-    let a = s.register("a");
-    let b = s.register("b");
+    let [a, b] = s.register_all(["a", "b"]);
     let mut last = 0;
     for (who, to) in [(&a, None), (&b, Some("a")), (&a, Some("b")), (&b, None)] {
         let r = s.send(who, to, "hello");
@@ -371,8 +365,7 @@ fn self_target_comes_before_user_not_found_and_ban() {
 #[test]
 fn a_private_chat_is_created_by_its_first_message() {
     let mut s = Server::new();
-    let a = s.register("a");
-    let b = s.register("b");
+    let [a, b] = s.register_all(["a", "b"]);
     s.send(&a, Some("b"), "first");
     let st = body(&s.status(&b));
     assert_eq!(st["chats"][1]["name"], "a");
@@ -387,8 +380,7 @@ fn a_private_chat_is_created_by_its_first_message() {
 #[test]
 fn a_sender_behind_sees_its_own_message_in_order() {
     let mut s = Server::new();
-    let a = s.register("a");
-    let b = s.register("b");
+    let [a, b] = s.register_all(["a", "b"]);
     s.send(&a, None, "1");
     s.send(&b, None, "2"); // b had not read 1: 2 stays unread for b too
     let r = body(&s.connect(&b, None, None));
@@ -405,8 +397,7 @@ fn a_sender_behind_sees_its_own_message_in_order() {
 #[test]
 fn comments_are_201_and_show_up_on_connect() {
     let mut s = Server::new();
-    let a = s.register("a");
-    let b = s.register("b");
+    let [a, b] = s.register_all(["a", "b"]);
     s.send(&a, None, "post");
     s.advance(1_000);
     let r = s.comment(&b, 1, "+1");
@@ -469,8 +460,7 @@ fn comment_pages_go_back_from_the_newest() {
         comments_per_message: 2,
         ..seed_config()
     });
-    let a = s.register("a");
-    let b = s.register("b");
+    let [a, b] = s.register_all(["a", "b"]);
     s.send(&a, None, "post");
     for i in 1..=5 {
         assert_eq!(s.comment(&b, 1, &format!("c{i}")).status, 201);
@@ -503,9 +493,7 @@ fn comment_pages_go_back_from_the_newest() {
 #[test]
 fn comments_on_unseen_or_missing_messages_are_404() {
     let mut s = Server::new();
-    let a = s.register("a");
-    let b = s.register("b");
-    let c = s.register("c");
+    let [a, b, c] = s.register_all(["a", "b", "c"]);
     s.send(&a, Some("b"), "private");
     assert_eq!(s.comment(&b, 1, "ok").status, 201);
     assert_error(&s.comment(&c, 1, "peek"), 404, "message_not_found", None);
@@ -567,8 +555,7 @@ fn reports_count_distinct_reporters_then_ban() {
 #[test]
 fn report_refusals() {
     let mut s = Server::new();
-    let a = s.register("alice");
-    let b = s.register("bob");
+    let [a, b] = s.register_all(["alice", "bob"]);
     s.register("carol");
     assert_error(
         &s.report(&a, "ALICE", "public"),

@@ -5,17 +5,14 @@
 //! chat and of its private chats, and its own bans; nothing of other users'
 //! private chats; nobody else's ban.
 
+use crate::rules_support::World;
 use agora_core::command::{ChatRef, ChatType, Command, EventsWait, Outcome};
 use agora_core::config::Config;
 use agora_core::events::{Event, EventBody, EventId};
-use agora_core::rules;
-use agora_core::time::UnixMillis;
 use agora_core::token::Token;
-use agora_testkit::model::Model;
 use proptest::prelude::*;
 
 const USERS: usize = 4;
-const T0: i64 = 1_795_939_200_000;
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -85,19 +82,7 @@ fn seen(event: &Event, viewer: usize) -> Seen {
     }
 }
 
-struct World {
-    model: Model,
-    config: Config,
-    now: UnixMillis,
-}
-
 impl World {
-    fn apply(&mut self, command: Command) -> Outcome {
-        self.now = self.now.plus_ms(3);
-        rules::apply(&command, &mut self.model, self.now, &self.config)
-            .expect("the model never fails")
-    }
-
     /// One page for `user` after `since`: (events, next, more).
     fn page(&mut self, user: usize, since: EventId) -> (Vec<Event>, EventId, bool) {
         let command = Command::Events {
@@ -115,9 +100,8 @@ impl World {
 }
 
 fn run(ops: &[Op], page_max: u32, budget: usize) -> Result<(), TestCaseError> {
-    let mut w = World {
-        model: Model::new(UnixMillis(T0)),
-        config: Config {
+    let mut w = World::new(
+        Config {
             quota: 1_000,
             comment_quota: 1_000,
             ban_threshold: 2,
@@ -126,8 +110,8 @@ fn run(ops: &[Op], page_max: u32, budget: usize) -> Result<(), TestCaseError> {
             events_page_budget: budget,
             ..Config::default()
         },
-        now: UnixMillis(T0),
-    };
+        3,
+    );
     for user in 0..USERS {
         let outcome = w.apply(Command::GetToken {
             user_name: name(user),

@@ -10,12 +10,17 @@ fn hash(i: u8) -> agora_core::token::TokenHash {
     Token([i; 16]).hash()
 }
 
+/// Creates user `name` with token `i` from 127.0.0.1 at `at`, which must
+/// succeed: its id.
+fn add_user(m: &mut Model, name: &str, i: u8, at: i64) -> i64 {
+    m.create_user(name, &hash(i), "127.0.0.1", UnixMillis(at))
+        .unwrap()
+}
+
 #[test]
 fn users_by_token_and_by_name_without_case() {
     let mut m = Model::new(UnixMillis(5));
-    let id = m
-        .create_user("Alice", &hash(1), "127.0.0.1", UnixMillis(6))
-        .unwrap();
+    let id = add_user(&mut m, "Alice", 1, 6);
     assert_eq!(id, 1);
     let u = m.user_by_name("aLICE").unwrap().unwrap();
     assert_eq!(
@@ -38,11 +43,7 @@ fn users_by_token_and_by_name_without_case() {
     assert!(m
         .create_user("bob", &hash(1), "127.0.0.1", UnixMillis(7))
         .is_err());
-    assert_eq!(
-        m.create_user("bob", &hash(2), "127.0.0.1", UnixMillis(7))
-            .unwrap(),
-        2
-    );
+    assert_eq!(add_user(&mut m, "bob", 2, 7), 2);
     // No chats until joined.
     assert!(m.chats_of(2).unwrap().is_empty());
     assert_eq!(m.read_position(PUBLIC_CHAT, 2).unwrap(), None);
@@ -51,8 +52,7 @@ fn users_by_token_and_by_name_without_case() {
 #[test]
 fn save_user_writes_back_the_mutable_fields_only() {
     let mut m = Model::new(UnixMillis(0));
-    m.create_user("a", &hash(1), "127.0.0.1", UnixMillis(0))
-        .unwrap();
+    add_user(&mut m, "a", 1, 0);
     let mut u = m.user_by_name("a").unwrap().unwrap();
     u.name = "zzz".into();
     u.banned_until = Some(UnixMillis(10));
@@ -72,12 +72,8 @@ fn save_user_writes_back_the_mutable_fields_only() {
 #[test]
 fn messages_positions_and_summaries() {
     let mut m = Model::new(UnixMillis(100));
-    let a = m
-        .create_user("a", &hash(1), "127.0.0.1", UnixMillis(0))
-        .unwrap();
-    let b = m
-        .create_user("b", &hash(2), "127.0.0.1", UnixMillis(0))
-        .unwrap();
+    let a = add_user(&mut m, "a", 1, 0);
+    let b = add_user(&mut m, "b", 2, 0);
     m.join(PUBLIC_CHAT, a, 0).unwrap();
     assert_eq!(m.latest_message(PUBLIC_CHAT).unwrap(), 0);
     let p1 = m

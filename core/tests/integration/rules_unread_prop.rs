@@ -17,18 +17,15 @@
 //! - at the end, after draining, every member has received every message of
 //!   each of its chats.
 
+use crate::rules_support::World;
 use agora_core::command::{ChatRef, Command, Outcome};
 use agora_core::config::Config;
 use agora_core::json_size;
-use agora_core::rules;
-use agora_core::time::UnixMillis;
 use agora_core::token::Token;
 use agora_core::view::{ChatKind, StoredMessage};
-use agora_testkit::model::Model;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
-const T0: i64 = 1_795_939_200_000;
 const MAX_USERS: usize = 5;
 
 #[derive(Clone, Debug)]
@@ -118,19 +115,6 @@ fn ids(list: &[StoredMessage]) -> Vec<i64> {
     list.iter().map(|m| m.id).collect()
 }
 
-struct World {
-    model: Model,
-    config: Config,
-    now: UnixMillis,
-}
-
-impl World {
-    fn apply(&mut self, command: Command) -> Outcome {
-        self.now = self.now.plus_ms(7);
-        rules::apply(&command, &mut self.model, self.now, &self.config).unwrap()
-    }
-}
-
 fn connect(
     w: &mut World,
     spec: &mut Spec,
@@ -209,11 +193,7 @@ fn run(
         unread_budget: budget.map_or(defaults.unread_budget, |b| b * 2),
         ..defaults
     };
-    let mut w = World {
-        model: Model::new(UnixMillis(T0)),
-        config,
-        now: UnixMillis(T0),
-    };
+    let mut w = World::new(config, 7);
     let mut spec = Spec {
         users: 0,
         chats: BTreeMap::new(),

@@ -2,9 +2,10 @@
 //! another at once, and a client whose node dies resumes its stream on
 //! another node with nothing lost or twice.
 
-use super::{head, send, Nodes, Writer, NO_QUOTA};
+use super::{head, Nodes, Writer, NO_QUOTA};
 use crate::harness::IO_TIMEOUT;
 use crate::sse::SseStream;
+use crate::steps::{send_public, tokens};
 use std::time::{Duration, Instant};
 
 /// The bound from a 201 on one node to the wake-up on another.
@@ -24,8 +25,7 @@ fn a_long_poll_wakes_within_100ms_of_a_send_on_another_node() {
         return;
     };
     let mut c = nodes.client(0);
-    let alice = c.token("alice");
-    let bob = c.token("bob");
+    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
     let mut latencies = Vec::new();
     let pairs = PAIRS.iter().cycle().take(PAIRS.len() * ROUNDS_PER_PAIR);
     for (round, &(waiting, sending)) in pairs.enumerate() {
@@ -39,7 +39,7 @@ fn a_long_poll_wakes_within_100ms_of_a_send_on_another_node() {
         });
         // Let the long-poll reach its node and wait there.
         std::thread::sleep(Duration::from_millis(250));
-        let id = send(&mut nodes.client(sending), &alice, &format!("wake {round}"));
+        let id = send_public(&mut nodes.client(sending), &alice, &format!("wake {round}"));
         let acknowledged = Instant::now();
         let (answer, woke) = poll.join().expect("long-poll thread");
         let events = answer["events"].as_array().expect("events");
@@ -84,9 +84,7 @@ fn a_stream_moves_to_another_node_when_its_node_dies_and_loses_nothing() {
     // nodes 0 (tokio) and 2 (blocking); the client moves to node 0.
     let (dying, moved_to, also_sending) = (1, 0, 2);
     let mut c = nodes.client(0);
-    let alice = c.token("alice");
-    let carol = c.token("carol");
-    let bob = c.token("bob");
+    let [alice, carol, bob] = tokens(&mut c, ["alice", "carol", "bob"]);
     let since = head(&mut nodes.client(dying), &bob);
     let mut stream = SseStream::open(nodes.addr(dying), &bob, None, Some(since));
     assert_eq!(stream.status, 200);

@@ -3,11 +3,12 @@
 //! nodes answer 503 `store_unavailable` and they recover by themselves.
 
 use super::{
-    assert_all_accepted_are_in, head, public_messages, send, try_send, Attempt, Nodes, Writer,
-    NO_QUOTA, RUNTIMES,
+    assert_all_accepted_are_in, head, public_messages, try_send, Attempt, Nodes, Writer, NO_QUOTA,
+    RUNTIMES,
 };
 use crate::harness::{Reply, IO_TIMEOUT};
 use crate::own_cluster::OwnCluster;
+use crate::steps::{send_public, tokens};
 use agora_tests::pg;
 use std::time::{Duration, Instant};
 
@@ -103,7 +104,7 @@ fn poll_until(
 fn assert_live_delivery_works(nodes: &Nodes, reader: &str, sender: &str) {
     let mut waiter = nodes.client(2);
     let mut since = head(&mut waiter, reader);
-    let id = send(&mut nodes.client(0), sender, "live again");
+    let id = send_public(&mut nodes.client(0), sender, "live again");
     let deadline = Instant::now() + IO_TIMEOUT;
     loop {
         let page = waiter
@@ -139,8 +140,7 @@ fn postgres_restarted_under_load_answers_503_then_recovers() {
     // Dropped before `cluster`: the nodes go first.
     let nodes = Nodes::on_url(&cluster.url, &NO_QUOTA);
     let mut c = nodes.client(0);
-    let reader = c.token("reader");
-    let prober = c.token("prober");
+    let [reader, prober] = tokens(&mut c, ["reader", "prober"]);
     let writers = start_writers(&nodes, Duration::from_millis(20));
     std::thread::sleep(Duration::from_secs(1));
 
@@ -264,8 +264,7 @@ fn a_frozen_node_does_not_stall_the_others() {
     let url = nodes.db_url().to_owned();
     let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let mut c = nodes.client(1);
-    let reader = c.token("reader");
-    let sender = c.token("sender");
+    let [reader, sender] = tokens(&mut c, ["reader", "sender"]);
     let frozen = 0;
     let writers: Vec<Writer> = (0..4)
         .map(|i| {

@@ -1,8 +1,9 @@
 //! The chat rules are exact across nodes: one user's public quota, and the
 //! ban that distinct reporters on different nodes trigger once.
 
-use super::{all_events, send, try_send, Nodes, RUNTIMES};
+use super::{all_events, try_send, Nodes, RUNTIMES};
 use crate::harness::Client;
+use crate::steps::{send_public, tokens};
 use serde_json::{json, Value};
 use std::sync::{Arc, Barrier};
 
@@ -18,8 +19,7 @@ fn the_public_quota_holds_across_nodes() {
         return;
     };
     let mut c = nodes.client(0);
-    let alice = c.token("alice");
-    let reader = c.token("reader");
+    let [alice, reader] = tokens(&mut c, ["alice", "reader"]);
 
     // One after another, round-robin: the first QUOTA are accepted, every
     // later one is refused, whichever node it reaches.
@@ -119,7 +119,7 @@ fn distinct_reporters_on_three_nodes_ban_once() {
     // Several rounds: each a new target and three new reporters at once.
     for round in 0..3 {
         let target = c.token(&format!("target{round}"));
-        send(&mut c, &target, "before the reports");
+        send_public(&mut c, &target, "before the reports");
         let reporters: Vec<String> = (0..RUNTIMES.len())
             .map(|r| c.token(&format!("reporter{round}.{r}")))
             .collect();

@@ -16,6 +16,17 @@ use std::time::{Duration, Instant};
 /// No `agora` run in these tests may take longer than this.
 pub const RUN_LIMIT: Duration = Duration::from_secs(30);
 
+/// The number in `text` right after `marker`, up to `end`: an id, a cursor
+/// or a count in a line of `agora`'s output. Fails the test, showing `text`,
+/// when there is none.
+pub fn number_after(text: &str, marker: &str, end: char) -> u64 {
+    text.split(marker)
+        .nth(1)
+        .and_then(|rest| rest.split(end).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no number after {marker:?} in {text:?}"))
+}
+
 pub fn agora_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_agora"))
 }
@@ -158,6 +169,15 @@ impl Client {
         Client::at(&server.url)
     }
 
+    /// A client of `server` with each of `names` registered (`agora register`).
+    pub fn with_users(server: &Server, names: &[&str]) -> Client {
+        let client = Client::new(server);
+        for name in names {
+            client.register(name);
+        }
+        client
+    }
+
     /// A client of whatever listens at `url` (a proxy, a fake peer).
     pub fn at(url: &str) -> Client {
         Client {
@@ -203,12 +223,7 @@ impl Client {
 
 /// Runs `command` with `input` on stdin, then end of input, bounded in time.
 fn finish(mut command: Command, input: &str) -> Run {
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start agora");
+    let mut child = spawn_piped(&mut command);
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(input.as_bytes()).unwrap();
     drop(stdin);
@@ -220,6 +235,16 @@ fn finish(mut command: Command, input: &str) -> Run {
         stdout: stdout.recv().unwrap(),
         stderr: stderr.recv().unwrap(),
     }
+}
+
+/// Starts `command` with its stdin, stdout and stderr piped to the test.
+fn spawn_piped(command: &mut Command) -> Child {
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start agora")
 }
 
 fn collect(mut pipe: impl Read + Send + 'static) -> Receiver<String> {
@@ -265,12 +290,7 @@ impl Running {
 
     /// `command`, an `agora` command line of [`Client::command`].
     pub fn of(mut command: Command) -> Running {
-        let mut child = command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start agora");
+        let mut child = spawn_piped(&mut command);
         Running {
             stdin: child.stdin.take(),
             stdout: Lines::of(child.stdout.take().unwrap()),

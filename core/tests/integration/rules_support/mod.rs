@@ -11,6 +11,9 @@ use agora_core::token::Token;
 use agora_testkit::model::Model;
 use serde_json::Value;
 
+mod world;
+pub use world::World;
+
 /// 2026-11-29T08:00:00.000Z
 pub const T0: i64 = 1_795_939_200_000;
 
@@ -108,6 +111,11 @@ impl Server {
         );
         assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
         body(&r)["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Registers each name, in order, and returns their tokens.
+    pub fn register_all<const N: usize>(&mut self, names: [&str; N]) -> [String; N] {
+        names.map(|name| self.register(name))
     }
 
     pub fn send(&mut self, token: &str, to: Option<&str>, text: &str) -> Response {

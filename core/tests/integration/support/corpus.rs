@@ -22,3 +22,14 @@ pub fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
         })
         .collect()
 }
+
+/// Runs `harness` on every input of `target`'s corpus; a failing input is
+/// named, so it can be run again alone.
+pub fn replay(target: &str, harness: impl Fn(&[u8]) + std::panic::RefUnwindSafe) {
+    let inputs = inputs(target);
+    for (file, data) in &inputs {
+        let result = std::panic::catch_unwind(|| harness(data));
+        assert!(result.is_ok(), "{} fails", file.display());
+    }
+    eprintln!("{target}: {} inputs replayed", inputs.len());
+}

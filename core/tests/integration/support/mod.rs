@@ -4,7 +4,7 @@
 /// The committed fuzz corpora, for the replay tests.
 pub mod corpus;
 
-use agora_core::http::{ClientConn, ClientError, Limits, Now, Precheck};
+use agora_core::http::{Limits, Now, Precheck};
 use agora_core::time::UnixMillis;
 use agora_testkit::http_fuzzing::{self, Transcript};
 use std::time::Instant;
@@ -34,17 +34,7 @@ pub fn drive_with(precheck: Precheck, chunks: &[&[u8]], eof: bool) -> Transcript
 
 /// The final statuses in the bytes sent, in order (1xx skipped).
 pub fn statuses(t: &Transcript) -> Vec<u16> {
-    let mut client = ClientConn::new();
-    client.feed(&t.sent);
-    client.feed_eof();
-    let mut out = Vec::new();
-    loop {
-        match client.poll_response() {
-            Ok(Some(r)) => out.push(r.status),
-            Err(ClientError::Closed) => return out,
-            other => panic!("unparsable response bytes: {other:?}"),
-        }
-    }
+    http_fuzzing::sent_statuses(&t.sent)
 }
 
 /// Whether a 100 Continue was sent first.

@@ -1,0 +1,92 @@
+//! Steps that many scenarios take, given one home so that each scenario reads
+//! as what it checks: a database path of its own, a few users' tokens, a
+//! message sent, the texts of a chat, a report, a curl run. Each step asserts
+//! what every caller asserted before (a `201` for a send, curl's success).
+
+use crate::harness::{Client, Reply};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use tempfile::TempDir;
+
+/// A fresh temporary folder and the database path `agora.db` in it; the
+/// folder (and with it the database) goes when the `TempDir` is dropped.
+pub fn temp_db() -> (TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("agora.db");
+    (dir, db)
+}
+
+/// A token for each name, in order (`POST /get-token`, `200`).
+pub fn tokens<const N: usize>(c: &mut Client, names: [&str; N]) -> [String; N] {
+    names.map(|name| c.token(name))
+}
+
+/// `POST /send` with `body`, which must be acknowledged (`201`): the message's id.
+pub fn sent_id(c: &mut Client, token: &str, body: Value) -> i64 {
+    c.post("/send", Some(token), body).expect(201)["message_id"]
+        .as_i64()
+        .expect("a message id")
+}
+
+/// A public message `text` sent by `token` (`201`): its id.
+pub fn send_public(c: &mut Client, token: &str, text: &str) -> i64 {
+    sent_id(c, token, json!({ "message": text }))
+}
+
+/// The texts of a list of messages, in order.
+pub fn texts(messages: &Value) -> Vec<String> {
+    messages
+        .as_array()
+        .expect("a list of messages")
+        .iter()
+        .map(|m| m["message_text"].as_str().expect("message_text").to_owned())
+        .collect()
+}
+
+/// The texts of a `/connect` answer: its read messages, then its unread ones.
+pub fn chat_texts(chat: &Value) -> Vec<String> {
+    let mut all = texts(&chat["messages"]);
+    all.extend(texts(&chat["unread_messages"]));
+    all
+}
+
+/// `POST /report` by `token` on user `on` in the chat of type `chat_type`.
+pub fn report(c: &mut Client, token: &str, on: &str, chat_type: &str) -> Reply {
+    c.post(
+        "/report",
+        Some(token),
+        json!({"report_on": on, "chat_type": chat_type}),
+    )
+}
+
+/// Runs curl, bounded to 10 s, with `-w write_out` and then `args`; panics with
+/// curl's own error unless it succeeded.
+pub fn curl(write_out: &str, args: &[&str]) -> Output {
+    let out = Command::new("curl")
+        .args(["-sS", "--max-time", "10", "-w", write_out])
+        .args(args)
+        .output()
+        .expect("run curl");
+    assert!(
+        out.status.success(),
+        "curl failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A message `text` from `token` sent to `to`: a user (a private message), or
+/// the public chat by its name (`201`): its id.
+pub fn send_to(c: &mut Client, token: &str, to: &str, text: &str) -> i64 {
+    sent_id(c, token, json!({ "message": text, "send_to": to }))
+}
+
+/// `POST /comment` by `token` on message `message_id`.
+pub fn comment(c: &mut Client, token: &str, message_id: impl Into<Value>, text: &str) -> Reply {
+    c.post(
+        "/comment",
+        Some(token),
+        json!({"message_id": message_id.into(), "comment": text}),
+    )
+}
