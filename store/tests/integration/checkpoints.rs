@@ -14,8 +14,7 @@ const WAL_BOUND: u64 = 17 * 1024 * 1024;
 
 #[test]
 fn the_wal_stays_bounded_under_sustained_writes() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("agora.db");
+    let (_dir, path) = support::temp_database();
     let handle = Handle::open_with(config(&path), append).unwrap();
     let wal = path.with_extension("db-wal");
     // Each send is its own commit of a few pages: about 36 MiB of WAL frames

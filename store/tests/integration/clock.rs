@@ -10,7 +10,7 @@ use agora_core::api;
 use agora_core::command::{ChatRef, ChatType, Command, Outcome};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
-use agora_store::{Clock, Handle};
+use agora_store::Handle;
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -29,13 +29,9 @@ impl TestClock {
         quota: u32,
         configure: impl FnOnce(&mut agora_store::StoreConfig),
     ) -> (TestClock, Handle) {
-        let time = Arc::new(AtomicI64::new(START));
         let mut store = config(path);
         store.rules.quota = quota;
-        store.clock = {
-            let time = time.clone();
-            Clock::new(move || UnixMillis(time.load(Ordering::SeqCst)))
-        };
+        let time = support::hand_clock(&mut store, START);
         configure(&mut store);
         (TestClock(time), Handle::open(store).unwrap())
     }

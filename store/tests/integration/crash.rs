@@ -58,8 +58,7 @@ fn random_below(n: u64) -> u64 {
 
 #[test]
 fn a_killed_writer_loses_no_acknowledged_send() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("agora.db");
+    let (_dir, path) = support::temp_database();
     let mut total_acked = 0;
     for round in 0..ROUNDS {
         let mut child = Command::new(std::env::current_exe().unwrap())

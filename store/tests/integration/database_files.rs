@@ -30,8 +30,7 @@ fn sibling(db: &Path, suffix: &str) -> PathBuf {
 #[test]
 fn after_shutdown_the_database_file_alone_holds_every_write() {
     for round in 0..10 {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("agora.db");
+        let (_dir, path) = support::temp_database();
         let handle = Handle::open(unlimited_config(&path)).unwrap();
         let acknowledged: Vec<String> = std::thread::scope(|scope| {
             let writers: Vec<_> = (0..4)
@@ -69,8 +68,7 @@ fn after_shutdown_the_database_file_alone_holds_every_write() {
             let left = sibling(&path, suffix);
             assert!(!left.exists(), "round {round}: {} left", left.display());
         }
-        let copy = tempfile::tempdir().unwrap();
-        let backup = copy.path().join("backup.db");
+        let (_copy, backup) = support::temp_database();
         std::fs::copy(&path, &backup).unwrap();
         let mut stored = stored_texts(&backup);
         let mut expected = acknowledged;
@@ -86,8 +84,7 @@ fn after_shutdown_the_database_file_alone_holds_every_write() {
 /// Put back (the same files), writes resume.
 #[test]
 fn writes_into_removed_database_files_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("agora.db");
+    let (dir, path) = support::temp_database();
     let handle = Handle::open(config(&path)).unwrap();
     let alice = register(&handle, "alice");
     assert!(is_sent(&run(&handle, public_send(alice, "before"))));
@@ -126,8 +123,7 @@ fn writes_into_removed_database_files_are_refused() {
 /// more, so writes are refused rather than lost with it.
 #[test]
 fn writes_into_a_replaced_database_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("agora.db");
+    let (dir, path) = support::temp_database();
     let other = dir.path().join("other.db");
     drop(open_database(&config(&other)).unwrap());
     let handle = Handle::open(config(&path)).unwrap();
@@ -145,8 +141,7 @@ fn the_database_files_are_private() {
     // SAFETY: umask(2) only sets the process's file-creation mask. 022, the
     // usual one, lets group and others read new files: the store must not.
     unsafe { libc::umask(0o022) };
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("agora.db");
+    let (_dir, path) = support::temp_database();
     let handle = Handle::open(config(&path)).unwrap();
     let alice = register(&handle, "alice");
     assert!(is_sent(&run(&handle, public_send(alice, "secret"))));

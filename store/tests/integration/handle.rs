@@ -8,8 +8,7 @@ use support::{config, public_send, register, run};
 
 #[test]
 fn sends_survive_a_restart_and_ids_keep_increasing() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("agora.db");
+    let (_dir, path) = support::temp_database();
 
     let handle = Handle::open(config(&path)).unwrap();
     let alice = register(&handle, "alice");

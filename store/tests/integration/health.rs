@@ -17,8 +17,7 @@ const UNAVAILABLE: Outcome = Outcome::Health { available: false };
 
 #[test]
 fn health_is_available_until_the_database_files_are_removed() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("agora.db");
+    let (_dir, db) = support::temp_database();
     let handle = Handle::open(config(&db)).unwrap();
     // A fresh store has read nothing yet: the first check is a probe.
     assert_eq!(run(&handle, Command::Health), AVAILABLE);
@@ -38,8 +37,7 @@ fn health_is_available_until_the_database_files_are_removed() {
 
 #[test]
 fn a_failed_commit_makes_health_unavailable_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("agora.db");
+    let (_dir, db) = support::temp_database();
     let handle = Handle::open(unlimited_config(&db)).unwrap();
     let alice = register(&handle, "alice");
     assert_eq!(run(&handle, Command::Health), AVAILABLE);

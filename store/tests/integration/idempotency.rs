@@ -39,16 +39,7 @@ fn answer(outcome: &Outcome) -> (u16, String) {
 }
 
 fn public_texts_pg(database: &PgDatabase) -> Vec<String> {
-    let mut admin = postgres::Client::connect(database.url(), postgres::NoTls).unwrap();
-    admin
-        .query(
-            "SELECT convert_from(text, 'UTF8') FROM messages ORDER BY id",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect()
+    support::pg_column(database.url(), support::PG_MESSAGE_TEXTS)
 }
 
 fn pg_config(database: &PgDatabase) -> StoreConfig {
@@ -79,8 +70,7 @@ fn repeated_send_is_applied_once(handle: &Handle) -> (TokenHash, (u16, String)) 
 
 #[test]
 fn sqlite_keyed_send_is_applied_once_and_survives_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("agora.db");
+    let (_dir, path) = support::temp_database();
     let handle = Handle::open(support::config(&path)).unwrap();
     let (ann, first) = repeated_send_is_applied_once(&handle);
     handle.shutdown();
@@ -176,17 +166,9 @@ fn postgres_a_key_used_on_one_node_is_replayed_on_another() {
 #[test]
 fn sqlite_a_key_older_than_a_day_is_forgotten() {
     use agora_core::idempotency::KEEP_MS;
-    use agora_core::time::UnixMillis;
-    use agora_store::Clock;
-    use std::sync::atomic::AtomicI64;
-    use std::sync::Arc;
-
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("agora.db");
-    let now = Arc::new(AtomicI64::new(1_800_000_000_000));
-    let read = now.clone();
+    let (_dir, path) = support::temp_database();
     let mut config = support::unlimited_config(&path);
-    config.clock = Clock::new(move || UnixMillis(read.load(Ordering::SeqCst)));
+    let now = support::hand_clock(&mut config, 1_800_000_000_000);
     let handle = Handle::open(config).unwrap();
     let ann = register(&handle, "ann");
     let first = run_keyed(&handle, public_send(ann, "day one"), keyed("daily", 1));
@@ -228,8 +210,7 @@ fn sqlite_a_connect_page_too_large_to_keep_is_read_again() {
     use agora_core::command::ChatRef;
     use agora_core::idempotency::KEEP_MAX_BODY;
 
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("agora.db");
+    let (_dir, path) = support::temp_database();
     let handle = Handle::open(support::unlimited_config(&path)).unwrap();
     let ann = register(&handle, "ann");
     let long = "x".repeat(4000);
@@ -261,18 +242,10 @@ fn sqlite_a_connect_page_too_large_to_keep_is_read_again() {
 /// the same key after the wait applies the request.
 #[test]
 fn sqlite_a_quota_refusal_is_not_kept() {
-    use agora_core::time::UnixMillis;
-    use agora_store::Clock;
-    use std::sync::atomic::AtomicI64;
-    use std::sync::Arc;
-
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("agora.db");
-    let now = Arc::new(AtomicI64::new(1_800_000_000_000));
-    let read = now.clone();
+    let (_dir, path) = support::temp_database();
     let mut config = support::config(&path);
     config.rules.quota = 1;
-    config.clock = Clock::new(move || UnixMillis(read.load(Ordering::SeqCst)));
+    let now = support::hand_clock(&mut config, 1_800_000_000_000);
     let window = config.rules.quota_window_ms as i64;
     let handle = Handle::open(config).unwrap();
     let ann = register(&handle, "ann");
@@ -294,18 +267,10 @@ fn sqlite_a_quota_refusal_is_not_kept() {
 #[test]
 fn sqlite_a_refusal_that_time_lifts_is_not_kept() {
     use agora_core::command::ChatType;
-    use agora_core::time::UnixMillis;
-    use agora_store::Clock;
-    use std::sync::atomic::AtomicI64;
-    use std::sync::Arc;
-
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("agora.db");
-    let now = Arc::new(AtomicI64::new(1_800_000_000_000));
-    let read = now.clone();
+    let (_dir, path) = support::temp_database();
     let mut config = support::config(&path);
     config.rules.reporter_min_age_ms = 3_600_000;
-    config.clock = Clock::new(move || UnixMillis(read.load(Ordering::SeqCst)));
+    let now = support::hand_clock(&mut config, 1_800_000_000_000);
     let handle = Handle::open(config).unwrap();
     let ann = register(&handle, "ann");
     register(&handle, "bob");

@@ -208,8 +208,7 @@ fn a_migrated_database_answers_every_read_as_sqlite_did() {
     let Some(database) = PgDatabase::fresh() else {
         return skipped("a_migrated_database_answers_every_read_as_sqlite_did");
     };
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("agora.db");
+    let (_dir, path) = support::temp_database();
     let sqlite = Handle::open(config(&path, None)).unwrap();
     let (users, messages) = fill(&sqlite);
     sqlite.shutdown();

@@ -7,8 +7,7 @@
 use crate::support;
 
 use agora_core::command::{Command, Outcome};
-use agora_core::time::UnixMillis;
-use agora_store::{Backend, Clock, Handle, PostgresUrl, StoreConfig};
+use agora_store::{Backend, Handle, PostgresUrl, StoreConfig};
 use agora_tests::pg::{skipped, PgDatabase};
 use proptest::prelude::*;
 use proptest_state_machine::{prop_state_machine, StateMachineTest};
@@ -24,12 +23,11 @@ struct Postgres {
 }
 
 fn open(database: &PgDatabase, now: &Arc<AtomicI64>) -> Handle {
-    let read = now.clone();
     let mut config = StoreConfig {
         backend: Backend::Postgres {
             url: database.url().parse::<PostgresUrl>().unwrap(),
         },
-        clock: Clock::new(move || UnixMillis(read.load(Ordering::Relaxed))),
+        clock: support::clock_reading(now),
         ..StoreConfig::default()
     };
     config.rules = chat_config();
@@ -81,12 +79,7 @@ impl StateMachineTest for ModelVsPostgres {
             }
             Step::Run(command) => {
                 sut.now.store(reference.now.0, Ordering::Relaxed);
-                let result = Ok(outcome(handle, command.clone()));
-                assert_eq!(
-                    Some(&result),
-                    reference.last.as_ref(),
-                    "outcome of {command:?}"
-                );
+                reference.assert_answered(&command, Ok(outcome(handle, command.clone())));
             }
         }
         sut

@@ -72,11 +72,7 @@ impl StateMachineTest for ModelVsSqlite {
                     tx.rollback().unwrap();
                     sut.rows.clear();
                 }
-                assert_eq!(
-                    Some(&result),
-                    reference.last.as_ref(),
-                    "outcome of {command:?}"
-                );
+                reference.assert_answered(&command, result);
             }
         }
         sut

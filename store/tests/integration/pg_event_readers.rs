@@ -5,7 +5,7 @@
 
 use crate::support;
 
-use agora_core::command::{ChatRef, Command, EventsWait, Outcome};
+use agora_core::command::{ChatRef, Command, Outcome};
 use agora_core::events::EventId;
 use agora_core::token::TokenHash;
 use agora_store::{Backend, Handle, PostgresUrl, StoreConfig};
@@ -42,20 +42,8 @@ fn send(handle: &Handle, caller: TokenHash, to: ChatRef, text: &str) {
 
 /// The ids of `caller`'s page after `since`, and its `more`.
 fn page(handle: &Handle, caller: TokenHash, since: EventId) -> (Vec<EventId>, bool) {
-    let command = Command::Events {
-        caller,
-        since: Some(since),
-        wait: EventsWait::Page,
-    };
-    let watch = handle
-        .watch(command)
-        .unwrap()
-        .wait_timeout(Duration::from_secs(10))
-        .unwrap();
-    match watch.outcome {
-        Outcome::Events { events, more, .. } => (events.iter().map(|e| e.id).collect(), more),
-        other => panic!("{other:?}"),
-    }
+    let (ids, more, _next) = support::events_page(handle, caller, since);
+    (ids, more)
 }
 
 #[test]

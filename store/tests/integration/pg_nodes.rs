@@ -3,7 +3,6 @@
 
 use crate::support;
 
-use agora_core::command::{Command, EventsWait, Outcome};
 use agora_core::events::EventId;
 use agora_core::token::TokenHash;
 use agora_store::{Handle, PostgresUrl, StoreConfig};
@@ -11,7 +10,7 @@ use agora_tests::pg::{skipped, PgDatabase};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::{public_send, register};
+use support::{events_page, public_send, register};
 
 const NODES: usize = 3;
 
@@ -46,24 +45,6 @@ fn the_public_quota_is_exact_across_nodes() {
         .filter(support::is_sent)
         .count();
     assert_eq!(sent, 20, "exactly the quota is accepted across nodes");
-}
-
-/// The next page of events after `since` for `caller`, read on `node`.
-fn page(node: &Handle, caller: TokenHash, since: EventId) -> (Vec<EventId>, EventId) {
-    let command = Command::Events {
-        caller,
-        since: Some(since),
-        wait: EventsWait::Page,
-    };
-    let watch = node
-        .watch(command)
-        .unwrap()
-        .wait_timeout(Duration::from_secs(10))
-        .expect("a page");
-    match watch.outcome {
-        Outcome::Events { events, next, .. } => (events.iter().map(|e| e.id).collect(), next),
-        other => panic!("events page: {other:?}"),
-    }
 }
 
 /// Clients that follow their cursor on a different node for every page, while
@@ -111,7 +92,7 @@ fn cursors_followed_across_nodes_skip_nothing() {
                 let deadline = Instant::now() + Duration::from_secs(60);
                 loop {
                     let finished = done.load(Ordering::Acquire);
-                    let (ids, next) = page(&nodes[turn % NODES], reader, since);
+                    let (ids, _, next) = events_page(&nodes[turn % NODES], reader, since);
                     turn += 1;
                     seen.extend(ids);
                     since = next;
@@ -127,13 +108,8 @@ fn cursors_followed_across_nodes_skip_nothing() {
         thread.join().unwrap();
     }
     done.store(true, Ordering::Release);
-    let mut admin = postgres::Client::connect(database.url(), postgres::NoTls).unwrap();
-    let committed: Vec<EventId> = admin
-        .query("SELECT id FROM events ORDER BY id", &[])
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+    let committed: Vec<EventId> =
+        support::pg_column(database.url(), "SELECT id FROM events ORDER BY id");
     assert_eq!(committed.len(), 600);
     for follower in following {
         let seen = follower.join().unwrap();
@@ -166,7 +142,7 @@ fn no_node_commits_past_an_open_transaction() {
         .get(0);
     let pending = nodes[1].submit(public_send(ann, "after")).unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    let (ids, next) = page(&nodes[2], ann, 0);
+    let (ids, _, next) = events_page(&nodes[2], ann, 0);
     assert!(
         ids.is_empty() && next < held,
         "nothing past the open transaction: {ids:?} next {next}"
@@ -174,7 +150,7 @@ fn no_node_commits_past_an_open_transaction() {
     tx.rollback().unwrap();
     let sent = support::outcome(pending);
     assert!(support::is_sent(&sent), "{sent:?}");
-    let (ids, _) = page(&nodes[2], ann, 0);
+    let (ids, _, _) = events_page(&nodes[2], ann, 0);
     assert_eq!(ids.len(), 1);
     assert!(ids[0] > held, "the next event comes after the held id");
 }
@@ -202,15 +178,10 @@ fn nodes_started_together_migrate_once() {
         &nodes[0],
         public_send(ann, "hi")
     )));
-    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    let versions: Vec<i64> = admin
-        .query("SELECT version FROM agora_schema", &[])
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+    let versions: Vec<i64> = support::pg_column(&url, "SELECT version FROM agora_schema");
     // One row, whatever the number of migrations.
     assert_eq!(versions.len(), 1, "one version row: {versions:?}");
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let public: i64 = admin
         .query_one("SELECT count(*) FROM chats WHERE user_a IS NULL", &[])
         .unwrap()
@@ -239,16 +210,7 @@ fn a_commit_whose_answer_is_lost_is_answered_by_what_happened() {
     assert!(support::is_sent(&sent), "{sent:?}");
     assert_eq!(faults.lost_after_commit.load(Ordering::SeqCst), 0);
     assert_eq!(faults.lost_before_commit.load(Ordering::SeqCst), 0);
-    let mut admin = postgres::Client::connect(database.url(), postgres::NoTls).unwrap();
-    let texts: Vec<String> = admin
-        .query(
-            "SELECT convert_from(text, 'UTF8') FROM messages ORDER BY id",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+    let texts: Vec<String> = support::pg_column(database.url(), support::PG_MESSAGE_TEXTS);
     assert_eq!(
         texts,
         ["committed, answer lost", "not committed, run again"]

@@ -28,8 +28,7 @@ fn direct_status(path: &Path, store: &StoreConfig, command: &Command) -> Outcome
 
 #[test]
 fn status_matches_the_database_after_every_write() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("agora.db");
+    let (_dir, path) = support::temp_database();
     let store = config(&path);
     let handle = Handle::open(store.clone()).unwrap();
     let alice = register(&handle, "alice");
@@ -95,8 +94,7 @@ fn status_matches_the_database_after_every_write() {
 /// the reads and the writer's batches interleave.
 #[test]
 fn status_never_lags_an_acknowledged_send() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("agora.db");
+    let (_dir, path) = support::temp_database();
     let mut store = config(&path);
     store.rules.quota = u32::MAX;
     let handle = Handle::open(store).unwrap();
@@ -164,8 +162,7 @@ impl tracing::Subscriber for ErrorsHere {
 /// connection for the next read.
 #[test]
 fn a_memo_miss_is_read_off_the_callers_thread() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("agora.db");
+    let (_dir, path) = support::temp_database();
     let store = config(&path);
     let handle = Handle::open(store.clone()).unwrap();
     let alice = register(&handle, "alice");
@@ -204,8 +201,7 @@ fn a_memo_miss_is_read_off_the_callers_thread() {
 /// answers what the read path answers.
 #[test]
 fn status_without_reader_threads_answers_the_same() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("agora.db");
+    let (_dir, path) = support::temp_database();
     let mut store = config(&path);
     store.readers = 0;
     let handle = Handle::open(store.clone()).unwrap();

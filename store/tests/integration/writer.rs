@@ -35,8 +35,7 @@ struct Fixture {
 }
 
 fn fixture(adjust: impl FnOnce(&mut StoreConfig)) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("agora.db");
+    let (dir, path) = support::temp_database();
     let mut store_config = config(&path);
     adjust(&mut store_config);
     let (entered_tx, entered) = mpsc::channel();
@@ -246,8 +245,7 @@ fn shutdown_commits_what_is_queued_then_refuses() {
 
 #[test]
 fn dropping_every_handle_closes_the_store() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("agora.db");
+    let (_dir, path) = support::temp_database();
     let handle = Handle::open_with(config(&path), append).unwrap();
     let clone = handle.clone();
     let pending = clone.submit(send("bye")).unwrap();
@@ -281,8 +279,7 @@ fn only_a_batch_with_a_failure_is_applied_twice() {
 
 #[test]
 fn concurrent_submitters_all_get_their_own_outcome() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("agora.db");
+    let (_dir, path) = support::temp_database();
     let handle = Handle::open_with(config(&path), append).unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
     std::thread::scope(|s| {

@@ -3,13 +3,16 @@
 //! exercised without `rules::apply`.
 #![allow(dead_code)]
 
-use agora_core::command::{ChatRef, Command, Failure, Outcome};
+use agora_core::command::{ChatRef, Command, EventsWait, Failure, Outcome};
+use agora_core::events::EventId;
 use agora_core::time::UnixMillis;
 use agora_core::token::Token;
 use agora_core::token::TokenHash;
 use agora_core::view::{StoreError, View, PUBLIC_CHAT};
-use agora_store::{Handle, Pending, SqlView, StoreConfig};
-use std::path::Path;
+use agora_store::{Clock, Handle, Pending, SqlView, StoreConfig};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub mod reference;
@@ -125,3 +128,65 @@ pub fn integrity(path: &Path) -> String {
     conn.query_row("PRAGMA integrity_check", [], |row| row.get(0))
         .unwrap()
 }
+
+/// A fresh folder and the path of a database file in it; the folder goes
+/// when the `TempDir` is dropped, so keep it alive for the test.
+pub fn temp_database() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("agora.db");
+    (dir, path)
+}
+
+/// A store clock that reads `now`, which the test moves by hand.
+pub fn clock_reading(now: &Arc<AtomicI64>) -> Clock {
+    let now = now.clone();
+    Clock::new(move || UnixMillis(now.load(Ordering::SeqCst)))
+}
+
+/// Gives `config` a clock that starts at `start` and moves only when the test
+/// moves the returned hand.
+pub fn hand_clock(config: &mut StoreConfig, start: i64) -> Arc<AtomicI64> {
+    let now = Arc::new(AtomicI64::new(start));
+    config.clock = clock_reading(&now);
+    now
+}
+
+/// The first column of every row `sql` selects on the PostgreSQL database at
+/// `url`, read on a connection of its own (the store's are busy).
+pub fn pg_column<T: postgres::types::FromSqlOwned>(url: &str, sql: &str) -> Vec<T> {
+    let mut admin = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    admin
+        .query(sql, &[])
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+/// The next page of events after `since` for `caller`, read on `handle`,
+/// waited for at most 10 s: its event ids, its `more` and its `next`.
+pub fn events_page(
+    handle: &Handle,
+    caller: TokenHash,
+    since: EventId,
+) -> (Vec<EventId>, bool, EventId) {
+    let command = Command::Events {
+        caller,
+        since: Some(since),
+        wait: EventsWait::Page,
+    };
+    let watch = handle
+        .watch(command)
+        .unwrap()
+        .wait_timeout(Duration::from_secs(10))
+        .expect("a page");
+    match watch.outcome {
+        Outcome::Events {
+            events, more, next, ..
+        } => (events.iter().map(|e| e.id).collect(), more, next),
+        other => panic!("events page: {other:?}"),
+    }
+}
+
+/// Every message's text on PostgreSQL (stored as bytes), oldest first.
+pub const PG_MESSAGE_TEXTS: &str = "SELECT convert_from(text, 'UTF8') FROM messages ORDER BY id";

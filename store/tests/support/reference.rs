@@ -71,6 +71,14 @@ pub struct Reference {
     pub last: Option<Result<Outcome, ()>>,
 }
 
+impl Reference {
+    /// Asserts that a store under test answered `command` as the model did:
+    /// the same outcome, or a failure where the model failed.
+    pub fn assert_answered(&self, command: &Command, result: Result<Outcome, ()>) {
+        assert_eq!(Some(&result), self.last.as_ref(), "outcome of {command:?}");
+    }
+}
+
 fn token(n: u8) -> Token {
     Token([n; 16])
 }
