@@ -204,7 +204,31 @@ fn read_step<T: Transport>(
 /// A read that never waits, fed to the session: `Ok(None)` when nothing was
 /// there, else whether it was EOF.
 fn read_now<T: Transport>(transport: &mut T, session: &mut SessionIo) -> io::Result<Option<bool>> {
-    READ_BUFFER.with_borrow_mut(|buf| match transport.read_now(&mut buf[..]) {
+    READ_BUFFER.with_borrow_mut(|buf| {
+        let read = transport.read_now(&mut buf[..]);
+        feed(read, &buf[..], session)
+    })
+}
+
+/// One read into a stack buffer, fed to the session. `Ok(true)` on EOF.
+fn read_into<T: Transport>(transport: &mut T, session: &mut SessionIo) -> io::Result<bool> {
+    READ_BUFFER.with_borrow_mut(|buf| read_with(transport, session, &mut buf[..]))
+}
+
+fn read_with<T: Transport>(
+    transport: &mut T,
+    session: &mut SessionIo,
+    buf: &mut [u8],
+) -> io::Result<bool> {
+    let read = transport.try_read(buf);
+    Ok(feed(read, buf, session)?.unwrap_or(false))
+}
+
+/// Gives the session what one read into `buf` brought: `Ok(None)` when it
+/// would have blocked (or was interrupted), else whether it was EOF. The one
+/// place both kinds of read decide what a read's result means.
+fn feed(read: io::Result<usize>, buf: &[u8], session: &mut SessionIo) -> io::Result<Option<bool>> {
+    match read {
         Ok(0) => {
             session.eof();
             Ok(Some(true))
@@ -220,37 +244,6 @@ fn read_now<T: Transport>(transport: &mut T, session: &mut SessionIo) -> io::Res
             ) =>
         {
             Ok(None)
-        }
-        Err(e) => Err(e),
-    })
-}
-
-/// One read into a stack buffer, fed to the session. `Ok(true)` on EOF.
-fn read_into<T: Transport>(transport: &mut T, session: &mut SessionIo) -> io::Result<bool> {
-    READ_BUFFER.with_borrow_mut(|buf| read_with(transport, session, &mut buf[..]))
-}
-
-fn read_with<T: Transport>(
-    transport: &mut T,
-    session: &mut SessionIo,
-    buf: &mut [u8],
-) -> io::Result<bool> {
-    match transport.try_read(buf) {
-        Ok(0) => {
-            session.eof();
-            Ok(true)
-        }
-        Ok(n) => {
-            session.bytes(&buf[..n]);
-            Ok(false)
-        }
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-            ) =>
-        {
-            Ok(false)
         }
         Err(e) => Err(e),
     }

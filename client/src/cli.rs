@@ -144,62 +144,58 @@ mod tests {
 
     #[test]
     fn subcommands_and_their_arguments() {
-        assert_eq!(
-            parse(&["send", "--to", "bob", "hello", "there"])
-                .unwrap()
-                .command,
-            Command::Send {
-                to: Some("bob".into()),
-                text: vec!["hello".into(), "there".into()]
-            }
-        );
-        assert_eq!(
-            parse(&["send", "-5", "degrees"]).unwrap().command,
-            Command::Send {
-                to: None,
-                text: vec!["-5".into(), "degrees".into()]
-            }
-        );
-        assert_eq!(
-            parse(&["read", "--with", "bob", "-n", "5"])
-                .unwrap()
-                .command,
-            Command::Read {
-                with: Some("bob".into()),
-                number: Some(5)
-            }
-        );
-        assert_eq!(
-            parse(&["comment", "18", "+1"]).unwrap().command,
-            Command::Comment {
-                message_id: 18,
-                text: vec!["+1".into()]
-            }
-        );
-        assert_eq!(
-            parse(&["report", "bob", "--private"]).unwrap().command,
-            Command::Report {
-                target: "bob".into(),
-                private: true
-            }
-        );
-        assert_eq!(parse(&["chat"]).unwrap().command, Command::Chat);
-        assert_eq!(
-            parse(&["watch"]).unwrap().command,
-            Command::Watch { since: None }
-        );
+        let cases: [(&[&str], Command); 8] = [
+            (
+                &["send", "--to", "bob", "hello", "there"],
+                Command::Send {
+                    to: Some("bob".into()),
+                    text: vec!["hello".into(), "there".into()],
+                },
+            ),
+            (
+                &["send", "-5", "degrees"],
+                Command::Send {
+                    to: None,
+                    text: vec!["-5".into(), "degrees".into()],
+                },
+            ),
+            (
+                &["read", "--with", "bob", "-n", "5"],
+                Command::Read {
+                    with: Some("bob".into()),
+                    number: Some(5),
+                },
+            ),
+            (
+                &["comment", "18", "+1"],
+                Command::Comment {
+                    message_id: 18,
+                    text: vec!["+1".into()],
+                },
+            ),
+            (
+                &["report", "bob", "--private"],
+                Command::Report {
+                    target: "bob".into(),
+                    private: true,
+                },
+            ),
+            (&["chat"], Command::Chat),
+            (&["watch"], Command::Watch { since: None }),
+            (
+                &["login", "alice", "--token", "00ff"],
+                Command::Login {
+                    name: "alice".into(),
+                    token: "00ff".into(),
+                },
+            ),
+        ];
+        for (args, command) in cases {
+            assert_eq!(parse(args).unwrap().command, command, "{args:?}");
+        }
         let cli = parse(&["watch", "--json", "--since", "42"]).unwrap();
         assert!(cli.json);
         assert_eq!(cli.command, Command::Watch { since: Some(42) });
-        assert_eq!(
-            parse(&["login", "alice", "--token", "00ff"])
-                .unwrap()
-                .command,
-            Command::Login {
-                name: "alice".into(),
-                token: "00ff".into()
-            }
-        );
     }
 
     #[test]

@@ -278,6 +278,16 @@ mod tests {
         (listener, url)
     }
 
+    /// A listener on a free loopback port, handed to `script` on a thread of
+    /// its own: the fake server each test scripts. Returns the URL to reach
+    /// it and the thread, which answers what `script` returns.
+    fn serve<R: Send + 'static>(
+        script: impl FnOnce(TcpListener) -> R + Send + 'static,
+    ) -> (ServerUrl, thread::JoinHandle<R>) {
+        let (listener, url) = listener();
+        (url, thread::spawn(move || script(listener)))
+    }
+
     /// Reads one request, head and `Content-Length` body (unread bytes at
     /// close would make the kernel reset the connection instead), and
     /// returns its head.
@@ -349,8 +359,7 @@ mod tests {
 
     #[test]
     fn reconnects_once_when_the_server_closed_an_idle_socket() {
-        let (listener, url) = listener();
-        let server = thread::spawn(move || {
+        let (url, server) = serve(|listener| {
             for _ in 0..2 {
                 accept_and_answer(&listener); // then closed, as by an idle timeout
             }
@@ -364,8 +373,7 @@ mod tests {
 
     #[test]
     fn keeps_one_socket_while_the_server_keeps_it_open() {
-        let (listener, url) = listener();
-        let server = thread::spawn(move || {
+        let (url, server) = serve(|listener| {
             let (mut s, _) = listener.accept().unwrap();
             for _ in 0..3 {
                 read_request(&mut s);
@@ -382,8 +390,7 @@ mod tests {
 
     #[test]
     fn a_response_cut_short_is_not_retried() {
-        let (listener, url) = listener();
-        let server = thread::spawn(move || {
+        let (url, server) = serve(|listener| {
             let mut s = accept_and_answer(&listener);
             read_request(&mut s);
             s.write_all(b"HTTP/1.1 201 Created\r\nContent-Length: 10\r\n\r\n{}")
@@ -407,8 +414,7 @@ mod tests {
 
     #[test]
     fn a_post_the_server_read_and_left_unanswered_is_not_resent() {
-        let (listener, url) = listener();
-        let server = thread::spawn(move || {
+        let (url, server) = serve(|listener| {
             let mut s = accept_and_answer(&listener);
             let post = read_request(&mut s);
             drop(s); // as a server that committed it and then died would
@@ -425,8 +431,7 @@ mod tests {
 
     #[test]
     fn a_keyed_post_left_unanswered_is_sent_again_with_its_key() {
-        let (listener, url) = listener();
-        let server = thread::spawn(move || {
+        let (url, server) = serve(|listener| {
             let mut s = accept_and_answer(&listener);
             let first = read_request(&mut s);
             drop(s); // as a server that committed it and then died would
@@ -447,8 +452,7 @@ mod tests {
 
     #[test]
     fn a_socket_closed_while_idle_is_replaced_before_writing() {
-        let (listener, url) = listener();
-        let server = thread::spawn(move || {
+        let (url, server) = serve(|listener| {
             let mut first = accept_and_answer(&listener);
             // The idle timeout: the server closes its side, and would read
             // (then drop) whatever still came on this socket.
@@ -474,8 +478,7 @@ mod tests {
 
     #[test]
     fn a_get_left_unanswered_on_a_kept_socket_is_repeated_once() {
-        let (listener, url) = listener();
-        let server = thread::spawn(move || {
+        let (url, server) = serve(|listener| {
             let mut s = accept_and_answer(&listener);
             read_request(&mut s);
             drop(s);
@@ -496,8 +499,7 @@ mod tests {
 
     #[test]
     fn a_silent_server_times_out() {
-        let (listener, url) = listener();
-        let server = thread::spawn(move || {
+        let (url, server) = serve(|listener| {
             let (s, _) = listener.accept().unwrap();
             thread::sleep(Duration::from_millis(500));
             drop(s);
@@ -509,8 +511,7 @@ mod tests {
 
     #[test]
     fn a_held_connection_waits_its_hold_longer_for_an_answer() {
-        let (listener, url) = listener();
-        let server = thread::spawn(move || {
+        let (url, server) = serve(|listener| {
             let (mut s, _) = listener.accept().unwrap();
             read_request(&mut s);
             thread::sleep(Duration::from_millis(400)); // a long-poll, held

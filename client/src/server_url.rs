@@ -90,30 +90,29 @@ fn split_host_port(authority: &str) -> Option<(&str, u16)> {
 mod tests {
     use super::*;
 
-    fn ok(text: &str) -> (String, u16, String) {
-        let url = ServerUrl::parse(text).unwrap();
-        let key = url.to_string();
-        (url.host, url.port, key)
-    }
-
     #[test]
     fn parses_host_and_port() {
-        assert_eq!(
-            ok("http://127.0.0.1:8000"),
-            ("127.0.0.1".into(), 8000, "http://127.0.0.1:8000".into())
-        );
-        assert_eq!(
-            ok("HTTP://Example.ORG:81/"),
-            ("example.org".into(), 81, "http://example.org:81".into())
-        );
-        assert_eq!(
-            ok("http://localhost"),
-            ("localhost".into(), 80, "http://localhost:80".into())
-        );
-        assert_eq!(
-            ok("http://[::1]:9000"),
-            ("::1".into(), 9000, "http://[::1]:9000".into())
-        );
+        // What is written, then the host, the port and the URL as it is kept.
+        for (text, host, port, kept) in [
+            (
+                "http://127.0.0.1:8000",
+                "127.0.0.1",
+                8000,
+                "http://127.0.0.1:8000",
+            ),
+            (
+                "HTTP://Example.ORG:81/",
+                "example.org",
+                81,
+                "http://example.org:81",
+            ),
+            ("http://localhost", "localhost", 80, "http://localhost:80"),
+            ("http://[::1]:9000", "::1", 9000, "http://[::1]:9000"),
+        ] {
+            let url = ServerUrl::parse(text).unwrap();
+            assert_eq!(url.to_string(), kept, "{text}");
+            assert_eq!((url.host.as_str(), url.port), (host, port), "{text}");
+        }
     }
 
     #[test]

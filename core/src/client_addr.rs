@@ -190,38 +190,38 @@ mod tests {
     #[test]
     fn a_trusted_peer_names_the_last_untrusted_hop() {
         let trusted = ["10.0.0.0/8", "::1/128"];
-        // The client forged 6.6.6.6; our proxies appended 5.5.5.5 and 10.0.0.2.
-        assert_eq!(
-            resolve("10.0.0.1", &["6.6.6.6, 5.5.5.5, 10.0.0.2"], &trusted),
-            ip("5.5.5.5")
-        );
-        // Several fields are one list, in order.
-        assert_eq!(
-            resolve("10.0.0.1", &["6.6.6.6", "5.5.5.5 , 10.0.0.2"], &trusted),
-            ip("5.5.5.5")
-        );
-        assert_eq!(
-            resolve("::1", &["2001:db8::7"], &trusted),
-            ip("2001:db8::7")
-        );
-        assert_eq!(
-            resolve("10.0.0.1", &["[2001:db8::7]:443", "5.5.5.5:80"], &trusted),
-            ip("5.5.5.5")
-        );
-        // No header: the proxy itself.
-        assert_eq!(resolve("10.0.0.1", &[], &trusted), ip("10.0.0.1"));
+        let cases: [(&str, &[&str], &str); 5] = [
+            // The client forged 6.6.6.6; our proxies appended 5.5.5.5 and 10.0.0.2.
+            ("10.0.0.1", &["6.6.6.6, 5.5.5.5, 10.0.0.2"], "5.5.5.5"),
+            // Several fields are one list, in order.
+            ("10.0.0.1", &["6.6.6.6", "5.5.5.5 , 10.0.0.2"], "5.5.5.5"),
+            ("::1", &["2001:db8::7"], "2001:db8::7"),
+            ("10.0.0.1", &["[2001:db8::7]:443", "5.5.5.5:80"], "5.5.5.5"),
+            // No header: the proxy itself.
+            ("10.0.0.1", &[], "10.0.0.1"),
+        ];
+        for (peer, forwarded, client) in cases {
+            assert_eq!(
+                resolve(peer, forwarded, &trusted),
+                ip(client),
+                "{peer} forwarding {forwarded:?}"
+            );
+        }
     }
 
     #[test]
     fn a_malformed_entry_stops_at_the_hop_that_wrote_it() {
         let trusted = ["10.0.0.0/8"];
-        assert_eq!(
-            resolve("10.0.0.1", &["5.5.5.5, garbage, 10.0.0.3"], &trusted),
-            ip("10.0.0.3")
-        );
-        assert_eq!(resolve("10.0.0.1", &["nonsense"], &trusted), ip("10.0.0.1"));
-        assert_eq!(resolve("10.0.0.1", &["5.5.5.5,"], &trusted), ip("10.0.0.1"));
-        assert_eq!(resolve("10.0.0.1", &[""], &trusted), ip("10.0.0.1"));
+        // The one field the trusted proxy 10.0.0.1 passed on, then the client.
+        for (forwarded, client) in [
+            ("5.5.5.5, garbage, 10.0.0.3", "10.0.0.3"),
+            ("nonsense", "10.0.0.1"),
+            ("5.5.5.5,", "10.0.0.1"),
+            ("", "10.0.0.1"),
+        ] {
+            let got = resolve("10.0.0.1", &[forwarded], &trusted);
+            assert_eq!(got, ip(client), "{forwarded:?}");
+        }
         let invalid_utf8: &[u8] = b"\xff\xfe";
         let got = client_address(ip("10.0.0.1"), [invalid_utf8].into_iter(), &cidrs(&trusted));
         assert_eq!(got, ip("10.0.0.1"));

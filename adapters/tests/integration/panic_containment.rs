@@ -95,6 +95,13 @@ fn exchange(stream: &mut TcpStream, method: &str, target: &str, body: &str) -> (
     read_response(stream).expect("a response")
 }
 
+/// Registers `name` on the open connection `stream`, which must be served.
+fn register(stream: &mut TcpStream, name: &str) {
+    let body = format!(r#"{{"user_name":"{name}"}}"#);
+    let (status, answer) = exchange(stream, "POST", "/get-token", &body);
+    assert_eq!(status, 200, "{answer}");
+}
+
 fn panics_close_one_connection_only(runtime: Runtime) {
     log();
     let dir = tempfile::tempdir().unwrap();
@@ -114,13 +121,7 @@ fn panics_close_one_connection_only(runtime: Runtime) {
     };
 
     let mut steady = connect(addr);
-    let (status, body) = exchange(
-        &mut steady,
-        "POST",
-        "/get-token",
-        r#"{"user_name":"steady"}"#,
-    );
-    assert_eq!(status, 200, "{body}");
+    register(&mut steady, "steady");
 
     // Several connections panic, one of them after a good request and with a
     // good request pipelined behind the bad one: each is closed, unanswered.
@@ -137,13 +138,7 @@ fn panics_close_one_connection_only(runtime: Runtime) {
     }
 
     // The other connection and new ones are served as before.
-    let (status, body) = exchange(
-        &mut steady,
-        "POST",
-        "/get-token",
-        r#"{"user_name":"after"}"#,
-    );
-    assert_eq!(status, 200, "{body}");
+    register(&mut steady, "after");
     let mut fresh = connect(addr);
     assert_eq!(exchange(&mut fresh, "GET", "/nowhere", "").0, 404);
     drop(fresh);

@@ -13,8 +13,7 @@ fn chat_lines_reach_the_other_side() {
 
     let input = "hello from chat\n/to bob a private word\n/quit\nnot sent after quit\n";
     let run = client.run_with_input(&["--user", "alice", "chat"], input);
-    assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.contains("to the public chat"), "{run:?}");
+    run.assert_out(0, "to the public chat");
     assert!(run.stdout.contains("to bob"), "{run:?}");
 
     let public = client.run(&["--user", "bob", "read"]);

@@ -19,8 +19,7 @@ fn register_saves_a_private_token_file() {
     let server = Server::start(&[]);
     let client = Client::new(&server);
     let run = client.run(&["register", "alice"]);
-    assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.contains("registered alice"), "{run:?}");
+    run.assert_out(0, "registered alice");
 
     let dir = client.config.path().join("agora");
     let file = dir.join("tokens.json");
@@ -34,11 +33,9 @@ fn register_saves_a_private_token_file() {
 
     // The name is taken now: refused by the server, exit 1, file unchanged.
     let again = client.run(&["register", "alice"]);
-    assert_eq!(again.code, 1, "{again:?}");
-    assert!(again.stderr.contains("token_already_issued"), "{again:?}");
+    again.assert_err(1, "token_already_issued");
     let bad = client.run(&["register", "no spaces"]);
-    assert_eq!(bad.code, 1, "{bad:?}");
-    assert!(bad.stderr.contains("invalid_user_name"), "{bad:?}");
+    bad.assert_err(1, "invalid_user_name");
     let after: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(after, saved);
 }
@@ -85,8 +82,7 @@ fn send_read_comment_status_report() {
     );
 
     let private = client.run(&["--user", "alice", "send", "--to", "bob", "psst"]);
-    assert_eq!(private.code, 0, "{private:?}");
-    assert!(private.stdout.contains("to bob"), "{private:?}");
+    private.assert_out(0, "to bob");
     let status = client.run(&["--user", "bob", "status"]);
     assert_eq!(status.code, 0, "{status:?}");
     assert!(
@@ -107,14 +103,9 @@ fn send_read_comment_status_report() {
     assert!(read.stdout.contains("alice: psst"), "{read:?}");
 
     let report = client.run(&["--user", "bob", "report", "alice", "--private"]);
-    assert_eq!(report.code, 0, "{report:?}");
-    assert!(
-        report.stdout.contains("reported alice: 1 caution"),
-        "{report:?}"
-    );
+    report.assert_out(0, "reported alice: 1 caution");
     let twice = client.run(&["--user", "bob", "report", "alice"]);
-    assert_eq!(twice.code, 1, "{twice:?}");
-    assert!(twice.stderr.contains("already_reported"), "{twice:?}");
+    twice.assert_err(1, "already_reported");
 }
 
 #[test]
@@ -155,19 +146,16 @@ fn exit_codes() {
 
     // 2: no saved token, usage errors, https.
     let none = client.run(&["status"]);
-    assert_eq!(none.code, 2, "{none:?}");
-    assert!(none.stderr.contains("agora register"), "{none:?}");
+    none.assert_err(2, "agora register");
     assert_eq!(client.run(&["send"]).code, 2);
     assert_eq!(client.run(&["comment", "x", "y"]).code, 2);
     let https = client.run(&["--server", "https://127.0.0.1:1", "status"]);
-    assert_eq!(https.code, 2, "{https:?}");
-    assert!(https.stderr.contains("https"), "{https:?}");
+    https.assert_err(2, "https");
 
     client.register("alice");
     client.register("bob");
     let which = client.run(&["status"]);
-    assert_eq!(which.code, 2, "{which:?}");
-    assert!(which.stderr.contains("--user"), "{which:?}");
+    which.assert_err(2, "--user");
     let unknown = client.run(&["--user", "carol", "status"]);
     assert_eq!(unknown.code, 2, "{unknown:?}");
 
@@ -177,14 +165,12 @@ fn exit_codes() {
     assert_eq!(refused.code, 1, "{refused:?}");
     assert!(refused.stderr.starts_with("agora: "), "{refused:?}");
     let missing = client.run(&["--user", "alice", "comment", "999", "hi"]);
-    assert_eq!(missing.code, 1, "{missing:?}");
-    assert!(missing.stderr.contains("message_not_found"), "{missing:?}");
+    missing.assert_err(1, "message_not_found");
 
     // 3: the server is gone.
     server.stop();
     let gone = client.run(&["--user", "alice", "status"]);
-    assert_eq!(gone.code, 3, "{gone:?}");
-    assert!(gone.stderr.contains("cannot reach"), "{gone:?}");
+    gone.assert_err(3, "cannot reach");
 }
 
 #[test]
@@ -211,18 +197,12 @@ fn ban_refusal_says_when_to_retry() {
     let server = Server::start(&["--ban-threshold", "1", "--ban-duration", "2h"]);
     let client = Client::with_users(&server, &["alice", "bob"]);
     let report = client.run(&["--user", "bob", "report", "alice"]);
-    assert_eq!(report.code, 0, "{report:?}");
-    assert!(report.stdout.contains("now banned until"), "{report:?}");
+    report.assert_out(0, "now banned until");
     let already = client.run(&["--user", "bob", "report", "alice"]);
-    assert_eq!(already.code, 0, "{already:?}");
-    assert!(
-        already.stdout.contains("already banned until"),
-        "{already:?}"
-    );
+    already.assert_out(0, "already banned until");
 
     let refused = client.run(&["--user", "alice", "send", "hi"]);
-    assert_eq!(refused.code, 1, "{refused:?}");
-    assert!(refused.stderr.contains("banned"), "{refused:?}");
+    refused.assert_err(1, "banned");
     assert!(refused.stderr.contains("retry in "), "{refused:?}");
     let status = client.run(&["--user", "alice", "status"]);
     assert!(status.stdout.contains("banned until"), "{status:?}");

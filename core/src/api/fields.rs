@@ -11,6 +11,7 @@ use crate::error_code::ErrorCode;
 use crate::events::EventId;
 use crate::http::Response;
 use crate::view::MessageId;
+use std::ops::RangeInclusive;
 
 /// The longest user name, in characters.
 pub const MAX_USER_NAME: usize = 32;
@@ -193,15 +194,13 @@ pub(super) fn events_timeout(query: &Query, config: &Config) -> Result<u32, Resp
     let Some(text) = query.get(FIELD) else {
         return Ok(config.events_timeout_default_secs.min(EVENTS_TIMEOUT_MAX));
     };
-    match integral(text) {
-        None => Err(wrong_type(FIELD, "whole seconds (an integer)")),
-        Some(Some(n)) if (0..=i64::from(EVENTS_TIMEOUT_MAX)).contains(&n) => Ok(n as u32),
-        Some(_) => Err(bad_field(
-            ErrorCode::InvalidTimeout,
-            FIELD,
-            &format!("`{FIELD}` must be whole seconds from 0 to {EVENTS_TIMEOUT_MAX}"),
-        )),
-    }
+    bounded_integer(
+        text,
+        FIELD,
+        0..=EVENTS_TIMEOUT_MAX,
+        ("whole seconds (an integer)", "whole seconds"),
+        ErrorCode::InvalidTimeout,
+    )
 }
 
 /// `chat_type`: `"public"` or `"private"`; absent means `public`, for older
@@ -248,13 +247,33 @@ pub(super) fn query_limit(query: &Query, config: &Config) -> Result<u32, Respons
     let Some(text) = query.get(FIELD) else {
         return Ok(config.comments_per_message.clamp(1, COMMENTS_LIMIT_MAX));
     };
+    bounded_integer(
+        text,
+        FIELD,
+        1..=COMMENTS_LIMIT_MAX,
+        ("an integer", "an integer"),
+        ErrorCode::InvalidLimit,
+    )
+}
+
+/// A query integer that must lie in `range` (written as any integral number
+/// is): not an integer is 400 `invalid_field` ("must be `kind.0`"), one
+/// outside the range 400 `out_of_range` ("must be `kind.1` from .. to ..").
+fn bounded_integer(
+    text: &str,
+    field: &str,
+    range: RangeInclusive<u32>,
+    kind: (&str, &str),
+    out_of_range: ErrorCode,
+) -> Result<u32, Response> {
+    let (low, high) = (*range.start(), *range.end());
     match integral(text) {
-        None => Err(wrong_type(FIELD, "an integer")),
-        Some(Some(n)) if (1..=i64::from(COMMENTS_LIMIT_MAX)).contains(&n) => Ok(n as u32),
+        None => Err(wrong_type(field, kind.0)),
+        Some(Some(n)) if (i64::from(low)..=i64::from(high)).contains(&n) => Ok(n as u32),
         Some(_) => Err(bad_field(
-            ErrorCode::InvalidLimit,
-            FIELD,
-            &format!("`{FIELD}` must be an integer from 1 to {COMMENTS_LIMIT_MAX}"),
+            out_of_range,
+            field,
+            &format!("`{field}` must be {} from {low} to {high}", kind.1),
         )),
     }
 }

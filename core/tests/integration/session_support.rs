@@ -143,6 +143,13 @@ impl Harness {
     pub fn take_sent(&mut self) -> String {
         String::from_utf8(std::mem::take(&mut self.sent)).unwrap()
     }
+
+    /// Asserts that the held request is still held: nothing sent since the
+    /// last look, and the session still waiting.
+    pub fn assert_still_held(&mut self) {
+        assert_eq!(self.take_sent(), "", "nothing is answered while it waits");
+        assert!(self.session.holding(), "it still waits");
+    }
 }
 
 /// A long-poll for the events after `since`.

@@ -26,6 +26,22 @@ fn direct_status(path: &Path, store: &StoreConfig, command: &Command) -> Outcome
     rules::apply(command, &mut SqlView::new(&conn), now, &store.rules).unwrap()
 }
 
+/// Asks `command` twice (the second answer may come from a memo): each answer
+/// is what the rules compute over the database.
+fn assert_answers_as_the_database(
+    handle: &Handle,
+    path: &Path,
+    store: &StoreConfig,
+    command: &Command,
+) {
+    for _ in 0..2 {
+        assert_eq!(
+            run(handle, command.clone()),
+            direct_status(path, store, command)
+        );
+    }
+}
+
 #[test]
 fn status_matches_the_database_after_every_write() {
     let (_dir, path) = support::temp_database();
@@ -82,12 +98,7 @@ fn status_matches_the_database_after_every_write() {
     let stranger = Command::Status {
         caller: agora_core::token::TokenHash([1; 32]),
     };
-    for _ in 0..2 {
-        assert_eq!(
-            run(&handle, stranger.clone()),
-            direct_status(&path, &store, &stranger)
-        );
-    }
+    assert_answers_as_the_database(&handle, &path, &store, &stranger);
 }
 
 /// Read-your-writes: once a send is acknowledged, `Status` counts it, however
@@ -189,12 +200,7 @@ fn a_memo_miss_is_read_off_the_callers_thread() {
         .execute_batch("ALTER TABLE users_away RENAME TO users")
         .unwrap();
     drop(other);
-    for _ in 0..2 {
-        assert_eq!(
-            run(&handle, status.clone()),
-            direct_status(&path, &store, &status)
-        );
-    }
+    assert_answers_as_the_database(&handle, &path, &store, &status);
 }
 
 /// With no reader threads every `Status` goes through the writer, and
@@ -227,12 +233,7 @@ fn status_without_reader_threads_answers_the_same() {
         );
         for caller in [alice, bob] {
             let status = Command::Status { caller };
-            for _ in 0..2 {
-                assert_eq!(
-                    run(&handle, status.clone()),
-                    direct_status(&path, &store, &status)
-                );
-            }
+            assert_answers_as_the_database(&handle, &path, &store, &status);
         }
     }
 }

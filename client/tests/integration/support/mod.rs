@@ -158,6 +158,20 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl Run {
+    /// Asserts that the run ended with `code` and printed `text` on stdout.
+    pub fn assert_out(&self, code: i32, text: &str) {
+        assert_eq!(self.code, code, "{self:?}");
+        assert!(self.stdout.contains(text), "{self:?}");
+    }
+
+    /// Asserts that the run ended with `code` and printed `text` on stderr.
+    pub fn assert_err(&self, code: i32, text: &str) {
+        assert_eq!(self.code, code, "{self:?}");
+        assert!(self.stderr.contains(text), "{self:?}");
+    }
+}
+
 /// A config directory (token file) for one test's users.
 pub struct Client {
     pub server: String,
