@@ -888,3 +888,37 @@ fn accept_with_quality_zero_is_not_a_stream_request() {
         );
     }
 }
+
+/// The bounded query integers (`timeout` of `/events`, `limit` of
+/// `/comments`) say what they take, in words, when refused.
+#[test]
+fn bounded_query_integers_say_what_they_take() {
+    for (target, code, message) in [
+        (
+            "/events?since=0&timeout=121",
+            "invalid_timeout",
+            "`timeout` must be whole seconds from 0 to 120",
+        ),
+        (
+            "/events?since=0&timeout=x",
+            "invalid_field",
+            "the field `timeout` must be whole seconds (an integer)",
+        ),
+        (
+            "/comments?message_id=1&limit=0",
+            "invalid_limit",
+            "`limit` must be an integer from 1 to 100",
+        ),
+        (
+            "/comments?message_id=1&limit=x",
+            "invalid_field",
+            "the field `limit` must be an integer",
+        ),
+    ] {
+        let response = refused(&authed("GET", target, ""));
+        let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+        assert_eq!(response.status, 400, "{target}");
+        assert_eq!(body["code"], code, "{target}");
+        assert_eq!(body["error"], message, "{target}");
+    }
+}
