@@ -156,24 +156,19 @@ impl Metrics {
                     .clone(),
             })
             .collect();
-        let open_connections = Gauge::default();
-        registry.register(
-            "open_connections",
-            "Client connections being served",
-            open_connections.clone(),
-        );
-        let long_polls_waiting = Gauge::default();
-        registry.register(
-            "long_polls_waiting",
-            "GET /events long-polls waiting for an event",
-            long_polls_waiting.clone(),
-        );
-        let event_streams_open = Gauge::default();
-        registry.register(
-            "event_streams_open",
-            "Open text/event-stream responses",
-            event_streams_open.clone(),
-        );
+        let [open_connections, long_polls_waiting, event_streams_open] = [
+            ("open_connections", "Client connections being served"),
+            (
+                "long_polls_waiting",
+                "GET /events long-polls waiting for an event",
+            ),
+            ("event_streams_open", "Open text/event-stream responses"),
+        ]
+        .map(|(name, help)| {
+            let gauge = Gauge::default();
+            registry.register(name, help, gauge.clone());
+            gauge
+        });
         let events_delivered = Counter::default();
         registry.register(
             "events_delivered",
