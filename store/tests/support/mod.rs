@@ -1,6 +1,9 @@
 //! Helpers shared by the store's tests and benchmark: a stand-in for the chat
 //! rules that appends each `Send` to the public chat, so the writer can be
-//! exercised without `rules::apply`.
+//! exercised without `rules::apply`; and the one home of what many tests
+//! repeat: a database in a temporary folder, configs, registering and running
+//! commands, a clock the test moves by hand, event pages, and reading a
+//! column straight from PostgreSQL.
 #![allow(dead_code)]
 
 use agora_core::command::{ChatRef, Command, EventsWait, Failure, Outcome};
