@@ -46,7 +46,7 @@ use crate::client_addr::Cidr;
 use crate::command::Command;
 use crate::config::Config;
 use crate::events::EventId;
-use crate::http::{Limits, Request};
+use crate::http::Limits;
 use crate::idempotency::Keyed;
 use crate::token::Token;
 use crate::view::UserId;
@@ -77,7 +77,7 @@ pub struct SessionConfig {
     /// Called with every request before it is decoded: a test hook (panic
     /// containment), compiled only with the `test-hooks` feature.
     #[cfg(feature = "test-hooks")]
-    pub request_hook: Option<fn(&Request)>,
+    pub request_hook: Option<fn(&crate::http::Request)>,
 }
 
 /// An event the hub hands out, encoded once and shared by every receiver.
