@@ -3,9 +3,8 @@
 #![allow(dead_code)]
 
 use agora_core::api;
-use agora_core::config::Config;
 use agora_core::events::EventId;
-use agora_core::http::{ClientConn, Limits, Response};
+use agora_core::http::{ClientConn, Response};
 use agora_core::session::{
     HoldKind, Input, LiveEvent, Now, Output, ReqId, Session, SessionConfig, Taken,
 };
@@ -72,10 +71,9 @@ pub struct Harness {
 
 impl Harness {
     pub fn new() -> Harness {
+        // The contract's limits and rules, no trusted proxy (`Default`; the
+        // request hook exists only with `test-hooks`), and a heartbeat.
         let config = SessionConfig {
-            limits: Limits::default(),
-            rules: Config::default(),
-            trusted_proxies: Vec::new(),
             heartbeat: HEARTBEAT,
             ..SessionConfig::default()
         };
