@@ -33,6 +33,7 @@ mod health;
 mod hub;
 mod idempotency_keys;
 mod observe;
+mod overlay;
 mod open;
 mod pending;
 mod pg;

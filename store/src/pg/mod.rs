@@ -28,6 +28,7 @@
 //! threads of its own (a writer, readers, a listener), each owning one
 //! connection, so an async client would only add a runtime to drive it.
 
+pub(crate) mod batch_rows;
 pub(crate) mod connection;
 pub(crate) mod feed;
 mod idempotency_keys;

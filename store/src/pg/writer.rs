@@ -7,6 +7,7 @@
 use crate::clock::Clock;
 use crate::error::ApplyError;
 use crate::observe::Observer;
+use crate::pg::batch_rows::PgBatch;
 use crate::pg::connection::{describe, PgConn, PgResult, Slot};
 use crate::pg::lost_commit::{was_committed, CommitFault, CommitFaults};
 use crate::pg::view::PgView;
@@ -241,11 +242,12 @@ fn transaction(
     };
     let mut events: Vec<Event> = Vec::new();
     let mut outcomes = Vec::with_capacity(batch.len());
+    // The batch's reads and writes in memory (see `crate::overlay`).
+    let mut overlay = PgBatch::new(now, rules_config);
     loop {
         while let Some(request) = batch.get(outcomes.len()) {
             let outcome = match isolation {
-                Isolation::Batch => match apply(conn, &request.job, now, rules_config, &mut events)
-                {
+                Isolation::Batch => match overlay.apply(conn, batch, outcomes.len(), &mut events) {
                     Ok(outcome) => outcome,
                     Err(failure) => {
                         tracing::warn!(error = %failure, "command failed");
@@ -277,6 +279,13 @@ fn transaction(
         if batch.len() == before {
             break;
         }
+    }
+    if let Err(failure) = overlay.flush(conn) {
+        tracing::warn!(error = %failure, "batch flush failed");
+        return match conn.batch("ROLLBACK") {
+            Ok(()) => Attempt::CommandFailed,
+            Err(e) => Attempt::Lost(describe(&e)),
+        };
     }
     match run.commit(conn, !events.is_empty()) {
         Ok(()) => Attempt::Done(outcomes),
