@@ -72,6 +72,7 @@ impl PgWriter {
             let started = Instant::now();
             let outcomes = self.run_batch(&mut batch, now);
             self.observer.batch(batch.len(), Some(started.elapsed()));
+            self.observer.round_trips(self.slot.take_round_trips());
             self.batches += 1;
             self.commands += batch.len() as u64;
             // The events reach this node's hub through the listener (this
