@@ -29,6 +29,8 @@
 mod needs;
 mod rows;
 mod table;
+#[cfg(test)]
+mod tests;
 mod view;
 
 pub(crate) use needs::{name_key, Needs};
@@ -142,6 +144,7 @@ impl Overlay {
     /// Loads `needs` (one round trip) unless empty.
     pub(crate) fn preload(&mut self, rows: &mut impl BatchRows, mut needs: Needs) -> Result<(), Failed> {
         needs.next_ids = self.next.is_none();
+        needs.dedup();
         self.load(rows, &needs).map_err(Failed::Backend)
     }
 

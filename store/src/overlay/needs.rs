@@ -58,6 +58,25 @@ impl Needs {
             && !self.next_ids
     }
 
+    /// Each key once (a repeated origin would bring its rows twice).
+    pub(crate) fn dedup(&mut self) {
+        fn once<T: Ord>(keys: &mut Vec<T>) {
+            keys.sort_unstable();
+            keys.dedup();
+        }
+        once(&mut self.tokens);
+        once(&mut self.names);
+        once(&mut self.user_ids);
+        once(&mut self.chats);
+        once(&mut self.token_pairs);
+        once(&mut self.pairs);
+        once(&mut self.members);
+        once(&mut self.messages);
+        once(&mut self.report_names);
+        once(&mut self.report_ids);
+        once(&mut self.origins);
+    }
+
     /// The keys `command` names when applied at `now`.
     pub(crate) fn command(&mut self, command: &Command, now: UnixMillis, config: &Config) {
         match command {

@@ -237,6 +237,10 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
                 state: State::New,
             },
         );
+        // A new user is in no chat and has no reports yet: known, no load.
+        let public = agora_core::view::PUBLIC_CHAT;
+        overlay.members.set((public, id), Cached::clean(None));
+        overlay.reports.set(id, Cached::clean(Some(BTreeMap::new())));
         Ok(id)
     }
 
@@ -320,6 +324,9 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         };
         self.put_chat(chat, State::New);
         self.overlay.pairs.set(pair, Some(id));
+        // A new chat has no members yet: known, no load.
+        self.overlay.members.set((id, a), Cached::clean(None));
+        self.overlay.members.set((id, b), Cached::clean(None));
         self.join(id, a, 0)?;
         self.join(id, b, 0)?;
         Ok(id)
