@@ -9,6 +9,9 @@
 //!   [`StoreConfig::postgres`]. [`Handle`] is the same for both.
 //!   [`copy_sqlite_to_postgres`] (`agora-server migrate`) moves a SQLite
 //!   database into an empty PostgreSQL one.
+//! - `overlay` (private): the rules' `View` over one batch's rows in
+//!   memory, loaded in one round trip and flushed in one (PostgreSQL's
+//!   writer runs its batches through it: `pg::batch_rows`).
 //! - `read_source` (private): what the reader threads read through, per
 //!   backend.
 //! - [`SqlView`]: the rules' `View` over an open transaction, with the
@@ -33,8 +36,8 @@ mod health;
 mod hub;
 mod idempotency_keys;
 mod observe;
-mod overlay;
 mod open;
+mod overlay;
 mod pending;
 mod pg;
 mod read_source;

@@ -142,7 +142,11 @@ impl Overlay {
     }
 
     /// Loads `needs` (one round trip) unless empty.
-    pub(crate) fn preload(&mut self, rows: &mut impl BatchRows, mut needs: Needs) -> Result<(), Failed> {
+    pub(crate) fn preload(
+        &mut self,
+        rows: &mut impl BatchRows,
+        mut needs: Needs,
+    ) -> Result<(), Failed> {
         needs.next_ids = self.next.is_none();
         needs.dedup();
         self.load(rows, &needs).map_err(Failed::Backend)
@@ -265,7 +269,8 @@ impl Overlay {
             let id = row.user.id;
             loaded_users.push(id);
             self.by_token.set_if_absent(row.token, Some(id));
-            self.by_name.set_if_absent(name_key(&row.user.name), Some(id));
+            self.by_name
+                .set_if_absent(name_key(&row.user.name), Some(id));
             self.users
                 .set_if_absent(id, Cached::clean(Some(UserEntry { row, origin: None })));
         }

@@ -10,9 +10,7 @@ use agora_core::idempotency::StoredAnswer;
 use agora_core::model::Model;
 use agora_core::rules::{self, Advance};
 use agora_core::token::{Token, TokenHash};
-use agora_core::view::{
-    ChatSummary, CommentId, StoredComment, StoredMessage, User, PUBLIC_CHAT,
-};
+use agora_core::view::{ChatSummary, CommentId, StoredComment, StoredMessage, User, PUBLIC_CHAT};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -64,7 +62,10 @@ impl Db {
     }
 
     fn user_where(&self, f: impl Fn(&UserRow) -> bool) -> Option<UserId> {
-        self.users.values().find(|(row, _)| f(row)).map(|(row, _)| row.user.id)
+        self.users
+            .values()
+            .find(|(row, _)| f(row))
+            .map(|(row, _)| row.user.id)
     }
 }
 
@@ -127,9 +128,12 @@ impl BatchRows for Db {
             .report_ids
             .iter()
             .copied()
-            .chain(needs.report_names.iter().filter_map(|name| {
-                self.user_where(|row| name_key(&row.user.name) == *name)
-            }))
+            .chain(
+                needs
+                    .report_names
+                    .iter()
+                    .filter_map(|name| self.user_where(|row| name_key(&row.user.name) == *name)),
+            )
             .collect();
         let reports = self
             .reports
@@ -142,7 +146,9 @@ impl BatchRows for Db {
             let mut times: Vec<UnixMillis> = self
                 .users
                 .values()
-                .filter(|(row, from)| from == origin && row.user.created >= needs.registrations_since)
+                .filter(|(row, from)| {
+                    from == origin && row.user.created >= needs.registrations_since
+                })
                 .map(|(row, _)| row.user.created)
                 .collect();
             times.sort_unstable_by(|a, b| b.cmp(a));
@@ -150,10 +156,7 @@ impl BatchRows for Db {
             registrations.extend(times.into_iter().map(|t| (origin.clone(), t)));
         }
         Ok(Rows {
-            users: users
-                .iter()
-                .map(|id| self.users[id].0.clone())
-                .collect(),
+            users: users.iter().map(|id| self.users[id].0.clone()).collect(),
             chats,
             members,
             messages,
@@ -168,7 +171,11 @@ impl BatchRows for Db {
         let fail = |what: &str| Err(StoreError(format!("flush: {what}")));
         for user in &e.new_users {
             let id = user.row.user.id;
-            if self.users.insert(id, (user.row.clone(), user.origin.clone())).is_some() {
+            if self
+                .users
+                .insert(id, (user.row.clone(), user.origin.clone()))
+                .is_some()
+            {
                 return fail("user inserted twice");
             }
         }
@@ -199,7 +206,11 @@ impl BatchRows for Db {
             }
         }
         for message in &e.new_messages {
-            if self.messages.insert(message.row.id, message.row.clone()).is_some() {
+            if self
+                .messages
+                .insert(message.row.id, message.row.clone())
+                .is_some()
+            {
                 return fail("message inserted twice");
             }
         }
@@ -246,10 +257,21 @@ impl View for NoRangeReads {
     fn user_by_name(&mut self, _: &str) -> ViewResult<Option<User>> {
         none()
     }
-    fn create_user(&mut self, _: &str, _: &TokenHash, _: &str, _: UnixMillis) -> ViewResult<UserId> {
+    fn create_user(
+        &mut self,
+        _: &str,
+        _: &TokenHash,
+        _: &str,
+        _: UnixMillis,
+    ) -> ViewResult<UserId> {
         none()
     }
-    fn registrations_from(&mut self, _: &str, _: UnixMillis, _: u32) -> ViewResult<Vec<UnixMillis>> {
+    fn registrations_from(
+        &mut self,
+        _: &str,
+        _: UnixMillis,
+        _: u32,
+    ) -> ViewResult<Vec<UnixMillis>> {
         none()
     }
     fn save_user(&mut self, _: &User) -> ViewResult<()> {
@@ -282,22 +304,51 @@ impl View for NoRangeReads {
     fn count_after(&mut self, _: ChatId, _: ReadPosition) -> ViewResult<u64> {
         none()
     }
-    fn messages_up_to(&mut self, _: ChatId, _: ReadPosition, _: u32, _: u32) -> ViewResult<Vec<StoredMessage>> {
+    fn messages_up_to(
+        &mut self,
+        _: ChatId,
+        _: ReadPosition,
+        _: u32,
+        _: u32,
+    ) -> ViewResult<Vec<StoredMessage>> {
         none()
     }
-    fn messages_after(&mut self, _: ChatId, _: ReadPosition, _: u32, _: u32) -> ViewResult<Vec<StoredMessage>> {
+    fn messages_after(
+        &mut self,
+        _: ChatId,
+        _: ReadPosition,
+        _: u32,
+        _: u32,
+    ) -> ViewResult<Vec<StoredMessage>> {
         none()
     }
-    fn append_message(&mut self, _: ChatId, _: UserId, _: &str, _: UnixMillis) -> ViewResult<MessageId> {
+    fn append_message(
+        &mut self,
+        _: ChatId,
+        _: UserId,
+        _: &str,
+        _: UnixMillis,
+    ) -> ViewResult<MessageId> {
         none()
     }
     fn chat_of_message(&mut self, _: MessageId) -> ViewResult<Option<ChatId>> {
         none()
     }
-    fn comments_before(&mut self, _: MessageId, _: Option<CommentId>, _: u32) -> ViewResult<Vec<StoredComment>> {
+    fn comments_before(
+        &mut self,
+        _: MessageId,
+        _: Option<CommentId>,
+        _: u32,
+    ) -> ViewResult<Vec<StoredComment>> {
         none()
     }
-    fn append_comment(&mut self, _: MessageId, _: UserId, _: &str, _: UnixMillis) -> ViewResult<CommentId> {
+    fn append_comment(
+        &mut self,
+        _: MessageId,
+        _: UserId,
+        _: &str,
+        _: UnixMillis,
+    ) -> ViewResult<CommentId> {
         none()
     }
     fn append_event(&mut self, _: EventBody) -> ViewResult<EventId> {
@@ -324,10 +375,22 @@ impl View for NoRangeReads {
 }
 
 impl KeyLog for NoRangeReads {
-    fn find_key(&mut self, _: &str, _: &str, _: UnixMillis) -> ViewResult<Option<([u8; 32], StoredAnswer)>> {
+    fn find_key(
+        &mut self,
+        _: &str,
+        _: &str,
+        _: UnixMillis,
+    ) -> ViewResult<Option<([u8; 32], StoredAnswer)>> {
         none()
     }
-    fn keep_key(&mut self, _: &str, _: &str, _: &[u8; 32], _: &StoredAnswer, _: UnixMillis) -> ViewResult<()> {
+    fn keep_key(
+        &mut self,
+        _: &str,
+        _: &str,
+        _: &[u8; 32],
+        _: &StoredAnswer,
+        _: UnixMillis,
+    ) -> ViewResult<()> {
         none()
     }
     fn prune_keys(&mut self, _: UnixMillis, _: u32) -> ViewResult<()> {
@@ -358,7 +421,11 @@ fn caller(user: usize) -> TokenHash {
 fn name(user: usize) -> String {
     // Case differs from the registered name half the time: names compare
     // without it.
-    if user % 2 == 0 { format!("u{user}") } else { format!("U{user}") }
+    if user % 2 == 0 {
+        format!("u{user}")
+    } else {
+        format!("U{user}")
+    }
 }
 
 /// One request of the generated sequences.
@@ -406,7 +473,11 @@ fn job(op: &Op, ids: &BTreeMap<usize, UserId>) -> Option<Job> {
         Op::Report(user, other, private) => Command::Report {
             caller: caller(user),
             target: name(other),
-            chat_type: if private { ChatType::Private } else { ChatType::Public },
+            chat_type: if private {
+                ChatType::Private
+            } else {
+                ChatType::Public
+            },
         },
         Op::Unban(user, other) => Command::Unban {
             caller: caller(user),
@@ -466,7 +537,12 @@ fn one_load_and_one_flush_answer_the_common_commands() {
     let mut db = Db::new();
     register(&mut db, 3);
     let ids = BTreeMap::from([(0, 1), (1, 2), (2, 3)]);
-    let (_, _) = run_batch(&mut db, &[job(&Op::SendPublic(0), &ids).unwrap()], T0, &config());
+    let (_, _) = run_batch(
+        &mut db,
+        &[job(&Op::SendPublic(0), &ids).unwrap()],
+        T0,
+        &config(),
+    );
     let ops = [
         Op::SendPublic(1),
         Op::SendPrivate(0, 1),
@@ -484,7 +560,10 @@ fn one_load_and_one_flush_answer_the_common_commands() {
         matches!(outcomes[0], Outcome::MessageSent { message_id: 2, .. }),
         "{outcomes:?}"
     );
-    assert!(matches!(outcomes[3], Outcome::CommentAdded { comment_id: 1 }), "{outcomes:?}");
+    assert!(
+        matches!(outcomes[3], Outcome::CommentAdded { comment_id: 1 }),
+        "{outcomes:?}"
+    );
     assert_eq!((db.loads - loads, db.flushes - flushes, trips), (1, 1, 2));
     assert_eq!(db.chats.len(), 3, "two private chats made");
     assert_eq!(db.messages.len(), 4);
@@ -524,7 +603,10 @@ fn a_failed_command_leaves_nothing_and_ids_go_on_from_before_it() {
             let id = view.create_user("late", &caller(9), "x", now)?;
             view.join(PUBLIC_CHAT, id, 0)?;
             let message = view.append_message(PUBLIC_CHAT, id, "lost", now)?;
-            view.append_event(EventBody::Banned { user: id, until: now })?;
+            view.append_event(EventBody::Banned {
+                user: id,
+                until: now,
+            })?;
             Err::<MessageId, _>(StoreError(format!("after message {message}")))
         })
         .unwrap();
@@ -538,7 +620,9 @@ fn a_failed_command_leaves_nothing_and_ids_go_on_from_before_it() {
     assert_eq!(panicked, None);
     assert!(overlay.events().is_empty());
     let message = overlay
-        .command(&mut db, |view| view.append_message(PUBLIC_CHAT, 1, "kept", now))
+        .command(&mut db, |view| {
+            view.append_message(PUBLIC_CHAT, 1, "kept", now)
+        })
         .unwrap();
     assert_eq!(message, Some(1), "numbered as if the failed ones never ran");
     overlay.flush(&mut db).unwrap();

@@ -240,7 +240,9 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         // A new user is in no chat and has no reports yet: known, no load.
         let public = agora_core::view::PUBLIC_CHAT;
         overlay.members.set((public, id), Cached::clean(None));
-        overlay.reports.set(id, Cached::clean(Some(BTreeMap::new())));
+        overlay
+            .reports
+            .set(id, Cached::clean(Some(BTreeMap::new())));
         Ok(id)
     }
 
@@ -559,9 +561,7 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
 
     fn has_reported(&mut self, target: UserId, reporter: UserId) -> ViewResult<bool> {
         let reports = self.reports(target)?;
-        Ok(reports
-            .value
-            .is_some_and(|set| set.contains_key(&reporter)))
+        Ok(reports.value.is_some_and(|set| set.contains_key(&reporter)))
     }
 
     fn report_count(&mut self, target: UserId) -> ViewResult<u32> {

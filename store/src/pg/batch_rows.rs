@@ -7,6 +7,8 @@
 //! text is ever written into SQL. The load is one `SELECT` of tagged rows
 //! (`UNION ALL`, the first column says which table a row is from); the
 //! flush is one statement of data-modifying CTEs, each table written once.
+//! Each part of the load is a lookup by a key some index leads with (the
+//! parts are `UNION`s, not `OR`s, so that none becomes a scan).
 
 use crate::event_columns::EventColumns;
 use crate::overlay::{
@@ -59,20 +61,21 @@ const LOAD: &str = concat!(
           JOIN users a ON a.token_hash = p.t JOIN users b ON b.name_key = p.n
         UNION ALL SELECT * FROM unnest($7::int8[], $8::int8[])),
  msg AS (SELECT id, chat_id, comment_count FROM messages WHERE id = ANY($11::int8[])),
- ch AS (SELECT * FROM chats
-        WHERE id = ANY($4::int8[]) OR id IN (SELECT chat_id FROM msg)
-           OR (user_a, user_b) IN (SELECT lo, hi FROM tp)),
+ ch AS (SELECT * FROM chats WHERE id = ANY($4::int8[])
+        UNION SELECT c.* FROM chats c JOIN msg ON c.id = msg.chat_id
+        UNION SELECT c.* FROM chats c JOIN tp ON c.user_a = tp.lo AND c.user_b = tp.hi
+              WHERE c.user_a IS NOT NULL),
  u AS (SELECT * FROM u0
        UNION SELECT users.* FROM users JOIN ch ON users.id IN (ch.user_a, ch.user_b)),
  mem AS (SELECT m.chat_id, m.user_id, m.position FROM members m
            JOIN unnest($9::int8[], $10::int8[]) AS k(c, u) ON m.chat_id = k.c AND m.user_id = k.u
          UNION SELECT chat_id, user_id, position FROM members
            WHERE chat_id = 1 AND user_id IN (SELECT id FROM u)
-         UNION SELECT chat_id, user_id, position FROM members
-           WHERE chat_id IN (SELECT id FROM ch WHERE user_a IS NOT NULL)),
- rep AS (SELECT target, reporter, created FROM reports
-         WHERE target = ANY($13::int8[])
-            OR target IN (SELECT id FROM users WHERE name_key = ANY($12::text[]))),
+         UNION SELECT m.chat_id, m.user_id, m.position FROM ch
+           JOIN members m ON m.chat_id = ch.id AND m.user_id IN (ch.user_a, ch.user_b)),
+ rep AS (SELECT target, reporter, created FROM reports WHERE target = ANY($13::int8[])
+         UNION SELECT r.target, r.reporter, r.created FROM users t
+           JOIN reports r ON r.target = t.id WHERE t.name_key = ANY($12::text[])),
  reg AS (SELECT o.origin, r.created FROM unnest($14::text[]) AS o(origin)
          CROSS JOIN LATERAL (SELECT created FROM users
                              WHERE created_from = o.origin AND created >= $15::int8
@@ -214,7 +217,10 @@ impl BatchRows for PgRows<'_> {
             let flag = |i: usize| row.try_get::<_, Option<bool>>(i).map_err(store_error);
             match row.try_get::<_, i32>(0).map_err(store_error)? {
                 USER => {
-                    let token: Vec<u8> = row.try_get::<_, Option<Vec<u8>>>(10).map_err(store_error)?.unwrap_or_default();
+                    let token: Vec<u8> = row
+                        .try_get::<_, Option<Vec<u8>>>(10)
+                        .map_err(store_error)?
+                        .unwrap_or_default();
                     loaded.users.push(UserRow {
                         user: User {
                             id: required(n(1)?)?,
@@ -240,9 +246,11 @@ impl BatchRows for PgRows<'_> {
                     member_count: required(n(6)?)?,
                     last_message: required(n(7)?)?,
                 }),
-                MEMBER => loaded
-                    .members
-                    .push((required(n(1)?)?, required(n(2)?)?, required(n(3)?)?)),
+                MEMBER => {
+                    loaded
+                        .members
+                        .push((required(n(1)?)?, required(n(2)?)?, required(n(3)?)?))
+                }
                 MESSAGE => loaded.messages.push(MessageRow {
                     id: required(n(1)?)?,
                     chat: required(n(2)?)?,
@@ -285,7 +293,11 @@ impl BatchRows for PgRows<'_> {
         let comment_window = |u: &User| u.comment_window_start.map(|t| t.0);
         let comment_count = |u: &User| Some(i64::from(u.comment_window_count));
         let nu_id = new_user(|u| Some(u.id));
-        let nu_name: Vec<&str> = e.new_users.iter().map(|u| u.row.user.name.as_str()).collect();
+        let nu_name: Vec<&str> = e
+            .new_users
+            .iter()
+            .map(|u| u.row.user.name.as_str())
+            .collect();
         let nu_key: Vec<String> = e
             .new_users
             .iter()
@@ -294,7 +306,11 @@ impl BatchRows for PgRows<'_> {
         let nu_token: Vec<&[u8]> = e.new_users.iter().map(|u| &u.row.token[..]).collect();
         let nu_created = new_user(|u| Some(u.created.0));
         let nu_origin: Vec<&str> = e.new_users.iter().map(|u| u.origin.as_str()).collect();
-        let nu_sent: Vec<bool> = e.new_users.iter().map(|u| u.row.user.sent_message).collect();
+        let nu_sent: Vec<bool> = e
+            .new_users
+            .iter()
+            .map(|u| u.row.user.sent_message)
+            .collect();
         let cu_id = changed_user(|u| Some(u.id));
         let cu_sent: Vec<bool> = e.changed_users.iter().map(|u| u.sent_message).collect();
         let chats = |rows: &[ChatRow], f: fn(&ChatRow) -> Option<i64>| -> Vec<Option<i64>> {
@@ -323,8 +339,11 @@ impl BatchRows for PgRows<'_> {
         let rep_target: Vec<i64> = e.reports.iter().map(|r| r.0).collect();
         let rep_reporter: Vec<i64> = e.reports.iter().map(|r| r.1).collect();
         let rep_created: Vec<i64> = e.reports.iter().map(|r| r.2 .0).collect();
-        let columns: Vec<EventColumns> =
-            e.new_events.iter().map(|ev| EventColumns::of(&ev.body)).collect();
+        let columns: Vec<EventColumns> = e
+            .new_events
+            .iter()
+            .map(|ev| EventColumns::of(&ev.body))
+            .collect();
         let ev_id: Vec<i64> = e.new_events.iter().map(|ev| ev.id).collect();
         let ev_kind: Vec<i16> = columns.iter().map(|c| c.kind).collect();
         let ev_chat: Vec<Option<i64>> = columns.iter().map(|c| c.chat).collect();

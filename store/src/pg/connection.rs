@@ -179,7 +179,10 @@ impl Slot {
     /// The round trips made since the last call, on this slot's
     /// connections (the one open and those dropped).
     pub(crate) fn take_round_trips(&mut self) -> u64 {
-        let open = self.conn.as_mut().map_or(0, |c| std::mem::take(&mut c.round_trips));
+        let open = self
+            .conn
+            .as_mut()
+            .map_or(0, |c| std::mem::take(&mut c.round_trips));
         open + std::mem::take(&mut self.dropped_round_trips)
     }
 

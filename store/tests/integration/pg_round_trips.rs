@@ -56,7 +56,10 @@ fn each_command_s_batch_makes_four_round_trips() {
     let bob = register(&handle, "bob");
     // Once, so that the statements are prepared (a round trip each, once
     // per connection).
-    assert!(support::is_sent(&support::run(&handle, public_send(alice, "first"))));
+    assert!(support::is_sent(&support::run(
+        &handle,
+        public_send(alice, "first")
+    )));
     // One at a time: a batch each. The commands a writer sees most, each
     // answered from the batch's one load.
     let commands = [
@@ -91,7 +94,10 @@ fn each_command_s_batch_makes_four_round_trips() {
     for command in commands {
         let before = trips.counts();
         let outcome = support::run(&handle, command.clone());
-        assert!(!matches!(outcome, Outcome::Failed(_)), "{command:?}: {outcome:?}");
+        assert!(
+            !matches!(outcome, Outcome::Failed(_)),
+            "{command:?}: {outcome:?}"
+        );
         let (round_trips, batches) = (trips.counts().0 - before.0, trips.counts().1 - before.1);
         assert_eq!(batches, 1, "{command:?}");
         assert!(
@@ -107,9 +113,15 @@ fn each_command_s_batch_makes_four_round_trips() {
         chat: ChatRef::Public,
         up_to: 2,
     };
-    assert!(matches!(support::run(&handle, read), Outcome::ReadMoved { .. }));
+    assert!(matches!(
+        support::run(&handle, read),
+        Outcome::ReadMoved { .. }
+    ));
     let round_trips = trips.counts().0 - before.0;
     // (The count's statement is prepared on first use: one more.)
-    assert!(round_trips <= 6, "/read: {round_trips} round trips in its batch");
+    assert!(
+        round_trips <= 6,
+        "/read: {round_trips} round trips in its batch"
+    );
     handle.shutdown();
 }
