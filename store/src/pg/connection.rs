@@ -35,6 +35,8 @@ pub(crate) struct PgConn {
     statements: HashMap<&'static str, Statement>,
     /// Round trips made so far (`agora_store_round_trips_total`).
     round_trips: u64,
+    /// Whether [`PgConn::generic_plans`] ran on this connection.
+    generic_plans: bool,
 }
 
 pub(crate) type PgResult<T> = Result<T, postgres::Error>;
@@ -77,6 +79,7 @@ impl PgConn {
             client,
             statements: HashMap::new(),
             round_trips: 0,
+            generic_plans: false,
         })
     }
 
@@ -136,6 +139,18 @@ impl PgConn {
     pub(crate) fn batch(&mut self, sql: &str) -> PgResult<()> {
         self.round_trips += 1;
         self.client.batch_execute(sql)
+    }
+
+    /// Plans prepared statements once, not for each run's parameters: the
+    /// batch overlay's load and flush (`pg::batch_rows`) take arrays whose
+    /// sizes change every time, and the planner would plan them anew for
+    /// each (over a millisecond each). Once per connection.
+    pub(crate) fn generic_plans(&mut self) -> PgResult<()> {
+        if !self.generic_plans {
+            self.batch("SET plan_cache_mode = force_generic_plan")?;
+            self.generic_plans = true;
+        }
+        Ok(())
     }
 
     /// The client itself, counted as one round trip (what its callers make
