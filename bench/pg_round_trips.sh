@@ -12,5 +12,5 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 for conns in ${ROUND_TRIP_CONNS:-1 16 64}; do
   CONFIGS=pg1 SCENARIOS=send_private RUNS=1 CONNS=$conns DURATION=${DURATION:-3s} \
-    "$here/pg.sh" | awk -v c="$conns" '/^\| config/ && !h {print; h = 1} /^\| pg1 \| send_private/ {print "connections " c ": " $0}'
+    "$here/pg.sh" | awk -v c="$conns" '/^\| config/ && !h {print; h = 1} /^\| pg1 \| send_private/ && !r {print "connections " c ": " $0; r = 1}'
 done

@@ -245,41 +245,38 @@ fn transaction(
     let mut outcomes = Vec::with_capacity(batch.len());
     // The batch's reads and writes in memory (see `crate::overlay`).
     let mut overlay = PgBatch::new(now, rules_config);
-    loop {
-        while let Some(request) = batch.get(outcomes.len()) {
-            let outcome = match isolation {
-                Isolation::Batch => match overlay.apply(conn, batch, outcomes.len(), &mut events) {
+    // What arrived while this transaction waited for the write lock joins
+    // it before the batch's one load (see `crate::overlay`); what arrives
+    // while it runs starts the next batch.
+    while batch.len() < batch_max {
+        match more() {
+            Some(request) => batch.push(request),
+            None => break,
+        }
+    }
+    while let Some(request) = batch.get(outcomes.len()) {
+        let outcome = match isolation {
+            Isolation::Batch => match overlay.apply(conn, batch, outcomes.len(), &mut events) {
+                Ok(outcome) => outcome,
+                Err(failure) => {
+                    tracing::warn!(error = %failure, "command failed");
+                    return match conn.batch("ROLLBACK") {
+                        Ok(()) => Attempt::CommandFailed,
+                        Err(e) => Attempt::Lost(describe(&e)),
+                    };
+                }
+            },
+            Isolation::PerCommand => {
+                match in_savepoint(conn, &request.job, now, rules_config, &mut events) {
                     Ok(outcome) => outcome,
-                    Err(failure) => {
-                        tracing::warn!(error = %failure, "command failed");
-                        return match conn.batch("ROLLBACK") {
-                            Ok(()) => Attempt::CommandFailed,
-                            Err(e) => Attempt::Lost(describe(&e)),
-                        };
-                    }
-                },
-                Isolation::PerCommand => {
-                    match in_savepoint(conn, &request.job, now, rules_config, &mut events) {
-                        Ok(outcome) => outcome,
-                        Err(e) => {
-                            let _ = conn.batch("ROLLBACK");
-                            return Attempt::Lost(describe(&e));
-                        }
+                    Err(e) => {
+                        let _ = conn.batch("ROLLBACK");
+                        return Attempt::Lost(describe(&e));
                     }
                 }
-            };
-            outcomes.push(outcome);
-        }
-        let before = batch.len();
-        while batch.len() < batch_max {
-            match more() {
-                Some(request) => batch.push(request),
-                None => break,
             }
-        }
-        if batch.len() == before {
-            break;
-        }
+        };
+        outcomes.push(outcome);
     }
     if let Err(failure) = overlay.flush(conn) {
         tracing::warn!(error = %failure, "batch flush failed");

@@ -125,3 +125,53 @@ fn each_command_s_batch_makes_four_round_trips() {
     );
     handle.shutdown();
 }
+
+#[test]
+fn a_batch_of_many_commands_makes_four_round_trips() {
+    let Some(database) = PgDatabase::fresh() else {
+        return skipped("a_batch_of_many_commands_makes_four_round_trips");
+    };
+    let trips = Arc::new(Trips::default());
+    let mut config = StoreConfig {
+        postgres: Some(database.url().parse::<PostgresUrl>().unwrap()),
+        observer: Observer::new(trips.clone()),
+        ..StoreConfig::default()
+    };
+    config.rules.quota = 1_000_000;
+    config.rules.comment_quota = 1_000_000;
+    let handle = Handle::open(config).expect("the store opens on PostgreSQL");
+    let alice = register(&handle, "alice");
+    let bob = register(&handle, "bob");
+    assert!(support::is_sent(&support::run(&handle, public_send(alice, "first"))));
+    let before = trips.counts();
+    // Submitted at once: they share batches, whose number depends on
+    // timing; each costs four round trips whatever it holds.
+    let pendings: Vec<_> = (0..96)
+        .map(|i| {
+            let command = match i % 3 {
+                0 => public_send(alice, &format!("m{i}")),
+                1 => Command::Send {
+                    caller: bob,
+                    to: ChatRef::Private("Alice".into()),
+                    text: format!("p{i}"),
+                },
+                _ => Command::Comment {
+                    caller: bob,
+                    message_id: 1,
+                    text: format!("c{i}"),
+                },
+            };
+            handle.submit(command).unwrap()
+        })
+        .collect();
+    for pending in pendings {
+        let outcome = support::outcome(pending);
+        assert!(!matches!(outcome, Outcome::Failed(_)), "{outcome:?}");
+    }
+    let (round_trips, batches) = (trips.counts().0 - before.0, trips.counts().1 - before.1);
+    handle.shutdown();
+    assert!(
+        round_trips <= 4 * batches,
+        "{round_trips} round trips for {batches} batches of 96 commands"
+    );
+}
