@@ -120,6 +120,9 @@ pub(crate) struct Overlay {
     /// Every event of the batch, flushed or not.
     recorded: Vec<Event>,
     next: Option<NextIds>,
+    /// The next ids as the sequences have them (at the load, or the last
+    /// flush).
+    flushed_next: Option<NextIds>,
     mark: Mark,
     /// The running command wrote something (kept, not yet flushed).
     wrote: bool,
@@ -361,6 +364,7 @@ impl Overlay {
         }
         if self.next.is_none() {
             self.next = rows.next;
+            self.flushed_next = rows.next;
         }
     }
 
@@ -375,6 +379,7 @@ impl Overlay {
         let flushed = rows.flush(&effects);
         self.backend(flushed)?;
         self.spilled |= self.wrote;
+        self.flushed_next = self.next;
         self.settle();
         Ok(())
     }
@@ -438,13 +443,15 @@ impl Overlay {
         }
         effects.new_comments = self.new_comments.clone();
         effects.new_events = self.new_events.clone();
-        if let Some(next) = self.next {
+        if let (Some(next), Some(flushed)) = (self.next, self.flushed_next) {
+            // Only the sequences this batch took ids from (0: leave it).
+            let last = |next: i64, flushed: i64| if next > flushed { next - 1 } else { 0 };
             effects.last_ids = Some(NextIds {
-                user: next.user - 1,
-                chat: next.chat - 1,
-                message: next.message - 1,
-                comment: next.comment - 1,
-                event: next.event - 1,
+                user: last(next.user, flushed.user),
+                chat: last(next.chat, flushed.chat),
+                message: last(next.message, flushed.message),
+                comment: last(next.comment, flushed.comment),
+                event: last(next.event, flushed.event),
             });
         }
         // A stable order: the same batch writes the same statement, and

@@ -109,8 +109,8 @@ pub(crate) struct Effects {
     pub(crate) reports: Vec<(UserId, UserId, UnixMillis)>,
     /// In id order.
     pub(crate) new_events: Vec<agora_core::events::Event>,
-    /// The last id handed out per table (to move the sequences past), when
-    /// any was.
+    /// The last id handed out per table, to move its sequence past; 0 for
+    /// a table the batch took no id from.
     pub(crate) last_ids: Option<NextIds>,
 }
 

@@ -227,13 +227,17 @@ impl BatchRows for Db {
         }
         self.events.extend(e.new_events.iter().cloned());
         if let Some(last) = e.last_ids {
-            self.next = NextIds {
-                user: last.user + 1,
-                chat: last.chat + 1,
-                message: last.message + 1,
-                comment: last.comment + 1,
-                event: last.event + 1,
+            // `setval` of the sequences named (0: not named).
+            let moved = |next: &mut i64, last: i64| {
+                if last > 0 {
+                    *next = last + 1;
+                }
             };
+            moved(&mut self.next.user, last.user);
+            moved(&mut self.next.chat, last.chat);
+            moved(&mut self.next.message, last.message);
+            moved(&mut self.next.comment, last.comment);
+            moved(&mut self.next.event, last.event);
         }
         Ok(())
     }

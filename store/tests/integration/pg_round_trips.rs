@@ -142,7 +142,10 @@ fn a_batch_of_many_commands_makes_four_round_trips() {
     let handle = Handle::open(config).expect("the store opens on PostgreSQL");
     let alice = register(&handle, "alice");
     let bob = register(&handle, "bob");
-    assert!(support::is_sent(&support::run(&handle, public_send(alice, "first"))));
+    assert!(support::is_sent(&support::run(
+        &handle,
+        public_send(alice, "first")
+    )));
     let before = trips.counts();
     // Submitted at once: they share batches, whose number depends on
     // timing; each costs four round trips whatever it holds.
