@@ -425,6 +425,7 @@ mod tests {
             metrics.queued();
         }
         metrics.batch(2, Some(Duration::from_micros(300)));
+        metrics.round_trips(4);
         metrics.status_memo(true);
         metrics.status_memo(true);
         metrics.status_memo(true);
@@ -433,6 +434,7 @@ mod tests {
         assert_eq!(sample(&text, "agora_store_queue_depth "), 3.0);
         assert_eq!(sample(&text, "agora_store_batch_size_count "), 1.0);
         assert_eq!(sample(&text, "agora_store_batch_size_sum "), 2.0);
+        assert_eq!(sample(&text, "agora_store_round_trips_total "), 4.0);
         assert_eq!(
             sample(&text, "agora_store_commit_duration_seconds_count "),
             1.0
