@@ -222,9 +222,11 @@ impl BatchRun<'_> {
     }
 }
 
-/// One transaction for `batch` (joined by what `more` gives, up to
-/// `batch_max`): `BEGIN`, the write lock, the commands, a `NOTIFY` if any
-/// recorded events, `COMMIT`.
+/// One transaction for `batch` (joined by what `more` gives once the lock
+/// is held, up to `batch_max`): `BEGIN`, the write lock, the commands (over
+/// the batch overlay with `Isolation::Batch`, a load and a flush; over
+/// `PgView` with a savepoint each otherwise), a `NOTIFY` if any recorded
+/// events, `COMMIT`.
 fn transaction(
     conn: &mut PgConn,
     batch: &mut Vec<Request>,
