@@ -1,6 +1,6 @@
 //! The overlay over an in-memory backend ([`Db`]: the tables as plain
 //! maps, loaded and flushed as `pg::batch_rows` does in SQL), checked
-//! against the rules applied to `agora_core::model::Model` directly.
+//! against the rules applied to `agora_testkit::model::Model` directly.
 
 use super::*;
 use agora_core::command::{ChatRef, ChatType, Command, Outcome};
