@@ -6,6 +6,8 @@
 use crate::support;
 
 use agora_core::command::{ChatRef, ChatType, Command, Outcome};
+use agora_core::config::Config;
+use agora_core::token::TokenHash;
 use agora_store::{Handle, Observer, PostgresUrl, StoreConfig, StoreObserver};
 use agora_tests::pg::{skipped, PgDatabase};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,24 +41,36 @@ impl Trips {
     }
 }
 
+/// A store on `database` whose round trips are counted, with `rules`
+/// changed as given, users alice and bob, and alice's first message sent
+/// (so that the writer's statements are prepared: a round trip each, once
+/// per connection).
+fn open_counted(
+    database: &PgDatabase,
+    rules: impl FnOnce(&mut Config),
+) -> (Handle, Arc<Trips>, TokenHash, TokenHash) {
+    let trips = Arc::new(Trips::default());
+    let mut config = StoreConfig::postgres(database.url().parse::<PostgresUrl>().unwrap());
+    config.observer = Observer::new(trips.clone());
+    rules(&mut config.rules);
+    let handle = Handle::open(config).expect("the store opens on PostgreSQL");
+    let alice = register(&handle, "alice");
+    let bob = register(&handle, "bob");
+    assert!(support::is_sent(&support::run(
+        &handle,
+        public_send(alice, "first")
+    )));
+    (handle, trips, alice, bob)
+}
+
 #[test]
 fn each_command_s_batch_makes_four_round_trips() {
     let Some(database) = PgDatabase::fresh() else {
         return skipped("each_command_s_batch_makes_four_round_trips");
     };
-    let trips = Arc::new(Trips::default());
-    let mut config = StoreConfig::postgres(database.url().parse::<PostgresUrl>().unwrap());
-    config.observer = Observer::new(trips.clone());
-    config.rules.reporter_min_age_ms = 0;
-    let handle = Handle::open(config).expect("the store opens on PostgreSQL");
-    let alice = register(&handle, "alice");
-    let bob = register(&handle, "bob");
-    // Once, so that the statements are prepared (a round trip each, once
-    // per connection).
-    assert!(support::is_sent(&support::run(
-        &handle,
-        public_send(alice, "first")
-    )));
+    let (handle, trips, alice, bob) = open_counted(&database, |rules| {
+        rules.reporter_min_age_ms = 0;
+    });
     // One at a time: a batch each. The commands a writer sees most, each
     // answered from the batch's one load.
     let commands = [
@@ -128,18 +142,10 @@ fn a_batch_of_many_commands_makes_four_round_trips() {
     let Some(database) = PgDatabase::fresh() else {
         return skipped("a_batch_of_many_commands_makes_four_round_trips");
     };
-    let trips = Arc::new(Trips::default());
-    let mut config = StoreConfig::postgres(database.url().parse::<PostgresUrl>().unwrap());
-    config.observer = Observer::new(trips.clone());
-    config.rules.quota = 1_000_000;
-    config.rules.comment_quota = 1_000_000;
-    let handle = Handle::open(config).expect("the store opens on PostgreSQL");
-    let alice = register(&handle, "alice");
-    let bob = register(&handle, "bob");
-    assert!(support::is_sent(&support::run(
-        &handle,
-        public_send(alice, "first")
-    )));
+    let (handle, trips, alice, bob) = open_counted(&database, |rules| {
+        rules.quota = 1_000_000;
+        rules.comment_quota = 1_000_000;
+    });
     let before = trips.counts();
     // Submitted at once: they share batches, whose number depends on
     // timing; each costs four round trips whatever it holds.
