@@ -13,6 +13,10 @@
 //!   one; [`Handle`] is the same for both.
 //! - `copy` (private): [`copy_sqlite_to_postgres`] (`agora-server migrate`)
 //!   moves a SQLite database into an empty PostgreSQL one.
+//! - `overlay` (private): the rules' `View` over one batch's rows in
+//!   memory, loaded in one round trip and flushed in one; generic over how
+//!   a backend loads and flushes (PostgreSQL's wing runs its batches
+//!   through it: `pg::batch_rows`).
 //! - [`Handle`]: `open`, `submit`, `shutdown`; [`Pending`], a submitted
 //!   command's outcome to come; the [`Hub`] of live events.
 //! - health (private): `GET /health`'s answer from the last reads, or a
@@ -33,6 +37,7 @@ mod handle;
 mod health;
 mod hub;
 mod observe;
+mod overlay;
 mod pending;
 mod pg;
 mod sqlite;

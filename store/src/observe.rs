@@ -19,6 +19,11 @@ pub trait StoreObserver: Send + Sync + 'static {
     fn batch(&self, jobs: usize, commit: Option<Duration>);
     /// A `Status` was answered from the memo (`true`) or had to be read.
     fn status_memo(&self, hit: bool);
+    /// The writer's last batch made `trips` round trips to the database
+    /// (PostgreSQL; SQLite has none to count).
+    fn round_trips(&self, trips: u64) {
+        let _ = trips;
+    }
 }
 
 /// The store's observer, if any (none by default: nothing is counted).
@@ -39,6 +44,12 @@ impl Observer {
     pub(crate) fn batch(&self, jobs: usize, commit: Option<Duration>) {
         if let Some(observer) = &self.0 {
             observer.batch(jobs, commit);
+        }
+    }
+
+    pub(crate) fn round_trips(&self, trips: u64) {
+        if let Some(observer) = &self.0 {
+            observer.round_trips(trips);
         }
     }
 

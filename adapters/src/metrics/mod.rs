@@ -116,6 +116,7 @@ pub struct Metrics {
     store_done: AtomicU64,
     batch_size: Histogram,
     commit_seconds: Histogram,
+    store_round_trips: Counter,
     unavailable: Family<ReasonLabels, Counter>,
     memo_hits: Counter,
     memo_misses: Counter,
@@ -196,6 +197,12 @@ impl Metrics {
             Unit::Seconds,
             commit_seconds.clone(),
         );
+        let store_round_trips = Counter::default();
+        registry.register(
+            "store_round_trips",
+            "Round trips the store's writer made to PostgreSQL (per batch: divide by agora_store_batch_size_count)",
+            store_round_trips.clone(),
+        );
         let unavailable = Family::<ReasonLabels, Counter>::default();
         registry.register(
             "unavailable_responses",
@@ -229,6 +236,7 @@ impl Metrics {
             store_done: AtomicU64::new(0),
             batch_size,
             commit_seconds,
+            store_round_trips,
             unavailable,
             memo_hits,
             memo_misses,
@@ -332,6 +340,10 @@ impl StoreObserver for Metrics {
         }
     }
 
+    fn round_trips(&self, trips: u64) {
+        self.store_round_trips.inc_by(trips);
+    }
+
     fn status_memo(&self, hit: bool) {
         if hit {
             self.memo_hits.inc();
@@ -408,6 +420,7 @@ mod tests {
             metrics.queued();
         }
         metrics.batch(2, Some(Duration::from_micros(300)));
+        metrics.round_trips(4);
         metrics.status_memo(true);
         metrics.status_memo(true);
         metrics.status_memo(true);
@@ -416,6 +429,7 @@ mod tests {
         assert_eq!(sample(&text, "agora_store_queue_depth "), 3.0);
         assert_eq!(sample(&text, "agora_store_batch_size_count "), 1.0);
         assert_eq!(sample(&text, "agora_store_batch_size_sum "), 2.0);
+        assert_eq!(sample(&text, "agora_store_round_trips_total "), 4.0);
         assert_eq!(
             sample(&text, "agora_store_commit_duration_seconds_count "),
             1.0

@@ -17,18 +17,30 @@ pub(crate) fn apply_job<V: View + KeyLog>(
     view: &mut V,
     job: &Job,
     now: UnixMillis,
-    mut apply: impl FnMut(&Command, &mut V, UnixMillis) -> Result<Outcome, StoreError>,
+    apply: impl FnMut(&Command, &mut V, UnixMillis) -> Result<Outcome, StoreError>,
 ) -> Result<Outcome, ApplyError> {
-    let result = catch_unwind(AssertUnwindSafe(|| match job {
+    let result = catch_unwind(AssertUnwindSafe(|| run_job(view, job, now, apply)));
+    match result {
+        Ok(Ok(outcome)) => Ok(outcome),
+        Ok(Err(e)) => Err(ApplyError::View(e)),
+        Err(_) => Err(ApplyError::Panicked),
+    }
+}
+
+/// Runs `job` over `view` with `apply`, without catching a panic (the
+/// caller does: [`apply_job`], or the batch overlay, which also takes the
+/// command's writes back).
+pub(crate) fn run_job<V: View + KeyLog>(
+    view: &mut V,
+    job: &Job,
+    now: UnixMillis,
+    mut apply: impl FnMut(&Command, &mut V, UnixMillis) -> Result<Outcome, StoreError>,
+) -> Result<Outcome, StoreError> {
+    match job {
         Job::Command(command) => apply(command, view, now),
         Job::Keyed { command, keyed } => {
             idempotency::apply_once(view, command, keyed, now, |view| apply(command, view, now))
         }
         Job::Advance { to, .. } => rules::advance(view, to).map(|()| ADVANCED),
-    }));
-    match result {
-        Ok(Ok(outcome)) => Ok(outcome),
-        Ok(Err(e)) => Err(ApplyError::View(e)),
-        Err(_) => Err(ApplyError::Panicked),
     }
 }

@@ -8,8 +8,10 @@
 //! - `writer`: gathering a batch from the queue, its transaction (without
 //!   savepoints first, then one per command if a command failed), a retry
 //!   on a new connection, replies only after `COMMIT`.
-//! - `batch`: the apply step as today's wings run it (a savepoint per
-//!   command); `apply`: one job over a view, a panic caught.
+//! - `batch`: the default apply step (each job through the wing's
+//!   per-command steps, a savepoint per command when one must fail alone;
+//!   PostgreSQL's wing runs its first try over the batch overlay instead,
+//!   `crate::overlay`); `apply`: one job over a view, a panic caught.
 //! - `job`: what the queue carries and how outcomes are sent.
 //! - `publish`: how a committed batch's events reach the hub (directly, or
 //!   through the wing's feed).

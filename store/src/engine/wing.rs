@@ -44,6 +44,14 @@ pub(crate) trait Wing: CommandSteps {
     /// SQLite, the fsync).
     const TIMES_WHOLE_TRANSACTION: bool;
 
+    /// Whether jobs that arrive while the batch is applied join its
+    /// transaction (another `apply_batch` call, then another, until the
+    /// queue is empty) rather than start the next batch. Those that arrive
+    /// while `begin` waits always join, before the first `apply_batch`. A
+    /// wing whose apply step costs round trips of its own whatever its size
+    /// (the PostgreSQL overlay's load and flush) says `false`.
+    const JOINS_AFTER_APPLY: bool = true;
+
     /// Begins the batch's transaction, taking whatever orders batches
     /// against other writers (PostgreSQL's advisory lock). May assume no
     /// transaction is open. `Err`: nothing began (the wing has cleaned up;
@@ -104,6 +112,13 @@ pub(crate) trait Wing: CommandSteps {
     /// and after it.
     fn retryable(&self) -> bool {
         false
+    }
+
+    /// The round trips to the database since the last call, told to the
+    /// observer after each batch (`agora_store_round_trips_total`); `0`
+    /// for a wing that has none to count.
+    fn take_round_trips(&mut self) -> u64 {
+        0
     }
 
     /// After each batch, its replies sent (SQLite's checkpoint nudges).

@@ -62,6 +62,7 @@ impl<W: Wing> Writer<W> {
             let (outcomes, timed) = self.run_batch(&mut batch, now, &mut events);
             self.version.bump();
             self.observer.batch(batch.len(), timed);
+            self.observer.round_trips(self.wing.take_round_trips());
             batches += 1;
             commands += batch.len() as u64;
             let published = self.publication.record(std::mem::take(&mut events));
@@ -161,7 +162,10 @@ impl<W: Wing> Writer<W> {
 
     /// One transaction for `batch`. Jobs that arrive meanwhile join it, up
     /// to `batch_max`, until the queue is empty: they share this commit
-    /// instead of each waiting for the next one's.
+    /// instead of each waiting for the next one's. Those that came while
+    /// `begin` waited (on PostgreSQL, for the lock every node shares) join
+    /// before the first apply step; later ones only if the wing says so
+    /// (`Wing::JOINS_AFTER_APPLY`).
     fn transaction(
         &mut self,
         batch: &mut Vec<Request>,
@@ -176,6 +180,7 @@ impl<W: Wing> Writer<W> {
             self.wing.abandon();
             return Attempt::NotCommitted(format!("BEGIN failed: {e}"));
         }
+        self.gather(batch, batch_max);
         let mut outcomes = Vec::with_capacity(batch.len());
         loop {
             let jobs = &batch[outcomes.len()..];
@@ -200,7 +205,7 @@ impl<W: Wing> Writer<W> {
                     return Attempt::NotCommitted(e);
                 }
             }
-            if !self.gather(batch, batch_max) {
+            if !W::JOINS_AFTER_APPLY || !self.gather(batch, batch_max) {
                 break;
             }
         }

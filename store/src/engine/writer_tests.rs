@@ -18,23 +18,52 @@ use agora_core::events::{Event, EventBody};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use std::collections::VecDeque;
-use std::sync::mpsc::sync_channel;
+use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A wing that writes nothing: it logs each step, fails the commands whose
 /// text is "fail", records one event per applied command (its id, the
-/// count so far), and ends its commits as scripted (then `Committed`).
-struct Scripted {
+/// count so far), ends its commits as scripted (then `Committed`), and
+/// queues the jobs of `arrivals` as if they came while it begins or
+/// applies. `JOINS`: its `Wing::JOINS_AFTER_APPLY`.
+struct Scripted<const JOINS: bool> {
     log: Arc<Mutex<Vec<String>>>,
     commits: VecDeque<Commit>,
     retryable: bool,
     applied: i64,
+    arrivals: Option<Arrivals>,
 }
 
-impl Scripted {
+/// Jobs the wing queues itself, at its first `begin` and its first apply
+/// (then it drops its sender, so that the writer's queue can close).
+struct Arrivals {
+    sender: SyncSender<Request>,
+    at_begin: Vec<Request>,
+    at_apply: Vec<Request>,
+}
+
+impl<const JOINS: bool> Scripted<JOINS> {
     fn note(&self, step: impl Into<String>) {
         self.log.lock().unwrap().push(step.into());
+    }
+
+    /// Queues the jobs due at `begin` (or else at an apply).
+    fn arrive(&mut self, at_begin: bool) {
+        let Some(arrivals) = &mut self.arrivals else {
+            return;
+        };
+        let due = if at_begin {
+            &mut arrivals.at_begin
+        } else {
+            &mut arrivals.at_apply
+        };
+        for request in due.drain(..) {
+            arrivals.sender.try_send(request).ok().unwrap();
+        }
+        if !at_begin {
+            self.arrivals = None;
+        }
     }
 }
 
@@ -47,9 +76,10 @@ fn text(job: &Job) -> &str {
 
 const DONE: Outcome = Outcome::Health { available: true };
 
-impl CommandSteps for Scripted {
+impl<const JOINS: bool> CommandSteps for Scripted<JOINS> {
     fn apply(&mut self, job: &Job, _now: UnixMillis, events: &mut Vec<Event>) -> Applied {
         self.note(format!("apply {}", text(job)));
+        self.arrive(false);
         if text(job) == "fail" {
             return Err(ApplyError::Panicked);
         }
@@ -80,11 +110,13 @@ impl CommandSteps for Scripted {
     }
 }
 
-impl Wing for Scripted {
+impl<const JOINS: bool> Wing for Scripted<JOINS> {
     const TIMES_WHOLE_TRANSACTION: bool = false;
+    const JOINS_AFTER_APPLY: bool = JOINS;
 
     fn begin(&mut self) -> Result<(), String> {
         self.note("begin");
+        self.arrive(true);
         Ok(())
     }
 
@@ -131,25 +163,61 @@ struct Run {
 /// Queues `texts` as one batch, then runs the writer over a scripted wing
 /// until the queue is drained.
 fn run(texts: &[&str], commits: Vec<Commit>, retryable: bool) -> Run {
+    run_on::<true>(texts, &[], &[], commits, retryable)
+}
+
+/// A request for a send of `text`, and its outcome to come.
+fn request(text: &str) -> (Request, Pending) {
+    let (reply, pending) = Pending::channel();
+    let job = Job::Command(send(text));
+    (Request { job, reply }, pending)
+}
+
+/// As `run`, over a wing whose `JOINS_AFTER_APPLY` is `JOINS`, with
+/// `at_begin` and `at_apply` arriving while it begins and applies. The
+/// outcomes are those of `texts`, then `at_begin`, then `at_apply`.
+fn run_on<const JOINS: bool>(
+    texts: &[&str],
+    at_begin: &[&str],
+    at_apply: &[&str],
+    commits: Vec<Commit>,
+    retryable: bool,
+) -> Run {
     let log = Arc::new(Mutex::new(Vec::new()));
     let hub = Hub::new(0, 1 << 20);
-    let (sender, queue) = sync_channel(texts.len());
-    let pendings: Vec<Pending> = texts
+    let (sender, queue) = sync_channel(texts.len() + at_begin.len() + at_apply.len());
+    let mut pendings: Vec<Pending> = texts
         .iter()
         .map(|text| {
-            let (reply, pending) = Pending::channel();
-            let job = Job::Command(send(text));
-            sender.try_send(Request { job, reply }).ok().unwrap();
+            let (request, pending) = request(text);
+            sender.try_send(request).ok().unwrap();
             pending
         })
         .collect();
+    let mut later = |texts: &[&str]| -> Vec<Request> {
+        texts
+            .iter()
+            .map(|text| {
+                let (request, pending) = request(text);
+                pendings.push(pending);
+                request
+            })
+            .collect()
+    };
+    let (at_begin, at_apply) = (later(at_begin), later(at_apply));
+    let arrivals = (!at_begin.is_empty() || !at_apply.is_empty()).then(|| Arrivals {
+        sender: sender.clone(),
+        at_begin,
+        at_apply,
+    });
     drop(sender);
     let writer = Writer {
-        wing: Scripted {
+        wing: Scripted::<JOINS> {
             log: log.clone(),
             commits: commits.into(),
             retryable,
             applied: 0,
+            arrivals,
         },
         queue,
         batch_max: 64,
@@ -260,4 +328,41 @@ fn a_commit_of_unknown_fate_is_answered_unavailable_and_never_run_again() {
     );
     assert_eq!(run.outcomes, [UNAVAILABLE, UNAVAILABLE]);
     assert_eq!(run.hub.head(), 0);
+}
+
+#[test]
+fn jobs_that_came_during_begin_join_before_the_apply_and_later_ones_as_the_wing_says() {
+    // Joining after the apply step (SQLite): one transaction for all.
+    let joins = run_on::<true>(&["a"], &["b"], &["c"], vec![], false);
+    assert_eq!(
+        joins.log,
+        [
+            "begin",
+            "apply a",
+            "apply b",
+            "apply c",
+            "commit notify=true",
+            "close"
+        ]
+    );
+    assert_eq!(joins.outcomes, [DONE, DONE, DONE]);
+
+    // Not after it (PostgreSQL's overlay: one load per apply step): what
+    // came while `begin` waited for the lock joins before the apply; what
+    // came during it starts the next batch.
+    let next = run_on::<false>(&["a"], &["b"], &["c"], vec![], false);
+    assert_eq!(
+        next.log,
+        [
+            "begin",
+            "apply a",
+            "apply b",
+            "commit notify=true",
+            "begin",
+            "apply c",
+            "commit notify=true",
+            "close"
+        ]
+    );
+    assert_eq!(next.outcomes, [DONE, DONE, DONE]);
 }

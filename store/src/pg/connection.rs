@@ -33,6 +33,10 @@ const RETRY_AFTER_FAILURE: Duration = Duration::from_millis(250);
 pub(crate) struct PgConn {
     client: Client,
     statements: HashMap<&'static str, Statement>,
+    /// Round trips made so far (`agora_store_round_trips_total`).
+    round_trips: u64,
+    /// Whether [`PgConn::generic_plans`] ran on this connection.
+    generic_plans: bool,
 }
 
 pub(crate) type PgResult<T> = Result<T, postgres::Error>;
@@ -74,6 +78,8 @@ impl PgConn {
         Ok(PgConn {
             client,
             statements: HashMap::new(),
+            round_trips: 0,
+            generic_plans: false,
         })
     }
 
@@ -82,6 +88,7 @@ impl PgConn {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }
+        self.round_trips += 1;
         let statement = self.client.prepare(sql)?;
         self.statements.insert(sql, statement.clone());
         Ok(statement)
@@ -93,6 +100,7 @@ impl PgConn {
         params: &[&(dyn ToSql + Sync)],
     ) -> PgResult<Vec<Row>> {
         let statement = self.statement(sql)?;
+        self.round_trips += 1;
         self.client.query(&statement, params)
     }
 
@@ -102,6 +110,7 @@ impl PgConn {
         params: &[&(dyn ToSql + Sync)],
     ) -> PgResult<Option<Row>> {
         let statement = self.statement(sql)?;
+        self.round_trips += 1;
         self.client.query_opt(&statement, params)
     }
 
@@ -111,6 +120,7 @@ impl PgConn {
         params: &[&(dyn ToSql + Sync)],
     ) -> PgResult<Row> {
         let statement = self.statement(sql)?;
+        self.round_trips += 1;
         self.client.query_one(&statement, params)
     }
 
@@ -120,16 +130,33 @@ impl PgConn {
         params: &[&(dyn ToSql + Sync)],
     ) -> PgResult<u64> {
         let statement = self.statement(sql)?;
+        self.round_trips += 1;
         self.client.execute(&statement, params)
     }
 
     /// Statements without parameters or results (`BEGIN`, `COMMIT`, ...),
     /// in the simple protocol: one round trip.
     pub(crate) fn batch(&mut self, sql: &str) -> PgResult<()> {
+        self.round_trips += 1;
         self.client.batch_execute(sql)
     }
 
+    /// Plans prepared statements once, not for each run's parameters: the
+    /// batch overlay's load and flush (`pg::batch_rows`) take arrays whose
+    /// sizes change every time, and the planner would plan them anew for
+    /// each (over a millisecond each). Once per connection.
+    pub(crate) fn generic_plans(&mut self) -> PgResult<()> {
+        if !self.generic_plans {
+            self.batch("SET plan_cache_mode = force_generic_plan")?;
+            self.generic_plans = true;
+        }
+        Ok(())
+    }
+
+    /// The client itself, counted as one round trip (what its callers make
+    /// of it).
     pub(crate) fn client(&mut self) -> &mut Client {
+        self.round_trips += 1;
         &mut self.client
     }
 
@@ -148,6 +175,9 @@ pub(crate) struct Slot {
     /// The last failed connection attempt, while the database cannot be
     /// reached (that is logged once when it starts and once when it ends).
     failed_at: Option<Instant>,
+    /// Round trips of connections dropped since the last
+    /// [`take_round_trips`](Self::take_round_trips).
+    dropped_round_trips: u64,
 }
 
 impl Slot {
@@ -157,6 +187,23 @@ impl Slot {
             role,
             conn,
             failed_at: None,
+            dropped_round_trips: 0,
+        }
+    }
+
+    /// The round trips made since the last call, on this slot's
+    /// connections (the one open and those dropped).
+    pub(crate) fn take_round_trips(&mut self) -> u64 {
+        let open = self
+            .conn
+            .as_mut()
+            .map_or(0, |c| std::mem::take(&mut c.round_trips));
+        open + std::mem::take(&mut self.dropped_round_trips)
+    }
+
+    fn drop_conn(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.dropped_round_trips += conn.round_trips;
         }
     }
 
@@ -164,7 +211,7 @@ impl Slot {
     /// cannot be reached.
     pub(crate) fn get(&mut self) -> Option<&mut PgConn> {
         if self.conn.as_ref().is_some_and(PgConn::is_closed) {
-            self.conn = None;
+            self.drop_conn();
         }
         if self.conn.is_none() {
             if self
@@ -208,11 +255,11 @@ impl Slot {
     /// The connection failed in a way that leaves its state unknown: close it.
     /// The next [`get`](Self::get) connects again at once.
     pub(crate) fn failed(&mut self) {
-        self.conn = None;
+        self.drop_conn();
     }
 
     /// Closes the connection (at shutdown).
     pub(crate) fn close(&mut self) {
-        self.conn = None;
+        self.drop_conn();
     }
 }

@@ -16,7 +16,12 @@
 //!   the ids, and no node can see id N+1 while a transaction holding N is
 //!   still open.
 //! - Nothing is cached across transactions: no row cache, no status memo
-//!   (another node may have changed any row).
+//!   (another node may have changed any row). Within one, the batch's
+//!   commands run over the batch overlay (`crate::overlay`,
+//!   [`batch_rows`]): one statement loads what they name, one writes what
+//!   they changed; with `BEGIN` and `COMMIT`, four round trips a batch
+//!   while the lock is held, whatever its size. Ids are numbered as the
+//!   sequences would (the load reads them, the flush moves them on).
 //! - Each node feeds its hub from the `events` table only, in id order
 //!   ([`feed`]): when a `NOTIFY` arrives (every node's commits, its own
 //!   included, or every [`feed::POLL`] without one), and before a reader
@@ -53,6 +58,7 @@
 //! threads of its own (a writer, readers, a listener), each owning one
 //! connection, so an async client would only add a runtime to drive it.
 
+mod batch_rows;
 pub(crate) mod connection;
 mod feed;
 mod idempotency_keys;

@@ -2,17 +2,27 @@
 //! each take the write lock first (see `crate::pg`), notify the other nodes
 //! when they recorded events, and learn their transaction's id for a
 //! `COMMIT` whose answer is lost (see `lost_commit`).
+//!
+//! A batch runs over the batch overlay (`crate::overlay`, through
+//! `batch_rows`): `BEGIN` with the lock, one load, one flush, `COMMIT`:
+//! four round trips whatever its size. The flush ends the apply step, not
+//! the commit: a failed flush is then rolled back and the batch run again
+//! with a savepoint per command over `PgView`, like a failed command (the
+//! step runs once per transaction: see `JOINS_AFTER_APPLY`, so flushing
+//! there costs no round trip more).
 
+use super::batch_rows;
 use super::connection::{describe, PgConn, Slot};
 use super::lost_commit::{was_committed, CommitFault, CommitFaults};
 use super::view::PgView;
 use super::{CHANNEL, WRITE_LOCK};
 use crate::engine::apply::apply_job;
-use crate::engine::batch::{Applied, CommandSteps};
-use crate::engine::job::Job;
+use crate::engine::batch::{apply_each, Abort, Applied, CommandSteps, Isolation};
+use crate::engine::job::{Job, Request};
 use crate::engine::wing::{Commit, Wing};
 use crate::error::ApplyError;
 
+use agora_core::command::Outcome;
 use agora_core::config::Config;
 use agora_core::events::Event;
 use agora_core::rules;
@@ -132,6 +142,38 @@ impl CommandSteps for PgWing {
 
 impl Wing for PgWing {
     const TIMES_WHOLE_TRANSACTION: bool = true;
+    /// Jobs that arrive while a batch is applied start the next batch: a
+    /// second apply step would cost a load and a flush more while the lock
+    /// every node shares is held. (Those that arrived while `begin` waited
+    /// for the lock have joined before the load.)
+    const JOINS_AFTER_APPLY: bool = false;
+
+    /// With `Isolation::Batch`, the jobs over the batch overlay (one load,
+    /// one flush: `batch_rows::apply_batch`); a command that fails is taken
+    /// back in memory and answered `store_unavailable`, unless its writes
+    /// already reached the database (a range read flushes first), which
+    /// fails the step. With `Isolation::PerCommand` (that rerun), each job
+    /// over `PgView` in a savepoint of its own.
+    fn apply_batch(
+        &mut self,
+        jobs: &[Request],
+        now: UnixMillis,
+        isolation: Isolation,
+        events: &mut Vec<Event>,
+        outcomes: &mut Vec<Outcome>,
+    ) -> Result<(), Abort> {
+        if isolation == Isolation::PerCommand {
+            return apply_each(self, jobs, now, isolation, events, outcomes);
+        }
+        let conn = self
+            .slot
+            .current()
+            .ok_or_else(|| Abort::Lost("the connection was lost".into()))?;
+        batch_rows::apply_batch(conn, jobs, now, &self.rules, events, outcomes).map_err(|failure| {
+            tracing::warn!(error = %failure, "batch failed over the overlay");
+            Abort::CommandFailed
+        })
+    }
 
     /// `BEGIN`, the write lock and the transaction's id (kept for a
     /// `COMMIT` whose answer is lost), in one round trip.
@@ -177,6 +219,10 @@ impl Wing for PgWing {
 
     fn retryable(&self) -> bool {
         self.slot.is_open()
+    }
+
+    fn take_round_trips(&mut self) -> u64 {
+        self.slot.take_round_trips()
     }
 
     fn close(mut self) -> bool {

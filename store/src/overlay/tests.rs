@@ -1,0 +1,681 @@
+//! The overlay over an in-memory backend ([`Db`]: the tables as plain
+//! maps, loaded and flushed as `pg::batch_rows` does in SQL), checked
+//! against the rules applied to `agora_testkit::model::Model` directly.
+
+use super::*;
+use agora_core::command::{ChatRef, ChatType, Command, Outcome};
+use agora_core::config::Config;
+use agora_core::events::{EventBody, EventId};
+use agora_core::idempotency::StoredAnswer;
+use agora_core::rules::{self, Advance};
+use agora_core::token::{Token, TokenHash};
+use agora_core::view::{ChatSummary, CommentId, StoredComment, StoredMessage, User, PUBLIC_CHAT};
+use agora_testkit::model::Model;
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+
+const T0: UnixMillis = UnixMillis(1_700_000_000_000);
+
+/// The tables, as the SQL schema has them.
+struct Db {
+    users: BTreeMap<UserId, (UserRow, String)>,
+    chats: BTreeMap<ChatId, ChatRow>,
+    members: BTreeMap<(ChatId, UserId), ReadPosition>,
+    messages: BTreeMap<MessageId, MessageRow>,
+    comments: Vec<NewComment>,
+    reports: BTreeMap<(UserId, UserId), UnixMillis>,
+    events: Vec<Event>,
+    next: NextIds,
+    loads: usize,
+    flushes: usize,
+}
+
+impl Db {
+    fn new() -> Db {
+        let public = ChatRow {
+            id: PUBLIC_CHAT,
+            pair: None,
+            created: T0,
+            message_count: 0,
+            member_count: 0,
+            last_message: 0,
+        };
+        Db {
+            users: BTreeMap::new(),
+            chats: BTreeMap::from([(PUBLIC_CHAT, public)]),
+            members: BTreeMap::new(),
+            messages: BTreeMap::new(),
+            comments: Vec::new(),
+            reports: BTreeMap::new(),
+            events: Vec::new(),
+            next: NextIds {
+                user: 1,
+                chat: 2,
+                message: 1,
+                comment: 1,
+                event: 1,
+            },
+            loads: 0,
+            flushes: 0,
+        }
+    }
+
+    fn user_where(&self, f: impl Fn(&UserRow) -> bool) -> Option<UserId> {
+        self.users
+            .values()
+            .find(|(row, _)| f(row))
+            .map(|(row, _)| row.user.id)
+    }
+}
+
+impl BatchRows for Db {
+    type Through<'a> = NoRangeReads;
+
+    fn load(&mut self, needs: &Needs) -> ViewResult<Rows> {
+        self.loads += 1;
+        let mut users: Vec<UserId> = self
+            .users
+            .values()
+            .filter(|(row, _)| {
+                needs.tokens.contains(&row.token)
+                    || needs.names.contains(&name_key(&row.user.name))
+                    || needs.user_ids.contains(&row.user.id)
+            })
+            .map(|(row, _)| row.user.id)
+            .collect();
+        let mut pairs = needs.pairs.clone();
+        for (token, name) in &needs.token_pairs {
+            let a = self.user_where(|row| row.token == *token);
+            let b = self.user_where(|row| name_key(&row.user.name) == *name);
+            if let (Some(a), Some(b)) = (a, b) {
+                pairs.push((a.min(b), a.max(b)));
+            }
+        }
+        let messages: Vec<MessageRow> = needs
+            .messages
+            .iter()
+            .filter_map(|id| self.messages.get(id).cloned())
+            .collect();
+        let chats: Vec<ChatRow> = self
+            .chats
+            .values()
+            .filter(|c| {
+                needs.chats.contains(&c.id)
+                    || messages.iter().any(|m| m.chat == c.id)
+                    || c.pair.is_some_and(|p| pairs.contains(&p))
+            })
+            .cloned()
+            .collect();
+        for chat in &chats {
+            if let Some((a, b)) = chat.pair {
+                users.extend([a, b]);
+            }
+        }
+        users.sort_unstable();
+        users.dedup();
+        let members = self
+            .members
+            .iter()
+            .filter(|(&(chat, user), _)| {
+                needs.members.contains(&(chat, user))
+                    || (chat == PUBLIC_CHAT && users.contains(&user))
+                    || chats.iter().any(|c| c.id == chat && c.pair.is_some())
+            })
+            .map(|(&(chat, user), &position)| (chat, user, position))
+            .collect();
+        let targets: Vec<UserId> = needs
+            .report_ids
+            .iter()
+            .copied()
+            .chain(
+                needs
+                    .report_names
+                    .iter()
+                    .filter_map(|name| self.user_where(|row| name_key(&row.user.name) == *name)),
+            )
+            .collect();
+        let reports = self
+            .reports
+            .iter()
+            .filter(|((target, _), _)| targets.contains(target))
+            .map(|(&(target, reporter), &created)| (target, reporter, created))
+            .collect();
+        let mut registrations = Vec::new();
+        for origin in &needs.origins {
+            let mut times: Vec<UnixMillis> = self
+                .users
+                .values()
+                .filter(|(row, from)| {
+                    from == origin && row.user.created >= needs.registrations_since
+                })
+                .map(|(row, _)| row.user.created)
+                .collect();
+            times.sort_unstable_by(|a, b| b.cmp(a));
+            times.truncate(needs.registrations_limit as usize);
+            registrations.extend(times.into_iter().map(|t| (origin.clone(), t)));
+        }
+        Ok(Rows {
+            users: users.iter().map(|id| self.users[id].0.clone()).collect(),
+            chats,
+            members,
+            messages,
+            reports,
+            registrations,
+            next: needs.next_ids.then_some(self.next),
+        })
+    }
+
+    fn flush(&mut self, e: &Effects) -> ViewResult<()> {
+        self.flushes += 1;
+        let fail = |what: &str| Err(StoreError(format!("flush: {what}")));
+        for user in &e.new_users {
+            let id = user.row.user.id;
+            if self
+                .users
+                .insert(id, (user.row.clone(), user.origin.clone()))
+                .is_some()
+            {
+                return fail("user inserted twice");
+            }
+        }
+        for user in &e.changed_users {
+            match self.users.get_mut(&user.id) {
+                Some((row, _)) => row.user = user.clone(),
+                None => return fail("update of a missing user"),
+            }
+        }
+        for chat in &e.new_chats {
+            if self.chats.insert(chat.id, chat.clone()).is_some() {
+                return fail("chat inserted twice");
+            }
+        }
+        for chat in &e.changed_chats {
+            if self.chats.insert(chat.id, chat.clone()).is_none() {
+                return fail("update of a missing chat");
+            }
+        }
+        for &(chat, user, position) in &e.new_members {
+            if self.members.insert((chat, user), position).is_some() {
+                return fail("member inserted twice");
+            }
+        }
+        for &(chat, user, position) in &e.changed_members {
+            if self.members.insert((chat, user), position).is_none() {
+                return fail("update of a missing member");
+            }
+        }
+        for message in &e.new_messages {
+            if self
+                .messages
+                .insert(message.row.id, message.row.clone())
+                .is_some()
+            {
+                return fail("message inserted twice");
+            }
+        }
+        for message in &e.changed_messages {
+            if self.messages.insert(message.id, message.clone()).is_none() {
+                return fail("update of a missing message");
+            }
+        }
+        self.comments.extend(e.new_comments.iter().cloned());
+        self.reports
+            .retain(|(target, _), _| !e.report_targets.contains(target));
+        for &(target, reporter, created) in &e.reports {
+            self.reports.insert((target, reporter), created);
+        }
+        self.events.extend(e.new_events.iter().cloned());
+        if let Some(last) = e.last_ids {
+            // `setval` of the sequences named (0: not named).
+            let moved = |next: &mut i64, last: i64| {
+                if last > 0 {
+                    *next = last + 1;
+                }
+            };
+            moved(&mut self.next.user, last.user);
+            moved(&mut self.next.chat, last.chat);
+            moved(&mut self.next.message, last.message);
+            moved(&mut self.next.comment, last.comment);
+            moved(&mut self.next.event, last.event);
+        }
+        Ok(())
+    }
+
+    fn through(&mut self) -> NoRangeReads {
+        NoRangeReads
+    }
+}
+
+/// The range reads these tests never make.
+struct NoRangeReads;
+
+fn none<T>() -> ViewResult<T> {
+    Err(StoreError("not in this test".into()))
+}
+
+impl View for NoRangeReads {
+    fn user_by_token(&mut self, _: &TokenHash) -> ViewResult<Option<User>> {
+        none()
+    }
+    fn user_by_name(&mut self, _: &str) -> ViewResult<Option<User>> {
+        none()
+    }
+    fn create_user(
+        &mut self,
+        _: &str,
+        _: &TokenHash,
+        _: &str,
+        _: UnixMillis,
+    ) -> ViewResult<UserId> {
+        none()
+    }
+    fn registrations_from(
+        &mut self,
+        _: &str,
+        _: UnixMillis,
+        _: u32,
+    ) -> ViewResult<Vec<UnixMillis>> {
+        none()
+    }
+    fn save_user(&mut self, _: &User) -> ViewResult<()> {
+        none()
+    }
+    fn private_chat(&mut self, _: UserId, _: UserId) -> ViewResult<Option<ChatId>> {
+        none()
+    }
+    fn create_private_chat(&mut self, _: UserId, _: UserId, _: UnixMillis) -> ViewResult<ChatId> {
+        none()
+    }
+    fn join(&mut self, _: ChatId, _: UserId, _: ReadPosition) -> ViewResult<()> {
+        none()
+    }
+    fn read_position(&mut self, _: ChatId, _: UserId) -> ViewResult<Option<ReadPosition>> {
+        none()
+    }
+    fn set_read_position(&mut self, _: ChatId, _: UserId, _: ReadPosition) -> ViewResult<()> {
+        none()
+    }
+    fn private_members(&mut self, _: ChatId) -> ViewResult<Option<[(UserId, String); 2]>> {
+        none()
+    }
+    fn chats_of(&mut self, _: UserId) -> ViewResult<Vec<ChatSummary>> {
+        none()
+    }
+    fn latest_message(&mut self, _: ChatId) -> ViewResult<MessageId> {
+        none()
+    }
+    fn count_after(&mut self, _: ChatId, _: ReadPosition) -> ViewResult<u64> {
+        none()
+    }
+    fn messages_up_to(
+        &mut self,
+        _: ChatId,
+        _: ReadPosition,
+        _: u32,
+        _: u32,
+    ) -> ViewResult<Vec<StoredMessage>> {
+        none()
+    }
+    fn messages_after(
+        &mut self,
+        _: ChatId,
+        _: ReadPosition,
+        _: u32,
+        _: u32,
+    ) -> ViewResult<Vec<StoredMessage>> {
+        none()
+    }
+    fn append_message(
+        &mut self,
+        _: ChatId,
+        _: UserId,
+        _: &str,
+        _: UnixMillis,
+    ) -> ViewResult<MessageId> {
+        none()
+    }
+    fn chat_of_message(&mut self, _: MessageId) -> ViewResult<Option<ChatId>> {
+        none()
+    }
+    fn comments_before(
+        &mut self,
+        _: MessageId,
+        _: Option<CommentId>,
+        _: u32,
+    ) -> ViewResult<Vec<StoredComment>> {
+        none()
+    }
+    fn append_comment(
+        &mut self,
+        _: MessageId,
+        _: UserId,
+        _: &str,
+        _: UnixMillis,
+    ) -> ViewResult<CommentId> {
+        none()
+    }
+    fn append_event(&mut self, _: EventBody) -> ViewResult<EventId> {
+        none()
+    }
+    fn event_head(&mut self) -> ViewResult<EventId> {
+        none()
+    }
+    fn events_after(&mut self, _: UserId, _: EventId, _: u32) -> ViewResult<Vec<Event>> {
+        none()
+    }
+    fn has_reported(&mut self, _: UserId, _: UserId) -> ViewResult<bool> {
+        none()
+    }
+    fn report_count(&mut self, _: UserId) -> ViewResult<u32> {
+        none()
+    }
+    fn add_report(&mut self, _: UserId, _: UserId, _: UnixMillis) -> ViewResult<()> {
+        none()
+    }
+    fn clear_reports(&mut self, _: UserId) -> ViewResult<()> {
+        none()
+    }
+}
+
+impl KeyLog for NoRangeReads {
+    fn find_key(
+        &mut self,
+        _: &str,
+        _: &str,
+        _: UnixMillis,
+    ) -> ViewResult<Option<([u8; 32], StoredAnswer)>> {
+        none()
+    }
+    fn keep_key(
+        &mut self,
+        _: &str,
+        _: &str,
+        _: &[u8; 32],
+        _: &StoredAnswer,
+        _: UnixMillis,
+    ) -> ViewResult<()> {
+        none()
+    }
+    fn prune_keys(&mut self, _: UnixMillis, _: u32) -> ViewResult<()> {
+        none()
+    }
+}
+
+fn config() -> Config {
+    Config {
+        ban_threshold: 2,
+        register_rate: 3,
+        reporter_min_age_ms: 0,
+        quota: 4,
+        comment_quota: 3,
+        moderators: vec!["u0".into()],
+        ..Config::default()
+    }
+}
+
+fn token(user: usize) -> Token {
+    Token([user as u8 + 1; 16])
+}
+
+fn caller(user: usize) -> TokenHash {
+    token(user).hash()
+}
+
+fn name(user: usize) -> String {
+    // Case differs from the registered name half the time: names compare
+    // without it.
+    if user % 2 == 0 {
+        format!("u{user}")
+    } else {
+        format!("U{user}")
+    }
+}
+
+/// One request of the generated sequences.
+#[derive(Clone, Debug)]
+enum Op {
+    Register(usize, u8),
+    SendPublic(usize),
+    SendPrivate(usize, usize),
+    Comment(usize, MessageId),
+    Report(usize, usize, bool),
+    Unban(usize, usize),
+    Advance(usize, MessageId),
+}
+
+enum Job {
+    Command(Command),
+    Advance(Advance),
+}
+
+/// `op` as the store would get it; `ids` maps users to the ids the model
+/// gave them (an `Advance` names a user by id).
+fn job(op: &Op, ids: &BTreeMap<usize, UserId>) -> Option<Job> {
+    let text = || "hi".to_owned();
+    Some(Job::Command(match *op {
+        Op::Register(user, address) => Command::GetToken {
+            user_name: format!("u{user}"),
+            token: token(user),
+            client: IpAddr::V4(Ipv4Addr::new(10, 0, 0, address)),
+        },
+        Op::SendPublic(user) => Command::Send {
+            caller: caller(user),
+            to: ChatRef::Public,
+            text: text(),
+        },
+        Op::SendPrivate(user, other) => Command::Send {
+            caller: caller(user),
+            to: ChatRef::Private(name(other)),
+            text: text(),
+        },
+        Op::Comment(user, message) => Command::Comment {
+            caller: caller(user),
+            message_id: message,
+            text: text(),
+        },
+        Op::Report(user, other, private) => Command::Report {
+            caller: caller(user),
+            target: name(other),
+            chat_type: if private {
+                ChatType::Private
+            } else {
+                ChatType::Public
+            },
+        },
+        Op::Unban(user, other) => Command::Unban {
+            caller: caller(user),
+            user_name: name(other),
+        },
+        Op::Advance(user, up_to) => {
+            return Some(Job::Advance(Advance {
+                chat: PUBLIC_CHAT,
+                user: *ids.get(&user)?,
+                up_to,
+            }))
+        }
+    }))
+}
+
+fn apply(job: &Job, view: &mut impl View, now: UnixMillis, config: &Config) -> ViewResult<Outcome> {
+    match job {
+        Job::Command(command) => rules::apply(command, view, now, config),
+        Job::Advance(to) => rules::advance(view, to).map(|()| Outcome::ReadMoved { unread: 0 }),
+    }
+}
+
+/// Runs `jobs` as one batch over the overlay: their outcomes, and the
+/// round trips it made.
+fn run_batch(db: &mut Db, jobs: &[Job], now: UnixMillis, config: &Config) -> (Vec<Outcome>, u64) {
+    let mut overlay = Overlay::new();
+    let mut needs = Needs::default();
+    for job in jobs {
+        match job {
+            Job::Command(command) => needs.command(command, now, config),
+            Job::Advance(to) => needs.advance(to),
+        }
+    }
+    overlay.preload(db, needs).expect("the load");
+    let outcomes = jobs
+        .iter()
+        .map(|job| {
+            overlay
+                .command(db, |view| apply(job, view, now, config))
+                .expect("no backend failure")
+                .expect("no command failure")
+        })
+        .collect();
+    overlay.flush(db).expect("the flush");
+    (outcomes, overlay.round_trips())
+}
+
+fn register(db: &mut Db, users: usize) {
+    let jobs: Vec<Job> = (0..users)
+        .filter_map(|user| job(&Op::Register(user, user as u8), &BTreeMap::new()))
+        .collect();
+    run_batch(db, &jobs, T0, &config());
+}
+
+#[test]
+fn one_load_and_one_flush_answer_the_common_commands() {
+    let mut db = Db::new();
+    register(&mut db, 3);
+    let ids = BTreeMap::from([(0, 1), (1, 2), (2, 3)]);
+    let (_, _) = run_batch(
+        &mut db,
+        &[job(&Op::SendPublic(0), &ids).unwrap()],
+        T0,
+        &config(),
+    );
+    let ops = [
+        Op::SendPublic(1),
+        Op::SendPrivate(0, 1),
+        Op::SendPrivate(2, 0),
+        Op::Comment(2, 1),
+        Op::Report(0, 2, false),
+        Op::Advance(2, 1),
+        Op::Register(7, 9),
+        Op::Unban(0, 1),
+    ];
+    let jobs: Vec<Job> = ops.iter().filter_map(|op| job(op, &ids)).collect();
+    let (loads, flushes) = (db.loads, db.flushes);
+    let (outcomes, trips) = run_batch(&mut db, &jobs, T0, &config());
+    assert!(
+        matches!(outcomes[0], Outcome::MessageSent { message_id: 2, .. }),
+        "{outcomes:?}"
+    );
+    assert!(
+        matches!(outcomes[3], Outcome::CommentAdded { comment_id: 1 }),
+        "{outcomes:?}"
+    );
+    assert_eq!((db.loads - loads, db.flushes - flushes, trips), (1, 1, 2));
+    assert_eq!(db.chats.len(), 3, "two private chats made");
+    assert_eq!(db.messages.len(), 4);
+}
+
+#[test]
+fn a_key_the_load_did_not_foresee_is_loaded_when_reached() {
+    let mut db = Db::new();
+    register(&mut db, 2);
+    let mut overlay = Overlay::new();
+    let found = overlay
+        .command(&mut db, |view| view.user_by_name("U1"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.map(|u| u.id), Some(2));
+    let missing = overlay
+        .command(&mut db, |view| view.user_by_name("nobody"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(missing, None);
+    assert_eq!(overlay.round_trips(), 2);
+    // Asked again: held, no round trip.
+    overlay
+        .command(&mut db, |view| view.user_by_name("nobody"))
+        .unwrap();
+    assert_eq!(overlay.round_trips(), 2);
+}
+
+#[test]
+fn a_failed_command_leaves_nothing_and_ids_go_on_from_before_it() {
+    let mut db = Db::new();
+    register(&mut db, 2);
+    let mut overlay = Overlay::new();
+    let now = T0;
+    let failed = overlay
+        .command(&mut db, |view| {
+            let id = view.create_user("late", &caller(9), "x", now)?;
+            view.join(PUBLIC_CHAT, id, 0)?;
+            let message = view.append_message(PUBLIC_CHAT, id, "lost", now)?;
+            view.append_event(EventBody::Banned {
+                user: id,
+                until: now,
+            })?;
+            Err::<MessageId, _>(StoreError(format!("after message {message}")))
+        })
+        .unwrap();
+    assert_eq!(failed, None);
+    let panicked = overlay
+        .command(&mut db, |view| -> ViewResult<()> {
+            view.append_message(PUBLIC_CHAT, 1, "lost too", now)?;
+            panic!("a rule's bug")
+        })
+        .unwrap();
+    assert_eq!(panicked, None);
+    assert!(overlay.events().is_empty());
+    let message = overlay
+        .command(&mut db, |view| {
+            view.append_message(PUBLIC_CHAT, 1, "kept", now)
+        })
+        .unwrap();
+    assert_eq!(message, Some(1), "numbered as if the failed ones never ran");
+    overlay.flush(&mut db).unwrap();
+    assert_eq!(db.users.len(), 2);
+    assert_eq!(db.messages.len(), 1);
+    assert_eq!(db.chats[&PUBLIC_CHAT].member_count, 2);
+    assert_eq!(db.chats[&PUBLIC_CHAT].last_message, 1);
+    assert!(db.events.is_empty());
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let user = 0..5usize;
+    prop_oneof![
+        (user.clone(), 0..3u8).prop_map(|(u, a)| Op::Register(u, a)),
+        user.clone().prop_map(Op::SendPublic),
+        (user.clone(), user.clone()).prop_map(|(u, v)| Op::SendPrivate(u, v)),
+        (user.clone(), 0..8i64).prop_map(|(u, m)| Op::Comment(u, m)),
+        (user.clone(), user.clone(), any::<bool>()).prop_map(|(u, v, p)| Op::Report(u, v, p)),
+        (user.clone(), user.clone()).prop_map(|(u, v)| Op::Unban(u, v)),
+        (user, 0..10i64).prop_map(|(u, m)| Op::Advance(u, m)),
+    ]
+}
+
+proptest! {
+    /// Batches over the overlay answer exactly as the model does, one
+    /// command at a time; each batch's state, flushed, is what the next
+    /// loads (the clock moves between batches, so quotas and bans expire).
+    #[test]
+    fn the_overlay_answers_as_the_model(
+        batches in prop::collection::vec((prop::collection::vec(op(), 1..10), 0..40_000i64), 1..8)
+    ) {
+        let config = config();
+        let mut db = Db::new();
+        let mut model = Model::new(T0);
+        let mut ids = BTreeMap::new();
+        for (i, (ops, step)) in batches.iter().enumerate() {
+            let now = UnixMillis(T0.0 + i as i64 * 10_000 + step);
+            let jobs: Vec<Job> = ops.iter().filter_map(|op| job(op, &ids)).collect();
+            let mut expected = Vec::new();
+            for (op, job) in ops.iter().zip(&jobs) {
+                let outcome = apply(job, &mut model, now, &config).unwrap();
+                if let (Op::Register(user, _), Outcome::TokenIssued { .. }) = (op, &outcome) {
+                    let id = model.user_by_name(&format!("u{user}")).unwrap().unwrap().id;
+                    ids.insert(*user, id);
+                }
+                expected.push(outcome);
+            }
+            let (outcomes, _) = run_batch(&mut db, &jobs, now, &config);
+            prop_assert_eq!(outcomes, expected);
+        }
+    }
+}
