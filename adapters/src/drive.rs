@@ -109,7 +109,7 @@ pub trait Transport {
 /// The drive loop: serves one accepted connection until it closes.
 /// `peer` is the socket's TCP peer.
 pub async fn serve_connection<T: Transport>(mut transport: T, shared: Arc<Shared>, peer: IpAddr) {
-    let write_timeout = shared.limits.idle_timeout;
+    let write_timeout = shared.session.limits.idle_timeout;
     let progress = shared.config.write_progress_timeout;
     let unsent = shared.unsent.clone();
     let mut session = SessionIo::new(shared, peer);

@@ -7,8 +7,6 @@ use crate::limits::ConnLimit;
 use crate::metrics::Metrics;
 use crate::outbound::Unsent;
 use crate::shutdown::Shutdown;
-use agora_core::config::Config;
-use agora_core::http::Limits;
 use agora_core::session::SessionConfig;
 use agora_core::view::UserId;
 use agora_store::Handle;
@@ -17,8 +15,6 @@ use std::sync::Arc;
 /// Everything the connections of one server share.
 pub struct Shared {
     pub store: Handle,
-    pub rules: Config,
-    pub limits: Limits,
     pub conns: Arc<ConnLimit>,
     /// Event streams and long-polls held per user (`--max-streams-per-user`).
     pub streams: Arc<KeyedLimit<UserId>>,
@@ -41,8 +37,6 @@ impl Shared {
         shutdown.on_trigger(move || hub.close());
         Arc::new(Shared {
             store,
-            rules: config.rules.clone(),
-            limits: config.limits.clone(),
             conns: ConnLimit::with_per_address(
                 config.max_connections,
                 AddressLimit::new(

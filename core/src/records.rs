@@ -11,6 +11,13 @@ pub type ChatId = i64;
 pub type MessageId = i64;
 pub type CommentId = i64;
 
+/// The key a user name is stored and looked up by: names compare without
+/// regard to ASCII case (`Alice` and `alice` are one user). One home, so the
+/// model, both stores' views and the batch overlay cannot drift apart.
+pub fn name_key(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
 /// The public chat's id in every view. Private chats get other ids.
 pub const PUBLIC_CHAT: ChatId = 1;
 

@@ -7,6 +7,7 @@
 //! so any sequence of calls is safe.
 
 use agora_core::events::{Event, EventBody, EventId};
+use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
@@ -165,7 +166,7 @@ impl View for Model {
     fn user_by_name(&mut self, name: &str) -> ViewResult<Option<User>> {
         Ok(self
             .by_name
-            .get(&name.to_ascii_lowercase())
+            .get(&name_key(name))
             .and_then(|&id| self.user(id))
             .cloned())
     }
@@ -177,7 +178,7 @@ impl View for Model {
         origin: &str,
         now: UnixMillis,
     ) -> ViewResult<UserId> {
-        let key = name.to_ascii_lowercase();
+        let key = name_key(name);
         if self.by_name.contains_key(&key) || self.by_hash.contains_key(hash) {
             return Err(StoreError(format!("user {name} or its token exists")));
         }

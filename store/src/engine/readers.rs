@@ -5,7 +5,7 @@
 //! page is never built on the writer's thread, where it would hold up every
 //! write.
 //!
-//! What `Status` read is memoized until the next commit ([`StatusCache`]),
+//! What `Status` read is memoized until the next commit ([`StatusMemo`]),
 //! when this process's writer is the only one; a memo hit is replayed
 //! through the rules on the caller's thread (a map lookup and some
 //! arithmetic: it cannot block). Everything else needs the database, which
@@ -20,7 +20,7 @@
 
 use super::job::{Job, Request};
 use super::read_source::ReadSource;
-use super::status_memo::{MemoView, StatusCache, StatusReads};
+use super::status_memo::{MemoView, StatusMemo, StatusReads};
 use crate::clock::Clock;
 use crate::config::StoreConfig;
 use crate::error::{ApplyError, OpenError};
@@ -68,7 +68,7 @@ struct Reading {
     rules: Config,
     clock: Clock,
     /// `None` when another process may write too (see `Readers::start`).
-    memo: Option<StatusCache>,
+    memo: Option<StatusMemo>,
     /// The writer's queue, for the read position a `Connect` page moves.
     /// Dropped by `close`: the writer stops once every sender is gone.
     writer: RwLock<Option<SyncSender<Request>>>,
@@ -97,7 +97,7 @@ impl Readers {
         config: &StoreConfig,
         source: Arc<S>,
         connections: Vec<S::Conn>,
-        memo: Option<StatusCache>,
+        memo: Option<StatusMemo>,
         writer: SyncSender<Request>,
         hub: Arc<Hub>,
         health: Arc<Health>,
@@ -263,7 +263,7 @@ impl Reading {
     fn read<S: ReadSource>(&self, source: &S, conn: &mut S::Conn, command: &Command) -> Read {
         // Read before the transaction starts: a commit in between makes the
         // memo entry stale at once rather than wrongly fresh.
-        let version = self.memo.as_ref().map(StatusCache::version);
+        let version = self.memo.as_ref().map(StatusMemo::version);
         match self.apply(source, conn, command) {
             Ok(Applied::Status(outcome, reads)) => {
                 if let (Command::Status { caller }, Some(memo), Some(version)) =

@@ -6,7 +6,7 @@ use super::publish::Publication;
 use super::read_source::ReadSource;
 use super::readers::Readers;
 use super::running::Running;
-use super::status_memo::{DataVersion, StatusCache};
+use super::status_memo::{DataVersion, StatusMemo};
 use super::wing::Wing;
 use super::writer::Writer;
 use crate::config::StoreConfig;
@@ -47,7 +47,7 @@ pub(crate) fn start<S: ReadSource, W: Wing + 'static>(
             config,
             source,
             connections,
-            parts.sole_writer.then(|| StatusCache::new(version.clone())),
+            parts.sole_writer.then(|| StatusMemo::new(version.clone())),
             sender.clone(),
             parts.hub.clone(),
             parts.health.clone(),

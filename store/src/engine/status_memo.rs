@@ -48,14 +48,14 @@ pub(crate) struct StatusReads {
     cautions: Option<u32>,
 }
 
-pub(crate) struct StatusCache {
+pub(crate) struct StatusMemo {
     version: Arc<DataVersion>,
     entries: Mutex<HashMap<TokenHash, (u64, StatusReads)>>,
 }
 
-impl StatusCache {
-    pub(crate) fn new(version: Arc<DataVersion>) -> StatusCache {
-        StatusCache {
+impl StatusMemo {
+    pub(crate) fn new(version: Arc<DataVersion>) -> StatusMemo {
+        StatusMemo {
             version,
             entries: Mutex::new(HashMap::new()),
         }

@@ -147,7 +147,4 @@ impl Needs {
     }
 }
 
-/// Names compare without regard to ASCII case: the key they are stored by.
-pub(crate) fn name_key(name: &str) -> String {
-    name.to_ascii_lowercase()
-}
+pub(crate) use agora_core::records::name_key;

@@ -177,7 +177,6 @@ impl BatchRows for PgRows<'_> {
         Self: 'a;
 
     fn load(&mut self, needs: &Needs) -> ViewResult<Rows> {
-        self.conn.generic_plans().map_err(store_error)?;
         let tokens: Vec<&[u8]> = needs.tokens.iter().map(|t| &t[..]).collect();
         let tp_tokens: Vec<&[u8]> = needs.token_pairs.iter().map(|(t, _)| &t[..]).collect();
         let tp_names: Vec<&str> = needs.token_pairs.iter().map(|(_, n)| n.as_str()).collect();

@@ -35,8 +35,6 @@ pub(crate) struct PgConn {
     statements: HashMap<&'static str, Statement>,
     /// Round trips made so far (`agora_store_round_trips_total`).
     round_trips: u64,
-    /// Whether [`PgConn::generic_plans`] ran on this connection.
-    generic_plans: bool,
 }
 
 pub(crate) type PgResult<T> = Result<T, postgres::Error>;
@@ -49,6 +47,17 @@ pub(crate) fn describe(error: &postgres::Error) -> String {
         None => error.to_string(),
     }
 }
+
+/// The writer's `application_name`; its connection (and every reconnection
+/// of its slot) gets [`WRITER_OPTIONS`].
+pub(crate) const WRITER_ROLE: &str = "agora writer";
+
+/// The writer plans prepared statements once, not for each run's
+/// parameters: the batch overlay's load and flush (`pg::batch_rows`) take
+/// arrays whose sizes change every time, and the planner would plan them
+/// anew for each (over a millisecond each). A connection option, not a `SET`
+/// inside the first batch: a batch that rolls back would undo the `SET`.
+const WRITER_OPTIONS: &str = " -c plan_cache_mode=force_generic_plan";
 
 impl PgConn {
     /// Connects as `role` (the application name the server shows in
@@ -71,15 +80,19 @@ impl PgConn {
             .options(&format!(
                 "-c statement_timeout={STATEMENT_TIMEOUT_MS} \
                  -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS} \
-                 -c tcp_user_timeout={} -c synchronous_commit=on",
-                DEAD_PEER.as_millis()
+                 -c tcp_user_timeout={} -c synchronous_commit=on{}",
+                DEAD_PEER.as_millis(),
+                if role == WRITER_ROLE {
+                    WRITER_OPTIONS
+                } else {
+                    ""
+                }
             ));
         let client = crate::pg::tls::connect(&config)?;
         Ok(PgConn {
             client,
             statements: HashMap::new(),
             round_trips: 0,
-            generic_plans: false,
         })
     }
 
@@ -139,18 +152,6 @@ impl PgConn {
     pub(crate) fn batch(&mut self, sql: &str) -> PgResult<()> {
         self.round_trips += 1;
         self.client.batch_execute(sql)
-    }
-
-    /// Plans prepared statements once, not for each run's parameters: the
-    /// batch overlay's load and flush (`pg::batch_rows`) take arrays whose
-    /// sizes change every time, and the planner would plan them anew for
-    /// each (over a millisecond each). Once per connection.
-    pub(crate) fn generic_plans(&mut self) -> PgResult<()> {
-        if !self.generic_plans {
-            self.batch("SET plan_cache_mode = force_generic_plan")?;
-            self.generic_plans = true;
-        }
-        Ok(())
     }
 
     /// The client itself, counted as one round trip (what its callers make

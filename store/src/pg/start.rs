@@ -3,7 +3,7 @@
 //! database that cannot be reached stops the start), and the engine's
 //! threads over them.
 
-use super::connection::{PgConn, Slot};
+use super::connection::{PgConn, Slot, WRITER_ROLE};
 use super::feed::{spawn_listener, Feed};
 use super::reading::PgSource;
 use super::schema::migrate;
@@ -30,7 +30,7 @@ pub(crate) fn start(config: &StoreConfig, url: &PostgresUrl) -> Result<Running, 
     // A thread's connection, opened now.
     let slot =
         |role: &'static str| connect(role).map(|conn| Slot::new(url.clone(), role, Some(conn)));
-    let mut conn = connect("agora writer")?;
+    let mut conn = connect(WRITER_ROLE)?;
     migrate(&mut conn, config.clock.now()).map_err(|source| OpenError::PostgresSchema {
         url: url.redacted(),
         source,
@@ -76,7 +76,7 @@ pub(crate) fn start(config: &StoreConfig, url: &PostgresUrl) -> Result<Running, 
         after_writer: Some(Box::new(stop_listener)),
     };
     let wing = PgWing {
-        slot: Slot::new(url.clone(), "agora writer", Some(conn)),
+        slot: Slot::new(url.clone(), WRITER_ROLE, Some(conn)),
         faults: config.commit_faults(),
         rules: config.rules.clone(),
         xid: 0,

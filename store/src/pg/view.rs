@@ -3,6 +3,7 @@
 use crate::event_columns::{EventColumns, EVENT_BANNED, EVENT_COMMENT, EVENT_MESSAGE};
 use crate::pg::connection::{describe, PgConn};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
+use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
@@ -40,10 +41,6 @@ impl<'a> PgView<'a> {
 
 fn store_error(e: postgres::Error) -> StoreError {
     StoreError(describe(&e))
-}
-
-fn name_key(name: &str) -> String {
-    name.to_ascii_lowercase()
 }
 
 fn millis(value: Option<i64>) -> Option<UnixMillis> {

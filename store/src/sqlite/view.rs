@@ -3,6 +3,7 @@
 use super::row_cache::RowCache;
 use crate::event_columns::{EventColumns, EVENT_BANNED, EVENT_COMMENT, EVENT_MESSAGE};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
+use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
@@ -59,10 +60,6 @@ impl<'a> SqlView<'a> {
 
 fn store_error(e: rusqlite::Error) -> StoreError {
     StoreError(e.to_string())
-}
-
-fn name_key(name: &str) -> String {
-    name.to_ascii_lowercase()
 }
 
 fn millis(value: Option<i64>) -> Option<UnixMillis> {
