@@ -224,6 +224,9 @@ export class Chat {
     if (document.visibilityState !== 'visible' || this.shownUpTo <= this.readUpTo) return;
     clearTimeout(this.readTimer);
     this.readTimer = setTimeout(async () => {
+      // Hidden since this was asked: what arrived meanwhile is not seen yet
+      // (the title counts it); showing the tab again asks once more.
+      if (document.visibilityState !== 'visible') return;
       const chat = this.name;
       const upTo = this.shownUpTo;
       if (upTo <= this.readUpTo) return;
