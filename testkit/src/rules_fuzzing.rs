@@ -256,7 +256,7 @@ fn check_response(response: &Response) {
 const METHODS: [&str; 8] = [
     "POST", "GET", "PUT", "HEAD", "DELETE", "OPTIONS", "post", "BREW",
 ];
-const TARGETS: [&str; 24] = [
+const TARGETS: [&str; 29] = [
     "/get-token",
     "/connect",
     "/status",
@@ -281,6 +281,12 @@ const TARGETS: [&str; 24] = [
     "/events?since=0&timeout=0",
     "/events?since=99&timeout=121",
     "/read",
+    // (issue 25) rooms.
+    "/rooms",
+    "/rooms?q=%23De",
+    "/join",
+    "/leave",
+    "/invite",
 ];
 /// Tokens of the seeded users: ann (quota used up), Bob, cy (banned).
 const ANN: Token = Token([1; 16]);
@@ -418,6 +424,12 @@ pub fn decode_request(data: &[u8]) {
                 Command::Read { .. } => ("POST", "/read"),
                 Command::Unban { .. } => ("POST", "/unban"),
                 Command::Health => ("GET", "/health"),
+                // (issue 25) rooms.
+                Command::Rooms { .. } => ("GET", "/rooms"),
+                Command::CreateRoom { .. } => ("POST", "/rooms"),
+                Command::Join { .. } => ("POST", "/join"),
+                Command::Leave { .. } => ("POST", "/leave"),
+                Command::Invite { .. } => ("POST", "/invite"),
             };
             assert_eq!(route, (method, request.path()), "{command:?}");
             let mut model = seeded_model(&config);

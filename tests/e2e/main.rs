@@ -32,6 +32,7 @@ mod pipelining;
 mod readme;
 mod request_logs;
 mod ring_memory;
+mod rooms;
 mod rules;
 mod secrets;
 mod slow_clients;

@@ -127,6 +127,13 @@ impl Needs {
             | Command::Events { caller, .. }
             | Command::Comments { caller, .. } => self.tokens.push(caller.0),
             Command::Health => {}
+            // (issue 25) Rooms are read through the database (see
+            // `OverlayView`'s rooms); only the caller is loaded.
+            Command::CreateRoom { caller, .. }
+            | Command::Rooms { caller, .. }
+            | Command::Join { caller, .. }
+            | Command::Leave { caller, .. }
+            | Command::Invite { caller, .. } => self.tokens.push(caller.0),
         }
     }
 
@@ -143,6 +150,7 @@ impl Needs {
                 self.token_pairs.push((*caller, name.clone()));
                 self.names.push(name);
             }
+            ChatRef::Room(_) => {}
         }
     }
 }
