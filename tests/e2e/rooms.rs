@@ -8,7 +8,7 @@ use crate::harness::{Client, Reply, Runtime, Server};
 use crate::steps::{comment, send_public, sent_id, tokens};
 use serde_json::{json, Value};
 
-per_runtime_sqlite!(
+per_runtime!(
     rooms_are_created_listed_joined_and_left,
     a_private_room_is_answered_like_no_room_outside_it,
     public_rooms_share_the_public_quota,

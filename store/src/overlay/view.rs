@@ -11,8 +11,8 @@ use agora_core::idempotency::{KeyLog, StoredAnswer};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
-    StoredMessage, User, UserId, View, ViewResult,
+    ChatId, ChatSummary, CommentId, MessageId, ReadPosition, Room, RoomListing, StoreError,
+    StoredComment, StoredMessage, User, UserId, View, ViewResult,
 };
 use std::collections::BTreeMap;
 
@@ -589,48 +589,79 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         self.put_reports(target, reports);
         Ok(())
     }
-    // (issue 25) rooms: not on PostgreSQL yet (wt-people brings them); a
-    // command that needs one fails as a store error (503), never silently.
-    fn room_by_name(&mut self, _name: &str) -> ViewResult<Option<agora_core::view::Room>> {
-        Err(rooms_not_here())
+    // (issue 25) rooms: read and written through the database (after a
+    // flush of what is kept), as range reads are; a write marks the command
+    // as one that cannot be taken back in memory. Loading them with the
+    // batch is for later.
+    fn room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
+        let read = self.through().and_then(|mut db| db.room_by_name(name));
+        self.overlay.backend(read)
     }
-    fn room_of(&mut self, _chat: ChatId) -> ViewResult<Option<agora_core::view::Room>> {
-        Ok(None)
+
+    fn room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
+        let read = self.through().and_then(|mut db| db.room_of(chat));
+        self.overlay.backend(read)
     }
+
     fn create_room(
         &mut self,
-        _name: &str,
-        _public: bool,
-        _topic: &str,
-        _now: UnixMillis,
+        name: &str,
+        public: bool,
+        topic: &str,
+        now: UnixMillis,
     ) -> ViewResult<ChatId> {
-        Err(rooms_not_here())
+        self.next_ids()?;
+        self.overlay.spilled = true;
+        // After the flush the chats' sequence gives what `next.chat` says.
+        let made = self
+            .through()
+            .and_then(|mut db| db.create_room(name, public, topic, now));
+        let id = self.overlay.backend(made)?;
+        let next = self.next_ids()?;
+        next.chat = next.chat.max(id + 1);
+        self.overlay.chats.forget(&id);
+        Ok(id)
     }
+
     fn rooms_for(
         &mut self,
-        _user: UserId,
-        _prefix: &str,
-        _limit: u32,
-    ) -> ViewResult<Vec<agora_core::view::RoomListing>> {
-        Err(rooms_not_here())
+        user: UserId,
+        prefix: &str,
+        limit: u32,
+    ) -> ViewResult<Vec<RoomListing>> {
+        let read = self
+            .through()
+            .and_then(|mut db| db.rooms_for(user, prefix, limit));
+        self.overlay.backend(read)
     }
-    fn is_invited(&mut self, _room: ChatId, _user: UserId) -> ViewResult<bool> {
-        Err(rooms_not_here())
-    }
-    fn set_invited(&mut self, _room: ChatId, _user: UserId, _invited: bool) -> ViewResult<()> {
-        Err(rooms_not_here())
-    }
-    fn leave(&mut self, _chat: ChatId, _user: UserId) -> ViewResult<()> {
-        Err(rooms_not_here())
-    }
-    fn rooms_of(&mut self, _user: UserId) -> ViewResult<Vec<ChatId>> {
-        Ok(Vec::new())
-    }
-}
 
-/// (issue 25) Rooms are not on this backend yet.
-fn rooms_not_here() -> StoreError {
-    StoreError("rooms are not on PostgreSQL yet".to_owned())
+    fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
+        let read = self.through().and_then(|mut db| db.is_invited(room, user));
+        self.overlay.backend(read)
+    }
+
+    fn set_invited(&mut self, room: ChatId, user: UserId, invited: bool) -> ViewResult<()> {
+        self.overlay.spilled = true;
+        let wrote = self
+            .through()
+            .and_then(|mut db| db.set_invited(room, user, invited));
+        self.overlay.backend(wrote)
+    }
+
+    fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
+        self.overlay.spilled = true;
+        let wrote = self.through().and_then(|mut db| db.leave(chat, user));
+        self.overlay.backend(wrote)?;
+        // Known not a member now; the chat's count changed underneath.
+        self.overlay.members.set((chat, user), Cached::clean(None));
+        self.overlay.chats.forget(&chat);
+        Ok(())
+    }
+
+    fn rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
+        let read = self.through().and_then(|mut db| db.rooms_of(user));
+        self.overlay.backend(read)
+    }
 }
 
 /// Kept answers live in their own table, which no other write touches:

@@ -145,9 +145,9 @@ const FLUSH: &str = "WITH
  nrep AS (INSERT INTO reports (target, reporter, created)
           SELECT * FROM unnest($52::int8[], $53::int8[], $54::int8[])
           ON CONFLICT (target, reporter) DO UPDATE SET created = EXCLUDED.created),
- nev AS (INSERT INTO events (id, kind, chat_id, message_id, comment_id, user_id, until)
+ nev AS (INSERT INTO events (id, kind, chat_id, message_id, comment_id, user_id, until, action)
          SELECT * FROM unnest($55::int8[], $56::int2[], $57::int8[], $58::int8[], $59::int8[],
-                              $60::int8[], $61::int8[]) ORDER BY 1)
+                              $60::int8[], $61::int8[], $64::int2[]) ORDER BY 1)
 SELECT count(setval(pg_get_serial_sequence(s.t, 'id'), s.v))
   FROM unnest($62::text[], $63::int8[]) AS s(t, v) WHERE s.v > 0";
 
@@ -351,6 +351,8 @@ impl BatchRows for PgRows<'_> {
         let ev_comment: Vec<Option<i64>> = columns.iter().map(|c| c.comment).collect();
         let ev_user: Vec<Option<i64>> = columns.iter().map(|c| c.user).collect();
         let ev_until: Vec<Option<i64>> = columns.iter().map(|c| c.until).collect();
+        // (issue 25) a `member` event's action.
+        let ev_action: Vec<Option<i16>> = columns.iter().map(|c| c.action).collect();
         let (seq_tables, seq_values): (Vec<&str>, Vec<i64>) = match e.last_ids {
             Some(last) => [
                 ("users", last.user),
@@ -430,6 +432,7 @@ impl BatchRows for PgRows<'_> {
                     &ev_until,
                     &seq_tables,
                     &seq_values,
+                    &ev_action,
                 ],
             )
             .map(drop)

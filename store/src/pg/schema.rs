@@ -154,6 +154,45 @@ INSERT INTO event_readers (reader, event_id)
     SELECT user_id, id FROM events WHERE kind = 3
 ON CONFLICT DO NOTHING;
 "#,
+    // (issue 25) rooms, as in SQLite's migration 7 (see `crate::schema`): a
+    // room is a chat with a name (`room_key` unique), a visibility and a
+    // topic; `room_invites`; `events.action` of a `member` event (kind 4).
+    // A room's events get no `event_readers` rows (catch-up finds them
+    // through the reader's memberships and `events_by_chat`); a `member`
+    // event gets one, for the user it names.
+    r#"
+ALTER TABLE chats ADD COLUMN room_name text;
+ALTER TABLE chats ADD COLUMN room_key text;
+ALTER TABLE chats ADD COLUMN room_public boolean;
+ALTER TABLE chats ADD COLUMN room_topic text;
+CREATE UNIQUE INDEX chats_by_room_key ON chats(room_key text_pattern_ops) WHERE room_key IS NOT NULL;
+
+CREATE TABLE room_invites (
+    chat_id bigint NOT NULL REFERENCES chats(id),
+    user_id bigint NOT NULL REFERENCES users(id),
+    PRIMARY KEY (chat_id, user_id)
+);
+
+ALTER TABLE events ADD COLUMN action smallint;
+CREATE INDEX events_by_chat ON events(chat_id, id);
+
+CREATE OR REPLACE FUNCTION agora_event_readers() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    INSERT INTO event_readers (reader, event_id)
+        SELECT 0, NEW.id WHERE NEW.chat_id = 1
+        UNION ALL
+        SELECT c.user_a, NEW.id FROM chats c
+            WHERE c.id = NEW.chat_id AND NEW.chat_id <> 1 AND c.user_a IS NOT NULL
+        UNION ALL
+        SELECT c.user_b, NEW.id FROM chats c
+            WHERE c.id = NEW.chat_id AND NEW.chat_id <> 1 AND c.user_b IS NOT NULL
+        UNION ALL
+        SELECT NEW.user_id, NEW.id WHERE NEW.kind IN (3, 4)
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END
+$fn$;
+"#,
 ];
 
 /// The schema version this build writes.

@@ -43,6 +43,14 @@ pub(crate) fn start(config: &StoreConfig, url: &PostgresUrl) -> Result<Running, 
             source,
         })?;
     let hub = Hub::new(head, config.event_inbox_bytes);
+    // (issue 25) Read after the head: a membership change in between is
+    // also among the events the feed replays onto it (both idempotent).
+    let memberships =
+        crate::pg::view::room_memberships(&mut conn).map_err(|e| OpenError::PostgresRooms {
+            url: url.redacted(),
+            message: e.0,
+        })?;
+    hub.load_rooms(memberships);
     let feed = Feed::new(hub.clone());
     let readers = if config.readers > 0 {
         let connections = (0..config.readers)

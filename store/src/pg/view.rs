@@ -1,16 +1,21 @@
 //! [`PgView`]: the rules' [`View`] over an open PostgreSQL transaction.
 
-use crate::event_columns::{EventColumns, EVENT_BANNED, EVENT_COMMENT, EVENT_MESSAGE};
+use crate::event_columns::{
+    action_of, EventColumns, EVENT_BANNED, EVENT_COMMENT, EVENT_MEMBER, EVENT_MESSAGE,
+};
+
+mod rooms;
 use crate::pg::connection::{describe, PgConn};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
-    StoredMessage, User, UserId, View, ViewResult, PUBLIC_CHAT,
+    ChatId, ChatKind, ChatSummary, CommentId, MessageId, ReadPosition, Room, RoomListing,
+    StoreError, StoredComment, StoredMessage, User, UserId, View, ViewResult, PUBLIC_CHAT,
 };
 use postgres::Row;
+pub(crate) use rooms::room_memberships;
 
 /// The rules' window onto the database: every method runs inside whatever
 /// transaction is open on the connection, and commits nothing itself.
@@ -104,7 +109,8 @@ macro_rules! events_joined {
             "SELECT e.id, e.kind, e.chat_id, e.user_id, e.until,
                     m.id, mu.name, m.pub_date, m.text,
                     c.message_id, c.id, cu.name, c.created, c.text,
-                    ch.user_a, ua.name, ch.user_b, ub.name
+                    ch.user_a, ua.name, ch.user_b, ub.name,
+                    ch.room_name, e.action, eu.name
              FROM events e
              LEFT JOIN messages m ON e.kind = 1 AND m.id = e.message_id
              LEFT JOIN users mu ON mu.id = m.author
@@ -113,6 +119,7 @@ macro_rules! events_joined {
              LEFT JOIN chats ch ON ch.id = e.chat_id AND ch.id <> 1
              LEFT JOIN users ua ON ua.id = ch.user_a
              LEFT JOIN users ub ON ub.id = ch.user_b
+             LEFT JOIN users eu ON e.kind = 4 AND eu.id = e.user_id
              WHERE ",
             $where
         )
@@ -120,18 +127,27 @@ macro_rules! events_joined {
 }
 
 /// The events after `$1` that user `$2` may see: the public chat's, its
-/// private chats', its own bans. Their ids come from two forward ranges of
-/// `event_readers` (everyone's and the user's), each stopped at the limit
-/// and merged, then the events by primary key: the cost follows the page,
-/// not the events others exchanged in between.
+/// private chats', its own bans and `member` events naming it, and (issue
+/// 25) the events of the rooms it is a member of. Their ids come from two
+/// forward ranges of `event_readers` (everyone's and the user's) and one of
+/// `events_by_chat` per room of the user, each stopped at the limit and
+/// merged, then the events by primary key: the cost follows the page, not
+/// the events others exchanged in between, and a room's events have no row
+/// per member.
 const EVENTS_VISIBLE_AFTER: &str = events_joined!(
     "e.id = ANY(ARRAY(
         SELECT event_id FROM (
             (SELECT event_id FROM event_readers WHERE reader = 0 AND event_id > $1
              ORDER BY event_id LIMIT $3)
-            UNION ALL
+            UNION
             (SELECT event_id FROM event_readers WHERE reader = $2 AND event_id > $1
              ORDER BY event_id LIMIT $3)
+            UNION
+            (SELECT x.id AS event_id
+             FROM members mm JOIN chats rc ON rc.id = mm.chat_id
+                  JOIN LATERAL (SELECT id FROM events WHERE chat_id = mm.chat_id AND id > $1
+                                ORDER BY id LIMIT $3) x ON true
+             WHERE mm.user_id = $2 AND rc.room_key IS NOT NULL)
         ) r ORDER BY event_id LIMIT $3))
      ORDER BY e.id"
 );
@@ -150,11 +166,13 @@ fn event_from_row(row: &Row) -> ViewResult<Event> {
             let a_name: Option<String> = row.get(15);
             let b: Option<UserId> = row.get(16);
             let b_name: Option<String> = row.get(17);
-            match (a, a_name, b, b_name) {
-                (Some(a), Some(a_name), Some(b), Some(b_name)) => Some(EventChat::Private {
+            let room: Option<String> = row.get(18);
+            match (a, a_name, b, b_name, room) {
+                (Some(a), Some(a_name), Some(b), Some(b_name), _) => Some(EventChat::Private {
                     id: chat,
                     members: [(a, a_name), (b, b_name)],
                 }),
+                (_, _, _, _, Some(name)) => Some(EventChat::Room { id: chat, name }),
                 _ => return Err(missing()),
             }
         }
@@ -192,6 +210,21 @@ fn event_from_row(row: &Row) -> ViewResult<Event> {
             user: row.get::<_, Option<UserId>>(3).ok_or_else(missing)?,
             until: UnixMillis(row.get::<_, Option<i64>>(4).ok_or_else(missing)?),
         },
+        EVENT_MEMBER => {
+            let Some(EventChat::Room { id: room, name }) = chat else {
+                return Err(missing());
+            };
+            EventBody::Member {
+                room,
+                room_name: name,
+                user: row.get::<_, Option<UserId>>(3).ok_or_else(missing)?,
+                user_name: row.get::<_, Option<String>>(20).ok_or_else(missing)?,
+                action: row
+                    .get::<_, Option<i16>>(19)
+                    .and_then(action_of)
+                    .ok_or_else(missing)?,
+            }
+        }
         kind => return Err(StoreError(format!("event {id}: unknown kind {kind}"))),
     };
     Ok(Event { id, body })
@@ -445,7 +478,8 @@ impl View for PgView<'_> {
                         (SELECT count(*) FROM messages x
                           WHERE x.chat_id = c.id AND x.id > m.position),
                         (SELECT u.name FROM users u
-                          WHERE u.id = CASE WHEN c.user_a = $1 THEN c.user_b ELSE c.user_a END)
+                          WHERE u.id = CASE WHEN c.user_a = $1 THEN c.user_b ELSE c.user_a END),
+                        c.room_name
                  FROM members m JOIN chats c ON c.id = m.chat_id
                  WHERE m.user_id = $1
                  ORDER BY c.id",
@@ -456,8 +490,10 @@ impl View for PgView<'_> {
             .map(|row| {
                 let id: ChatId = row.get(0);
                 let other: Option<String> = row.get(6);
-                let kind = match other {
-                    Some(other) if id != PUBLIC_CHAT => ChatKind::Private { other },
+                let room: Option<String> = row.get(7);
+                let kind = match (other, room) {
+                    (_, Some(name)) => ChatKind::Room { name },
+                    (Some(other), None) if id != PUBLIC_CHAT => ChatKind::Private { other },
                     _ => ChatKind::Public,
                 };
                 Ok(ChatSummary {
@@ -583,8 +619,8 @@ impl View for PgView<'_> {
         let id: EventId = self
             .conn
             .query_one(
-                "INSERT INTO events (kind, chat_id, message_id, comment_id, user_id, until)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                "INSERT INTO events (kind, chat_id, message_id, comment_id, user_id, until, action)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 &[
                     &row.kind,
                     &row.chat,
@@ -592,6 +628,7 @@ impl View for PgView<'_> {
                     &row.comment,
                     &row.user,
                     &row.until,
+                    &row.action,
                 ],
             )
             .map(|row| row.get(0))
@@ -654,46 +691,40 @@ impl View for PgView<'_> {
             .map(drop)
             .map_err(store_error)
     }
-    // (issue 25) rooms: not on PostgreSQL yet (wt-people brings them); a
-    // command that needs one fails as a store error (503), never silently.
-    fn room_by_name(&mut self, _name: &str) -> ViewResult<Option<agora_core::view::Room>> {
-        Err(rooms_not_here())
+    // (issue 25) rooms: see `rooms.rs`.
+    fn room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
+        self.pg_room_by_name(name)
     }
-    fn room_of(&mut self, _chat: ChatId) -> ViewResult<Option<agora_core::view::Room>> {
-        Ok(None)
+    fn room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
+        self.pg_room_of(chat)
     }
     fn create_room(
         &mut self,
-        _name: &str,
-        _public: bool,
-        _topic: &str,
-        _now: UnixMillis,
+        name: &str,
+        public: bool,
+        topic: &str,
+        now: UnixMillis,
     ) -> ViewResult<ChatId> {
-        Err(rooms_not_here())
+        self.pg_create_room(None, name, public, topic, now)
     }
     fn rooms_for(
         &mut self,
-        _user: UserId,
-        _prefix: &str,
-        _limit: u32,
-    ) -> ViewResult<Vec<agora_core::view::RoomListing>> {
-        Err(rooms_not_here())
+        user: UserId,
+        prefix: &str,
+        limit: u32,
+    ) -> ViewResult<Vec<RoomListing>> {
+        self.pg_rooms_for(user, prefix, limit)
     }
-    fn is_invited(&mut self, _room: ChatId, _user: UserId) -> ViewResult<bool> {
-        Err(rooms_not_here())
+    fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
+        self.pg_is_invited(room, user)
     }
-    fn set_invited(&mut self, _room: ChatId, _user: UserId, _invited: bool) -> ViewResult<()> {
-        Err(rooms_not_here())
+    fn set_invited(&mut self, room: ChatId, user: UserId, invited: bool) -> ViewResult<()> {
+        self.pg_set_invited(room, user, invited)
     }
-    fn leave(&mut self, _chat: ChatId, _user: UserId) -> ViewResult<()> {
-        Err(rooms_not_here())
+    fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
+        self.pg_leave(chat, user, true)
     }
-    fn rooms_of(&mut self, _user: UserId) -> ViewResult<Vec<ChatId>> {
-        Ok(Vec::new())
+    fn rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
+        self.pg_rooms_of(user)
     }
-}
-
-/// (issue 25) Rooms are not on this backend yet.
-fn rooms_not_here() -> StoreError {
-    StoreError("rooms are not on PostgreSQL yet".to_owned())
 }

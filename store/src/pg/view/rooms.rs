@@ -1,0 +1,201 @@
+//! (issue 25) `PgView`'s rooms: rows of `chats` with a `room_key`, their
+//! invitations in `room_invites` (as SQLite's `sqlite/view/rooms.rs`).
+//! `View for PgView` calls these; the batch overlay reads and writes rooms
+//! through them too.
+
+use super::{count, store_error, PgView};
+use agora_core::records::name_key;
+use agora_core::time::UnixMillis;
+use agora_core::view::{ChatId, Membership, Room, RoomListing, UserId, ViewResult};
+use postgres::Row;
+
+/// A room's columns, in the order `room_from_row` reads them.
+macro_rules! room_where {
+    ($key:literal) => {
+        concat!(
+            "SELECT id, room_name, room_public, room_topic, created, member_count
+             FROM chats WHERE ",
+            $key
+        )
+    };
+}
+
+fn room_from_row(row: &Row) -> ViewResult<Room> {
+    Ok(Room {
+        id: row.get(0),
+        name: row.get(1),
+        public: row.get(2),
+        topic: row.get(3),
+        created: UnixMillis(row.get(4)),
+        members_number: count(row.get(5))?,
+    })
+}
+
+/// The rooms `$1` may see whose key starts with `$2`, by key, at most `$3`:
+/// a range of `chats_by_room_key`, private rooms kept only for their members
+/// and invited users.
+const ROOMS_FOR: &str = "SELECT c.id, c.room_name, c.room_public, c.room_topic, c.created,
+            c.member_count, m.user_id IS NOT NULL, i.user_id IS NOT NULL
+     FROM chats c
+     LEFT JOIN members m ON m.chat_id = c.id AND m.user_id = $1
+     LEFT JOIN room_invites i ON i.chat_id = c.id AND i.user_id = $1
+     WHERE c.room_key LIKE $2 || '%' AND c.room_key IS NOT NULL
+       AND (c.room_public OR m.user_id IS NOT NULL OR i.user_id IS NOT NULL)
+     ORDER BY c.room_key
+     LIMIT $3";
+
+/// `LIKE`'s own characters in a prefix, escaped (room names hold `_`).
+fn like_prefix(prefix: &str) -> String {
+    let mut out = String::with_capacity(prefix.len());
+    for c in name_key(prefix).chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl PgView<'_> {
+    pub(crate) fn pg_room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
+        let row = self
+            .conn
+            .query_opt(room_where!("room_key = $1"), &[&name_key(name)])
+            .map_err(store_error)?;
+        row.as_ref().map(room_from_row).transpose()
+    }
+
+    pub(crate) fn pg_room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
+        let row = self
+            .conn
+            .query_opt(room_where!("id = $1 AND room_key IS NOT NULL"), &[&chat])
+            .map_err(store_error)?;
+        row.as_ref().map(room_from_row).transpose()
+    }
+
+    /// Creates a room; with `id` (the batch overlay hands out chat ids), as
+    /// that id.
+    pub(crate) fn pg_create_room(
+        &mut self,
+        id: Option<ChatId>,
+        name: &str,
+        public: bool,
+        topic: &str,
+        now: UnixMillis,
+    ) -> ViewResult<ChatId> {
+        let key = name_key(name);
+        let row = match id {
+            Some(id) => self.conn.query_one(
+                "INSERT INTO chats (id, created, room_name, room_key, room_public, room_topic)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                &[&id, &now.0, &name, &key, &public, &topic],
+            ),
+            None => self.conn.query_one(
+                "INSERT INTO chats (created, room_name, room_key, room_public, room_topic)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                &[&now.0, &name, &key, &public, &topic],
+            ),
+        };
+        row.map(|row| row.get(0)).map_err(store_error)
+    }
+
+    pub(crate) fn pg_rooms_for(
+        &mut self,
+        user: UserId,
+        prefix: &str,
+        limit: u32,
+    ) -> ViewResult<Vec<RoomListing>> {
+        let rows = self
+            .conn
+            .query(ROOMS_FOR, &[&user, &like_prefix(prefix), &i64::from(limit)])
+            .map_err(store_error)?;
+        rows.iter()
+            .map(|row| {
+                let membership = match (row.get::<_, bool>(6), row.get::<_, bool>(7)) {
+                    (true, _) => Some(Membership::Member),
+                    (false, true) => Some(Membership::Invited),
+                    (false, false) => None,
+                };
+                Ok(RoomListing {
+                    room: room_from_row(row)?,
+                    membership,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) fn pg_is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
+        self.conn
+            .query_opt(
+                "SELECT 1 FROM room_invites WHERE chat_id = $1 AND user_id = $2",
+                &[&room, &user],
+            )
+            .map(|row| row.is_some())
+            .map_err(store_error)
+    }
+
+    pub(crate) fn pg_set_invited(
+        &mut self,
+        room: ChatId,
+        user: UserId,
+        invited: bool,
+    ) -> ViewResult<()> {
+        let sql = if invited {
+            "INSERT INTO room_invites (chat_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+        } else {
+            "DELETE FROM room_invites WHERE chat_id = $1 AND user_id = $2"
+        };
+        self.conn
+            .execute(sql, &[&room, &user])
+            .map(drop)
+            .map_err(store_error)
+    }
+
+    /// Ends a membership; `count` also takes it off the chat's
+    /// `member_count` (the batch overlay keeps that count itself).
+    pub(crate) fn pg_leave(&mut self, chat: ChatId, user: UserId, count: bool) -> ViewResult<()> {
+        let removed = self
+            .conn
+            .execute(
+                "DELETE FROM members WHERE user_id = $1 AND chat_id = $2",
+                &[&user, &chat],
+            )
+            .map_err(store_error)?;
+        if removed == 1 && count {
+            self.conn
+                .execute(
+                    "UPDATE chats SET member_count = member_count - 1 WHERE id = $1",
+                    &[&chat],
+                )
+                .map_err(store_error)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn pg_rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
+        let rows = self
+            .conn
+            .query(
+                "SELECT m.chat_id FROM members m JOIN chats c ON c.id = m.chat_id
+                 WHERE m.user_id = $1 AND c.room_key IS NOT NULL",
+                &[&user],
+            )
+            .map_err(store_error)?;
+        Ok(rows.iter().map(|row| row.get(0)).collect())
+    }
+}
+
+/// (issue 25) Every room membership, `(room, user)`: the hub's picture of
+/// who gets a room's events, read at start.
+pub(crate) fn room_memberships(
+    conn: &mut crate::pg::connection::PgConn,
+) -> Result<Vec<(ChatId, UserId)>, agora_core::view::StoreError> {
+    let rows = conn
+        .query(
+            "SELECT m.chat_id, m.user_id FROM members m JOIN chats c ON c.id = m.chat_id
+             WHERE c.room_key IS NOT NULL",
+            &[],
+        )
+        .map_err(store_error)?;
+    Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+}
