@@ -25,6 +25,7 @@ mod pg_nodes;
 mod pg_round_trips;
 mod read_path;
 mod read_shutdown;
+mod room_events;
 mod row_cache;
 mod sql_view;
 mod writer;
