@@ -249,6 +249,10 @@ fn scope(view: &mut impl View, command: &Command) -> ViewResult<Option<String>> 
         | Command::Join { caller, .. }
         | Command::Leave { caller, .. }
         | Command::Invite { caller, .. } => caller,
+        // (issue 26)
+        Command::Edit { caller, .. }
+        | Command::Delete { caller, .. }
+        | Command::React { caller, .. } => caller,
         Command::Health => return Ok(None),
     };
     Ok(view

@@ -256,7 +256,7 @@ fn check_response(response: &Response) {
 const METHODS: [&str; 8] = [
     "POST", "GET", "PUT", "HEAD", "DELETE", "OPTIONS", "post", "BREW",
 ];
-const TARGETS: [&str; 29] = [
+const TARGETS: [&str; 32] = [
     "/get-token",
     "/connect",
     "/status",
@@ -287,6 +287,10 @@ const TARGETS: [&str; 29] = [
     "/join",
     "/leave",
     "/invite",
+    // (issue 26)
+    "/edit",
+    "/delete",
+    "/react",
 ];
 /// Tokens of the seeded users: ann (quota used up), Bob, cy (banned).
 const ANN: Token = Token([1; 16]);
@@ -430,6 +434,9 @@ pub fn decode_request(data: &[u8]) {
                 Command::Join { .. } => ("POST", "/join"),
                 Command::Leave { .. } => ("POST", "/leave"),
                 Command::Invite { .. } => ("POST", "/invite"),
+                Command::Edit { .. } => ("POST", "/edit"),
+                Command::Delete { .. } => ("POST", "/delete"),
+                Command::React { .. } => ("POST", "/react"),
             };
             assert_eq!(route, (method, request.path()), "{command:?}");
             let mut model = seeded_model(&config);

@@ -28,11 +28,15 @@ pub enum Route {
     Join,
     Leave,
     Invite,
+    // (issue 26)
+    Edit,
+    Delete,
+    React,
 }
 
 impl Route {
     /// Every route, for lists of endpoints (metrics labels, the OpenAPI test).
-    pub const ALL: [Route; 16] = [
+    pub const ALL: [Route; 19] = [
         Route::GetToken,
         Route::Connect,
         Route::Status,
@@ -49,6 +53,9 @@ impl Route {
         Route::Join,
         Route::Leave,
         Route::Invite,
+        Route::Edit,
+        Route::Delete,
+        Route::React,
     ];
 
     /// The route's path.
@@ -69,6 +76,9 @@ impl Route {
             Route::Join => "/join",
             Route::Leave => "/leave",
             Route::Invite => "/invite",
+            Route::Edit => "/edit",
+            Route::Delete => "/delete",
+            Route::React => "/react",
         }
     }
 

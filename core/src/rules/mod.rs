@@ -24,6 +24,10 @@ pub mod room;
 mod send;
 mod status;
 mod unban;
+// (issue 26)
+mod edit;
+mod mentions;
+mod react;
 
 pub use connect::{advance, Advance};
 pub use quota::QuotaState;
@@ -94,6 +98,18 @@ pub fn apply(
             room,
             user_name,
         } => room::invite(view, caller, room, user_name),
+        Command::Edit {
+            caller,
+            target,
+            text,
+        } => edit::edit(view, caller, *target, text, now, config),
+        Command::Delete { caller, target } => edit::delete(view, caller, *target, config),
+        Command::React {
+            caller,
+            message_id,
+            emoji,
+            remove,
+        } => react::react(view, caller, *message_id, emoji, *remove, now, config),
     }
 }
 

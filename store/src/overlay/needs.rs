@@ -134,6 +134,11 @@ impl Needs {
             | Command::Join { caller, .. }
             | Command::Leave { caller, .. }
             | Command::Invite { caller, .. } => self.tokens.push(caller.0),
+            // (issue 26) The caller; what it names is read through the
+            // backend (`OverlayView`).
+            Command::Edit { caller, .. }
+            | Command::Delete { caller, .. }
+            | Command::React { caller, .. } => self.tokens.push(caller.0),
         }
     }
 

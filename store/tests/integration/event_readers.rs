@@ -57,6 +57,7 @@ fn seed(conn: &mut Connection) -> Seeded {
                 text: text.into(),
                 comments: Vec::new(),
                 comments_total: 0,
+                ..StoredMessage::default()
             }
         };
         let public = message(v, PUBLIC_CHAT, alice, "hello all");
@@ -161,6 +162,7 @@ fn pages_keep_id_order_limits_and_visibility() {
             text: "later".into(),
             comments: Vec::new(),
             comments_total: 0,
+            ..StoredMessage::default()
         };
         let id = v
             .append_event(EventBody::Message {
@@ -210,18 +212,13 @@ fn a_database_made_before_the_index_is_backfilled() {
         .iter()
         .map(|&user| with_view(&mut conn, |v| ids(&v.events_after(user, 0, 500).unwrap())))
         .collect();
-    // Back to the schema before the index (migration 6), as an older build
-    // left it: the later migrations taken back too, so that they run again.
-    conn.execute_batch(
-        "DROP TRIGGER events_readers; DROP TABLE event_readers;
-         -- (issue 25) rooms, migration 7.
-         DROP TABLE room_invites; DROP INDEX chats_by_room_key; DROP INDEX events_by_chat;
-         ALTER TABLE chats DROP COLUMN room_name; ALTER TABLE chats DROP COLUMN room_key;
-         ALTER TABLE chats DROP COLUMN room_public; ALTER TABLE chats DROP COLUMN room_topic;
-         ALTER TABLE events DROP COLUMN action;",
-    )
-    .unwrap();
-    conn.pragma_update(None, "user_version", 5).unwrap();
+    // Back to the schema before the index, as an older build left it.
+    conn.execute_batch("DROP TRIGGER events_readers; DROP TABLE event_readers;")
+        .unwrap();
+    // The migrations after it, taken back too, so that they run again.
+    conn.execute_batch(UNDO_LATER_MIGRATIONS).unwrap();
+    conn.pragma_update(None, "user_version", EVENT_READERS_VERSION - 1)
+        .unwrap();
     drop(conn);
     let mut conn = open(&dir);
     let after: Vec<Vec<EventId>> = [seeded.alice, seeded.bob, seeded.carol]
@@ -241,3 +238,27 @@ fn a_database_made_before_the_index_is_backfilled() {
         vec![head]
     );
 }
+
+/// The migration that made `event_readers` (see `sqlite::schema`).
+const EVENT_READERS_VERSION: i64 = 6;
+
+/// What the migrations after [`EVENT_READERS_VERSION`] made, taken back,
+/// newest first: each later migration adds its own undoing here.
+const UNDO_LATER_MIGRATIONS: &str = "
+    -- (issue 26) edits, deletions, reactions, mentions.
+    DROP TABLE mentions;
+    DROP TABLE reactions;
+    ALTER TABLE comments DROP COLUMN deleted_by;
+    ALTER TABLE comments DROP COLUMN deleted;
+    ALTER TABLE comments DROP COLUMN edited;
+    ALTER TABLE messages DROP COLUMN mentions;
+    ALTER TABLE messages DROP COLUMN reactions;
+    ALTER TABLE messages DROP COLUMN deleted_by;
+    ALTER TABLE messages DROP COLUMN deleted;
+    ALTER TABLE messages DROP COLUMN edited;
+    -- (issue 25) rooms.
+    DROP TABLE room_invites; DROP INDEX chats_by_room_key; DROP INDEX events_by_chat;
+    ALTER TABLE chats DROP COLUMN room_name; ALTER TABLE chats DROP COLUMN room_key;
+    ALTER TABLE chats DROP COLUMN room_public; ALTER TABLE chats DROP COLUMN room_topic;
+    ALTER TABLE events DROP COLUMN action;
+";

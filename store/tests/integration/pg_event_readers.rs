@@ -97,11 +97,21 @@ fn pages_follow_the_readers_index_and_an_old_database_is_backfilled() {
             "DROP TRIGGER events_readers ON events;
              DROP FUNCTION agora_event_readers();
              DROP TABLE event_readers;
-             -- (issue 25) rooms, migration 5, taken back too so that it runs again.
+             -- The migrations after it, taken back too, newest first: each
+             -- later migration adds its own undoing here.
+             -- (issue 26) edits, deletions, reactions, mentions.
+             DROP TABLE mentions;
+             DROP TABLE reactions;
+             ALTER TABLE comments DROP COLUMN deleted_by, DROP COLUMN deleted,
+                 DROP COLUMN edited;
+             ALTER TABLE messages DROP COLUMN mentions, DROP COLUMN reactions,
+                 DROP COLUMN deleted_by, DROP COLUMN deleted, DROP COLUMN edited;
+             -- (issue 25) rooms.
              DROP TABLE room_invites; DROP INDEX chats_by_room_key; DROP INDEX events_by_chat;
              ALTER TABLE chats DROP COLUMN room_name, DROP COLUMN room_key,
                  DROP COLUMN room_public, DROP COLUMN room_topic;
              ALTER TABLE events DROP COLUMN action;
+             -- 4: the migration that made event_readers (see `pg::schema`).
              UPDATE agora_schema SET version = 3;",
         )
         .unwrap();
