@@ -297,6 +297,7 @@ impl<V: View + ?Sized> View for MemoView<'_, V> {
     }
     fn rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
         self.inner()?.rooms_of(user)
+    }
     // (issue 26)
     fn message_written(&mut self, message: MessageId) -> ViewResult<Option<Written>> {
         self.inner()?.message_written(message)

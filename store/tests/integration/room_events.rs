@@ -21,6 +21,7 @@ fn room_message(id: EventId) -> Event {
         text: "hi room".into(),
         comments: Vec::new(),
         comments_total: 0,
+        ..StoredMessage::default()
     };
     let chat = EventChat::Room {
         id: ROOM,
@@ -122,6 +123,7 @@ fn a_rooms_message_has_no_reader_rows_and_reaches_members_only() {
         text: "to all forty".into(),
         comments: Vec::new(),
         comments_total: 0,
+        ..StoredMessage::default()
     };
     let chat = EventChat::Room {
         id: room,
