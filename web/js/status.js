@@ -3,6 +3,7 @@
 
 import { byId, el, setText } from './dom.js';
 import { countdown, shortTime, whenInWords } from './time.js';
+import { titleFor } from './notify.js';
 
 export const PUBLIC = 'public_chat';
 
@@ -76,7 +77,7 @@ export class ChatList {
     });
     this.list.replaceChildren(...items);
     const total = this.totalUnread();
-    document.title = total ? `(${total}) agora` : 'agora';
+    document.title = titleFor(total);
   }
 }
 
