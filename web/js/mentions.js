@@ -85,7 +85,7 @@ async function candidates(chat, prefix) {
   }
   for (const name of seen) if (name.toLowerCase().startsWith(lower)) names.push(name);
   const unique = new Map(names.filter((n) => !isMe(n)).map((n) => [n.toLowerCase(), n]));
-  return [...unique.values()].slice(0, 8);
+  return [...unique.values()].sort((a, b) => a.localeCompare(b)).slice(0, 8);
 }
 
 /**
