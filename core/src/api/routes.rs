@@ -20,11 +20,15 @@ pub enum Route {
     Unban,
     /// `GET /health`, for load balancers (no auth).
     Health,
+    // (issue 26)
+    Edit,
+    Delete,
+    React,
 }
 
 impl Route {
     /// Every route, for lists of endpoints (metrics labels, the OpenAPI test).
-    pub const ALL: [Route; 11] = [
+    pub const ALL: [Route; 14] = [
         Route::GetToken,
         Route::Connect,
         Route::Status,
@@ -36,6 +40,9 @@ impl Route {
         Route::Read,
         Route::Unban,
         Route::Health,
+        Route::Edit,
+        Route::Delete,
+        Route::React,
     ];
 
     /// The route's path.
@@ -52,6 +59,9 @@ impl Route {
             Route::Read => "/read",
             Route::Unban => "/unban",
             Route::Health => "/health",
+            Route::Edit => "/edit",
+            Route::Delete => "/delete",
+            Route::React => "/react",
         }
     }
 
