@@ -6,7 +6,7 @@
 
 use crate::chrome::Driver;
 use crate::harness::Server;
-use crate::page::{Page, DESKTOP, STEP};
+use crate::page::{Page, DESKTOP, PHONE, STEP};
 use crate::scenario;
 use crate::steps::{send_public, send_to};
 use serde_json::{json, Value};
@@ -58,6 +58,7 @@ fn edit_and_delete_in_place_seen_live() {
             // Escape cancels: the text stays, nothing is sent.
             alice.message_action(id, "edit").await;
             alice.type_into(&field, " and more").await;
+            alice.screenshot("edit-box").await;
             alice.type_into(&field, ESCAPE).await;
             wait_message(
                 &alice,
@@ -197,6 +198,7 @@ fn react_and_unreact_seen_live() {
 
         // bob picks 👍 from the picker.
         bob.message_action(id, "react-pick").await;
+        bob.screenshot("picker").await;
         bob.click(&format!(
             "[data-message-id=\"{id}\"] .picker [data-pick=\"👍\"]"
         ))
@@ -375,5 +377,83 @@ fn a_mention_notifies_while_the_tab_is_hidden() {
         )
         .await;
         bob.close().await;
+    });
+}
+
+#[test]
+fn axe_finds_nothing_serious_in_the_edit_views() {
+    let axe = crate::axe::axe_script();
+    scenario::with_server("edits-axe", &[], |driver, server| async move {
+        let mut api = server.client();
+        let [bob, carol] = crate::steps::tokens(&mut api, ["bob", "carol"]);
+        let mut found = Vec::new();
+        for (n, (size, dark, view)) in [
+            (DESKTOP, false, "desktop-light"),
+            (DESKTOP, true, "desktop-dark"),
+            (PHONE, false, "phone-light"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let me = format!("user{n}");
+            let mut page = Page::open_themed(&driver, &server, size, dark, "edits-axe").await;
+            page.register(&me).await;
+            page.wait_live().await;
+            // Someone else's message: mentions, reactions, an edit, a deleted comment.
+            let id = send_public(&mut api, &bob, &format!("hi @{me} and @carol"));
+            for (token, emoji) in [(&bob, "👍"), (&carol, "👍"), (&carol, "🎉")] {
+                api.post(
+                    "/react",
+                    Some(token),
+                    json!({ "message_id": id, "emoji": emoji }),
+                )
+                .expect(200);
+            }
+            api.post(
+                "/edit",
+                Some(&bob),
+                json!({ "message_id": id, "message": format!("hi @{me}, @carol!") }),
+            )
+            .expect(200);
+            let gone = crate::steps::comment(&mut api, &carol, id, "oops").expect(201);
+            api.post(
+                "/delete",
+                Some(&carol),
+                json!({ "comment_id": gone["comment_id"] }),
+            )
+            .expect(200);
+            let dead = send_public(&mut api, &carol, "soon gone");
+            api.post("/delete", Some(&carol), json!({ "message_id": dead }))
+                .expect(200);
+            let id = u64::try_from(id).unwrap();
+            wait_message(&page, id, "the reactions", "m.querySelectorAll('[data-reaction]').length === 2 && !!m.querySelector('.comment.deleted')").await;
+            // One's own message and comment, with the edit box and the picker open.
+            page.send(&format!("mine {n}")).await;
+            let mine = page.wait_for_message(&format!("mine {n}"), STEP).await.id;
+            page.message_action(id, "comment").await;
+            page.type_into(".comment-form input", &format!("my comment{ENTER}"))
+                .await;
+            wait_message(
+                &page,
+                id,
+                "my comment",
+                "!!m.querySelector('.comment-actions')",
+            )
+            .await;
+            page.message_action(mine, "edit").await;
+            page.message_action(id, "react-pick").await;
+            page.type_into("#compose", "@car").await;
+            page.wait_for(
+                "the @ list",
+                "return !document.getElementById('mention-list').hidden;",
+            )
+            .await;
+            for v in crate::axe::violations(&page, &axe).await {
+                found.push(format!("{view}: {v}"));
+            }
+            page.screenshot(view).await;
+            page.close().await;
+        }
+        assert!(found.is_empty(), "axe-core:\n{}", found.join("\n"));
     });
 }

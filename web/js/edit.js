@@ -185,7 +185,10 @@ export async function act(chat, action, item, button) {
   return true;
 }
 
-/** A live `edited`, `deleted` or `reaction` event: shown at once if its message is open. */
+/**
+ * A live `edited`, `deleted` or `reaction` event (or a `message` already
+ * shown): shown at once if its message is open.
+ */
 export function applyChange(chat, event) {
   const id = event.message_id ?? event.message?.id;
   const item = String(event.chat).toLowerCase() === chat.name?.toLowerCase() ? chat.item(id) : null;

@@ -122,6 +122,8 @@ class Session {
     if (event.type === 'message') {
       this.chat.received(event.chat, event.message);
       this.notifier.message(event);
+      // One's own message, shown from /send's answer: the server's object has its mentions.
+      applyChange(this.chat, event);
       if (event.message.author === this.me) this.refreshStatus();
     } else if (event.type === 'comment') {
       this.chat.commentReceived(event.message_id, event.comment);
