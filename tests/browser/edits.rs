@@ -310,6 +310,27 @@ fn at_completion_and_mentions_highlighted() {
             json!([["@bobby", false], ["@bob", false]])
         );
         bob.screenshot("mentioned").await;
+
+        // Away from the public chat, a mention there is marked in the list
+        // (the server's count, /status `mentions`) until it is read.
+        bob.type_into("#new-chat", &format!("carol{ENTER}")).await;
+        bob.wait_title("Private chat with carol").await;
+        send_public(&mut api, &bobby, "@bob again");
+        send_public(&mut api, &bobby, "and not you");
+        let public = "#chats [data-chat=\"public_chat\"]";
+        let marked = bob
+            .wait_for("the list's mention mark", &format!("const m = document.querySelector('{public} .mentioned'); \
+                 return !!m && document.querySelector('{public} .unread')?.textContent === '2' && m.textContent;"))
+            .await;
+        assert_eq!(marked, json!("@1 mentioning you"));
+        bob.screenshot("list-mark").await;
+        bob.click(public).await;
+        bob.wait_for_message("@bob again", STEP).await;
+        bob.wait_for(
+            "the mark gone",
+            &format!("return !document.querySelector('{public} .mentioned');"),
+        )
+        .await;
         alice.close().await;
         bob.close().await;
     });

@@ -7,7 +7,7 @@ import { Chat } from './chat.js';
 import { byId, el, setText } from './dom.js';
 import { applyChange } from './edit.js';
 import { EventFeed } from './events.js';
-import { completeMentions, knowMe } from './mentions.js';
+import { completeMentions, isMe, knowMe } from './mentions.js';
 import { Notifier } from './notify.js';
 import { BanBanner, ChatList, PUBLIC, QuotaLine } from './status.js';
 
@@ -124,6 +124,8 @@ class Session {
       this.notifier.message(event);
       // One's own message, shown from /send's answer: the server's object has its mentions.
       applyChange(this.chat, event);
+      // A mention: the chat list marks it as /status counts it.
+      if (event.message.mentions?.some(isMe)) this.refreshStatus();
       if (event.message.author === this.me) this.refreshStatus();
     } else if (event.type === 'comment') {
       this.chat.commentReceived(event.message_id, event.comment);

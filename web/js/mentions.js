@@ -64,6 +64,13 @@ export function highlightMentions(box, names) {
   }
 }
 
+/** The chat list's mark of `n` unread messages that mention the signed-in user. */
+export function mentionBadge(n) {
+  if (!n) return null;
+  return el('span', { class: 'mentioned', title: `${n} mentioning you` },
+    el('span', { 'aria-hidden': 'true' }, '@'), el('span', { class: 'sr-only' }, `${n} mentioning you`));
+}
+
 /** The `@prefix` being typed just before the caret, or null. */
 function typedMention(field) {
   const before = field.value.slice(0, field.selectionStart);
