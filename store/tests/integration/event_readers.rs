@@ -57,6 +57,7 @@ fn seed(conn: &mut Connection) -> Seeded {
                 text: text.into(),
                 comments: Vec::new(),
                 comments_total: 0,
+                ..StoredMessage::default()
             }
         };
         let public = message(v, PUBLIC_CHAT, alice, "hello all");
@@ -161,6 +162,7 @@ fn pages_keep_id_order_limits_and_visibility() {
             text: "later".into(),
             comments: Vec::new(),
             comments_total: 0,
+            ..StoredMessage::default()
         };
         let id = v
             .append_event(EventBody::Message {
