@@ -366,6 +366,7 @@ fn a_mention_notifies_while_the_tab_is_hidden() {
         )
         .await;
 
+        bob.screenshot("bell-on").await;
         // Seen: nothing pops up.
         send_public(&mut api, &alice, "@bob while you look");
         bob.wait_for_message("@bob while you look", STEP).await;
