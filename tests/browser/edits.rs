@@ -276,10 +276,10 @@ fn at_completion_and_mentions_highlighted() {
         alice.type_into("#compose", DOWN).await;
         alice.type_into("#compose", ENTER).await;
         assert_eq!(alice.draft().await, "lunch @bobby ");
-        retype(&alice, "#compose", "lunch @bobby and @bob?").await;
+        retype(&alice, "#compose", "lunch @bobby and @bob.").await;
         alice.type_into("#compose", ENTER).await;
         let id = bob
-            .wait_for_message("lunch @bobby and @bob?", STEP)
+            .wait_for_message("lunch @bobby and @bob.", STEP)
             .await
             .id;
 

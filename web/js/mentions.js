@@ -28,7 +28,7 @@ export function sawName(name) {
 
 /** The API's rule: `@` not preceded by a letter, digit or `_`. */
 const WORD = /[\p{L}\p{N}_]/u;
-const NAME_CHAR = /[A-Za-z0-9_.-]/;
+const NAME_RUN = /^[A-Za-z0-9_.-]*/;
 
 /**
  * Wraps each `@name` of `names` (the message's `mentions`) in the text
@@ -37,8 +37,7 @@ const NAME_CHAR = /[A-Za-z0-9_.-]/;
  */
 export function highlightMentions(box, names) {
   if (!names?.length) return;
-  // Longest first: "@bob.smith" is bob.smith, not bob.
-  const wanted = [...names].sort((a, b) => b.length - a.length);
+  const wanted = new Set(names.map((n) => n.toLowerCase()));
   const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
   const nodes = [];
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -50,13 +49,19 @@ export function highlightMentions(box, names) {
     let at = 0;
     for (let i = text.indexOf('@'); i >= 0; i = text.indexOf('@', i + 1)) {
       if (i > 0 && WORD.test(text[i - 1])) continue;
-      const name = wanted.find((n) => text.substr(i + 1, n.length).toLowerCase() === n.toLowerCase()
-        && !NAME_CHAR.test(text[i + 1 + n.length] ?? ' '));
-      if (!name) continue;
+      // As the server reads it: the run of name characters, or the run
+      // without a trailing `.` or `-` ("thanks @bob.").
+      const run = NAME_RUN.exec(text.slice(i + 1))[0];
+      const name = [run, run.replace(/[.-]+$/, '')].find((n) => n && wanted.has(n.toLowerCase()));
+      if (!name) {
+        i += run.length;
+        continue;
+      }
       parts.push(text.slice(at, i));
       const end = i + 1 + name.length;
       parts.push(el('span', { class: isMe(name) ? 'mention me' : 'mention' }, text.slice(i, end)));
       at = end;
+      i = end - 1;
     }
     if (!parts.length) continue;
     parts.push(text.slice(at));
