@@ -256,7 +256,7 @@ fn check_response(response: &Response) {
 const METHODS: [&str; 8] = [
     "POST", "GET", "PUT", "HEAD", "DELETE", "OPTIONS", "post", "BREW",
 ];
-const TARGETS: [&str; 24] = [
+const TARGETS: [&str; 27] = [
     "/get-token",
     "/connect",
     "/status",
@@ -281,6 +281,10 @@ const TARGETS: [&str; 24] = [
     "/events?since=0&timeout=0",
     "/events?since=99&timeout=121",
     "/read",
+    // (issue 26)
+    "/edit",
+    "/delete",
+    "/react",
 ];
 /// Tokens of the seeded users: ann (quota used up), Bob, cy (banned).
 const ANN: Token = Token([1; 16]);

@@ -261,8 +261,10 @@ fn write_and_erase(c: &mut Client) -> Marked {
         marker("comment"),
     ];
     let short = send_public(c, &alice, &format!("a secret: {}", markers[0]));
-    let mut long_text = format!("{} ", markers[1]);
-    long_text.extend(std::iter::repeat_n('s', 4000));
+    // 16 KiB of UTF-8 with the marker at its end: SQLite keeps that part
+    // in overflow pages, which a deletion frees to the freelist.
+    let mut long_text: String = std::iter::repeat_n('😀', 4000).collect();
+    long_text.push_str(&markers[1]);
     let long = send_public(c, &alice, &long_text);
     let edited = send_public(c, &alice, &format!("was {}", markers[2]));
     comment(c, &bob, short, &markers[3]).expect(201);

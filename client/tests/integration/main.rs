@@ -7,5 +7,6 @@ mod support;
 
 mod chat;
 mod commands;
+mod edits;
 mod login;
 mod watch;

@@ -215,7 +215,9 @@ fn a_database_made_before_the_index_is_backfilled() {
     // Back to the schema before the index, as an older build left it.
     conn.execute_batch("DROP TRIGGER events_readers; DROP TABLE event_readers;")
         .unwrap();
-    conn.pragma_update(None, "user_version", schema::SCHEMA_VERSION - 1)
+    // The migrations after it, taken back too, so that they run again.
+    conn.execute_batch(UNDO_LATER_MIGRATIONS).unwrap();
+    conn.pragma_update(None, "user_version", EVENT_READERS_VERSION - 1)
         .unwrap();
     drop(conn);
     let mut conn = open(&dir);
@@ -236,3 +238,22 @@ fn a_database_made_before_the_index_is_backfilled() {
         vec![head]
     );
 }
+
+/// The migration that made `event_readers` (see `sqlite::schema`).
+const EVENT_READERS_VERSION: i64 = 6;
+
+/// What the migrations after [`EVENT_READERS_VERSION`] made, taken back,
+/// newest first: each later migration adds its own undoing here.
+const UNDO_LATER_MIGRATIONS: &str = "
+    -- (issue 26) edits, deletions, reactions, mentions.
+    DROP TABLE mentions;
+    DROP TABLE reactions;
+    ALTER TABLE comments DROP COLUMN deleted_by;
+    ALTER TABLE comments DROP COLUMN deleted;
+    ALTER TABLE comments DROP COLUMN edited;
+    ALTER TABLE messages DROP COLUMN mentions;
+    ALTER TABLE messages DROP COLUMN reactions;
+    ALTER TABLE messages DROP COLUMN deleted_by;
+    ALTER TABLE messages DROP COLUMN deleted;
+    ALTER TABLE messages DROP COLUMN edited;
+";
