@@ -138,6 +138,17 @@ impl Driver {
     }
 }
 
+impl Driver {
+    /// Where chromedriver listens, for WebDriver commands fantoccini does
+    /// not have (Set Permission).
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.url
+            .trim_start_matches("http://")
+            .parse()
+            .expect("chromedriver's address")
+    }
+}
+
 fn path_text(path: &Path) -> Value {
     Value::String(path.to_string_lossy().into_owned())
 }

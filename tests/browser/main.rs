@@ -19,6 +19,7 @@ mod account;
 mod axe;
 mod chrome;
 mod composer;
+mod edits;
 mod live;
 mod look;
 mod page;

@@ -417,3 +417,20 @@ impl Page {
         posts.as_array().expect("a list").clone()
     }
 }
+
+impl Page {
+    /// Grants this browser a permission (`notifications`, ...) for the page,
+    /// as a person answering "Allow" would: WebDriver's Set Permission.
+    pub async fn grant(&self, driver: &Driver, permission: &str) {
+        let session = self.client.session_id().await.expect("a session id");
+        let session = session.expect("a session");
+        let mut chromedriver = crate::client::Client::connect(driver.addr());
+        chromedriver
+            .post(
+                &format!("/session/{session}/permissions"),
+                None,
+                json!({ "descriptor": { "name": permission }, "state": "granted" }),
+            )
+            .expect(200);
+    }
+}

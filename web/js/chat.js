@@ -6,6 +6,7 @@
 import { call } from './api.js';
 import { atEnd, byId, el, setText } from './dom.js';
 import { Composer } from './composer.js';
+import { act } from './edit.js';
 import {
   addComment, arrange, commentForm, markFirstUnread, messageElement, oldestCommentId, showOlderButton,
 } from './messages.js';
@@ -280,6 +281,8 @@ export class Chat {
       await this.report(item.dataset.author, 'public', button);
     } else if (action === 'older') {
       await this.older(item, button);
+    } else {
+      await act(this, action, item, button);
     }
   }
 

@@ -5,7 +5,10 @@ import { call, useToken, whenUnauthorized } from './api.js';
 import { forgetToken, saveToken, savedToken, showAccount, showWelcome } from './account.js';
 import { Chat } from './chat.js';
 import { byId, el, setText } from './dom.js';
+import { applyChange } from './edit.js';
 import { EventFeed } from './events.js';
+import { completeMentions, isMe, knowMe } from './mentions.js';
+import { Notifier } from './notify.js';
 import { BanBanner, ChatList, PUBLIC, QuotaLine } from './status.js';
 
 const live = byId('live');
@@ -37,12 +40,15 @@ function showLive(state, ms = 0) {
 class Session {
   constructor(token, status) {
     this.me = status.connected_as;
+    knowMe(this.me);
     this.status = status;
     this.statusTimer = null;
     this.chats = new ChatList((name) => this.pick(name));
     this.quota = new QuotaLine(() => this.refreshStatus(0));
     this.ban = new BanBanner(() => this.refreshStatus(), () => this.showQuota());
     this.chat = new Chat(this);
+    this.notifier = new Notifier((text) => this.chat.notice(text));
+    completeMentions(() => this.chat.name);
     this.feed = new EventFeed({
       onEvent: (event) => this.event(event),
       onState: (state, ms) => {
@@ -115,11 +121,18 @@ class Session {
   event(event) {
     if (event.type === 'message') {
       this.chat.received(event.chat, event.message);
+      this.notifier.message(event);
+      // One's own message, shown from /send's answer: the server's object has its mentions.
+      applyChange(this.chat, event);
+      // A mention: the chat list marks it as /status counts it.
+      if (event.message.mentions?.some(isMe)) this.refreshStatus();
       if (event.message.author === this.me) this.refreshStatus();
     } else if (event.type === 'comment') {
       this.chat.commentReceived(event.message_id, event.comment);
     } else if (event.type === 'banned') {
       this.banned(new Date(event.banned_until));
+    } else {
+      applyChange(this.chat, event);
     }
   }
 

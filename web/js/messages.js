@@ -5,6 +5,7 @@
 // cannot reorder anything around it.
 
 import { el } from './dom.js';
+import { dressComment, dressMessage, menuButtons } from './edit.js';
 import { formatted } from './format.js';
 import { stamp } from './time.js';
 
@@ -22,14 +23,14 @@ function timeElement(iso) {
 }
 
 export function commentElement(comment) {
-  return el(
+  return dressComment(el(
     'li',
     { class: 'comment', dataset: { commentId: comment.id } },
     name(comment.author),
     ' ',
     el('span', { class: 'comment-text', dir: 'auto' }, comment.comment_text),
     timeElement(comment.created),
-  );
+  ), comment);
 }
 
 /**
@@ -44,6 +45,7 @@ export function messageElement(message, { mine, reportable }) {
     { class: 'actions', id: menuId, hidden: true },
     el('button', { type: 'button', class: 'quiet', dataset: { action: 'comment' } }, 'Comment'),
     reportable && el('button', { type: 'button', class: 'quiet', dataset: { action: 'report' } }, `Report ${message.author}`),
+    ...menuButtons(mine),
   );
   const text = message.message_text;
   const long = text.length > LONG_CHARS || text.split('\n').length > LONG_LINES;
@@ -79,7 +81,7 @@ export function messageElement(message, { mine, reportable }) {
   item.commentsTotal = message.comments_total ?? message.comments?.length ?? 0;
   for (const comment of message.comments ?? []) addComment(item, comment, false);
   showOlderButton(item);
-  return item;
+  return dressMessage(item, message);
 }
 
 /** The local calendar day of an RFC 3339 stamp, as "2026-12-07". */

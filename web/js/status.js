@@ -3,6 +3,8 @@
 
 import { byId, el, setText } from './dom.js';
 import { countdown, shortTime, whenInWords } from './time.js';
+import { titleFor } from './notify.js';
+import { mentionBadge } from './mentions.js';
 
 export const PUBLIC = 'public_chat';
 
@@ -20,7 +22,7 @@ export class ChatList {
 
   /** Takes /status's chats (their unread counts are the server's). */
   replace(chats) {
-    this.chats = new Map(chats.map((chat) => [chat.name, { name: chat.name, unread: chat.unread }]));
+    this.chats = new Map(chats.map((chat) => [chat.name, { name: chat.name, unread: chat.unread, mentions: chat.mentions }]));
     if (this.open && !this.chats.has(this.open)) this.chats.set(this.open, { name: this.open, unread: 0 });
     this.render();
   }
@@ -38,6 +40,7 @@ export class ChatList {
     const chat = this.chats.get(name);
     if (!chat || chat.unread === unread) return;
     chat.unread = unread;
+    if (!unread) chat.mentions = 0;
     this.render();
   }
 
@@ -71,12 +74,12 @@ export class ChatList {
         'li',
         { dataset: { chat: chat.name } },
         el('button', { type: 'button', 'aria-current': chat.name === this.open ? 'true' : null },
-          el('bdi', { class: 'name' }, label), unread),
+          el('bdi', { class: 'name' }, label), mentionBadge(chat.mentions), unread),
       );
     });
     this.list.replaceChildren(...items);
     const total = this.totalUnread();
-    document.title = total ? `(${total}) agora` : 'agora';
+    document.title = titleFor(total);
   }
 }
 

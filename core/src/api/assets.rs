@@ -59,7 +59,7 @@ macro_rules! web_file {
 }
 
 /// Every file of the web client.
-pub static ASSETS: [Asset; 16] = [
+pub static ASSETS: [Asset; 21] = [
     web_file!("/", "index.html", HTML),
     web_file!("/assets/style.css", "style.css", CSS),
     web_file!("/assets/favicon.svg", "favicon.svg", SVG),
@@ -76,6 +76,12 @@ pub static ASSETS: [Asset; 16] = [
     web_file!("/assets/js/messages.js", "js/messages.js", JS),
     web_file!("/assets/js/status.js", "js/status.js", JS),
     web_file!("/assets/js/time.js", "js/time.js", JS),
+    // (issue 26) edits, reactions, mentions, notifications
+    web_file!("/assets/edits.css", "edits.css", CSS),
+    web_file!("/assets/js/edit.js", "js/edit.js", JS),
+    web_file!("/assets/js/reactions.js", "js/reactions.js", JS),
+    web_file!("/assets/js/mentions.js", "js/mentions.js", JS),
+    web_file!("/assets/js/notify.js", "js/notify.js", JS),
 ];
 
 /// The methods the files answer.

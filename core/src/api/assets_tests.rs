@@ -147,9 +147,10 @@ fn unknown_paths_are_left_to_the_api_routes() {
 }
 
 #[test]
-fn the_whole_page_weighs_under_90_kb() {
+fn the_whole_page_weighs_under_120_kb() {
     let total: usize = ASSETS.iter().map(|asset| asset.bytes.len()).sum();
-    assert!(total < 90_000, "the web client weighs {total} bytes");
+    // (issue 26) edits, reactions, mentions and notifications: 24 kB more.
+    assert!(total < 120_000, "the web client weighs {total} bytes");
 }
 
 fn web_dir() -> PathBuf {
