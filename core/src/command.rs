@@ -89,6 +89,9 @@ pub enum Command {
     },
     /// `GET /health`: whether the store answers a read.
     Health,
+    /// Accounts and devices (issue 28): `/login`, `/password`,
+    /// `/sessions`, `/logout`.
+    Account(crate::accounts::AccountCommand),
 }
 
 impl Command {
@@ -227,6 +230,8 @@ pub enum Outcome {
     /// The answer first given to a request with the same `Idempotency-Key`
     /// (see `crate::idempotency`), sent again as it was.
     Replayed(crate::idempotency::StoredAnswer),
+    /// Accounts and devices (issue 28).
+    Account(crate::accounts::AccountOutcome),
 }
 
 /// Refusals that are the client's fault, each with its status and `code`.

@@ -32,6 +32,9 @@ pub enum EventBody {
     },
     /// The user was banned (only it is told).
     Banned { user: UserId, until: UnixMillis },
+    /// One of the user's device tokens was revoked (only it is told): its
+    /// open streams end, and those of a token still valid are resumed.
+    SignedOut { user: UserId },
 }
 
 /// The chat of a message or comment event, and so who may see it.
@@ -99,7 +102,7 @@ impl EventBody {
                 EventChat::Public => Audience::Everyone,
                 EventChat::Private { members, .. } => Audience::Two(members[0].0, members[1].0),
             },
-            EventBody::Banned { user, .. } => Audience::One(*user),
+            EventBody::Banned { user, .. } | EventBody::SignedOut { user } => Audience::One(*user),
         }
     }
 
@@ -109,6 +112,7 @@ impl EventBody {
             EventBody::Message { .. } => "message",
             EventBody::Comment { .. } => "comment",
             EventBody::Banned { .. } => "banned",
+            EventBody::SignedOut { .. } => "signed_out",
         }
     }
 

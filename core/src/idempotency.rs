@@ -244,6 +244,13 @@ fn scope(view: &mut impl View, command: &Command) -> ViewResult<Option<String>> 
         | Command::Comments { caller, .. }
         | Command::Unban { caller, .. } => caller,
         Command::Health => return Ok(None),
+        Command::Account(crate::accounts::AccountCommand::Login { client, .. }) => {
+            return Ok(Some(format!("address:{client}")))
+        }
+        Command::Account(account) => match account.caller() {
+            Some(caller) => caller,
+            None => return Ok(None),
+        },
     };
     Ok(view
         .user_by_token(caller)?

@@ -58,6 +58,7 @@ pub fn event_len(event: &Event, viewer: UserId) -> usize {
                 + comment_len(comment)
         }
         EventBody::Banned { until, .. } => r#","banned_until":"#.len() + time_len(*until),
+        EventBody::SignedOut { .. } => 0,
     }
 }
 

@@ -9,6 +9,8 @@ use agora_core::view::{ChatId, CommentId, MessageId, UserId};
 pub(crate) const EVENT_MESSAGE: i16 = 1;
 pub(crate) const EVENT_COMMENT: i16 = 2;
 pub(crate) const EVENT_BANNED: i16 = 3;
+/// (issue 28) a device token of `user` was revoked.
+pub(crate) const EVENT_SIGNED_OUT: i16 = 8;
 
 /// The columns of the row that records `body`.
 pub(crate) struct EventColumns {
@@ -52,6 +54,11 @@ impl EventColumns {
                 kind: EVENT_BANNED,
                 user: Some(*user),
                 until: Some(until.0),
+                ..none
+            },
+            EventBody::SignedOut { user } => EventColumns {
+                kind: EVENT_SIGNED_OUT,
+                user: Some(*user),
                 ..none
             },
         }

@@ -106,7 +106,7 @@ fn ring_charge(event: &Event) -> usize {
         EventBody::Comment { chat, comment, .. } => {
             comment.text.len() + comment.author.len() + names(chat)
         }
-        EventBody::Banned { .. } => 0,
+        EventBody::Banned { .. } | EventBody::SignedOut { .. } => 0,
     };
     let viewers = match event.body.audience() {
         // Everyone shares one encoding (a public chat is named alike for all).

@@ -34,7 +34,13 @@ pub struct Model {
     last_message: MessageId,
     /// Every event, ids ascending from 1.
     events: Vec<Event>,
+    /// Devices, passwords, failed logins (issue 28); `by_hash` finds a
+    /// user by any of its devices' tokens.
+    accounts: accounts::AccountRecords,
 }
+
+#[path = "model_accounts.rs"]
+mod accounts;
 
 #[derive(Clone, Debug)]
 struct UserRecord {
@@ -89,6 +95,7 @@ impl Model {
             reports: HashMap::new(),
             last_message: 0,
             events: Vec::new(),
+            accounts: Default::default(),
         }
     }
 
@@ -199,6 +206,7 @@ impl View for Model {
         });
         self.by_hash.insert(*hash, id);
         self.by_name.insert(key, id);
+        self.add_first_device(id, hash, now);
         Ok(id)
     }
 

@@ -10,6 +10,7 @@
 mod spec;
 
 use crate::model::Model;
+use agora_core::accounts::AccountCommand;
 use agora_core::api;
 use agora_core::command::{ChatRef, ChatType, Command, Outcome};
 use agora_core::config::Config;
@@ -418,6 +419,13 @@ pub fn decode_request(data: &[u8]) {
                 Command::Read { .. } => ("POST", "/read"),
                 Command::Unban { .. } => ("POST", "/unban"),
                 Command::Health => ("GET", "/health"),
+                Command::Account(account) => match account {
+                    AccountCommand::Login { .. } => ("POST", "/login"),
+                    AccountCommand::SetPassword { .. } => ("POST", "/password"),
+                    AccountCommand::Sessions { .. } => ("GET", "/sessions"),
+                    AccountCommand::Logout { .. } => ("POST", "/logout"),
+                    AccountCommand::Touch { .. } => unreachable!("never decoded"),
+                },
             };
             assert_eq!(route, (method, request.path()), "{command:?}");
             let mut model = seeded_model(&config);

@@ -125,6 +125,10 @@ pub fn decode(
                 chat_type: fields::chat_type(&body)?,
             }
         }
+        route @ (Route::Password | Route::Login | Route::Sessions | Route::Logout) => {
+            let decoded = super::decode_accounts::decode(route, request, client, fresh_token);
+            Command::Account(decoded?)
+        }
     })
 }
 

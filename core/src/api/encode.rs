@@ -12,6 +12,8 @@ use crate::view::{ChatKind, ChatSummary, StoredComment, StoredMessage, UserId};
 use serde::{Serialize, Serializer};
 use std::io::Write;
 
+mod accounts;
+
 /// The response API.md gives for an outcome: 200 for `TokenIssued`,
 /// `Connected`, `Comments`, `Status` and `AlreadyBanned`; 201 for `MessageSent`,
 /// `CommentAdded` and `ReportAccepted`; 429 and 403 warnings with
@@ -150,6 +152,7 @@ pub fn encode(outcome: &Outcome) -> Response {
         }
         Outcome::Failed(failure) => failed(*failure),
         Outcome::Replayed(answer) => answer.replay(),
+        Outcome::Account(outcome) => accounts::encode(outcome),
     }
 }
 
@@ -460,6 +463,10 @@ pub fn event_json(event: &Event, viewer: UserId) -> Vec<u8> {
             kind: "banned",
             banned_until: Time(*until),
         }),
+        EventBody::SignedOut { .. } => serde_json::to_vec(&SignedOutEventBody {
+            id: event.id,
+            kind: "signed_out",
+        }),
     };
     // Structs of strings and numbers always serialize.
     written.unwrap_or_default()
@@ -537,6 +544,13 @@ struct CommentEventBody<'a> {
     chat: &'a str,
     message_id: i64,
     comment: CommentBody<'a>,
+}
+
+#[derive(Serialize)]
+struct SignedOutEventBody<'a> {
+    id: i64,
+    #[serde(rename = "type")]
+    kind: &'a str,
 }
 
 #[derive(Serialize)]

@@ -20,11 +20,20 @@ pub enum Route {
     Unban,
     /// `GET /health`, for load balancers (no auth).
     Health,
+    // Accounts and devices (issue 28).
+    /// `POST /password`.
+    Password,
+    /// `POST /login` (no auth).
+    Login,
+    /// `GET /sessions`.
+    Sessions,
+    /// `POST /logout`.
+    Logout,
 }
 
 impl Route {
     /// Every route, for lists of endpoints (metrics labels, the OpenAPI test).
-    pub const ALL: [Route; 11] = [
+    pub const ALL: [Route; 15] = [
         Route::GetToken,
         Route::Connect,
         Route::Status,
@@ -36,6 +45,10 @@ impl Route {
         Route::Read,
         Route::Unban,
         Route::Health,
+        Route::Password,
+        Route::Login,
+        Route::Sessions,
+        Route::Logout,
     ];
 
     /// The route's path.
@@ -52,6 +65,10 @@ impl Route {
             Route::Read => "/read",
             Route::Unban => "/unban",
             Route::Health => "/health",
+            Route::Password => "/password",
+            Route::Login => "/login",
+            Route::Sessions => "/sessions",
+            Route::Logout => "/logout",
         }
     }
 
@@ -64,13 +81,14 @@ impl Route {
     pub fn method(self) -> &'static str {
         match self {
             Route::Status | Route::Comments | Route::Events | Route::Health => "GET",
+            Route::Sessions => "GET",
             _ => "POST",
         }
     }
 
     /// Whether the caller must show a token.
     pub fn needs_auth(self) -> bool {
-        !matches!(self, Route::GetToken | Route::Health)
+        !matches!(self, Route::GetToken | Route::Health | Route::Login)
     }
 
     /// Routes a request: 404 for an unknown path whatever the method, 405

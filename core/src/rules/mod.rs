@@ -24,6 +24,9 @@ mod send;
 mod status;
 mod unban;
 
+mod accounts;
+pub use accounts::login_throttled;
+
 pub use connect::{advance, Advance};
 pub use quota::QuotaState;
 
@@ -78,6 +81,7 @@ pub fn apply(
             up_to,
         } => events::read(view, caller, chat, *up_to),
         Command::Health => health::health(view),
+        Command::Account(account) => accounts::apply(account, view, now),
     }
 }
 

@@ -127,6 +127,12 @@ impl Needs {
             | Command::Events { caller, .. }
             | Command::Comments { caller, .. } => self.tokens.push(caller.0),
             Command::Health => {}
+            // (issue 28) the caller; devices, passwords and failed logins are
+            // read through (see `overlay::accounts`).
+            Command::Account(account) => match account.caller() {
+                Some(caller) => self.tokens.push(caller.0),
+                None => {}
+            },
         }
     }
 

@@ -80,6 +80,13 @@ impl<K: Hash + Eq + Clone, V> Table<K, V> {
         }
     }
 
+    /// Forgets `key` (the next lookup loads it again); undone like a set.
+    pub(crate) fn forget(&mut self, key: &K) {
+        if let Some(old) = self.rows.remove(key) {
+            self.undo.push((key.clone(), Some(old)));
+        }
+    }
+
     /// Where the undo log is now, for [`Table::rollback`].
     pub(crate) fn mark(&self) -> usize {
         self.undo.len()
