@@ -24,7 +24,9 @@ pub(super) fn decode(
         Route::Login => {
             let body = Body::parse(&request.body)?;
             let user_name = fields::user_name(&body, "user_name")?;
-            let password = password(&body, "password")?;
+            // Any string: one that could never be set simply fails (401),
+            // like any other wrong password.
+            let password = Secret(required(&body, "password")?);
             let device = device(&body)?;
             AccountCommand::Login {
                 user_name,
@@ -71,15 +73,19 @@ pub(super) fn decode(
     })
 }
 
-/// A required password of 8 to 256 characters (400 `invalid_password`).
-fn password(body: &Body, field: &str) -> Result<Secret, Response> {
-    let Some(text) = fields::string(body, field)? else {
-        return Err(bad_field(
+fn required(body: &Body, field: &str) -> Result<String, Response> {
+    fields::string(body, field)?.ok_or_else(|| {
+        bad_field(
             ErrorCode::MissingField,
             field,
             &format!("the field `{field}` is required"),
-        ));
-    };
+        )
+    })
+}
+
+/// A required password of 8 to 256 characters (400 `invalid_password`).
+fn password(body: &Body, field: &str) -> Result<Secret, Response> {
+    let text = required(body, field)?;
     let chars = text.chars().take(PASSWORD_CHARS.end() + 1).count();
     if !PASSWORD_CHARS.contains(&chars) {
         return Err(bad_field(
