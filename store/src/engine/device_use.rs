@@ -1,7 +1,7 @@
 //! When a device token's `last_used` is written (issue 28): at most once a
 //! minute per token and node, not per request. Every command with a token
-//! passes here; the first after a minute queues an internal `Touch` for
-//! the writer (the rules then write only if the stored time is a minute old
+//! passes here; the first one a minute after the last noted queues an
+//! internal `Touch` for the writer (the rules then write only if the stored time is a minute old
 //! too, so several nodes do not write more often either).
 
 use agora_core::accounts::{AccountCommand, TOUCH_EVERY_MS};
@@ -27,16 +27,20 @@ impl DeviceUse {
         let caller = *caller(command)?;
         let every = Duration::from_millis(TOUCH_EVERY_MS as u64);
         let mut noted = self.noted.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(last) = noted.get(&caller) {
-            if now.saturating_duration_since(*last) < every {
-                return None;
-            }
+        // A token first seen on this node is only noted: what is stored is
+        // at most a minute behind the first use after that.
+        let due = match noted.get(&caller) {
+            Some(last) => now.saturating_duration_since(*last) >= every,
+            None => false,
+        };
+        if noted.contains_key(&caller) && !due {
+            return None;
         }
         if noted.len() >= MAX_TOKENS {
             noted.clear();
         }
         noted.insert(caller, now);
-        Some(Command::Account(AccountCommand::Touch { caller }))
+        due.then_some(Command::Account(AccountCommand::Touch { caller }))
     }
 }
 

@@ -97,7 +97,10 @@ fn pages_follow_the_readers_index_and_an_old_database_is_backfilled() {
             "DROP TRIGGER events_readers ON events;
              DROP FUNCTION agora_event_readers();
              DROP TABLE event_readers;
-             UPDATE agora_schema SET version = version - 1;",
+             DROP TRIGGER events_readers_signed_out ON events;
+             DROP FUNCTION agora_signed_out_readers();
+             DROP TABLE devices; DROP TABLE passwords; DROP TABLE login_failures;
+             UPDATE agora_schema SET version = 3;",
         )
         .unwrap();
     let handle = open(&database);
