@@ -8,4 +8,5 @@ mod support;
 mod chat;
 mod commands;
 mod login;
+mod sessions;
 mod watch;
