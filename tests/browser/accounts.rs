@@ -47,9 +47,11 @@ fn password_sign_in_sessions_and_revocation() {
 
         // Two sessions, this one marked.
         second.click("#show-devices").await;
-        let listed = "return document.querySelectorAll('#sessions li').length;";
         second
-            .wait_until("two sessions", crate::page::STEP, &format!("{listed} === 2 || null"), vec![])
+            .wait_for(
+                "two sessions",
+                "return document.querySelectorAll('#sessions li').length === 2;",
+            )
             .await;
         let current = second
             .eval("return document.querySelector('#sessions li[data-current=\"true\"]').textContent;")
