@@ -41,6 +41,7 @@ pub struct Model {
 
 #[path = "model_accounts.rs"]
 mod accounts;
+pub use accounts::prepare as prepare_account;
 
 #[derive(Clone, Debug)]
 struct UserRecord {

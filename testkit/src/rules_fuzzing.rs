@@ -257,7 +257,7 @@ fn check_response(response: &Response) {
 const METHODS: [&str; 8] = [
     "POST", "GET", "PUT", "HEAD", "DELETE", "OPTIONS", "post", "BREW",
 ];
-const TARGETS: [&str; 24] = [
+const TARGETS: [&str; 28] = [
     "/get-token",
     "/connect",
     "/status",
@@ -282,6 +282,11 @@ const TARGETS: [&str; 24] = [
     "/events?since=0&timeout=0",
     "/events?since=99&timeout=121",
     "/read",
+    // (issue 28) accounts and devices.
+    "/login",
+    "/password",
+    "/sessions",
+    "/logout",
 ];
 /// Tokens of the seeded users: ann (quota used up), Bob, cy (banned).
 const ANN: Token = Token([1; 16]);
@@ -406,7 +411,7 @@ pub fn decode_request(data: &[u8]) {
     }
     let response = match decoded {
         Err(response) => response,
-        Ok(command) => {
+        Ok(mut command) => {
             let route = match &command {
                 Command::GetToken { .. } => ("POST", "/get-token"),
                 Command::Connect { .. } => ("POST", "/connect"),
@@ -429,6 +434,7 @@ pub fn decode_request(data: &[u8]) {
             };
             assert_eq!(route, (method, request.path()), "{command:?}");
             let mut model = seeded_model(&config);
+            crate::model::prepare_account(&mut model, &mut command);
             let outcome =
                 agora_core::rules::apply(&command, &mut model, UnixMillis(1_000), &config)
                     .expect("the model never fails");

@@ -39,12 +39,15 @@ pub(super) fn encode(outcome: &AccountOutcome) -> Response {
             },
         ),
         AccountOutcome::Touched => json(200, &InfoBody { info: "touched" }),
+        // Every 401 names its scheme (RFC 9110 §15.5.2): the token that
+        // `/login` would have given.
         AccountOutcome::LoginFailed => error_response(
             401,
             ErrorCode::LoginFailed,
             "unknown user name or wrong password",
             None,
-        ),
+        )
+        .with_header("WWW-Authenticate", "Bearer"),
         AccountOutcome::LoginThrottled { until, now } => warning(
             429,
             ErrorCode::LoginThrottled,
