@@ -72,8 +72,13 @@ pub(crate) fn stored(
 
 /// Checks and hashes what `command` carries against `stored` (the slow
 /// part; no transaction is open), then drops the clear passwords from it.
+/// A command that comes prepared already (the model-vs-store tests prepare
+/// with the model's stand-in hash) is left as it is: `api::decode` never
+/// makes one, so no request can skip the check.
 pub(crate) fn prepare(command: &mut AccountCommand, stored: Stored) {
     match command {
+        AccountCommand::Login { check, .. } if *check != PasswordCheck::Unchecked => {}
+        AccountCommand::SetPassword { new_hash, .. } if new_hash.is_some() => {}
         AccountCommand::Login {
             password, check, ..
         } => {

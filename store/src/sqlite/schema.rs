@@ -183,7 +183,9 @@ INSERT OR IGNORE INTO event_readers (reader, event_id)
     // in time order), and the `signed_out` event (kind 8) read by its user.
     r#"
 CREATE TABLE devices (
-    id            INTEGER PRIMARY KEY,
+    -- AUTOINCREMENT: a revoked device's id is never given to a new one
+    -- (a client may still name it).
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id       INTEGER NOT NULL REFERENCES users(id),
     -- SHA-256 of the device's bearer token; the token itself is never stored.
     token_hash    BLOB NOT NULL UNIQUE,
