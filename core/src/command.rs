@@ -90,8 +90,9 @@ pub enum Command {
     /// `GET /health`: whether the store answers a read.
     Health,
     /// Accounts and devices (issue 28): `/login`, `/password`,
-    /// `/sessions`, `/logout`.
-    Account(crate::accounts::AccountCommand),
+    /// `/sessions`, `/logout` (boxed: its passwords and hashes would make
+    /// every command larger).
+    Account(Box<crate::accounts::AccountCommand>),
 }
 
 impl Command {

@@ -244,12 +244,12 @@ fn scope(view: &mut impl View, command: &Command) -> ViewResult<Option<String>> 
         | Command::Comments { caller, .. }
         | Command::Unban { caller, .. } => caller,
         Command::Health => return Ok(None),
-        Command::Account(crate::accounts::AccountCommand::Login { client, .. }) => {
-            return Ok(Some(format!("address:{client}")))
-        }
-        Command::Account(account) => match account.caller() {
-            Some(caller) => caller,
-            None => return Ok(None),
+        Command::Account(account) => match (account.as_ref(), account.caller()) {
+            (crate::accounts::AccountCommand::Login { client, .. }, _) => {
+                return Ok(Some(format!("address:{client}")))
+            }
+            (_, Some(caller)) => caller,
+            (_, None) => return Ok(None),
         },
     };
     Ok(view

@@ -140,6 +140,7 @@ pub fn prepare(model: &mut Model, command: &mut agora_core::command::Command) {
     let agora_core::command::Command::Account(account) = command else {
         return;
     };
+    let account = account.as_mut();
     let hash = |password: &str| format!("model:{password}");
     match account {
         AccountCommand::Login {

@@ -424,7 +424,7 @@ pub fn decode_request(data: &[u8]) {
                 Command::Read { .. } => ("POST", "/read"),
                 Command::Unban { .. } => ("POST", "/unban"),
                 Command::Health => ("GET", "/health"),
-                Command::Account(account) => match account {
+                Command::Account(account) => match account.as_ref() {
                     AccountCommand::Login { .. } => ("POST", "/login"),
                     AccountCommand::SetPassword { .. } => ("POST", "/password"),
                     AccountCommand::Sessions { .. } => ("GET", "/sessions"),

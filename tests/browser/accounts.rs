@@ -10,7 +10,7 @@ const PASSWORD: &str = "correct horse battery";
 #[test]
 fn password_sign_in_sessions_and_revocation() {
     scenario::with_server("accounts", &[], |driver, server| async move {
-        let mut first = Page::signed_up(&driver, &server, DESKTOP, "accounts", "alice").await;
+        let first = Page::signed_up(&driver, &server, DESKTOP, "accounts", "alice").await;
         // The account panel: set a password.
         first.click("#show-devices").await;
         first.type_into("#new-password", PASSWORD).await;
@@ -27,7 +27,9 @@ fn password_sign_in_sessions_and_revocation() {
         // A second browser signs in with the name and the password.
         let mut second = Page::open(&driver, &server, DESKTOP, "accounts").await;
         second.type_into("#login-name", "alice").await;
-        second.type_into("#login-password", "not the password").await;
+        second
+            .type_into("#login-password", "not the password")
+            .await;
         second.click("#login").await;
         let refused = second
             .wait_for(
@@ -35,7 +37,10 @@ fn password_sign_in_sessions_and_revocation() {
                 "return document.getElementById('welcome-error').textContent;",
             )
             .await;
-        assert!(refused.as_str().unwrap().contains("do not match"), "{refused}");
+        assert!(
+            refused.as_str().unwrap().contains("do not match"),
+            "{refused}"
+        );
         second
             .eval("document.getElementById('login-password').value = '';")
             .await;
@@ -54,9 +59,14 @@ fn password_sign_in_sessions_and_revocation() {
             )
             .await;
         let current = second
-            .eval("return document.querySelector('#sessions li[data-current=\"true\"]').textContent;")
+            .eval(
+                "return document.querySelector('#sessions li[data-current=\"true\"]').textContent;",
+            )
             .await;
-        assert!(current.as_str().unwrap().contains("this browser"), "{current}");
+        assert!(
+            current.as_str().unwrap().contains("this browser"),
+            "{current}"
+        );
         second.screenshot("two-sessions").await;
 
         // The second browser signs the first one out ("everywhere else").

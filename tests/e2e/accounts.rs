@@ -17,6 +17,7 @@ per_runtime!(
     login_throttled_per_address,
     sessions_and_logout,
     revoked_token_stream_and_long_poll_end,
+    login_retried_with_its_key_per_address,
 );
 
 per_runtime_sqlite!(password_is_in_no_database_file);
@@ -195,13 +196,12 @@ fn sessions_and_logout(rt: Runtime) {
     assert_eq!(current.len(), 1);
     assert_eq!(current[0]["device"], "test");
     for s in &sessions {
-        assert!(s["created"].is_string() && s["last_used"].is_string(), "{s}");
+        assert!(
+            s["created"].is_string() && s["last_used"].is_string(),
+            "{s}"
+        );
     }
-    let first_id = sessions
-        .iter()
-        .find(|s| s["current"] == false)
-        .unwrap()["device_id"]
-        .clone();
+    let first_id = sessions.iter().find(|s| s["current"] == false).unwrap()["device_id"].clone();
     // Bob's sessions are his alone.
     let bobs = c.get("/sessions", Some(&bob)).expect(200);
     assert_eq!(bobs["sessions"].as_array().unwrap().len(), 1);
@@ -217,7 +217,8 @@ fn sessions_and_logout(rt: Runtime) {
     // Sign out the first device from the phone: refused at once.
     c.post("/logout", Some(&phone), json!({ "device_id": first_id }))
         .expect(200);
-    c.get("/status", Some(&first)).expect_error(401, "unauthorized");
+    c.get("/status", Some(&first))
+        .expect_error(401, "unauthorized");
     c.post("/send", Some(&first), json!({ "message": "hi" }))
         .expect_error(401, "unauthorized");
     let left = c.get("/sessions", Some(&phone)).expect(200);
@@ -225,8 +226,10 @@ fn sessions_and_logout(rt: Runtime) {
 
     // Sign out oneself.
     c.post("/logout", Some(&phone), json!({})).expect(200);
-    c.get("/status", Some(&phone)).expect_error(401, "unauthorized");
-    c.get("/sessions", Some(&phone)).expect_error(401, "unauthorized");
+    c.get("/status", Some(&phone))
+        .expect_error(401, "unauthorized");
+    c.get("/sessions", Some(&phone))
+        .expect_error(401, "unauthorized");
     // The account lives on: sign in again.
     device_token(&login(&mut c, "alice", PASSWORD));
 }
@@ -272,7 +275,10 @@ fn revoked_token_stream_and_long_poll_end(rt: Runtime) {
     // ... and the stream ends.
     let (_, kind, _) = stream.next_event(Duration::from_secs(5)).expect("an event");
     assert_eq!(kind, "signed_out");
-    assert!(stream.ends_within(Duration::from_secs(5)), "the stream ends");
+    assert!(
+        stream.ends_within(Duration::from_secs(5)),
+        "the stream ends"
+    );
     // Reconnecting with the revoked token: 401.
     let again = SseStream::open(server.addr, &laptop, None, Some(head));
     assert_eq!(again.status, 401);
@@ -316,4 +322,37 @@ fn password_is_in_no_database_file(rt: Runtime) {
     scan("running");
     server.stop();
     scan("stopped");
+}
+
+/// `/login` with an `Idempotency-Key` from `address` (behind the trusted
+/// proxy 127.0.0.1).
+fn keyed_login(c: &mut Client, key: &str, address: &str) -> Reply {
+    let body = json!({ "user_name": "alice", "password": PASSWORD, "device": "retry" });
+    let mut bytes = request_bytes("POST", "/login", None, Some(&body));
+    let at = bytes.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+    let fields = format!("Idempotency-Key: {key}\r\nX-Forwarded-For: {address}\r\n");
+    bytes.splice(at..at, fields.into_bytes());
+    c.send_raw(&bytes);
+    c.read_reply().expect("a response")
+}
+
+fn login_retried_with_its_key_per_address(rt: Runtime) {
+    let server = Server::start(rt, &["--trusted-proxy", "127.0.0.1/32"]);
+    let mut c = server.client();
+    let first = user_with_password(&mut c, "alice");
+    let devices = |c: &mut Client| {
+        let sessions = c.get("/sessions", Some(&first)).expect(200);
+        sessions["sessions"].as_array().unwrap().len()
+    };
+    // A retry with the same key from the same address: the first answer
+    // again, one device made.
+    let once = keyed_login(&mut c, "k1", "198.51.100.1");
+    let again = keyed_login(&mut c, "k1", "198.51.100.1");
+    assert_eq!(once.expect(200), again.expect(200));
+    assert_eq!(again.header("idempotency-replayed"), Some("true"));
+    assert_eq!(devices(&mut c), 2);
+    // Keys are per client address: another address's key is its own.
+    let other = keyed_login(&mut c, "k1", "198.51.100.2");
+    assert_ne!(other.expect(200)["token"], once.json()["token"]);
+    assert_eq!(devices(&mut c), 3);
 }

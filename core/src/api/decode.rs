@@ -127,7 +127,7 @@ pub fn decode(
         }
         route @ (Route::Password | Route::Login | Route::Sessions | Route::Logout) => {
             let decoded = super::decode_accounts::decode(route, request, client, fresh_token);
-            Command::Account(decoded?)
+            Command::Account(Box::new(decoded?))
         }
     })
 }

@@ -40,7 +40,7 @@ impl DeviceUse {
             noted.clear();
         }
         noted.insert(caller, now);
-        due.then_some(Command::Account(AccountCommand::Touch { caller }))
+        due.then(|| Command::Account(Box::new(AccountCommand::Touch { caller })))
     }
 }
 
@@ -55,8 +55,10 @@ fn caller(command: &Command) -> Option<&TokenHash> {
         | Command::Read { caller, .. }
         | Command::Comments { caller, .. }
         | Command::Unban { caller, .. } => Some(caller),
-        Command::Account(AccountCommand::Touch { .. }) => None,
-        Command::Account(account) => account.caller(),
+        Command::Account(account) => match account.as_ref() {
+            AccountCommand::Touch { .. } => None,
+            account => account.caller(),
+        },
         _ => None,
     }
 }

@@ -399,7 +399,7 @@ impl Reading {
             | Job::Keyed {
                 command: Command::Account(command),
                 ..
-            } => command,
+            } => command.as_mut(),
             _ => return self.queue_for_writer(Request { job, reply }),
         };
         let now = self.clock.now();

@@ -68,7 +68,6 @@ impl<B: BatchRows> Accounts for OverlayView<'_, B> {
         origin: &str,
         now: UnixMillis,
     ) -> ViewResult<()> {
-        self.through()?
-            .record_login_failure(name_key, origin, now)
+        self.through()?.record_login_failure(name_key, origin, now)
     }
 }

@@ -129,10 +129,11 @@ impl Needs {
             Command::Health => {}
             // (issue 28) the caller; devices, passwords and failed logins are
             // read through (see `overlay::accounts`).
-            Command::Account(account) => match account.caller() {
-                Some(caller) => self.tokens.push(caller.0),
-                None => {}
-            },
+            Command::Account(account) => {
+                if let Some(caller) = account.caller() {
+                    self.tokens.push(caller.0);
+                }
+            }
         }
     }
 

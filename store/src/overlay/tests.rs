@@ -261,7 +261,10 @@ impl BatchRows for Db {
 struct NoRangeReads;
 
 impl agora_core::accounts::Accounts for NoRangeReads {
-    fn device_by_token(&mut self, _: &TokenHash) -> ViewResult<Option<agora_core::accounts::Device>> {
+    fn device_by_token(
+        &mut self,
+        _: &TokenHash,
+    ) -> ViewResult<Option<agora_core::accounts::Device>> {
         none()
     }
     fn devices_of(&mut self, _: UserId) -> ViewResult<Vec<agora_core::accounts::Device>> {
@@ -282,10 +285,20 @@ impl agora_core::accounts::Accounts for NoRangeReads {
     fn set_password(&mut self, _: UserId, _: &str) -> ViewResult<()> {
         none()
     }
-    fn login_failures_of_name(&mut self, _: &str, _: UnixMillis, _: u32) -> ViewResult<Vec<UnixMillis>> {
+    fn login_failures_of_name(
+        &mut self,
+        _: &str,
+        _: UnixMillis,
+        _: u32,
+    ) -> ViewResult<Vec<UnixMillis>> {
         none()
     }
-    fn login_failures_from(&mut self, _: &str, _: UnixMillis, _: u32) -> ViewResult<Vec<UnixMillis>> {
+    fn login_failures_from(
+        &mut self,
+        _: &str,
+        _: UnixMillis,
+        _: u32,
+    ) -> ViewResult<Vec<UnixMillis>> {
         none()
     }
     fn record_login_failure(&mut self, _: &str, _: &str, _: UnixMillis) -> ViewResult<()> {

@@ -12,8 +12,7 @@ use postgres::Row;
 
 /// A user by one of its device tokens, with the columns `user_from_row`
 /// reads.
-pub(super) const USER_BY_DEVICE: &str =
-    "SELECT id, name, banned_until, window_start, window_count,
+pub(super) const USER_BY_DEVICE: &str = "SELECT id, name, banned_until, window_start, window_count,
             comment_window_start, comment_window_count, created, sent_message
      FROM users WHERE id = (SELECT user_id FROM devices WHERE token_hash = $1)";
 

@@ -288,9 +288,9 @@ impl BatchRows for PgRows<'_> {
                         .try_get::<_, Option<Vec<u8>>>(10)
                         .map_err(store_error)?
                         .unwrap_or_default();
-                    let token = token.try_into().map_err(|_| {
-                        StoreError("a stored token hash is not 32 bytes".into())
-                    })?;
+                    let token = token
+                        .try_into()
+                        .map_err(|_| StoreError("a stored token hash is not 32 bytes".into()))?;
                     loaded.devices.push((token, required(n(1)?)?));
                 }
                 tag => return Err(StoreError(format!("batch load: unknown row tag {tag}"))),

@@ -10,8 +10,7 @@ use rusqlite::{params, OptionalExtension, Row};
 
 /// A user by one of its device tokens, with the columns `user_from_row`
 /// reads.
-pub(super) const USER_BY_DEVICE: &str =
-    "SELECT id, name, banned_until, window_start, window_count,
+pub(super) const USER_BY_DEVICE: &str = "SELECT id, name, banned_until, window_start, window_count,
             comment_window_start, comment_window_count, created, sent_message
      FROM users WHERE id = (SELECT user_id FROM devices WHERE token_hash = ?1)";
 
@@ -42,7 +41,13 @@ impl SqlView<'_> {
         Ok(user)
     }
 
-    fn times(&self, sql: &str, key: &str, since: UnixMillis, limit: u32) -> ViewResult<Vec<UnixMillis>> {
+    fn times(
+        &self,
+        sql: &str,
+        key: &str,
+        since: UnixMillis,
+        limit: u32,
+    ) -> ViewResult<Vec<UnixMillis>> {
         self.conn
             .prepare_cached(sql)
             .and_then(|mut stmt| {

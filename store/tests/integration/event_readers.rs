@@ -219,7 +219,11 @@ fn a_database_made_before_the_index_is_backfilled() {
          DROP TABLE passwords; DROP TABLE login_failures;",
     )
     .unwrap();
-    assert_eq!(schema::SCHEMA_VERSION, 7, "a new migration: undo it here too");
+    assert_eq!(
+        schema::SCHEMA_VERSION,
+        7,
+        "a new migration: undo it here too"
+    );
     conn.pragma_update(None, "user_version", 5).unwrap();
     drop(conn);
     let mut conn = open(&dir);

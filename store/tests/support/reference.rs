@@ -2,12 +2,12 @@
 //! sequences (with clock steps and reopens) applied to the in-memory model.
 //! `model_vs_sqlite` and `model_vs_postgres` replay them on a store.
 
+use agora_core::accounts::{AccountCommand, PasswordCheck, Secret};
 use agora_core::command::{ChatRef, ChatType, Command, EventsWait, Outcome};
 use agora_core::config::Config;
 use agora_core::rules;
 use agora_core::time::UnixMillis;
 use agora_core::token::{Token, TokenHash};
-use agora_core::accounts::{AccountCommand, PasswordCheck, Secret};
 use agora_testkit::model::{prepare_account, Model};
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -53,7 +53,7 @@ const PASSWORDS: &[&str] = &["correct horse", "battery staple"];
 /// An account command as the store hands it to the rules: passwords
 /// checked and hashed (with the model's stand-in hash) against `model`.
 fn prepared(model: &Model, account: AccountCommand) -> Step {
-    let mut command = Command::Account(account);
+    let mut command = Command::Account(Box::new(account));
     prepare_account(&mut model.clone(), &mut command);
     Step::Run(command)
 }
@@ -260,13 +260,21 @@ impl ReferenceStateMachine for Reference {
                 prepared(&model, account)
             },
         );
-        let sessions = caller_strategy(state)
-            .prop_map(|caller| Step::Run(Command::Account(AccountCommand::Sessions { caller })));
-        let logout = (caller_strategy(state), proptest::option::of(0i64..8)).prop_map(
-            |(caller, device)| Step::Run(Command::Account(AccountCommand::Logout { caller, device })),
-        );
-        let touch = caller_strategy(state)
-            .prop_map(|caller| Step::Run(Command::Account(AccountCommand::Touch { caller })));
+        let sessions = caller_strategy(state).prop_map(|caller| {
+            Step::Run(Command::Account(Box::new(AccountCommand::Sessions {
+                caller,
+            })))
+        });
+        let logout =
+            (caller_strategy(state), proptest::option::of(0i64..8)).prop_map(|(caller, device)| {
+                Step::Run(Command::Account(Box::new(AccountCommand::Logout {
+                    caller,
+                    device,
+                })))
+            });
+        let touch = caller_strategy(state).prop_map(|caller| {
+            Step::Run(Command::Account(Box::new(AccountCommand::Touch { caller })))
+        });
         // Register eagerly until a few users exist, then rarely.
         let register_weight = if state.callers.len() < 3 { 12 } else { 2 };
         prop_oneof![
@@ -294,10 +302,11 @@ impl ReferenceStateMachine for Reference {
     fn preconditions(state: &Reference, step: &Step) -> bool {
         // Token bytes are never reused (shrinking can reorder registrations).
         match step {
-            Step::Run(Command::GetToken { token, .. })
-            | Step::Run(Command::Account(AccountCommand::Login { token, .. })) => {
-                token.0[0] >= state.tokens_drawn
-            }
+            Step::Run(Command::GetToken { token, .. }) => token.0[0] >= state.tokens_drawn,
+            Step::Run(Command::Account(account)) => match account.as_ref() {
+                AccountCommand::Login { token, .. } => token.0[0] >= state.tokens_drawn,
+                _ => true,
+            },
             _ => true,
         }
     }
@@ -319,9 +328,13 @@ impl ReferenceStateMachine for Reference {
                         state.callers.push(token.hash());
                     }
                 }
-                if let Command::Account(AccountCommand::Login { token, .. }) = command {
+                if let Some(AccountCommand::Login { token, .. }) = match command {
+                    Command::Account(account) => Some(account.as_ref()),
+                    _ => None,
+                } {
                     state.tokens_drawn = token.0[0] + 1;
-                    if matches!(&result, Ok(Outcome::Account(a)) if matches!(a, agora_core::accounts::AccountOutcome::LoggedIn { .. })) {
+                    if matches!(&result, Ok(Outcome::Account(a)) if matches!(a, agora_core::accounts::AccountOutcome::LoggedIn { .. }))
+                    {
                         state.callers.push(token.hash());
                     }
                 }

@@ -32,8 +32,12 @@ fn a_revoked_token_is_refused_by_every_node_at_once() {
     let mut c2 = nodes.client(2);
     for c in [&mut c0, &mut c1, &mut c2] {
         c.get("/status", Some(&phone)).expect(200);
-        c.post("/send", Some(&phone), json!({ "message": "from the phone" }))
-            .expect(201);
+        c.post(
+            "/send",
+            Some(&phone),
+            json!({ "message": "from the phone" }),
+        )
+        .expect(201);
     }
     let mut stream = SseStream::open(nodes.addr(2), &phone, None, None);
     assert_eq!(stream.status, 200);

@@ -21,7 +21,12 @@ pub(super) fn encode(outcome: &AccountOutcome) -> Response {
                 device_id: device_id.to_string(),
             },
         ),
-        AccountOutcome::PasswordSet => json(200, &InfoBody { info: "password set" }),
+        AccountOutcome::PasswordSet => json(
+            200,
+            &InfoBody {
+                info: "password set",
+            },
+        ),
         AccountOutcome::Sessions { current, devices } => json(
             200,
             &SessionsBody {
