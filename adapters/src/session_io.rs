@@ -44,6 +44,13 @@ impl LiveEvent for Live {
     fn sse(&self, viewer: UserId) -> &[u8] {
         &self.0.encoded_for(viewer).sse
     }
+
+    fn ends_stream(&self) -> bool {
+        matches!(
+            self.0.event().body,
+            agora_core::events::EventBody::SignedOut { .. }
+        )
+    }
 }
 
 /// What the drive loop must do next. Before acting on it, write

@@ -68,7 +68,12 @@ pub fn login(
     Ok(())
 }
 
-fn save(file: &mut TokenFile, server: &ServerUrl, user: &str, token: &str) -> Result<(), String> {
+pub fn save(
+    file: &mut TokenFile,
+    server: &ServerUrl,
+    user: &str,
+    token: &str,
+) -> Result<(), String> {
     file.insert(server, user, token);
     file.save()
         .map_err(|e| format!("{}: {e}", file.path().display()))

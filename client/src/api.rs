@@ -142,6 +142,42 @@ impl Api {
         self.call("POST", "/react", Some(body))
     }
 
+    /// (issue 28) `POST /login`: no token needed.
+    pub fn login(
+        &mut self,
+        user_name: &str,
+        password: &str,
+        device: &str,
+    ) -> Result<Reply<crate::sessions::LoggedIn>, Failure> {
+        let body = json!({ "user_name": user_name, "password": password, "device": device });
+        self.call("POST", "/login", Some(body))
+    }
+
+    pub fn set_password(
+        &mut self,
+        password: &str,
+        old_password: Option<&str>,
+    ) -> Result<Reply<Value>, Failure> {
+        let mut body = json!({ "password": password });
+        if let Some(old) = old_password {
+            body["old_password"] = json!(old);
+        }
+        self.call("POST", "/password", Some(body))
+    }
+
+    pub fn sessions(&mut self) -> Result<Reply<crate::sessions::Sessions>, Failure> {
+        self.call("GET", "/sessions", None)
+    }
+
+    /// `device_id`: `None` signs out the caller's own token.
+    pub fn logout(&mut self, device_id: Option<&str>) -> Result<Reply<Value>, Failure> {
+        let body = match device_id {
+            Some(id) => json!({ "device_id": id }),
+            None => json!({}),
+        };
+        self.call("POST", "/logout", Some(body))
+    }
+
     fn call<T: DeserializeOwned>(
         &mut self,
         method: &str,

@@ -42,14 +42,19 @@ pub enum Command {
         /// 1 to 32 letters, digits, '_', '-', '.'.
         name: String,
     },
-    /// Save the token of an existing user (registered with curl, or on
-    /// another machine), once the server confirms it is that user's.
+    /// Sign in as an existing user with its password (asked on the
+    /// terminal, without echo; read from standard input when it is not a
+    /// terminal): a new device token, saved. With --token, save a token you
+    /// already have instead, once the server confirms it is that user's.
     Login {
-        /// The user the token belongs to.
+        /// The user to sign in as.
         name: String,
-        /// The token the server gave that user (32 hex characters).
+        /// A token the server gave that user (32 hex characters).
         #[arg(long)]
-        token: String,
+        token: Option<String>,
+        /// A label for this device in `agora sessions` (default: this host's name).
+        #[arg(long)]
+        device: Option<String>,
     },
     /// Send a message to the public chat, or privately with --to.
     Send {
@@ -133,6 +138,16 @@ pub enum Command {
         #[arg(long)]
         remove: bool,
     },
+    /// Set your password, or change it (asks for the current one first).
+    Passwd,
+    /// List the devices signed in as you.
+    Sessions,
+    /// Sign out this device (its saved token stops working), or with
+    /// --device another of yours (ids from `agora sessions`).
+    Logout {
+        #[arg(long, value_name = "ID")]
+        device: Option<String>,
+    },
 }
 
 /// `-n`: a number of messages, from 1. The largest is the server's to say.
@@ -175,7 +190,23 @@ mod tests {
 
     #[test]
     fn subcommands_and_their_arguments() {
-        let cases: [(&[&str], Command); 8] = [
+        let cases: [(&[&str], Command); 12] = [
+            (
+                &["login", "alice"],
+                Command::Login {
+                    name: "alice".into(),
+                    token: None,
+                    device: None,
+                },
+            ),
+            (&["passwd"], Command::Passwd),
+            (&["sessions"], Command::Sessions),
+            (
+                &["logout", "--device", "7"],
+                Command::Logout {
+                    device: Some("7".into()),
+                },
+            ),
             (
                 &["send", "--to", "bob", "hello", "there"],
                 Command::Send {
@@ -217,7 +248,8 @@ mod tests {
                 &["login", "alice", "--token", "00ff"],
                 Command::Login {
                     name: "alice".into(),
-                    token: "00ff".into(),
+                    token: Some("00ff".into()),
+                    device: None,
                 },
             ),
         ];
@@ -238,7 +270,7 @@ mod tests {
             &["comment", "18"],
             &["read", "-n", "many"],
             &["read", "-n", "0"],
-            &["login", "alice"],
+            &["login"],
             &["register"],
             &["watch", "--since", "-1"],
             &["watch", "--since", "x"],

@@ -16,6 +16,7 @@ mod render;
 mod resume;
 mod retries;
 mod server_url;
+mod sessions;
 mod tokens;
 mod watch;
 mod wire;
@@ -75,9 +76,16 @@ fn run(cli: Cli, printer: Printer) -> Result<(), Failure> {
     let http = Connection::new(server.clone(), IO_TIMEOUT);
     let (user, token) = match &cli.command {
         Command::Register { name } => return account::register(http, &mut file, name, printer),
-        Command::Login { name, token } => {
-            return account::login(http, &mut file, name, token, printer)
-        }
+        Command::Login {
+            name,
+            token: Some(token),
+            ..
+        } => return account::login(http, &mut file, name, token, printer),
+        Command::Login {
+            name,
+            token: None,
+            device,
+        } => return sessions::login(http, &mut file, name, device.as_deref(), printer),
         _ => file
             .get(&server, cli.user.as_deref())
             .map_err(|e| Failure::Usage(e.to_string()))?,
@@ -150,6 +158,9 @@ fn with_saved_token(
             let reply = api.react(message_id, &emoji, remove)?;
             printer.answer(&reply.raw, || render::changes::reacted(&reply.value));
         }
+        Command::Passwd => sessions::passwd(api, printer)?,
+        Command::Sessions => sessions::list(api, printer)?,
+        Command::Logout { device } => sessions::logout(api, user, device.as_deref(), printer)?,
     }
     Ok(())
 }

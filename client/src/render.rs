@@ -248,7 +248,7 @@ fn push_text(out: &mut String, head: &str, text: &str) {
 
 /// Text from other users reaches a terminal: control characters (escape
 /// sequences could rewrite the screen) become U+FFFD; tabs stay.
-pub(crate) fn clean(text: &str) -> String {
+pub fn clean(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c.is_control() && c != '\t' {

@@ -131,6 +131,10 @@ pub enum Command {
         emoji: String,
         remove: bool,
     },
+    /// Accounts and devices (issue 28): `/login`, `/password`,
+    /// `/sessions`, `/logout` (boxed: its passwords and hashes would make
+    /// every command larger).
+    Account(Box<crate::accounts::AccountCommand>),
 }
 
 /// (issue 26) What `/edit` and `/delete` act on.
@@ -312,6 +316,8 @@ pub enum Outcome {
     /// The answer first given to a request with the same `Idempotency-Key`
     /// (see `crate::idempotency`), sent again as it was.
     Replayed(crate::idempotency::StoredAnswer),
+    /// Accounts and devices (issue 28).
+    Account(crate::accounts::AccountOutcome),
 }
 
 /// Refusals that are the client's fault, each with its status and `code`.

@@ -120,6 +120,17 @@ error_codes! {
     Deleted => "deleted",
     /// 409: a 21st distinct emoji on one message.
     TooManyReactions => "too_many_reactions",
+    // Accounts and devices (issue 28).
+    /// 400: a password that is not 8 to 256 characters.
+    InvalidPassword => "invalid_password",
+    /// 401: `/login` with an unknown name or a wrong password (alike).
+    LoginFailed => "login_failed",
+    /// 429 warning: too many failed logins for a name or from an address.
+    LoginThrottled => "login_throttled",
+    /// 403: changing a password without the right `old_password`.
+    WrongPassword => "wrong_password",
+    /// 404: `/logout` names no device of the caller.
+    DeviceNotFound => "device_not_found",
     // Server-side trouble.
     /// 503: the database cannot be read or written.
     StoreUnavailable => "store_unavailable",

@@ -69,6 +69,9 @@ pub enum EventBody {
         message_id: MessageId,
         reactions: Vec<Reaction>,
     },
+    /// One of the user's device tokens was revoked (only it is told): its
+    /// open streams end, and those of a token still valid are resumed.
+    SignedOut { user: UserId },
 }
 
 /// (issue 26) What happened to a message or comment.
@@ -170,7 +173,7 @@ impl Audience {
 impl EventBody {
     pub fn audience(&self) -> Audience {
         match (self, self.chat()) {
-            (EventBody::Banned { user, .. }, _) => Audience::One(*user),
+            (EventBody::Banned { user, .. } | EventBody::SignedOut { user }, _) => Audience::One(*user),
             (EventBody::Member { room, user, .. }, _) => Audience::RoomAnd(*room, *user),
             (_, Some(EventChat::Private { members, .. })) => {
                 Audience::Two(members[0].0, members[1].0)
@@ -188,7 +191,7 @@ impl EventBody {
             | EventBody::MessageChanged { chat, .. }
             | EventBody::CommentChanged { chat, .. }
             | EventBody::Reaction { chat, .. } => Some(chat),
-            EventBody::Banned { .. } | EventBody::Member { .. } => None,
+            EventBody::Banned { .. } | EventBody::Member { .. } | EventBody::SignedOut { .. } => None,
         }
     }
 
@@ -206,6 +209,7 @@ impl EventBody {
                 }
             }
             EventBody::Reaction { .. } => "reaction",
+            EventBody::SignedOut { .. } => "signed_out",
         }
     }
 

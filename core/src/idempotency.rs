@@ -254,6 +254,13 @@ fn scope(view: &mut impl View, command: &Command) -> ViewResult<Option<String>> 
         | Command::Delete { caller, .. }
         | Command::React { caller, .. } => caller,
         Command::Health => return Ok(None),
+        Command::Account(account) => match (account.as_ref(), account.caller()) {
+            (crate::accounts::AccountCommand::Login { client, .. }, _) => {
+                return Ok(Some(format!("address:{client}")))
+            }
+            (_, Some(caller)) => caller,
+            (_, None) => return Ok(None),
+        },
     };
     Ok(view
         .user_by_token(caller)?

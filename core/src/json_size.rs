@@ -127,6 +127,7 @@ pub fn event_len(event: &Event, viewer: UserId) -> usize {
                 + int_len(*message_id)
                 + reactions_len(reactions)
         }
+        EventBody::SignedOut { .. } => 0,
     }
 }
 

@@ -14,6 +14,7 @@
 //! they use here is public API.
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod api;
 pub mod client_addr;
 pub mod command;

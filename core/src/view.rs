@@ -115,7 +115,8 @@ pub struct Written {
     pub deleted: bool,
 }
 
-pub trait View {
+/// Accounts and devices (`crate::accounts::Accounts`) are part of every view.
+pub trait View: crate::accounts::Accounts {
     /// The user whose token hashes to `hash`.
     fn user_by_token(&mut self, hash: &TokenHash) -> ViewResult<Option<User>>;
     /// The user named `name`, compared without regard to ASCII case.

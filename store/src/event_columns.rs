@@ -16,6 +16,8 @@ pub(crate) const EVENT_MEMBER: i16 = 4;
 pub(crate) const EVENT_EDITED: i16 = 5;
 pub(crate) const EVENT_DELETED: i16 = 6;
 pub(crate) const EVENT_REACTION: i16 = 7;
+/// (issue 28) a device token of `user` was revoked.
+pub(crate) const EVENT_SIGNED_OUT: i16 = 8;
 
 /// The columns of the row that records `body`.
 pub(crate) struct EventColumns {
@@ -120,6 +122,11 @@ impl EventColumns {
                 kind: EVENT_REACTION,
                 chat: Some(chat.id()),
                 message: Some(*message_id),
+                ..none
+            },
+            EventBody::SignedOut { user } => EventColumns {
+                kind: EVENT_SIGNED_OUT,
+                user: Some(*user),
                 ..none
             },
         }

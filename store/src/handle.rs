@@ -13,6 +13,12 @@ use agora_core::idempotency::Keyed;
 use agora_core::rules;
 use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::{Arc, PoisonError};
+use std::time::Instant;
+
+/// Whether `command` carries a password to check or hash (issue 28).
+fn needs_hashing(command: &Command) -> bool {
+    matches!(command, Command::Account(account) if account.needs_hashing())
+}
 
 /// The cloneable front of the writer thread, shared by every connection task.
 ///
@@ -98,6 +104,7 @@ impl Handle {
     /// [`HEALTH_FRESH`](crate::HEALTH_FRESH), else by a probe on a reader
     /// thread; it is never `Busy` (full readers answer it unavailable).
     pub fn submit(&self, mut command: Command) -> Result<Pending, Busy> {
+        self.note_use(&command);
         let (mut reply, pending) = Pending::channel();
         if let (Command::Health, Some(readers)) = (&command, &self.running.readers) {
             return Ok(readers.check_health(reply, pending));
@@ -111,6 +118,9 @@ impl Handle {
             // Shut down: `reply` is dropped, so `pending` resolves to an error.
             return Ok(pending);
         };
+        if needs_hashing(&command) {
+            return self.hash_first(sender, Job::Command(command), reply, pending);
+        }
         if let Some(readers) = self.running.readers.as_ref().filter(|_| reads(&command)) {
             if let Command::Status { caller } = &command {
                 let replayed = readers.replay(caller);
@@ -133,6 +143,7 @@ impl Handle {
     /// the answer are kept in the transaction that applies it (see
     /// `agora_core::idempotency`). `Err(Busy)` when the queue is full.
     pub fn submit_keyed(&self, command: Command, keyed: Keyed) -> Result<Pending, Busy> {
+        self.note_use(&command);
         let (reply, pending) = Pending::channel();
         let queue = self
             .running
@@ -142,7 +153,54 @@ impl Handle {
         let Some(sender) = queue.as_ref() else {
             return Ok(pending);
         };
-        self.send_to_writer(sender, Job::Keyed { command, keyed }, reply, pending)
+        let job = Job::Keyed { command, keyed };
+        if let Job::Keyed { command, .. } = &job {
+            if needs_hashing(command) {
+                return self.hash_first(sender, job, reply, pending);
+            }
+        }
+        self.send_to_writer(sender, job, reply, pending)
+    }
+
+    /// (issue 28) A `/login` or `/password` goes to a reader thread first,
+    /// which checks and hashes its passwords off the writer and off the
+    /// caller's thread (see `engine::credentials`), then to the writer.
+    /// Without readers it goes to the writer as it is, and the rules refuse
+    /// it unchecked (`login_failed`, `wrong_password`, 503 for a new hash).
+    fn hash_first(
+        &self,
+        sender: &SyncSender<Request>,
+        job: Job,
+        reply: Reply,
+        pending: Pending,
+    ) -> Result<Pending, Busy> {
+        match &self.running.readers {
+            Some(readers) => match readers.prepare(job, reply) {
+                true => Ok(pending),
+                false => Err(Busy),
+            },
+            None => self.send_to_writer(sender, job, reply, pending),
+        }
+    }
+
+    /// (issue 28) Queues the write of a token's `last_used` when one is due
+    /// (see `engine::device_use`); a full queue skips it.
+    fn note_use(&self, command: &Command) {
+        let Some(touch) = self.running.device_use.touch(command, Instant::now()) else {
+            return;
+        };
+        let queue = self
+            .running
+            .queue
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(sender) = queue.as_ref() {
+            let (reply, _) = Pending::channel();
+            let _ = sender.try_send(Request {
+                job: Job::Command(touch),
+                reply,
+            });
+        }
     }
 
     /// Queues `job` for the writer without blocking; `Err(Busy)` when the
@@ -170,6 +228,7 @@ impl Handle {
     /// subscription. `Err(Busy)` when the readers' queue is full. Without
     /// the read path the `Watch` is 503 `store_unavailable`.
     pub fn watch(&self, command: Command) -> Result<Pending<Watch>, Busy> {
+        self.note_use(&command);
         let (reply, pending) = Pending::channel();
         let Some(readers) = &self.running.readers else {
             let _ = reply.send(Watch {

@@ -112,7 +112,7 @@ fn ring_charge(event: &Event) -> usize {
         EventBody::Comment { chat, comment, .. } => {
             comment.text.len() + comment.author.len() + names(chat)
         }
-        EventBody::Banned { .. } => 0,
+        EventBody::Banned { .. } | EventBody::SignedOut { .. } => 0,
         EventBody::Member {
             room_name,
             user_name,

@@ -40,7 +40,14 @@ pub struct Model {
     rooms: BTreeMap<String, ChatId>,
     /// (issue 26) The order reactions were made in.
     reaction_seq: u64,
+    /// Devices, passwords, failed logins (issue 28); `by_hash` finds a
+    /// user by any of its devices' tokens.
+    accounts: accounts::AccountRecords,
 }
+
+#[path = "model_accounts.rs"]
+mod accounts;
+pub use accounts::prepare as prepare_account;
 
 #[derive(Clone, Debug)]
 struct UserRecord {
@@ -121,6 +128,7 @@ impl Model {
             events: Vec::new(),
             rooms: BTreeMap::new(),
             reaction_seq: 0,
+            accounts: Default::default(),
         }
     }
 
@@ -355,6 +363,7 @@ impl View for Model {
         });
         self.by_hash.insert(*hash, id);
         self.by_name.insert(key, id);
+        self.add_first_device(id, hash, now);
         Ok(id)
     }
 

@@ -10,6 +10,7 @@
 mod spec;
 
 use crate::model::Model;
+use agora_core::accounts::AccountCommand;
 use agora_core::api;
 use agora_core::command::{ChatRef, ChatType, Command, Outcome};
 use agora_core::config::Config;
@@ -256,7 +257,7 @@ fn check_response(response: &Response) {
 const METHODS: [&str; 8] = [
     "POST", "GET", "PUT", "HEAD", "DELETE", "OPTIONS", "post", "BREW",
 ];
-const TARGETS: [&str; 32] = [
+const TARGETS: [&str; 36] = [
     "/get-token",
     "/connect",
     "/status",
@@ -291,6 +292,11 @@ const TARGETS: [&str; 32] = [
     "/edit",
     "/delete",
     "/react",
+    // (issue 28) accounts and devices.
+    "/login",
+    "/password",
+    "/sessions",
+    "/logout",
 ];
 /// Tokens of the seeded users: ann (quota used up), Bob, cy (banned).
 const ANN: Token = Token([1; 16]);
@@ -415,7 +421,7 @@ pub fn decode_request(data: &[u8]) {
     }
     let response = match decoded {
         Err(response) => response,
-        Ok(command) => {
+        Ok(mut command) => {
             let route = match &command {
                 Command::GetToken { .. } => ("POST", "/get-token"),
                 Command::Connect { .. } => ("POST", "/connect"),
@@ -437,9 +443,17 @@ pub fn decode_request(data: &[u8]) {
                 Command::Edit { .. } => ("POST", "/edit"),
                 Command::Delete { .. } => ("POST", "/delete"),
                 Command::React { .. } => ("POST", "/react"),
+                Command::Account(account) => match account.as_ref() {
+                    AccountCommand::Login { .. } => ("POST", "/login"),
+                    AccountCommand::SetPassword { .. } => ("POST", "/password"),
+                    AccountCommand::Sessions { .. } => ("GET", "/sessions"),
+                    AccountCommand::Logout { .. } => ("POST", "/logout"),
+                    AccountCommand::Touch { .. } => unreachable!("never decoded"),
+                },
             };
             assert_eq!(route, (method, request.path()), "{command:?}");
             let mut model = seeded_model(&config);
+            crate::model::prepare_account(&mut model, &mut command);
             let outcome =
                 agora_core::rules::apply(&command, &mut model, UnixMillis(1_000), &config)
                     .expect("the model never fails");

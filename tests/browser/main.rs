@@ -16,6 +16,7 @@ mod client;
 mod steps;
 
 mod account;
+mod accounts;
 mod axe;
 mod chrome;
 mod composer;

@@ -10,6 +10,7 @@
 //! - [`failures`]: a node killed under load, a node frozen holding the write
 //!   lock, PostgreSQL restarted under load.
 
+mod accounts;
 mod delivery;
 mod failures;
 mod rules;

@@ -3,6 +3,7 @@
 
 import { call, useToken, whenUnauthorized } from './api.js';
 import { forgetToken, saveToken, savedToken, showAccount, showWelcome } from './account.js';
+import { DevicesPanel, wirePasswordSignIn } from './accounts.js';
 import { Chat } from './chat.js';
 import { byId, el, setText } from './dom.js';
 import { applyChange } from './edit.js';
@@ -70,6 +71,10 @@ class Session {
       if (await this.pick(name)) input.value = '';
     };
     showAccount(this.me, token, () => signOut(undefined, true));
+    this.devices = new DevicesPanel((words) => {
+      forgetToken();
+      signOut(words, true);
+    });
   }
 
   async start() {
@@ -85,6 +90,7 @@ class Session {
   }
 
   stop() {
+    this.devices.open(false);
     this.feed.stop();
     this.ban.show(null);
     this.quota.stop();
@@ -131,6 +137,12 @@ class Session {
       this.chat.commentReceived(event.message_id, event.comment);
     } else if (event.type === 'banned') {
       this.banned(new Date(event.banned_until));
+    } else if (event.type === 'signed_out') {
+      // A device of this user was signed out: if it was this one, the
+      // server now answers 401 (and the page signs out); else the list of
+      // devices changed.
+      call('GET', '/status');
+      this.devices.changed();
     } else {
       applyChange(this.chat, event);
     }
@@ -197,8 +209,10 @@ async function signIn(token) {
 
 whenUnauthorized(() => {
   forgetToken();
-  signOut('The server no longer knows your token (its database may have been replaced). Pick a user name to start again.');
+  signOut('You are signed out: this browser\'s token was signed out from another device, or the server no longer knows it. Sign in with your password, or pick a user name to start again.');
 });
+
+wirePasswordSignIn(signIn);
 
 const token = savedToken();
 if (token) signIn(token);

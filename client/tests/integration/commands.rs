@@ -233,7 +233,7 @@ fn errors_have_one_prefix_and_name_the_arguments() {
     for args in [
         &["read", "-n", "0"][..],
         &["status", "--frobnicate"],
-        &["login", "x"],
+        &["login"],
     ] {
         let run = client.run(args);
         assert_eq!(run.code, 2, "{run:?}");

@@ -9,4 +9,5 @@ mod chat;
 mod commands;
 mod edits;
 mod login;
+mod sessions;
 mod watch;

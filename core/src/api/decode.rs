@@ -190,6 +190,10 @@ pub fn decode(
                 remove: fields::flag(&body, "remove")?,
             }
         }
+        route @ (Route::Password | Route::Login | Route::Sessions | Route::Logout) => {
+            let decoded = super::decode_accounts::decode(route, request, client, fresh_token);
+            Command::Account(Box::new(decoded?))
+        }
     })
 }
 

@@ -12,6 +12,8 @@ use crate::view::{ChatKind, ChatSummary, Reaction, StoredComment, StoredMessage,
 use serde::{Serialize, Serializer};
 use std::io::Write;
 
+mod accounts;
+
 /// The response API.md gives for an outcome: 200 for `TokenIssued`,
 /// `Connected`, `Comments`, `Status` and `AlreadyBanned`; 201 for `MessageSent`,
 /// `CommentAdded` and `ReportAccepted`; 429 and 403 warnings with
@@ -195,6 +197,7 @@ pub fn encode(outcome: &Outcome) -> Response {
                 user_name,
             },
         ),
+        Outcome::Account(outcome) => accounts::encode(outcome),
     }
 }
 
@@ -654,6 +657,10 @@ pub fn event_json(event: &Event, viewer: UserId) -> Vec<u8> {
                 reactions: Reactions(reactions),
             })
         }
+        EventBody::SignedOut { .. } => serde_json::to_vec(&SignedOutEventBody {
+            id: event.id,
+            kind: "signed_out",
+        }),
     };
     // Structs of strings and numbers always serialize.
     written.unwrap_or_default()
@@ -743,6 +750,13 @@ struct ReactionEventBody<'a> {
     chat: &'a str,
     message_id: i64,
     reactions: Reactions<'a>,
+}
+
+#[derive(Serialize)]
+struct SignedOutEventBody<'a> {
+    id: i64,
+    #[serde(rename = "type")]
+    kind: &'a str,
 }
 
 #[derive(Serialize)]

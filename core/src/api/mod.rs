@@ -35,6 +35,7 @@ pub mod assets;
 mod auth;
 mod body;
 mod decode;
+mod decode_accounts;
 mod encode;
 mod error;
 mod fields;

@@ -32,11 +32,20 @@ pub enum Route {
     Edit,
     Delete,
     React,
+    // Accounts and devices (issue 28).
+    /// `POST /password`.
+    Password,
+    /// `POST /login` (no auth).
+    Login,
+    /// `GET /sessions`.
+    Sessions,
+    /// `POST /logout`.
+    Logout,
 }
 
 impl Route {
     /// Every route, for lists of endpoints (metrics labels, the OpenAPI test).
-    pub const ALL: [Route; 19] = [
+    pub const ALL: [Route; 23] = [
         Route::GetToken,
         Route::Connect,
         Route::Status,
@@ -56,6 +65,10 @@ impl Route {
         Route::Edit,
         Route::Delete,
         Route::React,
+        Route::Password,
+        Route::Login,
+        Route::Sessions,
+        Route::Logout,
     ];
 
     /// The route's path.
@@ -79,6 +92,10 @@ impl Route {
             Route::Edit => "/edit",
             Route::Delete => "/delete",
             Route::React => "/react",
+            Route::Password => "/password",
+            Route::Login => "/login",
+            Route::Sessions => "/sessions",
+            Route::Logout => "/logout",
         }
     }
 
@@ -91,13 +108,14 @@ impl Route {
     pub fn method(self) -> &'static str {
         match self {
             Route::Status | Route::Comments | Route::Events | Route::Health | Route::Rooms => "GET",
+            Route::Sessions => "GET",
             _ => "POST",
         }
     }
 
     /// Whether the caller must show a token.
     pub fn needs_auth(self) -> bool {
-        !matches!(self, Route::GetToken | Route::Health)
+        !matches!(self, Route::GetToken | Route::Health | Route::Login)
     }
 
     /// Routes a request: 404 for an unknown path whatever the method, 405

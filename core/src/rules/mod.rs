@@ -29,6 +29,9 @@ mod edit;
 mod mentions;
 mod react;
 
+mod accounts;
+pub use accounts::login_throttled;
+
 pub use connect::{advance, Advance};
 pub use quota::QuotaState;
 
@@ -110,6 +113,7 @@ pub fn apply(
             emoji,
             remove,
         } => react::react(view, caller, *message_id, emoji, *remove, now, config),
+        Command::Account(account) => accounts::apply(account, view, now),
     }
 }
 

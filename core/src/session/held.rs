@@ -118,6 +118,7 @@ impl Held {
             }
             Mode::Stream { ping_at, .. } => {
                 let before = self.last;
+                let signed_out = fresh.iter().any(LiveEvent::ends_stream);
                 self.send(cx, fresh);
                 if taken.cut {
                     // A client that does not read is not kept: its place and
@@ -126,7 +127,7 @@ impl Held {
                     self.end(cx);
                     return Next::Cut;
                 }
-                if taken.closed || stopping {
+                if taken.closed || stopping || signed_out {
                     self.end(cx);
                     return Next::Done;
                 }
@@ -188,6 +189,12 @@ impl Held {
     ) -> Next {
         match (self.mode, page) {
             (Mode::Stream { .. }, Watched::Page { events, more, .. }) => {
+                let fresh = after(&events, self.last);
+                if fresh.iter().any(LiveEvent::ends_stream) {
+                    self.send(cx, &events);
+                    self.end(cx);
+                    return Next::Done;
+                }
                 self.send(cx, &events);
                 self.mode = Mode::Stream {
                     ping_at: cx.now.mono + heartbeat,

@@ -87,6 +87,12 @@ pub trait LiveEvent {
     fn json(&self, viewer: UserId) -> &[u8];
     /// Its `text/event-stream` frame as `viewer` gets it.
     fn sse(&self, viewer: UserId) -> &[u8];
+    /// Whether a stream that delivers it ends after it (`signed_out`: a
+    /// token of the viewer was revoked; a stream whose token is still valid
+    /// is resumed by its client, a revoked one gets 401).
+    fn ends_stream(&self) -> bool {
+        false
+    }
 }
 
 /// The store went away before it answered.

@@ -58,6 +58,7 @@ enum Seen {
         author: String,
     },
     Banned,
+    SignedOut,
 }
 
 fn seen(event: &Event, viewer: usize) -> Seen {
@@ -79,6 +80,7 @@ fn seen(event: &Event, viewer: usize) -> Seen {
             author: comment.author.clone(),
         },
         EventBody::Banned { .. } => Seen::Banned,
+        EventBody::SignedOut { .. } => Seen::SignedOut,
         // (issue 26) Not generated here (see tests/e2e/edits.rs).
         other => unreachable!("{other:?}"),
     }

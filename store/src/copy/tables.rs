@@ -152,4 +152,21 @@ pub(crate) const TABLES: &[Table] = &[
         true,
     ),
     copied("mentions", &["user_id", "chat_id", "message_id"], false),
+    // (issue 28) accounts and devices: each user's device tokens (as
+    // hashes), passwords (as Argon2id hashes), the failed logins that
+    // throttle `/login` for 15 minutes.
+    copied(
+        "devices",
+        &[
+            "id",
+            "user_id",
+            "token_hash",
+            "label",
+            "created",
+            "last_used",
+        ],
+        true,
+    ),
+    copied("passwords", &["user_id", "phc"], false),
+    copied("login_failures", &["name_key", "origin", "at"], false),
 ];

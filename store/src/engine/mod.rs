@@ -22,6 +22,8 @@
 
 pub(crate) mod apply;
 pub(crate) mod batch;
+pub(crate) mod credentials;
+pub(crate) mod device_use;
 pub(crate) mod job;
 pub(crate) mod publish;
 pub(crate) mod read_source;

@@ -18,6 +18,7 @@
 //! the last committed state, which is exactly what has been acknowledged,
 //! so a client never reads older data than a 201 it received.
 
+use super::credentials;
 use super::job::{Job, Request};
 use super::read_source::ReadSource;
 use super::status_memo::{MemoView, StatusMemo, StatusReads};
@@ -50,6 +51,9 @@ enum ReadJob {
         command: Command,
         reply: Reply<Watch>,
     },
+    /// (issue 28) a `/login` or `/password` to check and hash before it
+    /// goes to the writer (see `credentials`).
+    Prepare { job: Job, reply: Reply },
 }
 
 /// Whether a command is answered by the read path.
@@ -167,7 +171,7 @@ impl Readers {
             Ok(()) => Ok(()),
             Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) => match job {
                 ReadJob::Read { command, reply } => Err((command, reply)),
-                ReadJob::Watch { .. } => unreachable!("a read was sent"),
+                _ => unreachable!("a read was sent"),
             },
         }
     }
@@ -197,6 +201,21 @@ impl Readers {
             return true;
         };
         match sender.try_send(ReadJob::Watch { command, reply }) {
+            Ok(()) | Err(TrySendError::Disconnected(_)) => true,
+            Err(TrySendError::Full(_)) => false,
+        }
+    }
+
+    /// Hands a write whose passwords must be checked or hashed first (see
+    /// `credentials`) to a reader thread, which then queues it for the
+    /// writer; never blocks. `false` when the readers' queue is full (answer
+    /// 503) or they are stopped (the dropped reply says the store is gone).
+    pub(crate) fn prepare(&self, job: Job, reply: Reply) -> bool {
+        let jobs = self.jobs.read().unwrap_or_else(PoisonError::into_inner);
+        let Some(sender) = jobs.as_ref() else {
+            return true;
+        };
+        match sender.try_send(ReadJob::Prepare { job, reply }) {
             Ok(()) | Err(TrySendError::Disconnected(_)) => true,
             Err(TrySendError::Full(_)) => false,
         }
@@ -256,6 +275,7 @@ impl Reading {
                 ReadJob::Watch { command, reply } => {
                     let _ = reply.send(self.watch(source, &mut conn, &command));
                 }
+                ReadJob::Prepare { job, reply } => self.prepare(source, &mut conn, job, reply),
             }
         }
     }
@@ -346,6 +366,11 @@ impl Reading {
         };
         let limit = self.rules.events_page_max.saturating_add(1) as usize;
         let page = source.snapshot(conn, |view| {
+            // (issue 28) A token revoked after the first look but before
+            // the subscription: its `signed_out` may be in neither.
+            if view.user_by_token(caller)?.is_none() {
+                return Ok(Outcome::Failed(Failure::Unauthorized));
+            }
             rules::events_page(
                 viewer,
                 *since,
@@ -366,6 +391,29 @@ impl Reading {
         }
     }
 
+    /// Reads what a `/login` or `/password` is checked against, checks and
+    /// hashes outside the read transaction, and queues it for the writer.
+    fn prepare<S: ReadSource>(&self, source: &S, conn: &mut S::Conn, mut job: Job, reply: Reply) {
+        let command = match &mut job {
+            Job::Command(Command::Account(command))
+            | Job::Keyed {
+                command: Command::Account(command),
+                ..
+            } => command.as_mut(),
+            _ => return self.queue_for_writer(Request { job, reply }),
+        };
+        let now = self.clock.now();
+        match source.snapshot(conn, |view| credentials::stored(view, command, now)) {
+            Ok(stored) => credentials::prepare(command, stored),
+            Err(e) => {
+                tracing::error!(error = %e, "read failed; answering store_unavailable");
+                let _ = reply.send(Outcome::Failed(Failure::StoreUnavailable));
+                return;
+            }
+        }
+        self.queue_for_writer(Request { job, reply });
+    }
+
     /// A `Connect` page is answered once the writer has moved the read
     /// position to its last unread message (a move that never goes back, so
     /// it skips nothing committed since the page was read).
@@ -374,6 +422,12 @@ impl Reading {
             job: Job::Advance { to, page },
             reply,
         };
+        self.queue_for_writer(request);
+    }
+
+    /// Queues `request` for the writer without blocking (503 `overloaded`
+    /// when its queue is full).
+    fn queue_for_writer(&self, request: Request) {
         let writer = self.writer.read().unwrap_or_else(PoisonError::into_inner);
         let Some(writer) = writer.as_ref() else {
             // Closed: the dropped reply tells the client the store is gone.

@@ -23,6 +23,8 @@ pub(crate) struct Running {
     /// What the wing stops once the writer is done (PostgreSQL's listener,
     /// see `pg::feed`).
     pub(crate) after_writer: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+    /// (issue 28) when each token's `last_used` was last queued.
+    pub(crate) device_use: super::device_use::DeviceUse,
 }
 
 impl Running {

@@ -85,5 +85,6 @@ pub(crate) fn start<S: ReadSource, W: Wing + 'static>(
         hub: parts.hub,
         observer: config.observer.clone(),
         after_writer: Mutex::new(parts.after_writer),
+        device_use: Default::default(),
     })
 }

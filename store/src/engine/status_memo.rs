@@ -89,6 +89,8 @@ impl StatusMemo {
     }
 }
 
+mod accounts;
+
 /// The rules' view for `Status`: with a database underneath it reads through
 /// and records; without one it replays the recorded reads, and any other read
 /// is an error (the caller then falls back to the database).

@@ -26,6 +26,7 @@
 //! [`Needs::command`], its reads and writes into `view.rs`, any new table
 //! into `rows.rs` and each backend's load and flush.
 
+mod accounts;
 mod needs;
 mod rows;
 mod table;
@@ -271,11 +272,15 @@ impl Overlay {
         for row in rows.users {
             let id = row.user.id;
             loaded_users.push(id);
-            self.by_token.set_if_absent(row.token, Some(id));
             self.by_name
                 .set_if_absent(name_key(&row.user.name), Some(id));
             self.users
                 .set_if_absent(id, Cached::clean(Some(UserEntry { row, origin: None })));
+        }
+        // A user is found by its devices' tokens (issue 28), not by the
+        // first token its row keeps.
+        for (token, id) in &rows.devices {
+            self.by_token.set_if_absent(*token, Some(*id));
         }
         for token in &needs.tokens {
             self.by_token.set_if_absent(*token, None);

@@ -139,6 +139,13 @@ impl Needs {
             Command::Edit { caller, .. }
             | Command::Delete { caller, .. }
             | Command::React { caller, .. } => self.tokens.push(caller.0),
+            // (issue 28) the caller; devices, passwords and failed logins are
+            // read through (see `overlay::accounts`).
+            Command::Account(account) => {
+                if let Some(caller) = account.caller() {
+                    self.tokens.push(caller.0);
+                }
+            }
         }
     }
 

@@ -58,6 +58,8 @@ pub(crate) struct Rows {
     pub(crate) registrations: Vec<(String, UnixMillis)>,
     /// When [`Needs::next_ids`] was asked.
     pub(crate) next: Option<NextIds>,
+    /// (issue 28) `(token hash, user)`: the devices of the tokens asked for.
+    pub(crate) devices: Vec<([u8; 32], UserId)>,
 }
 
 /// A user made in the batch, as the flush inserts it.

@@ -86,6 +86,15 @@ impl BatchRows for Db {
             })
             .map(|(row, _)| row.user.id)
             .collect();
+        let devices: Vec<([u8; 32], UserId)> = self
+            .users
+            .values()
+            .filter(|(row, _)| {
+                needs.tokens.contains(&row.token)
+                    || needs.token_pairs.iter().any(|(t, _)| *t == row.token)
+            })
+            .map(|(row, _)| (row.token, row.user.id))
+            .collect();
         let mut pairs = needs.pairs.clone();
         for (token, name) in &needs.token_pairs {
             let a = self.user_where(|row| row.token == *token);
@@ -165,6 +174,7 @@ impl BatchRows for Db {
             reports,
             registrations,
             next: needs.next_ids.then_some(self.next),
+            devices,
         })
     }
 
@@ -251,6 +261,52 @@ impl BatchRows for Db {
 
 /// The range reads these tests never make.
 struct NoRangeReads;
+
+impl agora_core::accounts::Accounts for NoRangeReads {
+    fn device_by_token(
+        &mut self,
+        _: &TokenHash,
+    ) -> ViewResult<Option<agora_core::accounts::Device>> {
+        none()
+    }
+    fn devices_of(&mut self, _: UserId) -> ViewResult<Vec<agora_core::accounts::Device>> {
+        none()
+    }
+    fn add_device(&mut self, _: UserId, _: &TokenHash, _: &str, _: UnixMillis) -> ViewResult<i64> {
+        none()
+    }
+    fn revoke_device(&mut self, _: i64) -> ViewResult<Option<TokenHash>> {
+        none()
+    }
+    fn touch_device(&mut self, _: i64, _: UnixMillis) -> ViewResult<()> {
+        none()
+    }
+    fn password_of(&mut self, _: UserId) -> ViewResult<Option<String>> {
+        none()
+    }
+    fn set_password(&mut self, _: UserId, _: &str) -> ViewResult<()> {
+        none()
+    }
+    fn login_failures_of_name(
+        &mut self,
+        _: &str,
+        _: UnixMillis,
+        _: u32,
+    ) -> ViewResult<Vec<UnixMillis>> {
+        none()
+    }
+    fn login_failures_from(
+        &mut self,
+        _: &str,
+        _: UnixMillis,
+        _: u32,
+    ) -> ViewResult<Vec<UnixMillis>> {
+        none()
+    }
+    fn record_login_failure(&mut self, _: &str, _: &str, _: UnixMillis) -> ViewResult<()> {
+        none()
+    }
+}
 
 fn none<T>() -> ViewResult<T> {
     Err(StoreError("not in this test".into()))

@@ -31,8 +31,14 @@ impl<'a, B: BatchRows> OverlayView<'a, B> {
         self.overlay.load(self.rows, &needs)
     }
 
+    /// A token whose device was added or revoked through the backend: the
+    /// next lookup of it loads it again (issue 28).
+    pub(super) fn forget_token(&mut self, hash: TokenHash) {
+        self.overlay.by_token.forget(&hash.0);
+    }
+
     /// The backend's view after a flush of what is kept.
-    fn through(&mut self) -> ViewResult<B::Through<'_>> {
+    pub(super) fn through(&mut self) -> ViewResult<B::Through<'_>> {
         self.overlay.flush_kept(self.rows)?;
         self.overlay.round_trips += 1;
         Ok(self.rows.through())

@@ -49,16 +49,22 @@ const MESSAGE: i32 = 4;
 const REPORT: i32 = 5;
 const REGISTRATION: i32 = 6;
 const NEXT_IDS: i32 = 7;
+/// (issue 28) a device token and its user.
+const DEVICE: i32 = 8;
 
 /// Every row [`Needs`] names, and what comes with them (see `Needs`).
 /// Columns: tag, eight `bigint`s, a `text`, a `bytea`, a `boolean`.
 const LOAD: &str = concat!(
     "WITH
+ dv AS (SELECT token_hash, user_id FROM devices
+        WHERE token_hash = ANY($1::bytea[]) OR token_hash = ANY($5::bytea[])),
  u0 AS (SELECT * FROM users
-        WHERE token_hash = ANY($1::bytea[]) OR name_key = ANY($2::text[]) OR id = ANY($3::int8[])),
+        WHERE id IN (SELECT user_id FROM dv) OR name_key = ANY($2::text[])
+              OR id = ANY($3::int8[])),
  tp AS (SELECT least(a.id, b.id) AS lo, greatest(a.id, b.id) AS hi
           FROM unnest($5::bytea[], $6::text[]) AS p(t, n)
-          JOIN users a ON a.token_hash = p.t JOIN users b ON b.name_key = p.n
+          JOIN dv ON dv.token_hash = p.t JOIN users a ON a.id = dv.user_id
+          JOIN users b ON b.name_key = p.n
         UNION ALL SELECT * FROM unnest($7::int8[], $8::int8[])),
  msg AS (SELECT id, chat_id, comment_count FROM messages WHERE id = ANY($11::int8[])),
  ch AS (SELECT * FROM chats WHERE id = ANY($4::int8[])
@@ -92,6 +98,8 @@ UNION ALL SELECT 5, target, reporter, created, NULL, NULL, NULL, NULL, NULL, NUL
        FROM rep
 UNION ALL SELECT 6, created, NULL, NULL, NULL, NULL, NULL, NULL, NULL, origin, NULL, NULL
        FROM reg
+UNION ALL SELECT 8, user_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, token_hash, NULL
+       FROM dv
 UNION ALL SELECT 7, ",
     next_id!("users"),
     ", ",
@@ -145,6 +153,8 @@ const FLUSH: &str = "WITH
  nrep AS (INSERT INTO reports (target, reporter, created)
           SELECT * FROM unnest($52::int8[], $53::int8[], $54::int8[])
           ON CONFLICT (target, reporter) DO UPDATE SET created = EXCLUDED.created),
+ ndev AS (INSERT INTO devices (user_id, token_hash, label, created, last_used)
+          SELECT id, t, '', c, c FROM unnest($1::int8[], $4::bytea[], $5::int8[]) AS x(id, t, c)),
  nev AS (INSERT INTO events (id, kind, chat_id, message_id, comment_id, user_id, until, action)
          SELECT * FROM unnest($55::int8[], $56::int2[], $57::int8[], $58::int8[], $59::int8[],
                               $60::int8[], $61::int8[], $64::int2[]) ORDER BY 1)
@@ -272,6 +282,16 @@ impl BatchRows for PgRows<'_> {
                         comment: required(n(4)?)?,
                         event: required(n(5)?)?,
                     })
+                }
+                DEVICE => {
+                    let token: Vec<u8> = row
+                        .try_get::<_, Option<Vec<u8>>>(10)
+                        .map_err(store_error)?
+                        .unwrap_or_default();
+                    let token = token
+                        .try_into()
+                        .map_err(|_| StoreError("a stored token hash is not 32 bytes".into()))?;
+                    loaded.devices.push((token, required(n(1)?)?));
                 }
                 tag => return Err(StoreError(format!("batch load: unknown row tag {tag}"))),
             }

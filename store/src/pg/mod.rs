@@ -58,6 +58,7 @@
 //! threads of its own (a writer, readers, a listener), each owning one
 //! connection, so an async client would only add a runtime to drive it.
 
+mod accounts;
 mod batch_rows;
 pub(crate) mod connection;
 mod edits;

@@ -22,7 +22,7 @@ pub(crate) use rooms::room_memberships;
 /// The rules' window onto the database: every method runs inside whatever
 /// transaction is open on the connection, and commits nothing itself.
 pub(crate) struct PgView<'a> {
-    conn: &'a mut PgConn,
+    pub(super) conn: &'a mut PgConn,
     /// Where the events this view records go too (see `SqlView`).
     recorded: Option<&'a mut Vec<Event>>,
 }
@@ -229,6 +229,9 @@ fn event_from_row(row: &Row) -> ViewResult<Event> {
             super::edits::change_event(row, kind, chat.ok_or_else(missing)?)
                 .ok_or_else(missing)??
         }
+        crate::event_columns::EVENT_SIGNED_OUT => EventBody::SignedOut {
+            user: row.get::<_, Option<UserId>>(3).ok_or_else(missing)?,
+        },
         kind => return Err(StoreError(format!("event {id}: unknown kind {kind}"))),
     };
     Ok(Event { id, body })
@@ -310,7 +313,7 @@ impl PgView<'_> {
 
 impl View for PgView<'_> {
     fn user_by_token(&mut self, hash: &TokenHash) -> ViewResult<Option<User>> {
-        self.user_where(user_where!("token_hash"), &&hash.0[..])
+        self.user_where(super::accounts::USER_BY_DEVICE, &&hash.0[..])
     }
 
     fn user_by_name(&mut self, name: &str) -> ViewResult<Option<User>> {
@@ -332,6 +335,7 @@ impl View for PgView<'_> {
             )
             .map(|row| row.get(0))
             .map_err(store_error)
+            .and_then(|id| self.add_first_device(id, hash, now))
     }
 
     fn registrations_from(

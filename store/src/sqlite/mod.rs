@@ -14,6 +14,7 @@
 //! - `file_watch`: whether the paths still name the files the writer has
 //!   open; `checkpoints`: WAL checkpoints off the writer's thread.
 
+mod accounts;
 mod checkpoints;
 mod edits;
 pub(crate) mod file_watch;

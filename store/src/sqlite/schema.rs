@@ -255,6 +255,42 @@ CREATE TABLE mentions (
 ) WITHOUT ROWID;
 CREATE INDEX mentions_by_message ON mentions(message_id);
 "#,
+    // (issue 28) accounts and devices: a token per device (each user's
+    // token so far becomes its first device; `users.token_hash` stays as
+    // the first token's hash but no longer finds the user), passwords as
+    // Argon2id PHC strings, failed logins for throttling (kept 15 minutes,
+    // in time order), and the `signed_out` event (kind 8) read by its user.
+    r#"
+CREATE TABLE devices (
+    -- AUTOINCREMENT: a revoked device's id is never given to a new one
+    -- (a client may still name it).
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id       INTEGER NOT NULL REFERENCES users(id),
+    -- SHA-256 of the device's bearer token; the token itself is never stored.
+    token_hash    BLOB NOT NULL UNIQUE,
+    label         TEXT NOT NULL,
+    created       INTEGER NOT NULL,
+    -- Written at most once a minute per token.
+    last_used     INTEGER NOT NULL
+);
+CREATE INDEX devices_by_user ON devices(user_id);
+INSERT INTO devices (user_id, token_hash, label, created, last_used)
+    SELECT id, token_hash, '', created, created FROM users ORDER BY id;
+CREATE TABLE passwords (
+    user_id       INTEGER PRIMARY KEY REFERENCES users(id),
+    phc           TEXT NOT NULL
+);
+CREATE TABLE login_failures (
+    name_key      TEXT NOT NULL,
+    origin        TEXT NOT NULL,
+    at            INTEGER NOT NULL
+);
+CREATE INDEX login_failures_by_name ON login_failures(name_key, at);
+CREATE INDEX login_failures_by_origin ON login_failures(origin, at);
+CREATE TRIGGER events_readers_signed_out AFTER INSERT ON events WHEN NEW.kind = 8 BEGIN
+    INSERT OR IGNORE INTO event_readers (reader, event_id) VALUES (NEW.user_id, NEW.id);
+END;
+"#,
 ];
 
 /// The schema version this build writes.

@@ -23,8 +23,8 @@ mod rooms;
 /// transaction is open on `conn`, and commits nothing itself. Statements go
 /// through the connection's prepared-statement cache.
 pub struct SqlView<'a> {
-    conn: &'a Connection,
-    rows: Option<&'a mut RowCache>,
+    pub(super) conn: &'a Connection,
+    pub(super) rows: Option<&'a mut RowCache>,
     /// Where the events this view records go too, for the writer to publish
     /// once they are committed.
     recorded: Option<&'a mut Vec<Event>>,
@@ -85,7 +85,7 @@ macro_rules! user_where {
     };
 }
 
-fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
+pub(super) fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
         id: row.get(0)?,
         name: row.get(1)?,
@@ -278,6 +278,9 @@ impl SqlView<'_> {
                     action: row.action.and_then(action_of).ok_or_else(missing)?,
                 })
             }
+            crate::event_columns::EVENT_SIGNED_OUT => Ok(EventBody::SignedOut {
+                user: row.user_id.ok_or_else(missing)?,
+            }),
             kind => Err(StoreError(format!("event {}: unknown kind {kind}", row.id))),
         }
     }
@@ -312,7 +315,7 @@ impl View for SqlView<'_> {
         if let Some(user) = self.rows.as_ref().and_then(|rows| rows.user_by_token(hash)) {
             return Ok(Some(user));
         }
-        let user = self.user_where(user_where!("token_hash"), &&hash.0[..])?;
+        let user = self.user_where(super::accounts::USER_BY_DEVICE, &&hash.0[..])?;
         if let (Some(rows), Some(user)) = (self.rows.as_mut(), &user) {
             rows.keep_user(user, name_key(&user.name), Some(hash));
         }
@@ -347,6 +350,7 @@ impl View for SqlView<'_> {
                 stmt.insert(params![name, name_key(name), &hash.0[..], now.0, origin])
             })
             .map_err(store_error)
+            .and_then(|id| self.add_first_device(id, hash, now))
     }
 
     fn registrations_from(

@@ -2,12 +2,13 @@
 //! sequences (with clock steps and reopens) applied to the in-memory model.
 //! `model_vs_sqlite` and `model_vs_postgres` replay them on a store.
 
+use agora_core::accounts::{AccountCommand, PasswordCheck, Secret};
 use agora_core::command::{ChatRef, ChatType, Command, EventsWait, Outcome, Target};
 use agora_core::config::Config;
 use agora_core::rules;
 use agora_core::time::UnixMillis;
 use agora_core::token::{Token, TokenHash};
-use agora_testkit::model::Model;
+use agora_testkit::model::{prepare_account, Model};
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest_state_machine::ReferenceStateMachine;
@@ -56,6 +57,17 @@ pub fn chat_config() -> Config {
         reporter_min_age_ms: 120_000,
         moderators: vec!["carol".to_string()],
     }
+}
+
+/// (issue 28) The passwords set and tried.
+const PASSWORDS: &[&str] = &["correct horse", "battery staple"];
+
+/// An account command as the store hands it to the rules: passwords
+/// checked and hashed (with the model's stand-in hash) against `model`.
+fn prepared(model: &Model, account: AccountCommand) -> Step {
+    let mut command = Command::Account(Box::new(account));
+    prepare_account(&mut model.clone(), &mut command);
+    Step::Run(command)
 }
 
 /// The client addresses registrations come from (the second an IPv6 one).
@@ -312,6 +324,51 @@ impl ReferenceStateMachine for Reference {
             Just(3 * 3_600_000u64),
         ]
         .prop_map(Step::AdvanceMs);
+        let model = state.model.clone();
+        let set_password = (
+            caller_strategy(state),
+            select(PASSWORDS),
+            proptest::option::of(select(PASSWORDS)),
+        )
+            .prop_map(move |(caller, password, old)| {
+                let account = AccountCommand::SetPassword {
+                    caller,
+                    password: Secret(password.to_string()),
+                    old_password: old.map(|o| Secret(o.to_string())),
+                    check: PasswordCheck::Unchecked,
+                    new_hash: None,
+                };
+                prepared(&model, account)
+            });
+        let model = state.model.clone();
+        let login = (select(NAMES), select(PASSWORDS), select(CLIENTS)).prop_map(
+            move |(name, password, client)| {
+                let account = AccountCommand::Login {
+                    user_name: name.to_string(),
+                    password: Secret(password.to_string()),
+                    device: "phone".to_string(),
+                    token: next_token,
+                    client: client.parse().expect("an address"),
+                    check: PasswordCheck::Unchecked,
+                };
+                prepared(&model, account)
+            },
+        );
+        let sessions = caller_strategy(state).prop_map(|caller| {
+            Step::Run(Command::Account(Box::new(AccountCommand::Sessions {
+                caller,
+            })))
+        });
+        let logout =
+            (caller_strategy(state), proptest::option::of(0i64..8)).prop_map(|(caller, device)| {
+                Step::Run(Command::Account(Box::new(AccountCommand::Logout {
+                    caller,
+                    device,
+                })))
+            });
+        let touch = caller_strategy(state).prop_map(|caller| {
+            Step::Run(Command::Account(Box::new(AccountCommand::Touch { caller })))
+        });
         // Register eagerly until a few users exist, then rarely.
         let register_weight = if state.callers.len() < 3 { 12 } else { 2 };
         prop_oneof![
@@ -328,6 +385,11 @@ impl ReferenceStateMachine for Reference {
             2 => edit,
             2 => delete,
             3 => react,
+            2 => set_password,
+            2 => login,
+            1 => sessions,
+            1 => logout,
+            1 => touch,
             2 => advance,
             1 => Just(Step::Reopen),
             4 => room_strategy(state),
@@ -339,6 +401,10 @@ impl ReferenceStateMachine for Reference {
         // Token bytes are never reused (shrinking can reorder registrations).
         match step {
             Step::Run(Command::GetToken { token, .. }) => token.0[0] >= state.tokens_drawn,
+            Step::Run(Command::Account(account)) => match account.as_ref() {
+                AccountCommand::Login { token, .. } => token.0[0] >= state.tokens_drawn,
+                _ => true,
+            },
             _ => true,
         }
     }
@@ -357,6 +423,16 @@ impl ReferenceStateMachine for Reference {
                 if let Command::GetToken { token, .. } = command {
                     state.tokens_drawn = token.0[0] + 1;
                     if matches!(result, Ok(Outcome::TokenIssued { .. })) {
+                        state.callers.push(token.hash());
+                    }
+                }
+                if let Some(AccountCommand::Login { token, .. }) = match command {
+                    Command::Account(account) => Some(account.as_ref()),
+                    _ => None,
+                } {
+                    state.tokens_drawn = token.0[0] + 1;
+                    if matches!(&result, Ok(Outcome::Account(a)) if matches!(a, agora_core::accounts::AccountOutcome::LoggedIn { .. }))
+                    {
                         state.callers.push(token.hash());
                     }
                 }

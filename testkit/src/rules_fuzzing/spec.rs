@@ -130,7 +130,8 @@ impl Spec {
             | Command::Unban { .. }
             | Command::Edit { .. }
             | Command::Delete { .. }
-            | Command::React { .. } => {
+            | Command::React { .. }
+            | Command::Account(_) => {
                 unreachable!("command_sequence does not generate {command:?}")
             }
             // (issue 25) Rooms are checked by their own property tests.

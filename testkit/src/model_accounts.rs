@@ -1,0 +1,180 @@
+//! The model's accounts and devices (issue 28): [`Accounts`] in memory.
+
+use super::Model;
+use agora_core::accounts::{Accounts, Device, DeviceId};
+use agora_core::time::UnixMillis;
+use agora_core::token::TokenHash;
+use agora_core::view::{UserId, ViewResult};
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Clone, Debug, Default)]
+pub(super) struct AccountRecords {
+    /// By id; ids are never reused.
+    devices: BTreeMap<DeviceId, (Device, TokenHash)>,
+    last_device: DeviceId,
+    passwords: HashMap<UserId, String>,
+    /// (name key, origin, time), oldest first.
+    failures: Vec<(String, String, UnixMillis)>,
+}
+
+impl Model {
+    pub(super) fn add_first_device(&mut self, user: UserId, hash: &TokenHash, now: UnixMillis) {
+        let _ = self.add_device(user, hash, "", now);
+    }
+}
+
+fn newest(times: impl Iterator<Item = UnixMillis>, limit: u32) -> Vec<UnixMillis> {
+    let mut times: Vec<UnixMillis> = times.collect();
+    times.sort_by(|a, b| b.cmp(a));
+    times.truncate(limit as usize);
+    times
+}
+
+impl Accounts for Model {
+    fn device_by_token(&mut self, hash: &TokenHash) -> ViewResult<Option<Device>> {
+        Ok(self
+            .accounts
+            .devices
+            .values()
+            .find(|(_, h)| h == hash)
+            .map(|(d, _)| d.clone()))
+    }
+
+    fn devices_of(&mut self, user: UserId) -> ViewResult<Vec<Device>> {
+        Ok(self
+            .accounts
+            .devices
+            .values()
+            .filter(|(d, _)| d.user == user)
+            .map(|(d, _)| d.clone())
+            .collect())
+    }
+
+    fn add_device(
+        &mut self,
+        user: UserId,
+        hash: &TokenHash,
+        label: &str,
+        now: UnixMillis,
+    ) -> ViewResult<DeviceId> {
+        let records = &mut self.accounts;
+        records.last_device += 1;
+        let id = records.last_device;
+        let device = Device {
+            id,
+            user,
+            label: label.to_owned(),
+            created: now,
+            last_used: now,
+        };
+        records.devices.insert(id, (device, *hash));
+        self.by_hash.insert(*hash, user);
+        Ok(id)
+    }
+
+    fn revoke_device(&mut self, id: DeviceId) -> ViewResult<Option<TokenHash>> {
+        let Some((_, hash)) = self.accounts.devices.remove(&id) else {
+            return Ok(None);
+        };
+        self.by_hash.remove(&hash);
+        Ok(Some(hash))
+    }
+
+    fn touch_device(&mut self, id: DeviceId, now: UnixMillis) -> ViewResult<()> {
+        if let Some((device, _)) = self.accounts.devices.get_mut(&id) {
+            device.last_used = now;
+        }
+        Ok(())
+    }
+
+    fn password_of(&mut self, user: UserId) -> ViewResult<Option<String>> {
+        Ok(self.accounts.passwords.get(&user).cloned())
+    }
+
+    fn set_password(&mut self, user: UserId, phc: &str) -> ViewResult<()> {
+        self.accounts.passwords.insert(user, phc.to_owned());
+        Ok(())
+    }
+
+    fn login_failures_of_name(
+        &mut self,
+        name_key: &str,
+        since: UnixMillis,
+        limit: u32,
+    ) -> ViewResult<Vec<UnixMillis>> {
+        let failures = self.accounts.failures.iter();
+        let times = failures.filter(|(n, _, at)| n == name_key && *at >= since);
+        Ok(newest(times.map(|(_, _, at)| *at), limit))
+    }
+
+    fn login_failures_from(
+        &mut self,
+        origin: &str,
+        since: UnixMillis,
+        limit: u32,
+    ) -> ViewResult<Vec<UnixMillis>> {
+        let failures = self.accounts.failures.iter();
+        let times = failures.filter(|(_, o, at)| o == origin && *at >= since);
+        Ok(newest(times.map(|(_, _, at)| *at), limit))
+    }
+
+    fn record_login_failure(
+        &mut self,
+        name_key: &str,
+        origin: &str,
+        now: UnixMillis,
+    ) -> ViewResult<()> {
+        let failure = (name_key.to_owned(), origin.to_owned(), now);
+        self.accounts.failures.push(failure);
+        Ok(())
+    }
+}
+
+/// What the store does before the rules run a `/login` or `/password` (see
+/// `agora_store`'s `engine::credentials`), with a stand-in for Argon2id: a
+/// password's "hash" is `model:` and the password. For tests and fuzz
+/// targets that run the rules over the model.
+pub fn prepare(model: &mut Model, command: &mut agora_core::command::Command) {
+    use agora_core::accounts::{AccountCommand, PasswordCheck};
+    use agora_core::view::View;
+    let agora_core::command::Command::Account(account) = command else {
+        return;
+    };
+    let account = account.as_mut();
+    let hash = |password: &str| format!("model:{password}");
+    match account {
+        AccountCommand::Login {
+            user_name,
+            password,
+            check,
+            ..
+        } => {
+            let user = model.user_by_name(user_name).ok().flatten();
+            let stored = user.and_then(|u| model.password_of(u.id).ok().flatten());
+            let matches = stored.as_deref() == Some(hash(&password.0).as_str());
+            *check = PasswordCheck::Checked {
+                against: stored,
+                matches,
+            };
+        }
+        AccountCommand::SetPassword {
+            caller,
+            password,
+            old_password,
+            check,
+            new_hash,
+        } => {
+            let user = model.user_by_token(caller).ok().flatten();
+            let stored = user.and_then(|u| model.password_of(u.id).ok().flatten());
+            if let (Some(old), Some(_)) = (old_password.as_ref(), &stored) {
+                let matches = stored.as_deref() == Some(hash(&old.0).as_str());
+                *check = PasswordCheck::Checked {
+                    against: stored,
+                    matches,
+                };
+            }
+            *new_hash = Some(hash(&password.0));
+        }
+        _ => {}
+    }
+}

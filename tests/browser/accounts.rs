@@ -1,0 +1,105 @@
+//! Accounts and devices (issue 28): a password set from the account panel,
+//! sign-in on a second browser with it, two sessions listed, one revoked
+//! from the other, which is then signed out.
+
+use crate::page::{Page, DESKTOP};
+use crate::scenario;
+
+const PASSWORD: &str = "correct horse battery";
+
+#[test]
+fn password_sign_in_sessions_and_revocation() {
+    scenario::with_server("accounts", &[], |driver, server| async move {
+        let first = Page::signed_up(&driver, &server, DESKTOP, "accounts", "alice").await;
+        // The account panel: set a password.
+        first.click("#show-devices").await;
+        first.type_into("#new-password", PASSWORD).await;
+        first.click("#set-password").await;
+        let said = first
+            .wait_for(
+                "the password note",
+                "return document.getElementById('devices-note').textContent;",
+            )
+            .await;
+        assert!(said.as_str().unwrap().contains("Password set"), "{said}");
+        first.screenshot("password-set").await;
+
+        // A second browser signs in with the name and the password.
+        let mut second = Page::open(&driver, &server, DESKTOP, "accounts").await;
+        second.type_into("#login-name", "alice").await;
+        second
+            .type_into("#login-password", "not the password")
+            .await;
+        second.click("#login").await;
+        let refused = second
+            .wait_for(
+                "the refusal",
+                "return document.getElementById('welcome-error').textContent;",
+            )
+            .await;
+        assert!(
+            refused.as_str().unwrap().contains("do not match"),
+            "{refused}"
+        );
+        second
+            .eval("document.getElementById('login-password').value = '';")
+            .await;
+        second.type_into("#login-password", PASSWORD).await;
+        second.screenshot("sign-in-with-password").await;
+        second.click("#login").await;
+        second.signed_in_as("alice").await;
+        second.wait_live().await;
+
+        // Two sessions, this one marked.
+        second.click("#show-devices").await;
+        second
+            .wait_for(
+                "two sessions",
+                "return document.querySelectorAll('#sessions li').length === 2;",
+            )
+            .await;
+        let current = second
+            .eval(
+                "return document.querySelector('#sessions li[data-current=\"true\"]').textContent;",
+            )
+            .await;
+        assert!(
+            current.as_str().unwrap().contains("this browser"),
+            "{current}"
+        );
+        second.screenshot("two-sessions").await;
+
+        // The second browser signs the first one out ("everywhere else").
+        first.wait_live().await;
+        second.click("#sign-out-others").await;
+        second
+            .wait_for(
+                "one session left",
+                "return document.querySelectorAll('#sessions li').length === 1;",
+            )
+            .await;
+        second.screenshot("signed-out-others").await;
+
+        // The first browser is signed out by itself, with words saying why.
+        let welcome = first
+            .wait_for(
+                "the first browser signed out",
+                "return !document.getElementById('welcome').hidden \
+                 && document.getElementById('app').hidden \
+                 && document.getElementById('welcome-error').textContent;",
+            )
+            .await;
+        assert!(
+            welcome.as_str().unwrap().contains("signed out"),
+            "{welcome}"
+        );
+        first.screenshot("revoked").await;
+        // Its token is gone from its storage.
+        let kept = first
+            .eval("return localStorage.getItem('agora.token');")
+            .await;
+        assert!(kept.is_null(), "{kept}");
+        // The second browser is still signed in.
+        second.signed_in_as("alice").await;
+    });
+}
