@@ -89,6 +89,16 @@ pub enum Command {
     },
     /// `GET /health`: whether the store answers a read.
     Health,
+    /// `GET /search` (issue 27): the newest `limit` messages the caller can
+    /// see (in `chat` only, when given) with id below `before` whose text
+    /// matches `query`.
+    Search {
+        caller: TokenHash,
+        query: crate::search::SearchQuery,
+        chat: Option<ChatRef>,
+        before: Option<MessageId>,
+        limit: u32,
+    },
 }
 
 impl Command {
@@ -102,6 +112,7 @@ impl Command {
                 | Command::Comments { .. }
                 | Command::Events { .. }
                 | Command::Health
+                | Command::Search { .. }
         )
     }
 }
@@ -227,6 +238,12 @@ pub enum Outcome {
     /// The answer first given to a request with the same `Idempotency-Key`
     /// (see `crate::idempotency`), sent again as it was.
     Replayed(crate::idempotency::StoredAnswer),
+    /// `GET /search`'s page (issue 27): newest first; `more` says whether
+    /// older matches remain.
+    SearchResults {
+        results: Vec<crate::search::SearchHit>,
+        more: bool,
+    },
 }
 
 /// Refusals that are the client's fault, each with its status and `code`.

@@ -196,4 +196,24 @@ pub trait View {
     fn add_report(&mut self, target: UserId, reporter: UserId, now: UnixMillis) -> ViewResult<()>;
     /// Drops every standing report on `target` (done when it is banned).
     fn clear_reports(&mut self, target: UserId) -> ViewResult<()>;
+
+    // (issue 27) search
+    /// Ids of the newest `limit` messages of `chat` with id `< before`
+    /// (any id when `None`) whose text `query` matches
+    /// ([`SearchQuery::matches`](crate::search::SearchQuery::matches)),
+    /// newest first. Reads only `chat`'s part of the index.
+    fn search_chat(
+        &mut self,
+        chat: ChatId,
+        query: &crate::search::SearchQuery,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> ViewResult<Vec<MessageId>>;
+    /// The messages of `ids` that exist, in no particular order, each with
+    /// its newest `comments` comments (oldest first) and `comments_total`.
+    fn messages_by_id(
+        &mut self,
+        ids: &[MessageId],
+        comments: u32,
+    ) -> ViewResult<Vec<StoredMessage>>;
 }

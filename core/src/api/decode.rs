@@ -125,6 +125,7 @@ pub fn decode(
                 chat_type: fields::chat_type(&body)?,
             }
         }
+        Route::Search => super::search_query::decode(request, config)?,
     })
 }
 

@@ -150,6 +150,9 @@ pub fn encode(outcome: &Outcome) -> Response {
         }
         Outcome::Failed(failure) => failed(*failure),
         Outcome::Replayed(answer) => answer.replay(),
+        Outcome::SearchResults { results, more } => {
+            json(200, &super::search_body::SearchBody::new(results, *more))
+        }
     }
 }
 
@@ -277,7 +280,7 @@ impl Serialize for Messages<'_> {
 }
 
 #[derive(Serialize)]
-struct MessageBody<'a> {
+pub(super) struct MessageBody<'a> {
     id: i64,
     author: &'a str,
     pub_date: Time,

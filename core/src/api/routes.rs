@@ -20,11 +20,13 @@ pub enum Route {
     Unban,
     /// `GET /health`, for load balancers (no auth).
     Health,
+    /// `GET /search` (issue 27).
+    Search,
 }
 
 impl Route {
     /// Every route, for lists of endpoints (metrics labels, the OpenAPI test).
-    pub const ALL: [Route; 11] = [
+    pub const ALL: [Route; 12] = [
         Route::GetToken,
         Route::Connect,
         Route::Status,
@@ -36,6 +38,7 @@ impl Route {
         Route::Read,
         Route::Unban,
         Route::Health,
+        Route::Search,
     ];
 
     /// The route's path.
@@ -52,6 +55,7 @@ impl Route {
             Route::Read => "/read",
             Route::Unban => "/unban",
             Route::Health => "/health",
+            Route::Search => "/search",
         }
     }
 
@@ -64,6 +68,7 @@ impl Route {
     pub fn method(self) -> &'static str {
         match self {
             Route::Status | Route::Comments | Route::Events | Route::Health => "GET",
+            Route::Search => "GET",
             _ => "POST",
         }
     }

@@ -23,6 +23,8 @@ mod report;
 mod send;
 mod status;
 mod unban;
+// (issue 27)
+pub mod search;
 
 pub use connect::{advance, Advance};
 pub use quota::QuotaState;
@@ -78,6 +80,13 @@ pub fn apply(
             up_to,
         } => events::read(view, caller, chat, *up_to),
         Command::Health => health::health(view),
+        Command::Search {
+            caller,
+            query,
+            chat,
+            before,
+            limit,
+        } => search::search(view, caller, query, chat.as_ref(), *before, *limit, config),
     }
 }
 

@@ -60,6 +60,7 @@ pub(crate) fn reads(command: &Command) -> bool {
             | Command::Connect { .. }
             | Command::Comments { .. }
             | Command::Health
+            | Command::Search { .. }
     )
 }
 

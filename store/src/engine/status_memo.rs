@@ -262,4 +262,22 @@ impl<V: View + ?Sized> View for MemoView<'_, V> {
     fn clear_reports(&mut self, target: UserId) -> ViewResult<()> {
         self.inner()?.clear_reports(target)
     }
+
+    // (issue 27) search: not part of `Status`, passed through.
+    fn search_chat(
+        &mut self,
+        chat: ChatId,
+        query: &agora_core::search::SearchQuery,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> ViewResult<Vec<MessageId>> {
+        self.inner()?.search_chat(chat, query, before, limit)
+    }
+    fn messages_by_id(
+        &mut self,
+        ids: &[MessageId],
+        comments: u32,
+    ) -> ViewResult<Vec<StoredMessage>> {
+        self.inner()?.messages_by_id(ids, comments)
+    }
 }

@@ -127,6 +127,8 @@ impl Needs {
             | Command::Events { caller, .. }
             | Command::Comments { caller, .. } => self.tokens.push(caller.0),
             Command::Health => {}
+            // (issue 27) a read: the chats and the index are read through.
+            Command::Search { caller, .. } => self.tokens.push(caller.0),
         }
     }
 

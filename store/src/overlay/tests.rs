@@ -376,6 +376,18 @@ impl View for NoRangeReads {
     fn clear_reports(&mut self, _: UserId) -> ViewResult<()> {
         none()
     }
+    fn search_chat(
+        &mut self,
+        _: ChatId,
+        _: &agora_core::search::SearchQuery,
+        _: Option<MessageId>,
+        _: u32,
+    ) -> ViewResult<Vec<MessageId>> {
+        none()
+    }
+    fn messages_by_id(&mut self, _: &[MessageId], _: u32) -> ViewResult<Vec<StoredMessage>> {
+        none()
+    }
 }
 
 impl KeyLog for NoRangeReads {

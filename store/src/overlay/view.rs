@@ -589,6 +589,31 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         self.put_reports(target, reports);
         Ok(())
     }
+
+    // (issue 27) search: range reads, through the database after a flush.
+    fn search_chat(
+        &mut self,
+        chat: ChatId,
+        query: &agora_core::search::SearchQuery,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> ViewResult<Vec<MessageId>> {
+        let read = self
+            .through()
+            .and_then(|mut db| db.search_chat(chat, query, before, limit));
+        self.overlay.backend(read)
+    }
+
+    fn messages_by_id(
+        &mut self,
+        ids: &[MessageId],
+        comments: u32,
+    ) -> ViewResult<Vec<StoredMessage>> {
+        let read = self
+            .through()
+            .and_then(|mut db| db.messages_by_id(ids, comments));
+        self.overlay.backend(read)
+    }
 }
 
 /// Kept answers live in their own table, which no other write touches:

@@ -154,6 +154,9 @@ INSERT INTO event_readers (reader, event_id)
     SELECT user_id, id FROM events WHERE kind = 3
 ON CONFLICT DO NOTHING;
 "#,
+    // (issue 27) search: a tsvector of every message's words with a GIN
+    // index, filled from the messages already stored (see `super::search`).
+    super::search::MIGRATION,
 ];
 
 /// The schema version this build writes.
@@ -198,6 +201,9 @@ fn run_migrations(conn: &mut PgConn, now: UnixMillis) -> Result<(), MigrationErr
         };
         let mut tx = conn.client().transaction().map_err(failed(version))?;
         tx.batch_execute(&sql).map_err(failed(version))?;
+        if sql == super::search::MIGRATION {
+            super::search::backfill(&mut tx).map_err(failed(version))?;
+        }
         tx.batch_execute(&bump).map_err(failed(version))?;
         tx.commit().map_err(failed(version))?;
         tracing::info!(version, "applied PostgreSQL schema migration");

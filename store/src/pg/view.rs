@@ -519,16 +519,21 @@ impl View for PgView<'_> {
         text: &str,
         now: UnixMillis,
     ) -> ViewResult<MessageId> {
-        // One round trip for both: the message and its chat's counters.
+        // One round trip for all three: the message, its words in the
+        // search index (issue 27) and its chat's counters.
+        let lexemes = super::search::lexemes(chat, text);
         self.conn
             .query_opt(
                 "WITH m AS (
                      INSERT INTO messages (chat_id, author, pub_date, text)
-                     VALUES ($1, $2, $3, $4) RETURNING id)
+                     VALUES ($1, $2, $3, $4) RETURNING id),
+                 s AS (INSERT INTO message_search (chat_id, message_id, lexemes)
+                     SELECT $1, m.id, array_to_tsvector(string_to_array($5::text, ' '))
+                     FROM m WHERE $5::text <> '')
                  UPDATE chats SET message_count = message_count + 1, last_message = m.id
                  FROM m WHERE chats.id = $1
                  RETURNING m.id",
-                &[&chat, &author, &now.0, &text.as_bytes()],
+                &[&chat, &author, &now.0, &text.as_bytes(), &lexemes],
             )
             .map_err(store_error)?
             .map(|row| row.get(0))
@@ -653,5 +658,48 @@ impl View for PgView<'_> {
             .execute("DELETE FROM reports WHERE target = $1", &[&target])
             .map(drop)
             .map_err(store_error)
+    }
+
+    // (issue 27) search
+    fn search_chat(
+        &mut self,
+        chat: ChatId,
+        query: &agora_core::search::SearchQuery,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> ViewResult<Vec<MessageId>> {
+        super::search::search_chat(self.conn, chat, query, before, limit)
+    }
+
+    fn messages_by_id(
+        &mut self,
+        ids: &[MessageId],
+        comments: u32,
+    ) -> ViewResult<Vec<StoredMessage>> {
+        let rows = self
+            .conn
+            .query(
+                "SELECT m.id, u.name, m.pub_date, m.text, m.comment_count, m.chat_id
+                 FROM messages m JOIN users u ON u.id = m.author WHERE m.id = ANY($1)",
+                &[&ids],
+            )
+            .map_err(store_error)?;
+        let mut messages = Vec::with_capacity(rows.len());
+        for row in rows {
+            let chat: ChatId = row.get(5);
+            let mut message = StoredMessage {
+                id: row.get(0),
+                author: row.get(1),
+                pub_date: UnixMillis(row.get(2)),
+                text: text(row.get(3))?,
+                comments: Vec::new(),
+                comments_total: count(row.get(4))?,
+            };
+            if comments > 0 && message.comments_total > 0 {
+                message.comments = self.newest_comments(chat, message.id, i64::MAX, comments)?;
+            }
+            messages.push(message);
+        }
+        Ok(messages)
     }
 }

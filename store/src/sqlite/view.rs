@@ -102,6 +102,8 @@ const MESSAGES_UP_TO: &str = "SELECT m.id, u.name, m.pub_date, m.text, m.comment
      FROM messages m JOIN users u ON u.id = m.author
      WHERE m.chat_id = ?1 AND m.id <= ?2
      ORDER BY m.id DESC LIMIT CAST(?3 AS INTEGER)";
+const MESSAGE_BY_ID: &str = "SELECT m.id, u.name, m.pub_date, m.text, m.comment_count, m.chat_id
+     FROM messages m JOIN users u ON u.id = m.author WHERE m.id = ?1";
 const MESSAGES_AFTER: &str = "SELECT m.id, u.name, m.pub_date, m.text, m.comment_count
      FROM messages m JOIN users u ON u.id = m.author
      WHERE m.chat_id = ?1 AND m.id > ?2
@@ -608,6 +610,7 @@ impl View for SqlView<'_> {
         if let Some(rows) = self.rows.as_mut() {
             rows.keep_latest_message(chat, id);
         }
+        super::search::index_message(self.conn, chat, id, text)?;
         Ok(id)
     }
 
@@ -748,6 +751,53 @@ impl View for SqlView<'_> {
             .and_then(|mut stmt| stmt.execute([target]))
             .map_err(store_error)?;
         Ok(())
+    }
+
+    // (issue 27) search
+    fn search_chat(
+        &mut self,
+        chat: ChatId,
+        query: &agora_core::search::SearchQuery,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> ViewResult<Vec<MessageId>> {
+        super::search::search_chat(self.conn, chat, query, before, limit)
+    }
+
+    fn messages_by_id(
+        &mut self,
+        ids: &[MessageId],
+        comments: u32,
+    ) -> ViewResult<Vec<StoredMessage>> {
+        let mut messages = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let found = self
+                .conn
+                .prepare_cached(MESSAGE_BY_ID)
+                .and_then(|mut stmt| {
+                    stmt.query_row([id], |row| {
+                        let message = StoredMessage {
+                            id: row.get(0)?,
+                            author: row.get(1)?,
+                            pub_date: UnixMillis(row.get(2)?),
+                            text: row.get(3)?,
+                            comments: Vec::new(),
+                            comments_total: row.get(4)?,
+                        };
+                        Ok((row.get::<_, ChatId>(5)?, message))
+                    })
+                    .optional()
+                })
+                .map_err(store_error)?;
+            let Some((chat, mut message)) = found else {
+                continue;
+            };
+            if comments > 0 && message.comments_total > 0 {
+                message.comments = self.newest_comments(chat, id, i64::MAX, comments)?;
+            }
+            messages.push(message);
+        }
+        Ok(messages)
     }
 }
 

@@ -125,7 +125,10 @@ impl Spec {
             } => self.comments(me, *message_id, *before, *limit, outcome),
             // Live delivery has its own property test
             // (core/tests/integration/rules_events_prop.rs).
-            Command::Events { .. } | Command::Read { .. } | Command::Unban { .. } => {
+            Command::Events { .. }
+            | Command::Read { .. }
+            | Command::Unban { .. }
+            | Command::Search { .. } => {
                 unreachable!("command_sequence does not generate {command:?}")
             }
         }
