@@ -33,6 +33,8 @@ mod readme;
 mod request_logs;
 mod ring_memory;
 mod rules;
+// (issue 27)
+mod search;
 mod secrets;
 mod slow_clients;
 mod split_writes;
