@@ -5,7 +5,7 @@ use crate::error_code::ErrorCode;
 use crate::events::{Event, EventId};
 use crate::time::UnixMillis;
 use crate::token::{Token, TokenHash};
-use crate::view::{ChatSummary, CommentId, MessageId, StoredComment, StoredMessage};
+use crate::view::{ChatSummary, CommentId, MessageId, Reaction, StoredComment, StoredMessage};
 use std::net::IpAddr;
 
 /// Which chat a request names.
@@ -89,6 +89,23 @@ pub enum Command {
     },
     /// `GET /health`: whether the store answers a read.
     Health,
+    // (issue 26) edits, deletions, reactions.
+    /// `POST /edit`: new text for the caller's own message or comment.
+    Edit {
+        caller: TokenHash,
+        target: Target,
+        text: String,
+    },
+    /// `POST /delete`: erases a message's or comment's text.
+    Delete { caller: TokenHash, target: Target },
+    /// `POST /react`: adds (or, with `remove`, takes back) the caller's
+    /// reaction to a message.
+    React {
+        caller: TokenHash,
+        message_id: MessageId,
+        emoji: String,
+        remove: bool,
+    },
     /// `GET /search` (issue 27): the newest `limit` messages the caller can
     /// see (in `chat` only, when given) with id below `before` whose text
     /// matches `query`.
@@ -99,6 +116,13 @@ pub enum Command {
         before: Option<MessageId>,
         limit: u32,
     },
+}
+
+/// (issue 26) What `/edit` and `/delete` act on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Message(MessageId),
+    Comment(CommentId),
 }
 
 impl Command {
@@ -235,6 +259,18 @@ pub enum Outcome {
         available: bool,
     },
     Failed(Failure),
+    // (issue 26)
+    /// `POST /edit`: 200, with the edit's time.
+    Edited {
+        edited: UnixMillis,
+    },
+    /// `POST /delete`: 200 (also when it was deleted already).
+    Deleted,
+    /// `POST /react`: 200 with the message's reactions after the change.
+    Reacted {
+        message_id: MessageId,
+        reactions: Vec<Reaction>,
+    },
     /// The answer first given to a request with the same `Idempotency-Key`
     /// (see `crate::idempotency`), sent again as it was.
     Replayed(crate::idempotency::StoredAnswer),
@@ -276,6 +312,15 @@ pub enum Failure {
     NotAModerator,
     /// 422: an `Idempotency-Key` already used with another path or body.
     IdempotencyKeyReused,
+    // (issue 26)
+    /// 403: editing or deleting what someone else wrote.
+    NotAuthor,
+    /// 404: no such comment, or one the caller cannot see.
+    CommentNotFound,
+    /// 409: editing or reacting to a deleted message or comment.
+    Deleted,
+    /// 409: a new emoji on a message that has `MAX_KINDS` already.
+    TooManyReactions,
 }
 
 impl Failure {
@@ -287,6 +332,9 @@ impl Failure {
             Failure::SelfTarget { .. } | Failure::InvalidSince => 400,
             Failure::NoSharedChat | Failure::ReporterNotTrusted | Failure::NotAModerator => 403,
             Failure::IdempotencyKeyReused => 422,
+            Failure::NotAuthor => 403,
+            Failure::CommentNotFound => 404,
+            Failure::Deleted | Failure::TooManyReactions => 409,
             Failure::StoreUnavailable | Failure::Overloaded => 503,
         }
     }
@@ -306,6 +354,10 @@ impl Failure {
             Failure::ReporterNotTrusted => ErrorCode::ReporterNotTrusted,
             Failure::NotAModerator => ErrorCode::NotAModerator,
             Failure::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
+            Failure::NotAuthor => ErrorCode::NotAuthor,
+            Failure::CommentNotFound => ErrorCode::CommentNotFound,
+            Failure::Deleted => ErrorCode::Deleted,
+            Failure::TooManyReactions => ErrorCode::TooManyReactions,
         }
     }
 }

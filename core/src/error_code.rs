@@ -109,6 +109,17 @@ error_codes! {
     ReporterNotTrusted => "reporter_not_trusted",
     /// 403: `POST /unban` by someone not named by `--moderator`.
     NotAModerator => "not_a_moderator",
+    // (issue 26) edits, deletions, reactions.
+    /// 400: `emoji` is not one emoji.
+    InvalidEmoji => "invalid_emoji",
+    /// 403: editing or deleting what someone else wrote.
+    NotAuthor => "not_author",
+    /// 404: no such comment, or one the caller cannot see.
+    CommentNotFound => "comment_not_found",
+    /// 409: editing or reacting to what was deleted.
+    Deleted => "deleted",
+    /// 409: a 21st distinct emoji on one message.
+    TooManyReactions => "too_many_reactions",
     // Server-side trouble.
     /// 503: the database cannot be read or written.
     StoreUnavailable => "store_unavailable",

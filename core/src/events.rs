@@ -4,7 +4,9 @@
 //! every change they make (`View::append_event`); `GET /events` hands a user
 //! the events after a cursor that it may see, in id order.
 
-use crate::records::{ChatId, MessageId, StoredComment, StoredMessage, UserId, PUBLIC_CHAT};
+use crate::records::{
+    ChatId, MessageId, Reaction, StoredComment, StoredMessage, UserId, PUBLIC_CHAT,
+};
 use crate::time::UnixMillis;
 
 /// An event's cursor. 0 is "before every event".
@@ -32,6 +34,37 @@ pub enum EventBody {
     },
     /// The user was banned (only it is told).
     Banned { user: UserId, until: UnixMillis },
+    // (issue 26) edits, deletions, reactions.
+    /// A message was edited or deleted: the updated object (a tombstone
+    /// for a deletion). Its comments are not repeated (`comments` is empty,
+    /// `comments_total` counts them), which keeps the event as small as a
+    /// message event however many comments the message has.
+    MessageChanged {
+        chat: EventChat,
+        change: Change,
+        message: StoredMessage,
+    },
+    /// A comment was edited or deleted.
+    CommentChanged {
+        chat: EventChat,
+        change: Change,
+        message_id: MessageId,
+        comment: StoredComment,
+    },
+    /// A message's reactions changed: all of them, as a message object
+    /// lists them.
+    Reaction {
+        chat: EventChat,
+        message_id: MessageId,
+        reactions: Vec<Reaction>,
+    },
+}
+
+/// (issue 26) What happened to a message or comment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    Edited,
+    Deleted,
 }
 
 /// The chat of a message or comment event, and so who may see it.
@@ -94,12 +127,24 @@ impl Audience {
 
 impl EventBody {
     pub fn audience(&self) -> Audience {
+        match (self, self.chat()) {
+            (EventBody::Banned { user, .. }, _) => Audience::One(*user),
+            (_, Some(EventChat::Private { members, .. })) => {
+                Audience::Two(members[0].0, members[1].0)
+            }
+            (_, _) => Audience::Everyone,
+        }
+    }
+
+    /// The chat of an event about a message or comment.
+    pub fn chat(&self) -> Option<&EventChat> {
         match self {
-            EventBody::Message { chat, .. } | EventBody::Comment { chat, .. } => match chat {
-                EventChat::Public => Audience::Everyone,
-                EventChat::Private { members, .. } => Audience::Two(members[0].0, members[1].0),
-            },
-            EventBody::Banned { user, .. } => Audience::One(*user),
+            EventBody::Message { chat, .. }
+            | EventBody::Comment { chat, .. }
+            | EventBody::MessageChanged { chat, .. }
+            | EventBody::CommentChanged { chat, .. }
+            | EventBody::Reaction { chat, .. } => Some(chat),
+            EventBody::Banned { .. } => None,
         }
     }
 
@@ -109,21 +154,19 @@ impl EventBody {
             EventBody::Message { .. } => "message",
             EventBody::Comment { .. } => "comment",
             EventBody::Banned { .. } => "banned",
+            EventBody::MessageChanged { change, .. } | EventBody::CommentChanged { change, .. } => {
+                match change {
+                    Change::Edited => "edited",
+                    Change::Deleted => "deleted",
+                }
+            }
+            EventBody::Reaction { .. } => "reaction",
         }
     }
 
     /// Whether the JSON differs by receiver (a private chat's name does).
     pub fn per_viewer(&self) -> bool {
-        matches!(
-            self,
-            EventBody::Message {
-                chat: EventChat::Private { .. },
-                ..
-            } | EventBody::Comment {
-                chat: EventChat::Private { .. },
-                ..
-            }
-        )
+        matches!(self.chat(), Some(EventChat::Private { .. }))
     }
 }
 

@@ -243,6 +243,10 @@ fn scope(view: &mut impl View, command: &Command) -> ViewResult<Option<String>> 
         | Command::Read { caller, .. }
         | Command::Comments { caller, .. }
         | Command::Unban { caller, .. } => caller,
+        // (issue 26)
+        Command::Edit { caller, .. }
+        | Command::Delete { caller, .. }
+        | Command::React { caller, .. } => caller,
         Command::Health => return Ok(None),
         Command::Search { caller, .. } => caller,
     };

@@ -6,28 +6,60 @@
 
 use crate::events::{Event, EventBody, EventChat};
 use crate::time::UnixMillis;
-use crate::view::{StoredComment, StoredMessage, UserId};
+use crate::view::{Reaction, StoredComment, StoredMessage, UserId};
 use std::fmt::{self, Write};
 
-/// `{"id":..,"author":..,"pub_date":..,"message_text":..,"comments":[..],"comments_total":..}`
+/// `{"id":..,"author":..,"pub_date":..,"message_text":..,"comments":[..],"comments_total":..,
+/// "edited":..,"deleted":..,["deleted_by":..,]"reactions":[..],"mentions":[..]}`
 pub fn message_len(message: &StoredMessage) -> usize {
-    const KEYS: usize =
-        r#"{"id":,"author":,"pub_date":,"message_text":,"comments":[],"comments_total":}"#.len();
+    const KEYS: usize = r#"{"id":,"author":,"pub_date":,"message_text":,"comments":[],"comments_total":,"edited":,"deleted":,"reactions":[],"mentions":[]}"#.len();
     KEYS + int_len(message.id)
         + str_len(&message.author)
         + time_len(message.pub_date)
         + str_len(&message.text)
         + list_len(message.comments.iter().map(comment_len))
         + int_len(i64::try_from(message.comments_total).unwrap_or(i64::MAX))
+        + changes_len(
+            message.edited,
+            message.deleted,
+            message.deleted_by.as_deref(),
+        )
+        + reactions_len(&message.reactions)
+        + list_len(message.mentions.iter().map(|name| str_len(name)))
 }
 
-/// `{"id":..,"author":..,"created":..,"comment_text":..}`
+/// `{"id":..,"author":..,"created":..,"comment_text":..,"edited":..,"deleted":..[,"deleted_by":..]}`
 pub fn comment_len(comment: &StoredComment) -> usize {
-    const KEYS: usize = r#"{"id":,"author":,"created":,"comment_text":}"#.len();
+    const KEYS: usize =
+        r#"{"id":,"author":,"created":,"comment_text":,"edited":,"deleted":}"#.len();
     KEYS + int_len(comment.id)
         + str_len(&comment.author)
         + time_len(comment.created)
         + str_len(&comment.text)
+        + changes_len(
+            comment.edited,
+            comment.deleted,
+            comment.deleted_by.as_deref(),
+        )
+}
+
+/// (issue 26) The values of `edited` and `deleted`, and `,"deleted_by":..`
+/// when there is one.
+fn changes_len(edited: Option<UnixMillis>, deleted: bool, deleted_by: Option<&str>) -> usize {
+    edited.map_or("null".len(), time_len)
+        + if deleted { "true".len() } else { "false".len() }
+        + deleted_by.map_or(0, |name| r#","deleted_by":"#.len() + str_len(name))
+}
+
+/// The items of a `reactions` array:
+/// `{"emoji":..,"count":..,"users":[..]}` each.
+pub fn reactions_len(reactions: &[Reaction]) -> usize {
+    const KEYS: usize = r#"{"emoji":,"count":,"users":[]}"#.len();
+    list_len(reactions.iter().map(|r| {
+        KEYS + str_len(&r.emoji)
+            + int_len(i64::try_from(r.count).unwrap_or(i64::MAX))
+            + list_len(r.users.iter().map(|name| str_len(name)))
+    }))
 }
 
 /// An event as `viewer` gets it:
@@ -58,6 +90,30 @@ pub fn event_len(event: &Event, viewer: UserId) -> usize {
                 + comment_len(comment)
         }
         EventBody::Banned { until, .. } => r#","banned_until":"#.len() + time_len(*until),
+        EventBody::MessageChanged {
+            chat: c, message, ..
+        } => chat(c) + r#","message":"#.len() + message_len(message),
+        EventBody::CommentChanged {
+            chat: c,
+            message_id,
+            comment,
+            ..
+        } => {
+            chat(c)
+                + r#","message_id":,"comment":"#.len()
+                + int_len(*message_id)
+                + comment_len(comment)
+        }
+        EventBody::Reaction {
+            chat: c,
+            message_id,
+            reactions,
+        } => {
+            chat(c)
+                + r#","message_id":,"reactions":[]"#.len()
+                + int_len(*message_id)
+                + reactions_len(reactions)
+        }
     }
 }
 

@@ -23,6 +23,7 @@ pub mod events;
 pub mod http;
 pub mod idempotency;
 pub mod json_size;
+pub mod reactions;
 pub mod records;
 pub mod rules;
 pub mod session;

@@ -24,15 +24,33 @@ pub const PUBLIC_CHAT: ChatId = 1;
 /// A read position: the id of the last message a member has read, 0 for none.
 pub type ReadPosition = MessageId;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct StoredComment {
     pub id: CommentId,
     pub author: String,
     pub created: UnixMillis,
+    /// `""` once deleted: the text is erased, not hidden.
     pub text: String,
+    /// (issue 26) When the text was last edited.
+    pub edited: Option<UnixMillis>,
+    pub deleted: bool,
+    /// (issue 26) The moderator who deleted another's comment (as
+    /// registered); `None` when its author deleted it, or it stands.
+    pub deleted_by: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// (issue 26) One emoji's reactions to a message.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Reaction {
+    pub emoji: String,
+    /// Everyone who reacted with it.
+    pub count: u64,
+    /// The first `reactions::LISTED_USERS` of them, in the order they
+    /// reacted, as registered.
+    pub users: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct StoredMessage {
     pub id: MessageId,
     pub author: String,
@@ -42,4 +60,15 @@ pub struct StoredMessage {
     pub comments: Vec<StoredComment>,
     /// Every comment the message has (`comments` may hold fewer).
     pub comments_total: u64,
+    /// (issue 26) When the text was last edited.
+    pub edited: Option<UnixMillis>,
+    /// Deleted: `text` is `""` and erased from the store.
+    pub deleted: bool,
+    /// The moderator who deleted another's message (as registered).
+    pub deleted_by: Option<String>,
+    /// By first use of each emoji.
+    pub reactions: Vec<Reaction>,
+    /// Users the text names with `@name` who can see the message, as
+    /// registered, in the order the text first names them.
+    pub mentions: Vec<String>,
 }

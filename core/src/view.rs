@@ -12,7 +12,8 @@ use crate::token::TokenHash;
 // `events` and this module do not import each other; they are re-exported
 // here, where the rules and the stores have always found them.
 pub use crate::records::{
-    ChatId, CommentId, MessageId, ReadPosition, StoredComment, StoredMessage, UserId, PUBLIC_CHAT,
+    ChatId, CommentId, MessageId, Reaction, ReadPosition, StoredComment, StoredMessage, UserId,
+    PUBLIC_CHAT,
 };
 
 /// A store failure (I/O, SQLite). The rules pass it up unchanged; the writer
@@ -66,6 +67,20 @@ pub struct ChatSummary {
     pub unread: u64,
     /// Id of the newest message, 0 if none: the order of private chats.
     pub last_message: MessageId,
+    /// (issue 26) Unread messages that mention the member.
+    pub mentions: u64,
+}
+
+/// (issue 26) What the rules need to know of a message or comment before
+/// they change it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Written {
+    /// The chat it is in.
+    pub chat: ChatId,
+    /// For a comment, its message; for a message, itself.
+    pub message: MessageId,
+    pub author: UserId,
+    pub deleted: bool,
 }
 
 pub trait View {
@@ -197,6 +212,51 @@ pub trait View {
     /// Drops every standing report on `target` (done when it is banned).
     fn clear_reports(&mut self, target: UserId) -> ViewResult<()>;
 
+    // (issue 26) edits, deletions, reactions, mentions.
+    /// A message's chat, author and state; `None` if there is no such message.
+    fn message_written(&mut self, message: MessageId) -> ViewResult<Option<Written>>;
+    /// A comment's chat, message, author and state; `None` if there is none.
+    fn comment_written(&mut self, comment: CommentId) -> ViewResult<Option<Written>>;
+    /// One message as a page shows it, with its newest `comments` comments.
+    fn message(&mut self, message: MessageId, comments: u32) -> ViewResult<Option<StoredMessage>>;
+    /// One comment as a page shows it.
+    fn comment(&mut self, comment: CommentId) -> ViewResult<Option<StoredComment>>;
+    /// Replaces an existing message's text (the old one is kept nowhere),
+    /// marks it edited at `now` and makes `mentions` (users, in order) its
+    /// mentions.
+    fn edit_message(
+        &mut self,
+        message: MessageId,
+        text: &str,
+        mentions: &[UserId],
+        now: UnixMillis,
+    ) -> ViewResult<()>;
+    /// Replaces an existing comment's text and marks it edited at `now`.
+    fn edit_comment(&mut self, comment: CommentId, text: &str, now: UnixMillis) -> ViewResult<()>;
+    /// Records the mentions of a message just appended (users, in order).
+    fn set_mentions(&mut self, message: MessageId, mentions: &[UserId]) -> ViewResult<()>;
+    /// Erases an existing message's text (no copy left in any table or
+    /// index), drops its mentions, marks it deleted (by `by`, a moderator
+    /// deleting another's, when given). Its comments and reactions stay.
+    fn delete_message(&mut self, message: MessageId, by: Option<UserId>) -> ViewResult<()>;
+    /// The same for a comment.
+    fn delete_comment(&mut self, comment: CommentId, by: Option<UserId>) -> ViewResult<()>;
+    /// A message's reactions, by first use of each emoji, each listing its
+    /// first `reactions::LISTED_USERS` users.
+    fn reactions(&mut self, message: MessageId) -> ViewResult<Vec<Reaction>>;
+    /// Whether `user` reacted to `message` with `emoji`.
+    fn has_reacted(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<bool>;
+    /// Adds `user`'s reaction (it has none with this emoji yet), after every
+    /// reaction before it.
+    fn add_reaction(
+        &mut self,
+        message: MessageId,
+        emoji: &str,
+        user: UserId,
+        now: UnixMillis,
+    ) -> ViewResult<()>;
+    /// Takes back `user`'s reaction (it has one with this emoji).
+    fn remove_reaction(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<()>;
     // (issue 27) search
     /// Ids of the newest `limit` messages of `chat` with id `< before`
     /// (any id when `None`) whose text `query` matches
@@ -209,11 +269,4 @@ pub trait View {
         before: Option<MessageId>,
         limit: u32,
     ) -> ViewResult<Vec<MessageId>>;
-    /// The messages of `ids` that exist, in no particular order, each with
-    /// its newest `comments` comments (oldest first) and `comments_total`.
-    fn messages_by_id(
-        &mut self,
-        ids: &[MessageId],
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>>;
 }

@@ -107,6 +107,16 @@ fn ring_charge(event: &Event) -> usize {
             comment.text.len() + comment.author.len() + names(chat)
         }
         EventBody::Banned { .. } => 0,
+        // (issue 26)
+        EventBody::MessageChanged { chat, message, .. } => {
+            message.text.len() + message.author.len() + names(chat) + message_extras(message)
+        }
+        EventBody::CommentChanged { chat, comment, .. } => {
+            comment.text.len() + comment.author.len() + names(chat)
+        }
+        EventBody::Reaction {
+            chat, reactions, ..
+        } => names(chat) + reactions_heap(reactions),
     };
     let viewers = match event.body.audience() {
         // Everyone shares one encoding (a public chat is named alike for all).
@@ -120,6 +130,18 @@ fn ring_charge(event: &Event) -> usize {
         .map(|viewer| 2 * json_size::event_len(event, viewer) + SSE_FRAMING)
         .sum();
     std::mem::size_of::<Published>() + own + encoded
+}
+
+/// (issue 26) The heap bytes of a message's reactions and mentions.
+fn message_extras(message: &agora_core::view::StoredMessage) -> usize {
+    reactions_heap(&message.reactions) + message.mentions.iter().map(String::len).sum::<usize>()
+}
+
+fn reactions_heap(reactions: &[agora_core::view::Reaction]) -> usize {
+    reactions
+        .iter()
+        .map(|r| r.emoji.len() + r.users.iter().map(String::len).sum::<usize>())
+        .sum()
 }
 
 /// What a subscriber's inbox holds.
@@ -370,6 +392,10 @@ impl Hub {
             state.head = state.head.max(event.id());
             state.ring.push_back((event.clone(), charge));
             state.ring_bytes += charge;
+            // (issue 26) No older event keeps a text edited or deleted since.
+            let bytes = state.ring_bytes;
+            state.ring_bytes =
+                crate::ring_rewrite::apply_change(&mut state.ring, event.event(), bytes);
             // Oldest first, keeping at least the newest event.
             while state.ring.len() > RING || (state.ring_bytes > RING_BYTES && state.ring.len() > 1)
             {

@@ -40,6 +40,7 @@ mod observe;
 mod overlay;
 mod pending;
 mod pg;
+mod ring_rewrite;
 mod sqlite;
 
 pub use clock::Clock;

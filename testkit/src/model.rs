@@ -7,12 +7,13 @@
 //! so any sequence of calls is safe.
 
 use agora_core::events::{Event, EventBody, EventId};
+use agora_core::reactions::LISTED_USERS;
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
-    StoredMessage, User, UserId, View, ViewResult,
+    ChatId, ChatKind, ChatSummary, CommentId, MessageId, Reaction, ReadPosition, StoreError,
+    StoredComment, StoredMessage, User, UserId, View, ViewResult, Written,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -34,6 +35,8 @@ pub struct Model {
     last_message: MessageId,
     /// Every event, ids ascending from 1.
     events: Vec<Event>,
+    /// (issue 26) The order reactions were made in.
+    reaction_seq: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -60,6 +63,13 @@ struct MessageRecord {
     pub_date: UnixMillis,
     text: String,
     comments: Vec<CommentId>,
+    // (issue 26)
+    edited: Option<UnixMillis>,
+    deleted: bool,
+    deleted_by: Option<UserId>,
+    mentions: Vec<UserId>,
+    /// (order made, emoji, user), in the order made.
+    reactions: Vec<(u64, String, UserId)>,
 }
 
 #[derive(Clone, Debug)]
@@ -67,6 +77,11 @@ struct CommentRecord {
     author: UserId,
     created: UnixMillis,
     text: String,
+    // (issue 26)
+    message: MessageId,
+    edited: Option<UnixMillis>,
+    deleted: bool,
+    deleted_by: Option<UserId>,
 }
 
 impl Model {
@@ -89,6 +104,7 @@ impl Model {
             reports: HashMap::new(),
             last_message: 0,
             events: Vec::new(),
+            reaction_seq: 0,
         }
     }
 
@@ -123,7 +139,112 @@ impl Model {
             author: self.name_of(record.author),
             created: record.created,
             text: record.text.clone(),
+            edited: record.edited,
+            deleted: record.deleted,
+            deleted_by: record.deleted_by.map(|id| self.name_of(id)),
         })
+    }
+
+    fn comment_mut(&mut self, id: CommentId) -> ViewResult<&mut CommentRecord> {
+        usize::try_from(id)
+            .ok()
+            .and_then(|i| i.checked_sub(1))
+            .and_then(|i| self.comments.get_mut(i))
+            .ok_or_else(|| StoreError(format!("no comment {id}")))
+    }
+
+    fn message_mut(&mut self, id: MessageId) -> ViewResult<&mut MessageRecord> {
+        self.messages
+            .get_mut(&id)
+            .ok_or_else(|| StoreError(format!("no message {id}")))
+    }
+
+    /// A message's reactions: emoji by the oldest reaction they still
+    /// have, users in the order they reacted.
+    fn reactions_of(&self, id: MessageId) -> Vec<Reaction> {
+        let Some(m) = self.messages.get(&id) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Reaction> = Vec::new();
+        for (_, emoji, user) in &m.reactions {
+            let index = match out.iter().position(|r| &r.emoji == emoji) {
+                Some(index) => index,
+                None => {
+                    out.push(Reaction {
+                        emoji: emoji.clone(),
+                        ..Reaction::default()
+                    });
+                    out.len() - 1
+                }
+            };
+            let reaction = &mut out[index];
+            reaction.count += 1;
+            if reaction.users.len() < LISTED_USERS {
+                reaction.users.push(self.name_of(*user));
+            }
+        }
+        out
+    }
+
+    /// An event as the stores read it back: rebuilt from the rows it
+    /// names as they are now (events keep references, never copies).
+    fn rebuilt(&self, event: &Event) -> Event {
+        let body = match &event.body {
+            EventBody::Message { chat, message } => EventBody::Message {
+                chat: chat.clone(),
+                message: self
+                    .stored_message(message.id, 0)
+                    .map(|mut m| {
+                        m.comments_total = 0;
+                        m
+                    })
+                    .unwrap_or_else(|| message.clone()),
+            },
+            EventBody::Comment {
+                chat,
+                message_id,
+                comment,
+            } => EventBody::Comment {
+                chat: chat.clone(),
+                message_id: *message_id,
+                comment: self
+                    .stored_comment(comment.id)
+                    .unwrap_or_else(|| comment.clone()),
+            },
+            EventBody::MessageChanged {
+                chat,
+                change,
+                message,
+            } => EventBody::MessageChanged {
+                chat: chat.clone(),
+                change: *change,
+                message: self
+                    .stored_message(message.id, 0)
+                    .unwrap_or_else(|| message.clone()),
+            },
+            EventBody::CommentChanged {
+                chat,
+                change,
+                message_id,
+                comment,
+            } => EventBody::CommentChanged {
+                chat: chat.clone(),
+                change: *change,
+                message_id: *message_id,
+                comment: self
+                    .stored_comment(comment.id)
+                    .unwrap_or_else(|| comment.clone()),
+            },
+            EventBody::Reaction {
+                chat, message_id, ..
+            } => EventBody::Reaction {
+                chat: chat.clone(),
+                message_id: *message_id,
+                reactions: self.reactions_of(*message_id),
+            },
+            other => other.clone(),
+        };
+        Event { id: event.id, body }
     }
 
     /// The message with its newest `comments` comments.
@@ -140,6 +261,11 @@ impl Model {
                 .filter_map(|&c| self.stored_comment(c))
                 .collect(),
             comments_total: m.comments.len() as u64,
+            edited: m.edited,
+            deleted: m.deleted,
+            deleted_by: m.deleted_by.map(|id| self.name_of(id)),
+            reactions: self.reactions_of(id),
+            mentions: m.mentions.iter().map(|&u| self.name_of(u)).collect(),
         })
     }
 
@@ -298,7 +424,16 @@ impl View for Model {
                 },
             };
             let read = chat.messages.partition_point(|&m| m <= position);
+            let mentions = chat.messages[read..]
+                .iter()
+                .filter(|id| {
+                    self.messages
+                        .get(id)
+                        .is_some_and(|m| m.mentions.contains(&user))
+                })
+                .count() as u64;
             out.push(ChatSummary {
+                mentions,
                 id: index as ChatId + 1,
                 kind,
                 created: chat.created,
@@ -373,6 +508,11 @@ impl View for Model {
                 pub_date: now,
                 text: text.to_owned(),
                 comments: Vec::new(),
+                edited: None,
+                deleted: false,
+                deleted_by: None,
+                mentions: Vec::new(),
+                reactions: Vec::new(),
             },
         );
         Ok(id)
@@ -416,6 +556,10 @@ impl View for Model {
             author,
             created: now,
             text: text.to_owned(),
+            message,
+            edited: None,
+            deleted: false,
+            deleted_by: None,
         });
         Ok(id)
     }
@@ -436,7 +580,7 @@ impl View for Model {
             .iter()
             .filter(|e| e.visible_to(user))
             .take(limit as usize)
-            .cloned()
+            .map(|e| self.rebuilt(e))
             .collect())
     }
 
@@ -458,6 +602,116 @@ impl View for Model {
 
     fn clear_reports(&mut self, target: UserId) -> ViewResult<()> {
         self.reports.remove(&target);
+        Ok(())
+    }
+
+    // (issue 26)
+    fn message_written(&mut self, message: MessageId) -> ViewResult<Option<Written>> {
+        Ok(self.messages.get(&message).map(|m| Written {
+            chat: m.chat,
+            message,
+            author: m.author,
+            deleted: m.deleted,
+        }))
+    }
+
+    fn comment_written(&mut self, comment: CommentId) -> ViewResult<Option<Written>> {
+        let Some(record) = usize::try_from(comment)
+            .ok()
+            .and_then(|i| i.checked_sub(1))
+            .and_then(|i| self.comments.get(i))
+        else {
+            return Ok(None);
+        };
+        Ok(self.messages.get(&record.message).map(|m| Written {
+            chat: m.chat,
+            message: record.message,
+            author: record.author,
+            deleted: record.deleted,
+        }))
+    }
+
+    fn message(&mut self, message: MessageId, comments: u32) -> ViewResult<Option<StoredMessage>> {
+        Ok(self.stored_message(message, comments))
+    }
+
+    fn comment(&mut self, comment: CommentId) -> ViewResult<Option<StoredComment>> {
+        Ok(self.stored_comment(comment))
+    }
+
+    fn edit_message(
+        &mut self,
+        message: MessageId,
+        text: &str,
+        mentions: &[UserId],
+        now: UnixMillis,
+    ) -> ViewResult<()> {
+        let m = self.message_mut(message)?;
+        m.text = text.to_owned();
+        m.edited = Some(now);
+        m.mentions = mentions.to_vec();
+        Ok(())
+    }
+
+    fn edit_comment(&mut self, comment: CommentId, text: &str, now: UnixMillis) -> ViewResult<()> {
+        let c = self.comment_mut(comment)?;
+        c.text = text.to_owned();
+        c.edited = Some(now);
+        Ok(())
+    }
+
+    fn set_mentions(&mut self, message: MessageId, mentions: &[UserId]) -> ViewResult<()> {
+        self.message_mut(message)?.mentions = mentions.to_vec();
+        Ok(())
+    }
+
+    fn delete_message(&mut self, message: MessageId, by: Option<UserId>) -> ViewResult<()> {
+        let m = self.message_mut(message)?;
+        m.text.clear();
+        m.deleted = true;
+        m.deleted_by = by;
+        m.mentions.clear();
+        Ok(())
+    }
+
+    fn delete_comment(&mut self, comment: CommentId, by: Option<UserId>) -> ViewResult<()> {
+        let c = self.comment_mut(comment)?;
+        c.text.clear();
+        c.deleted = true;
+        c.deleted_by = by;
+        Ok(())
+    }
+
+    fn reactions(&mut self, message: MessageId) -> ViewResult<Vec<Reaction>> {
+        Ok(self.reactions_of(message))
+    }
+
+    fn has_reacted(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<bool> {
+        Ok(self
+            .messages
+            .get(&message)
+            .is_some_and(|m| m.reactions.iter().any(|(_, e, u)| e == emoji && *u == user)))
+    }
+
+    fn add_reaction(
+        &mut self,
+        message: MessageId,
+        emoji: &str,
+        user: UserId,
+        _now: UnixMillis,
+    ) -> ViewResult<()> {
+        self.reaction_seq += 1;
+        let seq = self.reaction_seq;
+        self.message_mut(message)?
+            .reactions
+            .push((seq, emoji.to_owned(), user));
+        Ok(())
+    }
+
+    fn remove_reaction(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<()> {
+        self.message_mut(message)?
+            .reactions
+            .retain(|(_, e, u)| !(e == emoji && *u == user));
         Ok(())
     }
 
@@ -486,14 +740,6 @@ impl View for Model {
             .take(limit as usize)
             .copied()
             .collect())
-    }
-
-    fn messages_by_id(
-        &mut self,
-        ids: &[MessageId],
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>> {
-        Ok(self.stored_messages(ids, comments))
     }
 }
 

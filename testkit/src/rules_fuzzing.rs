@@ -418,6 +418,9 @@ pub fn decode_request(data: &[u8]) {
                 Command::Read { .. } => ("POST", "/read"),
                 Command::Unban { .. } => ("POST", "/unban"),
                 Command::Health => ("GET", "/health"),
+                Command::Edit { .. } => ("POST", "/edit"),
+                Command::Delete { .. } => ("POST", "/delete"),
+                Command::React { .. } => ("POST", "/react"),
                 Command::Search { .. } => ("GET", "/search"),
             };
             assert_eq!(route, (method, request.path()), "{command:?}");

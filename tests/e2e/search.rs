@@ -17,6 +17,7 @@ per_runtime!(
     search_finds_only_what_the_caller_can_see,
     search_pages_newest_first_with_before,
     search_refuses_bad_queries,
+    search_never_finds_deleted_and_finds_edited_by_their_new_words,
 );
 
 /// `q` percent-encoded (spaces, accents and all).
@@ -233,6 +234,47 @@ fn search_refuses_bad_queries(rt: Runtime) {
     let wrong = c.post("/search?q=hello", Some(&alice), serde_json::json!({}));
     assert_eq!(wrong.status, 405);
     assert_eq!(wrong.header("allow"), Some("GET"));
+}
+
+fn search_never_finds_deleted_and_finds_edited_by_their_new_words(rt: Runtime) {
+    let server = Server::start(rt, &[]);
+    let mut c = server.client();
+    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
+    let public = send_public(&mut c, &alice, "the rollout is on Tuesday");
+    let private = send_to(&mut c, &alice, "bob", "rollout password swordfish");
+    let other = send_public(&mut c, &bob, "rollout checklist");
+    assert_eq!(found(&mut c, &bob, "rollout"), [other, private, public]);
+
+    let edit = |c: &mut Client, token: &str, id: i64, text: &str| {
+        let body = serde_json::json!({"message_id": id, "message": text});
+        c.post("/edit", Some(token), body).expect(200);
+    };
+    edit(&mut c, &alice, public, "the launch is on Wednesday");
+    assert_eq!(found(&mut c, &bob, "rollout"), [other, private]);
+    assert_eq!(found(&mut c, &bob, "tuesday"), Vec::<i64>::new());
+    assert_eq!(found(&mut c, &bob, "launch wednes"), [public]);
+    let page = search(&mut c, &bob, "wednesday");
+    assert_eq!(
+        page["results"][0]["message"]["message_text"],
+        "the launch is on Wednesday"
+    );
+
+    let body = serde_json::json!({"message_id": private});
+    c.post("/delete", Some(&alice), body).expect(200);
+    for q in ["rollout", "password", "swordfish", "sword"] {
+        let found = found(&mut c, &bob, q);
+        assert!(!found.contains(&private), "{q}: {found:?}");
+        let found_by_author = ids(&search(&mut c, &alice, &encoded(q)));
+        assert!(
+            !found_by_author.contains(&private),
+            "{q}: {found_by_author:?}"
+        );
+    }
+    assert_eq!(found(&mut c, &bob, "rollout"), [other]);
+    // An edit that takes every word away: nothing to find it by.
+    edit(&mut c, &bob, other, "🚀🚀🚀");
+    assert_eq!(found(&mut c, &bob, "rollout"), Vec::<i64>::new());
+    assert_eq!(found(&mut c, &bob, "checklist"), Vec::<i64>::new());
 }
 
 /// Messages with words common and rare, accents, prefixes, in public and

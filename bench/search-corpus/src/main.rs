@@ -108,8 +108,11 @@ fn main() {
         .expect("replace the index");
         return;
     }
-    let messages: usize = args.get(1).map_or(1_000_000, |n| n.parse().expect("MESSAGES"));
-    conn.execute_batch("PRAGMA synchronous = OFF").expect("pragma");
+    let messages: usize = args
+        .get(1)
+        .map_or(1_000_000, |n| n.parse().expect("MESSAGES"));
+    conn.execute_batch("PRAGMA synchronous = OFF")
+        .expect("pragma");
 
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let words = vocabulary(&mut rng);
@@ -174,7 +177,8 @@ fn main() {
                 let author = if rng.below(2) == 0 { pair.0 } else { pair.1 };
                 (chats[&pair], users[author])
             };
-            view.append_message(chat, author, &text, now).expect("message");
+            view.append_message(chat, author, &text, now)
+                .expect("message");
             done += 1;
         }
         drop(view);
@@ -217,13 +221,24 @@ fn main() {
         })
         .unwrap_or(20_000);
     let prefix4: String = words[10].chars().take(4).collect();
-    let long = words.iter().skip(50).find(|w| w.len() >= 7).expect("a long word");
+    let long = words
+        .iter()
+        .skip(50)
+        .find(|w| w.len() >= 7)
+        .expect("a long word");
     let prefix6: String = long.chars().take(6).collect();
     println!(
         "{{\"common\": \"{}\", \"rare\": \"{}\", \"two_words\": \"{} {}\", \"prefix\": \"{}\", \
          \"long_prefix\": \"{}\", \"adversarial\": \"{}\", \"index_bytes\": {}, \
          \"messages_bytes\": {}}}",
-        words[0], words[rare], words[3], words[40], prefix4, prefix6, ADVERSARIAL, index_bytes,
+        words[0],
+        words[rare],
+        words[3],
+        words[40],
+        prefix4,
+        prefix6,
+        ADVERSARIAL,
+        index_bytes,
         messages_bytes
     );
 }

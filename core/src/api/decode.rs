@@ -7,7 +7,7 @@ use super::body::Body;
 use super::fields;
 use super::query::Query;
 use super::routes::Route;
-use crate::command::{Command, EventsWait};
+use crate::command::{Command, EventsWait, Target};
 use crate::config::Config;
 use crate::http::{Request, Response};
 use crate::token::{Token, TokenHash};
@@ -123,6 +123,36 @@ pub fn decode(
                 caller,
                 target: fields::user_name(&body, "report_on")?,
                 chat_type: fields::chat_type(&body)?,
+            }
+        }
+        // (issue 26)
+        Route::Edit => {
+            let (caller, body) = authed_body(request)?;
+            let target = fields::target(&body)?;
+            let text_field = match target {
+                Target::Message(_) => "message",
+                Target::Comment(_) => "comment",
+            };
+            Command::Edit {
+                caller,
+                target,
+                text: fields::text(&body, text_field, config)?,
+            }
+        }
+        Route::Delete => {
+            let (caller, body) = authed_body(request)?;
+            Command::Delete {
+                caller,
+                target: fields::target(&body)?,
+            }
+        }
+        Route::React => {
+            let (caller, body) = authed_body(request)?;
+            Command::React {
+                caller,
+                message_id: fields::message_id(&body)?,
+                emoji: fields::emoji(&body)?,
+                remove: fields::flag(&body, "remove")?,
             }
         }
         Route::Search => super::search_query::decode(request, config)?,

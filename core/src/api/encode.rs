@@ -8,7 +8,7 @@ use crate::error_code::ErrorCode;
 use crate::events::{Event, EventBody, EventChat, EventId};
 use crate::http::Response;
 use crate::time::UnixMillis;
-use crate::view::{ChatKind, ChatSummary, StoredComment, StoredMessage, UserId};
+use crate::view::{ChatKind, ChatSummary, Reaction, StoredComment, StoredMessage, UserId};
 use serde::{Serialize, Serializer};
 use std::io::Write;
 
@@ -149,6 +149,24 @@ pub fn encode(outcome: &Outcome) -> Response {
             json(503, &HealthBody::UNAVAILABLE).with_header("Retry-After", "1")
         }
         Outcome::Failed(failure) => failed(*failure),
+        Outcome::Edited { edited } => json(
+            200,
+            &EditedBody {
+                info: "edited",
+                edited: Time(*edited),
+            },
+        ),
+        Outcome::Deleted => json(200, &DeletedBody { info: "deleted" }),
+        Outcome::Reacted {
+            message_id,
+            reactions,
+        } => json(
+            200,
+            &ReactedBody {
+                message_id: *message_id,
+                reactions: Reactions(reactions),
+            },
+        ),
         Outcome::Replayed(answer) => answer.replay(),
         Outcome::SearchResults { results, more } => {
             json(200, &super::search_body::SearchBody::new(results, *more))
@@ -209,6 +227,20 @@ fn failed(failure: Failure) -> Response {
             status,
             code,
             "this Idempotency-Key was already used with another path or body",
+            None,
+        ),
+        Failure::NotAuthor => error_response(
+            status,
+            code,
+            "only its author (or a moderator, to delete) may change this",
+            None,
+        ),
+        Failure::CommentNotFound => error_response(status, code, "no such comment", None),
+        Failure::Deleted => error_response(status, code, "this was deleted", None),
+        Failure::TooManyReactions => error_response(
+            status,
+            code,
+            "this message has as many different reactions as it may",
             None,
         ),
     }
@@ -287,6 +319,12 @@ pub(super) struct MessageBody<'a> {
     message_text: &'a str,
     comments: Comments<'a>,
     comments_total: u64,
+    edited: Option<Time>,
+    deleted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deleted_by: Option<&'a str>,
+    reactions: Reactions<'a>,
+    mentions: &'a [String],
 }
 
 impl<'a> From<&'a StoredMessage> for MessageBody<'a> {
@@ -298,6 +336,11 @@ impl<'a> From<&'a StoredMessage> for MessageBody<'a> {
             message_text: &m.text,
             comments: Comments(&m.comments),
             comments_total: m.comments_total,
+            edited: m.edited.map(Time),
+            deleted: m.deleted,
+            deleted_by: m.deleted_by.as_deref(),
+            reactions: Reactions(&m.reactions),
+            mentions: &m.mentions,
         }
     }
 }
@@ -317,8 +360,48 @@ impl<'a> From<&'a StoredComment> for CommentBody<'a> {
             author: &c.author,
             created: Time(c.created),
             comment_text: &c.text,
+            edited: c.edited.map(Time),
+            deleted: c.deleted,
+            deleted_by: c.deleted_by.as_deref(),
         }
     }
+}
+
+/// (issue 26) A message's reactions, as `reactions` of a message object.
+struct Reactions<'a>(&'a [Reaction]);
+
+impl Serialize for Reactions<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|r| ReactionBody {
+            emoji: &r.emoji,
+            count: r.count,
+            users: &r.users,
+        }))
+    }
+}
+
+#[derive(Serialize)]
+struct ReactionBody<'a> {
+    emoji: &'a str,
+    count: u64,
+    users: &'a [String],
+}
+
+#[derive(Serialize)]
+struct EditedBody {
+    info: &'static str,
+    edited: Time,
+}
+
+#[derive(Serialize)]
+struct DeletedBody {
+    info: &'static str,
+}
+
+#[derive(Serialize)]
+struct ReactedBody<'a> {
+    message_id: i64,
+    reactions: Reactions<'a>,
 }
 
 #[derive(Serialize)]
@@ -327,6 +410,10 @@ struct CommentBody<'a> {
     author: &'a str,
     created: Time,
     comment_text: &'a str,
+    edited: Option<Time>,
+    deleted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deleted_by: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -368,6 +455,7 @@ impl Serialize for Chats<'_> {
                 messages_number: c.messages_number,
                 users_number: c.users_number,
                 unread: c.unread,
+                mentions: c.mentions,
             }
         }))
     }
@@ -381,6 +469,7 @@ struct ChatBody<'a> {
     messages_number: u64,
     users_number: u64,
     unread: u64,
+    mentions: u64,
 }
 
 #[derive(Serialize)]
@@ -463,6 +552,49 @@ pub fn event_json(event: &Event, viewer: UserId) -> Vec<u8> {
             kind: "banned",
             banned_until: Time(*until),
         }),
+        EventBody::MessageChanged {
+            chat: c, message, ..
+        } => {
+            let (chat_type, chat) = chat_fields(c, viewer);
+            serde_json::to_vec(&MessageEventBody {
+                id: event.id,
+                kind: event.body.kind(),
+                chat_type,
+                chat,
+                message: MessageBody::from(message),
+            })
+        }
+        EventBody::CommentChanged {
+            chat: c,
+            message_id,
+            comment,
+            ..
+        } => {
+            let (chat_type, chat) = chat_fields(c, viewer);
+            serde_json::to_vec(&CommentEventBody {
+                id: event.id,
+                kind: event.body.kind(),
+                chat_type,
+                chat,
+                message_id: *message_id,
+                comment: CommentBody::from(comment),
+            })
+        }
+        EventBody::Reaction {
+            chat: c,
+            message_id,
+            reactions,
+        } => {
+            let (chat_type, chat) = chat_fields(c, viewer);
+            serde_json::to_vec(&ReactionEventBody {
+                id: event.id,
+                kind: "reaction",
+                chat_type,
+                chat,
+                message_id: *message_id,
+                reactions: Reactions(reactions),
+            })
+        }
     };
     // Structs of strings and numbers always serialize.
     written.unwrap_or_default()
@@ -540,6 +672,17 @@ struct CommentEventBody<'a> {
     chat: &'a str,
     message_id: i64,
     comment: CommentBody<'a>,
+}
+
+#[derive(Serialize)]
+struct ReactionEventBody<'a> {
+    id: i64,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    chat_type: &'a str,
+    chat: &'a str,
+    message_id: i64,
+    reactions: Reactions<'a>,
 }
 
 #[derive(Serialize)]

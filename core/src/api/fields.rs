@@ -5,7 +5,7 @@ use super::body::Body;
 use super::error::bad_field;
 use super::number::integral;
 use super::query::Query;
-use crate::command::{ChatRef, ChatType};
+use crate::command::{ChatRef, ChatType, Target};
 use crate::config::Config;
 use crate::error_code::ErrorCode;
 use crate::events::EventId;
@@ -276,4 +276,49 @@ pub(super) fn bounded_integer(
             &format!("`{field}` must be {} from {low} to {high}", kind.1),
         )),
     }
+}
+
+// (issue 26)
+
+/// What `/edit` and `/delete` name: `comment_id` (a comment) or else
+/// `message_id` (a message), a positive integer. Both at once is 400
+/// `invalid_field` on `comment_id`: one request changes one thing.
+pub(super) fn target(body: &Body) -> Result<Target, Response> {
+    const FIELD: &str = "comment_id";
+    match integer(body, FIELD)? {
+        None => Ok(Target::Message(message_id(body)?)),
+        Some(Some(id)) if id > 0 => {
+            if body.get("message_id").is_some() {
+                return Err(wrong_type(FIELD, "given without `message_id`"));
+            }
+            Ok(Target::Comment(id))
+        }
+        Some(_) => Err(wrong_type(FIELD, "a positive integer")),
+    }
+}
+
+/// `emoji` of `/react`: one emoji (`reactions::is_valid_emoji`), else 400
+/// `invalid_emoji`.
+pub(super) fn emoji(body: &Body) -> Result<String, Response> {
+    const FIELD: &str = "emoji";
+    let emoji = required_string(body, FIELD)?;
+    if crate::reactions::is_valid_emoji(&emoji) {
+        Ok(emoji)
+    } else {
+        Err(bad_field(
+            ErrorCode::InvalidEmoji,
+            FIELD,
+            "`emoji` must be one emoji: 1 to 10 characters, none of them ASCII, whitespace or control",
+        ))
+    }
+}
+
+/// An optional boolean, `false` when absent.
+pub(super) fn flag(body: &Body, field: &str) -> Result<bool, Response> {
+    body.get(field)
+        .map(|raw| {
+            serde_json::from_str::<bool>(raw.get()).map_err(|_| wrong_type(field, "true or false"))
+        })
+        .transpose()
+        .map(Option::unwrap_or_default)
 }

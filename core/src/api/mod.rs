@@ -51,7 +51,8 @@ pub use decode::decode;
 pub use encode::{encode, event_json, event_stream_head, events_page, sse_frame, SSE_PING};
 pub use error::error_response;
 pub use fields::{
-    is_valid_text, is_valid_user_name, COMMENTS_LIMIT_MAX, EVENTS_TIMEOUT_MAX, PUBLIC_CHAT_NAME,
+    is_valid_text, is_valid_user_name, COMMENTS_LIMIT_MAX, EVENTS_TIMEOUT_MAX, MAX_USER_NAME,
+    PUBLIC_CHAT_NAME,
 };
 pub use precheck::precheck;
 pub use routes::Route;

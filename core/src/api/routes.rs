@@ -20,13 +20,17 @@ pub enum Route {
     Unban,
     /// `GET /health`, for load balancers (no auth).
     Health,
+    // (issue 26)
+    Edit,
+    Delete,
+    React,
     /// `GET /search` (issue 27).
     Search,
 }
 
 impl Route {
     /// Every route, for lists of endpoints (metrics labels, the OpenAPI test).
-    pub const ALL: [Route; 12] = [
+    pub const ALL: [Route; 15] = [
         Route::GetToken,
         Route::Connect,
         Route::Status,
@@ -38,6 +42,9 @@ impl Route {
         Route::Read,
         Route::Unban,
         Route::Health,
+        Route::Edit,
+        Route::Delete,
+        Route::React,
         Route::Search,
     ];
 
@@ -55,6 +62,9 @@ impl Route {
             Route::Read => "/read",
             Route::Unban => "/unban",
             Route::Health => "/health",
+            Route::Edit => "/edit",
+            Route::Delete => "/delete",
+            Route::React => "/react",
             Route::Search => "/search",
         }
     }

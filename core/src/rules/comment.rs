@@ -45,6 +45,7 @@ pub(super) fn comment(
             author: me.name,
             created: now,
             text: text.to_owned(),
+            ..StoredComment::default()
         },
     })?;
     Ok(Outcome::CommentAdded { comment_id })

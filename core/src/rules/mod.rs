@@ -23,6 +23,10 @@ mod report;
 mod send;
 mod status;
 mod unban;
+// (issue 26)
+mod edit;
+mod mentions;
+mod react;
 // (issue 27)
 pub mod search;
 
@@ -80,6 +84,18 @@ pub fn apply(
             up_to,
         } => events::read(view, caller, chat, *up_to),
         Command::Health => health::health(view),
+        Command::Edit {
+            caller,
+            target,
+            text,
+        } => edit::edit(view, caller, *target, text, now, config),
+        Command::Delete { caller, target } => edit::delete(view, caller, *target, config),
+        Command::React {
+            caller,
+            message_id,
+            emoji,
+            remove,
+        } => react::react(view, caller, *message_id, emoji, *remove, now, config),
         Command::Search {
             caller,
             query,

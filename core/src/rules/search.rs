@@ -98,18 +98,15 @@ pub(super) fn search(
     }
     let mut more = found.len() > limit as usize;
     found.truncate(limit as usize);
-    let ids: Vec<MessageId> = found.iter().map(|&(id, _)| id).collect();
-    let mut messages = view.messages_by_id(&ids, config.comments_per_message)?;
-    messages.sort_unstable_by_key(|m| Reverse(m.id));
-    let mut results: Vec<SearchHit> = Vec::with_capacity(messages.len());
-    for message in messages {
-        let Some(&(_, index)) = found.iter().find(|&&(id, _)| id == message.id) else {
-            continue;
-        };
-        results.push(SearchHit {
-            chat: chats[index].kind.clone(),
-            message,
-        });
+    let mut results: Vec<SearchHit> = Vec::with_capacity(found.len());
+    for (id, index) in found {
+        // Gone only if the index and the messages disagree; never shown.
+        if let Some(message) = view.message(id, config.comments_per_message)? {
+            results.push(SearchHit {
+                chat: chats[index].kind.clone(),
+                message,
+            });
+        }
     }
     more |= keep_oldest_within(&mut results, config.history_budget, hit_len);
     Ok(Outcome::SearchResults { results, more })

@@ -51,6 +51,7 @@ pub(super) fn send(
     let position = view.read_position(chat, me.id)?;
     let latest = view.latest_message(chat)?;
     let message_id = view.append_message(chat, me.id, text, now)?;
+    let mentions = super::mentions::record_new(view, chat, message_id, text)?;
     if position == Some(latest) {
         view.set_read_position(chat, me.id, message_id)?;
     }
@@ -61,8 +62,8 @@ pub(super) fn send(
             author: me.name,
             pub_date: now,
             text: text.to_owned(),
-            comments: Vec::new(),
-            comments_total: 0,
+            mentions,
+            ..StoredMessage::default()
         },
     })?;
     Ok(Outcome::MessageSent {

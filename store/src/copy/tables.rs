@@ -75,12 +75,29 @@ pub(crate) const TABLES: &[Table] = &[
             "pub_date",
             "text",
             "comment_count",
+            // (issue 26)
+            "edited",
+            "deleted",
+            "deleted_by",
+            "reactions",
+            "mentions",
         ],
         true,
     ),
     copied(
         "comments",
-        &["id", "message_id", "chat_id", "author", "created", "text"],
+        &[
+            "id",
+            "message_id",
+            "chat_id",
+            "author",
+            "created",
+            "text",
+            // (issue 26)
+            "edited",
+            "deleted",
+            "deleted_by",
+        ],
         true,
     ),
     copied("reports", &["target", "reporter", "created"], false),
@@ -119,4 +136,11 @@ pub(crate) const TABLES: &[Table] = &[
         ],
         false,
     ),
+    // (issue 26) reactions and mentions, which name messages and users.
+    copied(
+        "reactions",
+        &["id", "message_id", "emoji", "user_id", "created"],
+        true,
+    ),
+    copied("mentions", &["user_id", "chat_id", "message_id"], false),
 ];

@@ -13,8 +13,8 @@ use agora_core::events::{Event, EventBody, EventId};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
-    StoredMessage, User, UserId, View, ViewResult,
+    ChatId, ChatSummary, CommentId, MessageId, Reaction, ReadPosition, StoreError, StoredComment,
+    StoredMessage, User, UserId, View, ViewResult, Written,
 };
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -262,6 +262,58 @@ impl<V: View + ?Sized> View for MemoView<'_, V> {
     fn clear_reports(&mut self, target: UserId) -> ViewResult<()> {
         self.inner()?.clear_reports(target)
     }
+    // (issue 26)
+    fn message_written(&mut self, message: MessageId) -> ViewResult<Option<Written>> {
+        self.inner()?.message_written(message)
+    }
+    fn comment_written(&mut self, comment: CommentId) -> ViewResult<Option<Written>> {
+        self.inner()?.comment_written(comment)
+    }
+    fn message(&mut self, message: MessageId, comments: u32) -> ViewResult<Option<StoredMessage>> {
+        self.inner()?.message(message, comments)
+    }
+    fn comment(&mut self, comment: CommentId) -> ViewResult<Option<StoredComment>> {
+        self.inner()?.comment(comment)
+    }
+    fn edit_message(
+        &mut self,
+        message: MessageId,
+        text: &str,
+        mentions: &[UserId],
+        now: UnixMillis,
+    ) -> ViewResult<()> {
+        self.inner()?.edit_message(message, text, mentions, now)
+    }
+    fn edit_comment(&mut self, comment: CommentId, text: &str, now: UnixMillis) -> ViewResult<()> {
+        self.inner()?.edit_comment(comment, text, now)
+    }
+    fn set_mentions(&mut self, message: MessageId, mentions: &[UserId]) -> ViewResult<()> {
+        self.inner()?.set_mentions(message, mentions)
+    }
+    fn delete_message(&mut self, message: MessageId, by: Option<UserId>) -> ViewResult<()> {
+        self.inner()?.delete_message(message, by)
+    }
+    fn delete_comment(&mut self, comment: CommentId, by: Option<UserId>) -> ViewResult<()> {
+        self.inner()?.delete_comment(comment, by)
+    }
+    fn reactions(&mut self, message: MessageId) -> ViewResult<Vec<Reaction>> {
+        self.inner()?.reactions(message)
+    }
+    fn has_reacted(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<bool> {
+        self.inner()?.has_reacted(message, emoji, user)
+    }
+    fn add_reaction(
+        &mut self,
+        message: MessageId,
+        emoji: &str,
+        user: UserId,
+        now: UnixMillis,
+    ) -> ViewResult<()> {
+        self.inner()?.add_reaction(message, emoji, user, now)
+    }
+    fn remove_reaction(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<()> {
+        self.inner()?.remove_reaction(message, emoji, user)
+    }
 
     // (issue 27) search: not part of `Status`, passed through.
     fn search_chat(
@@ -272,12 +324,5 @@ impl<V: View + ?Sized> View for MemoView<'_, V> {
         limit: u32,
     ) -> ViewResult<Vec<MessageId>> {
         self.inner()?.search_chat(chat, query, before, limit)
-    }
-    fn messages_by_id(
-        &mut self,
-        ids: &[MessageId],
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>> {
-        self.inner()?.messages_by_id(ids, comments)
     }
 }

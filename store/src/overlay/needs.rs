@@ -127,6 +127,11 @@ impl Needs {
             | Command::Events { caller, .. }
             | Command::Comments { caller, .. } => self.tokens.push(caller.0),
             Command::Health => {}
+            // (issue 26) The caller; what it names is read through the
+            // backend (`OverlayView`).
+            Command::Edit { caller, .. }
+            | Command::Delete { caller, .. }
+            | Command::React { caller, .. } => self.tokens.push(caller.0),
             // (issue 27) a read: the chats and the index are read through.
             Command::Search { caller, .. } => self.tokens.push(caller.0),
         }

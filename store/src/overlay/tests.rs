@@ -385,9 +385,6 @@ impl View for NoRangeReads {
     ) -> ViewResult<Vec<MessageId>> {
         none()
     }
-    fn messages_by_id(&mut self, _: &[MessageId], _: u32) -> ViewResult<Vec<StoredMessage>> {
-        none()
-    }
 }
 
 impl KeyLog for NoRangeReads {

@@ -11,8 +11,8 @@ use agora_core::idempotency::{KeyLog, StoredAnswer};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
-    StoredMessage, User, UserId, View, ViewResult,
+    ChatId, ChatSummary, CommentId, MessageId, Reaction, ReadPosition, StoreError, StoredComment,
+    StoredMessage, User, UserId, View, ViewResult, Written,
 };
 use std::collections::BTreeMap;
 
@@ -589,6 +589,103 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         self.put_reports(target, reports);
         Ok(())
     }
+    // (issue 26): edits, deletions and reactions name rows the overlay does
+    // not hold (a message's text, reactions, mentions): they flush what is
+    // kept and go through the backend, as range reads do; a write there
+    // cannot be taken back in memory (`spilled`).
+    fn message_written(&mut self, message: MessageId) -> ViewResult<Option<Written>> {
+        let done = self
+            .through()
+            .and_then(|mut db| db.message_written(message));
+        self.overlay.backend(done)
+    }
+    fn comment_written(&mut self, comment: CommentId) -> ViewResult<Option<Written>> {
+        let done = self
+            .through()
+            .and_then(|mut db| db.comment_written(comment));
+        self.overlay.backend(done)
+    }
+    fn message(&mut self, message: MessageId, comments: u32) -> ViewResult<Option<StoredMessage>> {
+        let done = self
+            .through()
+            .and_then(|mut db| db.message(message, comments));
+        self.overlay.backend(done)
+    }
+    fn comment(&mut self, comment: CommentId) -> ViewResult<Option<StoredComment>> {
+        let done = self.through().and_then(|mut db| db.comment(comment));
+        self.overlay.backend(done)
+    }
+    fn edit_message(
+        &mut self,
+        message: MessageId,
+        text: &str,
+        mentions: &[UserId],
+        now: UnixMillis,
+    ) -> ViewResult<()> {
+        self.overlay.spilled = true;
+        let done = self
+            .through()
+            .and_then(|mut db| db.edit_message(message, text, mentions, now));
+        self.overlay.backend(done)
+    }
+    fn edit_comment(&mut self, comment: CommentId, text: &str, now: UnixMillis) -> ViewResult<()> {
+        self.overlay.spilled = true;
+        let done = self
+            .through()
+            .and_then(|mut db| db.edit_comment(comment, text, now));
+        self.overlay.backend(done)
+    }
+    fn set_mentions(&mut self, message: MessageId, mentions: &[UserId]) -> ViewResult<()> {
+        self.overlay.spilled = true;
+        let done = self
+            .through()
+            .and_then(|mut db| db.set_mentions(message, mentions));
+        self.overlay.backend(done)
+    }
+    fn delete_message(&mut self, message: MessageId, by: Option<UserId>) -> ViewResult<()> {
+        self.overlay.spilled = true;
+        let done = self
+            .through()
+            .and_then(|mut db| db.delete_message(message, by));
+        self.overlay.backend(done)
+    }
+    fn delete_comment(&mut self, comment: CommentId, by: Option<UserId>) -> ViewResult<()> {
+        self.overlay.spilled = true;
+        let done = self
+            .through()
+            .and_then(|mut db| db.delete_comment(comment, by));
+        self.overlay.backend(done)
+    }
+    fn reactions(&mut self, message: MessageId) -> ViewResult<Vec<Reaction>> {
+        let done = self.through().and_then(|mut db| db.reactions(message));
+        self.overlay.backend(done)
+    }
+    fn has_reacted(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<bool> {
+        let done = self
+            .through()
+            .and_then(|mut db| db.has_reacted(message, emoji, user));
+        self.overlay.backend(done)
+    }
+    fn add_reaction(
+        &mut self,
+        message: MessageId,
+        emoji: &str,
+        user: UserId,
+        now: UnixMillis,
+    ) -> ViewResult<()> {
+        self.overlay.spilled = true;
+        let done = self
+            .through()
+            .and_then(|mut db| db.add_reaction(message, emoji, user, now));
+        self.overlay.backend(done)
+    }
+    fn remove_reaction(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<()> {
+        self.overlay.spilled = true;
+        let done = self
+            .through()
+            .and_then(|mut db| db.remove_reaction(message, emoji, user));
+        self.overlay.backend(done)
+    }
 
     // (issue 27) search: range reads, through the database after a flush.
     fn search_chat(
@@ -601,17 +698,6 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         let read = self
             .through()
             .and_then(|mut db| db.search_chat(chat, query, before, limit));
-        self.overlay.backend(read)
-    }
-
-    fn messages_by_id(
-        &mut self,
-        ids: &[MessageId],
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>> {
-        let read = self
-            .through()
-            .and_then(|mut db| db.messages_by_id(ids, comments));
         self.overlay.backend(read)
     }
 }

@@ -60,6 +60,7 @@
 
 mod batch_rows;
 pub(crate) mod connection;
+mod edits;
 mod feed;
 mod idempotency_keys;
 pub(crate) mod lost_commit;

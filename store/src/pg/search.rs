@@ -19,9 +19,9 @@
 //! - The rows live in `message_search`, apart from `messages`, so that a
 //!   deleted message's row goes whole (API.md: a deleted text leaves every
 //!   table and index); they are written in the transaction that writes the
-//!   message ([`new_rows`] for the batch flush, [`INSERT_ONE`] for the
-//!   per-command path), and an edit or a delete calls [`unindex_message`]
-//!   (and indexes the new text with [`index_message`]).
+//!   message ([`new_rows`] for the batch flush, [`lexemes`] in `PgView`'s
+//!   append for the per-command path), and an edit or a delete calls
+//!   [`reindex_message`] in its own (`pg/edits.rs`).
 
 use crate::pg::connection::{describe, PgConn};
 use agora_core::search::{index_terms, SearchQuery};
@@ -59,11 +59,6 @@ pub(crate) fn lexemes(chat: ChatId, text: &str) -> String {
     lexemes
 }
 
-/// Inserts the index row of one message (`$1` chat, `$2` message, `$3`
-/// its [`lexemes`]); nothing for a text without words.
-pub(crate) const INSERT_ONE: &str = "INSERT INTO message_search (chat_id, message_id, lexemes)
-     SELECT $1, $2, array_to_tsvector(string_to_array($3::text, ' ')) WHERE $3::text <> ''";
-
 /// The flush's rows: `(chat, message, lexemes)` of new messages, as the
 /// three arrays the batch's `FLUSH` statement takes.
 pub(crate) fn new_rows<'m>(
@@ -78,29 +73,21 @@ pub(crate) fn new_rows<'m>(
     rows
 }
 
-/// Indexes one message's words (an edit's new text).
-#[allow(dead_code)] // (issue 26) the edit calls it once merged
-pub(crate) fn index_message(
-    conn: &mut PgConn,
-    chat: ChatId,
-    message: MessageId,
-    text: &str,
-) -> ViewResult<()> {
-    conn.execute(INSERT_ONE, &[&chat, &message, &lexemes(chat, text)])
-        .map(drop)
-        .map_err(store_error)
-}
-
-/// Takes a message's words out of the index (an edit or a delete).
-#[allow(dead_code)] // (issue 26) the edit and delete call it once merged
-pub(crate) fn unindex_message(
-    conn: &mut PgConn,
-    chat: ChatId,
-    message: MessageId,
-) -> ViewResult<()> {
+/// After an edit (`text`, the new one) or a delete (`""`): the message's
+/// row holds its new words, or goes when it has none; one round trip.
+pub(crate) fn reindex_message(conn: &mut PgConn, message: MessageId, text: &str) -> ViewResult<()> {
+    let terms = index_terms(text);
     conn.execute(
-        "DELETE FROM message_search WHERE chat_id = $1 AND message_id = $2",
-        &[&chat, &message],
+        "WITH m AS (SELECT chat_id, id FROM messages WHERE id = $1),
+         gone AS (DELETE FROM message_search s USING m
+                  WHERE s.chat_id = m.chat_id AND s.message_id = m.id
+                    AND cardinality($2::text[]) = 0)
+         INSERT INTO message_search (chat_id, message_id, lexemes)
+         SELECT m.chat_id, m.id,
+                array_to_tsvector(ARRAY(SELECT m.chat_id || ':' || t FROM unnest($2::text[]) t))
+         FROM m WHERE cardinality($2::text[]) > 0
+         ON CONFLICT (chat_id, message_id) DO UPDATE SET lexemes = EXCLUDED.lexemes",
+        &[&message, &terms],
     )
     .map(drop)
     .map_err(store_error)

@@ -1,14 +1,17 @@
 //! [`PgView`]: the rules' [`View`] over an open PostgreSQL transaction.
 
-use crate::event_columns::{EventColumns, EVENT_BANNED, EVENT_COMMENT, EVENT_MESSAGE};
+use crate::event_columns::{
+    EventColumns, EVENT_BANNED, EVENT_COMMENT, EVENT_DELETED, EVENT_EDITED, EVENT_MESSAGE,
+    EVENT_REACTION,
+};
 use crate::pg::connection::{describe, PgConn};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
-    StoredMessage, User, UserId, View, ViewResult, PUBLIC_CHAT,
+    ChatId, ChatKind, ChatSummary, CommentId, MessageId, Reaction, ReadPosition, StoreError,
+    StoredComment, StoredMessage, User, UserId, View, ViewResult, Written, PUBLIC_CHAT,
 };
 use postgres::Row;
 
@@ -39,7 +42,7 @@ impl<'a> PgView<'a> {
     }
 }
 
-fn store_error(e: postgres::Error) -> StoreError {
+pub(super) fn store_error(e: postgres::Error) -> StoreError {
     StoreError(describe(&e))
 }
 
@@ -48,12 +51,12 @@ fn millis(value: Option<i64>) -> Option<UnixMillis> {
 }
 
 /// A stored count (a `bigint`) as the narrower type the rules use.
-fn count<T: TryFrom<i64>>(value: i64) -> ViewResult<T> {
+pub(super) fn count<T: TryFrom<i64>>(value: i64) -> ViewResult<T> {
     T::try_from(value).map_err(|_| StoreError(format!("stored count {value} out of range")))
 }
 
 /// A message or comment text: UTF-8 in a `bytea` (see `pg::schema`).
-fn text(bytes: Vec<u8>) -> ViewResult<String> {
+pub(super) fn text(bytes: Vec<u8>) -> ViewResult<String> {
     String::from_utf8(bytes).map_err(|_| StoreError("a stored text is not UTF-8".into()))
 }
 
@@ -83,15 +86,20 @@ fn user_from_row(row: &Row) -> ViewResult<User> {
     })
 }
 
-const MESSAGES_UP_TO: &str = "SELECT m.id, u.name, m.pub_date, m.text, m.comment_count
+const MESSAGES_UP_TO: &str = "SELECT m.id, u.name, m.pub_date, m.text, m.comment_count,
+            m.edited, m.deleted, (SELECT d.name FROM users d WHERE d.id = m.deleted_by),
+            m.reactions, m.mentions
      FROM messages m JOIN users u ON u.id = m.author
      WHERE m.chat_id = $1 AND m.id <= $2
      ORDER BY m.id DESC LIMIT $3";
-const MESSAGES_AFTER: &str = "SELECT m.id, u.name, m.pub_date, m.text, m.comment_count
+const MESSAGES_AFTER: &str = "SELECT m.id, u.name, m.pub_date, m.text, m.comment_count,
+            m.edited, m.deleted, (SELECT d.name FROM users d WHERE d.id = m.deleted_by),
+            m.reactions, m.mentions
      FROM messages m JOIN users u ON u.id = m.author
      WHERE m.chat_id = $1 AND m.id > $2
      ORDER BY m.id ASC LIMIT $3";
-const COMMENTS_BEFORE: &str = "SELECT c.id, u.name, c.created, c.text
+const COMMENTS_BEFORE: &str = "SELECT c.id, u.name, c.created, c.text,
+            c.edited, c.deleted, (SELECT d.name FROM users d WHERE d.id = c.deleted_by)
      FROM comments c JOIN users u ON u.id = c.author
      WHERE c.chat_id = $1 AND c.message_id = $2 AND c.id < $3
      ORDER BY c.id DESC LIMIT $4";
@@ -104,12 +112,16 @@ macro_rules! events_joined {
             "SELECT e.id, e.kind, e.chat_id, e.user_id, e.until,
                     m.id, mu.name, m.pub_date, m.text,
                     c.message_id, c.id, cu.name, c.created, c.text,
-                    ch.user_a, ua.name, ch.user_b, ub.name
+                    ch.user_a, ua.name, ch.user_b, ub.name,
+                    m.comment_count, m.edited, m.deleted, md.name, m.reactions, m.mentions,
+                    c.edited, c.deleted, cd.name
              FROM events e
-             LEFT JOIN messages m ON e.kind = 1 AND m.id = e.message_id
+             LEFT JOIN messages m ON e.kind IN (1, 5, 6, 7) AND m.id = e.message_id
              LEFT JOIN users mu ON mu.id = m.author
-             LEFT JOIN comments c ON e.kind = 2 AND c.id = e.comment_id
+             LEFT JOIN users md ON md.id = m.deleted_by
+             LEFT JOIN comments c ON e.kind IN (2, 5, 6) AND c.id = e.comment_id
              LEFT JOIN users cu ON cu.id = c.author
+             LEFT JOIN users cd ON cd.id = c.deleted_by
              LEFT JOIN chats ch ON ch.id = e.chat_id AND ch.id <> 1
              LEFT JOIN users ua ON ua.id = ch.user_a
              LEFT JOIN users ub ON ub.id = ch.user_b
@@ -161,27 +173,16 @@ fn event_from_row(row: &Row) -> ViewResult<Event> {
     };
     let body = match kind {
         EVENT_MESSAGE => {
-            let message_id: Option<MessageId> = row.get(5);
-            let message = StoredMessage {
-                id: message_id.ok_or_else(missing)?,
-                author: row.get::<_, Option<String>>(6).ok_or_else(missing)?,
-                pub_date: UnixMillis(row.get::<_, Option<i64>>(7).ok_or_else(missing)?),
-                text: text(row.get::<_, Option<Vec<u8>>>(8).ok_or_else(missing)?)?,
-                comments: Vec::new(),
-                comments_total: 0,
-            };
+            let mut message = super::edits::event_message(row).ok_or_else(missing)??;
+            // A new message's event shows no comments.
+            message.comments_total = 0;
             EventBody::Message {
                 chat: chat.ok_or_else(missing)?,
                 message,
             }
         }
         EVENT_COMMENT => {
-            let comment = StoredComment {
-                id: row.get::<_, Option<CommentId>>(10).ok_or_else(missing)?,
-                author: row.get::<_, Option<String>>(11).ok_or_else(missing)?,
-                created: UnixMillis(row.get::<_, Option<i64>>(12).ok_or_else(missing)?),
-                text: text(row.get::<_, Option<Vec<u8>>>(13).ok_or_else(missing)?)?,
-            };
+            let comment = super::edits::event_comment(row).ok_or_else(missing)??;
             EventBody::Comment {
                 chat: chat.ok_or_else(missing)?,
                 message_id: row.get::<_, Option<MessageId>>(9).ok_or_else(missing)?,
@@ -192,6 +193,10 @@ fn event_from_row(row: &Row) -> ViewResult<Event> {
             user: row.get::<_, Option<UserId>>(3).ok_or_else(missing)?,
             until: UnixMillis(row.get::<_, Option<i64>>(4).ok_or_else(missing)?),
         },
+        EVENT_EDITED | EVENT_DELETED | EVENT_REACTION => {
+            super::edits::change_event(row, kind, chat.ok_or_else(missing)?)
+                .ok_or_else(missing)??
+        }
         kind => return Err(StoreError(format!("event {id}: unknown kind {kind}"))),
     };
     Ok(Event { id, body })
@@ -236,17 +241,8 @@ impl PgView<'_> {
             .query(sql, &[&chat, &position, &i64::from(limit)])
             .map_err(store_error)?;
         let mut messages = rows
-            .into_iter()
-            .map(|row| {
-                Ok(StoredMessage {
-                    id: row.get(0),
-                    author: row.get(1),
-                    pub_date: UnixMillis(row.get(2)),
-                    text: text(row.get(3))?,
-                    comments: Vec::new(),
-                    comments_total: count(row.get(4))?,
-                })
-            })
+            .iter()
+            .map(super::edits::message_from_row)
             .collect::<ViewResult<Vec<_>>>()?;
         messages.sort_by_key(|m| m.id);
         if comments > 0 {
@@ -272,15 +268,8 @@ impl PgView<'_> {
             )
             .map_err(store_error)?;
         let mut comments = rows
-            .into_iter()
-            .map(|row| {
-                Ok(StoredComment {
-                    id: row.get(0),
-                    author: row.get(1),
-                    created: UnixMillis(row.get(2)),
-                    text: text(row.get(3))?,
-                })
-            })
+            .iter()
+            .map(super::edits::comment_from_row)
             .collect::<ViewResult<Vec<_>>>()?;
         comments.reverse();
         Ok(comments)
@@ -445,7 +434,9 @@ impl View for PgView<'_> {
                         (SELECT count(*) FROM messages x
                           WHERE x.chat_id = c.id AND x.id > m.position),
                         (SELECT u.name FROM users u
-                          WHERE u.id = CASE WHEN c.user_a = $1 THEN c.user_b ELSE c.user_a END)
+                          WHERE u.id = CASE WHEN c.user_a = $1 THEN c.user_b ELSE c.user_a END),
+                        (SELECT count(*) FROM mentions n
+                          WHERE n.user_id = $1 AND n.chat_id = c.id AND n.message_id > m.position)
                  FROM members m JOIN chats c ON c.id = m.chat_id
                  WHERE m.user_id = $1
                  ORDER BY c.id",
@@ -468,6 +459,7 @@ impl View for PgView<'_> {
                     users_number: count(row.get(3))?,
                     unread: count(row.get(5))?,
                     last_message: row.get(4),
+                    mentions: count(row.get(7))?,
                 })
             })
             .collect()
@@ -660,6 +652,59 @@ impl View for PgView<'_> {
             .map_err(store_error)
     }
 
+    // (issue 26): the statements are in `edits.rs`.
+    fn message_written(&mut self, message: MessageId) -> ViewResult<Option<Written>> {
+        self.message_written_pg(message)
+    }
+    fn comment_written(&mut self, comment: CommentId) -> ViewResult<Option<Written>> {
+        self.comment_written_pg(comment)
+    }
+    fn message(&mut self, message: MessageId, comments: u32) -> ViewResult<Option<StoredMessage>> {
+        self.message_pg(message, comments)
+    }
+    fn comment(&mut self, comment: CommentId) -> ViewResult<Option<StoredComment>> {
+        self.comment_pg(comment)
+    }
+    fn edit_message(
+        &mut self,
+        message: MessageId,
+        text: &str,
+        mentions: &[UserId],
+        now: UnixMillis,
+    ) -> ViewResult<()> {
+        self.edit_message_pg(message, text, mentions, now)
+    }
+    fn edit_comment(&mut self, comment: CommentId, text: &str, now: UnixMillis) -> ViewResult<()> {
+        self.edit_comment_pg(comment, text, now)
+    }
+    fn set_mentions(&mut self, message: MessageId, mentions: &[UserId]) -> ViewResult<()> {
+        self.set_mentions_pg(message, mentions)
+    }
+    fn delete_message(&mut self, message: MessageId, by: Option<UserId>) -> ViewResult<()> {
+        self.delete_message_pg(message, by)
+    }
+    fn delete_comment(&mut self, comment: CommentId, by: Option<UserId>) -> ViewResult<()> {
+        self.delete_comment_pg(comment, by)
+    }
+    fn reactions(&mut self, message: MessageId) -> ViewResult<Vec<Reaction>> {
+        self.reactions_pg(message)
+    }
+    fn has_reacted(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<bool> {
+        self.has_reacted_pg(message, emoji, user)
+    }
+    fn add_reaction(
+        &mut self,
+        message: MessageId,
+        emoji: &str,
+        user: UserId,
+        now: UnixMillis,
+    ) -> ViewResult<()> {
+        self.add_reaction_pg(message, emoji, user, now)
+    }
+    fn remove_reaction(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<()> {
+        self.remove_reaction_pg(message, emoji, user)
+    }
+
     // (issue 27) search
     fn search_chat(
         &mut self,
@@ -669,37 +714,5 @@ impl View for PgView<'_> {
         limit: u32,
     ) -> ViewResult<Vec<MessageId>> {
         super::search::search_chat(self.conn, chat, query, before, limit)
-    }
-
-    fn messages_by_id(
-        &mut self,
-        ids: &[MessageId],
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>> {
-        let rows = self
-            .conn
-            .query(
-                "SELECT m.id, u.name, m.pub_date, m.text, m.comment_count, m.chat_id
-                 FROM messages m JOIN users u ON u.id = m.author WHERE m.id = ANY($1)",
-                &[&ids],
-            )
-            .map_err(store_error)?;
-        let mut messages = Vec::with_capacity(rows.len());
-        for row in rows {
-            let chat: ChatId = row.get(5);
-            let mut message = StoredMessage {
-                id: row.get(0),
-                author: row.get(1),
-                pub_date: UnixMillis(row.get(2)),
-                text: text(row.get(3))?,
-                comments: Vec::new(),
-                comments_total: count(row.get(4))?,
-            };
-            if comments > 0 && message.comments_total > 0 {
-                message.comments = self.newest_comments(chat, message.id, i64::MAX, comments)?;
-            }
-            messages.push(message);
-        }
-        Ok(messages)
     }
 }

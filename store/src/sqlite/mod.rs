@@ -15,6 +15,7 @@
 //!   open; `checkpoints`: WAL checkpoints off the writer's thread.
 
 mod checkpoints;
+mod edits;
 pub(crate) mod file_watch;
 mod idempotency_keys;
 pub(crate) mod open;

@@ -46,6 +46,13 @@ pub(crate) fn open_connection(
         "PRAGMA synchronous = {sync}; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;"
     ))
     .map_err(fail)?;
+    // (issue 26) A deleted text must leave the file, not just the b-tree:
+    // with `secure_delete` SQLite zeroes the bytes it frees. ON rather than
+    // FAST: FAST skips pages that go to the freelist, and a long text's
+    // overflow pages are exactly those. Only the writer deletes, so only
+    // its connection needs it.
+    conn.execute_batch("PRAGMA secure_delete = ON;")
+        .map_err(fail)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     migrate(&mut conn, now).map_err(|source| OpenError::Schema {
         path: path.to_path_buf(),

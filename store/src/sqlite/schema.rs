@@ -176,6 +176,43 @@ INSERT OR IGNORE INTO event_readers (reader, event_id)
     UNION ALL
     SELECT user_id, id FROM events WHERE kind = 3;
 "#,
+    // (issue 26) edits, deletions, reactions, mentions. A deletion empties
+    // `text` in place (with `secure_delete` the old bytes are zeroed) and
+    // sets `deleted`; `deleted_by` is a moderator who deleted another's.
+    // `reactions` holds a message's reaction summary as
+    // `agora_core::reactions::summary_text` writes it (NULL: none), so a
+    // page reads it with the row; the `reactions` table is the truth it is
+    // worked out from. `mentions` (names as registered, space-separated)
+    // is what a message object lists; the `mentions` table counts a user's
+    // unread mentions per chat for `/status`.
+    r#"
+ALTER TABLE messages ADD COLUMN edited INTEGER;
+ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN deleted_by INTEGER REFERENCES users(id);
+ALTER TABLE messages ADD COLUMN reactions TEXT;
+ALTER TABLE messages ADD COLUMN mentions TEXT;
+ALTER TABLE comments ADD COLUMN edited INTEGER;
+ALTER TABLE comments ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE comments ADD COLUMN deleted_by INTEGER REFERENCES users(id);
+
+CREATE TABLE reactions (
+    -- The order reactions were made in: emoji by their oldest, users in turn.
+    id            INTEGER PRIMARY KEY,
+    message_id    INTEGER NOT NULL REFERENCES messages(id),
+    emoji         TEXT NOT NULL,
+    user_id       INTEGER NOT NULL REFERENCES users(id),
+    created       INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX reactions_by_message ON reactions(message_id, emoji, user_id);
+
+CREATE TABLE mentions (
+    user_id       INTEGER NOT NULL,
+    chat_id       INTEGER NOT NULL,
+    message_id    INTEGER NOT NULL,
+    PRIMARY KEY (user_id, chat_id, message_id)
+) WITHOUT ROWID;
+CREATE INDEX mentions_by_message ON mentions(message_id);
+"#,
     // (issue 27) search: an FTS5 index of every message's words, filled
     // from the messages already stored (see `super::search`).
     super::search::MIGRATION,

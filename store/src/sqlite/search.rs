@@ -16,12 +16,13 @@
 //! - A prefix index for 2, 3 and 4 characters serves the last word's
 //!   prefix match; a longer prefix merges the lists of the words it starts.
 //! - Rows are written by [`index_message`] in the transaction that writes
-//!   the message; an edit or a delete calls [`unindex_message`] (and
-//!   [`index_message`] with the new text).
+//!   the message; an edit or a delete calls [`reindex_message`] in its
+//!   own (`sqlite/edits.rs`): a deleted message is never found, an edited
+//!   one by its new words only.
 
 use agora_core::search::{index_terms, SearchQuery};
 use agora_core::view::{ChatId, MessageId, StoreError, ViewResult};
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 /// The low bits of an index rowid: the message id. Ids must stay below
 /// 2^36 (68 billion messages), chat ids below 2^27.
@@ -73,18 +74,28 @@ pub(crate) fn index_message(
         .map_err(store_error)
 }
 
-/// Takes a message's words out of the index (an edit or a delete).
-#[allow(dead_code)] // (issue 26) the edit and delete call it once merged
-pub(crate) fn unindex_message(
-    conn: &Connection,
-    chat: ChatId,
-    message: MessageId,
-) -> ViewResult<()> {
+/// Takes a message's words out of the index.
+fn unindex_message(conn: &Connection, chat: ChatId, message: MessageId) -> ViewResult<()> {
     let key = key(chat, message)?;
     conn.prepare_cached("DELETE FROM message_search WHERE rowid = ?1")
         .and_then(|mut stmt| stmt.execute([key]))
         .map(drop)
         .map_err(store_error)
+}
+
+/// After an edit (`text`, the new one) or a delete (`""`): the message's
+/// old words leave the index (with `secure-delete`, at once) and its new
+/// ones, if any, take their place.
+pub(crate) fn reindex_message(conn: &Connection, message: MessageId, text: &str) -> ViewResult<()> {
+    let chat: Option<ChatId> = conn
+        .prepare_cached("SELECT chat_id FROM messages WHERE id = ?1")
+        .and_then(|mut stmt| stmt.query_row([message], |row| row.get(0)).optional())
+        .map_err(store_error)?;
+    let Some(chat) = chat else {
+        return Ok(());
+    };
+    unindex_message(conn, chat, message)?;
+    index_message(conn, chat, message, text)
 }
 
 /// The FTS5 query for `query`: every word as a quoted string (the words are

@@ -1,14 +1,17 @@
 //! [`SqlView`]: the rules' [`View`] over an open SQLite transaction.
 
 use super::row_cache::RowCache;
-use crate::event_columns::{EventColumns, EVENT_BANNED, EVENT_COMMENT, EVENT_MESSAGE};
+use crate::event_columns::{
+    EventColumns, EVENT_BANNED, EVENT_COMMENT, EVENT_DELETED, EVENT_EDITED, EVENT_MESSAGE,
+    EVENT_REACTION,
+};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
-    StoredMessage, User, UserId, View, ViewResult, PUBLIC_CHAT,
+    ChatId, ChatKind, ChatSummary, CommentId, MessageId, Reaction, ReadPosition, StoreError,
+    StoredComment, StoredMessage, User, UserId, View, ViewResult, Written, PUBLIC_CHAT,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -58,7 +61,7 @@ impl<'a> SqlView<'a> {
     }
 }
 
-fn store_error(e: rusqlite::Error) -> StoreError {
+pub(super) fn store_error(e: rusqlite::Error) -> StoreError {
     StoreError(e.to_string())
 }
 
@@ -98,13 +101,15 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
 // expired, and the next step compiles it again (half of the writer's time in a
 // `connect` run went to `sqlite3Reprepare`). Behind a CAST it is an expression,
 // evaluated when the statement runs, and the prepared plan is kept.
-const MESSAGES_UP_TO: &str = "SELECT m.id, u.name, m.pub_date, m.text, m.comment_count
+const MESSAGES_UP_TO: &str = "SELECT m.id, u.name, m.pub_date, m.text, m.comment_count,
+            m.edited, m.deleted, (SELECT d.name FROM users d WHERE d.id = m.deleted_by),
+            m.reactions, m.mentions
      FROM messages m JOIN users u ON u.id = m.author
      WHERE m.chat_id = ?1 AND m.id <= ?2
      ORDER BY m.id DESC LIMIT CAST(?3 AS INTEGER)";
-const MESSAGE_BY_ID: &str = "SELECT m.id, u.name, m.pub_date, m.text, m.comment_count, m.chat_id
-     FROM messages m JOIN users u ON u.id = m.author WHERE m.id = ?1";
-const MESSAGES_AFTER: &str = "SELECT m.id, u.name, m.pub_date, m.text, m.comment_count
+const MESSAGES_AFTER: &str = "SELECT m.id, u.name, m.pub_date, m.text, m.comment_count,
+            m.edited, m.deleted, (SELECT d.name FROM users d WHERE d.id = m.deleted_by),
+            m.reactions, m.mentions
      FROM messages m JOIN users u ON u.id = m.author
      WHERE m.chat_id = ?1 AND m.id > ?2
      ORDER BY m.id ASC LIMIT CAST(?3 AS INTEGER)";
@@ -140,7 +145,8 @@ const EVENTS_AFTER: &str = "SELECT e.id, e.kind, e.chat_id, e.message_id, e.comm
 /// The newest comments of one message before a comment id (all when the
 /// bound is `i64::MAX`), newest first: a backward range on
 /// `comments_by_chat_message`.
-const COMMENTS_BEFORE: &str = "SELECT c.id, u.name, c.created, c.text
+const COMMENTS_BEFORE: &str = "SELECT c.id, u.name, c.created, c.text,
+            c.edited, c.deleted, (SELECT d.name FROM users d WHERE d.id = c.deleted_by)
      FROM comments c JOIN users u ON u.id = c.author
      WHERE c.chat_id = ?1 AND c.message_id = ?2 AND c.id < ?3
      ORDER BY c.id DESC LIMIT CAST(?4 AS INTEGER)";
@@ -173,16 +179,10 @@ impl SqlView<'_> {
             .conn
             .prepare_cached(sql)
             .and_then(|mut stmt| {
-                stmt.query_map(params![chat, position, limit], |row| {
-                    Ok(StoredMessage {
-                        id: row.get(0)?,
-                        author: row.get(1)?,
-                        pub_date: UnixMillis(row.get(2)?),
-                        text: row.get(3)?,
-                        comments: Vec::new(),
-                        comments_total: row.get(4)?,
-                    })
-                })?
+                stmt.query_map(
+                    params![chat, position, limit],
+                    super::edits::message_from_row,
+                )?
                 .collect::<rusqlite::Result<Vec<_>>>()
             })
             .map_err(store_error)?;
@@ -208,58 +208,31 @@ impl SqlView<'_> {
         };
         match row.kind {
             EVENT_MESSAGE => {
-                let message = self
-                    .conn
-                    .prepare_cached(
-                        "SELECT m.id, u.name, m.pub_date, m.text
-                         FROM messages m JOIN users u ON u.id = m.author WHERE m.id = ?1",
-                    )
-                    .and_then(|mut stmt| {
-                        stmt.query_row([row.message_id], |r| {
-                            Ok(StoredMessage {
-                                id: r.get(0)?,
-                                author: r.get(1)?,
-                                pub_date: UnixMillis(r.get(2)?),
-                                text: r.get(3)?,
-                                comments: Vec::new(),
-                                comments_total: 0,
-                            })
-                        })
-                        .optional()
-                    })
-                    .map_err(store_error)?
+                let mut message = self
+                    .message_row(row.message_id.ok_or_else(missing)?)?
                     .ok_or_else(missing)?;
+                // A new message's event shows no comments.
+                message.comments_total = 0;
                 Ok(EventBody::Message {
                     chat: chat.ok_or_else(missing)?,
                     message,
                 })
             }
             EVENT_COMMENT => {
-                let (message_id, comment) = self
-                    .conn
-                    .prepare_cached(
-                        "SELECT c.message_id, c.id, u.name, c.created, c.text
-                         FROM comments c JOIN users u ON u.id = c.author WHERE c.id = ?1",
-                    )
-                    .and_then(|mut stmt| {
-                        stmt.query_row([row.comment_id], |r| {
-                            let comment = StoredComment {
-                                id: r.get(1)?,
-                                author: r.get(2)?,
-                                created: UnixMillis(r.get(3)?),
-                                text: r.get(4)?,
-                            };
-                            Ok((r.get::<_, MessageId>(0)?, comment))
-                        })
-                        .optional()
-                    })
-                    .map_err(store_error)?
+                let comment = self
+                    .comment_row(row.comment_id.ok_or_else(missing)?)?
                     .ok_or_else(missing)?;
                 Ok(EventBody::Comment {
                     chat: chat.ok_or_else(missing)?,
-                    message_id,
+                    message_id: row.message_id.ok_or_else(missing)?,
                     comment,
                 })
+            }
+            EVENT_EDITED | EVENT_DELETED | EVENT_REACTION => {
+                let chat = chat.ok_or_else(missing)?;
+                let message_id = row.message_id.ok_or_else(missing)?;
+                self.change_event(row.kind, chat, message_id, row.comment_id)?
+                    .ok_or_else(missing)
             }
             EVENT_BANNED => Ok(EventBody::Banned {
                 user: row.user_id.ok_or_else(missing)?,
@@ -282,14 +255,10 @@ impl SqlView<'_> {
             .conn
             .prepare_cached(COMMENTS_BEFORE)
             .and_then(|mut stmt| {
-                stmt.query_map(params![chat, message, before, limit], |row| {
-                    Ok(StoredComment {
-                        id: row.get(0)?,
-                        author: row.get(1)?,
-                        created: UnixMillis(row.get(2)?),
-                        text: row.get(3)?,
-                    })
-                })?
+                stmt.query_map(
+                    params![chat, message, before, limit],
+                    super::edits::comment_from_row,
+                )?
                 .collect::<rusqlite::Result<Vec<_>>>()
             })
             .map_err(store_error)?;
@@ -508,7 +477,9 @@ impl View for SqlView<'_> {
                         (SELECT count(*) FROM messages x
                           WHERE x.chat_id = c.id AND x.id > m.position),
                         (SELECT u.name FROM users u
-                          WHERE u.id = CASE WHEN c.user_a = ?1 THEN c.user_b ELSE c.user_a END)
+                          WHERE u.id = CASE WHEN c.user_a = ?1 THEN c.user_b ELSE c.user_a END),
+                        (SELECT count(*) FROM mentions n
+                          WHERE n.user_id = ?1 AND n.chat_id = c.id AND n.message_id > m.position)
                  FROM members m JOIN chats c ON c.id = m.chat_id
                  WHERE m.user_id = ?1",
             )
@@ -529,6 +500,7 @@ impl View for SqlView<'_> {
                     users_number: row.get(3)?,
                     unread: row.get(5)?,
                     last_message: row.get(4)?,
+                    mentions: row.get(7)?,
                 })
             })
             .map_err(store_error)?;
@@ -753,6 +725,79 @@ impl View for SqlView<'_> {
         Ok(())
     }
 
+    // (issue 26): the statements are in `edits.rs`.
+    fn message_written(&mut self, message: MessageId) -> ViewResult<Option<Written>> {
+        self.written(super::edits::MESSAGE_WRITTEN, message)
+    }
+
+    fn comment_written(&mut self, comment: CommentId) -> ViewResult<Option<Written>> {
+        self.written(super::edits::COMMENT_WRITTEN, comment)
+    }
+
+    fn message(&mut self, message: MessageId, comments: u32) -> ViewResult<Option<StoredMessage>> {
+        let Some(mut found) = self.message_row(message)? else {
+            return Ok(None);
+        };
+        if comments > 0 && found.comments_total > 0 {
+            let chat = self.chat_of_message(message)?.unwrap_or_default();
+            found.comments = self.newest_comments(chat, message, i64::MAX, comments)?;
+        }
+        Ok(Some(found))
+    }
+
+    fn comment(&mut self, comment: CommentId) -> ViewResult<Option<StoredComment>> {
+        self.comment_row(comment)
+    }
+
+    fn edit_message(
+        &mut self,
+        message: MessageId,
+        text: &str,
+        mentions: &[UserId],
+        now: UnixMillis,
+    ) -> ViewResult<()> {
+        self.rewrite_message(message, text, now)?;
+        self.set_mentions(message, mentions)
+    }
+
+    fn edit_comment(&mut self, comment: CommentId, text: &str, now: UnixMillis) -> ViewResult<()> {
+        self.rewrite_comment(comment, text, now)
+    }
+
+    fn set_mentions(&mut self, message: MessageId, mentions: &[UserId]) -> ViewResult<()> {
+        self.replace_mentions(message, mentions)
+    }
+
+    fn delete_message(&mut self, message: MessageId, by: Option<UserId>) -> ViewResult<()> {
+        self.erase_message(message, by)
+    }
+
+    fn delete_comment(&mut self, comment: CommentId, by: Option<UserId>) -> ViewResult<()> {
+        self.erase_comment(comment, by)
+    }
+
+    fn reactions(&mut self, message: MessageId) -> ViewResult<Vec<Reaction>> {
+        self.reaction_summary(message)
+    }
+
+    fn has_reacted(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<bool> {
+        self.reacted(message, emoji, user)
+    }
+
+    fn add_reaction(
+        &mut self,
+        message: MessageId,
+        emoji: &str,
+        user: UserId,
+        now: UnixMillis,
+    ) -> ViewResult<()> {
+        self.put_reaction(message, emoji, user, Some(now))
+    }
+
+    fn remove_reaction(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<()> {
+        self.put_reaction(message, emoji, user, None)
+    }
+
     // (issue 27) search
     fn search_chat(
         &mut self,
@@ -762,42 +807,6 @@ impl View for SqlView<'_> {
         limit: u32,
     ) -> ViewResult<Vec<MessageId>> {
         super::search::search_chat(self.conn, chat, query, before, limit)
-    }
-
-    fn messages_by_id(
-        &mut self,
-        ids: &[MessageId],
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>> {
-        let mut messages = Vec::with_capacity(ids.len());
-        for &id in ids {
-            let found = self
-                .conn
-                .prepare_cached(MESSAGE_BY_ID)
-                .and_then(|mut stmt| {
-                    stmt.query_row([id], |row| {
-                        let message = StoredMessage {
-                            id: row.get(0)?,
-                            author: row.get(1)?,
-                            pub_date: UnixMillis(row.get(2)?),
-                            text: row.get(3)?,
-                            comments: Vec::new(),
-                            comments_total: row.get(4)?,
-                        };
-                        Ok((row.get::<_, ChatId>(5)?, message))
-                    })
-                    .optional()
-                })
-                .map_err(store_error)?;
-            let Some((chat, mut message)) = found else {
-                continue;
-            };
-            if comments > 0 && message.comments_total > 0 {
-                message.comments = self.newest_comments(chat, id, i64::MAX, comments)?;
-            }
-            messages.push(message);
-        }
-        Ok(messages)
     }
 }
 

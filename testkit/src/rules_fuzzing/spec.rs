@@ -128,6 +128,9 @@ impl Spec {
             Command::Events { .. }
             | Command::Read { .. }
             | Command::Unban { .. }
+            | Command::Edit { .. }
+            | Command::Delete { .. }
+            | Command::React { .. }
             | Command::Search { .. } => {
                 unreachable!("command_sequence does not generate {command:?}")
             }

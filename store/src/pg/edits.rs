@@ -1,0 +1,413 @@
+//! (issue 26) [`PgView`]'s edits, deletions, reactions and mentions, and how
+//! their columns become records (the page statements' and the events
+//! join's). The rows and the summaries are SQLite's (`sqlite/edits.rs`).
+//!
+//! A deletion empties `text` with an UPDATE. PostgreSQL writes a new row
+//! version and leaves the old one in the table's pages until VACUUM
+//! reclaims it, and the WAL segments hold it until they are recycled:
+//! docs/API.md says what an operator runs to force both.
+
+use super::view::{count, store_error, text, PgView};
+use crate::event_columns::{EVENT_DELETED, EVENT_EDITED};
+use agora_core::events::{Change, EventBody, EventChat};
+use agora_core::reactions::{summary_from_text, summary_text, LISTED_USERS};
+use agora_core::time::UnixMillis;
+use agora_core::view::{
+    CommentId, MessageId, Reaction, StoreError, StoredComment, StoredMessage, UserId, ViewResult,
+    Written,
+};
+use postgres::Row;
+
+fn names(mentions: Option<String>) -> Vec<String> {
+    mentions
+        .map(|names| names.split(' ').map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+fn reactions(summary: Option<String>) -> Vec<Reaction> {
+    summary
+        .as_deref()
+        .map(summary_from_text)
+        .unwrap_or_default()
+}
+
+/// A message row as the page statements select it (see `sqlite/edits.rs`).
+pub(super) fn message_from_row(row: &Row) -> ViewResult<StoredMessage> {
+    Ok(StoredMessage {
+        id: row.get(0),
+        author: row.get(1),
+        pub_date: UnixMillis(row.get(2)),
+        text: text(row.get(3))?,
+        comments: Vec::new(),
+        comments_total: count(row.get(4))?,
+        edited: row.get::<_, Option<i64>>(5).map(UnixMillis),
+        deleted: row.get(6),
+        deleted_by: row.get(7),
+        reactions: reactions(row.get(8)),
+        mentions: names(row.get(9)),
+    })
+}
+
+pub(super) fn comment_from_row(row: &Row) -> ViewResult<StoredComment> {
+    Ok(StoredComment {
+        id: row.get(0),
+        author: row.get(1),
+        created: UnixMillis(row.get(2)),
+        text: text(row.get(3))?,
+        edited: row.get::<_, Option<i64>>(4).map(UnixMillis),
+        deleted: row.get(5),
+        deleted_by: row.get(6),
+    })
+}
+
+/// The message of an events-join row (columns 5 to 8 and 18 to 23), if
+/// the row joined one.
+pub(super) fn event_message(row: &Row) -> Option<ViewResult<StoredMessage>> {
+    let id: MessageId = row.get::<_, Option<i64>>(5)?;
+    let author: String = row.get::<_, Option<String>>(6)?;
+    let pub_date = UnixMillis(row.get::<_, Option<i64>>(7)?);
+    let body: Vec<u8> = row.get::<_, Option<Vec<u8>>>(8)?;
+    let comments_total: i64 = row.get::<_, Option<i64>>(18)?;
+    Some((|| {
+        Ok(StoredMessage {
+            id,
+            author,
+            pub_date,
+            text: text(body)?,
+            comments: Vec::new(),
+            comments_total: count(comments_total)?,
+            edited: row.get::<_, Option<i64>>(19).map(UnixMillis),
+            deleted: row.get::<_, Option<bool>>(20).unwrap_or_default(),
+            deleted_by: row.get(21),
+            reactions: reactions(row.get(22)),
+            mentions: names(row.get(23)),
+        })
+    })())
+}
+
+/// The comment of an events-join row (columns 10 to 13 and 24 to 26).
+pub(super) fn event_comment(row: &Row) -> Option<ViewResult<StoredComment>> {
+    let id: CommentId = row.get::<_, Option<i64>>(10)?;
+    let author: String = row.get::<_, Option<String>>(11)?;
+    let created = UnixMillis(row.get::<_, Option<i64>>(12)?);
+    let body: Vec<u8> = row.get::<_, Option<Vec<u8>>>(13)?;
+    Some(text(body).map(|text| StoredComment {
+        id,
+        author,
+        created,
+        text,
+        edited: row.get::<_, Option<i64>>(24).map(UnixMillis),
+        deleted: row.get::<_, Option<bool>>(25).unwrap_or_default(),
+        deleted_by: row.get(26),
+    }))
+}
+
+/// An `edited`, `deleted` or `reaction` event from its events-join row.
+pub(super) fn change_event(row: &Row, kind: i16, chat: EventChat) -> Option<ViewResult<EventBody>> {
+    let change = match kind {
+        EVENT_EDITED => Change::Edited,
+        EVENT_DELETED => Change::Deleted,
+        _ => {
+            let message_id = row.get::<_, Option<i64>>(5)?;
+            return Some(Ok(EventBody::Reaction {
+                chat,
+                message_id,
+                reactions: reactions(row.get(22)),
+            }));
+        }
+    };
+    if let Some(comment) = event_comment(row) {
+        let message_id = row.get::<_, Option<i64>>(9)?;
+        return Some(comment.map(|comment| EventBody::CommentChanged {
+            chat,
+            change,
+            message_id,
+            comment,
+        }));
+    }
+    Some(
+        event_message(row)?.map(|message| EventBody::MessageChanged {
+            chat,
+            change,
+            message,
+        }),
+    )
+}
+
+const MESSAGE_BY_ID: &str = "SELECT m.id, u.name, m.pub_date, m.text, m.comment_count,
+            m.edited, m.deleted, (SELECT d.name FROM users d WHERE d.id = m.deleted_by),
+            m.reactions, m.mentions
+     FROM messages m JOIN users u ON u.id = m.author WHERE m.id = $1";
+
+const COMMENT_BY_ID: &str = "SELECT c.id, u.name, c.created, c.text,
+            c.edited, c.deleted, (SELECT d.name FROM users d WHERE d.id = c.deleted_by)
+     FROM comments c JOIN users u ON u.id = c.author WHERE c.id = $1";
+
+const COMMENTS_NEWEST: &str = "SELECT c.id, u.name, c.created, c.text,
+            c.edited, c.deleted, (SELECT d.name FROM users d WHERE d.id = c.deleted_by)
+     FROM comments c JOIN users u ON u.id = c.author
+     WHERE c.message_id = $1 ORDER BY c.id DESC LIMIT $2";
+
+/// See `sqlite/edits.rs`.
+const REACTIONS_OF: &str = "SELECT emoji, name, total FROM (
+        SELECT r.emoji, u.name, r.id,
+               count(*) OVER (PARTITION BY r.emoji) AS total,
+               min(r.id) OVER (PARTITION BY r.emoji) AS first,
+               row_number() OVER (PARTITION BY r.emoji ORDER BY r.id) AS n
+        FROM reactions r JOIN users u ON u.id = r.user_id
+        WHERE r.message_id = $1) x
+     WHERE n <= $2
+     ORDER BY first, id";
+
+impl PgView<'_> {
+    fn written(&mut self, sql: &'static str, id: i64) -> ViewResult<Option<Written>> {
+        let row = self
+            .connection()
+            .query_opt(sql, &[&id])
+            .map_err(store_error)?;
+        Ok(row.map(|r| Written {
+            chat: r.get(0),
+            message: r.get(1),
+            author: r.get(2),
+            deleted: r.get(3),
+        }))
+    }
+
+    pub(super) fn message_written_pg(&mut self, id: MessageId) -> ViewResult<Option<Written>> {
+        self.written(
+            "SELECT chat_id, id, author, deleted FROM messages WHERE id = $1",
+            id,
+        )
+    }
+
+    pub(super) fn comment_written_pg(&mut self, id: CommentId) -> ViewResult<Option<Written>> {
+        self.written(
+            "SELECT chat_id, message_id, author, deleted FROM comments WHERE id = $1",
+            id,
+        )
+    }
+
+    pub(super) fn message_pg(
+        &mut self,
+        id: MessageId,
+        comments: u32,
+    ) -> ViewResult<Option<StoredMessage>> {
+        let row = self
+            .connection()
+            .query_opt(MESSAGE_BY_ID, &[&id])
+            .map_err(store_error)?;
+        let Some(mut message) = row.as_ref().map(message_from_row).transpose()? else {
+            return Ok(None);
+        };
+        if comments > 0 && message.comments_total > 0 {
+            let rows = self
+                .connection()
+                .query(COMMENTS_NEWEST, &[&id, &i64::from(comments)])
+                .map_err(store_error)?;
+            message.comments = rows
+                .iter()
+                .rev()
+                .map(comment_from_row)
+                .collect::<ViewResult<_>>()?;
+        }
+        Ok(Some(message))
+    }
+
+    pub(super) fn comment_pg(&mut self, id: CommentId) -> ViewResult<Option<StoredComment>> {
+        let row = self
+            .connection()
+            .query_opt(COMMENT_BY_ID, &[&id])
+            .map_err(store_error)?;
+        row.as_ref().map(comment_from_row).transpose()
+    }
+
+    pub(super) fn edit_message_pg(
+        &mut self,
+        id: MessageId,
+        body: &str,
+        mentions: &[UserId],
+        now: UnixMillis,
+    ) -> ViewResult<()> {
+        let changed = self
+            .connection()
+            .execute(
+                "UPDATE messages SET text = $2, edited = $3 WHERE id = $1",
+                &[&id, &body.as_bytes(), &now.0],
+            )
+            .map_err(store_error)?;
+        expect_one(changed, "edit_message", id)?;
+        // (issue 27) found by its new words only.
+        super::search::reindex_message(self.connection(), id, body)?;
+        self.set_mentions_pg(id, mentions)
+    }
+
+    pub(super) fn edit_comment_pg(
+        &mut self,
+        id: CommentId,
+        body: &str,
+        now: UnixMillis,
+    ) -> ViewResult<()> {
+        let changed = self
+            .connection()
+            .execute(
+                "UPDATE comments SET text = $2, edited = $3 WHERE id = $1",
+                &[&id, &body.as_bytes(), &now.0],
+            )
+            .map_err(store_error)?;
+        expect_one(changed, "edit_comment", id)
+    }
+
+    /// The mentions become `users`, in order: their rows (for `/status`)
+    /// and the names the message object lists, in two statements.
+    pub(super) fn set_mentions_pg(&mut self, id: MessageId, users: &[UserId]) -> ViewResult<()> {
+        let conn = self.connection();
+        conn.execute(
+            "WITH gone AS (DELETE FROM mentions WHERE message_id = $1)
+             INSERT INTO mentions (user_id, chat_id, message_id)
+             SELECT DISTINCT u, m.chat_id, m.id FROM messages m, unnest($2::bigint[]) u
+             WHERE m.id = $1
+             ON CONFLICT DO NOTHING",
+            &[&id, &users],
+        )
+        .map_err(store_error)?;
+        conn.execute(
+            "UPDATE messages SET mentions = (
+                 SELECT string_agg(u.name, ' ' ORDER BY x.ord)
+                 FROM unnest($2::bigint[]) WITH ORDINALITY x(id, ord)
+                 JOIN users u ON u.id = x.id)
+             WHERE id = $1",
+            &[&id, &users],
+        )
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    pub(super) fn delete_message_pg(
+        &mut self,
+        id: MessageId,
+        by: Option<UserId>,
+    ) -> ViewResult<()> {
+        let changed = self
+            .connection()
+            .execute(
+                "UPDATE messages SET text = ''::bytea, deleted = true, deleted_by = $2
+                 WHERE id = $1",
+                &[&id, &by],
+            )
+            .map_err(store_error)?;
+        expect_one(changed, "delete_message", id)?;
+        // (issue 27) never found again: its words leave the index.
+        super::search::reindex_message(self.connection(), id, "")?;
+        self.set_mentions_pg(id, &[])
+    }
+
+    pub(super) fn delete_comment_pg(
+        &mut self,
+        id: CommentId,
+        by: Option<UserId>,
+    ) -> ViewResult<()> {
+        let changed = self
+            .connection()
+            .execute(
+                "UPDATE comments SET text = ''::bytea, deleted = true, deleted_by = $2
+                 WHERE id = $1",
+                &[&id, &by],
+            )
+            .map_err(store_error)?;
+        expect_one(changed, "delete_comment", id)
+    }
+
+    pub(super) fn reactions_pg(&mut self, id: MessageId) -> ViewResult<Vec<Reaction>> {
+        let row = self
+            .connection()
+            .query_opt("SELECT reactions FROM messages WHERE id = $1", &[&id])
+            .map_err(store_error)?;
+        Ok(reactions(row.and_then(|r| r.get(0))))
+    }
+
+    pub(super) fn has_reacted_pg(
+        &mut self,
+        id: MessageId,
+        emoji: &str,
+        user: UserId,
+    ) -> ViewResult<bool> {
+        let row = self
+            .connection()
+            .query_opt(
+                "SELECT 1 FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3",
+                &[&id, &emoji, &user],
+            )
+            .map_err(store_error)?;
+        Ok(row.is_some())
+    }
+
+    pub(super) fn add_reaction_pg(
+        &mut self,
+        id: MessageId,
+        emoji: &str,
+        user: UserId,
+        now: UnixMillis,
+    ) -> ViewResult<()> {
+        self.connection()
+            .execute(
+                "INSERT INTO reactions (message_id, emoji, user_id, created)
+                 VALUES ($1, $2, $3, $4)",
+                &[&id, &emoji, &user, &now.0],
+            )
+            .map_err(store_error)?;
+        self.refresh_summary(id)
+    }
+
+    pub(super) fn remove_reaction_pg(
+        &mut self,
+        id: MessageId,
+        emoji: &str,
+        user: UserId,
+    ) -> ViewResult<()> {
+        self.connection()
+            .execute(
+                "DELETE FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3",
+                &[&id, &emoji, &user],
+            )
+            .map_err(store_error)?;
+        self.refresh_summary(id)
+    }
+
+    /// Works the message's summary out again from its reactions.
+    fn refresh_summary(&mut self, id: MessageId) -> ViewResult<()> {
+        let rows = self
+            .connection()
+            .query(REACTIONS_OF, &[&id, &(LISTED_USERS as i64)])
+            .map_err(store_error)?;
+        let mut summary: Vec<Reaction> = Vec::new();
+        for row in &rows {
+            let emoji: String = row.get(0);
+            let name: String = row.get(1);
+            let total: i64 = row.get(2);
+            match summary.last_mut() {
+                Some(last) if last.emoji == emoji => last.users.push(name),
+                _ => summary.push(Reaction {
+                    emoji,
+                    count: count(total)?,
+                    users: vec![name],
+                }),
+            }
+        }
+        let text = (!summary.is_empty()).then(|| summary_text(&summary));
+        self.connection()
+            .execute(
+                "UPDATE messages SET reactions = $2 WHERE id = $1",
+                &[&id, &text],
+            )
+            .map_err(store_error)?;
+        Ok(())
+    }
+}
+
+fn expect_one(changed: u64, what: &str, id: i64) -> ViewResult<()> {
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(StoreError(format!("{what}: no row {id}")))
+    }
+}
