@@ -15,6 +15,8 @@ mod output;
 mod render;
 mod resume;
 mod retries;
+// (issue 27)
+mod search;
 mod server_url;
 mod tokens;
 mod watch;
@@ -131,6 +133,10 @@ fn with_saved_token(
         }
         Command::Chat => chat::run(api, user, server, printer)?,
         Command::Watch { since } => watch::run(api, user, server, since, printer)?,
+        Command::Search { chat, query } => {
+            let reply = search::search(api, &query.join(" "), chat.as_deref())?;
+            printer.answer(&reply.raw, || search::render(&reply.value, zone));
+        }
     }
     Ok(())
 }

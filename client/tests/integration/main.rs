@@ -8,4 +8,6 @@ mod support;
 mod chat;
 mod commands;
 mod login;
+// (issue 27)
+mod search;
 mod watch;
