@@ -6,6 +6,7 @@ import { forgetToken, saveToken, savedToken, showAccount, showWelcome } from './
 import { Chat } from './chat.js';
 import { byId, el, setText } from './dom.js';
 import { EventFeed } from './events.js';
+import { SearchBox } from './search.js';
 import { BanBanner, ChatList, PUBLIC, QuotaLine } from './status.js';
 
 const live = byId('live');
@@ -43,6 +44,7 @@ class Session {
     this.quota = new QuotaLine(() => this.refreshStatus(0));
     this.ban = new BanBanner(() => this.refreshStatus(), () => this.showQuota());
     this.chat = new Chat(this);
+    this.search = new SearchBox((name, messageId) => this.openAt(name, messageId));
     this.feed = new EventFeed({
       onEvent: (event) => this.event(event),
       onState: (state, ms) => {
@@ -79,6 +81,7 @@ class Session {
   }
 
   stop() {
+    this.search.clear();
     this.feed.stop();
     this.ban.show(null);
     this.quota.stop();
@@ -90,6 +93,20 @@ class Session {
     const opened = await this.openChat(name);
     if (opened) byId('compose').focus();
     return opened;
+  }
+
+  /** Opens a chat at one of its messages (a search result), marked until the next pick. */
+  async openAt(name, messageId) {
+    if (!(await this.openChat(name))) return;
+    const item = this.chat.item(messageId);
+    if (!item) {
+      this.chat.notice('That message is older than the history shown here.');
+      return;
+    }
+    item.classList.add('found');
+    item.tabIndex = -1;
+    item.scrollIntoView({ block: 'center' });
+    item.focus({ preventScroll: true });
   }
 
   async openChat(name) {
