@@ -7,7 +7,7 @@ use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{StoredMessage, UserId, View, PUBLIC_CHAT};
-use agora_store::{open_database, schema, SqlView, StoreConfig};
+use agora_store::{open_database, SqlView, StoreConfig};
 use rusqlite::Connection;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
