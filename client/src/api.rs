@@ -5,8 +5,8 @@ use crate::failure::Failure;
 use crate::http::Connection;
 use crate::retries;
 use crate::wire::{
-    CommentReply, ConnectReply, EventPage, ReadReply, Refusal, ReportReply, SendReply, Status,
-    TokenReply,
+    CommentReply, ConnectReply, DeleteReply, EditReply, EventPage, ReactReply, ReadReply, Refusal,
+    ReportReply, SendReply, Status, TokenReply,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -109,6 +109,37 @@ impl Api {
             body["chat_with"] = json!(user);
         }
         self.call("POST", "/read", Some(body))
+    }
+
+    // (issue 26)
+    /// `comment`: `id` is a comment's rather than a message's.
+    pub fn edit(
+        &mut self,
+        id: u64,
+        comment: bool,
+        text: &str,
+    ) -> Result<Reply<EditReply>, Failure> {
+        let body = if comment {
+            json!({ "comment_id": id, "comment": text })
+        } else {
+            json!({ "message_id": id, "message": text })
+        };
+        self.call("POST", "/edit", Some(body))
+    }
+
+    pub fn delete(&mut self, id: u64, comment: bool) -> Result<Reply<DeleteReply>, Failure> {
+        let field = if comment { "comment_id" } else { "message_id" };
+        self.call("POST", "/delete", Some(json!({ field: id })))
+    }
+
+    pub fn react(
+        &mut self,
+        message_id: u64,
+        emoji: &str,
+        remove: bool,
+    ) -> Result<Reply<ReactReply>, Failure> {
+        let body = json!({ "message_id": message_id, "emoji": emoji, "remove": remove });
+        self.call("POST", "/react", Some(body))
     }
 
     /// A GET of `target` (path and query) for the calls that live in

@@ -306,7 +306,10 @@ impl Session<'_> {
             "--- {} ---",
             render::chat_title(&reply.value.chat)
         ));
-        printer.answer(&reply.raw, || render::connect(&reply.value, printer.zone));
+        let me = self.me;
+        printer.answer(&reply.raw, || {
+            render::connect(&reply.value, printer.zone, me)
+        });
         let shown = reply
             .value
             .messages
@@ -338,7 +341,7 @@ impl Session<'_> {
                     }
                     self.followed.shown_up_to = message.id;
                     newest_shown = Some(message.id);
-                    printer.answer(raw, || render::message(message, zone));
+                    printer.answer(raw, || render::message(message, zone, self.me));
                 }
                 EventKind::Message {
                     chat_type,
@@ -363,7 +366,24 @@ impl Session<'_> {
                 EventKind::Banned { banned_until } => {
                     printer.answer(raw, || render::events::banned(banned_until, zone));
                 }
-                EventKind::Comment { .. } | EventKind::Other => {}
+                // (issue 26) Changes to the followed chat, as `watch` says them.
+                EventKind::Edited {
+                    chat_type, chat, ..
+                }
+                | EventKind::Deleted {
+                    chat_type, chat, ..
+                }
+                | EventKind::Reaction {
+                    chat_type, chat, ..
+                } if self.follows(chat_type, chat) => {
+                    let line = render::events::line(event, zone, self.me);
+                    printer.answer(raw, || render::changes::in_chat(&line));
+                }
+                EventKind::Comment { .. }
+                | EventKind::Edited { .. }
+                | EventKind::Deleted { .. }
+                | EventKind::Reaction { .. }
+                | EventKind::Other => {}
             }
         }
         match newest_shown {

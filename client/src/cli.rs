@@ -102,6 +102,37 @@ pub enum Command {
         #[arg(long, value_name = "ID")]
         since: Option<u64>,
     },
+    // (issue 26)
+    /// Replace the text of one of your messages (or with --comment, comments).
+    Edit {
+        /// The message's number (#N in `read`), or with --comment the comment's.
+        id: u64,
+        /// ID is a comment's number.
+        #[arg(long)]
+        comment: bool,
+        /// The new text; several words are joined with spaces.
+        #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+        text: Vec<String>,
+    },
+    /// Delete one of your messages (or with --comment, comments); its text is
+    /// erased on the server. Moderators may delete anyone's.
+    Delete {
+        /// The message's number, or with --comment the comment's.
+        id: u64,
+        /// ID is a comment's number.
+        #[arg(long)]
+        comment: bool,
+    },
+    /// React to a message with an emoji (or take it back with --remove).
+    React {
+        /// The message's number.
+        message_id: u64,
+        /// One emoji, e.g. 👍.
+        emoji: String,
+        /// Take your reaction back.
+        #[arg(long)]
+        remove: bool,
+    },
     /// (issue 27) Find the messages you can see that hold every word of
     /// QUERY (any case, any accents; the last word may be the start of
     /// one), newest first.

@@ -117,7 +117,7 @@ fn with_saved_token(
         }
         Command::Read { with, number } => {
             let reply = api.connect(with.as_deref(), number)?;
-            printer.answer(&reply.raw, || render::connect(&reply.value, zone));
+            printer.answer(&reply.raw, || render::connect(&reply.value, zone, user));
         }
         Command::Status => {
             let reply = api.status()?;
@@ -133,9 +133,28 @@ fn with_saved_token(
         }
         Command::Chat => chat::run(api, user, server, printer)?,
         Command::Watch { since } => watch::run(api, user, server, since, printer)?,
+        // (issue 26)
+        Command::Edit { id, comment, text } => {
+            let reply = api.edit(id, comment, &text.join(" "))?;
+            printer.answer(&reply.raw, || {
+                render::changes::edited(&reply.value, id, comment, zone)
+            });
+        }
+        Command::Delete { id, comment } => {
+            let reply = api.delete(id, comment)?;
+            printer.answer(&reply.raw, || render::changes::deleted(id, comment));
+        }
+        Command::React {
+            message_id,
+            emoji,
+            remove,
+        } => {
+            let reply = api.react(message_id, &emoji, remove)?;
+            printer.answer(&reply.raw, || render::changes::reacted(&reply.value));
+        }
         Command::Search { chat, query } => {
             let reply = search::search(api, &query.join(" "), chat.as_deref())?;
-            printer.answer(&reply.raw, || search::render(&reply.value, zone));
+            printer.answer(&reply.raw, || search::render(&reply.value, zone, user));
         }
     }
     Ok(())

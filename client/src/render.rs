@@ -1,6 +1,7 @@
 //! Human output: local times, authors, message ids, texts, comments indented
 //! under their message. Every function returns the text, so tests can read it.
 
+pub mod changes;
 pub mod events;
 
 use crate::localtime::Zone;
@@ -13,7 +14,10 @@ pub const UNREAD_MARK: &str = "--- unread ---";
 
 /// One message and its comments, each line ending in a newline:
 /// `2026-11-29 09:06:05  #17  alice: hi`, then `    ↳ <time>  bob: +1`.
-pub fn message(m: &Message, zone: Zone) -> String {
+/// (issue 26) An edited text ends in `(edited)`, a deleted one reads
+/// `(deleted)`, a message that mentions `me` is marked `@ you`, and its
+/// reactions follow on a line of their own.
+pub fn message(m: &Message, zone: Zone, me: &str) -> String {
     let mut out = String::new();
     let head = format!(
         "{}  #{}  {}: ",
@@ -21,28 +25,45 @@ pub fn message(m: &Message, zone: Zone) -> String {
         m.id,
         clean(&m.author)
     );
-    push_text(&mut out, &head, &m.message_text);
+    let text = changes::shown_text(
+        &m.message_text,
+        m.edited.is_some(),
+        m.deleted,
+        m.deleted_by.as_deref(),
+        changes::mentions(&m.mentions, me),
+    );
+    push_text(&mut out, &head, &text);
+    if !m.reactions.is_empty() {
+        let _ = writeln!(out, "    {}", changes::reactions(&m.reactions));
+    }
     for c in &m.comments {
         let head = format!(
             "    ↳ {}  {}: ",
             zone.format_rfc3339(&c.created),
             clean(&c.author)
         );
-        push_text(&mut out, &head, &c.comment_text);
+        let text = changes::shown_text(
+            &c.comment_text,
+            c.edited.is_some(),
+            c.deleted,
+            c.deleted_by.as_deref(),
+            false,
+        );
+        push_text(&mut out, &head, &text);
     }
     out
 }
 
 /// `agora read`: the history, then the unread messages after a mark.
-pub fn connect(reply: &ConnectReply, zone: Zone) -> String {
+pub fn connect(reply: &ConnectReply, zone: Zone, me: &str) -> String {
     let mut out = String::new();
     for m in &reply.messages {
-        out += &message(m, zone);
+        out += &message(m, zone, me);
     }
     if !reply.unread_messages.is_empty() {
         out += UNREAD_MARK;
         out.push('\n');
-        out += &unread(reply, zone);
+        out += &unread(reply, zone, me);
     }
     if out.is_empty() {
         out += &format!("(no messages in {})\n", chat_title(&reply.chat));
@@ -51,10 +72,10 @@ pub fn connect(reply: &ConnectReply, zone: Zone) -> String {
 }
 
 /// Only the unread messages (what `agora chat` prints as they arrive).
-pub fn unread(reply: &ConnectReply, zone: Zone) -> String {
+pub fn unread(reply: &ConnectReply, zone: Zone, me: &str) -> String {
     let mut out = String::new();
     for m in &reply.unread_messages {
-        out += &message(m, zone);
+        out += &message(m, zone, me);
     }
     if reply.unread_truncated {
         out += "--- more unread messages remain: read again ---\n";
@@ -93,12 +114,16 @@ pub fn status(s: &Status, zone: Zone) -> String {
     for c in &s.chats {
         let _ = writeln!(
             out,
-            "  {:<width$}  {:<7}  {}, {}, {} unread",
+            "  {:<width$}  {:<7}  {}, {}, {} unread{}",
             clean(&c.name),
             c.chat_type,
             counted(c.messages_number, "message"),
             counted(c.users_number, "user"),
-            c.unread
+            c.unread,
+            match c.mentions {
+                0 => String::new(),
+                n => format!(" ({n} mentioning you)"),
+            }
         );
     }
     out
@@ -223,7 +248,7 @@ fn push_text(out: &mut String, head: &str, text: &str) {
 
 /// Text from other users reaches a terminal: control characters (escape
 /// sequences could rewrite the screen) become U+FFFD; tabs stay.
-fn clean(text: &str) -> String {
+pub(crate) fn clean(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c.is_control() && c != '\t' {
@@ -253,7 +278,7 @@ mod tests {
 
     #[test]
     fn read_shows_history_then_marked_unread_with_comments_indented() {
-        let text = connect(&connect_sample(), Zone::Utc);
+        let text = connect(&connect_sample(), Zone::Utc, "carol");
         assert_eq!(
             text,
             "2026-11-29 08:06:05  #17  alice: hi\n\
@@ -270,25 +295,25 @@ mod tests {
         reply.messages.clear();
         reply.unread_messages.clear();
         assert_eq!(
-            connect(&reply, Zone::Utc),
+            connect(&reply, Zone::Utc, "carol"),
             "(no messages in the public chat)\n"
         );
         reply.chat = "bob".into();
         assert_eq!(
-            connect(&reply, Zone::Utc),
+            connect(&reply, Zone::Utc, "carol"),
             "(no messages in the private chat with bob)\n"
         );
         let mut reply = connect_sample();
         reply.unread_truncated = true;
-        assert!(unread(&reply, Zone::Utc).ends_with("read again ---\n"));
-        assert!(!unread(&reply, Zone::Utc).contains("#17"));
+        assert!(unread(&reply, Zone::Utc, "carol").ends_with("read again ---\n"));
+        assert!(!unread(&reply, Zone::Utc, "carol").contains("#17"));
     }
 
     #[test]
     fn control_characters_do_not_reach_the_terminal() {
         let mut reply = connect_sample();
         reply.messages[0].message_text = "a\x1b[2Jb\rc\td".into();
-        let text = connect(&reply, Zone::Utc);
+        let text = connect(&reply, Zone::Utc, "carol");
         assert!(
             text.contains("alice: a\u{FFFD}[2Jb\u{FFFD}c\td\n"),
             "{text}"

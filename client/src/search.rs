@@ -52,7 +52,7 @@ fn percent_encoded(text: &str) -> String {
 
 /// `in the public chat:` / `with bob:` before each run of results from
 /// one chat, then the messages, newest first.
-pub fn render(reply: &SearchReply, zone: Zone) -> String {
+pub fn render(reply: &SearchReply, zone: Zone, me: &str) -> String {
     if reply.results.is_empty() {
         return "no messages match\n".to_owned();
     }
@@ -63,7 +63,7 @@ pub fn render(reply: &SearchReply, zone: Zone) -> String {
             out.push_str(&format!("in {}:\n", render::chat_title(&result.chat)));
             last_chat = Some(&result.chat);
         }
-        out.push_str(&render::message(&result.message, zone));
+        out.push_str(&render::message(&result.message, zone, me));
     }
     if reply.more {
         out.push_str("--- older messages match too: search with more words ---\n");
@@ -93,7 +93,7 @@ mod tests {
             ], "more": true}"#,
         )
         .unwrap();
-        let text = render(&reply, Zone::Utc);
+        let text = render(&reply, Zone::Utc, "carol");
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "in the private chat with bob:");
         assert!(lines[1].ends_with("#9  bob: deploy now"), "{text}");
@@ -104,6 +104,6 @@ mod tests {
             results: Vec::new(),
             more: false,
         };
-        assert_eq!(render(&none, Zone::Utc), "no messages match\n");
+        assert_eq!(render(&none, Zone::Utc, "carol"), "no messages match\n");
     }
 }

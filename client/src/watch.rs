@@ -43,7 +43,7 @@ pub fn run(
     );
     let mut events = Resuming::new(feed, None, printer.zone);
     loop {
-        if print(&events.next()?, printer, &cursor).is_err() {
+        if print(&events.next()?, printer, &cursor, user).is_err() {
             return Ok(()); // no one reads any more
         }
     }
@@ -75,13 +75,14 @@ fn exit_when_interrupted(cursor: Arc<AtomicU64>) -> Result<(), Failure> {
 
 /// Writes each event as one line and moves `cursor` past it; an error means
 /// stdout is gone.
-fn print(events: &[Delivered], printer: Printer, cursor: &AtomicU64) -> io::Result<()> {
+fn print(events: &[Delivered], printer: Printer, cursor: &AtomicU64, me: &str) -> io::Result<()> {
     let mut stdout = io::stdout().lock();
     for delivered in events {
         if printer.json {
             writeln!(stdout, "{}", delivered.raw.get())?;
         } else {
-            stdout.write_all(render::events::line(&delivered.event, printer.zone).as_bytes())?;
+            stdout
+                .write_all(render::events::line(&delivered.event, printer.zone, me).as_bytes())?;
         }
         cursor.store(delivered.event.id, Ordering::SeqCst);
     }

@@ -16,6 +16,22 @@ pub struct Comment {
     pub author: String,
     pub created: String,
     pub comment_text: String,
+    // (issue 26) Absent from older servers.
+    #[serde(default)]
+    pub edited: Option<String>,
+    #[serde(default)]
+    pub deleted: bool,
+    #[serde(default)]
+    pub deleted_by: Option<String>,
+}
+
+/// (issue 26) One emoji's reactions to a message.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct Reaction {
+    pub emoji: String,
+    pub count: u64,
+    #[serde(default)]
+    pub users: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -26,6 +42,17 @@ pub struct Message {
     pub message_text: String,
     #[serde(default)]
     pub comments: Vec<Comment>,
+    // (issue 26) Absent from older servers.
+    #[serde(default)]
+    pub edited: Option<String>,
+    #[serde(default)]
+    pub deleted: bool,
+    #[serde(default)]
+    pub deleted_by: Option<String>,
+    #[serde(default)]
+    pub reactions: Vec<Reaction>,
+    #[serde(default)]
+    pub mentions: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -45,6 +72,9 @@ pub struct ChatSummary {
     pub messages_number: u64,
     pub users_number: u64,
     pub unread: u64,
+    /// (issue 26) Unread messages that mention the caller.
+    #[serde(default)]
+    pub mentions: u64,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -80,6 +110,25 @@ pub struct ReadReply {
     pub unread: u64,
 }
 
+/// (issue 26) `POST /edit`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct EditReply {
+    pub edited: String,
+}
+
+/// (issue 26) `POST /delete`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct DeleteReply {
+    pub info: String,
+}
+
+/// (issue 26) `POST /react`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct ReactReply {
+    pub message_id: u64,
+    pub reactions: Vec<Reaction>,
+}
+
 /// `GET /events`: events after the cursor asked for, each as the server wrote
 /// it (`agora watch --json` prints them as they are), and the cursor after them.
 #[derive(Debug, Deserialize)]
@@ -112,6 +161,26 @@ pub enum EventKind {
     Banned {
         banned_until: String,
     },
+    // (issue 26) A message (`message`) or a comment (`message_id` and
+    // `comment`) edited, or deleted (its tombstone); a message's reactions.
+    Edited {
+        chat_type: String,
+        chat: String,
+        #[serde(flatten)]
+        changed: Changed,
+    },
+    Deleted {
+        chat_type: String,
+        chat: String,
+        #[serde(flatten)]
+        changed: Changed,
+    },
+    Reaction {
+        chat_type: String,
+        chat: String,
+        message_id: u64,
+        reactions: Vec<Reaction>,
+    },
     /// A type this client does not know (from a newer server), or one it
     /// cannot read: its id still moves the cursor on.
     #[serde(other)]
@@ -129,6 +198,14 @@ impl Event {
         let kind = serde_json::from_str(raw.get()).unwrap_or(EventKind::Other);
         Ok(Event { id, kind })
     }
+}
+
+/// (issue 26) What an `edited` or `deleted` event is about.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Changed {
+    Comment { message_id: u64, comment: Comment },
+    Message { message: Message },
 }
 
 /// A 4xx/5xx answer: an error or a warning (quota, ban) body, kept raw too

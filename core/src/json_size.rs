@@ -117,6 +117,12 @@ pub fn event_len(event: &Event, viewer: UserId) -> usize {
     }
 }
 
+/// (issue 26) The most one event's JSON may take: a text of 4,096
+/// characters at six bytes each (24 KiB), its mentions, and 20 reactions
+/// listing 20 users each, with room to spare. Far below the hub's inbox
+/// bound and `events_page_budget`, so one event never fills either.
+pub const EVENT_BUDGET: usize = 64 * 1024;
+
 /// Items of a JSON array, with the commas between them (not the brackets).
 pub fn list_len(items: impl Iterator<Item = usize>) -> usize {
     let (count, sum) = items.fold((0usize, 0usize), |(n, sum), len| (n + 1, sum + len));

@@ -15,6 +15,7 @@ mod comments;
 mod compression;
 mod connections;
 mod database_files;
+mod edits;
 mod events;
 mod external;
 mod idempotency;

@@ -1,7 +1,7 @@
 //! Events of `GET /events` for people: one line each for `agora watch`, and
 //! what `agora chat` shows of them.
 
-use super::{chat_title, clean};
+use super::{changes, chat_title, clean};
 use crate::localtime::Zone;
 use crate::wire::{Comment, Event, EventKind, Message};
 
@@ -10,7 +10,7 @@ use crate::wire::{Comment, Event, EventKind, Message};
 /// `2026-11-29 09:07:00  private with bob  comment on #17  bob: +1`,
 /// `you are banned until 2026-11-29 13:06:05`. A text's own line breaks are
 /// shown as ` ↵ `, so that an event stays on one line.
-pub fn line(event: &Event, zone: Zone) -> String {
+pub fn line(event: &Event, zone: Zone, me: &str) -> String {
     match &event.kind {
         EventKind::Message {
             chat_type,
@@ -22,7 +22,13 @@ pub fn line(event: &Event, zone: Zone) -> String {
             chat_label(chat_type, chat),
             message.id,
             clean(&message.author),
-            one_line(&message.message_text)
+            one_line(&changes::shown_text(
+                &message.message_text,
+                message.edited.is_some(),
+                message.deleted,
+                message.deleted_by.as_deref(),
+                changes::mentions(&message.mentions, me),
+            ))
         ),
         EventKind::Comment {
             chat_type,
@@ -37,6 +43,23 @@ pub fn line(event: &Event, zone: Zone) -> String {
             one_line(&comment.comment_text)
         ),
         EventKind::Banned { banned_until } => banned(banned_until, zone),
+        // (issue 26)
+        EventKind::Edited {
+            chat_type,
+            chat,
+            changed,
+        } => changes::change_line("edited", &chat_label(chat_type, chat), changed, me),
+        EventKind::Deleted {
+            chat_type,
+            chat,
+            changed,
+        } => changes::change_line("deleted", &chat_label(chat_type, chat), changed, me),
+        EventKind::Reaction {
+            chat_type,
+            chat,
+            message_id,
+            reactions,
+        } => changes::reaction_line(&chat_label(chat_type, chat), *message_id, reactions),
         EventKind::Other => format!(
             "an event of a kind agora does not know (event cursor {}; --json shows it)\n",
             event.id
@@ -101,7 +124,7 @@ mod tests {
                  "message_text":"two\nlines\r\nand \u001b[2J","comments":[]}}"#,
         );
         assert_eq!(
-            line(&message, Zone::Utc),
+            line(&message, Zone::Utc, "me"),
             "2026-11-29 08:06:05  public  #17  alice: two ↵ lines ↵ and \u{FFFD}[2J\n"
         );
         let private = event(
@@ -109,7 +132,7 @@ mod tests {
                 {"id":18,"author":"bob","pub_date":"2026-11-29T08:06:09Z","message_text":"psst"}}"#,
         );
         assert_eq!(
-            line(&private, Zone::Utc),
+            line(&private, Zone::Utc, "me"),
             "2026-11-29 08:06:09  private with bob  #18  bob: psst\n"
         );
         let comment = event(
@@ -117,17 +140,17 @@ mod tests {
                 "comment":{"id":3,"author":"bob","created":"2026-11-29T08:07:00Z","comment_text":"+1"}}"#,
         );
         assert_eq!(
-            line(&comment, Zone::Utc),
+            line(&comment, Zone::Utc, "me"),
             "2026-11-29 08:07:00  private with bob  comment on #18  bob: +1\n"
         );
         let ban = event(r#"{"id":10,"type":"banned","banned_until":"2026-11-29T12:06:05.000Z"}"#);
         assert_eq!(
-            line(&ban, Zone::Utc),
+            line(&ban, Zone::Utc, "me"),
             "you are banned until 2026-11-29 12:06:05\n"
         );
         let newer = event(r#"{"id":11,"type":"typing"}"#);
         assert_eq!(
-            line(&newer, Zone::Utc),
+            line(&newer, Zone::Utc, "me"),
             "an event of a kind agora does not know (event cursor 11; --json shows it)\n"
         );
     }
@@ -139,6 +162,9 @@ mod tests {
             author: "bob".into(),
             created: "2026-11-29T08:07:00Z".into(),
             comment_text: "+1".into(),
+            edited: None,
+            deleted: false,
+            deleted_by: None,
         };
         assert_eq!(
             comment_on(17, &comment, Zone::Utc),
@@ -150,6 +176,11 @@ mod tests {
             pub_date: "2026-11-29T08:06:09Z".into(),
             message_text: "psst".into(),
             comments: Vec::new(),
+            edited: None,
+            deleted: false,
+            deleted_by: None,
+            reactions: Vec::new(),
+            mentions: Vec::new(),
         };
         assert_eq!(
             elsewhere("bob", &message),

@@ -7,6 +7,7 @@ mod support;
 
 mod chat;
 mod commands;
+mod edits;
 mod login;
 // (issue 27)
 mod search;

@@ -6,7 +6,7 @@ use agora_core::http::Response;
 use agora_core::json_size;
 use agora_core::time::UnixMillis;
 use agora_core::token::Token;
-use agora_core::view::{ChatKind, ChatSummary, StoredComment, StoredMessage};
+use agora_core::view::{ChatKind, ChatSummary, Reaction, StoredComment, StoredMessage};
 use serde_json::{json, Value};
 
 /// 2026-11-29T08:06:05.123Z
@@ -55,13 +55,26 @@ fn connected_with_messages_and_comments() {
             author: "bob".into(),
             created: UnixMillis(T.0 + 1),
             text: "+1".into(),
+            ..StoredComment::default()
         }],
         comments_total: 25,
+        edited: Some(T),
+        reactions: vec![Reaction {
+            emoji: "👍".into(),
+            count: 30,
+            users: vec!["bob".into(), "cy".into()],
+        }],
+        mentions: vec!["Bob".into()],
+        ..StoredMessage::default()
     };
     let bare = StoredMessage {
         id: 18,
         comments: vec![],
         comments_total: 0,
+        text: String::new(),
+        edited: None,
+        deleted: true,
+        deleted_by: Some("Mod".into()),
         ..message.clone()
     };
     check(
@@ -78,13 +91,18 @@ fn connected_with_messages_and_comments() {
             "messages": [{
                 "id": 17, "author": "alice", "pub_date": T_TEXT, "message_text": "hi \"there\"\n",
                 "comments": [{"id": 3, "author": "bob", "created": "2026-11-29T08:06:05.124Z",
-                              "comment_text": "+1"}],
-                "comments_total": 25
+                              "comment_text": "+1", "edited": null, "deleted": false}],
+                "comments_total": 25, "edited": T_TEXT, "deleted": false,
+                "reactions": [{"emoji": "👍", "count": 30, "users": ["bob", "cy"]}],
+                "mentions": ["Bob"]
             }],
             "history_truncated": false,
             "unread_messages": [{
-                "id": 18, "author": "alice", "pub_date": T_TEXT, "message_text": "hi \"there\"\n",
-                "comments": [], "comments_total": 0
+                "id": 18, "author": "alice", "pub_date": T_TEXT, "message_text": "",
+                "comments": [], "comments_total": 0, "edited": null, "deleted": true,
+                "deleted_by": "Mod",
+                "reactions": [{"emoji": "👍", "count": 30, "users": ["bob", "cy"]}],
+                "mentions": ["Bob"]
             }],
             "unread_truncated": true
         }),
@@ -110,6 +128,7 @@ fn a_page_of_comments() {
         author: "bob".into(),
         created: T,
         text: format!("c{id}"),
+        ..StoredComment::default()
     };
     check(
         Outcome::Comments {
@@ -119,8 +138,10 @@ fn a_page_of_comments() {
         },
         200,
         json!({"message_id": 17, "more": true, "comments": [
-            {"id": 3, "author": "bob", "created": T_TEXT, "comment_text": "c3"},
-            {"id": 4, "author": "bob", "created": T_TEXT, "comment_text": "c4"}
+            {"id": 3, "author": "bob", "created": T_TEXT, "comment_text": "c3",
+             "edited": null, "deleted": false},
+            {"id": 4, "author": "bob", "created": T_TEXT, "comment_text": "c4",
+             "edited": null, "deleted": false}
         ]}),
     );
 }
@@ -136,7 +157,18 @@ proptest::proptest! {
         comment_texts in proptest::collection::vec("(?s).{0,20}", 0..4),
         total in 0u64..100_000,
         at in -62_000_000_000_000i64..300_000_000_000_000,
+        edited in proptest::option::of(0i64..300_000_000_000_000),
+        deleted_by in proptest::option::of("[a-z]{1,5}"),
+        reactions in proptest::collection::vec(
+            ("(?s).{1,3}", 0u64..5_000, proptest::collection::vec("[a-z.]{1,8}", 0..3)),
+            0..3,
+        ),
+        mentions in proptest::collection::vec("[a-zA-Z0-9_.-]{1,32}", 0..3),
     ) {
+        let reactions: Vec<Reaction> = reactions
+            .into_iter()
+            .map(|(emoji, count, users)| Reaction { emoji, count, users })
+            .collect();
         let comments: Vec<StoredComment> = comment_texts
             .into_iter()
             .enumerate()
@@ -145,6 +177,9 @@ proptest::proptest! {
                 author: author.clone(),
                 created: UnixMillis(at),
                 text,
+                edited: edited.map(UnixMillis),
+                deleted: i % 2 == 1,
+                deleted_by: deleted_by.clone().filter(|_| i % 2 == 1),
             })
             .collect();
         let message = StoredMessage {
@@ -154,6 +189,11 @@ proptest::proptest! {
             text,
             comments: comments.clone(),
             comments_total: total,
+            edited: edited.map(UnixMillis),
+            deleted: deleted_by.is_some(),
+            deleted_by,
+            reactions,
+            mentions,
         };
         let page = |messages: Vec<StoredMessage>| {
             api::encode(&Outcome::Connected {
@@ -190,6 +230,7 @@ fn status() {
         users_number: 2,
         unread,
         last_message: 9,
+        mentions: unread / 2,
     };
     check(
         Outcome::Status(StatusReport {
@@ -214,9 +255,9 @@ fn status() {
             "connected_as": "alice",
             "chats": [
                 {"chat_type": "public", "name": "public_chat", "created": T_TEXT,
-                 "messages_number": 42, "users_number": 2, "unread": 5},
+                 "messages_number": 42, "users_number": 2, "unread": 5, "mentions": 2},
                 {"chat_type": "private", "name": "Bob", "created": T_TEXT,
-                 "messages_number": 42, "users_number": 2, "unread": 0}
+                 "messages_number": 42, "users_number": 2, "unread": 0, "mentions": 0}
             ],
             "cautions": 2,
             "banned_until": T_TEXT,

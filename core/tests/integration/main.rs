@@ -23,6 +23,7 @@ mod openapi;
 mod rules_abuse;
 mod rules_ban_prop;
 mod rules_codes;
+mod rules_edits;
 mod rules_events_prop;
 mod rules_fuzz_replay;
 mod rules_fuzz_smoke;

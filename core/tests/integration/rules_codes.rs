@@ -412,8 +412,10 @@ fn comments_are_201_and_show_up_on_connect() {
     assert_eq!(
         *comments,
         serde_json::json!([
-            {"id": 1, "author": "b", "created": "2026-11-29T08:00:01.000Z", "comment_text": "+1"},
-            {"id": 2, "author": "a", "created": "2026-11-29T08:00:01.000Z", "comment_text": "thanks"}
+            {"id": 1, "author": "b", "created": "2026-11-29T08:00:01.000Z", "comment_text": "+1",
+             "edited": null, "deleted": false},
+            {"id": 2, "author": "a", "created": "2026-11-29T08:00:01.000Z", "comment_text": "thanks",
+             "edited": null, "deleted": false}
         ])
     );
     assert_eq!(c["unread_messages"][0]["comments_total"], 2);

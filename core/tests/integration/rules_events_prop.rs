@@ -79,6 +79,8 @@ fn seen(event: &Event, viewer: usize) -> Seen {
             author: comment.author.clone(),
         },
         EventBody::Banned { .. } => Seen::Banned,
+        // (issue 26) Not generated here (see tests/e2e/edits.rs).
+        other => unreachable!("{other:?}"),
     }
 }
 

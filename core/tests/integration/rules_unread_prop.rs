@@ -251,8 +251,7 @@ fn run(
                     author: name(from),
                     pub_date,
                     text,
-                    comments: vec![],
-                    comments_total: 0,
+                    ..StoredMessage::default()
                 };
                 spec.sent.insert(message_id, message);
                 prop_assert!(message_id > spec.last_id, "ids must increase");

@@ -9,7 +9,9 @@ use agora_core::events::{EventBody, EventId};
 use agora_core::idempotency::StoredAnswer;
 use agora_core::rules::{self, Advance};
 use agora_core::token::{Token, TokenHash};
-use agora_core::view::{ChatSummary, CommentId, StoredComment, StoredMessage, User, PUBLIC_CHAT};
+use agora_core::view::{
+    ChatSummary, CommentId, Reaction, StoredComment, StoredMessage, User, Written, PUBLIC_CHAT,
+};
 use agora_testkit::model::Model;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -374,6 +376,52 @@ impl View for NoRangeReads {
         none()
     }
     fn clear_reports(&mut self, _: UserId) -> ViewResult<()> {
+        none()
+    }
+    // (issue 26)
+    fn message_written(&mut self, _: MessageId) -> ViewResult<Option<Written>> {
+        none()
+    }
+    fn comment_written(&mut self, _: CommentId) -> ViewResult<Option<Written>> {
+        none()
+    }
+    fn message(&mut self, _: MessageId, _: u32) -> ViewResult<Option<StoredMessage>> {
+        none()
+    }
+    fn comment(&mut self, _: CommentId) -> ViewResult<Option<StoredComment>> {
+        none()
+    }
+    fn edit_message(
+        &mut self,
+        _: MessageId,
+        _: &str,
+        _: &[UserId],
+        _: UnixMillis,
+    ) -> ViewResult<()> {
+        none()
+    }
+    fn edit_comment(&mut self, _: CommentId, _: &str, _: UnixMillis) -> ViewResult<()> {
+        none()
+    }
+    fn set_mentions(&mut self, _: MessageId, _: &[UserId]) -> ViewResult<()> {
+        none()
+    }
+    fn delete_message(&mut self, _: MessageId, _: Option<UserId>) -> ViewResult<()> {
+        none()
+    }
+    fn delete_comment(&mut self, _: CommentId, _: Option<UserId>) -> ViewResult<()> {
+        none()
+    }
+    fn reactions(&mut self, _: MessageId) -> ViewResult<Vec<Reaction>> {
+        none()
+    }
+    fn has_reacted(&mut self, _: MessageId, _: &str, _: UserId) -> ViewResult<bool> {
+        none()
+    }
+    fn add_reaction(&mut self, _: MessageId, _: &str, _: UserId, _: UnixMillis) -> ViewResult<()> {
+        none()
+    }
+    fn remove_reaction(&mut self, _: MessageId, _: &str, _: UserId) -> ViewResult<()> {
         none()
     }
     fn search_chat(

@@ -188,12 +188,14 @@ INSERT OR IGNORE INTO event_readers (reader, event_id)
     r#"
 ALTER TABLE messages ADD COLUMN edited INTEGER;
 ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE messages ADD COLUMN deleted_by INTEGER REFERENCES users(id);
+-- A user id; no REFERENCES, so that a test can take the column back
+-- (SQLite drops no column a foreign key names).
+ALTER TABLE messages ADD COLUMN deleted_by INTEGER;
 ALTER TABLE messages ADD COLUMN reactions TEXT;
 ALTER TABLE messages ADD COLUMN mentions TEXT;
 ALTER TABLE comments ADD COLUMN edited INTEGER;
 ALTER TABLE comments ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE comments ADD COLUMN deleted_by INTEGER REFERENCES users(id);
+ALTER TABLE comments ADD COLUMN deleted_by INTEGER;
 
 CREATE TABLE reactions (
     -- The order reactions were made in: emoji by their oldest, users in turn.

@@ -7,7 +7,7 @@ use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{StoredMessage, UserId, View, PUBLIC_CHAT};
-use agora_store::{open_database, schema, SqlView, StoreConfig};
+use agora_store::{open_database, SqlView, StoreConfig};
 use rusqlite::Connection;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -57,6 +57,7 @@ fn seed(conn: &mut Connection) -> Seeded {
                 text: text.into(),
                 comments: Vec::new(),
                 comments_total: 0,
+                ..StoredMessage::default()
             }
         };
         let public = message(v, PUBLIC_CHAT, alice, "hello all");
@@ -161,6 +162,7 @@ fn pages_keep_id_order_limits_and_visibility() {
             text: "later".into(),
             comments: Vec::new(),
             comments_total: 0,
+            ..StoredMessage::default()
         };
         let id = v
             .append_event(EventBody::Message {
@@ -213,7 +215,9 @@ fn a_database_made_before_the_index_is_backfilled() {
     // Back to the schema before the index, as an older build left it.
     conn.execute_batch("DROP TRIGGER events_readers; DROP TABLE event_readers;")
         .unwrap();
-    conn.pragma_update(None, "user_version", schema::SCHEMA_VERSION - 1)
+    // The migrations after it, taken back too, so that they run again.
+    conn.execute_batch(UNDO_LATER_MIGRATIONS).unwrap();
+    conn.pragma_update(None, "user_version", EVENT_READERS_VERSION - 1)
         .unwrap();
     drop(conn);
     let mut conn = open(&dir);
@@ -234,3 +238,22 @@ fn a_database_made_before_the_index_is_backfilled() {
         vec![head]
     );
 }
+
+/// The migration that made `event_readers` (see `sqlite::schema`).
+const EVENT_READERS_VERSION: i64 = 6;
+
+/// What the migrations after [`EVENT_READERS_VERSION`] made, taken back,
+/// newest first: each later migration adds its own undoing here.
+const UNDO_LATER_MIGRATIONS: &str = "
+    -- (issue 26) edits, deletions, reactions, mentions.
+    DROP TABLE mentions;
+    DROP TABLE reactions;
+    ALTER TABLE comments DROP COLUMN deleted_by;
+    ALTER TABLE comments DROP COLUMN deleted;
+    ALTER TABLE comments DROP COLUMN edited;
+    ALTER TABLE messages DROP COLUMN mentions;
+    ALTER TABLE messages DROP COLUMN reactions;
+    ALTER TABLE messages DROP COLUMN deleted_by;
+    ALTER TABLE messages DROP COLUMN deleted;
+    ALTER TABLE messages DROP COLUMN edited;
+";

@@ -21,6 +21,7 @@ fn private_message(id: EventId, text: &str) -> Event {
         text: text.into(),
         comments: Vec::new(),
         comments_total: 0,
+        ..StoredMessage::default()
     };
     let chat = EventChat::private(2, (ALICE, "alice".into()), (BOB, "bob".into()));
     Event {

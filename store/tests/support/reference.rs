@@ -2,7 +2,7 @@
 //! sequences (with clock steps and reopens) applied to the in-memory model.
 //! `model_vs_sqlite` and `model_vs_postgres` replay them on a store.
 
-use agora_core::command::{ChatRef, ChatType, Command, EventsWait, Outcome};
+use agora_core::command::{ChatRef, ChatType, Command, EventsWait, Outcome, Target};
 use agora_core::config::Config;
 use agora_core::rules;
 use agora_core::time::UnixMillis;
@@ -14,7 +14,16 @@ use proptest_state_machine::ReferenceStateMachine;
 
 /// Names with case variants, so that uniqueness without case is exercised.
 const NAMES: &[&str] = &["alice", "Alice", "bob", "BOB", "carol", "dave"];
-const TEXTS: &[&str] = &["hi", "hello there", "é ☃", "x"];
+const TEXTS: &[&str] = &[
+    "hi",
+    "hello there",
+    "é ☃",
+    "x",
+    "@bob @ALICE hey",
+    "@carol.",
+];
+/// (issue 26) The emoji reactions use: few, so that they repeat.
+const EMOJI: &[&str] = &["👍", "🎉", "🇫🇷"];
 pub const T0: i64 = 1_795_939_565_000;
 
 /// Small limits so that quotas, bans, truncated unread lists and pages cut
@@ -210,6 +219,37 @@ impl ReferenceStateMachine for Reference {
                     chat_type,
                 })
             });
+        // (issue 26) Edits, deletions and reactions of messages and comments
+        // that may or may not exist.
+        let target = prop_oneof![
+            (-1..state.last_message + 3).prop_map(Target::Message),
+            (1i64..8).prop_map(Target::Comment),
+        ];
+        let edit = (caller_strategy(state), target.clone(), select(TEXTS)).prop_map(
+            |(caller, target, text)| {
+                Step::Run(Command::Edit {
+                    caller,
+                    target,
+                    text: text.to_string(),
+                })
+            },
+        );
+        let delete = (caller_strategy(state), target)
+            .prop_map(|(caller, target)| Step::Run(Command::Delete { caller, target }));
+        let react = (
+            caller_strategy(state),
+            -1..state.last_message + 3,
+            select(EMOJI),
+            any::<bool>(),
+        )
+            .prop_map(|(caller, message_id, emoji, remove)| {
+                Step::Run(Command::React {
+                    caller,
+                    message_id,
+                    emoji: emoji.to_string(),
+                    remove,
+                })
+            });
         let advance = prop_oneof![
             1u64..2_000,
             Just(30_000u64),
@@ -231,6 +271,9 @@ impl ReferenceStateMachine for Reference {
             2 => read,
             3 => report,
             1 => unban,
+            2 => edit,
+            2 => delete,
+            3 => react,
             2 => advance,
             1 => Just(Step::Reopen),
         ]

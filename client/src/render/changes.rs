@@ -1,0 +1,241 @@
+//! (issue 26) Edits, deletions, reactions and mentions for people: how a
+//! changed text reads, a reaction line, the answers of `agora edit`,
+//! `delete` and `react`, and the `watch` lines of their events.
+
+use super::clean;
+use crate::localtime::Zone;
+use crate::wire::{Changed, EditReply, ReactReply, Reaction};
+
+/// Marks a message that mentions the caller, so it stands out in a list.
+pub const MENTION_MARK: &str = "@ you";
+
+/// The text a message or comment shows: a tombstone for a deleted one
+/// (`(deleted)`, `(deleted by mod)`), else its text, with `(edited)` and
+/// the mention mark after it.
+pub fn shown_text(
+    text: &str,
+    edited: bool,
+    deleted: bool,
+    deleted_by: Option<&str>,
+    mentions_me: bool,
+) -> String {
+    if deleted {
+        return match deleted_by {
+            Some(by) => format!("(deleted by {})", clean(by)),
+            None => "(deleted)".to_owned(),
+        };
+    }
+    let mut shown = text.to_owned();
+    if edited {
+        shown.push_str(" (edited)");
+    }
+    if mentions_me {
+        shown.push_str("  ");
+        shown.push_str(MENTION_MARK);
+    }
+    shown
+}
+
+/// Whether `mentions` names `me` (names compare without ASCII case).
+pub fn mentions(mentions: &[String], me: &str) -> bool {
+    mentions.iter().any(|name| name.eq_ignore_ascii_case(me))
+}
+
+/// `👍 2 (bob, carol)  🎉 1 (carol)`: each emoji, how many, and who (the
+/// first the server lists, `+N` for the rest).
+pub fn reactions(reactions: &[Reaction]) -> String {
+    reactions
+        .iter()
+        .map(|r| {
+            let mut who = r
+                .users
+                .iter()
+                .map(|u| clean(u))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let more = r.count.saturating_sub(r.users.len() as u64);
+            if more > 0 {
+                who.push_str(&format!(" +{more}"));
+            }
+            format!("{} {} ({who})", clean(&r.emoji), r.count)
+        })
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
+fn what(id: u64, comment: bool) -> String {
+    if comment {
+        format!("comment #{id}")
+    } else {
+        format!("message #{id}")
+    }
+}
+
+/// `agora edit`.
+pub fn edited(reply: &EditReply, id: u64, comment: bool, zone: Zone) -> String {
+    format!(
+        "edited {} at {}\n",
+        what(id, comment),
+        zone.format_rfc3339(&reply.edited)
+    )
+}
+
+/// `agora delete`.
+pub fn deleted(id: u64, comment: bool) -> String {
+    format!("deleted {}\n", what(id, comment))
+}
+
+/// `agora react`.
+pub fn reacted(reply: &ReactReply) -> String {
+    if reply.reactions.is_empty() {
+        return format!("message #{}: no reactions\n", reply.message_id);
+    }
+    format!(
+        "message #{}: {}\n",
+        reply.message_id,
+        reactions(&reply.reactions)
+    )
+}
+
+/// `agora watch`: an `edited` or `deleted` event (`change` says which) on
+/// one line: `private with bob  edited #17  alice: new text`.
+pub fn change_line(change: &str, chat: &str, changed: &Changed, me: &str) -> String {
+    match changed {
+        Changed::Message { message } => {
+            let text = shown_text(
+                &message.message_text,
+                false,
+                message.deleted,
+                message.deleted_by.as_deref(),
+                mentions(&message.mentions, me),
+            );
+            format!(
+                "{chat}  {change} #{}  {}: {}\n",
+                message.id,
+                clean(&message.author),
+                one_line(&text)
+            )
+        }
+        Changed::Comment {
+            message_id,
+            comment,
+        } => {
+            let text = shown_text(
+                &comment.comment_text,
+                false,
+                comment.deleted,
+                comment.deleted_by.as_deref(),
+                false,
+            );
+            format!(
+                "{chat}  {change} comment on #{message_id}  {}: {}\n",
+                clean(&comment.author),
+                one_line(&text)
+            )
+        }
+    }
+}
+
+/// `agora watch`: a `reaction` event.
+pub fn reaction_line(chat: &str, message_id: u64, list: &[Reaction]) -> String {
+    match list {
+        [] => format!("{chat}  reactions on #{message_id}: none\n"),
+        list => format!("{chat}  reactions on #{message_id}: {}\n", reactions(list)),
+    }
+}
+
+/// `agora chat`: an event about the followed chat, one line, no chat label.
+pub fn in_chat(line: &str) -> String {
+    format!("    * {line}")
+}
+
+fn one_line(text: &str) -> String {
+    text.split('\n')
+        .map(|line| clean(line.strip_suffix('\r').unwrap_or(line)))
+        .collect::<Vec<_>>()
+        .join(" ↵ ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{Event, EventKind};
+    use serde_json::value::RawValue;
+
+    #[test]
+    fn texts_say_what_happened_to_them() {
+        assert_eq!(shown_text("hi", true, false, None, false), "hi (edited)");
+        assert_eq!(shown_text("", true, true, None, false), "(deleted)");
+        assert_eq!(
+            shown_text("", false, true, Some("mod"), false),
+            "(deleted by mod)"
+        );
+        assert_eq!(
+            shown_text("hi @Bob", false, false, None, true),
+            "hi @Bob  @ you"
+        );
+        assert!(mentions(&["Bob".into()], "bob"));
+        let list = [
+            Reaction {
+                emoji: "👍".into(),
+                count: 3,
+                users: vec!["bob".into(), "carol".into()],
+            },
+            Reaction {
+                emoji: "🎉".into(),
+                count: 1,
+                users: vec!["carol".into()],
+            },
+        ];
+        assert_eq!(reactions(&list), "👍 3 (bob, carol +1)  🎉 1 (carol)");
+    }
+
+    fn event(json: &str) -> Event {
+        Event::read(&RawValue::from_string(json.to_owned()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn change_events_read_and_show() {
+        let edited = event(
+            r#"{"id":5,"type":"edited","chat_type":"private","chat":"bob","message":
+                {"id":17,"author":"bob","pub_date":"2026-11-29T08:06:05Z","message_text":"hi @Al",
+                 "comments":[],"comments_total":0,"edited":"2026-11-29T08:07:05Z","deleted":false,
+                 "reactions":[],"mentions":["al"]}}"#,
+        );
+        let EventKind::Edited { chat, changed, .. } = &edited.kind else {
+            panic!("{edited:?}");
+        };
+        assert_eq!(
+            change_line("edited", &format!("private with {chat}"), changed, "AL"),
+            "private with bob  edited #17  bob: hi @Al  @ you\n"
+        );
+        let deleted = event(
+            r#"{"id":6,"type":"deleted","chat_type":"public","chat":"public_chat","message_id":17,
+                "comment":{"id":2,"author":"eve","created":"2026-11-29T08:07:00Z","comment_text":"",
+                 "edited":null,"deleted":true,"deleted_by":"mod"}}"#,
+        );
+        let EventKind::Deleted { changed, .. } = &deleted.kind else {
+            panic!("{deleted:?}");
+        };
+        assert_eq!(
+            change_line("deleted", "public", changed, "al"),
+            "public  deleted comment on #17  eve: (deleted by mod)\n"
+        );
+        let reaction = event(
+            r#"{"id":7,"type":"reaction","chat_type":"public","chat":"public_chat","message_id":17,
+                "reactions":[{"emoji":"👍","count":1,"users":["al"]}]}"#,
+        );
+        let EventKind::Reaction {
+            message_id,
+            reactions,
+            ..
+        } = &reaction.kind
+        else {
+            panic!("{reaction:?}");
+        };
+        assert_eq!(
+            reaction_line("public", *message_id, reactions),
+            "public  reactions on #17: 👍 1 (al)\n"
+        );
+    }
+}
