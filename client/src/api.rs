@@ -178,6 +178,12 @@ impl Api {
         self.call("POST", "/logout", Some(body))
     }
 
+    /// A GET of `target` (path and query) for the calls that live in
+    /// modules of their own (`search`).
+    pub fn get<T: DeserializeOwned>(&mut self, target: &str) -> Result<Reply<T>, Failure> {
+        self.call("GET", target, None)
+    }
+
     fn call<T: DeserializeOwned>(
         &mut self,
         method: &str,

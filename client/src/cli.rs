@@ -148,6 +148,17 @@ pub enum Command {
         #[arg(long, value_name = "ID")]
         device: Option<String>,
     },
+    /// (issue 27) Find the messages you can see that hold every word of
+    /// QUERY (any case, any accents; the last word may be the start of
+    /// one), newest first.
+    Search {
+        /// Search one chat only: `public_chat` or a user's name.
+        #[arg(long = "in", value_name = "CHAT")]
+        chat: Option<String>,
+        /// The words to look for; several are joined with spaces.
+        #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+        query: Vec<String>,
+    },
 }
 
 /// `-n`: a number of messages, from 1. The largest is the server's to say.

@@ -15,6 +15,8 @@ mod output;
 mod render;
 mod resume;
 mod retries;
+// (issue 27)
+mod search;
 mod server_url;
 mod sessions;
 mod tokens;
@@ -161,6 +163,10 @@ fn with_saved_token(
         Command::Passwd => sessions::passwd(api, printer)?,
         Command::Sessions => sessions::list(api, printer)?,
         Command::Logout { device } => sessions::logout(api, user, device.as_deref(), printer)?,
+        Command::Search { chat, query } => {
+            let reply = search::search(api, &query.join(" "), chat.as_deref())?;
+            printer.answer(&reply.raw, || search::render(&reply.value, zone, user));
+        }
     }
     Ok(())
 }

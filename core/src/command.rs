@@ -135,6 +135,16 @@ pub enum Command {
     /// `/sessions`, `/logout` (boxed: its passwords and hashes would make
     /// every command larger).
     Account(Box<crate::accounts::AccountCommand>),
+    /// `GET /search` (issue 27): the newest `limit` messages the caller can
+    /// see (in `chat` only, when given) with id below `before` whose text
+    /// matches `query`.
+    Search {
+        caller: TokenHash,
+        query: crate::search::SearchQuery,
+        chat: Option<ChatRef>,
+        before: Option<MessageId>,
+        limit: u32,
+    },
 }
 
 /// (issue 26) What `/edit` and `/delete` act on.
@@ -156,6 +166,7 @@ impl Command {
                 | Command::Events { .. }
                 | Command::Health
                 | Command::Rooms { .. }
+                | Command::Search { .. }
         )
     }
 }
@@ -318,6 +329,12 @@ pub enum Outcome {
     Replayed(crate::idempotency::StoredAnswer),
     /// Accounts and devices (issue 28).
     Account(crate::accounts::AccountOutcome),
+    /// `GET /search`'s page (issue 27): newest first; `more` says whether
+    /// older matches remain.
+    SearchResults {
+        results: Vec<crate::search::SearchHit>,
+        more: bool,
+    },
 }
 
 /// Refusals that are the client's fault, each with its status and `code`.

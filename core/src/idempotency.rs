@@ -261,6 +261,7 @@ fn scope(view: &mut impl View, command: &Command) -> ViewResult<Option<String>> 
             (_, Some(caller)) => caller,
             (_, None) => return Ok(None),
         },
+        Command::Search { caller, .. } => caller,
     };
     Ok(view
         .user_by_token(caller)?

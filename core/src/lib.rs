@@ -31,3 +31,5 @@ pub mod session;
 pub mod time;
 pub mod token;
 pub mod view;
+// (issue 27) search
+pub mod search;

@@ -322,4 +322,16 @@ pub trait View: crate::accounts::Accounts {
     ) -> ViewResult<()>;
     /// Takes back `user`'s reaction (it has one with this emoji).
     fn remove_reaction(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<()>;
+    // (issue 27) search
+    /// Ids of the newest `limit` messages of `chat` with id `< before`
+    /// (any id when `None`) whose text `query` matches
+    /// ([`SearchQuery::matches`](crate::search::SearchQuery::matches)),
+    /// newest first. Reads only `chat`'s part of the index.
+    fn search_chat(
+        &mut self,
+        chat: ChatId,
+        query: &crate::search::SearchQuery,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> ViewResult<Vec<MessageId>>;
 }

@@ -757,6 +757,33 @@ impl View for Model {
             .retain(|(_, e, u)| !(e == emoji && *u == user));
         Ok(())
     }
+
+    // (issue 27) search: the specification itself, over the chat's messages.
+    fn search_chat(
+        &mut self,
+        chat: ChatId,
+        query: &agora_core::search::SearchQuery,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> ViewResult<Vec<MessageId>> {
+        let Some(chat) = self.chat(chat) else {
+            return Ok(Vec::new());
+        };
+        let below = before.unwrap_or(MessageId::MAX);
+        Ok(chat
+            .messages
+            .iter()
+            .rev()
+            .filter(|&&id| id < below)
+            .filter(|id| {
+                self.messages
+                    .get(id)
+                    .is_some_and(|m| query.matches(&m.text))
+            })
+            .take(limit as usize)
+            .copied()
+            .collect())
+    }
     // (issue 25) rooms.
     fn room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
         Ok(self

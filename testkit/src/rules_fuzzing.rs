@@ -12,7 +12,7 @@ mod spec;
 use crate::model::Model;
 use agora_core::accounts::AccountCommand;
 use agora_core::api;
-use agora_core::command::{ChatRef, ChatType, Command, Outcome};
+use agora_core::command::{ChatRef, ChatType, Command, Outcome, Target};
 use agora_core::config::Config;
 use agora_core::http::{Request, Response, Version};
 use agora_core::time::UnixMillis;
@@ -50,13 +50,15 @@ fn small_config() -> Config {
 /// member drains its chats and must have been handed each message of others
 /// as unread exactly once, in id order.
 ///
-/// Operations (`kind % 9`): 0 `GetToken` of `NAMES[a % 4]` (upper case if
+/// Operations (`kind % 12`): 0 `GetToken` of `NAMES[a % 4]` (upper case if
 /// `a & 4`) with token `b % 6`; 1 `Connect`, 2 `Status`, 3 `Send`, 4
 /// `Comment`, 5 `Report`, 8 `Comments` by token `a % 6`, naming user `b % 4`
 /// (upper case if `b & 16`), a private chat if `b & 8`, `messages_number`
 /// `(b >> 5) % 5 + 1`, `chat_type` private if `b & 32`, `message_id`
 /// `b % 32 + 1`, `before` `a / 8 % 8` (none if 0), `limit` `a / 64 + 1`; 6
-/// and 7 move the clock `a * b * 10` ms on.
+/// and 7 move the clock `a * b * 10` ms on; (issue 26) 9 `Edit`, 10 `Delete`
+/// of message `b % 32 + 1`, 11 `React` to it with emoji `b >> 5 & 1`,
+/// removing if `b & 64`.
 pub fn command_sequence(data: &[u8]) {
     let config = small_config();
     let mut model = Model::new(UnixMillis(0));
@@ -72,7 +74,7 @@ pub fn command_sequence(data: &[u8]) {
         } else {
             ChatRef::Private(target.clone())
         };
-        let (t, command) = match kind % 9 {
+        let (t, command) = match kind % 12 {
             0 => {
                 let t = usize::from(b) % TOKENS;
                 let user_name = cased(NAMES[usize::from(a % 4)], a & 4 != 0);
@@ -144,6 +146,31 @@ pub fn command_sequence(data: &[u8]) {
                     },
                 )
             }
+            // (issue 26)
+            9 => (
+                t,
+                Command::Edit {
+                    caller,
+                    target: Target::Message(i64::from(b % 32) + 1),
+                    text: "e".into(),
+                },
+            ),
+            10 => (
+                t,
+                Command::Delete {
+                    caller,
+                    target: Target::Message(i64::from(b % 32) + 1),
+                },
+            ),
+            11 => (
+                t,
+                Command::React {
+                    caller,
+                    message_id: i64::from(b % 32) + 1,
+                    emoji: spec::EMOJI[usize::from(b >> 5 & 1)].into(),
+                    remove: b & 64 != 0,
+                },
+            ),
             _ => {
                 now = now.plus_ms(u64::from(a) * u64::from(b) * 10);
                 continue;
@@ -450,6 +477,7 @@ pub fn decode_request(data: &[u8]) {
                     AccountCommand::Logout { .. } => ("POST", "/logout"),
                     AccountCommand::Touch { .. } => unreachable!("never decoded"),
                 },
+                Command::Search { .. } => ("GET", "/search"),
             };
             assert_eq!(route, (method, request.path()), "{command:?}");
             let mut model = seeded_model(&config);

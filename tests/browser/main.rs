@@ -26,6 +26,8 @@ mod look;
 mod page;
 mod reading;
 mod scenario;
+// (issue 27)
+mod search;
 mod small;
 mod status_lines;
 mod stream;

@@ -36,6 +36,8 @@ mod request_logs;
 mod ring_memory;
 mod rooms;
 mod rules;
+// (issue 27)
+mod search;
 mod secrets;
 mod slow_clients;
 mod split_writes;

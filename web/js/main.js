@@ -10,6 +10,7 @@ import { applyChange } from './edit.js';
 import { EventFeed } from './events.js';
 import { completeMentions, isMe, knowMe } from './mentions.js';
 import { Notifier } from './notify.js';
+import { SearchBox } from './search.js';
 import { BanBanner, ChatList, PUBLIC, QuotaLine } from './status.js';
 
 const live = byId('live');
@@ -50,6 +51,7 @@ class Session {
     this.chat = new Chat(this);
     this.notifier = new Notifier((text) => this.chat.notice(text));
     completeMentions(() => this.chat.name);
+    this.search = new SearchBox((name, messageId) => this.openAt(name, messageId));
     this.feed = new EventFeed({
       onEvent: (event) => this.event(event),
       onState: (state, ms) => {
@@ -91,6 +93,7 @@ class Session {
 
   stop() {
     this.devices.open(false);
+    this.search.clear();
     this.feed.stop();
     this.ban.show(null);
     this.quota.stop();
@@ -102,6 +105,20 @@ class Session {
     const opened = await this.openChat(name);
     if (opened) byId('compose').focus();
     return opened;
+  }
+
+  /** Opens a chat at one of its messages (a search result), marked until the next pick. */
+  async openAt(name, messageId) {
+    if (!(await this.openChat(name))) return;
+    const item = this.chat.item(messageId);
+    if (!item) {
+      this.chat.notice('That message is older than the history shown here.');
+      return;
+    }
+    item.classList.add('found');
+    item.tabIndex = -1;
+    item.scrollIntoView({ block: 'center' });
+    item.focus({ preventScroll: true });
   }
 
   async openChat(name) {

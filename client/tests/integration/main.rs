@@ -10,4 +10,6 @@ mod commands;
 mod edits;
 mod login;
 mod sessions;
+// (issue 27)
+mod search;
 mod watch;

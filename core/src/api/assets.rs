@@ -59,7 +59,7 @@ macro_rules! web_file {
 }
 
 /// Every file of the web client.
-pub static ASSETS: [Asset; 22] = [
+pub static ASSETS: [Asset; 23] = [
     web_file!("/", "index.html", HTML),
     web_file!("/assets/style.css", "style.css", CSS),
     web_file!("/assets/favicon.svg", "favicon.svg", SVG),
@@ -84,6 +84,8 @@ pub static ASSETS: [Asset; 22] = [
     web_file!("/assets/js/notify.js", "js/notify.js", JS),
     // (issue 28) passwords and devices.
     web_file!("/assets/js/accounts.js", "js/accounts.js", JS),
+    // (issue 27)
+    web_file!("/assets/js/search.js", "js/search.js", JS),
 ];
 
 /// The methods the files answer.

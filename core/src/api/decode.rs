@@ -194,6 +194,7 @@ pub fn decode(
             let decoded = super::decode_accounts::decode(route, request, client, fresh_token);
             Command::Account(Box::new(decoded?))
         }
+        Route::Search => super::search_query::decode(request, config)?,
     })
 }
 

@@ -198,6 +198,9 @@ pub fn encode(outcome: &Outcome) -> Response {
             },
         ),
         Outcome::Account(outcome) => accounts::encode(outcome),
+        Outcome::SearchResults { results, more } => {
+            json(200, &super::search_body::SearchBody::new(results, *more))
+        }
     }
 }
 
@@ -360,7 +363,7 @@ impl Serialize for Messages<'_> {
 }
 
 #[derive(Serialize)]
-struct MessageBody<'a> {
+pub(super) struct MessageBody<'a> {
     id: i64,
     author: &'a str,
     pub_date: Time,

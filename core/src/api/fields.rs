@@ -323,7 +323,7 @@ pub(super) fn query_limit(query: &Query, config: &Config) -> Result<u32, Respons
 /// A query integer that must lie in `range` (written as any integral number
 /// is): not an integer is 400 `invalid_field` ("must be `kind.0`"), one
 /// outside the range 400 `out_of_range` ("must be `kind.1` from .. to ..").
-fn bounded_integer(
+pub(super) fn bounded_integer(
     text: &str,
     field: &str,
     range: RangeInclusive<u32>,

@@ -44,6 +44,9 @@ mod precheck;
 mod query;
 mod rooms_json;
 mod routes;
+// (issue 27)
+mod search_body;
+mod search_query;
 
 pub use crate::error_code::ErrorCode;
 pub use decode::decode;
@@ -55,3 +58,4 @@ pub use fields::{
 };
 pub use precheck::precheck;
 pub use routes::Route;
+pub use search_query::{SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX};

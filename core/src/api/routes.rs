@@ -41,11 +41,13 @@ pub enum Route {
     Sessions,
     /// `POST /logout`.
     Logout,
+    /// `GET /search` (issue 27).
+    Search,
 }
 
 impl Route {
     /// Every route, for lists of endpoints (metrics labels, the OpenAPI test).
-    pub const ALL: [Route; 23] = [
+    pub const ALL: [Route; 24] = [
         Route::GetToken,
         Route::Connect,
         Route::Status,
@@ -69,6 +71,7 @@ impl Route {
         Route::Login,
         Route::Sessions,
         Route::Logout,
+        Route::Search,
     ];
 
     /// The route's path.
@@ -96,6 +99,7 @@ impl Route {
             Route::Login => "/login",
             Route::Sessions => "/sessions",
             Route::Logout => "/logout",
+            Route::Search => "/search",
         }
     }
 
@@ -109,6 +113,7 @@ impl Route {
         match self {
             Route::Status | Route::Comments | Route::Events | Route::Health | Route::Rooms => "GET",
             Route::Sessions => "GET",
+            Route::Search => "GET",
             _ => "POST",
         }
     }

@@ -28,6 +28,8 @@ mod unban;
 mod edit;
 mod mentions;
 mod react;
+// (issue 27)
+pub mod search;
 
 mod accounts;
 pub use accounts::login_throttled;
@@ -114,6 +116,13 @@ pub fn apply(
             remove,
         } => react::react(view, caller, *message_id, emoji, *remove, now, config),
         Command::Account(account) => accounts::apply(account, view, now),
+        Command::Search {
+            caller,
+            query,
+            chat,
+            before,
+            limit,
+        } => search::search(view, caller, query, chat.as_ref(), *before, *limit, config),
     }
 }
 

@@ -197,6 +197,10 @@ pub fn copy_sqlite_to_postgres(from: &Path, to: &PostgresUrl) -> Result<Copied, 
             max_id: source_max,
         });
     }
+    // (issue 27) The search index is made from the texts on this side,
+    // as the migration that created it makes it (its words are core's, not
+    // SQLite's table's).
+    crate::pg::search::backfill(&mut tx).map_err(failed("indexing the messages for search"))?;
     tx.commit().map_err(failed("COMMIT"))?;
     Ok(Copied { tables: copied })
 }

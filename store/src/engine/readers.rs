@@ -64,6 +64,7 @@ pub(crate) fn reads(command: &Command) -> bool {
             | Command::Connect { .. }
             | Command::Comments { .. }
             | Command::Health
+            | Command::Search { .. }
     )
 }
 

@@ -352,4 +352,15 @@ impl<V: View + ?Sized> View for MemoView<'_, V> {
     fn remove_reaction(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<()> {
         self.inner()?.remove_reaction(message, emoji, user)
     }
+
+    // (issue 27) search: not part of `Status`, passed through.
+    fn search_chat(
+        &mut self,
+        chat: ChatId,
+        query: &agora_core::search::SearchQuery,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> ViewResult<Vec<MessageId>> {
+        self.inner()?.search_chat(chat, query, before, limit)
+    }
 }

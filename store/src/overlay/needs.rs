@@ -146,6 +146,8 @@ impl Needs {
                     self.tokens.push(caller.0);
                 }
             }
+            // (issue 27) a read: the chats and the index are read through.
+            Command::Search { caller, .. } => self.tokens.push(caller.0),
         }
     }
 

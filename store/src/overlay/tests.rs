@@ -510,6 +510,15 @@ impl View for NoRangeReads {
     fn remove_reaction(&mut self, _: MessageId, _: &str, _: UserId) -> ViewResult<()> {
         none()
     }
+    fn search_chat(
+        &mut self,
+        _: ChatId,
+        _: &agora_core::search::SearchQuery,
+        _: Option<MessageId>,
+        _: u32,
+    ) -> ViewResult<Vec<MessageId>> {
+        none()
+    }
 }
 
 impl KeyLog for NoRangeReads {

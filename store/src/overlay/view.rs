@@ -765,6 +765,20 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
             .and_then(|mut db| db.remove_reaction(message, emoji, user));
         self.overlay.backend(done)
     }
+
+    // (issue 27) search: range reads, through the database after a flush.
+    fn search_chat(
+        &mut self,
+        chat: ChatId,
+        query: &agora_core::search::SearchQuery,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> ViewResult<Vec<MessageId>> {
+        let read = self
+            .through()
+            .and_then(|mut db| db.search_chat(chat, query, before, limit));
+        self.overlay.backend(read)
+    }
 }
 
 /// Kept answers live in their own table, which no other write touches:

@@ -157,7 +157,11 @@ const FLUSH: &str = "WITH
           SELECT id, t, '', c, c FROM unnest($1::int8[], $4::bytea[], $5::int8[]) AS x(id, t, c)),
  nev AS (INSERT INTO events (id, kind, chat_id, message_id, comment_id, user_id, until, action)
          SELECT * FROM unnest($55::int8[], $56::int2[], $57::int8[], $58::int8[], $59::int8[],
-                              $60::int8[], $61::int8[], $64::int2[]) ORDER BY 1)
+                              $60::int8[], $61::int8[], $64::int2[]) ORDER BY 1),
+ -- (issue 27) the new messages' words in the search index (pg/search.rs)
+ nsrch AS (INSERT INTO message_search (chat_id, message_id, lexemes)
+           SELECT x.c, x.m, array_to_tsvector(string_to_array(x.l, ' '))
+           FROM unnest($65::int8[], $66::int8[], $67::text[]) AS x(c, m, l) WHERE x.l <> '')
 SELECT count(setval(pg_get_serial_sequence(s.t, 'id'), s.v))
   FROM unnest($62::text[], $63::int8[]) AS s(t, v) WHERE s.v > 0";
 
@@ -347,6 +351,11 @@ impl BatchRows for PgRows<'_> {
         let nmsg_date: Vec<i64> = e.new_messages.iter().map(|m| m.pub_date.0).collect();
         let nmsg_text: Vec<&[u8]> = e.new_messages.iter().map(|m| m.text.as_bytes()).collect();
         let nmsg_comments: Vec<i64> = e.new_messages.iter().map(|m| m.row.comment_count).collect();
+        let search = super::search::new_rows(
+            e.new_messages
+                .iter()
+                .map(|m| (m.row.chat, m.row.id, m.text.as_str())),
+        );
         let cmsg_id: Vec<i64> = e.changed_messages.iter().map(|m| m.id).collect();
         let cmsg_comments: Vec<i64> = e.changed_messages.iter().map(|m| m.comment_count).collect();
         let c = &e.new_comments;
@@ -453,6 +462,9 @@ impl BatchRows for PgRows<'_> {
                     &seq_tables,
                     &seq_values,
                     &ev_action,
+                    &search.0,
+                    &search.1,
+                    &search.2,
                 ],
             )
             .map(drop)

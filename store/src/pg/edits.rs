@@ -236,6 +236,8 @@ impl PgView<'_> {
             )
             .map_err(store_error)?;
         expect_one(changed, "edit_message", id)?;
+        // (issue 27) found by its new words only.
+        super::search::reindex_message(self.connection(), id, body)?;
         self.set_mentions_pg(id, mentions)
     }
 
@@ -294,6 +296,8 @@ impl PgView<'_> {
             )
             .map_err(store_error)?;
         expect_one(changed, "delete_message", id)?;
+        // (issue 27) never found again: its words leave the index.
+        super::search::reindex_message(self.connection(), id, "")?;
         self.set_mentions_pg(id, &[])
     }
 

@@ -67,6 +67,8 @@ mod idempotency_keys;
 pub(crate) mod lost_commit;
 mod reading;
 pub(crate) mod schema;
+// (issue 27)
+pub(crate) mod search;
 mod start;
 mod tls;
 pub mod url;

@@ -260,6 +260,9 @@ $fn$;
 CREATE TRIGGER events_readers_signed_out AFTER INSERT ON events
     FOR EACH ROW WHEN (NEW.kind = 8) EXECUTE FUNCTION agora_signed_out_readers();
 "#,
+    // (issue 27) search: a tsvector of every message's words with a GIN
+    // index, filled from the messages already stored (see `super::search`).
+    super::search::MIGRATION,
 ];
 
 /// The schema version this build writes.
@@ -304,6 +307,9 @@ fn run_migrations(conn: &mut PgConn, now: UnixMillis) -> Result<(), MigrationErr
         };
         let mut tx = conn.client().transaction().map_err(failed(version))?;
         tx.batch_execute(&sql).map_err(failed(version))?;
+        if sql == super::search::MIGRATION {
+            super::search::backfill(&mut tx).map_err(failed(version))?;
+        }
         tx.batch_execute(&bump).map_err(failed(version))?;
         tx.commit().map_err(failed(version))?;
         tracing::info!(version, "applied PostgreSQL schema migration");

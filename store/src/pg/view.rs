@@ -550,16 +550,21 @@ impl View for PgView<'_> {
         text: &str,
         now: UnixMillis,
     ) -> ViewResult<MessageId> {
-        // One round trip for both: the message and its chat's counters.
+        // One round trip for all three: the message, its words in the
+        // search index (issue 27) and its chat's counters.
+        let lexemes = super::search::lexemes(chat, text);
         self.conn
             .query_opt(
                 "WITH m AS (
                      INSERT INTO messages (chat_id, author, pub_date, text)
-                     VALUES ($1, $2, $3, $4) RETURNING id)
+                     VALUES ($1, $2, $3, $4) RETURNING id),
+                 s AS (INSERT INTO message_search (chat_id, message_id, lexemes)
+                     SELECT $1, m.id, array_to_tsvector(string_to_array($5::text, ' '))
+                     FROM m WHERE $5::text <> '')
                  UPDATE chats SET message_count = message_count + 1, last_message = m.id
                  FROM m WHERE chats.id = $1
                  RETURNING m.id",
-                &[&chat, &author, &now.0, &text.as_bytes()],
+                &[&chat, &author, &now.0, &text.as_bytes(), &lexemes],
             )
             .map_err(store_error)?
             .map(|row| row.get(0))
@@ -774,5 +779,16 @@ impl View for PgView<'_> {
     }
     fn remove_reaction(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<()> {
         self.remove_reaction_pg(message, emoji, user)
+    }
+
+    // (issue 27) search
+    fn search_chat(
+        &mut self,
+        chat: ChatId,
+        query: &agora_core::search::SearchQuery,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> ViewResult<Vec<MessageId>> {
+        super::search::search_chat(self.conn, chat, query, before, limit)
     }
 }

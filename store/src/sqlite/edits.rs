@@ -173,7 +173,9 @@ impl SqlView<'_> {
             "UPDATE messages SET text = ?2, edited = ?3 WHERE id = ?1",
             params![id, text, now.0],
         )?;
-        expect_one(changed, "edit_message", id)
+        expect_one(changed, "edit_message", id)?;
+        // (issue 27) found by its new words only.
+        super::search::reindex_message(self.connection(), id, text)
     }
 
     pub(super) fn rewrite_comment(
@@ -221,6 +223,8 @@ impl SqlView<'_> {
             params![id, by],
         )?;
         expect_one(changed, "delete_message", id)?;
+        // (issue 27) never found again: its words leave the index.
+        super::search::reindex_message(self.connection(), id, "")?;
         // Who the text named says something about the text.
         self.replace_mentions(id, &[])
     }

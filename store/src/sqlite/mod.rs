@@ -23,6 +23,8 @@ pub(crate) mod open;
 mod reading;
 pub(crate) mod row_cache;
 pub mod schema;
+// (issue 27)
+pub(crate) mod search;
 mod start;
 pub(crate) mod view;
 pub(crate) mod wing;

@@ -291,6 +291,9 @@ CREATE TRIGGER events_readers_signed_out AFTER INSERT ON events WHEN NEW.kind = 
     INSERT OR IGNORE INTO event_readers (reader, event_id) VALUES (NEW.user_id, NEW.id);
 END;
 "#,
+    // (issue 27) search: an FTS5 index of every message's words, filled
+    // from the messages already stored (see `super::search`).
+    super::search::MIGRATION,
 ];
 
 /// The schema version this build writes.
@@ -314,6 +317,11 @@ pub fn migrate(conn: &mut Connection, now: UnixMillis) -> Result<(), MigrationEr
         conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .and_then(|tx| {
                 tx.execute_batch(&sql)?;
+                if sql == super::search::MIGRATION {
+                    super::search::backfill(&tx).map_err(|e| {
+                        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(1), Some(e.0))
+                    })?;
+                }
                 tx.pragma_update(None, "user_version", version)?;
                 tx.commit()
             })

@@ -629,6 +629,7 @@ impl View for SqlView<'_> {
         if let Some(rows) = self.rows.as_mut() {
             rows.keep_latest_message(chat, id);
         }
+        super::search::index_message(self.conn, chat, id, text)?;
         Ok(id)
     }
 
@@ -887,6 +888,17 @@ impl View for SqlView<'_> {
 
     fn remove_reaction(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<()> {
         self.put_reaction(message, emoji, user, None)
+    }
+
+    // (issue 27) search
+    fn search_chat(
+        &mut self,
+        chat: ChatId,
+        query: &agora_core::search::SearchQuery,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> ViewResult<Vec<MessageId>> {
+        super::search::search_chat(self.conn, chat, query, before, limit)
     }
 }
 

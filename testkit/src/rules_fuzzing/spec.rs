@@ -3,7 +3,7 @@
 //! each outcome from the commands and outcomes before it, and panics when the
 //! rules answer something else.
 
-use agora_core::command::{ChatRef, ChatType, Command, Failure, Outcome, StatusReport};
+use agora_core::command::{ChatRef, ChatType, Command, Failure, Outcome, StatusReport, Target};
 use agora_core::config::Config;
 use agora_core::time::UnixMillis;
 use agora_core::token::Token;
@@ -50,7 +50,14 @@ struct MessageSpec {
     author: usize,
     /// Ids of its comments, ascending.
     comments: Vec<i64>,
+    // (issue 26)
+    deleted: bool,
+    /// (emoji, user) of its reactions.
+    reactions: BTreeSet<(String, usize)>,
 }
+
+/// (issue 26) The emoji the sequences react with.
+pub const EMOJI: [&str; 2] = ["👍", "🎉"];
 
 pub struct Spec {
     config: Config,
@@ -125,13 +132,30 @@ impl Spec {
             } => self.comments(me, *message_id, *before, *limit, outcome),
             // Live delivery has its own property test
             // (core/tests/integration/rules_events_prop.rs).
+            // (issue 26) Messages only; comment targets are the model-vs-store
+            // tests' (store/tests/support/reference.rs).
+            Command::Edit {
+                target: Target::Message(id),
+                ..
+            } => self.edit(me, *id, outcome, now),
+            Command::Delete {
+                target: Target::Message(id),
+                ..
+            } => self.delete(me, *id, outcome),
+            Command::React {
+                message_id,
+                emoji,
+                remove,
+                ..
+            } => self.react(me, *message_id, emoji, *remove, outcome, now),
             Command::Events { .. }
             | Command::Read { .. }
             | Command::Unban { .. }
             | Command::Edit { .. }
             | Command::Delete { .. }
             | Command::React { .. }
-            | Command::Account(_) => {
+            | Command::Account(_)
+            | Command::Search { .. } => {
                 unreachable!("command_sequence does not generate {command:?}")
             }
             // (issue 25) Rooms are checked by their own property tests.
@@ -460,6 +484,8 @@ impl Spec {
             chat,
             author: me,
             comments: Vec::new(),
+            deleted: false,
+            reactions: BTreeSet::new(),
         });
         if caught_up {
             self.position.insert((me, chat), message_id);
@@ -490,6 +516,103 @@ impl Spec {
         self.user(me).comment_sends.push(now);
         let message = self.messages.iter_mut().find(|m| m.id == message_id);
         message.expect("visible").comments.push(comment_id);
+    }
+
+    /// (issue 26) The message `id` if `me` can see it.
+    fn visible_message(&self, me: usize, id: MessageId) -> Option<usize> {
+        self.messages
+            .iter()
+            .position(|m| m.id == id && self.position.contains_key(&(me, m.chat)))
+    }
+
+    /// `/edit` of a message: the ban, 404, the author, deleted, the quota
+    /// shared with comments.
+    fn edit(&mut self, me: usize, id: MessageId, outcome: &Outcome, now: UnixMillis) {
+        if let Some(until) = self.banned(me, now) {
+            return assert_eq!(*outcome, Outcome::Banned { until, now });
+        }
+        let Some(at) = self.visible_message(me, id) else {
+            return assert_eq!(*outcome, Outcome::Failed(Failure::MessageNotFound));
+        };
+        if self.messages[at].author != me {
+            return assert_eq!(*outcome, Outcome::Failed(Failure::NotAuthor));
+        }
+        if self.messages[at].deleted {
+            return assert_eq!(*outcome, Outcome::Failed(Failure::Deleted));
+        }
+        let sends = &self.users[me].as_ref().expect("registered").comment_sends;
+        if let Some(until) = self.full_until(sends, self.config.comment_quota, now) {
+            return assert_eq!(*outcome, Outcome::CommentQuotaExceeded { until, now });
+        }
+        assert_eq!(*outcome, Outcome::Edited { edited: now });
+        self.user(me).comment_sends.push(now);
+    }
+
+    /// `/delete` of a message: 404, the author (no moderators here), then
+    /// 200 whether or not it was deleted already; a ban does not matter.
+    fn delete(&mut self, me: usize, id: MessageId, outcome: &Outcome) {
+        let Some(at) = self.visible_message(me, id) else {
+            return assert_eq!(*outcome, Outcome::Failed(Failure::MessageNotFound));
+        };
+        let name = &self.users[me].as_ref().expect("registered").name;
+        if self.messages[at].author != me && !self.config.is_moderator(name) {
+            return assert_eq!(*outcome, Outcome::Failed(Failure::NotAuthor));
+        }
+        assert_eq!(*outcome, Outcome::Deleted);
+        self.messages[at].deleted = true;
+    }
+
+    /// `/react`: the ban, 404, deleted; a change only when it changes
+    /// something, and adding counts against the comment quota. The answer
+    /// lists every emoji with its count.
+    fn react(
+        &mut self,
+        me: usize,
+        id: MessageId,
+        emoji: &str,
+        remove: bool,
+        outcome: &Outcome,
+        now: UnixMillis,
+    ) {
+        if let Some(until) = self.banned(me, now) {
+            return assert_eq!(*outcome, Outcome::Banned { until, now });
+        }
+        let Some(at) = self.visible_message(me, id) else {
+            return assert_eq!(*outcome, Outcome::Failed(Failure::MessageNotFound));
+        };
+        if self.messages[at].deleted {
+            return assert_eq!(*outcome, Outcome::Failed(Failure::Deleted));
+        }
+        let key = (emoji.to_owned(), me);
+        let had = self.messages[at].reactions.contains(&key);
+        if !remove && !had {
+            let sends = &self.users[me].as_ref().expect("registered").comment_sends;
+            if let Some(until) = self.full_until(sends, self.config.comment_quota, now) {
+                return assert_eq!(*outcome, Outcome::CommentQuotaExceeded { until, now });
+            }
+            self.user(me).comment_sends.push(now);
+            self.messages[at].reactions.insert(key);
+        } else if remove && had {
+            self.messages[at].reactions.remove(&key);
+        }
+        let Outcome::Reacted {
+            message_id,
+            reactions,
+        } = outcome
+        else {
+            panic!("react answered {outcome:?}");
+        };
+        assert_eq!(*message_id, id);
+        let mut counted: Vec<(String, u64)> = reactions
+            .iter()
+            .map(|r| (r.emoji.clone(), r.count))
+            .collect();
+        counted.sort();
+        let mut expected: BTreeMap<String, u64> = BTreeMap::new();
+        for (emoji, _) in &self.messages[at].reactions {
+            *expected.entry(emoji.clone()).or_default() += 1;
+        }
+        assert_eq!(counted, expected.into_iter().collect::<Vec<_>>());
     }
 
     /// `GET /comments`: 404 as for a comment (but a ban does not matter),

@@ -1,0 +1,50 @@
+//! `agora search QUERY [--in CHAT]` (issue 27) against a real server.
+
+use crate::support::{Client, Server};
+
+#[test]
+fn search_finds_what_the_user_can_see_newest_first() {
+    let server = Server::start(&[]);
+    let client = Client::with_users(&server, &["alice", "bob", "carol"]);
+    let send = |args: &[&str]| {
+        let sent = client.run(args);
+        assert_eq!(sent.code, 0, "{sent:?}");
+    };
+    send(&["--user", "alice", "send", "We", "deployed", "the", "Café"]);
+    send(&[
+        "--user", "alice", "send", "--to", "bob", "deploy", "at", "noon",
+    ]);
+    send(&[
+        "--user", "carol", "send", "--to", "alice", "deploy", "secrets",
+    ]);
+
+    // Case, accents and the last word as a prefix; bob does not see carol's.
+    let found = client.run(&["--user", "bob", "search", "CAFE", "deplo"]);
+    found.assert_out(0, "alice: We deployed the Café");
+    let found = client.run(&["--user", "bob", "search", "deplo"]);
+    assert_eq!(found.code, 0, "{found:?}");
+    let lines: Vec<&str> = found.stdout.lines().collect();
+    assert_eq!(lines[0], "in the private chat with alice:", "{found:?}");
+    assert!(lines[1].ends_with("alice: deploy at noon"), "{found:?}");
+    assert_eq!(lines[2], "in the public chat:", "{found:?}");
+    assert!(
+        lines[3].ends_with("alice: We deployed the Café"),
+        "{found:?}"
+    );
+    assert!(!found.stdout.contains("secrets"), "{found:?}");
+
+    // --in narrows to one chat; --json prints the server's answer.
+    let only = client.run(&["--user", "bob", "search", "deplo", "--in", "public_chat"]);
+    assert_eq!(only.code, 0, "{only:?}");
+    assert!(!only.stdout.contains("noon"), "{only:?}");
+    let json = client.run(&["--user", "alice", "--json", "search", "secrets"]);
+    assert_eq!(json.code, 0, "{json:?}");
+    let body: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(body["results"][0]["chat"], "carol");
+    client
+        .run(&["--user", "bob", "search", "nothing"])
+        .assert_out(0, "no messages match");
+    client
+        .run(&["--user", "bob", "search", "!!"])
+        .assert_err(1, "invalid_query");
+}

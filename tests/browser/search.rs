@@ -1,0 +1,102 @@
+//! The search box (issue 27): results under it, newest first, the matching
+//! words marked (as elements, the text as text), each opening its chat at
+//! the message.
+
+use crate::harness::{Runtime, Server};
+use crate::page::{Page, DESKTOP, STEP};
+use crate::scenario;
+use crate::steps::{send_public, send_to};
+use serde_json::json;
+
+#[test]
+fn the_search_box_finds_marks_and_opens_the_message() {
+    scenario::run("search", |driver| async move {
+        let server = Server::start(Runtime::Tokio, &["--quota", "100"]);
+        let mut api = server.client();
+        let alice = api.token("alice");
+        let carol = api.token("carol");
+        let page = Page::signed_up(&driver, &server, DESKTOP, "search", "bob").await;
+        let public = send_public(&mut api, &alice, "We deployed the Café <b>menu</b>");
+        for i in 0..30 {
+            send_public(&mut api, &carol, &format!("filler {i}"));
+        }
+        let private = send_to(&mut api, &alice, "bob", "deploy notes for bob");
+        send_to(&mut api, &alice, "carol", "deploy secrets, carol only");
+        page.wait_for_message("filler 29", STEP).await;
+
+        page.type_into("#search", "CAFE deplo").await;
+        let results = "return [...document.querySelectorAll('#search-results [data-message-id]')]\
+                       .map((r) => Number(r.dataset.messageId));";
+        page.wait_until(
+            "one result",
+            STEP,
+            &format!("const r = (() => {{ {results} }})(); return r.length === 1;"),
+            vec![],
+        )
+        .await;
+        assert_eq!(page.js(results, vec![]).await, json!([public]));
+        // The matching words are <mark>s; the rest, tags and all, is text.
+        let marks = "return [...document.querySelectorAll('#search-results mark')]\
+                     .map((m) => m.textContent);";
+        assert_eq!(page.js(marks, vec![]).await, json!(["deployed", "Café"]));
+        let said = page.text("#search-results .said").await;
+        assert_eq!(said, "We deployed the Café <b>menu</b>");
+        let injected = page
+            .js(
+                "return document.querySelectorAll('#search-results b').length;",
+                vec![],
+            )
+            .await;
+        assert_eq!(injected, json!(0));
+
+        // A word: every message bob can see with it, newest first; carol's
+        // private chat never.
+        page.js("document.getElementById('search').value = '';", vec![])
+            .await;
+        page.type_into("#search", "deplo").await;
+        page.wait_until(
+            "two results",
+            STEP,
+            &format!("const r = (() => {{ {results} }})(); return r.length === 2;"),
+            vec![],
+        )
+        .await;
+        assert_eq!(page.js(results, vec![]).await, json!([private, public]));
+        page.screenshot("results").await;
+
+        // A result opens its chat at the message, scrolled to and marked.
+        page.click(&format!("#search-results [data-message-id=\"{public}\"]"))
+            .await;
+        let found = format!("#messages [data-message-id=\"{public}\"].found");
+        page.wait_until(
+            "the message, marked",
+            STEP,
+            &format!("return document.querySelector('{found}') !== null;"),
+            vec![],
+        )
+        .await;
+        let seen = page
+            .js(
+                &format!(
+                    "const r = document.querySelector('{found}').getBoundingClientRect(); \
+                     return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight;"
+                ),
+                vec![],
+            )
+            .await;
+        assert_eq!(seen, json!(true), "scrolled into view");
+        assert_eq!(page.text("#chat-title").await, "Public chat");
+        page.click(&format!("#search-results [data-message-id=\"{private}\"]"))
+            .await;
+        let found = format!("#messages [data-message-id=\"{private}\"].found");
+        page.wait_until(
+            "the private message, marked",
+            STEP,
+            &format!("return document.querySelector('{found}') !== null;"),
+            vec![],
+        )
+        .await;
+        page.screenshot("opened").await;
+        page.close().await;
+    });
+}
