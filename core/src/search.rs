@@ -39,6 +39,7 @@ pub fn chat_names(kind: &ChatKind) -> (&'static str, &str) {
     match kind {
         ChatKind::Public => ("public", "public_chat"),
         ChatKind::Private { other } => ("private", other.as_str()),
+        ChatKind::Room { name } => ("room", name.as_str()),
     }
 }
 

@@ -72,6 +72,9 @@ pub(super) fn search(
                 let other = checked!(other_user(view, &me, name, "chat")?);
                 view.private_chat(me.id, other.id)?
             }
+            // A room: members only (404 for a private room the caller may
+            // not see, as everywhere).
+            ChatRef::Room(name) => Some(checked!(super::room::member_room(view, &me, name)?).id),
         };
         chats.retain(|c| Some(c.id) == only);
     }

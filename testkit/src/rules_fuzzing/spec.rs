@@ -153,7 +153,6 @@ impl Spec {
             | Command::Unban { .. }
             | Command::Edit { .. }
             | Command::Delete { .. }
-            | Command::React { .. }
             | Command::Account(_)
             | Command::Search { .. } => {
                 unreachable!("command_sequence does not generate {command:?}")
