@@ -49,13 +49,14 @@ fn small_config() -> Config {
 /// member drains its chats and must have been handed each message of others
 /// as unread exactly once, in id order.
 ///
-/// Operations (`kind % 9`): 0 `GetToken` of `NAMES[a % 4]` (upper case if
+/// Operations (`kind % 12`): 0 `GetToken` of `NAMES[a % 4]` (upper case if
 /// `a & 4`) with token `b % 6`; 1 `Connect`, 2 `Status`, 3 `Send`, 4
 /// `Comment`, 5 `Report`, 8 `Comments` by token `a % 6`, naming user `b % 4`
 /// (upper case if `b & 16`), a private chat if `b & 8`, `messages_number`
 /// `(b >> 5) % 5 + 1`, `chat_type` private if `b & 32`, `message_id`
 /// `b % 32 + 1`, `before` `a / 8 % 8` (none if 0), `limit` `a / 64 + 1`; 6
-/// and 7 move the clock `a * b * 10` ms on.
+/// and 7 move the clock `a * b * 10` ms on; (issue 25) 9 a room command
+/// (`room_command`), 10 `Send` and 11 `Connect` to a room (`room_name`).
 pub fn command_sequence(data: &[u8]) {
     let config = small_config();
     let mut model = Model::new(UnixMillis(0));
@@ -71,7 +72,7 @@ pub fn command_sequence(data: &[u8]) {
         } else {
             ChatRef::Private(target.clone())
         };
-        let (t, command) = match kind % 9 {
+        let (t, command) = match kind % 12 {
             0 => {
                 let t = usize::from(b) % TOKENS;
                 let user_name = cased(NAMES[usize::from(a % 4)], a & 4 != 0);
@@ -143,6 +144,24 @@ pub fn command_sequence(data: &[u8]) {
                     },
                 )
             }
+            // (issue 25) rooms: `ROOMS[(b >> 2) % 2]` in upper case if `b & 64`.
+            9 => (t, room_command(caller, b)),
+            10 => (
+                t,
+                Command::Send {
+                    caller,
+                    to: ChatRef::Room(room_name(b)),
+                    text: "r".into(),
+                },
+            ),
+            11 => (
+                t,
+                Command::Connect {
+                    caller,
+                    chat: ChatRef::Room(room_name(b)),
+                    messages_number: u32::from(b >> 5) % 5 + 1,
+                },
+            ),
             _ => {
                 now = now.plus_ms(u64::from(a) * u64::from(b) * 10);
                 continue;
@@ -175,6 +194,32 @@ pub fn command_sequence(data: &[u8]) {
         }
     }
     spec.check_exactly_once();
+}
+
+/// (issue 25) The room an operation's `b` names.
+fn room_name(b: u8) -> String {
+    cased(spec::ROOMS[usize::from(b >> 2) % 2], b & 64 != 0)
+}
+
+/// (issue 25) `b % 4`: 0 create (private if `b & 16`), 1 join, 2 leave, 3
+/// invite `NAMES[(b >> 4) % 4]`.
+fn room_command(caller: agora_core::token::TokenHash, b: u8) -> Command {
+    let room = room_name(b);
+    match b % 4 {
+        0 => Command::CreateRoom {
+            caller,
+            room,
+            public: b & 16 == 0,
+            topic: String::new(),
+        },
+        1 => Command::Join { caller, room },
+        2 => Command::Leave { caller, room },
+        _ => Command::Invite {
+            caller,
+            room,
+            user_name: NAMES[usize::from(b >> 4) % 4].to_owned(),
+        },
+    }
 }
 
 fn cased(name: &str, upper: bool) -> String {
