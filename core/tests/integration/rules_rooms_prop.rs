@@ -192,11 +192,14 @@ proptest! {
                         public,
                         topic: String::new(),
                     });
-                    if spec.contains_key(&room) {
-                        prop_assert_eq!(outcome, Outcome::Failed(agora_core::command::Failure::RoomExists));
-                    } else {
-                        prop_assert_eq!(outcome, Outcome::RoomCreated { room: spelled(room, upper) });
-                        spec.insert(room, SpecRoom { public, members: BTreeSet::from([user]), ..SpecRoom::default() });
+                    match spec.entry(room) {
+                        std::collections::btree_map::Entry::Occupied(_) => {
+                            prop_assert_eq!(outcome, Outcome::Failed(agora_core::command::Failure::RoomExists));
+                        }
+                        std::collections::btree_map::Entry::Vacant(slot) => {
+                            prop_assert_eq!(outcome, Outcome::RoomCreated { room: spelled(room, upper) });
+                            slot.insert(SpecRoom { public, members: BTreeSet::from([user]), ..SpecRoom::default() });
+                        }
                     }
                 }
                 Op::Join { user, room } => {
