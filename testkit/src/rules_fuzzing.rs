@@ -50,7 +50,7 @@ fn small_config() -> Config {
 /// member drains its chats and must have been handed each message of others
 /// as unread exactly once, in id order.
 ///
-/// Operations (`kind % 12`): 0 `GetToken` of `NAMES[a % 4]` (upper case if
+/// Operations (`kind % 15`): 0 `GetToken` of `NAMES[a % 4]` (upper case if
 /// `a & 4`) with token `b % 6`; 1 `Connect`, 2 `Status`, 3 `Send`, 4
 /// `Comment`, 5 `Report`, 8 `Comments` by token `a % 6`, naming user `b % 4`
 /// (upper case if `b & 16`), a private chat if `b & 8`, `messages_number`
@@ -58,7 +58,8 @@ fn small_config() -> Config {
 /// `b % 32 + 1`, `before` `a / 8 % 8` (none if 0), `limit` `a / 64 + 1`; 6
 /// and 7 move the clock `a * b * 10` ms on; (issue 26) 9 `Edit`, 10 `Delete`
 /// of message `b % 32 + 1`, 11 `React` to it with emoji `b >> 5 & 1`,
-/// removing if `b & 64`.
+/// removing if `b & 64`; (issue 25) 12 a room
+/// command (`room_command`), 13 `Send` and 14 `Connect` to a room (`room_name`).
 pub fn command_sequence(data: &[u8]) {
     let config = small_config();
     let mut model = Model::new(UnixMillis(0));
@@ -74,7 +75,7 @@ pub fn command_sequence(data: &[u8]) {
         } else {
             ChatRef::Private(target.clone())
         };
-        let (t, command) = match kind % 12 {
+        let (t, command) = match kind % 15 {
             0 => {
                 let t = usize::from(b) % TOKENS;
                 let user_name = cased(NAMES[usize::from(a % 4)], a & 4 != 0);
@@ -171,6 +172,24 @@ pub fn command_sequence(data: &[u8]) {
                     remove: b & 64 != 0,
                 },
             ),
+            // (issue 25) rooms: `ROOMS[(b >> 2) % 2]` in upper case if `b & 64`.
+            12 => (t, room_command(caller, b)),
+            13 => (
+                t,
+                Command::Send {
+                    caller,
+                    to: ChatRef::Room(room_name(b)),
+                    text: "r".into(),
+                },
+            ),
+            14 => (
+                t,
+                Command::Connect {
+                    caller,
+                    chat: ChatRef::Room(room_name(b)),
+                    messages_number: u32::from(b >> 5) % 5 + 1,
+                },
+            ),
             _ => {
                 now = now.plus_ms(u64::from(a) * u64::from(b) * 10);
                 continue;
@@ -203,6 +222,32 @@ pub fn command_sequence(data: &[u8]) {
         }
     }
     spec.check_exactly_once();
+}
+
+/// (issue 25) The room an operation's `b` names.
+fn room_name(b: u8) -> String {
+    cased(spec::ROOMS[usize::from(b >> 2) % 2], b & 64 != 0)
+}
+
+/// (issue 25) `b % 4`: 0 create (private if `b & 16`), 1 join, 2 leave, 3
+/// invite `NAMES[(b >> 4) % 4]`.
+fn room_command(caller: agora_core::token::TokenHash, b: u8) -> Command {
+    let room = room_name(b);
+    match b % 4 {
+        0 => Command::CreateRoom {
+            caller,
+            room,
+            public: b & 16 == 0,
+            topic: String::new(),
+        },
+        1 => Command::Join { caller, room },
+        2 => Command::Leave { caller, room },
+        _ => Command::Invite {
+            caller,
+            room,
+            user_name: NAMES[usize::from(b >> 4) % 4].to_owned(),
+        },
+    }
 }
 
 fn cased(name: &str, upper: bool) -> String {
@@ -331,7 +376,8 @@ const BOB: Token = Token([2; 16]);
 const CY: Token = Token([3; 16]);
 
 /// A model where ann has used up its public quota and has a private chat
-/// with Bob, and cy is banned.
+/// with Bob, and cy is banned; (issue 25) ann's public room `#dev` has Bob
+/// in it, Bob's private `#hush` only Bob.
 fn seeded_model(config: &Config) -> Model {
     let mut model = Model::new(UnixMillis(0));
     let (ann, bob) = (ANN.hash(), BOB.hash());
@@ -376,6 +422,28 @@ fn seeded_model(config: &Config) -> Model {
         },
         report(ann),
         report(bob),
+        // (issue 25) ann's public #dev (Bob in it), Bob's private #hush.
+        Command::CreateRoom {
+            caller: ann,
+            room: "#dev".into(),
+            public: true,
+            topic: "builds".into(),
+        },
+        Command::Join {
+            caller: bob,
+            room: "#DEV".into(),
+        },
+        Command::CreateRoom {
+            caller: bob,
+            room: "#Hush".into(),
+            public: false,
+            topic: String::new(),
+        },
+        Command::Send {
+            caller: bob,
+            to: ChatRef::Room("#hush".into()),
+            text: "shh".into(),
+        },
     ];
     for command in &commands {
         let outcome = agora_core::rules::apply(command, &mut model, UnixMillis(0), config);

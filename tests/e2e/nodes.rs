@@ -13,6 +13,7 @@
 mod accounts;
 mod delivery;
 mod failures;
+mod rooms;
 mod rules;
 
 use crate::harness::{request_bytes, Client, Reply, Runtime, Server};

@@ -77,6 +77,10 @@ fn rooms_are_created_listed_joined_and_left(rt: Runtime) {
         json!({"room": "#dev", "visibility": "public"}),
     )
     .expect(201);
+    // Two methods on one path: anything else is 405 naming both.
+    let put = c.request("PUT", "/rooms", Some(&bob), None);
+    put.expect_error(405, "method_not_allowed");
+    assert_eq!(put.header("Allow"), Some("GET, POST"));
 
     // Listed by name, any case for the prefix, with counts and membership.
     let list = rooms(&mut c, &bob, "");

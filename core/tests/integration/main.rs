@@ -29,6 +29,7 @@ mod rules_fuzz_replay;
 mod rules_fuzz_smoke;
 mod rules_model;
 mod rules_quota_prop;
+mod rules_rooms_prop;
 mod rules_unread_prop;
 mod session_live;
 mod session_pipeline;

@@ -12,6 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// The user names the sequences play with; user `i` is `NAMES[i]` in some case.
 pub const NAMES: [&str; 4] = ["ann", "Bob", "cy", "Dee"];
+/// (issue 25) The rooms the sequences play with (any case).
+pub const ROOMS: [&str; 2] = ["#dev", "#hush"];
 /// How many distinct tokens the sequences use (more than users, so that some
 /// tokens stay unknown and some names are asked for with a second token).
 pub const TOKENS: usize = 6;
@@ -26,6 +28,25 @@ pub enum Chat {
     Public,
     /// Smaller index first.
     Private(usize, usize),
+    /// (issue 25) An index into [`ROOMS`].
+    Room(usize),
+}
+
+/// (issue 25) A room as the bookkeeping knows it.
+struct RoomSpec {
+    /// As created.
+    name: String,
+    public: bool,
+    members: BTreeSet<usize>,
+    invited: BTreeSet<usize>,
+    /// Rooms created before it: the order of chat ids.
+    created: usize,
+}
+
+impl RoomSpec {
+    fn sees(&self, u: usize) -> bool {
+        self.public || self.members.contains(&u) || self.invited.contains(&u)
+    }
 }
 
 fn pair(a: usize, b: usize) -> Chat {
@@ -74,6 +95,8 @@ pub struct Spec {
     /// Every message a member was handed as unread, in the order handed.
     received: BTreeMap<(usize, Chat), Vec<MessageId>>,
     last_comment: i64,
+    /// (issue 25) Rooms created, by index into [`ROOMS`].
+    rooms: BTreeMap<usize, RoomSpec>,
 }
 
 impl Spec {
@@ -88,6 +111,7 @@ impl Spec {
             joined_at: BTreeMap::new(),
             received: BTreeMap::new(),
             last_comment: 0,
+            rooms: BTreeMap::new(),
         }
     }
 
@@ -157,14 +181,16 @@ impl Spec {
             | Command::Search { .. } => {
                 unreachable!("command_sequence does not generate {command:?}")
             }
-            // (issue 25) Rooms are checked by their own property tests.
-            Command::CreateRoom { .. }
-            | Command::Rooms { .. }
-            | Command::Join { .. }
-            | Command::Leave { .. }
-            | Command::Invite { .. } => {
-                unreachable!("command_sequence does not generate {command:?}")
+            // (issue 25) rooms.
+            Command::CreateRoom { room, public, .. } => {
+                self.create_room(me, room, *public, outcome, now)
             }
+            Command::Join { room, .. } => self.join_room(me, room, outcome),
+            Command::Leave { room, .. } => self.leave_room(me, room, outcome),
+            Command::Invite {
+                room, user_name, ..
+            } => self.invite(me, room, user_name, outcome),
+            Command::Rooms { .. } => unreachable!("command_sequence does not list rooms"),
         }
     }
 
@@ -184,6 +210,9 @@ impl Spec {
                         chats.push(ChatRef::Private(self.name(other).to_owned()));
                     }
                 }
+            }
+            for room in self.rooms.values().filter(|r| r.members.contains(&u)) {
+                chats.push(ChatRef::Room(room.name.clone()));
             }
             out.push((u, t, chats));
         }
@@ -332,7 +361,10 @@ impl Spec {
                 Ok(other) => (pair(me, other), self.name(other).to_owned()),
                 Err(refusal) => return assert_eq!(*outcome, refusal),
             },
-            ChatRef::Room(_) => unreachable!("command_sequence names no room"),
+            ChatRef::Room(name) => match self.member_room(me, name) {
+                Ok(r) => (Chat::Room(r), self.rooms[&r].name.clone()),
+                Err(refusal) => return assert_eq!(*outcome, refusal),
+            },
         };
         let Outcome::Connected {
             chat,
@@ -417,7 +449,18 @@ impl Spec {
                 }
             }
         }
-        private.sort_by_key(|p| std::cmp::Reverse(p.0));
+        // (issue 25) rooms among them; empty ones newest first (chat ids
+        // follow creation; private chats are never empty).
+        for (&r, room) in &self.rooms {
+            if room.members.contains(&me) {
+                private.push((self.latest(Chat::Room(r)), Chat::Room(r), room.name.clone()));
+            }
+        }
+        let created = |chat: &Chat| match chat {
+            Chat::Room(r) => self.rooms[r].created,
+            _ => 0,
+        };
+        private.sort_by_key(|p| (std::cmp::Reverse(p.0), std::cmp::Reverse(created(&p.1))));
         expected.extend(private.into_iter().map(|(_, c, n)| (c, n)));
         assert_eq!(chats.len(), expected.len(), "{chats:?}");
         let users = self.users.iter().flatten().count() as u64;
@@ -425,7 +468,7 @@ impl Spec {
             match &summary.kind {
                 ChatKind::Public => assert_eq!(*chat, Chat::Public),
                 ChatKind::Private { other } => assert_eq!(other, name),
-                ChatKind::Room { .. } => unreachable!("command_sequence makes no room"),
+                ChatKind::Room { name: room } => assert_eq!(room, name),
             }
             let position = self.position[&(me, *chat)];
             let all = self.chat_messages(*chat).count() as u64;
@@ -435,7 +478,11 @@ impl Spec {
                 .count();
             assert_eq!(summary.messages_number, all);
             assert_eq!(summary.unread, unread as u64, "{chat:?}");
-            let members = if *chat == Chat::Public { users } else { 2 };
+            let members = match chat {
+                Chat::Public => users,
+                Chat::Private(..) => 2,
+                Chat::Room(r) => self.rooms[r].members.len() as u64,
+            };
             assert_eq!(summary.users_number, members);
         }
     }
@@ -447,12 +494,21 @@ impl Spec {
                 Ok(other) => pair(me, other),
                 Err(refusal) => return assert_eq!(*outcome, refusal),
             },
-            ChatRef::Room(_) => unreachable!("command_sequence names no room"),
+            ChatRef::Room(name) => match self.member_room(me, name) {
+                Ok(r) => Chat::Room(r),
+                Err(refusal) => return assert_eq!(*outcome, refusal),
+            },
         };
         if let Some(until) = self.banned(me, now) {
             return assert_eq!(*outcome, Outcome::Banned { until, now });
         }
-        if chat == Chat::Public {
+        // Public rooms share the public quota.
+        let public = match chat {
+            Chat::Public => true,
+            Chat::Room(r) => self.rooms[&r].public,
+            Chat::Private(..) => false,
+        };
+        if public {
             let sends = &self.users[me].as_ref().expect("registered").public_sends;
             if let Some(until) = self.full_until(sends, self.config.quota, now) {
                 return assert_eq!(*outcome, Outcome::QuotaExceeded { until, now });
@@ -468,7 +524,7 @@ impl Spec {
         assert_eq!(pub_date, now);
         let last = self.messages.last().map_or(0, |m| m.id);
         assert!(message_id > last, "message ids must increase");
-        if chat == Chat::Public {
+        if public {
             self.user(me).public_sends.push(now);
         }
         if let Chat::Private(a, b) = chat {
@@ -495,13 +551,8 @@ impl Spec {
         if let Some(until) = self.banned(me, now) {
             return assert_eq!(*outcome, Outcome::Banned { until, now });
         }
-        let visible = self
-            .messages
-            .iter()
-            .find(|m| m.id == message_id)
-            .is_some_and(|m| self.position.contains_key(&(me, m.chat)));
-        if !visible {
-            return assert_eq!(*outcome, Outcome::Failed(Failure::MessageNotFound));
+        if let Some(refusal) = self.hidden(me, message_id) {
+            return assert_eq!(*outcome, Outcome::Failed(refusal));
         }
         let sends = &self.users[me].as_ref().expect("registered").comment_sends;
         if let Some(until) = self.full_until(sends, self.config.comment_quota, now) {
@@ -624,14 +675,11 @@ impl Spec {
         limit: u32,
         outcome: &Outcome,
     ) {
-        let message = self
-            .messages
-            .iter()
-            .find(|m| m.id == message_id)
-            .filter(|m| self.position.contains_key(&(me, m.chat)));
-        let Some(message) = message else {
-            return assert_eq!(*outcome, Outcome::Failed(Failure::MessageNotFound));
-        };
+        if let Some(refusal) = self.hidden(me, message_id) {
+            return assert_eq!(*outcome, Outcome::Failed(refusal));
+        }
+        let message = self.messages.iter().find(|m| m.id == message_id);
+        let message = message.expect("visible");
         let Outcome::Comments {
             message_id: answered,
             comments,
@@ -691,6 +739,157 @@ impl Spec {
             }
         };
         assert_eq!(*outcome, expected);
+    }
+}
+
+/// (issue 25) Rooms.
+impl Spec {
+    /// The room a request names (any case), if it was created.
+    fn room(&self, name: &str) -> Option<usize> {
+        let r = ROOMS.iter().position(|r| r.eq_ignore_ascii_case(name))?;
+        self.rooms.contains_key(&r).then_some(r)
+    }
+
+    /// The room if `me` may see it, else 404 as for no room.
+    fn visible_room(&self, me: usize, name: &str) -> Result<usize, Outcome> {
+        self.room(name)
+            .filter(|r| self.rooms[r].sees(me))
+            .ok_or(Outcome::Failed(Failure::RoomNotFound))
+    }
+
+    /// The room if `me` is a member: 404 as above, then 403.
+    fn member_room(&self, me: usize, name: &str) -> Result<usize, Outcome> {
+        let r = self.visible_room(me, name)?;
+        if self.rooms[&r].members.contains(&me) {
+            Ok(r)
+        } else {
+            Err(Outcome::Failed(Failure::NotAMember))
+        }
+    }
+
+    /// Why `me` may not reach message `id`: none when it is in its chat;
+    /// a room it may see but is not in, 403; else as no message.
+    fn hidden(&self, me: usize, id: MessageId) -> Option<Failure> {
+        let Some(message) = self.messages.iter().find(|m| m.id == id) else {
+            return Some(Failure::MessageNotFound);
+        };
+        if self.position.contains_key(&(me, message.chat)) {
+            return None;
+        }
+        match message.chat {
+            Chat::Room(r) if self.rooms[&r].sees(me) => Some(Failure::NotAMember),
+            _ => Some(Failure::MessageNotFound),
+        }
+    }
+
+    fn create_room(
+        &mut self,
+        me: usize,
+        name: &str,
+        public: bool,
+        outcome: &Outcome,
+        now: UnixMillis,
+    ) {
+        if let Some(until) = self.banned(me, now) {
+            return assert_eq!(*outcome, Outcome::Banned { until, now });
+        }
+        let r = ROOMS
+            .iter()
+            .position(|r| r.eq_ignore_ascii_case(name))
+            .expect("one of ROOMS");
+        if self.rooms.contains_key(&r) {
+            return assert_eq!(*outcome, Outcome::Failed(Failure::RoomExists));
+        }
+        assert_eq!(
+            *outcome,
+            Outcome::RoomCreated {
+                room: name.to_owned()
+            }
+        );
+        let created = self.rooms.len();
+        self.rooms.insert(
+            r,
+            RoomSpec {
+                name: name.to_owned(),
+                public,
+                members: BTreeSet::from([me]),
+                invited: BTreeSet::new(),
+                created,
+            },
+        );
+        self.join(me, Chat::Room(r), 0);
+    }
+
+    fn join_room(&mut self, me: usize, name: &str, outcome: &Outcome) {
+        let r = match self.visible_room(me, name) {
+            Ok(r) => r,
+            Err(refusal) => return assert_eq!(*outcome, refusal),
+        };
+        let room = &self.rooms[&r];
+        assert_eq!(
+            *outcome,
+            Outcome::Joined {
+                room: room.name.clone()
+            }
+        );
+        if room.members.contains(&me) {
+            return;
+        }
+        let latest = self.latest(Chat::Room(r));
+        let room = self.rooms.get_mut(&r).expect("created");
+        room.members.insert(me);
+        room.invited.remove(&me);
+        self.join(me, Chat::Room(r), latest);
+    }
+
+    fn leave_room(&mut self, me: usize, name: &str, outcome: &Outcome) {
+        let r = match self.visible_room(me, name) {
+            Ok(r) => r,
+            Err(refusal) => return assert_eq!(*outcome, refusal),
+        };
+        let room = self.rooms.get_mut(&r).expect("created");
+        if !room.members.remove(&me) {
+            return assert_eq!(*outcome, Outcome::Failed(Failure::NotAMemberToLeave));
+        }
+        assert_eq!(
+            *outcome,
+            Outcome::Left {
+                room: room.name.clone()
+            }
+        );
+        // What it was handed goes with the membership: a new one starts
+        // afresh.
+        let key = (me, Chat::Room(r));
+        self.position.remove(&key);
+        self.joined_at.remove(&key);
+        self.received.remove(&key);
+    }
+
+    fn invite(&mut self, me: usize, name: &str, guest: &str, outcome: &Outcome) {
+        let r = match self.member_room(me, name) {
+            Ok(r) => r,
+            Err(refusal) => return assert_eq!(*outcome, refusal),
+        };
+        let guest = match self.other(me, guest, "user_name") {
+            Ok(guest) => guest,
+            Err(Outcome::Failed(Failure::SelfTarget { .. })) => {
+                return assert_eq!(*outcome, Outcome::Failed(Failure::AlreadyAMember))
+            }
+            Err(refusal) => return assert_eq!(*outcome, refusal),
+        };
+        let guest_name = self.name(guest).to_owned();
+        let room = self.rooms.get_mut(&r).expect("created");
+        if room.members.contains(&guest) {
+            return assert_eq!(*outcome, Outcome::Failed(Failure::AlreadyAMember));
+        }
+        assert_eq!(
+            *outcome,
+            Outcome::Invited {
+                room: room.name.clone(),
+                user_name: guest_name
+            }
+        );
+        room.invited.insert(guest);
     }
 }
 
