@@ -15,8 +15,9 @@ use std::time::Instant;
 
 const NAMES: [&str; 4] = ["alice", "bob", "carol", "dan"];
 
-/// Users, public and private messages, comments, reports (a caution and a
-/// ban), read positions: made through HTTP. Returns the tokens and the id of
+/// Users, public and private messages, comments, edits, reactions,
+/// deletions, reports (a caution and a ban), read positions: made through
+/// HTTP. Returns the tokens and the id of
 /// the message with comments.
 fn fill(c: &mut Client) -> (Vec<String>, Value) {
     let tokens: Vec<String> = NAMES.iter().map(|name| c.token(name)).collect();
@@ -33,6 +34,19 @@ fn fill(c: &mut Client) -> (Vec<String>, Value) {
         comment(c, token, m1.clone(), text).expect(201);
     }
     comment(c, bob, p1.clone(), "psst").expect(201);
+    // (issue 26) An edit with a mention, reactions, a deleted message and
+    // a deleted comment.
+    let edit = json!({"message_id": m1, "message": "m1 @bob"});
+    c.post("/edit", Some(alice), edit).expect(200);
+    for (token, emoji) in [(bob, "👍"), (carol, "👍"), (carol, "🎉")] {
+        let body = json!({"message_id": m1, "emoji": emoji});
+        c.post("/react", Some(token), body).expect(200);
+    }
+    let regret = send(c, carol, json!({"message": "regret"}));
+    c.post("/delete", Some(carol), json!({"message_id": regret}))
+        .expect(200);
+    c.post("/delete", Some(bob), json!({"comment_id": 1}))
+        .expect(200);
     for (reporter, target) in [(alice, "dan"), (bob, "dan"), (carol, "dan"), (dan, "bob")] {
         c.post(
             "/report",

@@ -218,7 +218,8 @@ pub struct Args {
     #[arg(long, env = "AGORA_REPORTER_MIN_AGE", value_parser = duration_or_zero,
           default_value = "1h")]
     pub reporter_min_age: Duration,
-    /// A user who may POST /unban (repeat for more; give every node the same).
+    /// A user who may POST /unban and delete any message or comment (repeat
+    /// for more; give every node the same).
     #[arg(long = "moderator", env = "AGORA_MODERATOR", value_delimiter = ',',
           value_parser = moderator_name)]
     pub moderators: Vec<String>,

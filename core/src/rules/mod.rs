@@ -8,7 +8,11 @@
 //! `reporter_not_trusted`, `/report` only), then the public quota or the
 //! comment quota (429). `/unban` checks the caller a moderator (403
 //! `not_a_moderator`) before it looks the user up (404); `/get-token` checks
-//! `--register-rate` (429) before the name (409). Only the documented semantics of [`View`] are relied on,
+//! `--register-rate` (429) before the name (409). (issue 26) `/edit` and `/react`:
+//! the ban, the target (404), the author (403 `not_author`, edits), deleted
+//! (409), too many kinds of reaction (409), the activity quota shared with
+//! comments (429); `/delete`: the target (404), author or moderator (403),
+//! and no ban check. Only the documented semantics of [`View`] are relied on,
 //! so the in-memory model and the SQLite view give the same outcomes.
 
 mod budget;

@@ -95,9 +95,10 @@ impl Needs {
                 self.tokens.push(token.hash().0);
                 self.chats.push(PUBLIC_CHAT);
             }
-            Command::Send { caller, to, .. } => {
+            Command::Send { caller, to, text } => {
                 self.tokens.push(caller.0);
                 self.chat(&caller.0, to);
+                self.mentioned(text);
             }
             Command::Read { caller, chat, .. } => {
                 self.tokens.push(caller.0);
@@ -136,9 +137,13 @@ impl Needs {
             | Command::Invite { caller, .. } => self.tokens.push(caller.0),
             // (issue 26) The caller; what it names is read through the
             // backend (`OverlayView`).
-            Command::Edit { caller, .. }
-            | Command::Delete { caller, .. }
-            | Command::React { caller, .. } => self.tokens.push(caller.0),
+            Command::Edit { caller, text, .. } => {
+                self.tokens.push(caller.0);
+                self.mentioned(text);
+            }
+            Command::Delete { caller, .. } | Command::React { caller, .. } => {
+                self.tokens.push(caller.0)
+            }
             // (issue 28) the caller; devices, passwords and failed logins are
             // read through (see `overlay::accounts`).
             Command::Account(account) => {
@@ -149,6 +154,14 @@ impl Needs {
             // (issue 27) a read: the chats and the index are read through.
             Command::Search { caller, .. } => self.tokens.push(caller.0),
         }
+    }
+
+    /// (issue 26) The users a text's `@name`s may name, loaded with the
+    /// batch rather than one round trip each when the rules look them up.
+    fn mentioned(&mut self, text: &str) {
+        let names = agora_core::reactions::mentioned_names(text);
+        self.names
+            .extend(names.iter().flatten().map(|name| name_key(name)));
     }
 
     /// The keys a read position's move names.
