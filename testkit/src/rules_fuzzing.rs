@@ -329,7 +329,7 @@ fn check_response(response: &Response) {
 const METHODS: [&str; 8] = [
     "POST", "GET", "PUT", "HEAD", "DELETE", "OPTIONS", "post", "BREW",
 ];
-const TARGETS: [&str; 36] = [
+const TARGETS: [&str; 40] = [
     "/get-token",
     "/connect",
     "/status",
@@ -369,6 +369,11 @@ const TARGETS: [&str; 36] = [
     "/password",
     "/sessions",
     "/logout",
+    // (issue 27)
+    "/search?q=deplo",
+    "/search?q=caf%C3%A9+Deplo&chat=Bob&limit=3&before=9",
+    "/search?q=%21%3F&limit=101",
+    "/search?q=x&chat=public_chat&q=y",
 ];
 /// Tokens of the seeded users: ann (quota used up), Bob, cy (banned).
 const ANN: Token = Token([1; 16]);
