@@ -87,10 +87,19 @@ fn visible(
         Target::Message(id) => (view.message_written(id)?, Failure::MessageNotFound),
         Target::Comment(id) => (view.comment_written(id)?, Failure::CommentNotFound),
     };
-    Ok(match written {
-        Some(w) if view.read_position(w.chat, me.id)?.is_some() => Ok(w),
-        _ => Err(Outcome::Failed(missing)),
-    })
+    let Some(written) = written else {
+        return Ok(Err(Outcome::Failed(missing)));
+    };
+    if view.read_position(written.chat, me.id)?.is_some() {
+        return Ok(Ok(written));
+    }
+    // A room's outsider: 403 `not_a_member` where it may see the room; a
+    // private room it may not see answers as for no such message or comment.
+    let refusal = match super::room::outsider_refusal(view, me, written.chat)? {
+        Some(Failure::NotAMember) => Failure::NotAMember,
+        _ => missing,
+    };
+    Ok(Err(Outcome::Failed(refusal)))
 }
 
 /// Records the `edited` or `deleted` event with the object as it is now.
@@ -134,7 +143,10 @@ pub(super) fn event_chat(view: &mut impl View, chat: ChatId) -> Result<EventChat
         PUBLIC_CHAT => EventChat::Public,
         id => match view.private_members(id)? {
             Some(members) => EventChat::Private { id, members },
-            None => return Err(StoreError(format!("no members of chat {id}"))),
+            None => match view.room_of(id)? {
+                Some(room) => super::room::event_chat(&room),
+                None => return Err(StoreError(format!("no members of chat {id}"))),
+            },
         },
     })
 }

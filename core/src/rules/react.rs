@@ -28,7 +28,15 @@ pub(super) fn react(
     checked!(check_not_banned(&me, now));
     let written = match view.message_written(message_id)? {
         Some(w) if view.read_position(w.chat, me.id)?.is_some() => w,
-        _ => return Ok(Outcome::Failed(Failure::MessageNotFound)),
+        Some(w) => {
+            // A room's outsider: 403 where it may see the room, else 404.
+            let refusal = match super::room::outsider_refusal(view, &me, w.chat)? {
+                Some(Failure::NotAMember) => Failure::NotAMember,
+                _ => Failure::MessageNotFound,
+            };
+            return Ok(Outcome::Failed(refusal));
+        }
+        None => return Ok(Outcome::Failed(Failure::MessageNotFound)),
     };
     if written.deleted {
         return Ok(Outcome::Failed(Failure::Deleted));
