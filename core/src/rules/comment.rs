@@ -94,6 +94,13 @@ fn visible(
     if view.read_position(chat, me.id)?.is_some() {
         return Ok(Ok(chat));
     }
-    let refusal = room::outsider_refusal(view, me, chat)?.unwrap_or(Failure::MessageNotFound);
-    Ok(Err(Outcome::Failed(refusal)))
+    // Only a room's message can be 403: the public chat has every user,
+    // and a private chat (its members known without a read of rooms) is
+    // 404 to anyone else.
+    let refusal = if chat != PUBLIC_CHAT && view.private_members(chat)?.is_none() {
+        room::outsider_refusal(view, me, chat)?
+    } else {
+        None
+    };
+    Ok(Err(Outcome::Failed(refusal.unwrap_or(Failure::MessageNotFound))))
 }
