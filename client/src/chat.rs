@@ -27,6 +27,9 @@ commands:
   /read [USER]          show the chat with USER (default: public) and follow it
   /comment ID TEXT      comment on message ID
   /report USER [private]  report USER (in the public chat, or your private chat)
+  /edit ID TEXT         replace the text of your message ID
+  /delete ID            delete your message ID
+  /react ID EMOJI [remove]  react to message ID (or take it back)
   /status               your chats, unread counts, cautions, quota
   /help                 this list
   /quit                 leave (end of input does too)";
@@ -53,6 +56,17 @@ pub enum Line {
     Status,
     Help,
     Quit,
+    // (issue 26)
+    Edit {
+        message_id: u64,
+        text: String,
+    },
+    Delete(u64),
+    React {
+        message_id: u64,
+        emoji: String,
+        remove: bool,
+    },
 }
 
 /// Reads a typed line; `Err` is the usage message to show.
@@ -107,6 +121,38 @@ pub fn parse(line: &str) -> Result<Line, String> {
             },
             _ => usage("/report USER [private]"),
         },
+        // (issue 26)
+        "edit" => match split_word(rest) {
+            (id, text) if !text.trim().is_empty() => match id.parse() {
+                Ok(message_id) => Ok(Line::Edit {
+                    message_id,
+                    text: text.to_owned(),
+                }),
+                Err(_) => usage("/edit ID TEXT (ID is a message number)"),
+            },
+            _ => usage("/edit ID TEXT"),
+        },
+        "delete" => match split_word(rest) {
+            (id, "") => match id.parse() {
+                Ok(message_id) => Ok(Line::Delete(message_id)),
+                Err(_) => usage("/delete ID (ID is a message number)"),
+            },
+            _ => usage("/delete ID"),
+        },
+        "react" => {
+            let (id, rest) = split_word(rest);
+            let (emoji, flag) = split_word(rest);
+            match (id.parse(), emoji, flag.trim()) {
+                (Ok(message_id), emoji, flag @ ("" | "remove")) if !emoji.is_empty() => {
+                    Ok(Line::React {
+                        message_id,
+                        emoji: emoji.to_owned(),
+                        remove: flag == "remove",
+                    })
+                }
+                _ => usage("/react ID EMOJI [remove]"),
+            }
+        }
         "status" if rest.trim().is_empty() => Ok(Line::Status),
         "help" if rest.trim().is_empty() => Ok(Line::Help),
         "quit" | "exit" if rest.trim().is_empty() => Ok(Line::Quit),
@@ -263,6 +309,30 @@ impl Session<'_> {
                 let reply = self.api.report(&user, private);
                 self.show(reply.map(|r| {
                     printer.answer(&r.raw, || render::reported(&r.value, &user, zone));
+                }))
+            }
+            Line::Edit { message_id, text } => {
+                let reply = self.api.edit(message_id, false, &text);
+                self.show(reply.map(|r| {
+                    printer.answer(&r.raw, || {
+                        render::changes::edited(&r.value, message_id, false, zone)
+                    });
+                }))
+            }
+            Line::Delete(message_id) => {
+                let reply = self.api.delete(message_id, false);
+                self.show(reply.map(|r| {
+                    printer.answer(&r.raw, || render::changes::deleted(message_id, false));
+                }))
+            }
+            Line::React {
+                message_id,
+                emoji,
+                remove,
+            } => {
+                let reply = self.api.react(message_id, &emoji, remove);
+                self.show(reply.map(|r| {
+                    printer.answer(&r.raw, || render::changes::reacted(&r.value));
                 }))
             }
             Line::Status => {
@@ -465,6 +535,25 @@ mod tests {
                 private: false
             })
         );
+        assert_eq!(
+            parse("/edit 18 new  text"),
+            Ok(Line::Edit {
+                message_id: 18,
+                text: "new  text".into()
+            })
+        );
+        assert_eq!(parse("/delete 18"), Ok(Line::Delete(18)));
+        assert_eq!(
+            parse("/react 18 👍 remove"),
+            Ok(Line::React {
+                message_id: 18,
+                emoji: "👍".into(),
+                remove: true
+            })
+        );
+        assert!(parse("/react 18").is_err());
+        assert!(parse("/react 18 👍 later").is_err());
+        assert!(parse("/delete x").is_err());
         assert_eq!(parse("/status"), Ok(Line::Status));
         assert_eq!(parse("/help"), Ok(Line::Help));
         assert_eq!(parse("/quit"), Ok(Line::Quit));

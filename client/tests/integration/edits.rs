@@ -155,6 +155,20 @@ fn watch_and_chat_show_changes_as_they_happen() {
         .stdout
         .expect(&format!("public  deleted #{id}  alice: (deleted)"), LINE);
     chatting.stdout.expect(&format!("deleted #{id}"), LINE);
+    // Typed in chat: the same, answered there.
+    let own = sent(&client, "bob", "tpyo");
+    chatting.type_line(&format!("/edit {own} typo"));
+    chatting
+        .stdout
+        .expect(&format!("edited message #{own} at "), LINE);
+    chatting.type_line(&format!("/react {own} 🎉"));
+    chatting
+        .stdout
+        .expect(&format!("message #{own}: 🎉 1 (bob)"), LINE);
+    chatting.type_line(&format!("/delete {own}"));
+    chatting
+        .stdout
+        .expect(&format!("deleted message #{own}"), LINE);
     watching.interrupt();
     chatting.type_line("/quit");
     chatting.finish();

@@ -407,6 +407,12 @@ fn amplification_stays_bounded() {
         .map(|e| json_size::event_len(e, viewer))
         .max()
         .unwrap();
+    // What the bound leaves: `--nocapture` shows it.
+    eprintln!(
+        "amplification: /connect page {} bytes, largest of {} events {largest} bytes",
+        page.body.len(),
+        events.len()
+    );
     assert!(largest <= EVENT_BUDGET, "{largest}");
     assert!(largest > 15_000, "the test reaches the bound: {largest}");
 }
