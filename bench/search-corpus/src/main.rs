@@ -149,7 +149,6 @@ fn main() {
             }
         }
     }
-    drop(view);
     tx.commit().expect("commit users");
 
     let mut text = String::new();
@@ -183,7 +182,6 @@ fn main() {
                 .expect("message");
             done += 1;
         }
-        drop(view);
         tx.commit().expect("commit messages");
         if done % 100_000 == 0 {
             eprintln!("{done} messages");
