@@ -140,7 +140,8 @@ pub enum Command {
     /// matches `query`.
     Search {
         caller: TokenHash,
-        query: crate::search::SearchQuery,
+        /// Boxed: the largest variant sets every command's size.
+        query: Box<crate::search::SearchQuery>,
         chat: Option<ChatRef>,
         before: Option<MessageId>,
         limit: u32,

@@ -47,7 +47,7 @@ pub(super) fn decode(request: &Request, _config: &Config) -> Result<Command, Res
     };
     Ok(Command::Search {
         caller,
-        query: search,
+        query: Box::new(search),
         chat,
         before: query_id(&query, "before")?,
         limit,
