@@ -127,6 +127,19 @@ fn axe_finds_nothing_serious_in_any_view() {
                     has_main(&page).await,
                 );
                 page.screenshot(&format!("{device}-{theme}-settings")).await;
+                // (issue 28) the password and devices panel, its list loaded.
+                page.click("#show-devices").await;
+                page.wait_for(
+                    "the sessions list",
+                    "return document.querySelectorAll('#sessions li').length > 0;",
+                )
+                .await;
+                check(
+                    "devices",
+                    violations(&page, &axe).await,
+                    has_main(&page).await,
+                );
+                page.screenshot(&format!("{device}-{theme}-devices")).await;
                 page.close().await;
             }
         }
