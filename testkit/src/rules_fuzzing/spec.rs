@@ -568,11 +568,17 @@ impl Spec {
         message.expect("visible").comments.push(comment_id);
     }
 
-    /// (issue 26) The message `id` if `me` can see it.
-    fn visible_message(&self, me: usize, id: MessageId) -> Option<usize> {
-        self.messages
+    /// (issue 26) The message `id` if `me` can see it, else why not (a
+    /// room's outsider that may see the room: 403, else 404).
+    fn visible_message(&self, me: usize, id: MessageId) -> Result<usize, Failure> {
+        if let Some(refusal) = self.hidden(me, id) {
+            return Err(refusal);
+        }
+        Ok(self
+            .messages
             .iter()
-            .position(|m| m.id == id && self.position.contains_key(&(me, m.chat)))
+            .position(|m| m.id == id)
+            .expect("not hidden"))
     }
 
     /// `/edit` of a message: the ban, 404, the author, deleted, the quota
@@ -581,8 +587,9 @@ impl Spec {
         if let Some(until) = self.banned(me, now) {
             return assert_eq!(*outcome, Outcome::Banned { until, now });
         }
-        let Some(at) = self.visible_message(me, id) else {
-            return assert_eq!(*outcome, Outcome::Failed(Failure::MessageNotFound));
+        let at = match self.visible_message(me, id) {
+            Ok(at) => at,
+            Err(refusal) => return assert_eq!(*outcome, Outcome::Failed(refusal)),
         };
         if self.messages[at].author != me {
             return assert_eq!(*outcome, Outcome::Failed(Failure::NotAuthor));
@@ -601,8 +608,9 @@ impl Spec {
     /// `/delete` of a message: 404, the author (no moderators here), then
     /// 200 whether or not it was deleted already; a ban does not matter.
     fn delete(&mut self, me: usize, id: MessageId, outcome: &Outcome) {
-        let Some(at) = self.visible_message(me, id) else {
-            return assert_eq!(*outcome, Outcome::Failed(Failure::MessageNotFound));
+        let at = match self.visible_message(me, id) {
+            Ok(at) => at,
+            Err(refusal) => return assert_eq!(*outcome, Outcome::Failed(refusal)),
         };
         let name = &self.users[me].as_ref().expect("registered").name;
         if self.messages[at].author != me && !self.config.is_moderator(name) {
@@ -627,8 +635,9 @@ impl Spec {
         if let Some(until) = self.banned(me, now) {
             return assert_eq!(*outcome, Outcome::Banned { until, now });
         }
-        let Some(at) = self.visible_message(me, id) else {
-            return assert_eq!(*outcome, Outcome::Failed(Failure::MessageNotFound));
+        let at = match self.visible_message(me, id) {
+            Ok(at) => at,
+            Err(refusal) => return assert_eq!(*outcome, Outcome::Failed(refusal)),
         };
         if self.messages[at].deleted {
             return assert_eq!(*outcome, Outcome::Failed(Failure::Deleted));
