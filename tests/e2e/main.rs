@@ -17,6 +17,7 @@ mod connections;
 mod database_files;
 mod events;
 mod external;
+mod history;
 mod idempotency;
 mod lifecycle;
 mod load;
