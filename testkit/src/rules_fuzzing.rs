@@ -256,7 +256,7 @@ fn check_response(response: &Response) {
 const METHODS: [&str; 8] = [
     "POST", "GET", "PUT", "HEAD", "DELETE", "OPTIONS", "post", "BREW",
 ];
-const TARGETS: [&str; 24] = [
+const TARGETS: [&str; 30] = [
     "/get-token",
     "/connect",
     "/status",
@@ -281,6 +281,13 @@ const TARGETS: [&str; 24] = [
     "/events?since=0&timeout=0",
     "/events?since=99&timeout=121",
     "/read",
+    // Issue 25: history and people.
+    "/messages?chat=public_chat",
+    "/messages?chat=bob&before=2&limit=1",
+    "/messages?chat=ann&limit=0&before=x",
+    "/users",
+    "/users?q=B&after=ann&limit=1",
+    "/users?q=%C3%A9&limit=101",
 ];
 /// Tokens of the seeded users: ann (quota used up), Bob, cy (banned).
 const ANN: Token = Token([1; 16]);
