@@ -256,7 +256,7 @@ fn check_response(response: &Response) {
 const METHODS: [&str; 8] = [
     "POST", "GET", "PUT", "HEAD", "DELETE", "OPTIONS", "post", "BREW",
 ];
-const TARGETS: [&str; 30] = [
+const TARGETS: [&str; 35] = [
     "/get-token",
     "/connect",
     "/status",
@@ -288,6 +288,12 @@ const TARGETS: [&str; 30] = [
     "/users",
     "/users?q=B&after=ann&limit=1",
     "/users?q=%C3%A9&limit=101",
+    // (issue 25) rooms.
+    "/rooms",
+    "/rooms?q=%23De",
+    "/join",
+    "/leave",
+    "/invite",
 ];
 /// Tokens of the seeded users: ann (quota used up), Bob, cy (banned).
 const ANN: Token = Token([1; 16]);
@@ -427,6 +433,12 @@ pub fn decode_request(data: &[u8]) {
                 Command::Health => ("GET", "/health"),
                 Command::Messages { .. } => ("GET", "/messages"),
                 Command::Users { .. } => ("GET", "/users"),
+                // (issue 25) rooms.
+                Command::Rooms { .. } => ("GET", "/rooms"),
+                Command::CreateRoom { .. } => ("POST", "/rooms"),
+                Command::Join { .. } => ("POST", "/join"),
+                Command::Leave { .. } => ("POST", "/leave"),
+                Command::Invite { .. } => ("POST", "/invite"),
             };
             assert_eq!(route, (method, request.path()), "{command:?}");
             let mut model = seeded_model(&config);

@@ -14,6 +14,7 @@ per_runtime!(
     history_pages_stop_at_their_byte_budget,
     history_refuses_bad_queries,
     users_are_paged_by_name_prefix,
+    history_of_a_room_is_for_its_members,
 );
 
 const TWO_MIB: usize = 2 * 1024 * 1024;
@@ -366,4 +367,46 @@ fn users_are_paged_by_name_prefix(rt: Runtime) {
         assert_eq!(page["users"], json!([]), "q={q}");
         assert_eq!(page["more"], false);
     }
+}
+
+fn history_of_a_room_is_for_its_members(rt: Runtime) {
+    let server = Server::start(rt, &[]);
+    let mut c = server.client();
+    let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
+    c.post("/rooms", Some(&alice), json!({"room": "#Ops"}))
+        .expect(201);
+    c.post(
+        "/rooms",
+        Some(&alice),
+        json!({"room": "#secret", "visibility": "private"}),
+    )
+    .expect(201);
+    c.post("/join", Some(&bob), json!({"room": "#ops"}))
+        .expect(200);
+    let sent: Vec<i64> = (0..5)
+        .map(|i| send_to(&mut c, &alice, "#ops", &format!("r{i}")))
+        .collect();
+    send_to(&mut c, &alice, "#secret", "hush");
+
+    // Members page it back, named in any case, answered as created.
+    let (all, _) = page_back(&mut c, &bob, "%23OPS", Some(2));
+    assert_eq!(all, sent);
+    let page = c
+        .get("/messages?chat=%23ops&limit=1", Some(&bob))
+        .expect(200);
+    assert_eq!(page["chat"], "#Ops");
+    assert_eq!(ids(&page["messages"]), sent[4..]);
+
+    // Not a member: 403 for a public room, 404 for a private one, as for
+    // no room at all.
+    c.get("/messages?chat=%23ops", Some(&carol))
+        .expect_error(403, "not_a_member");
+    c.get("/messages?chat=%23secret", Some(&carol))
+        .expect_error(404, "room_not_found");
+    c.get("/messages?chat=%23nothing", Some(&carol))
+        .expect_error(404, "room_not_found");
+    let bad = c
+        .get("/messages?chat=%23no%20such", Some(&carol))
+        .expect_error(400, "invalid_room_name");
+    assert_eq!(bad["field"], "chat");
 }

@@ -33,6 +33,7 @@ mod pipelining;
 mod readme;
 mod request_logs;
 mod ring_memory;
+mod rooms;
 mod rules;
 mod secrets;
 mod slow_clients;
