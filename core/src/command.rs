@@ -94,6 +94,23 @@ pub enum Command {
     },
     /// `GET /health`: whether the store answers a read.
     Health,
+    // Issue 25: history and people.
+    /// `GET /messages`: a page of a chat's history, the newest `limit`
+    /// messages below `before` (the newest when `None`).
+    Messages {
+        caller: TokenHash,
+        chat: ChatRef,
+        before: Option<MessageId>,
+        limit: u32,
+    },
+    /// `GET /users`: the users whose name starts with `prefix` (any case),
+    /// after `after` in name order, at most `limit`.
+    Users {
+        caller: TokenHash,
+        prefix: String,
+        after: Option<String>,
+        limit: u32,
+    },
     // (issue 25) rooms.
     /// `POST /rooms`.
     CreateRoom {
@@ -157,8 +174,8 @@ pub enum Target {
 
 impl Command {
     /// Whether the command can change stored state (all but `Status`,
-    /// `Comments`, `Events` and `Health`; `Connect` moves the caller's read
-    /// position).
+    /// `Comments`, `Events`, `Health`, `Messages` and `Users`; `Connect`
+    /// moves the caller's read position).
     pub fn writes(&self) -> bool {
         !matches!(
             self,
@@ -166,6 +183,8 @@ impl Command {
                 | Command::Comments { .. }
                 | Command::Events { .. }
                 | Command::Health
+                | Command::Messages { .. }
+                | Command::Users { .. }
                 | Command::Rooms { .. }
                 | Command::Search { .. }
         )
@@ -334,6 +353,21 @@ pub enum Outcome {
     /// older matches remain.
     SearchResults {
         results: Vec<crate::search::SearchHit>,
+        more: bool,
+    },
+    // Issue 25: history and people.
+    /// `GET /messages`' page.
+    History {
+        /// `public_chat` or the other user's name as registered.
+        chat: String,
+        /// Oldest first.
+        messages: Vec<StoredMessage>,
+        /// Older messages remain (the count or the byte budget).
+        more: bool,
+    },
+    /// `GET /users`' page: names as registered, in name-key order.
+    Users {
+        users: Vec<String>,
         more: bool,
     },
 }

@@ -262,6 +262,7 @@ fn scope(view: &mut impl View, command: &Command) -> ViewResult<Option<String>> 
             (_, None) => return Ok(None),
         },
         Command::Search { caller, .. } => caller,
+        Command::Messages { caller, .. } | Command::Users { caller, .. } => caller,
     };
     Ok(view
         .user_by_token(caller)?

@@ -784,6 +784,26 @@ impl View for Model {
             .copied()
             .collect())
     }
+    // Issue 25: the people directory; every name sorted, the simplest way.
+    fn users_by_prefix(
+        &mut self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> ViewResult<Vec<String>> {
+        let mut keys: Vec<(&String, &UserId)> = self
+            .by_name
+            .iter()
+            .filter(|(key, _)| key.starts_with(prefix) && after.is_none_or(|a| key.as_str() > a))
+            .collect();
+        keys.sort();
+        Ok(keys
+            .into_iter()
+            .take(limit as usize)
+            .map(|(_, &id)| self.name_of(id))
+            .collect())
+    }
+
     // (issue 25) rooms.
     fn room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
         Ok(self

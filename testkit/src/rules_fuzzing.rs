@@ -329,7 +329,7 @@ fn check_response(response: &Response) {
 const METHODS: [&str; 8] = [
     "POST", "GET", "PUT", "HEAD", "DELETE", "OPTIONS", "post", "BREW",
 ];
-const TARGETS: [&str; 40] = [
+const TARGETS: [&str; 46] = [
     "/get-token",
     "/connect",
     "/status",
@@ -354,6 +354,13 @@ const TARGETS: [&str; 40] = [
     "/events?since=0&timeout=0",
     "/events?since=99&timeout=121",
     "/read",
+    // Issue 25: history and people.
+    "/messages?chat=public_chat",
+    "/messages?chat=bob&before=2&limit=1",
+    "/messages?chat=ann&limit=0&before=x",
+    "/users",
+    "/users?q=B&after=ann&limit=1",
+    "/users?q=%C3%A9&limit=101",
     // (issue 25) rooms.
     "/rooms",
     "/rooms?q=%23De",
@@ -534,6 +541,8 @@ pub fn decode_request(data: &[u8]) {
                 Command::Read { .. } => ("POST", "/read"),
                 Command::Unban { .. } => ("POST", "/unban"),
                 Command::Health => ("GET", "/health"),
+                Command::Messages { .. } => ("GET", "/messages"),
+                Command::Users { .. } => ("GET", "/users"),
                 // (issue 25) rooms.
                 Command::Rooms { .. } => ("GET", "/rooms"),
                 Command::CreateRoom { .. } => ("POST", "/rooms"),

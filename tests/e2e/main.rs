@@ -19,6 +19,7 @@ mod database_files;
 mod edits;
 mod events;
 mod external;
+mod history;
 mod idempotency;
 mod lifecycle;
 mod load;

@@ -14,6 +14,7 @@ mod accounts;
 mod delivery;
 mod failures;
 mod rooms;
+mod rooms_across;
 mod rules;
 
 use crate::harness::{request_bytes, Client, Reply, Runtime, Server};

@@ -170,6 +170,28 @@ pub fn encode(outcome: &Outcome) -> Response {
             },
         ),
         Outcome::Replayed(answer) => answer.replay(),
+        Outcome::History {
+            chat,
+            messages,
+            more,
+        } => json(
+            200,
+            &HistoryBody {
+                chat,
+                messages: Messages(messages),
+                more: *more,
+            },
+        ),
+        Outcome::Users { users, more } => json(
+            200,
+            &UsersBody {
+                users: users
+                    .iter()
+                    .map(|user_name| UserBody { user_name })
+                    .collect(),
+                more: *more,
+            },
+        ),
         // (issue 25) rooms.
         Outcome::RoomCreated { room } => json(
             201,
@@ -795,6 +817,25 @@ impl HealthBody {
     };
 }
 
+// Issue 25: history and people.
+
+#[derive(Serialize)]
+struct HistoryBody<'a> {
+    chat: &'a str,
+    messages: Messages<'a>,
+    more: bool,
+}
+
+#[derive(Serialize)]
+struct UsersBody<'a> {
+    users: Vec<UserBody<'a>>,
+    more: bool,
+}
+
+#[derive(Serialize)]
+struct UserBody<'a> {
+    user_name: &'a str,
+}
 /// (issue 25) A `member` event.
 #[derive(Serialize)]
 struct MemberEventBody<'a> {

@@ -20,6 +20,11 @@ pub enum Route {
     Unban,
     /// `GET /health`, for load balancers (no auth).
     Health,
+    // Issue 25: history and people.
+    /// `GET /messages`: a page of a chat's history.
+    Messages,
+    /// `GET /users`: the people directory.
+    Users,
     // (issue 25) rooms.
     /// `GET /rooms`.
     Rooms,
@@ -47,7 +52,7 @@ pub enum Route {
 
 impl Route {
     /// Every route, for lists of endpoints (metrics labels, the OpenAPI test).
-    pub const ALL: [Route; 24] = [
+    pub const ALL: [Route; 26] = [
         Route::GetToken,
         Route::Connect,
         Route::Status,
@@ -59,6 +64,8 @@ impl Route {
         Route::Read,
         Route::Unban,
         Route::Health,
+        Route::Messages,
+        Route::Users,
         Route::Rooms,
         Route::CreateRoom,
         Route::Join,
@@ -88,6 +95,8 @@ impl Route {
             Route::Read => "/read",
             Route::Unban => "/unban",
             Route::Health => "/health",
+            Route::Messages => "/messages",
+            Route::Users => "/users",
             Route::Rooms | Route::CreateRoom => "/rooms",
             Route::Join => "/join",
             Route::Leave => "/leave",
@@ -114,6 +123,7 @@ impl Route {
             Route::Status | Route::Comments | Route::Events | Route::Health | Route::Rooms => "GET",
             Route::Sessions => "GET",
             Route::Search => "GET",
+            Route::Messages | Route::Users => "GET",
             _ => "POST",
         }
     }

@@ -37,6 +37,9 @@ pub mod search;
 
 mod accounts;
 pub use accounts::login_throttled;
+// Issue 25: history and people.
+mod history;
+mod people;
 
 pub use connect::{advance, Advance};
 pub use quota::QuotaState;
@@ -92,6 +95,18 @@ pub fn apply(
             up_to,
         } => events::read(view, caller, chat, *up_to),
         Command::Health => health::health(view),
+        Command::Messages {
+            caller,
+            chat,
+            before,
+            limit,
+        } => history::messages(view, caller, chat, *before, *limit, config),
+        Command::Users {
+            caller,
+            prefix,
+            after,
+            limit,
+        } => people::users(view, caller, prefix, after.as_deref(), *limit),
         // (issue 25) rooms.
         Command::CreateRoom {
             caller,

@@ -27,6 +27,7 @@ mod rules_edits;
 mod rules_events_prop;
 mod rules_fuzz_replay;
 mod rules_fuzz_smoke;
+mod rules_history;
 mod rules_model;
 mod rules_quota_prop;
 mod rules_rooms_prop;

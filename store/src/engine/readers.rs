@@ -65,6 +65,8 @@ pub(crate) fn reads(command: &Command) -> bool {
             | Command::Comments { .. }
             | Command::Health
             | Command::Search { .. }
+            | Command::Messages { .. }
+            | Command::Users { .. }
     )
 }
 

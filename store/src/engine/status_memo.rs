@@ -264,6 +264,14 @@ impl<V: View + ?Sized> View for MemoView<'_, V> {
     fn clear_reports(&mut self, target: UserId) -> ViewResult<()> {
         self.inner()?.clear_reports(target)
     }
+    fn users_by_prefix(
+        &mut self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> ViewResult<Vec<String>> {
+        self.inner()?.users_by_prefix(prefix, after, limit)
+    }
     // (issue 25) rooms.
     fn room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
         self.inner()?.room_by_name(name)

@@ -80,8 +80,8 @@ impl<K: Hash + Eq + Clone, V> Table<K, V> {
         }
     }
 
-    /// (issue 25) Drops what is held for `key` (a write that went past the
-    /// overlay changed its row): the next read loads it again.
+    /// Drops what is held for `key` (a write that went past the overlay
+    /// changed its row): the next read loads it again.
     pub(crate) fn forget(&mut self, key: &K) {
         if let Some(old) = self.rows.remove(key) {
             self.undo.push((key.clone(), Some(old)));

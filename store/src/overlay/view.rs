@@ -16,6 +16,8 @@ use agora_core::view::{
 };
 use std::collections::BTreeMap;
 
+mod rooms;
+
 pub(crate) struct OverlayView<'a, B> {
     overlay: &'a mut Overlay,
     rows: &'a mut B,
@@ -329,6 +331,7 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
             message_count: 0,
             member_count: 0,
             last_message: 0,
+            room: None,
         };
         self.put_chat(chat, State::New);
         self.overlay.pairs.set(pair, Some(id));
@@ -595,18 +598,27 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         self.put_reports(target, reports);
         Ok(())
     }
-    // (issue 25) rooms: read and written through the database (after a
-    // flush of what is kept), as range reads are; a write marks the command
-    // as one that cannot be taken back in memory. Loading them with the
-    // batch is for later.
-    fn room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
-        let read = self.through().and_then(|mut db| db.room_by_name(name));
+
+    // Issue 25: a range read, through the backend after a flush (users made
+    // in this batch are in it).
+    fn users_by_prefix(
+        &mut self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> ViewResult<Vec<String>> {
+        let read = self
+            .through()
+            .and_then(|mut db| db.users_by_prefix(prefix, after, limit));
         self.overlay.backend(read)
     }
 
+    // (issue 25) rooms: see `rooms.rs`.
+    fn room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
+        self.overlay_room_by_name(name)
+    }
     fn room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
-        let read = self.through().and_then(|mut db| db.room_of(chat));
-        self.overlay.backend(read)
+        self.overlay_room_of(chat)
     }
 
     fn create_room(
@@ -616,17 +628,7 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         topic: &str,
         now: UnixMillis,
     ) -> ViewResult<ChatId> {
-        self.next_ids()?;
-        self.overlay.spilled = true;
-        // After the flush the chats' sequence gives what `next.chat` says.
-        let made = self
-            .through()
-            .and_then(|mut db| db.create_room(name, public, topic, now));
-        let id = self.overlay.backend(made)?;
-        let next = self.next_ids()?;
-        next.chat = next.chat.max(id + 1);
-        self.overlay.chats.forget(&id);
-        Ok(id)
+        self.overlay_create_room(name, public, topic, now)
     }
 
     fn rooms_for(
@@ -635,38 +637,19 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         prefix: &str,
         limit: u32,
     ) -> ViewResult<Vec<RoomListing>> {
-        let read = self
-            .through()
-            .and_then(|mut db| db.rooms_for(user, prefix, limit));
-        self.overlay.backend(read)
+        self.overlay_rooms_for(user, prefix, limit)
     }
-
     fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
-        let read = self.through().and_then(|mut db| db.is_invited(room, user));
-        self.overlay.backend(read)
+        self.overlay_is_invited(room, user)
     }
-
     fn set_invited(&mut self, room: ChatId, user: UserId, invited: bool) -> ViewResult<()> {
-        self.overlay.spilled = true;
-        let wrote = self
-            .through()
-            .and_then(|mut db| db.set_invited(room, user, invited));
-        self.overlay.backend(wrote)
+        self.overlay_set_invited(room, user, invited)
     }
-
     fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
-        self.overlay.spilled = true;
-        let wrote = self.through().and_then(|mut db| db.leave(chat, user));
-        self.overlay.backend(wrote)?;
-        // Known not a member now; the chat's count changed underneath.
-        self.overlay.members.set((chat, user), Cached::clean(None));
-        self.overlay.chats.forget(&chat);
-        Ok(())
+        self.overlay_leave(chat, user)
     }
-
     fn rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
-        let read = self.through().and_then(|mut db| db.rooms_of(user));
-        self.overlay.backend(read)
+        self.overlay_rooms_of(user)
     }
     // (issue 26): edits, deletions and reactions name rows the overlay does
     // not hold (a message's text, reactions, mentions): they flush what is

@@ -263,6 +263,13 @@ CREATE TRIGGER events_readers_signed_out AFTER INSERT ON events
     // (issue 27) search: a tsvector of every message's words with a GIN
     // index, filled from the messages already stored (see `super::search`).
     super::search::MIGRATION,
+    // (issue 25) people: `GET /users` pages names in byte order of their key,
+    // which the unique index on `name_key` (the database's collation) cannot
+    // serve; SQLite's (BINARY) can. (`IF NOT EXISTS`: `pg_event_readers`'
+    // test takes a database back to migration 3 and runs this again.)
+    r#"
+CREATE INDEX IF NOT EXISTS users_by_name_key_bytes ON users (name_key COLLATE "C");
+"#,
 ];
 
 /// The schema version this build writes.

@@ -178,7 +178,9 @@ impl Spec {
             | Command::Edit { .. }
             | Command::Delete { .. }
             | Command::Account(_)
-            | Command::Search { .. } => {
+            | Command::Search { .. }
+            | Command::Messages { .. }
+            | Command::Users { .. } => {
                 unreachable!("command_sequence does not generate {command:?}")
             }
             // (issue 25) rooms.
