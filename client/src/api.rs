@@ -111,7 +111,7 @@ impl Api {
         self.call("POST", "/read", Some(body))
     }
 
-    fn call<T: DeserializeOwned>(
+    pub(crate) fn call<T: DeserializeOwned>(
         &mut self,
         method: &str,
         path: &str,

@@ -23,8 +23,8 @@ const RECONNECTS: u32 = 5;
 pub const HELP: &str = "\
 commands:
   TEXT                  post TEXT to the public chat (//TEXT posts /TEXT)
-  /to USER TEXT         send TEXT privately to USER
-  /read [USER]          show the chat with USER (default: public) and follow it
+  /to USER TEXT         send TEXT privately to USER (or to a #room)
+  /read [USER]          show the chat with USER or a #room (default: public) and follow it
   /comment ID TEXT      comment on message ID
   /report USER [private]  report USER (in the public chat, or your private chat)
   /status               your chats, unread counts, cautions, quota
@@ -346,7 +346,7 @@ impl Session<'_> {
                     message,
                 } => {
                     let mine = message.author.eq_ignore_ascii_case(self.me);
-                    if chat_type == "private" && !mine {
+                    if (chat_type == "private" || chat_type == "room") && !mine {
                         printer.note(&render::events::elsewhere(chat, message));
                     }
                 }
@@ -363,7 +363,14 @@ impl Session<'_> {
                 EventKind::Banned { banned_until } => {
                     printer.answer(raw, || render::events::banned(banned_until, zone));
                 }
-                EventKind::Comment { .. } | EventKind::Other => {}
+                EventKind::Member {
+                    chat,
+                    user_name,
+                    action,
+                } if self.follows("room", chat) || user_name.eq_ignore_ascii_case(self.me) => {
+                    printer.answer(raw, || render::rooms::member(chat, user_name, action));
+                }
+                EventKind::Comment { .. } | EventKind::Member { .. } | EventKind::Other => {}
             }
         }
         match newest_shown {

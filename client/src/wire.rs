@@ -112,6 +112,12 @@ pub enum EventKind {
     Banned {
         banned_until: String,
     },
+    /// v3: someone joined, left or was invited to a room.
+    Member {
+        chat: String,
+        user_name: String,
+        action: String,
+    },
     /// A type this client does not know (from a newer server), or one it
     /// cannot read: its id still moves the cursor on.
     #[serde(other)]
