@@ -7,6 +7,8 @@ import { Chat } from './chat.js';
 import { byId, el, setText } from './dom.js';
 import { EventFeed } from './events.js';
 import { BanBanner, ChatList, PUBLIC, QuotaLine } from './status.js';
+import { UserPicker } from './people.js';
+import { RoomsPanel } from './rooms.js';
 
 const live = byId('live');
 let liveTimer = null;
@@ -43,6 +45,7 @@ class Session {
     this.quota = new QuotaLine(() => this.refreshStatus(0));
     this.ban = new BanBanner(() => this.refreshStatus(), () => this.showQuota());
     this.chat = new Chat(this);
+    this.rooms = new RoomsPanel(this);
     this.feed = new EventFeed({
       onEvent: (event) => this.event(event),
       onState: (state, ms) => {
@@ -63,6 +66,9 @@ class Session {
       }
       if (await this.pick(name)) input.value = '';
     };
+    // Picking a name from the type-ahead opens the chat with them at once.
+    this.people = new UserPicker(byId('new-chat'), () => byId('new-chat-form').requestSubmit(),
+      (name) => name.toLowerCase() === this.me.toLowerCase());
     showAccount(this.me, token, () => signOut(undefined, true));
   }
 
@@ -73,6 +79,7 @@ class Session {
     // between is missed, and what arrives twice is dropped by id.
     await this.feed.begin();
     this.showStatus(this.status);
+    this.rooms.refresh(0);
     await this.openChat(PUBLIC);
     this.feed.run();
     byId('compose').focus();
@@ -95,6 +102,7 @@ class Session {
   async openChat(name) {
     const opened = await this.chat.open(name);
     if (opened) this.showQuota();
+    if (opened) this.rooms.opened(this.chat.name);
     return opened;
   }
 
@@ -120,6 +128,8 @@ class Session {
       this.chat.commentReceived(event.message_id, event.comment);
     } else if (event.type === 'banned') {
       this.banned(new Date(event.banned_until));
+    } else if (event.type === 'member') {
+      this.rooms.member(event);
     }
   }
 

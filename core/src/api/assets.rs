@@ -59,7 +59,7 @@ macro_rules! web_file {
 }
 
 /// Every file of the web client.
-pub static ASSETS: [Asset; 16] = [
+pub static ASSETS: [Asset; 19] = [
     web_file!("/", "index.html", HTML),
     web_file!("/assets/style.css", "style.css", CSS),
     web_file!("/assets/favicon.svg", "favicon.svg", SVG),
@@ -76,6 +76,10 @@ pub static ASSETS: [Asset; 16] = [
     web_file!("/assets/js/messages.js", "js/messages.js", JS),
     web_file!("/assets/js/status.js", "js/status.js", JS),
     web_file!("/assets/js/time.js", "js/time.js", JS),
+    // issue 25: rooms, the user picker, older history.
+    web_file!("/assets/js/rooms.js", "js/rooms.js", JS),
+    web_file!("/assets/js/people.js", "js/people.js", JS),
+    web_file!("/assets/js/history.js", "js/history.js", JS),
 ];
 
 /// The methods the files answer.
