@@ -21,7 +21,7 @@ fn npm_dir() -> PathBuf {
 
 /// axe-core's script: `$AGORA_AXE`, or the copy in the npm folder (installed
 /// there with npm when it is missing).
-fn axe_script() -> String {
+pub(crate) fn axe_script() -> String {
     let path = std::env::var_os("AGORA_AXE")
         .map(PathBuf::from)
         .unwrap_or_else(|| npm_dir().join("node_modules/axe-core/axe.min.js"));
@@ -50,7 +50,7 @@ fn axe_script() -> String {
 }
 
 /// The serious and critical violations axe finds in the page as it is now.
-async fn violations(page: &Page, axe: &str) -> Vec<Value> {
+pub(crate) async fn violations(page: &Page, axe: &str) -> Vec<Value> {
     page.js(axe, vec![]).await;
     let found = page
         .js_async(

@@ -23,6 +23,7 @@ mod live;
 mod look;
 mod page;
 mod reading;
+mod rooms;
 mod scenario;
 mod small;
 mod status_lines;

@@ -8,4 +8,5 @@ mod support;
 mod chat;
 mod commands;
 mod login;
+mod rooms;
 mod watch;
