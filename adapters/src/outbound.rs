@@ -107,7 +107,10 @@ pub const CATCH_UP: usize = 1024 * 1024;
 pub fn answers_big(command: &Command) -> bool {
     matches!(
         command,
-        Command::Connect { .. } | Command::Events { .. } | Command::Comments { .. }
+        Command::Connect { .. }
+            | Command::Events { .. }
+            | Command::Comments { .. }
+            | Command::Messages { .. }
     )
 }
 

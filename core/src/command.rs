@@ -89,12 +89,29 @@ pub enum Command {
     },
     /// `GET /health`: whether the store answers a read.
     Health,
+    // Issue 25: history and people.
+    /// `GET /messages`: a page of a chat's history, the newest `limit`
+    /// messages below `before` (the newest when `None`).
+    Messages {
+        caller: TokenHash,
+        chat: ChatRef,
+        before: Option<MessageId>,
+        limit: u32,
+    },
+    /// `GET /users`: the users whose name starts with `prefix` (any case),
+    /// after `after` in name order, at most `limit`.
+    Users {
+        caller: TokenHash,
+        prefix: String,
+        after: Option<String>,
+        limit: u32,
+    },
 }
 
 impl Command {
     /// Whether the command can change stored state (all but `Status`,
-    /// `Comments`, `Events` and `Health`; `Connect` moves the caller's read
-    /// position).
+    /// `Comments`, `Events`, `Health`, `Messages` and `Users`; `Connect`
+    /// moves the caller's read position).
     pub fn writes(&self) -> bool {
         !matches!(
             self,
@@ -102,6 +119,8 @@ impl Command {
                 | Command::Comments { .. }
                 | Command::Events { .. }
                 | Command::Health
+                | Command::Messages { .. }
+                | Command::Users { .. }
         )
     }
 }
@@ -227,6 +246,21 @@ pub enum Outcome {
     /// The answer first given to a request with the same `Idempotency-Key`
     /// (see `crate::idempotency`), sent again as it was.
     Replayed(crate::idempotency::StoredAnswer),
+    // Issue 25: history and people.
+    /// `GET /messages`' page.
+    History {
+        /// `public_chat` or the other user's name as registered.
+        chat: String,
+        /// Oldest first.
+        messages: Vec<StoredMessage>,
+        /// Older messages remain (the count or the byte budget).
+        more: bool,
+    },
+    /// `GET /users`' page: names as registered, in name-key order.
+    Users {
+        users: Vec<String>,
+        more: bool,
+    },
 }
 
 /// Refusals that are the client's fault, each with its status and `code`.

@@ -50,6 +50,11 @@ pub struct Config {
     pub reporter_min_age_ms: u64,
     /// Users who may unban (names compare without ASCII case).
     pub moderators: Vec<String>,
+    // Issue 25: history and people.
+    /// Messages in a `GET /messages` page when the request names no `limit`.
+    pub messages_page_default: u32,
+    /// The byte budget of a `GET /messages` page (see `history_budget`).
+    pub messages_page_budget: usize,
 }
 
 impl Config {
@@ -90,6 +95,8 @@ impl Default for Config {
             register_rate: 10,
             reporter_min_age_ms: 3_600_000,
             moderators: Vec::new(),
+            messages_page_default: 50,
+            messages_page_budget: 1024 * 1024,
         }
     }
 }

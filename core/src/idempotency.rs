@@ -244,6 +244,7 @@ fn scope(view: &mut impl View, command: &Command) -> ViewResult<Option<String>> 
         | Command::Comments { caller, .. }
         | Command::Unban { caller, .. } => caller,
         Command::Health => return Ok(None),
+        Command::Messages { caller, .. } | Command::Users { caller, .. } => caller,
     };
     Ok(view
         .user_by_token(caller)?

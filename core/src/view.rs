@@ -196,4 +196,16 @@ pub trait View {
     fn add_report(&mut self, target: UserId, reporter: UserId, now: UnixMillis) -> ViewResult<()>;
     /// Drops every standing report on `target` (done when it is banned).
     fn clear_reports(&mut self, target: UserId) -> ViewResult<()>;
+
+    // Issue 25: the people directory.
+    /// The names, as registered, of the first `limit` users whose name key
+    /// ([`crate::records::name_key`]) starts with `prefix` and is greater
+    /// than `after` (when given), in name-key order (byte by byte). `prefix`
+    /// and `after` are name keys (ASCII lowercase).
+    fn users_by_prefix(
+        &mut self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> ViewResult<Vec<String>>;
 }

@@ -460,6 +460,26 @@ impl View for Model {
         self.reports.remove(&target);
         Ok(())
     }
+
+    // Issue 25: the people directory; every name sorted, the simplest way.
+    fn users_by_prefix(
+        &mut self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> ViewResult<Vec<String>> {
+        let mut keys: Vec<(&String, &UserId)> = self
+            .by_name
+            .iter()
+            .filter(|(key, _)| key.starts_with(prefix) && after.is_none_or(|a| key.as_str() > a))
+            .collect();
+        keys.sort();
+        Ok(keys
+            .into_iter()
+            .take(limit as usize)
+            .map(|(_, &id)| self.name_of(id))
+            .collect())
+    }
 }
 
 impl Default for Model {

@@ -418,6 +418,8 @@ pub fn decode_request(data: &[u8]) {
                 Command::Read { .. } => ("POST", "/read"),
                 Command::Unban { .. } => ("POST", "/unban"),
                 Command::Health => ("GET", "/health"),
+                Command::Messages { .. } => ("GET", "/messages"),
+                Command::Users { .. } => ("GET", "/users"),
             };
             assert_eq!(route, (method, request.path()), "{command:?}");
             let mut model = seeded_model(&config);

@@ -125,6 +125,26 @@ pub fn decode(
                 chat_type: fields::chat_type(&body)?,
             }
         }
+        Route::Messages => {
+            let caller = bearer(request)?;
+            let query = Query::parse(&request.target, &["chat", "before", "limit"])?;
+            Command::Messages {
+                caller,
+                chat: fields::query_chat(&query, "chat")?,
+                before: fields::query_id(&query, "before")?,
+                limit: fields::messages_limit(&query, config)?,
+            }
+        }
+        Route::Users => {
+            let caller = bearer(request)?;
+            let query = Query::parse(&request.target, &["q", "after", "limit"])?;
+            Command::Users {
+                caller,
+                prefix: query.get("q").unwrap_or_default().to_owned(),
+                after: fields::query_user_name(&query, "after")?,
+                limit: fields::users_limit(&query)?,
+            }
+        }
     })
 }
 

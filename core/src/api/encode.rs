@@ -150,6 +150,28 @@ pub fn encode(outcome: &Outcome) -> Response {
         }
         Outcome::Failed(failure) => failed(*failure),
         Outcome::Replayed(answer) => answer.replay(),
+        Outcome::History {
+            chat,
+            messages,
+            more,
+        } => json(
+            200,
+            &HistoryBody {
+                chat,
+                messages: Messages(messages),
+                more: *more,
+            },
+        ),
+        Outcome::Users { users, more } => json(
+            200,
+            &UsersBody {
+                users: users
+                    .iter()
+                    .map(|user_name| UserBody { user_name })
+                    .collect(),
+                more: *more,
+            },
+        ),
     }
 }
 
@@ -570,4 +592,24 @@ impl HealthBody {
         code: Some(ErrorCode::StoreUnavailable.as_str()),
         error: Some("the database does not answer"),
     };
+}
+
+// Issue 25: history and people.
+
+#[derive(Serialize)]
+struct HistoryBody<'a> {
+    chat: &'a str,
+    messages: Messages<'a>,
+    more: bool,
+}
+
+#[derive(Serialize)]
+struct UsersBody<'a> {
+    users: Vec<UserBody<'a>>,
+    more: bool,
+}
+
+#[derive(Serialize)]
+struct UserBody<'a> {
+    user_name: &'a str,
 }

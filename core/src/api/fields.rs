@@ -277,3 +277,58 @@ fn bounded_integer(
         )),
     }
 }
+
+// Issue 25: `GET /messages` and `GET /users`.
+
+/// The most messages one `GET /messages` page holds.
+pub const MESSAGES_LIMIT_MAX: u32 = 100;
+
+/// The most users one `GET /users` page holds (and its default).
+pub const USERS_LIMIT_MAX: u32 = 100;
+const USERS_LIMIT_DEFAULT: u32 = 50;
+
+/// `chat` of `GET /messages`: required; `public_chat` (any case) or a user
+/// name, as `chat_with` is.
+pub(super) fn query_chat(query: &Query, field: &str) -> Result<ChatRef, Response> {
+    match query.get(field) {
+        None => Err(missing(field)),
+        Some(name) if name.eq_ignore_ascii_case(PUBLIC_CHAT_NAME) => Ok(ChatRef::Public),
+        Some(name) if is_valid_user_name(name) => Ok(ChatRef::Private(name.to_owned())),
+        Some(_) => Err(invalid_user_name(field)),
+    }
+}
+
+/// A `limit` of 1 to `max`, `default` when absent; a non-integer is 400
+/// `invalid_field`, an integer out of range `invalid_limit`.
+pub(super) fn query_page_limit(query: &Query, default: u32, max: u32) -> Result<u32, Response> {
+    const FIELD: &str = "limit";
+    let Some(text) = query.get(FIELD) else {
+        return Ok(default.clamp(1, max));
+    };
+    bounded_integer(
+        text,
+        FIELD,
+        1..=max,
+        ("an integer", "an integer"),
+        ErrorCode::InvalidLimit,
+    )
+}
+
+/// `limit` of `GET /messages`: 1 to 100, `messages_page_default` when absent.
+pub(super) fn messages_limit(query: &Query, config: &Config) -> Result<u32, Response> {
+    query_page_limit(query, config.messages_page_default, MESSAGES_LIMIT_MAX)
+}
+
+/// `limit` of `GET /users`: 1 to 100, 50 when absent.
+pub(super) fn users_limit(query: &Query) -> Result<u32, Response> {
+    query_page_limit(query, USERS_LIMIT_DEFAULT, USERS_LIMIT_MAX)
+}
+
+/// `after` of `GET /users`: a user name (the last of the previous page).
+pub(super) fn query_user_name(query: &Query, field: &str) -> Result<Option<String>, Response> {
+    match query.get(field) {
+        None => Ok(None),
+        Some(name) if is_valid_user_name(name) => Ok(Some(name.to_owned())),
+        Some(_) => Err(invalid_user_name(field)),
+    }
+}

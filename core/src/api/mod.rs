@@ -50,5 +50,6 @@ pub use error::error_response;
 pub use fields::{
     is_valid_text, is_valid_user_name, COMMENTS_LIMIT_MAX, EVENTS_TIMEOUT_MAX, PUBLIC_CHAT_NAME,
 };
+pub use fields::{MAX_USER_NAME, MESSAGES_LIMIT_MAX, USERS_LIMIT_MAX};
 pub use precheck::precheck;
 pub use routes::Route;

@@ -20,11 +20,16 @@ pub enum Route {
     Unban,
     /// `GET /health`, for load balancers (no auth).
     Health,
+    // Issue 25: history and people.
+    /// `GET /messages`: a page of a chat's history.
+    Messages,
+    /// `GET /users`: the people directory.
+    Users,
 }
 
 impl Route {
     /// Every route, for lists of endpoints (metrics labels, the OpenAPI test).
-    pub const ALL: [Route; 11] = [
+    pub const ALL: [Route; 13] = [
         Route::GetToken,
         Route::Connect,
         Route::Status,
@@ -36,6 +41,8 @@ impl Route {
         Route::Read,
         Route::Unban,
         Route::Health,
+        Route::Messages,
+        Route::Users,
     ];
 
     /// The route's path.
@@ -52,6 +59,8 @@ impl Route {
             Route::Read => "/read",
             Route::Unban => "/unban",
             Route::Health => "/health",
+            Route::Messages => "/messages",
+            Route::Users => "/users",
         }
     }
 
@@ -64,6 +73,7 @@ impl Route {
     pub fn method(self) -> &'static str {
         match self {
             Route::Status | Route::Comments | Route::Events | Route::Health => "GET",
+            Route::Messages | Route::Users => "GET",
             _ => "POST",
         }
     }

@@ -125,7 +125,7 @@ pub fn advance(view: &mut impl View, to: &Advance) -> Result<(), StoreError> {
 
 /// Each message keeps the newest of its comments that fit
 /// `embedded_comments_budget` (`comments_total` still counts them all).
-fn trim_comments(messages: &mut [StoredMessage], config: &Config) {
+pub(super) fn trim_comments(messages: &mut [StoredMessage], config: &Config) {
     for message in messages {
         keep_newest_within(
             &mut message.comments,

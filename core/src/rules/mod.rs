@@ -23,6 +23,9 @@ mod report;
 mod send;
 mod status;
 mod unban;
+// Issue 25: history and people.
+mod history;
+mod people;
 
 pub use connect::{advance, Advance};
 pub use quota::QuotaState;
@@ -78,6 +81,18 @@ pub fn apply(
             up_to,
         } => events::read(view, caller, chat, *up_to),
         Command::Health => health::health(view),
+        Command::Messages {
+            caller,
+            chat,
+            before,
+            limit,
+        } => history::messages(view, caller, chat, *before, *limit, config),
+        Command::Users {
+            caller,
+            prefix,
+            after,
+            limit,
+        } => people::users(view, caller, prefix, after.as_deref(), *limit),
     }
 }
 

@@ -60,6 +60,8 @@ pub(crate) fn reads(command: &Command) -> bool {
             | Command::Connect { .. }
             | Command::Comments { .. }
             | Command::Health
+            | Command::Messages { .. }
+            | Command::Users { .. }
     )
 }
 

@@ -262,4 +262,12 @@ impl<V: View + ?Sized> View for MemoView<'_, V> {
     fn clear_reports(&mut self, target: UserId) -> ViewResult<()> {
         self.inner()?.clear_reports(target)
     }
+    fn users_by_prefix(
+        &mut self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> ViewResult<Vec<String>> {
+        self.inner()?.users_by_prefix(prefix, after, limit)
+    }
 }

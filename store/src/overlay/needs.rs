@@ -127,6 +127,12 @@ impl Needs {
             | Command::Events { caller, .. }
             | Command::Comments { caller, .. } => self.tokens.push(caller.0),
             Command::Health => {}
+            // Issue 25: reads (the reader pool's, unless its queue is full).
+            Command::Messages { caller, chat, .. } => {
+                self.tokens.push(caller.0);
+                self.chat(&caller.0, chat);
+            }
+            Command::Users { caller, .. } => self.tokens.push(caller.0),
         }
     }
 

@@ -376,6 +376,9 @@ impl View for NoRangeReads {
     fn clear_reports(&mut self, _: UserId) -> ViewResult<()> {
         none()
     }
+    fn users_by_prefix(&mut self, _: &str, _: Option<&str>, _: u32) -> ViewResult<Vec<String>> {
+        none()
+    }
 }
 
 impl KeyLog for NoRangeReads {

@@ -589,6 +589,20 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         self.put_reports(target, reports);
         Ok(())
     }
+
+    // Issue 25: a range read, through the backend after a flush (users made
+    // in this batch are in it).
+    fn users_by_prefix(
+        &mut self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> ViewResult<Vec<String>> {
+        let read = self
+            .through()
+            .and_then(|mut db| db.users_by_prefix(prefix, after, limit));
+        self.overlay.backend(read)
+    }
 }
 
 /// Kept answers live in their own table, which no other write touches:

@@ -154,6 +154,12 @@ INSERT INTO event_readers (reader, event_id)
     SELECT user_id, id FROM events WHERE kind = 3
 ON CONFLICT DO NOTHING;
 "#,
+    // (issue 25) people: `GET /users` pages names in byte order of their key,
+    // which the unique index on `name_key` (the database's collation) cannot
+    // serve; SQLite's (BINARY) can.
+    r#"
+CREATE INDEX users_by_name_key_bytes ON users (name_key COLLATE "C");
+"#,
 ];
 
 /// The schema version this build writes.

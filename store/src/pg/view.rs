@@ -654,4 +654,32 @@ impl View for PgView<'_> {
             .map(drop)
             .map_err(store_error)
     }
+
+    // Issue 25: the people directory, a range of `users_by_name_key_bytes`
+    // (migration 5): byte order whatever the database's collation. Name keys
+    // are ASCII below 0x7f, so the names starting with `prefix` are exactly
+    // those from `prefix` up to `prefix` followed by 0x7f.
+    fn users_by_prefix(
+        &mut self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> ViewResult<Vec<String>> {
+        let end = format!("{prefix}\u{7f}");
+        let start = match after {
+            Some(after) if after >= prefix => after,
+            _ => prefix,
+        };
+        let rows = self
+            .conn
+            .query(
+                r#"SELECT name FROM users
+                   WHERE name_key COLLATE "C" >= $1 AND name_key COLLATE "C" < $2
+                     AND name_key <> $3
+                   ORDER BY name_key COLLATE "C" LIMIT $4"#,
+                &[&start, &end, &after.unwrap_or(""), &i64::from(limit)],
+            )
+            .map_err(store_error)?;
+        Ok(rows.iter().map(|row| row.get(0)).collect())
+    }
 }

@@ -749,6 +749,37 @@ impl View for SqlView<'_> {
             .map_err(store_error)?;
         Ok(())
     }
+
+    // Issue 25: the people directory, a range of the unique index on
+    // `name_key` (BINARY collation: byte order). Name keys are ASCII below
+    // 0x7f, so the names starting with `prefix` are exactly those from
+    // `prefix` up to `prefix` followed by 0x7f.
+    fn users_by_prefix(
+        &mut self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> ViewResult<Vec<String>> {
+        let end = format!("{prefix}\u{7f}");
+        let start = match after {
+            Some(after) if after >= prefix => after,
+            _ => prefix,
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT name FROM users WHERE name_key >= ?1 AND name_key < ?2 \
+                 AND name_key <> ?3 ORDER BY name_key LIMIT ?4",
+            )
+            .map_err(store_error)?;
+        let rows = stmt
+            .query_map(
+                rusqlite::params![start, end, after.unwrap_or(""), limit],
+                |row| row.get(0),
+            )
+            .map_err(store_error)?;
+        rows.collect::<Result<_, _>>().map_err(store_error)
+    }
 }
 
 #[cfg(test)]

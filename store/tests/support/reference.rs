@@ -43,6 +43,9 @@ pub fn chat_config() -> Config {
         register_rate: 2,
         reporter_min_age_ms: 120_000,
         moderators: vec!["carol".to_string()],
+        // Issue 25: pages of 2 by default, cut at 300 bytes.
+        messages_page_default: 2,
+        messages_page_budget: 300,
     }
 }
 
@@ -218,6 +221,35 @@ impl ReferenceStateMachine for Reference {
             Just(3 * 3_600_000u64),
         ]
         .prop_map(Step::AdvanceMs);
+        // Issue 25: history pages and the people directory.
+        let messages = (
+            caller_strategy(state),
+            chat_strategy(),
+            proptest::option::of(1..state.last_message + 3),
+            1u32..5,
+        )
+            .prop_map(|(caller, chat, before, limit)| {
+                Step::Run(Command::Messages {
+                    caller,
+                    chat,
+                    before,
+                    limit,
+                })
+            });
+        let users = (
+            caller_strategy(state),
+            select(&["", "a", "AL", "b", "c", "dave", "z", "é"][..]),
+            proptest::option::of(select(NAMES)),
+            1u32..4,
+        )
+            .prop_map(|(caller, prefix, after, limit)| {
+                Step::Run(Command::Users {
+                    caller,
+                    prefix: prefix.to_string(),
+                    after: after.map(str::to_string),
+                    limit,
+                })
+            });
         // Register eagerly until a few users exist, then rarely.
         let register_weight = if state.callers.len() < 3 { 12 } else { 2 };
         prop_oneof![
@@ -231,6 +263,8 @@ impl ReferenceStateMachine for Reference {
             2 => read,
             3 => report,
             1 => unban,
+            2 => messages,
+            1 => users,
             2 => advance,
             1 => Just(Step::Reopen),
         ]
