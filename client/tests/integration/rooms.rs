@@ -14,13 +14,22 @@ fn rooms_create_join_send_read_leave_and_their_refusals() {
     let client = Client::with_users(&server, &["alice", "bob", "carol"]);
 
     let created = client.run(&[
-        "--user", "alice", "room", "create", "Design", "--topic", "pixels and type",
+        "--user",
+        "alice",
+        "room",
+        "create",
+        "Design",
+        "--topic",
+        "pixels and type",
     ]);
     created.assert_out(0, "created #Design");
     // Any case names the room; the answer spells it as created.
     let taken = client.run(&["--user", "bob", "room", "create", "#design"]);
     taken.assert_err(1, "room_exists");
-    assert!(taken.stderr.contains("agora room join '#design'"), "{taken:?}");
+    assert!(
+        taken.stderr.contains("agora room join '#design'"),
+        "{taken:?}"
+    );
     let bad = client.run(&["--user", "bob", "room", "create", "no spaces"]);
     bad.assert_err(1, "invalid_room_name");
 
@@ -109,10 +118,19 @@ fn history_pages_back_to_the_beginning_and_users_lists_by_prefix() {
     let before = number_after(&newest.stdout, "--before ", ' ');
     assert_eq!(before, ids[3]);
     let older = client.run(&[
-        "--user", "carol", "history", "--before", &before.to_string(), "--limit", "3",
+        "--user",
+        "carol",
+        "history",
+        "--before",
+        &before.to_string(),
+        "--limit",
+        "3",
     ]);
     older.assert_out(0, "alice: note 1");
-    assert!(older.stdout.contains("the beginning of the chat"), "{older:?}");
+    assert!(
+        older.stdout.contains("the beginning of the chat"),
+        "{older:?}"
+    );
     // History is not reading: carol's messages are still unread.
     let read = client.run(&["--user", "carol", "read"]);
     assert!(read.stdout.contains("--- unread ---"), "{read:?}");
