@@ -111,7 +111,8 @@ class Session {
   }
 
   showQuota() {
-    this.quota.show(this.status, (this.chat?.name ?? PUBLIC) === PUBLIC, this.isBanned());
+    const name = this.chat?.name ?? PUBLIC;
+    this.quota.show(this.status, name === PUBLIC || this.rooms?.isPublic(name), this.isBanned());
   }
 
   /** After the server lost the feed's cursor (a new database): load everything again. */

@@ -1,7 +1,6 @@
-// Rooms (API.md v3): the sidebar's list of rooms one can see (public ones,
-// and private ones one is in or invited to) with topics and member counts,
-// joining with one click, creating a room, and for the open room leaving
-// it and inviting someone with the user picker.
+// Rooms (API.md v3): the sidebar's list of the rooms one can see, with
+// topics and member counts; join with one click, create; leave the open
+// room, or invite someone to it with the user picker.
 
 import { call } from './api.js';
 import { byId, el } from './dom.js';
@@ -15,7 +14,7 @@ export const isRoom = (name) => typeof name === 'string' && name.startsWith('#')
 function words(result, room) {
   switch (result.data?.code) {
     case 'room_exists': return `There is already a room named ${room}: join it, or pick another name.`;
-    case 'invalid_room_name': return 'A room name is # then 1 to 32 letters, digits, _, - or . (no spaces).';
+    case 'invalid_room_name': return 'A room name is # then 1 to 32 letters, digits, _, - or .';
     case 'room_not_found': return `There is no room named ${room} that you can see.`;
     case 'already_a_member': return `${result.data.user_name ?? 'They'} are already in ${room}.`;
     case 'user_not_found': return 'There is no user of that name.';
@@ -24,7 +23,7 @@ function words(result, room) {
 }
 
 export class RoomsPanel {
-  /** `page`: the session (`me`, `chat`, `pick(name)`, `refreshStatus(ms)`). */
+  /** `page`: the session (`me`, `chat`, `pick`, `refreshStatus`, `showQuota`). */
   constructor(page) {
     this.page = page;
     this.list = byId('room-list');
@@ -62,7 +61,14 @@ export class RoomsPanel {
     }, delay);
   }
 
+  /** Whether `name` is a public room (its messages count against the public quota). */
+  isPublic(name) {
+    return this.visibility?.get(name.toLowerCase()) === 'public';
+  }
+
   render(rooms) {
+    this.visibility = new Map(rooms.map((room) => [room.room.toLowerCase(), room.visibility]));
+    this.page.showQuota();
     const items = rooms.map((room) => {
       const member = room.membership === 'member';
       const n = room.members_number;
