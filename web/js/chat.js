@@ -212,7 +212,7 @@ export class Chat {
     const follow = !live || atEnd(this.list) || message.author === this.page.me;
     const item = messageElement(message, {
       mine: message.author === this.page.me,
-      reportable: this.name === PUBLIC && message.author !== this.page.me,
+      reportable: (this.name === PUBLIC || isRoom(this.name)) && message.author !== this.page.me,
     });
     const after = [...this.list.children].find((child) => Number(child.dataset.messageId) > message.id);
     this.list.insertBefore(item, after ?? null);
@@ -288,7 +288,7 @@ export class Chat {
     } else if (action === 'comment') {
       commentForm(item).querySelector('input').focus();
     } else if (action === 'report') {
-      await this.report(item.dataset.author, 'public', button);
+      await this.report(item.dataset.author, isRoom(this.name) ? 'room' : 'public', button);
     } else if (action === 'older') {
       await this.older(item, button);
     } else if (action === 'load-older') {
@@ -353,7 +353,9 @@ export class Chat {
       return;
     }
     button.restore();
-    const result = await call('POST', '/report', { report_on: user, chat_type: chatType });
+    const body = { report_on: user, chat_type: chatType };
+    if (chatType === 'room') body.room = this.name;
+    const result = await call('POST', '/report', body);
     if (!result.ok) {
       this.notice(result.words);
     } else if (result.data.banned_until) {

@@ -1,6 +1,5 @@
 // "Load older" at the top of a chat: pages back through `GET /messages`
-// (which never moves a read position) until the chat's beginning, keeping
-// the messages in view where they were.
+// (which moves no read position) to the chat's beginning, keeping the view.
 
 import { call } from './api.js';
 import { el } from './dom.js';

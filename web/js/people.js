@@ -1,6 +1,5 @@
-// The user picker: type-ahead over `GET /users` on a text input (the ARIA
-// combobox pattern: arrows move through the names, Enter or a click picks
-// one, Escape closes the list). Names enter the page as text only.
+// The user picker: type-ahead over `GET /users` on a text input, as an ARIA
+// combobox (arrows move, Enter or a click picks, Escape closes).
 
 import { call } from './api.js';
 import { el } from './dom.js';
