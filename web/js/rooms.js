@@ -10,14 +10,11 @@ import { PUBLIC } from './status.js';
 /** Whether a chat name is a room's (`#design`). */
 export const isRoom = (name) => typeof name === 'string' && name.startsWith('#');
 
-/** What a room refusal means, in words; else the server's sentence. */
+/** A room refusal in words (else the server's sentence). */
 function words(result, room) {
   switch (result.data?.code) {
     case 'room_exists': return `There is already a room named ${room}: join it, or pick another name.`;
     case 'invalid_room_name': return 'A room name is # then 1 to 32 letters, digits, _, - or .';
-    case 'room_not_found': return `There is no room named ${room} that you can see.`;
-    case 'already_a_member': return `${result.data.user_name ?? 'They'} are already in ${room}.`;
-    case 'user_not_found': return 'There is no user of that name.';
     default: return result.words;
   }
 }
@@ -67,6 +64,7 @@ export class RoomsPanel {
   }
 
   render(rooms) {
+    this.shown = rooms;
     this.visibility = new Map(rooms.map((room) => [room.room.toLowerCase(), room.visibility]));
     this.page.showQuota();
     const items = rooms.map((room) => {
@@ -156,7 +154,7 @@ export class RoomsPanel {
     if (!user || !isRoom(room)) return;
     const result = await call('POST', '/invite', { room, user_name: user });
     if (!result.ok) {
-      this.page.chat.notice(words({ ...result, data: { ...result.data, user_name: user } }, room));
+      this.page.chat.notice(words(result, room));
       return;
     }
     byId('invite-user').value = '';
@@ -174,10 +172,21 @@ export class RoomsPanel {
     byId('invite-room').setAttribute('aria-expanded', 'false');
   }
 
-  /** A `member` event: counts change; one's own joins, leaves and invitations show. */
+  /**
+   * A `member` event. Another's join or leave changes a count here (a big
+   * room's members do not all ask `GET /rooms` again); one's own asks.
+   */
   member(event) {
+    if (!this.isMe(event.user_name)) {
+      const room = this.shown?.find((r) => r.room === event.chat);
+      const step = { joined: 1, left: -1 }[event.action];
+      if (room && step) {
+        room.members_number += step;
+        this.render(this.shown);
+      }
+      return;
+    }
     this.refresh();
-    if (!this.isMe(event.user_name)) return;
     if (event.action === 'invited') {
       this.page.chat.notice(`You were invited to ${event.chat}: join it under Rooms.`);
     } else {
