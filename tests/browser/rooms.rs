@@ -208,7 +208,7 @@ fn load_older_pages_back_to_the_beginning() {
 
 #[test]
 fn a_room_opens_at_its_first_unread_and_pages_back() {
-    scenario::with_server("room-unread", &[], |driver, server| async move {
+    scenario::with_server("room-unread", &["--quota", "500"], |driver, server| async move {
         let mut api = server.client();
         let bob = api.token("bob");
         let alice = api.token("alice");
