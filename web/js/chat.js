@@ -137,7 +137,7 @@ export class Chat {
     this.shownUpTo = 0;
     for (const message of result.data.messages) this.show(message, false);
     // A full page of history may have more before it.
-    if (this.list.children.length) offerOlder(this.list, result.data.messages.length >= wanted);
+    if (result.data.messages.length >= wanted) offerOlder(this.list, true);
     let firstUnread = null;
     result.data.unread_messages.forEach((message, index) => {
       const item = this.show(message, false);
