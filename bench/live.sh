@@ -26,7 +26,9 @@
 # Knobs (environment): RUNTIMES ("tokio smol"), RUNS (3), SCENARIOS ("sse poll"),
 # SUBSCRIBERS (10000), RATE (20), DURATION (30), WAITERS (1000), ROUNDS (5),
 # GEN_THREADS (generator runtime threads, 1), SERVER_THREADS (0: one per CPU),
-# SERVER_BIN (binaries to compare; skips the server build), PORT (18090).
+# SERVER_BIN (binaries to compare; skips the server build), PORT (18090),
+# ROOM (issue 25: a public room, e.g. '#live', that every subscriber joins
+# and the sender writes to instead of the public chat; empty: the public chat).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/load_env.sh"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -42,6 +44,7 @@ ROUNDS=${ROUNDS:-5}
 GEN_THREADS=${GEN_THREADS:-1}
 SERVER_THREADS=${SERVER_THREADS:-0}
 PORT=${PORT:-18090}
+ROOM=${ROOM:-}
 base_url="http://127.0.0.1:$PORT"
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
@@ -68,6 +71,7 @@ one_run() {
   local args
   if [[ "$2" == sse ]]; then
     args=(sse --subscribers "$SUBSCRIBERS" --rate "$RATE" --seconds "$DURATION")
+    [[ -z "$ROOM" ]] || args+=(--room "$ROOM")
   else
     args=(poll --waiters "$WAITERS" --rounds "$ROUNDS")
   fi

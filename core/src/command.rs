@@ -14,12 +14,17 @@ pub enum ChatRef {
     Public,
     /// The private chat with this user (name as the client wrote it).
     Private(String),
+    /// (issue 25) A room, by its `#name` as the client wrote it.
+    Room(String),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChatType {
     Public,
     Private,
+    /// (issue 25) A room, by its `#name` as the client wrote it (`/report`'s
+    /// `"chat_type": "room", "room": "#design"`).
+    Room(String),
 }
 
 /// One API call, validated for shape (types, names, text lengths) but not yet
@@ -106,6 +111,26 @@ pub enum Command {
         after: Option<String>,
         limit: u32,
     },
+    // (issue 25) rooms.
+    /// `POST /rooms`.
+    CreateRoom {
+        caller: TokenHash,
+        room: String,
+        public: bool,
+        topic: String,
+    },
+    /// `GET /rooms`: rooms whose name starts with `prefix`.
+    Rooms { caller: TokenHash, prefix: String },
+    /// `POST /join`.
+    Join { caller: TokenHash, room: String },
+    /// `POST /leave`.
+    Leave { caller: TokenHash, room: String },
+    /// `POST /invite`.
+    Invite {
+        caller: TokenHash,
+        room: String,
+        user_name: String,
+    },
 }
 
 impl Command {
@@ -121,6 +146,7 @@ impl Command {
                 | Command::Health
                 | Command::Messages { .. }
                 | Command::Users { .. }
+                | Command::Rooms { .. }
         )
     }
 }
@@ -243,6 +269,29 @@ pub enum Outcome {
         available: bool,
     },
     Failed(Failure),
+    // (issue 25) rooms.
+    /// `POST /rooms`: 201, the room's name as created.
+    RoomCreated {
+        room: String,
+    },
+    /// `GET /rooms`.
+    Rooms {
+        rooms: Vec<crate::view::RoomListing>,
+        truncated: bool,
+    },
+    /// `POST /join`.
+    Joined {
+        room: String,
+    },
+    /// `POST /leave`.
+    Left {
+        room: String,
+    },
+    /// `POST /invite`: 201.
+    Invited {
+        room: String,
+        user_name: String,
+    },
     /// The answer first given to a request with the same `Idempotency-Key`
     /// (see `crate::idempotency`), sent again as it was.
     Replayed(crate::idempotency::StoredAnswer),
@@ -293,6 +342,17 @@ pub enum Failure {
     NotAModerator,
     /// 422: an `Idempotency-Key` already used with another path or body.
     IdempotencyKeyReused,
+    // (issue 25) rooms.
+    /// 409: a room of that name (any case) exists.
+    RoomExists,
+    /// 404: no such room, or a private room the caller may not see.
+    RoomNotFound,
+    /// 403: the caller is not a member of the room.
+    NotAMember,
+    /// 409: the invited user is a member already.
+    AlreadyAMember,
+    /// 409 `not_a_member`: leaving a room one is not in.
+    NotAMemberToLeave,
 }
 
 impl Failure {
@@ -305,6 +365,9 @@ impl Failure {
             Failure::NoSharedChat | Failure::ReporterNotTrusted | Failure::NotAModerator => 403,
             Failure::IdempotencyKeyReused => 422,
             Failure::StoreUnavailable | Failure::Overloaded => 503,
+            Failure::RoomExists | Failure::AlreadyAMember | Failure::NotAMemberToLeave => 409,
+            Failure::RoomNotFound => 404,
+            Failure::NotAMember => 403,
         }
     }
 
@@ -323,6 +386,10 @@ impl Failure {
             Failure::ReporterNotTrusted => ErrorCode::ReporterNotTrusted,
             Failure::NotAModerator => ErrorCode::NotAModerator,
             Failure::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
+            Failure::RoomExists => ErrorCode::RoomExists,
+            Failure::RoomNotFound => ErrorCode::RoomNotFound,
+            Failure::NotAMember | Failure::NotAMemberToLeave => ErrorCode::NotAMember,
+            Failure::AlreadyAMember => ErrorCode::AlreadyAMember,
         }
     }
 }

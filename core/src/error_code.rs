@@ -116,6 +116,12 @@ error_codes! {
     Overloaded => "overloaded",
     /// 500: a bug (a body that cannot be encoded).
     InternalError => "internal_error",
+    // (issue 25) rooms.
+    InvalidRoomName => "invalid_room_name",
+    RoomExists => "room_exists",
+    RoomNotFound => "room_not_found",
+    NotAMember => "not_a_member",
+    AlreadyAMember => "already_a_member",
 }
 
 impl std::fmt::Display for ErrorCode {

@@ -32,6 +32,35 @@ pub enum EventBody {
     },
     /// The user was banned (only it is told).
     Banned { user: UserId, until: UnixMillis },
+    /// (issue 25) Someone joined, left or was invited to a room: its members
+    /// and the user named are told.
+    Member {
+        room: ChatId,
+        /// As created.
+        room_name: String,
+        user: UserId,
+        /// As registered.
+        user_name: String,
+        action: MemberAction,
+    },
+}
+
+/// (issue 25) What a `member` event says happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemberAction {
+    Joined,
+    Left,
+    Invited,
+}
+
+impl MemberAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberAction::Joined => "joined",
+            MemberAction::Left => "left",
+            MemberAction::Invited => "invited",
+        }
+    }
 }
 
 /// The chat of a message or comment event, and so who may see it.
@@ -45,6 +74,8 @@ pub enum EventChat {
         id: ChatId,
         members: [(UserId, String); 2],
     },
+    /// (issue 25) A room: its members see it, named as created.
+    Room { id: ChatId, name: String },
 }
 
 impl EventChat {
@@ -58,7 +89,7 @@ impl EventChat {
     pub fn id(&self) -> ChatId {
         match self {
             EventChat::Public => PUBLIC_CHAT,
-            EventChat::Private { id, .. } => *id,
+            EventChat::Private { id, .. } | EventChat::Room { id, .. } => *id,
         }
     }
 
@@ -70,6 +101,7 @@ impl EventChat {
                 let other = members.iter().find(|(id, _)| *id != viewer);
                 other.map_or(members[0].1.as_str(), |(_, name)| name.as_str())
             }
+            EventChat::Room { name, .. } => name,
         }
     }
 }
@@ -80,14 +112,24 @@ pub enum Audience {
     Everyone,
     Two(UserId, UserId),
     One(UserId),
+    /// (issue 25) The members of a room, at the time the event is read or
+    /// delivered (membership is not stored per event: a room of 10,000
+    /// members costs one event row, as the public chat does).
+    Room(ChatId),
+    /// (issue 25) A room's members and one more user (a `member` event's).
+    RoomAnd(ChatId, UserId),
 }
 
 impl Audience {
-    pub fn includes(self, user: UserId) -> bool {
+    /// Whether `user` is in the audience; `member_of` says whether `user`
+    /// is a member of a room.
+    pub fn includes(self, user: UserId, member_of: impl FnOnce(ChatId) -> bool) -> bool {
         match self {
             Audience::Everyone => true,
             Audience::Two(a, b) => user == a || user == b,
             Audience::One(one) => user == one,
+            Audience::Room(room) => member_of(room),
+            Audience::RoomAnd(room, one) => user == one || member_of(room),
         }
     }
 }
@@ -98,8 +140,10 @@ impl EventBody {
             EventBody::Message { chat, .. } | EventBody::Comment { chat, .. } => match chat {
                 EventChat::Public => Audience::Everyone,
                 EventChat::Private { members, .. } => Audience::Two(members[0].0, members[1].0),
+                EventChat::Room { id, .. } => Audience::Room(*id),
             },
             EventBody::Banned { user, .. } => Audience::One(*user),
+            EventBody::Member { room, user, .. } => Audience::RoomAnd(*room, *user),
         }
     }
 
@@ -109,6 +153,7 @@ impl EventBody {
             EventBody::Message { .. } => "message",
             EventBody::Comment { .. } => "comment",
             EventBody::Banned { .. } => "banned",
+            EventBody::Member { .. } => "member",
         }
     }
 
@@ -128,7 +173,9 @@ impl EventBody {
 }
 
 impl Event {
-    pub fn visible_to(&self, user: UserId) -> bool {
-        self.body.audience().includes(user)
+    /// Whether `user` may see the event; `member_of` says whether it is a
+    /// member of a room (asked only for a room's events).
+    pub fn visible_to(&self, user: UserId, member_of: impl FnOnce(ChatId) -> bool) -> bool {
+        self.body.audience().includes(user, member_of)
     }
 }

@@ -243,6 +243,12 @@ fn scope(view: &mut impl View, command: &Command) -> ViewResult<Option<String>> 
         | Command::Read { caller, .. }
         | Command::Comments { caller, .. }
         | Command::Unban { caller, .. } => caller,
+        // (issue 25) rooms.
+        Command::CreateRoom { caller, .. }
+        | Command::Rooms { caller, .. }
+        | Command::Join { caller, .. }
+        | Command::Leave { caller, .. }
+        | Command::Invite { caller, .. } => caller,
         Command::Health => return Ok(None),
         Command::Messages { caller, .. } | Command::Users { caller, .. } => caller,
     };

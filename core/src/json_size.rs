@@ -40,6 +40,7 @@ pub fn event_len(event: &Event, viewer: UserId) -> usize {
         let chat_type = match chat {
             EventChat::Public => "public",
             EventChat::Private { .. } => "private",
+            EventChat::Room { .. } => "room",
         };
         r#","chat_type":,"chat":"#.len() + str_len(chat_type) + str_len(chat.name_for(viewer))
     };
@@ -58,6 +59,18 @@ pub fn event_len(event: &Event, viewer: UserId) -> usize {
                 + comment_len(comment)
         }
         EventBody::Banned { until, .. } => r#","banned_until":"#.len() + time_len(*until),
+        // (issue 25) `,"chat_type":"room","chat":..,"user_name":..,"action":..`
+        EventBody::Member {
+            room_name,
+            user_name,
+            action,
+            ..
+        } => {
+            r#","chat_type":"room","chat":,"user_name":,"action":"#.len()
+                + str_len(room_name)
+                + str_len(user_name)
+                + str_len(action.as_str())
+        }
     }
 }
 

@@ -52,6 +52,38 @@ pub enum ChatKind {
     Private {
         other: String,
     },
+    /// (issue 25) A room, named as created (`#design`).
+    Room {
+        name: String,
+    },
+}
+
+// (issue 25) rooms.
+/// A room as the rules see it: a chat with a name, open to anyone (public)
+/// or to those invited (private).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Room {
+    pub id: ChatId,
+    /// As created, with its `#`.
+    pub name: String,
+    pub public: bool,
+    pub topic: String,
+    pub created: UnixMillis,
+    pub members_number: u64,
+}
+
+/// Where a user stands in a room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Membership {
+    Member,
+    Invited,
+}
+
+/// One line of `GET /rooms`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoomListing {
+    pub room: Room,
+    pub membership: Option<Membership>,
 }
 
 /// One line of `GET /status`'s `chats`, as seen by one member.
@@ -208,4 +240,36 @@ pub trait View {
         after: Option<&str>,
         limit: u32,
     ) -> ViewResult<Vec<String>>;
+    // (issue 25) rooms. A room is a chat (its messages, comments, members
+    // and read positions are a chat's); `chats_of` lists it as
+    // `ChatKind::Room`, `private_members` answers `None` for it.
+    /// The room named `name` (with its `#`), compared by `name_key`.
+    fn room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>>;
+    /// The room whose chat is `chat`; `None` for the public chat, a private
+    /// chat or no chat.
+    fn room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>>;
+    /// Creates a room with no members and no invitations. Called only when
+    /// `room_by_name(name)` is `None`.
+    fn create_room(
+        &mut self,
+        name: &str,
+        public: bool,
+        topic: &str,
+        now: UnixMillis,
+    ) -> ViewResult<ChatId>;
+    /// The first `limit` rooms by `name_key` whose key starts with
+    /// `name_key(prefix)`, among the public rooms and the private rooms
+    /// `user` is a member of or invited to, with `user`'s membership.
+    fn rooms_for(&mut self, user: UserId, prefix: &str, limit: u32)
+        -> ViewResult<Vec<RoomListing>>;
+    /// Whether `user` holds an invitation to `room`.
+    fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool>;
+    /// Records (`true`) or drops (`false`) `user`'s invitation to `room`;
+    /// idempotent.
+    fn set_invited(&mut self, room: ChatId, user: UserId, invited: bool) -> ViewResult<()>;
+    /// Ends `user`'s membership of `chat` (its read position goes with it);
+    /// no-op when it is not a member.
+    fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()>;
+    /// The rooms `user` is a member of.
+    fn rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>>;
 }

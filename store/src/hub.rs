@@ -18,8 +18,11 @@
 use agora_core::api;
 use agora_core::events::{Audience, Event, EventBody, EventChat, EventId};
 use agora_core::json_size;
-use agora_core::view::UserId;
+use agora_core::view::{ChatId, UserId};
 use std::collections::{HashMap, VecDeque};
+
+mod rooms;
+use rooms::RoomMembers;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll, Waker};
@@ -71,8 +74,10 @@ impl Published {
         &self.event
     }
 
-    pub fn visible_to(&self, user: UserId) -> bool {
-        self.event.visible_to(user)
+    /// Whether `user` may see the event; `member_of` says whether it is in
+    /// a room (issue 25).
+    pub fn visible_to(&self, user: UserId, member_of: impl FnOnce(ChatId) -> bool) -> bool {
+        self.event.visible_to(user, member_of)
     }
 
     /// The event as `viewer` gets it.
@@ -98,6 +103,7 @@ fn ring_charge(event: &Event) -> usize {
     let names = |chat: &EventChat| match chat {
         EventChat::Public => 0,
         EventChat::Private { members, .. } => members.iter().map(|(_, name)| name.len()).sum(),
+        EventChat::Room { name, .. } => name.len(),
     };
     let own = match &event.body {
         EventBody::Message { chat, message } => {
@@ -107,10 +113,16 @@ fn ring_charge(event: &Event) -> usize {
             comment.text.len() + comment.author.len() + names(chat)
         }
         EventBody::Banned { .. } => 0,
+        EventBody::Member {
+            room_name,
+            user_name,
+            ..
+        } => room_name.len() + user_name.len(),
     };
     let viewers = match event.body.audience() {
-        // Everyone shares one encoding (a public chat is named alike for all).
-        Audience::Everyone => [Some(0), None],
+        // Everyone shares one encoding (a public chat is named alike for
+        // all, and so is a room).
+        Audience::Everyone | Audience::Room(_) | Audience::RoomAnd(..) => [Some(0), None],
         Audience::Two(a, b) => [Some(a), Some(b)],
         Audience::One(user) => [Some(user), None],
     };
@@ -247,6 +259,9 @@ struct HubState {
     free: Vec<usize>,
     by_user: HashMap<UserId, Vec<usize>>,
     closed: bool,
+    /// (issue 25) Who is in each room, for delivery and catch-up: loaded
+    /// at start, then kept current from the `member` events recorded.
+    rooms: RoomMembers,
 }
 
 impl Hub {
@@ -263,6 +278,7 @@ impl Hub {
                 free: Vec::new(),
                 by_user: HashMap::new(),
                 closed: false,
+                rooms: RoomMembers::default(),
             }),
             inbox_limit,
         })
@@ -270,6 +286,13 @@ impl Hub {
 
     fn lock(&self) -> MutexGuard<'_, HubState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// (issue 25) Who is in which room (`(room, user)` pairs), read from
+    /// the database when the store starts: from then on the `member` events
+    /// recorded keep it current.
+    pub fn load_rooms(&self, memberships: impl IntoIterator<Item = (ChatId, UserId)>) {
+        self.lock().rooms.load(memberships);
     }
 
     /// The newest event published.
@@ -343,7 +366,7 @@ impl Hub {
                 .ring
                 .range(start..)
                 .map(|(p, _)| p)
-                .filter(|p| p.visible_to(user))
+                .filter(|p| p.visible_to(user, |room| state.rooms.has(room, user)))
                 .take(limit)
                 .map(|p| p.event.clone())
                 .collect(),
@@ -367,6 +390,7 @@ impl Hub {
         let charges: Vec<usize> = published.iter().map(|e| e.ring_charge()).collect();
         let mut state = self.lock();
         for (event, charge) in published.iter().zip(charges) {
+            state.rooms.follow(&event.event.body);
             state.head = state.head.max(event.id());
             state.ring.push_back((event.clone(), charge));
             state.ring_bytes += charge;
@@ -419,6 +443,22 @@ impl Hub {
                     for &slot in state.by_user.get(&user).into_iter().flatten() {
                         if let Some(subscriber) = &state.slots[slot] {
                             self.deliver(subscriber, published, &mut wake);
+                        }
+                    }
+                }
+                // (issue 25) Once per member with a subscription: one walk
+                // over the room's members, as a public event walks every
+                // subscriber.
+                Audience::Room(room) | Audience::RoomAnd(room, _) => {
+                    let extra = match published.event.body.audience() {
+                        Audience::RoomAnd(_, user) if !state.rooms.has(room, user) => Some(user),
+                        _ => None,
+                    };
+                    for user in state.rooms.members(room).chain(extra) {
+                        for &slot in state.by_user.get(&user).into_iter().flatten() {
+                            if let Some(subscriber) = &state.slots[slot] {
+                                self.deliver(subscriber, published, &mut wake);
+                            }
                         }
                     }
                 }

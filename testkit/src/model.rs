@@ -11,8 +11,8 @@ use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
-    StoredMessage, User, UserId, View, ViewResult,
+    ChatId, ChatKind, ChatSummary, CommentId, Membership, MessageId, ReadPosition, Room,
+    RoomListing, StoreError, StoredComment, StoredMessage, User, UserId, View, ViewResult,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -34,6 +34,8 @@ pub struct Model {
     last_message: MessageId,
     /// Every event, ids ascending from 1.
     events: Vec<Event>,
+    /// (issue 25) `name_key` of a room's name -> its chat.
+    rooms: BTreeMap<String, ChatId>,
 }
 
 #[derive(Clone, Debug)]
@@ -51,6 +53,17 @@ struct ChatRecord {
     members: BTreeMap<UserId, ReadPosition>,
     /// Ids of the chat's messages, ascending.
     messages: Vec<MessageId>,
+    /// (issue 25) Set for a room.
+    room: Option<RoomRecord>,
+}
+
+/// (issue 25) What makes a chat a room.
+#[derive(Clone, Debug)]
+struct RoomRecord {
+    name: String,
+    public: bool,
+    topic: String,
+    invited: BTreeSet<UserId>,
 }
 
 #[derive(Clone, Debug)]
@@ -82,6 +95,7 @@ impl Model {
                 pair: None,
                 members: BTreeMap::new(),
                 messages: Vec::new(),
+                room: None,
             }],
             private: HashMap::new(),
             messages: BTreeMap::new(),
@@ -89,7 +103,22 @@ impl Model {
             reports: HashMap::new(),
             last_message: 0,
             events: Vec::new(),
+            rooms: BTreeMap::new(),
         }
+    }
+
+    /// (issue 25) The room of chat `id` as the rules see it.
+    fn room(&self, id: ChatId) -> Option<Room> {
+        let chat = self.chat(id)?;
+        let room = chat.room.as_ref()?;
+        Some(Room {
+            id,
+            name: room.name.clone(),
+            public: room.public,
+            topic: room.topic.clone(),
+            created: chat.created,
+            members_number: chat.members.len() as u64,
+        })
     }
 
     fn user(&self, id: UserId) -> Option<&User> {
@@ -250,6 +279,7 @@ impl View for Model {
             pair: Some(key),
             members: BTreeMap::from([(a, 0), (b, 0)]),
             messages: Vec::new(),
+            room: None,
         });
         self.private.insert(key, id);
         Ok(id)
@@ -291,9 +321,12 @@ impl View for Model {
             let Some(&position) = chat.members.get(&user) else {
                 continue;
             };
-            let kind = match chat.pair {
-                None => ChatKind::Public,
-                Some((a, b)) => ChatKind::Private {
+            let kind = match (chat.pair, &chat.room) {
+                (_, Some(room)) => ChatKind::Room {
+                    name: room.name.clone(),
+                },
+                (None, None) => ChatKind::Public,
+                (Some((a, b)), None) => ChatKind::Private {
                     other: self.name_of(if a == user { b } else { a }),
                 },
             };
@@ -434,7 +467,7 @@ impl View for Model {
         let start = usize::try_from(since).unwrap_or(0).min(self.events.len());
         Ok(self.events[start..]
             .iter()
-            .filter(|e| e.visible_to(user))
+            .filter(|e| e.visible_to(user, |room| self.is_member(room, user)))
             .take(limit as usize)
             .cloned()
             .collect())
@@ -479,6 +512,125 @@ impl View for Model {
             .take(limit as usize)
             .map(|(_, &id)| self.name_of(id))
             .collect())
+    }
+
+    // (issue 25) rooms.
+    fn room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
+        Ok(self
+            .rooms
+            .get(&name_key(name))
+            .and_then(|&id| self.room(id)))
+    }
+
+    fn room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
+        Ok(self.room(chat))
+    }
+
+    fn create_room(
+        &mut self,
+        name: &str,
+        public: bool,
+        topic: &str,
+        now: UnixMillis,
+    ) -> ViewResult<ChatId> {
+        let key = name_key(name);
+        if self.rooms.contains_key(&key) {
+            return Err(StoreError(format!("room {name} exists")));
+        }
+        let id = self.chats.len() as ChatId + 1;
+        self.chats.push(ChatRecord {
+            created: now,
+            pair: None,
+            members: BTreeMap::new(),
+            messages: Vec::new(),
+            room: Some(RoomRecord {
+                name: name.to_owned(),
+                public,
+                topic: topic.to_owned(),
+                invited: BTreeSet::new(),
+            }),
+        });
+        self.rooms.insert(key, id);
+        Ok(id)
+    }
+
+    fn rooms_for(
+        &mut self,
+        user: UserId,
+        prefix: &str,
+        limit: u32,
+    ) -> ViewResult<Vec<RoomListing>> {
+        let prefix = name_key(prefix);
+        let mut out = Vec::new();
+        for (_, &id) in self.rooms.range(prefix.clone()..) {
+            if out.len() >= limit as usize {
+                break;
+            }
+            let (Some(chat), Some(room)) = (self.chat(id), self.room(id)) else {
+                continue;
+            };
+            if !name_key(&room.name).starts_with(&prefix) {
+                break;
+            }
+            let membership = if chat.members.contains_key(&user) {
+                Some(Membership::Member)
+            } else if chat
+                .room
+                .as_ref()
+                .is_some_and(|r| r.invited.contains(&user))
+            {
+                Some(Membership::Invited)
+            } else {
+                None
+            };
+            if room.public || membership.is_some() {
+                out.push(RoomListing { room, membership });
+            }
+        }
+        Ok(out)
+    }
+
+    fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
+        Ok(self
+            .chat(room)
+            .and_then(|c| c.room.as_ref())
+            .is_some_and(|r| r.invited.contains(&user)))
+    }
+
+    fn set_invited(&mut self, room: ChatId, user: UserId, invited: bool) -> ViewResult<()> {
+        let record = self
+            .chat_mut(room)?
+            .room
+            .as_mut()
+            .ok_or_else(|| StoreError(format!("chat {room} is not a room")))?;
+        if invited {
+            record.invited.insert(user);
+        } else {
+            record.invited.remove(&user);
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
+        self.chat_mut(chat)?.members.remove(&user);
+        Ok(())
+    }
+
+    fn rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
+        Ok(self
+            .rooms
+            .values()
+            .copied()
+            .filter(|&id| self.is_member(id, user))
+            .collect())
+    }
+}
+
+impl Model {
+    /// (issue 25) Whether `user` is a member of `chat`.
+    fn is_member(&self, chat: ChatId, user: UserId) -> bool {
+        self.chat(chat)
+            .is_some_and(|c| c.members.contains_key(&user))
     }
 }
 

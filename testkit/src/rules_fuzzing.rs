@@ -256,7 +256,7 @@ fn check_response(response: &Response) {
 const METHODS: [&str; 8] = [
     "POST", "GET", "PUT", "HEAD", "DELETE", "OPTIONS", "post", "BREW",
 ];
-const TARGETS: [&str; 24] = [
+const TARGETS: [&str; 35] = [
     "/get-token",
     "/connect",
     "/status",
@@ -281,6 +281,19 @@ const TARGETS: [&str; 24] = [
     "/events?since=0&timeout=0",
     "/events?since=99&timeout=121",
     "/read",
+    // Issue 25: history and people.
+    "/messages?chat=public_chat",
+    "/messages?chat=bob&before=2&limit=1",
+    "/messages?chat=ann&limit=0&before=x",
+    "/users",
+    "/users?q=B&after=ann&limit=1",
+    "/users?q=%C3%A9&limit=101",
+    // (issue 25) rooms.
+    "/rooms",
+    "/rooms?q=%23De",
+    "/join",
+    "/leave",
+    "/invite",
 ];
 /// Tokens of the seeded users: ann (quota used up), Bob, cy (banned).
 const ANN: Token = Token([1; 16]);
@@ -420,6 +433,12 @@ pub fn decode_request(data: &[u8]) {
                 Command::Health => ("GET", "/health"),
                 Command::Messages { .. } => ("GET", "/messages"),
                 Command::Users { .. } => ("GET", "/users"),
+                // (issue 25) rooms.
+                Command::Rooms { .. } => ("GET", "/rooms"),
+                Command::CreateRoom { .. } => ("POST", "/rooms"),
+                Command::Join { .. } => ("POST", "/join"),
+                Command::Leave { .. } => ("POST", "/leave"),
+                Command::Invite { .. } => ("POST", "/invite"),
             };
             assert_eq!(route, (method, request.path()), "{command:?}");
             let mut model = seeded_model(&config);

@@ -12,6 +12,7 @@
 
 mod delivery;
 mod failures;
+mod rooms;
 mod rules;
 
 use crate::harness::{request_bytes, Client, Reply, Runtime, Server};

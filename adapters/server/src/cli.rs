@@ -155,6 +155,12 @@ pub struct Args {
     /// Largest messages_number a client may ask for.
     #[arg(long, env = "AGORA_HISTORY_MAX", default_value_t = Config::default().history_max)]
     pub history_max: u32,
+    /// Messages in a GET /messages page when the request names no limit
+    /// (issue 25).
+    #[arg(long, env = "AGORA_HISTORY_PAGE",
+          default_value_t = Config::default().messages_page_default,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub history_page: u32,
     /// Public messages per quota window.
     #[arg(long, env = "AGORA_QUOTA", default_value_t = Config::default().quota)]
     pub quota: u32,
@@ -299,6 +305,7 @@ impl Args {
             register_rate: self.register_rate,
             reporter_min_age_ms: millis_of(self.reporter_min_age),
             moderators: self.moderators.clone(),
+            messages_page_default: self.history_page,
             ..Config::default()
         }
     }

@@ -1,5 +1,6 @@
 //! The few agora calls the benchmark makes besides listening: registering
-//! users, reading the event head, posting a public message.
+//! users, reading the event head, posting a public message (or, issue 25,
+//! making a room, joining it, posting to it).
 
 use crate::conn::{self, bad, Arrival, Conn};
 use std::io;
@@ -60,7 +61,16 @@ pub struct Sent {
 
 /// Posts a public message and reads its 201.
 pub async fn send_public(conn: &mut Conn, token: &str, text: &str) -> io::Result<Sent> {
-    let body = format!("{{\"message\": \"{text}\"}}");
+    send(conn, token, text, None).await
+}
+
+/// Posts a message to the public chat, or to `to` (a room), and reads its
+/// 201.
+pub async fn send(conn: &mut Conn, token: &str, text: &str, to: Option<&str>) -> io::Result<Sent> {
+    let body = match to {
+        None => format!("{{\"message\": \"{text}\"}}"),
+        Some(to) => format!("{{\"message\": \"{text}\", \"send_to\": \"{to}\"}}"),
+    };
     let posted = crate::stamp::wall_ns();
     let answer = conn.call(&conn::post("/send", Some(token), &body)).await?;
     let message_id = conn::number_after(&answer.body, b"\"message_id\":")
@@ -77,4 +87,50 @@ pub async fn send_public(conn: &mut Conn, token: &str, text: &str) -> io::Result
         posted,
         arrival: answer.arrival,
     })
+}
+
+/// (issue 25) `token` makes the public room `room` (`201`).
+pub async fn create_room(addr: SocketAddr, token: &str, room: &str) -> io::Result<()> {
+    let mut conn = Conn::connect(addr).await?;
+    let body = format!("{{\"room\": \"{room}\"}}");
+    let answer = conn.call(&conn::post("/rooms", Some(token), &body)).await?;
+    if answer.status != 201 {
+        return Err(bad(&format!("POST /rooms answered {}", answer.status)));
+    }
+    Ok(())
+}
+
+/// (issue 25) Every one of `tokens` joins `room`, over `parallel`
+/// connections.
+pub async fn join_all(
+    addr: SocketAddr,
+    tokens: &[String],
+    room: &str,
+    parallel: usize,
+) -> io::Result<()> {
+    let parallel = parallel.clamp(1, tokens.len().max(1));
+    let mut workers = Vec::new();
+    for first in 0..parallel {
+        let mine: Vec<String> = tokens
+            .iter()
+            .skip(first)
+            .step_by(parallel)
+            .cloned()
+            .collect();
+        let body = format!("{{\"room\": \"{room}\"}}");
+        workers.push(tokio::spawn(async move {
+            let mut conn = Conn::connect(addr).await?;
+            for token in mine {
+                let answer = conn.call(&conn::post("/join", Some(&token), &body)).await?;
+                if answer.status != 200 {
+                    return Err(bad(&format!("POST /join answered {}", answer.status)));
+                }
+            }
+            io::Result::Ok(())
+        }));
+    }
+    for worker in workers {
+        worker.await.map_err(io::Error::other)??;
+    }
+    Ok(())
 }

@@ -10,11 +10,13 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 use tokio::time::MissedTickBehavior;
 
-/// Starts sending `rate` messages a second for `seconds`; the thread's
-/// result is every acknowledged message, in order.
+/// Starts sending `rate` messages a second for `seconds` to the public
+/// chat, or to `to` (a room); the thread's result is every acknowledged
+/// message, in order.
 pub fn start(
     addr: SocketAddr,
     token: String,
+    to: Option<String>,
     rate: f64,
     seconds: f64,
 ) -> JoinHandle<io::Result<Vec<Sent>>> {
@@ -31,7 +33,8 @@ pub fn start(
             let mut sent = Vec::with_capacity(total);
             for i in 0..total {
                 tick.tick().await;
-                sent.push(api::send_public(&mut conn, &token, &format!("live {i}")).await?);
+                let text = format!("live {i}");
+                sent.push(api::send(&mut conn, &token, &text, to.as_deref()).await?);
             }
             Ok(sent)
         })

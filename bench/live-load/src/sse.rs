@@ -37,6 +37,10 @@ pub struct Args {
     /// How long to wait after the last send for the last deliveries.
     #[arg(long, default_value_t = 10.0)]
     drain: f64,
+    /// (issue 25) Send to this public room (`#live`), which the sender
+    /// makes and every subscriber's user joins, instead of the public chat.
+    #[arg(long)]
+    room: Option<String>,
 }
 
 /// One delivery: the message id and when it arrived (`kernel` is `i64::MIN`
@@ -71,6 +75,11 @@ pub async fn run(addr: SocketAddr, pid: Option<u32>, args: Args) -> io::Result<(
     let began = Instant::now();
     let tokens: Arc<Vec<String>> = Arc::new(api::register(addr, "s", users, 32).await?);
     let sender_token = api::register(addr, "sender", 1, 1).await?.remove(0);
+    if let Some(room) = &args.room {
+        api::create_room(addr, &sender_token, room).await?;
+        api::join_all(addr, &tokens, room, 32).await?;
+        println!("{users} users joined {room}");
+    }
     println!(
         "registered {users} users in {:.2}s",
         began.elapsed().as_secs_f64()
@@ -114,7 +123,13 @@ pub async fn run(addr: SocketAddr, pid: Option<u32>, args: Args) -> io::Result<(
     }
 
     let cpu_before = pid.map(CpuSnapshot::take).transpose()?;
-    let sending = sender::start(addr, sender_token, args.rate, args.seconds);
+    let sending = sender::start(
+        addr,
+        sender_token,
+        args.room.clone(),
+        args.rate,
+        args.seconds,
+    );
     let sent = sender::join(sending).await?;
     let expected = sent.len() as u64 * opened as u64;
     let drain_until = Instant::now() + Duration::from_secs_f64(args.drain);

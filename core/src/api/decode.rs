@@ -29,7 +29,8 @@ pub fn decode(
     if let Some(response) = assets::answer(request) {
         return Err(response);
     }
-    Ok(match Route::of(request)? {
+    let route = Route::of(request)?;
+    Ok(match route {
         Route::GetToken => {
             let body = Body::parse(&request.body)?;
             let user_name = fields::user_name(&body, "user_name")?;
@@ -143,6 +144,40 @@ pub fn decode(
                 prefix: query.get("q").unwrap_or_default().to_owned(),
                 after: fields::query_user_name(&query, "after")?,
                 limit: fields::users_limit(&query)?,
+            }
+        }
+        // (issue 25) rooms.
+        Route::Rooms => {
+            let caller = bearer(request)?;
+            let query = Query::parse(&request.target, &["q"])?;
+            Command::Rooms {
+                caller,
+                prefix: query.get("q").unwrap_or_default().to_owned(),
+            }
+        }
+        Route::CreateRoom => {
+            let (caller, body) = authed_body(request)?;
+            Command::CreateRoom {
+                caller,
+                room: fields::room_name(&body, "room")?,
+                public: fields::visibility(&body)?,
+                topic: fields::topic(&body)?,
+            }
+        }
+        Route::Join | Route::Leave => {
+            let (caller, body) = authed_body(request)?;
+            let room = fields::room_name(&body, "room")?;
+            match route {
+                Route::Join => Command::Join { caller, room },
+                _ => Command::Leave { caller, room },
+            }
+        }
+        Route::Invite => {
+            let (caller, body) = authed_body(request)?;
+            Command::Invite {
+                caller,
+                room: fields::room_name(&body, "room")?,
+                user_name: fields::user_name(&body, "user_name")?,
             }
         }
     })

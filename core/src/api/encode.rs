@@ -172,7 +172,47 @@ pub fn encode(outcome: &Outcome) -> Response {
                 more: *more,
             },
         ),
+        // (issue 25) rooms.
+        Outcome::RoomCreated { room } => json(
+            201,
+            &RoomInfoBody {
+                info: "room created",
+                room,
+            },
+        ),
+        Outcome::Rooms { rooms, truncated } => {
+            json(200, &super::rooms_json::rooms(rooms, *truncated))
+        }
+        Outcome::Joined { room } => json(
+            200,
+            &RoomInfoBody {
+                info: "joined",
+                room,
+            },
+        ),
+        Outcome::Left { room } => json(200, &RoomInfoBody { info: "left", room }),
+        Outcome::Invited { room, user_name } => json(
+            201,
+            &InvitedBody {
+                info: "invited",
+                room,
+                user_name,
+            },
+        ),
     }
+}
+
+#[derive(Serialize)]
+struct RoomInfoBody<'a> {
+    info: &'static str,
+    room: &'a str,
+}
+
+#[derive(Serialize)]
+struct InvitedBody<'a> {
+    info: &'static str,
+    room: &'a str,
+    user_name: &'a str,
 }
 
 fn failed(failure: Failure) -> Response {
@@ -209,7 +249,7 @@ fn failed(failure: Failure) -> Response {
         Failure::NoSharedChat => error_response(
             status,
             code,
-            "a private report needs a private chat with this user",
+            "a private or room report needs a chat shared with this user",
             None,
         ),
         Failure::StoreUnavailable => {
@@ -230,6 +270,14 @@ fn failed(failure: Failure) -> Response {
             "this Idempotency-Key was already used with another path or body",
             None,
         ),
+        Failure::RoomExists => error_response(status, code, "a room has this name", None),
+        Failure::RoomNotFound => error_response(status, code, "no such room", None),
+        Failure::NotAMember | Failure::NotAMemberToLeave => {
+            error_response(status, code, "you are not a member of this room", None)
+        }
+        Failure::AlreadyAMember => {
+            error_response(status, code, "this user is a member of the room", None)
+        }
     }
 }
 
@@ -260,7 +308,7 @@ fn warning(status: u16, code: ErrorCode, message: &str, retry_after: u64) -> Res
 
 /// An instant written as RFC 3339 UTC.
 #[derive(Clone, Copy)]
-struct Time(UnixMillis);
+pub(super) struct Time(pub(super) UnixMillis);
 
 impl Serialize for Time {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -379,6 +427,7 @@ impl Serialize for Chats<'_> {
             let (chat_type, name) = match &c.kind {
                 ChatKind::Public => ("public", "public_chat"),
                 ChatKind::Private { other } => ("private", other.as_str()),
+                ChatKind::Room { name } => ("room", name.as_str()),
             };
             ChatBody {
                 chat_type,
@@ -482,6 +531,19 @@ pub fn event_json(event: &Event, viewer: UserId) -> Vec<u8> {
             kind: "banned",
             banned_until: Time(*until),
         }),
+        EventBody::Member {
+            room_name,
+            user_name,
+            action,
+            ..
+        } => serde_json::to_vec(&MemberEventBody {
+            id: event.id,
+            kind: "member",
+            chat_type: "room",
+            chat: room_name,
+            user_name,
+            action: action.as_str(),
+        }),
     };
     // Structs of strings and numbers always serialize.
     written.unwrap_or_default()
@@ -492,6 +554,7 @@ fn chat_fields(chat: &EventChat, viewer: UserId) -> (&'static str, &str) {
     match chat {
         EventChat::Public => ("public", "public_chat"),
         EventChat::Private { .. } => ("private", chat.name_for(viewer)),
+        EventChat::Room { name, .. } => ("room", name),
     }
 }
 
@@ -612,4 +675,15 @@ struct UsersBody<'a> {
 #[derive(Serialize)]
 struct UserBody<'a> {
     user_name: &'a str,
+}
+/// (issue 25) A `member` event.
+#[derive(Serialize)]
+struct MemberEventBody<'a> {
+    id: EventId,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    chat_type: &'static str,
+    chat: &'a str,
+    user_name: &'a str,
+    action: &'static str,
 }

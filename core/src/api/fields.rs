@@ -92,7 +92,70 @@ pub(super) fn chat_ref(body: &Body, field: &str) -> Result<ChatRef, Response> {
         None => Ok(ChatRef::Public),
         Some(name) if name.eq_ignore_ascii_case(PUBLIC_CHAT_NAME) => Ok(ChatRef::Public),
         Some(name) if is_valid_user_name(&name) => Ok(ChatRef::Private(name)),
+        Some(name) if name.starts_with('#') => match is_valid_room_name(&name) {
+            true => Ok(ChatRef::Room(name)),
+            false => Err(invalid_room_name(field)),
+        },
         Some(_) => Err(invalid_user_name(field)),
+    }
+}
+
+// (issue 25) rooms.
+/// The longest room name, in characters after its `#`.
+pub const MAX_ROOM_NAME: usize = 32;
+/// The longest room topic, in characters.
+pub const MAX_TOPIC_CHARS: usize = 256;
+
+/// Whether `name` may be a room's name: `#` then 1 to 32 of
+/// `[A-Za-z0-9_.-]`.
+pub fn is_valid_room_name(name: &str) -> bool {
+    name.strip_prefix('#').is_some_and(|rest| {
+        (1..=MAX_ROOM_NAME).contains(&rest.len())
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+    })
+}
+
+fn invalid_room_name(field: &str) -> Response {
+    bad_field(
+        ErrorCode::InvalidRoomName,
+        field,
+        &format!(
+            "`{field}` must be `#` then 1 to {MAX_ROOM_NAME} letters, digits, `_`, `-` or `.`"
+        ),
+    )
+}
+
+/// A required room name (`room`).
+pub(super) fn room_name(body: &Body, field: &str) -> Result<String, Response> {
+    let name = required_string(body, field)?;
+    if is_valid_room_name(&name) {
+        Ok(name)
+    } else {
+        Err(invalid_room_name(field))
+    }
+}
+
+/// `visibility` of `POST /rooms`: `"public"` (also when absent) or
+/// `"private"`; `true` for public.
+pub(super) fn visibility(body: &Body) -> Result<bool, Response> {
+    const FIELD: &str = "visibility";
+    match string(body, FIELD)?.as_deref() {
+        None | Some("public") => Ok(true),
+        Some("private") => Ok(false),
+        Some(_) => Err(wrong_type(FIELD, "\"public\" or \"private\"")),
+    }
+}
+
+/// `topic` of `POST /rooms`: 0 to 256 characters, `""` when absent.
+pub(super) fn topic(body: &Body) -> Result<String, Response> {
+    const FIELD: &str = "topic";
+    let topic = string(body, FIELD)?.unwrap_or_default();
+    if topic.chars().take(MAX_TOPIC_CHARS + 1).count() <= MAX_TOPIC_CHARS {
+        Ok(topic)
+    } else {
+        Err(wrong_type(FIELD, "at most 256 characters"))
     }
 }
 
@@ -204,16 +267,17 @@ pub(super) fn events_timeout(query: &Query, config: &Config) -> Result<u32, Resp
 }
 
 /// `chat_type`: `"public"` or `"private"`; absent means `public`, for older
-/// clients that do not send it.
+/// clients that do not send it; (issue 25) `"room"`, with the room in `room`.
 pub(super) fn chat_type(body: &Body) -> Result<ChatType, Response> {
     const FIELD: &str = "chat_type";
     match string(body, FIELD)?.as_deref() {
         None | Some("public") => Ok(ChatType::Public),
         Some("private") => Ok(ChatType::Private),
+        Some("room") => Ok(ChatType::Room(room_name(body, "room")?)),
         Some(_) => Err(bad_field(
             ErrorCode::InvalidChatType,
             FIELD,
-            "`chat_type` must be \"public\" or \"private\"",
+            "`chat_type` must be \"public\", \"private\" or \"room\"",
         )),
     }
 }
@@ -287,13 +351,17 @@ pub const MESSAGES_LIMIT_MAX: u32 = 100;
 pub const USERS_LIMIT_MAX: u32 = 100;
 const USERS_LIMIT_DEFAULT: u32 = 50;
 
-/// `chat` of `GET /messages`: required; `public_chat` (any case) or a user
-/// name, as `chat_with` is.
+/// `chat` of `GET /messages`: required; `public_chat` (any case), a user
+/// name or a `#room`, as `chat_with` is.
 pub(super) fn query_chat(query: &Query, field: &str) -> Result<ChatRef, Response> {
     match query.get(field) {
         None => Err(missing(field)),
         Some(name) if name.eq_ignore_ascii_case(PUBLIC_CHAT_NAME) => Ok(ChatRef::Public),
         Some(name) if is_valid_user_name(name) => Ok(ChatRef::Private(name.to_owned())),
+        Some(name) if name.starts_with('#') => match is_valid_room_name(name) {
+            true => Ok(ChatRef::Room(name.to_owned())),
+            false => Err(invalid_room_name(field)),
+        },
         Some(_) => Err(invalid_user_name(field)),
     }
 }

@@ -41,6 +41,7 @@ mod fields;
 mod number;
 mod precheck;
 mod query;
+mod rooms_json;
 mod routes;
 
 pub use crate::error_code::ErrorCode;

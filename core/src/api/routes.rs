@@ -25,11 +25,19 @@ pub enum Route {
     Messages,
     /// `GET /users`: the people directory.
     Users,
+    // (issue 25) rooms.
+    /// `GET /rooms`.
+    Rooms,
+    /// `POST /rooms` (the same path as `Rooms`, another method).
+    CreateRoom,
+    Join,
+    Leave,
+    Invite,
 }
 
 impl Route {
     /// Every route, for lists of endpoints (metrics labels, the OpenAPI test).
-    pub const ALL: [Route; 13] = [
+    pub const ALL: [Route; 18] = [
         Route::GetToken,
         Route::Connect,
         Route::Status,
@@ -43,6 +51,11 @@ impl Route {
         Route::Health,
         Route::Messages,
         Route::Users,
+        Route::Rooms,
+        Route::CreateRoom,
+        Route::Join,
+        Route::Leave,
+        Route::Invite,
     ];
 
     /// The route's path.
@@ -61,6 +74,10 @@ impl Route {
             Route::Health => "/health",
             Route::Messages => "/messages",
             Route::Users => "/users",
+            Route::Rooms | Route::CreateRoom => "/rooms",
+            Route::Join => "/join",
+            Route::Leave => "/leave",
+            Route::Invite => "/invite",
         }
     }
 
@@ -72,7 +89,7 @@ impl Route {
     /// The one method the route answers.
     pub fn method(self) -> &'static str {
         match self {
-            Route::Status | Route::Comments | Route::Events | Route::Health => "GET",
+            Route::Status | Route::Comments | Route::Events | Route::Health | Route::Rooms => "GET",
             Route::Messages | Route::Users => "GET",
             _ => "POST",
         }
@@ -96,13 +113,23 @@ impl Route {
                 None,
             ));
         };
-        if request.method != route.method() {
-            let message = format!("this endpoint accepts only {}", route.method());
-            return Err(
-                error_response(405, ErrorCode::MethodNotAllowed, &message, None)
-                    .with_header("Allow", route.method()),
-            );
+        if request.method == route.method() {
+            return Ok(route);
         }
-        Ok(route)
+        // (issue 25) A path may have a route per method (`/rooms`).
+        let path = route.path();
+        let same_path = || Route::ALL.into_iter().filter(move |r| r.path() == path);
+        if let Some(route) = same_path().find(|r| request.method == r.method()) {
+            return Ok(route);
+        }
+        let allow = same_path()
+            .map(Route::method)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let message = format!("this endpoint accepts only {allow}");
+        Err(
+            error_response(405, ErrorCode::MethodNotAllowed, &message, None)
+                .with_header("Allow", allow),
+        )
     }
 }

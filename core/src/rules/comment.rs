@@ -1,7 +1,7 @@
 //! `POST /comment` and `GET /comments`.
 
 use super::budget::keep_newest_within;
-use super::{caller, check_not_banned, checked, quota, Checked};
+use super::{caller, check_not_banned, checked, quota, room, Checked};
 use crate::command::{Failure, Outcome};
 use crate::config::Config;
 use crate::events::{EventBody, EventChat};
@@ -34,7 +34,10 @@ pub(super) fn comment(
         PUBLIC_CHAT => EventChat::Public,
         id => match view.private_members(id)? {
             Some(members) => EventChat::Private { id, members },
-            None => return Err(StoreError(format!("comment: no members of chat {id}"))),
+            None => match view.room_of(id)? {
+                Some(room) => room::event_chat(&room),
+                None => return Err(StoreError(format!("comment: no members of chat {id}"))),
+            },
         },
     };
     view.append_event(EventBody::Comment {
@@ -77,15 +80,19 @@ pub(super) fn comments(
 }
 
 /// The message's chat, or 404 `message_not_found` unless the message exists
-/// in a chat `me` is in.
+/// in a chat `me` is in; (issue 25) a message of a room `me` may see but is
+/// not in: 403 `not_a_member` (see `room::outsider_refusal`).
 fn visible(
     view: &mut impl View,
     me: &User,
     message_id: MessageId,
 ) -> Result<Checked<ChatId>, StoreError> {
-    let chat = match view.chat_of_message(message_id)? {
-        Some(chat) if view.read_position(chat, me.id)?.is_some() => Some(chat),
-        _ => None,
+    let Some(chat) = view.chat_of_message(message_id)? else {
+        return Ok(Err(Outcome::Failed(Failure::MessageNotFound)));
     };
-    Ok(chat.ok_or(Outcome::Failed(Failure::MessageNotFound)))
+    if view.read_position(chat, me.id)?.is_some() {
+        return Ok(Ok(chat));
+    }
+    let refusal = room::outsider_refusal(view, me, chat)?.unwrap_or(Failure::MessageNotFound);
+    Ok(Err(Outcome::Failed(refusal)))
 }

@@ -7,7 +7,7 @@
 //! from an older snapshot skips nothing that arrived meanwhile.
 
 use super::budget::{keep_newest_within, keep_oldest_within};
-use super::{caller, chat_partner};
+use super::{caller, target, Target};
 use crate::command::{ChatRef, Outcome};
 use crate::config::Config;
 use crate::json_size::{comment_len, message_len};
@@ -58,13 +58,17 @@ pub fn page(
         Ok(me) => me,
         Err(refused) => return Ok((refused, None)),
     };
-    let partner = match chat_partner(view, &me, chat, "chat_with")? {
-        Ok(partner) => partner,
+    let target = match target(view, &me, chat, "chat_with")? {
+        Ok(target) => target,
         Err(refused) => return Ok((refused, None)),
     };
-    let (name, chat_id) = match &partner {
-        None => ("public_chat".to_owned(), Some(PUBLIC_CHAT)),
-        Some(other) => (other.name.clone(), view.private_chat(me.id, other.id)?),
+    let (name, chat_id) = match target {
+        Target::Public => ("public_chat".to_owned(), Some(PUBLIC_CHAT)),
+        Target::Partner(other) => {
+            let chat = view.private_chat(me.id, other.id)?;
+            (other.name, chat)
+        }
+        Target::Room(room) => (room.name, Some(room.id)),
     };
     // Every user is in the public chat and both users in their private chat,
     // so a missing position only happens for a chat that does not exist.

@@ -3,7 +3,7 @@
 
 use super::budget::keep_oldest_within;
 use super::connect::{advance, Advance};
-use super::{caller, chat_partner, checked};
+use super::{caller, checked, target, Target};
 use crate::command::{ChatRef, Failure, Outcome};
 use crate::config::Config;
 use crate::events::{Event, EventId};
@@ -78,10 +78,10 @@ pub(super) fn read(
     up_to: MessageId,
 ) -> Result<Outcome, StoreError> {
     let me = checked!(caller(view, caller_hash)?);
-    let partner = checked!(chat_partner(view, &me, chat, "chat_with")?);
-    let chat_id = match partner {
-        None => Some(PUBLIC_CHAT),
-        Some(other) => view.private_chat(me.id, other.id)?,
+    let chat_id = match checked!(target(view, &me, chat, "chat_with")?) {
+        Target::Public => Some(PUBLIC_CHAT),
+        Target::Partner(other) => view.private_chat(me.id, other.id)?,
+        Target::Room(room) => Some(room.id),
     };
     let Some((chat_id, position)) = (match chat_id {
         Some(id) => view.read_position(id, me.id)?.map(|p| (id, p)),

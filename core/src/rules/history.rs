@@ -1,9 +1,10 @@
-//! `GET /messages`: a page of one chat's history, for scrolling back past
-//! what `/connect` shows. A read: it never moves a read position.
+//! `GET /messages`: a page of one chat's history (the public chat, a
+//! private chat, a room), for scrolling back past what `/connect` shows. A
+//! read: it never moves a read position.
 
 use super::budget::keep_newest_within;
 use super::connect::trim_comments;
-use super::{caller, chat_partner, checked};
+use super::{caller, checked, target, Target};
 use crate::command::{ChatRef, Outcome};
 use crate::config::Config;
 use crate::json_size::message_len;
@@ -24,16 +25,18 @@ pub(super) fn messages(
     config: &Config,
 ) -> Result<Outcome, StoreError> {
     let me = checked!(caller(view, caller_hash)?);
-    let partner = checked!(chat_partner(view, &me, chat, "chat")?);
-    let (name, chat_id) = match partner {
-        None => ("public_chat".to_owned(), Some(PUBLIC_CHAT)),
-        Some(other) => {
+    // A room: members only (403 `not_a_member`; 404 `room_not_found` for a
+    // private room the caller may not see).
+    let (name, chat_id) = match checked!(target(view, &me, chat, "chat")?) {
+        Target::Public => ("public_chat".to_owned(), Some(PUBLIC_CHAT)),
+        Target::Partner(other) => {
             let id = view.private_chat(me.id, other.id)?;
             (other.name, id)
         }
+        Target::Room(room) => (room.name, Some(room.id)),
     };
     // Only a member reads a chat (every user is in the public chat, both
-    // users in their private chat).
+    // users in their private chat, a room's members in it).
     let chat_id = match chat_id {
         Some(id) if view.read_position(id, me.id)?.is_some() => id,
         _ => {

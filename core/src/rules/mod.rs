@@ -20,6 +20,7 @@ mod health;
 mod quota;
 mod register;
 mod report;
+pub mod room;
 mod send;
 mod status;
 mod unban;
@@ -67,7 +68,7 @@ pub fn apply(
             caller,
             target,
             chat_type,
-        } => report::report(view, caller, target, *chat_type, now, config),
+        } => report::report(view, caller, target, chat_type, now, config),
         Command::Comments {
             caller,
             message_id,
@@ -93,6 +94,21 @@ pub fn apply(
             after,
             limit,
         } => people::users(view, caller, prefix, after.as_deref(), *limit),
+        // (issue 25) rooms.
+        Command::CreateRoom {
+            caller,
+            room,
+            public,
+            topic,
+        } => room::create(view, caller, room, *public, topic, now),
+        Command::Rooms { caller, prefix } => room::list(view, caller, prefix),
+        Command::Join { caller, room } => room::join(view, caller, room),
+        Command::Leave { caller, room } => room::leave(view, caller, room),
+        Command::Invite {
+            caller,
+            room,
+            user_name,
+        } => room::invite(view, caller, room, user_name),
     }
 }
 
@@ -123,6 +139,33 @@ fn other_user(
         .ok_or(Outcome::Failed(Failure::UserNotFound)))
 }
 
+/// The chat a request names, as the caller reaches it.
+enum Target {
+    Public,
+    /// The other member of a private chat.
+    Partner(User),
+    /// (issue 25) A room the caller is a member of.
+    Room(crate::view::Room),
+}
+
+/// Resolves the chat a request names: for a user, its checks as
+/// [`chat_partner`]; for a room, the caller must be a member (404
+/// `room_not_found` for a private room it may not see, else 403
+/// `not_a_member`).
+fn target(
+    view: &mut impl View,
+    me: &User,
+    chat: &ChatRef,
+    field: &'static str,
+) -> Result<Checked<Target>, StoreError> {
+    Ok(match chat {
+        ChatRef::Room(name) => room::member_room(view, me, name)?.map(Target::Room),
+        _ => {
+            chat_partner(view, me, chat, field)?.map(|p| p.map_or(Target::Public, Target::Partner))
+        }
+    })
+}
+
 /// The other member of the chat a request names: `None` for the public chat.
 fn chat_partner(
     view: &mut impl View,
@@ -133,6 +176,8 @@ fn chat_partner(
     match chat {
         ChatRef::Public => Ok(Ok(None)),
         ChatRef::Private(name) => Ok(other_user(view, me, name, field)?.map(Some)),
+        // Rooms are resolved by `target`; a caller that does not is told.
+        ChatRef::Room(_) => Ok(Err(Outcome::Failed(Failure::RoomNotFound))),
     }
 }
 

@@ -22,7 +22,7 @@ pub(super) fn report(
     view: &mut impl View,
     caller_hash: &TokenHash,
     target: &str,
-    chat_type: ChatType,
+    chat_type: &ChatType,
     now: UnixMillis,
     config: &Config,
 ) -> Result<Outcome, StoreError> {
@@ -31,8 +31,15 @@ pub(super) fn report(
     if !trusted(&me, now, config) {
         return Ok(Outcome::Failed(Failure::ReporterNotTrusted));
     }
-    if chat_type == ChatType::Private && view.private_chat(me.id, target.id)?.is_none() {
+    if *chat_type == ChatType::Private && view.private_chat(me.id, target.id)?.is_none() {
         return Ok(Outcome::Failed(Failure::NoSharedChat));
+    }
+    // (issue 25) A room both are members of; any other room, a private one
+    // the caller may not see included, is no shared chat.
+    if let ChatType::Room(room) = chat_type {
+        if !both_in_room(view, room, &me, &target)? {
+            return Ok(Outcome::Failed(Failure::NoSharedChat));
+        }
     }
     if let Some(until) = target.banned_until.filter(|&until| now < until) {
         return Ok(Outcome::AlreadyBanned {
@@ -62,6 +69,17 @@ pub(super) fn report(
         cautions: 0,
         banned_until: Some(until),
     })
+}
+
+/// Whether `a` and `b` are both members of the room named `room`.
+fn both_in_room(view: &mut impl View, room: &str, a: &User, b: &User) -> Result<bool, StoreError> {
+    let Some(room) = view.room_by_name(room)? else {
+        return Ok(false);
+    };
+    Ok(
+        view.read_position(room.id, a.id)?.is_some()
+            && view.read_position(room.id, b.id)?.is_some(),
+    )
 }
 
 /// Whether `reporter`'s reports count: with `reporter_min_age_ms` 0 every

@@ -1,6 +1,6 @@
 //! `POST /send`.
 
-use super::{caller, chat_partner, check_not_banned, checked, quota};
+use super::{caller, check_not_banned, checked, quota, room, target, Target};
 use crate::command::{ChatRef, Outcome};
 use crate::config::Config;
 use crate::events::{EventBody, EventChat};
@@ -22,18 +22,29 @@ pub(super) fn send(
     config: &Config,
 ) -> Result<Outcome, StoreError> {
     let mut me = checked!(caller(view, caller_hash)?);
-    let partner = checked!(chat_partner(view, &me, to, "send_to")?);
+    let target = checked!(target(view, &me, to, "send_to")?);
     checked!(check_not_banned(&me, now));
     // Remembered once, for `--reporter-min-age`.
     let first_message = !me.sent_message;
     me.sent_message = true;
-    let (chat, event_chat) = match partner {
-        None => {
+    let (chat, event_chat) = match target {
+        Target::Public => {
             checked!(quota::take(&mut me, now, config));
             view.save_user(&me)?;
             (PUBLIC_CHAT, EventChat::Public)
         }
-        Some(other) => {
+        // (issue 25) Public rooms share the public quota; private ones are
+        // free as private chats are.
+        Target::Room(room) => {
+            if room.public {
+                checked!(quota::take(&mut me, now, config));
+                view.save_user(&me)?;
+            } else if first_message {
+                view.save_user(&me)?;
+            }
+            (room.id, room::event_chat(&room))
+        }
+        Target::Partner(other) => {
             if first_message {
                 view.save_user(&me)?;
             }

@@ -26,6 +26,7 @@ mod rules_codes;
 mod rules_events_prop;
 mod rules_fuzz_replay;
 mod rules_fuzz_smoke;
+mod rules_history;
 mod rules_model;
 mod rules_quota_prop;
 mod rules_unread_prop;

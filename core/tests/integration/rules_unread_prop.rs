@@ -287,6 +287,7 @@ fn run(
                             let other: usize = other[1..].parse().unwrap();
                             key(user, Some(other))
                         }
+                        ChatKind::Room { .. } => unreachable!("no rooms here"),
                     };
                     listed.insert(k, c.unread);
                     prop_assert_eq!(c.messages_number, spec.messages(k).len() as u64);

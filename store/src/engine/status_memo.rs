@@ -13,8 +13,8 @@ use agora_core::events::{Event, EventBody, EventId};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
-    StoredMessage, User, UserId, View, ViewResult,
+    ChatId, ChatSummary, CommentId, MessageId, ReadPosition, Room, RoomListing, StoreError,
+    StoredComment, StoredMessage, User, UserId, View, ViewResult,
 };
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -269,5 +269,41 @@ impl<V: View + ?Sized> View for MemoView<'_, V> {
         limit: u32,
     ) -> ViewResult<Vec<String>> {
         self.inner()?.users_by_prefix(prefix, after, limit)
+    }
+    // (issue 25) rooms.
+    fn room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
+        self.inner()?.room_by_name(name)
+    }
+    fn room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
+        self.inner()?.room_of(chat)
+    }
+    fn create_room(
+        &mut self,
+        name: &str,
+        public: bool,
+        topic: &str,
+        now: UnixMillis,
+    ) -> ViewResult<ChatId> {
+        self.inner()?.create_room(name, public, topic, now)
+    }
+    fn rooms_for(
+        &mut self,
+        user: UserId,
+        prefix: &str,
+        limit: u32,
+    ) -> ViewResult<Vec<RoomListing>> {
+        self.inner()?.rooms_for(user, prefix, limit)
+    }
+    fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
+        self.inner()?.is_invited(room, user)
+    }
+    fn set_invited(&mut self, room: ChatId, user: UserId, invited: bool) -> ViewResult<()> {
+        self.inner()?.set_invited(room, user, invited)
+    }
+    fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
+        self.inner()?.leave(chat, user)
+    }
+    fn rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
+        self.inner()?.rooms_of(user)
     }
 }

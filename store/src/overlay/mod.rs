@@ -35,7 +35,8 @@ mod view;
 
 pub(crate) use needs::{name_key, Needs};
 pub(crate) use rows::{
-    ChatRow, Effects, MessageRow, NewComment, NewMessage, NewUser, NextIds, Rows, UserRow,
+    ChatRow, Effects, MessageRow, NewComment, NewMessage, NewUser, NextIds, RoomColumns, Rows,
+    UserRow,
 };
 pub(crate) use view::OverlayView;
 
@@ -90,7 +91,7 @@ pub(crate) struct MessageEntry {
 /// Where each table's undo log was when a command began.
 #[derive(Clone, Copy, Default)]
 struct Mark {
-    tables: [usize; 9],
+    tables: [usize; 11],
     comments: usize,
     events: usize,
     recorded: usize,
@@ -114,6 +115,10 @@ pub(crate) struct Overlay {
     registrations: Table<String, Vec<UnixMillis>>,
     /// The `since` and `limit` the registrations were loaded with.
     registrations_window: (UnixMillis, u32),
+    /// (issue 25) Room name key -> its chat (`None`: no such room).
+    rooms: Table<String, Option<ChatId>>,
+    /// (issue 25) Whether a user holds an invitation to a room.
+    invites: Table<(ChatId, UserId), Cached<bool>>,
     new_comments: Vec<NewComment>,
     /// Events not yet flushed.
     new_events: Vec<Event>,
@@ -206,7 +211,7 @@ impl Overlay {
             return Err(Failed::Spilled);
         }
         let mark = self.mark;
-        let [users, by_token, by_name, chats, pairs, members, messages, reports, registrations] =
+        let [users, by_token, by_name, chats, pairs, members, messages, reports, registrations, rooms, invites] =
             mark.tables;
         self.users.rollback(users);
         self.by_token.rollback(by_token);
@@ -217,6 +222,8 @@ impl Overlay {
         self.messages.rollback(messages);
         self.reports.rollback(reports);
         self.registrations.rollback(registrations);
+        self.rooms.rollback(rooms);
+        self.invites.rollback(invites);
         self.new_comments.truncate(mark.comments);
         self.new_events.truncate(mark.events);
         self.recorded.truncate(mark.recorded);
@@ -236,6 +243,8 @@ impl Overlay {
                 self.messages.mark(),
                 self.reports.mark(),
                 self.registrations.mark(),
+                self.rooms.mark(),
+                self.invites.mark(),
             ],
             comments: self.new_comments.len(),
             events: self.new_events.len(),
@@ -287,10 +296,16 @@ impl Overlay {
             self.users.set_if_absent(*id, Cached::clean(None));
         }
         let mut private_chats = Vec::new();
+        let mut rooms = Vec::new();
         for chat in rows.chats {
             if let Some(pair) = chat.pair {
                 self.pairs.set_if_absent(pair, Some(chat.id));
                 private_chats.push((chat.id, pair));
+            }
+            if let Some(room) = &chat.room {
+                self.rooms
+                    .set_if_absent(name_key(&room.name), Some(chat.id));
+                rooms.push(chat.id);
             }
             self.chats.set_if_absent(chat.id, Cached::clean(Some(chat)));
         }
@@ -299,6 +314,21 @@ impl Overlay {
         }
         for pair in &needs.pairs {
             self.pairs.set_if_absent(*pair, None);
+        }
+        for key in &needs.room_keys {
+            self.rooms.set_if_absent(key.clone(), None);
+        }
+        // A loaded room brings the memberships and invitations in it of
+        // every user loaded with it: what it does not bring is not there.
+        for (room, user) in rows.invites {
+            self.invites
+                .set_if_absent((room, user), Cached::clean(Some(true)));
+        }
+        for &room in &rooms {
+            for &user in &loaded_users {
+                self.invites
+                    .set_if_absent((room, user), Cached::clean(Some(false)));
+            }
         }
         for (token, name) in &needs.token_pairs {
             let a = self.by_token.get(token).copied().flatten();
@@ -318,6 +348,11 @@ impl Overlay {
             private_chats
                 .iter()
                 .flat_map(|&(chat, (a, b))| [(chat, a), (chat, b)]),
+        );
+        let implied = implied.chain(
+            rooms
+                .iter()
+                .flat_map(|&room| loaded_users.iter().map(move |&user| (room, user))),
         );
         for key in implied.collect::<Vec<_>>() {
             self.members.set_if_absent(key, Cached::clean(None));
@@ -441,6 +476,13 @@ impl Overlay {
                 );
             }
         }
+        for (&key, cached) in self.invites.iter() {
+            match (cached.state, cached.value) {
+                (State::Clean, _) | (_, None) => {}
+                (_, Some(true)) => effects.invites_added.push(key),
+                (_, Some(false)) => effects.invites_dropped.push(key),
+            }
+        }
         effects.new_comments = self.new_comments.clone();
         effects.new_events = self.new_events.clone();
         if let (Some(next), Some(flushed)) = (self.next, self.flushed_next) {
@@ -489,6 +531,9 @@ impl Overlay {
         for cached in self.reports.values_mut() {
             cached.state = State::Clean;
         }
+        for cached in self.invites.values_mut() {
+            cached.state = State::Clean;
+        }
         // The registrations held were the database's before this batch's
         // users reached it: load them again when asked.
         self.registrations = Table::default();
@@ -502,6 +547,8 @@ impl Overlay {
         self.members.settle();
         self.messages.settle();
         self.reports.settle();
+        self.rooms.settle();
+        self.invites.settle();
         self.mark = self.mark_now();
     }
 }

@@ -4,7 +4,7 @@
 //! on its own when they reach it (see `overlay::OverlayView`).
 
 use agora_core::client_addr::limit_key;
-use agora_core::command::{ChatRef, Command};
+use agora_core::command::{ChatRef, ChatType, Command};
 use agora_core::config::Config;
 use agora_core::rules::Advance;
 use agora_core::time::UnixMillis;
@@ -40,6 +40,9 @@ pub(crate) struct Needs {
     pub(crate) registrations_limit: u32,
     /// The next id of each table (asked once per batch).
     pub(crate) next_ids: bool,
+    /// (issue 25) Rooms by name key (with the `#`); with each room found
+    /// come the memberships and invitations in it of every user loaded.
+    pub(crate) room_keys: Vec<String>,
 }
 
 impl Needs {
@@ -56,6 +59,7 @@ impl Needs {
             && self.report_ids.is_empty()
             && self.origins.is_empty()
             && !self.next_ids
+            && self.room_keys.is_empty()
     }
 
     /// Each key once (a repeated origin would bring its rows twice).
@@ -75,6 +79,7 @@ impl Needs {
         once(&mut self.report_names);
         once(&mut self.report_ids);
         once(&mut self.origins);
+        once(&mut self.room_keys);
     }
 
     /// The keys `command` names when applied at `now`.
@@ -109,8 +114,17 @@ impl Needs {
                 self.tokens.push(caller.0);
                 self.messages.push(*message_id);
             }
-            Command::Report { caller, target, .. } => {
+            Command::Report {
+                caller,
+                target,
+                chat_type,
+            } => {
                 self.tokens.push(caller.0);
+                // (issue 25) A room report's room, with both users'
+                // memberships in it.
+                if let ChatType::Room(room) = chat_type {
+                    self.room_keys.push(name_key(room));
+                }
                 let target = name_key(target);
                 self.token_pairs.push((caller.0, target.clone()));
                 self.names.push(target.clone());
@@ -133,6 +147,24 @@ impl Needs {
                 self.chat(&caller.0, chat);
             }
             Command::Users { caller, .. } => self.tokens.push(caller.0),
+            // (issue 25) The room a command names comes with the caller's
+            // membership and invitation in it (see `Needs::room_keys`).
+            Command::CreateRoom { caller, room, .. }
+            | Command::Join { caller, room }
+            | Command::Leave { caller, room } => {
+                self.tokens.push(caller.0);
+                self.room_keys.push(name_key(room));
+            }
+            Command::Invite {
+                caller,
+                room,
+                user_name,
+            } => {
+                self.tokens.push(caller.0);
+                self.room_keys.push(name_key(room));
+                self.names.push(name_key(user_name));
+            }
+            Command::Rooms { caller, .. } => self.tokens.push(caller.0),
         }
     }
 
@@ -149,6 +181,7 @@ impl Needs {
                 self.token_pairs.push((*caller, name.clone()));
                 self.names.push(name);
             }
+            ChatRef::Room(name) => self.room_keys.push(name_key(name)),
         }
     }
 }

@@ -22,6 +22,18 @@ pub(crate) struct ChatRow {
     pub(crate) message_count: i64,
     pub(crate) member_count: i64,
     pub(crate) last_message: MessageId,
+    /// (issue 25) What a room's chat has besides: `None` for the public
+    /// chat and private chats.
+    pub(crate) room: Option<RoomColumns>,
+}
+
+/// (issue 25) A room's own columns of its chat row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RoomColumns {
+    /// As created, with its `#`.
+    pub(crate) name: String,
+    pub(crate) public: bool,
+    pub(crate) topic: String,
 }
 
 /// A message row as far as the rules' writes need it.
@@ -58,6 +70,9 @@ pub(crate) struct Rows {
     pub(crate) registrations: Vec<(String, UnixMillis)>,
     /// When [`Needs::next_ids`] was asked.
     pub(crate) next: Option<NextIds>,
+    /// (issue 25) `(room, user)`: the invitations of the users loaded to
+    /// the rooms loaded.
+    pub(crate) invites: Vec<(ChatId, UserId)>,
 }
 
 /// A user made in the batch, as the flush inserts it.
@@ -112,6 +127,9 @@ pub(crate) struct Effects {
     /// The last id handed out per table, to move its sequence past; 0 for
     /// a table the batch took no id from.
     pub(crate) last_ids: Option<NextIds>,
+    /// (issue 25) `(room, user)` invitations made, and dropped.
+    pub(crate) invites_added: Vec<(ChatId, UserId)>,
+    pub(crate) invites_dropped: Vec<(ChatId, UserId)>,
 }
 
 impl Effects {
@@ -127,5 +145,7 @@ impl Effects {
             && self.new_comments.is_empty()
             && self.report_targets.is_empty()
             && self.new_events.is_empty()
+            && self.invites_added.is_empty()
+            && self.invites_dropped.is_empty()
     }
 }

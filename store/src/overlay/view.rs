@@ -14,7 +14,10 @@ use agora_core::view::{
     ChatId, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
     StoredMessage, User, UserId, View, ViewResult,
 };
+use agora_core::view::{Room, RoomListing};
 use std::collections::BTreeMap;
+
+mod rooms;
 
 pub(crate) struct OverlayView<'a, B> {
     overlay: &'a mut Overlay,
@@ -323,6 +326,7 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
             message_count: 0,
             member_count: 0,
             last_message: 0,
+            room: None,
         };
         self.put_chat(chat, State::New);
         self.overlay.pairs.set(pair, Some(id));
@@ -602,6 +606,43 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
             .through()
             .and_then(|mut db| db.users_by_prefix(prefix, after, limit));
         self.overlay.backend(read)
+    }
+
+    // (issue 25) rooms: see `rooms.rs`.
+    fn room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
+        self.overlay_room_by_name(name)
+    }
+    fn room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
+        self.overlay_room_of(chat)
+    }
+    fn create_room(
+        &mut self,
+        name: &str,
+        public: bool,
+        topic: &str,
+        now: UnixMillis,
+    ) -> ViewResult<ChatId> {
+        self.overlay_create_room(name, public, topic, now)
+    }
+    fn rooms_for(
+        &mut self,
+        user: UserId,
+        prefix: &str,
+        limit: u32,
+    ) -> ViewResult<Vec<RoomListing>> {
+        self.overlay_rooms_for(user, prefix, limit)
+    }
+    fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
+        self.overlay_is_invited(room, user)
+    }
+    fn set_invited(&mut self, room: ChatId, user: UserId, invited: bool) -> ViewResult<()> {
+        self.overlay_set_invited(room, user, invited)
+    }
+    fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
+        self.overlay_leave(chat, user)
+    }
+    fn rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
+        self.overlay_rooms_of(user)
     }
 }
 

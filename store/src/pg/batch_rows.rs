@@ -14,7 +14,8 @@ use crate::engine::apply::run_job;
 use crate::engine::job::{Job, Request, UNAVAILABLE};
 use crate::event_columns::EventColumns;
 use crate::overlay::{
-    BatchRows, ChatRow, Effects, Failed, MessageRow, Needs, NextIds, Overlay, Rows, UserRow,
+    BatchRows, ChatRow, Effects, Failed, MessageRow, Needs, NextIds, Overlay, RoomColumns, Rows,
+    UserRow,
 };
 use crate::pg::connection::{describe, PgConn};
 use crate::pg::view::PgView;
@@ -49,6 +50,8 @@ const MESSAGE: i32 = 4;
 const REPORT: i32 = 5;
 const REGISTRATION: i32 = 6;
 const NEXT_IDS: i32 = 7;
+/// (issue 25) a room invitation.
+const INVITE: i32 = 8;
 
 /// Every row [`Needs`] names, and what comes with them (see `Needs`).
 /// Columns: tag, eight `bigint`s, a `text`, a `bytea`, a `boolean`.
@@ -62,6 +65,7 @@ const LOAD: &str = concat!(
         UNION ALL SELECT * FROM unnest($7::int8[], $8::int8[])),
  msg AS (SELECT id, chat_id, comment_count FROM messages WHERE id = ANY($11::int8[])),
  ch AS (SELECT * FROM chats WHERE id = ANY($4::int8[])
+        UNION SELECT * FROM chats WHERE room_key = ANY($18::text[])
         UNION SELECT c.* FROM chats c JOIN msg ON c.id = msg.chat_id
         UNION SELECT c.* FROM chats c JOIN tp ON c.user_a = tp.lo AND c.user_b = tp.hi
               WHERE c.user_a IS NOT NULL),
@@ -72,7 +76,12 @@ const LOAD: &str = concat!(
          UNION SELECT chat_id, user_id, position FROM members
            WHERE chat_id = 1 AND user_id IN (SELECT id FROM u)
          UNION SELECT m.chat_id, m.user_id, m.position FROM ch
-           JOIN members m ON m.chat_id = ch.id AND m.user_id IN (ch.user_a, ch.user_b)),
+           JOIN members m ON m.chat_id = ch.id AND m.user_id IN (ch.user_a, ch.user_b)
+         UNION SELECT m.chat_id, m.user_id, m.position FROM ch
+           JOIN members m ON m.chat_id = ch.id
+           WHERE ch.room_key IS NOT NULL AND m.user_id IN (SELECT id FROM u)),
+ inv AS (SELECT i.chat_id, i.user_id FROM ch JOIN room_invites i ON i.chat_id = ch.id
+         WHERE ch.room_key IS NOT NULL AND i.user_id IN (SELECT id FROM u)),
  rep AS (SELECT target, reporter, created FROM reports WHERE target = ANY($13::int8[])
          UNION SELECT r.target, r.reporter, r.created FROM users t
            JOIN reports r ON r.target = t.id WHERE t.name_key = ANY($12::text[])),
@@ -83,7 +92,7 @@ const LOAD: &str = concat!(
 SELECT 1, id, banned_until, window_start, window_count, comment_window_start,
        comment_window_count, created, NULL::int8, name, token_hash, sent_message FROM u
 UNION ALL SELECT 2, id, user_a, user_b, created, message_count, member_count, last_message,
-       NULL, NULL, NULL, NULL FROM ch
+       NULL, room_name, room_topic, room_public FROM ch
 UNION ALL SELECT 3, chat_id, user_id, position, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
        FROM mem
 UNION ALL SELECT 4, id, chat_id, comment_count, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
@@ -92,6 +101,8 @@ UNION ALL SELECT 5, target, reporter, created, NULL, NULL, NULL, NULL, NULL, NUL
        FROM rep
 UNION ALL SELECT 6, created, NULL, NULL, NULL, NULL, NULL, NULL, NULL, origin, NULL, NULL
        FROM reg
+UNION ALL SELECT 8, chat_id, user_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+       FROM inv
 UNION ALL SELECT 7, ",
     next_id!("users"),
     ", ",
@@ -145,9 +156,14 @@ const FLUSH: &str = "WITH
  nrep AS (INSERT INTO reports (target, reporter, created)
           SELECT * FROM unnest($52::int8[], $53::int8[], $54::int8[])
           ON CONFLICT (target, reporter) DO UPDATE SET created = EXCLUDED.created),
- nev AS (INSERT INTO events (id, kind, chat_id, message_id, comment_id, user_id, until)
+ ninv AS (INSERT INTO room_invites (chat_id, user_id)
+          SELECT * FROM unnest($65::int8[], $66::int8[]) ON CONFLICT DO NOTHING),
+ dinv AS (DELETE FROM room_invites i USING unnest($67::int8[], $68::int8[]) AS k(c, u)
+          WHERE i.chat_id = k.c AND i.user_id = k.u),
+ nev AS (INSERT INTO events (id, kind, chat_id, message_id, comment_id, user_id, until,
+                             action)
          SELECT * FROM unnest($55::int8[], $56::int2[], $57::int8[], $58::int8[], $59::int8[],
-                              $60::int8[], $61::int8[]) ORDER BY 1)
+                              $60::int8[], $61::int8[], $64::int2[]) ORDER BY 1)
 SELECT count(setval(pg_get_serial_sequence(s.t, 'id'), s.v))
   FROM unnest($62::text[], $63::int8[]) AS s(t, v) WHERE s.v > 0";
 
@@ -205,6 +221,7 @@ impl BatchRows for PgRows<'_> {
                     &needs.registrations_since.0,
                     &i64::from(needs.registrations_limit),
                     &needs.next_ids,
+                    &needs.room_keys,
                 ],
             )
             .map_err(store_error)?;
@@ -238,14 +255,31 @@ impl BatchRows for PgRows<'_> {
                         })?,
                     });
                 }
-                CHAT => loaded.chats.push(ChatRow {
-                    id: required(n(1)?)?,
-                    pair: n(2)?.zip(n(3)?),
-                    created: UnixMillis(required(n(4)?)?),
-                    message_count: required(n(5)?)?,
-                    member_count: required(n(6)?)?,
-                    last_message: required(n(7)?)?,
-                }),
+                CHAT => {
+                    let room = match text(9)? {
+                        None => None,
+                        Some(name) => Some(RoomColumns {
+                            name,
+                            public: flag(11)?.unwrap_or_default(),
+                            topic: String::from_utf8(
+                                row.try_get::<_, Option<Vec<u8>>>(10)
+                                    .map_err(store_error)?
+                                    .unwrap_or_default(),
+                            )
+                            .map_err(|_| StoreError("a room's topic is not UTF-8".into()))?,
+                        }),
+                    };
+                    loaded.chats.push(ChatRow {
+                        id: required(n(1)?)?,
+                        pair: n(2)?.zip(n(3)?),
+                        created: UnixMillis(required(n(4)?)?),
+                        message_count: required(n(5)?)?,
+                        member_count: required(n(6)?)?,
+                        last_message: required(n(7)?)?,
+                        room,
+                    })
+                }
+                INVITE => loaded.invites.push((required(n(1)?)?, required(n(2)?)?)),
                 MEMBER => {
                     loaded
                         .members
@@ -351,6 +385,10 @@ impl BatchRows for PgRows<'_> {
         let ev_comment: Vec<Option<i64>> = columns.iter().map(|c| c.comment).collect();
         let ev_user: Vec<Option<i64>> = columns.iter().map(|c| c.user).collect();
         let ev_until: Vec<Option<i64>> = columns.iter().map(|c| c.until).collect();
+        let ev_action: Vec<Option<i16>> = columns.iter().map(|c| c.action).collect();
+        let invites = |rows: &[(i64, i64)], i: usize| -> Vec<i64> {
+            rows.iter().map(|&(c, u)| [c, u][i]).collect()
+        };
         let (seq_tables, seq_values): (Vec<&str>, Vec<i64>) = match e.last_ids {
             Some(last) => [
                 ("users", last.user),
@@ -430,6 +468,11 @@ impl BatchRows for PgRows<'_> {
                     &ev_until,
                     &seq_tables,
                     &seq_values,
+                    &ev_action,
+                    &invites(&e.invites_added, 0),
+                    &invites(&e.invites_added, 1),
+                    &invites(&e.invites_dropped, 0),
+                    &invites(&e.invites_dropped, 1),
                 ],
             )
             .map(drop)

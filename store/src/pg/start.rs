@@ -16,6 +16,7 @@ use crate::engine::start::{start as start_engine, Parts};
 use crate::error::OpenError;
 use crate::health::Health;
 use crate::hub::Hub;
+use crate::pg::view::room_memberships;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -43,6 +44,13 @@ pub(crate) fn start(config: &StoreConfig, url: &PostgresUrl) -> Result<Running, 
             source,
         })?;
     let hub = Hub::new(head, config.event_inbox_bytes);
+    // (issue 25) Read after the head: a membership changed in between is
+    // fed to the hub again by its event, which then changes nothing.
+    let memberships = room_memberships(&mut conn).map_err(|source| OpenError::PostgresEvents {
+        url: url.redacted(),
+        source,
+    })?;
+    hub.load_rooms(memberships);
     let feed = Feed::new(hub.clone());
     let readers = if config.readers > 0 {
         let connections = (0..config.readers)

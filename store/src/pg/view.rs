@@ -1,6 +1,8 @@
 //! [`PgView`]: the rules' [`View`] over an open PostgreSQL transaction.
 
-use crate::event_columns::{EventColumns, EVENT_BANNED, EVENT_COMMENT, EVENT_MESSAGE};
+use crate::event_columns::{
+    action_of, EventColumns, EVENT_BANNED, EVENT_COMMENT, EVENT_MEMBER, EVENT_MESSAGE,
+};
 use crate::pg::connection::{describe, PgConn};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::records::name_key;
@@ -10,7 +12,11 @@ use agora_core::view::{
     ChatId, ChatKind, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
     StoredMessage, User, UserId, View, ViewResult, PUBLIC_CHAT,
 };
+use agora_core::view::{Room, RoomListing};
 use postgres::Row;
+
+mod rooms;
+pub(crate) use rooms::room_memberships;
 
 /// The rules' window onto the database: every method runs inside whatever
 /// transaction is open on the connection, and commits nothing itself.
@@ -104,7 +110,8 @@ macro_rules! events_joined {
             "SELECT e.id, e.kind, e.chat_id, e.user_id, e.until,
                     m.id, mu.name, m.pub_date, m.text,
                     c.message_id, c.id, cu.name, c.created, c.text,
-                    ch.user_a, ua.name, ch.user_b, ub.name
+                    ch.user_a, ua.name, ch.user_b, ub.name,
+                    ch.room_name, e.action, eu.name
              FROM events e
              LEFT JOIN messages m ON e.kind = 1 AND m.id = e.message_id
              LEFT JOIN users mu ON mu.id = m.author
@@ -113,6 +120,7 @@ macro_rules! events_joined {
              LEFT JOIN chats ch ON ch.id = e.chat_id AND ch.id <> 1
              LEFT JOIN users ua ON ua.id = ch.user_a
              LEFT JOIN users ub ON ub.id = ch.user_b
+             LEFT JOIN users eu ON e.kind = 4 AND eu.id = e.user_id
              WHERE ",
             $where
         )
@@ -120,18 +128,26 @@ macro_rules! events_joined {
 }
 
 /// The events after `$1` that user `$2` may see: the public chat's, its
-/// private chats', its own bans. Their ids come from two forward ranges of
-/// `event_readers` (everyone's and the user's), each stopped at the limit
-/// and merged, then the events by primary key: the cost follows the page,
-/// not the events others exchanged in between.
+/// private chats', its own bans and `member` events naming it, and (issue
+/// 25) the events of the rooms it is a member of. Their ids come from two
+/// forward ranges of `event_readers` (everyone's and the user's) and one of
+/// `events_by_chat` per room of the user, each stopped at the limit and
+/// merged (`UNION`: a `member` event of one's own room is in two), then the
+/// events by primary key: the cost follows the page, not the events others
+/// exchanged in between, and a room's events have no row per member.
 const EVENTS_VISIBLE_AFTER: &str = events_joined!(
     "e.id = ANY(ARRAY(
         SELECT event_id FROM (
             (SELECT event_id FROM event_readers WHERE reader = 0 AND event_id > $1
              ORDER BY event_id LIMIT $3)
-            UNION ALL
+            UNION
             (SELECT event_id FROM event_readers WHERE reader = $2 AND event_id > $1
              ORDER BY event_id LIMIT $3)
+            UNION
+            (SELECT x.id FROM members m JOIN chats c ON c.id = m.chat_id
+               JOIN events x ON x.chat_id = m.chat_id AND x.id > $1
+             WHERE m.user_id = $2 AND c.room_key IS NOT NULL
+             ORDER BY x.id LIMIT $3)
         ) r ORDER BY event_id LIMIT $3))
      ORDER BY e.id"
 );
@@ -150,11 +166,13 @@ fn event_from_row(row: &Row) -> ViewResult<Event> {
             let a_name: Option<String> = row.get(15);
             let b: Option<UserId> = row.get(16);
             let b_name: Option<String> = row.get(17);
-            match (a, a_name, b, b_name) {
-                (Some(a), Some(a_name), Some(b), Some(b_name)) => Some(EventChat::Private {
+            let room: Option<String> = row.get(18);
+            match (a, a_name, b, b_name, room) {
+                (Some(a), Some(a_name), Some(b), Some(b_name), None) => Some(EventChat::Private {
                     id: chat,
                     members: [(a, a_name), (b, b_name)],
                 }),
+                (None, None, None, None, Some(name)) => Some(EventChat::Room { id: chat, name }),
                 _ => return Err(missing()),
             }
         }
@@ -192,6 +210,21 @@ fn event_from_row(row: &Row) -> ViewResult<Event> {
             user: row.get::<_, Option<UserId>>(3).ok_or_else(missing)?,
             until: UnixMillis(row.get::<_, Option<i64>>(4).ok_or_else(missing)?),
         },
+        EVENT_MEMBER => {
+            let Some(EventChat::Room { id: room, name }) = chat else {
+                return Err(missing());
+            };
+            EventBody::Member {
+                room,
+                room_name: name,
+                user: row.get::<_, Option<UserId>>(3).ok_or_else(missing)?,
+                user_name: row.get::<_, Option<String>>(20).ok_or_else(missing)?,
+                action: row
+                    .get::<_, Option<i16>>(19)
+                    .and_then(action_of)
+                    .ok_or_else(missing)?,
+            }
+        }
         kind => return Err(StoreError(format!("event {id}: unknown kind {kind}"))),
     };
     Ok(Event { id, body })
@@ -445,7 +478,8 @@ impl View for PgView<'_> {
                         (SELECT count(*) FROM messages x
                           WHERE x.chat_id = c.id AND x.id > m.position),
                         (SELECT u.name FROM users u
-                          WHERE u.id = CASE WHEN c.user_a = $1 THEN c.user_b ELSE c.user_a END)
+                          WHERE u.id = CASE WHEN c.user_a = $1 THEN c.user_b ELSE c.user_a END),
+                        c.room_name
                  FROM members m JOIN chats c ON c.id = m.chat_id
                  WHERE m.user_id = $1
                  ORDER BY c.id",
@@ -456,8 +490,10 @@ impl View for PgView<'_> {
             .map(|row| {
                 let id: ChatId = row.get(0);
                 let other: Option<String> = row.get(6);
-                let kind = match other {
-                    Some(other) if id != PUBLIC_CHAT => ChatKind::Private { other },
+                let room: Option<String> = row.get(7);
+                let kind = match (other, room) {
+                    (_, Some(name)) => ChatKind::Room { name },
+                    (Some(other), None) if id != PUBLIC_CHAT => ChatKind::Private { other },
                     _ => ChatKind::Public,
                 };
                 Ok(ChatSummary {
@@ -583,8 +619,8 @@ impl View for PgView<'_> {
         let id: EventId = self
             .conn
             .query_one(
-                "INSERT INTO events (kind, chat_id, message_id, comment_id, user_id, until)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                "INSERT INTO events (kind, chat_id, message_id, comment_id, user_id, until, action)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 &[
                     &row.kind,
                     &row.chat,
@@ -592,6 +628,7 @@ impl View for PgView<'_> {
                     &row.comment,
                     &row.user,
                     &row.until,
+                    &row.action,
                 ],
             )
             .map(|row| row.get(0))
@@ -681,5 +718,42 @@ impl View for PgView<'_> {
             )
             .map_err(store_error)?;
         Ok(rows.iter().map(|row| row.get(0)).collect())
+    }
+
+    // (issue 25) rooms: see `rooms.rs`.
+    fn room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
+        self.pg_room_by_name(name)
+    }
+    fn room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
+        self.pg_room_of(chat)
+    }
+    fn create_room(
+        &mut self,
+        name: &str,
+        public: bool,
+        topic: &str,
+        now: UnixMillis,
+    ) -> ViewResult<ChatId> {
+        self.pg_create_room(name, public, topic, now)
+    }
+    fn rooms_for(
+        &mut self,
+        user: UserId,
+        prefix: &str,
+        limit: u32,
+    ) -> ViewResult<Vec<RoomListing>> {
+        self.pg_rooms_for(user, prefix, limit)
+    }
+    fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
+        self.pg_is_invited(room, user)
+    }
+    fn set_invited(&mut self, room: ChatId, user: UserId, invited: bool) -> ViewResult<()> {
+        self.pg_set_invited(room, user, invited)
+    }
+    fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
+        self.pg_leave(chat, user)
+    }
+    fn rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
+        self.pg_rooms_of(user)
     }
 }

@@ -132,3 +132,19 @@ pub(crate) fn newest_event(conn: &Connection) -> Result<agora_core::events::Even
     })
     .map_err(|source| OpenError::Events { source })
 }
+
+/// (issue 25) Every room membership, `(room, user)`: the hub's picture of
+/// who gets a room's events, read at start.
+pub(crate) fn room_memberships(
+    conn: &Connection,
+) -> Result<Vec<(agora_core::view::ChatId, agora_core::view::UserId)>, OpenError> {
+    conn.prepare(
+        "SELECT m.chat_id, m.user_id FROM members m JOIN chats c ON c.id = m.chat_id
+         WHERE c.room_key IS NOT NULL",
+    )
+    .and_then(|mut stmt| {
+        stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect()
+    })
+    .map_err(|source| OpenError::Events { source })
+}

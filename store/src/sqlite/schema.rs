@@ -176,6 +176,46 @@ INSERT OR IGNORE INTO event_readers (reader, event_id)
     UNION ALL
     SELECT user_id, id FROM events WHERE kind = 3;
 "#,
+    // (issue 25) rooms: a room is a chat with a name (`room_key` its
+    // `name_key`, unique), a visibility and a topic; `room_invites` holds the
+    // users invited to it. Room events (messages, comments, `member` events,
+    // kind 4 with `action`) get no `event_readers` rows: a room of 10,000
+    // members costs one row per event, and catching up finds them through
+    // the reader's memberships and `events_by_chat`. The trigger is written
+    // again to skip rooms (a room's chat has no `user_a`) and to give a
+    // `member` event one row, for the user it names (who may not be a
+    // member: invited, or just left).
+    r#"
+ALTER TABLE chats ADD COLUMN room_name TEXT;
+ALTER TABLE chats ADD COLUMN room_key TEXT;
+ALTER TABLE chats ADD COLUMN room_public INTEGER;
+ALTER TABLE chats ADD COLUMN room_topic TEXT;
+CREATE UNIQUE INDEX chats_by_room_key ON chats(room_key) WHERE room_key IS NOT NULL;
+
+CREATE TABLE room_invites (
+    chat_id       INTEGER NOT NULL REFERENCES chats(id),
+    user_id       INTEGER NOT NULL REFERENCES users(id),
+    PRIMARY KEY (chat_id, user_id)
+) WITHOUT ROWID;
+
+-- 1 joined, 2 left, 3 invited (a `member` event's).
+ALTER TABLE events ADD COLUMN action INTEGER;
+CREATE INDEX events_by_chat ON events(chat_id, id);
+
+DROP TRIGGER events_readers;
+CREATE TRIGGER events_readers AFTER INSERT ON events BEGIN
+    INSERT OR IGNORE INTO event_readers (reader, event_id)
+        SELECT 0, NEW.id WHERE NEW.chat_id = 1
+        UNION ALL
+        SELECT c.user_a, NEW.id FROM chats c
+            WHERE c.id = NEW.chat_id AND NEW.chat_id <> 1 AND c.user_a IS NOT NULL
+        UNION ALL
+        SELECT c.user_b, NEW.id FROM chats c
+            WHERE c.id = NEW.chat_id AND NEW.chat_id <> 1 AND c.user_b IS NOT NULL
+        UNION ALL
+        SELECT NEW.user_id, NEW.id WHERE NEW.kind IN (3, 4);
+END;
+"#,
 ];
 
 /// The schema version this build writes.

@@ -4,7 +4,9 @@
 //! event, and the engine's threads over them.
 
 use super::file_watch::{DatabaseFiles, Opened};
-use super::open::{newest_event, open_checkpoint_connection, open_connection, open_reader};
+use super::open::{
+    newest_event, open_checkpoint_connection, open_connection, open_reader, room_memberships,
+};
 use super::reading::SqliteSource;
 use super::wing::{ApplyFn, SqliteWing};
 use crate::config::{StoreConfig, SyncMode};
@@ -34,6 +36,7 @@ pub(crate) fn start(
     let files = DatabaseFiles::new(opened, health.clone());
     let checkpointer = open_checkpoint_connection(path)?;
     let hub = Hub::new(newest_event(&conn)?, config.event_inbox_bytes);
+    hub.load_rooms(room_memberships(&conn)?);
     let readers = if read_path && config.readers > 0 {
         let connections = (0..config.readers)
             .map(|_| open_reader(path).map(Some))

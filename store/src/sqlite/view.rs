@@ -1,16 +1,20 @@
 //! [`SqlView`]: the rules' [`View`] over an open SQLite transaction.
 
 use super::row_cache::RowCache;
-use crate::event_columns::{EventColumns, EVENT_BANNED, EVENT_COMMENT, EVENT_MESSAGE};
+use crate::event_columns::{
+    action_of, EventColumns, EVENT_BANNED, EVENT_COMMENT, EVENT_MEMBER, EVENT_MESSAGE,
+};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
-    StoredMessage, User, UserId, View, ViewResult, PUBLIC_CHAT,
+    ChatId, ChatKind, ChatSummary, CommentId, MessageId, ReadPosition, Room, RoomListing,
+    StoreError, StoredComment, StoredMessage, User, UserId, View, ViewResult, PUBLIC_CHAT,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
+
+mod rooms;
 
 /// The rules' window onto the database. Build it over a `Transaction` or a
 /// `Savepoint` (both deref to `Connection`): every method runs inside whatever
@@ -116,21 +120,33 @@ struct EventRow {
     comment_id: Option<CommentId>,
     user_id: Option<UserId>,
     until: Option<i64>,
+    /// (issue 25) a `member` event's.
+    action: Option<i16>,
 }
 
 /// The events after a cursor that a user may see: the public chat's, its
-/// private chats', and its own bans. Two forward ranges of `event_readers`
-/// (everyone's and the user's), each stopped at the limit, merged: the cost
-/// follows the page, not the events others exchanged in between.
+/// private chats', its own bans and `member` events naming it, and (issue
+/// 25) the events of the rooms it is a member of. Two forward ranges of
+/// `event_readers` (everyone's and the user's) and one of `events_by_chat`
+/// per room of the user, each stopped at the limit, merged: the cost
+/// follows the page, not the events others exchanged in between, and a
+/// room's events have no row per member.
 const EVENTS_AFTER: &str = "SELECT e.id, e.kind, e.chat_id, e.message_id, e.comment_id,
-            e.user_id, e.until
+            e.user_id, e.until, e.action
      FROM (SELECT event_id FROM
              (SELECT event_id FROM event_readers WHERE reader = 0 AND event_id > ?1
               ORDER BY event_id LIMIT CAST(?3 AS INTEGER))
-           UNION ALL
+           UNION
            SELECT event_id FROM
              (SELECT event_id FROM event_readers WHERE reader = ?2 AND event_id > ?1
               ORDER BY event_id LIMIT CAST(?3 AS INTEGER))
+           UNION
+           SELECT event_id FROM
+             (SELECT x.id AS event_id
+              FROM members m JOIN chats c ON c.id = m.chat_id
+                   JOIN events x ON x.chat_id = m.chat_id AND x.id > ?1
+              WHERE m.user_id = ?2 AND c.room_key IS NOT NULL
+              ORDER BY x.id LIMIT CAST(?3 AS INTEGER))
            ORDER BY event_id LIMIT CAST(?3 AS INTEGER)) r
      JOIN events e ON e.id = r.event_id
      ORDER BY e.id";
@@ -199,10 +215,16 @@ impl SqlView<'_> {
         let chat = match row.chat_id {
             None => None,
             Some(PUBLIC_CHAT) => Some(EventChat::Public),
-            Some(id) => {
-                let members = self.private_members(id)?.ok_or_else(missing)?;
-                Some(EventChat::Private { id, members })
-            }
+            Some(id) => match self.private_members(id)? {
+                Some(members) => Some(EventChat::Private { id, members }),
+                None => {
+                    let room = self.sql_room_of(id)?.ok_or_else(missing)?;
+                    Some(EventChat::Room {
+                        id,
+                        name: room.name,
+                    })
+                }
+            },
         };
         match row.kind {
             EVENT_MESSAGE => {
@@ -263,6 +285,25 @@ impl SqlView<'_> {
                 user: row.user_id.ok_or_else(missing)?,
                 until: UnixMillis(row.until.ok_or_else(missing)?),
             }),
+            EVENT_MEMBER => {
+                let Some(EventChat::Room { id, name }) = chat else {
+                    return Err(missing());
+                };
+                let user = row.user_id.ok_or_else(missing)?;
+                let user_name = self
+                    .conn
+                    .prepare_cached("SELECT name FROM users WHERE id = ?1")
+                    .and_then(|mut stmt| stmt.query_row([user], |r| r.get(0)).optional())
+                    .map_err(store_error)?
+                    .ok_or_else(missing)?;
+                Ok(EventBody::Member {
+                    room: id,
+                    room_name: name,
+                    user,
+                    user_name,
+                    action: row.action.and_then(action_of).ok_or_else(missing)?,
+                })
+            }
             kind => Err(StoreError(format!("event {}: unknown kind {kind}", row.id))),
         }
     }
@@ -506,7 +547,8 @@ impl View for SqlView<'_> {
                         (SELECT count(*) FROM messages x
                           WHERE x.chat_id = c.id AND x.id > m.position),
                         (SELECT u.name FROM users u
-                          WHERE u.id = CASE WHEN c.user_a = ?1 THEN c.user_b ELSE c.user_a END)
+                          WHERE u.id = CASE WHEN c.user_a = ?1 THEN c.user_b ELSE c.user_a END),
+                        c.room_name
                  FROM members m JOIN chats c ON c.id = m.chat_id
                  WHERE m.user_id = ?1",
             )
@@ -515,8 +557,10 @@ impl View for SqlView<'_> {
             .query_map([user], |row| {
                 let id: ChatId = row.get(0)?;
                 let other: Option<String> = row.get(6)?;
-                let kind = match other {
-                    Some(other) if id != PUBLIC_CHAT => ChatKind::Private { other },
+                let room: Option<String> = row.get(7)?;
+                let kind = match (other, room) {
+                    (_, Some(name)) => ChatKind::Room { name },
+                    (Some(other), None) if id != PUBLIC_CHAT => ChatKind::Private { other },
                     _ => ChatKind::Public,
                 };
                 Ok(ChatSummary {
@@ -661,8 +705,8 @@ impl View for SqlView<'_> {
         let id = self
             .conn
             .prepare_cached(
-                "INSERT INTO events (kind, chat_id, message_id, comment_id, user_id, until)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO events (kind, chat_id, message_id, comment_id, user_id, until, action)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )
             .and_then(|mut stmt| {
                 stmt.insert(params![
@@ -671,7 +715,8 @@ impl View for SqlView<'_> {
                     row.message,
                     row.comment,
                     row.user,
-                    row.until
+                    row.until,
+                    row.action
                 ])
             })
             .map_err(store_error)?;
@@ -702,6 +747,7 @@ impl View for SqlView<'_> {
                         comment_id: r.get(4)?,
                         user_id: r.get(5)?,
                         until: r.get(6)?,
+                        action: r.get(7)?,
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()
@@ -779,6 +825,50 @@ impl View for SqlView<'_> {
             )
             .map_err(store_error)?;
         rows.collect::<Result<_, _>>().map_err(store_error)
+    }
+
+    // (issue 25) rooms: see `rooms.rs`.
+    fn room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
+        self.sql_room_by_name(name)
+    }
+
+    fn room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
+        self.sql_room_of(chat)
+    }
+
+    fn create_room(
+        &mut self,
+        name: &str,
+        public: bool,
+        topic: &str,
+        now: UnixMillis,
+    ) -> ViewResult<ChatId> {
+        self.sql_create_room(name, public, topic, now)
+    }
+
+    fn rooms_for(
+        &mut self,
+        user: UserId,
+        prefix: &str,
+        limit: u32,
+    ) -> ViewResult<Vec<RoomListing>> {
+        self.sql_rooms_for(user, prefix, limit)
+    }
+
+    fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
+        self.sql_is_invited(room, user)
+    }
+
+    fn set_invited(&mut self, room: ChatId, user: UserId, invited: bool) -> ViewResult<()> {
+        self.sql_set_invited(room, user, invited)
+    }
+
+    fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
+        self.sql_leave(chat, user)
+    }
+
+    fn rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
+        self.sql_rooms_of(user)
     }
 }
 

@@ -22,6 +22,7 @@ mod model_vs_postgres;
 mod model_vs_sqlite;
 mod pg_event_readers;
 mod pg_nodes;
+mod pg_room_round_trips;
 mod pg_round_trips;
 mod read_path;
 mod read_shutdown;
