@@ -208,52 +208,56 @@ fn load_older_pages_back_to_the_beginning() {
 
 #[test]
 fn a_room_opens_at_its_first_unread_and_pages_back() {
-    scenario::with_server("room-unread", &["--quota", "500"], |driver, server| async move {
-        let mut api = server.client();
-        let bob = api.token("bob");
-        let alice = api.token("alice");
-        api.post("/rooms", Some(&bob), json!({"room": "#big"}))
-            .expect(201);
-        api.post("/join", Some(&alice), json!({"room": "#big"}))
-            .expect(200);
-        for i in 1..=70 {
-            send_to(&mut api, &bob, "#big", &format!("seen {i}"));
-        }
-        // Alice reads the room up to here; three more come after.
-        let chat = json!({"chat_with": "#big", "messages_number": 1});
-        api.post("/connect", Some(&alice), chat).expect(200);
-        for i in 1..=3 {
-            send_to(&mut api, &bob, "#big", &format!("late {i}"));
-        }
+    scenario::with_server(
+        "room-unread",
+        &["--quota", "500"],
+        |driver, server| async move {
+            let mut api = server.client();
+            let bob = api.token("bob");
+            let alice = api.token("alice");
+            api.post("/rooms", Some(&bob), json!({"room": "#big"}))
+                .expect(201);
+            api.post("/join", Some(&alice), json!({"room": "#big"}))
+                .expect(200);
+            for i in 1..=70 {
+                send_to(&mut api, &bob, "#big", &format!("seen {i}"));
+            }
+            // Alice reads the room up to here; three more come after.
+            let chat = json!({"chat_with": "#big", "messages_number": 1});
+            api.post("/connect", Some(&alice), chat).expect(200);
+            for i in 1..=3 {
+                send_to(&mut api, &bob, "#big", &format!("late {i}"));
+            }
 
-        let mut page = Page::open(&driver, &server, DESKTOP, "room-unread").await;
-        page.type_into("#token-input", &alice).await;
-        page.click("#signin").await;
-        page.signed_in_as("alice").await;
-        page.wait_live().await;
-        page.wait_for(
-            "the room's unread count",
-            "const u = document.querySelector('#chats [data-chat=\"#big\"] .unread'); \
+            let mut page = Page::open(&driver, &server, DESKTOP, "room-unread").await;
+            page.type_into("#token-input", &alice).await;
+            page.click("#signin").await;
+            page.signed_in_as("alice").await;
+            page.wait_live().await;
+            page.wait_for(
+                "the room's unread count",
+                "const u = document.querySelector('#chats [data-chat=\"#big\"] .unread'); \
              return !!u && u.textContent === '3';",
-        )
-        .await;
-        page.click("#chats [data-chat=\"#big\"] button").await;
-        page.wait_title("Room #big").await;
-        let seen = page
+            )
+            .await;
+            page.click("#chats [data-chat=\"#big\"] button").await;
+            page.wait_title("Room #big").await;
+            let seen = page
             .wait_for("the first unread in view", "const m = document.querySelector('#messages [data-first-unread]'); \
                  const box = document.getElementById('messages').getBoundingClientRect(); \
                  if (!m) return false; const r = m.getBoundingClientRect(); \
                  return r.top >= box.top && r.top < box.bottom && m.querySelector('.text').textContent;")
             .await;
-        assert_eq!(seen, json!("late 1"));
-        page.screenshot("first-unread").await;
-        page.click("#messages [data-action=\"load-older\"]").await;
-        page.wait_for(
-            "the room's beginning",
-            "return !!document.querySelector('#messages .beginning');",
-        )
-        .await;
-        assert_eq!(page.eval(SHOWN).await, json!(73));
-        page.close().await;
-    });
+            assert_eq!(seen, json!("late 1"));
+            page.screenshot("first-unread").await;
+            page.click("#messages [data-action=\"load-older\"]").await;
+            page.wait_for(
+                "the room's beginning",
+                "return !!document.querySelector('#messages .beginning');",
+            )
+            .await;
+            assert_eq!(page.eval(SHOWN).await, json!(73));
+            page.close().await;
+        },
+    );
 }
