@@ -5,7 +5,7 @@
 //! unread message. axe checks the rooms views.
 
 use crate::axe;
-use crate::page::{Page, DESKTOP, STEP};
+use crate::page::{Page, DESKTOP, PHONE, STEP};
 use crate::scenario;
 use crate::steps::{send_public, send_to};
 use serde_json::json;
@@ -104,7 +104,22 @@ fn rooms_join_with_one_click_create_invite_and_leave() {
         let found = axe::violations(&page, &axe).await;
         assert!(found.is_empty(), "axe-core with rooms listed: {found:?}");
         page.screenshot("left").await;
+        let token = page.token().await;
         page.close().await;
+
+        // On a phone, in the dark: the rooms section and a room's head.
+        let mut phone = Page::open_themed(&driver, &server, PHONE, true, "rooms").await;
+        phone.type_into("#token-input", &token).await;
+        phone.click("#signin").await;
+        phone.signed_in_as("alice").await;
+        phone
+            .click(&format!("{entry} [data-action=\"open\"]"))
+            .await;
+        phone.wait_title("Room #lobby").await;
+        let found = axe::violations(&phone, &axe).await;
+        assert!(found.is_empty(), "axe-core on a phone: {found:?}");
+        phone.screenshot("phone-dark").await;
+        phone.close().await;
     });
 }
 
