@@ -28,6 +28,8 @@ commands:
   /comment ID TEXT      comment on message ID
   /report USER [private]  report USER (in the public chat, or your private chat)
   /status               your chats, unread counts, cautions, quota
+  /rooms [PREFIX]       the rooms you can see
+  /join ROOM            join ROOM and follow it; /leave ROOM leaves it
   /help                 this list
   /quit                 leave (end of input does too)";
 
@@ -53,6 +55,13 @@ pub enum Line {
     Status,
     Help,
     Quit,
+    // v3 rooms.
+    Rooms(Option<String>),
+    /// `/join` (true) or `/leave` (false) a room, named with or without `#`.
+    Membership {
+        room: String,
+        join: bool,
+    },
 }
 
 /// Reads a typed line; `Err` is the usage message to show.
@@ -106,6 +115,17 @@ pub fn parse(line: &str) -> Result<Line, String> {
                 _ => usage("/report USER [private]"),
             },
             _ => usage("/report USER [private]"),
+        },
+        "rooms" => match split_word(rest) {
+            (prefix, "") => Ok(Line::Rooms((!prefix.is_empty()).then(|| prefix.to_owned()))),
+            _ => usage("/rooms [PREFIX]"),
+        },
+        "join" | "leave" => match split_word(rest) {
+            (room, "") if !room.is_empty() => Ok(Line::Membership {
+                room: crate::rooms::room_name(room),
+                join: name == "join",
+            }),
+            _ => usage(&format!("/{name} ROOM")),
         },
         "status" if rest.trim().is_empty() => Ok(Line::Status),
         "help" if rest.trim().is_empty() => Ok(Line::Help),
@@ -270,6 +290,31 @@ impl Session<'_> {
                 self.show(reply.map(|r| {
                     printer.answer(&r.raw, || render::status(&r.value, zone));
                 }))
+            }
+            Line::Rooms(prefix) => {
+                let reply = self.api.rooms(prefix.as_deref());
+                self.show(reply.map(|r| {
+                    printer.answer(&r.raw, || render::rooms::rooms(&r.value));
+                }))
+            }
+            Line::Membership { room, join } => {
+                let reply = self.api.membership(&room, join);
+                let what = if join { "join" } else { "leave" };
+                let joined = match reply {
+                    Ok(r) => {
+                        printer.answer(&r.raw, || render::rooms::room_done(what, &r.value));
+                        join.then_some(r.value.room)
+                    }
+                    Err(failure) => {
+                        self.show(Err(crate::hints::on_room(failure, &room)))?;
+                        None
+                    }
+                };
+                // A room just joined is followed, as `/read` would.
+                match joined {
+                    Some(room) => self.open(Some(room)),
+                    None => Ok(()),
+                }
             }
         }
     }
@@ -455,6 +500,26 @@ mod tests {
         assert_eq!(parse("/status"), Ok(Line::Status));
         assert_eq!(parse("/help"), Ok(Line::Help));
         assert_eq!(parse("/quit"), Ok(Line::Quit));
+        assert_eq!(parse("/rooms"), Ok(Line::Rooms(None)));
+        assert_eq!(parse("/rooms de"), Ok(Line::Rooms(Some("de".into()))));
+        assert_eq!(
+            parse("/join design"),
+            Ok(Line::Membership {
+                room: "#design".into(),
+                join: true
+            })
+        );
+        assert_eq!(
+            parse("/leave #design"),
+            Ok(Line::Membership {
+                room: "#design".into(),
+                join: false
+            })
+        );
+        assert_eq!(
+            parse("/read #design"),
+            Ok(Line::Read(Some("#design".into())))
+        );
     }
 
     #[test]
@@ -471,6 +536,8 @@ mod tests {
             ("/report bob loudly", "usage: /report USER [private]"),
             ("/report", "usage: /report USER [private]"),
             ("/quit now", "usage: /quit"),
+            ("/join", "usage: /join ROOM"),
+            ("/leave a b", "usage: /leave ROOM"),
             ("/dance", "unknown command /dance; /help lists them"),
         ] {
             assert_eq!(parse(line), Err(expected.to_owned()), "{line}");

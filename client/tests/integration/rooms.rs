@@ -173,6 +173,15 @@ fn watch_and_chat_show_room_messages_and_member_events() {
     chat.expect_line("bob left #design", WAIT);
     chat.type_line("/to #design still here");
     chat.expect_line("sent message", WAIT);
+    chat.type_line("/leave design");
+    chat.expect_line("left #design", WAIT);
+    chat.type_line("/rooms");
+    chat.expect_line("0 members", WAIT);
+    chat.type_line("/join #design");
+    chat.expect_line("joined #design", WAIT);
+    // A room just joined is followed: its history shows, as `/read` shows it.
+    chat.stdout.seen.clear();
+    chat.expect_line("alice: still here", WAIT);
     let (code, _) = chat.finish();
     assert_eq!(code, 0);
 }
