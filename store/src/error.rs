@@ -81,6 +81,9 @@ pub enum OpenError {
         #[source]
         source: postgres::Error,
     },
+    /// (issue 25) The room memberships could not be read from PostgreSQL.
+    #[error("cannot read the room memberships from {url}: {message}")]
+    PostgresRooms { url: String, message: String },
     #[error("not supported by this backend: {0}")]
     Unsupported(&'static str),
     #[error("cannot start the store's {name} thread: {source}")]

@@ -301,7 +301,8 @@ const BOB: Token = Token([2; 16]);
 const CY: Token = Token([3; 16]);
 
 /// A model where ann has used up its public quota and has a private chat
-/// with Bob, and cy is banned.
+/// with Bob, and cy is banned; (issue 25) ann's public room `#dev` has Bob
+/// in it, Bob's private `#hush` only Bob.
 fn seeded_model(config: &Config) -> Model {
     let mut model = Model::new(UnixMillis(0));
     let (ann, bob) = (ANN.hash(), BOB.hash());
@@ -346,6 +347,28 @@ fn seeded_model(config: &Config) -> Model {
         },
         report(ann),
         report(bob),
+        // (issue 25) ann's public #dev (Bob in it), Bob's private #hush.
+        Command::CreateRoom {
+            caller: ann,
+            room: "#dev".into(),
+            public: true,
+            topic: "builds".into(),
+        },
+        Command::Join {
+            caller: bob,
+            room: "#DEV".into(),
+        },
+        Command::CreateRoom {
+            caller: bob,
+            room: "#Hush".into(),
+            public: false,
+            topic: String::new(),
+        },
+        Command::Send {
+            caller: bob,
+            to: ChatRef::Room("#hush".into()),
+            text: "shh".into(),
+        },
     ];
     for command in &commands {
         let outcome = agora_core::rules::apply(command, &mut model, UnixMillis(0), config);

@@ -13,6 +13,7 @@
 mod delivery;
 mod failures;
 mod rooms;
+mod rooms_across;
 mod rules;
 
 use crate::harness::{request_bytes, Client, Reply, Runtime, Server};

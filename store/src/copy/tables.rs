@@ -62,9 +62,16 @@ pub(crate) const TABLES: &[Table] = &[
             "message_count",
             "member_count",
             "last_message",
+            // (issue 25) rooms.
+            "room_name",
+            "room_key",
+            "room_public",
+            "room_topic",
         ],
         true,
     ),
+    // (issue 25) invitations to private rooms.
+    copied("room_invites", &["chat_id", "user_id"], false),
     copied("members", &["user_id", "chat_id", "position"], false),
     copied(
         "messages",
@@ -94,6 +101,8 @@ pub(crate) const TABLES: &[Table] = &[
             "comment_id",
             "user_id",
             "until",
+            // (issue 25) a `member` event's.
+            "action",
         ],
         true,
     ),

@@ -11,10 +11,9 @@ use agora_core::idempotency::{KeyLog, StoredAnswer};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
-    StoredMessage, User, UserId, View, ViewResult,
+    ChatId, ChatSummary, CommentId, MessageId, ReadPosition, Room, RoomListing, StoreError,
+    StoredComment, StoredMessage, User, UserId, View, ViewResult,
 };
-use agora_core::view::{Room, RoomListing};
 use std::collections::BTreeMap;
 
 mod rooms;
@@ -615,6 +614,7 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
     fn room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
         self.overlay_room_of(chat)
     }
+
     fn create_room(
         &mut self,
         name: &str,
@@ -624,6 +624,7 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
     ) -> ViewResult<ChatId> {
         self.overlay_create_room(name, public, topic, now)
     }
+
     fn rooms_for(
         &mut self,
         user: UserId,

@@ -92,7 +92,7 @@ const LOAD: &str = concat!(
 SELECT 1, id, banned_until, window_start, window_count, comment_window_start,
        comment_window_count, created, NULL::int8, name, token_hash, sent_message FROM u
 UNION ALL SELECT 2, id, user_a, user_b, created, message_count, member_count, last_message,
-       NULL, room_name, room_topic, room_public FROM ch
+       NULL, room_name, convert_to(room_topic, 'UTF8'), room_public FROM ch
 UNION ALL SELECT 3, chat_id, user_id, position, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
        FROM mem
 UNION ALL SELECT 4, id, chat_id, comment_count, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL

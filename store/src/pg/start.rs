@@ -16,7 +16,6 @@ use crate::engine::start::{start as start_engine, Parts};
 use crate::error::OpenError;
 use crate::health::Health;
 use crate::hub::Hub;
-use crate::pg::view::room_memberships;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -44,12 +43,13 @@ pub(crate) fn start(config: &StoreConfig, url: &PostgresUrl) -> Result<Running, 
             source,
         })?;
     let hub = Hub::new(head, config.event_inbox_bytes);
-    // (issue 25) Read after the head: a membership changed in between is
-    // fed to the hub again by its event, which then changes nothing.
-    let memberships = room_memberships(&mut conn).map_err(|source| OpenError::PostgresEvents {
-        url: url.redacted(),
-        source,
-    })?;
+    // (issue 25) Read after the head: a membership change in between is
+    // also among the events the feed replays onto it (both idempotent).
+    let memberships =
+        crate::pg::view::room_memberships(&mut conn).map_err(|e| OpenError::PostgresRooms {
+            url: url.redacted(),
+            message: e.0,
+        })?;
     hub.load_rooms(memberships);
     let feed = Feed::new(hub.clone());
     let readers = if config.readers > 0 {

@@ -9,10 +9,9 @@ use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
-    StoredMessage, User, UserId, View, ViewResult, PUBLIC_CHAT,
+    ChatId, ChatKind, ChatSummary, CommentId, MessageId, ReadPosition, Room, RoomListing,
+    StoreError, StoredComment, StoredMessage, User, UserId, View, ViewResult, PUBLIC_CHAT,
 };
-use agora_core::view::{Room, RoomListing};
 use postgres::Row;
 
 mod rooms;
@@ -132,9 +131,9 @@ macro_rules! events_joined {
 /// 25) the events of the rooms it is a member of. Their ids come from two
 /// forward ranges of `event_readers` (everyone's and the user's) and one of
 /// `events_by_chat` per room of the user, each stopped at the limit and
-/// merged (`UNION`: a `member` event of one's own room is in two), then the
-/// events by primary key: the cost follows the page, not the events others
-/// exchanged in between, and a room's events have no row per member.
+/// merged, then the events by primary key: the cost follows the page, not
+/// the events others exchanged in between, and a room's events have no row
+/// per member.
 const EVENTS_VISIBLE_AFTER: &str = events_joined!(
     "e.id = ANY(ARRAY(
         SELECT event_id FROM (
@@ -144,10 +143,11 @@ const EVENTS_VISIBLE_AFTER: &str = events_joined!(
             (SELECT event_id FROM event_readers WHERE reader = $2 AND event_id > $1
              ORDER BY event_id LIMIT $3)
             UNION
-            (SELECT x.id FROM members m JOIN chats c ON c.id = m.chat_id
-               JOIN events x ON x.chat_id = m.chat_id AND x.id > $1
-             WHERE m.user_id = $2 AND c.room_key IS NOT NULL
-             ORDER BY x.id LIMIT $3)
+            (SELECT x.id AS event_id
+             FROM members mm JOIN chats rc ON rc.id = mm.chat_id
+                  JOIN LATERAL (SELECT id FROM events WHERE chat_id = mm.chat_id AND id > $1
+                                ORDER BY id LIMIT $3) x ON true
+             WHERE mm.user_id = $2 AND rc.room_key IS NOT NULL)
         ) r ORDER BY event_id LIMIT $3))
      ORDER BY e.id"
 );
@@ -168,11 +168,11 @@ fn event_from_row(row: &Row) -> ViewResult<Event> {
             let b_name: Option<String> = row.get(17);
             let room: Option<String> = row.get(18);
             match (a, a_name, b, b_name, room) {
-                (Some(a), Some(a_name), Some(b), Some(b_name), None) => Some(EventChat::Private {
+                (Some(a), Some(a_name), Some(b), Some(b_name), _) => Some(EventChat::Private {
                     id: chat,
                     members: [(a, a_name), (b, b_name)],
                 }),
-                (None, None, None, None, Some(name)) => Some(EventChat::Room { id: chat, name }),
+                (_, _, _, _, Some(name)) => Some(EventChat::Room { id: chat, name }),
                 _ => return Err(missing()),
             }
         }
@@ -693,7 +693,7 @@ impl View for PgView<'_> {
     }
 
     // Issue 25: the people directory, a range of `users_by_name_key_bytes`
-    // (migration 5): byte order whatever the database's collation. Name keys
+    // (migration 6): byte order whatever the database's collation. Name keys
     // are ASCII below 0x7f, so the names starting with `prefix` are exactly
     // those from `prefix` up to `prefix` followed by 0x7f.
     fn users_by_prefix(
@@ -734,7 +734,7 @@ impl View for PgView<'_> {
         topic: &str,
         now: UnixMillis,
     ) -> ViewResult<ChatId> {
-        self.pg_create_room(name, public, topic, now)
+        self.pg_create_room(None, name, public, topic, now)
     }
     fn rooms_for(
         &mut self,
@@ -751,7 +751,7 @@ impl View for PgView<'_> {
         self.pg_set_invited(room, user, invited)
     }
     fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
-        self.pg_leave(chat, user)
+        self.pg_leave(chat, user, true)
     }
     fn rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
         self.pg_rooms_of(user)

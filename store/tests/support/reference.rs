@@ -15,6 +15,9 @@ use proptest_state_machine::ReferenceStateMachine;
 /// Names with case variants, so that uniqueness without case is exercised.
 const NAMES: &[&str] = &["alice", "Alice", "bob", "BOB", "carol", "dave"];
 const TEXTS: &[&str] = &["hi", "hello there", "é ☃", "x"];
+/// (issue 25) Room names with case variants; `#hush` is made private when
+/// created so (whoever creates it first decides).
+const ROOMS: &[&str] = &["#dev", "#DEV", "#ops", "#hush", "#Hush"];
 pub const T0: i64 = 1_795_939_565_000;
 
 /// Small limits so that quotas, bans, truncated unread lists and pages cut
@@ -101,7 +104,54 @@ fn chat_strategy() -> impl Strategy<Value = ChatRef> {
         2 => Just(ChatRef::Public),
         3 => select(NAMES).prop_map(|n| ChatRef::Private(n.to_string())),
         1 => Just(ChatRef::Private("nobody".to_string())),
+        // (issue 25)
+        2 => select(ROOMS).prop_map(|r| ChatRef::Room(r.to_string())),
     ]
+}
+
+/// (issue 25) The room commands: create (public, or private for `#hush`),
+/// list, join, leave, invite.
+fn room_strategy(state: &Reference) -> BoxedStrategy<Step> {
+    let create =
+        (caller_strategy(state), select(ROOMS), select(TEXTS)).prop_map(|(caller, room, topic)| {
+            Step::Run(Command::CreateRoom {
+                caller,
+                public: !room.eq_ignore_ascii_case("#hush"),
+                room: room.to_string(),
+                topic: topic.to_string(),
+            })
+        });
+    let list = (
+        caller_strategy(state),
+        select(&["", "#", "#d", "#H", "#x"][..]),
+    )
+        .prop_map(|(caller, prefix)| {
+            Step::Run(Command::Rooms {
+                caller,
+                prefix: prefix.to_string(),
+            })
+        });
+    let join = (caller_strategy(state), select(ROOMS)).prop_map(|(caller, room)| {
+        Step::Run(Command::Join {
+            caller,
+            room: room.to_string(),
+        })
+    });
+    let leave = (caller_strategy(state), select(ROOMS)).prop_map(|(caller, room)| {
+        Step::Run(Command::Leave {
+            caller,
+            room: room.to_string(),
+        })
+    });
+    let invite =
+        (caller_strategy(state), select(ROOMS), select(NAMES)).prop_map(|(caller, room, name)| {
+            Step::Run(Command::Invite {
+                caller,
+                room: room.to_string(),
+                user_name: name.to_string(),
+            })
+        });
+    prop_oneof![2 => create, 1 => list, 3 => join, 1 => leave, 2 => invite].boxed()
 }
 
 impl ReferenceStateMachine for Reference {
@@ -204,7 +254,11 @@ impl ReferenceStateMachine for Reference {
         let report = (
             caller_strategy(state),
             select(NAMES),
-            prop_oneof![Just(ChatType::Public), Just(ChatType::Private)],
+            prop_oneof![
+                Just(ChatType::Public),
+                Just(ChatType::Private),
+                select(ROOMS).prop_map(|r| ChatType::Room(r.to_string())),
+            ],
         )
             .prop_map(|(caller, target, chat_type)| {
                 Step::Run(Command::Report {
@@ -267,6 +321,7 @@ impl ReferenceStateMachine for Reference {
             1 => users,
             2 => advance,
             1 => Just(Step::Reopen),
+            4 => room_strategy(state),
         ]
         .boxed()
     }

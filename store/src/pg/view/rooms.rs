@@ -1,8 +1,9 @@
-//! (issue 25) `PgView`'s rooms, as `SqlView`'s (`sqlite/view/rooms.rs`):
-//! rows of `chats` with a `room_key`, their invitations in `room_invites`.
-//! `View for PgView` calls these.
+//! (issue 25) `PgView`'s rooms: rows of `chats` with a `room_key`, their
+//! invitations in `room_invites` (as SQLite's `sqlite/view/rooms.rs`).
+//! `View for PgView` calls these; the batch overlay reads and writes rooms
+//! through them too.
 
-use super::{store_error, text, PgView};
+use super::{count, store_error, PgView};
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::view::{ChatId, Membership, Room, RoomListing, UserId, ViewResult};
@@ -24,27 +25,39 @@ fn room_from_row(row: &Row) -> ViewResult<Room> {
         id: row.get(0),
         name: row.get(1),
         public: row.get(2),
-        topic: text(row.get(3))?,
+        topic: row.get(3),
         created: UnixMillis(row.get(4)),
-        members_number: u64::try_from(row.get::<_, i64>(5)).unwrap_or(0),
+        members_number: count(row.get(5))?,
     })
 }
 
-/// The rooms `$1` may see whose key starts with `$2`, by key (byte order,
-/// `chats_by_room_key_bytes`): public rooms, and private rooms only for
-/// their members and invited users. `$3` is `$2` followed by 0x7f: room
-/// keys are ASCII below it, so the range is exactly the prefix's.
-const ROOMS_FOR: &str = r#"SELECT c.id, c.room_name, c.room_public, c.room_topic, c.created,
-            c.member_count,
-            EXISTS (SELECT 1 FROM members m WHERE m.user_id = $1 AND m.chat_id = c.id),
-            EXISTS (SELECT 1 FROM room_invites i WHERE i.chat_id = c.id AND i.user_id = $1)
+/// The rooms `$1` may see whose key starts with `$2`, by key, at most `$3`:
+/// a range of `chats_by_room_key`, private rooms kept only for their members
+/// and invited users.
+const ROOMS_FOR: &str = "SELECT c.id, c.room_name, c.room_public, c.room_topic, c.created,
+            c.member_count, m.user_id IS NOT NULL, i.user_id IS NOT NULL
      FROM chats c
-     WHERE c.room_key IS NOT NULL
-       AND c.room_key COLLATE "C" >= $2 AND c.room_key COLLATE "C" < $3
-     ORDER BY c.room_key COLLATE "C""#;
+     LEFT JOIN members m ON m.chat_id = c.id AND m.user_id = $1
+     LEFT JOIN room_invites i ON i.chat_id = c.id AND i.user_id = $1
+     WHERE c.room_key LIKE $2 || '%' AND c.room_key IS NOT NULL
+       AND (c.room_public OR m.user_id IS NOT NULL OR i.user_id IS NOT NULL)
+     ORDER BY c.room_key
+     LIMIT $3";
+
+/// `LIKE`'s own characters in a prefix, escaped (room names hold `_`).
+fn like_prefix(prefix: &str) -> String {
+    let mut out = String::with_capacity(prefix.len());
+    for c in name_key(prefix).chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
 
 impl PgView<'_> {
-    pub(super) fn pg_room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
+    pub(crate) fn pg_room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
         let row = self
             .conn
             .query_opt(room_where!("room_key = $1"), &[&name_key(name)])
@@ -52,7 +65,7 @@ impl PgView<'_> {
         row.as_ref().map(room_from_row).transpose()
     }
 
-    pub(super) fn pg_room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
+    pub(crate) fn pg_room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
         let row = self
             .conn
             .query_opt(room_where!("id = $1 AND room_key IS NOT NULL"), &[&chat])
@@ -60,68 +73,68 @@ impl PgView<'_> {
         row.as_ref().map(room_from_row).transpose()
     }
 
-    pub(super) fn pg_create_room(
+    /// Creates a room; with `id` (the batch overlay hands out chat ids), as
+    /// that id.
+    pub(crate) fn pg_create_room(
         &mut self,
+        id: Option<ChatId>,
         name: &str,
         public: bool,
         topic: &str,
         now: UnixMillis,
     ) -> ViewResult<ChatId> {
-        let row = self
-            .conn
-            .query_one(
+        let key = name_key(name);
+        let row = match id {
+            Some(id) => self.conn.query_one(
+                "INSERT INTO chats (id, created, room_name, room_key, room_public, room_topic)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                &[&id, &now.0, &name, &key, &public, &topic],
+            ),
+            None => self.conn.query_one(
                 "INSERT INTO chats (created, room_name, room_key, room_public, room_topic)
                  VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                &[&now.0, &name, &name_key(name), &public, &topic.as_bytes()],
-            )
-            .map_err(store_error)?;
-        Ok(row.get(0))
+                &[&now.0, &name, &key, &public, &topic],
+            ),
+        };
+        row.map(|row| row.get(0)).map_err(store_error)
     }
 
-    pub(super) fn pg_rooms_for(
+    pub(crate) fn pg_rooms_for(
         &mut self,
         user: UserId,
         prefix: &str,
         limit: u32,
     ) -> ViewResult<Vec<RoomListing>> {
-        let start = name_key(prefix);
-        let end = format!("{start}\u{7f}");
         let rows = self
             .conn
-            .query(ROOMS_FOR, &[&user, &start, &end])
+            .query(ROOMS_FOR, &[&user, &like_prefix(prefix), &i64::from(limit)])
             .map_err(store_error)?;
-        let mut out = Vec::new();
-        for row in &rows {
-            let member: bool = row.get(6);
-            let invited: bool = row.get(7);
-            let membership = match (member, invited) {
-                (true, _) => Some(Membership::Member),
-                (false, true) => Some(Membership::Invited),
-                (false, false) => None,
-            };
-            let room = room_from_row(row)?;
-            if room.public || membership.is_some() {
-                out.push(RoomListing { room, membership });
-                if out.len() >= limit as usize {
-                    break;
-                }
-            }
-        }
-        Ok(out)
+        rows.iter()
+            .map(|row| {
+                let membership = match (row.get::<_, bool>(6), row.get::<_, bool>(7)) {
+                    (true, _) => Some(Membership::Member),
+                    (false, true) => Some(Membership::Invited),
+                    (false, false) => None,
+                };
+                Ok(RoomListing {
+                    room: room_from_row(row)?,
+                    membership,
+                })
+            })
+            .collect()
     }
 
-    pub(super) fn pg_is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
-        let row = self
-            .conn
+    pub(crate) fn pg_is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
+        self.conn
             .query_opt(
                 "SELECT 1 FROM room_invites WHERE chat_id = $1 AND user_id = $2",
                 &[&room, &user],
             )
-            .map_err(store_error)?;
-        Ok(row.is_some())
+            .map(|row| row.is_some())
+            .map_err(store_error)
     }
 
-    pub(super) fn pg_set_invited(
+    pub(crate) fn pg_set_invited(
         &mut self,
         room: ChatId,
         user: UserId,
@@ -138,22 +151,28 @@ impl PgView<'_> {
             .map_err(store_error)
     }
 
-    /// One statement: the membership goes, and the room's count with it
-    /// when there was one.
-    pub(super) fn pg_leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
-        self.conn
+    /// Ends a membership; `count` also takes it off the chat's
+    /// `member_count` (the batch overlay keeps that count itself).
+    pub(crate) fn pg_leave(&mut self, chat: ChatId, user: UserId, count: bool) -> ViewResult<()> {
+        let removed = self
+            .conn
             .execute(
-                "WITH gone AS (DELETE FROM members WHERE user_id = $2 AND chat_id = $1
-                               RETURNING chat_id)
-                 UPDATE chats SET member_count = member_count - 1
-                 WHERE id = $1 AND EXISTS (SELECT 1 FROM gone)",
-                &[&chat, &user],
+                "DELETE FROM members WHERE user_id = $1 AND chat_id = $2",
+                &[&user, &chat],
             )
-            .map(drop)
-            .map_err(store_error)
+            .map_err(store_error)?;
+        if removed == 1 && count {
+            self.conn
+                .execute(
+                    "UPDATE chats SET member_count = member_count - 1 WHERE id = $1",
+                    &[&chat],
+                )
+                .map_err(store_error)?;
+        }
+        Ok(())
     }
 
-    pub(super) fn pg_rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
+    pub(crate) fn pg_rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
         let rows = self
             .conn
             .query(
@@ -166,15 +185,17 @@ impl PgView<'_> {
     }
 }
 
-/// Every room membership, `(room, user)`: the hub's picture of who gets a
-/// room's events, read at start (as `sqlite::open::room_memberships`).
+/// (issue 25) Every room membership, `(room, user)`: the hub's picture of
+/// who gets a room's events, read at start.
 pub(crate) fn room_memberships(
     conn: &mut crate::pg::connection::PgConn,
-) -> Result<Vec<(ChatId, UserId)>, postgres::Error> {
-    let rows = conn.query(
-        "SELECT m.chat_id, m.user_id FROM members m JOIN chats c ON c.id = m.chat_id
-         WHERE c.room_key IS NOT NULL",
-        &[],
-    )?;
+) -> Result<Vec<(ChatId, UserId)>, agora_core::view::StoreError> {
+    let rows = conn
+        .query(
+            "SELECT m.chat_id, m.user_id FROM members m JOIN chats c ON c.id = m.chat_id
+             WHERE c.room_key IS NOT NULL",
+            &[],
+        )
+        .map_err(store_error)?;
     Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
 }

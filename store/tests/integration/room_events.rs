@@ -1,0 +1,148 @@
+//! (issue 25) A room's events: the hub hands a room's message to its members
+//! only, follows joins and leaves from `member` events, and keeps them out
+//! of everyone else's catch-up; in SQLite a room's message is one `events`
+//! row and no `event_readers` row, however many members the room has, and
+//! catching up finds it through the reader's memberships.
+
+use agora_core::events::{Event, EventBody, EventChat, EventId, MemberAction};
+use agora_core::time::UnixMillis;
+use agora_core::token::TokenHash;
+use agora_core::view::{StoredMessage, UserId, View};
+use agora_store::{open_database, Hub, SqlView, StoreConfig};
+
+const T0: UnixMillis = UnixMillis(1_795_939_565_000);
+const ROOM: i64 = 7;
+
+fn room_message(id: EventId) -> Event {
+    let message = StoredMessage {
+        id,
+        author: "alice".into(),
+        pub_date: T0,
+        text: "hi room".into(),
+        comments: Vec::new(),
+        comments_total: 0,
+    };
+    let chat = EventChat::Room {
+        id: ROOM,
+        name: "#ops".into(),
+    };
+    Event {
+        id,
+        body: EventBody::Message { chat, message },
+    }
+}
+
+fn member(id: EventId, user: UserId, action: MemberAction) -> Event {
+    Event {
+        id,
+        body: EventBody::Member {
+            room: ROOM,
+            room_name: "#ops".into(),
+            user,
+            user_name: format!("u{user}"),
+            action,
+        },
+    }
+}
+
+fn ids(events: &[Event]) -> Vec<EventId> {
+    events.iter().map(|e| e.id).collect()
+}
+
+#[test]
+fn the_hub_hands_a_rooms_events_to_its_members_and_follows_membership() {
+    let hub = Hub::new(0, 1 << 20);
+    hub.load_rooms([(ROOM, 1), (ROOM, 2)]);
+    let subscribers: Vec<_> = (1..=4).map(|user| hub.subscribe(user).0).collect();
+    let taken = |user: usize| -> Vec<EventId> {
+        subscribers[user - 1]
+            .take(usize::MAX)
+            .events
+            .iter()
+            .map(|e| e.id())
+            .collect()
+    };
+
+    let published = hub.record(vec![room_message(1)]);
+    hub.fan_out(&published);
+    assert_eq!(
+        [taken(1), taken(2), taken(3), taken(4)],
+        [vec![1], vec![1], vec![], vec![]]
+    );
+
+    // One batch: 3 invited (told, not a member), 2 leaves (told of it, and
+    // of nothing after), 4 joins.
+    let published = hub.record(vec![
+        member(2, 3, MemberAction::Invited),
+        member(3, 2, MemberAction::Left),
+        member(4, 4, MemberAction::Joined),
+        room_message(5),
+    ]);
+    hub.fan_out(&published);
+    assert_eq!(taken(1), [2, 3, 4, 5]);
+    assert_eq!(taken(2), [3]);
+    assert_eq!(taken(3), [2]);
+    // Membership is the batch's once it is recorded: 4, in the room when
+    // the batch is handed out, gets all of it (as its catch-up would).
+    assert_eq!(taken(4), [2, 3, 4, 5]);
+
+    // Catch-up from the ring follows the same membership.
+    assert_eq!(ids(&hub.recent(2, 0, 100).unwrap()), [3]);
+    assert_eq!(ids(&hub.recent(3, 0, 100).unwrap()), [2]);
+    assert_eq!(ids(&hub.recent(4, 0, 100).unwrap()), [1, 2, 3, 4, 5]);
+}
+
+#[test]
+fn a_rooms_message_has_no_reader_rows_and_reaches_members_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = StoreConfig::sqlite(dir.path().join("agora.db"));
+    let mut conn = open_database(&config).expect("open");
+    let tx = conn.transaction().unwrap();
+    let mut v = SqlView::new(&tx);
+    let users: Vec<UserId> = (0..50u8)
+        .map(|n| {
+            v.create_user(&format!("u{n}"), &TokenHash([n; 32]), "127.0.0.1", T0)
+                .unwrap()
+        })
+        .collect();
+    let room = v.create_room("#big", true, "", T0).unwrap();
+    for &user in &users[..40] {
+        v.join(room, user, 0).unwrap();
+    }
+    let readers_before: i64 = tx
+        .query_row("SELECT count(*) FROM event_readers", [], |r| r.get(0))
+        .unwrap();
+    let id = v
+        .append_message(room, users[0], "to all forty", T0)
+        .unwrap();
+    let message = StoredMessage {
+        id,
+        author: "u0".into(),
+        pub_date: T0,
+        text: "to all forty".into(),
+        comments: Vec::new(),
+        comments_total: 0,
+    };
+    let chat = EventChat::Room {
+        id: room,
+        name: "#big".into(),
+    };
+    let event = v
+        .append_event(EventBody::Message { chat, message })
+        .unwrap();
+    let readers_after: i64 = tx
+        .query_row("SELECT count(*) FROM event_readers", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(readers_after, readers_before, "no reader row per member");
+
+    assert_eq!(ids(&v.events_after(users[39], 0, 10).unwrap()), [event]);
+    assert_eq!(
+        ids(&v.events_after(users[40], 0, 10).unwrap()),
+        Vec::<EventId>::new()
+    );
+    v.leave(room, users[39]).unwrap();
+    assert_eq!(
+        ids(&v.events_after(users[39], 0, 10).unwrap()),
+        Vec::<EventId>::new()
+    );
+}
