@@ -184,7 +184,7 @@ impl Api {
         self.call("GET", target, None)
     }
 
-    fn call<T: DeserializeOwned>(
+    pub(crate) fn call<T: DeserializeOwned>(
         &mut self,
         method: &str,
         path: &str,

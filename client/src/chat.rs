@@ -23,14 +23,16 @@ const RECONNECTS: u32 = 5;
 pub const HELP: &str = "\
 commands:
   TEXT                  post TEXT to the public chat (//TEXT posts /TEXT)
-  /to USER TEXT         send TEXT privately to USER
-  /read [USER]          show the chat with USER (default: public) and follow it
+  /to USER TEXT         send TEXT privately to USER (or to a #room)
+  /read [USER]          show the chat with USER or a #room (default: public) and follow it
   /comment ID TEXT      comment on message ID
   /report USER [private]  report USER (in the public chat, or your private chat)
   /edit ID TEXT         replace the text of your message ID
   /delete ID            delete your message ID
   /react ID EMOJI [remove]  react to message ID (or take it back)
   /status               your chats, unread counts, cautions, quota
+  /rooms [PREFIX]       the rooms you can see
+  /join ROOM            join ROOM and follow it; /leave ROOM leaves it
   /help                 this list
   /quit                 leave (end of input does too)";
 
@@ -66,6 +68,13 @@ pub enum Line {
         message_id: u64,
         emoji: String,
         remove: bool,
+    },
+    // v3 rooms.
+    Rooms(Option<String>),
+    /// `/join` (true) or `/leave` (false) a room, named with or without `#`.
+    Membership {
+        room: String,
+        join: bool,
     },
 }
 
@@ -153,6 +162,17 @@ pub fn parse(line: &str) -> Result<Line, String> {
                 _ => usage("/react ID EMOJI [remove]"),
             }
         }
+        "rooms" => match split_word(rest) {
+            (prefix, "") => Ok(Line::Rooms((!prefix.is_empty()).then(|| prefix.to_owned()))),
+            _ => usage("/rooms [PREFIX]"),
+        },
+        "join" | "leave" => match split_word(rest) {
+            (room, "") if !room.is_empty() => Ok(Line::Membership {
+                room: crate::rooms::room_name(room),
+                join: name == "join",
+            }),
+            _ => usage(&format!("/{name} ROOM")),
+        },
         "status" if rest.trim().is_empty() => Ok(Line::Status),
         "help" if rest.trim().is_empty() => Ok(Line::Help),
         "quit" | "exit" if rest.trim().is_empty() => Ok(Line::Quit),
@@ -341,6 +361,31 @@ impl Session<'_> {
                     printer.answer(&r.raw, || render::status(&r.value, zone));
                 }))
             }
+            Line::Rooms(prefix) => {
+                let reply = self.api.rooms(prefix.as_deref());
+                self.show(reply.map(|r| {
+                    printer.answer(&r.raw, || render::rooms::rooms(&r.value));
+                }))
+            }
+            Line::Membership { room, join } => {
+                let reply = self.api.membership(&room, join);
+                let what = if join { "join" } else { "leave" };
+                let joined = match reply {
+                    Ok(r) => {
+                        printer.answer(&r.raw, || render::rooms::room_done(what, &r.value));
+                        join.then_some(r.value.room)
+                    }
+                    Err(failure) => {
+                        self.show(Err(crate::hints::on_room(failure, &room)))?;
+                        None
+                    }
+                };
+                // A room just joined is followed, as `/read` would.
+                match joined {
+                    Some(room) => self.open(Some(room)),
+                    None => Ok(()),
+                }
+            }
         }
     }
 
@@ -419,7 +464,7 @@ impl Session<'_> {
                     message,
                 } => {
                     let mine = message.author.eq_ignore_ascii_case(self.me);
-                    if chat_type == "private" && !mine {
+                    if (chat_type == "private" || chat_type == "room") && !mine {
                         printer.note(&render::events::elsewhere(chat, message));
                     }
                 }
@@ -449,10 +494,18 @@ impl Session<'_> {
                     let line = render::events::line(event, zone, self.me);
                     printer.answer(raw, || render::changes::in_chat(&line));
                 }
+                EventKind::Member {
+                    chat,
+                    user_name,
+                    action,
+                } if self.follows("room", chat) || user_name.eq_ignore_ascii_case(self.me) => {
+                    printer.answer(raw, || render::rooms::member(chat, user_name, action));
+                }
                 EventKind::Comment { .. }
                 | EventKind::Edited { .. }
                 | EventKind::Deleted { .. }
                 | EventKind::Reaction { .. }
+                | EventKind::Member { .. }
                 | EventKind::Other => {}
             }
         }
@@ -557,6 +610,26 @@ mod tests {
         assert_eq!(parse("/status"), Ok(Line::Status));
         assert_eq!(parse("/help"), Ok(Line::Help));
         assert_eq!(parse("/quit"), Ok(Line::Quit));
+        assert_eq!(parse("/rooms"), Ok(Line::Rooms(None)));
+        assert_eq!(parse("/rooms de"), Ok(Line::Rooms(Some("de".into()))));
+        assert_eq!(
+            parse("/join design"),
+            Ok(Line::Membership {
+                room: "#design".into(),
+                join: true
+            })
+        );
+        assert_eq!(
+            parse("/leave #design"),
+            Ok(Line::Membership {
+                room: "#design".into(),
+                join: false
+            })
+        );
+        assert_eq!(
+            parse("/read #design"),
+            Ok(Line::Read(Some("#design".into())))
+        );
     }
 
     #[test]
@@ -573,6 +646,8 @@ mod tests {
             ("/report bob loudly", "usage: /report USER [private]"),
             ("/report", "usage: /report USER [private]"),
             ("/quit now", "usage: /quit"),
+            ("/join", "usage: /join ROOM"),
+            ("/leave a b", "usage: /leave ROOM"),
             ("/dance", "unknown command /dance; /help lists them"),
         ] {
             assert_eq!(parse(line), Err(expected.to_owned()), "{line}");

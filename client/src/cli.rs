@@ -159,6 +159,55 @@ pub enum Command {
         #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
         query: Vec<String>,
     },
+    /// List the public rooms and the private rooms you are in or invited to.
+    Rooms {
+        /// Only rooms whose name starts with this ('#' optional).
+        prefix: Option<String>,
+    },
+    /// Create, join, leave a room or invite someone to it.
+    Room {
+        #[command(subcommand)]
+        action: RoomAction,
+    },
+    /// Page back through a chat's older messages (marks nothing read).
+    History {
+        /// The chat: a user, a '#room' (default: the public chat).
+        #[arg(long = "with")]
+        with: Option<String>,
+        /// Show messages older than this message number.
+        #[arg(long, value_name = "ID")]
+        before: Option<u64>,
+        /// How many messages (1 to 100; server default 50).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
+        limit: Option<u32>,
+    },
+    /// List users whose names start with PREFIX (any case).
+    Users { prefix: Option<String> },
+}
+
+/// `agora room ...`: ROOM is `#name` or `name`.
+#[derive(Debug, PartialEq, Eq, Subcommand)]
+pub enum RoomAction {
+    /// Create a room (public unless --private); you become its first member.
+    Create {
+        room: String,
+        /// Only invited users can see and join it.
+        #[arg(long)]
+        private: bool,
+        /// What the room is about (up to 256 characters).
+        #[arg(long)]
+        topic: Option<String>,
+    },
+    /// Join a public room, or a private one you were invited to.
+    Join { room: String },
+    /// Leave a room.
+    Leave { room: String },
+    /// Invite USER to a room you are a member of.
+    Invite {
+        room: String,
+        #[arg(value_name = "USER")]
+        target: String,
+    },
 }
 
 /// `-n`: a number of messages, from 1. The largest is the server's to say.
@@ -267,6 +316,40 @@ mod tests {
         for (args, command) in cases {
             assert_eq!(parse(args).unwrap().command, command, "{args:?}");
         }
+        let cli = parse(&["room", "create", "#design", "--private", "--topic", "UI"]).unwrap();
+        assert_eq!(
+            cli.command,
+            Command::Room {
+                action: RoomAction::Create {
+                    room: "#design".into(),
+                    private: true,
+                    topic: Some("UI".into()),
+                },
+            }
+        );
+        let cli = parse(&["--user", "ann", "room", "invite", "design", "bob"]).unwrap();
+        assert_eq!(cli.user.as_deref(), Some("ann"));
+        assert_eq!(
+            cli.command,
+            Command::Room {
+                action: RoomAction::Invite {
+                    room: "design".into(),
+                    target: "bob".into(),
+                },
+            }
+        );
+        let cli = parse(&[
+            "history", "--with", "#design", "--before", "9", "--limit", "5",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.command,
+            Command::History {
+                with: Some("#design".into()),
+                before: Some(9),
+                limit: Some(5),
+            }
+        );
         let cli = parse(&["watch", "--json", "--since", "42"]).unwrap();
         assert!(cli.json);
         assert_eq!(cli.command, Command::Watch { since: Some(42) });
@@ -286,6 +369,10 @@ mod tests {
             &["watch", "--since", "-1"],
             &["watch", "--since", "x"],
             &["frobnicate"],
+            &["room"],
+            &["room", "invite", "#design"],
+            &["history", "--limit", "0"],
+            &["history", "--limit", "101"],
         ] {
             let err = parse(bad).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{bad:?}");

@@ -9,6 +9,7 @@ mod chat;
 mod cli;
 mod failure;
 mod feed;
+mod hints;
 mod http;
 mod localtime;
 mod output;
@@ -16,6 +17,7 @@ mod render;
 mod resume;
 mod retries;
 // (issue 27)
+mod rooms;
 mod search;
 mod server_url;
 mod sessions;
@@ -25,7 +27,7 @@ mod wire;
 
 use api::Api;
 use clap::Parser;
-use cli::{Cli, Command};
+use cli::{Cli, Command, RoomAction};
 use failure::Failure;
 use http::Connection;
 use localtime::Zone;
@@ -118,13 +120,17 @@ fn with_saved_token(
             unreachable!("these save a token rather than use one")
         }
         Command::Send { to, text } => {
-            let reply = api.send(to.as_deref(), &text.join(" "))?;
+            let reply = api
+                .send(to.as_deref(), &text.join(" "))
+                .map_err(|f| hints::on_chat(f, to.as_deref().unwrap_or_default()))?;
             printer.answer(&reply.raw, || {
                 render::sent(&reply.value, to.as_deref(), zone)
             });
         }
         Command::Read { with, number } => {
-            let reply = api.connect(with.as_deref(), number)?;
+            let reply = api
+                .connect(with.as_deref(), number)
+                .map_err(|f| hints::on_chat(f, with.as_deref().unwrap_or_default()))?;
             printer.answer(&reply.raw, || render::connect(&reply.value, zone, user));
         }
         Command::Status => {
@@ -167,6 +173,67 @@ fn with_saved_token(
             let reply = search::search(api, &query.join(" "), chat.as_deref())?;
             printer.answer(&reply.raw, || search::render(&reply.value, zone, user));
         }
+        // v3: rooms, history, the user directory.
+        Command::Rooms { prefix } => {
+            let reply = api.rooms(prefix.as_deref())?;
+            printer.answer(&reply.raw, || render::rooms::rooms(&reply.value));
+        }
+        Command::Room { action } => room(api, action, printer)?,
+        Command::History {
+            with,
+            before,
+            limit,
+        } => {
+            let chat = with.as_deref().unwrap_or(agora_core::api::PUBLIC_CHAT_NAME);
+            let reply = api
+                .messages(chat, before, limit)
+                .map_err(|f| hints::on_chat(f, chat))?;
+            printer.answer(&reply.raw, || {
+                render::rooms::history(&reply.value, zone, user)
+            });
+        }
+        Command::Users { prefix } => {
+            let reply = api.users(prefix.as_deref(), None)?;
+            printer.answer(&reply.raw, || render::rooms::users(&reply.value));
+        }
     }
+    Ok(())
+}
+
+/// `agora room create|join|leave|invite`.
+fn room(api: &mut Api, action: RoomAction, printer: Printer) -> Result<(), Failure> {
+    let (what, reply) = match action {
+        RoomAction::Create {
+            room,
+            private,
+            topic,
+        } => {
+            let room = rooms::room_name(&room);
+            let reply = api.create_room(&room, private, topic.as_deref());
+            ("create", reply.map_err(|f| hints::on_room(f, &room))?)
+        }
+        RoomAction::Join { room } => {
+            let room = rooms::room_name(&room);
+            (
+                "join",
+                api.membership(&room, true)
+                    .map_err(|f| hints::on_room(f, &room))?,
+            )
+        }
+        RoomAction::Leave { room } => {
+            let room = rooms::room_name(&room);
+            (
+                "leave",
+                api.membership(&room, false)
+                    .map_err(|f| hints::on_room(f, &room))?,
+            )
+        }
+        RoomAction::Invite { room, target } => {
+            let room = rooms::room_name(&room);
+            let reply = api.invite(&room, &target);
+            ("invite", reply.map_err(|f| hints::on_room(f, &room))?)
+        }
+    };
+    printer.answer(&reply.raw, || render::rooms::room_done(what, &reply.value));
     Ok(())
 }

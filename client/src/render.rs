@@ -3,6 +3,7 @@
 
 pub mod changes;
 pub mod events;
+pub mod rooms;
 
 use crate::localtime::Zone;
 use crate::wire::{CommentReply, ConnectReply, Message, Refusal, ReportReply, SendReply, Status};
@@ -86,6 +87,8 @@ pub fn unread(reply: &ConnectReply, zone: Zone, me: &str) -> String {
 pub fn chat_title(chat: &str) -> String {
     if chat == agora_core::api::PUBLIC_CHAT_NAME {
         "the public chat".to_owned()
+    } else if chat.starts_with(crate::rooms::ROOM_MARK) {
+        format!("the room {}", clean(chat))
     } else {
         format!("the private chat with {}", clean(chat))
     }
@@ -220,6 +223,14 @@ fn argument_for(field: &str) -> Option<&'static str> {
         "report_on" => "USER",
         "message" | "comment" => "TEXT",
         "message_id" => "MESSAGE_ID",
+        // v3: rooms, history, the user directory.
+        "room" => "ROOM",
+        "visibility" => "--private",
+        "topic" => "--topic",
+        "chat" => "--with",
+        "before" => "--before",
+        "limit" => "--limit",
+        "q" => "PREFIX",
         _ => return None,
     })
 }

@@ -181,6 +181,12 @@ pub enum EventKind {
         message_id: u64,
         reactions: Vec<Reaction>,
     },
+    /// v3: someone joined, left or was invited to a room.
+    Member {
+        chat: String,
+        user_name: String,
+        action: String,
+    },
     /// A type this client does not know (from a newer server), or one it
     /// cannot read: its id still moves the cursor on.
     #[serde(other)]

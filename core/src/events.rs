@@ -173,7 +173,9 @@ impl Audience {
 impl EventBody {
     pub fn audience(&self) -> Audience {
         match (self, self.chat()) {
-            (EventBody::Banned { user, .. } | EventBody::SignedOut { user }, _) => Audience::One(*user),
+            (EventBody::Banned { user, .. } | EventBody::SignedOut { user }, _) => {
+                Audience::One(*user)
+            }
             (EventBody::Member { room, user, .. }, _) => Audience::RoomAnd(*room, *user),
             (_, Some(EventChat::Private { members, .. })) => {
                 Audience::Two(members[0].0, members[1].0)
@@ -191,7 +193,9 @@ impl EventBody {
             | EventBody::MessageChanged { chat, .. }
             | EventBody::CommentChanged { chat, .. }
             | EventBody::Reaction { chat, .. } => Some(chat),
-            EventBody::Banned { .. } | EventBody::Member { .. } | EventBody::SignedOut { .. } => None,
+            EventBody::Banned { .. } | EventBody::Member { .. } | EventBody::SignedOut { .. } => {
+                None
+            }
         }
     }
 

@@ -12,9 +12,8 @@ use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, Membership, MessageId, Reaction, ReadPosition,
-    Room, RoomListing, StoreError, StoredComment, StoredMessage, User, UserId, View,
-    ViewResult, Written,
+    ChatId, ChatKind, ChatSummary, CommentId, Membership, MessageId, Reaction, ReadPosition, Room,
+    RoomListing, StoreError, StoredComment, StoredMessage, User, UserId, View, ViewResult, Written,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

@@ -25,6 +25,7 @@ mod live;
 mod look;
 mod page;
 mod reading;
+mod rooms;
 mod scenario;
 // (issue 27)
 mod search;

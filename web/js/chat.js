@@ -11,9 +11,13 @@ import {
   addComment, arrange, commentForm, markFirstUnread, messageElement, oldestCommentId, showOlderButton,
 } from './messages.js';
 import { PUBLIC } from './status.js';
+import { loadOlder, offerOlder } from './history.js';
+import { EMPTY_ROOM, isRoom, roomTitle } from './rooms.js';
 import { shortTime } from './time.js';
 
 const HISTORY = 50;
+/** The history /connect gives when not asked for a number (API.md). */
+const SERVER_HISTORY = 20;
 const COMMENT_PAGE = 20;
 
 /** The target of a request about `chat`: nothing for the public chat. */
@@ -102,15 +106,18 @@ export class Chat {
   async open(name) {
     this.loading = name;
     this.waiting = [];
+    let wanted = HISTORY;
     let result = await call('POST', '/connect', { ...about(name, 'chat_with'), messages_number: HISTORY });
     if (result.data?.code === 'invalid_messages_number') {
       // A server that keeps fewer: its own default, then.
+      wanted = SERVER_HISTORY;
       result = await call('POST', '/connect', about(name, 'chat_with'));
     }
     if (this.loading !== name) return false;
     this.loading = null;
     if (!result.ok) {
       if (result.data?.code === 'user_not_found') this.notice(`There is no user named ${name}.`);
+      else if (result.data?.code === 'not_a_member') this.notice(`Join ${name} (under Rooms) to read it.`);
       else this.refused(result);
       return false;
     }
@@ -120,15 +127,18 @@ export class Chat {
     this.notice('');
     const title = byId('chat-title');
     if (name === PUBLIC) setText(title, 'Public chat');
+    else if (isRoom(name)) roomTitle(title, name);
     else title.replaceChildren('Private chat with ', el('bdi', {}, name));
     const peer = byId('report-peer');
-    peer.hidden = name === PUBLIC;
+    peer.hidden = name === PUBLIC || isRoom(name);
     peer.textContent = `Report ${name}`;
     this.composer.opened(name);
     this.list.replaceChildren();
     this.seenBelow();
     this.shownUpTo = 0;
     for (const message of result.data.messages) this.show(message, false);
+    // A full page of history may have more before it.
+    if (result.data.messages.length >= wanted) offerOlder(this.list, true);
     let firstUnread = null;
     result.data.unread_messages.forEach((message, index) => {
       const item = this.show(message, false);
@@ -156,9 +166,10 @@ export class Chat {
   }
 
   arrange() {
-    arrange(this.list, this.name === PUBLIC
-      ? 'No messages yet. Write the first one below: Enter sends it to everyone.'
-      : `No messages with ${this.name} yet. Write below: only the two of you see this chat.`);
+    let empty = `No messages with ${this.name} yet. Write below: only the two of you see this chat.`;
+    if (this.name === PUBLIC) empty = 'No messages yet. Write the first one below: Enter sends it to everyone.';
+    else if (isRoom(this.name)) empty = EMPTY_ROOM;
+    arrange(this.list, empty);
   }
 
   /** A live message for `chat`: shown if it is open, else counted as unread. */
@@ -202,7 +213,7 @@ export class Chat {
     const follow = !live || atEnd(this.list) || message.author === this.page.me;
     const item = messageElement(message, {
       mine: message.author === this.page.me,
-      reportable: this.name === PUBLIC && message.author !== this.page.me,
+      reportable: (this.name === PUBLIC || isRoom(this.name)) && message.author !== this.page.me,
     });
     const after = [...this.list.children].find((child) => Number(child.dataset.messageId) > message.id);
     this.list.insertBefore(item, after ?? null);
@@ -278,9 +289,11 @@ export class Chat {
     } else if (action === 'comment') {
       commentForm(item).querySelector('input').focus();
     } else if (action === 'report') {
-      await this.report(item.dataset.author, 'public', button);
+      await this.report(item.dataset.author, isRoom(this.name) ? 'room' : 'public', button);
     } else if (action === 'older') {
       await this.older(item, button);
+    } else if (action === 'load-older') {
+      await loadOlder(this, button);
     } else {
       await act(this, action, item, button);
     }
@@ -343,7 +356,9 @@ export class Chat {
       return;
     }
     button.restore();
-    const result = await call('POST', '/report', { report_on: user, chat_type: chatType });
+    const body = { report_on: user, chat_type: chatType };
+    if (chatType === 'room') body.room = this.name;
+    const result = await call('POST', '/report', body);
     if (!result.ok) {
       this.notice(result.words);
     } else if (result.data.banned_until) {

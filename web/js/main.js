@@ -12,6 +12,8 @@ import { completeMentions, isMe, knowMe } from './mentions.js';
 import { Notifier } from './notify.js';
 import { SearchBox } from './search.js';
 import { BanBanner, ChatList, PUBLIC, QuotaLine } from './status.js';
+import { UserPicker } from './people.js';
+import { RoomsPanel } from './rooms.js';
 
 const live = byId('live');
 let liveTimer = null;
@@ -52,6 +54,7 @@ class Session {
     this.notifier = new Notifier((text) => this.chat.notice(text));
     completeMentions(() => this.chat.name);
     this.search = new SearchBox((name, messageId) => this.openAt(name, messageId));
+    this.rooms = new RoomsPanel(this);
     this.feed = new EventFeed({
       onEvent: (event) => this.event(event),
       onState: (state, ms) => {
@@ -72,6 +75,9 @@ class Session {
       }
       if (await this.pick(name)) input.value = '';
     };
+    // Picking a name from the type-ahead opens the chat with them at once.
+    this.people = new UserPicker(byId('new-chat'), () => byId('new-chat-form').requestSubmit(),
+      (name) => name.toLowerCase() === this.me.toLowerCase());
     showAccount(this.me, token, () => signOut(undefined, true));
     this.devices = new DevicesPanel((words) => {
       forgetToken();
@@ -86,6 +92,7 @@ class Session {
     // between is missed, and what arrives twice is dropped by id.
     await this.feed.begin();
     this.showStatus(this.status);
+    this.rooms.refresh(0);
     await this.openChat(PUBLIC);
     this.feed.run();
     byId('compose').focus();
@@ -124,6 +131,7 @@ class Session {
   async openChat(name) {
     const opened = await this.chat.open(name);
     if (opened) this.showQuota();
+    if (opened) this.rooms.opened(this.chat.name);
     return opened;
   }
 
@@ -132,7 +140,8 @@ class Session {
   }
 
   showQuota() {
-    this.quota.show(this.status, (this.chat?.name ?? PUBLIC) === PUBLIC, this.isBanned());
+    const name = this.chat?.name ?? PUBLIC;
+    this.quota.show(this.status, name === PUBLIC || this.rooms?.isPublic(name), this.isBanned());
   }
 
   /** After the server lost the feed's cursor (a new database): load everything again. */
@@ -154,6 +163,8 @@ class Session {
       this.chat.commentReceived(event.message_id, event.comment);
     } else if (event.type === 'banned') {
       this.banned(new Date(event.banned_until));
+    } else if (event.type === 'member') {
+      this.rooms.member(event);
     } else if (event.type === 'signed_out') {
       // A device of this user was signed out: if it was this one, the
       // server now answers 401 (and the page signs out); else the list of

@@ -60,6 +60,11 @@ pub fn line(event: &Event, zone: Zone, me: &str) -> String {
             message_id,
             reactions,
         } => changes::reaction_line(&chat_label(chat_type, chat), *message_id, reactions),
+        EventKind::Member {
+            chat,
+            user_name,
+            action,
+        } => format!("room  {}", super::rooms::member(chat, user_name, action)),
         EventKind::Other => format!(
             "an event of a kind agora does not know (event cursor {}; --json shows it)\n",
             event.id
@@ -96,6 +101,7 @@ pub fn banned(until: &str, zone: Zone) -> String {
 fn chat_label(chat_type: &str, chat: &str) -> String {
     match chat_type {
         "private" => format!("private with {}", clean(chat)),
+        "room" => format!("room {}", clean(chat)),
         _ => clean(chat_type),
     }
 }
@@ -148,6 +154,18 @@ mod tests {
             line(&ban, Zone::Utc, "me"),
             "you are banned until 2026-11-29 12:06:05\n"
         );
+        let room = event(
+            r##"{"id":12,"type":"message","chat_type":"room","chat":"#design","message":
+                {"id":19,"author":"ann","pub_date":"2026-11-29T08:06:09Z","message_text":"ok"}}"##,
+        );
+        assert_eq!(
+            line(&room, Zone::Utc, "me"),
+            "2026-11-29 08:06:09  room #design  #19  ann: ok\n"
+        );
+        let member = event(
+            r##"{"id":13,"type":"member","chat_type":"room","chat":"#design","user_name":"bob","action":"joined"}"##,
+        );
+        assert_eq!(line(&member, Zone::Utc, "me"), "room  bob joined #design\n");
         let newer = event(r#"{"id":11,"type":"typing"}"#);
         assert_eq!(
             line(&newer, Zone::Utc, "me"),

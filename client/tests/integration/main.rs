@@ -11,5 +11,6 @@ mod edits;
 mod login;
 mod sessions;
 // (issue 27)
+mod rooms;
 mod search;
 mod watch;

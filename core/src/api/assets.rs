@@ -59,7 +59,7 @@ macro_rules! web_file {
 }
 
 /// Every file of the web client.
-pub static ASSETS: [Asset; 23] = [
+pub static ASSETS: [Asset; 26] = [
     web_file!("/", "index.html", HTML),
     web_file!("/assets/style.css", "style.css", CSS),
     web_file!("/assets/favicon.svg", "favicon.svg", SVG),
@@ -86,6 +86,10 @@ pub static ASSETS: [Asset; 23] = [
     web_file!("/assets/js/accounts.js", "js/accounts.js", JS),
     // (issue 27)
     web_file!("/assets/js/search.js", "js/search.js", JS),
+    // issue 25: rooms, the user picker, older history.
+    web_file!("/assets/js/rooms.js", "js/rooms.js", JS),
+    web_file!("/assets/js/people.js", "js/people.js", JS),
+    web_file!("/assets/js/history.js", "js/history.js", JS),
 ];
 
 /// The methods the files answer.

@@ -102,5 +102,7 @@ fn visible(
     } else {
         None
     };
-    Ok(Err(Outcome::Failed(refusal.unwrap_or(Failure::MessageNotFound))))
+    Ok(Err(Outcome::Failed(
+        refusal.unwrap_or(Failure::MessageNotFound),
+    )))
 }

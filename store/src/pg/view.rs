@@ -10,9 +10,8 @@ use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, MessageId, Reaction, ReadPosition, Room,
-    RoomListing, StoreError, StoredComment, StoredMessage, User, UserId, View, ViewResult,
-    Written, PUBLIC_CHAT,
+    ChatId, ChatKind, ChatSummary, CommentId, MessageId, Reaction, ReadPosition, Room, RoomListing,
+    StoreError, StoredComment, StoredMessage, User, UserId, View, ViewResult, Written, PUBLIC_CHAT,
 };
 use postgres::Row;
 
