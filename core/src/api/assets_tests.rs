@@ -147,10 +147,12 @@ fn unknown_paths_are_left_to_the_api_routes() {
 }
 
 #[test]
-fn the_whole_page_weighs_under_120_kb() {
+fn the_whole_page_weighs_under_140_kb() {
     let total: usize = ASSETS.iter().map(|asset| asset.bytes.len()).sum();
-    // (issue 26) edits, reactions, mentions and notifications: 24 kB more.
-    assert!(total < 120_000, "the web client weighs {total} bytes");
+    // Contract v3 (issues 25-28: rooms, history, the user picker, edits,
+    // reactions, mentions, notifications, search, devices) took it from
+    // 66 kB to 131 kB; about 48 kB of it reaches a browser, gzipped.
+    assert!(total < 140_000, "the web client weighs {total} bytes");
 }
 
 fn web_dir() -> PathBuf {

@@ -101,6 +101,9 @@ fn pages_follow_the_readers_index_and_an_old_database_is_backfilled() {
              DROP TABLE event_readers;
              -- The migrations after it, taken back too, newest first: each
              -- later migration adds its own undoing here.
+             -- (issue 25) people: its index is made IF NOT EXISTS.
+             -- (issue 27) search.
+             DROP TABLE message_search;
              -- (issue 28) accounts and devices.
              DROP TRIGGER events_readers_signed_out ON events;
              DROP FUNCTION agora_signed_out_readers();
