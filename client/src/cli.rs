@@ -152,7 +152,8 @@ pub enum Command {
     /// QUERY (any case, any accents; the last word may be the start of
     /// one), newest first.
     Search {
-        /// Search one chat only: `public_chat` or a user's name.
+        /// Search one chat only: `public_chat`, a user's name or a room's
+        /// `#name` (quote it in the shell: '#design').
         #[arg(long = "in", value_name = "CHAT")]
         chat: Option<String>,
         /// The words to look for; several are joined with spaces.
