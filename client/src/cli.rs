@@ -156,8 +156,10 @@ pub enum Command {
         /// `#name` (quote it in the shell: '#design').
         #[arg(long = "in", value_name = "CHAT")]
         chat: Option<String>,
-        /// The words to look for; several are joined with spaces.
-        #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+        /// The words to look for; several are joined with spaces. Unlike a
+        /// message's text, they may be followed by --in (a word starting
+        /// with `-` goes after `--`).
+        #[arg(required = true, num_args = 1..)]
         query: Vec<String>,
     },
     /// List the public rooms and the private rooms you are in or invited to.

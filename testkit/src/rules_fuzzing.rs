@@ -329,7 +329,7 @@ fn check_response(response: &Response) {
 const METHODS: [&str; 8] = [
     "POST", "GET", "PUT", "HEAD", "DELETE", "OPTIONS", "post", "BREW",
 ];
-const TARGETS: [&str; 46] = [
+const TARGETS: [&str; 49] = [
     "/get-token",
     "/connect",
     "/status",

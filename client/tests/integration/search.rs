@@ -34,9 +34,13 @@ fn search_finds_what_the_user_can_see_newest_first() {
     assert!(!found.stdout.contains("secrets"), "{found:?}");
 
     // --in narrows to one chat; --json prints the server's answer.
+    // (Given after the words, it is still --in, not two more words.)
     let only = client.run(&["--user", "bob", "search", "deplo", "--in", "public_chat"]);
-    assert_eq!(only.code, 0, "{only:?}");
+    only.assert_out(0, "alice: We deployed the Café");
     assert!(!only.stdout.contains("noon"), "{only:?}");
+    let before = client.run(&["--user", "bob", "search", "--in", "alice", "deplo"]);
+    before.assert_out(0, "alice: deploy at noon");
+    assert!(!before.stdout.contains("Café"), "{before:?}");
     let json = client.run(&["--user", "alice", "--json", "search", "secrets"]);
     assert_eq!(json.code, 0, "{json:?}");
     let body: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
