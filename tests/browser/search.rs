@@ -73,7 +73,9 @@ fn the_search_box_finds_marks_and_opens_the_message() {
             json!([room, private, public])
         );
         let where_room = page
-            .text(&format!("#search-results [data-message-id=\"{room}\"] .where"))
+            .text(&format!(
+                "#search-results [data-message-id=\"{room}\"] .where"
+            ))
             .await;
         assert!(where_room.contains("in #Ops"), "{where_room}");
         page.screenshot("results").await;

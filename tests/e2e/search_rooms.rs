@@ -207,9 +207,16 @@ fn a_room_message_is_found_by_its_current_words_only(rt: Runtime) {
         .expect(200);
     for q in ["quarterly", "numbers", "obsolete", "roadmap", "roadm"] {
         assert_eq!(found(&mut c, &bob, q), Vec::<i64>::new(), "{q}");
-        assert_eq!(found_in(&mut c, &bob, q, "%23plans"), Vec::<i64>::new(), "{q}");
+        assert_eq!(
+            found_in(&mut c, &bob, q, "%23plans"),
+            Vec::<i64>::new(),
+            "{q}"
+        );
     }
-    assert_eq!(found_in(&mut c, &bob, "annual%20figu", "%23plans"), [edited]);
+    assert_eq!(
+        found_in(&mut c, &bob, "annual%20figu", "%23plans"),
+        [edited]
+    );
     let page = search(&mut c, &alice, "final", None);
     assert_eq!(
         page["results"][0]["message"]["message_text"],

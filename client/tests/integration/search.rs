@@ -49,7 +49,9 @@ fn search_finds_what_the_user_can_see_newest_first() {
     // narrows to it; an outsider is refused.
     let created = client.run(&["--user", "alice", "room", "create", "Ops"]);
     assert_eq!(created.code, 0, "{created:?}");
-    send(&["--user", "alice", "send", "--to", "#ops", "deploy", "the", "room"]);
+    send(&[
+        "--user", "alice", "send", "--to", "#ops", "deploy", "the", "room",
+    ]);
     let outside = client.run(&["--user", "bob", "search", "deplo", "--in", "#ops"]);
     outside.assert_err(1, "not_a_member");
     let joined = client.run(&["--user", "bob", "room", "join", "#ops"]);
