@@ -152,11 +152,14 @@ pub enum Command {
     /// QUERY (any case, any accents; the last word may be the start of
     /// one), newest first.
     Search {
-        /// Search one chat only: `public_chat` or a user's name.
+        /// Search one chat only: `public_chat`, a user's name or a room's
+        /// `#name` (quote it in the shell: '#design').
         #[arg(long = "in", value_name = "CHAT")]
         chat: Option<String>,
-        /// The words to look for; several are joined with spaces.
-        #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+        /// The words to look for; several are joined with spaces. Unlike a
+        /// message's text, they may be followed by --in (a word starting
+        /// with `-` goes after `--`).
+        #[arg(required = true, num_args = 1..)]
         query: Vec<String>,
     },
     /// List the public rooms and the private rooms you are in or invited to.

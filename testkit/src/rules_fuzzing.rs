@@ -329,7 +329,7 @@ fn check_response(response: &Response) {
 const METHODS: [&str; 8] = [
     "POST", "GET", "PUT", "HEAD", "DELETE", "OPTIONS", "post", "BREW",
 ];
-const TARGETS: [&str; 46] = [
+const TARGETS: [&str; 49] = [
     "/get-token",
     "/connect",
     "/status",
@@ -381,6 +381,9 @@ const TARGETS: [&str; 46] = [
     "/search?q=caf%C3%A9+Deplo&chat=Bob&limit=3&before=9",
     "/search?q=%21%3F&limit=101",
     "/search?q=x&chat=public_chat&q=y",
+    "/search?q=deplo&chat=%23DEV",
+    "/search?q=x&chat=%23hush",
+    "/search?q=x&chat=%23no%20such",
 ];
 /// Tokens of the seeded users: ann (quota used up), Bob, cy (banned).
 const ANN: Token = Token([1; 16]);

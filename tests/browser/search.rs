@@ -22,6 +22,13 @@ fn the_search_box_finds_marks_and_opens_the_message() {
         }
         let private = send_to(&mut api, &alice, "bob", "deploy notes for bob");
         send_to(&mut api, &alice, "carol", "deploy secrets, carol only");
+        // A room bob is in, created as `#Ops`.
+        let bob = page.token().await;
+        api.post("/rooms", Some(&alice), json!({"room": "#Ops"}))
+            .expect(201);
+        api.post("/join", Some(&bob), json!({"room": "#ops"}))
+            .expect(200);
+        let room = send_to(&mut api, &alice, "#ops", "deploy plan for the room");
         page.wait_for_message("filler 29", STEP).await;
 
         page.type_into("#search", "CAFE deplo").await;
@@ -49,19 +56,28 @@ fn the_search_box_finds_marks_and_opens_the_message() {
             .await;
         assert_eq!(injected, json!(0));
 
-        // A word: every message bob can see with it, newest first; carol's
-        // private chat never.
+        // A word: every message bob can see with it, newest first, his
+        // room's too; carol's private chat never.
         page.js("document.getElementById('search').value = '';", vec![])
             .await;
         page.type_into("#search", "deplo").await;
         page.wait_until(
-            "two results",
+            "three results",
             STEP,
-            &format!("const r = (() => {{ {results} }})(); return r.length === 2;"),
+            &format!("const r = (() => {{ {results} }})(); return r.length === 3;"),
             vec![],
         )
         .await;
-        assert_eq!(page.js(results, vec![]).await, json!([private, public]));
+        assert_eq!(
+            page.js(results, vec![]).await,
+            json!([room, private, public])
+        );
+        let where_room = page
+            .text(&format!(
+                "#search-results [data-message-id=\"{room}\"] .where"
+            ))
+            .await;
+        assert!(where_room.contains("in #Ops"), "{where_room}");
         page.screenshot("results").await;
 
         // A result opens its chat at the message, scrolled to and marked.
@@ -97,6 +113,18 @@ fn the_search_box_finds_marks_and_opens_the_message() {
         )
         .await;
         page.screenshot("opened").await;
+        // A room's result opens the room.
+        page.click(&format!("#search-results [data-message-id=\"{room}\"]"))
+            .await;
+        let found = format!("#messages [data-message-id=\"{room}\"].found");
+        page.wait_until(
+            "the room's message, marked",
+            STEP,
+            &format!("return document.querySelector('{found}') !== null;"),
+            vec![],
+        )
+        .await;
+        page.wait_title("Room #Ops").await;
         page.close().await;
     });
 }

@@ -39,6 +39,8 @@ mod rooms;
 mod rules;
 // (issue 27)
 mod search;
+// (issues 25 and 27)
+mod search_rooms;
 mod secrets;
 mod slow_clients;
 mod split_writes;

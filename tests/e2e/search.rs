@@ -278,10 +278,19 @@ fn search_never_finds_deleted_and_finds_edited_by_their_new_words(rt: Runtime) {
 }
 
 /// Messages with words common and rare, accents, prefixes, in public and
-/// private chats; sent in one order so that ids agree between servers.
+/// private chats and a private room (`#Lab`: ana and ben in it, cleo only
+/// invited); sent in one order so that ids agree between servers.
 fn fill(c: &mut Client) -> Vec<String> {
     let names = ["ana", "ben", "cleo", "dev"];
     let tokens: Vec<String> = names.iter().map(|name| c.token(name)).collect();
+    let room = serde_json::json!({"room": "#Lab", "visibility": "private"});
+    c.post("/rooms", Some(&tokens[0]), room).expect(201);
+    for invited in ["ben", "cleo"] {
+        let body = serde_json::json!({"room": "#lab", "user_name": invited});
+        c.post("/invite", Some(&tokens[0]), body).expect(201);
+    }
+    let body = serde_json::json!({"room": "#lab"});
+    c.post("/join", Some(&tokens[1]), body).expect(200);
     let texts = [
         "Déjà vu at the café",
         "the deploy is done",
@@ -294,13 +303,17 @@ fn fill(c: &mut Client) -> Vec<String> {
     for (i, text) in texts.iter().cycle().take(60).enumerate() {
         let from = &tokens[i % names.len()];
         let body = match i % 3 {
+            _ if i % 5 == 4 => {
+                serde_json::json!({"message": format!("{text} {i}"), "send_to": "#lab"})
+            }
             0 => serde_json::json!({"message": format!("{text} {i}")}),
             _ => {
                 let to = names[(i + 1 + i / 3) % names.len()];
                 serde_json::json!({"message": format!("{text} {i}"), "send_to": to})
             }
         };
-        // Sending to oneself is refused alike on both; only 201s count.
+        // Sending to oneself, or to #lab by a non-member, is refused alike
+        // on both; only 201s count.
         c.post("/send", Some(from), body);
     }
     tokens
@@ -341,6 +354,7 @@ fn answers(server: &Server, tokens: &[String]) -> Vec<Value> {
                 "&before=30",
                 "&chat=public_chat",
                 "&chat=ben",
+                "&chat=%23LAB",
             ] {
                 let target = format!("/search?q={}{extra}", encoded(q));
                 let reply = c.get(&target, Some(token));
@@ -375,6 +389,13 @@ fn search_answers_alike_on_sqlite_and_postgresql() {
         .map(|a| a["body"]["results"].as_array().map_or(0, Vec::len))
         .sum();
     assert!(found > 500, "the queries find something: {found}");
+    let in_room = on_sqlite
+        .iter()
+        .filter_map(|a| a["body"]["results"].as_array())
+        .flatten()
+        .filter(|r| r["chat_type"] == "room" && r["chat"] == "#Lab")
+        .count();
+    assert!(in_room > 20, "the room's messages are found: {in_room}");
 
     // The same requests on PostgreSQL (new tokens, the same ids and texts).
     let postgres = Server::start_on_url(Runtime::Smol, sent.url(), &[]);

@@ -44,9 +44,11 @@ export function marked(text, query) {
   return nodes;
 }
 
-/** Where a result was said: "public" or "with bob". */
+/** Where a result was said: "public", "in #design" or "with bob". */
 function place(result) {
-  return result.chat_type === 'public' ? 'public' : `with ${result.chat}`;
+  if (result.chat_type === 'public') return 'public';
+  if (result.chat_type === 'room') return `in ${result.chat}`;
+  return `with ${result.chat}`;
 }
 
 export class SearchBox {

@@ -34,13 +34,34 @@ fn search_finds_what_the_user_can_see_newest_first() {
     assert!(!found.stdout.contains("secrets"), "{found:?}");
 
     // --in narrows to one chat; --json prints the server's answer.
+    // (Given after the words, it is still --in, not two more words.)
     let only = client.run(&["--user", "bob", "search", "deplo", "--in", "public_chat"]);
-    assert_eq!(only.code, 0, "{only:?}");
+    only.assert_out(0, "alice: We deployed the Café");
     assert!(!only.stdout.contains("noon"), "{only:?}");
+    let before = client.run(&["--user", "bob", "search", "--in", "alice", "deplo"]);
+    before.assert_out(0, "alice: deploy at noon");
+    assert!(!before.stdout.contains("Café"), "{before:?}");
     let json = client.run(&["--user", "alice", "--json", "search", "secrets"]);
     assert_eq!(json.code, 0, "{json:?}");
     let body: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(body["results"][0]["chat"], "carol");
+    // A room: its results under the room's name as created; --in '#room'
+    // narrows to it; an outsider is refused.
+    let created = client.run(&["--user", "alice", "room", "create", "Ops"]);
+    assert_eq!(created.code, 0, "{created:?}");
+    send(&[
+        "--user", "alice", "send", "--to", "#ops", "deploy", "the", "room",
+    ]);
+    let outside = client.run(&["--user", "bob", "search", "deplo", "--in", "#ops"]);
+    outside.assert_err(1, "not_a_member");
+    let joined = client.run(&["--user", "bob", "room", "join", "#ops"]);
+    assert_eq!(joined.code, 0, "{joined:?}");
+    let room = client.run(&["--user", "bob", "search", "deplo", "--in", "#OPS"]);
+    assert_eq!(room.code, 0, "{room:?}");
+    let lines: Vec<&str> = room.stdout.lines().collect();
+    assert_eq!(lines[0], "in the room #Ops:", "{room:?}");
+    assert!(lines[1].ends_with("alice: deploy the room"), "{room:?}");
+    assert_eq!(lines.len(), 2, "{room:?}");
     client
         .run(&["--user", "bob", "search", "nothing"])
         .assert_out(0, "no messages match");

@@ -398,12 +398,18 @@ const USERS_LIMIT_DEFAULT: u32 = 50;
 /// `chat` of `GET /messages`: required; `public_chat` (any case), a user
 /// name or a `#room`, as `chat_with` is.
 pub(super) fn query_chat(query: &Query, field: &str) -> Result<ChatRef, Response> {
+    optional_query_chat(query, field)?.ok_or_else(|| missing(field))
+}
+
+/// `chat` of `GET /search`: as [`query_chat`], but absent is `None` (every
+/// chat), not an error.
+pub(super) fn optional_query_chat(query: &Query, field: &str) -> Result<Option<ChatRef>, Response> {
     match query.get(field) {
-        None => Err(missing(field)),
-        Some(name) if name.eq_ignore_ascii_case(PUBLIC_CHAT_NAME) => Ok(ChatRef::Public),
-        Some(name) if is_valid_user_name(name) => Ok(ChatRef::Private(name.to_owned())),
+        None => Ok(None),
+        Some(name) if name.eq_ignore_ascii_case(PUBLIC_CHAT_NAME) => Ok(Some(ChatRef::Public)),
+        Some(name) if is_valid_user_name(name) => Ok(Some(ChatRef::Private(name.to_owned()))),
         Some(name) if name.starts_with('#') => match is_valid_room_name(name) {
-            true => Ok(ChatRef::Room(name.to_owned())),
+            true => Ok(Some(ChatRef::Room(name.to_owned()))),
             false => Err(invalid_room_name(field)),
         },
         Some(_) => Err(invalid_user_name(field)),

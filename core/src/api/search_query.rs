@@ -2,9 +2,9 @@
 
 use super::auth::bearer;
 use super::error::bad_field;
-use super::fields::{bounded_integer, is_valid_user_name, query_id, PUBLIC_CHAT_NAME};
+use super::fields::{self, bounded_integer, query_id};
 use super::query::Query;
-use crate::command::{ChatRef, Command};
+use crate::command::Command;
 use crate::config::Config;
 use crate::error_code::ErrorCode;
 use crate::http::{Request, Response};
@@ -26,15 +26,8 @@ pub(super) fn decode(request: &Request, _config: &Config) -> Result<Command, Res
         );
         return Err(bad_field(ErrorCode::InvalidQuery, "q", &message));
     };
-    let chat = match query.get("chat") {
-        None => None,
-        Some(name) if name.eq_ignore_ascii_case(PUBLIC_CHAT_NAME) => Some(ChatRef::Public),
-        Some(name) if is_valid_user_name(name) => Some(ChatRef::Private(name.to_owned())),
-        Some(_) => {
-            let message = "`chat` must be `public_chat` or a user name";
-            return Err(bad_field(ErrorCode::InvalidUserName, "chat", message));
-        }
-    };
+    // `public_chat`, a user name (the private chat with them) or a `#room`.
+    let chat = fields::optional_query_chat(&query, "chat")?;
     let limit = match query.get("limit") {
         None => SEARCH_LIMIT_DEFAULT,
         Some(text) => bounded_integer(
