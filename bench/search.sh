@@ -85,7 +85,9 @@ if [[ " $STEPS " == *" sqlite "* ]]; then
 fi
 
 if [[ " $STEPS " == *" pg "* ]]; then
-  cluster=$dir/pg
+  # The cluster's folder must be reachable by the `postgres` user: not inside
+  # the scratch folder ($dir, a mktemp -d only root may enter), as bench/pg.sh.
+  cluster=$(mktemp -d /tmp/agora-bench-search-pg.XXXXXX)
   url=$(AGORA_PG_DURABLE=1 "$root/tests/pg/cluster.sh" start "$cluster")
   trap '"$root/tests/pg/cluster.sh" stop "$cluster" >/dev/null 2>&1 || true; cleanup' EXIT
   psql=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/psql
