@@ -105,7 +105,13 @@ fn main() {
             "DROP TABLE message_search;
              CREATE VIEW message_search (rowid, words) AS SELECT 0, '' WHERE 0;
              CREATE TRIGGER message_search_noop INSTEAD OF INSERT ON message_search
-             BEGIN SELECT 1; END;",
+             BEGIN SELECT 1; END;
+             DROP TABLE message_search_terms;
+             CREATE VIEW message_search_terms (term, messages) AS SELECT '', 0 WHERE 0;
+             CREATE TRIGGER message_search_terms_noop INSTEAD OF INSERT ON message_search_terms
+             BEGIN SELECT 1; END;
+             CREATE TRIGGER message_search_terms_noop_update
+             INSTEAD OF UPDATE ON message_search_terms BEGIN SELECT 1; END;",
         )
         .expect("replace the index");
         return;

@@ -169,13 +169,14 @@ impl SqlView<'_> {
         text: &str,
         now: UnixMillis,
     ) -> ViewResult<()> {
+        let indexed = super::search::indexed(self.connection(), id)?;
         let changed = self.run(
             "UPDATE messages SET text = ?2, edited = ?3 WHERE id = ?1",
             params![id, text, now.0],
         )?;
         expect_one(changed, "edit_message", id)?;
         // (issue 27) found by its new words only.
-        super::search::reindex_message(self.connection(), id, text)
+        super::search::reindex_message(self.connection(), indexed, id, text)
     }
 
     pub(super) fn rewrite_comment(
@@ -218,13 +219,14 @@ impl SqlView<'_> {
     }
 
     pub(super) fn erase_message(&self, id: MessageId, by: Option<UserId>) -> ViewResult<()> {
+        let indexed = super::search::indexed(self.connection(), id)?;
         let changed = self.run(
             "UPDATE messages SET text = '', deleted = 1, deleted_by = ?2 WHERE id = ?1",
             params![id, by],
         )?;
         expect_one(changed, "delete_message", id)?;
         // (issue 27) never found again: its words leave the index.
-        super::search::reindex_message(self.connection(), id, "")?;
+        super::search::reindex_message(self.connection(), indexed, id, "")?;
         // Who the text named says something about the text.
         self.replace_mentions(id, &[])
     }

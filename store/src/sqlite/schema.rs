@@ -294,7 +294,14 @@ END;
     // (issue 27) search: an FTS5 index of every message's words, filled
     // from the messages already stored (see `super::search`).
     super::search::MIGRATION,
+    // (issue 27) search: the index's vocabulary, for long prefixes (see
+    // `super::search`), counted from the messages already stored.
+    super::search::TERMS_MIGRATION,
 ];
+
+/// What fills a new table from the rows already stored, in its migration's
+/// transaction.
+type Backfill = fn(&Connection) -> agora_core::view::ViewResult<()>;
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -317,8 +324,15 @@ pub fn migrate(conn: &mut Connection, now: UnixMillis) -> Result<(), MigrationEr
         conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .and_then(|tx| {
                 tx.execute_batch(&sql)?;
-                if sql == super::search::MIGRATION {
-                    super::search::backfill(&tx).map_err(|e| {
+                let backfill = if sql == super::search::MIGRATION {
+                    Some(super::search::backfill as Backfill)
+                } else if sql == super::search::TERMS_MIGRATION {
+                    Some(super::search::backfill_terms as Backfill)
+                } else {
+                    None
+                };
+                if let Some(backfill) = backfill {
+                    backfill(&tx).map_err(|e| {
                         rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(1), Some(e.0))
                     })?;
                 }

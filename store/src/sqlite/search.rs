@@ -13,8 +13,17 @@
 //!   are one rowid range. FTS5 seeks each term's list to that range, so a
 //!   search in one chat reads nothing of another chat, however often the
 //!   word occurs there (see `agora_core::rules::search`).
-//! - A prefix index for 2, 3 and 4 characters serves the last word's
-//!   prefix match; a longer prefix merges the lists of the words it starts.
+//! - The last word is also a prefix. A prefix index for 2, 3 and 4
+//!   characters serves a short one. FTS5 answers a longer one by merging
+//!   the whole lists of every word it starts, in memory, whatever the rowid
+//!   range: once per chat asked, so a common word (searched as a prefix of
+//!   itself) cost the whole of its list 21 times for a user in 21 chats.
+//!   So the index keeps its vocabulary (`message_search_terms`: every word with the
+//!   number of messages holding it) and a long prefix becomes an OR of the
+//!   words it starts ([`last_word`]), each seeked to the chat's range like
+//!   any whole word, when those words are few and their lists long; short
+//!   lists are cheaper merged, as before. A word no message holds ends the
+//!   search before the index is read at all.
 //! - Rows are written by [`index_message`] in the transaction that writes
 //!   the message; an edit or a delete calls [`reindex_message`] in its
 //!   own (`sqlite/edits.rs`): a deleted message is never found, an edited
@@ -27,6 +36,19 @@ use rusqlite::{params, Connection, OptionalExtension};
 /// The low bits of an index rowid: the message id. Ids must stay below
 /// 2^36 (68 billion messages), chat ids below 2^27.
 pub(crate) const ID_BITS: u32 = 36;
+
+/// The migration that creates the index's vocabulary,
+/// `message_search_terms`: every word of an indexed text with the number
+/// of messages holding it, kept in step by [`index_message`] and
+/// [`reindex_message`] (a word whose last message goes leaves it: a
+/// deleted text leaves every table). Backfilled by [`backfill_terms`] from
+/// the messages' texts (what the index holds).
+pub(crate) const TERMS_MIGRATION: &str = r#"
+CREATE TABLE message_search_terms (
+    term          TEXT PRIMARY KEY,
+    messages      INTEGER NOT NULL
+) WITHOUT ROWID;
+"#;
 
 /// The migration that creates the index (run, and backfilled by
 /// [`backfill`], from `schema.rs`).
@@ -63,55 +85,191 @@ pub(crate) fn index_message(
     message: MessageId,
     text: &str,
 ) -> ViewResult<()> {
+    let terms = insert_row(conn, chat, message, text)?;
+    count_terms(conn, &terms, 1)
+}
+
+/// Writes a message's row of the index (none: no word); its words.
+fn insert_row(
+    conn: &Connection,
+    chat: ChatId,
+    message: MessageId,
+    text: &str,
+) -> ViewResult<Vec<String>> {
     let terms = index_terms(text);
     if terms.is_empty() {
-        return Ok(());
+        return Ok(terms);
     }
     let key = key(chat, message)?;
     conn.prepare_cached("INSERT INTO message_search (rowid, words) VALUES (?1, ?2)")
         .and_then(|mut stmt| stmt.execute(params![key, terms.join(" ")]))
-        .map(drop)
-        .map_err(store_error)
+        .map_err(store_error)?;
+    Ok(terms)
 }
 
-/// Takes a message's words out of the index.
-fn unindex_message(conn: &Connection, chat: ChatId, message: MessageId) -> ViewResult<()> {
+/// Adds `by` (1 or -1) to the message count of each of `terms` in
+/// `message_search_terms`; a word counted down to no message leaves it.
+fn count_terms(conn: &Connection, terms: &[String], by: i64) -> ViewResult<()> {
+    // An UPDATE, then an INSERT for a new word, rather than an upsert:
+    // bench/search-corpus's index-less database makes this table a view.
+    let mut add = conn
+        .prepare_cached("UPDATE message_search_terms SET messages = messages + ?2 WHERE term = ?1")
+        .map_err(store_error)?;
+    let mut new = conn
+        .prepare_cached("INSERT INTO message_search_terms (term, messages) VALUES (?1, ?2)")
+        .map_err(store_error)?;
+    for term in terms {
+        if add.execute(params![term, by]).map_err(store_error)? == 0 && by > 0 {
+            new.execute(params![term, by]).map_err(store_error)?;
+        }
+    }
+    if by < 0 {
+        let mut gone = conn
+            .prepare_cached("DELETE FROM message_search_terms WHERE term = ?1 AND messages <= 0")
+            .map_err(store_error)?;
+        for term in terms {
+            gone.execute([term]).map_err(store_error)?;
+        }
+    }
+    Ok(())
+}
+
+/// Takes a message's words (`old_text`'s) out of the index.
+fn unindex_message(
+    conn: &Connection,
+    chat: ChatId,
+    message: MessageId,
+    old_text: &str,
+) -> ViewResult<()> {
     let key = key(chat, message)?;
     conn.prepare_cached("DELETE FROM message_search WHERE rowid = ?1")
         .and_then(|mut stmt| stmt.execute([key]))
-        .map(drop)
+        .map_err(store_error)?;
+    count_terms(conn, &index_terms(old_text), -1)
+}
+
+/// What the index holds of a message: its chat and text. Read by an edit or
+/// a delete before it changes the text, for [`reindex_message`].
+pub(crate) struct Indexed {
+    chat: ChatId,
+    text: String,
+}
+
+/// The message's [`Indexed`] (`None`: no such message).
+pub(crate) fn indexed(conn: &Connection, message: MessageId) -> ViewResult<Option<Indexed>> {
+    conn.prepare_cached("SELECT chat_id, text FROM messages WHERE id = ?1")
+        .and_then(|mut stmt| {
+            stmt.query_row([message], |row| {
+                Ok(Indexed {
+                    chat: row.get(0)?,
+                    text: row.get(1)?,
+                })
+            })
+            .optional()
+        })
         .map_err(store_error)
 }
 
-/// After an edit (`text`, the new one) or a delete (`""`): the message's
-/// old words leave the index (with `secure-delete`, at once) and its new
-/// ones, if any, take their place.
-pub(crate) fn reindex_message(conn: &Connection, message: MessageId, text: &str) -> ViewResult<()> {
-    let chat: Option<ChatId> = conn
-        .prepare_cached("SELECT chat_id FROM messages WHERE id = ?1")
-        .and_then(|mut stmt| stmt.query_row([message], |row| row.get(0)).optional())
-        .map_err(store_error)?;
-    let Some(chat) = chat else {
+/// After an edit (`text`, the new one) or a delete (`""`) of a message
+/// whose text was `old` ([`indexed`] before the change): its old words
+/// leave the index (with `secure-delete`, at once) and its new ones, if
+/// any, take their place.
+pub(crate) fn reindex_message(
+    conn: &Connection,
+    old: Option<Indexed>,
+    message: MessageId,
+    text: &str,
+) -> ViewResult<()> {
+    let Some(old) = old else {
         return Ok(());
     };
-    unindex_message(conn, chat, message)?;
-    index_message(conn, chat, message, text)
+    unindex_message(conn, old.chat, message, &old.text)?;
+    index_message(conn, old.chat, message, text)
 }
 
-/// The FTS5 query for `query`: every word as a quoted string (the words are
-/// letters and digits only, so nothing in them is FTS5 syntax), the last
-/// with `*`.
-fn match_expression(query: &SearchQuery) -> String {
-    let mut expression = String::new();
+/// The longest prefix a prefix index serves (`prefix = '2 3 4'`).
+const PREFIX_INDEX_MAX_CHARS: usize = 4;
+
+/// The most words a long prefix is expanded into (see [`last_word`]).
+const MAX_EXPANSIONS: usize = 64;
+
+/// A long prefix is expanded when its words hold at least this many
+/// messages each on average; below, merging their short lists costs less
+/// than seeking each of them (measured on bench/search.sh's data: a seek
+/// costs about what merging 700 list entries does).
+const MESSAGES_PER_EXPANSION: i64 = 1000;
+
+/// The FTS5 query for `query`, or `None` when the vocabulary shows that no
+/// message matches: every word as a quoted string (the words are letters
+/// and digits only, so nothing in them is FTS5 syntax), the last as
+/// [`last_word`] makes it.
+fn match_expression(conn: &Connection, query: &SearchQuery) -> ViewResult<Option<String>> {
+    let mut parts = Vec::with_capacity(query.whole_words().len() + 1);
     for word in query.whole_words() {
-        expression.push('"');
-        expression.push_str(word);
-        expression.push_str("\" ");
+        if messages_with(conn, word)? == 0 {
+            return Ok(None);
+        }
+        parts.push(format!("\"{word}\""));
     }
-    expression.push('"');
-    expression.push_str(query.prefix());
-    expression.push_str("\"*");
-    expression
+    let Some(last) = last_word(conn, query.prefix())? else {
+        return Ok(None);
+    };
+    parts.push(last);
+    Ok(Some(parts.join(" AND ")))
+}
+
+/// How many messages hold `word` (`message_search_terms`).
+fn messages_with(conn: &Connection, word: &str) -> ViewResult<i64> {
+    conn.prepare_cached("SELECT messages FROM message_search_terms WHERE term = ?1")
+        .and_then(|mut stmt| stmt.query_row([word], |row| row.get(0)).optional())
+        .map(Option::unwrap_or_default)
+        .map_err(store_error)
+}
+
+/// The last word, `prefix`, as FTS5 is asked for it (`None`: no word
+/// starts with it):
+/// - up to 4 characters, `"prefix"*`: a prefix index holds its list;
+/// - longer, `("word1" OR "word2" ...)` of the words it starts, when they
+///   are at most [`MAX_EXPANSIONS`] and hold [`MESSAGES_PER_EXPANSION`]
+///   messages each on average: each list is seeked to the chat's range;
+/// - otherwise `"prefix"*`, which FTS5 answers by merging the words'
+///   lists whole (short ones, or too many words to seek each).
+fn last_word(conn: &Connection, prefix: &str) -> ViewResult<Option<String>> {
+    let as_prefix = format!("\"{prefix}\"*");
+    if prefix.chars().count() <= PREFIX_INDEX_MAX_CHARS {
+        return Ok(Some(as_prefix));
+    }
+    // In term order every word starting with `prefix` follows it at once.
+    let words: Vec<(String, i64)> = conn
+        .prepare_cached(
+            "SELECT term, messages FROM message_search_terms
+             WHERE term >= ?1 ORDER BY term LIMIT ?2",
+        )
+        .and_then(|mut stmt| {
+            stmt.query_map(params![prefix, MAX_EXPANSIONS as i64 + 1], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?
+            .collect()
+        })
+        .map_err(store_error)?;
+    let words: Vec<(String, i64)> = words
+        .into_iter()
+        .take_while(|(word, _)| word.starts_with(prefix))
+        .collect();
+    if words.is_empty() {
+        return Ok(None);
+    }
+    let messages: i64 = words.iter().map(|(_, messages)| messages).sum();
+    let few_long_lists =
+        words.len() <= MAX_EXPANSIONS && messages >= MESSAGES_PER_EXPANSION * words.len() as i64;
+    if !few_long_lists {
+        return Ok(Some(as_prefix));
+    }
+    let alternatives: Vec<String> = words
+        .iter()
+        .map(|(word, _)| format!("\"{word}\""))
+        .collect();
+    Ok(Some(format!("({})", alternatives.join(" OR "))))
 }
 
 /// See `View::search_chat`.
@@ -126,6 +284,9 @@ pub(crate) fn search_chat(
     if below <= 1 {
         return Ok(Vec::new());
     }
+    let Some(expression) = match_expression(conn, query)? else {
+        return Ok(Vec::new());
+    };
     let low = key(chat, 0)?;
     let high = low | (below - 1);
     conn.prepare_cached(
@@ -134,7 +295,7 @@ pub(crate) fn search_chat(
          ORDER BY rowid DESC LIMIT ?4",
     )
     .and_then(|mut stmt| {
-        stmt.query_map(params![match_expression(query), low, high, limit], |row| {
+        stmt.query_map(params![expression, low, high, limit], |row| {
             row.get::<_, i64>(0)
         })?
         .map(|rowid| rowid.map(|rowid| rowid & ((1 << ID_BITS) - 1)))
@@ -144,7 +305,8 @@ pub(crate) fn search_chat(
 }
 
 /// Indexes every message already stored (the migration that creates the
-/// index runs it in its own transaction).
+/// index runs it in its own transaction; `message_search_terms` comes with the next
+/// one, [`backfill_terms`]).
 pub(crate) fn backfill(conn: &Connection) -> ViewResult<()> {
     let mut stmt = conn
         .prepare("SELECT chat_id, id, text FROM messages")
@@ -156,7 +318,32 @@ pub(crate) fn backfill(conn: &Connection) -> ViewResult<()> {
             row.get(1).map_err(store_error)?,
             row.get(2).map_err(store_error)?,
         );
-        index_message(conn, chat, id, &text)?;
+        insert_row(conn, chat, id, &text)?;
+    }
+    Ok(())
+}
+
+/// Counts the words of every message already stored into `message_search_terms` (the
+/// migration that creates it runs this in its own transaction).
+pub(crate) fn backfill_terms(conn: &Connection) -> ViewResult<()> {
+    let mut counts: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    let mut stmt = conn
+        .prepare("SELECT text FROM messages")
+        .map_err(store_error)?;
+    let mut rows = stmt.query([]).map_err(store_error)?;
+    while let Some(row) = rows.next().map_err(store_error)? {
+        let text: String = row.get(0).map_err(store_error)?;
+        for term in index_terms(&text) {
+            *counts.entry(term).or_default() += 1;
+        }
+    }
+    let mut insert = conn
+        .prepare("INSERT INTO message_search_terms (term, messages) VALUES (?1, ?2)")
+        .map_err(store_error)?;
+    for (term, messages) in counts {
+        insert
+            .execute(params![term, messages])
+            .map_err(store_error)?;
     }
     Ok(())
 }

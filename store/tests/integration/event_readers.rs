@@ -245,7 +245,8 @@ const EVENT_READERS_VERSION: i64 = 6;
 /// What the migrations after [`EVENT_READERS_VERSION`] made, taken back,
 /// newest first: each later migration adds its own undoing here.
 const UNDO_LATER_MIGRATIONS: &str = "
-    -- (issue 27) search.
+    -- (issue 27) search: the index's vocabulary, the index.
+    DROP TABLE message_search_terms;
     DROP TABLE message_search;
     -- (issue 28) accounts and devices.
     DROP TRIGGER events_readers_signed_out; DROP TABLE devices;

@@ -29,4 +29,5 @@ mod read_shutdown;
 mod room_events;
 mod row_cache;
 mod sql_view;
+mod sqlite_search;
 mod writer;
