@@ -289,6 +289,21 @@ pub(crate) fn search_chat(
     };
     let low = key(chat, 0)?;
     let high = low | (below - 1);
+    // Whether the chat holds a match at all, asked oldest first: FTS5 seeks
+    // a list to a rowid range forward far faster than backward (on
+    // bench/search.sh's data, 0.05 ms against 0.35 ms a chat for a word
+    // common elsewhere), and most chats hold no match for most words.
+    let any = conn
+        .prepare_cached(
+            "SELECT rowid FROM message_search
+             WHERE message_search MATCH ?1 AND rowid >= ?2 AND rowid <= ?3
+             ORDER BY rowid ASC LIMIT 1",
+        )
+        .and_then(|mut stmt| stmt.exists(params![expression, low, high]))
+        .map_err(store_error)?;
+    if !any {
+        return Ok(Vec::new());
+    }
     conn.prepare_cached(
         "SELECT rowid FROM message_search
          WHERE message_search MATCH ?1 AND rowid >= ?2 AND rowid <= ?3
