@@ -8,7 +8,11 @@
 //! What `Status` read is memoized until the next commit ([`StatusMemo`]),
 //! when this process's writer is the only one; a memo hit is replayed
 //! through the rules on the caller's thread (a map lookup and some
-//! arithmetic: it cannot block). Everything else needs the database, which
+//! arithmetic: it cannot block). (issue 23) When others may write too
+//! (PostgreSQL), the memo is checked against the database's committed state
+//! instead ([`StateMemo`]): a reader thread takes the `Status` reads queued
+//! together, reads the state once for all of them, and replays those whose
+//! entry was read at that state (see `Reading::answer_statuses`). Everything else needs the database, which
 //! can wait on the disk, on file locks or on the network, so it never runs
 //! on the caller's thread (an async runtime's event loop): it goes over a
 //! bounded channel to a few reader threads, each with its own connection
