@@ -322,7 +322,12 @@ impl Reading {
                                 job: Some(next),
                             })
                         }
-                        Err(_) => return Some(Taken { statuses, job: None }),
+                        Err(_) => {
+                            return Some(Taken {
+                                statuses,
+                                job: None,
+                            })
+                        }
                     }
                 }
                 other => {
@@ -375,7 +380,9 @@ impl Reading {
             let outcome = match reads.map(|reads| self.replay(&caller, reads)) {
                 Ok(Some(outcome)) => outcome,
                 Ok(None) => {
-                    tracing::error!("status rules failed over complete reads; answering store_unavailable");
+                    tracing::error!(
+                        "status rules failed over complete reads; answering store_unavailable"
+                    );
                     Outcome::Failed(Failure::StoreUnavailable)
                 }
                 Err(failure) => {

@@ -41,9 +41,7 @@ impl ReadSource for PgSource {
     const STATUS_BY_STATE: bool = true;
 
     fn committed_state(&self, slot: &mut Slot) -> Result<CommittedState, ApplyError> {
-        on_connection(slot, |conn| {
-            guarded(|| status::committed_state(conn))
-        })
+        on_connection(slot, |conn| guarded(|| status::committed_state(conn)))
     }
 
     fn status_reads(
@@ -51,9 +49,7 @@ impl ReadSource for PgSource {
         slot: &mut Slot,
         caller: &TokenHash,
     ) -> Result<(StatusReads, CommittedState), ApplyError> {
-        on_connection(slot, |conn| {
-            guarded(|| status::status_reads(conn, caller))
-        })
+        on_connection(slot, |conn| guarded(|| status::status_reads(conn, caller)))
     }
 }
 

@@ -57,12 +57,10 @@ pub(crate) fn status_reads(
     conn: &mut PgConn,
     caller: &TokenHash,
 ) -> ViewResult<(StatusReads, CommittedState)> {
-    let rows = conn
-        .query(STATUS, &[&&caller.0[..]])
-        .map_err(store_error)?;
-    let first = rows
-        .first()
-        .ok_or_else(|| agora_core::view::StoreError("the status statement returned no row".into()))?;
+    let rows = conn.query(STATUS, &[&&caller.0[..]]).map_err(store_error)?;
+    let first = rows.first().ok_or_else(|| {
+        agora_core::view::StoreError("the status statement returned no row".into())
+    })?;
     let at: String = first.get(0);
     let user = match first.get::<_, Option<i64>>(1) {
         Some(_) => Some(user_at(first, 1)?),
