@@ -62,7 +62,20 @@ pub fn server_binary() -> &'static Path {
         let built = fs::metadata(&binary)
             .and_then(|m| m.modified())
             .unwrap_or_else(|_| panic!("no agora-server at {}: {HOW_TO_BUILD}", binary.display()));
-        if let Some(source) = newer_source(&profile_dir.join("agora-server.d"), built) {
+        let dep_info = profile_dir.join("agora-server.d");
+        let newer = if dep_info.is_file() {
+            newer_source(&dep_info, built)
+        } else {
+            // `cargo test` writes no dep-info beside the binary (`cargo
+            // build` does): look at the server's own sources instead, so
+            // that `tests/run --test e2e` after an edit fails here rather
+            // than testing the old binary.
+            let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+            SERVER_SOURCES
+                .iter()
+                .find_map(|dir| newer_file(&root.join(dir), built))
+        };
+        if let Some(source) = newer {
             panic!(
                 "{} is older than {}, which changed after it was built: {HOW_TO_BUILD}",
                 binary.display(),
@@ -85,6 +98,32 @@ fn newer_source(dep_info: &Path, built: SystemTime) -> Option<PathBuf> {
             Err(_) => true,
         }
     })
+}
+
+/// The folders of the workspace the server is built from (its crates'
+/// sources and the page it embeds).
+const SERVER_SOURCES: [&str; 5] = [
+    "core/src",
+    "store/src",
+    "adapters/src",
+    "adapters/server/src",
+    "web",
+];
+
+/// A file under `dir` modified after `built`, if any.
+fn newer_file(dir: &Path, built: SystemTime) -> Option<PathBuf> {
+    for entry in fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        let Ok(meta) = entry.metadata() else { continue };
+        if meta.is_dir() {
+            if let Some(found) = newer_file(&path, built) {
+                return Some(found);
+            }
+        } else if meta.modified().is_ok_and(|modified| modified > built) {
+            return Some(path);
+        }
+    }
+    None
 }
 
 /// The paths of a dep-info line's right-hand side.

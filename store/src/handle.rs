@@ -123,9 +123,7 @@ impl Handle {
         }
         if let Some(readers) = self.running.readers.as_ref().filter(|_| reads(&command)) {
             if let Command::Status { caller } = &command {
-                let replayed = readers.replay(caller);
-                self.running.observer.status_memo(replayed.is_some());
-                if let Some(outcome) = replayed {
+                if let Some(outcome) = readers.replay(caller) {
                     let _ = reply.send(outcome);
                     return Ok(pending);
                 }

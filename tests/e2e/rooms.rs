@@ -94,6 +94,21 @@ fn rooms_are_created_listed_joined_and_left(rt: Runtime) {
     assert_eq!(list["rooms"][1]["membership"], "member");
     assert_eq!(names(&rooms(&mut c, &bob, "?q=%23DES")), ["#Design"]);
     assert_eq!(names(&rooms(&mut c, &bob, "?q=%23x")), Vec::<String>::new());
+    // A prefix no room name can start with finds nothing (a NUL, which
+    // PostgreSQL's text cannot hold, no `#`, over 33 characters).
+    for q in [
+        "%00",
+        "%23de%00",
+        "de",
+        "%23%C3%A9",
+        &format!("%23{}", "d".repeat(33)),
+    ] {
+        assert_eq!(
+            names(&rooms(&mut c, &bob, &format!("?q={q}"))),
+            Vec::<String>::new(),
+            "{q}"
+        );
+    }
 
     // Joined in any case, answered as created; again: still 200.
     let joined = c

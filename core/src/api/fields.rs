@@ -117,6 +117,20 @@ pub fn is_valid_room_name(name: &str) -> bool {
     })
 }
 
+/// Whether some room's name may start with `prefix`: empty, or `#` then at
+/// most 32 of `[A-Za-z0-9_.-]` (`GET /rooms?q=`; anything else finds
+/// nothing, and is never handed to a database: PostgreSQL's text cannot
+/// even hold a NUL).
+pub fn is_room_name_prefix(prefix: &str) -> bool {
+    prefix.is_empty()
+        || prefix.strip_prefix('#').is_some_and(|rest| {
+            rest.len() <= MAX_ROOM_NAME
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        })
+}
+
 fn invalid_room_name(field: &str) -> Response {
     bad_field(
         ErrorCode::InvalidRoomName,

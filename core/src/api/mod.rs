@@ -52,11 +52,11 @@ pub use crate::error_code::ErrorCode;
 pub use decode::decode;
 pub use encode::{encode, event_json, event_stream_head, events_page, sse_frame, SSE_PING};
 pub use error::error_response;
+pub use fields::{is_room_name_prefix, MESSAGES_LIMIT_MAX, USERS_LIMIT_MAX};
 pub use fields::{
     is_valid_text, is_valid_user_name, COMMENTS_LIMIT_MAX, EVENTS_TIMEOUT_MAX, MAX_USER_NAME,
     PUBLIC_CHAT_NAME,
 };
-pub use fields::{MESSAGES_LIMIT_MAX, USERS_LIMIT_MAX};
 pub use precheck::precheck;
 pub use routes::Route;
 pub use search_query::{SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX};

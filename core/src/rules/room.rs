@@ -127,6 +127,12 @@ pub(super) fn list(
     prefix: &str,
 ) -> Result<Outcome, StoreError> {
     let me = checked!(caller(view, caller_hash)?);
+    if !crate::api::is_room_name_prefix(prefix) {
+        return Ok(Outcome::Rooms {
+            rooms: Vec::new(),
+            truncated: false,
+        });
+    }
     let mut rooms = view.rooms_for(me.id, prefix, ROOMS_LIST_MAX + 1)?;
     let truncated = rooms.len() > ROOMS_LIST_MAX as usize;
     rooms.truncate(ROOMS_LIST_MAX as usize);

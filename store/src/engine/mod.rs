@@ -16,7 +16,9 @@
 //! - `publish`: how a committed batch's events reach the hub (directly, or
 //!   through the wing's feed).
 //! - `readers`, `read_source`, `status_memo`: the read path over a wing's
-//!   `ReadSource`, with the `Status` memo when the writer is the only one.
+//!   `ReadSource`, with the `Status` memo: until the next commit when the
+//!   writer is the only one, else checked against the database's committed
+//!   state (`status_memo::state`, PostgreSQL).
 //! - `start`: the threads, from what a wing opened; `running`: the started
 //!   store the `Handle` fronts, and its shutdown in order.
 

@@ -1,7 +1,10 @@
 //! [`ReadSource`]: what the reader threads read through; each wing has one
 //! (`sqlite::reading`, `pg::reading`).
 
+use crate::engine::status_memo::state::CommittedState;
+use crate::engine::status_memo::StatusReads;
 use crate::error::ApplyError;
+use agora_core::token::TokenHash;
 use agora_core::view::{StoreError, View};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -27,6 +30,34 @@ pub(crate) trait ReadSource: Send + Sync + 'static {
     /// database, when others write to it.
     fn before_events(&self, _conn: &mut Self::Conn) -> Result<(), ApplyError> {
         Ok(())
+    }
+
+    /// (issue 23) Whether this backend gives a [`committed_state`] and
+    /// [`status_reads`]: then `Status` is memoized by committed state
+    /// (`status_memo::state`), exact whoever else writes.
+    ///
+    /// [`committed_state`]: ReadSource::committed_state
+    /// [`status_reads`]: ReadSource::status_reads
+    const STATUS_BY_STATE: bool = false;
+
+    /// A value equal at two moments only if nothing committed in between,
+    /// from any process (see `status_memo::state`).
+    fn committed_state(&self, _conn: &mut Self::Conn) -> Result<CommittedState, ApplyError> {
+        Err(ApplyError::View(StoreError(
+            "this backend has no committed state".into(),
+        )))
+    }
+
+    /// What `Status` reads for `caller`, with the committed state it was
+    /// read at, from one snapshot.
+    fn status_reads(
+        &self,
+        _conn: &mut Self::Conn,
+        _caller: &TokenHash,
+    ) -> Result<(StatusReads, CommittedState), ApplyError> {
+        Err(ApplyError::View(StoreError(
+            "this backend has no committed state".into(),
+        )))
     }
 }
 

@@ -8,7 +8,11 @@
 //! What `Status` read is memoized until the next commit ([`StatusMemo`]),
 //! when this process's writer is the only one; a memo hit is replayed
 //! through the rules on the caller's thread (a map lookup and some
-//! arithmetic: it cannot block). Everything else needs the database, which
+//! arithmetic: it cannot block). (issue 23) When others may write too
+//! (PostgreSQL), the memo is checked against the database's committed state
+//! instead ([`StateMemo`]): a reader thread takes the `Status` reads queued
+//! together, reads the state once for all of them, and replays those whose
+//! entry was read at that state (see `Reading::answer_statuses`). Everything else needs the database, which
 //! can wait on the disk, on file locks or on the network, so it never runs
 //! on the caller's thread (an async runtime's event loop): it goes over a
 //! bounded channel to a few reader threads, each with its own connection
@@ -21,6 +25,7 @@
 use super::credentials;
 use super::job::{Job, Request};
 use super::read_source::ReadSource;
+use super::status_memo::state::StateMemo;
 use super::status_memo::{MemoView, StatusMemo, StatusReads};
 use crate::clock::Clock;
 use crate::config::StoreConfig;
@@ -41,6 +46,10 @@ use std::thread::JoinHandle;
 
 /// Reads waiting per reader thread; past it a read queues for the writer.
 const QUEUED_PER_READER: usize = 64;
+
+/// (issue 23) `Status` reads a reader thread takes from the queue at once,
+/// to answer them after one check of the committed state.
+const STATUS_GROUP_MAX: usize = 64;
 
 /// A read for a reader thread, and where to answer.
 enum ReadJob {
@@ -76,6 +85,9 @@ struct Reading {
     clock: Clock,
     /// `None` when another process may write too (see `Readers::start`).
     memo: Option<StatusMemo>,
+    /// (issue 23) The memo when others may write too, checked against the
+    /// database's committed state (`ReadSource::STATUS_BY_STATE`).
+    by_state: Option<StateMemo>,
     /// The writer's queue, for the read position a `Connect` page moves.
     /// Dropped by `close`: the writer stops once every sender is gone.
     writer: RwLock<Option<SyncSender<Request>>>,
@@ -118,6 +130,7 @@ impl Readers {
         let readers = Readers {
             reading: Arc::new(Reading {
                 memo,
+                by_state: S::STATUS_BY_STATE.then(StateMemo::default),
                 rules: config.rules.clone(),
                 clock: config.clock.clone(),
                 writer: RwLock::new(Some(writer)),
@@ -148,18 +161,12 @@ impl Readers {
     /// `caller`'s status replayed from the memo, on this thread; `None` when
     /// the memo has nothing current for it.
     pub(crate) fn replay(&self, caller: &TokenHash) -> Option<Outcome> {
-        let reads = self.reading.memo.as_ref()?.get(caller)?;
-        let command = Command::Status { caller: *caller };
-        let mut view = MemoView::<dyn View>::replaying(reads);
-        let reading = &self.reading;
-        let replayed = catch_unwind(AssertUnwindSafe(|| {
-            rules::apply(&command, &mut view, reading.clock.now(), &reading.rules)
-        }));
-        // Anything unexpected: read the database instead.
-        match replayed {
-            Ok(Ok(outcome)) => Some(outcome),
-            _ => None,
-        }
+        let memo = self.reading.memo.as_ref()?;
+        let replayed = memo
+            .get(caller)
+            .and_then(|reads| self.reading.replay(caller, reads));
+        self.reading.observer.status_memo(replayed.is_some());
+        replayed
     }
 
     /// Hands a read (see [`reads`]) to a reader thread, which answers on
@@ -256,30 +263,156 @@ impl Drop for Readers {
 }
 
 impl Reading {
+    /// `caller`'s status from `reads`, through the rules (which apply the
+    /// time); `None` when that fails (the caller reads the database instead).
+    fn replay(&self, caller: &TokenHash, reads: StatusReads) -> Option<Outcome> {
+        let command = Command::Status { caller: *caller };
+        let mut view = MemoView::<dyn View>::replaying(reads);
+        let replayed = catch_unwind(AssertUnwindSafe(|| {
+            rules::apply(&command, &mut view, self.clock.now(), &self.rules)
+        }));
+        match replayed {
+            Ok(Ok(outcome)) => Some(outcome),
+            _ => None,
+        }
+    }
+
     /// A reader thread: answers jobs over `conn` until the channel is closed
     /// and empty, then closes it (before the writer closes the database).
     fn serve<S: ReadSource>(&self, source: &S, jobs: &Mutex<Receiver<ReadJob>>, mut conn: S::Conn) {
         loop {
-            let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
-            let Ok(job) = job else {
+            let taken = self.take(&jobs.lock().unwrap_or_else(PoisonError::into_inner));
+            let Some(Taken { statuses, job }) = taken else {
                 return;
             };
-            // The client may have gone; nobody else wants the answer.
-            match job {
-                ReadJob::Read { command, reply } => match self.read(source, &mut conn, &command) {
-                    Read::Answer(outcome) => {
-                        let _ = reply.send(self.health.after_read(&command, outcome));
-                    }
-                    Read::Advance(to, page) => {
-                        self.health.read_answered();
-                        self.hand_to_writer(to, page, reply);
-                    }
-                },
-                ReadJob::Watch { command, reply } => {
-                    let _ = reply.send(self.watch(source, &mut conn, &command));
-                }
-                ReadJob::Prepare { job, reply } => self.prepare(source, &mut conn, job, reply),
+            if !statuses.is_empty() {
+                self.answer_statuses(source, &mut conn, statuses);
             }
+            if let Some(job) = job {
+                self.run(source, &mut conn, job);
+            }
+        }
+    }
+
+    /// The next job, waiting for one; with the memo by committed state, a
+    /// `Status` comes with the `Status` reads queued right behind it (up to
+    /// [`STATUS_GROUP_MAX`]), and the job that ended the run. `None` once
+    /// the queue is closed and empty.
+    fn take(&self, jobs: &Receiver<ReadJob>) -> Option<Taken> {
+        let mut job = jobs.recv().ok()?;
+        let mut statuses = Vec::new();
+        if self.by_state.is_none() {
+            return Some(Taken {
+                statuses,
+                job: Some(job),
+            });
+        }
+        loop {
+            match job {
+                ReadJob::Read {
+                    command: Command::Status { caller },
+                    reply,
+                } => {
+                    statuses.push((caller, reply));
+                    match jobs.try_recv() {
+                        Ok(next) if statuses.len() < STATUS_GROUP_MAX => job = next,
+                        Ok(next) => {
+                            return Some(Taken {
+                                statuses,
+                                job: Some(next),
+                            })
+                        }
+                        Err(_) => {
+                            return Some(Taken {
+                                statuses,
+                                job: None,
+                            })
+                        }
+                    }
+                }
+                other => {
+                    return Some(Taken {
+                        statuses,
+                        job: Some(other),
+                    })
+                }
+            }
+        }
+    }
+
+    /// (issue 23) `Status` reads with the memo by committed state: one check
+    /// of the state for all of them, read after every one of them arrived,
+    /// so a write acknowledged (committed) before any of them arrived, on
+    /// any node, makes the state differ from that of older memo entries.
+    /// An entry read at that state is replayed; the others are read in one
+    /// statement each, which gives the state it read at: that too was read
+    /// after they all arrived, so later entries may be checked against it.
+    fn answer_statuses<S: ReadSource>(
+        &self,
+        source: &S,
+        conn: &mut S::Conn,
+        statuses: Vec<(TokenHash, Reply)>,
+    ) {
+        let Some(memo) = &self.by_state else {
+            return;
+        };
+        let mut now = match source.committed_state(conn) {
+            Ok(now) => now,
+            Err(failure) => {
+                tracing::error!(error = %failure, "read failed; answering store_unavailable");
+                for (_, reply) in statuses {
+                    let _ = reply.send(Outcome::Failed(Failure::StoreUnavailable));
+                }
+                return;
+            }
+        };
+        for (caller, reply) in statuses {
+            let hit = memo.get(&caller, &now);
+            self.observer.status_memo(hit.is_some());
+            let reads = match hit {
+                Some(reads) => Ok(reads),
+                None => source.status_reads(conn, &caller).map(|(reads, at)| {
+                    memo.put(caller, at.clone(), reads.clone());
+                    now = at;
+                    reads
+                }),
+            };
+            let outcome = match reads.map(|reads| self.replay(&caller, reads)) {
+                Ok(Some(outcome)) => outcome,
+                Ok(None) => {
+                    tracing::error!(
+                        "status rules failed over complete reads; answering store_unavailable"
+                    );
+                    Outcome::Failed(Failure::StoreUnavailable)
+                }
+                Err(failure) => {
+                    tracing::error!(error = %failure, "read failed; answering store_unavailable");
+                    Outcome::Failed(Failure::StoreUnavailable)
+                }
+            };
+            let command = Command::Status { caller };
+            // The client may have gone; nobody else wants the answer.
+            let _ = reply.send(self.health.after_read(&command, outcome));
+        }
+    }
+
+    /// One job other than a grouped `Status`.
+    fn run<S: ReadSource>(&self, source: &S, conn: &mut S::Conn, job: ReadJob) {
+        // The client may have gone; nobody else wants the answer.
+        match job {
+            ReadJob::Read { command, reply } => match self.read(source, conn, &command) {
+                Read::Answer(outcome) => {
+                    let _ = reply.send(self.health.after_read(&command, outcome));
+                }
+                Read::Advance(to, page) => {
+                    self.health.read_answered();
+                    self.hand_to_writer(to, page, reply);
+                }
+            },
+            ReadJob::Watch { command, reply } => {
+                let _ = reply.send(self.watch(source, conn, &command));
+            }
+            ReadJob::Prepare { job, reply } => self.prepare(source, conn, job, reply),
         }
     }
 
@@ -445,6 +578,14 @@ impl Reading {
             Err(TrySendError::Disconnected(_)) => {}
         }
     }
+}
+
+/// What a reader thread took from the queue at once (see `Reading::take`).
+struct Taken {
+    /// `Status` reads answered together (with the memo by committed state).
+    statuses: Vec<(TokenHash, Reply)>,
+    /// Any other job, after them.
+    job: Option<ReadJob>,
 }
 
 /// What a reader thread does with a read.

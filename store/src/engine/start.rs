@@ -23,7 +23,8 @@ pub(crate) struct Parts<S: ReadSource> {
     pub(crate) readers: Option<(Arc<S>, Vec<S::Conn>)>,
     /// Whether this process's writer is the only one: what `Status` read
     /// may then be kept until its next commit. Not on PostgreSQL, where
-    /// another node may change any row.
+    /// another node may change any row (there the memo is checked against
+    /// the database's committed state: `ReadSource::STATUS_BY_STATE`).
     pub(crate) sole_writer: bool,
     pub(crate) hub: Arc<Hub>,
     pub(crate) health: Arc<Health>,

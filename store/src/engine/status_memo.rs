@@ -48,6 +48,20 @@ pub(crate) struct StatusReads {
     cautions: Option<u32>,
 }
 
+impl StatusReads {
+    /// (issue 23) What `Status` reads, read all at once (PostgreSQL's one
+    /// statement, `pg::status`): `chats` and `cautions` only when there is
+    /// a user (the rules read nothing more without one).
+    pub(crate) fn of(user: Option<User>, chats: Vec<ChatSummary>, cautions: u32) -> StatusReads {
+        let found = user.is_some();
+        StatusReads {
+            user: Some(user),
+            chats: found.then_some(chats),
+            cautions: found.then_some(cautions),
+        }
+    }
+}
+
 pub(crate) struct StatusMemo {
     version: Arc<DataVersion>,
     entries: Mutex<HashMap<TokenHash, (u64, StatusReads)>>,
@@ -90,6 +104,7 @@ impl StatusMemo {
 }
 
 mod accounts;
+pub(crate) mod state;
 
 /// The rules' view for `Status`: with a database underneath it reads through
 /// and records; without one it replays the recorded reads, and any other read

@@ -2,10 +2,13 @@
 //! snapshots, and the hub caught up before a page of events.
 
 use crate::engine::read_source::{guarded, ReadSource};
+use crate::engine::status_memo::state::CommittedState;
+use crate::engine::status_memo::StatusReads;
 use crate::error::ApplyError;
 use crate::pg::connection::{describe, PgConn, Slot};
 use crate::pg::feed::Feed;
-use crate::pg::view::PgView;
+use crate::pg::view::{status, PgView};
+use agora_core::token::TokenHash;
 use agora_core::view::StoreError;
 use std::sync::Arc;
 
@@ -33,6 +36,20 @@ impl ReadSource for PgSource {
         on_connection(slot, |conn| {
             self.feed.catch_up(conn).map(drop).map_err(ApplyError::View)
         })
+    }
+
+    const STATUS_BY_STATE: bool = true;
+
+    fn committed_state(&self, slot: &mut Slot) -> Result<CommittedState, ApplyError> {
+        on_connection(slot, |conn| guarded(|| status::committed_state(conn)))
+    }
+
+    fn status_reads(
+        &self,
+        slot: &mut Slot,
+        caller: &TokenHash,
+    ) -> Result<(StatusReads, CommittedState), ApplyError> {
+        on_connection(slot, |conn| guarded(|| status::status_reads(conn, caller)))
     }
 }
 

@@ -17,6 +17,7 @@ use postgres::Row;
 
 mod rooms;
 pub(crate) use rooms::room_memberships;
+pub(crate) mod status;
 
 /// The rules' window onto the database: every method runs inside whatever
 /// transaction is open on the connection, and commits nothing itself.
@@ -76,16 +77,45 @@ macro_rules! user_where {
 }
 
 fn user_from_row(row: &Row) -> ViewResult<User> {
+    user_at(row, 0)
+}
+
+/// A user from the nine columns from `at` on (see `user_where!`).
+pub(super) fn user_at(row: &Row, at: usize) -> ViewResult<User> {
     Ok(User {
-        id: row.get(0),
-        name: row.get(1),
-        banned_until: millis(row.get(2)),
-        window_start: millis(row.get(3)),
-        window_count: count(row.get(4))?,
-        comment_window_start: millis(row.get(5)),
-        comment_window_count: count(row.get(6))?,
-        created: UnixMillis(row.get(7)),
-        sent_message: row.get(8),
+        id: row.get(at),
+        name: row.get(at + 1),
+        banned_until: millis(row.get(at + 2)),
+        window_start: millis(row.get(at + 3)),
+        window_count: count(row.get(at + 4))?,
+        comment_window_start: millis(row.get(at + 5)),
+        comment_window_count: count(row.get(at + 6))?,
+        created: UnixMillis(row.get(at + 7)),
+        sent_message: row.get(at + 8),
+    })
+}
+
+/// A chat of `chats_of` from the nine columns from `at` on: id, created,
+/// message and member counts, last message, unread, the other member's
+/// name, the room's name, mentions.
+pub(super) fn chat_at(row: &Row, at: usize) -> ViewResult<ChatSummary> {
+    let id: ChatId = row.get(at);
+    let other: Option<String> = row.get(at + 6);
+    let room: Option<String> = row.get(at + 7);
+    let kind = match (other, room) {
+        (_, Some(name)) => ChatKind::Room { name },
+        (Some(other), None) if id != PUBLIC_CHAT => ChatKind::Private { other },
+        _ => ChatKind::Public,
+    };
+    Ok(ChatSummary {
+        id,
+        kind,
+        created: UnixMillis(row.get(at + 1)),
+        messages_number: count(row.get(at + 2))?,
+        users_number: count(row.get(at + 3))?,
+        unread: count(row.get(at + 5))?,
+        last_message: row.get(at + 4),
+        mentions: count(row.get(at + 8))?,
     })
 }
 
@@ -479,28 +509,7 @@ impl View for PgView<'_> {
                 &[&user],
             )
             .map_err(store_error)?;
-        rows.into_iter()
-            .map(|row| {
-                let id: ChatId = row.get(0);
-                let other: Option<String> = row.get(6);
-                let room: Option<String> = row.get(7);
-                let kind = match (other, room) {
-                    (_, Some(name)) => ChatKind::Room { name },
-                    (Some(other), None) if id != PUBLIC_CHAT => ChatKind::Private { other },
-                    _ => ChatKind::Public,
-                };
-                Ok(ChatSummary {
-                    id,
-                    kind,
-                    created: UnixMillis(row.get(1)),
-                    messages_number: count(row.get(2))?,
-                    users_number: count(row.get(3))?,
-                    unread: count(row.get(5))?,
-                    last_message: row.get(4),
-                    mentions: count(row.get(8))?,
-                })
-            })
-            .collect()
+        rows.iter().map(|row| chat_at(row, 0)).collect()
     }
 
     fn latest_message(&mut self, chat: ChatId) -> ViewResult<MessageId> {

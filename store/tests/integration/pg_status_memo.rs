@@ -1,0 +1,115 @@
+//! (issue 23) `Status` on PostgreSQL is memoized per token and checked
+//! against the database's committed state: an answer never misses a write
+//! that was committed before the request, whichever node (or client that is
+//! no node at all) wrote it, and with nothing committed the memo answers.
+
+use crate::support;
+
+use agora_core::command::{Command, Outcome, StatusReport};
+use agora_core::token::TokenHash;
+use agora_core::view::ChatKind;
+use agora_store::{Handle, Observer, PostgresUrl, StoreConfig, StoreObserver};
+use agora_tests::pg::{skipped, PgDatabase};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use support::{public_send, register};
+
+/// Counts `Status` answers from the memo.
+#[derive(Default)]
+struct MemoHits(AtomicU64);
+
+impl StoreObserver for MemoHits {
+    fn queued(&self) {}
+    fn batch(&self, _jobs: usize, _commit: Option<Duration>) {}
+    fn status_memo(&self, hit: bool) {
+        if hit {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+fn node(database: &PgDatabase, hits: Option<Arc<MemoHits>>) -> Handle {
+    let mut config = StoreConfig::postgres(database.url().parse::<PostgresUrl>().unwrap());
+    config.rules.quota = u32::MAX;
+    if let Some(hits) = hits {
+        config.observer = Observer::new(hits);
+    }
+    Handle::open(config).expect("a node opens")
+}
+
+fn status(node: &Handle, caller: TokenHash) -> StatusReport {
+    match support::run(node, Command::Status { caller }) {
+        Outcome::Status(report) => report,
+        other => panic!("status: {other:?}"),
+    }
+}
+
+/// The public chat's (message count, unread) in a status.
+fn public(report: &StatusReport) -> (u64, u64) {
+    let chat = report
+        .chats
+        .iter()
+        .find(|c| c.kind == ChatKind::Public)
+        .expect("the public chat");
+    (chat.messages_number, chat.unread)
+}
+
+/// Node `a` answers `ann`'s status again and again (from its memo while
+/// nothing commits); node `b` sends a message and has it acknowledged; the
+/// next status on `a` counts it, every time, although `a` hears of it (the
+/// feed's NOTIFY) only after `b`'s COMMIT.
+#[test]
+fn a_status_counts_every_message_another_node_acknowledged() {
+    let Some(database) = PgDatabase::fresh() else {
+        return skipped("a_status_counts_every_message_another_node_acknowledged");
+    };
+    let hits = Arc::new(MemoHits::default());
+    let a = node(&database, Some(hits.clone()));
+    let b = node(&database, None);
+    let ann = register(&b, "ann");
+    let bob = register(&b, "bob");
+    for sent in 0..30 {
+        // Twice: the second may come from the memo.
+        assert_eq!(public(&status(&a, ann)), (sent, sent));
+        assert_eq!(public(&status(&a, ann)), (sent, sent));
+        let outcome = support::run(&b, public_send(bob, &format!("m{sent}")));
+        assert!(support::is_sent(&outcome), "{outcome:?}");
+        assert_eq!(
+            public(&status(&a, ann)),
+            (sent + 1, sent + 1),
+            "node a's status after node b acknowledged message {sent}"
+        );
+    }
+    assert!(
+        hits.0.load(Ordering::Relaxed) > 0,
+        "the memo answered some of them (else this tests no memo)"
+    );
+}
+
+/// Any committed transaction counts, not only a node's: a report written
+/// straight into the database shows in the next status.
+#[test]
+fn a_status_shows_a_write_committed_outside_agora() {
+    let Some(database) = PgDatabase::fresh() else {
+        return skipped("a_status_shows_a_write_committed_outside_agora");
+    };
+    let hits = Arc::new(MemoHits::default());
+    let a = node(&database, Some(hits.clone()));
+    let ann = register(&a, "ann");
+    register(&a, "bob");
+    assert_eq!(status(&a, ann).cautions, 0);
+    assert_eq!(status(&a, ann).cautions, 0);
+    let before = hits.0.load(Ordering::Relaxed);
+    assert!(before > 0, "the second status came from the memo");
+    let mut admin = postgres::Client::connect(database.url(), postgres::NoTls).unwrap();
+    admin
+        .execute(
+            "INSERT INTO reports (target, reporter, created)
+             SELECT a.id, b.id, 0 FROM users a, users b
+             WHERE a.name = 'ann' AND b.name = 'bob'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(status(&a, ann).cautions, 1, "the report committed outside");
+}
