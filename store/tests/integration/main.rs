@@ -26,6 +26,7 @@ mod pg_room_round_trips;
 mod pg_round_trips;
 mod read_path;
 mod read_shutdown;
+mod reader_rows;
 mod room_events;
 mod row_cache;
 mod sql_view;
