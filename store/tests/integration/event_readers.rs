@@ -252,7 +252,9 @@ fn a_database_made_before_the_index_is_backfilled() {
         .unwrap()
     });
     assert_eq!(
-        with_view(&mut conn, |v| ids(&v.events_after(seeded.bob, head, 500).unwrap())),
+        with_view(&mut conn, |v| ids(&v
+            .events_after(seeded.bob, head, 500)
+            .unwrap())),
         vec![head + 1]
     );
     let triggers: i64 = conn

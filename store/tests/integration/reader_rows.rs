@@ -114,8 +114,7 @@ fn react(caller: TokenHash, message_id: i64) -> Command {
 /// One event of every kind, in [`EXPECTED`]'s order.
 fn make_every_kind(handle: &Handle) {
     // dave is only reported (and so banned).
-    let [alice, bob, carol, _dave] =
-        ["alice", "bob", "carol", "dave"].map(|n| register(handle, n));
+    let [alice, bob, carol, _dave] = ["alice", "bob", "carol", "dave"].map(|n| register(handle, n));
     let public = sent(handle, send(alice, ChatRef::Public, "hello all"));
     let private = sent(handle, send(alice, ChatRef::Private("bob".into()), "psst"));
     let public_comment = commented(handle, bob, public);
