@@ -62,6 +62,17 @@ with conn:
     conn.executemany(
         "INSERT INTO events (id, kind, chat_id, message_id, comment_id) VALUES (?, ?, ?, ?, ?)",
         events)
+    # Who may read each, as the server writes it (issue 23): everyone for
+    # the public chat's, the pair for a private chat's.
+    readers = []
+    for (event_id, _, chat, _, _) in events:
+        if chat == 1:
+            readers.append((0, event_id))
+        else:
+            p = chat - 1
+            readers += [(2 * p - 1, event_id), (2 * p, event_id)]
+    conn.executemany(
+        "INSERT OR IGNORE INTO event_readers (reader, event_id) VALUES (?, ?)", readers)
     conn.execute(
         "UPDATE chats SET message_count = (SELECT count(*) FROM messages WHERE chat_id = chats.id),"
         " last_message = coalesce((SELECT max(id) FROM messages WHERE chat_id = chats.id), 0)")

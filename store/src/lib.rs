@@ -33,6 +33,7 @@ mod copy;
 mod engine;
 mod error;
 mod event_columns;
+mod event_readers;
 mod handle;
 mod health;
 mod hub;

@@ -159,16 +159,14 @@ pub fn copy_sqlite_to_postgres(from: &Path, to: &PostgresUrl) -> Result<Copied, 
         .map_err(failed("clearing the schema's public chat"))?;
     let mut copied = Vec::with_capacity(TABLES.len());
     for table in TABLES {
-        if !table.derived {
-            copy_table(&reading, &mut tx, table, from).map_err(|e| match e {
-                Step::Sqlite(source) => sqlite_failed(source),
-                Step::Value(reason) => CopyError::BadValue {
-                    path: from.to_path_buf(),
-                    reason,
-                },
-                Step::Postgres(source) => failed(&format!("COPY {}", table.name))(source),
-            })?;
-        }
+        copy_table(&reading, &mut tx, table, from).map_err(|e| match e {
+            Step::Sqlite(source) => sqlite_failed(source),
+            Step::Value(reason) => CopyError::BadValue {
+                path: from.to_path_buf(),
+                reason,
+            },
+            Step::Postgres(source) => failed(&format!("COPY {}", table.name))(source),
+        })?;
         if table.identity {
             let sql = format!(
                 "SELECT setval(pg_get_serial_sequence('{0}', 'id'), \

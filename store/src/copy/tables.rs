@@ -6,9 +6,7 @@
 //! Each value is converted by the type of its PostgreSQL column (see
 //! `copy::convert`): INTEGER into bigint, integer, smallint or boolean;
 //! TEXT into text, or into bytea as its UTF-8 (message and comment texts,
-//! which may carry U+0000); BLOB into bytea. A table that PostgreSQL fills by
-//! itself (a trigger's) is [`Table::derived`]: not copied, but its rows are
-//! counted on both sides after the rows it derives from are copied.
+//! which may carry U+0000); BLOB into bytea.
 
 /// One table to copy.
 pub(crate) struct Table {
@@ -17,9 +15,6 @@ pub(crate) struct Table {
     /// Whether `id` is an identity whose sequence must be set past the
     /// largest id copied (and whose largest id is compared after the copy).
     pub(crate) identity: bool,
-    /// Filled on the target by its own triggers as the tables before it are
-    /// copied: only its row counts are compared.
-    pub(crate) derived: bool,
 }
 
 const fn copied(name: &'static str, columns: &'static [&'static str], identity: bool) -> Table {
@@ -27,7 +22,6 @@ const fn copied(name: &'static str, columns: &'static [&'static str], identity: 
         name,
         columns,
         identity,
-        derived: false,
     }
 }
 
@@ -123,14 +117,9 @@ pub(crate) const TABLES: &[Table] = &[
         ],
         true,
     ),
-    // Who may read each event: filled by the events trigger as the events
-    // are copied, so only compared.
-    Table {
-        name: "event_readers",
-        columns: &[],
-        identity: false,
-        derived: true,
-    },
+    // Who may read each event (issue 23: written by the store with each
+    // event, no longer by a trigger, so copied like any other table).
+    copied("event_readers", &["reader", "event_id"], false),
     // Kept 24 h; copied so that a retry across the move is still answered once.
     copied(
         "idempotency_keys",

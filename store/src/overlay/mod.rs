@@ -502,7 +502,7 @@ impl Overlay {
             });
         }
         // A stable order: the same batch writes the same statement, and
-        // events go in id order (their trigger reads them in that order).
+        // events (and their reader rows) go in id order.
         effects.new_users.sort_by_key(|u| u.row.user.id);
         effects.changed_users.sort_by_key(|u| u.id);
         effects.new_chats.sort_by_key(|c| c.id);

@@ -173,6 +173,9 @@ const FLUSH: &str = "WITH
  nev AS (INSERT INTO events (id, kind, chat_id, message_id, comment_id, user_id, until, action)
          SELECT * FROM unnest($55::int8[], $56::int2[], $57::int8[], $58::int8[], $59::int8[],
                               $60::int8[], $61::int8[], $64::int2[]) ORDER BY 1),
+ -- (issue 23) who may read each new event (crate::event_readers)
+ nrd AS (INSERT INTO event_readers (reader, event_id)
+         SELECT * FROM unnest($72::int8[], $73::int8[])),
  -- (issue 27) the new messages' words in the search index (pg/search.rs)
  nsrch AS (INSERT INTO message_search (chat_id, message_id, lexemes)
            SELECT x.c, x.m, array_to_tsvector(string_to_array(x.l, ' '))
@@ -414,6 +417,7 @@ impl BatchRows for PgRows<'_> {
         let ev_user: Vec<Option<i64>> = columns.iter().map(|c| c.user).collect();
         let ev_until: Vec<Option<i64>> = columns.iter().map(|c| c.until).collect();
         let ev_action: Vec<Option<i16>> = columns.iter().map(|c| c.action).collect();
+        let (er_reader, er_event) = crate::event_readers::columns(&e.new_events);
         let invites = |rows: &[(i64, i64)], i: usize| -> Vec<i64> {
             rows.iter().map(|&(c, u)| [c, u][i]).collect()
         };
@@ -504,6 +508,8 @@ impl BatchRows for PgRows<'_> {
                     &invites(&e.invites_added, 1),
                     &invites(&e.invites_dropped, 0),
                     &invites(&e.invites_dropped, 1),
+                    &er_reader,
+                    &er_event,
                 ],
             )
             .map(drop)

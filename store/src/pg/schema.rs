@@ -270,6 +270,25 @@ CREATE TRIGGER events_readers_signed_out AFTER INSERT ON events
     r#"
 CREATE INDEX IF NOT EXISTS users_by_name_key_bytes ON users (name_key COLLATE "C");
 "#,
+    // (issue 23) The store writes an event's `event_readers` rows itself
+    // (`crate::event_readers`, from the audience the rules give the event:
+    // in the batch overlay's flush statement, or with `PgView`'s insert), so
+    // the triggers go: a plpgsql call per event was the largest part of
+    // what a send cost the database. The REFERENCES of `events` go too, as
+    // in SQLite's migration of the same issue: each was a check per row
+    // (a lookup with a row lock on the parent, ~20 us on this machine) that
+    // cannot fail, since events are written in the transaction of what they
+    // name and those rows are never deleted.
+    r#"
+DROP TRIGGER events_readers ON events;
+DROP FUNCTION agora_event_readers();
+DROP TRIGGER events_readers_signed_out ON events;
+DROP FUNCTION agora_signed_out_readers();
+ALTER TABLE events DROP CONSTRAINT events_chat_id_fkey,
+    DROP CONSTRAINT events_message_id_fkey,
+    DROP CONSTRAINT events_comment_id_fkey,
+    DROP CONSTRAINT events_user_id_fkey;
+"#,
 ];
 
 /// The schema version this build writes.

@@ -15,6 +15,8 @@ use agora_core::view::{
 };
 use postgres::Row;
 
+#[cfg(test)]
+mod reader_rows_tests;
 mod rooms;
 pub(crate) use rooms::room_memberships;
 pub(crate) mod status;
@@ -340,6 +342,15 @@ impl PgView<'_> {
     }
 }
 
+/// An event and its `event_readers` rows (`$8`, see
+/// `crate::event_readers`), in one round trip.
+const APPEND_EVENT: &str = "WITH e AS (
+     INSERT INTO events (kind, chat_id, message_id, comment_id, user_id, until, action)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id),
+ r AS (INSERT INTO event_readers (reader, event_id)
+       SELECT reader, e.id FROM e, unnest($8::int8[]) AS reader)
+SELECT id FROM e";
+
 impl View for PgView<'_> {
     fn user_by_token(&mut self, hash: &TokenHash) -> ViewResult<Option<User>> {
         self.user_where(super::accounts::USER_BY_DEVICE, &&hash.0[..])
@@ -627,8 +638,7 @@ impl View for PgView<'_> {
         let id: EventId = self
             .conn
             .query_one(
-                "INSERT INTO events (kind, chat_id, message_id, comment_id, user_id, until, action)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                APPEND_EVENT,
                 &[
                     &row.kind,
                     &row.chat,
@@ -637,6 +647,7 @@ impl View for PgView<'_> {
                     &row.user,
                     &row.until,
                     &row.action,
+                    &crate::event_readers::readers(&body).as_slice(),
                 ],
             )
             .map(|row| row.get(0))

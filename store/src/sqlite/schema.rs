@@ -297,6 +297,35 @@ END;
     // (issue 27) search: the index's vocabulary, for long prefixes (see
     // `super::search`), counted from the messages already stored.
     super::search::TERMS_MIGRATION,
+    // (issue 23) The store writes an event's `event_readers` rows itself,
+    // in the statement after the event's insert (`crate::event_readers`:
+    // from the audience the rules give the event, written once for both
+    // backends), so the triggers go. And `events` is made again without
+    // REFERENCES: its rows are written in the transaction that writes what
+    // they name, and users, chats, messages and comments are never deleted
+    // (a deletion empties a row in place), so the checks (a parent lookup
+    // per named row, ~3k instructions a message event) never find one
+    // missing. Nothing references `events`, so it can be dropped.
+    r#"
+DROP TRIGGER events_readers;
+DROP TRIGGER events_readers_signed_out;
+CREATE TABLE events_unchecked (
+    id            INTEGER PRIMARY KEY,
+    -- `crate::event_columns`: 1 message ... 8 signed_out
+    kind          INTEGER NOT NULL,
+    chat_id       INTEGER,
+    message_id    INTEGER,
+    comment_id    INTEGER,
+    user_id       INTEGER,
+    until         INTEGER,
+    action        INTEGER
+);
+INSERT INTO events_unchecked (id, kind, chat_id, message_id, comment_id, user_id, until, action)
+    SELECT id, kind, chat_id, message_id, comment_id, user_id, until, action FROM events;
+DROP TABLE events;
+ALTER TABLE events_unchecked RENAME TO events;
+CREATE INDEX events_by_chat ON events(chat_id, id);
+"#,
 ];
 
 /// What fills a new table from the rows already stored, in its migration's

@@ -697,6 +697,14 @@ impl View for SqlView<'_> {
                 ])
             })
             .map_err(store_error)?;
+        // Who may read it, in the same transaction (no trigger: see
+        // `crate::event_readers`).
+        for &reader in crate::event_readers::readers(&body).as_slice() {
+            self.conn
+                .prepare_cached("INSERT INTO event_readers (reader, event_id) VALUES (?1, ?2)")
+                .and_then(|mut stmt| stmt.execute([reader, id]))
+                .map_err(store_error)?;
+        }
         if let Some(recorded) = self.recorded.as_mut() {
             recorded.push(Event { id, body });
         }

@@ -27,6 +27,7 @@ mod pg_round_trips;
 mod pg_status_memo;
 mod read_path;
 mod read_shutdown;
+mod reader_rows;
 mod room_events;
 mod row_cache;
 mod sql_view;

@@ -59,15 +59,19 @@ fn pages_follow_the_readers_index_and_an_old_database_is_backfilled() {
     send(&handle, alice, ChatRef::Private("bob".into()), "psst"); // event 2
     handle.shutdown();
 
-    // 3,000 more events of the private chat (ids 3..=3002), through the
-    // same insert as the writer's (the trigger indexes them), then one
-    // public event (3003).
+    // 3,000 more events of the private chat (ids 3..=3002), each with the
+    // reader rows the store gives a private chat's event (a row per
+    // member), then one public event (3003) through the store.
     let mut admin = postgres::Client::connect(database.url(), postgres::NoTls).unwrap();
     admin
         .batch_execute(
-            "INSERT INTO events (kind, chat_id, message_id)
-             SELECT kind, chat_id, message_id FROM events, generate_series(1, 3000)
-             WHERE id = 2",
+            "WITH e AS (INSERT INTO events (kind, chat_id, message_id)
+                        SELECT kind, chat_id, message_id FROM events, generate_series(1, 3000)
+                        WHERE id = 2
+                        RETURNING id, chat_id)
+             INSERT INTO event_readers (reader, event_id)
+             SELECT r.reader, e.id FROM e JOIN chats c ON c.id = e.chat_id,
+                    LATERAL (VALUES (c.user_a), (c.user_b)) AS r(reader)",
         )
         .unwrap();
     let handle = open(&database);
@@ -96,11 +100,26 @@ fn pages_follow_the_readers_index_and_an_old_database_is_backfilled() {
     // find in place (issue 25's are written to).
     admin
         .batch_execute(
-            "DROP TRIGGER events_readers ON events;
-             DROP FUNCTION agora_event_readers();
-             DROP TABLE event_readers;
-             -- The migrations after it, taken back too, newest first: each
+            "-- The migrations after it, taken back, newest first: each
              -- later migration adds its own undoing here.
+             -- (issue 23) reader rows written by the store: the events'
+             -- REFERENCES back, and its triggers (as stubs: the undoing
+             -- below drops them).
+             ALTER TABLE events
+                 ADD CONSTRAINT events_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id),
+                 ADD CONSTRAINT events_message_id_fkey
+                     FOREIGN KEY (message_id) REFERENCES messages(id),
+                 ADD CONSTRAINT events_comment_id_fkey
+                     FOREIGN KEY (comment_id) REFERENCES comments(id),
+                 ADD CONSTRAINT events_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id);
+             CREATE FUNCTION agora_event_readers() RETURNS trigger LANGUAGE plpgsql
+                 AS $fn$ BEGIN RETURN NULL; END $fn$;
+             CREATE TRIGGER events_readers AFTER INSERT ON events
+                 FOR EACH ROW EXECUTE FUNCTION agora_event_readers();
+             CREATE FUNCTION agora_signed_out_readers() RETURNS trigger LANGUAGE plpgsql
+                 AS $fn$ BEGIN RETURN NULL; END $fn$;
+             CREATE TRIGGER events_readers_signed_out AFTER INSERT ON events
+                 FOR EACH ROW EXECUTE FUNCTION agora_signed_out_readers();
              -- (issue 25) people: its index is made IF NOT EXISTS.
              -- (issue 27) search.
              DROP TABLE message_search;
@@ -121,10 +140,29 @@ fn pages_follow_the_readers_index_and_an_old_database_is_backfilled() {
                  DROP COLUMN room_public, DROP COLUMN room_topic;
              ALTER TABLE events DROP COLUMN action;
              -- 4: the migration that made event_readers (see `pg::schema`).
+             DROP TRIGGER events_readers ON events;
+             DROP FUNCTION agora_event_readers();
+             DROP TABLE event_readers;
              UPDATE agora_schema SET version = 3;",
         )
         .unwrap();
     let handle = open(&database);
     assert_eq!(pages(&handle), before, "the same pages after the backfill");
+    // New events are indexed by the store: the triggers the migrations
+    // made on the way are gone again, and so are the events' REFERENCES.
+    send(&handle, alice, ChatRef::Private("bob".into()), "again"); // event 3004
+    assert_eq!(page(&handle, bob, 3003), (vec![3004], false));
+    assert_eq!(page(&handle, carol, 3003), (vec![], false));
     handle.shutdown();
+    let left: i64 = admin
+        .query_one(
+            "SELECT (SELECT count(*) FROM pg_trigger
+                     WHERE tgrelid = 'events'::regclass AND NOT tgisinternal)
+                  + (SELECT count(*) FROM pg_constraint
+                     WHERE conrelid = 'events'::regclass AND contype = 'f')",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "triggers and foreign keys on events");
 }
