@@ -3,7 +3,7 @@
 use super::auth::bearer;
 use super::body::Body;
 use super::error::{bad_field, error_response};
-use super::fields;
+use super::fields::{self, is_valid_user_name};
 use super::routes::Route;
 use crate::accounts::{AccountCommand, PasswordCheck, Secret, MAX_DEVICE_CHARS, PASSWORD_CHARS};
 use crate::error_code::ErrorCode;
@@ -23,7 +23,12 @@ pub(super) fn decode(
     Ok(match route {
         Route::Login => {
             let body = Body::parse(&request.body)?;
-            let user_name = fields::user_name(&body, "user_name")?;
+            // A name no user can have is answered as an unknown one (the
+            // contract: the same 401 for both), before anything is read.
+            let user_name = required(&body, "user_name")?;
+            if !is_valid_user_name(&user_name) {
+                return Err(super::encode::login_failed());
+            }
             // Any string: one that could never be set simply fails (401),
             // like any other wrong password.
             let password = Secret(required(&body, "password")?);

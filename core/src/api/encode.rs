@@ -13,6 +13,7 @@ use serde::{Serialize, Serializer};
 use std::io::Write;
 
 mod accounts;
+pub(super) use accounts::login_failed;
 
 /// The response API.md gives for an outcome: 200 for `TokenIssued`,
 /// `Connected`, `Comments`, `Status` and `AlreadyBanned`; 201 for `MessageSent`,

@@ -154,6 +154,40 @@ fn deleting_leaves_a_tombstone_and_is_idempotent() {
 }
 
 #[test]
+fn a_moderator_deletes_in_chats_it_is_not_in() {
+    let mut s = moderated();
+    let [a, _b, m] = s.register_all(["a", "b", "mod"]);
+    s.send(&a, Some("b"), "private");
+    let r = post(&mut s, "/rooms", &a, json!({"room": "#pub"}));
+    assert_eq!(r.status, 201);
+    s.send(&a, Some("#pub"), "in the room");
+    s.comment(&a, 2, "a comment");
+    for (what, target) in [
+        ("a private message", json!({"message_id": 1})),
+        ("a public room's message", json!({"message_id": 2})),
+        ("a comment in it", json!({"comment_id": 1})),
+    ] {
+        let r = post(&mut s, "/delete", &m, target);
+        assert_eq!(
+            (r.status, body(&r)),
+            (200, json!({"info": "deleted"})),
+            "{what}"
+        );
+    }
+    assert_error(
+        &post(&mut s, "/delete", &m, json!({"message_id": 99})),
+        404,
+        "message_not_found",
+        None,
+    );
+    let room = body(&s.call("GET", "/messages?chat=%23pub", Some(&a), ""));
+    let tombstone = &room["messages"][0];
+    assert_eq!(tombstone["deleted"], true, "{room}");
+    assert_eq!(tombstone["message_text"], "");
+    assert_eq!(tombstone["comments"][0]["deleted"], true, "{room}");
+}
+
+#[test]
 fn a_ban_stops_edits_and_reactions_but_not_deletions() {
     let mut s = Server::with_config(Config {
         ban_threshold: 1,

@@ -44,15 +44,7 @@ pub(super) fn encode(outcome: &AccountOutcome) -> Response {
             },
         ),
         AccountOutcome::Touched => json(200, &InfoBody { info: "touched" }),
-        // Every 401 names its scheme (RFC 9110 §15.5.2): the token that
-        // `/login` would have given.
-        AccountOutcome::LoginFailed => error_response(
-            401,
-            ErrorCode::LoginFailed,
-            "unknown user name or wrong password",
-            None,
-        )
-        .with_header("WWW-Authenticate", "Bearer"),
+        AccountOutcome::LoginFailed => login_failed(),
         AccountOutcome::LoginThrottled { until, now } => warning(
             429,
             ErrorCode::LoginThrottled,
@@ -116,4 +108,16 @@ impl SessionBody<'_> {
             current: device.id == current,
         }
     }
+}
+
+/// 401 `login_failed`. Every 401 names its scheme (RFC 9110 §15.5.2): the
+/// token that `/login` would have given.
+pub(in crate::api) fn login_failed() -> Response {
+    error_response(
+        401,
+        ErrorCode::LoginFailed,
+        "unknown user name or wrong password",
+        None,
+    )
+    .with_header("WWW-Authenticate", "Bearer")
 }
