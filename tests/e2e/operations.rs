@@ -3,7 +3,7 @@
 //! `--log-format json`.
 
 use crate::database_files::sibling;
-use crate::harness::{Client, Runtime, Server, IO_TIMEOUT};
+use crate::harness::{on_postgres_now, Client, Runtime, Server, IO_TIMEOUT};
 use crate::steps::{send_public, temp_db};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -136,18 +136,20 @@ fn metrics_move_with_the_traffic_on_their_own_port(rt: Runtime) {
         batches
     );
     assert_eq!(sample(&text, "agora_store_queue_depth"), 0.0);
-    // The first status is read, the next two replayed from the memo (on
-    // PostgreSQL too since issue 23: nothing committed in between, which
-    // the memo checks in the database).
-    let (misses, hits) = (1.0, 2.0);
-    assert_eq!(
-        sample(&text, r#"agora_status_memo_lookups_total{result="miss"}"#),
-        misses
-    );
-    assert_eq!(
-        sample(&text, r#"agora_status_memo_lookups_total{result="hit"}"#),
-        hits
-    );
+    // The first status is read, the next two replayed from the memo. On
+    // PostgreSQL (since issue 23) an entry is replayed while the cluster's
+    // snapshot is the one it was read at, and any commit in the cluster
+    // moves it: other tests' databases share this one, so a replay there
+    // may be read again (never the other way round; pg_status_memo.rs
+    // checks the memo on its own cluster).
+    let misses = sample(&text, r#"agora_status_memo_lookups_total{result="miss"}"#);
+    let hits = sample(&text, r#"agora_status_memo_lookups_total{result="hit"}"#);
+    if on_postgres_now() {
+        assert_eq!(misses + hits, 3.0, "{text}");
+        assert!(misses >= 1.0, "the first status is read: {text}");
+    } else {
+        assert_eq!((misses, hits), (1.0, 2.0), "{text}");
+    }
     assert!((sample(&text, "agora_status_memo_hit_ratio") - hits / 3.0).abs() < 1e-9);
     for live in [
         "agora_long_polls_waiting",
