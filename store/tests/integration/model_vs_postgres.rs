@@ -7,13 +7,14 @@
 use crate::support;
 
 use agora_core::command::{Command, Outcome};
+use agora_core::view::View;
 use agora_store::{Backend, Handle, PostgresUrl, StoreConfig};
 use agora_tests::pg::{skipped, PgDatabase};
 use proptest::prelude::*;
 use proptest_state_machine::{prop_state_machine, StateMachineTest};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use support::reference::{chat_config, Reference, Step, T0};
 
 struct Postgres {
@@ -45,6 +46,24 @@ fn outcome(handle: &Handle, command: Command) -> Outcome {
         .unwrap()
         .wait_timeout(wait)
         .expect("an outcome")
+}
+
+/// Waits until this node's hub holds every event the model has. On
+/// PostgreSQL a commit reaches the hub through NOTIFY after the writer
+/// answered, and a page is the hub's: read before, it ends at the hub's head
+/// with the rows as they were when the hub recorded them (a later `reaction`
+/// or `edited` event brings the change), where the model already has them
+/// changed. A client sees the same by reading on.
+fn caught_up(handle: &Handle, reference: &Reference) {
+    let head = reference
+        .model
+        .clone()
+        .event_head()
+        .expect("the model's head");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while handle.hub().head() < head && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
 }
 
 struct ModelVsPostgres;
@@ -79,6 +98,9 @@ impl StateMachineTest for ModelVsPostgres {
             }
             Step::Run(command) => {
                 sut.now.store(reference.now.0, Ordering::Relaxed);
+                if let Command::Events { .. } = command {
+                    caught_up(handle, reference);
+                }
                 reference.assert_answered(&command, Ok(outcome(handle, command.clone())));
             }
         }
