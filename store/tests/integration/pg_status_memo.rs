@@ -99,9 +99,17 @@ fn a_status_shows_a_write_committed_outside_agora() {
     let ann = register(&a, "ann");
     register(&a, "bob");
     assert_eq!(status(&a, ann).cautions, 0);
-    assert_eq!(status(&a, ann).cautions, 0);
+    // Any commit in the cluster moves the snapshot the memo checks, and the
+    // other tests' databases share this cluster: ask again until an answer
+    // comes from the memo.
+    for _ in 0..500 {
+        assert_eq!(status(&a, ann).cautions, 0);
+        if hits.0.load(Ordering::Relaxed) > 0 {
+            break;
+        }
+    }
     let before = hits.0.load(Ordering::Relaxed);
-    assert!(before > 0, "the second status came from the memo");
+    assert!(before > 0, "a status came from the memo");
     let mut admin = postgres::Client::connect(database.url(), postgres::NoTls).unwrap();
     admin
         .execute(
