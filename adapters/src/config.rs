@@ -84,6 +84,10 @@ pub struct ServerConfig {
     /// Output not yet taken by clients beyond which big answers get 503
     /// (see `outbound`).
     pub max_unsent_bytes: usize,
+    /// The server secret (issue 28, `agora_core::server_secret`): the
+    /// binary reads it from `--secret-file`; `Default` (zeros) is for
+    /// in-process tests.
+    pub secret: agora_core::server_secret::ServerSecret,
 }
 
 impl Default for ServerConfig {
@@ -104,6 +108,7 @@ impl Default for ServerConfig {
             metrics: None,
             write_progress_timeout: Duration::from_secs(10),
             max_unsent_bytes: 16 * 1024 * 1024,
+            secret: Default::default(),
         }
     }
 }

@@ -53,6 +53,7 @@ impl Shared {
                 rules: config.rules.clone(),
                 trusted_proxies: config.trusted_proxies.clone(),
                 heartbeat: config.heartbeat,
+                secret: config.secret.clone(),
                 #[cfg(feature = "test-hooks")]
                 request_hook: config.request_hook,
             }),

@@ -12,9 +12,9 @@ use crate::api::error_response;
 use crate::command::{Command, Failure, Outcome};
 use crate::error_code::ErrorCode;
 use crate::http::{Request, Response};
+use crate::server_secret::{SealKey, ServerSecret};
 use crate::time::UnixMillis;
-use crate::view::{View, ViewResult};
-use sha2::{Digest, Sha256};
+use crate::view::{StoreError, View, ViewResult};
 
 /// The request header.
 pub const HEADER: &str = "Idempotency-Key";
@@ -32,11 +32,16 @@ const MAX_KEY_LEN: usize = 64;
 pub const KEEP_MAX_BODY: usize = 64 * 1024;
 
 /// A keyed request: its key, and the fingerprint of what it asked (method,
-/// target and body), so that the key reused for another request is told.
+/// target and body), so that the key reused for another request is told;
+/// both fingerprint and `seal` are keyed by the server secret (see
+/// [`crate::server_secret`]): the database keeps neither a fast hash of a
+/// body holding a password nor a new token in the clear.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Keyed {
     pub key: String,
     pub fingerprint: [u8; 32],
+    /// Seals a kept answer that holds a new token (`/get-token`, `/login`).
+    pub seal: SealKey,
 }
 
 /// A kept answer: status, extra header fields and body, as first sent.
@@ -99,7 +104,7 @@ impl StoredAnswer {
 
 /// The request's key, if it has one; a 400 `invalid_idempotency_key` when
 /// the header is malformed or repeated.
-pub fn keyed(request: &Request) -> Result<Option<Keyed>, Response> {
+pub fn keyed(request: &Request, secret: &ServerSecret) -> Result<Option<Keyed>, Response> {
     let mut values = request.header_values(HEADER);
     let Some(value) = values.next() else {
         return Ok(None);
@@ -116,9 +121,11 @@ pub fn keyed(request: &Request) -> Result<Option<Keyed>, Response> {
             "Idempotency-Key must be 1 to 64 of A-Z a-z 0-9 - _",
         ));
     }
+    let key = String::from_utf8_lossy(value).into_owned();
     Ok(Some(Keyed {
-        key: String::from_utf8_lossy(value).into_owned(),
-        fingerprint: fingerprint(request),
+        fingerprint: fingerprint(request, secret),
+        seal: secret.seal_key(&key),
+        key,
     }))
 }
 
@@ -126,19 +133,17 @@ fn invalid(message: &str) -> Response {
     error_response(400, ErrorCode::InvalidIdempotencyKey, message, None)
 }
 
-/// SHA-256 over method, target and body, each length-prefixed so that no
-/// two requests give the same bytes.
-fn fingerprint(request: &Request) -> [u8; 32] {
-    let mut hash = Sha256::new();
-    for part in [
+/// HMAC-SHA256 (keyed by the server secret) over method, target and body,
+/// each length-prefixed so that no two requests give the same bytes. Not a
+/// plain hash: a `/login` or `/password` body holds a password, and a fast
+/// unkeyed hash of it in the database would let whoever reads the database
+/// test guesses at GPU speed, around Argon2id.
+fn fingerprint(request: &Request, secret: &ServerSecret) -> [u8; 32] {
+    secret.fingerprint(&[
         request.method.as_bytes(),
         request.target.as_bytes(),
         &request.body,
-    ] {
-        hash.update((part.len() as u64).to_be_bytes());
-        hash.update(part);
-    }
-    hash.finalize().into()
+    ])
 }
 
 /// The store's table of kept answers, inside the command's transaction.
@@ -192,7 +197,7 @@ pub fn apply_once<V: View + KeyLog>(
             return Ok(Outcome::Failed(Failure::IdempotencyKeyReused));
         }
         if answer.status != StoredAnswer::NOT_KEPT {
-            return Ok(Outcome::Replayed(answer));
+            return Ok(Outcome::Replayed(unsealed(command, keyed, &scope, answer)?));
         }
         // A `/connect` whose page was too large to keep: a fresh page.
         return apply(view);
@@ -203,11 +208,49 @@ pub fn apply_once<V: View + KeyLog>(
         let answer = if response.body.len() > KEEP_MAX_BODY {
             StoredAnswer::not_kept()
         } else {
-            StoredAnswer::from_response(response)
+            sealed(command, keyed, &scope, StoredAnswer::from_response(response))
         };
         view.keep_key(&scope, &keyed.key, &keyed.fingerprint, &answer, now)?;
     }
     Ok(outcome)
+}
+
+/// Whether the command's answer may hold a new token: its kept body is
+/// sealed (issue 28: tokens are stored only as hashes).
+fn answers_a_token(command: &Command) -> bool {
+    matches!(command, Command::GetToken { .. })
+        || matches!(command, Command::Account(account)
+            if matches!(account.as_ref(), crate::accounts::AccountCommand::Login { .. }))
+}
+
+/// The answer as kept: its body sealed when it may hold a token.
+fn sealed(command: &Command, keyed: &Keyed, scope: &str, answer: StoredAnswer) -> StoredAnswer {
+    if !answers_a_token(command) {
+        return answer;
+    }
+    StoredAnswer {
+        body: keyed.seal.seal(scope, &answer.body),
+        ..answer
+    }
+}
+
+/// The kept answer as first sent: its body opened when it was sealed. One
+/// that does not open was not written with this server's secret (the
+/// store refuses to start on a database of another secret, so only a
+/// changed row gets here): a store error, never a wrong answer.
+fn unsealed(
+    command: &Command,
+    keyed: &Keyed,
+    scope: &str,
+    answer: StoredAnswer,
+) -> ViewResult<StoredAnswer> {
+    if !answers_a_token(command) {
+        return Ok(answer);
+    }
+    let body = keyed.seal.open(scope, &answer.body).ok_or_else(|| {
+        StoreError("a kept idempotent answer does not open with this server's secret".into())
+    })?;
+    Ok(StoredAnswer { body, ..answer })
 }
 
 /// A 503, or a refusal with `Retry-After` (a 429 quota or register-rate
@@ -294,8 +337,9 @@ mod tests {
 
     #[test]
     fn a_key_is_read_with_the_requests_fingerprint() {
+        let secret = ServerSecret::new([3; 32]);
         let key = |target, value, body| {
-            keyed(&post(target, &[("idempotency-key", value)], body))
+            keyed(&post(target, &[("idempotency-key", value)], body), &secret)
                 .unwrap()
                 .unwrap()
         };
@@ -309,14 +353,20 @@ mod tests {
             key("/sen", "k", "d{}").fingerprint,
             key("/send", "k", "{}").fingerprint
         );
-        assert_eq!(keyed(&post("/send", &[], "{}")), Ok(None));
+        assert_eq!(keyed(&post("/send", &[], "{}"), &secret), Ok(None));
+        // Keyed by the secret: no plain hash of the body is kept.
+        let other = ServerSecret::new([4; 32]);
+        let elsewhere = keyed(&post("/send", &[("idempotency-key", "Ab-9_z")], "{}"), &other);
+        assert_ne!(a.fingerprint, elsewhere.unwrap().unwrap().fingerprint);
+        assert_eq!(a.seal, secret.seal_key("Ab-9_z"));
     }
 
     #[test]
     fn a_malformed_or_repeated_key_is_400() {
+        let secret = ServerSecret::default();
         let long = "k".repeat(65);
         for value in ["", "a b", "ü", "a.b", long.as_str()] {
-            let refused = keyed(&post("/send", &[("Idempotency-Key", value)], ""));
+            let refused = keyed(&post("/send", &[("Idempotency-Key", value)], ""), &secret);
             assert_eq!(code(refused.unwrap_err()), "400 invalid_idempotency_key");
         }
         let twice = post(
@@ -325,11 +375,11 @@ mod tests {
             "",
         );
         assert_eq!(
-            code(keyed(&twice).unwrap_err()),
+            code(keyed(&twice, &secret).unwrap_err()),
             "400 invalid_idempotency_key"
         );
         let longest = "k".repeat(64);
-        assert!(keyed(&post("/send", &[("Idempotency-Key", &longest)], "")).is_ok());
+        assert!(keyed(&post("/send", &[("Idempotency-Key", &longest)], ""), &secret).is_ok());
     }
 
     #[test]

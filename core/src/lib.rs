@@ -27,6 +27,7 @@ pub mod json_size;
 pub mod reactions;
 pub mod records;
 pub mod rules;
+pub mod server_secret;
 pub mod session;
 pub mod time;
 pub mod token;

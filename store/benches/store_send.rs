@@ -54,8 +54,10 @@ fn sends(handle: &Handle, users: &[TokenHash], iters: u64, keyed: bool) -> Durat
             s.spawn(move || {
                 for i in 0..count {
                     let command = support::public_send(caller, &format!("message {i} from {k}"));
+                    let key = NEXT_KEY.fetch_add(1, Ordering::Relaxed).to_string();
                     let key = Keyed {
-                        key: NEXT_KEY.fetch_add(1, Ordering::Relaxed).to_string(),
+                        seal: agora_core::server_secret::ServerSecret::default().seal_key(&key),
+                        key,
                         fingerprint: [0; 32],
                     };
                     let pending = loop {

@@ -70,6 +70,11 @@ pub struct StoreConfig {
     /// Told of queued jobs, batches, commits and status memo hits (the
     /// server's metrics); none by default.
     pub observer: Observer,
+    /// (issue 28) The server secret's verifier
+    /// (`ServerSecret::verifier`): written by the first start, compared by
+    /// every later one (`crate::secret_verifier`). `None` (the default, for
+    /// in-process tests) checks nothing.
+    pub secret_verifier: Option<[u8; 32]>,
     /// Failures the PostgreSQL writer plays at its next commits: for tests
     /// of what a lost `COMMIT` answer does. None by default.
     #[cfg(feature = "test-hooks")]
@@ -90,6 +95,7 @@ impl Default for StoreConfig {
             event_inbox_bytes: 1024 * 1024,
             clock: Clock::system(),
             observer: Observer::default(),
+            secret_verifier: None,
             #[cfg(feature = "test-hooks")]
             commit_faults: Default::default(),
         }

@@ -86,6 +86,13 @@ pub enum OpenError {
     PostgresRooms { url: String, message: String },
     #[error("not supported by this backend: {0}")]
     Unsupported(&'static str),
+    /// (issue 28) The database was written by nodes with another server
+    /// secret (the server's message names the secret file to copy).
+    #[error("this database was written with another secret file")]
+    OtherSecret,
+    /// (issue 28) The server secret's verifier could not be read or written.
+    #[error("cannot check the server secret against the database: {0}")]
+    Verifier(String),
     #[error("cannot start the store's {name} thread: {source}")]
     Thread {
         name: &'static str,

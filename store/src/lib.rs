@@ -42,6 +42,7 @@ mod overlay;
 mod pending;
 mod pg;
 mod ring_rewrite;
+mod secret_verifier;
 mod sqlite;
 
 pub use clock::Clock;

@@ -142,6 +142,13 @@ pub struct Args {
     /// created at start) and may be shared by several agora nodes.
     #[arg(long, env = "AGORA_DB", default_value_os_t = PathBuf::from(DEFAULT_DATABASE))]
     pub db: PathBuf,
+    /// The server secret's file (made on first start: 32 random bytes as hex,
+    /// owner-only). It keys what the database keeps of idempotency keys, and
+    /// every node of one database needs a copy of the same file. Default:
+    /// the SQLite file's path with .secret added (agora.db.secret), or
+    /// agora.secret in the working directory for PostgreSQL.
+    #[arg(long, env = "AGORA_SECRET_FILE")]
+    pub secret_file: Option<PathBuf>,
     /// Which runtime serves the sockets (blocking: a thread per connection).
     #[arg(long, env = "AGORA_RUNTIME", value_parser = runtime_parser(),
           default_value_t = Runtime::default())]
@@ -335,6 +342,14 @@ impl Args {
             max_unsent_bytes: self.max_unsent_bytes,
             ..ServerConfig::default()
         }
+    }
+
+    /// `--secret-file`, or its default for the database.
+    pub fn secret_path(&self) -> PathBuf {
+        self.secret_file.clone().unwrap_or_else(|| {
+            let postgres = self.db.to_str().is_some_and(PostgresUrl::is_postgres);
+            crate::secret_file::default_path(&self.db, postgres)
+        })
     }
 
     /// The store's settings; an invalid `postgres://` URL is an error

@@ -4,10 +4,11 @@
 mod cli;
 mod logging;
 mod migrate;
+mod secret_file;
 
 use agora_adapters::metrics::{listener as metrics_listener, Metrics};
 use agora_adapters::{listen, open_files, serve, Shared, Shutdown};
-use agora_store::{Handle, Observer};
+use agora_store::{Handle, Observer, OpenError};
 use clap::Parser;
 use cli::Args;
 use logging::init_logging;
@@ -73,7 +74,27 @@ fn run(args: Args) -> Result<(), String> {
             Some((listener, metrics))
         }
     };
-    let store = Handle::open(store_config).map_err(|e| e.to_string())?;
+    // (issue 28) The server secret, after the ports (a server that cannot
+    // listen leaves no file behind) and before the store checks it.
+    let secret_path = args.secret_path();
+    let loaded = secret_file::load_or_create(&secret_path)?;
+    store_config.secret_verifier = Some(loaded.secret.verifier());
+    config.secret = loaded.secret;
+    let store = match Handle::open(store_config) {
+        Ok(store) => store,
+        Err(OpenError::OtherSecret) => {
+            // A file made now would only be wrong on every later start.
+            if loaded.created {
+                let _ = std::fs::remove_file(&secret_path);
+            }
+            return Err(format!(
+                "this database was written with another secret file: copy the secret file \
+                 of the first node to {} (or name it with --secret-file)",
+                secret_path.display()
+            ));
+        }
+        Err(e) => return Err(e.to_string()),
+    };
     let local = listener
         .local_addr()
         .map_err(|e| format!("cannot read the bound address: {e}"))?;

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 /// The exit code when the copy is refused (no source, a source a server
 /// still runs on, a source of another schema version, a target that is not
-/// empty): nothing was done, and
+/// empty, a target started with another secret file): nothing was done, and
 /// running it again as it is will not help.
 pub const REFUSED: u8 = 3;
 
@@ -68,7 +68,8 @@ pub fn run(args: &MigrateArgs) -> ExitCode {
                 CopyError::NoSource { .. }
                 | CopyError::SourceInUse { .. }
                 | CopyError::SourceVersion { .. }
-                | CopyError::TargetNotEmpty { .. } => ExitCode::from(REFUSED),
+                | CopyError::TargetNotEmpty { .. }
+                | CopyError::OtherSecret { .. } => ExitCode::from(REFUSED),
                 _ => ExitCode::FAILURE,
             }
         }

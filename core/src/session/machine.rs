@@ -310,7 +310,7 @@ impl<E: LiveEvent> Session<E> {
             })
         };
         let decoded = api::decode(request, &self.config.rules, client, &mut fresh_token)
-            .and_then(|command| Ok((command, idempotency_key(request)?)));
+            .and_then(|command| Ok((command, idempotency_key(request, &self.config.secret)?)));
         self.token = spare;
         match decoded {
             // The zero token is never used: the request waits for bytes.
@@ -447,9 +447,12 @@ enum Decoded {
 
 /// A POST's `Idempotency-Key` (a 400 when malformed); `None` for other
 /// methods.
-fn idempotency_key(request: &Request) -> Result<Option<Keyed>, Response> {
+fn idempotency_key(
+    request: &Request,
+    secret: &crate::server_secret::ServerSecret,
+) -> Result<Option<Keyed>, Response> {
     if request.method != "POST" {
         return Ok(None);
     }
-    idempotency::keyed(request)
+    idempotency::keyed(request, secret)
 }

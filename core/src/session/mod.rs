@@ -74,6 +74,9 @@ pub struct SessionConfig {
     pub trusted_proxies: Vec<Cidr>,
     /// A stream with nothing to send for this long gets a ping.
     pub heartbeat: Duration,
+    /// Keys what the store keeps of an `Idempotency-Key` (issue 28, see
+    /// `crate::server_secret`); every node of one database has the same.
+    pub secret: crate::server_secret::ServerSecret,
     /// Called with every request before it is decoded: a test hook (panic
     /// containment), compiled only with the `test-hooks` feature.
     #[cfg(feature = "test-hooks")]

@@ -94,6 +94,14 @@ pub enum CopyError {
          (CREATE DATABASE ...)"
     )]
     TargetNotEmpty { url: String, table: &'static str },
+    /// (issue 28) A node already started on the target with another server
+    /// secret than the source's nodes.
+    #[error(
+        "the target database {url} was started with another secret file than \
+         the SQLite database's nodes: give it a new database, and run its nodes \
+         with the SQLite node's secret file (--secret-file)"
+    )]
+    OtherSecret { url: String },
     #[error(
         "copying into {url} failed ({step}): {}; nothing was copied",
         describe(source)
@@ -153,6 +161,7 @@ pub fn copy_sqlite_to_postgres(from: &Path, to: &PostgresUrl) -> Result<Copied, 
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
         .map_err(failed("taking the write lock"))?;
     refuse_rows(&mut tx, &url)?;
+    take_verifier(&reading, &mut tx, &url)?;
     // The public chat the schema made is copied from the source instead,
     // with its creation time and counters.
     tx.batch_execute("DELETE FROM chats")
@@ -259,6 +268,11 @@ fn uri_path(path: &Path) -> String {
 /// Refuses a target with any row but the public chat its schema makes.
 fn refuse_rows(tx: &mut Transaction<'_>, url: &str) -> Result<(), CopyError> {
     for table in TABLES {
+        // (issue 28) Written by a node's start, not a row of chat data:
+        // `take_verifier` compares it.
+        if table.name == "server_secret" {
+            continue;
+        }
         let made_by_schema = if table.name == "chats" {
             " WHERE id <> 1 OR message_count <> 0 OR member_count <> 0"
         } else {
@@ -284,6 +298,38 @@ fn refuse_rows(tx: &mut Transaction<'_>, url: &str) -> Result<(), CopyError> {
         }
     }
     Ok(())
+}
+
+/// (issue 28) The target's server-secret verifier, written if a node was
+/// started on the target: the source's must be the same (the nodes will
+/// serve with the source's secret file), and then it goes, so that the
+/// source's row is copied like every other. A source without one (never
+/// served by a binary that writes it) copies none.
+fn take_verifier(
+    source: &Connection,
+    tx: &mut Transaction<'_>,
+    url: &str,
+) -> Result<(), CopyError> {
+    let failed = |source| CopyError::Postgres {
+        url: url.to_owned(),
+        step: "reading the server secret's verifier".into(),
+        source,
+    };
+    let target: Option<Vec<u8>> = tx
+        .query_opt("SELECT verifier FROM server_secret", &[])
+        .map_err(failed)?
+        .map(|row| row.get(0));
+    let Some(target) = target else {
+        return Ok(());
+    };
+    let source: Option<Vec<u8>> = source
+        .query_row("SELECT verifier FROM server_secret", [], |row| row.get(0))
+        .ok();
+    if source.as_ref() != Some(&target) {
+        return Err(CopyError::OtherSecret { url: url.to_owned() });
+    }
+    tx.batch_execute("DELETE FROM server_secret")
+        .map_err(failed)
 }
 
 /// Why one table's copy stopped.

@@ -158,4 +158,7 @@ pub(crate) const TABLES: &[Table] = &[
     ),
     copied("passwords", &["user_id", "phc"], false),
     copied("login_failures", &["name_key", "origin", "at"], false),
+    // (issue 28) The server secret's verifier: the PostgreSQL nodes serve
+    // with the SQLite node's secret file, and check it against this.
+    copied("server_secret", &["id", "verifier"], false),
 ];

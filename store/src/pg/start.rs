@@ -35,6 +35,9 @@ pub(crate) fn start(config: &StoreConfig, url: &PostgresUrl) -> Result<Running, 
         url: url.redacted(),
         source,
     })?;
+    if let Some(verifier) = &config.secret_verifier {
+        crate::secret_verifier::check_postgres(&mut conn, verifier)?;
+    }
     let head = conn
         .query_one("SELECT coalesce(max(id), 0) FROM events", &[])
         .map(|row| row.get(0))

@@ -326,6 +326,21 @@ DROP TABLE events;
 ALTER TABLE events_unchecked RENAME TO events;
 CREATE INDEX events_by_chat ON events(chat_id, id);
 "#,
+    // (issue 28) The server secret: its verifier, one row (see
+    // `crate::secret_verifier`). And every kept idempotency key goes: the
+    // kept answers of `/get-token` and `/login` held their token in the
+    // clear, and the fingerprints were plain SHA-256 of bodies that may
+    // hold a password; from now on both are keyed by the secret. A retry in
+    // flight across the upgrade is applied again. The writer's
+    // `secure_delete` zeroes the freed bytes (the WAL's copy goes at the
+    // next checkpoint).
+    r#"
+CREATE TABLE server_secret (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    verifier      BLOB NOT NULL
+);
+DELETE FROM idempotency_keys;
+"#,
 ];
 
 /// What fills a new table from the rows already stored, in its migration's

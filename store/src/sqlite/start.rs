@@ -30,6 +30,9 @@ pub(crate) fn start(
     apply: impl ApplyFn,
 ) -> Result<Running, OpenError> {
     let conn = open_connection(path, sync, config.clock.now())?;
+    if let Some(verifier) = &config.secret_verifier {
+        crate::secret_verifier::check_sqlite(&conn, verifier)?;
+    }
     let opened = Opened::now(path);
     let in_place = opened.clone();
     let health = Arc::new(Health::new(Some(Box::new(move || in_place.in_place()))));

@@ -18,6 +18,7 @@ fn keyed(key: &str, fingerprint: u8) -> Keyed {
     Keyed {
         key: key.to_owned(),
         fingerprint: [fingerprint; 32],
+        seal: agora_core::server_secret::ServerSecret::default().seal_key(key),
     }
 }
 
