@@ -142,6 +142,15 @@ fn sources_of(list: &str) -> Vec<PathBuf> {
     paths
 }
 
+/// The server secret file (issue 28) of every server the tests start on
+/// PostgreSQL, beside the server binary: every test database on the
+/// cluster, and so every node that shares one, has the same secret (the
+/// first server to start makes the file). A SQLite server keeps its own
+/// default, beside its database file.
+pub fn pg_secret_file() -> PathBuf {
+    server_binary().with_file_name("agora-tests.secret")
+}
+
 /// The seed's rules on new accounts (`--register-rate 0 --reporter-min-age
 /// 0s`), as environment variables so that a test's own flag overrides them:
 /// the suites register many users from 127.0.0.1 and report at once.

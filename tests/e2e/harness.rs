@@ -108,6 +108,11 @@ fn command_on(runtime: Runtime, db: &OsStr, port: u16) -> Command {
         .envs(SEED_RULES)
         .stdin(Stdio::null())
         .stdout(Stdio::null());
+    // Nodes that share a PostgreSQL database share a secret file (a
+    // test's own --secret-file beats the variable).
+    if db.to_str().is_some_and(|db| db.starts_with("postgres")) {
+        command.env("AGORA_SECRET_FILE", agora_tests::pg_secret_file());
+    }
     command
 }
 

@@ -42,6 +42,7 @@ mod search;
 // (issues 25 and 27)
 mod search_rooms;
 mod secrets;
+mod server_secret;
 mod slow_clients;
 mod split_writes;
 mod sse;

@@ -107,6 +107,30 @@ fn migrate(db: &Path, url: &str) -> Output {
     child.wait_with_output().expect("migrate's output")
 }
 
+/// The log of a node on `url` with the tests' PostgreSQL secret file, which
+/// is expected to refuse to start.
+fn migrated_node_exit(url: &str) -> String {
+    let mut command = Command::new(server_binary());
+    command
+        .args(["--host", "127.0.0.1", "--port", "0", "--db", url])
+        .env("AGORA_SECRET_FILE", agora_tests::pg_secret_file())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("spawn agora-server");
+    let started = Instant::now();
+    while child.try_wait().expect("try_wait").is_none() {
+        if started.elapsed() > IO_TIMEOUT * 3 {
+            let _ = child.kill();
+            panic!("agora-server did not refuse to start");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("its output");
+    assert_eq!(out.status.code(), Some(1));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// `url` with a password in it (the test cluster trusts every local user,
 /// so it is not checked): it must never be printed.
 fn with_password(url: &str) -> String {
@@ -139,9 +163,20 @@ fn a_sqlite_history_moves_to_postgres() {
         "{stdout}\n{stderr}"
     );
 
+    // (issue 28) The copy holds the SQLite node's secret verifier: a node
+    // with another secret file is refused; the SQLite node's file serves.
+    let refused = migrated_node_exit(database.url());
+    assert!(
+        refused.contains("this database was written with another secret file"),
+        "{refused}"
+    );
+    let secret = db.with_extension("db.secret");
+    assert!(secret.is_file(), "the SQLite node's secret file");
+    let secret_arg = ["--secret-file", secret.to_str().unwrap()];
+
     // The same history on both: SQLite (started again) and PostgreSQL.
     let sqlite = Server::start_on(Runtime::Tokio, &db, &[]);
-    let postgres = Server::start_on_url(Runtime::Blocking, database.url(), &[]);
+    let postgres = Server::start_on_url(Runtime::Blocking, database.url(), &secret_arg);
     let before = reads(&sqlite, &tokens, &m1);
     let after = reads(&postgres, &tokens, &m1);
     assert_eq!(before.len(), after.len());

@@ -426,7 +426,13 @@ fn search_answers_alike_on_sqlite_and_postgresql() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
     assert!(status.success());
-    let migrated = Server::start_on_url(Runtime::Blocking, copied.url(), &[]);
+    // Its nodes serve with the SQLite node's secret file (issue 28).
+    let secret = db.with_extension("db.secret");
+    let migrated = Server::start_on_url(
+        Runtime::Blocking,
+        copied.url(),
+        &["--secret-file", secret.to_str().unwrap()],
+    );
     let on_migrated = answers(&migrated, &tokens);
     for (i, (s, m)) in on_sqlite.iter().zip(&on_migrated).enumerate() {
         assert_eq!(s, m, "answer {i} after migrate");
