@@ -213,4 +213,7 @@ pub trait Accounts {
         origin: &str,
         now: UnixMillis,
     ) -> ViewResult<()>;
+    /// Forgets every failed login for `name_key` (after a successful one),
+    /// from whatever address.
+    fn clear_login_failures_of_name(&mut self, name_key: &str) -> ViewResult<()>;
 }

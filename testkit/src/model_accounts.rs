@@ -128,6 +128,11 @@ impl Accounts for Model {
         self.accounts.failures.push(failure);
         Ok(())
     }
+
+    fn clear_login_failures_of_name(&mut self, name_key: &str) -> ViewResult<()> {
+        self.accounts.failures.retain(|(n, _, _)| n != name_key);
+        Ok(())
+    }
 }
 
 /// What the store does before the rules run a `/login` or `/password` (see

@@ -15,6 +15,7 @@ per_runtime!(
     unknown_name_and_wrong_password_alike,
     login_throttled_per_name,
     login_throttled_per_address,
+    a_login_forgets_the_names_failures,
     sessions_and_logout,
     revoked_token_stream_and_long_poll_end,
     login_retried_with_its_key_per_address,
@@ -162,6 +163,23 @@ fn login_throttled_per_name(rt: Runtime) {
         login(&mut c, "ghost", "wrong password").expect_error(401, "login_failed");
     }
     login(&mut c, "ghost", "wrong password").expect_error(429, "login_throttled");
+}
+
+/// A successful `/login` forgets its name's failures: 9, a success, then 10
+/// more before `login_throttled`.
+fn a_login_forgets_the_names_failures(rt: Runtime) {
+    let server = Server::start(rt, &[]);
+    let mut c = server.client();
+    user_with_password(&mut c, "alice");
+    for _ in 0..9 {
+        login(&mut c, "alice", "wrong password").expect_error(401, "login_failed");
+    }
+    device_token(&login(&mut c, "alice", PASSWORD));
+    for i in 0..10 {
+        let reply = login(&mut c, "alice", "wrong password");
+        assert_eq!(reply.status, 401, "failure {i} after the success");
+    }
+    login(&mut c, "alice", PASSWORD).expect_error(429, "login_throttled");
 }
 
 fn login_throttled_per_address(rt: Runtime) {

@@ -77,7 +77,13 @@ fn create(path: &Path) -> Result<Loaded, String> {
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(format!(".{}.tmp", std::process::id()));
     let temporary = PathBuf::from(temporary);
-    let cannot = |e: std::io::Error| format!("cannot create the secret file {}: {e}", path.display());
+    let cannot = |e: std::io::Error| {
+        format!(
+            "cannot create the secret file {}: {e}; check that its folder exists and is \
+             writable, or pass another path with --secret-file",
+            path.display()
+        )
+    };
     let written = fs::OpenOptions::new()
         .write(true)
         .create_new(true)

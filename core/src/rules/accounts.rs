@@ -77,7 +77,14 @@ pub fn login_throttled(
 
 /// Checks, in order: throttling (429, whatever the password), then the
 /// name and the password together (the same 401 for either), recording a
-/// failure; then a new device for the user.
+/// failure; then a new device for the user, and the name's failures are
+/// forgotten: whoever knows the password is not guessing it, so a user
+/// who mistyped it nine times gets ten tries again.
+///
+/// The address's failures on other names stay counted: they are what the
+/// per-address limit is for (one address guessing at many names), and an
+/// attacker who has an account of its own could otherwise reset its
+/// address's count by signing in to it between guesses.
 fn login(
     view: &mut impl View,
     user_name: &str,
@@ -109,6 +116,7 @@ fn login(
         return Ok(Outcome::Failed(Failure::StoreUnavailable));
     }
     let device_id = view.add_device(user.id, &hash, device, now)?;
+    view.clear_login_failures_of_name(&name_key(user_name))?;
     answer(AccountOutcome::LoggedIn {
         token: *token,
         user_name: user.name,

@@ -70,4 +70,7 @@ impl<B: BatchRows> Accounts for OverlayView<'_, B> {
     ) -> ViewResult<()> {
         self.through()?.record_login_failure(name_key, origin, now)
     }
+    fn clear_login_failures_of_name(&mut self, name_key: &str) -> ViewResult<()> {
+        self.through()?.clear_login_failures_of_name(name_key)
+    }
 }

@@ -309,6 +309,9 @@ impl agora_core::accounts::Accounts for NoRangeReads {
     fn record_login_failure(&mut self, _: &str, _: &str, _: UnixMillis) -> ViewResult<()> {
         none()
     }
+    fn clear_login_failures_of_name(&mut self, _: &str) -> ViewResult<()> {
+        none()
+    }
 }
 
 fn none<T>() -> ViewResult<T> {

@@ -181,4 +181,13 @@ impl Accounts for PgView<'_> {
             .map(drop)
             .map_err(store_error)
     }
+    fn clear_login_failures_of_name(&mut self, name_key: &str) -> ViewResult<()> {
+        self.conn
+            .execute(
+                "DELETE FROM login_failures WHERE name_key = $1",
+                &[&name_key],
+            )
+            .map(drop)
+            .map_err(store_error)
+    }
 }

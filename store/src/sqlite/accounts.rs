@@ -186,4 +186,12 @@ impl Accounts for SqlView<'_> {
             .map(drop)
             .map_err(store_error)
     }
+
+    fn clear_login_failures_of_name(&mut self, name_key: &str) -> ViewResult<()> {
+        self.conn
+            .prepare_cached("DELETE FROM login_failures WHERE name_key = ?1")
+            .and_then(|mut stmt| stmt.execute(params![name_key]))
+            .map(drop)
+            .map_err(store_error)
+    }
 }

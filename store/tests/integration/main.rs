@@ -11,6 +11,7 @@ mod support;
 mod checkpoints;
 mod clock;
 mod crash;
+mod device_use;
 mod database_files;
 mod event_readers;
 mod handle;

@@ -59,4 +59,7 @@ impl<V: View + ?Sized> Accounts for MemoView<'_, V> {
     ) -> ViewResult<()> {
         self.inner()?.record_login_failure(name_key, origin, now)
     }
+    fn clear_login_failures_of_name(&mut self, name_key: &str) -> ViewResult<()> {
+        self.inner()?.clear_login_failures_of_name(name_key)
+    }
 }
