@@ -42,11 +42,12 @@ from agora_bench import (  # noqa: E402
 class Node:
     """agora-server on a given database file, stopped with SIGTERM."""
 
-    def __init__(self, binary, runtime, db):
+    def __init__(self, binary, runtime, db, secret):
         self.port = free_port()
         self.proc = subprocess.Popen(
             [binary, "--runtime", runtime, "--port", str(self.port), "--db", db,
-             "--log", "warn"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             "--secret-file", secret, "--log", "warn"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -145,6 +146,8 @@ def main():
     results = []
     for count in args.events:
         folder = tempfile.mkdtemp(prefix="agora-bench-")
+        # The server secret (issue 28), for both starts on the database.
+        secret = os.path.join(folder, "agora.secret")
         if args.pg:
             name = f"agora_bench_catchup_{os.getpid()}_{count}"
             psql(args.pg, f"CREATE DATABASE {name}")
@@ -152,7 +155,7 @@ def main():
         else:
             db = os.path.join(folder, "bench.db")
         try:
-            node = Node(args.binary, args.runtime, db)
+            node = Node(args.binary, args.runtime, db, secret)
             with Client(node.port) as c:
                 alice, bob, carol = (token(c, n) for n in ("alice", "bob", "carol"))
                 status, body = c.request("POST", "/send", alice,
@@ -165,7 +168,7 @@ def main():
             else:
                 seed_sqlite(db, count)
             seeded = time.monotonic() - started
-            node = Node(args.binary, args.runtime, db)
+            node = Node(args.binary, args.runtime, db, secret)
             with Client(node.port) as c:
                 outsider = timed(c, carol, args.repeat)
                 member = timed(c, bob, args.repeat)

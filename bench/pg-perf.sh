@@ -25,7 +25,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$server" --db "$db" --port "$port" --threads 1 --quota 1000000000 --log warn 2>"$work/node.log" &
+# The database outlives this run: so does its server secret (issue 28).
+secret=${SECRET_FILE:-"$root/target/agora-bench.secret"}
+"$server" --db "$db" --secret-file "$secret" --port "$port" --threads 1 --quota 1000000000 \
+  --log warn 2>"$work/node.log" &
 node=$!
 for _ in $(seq 100); do
   curl -s "http://127.0.0.1:$port/health" >/dev/null && break

@@ -96,8 +96,9 @@ start_nodes() {
   esac
   [[ "$1" == sqlite ]] || psql_admin "CREATE DATABASE $2"
   for i in $(seq 0 $((count - 1))); do
+    # One secret file per cell: its nodes share it (issue 28).
     "$server" --runtime "$RUNTIME" --threads "$SERVER_THREADS" --port $((PORT + i)) --db "$db" \
-      --metrics-addr "127.0.0.1:$((PORT + 10 + i))" --quota 1000000000 \
+      --secret-file "$dir/$2.secret" --metrics-addr "127.0.0.1:$((PORT + 10 + i))" --quota 1000000000 \
       --max-connections 19000 --queue 8192 --log warn &
     nodes+=($!)
     ports+=($((PORT + i)))

@@ -67,7 +67,8 @@ fi
 echo "queries and SQLite sizes: $(cat "$queries")"
 
 serve() { # db-or-url, extra flags...
-  "$SERVER_BIN" --port "$PORT" --db "$1" --threads 1 --log warn "${@:2}" &
+  # The SQLite file's secret, which `migrate` carries to PostgreSQL (issue 28).
+  "$SERVER_BIN" --port "$PORT" --db "$1" --secret-file "$db.secret" --threads 1 --log warn "${@:2}" &
   pid=$!
   wait_up
 }
