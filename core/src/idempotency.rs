@@ -208,7 +208,12 @@ pub fn apply_once<V: View + KeyLog>(
         let answer = if response.body.len() > KEEP_MAX_BODY {
             StoredAnswer::not_kept()
         } else {
-            sealed(command, keyed, &scope, StoredAnswer::from_response(response))
+            sealed(
+                command,
+                keyed,
+                &scope,
+                StoredAnswer::from_response(response),
+            )
         };
         view.keep_key(&scope, &keyed.key, &keyed.fingerprint, &answer, now)?;
     }
@@ -356,7 +361,10 @@ mod tests {
         assert_eq!(keyed(&post("/send", &[], "{}"), &secret), Ok(None));
         // Keyed by the secret: no plain hash of the body is kept.
         let other = ServerSecret::new([4; 32]);
-        let elsewhere = keyed(&post("/send", &[("idempotency-key", "Ab-9_z")], "{}"), &other);
+        let elsewhere = keyed(
+            &post("/send", &[("idempotency-key", "Ab-9_z")], "{}"),
+            &other,
+        );
         assert_ne!(a.fingerprint, elsewhere.unwrap().unwrap().fingerprint);
         assert_eq!(a.seal, secret.seal_key("Ab-9_z"));
     }
@@ -379,7 +387,11 @@ mod tests {
             "400 invalid_idempotency_key"
         );
         let longest = "k".repeat(64);
-        assert!(keyed(&post("/send", &[("Idempotency-Key", &longest)], ""), &secret).is_ok());
+        assert!(keyed(
+            &post("/send", &[("Idempotency-Key", &longest)], ""),
+            &secret
+        )
+        .is_ok());
     }
 
     #[test]

@@ -124,7 +124,10 @@ impl SealKey {
         self.xor_keystream(iv, &mut plain);
         let expected = self.iv(scope, &plain);
         // Compared in constant time: which byte differs says nothing.
-        let differ = expected.iter().zip(iv).fold(0u8, |acc, (a, b)| acc | (a ^ b));
+        let differ = expected
+            .iter()
+            .zip(iv)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
         (differ == 0).then_some(plain)
     }
 }
@@ -169,11 +172,23 @@ mod tests {
         let plain = br#"{"token":"0123456789abcdef0123456789abcdef","user_name":"ann"}"#.repeat(3);
         let sealed = key.seal("address:127.0.0.1", &plain);
         assert_eq!(sealed.len(), plain.len() + IV_LEN);
-        assert!(!sealed.windows(16).any(|w| plain.windows(16).any(|p| p == w)));
+        assert!(!sealed
+            .windows(16)
+            .any(|w| plain.windows(16).any(|p| p == w)));
         assert_eq!(key.open("address:127.0.0.1", &sealed), Some(plain.clone()));
         assert_eq!(key.open("address:127.0.0.2", &sealed), None);
-        assert_eq!(secret(8).seal_key("retry-1").open("address:127.0.0.1", &sealed), None);
-        assert_eq!(secret(7).seal_key("retry-2").open("address:127.0.0.1", &sealed), None);
+        assert_eq!(
+            secret(8)
+                .seal_key("retry-1")
+                .open("address:127.0.0.1", &sealed),
+            None
+        );
+        assert_eq!(
+            secret(7)
+                .seal_key("retry-2")
+                .open("address:127.0.0.1", &sealed),
+            None
+        );
         let mut changed = sealed.clone();
         *changed.last_mut().unwrap() ^= 1;
         assert_eq!(key.open("address:127.0.0.1", &changed), None);

@@ -21,9 +21,11 @@ pub(crate) fn check_sqlite(conn: &Connection, verifier: &[u8; 32]) -> Result<(),
     )
     .map_err(fail)?;
     let kept: Option<Vec<u8>> = conn
-        .query_row("SELECT verifier FROM server_secret WHERE id = 1", [], |row| {
-            row.get(0)
-        })
+        .query_row(
+            "SELECT verifier FROM server_secret WHERE id = 1",
+            [],
+            |row| row.get(0),
+        )
         .optional()
         .map_err(fail)?;
     compare(kept, verifier)
@@ -48,6 +50,8 @@ fn compare(kept: Option<Vec<u8>>, verifier: &[u8; 32]) -> Result<(), OpenError> 
     match kept {
         Some(kept) if kept == verifier => Ok(()),
         Some(_) => Err(OpenError::OtherSecret),
-        None => Err(OpenError::Verifier("the verifier row was not written".into())),
+        None => Err(OpenError::Verifier(
+            "the verifier row was not written".into(),
+        )),
     }
 }

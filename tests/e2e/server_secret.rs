@@ -192,7 +192,10 @@ fn pg_rows_holding(url: &str, traces: &Traces) -> Vec<String> {
         for row in rows {
             let text: String = row.get(0);
             for (what, forbidden) in &traces.forbidden {
-                let forms = [String::from_utf8_lossy(forbidden).into_owned(), hex(forbidden)];
+                let forms = [
+                    String::from_utf8_lossy(forbidden).into_owned(),
+                    hex(forbidden),
+                ];
                 if forms.iter().any(|form| text.contains(form.as_str())) {
                     hits.push(format!("{what} in {table}"));
                 }
@@ -231,7 +234,10 @@ fn run_to_exit(db: &Path, args: &[&str]) -> (ExitStatus, String) {
         if started.elapsed() > IO_TIMEOUT {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("agora-server {args:?} did not exit: {}", reader.join().unwrap());
+            panic!(
+                "agora-server {args:?} did not exit: {}",
+                reader.join().unwrap()
+            );
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     };
@@ -258,13 +264,15 @@ fn another_secret_file_is_refused(rt: Runtime) {
     let refused = |(status, log): (ExitStatus, String)| {
         assert_eq!(status.code(), Some(1), "{log}");
         assert!(
-            log.contains("this database was written with another secret file")
-                && log.contains(arg),
+            log.contains("this database was written with another secret file") && log.contains(arg),
             "{log}"
         );
     };
     refused(run_to_exit(&db, &["--secret-file", arg]));
-    assert!(!other.exists(), "the file made for the refused start is gone");
+    assert!(
+        !other.exists(),
+        "the file made for the refused start is gone"
+    );
     std::fs::write(&other, format!("{}\n", "5a".repeat(32))).unwrap();
     refused(run_to_exit(&db, &["--secret-file", arg]));
     assert!(other.exists(), "a file given by the operator stays");

@@ -45,7 +45,10 @@ pub fn load_or_create(path: &Path) -> Result<Loaded, String> {
                 )
             }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(path),
-        Err(e) => Err(format!("cannot read the secret file {}: {e}", path.display())),
+        Err(e) => Err(format!(
+            "cannot read the secret file {}: {e}",
+            path.display()
+        )),
     }
 }
 
@@ -164,7 +167,10 @@ mod tests {
         ] {
             fs::write(&path, &bad).unwrap();
             let refused = load_or_create(&path).err().unwrap();
-            assert!(refused.contains("is not one agora-server wrote"), "{bad:?}: {refused}");
+            assert!(
+                refused.contains("is not one agora-server wrote"),
+                "{bad:?}: {refused}"
+            );
         }
     }
 

@@ -326,7 +326,9 @@ fn take_verifier(
         .query_row("SELECT verifier FROM server_secret", [], |row| row.get(0))
         .ok();
     if source.as_ref() != Some(&target) {
-        return Err(CopyError::OtherSecret { url: url.to_owned() });
+        return Err(CopyError::OtherSecret {
+            url: url.to_owned(),
+        });
     }
     tx.batch_execute("DELETE FROM server_secret")
         .map_err(failed)

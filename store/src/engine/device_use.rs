@@ -7,8 +7,8 @@
 //! Time is the store's clock (`StoreConfig::clock`), as for every other
 //! stored time: a clock stepped back only delays the next write.
 
-use agora_core::accounts::{AccountCommand, TOUCH_EVERY_MS};
 use crate::clock::Clock;
+use agora_core::accounts::{AccountCommand, TOUCH_EVERY_MS};
 use agora_core::command::Command;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;

@@ -288,12 +288,15 @@ ALTER TABLE events DROP CONSTRAINT events_chat_id_fkey,
     DROP CONSTRAINT events_message_id_fkey,
     DROP CONSTRAINT events_comment_id_fkey,
     DROP CONSTRAINT events_user_id_fkey;
-"#,    // (issue 28) The server secret's verifier, one row (see
+"#,
+    // (issue 28) The server secret's verifier, one row (see
     // `crate::secret_verifier`), and every kept idempotency key deleted:
     // answers of `/get-token` and `/login` held their token in the clear,
     // fingerprints were plain SHA-256 of bodies that may hold a password
-    // (as in SQLite's migration; `VACUUM idempotency_keys` after the
-    // upgrade frees the dead rows' pages at once).
+    // (as in SQLite's migration). The deleted rows' bytes stay in the
+    // table's pages until they are reused: docs/API.md asks the operator
+    // for a `VACUUM FULL idempotency_keys` after the upgrade (it cannot run
+    // in a migration's transaction).
     r#"
 CREATE TABLE server_secret (
     id          integer PRIMARY KEY CHECK (id = 1),

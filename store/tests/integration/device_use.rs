@@ -34,7 +34,10 @@ fn wait_for(handle: &Handle, caller: TokenHash, expected: i64) {
         if seen == UnixMillis(expected) {
             return;
         }
-        assert!(Instant::now() < deadline, "last_used {seen:?}, not {expected}");
+        assert!(
+            Instant::now() < deadline,
+            "last_used {seen:?}, not {expected}"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
 }
