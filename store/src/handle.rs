@@ -13,6 +13,7 @@ use agora_core::idempotency::Keyed;
 use agora_core::rules;
 use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::{Arc, PoisonError};
+use std::time::Instant;
 
 /// Whether `command` carries a password to check or hash (issue 28).
 fn needs_hashing(command: &Command) -> bool {
@@ -183,7 +184,7 @@ impl Handle {
     /// (issue 28) Queues the write of a token's `last_used` when one is due
     /// (see `engine::device_use`); a full queue skips it.
     fn note_use(&self, command: &Command) {
-        let Some(touch) = self.running.device_use.touch(command) else {
+        let Some(touch) = self.running.device_use.touch(command, Instant::now()) else {
             return;
         };
         let queue = self

@@ -3,45 +3,34 @@
 //! passes here; the first one a minute after the last noted queues an
 //! internal `Touch` for the writer (the rules then write only if the stored time is a minute old
 //! too, so several nodes do not write more often either).
-//!
-//! Time is the store's clock (`StoreConfig::clock`), as for every other
-//! stored time: a clock stepped back only delays the next write.
 
-use crate::clock::Clock;
 use agora_core::accounts::{AccountCommand, TOUCH_EVERY_MS};
 use agora_core::command::Command;
-use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 /// Tokens remembered at most; past it the map starts over (a token then
 /// gets one early write).
 const MAX_TOKENS: usize = 100_000;
 
+#[derive(Default)]
 pub(crate) struct DeviceUse {
-    clock: Clock,
-    noted: Mutex<HashMap<TokenHash, UnixMillis>>,
+    noted: Mutex<HashMap<TokenHash, Instant>>,
 }
 
 impl DeviceUse {
-    pub(crate) fn new(clock: Clock) -> DeviceUse {
-        DeviceUse {
-            clock,
-            noted: Mutex::default(),
-        }
-    }
-
     /// The `Touch` to queue for `command`'s token, if its last one was a
     /// minute ago or more (or never on this node).
-    pub(crate) fn touch(&self, command: &Command) -> Option<Command> {
+    pub(crate) fn touch(&self, command: &Command, now: Instant) -> Option<Command> {
         let caller = *caller(command)?;
-        let now = self.clock.now();
+        let every = Duration::from_millis(TOUCH_EVERY_MS as u64);
         let mut noted = self.noted.lock().unwrap_or_else(PoisonError::into_inner);
         // A token first seen on this node is only noted: what is stored is
         // at most a minute behind the first use after that.
         let due = match noted.get(&caller) {
-            Some(last) => now.0.saturating_sub(last.0) >= TOUCH_EVERY_MS,
+            Some(last) => now.saturating_duration_since(*last) >= every,
             None => false,
         };
         if noted.contains_key(&caller) && !due {
@@ -71,5 +60,43 @@ fn caller(command: &Command) -> Option<&TokenHash> {
             account => account.caller(),
         },
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(n: u8) -> Command {
+        Command::Status {
+            caller: TokenHash([n; 32]),
+        }
+    }
+
+    fn is_touch(touch: Option<Command>) -> bool {
+        matches!(&touch, Some(Command::Account(a)) if matches!(a.as_ref(), AccountCommand::Touch { .. }))
+    }
+
+    #[test]
+    fn a_token_is_touched_at_most_once_a_minute_on_a_node() {
+        let uses = DeviceUse::default();
+        let t0 = Instant::now();
+        let at = |seconds: u64| t0 + Duration::from_secs(seconds);
+        // First seen: only noted. Within the minute: nothing.
+        assert!(uses.touch(&status(1), at(0)).is_none());
+        assert!(uses.touch(&status(1), at(30)).is_none());
+        assert!(uses.touch(&status(1), at(59)).is_none());
+        // Another token is its own.
+        assert!(uses.touch(&status(2), at(59)).is_none());
+        // A minute after the last noted use: a Touch, then a minute again.
+        assert!(is_touch(uses.touch(&status(1), at(60))));
+        assert!(uses.touch(&status(1), at(119)).is_none());
+        assert!(is_touch(uses.touch(&status(1), at(120))));
+        // Commands without a token, and the Touch itself, are never noted.
+        assert!(uses.touch(&Command::Health, at(500)).is_none());
+        let touch = Command::Account(Box::new(AccountCommand::Touch {
+            caller: TokenHash([1; 32]),
+        }));
+        assert!(uses.touch(&touch, at(500)).is_none());
     }
 }

@@ -86,6 +86,6 @@ pub(crate) fn start<S: ReadSource, W: Wing + 'static>(
         hub: parts.hub,
         observer: config.observer.clone(),
         after_writer: Mutex::new(parts.after_writer),
-        device_use: super::device_use::DeviceUse::new(config.clock.clone()),
+        device_use: Default::default(),
     })
 }

@@ -1,6 +1,8 @@
-//! (issue 28) A device token's `last_used` as `/sessions` shows it: written
-//! when the token is used a minute or more after the last write, never more
-//! often, on a clock the test moves (the store's clock drives it).
+//! (issue 28) A device token's `last_used` as `/sessions` shows it: the
+//! writer's `Touch` (queued by the store at most once a minute per token
+//! and node, see `engine::device_use`'s unit test) writes it only when the
+//! stored time is a minute old, so several nodes do not write it more often
+//! either. On the store's clock, which the test moves.
 
 use crate::support;
 
@@ -10,35 +12,20 @@ use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_store::Handle;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
 use support::{register, run};
 
 /// 2027-01-15, any instant will do.
 const START: i64 = 1_800_000_000_000;
 const SECOND: i64 = 1000;
 
-fn last_used(handle: &Handle, caller: TokenHash) -> UnixMillis {
-    let sessions = Command::Account(Box::new(AccountCommand::Sessions { caller }));
-    match run(handle, sessions) {
-        Outcome::Account(AccountOutcome::Sessions { devices, .. }) => devices[0].last_used,
-        other => panic!("sessions: {other:?}"),
-    }
+fn account(command: AccountCommand) -> Command {
+    Command::Account(Box::new(command))
 }
 
-/// `last_used` once it is `expected` (the write is queued beside the
-/// command that was due, so a read may come first), within 10 s.
-fn wait_for(handle: &Handle, caller: TokenHash, expected: i64) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let seen = last_used(handle, caller);
-        if seen == UnixMillis(expected) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "last_used {seen:?}, not {expected}"
-        );
-        std::thread::sleep(Duration::from_millis(10));
+fn last_used(handle: &Handle, caller: TokenHash) -> UnixMillis {
+    match run(handle, account(AccountCommand::Sessions { caller })) {
+        Outcome::Account(AccountOutcome::Sessions { devices, .. }) => devices[0].last_used,
+        other => panic!("sessions: {other:?}"),
     }
 }
 
@@ -48,36 +35,30 @@ fn last_used_is_written_at_most_once_a_minute() {
     let mut config = support::config(&path);
     let clock = support::hand_clock(&mut config, START);
     let handle = Handle::open(config).unwrap();
-    let at = |seconds: i64| clock.store(START + seconds * SECOND, Ordering::SeqCst);
-    let use_token = |caller| run(&handle, Command::Status { caller });
+    // A touch at `seconds` after the start (as another node would send).
+    let touch_at = |caller, seconds: i64| {
+        clock.store(START + seconds * SECOND, Ordering::SeqCst);
+        let touched = run(&handle, account(AccountCommand::Touch { caller }));
+        assert_eq!(touched, Outcome::Account(AccountOutcome::Touched));
+    };
     let ann = register(&handle, "ann");
+    let bob = register(&handle, "bob");
     assert_eq!(last_used(&handle, ann), UnixMillis(START), "made at");
 
-    // Used within the minute: not written.
-    at(10);
-    use_token(ann);
-    at(50);
-    use_token(ann);
-    at(59);
-    use_token(ann);
-    // Settled: nothing was queued, so nothing can still arrive.
-    std::thread::sleep(Duration::from_millis(200));
+    // Within the minute of the stored time: not written.
+    touch_at(ann, 30);
+    touch_at(ann, 59);
     assert_eq!(last_used(&handle, ann), UnixMillis(START));
-
-    // A minute after the first use this node noted: written, at that use.
-    at(71);
-    use_token(ann);
-    wait_for(&handle, ann, START + 71 * SECOND);
-    // Then not again within the minute...
-    at(100);
-    use_token(ann);
-    at(130);
-    use_token(ann);
-    std::thread::sleep(Duration::from_millis(200));
-    assert_eq!(last_used(&handle, ann), UnixMillis(START + 71 * SECOND));
-    // ... and again after it.
-    at(135);
-    use_token(ann);
-    wait_for(&handle, ann, START + 135 * SECOND);
+    // A minute after it: written, at the touch's time.
+    touch_at(ann, 61);
+    assert_eq!(last_used(&handle, ann), UnixMillis(START + 61 * SECOND));
+    // Then not again within a minute of that...
+    touch_at(ann, 100);
+    touch_at(ann, 120);
+    assert_eq!(last_used(&handle, ann), UnixMillis(START + 61 * SECOND));
+    // ... and again after it; another token keeps its own time.
+    touch_at(ann, 121);
+    assert_eq!(last_used(&handle, ann), UnixMillis(START + 121 * SECOND));
+    assert_eq!(last_used(&handle, bob), UnixMillis(START));
     handle.shutdown();
 }
