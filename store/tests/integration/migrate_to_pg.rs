@@ -11,7 +11,7 @@ use agora_core::command::{ChatRef, ChatType, Command, EventsWait, Outcome};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_store::{
-    copy_sqlite_to_postgres, Backend, Clock, CopyError, Handle, PostgresUrl, StoreConfig,
+    copy_sqlite_to_postgres, Backend, Clock, CopyError, Handle, OpenError, PostgresUrl, StoreConfig,
 };
 use agora_tests::pg::{skipped, PgDatabase};
 use std::path::Path;
@@ -435,4 +435,54 @@ fn a_failed_copy_leaves_the_target_empty() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(beside, ["small.db"]);
+}
+
+/// (issue 28) The server secret's verifier goes with the copy: a node with
+/// the source's secret serves the target, one with another is refused. A
+/// target on which a node with the same secret started (empty but for its
+/// verifier) is copied into; one started with another secret is refused.
+#[test]
+fn the_secret_verifier_is_copied_and_checked() {
+    let (Some(empty), Some(started_same), Some(started_other)) = (
+        PgDatabase::fresh(),
+        PgDatabase::fresh(),
+        PgDatabase::fresh(),
+    ) else {
+        return skipped("the_secret_verifier_is_copied_and_checked");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (ours, theirs) = ([7u8; 32], [8u8; 32]);
+    let with = |database: Option<&PgDatabase>, verifier: [u8; 32]| StoreConfig {
+        secret_verifier: Some(verifier),
+        ..config(&dir.path().join("small.db"), database)
+    };
+    let source = {
+        let handle = Handle::open(with(None, ours)).unwrap();
+        register(&handle, "ann");
+        handle.shutdown();
+        dir.path().join("small.db")
+    };
+    copy_sqlite_to_postgres(&source, &url(&empty)).expect("copied");
+    let refused = Handle::open(with(Some(&empty), theirs)).map(|_| ());
+    assert!(
+        matches!(refused, Err(OpenError::OtherSecret)),
+        "{refused:?}"
+    );
+    Handle::open(with(Some(&empty), ours))
+        .expect("the source's secret serves")
+        .shutdown();
+
+    for (target, verifier) in [(&started_same, ours), (&started_other, theirs)] {
+        Handle::open(with(Some(target), verifier))
+            .expect("a node starts on the empty target")
+            .shutdown();
+    }
+    copy_sqlite_to_postgres(&source, &url(&started_same)).expect("the same secret");
+    assert_eq!(users_in(&started_same), 1);
+    let refused = copy_sqlite_to_postgres(&source, &url(&started_other));
+    assert!(
+        matches!(refused, Err(CopyError::OtherSecret { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(users_in(&started_other), 0);
 }
