@@ -130,6 +130,9 @@ fn kept_tokens_and_passwords_are_not_in_the_database(rt: Runtime) {
         other.stop();
         server.stop();
     } else {
+        // While it runs (the WAL holds the newest pages) and after the stop.
+        let hits = files_holding(dir.path(), &traces);
+        assert!(hits.is_empty(), "in the files, running: {hits:?}");
         server.stop();
         let hits = files_holding(dir.path(), &traces);
         assert!(hits.is_empty(), "in the database files: {hits:?}");
