@@ -31,24 +31,44 @@ pub struct Loaded {
 /// Reads the secret at `path`, or makes the file when there is none.
 pub fn load_or_create(path: &Path) -> Result<Loaded, String> {
     match fs::read(path) {
-        Ok(bytes) => parse(&bytes)
-            .map(|secret| Loaded {
-                secret,
-                created: false,
-            })
-            .ok_or_else(|| {
-                format!(
-                    "the secret file {} is not one agora-server wrote (64 hex digits and a \
+        Ok(bytes) => {
+            warn_if_others_may_read(path);
+            parse(&bytes)
+                .map(|secret| Loaded {
+                    secret,
+                    created: false,
+                })
+                .ok_or_else(|| {
+                    format!(
+                        "the secret file {} is not one agora-server wrote (64 hex digits and a \
                      line break); restore it from another node, or remove it only if no \
                      node has served this database yet",
-                    path.display()
-                )
-            }),
+                        path.display()
+                    )
+                })
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(path),
         Err(e) => Err(format!(
             "cannot read the secret file {}: {e}",
             path.display()
         )),
+    }
+}
+
+/// A copy made without care (a `cp` under another umask, a mounted secret)
+/// may be readable by others: said, not refused, since the operator may
+/// have reasons (a group the server's user is in).
+fn warn_if_others_may_read(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = fs::metadata(path) {
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                path = %path.display(),
+                mode = format!("{mode:o}"),
+                "the secret file may be read by other users than the server's: chmod 600 it"
+            );
+        }
     }
 }
 
