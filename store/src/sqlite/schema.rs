@@ -333,9 +333,10 @@ CREATE INDEX events_by_chat ON events(chat_id, id);
     // hold a password; from now on both are keyed by the secret. A retry in
     // flight across the upgrade is applied again. The writer's
     // `secure_delete` zeroes the freed bytes (the WAL's copy goes at the
-    // next checkpoint).
+    // next checkpoint). (`IF NOT EXISTS`: the tests that take a database
+    // back to an older migration run this one again.)
     r#"
-CREATE TABLE server_secret (
+CREATE TABLE IF NOT EXISTS server_secret (
     id            INTEGER PRIMARY KEY CHECK (id = 1),
     verifier      BLOB NOT NULL
 );
