@@ -297,3 +297,41 @@ fn sqlite_a_refusal_that_time_lifts_is_not_kept() {
     );
     handle.shutdown();
 }
+
+/// (issue 28) The migration that brings the server secret forgets every
+/// kept key: they held `/get-token` and `/login` tokens in the clear and
+/// unkeyed hashes of bodies with passwords.
+#[test]
+fn sqlite_the_secret_migration_forgets_the_kept_keys() {
+    use agora_store::{open_database, schema};
+    let (_dir, path) = support::temp_database();
+    let config = support::config(&path);
+    let conn = open_database(&config).unwrap();
+    // As the build before it left the database: one kept answer, no
+    // server_secret table, the version before.
+    conn.execute_batch(
+        "INSERT INTO idempotency_keys (scope, key, fingerprint, status, headers, body, created_at)
+         VALUES ('address:127.0.0.1', 'k', zeroblob(32), 200, '',
+                 CAST('{\"token\":\"0123456789abcdef0123456789abcdef\"}' AS BLOB), 0);
+         DROP TABLE server_secret;",
+    )
+    .unwrap();
+    conn.pragma_update(None, "user_version", schema::SCHEMA_VERSION - 1)
+        .unwrap();
+    drop(conn);
+    let conn = open_database(&config).unwrap();
+    let kept: i64 = conn
+        .query_row("SELECT count(*) FROM idempotency_keys", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(kept, 0);
+    let tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'server_secret'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 1);
+}
