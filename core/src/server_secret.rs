@@ -17,7 +17,7 @@
 //! over length-prefixed parts (no two inputs give the same bytes).
 
 use hmac::{Hmac, KeyInit, Mac};
-use sha2_for_hmac::Sha256;
+use sha2::Sha256;
 
 /// The secret's length, in bytes.
 pub const SECRET_LEN: usize = 32;
