@@ -1,16 +1,22 @@
-//! (issue 26) Edits and deletions reach the hub's ring of recent events.
+//! (issue 26) Edits, deletions and reactions reach the hub's ring of recent
+//! events.
 //!
 //! A catch-up read from the database rebuilds each event from the rows it
-//! names, so it shows a message's text as it is now; the ring holds events
-//! as they were published. Without this, a client catching up from memory
-//! would still be handed the text of a message deleted (or edited) since:
-//! a deleted text would outlive its deletion for as long as the ring keeps
+//! names, so it shows a message as it is now; the ring holds events as they
+//! were published. Without this, a client catching up from memory would
+//! still be handed the text of a message deleted (or edited) since: a
+//! deleted text would outlive its deletion for as long as the ring keeps
 //! the event. So when an edit or deletion is recorded, every older event of
 //! the ring about the same message or comment is replaced by what the
-//! database would answer for it now.
+//! database would answer for it now; a reaction likewise sets the message's
+//! reactions in the older events that show it. Then a page is the same
+//! whether the ring or the database serves it (on PostgreSQL the hub may
+//! have recorded a message before a reaction to it committed, or after:
+//! the model-vs-PostgreSQL property test found the difference).
 
 use crate::hub::Published;
 use agora_core::events::{Event, EventBody};
+use agora_core::records::{Reaction, StoredMessage};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -23,7 +29,9 @@ pub(crate) fn apply_change(
 ) -> usize {
     if !matches!(
         change.body,
-        EventBody::MessageChanged { .. } | EventBody::CommentChanged { .. }
+        EventBody::MessageChanged { .. }
+            | EventBody::CommentChanged { .. }
+            | EventBody::Reaction { .. }
     ) {
         return bytes;
     }
@@ -74,6 +82,33 @@ fn rewritten(old: &EventBody, change: &EventBody) -> Option<EventBody> {
             message: now.clone(),
         }),
         (
+            EventBody::Message { chat, message },
+            EventBody::Reaction {
+                message_id,
+                reactions,
+                ..
+            },
+        ) if message.id == *message_id => Some(EventBody::Message {
+            chat: chat.clone(),
+            message: with_reactions(message, reactions),
+        }),
+        (
+            EventBody::MessageChanged {
+                chat,
+                change,
+                message,
+            },
+            EventBody::Reaction {
+                message_id,
+                reactions,
+                ..
+            },
+        ) if message.id == *message_id => Some(EventBody::MessageChanged {
+            chat: chat.clone(),
+            change: *change,
+            message: with_reactions(message, reactions),
+        }),
+        (
             EventBody::Comment {
                 chat,
                 message_id,
@@ -100,5 +135,12 @@ fn rewritten(old: &EventBody, change: &EventBody) -> Option<EventBody> {
             comment: now.clone(),
         }),
         _ => None,
+    }
+}
+
+fn with_reactions(message: &StoredMessage, reactions: &[Reaction]) -> StoredMessage {
+    StoredMessage {
+        reactions: reactions.to_vec(),
+        ..message.clone()
     }
 }

@@ -87,3 +87,58 @@ fn small_events_keep_the_ring_full_by_count() {
     assert_eq!(hub.recent(ALICE, 904, 1).unwrap()[0].id, 905);
     assert!(hub.recent(ALICE, 903, 1).is_none());
 }
+
+/// A page served from the ring shows a message with the reactions it has
+/// now, as one read from the database does: a reaction recorded after the
+/// message sets them in the message's event (and in an edit's event).
+#[test]
+fn a_reaction_reaches_the_message_events_in_the_ring() {
+    use agora_core::events::Change;
+    use agora_core::records::Reaction;
+    let hub = Hub::new(0, 1 << 20);
+    let chat = EventChat::private(2, (ALICE, "alice".into()), (BOB, "bob".into()));
+    let edited = match private_message(1, "hi!").body {
+        EventBody::Message { message, .. } => message,
+        _ => unreachable!(),
+    };
+    let reactions = vec![Reaction {
+        emoji: "🎉".into(),
+        count: 1,
+        users: vec!["bob".into()],
+    }];
+    hub.record(vec![
+        private_message(1, "hi"),
+        private_message(2, "other"),
+        Event {
+            id: 3,
+            body: EventBody::MessageChanged {
+                chat: chat.clone(),
+                change: Change::Edited,
+                message: edited,
+            },
+        },
+    ]);
+    hub.record(vec![Event {
+        id: 4,
+        body: EventBody::Reaction {
+            chat,
+            message_id: 1,
+            reactions: reactions.clone(),
+        },
+    }]);
+    let page = hub.recent(BOB, 0, 10).expect("all in the ring");
+    let shown: Vec<(EventId, Vec<Reaction>)> = page
+        .iter()
+        .filter_map(|event| match &event.body {
+            EventBody::Message { message, .. } | EventBody::MessageChanged { message, .. } => {
+                Some((event.id, message.reactions.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        vec![(1, reactions.clone()), (2, Vec::new()), (3, reactions)],
+        "message 1's events show its reaction, message 2's none"
+    );
+}
