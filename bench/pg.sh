@@ -17,7 +17,9 @@
 # counted (between the 201s and the 201s plus the requests in flight at the
 # end) and the writer's mean batch size and time per batch on each node (from
 # --metrics-addr: the batch's whole transaction, on PostgreSQL from BEGIN and
-# the wait for the write lock to COMMIT) and its round trips to PostgreSQL per
+# the wait for the write lock to COMMIT), how much of that was the wait to
+# begin (agora_store_write_lock_wait_seconds: BEGIN and the write lock, so
+# mostly the other node's transactions) and its round trips to PostgreSQL per
 # batch (agora_store_round_trips_total over the batches), and CPU per request by component:
 # the agora node(s) and the postgres processes (utime+stime from
 # /proc/PID/stat, postgres' children included) and the load generator (the
@@ -128,7 +130,7 @@ metric() { curl -s "127.0.0.1:$2/metrics" | awk -v n="$1" '$1 == n {print $2}'; 
 
 # cell CONFIG SCENARIO RUN -> one table row; the figures also go to $dir/rows.
 cell() {
-  local name="bench_$1_$2_$3" each out i a0 p0 m0 a1 p1 m1 gen requests rps p99 errors check batches commit trips
+  local name="bench_$1_$2_$3" each out i a0 p0 m0 a1 p1 m1 gen requests rps p99 errors check batches commit wait trips
   start_nodes "$1" "$name"
   base_url="http://127.0.0.1:${ports[0]}"
   AGORA_TOKEN=$(register alice) AGORA_PEER=bob
@@ -168,14 +170,16 @@ cell() {
     if ((stored >= requests && stored <= requests + CONNS)); then check="ok ($stored)"; else check="**WRONG: $stored stored, $requests answered**"; fi
   fi
   # The writer's figures, for the sends (in `status` it only registered two users).
-  batches=- commit=- trips=-
-  [[ "$2" == send_private ]] && batches="" commit="" trips=""
+  batches=- commit=- wait=- trips=-
+  [[ "$2" == send_private ]] && batches="" commit="" wait="" trips=""
   for i in "${!ports[@]}"; do
     [[ "$2" == send_private ]] || break
-    local mp=$((PORT + 10 + i)) bs bc cs cc rt
+    local mp=$((PORT + 10 + i)) bs bc cs cc rt lw
     bs=$(metric agora_store_batch_size_sum "$mp") bc=$(metric agora_store_batch_size_count "$mp")
     cs=$(metric agora_store_commit_duration_seconds_sum "$mp") cc=$(metric agora_store_commit_duration_seconds_count "$mp")
     rt=$(metric agora_store_round_trips_total "$mp")
+    lw=$(metric agora_store_write_lock_wait_seconds_total "$mp")
+    wait+="${wait:+ / }$(awk -v s="${lw:-0}" -v c="${bc:-0}" 'BEGIN {if (c > 0 && s > 0) printf "%.2f", 1000 * s / c; else printf "-"}')"
     trips+="${trips:+ / }$(awk -v s="${rt:-0}" -v c="${bc:-0}" 'BEGIN {if (c > 0 && s > 0) printf "%.1f", s / c; else printf "-"}')"
     batches+="${batches:+ / }$(awk -v s="${bs:-0}" -v c="${bc:-0}" 'BEGIN {if (c > 0) printf "%.1f", s / c; else printf "-"}')"
     commit+="${commit:+ / }$(awk -v s="${cs:-0}" -v c="${cc:-0}" 'BEGIN {if (c > 0) printf "%.2f", 1000 * s / c; else printf "-"}')"
@@ -185,7 +189,7 @@ cell() {
   # CPU per request in µs; other processes in cores over the run.
   local seconds=${DURATION%s}
   awk -v a=$((a1 - a0)) -v p=$((p1 - p0)) -v m=$((m1 - m0)) -v g="$gen" -v n="$requests" -v hz="$hz" \
-    -v s="$seconds" -v row="| $1 | $2 | $3 | $rps | $p99 | ${errors:--} | $check | $batches | $commit | $trips" 'BEGIN {
+    -v s="$seconds" -v row="| $1 | $2 | $3 | $rps | $p99 | ${errors:--} | $check | $batches | $commit | $wait | $trips" 'BEGIN {
       us = 1e6 / hz / n
       other = (m - a - p - g * hz) / hz / s
       printf "%s | %.1f | %.1f | %.1f | %.1f | %.2f |\n", row, a * us, p * us, g * 1e6 / n, (a + p) * us + g * 1e6 / n, other
@@ -196,8 +200,8 @@ echo "Run $(date -u +%FT%TZ): $(nproc) CPUs shared by wrk, the agora nodes and P
   "(fsync $(pg_setting fsync), synchronous_commit $(pg_setting synchronous_commit)); SQLite --sync full;" \
   "$CONNS connections in all, $DURATION per cell, runtime $RUNTIME, $SERVER_THREADS worker thread(s) per node"
 echo
-echo "| config | scenario | run | req/s | p99 | errors | stored | batch size per node | ms per batch per node | round trips per batch per node | agora µs/req | postgres µs/req | wrk µs/req | total µs/req | other processes, cores |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| config | scenario | run | req/s | p99 | errors | stored | batch size per node | ms per batch per node | of which waiting to begin | round trips per batch per node | agora µs/req | postgres µs/req | wrk µs/req | total µs/req | other processes, cores |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for run in $(seq "$RUNS"); do
   for scenario in $SCENARIOS; do
     for config in $CONFIGS; do
@@ -215,7 +219,7 @@ echo "|---|---|---|---|---|---|---|"
 for scenario in $SCENARIOS; do
   for config in $CONFIGS; do
     awk -F' *\\| *' -v c="$config" -v s="$scenario" '$2 == c && $3 == s {
-        n++; r[n] = $5; a[n] = $12; p[n] = $13; g[n] = $14; t[n] = $15 }
+        n++; r[n] = $5; a[n] = $13; p[n] = $14; g[n] = $15; t[n] = $16 }
       function med(x,   i, j, v) {
         for (i = 2; i <= n; i++) { v = x[i]; for (j = i - 1; j >= 1 && x[j] > v; j--) x[j + 1] = x[j]; x[j + 1] = v }
         return x[int((n + 1) / 2)] }

@@ -24,6 +24,12 @@ pub trait StoreObserver: Send + Sync + 'static {
     fn round_trips(&self, trips: u64) {
         let _ = trips;
     }
+    /// The writer's last batch waited `wait` to begin: on PostgreSQL the
+    /// round trip of `BEGIN` and the write lock every node shares, so
+    /// mostly the other nodes' transactions (SQLite has none to tell).
+    fn write_lock_wait(&self, wait: Duration) {
+        let _ = wait;
+    }
 }
 
 /// The store's observer, if any (none by default: nothing is counted).
@@ -50,6 +56,12 @@ impl Observer {
     pub(crate) fn round_trips(&self, trips: u64) {
         if let Some(observer) = &self.0 {
             observer.round_trips(trips);
+        }
+    }
+
+    pub(crate) fn write_lock_wait(&self, wait: Duration) {
+        if let Some(observer) = &self.0 {
+            observer.write_lock_wait(wait);
         }
     }
 

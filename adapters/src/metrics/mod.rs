@@ -117,6 +117,7 @@ pub struct Metrics {
     batch_size: Histogram,
     commit_seconds: Histogram,
     store_round_trips: Counter,
+    store_lock_wait: Counter<f64, AtomicU64>,
     unavailable: Family<ReasonLabels, Counter>,
     memo_hits: Counter,
     memo_misses: Counter,
@@ -203,6 +204,13 @@ impl Metrics {
             "Round trips the store's writer made to PostgreSQL (per batch: divide by agora_store_batch_size_count)",
             store_round_trips.clone(),
         );
+        let store_lock_wait = Counter::<f64, AtomicU64>::default();
+        registry.register_with_unit(
+            "store_write_lock_wait",
+            "Time the store's writer took to begin its batches: on PostgreSQL the round trip of BEGIN and the write lock every node shares, so mostly the other nodes' transactions (per batch: divide by agora_store_batch_size_count)",
+            Unit::Seconds,
+            store_lock_wait.clone(),
+        );
         let unavailable = Family::<ReasonLabels, Counter>::default();
         registry.register(
             "unavailable_responses",
@@ -237,6 +245,7 @@ impl Metrics {
             batch_size,
             commit_seconds,
             store_round_trips,
+            store_lock_wait,
             unavailable,
             memo_hits,
             memo_misses,
@@ -344,6 +353,10 @@ impl StoreObserver for Metrics {
         self.store_round_trips.inc_by(trips);
     }
 
+    fn write_lock_wait(&self, wait: Duration) {
+        self.store_lock_wait.inc_by(wait.as_secs_f64());
+    }
+
     fn status_memo(&self, hit: bool) {
         if hit {
             self.memo_hits.inc();
@@ -421,6 +434,8 @@ mod tests {
         }
         metrics.batch(2, Some(Duration::from_micros(300)));
         metrics.round_trips(4);
+        metrics.write_lock_wait(Duration::from_millis(3));
+        metrics.write_lock_wait(Duration::from_millis(2));
         metrics.status_memo(true);
         metrics.status_memo(true);
         metrics.status_memo(true);
@@ -430,6 +445,7 @@ mod tests {
         assert_eq!(sample(&text, "agora_store_batch_size_count "), 1.0);
         assert_eq!(sample(&text, "agora_store_batch_size_sum "), 2.0);
         assert_eq!(sample(&text, "agora_store_round_trips_total "), 4.0);
+        assert!((sample(&text, "agora_store_write_lock_wait_seconds_total ") - 0.005).abs() < 1e-9);
         assert_eq!(
             sample(&text, "agora_store_commit_duration_seconds_count "),
             1.0

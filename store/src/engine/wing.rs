@@ -19,6 +19,7 @@ use super::job::Request;
 use agora_core::command::Outcome;
 use agora_core::events::Event;
 use agora_core::time::UnixMillis;
+use std::time::Duration;
 
 /// How a `COMMIT` ended.
 pub(crate) enum Commit {
@@ -119,6 +120,13 @@ pub(crate) trait Wing: CommandSteps {
     /// for a wing that has none to count.
     fn take_round_trips(&mut self) -> u64 {
         0
+    }
+
+    /// How long the batches since the last call waited in `begin` (on
+    /// PostgreSQL for the write lock every node shares), told to the
+    /// observer after each batch; zero for a wing that waits for nobody.
+    fn take_lock_wait(&mut self) -> Duration {
+        Duration::ZERO
     }
 
     /// After each batch, its replies sent (SQLite's checkpoint nudges).

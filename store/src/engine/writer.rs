@@ -63,6 +63,7 @@ impl<W: Wing> Writer<W> {
             self.version.bump();
             self.observer.batch(batch.len(), timed);
             self.observer.round_trips(self.wing.take_round_trips());
+            self.observer.write_lock_wait(self.wing.take_lock_wait());
             batches += 1;
             commands += batch.len() as u64;
             let published = self.publication.record(std::mem::take(&mut events));

@@ -54,6 +54,26 @@
 //! With the overlay (a batch loaded in one round trip, flushed in one), the
 //! hold is a few round trips, which is why it has not been split yet.
 //!
+//! Measured (issue 23, BENCHMARKS.md "two nodes: where the second node's
+//! time goes"): on two nodes each batch waits for the other's whole
+//! transaction (`agora_store_write_lock_wait_seconds`), and the hold is
+//! the load (0.5-0.9 ms), the flush (1.6-2.3 ms for 32-43 sends) and the
+//! `COMMIT` (0.6-4 ms: the WAL's fsync, as fast as the disk is that
+//! minute). Splitting the lock as above would take only the load and the
+//! rules out of it: the flush numbers ids, and the `COMMIT` must stay
+//! under the lock, because PostgreSQL makes a transaction visible only
+//! after its fsync (`synchronous_commit = on`), and a commit that became
+//! visible after a later-numbered one would break the prefix. And
+//! batches that name the same rows (every send of one user: its quota
+//! window, the chat's counters) are ordered by those rows anyway. Taking
+//! the fsync out too means `synchronous_commit = off` with a wait for the
+//! WAL flush before the replies: a `201` still means durable and what
+//! another node builds on a batch is behind it in the WAL, but readers and
+//! the feed would see a batch before it is durable (after a crash of
+//! PostgreSQL a delivered event could vanish and its id be handed out
+//! again). Tried as an experiment, it did not reliably reach 0.9x either
+//! on the shared 2 cores, so the lock is held for the batch.
+//!
 //! The client is the synchronous `postgres` crate: the store already runs on
 //! threads of its own (a writer, readers, a listener), each owning one
 //! connection, so an async client would only add a runtime to drive it.

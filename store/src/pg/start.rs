@@ -18,6 +18,7 @@ use crate::health::Health;
 use crate::hub::Hub;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 pub(crate) fn start(config: &StoreConfig, url: &PostgresUrl) -> Result<Running, OpenError> {
     let connect = |role: &'static str| {
@@ -91,6 +92,7 @@ pub(crate) fn start(config: &StoreConfig, url: &PostgresUrl) -> Result<Running, 
         faults: config.commit_faults(),
         rules: config.rules.clone(),
         xid: 0,
+        lock_wait: Duration::ZERO,
     };
     let running = start_engine(config, parts, move || wing)?;
     tracing::info!(url = %url, "store open on PostgreSQL");

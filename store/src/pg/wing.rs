@@ -30,6 +30,7 @@ use agora_core::time::UnixMillis;
 use agora_core::view::StoreError;
 use postgres::SimpleQueryMessage;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 pub(crate) struct PgWing {
     pub(crate) slot: Slot,
@@ -38,6 +39,10 @@ pub(crate) struct PgWing {
     pub(crate) rules: Config,
     /// The open transaction's id, learnt in the round trip that began it.
     pub(crate) xid: i64,
+    /// Time spent in `begin` since the observer was last told: its round
+    /// trip, which waits for the write lock while another node's batch
+    /// holds it (`agora_store_write_lock_wait_seconds`).
+    pub(crate) lock_wait: Duration,
 }
 
 impl PgWing {
@@ -184,7 +189,10 @@ impl Wing for PgWing {
             .slot
             .get()
             .ok_or_else(|| "PostgreSQL cannot be reached".to_owned())?;
-        let replies = conn.client().simple_query(&sql).map_err(|e| describe(&e))?;
+        let started = Instant::now();
+        let replies = conn.client().simple_query(&sql);
+        self.lock_wait += started.elapsed();
+        let replies = replies.map_err(|e| describe(&e))?;
         let xid = replies.iter().rev().find_map(|reply| match reply {
             SimpleQueryMessage::Row(row) => row.get(0),
             _ => None,
@@ -223,6 +231,10 @@ impl Wing for PgWing {
 
     fn take_round_trips(&mut self) -> u64 {
         self.slot.take_round_trips()
+    }
+
+    fn take_lock_wait(&mut self) -> Duration {
+        std::mem::take(&mut self.lock_wait)
     }
 
     fn close(mut self) -> bool {

@@ -22,6 +22,7 @@ mod migrate_to_pg;
 mod model_vs_postgres;
 mod model_vs_sqlite;
 mod pg_event_readers;
+mod pg_lock_wait;
 mod pg_nodes;
 mod pg_room_round_trips;
 mod pg_round_trips;

@@ -1,0 +1,71 @@
+//! The PostgreSQL writer tells its observer how long each batch waited to
+//! begin (`agora_store_write_lock_wait_seconds`): with two nodes this is
+//! how long a node's batch waits for the other's transaction under the
+//! write lock, which `bench/pg.sh` prints beside the batch's whole time.
+
+use crate::support;
+
+use agora_store::{Handle, Observer, PostgresUrl, StoreConfig, StoreObserver};
+use agora_tests::pg::{skipped, PgDatabase};
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::Duration;
+use support::{public_send, register};
+
+/// The write lock every node's batch takes (`pg::WRITE_LOCK`: "agora" in
+/// ASCII), as another node's transaction would hold it.
+const WRITE_LOCK: i64 = 0x0061_676f_7261;
+
+#[derive(Default)]
+struct Waits(Mutex<Vec<Duration>>);
+
+impl StoreObserver for Waits {
+    fn queued(&self) {}
+    fn batch(&self, _jobs: usize, _commit: Option<Duration>) {}
+    fn status_memo(&self, _hit: bool) {}
+    fn write_lock_wait(&self, wait: Duration) {
+        self.0.lock().unwrap().push(wait);
+    }
+}
+
+#[test]
+fn a_batch_reports_how_long_it_waited_for_the_write_lock() {
+    let Some(database) = PgDatabase::fresh() else {
+        return skipped("a_batch_reports_how_long_it_waited_for_the_write_lock");
+    };
+    let waits = Arc::new(Waits::default());
+    let mut config = StoreConfig::postgres(database.url().parse::<PostgresUrl>().unwrap());
+    config.observer = Observer::new(waits.clone());
+    let handle = Handle::open(config).expect("the store opens on PostgreSQL");
+    let alice = register(&handle, "alice");
+    let reported = waits.0.lock().unwrap().len();
+    assert!(
+        reported >= 1,
+        "registering alice was a batch: its wait is told"
+    );
+
+    // Another node's transaction holds the lock while alice sends.
+    let mut other = postgres::Client::connect(database.url(), postgres::NoTls).unwrap();
+    let mut holding = other.transaction().unwrap();
+    holding
+        .execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+        .unwrap();
+    let held = Duration::from_millis(400);
+    let sender = {
+        let handle = handle.clone();
+        std::thread::spawn(move || support::run(&handle, public_send(alice, "after the lock")))
+    };
+    std::thread::sleep(held);
+    holding.commit().unwrap();
+    let outcome = sender.join().unwrap();
+    assert!(support::is_sent(&outcome), "{outcome:?}");
+
+    let waits = waits.0.lock().unwrap();
+    let waited: Duration = waits[reported..].iter().sum();
+    // The send reached the writer while the lock was held, so its batch
+    // waited for nearly all of it (the thread's start is the slack).
+    assert!(
+        waited >= held / 2,
+        "the batch behind a held write lock reported waiting {waited:?} (held {held:?})"
+    );
+}
