@@ -289,6 +289,10 @@ ALTER TABLE events DROP CONSTRAINT events_chat_id_fkey,
     DROP CONSTRAINT events_comment_id_fkey,
     DROP CONSTRAINT events_user_id_fkey;
 "#,
+    // (issue 27) search's per-chat vocabulary: how many messages hold each
+    // lexeme of the GIN index, counted from the rows already indexed (see
+    // `super::search`).
+    super::search::TERMS_MIGRATION,
 ];
 
 /// The schema version this build writes.

@@ -569,8 +569,8 @@ impl View for PgView<'_> {
         text: &str,
         now: UnixMillis,
     ) -> ViewResult<MessageId> {
-        // One round trip for all three: the message, its words in the
-        // search index (issue 27) and its chat's counters.
+        // One round trip for all four: the message, its words in the
+        // search index and its vocabulary (issue 27) and its chat's counters.
         let lexemes = super::search::lexemes(chat, text);
         self.conn
             .query_opt(
@@ -579,7 +579,12 @@ impl View for PgView<'_> {
                      VALUES ($1, $2, $3, $4) RETURNING id),
                  s AS (INSERT INTO message_search (chat_id, message_id, lexemes)
                      SELECT $1, m.id, array_to_tsvector(string_to_array($5::text, ' '))
-                     FROM m WHERE $5::text <> '')
+                     FROM m WHERE $5::text <> ''),
+                 t AS (INSERT INTO message_search_terms (lexeme, messages)
+                     SELECT l, 1 FROM m, unnest(string_to_array($5::text, ' ')) AS l
+                     WHERE $5::text <> '' ORDER BY l
+                     ON CONFLICT (lexeme) DO UPDATE
+                     SET messages = message_search_terms.messages + 1)
                  UPDATE chats SET message_count = message_count + 1, last_message = m.id
                  FROM m WHERE chats.id = $1
                  RETURNING m.id",
