@@ -18,6 +18,8 @@ use postgres::Row;
 #[cfg(test)]
 mod reader_rows_tests;
 mod rooms;
+#[cfg(test)]
+mod search_terms_tests;
 pub(crate) use rooms::room_memberships;
 pub(crate) mod status;
 
