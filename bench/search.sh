@@ -27,9 +27,14 @@
 #    whose index is a no-op view (agora-search-corpus --no-index), taking
 #    turns RUNS times, DURATION each; medians.
 #
+#    With PG_URL (a database the step made before, kept: the copy takes
+#    minutes), the step serves that one instead, as it is (a server opening
+#    it brings its schema up to date first).
+#
 # Knobs: STEPS ("sqlite pg sends"), DATA (/tmp/agora-search-bench),
 # MESSAGES (1000000), REQUESTS (200), RUNS (3), DURATION (5s), CONNS (16),
-# PORT (18300), SERVER_BIN / CORPUS_BIN (skip the build).
+# PORT (18300), SERVER_BIN / CORPUS_BIN (skip the build), PG_URL (skip the
+# copy).
 # Only loopback is used.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/load_env.sh"
@@ -84,7 +89,12 @@ if [[ " $STEPS " == *" sqlite "* ]]; then
   stop
 fi
 
-if [[ " $STEPS " == *" pg "* ]]; then
+if [[ " $STEPS " == *" pg "* && -n "${PG_URL:-}" ]]; then
+  echo "## PostgreSQL ($PG_URL, as it is)"
+  serve "$PG_URL"
+  python3 "$here/search_latency.py" "$PORT" "$queries" "$REQUESTS"
+  stop
+elif [[ " $STEPS " == *" pg "* ]]; then
   # The cluster's folder must be reachable by the `postgres` user: not inside
   # the scratch folder ($dir, a mktemp -d only root may enter), as bench/pg.sh.
   cluster=$(mktemp -d /tmp/agora-bench-search-pg.XXXXXX)

@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::json_size::{message_len, str_len};
 use crate::search::{chat_names, SearchHit, SearchQuery};
 use crate::token::TokenHash;
-use crate::view::{ChatKind, ChatSummary, MessageId, StoreError, User, View, PUBLIC_CHAT};
+use crate::view::{ChatId, ChatKind, ChatSummary, MessageId, StoreError, User, View, PUBLIC_CHAT};
 use std::cmp::Reverse;
 
 /// A chat the caller may search, and the newest message id it may find
@@ -84,6 +84,12 @@ pub(super) fn search(
         None => c.newest,
     };
     chats.sort_by_key(|c| Reverse(ceiling(c)));
+    // Chats the store knows lack a word are not asked one by one.
+    if chats.len() > 1 {
+        let ids: Vec<ChatId> = chats.iter().map(|c| c.id).collect();
+        let candidates = view.search_candidates(&ids, query)?;
+        chats.retain(|c| candidates.contains(&c.id));
+    }
     // One more than the page, to tell whether more remain.
     let wanted = limit as usize + 1;
     let mut found: Vec<(MessageId, usize)> = Vec::with_capacity(wanted);

@@ -63,6 +63,9 @@ CREATE INDEX message_search_lexemes ON message_search USING gin (lexemes);
 /// it (a deleted text leaves every table). `COLLATE "C"`: the words a
 /// prefix starts are one range of the primary key, in byte order.
 pub(crate) const TERMS_MIGRATION: &str = r#"
+-- One statement over the whole index (a minute on a million messages):
+-- longer than a node's statement timeout, for this transaction only.
+SET LOCAL statement_timeout = 0;
 CREATE TABLE message_search_terms (
     lexeme      text COLLATE "C" PRIMARY KEY,
     messages    bigint NOT NULL
@@ -187,6 +190,37 @@ const COUNTS: &str = "SELECT
      ARRAY(SELECT coalesce(t.messages, 0) FROM unnest($3::text[]) AS w(l)
            LEFT JOIN message_search_terms t ON t.lexeme = w.l),
      (SELECT message_count FROM chats WHERE id = $4)";
+
+/// Of `chats`, those whose vocabulary holds every whole word of `query`
+/// and a word its prefix starts (see `View::search_candidates`): one round
+/// trip, two or three probes of the vocabulary's key a chat.
+const CANDIDATES: &str = "SELECT c FROM unnest($1::int8[]) WITH ORDINALITY AS x(c, n)
+     WHERE EXISTS (SELECT 1 FROM message_search_terms
+                   WHERE lexeme >= c || ':' || $2 AND lexeme < c || ':' || $2 || $3)
+       AND NOT EXISTS (SELECT 1 FROM unnest($4::text[]) AS w
+                       WHERE NOT EXISTS (SELECT 1 FROM message_search_terms
+                                         WHERE lexeme = c || ':' || w))
+     ORDER BY n";
+
+/// See `View::search_candidates`.
+pub(crate) fn candidates(
+    conn: &mut PgConn,
+    chats: &[ChatId],
+    query: &SearchQuery,
+) -> ViewResult<Vec<ChatId>> {
+    let rows = conn
+        .query(
+            CANDIDATES,
+            &[
+                &chats,
+                &query.prefix(),
+                &char::MAX.to_string(),
+                &query.whole_words(),
+            ],
+        )
+        .map_err(store_error)?;
+    Ok(rows.iter().map(|row| row.get(0)).collect())
+}
 
 /// How many of the chat's newest rows a search expects to test to find
 /// `limit` matches (`None`: it expects none at all). The words are taken

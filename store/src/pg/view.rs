@@ -846,4 +846,12 @@ impl View for PgView<'_> {
     ) -> ViewResult<Vec<MessageId>> {
         super::search::search_chat(self.conn, chat, query, before, limit)
     }
+
+    fn search_candidates(
+        &mut self,
+        chats: &[ChatId],
+        query: &agora_core::search::SearchQuery,
+    ) -> ViewResult<Vec<ChatId>> {
+        super::search::candidates(self.conn, chats, query)
+    }
 }

@@ -178,6 +178,10 @@ const QUERIES: &[&str] = &[
     "secret",
     "nowhere",
     "alpha nowhere",
+    "tiny",
+    "private",
+    "alpha priv",
+    "deployab",
 ];
 
 #[test]
@@ -192,6 +196,18 @@ fn pg_search_finds_by_every_path_and_its_vocabulary_follows_every_change() {
     let texts = public_texts();
     let ids = send_all(&handle, alice, &ChatRef::Public, &texts);
     let mut sent: Vec<(MessageId, String)> = ids.into_iter().zip(texts).collect();
+    // alice's own private chat: a few messages, some words in both chats,
+    // some in one (which of them hold a word is asked first, in one read).
+    let private: Vec<String> = [
+        "often private",
+        "alpha beta privately",
+        "tiny",
+        "deployable",
+    ]
+    .map(String::from)
+    .to_vec();
+    let private_ids = send_all(&handle, alice, &ChatRef::Private("bob".into()), &private);
+    sent.extend(private_ids.into_iter().zip(private));
     // A word common in a chat alice is not in: bob finds it, alice not.
     let secrets: Vec<String> = (0..300).map(|i| format!("secret often {i}")).collect();
     let secret_ids = send_all(&handle, bob, &ChatRef::Private("carol".into()), &secrets);
@@ -199,10 +215,13 @@ fn pg_search_finds_by_every_path_and_its_vocabulary_follows_every_change() {
     for q in QUERIES {
         assert_eq!(found(&handle, alice, q), expected(&sent, q), "alice: {q}");
     }
-    let mut bobs = sent.clone();
-    bobs.extend(secret_ids.iter().copied().zip(secrets.iter().cloned()));
-    assert_eq!(found(&handle, bob, "secret"), expected(&bobs, "secret"));
-    assert_eq!(found(&handle, carol, "often"), expected(&bobs, "often"));
+    let secret: Vec<(MessageId, String)> = secret_ids.into_iter().zip(secrets).collect();
+    let bobs = [&sent[..], &secret[..]].concat();
+    let carols = [&sent[..3_000], &secret[..]].concat();
+    for q in ["secret", "often", "private", "tiny"] {
+        assert_eq!(found(&handle, bob, q), expected(&bobs, q), "bob: {q}");
+        assert_eq!(found(&handle, carol, q), expected(&carols, q), "carol: {q}");
+    }
     assert_eq!(vocabulary_off(&database), 0, "after the sends");
     assert_eq!(vocabulary(&database, "1:lonely"), Some(3));
 
