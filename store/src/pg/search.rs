@@ -158,104 +158,123 @@ fn tsquery(chat: ChatId, query: &SearchQuery) -> String {
     text
 }
 
-/// A query's lexemes in one chat: the whole words', and the range of the
-/// vocabulary's keys the last word starts (`<chat>:<prefix>` up to the same
-/// followed by the greatest `char`, which no word holds: in byte order
-/// every word the prefix starts falls between the two).
-struct Lexemes {
-    whole: Vec<String>,
-    prefix_from: String,
-    prefix_to: String,
+/// What the vocabulary says of a query in a chat that holds all its words.
+#[derive(Clone, Debug)]
+pub(crate) struct Counts {
+    /// Messages holding a word the prefix starts, summed over those words
+    /// (an upper bound), over at most [`PREFIX_WORDS_READ`] words.
+    prefix: i64,
+    /// How many words were summed: [`PREFIX_WORDS_READ`] when there are
+    /// more (a short prefix of a big chat), taken as in every message.
+    prefix_words: i64,
+    /// Messages holding each whole word.
+    whole: Vec<i64>,
+    /// The chat's messages.
+    messages: i64,
 }
 
-fn query_lexemes(chat: ChatId, query: &SearchQuery) -> Lexemes {
-    let prefix_from = format!("{chat}:{}", query.prefix());
-    Lexemes {
-        whole: query
-            .whole_words()
-            .iter()
-            .map(|word| format!("{chat}:{word}"))
-            .collect(),
-        prefix_to: format!("{prefix_from}{}", char::MAX),
-        prefix_from,
-    }
+/// The most words a prefix's count sums (see [`Counts::prefix_words`]).
+const PREFIX_WORDS_READ: i64 = 256;
+
+/// The chats of `$1` (in that order) whose vocabulary holds every whole word
+/// (`$4`) and a word the prefix (`$2`) starts, each with its [`Counts`]. The
+/// words a prefix starts are the keys from `<chat>:<prefix>` up to the same
+/// followed by the greatest `char` (`$3`), which no word holds: in byte
+/// order, every word the prefix starts falls between the two.
+const COUNTS: &str = "SELECT x.c, p.messages, p.words, w.counts, ch.message_count
+     FROM unnest($1::int8[]) WITH ORDINALITY AS x(c, n)
+     JOIN chats ch ON ch.id = x.c
+     CROSS JOIN LATERAL (
+         SELECT coalesce(sum(s.messages), 0)::int8 AS messages, count(*) AS words
+         FROM (SELECT messages FROM message_search_terms
+               WHERE lexeme >= x.c || ':' || $2 AND lexeme < x.c || ':' || $2 || $3
+               LIMIT $5) AS s) AS p
+     CROSS JOIN LATERAL (
+         SELECT ARRAY(SELECT coalesce(t.messages, 0) FROM unnest($4::text[]) AS q(l)
+                      LEFT JOIN message_search_terms t ON t.lexeme = x.c || ':' || q.l) AS counts
+     ) AS w
+     WHERE p.messages > 0 AND 0 <> ALL (w.counts)
+     ORDER BY x.n";
+
+/// The counts of a search's chats, read once for all of them by
+/// `View::search_candidates` and used by each `search_chat` after it in
+/// the same read (`PgView` keeps it).
+pub(crate) struct CountsMemo {
+    query: SearchQuery,
+    /// Every chat asked; `None`: it lacks a word.
+    chats: std::collections::HashMap<ChatId, Option<Counts>>,
 }
 
-/// From the vocabulary: the messages holding each whole word, the messages
-/// holding a word the prefix starts (summed over those words: an upper
-/// bound), and the chat's messages.
-const COUNTS: &str = "SELECT
-     (SELECT coalesce(sum(messages), 0)::int8 FROM message_search_terms
-      WHERE lexeme >= $1 AND lexeme < $2),
-     ARRAY(SELECT coalesce(t.messages, 0) FROM unnest($3::text[]) AS w(l)
-           LEFT JOIN message_search_terms t ON t.lexeme = w.l),
-     (SELECT message_count FROM chats WHERE id = $4)";
-
-/// Of `chats`, those whose vocabulary holds every whole word of `query`
-/// and a word its prefix starts (see `View::search_candidates`): one round
-/// trip, two or three probes of the vocabulary's key a chat.
-const CANDIDATES: &str = "SELECT c FROM unnest($1::int8[]) WITH ORDINALITY AS x(c, n)
-     WHERE EXISTS (SELECT 1 FROM message_search_terms
-                   WHERE lexeme >= c || ':' || $2 AND lexeme < c || ':' || $2 || $3)
-       AND NOT EXISTS (SELECT 1 FROM unnest($4::text[]) AS w
-                       WHERE NOT EXISTS (SELECT 1 FROM message_search_terms
-                                         WHERE lexeme = c || ':' || w))
-     ORDER BY n";
-
-/// See `View::search_candidates`.
-pub(crate) fn candidates(
+/// Each of `chats` with its [`Counts`], `None` for those lacking a word.
+fn counts(
     conn: &mut PgConn,
     chats: &[ChatId],
     query: &SearchQuery,
-) -> ViewResult<Vec<ChatId>> {
+) -> ViewResult<Vec<(ChatId, Option<Counts>)>> {
     let rows = conn
         .query(
-            CANDIDATES,
+            COUNTS,
             &[
                 &chats,
                 &query.prefix(),
                 &char::MAX.to_string(),
                 &query.whole_words(),
+                &PREFIX_WORDS_READ,
             ],
         )
         .map_err(store_error)?;
-    Ok(rows.iter().map(|row| row.get(0)).collect())
+    let mut found: std::collections::HashMap<ChatId, Counts> = rows
+        .iter()
+        .map(|row| {
+            let counts = Counts {
+                prefix: row.get(1),
+                prefix_words: row.get(2),
+                whole: row.get(3),
+                messages: row.get(4),
+            };
+            (row.get::<_, i64>(0), counts)
+        })
+        .collect();
+    Ok(chats
+        .iter()
+        .map(|&chat| (chat, found.remove(&chat)))
+        .collect())
+}
+
+/// See `View::search_candidates`: the chats that hold every word, in one
+/// round trip; their counts are kept in `memo` for `search_chat`.
+pub(crate) fn candidates(
+    conn: &mut PgConn,
+    memo: &mut Option<CountsMemo>,
+    chats: &[ChatId],
+    query: &SearchQuery,
+) -> ViewResult<Vec<ChatId>> {
+    let counted = counts(conn, chats, query)?;
+    let kept = counted
+        .iter()
+        .filter(|(_, counts)| counts.is_some())
+        .map(|&(chat, _)| chat)
+        .collect();
+    *memo = Some(CountsMemo {
+        query: query.clone(),
+        chats: counted.into_iter().collect(),
+    });
+    Ok(kept)
 }
 
 /// How many of the chat's newest rows a search expects to test to find
-/// `limit` matches (`None`: it expects none at all). The words are taken
-/// as independent: a message holds each with the frequency the vocabulary
-/// gives it in this chat.
-fn rows_to_read(
-    conn: &mut PgConn,
-    chat: ChatId,
-    lexemes: &Lexemes,
-    limit: usize,
-) -> ViewResult<Option<f64>> {
-    let row = conn
-        .query_one(
-            COUNTS,
-            &[
-                &lexemes.prefix_from,
-                &lexemes.prefix_to,
-                &lexemes.whole,
-                &chat,
-            ],
-        )
-        .map_err(store_error)?;
-    let prefix: i64 = row.get(0);
-    let whole: Vec<i64> = row.get(1);
-    let messages: Option<i64> = row.get(2);
-    if prefix == 0 || whole.contains(&0) {
-        return Ok(None);
-    }
-    let messages = messages.unwrap_or(0).max(1) as f64;
-    let share = whole
-        .iter()
-        .chain([&prefix])
-        .map(|&count| (count as f64 / messages).min(1.0))
-        .product::<f64>();
-    Ok(Some(limit as f64 / share))
+/// `limit` matches. The words are taken as independent: a message holds
+/// each with the frequency the vocabulary gives it in this chat.
+fn rows_to_read(counts: &Counts, limit: usize) -> f64 {
+    let messages = counts.messages.max(1) as f64;
+    let share = |count: i64| (count as f64 / messages).min(1.0);
+    let prefix = if counts.prefix_words >= PREFIX_WORDS_READ {
+        1.0
+    } else {
+        share(counts.prefix)
+    };
+    let share: f64 = counts.whole.iter().map(|&c| share(c)).product::<f64>() * prefix;
+    limit as f64 / share
 }
 
 /// The chat's newest rows below `$2`, at most `$4` of them, newest first:
@@ -284,6 +303,7 @@ const MATCHING: &str = "SELECT message_id FROM message_search
 /// window): few, for words this rare in the chat.
 pub(crate) fn search_chat(
     conn: &mut PgConn,
+    memo: Option<&CountsMemo>,
     chat: ChatId,
     query: &SearchQuery,
     before: Option<MessageId>,
@@ -294,10 +314,17 @@ pub(crate) fn search_chat(
     if limit == 0 || below <= 1 {
         return Ok(Vec::new());
     }
-    let lexemes = query_lexemes(chat, query);
-    let Some(rows) = rows_to_read(conn, chat, &lexemes, limit)? else {
+    let remembered = memo
+        .filter(|memo| memo.query == *query)
+        .and_then(|memo| memo.chats.get(&chat).cloned());
+    let counts = match remembered {
+        Some(counts) => counts,
+        None => counts(conn, &[chat], query)?.pop().and_then(|(_, c)| c),
+    };
+    let Some(counts) = counts else {
         return Ok(Vec::new());
     };
+    let rows = rows_to_read(&counts, limit);
     let tsquery = tsquery(chat, query);
     let mut found = Vec::new();
     let mut below_window = below;

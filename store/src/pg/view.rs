@@ -29,6 +29,9 @@ pub(crate) struct PgView<'a> {
     pub(super) conn: &'a mut PgConn,
     /// Where the events this view records go too (see `SqlView`).
     recorded: Option<&'a mut Vec<Event>>,
+    /// (issue 27) What `search_candidates` read, for the `search_chat`s
+    /// after it.
+    search_counts: Option<super::search::CountsMemo>,
 }
 
 impl<'a> PgView<'a> {
@@ -36,6 +39,7 @@ impl<'a> PgView<'a> {
         PgView {
             conn,
             recorded: None,
+            search_counts: None,
         }
     }
 
@@ -844,7 +848,14 @@ impl View for PgView<'_> {
         before: Option<MessageId>,
         limit: u32,
     ) -> ViewResult<Vec<MessageId>> {
-        super::search::search_chat(self.conn, chat, query, before, limit)
+        super::search::search_chat(
+            self.conn,
+            self.search_counts.as_ref(),
+            chat,
+            query,
+            before,
+            limit,
+        )
     }
 
     fn search_candidates(
@@ -852,6 +863,6 @@ impl View for PgView<'_> {
         chats: &[ChatId],
         query: &agora_core::search::SearchQuery,
     ) -> ViewResult<Vec<ChatId>> {
-        super::search::candidates(self.conn, chats, query)
+        super::search::candidates(self.conn, &mut self.search_counts, chats, query)
     }
 }
