@@ -84,26 +84,37 @@ pub(super) fn search(
         None => c.newest,
     };
     chats.sort_by_key(|c| Reverse(ceiling(c)));
-    // Chats the store knows lack a word are not asked one by one.
-    if chats.len() > 1 {
-        let ids: Vec<ChatId> = chats.iter().map(|c| c.id).collect();
-        let candidates = view.search_candidates(&ids, query)?;
-        chats.retain(|c| candidates.contains(&c.id));
-    }
     // One more than the page, to tell whether more remain.
     let wanted = limit as usize + 1;
     let mut found: Vec<(MessageId, usize)> = Vec::with_capacity(wanted);
-    for (index, chat) in chats.iter().enumerate() {
+    let mut index = 0;
+    let mut narrowed = false;
+    while let Some(chat) = chats.get(index) {
         let newest = ceiling(chat);
         let page_full_of_newer = found.len() == wanted && found[wanted - 1].0 > newest;
         if newest <= 0 || page_full_of_newer {
             // Chats are in `newest` order: no later one can do better.
             break;
         }
+        if index == 1 && !narrowed {
+            // The first chat did not settle it (a common word's page is
+            // usually all there): the chats the store knows lack a word
+            // are dropped in one read, not asked one by one.
+            narrowed = true;
+            let rest: Vec<ChatId> = chats[1..].iter().map(|c| c.id).collect();
+            let candidates = view.search_candidates(&rest, query)?;
+            let mut position = 0;
+            chats.retain(|c| {
+                position += 1;
+                position == 1 || candidates.contains(&c.id)
+            });
+            continue;
+        }
         let ids = view.search_chat(chat.id, query, Some(newest + 1), wanted as u32)?;
         found.extend(ids.into_iter().map(|id| (id, index)));
         found.sort_unstable_by_key(|&(id, _)| Reverse(id));
         found.truncate(wanted);
+        index += 1;
     }
     let mut more = found.len() > limit as usize;
     found.truncate(limit as usize);

@@ -310,54 +310,77 @@ pub(crate) fn search_chat(
     limit: u32,
 ) -> ViewResult<Vec<MessageId>> {
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let below = before.unwrap_or(i64::MAX);
+    let mut below = before.unwrap_or(i64::MAX);
     if limit == 0 || below <= 1 {
         return Ok(Vec::new());
     }
+    let tsquery = tsquery(chat, query);
     let remembered = memo
         .filter(|memo| memo.query == *query)
         .and_then(|memo| memo.chats.get(&chat).cloned());
+    let mut found = Vec::new();
     let counts = match remembered {
         Some(counts) => counts,
-        None => counts(conn, &[chat], query)?.pop().and_then(|(_, c)| c),
+        None => {
+            // No counts read yet (the first chat a search asks, or the one
+            // chat it is limited to): its newest rows first, which hold the
+            // page of a common word, in one round trip.
+            let (newest, end) = window(conn, chat, below, &tsquery, MIN_WINDOW, limit)?;
+            found = newest;
+            match end {
+                Some(end) if found.len() < limit => below = end,
+                _ => return Ok(found),
+            }
+            counts(conn, &[chat], query)?.pop().and_then(|(_, c)| c)
+        }
     };
     let Some(counts) = counts else {
-        return Ok(Vec::new());
+        return Ok(found);
     };
-    let rows = rows_to_read(&counts, limit);
-    let tsquery = tsquery(chat, query);
-    let mut found = Vec::new();
-    let mut below_window = below;
-    if rows <= MAX_WINDOW as f64 {
-        let window = ((rows * WINDOW_MARGIN) as i64).clamp(MIN_WINDOW, MAX_WINDOW);
-        let newest = conn
-            .query(NEWEST, &[&chat, &below, &tsquery, &window, &(limit as i64)])
-            .map_err(store_error)?;
-        found.extend(
-            newest
-                .iter()
-                .filter(|row| row.get::<_, bool>(1))
-                .map(|row| row.get::<_, i64>(0)),
-        );
-        let window_end = newest
-            .last()
-            .filter(|row| row.get::<_, i64>(2) == window)
-            .map(|row| row.get::<_, i64>(0));
-        // Fewer rows than the window: the chat has nothing older.
-        let Some(window_end) = window_end else {
-            return Ok(found);
-        };
-        if found.len() >= limit {
-            return Ok(found);
+    let rest = limit - found.len();
+    if rows_to_read(&counts, rest) <= MAX_WINDOW as f64 {
+        let rows = rows_to_read(&counts, rest);
+        let size = ((rows * WINDOW_MARGIN) as i64).clamp(MIN_WINDOW, MAX_WINDOW);
+        let (newest, end) = window(conn, chat, below, &tsquery, size, rest)?;
+        found.extend(newest);
+        match end {
+            Some(end) if found.len() < limit => below = end,
+            _ => return Ok(found),
         }
-        below_window = window_end;
     }
     let rest = (limit - found.len()) as i64;
     let older = conn
-        .query(MATCHING, &[&tsquery, &below_window, &rest])
+        .query(MATCHING, &[&tsquery, &below, &rest])
         .map_err(store_error)?;
     found.extend(older.iter().map(|row| row.get::<_, i64>(0)));
     Ok(found)
+}
+
+/// The matches among the chat's newest `size` rows below `below` (at most
+/// `limit`, newest first), and the oldest row read when the window was
+/// read whole (`None`: the chat has nothing older, or the page filled).
+fn window(
+    conn: &mut PgConn,
+    chat: ChatId,
+    below: MessageId,
+    tsquery: &str,
+    size: i64,
+    limit: usize,
+) -> ViewResult<(Vec<MessageId>, Option<MessageId>)> {
+    let rows = conn
+        .query(NEWEST, &[&chat, &below, &tsquery, &size, &(limit as i64)])
+        .map_err(store_error)?;
+    let found: Vec<MessageId> = rows
+        .iter()
+        .filter(|row| row.get::<_, bool>(1))
+        .map(|row| row.get::<_, i64>(0))
+        .collect();
+    let end = rows
+        .last()
+        .filter(|row| row.get::<_, i64>(2) == size)
+        .map(|row| row.get::<_, i64>(0))
+        .filter(|_| found.len() < limit);
+    Ok((found, end))
 }
 
 /// Indexes every message already stored (the migration that creates the
