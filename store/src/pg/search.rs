@@ -291,33 +291,6 @@ const NEWEST: &str = "SELECT message_id, hit, n FROM (
                WHERE chat_id = $1 AND message_id < $2
                ORDER BY message_id DESC LIMIT $4) AS window_rows) AS numbered
      WHERE hit OR n = $4 LIMIT $5";
-/// A chat asked without counts: its [`Counts`] (`$6` the prefix, `$7` the
-/// greatest `char`, `$8` the whole words, `$9` [`PREFIX_WORDS_READ`]) on
-/// every row, and what [`NEWEST`] gives with `$1` to `$5` when the chat
-/// holds every word (none else: one row of counts). One round trip.
-const FIRST: &str = "WITH c AS (
-         SELECT p.messages AS prefix, p.words, w.counts, ch.message_count
-         FROM chats ch
-         CROSS JOIN LATERAL (
-             SELECT coalesce(sum(s.messages), 0)::int8 AS messages, count(*) AS words
-             FROM (SELECT messages FROM message_search_terms
-                   WHERE lexeme >= $1::int8 || ':' || $6::text
-                     AND lexeme < $1::int8 || ':' || $6::text || $7::text
-                   LIMIT $9) AS s) AS p
-         CROSS JOIN LATERAL (
-             SELECT ARRAY(SELECT coalesce(t.messages, 0) FROM unnest($8::text[]) AS q(l)
-                          LEFT JOIN message_search_terms t
-                          ON t.lexeme = $1::int8 || ':' || q.l) AS counts) AS w
-         WHERE ch.id = $1::int8)
-     SELECT c.prefix, c.words, c.counts, c.message_count, r.message_id, r.hit, r.n
-     FROM c LEFT JOIN LATERAL (
-         SELECT message_id, hit, n FROM (
-             SELECT message_id, hit, row_number() OVER (ORDER BY message_id DESC) AS n
-             FROM (SELECT message_id, lexemes @@ $3::text::tsquery AS hit FROM message_search
-                   WHERE chat_id = $1::int8 AND message_id < $2::int8
-                     AND c.prefix > 0 AND 0 <> ALL (c.counts)
-                   ORDER BY message_id DESC LIMIT $4::int8) AS window_rows) AS numbered
-         WHERE hit OR n = $4::int8 LIMIT $5::int8) AS r ON true";
 /// The GIN index's matches below `$2`, newest first. The lexemes name the
 /// chat; ordering by an expression keeps the planner off a scan in id
 /// order that would test every row.
@@ -354,17 +327,15 @@ pub(crate) fn search_chat(
         Some(counts) => counts,
         None => {
             // No counts read yet (the first chat a search asks, or the one
-            // chat it is limited to): they come with its newest
-            // [`FIRST_WINDOW`] rows, which hold the page of a common word,
-            // in one round trip.
-            let (counts, newest, end) = first(conn, chat, query, below, &tsquery, limit)?;
+            // chat it is limited to): its newest [`FIRST_WINDOW`] rows
+            // first, which hold the page of a common word, in one round trip.
+            let (newest, end) = window(conn, chat, below, &tsquery, FIRST_WINDOW, limit)?;
             found = newest;
             match end {
                 Some(end) if found.len() < limit => below = end,
-                _ if counts.is_some() => return Ok(found),
-                _ => {}
+                _ => return Ok(found),
             }
-            counts
+            counts(conn, &[chat], query)?.pop().and_then(|(_, c)| c)
         }
     };
     let Some(counts) = counts else {
@@ -387,65 +358,6 @@ pub(crate) fn search_chat(
         .map_err(store_error)?;
     found.extend(older.iter().map(|row| row.get::<_, i64>(0)));
     Ok(found)
-}
-
-/// [`FIRST`]: the chat's counts (`None`: it lacks a word), and, when it
-/// holds every word, the matches among its newest [`FIRST_WINDOW`] rows and
-/// where the window ended (as [`window`]).
-#[allow(clippy::type_complexity)]
-fn first(
-    conn: &mut PgConn,
-    chat: ChatId,
-    query: &SearchQuery,
-    below: MessageId,
-    tsquery: &str,
-    limit: usize,
-) -> ViewResult<(Option<Counts>, Vec<MessageId>, Option<MessageId>)> {
-    let rows = conn
-        .query(
-            FIRST,
-            &[
-                &chat,
-                &below,
-                &tsquery,
-                &FIRST_WINDOW,
-                &(limit as i64),
-                &query.prefix(),
-                &char::MAX.to_string(),
-                &query.whole_words(),
-                &PREFIX_WORDS_READ,
-            ],
-        )
-        .map_err(store_error)?;
-    let Some(head) = rows.first() else {
-        return Ok((None, Vec::new(), None));
-    };
-    let counts = Counts {
-        prefix: head.get(0),
-        prefix_words: head.get(1),
-        whole: head.get(2),
-        messages: head.get(3),
-    };
-    if counts.prefix == 0 || counts.whole.contains(&0) {
-        return Ok((None, Vec::new(), None));
-    }
-    let window: Vec<(MessageId, bool, i64)> = rows
-        .iter()
-        .filter_map(|row| {
-            let id: Option<MessageId> = row.get(4);
-            id.map(|id| (id, row.get(5), row.get(6)))
-        })
-        .collect();
-    let found: Vec<MessageId> = window
-        .iter()
-        .filter(|(_, hit, _)| *hit)
-        .map(|&(id, _, _)| id)
-        .collect();
-    let end = window
-        .last()
-        .filter(|&&(_, _, n)| n == FIRST_WINDOW && found.len() < limit)
-        .map(|&(id, _, _)| id);
-    Ok((Some(counts), found, end))
 }
 
 /// The matches among the chat's newest `size` rows below `below` (at most
