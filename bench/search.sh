@@ -20,8 +20,9 @@
 #    the adversarial word (frequent only in chats u0000 is not in); p50
 #    and p99 in ms.
 # 3. pg: the same file copied into a durable throwaway PostgreSQL
-#    (`agora-server migrate`, which builds the tsvectors), VACUUM ANALYZE,
-#    the same queries; the table's and the GIN index's size.
+#    (`agora-server migrate`, which builds the tsvectors and counts their
+#    words per chat), VACUUM ANALYZE, the same queries; the sizes of the
+#    table, its GIN index and the per-chat vocabulary.
 # 4. sends: durable sends/s (wrk, CONNS connections, bench/lua/send_words.lua:
 #    twelve words) on a fresh SQLite database with the index, and on one
 #    whose index is a no-op view (agora-search-corpus --no-index), taking
@@ -107,7 +108,8 @@ elif [[ " $STEPS " == *" pg "* ]]; then
   echo "copied and indexed in $(($(date +%s) - start)) s"
   "$psql" -At "$url" -c "SELECT 'pg table+index bytes', pg_total_relation_size('message_search'),
     'gin bytes', pg_relation_size('message_search_lexemes'),
-    'messages bytes', pg_total_relation_size('messages')"
+    'messages bytes', pg_total_relation_size('messages'),
+    'vocabulary bytes', coalesce(pg_total_relation_size(to_regclass('message_search_terms')), 0)"
   echo "## PostgreSQL ($MESSAGES messages)"
   serve "$url"
   python3 "$here/search_latency.py" "$PORT" "$queries" "$REQUESTS"
