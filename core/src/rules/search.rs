@@ -54,6 +54,11 @@ pub fn visible_chats(view: &mut impl View, user: &User) -> Result<Vec<VisibleCha
         .collect())
 }
 
+/// The fewest chats left to ask (after the first) for which the search
+/// first asks the store which of them hold every word: for one or two,
+/// asking them costs no more than that read.
+const NARROW_FROM: usize = 3;
+
 pub(super) fn search(
     view: &mut impl View,
     caller_hash: &TokenHash,
@@ -96,10 +101,19 @@ pub(super) fn search(
             // Chats are in `newest` order: no later one can do better.
             break;
         }
-        if index == 1 && !narrowed {
+        // Chats still to ask: those that could still hold a newer result.
+        let could_help = |c: &VisibleChat| {
+            let newest = ceiling(c);
+            newest > 0 && !(found.len() == wanted && found[wanted - 1].0 > newest)
+        };
+        if index == 1
+            && !narrowed
+            && chats[1..].iter().filter(|c| could_help(c)).count() >= NARROW_FROM
+        {
             // The first chat did not settle it (a common word's page is
-            // usually all there): the chats the store knows lack a word
-            // are dropped in one read, not asked one by one.
+            // usually all there), and several are left: the chats the
+            // store knows lack a word are dropped in one read, not asked
+            // one by one.
             narrowed = true;
             let rest: Vec<ChatId> = chats[1..].iter().map(|c| c.id).collect();
             let candidates = view.search_candidates(&rest, query)?;

@@ -222,6 +222,24 @@ fn pg_search_finds_by_every_path_and_its_vocabulary_follows_every_change() {
         assert_eq!(found(&handle, bob, q), expected(&bobs, q), "bob: {q}");
         assert_eq!(found(&handle, carol, q), expected(&carols, q), "carol: {q}");
     }
+    // dave is in four chats: which of the three after the first hold
+    // every word is asked of the store first, in one read.
+    let dave = register(&handle, "dave");
+    let mut daves = sent[..3_000].to_vec();
+    for other in ["alice", "bob", "carol"] {
+        let texts: Vec<String> = ["often with", "tiny deployable", "early lonely"]
+            .map(|t| format!("{t} {other}"))
+            .to_vec();
+        let ids = send_all(&handle, dave, &ChatRef::Private(other.into()), &texts);
+        let chat: Vec<(MessageId, String)> = ids.into_iter().zip(texts).collect();
+        if other == "alice" {
+            sent.extend(chat.iter().cloned());
+        }
+        daves.extend(chat);
+    }
+    for q in QUERIES.iter().chain(&["bob", "with often"]) {
+        assert_eq!(found(&handle, dave, q), expected(&daves, q), "dave: {q}");
+    }
     assert_eq!(vocabulary_off(&database), 0, "after the sends");
     assert_eq!(vocabulary(&database, "1:lonely"), Some(3));
 
