@@ -132,10 +132,12 @@ pub(super) fn search(
     }
     let mut more = found.len() > limit as usize;
     found.truncate(limit as usize);
+    let ids: Vec<MessageId> = found.iter().map(|&(id, _)| id).collect();
+    let messages = view.messages_by_id(&ids, config.comments_per_message)?;
     let mut results: Vec<SearchHit> = Vec::with_capacity(found.len());
-    for (id, index) in found {
+    for ((_, index), message) in found.into_iter().zip(messages) {
         // Gone only if the index and the messages disagree; never shown.
-        if let Some(message) = view.message(id, config.comments_per_message)? {
+        if let Some(message) = message {
             results.push(SearchHit {
                 chat: chats[index].kind.clone(),
                 message,

@@ -797,6 +797,13 @@ impl View for PgView<'_> {
     fn message(&mut self, message: MessageId, comments: u32) -> ViewResult<Option<StoredMessage>> {
         self.message_pg(message, comments)
     }
+    fn messages_by_id(
+        &mut self,
+        ids: &[MessageId],
+        comments: u32,
+    ) -> ViewResult<Vec<Option<StoredMessage>>> {
+        self.messages_by_id_pg(ids, comments)
+    }
     fn comment(&mut self, comment: CommentId) -> ViewResult<Option<StoredComment>> {
         self.comment_pg(comment)
     }

@@ -240,6 +240,42 @@ fn pg_search_finds_by_every_path_and_its_vocabulary_follows_every_change() {
     for q in QUERIES.iter().chain(&["bob", "with often"]) {
         assert_eq!(found(&handle, dave, q), expected(&daves, q), "dave: {q}");
     }
+    // A hit comes with its message as a page shows it: text, author,
+    // newest comments (read for all the hits at once).
+    let commented = sent[2_999].0;
+    let outcome = run(
+        &handle,
+        Command::Comment {
+            caller: bob,
+            message_id: commented,
+            text: "a comment".into(),
+        },
+    );
+    assert!(
+        matches!(outcome, Outcome::CommentAdded { .. }),
+        "{outcome:?}"
+    );
+    let command = Command::Search {
+        caller: alice,
+        query: Box::new(SearchQuery::parse("often").unwrap()),
+        chat: Some(ChatRef::Public),
+        before: None,
+        limit: 5,
+    };
+    let Outcome::SearchResults { results, .. } = run(&handle, command) else {
+        panic!("search often");
+    };
+    let hit = results.iter().find(|h| h.message.id == commented).unwrap();
+    assert_eq!(hit.message.text, sent[2_999].1);
+    assert_eq!(hit.message.author, "alice");
+    assert_eq!(hit.message.comments_total, 1);
+    let comments: Vec<(&str, &str)> = hit
+        .message
+        .comments
+        .iter()
+        .map(|c| (c.author.as_str(), c.text.as_str()))
+        .collect();
+    assert_eq!(comments, [("bob", "a comment")]);
     assert_eq!(vocabulary_off(&database), 0, "after the sends");
     assert_eq!(vocabulary(&database, "1:lonely"), Some(3));
 
