@@ -10,7 +10,10 @@
 //! index probe per visible chat. Chats are asked newest first, and once a
 //! page is full a chat whose newest message is older than the page's
 //! oldest result is not asked at all, so a common word costs a few probes
-//! whatever the number of chats.
+//! whatever the number of chats. When the first chat leaves the page open
+//! and three or more could still add to it, the store is asked once which
+//! of them hold every word ([`View::search_candidates`]: PostgreSQL knows
+//! from its per-chat vocabulary) and only those are asked.
 
 use super::budget::keep_oldest_within;
 use super::{caller, checked, other_user};
