@@ -20,16 +20,22 @@
 #    the adversarial word (frequent only in chats u0000 is not in); p50
 #    and p99 in ms.
 # 3. pg: the same file copied into a durable throwaway PostgreSQL
-#    (`agora-server migrate`, which builds the tsvectors), VACUUM ANALYZE,
-#    the same queries; the table's and the GIN index's size.
+#    (`agora-server migrate`, which builds the tsvectors and counts their
+#    words per chat), VACUUM ANALYZE, the same queries; the sizes of the
+#    table, its GIN index and the per-chat vocabulary.
 # 4. sends: durable sends/s (wrk, CONNS connections, bench/lua/send_words.lua:
 #    twelve words) on a fresh SQLite database with the index, and on one
 #    whose index is a no-op view (agora-search-corpus --no-index), taking
 #    turns RUNS times, DURATION each; medians.
 #
+#    With PG_URL (a database the step made before, kept: the copy takes
+#    minutes), the step serves that one instead, as it is (a server opening
+#    it brings its schema up to date first).
+#
 # Knobs: STEPS ("sqlite pg sends"), DATA (/tmp/agora-search-bench),
 # MESSAGES (1000000), REQUESTS (200), RUNS (3), DURATION (5s), CONNS (16),
-# PORT (18300), SERVER_BIN / CORPUS_BIN (skip the build).
+# PORT (18300), SERVER_BIN / CORPUS_BIN (skip the build), PG_URL (skip the
+# copy).
 # Only loopback is used.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/load_env.sh"
@@ -85,7 +91,12 @@ if [[ " $STEPS " == *" sqlite "* ]]; then
   stop
 fi
 
-if [[ " $STEPS " == *" pg "* ]]; then
+if [[ " $STEPS " == *" pg "* && -n "${PG_URL:-}" ]]; then
+  echo "## PostgreSQL ($PG_URL, as it is)"
+  serve "$PG_URL"
+  python3 "$here/search_latency.py" "$PORT" "$queries" "$REQUESTS"
+  stop
+elif [[ " $STEPS " == *" pg "* ]]; then
   # The cluster's folder must be reachable by the `postgres` user: not inside
   # the scratch folder ($dir, a mktemp -d only root may enter), as bench/pg.sh.
   cluster=$(mktemp -d /tmp/agora-bench-search-pg.XXXXXX)
@@ -98,7 +109,8 @@ if [[ " $STEPS " == *" pg "* ]]; then
   echo "copied and indexed in $(($(date +%s) - start)) s"
   "$psql" -At "$url" -c "SELECT 'pg table+index bytes', pg_total_relation_size('message_search'),
     'gin bytes', pg_relation_size('message_search_lexemes'),
-    'messages bytes', pg_total_relation_size('messages')"
+    'messages bytes', pg_total_relation_size('messages'),
+    'vocabulary bytes', coalesce(pg_total_relation_size(to_regclass('message_search_terms')), 0)"
   echo "## PostgreSQL ($MESSAGES messages)"
   serve "$url"
   python3 "$here/search_latency.py" "$PORT" "$queries" "$REQUESTS"

@@ -295,6 +295,15 @@ pub trait View: crate::accounts::Accounts {
     fn comment_written(&mut self, comment: CommentId) -> ViewResult<Option<Written>>;
     /// One message as a page shows it, with its newest `comments` comments.
     fn message(&mut self, message: MessageId, comments: u32) -> ViewResult<Option<StoredMessage>>;
+    /// [`message`](View::message) of each of `ids`, in that order: a
+    /// store that pays a round trip a read (PostgreSQL) reads them at once.
+    fn messages_by_id(
+        &mut self,
+        ids: &[MessageId],
+        comments: u32,
+    ) -> ViewResult<Vec<Option<StoredMessage>>> {
+        ids.iter().map(|&id| self.message(id, comments)).collect()
+    }
     /// One comment as a page shows it.
     fn comment(&mut self, comment: CommentId) -> ViewResult<Option<StoredComment>>;
     /// Replaces an existing message's text (the old one is kept nowhere),
@@ -345,4 +354,17 @@ pub trait View: crate::accounts::Accounts {
         before: Option<MessageId>,
         limit: u32,
     ) -> ViewResult<Vec<MessageId>>;
+    /// Of `chats`, those that may hold a match for `query`, in the order
+    /// given. A store that counts each chat's words (PostgreSQL) drops a
+    /// chat lacking one of them here, for all the chats in one read rather
+    /// than one [`search_chat`](View::search_chat) each; keeping them all
+    /// (the default) is always right.
+    fn search_candidates(
+        &mut self,
+        chats: &[ChatId],
+        query: &crate::search::SearchQuery,
+    ) -> ViewResult<Vec<ChatId>> {
+        let _ = query;
+        Ok(chats.to_vec())
+    }
 }

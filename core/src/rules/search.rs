@@ -10,7 +10,10 @@
 //! index probe per visible chat. Chats are asked newest first, and once a
 //! page is full a chat whose newest message is older than the page's
 //! oldest result is not asked at all, so a common word costs a few probes
-//! whatever the number of chats.
+//! whatever the number of chats. When the first chat leaves the page open
+//! and three or more could still add to it, the store is asked once which
+//! of them hold every word ([`View::search_candidates`]: PostgreSQL knows
+//! from its per-chat vocabulary) and only those are asked.
 
 use super::budget::keep_oldest_within;
 use super::{caller, checked, other_user};
@@ -19,7 +22,7 @@ use crate::config::Config;
 use crate::json_size::{message_len, str_len};
 use crate::search::{chat_names, SearchHit, SearchQuery};
 use crate::token::TokenHash;
-use crate::view::{ChatKind, ChatSummary, MessageId, StoreError, User, View, PUBLIC_CHAT};
+use crate::view::{ChatId, ChatKind, ChatSummary, MessageId, StoreError, User, View, PUBLIC_CHAT};
 use std::cmp::Reverse;
 
 /// A chat the caller may search, and the newest message id it may find
@@ -54,6 +57,11 @@ pub fn visible_chats(view: &mut impl View, user: &User) -> Result<Vec<VisibleCha
         .collect())
 }
 
+/// The fewest chats left to ask (after the first) for which the search
+/// first asks the store which of them hold every word: for one or two,
+/// asking them costs no more than that read.
+const NARROW_FROM: usize = 3;
+
 pub(super) fn search(
     view: &mut impl View,
     caller_hash: &TokenHash,
@@ -87,24 +95,52 @@ pub(super) fn search(
     // One more than the page, to tell whether more remain.
     let wanted = limit as usize + 1;
     let mut found: Vec<(MessageId, usize)> = Vec::with_capacity(wanted);
-    for (index, chat) in chats.iter().enumerate() {
+    let mut index = 0;
+    let mut narrowed = false;
+    while let Some(chat) = chats.get(index) {
         let newest = ceiling(chat);
         let page_full_of_newer = found.len() == wanted && found[wanted - 1].0 > newest;
         if newest <= 0 || page_full_of_newer {
             // Chats are in `newest` order: no later one can do better.
             break;
         }
+        // Chats still to ask: those that could still hold a newer result.
+        let could_help = |c: &VisibleChat| {
+            let newest = ceiling(c);
+            newest > 0 && !(found.len() == wanted && found[wanted - 1].0 > newest)
+        };
+        if index == 1
+            && !narrowed
+            && chats[1..].iter().filter(|c| could_help(c)).count() >= NARROW_FROM
+        {
+            // The first chat did not settle it (a common word's page is
+            // usually all there), and several are left: the chats the
+            // store knows lack a word are dropped in one read, not asked
+            // one by one.
+            narrowed = true;
+            let rest: Vec<ChatId> = chats[1..].iter().map(|c| c.id).collect();
+            let candidates = view.search_candidates(&rest, query)?;
+            let mut position = 0;
+            chats.retain(|c| {
+                position += 1;
+                position == 1 || candidates.contains(&c.id)
+            });
+            continue;
+        }
         let ids = view.search_chat(chat.id, query, Some(newest + 1), wanted as u32)?;
         found.extend(ids.into_iter().map(|id| (id, index)));
         found.sort_unstable_by_key(|&(id, _)| Reverse(id));
         found.truncate(wanted);
+        index += 1;
     }
     let mut more = found.len() > limit as usize;
     found.truncate(limit as usize);
+    let ids: Vec<MessageId> = found.iter().map(|&(id, _)| id).collect();
+    let messages = view.messages_by_id(&ids, config.comments_per_message)?;
     let mut results: Vec<SearchHit> = Vec::with_capacity(found.len());
-    for (id, index) in found {
+    for ((_, index), message) in found.into_iter().zip(messages) {
         // Gone only if the index and the messages disagree; never shown.
-        if let Some(message) = view.message(id, config.comments_per_message)? {
+        if let Some(message) = message {
             results.push(SearchHit {
                 chat: chats[index].kind.clone(),
                 message,

@@ -208,6 +208,8 @@ pub fn copy_sqlite_to_postgres(from: &Path, to: &PostgresUrl) -> Result<Copied, 
     // as the migration that created it makes it (its words are core's, not
     // SQLite's table's).
     crate::pg::search::backfill(&mut tx).map_err(failed("indexing the messages for search"))?;
+    tx.batch_execute(crate::pg::search::COUNT_TERMS)
+        .map_err(failed("counting the search index's words"))?;
     tx.commit().map_err(failed("COMMIT"))?;
     Ok(Copied { tables: copied })
 }

@@ -386,4 +386,12 @@ impl<V: View + ?Sized> View for MemoView<'_, V> {
     ) -> ViewResult<Vec<MessageId>> {
         self.inner()?.search_chat(chat, query, before, limit)
     }
+
+    fn search_candidates(
+        &mut self,
+        chats: &[ChatId],
+        query: &agora_core::search::SearchQuery,
+    ) -> ViewResult<Vec<ChatId>> {
+        self.inner()?.search_candidates(chats, query)
+    }
 }

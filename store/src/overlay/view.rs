@@ -762,6 +762,17 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
             .and_then(|mut db| db.search_chat(chat, query, before, limit));
         self.overlay.backend(read)
     }
+
+    fn search_candidates(
+        &mut self,
+        chats: &[ChatId],
+        query: &agora_core::search::SearchQuery,
+    ) -> ViewResult<Vec<ChatId>> {
+        let read = self
+            .through()
+            .and_then(|mut db| db.search_candidates(chats, query));
+        self.overlay.backend(read)
+    }
 }
 
 /// Kept answers live in their own table, which no other write touches:

@@ -179,7 +179,14 @@ const FLUSH: &str = "WITH
  -- (issue 27) the new messages' words in the search index (pg/search.rs)
  nsrch AS (INSERT INTO message_search (chat_id, message_id, lexemes)
            SELECT x.c, x.m, array_to_tsvector(string_to_array(x.l, ' '))
-           FROM unnest($65::int8[], $66::int8[], $67::text[]) AS x(c, m, l) WHERE x.l <> '')
+           FROM unnest($65::int8[], $66::int8[], $67::text[]) AS x(c, m, l) WHERE x.l <> ''),
+ -- and in its per-chat vocabulary (the same lexemes, counted)
+ nterm AS (INSERT INTO message_search_terms (lexeme, messages)
+           SELECT w.l, count(*) FROM unnest($67::text[]) AS x(l),
+                  unnest(string_to_array(x.l, ' ')) AS w(l)
+           WHERE x.l <> '' GROUP BY w.l ORDER BY w.l
+           ON CONFLICT (lexeme) DO UPDATE
+           SET messages = message_search_terms.messages + EXCLUDED.messages)
 SELECT count(setval(pg_get_serial_sequence(s.t, 'id'), s.v))
   FROM unnest($62::text[], $63::int8[]) AS s(t, v) WHERE s.v > 0";
 

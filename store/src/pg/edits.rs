@@ -139,6 +139,12 @@ const MESSAGE_BY_ID: &str = "SELECT m.id, u.name, m.pub_date, m.text, m.comment_
             m.reactions, m.mentions
      FROM messages m JOIN users u ON u.id = m.author WHERE m.id = $1";
 
+/// [`MESSAGE_BY_ID`] for an array of ids (in no order).
+const MESSAGES_BY_ID: &str = "SELECT m.id, u.name, m.pub_date, m.text, m.comment_count,
+            m.edited, m.deleted, (SELECT d.name FROM users d WHERE d.id = m.deleted_by),
+            m.reactions, m.mentions
+     FROM messages m JOIN users u ON u.id = m.author WHERE m.id = ANY($1::int8[])";
+
 const COMMENT_BY_ID: &str = "SELECT c.id, u.name, c.created, c.text,
             c.edited, c.deleted, (SELECT d.name FROM users d WHERE d.id = c.deleted_by)
      FROM comments c JOIN users u ON u.id = c.author WHERE c.id = $1";
@@ -211,6 +217,42 @@ impl PgView<'_> {
                 .collect::<ViewResult<_>>()?;
         }
         Ok(Some(message))
+    }
+
+    /// `View::messages_by_id`: the messages in one round trip, then the
+    /// comments of those that have any, as [`Self::message_pg`] reads them.
+    pub(super) fn messages_by_id_pg(
+        &mut self,
+        ids: &[MessageId],
+        comments: u32,
+    ) -> ViewResult<Vec<Option<StoredMessage>>> {
+        let rows = self
+            .connection()
+            .query(MESSAGES_BY_ID, &[&ids])
+            .map_err(store_error)?;
+        let mut by_id: std::collections::HashMap<MessageId, StoredMessage> = rows
+            .iter()
+            .map(|row| message_from_row(row).map(|m| (m.id, m)))
+            .collect::<ViewResult<_>>()?;
+        let mut messages = Vec::with_capacity(ids.len());
+        for id in ids {
+            let mut message = by_id.remove(id);
+            if let Some(message) = message.as_mut() {
+                if comments > 0 && message.comments_total > 0 {
+                    let rows = self
+                        .connection()
+                        .query(COMMENTS_NEWEST, &[id, &i64::from(comments)])
+                        .map_err(store_error)?;
+                    message.comments = rows
+                        .iter()
+                        .rev()
+                        .map(comment_from_row)
+                        .collect::<ViewResult<_>>()?;
+                }
+            }
+            messages.push(message);
+        }
+        Ok(messages)
     }
 
     pub(super) fn comment_pg(&mut self, id: CommentId) -> ViewResult<Option<StoredComment>> {

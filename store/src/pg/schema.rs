@@ -305,6 +305,10 @@ CREATE TABLE IF NOT EXISTS server_secret (
 );
 DELETE FROM idempotency_keys;
 "#,
+    // (issue 27) search's per-chat vocabulary: how many messages hold each
+    // lexeme of the GIN index, counted from the rows already indexed (see
+    // `super::search`).
+    super::search::TERMS_MIGRATION,
 ];
 
 /// The schema version this build writes.

@@ -18,6 +18,8 @@ use postgres::Row;
 #[cfg(test)]
 mod reader_rows_tests;
 mod rooms;
+#[cfg(test)]
+mod search_terms_tests;
 pub(crate) use rooms::room_memberships;
 pub(crate) mod status;
 
@@ -27,6 +29,9 @@ pub(crate) struct PgView<'a> {
     pub(super) conn: &'a mut PgConn,
     /// Where the events this view records go too (see `SqlView`).
     recorded: Option<&'a mut Vec<Event>>,
+    /// (issue 27) What `search_candidates` read, for the `search_chat`s
+    /// after it.
+    search_counts: Option<super::search::CountsMemo>,
 }
 
 impl<'a> PgView<'a> {
@@ -34,6 +39,7 @@ impl<'a> PgView<'a> {
         PgView {
             conn,
             recorded: None,
+            search_counts: None,
         }
     }
 
@@ -569,8 +575,8 @@ impl View for PgView<'_> {
         text: &str,
         now: UnixMillis,
     ) -> ViewResult<MessageId> {
-        // One round trip for all three: the message, its words in the
-        // search index (issue 27) and its chat's counters.
+        // One round trip for all four: the message, its words in the
+        // search index and its vocabulary (issue 27) and its chat's counters.
         let lexemes = super::search::lexemes(chat, text);
         self.conn
             .query_opt(
@@ -579,7 +585,12 @@ impl View for PgView<'_> {
                      VALUES ($1, $2, $3, $4) RETURNING id),
                  s AS (INSERT INTO message_search (chat_id, message_id, lexemes)
                      SELECT $1, m.id, array_to_tsvector(string_to_array($5::text, ' '))
-                     FROM m WHERE $5::text <> '')
+                     FROM m WHERE $5::text <> ''),
+                 t AS (INSERT INTO message_search_terms (lexeme, messages)
+                     SELECT l, 1 FROM m, unnest(string_to_array($5::text, ' ')) AS l
+                     WHERE $5::text <> '' ORDER BY l
+                     ON CONFLICT (lexeme) DO UPDATE
+                     SET messages = message_search_terms.messages + 1)
                  UPDATE chats SET message_count = message_count + 1, last_message = m.id
                  FROM m WHERE chats.id = $1
                  RETURNING m.id",
@@ -786,6 +797,13 @@ impl View for PgView<'_> {
     fn message(&mut self, message: MessageId, comments: u32) -> ViewResult<Option<StoredMessage>> {
         self.message_pg(message, comments)
     }
+    fn messages_by_id(
+        &mut self,
+        ids: &[MessageId],
+        comments: u32,
+    ) -> ViewResult<Vec<Option<StoredMessage>>> {
+        self.messages_by_id_pg(ids, comments)
+    }
     fn comment(&mut self, comment: CommentId) -> ViewResult<Option<StoredComment>> {
         self.comment_pg(comment)
     }
@@ -837,6 +855,21 @@ impl View for PgView<'_> {
         before: Option<MessageId>,
         limit: u32,
     ) -> ViewResult<Vec<MessageId>> {
-        super::search::search_chat(self.conn, chat, query, before, limit)
+        super::search::search_chat(
+            self.conn,
+            self.search_counts.as_ref(),
+            chat,
+            query,
+            before,
+            limit,
+        )
+    }
+
+    fn search_candidates(
+        &mut self,
+        chats: &[ChatId],
+        query: &agora_core::search::SearchQuery,
+    ) -> ViewResult<Vec<ChatId>> {
+        super::search::candidates(self.conn, &mut self.search_counts, chats, query)
     }
 }

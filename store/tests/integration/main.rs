@@ -26,6 +26,7 @@ mod pg_lock_wait;
 mod pg_nodes;
 mod pg_room_round_trips;
 mod pg_round_trips;
+mod pg_search;
 mod pg_status_memo;
 mod read_path;
 mod read_shutdown;

@@ -1,0 +1,72 @@
+//! (issue 27) `PgView`'s own message insert (the path of a batch rerun with
+//! a savepoint per command, without the overlay) counts the message's words
+//! into the per-chat vocabulary in the same statement, as the flush does
+//! (checked through the whole store by the integration test `pg_search`),
+//! and a search over it finds them.
+
+use crate::pg::connection::PgConn;
+use crate::pg::schema::migrate;
+use crate::pg::url::PostgresUrl;
+use crate::pg::view::PgView;
+use agora_core::search::SearchQuery;
+use agora_core::time::UnixMillis;
+use agora_core::token::TokenHash;
+use agora_core::view::{View, PUBLIC_CHAT};
+use agora_tests::pg::{skipped, PgDatabase};
+
+const T0: UnixMillis = UnixMillis(1_795_939_565_000);
+
+#[test]
+fn pg_view_counts_a_message_s_words_per_chat() {
+    let Some(database) = PgDatabase::fresh() else {
+        return skipped("pg_view_counts_a_message_s_words_per_chat");
+    };
+    let url: PostgresUrl = database.url().parse().unwrap();
+    let mut conn = PgConn::connect(&url, "agora test").unwrap();
+    migrate(&mut conn, T0).unwrap();
+    conn.batch("BEGIN").unwrap();
+    let mut view = PgView::new(&mut conn);
+    let alice = view
+        .create_user("alice", &TokenHash([1; 32]), "127.0.0.1", T0)
+        .unwrap();
+    let bob = view
+        .create_user("bob", &TokenHash([2; 32]), "127.0.0.1", T0)
+        .unwrap();
+    let pair = view.create_private_chat(alice, bob, T0).unwrap();
+    let first = view
+        .append_message(PUBLIC_CHAT, alice, "Deploy the deployer", T0)
+        .unwrap();
+    let second = view
+        .append_message(PUBLIC_CHAT, alice, "deploy again", T0)
+        .unwrap();
+    view.append_message(pair, alice, "deploy in private", T0)
+        .unwrap();
+    view.append_message(PUBLIC_CHAT, alice, "...", T0).unwrap();
+    let query = SearchQuery::parse("deplo").unwrap();
+    assert_eq!(
+        view.search_chat(PUBLIC_CHAT, &query, None, 10).unwrap(),
+        [second, first]
+    );
+    let counts: Vec<(String, i64)> = conn
+        .client()
+        .query(
+            "SELECT lexeme, messages FROM message_search_terms ORDER BY lexeme",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    let expected = [
+        (format!("{PUBLIC_CHAT}:again"), 1),
+        (format!("{PUBLIC_CHAT}:deploy"), 2),
+        (format!("{PUBLIC_CHAT}:deployer"), 1),
+        (format!("{PUBLIC_CHAT}:the"), 1),
+        (format!("{pair}:deploy"), 1),
+        (format!("{pair}:in"), 1),
+        (format!("{pair}:private"), 1),
+    ];
+    let mut expected: Vec<(String, i64)> = expected.to_vec();
+    expected.sort();
+    assert_eq!(counts, expected);
+}
