@@ -46,6 +46,15 @@ pub fn cluster_url() -> Option<String> {
     }
 }
 
+/// The running test's name, for [`skipped`]: libtest names each test's
+/// thread after it, so a scenario need not spell its own path again.
+pub fn this_test() -> String {
+    match std::thread::current().name() {
+        Some(name) if name != "main" => name.to_string(),
+        _ => "this test".to_string(),
+    }
+}
+
 /// The loud line a test that skips itself under `AGORA_SKIP_PG=1` prints,
 /// straight to stderr: the test runner's capture (which hides what a passing
 /// test prints with `eprintln!`) would swallow it.

@@ -4,7 +4,7 @@
 //! name prefix.
 
 use crate::harness::{Client, Runtime, Server};
-use crate::steps::{send_public, send_to, tokens};
+use crate::steps::{create_room, join, send_public, send_to, tokens};
 use serde_json::{json, Value};
 
 per_runtime!(
@@ -375,14 +375,8 @@ fn history_of_a_room_is_for_its_members(rt: Runtime) {
     let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
     c.post("/rooms", Some(&alice), json!({"room": "#Ops"}))
         .expect(201);
-    c.post(
-        "/rooms",
-        Some(&alice),
-        json!({"room": "#secret", "visibility": "private"}),
-    )
-    .expect(201);
-    c.post("/join", Some(&bob), json!({"room": "#ops"}))
-        .expect(200);
+    create_room(&mut c, &alice, "#secret", "private");
+    join(&mut c, &bob, "#ops");
     let sent: Vec<i64> = (0..5)
         .map(|i| send_to(&mut c, &alice, "#ops", &format!("r{i}")))
         .collect();

@@ -18,6 +18,7 @@ mod rooms_across;
 mod rules;
 
 use crate::harness::{request_bytes, Client, Reply, Runtime, Server};
+use crate::steps::head;
 use agora_tests::pg::{self, PgDatabase};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -43,10 +44,11 @@ struct Nodes {
 
 impl Nodes {
     /// Three nodes on a fresh database of the test cluster; `None` (after
-    /// saying loudly that `test` is skipped) under `AGORA_SKIP_PG=1`.
-    fn start(test: &str, extra: &[&str]) -> Option<Nodes> {
+    /// saying loudly that the calling test is skipped) under
+    /// `AGORA_SKIP_PG=1`.
+    fn start(extra: &[&str]) -> Option<Nodes> {
         let Some(db) = PgDatabase::fresh() else {
-            pg::skipped(test);
+            pg::skipped(&pg::this_test());
             return None;
         };
         let mut nodes = Nodes::on_url(db.url(), extra);
@@ -105,12 +107,6 @@ fn send_bytes(token: &str, text: &str) -> Vec<u8> {
 fn try_send(c: &mut Client, token: &str, text: &str) -> Option<Reply> {
     c.stream_write(&send_bytes(token, text)).ok()?;
     c.try_read_reply()
-}
-
-/// The event cursor's head on the node `c` talks to.
-fn head(c: &mut Client, token: &str) -> i64 {
-    let start = c.get("/events", Some(token)).expect(200);
-    start["next"].as_i64().expect("a cursor")
 }
 
 /// Every event `token` may see since the start of the database, in order,

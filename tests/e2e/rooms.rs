@@ -5,7 +5,9 @@
 //! it, in every endpoint.
 
 use crate::harness::{Client, Reply, Runtime, Server};
-use crate::steps::{comment, send_public, sent_id, tokens};
+use crate::steps::{
+    comment, events_since, head, invite, join, leave, send_public, send_room, tokens,
+};
 use serde_json::{json, Value};
 
 per_runtime!(
@@ -32,24 +34,6 @@ fn names(list: &Value) -> Vec<String> {
         .iter()
         .map(|r| r["room"].as_str().expect("a name").to_owned())
         .collect()
-}
-
-fn send_room(c: &mut Client, token: &str, room: &str, text: &str) -> i64 {
-    sent_id(c, token, json!({"message": text, "send_to": room}))
-}
-
-fn head(c: &mut Client, token: &str) -> i64 {
-    c.get("/events", Some(token)).expect(200)["next"]
-        .as_i64()
-        .expect("a cursor")
-}
-
-/// Every event after `since` the user gets, from pages (no wait).
-fn events_after(c: &mut Client, token: &str, since: i64) -> Vec<Value> {
-    let page = c
-        .get(&format!("/events?since={since}&timeout=0"), Some(token))
-        .expect(200);
-    page["events"].as_array().expect("events").clone()
 }
 
 fn rooms_are_created_listed_joined_and_left(rt: Runtime) {
@@ -115,8 +99,7 @@ fn rooms_are_created_listed_joined_and_left(rt: Runtime) {
         .post("/join", Some(&bob), json!({"room": "#DESIGN"}))
         .expect(200);
     assert_eq!(joined, json!({"info": "joined", "room": "#Design"}));
-    c.post("/join", Some(&bob), json!({"room": "#design"}))
-        .expect(200);
+    join(&mut c, &bob, "#design");
     assert_eq!(
         rooms(&mut c, &bob, "?q=%23de")["rooms"][0]["members_number"],
         2
@@ -147,11 +130,9 @@ fn rooms_are_created_listed_joined_and_left(rt: Runtime) {
     )
     .expect_error(403, "not_a_member");
     // A room outlives its members.
-    c.post("/leave", Some(&alice), json!({"room": "#design"}))
-        .expect(200);
+    leave(&mut c, &alice, "#design");
     assert_eq!(names(&rooms(&mut c, &bob, "?q=%23design")), ["#Design"]);
-    c.post("/join", Some(&bob), json!({"room": "#design"}))
-        .expect(200);
+    join(&mut c, &bob, "#design");
     c.post("/join", Some(&bob), json!({"room": "#nosuch"}))
         .expect_error(404, "room_not_found");
 }
@@ -172,14 +153,8 @@ fn a_private_room_is_answered_like_no_room_outside_it(rt: Runtime) {
         json!({"room": "#secret", "visibility": "private"}),
     )
     .expect(201);
-    c.post(
-        "/invite",
-        Some(&alice),
-        json!({"room": "#secret", "user_name": "bob"}),
-    )
-    .expect(201);
-    c.post("/join", Some(&bob), json!({"room": "#secret"}))
-        .expect(200);
+    invite(&mut c, &alice, "#secret", "bob");
+    join(&mut c, &bob, "#secret");
     let message = send_room(&mut c, &alice, "#secret", "between us");
     comment(&mut c, &bob, message, "indeed").expect(201);
 
@@ -225,24 +200,19 @@ fn a_private_room_is_answered_like_no_room_outside_it(rt: Runtime) {
     // Not listed, not counted, and no event of it reaches carol.
     assert_eq!(names(&rooms(&mut c, &carol, "")), Vec::<String>::new());
     assert_eq!(
-        events_after(&mut c, &carol, carol_since),
+        events_since(&mut c, &carol, carol_since, 0),
         Vec::<Value>::new()
     );
     let status = c.get("/status", Some(&carol)).expect(200);
     assert_eq!(status["chats"].as_array().unwrap().len(), 1);
 
     // Invited, carol sees it (and only then).
-    c.post(
-        "/invite",
-        Some(&bob),
-        json!({"room": "#SECRET", "user_name": "Carol"}),
-    )
-    .expect(201);
+    invite(&mut c, &bob, "#SECRET", "Carol");
     let list = rooms(&mut c, &carol, "");
     assert_eq!(names(&list), ["#secret"]);
     assert_eq!(list["rooms"][0]["membership"], "invited");
     assert_eq!(list["rooms"][0]["visibility"], "private");
-    let events = events_after(&mut c, &carol, carol_since);
+    let events = events_since(&mut c, &carol, carol_since, 0);
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0]["type"], "member");
     assert_eq!(events[0]["action"], "invited");
@@ -253,8 +223,7 @@ fn a_private_room_is_answered_like_no_room_outside_it(rt: Runtime) {
         json!({"message": "hi", "send_to": "#secret"}),
     )
     .expect_error(403, "not_a_member");
-    c.post("/join", Some(&carol), json!({"room": "#secret"}))
-        .expect(200);
+    join(&mut c, &carol, "#secret");
     assert_eq!(
         c.post("/connect", Some(&carol), json!({"chat_with": "#secret"}))
             .expect(200)["chat"],
@@ -299,14 +268,8 @@ fn member_events_reach_members_and_the_user_named(rt: Runtime) {
     create(&mut c, &alice, json!({"room": "#Ops"})).expect(201);
     let [a0, b0, c0] = [&alice, &bob, &carol].map(|t| head(&mut c, t));
 
-    c.post(
-        "/invite",
-        Some(&alice),
-        json!({"room": "#ops", "user_name": "BOB"}),
-    )
-    .expect(201);
-    c.post("/join", Some(&bob), json!({"room": "#ops"}))
-        .expect(200);
+    invite(&mut c, &alice, "#ops", "BOB");
+    join(&mut c, &bob, "#ops");
     let message = send_room(&mut c, &alice, "#ops", "deploy at noon");
     let kinds = |events: &[Value]| -> Vec<String> {
         events
@@ -318,16 +281,15 @@ fn member_events_reach_members_and_the_user_named(rt: Runtime) {
             .collect()
     };
     // bob, a member: told of his invitation, his join and the message.
-    let to_bob = events_after(&mut c, &bob, b0);
+    let to_bob = events_since(&mut c, &bob, b0, 0);
     assert_eq!(
         kinds(&to_bob),
         ["bob \"invited\"", "bob \"joined\"", "message"]
     );
-    c.post("/leave", Some(&bob), json!({"room": "#ops"}))
-        .expect(200);
+    leave(&mut c, &bob, "#ops");
     send_room(&mut c, &alice, "#ops", "bob is gone");
 
-    let to_alice = events_after(&mut c, &alice, a0);
+    let to_alice = events_since(&mut c, &alice, a0, 0);
     assert_eq!(
         kinds(&to_alice),
         [
@@ -345,21 +307,20 @@ fn member_events_reach_members_and_the_user_named(rt: Runtime) {
     assert_eq!(to_alice[2]["message"]["id"], message);
     // Gone, bob is told of his leaving; a room's events reach its members
     // at the time they are read or delivered: no message of the room now.
-    let to_bob = events_after(&mut c, &bob, b0);
+    let to_bob = events_since(&mut c, &bob, b0, 0);
     assert_eq!(
         kinds(&to_bob),
         ["bob \"invited\"", "bob \"joined\"", "bob \"left\""]
     );
     // carol, in no room: nothing.
-    assert_eq!(events_after(&mut c, &carol, c0), Vec::<Value>::new());
+    assert_eq!(events_since(&mut c, &carol, c0, 0), Vec::<Value>::new());
 
     // Live: the long-poll of a member who just joined wakes for the room's
     // next message.
     let addr = server.addr;
     let carol_token = carol.clone();
     let since = head(&mut c, &carol);
-    c.post("/join", Some(&carol), json!({"room": "#ops"}))
-        .expect(200);
+    join(&mut c, &carol, "#ops");
     let joined_at = head(&mut c, &carol);
     let waiter = std::thread::spawn(move || {
         let mut c = Client::connect(addr);
@@ -376,7 +337,10 @@ fn member_events_reach_members_and_the_user_named(rt: Runtime) {
         woke["events"][0]["message"]["message_text"],
         "welcome carol"
     );
-    assert_eq!(events_after(&mut c, &carol, since)[0]["action"], "joined");
+    assert_eq!(
+        events_since(&mut c, &carol, since, 0)[0]["action"],
+        "joined"
+    );
 }
 
 fn a_new_member_starts_caught_up_and_reads_like_any_chat(rt: Runtime) {
@@ -388,8 +352,7 @@ fn a_new_member_starts_caught_up_and_reads_like_any_chat(rt: Runtime) {
     for i in 0..5 {
         sent.push(send_room(&mut c, &alice, "#history", &format!("old {i}")));
     }
-    c.post("/join", Some(&bob), json!({"room": "#history"}))
-        .expect(200);
+    join(&mut c, &bob, "#history");
     let page = c
         .post(
             "/connect",
@@ -437,8 +400,7 @@ fn comments_and_reports_in_rooms_are_for_members(rt: Runtime) {
     let mut c = server.client();
     let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
     create(&mut c, &alice, json!({"room": "#team"})).expect(201);
-    c.post("/join", Some(&bob), json!({"room": "#team"}))
-        .expect(200);
+    join(&mut c, &bob, "#team");
     let message = send_room(&mut c, &alice, "#team", "review please");
     comment(&mut c, &bob, message, "done").expect(201);
     let page = c

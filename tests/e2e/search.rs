@@ -6,7 +6,7 @@
 //! compares every answer.
 
 use crate::harness::{server_binary, Client, Runtime, Server, IO_TIMEOUT};
-use crate::steps::{send_public, send_to, temp_db, tokens};
+use crate::steps::{result_ids, send_public, send_to, temp_db, tokens};
 use agora_tests::pg::{skipped, PgDatabase};
 use serde_json::Value;
 use std::process::{Command, Stdio};
@@ -35,18 +35,8 @@ fn search(c: &mut Client, token: &str, query: &str) -> Value {
         .expect(200)
 }
 
-/// The message ids of a page of results, in order.
-fn ids(page: &Value) -> Vec<i64> {
-    page["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .map(|r| r["message"]["id"].as_i64().expect("an id"))
-        .collect()
-}
-
 fn found(c: &mut Client, token: &str, q: &str) -> Vec<i64> {
-    ids(&search(c, token, &encoded(q)))
+    result_ids(&search(c, token, &encoded(q)))
 }
 
 fn search_matches_words_without_case_or_accents_and_the_last_as_a_prefix(rt: Runtime) {
@@ -127,12 +117,13 @@ fn search_finds_only_what_the_caller_can_see(rt: Runtime) {
 
     // `chat=` narrows to one chat: a user name is the private chat with them.
     let only = |c: &mut Client, token: &str, chat: &str| {
-        ids(&c
-            .get(
+        result_ids(
+            &c.get(
                 &format!("/search?q=launch&chat={chat}&limit=100"),
                 Some(token),
             )
-            .expect(200))
+            .expect(200),
+        )
     };
     expected = secrets.iter().rev().copied().collect();
     assert_eq!(only(&mut c, &carol, "bob"), expected);
@@ -165,11 +156,11 @@ fn search_pages_newest_first_with_before(rt: Runtime) {
 
     // The default page is 20, then the rest.
     let first = search(&mut c, &bob, "standup");
-    assert_eq!(ids(&first), all[..20]);
+    assert_eq!(result_ids(&first), all[..20]);
     assert_eq!(first["more"], true);
     let last = all[19];
     let second = search(&mut c, &bob, &format!("standup&before={last}"));
-    assert_eq!(ids(&second), all[20..]);
+    assert_eq!(result_ids(&second), all[20..]);
     assert_eq!(second["more"], false);
 
     // Any limit pages through every match once, newest first.
@@ -182,7 +173,7 @@ fn search_pages_newest_first_with_before(rt: Runtime) {
                 target.push_str(&format!("&before={before}"));
             }
             let page = c.get(&target, Some(&bob)).expect(200);
-            let page_ids = ids(&page);
+            let page_ids = result_ids(&page);
             assert!(page_ids.len() <= limit, "{limit}: {page_ids:?}");
             seen.extend(&page_ids);
             if page["more"] == false {
@@ -195,7 +186,7 @@ fn search_pages_newest_first_with_before(rt: Runtime) {
     // `before` the oldest match: nothing.
     let oldest = all[24];
     let page = search(&mut c, &bob, &format!("standup&before={oldest}"));
-    assert_eq!(ids(&page), Vec::<i64>::new());
+    assert_eq!(result_ids(&page), Vec::<i64>::new());
     assert_eq!(page["more"], false);
 }
 
@@ -224,7 +215,10 @@ fn search_refuses_bad_queries(rt: Runtime) {
         assert_eq!(refused["field"], field, "{target}");
     }
     // 256 characters is a query; integral numbers may be written as floats.
-    assert_eq!(ids(&search(&mut c, &alice, &longest)), Vec::<i64>::new());
+    assert_eq!(
+        result_ids(&search(&mut c, &alice, &longest)),
+        Vec::<i64>::new()
+    );
     let page = c
         .get("/search?q=hello&limit=1.0e1&before=1e3", Some(&alice))
         .expect(200);
@@ -264,7 +258,7 @@ fn search_never_finds_deleted_and_finds_edited_by_their_new_words(rt: Runtime) {
     for q in ["rollout", "password", "swordfish", "sword"] {
         let found = found(&mut c, &bob, q);
         assert!(!found.contains(&private), "{q}: {found:?}");
-        let found_by_author = ids(&search(&mut c, &alice, &encoded(q)));
+        let found_by_author = result_ids(&search(&mut c, &alice, &encoded(q)));
         assert!(
             !found_by_author.contains(&private),
             "{q}: {found_by_author:?}"

@@ -7,7 +7,7 @@
 //! finds all of it again on joining back. Results name the room as created.
 
 use crate::harness::{Client, Runtime, Server};
-use crate::steps::{send_public, sent_id, tokens};
+use crate::steps::{create_room, invite, join, leave, result_ids, send_public, send_room, tokens};
 use serde_json::{json, Value};
 
 per_runtime!(
@@ -15,38 +15,6 @@ per_runtime!(
     a_public_room_is_searched_by_its_members_only,
     a_room_message_is_found_by_its_current_words_only,
 );
-
-fn create(c: &mut Client, token: &str, room: &str, visibility: &str) {
-    c.post(
-        "/rooms",
-        Some(token),
-        json!({"room": room, "visibility": visibility}),
-    )
-    .expect(201);
-}
-
-fn join(c: &mut Client, token: &str, room: &str) {
-    c.post("/join", Some(token), json!({"room": room}))
-        .expect(200);
-}
-
-fn leave(c: &mut Client, token: &str, room: &str) {
-    c.post("/leave", Some(token), json!({"room": room}))
-        .expect(200);
-}
-
-fn invite(c: &mut Client, token: &str, room: &str, user: &str) {
-    c.post(
-        "/invite",
-        Some(token),
-        json!({"room": room, "user_name": user}),
-    )
-    .expect(201);
-}
-
-fn send_room(c: &mut Client, token: &str, room: &str, text: &str) -> i64 {
-    sent_id(c, token, json!({"message": text, "send_to": room}))
-}
 
 /// `GET /search?q=WORD` (and `&chat=CHAT`, percent-encoded by the caller).
 fn search(c: &mut Client, token: &str, q: &str, chat: Option<&str>) -> Value {
@@ -57,22 +25,12 @@ fn search(c: &mut Client, token: &str, q: &str, chat: Option<&str>) -> Value {
     c.get(&target, Some(token)).expect(200)
 }
 
-/// The message ids of a page of results, in order.
-fn ids(page: &Value) -> Vec<i64> {
-    page["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .map(|r| r["message"]["id"].as_i64().expect("an id"))
-        .collect()
-}
-
 fn found(c: &mut Client, token: &str, q: &str) -> Vec<i64> {
-    ids(&search(c, token, q, None))
+    result_ids(&search(c, token, q, None))
 }
 
 fn found_in(c: &mut Client, token: &str, q: &str, chat: &str) -> Vec<i64> {
-    ids(&search(c, token, q, Some(chat)))
+    result_ids(&search(c, token, q, Some(chat)))
 }
 
 /// A refusal's status and exact body bytes, to compare two answers.
@@ -85,7 +43,7 @@ fn a_private_room_is_searched_by_its_members_only(rt: Runtime) {
     let server = Server::start(rt, &[]);
     let mut c = server.client();
     let [alice, bob, carol, dan] = tokens(&mut c, ["alice", "bob", "carol", "dan"]);
-    create(&mut c, &alice, "#Design", "private");
+    create_room(&mut c, &alice, "#Design", "private");
     invite(&mut c, &alice, "#design", "bob");
     join(&mut c, &bob, "#DESIGN");
     // carol is invited but does not join: not a member.
@@ -155,7 +113,7 @@ fn a_public_room_is_searched_by_its_members_only(rt: Runtime) {
     let server = Server::start(rt, &[]);
     let mut c = server.client();
     let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
-    create(&mut c, &alice, "#Ops", "public");
+    create_room(&mut c, &alice, "#Ops", "public");
     let before = send_room(&mut c, &alice, "#ops", "rollback the canary");
 
     // An outsider of a public room: nothing from it, 403 when named.
@@ -189,7 +147,7 @@ fn a_room_message_is_found_by_its_current_words_only(rt: Runtime) {
     let server = Server::start(rt, &[]);
     let mut c = server.client();
     let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
-    create(&mut c, &alice, "#plans", "private");
+    create_room(&mut c, &alice, "#plans", "private");
     invite(&mut c, &alice, "#plans", "bob");
     join(&mut c, &bob, "#plans");
     let edited = send_room(&mut c, &alice, "#plans", "quarterly numbers draft");

@@ -90,3 +90,69 @@ pub fn comment(c: &mut Client, token: &str, message_id: impl Into<Value>, text: 
         json!({"message_id": message_id.into(), "comment": text}),
     )
 }
+
+/// A room message `text` sent by `token` to `room` (`201`): its id.
+pub fn send_room(c: &mut Client, token: &str, room: &str, text: &str) -> i64 {
+    sent_id(c, token, json!({"message": text, "send_to": room}))
+}
+
+/// `POST /rooms`: `token` creates `room` with `visibility` (`201`).
+pub fn create_room(c: &mut Client, token: &str, room: &str, visibility: &str) {
+    c.post(
+        "/rooms",
+        Some(token),
+        json!({"room": room, "visibility": visibility}),
+    )
+    .expect(201);
+}
+
+/// `POST /invite`: `token` invites `user` into `room` (`201`).
+pub fn invite(c: &mut Client, token: &str, room: &str, user: &str) {
+    c.post(
+        "/invite",
+        Some(token),
+        json!({"room": room, "user_name": user}),
+    )
+    .expect(201);
+}
+
+/// `POST /join`: `token` joins `room` (`200`).
+pub fn join(c: &mut Client, token: &str, room: &str) {
+    c.post("/join", Some(token), json!({"room": room}))
+        .expect(200);
+}
+
+/// `POST /leave`: `token` leaves `room` (`200`).
+pub fn leave(c: &mut Client, token: &str, room: &str) {
+    c.post("/leave", Some(token), json!({"room": room}))
+        .expect(200);
+}
+
+/// The message ids of a page of `GET /search` results, in order.
+pub fn result_ids(page: &Value) -> Vec<i64> {
+    page["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["message"]["id"].as_i64().expect("an id"))
+        .collect()
+}
+
+/// The event cursor's head for `token` (`GET /events`, `200`).
+pub fn head(c: &mut Client, token: &str) -> i64 {
+    c.get("/events", Some(token)).expect(200)["next"]
+        .as_i64()
+        .expect("a cursor")
+}
+
+/// The events after `since` that `token` gets from one page of
+/// `GET /events`, waiting up to `timeout` seconds for the first (`200`).
+pub fn events_since(c: &mut Client, token: &str, since: i64, timeout: u64) -> Vec<Value> {
+    let page = c
+        .get(
+            &format!("/events?since={since}&timeout={timeout}"),
+            Some(token),
+        )
+        .expect(200);
+    page["events"].as_array().expect("events").clone()
+}

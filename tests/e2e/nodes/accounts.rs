@@ -9,10 +9,7 @@ use std::time::Duration;
 
 #[test]
 fn a_revoked_token_is_refused_by_every_node_at_once() {
-    let Some(nodes) = Nodes::start(
-        "nodes::accounts::a_revoked_token_is_refused_by_every_node_at_once",
-        &[],
-    ) else {
+    let Some(nodes) = Nodes::start(&[]) else {
         return;
     };
     let password = "correct horse battery";

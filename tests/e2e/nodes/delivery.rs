@@ -18,10 +18,7 @@ const ROUNDS_PER_PAIR: usize = 2;
 
 #[test]
 fn a_long_poll_wakes_within_100ms_of_a_send_on_another_node() {
-    let Some(nodes) = Nodes::start(
-        "nodes::delivery::a_long_poll_wakes_within_100ms_of_a_send_on_another_node",
-        &NO_QUOTA,
-    ) else {
+    let Some(nodes) = Nodes::start(&NO_QUOTA) else {
         return;
     };
     let mut c = nodes.client(0);
@@ -74,10 +71,7 @@ fn a_long_poll_wakes_within_100ms_of_a_send_on_another_node() {
 
 #[test]
 fn a_stream_moves_to_another_node_when_its_node_dies_and_loses_nothing() {
-    let Some(mut nodes) = Nodes::start(
-        "nodes::delivery::a_stream_moves_to_another_node_when_its_node_dies_and_loses_nothing",
-        &NO_QUOTA,
-    ) else {
+    let Some(mut nodes) = Nodes::start(&NO_QUOTA) else {
         return;
     };
     // The client follows node 1 (smol), which dies; messages are sent on

@@ -32,10 +32,7 @@ fn start_writers(nodes: &Nodes, pause: Duration) -> Vec<(usize, Writer)> {
 
 #[test]
 fn a_node_killed_under_load_loses_no_acknowledged_write() {
-    let Some(mut nodes) = Nodes::start(
-        "nodes::failures::a_node_killed_under_load_loses_no_acknowledged_write",
-        &NO_QUOTA,
-    ) else {
+    let Some(mut nodes) = Nodes::start(&NO_QUOTA) else {
         return;
     };
     let reader = nodes.client(1).token("reader");
@@ -255,10 +252,7 @@ fn postgres_restarted_under_load_answers_503_then_recovers() {
 /// node runs its batch again on a new connection, and no 201 is lost.
 #[test]
 fn a_frozen_node_does_not_stall_the_others() {
-    let Some(nodes) = Nodes::start(
-        "nodes::failures::a_frozen_node_does_not_stall_the_others",
-        &NO_QUOTA,
-    ) else {
+    let Some(nodes) = Nodes::start(&NO_QUOTA) else {
         return;
     };
     let url = nodes.db_url().to_owned();

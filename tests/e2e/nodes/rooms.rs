@@ -3,34 +3,20 @@
 //! the membership from the `member` event), and nobody outside the room.
 
 use super::{head, Nodes, NO_QUOTA};
-use crate::steps::tokens;
+use crate::steps::{create_room, invite, join, tokens};
 use serde_json::json;
 use std::time::Duration;
 
 #[test]
 fn join_on_one_node_send_on_another_delivered_on_a_third() {
-    let Some(nodes) = Nodes::start(
-        "nodes::rooms::join_on_one_node_send_on_another_delivered_on_a_third",
-        &NO_QUOTA,
-    ) else {
+    let Some(nodes) = Nodes::start(&NO_QUOTA) else {
         return;
     };
     let mut c0 = nodes.client(0);
     let [alice, bob, carol] = tokens(&mut c0, ["alice", "bob", "carol"]);
-    c0.post(
-        "/rooms",
-        Some(&alice),
-        json!({"room": "#ops", "visibility": "private"}),
-    )
-    .expect(201);
-    c0.post(
-        "/invite",
-        Some(&alice),
-        json!({"room": "#ops", "user_name": "bob"}),
-    )
-    .expect(201);
-    c0.post("/join", Some(&bob), json!({"room": "#OPS"}))
-        .expect(200);
+    create_room(&mut c0, &alice, "#ops", "private");
+    invite(&mut c0, &alice, "#ops", "bob");
+    join(&mut c0, &bob, "#OPS");
 
     // bob and carol wait on node 2; alice sends on node 1.
     let waits: Vec<_> = [bob.clone(), carol.clone()]

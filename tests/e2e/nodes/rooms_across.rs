@@ -3,44 +3,13 @@
 //! membership (leave, invite) holds on the others at once, as no node
 //! keeps a membership another node changed.
 
-use super::{head, Nodes, NO_QUOTA};
-use crate::harness::Client;
-use crate::steps::tokens;
-use serde_json::{json, Value};
-
-/// `GET /events` from `since` on `c` for `token`, waiting up to 5 s.
-fn wait_events(c: &mut Client, token: &str, since: i64) -> Vec<Value> {
-    let page = c
-        .get(&format!("/events?since={since}&timeout=5"), Some(token))
-        .expect(200);
-    page["events"].as_array().expect("events").clone()
-}
-
-/// Events from `since` on `c` for `token`, at once.
-fn events_now(c: &mut Client, token: &str, since: i64) -> Vec<Value> {
-    let page = c
-        .get(&format!("/events?since={since}&timeout=0"), Some(token))
-        .expect(200);
-    page["events"].as_array().expect("events").clone()
-}
-
-fn send_room(c: &mut Client, token: &str, room: &str, text: &str) -> i64 {
-    c.post(
-        "/send",
-        Some(token),
-        json!({"message": text, "send_to": room}),
-    )
-    .expect(201)["message_id"]
-        .as_i64()
-        .expect("a message id")
-}
+use super::{Nodes, NO_QUOTA};
+use crate::steps::{create_room, events_since, head, invite, join, leave, send_room, tokens};
+use serde_json::json;
 
 #[test]
 fn a_room_s_history_and_a_leave_hold_on_every_node() {
-    let Some(nodes) = Nodes::start(
-        "nodes::rooms_across::a_room_s_history_and_a_leave_hold_on_every_node",
-        &NO_QUOTA,
-    ) else {
+    let Some(nodes) = Nodes::start(&NO_QUOTA) else {
         return;
     };
     let (mut n0, mut n1, mut n2) = (nodes.client(0), nodes.client(1), nodes.client(2));
@@ -62,7 +31,7 @@ fn a_room_s_history_and_a_leave_hold_on_every_node() {
     let carol_since = head(&mut n2, &carol);
     let mut waiter = nodes.client(2);
     let token = bob.clone();
-    let poll = std::thread::spawn(move || wait_events(&mut waiter, &token, since));
+    let poll = std::thread::spawn(move || events_since(&mut waiter, &token, since, 5));
     std::thread::sleep(std::time::Duration::from_millis(250));
     let id = send_room(&mut n1, &alice, "#OPS", "paged");
     let events = poll.join().expect("long-poll thread");
@@ -89,7 +58,7 @@ fn a_room_s_history_and_a_leave_hold_on_every_node() {
         c.get("/messages?chat=%23ops", Some(&carol))
             .expect_error(403, "not_a_member");
     }
-    let seen = events_now(&mut n2, &carol, carol_since);
+    let seen = events_since(&mut n2, &carol, carol_since, 0);
     assert!(
         seen.iter().all(|e| e["chat"] != "#Ops"),
         "carol saw the room: {seen:?}"
@@ -97,8 +66,7 @@ fn a_room_s_history_and_a_leave_hold_on_every_node() {
 
     // bob leaves on node 2: a send on node 0 no longer reaches him, on any
     // node, and node 1 refuses him the room at once.
-    n2.post("/leave", Some(&bob), json!({"room": "#ops"}))
-        .expect(200);
+    leave(&mut n2, &bob, "#ops");
     let since = head(&mut n1, &bob);
     send_room(&mut n0, &alice, "#ops", "after bob left");
     n1.post(
@@ -108,7 +76,7 @@ fn a_room_s_history_and_a_leave_hold_on_every_node() {
     )
     .expect_error(403, "not_a_member");
     for c in [&mut n0, &mut n1, &mut n2] {
-        let seen = events_now(c, &bob, since);
+        let seen = events_since(c, &bob, since, 0);
         assert!(
             seen.iter().all(|e| e["type"] != "message"),
             "bob got a message after leaving: {seen:?}"
@@ -118,20 +86,12 @@ fn a_room_s_history_and_a_leave_hold_on_every_node() {
 
 #[test]
 fn a_private_room_invitation_on_one_node_opens_it_on_another() {
-    let Some(nodes) = Nodes::start(
-        "nodes::rooms_across::a_private_room_invitation_on_one_node_opens_it_on_another",
-        &NO_QUOTA,
-    ) else {
+    let Some(nodes) = Nodes::start(&NO_QUOTA) else {
         return;
     };
     let (mut n0, mut n1, mut n2) = (nodes.client(0), nodes.client(1), nodes.client(2));
     let [alice, bob] = tokens(&mut n0, ["alice", "bob"]);
-    n0.post(
-        "/rooms",
-        Some(&alice),
-        json!({"room": "#secret", "visibility": "private"}),
-    )
-    .expect(201);
+    create_room(&mut n0, &alice, "#secret", "private");
     // To bob, on every node, it does not exist until he is invited.
     for c in [&mut n0, &mut n1, &mut n2] {
         c.post("/join", Some(&bob), json!({"room": "#secret"}))
@@ -139,14 +99,8 @@ fn a_private_room_invitation_on_one_node_opens_it_on_another() {
         c.get("/messages?chat=%23secret", Some(&bob))
             .expect_error(404, "room_not_found");
     }
-    n1.post(
-        "/invite",
-        Some(&alice),
-        json!({"room": "#secret", "user_name": "bob"}),
-    )
-    .expect(201);
-    n2.post("/join", Some(&bob), json!({"room": "#secret"}))
-        .expect(200);
+    invite(&mut n1, &alice, "#secret", "bob");
+    join(&mut n2, &bob, "#secret");
     let id = send_room(&mut n0, &alice, "#secret", "welcome");
     let page = n1.get("/messages?chat=%23secret", Some(&bob)).expect(200);
     assert_eq!(page["messages"][0]["id"], id);

@@ -12,10 +12,7 @@ const QUOTA: usize = 20;
 #[test]
 fn the_public_quota_holds_across_nodes() {
     let quota = QUOTA.to_string();
-    let Some(nodes) = Nodes::start(
-        "nodes::rules::the_public_quota_holds_across_nodes",
-        &["--quota", &quota],
-    ) else {
+    let Some(nodes) = Nodes::start(&["--quota", &quota]) else {
         return;
     };
     let mut c = nodes.client(0);
@@ -109,10 +106,7 @@ fn assert_public_chat(nodes: &Nodes, reader: &str, by_author: &[(&str, &[i64])])
 
 #[test]
 fn distinct_reporters_on_three_nodes_ban_once() {
-    let Some(nodes) = Nodes::start(
-        "nodes::rules::distinct_reporters_on_three_nodes_ban_once",
-        &["--ban-threshold", "3"],
-    ) else {
+    let Some(nodes) = Nodes::start(&["--ban-threshold", "3"]) else {
         return;
     };
     let mut c = nodes.client(0);
@@ -180,10 +174,7 @@ fn distinct_reporters_on_three_nodes_ban_once() {
 fn new_users_per_address_hold_across_nodes() {
     const RATE: usize = 10;
     let rate = RATE.to_string();
-    let Some(nodes) = Nodes::start(
-        "nodes::rules::new_users_per_address_hold_across_nodes",
-        &["--register-rate", &rate],
-    ) else {
+    let Some(nodes) = Nodes::start(&["--register-rate", &rate]) else {
         return;
     };
     // At once: each node is asked for RATE users from the same address;
