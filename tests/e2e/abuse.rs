@@ -5,7 +5,7 @@
 
 use crate::harness::{request_bytes, Client, Reply, Runtime, Server, IO_TIMEOUT};
 use crate::sse::SseStream;
-use crate::steps::{report, send_public, temp_db, tokens};
+use crate::steps::{insert_fields, report, send_public, temp_db, tokens};
 use serde_json::json;
 use socket2::{Domain, Socket, Type};
 use std::io::{Read, Write};
@@ -42,9 +42,7 @@ fn get_token(client: &mut Client, name: &str, forwarded_for: Option<&str>) -> Re
     );
     if let Some(chain) = forwarded_for {
         // After the request line.
-        let at = bytes.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
-        let field = format!("X-Forwarded-For: {chain}\r\n");
-        bytes.splice(at..at, field.into_bytes());
+        insert_fields(&mut bytes, &format!("X-Forwarded-For: {chain}\r\n"));
     }
     client.send_raw(&bytes);
     client.read_reply().expect("a response")

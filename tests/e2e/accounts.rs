@@ -5,9 +5,8 @@
 
 use crate::harness::{request_bytes, Client, Reply, Runtime, Server};
 use crate::sse::SseStream;
-use crate::steps::temp_db;
+use crate::steps::{insert_fields, temp_db};
 use serde_json::{json, Value};
-use std::io::Read;
 use std::time::{Duration, Instant};
 
 per_runtime!(
@@ -43,9 +42,7 @@ fn login_from(c: &mut Client, name: &str, password: &str, address: Option<&str>)
     let body = json!({ "user_name": name, "password": password, "device": "test" });
     let mut bytes = request_bytes("POST", "/login", None, Some(&body));
     if let Some(address) = address {
-        let at = bytes.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
-        let field = format!("X-Forwarded-For: {address}\r\n");
-        bytes.splice(at..at, field.into_bytes());
+        insert_fields(&mut bytes, &format!("X-Forwarded-For: {address}\r\n"));
     }
     c.send_raw(&bytes);
     c.read_reply().expect("a response")
@@ -320,11 +317,7 @@ fn password_is_in_no_database_file(rt: Runtime) {
         let mut seen_hash = false;
         for entry in std::fs::read_dir(dir.path()).unwrap() {
             let path = entry.unwrap().path();
-            let mut bytes = Vec::new();
-            std::fs::File::open(&path)
-                .unwrap()
-                .read_to_end(&mut bytes)
-                .unwrap();
+            let bytes = std::fs::read(&path).unwrap();
             for clear in [secret, again] {
                 assert!(
                     !bytes.windows(clear.len()).any(|w| w == clear.as_bytes()),
@@ -347,9 +340,8 @@ fn password_is_in_no_database_file(rt: Runtime) {
 fn keyed_login(c: &mut Client, key: &str, address: &str) -> Reply {
     let body = json!({ "user_name": "alice", "password": PASSWORD, "device": "retry" });
     let mut bytes = request_bytes("POST", "/login", None, Some(&body));
-    let at = bytes.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
     let fields = format!("Idempotency-Key: {key}\r\nX-Forwarded-For: {address}\r\n");
-    bytes.splice(at..at, fields.into_bytes());
+    insert_fields(&mut bytes, &fields);
     c.send_raw(&bytes);
     c.read_reply().expect("a response")
 }

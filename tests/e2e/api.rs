@@ -2,7 +2,7 @@
 //! authentication rows: `transport.rs`.)
 
 use crate::harness::{Runtime, Server};
-use crate::steps::{chat_texts, comment, report, send_public, send_to, texts, tokens};
+use crate::steps::{chat_texts, comment, report, send_public, send_to, status_chat, texts, tokens};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -185,14 +185,7 @@ fn api_status(rt: Runtime) {
     }
     c.post("/connect", Some(&bob), json!({"chat_with": "alice"}))
         .expect(200);
-    let read = c.get("/status", Some(&bob)).expect(200);
-    let alice_chat = read["chats"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|ch| ch["name"] == "alice")
-        .unwrap()
-        .clone();
+    let alice_chat = status_chat(&mut c, &bob, "alice").unwrap();
     assert_eq!(alice_chat["unread"], 0);
     assert_eq!(c.get("/status", None).status, 401);
 }

@@ -5,7 +5,7 @@
 //! PostgreSQL.
 
 use crate::harness::{on_postgres_now, Client, Runtime, Server};
-use crate::steps::{comment, send_public, send_to, temp_db, tokens};
+use crate::steps::{comment, pg_tables, send_public, send_to, temp_db, tokens};
 use agora_tests::pg::PgDatabase;
 use serde_json::{json, Value};
 
@@ -326,16 +326,7 @@ fn a_deleted_text_is_in_no_live_row(rt: Runtime) {
     let marked = write_and_erase(&mut c);
     server.stop();
     let mut pg = postgres::Client::connect(database.url(), postgres::NoTls).unwrap();
-    let tables: Vec<String> = pg
-        .query(
-            "SELECT table_name::text FROM information_schema.tables
-             WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+    let tables = pg_tables(&mut pg);
     assert!(tables.iter().any(|t| t == "messages"), "{tables:?}");
     for table in &tables {
         // Every column of every live row as text: a bytea shows as hex.

@@ -3,7 +3,7 @@
 
 use crate::harness::{Client, Runtime, Server};
 use crate::sse::SseStream;
-use crate::steps::{comment, send_public, sent_id, temp_db, tokens};
+use crate::steps::{comment, send_public, sent_id, status_chat, temp_db, tokens};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -520,15 +520,8 @@ fn two_devices_share_read_positions(rt: Runtime) {
         assert_eq!(data["message"]["id"], id);
         assert_eq!(data["chat"], "alice");
     }
-    let unread = |c: &mut Client| {
-        let status = c.get("/status", Some(&bob)).expect(200);
-        status["chats"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|chat| chat["name"] == "alice")
-            .map(|chat| chat["unread"].as_i64().unwrap())
-    };
+    let unread =
+        |c: &mut Client| status_chat(c, &bob, "alice").map(|chat| chat["unread"].as_i64().unwrap());
     let mut laptop_client = server.client();
     assert_eq!(unread(&mut laptop_client), Some(1));
     // Read on the phone...

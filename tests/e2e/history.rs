@@ -4,7 +4,7 @@
 //! name prefix.
 
 use crate::harness::{Client, Runtime, Server};
-use crate::steps::{create_room, join, send_public, send_to, tokens};
+use crate::steps::{create_room, join, send_public, send_to, status_chat, tokens};
 use serde_json::{json, Value};
 
 per_runtime!(
@@ -124,13 +124,7 @@ fn history_pages_back_to_the_first_message(rt: Runtime) {
 }
 
 fn unread(c: &mut Client, token: &str, chat: &str) -> u64 {
-    let status = c.get("/status", Some(token)).expect(200);
-    status["chats"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|ch| ch["name"] == chat)
-        .map_or(0, |ch| ch["unread"].as_u64().unwrap())
+    status_chat(c, token, chat).map_or(0, |ch| ch["unread"].as_u64().unwrap())
 }
 
 fn history_never_moves_a_read_position(rt: Runtime) {

@@ -6,7 +6,7 @@
 
 use crate::harness::{Client, Reply, Runtime, Server};
 use crate::steps::{
-    comment, events_since, head, invite, join, leave, send_public, send_room, tokens,
+    comment, events_since, head, invite, join, leave, send_public, send_room, status_chat, tokens,
 };
 use serde_json::{json, Value};
 
@@ -373,16 +373,8 @@ fn a_new_member_starts_caught_up_and_reads_like_any_chat(rt: Runtime) {
     // New messages are unread, and /read moves the position.
     let new = send_room(&mut c, &alice, "#history", "new");
     send_room(&mut c, &alice, "#history", "newer");
-    let unread = |c: &mut Client| {
-        let status = c.get("/status", Some(&bob)).expect(200);
-        status["chats"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|chat| chat["name"] == "#history")
-            .expect("listed")["unread"]
-            .clone()
-    };
+    let unread =
+        |c: &mut Client| status_chat(c, &bob, "#history").expect("listed")["unread"].clone();
     assert_eq!(unread(&mut c), 2);
     let read = c
         .post(

@@ -5,16 +5,12 @@
 //! neither the password nor an unkeyed SHA-256 of its body in the database;
 //! a node started with another secret file refuses to start.
 
-use crate::harness::{
-    db_arg, on_postgres_now, server_binary, Client, Reply, Runtime, Server, IO_TIMEOUT,
-};
-use crate::steps::temp_db;
+use crate::harness::{db_arg, on_postgres_now, server_binary, Client, Reply, Runtime, Server};
+use crate::steps::{pg_tables, temp_db, wait_for_exit};
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use std::io::Read;
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
-use std::time::Instant;
 
 per_runtime!(
     kept_tokens_and_passwords_are_not_in_the_database,
@@ -146,11 +142,7 @@ fn files_holding(dir: &Path, traces: &Traces) -> Vec<String> {
     let mut scanned = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        let mut bytes = Vec::new();
-        std::fs::File::open(&path)
-            .unwrap()
-            .read_to_end(&mut bytes)
-            .unwrap();
+        let bytes = std::fs::read(&path).unwrap();
         scanned += bytes.len();
         for (what, forbidden) in &traces.forbidden {
             for form in [forbidden.clone(), hex(forbidden).into_bytes()] {
@@ -176,16 +168,7 @@ fn pg_count(url: &str, sql: &str) -> i64 {
 /// text form (bytea shows as hex there).
 fn pg_rows_holding(url: &str, traces: &Traces) -> Vec<String> {
     let mut client = pg_client(url);
-    let tables: Vec<String> = client
-        .query(
-            "SELECT table_name::text FROM information_schema.tables \
-             WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+    let tables = pg_tables(&mut client);
     assert!(tables.iter().any(|t| t == "idempotency_keys"), "{tables:?}");
     let mut hits = Vec::new();
     for table in tables {
@@ -222,29 +205,7 @@ fn run_to_exit(db: &Path, args: &[&str]) -> (ExitStatus, String) {
     if on_postgres_now() {
         command.env("AGORA_SECRET_FILE", agora_tests::pg_secret_file());
     }
-    let mut child = command.spawn().expect("spawn agora-server");
-    let mut stderr = child.stderr.take().expect("piped stderr");
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            break status;
-        }
-        if started.elapsed() > IO_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "agora-server {args:?} did not exit: {}",
-                reader.join().unwrap()
-            );
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    };
-    (status, reader.join().expect("stderr reader"))
+    wait_for_exit(command.spawn().expect("spawn agora-server"), args)
 }
 
 fn another_secret_file_is_refused(rt: Runtime) {

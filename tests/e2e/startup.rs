@@ -2,13 +2,11 @@
 //! before anything is created, a taken port leaves no database behind, the
 //! help says what the program is, and the listen backlog is the one asked for.
 
-use crate::harness::{server_binary, Runtime, Server, IO_TIMEOUT};
-use crate::steps::temp_db;
-use std::io::Read;
+use crate::harness::{server_binary, Runtime, Server};
+use crate::steps::{temp_db, wait_for_exit};
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
-use std::time::Instant;
 
 per_runtime!(backlog_is_in_effect);
 
@@ -16,7 +14,7 @@ per_runtime!(backlog_is_in_effect);
 /// (bounded: a server that starts serving instead is killed and the test
 /// fails); returns the exit status and stderr.
 fn run_to_exit(args: &[&str], db: &Path) -> (ExitStatus, String) {
-    let mut child = Command::new(server_binary())
+    let child = Command::new(server_binary())
         .args(["--host", "127.0.0.1", "--db"])
         .arg(db)
         .args(args)
@@ -25,26 +23,7 @@ fn run_to_exit(args: &[&str], db: &Path) -> (ExitStatus, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn agora-server");
-    let mut stderr = child.stderr.take().expect("piped stderr");
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            break status;
-        }
-        if started.elapsed() > IO_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            let log = reader.join().unwrap_or_default();
-            panic!("agora-server {args:?} did not exit; it logged:\n{log}");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    };
-    (status, reader.join().expect("stderr reader"))
+    wait_for_exit(child, args)
 }
 
 fn assert_no_database(db: &Path) {

@@ -3,10 +3,12 @@
 //! message sent, the texts of a chat, a report, a curl run. Each step asserts
 //! what every caller asserted before (a `201` for a send, curl's success).
 
-use crate::harness::{Client, Reply};
+use crate::harness::{Client, Reply, IO_TIMEOUT};
 use serde_json::{json, Value};
+use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Child, Command, ExitStatus, Output};
+use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 /// A fresh temporary folder and the database path `agora.db` in it; the
@@ -155,4 +157,63 @@ pub fn events_since(c: &mut Client, token: &str, since: i64, timeout: u64) -> Ve
         )
         .expect(200);
     page["events"].as_array().expect("events").clone()
+}
+
+/// Waits (bounded by [`IO_TIMEOUT`]) for `child`, an `agora-server` run with
+/// its stderr piped that is expected to exit by itself; its status and
+/// stderr. One that starts serving instead is killed and the test fails,
+/// naming it by `args`.
+pub fn wait_for_exit(mut child: Child, args: &[&str]) -> (ExitStatus, String) {
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if started.elapsed() > IO_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            let log = reader.join().unwrap_or_default();
+            panic!("agora-server {args:?} did not exit; it logged:\n{log}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    (status, reader.join().expect("stderr reader"))
+}
+
+/// The names of the tables of a PostgreSQL database's `public` schema.
+pub fn pg_tables(pg: &mut postgres::Client) -> Vec<String> {
+    pg.query(
+        "SELECT table_name::text FROM information_schema.tables \
+         WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+        &[],
+    )
+    .unwrap()
+    .iter()
+    .map(|row| row.get(0))
+    .collect()
+}
+
+/// `fields` (header lines, each ending in CRLF) put into the raw request
+/// `bytes` right after its request line.
+pub fn insert_fields(bytes: &mut Vec<u8>, fields: &str) {
+    let at = bytes.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+    bytes.splice(at..at, fields.bytes());
+}
+
+/// The entry `GET /status` (`200`) lists for the chat named `name` of
+/// `token`'s, if any.
+pub fn status_chat(c: &mut Client, token: &str, name: &str) -> Option<Value> {
+    let status = c.get("/status", Some(token)).expect(200);
+    status["chats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|chat| chat["name"] == name)
+        .cloned()
 }
