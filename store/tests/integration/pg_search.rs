@@ -16,7 +16,7 @@ use agora_core::view::MessageId;
 use agora_store::{Backend, Handle, PostgresUrl, StoreConfig};
 use agora_tests::pg::{skipped, PgDatabase};
 use std::time::Duration;
-use support::register;
+use support::{expected, register};
 
 fn open(database: &PgDatabase) -> Handle {
     let mut config = StoreConfig {
@@ -86,18 +86,6 @@ fn found(handle: &Handle, caller: TokenHash, q: &str) -> Vec<MessageId> {
             _ => return all,
         }
     }
-}
-
-/// What `q` should find among `sent`, newest first: the specification.
-fn expected(sent: &[(MessageId, String)], q: &str) -> Vec<MessageId> {
-    let query = SearchQuery::parse(q).unwrap();
-    let mut ids: Vec<MessageId> = sent
-        .iter()
-        .filter(|(_, text)| query.matches(text))
-        .map(|&(id, _)| id)
-        .collect();
-    ids.sort_unstable_by(|a, b| b.cmp(a));
-    ids
 }
 
 /// Rows of the vocabulary that differ from a count of the index's lexemes

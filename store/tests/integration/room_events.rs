@@ -13,23 +13,28 @@ use agora_store::{open_database, Hub, SqlView, StoreConfig};
 const T0: UnixMillis = UnixMillis(1_795_939_565_000);
 const ROOM: i64 = 7;
 
-fn room_message(id: EventId) -> Event {
+/// The event body of message `id` by `author` in the room `room` named `name`.
+fn message_body(id: EventId, author: &str, text: &str, room: i64, name: &str) -> EventBody {
     let message = StoredMessage {
         id,
-        author: "alice".into(),
+        author: author.into(),
         pub_date: T0,
-        text: "hi room".into(),
+        text: text.into(),
         comments: Vec::new(),
         comments_total: 0,
         ..StoredMessage::default()
     };
     let chat = EventChat::Room {
-        id: ROOM,
-        name: "#ops".into(),
+        id: room,
+        name: name.into(),
     };
+    EventBody::Message { chat, message }
+}
+
+fn room_message(id: EventId) -> Event {
     Event {
         id,
-        body: EventBody::Message { chat, message },
+        body: message_body(id, "alice", "hi room", ROOM, "#ops"),
     }
 }
 
@@ -116,21 +121,8 @@ fn a_rooms_message_has_no_reader_rows_and_reaches_members_only() {
     let id = v
         .append_message(room, users[0], "to all forty", T0)
         .unwrap();
-    let message = StoredMessage {
-        id,
-        author: "u0".into(),
-        pub_date: T0,
-        text: "to all forty".into(),
-        comments: Vec::new(),
-        comments_total: 0,
-        ..StoredMessage::default()
-    };
-    let chat = EventChat::Room {
-        id: room,
-        name: "#big".into(),
-    };
     let event = v
-        .append_event(EventBody::Message { chat, message })
+        .append_event(message_body(id, "u0", "to all forty", room, "#big"))
         .unwrap();
     let readers_after: i64 = tx
         .query_row("SELECT count(*) FROM event_readers", [], |r| r.get(0))

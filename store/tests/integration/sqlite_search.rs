@@ -4,6 +4,7 @@
 //! exactly what `SearchQuery::matches` says, and the index's vocabulary
 //! follows edits, deletes and the migration that makes it.
 
+use crate::support::expected;
 use agora_core::search::SearchQuery;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
@@ -57,18 +58,6 @@ fn found(conn: &mut Connection, chat: ChatId, q: &str) -> Vec<MessageId> {
         all.extend(page);
         before = Some(last);
     }
-}
-
-/// What `q` should find among `sent`, newest first: the specification.
-fn expected(sent: &[(MessageId, String)], q: &str) -> Vec<MessageId> {
-    let query = SearchQuery::parse(q).unwrap();
-    let mut ids: Vec<MessageId> = sent
-        .iter()
-        .filter(|(_, text)| query.matches(text))
-        .map(|&(id, _)| id)
-        .collect();
-    ids.sort_unstable_by(|a, b| b.cmp(a));
-    ids
 }
 
 fn vocabulary(conn: &Connection, term: &str) -> Option<i64> {

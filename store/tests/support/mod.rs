@@ -11,7 +11,8 @@ use agora_core::events::EventId;
 use agora_core::time::UnixMillis;
 use agora_core::token::Token;
 use agora_core::token::TokenHash;
-use agora_core::view::{StoreError, View, PUBLIC_CHAT};
+use agora_core::search::SearchQuery;
+use agora_core::view::{MessageId, StoreError, View, PUBLIC_CHAT};
 use agora_store::{Clock, Handle, Pending, SqlView, StoreConfig};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -193,3 +194,16 @@ pub fn events_page(
 
 /// Every message's text on PostgreSQL (stored as bytes), oldest first.
 pub const PG_MESSAGE_TEXTS: &str = "SELECT convert_from(text, 'UTF8') FROM messages ORDER BY id";
+
+/// What the search `q` should find among `sent`, newest first: the
+/// specification both backends' search is held to.
+pub fn expected(sent: &[(MessageId, String)], q: &str) -> Vec<MessageId> {
+    let query = SearchQuery::parse(q).unwrap();
+    let mut ids: Vec<MessageId> = sent
+        .iter()
+        .filter(|(_, text)| query.matches(text))
+        .map(|&(id, _)| id)
+        .collect();
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    ids
+}
