@@ -65,19 +65,9 @@ fn token_is_shown_and_signs_in_elsewhere() {
         // A token the server does not know, and one that is not a token.
         second.type_into("#token-input", &"0".repeat(32)).await;
         second.click("#signin").await;
-        let said = second
-            .wait_for(
-                "the refusal",
-                "return document.getElementById('welcome-error').textContent;",
-            )
-            .await;
-        assert!(
-            said.as_str().unwrap().contains("does not know this token"),
-            "{said}"
-        );
-        second
-            .eval("document.getElementById('token-input').value = '';")
-            .await;
+        let said = second.welcome_error("the refusal").await;
+        assert!(said.contains("does not know this token"), "{said}");
+        second.clear_input("token-input").await;
         second.type_into("#token-input", "not a token").await;
         second.click("#signin").await;
         assert!(second

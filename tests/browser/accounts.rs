@@ -31,19 +31,9 @@ fn password_sign_in_sessions_and_revocation() {
             .type_into("#login-password", "not the password")
             .await;
         second.click("#login").await;
-        let refused = second
-            .wait_for(
-                "the refusal",
-                "return document.getElementById('welcome-error').textContent;",
-            )
-            .await;
-        assert!(
-            refused.as_str().unwrap().contains("do not match"),
-            "{refused}"
-        );
-        second
-            .eval("document.getElementById('login-password').value = '';")
-            .await;
+        let refused = second.welcome_error("the refusal").await;
+        assert!(refused.contains("do not match"), "{refused}");
+        second.clear_input("login-password").await;
         second.type_into("#login-password", PASSWORD).await;
         second.screenshot("sign-in-with-password").await;
         second.click("#login").await;

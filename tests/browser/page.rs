@@ -130,6 +130,40 @@ impl Page {
         self.wait_until(what, STEP, script, vec![]).await
     }
 
+    /// The welcome screen's error line, once it says something (`what`
+    /// names the wait in a failure).
+    pub async fn welcome_error(&self, what: &str) -> String {
+        let said = self
+            .wait_for(
+                what,
+                "return document.getElementById('welcome-error').textContent;",
+            )
+            .await;
+        said.as_str().unwrap().to_owned()
+    }
+
+    /// Empties the input with the id `id`.
+    pub async fn clear_input(&self, id: &str) {
+        self.js(
+            "document.getElementById(arguments[0]).value = '';",
+            vec![json!(id)],
+        )
+        .await;
+    }
+
+    /// The text of the message marked first unread, once it is within the
+    /// message list's box (the list scrolled to it, not left above).
+    pub async fn first_unread_in_view(&self, what: &str) -> Value {
+        self.wait_for(
+            what,
+            "const m = document.querySelector('#messages [data-first-unread]'); \
+             const box = document.getElementById('messages').getBoundingClientRect(); \
+             if (!m) return false; const r = m.getBoundingClientRect(); \
+             return r.top >= box.top && r.top < box.bottom && m.querySelector('.text').textContent;",
+        )
+        .await
+    }
+
     /// Clicks the element; found again when the page replaced it between
     /// finding and clicking (the chat list is rebuilt on every /status).
     pub async fn click(&self, css: &str) {

@@ -31,10 +31,7 @@ fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
         page.wait_live().await;
         // The first unread is on screen, not 10,000 px above.
         let seen = page
-            .wait_for("the first unread on screen", "const m = document.querySelector('#messages [data-first-unread]'); \
-                 const box = document.getElementById('messages').getBoundingClientRect(); \
-                 if (!m) return false; const r = m.getBoundingClientRect(); \
-                 return r.top >= box.top && r.top < box.bottom && m.querySelector('.text').textContent;")
+            .first_unread_in_view("the first unread on screen")
             .await;
         assert_eq!(seen, json!("unread 1"));
         page.screenshot("first-unread").await;

@@ -257,12 +257,7 @@ fn a_room_opens_at_its_first_unread_and_pages_back() {
             .await;
             page.click("#chats [data-chat=\"#big\"] button").await;
             page.wait_title("Room #big").await;
-            let seen = page
-            .wait_for("the first unread in view", "const m = document.querySelector('#messages [data-first-unread]'); \
-                 const box = document.getElementById('messages').getBoundingClientRect(); \
-                 if (!m) return false; const r = m.getBoundingClientRect(); \
-                 return r.top >= box.top && r.top < box.bottom && m.querySelector('.text').textContent;")
-            .await;
+            let seen = page.first_unread_in_view("the first unread in view").await;
             assert_eq!(seen, json!("late 1"));
             page.screenshot("first-unread").await;
             page.click("#messages [data-action=\"load-older\"]").await;

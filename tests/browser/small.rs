@@ -15,19 +15,10 @@ fn a_bad_name_gets_a_sentence_and_sign_out_clears_the_title() {
         let mut page = Page::open(&driver, &server, DESKTOP, "small").await;
         page.type_into("#name", "bad name!").await;
         page.click("#register").await;
-        let said = page
-            .wait_for(
-                "the sentence",
-                "return document.getElementById('welcome-error').textContent;",
-            )
-            .await;
-        assert!(
-            said.as_str().unwrap().contains("cannot be a user name"),
-            "{said}"
-        );
+        let said = page.welcome_error("the sentence").await;
+        assert!(said.contains("cannot be a user name"), "{said}");
         page.screenshot("bad-name").await;
-        page.eval("document.getElementById('name').value = '';")
-            .await;
+        page.clear_input("name").await;
         page.register("alice").await;
         page.wait_live().await;
         send_to(&mut api, &bob, "alice", "psst");
