@@ -98,10 +98,7 @@ fn unknown_token_is_401_everywhere() {
 
 #[test]
 fn connect_returns_history_then_unread_and_moves_the_position() {
-    let mut s = Server::with_config(Config {
-        quota: 100,
-        ..seed_config()
-    });
+    let mut s = Server::seeded(|c| c.quota = 100);
     let [a, b] = s.register_all(["a", "b"]);
     for i in 0..5 {
         s.send(&a, None, &format!("m{i}"));
@@ -458,10 +455,7 @@ fn the_comment_quota_is_a_window_of_its_own() {
 
 #[test]
 fn comment_pages_go_back_from_the_newest() {
-    let mut s = Server::with_config(Config {
-        comments_per_message: 2,
-        ..seed_config()
-    });
+    let mut s = Server::seeded(|c| c.comments_per_message = 2);
     let [a, b] = s.register_all(["a", "b"]);
     s.send(&a, None, "post");
     for i in 1..=5 {

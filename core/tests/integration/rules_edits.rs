@@ -2,8 +2,7 @@
 //! rules over the model, and encode; and the bounds that keep a much-edited,
 //! much-reacted message within the page and event budgets.
 
-use crate::rules_support::{assert_error, body, seed_config, Server};
-use agora_core::config::Config;
+use crate::rules_support::{assert_error, body, Server};
 use agora_core::json_size::{self, EVENT_BUDGET};
 use agora_core::token::{Token, TokenHash};
 use agora_core::view::{View, PUBLIC_CHAT};
@@ -26,10 +25,7 @@ fn all(s: &mut Server, token: &str) -> Vec<Value> {
 }
 
 fn moderated() -> Server {
-    Server::with_config(Config {
-        moderators: vec!["Mod".into()],
-        ..seed_config()
-    })
+    Server::seeded(|c| c.moderators = vec!["Mod".into()])
 }
 
 #[test]
@@ -189,10 +185,7 @@ fn a_moderator_deletes_in_chats_it_is_not_in() {
 
 #[test]
 fn a_ban_stops_edits_and_reactions_but_not_deletions() {
-    let mut s = Server::with_config(Config {
-        ban_threshold: 1,
-        ..seed_config()
-    });
+    let mut s = Server::seeded(|c| c.ban_threshold = 1);
     let [a, b] = s.register_all(["a", "b"]);
     s.send(&a, None, "hi");
     s.send(&b, None, "hello");
@@ -263,10 +256,7 @@ fn reactions_by_first_use_idempotent_and_bounded() {
 
 #[test]
 fn edits_and_reactions_share_the_comment_quota() {
-    let mut s = Server::with_config(Config {
-        comment_quota: 3,
-        ..seed_config()
-    });
+    let mut s = Server::seeded(|c| c.comment_quota = 3);
     let [a, b] = s.register_all(["a", "b"]);
     s.send(&a, None, "one");
     assert_eq!(s.comment(&a, 1, "c").status, 201);
@@ -379,10 +369,7 @@ fn events_carry_edits_deletions_and_reactions() {
 /// every event within `EVENT_BUDGET`.
 #[test]
 fn amplification_stays_bounded() {
-    let mut s = Server::with_config(Config {
-        comment_quota: 5_000,
-        ..seed_config()
-    });
+    let mut s = Server::seeded(|c| c.comment_quota = 5_000);
     let author = s.register("author");
     // 1,000 members with the longest names, added under the rules' feet.
     let names: Vec<String> = (0..1_000).map(|i| format!("{i:0>32}")).collect();

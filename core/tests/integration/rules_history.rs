@@ -82,10 +82,7 @@ fn sent(s: &mut Server, token: &str, to: Option<&str>, text: &str) -> i64 {
 
 #[test]
 fn history_pages_back_by_id_and_moves_no_read_position() {
-    let mut s = Server::with_config(Config {
-        quota: 100,
-        ..seed_config()
-    });
+    let mut s = Server::seeded(|c| c.quota = 100);
     let [alice, bob] = s.register_all(["alice", "bob"]);
     let all: Vec<i64> = (0..9)
         .map(|i| sent(&mut s, &alice, None, &i.to_string()))

@@ -8,10 +8,10 @@
 
 use agora_core::command::{ChatRef, Command, EventsWait, Failure, Outcome};
 use agora_core::events::EventId;
+use agora_core::search::SearchQuery;
 use agora_core::time::UnixMillis;
 use agora_core::token::Token;
 use agora_core::token::TokenHash;
-use agora_core::search::SearchQuery;
 use agora_core::view::{MessageId, StoreError, View, PUBLIC_CHAT};
 use agora_store::{Clock, Handle, Pending, SqlView, StoreConfig};
 use std::path::{Path, PathBuf};

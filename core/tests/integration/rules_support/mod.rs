@@ -64,6 +64,14 @@ impl Server {
         Server::with_config(seed_config())
     }
 
+    /// A server with [`seed_config`] as `change` leaves it: the one or two
+    /// limits a test is about, said in one line.
+    pub fn seeded(change: impl FnOnce(&mut Config)) -> Server {
+        let mut config = seed_config();
+        change(&mut config);
+        Server::with_config(config)
+    }
+
     pub fn with_config(config: Config) -> Server {
         Server {
             model: Model::new(UnixMillis(T0)),
