@@ -7,6 +7,7 @@ use agora_core::config::Config;
 use agora_core::token::Token;
 use agora_core::view::{View, PUBLIC_CHAT};
 use rules_support::{assert_error, body, ids, seed_config, Server, T0};
+use serde_json::Value;
 
 // ---- /get-token ----
 
@@ -187,6 +188,16 @@ fn connect_refusals() {
 
 // ---- /status ----
 
+/// The names of the chats a `/status` body lists, in its order.
+fn chat_names(status: &Value) -> Vec<Value> {
+    status["chats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].clone())
+        .collect()
+}
+
 #[test]
 fn status_lists_public_first_then_private_by_latest_activity() {
     let mut s = Server::new();
@@ -197,12 +208,7 @@ fn status_lists_public_first_then_private_by_latest_activity() {
     s.send(&a, None, "3");
     let st = body(&s.status(&a));
     assert_eq!(st["connected_as"], "a");
-    let names: Vec<_> = st["chats"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].clone())
-        .collect();
+    let names = chat_names(&st);
     assert_eq!(names, ["public_chat", "c", "b"]);
     assert_eq!(st["chats"][1]["chat_type"], "private");
     assert_eq!(st["chats"][1]["unread"], 1);
@@ -212,12 +218,7 @@ fn status_lists_public_first_then_private_by_latest_activity() {
     assert_eq!(st["chats"][0]["created"], "2026-11-29T08:00:00.000Z");
     s.send(&b, Some("a"), "4");
     let st = body(&s.status(&a));
-    let names: Vec<_> = st["chats"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].clone())
-        .collect();
+    let names = chat_names(&st);
     assert_eq!(names, ["public_chat", "b", "c"]);
     assert_eq!(st["chats"][1]["unread"], 2);
     assert_eq!(st["public_messages_left"], 19);

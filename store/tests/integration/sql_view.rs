@@ -2,7 +2,7 @@
 
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
-use agora_core::view::{ChatKind, View, PUBLIC_CHAT};
+use agora_core::view::{ChatKind, UserId, View, PUBLIC_CHAT};
 use agora_store::{open_database, schema, SqlView, StoreConfig};
 use rusqlite::Connection;
 use std::path::Path;
@@ -21,6 +21,12 @@ fn hash(n: u8) -> TokenHash {
 
 const T0: UnixMillis = UnixMillis(1_795_939_565_000);
 
+/// A user `name` registered from 127.0.0.1 at `T0` with the token hash
+/// `hash(n)`.
+fn new_user(v: &mut SqlView<'_>, name: &str, n: u8) -> UserId {
+    v.create_user(name, &hash(n), "127.0.0.1", T0).unwrap()
+}
+
 /// Runs `f` inside a transaction that is committed afterwards.
 fn with_view<R>(conn: &mut Connection, f: impl FnOnce(&mut SqlView<'_>) -> R) -> R {
     let tx = conn.transaction().unwrap();
@@ -34,8 +40,8 @@ fn users_by_token_and_by_name_without_case() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = open(&dir);
     with_view(&mut conn, |v| {
-        let alice = v.create_user("Alice", &hash(1), "127.0.0.1", T0).unwrap();
-        let bob = v.create_user("bob", &hash(2), "127.0.0.1", T0).unwrap();
+        let alice = new_user(v, "Alice", 1);
+        let bob = new_user(v, "bob", 2);
         assert_ne!(alice, bob);
 
         let by_token = v.user_by_token(&hash(1)).unwrap().unwrap();
@@ -73,9 +79,9 @@ fn private_chats_members_and_summaries() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = open(&dir);
     with_view(&mut conn, |v| {
-        let a = v.create_user("a", &hash(1), "127.0.0.1", T0).unwrap();
-        let b = v.create_user("b", &hash(2), "127.0.0.1", T0).unwrap();
-        let c = v.create_user("c", &hash(3), "127.0.0.1", T0).unwrap();
+        let a = new_user(v, "a", 1);
+        let b = new_user(v, "b", 2);
+        let c = new_user(v, "c", 3);
         assert!(v.chats_of(a).unwrap().is_empty());
         v.join(PUBLIC_CHAT, a, 0).unwrap();
         v.join(PUBLIC_CHAT, b, 0).unwrap();
@@ -143,8 +149,8 @@ fn history_and_unread_pages_with_their_comments() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = open(&dir);
     with_view(&mut conn, |v| {
-        let a = v.create_user("a", &hash(1), "127.0.0.1", T0).unwrap();
-        let b = v.create_user("b", &hash(2), "127.0.0.1", T0).unwrap();
+        let a = new_user(v, "a", 1);
+        let b = new_user(v, "b", 2);
         let ab = v.create_private_chat(a, b, T0).unwrap();
         let mut public = Vec::new();
         for i in 0..10 {
@@ -247,9 +253,9 @@ fn reports_are_a_set_per_target() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = open(&dir);
     with_view(&mut conn, |v| {
-        let t = v.create_user("t", &hash(1), "127.0.0.1", T0).unwrap();
-        let r1 = v.create_user("r1", &hash(2), "127.0.0.1", T0).unwrap();
-        let r2 = v.create_user("r2", &hash(3), "127.0.0.1", T0).unwrap();
+        let t = new_user(v, "t", 1);
+        let r1 = new_user(v, "r1", 2);
+        let r2 = new_user(v, "r2", 3);
         assert_eq!(v.report_count(t).unwrap(), 0);
         assert!(!v.has_reported(t, r1).unwrap());
         v.add_report(t, r1, T0).unwrap();
@@ -288,7 +294,7 @@ fn first_open_creates_the_schema_and_the_public_chat_and_reopen_keeps_data() {
         "created is a real time: {created}"
     );
     let id = with_view(&mut conn, |v| {
-        let u = v.create_user("keep", &hash(4), "127.0.0.1", T0).unwrap();
+        let u = new_user(v, "keep", 4);
         v.join(PUBLIC_CHAT, u, 0).unwrap();
         v.append_message(PUBLIC_CHAT, u, "still here", T0).unwrap()
     });
