@@ -2,7 +2,9 @@
 //! authentication rows: `transport.rs`.)
 
 use crate::harness::{Runtime, Server};
-use crate::steps::{chat_texts, comment, report, send_public, send_to, status_chat, texts, tokens};
+use crate::steps::{
+    chat_texts, comment, ids, report, send_public, send_to, status_chat, texts, tokens,
+};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -83,12 +85,7 @@ fn api_connect(rt: Runtime) {
     assert_eq!(message["author"], "alice");
     assert!(is_rfc3339_utc(&message["pub_date"]), "{message}");
     assert_eq!(message["comments"], json!([]));
-    let ids: Vec<u64> = first["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["id"].as_u64().unwrap())
-        .collect();
+    let ids = ids(&first["messages"]);
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids increase: {ids:?}");
 
     // An empty body counts as {}.

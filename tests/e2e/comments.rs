@@ -4,8 +4,8 @@
 //! message with 2,000 long comments made every `/connect` a 33 MB body.
 
 use crate::harness::{Runtime, Server};
-use crate::steps::{comment, send_public, send_to, tokens};
-use serde_json::{json, Value};
+use crate::steps::{comment, ids, paged, send_public, send_to, tokens};
+use serde_json::json;
 use std::time::Duration;
 
 per_runtime!(
@@ -23,14 +23,6 @@ fn long_text(tag: &str) -> String {
     let mut text = format!("{tag} ");
     text.extend(std::iter::repeat_n('😀', 4096 - text.chars().count()));
     text
-}
-
-fn ids(list: &Value) -> Vec<i64> {
-    list.as_array()
-        .expect("a list")
-        .iter()
-        .map(|item| item["id"].as_i64().expect("an id"))
-        .collect()
 }
 
 fn comments_are_paged_and_pages_stay_small(rt: Runtime) {
@@ -67,13 +59,7 @@ fn comments_are_paged_and_pages_stay_small(rt: Runtime) {
         let mut before: Option<i64> = None;
         let mut seen: Vec<i64> = Vec::new();
         loop {
-            let mut target = format!("/comments?message_id={message_id}");
-            if let Some(limit) = limit {
-                target.push_str(&format!("&limit={limit}"));
-            }
-            if let Some(before) = before {
-                target.push_str(&format!("&before={before}"));
-            }
+            let target = paged(&format!("/comments?message_id={message_id}"), limit, before);
             let reply = c.get(&target, Some(&bob));
             assert!(reply.body.len() < TWO_MIB, "{} bytes", reply.body.len());
             let page = reply.expect(200);

@@ -4,8 +4,10 @@
 //! name prefix.
 
 use crate::harness::{Client, Runtime, Server};
-use crate::steps::{create_room, join, send_public, send_to, status_chat, tokens};
-use serde_json::{json, Value};
+use crate::steps::{
+    create_room, field_strings, ids, join, paged, send_public, send_to, status_chat, tokens,
+};
+use serde_json::json;
 
 per_runtime!(
     history_pages_back_to_the_first_message,
@@ -19,15 +21,6 @@ per_runtime!(
 
 const TWO_MIB: usize = 2 * 1024 * 1024;
 
-fn ids(messages: &Value) -> Vec<i64> {
-    messages
-        .as_array()
-        .expect("a list of messages")
-        .iter()
-        .map(|m| m["id"].as_i64().expect("an id"))
-        .collect()
-}
-
 /// Every page of `chat` for `token` from the newest back, with `limit` (the
 /// default when `None`): the ids, oldest first, and the pages' sizes.
 fn page_back(
@@ -40,13 +33,7 @@ fn page_back(
     let mut sizes = Vec::new();
     let mut before: Option<i64> = None;
     loop {
-        let mut target = format!("/messages?chat={chat}");
-        if let Some(limit) = limit {
-            target.push_str(&format!("&limit={limit}"));
-        }
-        if let Some(before) = before {
-            target.push_str(&format!("&before={before}"));
-        }
+        let target = paged(&format!("/messages?chat={chat}"), limit, before);
         let reply = c.get(&target, Some(token));
         assert!(reply.body.len() < TWO_MIB, "{} bytes", reply.body.len());
         let page = reply.expect(200);
@@ -300,15 +287,6 @@ fn history_refuses_bad_queries(rt: Runtime) {
     }
 }
 
-fn names(page: &Value) -> Vec<String> {
-    page["users"]
-        .as_array()
-        .expect("a list of users")
-        .iter()
-        .map(|u| u["user_name"].as_str().expect("user_name").to_owned())
-        .collect()
-}
-
 fn users_are_paged_by_name_prefix(rt: Runtime) {
     let server = Server::start(rt, &[]);
     let mut c = server.client();
@@ -322,14 +300,14 @@ fn users_are_paged_by_name_prefix(rt: Runtime) {
     let al = ["al-c", "al.b", "AL9", "al_d", "Alex", "alice"];
     for q in ["al", "AL", "Al"] {
         let page = c.get(&format!("/users?q={q}"), Some(&me)).expect(200);
-        assert_eq!(names(&page), al, "q={q}");
+        assert_eq!(field_strings(&page["users"], "user_name"), al, "q={q}");
         assert_eq!(page["more"], false);
     }
     let page = c.get("/users", Some(&me)).expect(200);
     let mut all: Vec<&str> = vec!["a"];
     all.extend(al);
     all.extend(["bob", "Zed"]);
-    assert_eq!(names(&page), all);
+    assert_eq!(field_strings(&page["users"], "user_name"), all);
 
     // Paging with `after`: each once, in order.
     let mut seen: Vec<String> = Vec::new();
@@ -340,7 +318,7 @@ fn users_are_paged_by_name_prefix(rt: Runtime) {
             target.push_str(&format!("&after={after}"));
         }
         let page = c.get(&target, Some(&me)).expect(200);
-        let got = names(&page);
+        let got = field_strings(&page["users"], "user_name");
         assert!(got.len() <= 2, "{got:?}");
         seen.extend(got.iter().cloned());
         if page["more"] == false {
@@ -351,9 +329,12 @@ fn users_are_paged_by_name_prefix(rt: Runtime) {
     assert_eq!(seen, all[..7]);
     // `after` in any case, and a name nobody has.
     let page = c.get("/users?q=al&after=AL.B", Some(&me)).expect(200);
-    assert_eq!(names(&page), al[2..]);
+    assert_eq!(field_strings(&page["users"], "user_name"), al[2..]);
     let page = c.get("/users?after=alf", Some(&me)).expect(200);
-    assert_eq!(names(&page), ["alice", "bob", "Zed"]);
+    assert_eq!(
+        field_strings(&page["users"], "user_name"),
+        ["alice", "bob", "Zed"]
+    );
 
     // Prefixes nobody's name starts with (nor can).
     for q in ["alz", "al%20d", "%C3%A9", "zedd"] {

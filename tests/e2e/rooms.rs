@@ -6,7 +6,8 @@
 
 use crate::harness::{Client, Reply, Runtime, Server};
 use crate::steps::{
-    comment, events_since, head, invite, join, leave, send_public, send_room, status_chat, tokens,
+    comment, events_since, field_strings, head, ids, invite, join, leave, send_public, send_room,
+    status_chat, tokens,
 };
 use serde_json::{json, Value};
 
@@ -27,13 +28,9 @@ fn rooms(c: &mut Client, token: &str, query: &str) -> Value {
     c.get(&format!("/rooms{query}"), Some(token)).expect(200)
 }
 
+/// The room names of a `GET /rooms` list, in order.
 fn names(list: &Value) -> Vec<String> {
-    list["rooms"]
-        .as_array()
-        .expect("rooms")
-        .iter()
-        .map(|r| r["room"].as_str().expect("a name").to_owned())
-        .collect()
+    field_strings(&list["rooms"], "room")
 }
 
 fn rooms_are_created_listed_joined_and_left(rt: Runtime) {
@@ -361,12 +358,7 @@ fn a_new_member_starts_caught_up_and_reads_like_any_chat(rt: Runtime) {
         )
         .expect(200);
     assert_eq!(page["chat"], "#history");
-    let ids: Vec<i64> = page["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["id"].as_i64().unwrap())
-        .collect();
+    let ids = ids(&page["messages"]);
     assert_eq!(ids, sent[2..]);
     assert_eq!(page["unread_messages"], json!([]));
 

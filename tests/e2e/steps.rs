@@ -217,3 +217,34 @@ pub fn status_chat(c: &mut Client, token: &str, name: &str) -> Option<Value> {
         .find(|chat| chat["name"] == name)
         .cloned()
 }
+
+/// The ids of a list of objects (messages, comments), in order.
+pub fn ids(list: &Value) -> Vec<i64> {
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .map(|item| item["id"].as_i64().expect("an id"))
+        .collect()
+}
+
+/// The string `field` of each object of a list, in order.
+pub fn field_strings(list: &Value, field: &str) -> Vec<String> {
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .map(|item| item[field].as_str().expect(field).to_owned())
+        .collect()
+}
+
+/// `target` (which has a query already) with `&limit=` and `&before=` for
+/// those given: one page of a history paged back.
+pub fn paged(target: &str, limit: Option<u32>, before: Option<i64>) -> String {
+    let mut target = target.to_owned();
+    if let Some(limit) = limit {
+        target.push_str(&format!("&limit={limit}"));
+    }
+    if let Some(before) = before {
+        target.push_str(&format!("&before={before}"));
+    }
+    target
+}

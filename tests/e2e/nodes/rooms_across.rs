@@ -4,7 +4,7 @@
 //! keeps a membership another node changed.
 
 use super::{Nodes, NO_QUOTA};
-use crate::steps::{create_room, events_since, head, invite, join, leave, send_room, tokens};
+use crate::steps::{create_room, events_since, head, ids, invite, join, leave, send_room, tokens};
 use serde_json::json;
 
 #[test]
@@ -48,12 +48,7 @@ fn a_room_s_history_and_a_leave_hold_on_every_node() {
     for c in [&mut n0, &mut n1, &mut n2] {
         let page = c.get("/messages?chat=%23ops", Some(&bob)).expect(200);
         assert_eq!(page["chat"], "#Ops");
-        let ids: Vec<i64> = page["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["id"].as_i64().unwrap())
-            .collect();
+        let ids = ids(&page["messages"]);
         assert_eq!(ids, [id]);
         c.get("/messages?chat=%23ops", Some(&carol))
             .expect_error(403, "not_a_member");
