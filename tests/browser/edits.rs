@@ -4,8 +4,6 @@
 //! highlighted, and a desktop notification of a mention while the tab is
 //! hidden. A second browser sees every change live.
 
-use crate::chrome::Driver;
-use crate::harness::Server;
 use crate::page::{Page, DESKTOP, PHONE, STEP};
 use crate::scenario;
 use crate::steps::{send_public, send_to};
@@ -14,12 +12,6 @@ use serde_json::{json, Value};
 const ENTER: &str = "\u{e007}";
 const ESCAPE: &str = "\u{e00c}";
 const DOWN: &str = "\u{e015}";
-
-async fn user(driver: &Driver, server: &Server, scenario: &'static str, name: &str) -> Page {
-    let page = Page::signed_up(driver, server, DESKTOP, scenario, name).await;
-    page.wait_live().await;
-    page
-}
 
 /// Waits until `script` (about the message `id`: `m` is its element, or
 /// null) is true in `page`.
@@ -48,8 +40,8 @@ fn edit_and_delete_in_place_seen_live() {
         |driver, server| async move {
             let mut api = server.client();
             let moderator = api.token("mod");
-            let alice = user(&driver, &server, "edits", "alice").await;
-            let bob = user(&driver, &server, "edits", "bob").await;
+            let alice = Page::live_user(&driver, &server, "edits", "alice").await;
+            let bob = Page::live_user(&driver, &server, "edits", "bob").await;
             alice.send("hello wrold").await;
             let id = bob.wait_for_message("hello wrold", STEP).await.id;
             let text = format!("[data-message-id=\"{id}\"] .text");
@@ -191,8 +183,8 @@ async fn wait_reaction(page: &Page, id: u64, emoji: &str, expected: Value) {
 #[test]
 fn react_and_unreact_seen_live() {
     scenario::with_server("reactions", &[], |driver, server| async move {
-        let alice = user(&driver, &server, "reactions", "alice").await;
-        let bob = user(&driver, &server, "reactions", "bob").await;
+        let alice = Page::live_user(&driver, &server, "reactions", "alice").await;
+        let bob = Page::live_user(&driver, &server, "reactions", "bob").await;
         alice.send("lunch at noon?").await;
         let id = bob.wait_for_message("lunch at noon?", STEP).await.id;
 
@@ -255,9 +247,9 @@ fn at_completion_and_mentions_highlighted() {
         let [bobby, carol] = crate::steps::tokens(&mut api, ["bobby", "carol"]);
         send_public(&mut api, &bobby, "bobby here");
         send_public(&mut api, &carol, "carol here");
-        let bob = user(&driver, &server, "mentions", "bob").await;
+        let bob = Page::live_user(&driver, &server, "mentions", "bob").await;
         bob.send("bob here").await;
-        let alice = user(&driver, &server, "mentions", "alice").await;
+        let alice = Page::live_user(&driver, &server, "mentions", "alice").await;
         alice.wait_for_message("bob here", STEP).await;
 
         // "@bo" offers bob and bobby (not carol, not alice herself).
@@ -351,7 +343,7 @@ fn a_mention_notifies_while_the_tab_is_hidden() {
     scenario::with_server("notify", &[], |driver, server| async move {
         let mut api = server.client();
         let alice = api.token("alice");
-        let bob = user(&driver, &server, "notify", "bob").await;
+        let bob = Page::live_user(&driver, &server, "notify", "bob").await;
         // Never asked on load.
         assert_eq!(
             bob.eval("return Notification.permission;").await,

@@ -3,7 +3,7 @@
 //! ban arrive without a reload, and the page reconnects after a restart.
 
 use crate::harness::Server;
-use crate::page::{Page, DESKTOP, STEP};
+use crate::page::{Page, STEP};
 use crate::scenario;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -34,22 +34,11 @@ async fn read_on_the_server(server: &Server, token: &str, chat: &str) {
     }
 }
 
-async fn user(
-    driver: &crate::chrome::Driver,
-    server: &Server,
-    scenario: &'static str,
-    name: &str,
-) -> Page {
-    let page = Page::signed_up(driver, server, DESKTOP, scenario, name).await;
-    page.wait_live().await;
-    page
-}
-
 #[test]
 fn two_browsers_chat_live() {
     scenario::with_server("live", &[], |driver, server| async move {
-        let alice = user(&driver, &server, "live", "alice").await;
-        let bob = user(&driver, &server, "live", "bob").await;
+        let alice = Page::live_user(&driver, &server, "live", "alice").await;
+        let bob = Page::live_user(&driver, &server, "live", "bob").await;
         // Enter sends.
         alice.type_into("#compose", "hello bob\u{e007}").await;
         let shown = bob.wait_for_message("hello bob", LIVE).await;
@@ -82,8 +71,8 @@ fn two_browsers_chat_live() {
 #[test]
 fn private_chat_started_from_the_list() {
     scenario::with_server("private", &[], |driver, server| async move {
-        let alice = user(&driver, &server, "private", "alice").await;
-        let bob = user(&driver, &server, "private", "bob").await;
+        let alice = Page::live_user(&driver, &server, "private", "alice").await;
+        let bob = Page::live_user(&driver, &server, "private", "bob").await;
         alice.type_into("#new-chat", "bob").await;
         alice.click("#open-chat").await;
         alice
@@ -121,8 +110,8 @@ fn private_chat_started_from_the_list() {
 #[test]
 fn a_comment_shows_in_the_other_browser() {
     scenario::with_server("comment", &[], |driver, server| async move {
-        let alice = user(&driver, &server, "comment", "alice").await;
-        let bob = user(&driver, &server, "comment", "bob").await;
+        let alice = Page::live_user(&driver, &server, "comment", "alice").await;
+        let bob = Page::live_user(&driver, &server, "comment", "bob").await;
         alice.send("what do you think?").await;
         let message = bob.wait_for_message("what do you think?", LIVE).await;
         let thread = format!("[data-message-id=\"{}\"]", message.id);
@@ -150,11 +139,11 @@ fn a_comment_shows_in_the_other_browser() {
 #[test]
 fn three_reports_ban_a_fourth_who_sees_the_banner() {
     scenario::with_server("ban", &[], |driver, server| async move {
-        let dave = user(&driver, &server, "ban", "dave").await;
+        let dave = Page::live_user(&driver, &server, "ban", "dave").await;
         dave.send("buy my stuff").await;
         let mut reporters = Vec::new();
         for name in ["alice", "bob", "carol"] {
-            let page = user(&driver, &server, "ban", name).await;
+            let page = Page::live_user(&driver, &server, "ban", name).await;
             let spam = page.wait_for_message("buy my stuff", STEP).await;
             let report = format!("[data-message-id=\"{}\"] [data-action=report]", spam.id);
             page.message_action(spam.id, "report").await;
@@ -222,8 +211,8 @@ fn the_page_reconnects_after_a_server_restart() {
     scenario::run("restart", |driver| async move {
         let place = scenario::SamePlace::new();
         let server = place.start();
-        let alice = user(&driver, &server, "restart", "alice").await;
-        let bob = user(&driver, &server, "restart", "bob").await;
+        let alice = Page::live_user(&driver, &server, "restart", "alice").await;
+        let bob = Page::live_user(&driver, &server, "restart", "bob").await;
         alice.send("before the restart").await;
         bob.wait_for_message("before the restart", LIVE).await;
         let alice_token = alice.token().await;

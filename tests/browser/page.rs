@@ -64,6 +64,19 @@ impl Page {
         page
     }
 
+    /// [`Page::signed_up`] at desktop size, once its live stream is open:
+    /// a user of a scenario about what another browser sees live.
+    pub async fn live_user(
+        driver: &Driver,
+        server: &Server,
+        scenario: &'static str,
+        name: &str,
+    ) -> Page {
+        let page = Page::signed_up(driver, server, DESKTOP, scenario, name).await;
+        page.wait_live().await;
+        page
+    }
+
     /// As [`Page::open`], in the dark colour scheme when `dark`.
     pub async fn open_themed(
         driver: &Driver,
