@@ -4,7 +4,7 @@
 //! message with 2,000 long comments made every `/connect` a 33 MB body.
 
 use crate::harness::{Runtime, Server};
-use crate::steps::{comment, ids, paged, send_public, send_to, tokens};
+use crate::steps::{comment, ids, long_text, paged, send_public, send_to, tokens};
 use serde_json::json;
 use std::time::Duration;
 
@@ -17,13 +17,6 @@ per_runtime!(
 
 const TWO_MIB: usize = 2 * 1024 * 1024;
 const LONG_COMMENTS: usize = 150;
-
-/// 4,096 characters, 16 KiB of UTF-8, starting with `tag`.
-fn long_text(tag: &str) -> String {
-    let mut text = format!("{tag} ");
-    text.extend(std::iter::repeat_n('😀', 4096 - text.chars().count()));
-    text
-}
 
 fn comments_are_paged_and_pages_stay_small(rt: Runtime) {
     let server = Server::start(rt, &["--comment-quota", "1000"]);

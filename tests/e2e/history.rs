@@ -5,7 +5,8 @@
 
 use crate::harness::{Client, Runtime, Server};
 use crate::steps::{
-    create_room, field_strings, ids, join, paged, send_public, send_to, status_chat, tokens,
+    create_room, field_strings, ids, join, long_text, paged, send_public, send_to, status_chat,
+    tokens,
 };
 use serde_json::json;
 
@@ -175,13 +176,6 @@ fn history_shows_only_the_callers_chats(rt: Runtime) {
         .get("/messages?chat=Carol", Some(&carol))
         .expect_error(400, "self_target");
     assert_eq!(refused["field"], "chat");
-}
-
-/// 4,096 characters, 16 KiB of UTF-8, starting with `tag`.
-fn long_text(tag: &str) -> String {
-    let mut text = format!("{tag} ");
-    text.extend(std::iter::repeat_n('😀', 4096 - text.chars().count()));
-    text
 }
 
 fn history_pages_stop_at_their_byte_budget(rt: Runtime) {

@@ -6,12 +6,11 @@
 //! old ones. A second migrate into the now non-empty database is refused.
 
 use crate::harness::{server_binary, Client, Runtime, Server, IO_TIMEOUT};
-use crate::steps::{comment, temp_db};
+use crate::steps::{comment, output_within, temp_db};
 use agora_tests::pg::{skipped, PgDatabase};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::time::Instant;
 
 const NAMES: [&str; 4] = ["alice", "bob", "carol", "dan"];
 
@@ -86,8 +85,8 @@ fn reads(server: &Server, tokens: &[String], m1: &Value) -> Vec<Value> {
 }
 
 /// `agora-server migrate --from db --to url`, bounded in time.
-fn migrate(db: &Path, url: &str) -> Output {
-    let mut child = Command::new(server_binary())
+pub(crate) fn migrate(db: &Path, url: &str) -> Output {
+    let child = Command::new(server_binary())
         .args(["migrate", "--from"])
         .arg(db)
         .args(["--to", url])
@@ -96,15 +95,7 @@ fn migrate(db: &Path, url: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn agora-server migrate");
-    let started = Instant::now();
-    while child.try_wait().expect("try_wait").is_none() {
-        if started.elapsed() > IO_TIMEOUT * 3 {
-            let _ = child.kill();
-            panic!("agora-server migrate did not finish");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    child.wait_with_output().expect("migrate's output")
+    output_within(child, IO_TIMEOUT * 3, "agora-server migrate")
 }
 
 /// The log of a node on `url` with the tests' PostgreSQL secret file, which
@@ -117,16 +108,8 @@ fn migrated_node_exit(url: &str) -> String {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("spawn agora-server");
-    let started = Instant::now();
-    while child.try_wait().expect("try_wait").is_none() {
-        if started.elapsed() > IO_TIMEOUT * 3 {
-            let _ = child.kill();
-            panic!("agora-server did not refuse to start");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().expect("its output");
+    let child = command.spawn().expect("spawn agora-server");
+    let out = output_within(child, IO_TIMEOUT * 3, "agora-server refusing to start");
     assert_eq!(out.status.code(), Some(1));
     String::from_utf8_lossy(&out.stderr).into_owned()
 }

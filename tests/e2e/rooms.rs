@@ -28,6 +28,15 @@ fn rooms(c: &mut Client, token: &str, query: &str) -> Value {
     c.get(&format!("/rooms{query}"), Some(token)).expect(200)
 }
 
+/// `POST /send` of `text` to `room`, answered as it may be (a refusal).
+fn room_send(c: &mut Client, token: &str, room: &str, text: &str) -> Reply {
+    c.post(
+        "/send",
+        Some(token),
+        json!({"message": text, "send_to": room}),
+    )
+}
+
 /// The room names of a `GET /rooms` list, in order.
 fn names(list: &Value) -> Vec<String> {
     field_strings(&list["rooms"], "room")
@@ -120,12 +129,7 @@ fn rooms_are_created_listed_joined_and_left(rt: Runtime) {
     assert_eq!(left, json!({"info": "left", "room": "#Design"}));
     c.post("/leave", Some(&bob), json!({"room": "#design"}))
         .expect_error(409, "not_a_member");
-    c.post(
-        "/send",
-        Some(&bob),
-        json!({"message": "x", "send_to": "#design"}),
-    )
-    .expect_error(403, "not_a_member");
+    room_send(&mut c, &bob, "#design", "x").expect_error(403, "not_a_member");
     // A room outlives its members.
     leave(&mut c, &alice, "#design");
     assert_eq!(names(&rooms(&mut c, &bob, "?q=%23design")), ["#Design"]);
@@ -214,12 +218,7 @@ fn a_private_room_is_answered_like_no_room_outside_it(rt: Runtime) {
     assert_eq!(events[0]["type"], "member");
     assert_eq!(events[0]["action"], "invited");
     // Invited is not a member: 403 now, not 404.
-    c.post(
-        "/send",
-        Some(&carol),
-        json!({"message": "hi", "send_to": "#secret"}),
-    )
-    .expect_error(403, "not_a_member");
+    room_send(&mut c, &carol, "#secret", "hi").expect_error(403, "not_a_member");
     join(&mut c, &carol, "#secret");
     assert_eq!(
         c.post("/connect", Some(&carol), json!({"chat_with": "#secret"}))
@@ -242,12 +241,7 @@ fn public_rooms_share_the_public_quota(rt: Runtime) {
     send_public(&mut c, &alice, "one");
     send_room(&mut c, &alice, "#open", "two");
     send_public(&mut c, &alice, "three");
-    c.post(
-        "/send",
-        Some(&alice),
-        json!({"message": "four", "send_to": "#open"}),
-    )
-    .expect_error(429, "quota_exceeded");
+    room_send(&mut c, &alice, "#open", "four").expect_error(429, "quota_exceeded");
     c.post("/send", Some(&alice), json!({"message": "four"}))
         .expect_error(429, "quota_exceeded");
     // A private room does not count, and is not counted against.

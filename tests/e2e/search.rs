@@ -5,12 +5,10 @@
 //! PostgreSQL (sent over HTTP, and copied by `agora-server migrate`) and
 //! compares every answer.
 
-use crate::harness::{server_binary, Client, Runtime, Server, IO_TIMEOUT};
+use crate::harness::{Client, Runtime, Server};
 use crate::steps::{result_ids, send_public, send_to, temp_db, tokens};
 use agora_tests::pg::{skipped, PgDatabase};
 use serde_json::Value;
-use std::process::{Command, Stdio};
-use std::time::Instant;
 
 per_runtime!(
     search_matches_words_without_case_or_accents_and_the_last_as_a_prefix,
@@ -402,24 +400,8 @@ fn search_answers_alike_on_sqlite_and_postgresql() {
     postgres.stop();
 
     // The SQLite file copied by `agora-server migrate`: indexed on the way.
-    let mut child = Command::new(server_binary())
-        .args(["migrate", "--from"])
-        .arg(&db)
-        .args(["--to", copied.url()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn agora-server migrate");
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            break status;
-        }
-        assert!(started.elapsed() < IO_TIMEOUT * 3, "migrate did not finish");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    assert!(status.success());
+    let copy = crate::migrate::migrate(&db, copied.url());
+    assert!(copy.status.success(), "{copy:?}");
     // Its nodes serve with the SQLite node's secret file (issue 28).
     let secret = db.with_extension("db.secret");
     let migrated = Server::start_on_url(

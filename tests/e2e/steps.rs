@@ -1,7 +1,10 @@
 //! Steps that many scenarios take, given one home so that each scenario reads
 //! as what it checks: a database path of its own, a few users' tokens, a
-//! message sent, the texts of a chat, a report, a curl run. Each step asserts
-//! what every caller asserted before (a `201` for a send, curl's success).
+//! message sent, the texts of a chat, a report, a curl run; a room made,
+//! joined, left or invited into; the event cursor and a page of events; a
+//! chat's `/status` entry; the ids of a list; a paged target; a server run
+//! that must exit by itself; PostgreSQL's tables. Each step asserts what
+//! every caller asserted before (a `201` for a send, curl's success).
 
 use crate::harness::{Client, Reply, IO_TIMEOUT};
 use serde_json::{json, Value};
@@ -247,4 +250,26 @@ pub fn paged(target: &str, limit: Option<u32>, before: Option<i64>) -> String {
         target.push_str(&format!("&before={before}"));
     }
     target
+}
+
+/// Waits for `child` to exit within `within`, then its output; kills it and
+/// fails the test with "`what` did not finish" when it does not.
+pub fn output_within(mut child: Child, within: Duration, what: &str) -> Output {
+    let started = Instant::now();
+    while child.try_wait().expect("try_wait").is_none() {
+        if started.elapsed() > within {
+            let _ = child.kill();
+            panic!("{what} did not finish");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("its output")
+}
+
+/// A message text of 4,096 characters, most of them four-byte emoji,
+/// starting with `tag`: big in bytes for its count of characters.
+pub fn long_text(tag: &str) -> String {
+    let mut text = format!("{tag} ");
+    text.extend(std::iter::repeat_n('😀', 4096 - text.chars().count()));
+    text
 }
