@@ -4,16 +4,19 @@
 //! hand only those it changes, so a forwarded method's signature is
 //! written once, here, and not again in every wrapper.
 //!
-//! Inside an `impl View` (or `impl Accounts`) block,
-//! `forward_view!(via; a, b, ..)` (or `forward_accounts!`) expands to each
+//! Inside an `impl View` (or `impl Accounts`, `impl KeyLog`) block,
+//! `forward_view!(via; a, b, ..)` (or `forward_accounts!`, `forward_key_log!`) expands to each
 //! named method as `self.via(|view| view.method(args..))`: `via` is the
 //! wrapper's method that runs a call on the view underneath, and says what
 //! happens around it (an error when there is none, a flush first, ...).
+
+use agora_core::view::ViewResult;
 
 /// The types the macros name, by a path that resolves wherever they expand.
 pub(crate) mod t {
     pub(crate) use agora_core::accounts::{Device, DeviceId};
     pub(crate) use agora_core::events::{Event, EventBody, EventId};
+    pub(crate) use agora_core::idempotency::StoredAnswer;
     pub(crate) use agora_core::time::UnixMillis;
     pub(crate) use agora_core::token::TokenHash;
     pub(crate) use agora_core::view::{
@@ -66,6 +69,7 @@ macro_rules! forward_view {
     (@ $via:ident message_written) => { fn message_written(&mut self, message: $crate::forward::t::MessageId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::Written>> { self.$via(|view| view.message_written(message)) } };
     (@ $via:ident comment_written) => { fn comment_written(&mut self, comment: $crate::forward::t::CommentId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::Written>> { self.$via(|view| view.comment_written(comment)) } };
     (@ $via:ident message) => { fn message(&mut self, message: $crate::forward::t::MessageId, comments: u32) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::StoredMessage>> { self.$via(|view| view.message(message, comments)) } };
+    (@ $via:ident messages_by_id) => { fn messages_by_id(&mut self, ids: &[$crate::forward::t::MessageId], comments: u32) -> $crate::forward::t::ViewResult<Vec<Option<$crate::forward::t::StoredMessage>>> { self.$via(|view| view.messages_by_id(ids, comments)) } };
     (@ $via:ident comment) => { fn comment(&mut self, comment: $crate::forward::t::CommentId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::StoredComment>> { self.$via(|view| view.comment(comment)) } };
     (@ $via:ident edit_message) => { fn edit_message(&mut self, message: $crate::forward::t::MessageId, text: &str, mentions: &[$crate::forward::t::UserId], now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.edit_message(message, text, mentions, now)) } };
     (@ $via:ident edit_comment) => { fn edit_comment(&mut self, comment: $crate::forward::t::CommentId, text: &str, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.edit_comment(comment, text, now)) } };
@@ -98,3 +102,25 @@ macro_rules! forward_accounts {
     (@ $via:ident clear_login_failures_of_name) => { fn clear_login_failures_of_name(&mut self, name_key: &str) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.clear_login_failures_of_name(name_key)) } };
 }
 pub(crate) use forward_accounts;
+
+/// `KeyLog` methods forwarded through `self.$via`.
+#[rustfmt::skip]
+macro_rules! forward_key_log {
+    ($via:ident; $($method:ident),+ $(,)?) => { $($crate::forward::forward_key_log!(@ $via $method);)+ };
+    (@ $via:ident find_key) => { fn find_key(&mut self, scope: &str, key: &str, since: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<Option<([u8; 32], $crate::forward::t::StoredAnswer)>> { self.$via(|log| log.find_key(scope, key, since)) } };
+    (@ $via:ident keep_key) => { fn keep_key(&mut self, scope: &str, key: &str, fingerprint: &[u8; 32], answer: &$crate::forward::t::StoredAnswer, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<()> { self.$via(|log| log.keep_key(scope, key, fingerprint, answer, now)) } };
+    (@ $via:ident prune_keys) => { fn prune_keys(&mut self, before: $crate::forward::t::UnixMillis, at_most: u32) -> $crate::forward::t::ViewResult<()> { self.$via(|log| log.prune_keys(before, at_most)) } };
+}
+pub(crate) use forward_key_log;
+
+/// The `via` of a view whose forwarded methods are its own inherent
+/// methods of the same names (written beside it, e.g. in `rooms.rs`):
+/// `forward_view!(own; ..)`. An inherent method takes `&mut self`, as the
+/// trait's does, so that it, not the trait's, is the one called.
+pub(crate) trait Own {
+    fn own<T>(&mut self, call: impl FnOnce(&mut Self) -> ViewResult<T>) -> ViewResult<T> {
+        call(self)
+    }
+}
+
+impl<V> Own for V {}

@@ -6,13 +6,13 @@
 use super::table::{Cached, State};
 use super::{name_key, BatchRows, MessageEntry, Needs, Overlay, UserEntry};
 use super::{ChatRow, MessageRow, NewComment, UserRow};
+use crate::forward::Own;
 use agora_core::events::{Event, EventBody, EventId};
-use agora_core::idempotency::{KeyLog, StoredAnswer};
+use agora_core::idempotency::KeyLog;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, CommentId, MessageId, ReadPosition, Room, RoomListing, StoreError, User, UserId, View,
-    ViewResult,
+    ChatId, CommentId, MessageId, ReadPosition, StoreError, User, UserId, View, ViewResult,
 };
 use std::collections::BTreeMap;
 
@@ -580,44 +580,6 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         Ok(())
     }
 
-    // (issue 25) rooms: see `rooms.rs`.
-    fn room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
-        self.overlay_room_by_name(name)
-    }
-    fn room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
-        self.overlay_room_of(chat)
-    }
-
-    fn create_room(
-        &mut self,
-        name: &str,
-        public: bool,
-        topic: &str,
-        now: UnixMillis,
-    ) -> ViewResult<ChatId> {
-        self.overlay_create_room(name, public, topic, now)
-    }
-
-    fn rooms_for(
-        &mut self,
-        user: UserId,
-        prefix: &str,
-        limit: u32,
-    ) -> ViewResult<Vec<RoomListing>> {
-        self.overlay_rooms_for(user, prefix, limit)
-    }
-    fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
-        self.overlay_is_invited(room, user)
-    }
-    fn set_invited(&mut self, room: ChatId, user: UserId, invited: bool) -> ViewResult<()> {
-        self.overlay_set_invited(room, user, invited)
-    }
-    fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
-        self.overlay_leave(chat, user)
-    }
-    fn rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
-        self.overlay_rooms_of(user)
-    }
     // Range reads the overlay does not hold (the users of issue 25's people
     // directory made in this batch are in them after the flush; issue 27's
     // search), and issue 26's edits, deletions and reactions, which name
@@ -651,40 +613,45 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         add_reaction,
         remove_reaction,
     );
+
+    // (issue 25) rooms: see `rooms.rs`.
+    crate::forward::forward_view!(
+        own;
+        room_by_name,
+        room_of,
+        create_room,
+        rooms_for,
+        is_invited,
+        set_invited,
+        leave,
+        rooms_of,
+    );
 }
 
 /// Kept answers live in their own table, which no other write touches:
 /// read without a flush; a write goes straight to the database, so the
 /// command can no longer be taken back in memory.
 impl<B: BatchRows> KeyLog for OverlayView<'_, B> {
-    fn find_key(
+    crate::forward::forward_key_log!(read_kept; find_key);
+    crate::forward::forward_key_log!(write_kept; keep_key, prune_keys);
+}
+
+impl<B: BatchRows> OverlayView<'_, B> {
+    /// A kept answer read without a flush.
+    fn read_kept<T>(
         &mut self,
-        scope: &str,
-        key: &str,
-        since: UnixMillis,
-    ) -> ViewResult<Option<([u8; 32], StoredAnswer)>> {
-        let found = self.read_only().find_key(scope, key, since);
-        self.overlay.backend(found)
+        call: impl FnOnce(&mut B::Through<'_>) -> ViewResult<T>,
+    ) -> ViewResult<T> {
+        let done = call(&mut self.read_only());
+        self.overlay.backend(done)
     }
 
-    fn keep_key(
+    /// A kept answer written (or pruned) straight to the database.
+    fn write_kept<T>(
         &mut self,
-        scope: &str,
-        key: &str,
-        fingerprint: &[u8; 32],
-        answer: &StoredAnswer,
-        now: UnixMillis,
-    ) -> ViewResult<()> {
+        call: impl FnOnce(&mut B::Through<'_>) -> ViewResult<T>,
+    ) -> ViewResult<T> {
         self.overlay.spilled = true;
-        let kept = self
-            .read_only()
-            .keep_key(scope, key, fingerprint, answer, now);
-        self.overlay.backend(kept)
-    }
-
-    fn prune_keys(&mut self, before: UnixMillis, at_most: u32) -> ViewResult<()> {
-        self.overlay.spilled = true;
-        let pruned = self.read_only().prune_keys(before, at_most);
-        self.overlay.backend(pruned)
+        self.read_kept(call)
     }
 }
