@@ -114,7 +114,12 @@ impl SqlView<'_> {
             .map_err(store_error)
     }
 
-    pub(super) fn set_invited(&mut self, room: ChatId, user: UserId, invited: bool) -> ViewResult<()> {
+    pub(super) fn set_invited(
+        &mut self,
+        room: ChatId,
+        user: UserId,
+        invited: bool,
+    ) -> ViewResult<()> {
         let sql = if invited {
             "INSERT OR IGNORE INTO room_invites (chat_id, user_id) VALUES (?1, ?2)"
         } else {
