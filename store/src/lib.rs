@@ -34,6 +34,7 @@ mod engine;
 mod error;
 mod event_columns;
 mod event_readers;
+mod forward;
 mod handle;
 mod health;
 mod hub;

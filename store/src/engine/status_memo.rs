@@ -9,13 +9,8 @@
 //! of the batch's outcome, so a client never gets an answer older than a
 //! write it was told about.
 
-use agora_core::events::{Event, EventBody, EventId};
-use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
-use agora_core::view::{
-    ChatId, ChatSummary, CommentId, MessageId, Reaction, ReadPosition, Room, RoomListing,
-    StoreError, StoredComment, StoredMessage, User, UserId, View, ViewResult, Written,
-};
+use agora_core::view::{ChatSummary, StoreError, User, UserId, View, ViewResult};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -135,6 +130,11 @@ impl<'a, V: View + ?Sized> MemoView<'a, V> {
             .as_deref_mut()
             .ok_or_else(|| StoreError("not a read the status memo holds".into()))
     }
+
+    /// Runs a forwarded call on the view underneath (see `crate::forward`).
+    fn on_inner<T>(&mut self, call: impl FnOnce(&mut V) -> ViewResult<T>) -> ViewResult<T> {
+        call(self.inner()?)
+    }
 }
 
 /// Replays `slot` when it holds a value, else reads through and records.
@@ -160,238 +160,56 @@ impl<V: View + ?Sized> View for MemoView<'_, V> {
         memo!(self, cautions, self.inner()?.report_count(target))
     }
 
-    fn user_by_name(&mut self, name: &str) -> ViewResult<Option<User>> {
-        self.inner()?.user_by_name(name)
-    }
-    fn create_user(
-        &mut self,
-        name: &str,
-        hash: &TokenHash,
-        origin: &str,
-        now: UnixMillis,
-    ) -> ViewResult<UserId> {
-        self.inner()?.create_user(name, hash, origin, now)
-    }
-    fn registrations_from(
-        &mut self,
-        origin: &str,
-        since: UnixMillis,
-        limit: u32,
-    ) -> ViewResult<Vec<UnixMillis>> {
-        self.inner()?.registrations_from(origin, since, limit)
-    }
-    fn save_user(&mut self, user: &User) -> ViewResult<()> {
-        self.inner()?.save_user(user)
-    }
-    fn private_chat(&mut self, a: UserId, b: UserId) -> ViewResult<Option<ChatId>> {
-        self.inner()?.private_chat(a, b)
-    }
-    fn private_members(&mut self, chat: ChatId) -> ViewResult<Option<[(UserId, String); 2]>> {
-        self.inner()?.private_members(chat)
-    }
-    fn count_after(&mut self, chat: ChatId, position: ReadPosition) -> ViewResult<u64> {
-        self.inner()?.count_after(chat, position)
-    }
-    fn append_event(&mut self, body: EventBody) -> ViewResult<EventId> {
-        self.inner()?.append_event(body)
-    }
-    fn event_head(&mut self) -> ViewResult<EventId> {
-        self.inner()?.event_head()
-    }
-    fn events_after(&mut self, user: UserId, since: EventId, limit: u32) -> ViewResult<Vec<Event>> {
-        self.inner()?.events_after(user, since, limit)
-    }
-    fn create_private_chat(&mut self, a: UserId, b: UserId, now: UnixMillis) -> ViewResult<ChatId> {
-        self.inner()?.create_private_chat(a, b, now)
-    }
-    fn join(&mut self, chat: ChatId, user: UserId, position: ReadPosition) -> ViewResult<()> {
-        self.inner()?.join(chat, user, position)
-    }
-    fn read_position(&mut self, chat: ChatId, user: UserId) -> ViewResult<Option<ReadPosition>> {
-        self.inner()?.read_position(chat, user)
-    }
-    fn set_read_position(
-        &mut self,
-        chat: ChatId,
-        user: UserId,
-        position: ReadPosition,
-    ) -> ViewResult<()> {
-        self.inner()?.set_read_position(chat, user, position)
-    }
-    fn latest_message(&mut self, chat: ChatId) -> ViewResult<MessageId> {
-        self.inner()?.latest_message(chat)
-    }
-    fn messages_up_to(
-        &mut self,
-        chat: ChatId,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>> {
-        self.inner()?
-            .messages_up_to(chat, position, limit, comments)
-    }
-    fn messages_after(
-        &mut self,
-        chat: ChatId,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>> {
-        self.inner()?
-            .messages_after(chat, position, limit, comments)
-    }
-    fn comments_before(
-        &mut self,
-        message: MessageId,
-        before: Option<CommentId>,
-        limit: u32,
-    ) -> ViewResult<Vec<StoredComment>> {
-        self.inner()?.comments_before(message, before, limit)
-    }
-    fn append_message(
-        &mut self,
-        chat: ChatId,
-        author: UserId,
-        text: &str,
-        now: UnixMillis,
-    ) -> ViewResult<MessageId> {
-        self.inner()?.append_message(chat, author, text, now)
-    }
-    fn chat_of_message(&mut self, message: MessageId) -> ViewResult<Option<ChatId>> {
-        self.inner()?.chat_of_message(message)
-    }
-    fn append_comment(
-        &mut self,
-        message: MessageId,
-        author: UserId,
-        text: &str,
-        now: UnixMillis,
-    ) -> ViewResult<CommentId> {
-        self.inner()?.append_comment(message, author, text, now)
-    }
-    fn has_reported(&mut self, target: UserId, reporter: UserId) -> ViewResult<bool> {
-        self.inner()?.has_reported(target, reporter)
-    }
-    fn add_report(&mut self, target: UserId, reporter: UserId, now: UnixMillis) -> ViewResult<()> {
-        self.inner()?.add_report(target, reporter, now)
-    }
-    fn clear_reports(&mut self, target: UserId) -> ViewResult<()> {
-        self.inner()?.clear_reports(target)
-    }
-    fn users_by_prefix(
-        &mut self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> ViewResult<Vec<String>> {
-        self.inner()?.users_by_prefix(prefix, after, limit)
-    }
-    // (issue 25) rooms.
-    fn room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
-        self.inner()?.room_by_name(name)
-    }
-    fn room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
-        self.inner()?.room_of(chat)
-    }
-    fn create_room(
-        &mut self,
-        name: &str,
-        public: bool,
-        topic: &str,
-        now: UnixMillis,
-    ) -> ViewResult<ChatId> {
-        self.inner()?.create_room(name, public, topic, now)
-    }
-    fn rooms_for(
-        &mut self,
-        user: UserId,
-        prefix: &str,
-        limit: u32,
-    ) -> ViewResult<Vec<RoomListing>> {
-        self.inner()?.rooms_for(user, prefix, limit)
-    }
-    fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
-        self.inner()?.is_invited(room, user)
-    }
-    fn set_invited(&mut self, room: ChatId, user: UserId, invited: bool) -> ViewResult<()> {
-        self.inner()?.set_invited(room, user, invited)
-    }
-    fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
-        self.inner()?.leave(chat, user)
-    }
-    fn rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
-        self.inner()?.rooms_of(user)
-    }
-    // (issue 26)
-    fn message_written(&mut self, message: MessageId) -> ViewResult<Option<Written>> {
-        self.inner()?.message_written(message)
-    }
-    fn comment_written(&mut self, comment: CommentId) -> ViewResult<Option<Written>> {
-        self.inner()?.comment_written(comment)
-    }
-    fn message(&mut self, message: MessageId, comments: u32) -> ViewResult<Option<StoredMessage>> {
-        self.inner()?.message(message, comments)
-    }
-    fn comment(&mut self, comment: CommentId) -> ViewResult<Option<StoredComment>> {
-        self.inner()?.comment(comment)
-    }
-    fn edit_message(
-        &mut self,
-        message: MessageId,
-        text: &str,
-        mentions: &[UserId],
-        now: UnixMillis,
-    ) -> ViewResult<()> {
-        self.inner()?.edit_message(message, text, mentions, now)
-    }
-    fn edit_comment(&mut self, comment: CommentId, text: &str, now: UnixMillis) -> ViewResult<()> {
-        self.inner()?.edit_comment(comment, text, now)
-    }
-    fn set_mentions(&mut self, message: MessageId, mentions: &[UserId]) -> ViewResult<()> {
-        self.inner()?.set_mentions(message, mentions)
-    }
-    fn delete_message(&mut self, message: MessageId, by: Option<UserId>) -> ViewResult<()> {
-        self.inner()?.delete_message(message, by)
-    }
-    fn delete_comment(&mut self, comment: CommentId, by: Option<UserId>) -> ViewResult<()> {
-        self.inner()?.delete_comment(comment, by)
-    }
-    fn reactions(&mut self, message: MessageId) -> ViewResult<Vec<Reaction>> {
-        self.inner()?.reactions(message)
-    }
-    fn has_reacted(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<bool> {
-        self.inner()?.has_reacted(message, emoji, user)
-    }
-    fn add_reaction(
-        &mut self,
-        message: MessageId,
-        emoji: &str,
-        user: UserId,
-        now: UnixMillis,
-    ) -> ViewResult<()> {
-        self.inner()?.add_reaction(message, emoji, user, now)
-    }
-    fn remove_reaction(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<()> {
-        self.inner()?.remove_reaction(message, emoji, user)
-    }
-
-    // (issue 27) search: not part of `Status`, passed through.
-    fn search_chat(
-        &mut self,
-        chat: ChatId,
-        query: &agora_core::search::SearchQuery,
-        before: Option<MessageId>,
-        limit: u32,
-    ) -> ViewResult<Vec<MessageId>> {
-        self.inner()?.search_chat(chat, query, before, limit)
-    }
-
-    fn search_candidates(
-        &mut self,
-        chats: &[ChatId],
-        query: &agora_core::search::SearchQuery,
-    ) -> ViewResult<Vec<ChatId>> {
-        self.inner()?.search_candidates(chats, query)
-    }
+    // Every other read and write goes through to the view underneath.
+    crate::forward::forward_view!(
+        on_inner;
+        user_by_name,
+        create_user,
+        registrations_from,
+        save_user,
+        private_chat,
+        private_members,
+        count_after,
+        append_event,
+        event_head,
+        events_after,
+        create_private_chat,
+        join,
+        read_position,
+        set_read_position,
+        latest_message,
+        messages_up_to,
+        messages_after,
+        comments_before,
+        append_message,
+        chat_of_message,
+        append_comment,
+        has_reported,
+        add_report,
+        clear_reports,
+        users_by_prefix,
+        room_by_name,
+        room_of,
+        create_room,
+        rooms_for,
+        is_invited,
+        set_invited,
+        leave,
+        rooms_of,
+        message_written,
+        comment_written,
+        message,
+        comment,
+        edit_message,
+        edit_comment,
+        set_mentions,
+        delete_message,
+        delete_comment,
+        reactions,
+        has_reacted,
+        add_reaction,
+        remove_reaction,
+        search_chat,
+        search_candidates,
+    );
 }

@@ -6,18 +6,14 @@
 
 use super::view::OverlayView;
 use super::BatchRows;
-use agora_core::accounts::{Accounts, Device, DeviceId};
+use agora_core::accounts::{Accounts, DeviceId};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{UserId, ViewResult};
 
 impl<B: BatchRows> Accounts for OverlayView<'_, B> {
-    fn device_by_token(&mut self, hash: &TokenHash) -> ViewResult<Option<Device>> {
-        self.through()?.device_by_token(hash)
-    }
-    fn devices_of(&mut self, user: UserId) -> ViewResult<Vec<Device>> {
-        self.through()?.devices_of(user)
-    }
+    // A token added or revoked is forgotten by the overlay; the rest goes
+    // through.
     fn add_device(
         &mut self,
         user: UserId,
@@ -36,41 +32,16 @@ impl<B: BatchRows> Accounts for OverlayView<'_, B> {
         }
         Ok(hash)
     }
-    fn touch_device(&mut self, id: DeviceId, now: UnixMillis) -> ViewResult<()> {
-        self.through()?.touch_device(id, now)
-    }
-    fn password_of(&mut self, user: UserId) -> ViewResult<Option<String>> {
-        self.through()?.password_of(user)
-    }
-    fn set_password(&mut self, user: UserId, phc: &str) -> ViewResult<()> {
-        self.through()?.set_password(user, phc)
-    }
-    fn login_failures_of_name(
-        &mut self,
-        name_key: &str,
-        since: UnixMillis,
-        limit: u32,
-    ) -> ViewResult<Vec<UnixMillis>> {
-        self.through()?
-            .login_failures_of_name(name_key, since, limit)
-    }
-    fn login_failures_from(
-        &mut self,
-        origin: &str,
-        since: UnixMillis,
-        limit: u32,
-    ) -> ViewResult<Vec<UnixMillis>> {
-        self.through()?.login_failures_from(origin, since, limit)
-    }
-    fn record_login_failure(
-        &mut self,
-        name_key: &str,
-        origin: &str,
-        now: UnixMillis,
-    ) -> ViewResult<()> {
-        self.through()?.record_login_failure(name_key, origin, now)
-    }
-    fn clear_login_failures_of_name(&mut self, name_key: &str) -> ViewResult<()> {
-        self.through()?.clear_login_failures_of_name(name_key)
-    }
+    crate::forward::forward_accounts!(
+        on_backend;
+        device_by_token,
+        devices_of,
+        touch_device,
+        password_of,
+        set_password,
+        login_failures_of_name,
+        login_failures_from,
+        record_login_failure,
+        clear_login_failures_of_name,
+    );
 }

@@ -6,13 +6,13 @@
 use super::table::{Cached, State};
 use super::{name_key, BatchRows, MessageEntry, Needs, Overlay, UserEntry};
 use super::{ChatRow, MessageRow, NewComment, UserRow};
+use crate::forward::Own;
 use agora_core::events::{Event, EventBody, EventId};
-use agora_core::idempotency::{KeyLog, StoredAnswer};
+use agora_core::idempotency::KeyLog;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatSummary, CommentId, MessageId, Reaction, ReadPosition, Room, RoomListing,
-    StoreError, StoredComment, StoredMessage, User, UserId, View, ViewResult, Written,
+    ChatId, CommentId, MessageId, ReadPosition, StoreError, User, UserId, View, ViewResult,
 };
 use std::collections::BTreeMap;
 
@@ -44,6 +44,37 @@ impl<'a, B: BatchRows> OverlayView<'a, B> {
         self.overlay.flush_kept(self.rows)?;
         self.overlay.round_trips += 1;
         Ok(self.rows.through())
+    }
+
+    /// Runs a forwarded call on the backend's view after a flush (see
+    /// `crate::forward`); an error there is not taken back in memory
+    /// (`Overlay::backend` is not asked: as before issue 28's accounts).
+    pub(super) fn on_backend<T>(
+        &mut self,
+        call: impl FnOnce(&mut B::Through<'_>) -> ViewResult<T>,
+    ) -> ViewResult<T> {
+        call(&mut self.through()?)
+    }
+
+    /// A read the overlay does not hold, through the backend after a flush;
+    /// a failure there breaks the batch's overlay (`Overlay::backend`).
+    fn read_through<T>(
+        &mut self,
+        call: impl FnOnce(&mut B::Through<'_>) -> ViewResult<T>,
+    ) -> ViewResult<T> {
+        let done = self.through().and_then(|mut db| call(&mut db));
+        self.overlay.backend(done)
+    }
+
+    /// A write the overlay does not hold (issue 26's edits, deletions and
+    /// reactions), through the backend after a flush: the batch can no
+    /// longer be taken back in memory (`spilled`).
+    fn write_through<T>(
+        &mut self,
+        call: impl FnOnce(&mut B::Through<'_>) -> ViewResult<T>,
+    ) -> ViewResult<T> {
+        self.overlay.spilled = true;
+        self.read_through(call)
     }
 
     /// A read of the database that the overlay's unflushed writes cannot
@@ -403,11 +434,6 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         }
     }
 
-    fn chats_of(&mut self, user: UserId) -> ViewResult<Vec<ChatSummary>> {
-        let read = self.through().and_then(|mut db| db.chats_of(user));
-        self.overlay.backend(read)
-    }
-
     fn latest_message(&mut self, chat: ChatId) -> ViewResult<MessageId> {
         Ok(self.chat(chat)?.map_or(0, |row| row.last_message))
     }
@@ -427,32 +453,6 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
             })
             .count();
         Ok(stored + new as u64)
-    }
-
-    fn messages_up_to(
-        &mut self,
-        chat: ChatId,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>> {
-        let read = self
-            .through()
-            .and_then(|mut db| db.messages_up_to(chat, position, limit, comments));
-        self.overlay.backend(read)
-    }
-
-    fn messages_after(
-        &mut self,
-        chat: ChatId,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>> {
-        let read = self
-            .through()
-            .and_then(|mut db| db.messages_after(chat, position, limit, comments));
-        self.overlay.backend(read)
     }
 
     fn append_message(
@@ -491,18 +491,6 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
 
     fn chat_of_message(&mut self, message: MessageId) -> ViewResult<Option<ChatId>> {
         Ok(self.message(message)?.map(|entry| entry.row.chat))
-    }
-
-    fn comments_before(
-        &mut self,
-        message: MessageId,
-        before: Option<CommentId>,
-        limit: u32,
-    ) -> ViewResult<Vec<StoredComment>> {
-        let read = self
-            .through()
-            .and_then(|mut db| db.comments_before(message, before, limit));
-        self.overlay.backend(read)
     }
 
     fn append_comment(
@@ -561,13 +549,6 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         Ok(self.overlay.backend(head)?.max(kept))
     }
 
-    fn events_after(&mut self, user: UserId, since: EventId, limit: u32) -> ViewResult<Vec<Event>> {
-        let read = self
-            .through()
-            .and_then(|mut db| db.events_after(user, since, limit));
-        self.overlay.backend(read)
-    }
-
     fn has_reported(&mut self, target: UserId, reporter: UserId) -> ViewResult<bool> {
         let reports = self.reports(target)?;
         Ok(reports.value.is_some_and(|set| set.contains_key(&reporter)))
@@ -599,214 +580,78 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         Ok(())
     }
 
-    // Issue 25: a range read, through the backend after a flush (users made
-    // in this batch are in it).
-    fn users_by_prefix(
-        &mut self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> ViewResult<Vec<String>> {
-        let read = self
-            .through()
-            .and_then(|mut db| db.users_by_prefix(prefix, after, limit));
-        self.overlay.backend(read)
-    }
+    // Range reads the overlay does not hold (the users of issue 25's people
+    // directory made in this batch are in them after the flush; issue 27's
+    // search), and issue 26's edits, deletions and reactions, which name
+    // rows it does not hold (a message's text, reactions, mentions): through
+    // the backend after a flush. A write there cannot be taken back in
+    // memory (`write_through`).
+    crate::forward::forward_view!(
+        read_through;
+        chats_of,
+        messages_up_to,
+        messages_after,
+        comments_before,
+        events_after,
+        users_by_prefix,
+        message_written,
+        comment_written,
+        message,
+        comment,
+        reactions,
+        has_reacted,
+        search_chat,
+        search_candidates,
+    );
+    crate::forward::forward_view!(
+        write_through;
+        edit_message,
+        edit_comment,
+        set_mentions,
+        delete_message,
+        delete_comment,
+        add_reaction,
+        remove_reaction,
+    );
 
     // (issue 25) rooms: see `rooms.rs`.
-    fn room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
-        self.overlay_room_by_name(name)
-    }
-    fn room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
-        self.overlay_room_of(chat)
-    }
-
-    fn create_room(
-        &mut self,
-        name: &str,
-        public: bool,
-        topic: &str,
-        now: UnixMillis,
-    ) -> ViewResult<ChatId> {
-        self.overlay_create_room(name, public, topic, now)
-    }
-
-    fn rooms_for(
-        &mut self,
-        user: UserId,
-        prefix: &str,
-        limit: u32,
-    ) -> ViewResult<Vec<RoomListing>> {
-        self.overlay_rooms_for(user, prefix, limit)
-    }
-    fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
-        self.overlay_is_invited(room, user)
-    }
-    fn set_invited(&mut self, room: ChatId, user: UserId, invited: bool) -> ViewResult<()> {
-        self.overlay_set_invited(room, user, invited)
-    }
-    fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
-        self.overlay_leave(chat, user)
-    }
-    fn rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
-        self.overlay_rooms_of(user)
-    }
-    // (issue 26): edits, deletions and reactions name rows the overlay does
-    // not hold (a message's text, reactions, mentions): they flush what is
-    // kept and go through the backend, as range reads do; a write there
-    // cannot be taken back in memory (`spilled`).
-    fn message_written(&mut self, message: MessageId) -> ViewResult<Option<Written>> {
-        let done = self
-            .through()
-            .and_then(|mut db| db.message_written(message));
-        self.overlay.backend(done)
-    }
-    fn comment_written(&mut self, comment: CommentId) -> ViewResult<Option<Written>> {
-        let done = self
-            .through()
-            .and_then(|mut db| db.comment_written(comment));
-        self.overlay.backend(done)
-    }
-    fn message(&mut self, message: MessageId, comments: u32) -> ViewResult<Option<StoredMessage>> {
-        let done = self
-            .through()
-            .and_then(|mut db| db.message(message, comments));
-        self.overlay.backend(done)
-    }
-    fn comment(&mut self, comment: CommentId) -> ViewResult<Option<StoredComment>> {
-        let done = self.through().and_then(|mut db| db.comment(comment));
-        self.overlay.backend(done)
-    }
-    fn edit_message(
-        &mut self,
-        message: MessageId,
-        text: &str,
-        mentions: &[UserId],
-        now: UnixMillis,
-    ) -> ViewResult<()> {
-        self.overlay.spilled = true;
-        let done = self
-            .through()
-            .and_then(|mut db| db.edit_message(message, text, mentions, now));
-        self.overlay.backend(done)
-    }
-    fn edit_comment(&mut self, comment: CommentId, text: &str, now: UnixMillis) -> ViewResult<()> {
-        self.overlay.spilled = true;
-        let done = self
-            .through()
-            .and_then(|mut db| db.edit_comment(comment, text, now));
-        self.overlay.backend(done)
-    }
-    fn set_mentions(&mut self, message: MessageId, mentions: &[UserId]) -> ViewResult<()> {
-        self.overlay.spilled = true;
-        let done = self
-            .through()
-            .and_then(|mut db| db.set_mentions(message, mentions));
-        self.overlay.backend(done)
-    }
-    fn delete_message(&mut self, message: MessageId, by: Option<UserId>) -> ViewResult<()> {
-        self.overlay.spilled = true;
-        let done = self
-            .through()
-            .and_then(|mut db| db.delete_message(message, by));
-        self.overlay.backend(done)
-    }
-    fn delete_comment(&mut self, comment: CommentId, by: Option<UserId>) -> ViewResult<()> {
-        self.overlay.spilled = true;
-        let done = self
-            .through()
-            .and_then(|mut db| db.delete_comment(comment, by));
-        self.overlay.backend(done)
-    }
-    fn reactions(&mut self, message: MessageId) -> ViewResult<Vec<Reaction>> {
-        let done = self.through().and_then(|mut db| db.reactions(message));
-        self.overlay.backend(done)
-    }
-    fn has_reacted(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<bool> {
-        let done = self
-            .through()
-            .and_then(|mut db| db.has_reacted(message, emoji, user));
-        self.overlay.backend(done)
-    }
-    fn add_reaction(
-        &mut self,
-        message: MessageId,
-        emoji: &str,
-        user: UserId,
-        now: UnixMillis,
-    ) -> ViewResult<()> {
-        self.overlay.spilled = true;
-        let done = self
-            .through()
-            .and_then(|mut db| db.add_reaction(message, emoji, user, now));
-        self.overlay.backend(done)
-    }
-    fn remove_reaction(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<()> {
-        self.overlay.spilled = true;
-        let done = self
-            .through()
-            .and_then(|mut db| db.remove_reaction(message, emoji, user));
-        self.overlay.backend(done)
-    }
-
-    // (issue 27) search: range reads, through the database after a flush.
-    fn search_chat(
-        &mut self,
-        chat: ChatId,
-        query: &agora_core::search::SearchQuery,
-        before: Option<MessageId>,
-        limit: u32,
-    ) -> ViewResult<Vec<MessageId>> {
-        let read = self
-            .through()
-            .and_then(|mut db| db.search_chat(chat, query, before, limit));
-        self.overlay.backend(read)
-    }
-
-    fn search_candidates(
-        &mut self,
-        chats: &[ChatId],
-        query: &agora_core::search::SearchQuery,
-    ) -> ViewResult<Vec<ChatId>> {
-        let read = self
-            .through()
-            .and_then(|mut db| db.search_candidates(chats, query));
-        self.overlay.backend(read)
-    }
+    crate::forward::forward_view!(
+        own;
+        room_by_name,
+        room_of,
+        create_room,
+        rooms_for,
+        is_invited,
+        set_invited,
+        leave,
+        rooms_of,
+    );
 }
 
 /// Kept answers live in their own table, which no other write touches:
 /// read without a flush; a write goes straight to the database, so the
 /// command can no longer be taken back in memory.
 impl<B: BatchRows> KeyLog for OverlayView<'_, B> {
-    fn find_key(
+    crate::forward::forward_key_log!(read_kept; find_key);
+    crate::forward::forward_key_log!(write_kept; keep_key, prune_keys);
+}
+
+impl<B: BatchRows> OverlayView<'_, B> {
+    /// A kept answer read without a flush.
+    fn read_kept<T>(
         &mut self,
-        scope: &str,
-        key: &str,
-        since: UnixMillis,
-    ) -> ViewResult<Option<([u8; 32], StoredAnswer)>> {
-        let found = self.read_only().find_key(scope, key, since);
-        self.overlay.backend(found)
+        call: impl FnOnce(&mut B::Through<'_>) -> ViewResult<T>,
+    ) -> ViewResult<T> {
+        let done = call(&mut self.read_only());
+        self.overlay.backend(done)
     }
 
-    fn keep_key(
+    /// A kept answer written (or pruned) straight to the database.
+    fn write_kept<T>(
         &mut self,
-        scope: &str,
-        key: &str,
-        fingerprint: &[u8; 32],
-        answer: &StoredAnswer,
-        now: UnixMillis,
-    ) -> ViewResult<()> {
+        call: impl FnOnce(&mut B::Through<'_>) -> ViewResult<T>,
+    ) -> ViewResult<T> {
         self.overlay.spilled = true;
-        let kept = self
-            .read_only()
-            .keep_key(scope, key, fingerprint, answer, now);
-        self.overlay.backend(kept)
-    }
-
-    fn prune_keys(&mut self, before: UnixMillis, at_most: u32) -> ViewResult<()> {
-        self.overlay.spilled = true;
-        let pruned = self.read_only().prune_keys(before, at_most);
-        self.overlay.backend(pruned)
+        self.read_kept(call)
     }
 }

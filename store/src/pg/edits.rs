@@ -179,21 +179,21 @@ impl PgView<'_> {
         }))
     }
 
-    pub(super) fn message_written_pg(&mut self, id: MessageId) -> ViewResult<Option<Written>> {
+    pub(super) fn message_written(&mut self, id: MessageId) -> ViewResult<Option<Written>> {
         self.written(
             "SELECT chat_id, id, author, deleted FROM messages WHERE id = $1",
             id,
         )
     }
 
-    pub(super) fn comment_written_pg(&mut self, id: CommentId) -> ViewResult<Option<Written>> {
+    pub(super) fn comment_written(&mut self, id: CommentId) -> ViewResult<Option<Written>> {
         self.written(
             "SELECT chat_id, message_id, author, deleted FROM comments WHERE id = $1",
             id,
         )
     }
 
-    pub(super) fn message_pg(
+    pub(super) fn message(
         &mut self,
         id: MessageId,
         comments: u32,
@@ -220,8 +220,8 @@ impl PgView<'_> {
     }
 
     /// `View::messages_by_id`: the messages in one round trip, then the
-    /// comments of those that have any, as [`Self::message_pg`] reads them.
-    pub(super) fn messages_by_id_pg(
+    /// comments of those that have any, as [`Self::message`] reads them.
+    pub(super) fn messages_by_id(
         &mut self,
         ids: &[MessageId],
         comments: u32,
@@ -255,7 +255,7 @@ impl PgView<'_> {
         Ok(messages)
     }
 
-    pub(super) fn comment_pg(&mut self, id: CommentId) -> ViewResult<Option<StoredComment>> {
+    pub(super) fn comment(&mut self, id: CommentId) -> ViewResult<Option<StoredComment>> {
         let row = self
             .connection()
             .query_opt(COMMENT_BY_ID, &[&id])
@@ -263,7 +263,7 @@ impl PgView<'_> {
         row.as_ref().map(comment_from_row).transpose()
     }
 
-    pub(super) fn edit_message_pg(
+    pub(super) fn edit_message(
         &mut self,
         id: MessageId,
         body: &str,
@@ -280,10 +280,10 @@ impl PgView<'_> {
         expect_one(changed, "edit_message", id)?;
         // (issue 27) found by its new words only.
         super::search::reindex_message(self.connection(), id, body)?;
-        self.set_mentions_pg(id, mentions)
+        self.set_mentions(id, mentions)
     }
 
-    pub(super) fn edit_comment_pg(
+    pub(super) fn edit_comment(
         &mut self,
         id: CommentId,
         body: &str,
@@ -301,7 +301,7 @@ impl PgView<'_> {
 
     /// The mentions become `users`, in order: their rows (for `/status`)
     /// and the names the message object lists, in two statements.
-    pub(super) fn set_mentions_pg(&mut self, id: MessageId, users: &[UserId]) -> ViewResult<()> {
+    pub(super) fn set_mentions(&mut self, id: MessageId, users: &[UserId]) -> ViewResult<()> {
         let conn = self.connection();
         conn.execute(
             "WITH gone AS (DELETE FROM mentions WHERE message_id = $1)
@@ -324,11 +324,7 @@ impl PgView<'_> {
         Ok(())
     }
 
-    pub(super) fn delete_message_pg(
-        &mut self,
-        id: MessageId,
-        by: Option<UserId>,
-    ) -> ViewResult<()> {
+    pub(super) fn delete_message(&mut self, id: MessageId, by: Option<UserId>) -> ViewResult<()> {
         let changed = self
             .connection()
             .execute(
@@ -340,14 +336,10 @@ impl PgView<'_> {
         expect_one(changed, "delete_message", id)?;
         // (issue 27) never found again: its words leave the index.
         super::search::reindex_message(self.connection(), id, "")?;
-        self.set_mentions_pg(id, &[])
+        self.set_mentions(id, &[])
     }
 
-    pub(super) fn delete_comment_pg(
-        &mut self,
-        id: CommentId,
-        by: Option<UserId>,
-    ) -> ViewResult<()> {
+    pub(super) fn delete_comment(&mut self, id: CommentId, by: Option<UserId>) -> ViewResult<()> {
         let changed = self
             .connection()
             .execute(
@@ -359,7 +351,7 @@ impl PgView<'_> {
         expect_one(changed, "delete_comment", id)
     }
 
-    pub(super) fn reactions_pg(&mut self, id: MessageId) -> ViewResult<Vec<Reaction>> {
+    pub(super) fn reactions(&mut self, id: MessageId) -> ViewResult<Vec<Reaction>> {
         let row = self
             .connection()
             .query_opt("SELECT reactions FROM messages WHERE id = $1", &[&id])
@@ -367,7 +359,7 @@ impl PgView<'_> {
         Ok(reactions(row.and_then(|r| r.get(0))))
     }
 
-    pub(super) fn has_reacted_pg(
+    pub(super) fn has_reacted(
         &mut self,
         id: MessageId,
         emoji: &str,
@@ -383,7 +375,7 @@ impl PgView<'_> {
         Ok(row.is_some())
     }
 
-    pub(super) fn add_reaction_pg(
+    pub(super) fn add_reaction(
         &mut self,
         id: MessageId,
         emoji: &str,
@@ -400,7 +392,7 @@ impl PgView<'_> {
         self.refresh_summary(id)
     }
 
-    pub(super) fn remove_reaction_pg(
+    pub(super) fn remove_reaction(
         &mut self,
         id: MessageId,
         emoji: &str,

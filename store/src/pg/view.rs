@@ -4,14 +4,15 @@ use crate::event_columns::{
     action_of, EventColumns, EVENT_BANNED, EVENT_COMMENT, EVENT_DELETED, EVENT_EDITED,
     EVENT_MEMBER, EVENT_MESSAGE, EVENT_REACTION,
 };
+use crate::forward::Own;
 use crate::pg::connection::{describe, PgConn};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, MessageId, Reaction, ReadPosition, Room, RoomListing,
-    StoreError, StoredComment, StoredMessage, User, UserId, View, ViewResult, Written, PUBLIC_CHAT,
+    ChatId, ChatKind, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
+    StoredMessage, User, UserId, View, ViewResult, PUBLIC_CHAT,
 };
 use postgres::Row;
 
@@ -751,12 +752,6 @@ impl View for PgView<'_> {
     }
 
     // (issue 25) rooms: see `rooms.rs`.
-    fn room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
-        self.pg_room_by_name(name)
-    }
-    fn room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
-        self.pg_room_of(chat)
-    }
     fn create_room(
         &mut self,
         name: &str,
@@ -766,85 +761,8 @@ impl View for PgView<'_> {
     ) -> ViewResult<ChatId> {
         self.pg_create_room(None, name, public, topic, now)
     }
-    fn rooms_for(
-        &mut self,
-        user: UserId,
-        prefix: &str,
-        limit: u32,
-    ) -> ViewResult<Vec<RoomListing>> {
-        self.pg_rooms_for(user, prefix, limit)
-    }
-    fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
-        self.pg_is_invited(room, user)
-    }
-    fn set_invited(&mut self, room: ChatId, user: UserId, invited: bool) -> ViewResult<()> {
-        self.pg_set_invited(room, user, invited)
-    }
     fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
         self.pg_leave(chat, user, true)
-    }
-    fn rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
-        self.pg_rooms_of(user)
-    }
-
-    // (issue 26): the statements are in `edits.rs`.
-    fn message_written(&mut self, message: MessageId) -> ViewResult<Option<Written>> {
-        self.message_written_pg(message)
-    }
-    fn comment_written(&mut self, comment: CommentId) -> ViewResult<Option<Written>> {
-        self.comment_written_pg(comment)
-    }
-    fn message(&mut self, message: MessageId, comments: u32) -> ViewResult<Option<StoredMessage>> {
-        self.message_pg(message, comments)
-    }
-    fn messages_by_id(
-        &mut self,
-        ids: &[MessageId],
-        comments: u32,
-    ) -> ViewResult<Vec<Option<StoredMessage>>> {
-        self.messages_by_id_pg(ids, comments)
-    }
-    fn comment(&mut self, comment: CommentId) -> ViewResult<Option<StoredComment>> {
-        self.comment_pg(comment)
-    }
-    fn edit_message(
-        &mut self,
-        message: MessageId,
-        text: &str,
-        mentions: &[UserId],
-        now: UnixMillis,
-    ) -> ViewResult<()> {
-        self.edit_message_pg(message, text, mentions, now)
-    }
-    fn edit_comment(&mut self, comment: CommentId, text: &str, now: UnixMillis) -> ViewResult<()> {
-        self.edit_comment_pg(comment, text, now)
-    }
-    fn set_mentions(&mut self, message: MessageId, mentions: &[UserId]) -> ViewResult<()> {
-        self.set_mentions_pg(message, mentions)
-    }
-    fn delete_message(&mut self, message: MessageId, by: Option<UserId>) -> ViewResult<()> {
-        self.delete_message_pg(message, by)
-    }
-    fn delete_comment(&mut self, comment: CommentId, by: Option<UserId>) -> ViewResult<()> {
-        self.delete_comment_pg(comment, by)
-    }
-    fn reactions(&mut self, message: MessageId) -> ViewResult<Vec<Reaction>> {
-        self.reactions_pg(message)
-    }
-    fn has_reacted(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<bool> {
-        self.has_reacted_pg(message, emoji, user)
-    }
-    fn add_reaction(
-        &mut self,
-        message: MessageId,
-        emoji: &str,
-        user: UserId,
-        now: UnixMillis,
-    ) -> ViewResult<()> {
-        self.add_reaction_pg(message, emoji, user, now)
-    }
-    fn remove_reaction(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<()> {
-        self.remove_reaction_pg(message, emoji, user)
     }
 
     // (issue 27) search
@@ -872,4 +790,30 @@ impl View for PgView<'_> {
     ) -> ViewResult<Vec<ChatId>> {
         super::search::candidates(self.conn, &mut self.search_counts, chats, query)
     }
+
+    // (issue 25) rooms and (issue 26) edits: the statements are in
+    // `rooms.rs` and `edits.rs`.
+    crate::forward::forward_view!(
+        own;
+        room_by_name,
+        room_of,
+        rooms_for,
+        is_invited,
+        set_invited,
+        rooms_of,
+        message_written,
+        comment_written,
+        message,
+        messages_by_id,
+        comment,
+        edit_message,
+        edit_comment,
+        set_mentions,
+        delete_message,
+        delete_comment,
+        reactions,
+        has_reacted,
+        add_reaction,
+        remove_reaction,
+    );
 }

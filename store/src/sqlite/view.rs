@@ -5,13 +5,14 @@ use crate::event_columns::{
     action_of, EventColumns, EVENT_BANNED, EVENT_COMMENT, EVENT_DELETED, EVENT_EDITED,
     EVENT_MEMBER, EVENT_MESSAGE, EVENT_REACTION,
 };
+use crate::forward::Own;
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, MessageId, Reaction, ReadPosition, Room, RoomListing,
-    StoreError, StoredComment, StoredMessage, User, UserId, View, ViewResult, Written, PUBLIC_CHAT,
+    ChatId, ChatKind, ChatSummary, CommentId, MessageId, Reaction, ReadPosition, StoreError,
+    StoredComment, StoredMessage, User, UserId, View, ViewResult, Written, PUBLIC_CHAT,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -218,7 +219,7 @@ impl SqlView<'_> {
             Some(id) => match self.private_members(id)? {
                 Some(members) => Some(EventChat::Private { id, members }),
                 None => {
-                    let room = self.sql_room_of(id)?.ok_or_else(missing)?;
+                    let room = self.room_of(id)?.ok_or_else(missing)?;
                     Some(EventChat::Room {
                         id,
                         name: room.name,
@@ -812,49 +813,6 @@ impl View for SqlView<'_> {
         rows.collect::<Result<_, _>>().map_err(store_error)
     }
 
-    // (issue 25) rooms: see `rooms.rs`.
-    fn room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
-        self.sql_room_by_name(name)
-    }
-
-    fn room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
-        self.sql_room_of(chat)
-    }
-
-    fn create_room(
-        &mut self,
-        name: &str,
-        public: bool,
-        topic: &str,
-        now: UnixMillis,
-    ) -> ViewResult<ChatId> {
-        self.sql_create_room(name, public, topic, now)
-    }
-
-    fn rooms_for(
-        &mut self,
-        user: UserId,
-        prefix: &str,
-        limit: u32,
-    ) -> ViewResult<Vec<RoomListing>> {
-        self.sql_rooms_for(user, prefix, limit)
-    }
-
-    fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
-        self.sql_is_invited(room, user)
-    }
-
-    fn set_invited(&mut self, room: ChatId, user: UserId, invited: bool) -> ViewResult<()> {
-        self.sql_set_invited(room, user, invited)
-    }
-
-    fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
-        self.sql_leave(chat, user)
-    }
-
-    fn rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
-        self.sql_rooms_of(user)
-    }
     // (issue 26): the statements are in `edits.rs`.
     fn message_written(&mut self, message: MessageId) -> ViewResult<Option<Written>> {
         self.written(super::edits::MESSAGE_WRITTEN, message)
@@ -938,6 +896,19 @@ impl View for SqlView<'_> {
     ) -> ViewResult<Vec<MessageId>> {
         super::search::search_chat(self.conn, chat, query, before, limit)
     }
+
+    // (issue 25) rooms: the statements are in `rooms.rs`.
+    crate::forward::forward_view!(
+        own;
+        room_by_name,
+        room_of,
+        create_room,
+        rooms_for,
+        is_invited,
+        set_invited,
+        leave,
+        rooms_of,
+    );
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ impl<B: BatchRows> OverlayView<'_, B> {
         }))
     }
 
-    pub(super) fn overlay_room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
+    pub(super) fn room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
         let key = name_key(name);
         if !self.overlay.rooms.contains(&key) {
             self.load(Needs {
@@ -48,7 +48,7 @@ impl<B: BatchRows> OverlayView<'_, B> {
         }
     }
 
-    pub(super) fn overlay_room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
+    pub(super) fn room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
         if chat == PUBLIC_CHAT {
             return Ok(None);
         }
@@ -57,7 +57,7 @@ impl<B: BatchRows> OverlayView<'_, B> {
 
     /// Written through: the chat's id comes from the database's sequence,
     /// and the overlay's next chat id moves past it.
-    pub(super) fn overlay_create_room(
+    pub(super) fn create_room(
         &mut self,
         name: &str,
         public: bool,
@@ -100,7 +100,7 @@ impl<B: BatchRows> OverlayView<'_, B> {
         Ok(id)
     }
 
-    pub(super) fn overlay_rooms_for(
+    pub(super) fn rooms_for(
         &mut self,
         user: UserId,
         prefix: &str,
@@ -114,7 +114,7 @@ impl<B: BatchRows> OverlayView<'_, B> {
 
     /// From the load when it brought the room with the user; else read
     /// (the database after a flush) and held.
-    pub(super) fn overlay_is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
+    pub(super) fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
         if let Some(Cached {
             value: Some(invited),
             ..
@@ -131,13 +131,13 @@ impl<B: BatchRows> OverlayView<'_, B> {
     }
 
     /// Kept, and written with the batch's flush.
-    pub(super) fn overlay_set_invited(
+    pub(super) fn set_invited(
         &mut self,
         room: ChatId,
         user: UserId,
         invited: bool,
     ) -> ViewResult<()> {
-        if self.overlay_is_invited(room, user)? == invited {
+        if self.is_invited(room, user)? == invited {
             return Ok(());
         }
         let state = self
@@ -158,7 +158,7 @@ impl<B: BatchRows> OverlayView<'_, B> {
 
     /// Written through; the overlay then knows the membership gone and the
     /// room's count one less, as the database has them.
-    pub(super) fn overlay_leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
+    pub(super) fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
         if self.read_position(chat, user)?.is_none() {
             return Ok(());
         }
@@ -173,7 +173,7 @@ impl<B: BatchRows> OverlayView<'_, B> {
         Ok(())
     }
 
-    pub(super) fn overlay_rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
+    pub(super) fn rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
         let read = self.through().and_then(|mut db| db.rooms_of(user));
         self.overlay.backend(read)
     }

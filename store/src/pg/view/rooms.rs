@@ -57,7 +57,7 @@ fn like_prefix(prefix: &str) -> String {
 }
 
 impl PgView<'_> {
-    pub(crate) fn pg_room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
+    pub(crate) fn room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
         let row = self
             .conn
             .query_opt(room_where!("room_key = $1"), &[&name_key(name)])
@@ -65,7 +65,7 @@ impl PgView<'_> {
         row.as_ref().map(room_from_row).transpose()
     }
 
-    pub(crate) fn pg_room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
+    pub(crate) fn room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
         let row = self
             .conn
             .query_opt(room_where!("id = $1 AND room_key IS NOT NULL"), &[&chat])
@@ -99,7 +99,7 @@ impl PgView<'_> {
         row.map(|row| row.get(0)).map_err(store_error)
     }
 
-    pub(crate) fn pg_rooms_for(
+    pub(crate) fn rooms_for(
         &mut self,
         user: UserId,
         prefix: &str,
@@ -124,7 +124,7 @@ impl PgView<'_> {
             .collect()
     }
 
-    pub(crate) fn pg_is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
+    pub(crate) fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
         self.conn
             .query_opt(
                 "SELECT 1 FROM room_invites WHERE chat_id = $1 AND user_id = $2",
@@ -134,7 +134,7 @@ impl PgView<'_> {
             .map_err(store_error)
     }
 
-    pub(crate) fn pg_set_invited(
+    pub(crate) fn set_invited(
         &mut self,
         room: ChatId,
         user: UserId,
@@ -172,7 +172,7 @@ impl PgView<'_> {
         Ok(())
     }
 
-    pub(crate) fn pg_rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
+    pub(crate) fn rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
         let rows = self
             .conn
             .query(

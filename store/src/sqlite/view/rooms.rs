@@ -42,22 +42,22 @@ const ROOMS_FOR: &str = concat!(
 );
 
 impl SqlView<'_> {
-    pub(super) fn sql_room_by_name(&self, name: &str) -> ViewResult<Option<Room>> {
+    pub(super) fn room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
         self.conn
             .prepare_cached(room_where!("room_key = ?1"))
             .and_then(|mut stmt| stmt.query_row([name_key(name)], room_from_row).optional())
             .map_err(store_error)
     }
 
-    pub(super) fn sql_room_of(&self, chat: ChatId) -> ViewResult<Option<Room>> {
+    pub(super) fn room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
         self.conn
             .prepare_cached(room_where!("id = ?1 AND room_key IS NOT NULL"))
             .and_then(|mut stmt| stmt.query_row([chat], room_from_row).optional())
             .map_err(store_error)
     }
 
-    pub(super) fn sql_create_room(
-        &self,
+    pub(super) fn create_room(
+        &mut self,
         name: &str,
         public: bool,
         topic: &str,
@@ -72,8 +72,8 @@ impl SqlView<'_> {
             .map_err(store_error)
     }
 
-    pub(super) fn sql_rooms_for(
-        &self,
+    pub(super) fn rooms_for(
+        &mut self,
         user: UserId,
         prefix: &str,
         limit: u32,
@@ -107,15 +107,15 @@ impl SqlView<'_> {
         Ok(out)
     }
 
-    pub(super) fn sql_is_invited(&self, room: ChatId, user: UserId) -> ViewResult<bool> {
+    pub(super) fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
         self.conn
             .prepare_cached("SELECT 1 FROM room_invites WHERE chat_id = ?1 AND user_id = ?2")
             .and_then(|mut stmt| stmt.exists([room, user]))
             .map_err(store_error)
     }
 
-    pub(super) fn sql_set_invited(
-        &self,
+    pub(super) fn set_invited(
+        &mut self,
         room: ChatId,
         user: UserId,
         invited: bool,
@@ -132,7 +132,7 @@ impl SqlView<'_> {
         Ok(())
     }
 
-    pub(super) fn sql_leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
+    pub(super) fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
         let removed = self
             .conn
             .prepare_cached("DELETE FROM members WHERE user_id = ?1 AND chat_id = ?2")
@@ -150,7 +150,7 @@ impl SqlView<'_> {
         Ok(())
     }
 
-    pub(super) fn sql_rooms_of(&self, user: UserId) -> ViewResult<Vec<ChatId>> {
+    pub(super) fn rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
         self.conn
             .prepare_cached(
                 "SELECT m.chat_id FROM members m JOIN chats c ON c.id = m.chat_id

@@ -1,0 +1,126 @@
+//! Forwarding macros for the views that pass calls on to the view
+//! underneath (the status memo's `MemoView`, the batch overlay's
+//! `OverlayView`): a wrapper names the methods it forwards and writes by
+//! hand only those it changes, so a forwarded method's signature is
+//! written once, here, and not again in every wrapper.
+//!
+//! Inside an `impl View` (or `impl Accounts`, `impl KeyLog`) block,
+//! `forward_view!(via; a, b, ..)` (or `forward_accounts!`, `forward_key_log!`) expands to each
+//! named method as `self.via(|view| view.method(args..))`: `via` is the
+//! wrapper's method that runs a call on the view underneath, and says what
+//! happens around it (an error when there is none, a flush first, ...).
+
+use agora_core::view::ViewResult;
+
+/// The types the macros name, by a path that resolves wherever they expand.
+pub(crate) mod t {
+    pub(crate) use agora_core::accounts::{Device, DeviceId};
+    pub(crate) use agora_core::events::{Event, EventBody, EventId};
+    pub(crate) use agora_core::idempotency::StoredAnswer;
+    pub(crate) use agora_core::time::UnixMillis;
+    pub(crate) use agora_core::token::TokenHash;
+    pub(crate) use agora_core::view::{
+        ChatId, ChatSummary, CommentId, MessageId, Reaction, ReadPosition, Room, RoomListing,
+        StoredComment, StoredMessage, User, UserId, ViewResult, Written,
+    };
+}
+
+/// `View` methods forwarded through `self.$via` (one arm a method: the
+/// signature as the trait has it).
+#[rustfmt::skip]
+macro_rules! forward_view {
+    ($via:ident; $($method:ident),+ $(,)?) => { $($crate::forward::forward_view!(@ $via $method);)+ };
+    (@ $via:ident user_by_token) => { fn user_by_token(&mut self, hash: &$crate::forward::t::TokenHash) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::User>> { self.$via(|view| view.user_by_token(hash)) } };
+    (@ $via:ident chats_of) => { fn chats_of(&mut self, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::ChatSummary>> { self.$via(|view| view.chats_of(user)) } };
+    (@ $via:ident report_count) => { fn report_count(&mut self, target: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<u32> { self.$via(|view| view.report_count(target)) } };
+    (@ $via:ident user_by_name) => { fn user_by_name(&mut self, name: &str) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::User>> { self.$via(|view| view.user_by_name(name)) } };
+    (@ $via:ident create_user) => { fn create_user(&mut self, name: &str, hash: &$crate::forward::t::TokenHash, origin: &str, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<$crate::forward::t::UserId> { self.$via(|view| view.create_user(name, hash, origin, now)) } };
+    (@ $via:ident registrations_from) => { fn registrations_from(&mut self, origin: &str, since: $crate::forward::t::UnixMillis, limit: u32) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::UnixMillis>> { self.$via(|view| view.registrations_from(origin, since, limit)) } };
+    (@ $via:ident save_user) => { fn save_user(&mut self, user: &$crate::forward::t::User) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.save_user(user)) } };
+    (@ $via:ident private_chat) => { fn private_chat(&mut self, a: $crate::forward::t::UserId, b: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::ChatId>> { self.$via(|view| view.private_chat(a, b)) } };
+    (@ $via:ident private_members) => { fn private_members(&mut self, chat: $crate::forward::t::ChatId) -> $crate::forward::t::ViewResult<Option<[($crate::forward::t::UserId, String); 2]>> { self.$via(|view| view.private_members(chat)) } };
+    (@ $via:ident count_after) => { fn count_after(&mut self, chat: $crate::forward::t::ChatId, position: $crate::forward::t::ReadPosition) -> $crate::forward::t::ViewResult<u64> { self.$via(|view| view.count_after(chat, position)) } };
+    (@ $via:ident append_event) => { fn append_event(&mut self, body: $crate::forward::t::EventBody) -> $crate::forward::t::ViewResult<$crate::forward::t::EventId> { self.$via(|view| view.append_event(body)) } };
+    (@ $via:ident event_head) => { fn event_head(&mut self) -> $crate::forward::t::ViewResult<$crate::forward::t::EventId> { self.$via(|view| view.event_head()) } };
+    (@ $via:ident events_after) => { fn events_after(&mut self, user: $crate::forward::t::UserId, since: $crate::forward::t::EventId, limit: u32) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::Event>> { self.$via(|view| view.events_after(user, since, limit)) } };
+    (@ $via:ident create_private_chat) => { fn create_private_chat(&mut self, a: $crate::forward::t::UserId, b: $crate::forward::t::UserId, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<$crate::forward::t::ChatId> { self.$via(|view| view.create_private_chat(a, b, now)) } };
+    (@ $via:ident join) => { fn join(&mut self, chat: $crate::forward::t::ChatId, user: $crate::forward::t::UserId, position: $crate::forward::t::ReadPosition) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.join(chat, user, position)) } };
+    (@ $via:ident read_position) => { fn read_position(&mut self, chat: $crate::forward::t::ChatId, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::ReadPosition>> { self.$via(|view| view.read_position(chat, user)) } };
+    (@ $via:ident set_read_position) => { fn set_read_position(&mut self, chat: $crate::forward::t::ChatId, user: $crate::forward::t::UserId, position: $crate::forward::t::ReadPosition) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.set_read_position(chat, user, position)) } };
+    (@ $via:ident latest_message) => { fn latest_message(&mut self, chat: $crate::forward::t::ChatId) -> $crate::forward::t::ViewResult<$crate::forward::t::MessageId> { self.$via(|view| view.latest_message(chat)) } };
+    (@ $via:ident messages_up_to) => { fn messages_up_to(&mut self, chat: $crate::forward::t::ChatId, position: $crate::forward::t::ReadPosition, limit: u32, comments: u32) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::StoredMessage>> { self.$via(|view| view.messages_up_to(chat, position, limit, comments)) } };
+    (@ $via:ident messages_after) => { fn messages_after(&mut self, chat: $crate::forward::t::ChatId, position: $crate::forward::t::ReadPosition, limit: u32, comments: u32) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::StoredMessage>> { self.$via(|view| view.messages_after(chat, position, limit, comments)) } };
+    (@ $via:ident comments_before) => { fn comments_before(&mut self, message: $crate::forward::t::MessageId, before: Option<$crate::forward::t::CommentId>, limit: u32) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::StoredComment>> { self.$via(|view| view.comments_before(message, before, limit)) } };
+    (@ $via:ident append_message) => { fn append_message(&mut self, chat: $crate::forward::t::ChatId, author: $crate::forward::t::UserId, text: &str, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<$crate::forward::t::MessageId> { self.$via(|view| view.append_message(chat, author, text, now)) } };
+    (@ $via:ident chat_of_message) => { fn chat_of_message(&mut self, message: $crate::forward::t::MessageId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::ChatId>> { self.$via(|view| view.chat_of_message(message)) } };
+    (@ $via:ident append_comment) => { fn append_comment(&mut self, message: $crate::forward::t::MessageId, author: $crate::forward::t::UserId, text: &str, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<$crate::forward::t::CommentId> { self.$via(|view| view.append_comment(message, author, text, now)) } };
+    (@ $via:ident has_reported) => { fn has_reported(&mut self, target: $crate::forward::t::UserId, reporter: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<bool> { self.$via(|view| view.has_reported(target, reporter)) } };
+    (@ $via:ident add_report) => { fn add_report(&mut self, target: $crate::forward::t::UserId, reporter: $crate::forward::t::UserId, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.add_report(target, reporter, now)) } };
+    (@ $via:ident clear_reports) => { fn clear_reports(&mut self, target: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.clear_reports(target)) } };
+    (@ $via:ident users_by_prefix) => { fn users_by_prefix(&mut self, prefix: &str, after: Option<&str>, limit: u32) -> $crate::forward::t::ViewResult<Vec<String>> { self.$via(|view| view.users_by_prefix(prefix, after, limit)) } };
+    (@ $via:ident room_by_name) => { fn room_by_name(&mut self, name: &str) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::Room>> { self.$via(|view| view.room_by_name(name)) } };
+    (@ $via:ident room_of) => { fn room_of(&mut self, chat: $crate::forward::t::ChatId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::Room>> { self.$via(|view| view.room_of(chat)) } };
+    (@ $via:ident create_room) => { fn create_room(&mut self, name: &str, public: bool, topic: &str, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<$crate::forward::t::ChatId> { self.$via(|view| view.create_room(name, public, topic, now)) } };
+    (@ $via:ident rooms_for) => { fn rooms_for(&mut self, user: $crate::forward::t::UserId, prefix: &str, limit: u32) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::RoomListing>> { self.$via(|view| view.rooms_for(user, prefix, limit)) } };
+    (@ $via:ident is_invited) => { fn is_invited(&mut self, room: $crate::forward::t::ChatId, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<bool> { self.$via(|view| view.is_invited(room, user)) } };
+    (@ $via:ident set_invited) => { fn set_invited(&mut self, room: $crate::forward::t::ChatId, user: $crate::forward::t::UserId, invited: bool) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.set_invited(room, user, invited)) } };
+    (@ $via:ident leave) => { fn leave(&mut self, chat: $crate::forward::t::ChatId, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.leave(chat, user)) } };
+    (@ $via:ident rooms_of) => { fn rooms_of(&mut self, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::ChatId>> { self.$via(|view| view.rooms_of(user)) } };
+    (@ $via:ident message_written) => { fn message_written(&mut self, message: $crate::forward::t::MessageId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::Written>> { self.$via(|view| view.message_written(message)) } };
+    (@ $via:ident comment_written) => { fn comment_written(&mut self, comment: $crate::forward::t::CommentId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::Written>> { self.$via(|view| view.comment_written(comment)) } };
+    (@ $via:ident message) => { fn message(&mut self, message: $crate::forward::t::MessageId, comments: u32) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::StoredMessage>> { self.$via(|view| view.message(message, comments)) } };
+    (@ $via:ident messages_by_id) => { fn messages_by_id(&mut self, ids: &[$crate::forward::t::MessageId], comments: u32) -> $crate::forward::t::ViewResult<Vec<Option<$crate::forward::t::StoredMessage>>> { self.$via(|view| view.messages_by_id(ids, comments)) } };
+    (@ $via:ident comment) => { fn comment(&mut self, comment: $crate::forward::t::CommentId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::StoredComment>> { self.$via(|view| view.comment(comment)) } };
+    (@ $via:ident edit_message) => { fn edit_message(&mut self, message: $crate::forward::t::MessageId, text: &str, mentions: &[$crate::forward::t::UserId], now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.edit_message(message, text, mentions, now)) } };
+    (@ $via:ident edit_comment) => { fn edit_comment(&mut self, comment: $crate::forward::t::CommentId, text: &str, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.edit_comment(comment, text, now)) } };
+    (@ $via:ident set_mentions) => { fn set_mentions(&mut self, message: $crate::forward::t::MessageId, mentions: &[$crate::forward::t::UserId]) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.set_mentions(message, mentions)) } };
+    (@ $via:ident delete_message) => { fn delete_message(&mut self, message: $crate::forward::t::MessageId, by: Option<$crate::forward::t::UserId>) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.delete_message(message, by)) } };
+    (@ $via:ident delete_comment) => { fn delete_comment(&mut self, comment: $crate::forward::t::CommentId, by: Option<$crate::forward::t::UserId>) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.delete_comment(comment, by)) } };
+    (@ $via:ident reactions) => { fn reactions(&mut self, message: $crate::forward::t::MessageId) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::Reaction>> { self.$via(|view| view.reactions(message)) } };
+    (@ $via:ident has_reacted) => { fn has_reacted(&mut self, message: $crate::forward::t::MessageId, emoji: &str, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<bool> { self.$via(|view| view.has_reacted(message, emoji, user)) } };
+    (@ $via:ident add_reaction) => { fn add_reaction(&mut self, message: $crate::forward::t::MessageId, emoji: &str, user: $crate::forward::t::UserId, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.add_reaction(message, emoji, user, now)) } };
+    (@ $via:ident remove_reaction) => { fn remove_reaction(&mut self, message: $crate::forward::t::MessageId, emoji: &str, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.remove_reaction(message, emoji, user)) } };
+    (@ $via:ident search_chat) => { fn search_chat(&mut self, chat: $crate::forward::t::ChatId, query: &agora_core::search::SearchQuery, before: Option<$crate::forward::t::MessageId>, limit: u32) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::MessageId>> { self.$via(|view| view.search_chat(chat, query, before, limit)) } };
+    (@ $via:ident search_candidates) => { fn search_candidates(&mut self, chats: &[$crate::forward::t::ChatId], query: &agora_core::search::SearchQuery) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::ChatId>> { self.$via(|view| view.search_candidates(chats, query)) } };
+}
+pub(crate) use forward_view;
+
+/// `Accounts` methods forwarded through `self.$via`.
+#[rustfmt::skip]
+macro_rules! forward_accounts {
+    ($via:ident; $($method:ident),+ $(,)?) => { $($crate::forward::forward_accounts!(@ $via $method);)+ };
+    (@ $via:ident device_by_token) => { fn device_by_token(&mut self, hash: &$crate::forward::t::TokenHash) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::Device>> { self.$via(|view| view.device_by_token(hash)) } };
+    (@ $via:ident devices_of) => { fn devices_of(&mut self, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::Device>> { self.$via(|view| view.devices_of(user)) } };
+    (@ $via:ident add_device) => { fn add_device(&mut self, user: $crate::forward::t::UserId, hash: &$crate::forward::t::TokenHash, label: &str, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<$crate::forward::t::DeviceId> { self.$via(|view| view.add_device(user, hash, label, now)) } };
+    (@ $via:ident revoke_device) => { fn revoke_device(&mut self, id: $crate::forward::t::DeviceId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::TokenHash>> { self.$via(|view| view.revoke_device(id)) } };
+    (@ $via:ident touch_device) => { fn touch_device(&mut self, id: $crate::forward::t::DeviceId, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.touch_device(id, now)) } };
+    (@ $via:ident password_of) => { fn password_of(&mut self, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<Option<String>> { self.$via(|view| view.password_of(user)) } };
+    (@ $via:ident set_password) => { fn set_password(&mut self, user: $crate::forward::t::UserId, phc: &str) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.set_password(user, phc)) } };
+    (@ $via:ident login_failures_of_name) => { fn login_failures_of_name(&mut self, name_key: &str, since: $crate::forward::t::UnixMillis, limit: u32) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::UnixMillis>> { self.$via(|view| view.login_failures_of_name(name_key, since, limit)) } };
+    (@ $via:ident login_failures_from) => { fn login_failures_from(&mut self, origin: &str, since: $crate::forward::t::UnixMillis, limit: u32) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::UnixMillis>> { self.$via(|view| view.login_failures_from(origin, since, limit)) } };
+    (@ $via:ident record_login_failure) => { fn record_login_failure(&mut self, name_key: &str, origin: &str, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.record_login_failure(name_key, origin, now)) } };
+    (@ $via:ident clear_login_failures_of_name) => { fn clear_login_failures_of_name(&mut self, name_key: &str) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.clear_login_failures_of_name(name_key)) } };
+}
+pub(crate) use forward_accounts;
+
+/// `KeyLog` methods forwarded through `self.$via`.
+#[rustfmt::skip]
+macro_rules! forward_key_log {
+    ($via:ident; $($method:ident),+ $(,)?) => { $($crate::forward::forward_key_log!(@ $via $method);)+ };
+    (@ $via:ident find_key) => { fn find_key(&mut self, scope: &str, key: &str, since: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<Option<([u8; 32], $crate::forward::t::StoredAnswer)>> { self.$via(|log| log.find_key(scope, key, since)) } };
+    (@ $via:ident keep_key) => { fn keep_key(&mut self, scope: &str, key: &str, fingerprint: &[u8; 32], answer: &$crate::forward::t::StoredAnswer, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<()> { self.$via(|log| log.keep_key(scope, key, fingerprint, answer, now)) } };
+    (@ $via:ident prune_keys) => { fn prune_keys(&mut self, before: $crate::forward::t::UnixMillis, at_most: u32) -> $crate::forward::t::ViewResult<()> { self.$via(|log| log.prune_keys(before, at_most)) } };
+}
+pub(crate) use forward_key_log;
+
+/// The `via` of a view whose forwarded methods are its own inherent
+/// methods of the same names (written beside it, e.g. in `rooms.rs`):
+/// `forward_view!(own; ..)`. An inherent method takes `&mut self`, as the
+/// trait's does, so that it, not the trait's, is the one called.
+pub(crate) trait Own {
+    fn own<T>(&mut self, call: impl FnOnce(&mut Self) -> ViewResult<T>) -> ViewResult<T> {
+        call(self)
+    }
+}
+
+impl<V> Own for V {}
