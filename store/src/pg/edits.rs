@@ -205,10 +205,17 @@ impl PgView<'_> {
         let Some(mut message) = row.as_ref().map(message_from_row).transpose()? else {
             return Ok(None);
         };
+        self.fill_comments(&mut message, comments)?;
+        Ok(Some(message))
+    }
+
+    /// Reads the newest `comments` comments of `message`, oldest first
+    /// (none asked, or none there: no round trip).
+    fn fill_comments(&mut self, message: &mut StoredMessage, comments: u32) -> ViewResult<()> {
         if comments > 0 && message.comments_total > 0 {
             let rows = self
                 .connection()
-                .query(COMMENTS_NEWEST, &[&id, &i64::from(comments)])
+                .query(COMMENTS_NEWEST, &[&message.id, &i64::from(comments)])
                 .map_err(store_error)?;
             message.comments = rows
                 .iter()
@@ -216,7 +223,7 @@ impl PgView<'_> {
                 .map(comment_from_row)
                 .collect::<ViewResult<_>>()?;
         }
-        Ok(Some(message))
+        Ok(())
     }
 
     /// `View::messages_by_id`: the messages in one round trip, then the
@@ -238,17 +245,7 @@ impl PgView<'_> {
         for id in ids {
             let mut message = by_id.remove(id);
             if let Some(message) = message.as_mut() {
-                if comments > 0 && message.comments_total > 0 {
-                    let rows = self
-                        .connection()
-                        .query(COMMENTS_NEWEST, &[id, &i64::from(comments)])
-                        .map_err(store_error)?;
-                    message.comments = rows
-                        .iter()
-                        .rev()
-                        .map(comment_from_row)
-                        .collect::<ViewResult<_>>()?;
-                }
+                self.fill_comments(message, comments)?;
             }
             messages.push(message);
         }
