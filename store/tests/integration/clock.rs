@@ -14,7 +14,7 @@ use agora_store::Handle;
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use support::{config, public_send, register, run};
+use support::{config, public_send, register, register_all, run};
 
 const HOUR: i64 = 3_600_000;
 /// 2027-01-15, any instant will do.
@@ -147,8 +147,7 @@ fn the_ban_retry_after_holds_after_the_clock_steps_back() {
         store.rules.ban_threshold = 1;
         store.rules.ban_ms = 60_000;
     });
-    let alice = register(&handle, "alice");
-    let bob = register(&handle, "bob");
+    let [alice, bob] = register_all(&handle, ["alice", "bob"]);
     clock.set(START + HOUR);
     let report = Command::Report {
         caller: bob,

@@ -12,7 +12,7 @@ use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_store::Handle;
 use std::sync::atomic::Ordering;
-use support::{register, run};
+use support::{register_all, run};
 
 /// 2027-01-15, any instant will do.
 const START: i64 = 1_800_000_000_000;
@@ -41,8 +41,7 @@ fn last_used_is_written_at_most_once_a_minute() {
         let touched = run(&handle, account(AccountCommand::Touch { caller }));
         assert_eq!(touched, Outcome::Account(AccountOutcome::Touched));
     };
-    let ann = register(&handle, "ann");
-    let bob = register(&handle, "bob");
+    let [ann, bob] = register_all(&handle, ["ann", "bob"]);
     assert_eq!(last_used(&handle, ann), UnixMillis(START), "made at");
 
     // Within the minute of the stored time: not written.

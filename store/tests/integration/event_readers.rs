@@ -3,28 +3,13 @@
 //! of `events_after` (id order, limit, who sees what) holds; a database made
 //! before the index gets it backfilled.
 
+use crate::support::{new_user, reopen, view_database, with_view, T0};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
-use agora_core::time::UnixMillis;
-use agora_core::token::TokenHash;
 use agora_core::view::{StoredMessage, UserId, View, PUBLIC_CHAT};
-use agora_store::{open_database, SqlView, StoreConfig};
+use agora_store::SqlView;
 use rusqlite::Connection;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-
-const T0: UnixMillis = UnixMillis(1_795_939_565_000);
-
-fn open(dir: &tempfile::TempDir) -> Connection {
-    let config = StoreConfig::sqlite(dir.path().join("agora.db"));
-    open_database(&config).expect("open")
-}
-
-fn with_view<R>(conn: &mut Connection, f: impl FnOnce(&mut SqlView<'_>) -> R) -> R {
-    let tx = conn.transaction().unwrap();
-    let result = f(&mut SqlView::new(&tx));
-    tx.commit().unwrap();
-    result
-}
 
 struct Seeded {
     alice: UserId,
@@ -38,15 +23,9 @@ struct Seeded {
 /// one private message, and a ban of carol, each with its event.
 fn seed(conn: &mut Connection) -> Seeded {
     with_view(conn, |v| {
-        let alice = v
-            .create_user("alice", &TokenHash([1; 32]), "127.0.0.1", T0)
-            .unwrap();
-        let bob = v
-            .create_user("bob", &TokenHash([2; 32]), "127.0.0.1", T0)
-            .unwrap();
-        let carol = v
-            .create_user("carol", &TokenHash([3; 32]), "127.0.0.1", T0)
-            .unwrap();
+        let alice = new_user(v, "alice", 1);
+        let bob = new_user(v, "bob", 2);
+        let carol = new_user(v, "carol", 3);
         let chat = v.create_private_chat(alice, bob, T0).unwrap();
         let message = |v: &mut SqlView<'_>, chat, author, text: &str| {
             let id = v.append_message(chat, author, text, T0).unwrap();
@@ -134,8 +113,7 @@ fn vm_steps<R>(conn: &mut Connection, f: impl FnOnce(&mut Connection) -> R) -> (
 
 #[test]
 fn an_outsiders_catch_up_does_not_read_other_peoples_private_events() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = open(&dir);
+    let (_dir, mut conn) = view_database();
     let seeded = seed(&mut conn);
     let outsider = |conn: &mut Connection| {
         vm_steps(conn, |conn| {
@@ -159,8 +137,7 @@ fn an_outsiders_catch_up_does_not_read_other_peoples_private_events() {
 
 #[test]
 fn pages_keep_id_order_limits_and_visibility() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = open(&dir);
+    let (_dir, mut conn) = view_database();
     let seeded = seed(&mut conn);
     bulk_private_events(&conn, &seeded, 10);
     // Another public event after the bulk: ids 1..=3, 4..=13 private, 14 public.
@@ -217,8 +194,7 @@ fn pages_keep_id_order_limits_and_visibility() {
 
 #[test]
 fn a_database_made_before_the_index_is_backfilled() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = open(&dir);
+    let (dir, mut conn) = view_database();
     let seeded = seed(&mut conn);
     bulk_private_events(&conn, &seeded, 5);
     let before: Vec<Vec<EventId>> = [seeded.alice, seeded.bob, seeded.carol]
@@ -233,7 +209,7 @@ fn a_database_made_before_the_index_is_backfilled() {
     conn.pragma_update(None, "user_version", EVENT_READERS_VERSION - 1)
         .unwrap();
     drop(conn);
-    let mut conn = open(&dir);
+    let mut conn = reopen(&dir);
     let after: Vec<Vec<EventId>> = [seeded.alice, seeded.bob, seeded.carol]
         .iter()
         .map(|&user| with_view(&mut conn, |v| ids(&v.events_after(user, 0, 500).unwrap())))

@@ -4,15 +4,14 @@ use crate::support;
 
 use agora_core::command::{ChatRef, Command, Outcome};
 use agora_store::Handle;
-use support::{config, public_send, register, run};
+use support::{config, public_send, register_all, run};
 
 #[test]
 fn sends_survive_a_restart_and_ids_keep_increasing() {
     let (_dir, path) = support::temp_database();
 
     let handle = Handle::open(config(&path)).unwrap();
-    let alice = register(&handle, "alice");
-    let bob = register(&handle, "bob");
+    let [alice, bob] = register_all(&handle, ["alice", "bob"]);
     let first = match run(&handle, public_send(alice, "hello")) {
         Outcome::MessageSent { message_id, .. } => message_id,
         other => panic!("{other:?}"),

@@ -9,10 +9,10 @@ use agora_core::api::encode;
 use agora_core::command::{Command, Failure, Outcome};
 use agora_core::idempotency::Keyed;
 use agora_core::token::TokenHash;
-use agora_store::{Backend, Handle, PostgresUrl, StoreConfig};
-use agora_tests::pg::{skipped, PgDatabase};
+use agora_store::Handle;
+use agora_tests::pg::PgDatabase;
 use std::sync::atomic::Ordering;
-use support::{public_send, register};
+use support::{fresh_pg, pg_config, public_send, register};
 
 fn keyed(key: &str, fingerprint: u8) -> Keyed {
     Keyed {
@@ -41,15 +41,6 @@ fn answer(outcome: &Outcome) -> (u16, String) {
 
 fn public_texts_pg(database: &PgDatabase) -> Vec<String> {
     support::pg_column(database.url(), support::PG_MESSAGE_TEXTS)
-}
-
-fn pg_config(database: &PgDatabase) -> StoreConfig {
-    StoreConfig {
-        backend: Backend::Postgres {
-            url: database.url().parse::<PostgresUrl>().unwrap(),
-        },
-        ..StoreConfig::default()
-    }
 }
 
 /// A send repeated with its key gets the first answer and adds nothing; the
@@ -88,9 +79,7 @@ fn sqlite_keyed_send_is_applied_once_and_survives_a_restart() {
 
 #[test]
 fn postgres_keyed_send_is_applied_once() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("postgres_keyed_send_is_applied_once");
-    };
+    let Some(database) = fresh_pg() else { return };
     let handle = Handle::open(pg_config(&database)).unwrap();
     repeated_send_is_applied_once(&handle);
     assert_eq!(public_texts_pg(&database), ["once", "bob's"]);
@@ -101,9 +90,7 @@ fn postgres_keyed_send_is_applied_once() {
 /// and gets the answer it had.
 #[test]
 fn postgres_retry_after_a_503_that_hid_a_commit_is_applied_once() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("postgres_retry_after_a_503_that_hid_a_commit_is_applied_once");
-    };
+    let Some(database) = fresh_pg() else { return };
     let config = pg_config(&database);
     let faults = config.commit_faults.clone();
     let handle = Handle::open(config).unwrap();
@@ -129,9 +116,7 @@ fn postgres_retry_after_a_503_that_hid_a_commit_is_applied_once() {
 /// the request.
 #[test]
 fn postgres_a_503_is_not_kept() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("postgres_a_503_is_not_kept");
-    };
+    let Some(database) = fresh_pg() else { return };
     let config = pg_config(&database);
     let faults = config.commit_faults.clone();
     let handle = Handle::open(config).unwrap();
@@ -149,9 +134,7 @@ fn postgres_a_503_is_not_kept() {
 /// A key used on one node is answered from its kept answer on another.
 #[test]
 fn postgres_a_key_used_on_one_node_is_replayed_on_another() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("postgres_a_key_used_on_one_node_is_replayed_on_another");
-    };
+    let Some(database) = fresh_pg() else { return };
     let one = Handle::open(pg_config(&database)).unwrap();
     let two = Handle::open(pg_config(&database)).unwrap();
     let ann = register(&one, "ann");

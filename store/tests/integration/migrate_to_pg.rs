@@ -11,12 +11,12 @@ use agora_core::command::{ChatRef, ChatType, Command, EventsWait, Outcome};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_store::{
-    copy_sqlite_to_postgres, Backend, Clock, CopyError, Handle, OpenError, PostgresUrl, StoreConfig,
+    copy_sqlite_to_postgres, Backend, Clock, CopyError, Handle, OpenError, StoreConfig,
 };
 use agora_tests::pg::{skipped, PgDatabase};
 use std::path::Path;
 use std::time::Duration;
-use support::register;
+use support::{fresh_pg, pg_url, register};
 
 /// One fixed time for both stores: `/status` answers quota windows and bans
 /// relative to now.
@@ -25,17 +25,11 @@ const NOW: i64 = 1_700_000_000_000;
 fn config(path: &Path, postgres: Option<&PgDatabase>) -> StoreConfig {
     let mut config = support::config(path);
     if let Some(db) = postgres {
-        config.backend = Backend::Postgres {
-            url: db.url().parse::<PostgresUrl>().unwrap(),
-        };
+        config.backend = Backend::Postgres { url: pg_url(db) };
     }
     config.clock = Clock::new(|| UnixMillis(NOW));
     config.rules.ban_threshold = 2;
     config
-}
-
-fn url(database: &PgDatabase) -> PostgresUrl {
-    database.url().parse().unwrap()
 }
 
 fn run(handle: &Handle, command: Command) -> Outcome {
@@ -205,16 +199,14 @@ fn reads(handle: &Handle, users: &[TokenHash], messages: &[i64]) -> Vec<Outcome>
 
 #[test]
 fn a_migrated_database_answers_every_read_as_sqlite_did() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("a_migrated_database_answers_every_read_as_sqlite_did");
-    };
+    let Some(database) = fresh_pg() else { return };
     let (_dir, path) = support::temp_database();
     let sqlite = Handle::open(config(&path, None)).unwrap();
     let (users, messages) = fill(&sqlite);
     sqlite.shutdown();
     drop(sqlite);
 
-    let copied = copy_sqlite_to_postgres(&path, &url(&database)).expect("the copy");
+    let copied = copy_sqlite_to_postgres(&path, &pg_url(&database)).expect("the copy");
     // Every table's rows, as SQLite itself counts them.
     let source = rusqlite::Connection::open(&path).unwrap();
     for table in &copied.tables {
@@ -334,9 +326,7 @@ fn tables_in(database: &PgDatabase) -> i64 {
 
 #[test]
 fn a_target_with_rows_is_refused_and_left_alone() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("a_target_with_rows_is_refused_and_left_alone");
-    };
+    let Some(database) = fresh_pg() else { return };
     let dir = tempfile::tempdir().unwrap();
     let source = small_source(dir.path());
     // A target where a node has registered one user: no messages, no events
@@ -344,7 +334,7 @@ fn a_target_with_rows_is_refused_and_left_alone() {
     let node = Handle::open(config(dir.path(), Some(&database))).unwrap();
     register(&node, "zed");
     node.shutdown();
-    let refused = copy_sqlite_to_postgres(&source, &url(&database));
+    let refused = copy_sqlite_to_postgres(&source, &pg_url(&database));
     assert!(
         matches!(
             refused,
@@ -357,8 +347,8 @@ fn a_target_with_rows_is_refused_and_left_alone() {
     let Some(second) = PgDatabase::fresh() else {
         return;
     };
-    copy_sqlite_to_postgres(&source, &url(&second)).expect("the first copy");
-    let again = copy_sqlite_to_postgres(&source, &url(&second));
+    copy_sqlite_to_postgres(&source, &pg_url(&second)).expect("the first copy");
+    let again = copy_sqlite_to_postgres(&source, &pg_url(&second));
     assert!(
         matches!(again, Err(CopyError::TargetNotEmpty { .. })),
         "{again:?}"
@@ -368,11 +358,9 @@ fn a_target_with_rows_is_refused_and_left_alone() {
 
 #[test]
 fn a_missing_running_or_outdated_source_is_refused() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("a_missing_running_or_outdated_source_is_refused");
-    };
+    let Some(database) = fresh_pg() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let missing = copy_sqlite_to_postgres(&dir.path().join("none.db"), &url(&database));
+    let missing = copy_sqlite_to_postgres(&dir.path().join("none.db"), &pg_url(&database));
     assert!(
         matches!(missing, Err(CopyError::NoSource { .. })),
         "{missing:?}"
@@ -382,7 +370,7 @@ fn a_missing_running_or_outdated_source_is_refused() {
     // A server still runs on it.
     let running = Handle::open(config(&source, None)).unwrap();
     register(&running, "bob");
-    let in_use = copy_sqlite_to_postgres(&source, &url(&database));
+    let in_use = copy_sqlite_to_postgres(&source, &pg_url(&database));
     assert!(
         matches!(in_use, Err(CopyError::SourceInUse { .. })),
         "{in_use:?}"
@@ -392,7 +380,7 @@ fn a_missing_running_or_outdated_source_is_refused() {
     let conn = rusqlite::Connection::open(&source).unwrap();
     conn.pragma_update(None, "user_version", 1).unwrap();
     drop(conn);
-    let outdated = copy_sqlite_to_postgres(&source, &url(&database));
+    let outdated = copy_sqlite_to_postgres(&source, &pg_url(&database));
     assert!(
         matches!(outdated, Err(CopyError::SourceVersion { found: 1, .. })),
         "{outdated:?}"
@@ -405,16 +393,14 @@ fn a_missing_running_or_outdated_source_is_refused() {
 /// the target without them.
 #[test]
 fn a_failed_copy_leaves_the_target_empty() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("a_failed_copy_leaves_the_target_empty");
-    };
+    let Some(database) = fresh_pg() else { return };
     let dir = tempfile::tempdir().unwrap();
     let source = small_source(dir.path());
     let conn = rusqlite::Connection::open(&source).unwrap();
     conn.execute("UPDATE messages SET text = CAST(x'ff00' AS TEXT)", [])
         .unwrap();
     drop(conn);
-    let failed = copy_sqlite_to_postgres(&source, &url(&database));
+    let failed = copy_sqlite_to_postgres(&source, &pg_url(&database));
     assert!(
         matches!(failed, Err(CopyError::BadValue { .. })),
         "{failed:?}"
@@ -426,7 +412,7 @@ fn a_failed_copy_leaves_the_target_empty() {
     let odd = other.path().join("a ?b#c %41 é");
     std::fs::create_dir(&odd).unwrap();
     let source = small_source(&odd);
-    let copied = copy_sqlite_to_postgres(&source, &url(&database));
+    let copied = copy_sqlite_to_postgres(&source, &pg_url(&database));
     assert!(copied.is_ok(), "{copied:?}");
     assert_eq!(users_in(&database), 1);
     // The source is left as it was: no `-wal` or `-shm` beside it.
@@ -462,7 +448,7 @@ fn the_secret_verifier_is_copied_and_checked() {
         handle.shutdown();
         dir.path().join("small.db")
     };
-    copy_sqlite_to_postgres(&source, &url(&empty)).expect("copied");
+    copy_sqlite_to_postgres(&source, &pg_url(&empty)).expect("copied");
     let refused = Handle::open(with(Some(&empty), theirs)).map(|_| ());
     assert!(
         matches!(refused, Err(OpenError::OtherSecret)),
@@ -477,9 +463,9 @@ fn the_secret_verifier_is_copied_and_checked() {
             .expect("a node starts on the empty target")
             .shutdown();
     }
-    copy_sqlite_to_postgres(&source, &url(&started_same)).expect("the same secret");
+    copy_sqlite_to_postgres(&source, &pg_url(&started_same)).expect("the same secret");
     assert_eq!(users_in(&started_same), 1);
-    let refused = copy_sqlite_to_postgres(&source, &url(&started_other));
+    let refused = copy_sqlite_to_postgres(&source, &pg_url(&started_other));
     assert!(
         matches!(refused, Err(CopyError::OtherSecret { .. })),
         "{refused:?}"

@@ -8,14 +8,15 @@ use crate::support;
 
 use agora_core::command::{Command, Outcome};
 use agora_core::view::View;
-use agora_store::{Backend, Handle, PostgresUrl, StoreConfig};
-use agora_tests::pg::{skipped, PgDatabase};
+use agora_store::{Handle, StoreConfig};
+use agora_tests::pg::PgDatabase;
 use proptest::prelude::*;
 use proptest_state_machine::{prop_state_machine, StateMachineTest};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::reference::{chat_config, Reference, Step, T0};
+use support::{fresh_pg, pg_config};
 
 struct Postgres {
     /// `None` when the PostgreSQL tests are skipped (AGORA_SKIP_PG=1).
@@ -25,11 +26,8 @@ struct Postgres {
 
 fn open(database: &PgDatabase, now: &Arc<AtomicI64>) -> Handle {
     let mut config = StoreConfig {
-        backend: Backend::Postgres {
-            url: database.url().parse::<PostgresUrl>().unwrap(),
-        },
         clock: support::clock_reading(now),
-        ..StoreConfig::default()
+        ..pg_config(database)
     };
     config.rules = chat_config();
     Handle::open(config).expect("the store opens on PostgreSQL")
@@ -76,13 +74,10 @@ impl StateMachineTest for ModelVsPostgres {
         // The public chat is created at the first start's clock reading: the
         // model's creation time.
         let now = Arc::new(AtomicI64::new(T0));
-        let node = PgDatabase::fresh().map(|database| {
+        let node = fresh_pg().map(|database| {
             let handle = open(&database, &now);
             (database, handle)
         });
-        if node.is_none() {
-            skipped("model_and_postgres_agree");
-        }
         Postgres { node, now }
     }
 

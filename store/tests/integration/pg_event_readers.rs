@@ -8,19 +8,13 @@ use crate::support;
 use agora_core::command::{ChatRef, Command, Outcome};
 use agora_core::events::EventId;
 use agora_core::token::TokenHash;
-use agora_store::{Backend, Handle, PostgresUrl, StoreConfig};
-use agora_tests::pg::{skipped, PgDatabase};
+use agora_store::Handle;
+use agora_tests::pg::PgDatabase;
 use std::time::Duration;
-use support::register;
+use support::{fresh_pg, pg_config, register_all};
 
 fn open(database: &PgDatabase) -> Handle {
-    let config = StoreConfig {
-        backend: Backend::Postgres {
-            url: database.url().parse::<PostgresUrl>().unwrap(),
-        },
-        ..StoreConfig::default()
-    };
-    Handle::open(config).expect("the store opens on PostgreSQL")
+    Handle::open(pg_config(database)).expect("the store opens on PostgreSQL")
 }
 
 fn send(handle: &Handle, caller: TokenHash, to: ChatRef, text: &str) {
@@ -48,13 +42,9 @@ fn page(handle: &Handle, caller: TokenHash, since: EventId) -> (Vec<EventId>, bo
 
 #[test]
 fn pages_follow_the_readers_index_and_an_old_database_is_backfilled() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("pages_follow_the_readers_index_and_an_old_database_is_backfilled");
-    };
+    let Some(database) = fresh_pg() else { return };
     let handle = open(&database);
-    let alice = register(&handle, "alice");
-    let bob = register(&handle, "bob");
-    let carol = register(&handle, "carol");
+    let [alice, bob, carol] = register_all(&handle, ["alice", "bob", "carol"]);
     send(&handle, alice, ChatRef::Public, "hello all"); // event 1
     send(&handle, alice, ChatRef::Private("bob".into()), "psst"); // event 2
     handle.shutdown();

@@ -5,12 +5,11 @@
 
 use crate::support;
 
-use agora_store::{Handle, Observer, PostgresUrl, StoreConfig, StoreObserver};
-use agora_tests::pg::{skipped, PgDatabase};
+use agora_store::{Handle, Observer, StoreObserver};
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
-use support::{public_send, register};
+use support::{fresh_pg, pg_config, public_send, register};
 
 /// The write lock every node's batch takes (`pg::WRITE_LOCK`: "agora" in
 /// ASCII), as another node's transaction would hold it.
@@ -30,11 +29,9 @@ impl StoreObserver for Waits {
 
 #[test]
 fn a_batch_reports_how_long_it_waited_for_the_write_lock() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("a_batch_reports_how_long_it_waited_for_the_write_lock");
-    };
+    let Some(database) = fresh_pg() else { return };
     let waits = Arc::new(Waits::default());
-    let mut config = StoreConfig::postgres(database.url().parse::<PostgresUrl>().unwrap());
+    let mut config = pg_config(&database);
     config.observer = Observer::new(waits.clone());
     let handle = Handle::open(config).expect("the store opens on PostgreSQL");
     let alice = register(&handle, "alice");

@@ -6,18 +6,18 @@ use crate::support;
 use agora_core::events::EventId;
 use agora_core::token::TokenHash;
 use agora_store::{Handle, PostgresUrl, StoreConfig};
-use agora_tests::pg::{skipped, PgDatabase};
+use agora_tests::pg::PgDatabase;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::{events_page, public_send, register};
+use support::{events_page, fresh_pg, pg_config, public_send, register};
 
 const NODES: usize = 3;
 
 fn nodes(database: &PgDatabase, quota: u32) -> Vec<Handle> {
     (0..NODES)
         .map(|_| {
-            let mut config = StoreConfig::postgres(database.url().parse::<PostgresUrl>().unwrap());
+            let mut config = pg_config(&database);
             config.rules.quota = quota;
             Handle::open(config).expect("a node opens")
         })
@@ -26,9 +26,7 @@ fn nodes(database: &PgDatabase, quota: u32) -> Vec<Handle> {
 
 #[test]
 fn the_public_quota_is_exact_across_nodes() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("the_public_quota_is_exact_across_nodes");
-    };
+    let Some(database) = fresh_pg() else { return };
     let nodes = nodes(&database, 20);
     let ann = register(&nodes[0], "ann");
     // 60 sends at once, 20 per node, from one user.
@@ -52,9 +50,7 @@ fn the_public_quota_is_exact_across_nodes() {
 /// node hands out a cursor past an event that another node commits later.
 #[test]
 fn cursors_followed_across_nodes_skip_nothing() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("cursors_followed_across_nodes_skip_nothing");
-    };
+    let Some(database) = fresh_pg() else { return };
     let nodes = Arc::new(nodes(&database, u32::MAX));
     let writers: Vec<TokenHash> = (0..NODES)
         .map(|i| register(&nodes[i], &format!("writer{i}")))
@@ -122,9 +118,7 @@ fn cursors_followed_across_nodes_skip_nothing() {
 /// lock holds them back), so no reader can see it.
 #[test]
 fn no_node_commits_past_an_open_transaction() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("no_node_commits_past_an_open_transaction");
-    };
+    let Some(database) = fresh_pg() else { return };
     let nodes = nodes(&database, u32::MAX);
     let ann = register(&nodes[0], "ann");
     // Stand in for a node in the middle of a batch: the write lock taken,
@@ -159,9 +153,7 @@ fn no_node_commits_past_an_open_transaction() {
 /// schema once: the others wait for the migration lock, then find it done.
 #[test]
 fn nodes_started_together_migrate_once() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("nodes_started_together_migrate_once");
-    };
+    let Some(database) = fresh_pg() else { return };
     let url = database.url().to_owned();
     let starting: Vec<_> = (0..4)
         .map(|_| {
@@ -195,10 +187,8 @@ fn nodes_started_together_migrate_once() {
 /// again on a new connection. Each message is stored once.
 #[test]
 fn a_commit_whose_answer_is_lost_is_answered_by_what_happened() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("a_commit_whose_answer_is_lost_is_answered_by_what_happened");
-    };
-    let config = StoreConfig::postgres(database.url().parse::<PostgresUrl>().unwrap());
+    let Some(database) = fresh_pg() else { return };
+    let config = pg_config(&database);
     let faults = config.commit_faults.clone();
     let node = Handle::open(config).unwrap();
     let ann = register(&node, "ann");

@@ -8,12 +8,11 @@
 use crate::support;
 
 use agora_core::command::{ChatRef, Command, Outcome};
-use agora_store::{Handle, Observer, PostgresUrl, StoreConfig, StoreObserver};
-use agora_tests::pg::{skipped, PgDatabase};
+use agora_store::{Handle, Observer, StoreObserver};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use support::register;
+use support::{fresh_pg, pg_config, register_all};
 
 #[derive(Default)]
 struct Trips(AtomicU64);
@@ -49,16 +48,12 @@ fn send(caller: agora_core::token::TokenHash, room: &str, text: &str) -> Command
 
 #[test]
 fn room_commands_are_answered_from_the_batch_s_one_load() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("room_commands_are_answered_from_the_batch_s_one_load");
-    };
+    let Some(database) = fresh_pg() else { return };
     let trips = Arc::new(Trips::default());
-    let mut config = StoreConfig::postgres(database.url().parse::<PostgresUrl>().unwrap());
+    let mut config = pg_config(&database);
     config.observer = Observer::new(trips.clone());
     let handle = Handle::open(config).expect("the store opens on PostgreSQL");
-    let alice = register(&handle, "alice");
-    let bob = register(&handle, "bob");
-    let carol = register(&handle, "carol");
+    let [alice, bob, carol] = register_all(&handle, ["alice", "bob", "carol"]);
     let create = |room: &str, public: bool| Command::CreateRoom {
         caller: alice,
         room: room.into(),

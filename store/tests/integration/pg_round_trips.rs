@@ -8,12 +8,12 @@ use crate::support;
 use agora_core::command::{ChatRef, ChatType, Command, Outcome};
 use agora_core::config::Config;
 use agora_core::token::TokenHash;
-use agora_store::{Handle, Observer, PostgresUrl, StoreConfig, StoreObserver};
-use agora_tests::pg::{skipped, PgDatabase};
+use agora_store::{Handle, Observer, StoreObserver};
+use agora_tests::pg::PgDatabase;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use support::{public_send, register};
+use support::{fresh_pg, pg_config, public_send, register_all};
 
 #[derive(Default)]
 struct Trips {
@@ -50,12 +50,11 @@ fn open_counted(
     rules: impl FnOnce(&mut Config),
 ) -> (Handle, Arc<Trips>, TokenHash, TokenHash) {
     let trips = Arc::new(Trips::default());
-    let mut config = StoreConfig::postgres(database.url().parse::<PostgresUrl>().unwrap());
+    let mut config = pg_config(&database);
     config.observer = Observer::new(trips.clone());
     rules(&mut config.rules);
     let handle = Handle::open(config).expect("the store opens on PostgreSQL");
-    let alice = register(&handle, "alice");
-    let bob = register(&handle, "bob");
+    let [alice, bob] = register_all(&handle, ["alice", "bob"]);
     assert!(support::is_sent(&support::run(
         &handle,
         public_send(alice, "first")
@@ -65,9 +64,7 @@ fn open_counted(
 
 #[test]
 fn each_command_s_batch_makes_four_round_trips() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("each_command_s_batch_makes_four_round_trips");
-    };
+    let Some(database) = fresh_pg() else { return };
     let (handle, trips, alice, bob) = open_counted(&database, |rules| {
         rules.reporter_min_age_ms = 0;
     });
@@ -139,9 +136,7 @@ fn each_command_s_batch_makes_four_round_trips() {
 
 #[test]
 fn a_batch_of_many_commands_makes_four_round_trips() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("a_batch_of_many_commands_makes_four_round_trips");
-    };
+    let Some(database) = fresh_pg() else { return };
     let (handle, trips, alice, bob) = open_counted(&database, |rules| {
         rules.quota = 1_000_000;
         rules.comment_quota = 1_000_000;

@@ -13,18 +13,13 @@ use agora_core::command::{ChatRef, Command, Outcome, Target};
 use agora_core::search::SearchQuery;
 use agora_core::token::TokenHash;
 use agora_core::view::MessageId;
-use agora_store::{Backend, Handle, PostgresUrl, StoreConfig};
-use agora_tests::pg::{skipped, PgDatabase};
+use agora_store::Handle;
+use agora_tests::pg::PgDatabase;
 use std::time::Duration;
-use support::{expected, register};
+use support::{expected, fresh_pg, pg_config, register, register_all};
 
 fn open(database: &PgDatabase) -> Handle {
-    let mut config = StoreConfig {
-        backend: Backend::Postgres {
-            url: database.url().parse::<PostgresUrl>().unwrap(),
-        },
-        ..StoreConfig::default()
-    };
+    let mut config = pg_config(database);
     config.rules.register_rate = 0;
     config.rules.quota = u32::MAX;
     Handle::open(config).expect("the store opens on PostgreSQL")
@@ -174,13 +169,9 @@ const QUERIES: &[&str] = &[
 
 #[test]
 fn pg_search_finds_by_every_path_and_its_vocabulary_follows_every_change() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("pg_search_finds_by_every_path_and_its_vocabulary_follows_every_change");
-    };
+    let Some(database) = fresh_pg() else { return };
     let handle = open(&database);
-    let alice = register(&handle, "alice");
-    let bob = register(&handle, "bob");
-    let carol = register(&handle, "carol");
+    let [alice, bob, carol] = register_all(&handle, ["alice", "bob", "carol"]);
     let texts = public_texts();
     let ids = send_all(&handle, alice, &ChatRef::Public, &texts);
     let mut sent: Vec<(MessageId, String)> = ids.into_iter().zip(texts).collect();

@@ -8,12 +8,12 @@ use crate::support;
 use agora_core::command::{Command, Outcome, StatusReport};
 use agora_core::token::TokenHash;
 use agora_core::view::ChatKind;
-use agora_store::{Handle, Observer, PostgresUrl, StoreConfig, StoreObserver};
-use agora_tests::pg::{skipped, PgDatabase};
+use agora_store::{Handle, Observer, StoreObserver};
+use agora_tests::pg::PgDatabase;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use support::{public_send, register};
+use support::{fresh_pg, pg_config, public_send, register, register_all};
 
 /// Counts `Status` answers from the memo.
 #[derive(Default)]
@@ -30,7 +30,7 @@ impl StoreObserver for MemoHits {
 }
 
 fn node(database: &PgDatabase, hits: Option<Arc<MemoHits>>) -> Handle {
-    let mut config = StoreConfig::postgres(database.url().parse::<PostgresUrl>().unwrap());
+    let mut config = pg_config(&database);
     config.rules.quota = u32::MAX;
     if let Some(hits) = hits {
         config.observer = Observer::new(hits);
@@ -61,14 +61,11 @@ fn public(report: &StatusReport) -> (u64, u64) {
 /// feed's NOTIFY) only after `b`'s COMMIT.
 #[test]
 fn a_status_counts_every_message_another_node_acknowledged() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("a_status_counts_every_message_another_node_acknowledged");
-    };
+    let Some(database) = fresh_pg() else { return };
     let hits = Arc::new(MemoHits::default());
     let a = node(&database, Some(hits.clone()));
     let b = node(&database, None);
-    let ann = register(&b, "ann");
-    let bob = register(&b, "bob");
+    let [ann, bob] = register_all(&b, ["ann", "bob"]);
     for sent in 0..30 {
         // Twice: the second may come from the memo.
         assert_eq!(public(&status(&a, ann)), (sent, sent));
@@ -91,9 +88,7 @@ fn a_status_counts_every_message_another_node_acknowledged() {
 /// straight into the database shows in the next status.
 #[test]
 fn a_status_shows_a_write_committed_outside_agora() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("a_status_shows_a_write_committed_outside_agora");
-    };
+    let Some(database) = fresh_pg() else { return };
     let hits = Arc::new(MemoHits::default());
     let a = node(&database, Some(hits.clone()));
     let ann = register(&a, "ann");

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use support::{config, public_send, register, run};
+use support::{config, public_send, register, register_all, run};
 
 /// `Status` computed by the rules over a fresh connection to the database.
 fn direct_status(path: &Path, store: &StoreConfig, command: &Command) -> Outcome {
@@ -47,9 +47,7 @@ fn status_matches_the_database_after_every_write() {
     let (_dir, path) = support::temp_database();
     let store = config(&path);
     let handle = Handle::open(store.clone()).unwrap();
-    let alice = register(&handle, "alice");
-    let bob = register(&handle, "bob");
-    let carol = register(&handle, "carol");
+    let [alice, bob, carol] = register_all(&handle, ["alice", "bob", "carol"]);
     let writes = [
         public_send(alice, "one"),
         Command::Send {
@@ -109,8 +107,7 @@ fn status_never_lags_an_acknowledged_send() {
     let mut store = config(&path);
     store.rules.quota = u32::MAX;
     let handle = Handle::open(store).unwrap();
-    let alice = register(&handle, "alice");
-    let bob = register(&handle, "bob");
+    let [alice, bob] = register_all(&handle, ["alice", "bob"]);
     // Bob polls and sends all along, so batches and memo refills interleave.
     let noise = {
         let handle = handle.clone();
@@ -211,8 +208,7 @@ fn status_without_reader_threads_answers_the_same() {
     let mut store = config(&path);
     store.readers = 0;
     let handle = Handle::open(store.clone()).unwrap();
-    let alice = register(&handle, "alice");
-    let bob = register(&handle, "bob");
+    let [alice, bob] = register_all(&handle, ["alice", "bob"]);
     let writes = [
         public_send(alice, "one"),
         Command::Send {
@@ -249,8 +245,7 @@ fn connect_pages_skip_nothing_sent_meanwhile() {
     let mut store = support::unlimited_config(&dir.path().join("agora.db"));
     store.rules.unread_max = 7;
     let handle = Handle::open(store).unwrap();
-    let sender = register(&handle, "sender");
-    let reader = register(&handle, "reader");
+    let [sender, reader] = register_all(&handle, ["sender", "reader"]);
     const SENT: usize = 300;
     let sending = {
         let handle = handle.clone();

@@ -13,10 +13,9 @@ use crate::support;
 use agora_core::accounts::AccountCommand;
 use agora_core::command::{ChatRef, ChatType, Command, Outcome, Target};
 use agora_core::token::TokenHash;
-use agora_store::{Handle, PostgresUrl, StoreConfig};
-use agora_tests::pg::{skipped, PgDatabase};
+use agora_store::{Handle, StoreConfig};
 use std::collections::BTreeMap;
-use support::register;
+use support::{fresh_pg, pg_config, register};
 
 /// `events.kind` (see the store's `event_columns`).
 const MESSAGE: i64 = 1;
@@ -271,11 +270,8 @@ fn every_kind_of_event_gets_its_reader_rows_on_sqlite() {
 
 #[test]
 fn every_kind_of_event_gets_its_reader_rows_on_postgres() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("every_kind_of_event_gets_its_reader_rows_on_postgres");
-    };
-    let url = database.url().parse::<PostgresUrl>().unwrap();
-    let handle = Handle::open(config(StoreConfig::postgres(url))).unwrap();
+    let Some(database) = fresh_pg() else { return };
+    let handle = Handle::open(config(pg_config(&database))).unwrap();
     make_every_kind(&handle);
     handle.shutdown();
     let mut admin = postgres::Client::connect(database.url(), postgres::NoTls).unwrap();

@@ -1,8 +1,8 @@
 //! `SqlView` through the `View` trait, over a real database file.
 
-use agora_core::time::UnixMillis;
+use crate::support::{new_user, view_database, with_view, T0};
 use agora_core::token::TokenHash;
-use agora_core::view::{ChatKind, UserId, View, PUBLIC_CHAT};
+use agora_core::view::{ChatKind, View, PUBLIC_CHAT};
 use agora_store::{open_database, schema, SqlView, StoreConfig};
 use rusqlite::Connection;
 use std::path::Path;
@@ -11,34 +11,13 @@ fn config(path: &Path) -> StoreConfig {
     StoreConfig::sqlite(path)
 }
 
-fn open(dir: &tempfile::TempDir) -> Connection {
-    open_database(&config(&dir.path().join("agora.db"))).expect("open")
-}
-
 fn hash(n: u8) -> TokenHash {
     TokenHash([n; 32])
 }
 
-const T0: UnixMillis = UnixMillis(1_795_939_565_000);
-
-/// A user `name` registered from 127.0.0.1 at `T0` with the token hash
-/// `hash(n)`.
-fn new_user(v: &mut SqlView<'_>, name: &str, n: u8) -> UserId {
-    v.create_user(name, &hash(n), "127.0.0.1", T0).unwrap()
-}
-
-/// Runs `f` inside a transaction that is committed afterwards.
-fn with_view<R>(conn: &mut Connection, f: impl FnOnce(&mut SqlView<'_>) -> R) -> R {
-    let tx = conn.transaction().unwrap();
-    let result = f(&mut SqlView::new(&tx));
-    tx.commit().unwrap();
-    result
-}
-
 #[test]
 fn users_by_token_and_by_name_without_case() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = open(&dir);
+    let (_dir, mut conn) = view_database();
     with_view(&mut conn, |v| {
         let alice = new_user(v, "Alice", 1);
         let bob = new_user(v, "bob", 2);
@@ -76,8 +55,7 @@ fn users_by_token_and_by_name_without_case() {
 
 #[test]
 fn private_chats_members_and_summaries() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = open(&dir);
+    let (_dir, mut conn) = view_database();
     with_view(&mut conn, |v| {
         let a = new_user(v, "a", 1);
         let b = new_user(v, "b", 2);
@@ -146,8 +124,7 @@ fn private_chats_members_and_summaries() {
 
 #[test]
 fn history_and_unread_pages_with_their_comments() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = open(&dir);
+    let (_dir, mut conn) = view_database();
     with_view(&mut conn, |v| {
         let a = new_user(v, "a", 1);
         let b = new_user(v, "b", 2);
@@ -250,8 +227,7 @@ fn history_and_unread_pages_with_their_comments() {
 
 #[test]
 fn reports_are_a_set_per_target() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = open(&dir);
+    let (_dir, mut conn) = view_database();
     with_view(&mut conn, |v| {
         let t = new_user(v, "t", 1);
         let r1 = new_user(v, "r1", 2);
@@ -338,8 +314,7 @@ fn an_unopenable_path_is_an_open_error() {
 /// The hot queries are index searches, never scans of a whole table.
 #[test]
 fn queries_use_the_indexes() {
-    let dir = tempfile::tempdir().unwrap();
-    let conn = open(&dir);
+    let (_dir, conn) = view_database();
     let plan = |sql: &str| -> String {
         let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         let rows = stmt

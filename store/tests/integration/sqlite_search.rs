@@ -4,32 +4,14 @@
 //! exactly what `SearchQuery::matches` says, and the index's vocabulary
 //! follows edits, deletes and the migration that makes it.
 
-use crate::support::expected;
+use crate::support;
 use agora_core::search::SearchQuery;
-use agora_core::time::UnixMillis;
-use agora_core::token::TokenHash;
 use agora_core::view::{ChatId, MessageId, UserId, View, PUBLIC_CHAT};
-use agora_store::{open_database, SqlView, StoreConfig};
 use rusqlite::Connection;
-
-const T0: UnixMillis = UnixMillis(1_795_939_565_000);
-
-fn open(dir: &tempfile::TempDir) -> Connection {
-    open_database(&StoreConfig::sqlite(dir.path().join("agora.db"))).expect("open")
-}
-
-fn with_view<R>(conn: &mut Connection, f: impl FnOnce(&mut SqlView<'_>) -> R) -> R {
-    let tx = conn.transaction().unwrap();
-    let result = f(&mut SqlView::new(&tx));
-    tx.commit().unwrap();
-    result
-}
+use support::{expected, new_user, reopen, view_database, with_view, T0};
 
 fn user(conn: &mut Connection) -> UserId {
-    with_view(conn, |v| {
-        v.create_user("alice", &TokenHash([1; 32]), "127.0.0.1", T0)
-            .unwrap()
-    })
+    with_view(conn, |v| new_user(v, "alice", 1))
 }
 
 /// Sends `texts` to the public chat; their ids, in order.
@@ -72,8 +54,7 @@ fn vocabulary(conn: &Connection, term: &str) -> Option<i64> {
 /// Few words with long lists: the prefix becomes an OR of them.
 #[test]
 fn search_finds_every_word_a_long_prefix_starts_when_it_has_few() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = open(&dir);
+    let (_dir, mut conn) = view_database();
     let alice = user(&mut conn);
     let texts: Vec<String> = (0..3_002)
         .map(|i| match i % 2 {
@@ -105,8 +86,7 @@ fn search_finds_every_word_a_long_prefix_starts_when_it_has_few() {
 /// their lists, and still finds them all.
 #[test]
 fn search_falls_back_to_a_merge_when_a_long_prefix_starts_many_words() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = open(&dir);
+    let (_dir, mut conn) = view_database();
     let alice = user(&mut conn);
     let letters = |n: usize| {
         let a = b'a' + (n / 26) as u8;
@@ -130,8 +110,7 @@ fn search_falls_back_to_a_merge_when_a_long_prefix_starts_many_words() {
 
 #[test]
 fn search_vocabulary_follows_edits_and_deletes() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = open(&dir);
+    let (_dir, mut conn) = view_database();
     let alice = user(&mut conn);
     let texts = ["zebracorn stripes", "zebracorn again"].map(String::from);
     let ids: Vec<MessageId> = send(&mut conn, alice, &texts)
@@ -167,8 +146,7 @@ const VOCABULARY_VERSION: i64 = 11;
 
 #[test]
 fn search_vocabulary_is_counted_for_a_database_made_before_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = open(&dir);
+    let (dir, mut conn) = view_database();
     let alice = user(&mut conn);
     let texts: Vec<String> = (0..2_500)
         .map(|i| format!("deployment number {i}"))
@@ -191,7 +169,7 @@ fn search_vocabulary_is_counted_for_a_database_made_before_it() {
     conn.pragma_update(None, "user_version", VOCABULARY_VERSION - 1)
         .unwrap();
     drop(conn);
-    let mut conn = open(&dir);
+    let mut conn = reopen(&dir);
     assert_eq!(vocabulary(&conn, "deployment"), Some(2_499));
     assert_eq!(vocabulary(&conn, "deployed"), Some(1));
     assert_eq!(

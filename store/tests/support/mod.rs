@@ -19,7 +19,16 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod pg_database;
 pub mod reference;
+pub mod view_database;
+
+// Each of the three crates that compile this folder (the integration tests,
+// fd_limit, the benchmark) uses a part of it.
+#[allow(unused_imports)]
+pub use pg_database::{fresh_pg, pg_config, pg_url};
+#[allow(unused_imports)]
+pub use view_database::{new_user, reopen, view_database, with_view, T0};
 
 pub fn send(text: &str) -> Command {
     Command::Send {
@@ -68,6 +77,12 @@ pub fn outcome(pending: Pending) -> Outcome {
     pending
         .wait_timeout(Duration::from_secs(10))
         .expect("an outcome")
+}
+
+/// Registers each of `names` (see [`register`]); their caller hashes, in
+/// order, so a test names its users in one line.
+pub fn register_all<const N: usize>(handle: &Handle, names: [&str; N]) -> [TokenHash; N] {
+    names.map(|name| register(handle, name))
 }
 
 /// Submits `command` and waits for its outcome.
