@@ -106,16 +106,10 @@ pub fn parse(line: &str) -> Result<Line, String> {
             (user, "") => Ok(Line::Read(Some(user.to_owned()))),
             _ => usage("/read [USER]"),
         },
-        "comment" => match split_word(rest) {
-            (id, text) if !text.trim().is_empty() => match id.parse() {
-                Ok(message_id) => Ok(Line::Comment {
-                    message_id,
-                    text: text.to_owned(),
-                }),
-                Err(_) => usage("/comment ID TEXT (ID is a message number)"),
-            },
-            _ => usage("/comment ID TEXT"),
-        },
+        "comment" => id_and_text(name, rest, |message_id, text| Line::Comment {
+            message_id,
+            text,
+        }),
         "report" => match split_word(rest) {
             (user, kind) if !user.is_empty() => match kind.trim() {
                 "" | "public" => Ok(Line::Report {
@@ -131,16 +125,10 @@ pub fn parse(line: &str) -> Result<Line, String> {
             _ => usage("/report USER [private]"),
         },
         // (issue 26)
-        "edit" => match split_word(rest) {
-            (id, text) if !text.trim().is_empty() => match id.parse() {
-                Ok(message_id) => Ok(Line::Edit {
-                    message_id,
-                    text: text.to_owned(),
-                }),
-                Err(_) => usage("/edit ID TEXT (ID is a message number)"),
-            },
-            _ => usage("/edit ID TEXT"),
-        },
+        "edit" => id_and_text(name, rest, |message_id, text| Line::Edit {
+            message_id,
+            text,
+        }),
         "delete" => match split_word(rest) {
             (id, "") => match id.parse() {
                 Ok(message_id) => Ok(Line::Delete(message_id)),
@@ -182,6 +170,18 @@ pub fn parse(line: &str) -> Result<Line, String> {
 }
 
 /// The first word and the rest after the whitespace that follows it.
+/// `/comment` and `/edit` (`name`), which take a message number and a
+/// text: the line `line` makes of them, or the usage message to show.
+fn id_and_text(name: &str, rest: &str, line: fn(u64, String) -> Line) -> Result<Line, String> {
+    match split_word(rest) {
+        (id, text) if !text.trim().is_empty() => match id.parse() {
+            Ok(message_id) => Ok(line(message_id, text.to_owned())),
+            Err(_) => Err(format!("usage: /{name} ID TEXT (ID is a message number)")),
+        },
+        _ => Err(format!("usage: /{name} ID TEXT")),
+    }
+}
+
 fn split_word(text: &str) -> (&str, &str) {
     let text = text.trim_start();
     match text.split_once(char::is_whitespace) {

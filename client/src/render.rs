@@ -26,13 +26,8 @@ pub fn message(m: &Message, zone: Zone, me: &str) -> String {
         m.id,
         clean(&m.author)
     );
-    let text = changes::shown_text(
-        &m.message_text,
-        m.edited.is_some(),
-        m.deleted,
-        m.deleted_by.as_deref(),
-        changes::mentions(&m.mentions, me),
-    );
+    let mentions_me = changes::mentions(&m.mentions, me);
+    let text = changes::shown_text(&m.message_text, &m.changes, mentions_me);
     push_text(&mut out, &head, &text);
     if !m.reactions.is_empty() {
         let _ = writeln!(out, "    {}", changes::reactions(&m.reactions));
@@ -43,13 +38,7 @@ pub fn message(m: &Message, zone: Zone, me: &str) -> String {
             zone.format_rfc3339(&c.created),
             clean(&c.author)
         );
-        let text = changes::shown_text(
-            &c.comment_text,
-            c.edited.is_some(),
-            c.deleted,
-            c.deleted_by.as_deref(),
-            false,
-        );
+        let text = changes::shown_text(&c.comment_text, &c.changes, false);
         push_text(&mut out, &head, &text);
     }
     out
@@ -108,12 +97,7 @@ pub fn status(s: &Status, zone: Zone) -> String {
         None => out.push('\n'),
     }
     out += "chats:\n";
-    let width = s
-        .chats
-        .iter()
-        .map(|c| c.name.chars().count())
-        .max()
-        .unwrap_or(0);
+    let width = column_width(s.chats.iter().map(|c| c.name.as_str()));
     for c in &s.chats {
         let _ = writeln!(
             out,
@@ -255,6 +239,21 @@ fn push_text(out: &mut String, head: &str, text: &str) {
         out.push_str(&clean(line));
     }
     out.push('\n');
+}
+
+/// The width, in characters, of a column holding `names`, so the columns
+/// after it line up.
+pub fn column_width<'a>(names: impl Iterator<Item = &'a str>) -> usize {
+    names.map(|name| name.chars().count()).max().unwrap_or(0)
+}
+
+/// `text` on one line, each of its lines cleaned and their breaks shown as
+/// ` ↵ `: a `watch` line or a chat's list holds one event each.
+pub fn one_line(text: &str) -> String {
+    text.split('\n')
+        .map(|line| clean(line.strip_suffix('\r').unwrap_or(line)))
+        .collect::<Vec<_>>()
+        .join(" ↵ ")
 }
 
 /// Text from other users reaches a terminal: control characters (escape

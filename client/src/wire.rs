@@ -16,12 +16,17 @@ pub struct Comment {
     pub author: String,
     pub created: String,
     pub comment_text: String,
-    // (issue 26) Absent from older servers.
-    #[serde(default)]
+    #[serde(flatten)]
+    pub changes: Changes,
+}
+
+/// (issue 26) What became of a message or comment since it was posted: the
+/// same three fields on both, absent from older servers.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct Changes {
     pub edited: Option<String>,
-    #[serde(default)]
     pub deleted: bool,
-    #[serde(default)]
     pub deleted_by: Option<String>,
 }
 
@@ -42,13 +47,9 @@ pub struct Message {
     pub message_text: String,
     #[serde(default)]
     pub comments: Vec<Comment>,
+    #[serde(flatten)]
+    pub changes: Changes,
     // (issue 26) Absent from older servers.
-    #[serde(default)]
-    pub edited: Option<String>,
-    #[serde(default)]
-    pub deleted: bool,
-    #[serde(default)]
-    pub deleted_by: Option<String>,
     #[serde(default)]
     pub reactions: Vec<Reaction>,
     #[serde(default)]

@@ -2,9 +2,9 @@
 //! changed text reads, a reaction line, the answers of `agora edit`,
 //! `delete` and `react`, and the `watch` lines of their events.
 
-use super::clean;
+use super::{clean, one_line};
 use crate::localtime::Zone;
-use crate::wire::{Changed, EditReply, ReactReply, Reaction};
+use crate::wire::{Changed, Changes, EditReply, ReactReply, Reaction};
 
 /// Marks a message that mentions the caller, so it stands out in a list.
 pub const MENTION_MARK: &str = "@ you";
@@ -12,21 +12,15 @@ pub const MENTION_MARK: &str = "@ you";
 /// The text a message or comment shows: a tombstone for a deleted one
 /// (`(deleted)`, `(deleted by mod)`), else its text, with `(edited)` and
 /// the mention mark after it.
-pub fn shown_text(
-    text: &str,
-    edited: bool,
-    deleted: bool,
-    deleted_by: Option<&str>,
-    mentions_me: bool,
-) -> String {
-    if deleted {
-        return match deleted_by {
+pub fn shown_text(text: &str, changes: &Changes, mentions_me: bool) -> String {
+    if changes.deleted {
+        return match &changes.deleted_by {
             Some(by) => format!("(deleted by {})", clean(by)),
             None => "(deleted)".to_owned(),
         };
     }
     let mut shown = text.to_owned();
-    if edited {
+    if changes.edited.is_some() {
         shown.push_str(" (edited)");
     }
     if mentions_me {
@@ -102,11 +96,9 @@ pub fn reacted(reply: &ReactReply) -> String {
 pub fn change_line(change: &str, chat: &str, changed: &Changed, me: &str) -> String {
     match changed {
         Changed::Message { message } => {
-            let text = shown_text(
+            let text = changed_text(
                 &message.message_text,
-                false,
-                message.deleted,
-                message.deleted_by.as_deref(),
+                &message.changes,
                 mentions(&message.mentions, me),
             );
             format!(
@@ -120,13 +112,7 @@ pub fn change_line(change: &str, chat: &str, changed: &Changed, me: &str) -> Str
             message_id,
             comment,
         } => {
-            let text = shown_text(
-                &comment.comment_text,
-                false,
-                comment.deleted,
-                comment.deleted_by.as_deref(),
-                false,
-            );
+            let text = changed_text(&comment.comment_text, &comment.changes, false);
             format!(
                 "{chat}  {change} comment on #{message_id}  {}: {}\n",
                 clean(&comment.author),
@@ -134,6 +120,16 @@ pub fn change_line(change: &str, chat: &str, changed: &Changed, me: &str) -> Str
             )
         }
     }
+}
+
+/// An `edited` or `deleted` event's text: its line already says what
+/// happened, so an edit is not marked again.
+fn changed_text(text: &str, changes: &Changes, mentions_me: bool) -> String {
+    let unmarked = Changes {
+        edited: None,
+        ..changes.clone()
+    };
+    shown_text(text, &unmarked, mentions_me)
 }
 
 /// `agora watch`: a `reaction` event.
@@ -149,13 +145,6 @@ pub fn in_chat(line: &str) -> String {
     format!("    * {line}")
 }
 
-fn one_line(text: &str) -> String {
-    text.split('\n')
-        .map(|line| clean(line.strip_suffix('\r').unwrap_or(line)))
-        .collect::<Vec<_>>()
-        .join(" ↵ ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,14 +153,23 @@ mod tests {
 
     #[test]
     fn texts_say_what_happened_to_them() {
-        assert_eq!(shown_text("hi", true, false, None, false), "hi (edited)");
-        assert_eq!(shown_text("", true, true, None, false), "(deleted)");
+        let edited = Changes {
+            edited: Some("2026-11-29T08:07:00Z".into()),
+            ..Changes::default()
+        };
+        assert_eq!(shown_text("hi", &edited, false), "hi (edited)");
+        let deleted = Changes {
+            deleted: true,
+            ..edited
+        };
+        assert_eq!(shown_text("", &deleted, false), "(deleted)");
+        let by_mod = Changes {
+            deleted_by: Some("mod".into()),
+            ..deleted
+        };
+        assert_eq!(shown_text("", &by_mod, false), "(deleted by mod)");
         assert_eq!(
-            shown_text("", false, true, Some("mod"), false),
-            "(deleted by mod)"
-        );
-        assert_eq!(
-            shown_text("hi @Bob", false, false, None, true),
+            shown_text("hi @Bob", &Changes::default(), true),
             "hi @Bob  @ you"
         );
         assert!(mentions(&["Bob".into()], "bob"));

@@ -1,7 +1,7 @@
 //! Events of `GET /events` for people: one line each for `agora watch`, and
 //! what `agora chat` shows of them.
 
-use super::{changes, chat_title, clean};
+use super::{changes, chat_title, clean, one_line};
 use crate::localtime::Zone;
 use crate::wire::{Comment, Event, EventKind, Message};
 
@@ -24,9 +24,7 @@ pub fn line(event: &Event, zone: Zone, me: &str) -> String {
             clean(&message.author),
             one_line(&changes::shown_text(
                 &message.message_text,
-                message.edited.is_some(),
-                message.deleted,
-                message.deleted_by.as_deref(),
+                &message.changes,
                 changes::mentions(&message.mentions, me),
             ))
         ),
@@ -106,16 +104,10 @@ fn chat_label(chat_type: &str, chat: &str) -> String {
     }
 }
 
-fn one_line(text: &str) -> String {
-    text.split('\n')
-        .map(|line| clean(line.strip_suffix('\r').unwrap_or(line)))
-        .collect::<Vec<_>>()
-        .join(" ↵ ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::Changes;
     use serde_json::value::RawValue;
 
     fn event(json: &str) -> Event {
@@ -180,9 +172,7 @@ mod tests {
             author: "bob".into(),
             created: "2026-11-29T08:07:00Z".into(),
             comment_text: "+1".into(),
-            edited: None,
-            deleted: false,
-            deleted_by: None,
+            changes: Changes::default(),
         };
         assert_eq!(
             comment_on(17, &comment, Zone::Utc),
@@ -194,9 +184,7 @@ mod tests {
             pub_date: "2026-11-29T08:06:09Z".into(),
             message_text: "psst".into(),
             comments: Vec::new(),
-            edited: None,
-            deleted: false,
-            deleted_by: None,
+            changes: Changes::default(),
             reactions: Vec::new(),
             mentions: Vec::new(),
         };

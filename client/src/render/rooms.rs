@@ -1,6 +1,6 @@
 //! Human text for rooms, a chat's history pages and the user directory.
 
-use super::{clean, message};
+use super::{clean, column_width, message};
 use crate::localtime::Zone;
 use crate::rooms::{MessagePage, RoomList, RoomReply, UserPage};
 use std::fmt::Write;
@@ -10,12 +10,7 @@ pub fn rooms(list: &RoomList) -> String {
     if list.rooms.is_empty() {
         return "(no rooms: `agora room create NAME` makes one)\n".to_owned();
     }
-    let width = list
-        .rooms
-        .iter()
-        .map(|r| r.room.chars().count())
-        .max()
-        .unwrap_or(0);
+    let width = column_width(list.rooms.iter().map(|r| r.room.as_str()));
     let mut out = String::new();
     for r in &list.rooms {
         let membership = match r.membership.as_deref() {
