@@ -195,6 +195,12 @@ pub enum EventKind {
 }
 
 impl Event {
+    /// (tests) The event `json` reads as, as a test writes one down.
+    #[cfg(test)]
+    pub fn from_json(json: &str) -> Event {
+        Event::read(&RawValue::from_string(json.to_owned()).unwrap()).expect("an event")
+    }
+
     /// Reads one event; only its `id` is required.
     pub fn read(raw: &RawValue) -> Result<Event, serde_json::Error> {
         #[derive(Deserialize)]
@@ -279,40 +285,36 @@ mod tests {
         assert_eq!((r.error, r.retry_after), (None, Some(7)));
     }
 
-    fn event(json: &str) -> Result<Event, serde_json::Error> {
-        Event::read(&RawValue::from_string(json.to_owned()).unwrap())
-    }
-
     #[test]
     fn reads_each_type_of_event() {
-        let message = event(
+        let message = Event::from_json(
             r#"{"id":7,"type":"message","chat_type":"private","chat":"bob","message":
                 {"id":3,"author":"bob","pub_date":"2026-11-29T08:06:05.123Z","message_text":"hi",
                  "comments":[],"comments_total":0}}"#,
-        )
-        .unwrap();
+        );
         assert_eq!(message.id, 7);
         assert!(matches!(&message.kind,
             EventKind::Message { chat_type, chat, message }
                 if chat_type == "private" && chat == "bob" && message.id == 3));
-        let comment = event(
+        let comment = Event::from_json(
             r#"{"id":8,"type":"comment","chat_type":"public","chat":"public_chat","message_id":3,
                 "comment":{"id":1,"author":"eve","created":"2026-11-29T08:07:00Z","comment_text":"+1"}}"#,
-        )
-        .unwrap();
+        );
         assert!(matches!(&comment.kind,
             EventKind::Comment { message_id: 3, comment, .. } if comment.author == "eve"));
-        let ban = event(r#"{"id":9,"type":"banned","banned_until":"2026-11-29T12:00:00Z"}"#);
-        assert!(matches!(ban.unwrap().kind, EventKind::Banned { .. }));
+        let ban =
+            Event::from_json(r#"{"id":9,"type":"banned","banned_until":"2026-11-29T12:00:00Z"}"#);
+        assert!(matches!(ban.kind, EventKind::Banned { .. }));
     }
 
     #[test]
     fn unknown_or_unreadable_events_keep_their_id() {
-        let newer = event(r#"{"id":10,"type":"typing","user":"bob"}"#).unwrap();
+        let newer = Event::from_json(r#"{"id":10,"type":"typing","user":"bob"}"#);
         assert_eq!((newer.id, newer.kind), (10, EventKind::Other));
-        let odd = event(r#"{"id":11,"type":"message","chat":"x"}"#).unwrap();
+        let odd = Event::from_json(r#"{"id":11,"type":"message","chat":"x"}"#);
         assert_eq!((odd.id, odd.kind), (11, EventKind::Other));
-        assert!(event(r#"{"type":"message"}"#).is_err(), "no id, no cursor");
+        let no_id = RawValue::from_string(r#"{"type":"message"}"#.to_owned()).unwrap();
+        assert!(Event::read(&no_id).is_err(), "no id, no cursor");
     }
 
     #[test]

@@ -377,6 +377,14 @@ impl Args {
 mod tests {
     use super::*;
 
+    /// Each `[flag, value]` alone on the command line is refused.
+    fn assert_refused(flags: &[[&str; 2]]) {
+        for [flag, value] in flags {
+            let parsed = Args::try_parse_from(["agora-server", flag, value]);
+            assert!(parsed.is_err(), "{flag} {value:?} was taken");
+        }
+    }
+
     #[test]
     fn spans_refuse_zero_and_show_as_written() {
         assert!("0s".parse::<Span>().is_err());
@@ -443,14 +451,11 @@ mod tests {
         .unwrap();
         assert_eq!(args.metrics_addr, Some("127.0.0.1:9100".parse().unwrap()));
         assert_eq!(args.log_format, LogFormat::Json);
-        for bad in [
+        assert_refused(&[
             ["--metrics-addr", "9100"],
             ["--metrics-addr", "localhost"],
             ["--log-format", "xml"],
-        ] {
-            let parsed = Args::try_parse_from(["agora-server", bad[0], bad[1]]);
-            assert!(parsed.is_err(), "{bad:?}");
-        }
+        ]);
     }
 
     #[test]
@@ -476,16 +481,13 @@ mod tests {
         let rules = args.rules();
         assert_eq!(rules.moderators, ["ann", "Bob"]);
         assert_eq!((rules.register_rate, rules.reporter_min_age_ms), (0, 0));
-        for bad in [
+        assert_refused(&[
             ["--trusted-proxy", "10.0.0.0/99"],
             ["--trusted-proxy", "proxy.local"],
             ["--reporter-min-age", "soon"],
             ["--max-connections-per-ip", "0"],
             ["--max-streams-per-user", "0"],
-        ] {
-            let parsed = Args::try_parse_from(["agora-server", bad[0], bad[1]]);
-            assert!(parsed.is_err(), "{bad:?}");
-        }
+        ]);
     }
 
     #[test]
@@ -493,10 +495,8 @@ mod tests {
         let args = Args::try_parse_from(["agora-server", "--moderator", "ann, bob ,Cy"]).unwrap();
         assert_eq!(args.rules().moderators, ["ann", "bob", "Cy"]);
         // A name no user can have would name nobody, silently.
-        for bad in ["bad name!", "public_chat", "@ann", "ann,,bob"] {
-            let parsed = Args::try_parse_from(["agora-server", "--moderator", bad]);
-            assert!(parsed.is_err(), "{bad:?}");
-        }
+        let bad = ["bad name!", "public_chat", "@ann", "ann,,bob"];
+        assert_refused(&bad.map(|name| ["--moderator", name]));
     }
 
     #[test]

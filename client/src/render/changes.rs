@@ -149,7 +149,6 @@ pub fn in_chat(line: &str) -> String {
 mod tests {
     use super::*;
     use crate::wire::{Event, EventKind};
-    use serde_json::value::RawValue;
 
     #[test]
     fn texts_say_what_happened_to_them() {
@@ -188,13 +187,9 @@ mod tests {
         assert_eq!(reactions(&list), "👍 3 (bob, carol +1)  🎉 1 (carol)");
     }
 
-    fn event(json: &str) -> Event {
-        Event::read(&RawValue::from_string(json.to_owned()).unwrap()).unwrap()
-    }
-
     #[test]
     fn change_events_read_and_show() {
-        let edited = event(
+        let edited = Event::from_json(
             r#"{"id":5,"type":"edited","chat_type":"private","chat":"bob","message":
                 {"id":17,"author":"bob","pub_date":"2026-11-29T08:06:05Z","message_text":"hi @Al",
                  "comments":[],"comments_total":0,"edited":"2026-11-29T08:07:05Z","deleted":false,
@@ -207,7 +202,7 @@ mod tests {
             change_line("edited", &format!("private with {chat}"), changed, "AL"),
             "private with bob  edited #17  bob: hi @Al  @ you\n"
         );
-        let deleted = event(
+        let deleted = Event::from_json(
             r#"{"id":6,"type":"deleted","chat_type":"public","chat":"public_chat","message_id":17,
                 "comment":{"id":2,"author":"eve","created":"2026-11-29T08:07:00Z","comment_text":"",
                  "edited":null,"deleted":true,"deleted_by":"mod"}}"#,
@@ -219,7 +214,7 @@ mod tests {
             change_line("deleted", "public", changed, "al"),
             "public  deleted comment on #17  eve: (deleted by mod)\n"
         );
-        let reaction = event(
+        let reaction = Event::from_json(
             r#"{"id":7,"type":"reaction","chat_type":"public","chat":"public_chat","message_id":17,
                 "reactions":[{"emoji":"👍","count":1,"users":["al"]}]}"#,
         );

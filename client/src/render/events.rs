@@ -108,15 +108,10 @@ fn chat_label(chat_type: &str, chat: &str) -> String {
 mod tests {
     use super::*;
     use crate::wire::Changes;
-    use serde_json::value::RawValue;
-
-    fn event(json: &str) -> Event {
-        Event::read(&RawValue::from_string(json.to_owned()).unwrap()).unwrap()
-    }
 
     #[test]
     fn one_line_per_event_saying_who_where_and_what() {
-        let message = event(
+        let message = Event::from_json(
             r#"{"id":7,"type":"message","chat_type":"public","chat":"public_chat","message":
                 {"id":17,"author":"alice","pub_date":"2026-11-29T08:06:05.123Z",
                  "message_text":"two\nlines\r\nand \u001b[2J","comments":[]}}"#,
@@ -125,7 +120,7 @@ mod tests {
             line(&message, Zone::Utc, "me"),
             "2026-11-29 08:06:05  public  #17  alice: two ↵ lines ↵ and \u{FFFD}[2J\n"
         );
-        let private = event(
+        let private = Event::from_json(
             r#"{"id":8,"type":"message","chat_type":"private","chat":"bob","message":
                 {"id":18,"author":"bob","pub_date":"2026-11-29T08:06:09Z","message_text":"psst"}}"#,
         );
@@ -133,7 +128,7 @@ mod tests {
             line(&private, Zone::Utc, "me"),
             "2026-11-29 08:06:09  private with bob  #18  bob: psst\n"
         );
-        let comment = event(
+        let comment = Event::from_json(
             r#"{"id":9,"type":"comment","chat_type":"private","chat":"bob","message_id":18,
                 "comment":{"id":3,"author":"bob","created":"2026-11-29T08:07:00Z","comment_text":"+1"}}"#,
         );
@@ -141,12 +136,14 @@ mod tests {
             line(&comment, Zone::Utc, "me"),
             "2026-11-29 08:07:00  private with bob  comment on #18  bob: +1\n"
         );
-        let ban = event(r#"{"id":10,"type":"banned","banned_until":"2026-11-29T12:06:05.000Z"}"#);
+        let ban = Event::from_json(
+            r#"{"id":10,"type":"banned","banned_until":"2026-11-29T12:06:05.000Z"}"#,
+        );
         assert_eq!(
             line(&ban, Zone::Utc, "me"),
             "you are banned until 2026-11-29 12:06:05\n"
         );
-        let room = event(
+        let room = Event::from_json(
             r##"{"id":12,"type":"message","chat_type":"room","chat":"#design","message":
                 {"id":19,"author":"ann","pub_date":"2026-11-29T08:06:09Z","message_text":"ok"}}"##,
         );
@@ -154,11 +151,11 @@ mod tests {
             line(&room, Zone::Utc, "me"),
             "2026-11-29 08:06:09  room #design  #19  ann: ok\n"
         );
-        let member = event(
+        let member = Event::from_json(
             r##"{"id":13,"type":"member","chat_type":"room","chat":"#design","user_name":"bob","action":"joined"}"##,
         );
         assert_eq!(line(&member, Zone::Utc, "me"), "room  bob joined #design\n");
-        let newer = event(r#"{"id":11,"type":"typing"}"#);
+        let newer = Event::from_json(r#"{"id":11,"type":"typing"}"#);
         assert_eq!(
             line(&newer, Zone::Utc, "me"),
             "an event of a kind agora does not know (event cursor 11; --json shows it)\n"

@@ -3,7 +3,7 @@
 //! of `events_after` (id order, limit, who sees what) holds; a database made
 //! before the index gets it backfilled.
 
-use crate::support::{new_user, reopen, view_database, with_view, T0};
+use crate::support::{new_users, reopen, view_database, with_view, T0};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::view::{StoredMessage, UserId, View, PUBLIC_CHAT};
 use agora_store::SqlView;
@@ -23,9 +23,7 @@ struct Seeded {
 /// one private message, and a ban of carol, each with its event.
 fn seed(conn: &mut Connection) -> Seeded {
     with_view(conn, |v| {
-        let alice = new_user(v, "alice", 1);
-        let bob = new_user(v, "bob", 2);
-        let carol = new_user(v, "carol", 3);
+        let [alice, bob, carol] = new_users(v, ["alice", "bob", "carol"]);
         let chat = v.create_private_chat(alice, bob, T0).unwrap();
         let message = |v: &mut SqlView<'_>, chat, author, text: &str| {
             let id = v.append_message(chat, author, text, T0).unwrap();

@@ -1,6 +1,6 @@
 //! `SqlView` through the `View` trait, over a real database file.
 
-use crate::support::{new_user, view_database, with_view, T0};
+use crate::support::{new_user, new_users, view_database, with_view, T0};
 use agora_core::token::TokenHash;
 use agora_core::view::{ChatKind, View, PUBLIC_CHAT};
 use agora_store::{open_database, schema, SqlView, StoreConfig};
@@ -19,8 +19,7 @@ fn hash(n: u8) -> TokenHash {
 fn users_by_token_and_by_name_without_case() {
     let (_dir, mut conn) = view_database();
     with_view(&mut conn, |v| {
-        let alice = new_user(v, "Alice", 1);
-        let bob = new_user(v, "bob", 2);
+        let [alice, bob] = new_users(v, ["Alice", "bob"]);
         assert_ne!(alice, bob);
 
         let by_token = v.user_by_token(&hash(1)).unwrap().unwrap();
@@ -57,9 +56,7 @@ fn users_by_token_and_by_name_without_case() {
 fn private_chats_members_and_summaries() {
     let (_dir, mut conn) = view_database();
     with_view(&mut conn, |v| {
-        let a = new_user(v, "a", 1);
-        let b = new_user(v, "b", 2);
-        let c = new_user(v, "c", 3);
+        let [a, b, c] = new_users(v, ["a", "b", "c"]);
         assert!(v.chats_of(a).unwrap().is_empty());
         v.join(PUBLIC_CHAT, a, 0).unwrap();
         v.join(PUBLIC_CHAT, b, 0).unwrap();
@@ -126,8 +123,7 @@ fn private_chats_members_and_summaries() {
 fn history_and_unread_pages_with_their_comments() {
     let (_dir, mut conn) = view_database();
     with_view(&mut conn, |v| {
-        let a = new_user(v, "a", 1);
-        let b = new_user(v, "b", 2);
+        let [a, b] = new_users(v, ["a", "b"]);
         let ab = v.create_private_chat(a, b, T0).unwrap();
         let mut public = Vec::new();
         for i in 0..10 {
@@ -229,9 +225,7 @@ fn history_and_unread_pages_with_their_comments() {
 fn reports_are_a_set_per_target() {
     let (_dir, mut conn) = view_database();
     with_view(&mut conn, |v| {
-        let t = new_user(v, "t", 1);
-        let r1 = new_user(v, "r1", 2);
-        let r2 = new_user(v, "r2", 3);
+        let [t, r1, r2] = new_users(v, ["t", "r1", "r2"]);
         assert_eq!(v.report_count(t).unwrap(), 0);
         assert!(!v.has_reported(t, r1).unwrap());
         v.add_report(t, r1, T0).unwrap();

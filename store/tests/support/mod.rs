@@ -28,7 +28,7 @@ pub mod view_database;
 #[allow(unused_imports)]
 pub use pg_database::{fresh_pg, pg_config, pg_url};
 #[allow(unused_imports)]
-pub use view_database::{new_user, reopen, view_database, with_view, T0};
+pub use view_database::{new_user, new_users, reopen, view_database, with_view, T0};
 
 pub fn send(text: &str) -> Command {
     Command::Send {

@@ -39,3 +39,9 @@ pub fn new_user(v: &mut SqlView<'_>, name: &str, n: u8) -> UserId {
     v.create_user(name, &TokenHash([n; 32]), "127.0.0.1", T0)
         .unwrap()
 }
+
+/// Users `names[0]`, `names[1]`, ... made as [`new_user`] makes them, with
+/// the token hashes `[1; 32]`, `[2; 32]`, ... in order.
+pub fn new_users<const N: usize>(v: &mut SqlView<'_>, names: [&str; N]) -> [UserId; N] {
+    std::array::from_fn(|i| new_user(v, names[i], i as u8 + 1))
+}
