@@ -36,14 +36,7 @@ impl Runtime {
 /// Raises the soft `RLIMIT_NOFILE` to the hard limit (as far as the system
 /// allows); returns the soft limit in force.
 pub fn raise_open_file_limit() -> io::Result<u64> {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit(2) writes into the struct we pass.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
+    let mut limit = open_file_limit()?;
     if limit.rlim_cur < limit.rlim_max {
         let raised = libc::rlimit {
             rlim_cur: limit.rlim_max,
@@ -57,6 +50,19 @@ pub fn raise_open_file_limit() -> io::Result<u64> {
         }
     }
     Ok(limit.rlim_cur)
+}
+
+/// The process's `RLIMIT_NOFILE`: its soft and hard limits.
+fn open_file_limit() -> io::Result<libc::rlimit> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit(2) writes into the struct we pass.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(limit)
 }
 
 /// How many connections `limit` descriptors hold on `runtime`, next to a
@@ -109,24 +115,11 @@ mod tests {
         );
     }
 
-    fn current() -> libc::rlimit {
-        let mut limit = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: getrlimit(2) writes into the struct we pass.
-        assert_eq!(
-            unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
-            0
-        );
-        limit
-    }
-
     #[test]
     fn the_soft_limit_is_raised_to_the_hard_one() {
         // Lowered first (this process's other tests need few descriptors), so
         // that there is something to raise.
-        let hard = current().rlim_max;
+        let hard = open_file_limit().unwrap().rlim_max;
         assert!(
             hard > 512,
             "a hard open-file limit of {hard} is too low for this test"
@@ -138,7 +131,7 @@ mod tests {
         // SAFETY: setrlimit(2) reads the struct we pass.
         assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lowered) }, 0);
         let soft = raise_open_file_limit().unwrap();
-        assert_eq!(current().rlim_cur, hard);
+        assert_eq!(open_file_limit().unwrap().rlim_cur, hard);
         assert_eq!(soft, hard);
     }
 }
