@@ -16,13 +16,13 @@ fn chat_lines_reach_the_other_side() {
     run.assert_out(0, "to the public chat");
     assert!(run.stdout.contains("to bob"), "{run:?}");
 
-    let public = client.run(&["--user", "bob", "read"]);
+    let public = client.run_as("bob", &["read"]);
     assert!(
         public.stdout.contains("alice: hello from chat"),
         "{public:?}"
     );
     assert!(!public.stdout.contains("not sent after quit"), "{public:?}");
-    let private = client.run(&["--user", "bob", "read", "--with", "alice"]);
+    let private = client.run_as("bob", &["read", "--with", "alice"]);
     assert!(
         private.stdout.contains("alice: a private word"),
         "{private:?}"
@@ -33,11 +33,11 @@ fn chat_lines_reach_the_other_side() {
 fn chat_shows_new_messages_while_idle_and_quits_at_end_of_input() {
     let server = Server::start(&[]);
     let client = Client::with_users(&server, &["alice", "bob"]);
-    client.run(&["--user", "alice", "send", "before"]);
+    client.run_as("alice", &["send", "before"]);
 
     let mut bob = Running::chat(&client, "bob");
     bob.expect_line("alice: before", Duration::from_secs(10));
-    let sent = client.run(&["--user", "alice", "send", "while you wait"]);
+    let sent = client.run_as("alice", &["send", "while you wait"]);
     assert_eq!(sent.code, 0, "{sent:?}");
     bob.expect_line("alice: while you wait", Duration::from_secs(10));
 
@@ -47,7 +47,7 @@ fn chat_shows_new_messages_while_idle_and_quits_at_end_of_input() {
         "--- the private chat with alice ---",
         Duration::from_secs(10),
     );
-    client.run(&["--user", "alice", "send", "--to", "bob", "just us"]);
+    client.run_as("alice", &["send", "--to", "bob", "just us"]);
     bob.expect_line("alice: just us", Duration::from_secs(10));
 
     // Commands answer in place; slips and refusals do not end the session.
@@ -85,7 +85,7 @@ fn chat_goes_on_across_a_server_restart() {
     bob.expect_line("--- the public chat ---", Duration::from_secs(10));
     server.restart(); // same address, same database
     bob.stderr.expect("reconnecting", Duration::from_secs(10));
-    client.run(&["--user", "alice", "send", "welcome back"]);
+    client.run_as("alice", &["send", "welcome back"]);
     bob.expect_line("alice: welcome back", Duration::from_secs(20));
     bob.type_line("/status");
     bob.expect_line("connected as bob", Duration::from_secs(10));
@@ -111,7 +111,7 @@ fn chat_comments_and_reports() {
     // No private chat with bob yet (and already reported): refused, shown, not fatal.
     assert!(stderr.starts_with("agora: "), "{stderr}");
 
-    let read = client.run(&["--user", "bob", "read"]);
+    let read = client.run_as("bob", &["read"]);
     assert!(read.stdout.contains("alice: first comment"), "{read:?}");
 }
 
@@ -138,7 +138,7 @@ fn a_message_whose_answer_was_lost_is_retried_and_lands_once() {
     assert_eq!(proxy.cuts(), 1);
     assert_eq!(code, 0, "{stderr}");
 
-    let read = direct.run(&["--user", "bob", "read"]);
+    let read = direct.run_as("bob", &["read"]);
     assert_eq!(
         read.stdout.matches("alice: only once").count(),
         1,
@@ -163,7 +163,7 @@ fn chat_goes_on_across_the_servers_idle_timeout_without_duplicates() {
     let (code, stderr) = alice.finish();
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stderr, "");
-    let read = client.run(&["--user", "bob", "read"]);
+    let read = client.run_as("bob", &["read"]);
     for n in 1..=3 {
         let line = format!("alice: line {n}\n");
         assert_eq!(read.stdout.matches(&line).count(), 1, "{read:?}");
@@ -201,10 +201,10 @@ fn chat_shows_incoming_messages_without_polling_and_marks_them_read() {
     // bob's own line is confirmed, not shown again when its event comes.
     bob.type_line("mine");
     bob.expect_line("sent message #", Duration::from_secs(10));
-    client.run(&["--user", "alice", "send", "are you there"]);
+    client.run_as("alice", &["send", "are you there"]);
     bob.expect_line("alice: are you there", Duration::from_secs(10));
     // A private message elsewhere is announced, not shown.
-    client.run(&["--user", "alice", "send", "--to", "bob", "psst"]);
+    client.run_as("alice", &["send", "--to", "bob", "psst"]);
     bob.expect_line(
         "from alice in the private chat with alice",
         Duration::from_secs(10),
@@ -223,7 +223,7 @@ fn chat_shows_incoming_messages_without_polling_and_marks_them_read() {
     // What the chat showed is read: `POST /read`, seen from another device.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let status = client.run(&["--user", "bob", "--json", "status"]);
+        let status = client.run_as("bob", &["--json", "status"]);
         let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
         let public = &status["chats"][0];
         assert_eq!(public["name"], "public_chat");

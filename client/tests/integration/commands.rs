@@ -45,12 +45,12 @@ fn send_read_comment_status_report() {
     let server = Server::start(&[]);
     let client = Client::with_users(&server, &["alice", "bob"]);
 
-    let sent = client.run(&["--user", "alice", "send", "hello", "world"]);
+    let sent = client.run_as("alice", &["send", "hello", "world"]);
     assert_eq!(sent.code, 0, "{sent:?}");
     let id = sent_id(&sent.stdout);
 
     // Bob has not read it: it comes after the unread mark, with its id.
-    let read = client.run(&["--user", "bob", "read"]);
+    let read = client.run_as("bob", &["read"]);
     assert_eq!(read.code, 0, "{read:?}");
     let (history, unread) = read.stdout.split_once("--- unread ---\n").expect("marked");
     assert!(!history.contains("hello world"), "{read:?}");
@@ -59,18 +59,18 @@ fn send_read_comment_status_report() {
         "{read:?}"
     );
     // Now it is read: history, no mark.
-    let again = client.run(&["--user", "bob", "read", "-n", "5"]);
+    let again = client.run_as("bob", &["read", "-n", "5"]);
     assert!(!again.stdout.contains("--- unread ---"), "{again:?}");
     assert!(again.stdout.contains("alice: hello world"), "{again:?}");
 
-    let comment = client.run(&["--user", "bob", "comment", &id.to_string(), "nice"]);
+    let comment = client.run_as("bob", &["comment", &id.to_string(), "nice"]);
     assert_eq!(comment.code, 0, "{comment:?}");
     assert!(
         comment.stdout.contains(&format!("to message #{id}")),
         "{comment:?}"
     );
     // The comment shows indented under its message.
-    let read = client.run(&["--user", "alice", "read"]);
+    let read = client.run_as("alice", &["read"]);
     let lines: Vec<&str> = read.stdout.lines().collect();
     let at = lines
         .iter()
@@ -81,9 +81,9 @@ fn send_read_comment_status_report() {
         "{read:?}"
     );
 
-    let private = client.run(&["--user", "alice", "send", "--to", "bob", "psst"]);
+    let private = client.run_as("alice", &["send", "--to", "bob", "psst"]);
     private.assert_out(0, "to bob");
-    let status = client.run(&["--user", "bob", "status"]);
+    let status = client.run_as("bob", &["status"]);
     assert_eq!(status.code, 0, "{status:?}");
     assert!(
         status.stdout.starts_with("connected as bob\n"),
@@ -98,13 +98,13 @@ fn send_read_comment_status_report() {
         alice_line.contains("private") && alice_line.ends_with("  1 message, 2 users, 1 unread"),
         "{status:?}"
     );
-    let read = client.run(&["--user", "bob", "read", "--with", "alice"]);
+    let read = client.run_as("bob", &["read", "--with", "alice"]);
     assert!(read.stdout.contains("--- unread ---\n"), "{read:?}");
     assert!(read.stdout.contains("alice: psst"), "{read:?}");
 
-    let report = client.run(&["--user", "bob", "report", "alice", "--private"]);
+    let report = client.run_as("bob", &["report", "alice", "--private"]);
     report.assert_out(0, "reported alice: 1 caution");
-    let twice = client.run(&["--user", "bob", "report", "alice"]);
+    let twice = client.run_as("bob", &["report", "alice"]);
     twice.assert_err(1, "already_reported");
 }
 
@@ -156,20 +156,20 @@ fn exit_codes() {
     client.register("bob");
     let which = client.run(&["status"]);
     which.assert_err(2, "--user");
-    let unknown = client.run(&["--user", "carol", "status"]);
+    let unknown = client.run_as("carol", &["status"]);
     assert_eq!(unknown.code, 2, "{unknown:?}");
 
     // 0 and 1.
-    assert_eq!(client.run(&["--user", "alice", "status"]).code, 0);
-    let refused = client.run(&["--user", "alice", "report", "alice"]);
+    assert_eq!(client.run_as("alice", &["status"]).code, 0);
+    let refused = client.run_as("alice", &["report", "alice"]);
     assert_eq!(refused.code, 1, "{refused:?}");
     assert!(refused.stderr.starts_with("agora: "), "{refused:?}");
-    let missing = client.run(&["--user", "alice", "comment", "999", "hi"]);
+    let missing = client.run_as("alice", &["comment", "999", "hi"]);
     missing.assert_err(1, "message_not_found");
 
     // 3: the server is gone.
     server.stop();
-    let gone = client.run(&["--user", "alice", "status"]);
+    let gone = client.run_as("alice", &["status"]);
     gone.assert_err(3, "cannot reach");
 }
 
@@ -188,7 +188,7 @@ fn quota_refusal_says_when_to_retry() {
     assert!(refused.stderr.contains(" s (at "), "{refused:?}");
     // Private messages do not count.
     client.register("bob");
-    let private = client.run(&["--user", "alice", "send", "--to", "bob", "still ok"]);
+    let private = client.run_as("alice", &["send", "--to", "bob", "still ok"]);
     assert_eq!(private.code, 0, "{private:?}");
 }
 
@@ -196,15 +196,15 @@ fn quota_refusal_says_when_to_retry() {
 fn ban_refusal_says_when_to_retry() {
     let server = Server::start(&["--ban-threshold", "1", "--ban-duration", "2h"]);
     let client = Client::with_users(&server, &["alice", "bob"]);
-    let report = client.run(&["--user", "bob", "report", "alice"]);
+    let report = client.run_as("bob", &["report", "alice"]);
     report.assert_out(0, "now banned until");
-    let already = client.run(&["--user", "bob", "report", "alice"]);
+    let already = client.run_as("bob", &["report", "alice"]);
     already.assert_out(0, "already banned until");
 
-    let refused = client.run(&["--user", "alice", "send", "hi"]);
+    let refused = client.run_as("alice", &["send", "hi"]);
     refused.assert_err(1, "banned");
     assert!(refused.stderr.contains("retry in "), "{refused:?}");
-    let status = client.run(&["--user", "alice", "status"]);
+    let status = client.run_as("alice", &["status"]);
     assert!(status.stdout.contains("banned until"), "{status:?}");
 }
 

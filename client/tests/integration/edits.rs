@@ -9,14 +9,8 @@ use support::{Client, Running, Server};
 
 const LINE: Duration = Duration::from_secs(10);
 
-fn run_ok(client: &Client, args: &[&str]) -> String {
-    let run = client.run(args);
-    assert_eq!(run.code, 0, "{run:?}");
-    run.stdout
-}
-
 fn sent(client: &Client, user: &str, text: &str) -> u64 {
-    let out = run_ok(client, &["--user", user, "send", text]);
+    let out = client.ok_as(user, &["send", text]);
     support::number_after(&out, "sent message #", ' ')
 }
 
@@ -25,35 +19,19 @@ fn edit_delete_react_and_read_shows_them() {
     let server = Server::start(&["--moderator", "mod"]);
     let client = Client::with_users(&server, &["alice", "bob", "mod"]);
     let id = sent(&client, "alice", "helo @bob");
-    let out = run_ok(
-        &client,
-        &["--user", "alice", "edit", &id.to_string(), "hello", "@bob"],
-    );
+    let out = client.ok_as("alice", &["edit", &id.to_string(), "hello", "@bob"]);
     assert!(
         out.starts_with(&format!("edited message #{id} at ")),
         "{out:?}"
     );
-    let out = run_ok(&client, &["--user", "bob", "react", &id.to_string(), "👍"]);
+    let out = client.ok_as("bob", &["react", &id.to_string(), "👍"]);
     assert_eq!(out, format!("message #{id}: 👍 1 (bob)\n"));
-    run_ok(
-        &client,
-        &["--user", "alice", "react", &id.to_string(), "🎉"],
-    );
-    let out = run_ok(
-        &client,
-        &[
-            "--user",
-            "alice",
-            "react",
-            &id.to_string(),
-            "🎉",
-            "--remove",
-        ],
-    );
+    client.ok_as("alice", &["react", &id.to_string(), "🎉"]);
+    let out = client.ok_as("alice", &["react", &id.to_string(), "🎉", "--remove"]);
     assert_eq!(out, format!("message #{id}: 👍 1 (bob)\n"));
 
     // bob sees the edit, the reaction and that it mentions him.
-    let read = run_ok(&client, &["--user", "bob", "read"]);
+    let read = client.ok_as("bob", &["read"]);
     let line = read
         .lines()
         .find(|l| l.contains(&format!("#{id}  alice:")))
@@ -63,20 +41,20 @@ fn edit_delete_react_and_read_shows_them() {
         "{line:?}"
     );
     assert!(read.contains("    👍 1 (bob)\n"), "{read:?}");
-    let status = run_ok(&client, &["--user", "bob", "status"]);
+    let status = client.ok_as("bob", &["status"]);
     assert!(
         !status.contains("mentioning you"),
         "read already: {status:?}"
     );
 
     // Not his: refused, exit 1; a moderator may delete it.
-    let refused = client.run(&["--user", "bob", "edit", &id.to_string(), "mine"]);
+    let refused = client.run_as("bob", &["edit", &id.to_string(), "mine"]);
     refused.assert_err(1, "not_author");
-    let refused = client.run(&["--user", "bob", "react", &id.to_string(), "x"]);
+    let refused = client.run_as("bob", &["react", &id.to_string(), "x"]);
     refused.assert_err(1, "invalid_emoji");
-    let out = run_ok(&client, &["--user", "mod", "delete", &id.to_string()]);
+    let out = client.ok_as("mod", &["delete", &id.to_string()]);
     assert_eq!(out, format!("deleted message #{id}\n"));
-    let read = run_ok(&client, &["--user", "alice", "read"]);
+    let read = client.ok_as("alice", &["read"]);
     assert!(
         read.contains(&format!("#{id}  alice: (deleted by mod)\n")),
         "{read:?}"
@@ -84,35 +62,16 @@ fn edit_delete_react_and_read_shows_them() {
 
     // Comments: --comment.
     let other = sent(&client, "bob", "post");
-    let out = run_ok(
-        &client,
-        &["--user", "alice", "comment", &other.to_string(), "frist"],
-    );
+    let out = client.ok_as("alice", &["comment", &other.to_string(), "frist"]);
     let comment = support::number_after(&out, "added comment #", ' ');
-    run_ok(
-        &client,
-        &[
-            "--user",
-            "alice",
-            "edit",
-            "--comment",
-            &comment.to_string(),
-            "first",
-        ],
+    client.ok_as(
+        "alice",
+        &["edit", "--comment", &comment.to_string(), "first"],
     );
-    let read = run_ok(&client, &["--user", "bob", "read"]);
+    let read = client.ok_as("bob", &["read"]);
     assert!(read.contains("alice: first (edited)\n"), "{read:?}");
-    run_ok(
-        &client,
-        &[
-            "--user",
-            "alice",
-            "delete",
-            "--comment",
-            &comment.to_string(),
-        ],
-    );
-    let read = run_ok(&client, &["--user", "bob", "read"]);
+    client.ok_as("alice", &["delete", "--comment", &comment.to_string()]);
+    let read = client.ok_as("bob", &["read"]);
     assert!(read.contains("alice: (deleted)\n"), "{read:?}");
 }
 
@@ -132,25 +91,19 @@ fn watch_and_chat_show_changes_as_they_happen() {
     watching
         .stdout
         .expect(&format!("#{id}  alice: hi @BOB  @ you"), LINE);
-    run_ok(
-        &client,
-        &["--user", "alice", "edit", &id.to_string(), "hi all"],
-    );
+    client.ok_as("alice", &["edit", &id.to_string(), "hi all"]);
     watching
         .stdout
         .expect(&format!("public  edited #{id}  alice: hi all"), LINE);
     chatting
         .stdout
         .expect(&format!("    * public  edited #{id}  alice: hi all"), LINE);
-    run_ok(
-        &client,
-        &["--user", "alice", "react", &id.to_string(), "👀"],
-    );
+    client.ok_as("alice", &["react", &id.to_string(), "👀"]);
     watching
         .stdout
         .expect(&format!("public  reactions on #{id}: 👀 1 (alice)"), LINE);
     chatting.stdout.expect("👀 1 (alice)", LINE);
-    run_ok(&client, &["--user", "alice", "delete", &id.to_string()]);
+    client.ok_as("alice", &["delete", &id.to_string()]);
     watching
         .stdout
         .expect(&format!("public  deleted #{id}  alice: (deleted)"), LINE);

@@ -38,18 +38,9 @@ fn start_cursor(watching: &Running) -> u64 {
 
 /// `agora --user USER send ARGS...`, which must succeed; the message's id.
 fn send(client: &Client, user: &str, args: &[&str]) -> u64 {
-    let stdout = run_ok(
-        client,
-        &[&["--user", user, "--json", "send"], args].concat(),
-    );
+    let stdout = client.ok_as(user, &[&["--json", "send"], args].concat());
     let reply: Value = serde_json::from_str(&stdout).unwrap();
     reply["message_id"].as_u64().unwrap()
-}
-
-fn run_ok(client: &Client, args: &[&str]) -> String {
-    let run = client.run(args);
-    assert_eq!(run.code, 0, "{run:?}");
-    run.stdout
 }
 
 /// Asserts that `lines` end, in this order, with `endings`, and that there
@@ -77,17 +68,14 @@ fn watch_prints_what_others_do_as_it_comes_in_order() {
         // machine. Polling on a timer of seconds would miss this bound.
         bob.expect_line(&format!("alice: {text}"), Duration::from_secs(3));
     }
-    run_ok(
-        &client,
-        &["--user", "alice", "comment", &ids[0].to_string(), "+1"],
-    );
+    client.ok_as("alice", &["comment", &ids[0].to_string(), "+1"]);
     bob.expect_line("comment on #", LINE);
-    run_ok(&client, &["--user", "carol", "report", "bob"]);
+    client.ok_as("carol", &["report", "bob"]);
     bob.expect_line("you are banned until ", LINE);
     let (code, stderr) = bob.interrupt();
     assert_eq!(code, 0, "Ctrl-C ends it well: {stderr}");
 
-    let status = run_ok(&client, &["--user", "bob", "--json", "status"]);
+    let status = client.ok_as("bob", &["--json", "status"]);
     let status: Value = serde_json::from_str(&status).unwrap();
     let until: jiff::Timestamp = status["banned_until"].as_str().unwrap().parse().unwrap();
     let east = jiff::tz::Offset::from_seconds(5 * 3600 + 1800).unwrap();
@@ -140,10 +128,7 @@ fn watch_json_prints_the_servers_event_objects_as_they_are() {
     let start = start_cursor(&bob);
     let public = send(&client, "alice", &["hello"]);
     send(&client, "alice", &["--to", "bob", "psst"]);
-    run_ok(
-        &client,
-        &["--user", "alice", "comment", &public.to_string(), "+1"],
-    );
+    client.ok_as("alice", &["comment", &public.to_string(), "+1"]);
     bob.expect_line(r#""comment_text":"+1""#, LINE);
     let (code, stderr) = bob.interrupt();
     assert_eq!(code, 0, "{stderr}");
@@ -182,7 +167,7 @@ fn watch_since_starts_after_a_given_event() {
     bob.expect_line(&format!("#{first}  alice: earlier"), LINE);
     bob.interrupt();
 
-    let beyond = client.run(&["--user", "bob", "watch", "--since", "1000"]);
+    let beyond = client.run_as("bob", &["watch", "--since", "1000"]);
     beyond.assert_err(1, "invalid_since");
 }
 
@@ -227,10 +212,7 @@ fn a_private_message_to_someone_else_never_shows() {
     let mut carol = watch(&client, "carol", &[]);
     let mut carol_json = watch(&client, "carol", &["--json"]);
     let secret = send(&client, "alice", &["--to", "bob", "secret"]);
-    run_ok(
-        &client,
-        &["--user", "bob", "comment", &secret.to_string(), "ok"],
-    );
+    client.ok_as("bob", &["comment", &secret.to_string(), "ok"]);
     let public = send(&client, "alice", &["for everyone"]);
     // Events come in order: had the private ones reached carol, they would
     // have come before this one.
@@ -263,7 +245,7 @@ fn watch_ends_when_the_server_refuses_or_cannot_be_reached_at_first() {
     assert!(stderr.contains("(unauthorized)"), "{stderr}");
 
     server.stop();
-    let run = client.run(&["--user", "bob", "watch"]);
+    let run = client.run_as("bob", &["watch"]);
     assert_eq!(run.code, 3, "{run:?}");
     assert!(run.stderr.starts_with("agora: cannot reach"), "{run:?}");
 }
@@ -277,10 +259,7 @@ fn event_cursors_are_named_apart_from_message_ids_and_resume_a_watch() {
     client.register("carol");
     let first = send(&client, "alice", &["first"]);
     send(&client, "alice", &["--to", "carol", "not for bob"]);
-    run_ok(
-        &client,
-        &["--user", "alice", "comment", &first.to_string(), "+1"],
-    );
+    client.ok_as("alice", &["comment", &first.to_string(), "+1"]);
     let mut bob = watch(&client, "bob", &[]);
     let start = start_cursor(&bob);
     let second = send(&client, "alice", &["second"]);

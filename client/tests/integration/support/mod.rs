@@ -216,6 +216,18 @@ impl Client {
         self.run_with_input(args, "")
     }
 
+    /// Runs `agora --user USER args...` with stdin closed.
+    pub fn run_as(&self, user: &str, args: &[&str]) -> Run {
+        self.run(&[&["--user", user], args].concat())
+    }
+
+    /// Runs `agora --user USER args...`, which must succeed; what it printed.
+    pub fn ok_as(&self, user: &str, args: &[&str]) -> String {
+        let run = self.run_as(user, args);
+        assert_eq!(run.code, 0, "{run:?}");
+        run.stdout
+    }
+
     /// Runs `agora args...` with `input` on stdin, then end of input.
     pub fn run_with_input(&self, args: &[&str], input: &str) -> Run {
         finish(self.command(args), input)
