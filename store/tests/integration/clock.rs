@@ -7,14 +7,13 @@
 use crate::support;
 
 use agora_core::api;
-use agora_core::command::{ChatRef, ChatType, Command, Outcome};
+use agora_core::command::{ChatType, Command, Outcome};
 use agora_core::time::UnixMillis;
-use agora_core::token::TokenHash;
 use agora_store::Handle;
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use support::{config, public_send, register, register_all, run};
+use support::{config, private_send, public_send, register, register_all, run};
 
 const HOUR: i64 = 3_600_000;
 /// 2027-01-15, any instant will do.
@@ -66,14 +65,6 @@ fn sent(outcome: Outcome) -> (i64, UnixMillis) {
             pub_date,
         } => (message_id, pub_date),
         other => panic!("not sent: {other:?}"),
-    }
-}
-
-fn private_send(caller: TokenHash, to: &str, text: &str) -> Command {
-    Command::Send {
-        caller,
-        to: ChatRef::Private(to.to_string()),
-        text: text.to_string(),
     }
 }
 

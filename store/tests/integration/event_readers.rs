@@ -3,7 +3,7 @@
 //! of `events_after` (id order, limit, who sees what) holds; a database made
 //! before the index gets it backfilled.
 
-use crate::support::{new_users, reopen, view_database, with_view, T0};
+use crate::support::{new_users, reopen, sql_value, view_database, with_view, T0};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::view::{StoredMessage, UserId, View, PUBLIC_CHAT};
 use agora_store::SqlView;
@@ -69,9 +69,7 @@ fn seed(conn: &mut Connection) -> Seeded {
 /// per member; see `a_new_event_is_indexed_by_the_store` for the store's
 /// own).
 fn bulk_private_events(conn: &Connection, seeded: &Seeded, count: u32) {
-    let head: i64 = conn
-        .query_row("SELECT max(id) FROM events", [], |r| r.get(0))
-        .unwrap();
+    let head: i64 = sql_value(&conn, "SELECT max(id) FROM events");
     conn.execute(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
          INSERT INTO events (kind, chat_id, message_id)
@@ -231,13 +229,10 @@ fn a_database_made_before_the_index_is_backfilled() {
             .unwrap())),
         vec![head + 1]
     );
-    let triggers: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let triggers: i64 = sql_value(
+        &conn,
+        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'",
+    );
     assert_eq!(triggers, 0);
 }
 

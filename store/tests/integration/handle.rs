@@ -4,7 +4,7 @@ use crate::support;
 
 use agora_core::command::{ChatRef, Command, Outcome};
 use agora_store::Handle;
-use support::{config, public_send, register_all, run};
+use support::{config, private_send, public_send, register_all, run};
 
 #[test]
 fn sends_survive_a_restart_and_ids_keep_increasing() {
@@ -16,11 +16,7 @@ fn sends_survive_a_restart_and_ids_keep_increasing() {
         Outcome::MessageSent { message_id, .. } => message_id,
         other => panic!("{other:?}"),
     };
-    let private = Command::Send {
-        caller: bob,
-        to: ChatRef::Private("ALICE".into()),
-        text: "psst".into(),
-    };
+    let private = private_send(bob, "ALICE", "psst");
     assert!(matches!(run(&handle, private), Outcome::MessageSent { .. }));
     handle.shutdown();
 

@@ -12,7 +12,7 @@ use agora_core::token::TokenHash;
 use agora_store::Handle;
 use agora_tests::pg::PgDatabase;
 use std::sync::atomic::Ordering;
-use support::{fresh_pg, pg_config, public_send, register};
+use support::{fresh_pg, pg_config, public_send, register, sql_value};
 
 fn keyed(key: &str, fingerprint: u8) -> Keyed {
     Keyed {
@@ -303,18 +303,11 @@ fn sqlite_the_secret_migration_forgets_the_kept_keys() {
         .unwrap();
     drop(conn);
     let conn = open_database(&config).unwrap();
-    let kept: i64 = conn
-        .query_row("SELECT count(*) FROM idempotency_keys", [], |row| {
-            row.get(0)
-        })
-        .unwrap();
+    let kept: i64 = sql_value(&conn, "SELECT count(*) FROM idempotency_keys");
     assert_eq!(kept, 0);
-    let tables: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'server_secret'",
-            [],
-            |row| row.get(0),
-        )
-        .unwrap();
+    let tables: i64 = sql_value(
+        &conn,
+        "SELECT count(*) FROM sqlite_master WHERE name = 'server_secret'",
+    );
     assert_eq!(tables, 1);
 }

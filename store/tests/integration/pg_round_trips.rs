@@ -13,7 +13,7 @@ use agora_tests::pg::PgDatabase;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use support::{fresh_pg, pg_config, public_send, register_all};
+use support::{fresh_pg, pg_config, private_send, public_send, register_all};
 
 #[derive(Default)]
 struct Trips {
@@ -72,16 +72,8 @@ fn each_command_s_batch_makes_four_round_trips() {
     // answered from the batch's one load.
     let commands = [
         public_send(bob, "public"),
-        Command::Send {
-            caller: bob,
-            to: ChatRef::Private("Alice".into()),
-            text: "a new private chat".into(),
-        },
-        Command::Send {
-            caller: alice,
-            to: ChatRef::Private("bob".into()),
-            text: "in it".into(),
-        },
+        private_send(bob, "Alice", "a new private chat"),
+        private_send(alice, "bob", "in it"),
         Command::Comment {
             caller: bob,
             message_id: 1,
@@ -148,11 +140,7 @@ fn a_batch_of_many_commands_makes_four_round_trips() {
         .map(|i| {
             let command = match i % 3 {
                 0 => public_send(alice, &format!("m{i}")),
-                1 => Command::Send {
-                    caller: bob,
-                    to: ChatRef::Private("Alice".into()),
-                    text: format!("p{i}"),
-                },
+                1 => private_send(bob, "Alice", &format!("p{i}")),
                 _ => Command::Comment {
                     caller: bob,
                     message_id: 1,

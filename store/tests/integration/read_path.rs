@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use support::{config, public_send, register, register_all, run};
+use support::{config, private_send, public_send, register, register_all, run};
 
 /// `Status` computed by the rules over a fresh connection to the database.
 fn direct_status(path: &Path, store: &StoreConfig, command: &Command) -> Outcome {
@@ -50,11 +50,7 @@ fn status_matches_the_database_after_every_write() {
     let [alice, bob, carol] = register_all(&handle, ["alice", "bob", "carol"]);
     let writes = [
         public_send(alice, "one"),
-        Command::Send {
-            caller: alice,
-            to: ChatRef::Private("bob".into()),
-            text: "psst".into(),
-        },
+        private_send(alice, "bob", "psst"),
         public_send(bob, "two"),
         Command::Connect {
             caller: bob,
@@ -66,11 +62,7 @@ fn status_matches_the_database_after_every_write() {
             target: "alice".into(),
             chat_type: ChatType::Public,
         },
-        Command::Send {
-            caller: carol,
-            to: ChatRef::Private("alice".into()),
-            text: "hi".into(),
-        },
+        private_send(carol, "alice", "hi"),
         public_send(carol, "three"),
     ];
     for write in writes {
@@ -211,11 +203,7 @@ fn status_without_reader_threads_answers_the_same() {
     let [alice, bob] = register_all(&handle, ["alice", "bob"]);
     let writes = [
         public_send(alice, "one"),
-        Command::Send {
-            caller: bob,
-            to: ChatRef::Private("alice".into()),
-            text: "hi".into(),
-        },
+        private_send(bob, "alice", "hi"),
         Command::Report {
             caller: alice,
             target: "bob".into(),

@@ -4,13 +4,11 @@
 //! row and no `event_readers` row, however many members the room has, and
 //! catching up finds it through the reader's memberships.
 
+use crate::support::{new_user, sql_value, view_database, T0};
 use agora_core::events::{Event, EventBody, EventChat, EventId, MemberAction};
-use agora_core::time::UnixMillis;
-use agora_core::token::TokenHash;
 use agora_core::view::{StoredMessage, UserId, View};
-use agora_store::{open_database, Hub, SqlView, StoreConfig};
+use agora_store::{Hub, SqlView};
 
-const T0: UnixMillis = UnixMillis(1_795_939_565_000);
 const ROOM: i64 = 7;
 
 /// The event body of message `id` by `author` in the room `room` named `name`.
@@ -100,33 +98,24 @@ fn the_hub_hands_a_rooms_events_to_its_members_and_follows_membership() {
 
 #[test]
 fn a_rooms_message_has_no_reader_rows_and_reaches_members_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = StoreConfig::sqlite(dir.path().join("agora.db"));
-    let mut conn = open_database(&config).expect("open");
+    let (_dir, mut conn) = view_database();
     let tx = conn.transaction().unwrap();
     let mut v = SqlView::new(&tx);
     let users: Vec<UserId> = (0..50u8)
-        .map(|n| {
-            v.create_user(&format!("u{n}"), &TokenHash([n; 32]), "127.0.0.1", T0)
-                .unwrap()
-        })
+        .map(|n| new_user(&mut v, &format!("u{n}"), n))
         .collect();
     let room = v.create_room("#big", true, "", T0).unwrap();
     for &user in &users[..40] {
         v.join(room, user, 0).unwrap();
     }
-    let readers_before: i64 = tx
-        .query_row("SELECT count(*) FROM event_readers", [], |r| r.get(0))
-        .unwrap();
+    let readers_before: i64 = sql_value(&tx, "SELECT count(*) FROM event_readers");
     let id = v
         .append_message(room, users[0], "to all forty", T0)
         .unwrap();
     let event = v
         .append_event(message_body(id, "u0", "to all forty", room, "#big"))
         .unwrap();
-    let readers_after: i64 = tx
-        .query_row("SELECT count(*) FROM event_readers", [], |r| r.get(0))
-        .unwrap();
+    let readers_after: i64 = sql_value(&tx, "SELECT count(*) FROM event_readers");
     assert_eq!(readers_after, readers_before, "no reader row per member");
 
     assert_eq!(ids(&v.events_after(users[39], 0, 10).unwrap()), [event]);

@@ -4,13 +4,13 @@
 
 use crate::support;
 
-use agora_core::command::{ChatRef, Command, Failure, Outcome};
+use agora_core::command::{Command, Failure, Outcome};
 use agora_core::rules;
 use agora_core::view::StoreError;
 use agora_store::Handle;
 use std::sync::mpsc;
 use std::time::Duration;
-use support::{config, is_sent, outcome, public_send, register};
+use support::{config, is_sent, outcome, private_send, public_send, register};
 
 /// A store running the real rules, with two texts that do more after the
 /// rules ran: `gate` blocks the writer (once) until released, so that what is
@@ -108,11 +108,7 @@ fn a_rolled_back_private_chat_is_created_again() {
     let f = fixture(20);
     let alice = register(&f.handle, "alice");
     register(&f.handle, "bob");
-    let private = |text: &str| Command::Send {
-        caller: alice,
-        to: ChatRef::Private("bob".into()),
-        text: text.into(),
-    };
+    let private = |text: &str| private_send(alice, "bob", text);
     let outcomes = f.batch(vec![private("hello"), private("fail")]);
     assert!(is_sent(&outcomes[0]), "{outcomes:?}");
     assert_eq!(outcomes[1], UNAVAILABLE);

@@ -1,6 +1,6 @@
 //! `SqlView` through the `View` trait, over a real database file.
 
-use crate::support::{new_user, new_users, view_database, with_view, T0};
+use crate::support::{new_user, new_users, sql_value, view_database, with_view, T0};
 use agora_core::token::TokenHash;
 use agora_core::view::{ChatKind, View, PUBLIC_CHAT};
 use agora_store::{open_database, schema, SqlView, StoreConfig};
@@ -248,17 +248,11 @@ fn first_open_creates_the_schema_and_the_public_chat_and_reopen_keeps_data() {
     let path = dir.path().join("nested.db");
     assert!(!path.exists());
     let mut conn = open_database(&config(&path)).unwrap();
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
+    let version: i64 = sql_value(&conn, "PRAGMA user_version");
     assert_eq!(version, schema::SCHEMA_VERSION);
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-        .unwrap();
+    let mode: String = sql_value(&conn, "PRAGMA journal_mode");
     assert_eq!(mode, "wal");
-    let created: i64 = conn
-        .query_row("SELECT created FROM chats WHERE id = 1", [], |r| r.get(0))
-        .unwrap();
+    let created: i64 = sql_value(&conn, "SELECT created FROM chats WHERE id = 1");
     assert!(
         created > 1_577_836_800_000,
         "created is a real time: {created}"
@@ -271,9 +265,7 @@ fn first_open_creates_the_schema_and_the_public_chat_and_reopen_keeps_data() {
     drop(conn);
 
     let mut conn = open_database(&config(&path)).unwrap();
-    let again: i64 = conn
-        .query_row("SELECT created FROM chats WHERE id = 1", [], |r| r.get(0))
-        .unwrap();
+    let again: i64 = sql_value(&conn, "SELECT created FROM chats WHERE id = 1");
     assert_eq!(again, created, "migrations ran once");
     with_view(&mut conn, |v| {
         let page = v.messages_up_to(PUBLIC_CHAT, i64::MAX, 5, 20).unwrap();

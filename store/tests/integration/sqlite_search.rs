@@ -8,7 +8,7 @@ use crate::support;
 use agora_core::search::SearchQuery;
 use agora_core::view::{ChatId, MessageId, UserId, View, PUBLIC_CHAT};
 use rusqlite::Connection;
-use support::{expected, new_user, reopen, view_database, with_view, T0};
+use support::{expected, new_user, reopen, sql_value, view_database, with_view, T0};
 
 fn user(conn: &mut Connection) -> UserId {
     with_view(conn, |v| new_user(v, "alice", 1))
@@ -133,11 +133,7 @@ fn search_vocabulary_follows_edits_and_deletes() {
     with_view(&mut conn, |v| v.delete_message(ids[1], None).unwrap());
     assert!(found(&mut conn, PUBLIC_CHAT, "unicornz").is_empty());
     assert!(found(&mut conn, PUBLIC_CHAT, "zebrac").is_empty());
-    let left: i64 = conn
-        .query_row("SELECT count(*) FROM message_search_terms", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let left: i64 = sql_value(&conn, "SELECT count(*) FROM message_search_terms");
     assert_eq!(left, 0, "a deleted text leaves the vocabulary too");
 }
 

@@ -28,14 +28,11 @@ pub mod view_database;
 #[allow(unused_imports)]
 pub use pg_database::{fresh_pg, pg_config, pg_url};
 #[allow(unused_imports)]
-pub use view_database::{new_user, new_users, reopen, view_database, with_view, T0};
+pub use view_database::{new_user, new_users, reopen, sql_value, view_database, with_view, T0};
 
+/// A public message from the stand-in caller [`append`] answers.
 pub fn send(text: &str) -> Command {
-    Command::Send {
-        caller: TokenHash([7; 32]),
-        to: ChatRef::Public,
-        text: text.to_string(),
-    }
+    public_send(TokenHash([7; 32]), text)
 }
 
 /// The store's defaults with the seed's rules on new accounts
@@ -103,6 +100,15 @@ pub fn public_send(caller: TokenHash, text: &str) -> Command {
     }
 }
 
+/// A private message from `caller` to the user named `to`.
+pub fn private_send(caller: TokenHash, to: &str, text: &str) -> Command {
+    Command::Send {
+        caller,
+        to: ChatRef::Private(to.to_string()),
+        text: text.to_string(),
+    }
+}
+
 /// Appends a `Send`'s text to the public chat as user `writer` (created on
 /// first use) and answers `MessageSent`; other commands are `Unauthorized`.
 pub fn append(
@@ -143,9 +149,10 @@ pub fn stored_texts(path: &Path) -> Vec<String> {
 }
 
 pub fn integrity(path: &Path) -> String {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    conn.query_row("PRAGMA integrity_check", [], |row| row.get(0))
-        .unwrap()
+    sql_value(
+        &rusqlite::Connection::open(path).unwrap(),
+        "PRAGMA integrity_check",
+    )
 }
 
 /// A fresh folder and the path of a database file in it; the folder goes

@@ -45,3 +45,9 @@ pub fn new_user(v: &mut SqlView<'_>, name: &str, n: u8) -> UserId {
 pub fn new_users<const N: usize>(v: &mut SqlView<'_>, names: [&str; N]) -> [UserId; N] {
     std::array::from_fn(|i| new_user(v, names[i], i as u8 + 1))
 }
+
+/// The one value `sql` selects (its first column of its first row).
+pub fn sql_value<T: rusqlite::types::FromSql>(conn: &Connection, sql: &str) -> T {
+    conn.query_row(sql, [], |row| row.get(0))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
