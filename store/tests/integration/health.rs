@@ -6,11 +6,9 @@
 use crate::support;
 
 use agora_core::command::{Command, Outcome};
-use agora_store::{Handle, Observer, StoreObserver, HEALTH_FRESH};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use agora_store::{Handle, HEALTH_FRESH};
 use std::time::Duration;
-use support::{config, is_sent, public_send, register, run, unlimited_config};
+use support::{config, is_sent, public_send, register, run, unlimited_config, Recorder};
 
 const AVAILABLE: Outcome = Outcome::Health { available: true };
 const UNAVAILABLE: Outcome = Outcome::Health { available: false };
@@ -57,31 +55,11 @@ fn health_after_shutdown_is_unavailable_not_an_error() {
     assert_eq!(run(&handle, Command::Health), UNAVAILABLE);
 }
 
-#[derive(Default)]
-struct Counting {
-    queued: AtomicUsize,
-    batches: Mutex<Vec<(usize, Option<Duration>)>>,
-    memo: Mutex<Vec<bool>>,
-}
-
-impl StoreObserver for Counting {
-    fn queued(&self) {
-        self.queued.fetch_add(1, Ordering::Relaxed);
-    }
-    fn batch(&self, jobs: usize, commit: Option<Duration>) {
-        self.batches.lock().unwrap().push((jobs, commit));
-    }
-    fn status_memo(&self, hit: bool) {
-        self.memo.lock().unwrap().push(hit);
-    }
-}
-
 #[test]
 fn the_observer_hears_of_queued_jobs_batches_and_memo_hits() {
     let dir = tempfile::tempdir().unwrap();
-    let counting = Arc::new(Counting::default());
     let mut store = unlimited_config(&dir.path().join("agora.db"));
-    store.observer = Observer::new(counting.clone());
+    let heard = Recorder::install(&mut store);
     let handle = Handle::open(store).unwrap();
     let alice = register(&handle, "alice");
     assert!(is_sent(&run(&handle, public_send(alice, "hi"))));
@@ -95,12 +73,12 @@ fn the_observer_hears_of_queued_jobs_batches_and_memo_hits() {
     ));
     handle.shutdown();
     // The registration and the send went to the writer, one batch each.
-    assert_eq!(counting.queued.load(Ordering::Relaxed), 2);
-    let batches = counting.batches.lock().unwrap().clone();
+    assert_eq!(heard.queued(), 2);
+    let batches = heard.batches();
     assert_eq!(batches.len(), 2, "{batches:?}");
     assert!(batches
         .iter()
         .all(|(jobs, commit)| *jobs == 1 && commit.is_some()));
     // The first status is read, the second replayed from the memo.
-    assert_eq!(*counting.memo.lock().unwrap(), [false, true]);
+    assert_eq!(heard.memo(), [false, true]);
 }

@@ -5,37 +5,22 @@
 
 use crate::support;
 
-use agora_store::{Handle, Observer, StoreObserver};
-use std::sync::Arc;
-use std::sync::Mutex;
+use agora_store::Handle;
 use std::time::Duration;
-use support::{fresh_pg, pg_config, public_send, register};
+use support::{fresh_pg, pg_config, public_send, register, Recorder};
 
 /// The write lock every node's batch takes (`pg::WRITE_LOCK`: "agora" in
 /// ASCII), as another node's transaction would hold it.
 const WRITE_LOCK: i64 = 0x0061_676f_7261;
 
-#[derive(Default)]
-struct Waits(Mutex<Vec<Duration>>);
-
-impl StoreObserver for Waits {
-    fn queued(&self) {}
-    fn batch(&self, _jobs: usize, _commit: Option<Duration>) {}
-    fn status_memo(&self, _hit: bool) {}
-    fn write_lock_wait(&self, wait: Duration) {
-        self.0.lock().unwrap().push(wait);
-    }
-}
-
 #[test]
 fn a_batch_reports_how_long_it_waited_for_the_write_lock() {
     let Some(database) = fresh_pg() else { return };
-    let waits = Arc::new(Waits::default());
     let mut config = pg_config(&database);
-    config.observer = Observer::new(waits.clone());
+    let recorder = Recorder::install(&mut config);
     let handle = Handle::open(config).expect("the store opens on PostgreSQL");
     let alice = register(&handle, "alice");
-    let reported = waits.0.lock().unwrap().len();
+    let reported = recorder.lock_waits().len();
     assert!(
         reported >= 1,
         "registering alice was a batch: its wait is told"
@@ -57,7 +42,7 @@ fn a_batch_reports_how_long_it_waited_for_the_write_lock() {
     let outcome = sender.join().unwrap();
     assert!(support::is_sent(&outcome), "{outcome:?}");
 
-    let waits = waits.0.lock().unwrap();
+    let waits = recorder.lock_waits();
     let waited: Duration = waits[reported..].iter().sum();
     // The send reached the writer while the lock was held, so its batch
     // waited for nearly all of it (the thread's start is the slack).

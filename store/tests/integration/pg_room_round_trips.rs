@@ -8,34 +8,19 @@
 use crate::support;
 
 use agora_core::command::{ChatRef, Command, Outcome};
-use agora_store::{Handle, Observer, StoreObserver};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
-use support::{fresh_pg, pg_config, register_all};
-
-#[derive(Default)]
-struct Trips(AtomicU64);
-
-impl StoreObserver for Trips {
-    fn queued(&self) {}
-    fn batch(&self, _jobs: usize, _commit: Option<Duration>) {}
-    fn status_memo(&self, _hit: bool) {}
-    fn round_trips(&self, trips: u64) {
-        self.0.fetch_add(trips, Ordering::Relaxed);
-    }
-}
+use agora_store::Handle;
+use support::{fresh_pg, pg_config, register_all, Recorder};
 
 /// The round trips of `command`'s batch (alone), after asserting it was
 /// not refused.
-fn trips_of(handle: &Handle, trips: &Trips, command: Command) -> (u64, Outcome) {
-    let before = trips.0.load(Ordering::Relaxed);
+fn trips_of(handle: &Handle, trips: &Recorder, command: Command) -> (u64, Outcome) {
+    let before = trips.trips_and_batches().0;
     let outcome = support::run(handle, command.clone());
     assert!(
         !matches!(outcome, Outcome::Failed(_)),
         "{command:?}: {outcome:?}"
     );
-    (trips.0.load(Ordering::Relaxed) - before, outcome)
+    (trips.trips_and_batches().0 - before, outcome)
 }
 
 fn send(caller: agora_core::token::TokenHash, room: &str, text: &str) -> Command {
@@ -49,9 +34,8 @@ fn send(caller: agora_core::token::TokenHash, room: &str, text: &str) -> Command
 #[test]
 fn room_commands_are_answered_from_the_batch_s_one_load() {
     let Some(database) = fresh_pg() else { return };
-    let trips = Arc::new(Trips::default());
     let mut config = pg_config(&database);
-    config.observer = Observer::new(trips.clone());
+    let trips = Recorder::install(&mut config);
     let handle = Handle::open(config).expect("the store opens on PostgreSQL");
     let [alice, bob, carol] = register_all(&handle, ["alice", "bob", "carol"]);
     let create = |room: &str, public: bool| Command::CreateRoom {
@@ -97,10 +81,10 @@ fn room_commands_are_answered_from_the_batch_s_one_load() {
         },
     );
     // A member of no room is refused from the same load.
-    let before = trips.0.load(Ordering::Relaxed);
+    let before = trips.trips_and_batches().0;
     let refused = support::run(&handle, send(carol, "#ops", "let me in"));
     assert!(matches!(refused, Outcome::Failed(_)), "{refused:?}");
-    let refusal = trips.0.load(Ordering::Relaxed) - before;
+    let refusal = trips.trips_and_batches().0 - before;
     let (invite, _) = trips_of(
         &handle,
         &trips,

@@ -8,38 +8,10 @@ use crate::support;
 use agora_core::command::{ChatRef, ChatType, Command, Outcome};
 use agora_core::config::Config;
 use agora_core::token::TokenHash;
-use agora_store::{Handle, Observer, StoreObserver};
+use agora_store::Handle;
 use agora_tests::pg::PgDatabase;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
-use support::{fresh_pg, pg_config, private_send, public_send, register_all};
-
-#[derive(Default)]
-struct Trips {
-    trips: AtomicU64,
-    batches: AtomicU64,
-}
-
-impl StoreObserver for Trips {
-    fn queued(&self) {}
-    fn batch(&self, _jobs: usize, _commit: Option<Duration>) {
-        self.batches.fetch_add(1, Ordering::Relaxed);
-    }
-    fn status_memo(&self, _hit: bool) {}
-    fn round_trips(&self, trips: u64) {
-        self.trips.fetch_add(trips, Ordering::Relaxed);
-    }
-}
-
-impl Trips {
-    fn counts(&self) -> (u64, u64) {
-        (
-            self.trips.load(Ordering::Relaxed),
-            self.batches.load(Ordering::Relaxed),
-        )
-    }
-}
+use support::{fresh_pg, pg_config, private_send, public_send, register_all, Recorder};
 
 /// A store on `database` whose round trips are counted, with `rules`
 /// changed as given, users alice and bob, and alice's first message sent
@@ -48,10 +20,9 @@ impl Trips {
 fn open_counted(
     database: &PgDatabase,
     rules: impl FnOnce(&mut Config),
-) -> (Handle, Arc<Trips>, TokenHash, TokenHash) {
-    let trips = Arc::new(Trips::default());
-    let mut config = pg_config(&database);
-    config.observer = Observer::new(trips.clone());
+) -> (Handle, Arc<Recorder>, TokenHash, TokenHash) {
+    let mut config = pg_config(database);
+    let trips = Recorder::install(&mut config);
     rules(&mut config.rules);
     let handle = Handle::open(config).expect("the store opens on PostgreSQL");
     let [alice, bob] = register_all(&handle, ["alice", "bob"]);
@@ -92,13 +63,16 @@ fn each_command_s_batch_makes_four_round_trips() {
         },
     ];
     for command in commands {
-        let before = trips.counts();
+        let before = trips.trips_and_batches();
         let outcome = support::run(&handle, command.clone());
         assert!(
             !matches!(outcome, Outcome::Failed(_)),
             "{command:?}: {outcome:?}"
         );
-        let (round_trips, batches) = (trips.counts().0 - before.0, trips.counts().1 - before.1);
+        let (round_trips, batches) = (
+            trips.trips_and_batches().0 - before.0,
+            trips.trips_and_batches().1 - before.1,
+        );
         assert_eq!(batches, 1, "{command:?}");
         assert!(
             round_trips <= 4,
@@ -107,7 +81,7 @@ fn each_command_s_batch_makes_four_round_trips() {
     }
     // `/read` counts the unread left after its move: a read of the
     // messages table the load does not bring, one round trip more.
-    let before = trips.counts();
+    let before = trips.trips_and_batches();
     let read = Command::Read {
         caller: alice,
         chat: ChatRef::Public,
@@ -117,7 +91,7 @@ fn each_command_s_batch_makes_four_round_trips() {
         support::run(&handle, read),
         Outcome::ReadMoved { .. }
     ));
-    let round_trips = trips.counts().0 - before.0;
+    let round_trips = trips.trips_and_batches().0 - before.0;
     // (The count's statement is prepared on first use: one more.)
     assert!(
         round_trips <= 6,
@@ -133,7 +107,7 @@ fn a_batch_of_many_commands_makes_four_round_trips() {
         rules.quota = 1_000_000;
         rules.comment_quota = 1_000_000;
     });
-    let before = trips.counts();
+    let before = trips.trips_and_batches();
     // Submitted at once: they share batches, whose number depends on
     // timing; each costs four round trips whatever it holds.
     let pendings: Vec<_> = (0..96)
@@ -154,7 +128,10 @@ fn a_batch_of_many_commands_makes_four_round_trips() {
         let outcome = support::outcome(pending);
         assert!(!matches!(outcome, Outcome::Failed(_)), "{outcome:?}");
     }
-    let (round_trips, batches) = (trips.counts().0 - before.0, trips.counts().1 - before.1);
+    let (round_trips, batches) = (
+        trips.trips_and_batches().0 - before.0,
+        trips.trips_and_batches().1 - before.1,
+    );
     handle.shutdown();
     assert!(
         round_trips <= 4 * batches,

@@ -8,34 +8,17 @@ use crate::support;
 use agora_core::command::{Command, Outcome, StatusReport};
 use agora_core::token::TokenHash;
 use agora_core::view::ChatKind;
-use agora_store::{Handle, Observer, StoreObserver};
+use agora_store::Handle;
 use agora_tests::pg::PgDatabase;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
-use support::{fresh_pg, pg_config, public_send, register, register_all};
+use support::{fresh_pg, pg_config, public_send, register, register_all, Recorder};
 
-/// Counts `Status` answers from the memo.
-#[derive(Default)]
-struct MemoHits(AtomicU64);
-
-impl StoreObserver for MemoHits {
-    fn queued(&self) {}
-    fn batch(&self, _jobs: usize, _commit: Option<Duration>) {}
-    fn status_memo(&self, hit: bool) {
-        if hit {
-            self.0.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-}
-
-fn node(database: &PgDatabase, hits: Option<Arc<MemoHits>>) -> Handle {
-    let mut config = pg_config(&database);
+/// A node on `database`, and what its observer heard.
+fn node(database: &PgDatabase) -> (Handle, Arc<Recorder>) {
+    let mut config = pg_config(database);
     config.rules.quota = u32::MAX;
-    if let Some(hits) = hits {
-        config.observer = Observer::new(hits);
-    }
-    Handle::open(config).expect("a node opens")
+    let recorder = Recorder::install(&mut config);
+    (Handle::open(config).expect("a node opens"), recorder)
 }
 
 fn status(node: &Handle, caller: TokenHash) -> StatusReport {
@@ -62,9 +45,8 @@ fn public(report: &StatusReport) -> (u64, u64) {
 #[test]
 fn a_status_counts_every_message_another_node_acknowledged() {
     let Some(database) = fresh_pg() else { return };
-    let hits = Arc::new(MemoHits::default());
-    let a = node(&database, Some(hits.clone()));
-    let b = node(&database, None);
+    let (a, heard) = node(&database);
+    let (b, _) = node(&database);
     let [ann, bob] = register_all(&b, ["ann", "bob"]);
     for sent in 0..30 {
         // Twice: the second may come from the memo.
@@ -79,7 +61,7 @@ fn a_status_counts_every_message_another_node_acknowledged() {
         );
     }
     assert!(
-        hits.0.load(Ordering::Relaxed) > 0,
+        heard.memo_hits() > 0,
         "the memo answered some of them (else this tests no memo)"
     );
 }
@@ -89,8 +71,7 @@ fn a_status_counts_every_message_another_node_acknowledged() {
 #[test]
 fn a_status_shows_a_write_committed_outside_agora() {
     let Some(database) = fresh_pg() else { return };
-    let hits = Arc::new(MemoHits::default());
-    let a = node(&database, Some(hits.clone()));
+    let (a, heard) = node(&database);
     let ann = register(&a, "ann");
     register(&a, "bob");
     assert_eq!(status(&a, ann).cautions, 0);
@@ -99,12 +80,11 @@ fn a_status_shows_a_write_committed_outside_agora() {
     // comes from the memo.
     for _ in 0..500 {
         assert_eq!(status(&a, ann).cautions, 0);
-        if hits.0.load(Ordering::Relaxed) > 0 {
+        if heard.memo_hits() > 0 {
             break;
         }
     }
-    let before = hits.0.load(Ordering::Relaxed);
-    assert!(before > 0, "a status came from the memo");
+    assert!(heard.memo_hits() > 0, "a status came from the memo");
     let mut admin = postgres::Client::connect(database.url(), postgres::NoTls).unwrap();
     admin
         .execute(

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub mod pg_database;
+pub mod recorder;
 pub mod reference;
 pub mod view_database;
 
@@ -27,6 +28,8 @@ pub mod view_database;
 // fd_limit, the benchmark) uses a part of it.
 #[allow(unused_imports)]
 pub use pg_database::{fresh_pg, pg_config, pg_url};
+#[allow(unused_imports)]
+pub use recorder::Recorder;
 #[allow(unused_imports)]
 pub use view_database::{new_user, new_users, reopen, sql_value, view_database, with_view, T0};
 
