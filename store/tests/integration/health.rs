@@ -58,9 +58,7 @@ fn health_after_shutdown_is_unavailable_not_an_error() {
 #[test]
 fn the_observer_hears_of_queued_jobs_batches_and_memo_hits() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = unlimited_config(&dir.path().join("agora.db"));
-    let heard = Recorder::install(&mut store);
-    let handle = Handle::open(store).unwrap();
+    let (handle, heard) = Recorder::open(unlimited_config(&dir.path().join("agora.db")));
     let alice = register(&handle, "alice");
     assert!(is_sent(&run(&handle, public_send(alice, "hi"))));
     assert!(matches!(

@@ -5,7 +5,6 @@
 
 use crate::support;
 
-use agora_store::Handle;
 use std::time::Duration;
 use support::{fresh_pg, pg_config, public_send, register, Recorder};
 
@@ -16,9 +15,7 @@ const WRITE_LOCK: i64 = 0x0061_676f_7261;
 #[test]
 fn a_batch_reports_how_long_it_waited_for_the_write_lock() {
     let Some(database) = fresh_pg() else { return };
-    let mut config = pg_config(&database);
-    let recorder = Recorder::install(&mut config);
-    let handle = Handle::open(config).expect("the store opens on PostgreSQL");
+    let (handle, recorder) = Recorder::open(pg_config(&database));
     let alice = register(&handle, "alice");
     let reported = recorder.lock_waits().len();
     assert!(

@@ -34,9 +34,7 @@ fn send(caller: agora_core::token::TokenHash, room: &str, text: &str) -> Command
 #[test]
 fn room_commands_are_answered_from_the_batch_s_one_load() {
     let Some(database) = fresh_pg() else { return };
-    let mut config = pg_config(&database);
-    let trips = Recorder::install(&mut config);
-    let handle = Handle::open(config).expect("the store opens on PostgreSQL");
+    let (handle, trips) = Recorder::open(pg_config(&database));
     let [alice, bob, carol] = register_all(&handle, ["alice", "bob", "carol"]);
     let create = |room: &str, public: bool| Command::CreateRoom {
         caller: alice,

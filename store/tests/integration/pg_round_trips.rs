@@ -22,9 +22,8 @@ fn open_counted(
     rules: impl FnOnce(&mut Config),
 ) -> (Handle, Arc<Recorder>, TokenHash, TokenHash) {
     let mut config = pg_config(database);
-    let trips = Recorder::install(&mut config);
     rules(&mut config.rules);
-    let handle = Handle::open(config).expect("the store opens on PostgreSQL");
+    let (handle, trips) = Recorder::open(config);
     let [alice, bob] = register_all(&handle, ["alice", "bob"]);
     assert!(support::is_sent(&support::run(
         &handle,

@@ -17,8 +17,7 @@ use support::{fresh_pg, pg_config, public_send, register, register_all, Recorder
 fn node(database: &PgDatabase) -> (Handle, Arc<Recorder>) {
     let mut config = pg_config(database);
     config.rules.quota = u32::MAX;
-    let recorder = Recorder::install(&mut config);
-    (Handle::open(config).expect("a node opens"), recorder)
+    Recorder::open(config)
 }
 
 fn status(node: &Handle, caller: TokenHash) -> StatusReport {

@@ -3,7 +3,7 @@
 //! PostgreSQL round trips and write-lock waits), so that each test reads
 //! the one it asserts on.
 
-use agora_store::{Observer, StoreConfig, StoreObserver};
+use agora_store::{Handle, Observer, StoreConfig, StoreObserver};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,11 +20,13 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// A recorder installed as `config`'s observer.
-    pub fn install(config: &mut StoreConfig) -> Arc<Recorder> {
+    /// A store opened on `config` with a recorder as its observer, and the
+    /// recorder.
+    pub fn open(mut config: StoreConfig) -> (Handle, Arc<Recorder>) {
         let recorder = Arc::new(Recorder::default());
         config.observer = Observer::new(recorder.clone());
-        recorder
+        let handle = Handle::open(config).expect("the store opens");
+        (handle, recorder)
     }
 
     pub fn queued(&self) -> u64 {
