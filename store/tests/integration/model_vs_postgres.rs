@@ -10,12 +10,11 @@ use agora_core::command::{Command, Outcome};
 use agora_core::view::View;
 use agora_store::{Handle, StoreConfig};
 use agora_tests::pg::PgDatabase;
-use proptest::prelude::*;
 use proptest_state_machine::{prop_state_machine, StateMachineTest};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::reference::{chat_config, Reference, Step, T0};
+use support::reference::{chat_config, runs, Reference, Step, T0};
 use support::{fresh_pg, pg_config};
 
 struct Postgres {
@@ -104,14 +103,9 @@ impl StateMachineTest for ModelVsPostgres {
 }
 
 prop_state_machine! {
-    #![proptest_config(ProptestConfig {
-        // Fewer than on SQLite: each case is a database of its own, and each
-        // command a round trip through the store's threads.
-        cases: 24,
-        max_shrink_iters: 500,
-        failure_persistence: None,
-        .. ProptestConfig::default()
-    })]
+    // Fewer than on SQLite: each case is a database of its own, and each
+    // command a round trip through the store's threads.
+    #![proptest_config(runs(24, 500))]
 
     #[test]
     fn model_and_postgres_agree(sequential 1..150 => ModelVsPostgres);

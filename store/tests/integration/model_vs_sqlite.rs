@@ -9,10 +9,9 @@ use crate::support;
 
 use agora_core::rules;
 use agora_store::{open_database, Backend, RowCache, SqlView, StoreConfig, SyncMode};
-use proptest::prelude::*;
 use proptest_state_machine::{prop_state_machine, StateMachineTest};
 use rusqlite::Connection;
-use support::reference::{chat_config, Reference, Step, T0};
+use support::reference::{chat_config, runs, Reference, Step, T0};
 
 struct Sqlite {
     _dir: tempfile::TempDir,
@@ -80,12 +79,7 @@ impl StateMachineTest for ModelVsSqlite {
 }
 
 prop_state_machine! {
-    #![proptest_config(ProptestConfig {
-        cases: 96,
-        max_shrink_iters: 2_000,
-        failure_persistence: None,
-        .. ProptestConfig::default()
-    })]
+    #![proptest_config(runs(96, 2_000))]
 
     #[test]
     fn model_and_sqlite_agree(sequential 1..150 => ModelVsSqlite);

@@ -30,6 +30,18 @@ const EMOJI: &[&str] = &["👍", "🎉", "🇫🇷"];
 const ROOMS: &[&str] = &["#dev", "#DEV", "#ops", "#hush", "#Hush"];
 pub const T0: i64 = 1_795_939_565_000;
 
+/// How a model-against-store test runs: `cases` command sequences, each
+/// shrunk at most `max_shrink_iters` times on failure, and none saved to a
+/// file (a failing sequence is printed).
+pub fn runs(cases: u32, max_shrink_iters: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        max_shrink_iters,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
 /// Small limits so that quotas, bans, truncated unread lists and pages cut
 /// at their byte budgets all happen.
 pub fn chat_config() -> Config {
