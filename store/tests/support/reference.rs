@@ -132,6 +132,23 @@ fn caller_strategy(state: &Reference) -> BoxedStrategy<TokenHash> {
     }
 }
 
+/// A message id that may or may not name a message: from -1 to two past
+/// the last one.
+fn message_id_strategy(state: &Reference) -> std::ops::Range<i64> {
+    -1..state.last_message + 3
+}
+
+/// A command with a text (`Send`, `Comment`, `Edit`): one of the callers,
+/// what it is about, and one of the texts, made into the command by `make`.
+fn with_text<T: std::fmt::Debug>(
+    state: &Reference,
+    about: impl Strategy<Value = T>,
+    make: fn(TokenHash, T, String) -> Command,
+) -> impl Strategy<Value = Step> {
+    (caller_strategy(state), about, select(TEXTS))
+        .prop_map(move |(caller, about, text)| Step::Run(make(caller, about, text.to_string())))
+}
+
 fn chat_strategy() -> impl Strategy<Value = ChatRef> {
     prop_oneof![
         2 => Just(ChatRef::Public),
@@ -229,30 +246,23 @@ impl ReferenceStateMachine for Reference {
         );
         let status =
             caller_strategy(state).prop_map(|caller| Step::Run(Command::Status { caller }));
-        let send = (caller_strategy(state), chat_strategy(), select(TEXTS)).prop_map(
-            |(caller, to, text)| {
-                Step::Run(Command::Send {
-                    caller,
-                    to,
-                    text: text.to_string(),
-                })
+        let send = with_text(state, chat_strategy(), |caller, to, text| Command::Send {
+            caller,
+            to,
+            text,
+        });
+        let comment = with_text(
+            state,
+            message_id_strategy(state),
+            |caller, message_id, text| Command::Comment {
+                caller,
+                message_id,
+                text,
             },
         );
-        let comment = (
-            caller_strategy(state),
-            -1..state.last_message + 3,
-            select(TEXTS),
-        )
-            .prop_map(|(caller, message_id, text)| {
-                Step::Run(Command::Comment {
-                    caller,
-                    message_id,
-                    text: text.to_string(),
-                })
-            });
         let comments = (
             caller_strategy(state),
-            -1..state.last_message + 3,
+            message_id_strategy(state),
             proptest::option::of(1i64..20),
             1u32..5,
         )
@@ -303,23 +313,21 @@ impl ReferenceStateMachine for Reference {
         // (issue 26) Edits, deletions and reactions of messages and comments
         // that may or may not exist.
         let target = prop_oneof![
-            (-1..state.last_message + 3).prop_map(Target::Message),
+            message_id_strategy(state).prop_map(Target::Message),
             (1i64..8).prop_map(Target::Comment),
         ];
-        let edit = (caller_strategy(state), target.clone(), select(TEXTS)).prop_map(
-            |(caller, target, text)| {
-                Step::Run(Command::Edit {
-                    caller,
-                    target,
-                    text: text.to_string(),
-                })
-            },
-        );
+        let edit = with_text(state, target.clone(), |caller, target, text| {
+            Command::Edit {
+                caller,
+                target,
+                text,
+            }
+        });
         let delete = (caller_strategy(state), target)
             .prop_map(|(caller, target)| Step::Run(Command::Delete { caller, target }));
         let react = (
             caller_strategy(state),
-            -1..state.last_message + 3,
+            message_id_strategy(state),
             select(EMOJI),
             any::<bool>(),
         )
