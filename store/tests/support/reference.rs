@@ -149,6 +149,24 @@ fn with_text<T: std::fmt::Debug>(
         .prop_map(move |(caller, about, text)| Step::Run(make(caller, about, text.to_string())))
 }
 
+/// A page of a list (`Comments`, `Messages`): one of the callers, what it
+/// is a page of, maybe an id to page back from (drawn from `before`), and a
+/// limit of 1 to 4, made into the command by `make`.
+fn page_of<T: std::fmt::Debug>(
+    state: &Reference,
+    of: impl Strategy<Value = T>,
+    before: std::ops::Range<i64>,
+    make: fn(TokenHash, T, Option<i64>, u32) -> Command,
+) -> impl Strategy<Value = Step> {
+    (
+        caller_strategy(state),
+        of,
+        proptest::option::of(before),
+        1u32..5,
+    )
+        .prop_map(move |(caller, of, before, limit)| Step::Run(make(caller, of, before, limit)))
+}
+
 fn chat_strategy() -> impl Strategy<Value = ChatRef> {
     prop_oneof![
         2 => Just(ChatRef::Public),
@@ -260,20 +278,17 @@ impl ReferenceStateMachine for Reference {
                 text,
             },
         );
-        let comments = (
-            caller_strategy(state),
+        let comments = page_of(
+            state,
             message_id_strategy(state),
-            proptest::option::of(1i64..20),
-            1u32..5,
-        )
-            .prop_map(|(caller, message_id, before, limit)| {
-                Step::Run(Command::Comments {
-                    caller,
-                    message_id,
-                    before,
-                    limit,
-                })
-            });
+            1i64..20,
+            |caller, message_id, before, limit| Command::Comments {
+                caller,
+                message_id,
+                before,
+                limit,
+            },
+        );
         let events =
             (caller_strategy(state), proptest::option::of(0i64..40)).prop_map(|(caller, since)| {
                 Step::Run(Command::Events {
@@ -393,20 +408,17 @@ impl ReferenceStateMachine for Reference {
             Step::Run(Command::Account(Box::new(AccountCommand::Touch { caller })))
         });
         // Issue 25: history pages and the people directory.
-        let messages = (
-            caller_strategy(state),
+        let messages = page_of(
+            state,
             chat_strategy(),
-            proptest::option::of(1..state.last_message + 3),
-            1u32..5,
-        )
-            .prop_map(|(caller, chat, before, limit)| {
-                Step::Run(Command::Messages {
-                    caller,
-                    chat,
-                    before,
-                    limit,
-                })
-            });
+            1..state.last_message + 3,
+            |caller, chat, before, limit| Command::Messages {
+                caller,
+                chat,
+                before,
+                limit,
+            },
+        );
         let users = (
             caller_strategy(state),
             select(&["", "a", "AL", "b", "c", "dave", "z", "é"][..]),
