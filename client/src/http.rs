@@ -342,12 +342,13 @@ mod tests {
         conn.request("GET", "/status", &[], b"")
     }
 
-    /// Accepts a connection and answers its first request with 200.
-    fn accept_and_answer(listener: &TcpListener) -> TcpStream {
+    /// Accepts a connection and answers its first request with 200: the
+    /// connection, and that request's head.
+    fn accept_and_answer(listener: &TcpListener) -> (TcpStream, String) {
         let (mut s, _) = listener.accept().unwrap();
-        read_request(&mut s);
+        let head = read_request(&mut s);
         s.write_all(OK).unwrap();
-        s
+        (s, head)
     }
 
     /// A connection to `url` that has had one GET answered, its socket kept.
@@ -391,7 +392,7 @@ mod tests {
     #[test]
     fn a_response_cut_short_is_not_retried() {
         let (url, server) = serve(|listener| {
-            let mut s = accept_and_answer(&listener);
+            let (mut s, _) = accept_and_answer(&listener);
             read_request(&mut s);
             s.write_all(b"HTTP/1.1 201 Created\r\nContent-Length: 10\r\n\r\n{}")
                 .unwrap();
@@ -415,7 +416,7 @@ mod tests {
     #[test]
     fn a_post_the_server_read_and_left_unanswered_is_not_resent() {
         let (url, server) = serve(|listener| {
-            let mut s = accept_and_answer(&listener);
+            let (mut s, _) = accept_and_answer(&listener);
             let post = read_request(&mut s);
             drop(s); // as a server that committed it and then died would
             (post, accepted_within(&listener, Duration::from_millis(300)))
@@ -432,12 +433,10 @@ mod tests {
     #[test]
     fn a_keyed_post_left_unanswered_is_sent_again_with_its_key() {
         let (url, server) = serve(|listener| {
-            let mut s = accept_and_answer(&listener);
+            let (mut s, _) = accept_and_answer(&listener);
             let first = read_request(&mut s);
             drop(s); // as a server that committed it and then died would
-            let (mut s, _) = listener.accept().unwrap();
-            let again = read_request(&mut s);
-            s.write_all(OK).unwrap();
+            let (_, again) = accept_and_answer(&listener);
             (first, again)
         });
         let mut conn = answered_once(url);
@@ -453,13 +452,11 @@ mod tests {
     #[test]
     fn a_socket_closed_while_idle_is_replaced_before_writing() {
         let (url, server) = serve(|listener| {
-            let mut first = accept_and_answer(&listener);
+            let (mut first, _) = accept_and_answer(&listener);
             // The idle timeout: the server closes its side, and would read
             // (then drop) whatever still came on this socket.
             first.shutdown(std::net::Shutdown::Write).unwrap();
-            let (mut second, _) = listener.accept().unwrap();
-            let post = read_request(&mut second);
-            second.write_all(OK).unwrap();
+            let (_, post) = accept_and_answer(&listener);
             (rest_of(&mut first), post)
         });
         let mut conn = answered_once(url);
@@ -479,12 +476,10 @@ mod tests {
     #[test]
     fn a_get_left_unanswered_on_a_kept_socket_is_repeated_once() {
         let (url, server) = serve(|listener| {
-            let mut s = accept_and_answer(&listener);
+            let (mut s, _) = accept_and_answer(&listener);
             read_request(&mut s);
             drop(s);
-            let (mut s, _) = listener.accept().unwrap();
-            let again = read_request(&mut s);
-            s.write_all(OK).unwrap();
+            let (_, again) = accept_and_answer(&listener);
             (
                 again,
                 accepted_within(&listener, Duration::from_millis(300)),
