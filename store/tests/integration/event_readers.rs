@@ -69,7 +69,7 @@ fn seed(conn: &mut Connection) -> Seeded {
 /// per member; see `a_new_event_is_indexed_by_the_store` for the store's
 /// own).
 fn bulk_private_events(conn: &Connection, seeded: &Seeded, count: u32) {
-    let head: i64 = sql_value(&conn, "SELECT max(id) FROM events");
+    let head: i64 = sql_value(conn, "SELECT max(id) FROM events");
     conn.execute(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
          INSERT INTO events (kind, chat_id, message_id)

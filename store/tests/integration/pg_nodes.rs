@@ -17,7 +17,7 @@ const NODES: usize = 3;
 fn nodes(database: &PgDatabase, quota: u32) -> Vec<Handle> {
     (0..NODES)
         .map(|_| {
-            let mut config = pg_config(&database);
+            let mut config = pg_config(database);
             config.rules.quota = quota;
             Handle::open(config).expect("a node opens")
         })

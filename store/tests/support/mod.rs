@@ -1,9 +1,13 @@
 //! Helpers shared by the store's tests and benchmark: a stand-in for the chat
 //! rules that appends each `Send` to the public chat, so the writer can be
 //! exercised without `rules::apply`; and the one home of what many tests
-//! repeat: a database in a temporary folder, configs, registering and running
-//! commands, a clock the test moves by hand, event pages, and reading a
-//! column straight from PostgreSQL.
+//! repeat: a database in a temporary folder, configs, registering users and
+//! running commands, a clock the test moves by hand, event pages, and reading
+//! a column straight from PostgreSQL. Beside it: a PostgreSQL database of a
+//! test's own (`pg_database.rs`), a database file opened without the store's
+//! threads (`view_database.rs`), an observer that records what the store
+//! tells it (`recorder.rs`), and the model the stores are checked against
+//! (`reference.rs`).
 #![allow(dead_code)]
 
 use agora_core::command::{ChatRef, Command, EventsWait, Failure, Outcome};
