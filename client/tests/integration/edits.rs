@@ -85,43 +85,27 @@ fn watch_and_chat_show_changes_as_they_happen() {
     watching.stderr.expect("watching ", LINE);
     sent(&client, "alice", "before");
     let mut chatting = Running::chat(&client, "bob");
-    chatting.stdout.expect("alice: before", LINE);
+    chatting.expect_line("alice: before", LINE);
 
     let id = sent(&client, "alice", "hi @BOB");
-    watching
-        .stdout
-        .expect(&format!("#{id}  alice: hi @BOB  @ you"), LINE);
+    watching.expect_line(&format!("#{id}  alice: hi @BOB  @ you"), LINE);
     client.ok_as("alice", &["edit", &id.to_string(), "hi all"]);
-    watching
-        .stdout
-        .expect(&format!("public  edited #{id}  alice: hi all"), LINE);
-    chatting
-        .stdout
-        .expect(&format!("    * public  edited #{id}  alice: hi all"), LINE);
+    watching.expect_line(&format!("public  edited #{id}  alice: hi all"), LINE);
+    chatting.expect_line(&format!("    * public  edited #{id}  alice: hi all"), LINE);
     client.ok_as("alice", &["react", &id.to_string(), "👀"]);
-    watching
-        .stdout
-        .expect(&format!("public  reactions on #{id}: 👀 1 (alice)"), LINE);
-    chatting.stdout.expect("👀 1 (alice)", LINE);
+    watching.expect_line(&format!("public  reactions on #{id}: 👀 1 (alice)"), LINE);
+    chatting.expect_line("👀 1 (alice)", LINE);
     client.ok_as("alice", &["delete", &id.to_string()]);
-    watching
-        .stdout
-        .expect(&format!("public  deleted #{id}  alice: (deleted)"), LINE);
-    chatting.stdout.expect(&format!("deleted #{id}"), LINE);
+    watching.expect_line(&format!("public  deleted #{id}  alice: (deleted)"), LINE);
+    chatting.expect_line(&format!("deleted #{id}"), LINE);
     // Typed in chat: the same, answered there.
     let own = sent(&client, "bob", "tpyo");
     chatting.type_line(&format!("/edit {own} typo"));
-    chatting
-        .stdout
-        .expect(&format!("edited message #{own} at "), LINE);
+    chatting.expect_line(&format!("edited message #{own} at "), LINE);
     chatting.type_line(&format!("/react {own} 🎉"));
-    chatting
-        .stdout
-        .expect(&format!("message #{own}: 🎉 1 (bob)"), LINE);
+    chatting.expect_line(&format!("message #{own}: 🎉 1 (bob)"), LINE);
     chatting.type_line(&format!("/delete {own}"));
-    chatting
-        .stdout
-        .expect(&format!("deleted message #{own}"), LINE);
+    chatting.expect_line(&format!("deleted message #{own}"), LINE);
     watching.interrupt();
     chatting.type_line("/quit");
     chatting.finish();
