@@ -4,7 +4,7 @@
 //! reorders nothing outside it), and links and a little formatting built as
 //! DOM nodes, where no injection runs.
 
-use crate::page::{Page, DESKTOP, STEP};
+use crate::page::{DESKTOP, STEP};
 use crate::scenario;
 use crate::steps::{comment, send_public};
 use serde_json::json;
@@ -26,7 +26,7 @@ const INJECTIONS: [&str; 9] = [
 
 #[test]
 fn messages_have_a_hierarchy_and_their_own_direction() {
-    scenario::with_server("look", &[], |driver, server| async move {
+    scenario::with_server("look", &[], async |scene, server| {
         let mut api = server.client();
         let bob = api.token("bob");
         api.token("carol");
@@ -38,7 +38,7 @@ fn messages_have_a_hierarchy_and_their_own_direction() {
         send_public(&mut api, &bob, long.trim());
         let bidi = "\u{202e}gnp.exe";
         comment(&mut api, &bob, ids[0], bidi).expect(201);
-        let page = Page::signed_up(&driver, &server, DESKTOP, "look", "alice").await;
+        let page = scene.signed_up(server, DESKTOP, "alice").await;
         page.wait_for_message("third", STEP).await;
 
         // Sign out is not filled like Send.
@@ -94,19 +94,17 @@ fn messages_have_a_hierarchy_and_their_own_direction() {
         page.screenshot("grouped").await;
 
         // An empty chat says what to do.
-        page.type_into("#new-chat", "carol").await;
-        page.click("#open-chat").await;
+        page.open_chat_with("carol").await;
         page.wait_title("Private chat with carol").await;
         let empty = page.text("#messages").await;
         assert!(empty.contains("No messages"), "{empty:?}");
         page.screenshot("empty").await;
-        page.close().await;
     });
 }
 
 #[test]
 fn links_and_formatting_are_nodes_and_nothing_runs() {
-    scenario::with_server("format", &[], |driver, server| async move {
+    scenario::with_server("format", &[], async |scene, server| {
         let mut api = server.client();
         let bob = api.token("bob");
         send_public(&mut api, &bob, FORMATTED);
@@ -115,7 +113,7 @@ fn links_and_formatting_are_nodes_and_nothing_runs() {
         }
         let reversed = "\u{202e} https://example.com/abc";
         send_public(&mut api, &bob, reversed);
-        let page = Page::signed_up(&driver, &server, DESKTOP, "format", "alice").await;
+        let page = scene.signed_up(server, DESKTOP, "alice").await;
         page.wait_for(
             "the messages",
             "return document.querySelectorAll('#messages [data-message-id]').length === 11;",
@@ -162,6 +160,5 @@ fn links_and_formatting_are_nodes_and_nothing_runs() {
         assert_eq!(page.eval("return window.pwned ?? null;").await, json!(null));
         assert_eq!(page.alert_text().await, None, "a script ran");
         page.screenshot("formatted").await;
-        page.close().await;
     });
 }

@@ -4,7 +4,7 @@
 //! "reconnecting in N s" counts down, and a ban hides the quota line (and
 //! Enter sends nothing while it lasts).
 
-use crate::page::{Page, DESKTOP};
+use crate::page::DESKTOP;
 use crate::scenario;
 use serde_json::json;
 use std::time::Duration;
@@ -14,8 +14,8 @@ fn quota_line_and_refusal_follow_the_window() {
     scenario::with_server(
         "quota-window",
         &["--quota", "1", "--quota-window", "6s"],
-        |driver, server| async move {
-            let page = Page::signed_up(&driver, &server, DESKTOP, "quota-window", "alice").await;
+        async |scene, server| {
+            let page = scene.signed_up(server, DESKTOP, "alice").await;
             page.send("one").await;
             let first = page
             .wait_for("no messages left", "const t = document.getElementById('quota').textContent; return t.startsWith('No public messages left') && t;")
@@ -50,18 +50,16 @@ fn quota_line_and_refusal_follow_the_window() {
             )
             .await;
             assert_eq!(page.draft().await, "two", "the refused text stays");
-            page.close().await;
         },
     );
 }
 
 #[test]
 fn connection_lines_count_down_and_go_away() {
-    scenario::run("reconnect-lines", |driver| async move {
+    scenario::run("reconnect-lines", async |scene| {
         let place = scenario::SamePlace::new();
         let server = place.start();
-        let page = Page::signed_up(&driver, &server, DESKTOP, "reconnect-lines", "alice").await;
-        page.wait_live().await;
+        let page = scene.live_user(&server, "alice").await;
         server.stop();
         // "reconnecting in N s…" counts down to the next try (N of 2 or more
         // comes within a few failed tries; a new try only ever waits longer).
@@ -101,14 +99,13 @@ fn connection_lines_count_down_and_go_away() {
         )
         .await;
         assert_eq!(page.draft().await, "while away");
-        page.close().await;
     });
 }
 
 #[test]
 fn a_ban_hides_the_quota_line_and_enter_sends_nothing() {
-    scenario::with_server("banned", &[], |driver, server| async move {
-        let page = Page::signed_up(&driver, &server, DESKTOP, "banned", "alice").await;
+    scenario::with_server("banned", &[], async |scene, server| {
+        let page = scene.signed_up(server, DESKTOP, "alice").await;
         page.send("something to report").await;
         page.wait_for(
             "the quota line",
@@ -145,6 +142,5 @@ fn a_ban_hides_the_quota_line_and_enter_sends_nothing() {
         );
         assert_eq!(page.draft().await, "while banned");
         page.screenshot("banned").await;
-        page.close().await;
     });
 }
