@@ -3,7 +3,7 @@
 
 use crate::harness::{Client, Runtime, Server};
 use crate::sse::SseStream;
-use crate::steps::{comment, send_public, sent_id, status_chat, temp_db, tokens};
+use crate::steps::{comment, read_up_to, send_public, sent_id, status_chat, temp_db, tokens};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -526,13 +526,7 @@ fn two_devices_share_read_positions(rt: Runtime) {
     assert_eq!(unread(&mut laptop_client), Some(1));
     // Read on the phone...
     let mut phone_client = server.client();
-    let read = phone_client
-        .post(
-            "/read",
-            Some(&bob),
-            json!({"chat_with": "alice", "up_to": id}),
-        )
-        .expect(200);
+    let read = read_up_to(&mut phone_client, &bob, "alice", id);
     assert_eq!(read, json!({"unread": 0}));
     // ...is read on the laptop too. Events themselves moved nothing.
     assert_eq!(unread(&mut laptop_client), Some(0));

@@ -6,8 +6,8 @@
 
 use crate::harness::{Client, Reply, Runtime, Server};
 use crate::steps::{
-    comment, events_since, field_strings, head, ids, invite, join, leave, send_public, send_room,
-    status_chat, tokens,
+    comment, connect_to, events_since, field_strings, head, ids, invite, join, leave, read_up_to,
+    send_public, send_room, status_chat, tokens,
 };
 use serde_json::{json, Value};
 
@@ -344,13 +344,7 @@ fn a_new_member_starts_caught_up_and_reads_like_any_chat(rt: Runtime) {
         sent.push(send_room(&mut c, &alice, "#history", &format!("old {i}")));
     }
     join(&mut c, &bob, "#history");
-    let page = c
-        .post(
-            "/connect",
-            Some(&bob),
-            json!({"chat_with": "#HISTORY", "messages_number": 3}),
-        )
-        .expect(200);
+    let page = connect_to(&mut c, &bob, "#HISTORY", 3);
     assert_eq!(page["chat"], "#history");
     let ids = ids(&page["messages"]);
     assert_eq!(ids, sent[2..]);
@@ -362,13 +356,7 @@ fn a_new_member_starts_caught_up_and_reads_like_any_chat(rt: Runtime) {
     let unread =
         |c: &mut Client| status_chat(c, &bob, "#history").expect("listed")["unread"].clone();
     assert_eq!(unread(&mut c), 2);
-    let read = c
-        .post(
-            "/read",
-            Some(&bob),
-            json!({"chat_with": "#history", "up_to": new}),
-        )
-        .expect(200);
+    let read = read_up_to(&mut c, &bob, "#history", new);
     assert_eq!(read["unread"], 1);
     assert_eq!(unread(&mut c), 1);
 }

@@ -213,11 +213,17 @@ pub fn insert_fields(bytes: &mut Vec<u8>, fields: &str) {
 /// `token`'s, if any.
 pub fn status_chat(c: &mut Client, token: &str, name: &str) -> Option<Value> {
     let status = c.get("/status", Some(token)).expect(200);
-    status["chats"]
-        .as_array()
-        .unwrap()
+    entry(&status["chats"], "name", name)
+}
+
+/// The first object of a list (chats, rooms, sessions) whose `field` is
+/// `value`, if any.
+pub fn entry(list: &Value, field: &str, value: impl Into<Value>) -> Option<Value> {
+    let value = value.into();
+    list.as_array()
+        .expect("a list")
         .iter()
-        .find(|chat| chat["name"] == name)
+        .find(|item| item[field] == value)
         .cloned()
 }
 
@@ -264,6 +270,20 @@ pub fn output_within(mut child: Child, within: Duration, what: &str) -> Output {
         std::thread::sleep(Duration::from_millis(20));
     }
     child.wait_with_output().expect("its output")
+}
+
+/// `POST /connect` by `token` to the chat `chat` with the `messages` newest
+/// read messages (`200`): the page.
+pub fn connect_to(c: &mut Client, token: &str, chat: &str, messages: u32) -> Value {
+    let body = json!({"chat_with": chat, "messages_number": messages});
+    c.post("/connect", Some(token), body).expect(200)
+}
+
+/// `POST /read`: `token` has read `chat` up to message `up_to` (`200`): the
+/// answer (the unread count left).
+pub fn read_up_to(c: &mut Client, token: &str, chat: &str, up_to: i64) -> Value {
+    let body = json!({"chat_with": chat, "up_to": up_to});
+    c.post("/read", Some(token), body).expect(200)
 }
 
 /// A message text of 4,096 characters, most of them four-byte emoji,
