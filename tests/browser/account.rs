@@ -154,65 +154,65 @@ fn phone_width_shows_the_composer() {
     });
 }
 
+/// Two public messages and one comment a window: both quotas are spent
+/// within a few steps.
+const TIGHT_QUOTAS: [&str; 4] = ["--quota", "2", "--comment-quota", "1"];
+
 #[test]
 fn refusals_are_said_in_words() {
-    scenario::with_server(
-        "refusals",
-        &["--quota", "2", "--comment-quota", "1"],
-        async |scene, server| {
-            let page = scene.signed_up(server, DESKTOP, "alice").await;
-            page.wait_for("the quota line", "return document.getElementById('quota').textContent.includes('left in this window: 2');")
+    scenario::with_server("refusals", &TIGHT_QUOTAS, async |scene, server| {
+        let page = scene.signed_up(server, DESKTOP, "alice").await;
+        page.wait_for("the quota line", "return document.getElementById('quota').textContent.includes('left in this window: 2');")
             .await;
-            page.send("one").await;
-            // Enter sends; Shift+Enter is a new line.
-            page.type_into(
-                "#compose",
-                "two,\u{e008}\u{e007}\u{e008}second line\u{e007}",
-            )
+        page.send("one").await;
+        // Enter sends; Shift+Enter is a new line.
+        page.type_into(
+            "#compose",
+            "two,\u{e008}\u{e007}\u{e008}second line\u{e007}",
+        )
+        .await;
+        page.wait_for_message("two,\nsecond line", STEP).await;
+        page.wait_for("the quota line to say none are left", "const t = document.getElementById('quota').textContent; return t.startsWith('No public messages left') && t;")
             .await;
-            page.wait_for_message("two,\nsecond line", STEP).await;
-            page.wait_for("the quota line to say none are left", "const t = document.getElementById('quota').textContent; return t.startsWith('No public messages left') && t;")
+        page.type_into("#compose", "three").await;
+        page.click("#send").await;
+        let said = page.notice("the refusal").await;
+        assert!(
+            said.contains("all the public messages") && said.contains("try again at"),
+            "{said}"
+        );
+        let kept = page
+            .eval("return document.getElementById('compose').value;")
             .await;
-            page.type_into("#compose", "three").await;
-            page.click("#send").await;
-            let said = page.notice("the refusal").await;
-            assert!(
-                said.contains("all the public messages") && said.contains("try again at"),
-                "{said}"
-            );
-            let kept = page
-                .eval("return document.getElementById('compose').value;")
-                .await;
-            assert_eq!(
-                kept,
-                json!("three"),
-                "a refused message stays in the composer"
-            );
-            page.screenshot("quota").await;
+        assert_eq!(
+            kept,
+            json!("three"),
+            "a refused message stays in the composer"
+        );
+        page.screenshot("quota").await;
 
-            // A private chat with nobody.
-            page.open_chat_with("nobody").await;
-            page.wait_for("the refusal", "return document.getElementById('notice').textContent === 'There is no user named nobody.';")
+        // A private chat with nobody.
+        page.open_chat_with("nobody").await;
+        page.wait_for("the refusal", "return document.getElementById('notice').textContent === 'There is no user named nobody.';")
             .await;
-            assert_eq!(page.text("#chat-title").await, "Public chat");
+        assert_eq!(page.text("#chat-title").await, "Public chat");
 
-            // The comment quota: one comment, then a refusal in words.
-            let first = page.messages().await[0].id;
-            page.message_action(first, "comment").await;
-            page.type_into(".comment-form input", "first comment\u{e007}")
-                .await;
-            page.wait_for(
-                "the comment",
-                "return document.querySelectorAll('.comment').length === 1;",
-            )
+        // The comment quota: one comment, then a refusal in words.
+        let first = page.messages().await[0].id;
+        page.message_action(first, "comment").await;
+        page.type_into(".comment-form input", "first comment\u{e007}")
             .await;
-            page.message_action(first, "comment").await;
-            page.type_into(".comment-form input", "second comment\u{e007}")
-                .await;
-            let said = page
+        page.wait_for(
+            "the comment",
+            "return document.querySelectorAll('.comment').length === 1;",
+        )
+        .await;
+        page.message_action(first, "comment").await;
+        page.type_into(".comment-form input", "second comment\u{e007}")
+            .await;
+        let said = page
             .wait_for("the refusal", "const t = document.getElementById('notice').textContent; return t.includes('comments') && t;")
             .await;
-            assert!(said.as_str().unwrap().contains("try again at"), "{said}");
-        },
-    );
+        assert!(said.as_str().unwrap().contains("try again at"), "{said}");
+    });
 }

@@ -4,8 +4,8 @@
 //! server counts them.
 
 use crate::harness::Server;
-use crate::page::{DESKTOP, STEP};
-use crate::scenario;
+use crate::page::{Page, DESKTOP, STEP};
+use crate::scenario::{self, Scene};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -20,6 +20,16 @@ fn on_the_server(server: &Server, token: &str, text: &str) -> usize {
         .flat_map(|list| body[list].as_array().unwrap().clone())
         .filter(|m| m["message_text"] == text)
         .count()
+}
+
+/// alice's page, recording its POSTs ([`Page::record_posts`]), and the
+/// token of bob, whose reading of the public chat counts what reached the
+/// server ([`on_the_server`]).
+async fn recording_page(scene: &Scene, server: &Server) -> (Page, String) {
+    let bob = server.client().token("bob");
+    let page = scene.signed_up(server, DESKTOP, "alice").await;
+    page.record_posts().await;
+    (page, bob)
 }
 
 #[test]
@@ -66,9 +76,7 @@ fn each_chat_keeps_its_own_draft() {
 #[test]
 fn quick_enters_send_once_with_a_key_and_a_failed_send_is_retried() {
     scenario::with_server("send-once", &[], async |scene, server| {
-        let bob = server.client().token("bob");
-        let page = scene.signed_up(server, DESKTOP, "alice").await;
-        page.record_posts().await;
+        let (page, bob) = recording_page(scene, server).await;
         // Three Enters while the first send is still on its way (a slow network).
         page.eval("window.plan = ['slow', 'slow', 'slow'];").await;
         page.type_into("#compose", "only once\u{e007}\u{e007}\u{e007}")
@@ -122,9 +130,7 @@ fn quick_enters_send_once_with_a_key_and_a_failed_send_is_retried() {
 #[test]
 fn length_is_counted_as_the_server_counts_it() {
     scenario::with_server("length", &[], async |scene, server| {
-        let bob = server.client().token("bob");
-        let page = scene.signed_up(server, DESKTOP, "alice").await;
-        page.record_posts().await;
+        let (page, bob) = recording_page(scene, server).await;
         let insert = "const c = document.getElementById('compose'); c.focus(); \
                       document.execCommand('insertText', false, arguments[0]); \
                       return [...c.value].length;";

@@ -9,49 +9,49 @@ use crate::scenario;
 use serde_json::json;
 use std::time::Duration;
 
+/// One public message a window of 6 s: the window resets while the
+/// scenario watches.
+const SHORT_WINDOW: [&str; 4] = ["--quota", "1", "--quota-window", "6s"];
+
 #[test]
 fn quota_line_and_refusal_follow_the_window() {
-    scenario::with_server(
-        "quota-window",
-        &["--quota", "1", "--quota-window", "6s"],
-        async |scene, server| {
-            let page = scene.signed_up(server, DESKTOP, "alice").await;
-            page.send("one").await;
-            let first = page
+    scenario::with_server("quota-window", &SHORT_WINDOW, async |scene, server| {
+        let page = scene.signed_up(server, DESKTOP, "alice").await;
+        page.send("one").await;
+        let first = page
             .wait_for("no messages left", "const t = document.getElementById('quota').textContent; return t.startsWith('No public messages left') && t;")
             .await;
-            page.type_into("#compose", "two\u{e007}").await;
-            page.wait_for(
-                "the refusal",
-                "return document.getElementById('notice').textContent.includes('try again at');",
-            )
-            .await;
-            // The wait counts down...
-            page.wait_until(
-                "the quota line to count down",
-                Duration::from_secs(3),
-                "const t = document.getElementById('quota').textContent; \
+        page.type_into("#compose", "two\u{e007}").await;
+        page.wait_for(
+            "the refusal",
+            "return document.getElementById('notice').textContent.includes('try again at');",
+        )
+        .await;
+        // The wait counts down...
+        page.wait_until(
+            "the quota line to count down",
+            Duration::from_secs(3),
+            "const t = document.getElementById('quota').textContent; \
              return t.startsWith('No public messages left') && t !== arguments[0];",
-                vec![first],
-            )
-            .await;
-            page.screenshot("spent").await;
-            // ... and when the window resets, both lines say what is true now.
-            page.wait_until(
+            vec![first],
+        )
+        .await;
+        page.screenshot("spent").await;
+        // ... and when the window resets, both lines say what is true now.
+        page.wait_until(
             "the quota line to come back",
             Duration::from_secs(12),
             "return document.getElementById('quota').textContent.includes('left in this window: 1');",
             vec![],
         )
         .await;
-            page.wait_for(
-                "the refusal to go away",
-                "return document.getElementById('notice').textContent === '';",
-            )
-            .await;
-            assert_eq!(page.draft().await, "two", "the refused text stays");
-        },
-    );
+        page.wait_for(
+            "the refusal to go away",
+            "return document.getElementById('notice').textContent === '';",
+        )
+        .await;
+        assert_eq!(page.draft().await, "two", "the refused text stays");
+    });
 }
 
 #[test]

@@ -6,7 +6,7 @@
 //! that must exit by itself; PostgreSQL's tables. Each step asserts what
 //! every caller asserted before (a `201` for a send, curl's success).
 
-use crate::harness::{Client, Reply, IO_TIMEOUT};
+use crate::harness::{Client, Reply, Runtime, Server, IO_TIMEOUT};
 use serde_json::{json, Value};
 use std::io::Read;
 use std::path::PathBuf;
@@ -25,6 +25,19 @@ pub fn temp_db() -> (TempDir, PathBuf) {
 /// A token for each name, in order (`POST /get-token`, `200`).
 pub fn tokens<const N: usize>(c: &mut Client, names: [&str; N]) -> [String; N] {
     names.map(|name| c.token(name))
+}
+
+/// A scenario's usual opening: a server on `rt` started with `flags`, a
+/// client of it and a token for each of `names`, in order.
+pub fn server_with_users<const N: usize>(
+    rt: Runtime,
+    flags: &[&str],
+    names: [&str; N],
+) -> (Server, Client, [String; N]) {
+    let server = Server::start(rt, flags);
+    let mut c = server.client();
+    let tokens = tokens(&mut c, names);
+    (server, c, tokens)
 }
 
 /// `POST /send` with `body`, which must be acknowledged (`201`): the message's id.
