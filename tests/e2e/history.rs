@@ -58,7 +58,8 @@ fn page_back(
 fn refused(c: &mut Client, token: &str, cases: &[(&str, u16, &str, Option<&str>)]) {
     for &(target, status, code, field) in cases {
         let reply = c.get(target, Some(token));
-        assert_eq!(reply.status, status, "{target}: {reply:?}");
+        let said = String::from_utf8_lossy(&reply.body);
+        assert_eq!(reply.status, status, "{target}: {said}");
         let body = reply.expect_error(status, code);
         if let Some(field) = field {
             assert_eq!(body["field"], field, "{target}: {body}");
