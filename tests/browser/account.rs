@@ -3,7 +3,7 @@
 
 use crate::page::{DESKTOP, PHONE, STEP};
 use crate::scenario;
-use crate::steps::send_public;
+use crate::steps::{send_public, users};
 use serde_json::json;
 
 const INJECTION: &str = "<img src=x onerror=alert(1)>";
@@ -76,8 +76,7 @@ fn token_is_shown_and_signs_in_elsewhere() {
 #[test]
 fn markup_in_a_message_shows_as_text() {
     scenario::with_server("injection", &[], async |scene, server| {
-        let mut api = server.client();
-        let mallory = api.token("mallory");
+        let (mut api, [mallory]) = users(server, ["mallory"]);
         send_public(&mut api, &mallory, INJECTION);
         let page = scene.signed_up(server, DESKTOP, "alice").await;
         let shown = page.wait_for_message(INJECTION, STEP).await;
@@ -107,8 +106,7 @@ fn markup_in_a_message_shows_as_text() {
 #[test]
 fn phone_width_shows_the_composer() {
     scenario::with_server("narrow", &[], async |scene, server| {
-        let mut api = server.client();
-        let bob = api.token("bob");
+        let (mut api, [bob]) = users(server, ["bob"]);
         for i in 1..=15 {
             let text = format!(
                 "message {i}: a line long enough to wrap on a narrow phone screen, twice or more"

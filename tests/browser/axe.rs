@@ -5,7 +5,7 @@
 
 use crate::page::{Page, DESKTOP, PHONE};
 use crate::scenario;
-use crate::steps::send_public;
+use crate::steps::{send_public, users};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::Command;
@@ -91,8 +91,7 @@ async fn audit(page: &Page, axe: &str, at: &str) -> Vec<String> {
 fn axe_finds_nothing_serious_in_any_view() {
     let axe = axe_script();
     scenario::with_server("axe", &[], async |scene, server| {
-        let mut api = server.client();
-        let bob = api.token("bob");
+        let (mut api, [bob]) = users(server, ["bob"]);
         send_public(&mut api, &bob, "hello, see https://example.com and `code`");
         let mut found = Vec::new();
         let mut n = 0;

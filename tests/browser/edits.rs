@@ -6,7 +6,7 @@
 
 use crate::page::{Page, DESKTOP, PHONE, STEP};
 use crate::scenario;
-use crate::steps::{send_public, send_to};
+use crate::steps::{send_public, send_to, users};
 use serde_json::{json, Value};
 
 const ENTER: &str = "\u{e007}";
@@ -35,8 +35,7 @@ async fn retype(page: &Page, css: &str, text: &str) {
 #[test]
 fn edit_and_delete_in_place_seen_live() {
     scenario::with_server("edits", &["--moderator", "mod"], async |scene, server| {
-        let mut api = server.client();
-        let moderator = api.token("mod");
+        let (mut api, [moderator]) = users(server, ["mod"]);
         let [alice, bob] = scene.live_users(server, ["alice", "bob"]).await;
         alice.send("hello wrold").await;
         let id = bob.wait_for_message("hello wrold", STEP).await.id;
@@ -247,8 +246,7 @@ async fn mentions(page: &Page, id: u64) -> Value {
 #[test]
 fn at_completion_and_mentions_highlighted() {
     scenario::with_server("mentions", &[], async |scene, server| {
-        let mut api = server.client();
-        let [bobby, carol] = crate::steps::tokens(&mut api, ["bobby", "carol"]);
+        let (mut api, [bobby, carol]) = users(server, ["bobby", "carol"]);
         send_public(&mut api, &bobby, "bobby here");
         send_public(&mut api, &carol, "carol here");
         let bob = scene.live_user(server, "bob").await;
@@ -326,8 +324,7 @@ const SPY: &str = "window.shown = []; const Real = window.Notification; \
 #[test]
 fn a_mention_notifies_while_the_tab_is_hidden() {
     scenario::with_server("notify", &[], async |scene, server| {
-        let mut api = server.client();
-        let alice = api.token("alice");
+        let (mut api, [alice]) = users(server, ["alice"]);
         let bob = scene.live_user(server, "bob").await;
         // Never asked on load.
         assert_eq!(
@@ -382,8 +379,7 @@ fn a_mention_notifies_while_the_tab_is_hidden() {
 fn axe_finds_nothing_serious_in_the_edit_views() {
     let axe = crate::axe::axe_script();
     scenario::with_server("edits-axe", &[], async |scene, server| {
-        let mut api = server.client();
-        let [bob, carol] = crate::steps::tokens(&mut api, ["bob", "carol"]);
+        let (mut api, [bob, carol]) = users(server, ["bob", "carol"]);
         let mut found = Vec::new();
         for (n, (size, dark, view)) in [
             (DESKTOP, false, "desktop-light"),

@@ -6,7 +6,7 @@
 
 use crate::page::{DESKTOP, STEP};
 use crate::scenario;
-use crate::steps::{comment, send_public};
+use crate::steps::{comment, send_public, users};
 use serde_json::json;
 
 const FORMATTED: &str =
@@ -27,8 +27,7 @@ const INJECTIONS: [&str; 9] = [
 #[test]
 fn messages_have_a_hierarchy_and_their_own_direction() {
     scenario::with_server("look", &[], async |scene, server| {
-        let mut api = server.client();
-        let bob = api.token("bob");
+        let (mut api, [bob]) = users(server, ["bob"]);
         api.token("carol");
         let mut ids = Vec::new();
         for text in ["first", "second, right after", "third"] {
@@ -105,8 +104,7 @@ fn messages_have_a_hierarchy_and_their_own_direction() {
 #[test]
 fn links_and_formatting_are_nodes_and_nothing_runs() {
     scenario::with_server("format", &[], async |scene, server| {
-        let mut api = server.client();
-        let bob = api.token("bob");
+        let (mut api, [bob]) = users(server, ["bob"]);
         send_public(&mut api, &bob, FORMATTED);
         for text in INJECTIONS {
             send_public(&mut api, &bob, text);

@@ -5,7 +5,7 @@
 
 use crate::page::{DESKTOP, STEP};
 use crate::scenario;
-use crate::steps::send_public;
+use crate::steps::{send_public, users};
 use serde_json::json;
 
 /// Pretends the tab is hidden (`true`) or shown again, as switching tabs does.
@@ -16,9 +16,7 @@ const VISIBILITY: &str = "Object.defineProperty(document, 'visibilityState', \
 #[test]
 fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
     scenario::with_server("unread", &["--quota", "200"], async |scene, server| {
-        let mut api = server.client();
-        let alice = api.token("alice");
-        let bob = api.token("bob");
+        let (mut api, [alice, bob]) = users(server, ["alice", "bob"]);
         send_public(&mut api, &alice, "read already");
         api.post("/connect", Some(&alice), json!({})).expect(200);
         for i in 1..=120 {
@@ -71,8 +69,7 @@ fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
 #[test]
 fn keyboard_and_screen_reader_basics() {
     scenario::with_server("keyboard", &[], async |scene, server| {
-        let mut api = server.client();
-        let bob = api.token("bob");
+        let (mut api, [bob]) = users(server, ["bob"]);
         for i in 1..=4 {
             send_public(&mut api, &bob, &format!("hello {i}"));
         }

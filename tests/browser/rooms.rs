@@ -7,7 +7,7 @@
 use crate::axe;
 use crate::page::{DESKTOP, PHONE, STEP};
 use crate::scenario;
-use crate::steps::{send_public, send_to};
+use crate::steps::{send_public, send_to, users};
 use serde_json::json;
 
 /// How many messages the page shows of a chat (`li.message`).
@@ -17,9 +17,7 @@ const SHOWN: &str = "return document.querySelectorAll('#messages .message').leng
 fn rooms_join_with_one_click_create_invite_and_leave() {
     let axe = axe::axe_script();
     scenario::with_server("rooms", &[], async |scene, server| {
-        let mut api = server.client();
-        let bob = api.token("bob");
-        let carol = api.token("carol");
+        let (mut api, [bob, carol]) = users(server, ["bob", "carol"]);
         let body = json!({"room": "#lobby", "topic": "say hello here"});
         api.post("/rooms", Some(&bob), body).expect(201);
         let page = scene.live_user(server, "alice").await;
@@ -154,8 +152,7 @@ fn the_user_picker_starts_a_private_chat_from_the_keyboard() {
 #[test]
 fn load_older_pages_back_to_the_beginning() {
     scenario::with_server("older", &["--quota", "500"], async |scene, server| {
-        let mut api = server.client();
-        let bob = api.token("bob");
+        let (mut api, [bob]) = users(server, ["bob"]);
         for i in 1..=120 {
             send_public(&mut api, &bob, &format!("old {i}"));
         }
@@ -206,9 +203,7 @@ fn load_older_pages_back_to_the_beginning() {
 #[test]
 fn a_room_opens_at_its_first_unread_and_pages_back() {
     scenario::with_server("room-unread", &["--quota", "500"], async |scene, server| {
-        let mut api = server.client();
-        let bob = api.token("bob");
-        let alice = api.token("alice");
+        let (mut api, [bob, alice]) = users(server, ["bob", "alice"]);
         api.post("/rooms", Some(&bob), json!({"room": "#big"}))
             .expect(201);
         api.post("/join", Some(&alice), json!({"room": "#big"}))

@@ -5,7 +5,7 @@
 use crate::harness::{Runtime, Server};
 use crate::page::{Page, DESKTOP, STEP};
 use crate::scenario;
-use crate::steps::{send_public, send_to};
+use crate::steps::{send_public, send_to, users};
 use serde_json::json;
 
 /// Opens the search result of message `id` and waits until its chat shows
@@ -27,9 +27,7 @@ async fn open_result(page: &Page, id: i64, what: &str) -> String {
 fn the_search_box_finds_marks_and_opens_the_message() {
     scenario::run("search", async |scene| {
         let server = Server::start(Runtime::Tokio, &["--quota", "100"]);
-        let mut api = server.client();
-        let alice = api.token("alice");
-        let carol = api.token("carol");
+        let (mut api, [alice, carol]) = users(&server, ["alice", "carol"]);
         let page = scene.signed_up(&server, DESKTOP, "bob").await;
         let public = send_public(&mut api, &alice, "We deployed the Café <b>menu</b>");
         for i in 0..30 {

@@ -4,14 +4,13 @@
 
 use crate::page::{DESKTOP, PHONE, STEP};
 use crate::scenario;
-use crate::steps::send_to;
+use crate::steps::{send_to, users};
 use serde_json::json;
 
 #[test]
 fn a_bad_name_gets_a_sentence_and_sign_out_clears_the_title() {
     scenario::with_server("small", &[], async |scene, server| {
-        let mut api = server.client();
-        let bob = api.token("bob");
+        let (mut api, [bob]) = users(server, ["bob"]);
         let mut page = scene.open(server, DESKTOP).await;
         page.type_into("#name", "bad name!").await;
         page.click("#register").await;
@@ -52,8 +51,7 @@ fn a_phone_shows_who_is_signed_in() {
 #[test]
 fn a_name_in_another_case_opens_the_one_chat() {
     scenario::with_server("case", &[], async |scene, server| {
-        let mut api = server.client();
-        let kim = api.token("Kim");
+        let (mut api, [kim]) = users(server, ["Kim"]);
         let page = scene.live_user(server, "alice").await;
         page.open_chat_with("KIM").await;
         page.wait_title("Private chat with Kim").await;

@@ -4,7 +4,7 @@
 use crate::harness::{Runtime, Server};
 use crate::page::{DESKTOP, STEP};
 use crate::scenario;
-use crate::steps::{comment, send_public};
+use crate::steps::{comment, send_public, users};
 use serde_json::json;
 
 #[test]
@@ -13,9 +13,7 @@ fn older_comments_are_paged_in() {
         // A server that keeps fewer messages per page than the page asks
         // for: the page falls back to its default.
         let server = Server::start(Runtime::Tokio, &["--history", "5", "--history-max", "10"]);
-        let mut api = server.client();
-        let alice = api.token("alice");
-        let carol = api.token("carol");
+        let (mut api, [alice, carol]) = users(&server, ["alice", "carol"]);
         let id = u64::try_from(send_public(&mut api, &alice, "a busy message")).unwrap();
         for i in 1..=25 {
             comment(&mut api, &carol, id, &format!("comment {i}")).expect(201);

@@ -35,9 +35,15 @@ pub fn server_with_users<const N: usize>(
     names: [&str; N],
 ) -> (Server, Client, [String; N]) {
     let server = Server::start(rt, flags);
+    let (c, tokens) = users(&server, names);
+    (server, c, tokens)
+}
+
+/// A client of `server` and a token for each of `names`, in order.
+pub fn users<const N: usize>(server: &Server, names: [&str; N]) -> (Client, [String; N]) {
     let mut c = server.client();
     let tokens = tokens(&mut c, names);
-    (server, c, tokens)
+    (c, tokens)
 }
 
 /// `POST /send` with `body`, which must be acknowledged (`201`): the message's id.
