@@ -404,6 +404,18 @@ impl Page {
         self.wait_title(title).await;
     }
 
+    /// Waits until the chat list has `chat` in it (`listed`) or no longer
+    /// has it.
+    pub async fn wait_chat_listed(&self, chat: &str, listed: bool) {
+        let state = if listed { "among" } else { "gone from" };
+        self.wait_for_with(
+            &format!("{chat} {state} the chats"),
+            "return !!document.querySelector(`#chats [data-chat=\"${arguments[0]}\"]`) === arguments[1];",
+            vec![json!(chat), json!(listed)],
+        )
+        .await;
+    }
+
     /// Waits (up to `within`) until the list shows `count` unread on `chat`.
     pub async fn wait_unread(&self, chat: &str, count: u32, within: Duration) {
         self.wait_until(

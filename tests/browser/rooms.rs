@@ -32,11 +32,7 @@ fn rooms_join_with_one_click_create_invite_and_leave() {
         page.screenshot("listed").await;
         page.click(&format!("{entry} [data-action=\"join\"]")).await;
         page.wait_title("Room #lobby").await;
-        page.wait_for(
-            "the room among the chats",
-            "return !!document.querySelector('#chats [data-chat=\"#lobby\"]');",
-        )
-        .await;
+        page.wait_chat_listed("#lobby", true).await;
         page.wait_for(
             "the count to follow",
             &format!("return document.querySelector('{entry}').textContent.includes('2 members');"),
@@ -83,11 +79,7 @@ fn rooms_join_with_one_click_create_invite_and_leave() {
         // Leaving takes the room out of the chats and back to the public chat.
         page.click("#leave-room").await;
         page.wait_title("Public chat").await;
-        page.wait_for(
-            "the room gone from the chats",
-            "return !document.querySelector('#chats [data-chat=\"#studio\"]');",
-        )
-        .await;
+        page.wait_chat_listed("#studio", false).await;
         let found = axe::violations(&page, &axe).await;
         assert!(found.is_empty(), "axe-core with rooms listed: {found:?}");
         page.screenshot("left").await;
