@@ -1,10 +1,12 @@
 //! Steps that many scenarios take, given one home so that each scenario reads
-//! as what it checks: a database path of its own, a few users' tokens, a
-//! message sent, the texts of a chat, a report, a curl run; a room made,
-//! joined, left or invited into; the event cursor and a page of events; a
-//! chat's `/status` entry; the ids of a list; a paged target; a server run
-//! that must exit by itself; PostgreSQL's tables. Each step asserts what
-//! every caller asserted before (a `201` for a send, curl's success).
+//! as what it checks: a scenario's opening (a server, a client, users'
+//! tokens), a database path of its own, a few users' tokens, a message sent,
+//! the texts of a chat, a report, a curl run; a room made, joined, left or
+//! invited into; a chat connected to and read up to a message; the event
+//! cursor and a page of events; a chat's `/status` entry and a list's entry
+//! by a field; the ids of a list; a paged target; a server run that must
+//! exit by itself; PostgreSQL's tables. Each step asserts what every caller
+//! asserted before (a `201` for a send, curl's success).
 
 use crate::harness::{Client, Reply, Runtime, Server, IO_TIMEOUT};
 use serde_json::{json, Value};
