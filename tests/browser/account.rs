@@ -1,17 +1,17 @@
 //! Signing in, the token, a phone-sized window, text that looks like markup,
 //! and refusals said in words.
 
-use crate::page::{Page, DESKTOP, PHONE, STEP};
+use crate::page::{DESKTOP, PHONE, STEP};
 use crate::scenario;
-use crate::steps::send_public;
+use crate::steps::{send_public, users};
 use serde_json::json;
 
 const INJECTION: &str = "<img src=x onerror=alert(1)>";
 
 #[test]
 fn token_is_shown_and_signs_in_elsewhere() {
-    scenario::with_server("token", &[], |driver, server| async move {
-        let mut first = Page::open(&driver, &server, DESKTOP, "token").await;
+    scenario::with_server("token", &[], async |scene, server| {
+        let mut first = scene.open(server, DESKTOP).await;
         first.screenshot("welcome").await;
         first.register("alice").await;
         first.click("#show-token").await;
@@ -36,31 +36,19 @@ fn token_is_shown_and_signs_in_elsewhere() {
         first.signed_in_as("alice").await;
 
         // Another browser signs in with it.
-        let mut second = Page::open(&driver, &server, DESKTOP, "token").await;
-        second
-            .type_into("#token-input", &token.to_uppercase())
-            .await;
-        second.click("#signin").await;
-        second.signed_in_as("alice").await;
+        let mut second = scene.open(server, DESKTOP).await;
+        second.sign_in(&token.to_uppercase(), "alice").await;
 
         // Signing out asks once, with the token shown; then the welcome screen.
         second.click("#sign-out").await;
         assert!(second.text("#token-note").await.contains("Copy it first"));
         second.click("#sign-out").await;
-        second
-            .wait_for(
-                "the welcome screen",
-                "return !document.getElementById('welcome').hidden;",
-            )
-            .await;
+        second.wait_welcome().await;
 
         // A user made elsewhere (the CLI) signs in with its token.
         let bob = server.client().token("bob");
-        second.type_into("#token-input", &bob).await;
-        second.click("#signin").await;
-        second.signed_in_as("bob").await;
-        second.click("#sign-out").await;
-        second.click("#sign-out").await;
+        second.sign_in(&bob, "bob").await;
+        second.sign_out().await;
 
         // A token the server does not know, and one that is not a token.
         second.type_into("#token-input", &"0".repeat(32)).await;
@@ -82,18 +70,15 @@ fn token_is_shown_and_signs_in_elsewhere() {
             .await;
         assert!(said.as_str().unwrap().contains("alice is taken"), "{said}");
         second.screenshot("refused").await;
-        first.close().await;
-        second.close().await;
     });
 }
 
 #[test]
 fn markup_in_a_message_shows_as_text() {
-    scenario::with_server("injection", &[], |driver, server| async move {
-        let mut api = server.client();
-        let mallory = api.token("mallory");
+    scenario::with_server("injection", &[], async |scene, server| {
+        let (mut api, [mallory]) = users(server, ["mallory"]);
         send_public(&mut api, &mallory, INJECTION);
-        let page = Page::signed_up(&driver, &server, DESKTOP, "injection", "alice").await;
+        let page = scene.signed_up(server, DESKTOP, "alice").await;
         let shown = page.wait_for_message(INJECTION, STEP).await;
         assert_eq!(shown.author, "mallory");
         let own = "<b>bold?</b> <script>window.pwned = 1</script> & &amp;";
@@ -115,22 +100,20 @@ fn markup_in_a_message_shows_as_text() {
         assert_eq!(page.eval("return window.pwned ?? null;").await, json!(null));
         assert_eq!(page.alert_text().await, None, "a script ran");
         page.screenshot("as-text").await;
-        page.close().await;
     });
 }
 
 #[test]
 fn phone_width_shows_the_composer() {
-    scenario::with_server("narrow", &[], |driver, server| async move {
-        let mut api = server.client();
-        let bob = api.token("bob");
+    scenario::with_server("narrow", &[], async |scene, server| {
+        let (mut api, [bob]) = users(server, ["bob"]);
         for i in 1..=15 {
             let text = format!(
                 "message {i}: a line long enough to wrap on a narrow phone screen, twice or more"
             );
             send_public(&mut api, &bob, &text);
         }
-        let mut page = Page::open(&driver, &server, PHONE, "narrow").await;
+        let mut page = scene.open(server, PHONE).await;
         let width = page.eval("return window.innerWidth;").await;
         assert_eq!(width, json!(PHONE.0), "the viewport is a phone's");
         page.screenshot("welcome").await;
@@ -166,71 +149,68 @@ fn phone_width_shows_the_composer() {
         .await;
         assert_eq!(page.in_view(&["compose", "send"]).await, [true, true]);
         page.screenshot("chat").await;
-        page.close().await;
     });
 }
 
+/// Two public messages and one comment a window: both quotas are spent
+/// within a few steps.
+const TIGHT_QUOTAS: [&str; 4] = ["--quota", "2", "--comment-quota", "1"];
+
 #[test]
 fn refusals_are_said_in_words() {
-    scenario::with_server(
-        "refusals",
-        &["--quota", "2", "--comment-quota", "1"],
-        |driver, server| async move {
-            let page = Page::signed_up(&driver, &server, DESKTOP, "refusals", "alice").await;
-            page.wait_for("the quota line", "return document.getElementById('quota').textContent.includes('left in this window: 2');")
+    scenario::with_server("refusals", &TIGHT_QUOTAS, async |scene, server| {
+        let page = scene.signed_up(server, DESKTOP, "alice").await;
+        page.wait_for("the quota line", "return document.getElementById('quota').textContent.includes('left in this window: 2');")
             .await;
-            page.send("one").await;
-            // Enter sends; Shift+Enter is a new line.
-            page.type_into(
-                "#compose",
-                "two,\u{e008}\u{e007}\u{e008}second line\u{e007}",
-            )
+        page.send("one").await;
+        // Enter sends; Shift+Enter is a new line.
+        page.type_into(
+            "#compose",
+            "two,\u{e008}\u{e007}\u{e008}second line\u{e007}",
+        )
+        .await;
+        page.wait_for_message("two,\nsecond line", STEP).await;
+        page.wait_for("the quota line to say none are left", "const t = document.getElementById('quota').textContent; return t.startsWith('No public messages left') && t;")
             .await;
-            page.wait_for_message("two,\nsecond line", STEP).await;
-            page.wait_for("the quota line to say none are left", "const t = document.getElementById('quota').textContent; return t.startsWith('No public messages left') && t;")
+        page.type_into("#compose", "three").await;
+        page.click("#send").await;
+        let said = page.notice("the refusal").await;
+        assert!(
+            said.contains("all the public messages") && said.contains("try again at"),
+            "{said}"
+        );
+        let kept = page
+            .eval("return document.getElementById('compose').value;")
             .await;
-            page.type_into("#compose", "three").await;
-            page.click("#send").await;
-            let said = page.notice("the refusal").await;
-            assert!(
-                said.contains("all the public messages") && said.contains("try again at"),
-                "{said}"
-            );
-            let kept = page
-                .eval("return document.getElementById('compose').value;")
-                .await;
-            assert_eq!(
-                kept,
-                json!("three"),
-                "a refused message stays in the composer"
-            );
-            page.screenshot("quota").await;
+        assert_eq!(
+            kept,
+            json!("three"),
+            "a refused message stays in the composer"
+        );
+        page.screenshot("quota").await;
 
-            // A private chat with nobody.
-            page.type_into("#new-chat", "nobody").await;
-            page.click("#open-chat").await;
-            page.wait_for("the refusal", "return document.getElementById('notice').textContent === 'There is no user named nobody.';")
+        // A private chat with nobody.
+        page.open_chat_with("nobody").await;
+        page.wait_for("the refusal", "return document.getElementById('notice').textContent === 'There is no user named nobody.';")
             .await;
-            assert_eq!(page.text("#chat-title").await, "Public chat");
+        assert_eq!(page.text("#chat-title").await, "Public chat");
 
-            // The comment quota: one comment, then a refusal in words.
-            let first = page.messages().await[0].id;
-            page.message_action(first, "comment").await;
-            page.type_into(".comment-form input", "first comment\u{e007}")
-                .await;
-            page.wait_for(
-                "the comment",
-                "return document.querySelectorAll('.comment').length === 1;",
-            )
+        // The comment quota: one comment, then a refusal in words.
+        let first = page.messages().await[0].id;
+        page.message_action(first, "comment").await;
+        page.type_into(".comment-form input", "first comment\u{e007}")
             .await;
-            page.message_action(first, "comment").await;
-            page.type_into(".comment-form input", "second comment\u{e007}")
-                .await;
-            let said = page
+        page.wait_for(
+            "the comment",
+            "return document.querySelectorAll('.comment').length === 1;",
+        )
+        .await;
+        page.message_action(first, "comment").await;
+        page.type_into(".comment-form input", "second comment\u{e007}")
+            .await;
+        let said = page
             .wait_for("the refusal", "const t = document.getElementById('notice').textContent; return t.includes('comments') && t;")
             .await;
-            assert!(said.as_str().unwrap().contains("try again at"), "{said}");
-            page.close().await;
-        },
-    );
+        assert!(said.as_str().unwrap().contains("try again at"), "{said}");
+    });
 }

@@ -4,13 +4,24 @@
 
 use crate::page::{Page, DESKTOP};
 use crate::scenario;
+use serde_json::json;
 
 const PASSWORD: &str = "correct horse battery";
 
+/// Waits until the devices panel lists `count` sessions.
+async fn wait_sessions(page: &Page, count: u32) {
+    page.wait_for_with(
+        &format!("{count} sessions listed"),
+        "return document.querySelectorAll('#sessions li').length === arguments[0];",
+        vec![json!(count)],
+    )
+    .await;
+}
+
 #[test]
 fn password_sign_in_sessions_and_revocation() {
-    scenario::with_server("accounts", &[], |driver, server| async move {
-        let first = Page::signed_up(&driver, &server, DESKTOP, "accounts", "alice").await;
+    scenario::with_server("accounts", &[], async |scene, server| {
+        let first = scene.signed_up(server, DESKTOP, "alice").await;
         // The account panel: set a password.
         first.click("#show-devices").await;
         first.type_into("#new-password", PASSWORD).await;
@@ -25,7 +36,7 @@ fn password_sign_in_sessions_and_revocation() {
         first.screenshot("password-set").await;
 
         // A second browser signs in with the name and the password.
-        let mut second = Page::open(&driver, &server, DESKTOP, "accounts").await;
+        let mut second = scene.open(server, DESKTOP).await;
         second.type_into("#login-name", "alice").await;
         second
             .type_into("#login-password", "not the password")
@@ -42,12 +53,7 @@ fn password_sign_in_sessions_and_revocation() {
 
         // Two sessions, this one marked.
         second.click("#show-devices").await;
-        second
-            .wait_for(
-                "two sessions",
-                "return document.querySelectorAll('#sessions li').length === 2;",
-            )
-            .await;
+        wait_sessions(&second, 2).await;
         let current = second
             .eval(
                 "return document.querySelector('#sessions li[data-current=\"true\"]').textContent;",
@@ -62,12 +68,7 @@ fn password_sign_in_sessions_and_revocation() {
         // The second browser signs the first one out ("everywhere else").
         first.wait_live().await;
         second.click("#sign-out-others").await;
-        second
-            .wait_for(
-                "one session left",
-                "return document.querySelectorAll('#sessions li').length === 1;",
-            )
-            .await;
+        wait_sessions(&second, 1).await;
         second.screenshot("signed-out-others").await;
 
         // The first browser is signed out by itself, with words saying why.

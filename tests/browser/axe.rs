@@ -5,7 +5,7 @@
 
 use crate::page::{Page, DESKTOP, PHONE};
 use crate::scenario;
-use crate::steps::send_public;
+use crate::steps::{send_public, users};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::Command;
@@ -73,12 +73,25 @@ async fn has_main(page: &Page) -> bool {
         == json!(true)
 }
 
+/// What axe and the landmark check find wrong in `page` as it is now, each
+/// said `at` (the view), which also names its screenshot.
+async fn audit(page: &Page, axe: &str, at: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    if !has_main(page).await {
+        found.push(format!("{at}: no visible main landmark"));
+    }
+    for v in violations(page, axe).await {
+        found.push(format!("{at}: {v}"));
+    }
+    page.screenshot(&at.replace(' ', "-")).await;
+    found
+}
+
 #[test]
 fn axe_finds_nothing_serious_in_any_view() {
     let axe = axe_script();
-    scenario::with_server("axe", &[], |driver, server| async move {
-        let mut api = server.client();
-        let bob = api.token("bob");
+    scenario::with_server("axe", &[], async |scene, server| {
+        let (mut api, [bob]) = users(server, ["bob"]);
         send_public(&mut api, &bob, "hello, see https://example.com and `code`");
         let mut found = Vec::new();
         let mut n = 0;
@@ -86,31 +99,14 @@ fn axe_finds_nothing_serious_in_any_view() {
             for dark in [false, true] {
                 n += 1;
                 let theme = if dark { "dark" } else { "light" };
-                let mut page = Page::open_themed(&driver, &server, size, dark, "axe").await;
+                let mut page = scene.open_themed(server, size, dark).await;
                 let scheme = page
                     .eval("return matchMedia('(prefers-color-scheme: dark)').matches;")
                     .await;
                 assert_eq!(scheme, json!(dark), "the {theme} scheme is not in effect");
-                let mut check = |view: &str, list: Vec<Value>, main: bool| {
-                    let at = format!("{device} {theme} {view}");
-                    if !main {
-                        found.push(format!("{at}: no visible main landmark"));
-                    }
-                    for v in list {
-                        found.push(format!("{at}: {v}"));
-                    }
-                };
-                page.wait_for(
-                    "the welcome view",
-                    "return !document.getElementById('welcome').hidden;",
-                )
-                .await;
-                check(
-                    "welcome",
-                    violations(&page, &axe).await,
-                    has_main(&page).await,
-                );
-                page.screenshot(&format!("{device}-{theme}-welcome")).await;
+                let at = |view: &str| format!("{device} {theme} {view}");
+                page.wait_welcome().await;
+                found.extend(audit(&page, &axe, &at("welcome")).await);
                 page.register(&format!("user{n}")).await;
                 page.wait_live().await;
                 page.wait_for(
@@ -118,15 +114,9 @@ fn axe_finds_nothing_serious_in_any_view() {
                     "return !!document.querySelector('#messages [data-message-id]');",
                 )
                 .await;
-                check("chat", violations(&page, &axe).await, has_main(&page).await);
-                page.screenshot(&format!("{device}-{theme}-chat")).await;
+                found.extend(audit(&page, &axe, &at("chat")).await);
                 page.click("#show-token").await;
-                check(
-                    "settings",
-                    violations(&page, &axe).await,
-                    has_main(&page).await,
-                );
-                page.screenshot(&format!("{device}-{theme}-settings")).await;
+                found.extend(audit(&page, &axe, &at("settings")).await);
                 // (issue 28) the password and devices panel, its list loaded.
                 page.click("#show-devices").await;
                 page.wait_for(
@@ -134,12 +124,7 @@ fn axe_finds_nothing_serious_in_any_view() {
                     "return document.querySelectorAll('#sessions li').length > 0;",
                 )
                 .await;
-                check(
-                    "devices",
-                    violations(&page, &axe).await,
-                    has_main(&page).await,
-                );
-                page.screenshot(&format!("{device}-{theme}-devices")).await;
+                found.extend(audit(&page, &axe, &at("devices")).await);
                 page.close().await;
             }
         }

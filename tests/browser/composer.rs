@@ -5,7 +5,7 @@
 
 use crate::harness::Server;
 use crate::page::{Page, DESKTOP, STEP};
-use crate::scenario;
+use crate::scenario::{self, Scene};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -22,18 +22,27 @@ fn on_the_server(server: &Server, token: &str, text: &str) -> usize {
         .count()
 }
 
+/// alice's page, recording its POSTs ([`Page::record_posts`]), and the
+/// token of bob, whose reading of the public chat counts what reached the
+/// server ([`on_the_server`]).
+async fn recording_page(scene: &Scene, server: &Server) -> (Page, String) {
+    let bob = server.client().token("bob");
+    let page = scene.signed_up(server, DESKTOP, "alice").await;
+    page.record_posts().await;
+    (page, bob)
+}
+
 #[test]
 fn each_chat_keeps_its_own_draft() {
-    scenario::with_server("drafts", &["--quota", "1"], |driver, server| async move {
+    scenario::with_server("drafts", &["--quota", "1"], async |scene, server| {
         server.client().token("bob");
-        let mut page = Page::signed_up(&driver, &server, DESKTOP, "drafts", "alice").await;
+        let mut page = scene.signed_up(server, DESKTOP, "alice").await;
         page.send("one").await;
         // The quota is spent: this one is refused and stays, in the public chat's draft.
         page.type_into("#compose", "two\u{e007}").await;
         page.wait_for("the refusal", "return document.getElementById('notice').textContent.includes('all the public messages');")
         .await;
-        page.type_into("#new-chat", "bob").await;
-        page.click("#open-chat").await;
+        page.open_chat_with("bob").await;
         page.wait_title("Private chat with bob").await;
         assert_eq!(
             page.draft().await,
@@ -41,8 +50,7 @@ fn each_chat_keeps_its_own_draft() {
             "the public draft followed into the private chat"
         );
         page.type_into("#compose", "private draft").await;
-        page.click("#chats [data-chat=\"public_chat\"]").await;
-        page.wait_title("Public chat").await;
+        page.pick_chat("public_chat", "Public chat").await;
         assert_eq!(page.draft().await, "two");
         // A reload keeps both.
         page.reload().await;
@@ -50,30 +58,25 @@ fn each_chat_keeps_its_own_draft() {
         page.wait_title("Public chat").await;
         assert_eq!(page.draft().await, "two", "a reload threw the draft away");
         // (The chat with bob has no message yet, so it is not listed: open it again.)
-        page.type_into("#new-chat", "bob").await;
-        page.click("#open-chat").await;
+        page.open_chat_with("bob").await;
         page.wait_title("Private chat with bob").await;
         assert_eq!(page.draft().await, "private draft");
         // Sent where it was written, and only that chat's draft is gone.
         page.type_into("#compose", "\u{e007}").await;
         page.wait_for_message("private draft", STEP).await;
         assert_eq!(page.draft().await, "");
-        page.click("#chats [data-chat=\"public_chat\"]").await;
-        page.wait_title("Public chat").await;
+        page.pick_chat("public_chat", "Public chat").await;
         assert_eq!(page.draft().await, "two");
         let public: Vec<String> = page.messages().await.into_iter().map(|m| m.text).collect();
         assert_eq!(public, ["one"], "a draft went to the wrong chat");
         page.screenshot("public-draft").await;
-        page.close().await;
     });
 }
 
 #[test]
 fn quick_enters_send_once_with_a_key_and_a_failed_send_is_retried() {
-    scenario::with_server("send-once", &[], |driver, server| async move {
-        let bob = server.client().token("bob");
-        let page = Page::signed_up(&driver, &server, DESKTOP, "send-once", "alice").await;
-        page.record_posts().await;
+    scenario::with_server("send-once", &[], async |scene, server| {
+        let (page, bob) = recording_page(scene, server).await;
         // Three Enters while the first send is still on its way (a slow network).
         page.eval("window.plan = ['slow', 'slow', 'slow'];").await;
         page.type_into("#compose", "only once\u{e007}\u{e007}\u{e007}")
@@ -81,7 +84,7 @@ fn quick_enters_send_once_with_a_key_and_a_failed_send_is_retried() {
         page.wait_for_message("only once", STEP).await;
         tokio::time::sleep(Duration::from_millis(1500)).await;
         assert_eq!(
-            on_the_server(&server, &bob, "only once"),
+            on_the_server(server, &bob, "only once"),
             1,
             "sent more than once"
         );
@@ -114,23 +117,20 @@ fn quick_enters_send_once_with_a_key_and_a_failed_send_is_retried() {
         );
         let waited = tries[2]["at"].as_f64().unwrap() - tries[1]["at"].as_f64().unwrap();
         assert!(waited >= 900.0, "Retry-After: 1 waited {waited} ms");
-        assert_eq!(on_the_server(&server, &bob, "retried"), 1);
+        assert_eq!(on_the_server(server, &bob, "retried"), 1);
         // Every other POST the page made carried a key too.
         let all = page.eval("return window.posts;").await;
         assert!(
             all.as_array().unwrap().iter().all(|p| p["key"].is_string()),
             "{all}"
         );
-        page.close().await;
     });
 }
 
 #[test]
 fn length_is_counted_as_the_server_counts_it() {
-    scenario::with_server("length", &[], |driver, server| async move {
-        let bob = server.client().token("bob");
-        let page = Page::signed_up(&driver, &server, DESKTOP, "length", "alice").await;
-        page.record_posts().await;
+    scenario::with_server("length", &[], async |scene, server| {
+        let (page, bob) = recording_page(scene, server).await;
         let insert = "const c = document.getElementById('compose'); c.focus(); \
                       document.execCommand('insertText', false, arguments[0]); \
                       return [...c.value].length;";
@@ -140,7 +140,7 @@ fn length_is_counted_as_the_server_counts_it() {
         assert_eq!(kept, json!(3000), "emoji were cut");
         page.type_into("#compose", "\u{e007}").await;
         page.wait_for_message(&emoji, STEP).await;
-        assert_eq!(on_the_server(&server, &bob, &emoji), 1);
+        assert_eq!(on_the_server(server, &bob, &emoji), 1);
 
         // 5,000 characters: all kept, the counter says how much is over, and
         // Enter says so in words instead of sending.
@@ -178,6 +178,5 @@ fn length_is_counted_as_the_server_counts_it() {
             said.contains("1 to 4,096 characters") && !said.contains('`'),
             "{said}"
         );
-        page.close().await;
     });
 }

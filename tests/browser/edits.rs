@@ -6,7 +6,7 @@
 
 use crate::page::{Page, DESKTOP, PHONE, STEP};
 use crate::scenario;
-use crate::steps::{send_public, send_to};
+use crate::steps::{send_public, send_to, users};
 use serde_json::{json, Value};
 
 const ENTER: &str = "\u{e007}";
@@ -34,222 +34,224 @@ async fn retype(page: &Page, css: &str, text: &str) {
 
 #[test]
 fn edit_and_delete_in_place_seen_live() {
-    scenario::with_server(
-        "edits",
-        &["--moderator", "mod"],
-        |driver, server| async move {
-            let mut api = server.client();
-            let moderator = api.token("mod");
-            let alice = Page::live_user(&driver, &server, "edits", "alice").await;
-            let bob = Page::live_user(&driver, &server, "edits", "bob").await;
-            alice.send("hello wrold").await;
-            let id = bob.wait_for_message("hello wrold", STEP).await.id;
-            let text = format!("[data-message-id=\"{id}\"] .text");
-            let field = format!("[data-message-id=\"{id}\"] .edit-form textarea");
+    scenario::with_server("edits", &["--moderator", "mod"], async |scene, server| {
+        let (mut api, [moderator]) = users(server, ["mod"]);
+        let [alice, bob] = scene.live_users(server, ["alice", "bob"]).await;
+        alice.send("hello wrold").await;
+        let id = bob.wait_for_message("hello wrold", STEP).await.id;
+        let text = format!("[data-message-id=\"{id}\"] .text");
+        let field = format!("[data-message-id=\"{id}\"] .edit-form textarea");
 
-            // Escape cancels: the text stays, nothing is sent.
-            alice.message_action(id, "edit").await;
-            alice.type_into(&field, " and more").await;
-            alice.screenshot("edit-box").await;
-            alice.type_into(&field, ESCAPE).await;
+        // Escape cancels: the text stays, nothing is sent.
+        alice.message_action(id, "edit").await;
+        alice.type_into(&field, " and more").await;
+        alice.screenshot("edit-box").await;
+        alice.type_into(&field, ESCAPE).await;
+        wait_message(
+            &alice,
+            id,
+            "the edit cancelled",
+            "!m.querySelector('.edit-form') && !m.querySelector('.text').hidden",
+        )
+        .await;
+        assert_eq!(alice.text(&text).await, "hello wrold");
+        // The menu's button has the focus back: the keyboard carries on there.
+        let focused = alice
+            .eval("return document.activeElement.dataset.action ?? '';")
+            .await;
+        assert_eq!(focused, json!("menu"));
+
+        // Enter saves: both pages show the new text and the marker.
+        alice.message_action(id, "edit").await;
+        retype(&alice, &field, &format!("hello world{ENTER}")).await;
+        for page in [&alice, &bob] {
+            wait_message(page, id, "the edit", "m.querySelector('.text').textContent === 'hello world' && !!m.querySelector('.edited')").await;
+        }
+        alice.screenshot("edited").await;
+        bob.screenshot("edited").await;
+
+        // A comment of bob's, edited and deleted in place.
+        bob.message_action(id, "comment").await;
+        bob.type_into(".comment-form input", &format!("nice tpyo{ENTER}"))
+            .await;
+        let comment_text = format!("[data-message-id=\"{id}\"] .comment-text");
+        wait_message(
+            &alice,
+            id,
+            "bob's comment",
+            "m.querySelector('.comment-text')?.textContent === 'nice tpyo'",
+        )
+        .await;
+        bob.click(&format!(
+            "[data-message-id=\"{id}\"] .comment [data-action=edit-comment]"
+        ))
+        .await;
+        retype(
+            &bob,
+            &format!("[data-message-id=\"{id}\"] .comment .edit-form textarea"),
+            &format!("nice typo{ENTER}"),
+        )
+        .await;
+        for page in [&alice, &bob] {
+            wait_message(page, id, "the comment's edit", "m.querySelector('.comment-text').textContent === 'nice typo' && !!m.querySelector('.comment .edited')").await;
+        }
+        // Only one's own comments offer Edit and Delete.
+        assert_eq!(alice.eval("return document.querySelectorAll('.comment [data-action=edit-comment]').length;").await, json!(0));
+        let delete_comment =
+            format!("[data-message-id=\"{id}\"] .comment [data-action=delete-comment]");
+        bob.click(&delete_comment).await;
+        assert_eq!(
+            bob.text(&delete_comment).await,
+            "Confirm: delete this comment"
+        );
+        bob.click(&delete_comment).await;
+        for page in [&alice, &bob] {
             wait_message(
-                &alice,
+                page,
                 id,
-                "the edit cancelled",
-                "!m.querySelector('.edit-form') && !m.querySelector('.text').hidden",
+                "the comment's tombstone",
+                "m.querySelector('.comment-text').textContent === 'comment deleted'",
             )
             .await;
-            assert_eq!(alice.text(&text).await, "hello wrold");
-            // The menu's button has the focus back: the keyboard carries on there.
-            let focused = alice
-                .eval("return document.activeElement.dataset.action ?? '';")
-                .await;
-            assert_eq!(focused, json!("menu"));
+        }
+        assert_eq!(alice.text(&comment_text).await, "comment deleted");
 
-            // Enter saves: both pages show the new text and the marker.
-            alice.message_action(id, "edit").await;
-            retype(&alice, &field, &format!("hello world{ENTER}")).await;
-            for page in [&alice, &bob] {
-                wait_message(page, id, "the edit", "m.querySelector('.text').textContent === 'hello world' && !!m.querySelector('.edited')").await;
-            }
-            alice.screenshot("edited").await;
-            bob.screenshot("edited").await;
+        // Delete asks first; then the message stays as a tombstone.
+        alice.message_action(id, "delete").await;
+        let delete = format!("[data-message-id=\"{id}\"] [data-action=delete]");
+        assert_eq!(alice.text(&delete).await, "Confirm: delete this message");
+        assert_eq!(
+            alice.text(&text).await,
+            "hello world",
+            "not deleted on the first press"
+        );
+        alice.click(&delete).await;
+        for page in [&alice, &bob] {
+            wait_message(page, id, "the tombstone", "m.querySelector('.text').textContent === 'message deleted' && !m.querySelector('[data-action=edit]')").await;
+        }
+        alice.screenshot("deleted").await;
+        bob.screenshot("deleted").await;
+        // Bob's page offers no edit or delete of alice's messages.
+        assert_eq!(bob.eval("return document.querySelectorAll('#messages [data-action=edit], #messages [data-action=delete]').length;").await, json!(0));
 
-            // A comment of bob's, edited and deleted in place.
-            bob.message_action(id, "comment").await;
-            bob.type_into(".comment-form input", &format!("nice tpyo{ENTER}"))
-                .await;
-            let comment_text = format!("[data-message-id=\"{id}\"] .comment-text");
+        // A moderator's deletion says so.
+        let bobs = send_public(&mut api, &bob.token().await, "something rude");
+        let bobs = u64::try_from(bobs).unwrap();
+        alice.wait_for_message("something rude", STEP).await;
+        api.post("/delete", Some(&moderator), json!({ "message_id": bobs }))
+            .expect(200);
+        for page in [&alice, &bob] {
             wait_message(
-                &alice,
-                id,
-                "bob's comment",
-                "m.querySelector('.comment-text')?.textContent === 'nice tpyo'",
+                page,
+                bobs,
+                "the moderator's tombstone",
+                "m.querySelector('.text').textContent === 'deleted by a moderator'",
             )
             .await;
-            bob.click(&format!(
-                "[data-message-id=\"{id}\"] .comment [data-action=edit-comment]"
-            ))
-            .await;
-            retype(
-                &bob,
-                &format!("[data-message-id=\"{id}\"] .comment .edit-form textarea"),
-                &format!("nice typo{ENTER}"),
-            )
-            .await;
-            for page in [&alice, &bob] {
-                wait_message(page, id, "the comment's edit", "m.querySelector('.comment-text').textContent === 'nice typo' && !!m.querySelector('.comment .edited')").await;
-            }
-            // Only one's own comments offer Edit and Delete.
-            assert_eq!(alice.eval("return document.querySelectorAll('.comment [data-action=edit-comment]').length;").await, json!(0));
-            let delete_comment =
-                format!("[data-message-id=\"{id}\"] .comment [data-action=delete-comment]");
-            bob.click(&delete_comment).await;
-            assert_eq!(
-                bob.text(&delete_comment).await,
-                "Confirm: delete this comment"
-            );
-            bob.click(&delete_comment).await;
-            for page in [&alice, &bob] {
-                wait_message(
-                    page,
-                    id,
-                    "the comment's tombstone",
-                    "m.querySelector('.comment-text').textContent === 'comment deleted'",
-                )
-                .await;
-            }
-            assert_eq!(alice.text(&comment_text).await, "comment deleted");
-
-            // Delete asks first; then the message stays as a tombstone.
-            alice.message_action(id, "delete").await;
-            let delete = format!("[data-message-id=\"{id}\"] [data-action=delete]");
-            assert_eq!(alice.text(&delete).await, "Confirm: delete this message");
-            assert_eq!(
-                alice.text(&text).await,
-                "hello world",
-                "not deleted on the first press"
-            );
-            alice.click(&delete).await;
-            for page in [&alice, &bob] {
-                wait_message(page, id, "the tombstone", "m.querySelector('.text').textContent === 'message deleted' && !m.querySelector('[data-action=edit]')").await;
-            }
-            alice.screenshot("deleted").await;
-            bob.screenshot("deleted").await;
-            // Bob's page offers no edit or delete of alice's messages.
-            assert_eq!(bob.eval("return document.querySelectorAll('#messages [data-action=edit], #messages [data-action=delete]').length;").await, json!(0));
-
-            // A moderator's deletion says so.
-            let bobs = send_public(&mut api, &bob.token().await, "something rude");
-            let bobs = u64::try_from(bobs).unwrap();
-            alice.wait_for_message("something rude", STEP).await;
-            api.post("/delete", Some(&moderator), json!({ "message_id": bobs }))
-                .expect(200);
-            for page in [&alice, &bob] {
-                wait_message(
-                    page,
-                    bobs,
-                    "the moderator's tombstone",
-                    "m.querySelector('.text').textContent === 'deleted by a moderator'",
-                )
-                .await;
-            }
-            alice.screenshot("moderated").await;
-            alice.close().await;
-            bob.close().await;
-        },
-    );
+        }
+        alice.screenshot("moderated").await;
+    });
 }
 
 /// The reaction `emoji` on message `id` as `[count, pressed, title]`, or null.
 fn reaction_script(id: u64, emoji: &str) -> String {
     format!(
-        "const r = document.querySelector('[data-message-id=\"{id}\"] [data-reaction=\"{emoji}\"]'); \
-         return r ? [Number(r.querySelector('.count').textContent), r.getAttribute('aria-pressed'), r.title] : null;"
+        "const r = document.querySelector('{}'); \
+         return r ? [Number(r.querySelector('.count').textContent), r.getAttribute('aria-pressed'), r.title] : null;",
+        reaction(id, emoji)
     )
+}
+
+/// The selector of the reaction `emoji` (its count button) on message `id`.
+fn reaction(id: u64, emoji: &str) -> String {
+    format!("[data-message-id=\"{id}\"] [data-reaction=\"{emoji}\"]")
+}
+
+/// Opens message `id`'s reaction picker (from its menu; a screenshot of it
+/// open) and picks `emoji`.
+async fn pick_reaction(page: &Page, id: u64, emoji: &str) {
+    page.message_action(id, "react-pick").await;
+    page.screenshot("picker").await;
+    page.click(&format!(
+        "[data-message-id=\"{id}\"] .picker [data-pick=\"{emoji}\"]"
+    ))
+    .await;
 }
 
 async fn wait_reaction(page: &Page, id: u64, emoji: &str, expected: Value) {
     let script = format!("const got = (() => {{ {} }})(); return JSON.stringify(got) === JSON.stringify(arguments[0]);", reaction_script(id, emoji));
-    page.wait_until(
-        &format!("{emoji} as {expected}"),
-        STEP,
-        &script,
-        vec![expected],
-    )
-    .await;
+    page.wait_for_with(&format!("{emoji} as {expected}"), &script, vec![expected])
+        .await;
 }
 
 #[test]
 fn react_and_unreact_seen_live() {
-    scenario::with_server("reactions", &[], |driver, server| async move {
-        let alice = Page::live_user(&driver, &server, "reactions", "alice").await;
-        let bob = Page::live_user(&driver, &server, "reactions", "bob").await;
+    scenario::with_server("reactions", &[], async |scene, server| {
+        let [alice, bob] = scene.live_users(server, ["alice", "bob"]).await;
         alice.send("lunch at noon?").await;
         let id = bob.wait_for_message("lunch at noon?", STEP).await.id;
 
         // bob picks 👍 from the picker.
-        bob.message_action(id, "react-pick").await;
-        bob.screenshot("picker").await;
-        bob.click(&format!(
-            "[data-message-id=\"{id}\"] .picker [data-pick=\"👍\"]"
-        ))
-        .await;
+        pick_reaction(&bob, id, "👍").await;
         wait_reaction(&bob, id, "👍", json!([1, "true", "bob"])).await;
         wait_reaction(&alice, id, "👍", json!([1, "false", "bob"])).await;
         // alice adds hers by its count.
-        alice
-            .click(&format!(
-                "[data-message-id=\"{id}\"] [data-reaction=\"👍\"]"
-            ))
-            .await;
+        alice.click(&reaction(id, "👍")).await;
         wait_reaction(&alice, id, "👍", json!([2, "true", "bob, alice"])).await;
         wait_reaction(&bob, id, "👍", json!([2, "true", "bob, alice"])).await;
         // Who reacted is in the name a keyboard or screen reader meets.
         let label = alice
-            .js_string(&format!("return document.querySelector('[data-message-id=\"{id}\"] [data-reaction=\"👍\"]').getAttribute('aria-label');"), "a label")
+            .js_string(
+                &format!(
+                    "return document.querySelector('{}').getAttribute('aria-label');",
+                    reaction(id, "👍")
+                ),
+                "a label",
+            )
             .await;
         assert_eq!(label, "👍 2: bob, alice");
         // A second emoji, then bob takes his 👍 back.
-        alice.message_action(id, "react-pick").await;
-        alice
-            .click(&format!(
-                "[data-message-id=\"{id}\"] .picker [data-pick=\"🎉\"]"
-            ))
-            .await;
+        pick_reaction(&alice, id, "🎉").await;
         wait_reaction(&bob, id, "🎉", json!([1, "false", "alice"])).await;
         alice.screenshot("two").await;
-        bob.click(&format!(
-            "[data-message-id=\"{id}\"] [data-reaction=\"👍\"]"
-        ))
-        .await;
+        bob.click(&reaction(id, "👍")).await;
         wait_reaction(&bob, id, "👍", json!([1, "false", "alice"])).await;
         wait_reaction(&alice, id, "👍", json!([1, "true", "alice"])).await;
         // alice takes hers back too: the emoji goes.
-        alice
-            .click(&format!(
-                "[data-message-id=\"{id}\"] [data-reaction=\"👍\"]"
-            ))
-            .await;
+        alice.click(&reaction(id, "👍")).await;
         for page in [&alice, &bob] {
             wait_message(page, id, "👍 gone", "!m.querySelector('[data-reaction=\"👍\"]') && !!m.querySelector('[data-reaction=\"🎉\"]')").await;
         }
         bob.screenshot("after").await;
-        alice.close().await;
-        bob.close().await;
     });
+}
+
+/// The mentions in message `id`, once it shows two: each as `[text, is it
+/// the reader's own]`.
+async fn mentions(page: &Page, id: u64) -> Value {
+    wait_message(
+        page,
+        id,
+        "the mentions",
+        "m.querySelectorAll('.mention').length === 2",
+    )
+    .await;
+    page.eval(&format!(
+        "const m = document.querySelector('[data-message-id=\"{id}\"]'); \
+         return [...m.querySelectorAll('.mention')].map((s) => [s.textContent, s.classList.contains('me')]);"
+    ))
+    .await
 }
 
 #[test]
 fn at_completion_and_mentions_highlighted() {
-    scenario::with_server("mentions", &[], |driver, server| async move {
-        let mut api = server.client();
-        let [bobby, carol] = crate::steps::tokens(&mut api, ["bobby", "carol"]);
+    scenario::with_server("mentions", &[], async |scene, server| {
+        let (mut api, [bobby, carol]) = users(server, ["bobby", "carol"]);
         send_public(&mut api, &bobby, "bobby here");
         send_public(&mut api, &carol, "carol here");
-        let bob = Page::live_user(&driver, &server, "mentions", "bob").await;
+        let bob = scene.live_user(server, "bob").await;
         bob.send("bob here").await;
-        let alice = Page::live_user(&driver, &server, "mentions", "alice").await;
+        let alice = scene.live_user(server, "alice").await;
         alice.wait_for_message("bob here", STEP).await;
 
         // "@bo" offers bob and bobby (not carol, not alice herself).
@@ -276,31 +278,14 @@ fn at_completion_and_mentions_highlighted() {
             .id;
 
         // Both mentions stand out; bob's own more strongly in bob's page.
-        let mentions = "return [...m.querySelectorAll('.mention')].map((s) => [s.textContent, s.classList.contains('me')]);";
-        let script =
-            format!("const m = document.querySelector('[data-message-id=\"{id}\"]'); {mentions}");
-        wait_message(
-            &bob,
-            id,
-            "the mentions",
-            "m.querySelectorAll('.mention').length === 2",
-        )
-        .await;
-        assert_eq!(
-            bob.eval(&script).await,
-            json!([["@bobby", false], ["@bob", true]])
-        );
-        wait_message(
-            &alice,
-            id,
-            "the mentions",
-            "m.querySelectorAll('.mention').length === 2",
-        )
-        .await;
-        assert_eq!(
-            alice.eval(&script).await,
-            json!([["@bobby", false], ["@bob", false]])
-        );
+        for (page, marked) in [(&bob, true), (&alice, false)] {
+            assert_eq!(
+                mentions(page, id).await,
+                json!([["@bobby", false], ["@bob", marked]]),
+                "in {}'s page",
+                page.who
+            );
+        }
         bob.screenshot("mentioned").await;
 
         // Away from the public chat, a mention there is marked in the list
@@ -323,8 +308,6 @@ fn at_completion_and_mentions_highlighted() {
             &format!("return !document.querySelector('{public} .mentioned');"),
         )
         .await;
-        alice.close().await;
-        bob.close().await;
     });
 }
 
@@ -340,16 +323,15 @@ const SPY: &str = "window.shown = []; const Real = window.Notification; \
 
 #[test]
 fn a_mention_notifies_while_the_tab_is_hidden() {
-    scenario::with_server("notify", &[], |driver, server| async move {
-        let mut api = server.client();
-        let alice = api.token("alice");
-        let bob = Page::live_user(&driver, &server, "notify", "bob").await;
+    scenario::with_server("notify", &[], async |scene, server| {
+        let (mut api, [alice]) = users(server, ["alice"]);
+        let bob = scene.live_user(server, "bob").await;
         // Never asked on load.
         assert_eq!(
             bob.eval("return Notification.permission;").await,
             json!("default")
         );
-        bob.grant(&driver, "notifications").await;
+        bob.grant(scene.driver(), "notifications").await;
         bob.eval(SPY).await;
         bob.click("#notify").await;
         bob.wait_for(
@@ -390,16 +372,14 @@ fn a_mention_notifies_while_the_tab_is_hidden() {
             "return document.title === '(1) agora';",
         )
         .await;
-        bob.close().await;
     });
 }
 
 #[test]
 fn axe_finds_nothing_serious_in_the_edit_views() {
     let axe = crate::axe::axe_script();
-    scenario::with_server("edits-axe", &[], |driver, server| async move {
-        let mut api = server.client();
-        let [bob, carol] = crate::steps::tokens(&mut api, ["bob", "carol"]);
+    scenario::with_server("edits-axe", &[], async |scene, server| {
+        let (mut api, [bob, carol]) = users(server, ["bob", "carol"]);
         let mut found = Vec::new();
         for (n, (size, dark, view)) in [
             (DESKTOP, false, "desktop-light"),
@@ -410,7 +390,7 @@ fn axe_finds_nothing_serious_in_the_edit_views() {
         .enumerate()
         {
             let me = format!("user{n}");
-            let mut page = Page::open_themed(&driver, &server, size, dark, "edits-axe").await;
+            let mut page = scene.open_themed(server, size, dark).await;
             page.register(&me).await;
             page.wait_live().await;
             // Someone else's message: mentions, reactions, an edit, a deleted comment.

@@ -3,8 +3,9 @@
 //! ban arrive without a reload, and the page reconnects after a restart.
 
 use crate::harness::Server;
-use crate::page::{Page, STEP};
+use crate::page::STEP;
 use crate::scenario;
+use crate::steps::status_chat;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -13,13 +14,7 @@ const LIVE: Duration = Duration::from_secs(2);
 
 /// The unread count of `chat` in `token`'s /status, as the server has it.
 fn unread(server: &Server, token: &str, chat: &str) -> u64 {
-    let status = server.client().get("/status", Some(token)).expect(200);
-    status["chats"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == chat)
-        .map_or(0, |c| c["unread"].as_u64().unwrap())
+    status_chat(&mut server.client(), token, chat).map_or(0, |c| c["unread"].as_u64().unwrap())
 }
 
 /// Waits (bounded) until the server counts nothing unread in `chat`.
@@ -36,9 +31,8 @@ async fn read_on_the_server(server: &Server, token: &str, chat: &str) {
 
 #[test]
 fn two_browsers_chat_live() {
-    scenario::with_server("live", &[], |driver, server| async move {
-        let alice = Page::live_user(&driver, &server, "live", "alice").await;
-        let bob = Page::live_user(&driver, &server, "live", "bob").await;
+    scenario::with_server("live", &[], async |scene, server| {
+        let [alice, bob] = scene.live_users(server, ["alice", "bob"]).await;
         // Enter sends.
         alice.type_into("#compose", "hello bob\u{e007}").await;
         let shown = bob.wait_for_message("hello bob", LIVE).await;
@@ -46,7 +40,7 @@ fn two_browsers_chat_live() {
         bob.send("hi alice, live").await;
         alice.wait_for_message("hi alice, live", LIVE).await;
         // Shown is read: the server counts nothing unread for bob.
-        read_on_the_server(&server, &bob.token().await, "public_chat").await;
+        read_on_the_server(server, &bob.token().await, "public_chat").await;
         assert_eq!(alice.messages().await, bob.messages().await);
         // The token travels in a header, never in a URL (URLs end up in logs).
         let urls = bob
@@ -63,55 +57,40 @@ fn two_browsers_chat_live() {
         assert!(urls.iter().all(|u| !u.contains(&token)), "{urls:?}");
         alice.screenshot("chat").await;
         bob.screenshot("chat").await;
-        alice.close().await;
-        bob.close().await;
     });
 }
 
 #[test]
 fn private_chat_started_from_the_list() {
-    scenario::with_server("private", &[], |driver, server| async move {
-        let alice = Page::live_user(&driver, &server, "private", "alice").await;
-        let bob = Page::live_user(&driver, &server, "private", "bob").await;
-        alice.type_into("#new-chat", "bob").await;
-        alice.click("#open-chat").await;
+    scenario::with_server("private", &[], async |scene, server| {
+        let [alice, bob] = scene.live_users(server, ["alice", "bob"]).await;
+        alice.open_chat_with("bob").await;
         alice
             .wait_for("the private chat", "return document.getElementById('chat-title').textContent === 'Private chat with bob' \
                  && !!document.querySelector('#chats [data-chat=\"bob\"]');")
             .await;
         alice.send("psst, bob").await;
         // bob's list shows the new chat, one unread, without a reload.
-        bob.wait_until(
-            "alice's chat with 1 unread",
-            LIVE,
-            "const c = document.querySelector('#chats [data-chat=\"alice\"] .unread'); \
-                 return !!c && c.textContent === '1';",
-            vec![],
-        )
-        .await;
+        bob.wait_unread("alice", 1, LIVE).await;
         bob.screenshot("unread").await;
         bob.click("#chats [data-chat=\"alice\"]").await;
         bob.wait_for_message("psst, bob", STEP).await;
         assert_eq!(bob.text("#chat-title").await, "Private chat with alice");
         assert_eq!(bob.text("#chats [data-chat=\"alice\"] .unread").await, "");
-        read_on_the_server(&server, &bob.token().await, "alice").await;
+        read_on_the_server(server, &bob.token().await, "alice").await;
         bob.send("what is it?").await;
         alice.wait_for_message("what is it?", LIVE).await;
         // The public chat did not get the private messages.
-        bob.click("#chats [data-chat=\"public_chat\"]").await;
-        bob.wait_title("Public chat").await;
+        bob.pick_chat("public_chat", "Public chat").await;
         assert!(bob.messages().await.is_empty());
         alice.screenshot("chat").await;
-        alice.close().await;
-        bob.close().await;
     });
 }
 
 #[test]
 fn a_comment_shows_in_the_other_browser() {
-    scenario::with_server("comment", &[], |driver, server| async move {
-        let alice = Page::live_user(&driver, &server, "comment", "alice").await;
-        let bob = Page::live_user(&driver, &server, "comment", "bob").await;
+    scenario::with_server("comment", &[], async |scene, server| {
+        let [alice, bob] = scene.live_users(server, ["alice", "bob"]).await;
         alice.send("what do you think?").await;
         let message = bob.wait_for_message("what do you think?", LIVE).await;
         let thread = format!("[data-message-id=\"{}\"]", message.id);
@@ -131,19 +110,17 @@ fn a_comment_shows_in_the_other_browser() {
             )
             .await;
         alice.screenshot("comment").await;
-        alice.close().await;
-        bob.close().await;
     });
 }
 
 #[test]
 fn three_reports_ban_a_fourth_who_sees_the_banner() {
-    scenario::with_server("ban", &[], |driver, server| async move {
-        let dave = Page::live_user(&driver, &server, "ban", "dave").await;
+    scenario::with_server("ban", &[], async |scene, server| {
+        let dave = scene.live_user(server, "dave").await;
         dave.send("buy my stuff").await;
         let mut reporters = Vec::new();
         for name in ["alice", "bob", "carol"] {
-            let page = Page::live_user(&driver, &server, "ban", name).await;
+            let page = scene.live_user(server, name).await;
             let spam = page.wait_for_message("buy my stuff", STEP).await;
             let report = format!("[data-message-id=\"{}\"] [data-action=report]", spam.id);
             page.message_action(spam.id, "report").await;
@@ -199,20 +176,15 @@ fn three_reports_ban_a_fourth_who_sees_the_banner() {
         assert!(said.as_str().unwrap().contains("try again at"), "{said}");
         dave.screenshot("banned").await;
         reporters[0].screenshot("reported").await;
-        dave.close().await;
-        for page in reporters {
-            page.close().await;
-        }
     });
 }
 
 #[test]
 fn the_page_reconnects_after_a_server_restart() {
-    scenario::run("restart", |driver| async move {
+    scenario::run("restart", async |scene| {
         let place = scenario::SamePlace::new();
         let server = place.start();
-        let alice = Page::live_user(&driver, &server, "restart", "alice").await;
-        let bob = Page::live_user(&driver, &server, "restart", "bob").await;
+        let [alice, bob] = scene.live_users(&server, ["alice", "bob"]).await;
         alice.send("before the restart").await;
         bob.wait_for_message("before the restart", LIVE).await;
         let alice_token = alice.token().await;
@@ -251,7 +223,5 @@ fn the_page_reconnects_after_a_server_restart() {
             "nothing lost, nothing twice"
         );
         bob.screenshot("after").await;
-        alice.close().await;
-        bob.close().await;
     });
 }

@@ -4,9 +4,9 @@
 //! reorders nothing outside it), and links and a little formatting built as
 //! DOM nodes, where no injection runs.
 
-use crate::page::{Page, DESKTOP, STEP};
+use crate::page::{DESKTOP, STEP};
 use crate::scenario;
-use crate::steps::{comment, send_public};
+use crate::steps::{comment, send_public, users};
 use serde_json::json;
 
 const FORMATTED: &str =
@@ -26,9 +26,8 @@ const INJECTIONS: [&str; 9] = [
 
 #[test]
 fn messages_have_a_hierarchy_and_their_own_direction() {
-    scenario::with_server("look", &[], |driver, server| async move {
-        let mut api = server.client();
-        let bob = api.token("bob");
+    scenario::with_server("look", &[], async |scene, server| {
+        let (mut api, [bob]) = users(server, ["bob"]);
         api.token("carol");
         let mut ids = Vec::new();
         for text in ["first", "second, right after", "third"] {
@@ -38,7 +37,7 @@ fn messages_have_a_hierarchy_and_their_own_direction() {
         send_public(&mut api, &bob, long.trim());
         let bidi = "\u{202e}gnp.exe";
         comment(&mut api, &bob, ids[0], bidi).expect(201);
-        let page = Page::signed_up(&driver, &server, DESKTOP, "look", "alice").await;
+        let page = scene.signed_up(server, DESKTOP, "alice").await;
         page.wait_for_message("third", STEP).await;
 
         // Sign out is not filled like Send.
@@ -94,28 +93,25 @@ fn messages_have_a_hierarchy_and_their_own_direction() {
         page.screenshot("grouped").await;
 
         // An empty chat says what to do.
-        page.type_into("#new-chat", "carol").await;
-        page.click("#open-chat").await;
+        page.open_chat_with("carol").await;
         page.wait_title("Private chat with carol").await;
         let empty = page.text("#messages").await;
         assert!(empty.contains("No messages"), "{empty:?}");
         page.screenshot("empty").await;
-        page.close().await;
     });
 }
 
 #[test]
 fn links_and_formatting_are_nodes_and_nothing_runs() {
-    scenario::with_server("format", &[], |driver, server| async move {
-        let mut api = server.client();
-        let bob = api.token("bob");
+    scenario::with_server("format", &[], async |scene, server| {
+        let (mut api, [bob]) = users(server, ["bob"]);
         send_public(&mut api, &bob, FORMATTED);
         for text in INJECTIONS {
             send_public(&mut api, &bob, text);
         }
         let reversed = "\u{202e} https://example.com/abc";
         send_public(&mut api, &bob, reversed);
-        let page = Page::signed_up(&driver, &server, DESKTOP, "format", "alice").await;
+        let page = scene.signed_up(server, DESKTOP, "alice").await;
         page.wait_for(
             "the messages",
             "return document.querySelectorAll('#messages [data-message-id]').length === 11;",
@@ -162,6 +158,5 @@ fn links_and_formatting_are_nodes_and_nothing_runs() {
         assert_eq!(page.eval("return window.pwned ?? null;").await, json!(null));
         assert_eq!(page.alert_text().await, None, "a script ran");
         page.screenshot("formatted").await;
-        page.close().await;
     });
 }

@@ -40,52 +40,9 @@ pub fn screenshot_dir() -> PathBuf {
 }
 
 impl Page {
-    /// A new browser at the server's page, `size` its window.
-    pub async fn open(
-        driver: &Driver,
-        server: &Server,
-        size: (u32, u32),
-        scenario: &'static str,
-    ) -> Page {
-        Page::open_themed(driver, server, size, false, scenario).await
-    }
-
-    /// A new browser at the server's page with user `name` registered from
-    /// its welcome screen ([`Page::open`], then [`Page::register`]).
-    pub async fn signed_up(
-        driver: &Driver,
-        server: &Server,
-        size: (u32, u32),
-        scenario: &'static str,
-        name: &str,
-    ) -> Page {
-        let mut page = Page::open(driver, server, size, scenario).await;
-        page.register(name).await;
-        page
-    }
-
-    /// [`Page::signed_up`] at desktop size, once its live stream is open:
-    /// a user of a scenario about what another browser sees live.
-    pub async fn live_user(
-        driver: &Driver,
-        server: &Server,
-        scenario: &'static str,
-        name: &str,
-    ) -> Page {
-        let page = Page::signed_up(driver, server, DESKTOP, scenario, name).await;
-        page.wait_live().await;
-        page
-    }
-
-    /// As [`Page::open`], in the dark colour scheme when `dark`.
-    pub async fn open_themed(
-        driver: &Driver,
-        server: &Server,
-        size: (u32, u32),
-        dark: bool,
-        scenario: &'static str,
-    ) -> Page {
-        let client = driver.session(size.0, size.1, dark).await;
+    /// The page of `server` loaded in `client`, a fresh browser
+    /// ([`crate::scenario::Scene`] opens them).
+    pub async fn load(client: Client, server: &Server, scenario: &'static str) -> Page {
         let base = format!("http://{}/", server.addr);
         client.goto(&base).await.expect("load the page");
         Page {
@@ -143,16 +100,29 @@ impl Page {
         self.wait_until(what, STEP, script, vec![]).await
     }
 
+    /// [`Page::wait_until`] with the usual bound ([`STEP`]): `script` is
+    /// given `args`.
+    pub async fn wait_for_with(&self, what: &str, script: &str, args: Vec<Value>) -> Value {
+        self.wait_until(what, STEP, script, args).await
+    }
+
     /// The welcome screen's error line, once it says something (`what`
     /// names the wait in a failure).
     pub async fn welcome_error(&self, what: &str) -> String {
+        self.said_in("welcome-error", what).await
+    }
+
+    /// The text of the element with the id `id`, once it says something
+    /// (`what` names the wait in a failure).
+    async fn said_in(&self, id: &str, what: &str) -> String {
         let said = self
-            .wait_for(
+            .wait_for_with(
                 what,
-                "return document.getElementById('welcome-error').textContent;",
+                "return document.getElementById(arguments[0]).textContent;",
+                vec![json!(id)],
             )
             .await;
-        said.as_str().unwrap().to_owned()
+        said.as_str().expect("an element's text").to_owned()
     }
 
     /// Empties the input with the id `id`.
@@ -226,31 +196,28 @@ impl Page {
         self.signed_in_as(name).await;
     }
 
+    /// Signs in from the welcome screen with `token`, `name`'s, and waits
+    /// for the chat.
+    pub async fn sign_in(&mut self, token: &str, name: &str) {
+        self.type_into("#token-input", token).await;
+        self.click("#signin").await;
+        self.signed_in_as(name).await;
+    }
+
     /// Waits for the page to show the chat as `name`.
     pub async fn signed_in_as(&mut self, name: &str) {
         let script = "return document.getElementById('me').textContent === arguments[0] \
                       && !document.getElementById('app').hidden \
                       && document.getElementById('chat-title').textContent !== '';";
-        self.wait_until(
-            &format!("signing in as {name}"),
-            STEP,
-            script,
-            vec![json!(name)],
-        )
-        .await;
+        self.wait_for_with(&format!("signing in as {name}"), script, vec![json!(name)])
+            .await;
         self.who = name.to_owned();
     }
 
     /// Waits until the page's notice line says something (`what`, in a
     /// failure), and returns what it says.
     pub async fn notice(&self, what: &str) -> String {
-        let said = self
-            .wait_for(
-                what,
-                "return document.getElementById('notice').textContent;",
-            )
-            .await;
-        said.as_str().expect("the notice's text").to_owned()
+        self.said_in("notice", what).await
     }
 
     /// Types a message and presses Send.
@@ -416,11 +383,63 @@ impl Page {
 
     /// Waits until the open chat's title is `title`.
     pub async fn wait_title(&self, title: &str) {
-        self.wait_until(
+        self.wait_for_with(
             &format!("the chat {title:?}"),
-            STEP,
             "return document.getElementById('chat-title').textContent === arguments[0];",
             vec![json!(title)],
+        )
+        .await;
+    }
+
+    /// Types `typed` into the new-chat field and presses Open: the private
+    /// chat with that user, or a refusal.
+    pub async fn open_chat_with(&self, typed: &str) {
+        self.type_into("#new-chat", typed).await;
+        self.click("#open-chat").await;
+    }
+
+    /// Picks the chat `chat` from the list and waits for its title.
+    pub async fn pick_chat(&self, chat: &str, title: &str) {
+        self.click(&format!("#chats [data-chat=\"{chat}\"]")).await;
+        self.wait_title(title).await;
+    }
+
+    /// Waits until the chat list has `chat` in it (`listed`) or no longer
+    /// has it.
+    pub async fn wait_chat_listed(&self, chat: &str, listed: bool) {
+        let state = if listed { "among" } else { "gone from" };
+        self.wait_for_with(
+            &format!("{chat} {state} the chats"),
+            "return !!document.querySelector(`#chats [data-chat=\"${arguments[0]}\"]`) === arguments[1];",
+            vec![json!(chat), json!(listed)],
+        )
+        .await;
+    }
+
+    /// Waits (up to `within`) until the list shows `count` unread on `chat`.
+    pub async fn wait_unread(&self, chat: &str, count: u32, within: Duration) {
+        self.wait_until(
+            &format!("{count} unread on {chat}"),
+            within,
+            "const u = document.querySelector(`#chats [data-chat=\"${arguments[0]}\"] .unread`); \
+             return !!u && u.textContent === String(arguments[1]);",
+            vec![json!(chat), json!(count)],
+        )
+        .await;
+    }
+
+    /// Signs out (the second press confirms) and waits for the welcome screen.
+    pub async fn sign_out(&self) {
+        self.click("#sign-out").await;
+        self.click("#sign-out").await;
+        self.wait_welcome().await;
+    }
+
+    /// Waits until the welcome screen is shown.
+    pub async fn wait_welcome(&self) {
+        self.wait_for(
+            "the welcome screen",
+            "return !document.getElementById('welcome').hidden;",
         )
         .await;
     }

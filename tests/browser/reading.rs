@@ -3,9 +3,9 @@
 //! keyboard and screen readers: focus in the composer after picking a chat,
 //! one tab stop per message, a `main` landmark, only new messages announced.
 
-use crate::page::{Page, DESKTOP, STEP};
+use crate::page::{DESKTOP, STEP};
 use crate::scenario;
-use crate::steps::send_public;
+use crate::steps::{send_public, users};
 use serde_json::json;
 
 /// Pretends the tab is hidden (`true`) or shown again, as switching tabs does.
@@ -15,19 +15,15 @@ const VISIBILITY: &str = "Object.defineProperty(document, 'visibilityState', \
 
 #[test]
 fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
-    scenario::with_server("unread", &["--quota", "200"], |driver, server| async move {
-        let mut api = server.client();
-        let alice = api.token("alice");
-        let bob = api.token("bob");
+    scenario::with_server("unread", &["--quota", "200"], async |scene, server| {
+        let (mut api, [alice, bob]) = users(server, ["alice", "bob"]);
         send_public(&mut api, &alice, "read already");
         api.post("/connect", Some(&alice), json!({})).expect(200);
         for i in 1..=120 {
             send_public(&mut api, &bob, &format!("unread {i}"));
         }
-        let mut page = Page::open(&driver, &server, DESKTOP, "unread").await;
-        page.type_into("#token-input", &alice).await;
-        page.click("#signin").await;
-        page.signed_in_as("alice").await;
+        let mut page = scene.open(server, DESKTOP).await;
+        page.sign_in(&alice, "alice").await;
         page.wait_live().await;
         // The first unread is on screen, not 10,000 px above.
         let seen = page
@@ -67,20 +63,17 @@ fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
         page.js(VISIBILITY, vec![json!(false)]).await;
         page.wait_for("the title to be read", "return document.title === 'agora';")
             .await;
-        page.close().await;
     });
 }
 
 #[test]
 fn keyboard_and_screen_reader_basics() {
-    scenario::with_server("keyboard", &[], |driver, server| async move {
-        let mut api = server.client();
-        let bob = api.token("bob");
+    scenario::with_server("keyboard", &[], async |scene, server| {
+        let (mut api, [bob]) = users(server, ["bob"]);
         for i in 1..=4 {
             send_public(&mut api, &bob, &format!("hello {i}"));
         }
-        let page = Page::signed_up(&driver, &server, DESKTOP, "keyboard", "alice").await;
-        page.wait_live().await;
+        let page = scene.live_user(server, "alice").await;
         page.wait_for_message("hello 4", STEP).await;
 
         // A main landmark holds the chat.
@@ -102,11 +95,9 @@ fn keyboard_and_screen_reader_basics() {
         );
 
         // Picking a chat puts the focus in its composer.
-        page.type_into("#new-chat", "bob").await;
-        page.click("#open-chat").await;
+        page.open_chat_with("bob").await;
         page.wait_title("Private chat with bob").await;
-        page.click("#chats [data-chat=\"public_chat\"]").await;
-        page.wait_title("Public chat").await;
+        page.pick_chat("public_chat", "Public chat").await;
         page.wait_for(
             "the focus in the composer",
             "return document.activeElement && document.activeElement.id === 'compose';",
@@ -128,6 +119,5 @@ fn keyboard_and_screen_reader_basics() {
                .some((a) => a.id !== 'messages' && a.textContent === 'bob: just now');",
         )
         .await;
-        page.close().await;
     });
 }

@@ -5,9 +5,9 @@
 //! unread message. axe checks the rooms views.
 
 use crate::axe;
-use crate::page::{Page, DESKTOP, PHONE, STEP};
+use crate::page::{DESKTOP, PHONE, STEP};
 use crate::scenario;
-use crate::steps::{send_public, send_to};
+use crate::steps::{send_public, send_to, users};
 use serde_json::json;
 
 /// How many messages the page shows of a chat (`li.message`).
@@ -16,14 +16,11 @@ const SHOWN: &str = "return document.querySelectorAll('#messages .message').leng
 #[test]
 fn rooms_join_with_one_click_create_invite_and_leave() {
     let axe = axe::axe_script();
-    scenario::with_server("rooms", &[], |driver, server| async move {
-        let mut api = server.client();
-        let bob = api.token("bob");
-        let carol = api.token("carol");
+    scenario::with_server("rooms", &[], async |scene, server| {
+        let (mut api, [bob, carol]) = users(server, ["bob", "carol"]);
         let body = json!({"room": "#lobby", "topic": "say hello here"});
         api.post("/rooms", Some(&bob), body).expect(201);
-        let page = Page::signed_up(&driver, &server, DESKTOP, "rooms", "alice").await;
-        page.wait_live().await;
+        let page = scene.live_user(server, "alice").await;
 
         // The public room is listed with its topic and members; one click joins it.
         let entry = "#rooms [data-room=\"#lobby\"]";
@@ -35,11 +32,7 @@ fn rooms_join_with_one_click_create_invite_and_leave() {
         page.screenshot("listed").await;
         page.click(&format!("{entry} [data-action=\"join\"]")).await;
         page.wait_title("Room #lobby").await;
-        page.wait_for(
-            "the room among the chats",
-            "return !!document.querySelector('#chats [data-chat=\"#lobby\"]');",
-        )
-        .await;
+        page.wait_chat_listed("#lobby", true).await;
         page.wait_for(
             "the count to follow",
             &format!("return document.querySelector('{entry}').textContent.includes('2 members');"),
@@ -61,12 +54,7 @@ fn rooms_join_with_one_click_create_invite_and_leave() {
 
         // A message in another room is counted there.
         send_to(&mut api, &bob, "#lobby", "are you there?");
-        page.wait_for(
-            "an unread count on the room",
-            "const u = document.querySelector('#chats [data-chat=\"#lobby\"] .unread'); \
-             return !!u && u.textContent === '1';",
-        )
-        .await;
+        page.wait_unread("#lobby", 1, STEP).await;
 
         // Invite carol by picking her name from the type-ahead.
         page.click("#invite-room").await;
@@ -83,12 +71,7 @@ fn rooms_join_with_one_click_create_invite_and_leave() {
         let said = page.notice("the invitation confirmed").await;
         assert_eq!(said, "You invited carol to #studio.");
         let rooms = api.get("/rooms", Some(&carol)).expect(200);
-        let studio = rooms["rooms"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["room"] == "#studio")
-            .cloned()
+        let studio = crate::steps::entry(&rooms["rooms"], "room", "#studio")
             .expect("carol sees the room she is invited to");
         assert_eq!(studio["membership"], "invited");
         page.screenshot("invited").await;
@@ -96,11 +79,7 @@ fn rooms_join_with_one_click_create_invite_and_leave() {
         // Leaving takes the room out of the chats and back to the public chat.
         page.click("#leave-room").await;
         page.wait_title("Public chat").await;
-        page.wait_for(
-            "the room gone from the chats",
-            "return !document.querySelector('#chats [data-chat=\"#studio\"]');",
-        )
-        .await;
+        page.wait_chat_listed("#studio", false).await;
         let found = axe::violations(&page, &axe).await;
         assert!(found.is_empty(), "axe-core with rooms listed: {found:?}");
         page.screenshot("left").await;
@@ -108,10 +87,8 @@ fn rooms_join_with_one_click_create_invite_and_leave() {
         page.close().await;
 
         // On a phone, in the dark: the rooms section and a room's head.
-        let mut phone = Page::open_themed(&driver, &server, PHONE, true, "rooms").await;
-        phone.type_into("#token-input", &token).await;
-        phone.click("#signin").await;
-        phone.signed_in_as("alice").await;
+        let mut phone = scene.open_themed(server, PHONE, true).await;
+        phone.sign_in(&token, "alice").await;
         phone
             .click(&format!("{entry} [data-action=\"open\"]"))
             .await;
@@ -119,18 +96,17 @@ fn rooms_join_with_one_click_create_invite_and_leave() {
         let found = axe::violations(&phone, &axe).await;
         assert!(found.is_empty(), "axe-core on a phone: {found:?}");
         phone.screenshot("phone-dark").await;
-        phone.close().await;
     });
 }
 
 #[test]
 fn the_user_picker_starts_a_private_chat_from_the_keyboard() {
-    scenario::with_server("picker", &[], |driver, server| async move {
+    scenario::with_server("picker", &[], async |scene, server| {
         let mut api = server.client();
         for name in ["bob", "Bobby", "carol"] {
             api.token(name);
         }
-        let page = Page::signed_up(&driver, &server, DESKTOP, "picker", "alice").await;
+        let page = scene.signed_up(server, DESKTOP, "alice").await;
         page.type_into("#new-chat", "bo").await;
         let offered = page
             .wait_for(
@@ -162,21 +138,18 @@ fn the_user_picker_starts_a_private_chat_from_the_keyboard() {
             "return document.querySelector('#new-chat-form [role=listbox]').hidden;",
         )
         .await;
-        page.close().await;
     });
 }
 
 #[test]
 fn load_older_pages_back_to_the_beginning() {
-    scenario::with_server("older", &["--quota", "500"], |driver, server| async move {
-        let mut api = server.client();
-        let bob = api.token("bob");
+    scenario::with_server("older", &["--quota", "500"], async |scene, server| {
+        let (mut api, [bob]) = users(server, ["bob"]);
         for i in 1..=120 {
             send_public(&mut api, &bob, &format!("old {i}"));
         }
         // A new user starts caught up: all 120 are history.
-        let page = Page::signed_up(&driver, &server, DESKTOP, "older", "alice").await;
-        page.wait_live().await;
+        let page = scene.live_user(server, "alice").await;
         page.wait_for_message("old 120", STEP).await;
         assert_eq!(page.eval(SHOWN).await, json!(50));
         // Scrolled to the top once the page has settled (a late layout
@@ -190,9 +163,8 @@ fn load_older_pages_back_to_the_beginning() {
         // focus stays on the button for the next page (keyboard users).
         for shown in [100, 120] {
             page.click("#messages [data-action=\"load-older\"]").await;
-            page.wait_until(
+            page.wait_for_with(
                 &format!("{shown} messages"),
-                STEP,
                 "return document.querySelectorAll('#messages .message').length === arguments[0];",
                 vec![json!(shown)],
             )
@@ -217,57 +189,42 @@ fn load_older_pages_back_to_the_beginning() {
         page.eval("document.getElementById('messages').scrollTop = 0;")
             .await;
         page.screenshot("beginning").await;
-        page.close().await;
     });
 }
 
 #[test]
 fn a_room_opens_at_its_first_unread_and_pages_back() {
-    scenario::with_server(
-        "room-unread",
-        &["--quota", "500"],
-        |driver, server| async move {
-            let mut api = server.client();
-            let bob = api.token("bob");
-            let alice = api.token("alice");
-            api.post("/rooms", Some(&bob), json!({"room": "#big"}))
-                .expect(201);
-            api.post("/join", Some(&alice), json!({"room": "#big"}))
-                .expect(200);
-            for i in 1..=70 {
-                send_to(&mut api, &bob, "#big", &format!("seen {i}"));
-            }
-            // Alice reads the room up to here; three more come after.
-            let chat = json!({"chat_with": "#big", "messages_number": 1});
-            api.post("/connect", Some(&alice), chat).expect(200);
-            for i in 1..=3 {
-                send_to(&mut api, &bob, "#big", &format!("late {i}"));
-            }
+    scenario::with_server("room-unread", &["--quota", "500"], async |scene, server| {
+        let (mut api, [bob, alice]) = users(server, ["bob", "alice"]);
+        api.post("/rooms", Some(&bob), json!({"room": "#big"}))
+            .expect(201);
+        api.post("/join", Some(&alice), json!({"room": "#big"}))
+            .expect(200);
+        for i in 1..=70 {
+            send_to(&mut api, &bob, "#big", &format!("seen {i}"));
+        }
+        // Alice reads the room up to here; three more come after.
+        let chat = json!({"chat_with": "#big", "messages_number": 1});
+        api.post("/connect", Some(&alice), chat).expect(200);
+        for i in 1..=3 {
+            send_to(&mut api, &bob, "#big", &format!("late {i}"));
+        }
 
-            let mut page = Page::open(&driver, &server, DESKTOP, "room-unread").await;
-            page.type_into("#token-input", &alice).await;
-            page.click("#signin").await;
-            page.signed_in_as("alice").await;
-            page.wait_live().await;
-            page.wait_for(
-                "the room's unread count",
-                "const u = document.querySelector('#chats [data-chat=\"#big\"] .unread'); \
-             return !!u && u.textContent === '3';",
-            )
-            .await;
-            page.click("#chats [data-chat=\"#big\"] button").await;
-            page.wait_title("Room #big").await;
-            let seen = page.first_unread_in_view("the first unread in view").await;
-            assert_eq!(seen, json!("late 1"));
-            page.screenshot("first-unread").await;
-            page.click("#messages [data-action=\"load-older\"]").await;
-            page.wait_for(
-                "the room's beginning",
-                "return !!document.querySelector('#messages .beginning');",
-            )
-            .await;
-            assert_eq!(page.eval(SHOWN).await, json!(73));
-            page.close().await;
-        },
-    );
+        let mut page = scene.open(server, DESKTOP).await;
+        page.sign_in(&alice, "alice").await;
+        page.wait_live().await;
+        page.wait_unread("#big", 3, STEP).await;
+        page.click("#chats [data-chat=\"#big\"] button").await;
+        page.wait_title("Room #big").await;
+        let seen = page.first_unread_in_view("the first unread in view").await;
+        assert_eq!(seen, json!("late 1"));
+        page.screenshot("first-unread").await;
+        page.click("#messages [data-action=\"load-older\"]").await;
+        page.wait_for(
+            "the room's beginning",
+            "return !!document.querySelector('#messages .beginning');",
+        )
+        .await;
+        assert_eq!(page.eval(SHOWN).await, json!(73));
+    });
 }

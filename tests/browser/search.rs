@@ -5,17 +5,30 @@
 use crate::harness::{Runtime, Server};
 use crate::page::{Page, DESKTOP, STEP};
 use crate::scenario;
-use crate::steps::{send_public, send_to};
+use crate::steps::{send_public, send_to, users};
 use serde_json::json;
+
+/// Opens the search result of message `id` and waits until its chat shows
+/// the message marked as found (`what` names it in a failure); the marked
+/// message's selector.
+async fn open_result(page: &Page, id: i64, what: &str) -> String {
+    page.click(&format!("#search-results [data-message-id=\"{id}\"]"))
+        .await;
+    let found = format!("#messages [data-message-id=\"{id}\"].found");
+    page.wait_for(
+        what,
+        &format!("return document.querySelector('{found}') !== null;"),
+    )
+    .await;
+    found
+}
 
 #[test]
 fn the_search_box_finds_marks_and_opens_the_message() {
-    scenario::run("search", |driver| async move {
+    scenario::run("search", async |scene| {
         let server = Server::start(Runtime::Tokio, &["--quota", "100"]);
-        let mut api = server.client();
-        let alice = api.token("alice");
-        let carol = api.token("carol");
-        let page = Page::signed_up(&driver, &server, DESKTOP, "search", "bob").await;
+        let (mut api, [alice, carol]) = users(&server, ["alice", "carol"]);
+        let page = scene.signed_up(&server, DESKTOP, "bob").await;
         let public = send_public(&mut api, &alice, "We deployed the Café <b>menu</b>");
         for i in 0..30 {
             send_public(&mut api, &carol, &format!("filler {i}"));
@@ -34,11 +47,9 @@ fn the_search_box_finds_marks_and_opens_the_message() {
         page.type_into("#search", "CAFE deplo").await;
         let results = "return [...document.querySelectorAll('#search-results [data-message-id]')]\
                        .map((r) => Number(r.dataset.messageId));";
-        page.wait_until(
+        page.wait_for(
             "one result",
-            STEP,
             &format!("const r = (() => {{ {results} }})(); return r.length === 1;"),
-            vec![],
         )
         .await;
         assert_eq!(page.js(results, vec![]).await, json!([public]));
@@ -61,11 +72,9 @@ fn the_search_box_finds_marks_and_opens_the_message() {
         page.js("document.getElementById('search').value = '';", vec![])
             .await;
         page.type_into("#search", "deplo").await;
-        page.wait_until(
+        page.wait_for(
             "three results",
-            STEP,
             &format!("const r = (() => {{ {results} }})(); return r.length === 3;"),
-            vec![],
         )
         .await;
         assert_eq!(
@@ -81,16 +90,7 @@ fn the_search_box_finds_marks_and_opens_the_message() {
         page.screenshot("results").await;
 
         // A result opens its chat at the message, scrolled to and marked.
-        page.click(&format!("#search-results [data-message-id=\"{public}\"]"))
-            .await;
-        let found = format!("#messages [data-message-id=\"{public}\"].found");
-        page.wait_until(
-            "the message, marked",
-            STEP,
-            &format!("return document.querySelector('{found}') !== null;"),
-            vec![],
-        )
-        .await;
+        let found = open_result(&page, public, "the message, marked").await;
         let seen = page
             .js(
                 &format!(
@@ -102,29 +102,10 @@ fn the_search_box_finds_marks_and_opens_the_message() {
             .await;
         assert_eq!(seen, json!(true), "scrolled into view");
         assert_eq!(page.text("#chat-title").await, "Public chat");
-        page.click(&format!("#search-results [data-message-id=\"{private}\"]"))
-            .await;
-        let found = format!("#messages [data-message-id=\"{private}\"].found");
-        page.wait_until(
-            "the private message, marked",
-            STEP,
-            &format!("return document.querySelector('{found}') !== null;"),
-            vec![],
-        )
-        .await;
+        open_result(&page, private, "the private message, marked").await;
         page.screenshot("opened").await;
         // A room's result opens the room.
-        page.click(&format!("#search-results [data-message-id=\"{room}\"]"))
-            .await;
-        let found = format!("#messages [data-message-id=\"{room}\"].found");
-        page.wait_until(
-            "the room's message, marked",
-            STEP,
-            &format!("return document.querySelector('{found}') !== null;"),
-            vec![],
-        )
-        .await;
+        open_result(&page, room, "the room's message, marked").await;
         page.wait_title("Room #Ops").await;
-        page.close().await;
     });
 }

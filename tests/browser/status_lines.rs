@@ -4,64 +4,62 @@
 //! "reconnecting in N s" counts down, and a ban hides the quota line (and
 //! Enter sends nothing while it lasts).
 
-use crate::page::{Page, DESKTOP};
+use crate::page::DESKTOP;
 use crate::scenario;
 use serde_json::json;
 use std::time::Duration;
 
+/// One public message a window of 6 s: the window resets while the
+/// scenario watches.
+const SHORT_WINDOW: [&str; 4] = ["--quota", "1", "--quota-window", "6s"];
+
 #[test]
 fn quota_line_and_refusal_follow_the_window() {
-    scenario::with_server(
-        "quota-window",
-        &["--quota", "1", "--quota-window", "6s"],
-        |driver, server| async move {
-            let page = Page::signed_up(&driver, &server, DESKTOP, "quota-window", "alice").await;
-            page.send("one").await;
-            let first = page
+    scenario::with_server("quota-window", &SHORT_WINDOW, async |scene, server| {
+        let page = scene.signed_up(server, DESKTOP, "alice").await;
+        page.send("one").await;
+        let first = page
             .wait_for("no messages left", "const t = document.getElementById('quota').textContent; return t.startsWith('No public messages left') && t;")
             .await;
-            page.type_into("#compose", "two\u{e007}").await;
-            page.wait_for(
-                "the refusal",
-                "return document.getElementById('notice').textContent.includes('try again at');",
-            )
-            .await;
-            // The wait counts down...
-            page.wait_until(
-                "the quota line to count down",
-                Duration::from_secs(3),
-                "const t = document.getElementById('quota').textContent; \
+        page.type_into("#compose", "two\u{e007}").await;
+        page.wait_for(
+            "the refusal",
+            "return document.getElementById('notice').textContent.includes('try again at');",
+        )
+        .await;
+        // The wait counts down...
+        page.wait_until(
+            "the quota line to count down",
+            Duration::from_secs(3),
+            "const t = document.getElementById('quota').textContent; \
              return t.startsWith('No public messages left') && t !== arguments[0];",
-                vec![first],
-            )
-            .await;
-            page.screenshot("spent").await;
-            // ... and when the window resets, both lines say what is true now.
-            page.wait_until(
+            vec![first],
+        )
+        .await;
+        page.screenshot("spent").await;
+        // ... and when the window resets, both lines say what is true now.
+        page.wait_until(
             "the quota line to come back",
             Duration::from_secs(12),
             "return document.getElementById('quota').textContent.includes('left in this window: 1');",
             vec![],
         )
         .await;
-            page.wait_for(
-                "the refusal to go away",
-                "return document.getElementById('notice').textContent === '';",
-            )
-            .await;
-            assert_eq!(page.draft().await, "two", "the refused text stays");
-            page.close().await;
-        },
-    );
+        page.wait_for(
+            "the refusal to go away",
+            "return document.getElementById('notice').textContent === '';",
+        )
+        .await;
+        assert_eq!(page.draft().await, "two", "the refused text stays");
+    });
 }
 
 #[test]
 fn connection_lines_count_down_and_go_away() {
-    scenario::run("reconnect-lines", |driver| async move {
+    scenario::run("reconnect-lines", async |scene| {
         let place = scenario::SamePlace::new();
         let server = place.start();
-        let page = Page::signed_up(&driver, &server, DESKTOP, "reconnect-lines", "alice").await;
-        page.wait_live().await;
+        let page = scene.live_user(&server, "alice").await;
         server.stop();
         // "reconnecting in N s…" counts down to the next try (N of 2 or more
         // comes within a few failed tries; a new try only ever waits longer).
@@ -101,14 +99,13 @@ fn connection_lines_count_down_and_go_away() {
         )
         .await;
         assert_eq!(page.draft().await, "while away");
-        page.close().await;
     });
 }
 
 #[test]
 fn a_ban_hides_the_quota_line_and_enter_sends_nothing() {
-    scenario::with_server("banned", &[], |driver, server| async move {
-        let page = Page::signed_up(&driver, &server, DESKTOP, "banned", "alice").await;
+    scenario::with_server("banned", &[], async |scene, server| {
+        let page = scene.signed_up(server, DESKTOP, "alice").await;
         page.send("something to report").await;
         page.wait_for(
             "the quota line",
@@ -145,6 +142,5 @@ fn a_ban_hides_the_quota_line_and_enter_sends_nothing() {
         );
         assert_eq!(page.draft().await, "while banned");
         page.screenshot("banned").await;
-        page.close().await;
     });
 }

@@ -3,14 +3,14 @@
 //! chunks, CRLF split between two, pings, multi-line data; and the feed's
 //! rule that an event at or before the cursor is never handled twice.
 
-use crate::page::{Page, DESKTOP};
+use crate::page::DESKTOP;
 use crate::scenario;
 use serde_json::json;
 
 #[test]
 fn stream_frames_are_parsed_across_chunks_and_never_handled_twice() {
-    scenario::with_server("stream", &[], |driver, server| async move {
-        let page = Page::open(&driver, &server, DESKTOP, "stream").await;
+    scenario::with_server("stream", &[], async |scene, server| {
+        let page = scene.open(server, DESKTOP).await;
         let chunks = json!([
             "id: 1\nevent: message\ndata: {\"id\":1}\n\n",
             ": ping\n\n",
@@ -58,6 +58,5 @@ fn stream_frames_are_parsed_across_chunks_and_never_handled_twice() {
             )
             .await;
         assert_eq!(handled, json!([[6, 7], 7]));
-        page.close().await;
     });
 }

@@ -2,25 +2,23 @@
 //! in with GET /comments.
 
 use crate::harness::{Runtime, Server};
-use crate::page::{Page, DESKTOP, STEP};
+use crate::page::{DESKTOP, STEP};
 use crate::scenario;
-use crate::steps::{comment, send_public};
+use crate::steps::{comment, send_public, users};
 use serde_json::json;
 
 #[test]
 fn older_comments_are_paged_in() {
-    scenario::run("threads", |driver| async move {
+    scenario::run("threads", async |scene| {
         // A server that keeps fewer messages per page than the page asks
         // for: the page falls back to its default.
         let server = Server::start(Runtime::Tokio, &["--history", "5", "--history-max", "10"]);
-        let mut api = server.client();
-        let alice = api.token("alice");
-        let carol = api.token("carol");
+        let (mut api, [alice, carol]) = users(&server, ["alice", "carol"]);
         let id = u64::try_from(send_public(&mut api, &alice, "a busy message")).unwrap();
         for i in 1..=25 {
             comment(&mut api, &carol, id, &format!("comment {i}")).expect(201);
         }
-        let page = Page::signed_up(&driver, &server, DESKTOP, "threads", "bob").await;
+        let page = scene.signed_up(&server, DESKTOP, "bob").await;
         page.wait_for_message("a busy message", STEP).await;
         let thread = format!("[data-message-id=\"{id}\"]");
         let comments = format!(
@@ -36,11 +34,9 @@ fn older_comments_are_paged_in() {
         page.screenshot("newest").await;
 
         page.click(&format!("{thread} .older")).await;
-        page.wait_until(
+        page.wait_for(
             "the older comments",
-            STEP,
             &format!("return document.querySelectorAll('{thread} .comment').length === 25;"),
-            vec![],
         )
         .await;
         let all: Vec<String> = (1..=25).map(|i| format!("comment {i}")).collect();
@@ -62,6 +58,5 @@ fn older_comments_are_paged_in() {
             vec![])
             .await;
         page.screenshot("all").await;
-        page.close().await;
     });
 }

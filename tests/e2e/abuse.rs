@@ -5,7 +5,7 @@
 
 use crate::harness::{request_bytes, Client, Reply, Runtime, Server, IO_TIMEOUT};
 use crate::sse::SseStream;
-use crate::steps::{insert_fields, report, send_public, temp_db, tokens};
+use crate::steps::{insert_fields, report, send_public, server_with_users, temp_db};
 use serde_json::json;
 use socket2::{Domain, Socket, Type};
 use std::io::{Read, Write};
@@ -129,9 +129,7 @@ fn fresh_accounts_cannot_ban(rt: Runtime) {
 }
 
 fn streams_per_user(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [ann, bob] = tokens(&mut c, ["ann", "bob"]);
+    let (server, mut c, [ann, bob]) = server_with_users(rt, &[], ["ann", "bob"]);
     let streams: Vec<SseStream> = (0..16)
         .map(|_| {
             let stream = SseStream::open(server.addr, &ann, None, None);
@@ -213,9 +211,11 @@ fn connections_per_address(rt: Runtime) {
 }
 
 fn moderators_unban(rt: Runtime) {
-    let server = Server::start(rt, &["--ban-threshold", "1", "--moderator", "Mod"]);
-    let mut c = server.client();
-    let [moderator, bob, eve] = tokens(&mut c, ["mod", "bob", "eve"]);
+    let (_server, mut c, [moderator, bob, eve]) = server_with_users(
+        rt,
+        &["--ban-threshold", "1", "--moderator", "Mod"],
+        ["mod", "bob", "eve"],
+    );
     let banned = report(&mut c, &eve, "bob", "public").expect(201);
     assert!(banned["banned_until"].is_string());
     c.post("/send", Some(&bob), json!({"message": "hi"}))

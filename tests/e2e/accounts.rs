@@ -5,7 +5,7 @@
 
 use crate::harness::{request_bytes, Client, Reply, Runtime, Server};
 use crate::sse::SseStream;
-use crate::steps::{insert_fields, temp_db};
+use crate::steps::{entry, insert_fields, temp_db};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -271,13 +271,8 @@ fn revoked_token_stream_and_long_poll_end(rt: Runtime) {
     std::thread::sleep(Duration::from_millis(300));
 
     let sessions = c.get("/sessions", Some(&first)).expect(200);
-    let laptop_id = sessions["sessions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["device"] == "test")
-        .unwrap()["device_id"]
-        .clone();
+    let session = entry(&sessions["sessions"], "device", "test").expect("the laptop's session");
+    let laptop_id = &session["device_id"];
     c.post("/logout", Some(&first), json!({ "device_id": laptop_id }))
         .expect(200);
 

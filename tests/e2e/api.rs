@@ -3,7 +3,7 @@
 
 use crate::harness::{Runtime, Server};
 use crate::steps::{
-    chat_texts, comment, ids, report, send_public, send_to, status_chat, texts, tokens,
+    chat_texts, comment, ids, report, send_public, send_to, server_with_users, status_chat, texts,
 };
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -138,9 +138,8 @@ fn api_connect(rt: Runtime) {
 }
 
 fn api_status(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
+    let (_server, mut c, [alice, bob, carol]) =
+        server_with_users(rt, &[], ["alice", "bob", "carol"]);
 
     let fresh = c.get("/status", Some(&alice)).expect(200);
     assert_eq!(fresh["connected_as"], "alice");
@@ -188,9 +187,7 @@ fn api_status(rt: Runtime) {
 }
 
 fn api_send(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
+    let (_server, mut c, [alice, bob]) = server_with_users(rt, &[], ["alice", "bob"]);
 
     let sent = c
         .post("/send", Some(&alice), json!({"message": "hi"}))
@@ -238,9 +235,8 @@ fn api_send(rt: Runtime) {
 }
 
 fn api_comment(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
+    let (_server, mut c, [alice, bob, carol]) =
+        server_with_users(rt, &[], ["alice", "bob", "carol"]);
 
     let public = send_public(&mut c, &alice, "post");
     let added = comment(&mut c, &bob, public, "+1").expect(201);

@@ -57,6 +57,15 @@ fn curl_get(url: &str, extra: &[&str]) -> (String, Vec<u8>, usize) {
     )
 }
 
+/// Asserts that `head`, curl's (lowercase) of the reply for `path`, has the
+/// field line `field`.
+fn has_field(path: &str, head: &str, field: &str) {
+    assert!(
+        head.contains(&format!("\r\n{field}\r\n")),
+        "{path}: no {field:?} in {head}"
+    );
+}
+
 fn gzip_assets(rt: Runtime) {
     if !available("curl") {
         return;
@@ -69,28 +78,17 @@ fn gzip_assets(rt: Runtime) {
 
         let (head, body, size) = curl_get(&url, &["--compressed"]);
         assert!(head.starts_with("http/1.1 200"), "{path}: {head}");
-        assert!(
-            head.contains("\r\ncontent-encoding: gzip\r\n"),
-            "{path}: {head}"
-        );
-        assert!(
-            head.contains("\r\nvary: accept-encoding\r\n"),
-            "{path}: {head}"
-        );
-        assert!(
-            head.contains(&format!("\r\ncontent-length: {size}\r\n")),
-            "{path}: the length is the coded body's, {size}: {head}"
-        );
+        has_field(&path, &head, "content-encoding: gzip");
+        has_field(&path, &head, "vary: accept-encoding");
+        // The length is the coded body's.
+        has_field(&path, &head, &format!("content-length: {size}"));
         assert_eq!(body, on_disk, "{path} decodes to web/{file}");
         assert!(size < on_disk.len(), "{path}: {size} bytes coded");
         gzip_total += size;
 
         let (head, body, size) = curl_get(&url, &[]);
         assert!(!head.contains("content-encoding"), "{path}: {head}");
-        assert!(
-            head.contains("\r\nvary: accept-encoding\r\n"),
-            "{path}: {head}"
-        );
+        has_field(&path, &head, "vary: accept-encoding");
         assert_eq!(body, on_disk);
         plain_total += size;
 

@@ -2,7 +2,7 @@
 //! the connection limit and the timeouts.
 
 use crate::harness::{request_bytes, Runtime, Server};
-use crate::steps::{chat_texts, send_public, send_to, tokens};
+use crate::steps::{chat_texts, send_public, send_to, server_with_users};
 use serde_json::json;
 use std::collections::HashSet;
 use std::sync::{Arc, Barrier};
@@ -18,9 +18,7 @@ per_runtime!(
 );
 
 fn keep_alive_100_requests(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [token, other] = tokens(&mut c, ["keeper", "friend"]);
+    let (_server, mut c, [token, other]) = server_with_users(rt, &[], ["keeper", "friend"]);
     let mut sent = 0;
     for i in 1..=98 {
         if i % 2 == 0 {

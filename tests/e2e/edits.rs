@@ -5,7 +5,7 @@
 //! PostgreSQL.
 
 use crate::harness::{on_postgres_now, Client, Runtime, Server};
-use crate::steps::{comment, pg_tables, send_public, send_to, temp_db, tokens};
+use crate::steps::{comment, pg_tables, send_public, send_to, server_with_users, temp_db, tokens};
 use agora_tests::pg::PgDatabase;
 use serde_json::{json, Value};
 
@@ -56,9 +56,8 @@ fn public_message(c: &mut Client, token: &str, id: i64) -> Value {
 }
 
 fn edits_follow_their_rules(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
+    let (_server, mut c, [alice, bob, carol]) =
+        server_with_users(rt, &[], ["alice", "bob", "carol"]);
     let id = send_public(&mut c, &alice, "teh typo");
     let done = edit(&mut c, &alice, id, "the typo").expect(200);
     assert_eq!(done["info"], "edited");
@@ -86,9 +85,11 @@ fn edits_follow_their_rules(rt: Runtime) {
 }
 
 fn deletions_leave_tombstones_and_moderators_may_delete(rt: Runtime) {
-    let server = Server::start(rt, &["--moderator", "Mod", "--ban-threshold", "1"]);
-    let mut c = server.client();
-    let [alice, bob, moderator] = tokens(&mut c, ["alice", "bob", "mod"]);
+    let (_server, mut c, [alice, bob, moderator]) = server_with_users(
+        rt,
+        &["--moderator", "Mod", "--ban-threshold", "1"],
+        ["alice", "bob", "mod"],
+    );
     let first = send_public(&mut c, &alice, "oops @bob");
     let second = send_public(&mut c, &bob, "spam");
     comment(&mut c, &bob, first, "kept").expect(201);
@@ -127,9 +128,8 @@ fn deletions_leave_tombstones_and_moderators_may_delete(rt: Runtime) {
 }
 
 fn reactions_follow_their_rules(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
+    let (_server, mut c, [alice, bob, carol]) =
+        server_with_users(rt, &[], ["alice", "bob", "carol"]);
     let id = send_public(&mut c, &alice, "react");
     react(&mut c, &bob, id, "👍", false).expect(200);
     react(&mut c, &carol, id, "🎉", false).expect(200);
@@ -157,9 +157,8 @@ fn reactions_follow_their_rules(rt: Runtime) {
 }
 
 fn edits_reactions_and_comments_share_one_quota(rt: Runtime) {
-    let server = Server::start(rt, &["--comment-quota", "3"]);
-    let mut c = server.client();
-    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
+    let (_server, mut c, [alice, bob]) =
+        server_with_users(rt, &["--comment-quota", "3"], ["alice", "bob"]);
     let id = send_public(&mut c, &alice, "one");
     comment(&mut c, &alice, id, "c").expect(201);
     edit(&mut c, &alice, id, "two").expect(200);
@@ -176,9 +175,7 @@ fn edits_reactions_and_comments_share_one_quota(rt: Runtime) {
 }
 
 fn mentions_are_listed_and_counted_in_status(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [ann, bob, cy] = tokens(&mut c, ["Ann", "bob", "cy"]);
+    let (_server, mut c, [ann, bob, cy]) = server_with_users(rt, &[], ["Ann", "bob", "cy"]);
     let id = send_public(&mut c, &ann, "@BOB and @cy, not x@bob.org nor @nobody");
     send_to(&mut c, &ann, "cy", "@bob is not here, @CY is");
     let m = public_message(&mut c, &ann, id);
@@ -204,9 +201,8 @@ fn mentions_are_listed_and_counted_in_status(rt: Runtime) {
 }
 
 fn events_carry_edits_deletions_and_reactions(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
+    let (_server, mut c, [alice, bob, carol]) =
+        server_with_users(rt, &[], ["alice", "bob", "carol"]);
     let start = c.get("/events", Some(&bob)).expect(200)["next"].clone();
     let id = send_to(&mut c, &alice, "bob", "secret plan");
     comment(&mut c, &bob, id, "noted").expect(201);

@@ -5,8 +5,8 @@
 
 use crate::harness::{Client, Runtime, Server};
 use crate::steps::{
-    create_room, field_strings, ids, join, long_text, paged, send_public, send_to, status_chat,
-    tokens,
+    create_room, field_strings, ids, join, long_text, paged, send_public, send_to,
+    server_with_users, status_chat, tokens,
 };
 use serde_json::json;
 
@@ -53,10 +53,23 @@ fn page_back(
     }
 }
 
+/// Each `(target, status, code, field)`: `GET target` by `token` is refused
+/// with `status`, the error `code` and, when given, the `field` it names.
+fn refused(c: &mut Client, token: &str, cases: &[(&str, u16, &str, Option<&str>)]) {
+    for &(target, status, code, field) in cases {
+        let reply = c.get(target, Some(token));
+        let said = String::from_utf8_lossy(&reply.body);
+        assert_eq!(reply.status, status, "{target}: {said}");
+        let body = reply.expect_error(status, code);
+        if let Some(field) = field {
+            assert_eq!(body["field"], field, "{target}: {body}");
+        }
+    }
+}
+
 fn history_pages_back_to_the_first_message(rt: Runtime) {
-    let server = Server::start(rt, &["--quota", "1000"]);
-    let mut c = server.client();
-    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
+    let (_server, mut c, [alice, bob]) =
+        server_with_users(rt, &["--quota", "1000"], ["alice", "bob"]);
     let sent: Vec<i64> = (0..57)
         .map(|i| send_public(&mut c, &alice, &format!("m{i}")))
         .collect();
@@ -116,9 +129,7 @@ fn unread(c: &mut Client, token: &str, chat: &str) -> u64 {
 }
 
 fn history_never_moves_a_read_position(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
+    let (_server, mut c, [alice, bob]) = server_with_users(rt, &[], ["alice", "bob"]);
     let public: Vec<i64> = (0..4)
         .map(|i| send_public(&mut c, &alice, &format!("p{i}")))
         .collect();
@@ -143,9 +154,8 @@ fn history_never_moves_a_read_position(rt: Runtime) {
 }
 
 fn history_shows_only_the_callers_chats(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [alice, bob, carol] = tokens(&mut c, ["alice", "Bob", "carol"]);
+    let (_server, mut c, [alice, bob, carol]) =
+        server_with_users(rt, &[], ["alice", "Bob", "carol"]);
     let secret = send_to(&mut c, &alice, "bob", "between us");
     let reply = send_to(&mut c, &bob, "ALICE", "indeed");
 
@@ -170,18 +180,15 @@ fn history_shows_only_the_callers_chats(rt: Runtime) {
     let status = c.get("/status", Some(&carol)).expect(200);
     assert_eq!(status["chats"].as_array().unwrap().len(), 1, "{status}");
 
-    c.get("/messages?chat=nobody", Some(&carol))
-        .expect_error(404, "user_not_found");
-    let refused = c
-        .get("/messages?chat=Carol", Some(&carol))
-        .expect_error(400, "self_target");
-    assert_eq!(refused["field"], "chat");
+    let cases = [
+        ("/messages?chat=nobody", 404, "user_not_found", None),
+        ("/messages?chat=Carol", 400, "self_target", Some("chat")),
+    ];
+    refused(&mut c, &carol, &cases);
 }
 
 fn history_pages_stop_at_their_byte_budget(rt: Runtime) {
-    let server = Server::start(rt, &["--quota", "1000"]);
-    let mut c = server.client();
-    let [alice] = tokens(&mut c, ["alice"]);
+    let (_server, mut c, [alice]) = server_with_users(rt, &["--quota", "1000"], ["alice"]);
     // 80 messages of 16 KiB: 1.3 MiB, more than one page may hold.
     let sent: Vec<i64> = (0..80)
         .map(|i| send_public(&mut c, &alice, &long_text(&format!("m{i}"))))
@@ -204,9 +211,7 @@ fn history_pages_stop_at_their_byte_budget(rt: Runtime) {
 }
 
 fn history_refuses_bad_queries(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [alice] = tokens(&mut c, ["alice"]);
+    let (_server, mut c, [alice]) = server_with_users(rt, &[], ["alice"]);
     let cases = [
         ("/messages", 400, "missing_field", Some("chat")),
         (
@@ -267,12 +272,7 @@ fn history_refuses_bad_queries(rt: Runtime) {
         ),
         ("/users?prefix=a", 400, "invalid_query", Some("prefix")),
     ];
-    for (target, status, code, field) in cases {
-        let body = c.get(target, Some(&alice)).expect_error(status, code);
-        if let Some(field) = field {
-            assert_eq!(body["field"], field, "{target}: {body}");
-        }
-    }
+    refused(&mut c, &alice, &cases);
     for target in ["/messages?chat=public_chat", "/users"] {
         c.get(target, None).expect_error(401, "unauthorized");
         let reply = c.post(target, Some(&alice), json!({}));
@@ -339,9 +339,8 @@ fn users_are_paged_by_name_prefix(rt: Runtime) {
 }
 
 fn history_of_a_room_is_for_its_members(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
+    let (_server, mut c, [alice, bob, carol]) =
+        server_with_users(rt, &[], ["alice", "bob", "carol"]);
     c.post("/rooms", Some(&alice), json!({"room": "#Ops"}))
         .expect(201);
     create_room(&mut c, &alice, "#secret", "private");
@@ -362,14 +361,16 @@ fn history_of_a_room_is_for_its_members(rt: Runtime) {
 
     // Not a member: 403 for a public room, 404 for a private one, as for
     // no room at all.
-    c.get("/messages?chat=%23ops", Some(&carol))
-        .expect_error(403, "not_a_member");
-    c.get("/messages?chat=%23secret", Some(&carol))
-        .expect_error(404, "room_not_found");
-    c.get("/messages?chat=%23nothing", Some(&carol))
-        .expect_error(404, "room_not_found");
-    let bad = c
-        .get("/messages?chat=%23no%20such", Some(&carol))
-        .expect_error(400, "invalid_room_name");
-    assert_eq!(bad["field"], "chat");
+    let cases = [
+        ("/messages?chat=%23ops", 403, "not_a_member", None),
+        ("/messages?chat=%23secret", 404, "room_not_found", None),
+        ("/messages?chat=%23nothing", 404, "room_not_found", None),
+        (
+            "/messages?chat=%23no%20such",
+            400,
+            "invalid_room_name",
+            Some("chat"),
+        ),
+    ];
+    refused(&mut c, &carol, &cases);
 }

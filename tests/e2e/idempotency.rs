@@ -4,7 +4,7 @@
 //! per user; a 503 is not kept.
 
 use crate::harness::{request_bytes, Client, Reply, Runtime, Server};
-use crate::steps::{send_public, temp_db, tokens};
+use crate::steps::{send_public, server_with_users, temp_db};
 use crate::store_faults::set_file_size_limit;
 use agora_tests::pg::{self, PgDatabase};
 use serde_json::{json, Value};
@@ -139,9 +139,7 @@ fn idempotent_key_survives_a_restart(rt: Runtime) {
 }
 
 fn idempotent_keys_are_per_user(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [ann, bob] = tokens(&mut c, ["ann", "bob"]);
+    let (_server, mut c, [ann, bob]) = server_with_users(rt, &[], ["ann", "bob"]);
     let body = json!({"message": "same words"});
     let anns = post_keyed(&mut c, "/send", Some(&ann), "shared", &body);
     anns.expect(201);

@@ -5,7 +5,7 @@
 
 use crate::client::request_bytes;
 use crate::harness::{Runtime, Server};
-use crate::steps::tokens;
+use crate::steps::server_with_users;
 use serde_json::json;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -50,9 +50,7 @@ fn stream(server: &Server, token: &str, stop: Arc<AtomicBool>) -> std::thread::J
 fn big_streamed_events_keep_memory_bounded(rt: Runtime) {
     const SENDERS: usize = 4;
     const EACH: usize = 500;
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
+    let (server, _c, [alice, bob]) = server_with_users(rt, &[], ["alice", "bob"]);
     let stop = Arc::new(AtomicBool::new(false));
     let readers = [
         stream(&server, &alice, stop.clone()),

@@ -4,10 +4,10 @@
 //! the public chat; a private room that does not exist for anyone outside
 //! it, in every endpoint.
 
-use crate::harness::{Client, Reply, Runtime, Server};
+use crate::harness::{Client, Reply, Runtime};
 use crate::steps::{
-    comment, events_since, field_strings, head, ids, invite, join, leave, send_public, send_room,
-    status_chat, tokens,
+    comment, connect_to, events_since, field_strings, head, ids, invite, join, leave, read_up_to,
+    send_public, send_room, server_with_users, status_chat,
 };
 use serde_json::{json, Value};
 
@@ -43,9 +43,7 @@ fn names(list: &Value) -> Vec<String> {
 }
 
 fn rooms_are_created_listed_joined_and_left(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
+    let (_server, mut c, [alice, bob]) = server_with_users(rt, &[], ["alice", "bob"]);
 
     let made = create(
         &mut c,
@@ -144,9 +142,8 @@ fn answer(reply: Reply) -> (u16, Value) {
 }
 
 fn a_private_room_is_answered_like_no_room_outside_it(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
+    let (_server, mut c, [alice, bob, carol]) =
+        server_with_users(rt, &[], ["alice", "bob", "carol"]);
     let carol_since = head(&mut c, &carol);
     create(
         &mut c,
@@ -228,9 +225,7 @@ fn a_private_room_is_answered_like_no_room_outside_it(rt: Runtime) {
 }
 
 fn public_rooms_share_the_public_quota(rt: Runtime) {
-    let server = Server::start(rt, &["--quota", "3"]);
-    let mut c = server.client();
-    let [alice] = tokens(&mut c, ["alice"]);
+    let (_server, mut c, [alice]) = server_with_users(rt, &["--quota", "3"], ["alice"]);
     create(&mut c, &alice, json!({"room": "#open"})).expect(201);
     create(
         &mut c,
@@ -253,9 +248,8 @@ fn public_rooms_share_the_public_quota(rt: Runtime) {
 }
 
 fn member_events_reach_members_and_the_user_named(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
+    let (server, mut c, [alice, bob, carol]) =
+        server_with_users(rt, &[], ["alice", "bob", "carol"]);
     create(&mut c, &alice, json!({"room": "#Ops"})).expect(201);
     let [a0, b0, c0] = [&alice, &bob, &carol].map(|t| head(&mut c, t));
 
@@ -335,22 +329,14 @@ fn member_events_reach_members_and_the_user_named(rt: Runtime) {
 }
 
 fn a_new_member_starts_caught_up_and_reads_like_any_chat(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
+    let (_server, mut c, [alice, bob]) = server_with_users(rt, &[], ["alice", "bob"]);
     create(&mut c, &alice, json!({"room": "#history"})).expect(201);
     let mut sent = Vec::new();
     for i in 0..5 {
         sent.push(send_room(&mut c, &alice, "#history", &format!("old {i}")));
     }
     join(&mut c, &bob, "#history");
-    let page = c
-        .post(
-            "/connect",
-            Some(&bob),
-            json!({"chat_with": "#HISTORY", "messages_number": 3}),
-        )
-        .expect(200);
+    let page = connect_to(&mut c, &bob, "#HISTORY", 3);
     assert_eq!(page["chat"], "#history");
     let ids = ids(&page["messages"]);
     assert_eq!(ids, sent[2..]);
@@ -362,21 +348,14 @@ fn a_new_member_starts_caught_up_and_reads_like_any_chat(rt: Runtime) {
     let unread =
         |c: &mut Client| status_chat(c, &bob, "#history").expect("listed")["unread"].clone();
     assert_eq!(unread(&mut c), 2);
-    let read = c
-        .post(
-            "/read",
-            Some(&bob),
-            json!({"chat_with": "#history", "up_to": new}),
-        )
-        .expect(200);
+    let read = read_up_to(&mut c, &bob, "#history", new);
     assert_eq!(read["unread"], 1);
     assert_eq!(unread(&mut c), 1);
 }
 
 fn comments_and_reports_in_rooms_are_for_members(rt: Runtime) {
-    let server = Server::start(rt, &["--reporter-min-age", "0s"]);
-    let mut c = server.client();
-    let [alice, bob, carol] = tokens(&mut c, ["alice", "bob", "carol"]);
+    let (_server, mut c, [alice, bob, carol]) =
+        server_with_users(rt, &["--reporter-min-age", "0s"], ["alice", "bob", "carol"]);
     create(&mut c, &alice, json!({"room": "#team"})).expect(201);
     join(&mut c, &bob, "#team");
     let message = send_room(&mut c, &alice, "#team", "review please");

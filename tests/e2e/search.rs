@@ -6,7 +6,7 @@
 //! compares every answer.
 
 use crate::harness::{Client, Runtime, Server};
-use crate::steps::{result_ids, send_public, send_to, temp_db, tokens};
+use crate::steps::{result_ids, send_public, send_to, server_with_users, temp_db};
 use agora_tests::pg::{skipped, PgDatabase};
 use serde_json::Value;
 
@@ -38,9 +38,7 @@ fn found(c: &mut Client, token: &str, q: &str) -> Vec<i64> {
 }
 
 fn search_matches_words_without_case_or_accents_and_the_last_as_a_prefix(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
+    let (_server, mut c, [alice, bob]) = server_with_users(rt, &[], ["alice", "bob"]);
     let cafe = send_public(&mut c, &alice, "We deployed the Café at noon");
     let cafeteria = send_public(&mut c, &bob, "Cafeteria menu: soup");
     let deploy_now = send_public(&mut c, &alice, "DEPLOY now, please");
@@ -87,9 +85,8 @@ fn search_matches_words_without_case_or_accents_and_the_last_as_a_prefix(rt: Run
 }
 
 fn search_finds_only_what_the_caller_can_see(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [alice, bob, carol, dan] = tokens(&mut c, ["alice", "bob", "carol", "dan"]);
+    let (_server, mut c, [alice, bob, carol, dan]) =
+        server_with_users(rt, &[], ["alice", "bob", "carol", "dan"]);
     let public = send_public(&mut c, &alice, "launch party tonight");
     // A word frequent in other people's private chats, nowhere else for alice.
     let mut secrets = Vec::new();
@@ -137,9 +134,8 @@ fn search_finds_only_what_the_caller_can_see(rt: Runtime) {
 }
 
 fn search_pages_newest_first_with_before(rt: Runtime) {
-    let server = Server::start(rt, &["--quota", "100"]);
-    let mut c = server.client();
-    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
+    let (_server, mut c, [alice, bob]) =
+        server_with_users(rt, &["--quota", "100"], ["alice", "bob"]);
     let mut all = Vec::new();
     for i in 0..25 {
         let text = format!("standup note {i}");
@@ -189,9 +185,7 @@ fn search_pages_newest_first_with_before(rt: Runtime) {
 }
 
 fn search_refuses_bad_queries(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [alice] = tokens(&mut c, ["alice"]);
+    let (_server, mut c, [alice]) = server_with_users(rt, &[], ["alice"]);
     send_public(&mut c, &alice, "hello");
     let long = "a".repeat(257);
     let longest = "a".repeat(256);
@@ -229,9 +223,7 @@ fn search_refuses_bad_queries(rt: Runtime) {
 }
 
 fn search_never_finds_deleted_and_finds_edited_by_their_new_words(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
+    let (_server, mut c, [alice, bob]) = server_with_users(rt, &[], ["alice", "bob"]);
     let public = send_public(&mut c, &alice, "the rollout is on Tuesday");
     let private = send_to(&mut c, &alice, "bob", "rollout password swordfish");
     let other = send_public(&mut c, &bob, "rollout checklist");

@@ -6,8 +6,10 @@
 //! before leaving nor after (as `GET /messages` refuses a non-member), and
 //! finds all of it again on joining back. Results name the room as created.
 
-use crate::harness::{Client, Runtime, Server};
-use crate::steps::{create_room, invite, join, leave, result_ids, send_public, send_room, tokens};
+use crate::harness::{Client, Runtime};
+use crate::steps::{
+    create_room, invite, join, leave, result_ids, send_public, send_room, server_with_users,
+};
 use serde_json::{json, Value};
 
 per_runtime!(
@@ -40,9 +42,8 @@ fn refusal(c: &mut Client, token: &str, target: &str) -> (u16, Vec<u8>) {
 }
 
 fn a_private_room_is_searched_by_its_members_only(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [alice, bob, carol, dan] = tokens(&mut c, ["alice", "bob", "carol", "dan"]);
+    let (_server, mut c, [alice, bob, carol, dan]) =
+        server_with_users(rt, &[], ["alice", "bob", "carol", "dan"]);
     create_room(&mut c, &alice, "#Design", "private");
     invite(&mut c, &alice, "#design", "bob");
     join(&mut c, &bob, "#DESIGN");
@@ -110,9 +111,7 @@ fn a_private_room_is_searched_by_its_members_only(rt: Runtime) {
 }
 
 fn a_public_room_is_searched_by_its_members_only(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
+    let (_server, mut c, [alice, bob]) = server_with_users(rt, &[], ["alice", "bob"]);
     create_room(&mut c, &alice, "#Ops", "public");
     let before = send_room(&mut c, &alice, "#ops", "rollback the canary");
 
@@ -144,9 +143,7 @@ fn a_public_room_is_searched_by_its_members_only(rt: Runtime) {
 }
 
 fn a_room_message_is_found_by_its_current_words_only(rt: Runtime) {
-    let server = Server::start(rt, &[]);
-    let mut c = server.client();
-    let [alice, bob] = tokens(&mut c, ["alice", "bob"]);
+    let (_server, mut c, [alice, bob]) = server_with_users(rt, &[], ["alice", "bob"]);
     create_room(&mut c, &alice, "#plans", "private");
     invite(&mut c, &alice, "#plans", "bob");
     join(&mut c, &bob, "#plans");

@@ -68,10 +68,7 @@ impl SseStream {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        crate::client::header(&self.headers, name)
     }
 
     fn fill(&mut self, deadline: Instant) -> bool {

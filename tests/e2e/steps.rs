@@ -1,12 +1,14 @@
 //! Steps that many scenarios take, given one home so that each scenario reads
-//! as what it checks: a database path of its own, a few users' tokens, a
-//! message sent, the texts of a chat, a report, a curl run; a room made,
-//! joined, left or invited into; the event cursor and a page of events; a
-//! chat's `/status` entry; the ids of a list; a paged target; a server run
-//! that must exit by itself; PostgreSQL's tables. Each step asserts what
-//! every caller asserted before (a `201` for a send, curl's success).
+//! as what it checks: a scenario's opening (a server, a client, users'
+//! tokens), a database path of its own, a few users' tokens, a message sent,
+//! the texts of a chat, a report, a curl run; a room made, joined, left or
+//! invited into; a chat connected to and read up to a message; the event
+//! cursor and a page of events; a chat's `/status` entry and a list's entry
+//! by a field; the ids of a list; a paged target; a server run that must
+//! exit by itself; PostgreSQL's tables. Each step asserts what every caller
+//! asserted before (a `201` for a send, curl's success).
 
-use crate::harness::{Client, Reply, IO_TIMEOUT};
+use crate::harness::{Client, Reply, Runtime, Server, IO_TIMEOUT};
 use serde_json::{json, Value};
 use std::io::Read;
 use std::path::PathBuf;
@@ -25,6 +27,25 @@ pub fn temp_db() -> (TempDir, PathBuf) {
 /// A token for each name, in order (`POST /get-token`, `200`).
 pub fn tokens<const N: usize>(c: &mut Client, names: [&str; N]) -> [String; N] {
     names.map(|name| c.token(name))
+}
+
+/// A scenario's usual opening: a server on `rt` started with `flags`, a
+/// client of it and a token for each of `names`, in order.
+pub fn server_with_users<const N: usize>(
+    rt: Runtime,
+    flags: &[&str],
+    names: [&str; N],
+) -> (Server, Client, [String; N]) {
+    let server = Server::start(rt, flags);
+    let (c, tokens) = users(&server, names);
+    (server, c, tokens)
+}
+
+/// A client of `server` and a token for each of `names`, in order.
+pub fn users<const N: usize>(server: &Server, names: [&str; N]) -> (Client, [String; N]) {
+    let mut c = server.client();
+    let tokens = tokens(&mut c, names);
+    (c, tokens)
 }
 
 /// `POST /send` with `body`, which must be acknowledged (`201`): the message's id.
@@ -213,11 +234,17 @@ pub fn insert_fields(bytes: &mut Vec<u8>, fields: &str) {
 /// `token`'s, if any.
 pub fn status_chat(c: &mut Client, token: &str, name: &str) -> Option<Value> {
     let status = c.get("/status", Some(token)).expect(200);
-    status["chats"]
-        .as_array()
-        .unwrap()
+    entry(&status["chats"], "name", name)
+}
+
+/// The first object of a list (chats, rooms, sessions) whose `field` is
+/// `value`, if any.
+pub fn entry(list: &Value, field: &str, value: impl Into<Value>) -> Option<Value> {
+    let value = value.into();
+    list.as_array()
+        .expect("a list")
         .iter()
-        .find(|chat| chat["name"] == name)
+        .find(|item| item[field] == value)
         .cloned()
 }
 
@@ -264,6 +291,20 @@ pub fn output_within(mut child: Child, within: Duration, what: &str) -> Output {
         std::thread::sleep(Duration::from_millis(20));
     }
     child.wait_with_output().expect("its output")
+}
+
+/// `POST /connect` by `token` to the chat `chat` with the `messages` newest
+/// read messages (`200`): the page.
+pub fn connect_to(c: &mut Client, token: &str, chat: &str, messages: u32) -> Value {
+    let body = json!({"chat_with": chat, "messages_number": messages});
+    c.post("/connect", Some(token), body).expect(200)
+}
+
+/// `POST /read`: `token` has read `chat` up to message `up_to` (`200`): the
+/// answer (the unread count left).
+pub fn read_up_to(c: &mut Client, token: &str, chat: &str, up_to: i64) -> Value {
+    let body = json!({"chat_with": chat, "up_to": up_to});
+    c.post("/read", Some(token), body).expect(200)
 }
 
 /// A message text of 4,096 characters, most of them four-byte emoji,

@@ -9,7 +9,7 @@
 
 use crate::harness::{Client, Runtime, Server};
 use crate::log_file::FileLoggedServer;
-use crate::steps::{chat_texts, temp_db, tokens};
+use crate::steps::{chat_texts, connect_to, temp_db, tokens};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -97,13 +97,7 @@ fn unwritable_database_answers_503_then_recovers(rt: Runtime) {
     // After a restart: exactly the acknowledged messages, in order.
     let server = Server::start_on(rt, &db, &[]);
     let mut c = server.client();
-    let chat = c
-        .post(
-            "/connect",
-            Some(&reader),
-            json!({"chat_with": "writer", "messages_number": 100}),
-        )
-        .expect(200);
+    let chat = connect_to(&mut c, &reader, "writer", 100);
     let stored = chat_texts(&chat);
     assert_eq!(stored, acknowledged, "refused: {refused:?}");
 }
