@@ -137,10 +137,13 @@ fn deleting_leaves_a_tombstone_and_is_idempotent() {
     assert_eq!(own["comments"][0]["comment_text"], "kept");
     assert!(own.get("deleted_by").is_none());
     assert_eq!(messages[1]["deleted_by"], "mod");
-    let edit = json!({"message_id": 1, "message": "again"});
-    assert_refused(&mut s, "/edit", &a, edit, 409, "deleted");
-    let react = json!({"message_id": 1, "emoji": "👍"});
-    assert_refused(&mut s, "/react", &b, react, 409, "deleted");
+    // A deleted message is edited by no one, and reacted to by no one.
+    for (path, who, request) in [
+        ("/edit", &a, json!({"message_id": 1, "message": "again"})),
+        ("/react", &b, json!({"message_id": 1, "emoji": "👍"})),
+    ] {
+        assert_refused(&mut s, path, who, request, 409, "deleted");
+    }
 }
 
 #[test]
