@@ -77,13 +77,21 @@ pub fn event_len(event: &Event, viewer: UserId) -> usize {
         r#","chat_type":,"chat":"#.len() + str_len(chat_type) + str_len(chat.name_for(viewer))
     };
     head + match &event.body {
-        EventBody::Message { chat: c, message } => {
-            chat(c) + r#","message":"#.len() + message_len(message)
-        }
+        // A message or comment changed is written as the new one is.
+        EventBody::Message { chat: c, message }
+        | EventBody::MessageChanged {
+            chat: c, message, ..
+        } => chat(c) + r#","message":"#.len() + message_len(message),
         EventBody::Comment {
             chat: c,
             message_id,
             comment,
+        }
+        | EventBody::CommentChanged {
+            chat: c,
+            message_id,
+            comment,
+            ..
         } => {
             chat(c)
                 + r#","message_id":,"comment":"#.len()
@@ -102,20 +110,6 @@ pub fn event_len(event: &Event, viewer: UserId) -> usize {
                 + str_len(room_name)
                 + str_len(user_name)
                 + str_len(action.as_str())
-        }
-        EventBody::MessageChanged {
-            chat: c, message, ..
-        } => chat(c) + r#","message":"#.len() + message_len(message),
-        EventBody::CommentChanged {
-            chat: c,
-            message_id,
-            comment,
-            ..
-        } => {
-            chat(c)
-                + r#","message_id":,"comment":"#.len()
-                + int_len(*message_id)
-                + comment_len(comment)
         }
         EventBody::Reaction {
             chat: c,

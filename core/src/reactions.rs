@@ -143,18 +143,12 @@ mod tests {
 
     #[test]
     fn summaries_read_back() {
-        let reactions = vec![
-            Reaction {
-                emoji: "👍".into(),
-                count: 3,
-                users: vec!["a".into(), "b.c".into()],
-            },
-            Reaction {
-                emoji: "🇫🇷".into(),
-                count: 1,
-                users: vec!["x".into()],
-            },
-        ];
+        let reaction = |emoji: &str, count, users: &[&str]| Reaction {
+            emoji: emoji.into(),
+            count,
+            users: users.iter().map(|&user| user.into()).collect(),
+        };
+        let reactions = vec![reaction("👍", 3, &["a", "b.c"]), reaction("🇫🇷", 1, &["x"])];
         assert_eq!(summary_from_text(&summary_text(&reactions)), reactions);
         assert_eq!(summary_from_text(""), vec![]);
     }

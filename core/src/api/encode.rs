@@ -596,100 +596,95 @@ struct ReadBody {
 /// after the member that is not `viewer`).
 #[must_use]
 pub fn event_json(event: &Event, viewer: UserId) -> Vec<u8> {
+    let (id, kind) = (event.id, event.body.kind());
     let written = match &event.body {
-        EventBody::Message { chat: c, message } => {
-            let (chat_type, chat) = chat_fields(c, viewer);
-            serde_json::to_vec(&MessageEventBody {
-                id: event.id,
-                kind: "message",
-                chat_type,
-                chat,
-                message: MessageBody::from(message),
-            })
+        // A message or comment changed is written as the new one is.
+        EventBody::Message { chat, message } | EventBody::MessageChanged { chat, message, .. } => {
+            let message = MessageBody::from(message);
+            chat_event(id, kind, chat, viewer, MessagePart { message })
         }
         EventBody::Comment {
-            chat: c,
+            chat,
             message_id,
             comment,
-        } => {
-            let (chat_type, chat) = chat_fields(c, viewer);
-            serde_json::to_vec(&CommentEventBody {
-                id: event.id,
-                kind: "comment",
-                chat_type,
-                chat,
-                message_id: *message_id,
-                comment: CommentBody::from(comment),
-            })
         }
-        EventBody::Banned { until, .. } => serde_json::to_vec(&BannedEventBody {
-            id: event.id,
-            kind: "banned",
-            banned_until: Time(*until),
-        }),
+        | EventBody::CommentChanged {
+            chat,
+            message_id,
+            comment,
+            ..
+        } => {
+            let (message_id, comment) = (*message_id, CommentBody::from(comment));
+            chat_event(
+                id,
+                kind,
+                chat,
+                viewer,
+                CommentPart {
+                    message_id,
+                    comment,
+                },
+            )
+        }
+        EventBody::Reaction {
+            chat,
+            message_id,
+            reactions,
+        } => {
+            let (message_id, reactions) = (*message_id, Reactions(reactions));
+            chat_event(
+                id,
+                kind,
+                chat,
+                viewer,
+                ReactionPart {
+                    message_id,
+                    reactions,
+                },
+            )
+        }
         EventBody::Member {
             room_name,
             user_name,
             action,
             ..
-        } => serde_json::to_vec(&MemberEventBody {
-            id: event.id,
-            kind: "member",
+        } => serde_json::to_vec(&ChatEventBody {
+            id,
+            kind,
             chat_type: "room",
             chat: room_name,
-            user_name,
-            action: action.as_str(),
+            part: MemberPart {
+                user_name,
+                action: action.as_str(),
+            },
         }),
-        EventBody::MessageChanged {
-            chat: c, message, ..
-        } => {
-            let (chat_type, chat) = chat_fields(c, viewer);
-            serde_json::to_vec(&MessageEventBody {
-                id: event.id,
-                kind: event.body.kind(),
-                chat_type,
-                chat,
-                message: MessageBody::from(message),
-            })
-        }
-        EventBody::CommentChanged {
-            chat: c,
-            message_id,
-            comment,
-            ..
-        } => {
-            let (chat_type, chat) = chat_fields(c, viewer);
-            serde_json::to_vec(&CommentEventBody {
-                id: event.id,
-                kind: event.body.kind(),
-                chat_type,
-                chat,
-                message_id: *message_id,
-                comment: CommentBody::from(comment),
-            })
-        }
-        EventBody::Reaction {
-            chat: c,
-            message_id,
-            reactions,
-        } => {
-            let (chat_type, chat) = chat_fields(c, viewer);
-            serde_json::to_vec(&ReactionEventBody {
-                id: event.id,
-                kind: "reaction",
-                chat_type,
-                chat,
-                message_id: *message_id,
-                reactions: Reactions(reactions),
-            })
-        }
-        EventBody::SignedOut { .. } => serde_json::to_vec(&SignedOutEventBody {
-            id: event.id,
-            kind: "signed_out",
+        EventBody::Banned { until, .. } => serde_json::to_vec(&BannedEventBody {
+            id,
+            kind,
+            banned_until: Time(*until),
         }),
+        EventBody::SignedOut { .. } => serde_json::to_vec(&SignedOutEventBody { id, kind }),
     };
     // Structs of strings and numbers always serialize.
     written.unwrap_or_default()
+}
+
+/// An event in a chat as `viewer` sees it, carrying `part`.
+fn chat_event(
+    id: EventId,
+    kind: &str,
+    chat: &EventChat,
+    viewer: UserId,
+    part: impl Serialize,
+) -> serde_json::Result<Vec<u8>> {
+    let (chat_type, chat) = chat_fields(chat, viewer);
+    serde_json::to_vec(&ChatEventBody {
+        id,
+        kind,
+        chat_type,
+        chat,
+        part,
+    })
 }
 
 /// An event's `chat_type` and `chat` as `viewer` sees them.
@@ -746,36 +741,41 @@ pub fn sse_frame(id: EventId, kind: &str, json: &[u8]) -> Vec<u8> {
 /// from going idle.
 pub const SSE_PING: &[u8] = b": ping\n\n";
 
+/// An event in a chat: `id`, `type`, `chat_type`, `chat`, then what the
+/// event carries (`part`'s fields).
 #[derive(Serialize)]
-struct MessageEventBody<'a> {
-    id: i64,
+struct ChatEventBody<'a, P> {
+    id: EventId,
     #[serde(rename = "type")]
     kind: &'a str,
     chat_type: &'a str,
     chat: &'a str,
+    #[serde(flatten)]
+    part: P,
+}
+
+#[derive(Serialize)]
+struct MessagePart<'a> {
     message: MessageBody<'a>,
 }
 
 #[derive(Serialize)]
-struct CommentEventBody<'a> {
-    id: i64,
-    #[serde(rename = "type")]
-    kind: &'a str,
-    chat_type: &'a str,
-    chat: &'a str,
+struct CommentPart<'a> {
     message_id: i64,
     comment: CommentBody<'a>,
 }
 
 #[derive(Serialize)]
-struct ReactionEventBody<'a> {
-    id: i64,
-    #[serde(rename = "type")]
-    kind: &'a str,
-    chat_type: &'a str,
-    chat: &'a str,
+struct ReactionPart<'a> {
     message_id: i64,
     reactions: Reactions<'a>,
+}
+
+/// (issue 25) What a `member` event carries.
+#[derive(Serialize)]
+struct MemberPart<'a> {
+    user_name: &'a str,
+    action: &'static str,
 }
 
 #[derive(Serialize)]
@@ -836,15 +836,4 @@ struct UsersBody<'a> {
 #[derive(Serialize)]
 struct UserBody<'a> {
     user_name: &'a str,
-}
-/// (issue 25) A `member` event.
-#[derive(Serialize)]
-struct MemberEventBody<'a> {
-    id: EventId,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    chat_type: &'static str,
-    chat: &'a str,
-    user_name: &'a str,
-    action: &'static str,
 }

@@ -75,14 +75,24 @@ fn required_string(body: &Body, field: &str) -> Result<String, Response> {
     string(body, field)?.ok_or_else(|| missing(field))
 }
 
-/// A required user name (`user_name`, `report_on`).
-pub(super) fn user_name(body: &Body, field: &str) -> Result<String, Response> {
+/// A required string that `valid` accepts; `invalid(field)` otherwise.
+fn required_name(
+    body: &Body,
+    field: &str,
+    valid: fn(&str) -> bool,
+    invalid: fn(&str) -> Response,
+) -> Result<String, Response> {
     let name = required_string(body, field)?;
-    if is_valid_user_name(&name) {
+    if valid(&name) {
         Ok(name)
     } else {
-        Err(invalid_user_name(field))
+        Err(invalid(field))
     }
+}
+
+/// A required user name (`user_name`, `report_on`).
+pub(super) fn user_name(body: &Body, field: &str) -> Result<String, Response> {
+    required_name(body, field, is_valid_user_name, invalid_user_name)
 }
 
 /// `chat_with` / `send_to`: absent or `public_chat` (any case) is the public
@@ -109,12 +119,8 @@ pub const MAX_TOPIC_CHARS: usize = 256;
 /// Whether `name` may be a room's name: `#` then 1 to 32 of
 /// `[A-Za-z0-9_.-]`.
 pub fn is_valid_room_name(name: &str) -> bool {
-    name.strip_prefix('#').is_some_and(|rest| {
-        (1..=MAX_ROOM_NAME).contains(&rest.len())
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-    })
+    name.strip_prefix('#')
+        .is_some_and(|rest| (1..=MAX_ROOM_NAME).contains(&rest.len()) && room_chars(rest))
 }
 
 /// Whether some room's name may start with `prefix`: empty, or `#` then at
@@ -123,12 +129,15 @@ pub fn is_valid_room_name(name: &str) -> bool {
 /// even hold a NUL).
 pub fn is_room_name_prefix(prefix: &str) -> bool {
     prefix.is_empty()
-        || prefix.strip_prefix('#').is_some_and(|rest| {
-            rest.len() <= MAX_ROOM_NAME
-                && rest
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-        })
+        || prefix
+            .strip_prefix('#')
+            .is_some_and(|rest| rest.len() <= MAX_ROOM_NAME && room_chars(rest))
+}
+
+/// Whether every byte may stand in a room's name after its `#`.
+fn room_chars(rest: &str) -> bool {
+    rest.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }
 
 fn invalid_room_name(field: &str) -> Response {
@@ -143,12 +152,7 @@ fn invalid_room_name(field: &str) -> Response {
 
 /// A required room name (`room`).
 pub(super) fn room_name(body: &Body, field: &str) -> Result<String, Response> {
-    let name = required_string(body, field)?;
-    if is_valid_room_name(&name) {
-        Ok(name)
-    } else {
-        Err(invalid_room_name(field))
-    }
+    required_name(body, field, is_valid_room_name, invalid_room_name)
 }
 
 /// `visibility` of `POST /rooms`: `"public"` (also when absent) or

@@ -4,7 +4,7 @@ use super::budget::keep_newest_within;
 use super::{caller, check_not_banned, checked, quota, room, Checked};
 use crate::command::{Failure, Outcome};
 use crate::config::Config;
-use crate::events::{EventBody, EventChat};
+use crate::events::EventBody;
 use crate::json_size::comment_len;
 use crate::time::UnixMillis;
 use crate::token::TokenHash;
@@ -30,16 +30,7 @@ pub(super) fn comment(
     checked!(quota::take_comment(&mut me, now, config));
     view.save_user(&me)?;
     let comment_id = view.append_comment(message_id, me.id, text, now)?;
-    let chat = match chat {
-        PUBLIC_CHAT => EventChat::Public,
-        id => match view.private_members(id)? {
-            Some(members) => EventChat::Private { id, members },
-            None => match view.room_of(id)? {
-                Some(room) => room::event_chat(&room),
-                None => return Err(StoreError(format!("comment: no members of chat {id}"))),
-            },
-        },
-    };
+    let chat = super::edit::event_chat(view, chat)?;
     view.append_event(EventBody::Comment {
         chat,
         message_id,

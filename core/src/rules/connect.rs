@@ -7,12 +7,12 @@
 //! from an older snapshot skips nothing that arrived meanwhile.
 
 use super::budget::{keep_newest_within, keep_oldest_within};
-use super::{caller, target, Target};
+use super::{caller, target};
 use crate::command::{ChatRef, Outcome};
 use crate::config::Config;
 use crate::json_size::{comment_len, message_len};
 use crate::token::TokenHash;
-use crate::view::{ChatId, MessageId, StoreError, StoredMessage, UserId, View, PUBLIC_CHAT};
+use crate::view::{ChatId, MessageId, StoreError, StoredMessage, UserId, View};
 
 /// A read position to move forward once a page was handed out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,14 +62,7 @@ pub fn page(
         Ok(target) => target,
         Err(refused) => return Ok((refused, None)),
     };
-    let (name, chat_id) = match target {
-        Target::Public => ("public_chat".to_owned(), Some(PUBLIC_CHAT)),
-        Target::Partner(other) => {
-            let chat = view.private_chat(me.id, other.id)?;
-            (other.name, chat)
-        }
-        Target::Room(room) => (room.name, Some(room.id)),
-    };
+    let (name, chat_id) = target.name_and_id(view, &me)?;
     // Every user is in the public chat and both users in their private chat,
     // so a missing position only happens for a chat that does not exist.
     let position = match chat_id {

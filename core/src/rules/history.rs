@@ -4,12 +4,12 @@
 
 use super::budget::keep_newest_within;
 use super::connect::trim_comments;
-use super::{caller, checked, target, Target};
+use super::{caller, checked, target};
 use crate::command::{ChatRef, Outcome};
 use crate::config::Config;
 use crate::json_size::message_len;
 use crate::token::TokenHash;
-use crate::view::{MessageId, StoreError, View, PUBLIC_CHAT};
+use crate::view::{MessageId, StoreError, View};
 
 /// The newest `limit` messages of the chat `chat` names with an id below
 /// `before` (every message when `None`), oldest first, within
@@ -27,14 +27,7 @@ pub(super) fn messages(
     let me = checked!(caller(view, caller_hash)?);
     // A room: members only (403 `not_a_member`; 404 `room_not_found` for a
     // private room the caller may not see).
-    let (name, chat_id) = match checked!(target(view, &me, chat, "chat")?) {
-        Target::Public => ("public_chat".to_owned(), Some(PUBLIC_CHAT)),
-        Target::Partner(other) => {
-            let id = view.private_chat(me.id, other.id)?;
-            (other.name, id)
-        }
-        Target::Room(room) => (room.name, Some(room.id)),
-    };
+    let (name, chat_id) = checked!(target(view, &me, chat, "chat")?).name_and_id(view, &me)?;
     // Only a member reads a chat (every user is in the public chat, both
     // users in their private chat, a room's members in it).
     let chat_id = match chat_id {

@@ -181,6 +181,26 @@ enum Target {
     Room(crate::view::Room),
 }
 
+impl Target {
+    /// The chat's name as the caller knows it (`public_chat`, the other
+    /// user's or the room's name) and its id: `None` for a private chat
+    /// that does not exist yet.
+    fn name_and_id(
+        self,
+        view: &mut impl View,
+        me: &User,
+    ) -> Result<(String, Option<crate::view::ChatId>), StoreError> {
+        Ok(match self {
+            Target::Public => ("public_chat".to_owned(), Some(crate::view::PUBLIC_CHAT)),
+            Target::Partner(other) => {
+                let id = view.private_chat(me.id, other.id)?;
+                (other.name, id)
+            }
+            Target::Room(room) => (room.name, Some(room.id)),
+        })
+    }
+}
+
 /// Resolves the chat a request names: for a user, its checks as
 /// [`chat_partner`]; for a room, the caller must be a member (404
 /// `room_not_found` for a private room it may not see, else 403

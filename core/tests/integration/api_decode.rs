@@ -411,6 +411,30 @@ fn user_name_rules() {
     assert_error(&r, 400, "invalid_field", Some("user_name"));
 }
 
+/// (issue 25) `#` then 1 to 32 of `[A-Za-z0-9_.-]`; `GET /rooms?q=` looks
+/// for a prefix of such a name (or none).
+#[test]
+fn room_name_rules() {
+    let create = |room: &str| {
+        let json = serde_json::json!({ "room": room }).to_string();
+        decode(&authed("POST", "/rooms", &json))
+    };
+    let longest = format!("#{}", "x".repeat(32));
+    for room in ["#a", "#Design_1.2-3", &longest] {
+        assert!(create(room).is_ok(), "{room}");
+        assert!(api::is_room_name_prefix(room), "{room}");
+    }
+    let too_long = format!("{longest}x");
+    for room in ["", "#", "design", "#a b", "#é", "#a/b", "#a#", &too_long] {
+        let refused = create(room).unwrap_err();
+        assert_error(&refused, 400, "invalid_room_name", Some("room"));
+    }
+    assert!(api::is_room_name_prefix("") && api::is_room_name_prefix("#"));
+    for prefix in ["d", "#a b", "#é", "#a\0", &too_long] {
+        assert!(!api::is_room_name_prefix(prefix), "{prefix:?}");
+    }
+}
+
 #[test]
 fn get_token_draws_a_token_only_when_valid() {
     let mut drawn = 0;

@@ -421,3 +421,97 @@ fn events_pages_and_the_machines_own_errors_end_with_a_newline_too() {
     };
     assert!(!api::event_json(&banned, 1).ends_with(b"\n"));
 }
+
+/// The hub and the events page budget size events with `json_size::event_len`
+/// before encoding them: each kind of event, in each kind of chat and for
+/// each member, is counted exactly as `event_json` writes it.
+#[test]
+fn event_len_is_what_event_json_writes() {
+    use agora_core::events::{Change, Event, EventBody, EventChat, MemberAction};
+    let comment = StoredComment {
+        id: 4,
+        author: "bob".into(),
+        created: T,
+        text: "a \"quoted\" reply\n".into(),
+        edited: Some(T),
+        ..StoredComment::default()
+    };
+    let message = StoredMessage {
+        id: 1_234,
+        author: "alice".into(),
+        pub_date: T,
+        text: "hello, é 😀".into(),
+        comments: vec![comment.clone()],
+        comments_total: 3,
+        mentions: vec!["bob".into()],
+        ..StoredMessage::default()
+    };
+    let reactions = vec![Reaction {
+        emoji: "👍".into(),
+        count: 2,
+        users: vec!["alice".into(), "bob".into()],
+    }];
+    let chats = [
+        EventChat::Public,
+        EventChat::Private {
+            id: 2,
+            members: [(1, "alice".into()), (2, "Bob".into())],
+        },
+        EventChat::Room {
+            id: 3,
+            name: "#design".into(),
+        },
+    ];
+    let mut bodies = vec![
+        EventBody::Banned { user: 2, until: T },
+        EventBody::SignedOut { user: 2 },
+        EventBody::Member {
+            room: 3,
+            room_name: "#design".into(),
+            user: 2,
+            user_name: "Bob".into(),
+            action: MemberAction::Invited,
+        },
+    ];
+    for chat in chats {
+        let message_id = message.id;
+        bodies.extend([
+            EventBody::Message {
+                chat: chat.clone(),
+                message: message.clone(),
+            },
+            EventBody::Comment {
+                chat: chat.clone(),
+                message_id,
+                comment: comment.clone(),
+            },
+            EventBody::MessageChanged {
+                chat: chat.clone(),
+                change: Change::Edited,
+                message: message.clone(),
+            },
+            EventBody::CommentChanged {
+                chat: chat.clone(),
+                change: Change::Deleted,
+                message_id,
+                comment: comment.clone(),
+            },
+            EventBody::Reaction {
+                chat,
+                message_id,
+                reactions: reactions.clone(),
+            },
+        ]);
+    }
+    for (i, body) in bodies.into_iter().enumerate() {
+        let event = Event {
+            id: 1_000 + i as i64,
+            body,
+        };
+        for viewer in [1, 2] {
+            let written = api::event_json(&event, viewer).len();
+            let counted = json_size::event_len(&event, viewer);
+            assert_eq!(counted, written, "{event:?} for user {viewer}");
+        }
+    }
+}

@@ -12,6 +12,13 @@ fn post(s: &mut Server, path: &str, token: &str, body: Value) -> agora_core::htt
     s.call("POST", path, Some(token), &body.to_string())
 }
 
+/// Asserts that `token`'s POST of `body` to `path` is refused with
+/// `status` and `code`, naming no field.
+#[track_caller]
+fn assert_refused(s: &mut Server, path: &str, token: &str, body: Value, status: u16, code: &str) {
+    assert_error(&post(s, path, token, body), status, code, None);
+}
+
 fn unread(s: &mut Server, token: &str) -> Value {
     body(&s.connect(token, None, Some(100)))["unread_messages"].clone()
 }
@@ -46,7 +53,7 @@ fn only_the_author_edits_and_the_object_says_so() {
         json!({"info": "edited", "edited": "2026-11-29T08:00:05.000Z"})
     );
     let edit = json!({"message_id": 1, "message": "mine now"});
-    assert_error(&post(&mut s, "/edit", &b, edit), 403, "not_author", None);
+    assert_refused(&mut s, "/edit", &b, edit, 403, "not_author");
     let m = &all(&mut s, &c)[0];
     assert_eq!(m["message_text"], "fixed");
     assert_eq!(m["edited"], "2026-11-29T08:00:05.000Z");
@@ -54,19 +61,9 @@ fn only_the_author_edits_and_the_object_says_so() {
     // A private message is not there for a third user: 404, as for /comment.
     s.send(&a, Some("b"), "private");
     let edit = json!({"message_id": 2, "message": "x"});
-    assert_error(
-        &post(&mut s, "/edit", &c, edit),
-        404,
-        "message_not_found",
-        None,
-    );
+    assert_refused(&mut s, "/edit", &c, edit, 404, "message_not_found");
     let edit = json!({"message_id": 99, "message": "x"});
-    assert_error(
-        &post(&mut s, "/edit", &a, edit),
-        404,
-        "message_not_found",
-        None,
-    );
+    assert_refused(&mut s, "/edit", &a, edit, 404, "message_not_found");
     let edit = json!({"message_id": 1, "message": "  "});
     assert_error(
         &post(&mut s, "/edit", &a, edit),
@@ -90,14 +87,9 @@ fn comments_are_edited_and_deleted_alike() {
     );
     assert_eq!(r.status, 200, "{}", body(&r));
     let edit = json!({"comment_id": 1, "comment": "x"});
-    assert_error(&post(&mut s, "/edit", &a, edit), 403, "not_author", None);
+    assert_refused(&mut s, "/edit", &a, edit, 403, "not_author");
     let edit = json!({"comment_id": 7, "comment": "x"});
-    assert_error(
-        &post(&mut s, "/edit", &a, edit),
-        404,
-        "comment_not_found",
-        None,
-    );
+    assert_refused(&mut s, "/edit", &a, edit, 404, "comment_not_found");
     let c = &all(&mut s, &a)[0]["comments"][0];
     assert_eq!(
         (&c["comment_text"], &c["deleted"]),
@@ -113,7 +105,7 @@ fn comments_are_edited_and_deleted_alike() {
     );
     assert!(c.get("deleted_by").is_none());
     let edit = json!({"comment_id": 1, "comment": "back"});
-    assert_error(&post(&mut s, "/edit", &b, edit), 409, "deleted", None);
+    assert_refused(&mut s, "/edit", &b, edit, 409, "deleted");
 }
 
 #[test]
@@ -123,11 +115,13 @@ fn deleting_leaves_a_tombstone_and_is_idempotent() {
     s.send(&a, None, "oops @b");
     s.send(&b, None, "mine");
     s.comment(&b, 1, "kept");
-    assert_error(
-        &post(&mut s, "/delete", &b, json!({"message_id": 1})),
+    assert_refused(
+        &mut s,
+        "/delete",
+        &b,
+        json!({"message_id": 1}),
         403,
         "not_author",
-        None,
     );
     for _ in 0..2 {
         let r = post(&mut s, "/delete", &a, json!({"message_id": 1}));
@@ -143,10 +137,13 @@ fn deleting_leaves_a_tombstone_and_is_idempotent() {
     assert_eq!(own["comments"][0]["comment_text"], "kept");
     assert!(own.get("deleted_by").is_none());
     assert_eq!(messages[1]["deleted_by"], "mod");
-    let edit = json!({"message_id": 1, "message": "again"});
-    assert_error(&post(&mut s, "/edit", &a, edit), 409, "deleted", None);
-    let react = json!({"message_id": 1, "emoji": "👍"});
-    assert_error(&post(&mut s, "/react", &b, react), 409, "deleted", None);
+    // A deleted message is edited by no one, and reacted to by no one.
+    for (path, who, request) in [
+        ("/edit", &a, json!({"message_id": 1, "message": "again"})),
+        ("/react", &b, json!({"message_id": 1, "emoji": "👍"})),
+    ] {
+        assert_refused(&mut s, path, who, request, 409, "deleted");
+    }
 }
 
 #[test]
@@ -170,11 +167,13 @@ fn a_moderator_deletes_in_chats_it_is_not_in() {
             "{what}"
         );
     }
-    assert_error(
-        &post(&mut s, "/delete", &m, json!({"message_id": 99})),
+    assert_refused(
+        &mut s,
+        "/delete",
+        &m,
+        json!({"message_id": 99}),
         404,
         "message_not_found",
-        None,
     );
     let room = body(&s.call("GET", "/messages?chat=%23pub", Some(&a), ""));
     let tombstone = &room["messages"][0];

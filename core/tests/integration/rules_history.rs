@@ -87,31 +87,19 @@ fn history_pages_back_by_id_and_moves_no_read_position() {
     let all: Vec<i64> = (0..9)
         .map(|i| sent(&mut s, &alice, None, &i.to_string()))
         .collect();
-    let page = get(&mut s, &bob, "/messages?chat=public_chat&limit=4");
-    assert_eq!(ids(&page["messages"]), all[5..]);
-    assert_eq!(page["more"], true);
-    let page = get(
-        &mut s,
-        &bob,
-        &format!("/messages?chat=public_chat&limit=4&before={}", all[5]),
-    );
-    assert_eq!(ids(&page["messages"]), all[1..5]);
-    assert_eq!(page["more"], true);
-    let page = get(
-        &mut s,
-        &bob,
-        &format!("/messages?chat=public_chat&limit=4&before={}", all[1]),
-    );
-    assert_eq!(ids(&page["messages"]), all[..1]);
-    assert_eq!(page["more"], false);
-    // Exactly `limit` left: no more.
-    let page = get(
-        &mut s,
-        &bob,
-        &format!("/messages?chat=public_chat&limit=5&before={}", all[5]),
-    );
-    assert_eq!(ids(&page["messages"]), all[..5]);
-    assert_eq!(page["more"], false);
+    // Page by page back from the newest; exactly `limit` left is no more.
+    for (limit, before, expected, more) in [
+        (4, None, &all[5..], true),
+        (4, Some(all[5]), &all[1..5], true),
+        (4, Some(all[1]), &all[..1], false),
+        (5, Some(all[5]), &all[..5], false),
+    ] {
+        let before = before.map_or(String::new(), |id| format!("&before={id}"));
+        let target = format!("/messages?chat=public_chat&limit={limit}{before}");
+        let page = get(&mut s, &bob, &target);
+        assert_eq!(ids(&page["messages"]), expected, "{target}");
+        assert_eq!(page["more"], more, "{target}");
+    }
 
     // bob read nothing: all nine are still unread.
     let connect = body(&s.connect(&bob, None, Some(1)));
