@@ -189,6 +189,37 @@ impl Command {
                 | Command::Search { .. }
         )
     }
+
+    /// The token the command authenticates with: `None` for `/get-token`,
+    /// `/health` and `/login`, which name no caller. Every variant is
+    /// spelled out, so a new command must say whether it has one (the
+    /// idempotency scope and a device's `last_used` both go by it).
+    pub fn caller(&self) -> Option<&TokenHash> {
+        match self {
+            Command::GetToken { .. } | Command::Health => None,
+            Command::Account(account) => account.caller(),
+            Command::Connect { caller, .. }
+            | Command::Status { caller }
+            | Command::Send { caller, .. }
+            | Command::Comment { caller, .. }
+            | Command::Report { caller, .. }
+            | Command::Events { caller, .. }
+            | Command::Read { caller, .. }
+            | Command::Comments { caller, .. }
+            | Command::Unban { caller, .. }
+            | Command::Messages { caller, .. }
+            | Command::Users { caller, .. }
+            | Command::CreateRoom { caller, .. }
+            | Command::Rooms { caller, .. }
+            | Command::Join { caller, .. }
+            | Command::Leave { caller, .. }
+            | Command::Invite { caller, .. }
+            | Command::Edit { caller, .. }
+            | Command::Delete { caller, .. }
+            | Command::React { caller, .. }
+            | Command::Search { caller, .. } => Some(caller),
+        }
+    }
 }
 
 /// How a `GET /events` waits for events that are not there yet.

@@ -280,37 +280,19 @@ fn passes_with_time(outcome: &Outcome) -> bool {
 /// Whose keys the command's key is among: `user:<id>` or `address:<addr>`;
 /// `None` when its token names no user.
 fn scope(view: &mut impl View, command: &Command) -> ViewResult<Option<String>> {
-    let caller = match command {
-        Command::GetToken { client, .. } => return Ok(Some(format!("address:{client}"))),
-        Command::Connect { caller, .. }
-        | Command::Status { caller }
-        | Command::Send { caller, .. }
-        | Command::Comment { caller, .. }
-        | Command::Report { caller, .. }
-        | Command::Events { caller, .. }
-        | Command::Read { caller, .. }
-        | Command::Comments { caller, .. }
-        | Command::Unban { caller, .. } => caller,
-        // (issue 25) rooms.
-        Command::CreateRoom { caller, .. }
-        | Command::Rooms { caller, .. }
-        | Command::Join { caller, .. }
-        | Command::Leave { caller, .. }
-        | Command::Invite { caller, .. } => caller,
-        // (issue 26)
-        Command::Edit { caller, .. }
-        | Command::Delete { caller, .. }
-        | Command::React { caller, .. } => caller,
-        Command::Health => return Ok(None),
-        Command::Account(account) => match (account.as_ref(), account.caller()) {
-            (crate::accounts::AccountCommand::Login { client, .. }, _) => {
-                return Ok(Some(format!("address:{client}")))
-            }
-            (_, Some(caller)) => caller,
-            (_, None) => return Ok(None),
+    let address = match command {
+        Command::GetToken { client, .. } => Some(client),
+        Command::Account(account) => match account.as_ref() {
+            crate::accounts::AccountCommand::Login { client, .. } => Some(client),
+            _ => None,
         },
-        Command::Search { caller, .. } => caller,
-        Command::Messages { caller, .. } | Command::Users { caller, .. } => caller,
+        _ => None,
+    };
+    if let Some(client) = address {
+        return Ok(Some(format!("address:{client}")));
+    }
+    let Some(caller) = command.caller() else {
+        return Ok(None);
     };
     Ok(view
         .user_by_token(caller)?

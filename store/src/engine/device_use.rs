@@ -44,22 +44,11 @@ impl DeviceUse {
     }
 }
 
+/// Whose use `command` is: its token, except the `Touch` that notes a use.
 fn caller(command: &Command) -> Option<&TokenHash> {
     match command {
-        Command::Connect { caller, .. }
-        | Command::Status { caller }
-        | Command::Send { caller, .. }
-        | Command::Comment { caller, .. }
-        | Command::Report { caller, .. }
-        | Command::Events { caller, .. }
-        | Command::Read { caller, .. }
-        | Command::Comments { caller, .. }
-        | Command::Unban { caller, .. } => Some(caller),
-        Command::Account(account) => match account.as_ref() {
-            AccountCommand::Touch { .. } => None,
-            account => account.caller(),
-        },
-        _ => None,
+        Command::Account(account) if matches!(**account, AccountCommand::Touch { .. }) => None,
+        command => command.caller(),
     }
 }
 
@@ -98,5 +87,67 @@ mod tests {
             caller: TokenHash([1; 32]),
         }));
         assert!(uses.touch(&touch, at(500)).is_none());
+    }
+
+    /// Each command a device's token can send, by that token.
+    fn every_command_with_a_token(n: u8) -> Vec<Command> {
+        use agora_core::command::{ChatRef, Target};
+        let caller = TokenHash([n; 32]);
+        vec![
+            Command::Messages {
+                caller,
+                chat: ChatRef::Public,
+                before: None,
+                limit: 20,
+            },
+            Command::Users {
+                caller,
+                prefix: "a".into(),
+                after: None,
+                limit: 20,
+            },
+            Command::Rooms {
+                caller,
+                prefix: String::new(),
+            },
+            Command::Join {
+                caller,
+                room: "#lobby".into(),
+            },
+            Command::Edit {
+                caller,
+                target: Target::Message(1),
+                text: "x".into(),
+            },
+            Command::Delete {
+                caller,
+                target: Target::Message(1),
+            },
+            Command::React {
+                caller,
+                message_id: 1,
+                emoji: "+1".into(),
+                remove: false,
+            },
+            Command::Search {
+                caller,
+                query: Box::new(agora_core::search::SearchQuery::parse("deploy").unwrap()),
+                chat: None,
+                before: None,
+                limit: 20,
+            },
+            Command::Account(Box::new(AccountCommand::Sessions { caller })),
+        ]
+    }
+
+    #[test]
+    fn every_command_with_a_token_is_a_use_of_its_device() {
+        let t0 = Instant::now();
+        for command in every_command_with_a_token(7) {
+            let uses = DeviceUse::default();
+            assert!(uses.touch(&command, t0).is_none(), "{command:?}");
+            let later = uses.touch(&command, t0 + Duration::from_secs(60));
+            assert!(is_touch(later), "{command:?} is not a use of its device");
+        }
     }
 }
