@@ -11,10 +11,10 @@
 //!   (see `crate::tcp::limit_send_buffer`).
 //! - **In total** ([`Unsent`]): the output being written is charged against
 //!   `--max-unsent-bytes`. While the charges are over it, a request whose
-//!   answer can be big (a page of events, messages or comments) is answered
-//!   503 `overloaded` before anything is read for it. A catch-up (events
-//!   behind the newest) also reserves a full page from its dispatch until
-//!   the store answered, so that a thousand of them arriving together do not
+//!   answer can be big (a page of events, messages, comments or search
+//!   hits) is answered 503 `overloaded` before anything is read for it. A
+//!   catch-up (events behind the newest) also reserves a full page from
+//!   its dispatch until the store answered, so that a thousand of them arriving together do not
 //!   all pass before any page is charged (and keep the readers busy for
 //!   everyone else); a long-poll at the head reserves nothing. A page of
 //!   events read while the budget is spent anyway is dropped and answered
@@ -103,15 +103,35 @@ impl Drop for Charge {
 /// the rules make (1 MiB of events).
 pub const CATCH_UP: usize = 1024 * 1024;
 
-/// Whether `command`'s answer can be big (a page).
+/// Whether `command`'s answer can be big (a page of events, messages,
+/// comments or search hits: up to the rules' page budgets). Every command
+/// is named, so a new one must say which it is.
 pub fn answers_big(command: &Command) -> bool {
-    matches!(
-        command,
+    match command {
         Command::Connect { .. }
-            | Command::Events { .. }
-            | Command::Comments { .. }
-            | Command::Messages { .. }
-    )
+        | Command::Events { .. }
+        | Command::Comments { .. }
+        | Command::Messages { .. }
+        | Command::Search { .. } => true,
+        Command::GetToken { .. }
+        | Command::Status { .. }
+        | Command::Send { .. }
+        | Command::Comment { .. }
+        | Command::Report { .. }
+        | Command::Read { .. }
+        | Command::Unban { .. }
+        | Command::Health
+        | Command::Users { .. }
+        | Command::CreateRoom { .. }
+        | Command::Rooms { .. }
+        | Command::Join { .. }
+        | Command::Leave { .. }
+        | Command::Invite { .. }
+        | Command::Edit { .. }
+        | Command::Delete { .. }
+        | Command::React { .. }
+        | Command::Account(_) => false,
+    }
 }
 
 /// What [`admit`] decided.
@@ -235,6 +255,17 @@ mod tests {
         assert!(
             served(admit(&status, &unsent, || 9)),
             "small answers are served"
+        );
+        let search = Command::Search {
+            caller: TokenHash([1; 32]),
+            query: Box::new(agora_core::search::SearchQuery::parse("deploy").unwrap()),
+            chat: None,
+            before: None,
+            limit: 100,
+        };
+        assert!(
+            refused(admit(&search, &unsent, || 9)),
+            "a page of search hits is a page"
         );
         drop(one);
         assert!(reserves(admit(&events(Some(0), poll), &unsent, || 9)));
