@@ -76,6 +76,7 @@ pub(crate) fn reads(command: &Command) -> bool {
             | Command::Search { .. }
             | Command::Messages { .. }
             | Command::Users { .. }
+            | Command::Rooms { .. }
     )
 }
 
@@ -612,5 +613,63 @@ fn refused(failure: Failure) -> Watch {
     Watch {
         outcome: Outcome::Failed(failure),
         subscription: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reads;
+    use agora_core::command::{ChatRef, Command};
+    use agora_core::token::TokenHash;
+
+    /// Every command that writes nothing is answered by the readers (but
+    /// `Events`, which subscribes first: `watch`), so that no read queues
+    /// behind the writer's batches.
+    #[test]
+    fn what_writes_nothing_is_read_by_the_readers() {
+        let caller = TokenHash([1; 32]);
+        let read_only = [
+            Command::Status { caller },
+            Command::Health,
+            Command::Comments {
+                caller,
+                message_id: 1,
+                before: None,
+                limit: 20,
+            },
+            Command::Messages {
+                caller,
+                chat: ChatRef::Public,
+                before: None,
+                limit: 20,
+            },
+            Command::Users {
+                caller,
+                prefix: "a".into(),
+                after: None,
+                limit: 20,
+            },
+            Command::Rooms {
+                caller,
+                prefix: String::new(),
+            },
+            Command::Search {
+                caller,
+                query: Box::new(agora_core::search::SearchQuery::parse("deploy").unwrap()),
+                chat: None,
+                before: None,
+                limit: 20,
+            },
+        ];
+        for command in &read_only {
+            assert!(!command.writes(), "{command:?} writes");
+            assert!(reads(command), "{command:?} goes to the writer");
+        }
+        let send = Command::Send {
+            caller,
+            to: ChatRef::Public,
+            text: "hi".into(),
+        };
+        assert!(!reads(&send));
     }
 }
