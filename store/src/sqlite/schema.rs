@@ -342,6 +342,10 @@ CREATE TABLE IF NOT EXISTS server_secret (
 );
 DELETE FROM idempotency_keys;
 "#,
+    // (issue 27) search: the FTS5 index made again without positions
+    // (`detail = none`) and with the `ascii` tokenizer, filled from the
+    // messages (see `super::search::REBUILD_MIGRATION`).
+    super::search::REBUILD_MIGRATION,
 ];
 
 /// What fills a new table from the rows already stored, in its migration's
@@ -369,13 +373,14 @@ pub fn migrate(conn: &mut Connection, now: UnixMillis) -> Result<(), MigrationEr
         conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .and_then(|tx| {
                 tx.execute_batch(&sql)?;
-                let backfill = if sql == super::search::MIGRATION {
-                    Some(super::search::backfill as Backfill)
-                } else if sql == super::search::TERMS_MIGRATION {
-                    Some(super::search::backfill_terms as Backfill)
-                } else {
-                    None
-                };
+                let backfill =
+                    if sql == super::search::MIGRATION || sql == super::search::REBUILD_MIGRATION {
+                        Some(super::search::backfill as Backfill)
+                    } else if sql == super::search::TERMS_MIGRATION {
+                        Some(super::search::backfill_terms as Backfill)
+                    } else {
+                        None
+                    };
                 if let Some(backfill) = backfill {
                     backfill(&tx).map_err(|e| {
                         rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(1), Some(e.0))

@@ -2,12 +2,14 @@
 //!
 //! - What is indexed is `agora_core::search::index_terms` of the text (the
 //!   words as core defines them: case and accents folded), so SQLite and
-//!   PostgreSQL index the same words. The table still tokenizes with
-//!   `unicode61 remove_diacritics 2`, which leaves those words as they are.
-//! - The table is contentless (`content=''`): the text lives in `messages`
-//!   only; `contentless_delete=1` and `secure-delete` make a deleted row's
-//!   words leave the index at once (API.md: a deleted text leaves every
-//!   table and index).
+//!   PostgreSQL index the same words. The table tokenizes them with
+//!   `ascii`, which splits on the spaces between them and nowhere else.
+//! - The table is contentless (`content=''`), without positions or row
+//!   sizes: the text lives in `messages` only, and a query needs no more
+//!   than which rows hold a word. A row leaves by FTS5's `delete` command
+//!   with the words it was indexed with, and `secure-delete` takes them
+//!   out of the index's pages in that transaction (API.md: a deleted text
+//!   leaves every table and index). Why this shape: [`REBUILD_MIGRATION`].
 //! - Visibility: a row's rowid is its chat id in the high bits and its
 //!   message id in the low [`ID_BITS`] ([`key`]), so one chat's messages
 //!   are one rowid range. FTS5 seeks each term's list to that range, so a
@@ -27,8 +29,11 @@
 //! - Rows are written by [`index_message`] in the transaction that writes
 //!   the message; an edit or a delete calls [`reindex_message`] in its
 //!   own (`sqlite/edits.rs`): a deleted message is never found, an edited
-//!   one by its new words only.
+//!   one by its new words only. The vocabulary's counts are written at
+//!   once, or, in the writer, once per word at the batch's commit
+//!   (`super::term_counts`).
 
+use super::term_counts::TermCounts;
 use agora_core::search::{index_terms, SearchQuery};
 use agora_core::view::{ChatId, MessageId, StoreError, ViewResult};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -63,6 +68,43 @@ CREATE VIRTUAL TABLE message_search USING fts5(
 INSERT INTO message_search (message_search, rank) VALUES ('secure-delete', 1);
 "#;
 
+/// (issue 27) The migration that makes the index again (run, and
+/// backfilled by [`backfill`] from the messages, from `schema.rs`): cheaper
+/// to write, a fifth of the size, the same answers, and a deleted text
+/// really gone from it.
+/// - `detail = none`: no positions. A query is an AND of words and an OR
+///   of words, never a phrase or `NEAR`, so positions were written with
+///   every word of every message and never read.
+/// - `columnsize = 0` and no `contentless_delete`: that option deletes a
+///   row by a tombstone, and `secure-delete` does nothing for it, so a
+///   deleted message's words stayed in the index's pages until some merge
+///   rewrote them (measured: BENCHMARKS.md, "Issue 27: the search index's
+///   cost per send"); it also needed the per-row sizes table (`docsize`:
+///   a row per message, 19.5 MB of 1,000,000). Now a row is deleted by
+///   FTS5's `delete` command with the words it was indexed with (the old
+///   text's, read before the change), and `secure-delete` takes them out
+///   of the pages in the deletion's transaction.
+/// - `tokenize = 'ascii'`: the text is `index_terms`' words joined by
+///   spaces, letters and digits only, so every word is one token whatever
+///   its script. (With `unicode61`, a letter it does not count as one
+///   would cut a word in two: a phrase, which `detail = none` refuses.)
+/// - The prefix indexes stay: a short prefix such as `nura` starts 535
+///   words, one of them in 66 % of messages, which neither an OR of its
+///   words nor FTS5's merge of their lists (the whole lists, once per
+///   chat asked) answers in milliseconds.
+pub(crate) const REBUILD_MIGRATION: &str = r#"
+DROP TABLE message_search;
+CREATE VIRTUAL TABLE message_search USING fts5(
+    words,
+    content = '',
+    columnsize = 0,
+    detail = none,
+    tokenize = 'ascii',
+    prefix = '2 3 4'
+);
+INSERT INTO message_search (message_search, rank) VALUES ('secure-delete', 1);
+"#;
+
 /// The rowid of a message in the index.
 pub(crate) fn key(chat: ChatId, message: MessageId) -> ViewResult<i64> {
     let fits = (0..1 << ID_BITS).contains(&message) && (0..1 << (63 - ID_BITS)).contains(&chat);
@@ -78,15 +120,34 @@ fn store_error(e: rusqlite::Error) -> StoreError {
     StoreError(format!("search index: {e}"))
 }
 
-/// Indexes a new message's words (none: nothing to index).
+/// Indexes a new message's words (none: nothing to index). Its words are
+/// counted into `counts` when given (the writer's batch: written at its
+/// commit), else into `message_search_terms` at once.
 pub(crate) fn index_message(
     conn: &Connection,
+    counts: Option<&mut TermCounts>,
     chat: ChatId,
     message: MessageId,
     text: &str,
 ) -> ViewResult<()> {
     let terms = insert_row(conn, chat, message, text)?;
-    count_terms(conn, &terms, 1)
+    count(conn, counts, terms, 1)
+}
+
+/// Counts `terms` `by` into the batch's `counts`, or into the table now.
+fn count(
+    conn: &Connection,
+    counts: Option<&mut TermCounts>,
+    terms: Vec<String>,
+    by: i64,
+) -> ViewResult<()> {
+    match counts {
+        Some(counts) => {
+            counts.add(terms, by);
+            Ok(())
+        }
+        None => count_terms(conn, &terms, by),
+    }
 }
 
 /// Writes a message's row of the index (none: no word); its words.
@@ -109,7 +170,7 @@ fn insert_row(
 
 /// Adds `by` (1 or -1) to the message count of each of `terms` in
 /// `message_search_terms`; a word counted down to no message leaves it.
-fn count_terms(conn: &Connection, terms: &[String], by: i64) -> ViewResult<()> {
+pub(crate) fn count_terms(conn: &Connection, terms: &[String], by: i64) -> ViewResult<()> {
     // An UPDATE, then an INSERT for a new word, rather than an upsert:
     // bench/search-corpus's index-less database makes this table a view.
     let mut add = conn
@@ -137,15 +198,25 @@ fn count_terms(conn: &Connection, terms: &[String], by: i64) -> ViewResult<()> {
 /// Takes a message's words (`old_text`'s) out of the index.
 fn unindex_message(
     conn: &Connection,
+    counts: Option<&mut TermCounts>,
     chat: ChatId,
     message: MessageId,
     old_text: &str,
 ) -> ViewResult<()> {
+    let terms = index_terms(old_text);
+    if terms.is_empty() {
+        // No words: it has no row.
+        return Ok(());
+    }
+    // A contentless table is told the words a row was indexed with: they
+    // are the old text's, which `messages` held until this transaction.
     let key = key(chat, message)?;
-    conn.prepare_cached("DELETE FROM message_search WHERE rowid = ?1")
-        .and_then(|mut stmt| stmt.execute([key]))
-        .map_err(store_error)?;
-    count_terms(conn, &index_terms(old_text), -1)
+    conn.prepare_cached(
+        "INSERT INTO message_search (message_search, rowid, words) VALUES ('delete', ?1, ?2)",
+    )
+    .and_then(|mut stmt| stmt.execute(params![key, terms.join(" ")]))
+    .map_err(store_error)?;
+    count(conn, counts, terms, -1)
 }
 
 /// What the index holds of a message: its chat and text. Read by an edit or
@@ -172,10 +243,11 @@ pub(crate) fn indexed(conn: &Connection, message: MessageId) -> ViewResult<Optio
 
 /// After an edit (`text`, the new one) or a delete (`""`) of a message
 /// whose text was `old` ([`indexed`] before the change): its old words
-/// leave the index (with `secure-delete`, at once) and its new ones, if
-/// any, take their place.
+/// leave the index (with `secure-delete`, from its pages too) and its new
+/// ones, if any, take their place.
 pub(crate) fn reindex_message(
     conn: &Connection,
+    mut counts: Option<&mut TermCounts>,
     old: Option<Indexed>,
     message: MessageId,
     text: &str,
@@ -183,8 +255,8 @@ pub(crate) fn reindex_message(
     let Some(old) = old else {
         return Ok(());
     };
-    unindex_message(conn, old.chat, message, &old.text)?;
-    index_message(conn, old.chat, message, text)
+    unindex_message(conn, counts.as_deref_mut(), old.chat, message, &old.text)?;
+    index_message(conn, counts, old.chat, message, text)
 }
 
 /// The longest prefix a prefix index serves (`prefix = '2 3 4'`).
