@@ -342,9 +342,10 @@ CREATE TABLE IF NOT EXISTS server_secret (
 );
 DELETE FROM idempotency_keys;
 "#,
-    // (issue 27) search: the FTS5 index made again without positions
-    // (`detail = none`) and with the `ascii` tokenizer, filled from the
-    // messages (see `super::search::REBUILD_MIGRATION`).
+    // (issue 27) search: the FTS5 index made again without row sizes or
+    // tombstones (a deleted word leaves its pages) and with the `ascii`
+    // tokenizer, filled from the messages (see
+    // `super::search::REBUILD_MIGRATION`).
     super::search::REBUILD_MIGRATION,
 ];
 

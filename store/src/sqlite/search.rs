@@ -4,9 +4,8 @@
 //!   words as core defines them: case and accents folded), so SQLite and
 //!   PostgreSQL index the same words. The table tokenizes them with
 //!   `ascii`, which splits on the spaces between them and nowhere else.
-//! - The table is contentless (`content=''`), without positions or row
-//!   sizes: the text lives in `messages` only, and a query needs no more
-//!   than which rows hold a word. A row leaves by FTS5's `delete` command
+//! - The table is contentless (`content=''`), without row sizes: the text
+//!   lives in `messages` only. A row leaves by FTS5's `delete` command
 //!   with the words it was indexed with, and `secure-delete` takes them
 //!   out of the index's pages in that transaction (API.md: a deleted text
 //!   leaves every table and index). Why this shape: [`REBUILD_MIGRATION`].
@@ -70,35 +69,34 @@ INSERT INTO message_search (message_search, rank) VALUES ('secure-delete', 1);
 
 /// (issue 27) The migration that makes the index again (run, and
 /// backfilled by [`backfill`] from the messages, from `schema.rs`): cheaper
-/// to write, a fifth of the size, the same answers, and a deleted text
-/// really gone from it.
-/// - `detail = none`: no positions. A query is an AND of words and an OR
-///   of words, never a phrase or `NEAR`, so positions were written with
-///   every word of every message and never read.
+/// to write, smaller, the same answers, and a deleted text really gone
+/// from it. (Measured: BENCHMARKS.md, "Issue 27: the search index's cost
+/// per send".)
 /// - `columnsize = 0` and no `contentless_delete`: that option deletes a
 ///   row by a tombstone, and `secure-delete` does nothing for it, so a
 ///   deleted message's words stayed in the index's pages until some merge
-///   rewrote them (measured: BENCHMARKS.md, "Issue 27: the search index's
-///   cost per send"); it also needed the per-row sizes table (`docsize`:
-///   a row per message, 19.5 MB of 1,000,000). Now a row is deleted by
-///   FTS5's `delete` command with the words it was indexed with (the old
-///   text's, read before the change), and `secure-delete` takes them out
-///   of the pages in the deletion's transaction.
+///   rewrote them; it also needs the per-row sizes table (`docsize`: a
+///   row written with every message, 19.5 MB of 1,000,000, read only by
+///   ranking, which search does not use). Now a row is deleted by FTS5's
+///   `delete` command with the words it was indexed with (the old text's,
+///   read before the change), and `secure-delete` takes them out of the
+///   pages in the deletion's transaction.
 /// - `tokenize = 'ascii'`: the text is `index_terms`' words joined by
 ///   spaces, letters and digits only, so every word is one token whatever
-///   its script. (With `unicode61`, a letter it does not count as one
-///   would cut a word in two: a phrase, which `detail = none` refuses.)
-/// - The prefix indexes stay: a short prefix such as `nura` starts 535
-///   words, one of them in 66 % of messages, which neither an OR of its
-///   words nor FTS5's merge of their lists (the whole lists, once per
-///   chat asked) answers in milliseconds.
+///   its script (`unicode61` could cut a word at a letter it does not
+///   count as one, making it a phrase).
+/// - Positions stay (`detail = full`), though no query needs them: without
+///   them FTS5 seeks a word's list to a rowid range about twice as slowly,
+///   and a search seeks every word to every chat's range (two words:
+///   +13 % instructions, a 4-character prefix +59 %), for a send 2 % cheaper.
+/// - The prefix indexes stay: without them `mat` (75 words) and `ma`
+///   (1,094) took 0.7-1.0 s, `matr` 16 ms.
 pub(crate) const REBUILD_MIGRATION: &str = r#"
 DROP TABLE message_search;
 CREATE VIRTUAL TABLE message_search USING fts5(
     words,
     content = '',
     columnsize = 0,
-    detail = none,
     tokenize = 'ascii',
     prefix = '2 3 4'
 );
@@ -170,7 +168,17 @@ fn insert_row(
 
 /// Adds `by` (1 or -1) to the message count of each of `terms` in
 /// `message_search_terms`; a word counted down to no message leaves it.
-pub(crate) fn count_terms(conn: &Connection, terms: &[String], by: i64) -> ViewResult<()> {
+fn count_terms(conn: &Connection, terms: &[String], by: i64) -> ViewResult<()> {
+    count_changes(conn, terms.iter().map(|term| (term.as_str(), by)))
+}
+
+/// Adds each change's count to its word's in `message_search_terms` (a
+/// new word comes in; a word counted down to no message leaves), the
+/// statements prepared once for all of them.
+pub(crate) fn count_changes<'t>(
+    conn: &Connection,
+    changes: impl IntoIterator<Item = (&'t str, i64)>,
+) -> ViewResult<()> {
     // An UPDATE, then an INSERT for a new word, rather than an upsert:
     // bench/search-corpus's index-less database makes this table a view.
     let mut add = conn
@@ -179,17 +187,23 @@ pub(crate) fn count_terms(conn: &Connection, terms: &[String], by: i64) -> ViewR
     let mut new = conn
         .prepare_cached("INSERT INTO message_search_terms (term, messages) VALUES (?1, ?2)")
         .map_err(store_error)?;
-    for term in terms {
+    let mut gone = None;
+    for (term, by) in changes {
         if add.execute(params![term, by]).map_err(store_error)? == 0 && by > 0 {
             new.execute(params![term, by]).map_err(store_error)?;
         }
-    }
-    if by < 0 {
-        let mut gone = conn
-            .prepare_cached("DELETE FROM message_search_terms WHERE term = ?1 AND messages <= 0")
-            .map_err(store_error)?;
-        for term in terms {
-            gone.execute([term]).map_err(store_error)?;
+        if by < 0 {
+            if gone.is_none() {
+                gone = Some(
+                    conn.prepare_cached(
+                        "DELETE FROM message_search_terms WHERE term = ?1 AND messages <= 0",
+                    )
+                    .map_err(store_error)?,
+                );
+            }
+            if let Some(gone) = gone.as_mut() {
+                gone.execute([term]).map_err(store_error)?;
+            }
         }
     }
     Ok(())

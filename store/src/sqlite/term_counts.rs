@@ -15,7 +15,7 @@
 //! rolled back) takes its counts back too: the log is cut back to the mark
 //! its savepoint left.
 
-use super::search::count_terms;
+use super::search::count_changes;
 use agora_core::view::ViewResult;
 use rusqlite::Connection;
 use std::collections::HashMap;
@@ -72,9 +72,7 @@ impl TermCounts {
         let mut changes: Vec<(String, i64)> = net.into_iter().filter(|(_, by)| *by != 0).collect();
         // Words in order: neighbouring rows of the table's b-tree.
         changes.sort_unstable();
-        for (term, by) in changes {
-            count_terms(conn, std::slice::from_ref(&term), by)?;
-        }
+        count_changes(conn, changes.iter().map(|(term, by)| (term.as_str(), *by)))?;
         Ok(())
     }
 }

@@ -278,12 +278,12 @@ fn search_index_pages_keep_no_word_of_a_deleted_or_edited_text() {
     assert_eq!(ok, "ok");
 }
 
-/// The migration that made the index again without positions, row sizes
-/// or tombstones (see `sqlite::schema`, `sqlite::search`).
+/// The migration that made the index again without row sizes or
+/// tombstones (see `sqlite::schema`, `sqlite::search`).
 const REBUILT_INDEX_VERSION: i64 = 14;
 
 /// A database whose index was made before that migration (with
-/// `contentless_delete`, positions and `unicode61`) is rebuilt on open, and
+/// `contentless_delete` and `unicode61`) is rebuilt on open, and
 /// every search finds what it found before: what the messages say now.
 #[test]
 fn search_index_made_before_the_rebuild_finds_the_same_after_it() {
@@ -355,7 +355,7 @@ fn search_index_made_before_the_rebuild_finds_the_same_after_it() {
             |r| r.get(0),
         )
         .unwrap();
-    assert!(table.contains("detail = none"), "{table}");
+    assert!(table.contains("columnsize = 0"), "{table}");
     assert!(!table.contains("contentless_delete"), "{table}");
     assert_eq!(answers(&mut conn), want, "the rebuilt index answers");
     assert_eq!(want[2].len(), 1_501);
