@@ -318,7 +318,7 @@ fn sqlite_the_secret_migration_forgets_the_kept_keys() {
     .unwrap();
     // The secret's migration is the 13th (later ones run again after it).
     const SECRET_MIGRATION: i64 = 13;
-    assert!(schema::SCHEMA_VERSION >= SECRET_MIGRATION);
+    const { assert!(schema::SCHEMA_VERSION >= SECRET_MIGRATION) };
     conn.pragma_update(None, "user_version", SECRET_MIGRATION - 1)
         .unwrap();
     drop(conn);
