@@ -374,14 +374,15 @@ pub fn migrate(conn: &mut Connection, now: UnixMillis) -> Result<(), MigrationEr
         conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .and_then(|tx| {
                 tx.execute_batch(&sql)?;
-                let backfill =
-                    if sql == super::search::MIGRATION || sql == super::search::REBUILD_MIGRATION {
-                        Some(super::search::backfill as Backfill)
-                    } else if sql == super::search::TERMS_MIGRATION {
-                        Some(super::search::backfill_terms as Backfill)
-                    } else {
-                        None
-                    };
+                let backfill = if sql == super::search::MIGRATION {
+                    Some(super::search::backfill as Backfill)
+                } else if sql == super::search::REBUILD_MIGRATION {
+                    Some(super::search::rebuild as Backfill)
+                } else if sql == super::search::TERMS_MIGRATION {
+                    Some(super::search::backfill_terms as Backfill)
+                } else {
+                    None
+                };
                 if let Some(backfill) = backfill {
                     backfill(&tx).map_err(|e| {
                         rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(1), Some(e.0))

@@ -424,6 +424,23 @@ pub(crate) fn backfill(conn: &Connection) -> ViewResult<()> {
     Ok(())
 }
 
+/// [`backfill`] for [`REBUILD_MIGRATION`], then FTS5's `optimize`: the
+/// index as one segment. Every word a search asks is seeked to every
+/// chat's range in every segment, and a backfill leaves some 28 of them on
+/// 1,000,000 messages: merged into one, a two-word search takes a sixth of
+/// the instructions (measured: BENCHMARKS.md, "Issue 27: the search
+/// index's cost per send"). 6 s for 1,000,000 messages, once. New sends add
+/// small segments again, which FTS5 merges as they accumulate.
+pub(crate) fn rebuild(conn: &Connection) -> ViewResult<()> {
+    backfill(conn)?;
+    conn.execute(
+        "INSERT INTO message_search (message_search) VALUES ('optimize')",
+        [],
+    )
+    .map_err(store_error)?;
+    Ok(())
+}
+
 /// Counts the words of every message already stored into `message_search_terms` (the
 /// migration that creates it runs this in its own transaction).
 pub(crate) fn backfill_terms(conn: &Connection) -> ViewResult<()> {
