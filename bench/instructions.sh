@@ -10,7 +10,11 @@
 #
 # The mix: register two users, 2,000 private sends, 10,000 GET /status, over
 # one keep-alive connection (12,003 requests with the first /health). Knobs:
-# SENDS, STATUS, PORT (18082), SERVER_BIN (default: a release build).
+# SENDS, STATUS, PORT (18082), SERVER_BIN (default: a release build), TEXT
+# (each send's message, `{i}` the send's number; default `m{i}`: one word,
+# new each time; the search index's cost per send needs real sentences,
+# e.g. TEXT='deployed the new cafe menu to staging please check the prices
+# before lunch {i}', twelve words as bench/lua/send_words.lua and one new).
 # Without sends (SENDS=0) the count repeats within ±0.3 %; with them the WAL
 # checkpointer's share moves by a few per cent from run to run.
 # Prints the total and the instructions per request, then the callgrind
@@ -39,9 +43,11 @@ valgrind --tool=callgrind --callgrind-out-file="$out" "$server" --runtime "$runt
 pid=$!
 # Under valgrind the server starts slowly.
 for _ in $(seq 600); do curl -s -o /dev/null "$base_url/health" && break; sleep 0.1; done
-python3 - "$PORT" "$SENDS" "$STATUS" <<'PY'
+TEXT=${TEXT:-'m{i}'}
+python3 - "$PORT" "$SENDS" "$STATUS" "$TEXT" <<'PY'
 import http.client, json, sys
-port, sends, status = (int(a) for a in sys.argv[1:])
+port, sends, status = (int(a) for a in sys.argv[1:4])
+text = sys.argv[4]
 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 def call(method, path, body=None, token=None):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -51,7 +57,7 @@ def call(method, path, body=None, token=None):
 token = json.loads(call("POST", "/get-token", {"user_name": "alice"})[1])["token"]
 call("POST", "/get-token", {"user_name": "bob"})
 for i in range(sends):
-    assert call("POST", "/send", {"message": f"m{i}", "send_to": "bob"}, token)[0] == 201
+    assert call("POST", "/send", {"message": text.replace("{i}", str(i)), "send_to": "bob"}, token)[0] == 201
 for _ in range(status):
     assert call("GET", "/status", None, token)[0] == 200
 PY

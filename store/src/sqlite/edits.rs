@@ -164,7 +164,7 @@ impl SqlView<'_> {
     }
 
     pub(super) fn rewrite_message(
-        &self,
+        &mut self,
         id: MessageId,
         text: &str,
         now: UnixMillis,
@@ -176,7 +176,7 @@ impl SqlView<'_> {
         )?;
         expect_one(changed, "edit_message", id)?;
         // (issue 27) found by its new words only.
-        super::search::reindex_message(self.connection(), indexed, id, text)
+        super::search::reindex_message(self.conn, self.terms.as_deref_mut(), indexed, id, text)
     }
 
     pub(super) fn rewrite_comment(
@@ -218,7 +218,7 @@ impl SqlView<'_> {
         Ok(())
     }
 
-    pub(super) fn erase_message(&self, id: MessageId, by: Option<UserId>) -> ViewResult<()> {
+    pub(super) fn erase_message(&mut self, id: MessageId, by: Option<UserId>) -> ViewResult<()> {
         let indexed = super::search::indexed(self.connection(), id)?;
         let changed = self.run(
             "UPDATE messages SET text = '', deleted = 1, deleted_by = ?2 WHERE id = ?1",
@@ -226,7 +226,7 @@ impl SqlView<'_> {
         )?;
         expect_one(changed, "delete_message", id)?;
         // (issue 27) never found again: its words leave the index.
-        super::search::reindex_message(self.connection(), indexed, id, "")?;
+        super::search::reindex_message(self.conn, self.terms.as_deref_mut(), indexed, id, "")?;
         // Who the text named says something about the text.
         self.replace_mentions(id, &[])
     }

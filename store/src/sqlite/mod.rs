@@ -11,6 +11,8 @@
 //! - `view`: [`SqlView`](view::SqlView), the rules' `View` over an open
 //!   transaction, with the writer's `row_cache`; `idempotency_keys`: the
 //!   key log over the same view.
+//! - `search`: the FTS5 index and its vocabulary; `term_counts`: the
+//!   vocabulary's changes of a batch, written at its commit.
 //! - `file_watch`: whether the paths still name the files the writer has
 //!   open; `checkpoints`: WAL checkpoints off the writer's thread.
 
@@ -26,6 +28,7 @@ pub mod schema;
 // (issue 27)
 pub(crate) mod search;
 mod start;
+pub(crate) mod term_counts;
 pub(crate) mod view;
 pub(crate) mod wing;
 

@@ -342,6 +342,11 @@ CREATE TABLE IF NOT EXISTS server_secret (
 );
 DELETE FROM idempotency_keys;
 "#,
+    // (issue 27) search: the FTS5 index made again without row sizes or
+    // tombstones (a deleted word leaves its pages) and with the `ascii`
+    // tokenizer, filled from the messages (see
+    // `super::search::REBUILD_MIGRATION`).
+    super::search::REBUILD_MIGRATION,
 ];
 
 /// What fills a new table from the rows already stored, in its migration's
@@ -371,6 +376,8 @@ pub fn migrate(conn: &mut Connection, now: UnixMillis) -> Result<(), MigrationEr
                 tx.execute_batch(&sql)?;
                 let backfill = if sql == super::search::MIGRATION {
                     Some(super::search::backfill as Backfill)
+                } else if sql == super::search::REBUILD_MIGRATION {
+                    Some(super::search::rebuild as Backfill)
                 } else if sql == super::search::TERMS_MIGRATION {
                     Some(super::search::backfill_terms as Backfill)
                 } else {

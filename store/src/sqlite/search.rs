@@ -2,12 +2,13 @@
 //!
 //! - What is indexed is `agora_core::search::index_terms` of the text (the
 //!   words as core defines them: case and accents folded), so SQLite and
-//!   PostgreSQL index the same words. The table still tokenizes with
-//!   `unicode61 remove_diacritics 2`, which leaves those words as they are.
-//! - The table is contentless (`content=''`): the text lives in `messages`
-//!   only; `contentless_delete=1` and `secure-delete` make a deleted row's
-//!   words leave the index at once (API.md: a deleted text leaves every
-//!   table and index).
+//!   PostgreSQL index the same words. The table tokenizes them with
+//!   `ascii`, which splits on the spaces between them and nowhere else.
+//! - The table is contentless (`content=''`), without row sizes: the text
+//!   lives in `messages` only. A row leaves by FTS5's `delete` command
+//!   with the words it was indexed with, and `secure-delete` takes them
+//!   out of the index's pages in that transaction (API.md: a deleted text
+//!   leaves every table and index). Why this shape: [`REBUILD_MIGRATION`].
 //! - Visibility: a row's rowid is its chat id in the high bits and its
 //!   message id in the low [`ID_BITS`] ([`key`]), so one chat's messages
 //!   are one rowid range. FTS5 seeks each term's list to that range, so a
@@ -27,8 +28,11 @@
 //! - Rows are written by [`index_message`] in the transaction that writes
 //!   the message; an edit or a delete calls [`reindex_message`] in its
 //!   own (`sqlite/edits.rs`): a deleted message is never found, an edited
-//!   one by its new words only.
+//!   one by its new words only. The vocabulary's counts are written at
+//!   once, or, in the writer, once per word at the batch's commit
+//!   (`super::term_counts`).
 
+use super::term_counts::TermCounts;
 use agora_core::search::{index_terms, SearchQuery};
 use agora_core::view::{ChatId, MessageId, StoreError, ViewResult};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -63,6 +67,42 @@ CREATE VIRTUAL TABLE message_search USING fts5(
 INSERT INTO message_search (message_search, rank) VALUES ('secure-delete', 1);
 "#;
 
+/// (issue 27) The migration that makes the index again (run, and
+/// backfilled by [`backfill`] from the messages, from `schema.rs`): cheaper
+/// to write, smaller, the same answers, and a deleted text really gone
+/// from it. (Measured: BENCHMARKS.md, "Issue 27: the search index's cost
+/// per send".)
+/// - `columnsize = 0` and no `contentless_delete`: that option deletes a
+///   row by a tombstone, and `secure-delete` does nothing for it, so a
+///   deleted message's words stayed in the index's pages until some merge
+///   rewrote them; it also needs the per-row sizes table (`docsize`: a
+///   row written with every message, 19.5 MB of 1,000,000, read only by
+///   ranking, which search does not use). Now a row is deleted by FTS5's
+///   `delete` command with the words it was indexed with (the old text's,
+///   read before the change), and `secure-delete` takes them out of the
+///   pages in the deletion's transaction.
+/// - `tokenize = 'ascii'`: the text is `index_terms`' words joined by
+///   spaces, letters and digits only, so every word is one token whatever
+///   its script (`unicode61` could cut a word at a letter it does not
+///   count as one, making it a phrase).
+/// - Positions stay (`detail = full`), though no query needs them: without
+///   them FTS5 seeks a word's list to a rowid range about twice as slowly,
+///   and a search seeks every word to every chat's range (two words:
+///   +13 % instructions, a 4-character prefix +59 %), for a send 2 % cheaper.
+/// - The prefix indexes stay: without them `mat` (75 words) and `ma`
+///   (1,094) took 0.7-1.0 s, `matr` 16 ms.
+pub(crate) const REBUILD_MIGRATION: &str = r#"
+DROP TABLE message_search;
+CREATE VIRTUAL TABLE message_search USING fts5(
+    words,
+    content = '',
+    columnsize = 0,
+    tokenize = 'ascii',
+    prefix = '2 3 4'
+);
+INSERT INTO message_search (message_search, rank) VALUES ('secure-delete', 1);
+"#;
+
 /// The rowid of a message in the index.
 pub(crate) fn key(chat: ChatId, message: MessageId) -> ViewResult<i64> {
     let fits = (0..1 << ID_BITS).contains(&message) && (0..1 << (63 - ID_BITS)).contains(&chat);
@@ -78,15 +118,34 @@ fn store_error(e: rusqlite::Error) -> StoreError {
     StoreError(format!("search index: {e}"))
 }
 
-/// Indexes a new message's words (none: nothing to index).
+/// Indexes a new message's words (none: nothing to index). Its words are
+/// counted into `counts` when given (the writer's batch: written at its
+/// commit), else into `message_search_terms` at once.
 pub(crate) fn index_message(
     conn: &Connection,
+    counts: Option<&mut TermCounts>,
     chat: ChatId,
     message: MessageId,
     text: &str,
 ) -> ViewResult<()> {
     let terms = insert_row(conn, chat, message, text)?;
-    count_terms(conn, &terms, 1)
+    count(conn, counts, terms, 1)
+}
+
+/// Counts `terms` `by` into the batch's `counts`, or into the table now.
+fn count(
+    conn: &Connection,
+    counts: Option<&mut TermCounts>,
+    terms: Vec<String>,
+    by: i64,
+) -> ViewResult<()> {
+    match counts {
+        Some(counts) => {
+            counts.add(terms, by);
+            Ok(())
+        }
+        None => count_terms(conn, &terms, by),
+    }
 }
 
 /// Writes a message's row of the index (none: no word); its words.
@@ -110,6 +169,16 @@ fn insert_row(
 /// Adds `by` (1 or -1) to the message count of each of `terms` in
 /// `message_search_terms`; a word counted down to no message leaves it.
 fn count_terms(conn: &Connection, terms: &[String], by: i64) -> ViewResult<()> {
+    count_changes(conn, terms.iter().map(|term| (term.as_str(), by)))
+}
+
+/// Adds each change's count to its word's in `message_search_terms` (a
+/// new word comes in; a word counted down to no message leaves), the
+/// statements prepared once for all of them.
+pub(crate) fn count_changes<'t>(
+    conn: &Connection,
+    changes: impl IntoIterator<Item = (&'t str, i64)>,
+) -> ViewResult<()> {
     // An UPDATE, then an INSERT for a new word, rather than an upsert:
     // bench/search-corpus's index-less database makes this table a view.
     let mut add = conn
@@ -118,17 +187,23 @@ fn count_terms(conn: &Connection, terms: &[String], by: i64) -> ViewResult<()> {
     let mut new = conn
         .prepare_cached("INSERT INTO message_search_terms (term, messages) VALUES (?1, ?2)")
         .map_err(store_error)?;
-    for term in terms {
+    let mut gone = None;
+    for (term, by) in changes {
         if add.execute(params![term, by]).map_err(store_error)? == 0 && by > 0 {
             new.execute(params![term, by]).map_err(store_error)?;
         }
-    }
-    if by < 0 {
-        let mut gone = conn
-            .prepare_cached("DELETE FROM message_search_terms WHERE term = ?1 AND messages <= 0")
-            .map_err(store_error)?;
-        for term in terms {
-            gone.execute([term]).map_err(store_error)?;
+        if by < 0 {
+            if gone.is_none() {
+                gone = Some(
+                    conn.prepare_cached(
+                        "DELETE FROM message_search_terms WHERE term = ?1 AND messages <= 0",
+                    )
+                    .map_err(store_error)?,
+                );
+            }
+            if let Some(gone) = gone.as_mut() {
+                gone.execute([term]).map_err(store_error)?;
+            }
         }
     }
     Ok(())
@@ -137,15 +212,25 @@ fn count_terms(conn: &Connection, terms: &[String], by: i64) -> ViewResult<()> {
 /// Takes a message's words (`old_text`'s) out of the index.
 fn unindex_message(
     conn: &Connection,
+    counts: Option<&mut TermCounts>,
     chat: ChatId,
     message: MessageId,
     old_text: &str,
 ) -> ViewResult<()> {
+    let terms = index_terms(old_text);
+    if terms.is_empty() {
+        // No words: it has no row.
+        return Ok(());
+    }
+    // A contentless table is told the words a row was indexed with: they
+    // are the old text's, which `messages` held until this transaction.
     let key = key(chat, message)?;
-    conn.prepare_cached("DELETE FROM message_search WHERE rowid = ?1")
-        .and_then(|mut stmt| stmt.execute([key]))
-        .map_err(store_error)?;
-    count_terms(conn, &index_terms(old_text), -1)
+    conn.prepare_cached(
+        "INSERT INTO message_search (message_search, rowid, words) VALUES ('delete', ?1, ?2)",
+    )
+    .and_then(|mut stmt| stmt.execute(params![key, terms.join(" ")]))
+    .map_err(store_error)?;
+    count(conn, counts, terms, -1)
 }
 
 /// What the index holds of a message: its chat and text. Read by an edit or
@@ -172,10 +257,11 @@ pub(crate) fn indexed(conn: &Connection, message: MessageId) -> ViewResult<Optio
 
 /// After an edit (`text`, the new one) or a delete (`""`) of a message
 /// whose text was `old` ([`indexed`] before the change): its old words
-/// leave the index (with `secure-delete`, at once) and its new ones, if
-/// any, take their place.
+/// leave the index (with `secure-delete`, from its pages too) and its new
+/// ones, if any, take their place.
 pub(crate) fn reindex_message(
     conn: &Connection,
+    mut counts: Option<&mut TermCounts>,
     old: Option<Indexed>,
     message: MessageId,
     text: &str,
@@ -183,8 +269,8 @@ pub(crate) fn reindex_message(
     let Some(old) = old else {
         return Ok(());
     };
-    unindex_message(conn, old.chat, message, &old.text)?;
-    index_message(conn, old.chat, message, text)
+    unindex_message(conn, counts.as_deref_mut(), old.chat, message, &old.text)?;
+    index_message(conn, counts, old.chat, message, text)
 }
 
 /// The longest prefix a prefix index serves (`prefix = '2 3 4'`).
@@ -335,6 +421,23 @@ pub(crate) fn backfill(conn: &Connection) -> ViewResult<()> {
         );
         insert_row(conn, chat, id, &text)?;
     }
+    Ok(())
+}
+
+/// [`backfill`] for [`REBUILD_MIGRATION`], then FTS5's `optimize`: the
+/// index as one segment. Every word a search asks is seeked to every
+/// chat's range in every segment, and a backfill leaves some 28 of them on
+/// 1,000,000 messages: merged into one, a two-word search takes a sixth of
+/// the instructions (measured: BENCHMARKS.md, "Issue 27: the search
+/// index's cost per send"). 6 s for 1,000,000 messages, once. New sends add
+/// small segments again, which FTS5 merges as they accumulate.
+pub(crate) fn rebuild(conn: &Connection) -> ViewResult<()> {
+    backfill(conn)?;
+    conn.execute(
+        "INSERT INTO message_search (message_search) VALUES ('optimize')",
+        [],
+    )
+    .map_err(store_error)?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! [`SqlView`]: the rules' [`View`] over an open SQLite transaction.
 
 use super::row_cache::RowCache;
+use super::term_counts::TermCounts;
 use crate::event_columns::{
     action_of, EventColumns, EVENT_BANNED, EVENT_COMMENT, EVENT_DELETED, EVENT_EDITED,
     EVENT_MEMBER, EVENT_MESSAGE, EVENT_REACTION,
@@ -25,6 +26,9 @@ mod rooms;
 pub struct SqlView<'a> {
     pub(super) conn: &'a Connection,
     pub(super) rows: Option<&'a mut RowCache>,
+    /// (issue 27) The writer's batch: the search vocabulary's counts go
+    /// there, written at its commit; without, they are written at once.
+    pub(super) terms: Option<&'a mut TermCounts>,
     /// Where the events this view records go too, for the writer to publish
     /// once they are committed.
     recorded: Option<&'a mut Vec<Event>>,
@@ -35,6 +39,7 @@ impl<'a> SqlView<'a> {
         SqlView {
             conn,
             rows: None,
+            terms: None,
             recorded: None,
         }
     }
@@ -46,6 +51,7 @@ impl<'a> SqlView<'a> {
         SqlView {
             conn,
             rows: Some(rows),
+            terms: None,
             recorded: None,
         }
     }
@@ -55,6 +61,14 @@ impl<'a> SqlView<'a> {
     /// them).
     pub fn recording_events(mut self, events: &'a mut Vec<Event>) -> SqlView<'a> {
         self.recorded = Some(events);
+        self
+    }
+
+    /// Counts the search vocabulary's changes into `terms` (whoever commits
+    /// the transaction flushes them first; whoever rolls it back clears
+    /// them) instead of writing them message by message.
+    pub(crate) fn counting_terms(mut self, terms: &'a mut TermCounts) -> SqlView<'a> {
+        self.terms = Some(terms);
         self
     }
 
@@ -629,7 +643,7 @@ impl View for SqlView<'_> {
         if let Some(rows) = self.rows.as_mut() {
             rows.keep_latest_message(chat, id);
         }
-        super::search::index_message(self.conn, chat, id, text)?;
+        super::search::index_message(self.conn, self.terms.as_deref_mut(), chat, id, text)?;
         Ok(id)
     }
 

@@ -7,6 +7,7 @@ use super::checkpoints::{checkpoint_all, run_checkpointer, Checkpoints};
 use super::execute_cached;
 use super::file_watch::DatabaseFiles;
 use super::row_cache::RowCache;
+use super::term_counts::TermCounts;
 use super::view::SqlView;
 use crate::engine::apply::apply_job;
 use crate::engine::batch::{Applied, CommandSteps};
@@ -43,6 +44,9 @@ pub(crate) struct SqliteWing<A> {
     apply: A,
     /// The rows every command looks up first, as the last commit left them.
     rows: RowCache,
+    /// (issue 27) The open batch's search vocabulary counts, written
+    /// before its COMMIT.
+    terms: TermCounts,
     /// The WAL's checkpoints, and the checkpointer thread (if it started).
     checkpoints: Checkpoints,
     checkpointer: Option<JoinHandle<()>>,
@@ -74,6 +78,7 @@ impl<A: ApplyFn> SqliteWing<A> {
             files,
             apply,
             rows: RowCache::new(),
+            terms: TermCounts::new(),
             checkpoints,
             checkpointer,
         }
@@ -86,7 +91,9 @@ impl<A: ApplyFn> SqliteWing<A> {
 
 impl<A: ApplyFn> CommandSteps for SqliteWing<A> {
     fn apply(&mut self, job: &Job, now: UnixMillis, events: &mut Vec<Event>) -> Applied {
-        let mut view = SqlView::with_cache(&self.conn, &mut self.rows).recording_events(events);
+        let mut view = SqlView::with_cache(&self.conn, &mut self.rows)
+            .counting_terms(&mut self.terms)
+            .recording_events(events);
         let apply = &mut self.apply;
         apply_job(&mut view, job, now, |command, view, now| {
             apply(command, view, now)
@@ -94,6 +101,7 @@ impl<A: ApplyFn> CommandSteps for SqliteWing<A> {
     }
 
     fn savepoint(&mut self) -> Result<(), String> {
+        self.terms.mark();
         self.execute("SAVEPOINT command")
     }
 
@@ -105,6 +113,7 @@ impl<A: ApplyFn> CommandSteps for SqliteWing<A> {
     /// forgets them all.
     fn rollback_to_savepoint(&mut self) -> Result<(), String> {
         self.rows.clear();
+        self.terms.undo_to_mark();
         self.execute("ROLLBACK TO command")?;
         self.execute("RELEASE command")
     }
@@ -125,11 +134,13 @@ impl<A: ApplyFn> Wing for SqliteWing<A> {
 
     fn rollback(&mut self) -> Result<(), String> {
         self.rows.clear();
+        self.terms.clear();
         self.execute("ROLLBACK")
     }
 
     fn abandon(&mut self) {
         self.rows.clear();
+        self.terms.clear();
         if !self.conn.is_autocommit() {
             if let Err(e) = self.execute("ROLLBACK") {
                 tracing::error!(error = %e, "ROLLBACK failed");
@@ -138,11 +149,16 @@ impl<A: ApplyFn> Wing for SqliteWing<A> {
     }
 
     /// Refused when the database's paths no longer name the files it would
-    /// commit to (see `file_watch`).
+    /// commit to (see `file_watch`). The batch's search vocabulary counts
+    /// are written first, in its transaction.
     fn commit(&mut self, _notify: bool) -> Commit {
         if !self.files.in_place() {
             self.abandon();
             return Commit::NotCommitted("the database files are no longer in place".into());
+        }
+        if let Err(e) = self.terms.flush(&self.conn) {
+            self.abandon();
+            return Commit::NotCommitted(format!("search vocabulary: {e}"));
         }
         match self.execute("COMMIT") {
             Ok(()) => Commit::Committed,

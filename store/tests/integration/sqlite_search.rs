@@ -177,3 +177,164 @@ fn search_vocabulary_is_counted_for_a_database_made_before_it() {
     assert_eq!(found(&mut conn, PUBLIC_CHAT, "deploy"), want);
     assert_eq!(want.len(), 2_500);
 }
+
+/// Every byte of the index's pages (`message_search_data`) and its page
+/// keys (`message_search_idx`).
+fn index_bytes(conn: &Connection) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for sql in [
+        "SELECT block FROM message_search_data WHERE block IS NOT NULL",
+        "SELECT term FROM message_search_idx WHERE term IS NOT NULL",
+    ] {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let mut rows = stmt.query([]).unwrap();
+        while let Some(row) = rows.next().unwrap() {
+            bytes.extend(row.get::<_, Vec<u8>>(0).unwrap());
+        }
+    }
+    bytes
+}
+
+fn holds(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle.as_bytes())
+}
+
+/// API.md: a deleted text leaves every table and index. Not found is not
+/// enough: the deleted message's words leave the index's pages in the
+/// deletion's transaction (a tombstone would leave them there until a
+/// merge), and so do the words an edit replaced.
+#[test]
+fn search_index_pages_keep_no_word_of_a_deleted_or_edited_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = open(&dir);
+    let alice = user(&mut conn);
+    // Others around them in the same segments. No other word starts with
+    // `q` or `x`, so the words are stored whole (FTS5 stores a word as what
+    // it adds to the one before it).
+    let texts: Vec<String> = (0..200)
+        .map(|i| format!("alpha beta{} gamma", i % 7))
+        .chain([
+            "alpha qqsecretword".to_string(),
+            "xxoldwording gamma".to_string(),
+        ])
+        .chain((0..200).map(|i| format!("alpha delta{}", i % 5)))
+        .collect();
+    let sent = send(&mut conn, alice, &texts);
+    let (secret, edited) = (sent[200].0, sent[201].0);
+    assert!(holds(&index_bytes(&conn), "qqsecretword"));
+    assert!(holds(&index_bytes(&conn), "xxoldwording"));
+
+    with_view(&mut conn, |v| v.delete_message(secret, None).unwrap());
+    with_view(&mut conn, |v| {
+        v.edit_message(edited, "newer gamma", &[], T0).unwrap()
+    });
+    let bytes = index_bytes(&conn);
+    assert!(
+        !holds(&bytes, "secretword"),
+        "a deleted word stays in the index"
+    );
+    // Nor its prefix index entries (`qq`, `qqs`, `qqse`).
+    assert!(!holds(&bytes, "qqs"), "a deleted word's prefix stays");
+    assert!(!holds(&bytes, "oldwording"), "an edited-out word stays");
+    assert!(found(&mut conn, PUBLIC_CHAT, "qqsecretword").is_empty());
+    assert_eq!(found(&mut conn, PUBLIC_CHAT, "newer gam"), [edited]);
+    assert_eq!(found(&mut conn, PUBLIC_CHAT, "alpha").len(), 400);
+    let ok: String = conn
+        .query_row(
+            "INSERT INTO message_search (message_search, rank) VALUES ('integrity-check', 1)
+             RETURNING 'ok'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| e.to_string());
+    assert_eq!(ok, "ok");
+}
+
+/// The migration that made the index again without row sizes or
+/// tombstones (see `sqlite::schema`, `sqlite::search`).
+const REBUILT_INDEX_VERSION: i64 = 14;
+
+/// A database whose index was made before that migration (with
+/// `contentless_delete` and `unicode61`) is rebuilt on open, and
+/// every search finds what it found before: what the messages say now.
+#[test]
+fn search_index_made_before_the_rebuild_finds_the_same_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = open(&dir);
+    let alice = user(&mut conn);
+    let texts: Vec<String> = (0..1_500)
+        .map(|i| {
+            format!(
+                "Déploiement {} du café {}",
+                i % 13,
+                ["matin", "soir"][i % 2]
+            )
+        })
+        .chain(["deployment once".to_string(), "gone soon".to_string()])
+        .collect();
+    let mut sent = send(&mut conn, alice, &texts);
+    let (gone, _) = sent.pop().unwrap();
+    with_view(&mut conn, |v| v.delete_message(gone, None).unwrap());
+    let queries = [
+        "deploiement",
+        "cafe SOIR",
+        "déplo",
+        "deploy",
+        "3 du",
+        "gone",
+        "matin caf",
+    ];
+    let answers = |conn: &mut Connection| -> Vec<Vec<MessageId>> {
+        queries
+            .iter()
+            .map(|q| found(conn, PUBLIC_CHAT, q))
+            .collect()
+    };
+    let want: Vec<Vec<MessageId>> = queries.iter().map(|q| expected(&sent, q)).collect();
+    assert_eq!(answers(&mut conn), want);
+
+    // Back to the index as the schema before the rebuild made it, filled
+    // from the messages as its migration did.
+    conn.execute_batch(
+        "DROP TABLE message_search;
+         CREATE VIRTUAL TABLE message_search USING fts5(
+             words, content = '', contentless_delete = 1,
+             tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4');
+         INSERT INTO message_search (message_search, rank) VALUES ('secure-delete', 1);",
+    )
+    .unwrap();
+    {
+        let mut insert = conn
+            .prepare("INSERT INTO message_search (rowid, words) VALUES (?1, ?2)")
+            .unwrap();
+        for (id, text) in &sent {
+            let words = agora_core::search::index_terms(text).join(" ");
+            insert
+                .execute(rusqlite::params![(PUBLIC_CHAT << 36) | id, words])
+                .unwrap();
+        }
+    }
+    conn.pragma_update(None, "user_version", REBUILT_INDEX_VERSION - 1)
+        .unwrap();
+    assert_eq!(answers(&mut conn), want, "the old index answers");
+    drop(conn);
+
+    let mut conn = open(&dir);
+    let table: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'message_search'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(table.contains("columnsize = 0"), "{table}");
+    assert!(!table.contains("contentless_delete"), "{table}");
+    assert_eq!(answers(&mut conn), want, "the rebuilt index answers");
+    assert_eq!(want[2].len(), 1_501);
+    // And it deletes by the words it was filled with.
+    let first = sent[0].0;
+    with_view(&mut conn, |v| v.delete_message(first, None).unwrap());
+    assert_eq!(found(&mut conn, PUBLIC_CHAT, "déplo").len(), 1_500);
+}

@@ -162,6 +162,49 @@ fn a_failing_command_rolls_back_alone() {
     assert_eq!(stored_texts(&f.path), ["gate", "one", "two", "three"]);
 }
 
+/// (issue 27) The search vocabulary, every word with the number of
+/// messages holding it, as stored.
+fn vocabulary(path: &std::path::Path) -> Vec<(String, i64)> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT term, messages FROM message_search_terms ORDER BY term")
+        .unwrap();
+    let rows = stmt
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<Vec<(String, i64)>, _>>()
+        .unwrap();
+    rows
+}
+
+/// (issue 27) The writer counts a batch's search words in memory and
+/// writes them at its commit: each word once with all its messages, and
+/// nothing of a command rolled back (here first the whole batch, then
+/// `fail` alone, to its savepoint).
+#[test]
+fn a_batch_counts_its_search_words_at_commit_without_those_rolled_back() {
+    let f = fixture(|_| {});
+    let (gate, outcomes) = f.batch(&["red fox", "Red hen", "fail", "blue FOX", "red"]);
+    assert!(is_sent(&gate));
+    assert_eq!(outcomes[2], UNAVAILABLE);
+    assert!(outcomes.iter().filter(|o| is_sent(o)).count() == 4);
+    assert!(is_sent(&outcome(
+        f.handle.submit(send("red again")).unwrap()
+    )));
+    f.handle.shutdown();
+    let want: Vec<(String, i64)> = [
+        ("again", 1),
+        ("blue", 1),
+        ("fox", 2),
+        ("gate", 1),
+        ("hen", 1),
+        ("red", 4),
+    ]
+    .map(|(term, messages)| (term.to_string(), messages))
+    .to_vec();
+    assert_eq!(vocabulary(&f.path), want);
+}
+
 #[test]
 fn a_failed_commit_fails_the_whole_batch_and_the_writer_goes_on() {
     let f = fixture(|_| {});
