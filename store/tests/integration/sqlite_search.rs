@@ -208,7 +208,7 @@ fn holds(haystack: &[u8], needle: &str) -> bool {
 #[test]
 fn search_index_pages_keep_no_word_of_a_deleted_or_edited_text() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = open(&dir);
+    let mut conn = reopen(&dir);
     let alice = user(&mut conn);
     // Others around them in the same segments. No other word starts with
     // `q` or `x`, so the words are stored whole (FTS5 stores a word as what
@@ -262,7 +262,7 @@ const REBUILT_INDEX_VERSION: i64 = 14;
 #[test]
 fn search_index_made_before_the_rebuild_finds_the_same_after_it() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = open(&dir);
+    let mut conn = reopen(&dir);
     let alice = user(&mut conn);
     let texts: Vec<String> = (0..1_500)
         .map(|i| {
@@ -321,7 +321,7 @@ fn search_index_made_before_the_rebuild_finds_the_same_after_it() {
     assert_eq!(answers(&mut conn), want, "the old index answers");
     drop(conn);
 
-    let mut conn = open(&dir);
+    let mut conn = reopen(&dir);
     let table: String = conn
         .query_row(
             "SELECT sql FROM sqlite_master WHERE name = 'message_search'",
