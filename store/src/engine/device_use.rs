@@ -55,6 +55,7 @@ fn caller(command: &Command) -> Option<&TokenHash> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::sample_commands;
 
     fn status(n: u8) -> Command {
         Command::Status {
@@ -89,61 +90,12 @@ mod tests {
         assert!(uses.touch(&touch, at(500)).is_none());
     }
 
-    /// Each command a device's token can send, by that token.
-    fn every_command_with_a_token(n: u8) -> Vec<Command> {
-        use agora_core::command::{ChatRef, Target};
-        let caller = TokenHash([n; 32]);
-        vec![
-            Command::Messages {
-                caller,
-                chat: ChatRef::Public,
-                before: None,
-                limit: 20,
-            },
-            Command::Users {
-                caller,
-                prefix: "a".into(),
-                after: None,
-                limit: 20,
-            },
-            Command::Rooms {
-                caller,
-                prefix: String::new(),
-            },
-            Command::Join {
-                caller,
-                room: "#lobby".into(),
-            },
-            Command::Edit {
-                caller,
-                target: Target::Message(1),
-                text: "x".into(),
-            },
-            Command::Delete {
-                caller,
-                target: Target::Message(1),
-            },
-            Command::React {
-                caller,
-                message_id: 1,
-                emoji: "+1".into(),
-                remove: false,
-            },
-            Command::Search {
-                caller,
-                query: Box::new(agora_core::search::SearchQuery::parse("deploy").unwrap()),
-                chat: None,
-                before: None,
-                limit: 20,
-            },
-            Command::Account(Box::new(AccountCommand::Sessions { caller })),
-        ]
-    }
-
     #[test]
     fn every_command_with_a_token_is_a_use_of_its_device() {
         let t0 = Instant::now();
-        for command in every_command_with_a_token(7) {
+        let caller = TokenHash([7; 32]);
+        let commands = sample_commands::read_only(caller);
+        for command in commands.into_iter().chain(sample_commands::writing(caller)) {
             let uses = DeviceUse::default();
             assert!(uses.touch(&command, t0).is_none(), "{command:?}");
             let later = uses.touch(&command, t0 + Duration::from_secs(60));

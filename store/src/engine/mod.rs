@@ -31,6 +31,8 @@ pub(crate) mod publish;
 pub(crate) mod read_source;
 pub(crate) mod readers;
 pub(crate) mod running;
+#[cfg(test)]
+mod sample_commands;
 pub(crate) mod start;
 pub(crate) mod status_memo;
 pub(crate) mod wing;
