@@ -46,6 +46,57 @@ pub struct User {
     pub sent_message: bool,
 }
 
+impl User {
+    /// A user as [`View::create_user`] makes it: no ban, no quota window, no
+    /// message sent.
+    pub fn new(id: UserId, name: &str, created: UnixMillis) -> User {
+        User {
+            id,
+            name: name.to_owned(),
+            banned_until: None,
+            window_start: None,
+            window_count: 0,
+            comment_window_start: None,
+            comment_window_count: 0,
+            created,
+            sent_message: false,
+        }
+    }
+}
+
+/// A user to create ([`View::create_user`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NewUser<'a> {
+    /// As registered (case kept).
+    pub name: &'a str,
+    /// Its first device token's hash.
+    pub hash: &'a TokenHash,
+    /// The client address's key it registers from (`client_addr::limit_key`).
+    pub origin: &'a str,
+    pub now: UnixMillis,
+}
+
+/// What the rate limits count: the newest `limit` times at or after `since`
+/// recorded under `key` (a client address key, a name key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Recent<'a> {
+    pub key: &'a str,
+    pub since: UnixMillis,
+    pub limit: u32,
+}
+
+impl Recent<'_> {
+    /// Of `times` (recorded under `key`), those at or after `since`, newest
+    /// first, at most `limit`: the answer a store that holds them all
+    /// gives.
+    pub fn newest(&self, times: impl IntoIterator<Item = UnixMillis>) -> Vec<UnixMillis> {
+        let mut times: Vec<UnixMillis> = times.into_iter().filter(|&t| t >= self.since).collect();
+        times.sort_unstable_by(|a, b| b.cmp(a));
+        times.truncate(self.limit as usize);
+        times
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChatKind {
     Public,
@@ -71,6 +122,16 @@ pub struct Room {
     pub topic: String,
     pub created: UnixMillis,
     pub members_number: u64,
+}
+
+/// A room to create ([`View::create_room`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NewRoom<'a> {
+    /// With its `#`, as the creator wrote it.
+    pub name: &'a str,
+    pub public: bool,
+    pub topic: &'a str,
+    pub now: UnixMillis,
 }
 
 /// Where a user stands in a room.
@@ -126,21 +187,10 @@ pub trait View: crate::accounts::Accounts {
     /// address's key, see `client_addr::limit_key`).
     /// The rules call it only with a name (compared without ASCII case) and a
     /// hash that no user has; a view may answer `StoreError` otherwise.
-    fn create_user(
-        &mut self,
-        name: &str,
-        hash: &TokenHash,
-        origin: &str,
-        now: UnixMillis,
-    ) -> ViewResult<UserId>;
+    fn create_user(&mut self, user: NewUser<'_>) -> ViewResult<UserId>;
     /// The registration times of the newest `limit` users created from
-    /// `origin` at or after `since`, newest first.
-    fn registrations_from(
-        &mut self,
-        origin: &str,
-        since: UnixMillis,
-        limit: u32,
-    ) -> ViewResult<Vec<UnixMillis>>;
+    /// origin `key` at or after `since`, newest first.
+    fn registrations_from(&mut self, recent: Recent<'_>) -> ViewResult<Vec<UnixMillis>>;
     /// Writes back `banned_until`, both quota windows (`window_start`,
     /// `window_count`, `comment_window_start`, `comment_window_count`) and
     /// `sent_message` of the user with `user.id` (its name and `created` are
@@ -266,13 +316,7 @@ pub trait View: crate::accounts::Accounts {
     fn room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>>;
     /// Creates a room with no members and no invitations. Called only when
     /// `room_by_name(name)` is `None`.
-    fn create_room(
-        &mut self,
-        name: &str,
-        public: bool,
-        topic: &str,
-        now: UnixMillis,
-    ) -> ViewResult<ChatId>;
+    fn create_room(&mut self, room: NewRoom<'_>) -> ViewResult<ChatId>;
     /// The first `limit` rooms by `name_key` whose key starts with
     /// `name_key(prefix)`, among the public rooms and the private rooms
     /// `user` is a member of or invited to, with `user`'s membership.

@@ -14,14 +14,14 @@ use agora_core::view::ViewResult;
 
 /// The types the macros name, by a path that resolves wherever they expand.
 pub(crate) mod t {
-    pub(crate) use agora_core::accounts::{Device, DeviceId};
+    pub(crate) use agora_core::accounts::{Device, DeviceId, NewDevice};
     pub(crate) use agora_core::events::{Event, EventBody, EventId};
     pub(crate) use agora_core::idempotency::StoredAnswer;
     pub(crate) use agora_core::time::UnixMillis;
     pub(crate) use agora_core::token::TokenHash;
     pub(crate) use agora_core::view::{
-        ChatId, ChatSummary, CommentId, MessageId, Reaction, ReadPosition, Room, RoomListing,
-        StoredComment, StoredMessage, User, UserId, ViewResult, Written,
+        ChatId, ChatSummary, CommentId, MessageId, NewRoom, NewUser, Reaction, ReadPosition,
+        Recent, Room, RoomListing, StoredComment, StoredMessage, User, UserId, ViewResult, Written,
     };
 }
 
@@ -34,8 +34,8 @@ macro_rules! forward_view {
     (@ $via:ident chats_of) => { fn chats_of(&mut self, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::ChatSummary>> { self.$via(|view| view.chats_of(user)) } };
     (@ $via:ident report_count) => { fn report_count(&mut self, target: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<u32> { self.$via(|view| view.report_count(target)) } };
     (@ $via:ident user_by_name) => { fn user_by_name(&mut self, name: &str) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::User>> { self.$via(|view| view.user_by_name(name)) } };
-    (@ $via:ident create_user) => { fn create_user(&mut self, name: &str, hash: &$crate::forward::t::TokenHash, origin: &str, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<$crate::forward::t::UserId> { self.$via(|view| view.create_user(name, hash, origin, now)) } };
-    (@ $via:ident registrations_from) => { fn registrations_from(&mut self, origin: &str, since: $crate::forward::t::UnixMillis, limit: u32) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::UnixMillis>> { self.$via(|view| view.registrations_from(origin, since, limit)) } };
+    (@ $via:ident create_user) => { fn create_user(&mut self, new: $crate::forward::t::NewUser<'_>) -> $crate::forward::t::ViewResult<$crate::forward::t::UserId> { self.$via(|view| view.create_user(new)) } };
+    (@ $via:ident registrations_from) => { fn registrations_from(&mut self, recent: $crate::forward::t::Recent<'_>) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::UnixMillis>> { self.$via(|view| view.registrations_from(recent)) } };
     (@ $via:ident save_user) => { fn save_user(&mut self, user: &$crate::forward::t::User) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.save_user(user)) } };
     (@ $via:ident private_chat) => { fn private_chat(&mut self, a: $crate::forward::t::UserId, b: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::ChatId>> { self.$via(|view| view.private_chat(a, b)) } };
     (@ $via:ident private_members) => { fn private_members(&mut self, chat: $crate::forward::t::ChatId) -> $crate::forward::t::ViewResult<Option<[($crate::forward::t::UserId, String); 2]>> { self.$via(|view| view.private_members(chat)) } };
@@ -60,7 +60,7 @@ macro_rules! forward_view {
     (@ $via:ident users_by_prefix) => { fn users_by_prefix(&mut self, prefix: &str, after: Option<&str>, limit: u32) -> $crate::forward::t::ViewResult<Vec<String>> { self.$via(|view| view.users_by_prefix(prefix, after, limit)) } };
     (@ $via:ident room_by_name) => { fn room_by_name(&mut self, name: &str) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::Room>> { self.$via(|view| view.room_by_name(name)) } };
     (@ $via:ident room_of) => { fn room_of(&mut self, chat: $crate::forward::t::ChatId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::Room>> { self.$via(|view| view.room_of(chat)) } };
-    (@ $via:ident create_room) => { fn create_room(&mut self, name: &str, public: bool, topic: &str, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<$crate::forward::t::ChatId> { self.$via(|view| view.create_room(name, public, topic, now)) } };
+    (@ $via:ident create_room) => { fn create_room(&mut self, new: $crate::forward::t::NewRoom<'_>) -> $crate::forward::t::ViewResult<$crate::forward::t::ChatId> { self.$via(|view| view.create_room(new)) } };
     (@ $via:ident rooms_for) => { fn rooms_for(&mut self, user: $crate::forward::t::UserId, prefix: &str, limit: u32) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::RoomListing>> { self.$via(|view| view.rooms_for(user, prefix, limit)) } };
     (@ $via:ident is_invited) => { fn is_invited(&mut self, room: $crate::forward::t::ChatId, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<bool> { self.$via(|view| view.is_invited(room, user)) } };
     (@ $via:ident set_invited) => { fn set_invited(&mut self, room: $crate::forward::t::ChatId, user: $crate::forward::t::UserId, invited: bool) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.set_invited(room, user, invited)) } };
@@ -91,13 +91,13 @@ macro_rules! forward_accounts {
     ($via:ident; $($method:ident),+ $(,)?) => { $($crate::forward::forward_accounts!(@ $via $method);)+ };
     (@ $via:ident device_by_token) => { fn device_by_token(&mut self, hash: &$crate::forward::t::TokenHash) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::Device>> { self.$via(|view| view.device_by_token(hash)) } };
     (@ $via:ident devices_of) => { fn devices_of(&mut self, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::Device>> { self.$via(|view| view.devices_of(user)) } };
-    (@ $via:ident add_device) => { fn add_device(&mut self, user: $crate::forward::t::UserId, hash: &$crate::forward::t::TokenHash, label: &str, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<$crate::forward::t::DeviceId> { self.$via(|view| view.add_device(user, hash, label, now)) } };
+    (@ $via:ident add_device) => { fn add_device(&mut self, new: $crate::forward::t::NewDevice<'_>) -> $crate::forward::t::ViewResult<$crate::forward::t::DeviceId> { self.$via(|view| view.add_device(new)) } };
     (@ $via:ident revoke_device) => { fn revoke_device(&mut self, id: $crate::forward::t::DeviceId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::TokenHash>> { self.$via(|view| view.revoke_device(id)) } };
     (@ $via:ident touch_device) => { fn touch_device(&mut self, id: $crate::forward::t::DeviceId, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.touch_device(id, now)) } };
     (@ $via:ident password_of) => { fn password_of(&mut self, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<Option<String>> { self.$via(|view| view.password_of(user)) } };
     (@ $via:ident set_password) => { fn set_password(&mut self, user: $crate::forward::t::UserId, phc: &str) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.set_password(user, phc)) } };
-    (@ $via:ident login_failures_of_name) => { fn login_failures_of_name(&mut self, name_key: &str, since: $crate::forward::t::UnixMillis, limit: u32) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::UnixMillis>> { self.$via(|view| view.login_failures_of_name(name_key, since, limit)) } };
-    (@ $via:ident login_failures_from) => { fn login_failures_from(&mut self, origin: &str, since: $crate::forward::t::UnixMillis, limit: u32) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::UnixMillis>> { self.$via(|view| view.login_failures_from(origin, since, limit)) } };
+    (@ $via:ident login_failures_of_name) => { fn login_failures_of_name(&mut self, recent: $crate::forward::t::Recent<'_>) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::UnixMillis>> { self.$via(|view| view.login_failures_of_name(recent)) } };
+    (@ $via:ident login_failures_from) => { fn login_failures_from(&mut self, recent: $crate::forward::t::Recent<'_>) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::UnixMillis>> { self.$via(|view| view.login_failures_from(recent)) } };
     (@ $via:ident record_login_failure) => { fn record_login_failure(&mut self, name_key: &str, origin: &str, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.record_login_failure(name_key, origin, now)) } };
     (@ $via:ident clear_login_failures_of_name) => { fn clear_login_failures_of_name(&mut self, name_key: &str) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.clear_login_failures_of_name(name_key)) } };
 }

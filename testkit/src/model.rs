@@ -6,14 +6,16 @@
 //! does not exist, say) it answers with a [`StoreError`] instead of panicking,
 //! so any sequence of calls is safe.
 
+use agora_core::accounts::{Accounts, NewDevice};
 use agora_core::events::{Event, EventBody, EventId};
 use agora_core::reactions::LISTED_USERS;
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, Membership, MessageId, Reaction, ReadPosition, Room,
-    RoomListing, StoreError, StoredComment, StoredMessage, User, UserId, View, ViewResult, Written,
+    ChatId, ChatKind, ChatSummary, CommentId, Membership, MessageId, NewRoom, NewUser, Reaction,
+    ReadPosition, Recent, Room, RoomListing, StoreError, StoredComment, StoredMessage, User,
+    UserId, View, ViewResult, Written,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -334,35 +336,20 @@ impl View for Model {
             .cloned())
     }
 
-    fn create_user(
-        &mut self,
-        name: &str,
-        hash: &TokenHash,
-        origin: &str,
-        now: UnixMillis,
-    ) -> ViewResult<UserId> {
-        let key = name_key(name);
-        if self.by_name.contains_key(&key) || self.by_hash.contains_key(hash) {
+    fn create_user(&mut self, new: NewUser<'_>) -> ViewResult<UserId> {
+        let key = name_key(new.name);
+        if self.by_name.contains_key(&key) || self.by_hash.contains_key(new.hash) {
+            let name = new.name;
             return Err(StoreError(format!("user {name} or its token exists")));
         }
         let id = self.users.len() as UserId + 1;
         self.users.push(UserRecord {
-            user: User {
-                id,
-                name: name.to_owned(),
-                banned_until: None,
-                window_start: None,
-                window_count: 0,
-                comment_window_start: None,
-                comment_window_count: 0,
-                created: now,
-                sent_message: false,
-            },
-            origin: origin.to_owned(),
+            user: User::new(id, new.name, new.now),
+            origin: new.origin.to_owned(),
         });
-        self.by_hash.insert(*hash, id);
+        self.by_hash.insert(*new.hash, id);
         self.by_name.insert(key, id);
-        self.add_first_device(id, hash, now);
+        let _ = self.add_device(NewDevice::first(id, &new));
         Ok(id)
     }
 
@@ -382,21 +369,9 @@ impl View for Model {
         Ok(())
     }
 
-    fn registrations_from(
-        &mut self,
-        origin: &str,
-        since: UnixMillis,
-        limit: u32,
-    ) -> ViewResult<Vec<UnixMillis>> {
-        let mut times: Vec<UnixMillis> = self
-            .users
-            .iter()
-            .filter(|r| r.origin == origin && r.user.created >= since)
-            .map(|r| r.user.created)
-            .collect();
-        times.sort_unstable_by(|a, b| b.cmp(a));
-        times.truncate(limit as usize);
-        Ok(times)
+    fn registrations_from(&mut self, recent: Recent<'_>) -> ViewResult<Vec<UnixMillis>> {
+        let from = self.users.iter().filter(|r| r.origin == recent.key);
+        Ok(recent.newest(from.map(|r| r.user.created)))
     }
 
     fn private_chat(&mut self, a: UserId, b: UserId) -> ViewResult<Option<ChatId>> {
@@ -815,13 +790,13 @@ impl View for Model {
         Ok(self.room(chat))
     }
 
-    fn create_room(
-        &mut self,
-        name: &str,
-        public: bool,
-        topic: &str,
-        now: UnixMillis,
-    ) -> ViewResult<ChatId> {
+    fn create_room(&mut self, new: NewRoom<'_>) -> ViewResult<ChatId> {
+        let NewRoom {
+            name,
+            public,
+            topic,
+            now,
+        } = new;
         let key = name_key(name);
         if self.rooms.contains_key(&key) {
             return Err(StoreError(format!("room {name} exists")));

@@ -2,19 +2,28 @@
 //! them: what the SQLite view must do too.
 
 use agora_core::time::UnixMillis;
-use agora_core::token::Token;
-use agora_core::view::{ChatKind, View, PUBLIC_CHAT};
+use agora_core::token::{Token, TokenHash};
+use agora_core::view::{ChatKind, NewUser, View, PUBLIC_CHAT};
 use agora_testkit::model::Model;
 
 fn hash(i: u8) -> agora_core::token::TokenHash {
     Token([i; 16]).hash()
 }
 
+/// User `name` with token hash `hash` from 127.0.0.1 at `at`.
+fn new_user<'a>(name: &'a str, hash: &'a TokenHash, at: i64) -> NewUser<'a> {
+    NewUser {
+        name,
+        hash,
+        origin: "127.0.0.1",
+        now: UnixMillis(at),
+    }
+}
+
 /// Creates user `name` with token `i` from 127.0.0.1 at `at`, which must
 /// succeed: its id.
 fn add_user(m: &mut Model, name: &str, i: u8, at: i64) -> i64 {
-    m.create_user(name, &hash(i), "127.0.0.1", UnixMillis(at))
-        .unwrap()
+    m.create_user(new_user(name, &hash(i), at)).unwrap()
 }
 
 #[test]
@@ -37,12 +46,8 @@ fn users_by_token_and_by_name_without_case() {
     assert!(m.user_by_token(&hash(2)).unwrap().is_none());
     assert!(m.user_by_name("Alic").unwrap().is_none());
     // Duplicates are refused, not silently merged.
-    assert!(m
-        .create_user("ALICE", &hash(2), "127.0.0.1", UnixMillis(7))
-        .is_err());
-    assert!(m
-        .create_user("bob", &hash(1), "127.0.0.1", UnixMillis(7))
-        .is_err());
+    assert!(m.create_user(new_user("ALICE", &hash(2), 7)).is_err());
+    assert!(m.create_user(new_user("bob", &hash(1), 7)).is_err());
     assert_eq!(add_user(&mut m, "bob", 2, 7), 2);
     // No chats until joined.
     assert!(m.chats_of(2).unwrap().is_empty());

@@ -6,13 +6,14 @@ use crate::event_columns::{
 };
 use crate::forward::Own;
 use crate::pg::connection::{describe, PgConn};
+use agora_core::accounts::{Accounts, NewDevice};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
-    StoredMessage, User, UserId, View, ViewResult, PUBLIC_CHAT,
+    ChatId, ChatKind, ChatSummary, CommentId, MessageId, NewUser, ReadPosition, Recent, StoreError,
+    StoredComment, StoredMessage, User, UserId, View, ViewResult, PUBLIC_CHAT,
 };
 use postgres::Row;
 
@@ -21,6 +22,8 @@ mod reader_rows_tests;
 mod rooms;
 #[cfg(test)]
 mod search_terms_tests;
+#[cfg(test)]
+mod test_fixture;
 pub(crate) use rooms::room_memberships;
 pub(crate) mod status;
 
@@ -367,40 +370,35 @@ impl View for PgView<'_> {
         self.user_where(user_where!("name_key"), &name_key(name))
     }
 
-    fn create_user(
-        &mut self,
-        name: &str,
-        hash: &TokenHash,
-        origin: &str,
-        now: UnixMillis,
-    ) -> ViewResult<UserId> {
-        self.conn
+    fn create_user(&mut self, new: NewUser<'_>) -> ViewResult<UserId> {
+        let NewUser { name, hash, .. } = new;
+        let id = self
+            .conn
             .query_one(
                 "INSERT INTO users (name, name_key, token_hash, created, created_from)
                  VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                &[&name, &name_key(name), &&hash.0[..], &now.0, &origin],
+                &[
+                    &name,
+                    &name_key(name),
+                    &&hash.0[..],
+                    &new.now.0,
+                    &new.origin,
+                ],
             )
             .map(|row| row.get(0))
-            .map_err(store_error)
-            .and_then(|id| self.add_first_device(id, hash, now))
+            .map_err(store_error)?;
+        self.add_device(NewDevice::first(id, &new))?;
+        Ok(id)
     }
 
-    fn registrations_from(
-        &mut self,
-        origin: &str,
-        since: UnixMillis,
-        limit: u32,
-    ) -> ViewResult<Vec<UnixMillis>> {
+    fn registrations_from(&mut self, recent: Recent<'_>) -> ViewResult<Vec<UnixMillis>> {
         // Every write transaction holds the write lock (see `crate::pg`), so
         // two nodes cannot both read nine and both insert the tenth.
-        self.conn
-            .query(
-                "SELECT created FROM users WHERE created_from = $1 AND created >= $2
-                 ORDER BY created DESC LIMIT $3",
-                &[&origin, &since.0, &i64::from(limit)],
-            )
-            .map(|rows| rows.iter().map(|row| UnixMillis(row.get(0))).collect())
-            .map_err(store_error)
+        self.times(
+            "SELECT created FROM users WHERE created_from = $1 AND created >= $2
+             ORDER BY created DESC LIMIT $3",
+            recent,
+        )
     }
 
     fn save_user(&mut self, user: &User) -> ViewResult<()> {
@@ -752,15 +750,6 @@ impl View for PgView<'_> {
     }
 
     // (issue 25) rooms: see `rooms.rs`.
-    fn create_room(
-        &mut self,
-        name: &str,
-        public: bool,
-        topic: &str,
-        now: UnixMillis,
-    ) -> ViewResult<ChatId> {
-        self.pg_create_room(None, name, public, topic, now)
-    }
     fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
         self.pg_leave(chat, user, true)
     }
@@ -797,6 +786,7 @@ impl View for PgView<'_> {
         own;
         room_by_name,
         room_of,
+        create_room,
         rooms_for,
         is_invited,
         set_invited,

@@ -6,13 +6,14 @@ use crate::event_columns::{
     EVENT_MEMBER, EVENT_MESSAGE, EVENT_REACTION,
 };
 use crate::forward::Own;
+use agora_core::accounts::{Accounts, NewDevice};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, MessageId, Reaction, ReadPosition, StoreError,
-    StoredComment, StoredMessage, User, UserId, View, ViewResult, Written, PUBLIC_CHAT,
+    ChatId, ChatKind, ChatSummary, CommentId, MessageId, NewUser, Reaction, ReadPosition, Recent,
+    StoreError, StoredComment, StoredMessage, User, UserId, View, ViewResult, Written, PUBLIC_CHAT,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -334,44 +335,35 @@ impl View for SqlView<'_> {
         Ok(user)
     }
 
-    fn create_user(
-        &mut self,
-        name: &str,
-        hash: &TokenHash,
-        origin: &str,
-        now: UnixMillis,
-    ) -> ViewResult<UserId> {
-        self.conn
+    fn create_user(&mut self, new: NewUser<'_>) -> ViewResult<UserId> {
+        let NewUser { name, hash, .. } = new;
+        let id = self
+            .conn
             .prepare_cached(
                 "INSERT INTO users (name, name_key, token_hash, created, created_from)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )
             .and_then(|mut stmt| {
-                stmt.insert(params![name, name_key(name), &hash.0[..], now.0, origin])
+                stmt.insert(params![
+                    name,
+                    name_key(name),
+                    &hash.0[..],
+                    new.now.0,
+                    new.origin
+                ])
             })
-            .map_err(store_error)
-            .and_then(|id| self.add_first_device(id, hash, now))
+            .map_err(store_error)?;
+        self.add_device(NewDevice::first(id, &new))?;
+        Ok(id)
     }
 
-    fn registrations_from(
-        &mut self,
-        origin: &str,
-        since: UnixMillis,
-        limit: u32,
-    ) -> ViewResult<Vec<UnixMillis>> {
+    fn registrations_from(&mut self, recent: Recent<'_>) -> ViewResult<Vec<UnixMillis>> {
         // A backward range on `users_by_origin`.
-        self.conn
-            .prepare_cached(
-                "SELECT created FROM users WHERE created_from = ?1 AND created >= ?2
-                 ORDER BY created DESC LIMIT CAST(?3 AS INTEGER)",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map(params![origin, since.0, limit], |row| {
-                    row.get(0).map(UnixMillis)
-                })?
-                .collect()
-            })
-            .map_err(store_error)
+        self.times(
+            "SELECT created FROM users WHERE created_from = ?1 AND created >= ?2
+             ORDER BY created DESC LIMIT CAST(?3 AS INTEGER)",
+            recent,
+        )
     }
 
     fn save_user(&mut self, user: &User) -> ViewResult<()> {
@@ -926,9 +918,13 @@ mod tests {
         let tx = conn.transaction().unwrap();
         let mut view = SqlView::new(&tx);
         let now = UnixMillis(1_795_939_565_000);
-        let author = view
-            .create_user("ann", &TokenHash([1; 32]), "127.0.0.1", now)
-            .unwrap();
+        let ann = NewUser {
+            name: "ann",
+            hash: &TokenHash([1; 32]),
+            origin: "127.0.0.1",
+            now,
+        };
+        let author = view.create_user(ann).unwrap();
         let mut last = 0;
         for n in 0..30 {
             last = view

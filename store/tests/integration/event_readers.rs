@@ -3,9 +3,9 @@
 //! of `events_after` (id order, limit, who sees what) holds; a database made
 //! before the index gets it backfilled.
 
+use crate::support::add_user;
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::time::UnixMillis;
-use agora_core::token::TokenHash;
 use agora_core::view::{StoredMessage, UserId, View, PUBLIC_CHAT};
 use agora_store::{open_database, SqlView, StoreConfig};
 use rusqlite::Connection;
@@ -38,15 +38,9 @@ struct Seeded {
 /// one private message, and a ban of carol, each with its event.
 fn seed(conn: &mut Connection) -> Seeded {
     with_view(conn, |v| {
-        let alice = v
-            .create_user("alice", &TokenHash([1; 32]), "127.0.0.1", T0)
-            .unwrap();
-        let bob = v
-            .create_user("bob", &TokenHash([2; 32]), "127.0.0.1", T0)
-            .unwrap();
-        let carol = v
-            .create_user("carol", &TokenHash([3; 32]), "127.0.0.1", T0)
-            .unwrap();
+        let alice = add_user(v, "alice", 1, T0).unwrap();
+        let bob = add_user(v, "bob", 2, T0).unwrap();
+        let carol = add_user(v, "carol", 3, T0).unwrap();
         let chat = v.create_private_chat(alice, bob, T0).unwrap();
         let message = |v: &mut SqlView<'_>, chat, author, text: &str| {
             let id = v.append_message(chat, author, text, T0).unwrap();

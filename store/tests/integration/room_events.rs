@@ -4,10 +4,10 @@
 //! row and no `event_readers` row, however many members the room has, and
 //! catching up finds it through the reader's memberships.
 
+use crate::support::add_user;
 use agora_core::events::{Event, EventBody, EventChat, EventId, MemberAction};
 use agora_core::time::UnixMillis;
-use agora_core::token::TokenHash;
-use agora_core::view::{StoredMessage, UserId, View};
+use agora_core::view::{NewRoom, StoredMessage, UserId, View};
 use agora_store::{open_database, Hub, SqlView, StoreConfig};
 
 const T0: UnixMillis = UnixMillis(1_795_939_565_000);
@@ -106,12 +106,15 @@ fn a_rooms_message_has_no_reader_rows_and_reaches_members_only() {
     let tx = conn.transaction().unwrap();
     let mut v = SqlView::new(&tx);
     let users: Vec<UserId> = (0..50u8)
-        .map(|n| {
-            v.create_user(&format!("u{n}"), &TokenHash([n; 32]), "127.0.0.1", T0)
-                .unwrap()
-        })
+        .map(|n| add_user(&mut v, &format!("u{n}"), n, T0).unwrap())
         .collect();
-    let room = v.create_room("#big", true, "", T0).unwrap();
+    let big = NewRoom {
+        name: "#big",
+        public: true,
+        topic: "",
+        now: T0,
+    };
+    let room = v.create_room(big).unwrap();
     for &user in &users[..40] {
         v.join(room, user, 0).unwrap();
     }

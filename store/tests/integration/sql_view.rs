@@ -1,5 +1,6 @@
 //! `SqlView` through the `View` trait, over a real database file.
 
+use crate::support::add_user;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{ChatKind, UserId, View, PUBLIC_CHAT};
@@ -24,7 +25,7 @@ const T0: UnixMillis = UnixMillis(1_795_939_565_000);
 /// A user `name` registered from 127.0.0.1 at `T0` with the token hash
 /// `hash(n)`.
 fn new_user(v: &mut SqlView<'_>, name: &str, n: u8) -> UserId {
-    v.create_user(name, &hash(n), "127.0.0.1", T0).unwrap()
+    add_user(v, name, n, T0).unwrap()
 }
 
 /// Runs `f` inside a transaction that is committed afterwards.
@@ -59,8 +60,8 @@ fn users_by_token_and_by_name_without_case() {
         assert_eq!(v.user_by_name("carol").unwrap(), None);
 
         // Names are unique without regard to case; token hashes are unique.
-        assert!(v.create_user("ALICE", &hash(9), "127.0.0.1", T0).is_err());
-        assert!(v.create_user("carol", &hash(2), "127.0.0.1", T0).is_err());
+        assert!(add_user(v, "ALICE", 9, T0).is_err());
+        assert!(add_user(v, "carol", 2, T0).is_err());
 
         let mut user = by_token;
         user.banned_until = Some(T0.plus_ms(5));

@@ -4,10 +4,9 @@
 //! exactly what `SearchQuery::matches` says, and the index's vocabulary
 //! follows edits, deletes and the migration that makes it.
 
-use crate::support::expected;
+use crate::support::{add_user, expected};
 use agora_core::search::SearchQuery;
 use agora_core::time::UnixMillis;
-use agora_core::token::TokenHash;
 use agora_core::view::{ChatId, MessageId, UserId, View, PUBLIC_CHAT};
 use agora_store::{open_database, SqlView, StoreConfig};
 use rusqlite::Connection;
@@ -26,10 +25,7 @@ fn with_view<R>(conn: &mut Connection, f: impl FnOnce(&mut SqlView<'_>) -> R) ->
 }
 
 fn user(conn: &mut Connection) -> UserId {
-    with_view(conn, |v| {
-        v.create_user("alice", &TokenHash([1; 32]), "127.0.0.1", T0)
-            .unwrap()
-    })
+    with_view(conn, |v| add_user(v, "alice", 1, T0).unwrap())
 }
 
 /// Sends `texts` to the public chat; their ids, in order.

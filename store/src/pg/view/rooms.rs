@@ -6,7 +6,7 @@
 use super::{count, store_error, PgView};
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
-use agora_core::view::{ChatId, Membership, Room, RoomListing, UserId, ViewResult};
+use agora_core::view::{ChatId, Membership, NewRoom, Room, RoomListing, UserId, ViewResult};
 use postgres::Row;
 
 /// A room's columns, in the order `room_from_row` reads them.
@@ -73,30 +73,16 @@ impl PgView<'_> {
         row.as_ref().map(room_from_row).transpose()
     }
 
-    /// Creates a room; with `id` (the batch overlay hands out chat ids), as
-    /// that id.
-    pub(crate) fn pg_create_room(
-        &mut self,
-        id: Option<ChatId>,
-        name: &str,
-        public: bool,
-        topic: &str,
-        now: UnixMillis,
-    ) -> ViewResult<ChatId> {
-        let key = name_key(name);
-        let row = match id {
-            Some(id) => self.conn.query_one(
-                "INSERT INTO chats (id, created, room_name, room_key, room_public, room_topic)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                &[&id, &now.0, &name, &key, &public, &topic],
-            ),
-            None => self.conn.query_one(
+    pub(crate) fn create_room(&mut self, new: NewRoom<'_>) -> ViewResult<ChatId> {
+        let NewRoom { name, topic, .. } = new;
+        self.conn
+            .query_one(
                 "INSERT INTO chats (created, room_name, room_key, room_public, room_topic)
                  VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                &[&now.0, &name, &key, &public, &topic],
-            ),
-        };
-        row.map(|row| row.get(0)).map_err(store_error)
+                &[&new.now.0, &name, &name_key(name), &new.public, &topic],
+            )
+            .map(|row| row.get(0))
+            .map_err(store_error)
     }
 
     pub(crate) fn rooms_for(

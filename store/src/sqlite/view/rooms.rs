@@ -4,7 +4,7 @@
 use super::{store_error, SqlView};
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
-use agora_core::view::{ChatId, Membership, Room, RoomListing, UserId, ViewResult};
+use agora_core::view::{ChatId, Membership, NewRoom, Room, RoomListing, UserId, ViewResult};
 use rusqlite::{params, OptionalExtension, Row};
 
 /// A room's columns, in the order `room_from_row` reads them.
@@ -56,19 +56,15 @@ impl SqlView<'_> {
             .map_err(store_error)
     }
 
-    pub(super) fn create_room(
-        &mut self,
-        name: &str,
-        public: bool,
-        topic: &str,
-        now: UnixMillis,
-    ) -> ViewResult<ChatId> {
+    pub(super) fn create_room(&mut self, new: NewRoom<'_>) -> ViewResult<ChatId> {
+        let NewRoom { name, topic, .. } = new;
+        let key = name_key(name);
         self.conn
             .prepare_cached(
                 "INSERT INTO chats (created, room_name, room_key, room_public, room_topic)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )
-            .and_then(|mut stmt| stmt.insert(params![now.0, name, name_key(name), public, topic]))
+            .and_then(|mut stmt| stmt.insert(params![new.now.0, name, key, new.public, topic]))
             .map_err(store_error)
     }
 
