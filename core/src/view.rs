@@ -110,6 +110,19 @@ pub enum ChatKind {
     },
 }
 
+impl ChatKind {
+    /// The kind of chat `id` from a store's two columns: the room's name
+    /// (a room), else the other member's name (a private chat; the public
+    /// chat has none, but a store's join may give it one), else public.
+    pub fn of(id: ChatId, other: Option<String>, room: Option<String>) -> ChatKind {
+        match (other, room) {
+            (_, Some(name)) => ChatKind::Room { name },
+            (Some(other), None) if id != PUBLIC_CHAT => ChatKind::Private { other },
+            _ => ChatKind::Public,
+        }
+    }
+}
+
 // (issue 25) rooms.
 /// A room as the rules see it: a chat with a name, open to anyone (public)
 /// or to those invited (private).
@@ -122,6 +135,50 @@ pub struct Room {
     pub topic: String,
     pub created: UnixMillis,
     pub members_number: u64,
+}
+
+/// A page of a chat's history ([`View::messages_up_to`],
+/// [`View::messages_after`]): at most `limit` messages of `chat` on one side
+/// of `position`, each with its newest `comments` comments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MessagePage {
+    pub chat: ChatId,
+    pub position: ReadPosition,
+    pub limit: u32,
+    pub comments: u32,
+}
+
+/// A page of a message's comments ([`View::comments_before`]): its newest
+/// `limit` comments with id `< before` (every comment when `None`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommentPage {
+    pub message: MessageId,
+    pub before: Option<CommentId>,
+    pub limit: u32,
+}
+
+/// A page of the people directory ([`View::users_by_prefix`]): the first
+/// `limit` name keys that start with `prefix` and are greater than `after`
+/// (when given). Both are name keys (ASCII lowercase).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PeoplePage<'a> {
+    pub prefix: &'a str,
+    pub after: Option<&'a str>,
+    pub limit: u32,
+}
+
+impl PeoplePage<'_> {
+    /// The name keys a store scans, from the first (inclusive; `after`
+    /// itself is still to be skipped) to the second (exclusive): every key
+    /// with the prefix sorts below the prefix followed by DEL, since name
+    /// keys are printable ASCII.
+    pub fn key_range(&self) -> (&str, String) {
+        let start = match self.after {
+            Some(after) if after >= self.prefix => after,
+            _ => self.prefix,
+        };
+        (start, format!("{}\u{7f}", self.prefix))
+    }
 }
 
 /// A room to create ([`View::create_room`]).
@@ -139,6 +196,18 @@ pub struct NewRoom<'a> {
 pub enum Membership {
     Member,
     Invited,
+}
+
+impl Membership {
+    /// From a store's two flags: a member (whether or not it was also
+    /// invited), else invited, else neither.
+    pub fn from_flags(member: bool, invited: bool) -> Option<Membership> {
+        match (member, invited) {
+            (true, _) => Some(Membership::Member),
+            (false, true) => Some(Membership::Invited),
+            (false, false) => None,
+        }
+    }
 }
 
 /// One line of `GET /rooms`.
@@ -231,23 +300,11 @@ pub trait View: crate::accounts::Accounts {
     /// The last `limit` messages of `chat` with id `<= position`, oldest first,
     /// each with its newest `comments` comments (oldest first) and its
     /// `comments_total`.
-    fn messages_up_to(
-        &mut self,
-        chat: ChatId,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>>;
+    fn messages_up_to(&mut self, page: MessagePage) -> ViewResult<Vec<StoredMessage>>;
     /// The first `limit` messages of `chat` with id `> position`, oldest first,
     /// each with its newest `comments` comments (oldest first) and its
     /// `comments_total`.
-    fn messages_after(
-        &mut self,
-        chat: ChatId,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>>;
+    fn messages_after(&mut self, page: MessagePage) -> ViewResult<Vec<StoredMessage>>;
     /// Appends a message; its id is greater than every message id before it,
     /// in any chat. `chat` exists. Read positions are not touched.
     fn append_message(
@@ -259,15 +316,9 @@ pub trait View: crate::accounts::Accounts {
     ) -> ViewResult<MessageId>;
     /// The chat a message belongs to, `None` if there is no such message.
     fn chat_of_message(&mut self, message: MessageId) -> ViewResult<Option<ChatId>>;
-    /// The newest `limit` comments of `message` with id `< before` (every
-    /// comment when `before` is `None`), oldest first; empty for a message
-    /// that does not exist.
-    fn comments_before(
-        &mut self,
-        message: MessageId,
-        before: Option<CommentId>,
-        limit: u32,
-    ) -> ViewResult<Vec<StoredComment>>;
+    /// The comments of `page` (the newest `limit` of `message` with id
+    /// `< before`), oldest first; empty for a message that does not exist.
+    fn comments_before(&mut self, page: CommentPage) -> ViewResult<Vec<StoredComment>>;
     /// Appends a comment to an existing message (its id is greater than every
     /// comment id before it). Read positions are not touched.
     fn append_comment(
@@ -296,16 +347,11 @@ pub trait View: crate::accounts::Accounts {
     fn clear_reports(&mut self, target: UserId) -> ViewResult<()>;
 
     // Issue 25: the people directory.
-    /// The names, as registered, of the first `limit` users whose name key
-    /// ([`crate::records::name_key`]) starts with `prefix` and is greater
-    /// than `after` (when given), in name-key order (byte by byte). `prefix`
-    /// and `after` are name keys (ASCII lowercase).
-    fn users_by_prefix(
-        &mut self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> ViewResult<Vec<String>>;
+    /// The names, as registered, of the users of `page`: the first `limit`
+    /// whose name key ([`crate::records::name_key`]) starts with `prefix`
+    /// and is greater than `after` (when given), in name-key order (byte by
+    /// byte).
+    fn users_by_prefix(&mut self, page: PeoplePage<'_>) -> ViewResult<Vec<String>>;
     // (issue 25) rooms. A room is a chat (its messages, comments, members
     // and read positions are a chat's); `chats_of` lists it as
     // `ChatKind::Room`, `private_members` answers `None` for it.

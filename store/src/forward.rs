@@ -20,8 +20,9 @@ pub(crate) mod t {
     pub(crate) use agora_core::time::UnixMillis;
     pub(crate) use agora_core::token::TokenHash;
     pub(crate) use agora_core::view::{
-        ChatId, ChatSummary, CommentId, MessageId, NewRoom, NewUser, Reaction, ReadPosition,
-        Recent, Room, RoomListing, StoredComment, StoredMessage, User, UserId, ViewResult, Written,
+        ChatId, ChatSummary, CommentId, CommentPage, MessageId, MessagePage, NewRoom, NewUser,
+        PeoplePage, Reaction, ReadPosition, Recent, Room, RoomListing, StoredComment,
+        StoredMessage, User, UserId, ViewResult, Written,
     };
 }
 
@@ -48,16 +49,16 @@ macro_rules! forward_view {
     (@ $via:ident read_position) => { fn read_position(&mut self, chat: $crate::forward::t::ChatId, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::ReadPosition>> { self.$via(|view| view.read_position(chat, user)) } };
     (@ $via:ident set_read_position) => { fn set_read_position(&mut self, chat: $crate::forward::t::ChatId, user: $crate::forward::t::UserId, position: $crate::forward::t::ReadPosition) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.set_read_position(chat, user, position)) } };
     (@ $via:ident latest_message) => { fn latest_message(&mut self, chat: $crate::forward::t::ChatId) -> $crate::forward::t::ViewResult<$crate::forward::t::MessageId> { self.$via(|view| view.latest_message(chat)) } };
-    (@ $via:ident messages_up_to) => { fn messages_up_to(&mut self, chat: $crate::forward::t::ChatId, position: $crate::forward::t::ReadPosition, limit: u32, comments: u32) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::StoredMessage>> { self.$via(|view| view.messages_up_to(chat, position, limit, comments)) } };
-    (@ $via:ident messages_after) => { fn messages_after(&mut self, chat: $crate::forward::t::ChatId, position: $crate::forward::t::ReadPosition, limit: u32, comments: u32) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::StoredMessage>> { self.$via(|view| view.messages_after(chat, position, limit, comments)) } };
-    (@ $via:ident comments_before) => { fn comments_before(&mut self, message: $crate::forward::t::MessageId, before: Option<$crate::forward::t::CommentId>, limit: u32) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::StoredComment>> { self.$via(|view| view.comments_before(message, before, limit)) } };
+    (@ $via:ident messages_up_to) => { fn messages_up_to(&mut self, page: $crate::forward::t::MessagePage) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::StoredMessage>> { self.$via(|view| view.messages_up_to(page)) } };
+    (@ $via:ident messages_after) => { fn messages_after(&mut self, page: $crate::forward::t::MessagePage) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::StoredMessage>> { self.$via(|view| view.messages_after(page)) } };
+    (@ $via:ident comments_before) => { fn comments_before(&mut self, page: $crate::forward::t::CommentPage) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::StoredComment>> { self.$via(|view| view.comments_before(page)) } };
     (@ $via:ident append_message) => { fn append_message(&mut self, chat: $crate::forward::t::ChatId, author: $crate::forward::t::UserId, text: &str, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<$crate::forward::t::MessageId> { self.$via(|view| view.append_message(chat, author, text, now)) } };
     (@ $via:ident chat_of_message) => { fn chat_of_message(&mut self, message: $crate::forward::t::MessageId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::ChatId>> { self.$via(|view| view.chat_of_message(message)) } };
     (@ $via:ident append_comment) => { fn append_comment(&mut self, message: $crate::forward::t::MessageId, author: $crate::forward::t::UserId, text: &str, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<$crate::forward::t::CommentId> { self.$via(|view| view.append_comment(message, author, text, now)) } };
     (@ $via:ident has_reported) => { fn has_reported(&mut self, target: $crate::forward::t::UserId, reporter: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<bool> { self.$via(|view| view.has_reported(target, reporter)) } };
     (@ $via:ident add_report) => { fn add_report(&mut self, target: $crate::forward::t::UserId, reporter: $crate::forward::t::UserId, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.add_report(target, reporter, now)) } };
     (@ $via:ident clear_reports) => { fn clear_reports(&mut self, target: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.clear_reports(target)) } };
-    (@ $via:ident users_by_prefix) => { fn users_by_prefix(&mut self, prefix: &str, after: Option<&str>, limit: u32) -> $crate::forward::t::ViewResult<Vec<String>> { self.$via(|view| view.users_by_prefix(prefix, after, limit)) } };
+    (@ $via:ident users_by_prefix) => { fn users_by_prefix(&mut self, page: $crate::forward::t::PeoplePage<'_>) -> $crate::forward::t::ViewResult<Vec<String>> { self.$via(|view| view.users_by_prefix(page)) } };
     (@ $via:ident room_by_name) => { fn room_by_name(&mut self, name: &str) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::Room>> { self.$via(|view| view.room_by_name(name)) } };
     (@ $via:ident room_of) => { fn room_of(&mut self, chat: $crate::forward::t::ChatId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::Room>> { self.$via(|view| view.room_of(chat)) } };
     (@ $via:ident create_room) => { fn create_room(&mut self, new: $crate::forward::t::NewRoom<'_>) -> $crate::forward::t::ViewResult<$crate::forward::t::ChatId> { self.$via(|view| view.create_room(new)) } };

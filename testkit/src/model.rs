@@ -13,11 +13,23 @@ use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, Membership, MessageId, NewRoom, NewUser, Reaction,
-    ReadPosition, Recent, Room, RoomListing, StoreError, StoredComment, StoredMessage, User,
-    UserId, View, ViewResult, Written,
+    ChatId, ChatKind, ChatSummary, CommentId, CommentPage, Membership, MessageId, MessagePage,
+    NewRoom, NewUser, PeoplePage, Reaction, ReadPosition, Recent, Room, RoomListing, StoreError,
+    StoredComment, StoredMessage, User, UserId, View, ViewResult, Written,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// A history page of `chat` around `position` ([`View::messages_up_to`],
+/// [`View::messages_after`]), for the tests that page the model and the
+/// stores alike.
+pub fn history(chat: ChatId, position: ReadPosition, limit: u32, comments: u32) -> MessagePage {
+    MessagePage {
+        chat,
+        position,
+        limit,
+        comments,
+    }
+}
 
 /// The whole server state as plain collections. Ids are dense: user `n` is
 /// `users[n - 1]`, chat `n` is `chats[n - 1]`, comment `n` is `comments[n - 1]`.
@@ -477,34 +489,24 @@ impl View for Model {
         }))
     }
 
-    fn messages_up_to(
-        &mut self,
-        chat: ChatId,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>> {
-        let Some(c) = self.chat(chat) else {
+    fn messages_up_to(&mut self, page: MessagePage) -> ViewResult<Vec<StoredMessage>> {
+        let Some(c) = self.chat(page.chat) else {
             return Ok(Vec::new());
         };
-        let end = c.messages.partition_point(|&m| m <= position);
-        let start = end.saturating_sub(limit as usize);
-        Ok(self.stored_messages(&c.messages[start..end], comments))
+        let end = c.messages.partition_point(|&m| m <= page.position);
+        let start = end.saturating_sub(page.limit as usize);
+        Ok(self.stored_messages(&c.messages[start..end], page.comments))
     }
 
-    fn messages_after(
-        &mut self,
-        chat: ChatId,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>> {
-        let Some(c) = self.chat(chat) else {
+    fn messages_after(&mut self, page: MessagePage) -> ViewResult<Vec<StoredMessage>> {
+        let Some(c) = self.chat(page.chat) else {
             return Ok(Vec::new());
         };
-        let start = c.messages.partition_point(|&m| m <= position);
-        let end = start.saturating_add(limit as usize).min(c.messages.len());
-        Ok(self.stored_messages(&c.messages[start..end], comments))
+        let start = c.messages.partition_point(|&m| m <= page.position);
+        let end = start
+            .saturating_add(page.limit as usize)
+            .min(c.messages.len());
+        Ok(self.stored_messages(&c.messages[start..end], page.comments))
     }
 
     fn append_message(
@@ -539,12 +541,12 @@ impl View for Model {
         Ok(self.messages.get(&message).map(|m| m.chat))
     }
 
-    fn comments_before(
-        &mut self,
-        message: MessageId,
-        before: Option<CommentId>,
-        limit: u32,
-    ) -> ViewResult<Vec<StoredComment>> {
+    fn comments_before(&mut self, page: CommentPage) -> ViewResult<Vec<StoredComment>> {
+        let CommentPage {
+            message,
+            before,
+            limit,
+        } = page;
         let Some(m) = self.messages.get(&message) else {
             return Ok(Vec::new());
         };
@@ -759,12 +761,12 @@ impl View for Model {
             .collect())
     }
     // Issue 25: the people directory; every name sorted, the simplest way.
-    fn users_by_prefix(
-        &mut self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> ViewResult<Vec<String>> {
+    fn users_by_prefix(&mut self, page: PeoplePage<'_>) -> ViewResult<Vec<String>> {
+        let PeoplePage {
+            prefix,
+            after,
+            limit,
+        } = page;
         let mut keys: Vec<(&String, &UserId)> = self
             .by_name
             .iter()

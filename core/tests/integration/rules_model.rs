@@ -3,8 +3,8 @@
 
 use agora_core::time::UnixMillis;
 use agora_core::token::{Token, TokenHash};
-use agora_core::view::{ChatKind, NewUser, View, PUBLIC_CHAT};
-use agora_testkit::model::Model;
+use agora_core::view::{ChatKind, CommentPage, NewUser, View, PUBLIC_CHAT};
+use agora_testkit::model::{history, Model};
 
 fn hash(i: u8) -> agora_core::token::TokenHash {
     Token([i; 16]).hash()
@@ -104,28 +104,31 @@ fn messages_positions_and_summaries() {
 
     let ids = |v: Vec<agora_core::view::StoredMessage>| v.iter().map(|m| m.id).collect::<Vec<_>>();
     assert_eq!(
-        ids(m.messages_up_to(PUBLIC_CHAT, p2, 10, 20).unwrap()),
+        ids(m.messages_up_to(history(PUBLIC_CHAT, p2, 10, 20)).unwrap()),
         [p1, p2]
     );
-    assert_eq!(ids(m.messages_up_to(PUBLIC_CHAT, p2, 1, 20).unwrap()), [p2]);
     assert_eq!(
-        ids(m.messages_up_to(PUBLIC_CHAT, q1, 10, 20).unwrap()),
+        ids(m.messages_up_to(history(PUBLIC_CHAT, p2, 1, 20)).unwrap()),
+        [p2]
+    );
+    assert_eq!(
+        ids(m.messages_up_to(history(PUBLIC_CHAT, q1, 10, 20)).unwrap()),
         [p1]
     );
     assert_eq!(
-        ids(m.messages_up_to(PUBLIC_CHAT, p3, 0, 20).unwrap()),
+        ids(m.messages_up_to(history(PUBLIC_CHAT, p3, 0, 20)).unwrap()),
         Vec::<i64>::new()
     );
     assert_eq!(
-        ids(m.messages_after(PUBLIC_CHAT, 0, 2, 20).unwrap()),
+        ids(m.messages_after(history(PUBLIC_CHAT, 0, 2, 20)).unwrap()),
         [p1, p2]
     );
     assert_eq!(
-        ids(m.messages_after(PUBLIC_CHAT, q1, 10, 20).unwrap()),
+        ids(m.messages_after(history(PUBLIC_CHAT, q1, 10, 20)).unwrap()),
         [p2, p3]
     );
     assert_eq!(
-        ids(m.messages_after(PUBLIC_CHAT, p3, 10, 20).unwrap()),
+        ids(m.messages_after(history(PUBLIC_CHAT, p3, 10, 20)).unwrap()),
         Vec::<i64>::new()
     );
 
@@ -133,7 +136,10 @@ fn messages_positions_and_summaries() {
     let c2 = m.append_comment(p2, a, "ok", UnixMillis(107)).unwrap();
     assert!(c1 < c2);
     assert!(m.append_comment(p3 + 5, a, "x", UnixMillis(0)).is_err());
-    let full = m.messages_after(PUBLIC_CHAT, p1, 1, 20).unwrap().remove(0);
+    let full = m
+        .messages_after(history(PUBLIC_CHAT, p1, 1, 20))
+        .unwrap()
+        .remove(0);
     assert_eq!(
         (full.author.as_str(), full.text.as_str(), full.pub_date),
         ("a", "two", UnixMillis(104))
@@ -152,25 +158,29 @@ fn messages_positions_and_summaries() {
     );
     assert_eq!(full.comments_total, 2);
     // Only the newest comments are carried; the rest are paged.
-    let newest = m.messages_after(PUBLIC_CHAT, p1, 1, 1).unwrap().remove(0);
+    let newest = m
+        .messages_after(history(PUBLIC_CHAT, p1, 1, 1))
+        .unwrap()
+        .remove(0);
     assert_eq!(
         newest.comments.iter().map(|c| c.id).collect::<Vec<_>>(),
         [c2]
     );
     assert_eq!(newest.comments_total, 2);
-    let page = |before, limit| {
-        m.clone()
-            .comments_before(p2, before, limit)
-            .unwrap()
-            .iter()
-            .map(|c| c.id)
-            .collect::<Vec<_>>()
+    let page = |message, before, limit| {
+        let page = CommentPage {
+            message,
+            before,
+            limit,
+        };
+        let comments = m.clone().comments_before(page).unwrap();
+        comments.iter().map(|c| c.id).collect::<Vec<_>>()
     };
-    assert_eq!(page(None, 10), [c1, c2]);
-    assert_eq!(page(None, 1), [c2]);
-    assert_eq!(page(Some(c2), 10), [c1]);
-    assert_eq!(page(Some(c1), 10), Vec::<i64>::new());
-    assert!(m.comments_before(p3 + 5, None, 10).unwrap().is_empty());
+    assert_eq!(page(p2, None, 10), [c1, c2]);
+    assert_eq!(page(p2, None, 1), [c2]);
+    assert_eq!(page(p2, Some(c2), 10), [c1]);
+    assert_eq!(page(p2, Some(c1), 10), Vec::<i64>::new());
+    assert!(page(p3 + 5, None, 10).is_empty());
 
     m.set_read_position(PUBLIC_CHAT, a, p2).unwrap();
     m.set_read_position(PUBLIC_CHAT, b, p2).unwrap(); // not a member: no-op
@@ -232,9 +242,12 @@ fn odd_calls_answer_errors_not_panics() {
     assert!(m.join(77, 1, 0).is_err());
     m.set_read_position(77, 1, 0).unwrap();
     assert_eq!(m.read_position(-1, 1).unwrap(), None);
-    assert!(m.messages_up_to(77, 10, 10, 20).unwrap().is_empty());
     assert!(m
-        .messages_after(i64::MIN, 0, u32::MAX, 20)
+        .messages_up_to(history(77, 10, 10, 20))
+        .unwrap()
+        .is_empty());
+    assert!(m
+        .messages_after(history(i64::MIN, 0, u32::MAX, 20))
         .unwrap()
         .is_empty());
     assert_eq!(m.latest_message(i64::MAX).unwrap(), 0);

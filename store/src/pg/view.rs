@@ -12,8 +12,9 @@ use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, MessageId, NewUser, ReadPosition, Recent, StoreError,
-    StoredComment, StoredMessage, User, UserId, View, ViewResult, PUBLIC_CHAT,
+    ChatId, ChatKind, ChatSummary, CommentId, CommentPage, MessageId, MessagePage, NewUser,
+    PeoplePage, ReadPosition, Recent, StoreError, StoredComment, StoredMessage, User, UserId, View,
+    ViewResult, PUBLIC_CHAT,
 };
 use postgres::Row;
 
@@ -112,16 +113,9 @@ pub(super) fn user_at(row: &Row, at: usize) -> ViewResult<User> {
 /// name, the room's name, mentions.
 pub(super) fn chat_at(row: &Row, at: usize) -> ViewResult<ChatSummary> {
     let id: ChatId = row.get(at);
-    let other: Option<String> = row.get(at + 6);
-    let room: Option<String> = row.get(at + 7);
-    let kind = match (other, room) {
-        (_, Some(name)) => ChatKind::Room { name },
-        (Some(other), None) if id != PUBLIC_CHAT => ChatKind::Private { other },
-        _ => ChatKind::Public,
-    };
     Ok(ChatSummary {
         id,
-        kind,
+        kind: ChatKind::of(id, row.get(at + 6), row.get(at + 7)),
         created: UnixMillis(row.get(at + 1)),
         messages_number: count(row.get(at + 2))?,
         users_number: count(row.get(at + 3))?,
@@ -301,14 +295,19 @@ impl PgView<'_> {
         row.as_ref().map(user_from_row).transpose()
     }
 
+    /// The messages of `page` that `sql` (`MESSAGES_UP_TO` or
+    /// `MESSAGES_AFTER`) selects, with their newest comments.
     fn messages_with_comments(
         &mut self,
-        chat: ChatId,
         sql: &'static str,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
+        page: MessagePage,
     ) -> ViewResult<Vec<StoredMessage>> {
+        let MessagePage {
+            chat,
+            position,
+            limit,
+            comments,
+        } = page;
         if limit == 0 {
             return Ok(Vec::new());
         }
@@ -547,24 +546,12 @@ impl View for PgView<'_> {
         count(counted)
     }
 
-    fn messages_up_to(
-        &mut self,
-        chat: ChatId,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>> {
-        self.messages_with_comments(chat, MESSAGES_UP_TO, position, limit, comments)
+    fn messages_up_to(&mut self, page: MessagePage) -> ViewResult<Vec<StoredMessage>> {
+        self.messages_with_comments(MESSAGES_UP_TO, page)
     }
 
-    fn messages_after(
-        &mut self,
-        chat: ChatId,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>> {
-        self.messages_with_comments(chat, MESSAGES_AFTER, position, limit, comments)
+    fn messages_after(&mut self, page: MessagePage) -> ViewResult<Vec<StoredMessage>> {
+        self.messages_with_comments(MESSAGES_AFTER, page)
     }
 
     fn append_message(
@@ -631,16 +618,12 @@ impl View for PgView<'_> {
             .ok_or_else(|| StoreError(format!("append_comment: no message {message}")))
     }
 
-    fn comments_before(
-        &mut self,
-        message: MessageId,
-        before: Option<CommentId>,
-        limit: u32,
-    ) -> ViewResult<Vec<StoredComment>> {
-        let Some(chat) = self.chat_of_message(message)? else {
+    fn comments_before(&mut self, page: CommentPage) -> ViewResult<Vec<StoredComment>> {
+        let Some(chat) = self.chat_of_message(page.message)? else {
             return Ok(Vec::new());
         };
-        self.newest_comments(chat, message, before.unwrap_or(i64::MAX), limit)
+        let before = page.before.unwrap_or(i64::MAX);
+        self.newest_comments(chat, page.message, before, page.limit)
     }
 
     fn append_event(&mut self, body: EventBody) -> ViewResult<EventId> {
@@ -725,17 +708,9 @@ impl View for PgView<'_> {
     // (migration 6): byte order whatever the database's collation. Name keys
     // are ASCII below 0x7f, so the names starting with `prefix` are exactly
     // those from `prefix` up to `prefix` followed by 0x7f.
-    fn users_by_prefix(
-        &mut self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> ViewResult<Vec<String>> {
-        let end = format!("{prefix}\u{7f}");
-        let start = match after {
-            Some(after) if after >= prefix => after,
-            _ => prefix,
-        };
+    fn users_by_prefix(&mut self, page: PeoplePage<'_>) -> ViewResult<Vec<String>> {
+        let (start, end) = page.key_range();
+        let (after, limit) = (page.after, page.limit);
         let rows = self
             .conn
             .query(

@@ -12,8 +12,9 @@ use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, MessageId, NewUser, Reaction, ReadPosition, Recent,
-    StoreError, StoredComment, StoredMessage, User, UserId, View, ViewResult, Written, PUBLIC_CHAT,
+    ChatId, ChatKind, ChatSummary, CommentId, CommentPage, MessageId, MessagePage, NewUser,
+    PeoplePage, Reaction, ReadPosition, Recent, StoreError, StoredComment, StoredMessage, User,
+    UserId, View, ViewResult, Written, PUBLIC_CHAT,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -180,14 +181,19 @@ impl SqlView<'_> {
     /// Reads messages (the SQL selects id, author name, pub_date, text and
     /// comment count, with chat, position and limit as parameters), then the
     /// newest `comments` comments of each message that has any.
+    /// The messages of `page` that `sql` (`MESSAGES_UP_TO` or
+    /// `MESSAGES_AFTER`) selects, with their newest comments.
     fn messages_with_comments(
         &self,
-        chat: ChatId,
         sql: &str,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
+        page: MessagePage,
     ) -> ViewResult<Vec<StoredMessage>> {
+        let MessagePage {
+            chat,
+            position,
+            limit,
+            comments,
+        } = page;
         if limit == 0 {
             return Ok(Vec::new());
         }
@@ -524,16 +530,9 @@ impl View for SqlView<'_> {
         let rows = stmt
             .query_map([user], |row| {
                 let id: ChatId = row.get(0)?;
-                let other: Option<String> = row.get(6)?;
-                let room: Option<String> = row.get(7)?;
-                let kind = match (other, room) {
-                    (_, Some(name)) => ChatKind::Room { name },
-                    (Some(other), None) if id != PUBLIC_CHAT => ChatKind::Private { other },
-                    _ => ChatKind::Public,
-                };
                 Ok(ChatSummary {
                     id,
-                    kind,
+                    kind: ChatKind::of(id, row.get(6)?, row.get(7)?),
                     created: UnixMillis(row.get(1)?),
                     messages_number: row.get(2)?,
                     users_number: row.get(3)?,
@@ -573,24 +572,12 @@ impl View for SqlView<'_> {
             .map_err(store_error)
     }
 
-    fn messages_up_to(
-        &mut self,
-        chat: ChatId,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>> {
-        self.messages_with_comments(chat, MESSAGES_UP_TO, position, limit, comments)
+    fn messages_up_to(&mut self, page: MessagePage) -> ViewResult<Vec<StoredMessage>> {
+        self.messages_with_comments(MESSAGES_UP_TO, page)
     }
 
-    fn messages_after(
-        &mut self,
-        chat: ChatId,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>> {
-        self.messages_with_comments(chat, MESSAGES_AFTER, position, limit, comments)
+    fn messages_after(&mut self, page: MessagePage) -> ViewResult<Vec<StoredMessage>> {
+        self.messages_with_comments(MESSAGES_AFTER, page)
     }
 
     fn append_message(
@@ -658,16 +645,12 @@ impl View for SqlView<'_> {
         Ok(id)
     }
 
-    fn comments_before(
-        &mut self,
-        message: MessageId,
-        before: Option<CommentId>,
-        limit: u32,
-    ) -> ViewResult<Vec<StoredComment>> {
-        let Some(chat) = self.chat_of_message(message)? else {
+    fn comments_before(&mut self, page: CommentPage) -> ViewResult<Vec<StoredComment>> {
+        let Some(chat) = self.chat_of_message(page.message)? else {
             return Ok(Vec::new());
         };
-        self.newest_comments(chat, message, before.unwrap_or(i64::MAX), limit)
+        let before = page.before.unwrap_or(i64::MAX);
+        self.newest_comments(chat, page.message, before, page.limit)
     }
 
     fn append_event(&mut self, body: EventBody) -> ViewResult<EventId> {
@@ -778,17 +761,9 @@ impl View for SqlView<'_> {
     // `name_key` (BINARY collation: byte order). Name keys are ASCII below
     // 0x7f, so the names starting with `prefix` are exactly those from
     // `prefix` up to `prefix` followed by 0x7f.
-    fn users_by_prefix(
-        &mut self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> ViewResult<Vec<String>> {
-        let end = format!("{prefix}\u{7f}");
-        let start = match after {
-            Some(after) if after >= prefix => after,
-            _ => prefix,
-        };
+    fn users_by_prefix(&mut self, page: PeoplePage<'_>) -> ViewResult<Vec<String>> {
+        let (start, end) = page.key_range();
+        let (after, limit) = (page.after, page.limit);
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -908,6 +883,7 @@ mod tests {
     use super::*;
     use crate::sqlite::open::open_connection;
     use crate::SyncMode;
+    use agora_testkit::model::history;
     use rusqlite::StatementStatus;
 
     #[test]
@@ -932,17 +908,25 @@ mod tests {
                 .unwrap();
         }
         for limit in [20, 20, 5, 1, 30] {
-            let page = view.messages_up_to(PUBLIC_CHAT, last, limit, 20).unwrap();
+            let page = view
+                .messages_up_to(history(PUBLIC_CHAT, last, limit, 20))
+                .unwrap();
             assert_eq!(page.len(), limit as usize);
             assert_eq!(page.last().map(|m| m.id), Some(last));
-            let unread = view.messages_after(PUBLIC_CHAT, 0, limit, 20);
+            let unread = view.messages_after(history(PUBLIC_CHAT, 0, limit, 20));
             assert_eq!(unread.unwrap().len(), limit as usize);
         }
         view.append_comment(last, author, "c", now).unwrap();
         for before in [None, Some(5), None] {
-            view.comments_before(last, before, 3).unwrap();
+            let page = CommentPage {
+                message: last,
+                before,
+                limit: 3,
+            };
+            view.comments_before(page).unwrap();
         }
-        view.messages_up_to(PUBLIC_CHAT, last, 2, 20).unwrap();
+        view.messages_up_to(history(PUBLIC_CHAT, last, 2, 20))
+            .unwrap();
         for sql in [MESSAGES_UP_TO, MESSAGES_AFTER, COMMENTS_BEFORE] {
             let stmt = tx.prepare_cached(sql).unwrap();
             assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0, "{sql}");

@@ -97,14 +97,9 @@ impl PgView<'_> {
             .map_err(store_error)?;
         rows.iter()
             .map(|row| {
-                let membership = match (row.get::<_, bool>(6), row.get::<_, bool>(7)) {
-                    (true, _) => Some(Membership::Member),
-                    (false, true) => Some(Membership::Invited),
-                    (false, false) => None,
-                };
                 Ok(RoomListing {
                     room: room_from_row(row)?,
-                    membership,
+                    membership: Membership::from_flags(row.get(6), row.get(7)),
                 })
             })
             .collect()

@@ -77,16 +77,9 @@ impl SqlView<'_> {
         let mut stmt = self.conn.prepare_cached(ROOMS_FOR).map_err(store_error)?;
         let rows = stmt
             .query_map(params![user, name_key(prefix)], |row| {
-                let member: bool = row.get(6)?;
-                let invited: bool = row.get(7)?;
-                let membership = match (member, invited) {
-                    (true, _) => Some(Membership::Member),
-                    (false, true) => Some(Membership::Invited),
-                    (false, false) => None,
-                };
                 Ok(RoomListing {
                     room: room_from_row(row)?,
-                    membership,
+                    membership: Membership::from_flags(row.get(6)?, row.get(7)?),
                 })
             })
             .map_err(store_error)?;
