@@ -634,3 +634,22 @@ proptest! {
         }
     }
 }
+
+/// A command that failed after its writes were flushed (here for a call
+/// the overlay passes to the backend, which refuses it) cannot be taken
+/// back in memory: the database holds its message. The overlay says so
+/// (`Failed::Spilled`, and the batch reruns with a savepoint per command)
+/// rather than forget the message in memory and answer as if nothing was
+/// written.
+#[test]
+fn a_command_failing_after_a_flush_of_its_writes_is_not_taken_back_in_memory() {
+    let mut db = Db::new();
+    register(&mut db, 1);
+    let mut overlay = Overlay::new();
+    let failed = overlay.command(&mut db, |view| {
+        view.append_message(PUBLIC_CHAT, 1, "flushed", T0)?;
+        agora_core::accounts::Accounts::touch_device(view, 1, T0)
+    });
+    assert_eq!(failed, Err(Failed::Spilled));
+    assert_eq!(db.messages.len(), 1, "the flush wrote the message");
+}
