@@ -9,6 +9,8 @@
 //! named method as `self.via(|view| view.method(args..))`: `via` is the
 //! wrapper's method that runs a call on the view underneath, and says what
 //! happens around it (an error when there is none, a flush first, ...).
+//! `forward_view!(all via)` (and the others') forwards every method the
+//! trait requires.
 
 use agora_core::view::ViewResult;
 
@@ -30,6 +32,8 @@ pub(crate) mod t {
 /// signature as the trait has it).
 #[rustfmt::skip]
 macro_rules! forward_view {
+    // Every method the trait requires (a stand-in view in a test).
+    (all $via:ident) => { $crate::forward::forward_view!($via; user_by_token, user_by_name, create_user, registrations_from, save_user, private_chat, create_private_chat, join, read_position, set_read_position, private_members, chats_of, latest_message, count_after, messages_up_to, messages_after, append_message, chat_of_message, comments_before, append_comment, append_event, event_head, events_after, has_reported, report_count, add_report, clear_reports, users_by_prefix, room_by_name, room_of, create_room, rooms_for, is_invited, set_invited, leave, rooms_of, message_written, comment_written, message, comment, edit_message, edit_comment, set_mentions, delete_message, delete_comment, reactions, has_reacted, add_reaction, remove_reaction, search_chat); };
     ($via:ident; $($method:ident),+ $(,)?) => { $($crate::forward::forward_view!(@ $via $method);)+ };
     (@ $via:ident user_by_token) => { fn user_by_token(&mut self, hash: &$crate::forward::t::TokenHash) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::User>> { self.$via(|view| view.user_by_token(hash)) } };
     (@ $via:ident chats_of) => { fn chats_of(&mut self, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::ChatSummary>> { self.$via(|view| view.chats_of(user)) } };
@@ -89,6 +93,7 @@ pub(crate) use forward_view;
 /// `Accounts` methods forwarded through `self.$via`.
 #[rustfmt::skip]
 macro_rules! forward_accounts {
+    (all $via:ident) => { $crate::forward::forward_accounts!($via; device_by_token, devices_of, add_device, revoke_device, touch_device, password_of, set_password, login_failures_of_name, login_failures_from, record_login_failure, clear_login_failures_of_name); };
     ($via:ident; $($method:ident),+ $(,)?) => { $($crate::forward::forward_accounts!(@ $via $method);)+ };
     (@ $via:ident device_by_token) => { fn device_by_token(&mut self, hash: &$crate::forward::t::TokenHash) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::Device>> { self.$via(|view| view.device_by_token(hash)) } };
     (@ $via:ident devices_of) => { fn devices_of(&mut self, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::Device>> { self.$via(|view| view.devices_of(user)) } };
@@ -107,6 +112,7 @@ pub(crate) use forward_accounts;
 /// `KeyLog` methods forwarded through `self.$via`.
 #[rustfmt::skip]
 macro_rules! forward_key_log {
+    (all $via:ident) => { $crate::forward::forward_key_log!($via; find_key, keep_key, prune_keys); };
     ($via:ident; $($method:ident),+ $(,)?) => { $($crate::forward::forward_key_log!(@ $via $method);)+ };
     (@ $via:ident find_key) => { fn find_key(&mut self, scope: &str, key: &str, since: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<Option<([u8; 32], $crate::forward::t::StoredAnswer)>> { self.$via(|log| log.find_key(scope, key, since)) } };
     (@ $via:ident keep_key) => { fn keep_key(&mut self, scope: &str, key: &str, fingerprint: &[u8; 32], answer: &$crate::forward::t::StoredAnswer, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<()> { self.$via(|log| log.keep_key(scope, key, fingerprint, answer, now)) } };

@@ -270,80 +270,15 @@ impl NoRangeReads {
 }
 
 impl agora_core::accounts::Accounts for NoRangeReads {
-    crate::forward::forward_accounts!(
-        refuse;
-        device_by_token,
-        devices_of,
-        add_device,
-        revoke_device,
-        touch_device,
-        password_of,
-        set_password,
-        login_failures_of_name,
-        login_failures_from,
-        record_login_failure,
-        clear_login_failures_of_name,
-    );
+    crate::forward::forward_accounts!(all refuse);
 }
 
 impl View for NoRangeReads {
-    crate::forward::forward_view!(
-        refuse;
-        user_by_token,
-        user_by_name,
-        create_user,
-        registrations_from,
-        save_user,
-        private_chat,
-        create_private_chat,
-        join,
-        read_position,
-        set_read_position,
-        private_members,
-        chats_of,
-        latest_message,
-        count_after,
-        messages_up_to,
-        messages_after,
-        append_message,
-        chat_of_message,
-        comments_before,
-        append_comment,
-        append_event,
-        event_head,
-        events_after,
-        has_reported,
-        report_count,
-        add_report,
-        clear_reports,
-        users_by_prefix,
-        room_by_name,
-        room_of,
-        create_room,
-        rooms_for,
-        is_invited,
-        set_invited,
-        leave,
-        rooms_of,
-        message_written,
-        comment_written,
-        message,
-        comment,
-        edit_message,
-        edit_comment,
-        set_mentions,
-        delete_message,
-        delete_comment,
-        reactions,
-        has_reacted,
-        add_reaction,
-        remove_reaction,
-        search_chat,
-    );
+    crate::forward::forward_view!(all refuse);
 }
 
 impl KeyLog for NoRangeReads {
-    crate::forward::forward_key_log!(refuse; find_key, keep_key, prune_keys);
+    crate::forward::forward_key_log!(all refuse);
 }
 
 fn config() -> Config {
