@@ -10,7 +10,8 @@
 //! wrapper's method that runs a call on the view underneath, and says what
 //! happens around it (an error when there is none, a flush first, ...).
 //! `forward_view!(all via)` (and the others') forwards every method the
-//! trait requires.
+//! trait requires; `forward_view!(rooms via)` and `forward_view!(edits via)`
+//! the methods of issue 25's rooms and of issue 26's edits.
 
 use agora_core::view::ViewResult;
 
@@ -34,6 +35,9 @@ pub(crate) mod t {
 macro_rules! forward_view {
     // Every method the trait requires (a stand-in view in a test).
     (all $via:ident) => { $crate::forward::forward_view!($via; user_by_token, user_by_name, create_user, registrations_from, save_user, private_chat, create_private_chat, join, read_position, set_read_position, private_members, chats_of, latest_message, count_after, messages_up_to, messages_after, append_message, chat_of_message, comments_before, append_comment, append_event, event_head, events_after, has_reported, report_count, add_report, clear_reports, users_by_prefix, room_by_name, room_of, create_room, rooms_for, is_invited, set_invited, leave, rooms_of, message_written, comment_written, message, comment, edit_message, edit_comment, set_mentions, delete_message, delete_comment, reactions, has_reacted, add_reaction, remove_reaction, search_chat); };
+    // (issue 25) a room's methods; (issue 26) those of edits, deletions and reactions.
+    (rooms $via:ident) => { $crate::forward::forward_view!($via; room_by_name, room_of, create_room, rooms_for, is_invited, set_invited, leave, rooms_of); };
+    (edits $via:ident) => { $crate::forward::forward_view!($via; message_written, comment_written, message, comment, edit_message, edit_comment, set_mentions, delete_message, delete_comment, reactions, has_reacted, add_reaction, remove_reaction); };
     ($via:ident; $($method:ident),+ $(,)?) => { $($crate::forward::forward_view!(@ $via $method);)+ };
     (@ $via:ident user_by_token) => { fn user_by_token(&mut self, hash: &$crate::forward::t::TokenHash) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::User>> { self.$via(|view| view.user_by_token(hash)) } };
     (@ $via:ident chats_of) => { fn chats_of(&mut self, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::ChatSummary>> { self.$via(|view| view.chats_of(user)) } };

@@ -590,17 +590,7 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
     );
 
     // (issue 25) rooms: see `rooms.rs`.
-    crate::forward::forward_view!(
-        own;
-        room_by_name,
-        room_of,
-        create_room,
-        rooms_for,
-        is_invited,
-        set_invited,
-        leave,
-        rooms_of,
-    );
+    crate::forward::forward_view!(rooms own);
 }
 
 /// Kept answers live in their own table, which no other write touches:

@@ -724,11 +724,6 @@ impl View for PgView<'_> {
         Ok(rows.iter().map(|row| row.get(0)).collect())
     }
 
-    // (issue 25) rooms: see `rooms.rs`.
-    fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
-        self.pg_leave(chat, user, true)
-    }
-
     // (issue 27) search
     fn search_chat(
         &mut self,
@@ -757,28 +752,7 @@ impl View for PgView<'_> {
 
     // (issue 25) rooms and (issue 26) edits: the statements are in
     // `rooms.rs` and `edits.rs`.
-    crate::forward::forward_view!(
-        own;
-        room_by_name,
-        room_of,
-        create_room,
-        rooms_for,
-        is_invited,
-        set_invited,
-        rooms_of,
-        message_written,
-        comment_written,
-        message,
-        messages_by_id,
-        comment,
-        edit_message,
-        edit_comment,
-        set_mentions,
-        delete_message,
-        delete_comment,
-        reactions,
-        has_reacted,
-        add_reaction,
-        remove_reaction,
-    );
+    crate::forward::forward_view!(rooms own);
+    crate::forward::forward_view!(edits own);
+    crate::forward::forward_view!(own; messages_by_id);
 }

@@ -865,17 +865,7 @@ impl View for SqlView<'_> {
     }
 
     // (issue 25) rooms: the statements are in `rooms.rs`.
-    crate::forward::forward_view!(
-        own;
-        room_by_name,
-        room_of,
-        create_room,
-        rooms_for,
-        is_invited,
-        set_invited,
-        leave,
-        rooms_of,
-    );
+    crate::forward::forward_view!(rooms own);
 }
 
 #[cfg(test)]

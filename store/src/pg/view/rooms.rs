@@ -132,9 +132,8 @@ impl PgView<'_> {
             .map_err(store_error)
     }
 
-    /// Ends a membership; `count` also takes it off the chat's
-    /// `member_count` (the batch overlay keeps that count itself).
-    pub(crate) fn pg_leave(&mut self, chat: ChatId, user: UserId, count: bool) -> ViewResult<()> {
+    /// Ends a membership and takes it off the chat's `member_count`.
+    pub(crate) fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
         let removed = self
             .conn
             .execute(
@@ -142,7 +141,7 @@ impl PgView<'_> {
                 &[&user, &chat],
             )
             .map_err(store_error)?;
-        if removed == 1 && count {
+        if removed == 1 {
             self.conn
                 .execute(
                     "UPDATE chats SET member_count = member_count - 1 WHERE id = $1",
