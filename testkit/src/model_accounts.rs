@@ -38,24 +38,18 @@ impl Accounts for Model {
     }
 
     fn add_device(&mut self, new: NewDevice<'_>) -> ViewResult<DeviceId> {
-        let NewDevice {
-            user,
-            hash,
-            label,
-            now,
-        } = new;
         let records = &mut self.accounts;
         records.last_device += 1;
         let id = records.last_device;
         let device = Device {
             id,
-            user,
-            label: label.to_owned(),
-            created: now,
-            last_used: now,
+            user: new.user,
+            label: new.label.to_owned(),
+            created: new.now,
+            last_used: new.now,
         };
-        records.devices.insert(id, (device, *hash));
-        self.by_hash.insert(*hash, user);
+        records.devices.insert(id, (device, *new.hash));
+        self.by_hash.insert(*new.hash, new.user);
         Ok(id)
     }
 

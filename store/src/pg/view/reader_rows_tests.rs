@@ -6,10 +6,10 @@
 //! flush is checked through the whole store by the integration test
 //! `reader_rows`.)
 
-use super::test_fixture::{add_user, fresh_transaction, T0};
+use super::test_fixture::{add_room, add_user, fresh_transaction, T0};
 use crate::pg::view::PgView;
 use agora_core::events::{EventBody, EventChat, MemberAction};
-use agora_core::view::{NewRoom, StoredMessage, View, PUBLIC_CHAT};
+use agora_core::view::{StoredMessage, View, PUBLIC_CHAT};
 
 fn message(view: &mut PgView<'_>, chat: i64, author: i64, chat_of: EventChat) -> EventBody {
     let id = view.append_message(chat, author, "hello", T0).unwrap();
@@ -32,13 +32,7 @@ fn pg_view_writes_each_event_s_reader_rows() {
     let mut user = |name: &str, byte: u8| add_user(&mut view, name, byte);
     let (alice, bob, carol) = (user("alice", 1), user("bob", 2), user("carol", 3));
     let pair = view.create_private_chat(alice, bob, T0).unwrap();
-    let den = NewRoom {
-        name: "#den",
-        public: true,
-        topic: "",
-        now: T0,
-    };
-    let room = view.create_room(den).unwrap();
+    let room = add_room(&mut view, "#den");
     let private = EventChat::private(pair, (alice, "alice".into()), (bob, "bob".into()));
     let in_room = EventChat::Room {
         id: room,

@@ -7,7 +7,7 @@ use crate::pg::url::PostgresUrl;
 use crate::pg::view::PgView;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
-use agora_core::view::{NewUser, UserId, View};
+use agora_core::view::{ChatId, NewRoom, NewUser, UserId, View};
 use agora_tests::pg::{skipped, PgDatabase};
 
 pub(super) const T0: UnixMillis = UnixMillis(1_795_939_565_000);
@@ -36,4 +36,15 @@ pub(super) fn add_user(view: &mut PgView<'_>, name: &str, byte: u8) -> UserId {
         now: T0,
     };
     view.create_user(new).unwrap()
+}
+
+/// Creates the public room `name` at `T0`.
+pub(super) fn add_room(view: &mut PgView<'_>, name: &str) -> ChatId {
+    let room = NewRoom {
+        name,
+        public: true,
+        topic: "",
+        now: T0,
+    };
+    view.create_room(room).unwrap()
 }
