@@ -181,6 +181,15 @@ impl PeoplePage<'_> {
     }
 }
 
+/// A page of `GET /rooms` as `user` sees it ([`View::rooms_for`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoomsPage<'a> {
+    pub user: UserId,
+    /// As the caller wrote it (with its `#`); compared by `name_key`.
+    pub prefix: &'a str,
+    pub limit: u32,
+}
+
 /// A room to create ([`View::create_room`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NewRoom<'a> {
@@ -363,11 +372,10 @@ pub trait View: crate::accounts::Accounts {
     /// Creates a room with no members and no invitations. Called only when
     /// `room_by_name(name)` is `None`.
     fn create_room(&mut self, room: NewRoom<'_>) -> ViewResult<ChatId>;
-    /// The first `limit` rooms by `name_key` whose key starts with
-    /// `name_key(prefix)`, among the public rooms and the private rooms
-    /// `user` is a member of or invited to, with `user`'s membership.
-    fn rooms_for(&mut self, user: UserId, prefix: &str, limit: u32)
-        -> ViewResult<Vec<RoomListing>>;
+    /// The rooms of `page`: the first `limit` by `name_key` whose key starts
+    /// with `name_key(prefix)`, among the public rooms and the private
+    /// rooms `user` is a member of or invited to, with `user`'s membership.
+    fn rooms_for(&mut self, page: RoomsPage<'_>) -> ViewResult<Vec<RoomListing>>;
     /// Whether `user` holds an invitation to `room`.
     fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool>;
     /// Records (`true`) or drops (`false`) `user`'s invitation to `room`;

@@ -24,7 +24,7 @@ pub(crate) mod t {
     pub(crate) use agora_core::token::TokenHash;
     pub(crate) use agora_core::view::{
         ChatId, ChatSummary, CommentId, CommentPage, MessageId, MessagePage, NewRoom, NewUser,
-        PeoplePage, Reaction, ReadPosition, Recent, Room, RoomListing, StoredComment,
+        PeoplePage, Reaction, ReadPosition, Recent, Room, RoomListing, RoomsPage, StoredComment,
         StoredMessage, User, UserId, ViewResult, Written,
     };
 }
@@ -70,7 +70,7 @@ macro_rules! forward_view {
     (@ $via:ident room_by_name) => { fn room_by_name(&mut self, name: &str) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::Room>> { self.$via(|view| view.room_by_name(name)) } };
     (@ $via:ident room_of) => { fn room_of(&mut self, chat: $crate::forward::t::ChatId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::Room>> { self.$via(|view| view.room_of(chat)) } };
     (@ $via:ident create_room) => { fn create_room(&mut self, new: $crate::forward::t::NewRoom<'_>) -> $crate::forward::t::ViewResult<$crate::forward::t::ChatId> { self.$via(|view| view.create_room(new)) } };
-    (@ $via:ident rooms_for) => { fn rooms_for(&mut self, user: $crate::forward::t::UserId, prefix: &str, limit: u32) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::RoomListing>> { self.$via(|view| view.rooms_for(user, prefix, limit)) } };
+    (@ $via:ident rooms_for) => { fn rooms_for(&mut self, page: $crate::forward::t::RoomsPage<'_>) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::RoomListing>> { self.$via(|view| view.rooms_for(page)) } };
     (@ $via:ident is_invited) => { fn is_invited(&mut self, room: $crate::forward::t::ChatId, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<bool> { self.$via(|view| view.is_invited(room, user)) } };
     (@ $via:ident set_invited) => { fn set_invited(&mut self, room: $crate::forward::t::ChatId, user: $crate::forward::t::UserId, invited: bool) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.set_invited(room, user, invited)) } };
     (@ $via:ident leave) => { fn leave(&mut self, chat: $crate::forward::t::ChatId, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.leave(chat, user)) } };

@@ -14,8 +14,8 @@ use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
     ChatId, ChatKind, ChatSummary, CommentId, CommentPage, Membership, MessageId, MessagePage,
-    NewRoom, NewUser, PeoplePage, Reaction, ReadPosition, Recent, Room, RoomListing, StoreError,
-    StoredComment, StoredMessage, User, UserId, View, ViewResult, Written,
+    NewRoom, NewUser, PeoplePage, Reaction, ReadPosition, Recent, Room, RoomListing, RoomsPage,
+    StoreError, StoredComment, StoredMessage, User, UserId, View, ViewResult, Written,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -820,12 +820,12 @@ impl View for Model {
         Ok(id)
     }
 
-    fn rooms_for(
-        &mut self,
-        user: UserId,
-        prefix: &str,
-        limit: u32,
-    ) -> ViewResult<Vec<RoomListing>> {
+    fn rooms_for(&mut self, page: RoomsPage<'_>) -> ViewResult<Vec<RoomListing>> {
+        let RoomsPage {
+            user,
+            prefix,
+            limit,
+        } = page;
         let prefix = name_key(prefix);
         let mut out = Vec::new();
         for (_, &id) in self.rooms.range(prefix.clone()..) {

@@ -14,7 +14,9 @@
 use super::OverlayView;
 use crate::overlay::table::{Cached, State};
 use crate::overlay::{name_key, BatchRows, ChatRow, Needs, RoomColumns};
-use agora_core::view::{ChatId, NewRoom, Room, RoomListing, UserId, View, ViewResult, PUBLIC_CHAT};
+use agora_core::view::{
+    ChatId, NewRoom, Room, RoomListing, RoomsPage, UserId, View, ViewResult, PUBLIC_CHAT,
+};
 
 impl<B: BatchRows> OverlayView<'_, B> {
     /// The room whose chat is `chat`, from the chat row held (loaded on
@@ -91,15 +93,8 @@ impl<B: BatchRows> OverlayView<'_, B> {
         Ok(id)
     }
 
-    pub(super) fn rooms_for(
-        &mut self,
-        user: UserId,
-        prefix: &str,
-        limit: u32,
-    ) -> ViewResult<Vec<RoomListing>> {
-        let read = self
-            .through()
-            .and_then(|mut db| db.rooms_for(user, prefix, limit));
+    pub(super) fn rooms_for(&mut self, page: RoomsPage<'_>) -> ViewResult<Vec<RoomListing>> {
+        let read = self.through().and_then(|mut db| db.rooms_for(page));
         self.overlay.backend(read)
     }
 

@@ -6,7 +6,9 @@
 use super::{count, store_error, PgView};
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
-use agora_core::view::{ChatId, Membership, NewRoom, Room, RoomListing, UserId, ViewResult};
+use agora_core::view::{
+    ChatId, Membership, NewRoom, Room, RoomListing, RoomsPage, UserId, ViewResult,
+};
 use postgres::Row;
 
 /// A room's columns, in the order `room_from_row` reads them.
@@ -85,12 +87,12 @@ impl PgView<'_> {
             .map_err(store_error)
     }
 
-    pub(crate) fn rooms_for(
-        &mut self,
-        user: UserId,
-        prefix: &str,
-        limit: u32,
-    ) -> ViewResult<Vec<RoomListing>> {
+    pub(crate) fn rooms_for(&mut self, page: RoomsPage<'_>) -> ViewResult<Vec<RoomListing>> {
+        let RoomsPage {
+            user,
+            prefix,
+            limit,
+        } = page;
         let rows = self
             .conn
             .query(ROOMS_FOR, &[&user, &like_prefix(prefix), &i64::from(limit)])

@@ -4,7 +4,9 @@
 use super::{store_error, SqlView};
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
-use agora_core::view::{ChatId, Membership, NewRoom, Room, RoomListing, UserId, ViewResult};
+use agora_core::view::{
+    ChatId, Membership, NewRoom, Room, RoomListing, RoomsPage, UserId, ViewResult,
+};
 use rusqlite::{params, OptionalExtension, Row};
 
 /// A room's columns, in the order `room_from_row` reads them.
@@ -68,15 +70,10 @@ impl SqlView<'_> {
             .map_err(store_error)
     }
 
-    pub(super) fn rooms_for(
-        &mut self,
-        user: UserId,
-        prefix: &str,
-        limit: u32,
-    ) -> ViewResult<Vec<RoomListing>> {
+    pub(super) fn rooms_for(&mut self, page: RoomsPage<'_>) -> ViewResult<Vec<RoomListing>> {
         let mut stmt = self.conn.prepare_cached(ROOMS_FOR).map_err(store_error)?;
         let rows = stmt
-            .query_map(params![user, name_key(prefix)], |row| {
+            .query_map(params![page.user, name_key(page.prefix)], |row| {
                 Ok(RoomListing {
                     room: room_from_row(row)?,
                     membership: Membership::from_flags(row.get(6)?, row.get(7)?),
@@ -88,7 +85,7 @@ impl SqlView<'_> {
             let listing = listing.map_err(store_error)?;
             if listing.room.public || listing.membership.is_some() {
                 out.push(listing);
-                if out.len() >= limit as usize {
+                if out.len() >= page.limit as usize {
                     break;
                 }
             }
