@@ -11,7 +11,7 @@
 
 use crate::time::UnixMillis;
 use crate::token::{Token, TokenHash};
-use crate::view::{UserId, ViewResult};
+use crate::view::{NewUser, Recent, UserId, ViewResult};
 use std::net::IpAddr;
 
 /// A device token's id (`device_id` on the wire, as a string).
@@ -165,6 +165,29 @@ pub enum AccountOutcome {
     DeviceNotFound,
 }
 
+/// A device token to add ([`Accounts::add_device`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NewDevice<'a> {
+    pub user: UserId,
+    pub hash: &'a TokenHash,
+    pub label: &'a str,
+    /// Its creation and first use.
+    pub now: UnixMillis,
+}
+
+impl<'a> NewDevice<'a> {
+    /// The first device of user `id`, created as `user`: the token
+    /// `/get-token` issued, with no label, created with the user.
+    pub fn first(id: UserId, user: &NewUser<'a>) -> NewDevice<'a> {
+        NewDevice {
+            user: id,
+            hash: user.hash,
+            label: "",
+            now: user.now,
+        }
+    }
+}
+
 /// The stored state of accounts and devices, beside [`crate::view::View`]
 /// (every view implements both). `View::user_by_token` finds a user by any
 /// of its device tokens.
@@ -175,13 +198,7 @@ pub trait Accounts {
     fn devices_of(&mut self, user: UserId) -> ViewResult<Vec<Device>>;
     /// Adds a device token for `user` (created and last used at `now`).
     /// Called only with a hash no device has.
-    fn add_device(
-        &mut self,
-        user: UserId,
-        hash: &TokenHash,
-        label: &str,
-        now: UnixMillis,
-    ) -> ViewResult<DeviceId>;
+    fn add_device(&mut self, device: NewDevice<'_>) -> ViewResult<DeviceId>;
     /// Deletes device `id`; its token's hash, `None` if there was no such
     /// device. Its token finds no user from then on.
     fn revoke_device(&mut self, id: DeviceId) -> ViewResult<Option<TokenHash>>;
@@ -192,20 +209,11 @@ pub trait Accounts {
     /// Sets (or replaces) `user`'s password hash.
     fn set_password(&mut self, user: UserId, phc: &str) -> ViewResult<()>;
     /// The times of the newest `limit` failed logins at or after `since`
-    /// for the name with key `name_key` (`records::name_key`), newest first.
-    fn login_failures_of_name(
-        &mut self,
-        name_key: &str,
-        since: UnixMillis,
-        limit: u32,
-    ) -> ViewResult<Vec<UnixMillis>>;
-    /// The same for failed logins from client address key `origin`.
-    fn login_failures_from(
-        &mut self,
-        origin: &str,
-        since: UnixMillis,
-        limit: u32,
-    ) -> ViewResult<Vec<UnixMillis>>;
+    /// for the name whose key (`records::name_key`) is `recent.key`, newest
+    /// first.
+    fn login_failures_of_name(&mut self, recent: Recent<'_>) -> ViewResult<Vec<UnixMillis>>;
+    /// The same for failed logins from the client address key `recent.key`.
+    fn login_failures_from(&mut self, recent: Recent<'_>) -> ViewResult<Vec<UnixMillis>>;
     /// Records a failed login for `name_key` from `origin` at `now`.
     fn record_login_failure(
         &mut self,

@@ -46,6 +46,57 @@ pub struct User {
     pub sent_message: bool,
 }
 
+impl User {
+    /// A user as [`View::create_user`] makes it: no ban, no quota window, no
+    /// message sent.
+    pub fn new(id: UserId, name: &str, created: UnixMillis) -> User {
+        User {
+            id,
+            name: name.to_owned(),
+            banned_until: None,
+            window_start: None,
+            window_count: 0,
+            comment_window_start: None,
+            comment_window_count: 0,
+            created,
+            sent_message: false,
+        }
+    }
+}
+
+/// A user to create ([`View::create_user`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NewUser<'a> {
+    /// As registered (case kept).
+    pub name: &'a str,
+    /// Its first device token's hash.
+    pub hash: &'a TokenHash,
+    /// The client address's key it registers from (`client_addr::limit_key`).
+    pub origin: &'a str,
+    pub now: UnixMillis,
+}
+
+/// What the rate limits count: the newest `limit` times at or after `since`
+/// recorded under `key` (a client address key, a name key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Recent<'a> {
+    pub key: &'a str,
+    pub since: UnixMillis,
+    pub limit: u32,
+}
+
+impl Recent<'_> {
+    /// Of `times` (recorded under `key`), those at or after `since`, newest
+    /// first, at most `limit`: the answer a store that holds them all
+    /// gives.
+    pub fn newest(&self, times: impl IntoIterator<Item = UnixMillis>) -> Vec<UnixMillis> {
+        let mut times: Vec<UnixMillis> = times.into_iter().filter(|&t| t >= self.since).collect();
+        times.sort_unstable_by(|a, b| b.cmp(a));
+        times.truncate(self.limit as usize);
+        times
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChatKind {
     Public,
@@ -57,6 +108,19 @@ pub enum ChatKind {
     Room {
         name: String,
     },
+}
+
+impl ChatKind {
+    /// The kind of chat `id` from a store's two columns: the room's name
+    /// (a room), else the other member's name (a private chat; the public
+    /// chat has none, but a store's join may give it one), else public.
+    pub fn of(id: ChatId, other: Option<String>, room: Option<String>) -> ChatKind {
+        match (other, room) {
+            (_, Some(name)) => ChatKind::Room { name },
+            (Some(other), None) if id != PUBLIC_CHAT => ChatKind::Private { other },
+            _ => ChatKind::Public,
+        }
+    }
 }
 
 // (issue 25) rooms.
@@ -73,11 +137,86 @@ pub struct Room {
     pub members_number: u64,
 }
 
+/// A page of a chat's history ([`View::messages_up_to`],
+/// [`View::messages_after`]): at most `limit` messages of `chat` on one side
+/// of `position`, each with its newest `comments` comments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MessagePage {
+    pub chat: ChatId,
+    pub position: ReadPosition,
+    pub limit: u32,
+    pub comments: u32,
+}
+
+/// A page of a message's comments ([`View::comments_before`]): its newest
+/// `limit` comments with id `< before` (every comment when `None`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommentPage {
+    pub message: MessageId,
+    pub before: Option<CommentId>,
+    pub limit: u32,
+}
+
+/// A page of the people directory ([`View::users_by_prefix`]): the first
+/// `limit` name keys that start with `prefix` and are greater than `after`
+/// (when given). Both are name keys (ASCII lowercase).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PeoplePage<'a> {
+    pub prefix: &'a str,
+    pub after: Option<&'a str>,
+    pub limit: u32,
+}
+
+impl PeoplePage<'_> {
+    /// The name keys a store scans, from the first (inclusive; `after`
+    /// itself is still to be skipped) to the second (exclusive): every key
+    /// with the prefix sorts below the prefix followed by DEL, since name
+    /// keys are printable ASCII.
+    pub fn key_range(&self) -> (&str, String) {
+        let start = match self.after {
+            Some(after) if after >= self.prefix => after,
+            _ => self.prefix,
+        };
+        (start, format!("{}\u{7f}", self.prefix))
+    }
+}
+
+/// A page of `GET /rooms` as `user` sees it ([`View::rooms_for`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoomsPage<'a> {
+    pub user: UserId,
+    /// As the caller wrote it (with its `#`); compared by `name_key`.
+    pub prefix: &'a str,
+    pub limit: u32,
+}
+
+/// A room to create ([`View::create_room`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NewRoom<'a> {
+    /// With its `#`, as the creator wrote it.
+    pub name: &'a str,
+    pub public: bool,
+    pub topic: &'a str,
+    pub now: UnixMillis,
+}
+
 /// Where a user stands in a room.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Membership {
     Member,
     Invited,
+}
+
+impl Membership {
+    /// From a store's two flags: a member (whether or not it was also
+    /// invited), else invited, else neither.
+    pub fn from_flags(member: bool, invited: bool) -> Option<Membership> {
+        match (member, invited) {
+            (true, _) => Some(Membership::Member),
+            (false, true) => Some(Membership::Invited),
+            (false, false) => None,
+        }
+    }
 }
 
 /// One line of `GET /rooms`.
@@ -126,21 +265,10 @@ pub trait View: crate::accounts::Accounts {
     /// address's key, see `client_addr::limit_key`).
     /// The rules call it only with a name (compared without ASCII case) and a
     /// hash that no user has; a view may answer `StoreError` otherwise.
-    fn create_user(
-        &mut self,
-        name: &str,
-        hash: &TokenHash,
-        origin: &str,
-        now: UnixMillis,
-    ) -> ViewResult<UserId>;
+    fn create_user(&mut self, user: NewUser<'_>) -> ViewResult<UserId>;
     /// The registration times of the newest `limit` users created from
-    /// `origin` at or after `since`, newest first.
-    fn registrations_from(
-        &mut self,
-        origin: &str,
-        since: UnixMillis,
-        limit: u32,
-    ) -> ViewResult<Vec<UnixMillis>>;
+    /// origin `key` at or after `since`, newest first.
+    fn registrations_from(&mut self, recent: Recent<'_>) -> ViewResult<Vec<UnixMillis>>;
     /// Writes back `banned_until`, both quota windows (`window_start`,
     /// `window_count`, `comment_window_start`, `comment_window_count`) and
     /// `sent_message` of the user with `user.id` (its name and `created` are
@@ -181,23 +309,11 @@ pub trait View: crate::accounts::Accounts {
     /// The last `limit` messages of `chat` with id `<= position`, oldest first,
     /// each with its newest `comments` comments (oldest first) and its
     /// `comments_total`.
-    fn messages_up_to(
-        &mut self,
-        chat: ChatId,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>>;
+    fn messages_up_to(&mut self, page: MessagePage) -> ViewResult<Vec<StoredMessage>>;
     /// The first `limit` messages of `chat` with id `> position`, oldest first,
     /// each with its newest `comments` comments (oldest first) and its
     /// `comments_total`.
-    fn messages_after(
-        &mut self,
-        chat: ChatId,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>>;
+    fn messages_after(&mut self, page: MessagePage) -> ViewResult<Vec<StoredMessage>>;
     /// Appends a message; its id is greater than every message id before it,
     /// in any chat. `chat` exists. Read positions are not touched.
     fn append_message(
@@ -209,15 +325,9 @@ pub trait View: crate::accounts::Accounts {
     ) -> ViewResult<MessageId>;
     /// The chat a message belongs to, `None` if there is no such message.
     fn chat_of_message(&mut self, message: MessageId) -> ViewResult<Option<ChatId>>;
-    /// The newest `limit` comments of `message` with id `< before` (every
-    /// comment when `before` is `None`), oldest first; empty for a message
-    /// that does not exist.
-    fn comments_before(
-        &mut self,
-        message: MessageId,
-        before: Option<CommentId>,
-        limit: u32,
-    ) -> ViewResult<Vec<StoredComment>>;
+    /// The comments of `page` (the newest `limit` of `message` with id
+    /// `< before`), oldest first; empty for a message that does not exist.
+    fn comments_before(&mut self, page: CommentPage) -> ViewResult<Vec<StoredComment>>;
     /// Appends a comment to an existing message (its id is greater than every
     /// comment id before it). Read positions are not touched.
     fn append_comment(
@@ -246,16 +356,11 @@ pub trait View: crate::accounts::Accounts {
     fn clear_reports(&mut self, target: UserId) -> ViewResult<()>;
 
     // Issue 25: the people directory.
-    /// The names, as registered, of the first `limit` users whose name key
-    /// ([`crate::records::name_key`]) starts with `prefix` and is greater
-    /// than `after` (when given), in name-key order (byte by byte). `prefix`
-    /// and `after` are name keys (ASCII lowercase).
-    fn users_by_prefix(
-        &mut self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> ViewResult<Vec<String>>;
+    /// The names, as registered, of the users of `page`: the first `limit`
+    /// whose name key ([`crate::records::name_key`]) starts with `prefix`
+    /// and is greater than `after` (when given), in name-key order (byte by
+    /// byte).
+    fn users_by_prefix(&mut self, page: PeoplePage<'_>) -> ViewResult<Vec<String>>;
     // (issue 25) rooms. A room is a chat (its messages, comments, members
     // and read positions are a chat's); `chats_of` lists it as
     // `ChatKind::Room`, `private_members` answers `None` for it.
@@ -266,18 +371,11 @@ pub trait View: crate::accounts::Accounts {
     fn room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>>;
     /// Creates a room with no members and no invitations. Called only when
     /// `room_by_name(name)` is `None`.
-    fn create_room(
-        &mut self,
-        name: &str,
-        public: bool,
-        topic: &str,
-        now: UnixMillis,
-    ) -> ViewResult<ChatId>;
-    /// The first `limit` rooms by `name_key` whose key starts with
-    /// `name_key(prefix)`, among the public rooms and the private rooms
-    /// `user` is a member of or invited to, with `user`'s membership.
-    fn rooms_for(&mut self, user: UserId, prefix: &str, limit: u32)
-        -> ViewResult<Vec<RoomListing>>;
+    fn create_room(&mut self, room: NewRoom<'_>) -> ViewResult<ChatId>;
+    /// The rooms of `page`: the first `limit` by `name_key` whose key starts
+    /// with `name_key(prefix)`, among the public rooms and the private
+    /// rooms `user` is a member of or invited to, with `user`'s membership.
+    fn rooms_for(&mut self, page: RoomsPage<'_>) -> ViewResult<Vec<RoomListing>>;
     /// Whether `user` holds an invitation to `room`.
     fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool>;
     /// Records (`true`) or drops (`false`) `user`'s invitation to `room`;

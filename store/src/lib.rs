@@ -30,6 +30,7 @@
 mod clock;
 mod config;
 mod copy;
+mod edit_rows;
 mod engine;
 mod error;
 mod event_columns;

@@ -6,16 +6,30 @@
 //! does not exist, say) it answers with a [`StoreError`] instead of panicking,
 //! so any sequence of calls is safe.
 
+use agora_core::accounts::{Accounts, NewDevice};
 use agora_core::events::{Event, EventBody, EventId};
 use agora_core::reactions::LISTED_USERS;
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, Membership, MessageId, Reaction, ReadPosition, Room,
-    RoomListing, StoreError, StoredComment, StoredMessage, User, UserId, View, ViewResult, Written,
+    ChatId, ChatKind, ChatSummary, CommentId, CommentPage, Membership, MessageId, MessagePage,
+    NewRoom, NewUser, PeoplePage, Reaction, ReadPosition, Recent, Room, RoomListing, RoomsPage,
+    StoreError, StoredComment, StoredMessage, User, UserId, View, ViewResult, Written,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// A history page of `chat` around `position` ([`View::messages_up_to`],
+/// [`View::messages_after`]), for the tests that page the model and the
+/// stores alike.
+pub fn history(chat: ChatId, position: ReadPosition, limit: u32, comments: u32) -> MessagePage {
+    MessagePage {
+        chat,
+        position,
+        limit,
+        comments,
+    }
+}
 
 /// The whole server state as plain collections. Ids are dense: user `n` is
 /// `users[n - 1]`, chat `n` is `chats[n - 1]`, comment `n` is `comments[n - 1]`.
@@ -334,35 +348,20 @@ impl View for Model {
             .cloned())
     }
 
-    fn create_user(
-        &mut self,
-        name: &str,
-        hash: &TokenHash,
-        origin: &str,
-        now: UnixMillis,
-    ) -> ViewResult<UserId> {
-        let key = name_key(name);
-        if self.by_name.contains_key(&key) || self.by_hash.contains_key(hash) {
+    fn create_user(&mut self, new: NewUser<'_>) -> ViewResult<UserId> {
+        let key = name_key(new.name);
+        if self.by_name.contains_key(&key) || self.by_hash.contains_key(new.hash) {
+            let name = new.name;
             return Err(StoreError(format!("user {name} or its token exists")));
         }
         let id = self.users.len() as UserId + 1;
         self.users.push(UserRecord {
-            user: User {
-                id,
-                name: name.to_owned(),
-                banned_until: None,
-                window_start: None,
-                window_count: 0,
-                comment_window_start: None,
-                comment_window_count: 0,
-                created: now,
-                sent_message: false,
-            },
-            origin: origin.to_owned(),
+            user: User::new(id, new.name, new.now),
+            origin: new.origin.to_owned(),
         });
-        self.by_hash.insert(*hash, id);
+        self.by_hash.insert(*new.hash, id);
         self.by_name.insert(key, id);
-        self.add_first_device(id, hash, now);
+        let _ = self.add_device(NewDevice::first(id, &new));
         Ok(id)
     }
 
@@ -382,21 +381,9 @@ impl View for Model {
         Ok(())
     }
 
-    fn registrations_from(
-        &mut self,
-        origin: &str,
-        since: UnixMillis,
-        limit: u32,
-    ) -> ViewResult<Vec<UnixMillis>> {
-        let mut times: Vec<UnixMillis> = self
-            .users
-            .iter()
-            .filter(|r| r.origin == origin && r.user.created >= since)
-            .map(|r| r.user.created)
-            .collect();
-        times.sort_unstable_by(|a, b| b.cmp(a));
-        times.truncate(limit as usize);
-        Ok(times)
+    fn registrations_from(&mut self, recent: Recent<'_>) -> ViewResult<Vec<UnixMillis>> {
+        let from = self.users.iter().filter(|r| r.origin == recent.key);
+        Ok(recent.newest(from.map(|r| r.user.created)))
     }
 
     fn private_chat(&mut self, a: UserId, b: UserId) -> ViewResult<Option<ChatId>> {
@@ -502,34 +489,24 @@ impl View for Model {
         }))
     }
 
-    fn messages_up_to(
-        &mut self,
-        chat: ChatId,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>> {
-        let Some(c) = self.chat(chat) else {
+    fn messages_up_to(&mut self, page: MessagePage) -> ViewResult<Vec<StoredMessage>> {
+        let Some(c) = self.chat(page.chat) else {
             return Ok(Vec::new());
         };
-        let end = c.messages.partition_point(|&m| m <= position);
-        let start = end.saturating_sub(limit as usize);
-        Ok(self.stored_messages(&c.messages[start..end], comments))
+        let end = c.messages.partition_point(|&m| m <= page.position);
+        let start = end.saturating_sub(page.limit as usize);
+        Ok(self.stored_messages(&c.messages[start..end], page.comments))
     }
 
-    fn messages_after(
-        &mut self,
-        chat: ChatId,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>> {
-        let Some(c) = self.chat(chat) else {
+    fn messages_after(&mut self, page: MessagePage) -> ViewResult<Vec<StoredMessage>> {
+        let Some(c) = self.chat(page.chat) else {
             return Ok(Vec::new());
         };
-        let start = c.messages.partition_point(|&m| m <= position);
-        let end = start.saturating_add(limit as usize).min(c.messages.len());
-        Ok(self.stored_messages(&c.messages[start..end], comments))
+        let start = c.messages.partition_point(|&m| m <= page.position);
+        let end = start
+            .saturating_add(page.limit as usize)
+            .min(c.messages.len());
+        Ok(self.stored_messages(&c.messages[start..end], page.comments))
     }
 
     fn append_message(
@@ -564,12 +541,12 @@ impl View for Model {
         Ok(self.messages.get(&message).map(|m| m.chat))
     }
 
-    fn comments_before(
-        &mut self,
-        message: MessageId,
-        before: Option<CommentId>,
-        limit: u32,
-    ) -> ViewResult<Vec<StoredComment>> {
+    fn comments_before(&mut self, page: CommentPage) -> ViewResult<Vec<StoredComment>> {
+        let CommentPage {
+            message,
+            before,
+            limit,
+        } = page;
         let Some(m) = self.messages.get(&message) else {
             return Ok(Vec::new());
         };
@@ -784,12 +761,12 @@ impl View for Model {
             .collect())
     }
     // Issue 25: the people directory; every name sorted, the simplest way.
-    fn users_by_prefix(
-        &mut self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> ViewResult<Vec<String>> {
+    fn users_by_prefix(&mut self, page: PeoplePage<'_>) -> ViewResult<Vec<String>> {
+        let PeoplePage {
+            prefix,
+            after,
+            limit,
+        } = page;
         let mut keys: Vec<(&String, &UserId)> = self
             .by_name
             .iter()
@@ -815,13 +792,13 @@ impl View for Model {
         Ok(self.room(chat))
     }
 
-    fn create_room(
-        &mut self,
-        name: &str,
-        public: bool,
-        topic: &str,
-        now: UnixMillis,
-    ) -> ViewResult<ChatId> {
+    fn create_room(&mut self, new: NewRoom<'_>) -> ViewResult<ChatId> {
+        let NewRoom {
+            name,
+            public,
+            topic,
+            now,
+        } = new;
         let key = name_key(name);
         if self.rooms.contains_key(&key) {
             return Err(StoreError(format!("room {name} exists")));
@@ -843,12 +820,12 @@ impl View for Model {
         Ok(id)
     }
 
-    fn rooms_for(
-        &mut self,
-        user: UserId,
-        prefix: &str,
-        limit: u32,
-    ) -> ViewResult<Vec<RoomListing>> {
+    fn rooms_for(&mut self, page: RoomsPage<'_>) -> ViewResult<Vec<RoomListing>> {
+        let RoomsPage {
+            user,
+            prefix,
+            limit,
+        } = page;
         let prefix = name_key(prefix);
         let mut out = Vec::new();
         for (_, &id) in self.rooms.range(prefix.clone()..) {

@@ -1,10 +1,10 @@
 //! The model's accounts and devices (issue 28): [`Accounts`] in memory.
 
 use super::Model;
-use agora_core::accounts::{Accounts, Device, DeviceId};
+use agora_core::accounts::{Accounts, Device, DeviceId, NewDevice};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
-use agora_core::view::{UserId, ViewResult};
+use agora_core::view::{Recent, UserId, ViewResult};
 use std::collections::{BTreeMap, HashMap};
 
 #[derive(Clone, Debug, Default)]
@@ -15,19 +15,6 @@ pub(super) struct AccountRecords {
     passwords: HashMap<UserId, String>,
     /// (name key, origin, time), oldest first.
     failures: Vec<(String, String, UnixMillis)>,
-}
-
-impl Model {
-    pub(super) fn add_first_device(&mut self, user: UserId, hash: &TokenHash, now: UnixMillis) {
-        let _ = self.add_device(user, hash, "", now);
-    }
-}
-
-fn newest(times: impl Iterator<Item = UnixMillis>, limit: u32) -> Vec<UnixMillis> {
-    let mut times: Vec<UnixMillis> = times.collect();
-    times.sort_by(|a, b| b.cmp(a));
-    times.truncate(limit as usize);
-    times
 }
 
 impl Accounts for Model {
@@ -50,25 +37,19 @@ impl Accounts for Model {
             .collect())
     }
 
-    fn add_device(
-        &mut self,
-        user: UserId,
-        hash: &TokenHash,
-        label: &str,
-        now: UnixMillis,
-    ) -> ViewResult<DeviceId> {
+    fn add_device(&mut self, new: NewDevice<'_>) -> ViewResult<DeviceId> {
         let records = &mut self.accounts;
         records.last_device += 1;
         let id = records.last_device;
         let device = Device {
             id,
-            user,
-            label: label.to_owned(),
-            created: now,
-            last_used: now,
+            user: new.user,
+            label: new.label.to_owned(),
+            created: new.now,
+            last_used: new.now,
         };
-        records.devices.insert(id, (device, *hash));
-        self.by_hash.insert(*hash, user);
+        records.devices.insert(id, (device, *new.hash));
+        self.by_hash.insert(*new.hash, new.user);
         Ok(id)
     }
 
@@ -96,26 +77,16 @@ impl Accounts for Model {
         Ok(())
     }
 
-    fn login_failures_of_name(
-        &mut self,
-        name_key: &str,
-        since: UnixMillis,
-        limit: u32,
-    ) -> ViewResult<Vec<UnixMillis>> {
+    fn login_failures_of_name(&mut self, recent: Recent<'_>) -> ViewResult<Vec<UnixMillis>> {
         let failures = self.accounts.failures.iter();
-        let times = failures.filter(|(n, _, at)| n == name_key && *at >= since);
-        Ok(newest(times.map(|(_, _, at)| *at), limit))
+        let of_name = failures.filter(|(n, _, _)| n == recent.key);
+        Ok(recent.newest(of_name.map(|(_, _, at)| *at)))
     }
 
-    fn login_failures_from(
-        &mut self,
-        origin: &str,
-        since: UnixMillis,
-        limit: u32,
-    ) -> ViewResult<Vec<UnixMillis>> {
+    fn login_failures_from(&mut self, recent: Recent<'_>) -> ViewResult<Vec<UnixMillis>> {
         let failures = self.accounts.failures.iter();
-        let times = failures.filter(|(_, o, at)| o == origin && *at >= since);
-        Ok(newest(times.map(|(_, _, at)| *at), limit))
+        let from = failures.filter(|(_, o, _)| o == recent.key);
+        Ok(recent.newest(from.map(|(_, _, at)| *at)))
     }
 
     fn record_login_failure(

@@ -24,7 +24,7 @@
 use agora_core::search::index_terms;
 use agora_core::time::UnixMillis;
 use agora_core::token::Token;
-use agora_core::view::{ChatId, UserId, View, PUBLIC_CHAT};
+use agora_core::view::{ChatId, NewUser, UserId, View, PUBLIC_CHAT};
 use agora_store::{open_database, SqlView, StoreConfig};
 use std::collections::HashMap;
 
@@ -131,9 +131,13 @@ fn main() {
     let mut view = SqlView::new(&tx);
     let mut users: Vec<UserId> = Vec::with_capacity(USERS);
     for i in 0..USERS {
-        let id = view
-            .create_user(&format!("u{i:04}"), &token_of(i).hash(), "bench", now)
-            .expect("user");
+        let user = NewUser {
+            name: &format!("u{i:04}"),
+            hash: &token_of(i).hash(),
+            origin: "bench",
+            now,
+        };
+        let id = view.create_user(user).expect("user");
         view.join(PUBLIC_CHAT, id, 0).expect("join");
         users.push(id);
     }

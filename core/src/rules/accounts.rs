@@ -3,8 +3,8 @@
 //! `crate::accounts`).
 
 use crate::accounts::{
-    AccountCommand, AccountOutcome, Accounts, DeviceId, PasswordCheck, LOGIN_FAILURES_PER_ADDRESS,
-    LOGIN_FAILURES_PER_NAME, LOGIN_WINDOW_MS, TOUCH_EVERY_MS,
+    AccountCommand, AccountOutcome, Accounts, DeviceId, NewDevice, PasswordCheck,
+    LOGIN_FAILURES_PER_ADDRESS, LOGIN_FAILURES_PER_NAME, LOGIN_WINDOW_MS, TOUCH_EVERY_MS,
 };
 use crate::client_addr::limit_key;
 use crate::command::{Failure, Outcome};
@@ -12,7 +12,7 @@ use crate::events::EventBody;
 use crate::records::name_key;
 use crate::time::UnixMillis;
 use crate::token::{Token, TokenHash};
-use crate::view::{StoreError, View};
+use crate::view::{Recent, StoreError, View};
 use std::net::IpAddr;
 
 type Answer = Result<Outcome, StoreError>;
@@ -54,10 +54,17 @@ pub fn login_throttled(
     now: UnixMillis,
 ) -> Result<Option<UnixMillis>, StoreError> {
     let since = UnixMillis(now.0.saturating_sub(LOGIN_WINDOW_MS as i64 - 1));
-    let by_name =
-        view.login_failures_of_name(&name_key(user_name), since, LOGIN_FAILURES_PER_NAME)?;
+    let by_name = view.login_failures_of_name(Recent {
+        key: &name_key(user_name),
+        since,
+        limit: LOGIN_FAILURES_PER_NAME,
+    })?;
     let origin = limit_key(client).to_string();
-    let by_address = view.login_failures_from(&origin, since, LOGIN_FAILURES_PER_ADDRESS)?;
+    let by_address = view.login_failures_from(Recent {
+        key: &origin,
+        since,
+        limit: LOGIN_FAILURES_PER_ADDRESS,
+    })?;
     let full = |times: &[UnixMillis], limit: u32| {
         (times.len() >= limit as usize).then(|| {
             let oldest = times.iter().copied().min().unwrap_or(now);
@@ -115,7 +122,12 @@ fn login(
         // Token bytes some device already has (astronomically unlikely).
         return Ok(Outcome::Failed(Failure::StoreUnavailable));
     }
-    let device_id = view.add_device(user.id, &hash, device, now)?;
+    let device_id = view.add_device(NewDevice {
+        user: user.id,
+        hash: &hash,
+        label: device,
+        now,
+    })?;
     view.clear_login_failures_of_name(&name_key(user_name))?;
     answer(AccountOutcome::LoggedIn {
         token: *token,

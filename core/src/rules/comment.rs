@@ -9,7 +9,7 @@ use crate::json_size::comment_len;
 use crate::time::UnixMillis;
 use crate::token::TokenHash;
 use crate::view::{
-    ChatId, CommentId, MessageId, StoreError, StoredComment, User, View, PUBLIC_CHAT,
+    ChatId, CommentId, CommentPage, MessageId, StoreError, StoredComment, User, View, PUBLIC_CHAT,
 };
 
 /// Adds a comment to a message of a chat the caller is a member of. The ban
@@ -58,7 +58,11 @@ pub(super) fn comments(
 ) -> Result<Outcome, StoreError> {
     let me = checked!(caller(view, caller_hash)?);
     checked!(visible(view, &me, message_id)?);
-    let mut comments = view.comments_before(message_id, before, limit.saturating_add(1))?;
+    let mut comments = view.comments_before(CommentPage {
+        message: message_id,
+        before,
+        limit: limit.saturating_add(1),
+    })?;
     let mut more = comments.len() > limit as usize;
     if more {
         comments.remove(0);

@@ -12,7 +12,7 @@ use crate::command::{ChatRef, Outcome};
 use crate::config::Config;
 use crate::json_size::{comment_len, message_len};
 use crate::token::TokenHash;
-use crate::view::{ChatId, MessageId, StoreError, StoredMessage, UserId, View};
+use crate::view::{ChatId, MessageId, MessagePage, StoreError, StoredMessage, UserId, View};
 
 /// A read position to move forward once a page was handed out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,17 +80,22 @@ pub fn page(
         return Ok((empty, None));
     };
     let comments = config.comments_per_message;
-    let mut messages = view.messages_up_to(chat_id, position, messages_number, comments)?;
+    let mut messages = view.messages_up_to(MessagePage {
+        chat: chat_id,
+        position,
+        limit: messages_number,
+        comments,
+    })?;
     trim_comments(&mut messages, config);
     let history_truncated = keep_newest_within(&mut messages, config.history_budget, message_len);
 
     let unread_max = config.unread_max as usize;
-    let mut unread_messages = view.messages_after(
-        chat_id,
+    let mut unread_messages = view.messages_after(MessagePage {
+        chat: chat_id,
         position,
-        config.unread_max.saturating_add(1),
+        limit: config.unread_max.saturating_add(1),
         comments,
-    )?;
+    })?;
     let mut unread_truncated = unread_messages.len() > unread_max;
     unread_messages.truncate(unread_max);
     trim_comments(&mut unread_messages, config);

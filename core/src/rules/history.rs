@@ -9,7 +9,7 @@ use crate::command::{ChatRef, Outcome};
 use crate::config::Config;
 use crate::json_size::message_len;
 use crate::token::TokenHash;
-use crate::view::{MessageId, StoreError, View};
+use crate::view::{MessageId, MessagePage, StoreError, View};
 
 /// The newest `limit` messages of the chat `chat` names with an id below
 /// `before` (every message when `None`), oldest first, within
@@ -42,12 +42,12 @@ pub(super) fn messages(
     };
     // Ids are positive, so `before` (at least 1) leaves a valid position.
     let up_to = before.map_or(MessageId::MAX, |before| before.saturating_sub(1));
-    let mut messages = view.messages_up_to(
-        chat_id,
-        up_to,
-        limit.saturating_add(1),
-        config.comments_per_message,
-    )?;
+    let mut messages = view.messages_up_to(MessagePage {
+        chat: chat_id,
+        position: up_to,
+        limit: limit.saturating_add(1),
+        comments: config.comments_per_message,
+    })?;
     let mut more = messages.len() > limit as usize;
     if more {
         messages.remove(0);

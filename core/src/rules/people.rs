@@ -6,7 +6,7 @@ use crate::api::MAX_USER_NAME;
 use crate::command::Outcome;
 use crate::records::name_key;
 use crate::token::TokenHash;
-use crate::view::{StoreError, View};
+use crate::view::{PeoplePage, StoreError, View};
 
 /// The users whose name starts with `prefix` without regard to ASCII case,
 /// in name-key order (the name lowercased, compared byte by byte), after
@@ -27,8 +27,11 @@ pub(super) fn users(
         });
     }
     let after = after.map(name_key);
-    let mut users =
-        view.users_by_prefix(&name_key(prefix), after.as_deref(), limit.saturating_add(1))?;
+    let mut users = view.users_by_prefix(PeoplePage {
+        prefix: &name_key(prefix),
+        after: after.as_deref(),
+        limit: limit.saturating_add(1),
+    })?;
     let more = users.len() > limit as usize;
     users.truncate(limit as usize);
     Ok(Outcome::Users { users, more })

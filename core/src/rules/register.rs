@@ -5,7 +5,7 @@ use crate::command::{Failure, Outcome};
 use crate::config::Config;
 use crate::time::UnixMillis;
 use crate::token::Token;
-use crate::view::{StoreError, View, PUBLIC_CHAT};
+use crate::view::{NewUser, Recent, StoreError, View, PUBLIC_CHAT};
 use std::net::IpAddr;
 
 /// Creates the user (the view keeps only the token's SHA-256 hash) and makes it
@@ -29,7 +29,11 @@ pub(super) fn get_token(
     if config.register_rate > 0 {
         let window = Config::REGISTER_WINDOW_MS;
         let since = UnixMillis(now.0.saturating_sub(window as i64 - 1));
-        let recent = view.registrations_from(&origin, since, config.register_rate)?;
+        let recent = view.registrations_from(Recent {
+            key: &origin,
+            since,
+            limit: config.register_rate,
+        })?;
         if recent.len() >= config.register_rate as usize {
             // The oldest of the newest `register_rate` leaves the window first.
             let oldest = recent.iter().copied().min().unwrap_or(now);
@@ -43,7 +47,12 @@ pub(super) fn get_token(
     if view.user_by_name(user_name)?.is_some() || view.user_by_token(&hash)?.is_some() {
         return Ok(Outcome::Failed(Failure::TokenAlreadyIssued));
     }
-    let id = view.create_user(user_name, &hash, &origin, now)?;
+    let id = view.create_user(NewUser {
+        name: user_name,
+        hash: &hash,
+        origin: &origin,
+        now,
+    })?;
     let latest = view.latest_message(PUBLIC_CHAT)?;
     view.join(PUBLIC_CHAT, id, latest)?;
     Ok(Outcome::TokenIssued {

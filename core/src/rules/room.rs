@@ -14,7 +14,7 @@ use crate::command::{Failure, Outcome};
 use crate::events::{EventBody, EventChat, MemberAction};
 use crate::time::UnixMillis;
 use crate::token::TokenHash;
-use crate::view::{ChatId, Room, StoreError, User, View};
+use crate::view::{ChatId, NewRoom, Room, RoomsPage, StoreError, User, View};
 
 /// A chat id no chat has (ids start at 1).
 const NO_CHAT: ChatId = 0;
@@ -111,7 +111,12 @@ pub(super) fn create(
     if view.room_by_name(name)?.is_some() {
         return Ok(Outcome::Failed(Failure::RoomExists));
     }
-    let id = view.create_room(name, public, topic, now)?;
+    let id = view.create_room(NewRoom {
+        name,
+        public,
+        topic,
+        now,
+    })?;
     view.join(id, me.id, 0)?;
     member_event(view, id, name, &me, MemberAction::Joined)?;
     Ok(Outcome::RoomCreated {
@@ -133,7 +138,11 @@ pub(super) fn list(
             truncated: false,
         });
     }
-    let mut rooms = view.rooms_for(me.id, prefix, ROOMS_LIST_MAX + 1)?;
+    let mut rooms = view.rooms_for(RoomsPage {
+        user: me.id,
+        prefix,
+        limit: ROOMS_LIST_MAX + 1,
+    })?;
     let truncated = rooms.len() > ROOMS_LIST_MAX as usize;
     rooms.truncate(ROOMS_LIST_MAX as usize);
     Ok(Outcome::Rooms { rooms, truncated })

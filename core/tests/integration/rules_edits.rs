@@ -5,7 +5,7 @@
 use crate::rules_support::{assert_error, body, Server};
 use agora_core::json_size::{self, EVENT_BUDGET};
 use agora_core::token::{Token, TokenHash};
-use agora_core::view::{View, PUBLIC_CHAT};
+use agora_core::view::{NewUser, View, PUBLIC_CHAT};
 use serde_json::{json, Value};
 
 fn post(s: &mut Server, path: &str, token: &str, body: Value) -> agora_core::http::Response {
@@ -376,7 +376,13 @@ fn amplification_stays_bounded() {
     for (i, name) in names.iter().enumerate() {
         let mut hash = TokenHash([0; 32]);
         hash.0[..8].copy_from_slice(&(i as u64 + 7).to_be_bytes());
-        let id = s.model.create_user(name, &hash, "x", s.now).unwrap();
+        let new = NewUser {
+            name,
+            hash: &hash,
+            origin: "x",
+            now: s.now,
+        };
+        let id = s.model.create_user(new).unwrap();
         s.model.join(PUBLIC_CHAT, id, 0).unwrap();
         ids.push(id);
     }

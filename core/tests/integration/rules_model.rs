@@ -2,19 +2,28 @@
 //! them: what the SQLite view must do too.
 
 use agora_core::time::UnixMillis;
-use agora_core::token::Token;
-use agora_core::view::{ChatKind, View, PUBLIC_CHAT};
-use agora_testkit::model::Model;
+use agora_core::token::{Token, TokenHash};
+use agora_core::view::{ChatKind, CommentPage, NewUser, View, PUBLIC_CHAT};
+use agora_testkit::model::{history, Model};
 
 fn hash(i: u8) -> agora_core::token::TokenHash {
     Token([i; 16]).hash()
 }
 
+/// User `name` with token hash `hash` from 127.0.0.1 at `at`.
+fn new_user<'a>(name: &'a str, hash: &'a TokenHash, at: i64) -> NewUser<'a> {
+    NewUser {
+        name,
+        hash,
+        origin: "127.0.0.1",
+        now: UnixMillis(at),
+    }
+}
+
 /// Creates user `name` with token `i` from 127.0.0.1 at `at`, which must
 /// succeed: its id.
 fn add_user(m: &mut Model, name: &str, i: u8, at: i64) -> i64 {
-    m.create_user(name, &hash(i), "127.0.0.1", UnixMillis(at))
-        .unwrap()
+    m.create_user(new_user(name, &hash(i), at)).unwrap()
 }
 
 #[test]
@@ -37,12 +46,8 @@ fn users_by_token_and_by_name_without_case() {
     assert!(m.user_by_token(&hash(2)).unwrap().is_none());
     assert!(m.user_by_name("Alic").unwrap().is_none());
     // Duplicates are refused, not silently merged.
-    assert!(m
-        .create_user("ALICE", &hash(2), "127.0.0.1", UnixMillis(7))
-        .is_err());
-    assert!(m
-        .create_user("bob", &hash(1), "127.0.0.1", UnixMillis(7))
-        .is_err());
+    assert!(m.create_user(new_user("ALICE", &hash(2), 7)).is_err());
+    assert!(m.create_user(new_user("bob", &hash(1), 7)).is_err());
     assert_eq!(add_user(&mut m, "bob", 2, 7), 2);
     // No chats until joined.
     assert!(m.chats_of(2).unwrap().is_empty());
@@ -99,28 +104,31 @@ fn messages_positions_and_summaries() {
 
     let ids = |v: Vec<agora_core::view::StoredMessage>| v.iter().map(|m| m.id).collect::<Vec<_>>();
     assert_eq!(
-        ids(m.messages_up_to(PUBLIC_CHAT, p2, 10, 20).unwrap()),
+        ids(m.messages_up_to(history(PUBLIC_CHAT, p2, 10, 20)).unwrap()),
         [p1, p2]
     );
-    assert_eq!(ids(m.messages_up_to(PUBLIC_CHAT, p2, 1, 20).unwrap()), [p2]);
     assert_eq!(
-        ids(m.messages_up_to(PUBLIC_CHAT, q1, 10, 20).unwrap()),
+        ids(m.messages_up_to(history(PUBLIC_CHAT, p2, 1, 20)).unwrap()),
+        [p2]
+    );
+    assert_eq!(
+        ids(m.messages_up_to(history(PUBLIC_CHAT, q1, 10, 20)).unwrap()),
         [p1]
     );
     assert_eq!(
-        ids(m.messages_up_to(PUBLIC_CHAT, p3, 0, 20).unwrap()),
+        ids(m.messages_up_to(history(PUBLIC_CHAT, p3, 0, 20)).unwrap()),
         Vec::<i64>::new()
     );
     assert_eq!(
-        ids(m.messages_after(PUBLIC_CHAT, 0, 2, 20).unwrap()),
+        ids(m.messages_after(history(PUBLIC_CHAT, 0, 2, 20)).unwrap()),
         [p1, p2]
     );
     assert_eq!(
-        ids(m.messages_after(PUBLIC_CHAT, q1, 10, 20).unwrap()),
+        ids(m.messages_after(history(PUBLIC_CHAT, q1, 10, 20)).unwrap()),
         [p2, p3]
     );
     assert_eq!(
-        ids(m.messages_after(PUBLIC_CHAT, p3, 10, 20).unwrap()),
+        ids(m.messages_after(history(PUBLIC_CHAT, p3, 10, 20)).unwrap()),
         Vec::<i64>::new()
     );
 
@@ -128,7 +136,10 @@ fn messages_positions_and_summaries() {
     let c2 = m.append_comment(p2, a, "ok", UnixMillis(107)).unwrap();
     assert!(c1 < c2);
     assert!(m.append_comment(p3 + 5, a, "x", UnixMillis(0)).is_err());
-    let full = m.messages_after(PUBLIC_CHAT, p1, 1, 20).unwrap().remove(0);
+    let full = m
+        .messages_after(history(PUBLIC_CHAT, p1, 1, 20))
+        .unwrap()
+        .remove(0);
     assert_eq!(
         (full.author.as_str(), full.text.as_str(), full.pub_date),
         ("a", "two", UnixMillis(104))
@@ -147,25 +158,29 @@ fn messages_positions_and_summaries() {
     );
     assert_eq!(full.comments_total, 2);
     // Only the newest comments are carried; the rest are paged.
-    let newest = m.messages_after(PUBLIC_CHAT, p1, 1, 1).unwrap().remove(0);
+    let newest = m
+        .messages_after(history(PUBLIC_CHAT, p1, 1, 1))
+        .unwrap()
+        .remove(0);
     assert_eq!(
         newest.comments.iter().map(|c| c.id).collect::<Vec<_>>(),
         [c2]
     );
     assert_eq!(newest.comments_total, 2);
-    let page = |before, limit| {
-        m.clone()
-            .comments_before(p2, before, limit)
-            .unwrap()
-            .iter()
-            .map(|c| c.id)
-            .collect::<Vec<_>>()
+    let page = |message, before, limit| {
+        let page = CommentPage {
+            message,
+            before,
+            limit,
+        };
+        let comments = m.clone().comments_before(page).unwrap();
+        comments.iter().map(|c| c.id).collect::<Vec<_>>()
     };
-    assert_eq!(page(None, 10), [c1, c2]);
-    assert_eq!(page(None, 1), [c2]);
-    assert_eq!(page(Some(c2), 10), [c1]);
-    assert_eq!(page(Some(c1), 10), Vec::<i64>::new());
-    assert!(m.comments_before(p3 + 5, None, 10).unwrap().is_empty());
+    assert_eq!(page(p2, None, 10), [c1, c2]);
+    assert_eq!(page(p2, None, 1), [c2]);
+    assert_eq!(page(p2, Some(c2), 10), [c1]);
+    assert_eq!(page(p2, Some(c1), 10), Vec::<i64>::new());
+    assert!(page(p3 + 5, None, 10).is_empty());
 
     m.set_read_position(PUBLIC_CHAT, a, p2).unwrap();
     m.set_read_position(PUBLIC_CHAT, b, p2).unwrap(); // not a member: no-op
@@ -227,9 +242,12 @@ fn odd_calls_answer_errors_not_panics() {
     assert!(m.join(77, 1, 0).is_err());
     m.set_read_position(77, 1, 0).unwrap();
     assert_eq!(m.read_position(-1, 1).unwrap(), None);
-    assert!(m.messages_up_to(77, 10, 10, 20).unwrap().is_empty());
     assert!(m
-        .messages_after(i64::MIN, 0, u32::MAX, 20)
+        .messages_up_to(history(77, 10, 10, 20))
+        .unwrap()
+        .is_empty());
+    assert!(m
+        .messages_after(history(i64::MIN, 0, u32::MAX, 20))
         .unwrap()
         .is_empty());
     assert_eq!(m.latest_message(i64::MAX).unwrap(), 0);

@@ -31,6 +31,17 @@ pub(crate) enum Abort {
 /// One job's outcome, or why it failed (its writes must then be undone).
 pub(crate) type Applied = Result<Outcome, ApplyError>;
 
+/// One call of `Wing::apply_batch`: the jobs, the batch's time and
+/// isolation, and where their events and outcomes (one a job, in order)
+/// go.
+pub(crate) struct ApplyStep<'a> {
+    pub(crate) jobs: &'a [Request],
+    pub(crate) now: UnixMillis,
+    pub(crate) isolation: Isolation,
+    pub(crate) events: &'a mut Vec<Event>,
+    pub(crate) outcomes: &'a mut Vec<Outcome>,
+}
+
 /// What the default apply step ([`apply_each`]) asks of a wing, per
 /// command, inside the open transaction.
 pub(crate) trait CommandSteps {
@@ -60,12 +71,15 @@ pub(crate) trait CommandSteps {
 /// and a failure is undone alone and answered `store_unavailable`.
 pub(crate) fn apply_each<W: CommandSteps + ?Sized>(
     wing: &mut W,
-    jobs: &[Request],
-    now: UnixMillis,
-    isolation: Isolation,
-    events: &mut Vec<Event>,
-    outcomes: &mut Vec<Outcome>,
+    step: ApplyStep<'_>,
 ) -> Result<(), Abort> {
+    let ApplyStep {
+        jobs,
+        now,
+        isolation,
+        events,
+        outcomes,
+    } = step;
     for request in jobs {
         let outcome = match isolation {
             Isolation::Batch => match wing.apply(&request.job, now, events) {

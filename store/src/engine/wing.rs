@@ -14,11 +14,7 @@
 //! closed and drained. Every method runs on the writer's thread, in that
 //! order: a wing never sees two transactions at once.
 
-use super::batch::{apply_each, Abort, CommandSteps, Isolation};
-use super::job::Request;
-use agora_core::command::Outcome;
-use agora_core::events::Event;
-use agora_core::time::UnixMillis;
+use super::batch::{apply_each, Abort, ApplyStep, CommandSteps};
 use std::time::Duration;
 
 /// How a `COMMIT` ended.
@@ -80,15 +76,8 @@ pub(crate) trait Wing: CommandSteps {
     ///   connection); the engine abandons it.
     /// - Writes it keeps in memory must reach the database by the end of
     ///   [`commit`](Wing::commit), before `COMMIT`.
-    fn apply_batch(
-        &mut self,
-        jobs: &[Request],
-        now: UnixMillis,
-        isolation: Isolation,
-        events: &mut Vec<Event>,
-        outcomes: &mut Vec<Outcome>,
-    ) -> Result<(), Abort> {
-        apply_each(self, jobs, now, isolation, events, outcomes)
+    fn apply_batch(&mut self, step: ApplyStep<'_>) -> Result<(), Abort> {
+        apply_each(self, step)
     }
 
     /// Rolls the open transaction back (a command failed with

@@ -3,7 +3,7 @@
 //! rolls back alone: see `run_batch`), answers only after the batch is
 //! committed, and hands the batch's events to publication.
 
-use super::batch::{Abort, Isolation};
+use super::batch::{Abort, ApplyStep, Isolation};
 use super::job::{send_replies, Request, UNAVAILABLE};
 use super::publish::Publication;
 use super::status_memo::DataVersion;
@@ -185,9 +185,13 @@ impl<W: Wing> Writer<W> {
         let mut outcomes = Vec::with_capacity(batch.len());
         loop {
             let jobs = &batch[outcomes.len()..];
-            let applied = self
-                .wing
-                .apply_batch(jobs, now, isolation, events, &mut outcomes);
+            let applied = self.wing.apply_batch(ApplyStep {
+                jobs,
+                now,
+                isolation,
+                events,
+                outcomes: &mut outcomes,
+            });
             match applied {
                 Ok(()) => {}
                 Err(Abort::CommandFailed) => {

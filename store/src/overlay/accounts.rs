@@ -6,23 +6,16 @@
 
 use super::view::OverlayView;
 use super::BatchRows;
-use agora_core::accounts::{Accounts, DeviceId};
-use agora_core::time::UnixMillis;
+use agora_core::accounts::{Accounts, DeviceId, NewDevice};
 use agora_core::token::TokenHash;
-use agora_core::view::{UserId, ViewResult};
+use agora_core::view::ViewResult;
 
 impl<B: BatchRows> Accounts for OverlayView<'_, B> {
     // A token added or revoked is forgotten by the overlay; the rest goes
     // through.
-    fn add_device(
-        &mut self,
-        user: UserId,
-        hash: &TokenHash,
-        label: &str,
-        now: UnixMillis,
-    ) -> ViewResult<DeviceId> {
-        let id = self.through()?.add_device(user, hash, label, now)?;
-        self.forget_token(*hash);
+    fn add_device(&mut self, new: NewDevice<'_>) -> ViewResult<DeviceId> {
+        let id = self.through()?.add_device(new)?;
+        self.forget_token(*new.hash);
         Ok(id)
     }
     fn revoke_device(&mut self, id: DeviceId) -> ViewResult<Option<TokenHash>> {

@@ -12,7 +12,8 @@ use agora_core::idempotency::KeyLog;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, CommentId, MessageId, ReadPosition, StoreError, User, UserId, View, ViewResult,
+    ChatId, CommentId, MessageId, NewUser, ReadPosition, Recent, StoreError, User, UserId, View,
+    ViewResult,
 };
 use std::collections::BTreeMap;
 
@@ -195,19 +196,16 @@ impl<'a, B: BatchRows> OverlayView<'a, B> {
         );
     }
 
-    /// Users made in this batch (not yet flushed) from `origin` at or after
-    /// `since`.
-    fn new_registrations(&self, origin: &str, since: UnixMillis) -> Vec<UnixMillis> {
+    /// The registration times of the users made in this batch (not yet
+    /// flushed) from `origin`.
+    fn new_registrations(&self, origin: &str) -> Vec<UnixMillis> {
         self.overlay
             .users
             .iter()
             .filter_map(|(_, cached)| {
                 let entry = cached.value.as_ref()?;
-                let created = entry.row.user.created;
-                (cached.state == State::New
-                    && entry.origin.as_deref() == Some(origin)
-                    && created >= since)
-                    .then_some(created)
+                (cached.state == State::New && entry.origin.as_deref() == Some(origin))
+                    .then_some(entry.row.user.created)
             })
             .collect()
     }
@@ -237,33 +235,17 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         Ok(self.held_user(id))
     }
 
-    fn create_user(
-        &mut self,
-        name: &str,
-        hash: &TokenHash,
-        origin: &str,
-        now: UnixMillis,
-    ) -> ViewResult<UserId> {
+    fn create_user(&mut self, new: NewUser<'_>) -> ViewResult<UserId> {
+        let NewUser { name, hash, .. } = new;
         let next = self.next_ids()?;
         let id = next.user;
         next.user += 1;
-        let user = User {
-            id,
-            name: name.to_owned(),
-            banned_until: None,
-            window_start: None,
-            window_count: 0,
-            comment_window_start: None,
-            comment_window_count: 0,
-            created: now,
-            sent_message: false,
-        };
         let entry = UserEntry {
             row: UserRow {
-                user,
+                user: User::new(id, name, new.now),
                 token: hash.0,
             },
-            origin: Some(origin.to_owned()),
+            origin: Some(new.origin.to_owned()),
         };
         let overlay = &mut *self.overlay;
         overlay.wrote = true;
@@ -285,30 +267,23 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         Ok(id)
     }
 
-    fn registrations_from(
-        &mut self,
-        origin: &str,
-        since: UnixMillis,
-        limit: u32,
-    ) -> ViewResult<Vec<UnixMillis>> {
+    fn registrations_from(&mut self, recent: Recent<'_>) -> ViewResult<Vec<UnixMillis>> {
         let (loaded_since, loaded_limit) = self.overlay.registrations_window;
         let held = self
             .overlay
             .registrations
-            .get(&origin.to_owned())
-            .filter(|_| since >= loaded_since && limit <= loaded_limit)
-            .map(|list| list.iter().copied().filter(|&t| t >= since).collect());
+            .get(&recent.key.to_owned())
+            .filter(|_| recent.since >= loaded_since && recent.limit <= loaded_limit)
+            .cloned();
         let mut list = match held {
             Some(list) => list,
             None => {
-                let read = self.read_only().registrations_from(origin, since, limit);
+                let read = self.read_only().registrations_from(recent);
                 self.overlay.backend(read)?
             }
         };
-        list.extend(self.new_registrations(origin, since));
-        list.sort_unstable_by(|a, b| b.cmp(a));
-        list.truncate(limit as usize);
-        Ok(list)
+        list.extend(self.new_registrations(recent.key));
+        Ok(recent.newest(list))
     }
 
     fn save_user(&mut self, user: &User) -> ViewResult<()> {
@@ -615,17 +590,7 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
     );
 
     // (issue 25) rooms: see `rooms.rs`.
-    crate::forward::forward_view!(
-        own;
-        room_by_name,
-        room_of,
-        create_room,
-        rooms_for,
-        is_invited,
-        set_invited,
-        leave,
-        rooms_of,
-    );
+    crate::forward::forward_view!(rooms own);
 }
 
 /// Kept answers live in their own table, which no other write touches:

@@ -11,7 +11,8 @@
 //! parts are `UNION`s, not `OR`s, so that none becomes a scan).
 
 use crate::engine::apply::run_job;
-use crate::engine::job::{Job, Request, UNAVAILABLE};
+use crate::engine::batch::ApplyStep;
+use crate::engine::job::{Job, UNAVAILABLE};
 use crate::event_columns::EventColumns;
 use crate::overlay::{
     BatchRows, ChatRow, Effects, Failed, MessageRow, Needs, NextIds, Overlay, RoomColumns, Rows,
@@ -19,9 +20,7 @@ use crate::overlay::{
 };
 use crate::pg::connection::{describe, PgConn};
 use crate::pg::view::PgView;
-use agora_core::command::Outcome;
 use agora_core::config::Config;
-use agora_core::events::Event;
 use agora_core::rules;
 use agora_core::time::UnixMillis;
 use agora_core::view::{StoreError, User, ViewResult};
@@ -535,12 +534,16 @@ impl BatchRows for PgRows<'_> {
 /// rolls back and reruns like a failed command.
 pub(crate) fn apply_batch(
     conn: &mut PgConn,
-    jobs: &[Request],
-    now: UnixMillis,
+    step: ApplyStep<'_>,
     rules_config: &Config,
-    events: &mut Vec<Event>,
-    outcomes: &mut Vec<Outcome>,
 ) -> Result<(), Failed> {
+    let ApplyStep {
+        jobs,
+        now,
+        events,
+        outcomes,
+        ..
+    } = step;
     let mut rows = PgRows { conn };
     let mut overlay = Overlay::new();
     let mut needs = Needs::default();

@@ -8,13 +8,13 @@
 //! docs/API.md says what an operator runs to force both.
 
 use super::view::{count, store_error, text, PgView};
+use crate::edit_rows::{expect_one, reaction_summary};
 use crate::event_columns::{EVENT_DELETED, EVENT_EDITED};
 use agora_core::events::{Change, EventBody, EventChat};
-use agora_core::reactions::{summary_from_text, summary_text, LISTED_USERS};
+use agora_core::reactions::{summary_from_text, LISTED_USERS};
 use agora_core::time::UnixMillis;
 use agora_core::view::{
-    CommentId, MessageId, Reaction, StoreError, StoredComment, StoredMessage, UserId, ViewResult,
-    Written,
+    CommentId, MessageId, Reaction, StoredComment, StoredMessage, UserId, ViewResult, Written,
 };
 use postgres::Row;
 
@@ -410,21 +410,11 @@ impl PgView<'_> {
             .connection()
             .query(REACTIONS_OF, &[&id, &(LISTED_USERS as i64)])
             .map_err(store_error)?;
-        let mut summary: Vec<Reaction> = Vec::new();
-        for row in &rows {
-            let emoji: String = row.get(0);
-            let name: String = row.get(1);
-            let total: i64 = row.get(2);
-            match summary.last_mut() {
-                Some(last) if last.emoji == emoji => last.users.push(name),
-                _ => summary.push(Reaction {
-                    emoji,
-                    count: count(total)?,
-                    users: vec![name],
-                }),
-            }
-        }
-        let text = (!summary.is_empty()).then(|| summary_text(&summary));
+        let rows = rows
+            .iter()
+            .map(|row| Ok((row.get(0), row.get(1), count(row.get(2))?)))
+            .collect::<ViewResult<Vec<_>>>()?;
+        let text = reaction_summary(rows);
         self.connection()
             .execute(
                 "UPDATE messages SET reactions = $2 WHERE id = $1",
@@ -432,13 +422,5 @@ impl PgView<'_> {
             )
             .map_err(store_error)?;
         Ok(())
-    }
-}
-
-fn expect_one(changed: u64, what: &str, id: i64) -> ViewResult<()> {
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(StoreError(format!("{what}: no row {id}")))
     }
 }

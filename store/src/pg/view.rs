@@ -6,13 +6,15 @@ use crate::event_columns::{
 };
 use crate::forward::Own;
 use crate::pg::connection::{describe, PgConn};
+use agora_core::accounts::{Accounts, NewDevice};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, MessageId, ReadPosition, StoreError, StoredComment,
-    StoredMessage, User, UserId, View, ViewResult, PUBLIC_CHAT,
+    ChatId, ChatKind, ChatSummary, CommentId, CommentPage, MessageId, MessagePage, NewUser,
+    PeoplePage, ReadPosition, Recent, StoreError, StoredComment, StoredMessage, User, UserId, View,
+    ViewResult, PUBLIC_CHAT,
 };
 use postgres::Row;
 
@@ -21,6 +23,8 @@ mod reader_rows_tests;
 mod rooms;
 #[cfg(test)]
 mod search_terms_tests;
+#[cfg(test)]
+mod test_fixture;
 pub(crate) use rooms::room_memberships;
 pub(crate) mod status;
 
@@ -109,16 +113,9 @@ pub(super) fn user_at(row: &Row, at: usize) -> ViewResult<User> {
 /// name, the room's name, mentions.
 pub(super) fn chat_at(row: &Row, at: usize) -> ViewResult<ChatSummary> {
     let id: ChatId = row.get(at);
-    let other: Option<String> = row.get(at + 6);
-    let room: Option<String> = row.get(at + 7);
-    let kind = match (other, room) {
-        (_, Some(name)) => ChatKind::Room { name },
-        (Some(other), None) if id != PUBLIC_CHAT => ChatKind::Private { other },
-        _ => ChatKind::Public,
-    };
     Ok(ChatSummary {
         id,
-        kind,
+        kind: ChatKind::of(id, row.get(at + 6), row.get(at + 7)),
         created: UnixMillis(row.get(at + 1)),
         messages_number: count(row.get(at + 2))?,
         users_number: count(row.get(at + 3))?,
@@ -298,14 +295,19 @@ impl PgView<'_> {
         row.as_ref().map(user_from_row).transpose()
     }
 
+    /// The messages of `page` that `sql` (`MESSAGES_UP_TO` or
+    /// `MESSAGES_AFTER`) selects, with their newest comments.
     fn messages_with_comments(
         &mut self,
-        chat: ChatId,
         sql: &'static str,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
+        page: MessagePage,
     ) -> ViewResult<Vec<StoredMessage>> {
+        let MessagePage {
+            chat,
+            position,
+            limit,
+            comments,
+        } = page;
         if limit == 0 {
             return Ok(Vec::new());
         }
@@ -367,40 +369,35 @@ impl View for PgView<'_> {
         self.user_where(user_where!("name_key"), &name_key(name))
     }
 
-    fn create_user(
-        &mut self,
-        name: &str,
-        hash: &TokenHash,
-        origin: &str,
-        now: UnixMillis,
-    ) -> ViewResult<UserId> {
-        self.conn
+    fn create_user(&mut self, new: NewUser<'_>) -> ViewResult<UserId> {
+        let NewUser { name, hash, .. } = new;
+        let id = self
+            .conn
             .query_one(
                 "INSERT INTO users (name, name_key, token_hash, created, created_from)
                  VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                &[&name, &name_key(name), &&hash.0[..], &now.0, &origin],
+                &[
+                    &name,
+                    &name_key(name),
+                    &&hash.0[..],
+                    &new.now.0,
+                    &new.origin,
+                ],
             )
             .map(|row| row.get(0))
-            .map_err(store_error)
-            .and_then(|id| self.add_first_device(id, hash, now))
+            .map_err(store_error)?;
+        self.add_device(NewDevice::first(id, &new))?;
+        Ok(id)
     }
 
-    fn registrations_from(
-        &mut self,
-        origin: &str,
-        since: UnixMillis,
-        limit: u32,
-    ) -> ViewResult<Vec<UnixMillis>> {
+    fn registrations_from(&mut self, recent: Recent<'_>) -> ViewResult<Vec<UnixMillis>> {
         // Every write transaction holds the write lock (see `crate::pg`), so
         // two nodes cannot both read nine and both insert the tenth.
-        self.conn
-            .query(
-                "SELECT created FROM users WHERE created_from = $1 AND created >= $2
-                 ORDER BY created DESC LIMIT $3",
-                &[&origin, &since.0, &i64::from(limit)],
-            )
-            .map(|rows| rows.iter().map(|row| UnixMillis(row.get(0))).collect())
-            .map_err(store_error)
+        self.times(
+            "SELECT created FROM users WHERE created_from = $1 AND created >= $2
+             ORDER BY created DESC LIMIT $3",
+            recent,
+        )
     }
 
     fn save_user(&mut self, user: &User) -> ViewResult<()> {
@@ -549,24 +546,12 @@ impl View for PgView<'_> {
         count(counted)
     }
 
-    fn messages_up_to(
-        &mut self,
-        chat: ChatId,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>> {
-        self.messages_with_comments(chat, MESSAGES_UP_TO, position, limit, comments)
+    fn messages_up_to(&mut self, page: MessagePage) -> ViewResult<Vec<StoredMessage>> {
+        self.messages_with_comments(MESSAGES_UP_TO, page)
     }
 
-    fn messages_after(
-        &mut self,
-        chat: ChatId,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>> {
-        self.messages_with_comments(chat, MESSAGES_AFTER, position, limit, comments)
+    fn messages_after(&mut self, page: MessagePage) -> ViewResult<Vec<StoredMessage>> {
+        self.messages_with_comments(MESSAGES_AFTER, page)
     }
 
     fn append_message(
@@ -633,16 +618,12 @@ impl View for PgView<'_> {
             .ok_or_else(|| StoreError(format!("append_comment: no message {message}")))
     }
 
-    fn comments_before(
-        &mut self,
-        message: MessageId,
-        before: Option<CommentId>,
-        limit: u32,
-    ) -> ViewResult<Vec<StoredComment>> {
-        let Some(chat) = self.chat_of_message(message)? else {
+    fn comments_before(&mut self, page: CommentPage) -> ViewResult<Vec<StoredComment>> {
+        let Some(chat) = self.chat_of_message(page.message)? else {
             return Ok(Vec::new());
         };
-        self.newest_comments(chat, message, before.unwrap_or(i64::MAX), limit)
+        let before = page.before.unwrap_or(i64::MAX);
+        self.newest_comments(chat, page.message, before, page.limit)
     }
 
     fn append_event(&mut self, body: EventBody) -> ViewResult<EventId> {
@@ -727,17 +708,9 @@ impl View for PgView<'_> {
     // (migration 6): byte order whatever the database's collation. Name keys
     // are ASCII below 0x7f, so the names starting with `prefix` are exactly
     // those from `prefix` up to `prefix` followed by 0x7f.
-    fn users_by_prefix(
-        &mut self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> ViewResult<Vec<String>> {
-        let end = format!("{prefix}\u{7f}");
-        let start = match after {
-            Some(after) if after >= prefix => after,
-            _ => prefix,
-        };
+    fn users_by_prefix(&mut self, page: PeoplePage<'_>) -> ViewResult<Vec<String>> {
+        let (start, end) = page.key_range();
+        let (after, limit) = (page.after, page.limit);
         let rows = self
             .conn
             .query(
@@ -749,20 +722,6 @@ impl View for PgView<'_> {
             )
             .map_err(store_error)?;
         Ok(rows.iter().map(|row| row.get(0)).collect())
-    }
-
-    // (issue 25) rooms: see `rooms.rs`.
-    fn create_room(
-        &mut self,
-        name: &str,
-        public: bool,
-        topic: &str,
-        now: UnixMillis,
-    ) -> ViewResult<ChatId> {
-        self.pg_create_room(None, name, public, topic, now)
-    }
-    fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
-        self.pg_leave(chat, user, true)
     }
 
     // (issue 27) search
@@ -793,27 +752,7 @@ impl View for PgView<'_> {
 
     // (issue 25) rooms and (issue 26) edits: the statements are in
     // `rooms.rs` and `edits.rs`.
-    crate::forward::forward_view!(
-        own;
-        room_by_name,
-        room_of,
-        rooms_for,
-        is_invited,
-        set_invited,
-        rooms_of,
-        message_written,
-        comment_written,
-        message,
-        messages_by_id,
-        comment,
-        edit_message,
-        edit_comment,
-        set_mentions,
-        delete_message,
-        delete_comment,
-        reactions,
-        has_reacted,
-        add_reaction,
-        remove_reaction,
-    );
+    crate::forward::forward_view!(rooms own);
+    crate::forward::forward_view!(edits own);
+    crate::forward::forward_view!(own; messages_by_id);
 }

@@ -17,12 +17,11 @@ use super::lost_commit::{was_committed, CommitFault, CommitFaults};
 use super::view::PgView;
 use super::{CHANNEL, WRITE_LOCK};
 use crate::engine::apply::apply_job;
-use crate::engine::batch::{apply_each, Abort, Applied, CommandSteps, Isolation};
-use crate::engine::job::{Job, Request};
+use crate::engine::batch::{apply_each, Abort, Applied, ApplyStep, CommandSteps, Isolation};
+use crate::engine::job::Job;
 use crate::engine::wing::{Commit, Wing};
 use crate::error::ApplyError;
 
-use agora_core::command::Outcome;
 use agora_core::config::Config;
 use agora_core::events::Event;
 use agora_core::rules;
@@ -159,22 +158,15 @@ impl Wing for PgWing {
     /// already reached the database (a range read flushes first), which
     /// fails the step. With `Isolation::PerCommand` (that rerun), each job
     /// over `PgView` in a savepoint of its own.
-    fn apply_batch(
-        &mut self,
-        jobs: &[Request],
-        now: UnixMillis,
-        isolation: Isolation,
-        events: &mut Vec<Event>,
-        outcomes: &mut Vec<Outcome>,
-    ) -> Result<(), Abort> {
-        if isolation == Isolation::PerCommand {
-            return apply_each(self, jobs, now, isolation, events, outcomes);
+    fn apply_batch(&mut self, step: ApplyStep<'_>) -> Result<(), Abort> {
+        if step.isolation == Isolation::PerCommand {
+            return apply_each(self, step);
         }
         let conn = self
             .slot
             .current()
             .ok_or_else(|| Abort::Lost("the connection was lost".into()))?;
-        batch_rows::apply_batch(conn, jobs, now, &self.rules, events, outcomes).map_err(|failure| {
+        batch_rows::apply_batch(conn, step, &self.rules).map_err(|failure| {
             tracing::warn!(error = %failure, "batch failed over the overlay");
             Abort::CommandFailed
         })

@@ -2,10 +2,10 @@
 //! [`SqlView`], on the tables of the accounts migration.
 
 use super::view::{store_error, SqlView};
-use agora_core::accounts::{Accounts, Device, DeviceId, LOGIN_WINDOW_MS};
+use agora_core::accounts::{Accounts, Device, DeviceId, NewDevice, LOGIN_WINDOW_MS};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
-use agora_core::view::{UserId, ViewResult};
+use agora_core::view::{Recent, UserId, ViewResult};
 use rusqlite::{params, OptionalExtension, Row};
 
 /// A user by one of its device tokens, with the columns `user_from_row`
@@ -30,24 +30,10 @@ fn device_from_row(row: &Row<'_>) -> rusqlite::Result<Device> {
 }
 
 impl SqlView<'_> {
-    /// `/get-token`'s token is the new user's first device.
-    pub(super) fn add_first_device(
-        &mut self,
-        user: UserId,
-        hash: &TokenHash,
-        now: UnixMillis,
-    ) -> ViewResult<UserId> {
-        self.add_device(user, hash, "", now)?;
-        Ok(user)
-    }
-
-    fn times(
-        &self,
-        sql: &str,
-        key: &str,
-        since: UnixMillis,
-        limit: u32,
-    ) -> ViewResult<Vec<UnixMillis>> {
+    /// The times `sql` selects with `recent`'s key, since and limit as its
+    /// parameters 1, 2 and 3.
+    pub(super) fn times(&self, sql: &str, recent: Recent<'_>) -> ViewResult<Vec<UnixMillis>> {
+        let Recent { key, since, limit } = recent;
         self.conn
             .prepare_cached(sql)
             .and_then(|mut stmt| {
@@ -75,19 +61,14 @@ impl Accounts for SqlView<'_> {
             .map_err(store_error)
     }
 
-    fn add_device(
-        &mut self,
-        user: UserId,
-        hash: &TokenHash,
-        label: &str,
-        now: UnixMillis,
-    ) -> ViewResult<DeviceId> {
+    fn add_device(&mut self, new: NewDevice<'_>) -> ViewResult<DeviceId> {
+        let NewDevice { hash, now, .. } = new;
         self.conn
             .prepare_cached(
                 "INSERT INTO devices (user_id, token_hash, label, created, last_used)
                  VALUES (?1, ?2, ?3, ?4, ?4)",
             )
-            .and_then(|mut stmt| stmt.insert(params![user, &hash.0[..], label, now.0]))
+            .and_then(|mut stmt| stmt.insert(params![new.user, &hash.0[..], new.label, now.0]))
             .map_err(store_error)
     }
 
@@ -131,33 +112,19 @@ impl Accounts for SqlView<'_> {
             .map_err(store_error)
     }
 
-    fn login_failures_of_name(
-        &mut self,
-        name_key: &str,
-        since: UnixMillis,
-        limit: u32,
-    ) -> ViewResult<Vec<UnixMillis>> {
+    fn login_failures_of_name(&mut self, recent: Recent<'_>) -> ViewResult<Vec<UnixMillis>> {
         self.times(
             "SELECT at FROM login_failures WHERE name_key = ?1 AND at >= ?2
              ORDER BY at DESC LIMIT CAST(?3 AS INTEGER)",
-            name_key,
-            since,
-            limit,
+            recent,
         )
     }
 
-    fn login_failures_from(
-        &mut self,
-        origin: &str,
-        since: UnixMillis,
-        limit: u32,
-    ) -> ViewResult<Vec<UnixMillis>> {
+    fn login_failures_from(&mut self, recent: Recent<'_>) -> ViewResult<Vec<UnixMillis>> {
         self.times(
             "SELECT at FROM login_failures WHERE origin = ?1 AND at >= ?2
              ORDER BY at DESC LIMIT CAST(?3 AS INTEGER)",
-            origin,
-            since,
-            limit,
+            recent,
         )
     }
 

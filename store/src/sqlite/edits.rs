@@ -7,13 +7,13 @@
 //! the same way, so no old text survives either.
 
 use super::view::{store_error, SqlView};
+use crate::edit_rows::{expect_one, reaction_summary};
 use crate::event_columns::{EVENT_DELETED, EVENT_EDITED};
 use agora_core::events::{Change, EventBody, EventChat};
-use agora_core::reactions::{summary_from_text, summary_text, LISTED_USERS};
+use agora_core::reactions::{summary_from_text, LISTED_USERS};
 use agora_core::time::UnixMillis;
 use agora_core::view::{
-    CommentId, MessageId, Reaction, StoreError, StoredComment, StoredMessage, UserId, ViewResult,
-    Written,
+    CommentId, MessageId, Reaction, StoredComment, StoredMessage, UserId, ViewResult, Written,
 };
 use rusqlite::{params, OptionalExtension, Row};
 
@@ -174,7 +174,7 @@ impl SqlView<'_> {
             "UPDATE messages SET text = ?2, edited = ?3 WHERE id = ?1",
             params![id, text, now.0],
         )?;
-        expect_one(changed, "edit_message", id)?;
+        expect_one(changed as u64, "edit_message", id)?;
         // (issue 27) found by its new words only.
         super::search::reindex_message(self.conn, self.terms.as_deref_mut(), indexed, id, text)
     }
@@ -189,7 +189,7 @@ impl SqlView<'_> {
             "UPDATE comments SET text = ?2, edited = ?3 WHERE id = ?1",
             params![id, text, now.0],
         )?;
-        expect_one(changed, "edit_comment", id)
+        expect_one(changed as u64, "edit_comment", id)
     }
 
     /// The message's mentions become `users` (in order): the names for its
@@ -224,7 +224,7 @@ impl SqlView<'_> {
             "UPDATE messages SET text = '', deleted = 1, deleted_by = ?2 WHERE id = ?1",
             params![id, by],
         )?;
-        expect_one(changed, "delete_message", id)?;
+        expect_one(changed as u64, "delete_message", id)?;
         // (issue 27) never found again: its words leave the index.
         super::search::reindex_message(self.conn, self.terms.as_deref_mut(), indexed, id, "")?;
         // Who the text named says something about the text.
@@ -236,7 +236,7 @@ impl SqlView<'_> {
             "UPDATE comments SET text = '', deleted = 1, deleted_by = ?2 WHERE id = ?1",
             params![id, by],
         )?;
-        expect_one(changed, "delete_comment", id)
+        expect_one(changed as u64, "delete_comment", id)
     }
 
     /// The summary kept with the message (empty when it has none).
@@ -282,40 +282,21 @@ impl SqlView<'_> {
                 params![id, emoji, user],
             )?,
         };
-        let mut summary: Vec<Reaction> = Vec::new();
-        self.connection()
+        let rows: Vec<(String, String, u64)> = self
+            .connection()
             .prepare_cached(REACTIONS_OF)
             .and_then(|mut stmt| {
-                let mut rows = stmt.query(params![id, LISTED_USERS as i64])?;
-                while let Some(row) = rows.next()? {
-                    let emoji: String = row.get(0)?;
-                    let name: String = row.get(1)?;
-                    let total: u64 = row.get(2)?;
-                    match summary.last_mut() {
-                        Some(last) if last.emoji == emoji => last.users.push(name),
-                        _ => summary.push(Reaction {
-                            emoji,
-                            count: total,
-                            users: vec![name],
-                        }),
-                    }
-                }
-                Ok(())
+                stmt.query_map(params![id, LISTED_USERS as i64], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })?
+                .collect()
             })
             .map_err(store_error)?;
-        let text = (!summary.is_empty()).then(|| summary_text(&summary));
+        let text = reaction_summary(rows);
         self.run(
             "UPDATE messages SET reactions = ?2 WHERE id = ?1",
             params![id, text],
         )?;
         Ok(())
-    }
-}
-
-fn expect_one(changed: usize, what: &str, id: i64) -> ViewResult<()> {
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(StoreError(format!("{what}: no row {id}")))
     }
 }

@@ -7,13 +7,15 @@ use crate::event_columns::{
     EVENT_MEMBER, EVENT_MESSAGE, EVENT_REACTION,
 };
 use crate::forward::Own;
+use agora_core::accounts::{Accounts, NewDevice};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, MessageId, Reaction, ReadPosition, StoreError,
-    StoredComment, StoredMessage, User, UserId, View, ViewResult, Written, PUBLIC_CHAT,
+    ChatId, ChatKind, ChatSummary, CommentId, CommentPage, MessageId, MessagePage, NewUser,
+    PeoplePage, Reaction, ReadPosition, Recent, StoreError, StoredComment, StoredMessage, User,
+    UserId, View, ViewResult, Written, PUBLIC_CHAT,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -193,14 +195,19 @@ impl SqlView<'_> {
     /// Reads messages (the SQL selects id, author name, pub_date, text and
     /// comment count, with chat, position and limit as parameters), then the
     /// newest `comments` comments of each message that has any.
+    /// The messages of `page` that `sql` (`MESSAGES_UP_TO` or
+    /// `MESSAGES_AFTER`) selects, with their newest comments.
     fn messages_with_comments(
         &self,
-        chat: ChatId,
         sql: &str,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
+        page: MessagePage,
     ) -> ViewResult<Vec<StoredMessage>> {
+        let MessagePage {
+            chat,
+            position,
+            limit,
+            comments,
+        } = page;
         if limit == 0 {
             return Ok(Vec::new());
         }
@@ -348,44 +355,35 @@ impl View for SqlView<'_> {
         Ok(user)
     }
 
-    fn create_user(
-        &mut self,
-        name: &str,
-        hash: &TokenHash,
-        origin: &str,
-        now: UnixMillis,
-    ) -> ViewResult<UserId> {
-        self.conn
+    fn create_user(&mut self, new: NewUser<'_>) -> ViewResult<UserId> {
+        let NewUser { name, hash, .. } = new;
+        let id = self
+            .conn
             .prepare_cached(
                 "INSERT INTO users (name, name_key, token_hash, created, created_from)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )
             .and_then(|mut stmt| {
-                stmt.insert(params![name, name_key(name), &hash.0[..], now.0, origin])
+                stmt.insert(params![
+                    name,
+                    name_key(name),
+                    &hash.0[..],
+                    new.now.0,
+                    new.origin
+                ])
             })
-            .map_err(store_error)
-            .and_then(|id| self.add_first_device(id, hash, now))
+            .map_err(store_error)?;
+        self.add_device(NewDevice::first(id, &new))?;
+        Ok(id)
     }
 
-    fn registrations_from(
-        &mut self,
-        origin: &str,
-        since: UnixMillis,
-        limit: u32,
-    ) -> ViewResult<Vec<UnixMillis>> {
+    fn registrations_from(&mut self, recent: Recent<'_>) -> ViewResult<Vec<UnixMillis>> {
         // A backward range on `users_by_origin`.
-        self.conn
-            .prepare_cached(
-                "SELECT created FROM users WHERE created_from = ?1 AND created >= ?2
-                 ORDER BY created DESC LIMIT CAST(?3 AS INTEGER)",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map(params![origin, since.0, limit], |row| {
-                    row.get(0).map(UnixMillis)
-                })?
-                .collect()
-            })
-            .map_err(store_error)
+        self.times(
+            "SELECT created FROM users WHERE created_from = ?1 AND created >= ?2
+             ORDER BY created DESC LIMIT CAST(?3 AS INTEGER)",
+            recent,
+        )
     }
 
     fn save_user(&mut self, user: &User) -> ViewResult<()> {
@@ -546,16 +544,9 @@ impl View for SqlView<'_> {
         let rows = stmt
             .query_map([user], |row| {
                 let id: ChatId = row.get(0)?;
-                let other: Option<String> = row.get(6)?;
-                let room: Option<String> = row.get(7)?;
-                let kind = match (other, room) {
-                    (_, Some(name)) => ChatKind::Room { name },
-                    (Some(other), None) if id != PUBLIC_CHAT => ChatKind::Private { other },
-                    _ => ChatKind::Public,
-                };
                 Ok(ChatSummary {
                     id,
-                    kind,
+                    kind: ChatKind::of(id, row.get(6)?, row.get(7)?),
                     created: UnixMillis(row.get(1)?),
                     messages_number: row.get(2)?,
                     users_number: row.get(3)?,
@@ -595,24 +586,12 @@ impl View for SqlView<'_> {
             .map_err(store_error)
     }
 
-    fn messages_up_to(
-        &mut self,
-        chat: ChatId,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>> {
-        self.messages_with_comments(chat, MESSAGES_UP_TO, position, limit, comments)
+    fn messages_up_to(&mut self, page: MessagePage) -> ViewResult<Vec<StoredMessage>> {
+        self.messages_with_comments(MESSAGES_UP_TO, page)
     }
 
-    fn messages_after(
-        &mut self,
-        chat: ChatId,
-        position: ReadPosition,
-        limit: u32,
-        comments: u32,
-    ) -> ViewResult<Vec<StoredMessage>> {
-        self.messages_with_comments(chat, MESSAGES_AFTER, position, limit, comments)
+    fn messages_after(&mut self, page: MessagePage) -> ViewResult<Vec<StoredMessage>> {
+        self.messages_with_comments(MESSAGES_AFTER, page)
     }
 
     fn append_message(
@@ -680,16 +659,12 @@ impl View for SqlView<'_> {
         Ok(id)
     }
 
-    fn comments_before(
-        &mut self,
-        message: MessageId,
-        before: Option<CommentId>,
-        limit: u32,
-    ) -> ViewResult<Vec<StoredComment>> {
-        let Some(chat) = self.chat_of_message(message)? else {
+    fn comments_before(&mut self, page: CommentPage) -> ViewResult<Vec<StoredComment>> {
+        let Some(chat) = self.chat_of_message(page.message)? else {
             return Ok(Vec::new());
         };
-        self.newest_comments(chat, message, before.unwrap_or(i64::MAX), limit)
+        let before = page.before.unwrap_or(i64::MAX);
+        self.newest_comments(chat, page.message, before, page.limit)
     }
 
     fn append_event(&mut self, body: EventBody) -> ViewResult<EventId> {
@@ -800,17 +775,9 @@ impl View for SqlView<'_> {
     // `name_key` (BINARY collation: byte order). Name keys are ASCII below
     // 0x7f, so the names starting with `prefix` are exactly those from
     // `prefix` up to `prefix` followed by 0x7f.
-    fn users_by_prefix(
-        &mut self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> ViewResult<Vec<String>> {
-        let end = format!("{prefix}\u{7f}");
-        let start = match after {
-            Some(after) if after >= prefix => after,
-            _ => prefix,
-        };
+    fn users_by_prefix(&mut self, page: PeoplePage<'_>) -> ViewResult<Vec<String>> {
+        let (start, end) = page.key_range();
+        let (after, limit) = (page.after, page.limit);
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -912,17 +879,7 @@ impl View for SqlView<'_> {
     }
 
     // (issue 25) rooms: the statements are in `rooms.rs`.
-    crate::forward::forward_view!(
-        own;
-        room_by_name,
-        room_of,
-        create_room,
-        rooms_for,
-        is_invited,
-        set_invited,
-        leave,
-        rooms_of,
-    );
+    crate::forward::forward_view!(rooms own);
 }
 
 #[cfg(test)]
@@ -930,6 +887,7 @@ mod tests {
     use super::*;
     use crate::sqlite::open::open_connection;
     use crate::SyncMode;
+    use agora_testkit::model::history;
     use rusqlite::StatementStatus;
 
     #[test]
@@ -940,9 +898,13 @@ mod tests {
         let tx = conn.transaction().unwrap();
         let mut view = SqlView::new(&tx);
         let now = UnixMillis(1_795_939_565_000);
-        let author = view
-            .create_user("ann", &TokenHash([1; 32]), "127.0.0.1", now)
-            .unwrap();
+        let ann = NewUser {
+            name: "ann",
+            hash: &TokenHash([1; 32]),
+            origin: "127.0.0.1",
+            now,
+        };
+        let author = view.create_user(ann).unwrap();
         let mut last = 0;
         for n in 0..30 {
             last = view
@@ -950,17 +912,25 @@ mod tests {
                 .unwrap();
         }
         for limit in [20, 20, 5, 1, 30] {
-            let page = view.messages_up_to(PUBLIC_CHAT, last, limit, 20).unwrap();
+            let page = view
+                .messages_up_to(history(PUBLIC_CHAT, last, limit, 20))
+                .unwrap();
             assert_eq!(page.len(), limit as usize);
             assert_eq!(page.last().map(|m| m.id), Some(last));
-            let unread = view.messages_after(PUBLIC_CHAT, 0, limit, 20);
+            let unread = view.messages_after(history(PUBLIC_CHAT, 0, limit, 20));
             assert_eq!(unread.unwrap().len(), limit as usize);
         }
         view.append_comment(last, author, "c", now).unwrap();
         for before in [None, Some(5), None] {
-            view.comments_before(last, before, 3).unwrap();
+            let page = CommentPage {
+                message: last,
+                before,
+                limit: 3,
+            };
+            view.comments_before(page).unwrap();
         }
-        view.messages_up_to(PUBLIC_CHAT, last, 2, 20).unwrap();
+        view.messages_up_to(history(PUBLIC_CHAT, last, 2, 20))
+            .unwrap();
         for sql in [MESSAGES_UP_TO, MESSAGES_AFTER, COMMENTS_BEFORE] {
             let stmt = tx.prepare_cached(sql).unwrap();
             assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0, "{sql}");

@@ -6,7 +6,7 @@
 
 use crate::support::{new_user, sql_value, view_database, T0};
 use agora_core::events::{Event, EventBody, EventChat, EventId, MemberAction};
-use agora_core::view::{StoredMessage, UserId, View};
+use agora_core::view::{NewRoom, StoredMessage, UserId, View};
 use agora_store::{Hub, SqlView};
 
 const ROOM: i64 = 7;
@@ -104,7 +104,13 @@ fn a_rooms_message_has_no_reader_rows_and_reaches_members_only() {
     let users: Vec<UserId> = (0..50u8)
         .map(|n| new_user(&mut v, &format!("u{n}"), n))
         .collect();
-    let room = v.create_room("#big", true, "", T0).unwrap();
+    let big = NewRoom {
+        name: "#big",
+        public: true,
+        topic: "",
+        now: T0,
+    };
+    let room = v.create_room(big).unwrap();
     for &user in &users[..40] {
         v.join(room, user, 0).unwrap();
     }

@@ -1,9 +1,10 @@
 //! `SqlView` through the `View` trait, over a real database file.
 
-use crate::support::{new_user, new_users, sql_value, view_database, with_view, T0};
+use crate::support::{add_user, new_user, new_users, sql_value, view_database, with_view, T0};
 use agora_core::token::TokenHash;
-use agora_core::view::{ChatKind, View, PUBLIC_CHAT};
+use agora_core::view::{ChatKind, CommentPage, View, PUBLIC_CHAT};
 use agora_store::{open_database, schema, SqlView, StoreConfig};
+use agora_testkit::model::history;
 use rusqlite::Connection;
 use std::path::Path;
 
@@ -37,8 +38,8 @@ fn users_by_token_and_by_name_without_case() {
         assert_eq!(v.user_by_name("carol").unwrap(), None);
 
         // Names are unique without regard to case; token hashes are unique.
-        assert!(v.create_user("ALICE", &hash(9), "127.0.0.1", T0).is_err());
-        assert!(v.create_user("carol", &hash(2), "127.0.0.1", T0).is_err());
+        assert!(add_user(v, "ALICE", 9, T0).is_err());
+        assert!(add_user(v, "carol", 2, T0).is_err());
 
         let mut user = by_token;
         user.banned_until = Some(T0.plus_ms(5));
@@ -151,7 +152,9 @@ fn history_and_unread_pages_with_their_comments() {
         assert_eq!(v.chat_of_message(999_999).unwrap(), None);
 
         // The last 4 at or before public[5], oldest first.
-        let page = v.messages_up_to(PUBLIC_CHAT, public[5], 4, 20).unwrap();
+        let page = v
+            .messages_up_to(history(PUBLIC_CHAT, public[5], 4, 20))
+            .unwrap();
         let ids: Vec<_> = page.iter().map(|m| m.id).collect();
         assert_eq!(ids, public[2..6]);
         assert_eq!(page[0].text, "p2");
@@ -171,53 +174,78 @@ fn history_and_unread_pages_with_their_comments() {
         assert_eq!(with_comments.comments[0].created, T0.plus_ms(100));
 
         // A position between public ids (a private message's id) works too.
-        let page = v.messages_up_to(PUBLIC_CHAT, public[5] + 1, 2, 20).unwrap();
+        let page = v
+            .messages_up_to(history(PUBLIC_CHAT, public[5] + 1, 2, 20))
+            .unwrap();
         assert_eq!(page.iter().map(|m| m.id).collect::<Vec<_>>(), public[4..6]);
 
         // The first 3 after public[6].
-        let page = v.messages_after(PUBLIC_CHAT, public[6], 3, 20).unwrap();
+        let page = v
+            .messages_after(history(PUBLIC_CHAT, public[6], 3, 20))
+            .unwrap();
         assert_eq!(page.iter().map(|m| m.id).collect::<Vec<_>>(), public[7..10]);
         assert_eq!(page[1].comments.len(), 1);
         assert_eq!(page[1].comments[0].id, c3);
 
         assert!(v
-            .messages_after(PUBLIC_CHAT, public[9], 10, 20)
+            .messages_after(history(PUBLIC_CHAT, public[9], 10, 20))
             .unwrap()
             .is_empty());
-        assert!(v.messages_up_to(PUBLIC_CHAT, 0, 10, 20).unwrap().is_empty());
         assert!(v
-            .messages_up_to(PUBLIC_CHAT, public[9], 0, 20)
+            .messages_up_to(history(PUBLIC_CHAT, 0, 10, 20))
             .unwrap()
             .is_empty());
-        assert_eq!(v.messages_after(PUBLIC_CHAT, 0, 100, 20).unwrap().len(), 10);
-        let private = v.messages_up_to(ab, i64::MAX, 100, 20).unwrap();
+        assert!(v
+            .messages_up_to(history(PUBLIC_CHAT, public[9], 0, 20))
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            v.messages_after(history(PUBLIC_CHAT, 0, 100, 20))
+                .unwrap()
+                .len(),
+            10
+        );
+        let private = v.messages_up_to(history(ab, i64::MAX, 100, 20)).unwrap();
         assert_eq!(private.len(), 10);
         assert!(private
             .iter()
             .all(|m| m.author == "b" && m.comments.is_empty()));
 
         // Only the newest comments are carried; every one is counted.
-        let page = v.messages_up_to(PUBLIC_CHAT, public[3], 1, 1).unwrap();
+        let page = v
+            .messages_up_to(history(PUBLIC_CHAT, public[3], 1, 1))
+            .unwrap();
         assert_eq!(
             page[0].comments.iter().map(|c| c.id).collect::<Vec<_>>(),
             [c2]
         );
         assert_eq!(page[0].comments_total, 2);
-        assert!(v.messages_up_to(PUBLIC_CHAT, public[3], 1, 0).unwrap()[0]
+        assert!(v
+            .messages_up_to(history(PUBLIC_CHAT, public[3], 1, 0))
+            .unwrap()[0]
             .comments
             .is_empty());
         let before = |v: &mut SqlView, before, limit| {
-            v.comments_before(public[3], before, limit)
-                .unwrap()
-                .iter()
-                .map(|c| c.id)
-                .collect::<Vec<_>>()
+            v.comments_before(CommentPage {
+                message: public[3],
+                before,
+                limit,
+            })
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>()
         };
         assert_eq!(before(v, None, 10), [c1, c2]);
         assert_eq!(before(v, None, 1), [c2]);
         assert_eq!(before(v, Some(c2), 10), [c1]);
         assert_eq!(before(v, Some(c1), 10), Vec::<i64>::new());
-        assert!(v.comments_before(999_999, None, 10).unwrap().is_empty());
+        let missing = CommentPage {
+            message: 999_999,
+            before: None,
+            limit: 10,
+        };
+        assert!(v.comments_before(missing).unwrap().is_empty());
     });
 }
 
@@ -268,7 +296,9 @@ fn first_open_creates_the_schema_and_the_public_chat_and_reopen_keeps_data() {
     let again: i64 = sql_value(&conn, "SELECT created FROM chats WHERE id = 1");
     assert_eq!(again, created, "migrations ran once");
     with_view(&mut conn, |v| {
-        let page = v.messages_up_to(PUBLIC_CHAT, i64::MAX, 5, 20).unwrap();
+        let page = v
+            .messages_up_to(history(PUBLIC_CHAT, i64::MAX, 5, 20))
+            .unwrap();
         assert_eq!(page.len(), 1);
         assert_eq!(page[0].id, id);
         assert_eq!(page[0].text, "still here");

@@ -16,7 +16,7 @@ use agora_core::search::SearchQuery;
 use agora_core::time::UnixMillis;
 use agora_core::token::Token;
 use agora_core::token::TokenHash;
-use agora_core::view::{MessageId, StoreError, View, PUBLIC_CHAT};
+use agora_core::view::{MessageId, NewUser, StoreError, UserId, View, ViewResult, PUBLIC_CHAT};
 use agora_store::{Clock, Handle, Pending, SqlView, StoreConfig};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -116,6 +116,17 @@ pub fn private_send(caller: TokenHash, to: &str, text: &str) -> Command {
     }
 }
 
+/// Registers user `name` with the token hash `[byte; 32]` from 127.0.0.1
+/// at `now`.
+pub fn add_user(view: &mut impl View, name: &str, byte: u8, now: UnixMillis) -> ViewResult<UserId> {
+    view.create_user(NewUser {
+        name,
+        hash: &TokenHash([byte; 32]),
+        origin: "127.0.0.1",
+        now,
+    })
+}
+
 /// Appends a `Send`'s text to the public chat as user `writer` (created on
 /// first use) and answers `MessageSent`; other commands are `Unauthorized`.
 pub fn append(
@@ -129,7 +140,7 @@ pub fn append(
     let author = match view.user_by_name("writer")? {
         Some(user) => user.id,
         None => {
-            let id = view.create_user("writer", &TokenHash([7; 32]), "127.0.0.1", now)?;
+            let id = add_user(view, "writer", 7, now)?;
             view.join(PUBLIC_CHAT, id, 0)?;
             id
         }

@@ -3,8 +3,7 @@
 //! users made on it.
 
 use agora_core::time::UnixMillis;
-use agora_core::token::TokenHash;
-use agora_core::view::{UserId, View};
+use agora_core::view::UserId;
 use agora_store::{open_database, SqlView, StoreConfig};
 use rusqlite::Connection;
 
@@ -36,8 +35,7 @@ pub fn with_view<R>(conn: &mut Connection, f: impl FnOnce(&mut SqlView<'_>) -> R
 /// A user `name` registered from 127.0.0.1 at `T0` with the token hash
 /// `[n; 32]`.
 pub fn new_user(v: &mut SqlView<'_>, name: &str, n: u8) -> UserId {
-    v.create_user(name, &TokenHash([n; 32]), "127.0.0.1", T0)
-        .unwrap()
+    super::add_user(v, name, n, T0).unwrap()
 }
 
 /// Users `names[0]`, `names[1]`, ... made as [`new_user`] makes them, with

@@ -14,8 +14,9 @@
 use super::OverlayView;
 use crate::overlay::table::{Cached, State};
 use crate::overlay::{name_key, BatchRows, ChatRow, Needs, RoomColumns};
-use agora_core::time::UnixMillis;
-use agora_core::view::{ChatId, Room, RoomListing, UserId, View, ViewResult, PUBLIC_CHAT};
+use agora_core::view::{
+    ChatId, NewRoom, Room, RoomListing, RoomsPage, UserId, View, ViewResult, PUBLIC_CHAT,
+};
 
 impl<B: BatchRows> OverlayView<'_, B> {
     /// The room whose chat is `chat`, from the chat row held (loaded on
@@ -57,17 +58,9 @@ impl<B: BatchRows> OverlayView<'_, B> {
 
     /// Written through: the chat's id comes from the database's sequence,
     /// and the overlay's next chat id moves past it.
-    pub(super) fn create_room(
-        &mut self,
-        name: &str,
-        public: bool,
-        topic: &str,
-        now: UnixMillis,
-    ) -> ViewResult<ChatId> {
+    pub(super) fn create_room(&mut self, new: NewRoom<'_>) -> ViewResult<ChatId> {
         self.overlay.spilled = true;
-        let created = self
-            .through()
-            .and_then(|mut db| db.create_room(name, public, topic, now));
+        let created = self.through().and_then(|mut db| db.create_room(new));
         let id = self.overlay.backend(created)?;
         for next in [&mut self.overlay.next, &mut self.overlay.flushed_next] {
             if let Some(next) = next.as_mut() {
@@ -78,18 +71,18 @@ impl<B: BatchRows> OverlayView<'_, B> {
         let row = ChatRow {
             id,
             pair: None,
-            created: now,
+            created: new.now,
             message_count: 0,
             member_count: 0,
             last_message: 0,
             room: Some(RoomColumns {
-                name: name.to_owned(),
-                public,
-                topic: topic.to_owned(),
+                name: new.name.to_owned(),
+                public: new.public,
+                topic: new.topic.to_owned(),
             }),
         };
         self.overlay.chats.set(id, Cached::clean(Some(row)));
-        self.overlay.rooms.set(name_key(name), Some(id));
+        self.overlay.rooms.set(name_key(new.name), Some(id));
         let users: Vec<UserId> = self.overlay.users.iter().map(|(&id, _)| id).collect();
         for user in users {
             self.overlay.members.set((id, user), Cached::clean(None));
@@ -100,15 +93,8 @@ impl<B: BatchRows> OverlayView<'_, B> {
         Ok(id)
     }
 
-    pub(super) fn rooms_for(
-        &mut self,
-        user: UserId,
-        prefix: &str,
-        limit: u32,
-    ) -> ViewResult<Vec<RoomListing>> {
-        let read = self
-            .through()
-            .and_then(|mut db| db.rooms_for(user, prefix, limit));
+    pub(super) fn rooms_for(&mut self, page: RoomsPage<'_>) -> ViewResult<Vec<RoomListing>> {
+        let read = self.through().and_then(|mut db| db.rooms_for(page));
         self.overlay.backend(read)
     }
 

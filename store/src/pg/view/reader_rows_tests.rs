@@ -6,17 +6,10 @@
 //! flush is checked through the whole store by the integration test
 //! `reader_rows`.)
 
-use crate::pg::connection::PgConn;
-use crate::pg::schema::migrate;
-use crate::pg::url::PostgresUrl;
+use super::test_fixture::{add_room, add_user, fresh_transaction, T0};
 use crate::pg::view::PgView;
 use agora_core::events::{EventBody, EventChat, MemberAction};
-use agora_core::time::UnixMillis;
-use agora_core::token::TokenHash;
 use agora_core::view::{StoredMessage, View, PUBLIC_CHAT};
-use agora_tests::pg::{skipped, PgDatabase};
-
-const T0: UnixMillis = UnixMillis(1_795_939_565_000);
 
 fn message(view: &mut PgView<'_>, chat: i64, author: i64, chat_of: EventChat) -> EventBody {
     let id = view.append_message(chat, author, "hello", T0).unwrap();
@@ -31,21 +24,15 @@ fn message(view: &mut PgView<'_>, chat: i64, author: i64, chat_of: EventChat) ->
 
 #[test]
 fn pg_view_writes_each_event_s_reader_rows() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("pg_view_writes_each_event_s_reader_rows");
+    let Some((_database, mut conn)) = fresh_transaction("pg_view_writes_each_event_s_reader_rows")
+    else {
+        return;
     };
-    let url: PostgresUrl = database.url().parse().unwrap();
-    let mut conn = PgConn::connect(&url, "agora test").unwrap();
-    migrate(&mut conn, T0).unwrap();
-    conn.batch("BEGIN").unwrap();
     let mut view = PgView::new(&mut conn);
-    let mut user = |name: &str, byte: u8| {
-        view.create_user(name, &TokenHash([byte; 32]), "127.0.0.1", T0)
-            .unwrap()
-    };
+    let mut user = |name: &str, byte: u8| add_user(&mut view, name, byte);
     let (alice, bob, carol) = (user("alice", 1), user("bob", 2), user("carol", 3));
     let pair = view.create_private_chat(alice, bob, T0).unwrap();
-    let room = view.create_room("#den", true, "", T0).unwrap();
+    let room = add_room(&mut view, "#den");
     let private = EventChat::private(pair, (alice, "alice".into()), (bob, "bob".into()));
     let in_room = EventChat::Room {
         id: room,

@@ -6,7 +6,9 @@
 use super::{count, store_error, PgView};
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
-use agora_core::view::{ChatId, Membership, Room, RoomListing, UserId, ViewResult};
+use agora_core::view::{
+    ChatId, Membership, NewRoom, Room, RoomListing, RoomsPage, UserId, ViewResult,
+};
 use postgres::Row;
 
 /// A room's columns, in the order `room_from_row` reads them.
@@ -73,52 +75,33 @@ impl PgView<'_> {
         row.as_ref().map(room_from_row).transpose()
     }
 
-    /// Creates a room; with `id` (the batch overlay hands out chat ids), as
-    /// that id.
-    pub(crate) fn pg_create_room(
-        &mut self,
-        id: Option<ChatId>,
-        name: &str,
-        public: bool,
-        topic: &str,
-        now: UnixMillis,
-    ) -> ViewResult<ChatId> {
-        let key = name_key(name);
-        let row = match id {
-            Some(id) => self.conn.query_one(
-                "INSERT INTO chats (id, created, room_name, room_key, room_public, room_topic)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                &[&id, &now.0, &name, &key, &public, &topic],
-            ),
-            None => self.conn.query_one(
+    pub(crate) fn create_room(&mut self, new: NewRoom<'_>) -> ViewResult<ChatId> {
+        let NewRoom { name, topic, .. } = new;
+        self.conn
+            .query_one(
                 "INSERT INTO chats (created, room_name, room_key, room_public, room_topic)
                  VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                &[&now.0, &name, &key, &public, &topic],
-            ),
-        };
-        row.map(|row| row.get(0)).map_err(store_error)
+                &[&new.now.0, &name, &name_key(name), &new.public, &topic],
+            )
+            .map(|row| row.get(0))
+            .map_err(store_error)
     }
 
-    pub(crate) fn rooms_for(
-        &mut self,
-        user: UserId,
-        prefix: &str,
-        limit: u32,
-    ) -> ViewResult<Vec<RoomListing>> {
+    pub(crate) fn rooms_for(&mut self, page: RoomsPage<'_>) -> ViewResult<Vec<RoomListing>> {
+        let RoomsPage {
+            user,
+            prefix,
+            limit,
+        } = page;
         let rows = self
             .conn
             .query(ROOMS_FOR, &[&user, &like_prefix(prefix), &i64::from(limit)])
             .map_err(store_error)?;
         rows.iter()
             .map(|row| {
-                let membership = match (row.get::<_, bool>(6), row.get::<_, bool>(7)) {
-                    (true, _) => Some(Membership::Member),
-                    (false, true) => Some(Membership::Invited),
-                    (false, false) => None,
-                };
                 Ok(RoomListing {
                     room: room_from_row(row)?,
-                    membership,
+                    membership: Membership::from_flags(row.get(6), row.get(7)),
                 })
             })
             .collect()
@@ -151,9 +134,8 @@ impl PgView<'_> {
             .map_err(store_error)
     }
 
-    /// Ends a membership; `count` also takes it off the chat's
-    /// `member_count` (the batch overlay keeps that count itself).
-    pub(crate) fn pg_leave(&mut self, chat: ChatId, user: UserId, count: bool) -> ViewResult<()> {
+    /// Ends a membership and takes it off the chat's `member_count`.
+    pub(crate) fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
         let removed = self
             .conn
             .execute(
@@ -161,7 +143,7 @@ impl PgView<'_> {
                 &[&user, &chat],
             )
             .map_err(store_error)?;
-        if removed == 1 && count {
+        if removed == 1 {
             self.conn
                 .execute(
                     "UPDATE chats SET member_count = member_count - 1 WHERE id = $1",

@@ -4,34 +4,21 @@
 //! (checked through the whole store by the integration test `pg_search`),
 //! and a search over it finds them.
 
-use crate::pg::connection::PgConn;
-use crate::pg::schema::migrate;
-use crate::pg::url::PostgresUrl;
+use super::test_fixture::{add_user, fresh_transaction, T0};
 use crate::pg::view::PgView;
 use agora_core::search::SearchQuery;
-use agora_core::time::UnixMillis;
-use agora_core::token::TokenHash;
 use agora_core::view::{View, PUBLIC_CHAT};
-use agora_tests::pg::{skipped, PgDatabase};
-
-const T0: UnixMillis = UnixMillis(1_795_939_565_000);
 
 #[test]
 fn pg_view_counts_a_message_s_words_per_chat() {
-    let Some(database) = PgDatabase::fresh() else {
-        return skipped("pg_view_counts_a_message_s_words_per_chat");
+    let Some((_database, mut conn)) =
+        fresh_transaction("pg_view_counts_a_message_s_words_per_chat")
+    else {
+        return;
     };
-    let url: PostgresUrl = database.url().parse().unwrap();
-    let mut conn = PgConn::connect(&url, "agora test").unwrap();
-    migrate(&mut conn, T0).unwrap();
-    conn.batch("BEGIN").unwrap();
     let mut view = PgView::new(&mut conn);
-    let alice = view
-        .create_user("alice", &TokenHash([1; 32]), "127.0.0.1", T0)
-        .unwrap();
-    let bob = view
-        .create_user("bob", &TokenHash([2; 32]), "127.0.0.1", T0)
-        .unwrap();
+    let alice = add_user(&mut view, "alice", 1);
+    let bob = add_user(&mut view, "bob", 2);
     let pair = view.create_private_chat(alice, bob, T0).unwrap();
     let first = view
         .append_message(PUBLIC_CHAT, alice, "Deploy the deployer", T0)

@@ -4,7 +4,9 @@
 use super::{store_error, SqlView};
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
-use agora_core::view::{ChatId, Membership, Room, RoomListing, UserId, ViewResult};
+use agora_core::view::{
+    ChatId, Membership, NewRoom, Room, RoomListing, RoomsPage, UserId, ViewResult,
+};
 use rusqlite::{params, OptionalExtension, Row};
 
 /// A room's columns, in the order `room_from_row` reads them.
@@ -56,41 +58,25 @@ impl SqlView<'_> {
             .map_err(store_error)
     }
 
-    pub(super) fn create_room(
-        &mut self,
-        name: &str,
-        public: bool,
-        topic: &str,
-        now: UnixMillis,
-    ) -> ViewResult<ChatId> {
+    pub(super) fn create_room(&mut self, new: NewRoom<'_>) -> ViewResult<ChatId> {
+        let NewRoom { name, topic, .. } = new;
+        let key = name_key(name);
         self.conn
             .prepare_cached(
                 "INSERT INTO chats (created, room_name, room_key, room_public, room_topic)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )
-            .and_then(|mut stmt| stmt.insert(params![now.0, name, name_key(name), public, topic]))
+            .and_then(|mut stmt| stmt.insert(params![new.now.0, name, key, new.public, topic]))
             .map_err(store_error)
     }
 
-    pub(super) fn rooms_for(
-        &mut self,
-        user: UserId,
-        prefix: &str,
-        limit: u32,
-    ) -> ViewResult<Vec<RoomListing>> {
+    pub(super) fn rooms_for(&mut self, page: RoomsPage<'_>) -> ViewResult<Vec<RoomListing>> {
         let mut stmt = self.conn.prepare_cached(ROOMS_FOR).map_err(store_error)?;
         let rows = stmt
-            .query_map(params![user, name_key(prefix)], |row| {
-                let member: bool = row.get(6)?;
-                let invited: bool = row.get(7)?;
-                let membership = match (member, invited) {
-                    (true, _) => Some(Membership::Member),
-                    (false, true) => Some(Membership::Invited),
-                    (false, false) => None,
-                };
+            .query_map(params![page.user, name_key(page.prefix)], |row| {
                 Ok(RoomListing {
                     room: room_from_row(row)?,
-                    membership,
+                    membership: Membership::from_flags(row.get(6)?, row.get(7)?),
                 })
             })
             .map_err(store_error)?;
@@ -99,7 +85,7 @@ impl SqlView<'_> {
             let listing = listing.map_err(store_error)?;
             if listing.room.public || listing.membership.is_some() {
                 out.push(listing);
-                if out.len() >= limit as usize {
+                if out.len() >= page.limit as usize {
                     break;
                 }
             }

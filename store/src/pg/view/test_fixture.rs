@@ -1,0 +1,50 @@
+//! What the `PgView` unit tests share: a fresh migrated database with a
+//! transaction open, and users registered in it.
+
+use crate::pg::connection::PgConn;
+use crate::pg::schema::migrate;
+use crate::pg::url::PostgresUrl;
+use crate::pg::view::PgView;
+use agora_core::time::UnixMillis;
+use agora_core::token::TokenHash;
+use agora_core::view::{ChatId, NewRoom, NewUser, UserId, View};
+use agora_tests::pg::{skipped, PgDatabase};
+
+pub(super) const T0: UnixMillis = UnixMillis(1_795_939_565_000);
+
+/// A fresh database (dropped with the first of the pair), migrated at
+/// `T0`, and a connection to it inside `BEGIN`; `None` (the test `test`
+/// said skipped) when no PostgreSQL is configured.
+pub(super) fn fresh_transaction(test: &str) -> Option<(PgDatabase, PgConn)> {
+    let Some(database) = PgDatabase::fresh() else {
+        skipped(test);
+        return None;
+    };
+    let url: PostgresUrl = database.url().parse().unwrap();
+    let mut conn = PgConn::connect(&url, "agora test").unwrap();
+    migrate(&mut conn, T0).unwrap();
+    conn.batch("BEGIN").unwrap();
+    Some((database, conn))
+}
+
+/// Registers user `name` with the token hash `[byte; 32]` at `T0`.
+pub(super) fn add_user(view: &mut PgView<'_>, name: &str, byte: u8) -> UserId {
+    let new = NewUser {
+        name,
+        hash: &TokenHash([byte; 32]),
+        origin: "127.0.0.1",
+        now: T0,
+    };
+    view.create_user(new).unwrap()
+}
+
+/// Creates the public room `name` at `T0`.
+pub(super) fn add_room(view: &mut PgView<'_>, name: &str) -> ChatId {
+    let room = NewRoom {
+        name,
+        public: true,
+        topic: "",
+        now: T0,
+    };
+    view.create_room(room).unwrap()
+}
