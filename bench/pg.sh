@@ -35,7 +35,10 @@
 # Knobs (environment): RUNS (3; the configurations take turns within a run),
 # CONFIGS ("sqlite pg1 pg2"), SCENARIOS ("send_private status"), CONNS (64 in
 # all), DURATION (10s), RUNTIME (tokio), SERVER_THREADS (1 per node),
-# SERVER_BIN (skips the build), CLUSTER (tests/pg/cluster.sh),
+# SERVER_BIN (skips the build), CLUSTER (tests/pg/cluster.sh), SESSIONS
+# (1: each node and each wrk in a session of its own, `setsid`: with the
+# kernel's autogroup scheduling a session is a CPU group, and PostgreSQL's
+# backends are one each; see BENCHMARKS.md, issue 23, the two-node `/status` tail),
 # PORT (18100: nodes on PORT, PORT+1; metrics on PORT+10, PORT+11).
 # Only loopback is used. Prints a markdown table, one row per cell, then the
 # medians over the runs.
@@ -52,6 +55,11 @@ RUNTIME=${RUNTIME:-tokio}
 SERVER_THREADS=${SERVER_THREADS:-1}
 CLUSTER=${CLUSTER:-"$root/tests/pg/cluster.sh"}
 PORT=${PORT:-18100}
+SESSIONS=${SESSIONS:-0}
+# What the nodes and the wrk processes are started with. `setsid` runs them
+# in place (they are not process-group leaders), so $! stays their pid.
+in_session=()
+[[ "$SESSIONS" == 1 ]] && in_session=(setsid)
 base_url="http://127.0.0.1:$PORT"
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
@@ -99,7 +107,7 @@ start_nodes() {
   [[ "$1" == sqlite ]] || psql_admin "CREATE DATABASE $2"
   for i in $(seq 0 $((count - 1))); do
     # One secret file per cell: its nodes share it (issue 28).
-    "$server" --runtime "$RUNTIME" --threads "$SERVER_THREADS" --port $((PORT + i)) --db "$db" \
+    "${in_session[@]}" "$server" --runtime "$RUNTIME" --threads "$SERVER_THREADS" --port $((PORT + i)) --db "$db" \
       --secret-file "$dir/$2.secret" --metrics-addr "127.0.0.1:$((PORT + 10 + i))" --quota 1000000000 \
       --max-connections 19000 --queue 8192 --log warn &
     nodes+=($!)
@@ -147,7 +155,7 @@ cell() {
   # a subshell of its own with no children).
   (
     for i in "${!ports[@]}"; do
-      wrk -t1 -c"$each" -d"$DURATION" --latency -s "$here/lua/$2.lua" "http://127.0.0.1:${ports[$i]}" >"$out.$i" &
+      "${in_session[@]}" wrk -t1 -c"$each" -d"$DURATION" --latency -s "$here/lua/$2.lua" "http://127.0.0.1:${ports[$i]}" >"$out.$i" &
     done
     wait
     times >"$out.times"
