@@ -100,6 +100,26 @@ impl StoredAnswer {
             .map(|(name, value)| (name.to_owned(), value.to_owned()))
             .collect()
     }
+
+    /// A kept key's fingerprint and answer from the columns both schemas
+    /// keep them in (`headers` as [`headers_text`](StoredAnswer::headers_text)
+    /// wrote them); a `StoreError` for a fingerprint that is not 32 bytes.
+    pub fn from_columns(
+        fingerprint: Vec<u8>,
+        status: u16,
+        headers: &str,
+        body: Vec<u8>,
+    ) -> ViewResult<([u8; 32], StoredAnswer)> {
+        let fingerprint = fingerprint
+            .try_into()
+            .map_err(|_| StoreError("a stored idempotency fingerprint is not 32 bytes".into()))?;
+        let answer = StoredAnswer {
+            status,
+            headers: StoredAnswer::parse_headers(headers),
+            body,
+        };
+        Ok((fingerprint, answer))
+    }
 }
 
 /// The request's key, if it has one; a 400 `invalid_idempotency_key` when
@@ -147,6 +167,17 @@ fn fingerprint(request: &Request, secret: &ServerSecret) -> [u8; 32] {
 }
 
 /// The store's table of kept answers, inside the command's transaction.
+/// A key to keep: its `scope` (whose keys it is among), the client's `key`,
+/// the request's `fingerprint`, the `answer` to give again, kept at `now`.
+#[derive(Clone, Copy, Debug)]
+pub struct KeptKey<'a> {
+    pub scope: &'a str,
+    pub key: &'a str,
+    pub fingerprint: &'a [u8; 32],
+    pub answer: &'a StoredAnswer,
+    pub now: UnixMillis,
+}
+
 pub trait KeyLog {
     /// The fingerprint and answer kept for `key` in `scope` at or after
     /// `since`.
@@ -156,15 +187,8 @@ pub trait KeyLog {
         key: &str,
         since: UnixMillis,
     ) -> ViewResult<Option<([u8; 32], StoredAnswer)>>;
-    /// Keeps (or replaces an expired) `key` in `scope` with its answer.
-    fn keep_key(
-        &mut self,
-        scope: &str,
-        key: &str,
-        fingerprint: &[u8; 32],
-        answer: &StoredAnswer,
-        now: UnixMillis,
-    ) -> ViewResult<()>;
+    /// Keeps (or replaces an expired) key with its answer.
+    fn keep_key(&mut self, kept: KeptKey<'_>) -> ViewResult<()>;
     /// Deletes up to `at_most` of the keys kept before `before`, oldest first.
     fn prune_keys(&mut self, before: UnixMillis, at_most: u32) -> ViewResult<()>;
 }
@@ -215,7 +239,13 @@ pub fn apply_once<V: View + KeyLog>(
                 StoredAnswer::from_response(response),
             )
         };
-        view.keep_key(&scope, &keyed.key, &keyed.fingerprint, &answer, now)?;
+        view.keep_key(KeptKey {
+            scope: &scope,
+            key: &keyed.key,
+            fingerprint: &keyed.fingerprint,
+            answer: &answer,
+            now,
+        })?;
     }
     Ok(outcome)
 }

@@ -19,7 +19,7 @@ use agora_core::view::ViewResult;
 pub(crate) mod t {
     pub(crate) use agora_core::accounts::{Device, DeviceId, NewDevice};
     pub(crate) use agora_core::events::{Event, EventBody, EventId};
-    pub(crate) use agora_core::idempotency::StoredAnswer;
+    pub(crate) use agora_core::idempotency::{KeptKey, StoredAnswer};
     pub(crate) use agora_core::time::UnixMillis;
     pub(crate) use agora_core::token::TokenHash;
     pub(crate) use agora_core::view::{
@@ -119,7 +119,7 @@ macro_rules! forward_key_log {
     (all $via:ident) => { $crate::forward::forward_key_log!($via; find_key, keep_key, prune_keys); };
     ($via:ident; $($method:ident),+ $(,)?) => { $($crate::forward::forward_key_log!(@ $via $method);)+ };
     (@ $via:ident find_key) => { fn find_key(&mut self, scope: &str, key: &str, since: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<Option<([u8; 32], $crate::forward::t::StoredAnswer)>> { self.$via(|log| log.find_key(scope, key, since)) } };
-    (@ $via:ident keep_key) => { fn keep_key(&mut self, scope: &str, key: &str, fingerprint: &[u8; 32], answer: &$crate::forward::t::StoredAnswer, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<()> { self.$via(|log| log.keep_key(scope, key, fingerprint, answer, now)) } };
+    (@ $via:ident keep_key) => { fn keep_key(&mut self, kept: $crate::forward::t::KeptKey<'_>) -> $crate::forward::t::ViewResult<()> { self.$via(|log| log.keep_key(kept)) } };
     (@ $via:ident prune_keys) => { fn prune_keys(&mut self, before: $crate::forward::t::UnixMillis, at_most: u32) -> $crate::forward::t::ViewResult<()> { self.$via(|log| log.prune_keys(before, at_most)) } };
 }
 pub(crate) use forward_key_log;

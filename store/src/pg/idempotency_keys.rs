@@ -4,7 +4,7 @@
 
 use crate::pg::connection::describe;
 use crate::pg::view::PgView;
-use agora_core::idempotency::{KeyLog, StoredAnswer};
+use agora_core::idempotency::{KeptKey, KeyLog, StoredAnswer};
 use agora_core::time::UnixMillis;
 use agora_core::view::{StoreError, ViewResult};
 
@@ -30,30 +30,14 @@ impl KeyLog for PgView<'_> {
         let Some(row) = row else {
             return Ok(None);
         };
-        let fingerprint: Vec<u8> = row.get(0);
-        let fingerprint = fingerprint
-            .try_into()
-            .map_err(|_| StoreError("a stored idempotency fingerprint is not 32 bytes".into()))?;
         let status: i32 = row.get(1);
         let status = u16::try_from(status)
             .map_err(|_| StoreError(format!("stored status {status} out of range")))?;
         let headers: String = row.get(2);
-        let answer = StoredAnswer {
-            status,
-            headers: StoredAnswer::parse_headers(&headers),
-            body: row.get(3),
-        };
-        Ok(Some((fingerprint, answer)))
+        StoredAnswer::from_columns(row.get(0), status, &headers, row.get(3)).map(Some)
     }
 
-    fn keep_key(
-        &mut self,
-        scope: &str,
-        key: &str,
-        fingerprint: &[u8; 32],
-        answer: &StoredAnswer,
-        now: UnixMillis,
-    ) -> ViewResult<()> {
+    fn keep_key(&mut self, kept: KeptKey<'_>) -> ViewResult<()> {
         // An expired key not yet pruned is replaced.
         self.connection()
             .execute(
@@ -65,13 +49,13 @@ impl KeyLog for PgView<'_> {
                  headers = EXCLUDED.headers, body = EXCLUDED.body,
                  created_at = EXCLUDED.created_at",
                 &[
-                    &scope,
-                    &key,
-                    &&fingerprint[..],
-                    &i32::from(answer.status),
-                    &answer.headers_text(),
-                    &answer.body,
-                    &now.0,
+                    &kept.scope,
+                    &kept.key,
+                    &&kept.fingerprint[..],
+                    &i32::from(kept.answer.status),
+                    &kept.answer.headers_text(),
+                    &kept.answer.body,
+                    &kept.now.0,
                 ],
             )
             .map(drop)

@@ -2,7 +2,7 @@
 //! read and written inside the writer's transaction like every other row.
 
 use super::view::SqlView;
-use agora_core::idempotency::{KeyLog, StoredAnswer};
+use agora_core::idempotency::{KeptKey, KeyLog, StoredAnswer};
 use agora_core::time::UnixMillis;
 use agora_core::view::{StoreError, ViewResult};
 use rusqlite::{params, OptionalExtension};
@@ -37,28 +37,13 @@ impl KeyLog for SqlView<'_> {
                     .optional()
             })
             .map_err(store_error)?;
-        let Some((fingerprint, status, headers, body)) = row else {
-            return Ok(None);
-        };
-        let fingerprint = fingerprint
-            .try_into()
-            .map_err(|_| StoreError("a stored idempotency fingerprint is not 32 bytes".into()))?;
-        let answer = StoredAnswer {
-            status,
-            headers: StoredAnswer::parse_headers(&headers),
-            body,
-        };
-        Ok(Some((fingerprint, answer)))
+        row.map(|(fingerprint, status, headers, body)| {
+            StoredAnswer::from_columns(fingerprint, status, &headers, body)
+        })
+        .transpose()
     }
 
-    fn keep_key(
-        &mut self,
-        scope: &str,
-        key: &str,
-        fingerprint: &[u8; 32],
-        answer: &StoredAnswer,
-        now: UnixMillis,
-    ) -> ViewResult<()> {
+    fn keep_key(&mut self, kept: KeptKey<'_>) -> ViewResult<()> {
         // An expired key not yet pruned is replaced.
         self.connection()
             .prepare_cached(
@@ -68,13 +53,13 @@ impl KeyLog for SqlView<'_> {
             )
             .and_then(|mut statement| {
                 statement.execute(params![
-                    scope,
-                    key,
-                    &fingerprint[..],
-                    answer.status,
-                    answer.headers_text(),
-                    answer.body,
-                    now.0
+                    kept.scope,
+                    kept.key,
+                    &kept.fingerprint[..],
+                    kept.answer.status,
+                    kept.answer.headers_text(),
+                    kept.answer.body,
+                    kept.now.0
                 ])
             })
             .map(drop)
