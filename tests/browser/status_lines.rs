@@ -144,3 +144,35 @@ fn a_ban_hides_the_quota_line_and_enter_sends_nothing() {
         page.screenshot("banned").await;
     });
 }
+
+/// The page's /status refresh answers every ask, however they overlap: an
+/// ask made while an earlier one waits shares its call, and neither waits
+/// forever (a room just created stayed unopened when its own `member`
+/// event asked for /status while the creation awaited its own ask). Runs
+/// the page's own module in a real browser.
+#[test]
+fn every_status_ask_is_answered_by_one_call() {
+    scenario::with_server("status-asks", &[], async |scene, server| {
+        let page = scene.open(server, DESKTOP).await;
+        let script = "const done = arguments[arguments.length - 1]; \
+            import('/assets/js/status.js').then(async ({ StatusRefresh }) => { \
+              let calls = 0; \
+              const refresh = new StatusRefresh(async () => { calls += 1; }); \
+              const answered = []; \
+              const soon = refresh.ask(0).then(() => answered.push('soon')); \
+              const later = refresh.ask(300).then(() => answered.push('later')); \
+              const timeout = new Promise((resolve) => setTimeout(resolve, 3000)); \
+              await Promise.race([Promise.all([soon, later]), timeout]); \
+              const callsForBoth = calls; \
+              await refresh.ask(0); \
+              done({ answered: answered.sort(), callsForBoth, callsAfter: calls }); \
+            }, (e) => done({ error: String(e) }));";
+        let seen = page.js_async(script, vec![]).await;
+        assert_eq!(
+            seen,
+            json!({"answered": ["later", "soon"], "callsForBoth": 1, "callsAfter": 2}),
+            "each ask answered, overlapping asks sharing one call"
+        );
+    })
+}
+

@@ -11,7 +11,7 @@ import { EventFeed } from './events.js';
 import { completeMentions, isMe, knowMe } from './mentions.js';
 import { Notifier } from './notify.js';
 import { SearchBox } from './search.js';
-import { BanBanner, ChatList, PUBLIC, QuotaLine } from './status.js';
+import { BanBanner, ChatList, PUBLIC, QuotaLine, StatusRefresh } from './status.js';
 import { UserPicker } from './people.js';
 import { RoomsPanel } from './rooms.js';
 
@@ -46,7 +46,10 @@ class Session {
     this.me = status.connected_as;
     knowMe(this.me);
     this.status = status;
-    this.statusTimer = null;
+    this.statusRefresh = new StatusRefresh(async () => {
+      const result = await call('GET', '/status');
+      if (result.ok) this.showStatus(result.data);
+    });
     this.chats = new ChatList((name) => this.pick(name));
     this.quota = new QuotaLine(() => this.refreshStatus(0));
     this.ban = new BanBanner(() => this.refreshStatus(), () => this.showQuota());
@@ -104,7 +107,7 @@ class Session {
     this.feed.stop();
     this.ban.show(null);
     this.quota.stop();
-    clearTimeout(this.statusTimer);
+    this.statusRefresh.stop();
   }
 
   /** Opens a chat the person picked, and puts them in its composer. */
@@ -180,16 +183,12 @@ class Session {
     this.ban.show(until);
   }
 
-  /** Asks /status again soon (several asks in a row make one call). */
+  /**
+   * Asks /status again soon (several asks in a row make one call);
+   * resolves once it is shown.
+   */
   refreshStatus(delay = 300) {
-    clearTimeout(this.statusTimer);
-    return new Promise((resolve) => {
-      this.statusTimer = setTimeout(async () => {
-        const result = await call('GET', '/status');
-        if (result.ok) this.showStatus(result.data);
-        resolve();
-      }, delay);
-    });
+    return this.statusRefresh.ask(delay);
   }
 
   showStatus(status) {

@@ -8,6 +8,47 @@ import { mentionBadge } from './mentions.js';
 
 export const PUBLIC = 'public_chat';
 
+/**
+ * Asks /status again (`fetch`) at most once per burst of reasons to: `ask(delay)`
+ * runs it `delay` ms from now, or at the earlier time an ask already waits
+ * for, and resolves once that run has ended. Every ask is answered: a later
+ * ask never drops an earlier one's promise (an await on it would hang: a
+ * room just created was never opened when its own `member` event asked in
+ * between).
+ */
+export class StatusRefresh {
+  constructor(fetch) {
+    this.fetch = fetch;
+    this.next = null;
+  }
+
+  ask(delay) {
+    const due = Date.now() + delay;
+    if (!this.next) this.next = { waiting: [], due: Infinity, timer: null };
+    const next = this.next;
+    if (due < next.due) {
+      clearTimeout(next.timer);
+      next.due = due;
+      next.timer = setTimeout(() => this.run(next), delay);
+    }
+    return new Promise((resolve) => next.waiting.push(resolve));
+  }
+
+  async run(next) {
+    if (this.next === next) this.next = null;
+    try {
+      await this.fetch();
+    } finally {
+      for (const done of next.waiting) done();
+    }
+  }
+
+  stop() {
+    if (this.next) clearTimeout(this.next.timer);
+    this.next = null;
+  }
+}
+
 /** The chats of the list, in order: public first, then private ones by latest activity. */
 export class ChatList {
   constructor(onOpen) {
