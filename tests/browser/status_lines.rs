@@ -175,4 +175,3 @@ fn every_status_ask_is_answered_by_one_call() {
         );
     })
 }
-
