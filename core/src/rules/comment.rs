@@ -1,7 +1,7 @@
 //! `POST /comment` and `GET /comments`.
 
 use super::budget::keep_newest_within;
-use super::{caller, check_not_banned, checked, quota, room, Checked};
+use super::{caller, checked, quota, room, unbanned_caller, Checked};
 use crate::command::{Failure, Outcome};
 use crate::config::Config;
 use crate::events::EventBody;
@@ -24,8 +24,7 @@ pub(super) fn comment(
     now: UnixMillis,
     config: &Config,
 ) -> Result<Outcome, StoreError> {
-    let mut me = checked!(caller(view, caller_hash)?);
-    checked!(check_not_banned(&me, now));
+    let mut me = checked!(unbanned_caller(view, caller_hash, now)?);
     let chat = checked!(visible(view, &me, message_id)?);
     checked!(quota::take_comment(&mut me, now, config));
     view.save_user(&me)?;

@@ -2,7 +2,7 @@
 //! in place. Neither keeps the old text anywhere: an edit overwrites it, a
 //! deletion erases it (the store leaves no copy in any table or index).
 
-use super::{caller, check_not_banned, checked, mentions, quota, Checked};
+use super::{caller, checked, mentions, quota, unbanned_caller, Checked};
 use crate::command::{Failure, Outcome, Target};
 use crate::config::Config;
 use crate::events::{Change, EventBody, EventChat};
@@ -23,8 +23,7 @@ pub(super) fn edit(
     now: UnixMillis,
     config: &Config,
 ) -> Result<Outcome, StoreError> {
-    let mut me = checked!(caller(view, caller_hash)?);
-    checked!(check_not_banned(&me, now));
+    let mut me = checked!(unbanned_caller(view, caller_hash, now)?);
     let written = checked!(visible(view, &me, target)?);
     if written.author != me.id {
         return Ok(Outcome::Failed(Failure::NotAuthor));
@@ -93,8 +92,9 @@ fn existing(view: &mut impl View, target: Target) -> Result<Checked<Written>, St
 }
 
 /// The target, or 404 (`message_not_found` / `comment_not_found`) unless it
-/// is in a chat `me` is a member of.
-fn visible(
+/// is in a chat `me` is a member of; (issue 25) a room's outsider gets 403
+/// `not_a_member` where it may see the room. `/react` checks its message so.
+pub(super) fn visible(
     view: &mut impl View,
     me: &User,
     target: Target,

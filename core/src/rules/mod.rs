@@ -156,6 +156,16 @@ fn caller(view: &mut impl View, hash: &TokenHash) -> Result<Checked<User>, Store
         .ok_or(Outcome::Failed(Failure::Unauthorized)))
 }
 
+/// The caller, who must not be banned: 401 for a token no user has, then
+/// 403 `banned` (before anything else about the request is looked at).
+fn unbanned_caller(
+    view: &mut impl View,
+    hash: &TokenHash,
+    now: UnixMillis,
+) -> Result<Checked<User>, StoreError> {
+    Ok(caller(view, hash)?.and_then(|me| check_not_banned(&me, now).map(|()| me)))
+}
+
 /// The other user a request names: 400 `self_target` when it is the caller
 /// (names compare without ASCII case), 404 when nobody has that name.
 fn other_user(

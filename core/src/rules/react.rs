@@ -1,7 +1,8 @@
 //! (issue 26) `POST /react`.
 
-use super::{caller, check_not_banned, checked, edit::event_chat, quota};
-use crate::command::{Failure, Outcome};
+use super::edit::{event_chat, visible};
+use super::{checked, quota, unbanned_caller};
+use crate::command::{Failure, Outcome, Target};
 use crate::config::Config;
 use crate::events::EventBody;
 use crate::reactions::MAX_KINDS;
@@ -24,20 +25,8 @@ pub(super) fn react(
     now: UnixMillis,
     config: &Config,
 ) -> Result<Outcome, StoreError> {
-    let mut me = checked!(caller(view, caller_hash)?);
-    checked!(check_not_banned(&me, now));
-    let written = match view.message_written(message_id)? {
-        Some(w) if view.read_position(w.chat, me.id)?.is_some() => w,
-        Some(w) => {
-            // A room's outsider: 403 where it may see the room, else 404.
-            let refusal = match super::room::outsider_refusal(view, &me, w.chat)? {
-                Some(Failure::NotAMember) => Failure::NotAMember,
-                _ => Failure::MessageNotFound,
-            };
-            return Ok(Outcome::Failed(refusal));
-        }
-        None => return Ok(Outcome::Failed(Failure::MessageNotFound)),
-    };
+    let mut me = checked!(unbanned_caller(view, caller_hash, now)?);
+    let written = checked!(visible(view, &me, Target::Message(message_id))?);
     if written.deleted {
         return Ok(Outcome::Failed(Failure::Deleted));
     }

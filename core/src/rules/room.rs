@@ -9,7 +9,7 @@
 //! apart. Every change of membership records a `member` event: live
 //! delivery follows membership from those events alone.
 
-use super::{caller, check_not_banned, checked, other_user, Checked};
+use super::{caller, checked, other_user, unbanned_caller, Checked};
 use crate::command::{Failure, Outcome};
 use crate::events::{EventBody, EventChat, MemberAction};
 use crate::time::UnixMillis;
@@ -106,8 +106,7 @@ pub(super) fn create(
     topic: &str,
     now: UnixMillis,
 ) -> Result<Outcome, StoreError> {
-    let me = checked!(caller(view, caller_hash)?);
-    checked!(check_not_banned(&me, now));
+    let me = checked!(unbanned_caller(view, caller_hash, now)?);
     if view.room_by_name(name)?.is_some() {
         return Ok(Outcome::Failed(Failure::RoomExists));
     }
