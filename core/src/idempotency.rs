@@ -44,13 +44,10 @@ pub struct Keyed {
     pub seal: SealKey,
 }
 
-/// A kept answer: status, extra header fields and body, as first sent.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredAnswer {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
+/// A kept answer: the response as first sent (status, extra header fields
+/// and body), nothing more; what the idempotency rule does with one is
+/// below.
+pub type StoredAnswer = Response;
 
 impl StoredAnswer {
     /// The status kept for an answer too large to keep: the key still
@@ -58,30 +55,16 @@ impl StoredAnswer {
     pub const NOT_KEPT: u16 = 0;
 
     fn not_kept() -> StoredAnswer {
-        StoredAnswer {
-            status: StoredAnswer::NOT_KEPT,
-            headers: Vec::new(),
-            body: Vec::new(),
-        }
-    }
-
-    pub fn from_response(response: Response) -> StoredAnswer {
-        StoredAnswer {
-            status: response.status,
-            headers: response.headers,
-            body: response.body,
-        }
+        Response::json(StoredAnswer::NOT_KEPT, Vec::new())
     }
 
     /// The answer again, marked as such.
     pub fn replay(&self) -> Response {
-        let mut headers = self.headers.clone();
-        headers.push((REPLAYED_HEADER.to_owned(), "true".to_owned()));
-        Response {
-            status: self.status,
-            headers,
-            body: self.body.clone(),
-        }
+        let mut again = self.clone();
+        again
+            .headers
+            .push((REPLAYED_HEADER.to_owned(), "true".to_owned()));
+        again
     }
 
     /// The header fields as stored: one `name: value` a line (neither holds
@@ -232,12 +215,7 @@ pub fn apply_once<V: View + KeyLog>(
         let answer = if response.body.len() > KEEP_MAX_BODY {
             StoredAnswer::not_kept()
         } else {
-            sealed(
-                command,
-                keyed,
-                &scope,
-                StoredAnswer::from_response(response),
-            )
+            sealed(command, keyed, &scope, response)
         };
         view.keep_key(KeptKey {
             scope: &scope,
@@ -412,7 +390,7 @@ mod tests {
             until: UnixMillis(61_000),
             now: UnixMillis(0),
         });
-        let answer = StoredAnswer::from_response(first.clone());
+        let answer = first.clone();
         let stored = StoredAnswer {
             headers: StoredAnswer::parse_headers(&answer.headers_text()),
             ..answer
