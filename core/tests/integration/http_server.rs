@@ -64,27 +64,21 @@ fn cases() -> Vec<Case> {
         // duplicate (a proxy in front may read it differently).
         case("cl duplicate same", post("Content-Length: 5\r\nContent-Length: 5\r\n", "hello"), &[400], true),
         case("cl list same", post("Content-Length: 5, 5\r\n", "hello"), &[400], true),
-        case("cl duplicate same then a request", post("Content-Length: 3\r\ncontent-length: 3\r\n", "abc") + GET, &[400], true),
         case("te duplicate fields", post("Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n"), &[400], true),
         case("cl plus sign", post("Content-Length: +5\r\n", "hello"), &[400], true),
         case("cl empty", post("Content-Length: \r\n", ""), &[400], true),
-        case("cl letters", post("Content-Length: abc\r\n", "") + GET, &[400], true),
         case("cl list empty element", post("Content-Length: 5,\r\n", "hello"), &[400], true),
         case("cl overflow", post("Content-Length: 99999999999999999999999\r\n", ""), &[413], true),
         case("space before colon", post("Content-Length : 5\r\n", "hello"), &[400], true),
-        case("http/1.0 with te", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", &[400], true),
         case("obs-fold", post("Transfer-Encoding:\r\n chunked\r\n", "0\r\n\r\n"), &[400], true),
         case("te leading comma", post("Transfer-Encoding: ,chunked\r\n", "0\r\n\r\n"), &[400], true),
         case("te nbsp", post("Transfer-Encoding: \u{a0}chunked\r\n", "0\r\n\r\n"), &[400], true),
-        case("te raw 0xa0", [post("Transfer-Encoding: ", "").trim_end().as_bytes(), b" \xa0chunked\r\n\r\n0\r\n\r\n"].concat(), &[400], true),
         case("te chunked twice", post("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n"), &[400], true),
         case("te chunked not final", post("Transfer-Encoding: chunked, gzip\r\n", "0\r\n\r\n"), &[400], true),
         case("te gzip then chunked", post("Transfer-Encoding: gzip, chunked\r\n", "0\r\n\r\n"), &[501], true),
         case("te unknown", post("Transfer-Encoding: xchunked\r\n", "0\r\n\r\n"), &[501], true),
         case("te chunked with parameter", post("Transfer-Encoding: chunked;q=1\r\n", "0\r\n\r\n"), &[400], true),
         case("bare cr in value", post("X-Note: a\rb\r\nContent-Length: 0\r\n", ""), &[400], true),
-        case("cr x after head", "GET / HTTP/1.1\r\nHost: h\r\n\rXGET / HTTP/1.1\r\n\r\n", &[400], true),
-        case("chunk size wraps 2^64", chunked("10000000000000000\r\n\r\n") + GET, &[400], true),
         case("chunk size 0x", chunked("0x1\r\na\r\n0\r\n\r\n"), &[400], true),
         case("chunk size underscore", chunked("0_2e\r\n"), &[400], true),
         case("chunk size sign", chunked("+1\r\na\r\n0\r\n\r\n"), &[400], true),
@@ -103,6 +97,7 @@ fn cases() -> Vec<Case> {
         case("http/1.0 without host", "GET / HTTP/1.0\r\n\r\n", &[200], true),
         case("bare lf line endings", "GET / HTTP/1.1\nHost: h\n\n", &[200], false),
         case("leading empty line", "\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", &[200], false),
+        case("cr x after head", "GET / HTTP/1.1\r\nHost: h\r\n\rXGET / HTTP/1.1\r\n\r\n", &[400], true),
         case("first header line starts with space", "GET / HTTP/1.1\r\n Host: h\r\n\r\n", &[400], true),
         case("header 12k ok", format!("GET / HTTP/1.1\r\nHost: h\r\nX-Pad: {}\r\n\r\n", big(12000)), &[200], false),
         case("header 20k", format!("GET / HTTP/1.1\r\nHost: h\r\nX-Pad: {}\r\n\r\n", big(20000)), &[431], true),
@@ -129,11 +124,15 @@ fn cases() -> Vec<Case> {
         case("connection close in list", "GET / HTTP/1.1\r\nHost: h\r\nConnection: Keep-Alive, CLOSE\r\n\r\n", &[200], true),
         case("http/1.0 default close", "GET / HTTP/1.0\r\nHost: h\r\n\r\n", &[200], true),
         case("http/1.0 keep-alive", "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", &[200], false),
+        case("http/1.0 with te", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", &[400], true),
         case("pipelined three", [GET, GET, GET].concat(), &[200, 200, 200], false),
         case("pipelined close in middle", [GET, "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", GET].concat(), &[200, 200], true),
         case("pipelined post then get", post("Content-Length: 5\r\n", "hello") + GET, &[200, 200], false),
         case("pipelined chunked then get", chunked("5\r\nhello\r\n0\r\n\r\n") + GET, &[200, 200], false),
         case("valid then garbage", format!("{GET}NOT A REQUEST\r\n\r\n"), &[200, 400], true),
+        case("cl duplicate same then a request", post("Content-Length: 3\r\ncontent-length: 3\r\n", "abc") + GET, &[400], true),
+        case("cl letters", post("Content-Length: abc\r\n", "") + GET, &[400], true),
+        case("chunk size wraps 2^64", chunked("10000000000000000\r\n\r\n") + GET, &[400], true),
         case("get with body", format!("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello{GET}"), &[200, 200], false),
         case("nul in header value", b"GET / HTTP/1.1\r\nHost: h\r\nX: a\x00b\r\n\r\n".to_vec(), &[400], true),
         case("non-ascii header name", "GET / HTTP/1.1\r\nHost: h\r\nX-Caf\u{e9}: 1\r\n\r\n", &[400], true),
@@ -142,6 +141,7 @@ fn cases() -> Vec<Case> {
         case("non-ascii target", "GET /caf\u{e9} HTTP/1.1\r\nHost: h\r\n\r\n", &[400], true),
         case("control in method", b"G\x01T / HTTP/1.1\r\nHost: h\r\n\r\n".to_vec(), &[400], true),
         case("double space in request line", "GET  / HTTP/1.1\r\nHost: h\r\n\r\n", &[400], true),
+        case("te raw 0xa0", [post("Transfer-Encoding: ", "").trim_end().as_bytes(), b" \xa0chunked\r\n\r\n0\r\n\r\n"].concat(), &[400], true),
     ]
 }
 
@@ -359,6 +359,29 @@ fn expect_timeout(conn: &mut Conn) -> Option<std::time::Instant> {
     }
 }
 
+/// A connection at `now0()` fed `bytes`, with the id of the first request
+/// it handed over.
+#[track_caller]
+fn conn_with_request(bytes: &[u8]) -> (Conn, Now, ReqId) {
+    let t0 = now0();
+    let mut conn = Conn::new(Limits::default(), t0);
+    conn.handle_input(Input::Bytes(bytes), t0);
+    let Output::Request(id, _) = conn.poll_output() else {
+        panic!("no request in {:?}", String::from_utf8_lossy(bytes))
+    };
+    (conn, t0, id)
+}
+
+/// Answers request `id` with a 200 `{}` at `at`: the bytes sent.
+#[track_caller]
+fn answer_ok(conn: &mut Conn, id: ReqId, at: Now) -> Vec<u8> {
+    conn.handle_input(Input::Response(id, Response::json(200, b"{}".to_vec())), at);
+    let Output::Send(bytes) = conn.poll_output() else {
+        panic!("nothing sent")
+    };
+    bytes
+}
+
 #[test]
 fn header_timeout_counts_from_the_first_byte() {
     let t0 = now0();
@@ -390,19 +413,13 @@ fn header_timeout_counts_from_the_first_byte() {
 
 #[test]
 fn idle_timeout_closes_quietly_and_in_flight_has_none() {
-    let t0 = now0();
-    let mut conn = Conn::new(Limits::default(), t0);
-    conn.handle_input(Input::Bytes(GET.as_bytes()), t0);
-    let Output::Request(id, _) = conn.poll_output() else {
-        panic!()
-    };
+    let (mut conn, t0, id) = conn_with_request(GET.as_bytes());
     assert_eq!(expect_timeout(&mut conn), None);
     // A request in flight never times out.
     conn.handle_input(Input::Timeout, later(t0, 3600));
     assert_eq!(expect_timeout(&mut conn), None);
     let t1 = later(t0, 3601);
-    conn.handle_input(Input::Response(id, Response::json(200, b"{}".to_vec())), t1);
-    assert!(matches!(conn.poll_output(), Output::Send(_)));
+    answer_ok(&mut conn, id, t1);
     assert_eq!(
         expect_timeout(&mut conn),
         Some(t1.mono + Duration::from_secs(60))
@@ -420,15 +437,9 @@ fn idle_timeout_closes_quietly_and_in_flight_has_none() {
 
 #[test]
 fn buffered_request_gets_header_timeout_from_previous_response() {
-    let t0 = now0();
-    let mut conn = Conn::new(Limits::default(), t0);
-    conn.handle_input(Input::Bytes(format!("{GET}GET / HT").as_bytes()), t0);
-    let Output::Request(id, _) = conn.poll_output() else {
-        panic!()
-    };
+    let (mut conn, t0, id) = conn_with_request(format!("{GET}GET / HT").as_bytes());
     let t1 = later(t0, 30);
-    conn.handle_input(Input::Response(id, Response::json(200, b"{}".to_vec())), t1);
-    assert!(matches!(conn.poll_output(), Output::Send(_)));
+    answer_ok(&mut conn, id, t1);
     assert_eq!(
         expect_timeout(&mut conn),
         Some(t1.mono + Duration::from_secs(10))
@@ -437,12 +448,7 @@ fn buffered_request_gets_header_timeout_from_previous_response() {
 
 #[test]
 fn pipelined_requests_wait_for_the_response_in_flight() {
-    let t0 = now0();
-    let mut conn = Conn::new(Limits::default(), t0);
-    conn.handle_input(Input::Bytes([GET, GET].concat().as_bytes()), t0);
-    let Output::Request(first, _) = conn.poll_output() else {
-        panic!()
-    };
+    let (mut conn, t0, first) = conn_with_request([GET, GET].concat().as_bytes());
     assert_eq!(expect_timeout(&mut conn), None);
     conn.handle_input(Input::Bytes(GET.as_bytes()), t0);
     assert_eq!(
@@ -486,12 +492,7 @@ fn wants_input_bounds_buffering_while_in_flight() {
 
 #[test]
 fn app_headers_are_written_and_unsafe_ones_dropped() {
-    let t0 = now0();
-    let mut conn = Conn::new(Limits::default(), t0);
-    conn.handle_input(Input::Bytes(GET.as_bytes()), t0);
-    let Output::Request(id, _) = conn.poll_output() else {
-        panic!()
-    };
+    let (mut conn, t0, id) = conn_with_request(GET.as_bytes());
     let response = Response::error(405, ErrorCode::MethodNotAllowed, "No.", None)
         .with_header("Allow", "POST")
         .with_header("Retry-After", "3")
@@ -519,16 +520,8 @@ fn app_headers_are_written_and_unsafe_ones_dropped() {
 
 #[test]
 fn head_response_has_length_but_no_body() {
-    let t0 = now0();
-    let mut conn = Conn::new(Limits::default(), t0);
-    conn.handle_input(Input::Bytes(b"HEAD / HTTP/1.1\r\nHost: h\r\n\r\n"), t0);
-    let Output::Request(id, _) = conn.poll_output() else {
-        panic!()
-    };
-    conn.handle_input(Input::Response(id, Response::json(200, b"{}".to_vec())), t0);
-    let Output::Send(bytes) = conn.poll_output() else {
-        panic!()
-    };
+    let (mut conn, t0, id) = conn_with_request(b"HEAD / HTTP/1.1\r\nHost: h\r\n\r\n");
+    let bytes = answer_ok(&mut conn, id, t0);
     assert!(bytes.ends_with(b"Content-Length: 2\r\n\r\n"));
 }
 
