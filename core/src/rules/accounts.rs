@@ -2,6 +2,7 @@
 //! with every password check and hash already made by the store (see
 //! `crate::accounts`).
 
+use super::Answer;
 use crate::accounts::{
     AccountCommand, AccountOutcome, Accounts, DeviceId, NewDevice, PasswordCheck,
     LOGIN_FAILURES_PER_ADDRESS, LOGIN_FAILURES_PER_NAME, LOGIN_WINDOW_MS, TOUCH_EVERY_MS,
@@ -14,8 +15,6 @@ use crate::time::UnixMillis;
 use crate::token::{Token, TokenHash};
 use crate::view::{Recent, StoreError, View};
 use std::net::IpAddr;
-
-type Answer = Result<Outcome, StoreError>;
 
 fn answer(outcome: AccountOutcome) -> Answer {
     Ok(Outcome::Account(outcome))

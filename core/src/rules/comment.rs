@@ -1,7 +1,7 @@
 //! `POST /comment` and `GET /comments`.
 
 use super::budget::keep_newest_within;
-use super::{caller, checked, quota, room, unbanned_caller, Checked};
+use super::{caller, checked, quota, room, unbanned_caller, Answer, Checked};
 use crate::command::{Failure, Outcome};
 use crate::config::Config;
 use crate::events::EventBody;
@@ -23,7 +23,7 @@ pub(super) fn comment(
     text: &str,
     now: UnixMillis,
     config: &Config,
-) -> Result<Outcome, StoreError> {
+) -> Answer {
     let mut me = checked!(unbanned_caller(view, caller_hash, now)?);
     let chat = checked!(visible(view, &me, message_id)?);
     checked!(quota::take_comment(&mut me, now, config));
@@ -54,7 +54,7 @@ pub(super) fn comments(
     before: Option<CommentId>,
     limit: u32,
     config: &Config,
-) -> Result<Outcome, StoreError> {
+) -> Answer {
     let me = checked!(caller(view, caller_hash)?);
     checked!(visible(view, &me, message_id)?);
     let mut comments = view.comments_before(CommentPage {

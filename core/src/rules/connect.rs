@@ -7,7 +7,7 @@
 //! from an older snapshot skips nothing that arrived meanwhile.
 
 use super::budget::{keep_newest_within, keep_oldest_within};
-use super::{caller, target};
+use super::{caller, target, Answer};
 use crate::command::{ChatRef, Outcome};
 use crate::config::Config;
 use crate::json_size::{comment_len, message_len};
@@ -30,7 +30,7 @@ pub(super) fn connect(
     chat: &ChatRef,
     messages_number: u32,
     config: &Config,
-) -> Result<Outcome, StoreError> {
+) -> Answer {
     let (outcome, advance_to) = page(view, caller_hash, chat, messages_number, config)?;
     if let Some(to) = advance_to {
         advance(view, &to)?;

@@ -2,7 +2,7 @@
 //! in place. Neither keeps the old text anywhere: an edit overwrites it, a
 //! deletion erases it (the store leaves no copy in any table or index).
 
-use super::{caller, checked, mentions, quota, unbanned_caller, Checked};
+use super::{caller, checked, mentions, quota, unbanned_caller, Answer, Checked};
 use crate::command::{Failure, Outcome, Target};
 use crate::config::Config;
 use crate::events::{Change, EventBody, EventChat};
@@ -22,7 +22,7 @@ pub(super) fn edit(
     text: &str,
     now: UnixMillis,
     config: &Config,
-) -> Result<Outcome, StoreError> {
+) -> Answer {
     let mut me = checked!(unbanned_caller(view, caller_hash, now)?);
     let written = checked!(visible(view, &me, target)?);
     if written.author != me.id {
@@ -56,7 +56,7 @@ pub(super) fn delete(
     caller_hash: &TokenHash,
     target: Target,
     config: &Config,
-) -> Result<Outcome, StoreError> {
+) -> Answer {
     let me = checked!(caller(view, caller_hash)?);
     // A moderator deletes any message or comment (contract v3), in chats it
     // is not a member of too; anyone else only what it can see.

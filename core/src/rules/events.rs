@@ -3,7 +3,7 @@
 
 use super::budget::keep_oldest_within;
 use super::connect::{advance, Advance};
-use super::{caller, checked, target, Target};
+use super::{caller, checked, target, Answer, Target};
 use crate::command::{ChatRef, Failure, Outcome};
 use crate::config::Config;
 use crate::events::{Event, EventId};
@@ -17,7 +17,7 @@ pub(super) fn events(
     caller_hash: &TokenHash,
     since: Option<EventId>,
     config: &Config,
-) -> Result<Outcome, StoreError> {
+) -> Answer {
     let me = checked!(caller(view, caller_hash)?);
     let head = view.event_head()?;
     events_page(me.id, since, head, config, |since, limit| {
@@ -76,7 +76,7 @@ pub(super) fn read(
     caller_hash: &TokenHash,
     chat: &ChatRef,
     up_to: MessageId,
-) -> Result<Outcome, StoreError> {
+) -> Answer {
     let me = checked!(caller(view, caller_hash)?);
     let chat_id = match checked!(target(view, &me, chat, "chat_with")?) {
         Target::Public => Some(PUBLIC_CHAT),

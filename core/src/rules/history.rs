@@ -4,12 +4,12 @@
 
 use super::budget::keep_newest_within;
 use super::connect::trim_comments;
-use super::{caller, checked, target};
+use super::{caller, checked, target, Answer};
 use crate::command::{ChatRef, Outcome};
 use crate::config::Config;
 use crate::json_size::message_len;
 use crate::token::TokenHash;
-use crate::view::{MessageId, MessagePage, StoreError, View};
+use crate::view::{MessageId, MessagePage, View};
 
 /// The newest `limit` messages of the chat `chat` names with an id below
 /// `before` (every message when `None`), oldest first, within
@@ -23,7 +23,7 @@ pub(super) fn messages(
     before: Option<MessageId>,
     limit: u32,
     config: &Config,
-) -> Result<Outcome, StoreError> {
+) -> Answer {
     let me = checked!(caller(view, caller_hash)?);
     // A room: members only (403 `not_a_member`; 404 `room_not_found` for a
     // private room the caller may not see).

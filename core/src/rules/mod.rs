@@ -149,6 +149,10 @@ pub fn apply(
 /// refusal such as 401 or 403 `banned`).
 type Checked<T> = Result<T, Outcome>;
 
+/// What a command's rule gives: its outcome, or the store error that aborts
+/// the command.
+type Answer = Result<Outcome, StoreError>;
+
 /// The caller, or 401 for a token no user has.
 fn caller(view: &mut impl View, hash: &TokenHash) -> Result<Checked<User>, StoreError> {
     Ok(view

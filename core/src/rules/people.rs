@@ -1,12 +1,12 @@
 //! `GET /users`: the directory a client picks a user from (to start a
 //! private chat, to invite). A read.
 
-use super::{caller, checked};
+use super::{caller, checked, Answer};
 use crate::api::MAX_USER_NAME;
 use crate::command::Outcome;
 use crate::records::name_key;
 use crate::token::TokenHash;
-use crate::view::{PeoplePage, StoreError, View};
+use crate::view::{PeoplePage, View};
 
 /// The users whose name starts with `prefix` without regard to ASCII case,
 /// in name-key order (the name lowercased, compared byte by byte), after
@@ -18,7 +18,7 @@ pub(super) fn users(
     prefix: &str,
     after: Option<&str>,
     limit: u32,
-) -> Result<Outcome, StoreError> {
+) -> Answer {
     checked!(caller(view, caller_hash)?);
     if !is_name_prefix(prefix) {
         return Ok(Outcome::Users {

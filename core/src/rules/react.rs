@@ -1,14 +1,14 @@
 //! (issue 26) `POST /react`.
 
 use super::edit::{event_chat, visible};
-use super::{checked, quota, unbanned_caller};
+use super::{checked, quota, unbanned_caller, Answer};
 use crate::command::{Failure, Outcome, Target};
 use crate::config::Config;
 use crate::events::EventBody;
 use crate::reactions::MAX_KINDS;
 use crate::time::UnixMillis;
 use crate::token::TokenHash;
-use crate::view::{MessageId, StoreError, View};
+use crate::view::{MessageId, View};
 
 /// Adds or takes back the caller's reaction. Checks, in order: the caller
 /// (401), the ban (403), the message visible (404 `message_not_found`), not
@@ -24,7 +24,7 @@ pub(super) fn react(
     remove: bool,
     now: UnixMillis,
     config: &Config,
-) -> Result<Outcome, StoreError> {
+) -> Answer {
     let mut me = checked!(unbanned_caller(view, caller_hash, now)?);
     let written = checked!(visible(view, &me, Target::Message(message_id))?);
     if written.deleted {

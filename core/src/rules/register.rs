@@ -1,11 +1,12 @@
 //! `POST /get-token`: registration.
 
+use super::Answer;
 use crate::client_addr::limit_key;
 use crate::command::{Failure, Outcome};
 use crate::config::Config;
 use crate::time::UnixMillis;
 use crate::token::Token;
-use crate::view::{NewUser, Recent, StoreError, View, PUBLIC_CHAT};
+use crate::view::{NewUser, Recent, View, PUBLIC_CHAT};
 use std::net::IpAddr;
 
 /// Creates the user (the view keeps only the token's SHA-256 hash) and makes it
@@ -24,7 +25,7 @@ pub(super) fn get_token(
     client: IpAddr,
     now: UnixMillis,
     config: &Config,
-) -> Result<Outcome, StoreError> {
+) -> Answer {
     let origin = limit_key(client).to_string();
     if config.register_rate > 0 {
         let window = Config::REGISTER_WINDOW_MS;

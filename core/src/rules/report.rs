@@ -1,6 +1,6 @@
 //! `POST /report`: cautions and bans.
 
-use super::{caller, checked, other_user};
+use super::{caller, checked, other_user, Answer};
 use crate::command::{ChatType, Failure, Outcome};
 use crate::config::Config;
 use crate::events::EventBody;
@@ -25,7 +25,7 @@ pub(super) fn report(
     chat_type: &ChatType,
     now: UnixMillis,
     config: &Config,
-) -> Result<Outcome, StoreError> {
+) -> Answer {
     let me = checked!(caller(view, caller_hash)?);
     let mut target = checked!(other_user(view, &me, target, "report_on")?);
     if !trusted(&me, now, config) {

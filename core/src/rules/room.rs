@@ -9,7 +9,7 @@
 //! apart. Every change of membership records a `member` event: live
 //! delivery follows membership from those events alone.
 
-use super::{caller, checked, other_user, unbanned_caller, Checked};
+use super::{caller, checked, other_user, unbanned_caller, Answer, Checked};
 use crate::command::{Failure, Outcome};
 use crate::events::{EventBody, EventChat, MemberAction};
 use crate::time::UnixMillis;
@@ -105,7 +105,7 @@ pub(super) fn create(
     public: bool,
     topic: &str,
     now: UnixMillis,
-) -> Result<Outcome, StoreError> {
+) -> Answer {
     let me = checked!(unbanned_caller(view, caller_hash, now)?);
     if view.room_by_name(name)?.is_some() {
         return Ok(Outcome::Failed(Failure::RoomExists));
@@ -125,11 +125,7 @@ pub(super) fn create(
 
 /// `GET /rooms`: the rooms the caller may see whose name starts with
 /// `prefix` (any case), by name, at most [`ROOMS_LIST_MAX`].
-pub(super) fn list(
-    view: &mut impl View,
-    caller_hash: &TokenHash,
-    prefix: &str,
-) -> Result<Outcome, StoreError> {
+pub(super) fn list(view: &mut impl View, caller_hash: &TokenHash, prefix: &str) -> Answer {
     let me = checked!(caller(view, caller_hash)?);
     if !crate::api::is_room_name_prefix(prefix) {
         return Ok(Outcome::Rooms {
@@ -151,11 +147,7 @@ pub(super) fn list(
 /// anyone else it does not exist: 404). A member joining again changes
 /// nothing. A new member's read position is the room's latest message:
 /// what came before is history, nothing is unread.
-pub(super) fn join(
-    view: &mut impl View,
-    caller_hash: &TokenHash,
-    name: &str,
-) -> Result<Outcome, StoreError> {
+pub(super) fn join(view: &mut impl View, caller_hash: &TokenHash, name: &str) -> Answer {
     let me = checked!(caller(view, caller_hash)?);
     let room = checked!(visible_room(view, &me, name)?);
     if view.read_position(room.id, me.id)?.is_none() {
@@ -169,11 +161,7 @@ pub(super) fn join(
 
 /// `POST /leave`: 409 `not_a_member` for a room the caller is not in (404
 /// for a private room it may not see). The room stays, members or not.
-pub(super) fn leave(
-    view: &mut impl View,
-    caller_hash: &TokenHash,
-    name: &str,
-) -> Result<Outcome, StoreError> {
+pub(super) fn leave(view: &mut impl View, caller_hash: &TokenHash, name: &str) -> Answer {
     let me = checked!(caller(view, caller_hash)?);
     let room = checked!(visible_room(view, &me, name)?);
     if view.read_position(room.id, me.id)?.is_none() {
@@ -194,7 +182,7 @@ pub(super) fn invite(
     caller_hash: &TokenHash,
     name: &str,
     user_name: &str,
-) -> Result<Outcome, StoreError> {
+) -> Answer {
     let me = checked!(caller(view, caller_hash)?);
     let room = checked!(member_room(view, &me, name)?);
     let guest = match other_user(view, &me, user_name, "user_name")? {

@@ -16,7 +16,7 @@
 //! from its per-chat vocabulary) and only those are asked.
 
 use super::budget::keep_oldest_within;
-use super::{caller, checked, other_user};
+use super::{caller, checked, other_user, Answer};
 use crate::command::{ChatRef, Outcome};
 use crate::config::Config;
 use crate::json_size::{message_len, str_len};
@@ -70,7 +70,7 @@ pub(super) fn search(
     before: Option<MessageId>,
     limit: u32,
     config: &Config,
-) -> Result<Outcome, StoreError> {
+) -> Answer {
     let me = checked!(caller(view, caller_hash)?);
     let mut chats = visible_chats(view, &me)?;
     if let Some(chat) = chat {

@@ -1,12 +1,12 @@
 //! `POST /send`.
 
-use super::{caller, check_not_banned, checked, quota, room, target, Target};
+use super::{caller, check_not_banned, checked, quota, room, target, Answer, Target};
 use crate::command::{ChatRef, Outcome};
 use crate::config::Config;
 use crate::events::{EventBody, EventChat};
 use crate::time::UnixMillis;
 use crate::token::TokenHash;
-use crate::view::{StoreError, StoredMessage, View, PUBLIC_CHAT};
+use crate::view::{StoredMessage, View, PUBLIC_CHAT};
 
 /// Appends a message. A ban blocks every send; the quota counts public
 /// messages only; a private chat is created by its first message (both
@@ -20,7 +20,7 @@ pub(super) fn send(
     text: &str,
     now: UnixMillis,
     config: &Config,
-) -> Result<Outcome, StoreError> {
+) -> Answer {
     let mut me = checked!(caller(view, caller_hash)?);
     let target = checked!(target(view, &me, to, "send_to")?);
     checked!(check_not_banned(&me, now));

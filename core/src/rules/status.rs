@@ -1,11 +1,11 @@
 //! `GET /status`.
 
-use super::{caller, checked, QuotaState};
+use super::{caller, checked, Answer, QuotaState};
 use crate::command::{Outcome, StatusReport};
 use crate::config::Config;
 use crate::time::UnixMillis;
 use crate::token::TokenHash;
-use crate::view::{ChatKind, StoreError, View};
+use crate::view::{ChatKind, View};
 use std::cmp::Reverse;
 
 /// The caller's chats (public first, then private chats by latest message,
@@ -18,7 +18,7 @@ pub(super) fn status(
     caller_hash: &TokenHash,
     now: UnixMillis,
     config: &Config,
-) -> Result<Outcome, StoreError> {
+) -> Answer {
     let me = checked!(caller(view, caller_hash)?);
     let mut chats = view.chats_of(me.id)?;
     chats.sort_by_key(|c| {

@@ -1,10 +1,10 @@
 //! `POST /unban`: a moderator lifts a ban.
 
-use super::{caller, checked};
+use super::{caller, checked, Answer};
 use crate::command::{Failure, Outcome};
 use crate::config::Config;
 use crate::token::TokenHash;
-use crate::view::{StoreError, View};
+use crate::view::View;
 
 /// Lifts `user_name`'s ban and drops its standing reports (its cautions
 /// restart at zero). Checks, in order: the caller (401), the caller a
@@ -18,7 +18,7 @@ pub(super) fn unban(
     user_name: &str,
     now: crate::time::UnixMillis,
     config: &Config,
-) -> Result<Outcome, StoreError> {
+) -> Answer {
     let me = checked!(caller(view, caller_hash)?);
     if !config.is_moderator(&me.name) {
         return Ok(Outcome::Failed(Failure::NotAModerator));
