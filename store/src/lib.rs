@@ -38,12 +38,11 @@ mod event_readers;
 mod forward;
 mod handle;
 mod health;
-mod hub;
+mod live;
 mod observe;
 mod overlay;
 mod pending;
 mod pg;
-mod ring_rewrite;
 mod secret_verifier;
 mod sqlite;
 
@@ -53,9 +52,7 @@ pub use copy::{copy_sqlite_to_postgres, Copied, CopyError, TableCopied};
 pub use error::{MigrationError, OpenError};
 pub use handle::Handle;
 pub use health::FRESH as HEALTH_FRESH;
-pub use hub::{
-    Encoded, Hub, Published, Subscription, Taken, Watch, RING_BYTES as EVENT_RING_BYTES,
-};
+pub use live::{Hub, Subscription, Taken, Watch, RING_BYTES as EVENT_RING_BYTES};
 pub use observe::{Observer, StoreObserver};
 pub use pending::{Pending, StoreGone, WaitError};
 pub use pg::url::{InvalidUrl, PostgresUrl};

@@ -12,9 +12,8 @@
 //!   per-command steps, a savepoint per command when one must fail alone;
 //!   PostgreSQL's wing runs its first try over the batch overlay instead,
 //!   `crate::overlay`); `apply`: one job over a view, a panic caught.
-//! - `job`: what the queue carries and how outcomes are sent.
-//! - `publish`: how a committed batch's events reach the hub (directly, or
-//!   through the wing's feed).
+//! - `job`: what the queue carries and how outcomes are sent; the writer
+//!   hands each committed batch's events to `crate::live`'s `Publication`.
 //! - `readers`, `read_source`, `status_memo`: the read path over a wing's
 //!   `ReadSource`, with the `Status` memo: until the next commit when the
 //!   writer is the only one, else checked against the database's committed
@@ -27,7 +26,6 @@ pub(crate) mod batch;
 pub(crate) mod credentials;
 pub(crate) mod device_use;
 pub(crate) mod job;
-pub(crate) mod publish;
 pub(crate) mod read_source;
 pub(crate) mod readers;
 pub(crate) mod running;
