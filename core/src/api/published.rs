@@ -6,7 +6,7 @@
 //! through [`Published::encoded_for`]. Pure: an event and two cells.
 
 use super::encode::{event_json, sse_frame};
-use crate::events::{Audience, Event, EventBody, EventChat};
+use crate::events::{Audience, Event, EventBody, EventChat, EventId};
 use crate::json_size;
 use crate::records::{Reaction, StoredMessage};
 use crate::view::UserId;
@@ -47,6 +47,10 @@ impl Published {
 
     pub fn event(&self) -> &Event {
         &self.event
+    }
+
+    pub fn id(&self) -> EventId {
+        self.event.id
     }
 
     /// The event as `viewer` gets it.

@@ -104,7 +104,7 @@ pub trait LiveEvent {
 /// reaches the wire by (the tests' sessions use stand-ins).
 impl LiveEvent for Arc<Published> {
     fn id(&self) -> EventId {
-        self.event().id
+        Published::id(self)
     }
 
     fn json(&self, viewer: UserId) -> &[u8] {
