@@ -49,3 +49,6 @@ pub struct Watch {
     pub outcome: agora_core::command::Outcome,
     pub subscription: Option<Subscription>,
 }
+
+#[cfg(test)]
+mod feed_tests;
