@@ -162,7 +162,11 @@ impl Notices for Scripted {
 fn until_head(hub: &Hub, head: EventId) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while hub.head() < head {
-        assert!(Instant::now() < deadline, "the hub stayed at {}", hub.head());
+        assert!(
+            Instant::now() < deadline,
+            "the hub stayed at {}",
+            hub.head()
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
 }

@@ -52,3 +52,5 @@ pub struct Watch {
 
 #[cfg(test)]
 mod feed_tests;
+#[cfg(test)]
+mod ring_tests;
