@@ -6,7 +6,12 @@
 //! - `engine` (private): the backend trait (`Wing`), the one writer thread
 //!   (batches of commands, one transaction each, a failing command rolled
 //!   back alone, replies only after `COMMIT`), the one reader pool, the
-//!   `Status` memo, and the publication of a batch's events.
+//!   `Status` memo; it hands each committed batch's events to `live`.
+//! - `live` (private; its [`Hub`], [`Subscription`] and [`Watch`] are
+//!   exported): live delivery in one place: the hub, its inboxes and ring
+//!   of recent events, publication, and the feed of a hub from a database
+//!   others write to (a wing plugs in only its read and its word of
+//!   commits: `pg::feed`).
 //! - `sqlite` and `pg` (private): the wings, each its connections, schema,
 //!   the rules' `View` over a transaction, its `Wing` and its readers'
 //!   source; they never import each other. [`StoreConfig::backend`] picks
