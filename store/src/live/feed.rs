@@ -15,7 +15,7 @@
 //! that was told its write is done finds its event on any node. What is
 //! the database's is only [`CommittedEvents`], the read.
 
-use super::Hub;
+use super::hub::Hub;
 use agora_core::events::{Event, EventId};
 use agora_core::view::StoreError;
 use std::sync::{Arc, Mutex, PoisonError};

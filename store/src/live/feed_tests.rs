@@ -5,8 +5,8 @@
 //! into pages and whoever caught up.
 
 use super::feed::{CommittedEvents, Feed};
+use super::hub::Hub;
 use super::listener::{spawn_listener, Notices};
-use super::Hub;
 use agora_core::events::{Event, EventBody, EventId};
 use agora_core::view::StoreError;
 use std::collections::VecDeque;
@@ -54,7 +54,7 @@ impl CommittedEvents for Table {
 }
 
 /// The ids a subscription has been handed, in order.
-fn taken(subscription: &super::Subscription) -> Vec<EventId> {
+fn taken(subscription: &super::hub::Subscription) -> Vec<EventId> {
     let taken = subscription.take(usize::MAX);
     taken.events.iter().map(|e| e.id).collect()
 }

@@ -2,7 +2,7 @@
 //! place the writer hands them over and all the engine knows of live
 //! delivery's feeding. The wing says which way at start.
 
-use super::Hub;
+use super::hub::Hub;
 use agora_core::api::Published;
 use agora_core::events::Event;
 use std::sync::Arc;

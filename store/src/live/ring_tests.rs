@@ -3,8 +3,8 @@
 //! deletion or reaction rewrites each older event about the same message
 //! or comment as the database would rebuild it, and nothing else.
 
+use super::hub::Hub;
 use super::ring_rewrite::rewritten;
-use super::Hub;
 use agora_core::events::{Change, Event, EventBody, EventChat};
 use agora_core::records::{Reaction, StoredComment, StoredMessage};
 use agora_core::time::UnixMillis;
