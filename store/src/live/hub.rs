@@ -82,6 +82,14 @@ struct HubState {
     rooms: RoomMembers,
 }
 
+impl HubState {
+    /// The subscribers of `user`'s subscriptions.
+    fn subscriptions_of(&self, user: UserId) -> impl Iterator<Item = &Arc<Subscriber>> {
+        let slots = self.by_user.get(&user).into_iter().flatten();
+        slots.filter_map(|&slot| self.slots[slot].as_ref())
+    }
+}
+
 impl Hub {
     /// A hub whose newest event is `head` (read from the database at start),
     /// cutting subscribers whose inbox passes `inbox_limit` bytes.
@@ -222,35 +230,16 @@ impl Hub {
         let mut wake = Vec::new();
         let state = self.lock();
         for published in events {
-            let mut deliver = |slot: &usize| {
-                if let Some(subscriber) = &state.slots[*slot] {
-                    wake.extend(subscriber.deliver(published, self.inbox_limit));
-                }
+            let deliver = |subscriber: &Arc<Subscriber>| {
+                wake.extend(subscriber.deliver(published, self.inbox_limit));
             };
             match published.body.audience() {
-                Audience::Everyone => {
-                    for subscriber in state.slots.iter().flatten() {
-                        wake.extend(subscriber.deliver(published, self.inbox_limit));
-                    }
-                }
-                Audience::Two(a, b) => {
-                    for user in [a, b] {
-                        state
-                            .by_user
-                            .get(&user)
-                            .into_iter()
-                            .flatten()
-                            .for_each(&mut deliver);
-                    }
-                }
-                Audience::One(user) => {
-                    state
-                        .by_user
-                        .get(&user)
-                        .into_iter()
-                        .flatten()
-                        .for_each(deliver);
-                }
+                Audience::Everyone => state.slots.iter().flatten().for_each(deliver),
+                Audience::Two(a, b) => [a, b]
+                    .into_iter()
+                    .flat_map(|user| state.subscriptions_of(user))
+                    .for_each(deliver),
+                Audience::One(user) => state.subscriptions_of(user).for_each(deliver),
                 // (issue 25) Once per member with a subscription: one walk
                 // over the room's members, as a public event walks every
                 // subscriber.
@@ -259,14 +248,12 @@ impl Hub {
                         Audience::RoomAnd(_, user) if !state.rooms.has(room, user) => Some(user),
                         _ => None,
                     };
-                    for user in state.rooms.members(room).chain(extra) {
-                        state
-                            .by_user
-                            .get(&user)
-                            .into_iter()
-                            .flatten()
-                            .for_each(&mut deliver);
-                    }
+                    state
+                        .rooms
+                        .members(room)
+                        .chain(extra)
+                        .flat_map(|user| state.subscriptions_of(user))
+                        .for_each(deliver);
                 }
             }
         }
