@@ -11,14 +11,12 @@ use crate::clock::{fresh_token, now};
 use crate::keyed_limit::KeyedSlot;
 use crate::outbound;
 use crate::shared::Shared;
+use agora_core::api::Published;
 use agora_core::command::{Command, Failure, Outcome};
-use agora_core::events::EventId;
 use agora_core::idempotency::Keyed;
-use agora_core::session::{
-    Gone, HoldKind, Input, LiveEvent, Note, Output, ReqId, Session, Taken, Watched,
-};
+use agora_core::session::{Gone, HoldKind, Input, Note, Output, ReqId, Session, Taken, Watched};
 use agora_core::view::UserId;
-use agora_store::{Busy, Pending, Published, Subscription, Watch};
+use agora_store::{Busy, Pending, Subscription, Watch};
 use futures_lite::future;
 use prometheus_client::metrics::gauge::Gauge;
 use std::collections::VecDeque;
@@ -28,30 +26,9 @@ use std::sync::Arc;
 use std::time::Instant;
 use tracing::{debug, warn};
 
-/// An event from the hub (or a page read for a held request), in the
-/// session's terms: encoded once per viewer by the hub's `Published`.
-pub struct Live(Arc<Published>);
-
-impl LiveEvent for Live {
-    fn id(&self) -> EventId {
-        self.0.id()
-    }
-
-    fn json(&self, viewer: UserId) -> &[u8] {
-        &self.0.encoded_for(viewer).json
-    }
-
-    fn sse(&self, viewer: UserId) -> &[u8] {
-        &self.0.encoded_for(viewer).sse
-    }
-
-    fn ends_stream(&self) -> bool {
-        matches!(
-            self.0.event().body,
-            agora_core::events::EventBody::SignedOut { .. }
-        )
-    }
-}
+/// An event as the session holds it: from the hub, or from a page read for
+/// a held request, encoded once per viewer by core's `Published`.
+type Live = Arc<Published>;
 
 /// What the drive loop must do next. Before acting on it, write
 /// [`SessionIo::take_output`] to the socket.
@@ -155,7 +132,7 @@ impl SessionIo {
             return;
         }
         let taken = Taken {
-            events: taken.events.into_iter().map(Live).collect(),
+            events: taken.events,
             more: taken.more,
             cut: taken.cut,
             closed: taken.closed,
@@ -402,8 +379,7 @@ impl SessionIo {
 }
 
 /// The store's answer in the session's terms: a page of events for a
-/// request that waits (each event wrapped for the hub's one encoding), else
-/// the outcome as it is.
+/// request that waits, else the outcome as it is.
 fn page(outcome: Outcome, waits: bool) -> Watched<Live> {
     match outcome {
         Outcome::Events {
@@ -413,10 +389,7 @@ fn page(outcome: Outcome, waits: bool) -> Watched<Live> {
             more,
         } if waits => Watched::Page {
             viewer,
-            events: events
-                .into_iter()
-                .map(|event| Live(Arc::new(Published::new(event))))
-                .collect(),
+            events,
             next,
             more,
         },

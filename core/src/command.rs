@@ -1,12 +1,14 @@
 //! What a client asks for ([`Command`], decoded by `api::decode`) and what the
 //! rules answer ([`Outcome`], encoded by `api::encode`). Neither knows HTTP.
 
+use crate::api::Published;
 use crate::error_code::ErrorCode;
-use crate::events::{Event, EventId};
+use crate::events::EventId;
 use crate::time::UnixMillis;
 use crate::token::{Token, TokenHash};
 use crate::view::{ChatSummary, CommentId, MessageId, Reaction, StoredComment, StoredMessage};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// Which chat a request names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -271,7 +273,8 @@ pub enum Outcome {
     /// events were already there.
     Events {
         viewer: crate::view::UserId,
-        events: Vec<Event>,
+        /// Each with its encodings, made once ([`crate::api::Published`]).
+        events: Vec<Arc<Published>>,
         next: EventId,
         more: bool,
     },

@@ -5,7 +5,7 @@ use crate::engine::job::{Job, Request};
 use crate::engine::readers::reads;
 use crate::engine::running::Running;
 use crate::error::OpenError;
-use crate::hub::{Hub, Watch};
+use crate::live::{Hub, Watch};
 use crate::pending::{Pending, Reply};
 use crate::{pg, sqlite, Busy};
 use agora_core::command::{Command, Failure, Outcome};

@@ -6,7 +6,12 @@
 //! - `engine` (private): the backend trait (`Wing`), the one writer thread
 //!   (batches of commands, one transaction each, a failing command rolled
 //!   back alone, replies only after `COMMIT`), the one reader pool, the
-//!   `Status` memo, and the publication of a batch's events.
+//!   `Status` memo; it hands each committed batch's events to `live`.
+//! - `live` (private; its [`Hub`], [`Subscription`] and [`Watch`] are
+//!   exported): live delivery in one place: the hub, its inboxes and ring
+//!   of recent events, publication, and the feed of a hub from a database
+//!   others write to (a wing plugs in only its read and its word of
+//!   commits: `pg::feed`).
 //! - `sqlite` and `pg` (private): the wings, each its connections, schema,
 //!   the rules' `View` over a transaction, its `Wing` and its readers'
 //!   source; they never import each other. [`StoreConfig::backend`] picks
@@ -38,12 +43,11 @@ mod event_readers;
 mod forward;
 mod handle;
 mod health;
-mod hub;
+mod live;
 mod observe;
 mod overlay;
 mod pending;
 mod pg;
-mod ring_rewrite;
 mod secret_verifier;
 mod sqlite;
 
@@ -53,9 +57,7 @@ pub use copy::{copy_sqlite_to_postgres, Copied, CopyError, TableCopied};
 pub use error::{MigrationError, OpenError};
 pub use handle::Handle;
 pub use health::FRESH as HEALTH_FRESH;
-pub use hub::{
-    Encoded, Hub, Published, Subscription, Taken, Watch, RING_BYTES as EVENT_RING_BYTES,
-};
+pub use live::{Hub, Subscription, Taken, Watch, RING_BYTES as EVENT_RING_BYTES};
 pub use observe::{Observer, StoreObserver};
 pub use pending::{Pending, StoreGone, WaitError};
 pub use pg::url::{InvalidUrl, PostgresUrl};

@@ -53,8 +53,10 @@ pub fn encode(outcome: &Outcome) -> Response {
             next,
             more,
         } => {
-            let encoded: Vec<Vec<u8>> = events.iter().map(|e| event_json(e, *viewer)).collect();
-            events_page(encoded.iter().map(Vec::as_slice), *next, *more)
+            let encoded = events
+                .iter()
+                .map(|e| e.encoded_for(*viewer).json.as_slice());
+            events_page(encoded, *next, *more)
         }
         Outcome::ReadMoved { unread } => json(200, &ReadBody { unread: *unread }),
         Outcome::Comments {
@@ -593,9 +595,11 @@ struct ReadBody {
 }
 
 /// One event's JSON object as `viewer` gets it (a private chat is named
-/// after the member that is not `viewer`).
+/// after the member that is not `viewer`). Only through
+/// [`Published::encoded_for`](super::Published::encoded_for), which keeps
+/// what it made.
 #[must_use]
-pub fn event_json(event: &Event, viewer: UserId) -> Vec<u8> {
+pub(super) fn event_json(event: &Event, viewer: UserId) -> Vec<u8> {
     let (id, kind) = (event.id, event.body.kind());
     let written = match &event.body {
         // A message or comment changed is written as the new one is.
@@ -697,8 +701,8 @@ fn chat_fields(chat: &EventChat, viewer: UserId) -> (&'static str, &str) {
 }
 
 /// `GET /events`' answer, `{"events": [..], "next": N, "more": bool}`, from
-/// events already encoded with [`event_json`] (each is encoded once and
-/// shared by every receiver).
+/// events already encoded ([`Published::encoded_for`](super::Published::encoded_for):
+/// each is encoded once and shared by every receiver).
 #[must_use]
 pub fn events_page<'a>(
     events: impl IntoIterator<Item = &'a [u8]>,

@@ -41,6 +41,7 @@ mod error;
 mod fields;
 mod number;
 mod precheck;
+mod published;
 mod query;
 mod rooms_json;
 mod routes;
@@ -50,7 +51,7 @@ mod search_query;
 
 pub use crate::error_code::ErrorCode;
 pub use decode::decode;
-pub use encode::{encode, event_json, event_stream_head, events_page, sse_frame, SSE_PING};
+pub use encode::{encode, event_stream_head, events_page, sse_frame, SSE_PING};
 pub use error::error_response;
 pub use fields::{is_room_name_prefix, MESSAGES_LIMIT_MAX, USERS_LIMIT_MAX};
 pub use fields::{
@@ -58,5 +59,6 @@ pub use fields::{
     PUBLIC_CHAT_NAME,
 };
 pub use precheck::precheck;
+pub use published::{Encoded, Published};
 pub use routes::Route;
 pub use search_query::{SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX};

@@ -4,12 +4,14 @@
 use super::budget::keep_oldest_within;
 use super::connect::{advance, Advance};
 use super::{caller, checked, target, Answer, Target};
+use crate::api::Published;
 use crate::command::{ChatRef, Failure, Outcome};
 use crate::config::Config;
-use crate::events::{Event, EventId};
+use crate::events::EventId;
 use crate::json_size::event_len;
 use crate::token::TokenHash;
 use crate::view::{MessageId, StoreError, UserId, View, PUBLIC_CHAT};
+use std::sync::Arc;
 
 /// The events after `since` the caller may see: see [`events_page`].
 pub(super) fn events(
@@ -21,7 +23,8 @@ pub(super) fn events(
     let me = checked!(caller(view, caller_hash)?);
     let head = view.event_head()?;
     events_page(me.id, since, head, config, |since, limit| {
-        view.events_after(me.id, since, limit)
+        let events = view.events_after(me.id, since, limit)?;
+        Ok(events.into_iter().map(Published::shared).collect())
     })
 }
 
@@ -38,8 +41,8 @@ pub fn events_page(
     since: Option<EventId>,
     head: EventId,
     config: &Config,
-    fetch: impl FnOnce(EventId, u32) -> Result<Vec<Event>, StoreError>,
-) -> Result<Outcome, StoreError> {
+    fetch: impl FnOnce(EventId, u32) -> Result<Vec<Arc<Published>>, StoreError>,
+) -> Answer {
     let Some(since) = since else {
         return Ok(Outcome::Events {
             viewer,

@@ -6,8 +6,9 @@
 //! `Last-Event-ID`). Events the page and the subscription both hold are sent
 //! once: nothing at or before the last event delivered goes out again.
 //!
-//! Every event goes out through [`LiveEvent`]: the hub's encoding, made once
-//! per event and viewer and shared by every receiver.
+//! Every event goes out through [`LiveEvent`]: in the server, core's
+//! [`Published`](crate::api::Published), encoded once per event and viewer
+//! and shared by every receiver.
 
 use super::flight::{Ctx, InFlight};
 use super::{LiveEvent, Note, Output, Taken, Watched, STREAM_BATCH};

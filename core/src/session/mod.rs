@@ -42,14 +42,16 @@ mod machine;
 
 pub use machine::Session;
 
+use crate::api::Published;
 use crate::client_addr::Cidr;
 use crate::command::Command;
 use crate::config::Config;
-use crate::events::EventId;
+use crate::events::{EventBody, EventId};
 use crate::http::Limits;
 use crate::idempotency::Keyed;
 use crate::token::Token;
 use crate::view::UserId;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use crate::http::{Now, ReqId};
@@ -95,6 +97,26 @@ pub trait LiveEvent {
     /// is resumed by its client, a revoked one gets 401).
     fn ends_stream(&self) -> bool {
         false
+    }
+}
+
+/// What the server's sessions hold: the one cached encoding every event
+/// reaches the wire by (the tests' sessions use stand-ins).
+impl LiveEvent for Arc<Published> {
+    fn id(&self) -> EventId {
+        Published::id(self)
+    }
+
+    fn json(&self, viewer: UserId) -> &[u8] {
+        &self.encoded_for(viewer).json
+    }
+
+    fn sse(&self, viewer: UserId) -> &[u8] {
+        &self.encoded_for(viewer).sse
+    }
+
+    fn ends_stream(&self) -> bool {
+        matches!(self.event().body, EventBody::SignedOut { .. })
     }
 }
 

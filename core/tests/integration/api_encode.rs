@@ -419,12 +419,13 @@ fn events_pages_and_the_machines_own_errors_end_with_a_newline_too() {
         id: 3,
         body: agora_core::events::EventBody::Banned { user: 1, until: T },
     };
-    assert!(!api::event_json(&banned, 1).ends_with(b"\n"));
+    let published = api::Published::new(banned);
+    assert!(!published.encoded_for(1).json.ends_with(b"\n"));
 }
 
 /// The hub and the events page budget size events with `json_size::event_len`
 /// before encoding them: each kind of event, in each kind of chat and for
-/// each member, is counted exactly as `event_json` writes it.
+/// each member, is counted exactly as `Published::encoded_for` writes it.
 #[test]
 fn event_len_is_what_event_json_writes() {
     use agora_core::events::{Change, Event, EventBody, EventChat, MemberAction};
@@ -508,9 +509,11 @@ fn event_len_is_what_event_json_writes() {
             id: 1_000 + i as i64,
             body,
         };
+        let published = api::Published::new(event);
+        let event = published.event();
         for viewer in [1, 2] {
-            let written = api::event_json(&event, viewer).len();
-            let counted = json_size::event_len(&event, viewer);
+            let written = published.encoded_for(viewer).json.len();
+            let counted = json_size::event_len(event, viewer);
             assert_eq!(counted, written, "{event:?} for user {viewer}");
         }
     }

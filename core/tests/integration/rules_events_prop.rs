@@ -97,7 +97,11 @@ impl World {
         match self.apply(command) {
             Outcome::Events {
                 events, next, more, ..
-            } => (events, next, more),
+            } => (
+                events.iter().map(|e| e.event().clone()).collect(),
+                next,
+                more,
+            ),
             other => panic!("events: {other:?}"),
         }
     }

@@ -7,14 +7,14 @@
 //!   committed / unknown).
 //! - `writer`: gathering a batch from the queue, its transaction (without
 //!   savepoints first, then one per command if a command failed), a retry
-//!   on a new connection, replies only after `COMMIT`.
+//!   on a new connection, replies only after `COMMIT`, then the batch's
+//!   events handed to live delivery (`crate::live`'s `Publication`, all
+//!   the engine knows of it besides the `Hub` the readers subscribe to).
 //! - `batch`: the default apply step (each job through the wing's
 //!   per-command steps, a savepoint per command when one must fail alone;
 //!   PostgreSQL's wing runs its first try over the batch overlay instead,
 //!   `crate::overlay`); `apply`: one job over a view, a panic caught.
 //! - `job`: what the queue carries and how outcomes are sent.
-//! - `publish`: how a committed batch's events reach the hub (directly, or
-//!   through the wing's feed).
 //! - `readers`, `read_source`, `status_memo`: the read path over a wing's
 //!   `ReadSource`, with the `Status` memo: until the next commit when the
 //!   writer is the only one, else checked against the database's committed
@@ -27,7 +27,6 @@ pub(crate) mod batch;
 pub(crate) mod credentials;
 pub(crate) mod device_use;
 pub(crate) mod job;
-pub(crate) mod publish;
 pub(crate) mod read_source;
 pub(crate) mod readers;
 pub(crate) mod running;

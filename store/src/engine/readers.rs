@@ -31,9 +31,10 @@ use crate::clock::Clock;
 use crate::config::StoreConfig;
 use crate::error::{ApplyError, OpenError};
 use crate::health::Health;
-use crate::hub::{Hub, Watch};
+use crate::live::{Hub, Watch};
 use crate::observe::Observer;
 use crate::pending::{Pending, Reply};
+use agora_core::api::Published;
 use agora_core::command::{Command, EventsWait, Failure, Outcome};
 use agora_core::config::Config;
 use agora_core::rules::{self, Advance};
@@ -515,7 +516,11 @@ impl Reading {
                 &self.rules,
                 |since, limit_db| match self.hub.recent(viewer, since, limit) {
                     Some(recent) => Ok(recent),
-                    None => view.events_after(viewer, since, limit_db),
+                    None => Ok(view
+                        .events_after(viewer, since, limit_db)?
+                        .into_iter()
+                        .map(Published::shared)
+                        .collect()),
                 },
             )
         });

@@ -4,7 +4,7 @@
 
 use super::job::Request;
 use super::readers::Readers;
-use crate::hub::Hub;
+use crate::live::Hub;
 use crate::observe::Observer;
 use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -21,7 +21,7 @@ pub(crate) struct Running {
     pub(crate) hub: Arc<Hub>,
     pub(crate) observer: Observer,
     /// What the wing stops once the writer is done (PostgreSQL's listener,
-    /// see `pg::feed`).
+    /// see `live::listener`).
     pub(crate) after_writer: Mutex<Option<Box<dyn FnOnce() + Send>>>,
     /// (issue 28) when each token's `last_used` was last queued.
     pub(crate) device_use: super::device_use::DeviceUse,

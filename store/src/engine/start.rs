@@ -2,7 +2,6 @@
 //! the writer thread, from what the wing opened (`sqlite::start`,
 //! `pg::start`).
 
-use super::publish::Publication;
 use super::read_source::ReadSource;
 use super::readers::Readers;
 use super::running::Running;
@@ -12,7 +11,7 @@ use super::writer::Writer;
 use crate::config::StoreConfig;
 use crate::error::OpenError;
 use crate::health::Health;
-use crate::hub::Hub;
+use crate::live::{Hub, Publication};
 use std::sync::mpsc::sync_channel;
 use std::sync::{Arc, Mutex, RwLock};
 

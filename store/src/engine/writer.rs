@@ -5,10 +5,10 @@
 
 use super::batch::{Abort, ApplyStep, Isolation};
 use super::job::{send_replies, Request, UNAVAILABLE};
-use super::publish::Publication;
 use super::status_memo::DataVersion;
 use super::wing::{Commit, Wing};
 use crate::clock::Clock;
+use crate::live::Publication;
 use crate::observe::Observer;
 use agora_core::command::Outcome;
 use agora_core::events::Event;

@@ -4,13 +4,12 @@
 
 use super::batch::{Applied, CommandSteps};
 use super::job::{Job, Request, UNAVAILABLE};
-use super::publish::Publication;
 use super::status_memo::DataVersion;
 use super::wing::{Commit, Wing};
 use super::writer::Writer;
 use crate::clock::Clock;
 use crate::error::ApplyError;
-use crate::hub::Hub;
+use crate::live::{Hub, Publication};
 use crate::observe::Observer;
 use crate::pending::{Pending, WaitError};
 use agora_core::command::{ChatRef, Command, Outcome};

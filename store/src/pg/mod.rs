@@ -4,7 +4,8 @@
 //! node with group commit, a reader pool, the live-delivery hub); this wing
 //! gives it the connections (`start`, `connection`), the writer's steps
 //! (`wing`), the rules' view (`view`, `idempotency_keys`), the readers'
-//! source (`reading`) and the hub's feed (`feed`), with what several writers
+//! source (`reading`) and its part of the hub's feed (`feed`: the `events`
+//! read and `LISTEN`; the rest is `crate::live`'s), with what several writers
 //! need on top:
 //!
 //! - Each batch is one transaction that first takes the transaction-level
@@ -23,8 +24,9 @@
 //!   while the lock is held, whatever its size. Ids are numbered as the
 //!   sequences would (the load reads them, the flush moves them on).
 //! - Each node feeds its hub from the `events` table only, in id order
-//!   ([`feed`]): when a `NOTIFY` arrives (every node's commits, its own
-//!   included, or every [`feed::POLL`] without one), and before a reader
+//!   (`crate::live`'s feed over [`feed`]): when a `NOTIFY` arrives (every
+//!   node's commits, its own included, or every second without one), and
+//!   before a reader
 //!   pages events, so a cursor handed out by any node is valid on every
 //!   node.
 //! - A `COMMIT` whose answer is lost is looked up, not guessed

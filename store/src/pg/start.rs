@@ -4,18 +4,17 @@
 //! threads over them.
 
 use super::connection::{PgConn, Slot, WRITER_ROLE};
-use super::feed::{spawn_listener, Feed};
+use super::feed::PgNotices;
 use super::reading::PgSource;
 use super::schema::migrate;
 use super::url::PostgresUrl;
 use super::wing::PgWing;
 use crate::config::StoreConfig;
-use crate::engine::publish::Publication;
 use crate::engine::running::Running;
 use crate::engine::start::{start as start_engine, Parts};
 use crate::error::OpenError;
 use crate::health::Health;
-use crate::hub::Hub;
+use crate::live::{spawn_listener, Feed, Hub, Publication};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,11 +66,16 @@ pub(crate) fn start(config: &StoreConfig, url: &PostgresUrl) -> Result<Running, 
     };
     let listening = slot("agora listener")?;
     let stop = Arc::new(AtomicBool::new(false));
-    let listener =
-        spawn_listener(listening, feed, stop.clone()).map_err(|source| OpenError::Thread {
-            name: "listener",
-            source,
-        })?;
+    let listener = spawn_listener(
+        "agora-pg-listen",
+        PgNotices::new(listening),
+        feed,
+        stop.clone(),
+    )
+    .map_err(|source| OpenError::Thread {
+        name: "listener",
+        source,
+    })?;
     let stop_listener = move || {
         stop.store(true, Ordering::Relaxed);
         if listener.join().is_err() {
@@ -84,7 +88,7 @@ pub(crate) fn start(config: &StoreConfig, url: &PostgresUrl) -> Result<Running, 
         sole_writer: false,
         hub,
         health: Arc::new(Health::new(None)),
-        publication: Publication::Feed,
+        publication: Publication::Fed,
         after_writer: Some(Box::new(stop_listener)),
     };
     let wing = PgWing {

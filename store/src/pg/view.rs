@@ -273,7 +273,7 @@ fn event_from_row(row: &Row) -> ViewResult<Event> {
 }
 
 /// Up to `limit` committed events after `since`, every one, in id order:
-/// what a node feeds its hub (see `pg::feed`).
+/// what a node feeds its hub (see `crate::live`'s feed).
 pub(crate) fn events_after(
     conn: &mut PgConn,
     since: EventId,

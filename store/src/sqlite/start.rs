@@ -10,12 +10,11 @@ use super::open::{
 use super::reading::SqliteSource;
 use super::wing::{ApplyFn, SqliteWing};
 use crate::config::{StoreConfig, SyncMode};
-use crate::engine::publish::Publication;
 use crate::engine::running::Running;
 use crate::engine::start::{start as start_engine, Parts};
 use crate::error::OpenError;
 use crate::health::Health;
-use crate::hub::Hub;
+use crate::live::{Hub, Publication};
 use std::path::Path;
 use std::sync::Arc;
 

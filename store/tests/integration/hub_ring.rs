@@ -2,6 +2,7 @@
 //! not only by their count: big events push the oldest ones out (clients
 //! catching up from there read the database), small ones do not.
 
+use agora_core::api::Published;
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::time::UnixMillis;
 use agora_core::view::StoredMessage;
@@ -67,12 +68,12 @@ fn big_events_are_evicted_by_bytes_and_recent_ones_stay_in_memory() {
 
 #[test]
 fn the_charge_covers_what_the_encodings_hold() {
-    let published = agora_store::Published::new(private_message(7, &control_text()));
+    let published = Published::new(private_message(7, &control_text()));
     let alice = published.encoded_for(ALICE);
     let bob = published.encoded_for(BOB);
     let encoded = alice.json.len() + alice.sse.len() + bob.json.len() + bob.sse.len();
     assert!(encoded > 4 * 24 * 1024, "{encoded}");
-    assert!(published.ring_charge() >= encoded + 4096);
+    assert!(published.footprint() >= encoded + 4096);
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! [`Publication`]: how a committed batch's events reach the hub, the one
-//! place the writer hands them over. The wing says which way at start.
+//! place the writer hands them over and all the engine knows of live
+//! delivery's feeding. The wing says which way at start.
 
-use crate::hub::{Hub, Published};
+use super::hub::Hub;
+use agora_core::api::Published;
 use agora_core::events::Event;
 use std::sync::Arc;
 
@@ -10,10 +12,11 @@ pub(crate) enum Publication {
     /// go straight to the hub, recorded before the replies and handed to
     /// the subscribers after them.
     Direct(Arc<Hub>),
-    /// Others write too (PostgreSQL): the hub is fed only by the wing's feed
-    /// (`pg::feed`), in id order from the database, which the commit told
-    /// (`NOTIFY`); the writer hands nothing over itself.
-    Feed,
+    /// Others write too (PostgreSQL): the hub is fed only by its `Feed`, in
+    /// id order from the database, when the commit's word reaches the
+    /// listener (or a reader catches up); the writer hands nothing over
+    /// itself.
+    Fed,
 }
 
 impl Publication {
@@ -22,7 +25,7 @@ impl Publication {
     pub(crate) fn record(&self, events: Vec<Event>) -> Vec<Arc<Published>> {
         match self {
             Publication::Direct(hub) => hub.record(events),
-            Publication::Feed => Vec::new(),
+            Publication::Fed => Vec::new(),
         }
     }
 
