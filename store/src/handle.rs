@@ -2,6 +2,7 @@
 
 use crate::config::{Backend, StoreConfig};
 use crate::engine::job::{Job, Request};
+use crate::engine::locks;
 use crate::engine::readers::reads;
 use crate::engine::running::Running;
 use crate::error::OpenError;
@@ -12,7 +13,7 @@ use agora_core::command::{Command, Failure, Outcome};
 use agora_core::idempotency::Keyed;
 use agora_core::rules;
 use std::sync::mpsc::{SyncSender, TrySendError};
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Whether `command` carries a password to check or hash (issue 28).
@@ -109,11 +110,7 @@ impl Handle {
         if let (Command::Health, Some(readers)) = (&command, &self.running.readers) {
             return Ok(readers.check_health(reply, pending));
         }
-        let queue = self
-            .running
-            .queue
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
+        let queue = locks::read(&self.running.queue);
         let Some(sender) = queue.as_ref() else {
             // Shut down: `reply` is dropped, so `pending` resolves to an error.
             return Ok(pending);
@@ -143,11 +140,7 @@ impl Handle {
     pub fn submit_keyed(&self, command: Command, keyed: Keyed) -> Result<Pending, Busy> {
         self.note_use(&command);
         let (reply, pending) = Pending::channel();
-        let queue = self
-            .running
-            .queue
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
+        let queue = locks::read(&self.running.queue);
         let Some(sender) = queue.as_ref() else {
             return Ok(pending);
         };
@@ -187,11 +180,7 @@ impl Handle {
         let Some(touch) = self.running.device_use.touch(command, Instant::now()) else {
             return;
         };
-        let queue = self
-            .running
-            .queue
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
+        let queue = locks::read(&self.running.queue);
         if let Some(sender) = queue.as_ref() {
             let (reply, _) = Pending::channel();
             let _ = sender.try_send(Request {
