@@ -133,7 +133,8 @@ impl Handle {
             }
         }
         let job = Job::Command(command);
-        self.to_writer(sender, Request { job, reply }).map(|()| pending)
+        self.to_writer(sender, Request { job, reply })
+            .map(|()| pending)
     }
 
     /// Queues a POST's command with its `Idempotency-Key`; never blocks. It
@@ -148,7 +149,8 @@ impl Handle {
             return Ok(pending);
         };
         let job = Job::Keyed { command, keyed };
-        self.to_writer(sender, Request { job, reply }).map(|()| pending)
+        self.to_writer(sender, Request { job, reply })
+            .map(|()| pending)
     }
 
     /// (issue 28) Queues the write of a token's `last_used` when one is due

@@ -9,11 +9,11 @@
 //! of the batch's outcome, so a client never gets an answer older than a
 //! write it was told about.
 
+use super::locks;
 use agora_core::token::TokenHash;
 use agora_core::view::{ChatSummary, StoreError, User, UserId, View, ViewResult};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use super::locks;
 use std::sync::{Arc, Mutex};
 
 /// Entries kept at most; past it the memo starts over (a burst of distinct
