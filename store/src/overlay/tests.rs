@@ -614,7 +614,9 @@ fn a_flushed_change_is_not_written_again() {
         matches!(sent, Ok(Some(Outcome::MessageSent { .. }))),
         "{sent:?}"
     );
-    overlay.flush(&mut db).expect("a flush of the second send alone");
+    overlay
+        .flush(&mut db)
+        .expect("a flush of the second send alone");
     assert_eq!(db.flushes, flushes + 1);
     assert_eq!(db.messages.len(), 2);
 }

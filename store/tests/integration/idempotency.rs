@@ -12,7 +12,7 @@ use agora_core::token::TokenHash;
 use agora_store::Handle;
 use agora_tests::pg::PgDatabase;
 use std::sync::atomic::Ordering;
-use support::{fresh_pg, pg_config, public_send, register, sql_value};
+use support::{fresh_pg, losing_commits, pg_config, public_send, register, sql_value};
 
 fn keyed(key: &str, fingerprint: u8) -> Keyed {
     Keyed {
@@ -90,25 +90,26 @@ fn postgres_keyed_send_is_applied_once() {
 /// and gets the answer it had.
 #[test]
 fn postgres_retry_after_a_503_that_hid_a_commit_is_applied_once() {
-    let Some(database) = fresh_pg() else { return };
-    let config = pg_config(&database);
-    let faults = config.commit_faults.clone();
-    let handle = Handle::open(config).unwrap();
-    let ann = register(&handle, "ann");
-    faults.lost_after_commit_unknown.store(1, Ordering::SeqCst);
-    let hidden = run_keyed(&handle, public_send(ann, "hidden"), keyed("retry", 1));
+    let Some(pg) = losing_commits() else { return };
+    pg.faults
+        .lost_after_commit_unknown
+        .store(1, Ordering::SeqCst);
+    let hidden = run_keyed(&pg.handle, public_send(pg.ann, "hidden"), keyed("retry", 1));
     assert_eq!(hidden, Outcome::Failed(Failure::StoreUnavailable));
-    assert_eq!(faults.lost_after_commit_unknown.load(Ordering::SeqCst), 0);
     assert_eq!(
-        public_texts_pg(&database),
+        pg.faults.lost_after_commit_unknown.load(Ordering::SeqCst),
+        0
+    );
+    assert_eq!(
+        public_texts_pg(&pg.database),
         ["hidden"],
         "the 503 hid a commit"
     );
 
-    let retried = run_keyed(&handle, public_send(ann, "hidden"), keyed("retry", 1));
+    let retried = run_keyed(&pg.handle, public_send(pg.ann, "hidden"), keyed("retry", 1));
     assert!(matches!(retried, Outcome::Replayed(_)), "{retried:?}");
     assert_eq!(answer(&retried).0, 201);
-    assert_eq!(public_texts_pg(&database), ["hidden"]);
+    assert_eq!(public_texts_pg(&pg.database), ["hidden"]);
 }
 
 /// A 503 is not kept: after a `COMMIT` lost before it reached the server
@@ -116,19 +117,15 @@ fn postgres_retry_after_a_503_that_hid_a_commit_is_applied_once() {
 /// the request.
 #[test]
 fn postgres_a_503_is_not_kept() {
-    let Some(database) = fresh_pg() else { return };
-    let config = pg_config(&database);
-    let faults = config.commit_faults.clone();
-    let handle = Handle::open(config).unwrap();
-    let ann = register(&handle, "ann");
+    let Some(pg) = losing_commits() else { return };
     // Both runs of the batch lose their COMMIT before the server.
-    faults.lost_before_commit.store(2, Ordering::SeqCst);
-    let refused = run_keyed(&handle, public_send(ann, "later"), keyed("k", 1));
+    pg.faults.lost_before_commit.store(2, Ordering::SeqCst);
+    let refused = run_keyed(&pg.handle, public_send(pg.ann, "later"), keyed("k", 1));
     assert_eq!(refused, Outcome::Failed(Failure::StoreUnavailable));
-    assert!(public_texts_pg(&database).is_empty());
-    let applied = run_keyed(&handle, public_send(ann, "later"), keyed("k", 1));
+    assert!(public_texts_pg(&pg.database).is_empty());
+    let applied = run_keyed(&pg.handle, public_send(pg.ann, "later"), keyed("k", 1));
     assert!(support::is_sent(&applied), "{applied:?}");
-    assert_eq!(public_texts_pg(&database), ["later"]);
+    assert_eq!(public_texts_pg(&pg.database), ["later"]);
 }
 
 /// A key used on one node is answered from its kept answer on another.
