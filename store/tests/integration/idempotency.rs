@@ -142,16 +142,49 @@ fn postgres_a_key_used_on_one_node_is_replayed_on_another() {
     assert_eq!(public_texts_pg(&database), ["across"]);
 }
 
+/// A store on a fresh SQLite file, with the tests' rules (see
+/// `support::config`) changed by `adjust` and a clock the test moves by hand
+/// from 2027-01-15; "ann" registered.
+struct HandClocked {
+    dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    rules: agora_core::config::Config,
+    now: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    handle: Handle,
+    ann: TokenHash,
+}
+
+fn hand_clocked(adjust: impl FnOnce(&mut agora_core::config::Config)) -> HandClocked {
+    let (dir, path) = support::temp_database();
+    let mut config = support::config(&path);
+    adjust(&mut config.rules);
+    let now = support::hand_clock(&mut config, 1_800_000_000_000);
+    let rules = config.rules.clone();
+    let handle = Handle::open(config).unwrap();
+    let ann = register(&handle, "ann");
+    HandClocked {
+        dir,
+        path,
+        rules,
+        now,
+        handle,
+        ann,
+    }
+}
+
 /// A key older than 24 hours is not answered: the request is applied
 /// again, and the expired row is pruned.
 #[test]
 fn sqlite_a_key_older_than_a_day_is_forgotten() {
     use agora_core::idempotency::KEEP_MS;
-    let (_dir, path) = support::temp_database();
-    let mut config = support::unlimited_config(&path);
-    let now = support::hand_clock(&mut config, 1_800_000_000_000);
-    let handle = Handle::open(config).unwrap();
-    let ann = register(&handle, "ann");
+    let HandClocked {
+        dir: _dir,
+        path,
+        now,
+        handle,
+        ann,
+        ..
+    } = hand_clocked(|rules| rules.quota = u32::MAX);
     let first = run_keyed(&handle, public_send(ann, "day one"), keyed("daily", 1));
     assert!(support::is_sent(&first), "{first:?}");
     now.fetch_add(KEEP_MS - 1, Ordering::SeqCst);
@@ -223,13 +256,15 @@ fn sqlite_a_connect_page_too_large_to_keep_is_read_again() {
 /// the same key after the wait applies the request.
 #[test]
 fn sqlite_a_quota_refusal_is_not_kept() {
-    let (_dir, path) = support::temp_database();
-    let mut config = support::config(&path);
-    config.rules.quota = 1;
-    let now = support::hand_clock(&mut config, 1_800_000_000_000);
-    let window = config.rules.quota_window_ms as i64;
-    let handle = Handle::open(config).unwrap();
-    let ann = register(&handle, "ann");
+    let HandClocked {
+        dir: _dir,
+        path,
+        rules,
+        now,
+        handle,
+        ann,
+    } = hand_clocked(|rules| rules.quota = 1);
+    let window = rules.quota_window_ms as i64;
     let first = run_keyed(&handle, public_send(ann, "first"), keyed("q-1", 1));
     assert!(support::is_sent(&first), "{first:?}");
     let refused = run_keyed(&handle, public_send(ann, "second"), keyed("q-2", 2));
@@ -248,12 +283,13 @@ fn sqlite_a_quota_refusal_is_not_kept() {
 #[test]
 fn sqlite_a_refusal_that_time_lifts_is_not_kept() {
     use agora_core::command::ChatType;
-    let (_dir, path) = support::temp_database();
-    let mut config = support::config(&path);
-    config.rules.reporter_min_age_ms = 3_600_000;
-    let now = support::hand_clock(&mut config, 1_800_000_000_000);
-    let handle = Handle::open(config).unwrap();
-    let ann = register(&handle, "ann");
+    let HandClocked {
+        dir: _dir,
+        now,
+        handle,
+        ann,
+        ..
+    } = hand_clocked(|rules| rules.reporter_min_age_ms = 3_600_000);
     register(&handle, "bob");
     let sent = support::outcome(handle.submit(public_send(ann, "hello")).unwrap());
     assert!(support::is_sent(&sent), "{sent:?}");
