@@ -215,6 +215,9 @@ impl Readers {
     /// Hands `job` to a reader thread without blocking; gives it back when
     /// the readers' queue is full (`Full`) or they are stopped
     /// (`Disconnected`).
+    // The job comes back whole, as `try_send` gives it, for the writer's
+    // queue; boxing it would cost an allocation on every read.
+    #[allow(clippy::result_large_err)]
     fn offer(&self, job: ReadJob) -> Result<(), TrySendError<ReadJob>> {
         match locks::read(&self.jobs).as_ref() {
             Some(sender) => sender.try_send(job),
