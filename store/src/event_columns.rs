@@ -51,83 +51,76 @@ pub(crate) fn action_of(code: i16) -> Option<MemberAction> {
 }
 
 impl EventColumns {
-    pub(crate) fn of(body: &EventBody) -> EventColumns {
-        let none = EventColumns {
-            kind: 0,
+    /// A row of `kind` that names nothing yet.
+    fn of_kind(kind: i16) -> EventColumns {
+        EventColumns {
+            kind,
             chat: None,
             message: None,
             comment: None,
             user: None,
             until: None,
             action: None,
-        };
+        }
+    }
+
+    /// A row of `kind` that names `message` in `chat`.
+    fn on_message(kind: i16, chat: ChatId, message: MessageId) -> EventColumns {
+        EventColumns {
+            chat: Some(chat),
+            message: Some(message),
+            ..EventColumns::of_kind(kind)
+        }
+    }
+
+    /// A row of `kind` that names `comment` on `message` in `chat`.
+    fn on_comment(kind: i16, chat: ChatId, message: MessageId, comment: CommentId) -> EventColumns {
+        EventColumns {
+            comment: Some(comment),
+            ..EventColumns::on_message(kind, chat, message)
+        }
+    }
+
+    pub(crate) fn of(body: &EventBody) -> EventColumns {
         match body {
-            EventBody::Message { chat, message } => EventColumns {
-                kind: EVENT_MESSAGE,
-                chat: Some(chat.id()),
-                message: Some(message.id),
-                ..none
-            },
+            EventBody::Message { chat, message } => {
+                EventColumns::on_message(EVENT_MESSAGE, chat.id(), message.id)
+            }
             EventBody::Comment {
                 chat,
                 message_id,
                 comment,
-            } => EventColumns {
-                kind: EVENT_COMMENT,
-                chat: Some(chat.id()),
-                message: Some(*message_id),
-                comment: Some(comment.id),
-                ..none
-            },
+            } => EventColumns::on_comment(EVENT_COMMENT, chat.id(), *message_id, comment.id),
             EventBody::Banned { user, until } => EventColumns {
-                kind: EVENT_BANNED,
                 user: Some(*user),
                 until: Some(until.0),
-                ..none
+                ..EventColumns::of_kind(EVENT_BANNED)
             },
             EventBody::Member {
                 room, user, action, ..
             } => EventColumns {
-                kind: EVENT_MEMBER,
                 chat: Some(*room),
                 user: Some(*user),
                 action: Some(action_code(*action)),
-                ..none
+                ..EventColumns::of_kind(EVENT_MEMBER)
             },
             EventBody::MessageChanged {
                 chat,
                 change,
                 message,
-            } => EventColumns {
-                kind: change_kind(*change),
-                chat: Some(chat.id()),
-                message: Some(message.id),
-                ..none
-            },
+            } => EventColumns::on_message(change_kind(*change), chat.id(), message.id),
             EventBody::CommentChanged {
                 chat,
                 change,
                 message_id,
                 comment,
-            } => EventColumns {
-                kind: change_kind(*change),
-                chat: Some(chat.id()),
-                message: Some(*message_id),
-                comment: Some(comment.id),
-                ..none
-            },
+            } => EventColumns::on_comment(change_kind(*change), chat.id(), *message_id, comment.id),
             EventBody::Reaction {
                 chat, message_id, ..
-            } => EventColumns {
-                kind: EVENT_REACTION,
-                chat: Some(chat.id()),
-                message: Some(*message_id),
-                ..none
-            },
+            } => EventColumns::on_message(EVENT_REACTION, chat.id(), *message_id),
             EventBody::SignedOut { user } => EventColumns {
-                kind: EVENT_SIGNED_OUT,
                 user: Some(*user),
-                ..none
+                ..EventColumns::of_kind(EVENT_SIGNED_OUT)
             },
         }
     }

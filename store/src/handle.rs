@@ -2,22 +2,28 @@
 
 use crate::config::{Backend, StoreConfig};
 use crate::engine::job::{Job, Request};
+use crate::engine::locks;
 use crate::engine::readers::reads;
 use crate::engine::running::Running;
 use crate::error::OpenError;
 use crate::live::{Hub, Watch};
-use crate::pending::{Pending, Reply};
+use crate::pending::Pending;
 use crate::{pg, sqlite, Busy};
 use agora_core::command::{Command, Failure, Outcome};
 use agora_core::idempotency::Keyed;
 use agora_core::rules;
 use std::sync::mpsc::{SyncSender, TrySendError};
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 use std::time::Instant;
 
-/// Whether `command` carries a password to check or hash (issue 28).
-fn needs_hashing(command: &Command) -> bool {
-    matches!(command, Command::Account(account) if account.needs_hashing())
+/// Whether `job` carries a password to check or hash (issue 28).
+fn needs_hashing(job: &Job) -> bool {
+    match job {
+        Job::Command(command) | Job::Keyed { command, .. } => {
+            matches!(command, Command::Account(account) if account.needs_hashing())
+        }
+        Job::Advance { .. } => false,
+    }
 }
 
 /// The cloneable front of the writer thread, shared by every connection task.
@@ -109,18 +115,11 @@ impl Handle {
         if let (Command::Health, Some(readers)) = (&command, &self.running.readers) {
             return Ok(readers.check_health(reply, pending));
         }
-        let queue = self
-            .running
-            .queue
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
+        let queue = locks::read(&self.running.queue);
         let Some(sender) = queue.as_ref() else {
             // Shut down: `reply` is dropped, so `pending` resolves to an error.
             return Ok(pending);
         };
-        if needs_hashing(&command) {
-            return self.hash_first(sender, Job::Command(command), reply, pending);
-        }
         if let Some(readers) = self.running.readers.as_ref().filter(|_| reads(&command)) {
             if let Command::Status { caller } = &command {
                 if let Some(outcome) = readers.replay(caller) {
@@ -133,7 +132,9 @@ impl Handle {
                 Err(returned) => (command, reply) = returned,
             }
         }
-        self.send_to_writer(sender, Job::Command(command), reply, pending)
+        let job = Job::Command(command);
+        self.to_writer(sender, Request { job, reply })
+            .map(|()| pending)
     }
 
     /// Queues a POST's command with its `Idempotency-Key`; never blocks. It
@@ -143,42 +144,13 @@ impl Handle {
     pub fn submit_keyed(&self, command: Command, keyed: Keyed) -> Result<Pending, Busy> {
         self.note_use(&command);
         let (reply, pending) = Pending::channel();
-        let queue = self
-            .running
-            .queue
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
+        let queue = locks::read(&self.running.queue);
         let Some(sender) = queue.as_ref() else {
             return Ok(pending);
         };
         let job = Job::Keyed { command, keyed };
-        if let Job::Keyed { command, .. } = &job {
-            if needs_hashing(command) {
-                return self.hash_first(sender, job, reply, pending);
-            }
-        }
-        self.send_to_writer(sender, job, reply, pending)
-    }
-
-    /// (issue 28) A `/login` or `/password` goes to a reader thread first,
-    /// which checks and hashes its passwords off the writer and off the
-    /// caller's thread (see `engine::credentials`), then to the writer.
-    /// Without readers it goes to the writer as it is, and the rules refuse
-    /// it unchecked (`login_failed`, `wrong_password`, 503 for a new hash).
-    fn hash_first(
-        &self,
-        sender: &SyncSender<Request>,
-        job: Job,
-        reply: Reply,
-        pending: Pending,
-    ) -> Result<Pending, Busy> {
-        match &self.running.readers {
-            Some(readers) => match readers.prepare(job, reply) {
-                true => Ok(pending),
-                false => Err(Busy),
-            },
-            None => self.send_to_writer(sender, job, reply, pending),
-        }
+        self.to_writer(sender, Request { job, reply })
+            .map(|()| pending)
     }
 
     /// (issue 28) Queues the write of a token's `last_used` when one is due
@@ -187,11 +159,7 @@ impl Handle {
         let Some(touch) = self.running.device_use.touch(command, Instant::now()) else {
             return;
         };
-        let queue = self
-            .running
-            .queue
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
+        let queue = locks::read(&self.running.queue);
         if let Some(sender) = queue.as_ref() {
             let (reply, _) = Pending::channel();
             let _ = sender.try_send(Request {
@@ -201,23 +169,28 @@ impl Handle {
         }
     }
 
-    /// Queues `job` for the writer without blocking; `Err(Busy)` when the
-    /// queue is full.
-    fn send_to_writer(
-        &self,
-        sender: &SyncSender<Request>,
-        job: Job,
-        reply: Reply,
-        pending: Pending,
-    ) -> Result<Pending, Busy> {
-        match sender.try_send(Request { job, reply }) {
+    /// Queues `request` for the writer without blocking; `Err(Busy)` when
+    /// the queue is full. (issue 28) A `/login` or `/password` goes to a
+    /// reader thread first, which checks and hashes its passwords off the
+    /// writer and off the caller's thread (see `engine::credentials`), then
+    /// to the writer. Without readers it goes to the writer as it is, and
+    /// the rules refuse it unchecked (`login_failed`, `wrong_password`, 503
+    /// for a new hash).
+    fn to_writer(&self, sender: &SyncSender<Request>, request: Request) -> Result<(), Busy> {
+        if let (true, Some(readers)) = (needs_hashing(&request.job), &self.running.readers) {
+            return readers
+                .prepare(request.job, request.reply)
+                .then_some(())
+                .ok_or(Busy);
+        }
+        match sender.try_send(request) {
             Ok(()) => {
                 self.running.observer.queued();
-                Ok(pending)
+                Ok(())
             }
             Err(TrySendError::Full(_)) => Err(Busy),
             // The writer is gone; the dropped reply makes `pending` an error.
-            Err(TrySendError::Disconnected(_)) => Ok(pending),
+            Err(TrySendError::Disconnected(_)) => Ok(()),
         }
     }
 

@@ -98,20 +98,22 @@ impl Health {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::{Path, PathBuf};
+    use std::path::PathBuf;
 
-    /// A files check that the file at `path` is there.
-    fn exists(path: &Path) -> FilesCheck {
-        let path = PathBuf::from(path);
-        Box::new(move || path.exists())
+    /// A `Health` whose files check is that a file made here is there; the
+    /// file (to remove), and the folder that holds it (keep it alive).
+    fn over_a_file() -> (tempfile::TempDir, PathBuf, Health) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("x.db");
+        std::fs::write(&db, b"").unwrap();
+        let file = db.clone();
+        let health = Health::new(Some(Box::new(move || file.exists())));
+        (dir, db, health)
     }
 
     #[test]
     fn fresh_needs_a_recent_read_and_files_in_place() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("x.db");
-        std::fs::write(&db, b"").unwrap();
-        let health = Health::new(Some(exists(&db)));
+        let (_dir, _file, health) = over_a_file();
         assert!(!health.fresh(), "nothing read yet");
         health.read_answered();
         assert!(!health.fresh(), "files never checked");
@@ -129,10 +131,7 @@ mod tests {
 
     #[test]
     fn a_probe_is_available_only_with_a_read_and_the_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("x.db");
-        std::fs::write(&db, b"").unwrap();
-        let health = Health::new(Some(exists(&db)));
+        let (_dir, db, health) = over_a_file();
         let ok = Outcome::Health { available: true };
         let failed = Outcome::Failed(Failure::StoreUnavailable);
         assert_eq!(health.after_read(&Command::Health, ok.clone()), ok);

@@ -8,7 +8,7 @@ use agora_core::accounts::{AccountCommand, TOUCH_EVERY_MS};
 use agora_core::command::Command;
 use agora_core::token::TokenHash;
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Tokens remembered at most; past it the map starts over (a token then
@@ -26,7 +26,7 @@ impl DeviceUse {
     pub(crate) fn touch(&self, command: &Command, now: Instant) -> Option<Command> {
         let caller = *caller(command)?;
         let every = Duration::from_millis(TOUCH_EVERY_MS as u64);
-        let mut noted = self.noted.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut noted = crate::engine::locks::lock(&self.noted);
         // A token first seen on this node is only noted: what is stored is
         // at most a minute behind the first use after that.
         let due = match noted.get(&caller) {

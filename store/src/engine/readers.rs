@@ -24,6 +24,7 @@
 
 use super::credentials;
 use super::job::{Job, Request};
+use super::locks;
 use super::read_source::ReadSource;
 use super::status_memo::state::StateMemo;
 use super::status_memo::{MemoView, StatusMemo, StatusReads};
@@ -42,7 +43,7 @@ use agora_core::token::TokenHash;
 use agora_core::view::View;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 
 /// Reads waiting per reader thread; past it a read queues for the writer.
@@ -66,19 +67,16 @@ enum ReadJob {
     Prepare { job: Job, reply: Reply },
 }
 
-/// Whether a command is answered by the read path.
+/// Whether a command is answered by the read path: every command that
+/// writes nothing (`Command::writes`), but `Events`, which subscribes first
+/// (see `Readers::watch`); and `Connect`, whose reader reads the page and
+/// hands the writer only the move of the read position.
 pub(crate) fn reads(command: &Command) -> bool {
-    matches!(
-        command,
-        Command::Status { .. }
-            | Command::Connect { .. }
-            | Command::Comments { .. }
-            | Command::Health
-            | Command::Search { .. }
-            | Command::Messages { .. }
-            | Command::Users { .. }
-            | Command::Rooms { .. }
-    )
+    match command {
+        Command::Connect { .. } => true,
+        Command::Events { .. } => false,
+        _ => !command.writes(),
+    }
 }
 
 /// What the caller's thread and the reader threads share.
@@ -155,7 +153,7 @@ impl Readers {
                     name: "reader",
                     source,
                 })?;
-            readers.lock_threads().push(thread);
+            locks::lock(&readers.threads).push(thread);
         }
         Ok(readers)
     }
@@ -175,11 +173,7 @@ impl Readers {
     /// `reply`; never blocks. Gives both back when the readers' queue is full
     /// or they are stopped: the caller queues the command for the writer.
     pub(crate) fn dispatch(&self, command: Command, reply: Reply) -> Result<(), (Command, Reply)> {
-        let jobs = self.jobs.read().unwrap_or_else(PoisonError::into_inner);
-        let Some(sender) = jobs.as_ref() else {
-            return Err((command, reply));
-        };
-        match sender.try_send(ReadJob::Read { command, reply }) {
+        match self.offer(ReadJob::Read { command, reply }) {
             Ok(()) => Ok(()),
             Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) => match job {
                 ReadJob::Read { command, reply } => Err((command, reply)),
@@ -208,14 +202,7 @@ impl Readers {
     /// when the readers' queue is full (answer 503) or they are stopped (the
     /// dropped reply says the store is gone).
     pub(crate) fn watch(&self, command: Command, reply: Reply<Watch>) -> bool {
-        let jobs = self.jobs.read().unwrap_or_else(PoisonError::into_inner);
-        let Some(sender) = jobs.as_ref() else {
-            return true;
-        };
-        match sender.try_send(ReadJob::Watch { command, reply }) {
-            Ok(()) | Err(TrySendError::Disconnected(_)) => true,
-            Err(TrySendError::Full(_)) => false,
-        }
+        self.offer_or_drop(ReadJob::Watch { command, reply })
     }
 
     /// Hands a write whose passwords must be checked or hashed first (see
@@ -223,38 +210,40 @@ impl Readers {
     /// writer; never blocks. `false` when the readers' queue is full (answer
     /// 503) or they are stopped (the dropped reply says the store is gone).
     pub(crate) fn prepare(&self, job: Job, reply: Reply) -> bool {
-        let jobs = self.jobs.read().unwrap_or_else(PoisonError::into_inner);
-        let Some(sender) = jobs.as_ref() else {
-            return true;
-        };
-        match sender.try_send(ReadJob::Prepare { job, reply }) {
-            Ok(()) | Err(TrySendError::Disconnected(_)) => true,
-            Err(TrySendError::Full(_)) => false,
+        self.offer_or_drop(ReadJob::Prepare { job, reply })
+    }
+
+    /// Hands `job` to a reader thread without blocking; gives it back when
+    /// the readers' queue is full (`Full`) or they are stopped
+    /// (`Disconnected`).
+    // The job comes back whole, as `try_send` gives it, for the writer's
+    // queue; boxing it would cost an allocation on every read.
+    #[allow(clippy::result_large_err)]
+    fn offer(&self, job: ReadJob) -> Result<(), TrySendError<ReadJob>> {
+        match locks::read(&self.jobs).as_ref() {
+            Some(sender) => sender.try_send(job),
+            None => Err(TrySendError::Disconnected(job)),
         }
     }
 
-    fn lock_threads(&self) -> std::sync::MutexGuard<'_, Vec<JoinHandle<()>>> {
-        self.threads.lock().unwrap_or_else(PoisonError::into_inner)
+    /// [`offer`](Readers::offer) for a job whose reply says, once dropped,
+    /// that the store is gone: `false` only when the queue is full.
+    fn offer_or_drop(&self, job: ReadJob) -> bool {
+        !matches!(self.offer(job), Err(TrySendError::Full(_)))
     }
 
     /// Stops taking reads, lets the threads answer what is queued (handing
     /// the writer the read positions they move), joins them, and lets go of
     /// the writer's queue. Idempotent.
     pub(crate) fn close(&self) {
-        let sender = self
-            .jobs
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        drop(sender);
-        let threads = std::mem::take(&mut *self.lock_threads());
+        drop(locks::take_written(&self.jobs));
+        let threads = std::mem::take(&mut *locks::lock(&self.threads));
         for thread in threads {
             if thread.join().is_err() {
                 tracing::error!("a store reader thread panicked");
             }
         }
-        let writer = self.reading.writer.write();
-        drop(writer.unwrap_or_else(PoisonError::into_inner).take());
+        drop(locks::take_written(&self.reading.writer));
     }
 }
 
@@ -283,7 +272,7 @@ impl Reading {
     /// and empty, then closes it (before the writer closes the database).
     fn serve<S: ReadSource>(&self, source: &S, jobs: &Mutex<Receiver<ReadJob>>, mut conn: S::Conn) {
         loop {
-            let taken = self.take(&jobs.lock().unwrap_or_else(PoisonError::into_inner));
+            let taken = self.take(&locks::lock(jobs));
             let Some(Taken { statuses, job }) = taken else {
                 return;
             };
@@ -570,7 +559,7 @@ impl Reading {
     /// Queues `request` for the writer without blocking (503 `overloaded`
     /// when its queue is full).
     fn queue_for_writer(&self, request: Request) {
-        let writer = self.writer.read().unwrap_or_else(PoisonError::into_inner);
+        let writer = locks::read(&self.writer);
         let Some(writer) = writer.as_ref() else {
             // Closed: the dropped reply tells the client the store is gone.
             return;
@@ -625,7 +614,7 @@ fn refused(failure: Failure) -> Watch {
 mod tests {
     use super::reads;
     use crate::engine::sample_commands;
-    use agora_core::command::{ChatRef, Command};
+    use agora_core::command::{ChatRef, Command, EventsWait};
     use agora_core::token::TokenHash;
 
     /// Every command that writes nothing is answered by the readers (but
@@ -639,6 +628,18 @@ mod tests {
             assert!(reads(&command), "{command:?} goes to the writer");
         }
         assert!(reads(&Command::Health));
+        let connect = Command::Connect {
+            caller,
+            chat: ChatRef::Public,
+            messages_number: 10,
+        };
+        assert!(reads(&connect), "a Connect page is read by the readers");
+        let events = Command::Events {
+            caller,
+            since: None,
+            wait: EventsWait::Stream,
+        };
+        assert!(!reads(&events), "Events is watched, not read");
         let send = Command::Send {
             caller,
             to: ChatRef::Public,

@@ -3,11 +3,12 @@
 //! `Handle` is its cloneable front.
 
 use super::job::Request;
+use super::locks;
 use super::readers::Readers;
 use crate::live::Hub;
 use crate::observe::Observer;
 use std::sync::mpsc::SyncSender;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 
 pub(crate) struct Running {
@@ -36,28 +37,13 @@ impl Running {
         if let Some(readers) = &self.readers {
             readers.close();
         }
-        let sender = self
-            .queue
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        drop(sender);
-        let thread = self
-            .thread
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(thread) = thread {
+        drop(locks::take_written(&self.queue));
+        if let Some(thread) = locks::take(&self.thread) {
             if thread.join().is_err() {
                 tracing::error!("the store writer thread panicked");
             }
         }
-        let after_writer = self
-            .after_writer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(stop) = after_writer {
+        if let Some(stop) = locks::take(&self.after_writer) {
             stop();
         }
     }

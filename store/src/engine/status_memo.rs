@@ -9,11 +9,12 @@
 //! of the batch's outcome, so a client never gets an answer older than a
 //! write it was told about.
 
+use super::locks;
 use agora_core::token::TokenHash;
 use agora_core::view::{ChatSummary, StoreError, User, UserId, View, ViewResult};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 /// Entries kept at most; past it the memo starts over (a burst of distinct
 /// tokens cannot grow it without bound).
@@ -57,16 +58,52 @@ impl StatusReads {
     }
 }
 
+/// `Status` reads per token, each with the tag it was read at (the
+/// writer's batch count, or the database's committed state: see `state`);
+/// an entry is replayed only at the tag it was read at.
+pub(crate) struct TaggedReads<Tag> {
+    entries: Mutex<HashMap<TokenHash, (Tag, StatusReads)>>,
+}
+
+impl<Tag> Default for TaggedReads<Tag> {
+    fn default() -> Self {
+        TaggedReads {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<Tag: PartialEq> TaggedReads<Tag> {
+    /// The reads kept for `caller`, if they were taken at `current`.
+    pub(crate) fn get(&self, caller: &TokenHash, current: &Tag) -> Option<StatusReads> {
+        match locks::lock(&self.entries).get(caller) {
+            Some((tag, reads)) if tag == current => Some(reads.clone()),
+            _ => None,
+        }
+    }
+
+    /// `reads` for `caller`, taken at `tag`.
+    pub(crate) fn put(&self, caller: TokenHash, tag: Tag, reads: StatusReads) {
+        let mut entries = locks::lock(&self.entries);
+        if entries.len() >= MAX_ENTRIES && !entries.contains_key(&caller) {
+            entries.clear();
+        }
+        entries.insert(caller, (tag, reads));
+    }
+}
+
+/// The memo when this process's writer is the only one: tagged with the
+/// [`DataVersion`].
 pub(crate) struct StatusMemo {
     version: Arc<DataVersion>,
-    entries: Mutex<HashMap<TokenHash, (u64, StatusReads)>>,
+    entries: TaggedReads<u64>,
 }
 
 impl StatusMemo {
     pub(crate) fn new(version: Arc<DataVersion>) -> StatusMemo {
         StatusMemo {
             version,
-            entries: Mutex::new(HashMap::new()),
+            entries: TaggedReads::default(),
         }
     }
 
@@ -76,25 +113,13 @@ impl StatusMemo {
         self.version.current()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TokenHash, (u64, StatusReads)>> {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// The reads memoized for `caller`, if no batch has ended since.
     pub(crate) fn get(&self, caller: &TokenHash) -> Option<StatusReads> {
-        let current = self.version();
-        match self.lock().get(caller) {
-            Some((version, reads)) if *version == current => Some(reads.clone()),
-            _ => None,
-        }
+        self.entries.get(caller, &self.version())
     }
 
     pub(crate) fn put(&self, caller: TokenHash, version: u64, reads: StatusReads) {
-        let mut entries = self.lock();
-        if entries.len() >= MAX_ENTRIES && !entries.contains_key(&caller) {
-            entries.clear();
-        }
-        entries.insert(caller, (version, reads));
+        self.entries.put(caller, version, reads);
     }
 }
 

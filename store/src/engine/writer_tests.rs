@@ -239,20 +239,20 @@ fn run_on<const JOINS: bool>(
     Run { log, outcomes, hub }
 }
 
+/// The wing's log when "a", "b" and "c" are applied in one transaction.
+const ABC_IN_ONE_TRANSACTION: [&str; 6] = [
+    "begin",
+    "apply a",
+    "apply b",
+    "apply c",
+    "commit notify=true",
+    "close",
+];
+
 #[test]
 fn a_batch_is_one_transaction_answered_after_its_commit() {
     let run = run(&["a", "b", "c"], vec![], false);
-    assert_eq!(
-        run.log,
-        [
-            "begin",
-            "apply a",
-            "apply b",
-            "apply c",
-            "commit notify=true",
-            "close"
-        ]
-    );
+    assert_eq!(run.log, ABC_IN_ONE_TRANSACTION);
     assert_eq!(run.outcomes, [DONE, DONE, DONE]);
     assert_eq!(run.hub.head(), 3, "the committed events were published");
 }
@@ -333,17 +333,7 @@ fn a_commit_of_unknown_fate_is_answered_unavailable_and_never_run_again() {
 fn jobs_that_came_during_begin_join_before_the_apply_and_later_ones_as_the_wing_says() {
     // Joining after the apply step (SQLite): one transaction for all.
     let joins = run_on::<true>(&["a"], &["b"], &["c"], vec![], false);
-    assert_eq!(
-        joins.log,
-        [
-            "begin",
-            "apply a",
-            "apply b",
-            "apply c",
-            "commit notify=true",
-            "close"
-        ]
-    );
+    assert_eq!(joins.log, ABC_IN_ONE_TRANSACTION);
     assert_eq!(joins.outcomes, [DONE, DONE, DONE]);
 
     // Not after it (PostgreSQL's overlay: one load per apply step): what

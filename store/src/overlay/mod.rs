@@ -46,7 +46,7 @@ use agora_core::idempotency::KeyLog;
 use agora_core::time::UnixMillis;
 use agora_core::view::{ChatId, MessageId, ReadPosition, StoreError, UserId, View, ViewResult};
 use std::collections::BTreeMap;
-use table::{Cached, State, Table};
+use table::{Cached, State, Table, UndoLog};
 
 /// How a backend loads and writes a batch's rows, inside its open
 /// transaction.
@@ -89,10 +89,13 @@ pub(crate) struct MessageEntry {
     pub(crate) new: Option<(UserId, UnixMillis, String)>,
 }
 
+/// The overlay's tables (see `Overlay::tables`).
+const TABLES: usize = 11;
+
 /// Where each table's undo log was when a command began.
 #[derive(Clone, Copy, Default)]
 struct Mark {
-    tables: [usize; 11],
+    tables: [usize; TABLES],
     comments: usize,
     events: usize,
     recorded: usize,
@@ -212,19 +215,9 @@ impl Overlay {
             return Err(Failed::Spilled);
         }
         let mark = self.mark;
-        let [users, by_token, by_name, chats, pairs, members, messages, reports, registrations, rooms, invites] =
-            mark.tables;
-        self.users.rollback(users);
-        self.by_token.rollback(by_token);
-        self.by_name.rollback(by_name);
-        self.chats.rollback(chats);
-        self.pairs.rollback(pairs);
-        self.members.rollback(members);
-        self.messages.rollback(messages);
-        self.reports.rollback(reports);
-        self.registrations.rollback(registrations);
-        self.rooms.rollback(rooms);
-        self.invites.rollback(invites);
+        for (table, at) in self.tables().into_iter().zip(mark.tables) {
+            table.rollback(at);
+        }
         self.new_comments.truncate(mark.comments);
         self.new_events.truncate(mark.events);
         self.recorded.truncate(mark.recorded);
@@ -232,21 +225,27 @@ impl Overlay {
         Ok(None)
     }
 
-    fn mark_now(&self) -> Mark {
+    /// Every table, in one order: what a [`Mark`] holds the undo logs of,
+    /// and what a rollback and a settle go over.
+    fn tables(&mut self) -> [&mut dyn UndoLog; TABLES] {
+        [
+            &mut self.users,
+            &mut self.by_token,
+            &mut self.by_name,
+            &mut self.chats,
+            &mut self.pairs,
+            &mut self.members,
+            &mut self.messages,
+            &mut self.reports,
+            &mut self.registrations,
+            &mut self.rooms,
+            &mut self.invites,
+        ]
+    }
+
+    fn mark_now(&mut self) -> Mark {
         Mark {
-            tables: [
-                self.users.mark(),
-                self.by_token.mark(),
-                self.by_name.mark(),
-                self.chats.mark(),
-                self.pairs.mark(),
-                self.members.mark(),
-                self.messages.mark(),
-                self.reports.mark(),
-                self.registrations.mark(),
-                self.rooms.mark(),
-                self.invites.mark(),
-            ],
+            tables: self.tables().map(|table| table.mark()),
             comments: self.new_comments.len(),
             events: self.new_events.len(),
             recorded: self.recorded.len(),
@@ -518,42 +517,23 @@ impl Overlay {
 
     /// After a flush: every row held is as the database has it.
     fn settle(&mut self) {
-        for cached in self.users.values_mut() {
-            cached.state = State::Clean;
+        self.users.all_clean();
+        self.chats.all_clean();
+        self.members.all_clean();
+        self.messages.all_clean();
+        for entry in self.messages.values_mut().filter_map(|c| c.value.as_mut()) {
+            entry.new = None;
         }
-        for cached in self.chats.values_mut() {
-            cached.state = State::Clean;
-        }
-        for cached in self.members.values_mut() {
-            cached.state = State::Clean;
-        }
-        for cached in self.messages.values_mut() {
-            cached.state = State::Clean;
-            if let Some(entry) = cached.value.as_mut() {
-                entry.new = None;
-            }
-        }
-        for cached in self.reports.values_mut() {
-            cached.state = State::Clean;
-        }
-        for cached in self.invites.values_mut() {
-            cached.state = State::Clean;
-        }
+        self.reports.all_clean();
+        self.invites.all_clean();
         // The registrations held were the database's before this batch's
         // users reached it: load them again when asked.
         self.registrations = Table::default();
         self.new_comments.clear();
         self.new_events.clear();
-        self.users.settle();
-        self.by_token.settle();
-        self.by_name.settle();
-        self.chats.settle();
-        self.pairs.settle();
-        self.members.settle();
-        self.messages.settle();
-        self.reports.settle();
-        self.rooms.settle();
-        self.invites.settle();
+        for table in self.tables() {
+            table.settle();
+        }
         self.mark = self.mark_now();
     }
 }

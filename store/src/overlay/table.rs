@@ -88,13 +88,41 @@ impl<K: Hash + Eq + Clone, V> Table<K, V> {
         }
     }
 
-    /// Where the undo log is now, for [`Table::rollback`].
-    pub(crate) fn mark(&self) -> usize {
+    pub(crate) fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        self.rows.values_mut()
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.rows.iter()
+    }
+}
+
+impl<K: Hash + Eq + Clone, T> Table<K, Cached<T>> {
+    /// Marks every row as the database now has it (after a flush).
+    pub(crate) fn all_clean(&mut self) {
+        for cached in self.rows.values_mut() {
+            cached.state = State::Clean;
+        }
+    }
+}
+
+/// A table's undo log, whatever its keys and rows: what the overlay marks,
+/// takes back and settles in all its tables at once.
+pub(crate) trait UndoLog {
+    /// Where the undo log is now, for [`rollback`](UndoLog::rollback).
+    fn mark(&self) -> usize;
+    /// Takes back every change made since `mark`, newest first.
+    fn rollback(&mut self, mark: usize);
+    /// Forgets the undo log: what it held can no longer be taken back.
+    fn settle(&mut self);
+}
+
+impl<K: Hash + Eq + Clone, V> UndoLog for Table<K, V> {
+    fn mark(&self) -> usize {
         self.undo.len()
     }
 
-    /// Takes back every change made since `mark`, newest first.
-    pub(crate) fn rollback(&mut self, mark: usize) {
+    fn rollback(&mut self, mark: usize) {
         while self.undo.len() > mark {
             let Some((key, old)) = self.undo.pop() else {
                 break;
@@ -106,17 +134,8 @@ impl<K: Hash + Eq + Clone, V> Table<K, V> {
         }
     }
 
-    /// Forgets the undo log: what it held can no longer be taken back.
-    pub(crate) fn settle(&mut self) {
+    fn settle(&mut self) {
         self.undo.clear();
-    }
-
-    pub(crate) fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
-        self.rows.values_mut()
-    }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
-        self.rows.iter()
     }
 }
 

@@ -588,3 +588,35 @@ fn a_command_failing_after_a_flush_of_its_writes_is_not_taken_back_in_memory() {
     assert_eq!(failed, Err(Failed::Spilled));
     assert_eq!(db.messages.len(), 1, "the flush wrote the message");
 }
+
+/// A flush writes each change once: the rows it wrote are then as the
+/// database has them, so a flush with nothing new since makes no round
+/// trip, and a later change writes only itself.
+#[test]
+fn a_flushed_change_is_not_written_again() {
+    let mut db = Db::new();
+    register(&mut db, 2);
+    let ids = BTreeMap::from([(0, 1), (1, 2)]);
+    let mut overlay = Overlay::new();
+    let send = job(&Op::SendPrivate(0, 1), &ids).unwrap();
+    let sent = overlay.command(&mut db, |view| apply(&send, view, T0, &config()));
+    assert!(
+        matches!(sent, Ok(Some(Outcome::MessageSent { .. }))),
+        "{sent:?}"
+    );
+    overlay.flush(&mut db).expect("the first flush");
+    let flushes = db.flushes;
+    overlay.flush(&mut db).expect("a flush of nothing");
+    assert_eq!(db.flushes, flushes, "nothing new, yet a flush was made");
+    let again = job(&Op::SendPublic(1), &ids).unwrap();
+    let sent = overlay.command(&mut db, |view| apply(&again, view, T0, &config()));
+    assert!(
+        matches!(sent, Ok(Some(Outcome::MessageSent { .. }))),
+        "{sent:?}"
+    );
+    overlay
+        .flush(&mut db)
+        .expect("a flush of the second send alone");
+    assert_eq!(db.flushes, flushes + 1);
+    assert_eq!(db.messages.len(), 2);
+}

@@ -12,7 +12,7 @@ use agora_core::token::TokenHash;
 use agora_store::Handle;
 use agora_tests::pg::PgDatabase;
 use std::sync::atomic::Ordering;
-use support::{fresh_pg, pg_config, public_send, register, sql_value};
+use support::{fresh_pg, losing_commits, pg_config, public_send, register, sql_value};
 
 fn keyed(key: &str, fingerprint: u8) -> Keyed {
     Keyed {
@@ -90,25 +90,26 @@ fn postgres_keyed_send_is_applied_once() {
 /// and gets the answer it had.
 #[test]
 fn postgres_retry_after_a_503_that_hid_a_commit_is_applied_once() {
-    let Some(database) = fresh_pg() else { return };
-    let config = pg_config(&database);
-    let faults = config.commit_faults.clone();
-    let handle = Handle::open(config).unwrap();
-    let ann = register(&handle, "ann");
-    faults.lost_after_commit_unknown.store(1, Ordering::SeqCst);
-    let hidden = run_keyed(&handle, public_send(ann, "hidden"), keyed("retry", 1));
+    let Some(pg) = losing_commits() else { return };
+    pg.faults
+        .lost_after_commit_unknown
+        .store(1, Ordering::SeqCst);
+    let hidden = run_keyed(&pg.handle, public_send(pg.ann, "hidden"), keyed("retry", 1));
     assert_eq!(hidden, Outcome::Failed(Failure::StoreUnavailable));
-    assert_eq!(faults.lost_after_commit_unknown.load(Ordering::SeqCst), 0);
     assert_eq!(
-        public_texts_pg(&database),
+        pg.faults.lost_after_commit_unknown.load(Ordering::SeqCst),
+        0
+    );
+    assert_eq!(
+        public_texts_pg(&pg.database),
         ["hidden"],
         "the 503 hid a commit"
     );
 
-    let retried = run_keyed(&handle, public_send(ann, "hidden"), keyed("retry", 1));
+    let retried = run_keyed(&pg.handle, public_send(pg.ann, "hidden"), keyed("retry", 1));
     assert!(matches!(retried, Outcome::Replayed(_)), "{retried:?}");
     assert_eq!(answer(&retried).0, 201);
-    assert_eq!(public_texts_pg(&database), ["hidden"]);
+    assert_eq!(public_texts_pg(&pg.database), ["hidden"]);
 }
 
 /// A 503 is not kept: after a `COMMIT` lost before it reached the server
@@ -116,19 +117,15 @@ fn postgres_retry_after_a_503_that_hid_a_commit_is_applied_once() {
 /// the request.
 #[test]
 fn postgres_a_503_is_not_kept() {
-    let Some(database) = fresh_pg() else { return };
-    let config = pg_config(&database);
-    let faults = config.commit_faults.clone();
-    let handle = Handle::open(config).unwrap();
-    let ann = register(&handle, "ann");
+    let Some(pg) = losing_commits() else { return };
     // Both runs of the batch lose their COMMIT before the server.
-    faults.lost_before_commit.store(2, Ordering::SeqCst);
-    let refused = run_keyed(&handle, public_send(ann, "later"), keyed("k", 1));
+    pg.faults.lost_before_commit.store(2, Ordering::SeqCst);
+    let refused = run_keyed(&pg.handle, public_send(pg.ann, "later"), keyed("k", 1));
     assert_eq!(refused, Outcome::Failed(Failure::StoreUnavailable));
-    assert!(public_texts_pg(&database).is_empty());
-    let applied = run_keyed(&handle, public_send(ann, "later"), keyed("k", 1));
+    assert!(public_texts_pg(&pg.database).is_empty());
+    let applied = run_keyed(&pg.handle, public_send(pg.ann, "later"), keyed("k", 1));
     assert!(support::is_sent(&applied), "{applied:?}");
-    assert_eq!(public_texts_pg(&database), ["later"]);
+    assert_eq!(public_texts_pg(&pg.database), ["later"]);
 }
 
 /// A key used on one node is answered from its kept answer on another.
@@ -145,16 +142,49 @@ fn postgres_a_key_used_on_one_node_is_replayed_on_another() {
     assert_eq!(public_texts_pg(&database), ["across"]);
 }
 
+/// A store on a fresh SQLite file, with the tests' rules (see
+/// `support::config`) changed by `adjust` and a clock the test moves by hand
+/// from 2027-01-15; "ann" registered.
+struct HandClocked {
+    dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    rules: agora_core::config::Config,
+    now: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    handle: Handle,
+    ann: TokenHash,
+}
+
+fn hand_clocked(adjust: impl FnOnce(&mut agora_core::config::Config)) -> HandClocked {
+    let (dir, path) = support::temp_database();
+    let mut config = support::config(&path);
+    adjust(&mut config.rules);
+    let now = support::hand_clock(&mut config, 1_800_000_000_000);
+    let rules = config.rules.clone();
+    let handle = Handle::open(config).unwrap();
+    let ann = register(&handle, "ann");
+    HandClocked {
+        dir,
+        path,
+        rules,
+        now,
+        handle,
+        ann,
+    }
+}
+
 /// A key older than 24 hours is not answered: the request is applied
 /// again, and the expired row is pruned.
 #[test]
 fn sqlite_a_key_older_than_a_day_is_forgotten() {
     use agora_core::idempotency::KEEP_MS;
-    let (_dir, path) = support::temp_database();
-    let mut config = support::unlimited_config(&path);
-    let now = support::hand_clock(&mut config, 1_800_000_000_000);
-    let handle = Handle::open(config).unwrap();
-    let ann = register(&handle, "ann");
+    let HandClocked {
+        dir: _dir,
+        path,
+        now,
+        handle,
+        ann,
+        ..
+    } = hand_clocked(|rules| rules.quota = u32::MAX);
     let first = run_keyed(&handle, public_send(ann, "day one"), keyed("daily", 1));
     assert!(support::is_sent(&first), "{first:?}");
     now.fetch_add(KEEP_MS - 1, Ordering::SeqCst);
@@ -226,13 +256,15 @@ fn sqlite_a_connect_page_too_large_to_keep_is_read_again() {
 /// the same key after the wait applies the request.
 #[test]
 fn sqlite_a_quota_refusal_is_not_kept() {
-    let (_dir, path) = support::temp_database();
-    let mut config = support::config(&path);
-    config.rules.quota = 1;
-    let now = support::hand_clock(&mut config, 1_800_000_000_000);
-    let window = config.rules.quota_window_ms as i64;
-    let handle = Handle::open(config).unwrap();
-    let ann = register(&handle, "ann");
+    let HandClocked {
+        dir: _dir,
+        path,
+        rules,
+        now,
+        handle,
+        ann,
+    } = hand_clocked(|rules| rules.quota = 1);
+    let window = rules.quota_window_ms as i64;
     let first = run_keyed(&handle, public_send(ann, "first"), keyed("q-1", 1));
     assert!(support::is_sent(&first), "{first:?}");
     let refused = run_keyed(&handle, public_send(ann, "second"), keyed("q-2", 2));
@@ -251,12 +283,13 @@ fn sqlite_a_quota_refusal_is_not_kept() {
 #[test]
 fn sqlite_a_refusal_that_time_lifts_is_not_kept() {
     use agora_core::command::ChatType;
-    let (_dir, path) = support::temp_database();
-    let mut config = support::config(&path);
-    config.rules.reporter_min_age_ms = 3_600_000;
-    let now = support::hand_clock(&mut config, 1_800_000_000_000);
-    let handle = Handle::open(config).unwrap();
-    let ann = register(&handle, "ann");
+    let HandClocked {
+        dir: _dir,
+        now,
+        handle,
+        ann,
+        ..
+    } = hand_clocked(|rules| rules.reporter_min_age_ms = 3_600_000);
     register(&handle, "bob");
     let sent = support::outcome(handle.submit(public_send(ann, "hello")).unwrap());
     assert!(support::is_sent(&sent), "{sent:?}");

@@ -187,20 +187,19 @@ fn nodes_started_together_migrate_once() {
 /// again on a new connection. Each message is stored once.
 #[test]
 fn a_commit_whose_answer_is_lost_is_answered_by_what_happened() {
-    let Some(database) = fresh_pg() else { return };
-    let config = pg_config(&database);
-    let faults = config.commit_faults.clone();
-    let node = Handle::open(config).unwrap();
-    let ann = register(&node, "ann");
+    let Some(pg) = support::losing_commits() else {
+        return;
+    };
+    let (node, ann, faults) = (&pg.handle, pg.ann, &pg.faults);
     faults.lost_after_commit.store(1, Ordering::SeqCst);
-    let sent = support::run(&node, public_send(ann, "committed, answer lost"));
+    let sent = support::run(node, public_send(ann, "committed, answer lost"));
     assert!(support::is_sent(&sent), "{sent:?}");
     faults.lost_before_commit.store(1, Ordering::SeqCst);
-    let sent = support::run(&node, public_send(ann, "not committed, run again"));
+    let sent = support::run(node, public_send(ann, "not committed, run again"));
     assert!(support::is_sent(&sent), "{sent:?}");
     assert_eq!(faults.lost_after_commit.load(Ordering::SeqCst), 0);
     assert_eq!(faults.lost_before_commit.load(Ordering::SeqCst), 0);
-    let texts: Vec<String> = support::pg_column(database.url(), support::PG_MESSAGE_TEXTS);
+    let texts: Vec<String> = support::pg_column(pg.database.url(), support::PG_MESSAGE_TEXTS);
     assert_eq!(
         texts,
         ["committed, answer lost", "not committed, run again"]

@@ -10,8 +10,12 @@ use agora_core::view::{ChatId, MessageId, UserId, View, PUBLIC_CHAT};
 use rusqlite::Connection;
 use support::{expected, new_user, reopen, sql_value, view_database, with_view, T0};
 
-fn user(conn: &mut Connection) -> UserId {
-    with_view(conn, |v| new_user(v, "alice", 1))
+/// A migrated database with one user, alice: its folder (keep it alive), a
+/// connection to it, and alice.
+fn alices_database() -> (tempfile::TempDir, Connection, UserId) {
+    let (dir, mut conn) = view_database();
+    let alice = with_view(&mut conn, |v| new_user(v, "alice", 1));
+    (dir, conn, alice)
 }
 
 /// Sends `texts` to the public chat; their ids, in order.
@@ -54,8 +58,7 @@ fn vocabulary(conn: &Connection, term: &str) -> Option<i64> {
 /// Few words with long lists: the prefix becomes an OR of them.
 #[test]
 fn search_finds_every_word_a_long_prefix_starts_when_it_has_few() {
-    let (_dir, mut conn) = view_database();
-    let alice = user(&mut conn);
+    let (_dir, mut conn, alice) = alices_database();
     let texts: Vec<String> = (0..3_002)
         .map(|i| match i % 2 {
             _ if i == 1_000 => "the deployer".to_string(),
@@ -86,8 +89,7 @@ fn search_finds_every_word_a_long_prefix_starts_when_it_has_few() {
 /// their lists, and still finds them all.
 #[test]
 fn search_falls_back_to_a_merge_when_a_long_prefix_starts_many_words() {
-    let (_dir, mut conn) = view_database();
-    let alice = user(&mut conn);
+    let (_dir, mut conn, alice) = alices_database();
     let letters = |n: usize| {
         let a = b'a' + (n / 26) as u8;
         let b = b'a' + (n % 26) as u8;
@@ -110,8 +112,7 @@ fn search_falls_back_to_a_merge_when_a_long_prefix_starts_many_words() {
 
 #[test]
 fn search_vocabulary_follows_edits_and_deletes() {
-    let (_dir, mut conn) = view_database();
-    let alice = user(&mut conn);
+    let (_dir, mut conn, alice) = alices_database();
     let texts = ["zebracorn stripes", "zebracorn again"].map(String::from);
     let ids: Vec<MessageId> = send(&mut conn, alice, &texts)
         .into_iter()
@@ -142,8 +143,7 @@ const VOCABULARY_VERSION: i64 = 11;
 
 #[test]
 fn search_vocabulary_is_counted_for_a_database_made_before_it() {
-    let (dir, mut conn) = view_database();
-    let alice = user(&mut conn);
+    let (dir, mut conn, alice) = alices_database();
     let texts: Vec<String> = (0..2_500)
         .map(|i| format!("deployment number {i}"))
         .chain(["deployed once".to_string()])
@@ -207,9 +207,7 @@ fn holds(haystack: &[u8], needle: &str) -> bool {
 /// merge), and so do the words an edit replaced.
 #[test]
 fn search_index_pages_keep_no_word_of_a_deleted_or_edited_text() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = reopen(&dir);
-    let alice = user(&mut conn);
+    let (_dir, mut conn, alice) = alices_database();
     // Others around them in the same segments. No other word starts with
     // `q` or `x`, so the words are stored whole (FTS5 stores a word as what
     // it adds to the one before it).
@@ -261,9 +259,7 @@ const REBUILT_INDEX_VERSION: i64 = 14;
 /// every search finds what it found before: what the messages say now.
 #[test]
 fn search_index_made_before_the_rebuild_finds_the_same_after_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = reopen(&dir);
-    let alice = user(&mut conn);
+    let (dir, mut conn, alice) = alices_database();
     let texts: Vec<String> = (0..1_500)
         .map(|i| {
             format!(

@@ -31,7 +31,7 @@ pub mod view_database;
 // Each of the three crates that compile this folder (the integration tests,
 // fd_limit, the benchmark) uses a part of it.
 #[allow(unused_imports)]
-pub use pg_database::{fresh_pg, pg_config, pg_url};
+pub use pg_database::{fresh_pg, losing_commits, pg_config, pg_url};
 #[allow(unused_imports)]
 pub use recorder::Recorder;
 #[allow(unused_imports)]

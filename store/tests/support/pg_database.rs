@@ -1,8 +1,11 @@
 //! A PostgreSQL database of its own for a store test, and the store's
-//! config on it: what every PostgreSQL test starts with.
+//! config on it: what every PostgreSQL test starts with; and a store on
+//! one whose `COMMIT`s can be made to fail.
 
-use agora_store::{PostgresUrl, StoreConfig};
+use agora_core::token::TokenHash;
+use agora_store::{CommitFaults, Handle, PostgresUrl, StoreConfig};
 use agora_tests::pg::{skipped, this_test, PgDatabase};
+use std::sync::Arc;
 
 /// A fresh database on the test cluster; `None` (after the loud SKIPPED line
 /// naming the running test) when the PostgreSQL tests are skipped, so a test
@@ -26,4 +29,30 @@ pub fn pg_url(database: &PgDatabase) -> PostgresUrl {
         .url()
         .parse()
         .expect("the test cluster's URL parses")
+}
+
+/// A store on a fresh database whose `COMMIT`s a test can make fail (see
+/// [`CommitFaults`]), with "ann" registered: what the lost-commit tests
+/// start with. The store is closed before the database goes (fields drop
+/// in order).
+pub struct LosingCommits {
+    pub handle: Handle,
+    pub faults: Arc<CommitFaults>,
+    pub ann: TokenHash,
+    pub database: PgDatabase,
+}
+
+/// `None` when the PostgreSQL tests are skipped (see [`fresh_pg`]).
+pub fn losing_commits() -> Option<LosingCommits> {
+    let database = fresh_pg()?;
+    let config = pg_config(&database);
+    let faults = config.commit_faults.clone();
+    let handle = Handle::open(config).expect("the store opens");
+    let ann = super::register(&handle, "ann");
+    Some(LosingCommits {
+        handle,
+        faults,
+        ann,
+        database,
+    })
 }
