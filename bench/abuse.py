@@ -51,10 +51,7 @@ def status_of(sock):
 
 
 def main():
-    ap = server_arguments(__doc__)
-    ap.add_argument("--registrations", type=int, default=200)
-    ap.add_argument("--streams", type=int, default=2000)
-    args = ap.parse_args()
+    args = server_arguments(__doc__, registrations=200, streams=2000).parse_args()
     os.environ.update(DEFAULTS)
     figures = {"binary": args.binary, "runtime": args.runtime}
     with Server(args.binary, args.runtime, ["--max-connections", "1000"]) as server:

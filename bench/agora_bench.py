@@ -16,13 +16,26 @@ import tempfile
 import time
 
 
-def server_arguments(doc):
-    """A command line that starts with the server binary and its runtime; the
-    description is the first paragraph of the script's `doc`."""
+def server_arguments(doc, **numbers):
+    """A command line that starts with the server binary and its runtime, then
+    an option for each of `numbers`, of its default's type (`pause_ms=1.0` is
+    `--pause-ms`, a float, 1.0 unless given); the description is the first
+    paragraph of the script's `doc`."""
     ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("binary", help="the agora-server binary to start")
     ap.add_argument("--runtime", default="tokio", help="tokio, smol or blocking")
+    for name, default in numbers.items():
+        ap.add_argument("--" + name.replace("_", "-"), type=type(default), default=default)
     return ap
+
+
+def split_server_flags(argv):
+    """`argv` as `script args... [-- server flags...]`: the script's own
+    arguments and the flags passed on to the server (none without `--`)."""
+    if "--" not in argv:
+        return argv, []
+    at = argv.index("--")
+    return argv[:at], argv[at + 1:]
 
 
 def rss_kib(pid):

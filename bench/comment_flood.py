@@ -28,7 +28,8 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ left in bench/
 from agora_bench import (  # noqa: E402
-    Client, Server, percentile, request_bytes, rss_kib, server_arguments)
+    Client, Server, percentile, request_bytes, rss_kib, server_arguments,
+    split_server_flags)
 
 CONNECT_ONE = {"messages_number": 1}
 
@@ -117,21 +118,14 @@ def summary(took):
 
 
 def main():
-    ap = server_arguments(__doc__)
-    ap.add_argument("--comments", type=int, default=2000)
-    ap.add_argument("--chars", type=int, default=4096)
-    ap.add_argument("--stalled", type=int, default=20)
+    ap = server_arguments(__doc__, comments=2000, chars=4096, stalled=20, hold_max=180.0,
+                          loopers=4, quiet_sends=500, sends=2000)
     ap.add_argument("--settle", type=float, default=5.0,
                     help="seconds without a new RSS peak that end phase (a)")
-    ap.add_argument("--hold-max", type=float, default=180.0)
-    ap.add_argument("--loopers", type=int, default=4)
-    ap.add_argument("--quiet-sends", type=int, default=500)
-    ap.add_argument("--sends", type=int, default=2000)
     ap.add_argument("--max-seconds", type=float, default=60.0,
                     help="phase (b) stops after this even if --sends were not all made")
-    argv = sys.argv[1:]
-    server_args = argv[argv.index("--") + 1:] if "--" in argv else []
-    args = ap.parse_args(argv[:len(argv) - len(server_args) - ("--" in argv)])
+    own, server_args = split_server_flags(sys.argv[1:])
+    args = ap.parse_args(own)
 
     result = {"binary": args.binary, "runtime": args.runtime}
     with Server(args.binary, args.runtime, server_args) as server:

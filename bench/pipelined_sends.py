@@ -54,9 +54,7 @@ def read_answers(sock, count, statuses):
 
 
 def main():
-    ap = server_arguments(__doc__)
-    ap.add_argument("--sends", type=int, default=100_000)
-    args = ap.parse_args()
+    args = server_arguments(__doc__, sends=100_000).parse_args()
     metrics_port = free_port()
     extra = ["--metrics-addr", f"127.0.0.1:{metrics_port}"]
     with Server(args.binary, args.runtime, extra) as server:

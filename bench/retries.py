@@ -132,11 +132,7 @@ def keyed_send(port, token, text, key):
 
 
 def main():
-    ap = server_arguments(__doc__)
-    ap.add_argument("--sends", type=int, default=2000)
-    ap.add_argument("--lose", type=float, default=0.15)
-    ap.add_argument("--seed", type=int, default=21)
-    args = ap.parse_args()
+    args = server_arguments(__doc__, sends=2000, lose=0.15, seed=21).parse_args()
     figures = {"binary": args.binary, "runtime": args.runtime, "sends": args.sends}
     with Server(args.binary, args.runtime) as server:
         alice = server.register("alice")

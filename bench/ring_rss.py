@@ -39,11 +39,7 @@ def stream(port, token, stop, received):
 
 
 def main():
-    ap = server_arguments(__doc__)
-    ap.add_argument("--count", type=int, default=4500)
-    ap.add_argument("--chars", type=int, default=4096)
-    ap.add_argument("--conns", type=int, default=4)
-    args = ap.parse_args()
+    args = server_arguments(__doc__, count=4500, chars=4096, conns=4).parse_args()
     with Server(args.binary, args.runtime) as server:
         alice = server.register("alice")
         bob = server.register("bob")

@@ -39,10 +39,7 @@ def stats(took):
 
 
 def main():
-    ap = server_arguments(__doc__)
-    ap.add_argument("--requests", type=int, default=20)
-    ap.add_argument("--pause-ms", type=float, default=1.0)
-    args = ap.parse_args()
+    args = server_arguments(__doc__, requests=20, pause_ms=1.0).parse_args()
     with Server(args.binary, args.runtime) as server:
         token = server.register("splitter")
         head, payload = request_bytes("POST", "/connect", token, {"messages_number": 1})

@@ -27,7 +27,7 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ left in bench/
 from agora_bench import (  # noqa: E402
-    Server, percentile, request_bytes, rss_kib, server_arguments)
+    Server, percentile, request_bytes, rss_kib, server_arguments, split_server_flags)
 
 
 def tcp_mem_mib():
@@ -41,13 +41,9 @@ def tcp_mem_mib():
 
 
 def main():
-    ap = server_arguments(__doc__)
-    ap.add_argument("--clients", type=int, default=1000)
-    ap.add_argument("--messages", type=int, default=60)
-    ap.add_argument("--seconds", type=float, default=8)
-    argv = sys.argv[1:]
-    server_args = argv[argv.index("--") + 1:] if "--" in argv else []
-    args = ap.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
+    ap = server_arguments(__doc__, clients=1000, messages=60, seconds=8.0)
+    own, server_args = split_server_flags(sys.argv[1:])
+    args = ap.parse_args(own)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, args.clients * 2 + 1000), hard))
     with Server(args.binary, args.runtime, server_args) as server:

@@ -351,6 +351,14 @@ mod tests {
         (s, head)
     }
 
+    /// Accepts a connection, answers its first request with 200, then reads
+    /// the second and hangs up without an answer, as a server that carried
+    /// it out and then died would: the second request's head.
+    fn answer_one_then_hang_up(listener: &TcpListener) -> String {
+        let (mut s, _) = accept_and_answer(listener);
+        read_request(&mut s)
+    }
+
     /// A connection to `url` that has had one GET answered, its socket kept.
     fn answered_once(url: ServerUrl) -> Connection {
         let mut conn = Connection::new(url, Duration::from_secs(5));
@@ -416,9 +424,7 @@ mod tests {
     #[test]
     fn a_post_the_server_read_and_left_unanswered_is_not_resent() {
         let (url, server) = serve(|listener| {
-            let (mut s, _) = accept_and_answer(&listener);
-            let post = read_request(&mut s);
-            drop(s); // as a server that committed it and then died would
+            let post = answer_one_then_hang_up(&listener);
             (post, accepted_within(&listener, Duration::from_millis(300)))
         });
         let mut conn = answered_once(url);
@@ -433,9 +439,7 @@ mod tests {
     #[test]
     fn a_keyed_post_left_unanswered_is_sent_again_with_its_key() {
         let (url, server) = serve(|listener| {
-            let (mut s, _) = accept_and_answer(&listener);
-            let first = read_request(&mut s);
-            drop(s); // as a server that committed it and then died would
+            let first = answer_one_then_hang_up(&listener);
             let (_, again) = accept_and_answer(&listener);
             (first, again)
         });
@@ -476,9 +480,7 @@ mod tests {
     #[test]
     fn a_get_left_unanswered_on_a_kept_socket_is_repeated_once() {
         let (url, server) = serve(|listener| {
-            let (mut s, _) = accept_and_answer(&listener);
-            read_request(&mut s);
-            drop(s);
+            answer_one_then_hang_up(&listener);
             let (_, again) = accept_and_answer(&listener);
             (
                 again,

@@ -1,9 +1,9 @@
 //! Signing in, the token, a phone-sized window, text that looks like markup,
 //! and refusals said in words.
 
-use crate::page::{DESKTOP, PHONE, STEP};
+use crate::page::{Says, DESKTOP, PHONE, STEP};
 use crate::scenario;
-use crate::steps::{send_public, users};
+use crate::steps::{send_public, send_public_all, users};
 use serde_json::json;
 
 const INJECTION: &str = "<img src=x onerror=alert(1)>";
@@ -66,9 +66,9 @@ fn token_is_shown_and_signs_in_elsewhere() {
         second.type_into("#name", "alice").await;
         second.click("#register").await;
         let said = second
-            .wait_for("the refusal", "const t = document.getElementById('welcome-error').textContent; return t.includes('taken') && t;")
+            .wait_line("welcome-error", Says::Includes("taken"))
             .await;
-        assert!(said.as_str().unwrap().contains("alice is taken"), "{said}");
+        assert!(said.contains("alice is taken"), "{said}");
         second.screenshot("refused").await;
     });
 }
@@ -107,12 +107,12 @@ fn markup_in_a_message_shows_as_text() {
 fn phone_width_shows_the_composer() {
     scenario::with_server("narrow", &[], async |scene, server| {
         let (mut api, [bob]) = users(server, ["bob"]);
-        for i in 1..=15 {
-            let text = format!(
-                "message {i}: a line long enough to wrap on a narrow phone screen, twice or more"
-            );
-            send_public(&mut api, &bob, &text);
-        }
+        let long = "a line long enough to wrap on a narrow phone screen, twice or more";
+        send_public_all(
+            &mut api,
+            &bob,
+            (1..=15).map(|i| format!("message {i}: {long}")),
+        );
         let mut page = scene.open(server, PHONE).await;
         let width = page.eval("return window.innerWidth;").await;
         assert_eq!(width, json!(PHONE.0), "the viewport is a phone's");
@@ -142,11 +142,8 @@ fn phone_width_shows_the_composer() {
         assert_eq!(overflow, json!(0), "the page scrolls sideways");
         page.send("typed on a phone").await;
         page.wait_for_message("typed on a phone", STEP).await;
-        page.wait_for(
-            "the quota line to count it",
-            "return document.getElementById('quota').textContent.includes('in this window: 19');",
-        )
-        .await;
+        page.wait_line("quota", Says::Includes("in this window: 19"))
+            .await;
         assert_eq!(page.in_view(&["compose", "send"]).await, [true, true]);
         page.screenshot("chat").await;
     });
@@ -160,7 +157,7 @@ const TIGHT_QUOTAS: [&str; 4] = ["--quota", "2", "--comment-quota", "1"];
 fn refusals_are_said_in_words() {
     scenario::with_server("refusals", &TIGHT_QUOTAS, async |scene, server| {
         let page = scene.signed_up(server, DESKTOP, "alice").await;
-        page.wait_for("the quota line", "return document.getElementById('quota').textContent.includes('left in this window: 2');")
+        page.wait_line("quota", Says::Includes("left in this window: 2"))
             .await;
         page.send("one").await;
         // Enter sends; Shift+Enter is a new line.
@@ -170,7 +167,7 @@ fn refusals_are_said_in_words() {
         )
         .await;
         page.wait_for_message("two,\nsecond line", STEP).await;
-        page.wait_for("the quota line to say none are left", "const t = document.getElementById('quota').textContent; return t.startsWith('No public messages left') && t;")
+        page.wait_line("quota", Says::StartsWith("No public messages left"))
             .await;
         page.type_into("#compose", "three").await;
         page.click("#send").await;
@@ -191,7 +188,7 @@ fn refusals_are_said_in_words() {
 
         // A private chat with nobody.
         page.open_chat_with("nobody").await;
-        page.wait_for("the refusal", "return document.getElementById('notice').textContent === 'There is no user named nobody.';")
+        page.wait_line("notice", Says::Exactly("There is no user named nobody."))
             .await;
         assert_eq!(page.text("#chat-title").await, "Public chat");
 
@@ -208,9 +205,7 @@ fn refusals_are_said_in_words() {
         page.message_action(first, "comment").await;
         page.type_into(".comment-form input", "second comment\u{e007}")
             .await;
-        let said = page
-            .wait_for("the refusal", "const t = document.getElementById('notice').textContent; return t.includes('comments') && t;")
-            .await;
-        assert!(said.as_str().unwrap().contains("try again at"), "{said}");
+        let said = page.wait_line("notice", Says::Includes("comments")).await;
+        assert!(said.contains("try again at"), "{said}");
     });
 }

@@ -109,11 +109,7 @@ fn axe_finds_nothing_serious_in_any_view() {
                 found.extend(audit(&page, &axe, &at("welcome")).await);
                 page.register(&format!("user{n}")).await;
                 page.wait_live().await;
-                page.wait_for(
-                    "a message",
-                    "return !!document.querySelector('#messages [data-message-id]');",
-                )
-                .await;
+                page.wait_shown("#messages [data-message-id]").await;
                 found.extend(audit(&page, &axe, &at("chat")).await);
                 page.click("#show-token").await;
                 found.extend(audit(&page, &axe, &at("settings")).await);

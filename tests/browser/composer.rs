@@ -4,9 +4,9 @@
 //! server counts them.
 
 use crate::harness::Server;
-use crate::page::{Page, DESKTOP, STEP};
+use crate::page::{Page, Says, DESKTOP, STEP};
 use crate::scenario::{self, Scene};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::Duration;
 
 /// How many messages with exactly `text` the server has in the public chat.
@@ -40,8 +40,8 @@ fn each_chat_keeps_its_own_draft() {
         page.send("one").await;
         // The quota is spent: this one is refused and stays, in the public chat's draft.
         page.type_into("#compose", "two\u{e007}").await;
-        page.wait_for("the refusal", "return document.getElementById('notice').textContent.includes('all the public messages');")
-        .await;
+        page.wait_line("notice", Says::Includes("all the public messages"))
+            .await;
         page.open_chat_with("bob").await;
         page.wait_title("Private chat with bob").await;
         assert_eq!(
@@ -151,8 +151,8 @@ fn length_is_counted_as_the_server_counts_it() {
         // A paste that goes over the limit is said at once.
         page.eval("document.getElementById('compose').dispatchEvent(new ClipboardEvent('paste', { bubbles: true }));")
         .await;
-        page.wait_for("the paste to be said", "return document.getElementById('notice').textContent.includes('904 characters too long');")
-        .await;
+        page.wait_line("notice", Says::Includes("904 characters too long"))
+            .await;
         page.eval("document.getElementById('notice').textContent = '';")
             .await;
         page.type_into("#compose", "\u{e007}").await;
@@ -170,10 +170,7 @@ fn length_is_counted_as_the_server_counts_it() {
             vec![json!("b".repeat(4097))],
         )
         .await;
-        let said: Value = page
-            .wait_for("the refusal", "const t = document.getElementById('notice').textContent; return t.includes('characters') && t;")
-            .await;
-        let said = said.as_str().unwrap();
+        let said = page.wait_line("notice", Says::Includes("characters")).await;
         assert!(
             said.contains("1 to 4,096 characters") && !said.contains('`'),
             "{said}"

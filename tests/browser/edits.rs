@@ -186,8 +186,7 @@ async fn wait_reaction(page: &Page, id: u64, emoji: &str, expected: Value) {
 
 #[test]
 fn react_and_unreact_seen_live() {
-    scenario::with_server("reactions", &[], async |scene, server| {
-        let [alice, bob] = scene.live_users(server, ["alice", "bob"]).await;
+    scenario::with_live_users("reactions", ["alice", "bob"], async |_, [alice, bob]| {
         alice.send("lunch at noon?").await;
         let id = bob.wait_for_message("lunch at noon?", STEP).await.id;
 

@@ -3,7 +3,7 @@
 //! ban arrive without a reload, and the page reconnects after a restart.
 
 use crate::harness::Server;
-use crate::page::STEP;
+use crate::page::{Says, STEP};
 use crate::scenario;
 use crate::steps::status_chat;
 use serde_json::{json, Value};
@@ -31,8 +31,7 @@ async fn read_on_the_server(server: &Server, token: &str, chat: &str) {
 
 #[test]
 fn two_browsers_chat_live() {
-    scenario::with_server("live", &[], async |scene, server| {
-        let [alice, bob] = scene.live_users(server, ["alice", "bob"]).await;
+    scenario::with_live_users("live", ["alice", "bob"], async |server, [alice, bob]| {
         // Enter sends.
         alice.type_into("#compose", "hello bob\u{e007}").await;
         let shown = bob.wait_for_message("hello bob", LIVE).await;
@@ -62,8 +61,7 @@ fn two_browsers_chat_live() {
 
 #[test]
 fn private_chat_started_from_the_list() {
-    scenario::with_server("private", &[], async |scene, server| {
-        let [alice, bob] = scene.live_users(server, ["alice", "bob"]).await;
+    scenario::with_live_users("private", ["alice", "bob"], async |server, [alice, bob]| {
         alice.open_chat_with("bob").await;
         alice
             .wait_for("the private chat", "return document.getElementById('chat-title').textContent === 'Private chat with bob' \
@@ -89,8 +87,7 @@ fn private_chat_started_from_the_list() {
 
 #[test]
 fn a_comment_shows_in_the_other_browser() {
-    scenario::with_server("comment", &[], async |scene, server| {
-        let [alice, bob] = scene.live_users(server, ["alice", "bob"]).await;
+    scenario::with_live_users("comment", ["alice", "bob"], async |_, [alice, bob]| {
         alice.send("what do you think?").await;
         let message = bob.wait_for_message("what do you think?", LIVE).await;
         let thread = format!("[data-message-id=\"{}\"]", message.id);
@@ -166,14 +163,8 @@ fn three_reports_ban_a_fourth_who_sees_the_banner() {
         dave.message_action(spam, "comment").await;
         dave.type_into(".comment-form input", "let me explain\u{e007}")
             .await;
-        let said = dave
-            .wait_for(
-                "the refusal",
-                "const t = document.getElementById('notice').textContent; \
-                 return t.includes('banned') && t;",
-            )
-            .await;
-        assert!(said.as_str().unwrap().contains("try again at"), "{said}");
+        let said = dave.wait_line("notice", Says::Includes("banned")).await;
+        assert!(said.contains("try again at"), "{said}");
         dave.screenshot("banned").await;
         reporters[0].screenshot("reported").await;
     });

@@ -6,7 +6,7 @@
 
 use crate::page::{DESKTOP, STEP};
 use crate::scenario;
-use crate::steps::{comment, send_public, users};
+use crate::steps::{comment, send_public, send_public_all, users};
 use serde_json::json;
 
 const FORMATTED: &str =
@@ -29,10 +29,11 @@ fn messages_have_a_hierarchy_and_their_own_direction() {
     scenario::with_server("look", &[], async |scene, server| {
         let (mut api, [bob]) = users(server, ["bob"]);
         api.token("carol");
-        let mut ids = Vec::new();
-        for text in ["first", "second, right after", "third"] {
-            ids.push(u64::try_from(send_public(&mut api, &bob, text)).unwrap());
-        }
+        let ids: Vec<u64> =
+            send_public_all(&mut api, &bob, ["first", "second, right after", "third"])
+                .into_iter()
+                .map(|id| u64::try_from(id).unwrap())
+                .collect();
         let long = "a long line of words that goes on ".repeat(120);
         send_public(&mut api, &bob, long.trim());
         let bidi = "\u{202e}gnp.exe";
@@ -105,12 +106,9 @@ fn messages_have_a_hierarchy_and_their_own_direction() {
 fn links_and_formatting_are_nodes_and_nothing_runs() {
     scenario::with_server("format", &[], async |scene, server| {
         let (mut api, [bob]) = users(server, ["bob"]);
-        send_public(&mut api, &bob, FORMATTED);
-        for text in INJECTIONS {
-            send_public(&mut api, &bob, text);
-        }
         let reversed = "\u{202e} https://example.com/abc";
-        send_public(&mut api, &bob, reversed);
+        let texts = [FORMATTED].into_iter().chain(INJECTIONS).chain([reversed]);
+        send_public_all(&mut api, &bob, texts);
         let page = scene.signed_up(server, DESKTOP, "alice").await;
         page.wait_for(
             "the messages",

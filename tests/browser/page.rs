@@ -24,6 +24,30 @@ pub struct Shown {
     pub text: String,
 }
 
+/// What a line of the page (an element's text: the notice, the quota line)
+/// is waited for to say, in [`Page::wait_line`].
+#[derive(Debug, Clone, Copy)]
+pub enum Says<'a> {
+    /// Nothing: the line is empty.
+    Nothing,
+    Exactly(&'a str),
+    Includes(&'a str),
+    StartsWith(&'a str),
+}
+
+impl<'a> Says<'a> {
+    /// The JavaScript test of the line's text `t` against the words `w`,
+    /// and those words.
+    fn script(self) -> (&'static str, &'a str) {
+        match self {
+            Says::Nothing => ("t === w", ""),
+            Says::Exactly(words) => ("t === w", words),
+            Says::Includes(words) => ("t.includes(w)", words),
+            Says::StartsWith(words) => ("t.startsWith(w)", words),
+        }
+    }
+}
+
 pub struct Page {
     client: Client,
     scenario: &'static str,
@@ -381,14 +405,44 @@ impl Page {
             .await
     }
 
-    /// Waits until the open chat's title is `title`.
-    pub async fn wait_title(&self, title: &str) {
+    /// Waits until the element `#id` says what `says` says, and returns its
+    /// text.
+    pub async fn wait_line(&self, id: &str, says: Says<'_>) -> String {
+        self.wait_line_within(id, says, STEP).await
+    }
+
+    /// [`Page::wait_line`] up to `within` (a line that changes with time).
+    pub async fn wait_line_within(&self, id: &str, says: Says<'_>, within: Duration) -> String {
+        let (test, words) = says.script();
+        // An array, so that an empty line that is waited for is truthy.
+        let script = format!(
+            "const t = document.getElementById(arguments[0]).textContent; \
+             const w = arguments[1]; return ({test}) && [t];"
+        );
+        let seen = self
+            .wait_until(
+                &format!("#{id} to say {says:?}"),
+                within,
+                &script,
+                vec![json!(id), json!(words)],
+            )
+            .await;
+        seen[0].as_str().expect("the line's text").to_owned()
+    }
+
+    /// Waits until something on the page matches `css`.
+    pub async fn wait_shown(&self, css: &str) {
         self.wait_for_with(
-            &format!("the chat {title:?}"),
-            "return document.getElementById('chat-title').textContent === arguments[0];",
-            vec![json!(title)],
+            &format!("{css} to be shown"),
+            "return !!document.querySelector(arguments[0]);",
+            vec![json!(css)],
         )
         .await;
+    }
+
+    /// Waits until the open chat's title is `title`.
+    pub async fn wait_title(&self, title: &str) {
+        self.wait_line("chat-title", Says::Exactly(title)).await;
     }
 
     /// Types `typed` into the new-chat field and presses Open: the private

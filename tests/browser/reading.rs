@@ -5,7 +5,7 @@
 
 use crate::page::{DESKTOP, STEP};
 use crate::scenario;
-use crate::steps::{send_public, users};
+use crate::steps::{send_public, send_public_all, users};
 use serde_json::json;
 
 /// Pretends the tab is hidden (`true`) or shown again, as switching tabs does.
@@ -19,9 +19,7 @@ fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
         let (mut api, [alice, bob]) = users(server, ["alice", "bob"]);
         send_public(&mut api, &alice, "read already");
         api.post("/connect", Some(&alice), json!({})).expect(200);
-        for i in 1..=120 {
-            send_public(&mut api, &bob, &format!("unread {i}"));
-        }
+        send_public_all(&mut api, &bob, (1..=120).map(|i| format!("unread {i}")));
         let mut page = scene.open(server, DESKTOP).await;
         page.sign_in(&alice, "alice").await;
         page.wait_live().await;
@@ -35,9 +33,7 @@ fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
         // Scrolled up, new messages wait on a pill.
         page.eval("document.getElementById('messages').scrollTop = 0;")
             .await;
-        for i in 1..=2 {
-            send_public(&mut api, &bob, &format!("later {i}"));
-        }
+        send_public_all(&mut api, &bob, (1..=2).map(|i| format!("later {i}")));
         page.wait_for("the pill", "const p = document.getElementById('new-pill'); return !p.hidden && p.textContent.startsWith('2 new');")
         .await;
         page.screenshot("pill").await;
@@ -52,9 +48,7 @@ fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
 
         // While the tab is hidden, its title counts what arrives.
         page.js(VISIBILITY, vec![json!(true)]).await;
-        for i in 1..=3 {
-            send_public(&mut api, &bob, &format!("away {i}"));
-        }
+        send_public_all(&mut api, &bob, (1..=3).map(|i| format!("away {i}")));
         page.wait_for(
             "the title to count",
             "return document.title === '(3) agora';",
@@ -70,9 +64,7 @@ fn unread_open_at_the_first_with_a_pill_and_a_counting_title() {
 fn keyboard_and_screen_reader_basics() {
     scenario::with_server("keyboard", &[], async |scene, server| {
         let (mut api, [bob]) = users(server, ["bob"]);
-        for i in 1..=4 {
-            send_public(&mut api, &bob, &format!("hello {i}"));
-        }
+        send_public_all(&mut api, &bob, (1..=4).map(|i| format!("hello {i}")));
         let page = scene.live_user(server, "alice").await;
         page.wait_for_message("hello 4", STEP).await;
 

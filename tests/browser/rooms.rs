@@ -7,7 +7,7 @@
 use crate::axe;
 use crate::page::{DESKTOP, PHONE, STEP};
 use crate::scenario;
-use crate::steps::{send_public, send_to, users};
+use crate::steps::{send_public_all, send_to, users};
 use serde_json::json;
 
 /// How many messages the page shows of a chat (`li.message`).
@@ -59,11 +59,8 @@ fn rooms_join_with_one_click_create_invite_and_leave() {
         // Invite carol by picking her name from the type-ahead.
         page.click("#invite-room").await;
         page.type_into("#invite-user", "CA").await;
-        page.wait_for(
-            "carol offered",
-            "return !!document.querySelector('#invite-form [role=option][data-user=\"carol\"]');",
-        )
-        .await;
+        page.wait_shown("#invite-form [role=option][data-user=\"carol\"]")
+            .await;
         page.screenshot("invite-picker").await;
         let found = axe::violations(&page, &axe).await;
         assert!(found.is_empty(), "axe-core with the picker open: {found:?}");
@@ -145,9 +142,7 @@ fn the_user_picker_starts_a_private_chat_from_the_keyboard() {
 fn load_older_pages_back_to_the_beginning() {
     scenario::with_server("older", &["--quota", "500"], async |scene, server| {
         let (mut api, [bob]) = users(server, ["bob"]);
-        for i in 1..=120 {
-            send_public(&mut api, &bob, &format!("old {i}"));
-        }
+        send_public_all(&mut api, &bob, (1..=120).map(|i| format!("old {i}")));
         // A new user starts caught up: all 120 are history.
         let page = scene.live_user(server, "alice").await;
         page.wait_for_message("old 120", STEP).await;
@@ -220,11 +215,7 @@ fn a_room_opens_at_its_first_unread_and_pages_back() {
         assert_eq!(seen, json!("late 1"));
         page.screenshot("first-unread").await;
         page.click("#messages [data-action=\"load-older\"]").await;
-        page.wait_for(
-            "the room's beginning",
-            "return !!document.querySelector('#messages .beginning');",
-        )
-        .await;
+        page.wait_shown("#messages .beginning").await;
         assert_eq!(page.eval(SHOWN).await, json!(73));
     });
 }

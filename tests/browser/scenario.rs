@@ -55,6 +55,20 @@ pub fn with_server(name: &'static str, flags: &[&str], body: impl AsyncFnOnce(&S
     })
 }
 
+/// [`with_server`] for a scenario about what users see live of each
+/// other: a [`Scene::live_user`] for each name, opened in order, is given to
+/// the body.
+pub fn with_live_users<const N: usize>(
+    name: &'static str,
+    names: [&str; N],
+    body: impl AsyncFnOnce(&Server, [Page; N]),
+) {
+    with_server(name, &[], async |scene, server| {
+        let pages = scene.live_users(server, names).await;
+        body(server, pages).await;
+    })
+}
+
 impl Scene {
     /// A new browser at the server's page, `size` its window, in the dark
     /// colour scheme when `dark`.

@@ -4,7 +4,7 @@
 //! "reconnecting in N s" counts down, and a ban hides the quota line (and
 //! Enter sends nothing while it lasts).
 
-use crate::page::DESKTOP;
+use crate::page::{Says, DESKTOP};
 use crate::scenario;
 use serde_json::json;
 use std::time::Duration;
@@ -19,37 +19,26 @@ fn quota_line_and_refusal_follow_the_window() {
         let page = scene.signed_up(server, DESKTOP, "alice").await;
         page.send("one").await;
         let first = page
-            .wait_for("no messages left", "const t = document.getElementById('quota').textContent; return t.startsWith('No public messages left') && t;")
+            .wait_line("quota", Says::StartsWith("No public messages left"))
             .await;
         page.type_into("#compose", "two\u{e007}").await;
-        page.wait_for(
-            "the refusal",
-            "return document.getElementById('notice').textContent.includes('try again at');",
-        )
-        .await;
+        page.wait_line("notice", Says::Includes("try again at"))
+            .await;
         // The wait counts down...
         page.wait_until(
             "the quota line to count down",
             Duration::from_secs(3),
             "const t = document.getElementById('quota').textContent; \
              return t.startsWith('No public messages left') && t !== arguments[0];",
-            vec![first],
+            vec![json!(first)],
         )
         .await;
         page.screenshot("spent").await;
         // ... and when the window resets, both lines say what is true now.
-        page.wait_until(
-            "the quota line to come back",
-            Duration::from_secs(12),
-            "return document.getElementById('quota').textContent.includes('left in this window: 1');",
-            vec![],
-        )
-        .await;
-        page.wait_for(
-            "the refusal to go away",
-            "return document.getElementById('notice').textContent === '';",
-        )
-        .await;
+        let back = Says::Includes("left in this window: 1");
+        page.wait_line_within("quota", back, Duration::from_secs(12))
+            .await;
+        page.wait_line("notice", Says::Nothing).await;
         assert_eq!(page.draft().await, "two", "the refused text stays");
     });
 }
@@ -84,20 +73,12 @@ fn connection_lines_count_down_and_go_away() {
         page.screenshot("counting-down").await;
         // A send while the server is away: said so, and kept.
         page.type_into("#compose", "while away\u{e007}").await;
-        page.wait_until(
-            "cannot reach",
-            Duration::from_secs(15),
-            "return document.getElementById('notice').textContent.startsWith('Cannot reach the server');",
-            vec![],
-        )
-        .await;
+        let away = Says::StartsWith("Cannot reach the server");
+        page.wait_line_within("notice", away, Duration::from_secs(15))
+            .await;
         let _server = place.start();
         page.wait_live().await;
-        page.wait_for(
-            "the stale line to go",
-            "return document.getElementById('notice').textContent === '';",
-        )
-        .await;
+        page.wait_line("notice", Says::Nothing).await;
         assert_eq!(page.draft().await, "while away");
     });
 }
@@ -107,11 +88,7 @@ fn a_ban_hides_the_quota_line_and_enter_sends_nothing() {
     scenario::with_server("banned", &[], async |scene, server| {
         let page = scene.signed_up(server, DESKTOP, "alice").await;
         page.send("something to report").await;
-        page.wait_for(
-            "the quota line",
-            "return document.getElementById('quota').textContent.includes('left');",
-        )
-        .await;
+        page.wait_line("quota", Says::Includes("left")).await;
         let mut api = server.client();
         for reporter in ["carol", "dave", "erin"] {
             let token = api.token(reporter);
@@ -127,11 +104,7 @@ fn a_ban_hides_the_quota_line_and_enter_sends_nothing() {
             "return !document.getElementById('ban-banner').hidden;",
         )
         .await;
-        page.wait_for(
-            "the quota line to go",
-            "return document.getElementById('quota').textContent === '';",
-        )
-        .await;
+        page.wait_line("quota", Says::Nothing).await;
         page.record_posts().await;
         page.type_into("#compose", "while banned\u{e007}").await;
         tokio::time::sleep(Duration::from_millis(500)).await;

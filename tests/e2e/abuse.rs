@@ -5,7 +5,9 @@
 
 use crate::harness::{request_bytes, Client, Reply, Runtime, Server, IO_TIMEOUT};
 use crate::sse::SseStream;
-use crate::steps::{insert_fields, report, send_public, server_with_users, temp_db};
+use crate::steps::{
+    insert_fields, report, send_public, server_with_flags_and_users, server_with_users, temp_db,
+};
 use serde_json::json;
 use socket2::{Domain, Socket, Type};
 use std::io::{Read, Write};
@@ -129,7 +131,7 @@ fn fresh_accounts_cannot_ban(rt: Runtime) {
 }
 
 fn streams_per_user(rt: Runtime) {
-    let (server, mut c, [ann, bob]) = server_with_users(rt, &[], ["ann", "bob"]);
+    let (server, mut c, [ann, bob]) = server_with_users(rt, ["ann", "bob"]);
     let streams: Vec<SseStream> = (0..16)
         .map(|_| {
             let stream = SseStream::open(server.addr, &ann, None, None);
@@ -211,7 +213,7 @@ fn connections_per_address(rt: Runtime) {
 }
 
 fn moderators_unban(rt: Runtime) {
-    let (_server, mut c, [moderator, bob, eve]) = server_with_users(
+    let (_server, mut c, [moderator, bob, eve]) = server_with_flags_and_users(
         rt,
         &["--ban-threshold", "1", "--moderator", "Mod"],
         ["mod", "bob", "eve"],

@@ -3,7 +3,8 @@
 
 use crate::harness::{Runtime, Server};
 use crate::steps::{
-    chat_texts, comment, ids, report, send_public, send_to, server_with_users, status_chat, texts,
+    chat_texts, comment, ids, report, send_public, send_public_all, send_to, server_with_users,
+    status_chat, texts,
 };
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -69,9 +70,7 @@ fn api_connect(rt: Runtime) {
     let server = Server::start(rt, &[]);
     let mut c = server.client();
     let alice = c.token("alice");
-    for i in 1..=3 {
-        send_public(&mut c, &alice, &format!("m{i}"));
-    }
+    send_public_all(&mut c, &alice, (1..=3).map(|i| format!("m{i}")));
     let bob = c.token("bob");
 
     // A new user's read position is at the latest message: history, nothing unread.
@@ -138,8 +137,7 @@ fn api_connect(rt: Runtime) {
 }
 
 fn api_status(rt: Runtime) {
-    let (_server, mut c, [alice, bob, carol]) =
-        server_with_users(rt, &[], ["alice", "bob", "carol"]);
+    let (_server, mut c, [alice, bob, carol]) = server_with_users(rt, ["alice", "bob", "carol"]);
 
     let fresh = c.get("/status", Some(&alice)).expect(200);
     assert_eq!(fresh["connected_as"], "alice");
@@ -187,7 +185,7 @@ fn api_status(rt: Runtime) {
 }
 
 fn api_send(rt: Runtime) {
-    let (_server, mut c, [alice, bob]) = server_with_users(rt, &[], ["alice", "bob"]);
+    let (_server, mut c, [alice, bob]) = server_with_users(rt, ["alice", "bob"]);
 
     let sent = c
         .post("/send", Some(&alice), json!({"message": "hi"}))
@@ -235,8 +233,7 @@ fn api_send(rt: Runtime) {
 }
 
 fn api_comment(rt: Runtime) {
-    let (_server, mut c, [alice, bob, carol]) =
-        server_with_users(rt, &[], ["alice", "bob", "carol"]);
+    let (_server, mut c, [alice, bob, carol]) = server_with_users(rt, ["alice", "bob", "carol"]);
 
     let public = send_public(&mut c, &alice, "post");
     let added = comment(&mut c, &bob, public, "+1").expect(201);

@@ -4,7 +4,10 @@
 //! message with 2,000 long comments made every `/connect` a 33 MB body.
 
 use crate::harness::{Runtime, Server};
-use crate::steps::{comment, ids, long_text, paged, send_public, send_to, server_with_users};
+use crate::steps::{
+    comment, ids, long_text, paged, send_public, send_to, server_with_flags_and_users,
+    server_with_users,
+};
 use serde_json::json;
 use std::time::Duration;
 
@@ -20,7 +23,7 @@ const LONG_COMMENTS: usize = 150;
 
 fn comments_are_paged_and_pages_stay_small(rt: Runtime) {
     let (_server, mut c, [alice, bob]) =
-        server_with_users(rt, &["--comment-quota", "1000"], ["alice", "bob"]);
+        server_with_flags_and_users(rt, &["--comment-quota", "1000"], ["alice", "bob"]);
     let message_id = send_public(&mut c, &alice, "hi");
     let mut all = Vec::new();
     for i in 0..LONG_COMMENTS {
@@ -71,7 +74,7 @@ fn comments_are_paged_and_pages_stay_small(rt: Runtime) {
 
 fn long_histories_stop_at_their_byte_budgets(rt: Runtime) {
     let (_server, mut c, [alice, bob]) =
-        server_with_users(rt, &["--quota", "1000"], ["alice", "bob"]);
+        server_with_flags_and_users(rt, &["--quota", "1000"], ["alice", "bob"]);
     // 70 messages of 16 KiB: more than a history page (768 KiB) or an
     // unread page (1 MiB) may hold.
     let mut sent = Vec::new();
@@ -131,8 +134,7 @@ fn the_comment_quota_refuses_and_its_retry_after_holds(rt: Runtime) {
 }
 
 fn comments_pages_refuse_bad_queries(rt: Runtime) {
-    let (_server, mut c, [alice, bob, carol]) =
-        server_with_users(rt, &[], ["alice", "bob", "carol"]);
+    let (_server, mut c, [alice, bob, carol]) = server_with_users(rt, ["alice", "bob", "carol"]);
     let public = send_public(&mut c, &alice, "hi");
     let private = send_to(&mut c, &alice, "bob", "psst");
 

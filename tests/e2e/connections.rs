@@ -18,7 +18,7 @@ per_runtime!(
 );
 
 fn keep_alive_100_requests(rt: Runtime) {
-    let (_server, mut c, [token, other]) = server_with_users(rt, &[], ["keeper", "friend"]);
+    let (_server, mut c, [token, other]) = server_with_users(rt, ["keeper", "friend"]);
     let mut sent = 0;
     for i in 1..=98 {
         if i % 2 == 0 {

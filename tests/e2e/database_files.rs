@@ -3,13 +3,14 @@
 //! were removed is refused rather than written; the files are private to the
 //! server's user.
 
-use crate::harness::{Runtime, Server};
+use crate::harness::{Client, Runtime, Server};
 use crate::load::send_under_load;
 use crate::steps::{send_public, temp_db};
 use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+use tempfile::TempDir;
 
 // All about SQLite's files: they have no PostgreSQL counterpart.
 per_runtime_sqlite!(
@@ -17,6 +18,22 @@ per_runtime_sqlite!(
     writes_into_removed_database_files_are_refused,
     the_database_files_are_private,
 );
+
+/// The database file's suffixes: the file itself, its WAL and its
+/// shared-memory file.
+const DATABASE_FILES: [&str; 3] = ["", "-wal", "-shm"];
+
+/// A server on a fresh SQLite file after alice's first message (`text`), so
+/// that all three [`DATABASE_FILES`] exist; the temporary directory, the
+/// database's path, the server, a client and alice's token.
+fn serving_one_message(rt: Runtime, text: &str) -> (TempDir, PathBuf, Server, Client, String) {
+    let (dir, db) = temp_db();
+    let server = Server::start_on(rt, &db, &[]);
+    let mut c = server.client();
+    let alice = c.token("alice");
+    send_public(&mut c, &alice, text);
+    (dir, db, server, c, alice)
+}
 
 /// `db` with `suffix` appended (`-wal`, `-shm`).
 pub fn sibling(db: &Path, suffix: &str) -> std::path::PathBuf {
@@ -69,12 +86,8 @@ fn a_clean_stop_leaves_everything_in_the_database_file(rt: Runtime) {
 /// `store_unavailable` with `Retry-After` (never a 201 that a restart would
 /// lose), logged once as an error naming the path; reads go on.
 fn writes_into_removed_database_files_are_refused(rt: Runtime) {
-    let (_dir, db) = temp_db();
-    let server = Server::start_on(rt, &db, &[]);
-    let mut c = server.client();
-    let alice = c.token("alice");
-    send_public(&mut c, &alice, "kept");
-    for suffix in ["", "-wal", "-shm"] {
+    let (_dir, db, server, mut c, alice) = serving_one_message(rt, "kept");
+    for suffix in DATABASE_FILES {
         std::fs::remove_file(sibling(&db, suffix)).unwrap();
     }
     for i in 0..3 {
@@ -108,12 +121,8 @@ fn the_database_files_are_private(rt: Runtime) {
     // SAFETY: umask(2) only sets the file-creation mask, which the server
     // inherits; 022 is the usual one (group and others may read new files).
     unsafe { libc::umask(0o022) };
-    let (_dir, db) = temp_db();
-    let server = Server::start_on(rt, &db, &[]);
-    let mut c = server.client();
-    let alice = c.token("alice");
-    send_public(&mut c, &alice, "private");
-    for suffix in ["", "-wal", "-shm"] {
+    let (_dir, db, server, c, _alice) = serving_one_message(rt, "private");
+    for suffix in DATABASE_FILES {
         let file = sibling(&db, suffix);
         let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{} is {mode:o}", file.display());

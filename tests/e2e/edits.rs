@@ -5,7 +5,10 @@
 //! PostgreSQL.
 
 use crate::harness::{on_postgres_now, Client, Runtime, Server};
-use crate::steps::{comment, pg_tables, send_public, send_to, server_with_users, temp_db, tokens};
+use crate::steps::{
+    comment, pg_tables, send_public, send_public_all, send_to, server_with_flags_and_users,
+    server_with_users, temp_db, tokens,
+};
 use agora_tests::pg::PgDatabase;
 use serde_json::{json, Value};
 
@@ -56,8 +59,7 @@ fn public_message(c: &mut Client, token: &str, id: i64) -> Value {
 }
 
 fn edits_follow_their_rules(rt: Runtime) {
-    let (_server, mut c, [alice, bob, carol]) =
-        server_with_users(rt, &[], ["alice", "bob", "carol"]);
+    let (_server, mut c, [alice, bob, carol]) = server_with_users(rt, ["alice", "bob", "carol"]);
     let id = send_public(&mut c, &alice, "teh typo");
     let done = edit(&mut c, &alice, id, "the typo").expect(200);
     assert_eq!(done["info"], "edited");
@@ -85,7 +87,7 @@ fn edits_follow_their_rules(rt: Runtime) {
 }
 
 fn deletions_leave_tombstones_and_moderators_may_delete(rt: Runtime) {
-    let (_server, mut c, [alice, bob, moderator]) = server_with_users(
+    let (_server, mut c, [alice, bob, moderator]) = server_with_flags_and_users(
         rt,
         &["--moderator", "Mod", "--ban-threshold", "1"],
         ["alice", "bob", "mod"],
@@ -128,8 +130,7 @@ fn deletions_leave_tombstones_and_moderators_may_delete(rt: Runtime) {
 }
 
 fn reactions_follow_their_rules(rt: Runtime) {
-    let (_server, mut c, [alice, bob, carol]) =
-        server_with_users(rt, &[], ["alice", "bob", "carol"]);
+    let (_server, mut c, [alice, bob, carol]) = server_with_users(rt, ["alice", "bob", "carol"]);
     let id = send_public(&mut c, &alice, "react");
     react(&mut c, &bob, id, "👍", false).expect(200);
     react(&mut c, &carol, id, "🎉", false).expect(200);
@@ -158,7 +159,7 @@ fn reactions_follow_their_rules(rt: Runtime) {
 
 fn edits_reactions_and_comments_share_one_quota(rt: Runtime) {
     let (_server, mut c, [alice, bob]) =
-        server_with_users(rt, &["--comment-quota", "3"], ["alice", "bob"]);
+        server_with_flags_and_users(rt, &["--comment-quota", "3"], ["alice", "bob"]);
     let id = send_public(&mut c, &alice, "one");
     comment(&mut c, &alice, id, "c").expect(201);
     edit(&mut c, &alice, id, "two").expect(200);
@@ -175,7 +176,7 @@ fn edits_reactions_and_comments_share_one_quota(rt: Runtime) {
 }
 
 fn mentions_are_listed_and_counted_in_status(rt: Runtime) {
-    let (_server, mut c, [ann, bob, cy]) = server_with_users(rt, &[], ["Ann", "bob", "cy"]);
+    let (_server, mut c, [ann, bob, cy]) = server_with_users(rt, ["Ann", "bob", "cy"]);
     let id = send_public(&mut c, &ann, "@BOB and @cy, not x@bob.org nor @nobody");
     send_to(&mut c, &ann, "cy", "@bob is not here, @CY is");
     let m = public_message(&mut c, &ann, id);
@@ -201,8 +202,7 @@ fn mentions_are_listed_and_counted_in_status(rt: Runtime) {
 }
 
 fn events_carry_edits_deletions_and_reactions(rt: Runtime) {
-    let (_server, mut c, [alice, bob, carol]) =
-        server_with_users(rt, &[], ["alice", "bob", "carol"]);
+    let (_server, mut c, [alice, bob, carol]) = server_with_users(rt, ["alice", "bob", "carol"]);
     let start = c.get("/events", Some(&bob)).expect(200)["next"].clone();
     let id = send_to(&mut c, &alice, "bob", "secret plan");
     comment(&mut c, &bob, id, "noted").expect(201);
@@ -264,9 +264,7 @@ fn write_and_erase(c: &mut Client) -> Marked {
     let long = send_public(c, &alice, &long_text);
     let edited = send_public(c, &alice, &format!("was {}", markers[2]));
     comment(c, &bob, short, &markers[3]).expect(201);
-    for i in 0..20 {
-        send_public(c, &bob, &format!("filler {i}"));
-    }
+    send_public_all(c, &bob, (0..20).map(|i| format!("filler {i}")));
     edit(c, &alice, edited, "now harmless").expect(200);
     delete(c, &bob, json!({"comment_id": 1})).expect(200);
     delete(c, &alice, json!({"message_id": short})).expect(200);

@@ -4,7 +4,8 @@
 use crate::harness::{Client, Runtime, Server};
 use crate::sse::SseStream;
 use crate::steps::{
-    comment, read_up_to, send_public, sent_id, server_with_users, status_chat, temp_db, tokens,
+    comment, read_up_to, send_public, sent_id, server_with_flags_and_users, server_with_users,
+    status_chat, temp_db, tokens,
 };
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -39,7 +40,7 @@ fn head(c: &mut Client, token: &str) -> i64 {
 }
 
 fn a_long_poll_wakes_when_another_user_sends(rt: Runtime) {
-    let (server, mut c, [alice, bob]) = server_with_users(rt, &[], ["alice", "bob"]);
+    let (server, mut c, [alice, bob]) = server_with_users(rt, ["alice", "bob"]);
     let since = head(&mut c, &bob);
     let addr = server.addr;
     let bob_token = bob.clone();
@@ -130,8 +131,7 @@ fn cursors_resume_across_a_restart_with_nothing_lost_or_twice(rt: Runtime) {
 }
 
 fn private_events_reach_the_two_members_only(rt: Runtime) {
-    let (_server, mut c, [alice, bob, carol]) =
-        server_with_users(rt, &[], ["alice", "bob", "carol"]);
+    let (_server, mut c, [alice, bob, carol]) = server_with_users(rt, ["alice", "bob", "carol"]);
     let since = head(&mut c, &carol);
     let private = sent_id(&mut c, &alice, json!({"message": "psst", "send_to": "bob"}));
     comment(&mut c, &bob, private, "ok").expect(201);
@@ -164,7 +164,7 @@ fn private_events_reach_the_two_members_only(rt: Runtime) {
 
 fn events_carry_messages_comments_and_bans(rt: Runtime) {
     let (_server, mut c, [target, r1, r2]) =
-        server_with_users(rt, &["--ban-threshold", "2"], ["target", "r1", "r2"]);
+        server_with_flags_and_users(rt, &["--ban-threshold", "2"], ["target", "r1", "r2"]);
     let since = head(&mut c, &target);
     let id = send_public(&mut c, &r1, "post");
     comment(&mut c, &r2, id, "+1").expect(201);
@@ -264,7 +264,7 @@ fn event_queries_are_checked(rt: Runtime) {
 }
 
 fn a_stream_resumes_exactly_after_last_event_id(rt: Runtime) {
-    let (server, mut c, [alice, bob]) = server_with_users(rt, &[], ["alice", "bob"]);
+    let (server, mut c, [alice, bob]) = server_with_users(rt, ["alice", "bob"]);
     let start = head(&mut c, &bob);
     let mut stream = SseStream::open(server.addr, &bob, None, None);
     assert_eq!(stream.status, 200);
@@ -425,7 +425,7 @@ fn sigterm_with_a_thousand_waits_exits_at_once(rt: Runtime) {
 
 fn a_subscriber_that_never_reads_is_cut_and_others_go_on(rt: Runtime) {
     let (server, mut c, [alice, bob]) =
-        server_with_users(rt, &["--quota", "10000"], ["alice", "bob"]);
+        server_with_flags_and_users(rt, &["--quota", "10000"], ["alice", "bob"]);
     // A stream that is opened and never read again: the kernel's buffers
     // fill, then its inbox passes 1 MiB and the hub cuts it.
     let mut stuck = std::net::TcpStream::connect(server.addr).unwrap();
@@ -497,7 +497,7 @@ fn a_subscriber_that_never_reads_is_cut_and_others_go_on(rt: Runtime) {
 }
 
 fn two_devices_share_read_positions(rt: Runtime) {
-    let (server, mut c, [alice, bob]) = server_with_users(rt, &[], ["alice", "bob"]);
+    let (server, mut c, [alice, bob]) = server_with_users(rt, ["alice", "bob"]);
     // Two devices of bob, each with its own stream.
     let mut phone = SseStream::open(server.addr, &bob, None, None);
     let mut laptop = SseStream::open(server.addr, &bob, None, None);

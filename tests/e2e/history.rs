@@ -6,7 +6,7 @@
 use crate::harness::{Client, Runtime, Server};
 use crate::steps::{
     create_room, field_strings, ids, join, long_text, paged, send_public, send_to,
-    server_with_users, status_chat, tokens,
+    server_with_flags_and_users, server_with_users, status_chat, tokens,
 };
 use serde_json::json;
 
@@ -69,7 +69,7 @@ fn refused(c: &mut Client, token: &str, cases: &[(&str, u16, &str, Option<&str>)
 
 fn history_pages_back_to_the_first_message(rt: Runtime) {
     let (_server, mut c, [alice, bob]) =
-        server_with_users(rt, &["--quota", "1000"], ["alice", "bob"]);
+        server_with_flags_and_users(rt, &["--quota", "1000"], ["alice", "bob"]);
     let sent: Vec<i64> = (0..57)
         .map(|i| send_public(&mut c, &alice, &format!("m{i}")))
         .collect();
@@ -129,7 +129,7 @@ fn unread(c: &mut Client, token: &str, chat: &str) -> u64 {
 }
 
 fn history_never_moves_a_read_position(rt: Runtime) {
-    let (_server, mut c, [alice, bob]) = server_with_users(rt, &[], ["alice", "bob"]);
+    let (_server, mut c, [alice, bob]) = server_with_users(rt, ["alice", "bob"]);
     let public: Vec<i64> = (0..4)
         .map(|i| send_public(&mut c, &alice, &format!("p{i}")))
         .collect();
@@ -154,8 +154,7 @@ fn history_never_moves_a_read_position(rt: Runtime) {
 }
 
 fn history_shows_only_the_callers_chats(rt: Runtime) {
-    let (_server, mut c, [alice, bob, carol]) =
-        server_with_users(rt, &[], ["alice", "Bob", "carol"]);
+    let (_server, mut c, [alice, bob, carol]) = server_with_users(rt, ["alice", "Bob", "carol"]);
     let secret = send_to(&mut c, &alice, "bob", "between us");
     let reply = send_to(&mut c, &bob, "ALICE", "indeed");
 
@@ -188,7 +187,8 @@ fn history_shows_only_the_callers_chats(rt: Runtime) {
 }
 
 fn history_pages_stop_at_their_byte_budget(rt: Runtime) {
-    let (_server, mut c, [alice]) = server_with_users(rt, &["--quota", "1000"], ["alice"]);
+    let (_server, mut c, [alice]) =
+        server_with_flags_and_users(rt, &["--quota", "1000"], ["alice"]);
     // 80 messages of 16 KiB: 1.3 MiB, more than one page may hold.
     let sent: Vec<i64> = (0..80)
         .map(|i| send_public(&mut c, &alice, &long_text(&format!("m{i}"))))
@@ -211,7 +211,7 @@ fn history_pages_stop_at_their_byte_budget(rt: Runtime) {
 }
 
 fn history_refuses_bad_queries(rt: Runtime) {
-    let (_server, mut c, [alice]) = server_with_users(rt, &[], ["alice"]);
+    let (_server, mut c, [alice]) = server_with_users(rt, ["alice"]);
     let cases = [
         ("/messages", 400, "missing_field", Some("chat")),
         (
@@ -339,8 +339,7 @@ fn users_are_paged_by_name_prefix(rt: Runtime) {
 }
 
 fn history_of_a_room_is_for_its_members(rt: Runtime) {
-    let (_server, mut c, [alice, bob, carol]) =
-        server_with_users(rt, &[], ["alice", "bob", "carol"]);
+    let (_server, mut c, [alice, bob, carol]) = server_with_users(rt, ["alice", "bob", "carol"]);
     c.post("/rooms", Some(&alice), json!({"room": "#Ops"}))
         .expect(201);
     create_room(&mut c, &alice, "#secret", "private");

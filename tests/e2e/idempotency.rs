@@ -139,7 +139,7 @@ fn idempotent_key_survives_a_restart(rt: Runtime) {
 }
 
 fn idempotent_keys_are_per_user(rt: Runtime) {
-    let (_server, mut c, [ann, bob]) = server_with_users(rt, &[], ["ann", "bob"]);
+    let (_server, mut c, [ann, bob]) = server_with_users(rt, ["ann", "bob"]);
     let body = json!({"message": "same words"});
     let anns = post_keyed(&mut c, "/send", Some(&ann), "shared", &body);
     anns.expect(201);

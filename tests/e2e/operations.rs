@@ -4,7 +4,7 @@
 
 use crate::database_files::sibling;
 use crate::harness::{on_postgres_now, Client, Runtime, Server, IO_TIMEOUT};
-use crate::steps::{send_public, temp_db};
+use crate::steps::{send_public_all, temp_db};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -98,9 +98,7 @@ fn metrics_move_with_the_traffic_on_their_own_port(rt: Runtime) {
     );
     let mut c = server.client();
     let alice = c.token("alice");
-    for i in 0..5 {
-        send_public(&mut c, &alice, &format!("m{i}"));
-    }
+    send_public_all(&mut c, &alice, (0..5).map(|i| format!("m{i}")));
     for _ in 0..3 {
         c.get("/status", Some(&alice)).expect(200);
     }

@@ -50,7 +50,7 @@ fn stream(server: &Server, token: &str, stop: Arc<AtomicBool>) -> std::thread::J
 fn big_streamed_events_keep_memory_bounded(rt: Runtime) {
     const SENDERS: usize = 4;
     const EACH: usize = 500;
-    let (server, _c, [alice, bob]) = server_with_users(rt, &[], ["alice", "bob"]);
+    let (server, _c, [alice, bob]) = server_with_users(rt, ["alice", "bob"]);
     let stop = Arc::new(AtomicBool::new(false));
     let readers = [
         stream(&server, &alice, stop.clone()),

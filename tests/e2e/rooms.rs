@@ -7,7 +7,7 @@
 use crate::harness::{Client, Reply, Runtime};
 use crate::steps::{
     comment, connect_to, events_since, field_strings, head, ids, invite, join, leave, read_up_to,
-    send_public, send_room, server_with_users, status_chat,
+    send_public, send_room, server_with_flags_and_users, server_with_users, status_chat,
 };
 use serde_json::{json, Value};
 
@@ -43,7 +43,7 @@ fn names(list: &Value) -> Vec<String> {
 }
 
 fn rooms_are_created_listed_joined_and_left(rt: Runtime) {
-    let (_server, mut c, [alice, bob]) = server_with_users(rt, &[], ["alice", "bob"]);
+    let (_server, mut c, [alice, bob]) = server_with_users(rt, ["alice", "bob"]);
 
     let made = create(
         &mut c,
@@ -142,8 +142,7 @@ fn answer(reply: Reply) -> (u16, Value) {
 }
 
 fn a_private_room_is_answered_like_no_room_outside_it(rt: Runtime) {
-    let (_server, mut c, [alice, bob, carol]) =
-        server_with_users(rt, &[], ["alice", "bob", "carol"]);
+    let (_server, mut c, [alice, bob, carol]) = server_with_users(rt, ["alice", "bob", "carol"]);
     let carol_since = head(&mut c, &carol);
     create(
         &mut c,
@@ -225,7 +224,7 @@ fn a_private_room_is_answered_like_no_room_outside_it(rt: Runtime) {
 }
 
 fn public_rooms_share_the_public_quota(rt: Runtime) {
-    let (_server, mut c, [alice]) = server_with_users(rt, &["--quota", "3"], ["alice"]);
+    let (_server, mut c, [alice]) = server_with_flags_and_users(rt, &["--quota", "3"], ["alice"]);
     create(&mut c, &alice, json!({"room": "#open"})).expect(201);
     create(
         &mut c,
@@ -248,8 +247,7 @@ fn public_rooms_share_the_public_quota(rt: Runtime) {
 }
 
 fn member_events_reach_members_and_the_user_named(rt: Runtime) {
-    let (server, mut c, [alice, bob, carol]) =
-        server_with_users(rt, &[], ["alice", "bob", "carol"]);
+    let (server, mut c, [alice, bob, carol]) = server_with_users(rt, ["alice", "bob", "carol"]);
     create(&mut c, &alice, json!({"room": "#Ops"})).expect(201);
     let [a0, b0, c0] = [&alice, &bob, &carol].map(|t| head(&mut c, t));
 
@@ -329,7 +327,7 @@ fn member_events_reach_members_and_the_user_named(rt: Runtime) {
 }
 
 fn a_new_member_starts_caught_up_and_reads_like_any_chat(rt: Runtime) {
-    let (_server, mut c, [alice, bob]) = server_with_users(rt, &[], ["alice", "bob"]);
+    let (_server, mut c, [alice, bob]) = server_with_users(rt, ["alice", "bob"]);
     create(&mut c, &alice, json!({"room": "#history"})).expect(201);
     let mut sent = Vec::new();
     for i in 0..5 {
@@ -355,7 +353,7 @@ fn a_new_member_starts_caught_up_and_reads_like_any_chat(rt: Runtime) {
 
 fn comments_and_reports_in_rooms_are_for_members(rt: Runtime) {
     let (_server, mut c, [alice, bob, carol]) =
-        server_with_users(rt, &["--reporter-min-age", "0s"], ["alice", "bob", "carol"]);
+        server_with_flags_and_users(rt, &["--reporter-min-age", "0s"], ["alice", "bob", "carol"]);
     create(&mut c, &alice, json!({"room": "#team"})).expect(201);
     join(&mut c, &bob, "#team");
     let message = send_room(&mut c, &alice, "#team", "review please");

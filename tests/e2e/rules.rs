@@ -1,7 +1,7 @@
 //! The chat rules over the wire, with short windows so that they end in the test.
 
 use crate::harness::{Reply, Runtime, Server};
-use crate::steps::{comment, report, send_public, send_to};
+use crate::steps::{comment, report, send_public, send_public_all, send_to};
 use serde_json::json;
 use std::time::Duration;
 
@@ -27,9 +27,7 @@ fn quota_window(rt: Runtime) {
     let mut c = server.client();
     let token = c.token("chatty");
     c.token("friend");
-    for i in 0..3 {
-        send_public(&mut c, &token, &format!("q{i}"));
-    }
+    send_public_all(&mut c, &token, (0..3).map(|i| format!("q{i}")));
     let refused = c.post("/send", Some(&token), json!({"message": "one more"}));
     refused.expect_error(429, "quota_exceeded");
     let wait = retry_after(&refused, 2);

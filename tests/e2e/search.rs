@@ -6,7 +6,9 @@
 //! compares every answer.
 
 use crate::harness::{Client, Runtime, Server};
-use crate::steps::{result_ids, send_public, send_to, server_with_users, temp_db};
+use crate::steps::{
+    result_ids, send_public, send_to, server_with_flags_and_users, server_with_users, temp_db,
+};
 use agora_tests::pg::{skipped, PgDatabase};
 use serde_json::Value;
 
@@ -38,7 +40,7 @@ fn found(c: &mut Client, token: &str, q: &str) -> Vec<i64> {
 }
 
 fn search_matches_words_without_case_or_accents_and_the_last_as_a_prefix(rt: Runtime) {
-    let (_server, mut c, [alice, bob]) = server_with_users(rt, &[], ["alice", "bob"]);
+    let (_server, mut c, [alice, bob]) = server_with_users(rt, ["alice", "bob"]);
     let cafe = send_public(&mut c, &alice, "We deployed the Café at noon");
     let cafeteria = send_public(&mut c, &bob, "Cafeteria menu: soup");
     let deploy_now = send_public(&mut c, &alice, "DEPLOY now, please");
@@ -86,7 +88,7 @@ fn search_matches_words_without_case_or_accents_and_the_last_as_a_prefix(rt: Run
 
 fn search_finds_only_what_the_caller_can_see(rt: Runtime) {
     let (_server, mut c, [alice, bob, carol, dan]) =
-        server_with_users(rt, &[], ["alice", "bob", "carol", "dan"]);
+        server_with_users(rt, ["alice", "bob", "carol", "dan"]);
     let public = send_public(&mut c, &alice, "launch party tonight");
     // A word frequent in other people's private chats, nowhere else for alice.
     let mut secrets = Vec::new();
@@ -135,7 +137,7 @@ fn search_finds_only_what_the_caller_can_see(rt: Runtime) {
 
 fn search_pages_newest_first_with_before(rt: Runtime) {
     let (_server, mut c, [alice, bob]) =
-        server_with_users(rt, &["--quota", "100"], ["alice", "bob"]);
+        server_with_flags_and_users(rt, &["--quota", "100"], ["alice", "bob"]);
     let mut all = Vec::new();
     for i in 0..25 {
         let text = format!("standup note {i}");
@@ -185,7 +187,7 @@ fn search_pages_newest_first_with_before(rt: Runtime) {
 }
 
 fn search_refuses_bad_queries(rt: Runtime) {
-    let (_server, mut c, [alice]) = server_with_users(rt, &[], ["alice"]);
+    let (_server, mut c, [alice]) = server_with_users(rt, ["alice"]);
     send_public(&mut c, &alice, "hello");
     let long = "a".repeat(257);
     let longest = "a".repeat(256);
@@ -223,7 +225,7 @@ fn search_refuses_bad_queries(rt: Runtime) {
 }
 
 fn search_never_finds_deleted_and_finds_edited_by_their_new_words(rt: Runtime) {
-    let (_server, mut c, [alice, bob]) = server_with_users(rt, &[], ["alice", "bob"]);
+    let (_server, mut c, [alice, bob]) = server_with_users(rt, ["alice", "bob"]);
     let public = send_public(&mut c, &alice, "the rollout is on Tuesday");
     let private = send_to(&mut c, &alice, "bob", "rollout password swordfish");
     let other = send_public(&mut c, &bob, "rollout checklist");

@@ -43,7 +43,7 @@ fn refusal(c: &mut Client, token: &str, target: &str) -> (u16, Vec<u8>) {
 
 fn a_private_room_is_searched_by_its_members_only(rt: Runtime) {
     let (_server, mut c, [alice, bob, carol, dan]) =
-        server_with_users(rt, &[], ["alice", "bob", "carol", "dan"]);
+        server_with_users(rt, ["alice", "bob", "carol", "dan"]);
     create_room(&mut c, &alice, "#Design", "private");
     invite(&mut c, &alice, "#design", "bob");
     join(&mut c, &bob, "#DESIGN");
@@ -111,7 +111,7 @@ fn a_private_room_is_searched_by_its_members_only(rt: Runtime) {
 }
 
 fn a_public_room_is_searched_by_its_members_only(rt: Runtime) {
-    let (_server, mut c, [alice, bob]) = server_with_users(rt, &[], ["alice", "bob"]);
+    let (_server, mut c, [alice, bob]) = server_with_users(rt, ["alice", "bob"]);
     create_room(&mut c, &alice, "#Ops", "public");
     let before = send_room(&mut c, &alice, "#ops", "rollback the canary");
 
@@ -143,7 +143,7 @@ fn a_public_room_is_searched_by_its_members_only(rt: Runtime) {
 }
 
 fn a_room_message_is_found_by_its_current_words_only(rt: Runtime) {
-    let (_server, mut c, [alice, bob]) = server_with_users(rt, &[], ["alice", "bob"]);
+    let (_server, mut c, [alice, bob]) = server_with_users(rt, ["alice", "bob"]);
     create_room(&mut c, &alice, "#plans", "private");
     invite(&mut c, &alice, "#plans", "bob");
     join(&mut c, &bob, "#plans");

@@ -31,7 +31,7 @@ pub fn tokens<const N: usize>(c: &mut Client, names: [&str; N]) -> [String; N] {
 
 /// A scenario's usual opening: a server on `rt` started with `flags`, a
 /// client of it and a token for each of `names`, in order.
-pub fn server_with_users<const N: usize>(
+pub fn server_with_flags_and_users<const N: usize>(
     rt: Runtime,
     flags: &[&str],
     names: [&str; N],
@@ -39,6 +39,15 @@ pub fn server_with_users<const N: usize>(
     let server = Server::start(rt, flags);
     let (c, tokens) = users(&server, names);
     (server, c, tokens)
+}
+
+/// [`server_with_flags_and_users`] with the server's defaults: the most
+/// usual opening.
+pub fn server_with_users<const N: usize>(
+    rt: Runtime,
+    names: [&str; N],
+) -> (Server, Client, [String; N]) {
+    server_with_flags_and_users(rt, &[], names)
 }
 
 /// A client of `server` and a token for each of `names`, in order.
@@ -58,6 +67,19 @@ pub fn sent_id(c: &mut Client, token: &str, body: Value) -> i64 {
 /// A public message `text` sent by `token` (`201`): its id.
 pub fn send_public(c: &mut Client, token: &str, text: &str) -> i64 {
     sent_id(c, token, json!({ "message": text }))
+}
+
+/// Each of `texts` sent by `token` to the public chat in order (each `201`):
+/// their ids.
+pub fn send_public_all<T: AsRef<str>>(
+    c: &mut Client,
+    token: &str,
+    texts: impl IntoIterator<Item = T>,
+) -> Vec<i64> {
+    texts
+        .into_iter()
+        .map(|text| send_public(c, token, text.as_ref()))
+        .collect()
 }
 
 /// The texts of a list of messages, in order.

@@ -162,8 +162,7 @@ fn exit_codes() {
     // 0 and 1.
     assert_eq!(client.run_as("alice", &["status"]).code, 0);
     let refused = client.run_as("alice", &["report", "alice"]);
-    assert_eq!(refused.code, 1, "{refused:?}");
-    assert!(refused.stderr.starts_with("agora: "), "{refused:?}");
+    refused.assert_refused(1, &[]);
     let missing = client.run_as("alice", &["comment", "999", "hi"]);
     missing.assert_err(1, "message_not_found");
 
@@ -179,9 +178,7 @@ fn quota_refusal_says_when_to_retry() {
     let client = Client::with_users(&server, &["alice"]);
     assert_eq!(client.run(&["send", "one"]).code, 0);
     let refused = client.run(&["send", "two"]);
-    assert_eq!(refused.code, 1, "{refused:?}");
-    assert!(refused.stderr.starts_with("agora: "), "{refused:?}");
-    assert!(refused.stderr.contains("quota_exceeded"), "{refused:?}");
+    refused.assert_refused(1, &["quota_exceeded"]);
     // The window is an hour: the retry is most of it away, with a clock time.
     let secs = support::number_after(&refused.stderr, "retry in ", ' ');
     assert!((3500..=3600).contains(&secs), "{refused:?}");
@@ -235,9 +232,7 @@ fn errors_have_one_prefix_and_name_the_arguments() {
         &["status", "--frobnicate"],
         &["login"],
     ] {
-        let run = client.run(args);
-        assert_eq!(run.code, 2, "{run:?}");
-        assert!(run.stderr.starts_with("agora: "), "{run:?}");
+        client.run(args).assert_refused(2, &[]);
     }
     let zero = client.run(&["read", "-n", "0"]);
     assert!(zero.stderr.contains("--number"), "{zero:?}");

@@ -51,15 +51,11 @@ fn rooms_create_join_send_read_leave_and_their_refusals() {
     assert!(status.stdout.contains("#Design"), "{status:?}");
     assert!(status.stdout.contains("room"), "{status:?}");
 
-    client
-        .run_as("bob", &["room", "leave", "#design"])
-        .assert_out(0, "left #Design");
-    client
-        .run_as("bob", &["room", "leave", "#design"])
-        .assert_err(1, "not_a_member");
-    client
-        .run_as("bob", &["room", "join", "#nowhere"])
-        .assert_err(1, "room_not_found");
+    client.expect_runs(&[
+        ("bob", &["room", "leave", "#design"], 0, "left #Design"),
+        ("bob", &["room", "leave", "#design"], 1, "not_a_member"),
+        ("bob", &["room", "join", "#nowhere"], 1, "room_not_found"),
+    ]);
 }
 
 #[test]
@@ -73,27 +69,35 @@ fn a_private_room_is_joined_by_invitation_only() {
     // Carol cannot see it: the same answer as no room at all.
     let hidden = client.run_as("carol", &["rooms"]);
     assert!(!hidden.stdout.contains("#ops"), "{hidden:?}");
-    client
-        .run_as("carol", &["room", "join", "ops"])
-        .assert_err(1, "room_not_found");
-
-    client
-        .run_as("alice", &["room", "invite", "ops", "bob"])
-        .assert_out(0, "invited bob to #ops");
-    client
-        .run_as("alice", &["room", "invite", "ops", "nobody"])
-        .assert_err(1, "user_not_found");
-    client
-        .run_as("carol", &["room", "invite", "ops", "carol"])
-        .assert_err(1, "room_not_found");
-    let invited = client.run_as("bob", &["rooms"]);
-    invited.assert_out(0, "(invited)");
-    client
-        .run_as("bob", &["room", "join", "#ops"])
-        .assert_out(0, "joined #ops");
-    client
-        .run_as("alice", &["room", "invite", "ops", "bob"])
-        .assert_err(1, "already_a_member");
+    client.expect_runs(&[
+        ("carol", &["room", "join", "ops"], 1, "room_not_found"),
+        (
+            "alice",
+            &["room", "invite", "ops", "bob"],
+            0,
+            "invited bob to #ops",
+        ),
+        (
+            "alice",
+            &["room", "invite", "ops", "nobody"],
+            1,
+            "user_not_found",
+        ),
+        (
+            "carol",
+            &["room", "invite", "ops", "carol"],
+            1,
+            "room_not_found",
+        ),
+        ("bob", &["rooms"], 0, "(invited)"),
+        ("bob", &["room", "join", "#ops"], 0, "joined #ops"),
+        (
+            "alice",
+            &["room", "invite", "ops", "bob"],
+            1,
+            "already_a_member",
+        ),
+    ]);
 }
 
 #[test]

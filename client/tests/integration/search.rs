@@ -52,10 +52,8 @@ fn search_finds_what_the_user_can_see_newest_first() {
     assert_eq!(lines[0], "in the room #Ops:", "{room:?}");
     assert!(lines[1].ends_with("alice: deploy the room"), "{room:?}");
     assert_eq!(lines.len(), 2, "{room:?}");
-    client
-        .run_as("bob", &["search", "nothing"])
-        .assert_out(0, "no messages match");
-    client
-        .run_as("bob", &["search", "!!"])
-        .assert_err(1, "invalid_query");
+    client.expect_runs(&[
+        ("bob", &["search", "nothing"], 0, "no messages match"),
+        ("bob", &["search", "!!"], 1, "invalid_query"),
+    ]);
 }

@@ -170,6 +170,16 @@ impl Run {
         assert_eq!(self.code, code, "{self:?}");
         assert!(self.stderr.contains(text), "{self:?}");
     }
+
+    /// Asserts that the run was refused with `code`: its stderr begins with
+    /// the `agora: ` of every refusal and holds each of `texts`.
+    pub fn assert_refused(&self, code: i32, texts: &[&str]) {
+        assert_eq!(self.code, code, "{self:?}");
+        assert!(self.stderr.starts_with("agora: "), "{self:?}");
+        for text in texts {
+            assert!(self.stderr.contains(text), "no {text:?} in {self:?}");
+        }
+    }
 }
 
 /// A config directory (token file) for one test's users.
@@ -219,6 +229,20 @@ impl Client {
     /// Runs `agora --user USER args...` with stdin closed.
     pub fn run_as(&self, user: &str, args: &[&str]) -> Run {
         self.run(&[&["--user", user], args].concat())
+    }
+
+    /// Runs each step, `(user, args, code, text)`, as `agora --user USER
+    /// args...` in order: each must end with its code and print its text, on
+    /// stdout when the code is 0 and on stderr otherwise.
+    pub fn expect_runs(&self, steps: &[(&str, &[&str], i32, &str)]) {
+        for &(user, args, code, text) in steps {
+            let run = self.run_as(user, args);
+            if code == 0 {
+                run.assert_out(code, text);
+            } else {
+                run.assert_err(code, text);
+            }
+        }
     }
 
     /// Runs `agora --user USER args...`, which must succeed; what it printed.
