@@ -180,25 +180,78 @@ pub(crate) struct Counts {
 /// The most words a prefix's count sums (see [`Counts::prefix_words`]).
 const PREFIX_WORDS_READ: i64 = 256;
 
+/// The vocabulary's [`Counts`] of the chat `$chat` (an SQL expression) for
+/// a query whose prefix is `$prefix`, whole words `$whole` (`text[]`),
+/// summing at most `$read` words the prefix starts; `$max` is the greatest
+/// `char`, which no word holds. Columns: the chat's messages, the prefix's
+/// messages and words, each whole word's messages (0: the chat lacks it).
+/// The words a prefix starts are the keys from `<chat>:<prefix>` up to the
+/// same followed by `$max`: in byte order, every word the prefix starts
+/// falls between the two. A macro, for two statements: [`COUNTS`] (many
+/// chats) and [`NEWEST_WITH_COUNTS`] (the first chat, with its window).
+macro_rules! chat_counts {
+    ($chat:literal, $prefix:literal, $max:literal, $whole:literal, $read:literal) => {
+        concat!(
+            "SELECT ch.message_count, p.messages AS prefix, p.words, w.counts
+             FROM chats ch
+             CROSS JOIN LATERAL (
+                 SELECT coalesce(sum(s.messages), 0)::int8 AS messages, count(*) AS words
+                 FROM (SELECT messages FROM message_search_terms
+                       WHERE lexeme >= ",
+            $chat,
+            " || ':' || ",
+            $prefix,
+            "
+                         AND lexeme < ",
+            $chat,
+            " || ':' || ",
+            $prefix,
+            " || ",
+            $max,
+            "
+                       LIMIT ",
+            $read,
+            ") AS s) AS p
+             CROSS JOIN LATERAL (
+                 SELECT ARRAY(SELECT coalesce(t.messages, 0)
+                              FROM unnest(",
+            $whole,
+            "::text[]) AS q(l)
+                              LEFT JOIN message_search_terms t
+                                ON t.lexeme = ",
+            $chat,
+            " || ':' || q.l) AS counts
+             ) AS w
+             WHERE ch.id = ",
+            $chat
+        )
+    };
+}
+
 /// The chats of `$1` (in that order) whose vocabulary holds every whole word
-/// (`$4`) and a word the prefix (`$2`) starts, each with its [`Counts`]. The
-/// words a prefix starts are the keys from `<chat>:<prefix>` up to the same
-/// followed by the greatest `char` (`$3`), which no word holds: in byte
-/// order, every word the prefix starts falls between the two.
-const COUNTS: &str = "SELECT x.c, p.messages, p.words, w.counts, ch.message_count
+/// (`$4`) and a word the prefix (`$2`) starts, each with its [`Counts`]
+/// (see [`chat_counts`]).
+const COUNTS: &str = concat!(
+    "SELECT x.c, c.message_count, c.prefix, c.words, c.counts
      FROM unnest($1::int8[]) WITH ORDINALITY AS x(c, n)
-     JOIN chats ch ON ch.id = x.c
-     CROSS JOIN LATERAL (
-         SELECT coalesce(sum(s.messages), 0)::int8 AS messages, count(*) AS words
-         FROM (SELECT messages FROM message_search_terms
-               WHERE lexeme >= x.c || ':' || $2 AND lexeme < x.c || ':' || $2 || $3
-               LIMIT $5) AS s) AS p
-     CROSS JOIN LATERAL (
-         SELECT ARRAY(SELECT coalesce(t.messages, 0) FROM unnest($4::text[]) AS q(l)
-                      LEFT JOIN message_search_terms t ON t.lexeme = x.c || ':' || q.l) AS counts
-     ) AS w
-     WHERE p.messages > 0 AND 0 <> ALL (w.counts)
-     ORDER BY x.n";
+     CROSS JOIN LATERAL (",
+    chat_counts!("x.c", "$2", "$3", "$4", "$5"),
+    ") AS c
+     WHERE c.prefix > 0 AND 0 <> ALL (c.counts)
+     ORDER BY x.n"
+);
+
+/// Reads [`Counts`] from a row's columns `at..at + 4` (those of
+/// [`chat_counts`]); `None` when the chat lacks a word.
+fn counts_at(row: &postgres::Row, at: usize) -> Option<Counts> {
+    let counts = Counts {
+        messages: row.get(at),
+        prefix: row.get(at + 1),
+        prefix_words: row.get(at + 2),
+        whole: row.get(at + 3),
+    };
+    (counts.prefix > 0 && !counts.whole.contains(&0)).then_some(counts)
+}
 
 /// The counts of a search's chats, read once for all of them by
 /// `View::search_candidates` and used by each `search_chat` after it in
@@ -229,15 +282,7 @@ fn counts(
         .map_err(store_error)?;
     let mut found: std::collections::HashMap<ChatId, Counts> = rows
         .iter()
-        .map(|row| {
-            let counts = Counts {
-                prefix: row.get(1),
-                prefix_words: row.get(2),
-                whole: row.get(3),
-                messages: row.get(4),
-            };
-            (row.get::<_, i64>(0), counts)
-        })
+        .filter_map(|row| Some((row.get::<_, i64>(0), counts_at(row, 1)?)))
         .collect();
     Ok(chats
         .iter()
@@ -284,13 +329,39 @@ fn rows_to_read(counts: &Counts, limit: usize) -> f64 {
 /// The chat's newest rows below `$2`, at most `$4` of them, newest first:
 /// those that match, and the last of the `$4` (numbered `$4`) whether it
 /// matches or not, which tells where the window ended. At most `$5` rows:
-/// a common word stops the scan after a few.
-const NEWEST: &str = "SELECT message_id, hit, n FROM (
-         SELECT message_id, hit, row_number() OVER (ORDER BY message_id DESC) AS n
-         FROM (SELECT message_id, lexemes @@ $3::text::tsquery AS hit FROM message_search
-               WHERE chat_id = $1 AND message_id < $2
-               ORDER BY message_id DESC LIMIT $4) AS window_rows) AS numbered
-     WHERE hit OR n = $4 LIMIT $5";
+/// a common word stops the scan after a few. (A macro: the text is also
+/// part of [`NEWEST_WITH_COUNTS`].)
+macro_rules! newest_rows {
+    () => {
+        "SELECT message_id, hit, n FROM (
+             SELECT message_id, hit, row_number() OVER (ORDER BY message_id DESC) AS n
+             FROM (SELECT message_id, lexemes @@ $3::text::tsquery AS hit FROM message_search
+                   WHERE chat_id = $1 AND message_id < $2
+                   ORDER BY message_id DESC LIMIT $4) AS window_rows) AS numbered
+         WHERE hit OR n = $4 LIMIT $5"
+    };
+}
+/// See [`newest_rows`].
+const NEWEST: &str = newest_rows!();
+/// [`NEWEST`] for the first chat a search asks, with that chat's counts
+/// ([`chat_counts`]; `$6`-`$9` are [`COUNTS`]' `$2`-`$5`) on the window's
+/// last row when the window was read whole and the page is still open:
+/// what the search asks next, in the same round trip. Otherwise (a common
+/// word's page, found in the window) the counts are not read: inside the
+/// lateral subquery, which `OFFSET 0` keeps from being merged into the
+/// join, the conditions on the outer row are a filter PostgreSQL checks
+/// once per row before reading anything.
+const NEWEST_WITH_COUNTS: &str = concat!(
+    "SELECT r.message_id, r.hit, r.n, c.message_count, c.prefix, c.words, c.counts
+     FROM (SELECT message_id, hit, n, count(*) FILTER (WHERE hit) OVER () AS hits
+           FROM (",
+    newest_rows!(),
+    ") AS newest) AS r
+     LEFT JOIN LATERAL (",
+    chat_counts!("$1::int8", "$6", "$7", "$8", "$9"),
+    " AND r.n = $4 AND r.hits < $5 OFFSET 0) AS c ON true
+     ORDER BY r.n"
+);
 /// The GIN index's matches below `$2`, newest first. The lexemes name the
 /// chat; ordering by an expression keeps the planner off a scan in id
 /// order that would test every row.
@@ -328,14 +399,21 @@ pub(crate) fn search_chat(
         None => {
             // No counts read yet (the first chat a search asks, or the one
             // chat it is limited to): its newest [`FIRST_WINDOW`] rows
-            // first, which hold the page of a common word, in one round trip.
-            let (newest, end) = window(conn, chat, below, &tsquery, FIRST_WINDOW, limit)?;
-            found = newest;
+            // first, which hold the page of a common word, and the chat's
+            // counts when they do not, in one round trip.
+            let (rows, counted) = first_window(conn, chat, below, &tsquery, limit, query)?;
+            let end;
+            (found, end) = rows;
             match end {
                 Some(end) if found.len() < limit => below = end,
                 _ => return Ok(found),
             }
-            counts(conn, &[chat], query)?.pop().and_then(|(_, c)| c)
+            match counted {
+                Some(counts) => counts,
+                // Always read with the window when the page is still open;
+                // should that change, asked here.
+                None => counts(conn, &[chat], query)?.pop().and_then(|(_, c)| c),
+            }
         }
     };
     let Some(counts) = counts else {
@@ -363,6 +441,9 @@ pub(crate) fn search_chat(
 /// The matches among the chat's newest `size` rows below `below` (at most
 /// `limit`, newest first), and the oldest row read when the window was
 /// read whole (`None`: the chat has nothing older, or the page filled).
+type Window = (Vec<MessageId>, Option<MessageId>);
+
+/// The [`Window`] of `size` rows ([`NEWEST`]).
 fn window(
     conn: &mut PgConn,
     chat: ChatId,
@@ -370,10 +451,49 @@ fn window(
     tsquery: &str,
     size: i64,
     limit: usize,
-) -> ViewResult<(Vec<MessageId>, Option<MessageId>)> {
+) -> ViewResult<Window> {
     let rows = conn
         .query(NEWEST, &[&chat, &below, &tsquery, &size, &(limit as i64)])
         .map_err(store_error)?;
+    Ok(window_of(&rows, size, limit))
+}
+
+/// The [`Window`] of [`FIRST_WINDOW`] rows and, when it leaves the page
+/// open, the chat's counts (`Some(None)`: it lacks a word), in one round
+/// trip ([`NEWEST_WITH_COUNTS`]).
+fn first_window(
+    conn: &mut PgConn,
+    chat: ChatId,
+    below: MessageId,
+    tsquery: &str,
+    limit: usize,
+    query: &SearchQuery,
+) -> ViewResult<(Window, Option<Option<Counts>>)> {
+    let rows = conn
+        .query(
+            NEWEST_WITH_COUNTS,
+            &[
+                &chat,
+                &below,
+                &tsquery,
+                &FIRST_WINDOW,
+                &(limit as i64),
+                &query.prefix(),
+                &char::MAX.to_string(),
+                &query.whole_words(),
+                &PREFIX_WORDS_READ,
+            ],
+        )
+        .map_err(store_error)?;
+    let counted = rows
+        .last()
+        .filter(|row| row.get::<_, Option<i64>>(3).is_some())
+        .map(|row| counts_at(row, 3));
+    Ok((window_of(&rows, FIRST_WINDOW, limit), counted))
+}
+
+/// The [`Window`] in rows whose first three columns are [`NEWEST`]'s.
+fn window_of(rows: &[postgres::Row], size: i64, limit: usize) -> Window {
     let found: Vec<MessageId> = rows
         .iter()
         .filter(|row| row.get::<_, bool>(1))
@@ -384,7 +504,7 @@ fn window(
         .filter(|row| row.get::<_, i64>(2) == size)
         .map(|row| row.get::<_, i64>(0))
         .filter(|_| found.len() < limit);
-    Ok((found, end))
+    (found, end)
 }
 
 /// Indexes every message already stored (the migration that creates the

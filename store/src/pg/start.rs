@@ -3,7 +3,7 @@
 //! database that cannot be reached stops the start), and the engine's
 //! threads over them.
 
-use super::connection::{PgConn, Slot, WRITER_ROLE};
+use super::connection::{PgConn, Slot, READER_ROLE, WRITER_ROLE};
 use super::feed::PgNotices;
 use super::reading::PgSource;
 use super::schema::migrate;
@@ -57,7 +57,7 @@ pub(crate) fn start(config: &StoreConfig, url: &PostgresUrl) -> Result<Running, 
     let feed = Feed::new(hub.clone());
     let readers = if config.readers > 0 {
         let connections = (0..config.readers)
-            .map(|_| slot("agora reader"))
+            .map(|_| slot(READER_ROLE))
             .collect::<Result<Vec<_>, _>>()?;
         let source = Arc::new(PgSource { feed: feed.clone() });
         Some((source, connections))

@@ -22,6 +22,8 @@ use postgres::Row;
 mod reader_rows_tests;
 mod rooms;
 #[cfg(test)]
+mod search_round_trips_tests;
+#[cfg(test)]
 mod search_terms_tests;
 #[cfg(test)]
 mod test_fixture;
