@@ -38,6 +38,7 @@ mod event_readers;
 mod forward;
 mod handle;
 mod health;
+mod history_page;
 mod hub;
 mod observe;
 mod overlay;

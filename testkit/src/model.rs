@@ -13,9 +13,10 @@ use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, CommentPage, Membership, MessageId, MessagePage,
-    NewRoom, NewUser, PeoplePage, Reaction, ReadPosition, Recent, Room, RoomListing, RoomsPage,
-    StoreError, StoredComment, StoredMessage, User, UserId, View, ViewResult, Written,
+    ChatId, ChatKind, ChatSummary, CommentId, CommentPage, Membership, MessageEdit, MessageId,
+    MessagePage, NewRoom, NewText, NewUser, PeoplePage, Reaction, ReadPosition, Recent, Room,
+    RoomListing, RoomsPage, SearchPage, StoreError, StoredComment, StoredMessage, User, UserId,
+    UserReaction, View, ViewResult, Written,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -331,6 +332,11 @@ fn pair_key(a: UserId, b: UserId) -> (UserId, UserId) {
     (a.min(b), a.max(b))
 }
 
+/// Whether a message's reaction row (order, emoji, user) is `reaction`.
+fn is_reaction((_, emoji, user): &(u64, String, UserId), reaction: UserReaction<'_>) -> bool {
+    *emoji == reaction.emoji && *user == reaction.user
+}
+
 impl View for Model {
     fn user_by_token(&mut self, hash: &TokenHash) -> ViewResult<Option<User>> {
         Ok(self
@@ -509,13 +515,7 @@ impl View for Model {
         Ok(self.stored_messages(&c.messages[start..end], page.comments))
     }
 
-    fn append_message(
-        &mut self,
-        chat: ChatId,
-        author: UserId,
-        text: &str,
-        now: UnixMillis,
-    ) -> ViewResult<MessageId> {
+    fn append_message(&mut self, chat: ChatId, new: NewText<'_>) -> ViewResult<MessageId> {
         let id = self.last_message + 1;
         self.chat_mut(chat)?.messages.push(id);
         self.last_message = id;
@@ -523,9 +523,9 @@ impl View for Model {
             id,
             MessageRecord {
                 chat,
-                author,
-                pub_date: now,
-                text: text.to_owned(),
+                author: new.author,
+                pub_date: new.now,
+                text: new.text.to_owned(),
                 comments: Vec::new(),
                 edited: None,
                 deleted: false,
@@ -558,13 +558,7 @@ impl View for Model {
             .collect())
     }
 
-    fn append_comment(
-        &mut self,
-        message: MessageId,
-        author: UserId,
-        text: &str,
-        now: UnixMillis,
-    ) -> ViewResult<CommentId> {
+    fn append_comment(&mut self, message: MessageId, new: NewText<'_>) -> ViewResult<CommentId> {
         let id = self.comments.len() as CommentId + 1;
         let record = self
             .messages
@@ -572,9 +566,9 @@ impl View for Model {
             .ok_or_else(|| StoreError(format!("no message {message}")))?;
         record.comments.push(id);
         self.comments.push(CommentRecord {
-            author,
-            created: now,
-            text: text.to_owned(),
+            author: new.author,
+            created: new.now,
+            text: new.text.to_owned(),
             message,
             edited: None,
             deleted: false,
@@ -658,17 +652,11 @@ impl View for Model {
         Ok(self.stored_comment(comment))
     }
 
-    fn edit_message(
-        &mut self,
-        message: MessageId,
-        text: &str,
-        mentions: &[UserId],
-        now: UnixMillis,
-    ) -> ViewResult<()> {
+    fn edit_message(&mut self, message: MessageId, edit: MessageEdit<'_>) -> ViewResult<()> {
         let m = self.message_mut(message)?;
-        m.text = text.to_owned();
-        m.edited = Some(now);
-        m.mentions = mentions.to_vec();
+        m.text = edit.text.to_owned();
+        m.edited = Some(edit.now);
+        m.mentions = edit.mentions.to_vec();
         Ok(())
     }
 
@@ -705,47 +693,37 @@ impl View for Model {
         Ok(self.reactions_of(message))
     }
 
-    fn has_reacted(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<bool> {
+    fn has_reacted(&mut self, reaction: UserReaction<'_>) -> ViewResult<bool> {
         Ok(self
             .messages
-            .get(&message)
-            .is_some_and(|m| m.reactions.iter().any(|(_, e, u)| e == emoji && *u == user)))
+            .get(&reaction.message)
+            .is_some_and(|m| m.reactions.iter().any(|r| is_reaction(r, reaction))))
     }
 
-    fn add_reaction(
-        &mut self,
-        message: MessageId,
-        emoji: &str,
-        user: UserId,
-        _now: UnixMillis,
-    ) -> ViewResult<()> {
+    fn add_reaction(&mut self, reaction: UserReaction<'_>, _now: UnixMillis) -> ViewResult<()> {
         self.reaction_seq += 1;
         let seq = self.reaction_seq;
-        self.message_mut(message)?
-            .reactions
-            .push((seq, emoji.to_owned(), user));
+        self.message_mut(reaction.message)?.reactions.push((
+            seq,
+            reaction.emoji.to_owned(),
+            reaction.user,
+        ));
         Ok(())
     }
 
-    fn remove_reaction(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<()> {
-        self.message_mut(message)?
+    fn remove_reaction(&mut self, reaction: UserReaction<'_>) -> ViewResult<()> {
+        self.message_mut(reaction.message)?
             .reactions
-            .retain(|(_, e, u)| !(e == emoji && *u == user));
+            .retain(|r| !is_reaction(r, reaction));
         Ok(())
     }
 
     // (issue 27) search: the specification itself, over the chat's messages.
-    fn search_chat(
-        &mut self,
-        chat: ChatId,
-        query: &agora_core::search::SearchQuery,
-        before: Option<MessageId>,
-        limit: u32,
-    ) -> ViewResult<Vec<MessageId>> {
-        let Some(chat) = self.chat(chat) else {
+    fn search_chat(&mut self, page: SearchPage<'_>) -> ViewResult<Vec<MessageId>> {
+        let Some(chat) = self.chat(page.chat) else {
             return Ok(Vec::new());
         };
-        let below = before.unwrap_or(MessageId::MAX);
+        let below = page.before.unwrap_or(MessageId::MAX);
         Ok(chat
             .messages
             .iter()
@@ -754,9 +732,9 @@ impl View for Model {
             .filter(|id| {
                 self.messages
                     .get(id)
-                    .is_some_and(|m| query.matches(&m.text))
+                    .is_some_and(|m| page.query.matches(&m.text))
             })
-            .take(limit as usize)
+            .take(page.limit as usize)
             .copied()
             .collect())
     }

@@ -12,8 +12,8 @@ use agora_core::idempotency::KeyLog;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, CommentId, MessageId, NewUser, ReadPosition, Recent, StoreError, User, UserId, View,
-    ViewResult,
+    ChatId, CommentId, MessageId, NewText, NewUser, ReadPosition, Recent, StoreError, User, UserId,
+    View, ViewResult,
 };
 use std::collections::BTreeMap;
 
@@ -430,13 +430,7 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         Ok(stored + new as u64)
     }
 
-    fn append_message(
-        &mut self,
-        chat: ChatId,
-        author: UserId,
-        text: &str,
-        now: UnixMillis,
-    ) -> ViewResult<MessageId> {
+    fn append_message(&mut self, chat: ChatId, new: NewText<'_>) -> ViewResult<MessageId> {
         let Some(mut row) = self.chat(chat)? else {
             return Err(StoreError(format!("append_message: no chat {chat}")));
         };
@@ -452,7 +446,7 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
                 chat,
                 comment_count: 0,
             },
-            new: Some((author, now, text.to_owned())),
+            new: Some((new.author, new.now, new.text.to_owned())),
         };
         self.overlay.messages.set(
             id,
@@ -468,13 +462,7 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         Ok(self.message(message)?.map(|entry| entry.row.chat))
     }
 
-    fn append_comment(
-        &mut self,
-        message: MessageId,
-        author: UserId,
-        text: &str,
-        now: UnixMillis,
-    ) -> ViewResult<CommentId> {
+    fn append_comment(&mut self, message: MessageId, new: NewText<'_>) -> ViewResult<CommentId> {
         let Some(mut entry) = self.message(message)? else {
             return Err(StoreError(format!("append_comment: no message {message}")));
         };
@@ -500,9 +488,9 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
             id,
             message,
             chat,
-            author,
-            created: now,
-            text: text.to_owned(),
+            author: new.author,
+            created: new.now,
+            text: new.text.to_owned(),
         });
         Ok(id)
     }

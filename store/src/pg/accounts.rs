@@ -4,7 +4,7 @@
 //! node once the revoking transaction committed.
 
 use super::view::{store_error, PgView};
-use agora_core::accounts::{Accounts, Device, DeviceId, NewDevice, LOGIN_WINDOW_MS};
+use agora_core::accounts::{Accounts, Device, DeviceId, LoginFailure, NewDevice};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{Recent, UserId, ViewResult};
@@ -135,19 +135,24 @@ impl Accounts for PgView<'_> {
         )
     }
 
-    fn record_login_failure(
-        &mut self,
-        name_key: &str,
-        origin: &str,
-        now: UnixMillis,
-    ) -> ViewResult<()> {
-        let expired = now.0.saturating_sub(LOGIN_WINDOW_MS as i64);
+    fn record_login_failure(&mut self, failure: LoginFailure<'_>) -> ViewResult<()> {
+        let LoginFailure {
+            name_key,
+            origin,
+            now,
+        } = failure;
         self.conn
             .execute(
                 "WITH old AS (DELETE FROM login_failures WHERE id IN
                    (SELECT id FROM login_failures WHERE at < $4 ORDER BY id LIMIT $5))
                  INSERT INTO login_failures (name_key, origin, at) VALUES ($1, $2, $3)",
-                &[&name_key, &origin, &now.0, &expired, &PRUNE_PER_FAILURE],
+                &[
+                    &name_key,
+                    &origin,
+                    &now.0,
+                    &failure.expired_before().0,
+                    &PRUNE_PER_FAILURE,
+                ],
             )
             .map(drop)
             .map_err(store_error)

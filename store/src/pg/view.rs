@@ -5,6 +5,7 @@ use crate::event_columns::{
     EVENT_MEMBER, EVENT_MESSAGE, EVENT_REACTION,
 };
 use crate::forward::Own;
+use crate::history_page::HistoryRows;
 use crate::pg::connection::{describe, PgConn};
 use agora_core::accounts::{Accounts, NewDevice};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
@@ -12,9 +13,9 @@ use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, CommentPage, MessageId, MessagePage, NewUser,
-    PeoplePage, ReadPosition, Recent, StoreError, StoredComment, StoredMessage, User, UserId, View,
-    ViewResult, PUBLIC_CHAT,
+    ChatId, ChatKind, ChatSummary, CommentId, CommentPage, MessageId, MessagePage, NewText,
+    NewUser, PeoplePage, ReadPosition, Recent, SearchPage, StoreError, StoredComment,
+    StoredMessage, User, UserId, View, ViewResult, PUBLIC_CHAT,
 };
 use postgres::Row;
 
@@ -294,52 +295,30 @@ impl PgView<'_> {
         let row = self.conn.query_opt(sql, &[key]).map_err(store_error)?;
         row.as_ref().map(user_from_row).transpose()
     }
+}
 
-    /// The messages of `page` that `sql` (`MESSAGES_UP_TO` or
-    /// `MESSAGES_AFTER`) selects, with their newest comments.
-    fn messages_with_comments(
+/// The history statements (see `crate::history_page`).
+impl HistoryRows for PgView<'_> {
+    fn message_rows(
         &mut self,
         sql: &'static str,
         page: MessagePage,
     ) -> ViewResult<Vec<StoredMessage>> {
-        let MessagePage {
-            chat,
-            position,
-            limit,
-            comments,
-        } = page;
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
+        let limit = i64::from(page.limit);
         let rows = self
             .conn
-            .query(sql, &[&chat, &position, &i64::from(limit)])
+            .query(sql, &[&page.chat, &page.position, &limit])
             .map_err(store_error)?;
-        let mut messages = rows
-            .iter()
-            .map(super::edits::message_from_row)
-            .collect::<ViewResult<Vec<_>>>()?;
-        messages.sort_by_key(|m| m.id);
-        if comments > 0 {
-            for message in messages.iter_mut().filter(|m| m.comments_total > 0) {
-                message.comments = self.newest_comments(chat, message.id, i64::MAX, comments)?;
-            }
-        }
-        Ok(messages)
+        rows.iter().map(super::edits::message_from_row).collect()
     }
 
-    fn newest_comments(
-        &mut self,
-        chat: ChatId,
-        message: MessageId,
-        before: CommentId,
-        limit: u32,
-    ) -> ViewResult<Vec<StoredComment>> {
+    fn comment_rows(&mut self, chat: ChatId, page: CommentPage) -> ViewResult<Vec<StoredComment>> {
+        let before = page.before.unwrap_or(CommentId::MAX);
         let rows = self
             .conn
             .query(
                 COMMENTS_BEFORE,
-                &[&chat, &message, &before, &i64::from(limit)],
+                &[&chat, &page.message, &before, &i64::from(page.limit)],
             )
             .map_err(store_error)?;
         let mut comments = rows
@@ -554,16 +533,10 @@ impl View for PgView<'_> {
         self.messages_with_comments(MESSAGES_AFTER, page)
     }
 
-    fn append_message(
-        &mut self,
-        chat: ChatId,
-        author: UserId,
-        text: &str,
-        now: UnixMillis,
-    ) -> ViewResult<MessageId> {
+    fn append_message(&mut self, chat: ChatId, new: NewText<'_>) -> ViewResult<MessageId> {
         // One round trip for all four: the message, its words in the
         // search index and its vocabulary (issue 27) and its chat's counters.
-        let lexemes = super::search::lexemes(chat, text);
+        let lexemes = super::search::lexemes(chat, new.text);
         self.conn
             .query_opt(
                 "WITH m AS (
@@ -580,7 +553,13 @@ impl View for PgView<'_> {
                  UPDATE chats SET message_count = message_count + 1, last_message = m.id
                  FROM m WHERE chats.id = $1
                  RETURNING m.id",
-                &[&chat, &author, &now.0, &text.as_bytes(), &lexemes],
+                &[
+                    &chat,
+                    &new.author,
+                    &new.now.0,
+                    &new.text.as_bytes(),
+                    &lexemes,
+                ],
             )
             .map_err(store_error)?
             .map(|row| row.get(0))
@@ -594,13 +573,7 @@ impl View for PgView<'_> {
             .map_err(store_error)
     }
 
-    fn append_comment(
-        &mut self,
-        message: MessageId,
-        author: UserId,
-        text: &str,
-        now: UnixMillis,
-    ) -> ViewResult<CommentId> {
+    fn append_comment(&mut self, message: MessageId, new: NewText<'_>) -> ViewResult<CommentId> {
         // One round trip for both: the comment and its message's count.
         self.conn
             .query_opt(
@@ -611,7 +584,7 @@ impl View for PgView<'_> {
                  UPDATE messages SET comment_count = comment_count + 1
                  FROM c WHERE messages.id = c.message_id
                  RETURNING c.id",
-                &[&message, &author, &now.0, &text.as_bytes()],
+                &[&message, &new.author, &new.now.0, &new.text.as_bytes()],
             )
             .map_err(store_error)?
             .map(|row| row.get(0))
@@ -619,11 +592,7 @@ impl View for PgView<'_> {
     }
 
     fn comments_before(&mut self, page: CommentPage) -> ViewResult<Vec<StoredComment>> {
-        let Some(chat) = self.chat_of_message(page.message)? else {
-            return Ok(Vec::new());
-        };
-        let before = page.before.unwrap_or(i64::MAX);
-        self.newest_comments(chat, page.message, before, page.limit)
+        self.comments_page(page)
     }
 
     fn append_event(&mut self, body: EventBody) -> ViewResult<EventId> {
@@ -725,20 +694,14 @@ impl View for PgView<'_> {
     }
 
     // (issue 27) search
-    fn search_chat(
-        &mut self,
-        chat: ChatId,
-        query: &agora_core::search::SearchQuery,
-        before: Option<MessageId>,
-        limit: u32,
-    ) -> ViewResult<Vec<MessageId>> {
+    fn search_chat(&mut self, page: SearchPage<'_>) -> ViewResult<Vec<MessageId>> {
         super::search::search_chat(
             self.conn,
             self.search_counts.as_ref(),
-            chat,
-            query,
-            before,
-            limit,
+            page.chat,
+            page.query,
+            page.before,
+            page.limit,
         )
     }
 

@@ -13,7 +13,8 @@ use agora_core::events::{Change, EventBody, EventChat};
 use agora_core::reactions::{summary_from_text, LISTED_USERS};
 use agora_core::time::UnixMillis;
 use agora_core::view::{
-    CommentId, MessageId, Reaction, StoredComment, StoredMessage, UserId, ViewResult, Written,
+    CommentId, MessageId, Reaction, StoredComment, StoredMessage, UserId, UserReaction, ViewResult,
+    Written,
 };
 use rusqlite::{params, OptionalExtension, Row};
 
@@ -253,12 +254,17 @@ impl SqlView<'_> {
             .unwrap_or_default())
     }
 
-    pub(super) fn reacted(&self, id: MessageId, emoji: &str, user: UserId) -> ViewResult<bool> {
+    pub(super) fn reacted(&self, reaction: UserReaction<'_>) -> ViewResult<bool> {
+        let UserReaction {
+            message,
+            emoji,
+            user,
+        } = reaction;
         self.connection()
             .prepare_cached(
                 "SELECT 1 FROM reactions WHERE message_id = ?1 AND emoji = ?2 AND user_id = ?3",
             )
-            .and_then(|mut stmt| stmt.exists(params![id, emoji, user]))
+            .and_then(|mut stmt| stmt.exists(params![message, emoji, user]))
             .map_err(store_error)
     }
 
@@ -266,11 +272,14 @@ impl SqlView<'_> {
     /// message's summary out again from its reactions.
     pub(super) fn put_reaction(
         &self,
-        id: MessageId,
-        emoji: &str,
-        user: UserId,
+        reaction: UserReaction<'_>,
         now: Option<UnixMillis>,
     ) -> ViewResult<()> {
+        let UserReaction {
+            message: id,
+            emoji,
+            user,
+        } = reaction;
         match now {
             Some(now) => self.run(
                 "INSERT INTO reactions (message_id, emoji, user_id, created)
