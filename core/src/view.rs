@@ -200,6 +200,14 @@ pub struct NewRoom<'a> {
     pub now: UnixMillis,
 }
 
+/// A user in a chat: the key of a membership (its read position) and of
+/// an invitation to a room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ChatUser {
+    pub chat: ChatId,
+    pub user: UserId,
+}
+
 /// A message or comment to append ([`View::append_message`],
 /// [`View::append_comment`]): who writes it, its text, when.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -330,14 +338,9 @@ pub trait View: crate::accounts::Accounts {
     fn join(&mut self, chat: ChatId, user: UserId, position: ReadPosition) -> ViewResult<()>;
     /// `user`'s read position in `chat`, `None` if not a member.
     fn read_position(&mut self, chat: ChatId, user: UserId) -> ViewResult<Option<ReadPosition>>;
-    /// Sets a member's read position; no-op if `user` is not a member of `chat`
-    /// (or there is no such chat).
-    fn set_read_position(
-        &mut self,
-        chat: ChatId,
-        user: UserId,
-        position: ReadPosition,
-    ) -> ViewResult<()>;
+    /// Sets a member's read position; no-op if the user is not a member of
+    /// the chat (or there is no such chat).
+    fn set_read_position(&mut self, member: ChatUser, position: ReadPosition) -> ViewResult<()>;
     /// The two members of private chat `chat`, with their names as
     /// registered, in the order of their ids; `None` for the public chat or
     /// no such chat.
@@ -410,9 +413,9 @@ pub trait View: crate::accounts::Accounts {
     fn rooms_for(&mut self, page: RoomsPage<'_>) -> ViewResult<Vec<RoomListing>>;
     /// Whether `user` holds an invitation to `room`.
     fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool>;
-    /// Records (`true`) or drops (`false`) `user`'s invitation to `room`;
-    /// idempotent.
-    fn set_invited(&mut self, room: ChatId, user: UserId, invited: bool) -> ViewResult<()>;
+    /// Records (`true`) or drops (`false`) the user's invitation to the
+    /// room (`invitation.chat`); idempotent.
+    fn set_invited(&mut self, invitation: ChatUser, invited: bool) -> ViewResult<()>;
     /// Ends `user`'s membership of `chat` (its read position goes with it);
     /// no-op when it is not a member.
     fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()>;

@@ -19,13 +19,14 @@ use agora_core::view::ViewResult;
 pub(crate) mod t {
     pub(crate) use agora_core::accounts::{Device, DeviceId, LoginFailure, NewDevice};
     pub(crate) use agora_core::events::{Event, EventBody, EventId};
-    pub(crate) use agora_core::idempotency::{KeptKey, StoredAnswer};
+    pub(crate) use agora_core::idempotency::{KeptKey, KeyLookup, StoredAnswer};
     pub(crate) use agora_core::time::UnixMillis;
     pub(crate) use agora_core::token::TokenHash;
     pub(crate) use agora_core::view::{
-        ChatId, ChatSummary, CommentId, CommentPage, MessageEdit, MessageId, MessagePage, NewRoom,
-        NewText, NewUser, PeoplePage, Reaction, ReadPosition, Recent, Room, RoomListing, RoomsPage,
-        SearchPage, StoredComment, StoredMessage, User, UserId, UserReaction, ViewResult, Written,
+        ChatId, ChatSummary, ChatUser, CommentId, CommentPage, MessageEdit, MessageId, MessagePage,
+        NewRoom, NewText, NewUser, PeoplePage, Reaction, ReadPosition, Recent, Room, RoomListing,
+        RoomsPage, SearchPage, StoredComment, StoredMessage, User, UserId, UserReaction,
+        ViewResult, Written,
     };
 }
 
@@ -55,7 +56,7 @@ macro_rules! forward_view {
     (@ $via:ident create_private_chat) => { fn create_private_chat(&mut self, a: $crate::forward::t::UserId, b: $crate::forward::t::UserId, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<$crate::forward::t::ChatId> { self.$via(|view| view.create_private_chat(a, b, now)) } };
     (@ $via:ident join) => { fn join(&mut self, chat: $crate::forward::t::ChatId, user: $crate::forward::t::UserId, position: $crate::forward::t::ReadPosition) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.join(chat, user, position)) } };
     (@ $via:ident read_position) => { fn read_position(&mut self, chat: $crate::forward::t::ChatId, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::ReadPosition>> { self.$via(|view| view.read_position(chat, user)) } };
-    (@ $via:ident set_read_position) => { fn set_read_position(&mut self, chat: $crate::forward::t::ChatId, user: $crate::forward::t::UserId, position: $crate::forward::t::ReadPosition) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.set_read_position(chat, user, position)) } };
+    (@ $via:ident set_read_position) => { fn set_read_position(&mut self, member: $crate::forward::t::ChatUser, position: $crate::forward::t::ReadPosition) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.set_read_position(member, position)) } };
     (@ $via:ident latest_message) => { fn latest_message(&mut self, chat: $crate::forward::t::ChatId) -> $crate::forward::t::ViewResult<$crate::forward::t::MessageId> { self.$via(|view| view.latest_message(chat)) } };
     (@ $via:ident messages_up_to) => { fn messages_up_to(&mut self, page: $crate::forward::t::MessagePage) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::StoredMessage>> { self.$via(|view| view.messages_up_to(page)) } };
     (@ $via:ident messages_after) => { fn messages_after(&mut self, page: $crate::forward::t::MessagePage) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::StoredMessage>> { self.$via(|view| view.messages_after(page)) } };
@@ -72,7 +73,7 @@ macro_rules! forward_view {
     (@ $via:ident create_room) => { fn create_room(&mut self, new: $crate::forward::t::NewRoom<'_>) -> $crate::forward::t::ViewResult<$crate::forward::t::ChatId> { self.$via(|view| view.create_room(new)) } };
     (@ $via:ident rooms_for) => { fn rooms_for(&mut self, page: $crate::forward::t::RoomsPage<'_>) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::RoomListing>> { self.$via(|view| view.rooms_for(page)) } };
     (@ $via:ident is_invited) => { fn is_invited(&mut self, room: $crate::forward::t::ChatId, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<bool> { self.$via(|view| view.is_invited(room, user)) } };
-    (@ $via:ident set_invited) => { fn set_invited(&mut self, room: $crate::forward::t::ChatId, user: $crate::forward::t::UserId, invited: bool) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.set_invited(room, user, invited)) } };
+    (@ $via:ident set_invited) => { fn set_invited(&mut self, invitation: $crate::forward::t::ChatUser, invited: bool) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.set_invited(invitation, invited)) } };
     (@ $via:ident leave) => { fn leave(&mut self, chat: $crate::forward::t::ChatId, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.leave(chat, user)) } };
     (@ $via:ident rooms_of) => { fn rooms_of(&mut self, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::ChatId>> { self.$via(|view| view.rooms_of(user)) } };
     (@ $via:ident message_written) => { fn message_written(&mut self, message: $crate::forward::t::MessageId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::Written>> { self.$via(|view| view.message_written(message)) } };
@@ -118,7 +119,7 @@ pub(crate) use forward_accounts;
 macro_rules! forward_key_log {
     (all $via:ident) => { $crate::forward::forward_key_log!($via; find_key, keep_key, prune_keys); };
     ($via:ident; $($method:ident),+ $(,)?) => { $($crate::forward::forward_key_log!(@ $via $method);)+ };
-    (@ $via:ident find_key) => { fn find_key(&mut self, scope: &str, key: &str, since: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<Option<([u8; 32], $crate::forward::t::StoredAnswer)>> { self.$via(|log| log.find_key(scope, key, since)) } };
+    (@ $via:ident find_key) => { fn find_key(&mut self, lookup: $crate::forward::t::KeyLookup<'_>) -> $crate::forward::t::ViewResult<Option<([u8; 32], $crate::forward::t::StoredAnswer)>> { self.$via(|log| log.find_key(lookup)) } };
     (@ $via:ident keep_key) => { fn keep_key(&mut self, kept: $crate::forward::t::KeptKey<'_>) -> $crate::forward::t::ViewResult<()> { self.$via(|log| log.keep_key(kept)) } };
     (@ $via:ident prune_keys) => { fn prune_keys(&mut self, before: $crate::forward::t::UnixMillis, at_most: u32) -> $crate::forward::t::ViewResult<()> { self.$via(|log| log.prune_keys(before, at_most)) } };
 }

@@ -44,9 +44,12 @@ mod observe;
 mod overlay;
 mod pending;
 mod pg;
+mod recorded_events;
 mod ring_rewrite;
+mod room_rows;
 mod secret_verifier;
 mod sqlite;
+mod user_rows;
 
 pub use clock::Clock;
 pub use config::{Backend, StoreConfig, SyncMode, DEFAULT_DATABASE};

@@ -13,10 +13,10 @@ use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, CommentPage, Membership, MessageEdit, MessageId,
-    MessagePage, NewRoom, NewText, NewUser, PeoplePage, Reaction, ReadPosition, Recent, Room,
-    RoomListing, RoomsPage, SearchPage, StoreError, StoredComment, StoredMessage, User, UserId,
-    UserReaction, View, ViewResult, Written,
+    ChatId, ChatKind, ChatSummary, ChatUser, CommentId, CommentPage, Membership, MessageEdit,
+    MessageId, MessagePage, NewRoom, NewText, NewUser, PeoplePage, Reaction, ReadPosition, Recent,
+    Room, RoomListing, RoomsPage, SearchPage, StoreError, StoredComment, StoredMessage, User,
+    UserId, UserReaction, View, ViewResult, Written,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -161,8 +161,7 @@ impl Model {
     }
 
     fn user(&self, id: UserId) -> Option<&User> {
-        let index = usize::try_from(id).ok()?.checked_sub(1)?;
-        self.users.get(index).map(|r| &r.user)
+        self.users.get(index_of(id)?).map(|r| &r.user)
     }
 
     fn name_of(&self, id: UserId) -> String {
@@ -170,22 +169,15 @@ impl Model {
     }
 
     fn chat(&self, id: ChatId) -> Option<&ChatRecord> {
-        let index = usize::try_from(id).ok()?.checked_sub(1)?;
-        self.chats.get(index)
+        self.chats.get(index_of(id)?)
     }
 
     fn chat_mut(&mut self, id: ChatId) -> ViewResult<&mut ChatRecord> {
-        usize::try_from(id)
-            .ok()
-            .and_then(|i| i.checked_sub(1))
-            .and_then(|i| self.chats.get_mut(i))
-            .ok_or_else(|| StoreError(format!("no chat {id}")))
+        record_mut(&mut self.chats, id, "chat")
     }
 
     fn stored_comment(&self, id: CommentId) -> Option<StoredComment> {
-        let record = self
-            .comments
-            .get(usize::try_from(id).ok()?.checked_sub(1)?)?;
+        let record = self.comments.get(index_of(id)?)?;
         Some(StoredComment {
             id,
             author: self.name_of(record.author),
@@ -198,11 +190,7 @@ impl Model {
     }
 
     fn comment_mut(&mut self, id: CommentId) -> ViewResult<&mut CommentRecord> {
-        usize::try_from(id)
-            .ok()
-            .and_then(|i| i.checked_sub(1))
-            .and_then(|i| self.comments.get_mut(i))
-            .ok_or_else(|| StoreError(format!("no comment {id}")))
+        record_mut(&mut self.comments, id, "comment")
     }
 
     fn message_mut(&mut self, id: MessageId) -> ViewResult<&mut MessageRecord> {
@@ -332,6 +320,19 @@ fn pair_key(a: UserId, b: UserId) -> (UserId, UserId) {
     (a.min(b), a.max(b))
 }
 
+/// Where the record of `id` is in a list whose ids are 1, 2, ... in order
+/// (users, chats, comments).
+fn index_of(id: i64) -> Option<usize> {
+    usize::try_from(id).ok()?.checked_sub(1)
+}
+
+/// The record of `id` (a `what`) in such a list.
+fn record_mut<'a, T>(records: &'a mut [T], id: i64, what: &str) -> ViewResult<&'a mut T> {
+    index_of(id)
+        .and_then(|i| records.get_mut(i))
+        .ok_or_else(|| StoreError(format!("no {what} {id}")))
+}
+
 /// Whether a message's reaction row (order, emoji, user) is `reaction`.
 fn is_reaction((_, emoji, user): &(u64, String, UserId), reaction: UserReaction<'_>) -> bool {
     *emoji == reaction.emoji && *user == reaction.user
@@ -372,11 +373,7 @@ impl View for Model {
     }
 
     fn save_user(&mut self, user: &User) -> ViewResult<()> {
-        let record = usize::try_from(user.id)
-            .ok()
-            .and_then(|i| i.checked_sub(1))
-            .and_then(|i| self.users.get_mut(i));
-        if let Some(record) = record {
+        if let Ok(record) = record_mut(&mut self.users, user.id, "user") {
             record.user.banned_until = user.banned_until;
             record.user.window_start = user.window_start;
             record.user.window_count = user.window_count;
@@ -422,14 +419,9 @@ impl View for Model {
         Ok(self.chat(chat).and_then(|c| c.members.get(&user)).copied())
     }
 
-    fn set_read_position(
-        &mut self,
-        chat: ChatId,
-        user: UserId,
-        position: ReadPosition,
-    ) -> ViewResult<()> {
-        if let Ok(c) = self.chat_mut(chat) {
-            if let Some(p) = c.members.get_mut(&user) {
+    fn set_read_position(&mut self, member: ChatUser, position: ReadPosition) -> ViewResult<()> {
+        if let Ok(c) = self.chat_mut(member.chat) {
+            if let Some(p) = c.members.get_mut(&member.user) {
                 *p = position;
             }
         }
@@ -629,11 +621,7 @@ impl View for Model {
     }
 
     fn comment_written(&mut self, comment: CommentId) -> ViewResult<Option<Written>> {
-        let Some(record) = usize::try_from(comment)
-            .ok()
-            .and_then(|i| i.checked_sub(1))
-            .and_then(|i| self.comments.get(i))
-        else {
+        let Some(record) = index_of(comment).and_then(|i| self.comments.get(i)) else {
             return Ok(None);
         };
         Ok(self.messages.get(&record.message).map(|m| Written {
@@ -841,7 +829,8 @@ impl View for Model {
             .is_some_and(|r| r.invited.contains(&user)))
     }
 
-    fn set_invited(&mut self, room: ChatId, user: UserId, invited: bool) -> ViewResult<()> {
+    fn set_invited(&mut self, invitation: ChatUser, invited: bool) -> ViewResult<()> {
+        let ChatUser { chat: room, user } = invitation;
         let record = self
             .chat_mut(room)?
             .room

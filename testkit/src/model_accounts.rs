@@ -90,12 +90,8 @@ impl Accounts for Model {
     }
 
     fn record_login_failure(&mut self, failure: LoginFailure<'_>) -> ViewResult<()> {
-        let LoginFailure {
-            name_key,
-            origin,
-            now,
-        } = failure;
-        let row = (name_key.to_owned(), origin.to_owned(), now);
+        let origin = failure.origin.to_owned();
+        let row = (failure.name_key.to_owned(), origin, failure.now);
         self.accounts.failures.push(row);
         Ok(())
     }

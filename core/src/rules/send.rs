@@ -64,7 +64,8 @@ pub(super) fn send(
     let message_id = view.append_message(chat, crate::view::NewText::new(me.id, text, now))?;
     let mentions = super::mentions::record_new(view, chat, message_id, text)?;
     if position == Some(latest) {
-        view.set_read_position(chat, me.id, message_id)?;
+        let member = crate::view::ChatUser { chat, user: me.id };
+        view.set_read_position(member, message_id)?;
     }
     view.append_event(EventBody::Message {
         chat: event_chat,

@@ -191,8 +191,12 @@ fn messages_positions_and_summaries() {
     assert_eq!(page(p2, Some(c1), 10), Vec::<i64>::new());
     assert!(page(p3 + 5, None, 10).is_empty());
 
-    m.set_read_position(PUBLIC_CHAT, a, p2).unwrap();
-    m.set_read_position(PUBLIC_CHAT, b, p2).unwrap(); // not a member: no-op
+    let member = |user| agora_core::view::ChatUser {
+        chat: PUBLIC_CHAT,
+        user,
+    };
+    m.set_read_position(member(a), p2).unwrap();
+    m.set_read_position(member(b), p2).unwrap(); // not a member: no-op
     assert_eq!(m.read_position(PUBLIC_CHAT, b).unwrap(), None);
     m.join(PUBLIC_CHAT, b, p3).unwrap();
     m.join(PUBLIC_CHAT, b, p1).unwrap(); // already a member: position set
@@ -253,7 +257,8 @@ fn odd_calls_answer_errors_not_panics() {
         .append_message(-5, NewText::new(1, "x", UnixMillis(0)))
         .is_err());
     assert!(m.join(77, 1, 0).is_err());
-    m.set_read_position(77, 1, 0).unwrap();
+    let member = agora_core::view::ChatUser { chat: 77, user: 1 };
+    m.set_read_position(member, 0).unwrap();
     assert_eq!(m.read_position(-1, 1).unwrap(), None);
     assert!(m
         .messages_up_to(history(77, 10, 10, 20))

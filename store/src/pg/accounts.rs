@@ -4,6 +4,7 @@
 //! node once the revoking transaction committed.
 
 use super::view::{store_error, PgView};
+use crate::user_rows::user_where;
 use agora_core::accounts::{Accounts, Device, DeviceId, LoginFailure, NewDevice};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
@@ -12,9 +13,8 @@ use postgres::Row;
 
 /// A user by one of its device tokens, with the columns `user_from_row`
 /// reads.
-pub(super) const USER_BY_DEVICE: &str = "SELECT id, name, banned_until, window_start, window_count,
-            comment_window_start, comment_window_count, created, sent_message
-     FROM users WHERE id = (SELECT user_id FROM devices WHERE token_hash = $1)";
+pub(super) const USER_BY_DEVICE: &str =
+    user_where!("id = (SELECT user_id FROM devices WHERE token_hash = $1)");
 
 /// Failed logins older than the window pruned per failure recorded.
 const PRUNE_PER_FAILURE: i64 = 16;
@@ -102,10 +102,7 @@ impl Accounts for PgView<'_> {
     }
 
     fn password_of(&mut self, user: UserId) -> ViewResult<Option<String>> {
-        self.conn
-            .query_opt("SELECT phc FROM passwords WHERE user_id = $1", &[&user])
-            .map(|row| row.map(|r| r.get(0)))
-            .map_err(store_error)
+        self.value("SELECT phc FROM passwords WHERE user_id = $1", &[&user])
     }
 
     fn set_password(&mut self, user: UserId, phc: &str) -> ViewResult<()> {

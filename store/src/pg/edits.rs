@@ -7,8 +7,8 @@
 //! reclaims it, and the WAL segments hold it until they are recycled:
 //! docs/API.md says what an operator runs to force both.
 
-use super::view::{count, store_error, text, PgView};
-use crate::edit_rows::{expect_one, reaction_summary};
+use super::view::{count, store_error, text, Param, PgView};
+use crate::edit_rows::{expect_one, ranked_reactions, reaction_summary};
 use crate::event_columns::{EVENT_DELETED, EVENT_EDITED};
 use agora_core::events::{Change, EventBody, EventChat};
 use agora_core::reactions::{summary_from_text, LISTED_USERS};
@@ -18,9 +18,6 @@ use agora_core::view::{
     UserReaction, ViewResult, Written,
 };
 use postgres::Row;
-
-/// A statement parameter.
-type Param<'a> = dyn postgres::types::ToSql + Sync + 'a;
 
 fn names(mentions: Option<String>) -> Vec<String> {
     mentions
@@ -159,15 +156,11 @@ const COMMENTS_NEWEST: &str = "SELECT c.id, u.name, c.created, c.text,
      WHERE c.message_id = $1 ORDER BY c.id DESC LIMIT $2";
 
 /// See `sqlite/edits.rs`.
-const REACTIONS_OF: &str = "SELECT emoji, name, total FROM (
-        SELECT r.emoji, u.name, r.id,
-               count(*) OVER (PARTITION BY r.emoji) AS total,
-               min(r.id) OVER (PARTITION BY r.emoji) AS first,
-               row_number() OVER (PARTITION BY r.emoji ORDER BY r.id) AS n
-        FROM reactions r JOIN users u ON u.id = r.user_id
-        WHERE r.message_id = $1) x
-     WHERE n <= $2
-     ORDER BY first, id";
+const REACTIONS_OF: &str = concat!(
+    "SELECT emoji, name, total FROM (",
+    ranked_reactions!(),
+    "$1) x WHERE n <= $2 ORDER BY first, id"
+);
 
 impl PgView<'_> {
     fn written(&mut self, sql: &'static str, id: i64) -> ViewResult<Option<Written>> {
@@ -356,14 +349,8 @@ impl PgView<'_> {
             emoji,
             user,
         } = reaction;
-        let row = self
-            .connection()
-            .query_opt(
-                "SELECT 1 FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3",
-                &[&message, &emoji, &user],
-            )
-            .map_err(store_error)?;
-        Ok(row.is_some())
+        let sql = "SELECT 1 FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3";
+        self.exists(sql, &[&message, &emoji, &user])
     }
 
     pub(super) fn add_reaction(

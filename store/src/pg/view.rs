@@ -7,14 +7,16 @@ use crate::event_columns::{
 use crate::forward::Own;
 use crate::history_page::HistoryRows;
 use crate::pg::connection::{describe, PgConn};
+use crate::recorded_events::RecordedEvents;
+use crate::user_rows::user_where;
 use agora_core::accounts::{Accounts, NewDevice};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, CommentPage, MessageId, MessagePage, NewText,
-    NewUser, PeoplePage, ReadPosition, Recent, SearchPage, StoreError, StoredComment,
+    ChatId, ChatKind, ChatSummary, ChatUser, CommentId, CommentPage, MessageId, MessagePage,
+    NewText, NewUser, PeoplePage, ReadPosition, Recent, SearchPage, StoreError, StoredComment,
     StoredMessage, User, UserId, View, ViewResult, PUBLIC_CHAT,
 };
 use postgres::Row;
@@ -34,7 +36,7 @@ pub(crate) mod status;
 pub(crate) struct PgView<'a> {
     pub(super) conn: &'a mut PgConn,
     /// Where the events this view records go too (see `SqlView`).
-    recorded: Option<&'a mut Vec<Event>>,
+    recorded: RecordedEvents<'a>,
     /// (issue 27) What `search_candidates` read, for the `search_chat`s
     /// after it.
     search_counts: Option<super::search::CountsMemo>,
@@ -44,13 +46,13 @@ impl<'a> PgView<'a> {
     pub(crate) fn new(conn: &'a mut PgConn) -> PgView<'a> {
         PgView {
             conn,
-            recorded: None,
+            recorded: RecordedEvents::default(),
             search_counts: None,
         }
     }
 
     pub(crate) fn recording_events(mut self, events: &'a mut Vec<Event>) -> PgView<'a> {
-        self.recorded = Some(events);
+        self.recorded = RecordedEvents::into(events);
         self
     }
 
@@ -76,18 +78,6 @@ pub(super) fn count<T: TryFrom<i64>>(value: i64) -> ViewResult<T> {
 /// A message or comment text: UTF-8 in a `bytea` (see `pg::schema`).
 pub(super) fn text(bytes: Vec<u8>) -> ViewResult<String> {
     String::from_utf8(bytes).map_err(|_| StoreError("a stored text is not UTF-8".into()))
-}
-
-macro_rules! user_where {
-    ($key:literal) => {
-        concat!(
-            "SELECT id, name, banned_until, window_start, window_count,
-                    comment_window_start, comment_window_count, created, sent_message
-             FROM users WHERE ",
-            $key,
-            " = $1"
-        )
-    };
 }
 
 fn user_from_row(row: &Row) -> ViewResult<User> {
@@ -286,7 +276,29 @@ pub(crate) fn events_after(
     rows.iter().map(event_from_row).collect()
 }
 
+/// A statement parameter.
+pub(super) type Param<'a> = dyn postgres::types::ToSql + Sync + 'a;
+
 impl PgView<'_> {
+    /// Whether `sql` finds a row.
+    pub(super) fn exists(&mut self, sql: &'static str, params: &[&Param<'_>]) -> ViewResult<bool> {
+        let row = self.conn.query_opt(sql, params).map_err(store_error)?;
+        Ok(row.is_some())
+    }
+
+    /// The first column of the row `sql` finds, if it finds one.
+    pub(super) fn value<T>(
+        &mut self,
+        sql: &'static str,
+        params: &[&Param<'_>],
+    ) -> ViewResult<Option<T>>
+    where
+        T: for<'r> postgres::types::FromSql<'r>,
+    {
+        let row = self.conn.query_opt(sql, params).map_err(store_error)?;
+        Ok(row.map(|row| row.get(0)))
+    }
+
     fn user_where(
         &mut self,
         sql: &'static str,
@@ -345,7 +357,7 @@ impl View for PgView<'_> {
     }
 
     fn user_by_name(&mut self, name: &str) -> ViewResult<Option<User>> {
-        self.user_where(user_where!("name_key"), &name_key(name))
+        self.user_where(user_where!("name_key = $1"), &name_key(name))
     }
 
     fn create_user(&mut self, new: NewUser<'_>) -> ViewResult<UserId> {
@@ -402,13 +414,8 @@ impl View for PgView<'_> {
 
     fn private_chat(&mut self, a: UserId, b: UserId) -> ViewResult<Option<ChatId>> {
         let (low, high) = (a.min(b), a.max(b));
-        self.conn
-            .query_opt(
-                "SELECT id FROM chats WHERE user_a = $1 AND user_b = $2",
-                &[&low, &high],
-            )
-            .map(|row| row.map(|row| row.get(0)))
-            .map_err(store_error)
+        let sql = "SELECT id FROM chats WHERE user_a = $1 AND user_b = $2";
+        self.value(sql, &[&low, &high])
     }
 
     fn create_private_chat(&mut self, a: UserId, b: UserId, now: UnixMillis) -> ViewResult<ChatId> {
@@ -444,30 +451,20 @@ impl View for PgView<'_> {
                 .map_err(store_error)
         } else {
             // Already a member: joining again only moves the read position.
-            self.set_read_position(chat, user, position)
+            self.set_read_position(ChatUser { chat, user }, position)
         }
     }
 
     fn read_position(&mut self, chat: ChatId, user: UserId) -> ViewResult<Option<ReadPosition>> {
-        self.conn
-            .query_opt(
-                "SELECT position FROM members WHERE user_id = $1 AND chat_id = $2",
-                &[&user, &chat],
-            )
-            .map(|row| row.map(|row| row.get(0)))
-            .map_err(store_error)
+        let sql = "SELECT position FROM members WHERE user_id = $1 AND chat_id = $2";
+        self.value(sql, &[&user, &chat])
     }
 
-    fn set_read_position(
-        &mut self,
-        chat: ChatId,
-        user: UserId,
-        position: ReadPosition,
-    ) -> ViewResult<()> {
+    fn set_read_position(&mut self, member: ChatUser, position: ReadPosition) -> ViewResult<()> {
         self.conn
             .execute(
                 "UPDATE members SET position = $3 WHERE user_id = $1 AND chat_id = $2",
-                &[&user, &chat, &position],
+                &[&member.user, &member.chat, &position],
             )
             .map(drop)
             .map_err(store_error)
@@ -567,10 +564,7 @@ impl View for PgView<'_> {
     }
 
     fn chat_of_message(&mut self, message: MessageId) -> ViewResult<Option<ChatId>> {
-        self.conn
-            .query_opt("SELECT chat_id FROM messages WHERE id = $1", &[&message])
-            .map(|row| row.map(|row| row.get(0)))
-            .map_err(store_error)
+        self.value("SELECT chat_id FROM messages WHERE id = $1", &[&message])
     }
 
     fn append_comment(&mut self, message: MessageId, new: NewText<'_>) -> ViewResult<CommentId> {
@@ -614,10 +608,7 @@ impl View for PgView<'_> {
             )
             .map(|row| row.get(0))
             .map_err(store_error)?;
-        if let Some(recorded) = self.recorded.as_mut() {
-            recorded.push(Event { id, body });
-        }
-        Ok(id)
+        Ok(self.recorded.keep(id, body))
     }
 
     fn event_head(&mut self) -> ViewResult<EventId> {
@@ -636,13 +627,8 @@ impl View for PgView<'_> {
     }
 
     fn has_reported(&mut self, target: UserId, reporter: UserId) -> ViewResult<bool> {
-        self.conn
-            .query_opt(
-                "SELECT 1 FROM reports WHERE target = $1 AND reporter = $2",
-                &[&target, &reporter],
-            )
-            .map(|row| row.is_some())
-            .map_err(store_error)
+        let sql = "SELECT 1 FROM reports WHERE target = $1 AND reporter = $2";
+        self.exists(sql, &[&target, &reporter])
     }
 
     fn report_count(&mut self, target: UserId) -> ViewResult<u32> {

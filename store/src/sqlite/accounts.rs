@@ -2,6 +2,7 @@
 //! [`SqlView`], on the tables of the accounts migration.
 
 use super::view::{store_error, SqlView};
+use crate::user_rows::user_where;
 use agora_core::accounts::{Accounts, Device, DeviceId, LoginFailure, NewDevice};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
@@ -10,9 +11,8 @@ use rusqlite::{params, OptionalExtension, Row};
 
 /// A user by one of its device tokens, with the columns `user_from_row`
 /// reads.
-pub(super) const USER_BY_DEVICE: &str = "SELECT id, name, banned_until, window_start, window_count,
-            comment_window_start, comment_window_count, created, sent_message
-     FROM users WHERE id = (SELECT user_id FROM devices WHERE token_hash = ?1)";
+pub(super) const USER_BY_DEVICE: &str =
+    user_where!("id = (SELECT user_id FROM devices WHERE token_hash = ?1)");
 
 const DEVICE_COLUMNS: &str = "SELECT id, user_id, label, created, last_used FROM devices";
 

@@ -7,7 +7,7 @@
 //! the same way, so no old text survives either.
 
 use super::view::{store_error, SqlView};
-use crate::edit_rows::{expect_one, reaction_summary};
+use crate::edit_rows::{expect_one, ranked_reactions, reaction_summary};
 use crate::event_columns::{EVENT_DELETED, EVENT_EDITED};
 use agora_core::events::{Change, EventBody, EventChat};
 use agora_core::reactions::{summary_from_text, LISTED_USERS};
@@ -76,15 +76,11 @@ pub(super) const COMMENT_WRITTEN: &str =
 
 /// A message's reactions as its summary lists them: every emoji with its
 /// count, its oldest reaction (the order of emoji) and its first users.
-const REACTIONS_OF: &str = "SELECT emoji, name, total FROM (
-        SELECT r.emoji, u.name, r.id,
-               count(*) OVER (PARTITION BY r.emoji) AS total,
-               min(r.id) OVER (PARTITION BY r.emoji) AS first,
-               row_number() OVER (PARTITION BY r.emoji ORDER BY r.id) AS n
-        FROM reactions r JOIN users u ON u.id = r.user_id
-        WHERE r.message_id = ?1)
-     WHERE n <= CAST(?2 AS INTEGER)
-     ORDER BY first, id";
+const REACTIONS_OF: &str = concat!(
+    "SELECT emoji, name, total FROM (",
+    ranked_reactions!(),
+    "?1) WHERE n <= CAST(?2 AS INTEGER) ORDER BY first, id"
+);
 
 impl SqlView<'_> {
     fn run(&self, sql: &str, values: impl rusqlite::Params) -> ViewResult<usize> {

@@ -8,16 +8,18 @@ use crate::event_columns::{
 };
 use crate::forward::Own;
 use crate::history_page::HistoryRows;
+use crate::recorded_events::RecordedEvents;
+use crate::user_rows::user_where;
 use agora_core::accounts::{Accounts, NewDevice};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, CommentPage, MessageEdit, MessageId, MessagePage,
-    NewText, NewUser, PeoplePage, Reaction, ReadPosition, Recent, SearchPage, StoreError,
-    StoredComment, StoredMessage, User, UserId, UserReaction, View, ViewResult, Written,
-    PUBLIC_CHAT,
+    ChatId, ChatKind, ChatSummary, ChatUser, CommentId, CommentPage, MessageEdit, MessageId,
+    MessagePage, NewText, NewUser, PeoplePage, Reaction, ReadPosition, Recent, SearchPage,
+    StoreError, StoredComment, StoredMessage, User, UserId, UserReaction, View, ViewResult,
+    Written, PUBLIC_CHAT,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -35,7 +37,7 @@ pub struct SqlView<'a> {
     pub(super) terms: Option<&'a mut TermCounts>,
     /// Where the events this view records go too, for the writer to publish
     /// once they are committed.
-    recorded: Option<&'a mut Vec<Event>>,
+    recorded: RecordedEvents<'a>,
 }
 
 impl<'a> SqlView<'a> {
@@ -44,7 +46,7 @@ impl<'a> SqlView<'a> {
             conn,
             rows: None,
             terms: None,
-            recorded: None,
+            recorded: RecordedEvents::default(),
         }
     }
 
@@ -56,7 +58,7 @@ impl<'a> SqlView<'a> {
             conn,
             rows: Some(rows),
             terms: None,
-            recorded: None,
+            recorded: RecordedEvents::default(),
         }
     }
 
@@ -64,7 +66,7 @@ impl<'a> SqlView<'a> {
     /// commits the transaction publishes them; whoever rolls it back drops
     /// them).
     pub fn recording_events(mut self, events: &'a mut Vec<Event>) -> SqlView<'a> {
-        self.recorded = Some(events);
+        self.recorded = RecordedEvents::into(events);
         self
     }
 
@@ -88,19 +90,6 @@ pub(super) fn store_error(e: rusqlite::Error) -> StoreError {
 
 fn millis(value: Option<i64>) -> Option<UnixMillis> {
     value.map(UnixMillis)
-}
-
-/// A user by one key, with the columns `user_from_row` reads in its order.
-macro_rules! user_where {
-    ($key:literal) => {
-        concat!(
-            "SELECT id, name, banned_until, window_start, window_count,
-                    comment_window_start, comment_window_count, created, sent_message
-             FROM users WHERE ",
-            $key,
-            " = ?1"
-        )
-    };
 }
 
 pub(super) fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
@@ -324,7 +313,7 @@ impl View for SqlView<'_> {
         if let Some(user) = self.rows.as_ref().and_then(|rows| rows.user_by_name(&key)) {
             return Ok(Some(user));
         }
-        let user = self.user_where(user_where!("name_key"), &key)?;
+        let user = self.user_where(user_where!("name_key = ?1"), &key)?;
         if let (Some(rows), Some(user)) = (self.rows.as_mut(), &user) {
             rows.keep_user(user, key, None);
         }
@@ -442,7 +431,7 @@ impl View for SqlView<'_> {
             Ok(())
         } else {
             // Already a member: joining again only moves the read position.
-            self.set_read_position(chat, user, position)
+            self.set_read_position(ChatUser { chat, user }, position)
         }
     }
 
@@ -465,12 +454,8 @@ impl View for SqlView<'_> {
         Ok(position)
     }
 
-    fn set_read_position(
-        &mut self,
-        chat: ChatId,
-        user: UserId,
-        position: ReadPosition,
-    ) -> ViewResult<()> {
+    fn set_read_position(&mut self, member: ChatUser, position: ReadPosition) -> ViewResult<()> {
+        let ChatUser { chat, user } = member;
         let changed = self
             .conn
             .prepare_cached("UPDATE members SET position = ?3 WHERE user_id = ?1 AND chat_id = ?2")
@@ -656,10 +641,7 @@ impl View for SqlView<'_> {
                 .and_then(|mut stmt| stmt.execute([reader, id]))
                 .map_err(store_error)?;
         }
-        if let Some(recorded) = self.recorded.as_mut() {
-            recorded.push(Event { id, body });
-        }
-        Ok(id)
+        Ok(self.recorded.keep(id, body))
     }
 
     fn event_head(&mut self) -> ViewResult<EventId> {

@@ -85,7 +85,11 @@ fn private_chats_members_and_summaries() {
         assert!(m1 < m2 && m2 < m3);
         assert_eq!(v.latest_message(PUBLIC_CHAT).unwrap(), m3);
         assert_eq!(v.latest_message(ab).unwrap(), m2);
-        v.set_read_position(PUBLIC_CHAT, a, m1).unwrap();
+        let member = agora_core::view::ChatUser {
+            chat: PUBLIC_CHAT,
+            user: a,
+        };
+        v.set_read_position(member, m1).unwrap();
         assert_eq!(v.read_position(PUBLIC_CHAT, a).unwrap(), Some(m1));
 
         let mut chats = v.chats_of(a).unwrap();
