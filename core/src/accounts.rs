@@ -188,6 +188,24 @@ impl<'a> NewDevice<'a> {
     }
 }
 
+/// A failed login to record ([`Accounts::record_login_failure`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoginFailure<'a> {
+    /// The name's key (`records::name_key`).
+    pub name_key: &'a str,
+    /// The client address's key (`client_addr::limit_key`).
+    pub origin: &'a str,
+    pub now: UnixMillis,
+}
+
+impl LoginFailure<'_> {
+    /// Failed logins before this time are out of every window
+    /// ([`LOGIN_WINDOW_MS`]): a store may drop them as it records this one.
+    pub fn expired_before(&self) -> UnixMillis {
+        UnixMillis(self.now.0.saturating_sub(LOGIN_WINDOW_MS as i64))
+    }
+}
+
 /// The stored state of accounts and devices, beside [`crate::view::View`]
 /// (every view implements both). `View::user_by_token` finds a user by any
 /// of its device tokens.
@@ -214,13 +232,8 @@ pub trait Accounts {
     fn login_failures_of_name(&mut self, recent: Recent<'_>) -> ViewResult<Vec<UnixMillis>>;
     /// The same for failed logins from the client address key `recent.key`.
     fn login_failures_from(&mut self, recent: Recent<'_>) -> ViewResult<Vec<UnixMillis>>;
-    /// Records a failed login for `name_key` from `origin` at `now`.
-    fn record_login_failure(
-        &mut self,
-        name_key: &str,
-        origin: &str,
-        now: UnixMillis,
-    ) -> ViewResult<()>;
+    /// Records a failed login.
+    fn record_login_failure(&mut self, failure: LoginFailure<'_>) -> ViewResult<()>;
     /// Forgets every failed login for `name_key` (after a successful one),
     /// from whatever address.
     fn clear_login_failures_of_name(&mut self, name_key: &str) -> ViewResult<()>;

@@ -149,6 +149,15 @@ fn fingerprint(request: &Request, secret: &ServerSecret) -> [u8; 32] {
     ])
 }
 
+/// A kept key to look for ([`KeyLog::find_key`]): the client's `key` in
+/// `scope`, kept at or after `since`.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyLookup<'a> {
+    pub scope: &'a str,
+    pub key: &'a str,
+    pub since: UnixMillis,
+}
+
 /// The store's table of kept answers, inside the command's transaction.
 /// A key to keep: its `scope` (whose keys it is among), the client's `key`,
 /// the request's `fingerprint`, the `answer` to give again, kept at `now`.
@@ -162,14 +171,8 @@ pub struct KeptKey<'a> {
 }
 
 pub trait KeyLog {
-    /// The fingerprint and answer kept for `key` in `scope` at or after
-    /// `since`.
-    fn find_key(
-        &mut self,
-        scope: &str,
-        key: &str,
-        since: UnixMillis,
-    ) -> ViewResult<Option<([u8; 32], StoredAnswer)>>;
+    /// The fingerprint and answer kept for the key of `lookup`.
+    fn find_key(&mut self, lookup: KeyLookup<'_>) -> ViewResult<Option<([u8; 32], StoredAnswer)>>;
     /// Keeps (or replaces an expired) key with its answer.
     fn keep_key(&mut self, kept: KeptKey<'_>) -> ViewResult<()>;
     /// Deletes up to `at_most` of the keys kept before `before`, oldest first.
@@ -199,7 +202,12 @@ pub fn apply_once<V: View + KeyLog>(
     };
     let since = UnixMillis(now.0.saturating_sub(KEEP_MS));
     view.prune_keys(since, PRUNE_PER_COMMAND)?;
-    if let Some((fingerprint, answer)) = view.find_key(&scope, &keyed.key, since)? {
+    let lookup = KeyLookup {
+        scope: &scope,
+        key: &keyed.key,
+        since,
+    };
+    if let Some((fingerprint, answer)) = view.find_key(lookup)? {
         if fingerprint != keyed.fingerprint {
             return Ok(Outcome::Failed(Failure::IdempotencyKeyReused));
         }

@@ -200,6 +200,58 @@ pub struct NewRoom<'a> {
     pub now: UnixMillis,
 }
 
+/// A user in a chat: the key of a membership (its read position) and of
+/// an invitation to a room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ChatUser {
+    pub chat: ChatId,
+    pub user: UserId,
+}
+
+/// A message or comment to append ([`View::append_message`],
+/// [`View::append_comment`]): who writes it, its text, when.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NewText<'a> {
+    pub author: UserId,
+    pub text: &'a str,
+    pub now: UnixMillis,
+}
+
+impl<'a> NewText<'a> {
+    pub fn new(author: UserId, text: &'a str, now: UnixMillis) -> NewText<'a> {
+        NewText { author, text, now }
+    }
+}
+
+/// (issue 26) A message's new text ([`View::edit_message`]): the text, the
+/// users it mentions (in order), when it was edited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MessageEdit<'a> {
+    pub text: &'a str,
+    pub mentions: &'a [UserId],
+    pub now: UnixMillis,
+}
+
+/// (issue 26) One user's reaction to a message with one emoji
+/// ([`View::has_reacted`], [`View::add_reaction`], [`View::remove_reaction`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UserReaction<'a> {
+    pub message: MessageId,
+    pub emoji: &'a str,
+    pub user: UserId,
+}
+
+/// (issue 27) A page of one chat's search hits ([`View::search_chat`]): the
+/// newest `limit` messages of `chat` with id `< before` (any id when `None`)
+/// whose text `query` matches.
+#[derive(Clone, Copy, Debug)]
+pub struct SearchPage<'a> {
+    pub chat: ChatId,
+    pub query: &'a crate::search::SearchQuery,
+    pub before: Option<MessageId>,
+    pub limit: u32,
+}
+
 /// Where a user stands in a room.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Membership {
@@ -286,14 +338,9 @@ pub trait View: crate::accounts::Accounts {
     fn join(&mut self, chat: ChatId, user: UserId, position: ReadPosition) -> ViewResult<()>;
     /// `user`'s read position in `chat`, `None` if not a member.
     fn read_position(&mut self, chat: ChatId, user: UserId) -> ViewResult<Option<ReadPosition>>;
-    /// Sets a member's read position; no-op if `user` is not a member of `chat`
-    /// (or there is no such chat).
-    fn set_read_position(
-        &mut self,
-        chat: ChatId,
-        user: UserId,
-        position: ReadPosition,
-    ) -> ViewResult<()>;
+    /// Sets a member's read position; no-op if the user is not a member of
+    /// the chat (or there is no such chat).
+    fn set_read_position(&mut self, member: ChatUser, position: ReadPosition) -> ViewResult<()>;
     /// The two members of private chat `chat`, with their names as
     /// registered, in the order of their ids; `None` for the public chat or
     /// no such chat.
@@ -314,15 +361,9 @@ pub trait View: crate::accounts::Accounts {
     /// each with its newest `comments` comments (oldest first) and its
     /// `comments_total`.
     fn messages_after(&mut self, page: MessagePage) -> ViewResult<Vec<StoredMessage>>;
-    /// Appends a message; its id is greater than every message id before it,
-    /// in any chat. `chat` exists. Read positions are not touched.
-    fn append_message(
-        &mut self,
-        chat: ChatId,
-        author: UserId,
-        text: &str,
-        now: UnixMillis,
-    ) -> ViewResult<MessageId>;
+    /// Appends a message to `chat`; its id is greater than every message id
+    /// before it, in any chat. `chat` exists. Read positions are not touched.
+    fn append_message(&mut self, chat: ChatId, new: NewText<'_>) -> ViewResult<MessageId>;
     /// The chat a message belongs to, `None` if there is no such message.
     fn chat_of_message(&mut self, message: MessageId) -> ViewResult<Option<ChatId>>;
     /// The comments of `page` (the newest `limit` of `message` with id
@@ -330,13 +371,7 @@ pub trait View: crate::accounts::Accounts {
     fn comments_before(&mut self, page: CommentPage) -> ViewResult<Vec<StoredComment>>;
     /// Appends a comment to an existing message (its id is greater than every
     /// comment id before it). Read positions are not touched.
-    fn append_comment(
-        &mut self,
-        message: MessageId,
-        author: UserId,
-        text: &str,
-        now: UnixMillis,
-    ) -> ViewResult<CommentId>;
+    fn append_comment(&mut self, message: MessageId, new: NewText<'_>) -> ViewResult<CommentId>;
 
     /// Records an event; its id is greater than every event id before it.
     fn append_event(&mut self, body: EventBody) -> ViewResult<EventId>;
@@ -378,9 +413,9 @@ pub trait View: crate::accounts::Accounts {
     fn rooms_for(&mut self, page: RoomsPage<'_>) -> ViewResult<Vec<RoomListing>>;
     /// Whether `user` holds an invitation to `room`.
     fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool>;
-    /// Records (`true`) or drops (`false`) `user`'s invitation to `room`;
-    /// idempotent.
-    fn set_invited(&mut self, room: ChatId, user: UserId, invited: bool) -> ViewResult<()>;
+    /// Records (`true`) or drops (`false`) the user's invitation to the
+    /// room (`invitation.chat`); idempotent.
+    fn set_invited(&mut self, invitation: ChatUser, invited: bool) -> ViewResult<()>;
     /// Ends `user`'s membership of `chat` (its read position goes with it);
     /// no-op when it is not a member.
     fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()>;
@@ -405,15 +440,9 @@ pub trait View: crate::accounts::Accounts {
     /// One comment as a page shows it.
     fn comment(&mut self, comment: CommentId) -> ViewResult<Option<StoredComment>>;
     /// Replaces an existing message's text (the old one is kept nowhere),
-    /// marks it edited at `now` and makes `mentions` (users, in order) its
-    /// mentions.
-    fn edit_message(
-        &mut self,
-        message: MessageId,
-        text: &str,
-        mentions: &[UserId],
-        now: UnixMillis,
-    ) -> ViewResult<()>;
+    /// marks it edited at `edit.now` and makes `edit.mentions` (users, in
+    /// order) its mentions.
+    fn edit_message(&mut self, message: MessageId, edit: MessageEdit<'_>) -> ViewResult<()>;
     /// Replaces an existing comment's text and marks it edited at `now`.
     fn edit_comment(&mut self, comment: CommentId, text: &str, now: UnixMillis) -> ViewResult<()>;
     /// Records the mentions of a message just appended (users, in order).
@@ -427,31 +456,19 @@ pub trait View: crate::accounts::Accounts {
     /// A message's reactions, by first use of each emoji, each listing its
     /// first `reactions::LISTED_USERS` users.
     fn reactions(&mut self, message: MessageId) -> ViewResult<Vec<Reaction>>;
-    /// Whether `user` reacted to `message` with `emoji`.
-    fn has_reacted(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<bool>;
-    /// Adds `user`'s reaction (it has none with this emoji yet), after every
-    /// reaction before it.
-    fn add_reaction(
-        &mut self,
-        message: MessageId,
-        emoji: &str,
-        user: UserId,
-        now: UnixMillis,
-    ) -> ViewResult<()>;
-    /// Takes back `user`'s reaction (it has one with this emoji).
-    fn remove_reaction(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<()>;
+    /// Whether the user reacted to the message with the emoji.
+    fn has_reacted(&mut self, reaction: UserReaction<'_>) -> ViewResult<bool>;
+    /// Adds the user's reaction (it has none with this emoji yet), after
+    /// every reaction before it.
+    fn add_reaction(&mut self, reaction: UserReaction<'_>, now: UnixMillis) -> ViewResult<()>;
+    /// Takes back the user's reaction (it has one with this emoji).
+    fn remove_reaction(&mut self, reaction: UserReaction<'_>) -> ViewResult<()>;
     // (issue 27) search
-    /// Ids of the newest `limit` messages of `chat` with id `< before`
-    /// (any id when `None`) whose text `query` matches
-    /// ([`SearchQuery::matches`](crate::search::SearchQuery::matches)),
+    /// Ids of the messages of `page` (the newest `limit` of `chat` with id
+    /// `< before`, any id when `None`, whose text `query` matches:
+    /// [`SearchQuery::matches`](crate::search::SearchQuery::matches)),
     /// newest first. Reads only `chat`'s part of the index.
-    fn search_chat(
-        &mut self,
-        chat: ChatId,
-        query: &crate::search::SearchQuery,
-        before: Option<MessageId>,
-        limit: u32,
-    ) -> ViewResult<Vec<MessageId>>;
+    fn search_chat(&mut self, page: SearchPage<'_>) -> ViewResult<Vec<MessageId>>;
     /// Of `chats`, those that may hold a match for `query`, in the order
     /// given. A store that counts each chat's words (PostgreSQL) drops a
     /// chat lacking one of them here, for all the chats in one read rather

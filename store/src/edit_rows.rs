@@ -25,6 +25,23 @@ pub(crate) fn reaction_summary(
     (!summary.is_empty()).then(|| summary_text(&summary))
 }
 
+/// A message's reactions ranked per emoji (`r.message_id` is the wing's
+/// condition after it): each with its user's name, its emoji's total, the
+/// emoji's first reaction (the order of emoji) and its place among the
+/// emoji's reactions (`n`, to list the first few users). Each wing's
+/// `REACTIONS_OF` selects from it the rows [`reaction_summary`] reads.
+macro_rules! ranked_reactions {
+    () => {
+        "SELECT r.emoji, u.name, r.id,
+               count(*) OVER (PARTITION BY r.emoji) AS total,
+               min(r.id) OVER (PARTITION BY r.emoji) AS first,
+               row_number() OVER (PARTITION BY r.emoji ORDER BY r.id) AS n
+        FROM reactions r JOIN users u ON u.id = r.user_id
+        WHERE r.message_id = "
+    };
+}
+pub(crate) use ranked_reactions;
+
 /// An edit or deletion of `what` `id` changed exactly one row; otherwise
 /// there was no such row, which the rules never ask for.
 pub(crate) fn expect_one(changed: u64, what: &str, id: i64) -> ViewResult<()> {

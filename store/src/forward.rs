@@ -17,15 +17,16 @@ use agora_core::view::ViewResult;
 
 /// The types the macros name, by a path that resolves wherever they expand.
 pub(crate) mod t {
-    pub(crate) use agora_core::accounts::{Device, DeviceId, NewDevice};
+    pub(crate) use agora_core::accounts::{Device, DeviceId, LoginFailure, NewDevice};
     pub(crate) use agora_core::events::{Event, EventBody, EventId};
-    pub(crate) use agora_core::idempotency::{KeptKey, StoredAnswer};
+    pub(crate) use agora_core::idempotency::{KeptKey, KeyLookup, StoredAnswer};
     pub(crate) use agora_core::time::UnixMillis;
     pub(crate) use agora_core::token::TokenHash;
     pub(crate) use agora_core::view::{
-        ChatId, ChatSummary, CommentId, CommentPage, MessageId, MessagePage, NewRoom, NewUser,
-        PeoplePage, Reaction, ReadPosition, Recent, Room, RoomListing, RoomsPage, StoredComment,
-        StoredMessage, User, UserId, ViewResult, Written,
+        ChatId, ChatSummary, ChatUser, CommentId, CommentPage, MessageEdit, MessageId, MessagePage,
+        NewRoom, NewText, NewUser, PeoplePage, Reaction, ReadPosition, Recent, Room, RoomListing,
+        RoomsPage, SearchPage, StoredComment, StoredMessage, User, UserId, UserReaction,
+        ViewResult, Written,
     };
 }
 
@@ -55,14 +56,14 @@ macro_rules! forward_view {
     (@ $via:ident create_private_chat) => { fn create_private_chat(&mut self, a: $crate::forward::t::UserId, b: $crate::forward::t::UserId, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<$crate::forward::t::ChatId> { self.$via(|view| view.create_private_chat(a, b, now)) } };
     (@ $via:ident join) => { fn join(&mut self, chat: $crate::forward::t::ChatId, user: $crate::forward::t::UserId, position: $crate::forward::t::ReadPosition) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.join(chat, user, position)) } };
     (@ $via:ident read_position) => { fn read_position(&mut self, chat: $crate::forward::t::ChatId, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::ReadPosition>> { self.$via(|view| view.read_position(chat, user)) } };
-    (@ $via:ident set_read_position) => { fn set_read_position(&mut self, chat: $crate::forward::t::ChatId, user: $crate::forward::t::UserId, position: $crate::forward::t::ReadPosition) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.set_read_position(chat, user, position)) } };
+    (@ $via:ident set_read_position) => { fn set_read_position(&mut self, member: $crate::forward::t::ChatUser, position: $crate::forward::t::ReadPosition) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.set_read_position(member, position)) } };
     (@ $via:ident latest_message) => { fn latest_message(&mut self, chat: $crate::forward::t::ChatId) -> $crate::forward::t::ViewResult<$crate::forward::t::MessageId> { self.$via(|view| view.latest_message(chat)) } };
     (@ $via:ident messages_up_to) => { fn messages_up_to(&mut self, page: $crate::forward::t::MessagePage) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::StoredMessage>> { self.$via(|view| view.messages_up_to(page)) } };
     (@ $via:ident messages_after) => { fn messages_after(&mut self, page: $crate::forward::t::MessagePage) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::StoredMessage>> { self.$via(|view| view.messages_after(page)) } };
     (@ $via:ident comments_before) => { fn comments_before(&mut self, page: $crate::forward::t::CommentPage) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::StoredComment>> { self.$via(|view| view.comments_before(page)) } };
-    (@ $via:ident append_message) => { fn append_message(&mut self, chat: $crate::forward::t::ChatId, author: $crate::forward::t::UserId, text: &str, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<$crate::forward::t::MessageId> { self.$via(|view| view.append_message(chat, author, text, now)) } };
+    (@ $via:ident append_message) => { fn append_message(&mut self, chat: $crate::forward::t::ChatId, new: $crate::forward::t::NewText<'_>) -> $crate::forward::t::ViewResult<$crate::forward::t::MessageId> { self.$via(|view| view.append_message(chat, new)) } };
     (@ $via:ident chat_of_message) => { fn chat_of_message(&mut self, message: $crate::forward::t::MessageId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::ChatId>> { self.$via(|view| view.chat_of_message(message)) } };
-    (@ $via:ident append_comment) => { fn append_comment(&mut self, message: $crate::forward::t::MessageId, author: $crate::forward::t::UserId, text: &str, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<$crate::forward::t::CommentId> { self.$via(|view| view.append_comment(message, author, text, now)) } };
+    (@ $via:ident append_comment) => { fn append_comment(&mut self, message: $crate::forward::t::MessageId, new: $crate::forward::t::NewText<'_>) -> $crate::forward::t::ViewResult<$crate::forward::t::CommentId> { self.$via(|view| view.append_comment(message, new)) } };
     (@ $via:ident has_reported) => { fn has_reported(&mut self, target: $crate::forward::t::UserId, reporter: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<bool> { self.$via(|view| view.has_reported(target, reporter)) } };
     (@ $via:ident add_report) => { fn add_report(&mut self, target: $crate::forward::t::UserId, reporter: $crate::forward::t::UserId, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.add_report(target, reporter, now)) } };
     (@ $via:ident clear_reports) => { fn clear_reports(&mut self, target: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.clear_reports(target)) } };
@@ -72,7 +73,7 @@ macro_rules! forward_view {
     (@ $via:ident create_room) => { fn create_room(&mut self, new: $crate::forward::t::NewRoom<'_>) -> $crate::forward::t::ViewResult<$crate::forward::t::ChatId> { self.$via(|view| view.create_room(new)) } };
     (@ $via:ident rooms_for) => { fn rooms_for(&mut self, page: $crate::forward::t::RoomsPage<'_>) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::RoomListing>> { self.$via(|view| view.rooms_for(page)) } };
     (@ $via:ident is_invited) => { fn is_invited(&mut self, room: $crate::forward::t::ChatId, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<bool> { self.$via(|view| view.is_invited(room, user)) } };
-    (@ $via:ident set_invited) => { fn set_invited(&mut self, room: $crate::forward::t::ChatId, user: $crate::forward::t::UserId, invited: bool) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.set_invited(room, user, invited)) } };
+    (@ $via:ident set_invited) => { fn set_invited(&mut self, invitation: $crate::forward::t::ChatUser, invited: bool) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.set_invited(invitation, invited)) } };
     (@ $via:ident leave) => { fn leave(&mut self, chat: $crate::forward::t::ChatId, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.leave(chat, user)) } };
     (@ $via:ident rooms_of) => { fn rooms_of(&mut self, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::ChatId>> { self.$via(|view| view.rooms_of(user)) } };
     (@ $via:ident message_written) => { fn message_written(&mut self, message: $crate::forward::t::MessageId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::Written>> { self.$via(|view| view.message_written(message)) } };
@@ -80,16 +81,16 @@ macro_rules! forward_view {
     (@ $via:ident message) => { fn message(&mut self, message: $crate::forward::t::MessageId, comments: u32) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::StoredMessage>> { self.$via(|view| view.message(message, comments)) } };
     (@ $via:ident messages_by_id) => { fn messages_by_id(&mut self, ids: &[$crate::forward::t::MessageId], comments: u32) -> $crate::forward::t::ViewResult<Vec<Option<$crate::forward::t::StoredMessage>>> { self.$via(|view| view.messages_by_id(ids, comments)) } };
     (@ $via:ident comment) => { fn comment(&mut self, comment: $crate::forward::t::CommentId) -> $crate::forward::t::ViewResult<Option<$crate::forward::t::StoredComment>> { self.$via(|view| view.comment(comment)) } };
-    (@ $via:ident edit_message) => { fn edit_message(&mut self, message: $crate::forward::t::MessageId, text: &str, mentions: &[$crate::forward::t::UserId], now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.edit_message(message, text, mentions, now)) } };
+    (@ $via:ident edit_message) => { fn edit_message(&mut self, message: $crate::forward::t::MessageId, edit: $crate::forward::t::MessageEdit<'_>) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.edit_message(message, edit)) } };
     (@ $via:ident edit_comment) => { fn edit_comment(&mut self, comment: $crate::forward::t::CommentId, text: &str, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.edit_comment(comment, text, now)) } };
     (@ $via:ident set_mentions) => { fn set_mentions(&mut self, message: $crate::forward::t::MessageId, mentions: &[$crate::forward::t::UserId]) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.set_mentions(message, mentions)) } };
     (@ $via:ident delete_message) => { fn delete_message(&mut self, message: $crate::forward::t::MessageId, by: Option<$crate::forward::t::UserId>) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.delete_message(message, by)) } };
     (@ $via:ident delete_comment) => { fn delete_comment(&mut self, comment: $crate::forward::t::CommentId, by: Option<$crate::forward::t::UserId>) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.delete_comment(comment, by)) } };
     (@ $via:ident reactions) => { fn reactions(&mut self, message: $crate::forward::t::MessageId) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::Reaction>> { self.$via(|view| view.reactions(message)) } };
-    (@ $via:ident has_reacted) => { fn has_reacted(&mut self, message: $crate::forward::t::MessageId, emoji: &str, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<bool> { self.$via(|view| view.has_reacted(message, emoji, user)) } };
-    (@ $via:ident add_reaction) => { fn add_reaction(&mut self, message: $crate::forward::t::MessageId, emoji: &str, user: $crate::forward::t::UserId, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.add_reaction(message, emoji, user, now)) } };
-    (@ $via:ident remove_reaction) => { fn remove_reaction(&mut self, message: $crate::forward::t::MessageId, emoji: &str, user: $crate::forward::t::UserId) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.remove_reaction(message, emoji, user)) } };
-    (@ $via:ident search_chat) => { fn search_chat(&mut self, chat: $crate::forward::t::ChatId, query: &agora_core::search::SearchQuery, before: Option<$crate::forward::t::MessageId>, limit: u32) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::MessageId>> { self.$via(|view| view.search_chat(chat, query, before, limit)) } };
+    (@ $via:ident has_reacted) => { fn has_reacted(&mut self, reaction: $crate::forward::t::UserReaction<'_>) -> $crate::forward::t::ViewResult<bool> { self.$via(|view| view.has_reacted(reaction)) } };
+    (@ $via:ident add_reaction) => { fn add_reaction(&mut self, reaction: $crate::forward::t::UserReaction<'_>, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.add_reaction(reaction, now)) } };
+    (@ $via:ident remove_reaction) => { fn remove_reaction(&mut self, reaction: $crate::forward::t::UserReaction<'_>) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.remove_reaction(reaction)) } };
+    (@ $via:ident search_chat) => { fn search_chat(&mut self, page: $crate::forward::t::SearchPage<'_>) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::MessageId>> { self.$via(|view| view.search_chat(page)) } };
     (@ $via:ident search_candidates) => { fn search_candidates(&mut self, chats: &[$crate::forward::t::ChatId], query: &agora_core::search::SearchQuery) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::ChatId>> { self.$via(|view| view.search_candidates(chats, query)) } };
 }
 pub(crate) use forward_view;
@@ -108,7 +109,7 @@ macro_rules! forward_accounts {
     (@ $via:ident set_password) => { fn set_password(&mut self, user: $crate::forward::t::UserId, phc: &str) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.set_password(user, phc)) } };
     (@ $via:ident login_failures_of_name) => { fn login_failures_of_name(&mut self, recent: $crate::forward::t::Recent<'_>) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::UnixMillis>> { self.$via(|view| view.login_failures_of_name(recent)) } };
     (@ $via:ident login_failures_from) => { fn login_failures_from(&mut self, recent: $crate::forward::t::Recent<'_>) -> $crate::forward::t::ViewResult<Vec<$crate::forward::t::UnixMillis>> { self.$via(|view| view.login_failures_from(recent)) } };
-    (@ $via:ident record_login_failure) => { fn record_login_failure(&mut self, name_key: &str, origin: &str, now: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.record_login_failure(name_key, origin, now)) } };
+    (@ $via:ident record_login_failure) => { fn record_login_failure(&mut self, failure: $crate::forward::t::LoginFailure<'_>) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.record_login_failure(failure)) } };
     (@ $via:ident clear_login_failures_of_name) => { fn clear_login_failures_of_name(&mut self, name_key: &str) -> $crate::forward::t::ViewResult<()> { self.$via(|view| view.clear_login_failures_of_name(name_key)) } };
 }
 pub(crate) use forward_accounts;
@@ -118,7 +119,7 @@ pub(crate) use forward_accounts;
 macro_rules! forward_key_log {
     (all $via:ident) => { $crate::forward::forward_key_log!($via; find_key, keep_key, prune_keys); };
     ($via:ident; $($method:ident),+ $(,)?) => { $($crate::forward::forward_key_log!(@ $via $method);)+ };
-    (@ $via:ident find_key) => { fn find_key(&mut self, scope: &str, key: &str, since: $crate::forward::t::UnixMillis) -> $crate::forward::t::ViewResult<Option<([u8; 32], $crate::forward::t::StoredAnswer)>> { self.$via(|log| log.find_key(scope, key, since)) } };
+    (@ $via:ident find_key) => { fn find_key(&mut self, lookup: $crate::forward::t::KeyLookup<'_>) -> $crate::forward::t::ViewResult<Option<([u8; 32], $crate::forward::t::StoredAnswer)>> { self.$via(|log| log.find_key(lookup)) } };
     (@ $via:ident keep_key) => { fn keep_key(&mut self, kept: $crate::forward::t::KeptKey<'_>) -> $crate::forward::t::ViewResult<()> { self.$via(|log| log.keep_key(kept)) } };
     (@ $via:ident prune_keys) => { fn prune_keys(&mut self, before: $crate::forward::t::UnixMillis, at_most: u32) -> $crate::forward::t::ViewResult<()> { self.$via(|log| log.prune_keys(before, at_most)) } };
 }

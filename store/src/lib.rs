@@ -43,13 +43,17 @@ mod event_readers;
 mod forward;
 mod handle;
 mod health;
+mod history_page;
 mod live;
 mod observe;
 mod overlay;
 mod pending;
 mod pg;
+mod recorded_events;
+mod room_rows;
 mod secret_verifier;
 mod sqlite;
+mod user_rows;
 
 pub use clock::Clock;
 pub use config::{Backend, StoreConfig, SyncMode, DEFAULT_DATABASE};

@@ -13,9 +13,10 @@ use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, CommentPage, Membership, MessageId, MessagePage,
-    NewRoom, NewUser, PeoplePage, Reaction, ReadPosition, Recent, Room, RoomListing, RoomsPage,
-    StoreError, StoredComment, StoredMessage, User, UserId, View, ViewResult, Written,
+    ChatId, ChatKind, ChatSummary, ChatUser, CommentId, CommentPage, Membership, MessageEdit,
+    MessageId, MessagePage, NewRoom, NewText, NewUser, PeoplePage, Reaction, ReadPosition, Recent,
+    Room, RoomListing, RoomsPage, SearchPage, StoreError, StoredComment, StoredMessage, User,
+    UserId, UserReaction, View, ViewResult, Written,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -160,8 +161,7 @@ impl Model {
     }
 
     fn user(&self, id: UserId) -> Option<&User> {
-        let index = usize::try_from(id).ok()?.checked_sub(1)?;
-        self.users.get(index).map(|r| &r.user)
+        self.users.get(index_of(id)?).map(|r| &r.user)
     }
 
     fn name_of(&self, id: UserId) -> String {
@@ -169,22 +169,15 @@ impl Model {
     }
 
     fn chat(&self, id: ChatId) -> Option<&ChatRecord> {
-        let index = usize::try_from(id).ok()?.checked_sub(1)?;
-        self.chats.get(index)
+        self.chats.get(index_of(id)?)
     }
 
     fn chat_mut(&mut self, id: ChatId) -> ViewResult<&mut ChatRecord> {
-        usize::try_from(id)
-            .ok()
-            .and_then(|i| i.checked_sub(1))
-            .and_then(|i| self.chats.get_mut(i))
-            .ok_or_else(|| StoreError(format!("no chat {id}")))
+        record_mut(&mut self.chats, id, "chat")
     }
 
     fn stored_comment(&self, id: CommentId) -> Option<StoredComment> {
-        let record = self
-            .comments
-            .get(usize::try_from(id).ok()?.checked_sub(1)?)?;
+        let record = self.comments.get(index_of(id)?)?;
         Some(StoredComment {
             id,
             author: self.name_of(record.author),
@@ -197,11 +190,7 @@ impl Model {
     }
 
     fn comment_mut(&mut self, id: CommentId) -> ViewResult<&mut CommentRecord> {
-        usize::try_from(id)
-            .ok()
-            .and_then(|i| i.checked_sub(1))
-            .and_then(|i| self.comments.get_mut(i))
-            .ok_or_else(|| StoreError(format!("no comment {id}")))
+        record_mut(&mut self.comments, id, "comment")
     }
 
     fn message_mut(&mut self, id: MessageId) -> ViewResult<&mut MessageRecord> {
@@ -331,6 +320,24 @@ fn pair_key(a: UserId, b: UserId) -> (UserId, UserId) {
     (a.min(b), a.max(b))
 }
 
+/// Where the record of `id` is in a list whose ids are 1, 2, ... in order
+/// (users, chats, comments).
+fn index_of(id: i64) -> Option<usize> {
+    usize::try_from(id).ok()?.checked_sub(1)
+}
+
+/// The record of `id` (a `what`) in such a list.
+fn record_mut<'a, T>(records: &'a mut [T], id: i64, what: &str) -> ViewResult<&'a mut T> {
+    index_of(id)
+        .and_then(|i| records.get_mut(i))
+        .ok_or_else(|| StoreError(format!("no {what} {id}")))
+}
+
+/// Whether a message's reaction row (order, emoji, user) is `reaction`.
+fn is_reaction((_, emoji, user): &(u64, String, UserId), reaction: UserReaction<'_>) -> bool {
+    *emoji == reaction.emoji && *user == reaction.user
+}
+
 impl View for Model {
     fn user_by_token(&mut self, hash: &TokenHash) -> ViewResult<Option<User>> {
         Ok(self
@@ -366,11 +373,7 @@ impl View for Model {
     }
 
     fn save_user(&mut self, user: &User) -> ViewResult<()> {
-        let record = usize::try_from(user.id)
-            .ok()
-            .and_then(|i| i.checked_sub(1))
-            .and_then(|i| self.users.get_mut(i));
-        if let Some(record) = record {
+        if let Ok(record) = record_mut(&mut self.users, user.id, "user") {
             record.user.banned_until = user.banned_until;
             record.user.window_start = user.window_start;
             record.user.window_count = user.window_count;
@@ -416,14 +419,9 @@ impl View for Model {
         Ok(self.chat(chat).and_then(|c| c.members.get(&user)).copied())
     }
 
-    fn set_read_position(
-        &mut self,
-        chat: ChatId,
-        user: UserId,
-        position: ReadPosition,
-    ) -> ViewResult<()> {
-        if let Ok(c) = self.chat_mut(chat) {
-            if let Some(p) = c.members.get_mut(&user) {
+    fn set_read_position(&mut self, member: ChatUser, position: ReadPosition) -> ViewResult<()> {
+        if let Ok(c) = self.chat_mut(member.chat) {
+            if let Some(p) = c.members.get_mut(&member.user) {
                 *p = position;
             }
         }
@@ -509,13 +507,7 @@ impl View for Model {
         Ok(self.stored_messages(&c.messages[start..end], page.comments))
     }
 
-    fn append_message(
-        &mut self,
-        chat: ChatId,
-        author: UserId,
-        text: &str,
-        now: UnixMillis,
-    ) -> ViewResult<MessageId> {
+    fn append_message(&mut self, chat: ChatId, new: NewText<'_>) -> ViewResult<MessageId> {
         let id = self.last_message + 1;
         self.chat_mut(chat)?.messages.push(id);
         self.last_message = id;
@@ -523,9 +515,9 @@ impl View for Model {
             id,
             MessageRecord {
                 chat,
-                author,
-                pub_date: now,
-                text: text.to_owned(),
+                author: new.author,
+                pub_date: new.now,
+                text: new.text.to_owned(),
                 comments: Vec::new(),
                 edited: None,
                 deleted: false,
@@ -558,13 +550,7 @@ impl View for Model {
             .collect())
     }
 
-    fn append_comment(
-        &mut self,
-        message: MessageId,
-        author: UserId,
-        text: &str,
-        now: UnixMillis,
-    ) -> ViewResult<CommentId> {
+    fn append_comment(&mut self, message: MessageId, new: NewText<'_>) -> ViewResult<CommentId> {
         let id = self.comments.len() as CommentId + 1;
         let record = self
             .messages
@@ -572,9 +558,9 @@ impl View for Model {
             .ok_or_else(|| StoreError(format!("no message {message}")))?;
         record.comments.push(id);
         self.comments.push(CommentRecord {
-            author,
-            created: now,
-            text: text.to_owned(),
+            author: new.author,
+            created: new.now,
+            text: new.text.to_owned(),
             message,
             edited: None,
             deleted: false,
@@ -635,11 +621,7 @@ impl View for Model {
     }
 
     fn comment_written(&mut self, comment: CommentId) -> ViewResult<Option<Written>> {
-        let Some(record) = usize::try_from(comment)
-            .ok()
-            .and_then(|i| i.checked_sub(1))
-            .and_then(|i| self.comments.get(i))
-        else {
+        let Some(record) = index_of(comment).and_then(|i| self.comments.get(i)) else {
             return Ok(None);
         };
         Ok(self.messages.get(&record.message).map(|m| Written {
@@ -658,17 +640,11 @@ impl View for Model {
         Ok(self.stored_comment(comment))
     }
 
-    fn edit_message(
-        &mut self,
-        message: MessageId,
-        text: &str,
-        mentions: &[UserId],
-        now: UnixMillis,
-    ) -> ViewResult<()> {
+    fn edit_message(&mut self, message: MessageId, edit: MessageEdit<'_>) -> ViewResult<()> {
         let m = self.message_mut(message)?;
-        m.text = text.to_owned();
-        m.edited = Some(now);
-        m.mentions = mentions.to_vec();
+        m.text = edit.text.to_owned();
+        m.edited = Some(edit.now);
+        m.mentions = edit.mentions.to_vec();
         Ok(())
     }
 
@@ -705,47 +681,37 @@ impl View for Model {
         Ok(self.reactions_of(message))
     }
 
-    fn has_reacted(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<bool> {
+    fn has_reacted(&mut self, reaction: UserReaction<'_>) -> ViewResult<bool> {
         Ok(self
             .messages
-            .get(&message)
-            .is_some_and(|m| m.reactions.iter().any(|(_, e, u)| e == emoji && *u == user)))
+            .get(&reaction.message)
+            .is_some_and(|m| m.reactions.iter().any(|r| is_reaction(r, reaction))))
     }
 
-    fn add_reaction(
-        &mut self,
-        message: MessageId,
-        emoji: &str,
-        user: UserId,
-        _now: UnixMillis,
-    ) -> ViewResult<()> {
+    fn add_reaction(&mut self, reaction: UserReaction<'_>, _now: UnixMillis) -> ViewResult<()> {
         self.reaction_seq += 1;
         let seq = self.reaction_seq;
-        self.message_mut(message)?
-            .reactions
-            .push((seq, emoji.to_owned(), user));
+        self.message_mut(reaction.message)?.reactions.push((
+            seq,
+            reaction.emoji.to_owned(),
+            reaction.user,
+        ));
         Ok(())
     }
 
-    fn remove_reaction(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<()> {
-        self.message_mut(message)?
+    fn remove_reaction(&mut self, reaction: UserReaction<'_>) -> ViewResult<()> {
+        self.message_mut(reaction.message)?
             .reactions
-            .retain(|(_, e, u)| !(e == emoji && *u == user));
+            .retain(|r| !is_reaction(r, reaction));
         Ok(())
     }
 
     // (issue 27) search: the specification itself, over the chat's messages.
-    fn search_chat(
-        &mut self,
-        chat: ChatId,
-        query: &agora_core::search::SearchQuery,
-        before: Option<MessageId>,
-        limit: u32,
-    ) -> ViewResult<Vec<MessageId>> {
-        let Some(chat) = self.chat(chat) else {
+    fn search_chat(&mut self, page: SearchPage<'_>) -> ViewResult<Vec<MessageId>> {
+        let Some(chat) = self.chat(page.chat) else {
             return Ok(Vec::new());
         };
-        let below = before.unwrap_or(MessageId::MAX);
+        let below = page.before.unwrap_or(MessageId::MAX);
         Ok(chat
             .messages
             .iter()
@@ -754,9 +720,9 @@ impl View for Model {
             .filter(|id| {
                 self.messages
                     .get(id)
-                    .is_some_and(|m| query.matches(&m.text))
+                    .is_some_and(|m| page.query.matches(&m.text))
             })
-            .take(limit as usize)
+            .take(page.limit as usize)
             .copied()
             .collect())
     }
@@ -863,7 +829,8 @@ impl View for Model {
             .is_some_and(|r| r.invited.contains(&user)))
     }
 
-    fn set_invited(&mut self, room: ChatId, user: UserId, invited: bool) -> ViewResult<()> {
+    fn set_invited(&mut self, invitation: ChatUser, invited: bool) -> ViewResult<()> {
+        let ChatUser { chat: room, user } = invitation;
         let record = self
             .chat_mut(room)?
             .room

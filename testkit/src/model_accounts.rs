@@ -1,7 +1,7 @@
 //! The model's accounts and devices (issue 28): [`Accounts`] in memory.
 
 use super::Model;
-use agora_core::accounts::{Accounts, Device, DeviceId, NewDevice};
+use agora_core::accounts::{Accounts, Device, DeviceId, LoginFailure, NewDevice};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{Recent, UserId, ViewResult};
@@ -89,14 +89,10 @@ impl Accounts for Model {
         Ok(recent.newest(from.map(|(_, _, at)| *at)))
     }
 
-    fn record_login_failure(
-        &mut self,
-        name_key: &str,
-        origin: &str,
-        now: UnixMillis,
-    ) -> ViewResult<()> {
-        let failure = (name_key.to_owned(), origin.to_owned(), now);
-        self.accounts.failures.push(failure);
+    fn record_login_failure(&mut self, failure: LoginFailure<'_>) -> ViewResult<()> {
+        let origin = failure.origin.to_owned();
+        let row = (failure.name_key.to_owned(), origin, failure.now);
+        self.accounts.failures.push(row);
         Ok(())
     }
 
@@ -112,12 +108,23 @@ impl Accounts for Model {
 /// targets that run the rules over the model.
 pub fn prepare(model: &mut Model, command: &mut agora_core::command::Command) {
     use agora_core::accounts::{AccountCommand, PasswordCheck};
-    use agora_core::view::View;
+    use agora_core::view::{User, View};
     let agora_core::command::Command::Account(account) = command else {
         return;
     };
     let account = account.as_mut();
     let hash = |password: &str| format!("model:{password}");
+    let stored_of = |model: &mut Model, user: Option<User>| {
+        user.and_then(|u| model.password_of(u.id).ok().flatten())
+    };
+    // `password` checked against `stored`, as the store checks it.
+    let checked = |stored: Option<String>, password: &str| {
+        let matches = stored.as_deref() == Some(hash(password).as_str());
+        PasswordCheck::Checked {
+            against: stored,
+            matches,
+        }
+    };
     match account {
         AccountCommand::Login {
             user_name,
@@ -126,12 +133,7 @@ pub fn prepare(model: &mut Model, command: &mut agora_core::command::Command) {
             ..
         } => {
             let user = model.user_by_name(user_name).ok().flatten();
-            let stored = user.and_then(|u| model.password_of(u.id).ok().flatten());
-            let matches = stored.as_deref() == Some(hash(&password.0).as_str());
-            *check = PasswordCheck::Checked {
-                against: stored,
-                matches,
-            };
+            *check = checked(stored_of(model, user), &password.0);
         }
         AccountCommand::SetPassword {
             caller,
@@ -141,13 +143,9 @@ pub fn prepare(model: &mut Model, command: &mut agora_core::command::Command) {
             new_hash,
         } => {
             let user = model.user_by_token(caller).ok().flatten();
-            let stored = user.and_then(|u| model.password_of(u.id).ok().flatten());
-            if let (Some(old), Some(_)) = (old_password.as_ref(), &stored) {
-                let matches = stored.as_deref() == Some(hash(&old.0).as_str());
-                *check = PasswordCheck::Checked {
-                    against: stored,
-                    matches,
-                };
+            let stored = stored_of(model, user);
+            if let Some(old) = old_password.as_ref().filter(|_| stored.is_some()) {
+                *check = checked(stored, &old.0);
             }
             *new_hash = Some(hash(&password.0));
         }

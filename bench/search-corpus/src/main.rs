@@ -188,7 +188,7 @@ fn main() {
                 let author = if rng.below(2) == 0 { pair.0 } else { pair.1 };
                 (chats[&pair], users[author])
             };
-            view.append_message(chat, author, &text, now)
+            view.append_message(chat, agora_core::view::NewText::new(author, &text, now))
                 .expect("message");
             done += 1;
         }

@@ -112,7 +112,11 @@ fn login(
         Some(user) if check.proves(&stored) => user,
         _ => {
             let origin = limit_key(client).to_string();
-            view.record_login_failure(&name_key(user_name), &origin, now)?;
+            view.record_login_failure(crate::accounts::LoginFailure {
+                name_key: &name_key(user_name),
+                origin: &origin,
+                now,
+            })?;
             return answer(AccountOutcome::LoginFailed);
         }
     };

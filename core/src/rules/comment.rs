@@ -28,7 +28,8 @@ pub(super) fn comment(
     let chat = checked!(visible(view, &me, message_id)?);
     checked!(quota::take_comment(&mut me, now, config));
     view.save_user(&me)?;
-    let comment_id = view.append_comment(message_id, me.id, text, now)?;
+    let comment_id =
+        view.append_comment(message_id, crate::view::NewText::new(me.id, text, now))?;
     let chat = super::edit::event_chat(view, chat)?;
     view.append_event(EventBody::Comment {
         chat,

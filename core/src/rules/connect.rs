@@ -120,7 +120,13 @@ pub fn page(
 /// nothing for a chat the user is not in.
 pub fn advance(view: &mut impl View, to: &Advance) -> Result<(), StoreError> {
     match view.read_position(to.chat, to.user)? {
-        Some(position) if position < to.up_to => view.set_read_position(to.chat, to.user, to.up_to),
+        Some(position) if position < to.up_to => {
+            let member = crate::view::ChatUser {
+                chat: to.chat,
+                user: to.user,
+            };
+            view.set_read_position(member, to.up_to)
+        }
         _ => Ok(()),
     }
 }

@@ -37,7 +37,12 @@ pub(super) fn edit(
         Target::Message(id) => {
             let mentioned = mentions::resolve(view, written.chat, text)?;
             let ids: Vec<_> = mentioned.iter().map(|(id, _)| *id).collect();
-            view.edit_message(id, text, &ids, now)?;
+            let edit = crate::view::MessageEdit {
+                text,
+                mentions: &ids,
+                now,
+            };
+            view.edit_message(id, edit)?;
         }
         Target::Comment(id) => view.edit_comment(id, text, now)?,
     }

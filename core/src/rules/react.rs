@@ -30,7 +30,12 @@ pub(super) fn react(
     if written.deleted {
         return Ok(Outcome::Failed(Failure::Deleted));
     }
-    let reacted = view.has_reacted(message_id, emoji, me.id)?;
+    let reaction = crate::view::UserReaction {
+        message: message_id,
+        emoji,
+        user: me.id,
+    };
+    let reacted = view.has_reacted(reaction)?;
     if reacted != remove {
         // Nothing to change.
         let reactions = view.reactions(message_id)?;
@@ -40,7 +45,7 @@ pub(super) fn react(
         });
     }
     if remove {
-        view.remove_reaction(message_id, emoji, me.id)?;
+        view.remove_reaction(reaction)?;
     } else {
         let reactions = view.reactions(message_id)?;
         if reactions.len() >= MAX_KINDS && !reactions.iter().any(|r| r.emoji == emoji) {
@@ -48,7 +53,7 @@ pub(super) fn react(
         }
         checked!(quota::take_comment(&mut me, now, config));
         view.save_user(&me)?;
-        view.add_reaction(message_id, emoji, me.id, now)?;
+        view.add_reaction(reaction, now)?;
     }
     let reactions = view.reactions(message_id)?;
     let chat = event_chat(view, written.chat)?;

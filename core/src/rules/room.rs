@@ -153,7 +153,11 @@ pub(super) fn join(view: &mut impl View, caller_hash: &TokenHash, name: &str) ->
     if view.read_position(room.id, me.id)?.is_none() {
         let latest = view.latest_message(room.id)?;
         view.join(room.id, me.id, latest)?;
-        view.set_invited(room.id, me.id, false)?;
+        let invitation = crate::view::ChatUser {
+            chat: room.id,
+            user: me.id,
+        };
+        view.set_invited(invitation, false)?;
         member_event(view, room.id, &room.name, &me, MemberAction::Joined)?;
     }
     Ok(Outcome::Joined { room: room.name })
@@ -196,7 +200,11 @@ pub(super) fn invite(
         return Ok(Outcome::Failed(Failure::AlreadyAMember));
     }
     if !view.is_invited(room.id, guest.id)? {
-        view.set_invited(room.id, guest.id, true)?;
+        let invitation = crate::view::ChatUser {
+            chat: room.id,
+            user: guest.id,
+        };
+        view.set_invited(invitation, true)?;
         member_event(view, room.id, &room.name, &guest, MemberAction::Invited)?;
     }
     Ok(Outcome::Invited {

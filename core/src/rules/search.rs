@@ -127,7 +127,12 @@ pub(super) fn search(
             });
             continue;
         }
-        let ids = view.search_chat(chat.id, query, Some(newest + 1), wanted as u32)?;
+        let ids = view.search_chat(crate::view::SearchPage {
+            chat: chat.id,
+            query,
+            before: Some(newest + 1),
+            limit: wanted as u32,
+        })?;
         found.extend(ids.into_iter().map(|id| (id, index)));
         found.sort_unstable_by_key(|&(id, _)| Reverse(id));
         found.truncate(wanted);

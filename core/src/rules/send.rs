@@ -61,10 +61,11 @@ pub(super) fn send(
     };
     let position = view.read_position(chat, me.id)?;
     let latest = view.latest_message(chat)?;
-    let message_id = view.append_message(chat, me.id, text, now)?;
+    let message_id = view.append_message(chat, crate::view::NewText::new(me.id, text, now))?;
     let mentions = super::mentions::record_new(view, chat, message_id, text)?;
     if position == Some(latest) {
-        view.set_read_position(chat, me.id, message_id)?;
+        let member = crate::view::ChatUser { chat, user: me.id };
+        view.set_read_position(member, message_id)?;
     }
     view.append_event(EventBody::Message {
         chat: event_chat,

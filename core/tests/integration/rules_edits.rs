@@ -400,7 +400,16 @@ fn amplification_stays_bounded() {
         for e in 0..20 {
             let emoji = char::from_u32(0x1F600 + e).unwrap().to_string();
             for &user in &ids {
-                s.model.add_reaction(message, &emoji, user, s.now).unwrap();
+                s.model
+                    .add_reaction(
+                        agora_core::view::UserReaction {
+                            message,
+                            emoji: &emoji,
+                            user,
+                        },
+                        s.now,
+                    )
+                    .unwrap();
             }
         }
     }

@@ -3,6 +3,7 @@
 
 use agora_core::time::UnixMillis;
 use agora_core::token::{Token, TokenHash};
+use agora_core::view::NewText;
 use agora_core::view::{ChatKind, CommentPage, NewUser, View, PUBLIC_CHAT};
 use agora_testkit::model::{history, Model};
 
@@ -82,7 +83,7 @@ fn messages_positions_and_summaries() {
     m.join(PUBLIC_CHAT, a, 0).unwrap();
     assert_eq!(m.latest_message(PUBLIC_CHAT).unwrap(), 0);
     let p1 = m
-        .append_message(PUBLIC_CHAT, a, "one", UnixMillis(101))
+        .append_message(PUBLIC_CHAT, NewText::new(a, "one", UnixMillis(101)))
         .unwrap();
     assert_eq!(m.private_chat(a, b).unwrap(), None);
     let chat = m.create_private_chat(a, b, UnixMillis(102)).unwrap();
@@ -90,12 +91,14 @@ fn messages_positions_and_summaries() {
     assert_eq!(m.private_chat(b, a).unwrap(), Some(chat));
     assert!(m.create_private_chat(b, a, UnixMillis(102)).is_err());
     assert_eq!(m.read_position(chat, b).unwrap(), Some(0));
-    let q1 = m.append_message(chat, b, "psst", UnixMillis(103)).unwrap();
+    let q1 = m
+        .append_message(chat, NewText::new(b, "psst", UnixMillis(103)))
+        .unwrap();
     let p2 = m
-        .append_message(PUBLIC_CHAT, a, "two", UnixMillis(104))
+        .append_message(PUBLIC_CHAT, NewText::new(a, "two", UnixMillis(104)))
         .unwrap();
     let p3 = m
-        .append_message(PUBLIC_CHAT, a, "three", UnixMillis(105))
+        .append_message(PUBLIC_CHAT, NewText::new(a, "three", UnixMillis(105)))
         .unwrap();
     assert!(p1 < q1 && q1 < p2 && p2 < p3);
     assert_eq!(m.latest_message(PUBLIC_CHAT).unwrap(), p3);
@@ -132,10 +135,16 @@ fn messages_positions_and_summaries() {
         Vec::<i64>::new()
     );
 
-    let c1 = m.append_comment(p2, b, "+1", UnixMillis(106)).unwrap();
-    let c2 = m.append_comment(p2, a, "ok", UnixMillis(107)).unwrap();
+    let c1 = m
+        .append_comment(p2, NewText::new(b, "+1", UnixMillis(106)))
+        .unwrap();
+    let c2 = m
+        .append_comment(p2, NewText::new(a, "ok", UnixMillis(107)))
+        .unwrap();
     assert!(c1 < c2);
-    assert!(m.append_comment(p3 + 5, a, "x", UnixMillis(0)).is_err());
+    assert!(m
+        .append_comment(p3 + 5, NewText::new(a, "x", UnixMillis(0)))
+        .is_err());
     let full = m
         .messages_after(history(PUBLIC_CHAT, p1, 1, 20))
         .unwrap()
@@ -182,8 +191,12 @@ fn messages_positions_and_summaries() {
     assert_eq!(page(p2, Some(c1), 10), Vec::<i64>::new());
     assert!(page(p3 + 5, None, 10).is_empty());
 
-    m.set_read_position(PUBLIC_CHAT, a, p2).unwrap();
-    m.set_read_position(PUBLIC_CHAT, b, p2).unwrap(); // not a member: no-op
+    let member = |user| agora_core::view::ChatUser {
+        chat: PUBLIC_CHAT,
+        user,
+    };
+    m.set_read_position(member(a), p2).unwrap();
+    m.set_read_position(member(b), p2).unwrap(); // not a member: no-op
     assert_eq!(m.read_position(PUBLIC_CHAT, b).unwrap(), None);
     m.join(PUBLIC_CHAT, b, p3).unwrap();
     m.join(PUBLIC_CHAT, b, p1).unwrap(); // already a member: position set
@@ -237,10 +250,15 @@ fn reports() {
 #[test]
 fn odd_calls_answer_errors_not_panics() {
     let mut m = Model::new(UnixMillis(0));
-    assert!(m.append_message(0, 1, "x", UnixMillis(0)).is_err());
-    assert!(m.append_message(-5, 1, "x", UnixMillis(0)).is_err());
+    assert!(m
+        .append_message(0, NewText::new(1, "x", UnixMillis(0)))
+        .is_err());
+    assert!(m
+        .append_message(-5, NewText::new(1, "x", UnixMillis(0)))
+        .is_err());
     assert!(m.join(77, 1, 0).is_err());
-    m.set_read_position(77, 1, 0).unwrap();
+    let member = agora_core::view::ChatUser { chat: 77, user: 1 };
+    m.set_read_position(member, 0).unwrap();
     assert_eq!(m.read_position(-1, 1).unwrap(), None);
     assert!(m
         .messages_up_to(history(77, 10, 10, 20))
@@ -253,7 +271,7 @@ fn odd_calls_answer_errors_not_panics() {
     assert_eq!(m.latest_message(i64::MAX).unwrap(), 0);
     // After a failed append, ids stay dense.
     assert_eq!(
-        m.append_message(PUBLIC_CHAT, 1, "x", UnixMillis(0))
+        m.append_message(PUBLIC_CHAT, NewText::new(1, "x", UnixMillis(0)))
             .unwrap(),
         1
     );

@@ -491,7 +491,8 @@ fn a_failed_command_leaves_nothing_and_ids_go_on_from_before_it() {
             };
             let id = view.create_user(late)?;
             view.join(PUBLIC_CHAT, id, 0)?;
-            let message = view.append_message(PUBLIC_CHAT, id, "lost", now)?;
+            let message =
+                view.append_message(PUBLIC_CHAT, agora_core::view::NewText::new(id, "lost", now))?;
             view.append_event(EventBody::Banned {
                 user: id,
                 until: now,
@@ -502,7 +503,10 @@ fn a_failed_command_leaves_nothing_and_ids_go_on_from_before_it() {
     assert_eq!(failed, None);
     let panicked = overlay
         .command(&mut db, |view| -> ViewResult<()> {
-            view.append_message(PUBLIC_CHAT, 1, "lost too", now)?;
+            view.append_message(
+                PUBLIC_CHAT,
+                agora_core::view::NewText::new(1, "lost too", now),
+            )?;
             panic!("a rule's bug")
         })
         .unwrap();
@@ -510,7 +514,7 @@ fn a_failed_command_leaves_nothing_and_ids_go_on_from_before_it() {
     assert!(overlay.events().is_empty());
     let message = overlay
         .command(&mut db, |view| {
-            view.append_message(PUBLIC_CHAT, 1, "kept", now)
+            view.append_message(PUBLIC_CHAT, agora_core::view::NewText::new(1, "kept", now))
         })
         .unwrap();
     assert_eq!(message, Some(1), "numbered as if the failed ones never ran");
@@ -582,7 +586,10 @@ fn a_command_failing_after_a_flush_of_its_writes_is_not_taken_back_in_memory() {
     register(&mut db, 1);
     let mut overlay = Overlay::new();
     let failed = overlay.command(&mut db, |view| {
-        view.append_message(PUBLIC_CHAT, 1, "flushed", T0)?;
+        view.append_message(
+            PUBLIC_CHAT,
+            agora_core::view::NewText::new(1, "flushed", T0),
+        )?;
         agora_core::accounts::Accounts::touch_device(view, 1, T0)
     });
     assert_eq!(failed, Err(Failed::Spilled));

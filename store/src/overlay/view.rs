@@ -3,7 +3,7 @@
 //! loaded on its own); writes are kept there, each with its undo entry;
 //! range reads flush and read through the backend.
 
-use super::table::{Cached, State};
+use super::table::{Cached, State, Table};
 use super::{name_key, BatchRows, MessageEntry, Needs, Overlay, UserEntry};
 use super::{ChatRow, MessageRow, NewComment, UserRow};
 use crate::forward::Own;
@@ -12,8 +12,8 @@ use agora_core::idempotency::KeyLog;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, CommentId, MessageId, NewUser, ReadPosition, Recent, StoreError, User, UserId, View,
-    ViewResult,
+    ChatId, ChatUser, CommentId, MessageId, NewText, NewUser, ReadPosition, Recent, StoreError,
+    User, UserId, View, ViewResult,
 };
 use std::collections::BTreeMap;
 
@@ -211,6 +211,20 @@ impl<'a, B: BatchRows> OverlayView<'a, B> {
     }
 }
 
+/// `value` kept at `key` of `table` as the batch changed it: still new
+/// if the batch made the row (its flush inserts it), else changed.
+fn write_row<K: std::hash::Hash + Eq + Clone, V>(
+    table: &mut Table<K, Cached<V>>,
+    key: K,
+    value: V,
+) {
+    let state = table
+        .get(&key)
+        .map_or(State::Changed, |cached| cached.state.changed());
+    let value = Some(value);
+    table.set(key, Cached { value, state });
+}
+
 impl<B: BatchRows> View for OverlayView<'_, B> {
     fn user_by_token(&mut self, hash: &TokenHash) -> ViewResult<Option<User>> {
         if !self.overlay.by_token.contains(&hash.0) {
@@ -351,7 +365,7 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
 
     fn join(&mut self, chat: ChatId, user: UserId, position: ReadPosition) -> ViewResult<()> {
         if self.member(chat, user)?.is_some() {
-            return self.set_read_position(chat, user, position);
+            return self.set_read_position(ChatUser { chat, user }, position);
         }
         let Some(mut row) = self.chat(chat)? else {
             return Err(StoreError(format!("join: no chat {chat}")));
@@ -374,28 +388,13 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         self.member(chat, user)
     }
 
-    fn set_read_position(
-        &mut self,
-        chat: ChatId,
-        user: UserId,
-        position: ReadPosition,
-    ) -> ViewResult<()> {
+    fn set_read_position(&mut self, member: ChatUser, position: ReadPosition) -> ViewResult<()> {
+        let ChatUser { chat, user } = member;
         if self.member(chat, user)?.is_none() {
             return Ok(());
         }
-        let state = self
-            .overlay
-            .members
-            .get(&(chat, user))
-            .map_or(State::Changed, |cached| cached.state.changed());
         self.overlay.wrote = true;
-        self.overlay.members.set(
-            (chat, user),
-            Cached {
-                value: Some(position),
-                state,
-            },
-        );
+        write_row(&mut self.overlay.members, (chat, user), position);
         Ok(())
     }
 
@@ -430,13 +429,7 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         Ok(stored + new as u64)
     }
 
-    fn append_message(
-        &mut self,
-        chat: ChatId,
-        author: UserId,
-        text: &str,
-        now: UnixMillis,
-    ) -> ViewResult<MessageId> {
+    fn append_message(&mut self, chat: ChatId, new: NewText<'_>) -> ViewResult<MessageId> {
         let Some(mut row) = self.chat(chat)? else {
             return Err(StoreError(format!("append_message: no chat {chat}")));
         };
@@ -452,7 +445,7 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
                 chat,
                 comment_count: 0,
             },
-            new: Some((author, now, text.to_owned())),
+            new: Some((new.author, new.now, new.text.to_owned())),
         };
         self.overlay.messages.set(
             id,
@@ -468,13 +461,7 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         Ok(self.message(message)?.map(|entry| entry.row.chat))
     }
 
-    fn append_comment(
-        &mut self,
-        message: MessageId,
-        author: UserId,
-        text: &str,
-        now: UnixMillis,
-    ) -> ViewResult<CommentId> {
+    fn append_comment(&mut self, message: MessageId, new: NewText<'_>) -> ViewResult<CommentId> {
         let Some(mut entry) = self.message(message)? else {
             return Err(StoreError(format!("append_comment: no message {message}")));
         };
@@ -483,26 +470,15 @@ impl<B: BatchRows> View for OverlayView<'_, B> {
         next.comment += 1;
         entry.row.comment_count += 1;
         let chat = entry.row.chat;
-        let state = self
-            .overlay
-            .messages
-            .get(&message)
-            .map_or(State::Changed, |cached| cached.state.changed());
         self.overlay.wrote = true;
-        self.overlay.messages.set(
-            message,
-            Cached {
-                value: Some(entry),
-                state,
-            },
-        );
+        write_row(&mut self.overlay.messages, message, entry);
         self.overlay.new_comments.push(NewComment {
             id,
             message,
             chat,
-            author,
-            created: now,
-            text: text.to_owned(),
+            author: new.author,
+            created: new.now,
+            text: new.text.to_owned(),
         });
         Ok(id)
     }

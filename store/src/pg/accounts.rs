@@ -4,7 +4,8 @@
 //! node once the revoking transaction committed.
 
 use super::view::{store_error, PgView};
-use agora_core::accounts::{Accounts, Device, DeviceId, NewDevice, LOGIN_WINDOW_MS};
+use crate::user_rows::user_where;
+use agora_core::accounts::{Accounts, Device, DeviceId, LoginFailure, NewDevice};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{Recent, UserId, ViewResult};
@@ -12,9 +13,8 @@ use postgres::Row;
 
 /// A user by one of its device tokens, with the columns `user_from_row`
 /// reads.
-pub(super) const USER_BY_DEVICE: &str = "SELECT id, name, banned_until, window_start, window_count,
-            comment_window_start, comment_window_count, created, sent_message
-     FROM users WHERE id = (SELECT user_id FROM devices WHERE token_hash = $1)";
+pub(super) const USER_BY_DEVICE: &str =
+    user_where!("id = (SELECT user_id FROM devices WHERE token_hash = $1)");
 
 /// Failed logins older than the window pruned per failure recorded.
 const PRUNE_PER_FAILURE: i64 = 16;
@@ -102,10 +102,7 @@ impl Accounts for PgView<'_> {
     }
 
     fn password_of(&mut self, user: UserId) -> ViewResult<Option<String>> {
-        self.conn
-            .query_opt("SELECT phc FROM passwords WHERE user_id = $1", &[&user])
-            .map(|row| row.map(|r| r.get(0)))
-            .map_err(store_error)
+        self.value("SELECT phc FROM passwords WHERE user_id = $1", &[&user])
     }
 
     fn set_password(&mut self, user: UserId, phc: &str) -> ViewResult<()> {
@@ -135,19 +132,24 @@ impl Accounts for PgView<'_> {
         )
     }
 
-    fn record_login_failure(
-        &mut self,
-        name_key: &str,
-        origin: &str,
-        now: UnixMillis,
-    ) -> ViewResult<()> {
-        let expired = now.0.saturating_sub(LOGIN_WINDOW_MS as i64);
+    fn record_login_failure(&mut self, failure: LoginFailure<'_>) -> ViewResult<()> {
+        let LoginFailure {
+            name_key,
+            origin,
+            now,
+        } = failure;
         self.conn
             .execute(
                 "WITH old AS (DELETE FROM login_failures WHERE id IN
                    (SELECT id FROM login_failures WHERE at < $4 ORDER BY id LIMIT $5))
                  INSERT INTO login_failures (name_key, origin, at) VALUES ($1, $2, $3)",
-                &[&name_key, &origin, &now.0, &expired, &PRUNE_PER_FAILURE],
+                &[
+                    &name_key,
+                    &origin,
+                    &now.0,
+                    &failure.expired_before().0,
+                    &PRUNE_PER_FAILURE,
+                ],
             )
             .map(drop)
             .map_err(store_error)

@@ -7,14 +7,15 @@
 //! reclaims it, and the WAL segments hold it until they are recycled:
 //! docs/API.md says what an operator runs to force both.
 
-use super::view::{count, store_error, text, PgView};
-use crate::edit_rows::{expect_one, reaction_summary};
+use super::view::{count, store_error, text, Param, PgView};
+use crate::edit_rows::{expect_one, ranked_reactions, reaction_summary};
 use crate::event_columns::{EVENT_DELETED, EVENT_EDITED};
 use agora_core::events::{Change, EventBody, EventChat};
 use agora_core::reactions::{summary_from_text, LISTED_USERS};
 use agora_core::time::UnixMillis;
 use agora_core::view::{
-    CommentId, MessageId, Reaction, StoredComment, StoredMessage, UserId, ViewResult, Written,
+    CommentId, MessageEdit, MessageId, Reaction, StoredComment, StoredMessage, UserId,
+    UserReaction, ViewResult, Written,
 };
 use postgres::Row;
 
@@ -155,15 +156,11 @@ const COMMENTS_NEWEST: &str = "SELECT c.id, u.name, c.created, c.text,
      WHERE c.message_id = $1 ORDER BY c.id DESC LIMIT $2";
 
 /// See `sqlite/edits.rs`.
-const REACTIONS_OF: &str = "SELECT emoji, name, total FROM (
-        SELECT r.emoji, u.name, r.id,
-               count(*) OVER (PARTITION BY r.emoji) AS total,
-               min(r.id) OVER (PARTITION BY r.emoji) AS first,
-               row_number() OVER (PARTITION BY r.emoji ORDER BY r.id) AS n
-        FROM reactions r JOIN users u ON u.id = r.user_id
-        WHERE r.message_id = $1) x
-     WHERE n <= $2
-     ORDER BY first, id";
+const REACTIONS_OF: &str = concat!(
+    "SELECT emoji, name, total FROM (",
+    ranked_reactions!(),
+    "$1) x WHERE n <= $2 ORDER BY first, id"
+);
 
 impl PgView<'_> {
     fn written(&mut self, sql: &'static str, id: i64) -> ViewResult<Option<Written>> {
@@ -260,24 +257,32 @@ impl PgView<'_> {
         row.as_ref().map(comment_from_row).transpose()
     }
 
-    pub(super) fn edit_message(
+    /// Runs `sql`, the edit or deletion `what` of row `id` (`$1`, and
+    /// `rest` after it), and checks that it found its row.
+    fn change_row(
         &mut self,
-        id: MessageId,
-        body: &str,
-        mentions: &[UserId],
-        now: UnixMillis,
+        what: &str,
+        id: i64,
+        sql: &'static str,
+        rest: &[&Param<'_>],
     ) -> ViewResult<()> {
+        let params: Vec<&Param<'_>> = std::iter::once(&id as &Param<'_>)
+            .chain(rest.iter().copied())
+            .collect();
         let changed = self
             .connection()
-            .execute(
-                "UPDATE messages SET text = $2, edited = $3 WHERE id = $1",
-                &[&id, &body.as_bytes(), &now.0],
-            )
+            .execute(sql, &params)
             .map_err(store_error)?;
-        expect_one(changed, "edit_message", id)?;
+        expect_one(changed, what, id)
+    }
+
+    pub(super) fn edit_message(&mut self, id: MessageId, edit: MessageEdit<'_>) -> ViewResult<()> {
+        let sql = "UPDATE messages SET text = $2, edited = $3 WHERE id = $1";
+        let text = edit.text.as_bytes();
+        self.change_row("edit_message", id, sql, &[&text, &edit.now.0])?;
         // (issue 27) found by its new words only.
-        super::search::reindex_message(self.connection(), id, body)?;
-        self.set_mentions(id, mentions)
+        super::search::reindex_message(self.connection(), id, edit.text)?;
+        self.set_mentions(id, edit.mentions)
     }
 
     pub(super) fn edit_comment(
@@ -286,14 +291,8 @@ impl PgView<'_> {
         body: &str,
         now: UnixMillis,
     ) -> ViewResult<()> {
-        let changed = self
-            .connection()
-            .execute(
-                "UPDATE comments SET text = $2, edited = $3 WHERE id = $1",
-                &[&id, &body.as_bytes(), &now.0],
-            )
-            .map_err(store_error)?;
-        expect_one(changed, "edit_comment", id)
+        let sql = "UPDATE comments SET text = $2, edited = $3 WHERE id = $1";
+        self.change_row("edit_comment", id, sql, &[&body.as_bytes(), &now.0])
     }
 
     /// The mentions become `users`, in order: their rows (for `/status`)
@@ -322,30 +321,18 @@ impl PgView<'_> {
     }
 
     pub(super) fn delete_message(&mut self, id: MessageId, by: Option<UserId>) -> ViewResult<()> {
-        let changed = self
-            .connection()
-            .execute(
-                "UPDATE messages SET text = ''::bytea, deleted = true, deleted_by = $2
-                 WHERE id = $1",
-                &[&id, &by],
-            )
-            .map_err(store_error)?;
-        expect_one(changed, "delete_message", id)?;
+        let sql = "UPDATE messages SET text = ''::bytea, deleted = true, deleted_by = $2
+                   WHERE id = $1";
+        self.change_row("delete_message", id, sql, &[&by])?;
         // (issue 27) never found again: its words leave the index.
         super::search::reindex_message(self.connection(), id, "")?;
         self.set_mentions(id, &[])
     }
 
     pub(super) fn delete_comment(&mut self, id: CommentId, by: Option<UserId>) -> ViewResult<()> {
-        let changed = self
-            .connection()
-            .execute(
-                "UPDATE comments SET text = ''::bytea, deleted = true, deleted_by = $2
-                 WHERE id = $1",
-                &[&id, &by],
-            )
-            .map_err(store_error)?;
-        expect_one(changed, "delete_comment", id)
+        let sql = "UPDATE comments SET text = ''::bytea, deleted = true, deleted_by = $2
+                   WHERE id = $1";
+        self.change_row("delete_comment", id, sql, &[&by])
     }
 
     pub(super) fn reactions(&mut self, id: MessageId) -> ViewResult<Vec<Reaction>> {
@@ -356,52 +343,53 @@ impl PgView<'_> {
         Ok(reactions(row.and_then(|r| r.get(0))))
     }
 
-    pub(super) fn has_reacted(
-        &mut self,
-        id: MessageId,
-        emoji: &str,
-        user: UserId,
-    ) -> ViewResult<bool> {
-        let row = self
-            .connection()
-            .query_opt(
-                "SELECT 1 FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3",
-                &[&id, &emoji, &user],
-            )
-            .map_err(store_error)?;
-        Ok(row.is_some())
+    pub(super) fn has_reacted(&mut self, reaction: UserReaction<'_>) -> ViewResult<bool> {
+        let UserReaction {
+            message,
+            emoji,
+            user,
+        } = reaction;
+        let sql = "SELECT 1 FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3";
+        self.exists(sql, &[&message, &emoji, &user])
     }
 
     pub(super) fn add_reaction(
         &mut self,
-        id: MessageId,
-        emoji: &str,
-        user: UserId,
+        reaction: UserReaction<'_>,
         now: UnixMillis,
     ) -> ViewResult<()> {
-        self.connection()
-            .execute(
-                "INSERT INTO reactions (message_id, emoji, user_id, created)
-                 VALUES ($1, $2, $3, $4)",
-                &[&id, &emoji, &user, &now.0],
-            )
-            .map_err(store_error)?;
-        self.refresh_summary(id)
+        self.put_reaction(reaction, Some(now))
     }
 
-    pub(super) fn remove_reaction(
+    pub(super) fn remove_reaction(&mut self, reaction: UserReaction<'_>) -> ViewResult<()> {
+        self.put_reaction(reaction, None)
+    }
+
+    /// Adds (`Some(now)`) or removes (`None`) a reaction, then works the
+    /// message's summary out again from its reactions.
+    fn put_reaction(
         &mut self,
-        id: MessageId,
-        emoji: &str,
-        user: UserId,
+        reaction: UserReaction<'_>,
+        now: Option<UnixMillis>,
     ) -> ViewResult<()> {
-        self.connection()
-            .execute(
+        let UserReaction {
+            message,
+            emoji,
+            user,
+        } = reaction;
+        match now {
+            Some(now) => self.connection().execute(
+                "INSERT INTO reactions (message_id, emoji, user_id, created)
+                 VALUES ($1, $2, $3, $4)",
+                &[&message, &emoji, &user, &now.0],
+            ),
+            None => self.connection().execute(
                 "DELETE FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3",
-                &[&id, &emoji, &user],
-            )
-            .map_err(store_error)?;
-        self.refresh_summary(id)
+                &[&message, &emoji, &user],
+            ),
+        }
+        .map_err(store_error)?;
+        self.refresh_summary(message)
     }
 
     /// Works the message's summary out again from its reactions.

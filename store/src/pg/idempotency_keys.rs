@@ -4,7 +4,7 @@
 
 use crate::pg::connection::describe;
 use crate::pg::view::PgView;
-use agora_core::idempotency::{KeptKey, KeyLog, StoredAnswer};
+use agora_core::idempotency::{KeptKey, KeyLog, KeyLookup, StoredAnswer};
 use agora_core::time::UnixMillis;
 use agora_core::view::{StoreError, ViewResult};
 
@@ -13,18 +13,13 @@ fn store_error(e: postgres::Error) -> StoreError {
 }
 
 impl KeyLog for PgView<'_> {
-    fn find_key(
-        &mut self,
-        scope: &str,
-        key: &str,
-        since: UnixMillis,
-    ) -> ViewResult<Option<([u8; 32], StoredAnswer)>> {
+    fn find_key(&mut self, lookup: KeyLookup<'_>) -> ViewResult<Option<([u8; 32], StoredAnswer)>> {
         let row = self
             .connection()
             .query_opt(
                 "SELECT fingerprint, status, headers, body FROM idempotency_keys
                  WHERE scope = $1 AND key = $2 AND created_at >= $3",
-                &[&scope, &key, &since.0],
+                &[&lookup.scope, &lookup.key, &lookup.since.0],
             )
             .map_err(store_error)?;
         let Some(row) = row else {

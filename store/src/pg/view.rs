@@ -5,16 +5,19 @@ use crate::event_columns::{
     EVENT_MEMBER, EVENT_MESSAGE, EVENT_REACTION,
 };
 use crate::forward::Own;
+use crate::history_page::HistoryRows;
 use crate::pg::connection::{describe, PgConn};
+use crate::recorded_events::RecordedEvents;
+use crate::user_rows::user_where;
 use agora_core::accounts::{Accounts, NewDevice};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, CommentPage, MessageId, MessagePage, NewUser,
-    PeoplePage, ReadPosition, Recent, StoreError, StoredComment, StoredMessage, User, UserId, View,
-    ViewResult, PUBLIC_CHAT,
+    ChatId, ChatKind, ChatSummary, ChatUser, CommentId, CommentPage, MessageId, MessagePage,
+    NewText, NewUser, PeoplePage, ReadPosition, Recent, SearchPage, StoreError, StoredComment,
+    StoredMessage, User, UserId, View, ViewResult, PUBLIC_CHAT,
 };
 use postgres::Row;
 
@@ -35,7 +38,7 @@ pub(crate) mod status;
 pub(crate) struct PgView<'a> {
     pub(super) conn: &'a mut PgConn,
     /// Where the events this view records go too (see `SqlView`).
-    recorded: Option<&'a mut Vec<Event>>,
+    recorded: RecordedEvents<'a>,
     /// (issue 27) What `search_candidates` read, for the `search_chat`s
     /// after it.
     search_counts: Option<super::search::CountsMemo>,
@@ -45,13 +48,13 @@ impl<'a> PgView<'a> {
     pub(crate) fn new(conn: &'a mut PgConn) -> PgView<'a> {
         PgView {
             conn,
-            recorded: None,
+            recorded: RecordedEvents::default(),
             search_counts: None,
         }
     }
 
     pub(crate) fn recording_events(mut self, events: &'a mut Vec<Event>) -> PgView<'a> {
-        self.recorded = Some(events);
+        self.recorded = RecordedEvents::into(events);
         self
     }
 
@@ -77,18 +80,6 @@ pub(super) fn count<T: TryFrom<i64>>(value: i64) -> ViewResult<T> {
 /// A message or comment text: UTF-8 in a `bytea` (see `pg::schema`).
 pub(super) fn text(bytes: Vec<u8>) -> ViewResult<String> {
     String::from_utf8(bytes).map_err(|_| StoreError("a stored text is not UTF-8".into()))
-}
-
-macro_rules! user_where {
-    ($key:literal) => {
-        concat!(
-            "SELECT id, name, banned_until, window_start, window_count,
-                    comment_window_start, comment_window_count, created, sent_message
-             FROM users WHERE ",
-            $key,
-            " = $1"
-        )
-    };
 }
 
 fn user_from_row(row: &Row) -> ViewResult<User> {
@@ -287,7 +278,29 @@ pub(crate) fn events_after(
     rows.iter().map(event_from_row).collect()
 }
 
+/// A statement parameter.
+pub(super) type Param<'a> = dyn postgres::types::ToSql + Sync + 'a;
+
 impl PgView<'_> {
+    /// Whether `sql` finds a row.
+    pub(super) fn exists(&mut self, sql: &'static str, params: &[&Param<'_>]) -> ViewResult<bool> {
+        let row = self.conn.query_opt(sql, params).map_err(store_error)?;
+        Ok(row.is_some())
+    }
+
+    /// The first column of the row `sql` finds, if it finds one.
+    pub(super) fn value<T>(
+        &mut self,
+        sql: &'static str,
+        params: &[&Param<'_>],
+    ) -> ViewResult<Option<T>>
+    where
+        T: for<'r> postgres::types::FromSql<'r>,
+    {
+        let row = self.conn.query_opt(sql, params).map_err(store_error)?;
+        Ok(row.map(|row| row.get(0)))
+    }
+
     fn user_where(
         &mut self,
         sql: &'static str,
@@ -296,52 +309,30 @@ impl PgView<'_> {
         let row = self.conn.query_opt(sql, &[key]).map_err(store_error)?;
         row.as_ref().map(user_from_row).transpose()
     }
+}
 
-    /// The messages of `page` that `sql` (`MESSAGES_UP_TO` or
-    /// `MESSAGES_AFTER`) selects, with their newest comments.
-    fn messages_with_comments(
+/// The history statements (see `crate::history_page`).
+impl HistoryRows for PgView<'_> {
+    fn message_rows(
         &mut self,
         sql: &'static str,
         page: MessagePage,
     ) -> ViewResult<Vec<StoredMessage>> {
-        let MessagePage {
-            chat,
-            position,
-            limit,
-            comments,
-        } = page;
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
+        let limit = i64::from(page.limit);
         let rows = self
             .conn
-            .query(sql, &[&chat, &position, &i64::from(limit)])
+            .query(sql, &[&page.chat, &page.position, &limit])
             .map_err(store_error)?;
-        let mut messages = rows
-            .iter()
-            .map(super::edits::message_from_row)
-            .collect::<ViewResult<Vec<_>>>()?;
-        messages.sort_by_key(|m| m.id);
-        if comments > 0 {
-            for message in messages.iter_mut().filter(|m| m.comments_total > 0) {
-                message.comments = self.newest_comments(chat, message.id, i64::MAX, comments)?;
-            }
-        }
-        Ok(messages)
+        rows.iter().map(super::edits::message_from_row).collect()
     }
 
-    fn newest_comments(
-        &mut self,
-        chat: ChatId,
-        message: MessageId,
-        before: CommentId,
-        limit: u32,
-    ) -> ViewResult<Vec<StoredComment>> {
+    fn comment_rows(&mut self, chat: ChatId, page: CommentPage) -> ViewResult<Vec<StoredComment>> {
+        let before = page.before.unwrap_or(CommentId::MAX);
         let rows = self
             .conn
             .query(
                 COMMENTS_BEFORE,
-                &[&chat, &message, &before, &i64::from(limit)],
+                &[&chat, &page.message, &before, &i64::from(page.limit)],
             )
             .map_err(store_error)?;
         let mut comments = rows
@@ -368,7 +359,7 @@ impl View for PgView<'_> {
     }
 
     fn user_by_name(&mut self, name: &str) -> ViewResult<Option<User>> {
-        self.user_where(user_where!("name_key"), &name_key(name))
+        self.user_where(user_where!("name_key = $1"), &name_key(name))
     }
 
     fn create_user(&mut self, new: NewUser<'_>) -> ViewResult<UserId> {
@@ -425,13 +416,8 @@ impl View for PgView<'_> {
 
     fn private_chat(&mut self, a: UserId, b: UserId) -> ViewResult<Option<ChatId>> {
         let (low, high) = (a.min(b), a.max(b));
-        self.conn
-            .query_opt(
-                "SELECT id FROM chats WHERE user_a = $1 AND user_b = $2",
-                &[&low, &high],
-            )
-            .map(|row| row.map(|row| row.get(0)))
-            .map_err(store_error)
+        let sql = "SELECT id FROM chats WHERE user_a = $1 AND user_b = $2";
+        self.value(sql, &[&low, &high])
     }
 
     fn create_private_chat(&mut self, a: UserId, b: UserId, now: UnixMillis) -> ViewResult<ChatId> {
@@ -467,30 +453,20 @@ impl View for PgView<'_> {
                 .map_err(store_error)
         } else {
             // Already a member: joining again only moves the read position.
-            self.set_read_position(chat, user, position)
+            self.set_read_position(ChatUser { chat, user }, position)
         }
     }
 
     fn read_position(&mut self, chat: ChatId, user: UserId) -> ViewResult<Option<ReadPosition>> {
-        self.conn
-            .query_opt(
-                "SELECT position FROM members WHERE user_id = $1 AND chat_id = $2",
-                &[&user, &chat],
-            )
-            .map(|row| row.map(|row| row.get(0)))
-            .map_err(store_error)
+        let sql = "SELECT position FROM members WHERE user_id = $1 AND chat_id = $2";
+        self.value(sql, &[&user, &chat])
     }
 
-    fn set_read_position(
-        &mut self,
-        chat: ChatId,
-        user: UserId,
-        position: ReadPosition,
-    ) -> ViewResult<()> {
+    fn set_read_position(&mut self, member: ChatUser, position: ReadPosition) -> ViewResult<()> {
         self.conn
             .execute(
                 "UPDATE members SET position = $3 WHERE user_id = $1 AND chat_id = $2",
-                &[&user, &chat, &position],
+                &[&member.user, &member.chat, &position],
             )
             .map(drop)
             .map_err(store_error)
@@ -556,16 +532,10 @@ impl View for PgView<'_> {
         self.messages_with_comments(MESSAGES_AFTER, page)
     }
 
-    fn append_message(
-        &mut self,
-        chat: ChatId,
-        author: UserId,
-        text: &str,
-        now: UnixMillis,
-    ) -> ViewResult<MessageId> {
+    fn append_message(&mut self, chat: ChatId, new: NewText<'_>) -> ViewResult<MessageId> {
         // One round trip for all four: the message, its words in the
         // search index and its vocabulary (issue 27) and its chat's counters.
-        let lexemes = super::search::lexemes(chat, text);
+        let lexemes = super::search::lexemes(chat, new.text);
         self.conn
             .query_opt(
                 "WITH m AS (
@@ -582,7 +552,13 @@ impl View for PgView<'_> {
                  UPDATE chats SET message_count = message_count + 1, last_message = m.id
                  FROM m WHERE chats.id = $1
                  RETURNING m.id",
-                &[&chat, &author, &now.0, &text.as_bytes(), &lexemes],
+                &[
+                    &chat,
+                    &new.author,
+                    &new.now.0,
+                    &new.text.as_bytes(),
+                    &lexemes,
+                ],
             )
             .map_err(store_error)?
             .map(|row| row.get(0))
@@ -590,19 +566,10 @@ impl View for PgView<'_> {
     }
 
     fn chat_of_message(&mut self, message: MessageId) -> ViewResult<Option<ChatId>> {
-        self.conn
-            .query_opt("SELECT chat_id FROM messages WHERE id = $1", &[&message])
-            .map(|row| row.map(|row| row.get(0)))
-            .map_err(store_error)
+        self.value("SELECT chat_id FROM messages WHERE id = $1", &[&message])
     }
 
-    fn append_comment(
-        &mut self,
-        message: MessageId,
-        author: UserId,
-        text: &str,
-        now: UnixMillis,
-    ) -> ViewResult<CommentId> {
+    fn append_comment(&mut self, message: MessageId, new: NewText<'_>) -> ViewResult<CommentId> {
         // One round trip for both: the comment and its message's count.
         self.conn
             .query_opt(
@@ -613,7 +580,7 @@ impl View for PgView<'_> {
                  UPDATE messages SET comment_count = comment_count + 1
                  FROM c WHERE messages.id = c.message_id
                  RETURNING c.id",
-                &[&message, &author, &now.0, &text.as_bytes()],
+                &[&message, &new.author, &new.now.0, &new.text.as_bytes()],
             )
             .map_err(store_error)?
             .map(|row| row.get(0))
@@ -621,11 +588,7 @@ impl View for PgView<'_> {
     }
 
     fn comments_before(&mut self, page: CommentPage) -> ViewResult<Vec<StoredComment>> {
-        let Some(chat) = self.chat_of_message(page.message)? else {
-            return Ok(Vec::new());
-        };
-        let before = page.before.unwrap_or(i64::MAX);
-        self.newest_comments(chat, page.message, before, page.limit)
+        self.comments_page(page)
     }
 
     fn append_event(&mut self, body: EventBody) -> ViewResult<EventId> {
@@ -647,10 +610,7 @@ impl View for PgView<'_> {
             )
             .map(|row| row.get(0))
             .map_err(store_error)?;
-        if let Some(recorded) = self.recorded.as_mut() {
-            recorded.push(Event { id, body });
-        }
-        Ok(id)
+        Ok(self.recorded.keep(id, body))
     }
 
     fn event_head(&mut self) -> ViewResult<EventId> {
@@ -669,13 +629,8 @@ impl View for PgView<'_> {
     }
 
     fn has_reported(&mut self, target: UserId, reporter: UserId) -> ViewResult<bool> {
-        self.conn
-            .query_opt(
-                "SELECT 1 FROM reports WHERE target = $1 AND reporter = $2",
-                &[&target, &reporter],
-            )
-            .map(|row| row.is_some())
-            .map_err(store_error)
+        let sql = "SELECT 1 FROM reports WHERE target = $1 AND reporter = $2";
+        self.exists(sql, &[&target, &reporter])
     }
 
     fn report_count(&mut self, target: UserId) -> ViewResult<u32> {
@@ -727,20 +682,14 @@ impl View for PgView<'_> {
     }
 
     // (issue 27) search
-    fn search_chat(
-        &mut self,
-        chat: ChatId,
-        query: &agora_core::search::SearchQuery,
-        before: Option<MessageId>,
-        limit: u32,
-    ) -> ViewResult<Vec<MessageId>> {
+    fn search_chat(&mut self, page: SearchPage<'_>) -> ViewResult<Vec<MessageId>> {
         super::search::search_chat(
             self.conn,
             self.search_counts.as_ref(),
-            chat,
-            query,
-            before,
-            limit,
+            page.chat,
+            page.query,
+            page.before,
+            page.limit,
         )
     }
 

@@ -2,7 +2,8 @@
 //! [`SqlView`], on the tables of the accounts migration.
 
 use super::view::{store_error, SqlView};
-use agora_core::accounts::{Accounts, Device, DeviceId, NewDevice, LOGIN_WINDOW_MS};
+use crate::user_rows::user_where;
+use agora_core::accounts::{Accounts, Device, DeviceId, LoginFailure, NewDevice};
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{Recent, UserId, ViewResult};
@@ -10,9 +11,8 @@ use rusqlite::{params, OptionalExtension, Row};
 
 /// A user by one of its device tokens, with the columns `user_from_row`
 /// reads.
-pub(super) const USER_BY_DEVICE: &str = "SELECT id, name, banned_until, window_start, window_count,
-            comment_window_start, comment_window_count, created, sent_message
-     FROM users WHERE id = (SELECT user_id FROM devices WHERE token_hash = ?1)";
+pub(super) const USER_BY_DEVICE: &str =
+    user_where!("id = (SELECT user_id FROM devices WHERE token_hash = ?1)");
 
 const DEVICE_COLUMNS: &str = "SELECT id, user_id, label, created, last_used FROM devices";
 
@@ -128,27 +128,22 @@ impl Accounts for SqlView<'_> {
         )
     }
 
-    fn record_login_failure(
-        &mut self,
-        name_key: &str,
-        origin: &str,
-        now: UnixMillis,
-    ) -> ViewResult<()> {
+    fn record_login_failure(&mut self, failure: LoginFailure<'_>) -> ViewResult<()> {
         // Rows come in time order: the oldest are the first rowids.
-        let expired = now.0.saturating_sub(LOGIN_WINDOW_MS as i64);
+        let expired = failure.expired_before();
         self.conn
             .prepare_cached(
                 "DELETE FROM login_failures WHERE rowid IN
                    (SELECT rowid FROM login_failures WHERE at < ?1
                     ORDER BY rowid LIMIT CAST(?2 AS INTEGER))",
             )
-            .and_then(|mut stmt| stmt.execute(params![expired, PRUNE_PER_FAILURE]))
+            .and_then(|mut stmt| stmt.execute(params![expired.0, PRUNE_PER_FAILURE]))
             .and_then(|_| {
                 self.conn
                     .prepare_cached(
                         "INSERT INTO login_failures (name_key, origin, at) VALUES (?1, ?2, ?3)",
                     )?
-                    .execute(params![name_key, origin, now.0])
+                    .execute(params![failure.name_key, failure.origin, failure.now.0])
             })
             .map(drop)
             .map_err(store_error)

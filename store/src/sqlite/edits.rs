@@ -7,13 +7,14 @@
 //! the same way, so no old text survives either.
 
 use super::view::{store_error, SqlView};
-use crate::edit_rows::{expect_one, reaction_summary};
+use crate::edit_rows::{expect_one, ranked_reactions, reaction_summary};
 use crate::event_columns::{EVENT_DELETED, EVENT_EDITED};
 use agora_core::events::{Change, EventBody, EventChat};
 use agora_core::reactions::{summary_from_text, LISTED_USERS};
 use agora_core::time::UnixMillis;
 use agora_core::view::{
-    CommentId, MessageId, Reaction, StoredComment, StoredMessage, UserId, ViewResult, Written,
+    CommentId, MessageId, Reaction, StoredComment, StoredMessage, UserId, UserReaction, ViewResult,
+    Written,
 };
 use rusqlite::{params, OptionalExtension, Row};
 
@@ -75,15 +76,11 @@ pub(super) const COMMENT_WRITTEN: &str =
 
 /// A message's reactions as its summary lists them: every emoji with its
 /// count, its oldest reaction (the order of emoji) and its first users.
-const REACTIONS_OF: &str = "SELECT emoji, name, total FROM (
-        SELECT r.emoji, u.name, r.id,
-               count(*) OVER (PARTITION BY r.emoji) AS total,
-               min(r.id) OVER (PARTITION BY r.emoji) AS first,
-               row_number() OVER (PARTITION BY r.emoji ORDER BY r.id) AS n
-        FROM reactions r JOIN users u ON u.id = r.user_id
-        WHERE r.message_id = ?1)
-     WHERE n <= CAST(?2 AS INTEGER)
-     ORDER BY first, id";
+const REACTIONS_OF: &str = concat!(
+    "SELECT emoji, name, total FROM (",
+    ranked_reactions!(),
+    "?1) WHERE n <= CAST(?2 AS INTEGER) ORDER BY first, id"
+);
 
 impl SqlView<'_> {
     fn run(&self, sql: &str, values: impl rusqlite::Params) -> ViewResult<usize> {
@@ -253,12 +250,17 @@ impl SqlView<'_> {
             .unwrap_or_default())
     }
 
-    pub(super) fn reacted(&self, id: MessageId, emoji: &str, user: UserId) -> ViewResult<bool> {
+    pub(super) fn reacted(&self, reaction: UserReaction<'_>) -> ViewResult<bool> {
+        let UserReaction {
+            message,
+            emoji,
+            user,
+        } = reaction;
         self.connection()
             .prepare_cached(
                 "SELECT 1 FROM reactions WHERE message_id = ?1 AND emoji = ?2 AND user_id = ?3",
             )
-            .and_then(|mut stmt| stmt.exists(params![id, emoji, user]))
+            .and_then(|mut stmt| stmt.exists(params![message, emoji, user]))
             .map_err(store_error)
     }
 
@@ -266,11 +268,14 @@ impl SqlView<'_> {
     /// message's summary out again from its reactions.
     pub(super) fn put_reaction(
         &self,
-        id: MessageId,
-        emoji: &str,
-        user: UserId,
+        reaction: UserReaction<'_>,
         now: Option<UnixMillis>,
     ) -> ViewResult<()> {
+        let UserReaction {
+            message: id,
+            emoji,
+            user,
+        } = reaction;
         match now {
             Some(now) => self.run(
                 "INSERT INTO reactions (message_id, emoji, user_id, created)

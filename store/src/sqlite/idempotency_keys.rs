@@ -2,7 +2,7 @@
 //! read and written inside the writer's transaction like every other row.
 
 use super::view::SqlView;
-use agora_core::idempotency::{KeptKey, KeyLog, StoredAnswer};
+use agora_core::idempotency::{KeptKey, KeyLog, KeyLookup, StoredAnswer};
 use agora_core::time::UnixMillis;
 use agora_core::view::{StoreError, ViewResult};
 use rusqlite::{params, OptionalExtension};
@@ -12,12 +12,7 @@ fn store_error(e: rusqlite::Error) -> StoreError {
 }
 
 impl KeyLog for SqlView<'_> {
-    fn find_key(
-        &mut self,
-        scope: &str,
-        key: &str,
-        since: UnixMillis,
-    ) -> ViewResult<Option<([u8; 32], StoredAnswer)>> {
+    fn find_key(&mut self, lookup: KeyLookup<'_>) -> ViewResult<Option<([u8; 32], StoredAnswer)>> {
         let row = self
             .connection()
             .prepare_cached(
@@ -26,7 +21,7 @@ impl KeyLog for SqlView<'_> {
             )
             .and_then(|mut statement| {
                 statement
-                    .query_row(params![scope, key, since.0], |row| {
+                    .query_row(params![lookup.scope, lookup.key, lookup.since.0], |row| {
                         Ok((
                             row.get::<_, Vec<u8>>(0)?,
                             row.get::<_, u16>(1)?,

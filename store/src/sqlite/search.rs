@@ -34,7 +34,7 @@
 
 use super::term_counts::TermCounts;
 use agora_core::search::{index_terms, SearchQuery};
-use agora_core::view::{ChatId, MessageId, StoreError, ViewResult};
+use agora_core::view::{ChatId, MessageId, SearchPage, StoreError, ViewResult};
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// The low bits of an index rowid: the message id. Ids must stay below
@@ -359,13 +359,13 @@ fn last_word(conn: &Connection, prefix: &str) -> ViewResult<Option<String>> {
 }
 
 /// See `View::search_chat`.
-pub(crate) fn search_chat(
-    conn: &Connection,
-    chat: ChatId,
-    query: &SearchQuery,
-    before: Option<MessageId>,
-    limit: u32,
-) -> ViewResult<Vec<MessageId>> {
+pub(crate) fn search_chat(conn: &Connection, page: SearchPage<'_>) -> ViewResult<Vec<MessageId>> {
+    let SearchPage {
+        chat,
+        query,
+        before,
+        limit,
+    } = page;
     let below = before.map_or(1 << ID_BITS, |b| b.min(1 << ID_BITS));
     if below <= 1 {
         return Ok(Vec::new());

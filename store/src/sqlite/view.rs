@@ -7,15 +7,19 @@ use crate::event_columns::{
     EVENT_MEMBER, EVENT_MESSAGE, EVENT_REACTION,
 };
 use crate::forward::Own;
+use crate::history_page::HistoryRows;
+use crate::recorded_events::RecordedEvents;
+use crate::user_rows::user_where;
 use agora_core::accounts::{Accounts, NewDevice};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
 use agora_core::records::name_key;
 use agora_core::time::UnixMillis;
 use agora_core::token::TokenHash;
 use agora_core::view::{
-    ChatId, ChatKind, ChatSummary, CommentId, CommentPage, MessageId, MessagePage, NewUser,
-    PeoplePage, Reaction, ReadPosition, Recent, StoreError, StoredComment, StoredMessage, User,
-    UserId, View, ViewResult, Written, PUBLIC_CHAT,
+    ChatId, ChatKind, ChatSummary, ChatUser, CommentId, CommentPage, MessageEdit, MessageId,
+    MessagePage, NewText, NewUser, PeoplePage, Reaction, ReadPosition, Recent, SearchPage,
+    StoreError, StoredComment, StoredMessage, User, UserId, UserReaction, View, ViewResult,
+    Written, PUBLIC_CHAT,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -33,7 +37,7 @@ pub struct SqlView<'a> {
     pub(super) terms: Option<&'a mut TermCounts>,
     /// Where the events this view records go too, for the writer to publish
     /// once they are committed.
-    recorded: Option<&'a mut Vec<Event>>,
+    recorded: RecordedEvents<'a>,
 }
 
 impl<'a> SqlView<'a> {
@@ -42,7 +46,7 @@ impl<'a> SqlView<'a> {
             conn,
             rows: None,
             terms: None,
-            recorded: None,
+            recorded: RecordedEvents::default(),
         }
     }
 
@@ -54,7 +58,7 @@ impl<'a> SqlView<'a> {
             conn,
             rows: Some(rows),
             terms: None,
-            recorded: None,
+            recorded: RecordedEvents::default(),
         }
     }
 
@@ -62,7 +66,7 @@ impl<'a> SqlView<'a> {
     /// commits the transaction publishes them; whoever rolls it back drops
     /// them).
     pub fn recording_events(mut self, events: &'a mut Vec<Event>) -> SqlView<'a> {
-        self.recorded = Some(events);
+        self.recorded = RecordedEvents::into(events);
         self
     }
 
@@ -86,19 +90,6 @@ pub(super) fn store_error(e: rusqlite::Error) -> StoreError {
 
 fn millis(value: Option<i64>) -> Option<UnixMillis> {
     value.map(UnixMillis)
-}
-
-/// A user by one key, with the columns `user_from_row` reads in its order.
-macro_rules! user_where {
-    ($key:literal) => {
-        concat!(
-            "SELECT id, name, banned_until, window_start, window_count,
-                    comment_window_start, comment_window_count, created, sent_message
-             FROM users WHERE ",
-            $key,
-            " = ?1"
-        )
-    };
 }
 
 pub(super) fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
@@ -192,45 +183,6 @@ impl SqlView<'_> {
             .map_err(store_error)
     }
 
-    /// Reads messages (the SQL selects id, author name, pub_date, text and
-    /// comment count, with chat, position and limit as parameters), then the
-    /// newest `comments` comments of each message that has any.
-    /// The messages of `page` that `sql` (`MESSAGES_UP_TO` or
-    /// `MESSAGES_AFTER`) selects, with their newest comments.
-    fn messages_with_comments(
-        &self,
-        sql: &str,
-        page: MessagePage,
-    ) -> ViewResult<Vec<StoredMessage>> {
-        let MessagePage {
-            chat,
-            position,
-            limit,
-            comments,
-        } = page;
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        let mut messages = self
-            .conn
-            .prepare_cached(sql)
-            .and_then(|mut stmt| {
-                stmt.query_map(
-                    params![chat, position, limit],
-                    super::edits::message_from_row,
-                )?
-                .collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .map_err(store_error)?;
-        messages.sort_by_key(|m| m.id);
-        if comments > 0 {
-            for message in messages.iter_mut().filter(|m| m.comments_total > 0) {
-                message.comments = self.newest_comments(chat, message.id, i64::MAX, comments)?;
-            }
-        }
-        Ok(messages)
-    }
-
     /// A stored event's body, rebuilt from the rows it refers to.
     fn event_body(&mut self, row: &EventRow) -> ViewResult<EventBody> {
         let missing = || StoreError(format!("event {}: a row it refers to is gone", row.id));
@@ -305,22 +257,35 @@ impl SqlView<'_> {
             kind => Err(StoreError(format!("event {}: unknown kind {kind}", row.id))),
         }
     }
+}
 
-    /// The newest `limit` comments of `message` (in `chat`) with id `< before`,
-    /// oldest first.
-    fn newest_comments(
-        &self,
-        chat: ChatId,
-        message: MessageId,
-        before: CommentId,
-        limit: u32,
-    ) -> ViewResult<Vec<StoredComment>> {
+/// The history statements (see `crate::history_page`).
+impl HistoryRows for SqlView<'_> {
+    fn message_rows(
+        &mut self,
+        sql: &'static str,
+        page: MessagePage,
+    ) -> ViewResult<Vec<StoredMessage>> {
+        self.conn
+            .prepare_cached(sql)
+            .and_then(|mut stmt| {
+                stmt.query_map(
+                    params![page.chat, page.position, page.limit],
+                    super::edits::message_from_row,
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(store_error)
+    }
+
+    fn comment_rows(&mut self, chat: ChatId, page: CommentPage) -> ViewResult<Vec<StoredComment>> {
+        let before = page.before.unwrap_or(CommentId::MAX);
         let mut comments = self
             .conn
             .prepare_cached(COMMENTS_BEFORE)
             .and_then(|mut stmt| {
                 stmt.query_map(
-                    params![chat, message, before, limit],
+                    params![chat, page.message, before, page.limit],
                     super::edits::comment_from_row,
                 )?
                 .collect::<rusqlite::Result<Vec<_>>>()
@@ -348,7 +313,7 @@ impl View for SqlView<'_> {
         if let Some(user) = self.rows.as_ref().and_then(|rows| rows.user_by_name(&key)) {
             return Ok(Some(user));
         }
-        let user = self.user_where(user_where!("name_key"), &key)?;
+        let user = self.user_where(user_where!("name_key = ?1"), &key)?;
         if let (Some(rows), Some(user)) = (self.rows.as_mut(), &user) {
             rows.keep_user(user, key, None);
         }
@@ -466,7 +431,7 @@ impl View for SqlView<'_> {
             Ok(())
         } else {
             // Already a member: joining again only moves the read position.
-            self.set_read_position(chat, user, position)
+            self.set_read_position(ChatUser { chat, user }, position)
         }
     }
 
@@ -489,12 +454,8 @@ impl View for SqlView<'_> {
         Ok(position)
     }
 
-    fn set_read_position(
-        &mut self,
-        chat: ChatId,
-        user: UserId,
-        position: ReadPosition,
-    ) -> ViewResult<()> {
+    fn set_read_position(&mut self, member: ChatUser, position: ReadPosition) -> ViewResult<()> {
+        let ChatUser { chat, user } = member;
         let changed = self
             .conn
             .prepare_cached("UPDATE members SET position = ?3 WHERE user_id = ?1 AND chat_id = ?2")
@@ -594,13 +555,8 @@ impl View for SqlView<'_> {
         self.messages_with_comments(MESSAGES_AFTER, page)
     }
 
-    fn append_message(
-        &mut self,
-        chat: ChatId,
-        author: UserId,
-        text: &str,
-        now: UnixMillis,
-    ) -> ViewResult<MessageId> {
+    fn append_message(&mut self, chat: ChatId, new: NewText<'_>) -> ViewResult<MessageId> {
+        let NewText { author, text, now } = new;
         let id = self
             .conn
             .prepare_cached(
@@ -633,20 +589,14 @@ impl View for SqlView<'_> {
             .map_err(store_error)
     }
 
-    fn append_comment(
-        &mut self,
-        message: MessageId,
-        author: UserId,
-        text: &str,
-        now: UnixMillis,
-    ) -> ViewResult<CommentId> {
+    fn append_comment(&mut self, message: MessageId, new: NewText<'_>) -> ViewResult<CommentId> {
         let inserted = self
             .conn
             .prepare_cached(
                 "INSERT INTO comments (message_id, chat_id, author, created, text)
                  SELECT id, chat_id, ?2, ?3, ?4 FROM messages WHERE id = ?1",
             )
-            .and_then(|mut stmt| stmt.execute(params![message, author, now.0, text]))
+            .and_then(|mut stmt| stmt.execute(params![message, new.author, new.now.0, new.text]))
             .map_err(store_error)?;
         if inserted != 1 {
             return Err(StoreError(format!("append_comment: no message {message}")));
@@ -660,11 +610,7 @@ impl View for SqlView<'_> {
     }
 
     fn comments_before(&mut self, page: CommentPage) -> ViewResult<Vec<StoredComment>> {
-        let Some(chat) = self.chat_of_message(page.message)? else {
-            return Ok(Vec::new());
-        };
-        let before = page.before.unwrap_or(i64::MAX);
-        self.newest_comments(chat, page.message, before, page.limit)
+        self.comments_page(page)
     }
 
     fn append_event(&mut self, body: EventBody) -> ViewResult<EventId> {
@@ -695,10 +641,7 @@ impl View for SqlView<'_> {
                 .and_then(|mut stmt| stmt.execute([reader, id]))
                 .map_err(store_error)?;
         }
-        if let Some(recorded) = self.recorded.as_mut() {
-            recorded.push(Event { id, body });
-        }
-        Ok(id)
+        Ok(self.recorded.keep(id, body))
     }
 
     fn event_head(&mut self) -> ViewResult<EventId> {
@@ -809,7 +752,12 @@ impl View for SqlView<'_> {
         };
         if comments > 0 && found.comments_total > 0 {
             let chat = self.chat_of_message(message)?.unwrap_or_default();
-            found.comments = self.newest_comments(chat, message, i64::MAX, comments)?;
+            let newest = CommentPage {
+                message,
+                before: None,
+                limit: comments,
+            };
+            found.comments = self.comment_rows(chat, newest)?;
         }
         Ok(Some(found))
     }
@@ -818,15 +766,9 @@ impl View for SqlView<'_> {
         self.comment_row(comment)
     }
 
-    fn edit_message(
-        &mut self,
-        message: MessageId,
-        text: &str,
-        mentions: &[UserId],
-        now: UnixMillis,
-    ) -> ViewResult<()> {
-        self.rewrite_message(message, text, now)?;
-        self.set_mentions(message, mentions)
+    fn edit_message(&mut self, message: MessageId, edit: MessageEdit<'_>) -> ViewResult<()> {
+        self.rewrite_message(message, edit.text, edit.now)?;
+        self.set_mentions(message, edit.mentions)
     }
 
     fn edit_comment(&mut self, comment: CommentId, text: &str, now: UnixMillis) -> ViewResult<()> {
@@ -849,33 +791,21 @@ impl View for SqlView<'_> {
         self.reaction_summary(message)
     }
 
-    fn has_reacted(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<bool> {
-        self.reacted(message, emoji, user)
+    fn has_reacted(&mut self, reaction: UserReaction<'_>) -> ViewResult<bool> {
+        self.reacted(reaction)
     }
 
-    fn add_reaction(
-        &mut self,
-        message: MessageId,
-        emoji: &str,
-        user: UserId,
-        now: UnixMillis,
-    ) -> ViewResult<()> {
-        self.put_reaction(message, emoji, user, Some(now))
+    fn add_reaction(&mut self, reaction: UserReaction<'_>, now: UnixMillis) -> ViewResult<()> {
+        self.put_reaction(reaction, Some(now))
     }
 
-    fn remove_reaction(&mut self, message: MessageId, emoji: &str, user: UserId) -> ViewResult<()> {
-        self.put_reaction(message, emoji, user, None)
+    fn remove_reaction(&mut self, reaction: UserReaction<'_>) -> ViewResult<()> {
+        self.put_reaction(reaction, None)
     }
 
     // (issue 27) search
-    fn search_chat(
-        &mut self,
-        chat: ChatId,
-        query: &agora_core::search::SearchQuery,
-        before: Option<MessageId>,
-        limit: u32,
-    ) -> ViewResult<Vec<MessageId>> {
-        super::search::search_chat(self.conn, chat, query, before, limit)
+    fn search_chat(&mut self, page: SearchPage<'_>) -> ViewResult<Vec<MessageId>> {
+        super::search::search_chat(self.conn, page)
     }
 
     // (issue 25) rooms: the statements are in `rooms.rs`.
@@ -908,7 +838,7 @@ mod tests {
         let mut last = 0;
         for n in 0..30 {
             last = view
-                .append_message(PUBLIC_CHAT, author, &format!("m{n}"), now)
+                .append_message(PUBLIC_CHAT, NewText::new(author, &format!("m{n}"), now))
                 .unwrap();
         }
         for limit in [20, 20, 5, 1, 30] {
@@ -920,7 +850,8 @@ mod tests {
             let unread = view.messages_after(history(PUBLIC_CHAT, 0, limit, 20));
             assert_eq!(unread.unwrap().len(), limit as usize);
         }
-        view.append_comment(last, author, "c", now).unwrap();
+        view.append_comment(last, NewText::new(author, "c", now))
+            .unwrap();
         for before in [None, Some(5), None] {
             let page = CommentPage {
                 message: last,

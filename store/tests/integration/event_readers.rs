@@ -26,7 +26,9 @@ fn seed(conn: &mut Connection) -> Seeded {
         let [alice, bob, carol] = new_users(v, ["alice", "bob", "carol"]);
         let chat = v.create_private_chat(alice, bob, T0).unwrap();
         let message = |v: &mut SqlView<'_>, chat, author, text: &str| {
-            let id = v.append_message(chat, author, text, T0).unwrap();
+            let id = v
+                .append_message(chat, agora_core::view::NewText::new(author, text, T0))
+                .unwrap();
             StoredMessage {
                 id,
                 author: "x".into(),
@@ -139,7 +141,10 @@ fn pages_keep_id_order_limits_and_visibility() {
     // Another public event after the bulk: ids 1..=3, 4..=13 private, 14 public.
     with_view(&mut conn, |v| {
         let public = v
-            .append_message(PUBLIC_CHAT, seeded.bob, "later", T0)
+            .append_message(
+                PUBLIC_CHAT,
+                agora_core::view::NewText::new(seeded.bob, "later", T0),
+            )
             .unwrap();
         let message = StoredMessage {
             id: public,

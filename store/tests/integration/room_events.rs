@@ -122,7 +122,10 @@ fn a_rooms_message_has_no_reader_rows_and_reaches_members_only() {
     }
     let readers_before: i64 = sql_value(&tx, "SELECT count(*) FROM event_readers");
     let id = v
-        .append_message(room, users[0], "to all forty", T0)
+        .append_message(
+            room,
+            agora_core::view::NewText::new(users[0], "to all forty", T0),
+        )
         .unwrap();
     let event = v
         .append_event(message_body(id, "u0", "to all forty", room, "#big"))

@@ -2,6 +2,7 @@
 
 use crate::support::{add_user, new_user, new_users, sql_value, view_database, with_view, T0};
 use agora_core::token::TokenHash;
+use agora_core::view::NewText;
 use agora_core::view::{ChatKind, CommentPage, View, PUBLIC_CHAT};
 use agora_store::{open_database, schema, SqlView, StoreConfig};
 use agora_testkit::model::history;
@@ -74,13 +75,21 @@ fn private_chats_members_and_summaries() {
         assert_eq!(v.read_position(ab, b).unwrap(), Some(0));
         assert_eq!(v.read_position(ab, c).unwrap(), None);
 
-        let m1 = v.append_message(PUBLIC_CHAT, a, "one", T0).unwrap();
-        let m2 = v.append_message(ab, b, "two", T0).unwrap();
-        let m3 = v.append_message(PUBLIC_CHAT, b, "three", T0).unwrap();
+        let m1 = v
+            .append_message(PUBLIC_CHAT, NewText::new(a, "one", T0))
+            .unwrap();
+        let m2 = v.append_message(ab, NewText::new(b, "two", T0)).unwrap();
+        let m3 = v
+            .append_message(PUBLIC_CHAT, NewText::new(b, "three", T0))
+            .unwrap();
         assert!(m1 < m2 && m2 < m3);
         assert_eq!(v.latest_message(PUBLIC_CHAT).unwrap(), m3);
         assert_eq!(v.latest_message(ab).unwrap(), m2);
-        v.set_read_position(PUBLIC_CHAT, a, m1).unwrap();
+        let member = agora_core::view::ChatUser {
+            chat: PUBLIC_CHAT,
+            user: a,
+        };
+        v.set_read_position(member, m1).unwrap();
         assert_eq!(v.read_position(PUBLIC_CHAT, a).unwrap(), Some(m1));
 
         let mut chats = v.chats_of(a).unwrap();
@@ -130,23 +139,26 @@ fn history_and_unread_pages_with_their_comments() {
         for i in 0..10 {
             let at = T0.plus_ms(i);
             public.push(
-                v.append_message(PUBLIC_CHAT, a, &format!("p{i}"), at)
+                v.append_message(PUBLIC_CHAT, NewText::new(a, &format!("p{i}"), at))
                     .unwrap(),
             );
             // Interleave a private message so that public ids are not contiguous.
-            v.append_message(ab, b, &format!("q{i}"), at).unwrap();
+            v.append_message(ab, NewText::new(b, &format!("q{i}"), at))
+                .unwrap();
         }
         let c1 = v
-            .append_comment(public[3], b, "first", T0.plus_ms(100))
+            .append_comment(public[3], NewText::new(b, "first", T0.plus_ms(100)))
             .unwrap();
         let c2 = v
-            .append_comment(public[3], a, "second", T0.plus_ms(101))
+            .append_comment(public[3], NewText::new(a, "second", T0.plus_ms(101)))
             .unwrap();
         let c3 = v
-            .append_comment(public[8], a, "other", T0.plus_ms(102))
+            .append_comment(public[8], NewText::new(a, "other", T0.plus_ms(102)))
             .unwrap();
         assert!(c1 < c2 && c2 < c3);
-        assert!(v.append_comment(999_999, a, "nowhere", T0).is_err());
+        assert!(v
+            .append_comment(999_999, NewText::new(a, "nowhere", T0))
+            .is_err());
         assert_eq!(v.chat_of_message(public[3]).unwrap(), Some(PUBLIC_CHAT));
         assert_eq!(v.chat_of_message(public[3] + 1).unwrap(), Some(ab));
         assert_eq!(v.chat_of_message(999_999).unwrap(), None);
@@ -288,7 +300,8 @@ fn first_open_creates_the_schema_and_the_public_chat_and_reopen_keeps_data() {
     let id = with_view(&mut conn, |v| {
         let u = new_user(v, "keep", 4);
         v.join(PUBLIC_CHAT, u, 0).unwrap();
-        v.append_message(PUBLIC_CHAT, u, "still here", T0).unwrap()
+        v.append_message(PUBLIC_CHAT, NewText::new(u, "still here", T0))
+            .unwrap()
     });
     drop(conn);
 

@@ -24,7 +24,12 @@ fn send(conn: &mut Connection, author: UserId, texts: &[String]) -> Vec<(Message
         texts
             .iter()
             .map(|text| {
-                let id = v.append_message(PUBLIC_CHAT, author, text, T0).unwrap();
+                let id = v
+                    .append_message(
+                        PUBLIC_CHAT,
+                        agora_core::view::NewText::new(author, text, T0),
+                    )
+                    .unwrap();
                 (id, text.clone())
             })
             .collect()
@@ -37,7 +42,15 @@ fn found(conn: &mut Connection, chat: ChatId, q: &str) -> Vec<MessageId> {
     let mut all = Vec::new();
     let mut before = None;
     loop {
-        let page = with_view(conn, |v| v.search_chat(chat, &query, before, 100).unwrap());
+        let page = with_view(conn, |v| {
+            v.search_chat(agora_core::view::SearchPage {
+                chat,
+                query: &query,
+                before,
+                limit: 100,
+            })
+            .unwrap()
+        });
         let Some(&last) = page.last() else {
             return all;
         };
@@ -122,7 +135,15 @@ fn search_vocabulary_follows_edits_and_deletes() {
     assert_eq!(vocabulary(&conn, "zebracorn"), Some(2));
 
     with_view(&mut conn, |v| {
-        v.edit_message(ids[0], "Unicornzebra", &[], T0).unwrap()
+        v.edit_message(
+            ids[0],
+            agora_core::view::MessageEdit {
+                text: "Unicornzebra",
+                mentions: &[],
+                now: T0,
+            },
+        )
+        .unwrap()
     });
     assert_eq!(found(&mut conn, PUBLIC_CHAT, "zebrac"), [ids[1]]);
     assert_eq!(found(&mut conn, PUBLIC_CHAT, "unicornz"), [ids[0]]);
@@ -226,7 +247,15 @@ fn search_index_pages_keep_no_word_of_a_deleted_or_edited_text() {
 
     with_view(&mut conn, |v| v.delete_message(secret, None).unwrap());
     with_view(&mut conn, |v| {
-        v.edit_message(edited, "newer gamma", &[], T0).unwrap()
+        v.edit_message(
+            edited,
+            agora_core::view::MessageEdit {
+                text: "newer gamma",
+                mentions: &[],
+                now: T0,
+            },
+        )
+        .unwrap()
     });
     let bytes = index_bytes(&conn);
     assert!(

@@ -145,7 +145,10 @@ pub fn append(
             id
         }
     };
-    let message_id = view.append_message(PUBLIC_CHAT, author, text, now)?;
+    let message_id = view.append_message(
+        PUBLIC_CHAT,
+        agora_core::view::NewText::new(author, text, now),
+    )?;
     Ok(Outcome::MessageSent {
         message_id,
         pub_date: now,

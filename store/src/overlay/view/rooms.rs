@@ -12,10 +12,10 @@
 //! hold (a room list, a user's rooms) it reads through after a flush.
 
 use super::OverlayView;
-use crate::overlay::table::{Cached, State};
+use crate::overlay::table::Cached;
 use crate::overlay::{name_key, BatchRows, ChatRow, Needs, RoomColumns};
 use agora_core::view::{
-    ChatId, NewRoom, Room, RoomListing, RoomsPage, UserId, View, ViewResult, PUBLIC_CHAT,
+    ChatId, ChatUser, NewRoom, Room, RoomListing, RoomsPage, UserId, View, ViewResult, PUBLIC_CHAT,
 };
 
 impl<B: BatchRows> OverlayView<'_, B> {
@@ -117,28 +117,13 @@ impl<B: BatchRows> OverlayView<'_, B> {
     }
 
     /// Kept, and written with the batch's flush.
-    pub(super) fn set_invited(
-        &mut self,
-        room: ChatId,
-        user: UserId,
-        invited: bool,
-    ) -> ViewResult<()> {
+    pub(super) fn set_invited(&mut self, invitation: ChatUser, invited: bool) -> ViewResult<()> {
+        let ChatUser { chat: room, user } = invitation;
         if self.is_invited(room, user)? == invited {
             return Ok(());
         }
-        let state = self
-            .overlay
-            .invites
-            .get(&(room, user))
-            .map_or(State::Changed, |cached| cached.state.changed());
         self.overlay.wrote = true;
-        self.overlay.invites.set(
-            (room, user),
-            Cached {
-                value: Some(invited),
-                state,
-            },
-        );
+        super::write_row(&mut self.overlay.invites, (room, user), invited);
         Ok(())
     }
 

@@ -12,7 +12,9 @@ use agora_core::events::{EventBody, EventChat, MemberAction};
 use agora_core::view::{StoredMessage, View, PUBLIC_CHAT};
 
 fn message(view: &mut PgView<'_>, chat: i64, author: i64, chat_of: EventChat) -> EventBody {
-    let id = view.append_message(chat, author, "hello", T0).unwrap();
+    let id = view
+        .append_message(chat, agora_core::view::NewText::new(author, "hello", T0))
+        .unwrap();
     EventBody::Message {
         chat: chat_of,
         message: StoredMessage {

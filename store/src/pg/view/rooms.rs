@@ -3,34 +3,24 @@
 //! `View for PgView` calls these; the batch overlay reads and writes rooms
 //! through them too.
 
-use super::{count, store_error, PgView};
+use super::{store_error, PgView};
+use crate::room_rows::{room_from_columns, room_where};
 use agora_core::records::name_key;
-use agora_core::time::UnixMillis;
 use agora_core::view::{
-    ChatId, Membership, NewRoom, Room, RoomListing, RoomsPage, UserId, ViewResult,
+    ChatId, ChatUser, Membership, NewRoom, Room, RoomListing, RoomsPage, UserId, ViewResult,
 };
 use postgres::Row;
 
-/// A room's columns, in the order `room_from_row` reads them.
-macro_rules! room_where {
-    ($key:literal) => {
-        concat!(
-            "SELECT id, room_name, room_public, room_topic, created, member_count
-             FROM chats WHERE ",
-            $key
-        )
-    };
-}
-
+/// A room from the first six columns (see `room_where!`).
 fn room_from_row(row: &Row) -> ViewResult<Room> {
-    Ok(Room {
-        id: row.get(0),
-        name: row.get(1),
-        public: row.get(2),
-        topic: row.get(3),
-        created: UnixMillis(row.get(4)),
-        members_number: count(row.get(5))?,
-    })
+    room_from_columns((
+        row.get(0),
+        row.get(1),
+        row.get(2),
+        row.get(3),
+        row.get(4),
+        row.get(5),
+    ))
 }
 
 /// The rooms `$1` may see whose key starts with `$2`, by key, at most `$3`:
@@ -108,28 +98,18 @@ impl PgView<'_> {
     }
 
     pub(crate) fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
-        self.conn
-            .query_opt(
-                "SELECT 1 FROM room_invites WHERE chat_id = $1 AND user_id = $2",
-                &[&room, &user],
-            )
-            .map(|row| row.is_some())
-            .map_err(store_error)
+        let sql = "SELECT 1 FROM room_invites WHERE chat_id = $1 AND user_id = $2";
+        self.exists(sql, &[&room, &user])
     }
 
-    pub(crate) fn set_invited(
-        &mut self,
-        room: ChatId,
-        user: UserId,
-        invited: bool,
-    ) -> ViewResult<()> {
+    pub(crate) fn set_invited(&mut self, invitation: ChatUser, invited: bool) -> ViewResult<()> {
         let sql = if invited {
             "INSERT INTO room_invites (chat_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
         } else {
             "DELETE FROM room_invites WHERE chat_id = $1 AND user_id = $2"
         };
         self.conn
-            .execute(sql, &[&room, &user])
+            .execute(sql, &[&invitation.chat, &invitation.user])
             .map(drop)
             .map_err(store_error)
     }

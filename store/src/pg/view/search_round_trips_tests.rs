@@ -10,7 +10,7 @@ use crate::pg::schema::migrate;
 use crate::pg::url::PostgresUrl;
 use crate::pg::view::PgView;
 use agora_core::search::SearchQuery;
-use agora_core::view::{MessageId, View, PUBLIC_CHAT};
+use agora_core::view::{MessageId, NewText, SearchPage, View, PUBLIC_CHAT};
 use agora_tests::pg::{skipped, PgDatabase};
 
 /// A fresh database with 1,000 public messages by alice, all holding
@@ -38,12 +38,14 @@ fn reader_on_messages(test: &str) -> Option<(PgDatabase, PgConn, MessageId)> {
         } else {
             format!("often filler{i}")
         };
-        let id = view.append_message(PUBLIC_CHAT, alice, &text, T0).unwrap();
+        let id = view
+            .append_message(PUBLIC_CHAT, NewText::new(alice, &text, T0))
+            .unwrap();
         if i == 10 {
             rare = id;
         }
     }
-    view.append_message(pair, alice, "rare in private", T0)
+    view.append_message(pair, NewText::new(alice, "rare in private", T0))
         .unwrap();
     let reader = PgConn::connect(&url, READER_ROLE).unwrap();
     Some((database, reader, rare))
@@ -55,7 +57,12 @@ fn search_public(conn: &mut PgConn, q: &str) -> (Vec<MessageId>, u64) {
     let query = SearchQuery::parse(q).unwrap();
     let before = conn.round_trips();
     let found = PgView::new(conn)
-        .search_chat(PUBLIC_CHAT, &query, None, 21)
+        .search_chat(SearchPage {
+            chat: PUBLIC_CHAT,
+            query: &query,
+            before: None,
+            limit: 21,
+        })
         .unwrap();
     (found, conn.round_trips() - before)
 }
@@ -96,7 +103,13 @@ fn pg_reader_plans_the_search_statements_once() {
         let query = SearchQuery::parse(q).unwrap();
         for _ in 0..3 {
             let mut view = PgView::new(&mut conn);
-            view.search_chat(PUBLIC_CHAT, &query, None, 21).unwrap();
+            view.search_chat(SearchPage {
+                chat: PUBLIC_CHAT,
+                query: &query,
+                before: None,
+                limit: 21,
+            })
+            .unwrap();
             view.search_candidates(&[PUBLIC_CHAT, 2, 3], &query)
                 .unwrap();
         }

@@ -21,17 +21,36 @@ fn pg_view_counts_a_message_s_words_per_chat() {
     let bob = add_user(&mut view, "bob", 2);
     let pair = view.create_private_chat(alice, bob, T0).unwrap();
     let first = view
-        .append_message(PUBLIC_CHAT, alice, "Deploy the deployer", T0)
+        .append_message(
+            PUBLIC_CHAT,
+            agora_core::view::NewText::new(alice, "Deploy the deployer", T0),
+        )
         .unwrap();
     let second = view
-        .append_message(PUBLIC_CHAT, alice, "deploy again", T0)
+        .append_message(
+            PUBLIC_CHAT,
+            agora_core::view::NewText::new(alice, "deploy again", T0),
+        )
         .unwrap();
-    view.append_message(pair, alice, "deploy in private", T0)
-        .unwrap();
-    view.append_message(PUBLIC_CHAT, alice, "...", T0).unwrap();
+    view.append_message(
+        pair,
+        agora_core::view::NewText::new(alice, "deploy in private", T0),
+    )
+    .unwrap();
+    view.append_message(
+        PUBLIC_CHAT,
+        agora_core::view::NewText::new(alice, "...", T0),
+    )
+    .unwrap();
     let query = SearchQuery::parse("deplo").unwrap();
     assert_eq!(
-        view.search_chat(PUBLIC_CHAT, &query, None, 10).unwrap(),
+        view.search_chat(agora_core::view::SearchPage {
+            chat: PUBLIC_CHAT,
+            query: &query,
+            before: None,
+            limit: 10
+        })
+        .unwrap(),
         [second, first]
     );
     let counts: Vec<(String, i64)> = conn

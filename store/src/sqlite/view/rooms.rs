@@ -2,33 +2,23 @@
 //! invitations in `room_invites`. `View for SqlView` calls these.
 
 use super::{store_error, SqlView};
+use crate::room_rows::{room_from_columns, room_where, RoomColumns};
 use agora_core::records::name_key;
-use agora_core::time::UnixMillis;
 use agora_core::view::{
-    ChatId, Membership, NewRoom, Room, RoomListing, RoomsPage, UserId, ViewResult,
+    ChatId, ChatUser, Membership, NewRoom, Room, RoomListing, RoomsPage, UserId, ViewResult,
 };
 use rusqlite::{params, OptionalExtension, Row};
 
-/// A room's columns, in the order `room_from_row` reads them.
-macro_rules! room_where {
-    ($key:literal) => {
-        concat!(
-            "SELECT id, room_name, room_public, room_topic, created, member_count
-             FROM chats WHERE ",
-            $key
-        )
-    };
-}
-
-fn room_from_row(row: &Row<'_>) -> rusqlite::Result<Room> {
-    Ok(Room {
-        id: row.get(0)?,
-        name: row.get(1)?,
-        public: row.get(2)?,
-        topic: row.get(3)?,
-        created: UnixMillis(row.get(4)?),
-        members_number: row.get(5)?,
-    })
+/// The room of a row's first six columns (see `room_where!`), read.
+fn room_columns(row: &Row<'_>) -> rusqlite::Result<RoomColumns> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+    ))
 }
 
 /// The rooms `?1` may see whose key starts with `?2`, by key: a range of
@@ -45,17 +35,21 @@ const ROOMS_FOR: &str = concat!(
 
 impl SqlView<'_> {
     pub(super) fn room_by_name(&mut self, name: &str) -> ViewResult<Option<Room>> {
-        self.conn
-            .prepare_cached(room_where!("room_key = ?1"))
-            .and_then(|mut stmt| stmt.query_row([name_key(name)], room_from_row).optional())
-            .map_err(store_error)
+        self.room_where(room_where!("room_key = ?1"), &name_key(name))
     }
 
     pub(super) fn room_of(&mut self, chat: ChatId) -> ViewResult<Option<Room>> {
-        self.conn
-            .prepare_cached(room_where!("id = ?1 AND room_key IS NOT NULL"))
-            .and_then(|mut stmt| stmt.query_row([chat], room_from_row).optional())
-            .map_err(store_error)
+        self.room_where(room_where!("id = ?1 AND room_key IS NOT NULL"), &chat)
+    }
+
+    /// The room `sql` (a `room_where!`) finds by `key`.
+    fn room_where(&self, sql: &str, key: &dyn rusqlite::ToSql) -> ViewResult<Option<Room>> {
+        let columns = self
+            .conn
+            .prepare_cached(sql)
+            .and_then(|mut stmt| stmt.query_row([key], room_columns).optional())
+            .map_err(store_error)?;
+        columns.map(room_from_columns).transpose()
     }
 
     pub(super) fn create_room(&mut self, new: NewRoom<'_>) -> ViewResult<ChatId> {
@@ -74,15 +68,16 @@ impl SqlView<'_> {
         let mut stmt = self.conn.prepare_cached(ROOMS_FOR).map_err(store_error)?;
         let rows = stmt
             .query_map(params![page.user, name_key(page.prefix)], |row| {
-                Ok(RoomListing {
-                    room: room_from_row(row)?,
-                    membership: Membership::from_flags(row.get(6)?, row.get(7)?),
-                })
+                Ok((room_columns(row)?, row.get(6)?, row.get(7)?))
             })
             .map_err(store_error)?;
         let mut out = Vec::new();
-        for listing in rows {
-            let listing = listing.map_err(store_error)?;
+        for row in rows {
+            let (columns, member, invited) = row.map_err(store_error)?;
+            let listing = RoomListing {
+                room: room_from_columns(columns)?,
+                membership: Membership::from_flags(member, invited),
+            };
             if listing.room.public || listing.membership.is_some() {
                 out.push(listing);
                 if out.len() >= page.limit as usize {
@@ -100,12 +95,7 @@ impl SqlView<'_> {
             .map_err(store_error)
     }
 
-    pub(super) fn set_invited(
-        &mut self,
-        room: ChatId,
-        user: UserId,
-        invited: bool,
-    ) -> ViewResult<()> {
+    pub(super) fn set_invited(&mut self, invitation: ChatUser, invited: bool) -> ViewResult<()> {
         let sql = if invited {
             "INSERT OR IGNORE INTO room_invites (chat_id, user_id) VALUES (?1, ?2)"
         } else {
@@ -113,7 +103,7 @@ impl SqlView<'_> {
         };
         self.conn
             .prepare_cached(sql)
-            .and_then(|mut stmt| stmt.execute([room, user]))
+            .and_then(|mut stmt| stmt.execute([invitation.chat, invitation.user]))
             .map_err(store_error)?;
         Ok(())
     }
