@@ -4,14 +4,13 @@
 //! not at every search. The answers themselves are checked against
 //! `SearchQuery::matches` by the integration test `pg_search`.
 
-use super::test_fixture::{add_user, T0};
+use super::test_fixture::{add_user, fresh_database, T0};
 use crate::pg::connection::{PgConn, READER_ROLE};
-use crate::pg::schema::migrate;
 use crate::pg::url::PostgresUrl;
 use crate::pg::view::PgView;
 use agora_core::search::SearchQuery;
 use agora_core::view::{MessageId, NewText, SearchPage, View, PUBLIC_CHAT};
-use agora_tests::pg::{skipped, PgDatabase};
+use agora_tests::pg::PgDatabase;
 
 /// A fresh database with 1,000 public messages by alice, all holding
 /// `often`, the eleventh oldest also `rare` (outside the newest 256 rows a
@@ -20,13 +19,7 @@ use agora_tests::pg::{skipped, PgDatabase};
 /// a reader's connection to it, outside any transaction. `None` without
 /// PostgreSQL.
 fn reader_on_messages(test: &str) -> Option<(PgDatabase, PgConn, MessageId)> {
-    let Some(database) = PgDatabase::fresh() else {
-        skipped(test);
-        return None;
-    };
-    let url: PostgresUrl = database.url().parse().unwrap();
-    let mut writer = PgConn::connect(&url, "agora test").unwrap();
-    migrate(&mut writer, T0).unwrap();
+    let (database, mut writer) = fresh_database(test)?;
     let mut view = PgView::new(&mut writer);
     let alice = add_user(&mut view, "alice", 1);
     let bob = add_user(&mut view, "bob", 2);
@@ -47,6 +40,7 @@ fn reader_on_messages(test: &str) -> Option<(PgDatabase, PgConn, MessageId)> {
     }
     view.append_message(pair, NewText::new(alice, "rare in private", T0))
         .unwrap();
+    let url: PostgresUrl = database.url().parse().unwrap();
     let reader = PgConn::connect(&url, READER_ROLE).unwrap();
     Some((database, reader, rare))
 }

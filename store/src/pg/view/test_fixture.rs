@@ -13,9 +13,9 @@ use agora_tests::pg::{skipped, PgDatabase};
 pub(super) const T0: UnixMillis = UnixMillis(1_795_939_565_000);
 
 /// A fresh database (dropped with the first of the pair), migrated at
-/// `T0`, and a connection to it inside `BEGIN`; `None` (the test `test`
-/// said skipped) when no PostgreSQL is configured.
-pub(super) fn fresh_transaction(test: &str) -> Option<(PgDatabase, PgConn)> {
+/// `T0`, and a connection to it outside any transaction; `None` (the test
+/// `test` said skipped) when no PostgreSQL is configured.
+pub(super) fn fresh_database(test: &str) -> Option<(PgDatabase, PgConn)> {
     let Some(database) = PgDatabase::fresh() else {
         skipped(test);
         return None;
@@ -23,6 +23,12 @@ pub(super) fn fresh_transaction(test: &str) -> Option<(PgDatabase, PgConn)> {
     let url: PostgresUrl = database.url().parse().unwrap();
     let mut conn = PgConn::connect(&url, "agora test").unwrap();
     migrate(&mut conn, T0).unwrap();
+    Some((database, conn))
+}
+
+/// [`fresh_database`], with the connection inside `BEGIN`.
+pub(super) fn fresh_transaction(test: &str) -> Option<(PgDatabase, PgConn)> {
+    let (database, mut conn) = fresh_database(test)?;
     conn.batch("BEGIN").unwrap();
     Some((database, conn))
 }
