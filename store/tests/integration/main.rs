@@ -28,6 +28,7 @@ mod pg_room_round_trips;
 mod pg_round_trips;
 mod pg_search;
 mod pg_status_memo;
+mod reaction_users;
 mod read_path;
 mod read_shutdown;
 mod reader_rows;
