@@ -521,6 +521,10 @@ impl Overlay {
         self.chats.all_clean();
         self.members.all_clean();
         self.messages.all_clean();
+        // Also drop the insert payloads: a message is inserted only when
+        // new in state and in payload, so either reset alone keeps a
+        // flushed message from being inserted again (see the overlay
+        // tests' `after_a_flush_no_held_message_is_still_to_be_inserted`).
         for entry in self.messages.values_mut().filter_map(|c| c.value.as_mut()) {
             entry.new = None;
         }

@@ -627,3 +627,77 @@ fn a_flushed_change_is_not_written_again() {
     assert_eq!(db.flushes, flushes + 1);
     assert_eq!(db.messages.len(), 2);
 }
+
+/// A message sent in a batch and flushed before the batch ends (a range
+/// read flushes what is kept) is then in the database: a later command of
+/// the same batch that comments on it updates its row, and the next flush
+/// does not insert it again. A command that touched it and failed takes
+/// back only its own change: the message stays held, as the database has
+/// it.
+#[test]
+fn a_message_flushed_mid_batch_is_updated_after_not_inserted_again() {
+    let mut db = Db::new();
+    register(&mut db, 2);
+    let ids = BTreeMap::from([(0, 1), (1, 2)]);
+    let mut overlay = Overlay::new();
+    let send = job(&Op::SendPublic(0), &ids).unwrap();
+    let sent = overlay.command(&mut db, |view| apply(&send, view, T0, &config()));
+    assert!(
+        matches!(sent, Ok(Some(Outcome::MessageSent { message_id: 1, .. }))),
+        "{sent:?}"
+    );
+    overlay.flush(&mut db).expect("the mid-batch flush");
+    let failed = overlay
+        .command(&mut db, |view| {
+            view.append_comment(1, agora_core::view::NewText::new(2, "lost", T0))?;
+            Err::<(), _>(StoreError("a later failure".into()))
+        })
+        .expect("taken back in memory");
+    assert_eq!(failed, None);
+    let comment = job(&Op::Comment(1, 1), &ids).unwrap();
+    let commented = overlay.command(&mut db, |view| apply(&comment, view, T0, &config()));
+    assert!(
+        matches!(commented, Ok(Some(Outcome::CommentAdded { comment_id: 1 }))),
+        "{commented:?}"
+    );
+    overlay
+        .flush(&mut db)
+        .expect("the comment's flush updates the message, inserts nothing twice");
+    assert_eq!(db.messages.len(), 1);
+    assert_eq!(db.messages[&1].comment_count, 1);
+    assert_eq!(db.comments.len(), 1);
+}
+
+/// What `settle` keeps true after a flush: every held message is clean,
+/// and none still carries the payload its insert was made of. The flush
+/// inserts a message only when both say so (`State::New` with a payload),
+/// so each of the two resets is the other's backstop: removing one alone
+/// changes no answer and no write (the test above fails only with both
+/// gone, on the message inserted twice). This pins each on its own.
+#[test]
+fn after_a_flush_no_held_message_is_still_to_be_inserted() {
+    let mut db = Db::new();
+    register(&mut db, 2);
+    let ids = BTreeMap::from([(0, 1), (1, 2)]);
+    let mut overlay = Overlay::new();
+    for op in [Op::SendPublic(0), Op::SendPrivate(1, 0)] {
+        let send = job(&op, &ids).unwrap();
+        let sent = overlay.command(&mut db, |view| apply(&send, view, T0, &config()));
+        assert!(
+            matches!(sent, Ok(Some(Outcome::MessageSent { .. }))),
+            "{sent:?}"
+        );
+    }
+    overlay.flush(&mut db).expect("the flush");
+    let held: Vec<(MessageId, State, bool)> = overlay
+        .messages
+        .iter()
+        .filter_map(|(&id, cached)| Some((id, cached.state, cached.value.as_ref()?.new.is_some())))
+        .collect();
+    assert_eq!(held.len(), 2, "both messages held: {held:?}");
+    assert!(
+        held.iter()
+            .all(|&(_, state, pending)| state == State::Clean && !pending),
+        "a flushed message still to be inserted: {held:?}"
+    );
+}
