@@ -3,6 +3,7 @@
 
 use super::{store_error, SqlView};
 use crate::room_rows::{room_from_columns, room_where, RoomColumns};
+use crate::statements;
 use agora_core::records::name_key;
 use agora_core::view::{
     ChatId, ChatUser, Membership, NewRoom, Room, RoomListing, RoomsPage, UserId, ViewResult,
@@ -97,9 +98,9 @@ impl SqlView<'_> {
 
     pub(super) fn set_invited(&mut self, invitation: ChatUser, invited: bool) -> ViewResult<()> {
         let sql = if invited {
-            "INSERT OR IGNORE INTO room_invites (chat_id, user_id) VALUES (?1, ?2)"
+            statements::INVITE
         } else {
-            "DELETE FROM room_invites WHERE chat_id = ?1 AND user_id = ?2"
+            statements::UNINVITE
         };
         self.conn
             .prepare_cached(sql)
