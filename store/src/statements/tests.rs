@@ -2,12 +2,14 @@
 //! parameters as PostgreSQL does, both prepare them with as many, and a
 //! repeated parameter is bound once on each.
 
-use super::{ALL, NEW_DEVICE, NEW_USER};
+use super::{ALL, INVITE, NEW_DEVICE, NEW_MEMBER, NEW_USER, UNINVITE};
 use crate::pg::connection::PgConn;
 use crate::sqlite::open::open_connection;
 use crate::SyncMode;
 use agora_core::time::UnixMillis;
+use agora_core::view::PUBLIC_CHAT;
 use agora_tests::pg::{skipped, PgDatabase};
+use postgres::types::ToSql;
 use rusqlite::Connection;
 
 /// A migrated SQLite database in a fresh folder (kept alive by the
@@ -140,4 +142,76 @@ fn a_device_is_created_and_last_used_at_its_one_time_on_postgresql() {
         .unwrap();
     let times: (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
     assert_eq!(times, (user, 42, 42));
+}
+
+// `View::join` and `set_invited` read "already there" from a row count of
+// 0 (the rules never offer either twice, so the model tests cannot see it):
+// `ON CONFLICT DO NOTHING` must skip the second row on both engines, not
+// fail, and not touch the row that is there.
+
+#[test]
+fn a_second_membership_or_invitation_changes_nothing_on_sqlite() {
+    let (_dir, conn) = sqlite_database();
+    let user: i64 = conn
+        .query_row(
+            NEW_USER,
+            rusqlite::params!["ann", "ann", &[1u8; 32][..], 5, "::1"],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let run = |sql: &str, values: &[i64]| -> usize {
+        let values = rusqlite::params_from_iter(values);
+        conn.execute(sql, values)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    };
+    let members = [
+        run(NEW_MEMBER, &[user, PUBLIC_CHAT, 3]),
+        run(NEW_MEMBER, &[user, PUBLIC_CHAT, 9]),
+    ];
+    let invites = [
+        run(INVITE, &[PUBLIC_CHAT, user]),
+        run(INVITE, &[PUBLIC_CHAT, user]),
+    ];
+    assert_eq!((members, invites), ([1, 0], [1, 0]));
+    let position: i64 = conn
+        .query_row(
+            "SELECT position FROM members WHERE user_id = ?1",
+            [user],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(position, 3);
+    assert_eq!(run(UNINVITE, &[PUBLIC_CHAT, user]), 1);
+}
+
+/// The rows `sql` changed on PostgreSQL.
+fn pg_run(pg: &mut PgConn, sql: &'static str, values: &[&(dyn ToSql + Sync)]) -> u64 {
+    pg.execute(sql, values)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+#[test]
+fn a_second_membership_or_invitation_changes_nothing_on_postgresql() {
+    let Some((_database, mut pg)) = pg_database("a second membership on PostgreSQL") else {
+        return;
+    };
+    let user: i64 = pg
+        .query_one(NEW_USER, &[&"ann", &"ann", &&[1u8; 32][..], &5i64, &"::1"])
+        .unwrap()
+        .get(0);
+    let members = [
+        pg_run(&mut pg, NEW_MEMBER, &[&user, &PUBLIC_CHAT, &3i64]),
+        pg_run(&mut pg, NEW_MEMBER, &[&user, &PUBLIC_CHAT, &9i64]),
+    ];
+    let invites = [
+        pg_run(&mut pg, INVITE, &[&PUBLIC_CHAT, &user]),
+        pg_run(&mut pg, INVITE, &[&PUBLIC_CHAT, &user]),
+    ];
+    assert_eq!((members, invites), ([1, 0], [1, 0]));
+    let position: i64 = pg
+        .query_one("SELECT position FROM members WHERE user_id = $1", &[&user])
+        .unwrap()
+        .get(0);
+    assert_eq!(position, 3);
+    assert_eq!(pg_run(&mut pg, UNINVITE, &[&PUBLIC_CHAT, &user]), 1);
 }
