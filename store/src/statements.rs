@@ -41,8 +41,10 @@ pub(crate) const MEMBER_COUNTED: &str =
 /// The chats of user `$1` (`View::chats_of`), in id order: their counters,
 /// unread count (a range on `messages_by_chat`), the other member's name
 /// for a private chat, the room's name for a room, and the unread mentions
-/// of the user. `ORDER BY m.chat_id` (the same as `c.id` by the join) is the
-/// order the members' primary key already gives: neither engine sorts.
+/// of the user. `ORDER BY m.chat_id`, the same as `c.id` by the join: on
+/// SQLite the order the members' primary key already gives (no sort; by
+/// `c.id` it sorted), on PostgreSQL the same plan as by `c.id` (its
+/// planner takes the two as one).
 pub(crate) const CHATS_OF: &str =
     "SELECT c.id, c.created, c.message_count, c.member_count, c.last_message,
             (SELECT count(*) FROM messages x
@@ -73,6 +75,16 @@ pub(crate) const INVITE: &str =
 
 /// An invitation taken back (or used).
 pub(crate) const UNINVITE: &str = "DELETE FROM room_invites WHERE chat_id = $1 AND user_id = $2";
+
+/// The statement that leaves user `$2` invited to room `$1`, or not
+/// (`set_invited`).
+pub(crate) fn set_invited(invited: bool) -> &'static str {
+    if invited {
+        INVITE
+    } else {
+        UNINVITE
+    }
+}
 
 /// Every statement above, for the tests that run them on both engines.
 #[cfg(test)]

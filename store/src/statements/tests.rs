@@ -2,7 +2,7 @@
 //! parameters as PostgreSQL does, both prepare them with as many, and a
 //! repeated parameter is bound once on each.
 
-use super::{ALL, INVITE, NEW_DEVICE, NEW_MEMBER, NEW_USER, UNINVITE};
+use super::{ALL, CHATS_OF, INVITE, NEW_DEVICE, NEW_MEMBER, NEW_USER, UNINVITE};
 use crate::pg::connection::PgConn;
 use crate::sqlite::open::open_connection;
 use crate::SyncMode;
@@ -214,4 +214,25 @@ fn a_second_membership_or_invitation_changes_nothing_on_postgresql() {
         .get(0);
     assert_eq!(position, 3);
     assert_eq!(pg_run(&mut pg, UNINVITE, &[&PUBLIC_CHAT, &user]), 1);
+}
+
+#[test]
+fn sqlite_reads_the_chats_of_a_user_in_order_without_a_sort() {
+    let (_dir, conn) = sqlite_database();
+    let mut stmt = conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {CHATS_OF}"))
+        .unwrap();
+    let plan: Vec<String> = stmt
+        .query_map([1], |r| r.get(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        plan.iter().any(|step| step.contains("m USING PRIMARY KEY")),
+        "{plan:?}"
+    );
+    assert!(
+        !plan.iter().any(|step| step.contains("TEMP B-TREE")),
+        "{plan:?}"
+    );
 }

@@ -104,11 +104,7 @@ impl PgView<'_> {
     }
 
     pub(crate) fn set_invited(&mut self, invitation: ChatUser, invited: bool) -> ViewResult<()> {
-        let sql = if invited {
-            statements::INVITE
-        } else {
-            statements::UNINVITE
-        };
+        let sql = statements::set_invited(invited);
         self.conn
             .execute(sql, &[&invitation.chat, &invitation.user])
             .map(drop)

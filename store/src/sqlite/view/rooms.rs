@@ -97,11 +97,7 @@ impl SqlView<'_> {
     }
 
     pub(super) fn set_invited(&mut self, invitation: ChatUser, invited: bool) -> ViewResult<()> {
-        let sql = if invited {
-            statements::INVITE
-        } else {
-            statements::UNINVITE
-        };
+        let sql = statements::set_invited(invited);
         self.conn
             .prepare_cached(sql)
             .and_then(|mut stmt| stmt.execute([invitation.chat, invitation.user]))
