@@ -31,6 +31,18 @@ fn pg_database(test: &str) -> Option<(PgDatabase, PgConn)> {
     Some((database, conn))
 }
 
+/// User ann, made by [`NEW_USER`] on SQLite: its id.
+fn sqlite_user(conn: &Connection) -> i64 {
+    let values = rusqlite::params!["ann", "ann", &[1u8; 32][..], 5, "::1"];
+    conn.query_row(NEW_USER, values, |r| r.get(0)).unwrap()
+}
+
+/// User ann, made by [`NEW_USER`] on PostgreSQL: its id.
+fn pg_user(pg: &mut PgConn) -> i64 {
+    let values: [&(dyn ToSql + Sync); 5] = [&"ann", &"ann", &&[1u8; 32][..], &5i64, &"::1"];
+    pg.query_one(NEW_USER, &values).unwrap().get(0)
+}
+
 /// How many parameters SQLite finds in `sql`, each checked to be `$i` at
 /// index `i`: what makes rusqlite's bind by index bind `$i`.
 fn sqlite_parameters(conn: &Connection, sql: &str) -> usize {
@@ -97,13 +109,7 @@ const HASH: [u8; 32] = [7; 32];
 #[test]
 fn a_device_is_created_and_last_used_at_its_one_time_on_sqlite() {
     let (_dir, conn) = sqlite_database();
-    let user: i64 = conn
-        .query_row(
-            NEW_USER,
-            rusqlite::params!["ann", "ann", &[1u8; 32][..], 5, "::1"],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let user = sqlite_user(&conn);
     let device: i64 = conn
         .query_row(
             NEW_DEVICE,
@@ -126,10 +132,7 @@ fn a_device_is_created_and_last_used_at_its_one_time_on_postgresql() {
     let Some((_database, mut pg)) = pg_database("a device's one time on PostgreSQL") else {
         return;
     };
-    let user: i64 = pg
-        .query_one(NEW_USER, &[&"ann", &"ann", &&[1u8; 32][..], &5i64, &"::1"])
-        .unwrap()
-        .get(0);
+    let user = pg_user(&mut pg);
     let device: i64 = pg
         .query_one(NEW_DEVICE, &[&user, &&HASH[..], &"phone", &42i64])
         .unwrap()
@@ -152,13 +155,7 @@ fn a_device_is_created_and_last_used_at_its_one_time_on_postgresql() {
 #[test]
 fn a_second_membership_or_invitation_changes_nothing_on_sqlite() {
     let (_dir, conn) = sqlite_database();
-    let user: i64 = conn
-        .query_row(
-            NEW_USER,
-            rusqlite::params!["ann", "ann", &[1u8; 32][..], 5, "::1"],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let user = sqlite_user(&conn);
     let run = |sql: &str, values: &[i64]| -> usize {
         let values = rusqlite::params_from_iter(values);
         conn.execute(sql, values)
@@ -195,10 +192,7 @@ fn a_second_membership_or_invitation_changes_nothing_on_postgresql() {
     let Some((_database, mut pg)) = pg_database("a second membership on PostgreSQL") else {
         return;
     };
-    let user: i64 = pg
-        .query_one(NEW_USER, &[&"ann", &"ann", &&[1u8; 32][..], &5i64, &"::1"])
-        .unwrap()
-        .get(0);
+    let user = pg_user(&mut pg);
     let members = [
         pg_run(&mut pg, NEW_MEMBER, &[&user, &PUBLIC_CHAT, &3i64]),
         pg_run(&mut pg, NEW_MEMBER, &[&user, &PUBLIC_CHAT, &9i64]),
