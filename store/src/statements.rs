@@ -18,6 +18,10 @@
 //!   the row were already there.
 //! - `RETURNING id` (SQLite 3.35+) where SQLite read `last_insert_rowid()`:
 //!   the same id (the row's INTEGER PRIMARY KEY), read from the statement.
+//!   It costs SQLite's engine about 2 µs more per insert (it gathers the
+//!   rows in a table of its own first: `bench/sqlite_returning.c`,
+//!   BENCHMARKS.md); these inserts run on registration, login and a private
+//!   chat's first message, each a commit of its own, never on a send.
 
 /// A new user's row (`View::create_user`); its id.
 pub(crate) const NEW_USER: &str =
