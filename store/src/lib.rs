@@ -53,6 +53,7 @@ mod recorded_events;
 mod room_rows;
 mod secret_verifier;
 mod sqlite;
+mod statements;
 mod user_rows;
 
 pub use clock::Clock;

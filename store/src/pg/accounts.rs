@@ -4,6 +4,7 @@
 //! node once the revoking transaction committed.
 
 use super::view::{store_error, PgView};
+use crate::statements;
 use crate::user_rows::user_where;
 use agora_core::accounts::{Accounts, Device, DeviceId, LoginFailure, NewDevice};
 use agora_core::time::UnixMillis;
@@ -72,8 +73,7 @@ impl Accounts for PgView<'_> {
         let NewDevice { hash, now, .. } = new;
         self.conn
             .query_one(
-                "INSERT INTO devices (user_id, token_hash, label, created, last_used)
-                 VALUES ($1, $2, $3, $4, $4) RETURNING id",
+                statements::NEW_DEVICE,
                 &[&new.user, &&hash.0[..], &new.label, &now.0],
             )
             .map(|row| row.get(0))

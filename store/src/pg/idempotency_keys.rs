@@ -4,6 +4,7 @@
 
 use crate::pg::connection::describe;
 use crate::pg::view::PgView;
+use crate::statements;
 use agora_core::idempotency::{KeptKey, KeyLog, KeyLookup, StoredAnswer};
 use agora_core::time::UnixMillis;
 use agora_core::view::{StoreError, ViewResult};
@@ -17,8 +18,7 @@ impl KeyLog for PgView<'_> {
         let row = self
             .connection()
             .query_opt(
-                "SELECT fingerprint, status, headers, body FROM idempotency_keys
-                 WHERE scope = $1 AND key = $2 AND created_at >= $3",
+                statements::FIND_KEY,
                 &[&lookup.scope, &lookup.key, &lookup.since.0],
             )
             .map_err(store_error)?;

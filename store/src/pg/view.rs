@@ -8,6 +8,7 @@ use crate::forward::Own;
 use crate::history_page::HistoryRows;
 use crate::pg::connection::{describe, PgConn};
 use crate::recorded_events::RecordedEvents;
+use crate::statements;
 use crate::user_rows::user_where;
 use agora_core::accounts::{Accounts, NewDevice};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
@@ -367,8 +368,7 @@ impl View for PgView<'_> {
         let id = self
             .conn
             .query_one(
-                "INSERT INTO users (name, name_key, token_hash, created, created_from)
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                statements::NEW_USER,
                 &[
                     &name,
                     &name_key(name),
@@ -424,7 +424,7 @@ impl View for PgView<'_> {
         let chat: ChatId = self
             .conn
             .query_one(
-                "INSERT INTO chats (user_a, user_b, created) VALUES ($1, $2, $3) RETURNING id",
+                statements::NEW_PRIVATE_CHAT,
                 &[&a.min(b), &a.max(b), &now.0],
             )
             .map(|row| row.get(0))
@@ -437,18 +437,11 @@ impl View for PgView<'_> {
     fn join(&mut self, chat: ChatId, user: UserId, position: ReadPosition) -> ViewResult<()> {
         let inserted = self
             .conn
-            .execute(
-                "INSERT INTO members (user_id, chat_id, position) VALUES ($1, $2, $3)
-                 ON CONFLICT DO NOTHING",
-                &[&user, &chat, &position],
-            )
+            .execute(statements::NEW_MEMBER, &[&user, &chat, &position])
             .map_err(store_error)?;
         if inserted == 1 {
             self.conn
-                .execute(
-                    "UPDATE chats SET member_count = member_count + 1 WHERE id = $1",
-                    &[&chat],
-                )
+                .execute(statements::MEMBER_COUNTED, &[&chat])
                 .map(drop)
                 .map_err(store_error)
         } else {
@@ -487,20 +480,7 @@ impl View for PgView<'_> {
     fn chats_of(&mut self, user: UserId) -> ViewResult<Vec<ChatSummary>> {
         let rows = self
             .conn
-            .query(
-                "SELECT c.id, c.created, c.message_count, c.member_count, c.last_message,
-                        (SELECT count(*) FROM messages x
-                          WHERE x.chat_id = c.id AND x.id > m.position),
-                        (SELECT u.name FROM users u
-                          WHERE u.id = CASE WHEN c.user_a = $1 THEN c.user_b ELSE c.user_a END),
-                        c.room_name,
-                        (SELECT count(*) FROM mentions n
-                          WHERE n.user_id = $1 AND n.chat_id = c.id AND n.message_id > m.position)
-                 FROM members m JOIN chats c ON c.id = m.chat_id
-                 WHERE m.user_id = $1
-                 ORDER BY c.id",
-                &[&user],
-            )
+            .query(statements::CHATS_OF, &[&user])
             .map_err(store_error)?;
         rows.iter().map(|row| chat_at(row, 0)).collect()
     }

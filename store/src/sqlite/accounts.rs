@@ -2,6 +2,7 @@
 //! [`SqlView`], on the tables of the accounts migration.
 
 use super::view::{store_error, SqlView};
+use crate::statements;
 use crate::user_rows::user_where;
 use agora_core::accounts::{Accounts, Device, DeviceId, LoginFailure, NewDevice};
 use agora_core::time::UnixMillis;
@@ -64,11 +65,11 @@ impl Accounts for SqlView<'_> {
     fn add_device(&mut self, new: NewDevice<'_>) -> ViewResult<DeviceId> {
         let NewDevice { hash, now, .. } = new;
         self.conn
-            .prepare_cached(
-                "INSERT INTO devices (user_id, token_hash, label, created, last_used)
-                 VALUES (?1, ?2, ?3, ?4, ?4)",
-            )
-            .and_then(|mut stmt| stmt.insert(params![new.user, &hash.0[..], new.label, now.0]))
+            .prepare_cached(statements::NEW_DEVICE)
+            .and_then(|mut stmt| {
+                let values = params![new.user, &hash.0[..], new.label, now.0];
+                stmt.query_row(values, |row| row.get(0))
+            })
             .map_err(store_error)
     }
 

@@ -2,6 +2,7 @@
 //! read and written inside the writer's transaction like every other row.
 
 use super::view::SqlView;
+use crate::statements;
 use agora_core::idempotency::{KeptKey, KeyLog, KeyLookup, StoredAnswer};
 use agora_core::time::UnixMillis;
 use agora_core::view::{StoreError, ViewResult};
@@ -15,10 +16,7 @@ impl KeyLog for SqlView<'_> {
     fn find_key(&mut self, lookup: KeyLookup<'_>) -> ViewResult<Option<([u8; 32], StoredAnswer)>> {
         let row = self
             .connection()
-            .prepare_cached(
-                "SELECT fingerprint, status, headers, body FROM idempotency_keys
-                 WHERE scope = ?1 AND key = ?2 AND created_at >= ?3",
-            )
+            .prepare_cached(statements::FIND_KEY)
             .and_then(|mut statement| {
                 statement
                     .query_row(params![lookup.scope, lookup.key, lookup.since.0], |row| {

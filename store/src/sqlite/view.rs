@@ -9,6 +9,7 @@ use crate::event_columns::{
 use crate::forward::Own;
 use crate::history_page::HistoryRows;
 use crate::recorded_events::RecordedEvents;
+use crate::statements;
 use crate::user_rows::user_where;
 use agora_core::accounts::{Accounts, NewDevice};
 use agora_core::events::{Event, EventBody, EventChat, EventId};
@@ -324,18 +325,10 @@ impl View for SqlView<'_> {
         let NewUser { name, hash, .. } = new;
         let id = self
             .conn
-            .prepare_cached(
-                "INSERT INTO users (name, name_key, token_hash, created, created_from)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
+            .prepare_cached(statements::NEW_USER)
             .and_then(|mut stmt| {
-                stmt.insert(params![
-                    name,
-                    name_key(name),
-                    &hash.0[..],
-                    new.now.0,
-                    new.origin
-                ])
+                let values = params![name, name_key(name), &hash.0[..], new.now.0, new.origin];
+                stmt.query_row(values, |row| row.get(0))
             })
             .map_err(store_error)?;
         self.add_device(NewDevice::first(id, &new))?;
@@ -404,8 +397,10 @@ impl View for SqlView<'_> {
     fn create_private_chat(&mut self, a: UserId, b: UserId, now: UnixMillis) -> ViewResult<ChatId> {
         let chat = self
             .conn
-            .prepare_cached("INSERT INTO chats (user_a, user_b, created) VALUES (?1, ?2, ?3)")
-            .and_then(|mut stmt| stmt.insert(params![a.min(b), a.max(b), now.0]))
+            .prepare_cached(statements::NEW_PRIVATE_CHAT)
+            .and_then(|mut stmt| {
+                stmt.query_row(params![a.min(b), a.max(b), now.0], |row| row.get(0))
+            })
             .map_err(store_error)?;
         self.join(chat, a, 0)?;
         self.join(chat, b, 0)?;
@@ -415,14 +410,12 @@ impl View for SqlView<'_> {
     fn join(&mut self, chat: ChatId, user: UserId, position: ReadPosition) -> ViewResult<()> {
         let inserted = self
             .conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO members (user_id, chat_id, position) VALUES (?1, ?2, ?3)",
-            )
+            .prepare_cached(statements::NEW_MEMBER)
             .and_then(|mut stmt| stmt.execute(params![user, chat, position]))
             .map_err(store_error)?;
         if inserted == 1 {
             self.conn
-                .prepare_cached("UPDATE chats SET member_count = member_count + 1 WHERE id = ?1")
+                .prepare_cached(statements::MEMBER_COUNTED)
                 .and_then(|mut stmt| stmt.execute([chat]))
                 .map_err(store_error)?;
             if let Some(rows) = self.rows.as_mut() {
@@ -485,22 +478,9 @@ impl View for SqlView<'_> {
     }
 
     fn chats_of(&mut self, user: UserId) -> ViewResult<Vec<ChatSummary>> {
-        // Counters come from `chats`; unread is a range count on
-        // messages_by_chat; the other member's name is a primary-key lookup.
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT c.id, c.created, c.message_count, c.member_count, c.last_message,
-                        (SELECT count(*) FROM messages x
-                          WHERE x.chat_id = c.id AND x.id > m.position),
-                        (SELECT u.name FROM users u
-                          WHERE u.id = CASE WHEN c.user_a = ?1 THEN c.user_b ELSE c.user_a END),
-                        c.room_name,
-                        (SELECT count(*) FROM mentions n
-                          WHERE n.user_id = ?1 AND n.chat_id = c.id AND n.message_id > m.position)
-                 FROM members m JOIN chats c ON c.id = m.chat_id
-                 WHERE m.user_id = ?1",
-            )
+            .prepare_cached(statements::CHATS_OF)
             .map_err(store_error)?;
         let rows = stmt
             .query_map([user], |row| {

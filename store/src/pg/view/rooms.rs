@@ -5,6 +5,7 @@
 
 use super::{store_error, PgView};
 use crate::room_rows::{room_from_columns, room_where};
+use crate::statements;
 use agora_core::records::name_key;
 use agora_core::view::{
     ChatId, ChatUser, Membership, NewRoom, Room, RoomListing, RoomsPage, UserId, ViewResult,
@@ -103,11 +104,7 @@ impl PgView<'_> {
     }
 
     pub(crate) fn set_invited(&mut self, invitation: ChatUser, invited: bool) -> ViewResult<()> {
-        let sql = if invited {
-            "INSERT INTO room_invites (chat_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-        } else {
-            "DELETE FROM room_invites WHERE chat_id = $1 AND user_id = $2"
-        };
+        let sql = statements::set_invited(invited);
         self.conn
             .execute(sql, &[&invitation.chat, &invitation.user])
             .map(drop)

@@ -3,6 +3,7 @@
 
 use super::{store_error, SqlView};
 use crate::room_rows::{room_from_columns, room_where, RoomColumns};
+use crate::statements;
 use agora_core::records::name_key;
 use agora_core::view::{
     ChatId, ChatUser, Membership, NewRoom, Room, RoomListing, RoomsPage, UserId, ViewResult,
@@ -96,11 +97,7 @@ impl SqlView<'_> {
     }
 
     pub(super) fn set_invited(&mut self, invitation: ChatUser, invited: bool) -> ViewResult<()> {
-        let sql = if invited {
-            "INSERT OR IGNORE INTO room_invites (chat_id, user_id) VALUES (?1, ?2)"
-        } else {
-            "DELETE FROM room_invites WHERE chat_id = ?1 AND user_id = ?2"
-        };
+        let sql = statements::set_invited(invited);
         self.conn
             .prepare_cached(sql)
             .and_then(|mut stmt| stmt.execute([invitation.chat, invitation.user]))
