@@ -596,31 +596,35 @@ fn a_command_failing_after_a_flush_of_its_writes_is_not_taken_back_in_memory() {
     assert_eq!(db.messages.len(), 1, "the flush wrote the message");
 }
 
+/// Two registered users (test users 0 and 1), their ids, an empty overlay.
+fn two_users() -> (Db, BTreeMap<usize, UserId>, Overlay) {
+    let mut db = Db::new();
+    register(&mut db, 2);
+    (db, BTreeMap::from([(0, 1), (1, 2)]), Overlay::new())
+}
+
+/// Applies the send `op` through the overlay; it must be sent.
+fn sent(overlay: &mut Overlay, db: &mut Db, op: &Op, ids: &BTreeMap<usize, UserId>) -> Outcome {
+    let send = job(op, ids).unwrap();
+    let sent = overlay.command(db, |view| apply(&send, view, T0, &config()));
+    match sent {
+        Ok(Some(outcome @ Outcome::MessageSent { .. })) => outcome,
+        other => panic!("{op:?} was not sent: {other:?}"),
+    }
+}
+
 /// A flush writes each change once: the rows it wrote are then as the
 /// database has them, so a flush with nothing new since makes no round
 /// trip, and a later change writes only itself.
 #[test]
 fn a_flushed_change_is_not_written_again() {
-    let mut db = Db::new();
-    register(&mut db, 2);
-    let ids = BTreeMap::from([(0, 1), (1, 2)]);
-    let mut overlay = Overlay::new();
-    let send = job(&Op::SendPrivate(0, 1), &ids).unwrap();
-    let sent = overlay.command(&mut db, |view| apply(&send, view, T0, &config()));
-    assert!(
-        matches!(sent, Ok(Some(Outcome::MessageSent { .. }))),
-        "{sent:?}"
-    );
+    let (mut db, ids, mut overlay) = two_users();
+    sent(&mut overlay, &mut db, &Op::SendPrivate(0, 1), &ids);
     overlay.flush(&mut db).expect("the first flush");
     let flushes = db.flushes;
     overlay.flush(&mut db).expect("a flush of nothing");
     assert_eq!(db.flushes, flushes, "nothing new, yet a flush was made");
-    let again = job(&Op::SendPublic(1), &ids).unwrap();
-    let sent = overlay.command(&mut db, |view| apply(&again, view, T0, &config()));
-    assert!(
-        matches!(sent, Ok(Some(Outcome::MessageSent { .. }))),
-        "{sent:?}"
-    );
+    sent(&mut overlay, &mut db, &Op::SendPublic(1), &ids);
     overlay
         .flush(&mut db)
         .expect("a flush of the second send alone");
@@ -636,15 +640,11 @@ fn a_flushed_change_is_not_written_again() {
 /// it.
 #[test]
 fn a_message_flushed_mid_batch_is_updated_after_not_inserted_again() {
-    let mut db = Db::new();
-    register(&mut db, 2);
-    let ids = BTreeMap::from([(0, 1), (1, 2)]);
-    let mut overlay = Overlay::new();
-    let send = job(&Op::SendPublic(0), &ids).unwrap();
-    let sent = overlay.command(&mut db, |view| apply(&send, view, T0, &config()));
+    let (mut db, ids, mut overlay) = two_users();
+    let first = sent(&mut overlay, &mut db, &Op::SendPublic(0), &ids);
     assert!(
-        matches!(sent, Ok(Some(Outcome::MessageSent { message_id: 1, .. }))),
-        "{sent:?}"
+        matches!(first, Outcome::MessageSent { message_id: 1, .. }),
+        "{first:?}"
     );
     overlay.flush(&mut db).expect("the mid-batch flush");
     let failed = overlay
@@ -676,17 +676,9 @@ fn a_message_flushed_mid_batch_is_updated_after_not_inserted_again() {
 /// gone, on the message inserted twice). This pins each on its own.
 #[test]
 fn after_a_flush_no_held_message_is_still_to_be_inserted() {
-    let mut db = Db::new();
-    register(&mut db, 2);
-    let ids = BTreeMap::from([(0, 1), (1, 2)]);
-    let mut overlay = Overlay::new();
+    let (mut db, ids, mut overlay) = two_users();
     for op in [Op::SendPublic(0), Op::SendPrivate(1, 0)] {
-        let send = job(&op, &ids).unwrap();
-        let sent = overlay.command(&mut db, |view| apply(&send, view, T0, &config()));
-        assert!(
-            matches!(sent, Ok(Some(Outcome::MessageSent { .. }))),
-            "{sent:?}"
-        );
+        sent(&mut overlay, &mut db, &op, &ids);
     }
     overlay.flush(&mut db).expect("the flush");
     let held: Vec<(MessageId, State, bool)> = overlay
