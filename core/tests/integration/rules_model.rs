@@ -27,6 +27,18 @@ fn add_user(m: &mut Model, name: &str, i: u8, at: i64) -> i64 {
     m.create_user(new_user(name, &hash(i), at)).unwrap()
 }
 
+/// Message `text` by `author` in `chat` at `at`, which must be accepted.
+fn sent(m: &mut Model, chat: i64, author: i64, text: &str, at: i64) -> i64 {
+    m.append_message(chat, NewText::new(author, text, UnixMillis(at)))
+        .unwrap()
+}
+
+/// Comment `text` by `author` on `message` at `at`, which must be accepted.
+fn commented(m: &mut Model, message: i64, author: i64, text: &str, at: i64) -> i64 {
+    m.append_comment(message, NewText::new(author, text, UnixMillis(at)))
+        .unwrap()
+}
+
 #[test]
 fn users_by_token_and_by_name_without_case() {
     let mut m = Model::new(UnixMillis(5));
@@ -82,24 +94,16 @@ fn messages_positions_and_summaries() {
     let b = add_user(&mut m, "b", 2, 0);
     m.join(PUBLIC_CHAT, a, 0).unwrap();
     assert_eq!(m.latest_message(PUBLIC_CHAT).unwrap(), 0);
-    let p1 = m
-        .append_message(PUBLIC_CHAT, NewText::new(a, "one", UnixMillis(101)))
-        .unwrap();
+    let p1 = sent(&mut m, PUBLIC_CHAT, a, "one", 101);
     assert_eq!(m.private_chat(a, b).unwrap(), None);
     let chat = m.create_private_chat(a, b, UnixMillis(102)).unwrap();
     assert_ne!(chat, PUBLIC_CHAT);
     assert_eq!(m.private_chat(b, a).unwrap(), Some(chat));
     assert!(m.create_private_chat(b, a, UnixMillis(102)).is_err());
     assert_eq!(m.read_position(chat, b).unwrap(), Some(0));
-    let q1 = m
-        .append_message(chat, NewText::new(b, "psst", UnixMillis(103)))
-        .unwrap();
-    let p2 = m
-        .append_message(PUBLIC_CHAT, NewText::new(a, "two", UnixMillis(104)))
-        .unwrap();
-    let p3 = m
-        .append_message(PUBLIC_CHAT, NewText::new(a, "three", UnixMillis(105)))
-        .unwrap();
+    let q1 = sent(&mut m, chat, b, "psst", 103);
+    let p2 = sent(&mut m, PUBLIC_CHAT, a, "two", 104);
+    let p3 = sent(&mut m, PUBLIC_CHAT, a, "three", 105);
     assert!(p1 < q1 && q1 < p2 && p2 < p3);
     assert_eq!(m.latest_message(PUBLIC_CHAT).unwrap(), p3);
     assert_eq!(m.chat_of_message(q1).unwrap(), Some(chat));
@@ -135,12 +139,8 @@ fn messages_positions_and_summaries() {
         Vec::<i64>::new()
     );
 
-    let c1 = m
-        .append_comment(p2, NewText::new(b, "+1", UnixMillis(106)))
-        .unwrap();
-    let c2 = m
-        .append_comment(p2, NewText::new(a, "ok", UnixMillis(107)))
-        .unwrap();
+    let c1 = commented(&mut m, p2, b, "+1", 106);
+    let c2 = commented(&mut m, p2, a, "ok", 107);
     assert!(c1 < c2);
     assert!(m
         .append_comment(p3 + 5, NewText::new(a, "x", UnixMillis(0)))
