@@ -2,11 +2,11 @@
 
 use crate::config::{Backend, StoreConfig};
 use crate::engine::job::{Job, Request};
-use crate::engine::locks;
 use crate::engine::readers::reads;
 use crate::engine::running::Running;
 use crate::error::OpenError;
 use crate::live::{Hub, Watch};
+use crate::locks;
 use crate::pending::Pending;
 use crate::{pg, sqlite, Busy};
 use agora_core::command::{Command, Failure, Outcome};

@@ -45,6 +45,7 @@ mod handle;
 mod health;
 mod history_page;
 mod live;
+mod locks;
 mod observe;
 mod overlay;
 mod pending;

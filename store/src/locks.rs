@@ -1,9 +1,12 @@
-//! The engine's locks, taken whatever a panicking holder left behind.
+//! The store's locks (the engine's and live delivery's), taken whatever a
+//! panicking holder left behind.
 //!
-//! Every lock here guards a value that is replaced whole (a queue's sender,
+//! The engine's locks guard a value that is replaced whole (a queue's sender,
 //! a thread's handle, a memo's map whose entries are inserted whole), never
 //! one left half-written, so a poisoned lock is taken as it is: a panic on
 //! one thread must not stop the others from shutting down or answering.
+//! Live delivery's (the hub, an inbox, the feed) were taken so before they
+//! came here: a panic on one connection must not end every other stream.
 
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 

@@ -26,7 +26,7 @@ impl DeviceUse {
     pub(crate) fn touch(&self, command: &Command, now: Instant) -> Option<Command> {
         let caller = *caller(command)?;
         let every = Duration::from_millis(TOUCH_EVERY_MS as u64);
-        let mut noted = crate::engine::locks::lock(&self.noted);
+        let mut noted = crate::locks::lock(&self.noted);
         // A token first seen on this node is only noted: what is stored is
         // at most a minute behind the first use after that.
         let due = match noted.get(&caller) {

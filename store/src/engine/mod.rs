@@ -19,7 +19,6 @@
 //!   `ReadSource`, with the `Status` memo: until the next commit when the
 //!   writer is the only one, else checked against the database's committed
 //!   state (`status_memo::state`, PostgreSQL).
-//! - `locks`: the engine's locks, taken even when poisoned.
 //! - `start`: the threads, from what a wing opened; `running`: the started
 //!   store the `Handle` fronts, and its shutdown in order.
 
@@ -28,7 +27,6 @@ pub(crate) mod batch;
 pub(crate) mod credentials;
 pub(crate) mod device_use;
 pub(crate) mod job;
-pub(crate) mod locks;
 pub(crate) mod read_source;
 pub(crate) mod readers;
 pub(crate) mod running;

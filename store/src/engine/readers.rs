@@ -24,7 +24,6 @@
 
 use super::credentials;
 use super::job::{Job, Request};
-use super::locks;
 use super::read_source::ReadSource;
 use super::status_memo::state::StateMemo;
 use super::status_memo::{MemoView, StatusMemo, StatusReads};
@@ -33,6 +32,7 @@ use crate::config::StoreConfig;
 use crate::error::{ApplyError, OpenError};
 use crate::health::Health;
 use crate::live::{Hub, Watch};
+use crate::locks;
 use crate::observe::Observer;
 use crate::pending::{Pending, Reply};
 use agora_core::api::Published;

@@ -3,9 +3,9 @@
 //! `Handle` is its cloneable front.
 
 use super::job::Request;
-use super::locks;
 use super::readers::Readers;
 use crate::live::Hub;
+use crate::locks;
 use crate::observe::Observer;
 use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex, RwLock};

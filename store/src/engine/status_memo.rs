@@ -9,7 +9,7 @@
 //! of the batch's outcome, so a client never gets an answer older than a
 //! write it was told about.
 
-use super::locks;
+use crate::locks;
 use agora_core::token::TokenHash;
 use agora_core::view::{ChatSummary, StoreError, User, UserId, View, ViewResult};
 use std::collections::HashMap;

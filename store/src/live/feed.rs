@@ -16,9 +16,10 @@
 //! the database's is only [`CommittedEvents`], the read.
 
 use super::hub::Hub;
+use crate::locks;
 use agora_core::events::{Event, EventId};
 use agora_core::view::StoreError;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 /// Events read per query while catching up.
 const CATCH_UP_ROWS: u32 = 1024;
@@ -48,7 +49,7 @@ impl Feed {
     /// the subscribers; how many it read. (PostgreSQL: outside any
     /// transaction on the connection.)
     pub(crate) fn catch_up(&self, source: &mut impl CommittedEvents) -> Result<usize, StoreError> {
-        let _feeding = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        let _feeding = locks::lock(&self.lock);
         let mut fed = 0;
         loop {
             let events = source.events_after(self.hub.head(), CATCH_UP_ROWS)?;

@@ -9,12 +9,13 @@
 use super::inbox::{Subscriber, Taken};
 use super::ring::Ring;
 use super::rooms::RoomMembers;
+use crate::locks;
 use agora_core::api::Published;
 use agora_core::events::{Audience, Event, EventId};
 use agora_core::view::{ChatId, UserId};
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 /// A subscriber's place in the hub; dropping it leaves the hub.
@@ -109,7 +110,7 @@ impl Hub {
     }
 
     fn lock(&self) -> MutexGuard<'_, HubState> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        locks::lock(&self.state)
     }
 
     /// (issue 25) Who is in which room (`(room, user)` pairs), read from

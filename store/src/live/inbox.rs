@@ -3,10 +3,11 @@
 //! is dropped and nothing more comes (the client resumes from its last
 //! event id), so memory stays bounded whatever a client does.
 
+use crate::locks;
 use agora_core::api::Published;
 use agora_core::view::UserId;
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 /// What [`Subscription::take`](super::Subscription::take) found.
@@ -55,7 +56,7 @@ impl Subscriber {
     }
 
     fn lock(&self) -> MutexGuard<'_, Inbox> {
-        self.inbox.lock().unwrap_or_else(PoisonError::into_inner)
+        locks::lock(&self.inbox)
     }
 
     /// Queues `published` unless the inbox would pass `limit` bytes (then
