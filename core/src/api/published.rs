@@ -45,10 +45,6 @@ impl Published {
         Arc::new(Published::new(event))
     }
 
-    pub fn event(&self) -> &Event {
-        &self.event
-    }
-
     pub fn id(&self) -> EventId {
         self.event.id
     }

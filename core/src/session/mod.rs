@@ -116,7 +116,7 @@ impl LiveEvent for Arc<Published> {
     }
 
     fn ends_stream(&self) -> bool {
-        matches!(self.event().body, EventBody::SignedOut { .. })
+        matches!(self.body, EventBody::SignedOut { .. })
     }
 }
 

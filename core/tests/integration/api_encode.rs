@@ -510,7 +510,7 @@ fn event_len_is_what_event_json_writes() {
             body,
         };
         let published = api::Published::new(event);
-        let event = published.event();
+        let event: &Event = &published;
         for viewer in [1, 2] {
             let written = published.encoded_for(viewer).json.len();
             let counted = json_size::event_len(event, viewer);

@@ -97,11 +97,7 @@ impl World {
         match self.apply(command) {
             Outcome::Events {
                 events, next, more, ..
-            } => (
-                events.iter().map(|e| e.event().clone()).collect(),
-                next,
-                more,
-            ),
+            } => (events.iter().map(|e| Event::clone(e)).collect(), next, more),
             other => panic!("events: {other:?}"),
         }
     }
