@@ -46,6 +46,7 @@ mod health;
 mod history_page;
 mod live;
 mod locks;
+mod membership;
 mod observe;
 mod overlay;
 mod pending;
