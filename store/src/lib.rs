@@ -53,6 +53,8 @@ mod pending;
 mod pg;
 mod recorded_events;
 mod room_rows;
+#[cfg(test)]
+mod schema_parity;
 mod secret_verifier;
 mod sqlite;
 mod statements;
