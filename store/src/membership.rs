@@ -11,14 +11,9 @@ use agora_core::view::{ChatId, ChatUser, ReadPosition, UserId, View, ViewResult}
 
 /// A wing's writes of `members` rows and of `chats.member_count`.
 pub(crate) trait MemberRows: View {
-    /// Inserts the private chat of `low < high` made at `now`
+    /// Inserts the row of the private chat of `low < high` made at `now`
     /// ([`crate::statements::NEW_PRIVATE_CHAT`]): its id.
-    fn insert_private_chat(
-        &mut self,
-        low: UserId,
-        high: UserId,
-        now: UnixMillis,
-    ) -> ViewResult<ChatId>;
+    fn insert_chat(&mut self, low: UserId, high: UserId, now: UnixMillis) -> ViewResult<ChatId>;
 
     /// Inserts `member` at `position` unless it is already there
     /// ([`crate::statements::NEW_MEMBER`]): whether a row was inserted.
@@ -35,7 +30,7 @@ pub(crate) trait MemberRows: View {
     /// `View::create_private_chat`: the chat, and both users in it with
     /// nothing read.
     fn new_private_chat(&mut self, a: UserId, b: UserId, now: UnixMillis) -> ViewResult<ChatId> {
-        let chat = self.insert_private_chat(a.min(b), a.max(b), now)?;
+        let chat = self.insert_chat(a.min(b), a.max(b), now)?;
         self.add_member(ChatUser { chat, user: a }, 0)?;
         self.add_member(ChatUser { chat, user: b }, 0)?;
         Ok(chat)

@@ -3,28 +3,13 @@
 //! only moves its read position, and a leave of a non-member changes no
 //! count. SQLite's view runs with its row cache, which must agree.
 
-use crate::pg::connection::PgConn;
+use crate::pg::test_fixture::{add_user, fresh_transaction, T0};
 use crate::pg::PgView;
 use crate::sqlite::open::open_connection;
 use crate::sqlite::row_cache::RowCache;
 use crate::sqlite::view::SqlView;
 use crate::SyncMode;
-use agora_core::time::UnixMillis;
-use agora_core::token::TokenHash;
-use agora_core::view::{ChatId, NewUser, UserId, View};
-use agora_tests::pg::{skipped, PgDatabase};
-
-const T0: UnixMillis = UnixMillis(1_795_939_565_000);
-
-fn user(view: &mut impl View, name: &str, byte: u8) -> UserId {
-    let new = NewUser {
-        name,
-        hash: &TokenHash([byte; 32]),
-        origin: "127.0.0.1",
-        now: T0,
-    };
-    view.create_user(new).unwrap()
-}
+use agora_core::view::{ChatId, UserId, View};
 
 /// The member count of `chat` as `user`'s chat list shows it, if listed.
 fn members(view: &mut impl View, user: UserId, chat: ChatId) -> Option<u64> {
@@ -34,8 +19,8 @@ fn members(view: &mut impl View, user: UserId, chat: ChatId) -> Option<u64> {
 
 /// Runs the cases on one view: a private chat, a second join, two leaves.
 fn joins_and_leaves(view: &mut impl View) {
-    let ann = user(view, "ann", 1);
-    let bob = user(view, "bob", 2);
+    let ann = add_user(view, "ann", 1);
+    let bob = add_user(view, "bob", 2);
     let chat = view.create_private_chat(bob, ann, T0).unwrap();
     assert_eq!(view.private_chat(ann, bob).unwrap(), Some(chat));
     assert_eq!(members(view, ann, chat), Some(2));
@@ -72,12 +57,8 @@ fn a_second_join_moves_the_position_and_a_second_leave_counts_nothing_on_sqlite(
 
 #[test]
 fn a_second_join_moves_the_position_and_a_second_leave_counts_nothing_on_postgresql() {
-    let Some(database) = PgDatabase::fresh() else {
-        skipped("joins and leaves on PostgreSQL");
+    let Some((_database, mut conn)) = fresh_transaction("joins and leaves on PostgreSQL") else {
         return;
     };
-    let mut conn = PgConn::connect(&database.url().parse().unwrap(), "agora test").unwrap();
-    crate::pg::schema::migrate(&mut conn, T0).unwrap();
-    conn.batch("BEGIN").unwrap();
     joins_and_leaves(&mut PgView::new(&mut conn));
 }

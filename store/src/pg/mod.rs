@@ -100,7 +100,7 @@ mod wing;
 pub(crate) use start::start;
 /// For the tests that run one case on both wings' views (`crate::membership`).
 #[cfg(test)]
-pub(crate) use view::PgView;
+pub(crate) use view::{test_fixture, PgView};
 
 /// The transaction-level advisory lock every write batch takes first
 /// ("agora" in ASCII).

@@ -31,7 +31,7 @@ mod search_round_trips_tests;
 #[cfg(test)]
 mod search_terms_tests;
 #[cfg(test)]
-mod test_fixture;
+pub(crate) mod test_fixture;
 pub(crate) use rooms::room_memberships;
 pub(crate) mod status;
 
@@ -348,12 +348,7 @@ impl HistoryRows for PgView<'_> {
 
 /// The membership writes (see `crate::membership`).
 impl MemberRows for PgView<'_> {
-    fn insert_private_chat(
-        &mut self,
-        low: UserId,
-        high: UserId,
-        now: UnixMillis,
-    ) -> ViewResult<ChatId> {
+    fn insert_chat(&mut self, low: UserId, high: UserId, now: UnixMillis) -> ViewResult<ChatId> {
         self.conn
             .query_one(statements::NEW_PRIVATE_CHAT, &[&low, &high, &now.0])
             .map(|row| row.get(0))

@@ -85,20 +85,28 @@ fn pg_kind(data_type: &str) -> Kind {
     }
 }
 
+/// The rows `sql` reads on SQLite with `params`, each made by `read`.
+fn sqlite_rows<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    read: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Vec<T> {
+    let mut statement = conn.prepare(sql).unwrap();
+    let rows = statement.query_map(params, read).unwrap();
+    rows.collect::<Result<_, _>>().unwrap()
+}
+
 /// The schema of a SQLite database: its tables (`table_list`'s `table` and
 /// `virtual`; not FTS5's `shadow` tables nor SQLite's own `sqlite_*`).
 pub(super) fn sqlite_schema(conn: &Connection, presence_only: &[&str]) -> Schema {
-    let mut tables = conn
-        .prepare(
-            "SELECT name, wr FROM pragma_table_list WHERE schema = 'main'
-             AND type IN ('table', 'virtual') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
-        )
-        .unwrap();
-    let tables: Vec<(String, bool)> = tables
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let tables: Vec<(String, bool)> = sqlite_rows(
+        conn,
+        "SELECT name, wr FROM pragma_table_list WHERE schema = 'main'
+         AND type IN ('table', 'virtual') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    );
     let mut schema = Schema::new();
     for (name, without_rowid) in tables {
         let table = (!presence_only.contains(&name.as_str()))
@@ -109,14 +117,12 @@ pub(super) fn sqlite_schema(conn: &Connection, presence_only: &[&str]) -> Schema
 }
 
 fn sqlite_table(conn: &Connection, name: &str, without_rowid: bool) -> Table {
-    let mut columns = conn
-        .prepare("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1) ORDER BY cid")
-        .unwrap();
-    let columns: Vec<(String, String, bool, i64)> = columns
-        .query_map([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let columns: Vec<(String, String, bool, i64)> = sqlite_rows(
+        conn,
+        "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1) ORDER BY cid",
+        [name],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    );
     let mut keyed: Vec<(i64, String)> = columns
         .iter()
         .filter(|c| c.3 > 0)
@@ -135,26 +141,18 @@ fn sqlite_table(conn: &Connection, name: &str, without_rowid: bool) -> Table {
         let not_null = not_null || (pk > 0 && (without_rowid || rowid));
         table.columns.insert(column, (kind, not_null));
     }
-    let mut indexes = conn
-        .prepare("SELECT name, \"unique\", origin, partial FROM pragma_index_list(?1)")
-        .unwrap();
-    let indexes: Vec<(String, bool, String, bool)> = indexes
-        .query_map([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let indexes: Vec<(String, bool, String, bool)> = sqlite_rows(
+        conn,
+        "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?1)",
+        [name],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    );
     for (index, unique, origin, partial) in indexes {
         if origin == "pk" {
             continue;
         }
-        let mut on = conn
-            .prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")
-            .unwrap();
-        let on: Vec<String> = on
-            .query_map([&index], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
+        let sql = "SELECT name FROM pragma_index_info(?1) ORDER BY seqno";
+        let on: Vec<String> = sqlite_rows(conn, sql, [&index], |r| r.get(0));
         let named = (origin == "c").then_some(index.as_str());
         table
             .indexes

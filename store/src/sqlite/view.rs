@@ -301,12 +301,7 @@ impl HistoryRows for SqlView<'_> {
 /// The membership writes (see `crate::membership`), each keeping the row
 /// cache's read positions as the database has them.
 impl MemberRows for SqlView<'_> {
-    fn insert_private_chat(
-        &mut self,
-        low: UserId,
-        high: UserId,
-        now: UnixMillis,
-    ) -> ViewResult<ChatId> {
+    fn insert_chat(&mut self, low: UserId, high: UserId, now: UnixMillis) -> ViewResult<ChatId> {
         self.conn
             .prepare_cached(statements::NEW_PRIVATE_CHAT)
             .and_then(|mut stmt| stmt.query_row(params![low, high, now.0], |row| row.get(0)))
