@@ -46,12 +46,15 @@ mod health;
 mod history_page;
 mod live;
 mod locks;
+mod membership;
 mod observe;
 mod overlay;
 mod pending;
 mod pg;
 mod recorded_events;
 mod room_rows;
+#[cfg(test)]
+mod schema_parity;
 mod secret_verifier;
 mod sqlite;
 mod statements;

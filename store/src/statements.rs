@@ -42,6 +42,68 @@ pub(crate) const NEW_MEMBER: &str =
 pub(crate) const MEMBER_COUNTED: &str =
     "UPDATE chats SET member_count = member_count + 1 WHERE id = $1";
 
+/// User `$1` out of chat `$2` (`View::leave`): one row changed if it was a
+/// member.
+pub(crate) const MEMBER_REMOVED: &str = "DELETE FROM members WHERE user_id = $1 AND chat_id = $2";
+
+/// A member gone from its chat's count (after [`MEMBER_REMOVED`] changed a
+/// row).
+pub(crate) const MEMBER_UNCOUNTED: &str =
+    "UPDATE chats SET member_count = member_count - 1 WHERE id = $1";
+
+/// The private chat between `$1 < $2` (`View::private_chat`), if any.
+pub(crate) const PRIVATE_CHAT: &str = "SELECT id FROM chats WHERE user_a = $1 AND user_b = $2";
+
+/// User `$1`'s read position in chat `$2` (`View::read_position`), if a
+/// member.
+pub(crate) const READ_POSITION: &str =
+    "SELECT position FROM members WHERE user_id = $1 AND chat_id = $2";
+
+/// User `$2`'s read position in chat `$3` set to `$1`
+/// (`View::set_read_position`; the position first, so that the parameters
+/// are named in order): one row changed if a member.
+pub(crate) const SET_READ_POSITION: &str =
+    "UPDATE members SET position = $1 WHERE user_id = $2 AND chat_id = $3";
+
+/// The two members of private chat `$1` with their names
+/// (`View::private_members`), if it is one.
+pub(crate) const PRIVATE_MEMBERS: &str = "SELECT c.user_a, a.name, c.user_b, b.name
+     FROM chats c JOIN users a ON a.id = c.user_a JOIN users b ON b.id = c.user_b
+     WHERE c.id = $1";
+
+/// The newest message id of chat `$1` (`View::latest_message`).
+pub(crate) const LATEST_MESSAGE: &str = "SELECT last_message FROM chats WHERE id = $1";
+
+/// The messages of chat `$1` after id `$2` (`View::count_after`): a range
+/// on `messages_by_chat`.
+pub(crate) const COUNT_AFTER: &str = "SELECT count(*) FROM messages WHERE chat_id = $1 AND id > $2";
+
+/// The chat of message `$1` (`View::chat_of_message`).
+pub(crate) const CHAT_OF_MESSAGE: &str = "SELECT chat_id FROM messages WHERE id = $1";
+
+/// Whether user `$2` reports user `$1` (`View::has_reported`).
+pub(crate) const HAS_REPORTED: &str = "SELECT 1 FROM reports WHERE target = $1 AND reporter = $2";
+
+/// The standing reports of user `$1` (`View::report_count`).
+pub(crate) const REPORT_COUNT: &str = "SELECT count(*) FROM reports WHERE target = $1";
+
+/// User `$2` reports user `$1` at `$3` (`View::add_report`): reports are a
+/// set, a second by the same reporter changes nothing.
+pub(crate) const ADD_REPORT: &str =
+    "INSERT INTO reports (target, reporter, created) VALUES ($1, $2, $3)
+     ON CONFLICT DO NOTHING";
+
+/// User `$1`'s reports gone (`View::clear_reports`).
+pub(crate) const CLEAR_REPORTS: &str = "DELETE FROM reports WHERE target = $1";
+
+/// Whether user `$2` is invited to room `$1` (`View::is_invited`).
+pub(crate) const IS_INVITED: &str =
+    "SELECT 1 FROM room_invites WHERE chat_id = $1 AND user_id = $2";
+
+/// The rooms user `$1` is a member of (`View::rooms_of`).
+pub(crate) const ROOMS_OF: &str = "SELECT m.chat_id FROM members m JOIN chats c ON c.id = m.chat_id
+     WHERE m.user_id = $1 AND c.room_key IS NOT NULL";
+
 /// The chats of user `$1` (`View::chats_of`), in id order: their counters,
 /// unread count (a range on `messages_by_chat`), the other member's name
 /// for a private chat, the room's name for a room, and the unread mentions
@@ -92,16 +154,31 @@ pub(crate) fn set_invited(invited: bool) -> &'static str {
 
 /// Every statement above, for the tests that run them on both engines.
 #[cfg(test)]
-const ALL: [&str; 9] = [
+const ALL: [&str; 24] = [
     NEW_USER,
     NEW_PRIVATE_CHAT,
     NEW_MEMBER,
     MEMBER_COUNTED,
+    MEMBER_REMOVED,
+    MEMBER_UNCOUNTED,
+    PRIVATE_CHAT,
+    READ_POSITION,
+    SET_READ_POSITION,
     CHATS_OF,
     NEW_DEVICE,
     FIND_KEY,
     INVITE,
     UNINVITE,
+    PRIVATE_MEMBERS,
+    LATEST_MESSAGE,
+    COUNT_AFTER,
+    CHAT_OF_MESSAGE,
+    HAS_REPORTED,
+    REPORT_COUNT,
+    ADD_REPORT,
+    CLEAR_REPORTS,
+    IS_INVITED,
+    ROOMS_OF,
 ];
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 
 use super::feed::{CommittedEvents, Feed};
 use super::hub::Hub;
-use super::listener::{spawn_listener, Notices};
+use super::listener::{Listener, Notices};
 use agora_core::events::{Event, EventBody, EventId};
 use agora_core::view::StoreError;
 use std::collections::VecDeque;
@@ -183,11 +183,9 @@ fn the_listener_catches_up_on_word_outlives_a_panic_and_closes_when_stopped() {
         failed: Arc::clone(&failed),
         closed: closed.clone(),
     };
-    let stop = Arc::new(AtomicBool::new(false));
-    let listener = spawn_listener("test-listen", notices, feed, stop.clone()).unwrap();
+    let listener = Listener::spawn("test-listen", notices, feed).unwrap();
     until_head(&hub, 5);
-    stop.store(true, Ordering::SeqCst);
-    listener.join().unwrap();
+    listener.stop().unwrap();
     assert_eq!(taken(&subscription), [1, 2, 3, 4, 5]);
     assert_eq!(*failed.lock().unwrap(), 1, "the panic counts as a failure");
     assert!(closed.load(Ordering::SeqCst));
@@ -206,9 +204,7 @@ fn without_word_the_listener_still_catches_up_every_poll() {
         failed: Arc::default(),
         closed: Arc::default(),
     };
-    let stop = Arc::new(AtomicBool::new(false));
-    let listener = spawn_listener("test-listen", notices, feed, stop.clone()).unwrap();
+    let listener = Listener::spawn("test-listen", notices, feed).unwrap();
     until_head(&hub, 4);
-    stop.store(true, Ordering::SeqCst);
-    listener.join().unwrap();
+    listener.stop().unwrap();
 }

@@ -37,33 +37,52 @@ pub(crate) trait Notices: Send + 'static {
     fn close(&mut self);
 }
 
-/// Starts the thread `name`: it feeds `feed` as `notices` tells, until
-/// `stop` is set.
-pub(crate) fn spawn_listener<N: Notices>(
-    name: &str,
-    mut notices: N,
-    feed: Arc<Feed>,
+/// A fed hub's listener thread, running until [`Listener::stop`]: what a
+/// wing that feeds its hub starts (beside the [`Feed`] its readers catch
+/// up through) and stops after its writer.
+pub(crate) struct Listener {
     stop: Arc<AtomicBool>,
-) -> std::io::Result<JoinHandle<()>> {
-    std::thread::Builder::new()
-        .name(name.into())
-        .spawn(move || {
-            let mut fed_at = Instant::now();
-            while !stop.load(Ordering::Relaxed) {
-                // A bug must not end the thread: without it no other node's
-                // event would reach this node's waiting clients until they
-                // ask again.
-                let step = catch_unwind(AssertUnwindSafe(|| {
-                    listen_once(&mut notices, &feed, &mut fed_at)
-                }))
-                .unwrap_or_else(|_| Err("the listener panicked".into()));
-                if let Err(e) = step {
-                    tracing::warn!(error = %e, "the event listener lost its connection; reconnecting");
-                    notices.failed();
+    thread: JoinHandle<()>,
+}
+
+impl Listener {
+    /// Starts the thread `name`: it feeds `feed` as `notices` tells.
+    pub(crate) fn spawn<N: Notices>(
+        name: &str,
+        mut notices: N,
+        feed: Arc<Feed>,
+    ) -> std::io::Result<Listener> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                let mut fed_at = Instant::now();
+                while !stopped.load(Ordering::Relaxed) {
+                    // A bug must not end the thread: without it no other
+                    // node's event would reach this node's waiting clients
+                    // until they ask again.
+                    let step = catch_unwind(AssertUnwindSafe(|| {
+                        listen_once(&mut notices, &feed, &mut fed_at)
+                    }))
+                    .unwrap_or_else(|_| Err("the listener panicked".into()));
+                    if let Err(e) = step {
+                        tracing::warn!(error = %e, "the event listener lost its connection; reconnecting");
+                        notices.failed();
+                    }
                 }
-            }
-            notices.close();
-        })
+                notices.close();
+            })?;
+        Ok(Listener { stop, thread })
+    }
+
+    /// Stops the thread (within [`STOP_CHECK`] and the catch-up under way)
+    /// and waits for it; `Err` when it ended in a panic after all (in
+    /// `Notices::close`).
+    pub(crate) fn stop(self) -> std::thread::Result<()> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join()
+    }
 }
 
 /// One wait of at most [`STOP_CHECK`], then a catch-up when word came or

@@ -35,7 +35,7 @@ mod rooms;
 pub(crate) use feed::{CommittedEvents, Feed};
 pub use hub::{Hub, Subscription};
 pub use inbox::Taken;
-pub(crate) use listener::{spawn_listener, Notices};
+pub(crate) use listener::{Listener, Notices};
 pub(crate) use publication::Publication;
 pub use ring::RING_BYTES;
 

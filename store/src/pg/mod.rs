@@ -98,6 +98,9 @@ mod view;
 mod wing;
 
 pub(crate) use start::start;
+/// For the tests that run one case on both wings' views (`crate::membership`).
+#[cfg(test)]
+pub(crate) use view::{test_fixture, PgView};
 
 /// The transaction-level advisory lock every write batch takes first
 /// ("agora" in ASCII).

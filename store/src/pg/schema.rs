@@ -1,6 +1,6 @@
 //! The PostgreSQL schema and its versioned migrations.
 //!
-//! The tables are the SQLite ones (see `crate::schema`), in PostgreSQL's
+//! The tables are the SQLite ones (see `crate::sqlite::schema`), in PostgreSQL's
 //! types: ids are `bigint` identities (their sequences hand out ids in commit
 //! order because every write transaction holds the write lock, see
 //! `crate::pg`); message and comment texts are `bytea` holding UTF-8, since a
@@ -9,6 +9,15 @@
 //! `agora_schema.version` counts the migrations applied. Migrations run at
 //! start under a session advisory lock, so nodes that start together apply
 //! each migration once: the others wait, then find it applied.
+//!
+//! These migrations and SQLite's (`crate::sqlite::schema`) are two
+//! histories of one schema, each in its own dialect, kept as written (this
+//! one started later and folds several of SQLite's into its first), not
+//! generated from one template. A change to one needs its twin in the other
+//! or a line in the list of differences by design: `crate::schema_parity`'s
+//! test migrates a fresh database of each and fails on any other
+//! difference in tables, columns (type class, nullability), primary keys or
+//! indexes.
 
 use crate::error::MigrationError;
 use crate::pg::connection::PgConn;

@@ -14,8 +14,7 @@ use crate::engine::running::Running;
 use crate::engine::start::{start as start_engine, Parts};
 use crate::error::OpenError;
 use crate::health::Health;
-use crate::live::{spawn_listener, Feed, Hub, Publication};
-use std::sync::atomic::{AtomicBool, Ordering};
+use crate::live::{Feed, Hub, Listener, Publication};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -65,20 +64,15 @@ pub(crate) fn start(config: &StoreConfig, url: &PostgresUrl) -> Result<Running, 
         None
     };
     let listening = slot("agora listener")?;
-    let stop = Arc::new(AtomicBool::new(false));
-    let listener = spawn_listener(
-        "agora-pg-listen",
-        PgNotices::new(listening),
-        feed,
-        stop.clone(),
-    )
-    .map_err(|source| OpenError::Thread {
-        name: "listener",
-        source,
-    })?;
+    let listener =
+        Listener::spawn("agora-pg-listen", PgNotices::new(listening), feed).map_err(|source| {
+            OpenError::Thread {
+                name: "listener",
+                source,
+            }
+        })?;
     let stop_listener = move || {
-        stop.store(true, Ordering::Relaxed);
-        if listener.join().is_err() {
+        if listener.stop().is_err() {
             tracing::error!("the PostgreSQL listener thread panicked");
         }
     };

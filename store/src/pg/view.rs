@@ -6,6 +6,7 @@ use crate::event_columns::{
 };
 use crate::forward::Own;
 use crate::history_page::HistoryRows;
+use crate::membership::MemberRows;
 use crate::pg::connection::{describe, PgConn};
 use crate::recorded_events::RecordedEvents;
 use crate::statements;
@@ -30,7 +31,7 @@ mod search_round_trips_tests;
 #[cfg(test)]
 mod search_terms_tests;
 #[cfg(test)]
-mod test_fixture;
+pub(crate) mod test_fixture;
 pub(crate) use rooms::room_memberships;
 pub(crate) mod status;
 
@@ -345,6 +346,42 @@ impl HistoryRows for PgView<'_> {
     }
 }
 
+/// The membership writes (see `crate::membership`).
+impl MemberRows for PgView<'_> {
+    fn insert_chat(&mut self, low: UserId, high: UserId, now: UnixMillis) -> ViewResult<ChatId> {
+        self.conn
+            .query_one(statements::NEW_PRIVATE_CHAT, &[&low, &high, &now.0])
+            .map(|row| row.get(0))
+            .map_err(store_error)
+    }
+
+    fn insert_member(&mut self, member: ChatUser, position: ReadPosition) -> ViewResult<bool> {
+        let inserted = self
+            .conn
+            .execute(
+                statements::NEW_MEMBER,
+                &[&member.user, &member.chat, &position],
+            )
+            .map_err(store_error)?;
+        Ok(inserted == 1)
+    }
+
+    fn delete_member(&mut self, member: ChatUser) -> ViewResult<bool> {
+        let removed = self
+            .conn
+            .execute(statements::MEMBER_REMOVED, &[&member.user, &member.chat])
+            .map_err(store_error)?;
+        Ok(removed == 1)
+    }
+
+    fn count_member(&mut self, sql: &'static str, chat: ChatId) -> ViewResult<()> {
+        self.conn
+            .execute(sql, &[&chat])
+            .map(drop)
+            .map_err(store_error)
+    }
+}
+
 /// An event and its `event_readers` rows (`$8`, see
 /// `crate::event_readers`), in one round trip.
 const APPEND_EVENT: &str = "WITH e AS (
@@ -415,51 +452,26 @@ impl View for PgView<'_> {
     }
 
     fn private_chat(&mut self, a: UserId, b: UserId) -> ViewResult<Option<ChatId>> {
-        let (low, high) = (a.min(b), a.max(b));
-        let sql = "SELECT id FROM chats WHERE user_a = $1 AND user_b = $2";
-        self.value(sql, &[&low, &high])
+        self.value(statements::PRIVATE_CHAT, &[&a.min(b), &a.max(b)])
     }
 
     fn create_private_chat(&mut self, a: UserId, b: UserId, now: UnixMillis) -> ViewResult<ChatId> {
-        let chat: ChatId = self
-            .conn
-            .query_one(
-                statements::NEW_PRIVATE_CHAT,
-                &[&a.min(b), &a.max(b), &now.0],
-            )
-            .map(|row| row.get(0))
-            .map_err(store_error)?;
-        self.join(chat, a, 0)?;
-        self.join(chat, b, 0)?;
-        Ok(chat)
+        self.new_private_chat(a, b, now)
     }
 
     fn join(&mut self, chat: ChatId, user: UserId, position: ReadPosition) -> ViewResult<()> {
-        let inserted = self
-            .conn
-            .execute(statements::NEW_MEMBER, &[&user, &chat, &position])
-            .map_err(store_error)?;
-        if inserted == 1 {
-            self.conn
-                .execute(statements::MEMBER_COUNTED, &[&chat])
-                .map(drop)
-                .map_err(store_error)
-        } else {
-            // Already a member: joining again only moves the read position.
-            self.set_read_position(ChatUser { chat, user }, position)
-        }
+        self.add_member(ChatUser { chat, user }, position)
     }
 
     fn read_position(&mut self, chat: ChatId, user: UserId) -> ViewResult<Option<ReadPosition>> {
-        let sql = "SELECT position FROM members WHERE user_id = $1 AND chat_id = $2";
-        self.value(sql, &[&user, &chat])
+        self.value(statements::READ_POSITION, &[&user, &chat])
     }
 
     fn set_read_position(&mut self, member: ChatUser, position: ReadPosition) -> ViewResult<()> {
         self.conn
             .execute(
-                "UPDATE members SET position = $3 WHERE user_id = $1 AND chat_id = $2",
-                &[&member.user, &member.chat, &position],
+                statements::SET_READ_POSITION,
+                &[&position, &member.user, &member.chat],
             )
             .map(drop)
             .map_err(store_error)
@@ -467,12 +479,7 @@ impl View for PgView<'_> {
 
     fn private_members(&mut self, chat: ChatId) -> ViewResult<Option<[(UserId, String); 2]>> {
         self.conn
-            .query_opt(
-                "SELECT c.user_a, a.name, c.user_b, b.name
-                 FROM chats c JOIN users a ON a.id = c.user_a JOIN users b ON b.id = c.user_b
-                 WHERE c.id = $1",
-                &[&chat],
-            )
+            .query_opt(statements::PRIVATE_MEMBERS, &[&chat])
             .map(|row| row.map(|r| [(r.get(0), r.get(1)), (r.get(2), r.get(3))]))
             .map_err(store_error)
     }
@@ -487,7 +494,7 @@ impl View for PgView<'_> {
 
     fn latest_message(&mut self, chat: ChatId) -> ViewResult<MessageId> {
         self.conn
-            .query_opt("SELECT last_message FROM chats WHERE id = $1", &[&chat])
+            .query_opt(statements::LATEST_MESSAGE, &[&chat])
             .map(|row| row.map_or(0, |row| row.get(0)))
             .map_err(store_error)
     }
@@ -495,10 +502,7 @@ impl View for PgView<'_> {
     fn count_after(&mut self, chat: ChatId, position: ReadPosition) -> ViewResult<u64> {
         let counted: i64 = self
             .conn
-            .query_one(
-                "SELECT count(*) FROM messages WHERE chat_id = $1 AND id > $2",
-                &[&chat, &position],
-            )
+            .query_one(statements::COUNT_AFTER, &[&chat, &position])
             .map(|row| row.get(0))
             .map_err(store_error)?;
         count(counted)
@@ -546,7 +550,7 @@ impl View for PgView<'_> {
     }
 
     fn chat_of_message(&mut self, message: MessageId) -> ViewResult<Option<ChatId>> {
-        self.value("SELECT chat_id FROM messages WHERE id = $1", &[&message])
+        self.value(statements::CHAT_OF_MESSAGE, &[&message])
     }
 
     fn append_comment(&mut self, message: MessageId, new: NewText<'_>) -> ViewResult<CommentId> {
@@ -609,14 +613,13 @@ impl View for PgView<'_> {
     }
 
     fn has_reported(&mut self, target: UserId, reporter: UserId) -> ViewResult<bool> {
-        let sql = "SELECT 1 FROM reports WHERE target = $1 AND reporter = $2";
-        self.exists(sql, &[&target, &reporter])
+        self.exists(statements::HAS_REPORTED, &[&target, &reporter])
     }
 
     fn report_count(&mut self, target: UserId) -> ViewResult<u32> {
         let counted: i64 = self
             .conn
-            .query_one("SELECT count(*) FROM reports WHERE target = $1", &[&target])
+            .query_one(statements::REPORT_COUNT, &[&target])
             .map(|row| row.get(0))
             .map_err(store_error)?;
         count(counted)
@@ -625,18 +628,14 @@ impl View for PgView<'_> {
     fn add_report(&mut self, target: UserId, reporter: UserId, now: UnixMillis) -> ViewResult<()> {
         // Reports are a set: a second report by the same reporter is no change.
         self.conn
-            .execute(
-                "INSERT INTO reports (target, reporter, created) VALUES ($1, $2, $3)
-                 ON CONFLICT DO NOTHING",
-                &[&target, &reporter, &now.0],
-            )
+            .execute(statements::ADD_REPORT, &[&target, &reporter, &now.0])
             .map(drop)
             .map_err(store_error)
     }
 
     fn clear_reports(&mut self, target: UserId) -> ViewResult<()> {
         self.conn
-            .execute("DELETE FROM reports WHERE target = $1", &[&target])
+            .execute(statements::CLEAR_REPORTS, &[&target])
             .map(drop)
             .map_err(store_error)
     }

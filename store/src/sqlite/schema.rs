@@ -14,6 +14,15 @@
 //! make `/status` O(chats of the caller) instead of O(messages);
 //! `messages.comment_count` lets a page of messages read comments only for
 //! the messages that have some, and only the newest of them.
+//!
+//! PostgreSQL's migrations (`crate::pg::schema`) are a second history of
+//! the same tables, in its dialect; the two are not generated from one
+//! template (an applied migration never runs again, and PostgreSQL's first
+//! folds several of these). What they must not do is drift apart: a column,
+//! key or index added here must be added there too, or be a listed
+//! difference. `crate::schema_parity`'s test migrates a fresh database of
+//! each and compares their final schemas against that list (`BY_DESIGN`,
+//! each with why).
 
 use crate::error::MigrationError;
 use agora_core::time::UnixMillis;

@@ -8,6 +8,7 @@ use crate::event_columns::{
 };
 use crate::forward::Own;
 use crate::history_page::HistoryRows;
+use crate::membership::MemberRows;
 use crate::recorded_events::RecordedEvents;
 use crate::statements;
 use crate::user_rows::user_where;
@@ -297,6 +298,52 @@ impl HistoryRows for SqlView<'_> {
     }
 }
 
+/// The membership writes (see `crate::membership`), each keeping the row
+/// cache's read positions as the database has them.
+impl MemberRows for SqlView<'_> {
+    fn insert_chat(&mut self, low: UserId, high: UserId, now: UnixMillis) -> ViewResult<ChatId> {
+        self.conn
+            .prepare_cached(statements::NEW_PRIVATE_CHAT)
+            .and_then(|mut stmt| stmt.query_row(params![low, high, now.0], |row| row.get(0)))
+            .map_err(store_error)
+    }
+
+    fn insert_member(&mut self, member: ChatUser, position: ReadPosition) -> ViewResult<bool> {
+        let ChatUser { chat, user } = member;
+        let inserted = self
+            .conn
+            .prepare_cached(statements::NEW_MEMBER)
+            .and_then(|mut stmt| stmt.execute(params![user, chat, position]))
+            .map_err(store_error)?
+            == 1;
+        if let (Some(rows), true) = (self.rows.as_mut(), inserted) {
+            rows.keep_read_position(chat, user, Some(position));
+        }
+        Ok(inserted)
+    }
+
+    fn delete_member(&mut self, member: ChatUser) -> ViewResult<bool> {
+        let ChatUser { chat, user } = member;
+        let removed = self
+            .conn
+            .prepare_cached(statements::MEMBER_REMOVED)
+            .and_then(|mut stmt| stmt.execute([user, chat]))
+            .map_err(store_error)?;
+        if let Some(rows) = self.rows.as_mut() {
+            rows.keep_read_position(chat, user, None);
+        }
+        Ok(removed == 1)
+    }
+
+    fn count_member(&mut self, sql: &'static str, chat: ChatId) -> ViewResult<()> {
+        self.conn
+            .prepare_cached(sql)
+            .and_then(|mut stmt| stmt.execute([chat]))
+            .map(drop)
+            .map_err(store_error)
+    }
+}
+
 impl View for SqlView<'_> {
     fn user_by_token(&mut self, hash: &TokenHash) -> ViewResult<Option<User>> {
         if let Some(user) = self.rows.as_ref().and_then(|rows| rows.user_by_token(hash)) {
@@ -382,7 +429,7 @@ impl View for SqlView<'_> {
         }
         let chat = self
             .conn
-            .prepare_cached("SELECT id FROM chats WHERE user_a = ?1 AND user_b = ?2")
+            .prepare_cached(statements::PRIVATE_CHAT)
             .and_then(|mut stmt| {
                 stmt.query_row([members.0, members.1], |row| row.get(0))
                     .optional()
@@ -395,37 +442,11 @@ impl View for SqlView<'_> {
     }
 
     fn create_private_chat(&mut self, a: UserId, b: UserId, now: UnixMillis) -> ViewResult<ChatId> {
-        let chat = self
-            .conn
-            .prepare_cached(statements::NEW_PRIVATE_CHAT)
-            .and_then(|mut stmt| {
-                stmt.query_row(params![a.min(b), a.max(b), now.0], |row| row.get(0))
-            })
-            .map_err(store_error)?;
-        self.join(chat, a, 0)?;
-        self.join(chat, b, 0)?;
-        Ok(chat)
+        self.new_private_chat(a, b, now)
     }
 
     fn join(&mut self, chat: ChatId, user: UserId, position: ReadPosition) -> ViewResult<()> {
-        let inserted = self
-            .conn
-            .prepare_cached(statements::NEW_MEMBER)
-            .and_then(|mut stmt| stmt.execute(params![user, chat, position]))
-            .map_err(store_error)?;
-        if inserted == 1 {
-            self.conn
-                .prepare_cached(statements::MEMBER_COUNTED)
-                .and_then(|mut stmt| stmt.execute([chat]))
-                .map_err(store_error)?;
-            if let Some(rows) = self.rows.as_mut() {
-                rows.keep_read_position(chat, user, Some(position));
-            }
-            Ok(())
-        } else {
-            // Already a member: joining again only moves the read position.
-            self.set_read_position(ChatUser { chat, user }, position)
-        }
+        self.add_member(ChatUser { chat, user }, position)
     }
 
     fn read_position(&mut self, chat: ChatId, user: UserId) -> ViewResult<Option<ReadPosition>> {
@@ -438,7 +459,7 @@ impl View for SqlView<'_> {
         }
         let position = self
             .conn
-            .prepare_cached("SELECT position FROM members WHERE user_id = ?1 AND chat_id = ?2")
+            .prepare_cached(statements::READ_POSITION)
             .and_then(|mut stmt| stmt.query_row([user, chat], |row| row.get(0)).optional())
             .map_err(store_error)?;
         if let (Some(rows), Some(_)) = (self.rows.as_mut(), position) {
@@ -451,8 +472,8 @@ impl View for SqlView<'_> {
         let ChatUser { chat, user } = member;
         let changed = self
             .conn
-            .prepare_cached("UPDATE members SET position = ?3 WHERE user_id = ?1 AND chat_id = ?2")
-            .and_then(|mut stmt| stmt.execute([user, chat, position]))
+            .prepare_cached(statements::SET_READ_POSITION)
+            .and_then(|mut stmt| stmt.execute([position, user, chat]))
             .map_err(store_error)?;
         if let Some(rows) = self.rows.as_mut() {
             // No row, no member: nothing to keep.
@@ -463,11 +484,7 @@ impl View for SqlView<'_> {
 
     fn private_members(&mut self, chat: ChatId) -> ViewResult<Option<[(UserId, String); 2]>> {
         self.conn
-            .prepare_cached(
-                "SELECT c.user_a, a.name, c.user_b, b.name
-                 FROM chats c JOIN users a ON a.id = c.user_a JOIN users b ON b.id = c.user_b
-                 WHERE c.id = ?1",
-            )
+            .prepare_cached(statements::PRIVATE_MEMBERS)
             .and_then(|mut stmt| {
                 stmt.query_row([chat], |r| {
                     Ok([(r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?)])
@@ -511,7 +528,7 @@ impl View for SqlView<'_> {
         }
         let latest = self
             .conn
-            .prepare_cached("SELECT last_message FROM chats WHERE id = ?1")
+            .prepare_cached(statements::LATEST_MESSAGE)
             .and_then(|mut stmt| stmt.query_row([chat], |row| row.get(0)).optional())
             .map_err(store_error)?;
         if let (Some(rows), Some(latest)) = (self.rows.as_mut(), latest) {
@@ -522,7 +539,7 @@ impl View for SqlView<'_> {
 
     fn count_after(&mut self, chat: ChatId, position: ReadPosition) -> ViewResult<u64> {
         self.conn
-            .prepare_cached("SELECT count(*) FROM messages WHERE chat_id = ?1 AND id > ?2")
+            .prepare_cached(statements::COUNT_AFTER)
             .and_then(|mut stmt| stmt.query_row([chat, position], |row| row.get(0)))
             .map_err(store_error)
     }
@@ -564,7 +581,7 @@ impl View for SqlView<'_> {
 
     fn chat_of_message(&mut self, message: MessageId) -> ViewResult<Option<ChatId>> {
         self.conn
-            .prepare_cached("SELECT chat_id FROM messages WHERE id = ?1")
+            .prepare_cached(statements::CHAT_OF_MESSAGE)
             .and_then(|mut stmt| stmt.query_row([message], |row| row.get(0)).optional())
             .map_err(store_error)
     }
@@ -663,14 +680,14 @@ impl View for SqlView<'_> {
 
     fn has_reported(&mut self, target: UserId, reporter: UserId) -> ViewResult<bool> {
         self.conn
-            .prepare_cached("SELECT 1 FROM reports WHERE target = ?1 AND reporter = ?2")
+            .prepare_cached(statements::HAS_REPORTED)
             .and_then(|mut stmt| stmt.exists([target, reporter]))
             .map_err(store_error)
     }
 
     fn report_count(&mut self, target: UserId) -> ViewResult<u32> {
         self.conn
-            .prepare_cached("SELECT count(*) FROM reports WHERE target = ?1")
+            .prepare_cached(statements::REPORT_COUNT)
             .and_then(|mut stmt| stmt.query_row([target], |row| row.get(0)))
             .map_err(store_error)
     }
@@ -678,9 +695,7 @@ impl View for SqlView<'_> {
     fn add_report(&mut self, target: UserId, reporter: UserId, now: UnixMillis) -> ViewResult<()> {
         // Reports are a set: a second report by the same reporter is no change.
         self.conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO reports (target, reporter, created) VALUES (?1, ?2, ?3)",
-            )
+            .prepare_cached(statements::ADD_REPORT)
             .and_then(|mut stmt| stmt.execute([target, reporter, now.0]))
             .map_err(store_error)?;
         Ok(())
@@ -688,7 +703,7 @@ impl View for SqlView<'_> {
 
     fn clear_reports(&mut self, target: UserId) -> ViewResult<()> {
         self.conn
-            .prepare_cached("DELETE FROM reports WHERE target = ?1")
+            .prepare_cached(statements::CLEAR_REPORTS)
             .and_then(|mut stmt| stmt.execute([target]))
             .map_err(store_error)?;
         Ok(())

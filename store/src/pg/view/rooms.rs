@@ -4,6 +4,7 @@
 //! through them too.
 
 use super::{store_error, PgView};
+use crate::membership::MemberRows;
 use crate::room_rows::{room_from_columns, room_where};
 use crate::statements;
 use agora_core::records::name_key;
@@ -99,8 +100,7 @@ impl PgView<'_> {
     }
 
     pub(crate) fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
-        let sql = "SELECT 1 FROM room_invites WHERE chat_id = $1 AND user_id = $2";
-        self.exists(sql, &[&room, &user])
+        self.exists(statements::IS_INVITED, &[&room, &user])
     }
 
     pub(crate) fn set_invited(&mut self, invitation: ChatUser, invited: bool) -> ViewResult<()> {
@@ -113,32 +113,13 @@ impl PgView<'_> {
 
     /// Ends a membership and takes it off the chat's `member_count`.
     pub(crate) fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
-        let removed = self
-            .conn
-            .execute(
-                "DELETE FROM members WHERE user_id = $1 AND chat_id = $2",
-                &[&user, &chat],
-            )
-            .map_err(store_error)?;
-        if removed == 1 {
-            self.conn
-                .execute(
-                    "UPDATE chats SET member_count = member_count - 1 WHERE id = $1",
-                    &[&chat],
-                )
-                .map_err(store_error)?;
-        }
-        Ok(())
+        self.remove_member(ChatUser { chat, user })
     }
 
     pub(crate) fn rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
         let rows = self
             .conn
-            .query(
-                "SELECT m.chat_id FROM members m JOIN chats c ON c.id = m.chat_id
-                 WHERE m.user_id = $1 AND c.room_key IS NOT NULL",
-                &[&user],
-            )
+            .query(statements::ROOMS_OF, &[&user])
             .map_err(store_error)?;
         Ok(rows.iter().map(|row| row.get(0)).collect())
     }

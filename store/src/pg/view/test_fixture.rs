@@ -1,5 +1,7 @@
 //! What the `PgView` unit tests share: a fresh migrated database with a
-//! transaction open, and users registered in it.
+//! transaction open, and users registered in it (in any view: the tests
+//! that run one case on both wings, `crate::membership`'s, register theirs
+//! here too).
 
 use crate::pg::connection::PgConn;
 use crate::pg::schema::migrate;
@@ -10,7 +12,7 @@ use agora_core::token::TokenHash;
 use agora_core::view::{ChatId, NewRoom, NewUser, UserId, View};
 use agora_tests::pg::{skipped, PgDatabase};
 
-pub(super) const T0: UnixMillis = UnixMillis(1_795_939_565_000);
+pub(crate) const T0: UnixMillis = UnixMillis(1_795_939_565_000);
 
 /// A fresh database (dropped with the first of the pair), migrated at
 /// `T0`, and a connection to it outside any transaction; `None` (the test
@@ -27,14 +29,14 @@ pub(super) fn fresh_database(test: &str) -> Option<(PgDatabase, PgConn)> {
 }
 
 /// [`fresh_database`], with the connection inside `BEGIN`.
-pub(super) fn fresh_transaction(test: &str) -> Option<(PgDatabase, PgConn)> {
+pub(crate) fn fresh_transaction(test: &str) -> Option<(PgDatabase, PgConn)> {
     let (database, mut conn) = fresh_database(test)?;
     conn.batch("BEGIN").unwrap();
     Some((database, conn))
 }
 
 /// Registers user `name` with the token hash `[byte; 32]` at `T0`.
-pub(super) fn add_user(view: &mut PgView<'_>, name: &str, byte: u8) -> UserId {
+pub(crate) fn add_user(view: &mut impl View, name: &str, byte: u8) -> UserId {
     let new = NewUser {
         name,
         hash: &TokenHash([byte; 32]),

@@ -2,6 +2,7 @@
 //! invitations in `room_invites`. `View for SqlView` calls these.
 
 use super::{store_error, SqlView};
+use crate::membership::MemberRows;
 use crate::room_rows::{room_from_columns, room_where, RoomColumns};
 use crate::statements;
 use agora_core::records::name_key;
@@ -91,7 +92,7 @@ impl SqlView<'_> {
 
     pub(super) fn is_invited(&mut self, room: ChatId, user: UserId) -> ViewResult<bool> {
         self.conn
-            .prepare_cached("SELECT 1 FROM room_invites WHERE chat_id = ?1 AND user_id = ?2")
+            .prepare_cached(statements::IS_INVITED)
             .and_then(|mut stmt| stmt.exists([room, user]))
             .map_err(store_error)
     }
@@ -106,29 +107,12 @@ impl SqlView<'_> {
     }
 
     pub(super) fn leave(&mut self, chat: ChatId, user: UserId) -> ViewResult<()> {
-        let removed = self
-            .conn
-            .prepare_cached("DELETE FROM members WHERE user_id = ?1 AND chat_id = ?2")
-            .and_then(|mut stmt| stmt.execute([user, chat]))
-            .map_err(store_error)?;
-        if removed == 1 {
-            self.conn
-                .prepare_cached("UPDATE chats SET member_count = member_count - 1 WHERE id = ?1")
-                .and_then(|mut stmt| stmt.execute([chat]))
-                .map_err(store_error)?;
-        }
-        if let Some(rows) = self.rows.as_mut() {
-            rows.keep_read_position(chat, user, None);
-        }
-        Ok(())
+        self.remove_member(ChatUser { chat, user })
     }
 
     pub(super) fn rooms_of(&mut self, user: UserId) -> ViewResult<Vec<ChatId>> {
         self.conn
-            .prepare_cached(
-                "SELECT m.chat_id FROM members m JOIN chats c ON c.id = m.chat_id
-                 WHERE m.user_id = ?1 AND c.room_key IS NOT NULL",
-            )
+            .prepare_cached(statements::ROOMS_OF)
             .and_then(|mut stmt| stmt.query_map([user], |row| row.get(0))?.collect())
             .map_err(store_error)
     }
