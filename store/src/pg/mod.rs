@@ -82,10 +82,13 @@
 
 mod accounts;
 mod batch_rows;
+mod composed;
 pub(crate) mod connection;
 mod edits;
 mod feed;
+mod flush_sql;
 mod idempotency_keys;
+mod load_sql;
 pub(crate) mod lost_commit;
 mod reading;
 pub(crate) mod schema;
