@@ -242,6 +242,7 @@ impl BatchRows for PgRows<'_> {
                 .iter()
                 .map(|m| (m.row.chat, m.row.id, m.text.as_str())),
         );
+        let terms = super::search::term_counts(&search.2);
         let cmsg_id: Vec<i64> = e.changed_messages.iter().map(|m| m.id).collect();
         let cmsg_comments: Vec<i64> = e.changed_messages.iter().map(|m| m.comment_count).collect();
         let c = &e.new_comments;
@@ -363,6 +364,8 @@ impl BatchRows for PgRows<'_> {
             &invites(&e.invites_dropped, 1),
             &er_reader,
             &er_event,
+            &terms.0,
+            &terms.1,
         ];
         self.conn
             .query_one(&flush.sql, &flush.bind(&whole))

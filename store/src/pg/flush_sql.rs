@@ -11,8 +11,8 @@ use crate::overlay::Effects;
 use crate::pg::composed::{composed, Composed};
 use std::sync::Arc;
 
-/// The parameters of the whole flush (`$1` to `$73`).
-pub(crate) const PARAMETERS: usize = 73;
+/// The parameters of the whole flush (`$1` to `$75`).
+pub(crate) const PARAMETERS: usize = 75;
 
 /// The CTEs of one part, and whether a batch's changes need it.
 struct Part {
@@ -133,14 +133,12 @@ const PARTS: &[Part] = &[
     Part {
         // (issue 27) the new messages' words in the search index
         // (pg/search.rs), and in its per-chat vocabulary (the same
-        // lexemes, counted)
+        // lexemes, counted: `search::term_counts`)
         sql: "nsrch AS (INSERT INTO message_search (chat_id, message_id, lexemes)
            SELECT x.c, x.m, array_to_tsvector(string_to_array(x.l, ' '))
            FROM unnest($65::int8[], $66::int8[], $67::text[]) AS x(c, m, l) WHERE x.l <> ''),
  nterm AS (INSERT INTO message_search_terms (lexeme, messages)
-           SELECT w.l, count(*) FROM unnest($67::text[]) AS x(l),
-                  unnest(string_to_array(x.l, ' ')) AS w(l)
-           WHERE x.l <> '' GROUP BY w.l ORDER BY w.l
+           SELECT * FROM unnest($74::text[], $75::int8[])
            ON CONFLICT (lexeme) DO UPDATE
            SET messages = message_search_terms.messages + EXCLUDED.messages)",
         needed: |_, c| c.search_rows,
