@@ -24,6 +24,12 @@ pub trait StoreObserver: Send + Sync + 'static {
     fn round_trips(&self, trips: u64) {
         let _ = trips;
     }
+    /// Of those round trips, `prepared` prepared a statement: once per
+    /// connection and statement, and (issue 23) once for each set of parts
+    /// of the batch overlay's load and flush that the connection meets.
+    fn statements_prepared(&self, prepared: u64) {
+        let _ = prepared;
+    }
     /// The writer's last batch waited `wait` to begin: on PostgreSQL the
     /// round trip of `BEGIN` and the write lock every node shares, so
     /// mostly the other nodes' transactions (SQLite has none to tell).
@@ -56,6 +62,12 @@ impl Observer {
     pub(crate) fn round_trips(&self, trips: u64) {
         if let Some(observer) = &self.0 {
             observer.round_trips(trips);
+        }
+    }
+
+    pub(crate) fn statements_prepared(&self, prepared: u64) {
+        if let Some(observer) = &self.0 {
+            observer.statements_prepared(prepared);
         }
     }
 

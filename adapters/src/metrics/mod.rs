@@ -117,6 +117,7 @@ pub struct Metrics {
     batch_size: Histogram,
     commit_seconds: Histogram,
     store_round_trips: Counter,
+    store_statements_prepared: Counter,
     store_lock_wait: Counter<f64, AtomicU64>,
     unavailable: Family<ReasonLabels, Counter>,
     memo_hits: Counter,
@@ -204,6 +205,12 @@ impl Metrics {
             "Round trips the store's writer made to PostgreSQL (per batch: divide by agora_store_batch_size_count)",
             store_round_trips.clone(),
         );
+        let store_statements_prepared = Counter::default();
+        registry.register(
+            "store_statements_prepared",
+            "Of the writer's round trips to PostgreSQL, those that prepared a statement (once per connection and statement)",
+            store_statements_prepared.clone(),
+        );
         let store_lock_wait = Counter::<f64, AtomicU64>::default();
         registry.register_with_unit(
             "store_write_lock_wait",
@@ -245,6 +252,7 @@ impl Metrics {
             batch_size,
             commit_seconds,
             store_round_trips,
+            store_statements_prepared,
             store_lock_wait,
             unavailable,
             memo_hits,
@@ -353,6 +361,10 @@ impl StoreObserver for Metrics {
         self.store_round_trips.inc_by(trips);
     }
 
+    fn statements_prepared(&self, prepared: u64) {
+        self.store_statements_prepared.inc_by(prepared);
+    }
+
     fn write_lock_wait(&self, wait: Duration) {
         self.store_lock_wait.inc_by(wait.as_secs_f64());
     }
@@ -434,6 +446,7 @@ mod tests {
         }
         metrics.batch(2, Some(Duration::from_micros(300)));
         metrics.round_trips(4);
+        metrics.statements_prepared(1);
         metrics.write_lock_wait(Duration::from_millis(3));
         metrics.write_lock_wait(Duration::from_millis(2));
         metrics.status_memo(true);
@@ -445,6 +458,7 @@ mod tests {
         assert_eq!(sample(&text, "agora_store_batch_size_count "), 1.0);
         assert_eq!(sample(&text, "agora_store_batch_size_sum "), 2.0);
         assert_eq!(sample(&text, "agora_store_round_trips_total "), 4.0);
+        assert_eq!(sample(&text, "agora_store_statements_prepared_total "), 1.0);
         assert!((sample(&text, "agora_store_write_lock_wait_seconds_total ") - 0.005).abs() < 1e-9);
         assert_eq!(
             sample(&text, "agora_store_commit_duration_seconds_count "),

@@ -111,6 +111,12 @@ pub(crate) trait Wing: CommandSteps {
         0
     }
 
+    /// Of the round trips since the last call, those that prepared a
+    /// statement (`StoreObserver::statements_prepared`).
+    fn take_statements_prepared(&mut self) -> u64 {
+        0
+    }
+
     /// How long the batches since the last call waited in `begin` (on
     /// PostgreSQL for the write lock every node shares), told to the
     /// observer after each batch; zero for a wing that waits for nobody.

@@ -63,6 +63,8 @@ impl<W: Wing> Writer<W> {
             self.version.bump();
             self.observer.batch(batch.len(), timed);
             self.observer.round_trips(self.wing.take_round_trips());
+            self.observer
+                .statements_prepared(self.wing.take_statements_prepared());
             self.observer.write_lock_wait(self.wing.take_lock_wait());
             batches += 1;
             commands += batch.len() as u64;

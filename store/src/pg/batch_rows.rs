@@ -5,10 +5,9 @@
 //!
 //! Keys and rows travel as array parameters (`= ANY($n)`, `unnest`): no user
 //! text is ever written into SQL. The load is one `SELECT` of tagged rows
-//! (`UNION ALL`, the first column says which table a row is from); the
-//! flush is one statement of data-modifying CTEs, each table written once.
-//! Each part of the load is a lookup by a key some index leads with (the
-//! parts are `UNION`s, not `OR`s, so that none becomes a scan).
+//! (`load_sql`); the flush is one statement of data-modifying CTEs, each
+//! table written once (`flush_sql`); each of only the parts the batch uses
+//! (`composed`).
 
 use crate::engine::apply::run_job;
 use crate::engine::batch::ApplyStep;
@@ -19,175 +18,20 @@ use crate::overlay::{
     UserRow,
 };
 use crate::pg::connection::{describe, PgConn};
+use crate::pg::flush_sql::{self, Columns, Parts};
+use crate::pg::load_sql::{
+    self, CHAT, DEVICE, INVITE, MEMBER, MESSAGE, NEXT_IDS, REGISTRATION, REPORT, USER,
+};
 use crate::pg::view::PgView;
 use agora_core::config::Config;
 use agora_core::rules;
 use agora_core::time::UnixMillis;
 use agora_core::view::{StoreError, User, ViewResult};
+use postgres::types::ToSql;
 
 fn store_error(e: postgres::Error) -> StoreError {
     StoreError(describe(&e))
 }
-
-/// The next id a table's sequence gives (`pg_sequence_last_value` is
-/// `NULL` before its first `nextval`).
-macro_rules! next_id {
-    ($table:literal) => {
-        concat!(
-            "coalesce(pg_sequence_last_value(pg_get_serial_sequence('",
-            $table,
-            "', 'id')::regclass), 0) + 1"
-        )
-    };
-}
-
-/// Tags of the load's rows.
-const USER: i32 = 1;
-const CHAT: i32 = 2;
-const MEMBER: i32 = 3;
-const MESSAGE: i32 = 4;
-const REPORT: i32 = 5;
-const REGISTRATION: i32 = 6;
-const NEXT_IDS: i32 = 7;
-/// (issue 28) a device token and its user.
-const DEVICE: i32 = 8;
-/// (issue 25) a room invitation.
-const INVITE: i32 = 9;
-
-/// Every row [`Needs`] names, and what comes with them (see `Needs`).
-/// Columns: tag, eight `bigint`s, a `text`, a `bytea`, a `boolean`.
-const LOAD: &str = concat!(
-    "WITH
- dv AS (SELECT token_hash, user_id FROM devices
-        WHERE token_hash = ANY($1::bytea[]) OR token_hash = ANY($5::bytea[])),
- u0 AS (SELECT * FROM users
-        WHERE id IN (SELECT user_id FROM dv) OR name_key = ANY($2::text[])
-              OR id = ANY($3::int8[])),
- tp AS (SELECT least(a.id, b.id) AS lo, greatest(a.id, b.id) AS hi
-          FROM unnest($5::bytea[], $6::text[]) AS p(t, n)
-          JOIN dv ON dv.token_hash = p.t JOIN users a ON a.id = dv.user_id
-          JOIN users b ON b.name_key = p.n
-        UNION ALL SELECT * FROM unnest($7::int8[], $8::int8[])),
- msg AS (SELECT id, chat_id, comment_count FROM messages WHERE id = ANY($11::int8[])),
- ch AS (SELECT * FROM chats WHERE id = ANY($4::int8[])
-        UNION SELECT * FROM chats WHERE room_key = ANY($18::text[])
-        UNION SELECT c.* FROM chats c JOIN msg ON c.id = msg.chat_id
-        UNION SELECT c.* FROM chats c JOIN tp ON c.user_a = tp.lo AND c.user_b = tp.hi
-              WHERE c.user_a IS NOT NULL),
- u AS (SELECT * FROM u0
-       UNION SELECT users.* FROM users JOIN ch ON users.id IN (ch.user_a, ch.user_b)),
- mem AS (SELECT m.chat_id, m.user_id, m.position FROM members m
-           JOIN unnest($9::int8[], $10::int8[]) AS k(c, u) ON m.chat_id = k.c AND m.user_id = k.u
-         UNION SELECT chat_id, user_id, position FROM members
-           WHERE chat_id = 1 AND user_id IN (SELECT id FROM u)
-         UNION SELECT m.chat_id, m.user_id, m.position FROM ch
-           JOIN members m ON m.chat_id = ch.id AND m.user_id IN (ch.user_a, ch.user_b)
-         UNION SELECT m.chat_id, m.user_id, m.position FROM ch
-           JOIN members m ON m.chat_id = ch.id
-           WHERE ch.room_key IS NOT NULL AND m.user_id IN (SELECT id FROM u)),
- inv AS (SELECT i.chat_id, i.user_id FROM ch JOIN room_invites i ON i.chat_id = ch.id
-         WHERE ch.room_key IS NOT NULL AND i.user_id IN (SELECT id FROM u)),
- rep AS (SELECT target, reporter, created FROM reports WHERE target = ANY($13::int8[])
-         UNION SELECT r.target, r.reporter, r.created FROM users t
-           JOIN reports r ON r.target = t.id WHERE t.name_key = ANY($12::text[])),
- reg AS (SELECT o.origin, r.created FROM unnest($14::text[]) AS o(origin)
-         CROSS JOIN LATERAL (SELECT created FROM users
-                             WHERE created_from = o.origin AND created >= $15::int8
-                             ORDER BY created DESC LIMIT $16::int8) r)
-SELECT 1, id, banned_until, window_start, window_count, comment_window_start,
-       comment_window_count, created, NULL::int8, name, token_hash, sent_message FROM u
-UNION ALL SELECT 2, id, user_a, user_b, created, message_count, member_count, last_message,
-       NULL, room_name, convert_to(room_topic, 'UTF8'), room_public FROM ch
-UNION ALL SELECT 3, chat_id, user_id, position, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-       FROM mem
-UNION ALL SELECT 4, id, chat_id, comment_count, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-       FROM msg
-UNION ALL SELECT 5, target, reporter, created, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-       FROM rep
-UNION ALL SELECT 6, created, NULL, NULL, NULL, NULL, NULL, NULL, NULL, origin, NULL, NULL
-       FROM reg
-UNION ALL SELECT 8, user_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, token_hash, NULL
-       FROM dv
-UNION ALL SELECT 9, chat_id, user_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-       FROM inv
-UNION ALL SELECT 7, ",
-    next_id!("users"),
-    ", ",
-    next_id!("chats"),
-    ", ",
-    next_id!("messages"),
-    ", ",
-    next_id!("comments"),
-    ", ",
-    next_id!("events"),
-    ", NULL, NULL, NULL, NULL, NULL, NULL WHERE $17::bool"
-);
-
-/// Every change of [`Effects`], each table written once; then the id
-/// sequences moved past the ids the overlay handed out.
-const FLUSH: &str = "WITH
- nu AS (INSERT INTO users (id, name, name_key, token_hash, created, created_from, banned_until,
-                           window_start, window_count, comment_window_start,
-                           comment_window_count, sent_message)
-        SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::bytea[], $5::int8[],
-                             $6::text[], $7::int8[], $8::int8[], $9::int8[], $10::int8[],
-                             $11::int8[], $12::bool[])),
- cu AS (UPDATE users SET banned_until = x.bu, window_start = x.ws, window_count = x.wc,
-                         comment_window_start = x.cws, comment_window_count = x.cwc,
-                         sent_message = x.sm
-        FROM unnest($13::int8[], $14::int8[], $15::int8[], $16::int8[], $17::int8[],
-                    $18::int8[], $19::bool[]) AS x(id, bu, ws, wc, cws, cwc, sm)
-        WHERE users.id = x.id),
- nc AS (INSERT INTO chats (id, user_a, user_b, created, message_count, member_count, last_message)
-        SELECT * FROM unnest($20::int8[], $21::int8[], $22::int8[], $23::int8[], $24::int8[],
-                             $25::int8[], $26::int8[])),
- cc AS (UPDATE chats SET message_count = x.mc, member_count = x.nm, last_message = x.lm
-        FROM unnest($27::int8[], $28::int8[], $29::int8[], $30::int8[]) AS x(id, mc, nm, lm)
-        WHERE chats.id = x.id),
- nm AS (INSERT INTO members (user_id, chat_id, position)
-        SELECT * FROM unnest($31::int8[], $32::int8[], $33::int8[])),
- cm AS (UPDATE members SET position = x.p
-        FROM unnest($34::int8[], $35::int8[], $36::int8[]) AS x(u, c, p)
-        WHERE members.user_id = x.u AND members.chat_id = x.c),
- nmsg AS (INSERT INTO messages (id, chat_id, author, pub_date, text, comment_count)
-          SELECT * FROM unnest($37::int8[], $38::int8[], $39::int8[], $40::int8[],
-                               $41::bytea[], $42::int8[])),
- cmsg AS (UPDATE messages SET comment_count = x.n
-          FROM unnest($43::int8[], $44::int8[]) AS x(id, n) WHERE messages.id = x.id),
- ncom AS (INSERT INTO comments (id, message_id, chat_id, author, created, text)
-          SELECT * FROM unnest($45::int8[], $46::int8[], $47::int8[], $48::int8[], $49::int8[],
-                               $50::bytea[])),
- drep AS (DELETE FROM reports r WHERE r.target = ANY($51::int8[])
-          AND NOT EXISTS (SELECT 1 FROM unnest($52::int8[], $53::int8[]) AS k(t, rr)
-                          WHERE k.t = r.target AND k.rr = r.reporter)),
- nrep AS (INSERT INTO reports (target, reporter, created)
-          SELECT * FROM unnest($52::int8[], $53::int8[], $54::int8[])
-          ON CONFLICT (target, reporter) DO UPDATE SET created = EXCLUDED.created),
- ndev AS (INSERT INTO devices (user_id, token_hash, label, created, last_used)
-          SELECT id, t, '', c, c FROM unnest($1::int8[], $4::bytea[], $5::int8[]) AS x(id, t, c)),
- ninv AS (INSERT INTO room_invites (chat_id, user_id)
-          SELECT * FROM unnest($68::int8[], $69::int8[]) ON CONFLICT DO NOTHING),
- dinv AS (DELETE FROM room_invites i USING unnest($70::int8[], $71::int8[]) AS k(c, u)
-          WHERE i.chat_id = k.c AND i.user_id = k.u),
- nev AS (INSERT INTO events (id, kind, chat_id, message_id, comment_id, user_id, until, action)
-         SELECT * FROM unnest($55::int8[], $56::int2[], $57::int8[], $58::int8[], $59::int8[],
-                              $60::int8[], $61::int8[], $64::int2[]) ORDER BY 1),
- -- (issue 23) who may read each new event (crate::event_readers)
- nrd AS (INSERT INTO event_readers (reader, event_id)
-         SELECT * FROM unnest($72::int8[], $73::int8[])),
- -- (issue 27) the new messages' words in the search index (pg/search.rs)
- nsrch AS (INSERT INTO message_search (chat_id, message_id, lexemes)
-           SELECT x.c, x.m, array_to_tsvector(string_to_array(x.l, ' '))
-           FROM unnest($65::int8[], $66::int8[], $67::text[]) AS x(c, m, l) WHERE x.l <> ''),
- -- and in its per-chat vocabulary (the same lexemes, counted)
- nterm AS (INSERT INTO message_search_terms (lexeme, messages)
-           SELECT w.l, count(*) FROM unnest($67::text[]) AS x(l),
-                  unnest(string_to_array(x.l, ' ')) AS w(l)
-           WHERE x.l <> '' GROUP BY w.l ORDER BY w.l
-           ON CONFLICT (lexeme) DO UPDATE
-           SET messages = message_search_terms.messages + EXCLUDED.messages)
-SELECT count(setval(pg_get_serial_sequence(s.t, 'id'), s.v))
-  FROM unnest($62::text[], $63::int8[]) AS s(t, v) WHERE s.v > 0";
 
 /// The overlay's backend over the writer's connection, inside its open
 /// transaction.
@@ -221,31 +65,31 @@ impl BatchRows for PgRows<'_> {
         let (lows, highs): (Vec<i64>, Vec<i64>) = needs.pairs.iter().copied().unzip();
         let (member_chats, member_users): (Vec<i64>, Vec<i64>) =
             needs.members.iter().copied().unzip();
+        let load = load_sql::statement(needs);
+        // In the whole statement's numbering (`load_sql`).
+        let whole: [&(dyn ToSql + Sync); load_sql::PARAMETERS] = [
+            &tokens,
+            &needs.names,
+            &needs.user_ids,
+            &needs.chats,
+            &tp_tokens,
+            &tp_names,
+            &lows,
+            &highs,
+            &member_chats,
+            &member_users,
+            &needs.messages,
+            &needs.report_names,
+            &needs.report_ids,
+            &needs.origins,
+            &needs.registrations_since.0,
+            &i64::from(needs.registrations_limit),
+            &needs.next_ids,
+            &needs.room_keys,
+        ];
         let rows = self
             .conn
-            .query(
-                LOAD,
-                &[
-                    &tokens,
-                    &needs.names,
-                    &needs.user_ids,
-                    &needs.chats,
-                    &tp_tokens,
-                    &tp_names,
-                    &lows,
-                    &highs,
-                    &member_chats,
-                    &member_users,
-                    &needs.messages,
-                    &needs.report_names,
-                    &needs.report_ids,
-                    &needs.origins,
-                    &needs.registrations_since.0,
-                    &i64::from(needs.registrations_limit),
-                    &needs.next_ids,
-                    &needs.room_keys,
-                ],
-            )
+            .query(&load.sql, &load.bind(&whole))
             .map_err(store_error)?;
         let mut loaded = Rows::default();
         for row in rows {
@@ -398,6 +242,7 @@ impl BatchRows for PgRows<'_> {
                 .iter()
                 .map(|m| (m.row.chat, m.row.id, m.text.as_str())),
         );
+        let terms = super::search::term_counts(&search.2);
         let cmsg_id: Vec<i64> = e.changed_messages.iter().map(|m| m.id).collect();
         let cmsg_comments: Vec<i64> = e.changed_messages.iter().map(|m| m.comment_count).collect();
         let c = &e.new_comments;
@@ -439,85 +284,91 @@ impl BatchRows for PgRows<'_> {
             .unzip(),
             None => (Vec::new(), Vec::new()),
         };
+        let columns = Columns {
+            search_rows: search.2.iter().any(|l| !l.is_empty()),
+            reader_rows: !er_reader.is_empty(),
+        };
+        let flush = flush_sql::statement(Parts::of(e, &columns));
+        // In the whole statement's numbering (`flush_sql`).
+        let whole: [&(dyn ToSql + Sync); flush_sql::PARAMETERS] = [
+            &nu_id,
+            &nu_name,
+            &nu_key,
+            &nu_token,
+            &nu_created,
+            &nu_origin,
+            &new_user(banned),
+            &new_user(window),
+            &new_user(window_count),
+            &new_user(comment_window),
+            &new_user(comment_count),
+            &nu_sent,
+            &cu_id,
+            &changed_user(banned),
+            &changed_user(window),
+            &changed_user(window_count),
+            &changed_user(comment_window),
+            &changed_user(comment_count),
+            &cu_sent,
+            &chats(nc, |c| Some(c.id)),
+            &chats(nc, |c| c.pair.map(|p| p.0)),
+            &chats(nc, |c| c.pair.map(|p| p.1)),
+            &chats(nc, |c| Some(c.created.0)),
+            &chats(nc, |c| Some(c.message_count)),
+            &chats(nc, |c| Some(c.member_count)),
+            &chats(nc, |c| Some(c.last_message)),
+            &chats(cc, |c| Some(c.id)),
+            &chats(cc, |c| Some(c.message_count)),
+            &chats(cc, |c| Some(c.member_count)),
+            &chats(cc, |c| Some(c.last_message)),
+            &members(nm, 0),
+            &members(nm, 1),
+            &members(nm, 2),
+            &members(cm, 0),
+            &members(cm, 1),
+            &members(cm, 2),
+            &nmsg_id,
+            &nmsg_chat,
+            &nmsg_author,
+            &nmsg_date,
+            &nmsg_text,
+            &nmsg_comments,
+            &cmsg_id,
+            &cmsg_comments,
+            &com_id,
+            &com_message,
+            &com_chat,
+            &com_author,
+            &com_created,
+            &com_text,
+            &e.report_targets,
+            &rep_target,
+            &rep_reporter,
+            &rep_created,
+            &ev_id,
+            &ev_kind,
+            &ev_chat,
+            &ev_message,
+            &ev_comment,
+            &ev_user,
+            &ev_until,
+            &seq_tables,
+            &seq_values,
+            &ev_action,
+            &search.0,
+            &search.1,
+            &search.2,
+            &invites(&e.invites_added, 0),
+            &invites(&e.invites_added, 1),
+            &invites(&e.invites_dropped, 0),
+            &invites(&e.invites_dropped, 1),
+            &er_reader,
+            &er_event,
+            &terms.0,
+            &terms.1,
+        ];
         self.conn
-            .query_one(
-                FLUSH,
-                &[
-                    &nu_id,
-                    &nu_name,
-                    &nu_key,
-                    &nu_token,
-                    &nu_created,
-                    &nu_origin,
-                    &new_user(banned),
-                    &new_user(window),
-                    &new_user(window_count),
-                    &new_user(comment_window),
-                    &new_user(comment_count),
-                    &nu_sent,
-                    &cu_id,
-                    &changed_user(banned),
-                    &changed_user(window),
-                    &changed_user(window_count),
-                    &changed_user(comment_window),
-                    &changed_user(comment_count),
-                    &cu_sent,
-                    &chats(nc, |c| Some(c.id)),
-                    &chats(nc, |c| c.pair.map(|p| p.0)),
-                    &chats(nc, |c| c.pair.map(|p| p.1)),
-                    &chats(nc, |c| Some(c.created.0)),
-                    &chats(nc, |c| Some(c.message_count)),
-                    &chats(nc, |c| Some(c.member_count)),
-                    &chats(nc, |c| Some(c.last_message)),
-                    &chats(cc, |c| Some(c.id)),
-                    &chats(cc, |c| Some(c.message_count)),
-                    &chats(cc, |c| Some(c.member_count)),
-                    &chats(cc, |c| Some(c.last_message)),
-                    &members(nm, 0),
-                    &members(nm, 1),
-                    &members(nm, 2),
-                    &members(cm, 0),
-                    &members(cm, 1),
-                    &members(cm, 2),
-                    &nmsg_id,
-                    &nmsg_chat,
-                    &nmsg_author,
-                    &nmsg_date,
-                    &nmsg_text,
-                    &nmsg_comments,
-                    &cmsg_id,
-                    &cmsg_comments,
-                    &com_id,
-                    &com_message,
-                    &com_chat,
-                    &com_author,
-                    &com_created,
-                    &com_text,
-                    &e.report_targets,
-                    &rep_target,
-                    &rep_reporter,
-                    &rep_created,
-                    &ev_id,
-                    &ev_kind,
-                    &ev_chat,
-                    &ev_message,
-                    &ev_comment,
-                    &ev_user,
-                    &ev_until,
-                    &seq_tables,
-                    &seq_values,
-                    &ev_action,
-                    &search.0,
-                    &search.1,
-                    &search.2,
-                    &invites(&e.invites_added, 0),
-                    &invites(&e.invites_added, 1),
-                    &invites(&e.invites_dropped, 0),
-                    &invites(&e.invites_dropped, 1),
-                    &er_reader,
-                    &er_event,
-                ],
-            )
+            .query_one(&flush.sql, &flush.bind(&whole))
             .map(drop)
             .map_err(store_error)
     }

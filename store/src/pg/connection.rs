@@ -32,9 +32,11 @@ const RETRY_AFTER_FAILURE: Duration = Duration::from_millis(250);
 /// SQL text, then run by name: one round trip per query, not two).
 pub(crate) struct PgConn {
     client: Client,
-    statements: HashMap<&'static str, Statement>,
+    statements: HashMap<String, Statement>,
     /// Round trips made so far (`agora_store_round_trips_total`).
     round_trips: u64,
+    /// Of those, the ones that prepared a statement.
+    prepared: u64,
 }
 
 pub(crate) type PgResult<T> = Result<T, postgres::Error>;
@@ -99,23 +101,25 @@ impl PgConn {
             client,
             statements: HashMap::new(),
             round_trips: 0,
+            prepared: 0,
         })
     }
 
     /// The prepared statement for `sql`, prepared on first use.
-    fn statement(&mut self, sql: &'static str) -> PgResult<Statement> {
+    fn statement(&mut self, sql: &str) -> PgResult<Statement> {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }
         self.round_trips += 1;
+        self.prepared += 1;
         let statement = self.client.prepare(sql)?;
-        self.statements.insert(sql, statement.clone());
+        self.statements.insert(sql.to_owned(), statement.clone());
         Ok(statement)
     }
 
     pub(crate) fn query(
         &mut self,
-        sql: &'static str,
+        sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> PgResult<Vec<Row>> {
         let statement = self.statement(sql)?;
@@ -133,11 +137,7 @@ impl PgConn {
         self.client.query_opt(&statement, params)
     }
 
-    pub(crate) fn query_one(
-        &mut self,
-        sql: &'static str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> PgResult<Row> {
+    pub(crate) fn query_one(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> PgResult<Row> {
         let statement = self.statement(sql)?;
         self.round_trips += 1;
         self.client.query_one(&statement, params)
@@ -191,6 +191,8 @@ pub(crate) struct Slot {
     /// Round trips of connections dropped since the last
     /// [`take_round_trips`](Self::take_round_trips).
     dropped_round_trips: u64,
+    /// Statements they prepared, likewise.
+    dropped_prepared: u64,
 }
 
 impl Slot {
@@ -201,6 +203,7 @@ impl Slot {
             conn,
             failed_at: None,
             dropped_round_trips: 0,
+            dropped_prepared: 0,
         }
     }
 
@@ -214,9 +217,20 @@ impl Slot {
         open + std::mem::take(&mut self.dropped_round_trips)
     }
 
+    /// Of the round trips since the last call, those that prepared a
+    /// statement.
+    pub(crate) fn take_statements_prepared(&mut self) -> u64 {
+        let open = self
+            .conn
+            .as_mut()
+            .map_or(0, |c| std::mem::take(&mut c.prepared));
+        open + std::mem::take(&mut self.dropped_prepared)
+    }
+
     fn drop_conn(&mut self) {
         if let Some(conn) = self.conn.take() {
             self.dropped_round_trips += conn.round_trips;
+            self.dropped_prepared += conn.prepared;
         }
     }
 

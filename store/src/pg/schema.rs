@@ -318,6 +318,35 @@ DELETE FROM idempotency_keys;
     // lexeme of the GIN index, counted from the rows already indexed (see
     // `super::search`).
     super::search::TERMS_MIGRATION,
+    // (issue 23) The REFERENCES checked on every send and comment go, as
+    // those of `events` did: each was, at the end of the flush statement,
+    // a lookup of the parent row with a row lock (`SELECT .. FOR KEY
+    // SHARE`) per inserted row, a fifth of the writer backend's CPU per
+    // send, with the write lock every node shares held. None can fail:
+    // - `messages.chat_id`, `messages.author`, `comments.author`,
+    //   `comments.message_id`: the rules read the chat (with its members),
+    //   the author (by the caller's token) and the commented message in
+    //   the same transaction, under the write lock, before they write the
+    //   row; chats, users and messages are never deleted (a deleted
+    //   message is an UPDATE that empties its text);
+    // - `messages.deleted_by`, `comments.deleted_by`: NULL when inserted
+    //   (a check each all the same); set by a delete, whose rules read the
+    //   deleting user in its transaction;
+    // - `message_search.message_id`: written in the statement that inserts
+    //   the message (or by an edit of a message the rules read).
+    // The other REFERENCES stay (chats' pairs, members, reports,
+    // invitations, reactions, devices, passwords): not on the send path.
+    // (`IF EXISTS`: `pg_event_readers`' and `pg_search`'s tests take a
+    // database back to an earlier version and run this again.)
+    r#"
+ALTER TABLE messages DROP CONSTRAINT IF EXISTS messages_chat_id_fkey,
+    DROP CONSTRAINT IF EXISTS messages_author_fkey,
+    DROP CONSTRAINT IF EXISTS messages_deleted_by_fkey;
+ALTER TABLE comments DROP CONSTRAINT IF EXISTS comments_message_id_fkey,
+    DROP CONSTRAINT IF EXISTS comments_author_fkey,
+    DROP CONSTRAINT IF EXISTS comments_deleted_by_fkey;
+ALTER TABLE message_search DROP CONSTRAINT IF EXISTS message_search_message_id_fkey;
+"#,
 ];
 
 /// The schema version this build writes.

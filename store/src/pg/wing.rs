@@ -225,6 +225,10 @@ impl Wing for PgWing {
         self.slot.take_round_trips()
     }
 
+    fn take_statements_prepared(&mut self) -> u64 {
+        self.slot.take_statements_prepared()
+    }
+
     fn take_lock_wait(&mut self) -> Duration {
         std::mem::take(&mut self.lock_wait)
     }

@@ -27,6 +27,7 @@ mod pg_nodes;
 mod pg_room_round_trips;
 mod pg_round_trips;
 mod pg_search;
+mod pg_send_references;
 mod pg_status_memo;
 mod reaction_users;
 mod read_path;

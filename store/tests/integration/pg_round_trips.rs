@@ -1,7 +1,10 @@
 //! The PostgreSQL writer's round trips, counted through the store's
 //! observer: a batch makes at most four (`BEGIN` with the write lock, the
 //! load of the rows its commands name, the flush of their changes,
-//! `COMMIT`) whatever its size, not one per read and per write.
+//! `COMMIT`) whatever its size, not one per read and per write; besides,
+//! a statement's first use on a connection prepares it (one round trip,
+//! counted apart: the load and the flush are made of the parts a batch
+//! uses, `pg::composed`, so a connection prepares a few shapes of each).
 
 use crate::support;
 
@@ -14,9 +17,7 @@ use std::sync::Arc;
 use support::{fresh_pg, pg_config, private_send, public_send, register_all, Recorder};
 
 /// A store on `database` whose round trips are counted, with `rules`
-/// changed as given, users alice and bob, and alice's first message sent
-/// (so that the writer's statements are prepared: a round trip each, once
-/// per connection).
+/// changed as given, users alice and bob, and alice's first message sent.
 fn open_counted(
     database: &PgDatabase,
     rules: impl FnOnce(&mut Config),
@@ -62,7 +63,7 @@ fn each_command_s_batch_makes_four_round_trips() {
         },
     ];
     for command in commands {
-        let before = trips.trips_and_batches();
+        let (before, prepared) = (trips.trips_and_batches(), trips.prepared());
         let outcome = support::run(&handle, command.clone());
         assert!(
             !matches!(outcome, Outcome::Failed(_)),
@@ -72,15 +73,24 @@ fn each_command_s_batch_makes_four_round_trips() {
             trips.trips_and_batches().0 - before.0,
             trips.trips_and_batches().1 - before.1,
         );
+        let prepared = trips.prepared() - prepared;
         assert_eq!(batches, 1, "{command:?}");
         assert!(
-            round_trips <= 4,
-            "{command:?}: {round_trips} round trips in its batch"
+            round_trips - prepared <= 4,
+            "{command:?}: {round_trips} round trips in its batch, {prepared} preparing"
         );
     }
+    // A shape met before prepares nothing: four round trips in all.
+    let before = trips.trips_and_batches().0;
+    assert!(support::is_sent(&support::run(
+        &handle,
+        public_send(bob, "public again")
+    )));
+    let round_trips = trips.trips_and_batches().0 - before;
+    assert!(round_trips <= 4, "a send again: {round_trips} round trips");
     // `/read` counts the unread left after its move: a read of the
     // messages table the load does not bring, one round trip more.
-    let before = trips.trips_and_batches();
+    let (before, prepared) = (trips.trips_and_batches(), trips.prepared());
     let read = Command::Read {
         caller: alice,
         chat: ChatRef::Public,
@@ -90,11 +100,10 @@ fn each_command_s_batch_makes_four_round_trips() {
         support::run(&handle, read),
         Outcome::ReadMoved { .. }
     ));
-    let round_trips = trips.trips_and_batches().0 - before.0;
-    // (The count's statement is prepared on first use: one more.)
+    let round_trips = trips.trips_and_batches().0 - before.0 - (trips.prepared() - prepared);
     assert!(
-        round_trips <= 6,
-        "/read: {round_trips} round trips in its batch"
+        round_trips <= 5,
+        "/read: {round_trips} round trips in its batch, less those preparing"
     );
     handle.shutdown();
 }
@@ -106,7 +115,7 @@ fn a_batch_of_many_commands_makes_four_round_trips() {
         rules.quota = 1_000_000;
         rules.comment_quota = 1_000_000;
     });
-    let before = trips.trips_and_batches();
+    let (before, prepared) = (trips.trips_and_batches(), trips.prepared());
     // Submitted at once: they share batches, whose number depends on
     // timing; each costs four round trips whatever it holds.
     let pendings: Vec<_> = (0..96)
@@ -131,9 +140,15 @@ fn a_batch_of_many_commands_makes_four_round_trips() {
         trips.trips_and_batches().0 - before.0,
         trips.trips_and_batches().1 - before.1,
     );
+    let prepared = trips.prepared() - prepared;
     handle.shutdown();
     assert!(
-        round_trips <= 4 * batches,
-        "{round_trips} round trips for {batches} batches of 96 commands"
+        round_trips - prepared <= 4 * batches,
+        "{round_trips} round trips ({prepared} preparing) for {batches} batches of 96 commands"
+    );
+    // At most a load and a flush of a shape not met before, per batch.
+    assert!(
+        prepared <= 2 * batches,
+        "{prepared} statements prepared for {batches} batches"
     );
 }

@@ -1,6 +1,6 @@
 //! One observer for the tests that watch the store work: it records every
 //! hook of `StoreObserver` (queued jobs, batches, status memo answers,
-//! PostgreSQL round trips and write-lock waits), so that each test reads
+//! PostgreSQL round trips, statements prepared and write-lock waits), so that each test reads
 //! the one it asserts on.
 
 use agora_store::{Handle, Observer, StoreConfig, StoreObserver};
@@ -16,6 +16,7 @@ pub struct Recorder {
     /// Each `Status` answer: from the memo or not, in order.
     memo: Mutex<Vec<bool>>,
     round_trips: AtomicU64,
+    prepared: AtomicU64,
     lock_waits: Mutex<Vec<Duration>>,
 }
 
@@ -53,6 +54,11 @@ impl Recorder {
         (self.round_trips.load(Ordering::Relaxed), batches)
     }
 
+    /// Of the round trips so far, those that prepared a statement.
+    pub fn prepared(&self) -> u64 {
+        self.prepared.load(Ordering::Relaxed)
+    }
+
     pub fn lock_waits(&self) -> Vec<Duration> {
         self.lock_waits.lock().unwrap().clone()
     }
@@ -70,6 +76,9 @@ impl StoreObserver for Recorder {
     }
     fn round_trips(&self, trips: u64) {
         self.round_trips.fetch_add(trips, Ordering::Relaxed);
+    }
+    fn statements_prepared(&self, prepared: u64) {
+        self.prepared.fetch_add(prepared, Ordering::Relaxed);
     }
     fn write_lock_wait(&self, wait: Duration) {
         self.lock_waits.lock().unwrap().push(wait);
