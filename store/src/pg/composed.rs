@@ -45,11 +45,7 @@ pub(crate) fn composed(
 ) -> Arc<Composed> {
     type Made = HashMap<(&'static str, u32), Arc<Composed>>;
     static MADE: OnceLock<Mutex<Made>> = OnceLock::new();
-    // Nothing panics while the map is held; a poisoned lock holds it whole.
-    let mut made = MADE
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
+    let mut made = crate::locks::lock(MADE.get_or_init(Default::default));
     made.entry((family, bits))
         .or_insert_with(|| Arc::new(renumber(&make())))
         .clone()
