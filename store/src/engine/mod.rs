@@ -26,7 +26,6 @@ pub(crate) mod apply;
 pub(crate) mod batch;
 pub(crate) mod credentials;
 pub(crate) mod device_use;
-pub(crate) mod gather;
 pub(crate) mod job;
 pub(crate) mod read_source;
 pub(crate) mod readers;

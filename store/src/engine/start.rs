@@ -6,7 +6,6 @@ use super::read_source::ReadSource;
 use super::readers::Readers;
 use super::running::Running;
 use super::status_memo::{DataVersion, StatusMemo};
-use super::gather::Gathering;
 use super::wing::Wing;
 use super::writer::Writer;
 use crate::config::StoreConfig;
@@ -68,7 +67,6 @@ pub(crate) fn start<S: ReadSource, W: Wing + 'static>(
                 wing: make_wing(),
                 queue,
                 batch_max,
-                gathering: gathering::<W>(),
                 clock,
                 version,
                 publication,
@@ -89,19 +87,4 @@ pub(crate) fn start<S: ReadSource, W: Wing + 'static>(
         after_writer: Mutex::new(parts.after_writer),
         device_use: Default::default(),
     })
-}
-
-/// The wing's gathering wait. EXPERIMENT: `AGORA_GATHER_GAP_US` and
-/// `AGORA_GATHER_MOST_US` override it.
-fn gathering<W: Wing>() -> Gathering {
-    let micros = |name: &str, default: std::time::Duration| {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .map_or(default, std::time::Duration::from_micros)
-    };
-    Gathering::new(
-        micros("AGORA_GATHER_GAP_US", W::GATHER_GAP),
-        micros("AGORA_GATHER_MOST_US", W::GATHER_MOST),
-    )
 }

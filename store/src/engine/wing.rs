@@ -49,12 +49,6 @@ pub(crate) trait Wing: CommandSteps {
     /// (the PostgreSQL overlay's load and flush) says `false`.
     const JOINS_AFTER_APPLY: bool = true;
 
-    /// After a batch of more than one command, how long the next batch
-    /// waits between two arrivals for its jobs, and at most in all, before
-    /// it begins (`engine::gather`); zero: it begins at once.
-    const GATHER_GAP: Duration = Duration::ZERO;
-    const GATHER_MOST: Duration = Duration::ZERO;
-
     /// Begins the batch's transaction, taking whatever orders batches
     /// against other writers (PostgreSQL's advisory lock). May assume no
     /// transaction is open. `Err`: nothing began (the wing has cleaned up;

@@ -4,7 +4,6 @@
 //! committed, and hands the batch's events to publication.
 
 use super::batch::{Abort, ApplyStep, Isolation};
-use super::gather::{take_queued, Gathering};
 use super::job::{send_replies, Request, UNAVAILABLE};
 use super::status_memo::DataVersion;
 use super::wing::{Commit, Wing};
@@ -22,8 +21,6 @@ pub(crate) struct Writer<W> {
     pub(crate) wing: W,
     pub(crate) queue: Receiver<Request>,
     pub(crate) batch_max: usize,
-    /// How long a batch waits to fill before it begins.
-    pub(crate) gathering: Gathering,
     pub(crate) clock: Clock,
     /// Bumped after every batch, before its outcomes go out (see
     /// `status_memo`).
@@ -60,10 +57,9 @@ impl<W: Wing> Writer<W> {
         let mut events: Vec<Event> = Vec::new();
         while let Ok(first) = self.queue.recv() {
             batch.push(first);
-            self.gathering.fill(&self.queue, &mut batch, self.batch_max);
+            self.gather(&mut batch, self.batch_max);
             let now = self.clock.now();
             let (outcomes, timed) = self.run_batch(&mut batch, now, &mut events);
-            self.gathering.ran(batch.len());
             self.version.bump();
             self.observer.batch(batch.len(), timed);
             self.observer.round_trips(self.wing.take_round_trips());
@@ -78,6 +74,19 @@ impl<W: Wing> Writer<W> {
         if self.wing.close() {
             tracing::info!(batches, commands, "store closed");
         }
+    }
+
+    /// Takes what else is queued, up to `batch_max`, without waiting;
+    /// whether any came.
+    fn gather(&mut self, batch: &mut Vec<Request>, batch_max: usize) -> bool {
+        let before = batch.len();
+        while batch.len() < batch_max {
+            match self.queue.try_recv() {
+                Ok(request) => batch.push(request),
+                Err(_) => break,
+            }
+        }
+        batch.len() > before
     }
 
     /// Runs the batch: one outcome per command of `batch` (every one
@@ -172,7 +181,7 @@ impl<W: Wing> Writer<W> {
             self.wing.abandon();
             return Attempt::NotCommitted(format!("BEGIN failed: {e}"));
         }
-        take_queued(&self.queue, batch, batch_max);
+        self.gather(batch, batch_max);
         let mut outcomes = Vec::with_capacity(batch.len());
         loop {
             let jobs = &batch[outcomes.len()..];
@@ -201,7 +210,7 @@ impl<W: Wing> Writer<W> {
                     return Attempt::NotCommitted(e);
                 }
             }
-            if !W::JOINS_AFTER_APPLY || !take_queued(&self.queue, batch, batch_max) {
+            if !W::JOINS_AFTER_APPLY || !self.gather(batch, batch_max) {
                 break;
             }
         }

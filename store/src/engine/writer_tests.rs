@@ -3,7 +3,6 @@
 //! themselves are tested on real databases (`store/tests`).
 
 use super::batch::{Applied, CommandSteps};
-use super::gather::Gathering;
 use super::job::{Job, Request, UNAVAILABLE};
 use super::status_memo::DataVersion;
 use super::wing::{Commit, Wing};
@@ -221,7 +220,6 @@ fn run_on<const JOINS: bool>(
         },
         queue,
         batch_max: 64,
-        gathering: Gathering::new(Duration::ZERO, Duration::ZERO),
         clock: Clock::new(|| UnixMillis(1)),
         version: Arc::new(DataVersion::default()),
         publication: Publication::Direct(hub.clone()),
@@ -356,157 +354,4 @@ fn jobs_that_came_during_begin_join_before_the_apply_and_later_ones_as_the_wing_
         ]
     );
     assert_eq!(next.outcomes, [DONE, DONE, DONE]);
-}
-
-/// A writer over a scripted wing that waits `gap` between arrivals and
-/// `most` in all before a batch (`engine::gather`), running on a thread of
-/// its own; the test queues requests through the sender while it runs.
-/// The sends of `first` are queued before it starts: its first batch.
-struct Live {
-    sender: Option<SyncSender<Request>>,
-    log: Arc<Mutex<Vec<String>>>,
-    thread: std::thread::JoinHandle<()>,
-}
-
-impl Live {
-    fn start(gap: Duration, most: Duration, first: &[&str]) -> (Live, Vec<Pending>) {
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (sender, queue) = sync_channel(16);
-        let pendings = first
-            .iter()
-            .map(|text| {
-                let (request, pending) = request(text);
-                sender.try_send(request).ok().unwrap();
-                pending
-            })
-            .collect();
-        let writer = Writer {
-            wing: Scripted::<true> {
-                log: log.clone(),
-                commits: VecDeque::new(),
-                retryable: false,
-                applied: 0,
-                arrivals: None,
-            },
-            queue,
-            batch_max: 64,
-            gathering: Gathering::new(gap, most),
-            clock: Clock::new(|| UnixMillis(1)),
-            version: Arc::new(DataVersion::default()),
-            publication: Publication::Direct(Hub::new(0, 1 << 20)),
-            observer: Observer::default(),
-        };
-        let thread = std::thread::spawn(move || writer.run());
-        let live = Live {
-            sender: Some(sender),
-            log,
-            thread,
-        };
-        (live, pendings)
-    }
-
-    /// Queues a send of `text`; its pending outcome.
-    fn send(&self, text: &str) -> Pending {
-        let (request, pending) = request(text);
-        self.sender.as_ref().unwrap().try_send(request).ok().unwrap();
-        pending
-    }
-
-    /// Closes the queue; the wing's log once the writer is done.
-    fn finish(mut self) -> Vec<String> {
-        self.sender = None;
-        self.thread.join().unwrap();
-        let log = self.log.lock().unwrap().clone();
-        log
-    }
-}
-
-/// The outcome of `pending`, which must come within a few seconds.
-fn answered(pending: &Pending) -> Outcome {
-    match pending.wait_timeout(Duration::from_secs(5)) {
-        Ok(outcome) => outcome,
-        Err(WaitError::Gone(_) | WaitError::TimedOut(_)) => panic!("no outcome"),
-    }
-}
-
-const LONG: Duration = Duration::from_secs(60);
-
-#[test]
-fn after_a_batch_of_several_the_next_waits_while_as_many_keep_arriving() {
-    // All three are queued before the writer looks: one batch.
-    let (live, first) = Live::start(LONG, LONG, &["a", "b", "c"]);
-    for pending in &first {
-        assert_eq!(answered(pending), DONE);
-    }
-    // The next three trickle in after the replies went out, as a client's
-    // next sends do while the HTTP side reads them: one batch, not a
-    // batch of "d" alone followed by the others.
-    let d = live.send("d");
-    std::thread::sleep(Duration::from_millis(30));
-    let e = live.send("e");
-    std::thread::sleep(Duration::from_millis(30));
-    let f = live.send("f");
-    for pending in [&d, &e, &f] {
-        assert_eq!(answered(pending), DONE);
-    }
-    let log = live.finish();
-    assert_eq!(
-        log,
-        [
-            "begin",
-            "apply a",
-            "apply b",
-            "apply c",
-            "commit notify=true",
-            "begin",
-            "apply d",
-            "apply e",
-            "apply f",
-            "commit notify=true",
-            "close"
-        ]
-    );
-}
-
-#[test]
-fn after_a_batch_of_one_a_lone_command_is_begun_at_once() {
-    // A wait after a batch of one would hold "b" until "c" came, and "c"
-    // comes only once "b" is answered (a lone client): the wait would last
-    // `LONG` and `answered` gives up first.
-    let (live, _) = Live::start(LONG, LONG, &[]);
-    assert_eq!(answered(&live.send("a")), DONE);
-    assert_eq!(answered(&live.send("b")), DONE);
-    assert_eq!(answered(&live.send("c")), DONE);
-    let log = live.finish();
-    assert_eq!(
-        log,
-        [
-            "begin",
-            "apply a",
-            "commit notify=true",
-            "begin",
-            "apply b",
-            "commit notify=true",
-            "begin",
-            "apply c",
-            "commit notify=true",
-            "close"
-        ]
-    );
-}
-
-#[test]
-fn the_wait_ends_at_a_gap_between_arrivals_and_at_its_limit_in_all() {
-    // After a batch of two, one command comes and no other: a gap ends
-    // the wait (the limit in all is `LONG`)...
-    let (gapped, first) = Live::start(Duration::from_millis(20), LONG, &["a", "b"]);
-    assert_eq!((answered(&first[0]), answered(&first[1])), (DONE, DONE));
-    assert_eq!(answered(&gapped.send("c")), DONE);
-    gapped.finish();
-    // ...and the limit in all ends it however steadily they come (here
-    // the gap is `LONG`: only the limit can end it).
-    let (limited, first) = Live::start(LONG, Duration::from_millis(20), &["a", "b"]);
-    assert_eq!((answered(&first[0]), answered(&first[1])), (DONE, DONE));
-    assert_eq!(answered(&limited.send("c")), DONE);
-    limited.finish();
 }

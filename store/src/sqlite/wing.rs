@@ -19,7 +19,6 @@ use agora_core::time::UnixMillis;
 use agora_core::view::StoreError;
 use rusqlite::Connection;
 use std::thread::JoinHandle;
-use std::time::Duration;
 
 /// What the writer runs for each command, inside the batch's transaction.
 /// Production passes `rules::apply` with the chat configuration; tests can
@@ -128,8 +127,6 @@ impl<A: ApplyFn> CommandSteps for SqliteWing<A> {
 
 impl<A: ApplyFn> Wing for SqliteWing<A> {
     const TIMES_WHOLE_TRANSACTION: bool = false;
-    const GATHER_GAP: Duration = Duration::from_micros(50);
-    const GATHER_MOST: Duration = Duration::from_micros(1000);
 
     fn begin(&mut self) -> Result<(), String> {
         self.execute("BEGIN IMMEDIATE")
