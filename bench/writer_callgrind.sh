@@ -14,7 +14,8 @@
 # Knobs (environment): SENDS (4000, then wrk stops), CONNS (64), DURATION
 # (60s at most), SCENARIO (send_private_count),
 # PORT (18086), KEEP (a path: the writer thread's callgrind file is copied
-# there, for callgrind_annotate). Prints: writer instructions/send, all
+# there, for callgrind_annotate), METRICS (0: a binary without
+# --metrics-addr). Prints: writer instructions/send, all
 # threads' instructions/send (the HTTP thread's included), sends, batches.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/load_env.sh"
@@ -31,6 +32,10 @@ source "$here/lib.sh"
 need valgrind valgrind
 ulimit -n 65536 2>/dev/null || true
 
+# An older binary without --metrics-addr: METRICS=0 (sends are then wrk's
+# count, batches unknown).
+METRICS_FLAG=()
+[[ ${METRICS:-1} == 0 ]] || METRICS_FLAG=(--metrics-addr "127.0.0.1:$((PORT + 1))")
 read -ra command <<<"$*"
 envs=()
 while [[ ${command[0]} == env || ${command[0]} == *=* ]]; do
@@ -40,7 +45,7 @@ done
 env "${envs[@]}" valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$dir/cg.out" \
   "${command[@]}" --runtime tokio --threads 1 --port "$PORT" --db "$dir/cg.db" --sync full \
   --quota 1000000000 --max-connections 20000 --queue 8192 --log warn \
-  --metrics-addr "127.0.0.1:$((PORT + 1))" 2>/dev/null &
+  ${METRICS_FLAG[@]+"${METRICS_FLAG[@]}"} 2>/dev/null &
 pid=$!
 for _ in $(seq 600); do curl -s -o /dev/null "$base_url/" && break; sleep 0.1; done
 AGORA_TOKEN=$(register alice) AGORA_PEER=bob
@@ -49,6 +54,7 @@ export AGORA_TOKEN AGORA_PEER
 # The writer's commands so far (wrk's count misses those in flight at its
 # end, which the writer still runs before the dump).
 metric() {
+  [[ ${METRICS:-1} != 0 ]] || { echo 0; return; }
   curl -s "http://127.0.0.1:$((PORT + 1))/metrics" | awk -v name="$1" '$1 == name {print int($2)}'
 }
 commands() { metric agora_store_batch_size_sum; }
@@ -58,7 +64,9 @@ before=$(commands) batches_before=$(metric agora_store_batch_size_count)
 wrk_sends=$(wrk -t1 -c"$CONNS" -d"$DURATION" -s "$here/lua/$SCENARIO.lua" "$base_url" |
   awk '/requests in/ {print $1}')
 sleep 1
-sends=$(($(commands) - before)) batches=$(($(metric agora_store_batch_size_count) - batches_before))
+sends=$(($(commands) - before)) batches=
+((sends > 0)) || sends=$wrk_sends
+batches=$(($(metric agora_store_batch_size_count) - batches_before))
 callgrind_control --dump=cell "$pid" >/dev/null
 kill -TERM "$pid"
 wait "$pid" || true
