@@ -17,27 +17,16 @@ scenario=${2:-send_private}
 root=$(cd "$(dirname "$0")/.." && pwd)
 server=${SERVER_BIN:-"$root/target/release/agora-server"}
 port=${PORT:-18199}
-work=$(mktemp -d)
-node=
-cleanup() {
-  [[ -n "$node" ]] && kill "$node" 2>/dev/null && wait "$node" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+base_url="http://127.0.0.1:$port"
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 
 # The database outlives this run: so does its server secret (issue 28).
 secret=${SECRET_FILE:-"$root/target/agora-bench.secret"}
 "$server" --db "$db" --secret-file "$secret" --port "$port" --threads 1 --quota 1000000000 \
-  --log warn 2>"$work/node.log" &
-node=$!
-for _ in $(seq 100); do
-  curl -s "http://127.0.0.1:$port/health" >/dev/null && break
-  sleep 0.05
-done
-register() {
-  curl -s -X POST "http://127.0.0.1:$port/get-token" -d "{\"user_name\": \"$1\"}" |
-    python3 -c 'import sys, json; print(json.load(sys.stdin)["token"])'
-}
+  --log warn 2>"$dir/node.log" &
+pid=$!
+wait_up
 AGORA_TOKEN=$(register alice) AGORA_PEER=bob
 register bob >/dev/null
 export AGORA_TOKEN AGORA_PEER
@@ -45,16 +34,16 @@ load() { wrk -t1 -c64 -d"$1" -s "$root/bench/lua/$scenario.lua" "http://127.0.0.
 load 2s >/dev/null
 backends=$(psql "$db" -Atc "SELECT string_agg(pid::text, ',') FROM pg_stat_activity
                             WHERE application_name LIKE 'agora %'")
-perf record -F 1999 -g -p "$node" -o "$work/node.data" -- sleep 8 >/dev/null 2>&1 &
+perf record -F 1999 -g -p "$pid" -o "$dir/node.data" -- sleep 8 >/dev/null 2>&1 &
 on_node=$!
-perf record -F 1999 -g -p "$backends" -o "$work/backends.data" -- sleep 8 >/dev/null 2>&1 &
+perf record -F 1999 -g -p "$backends" -o "$dir/backends.data" -- sleep 8 >/dev/null 2>&1 &
 on_backends=$!
 load 8s | grep "Requests/sec"
 wait "$on_node" "$on_backends" || true
 
 for side in node backends; do
   echo "== $side ($scenario)"
-  perf report -i "$work/$side.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null |
+  perf report -i "$dir/$side.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null |
     python3 -c '
 import re, sys, collections
 groups = [

@@ -24,27 +24,17 @@ port=${PORT:-18299}
 duration=${DURATION:-6}
 db_name=agora_writer_perf_$$
 db=${admin%/*}/$db_name
-work=$(mktemp -d)
-node=
-cleanup() {
-  [[ -n "$node" ]] && kill "$node" 2>/dev/null && wait "$node" 2>/dev/null
-  psql "$admin" -qc "DROP DATABASE IF EXISTS $db_name" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+base_url="http://127.0.0.1:$port"
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
+# bench/scratch.sh's cleanup (the server, the scratch folder), then the database.
+trap 'cleanup; psql "$admin" -qc "DROP DATABASE IF EXISTS $db_name" >/dev/null 2>&1 || true' EXIT
 psql "$admin" -qc "CREATE DATABASE $db_name"
 
-"$server" --db "$db" --secret-file "$work/secret" --port "$port" --threads 1 \
-  --metrics-addr "127.0.0.1:$((port + 1))" --quota 1000000000 --log warn 2>"$work/node.log" &
-node=$!
-for _ in $(seq 100); do
-  curl -s "http://127.0.0.1:$port/health" >/dev/null && break
-  sleep 0.05
-done
-register() {
-  curl -s -X POST "http://127.0.0.1:$port/get-token" -d "{\"user_name\": \"$1\"}" |
-    python3 -c 'import sys, json; print(json.load(sys.stdin)["token"])'
-}
+"$server" --db "$db" --secret-file "$dir/secret" --port "$port" --threads 1 \
+  --metrics-addr "127.0.0.1:$((port + 1))" --quota 1000000000 --log warn 2>"$dir/node.log" &
+pid=$!
+wait_up
 AGORA_TOKEN=$(register alice) AGORA_PEER=bob
 register bob >/dev/null
 export AGORA_TOKEN AGORA_PEER
@@ -59,12 +49,12 @@ hz=$(getconf CLK_TCK)
 cpu() { awk '{ print $14 + $15 }' "/proc/$writer/stat"; }
 batches0=$(metric agora_store_batch_size_count) sends0=$(metric agora_store_batch_size_sum)
 cpu0=$(cpu)
-perf record -F 1999 -g -p "$writer" -o "$work/writer.data" -- sleep "$duration" >/dev/null 2>&1 &
+perf record -F 1999 -g -p "$writer" -o "$dir/writer.data" -- sleep "$duration" >/dev/null 2>&1 &
 recording=$!
 load "${duration}s" | grep "Requests/sec"
 wait "$recording" || true
 # PERF_DATA=FILE keeps the samples (perf report -i FILE).
-[[ -n "${PERF_DATA:-}" ]] && cp "$work/writer.data" "$PERF_DATA"
+[[ -n "${PERF_DATA:-}" ]] && cp "$dir/writer.data" "$PERF_DATA"
 cpu1=$(cpu)
 batches1=$(metric agora_store_batch_size_count) sends1=$(metric agora_store_batch_size_sum)
 python3 - "$hz" "$cpu0" "$cpu1" "$batches0" "$batches1" "$sends0" "$sends1" <<'EOF'
@@ -76,7 +66,7 @@ print(f"writer backend: {cpu:.2f} s CPU, {batches:.0f} batches of {sends / batch
       f"{cpu / sends * 1e6:.1f} us per command, {cpu / batches * 1e3:.3f} ms per batch")
 EOF
 echo "share of the writer backend's samples, callees included:"
-perf report -i "$work/writer.data" --children --sort sym --stdio -g none 2>/dev/null |
+perf report -i "$dir/writer.data" --children --sort sym --stdio -g none 2>/dev/null |
   python3 -c '
 import re, sys
 names = ["exec_bind_message", "exec_execute_message", "PortalStart", "standard_ExecutorStart",
