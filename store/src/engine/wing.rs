@@ -105,16 +105,11 @@ pub(crate) trait Wing: CommandSteps {
     }
 
     /// The round trips to the database since the last call, told to the
-    /// observer after each batch (`agora_store_round_trips_total`); `0`
-    /// for a wing that has none to count.
-    fn take_round_trips(&mut self) -> u64 {
-        0
-    }
-
-    /// Of the round trips since the last call, those that prepared a
-    /// statement (`StoreObserver::statements_prepared`).
-    fn take_statements_prepared(&mut self) -> u64 {
-        0
+    /// observer after each batch (`agora_store_round_trips_total`, and of
+    /// them `agora_store_statements_prepared_total`); none for a wing that
+    /// has none to count.
+    fn take_round_trips(&mut self) -> RoundTrips {
+        RoundTrips::default()
     }
 
     /// How long the batches since the last call waited in `begin` (on
@@ -130,4 +125,21 @@ pub(crate) trait Wing: CommandSteps {
     /// The queue is closed and drained: close the connection. `false` when
     /// closing failed (the wing has said why).
     fn close(self) -> bool;
+}
+
+/// Round trips a wing made to its database, counted together so that the
+/// two counts are taken, and kept across a dropped connection, as one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct RoundTrips {
+    /// Every round trip.
+    pub(crate) made: u64,
+    /// Of those, the ones that prepared a statement.
+    pub(crate) prepared: u64,
+}
+
+impl std::ops::AddAssign for RoundTrips {
+    fn add_assign(&mut self, other: RoundTrips) {
+        self.made += other.made;
+        self.prepared += other.prepared;
+    }
 }

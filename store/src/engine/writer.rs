@@ -62,9 +62,9 @@ impl<W: Wing> Writer<W> {
             let (outcomes, timed) = self.run_batch(&mut batch, now, &mut events);
             self.version.bump();
             self.observer.batch(batch.len(), timed);
-            self.observer.round_trips(self.wing.take_round_trips());
-            self.observer
-                .statements_prepared(self.wing.take_statements_prepared());
+            let trips = self.wing.take_round_trips();
+            self.observer.round_trips(trips.made);
+            self.observer.statements_prepared(trips.prepared);
             self.observer.write_lock_wait(self.wing.take_lock_wait());
             batches += 1;
             commands += batch.len() as u64;

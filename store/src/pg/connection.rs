@@ -1,6 +1,7 @@
 //! [`PgConn`]: one connection with its prepared statements, opened with the
 //! time limits a node needs to notice a database that went away.
 
+use crate::engine::wing::RoundTrips;
 use crate::pg::url::PostgresUrl;
 use postgres::types::ToSql;
 use postgres::{Client, Row, Statement};
@@ -34,9 +35,7 @@ pub(crate) struct PgConn {
     client: Client,
     statements: HashMap<String, Statement>,
     /// Round trips made so far (`agora_store_round_trips_total`).
-    round_trips: u64,
-    /// Of those, the ones that prepared a statement.
-    prepared: u64,
+    trips: RoundTrips,
 }
 
 pub(crate) type PgResult<T> = Result<T, postgres::Error>;
@@ -100,8 +99,7 @@ impl PgConn {
         Ok(PgConn {
             client,
             statements: HashMap::new(),
-            round_trips: 0,
-            prepared: 0,
+            trips: RoundTrips::default(),
         })
     }
 
@@ -110,8 +108,8 @@ impl PgConn {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }
-        self.round_trips += 1;
-        self.prepared += 1;
+        self.trips.made += 1;
+        self.trips.prepared += 1;
         let statement = self.client.prepare(sql)?;
         self.statements.insert(sql.to_owned(), statement.clone());
         Ok(statement)
@@ -123,7 +121,7 @@ impl PgConn {
         params: &[&(dyn ToSql + Sync)],
     ) -> PgResult<Vec<Row>> {
         let statement = self.statement(sql)?;
-        self.round_trips += 1;
+        self.trips.made += 1;
         self.client.query(&statement, params)
     }
 
@@ -133,13 +131,13 @@ impl PgConn {
         params: &[&(dyn ToSql + Sync)],
     ) -> PgResult<Option<Row>> {
         let statement = self.statement(sql)?;
-        self.round_trips += 1;
+        self.trips.made += 1;
         self.client.query_opt(&statement, params)
     }
 
     pub(crate) fn query_one(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> PgResult<Row> {
         let statement = self.statement(sql)?;
-        self.round_trips += 1;
+        self.trips.made += 1;
         self.client.query_one(&statement, params)
     }
 
@@ -149,28 +147,28 @@ impl PgConn {
         params: &[&(dyn ToSql + Sync)],
     ) -> PgResult<u64> {
         let statement = self.statement(sql)?;
-        self.round_trips += 1;
+        self.trips.made += 1;
         self.client.execute(&statement, params)
     }
 
     /// Statements without parameters or results (`BEGIN`, `COMMIT`, ...),
     /// in the simple protocol: one round trip.
     pub(crate) fn batch(&mut self, sql: &str) -> PgResult<()> {
-        self.round_trips += 1;
+        self.trips.made += 1;
         self.client.batch_execute(sql)
     }
 
     /// The client itself, counted as one round trip (what its callers make
     /// of it).
     pub(crate) fn client(&mut self) -> &mut Client {
-        self.round_trips += 1;
+        self.trips.made += 1;
         &mut self.client
     }
 
     /// Round trips made so far, for the tests that count them.
     #[cfg(test)]
     pub(crate) fn round_trips(&self) -> u64 {
-        self.round_trips
+        self.trips.made
     }
 
     /// Whether the connection is known to be broken.
@@ -190,9 +188,7 @@ pub(crate) struct Slot {
     failed_at: Option<Instant>,
     /// Round trips of connections dropped since the last
     /// [`take_round_trips`](Self::take_round_trips).
-    dropped_round_trips: u64,
-    /// Statements they prepared, likewise.
-    dropped_prepared: u64,
+    dropped: RoundTrips,
 }
 
 impl Slot {
@@ -202,35 +198,23 @@ impl Slot {
             role,
             conn,
             failed_at: None,
-            dropped_round_trips: 0,
-            dropped_prepared: 0,
+            dropped: RoundTrips::default(),
         }
     }
 
     /// The round trips made since the last call, on this slot's
     /// connections (the one open and those dropped).
-    pub(crate) fn take_round_trips(&mut self) -> u64 {
-        let open = self
-            .conn
-            .as_mut()
-            .map_or(0, |c| std::mem::take(&mut c.round_trips));
-        open + std::mem::take(&mut self.dropped_round_trips)
-    }
-
-    /// Of the round trips since the last call, those that prepared a
-    /// statement.
-    pub(crate) fn take_statements_prepared(&mut self) -> u64 {
-        let open = self
-            .conn
-            .as_mut()
-            .map_or(0, |c| std::mem::take(&mut c.prepared));
-        open + std::mem::take(&mut self.dropped_prepared)
+    pub(crate) fn take_round_trips(&mut self) -> RoundTrips {
+        let mut trips = std::mem::take(&mut self.dropped);
+        if let Some(conn) = self.conn.as_mut() {
+            trips += std::mem::take(&mut conn.trips);
+        }
+        trips
     }
 
     fn drop_conn(&mut self) {
         if let Some(conn) = self.conn.take() {
-            self.dropped_round_trips += conn.round_trips;
-            self.dropped_prepared += conn.prepared;
+            self.dropped += conn.trips;
         }
     }
 

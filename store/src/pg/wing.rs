@@ -19,7 +19,7 @@ use super::{CHANNEL, WRITE_LOCK};
 use crate::engine::apply::apply_job;
 use crate::engine::batch::{apply_each, Abort, Applied, ApplyStep, CommandSteps, Isolation};
 use crate::engine::job::Job;
-use crate::engine::wing::{Commit, Wing};
+use crate::engine::wing::{Commit, RoundTrips, Wing};
 use crate::error::ApplyError;
 
 use agora_core::config::Config;
@@ -221,12 +221,8 @@ impl Wing for PgWing {
         self.slot.is_open()
     }
 
-    fn take_round_trips(&mut self) -> u64 {
+    fn take_round_trips(&mut self) -> RoundTrips {
         self.slot.take_round_trips()
-    }
-
-    fn take_statements_prepared(&mut self) -> u64 {
-        self.slot.take_statements_prepared()
     }
 
     fn take_lock_wait(&mut self) -> Duration {
