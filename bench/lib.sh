@@ -13,8 +13,8 @@ need python3 python3
 # shellcheck source=bench/scratch.sh
 source "$(dirname "${BASH_SOURCE[0]}")/scratch.sh"
 
-wait_up() {
-  for _ in $(seq 100); do curl -s -o /dev/null "$base_url/" && return 0; sleep 0.05; done
+wait_up() { # [seconds, 5: a server under valgrind starts slowly]
+  for _ in $(seq $((${1:-5} * 20))); do curl -s -o /dev/null "$base_url/" && return 0; sleep 0.05; done
   echo "server did not start" >&2
   return 1
 }

@@ -47,7 +47,7 @@ env "${envs[@]}" valgrind --tool=callgrind --separate-threads=yes --callgrind-ou
   --quota 1000000000 --max-connections 20000 --queue 8192 --log warn \
   ${METRICS_FLAG[@]+"${METRICS_FLAG[@]}"} 2>/dev/null &
 pid=$!
-for _ in $(seq 600); do curl -s -o /dev/null "$base_url/" && break; sleep 0.1; done
+wait_up 60
 AGORA_TOKEN=$(register alice) AGORA_PEER=bob
 register bob >/dev/null
 export AGORA_TOKEN AGORA_PEER
